@@ -1,0 +1,34 @@
+/* cli.h — what every subcommand of `aps` receives. main.c loads the configuration once; a bad
+ * setting ends the program with exit code 2 before any command runs. */
+#ifndef APS_CLI_CLI_H
+#define APS_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "core/log.h"
+
+struct aps_config;
+struct aps_store;
+
+struct aps_cli {
+    struct aps_config *cfg;
+    struct aps_logger log;
+    bool tty; /* stderr is a terminal: progress bars allowed */
+};
+
+/* Exit codes */
+#define APS_EXIT_OK 0
+#define APS_EXIT_FAIL 1
+#define APS_EXIT_USAGE 2
+
+#define APS_CMD(name, fn, help) int fn(struct aps_cli *cli, int argc, char **argv);
+#include "cli/commands.def"
+#undef APS_CMD
+
+/* True when argv holds -h or --help. */
+bool aps_cli_wants_help(int argc, char **argv);
+/* Opens the store from the configuration and applies pending migrations; prints the error and
+ * returns NULL on failure. */
+struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate);
+
+#endif

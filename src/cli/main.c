@@ -1,0 +1,93 @@
+/* main.c — `aps`: parses the subcommand, loads the configuration, runs the command. Wiring only;
+ * the work lives in the modules. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+extern char **environ;
+
+struct command {
+    const char *name;
+    int (*fn)(struct aps_cli *, int, char **);
+    const char *help;
+};
+
+static const struct command commands[] = {
+#define APS_CMD(name, fn, help) {#name, fn, help},
+#include "cli/commands.def"
+#undef APS_CMD
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: aps COMMAND [ARGS]\n\n"
+                 "AI PRO SPORTS — sports prediction and betting signals.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\n'aps COMMAND --help' describes each command. Settings come from defaults,\n"
+                 "config/<ENVIRONMENT>.env, the environment and secrets ('aps config print').\n");
+}
+
+bool aps_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return true;
+    return false;
+}
+
+struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate)
+{
+    char err[512];
+    struct aps_store *st = NULL;
+    if (aps_store_open_config(&st, cli->cfg, err, sizeof err)) {
+        fprintf(stderr, "aps: cannot open the store: %s\n", err);
+        return NULL;
+    }
+    if (migrate) {
+        int applied = 0;
+        if (aps_migrate_up(st, NULL, NULL, &applied, err, sizeof err)) {
+            fprintf(stderr, "aps: migration failed: %s\n", err);
+            aps_store_close(st);
+            return NULL;
+        }
+    }
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? APS_EXIT_USAGE : APS_EXIT_OK;
+    }
+    const struct command *cmd = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            cmd = &commands[i];
+    if (!cmd) {
+        fprintf(stderr, "aps: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return APS_EXIT_USAGE;
+    }
+
+    struct aps_cli cli = {0};
+    cli.tty = isatty(STDERR_FILENO);
+    char err[1024];
+    struct aps_config_opts opts = {.envp = environ, .config_dir = NULL};
+    if (aps_config_load(&cli.cfg, &opts, err, sizeof err)) {
+        fprintf(stderr, "aps: %s\n", err);
+        return APS_EXIT_USAGE;
+    }
+    int lvl = aps_log_level_parse(aps_cfg_str(cli.cfg, APS_SET_LOG_LEVEL));
+    cli.log.level = lvl < 0 ? APS_LOG_INFO : (enum aps_log_level)lvl;
+    int rc = cmd->fn(&cli, argc - 1, argv + 1);
+    aps_config_free(cli.cfg);
+    return rc;
+}

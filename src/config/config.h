@@ -1,0 +1,63 @@
+/* config.h — every setting of the platform, declared once in settings.def, loaded from the four
+ * sources of DESIGN §7 in priority order:
+ *   1. the table's defaults (per-environment where the table gives one);
+ *   2. config/<ENVIRONMENT>.env (KEY=VALUE lines, # comments);
+ *   3. the process environment;
+ *   4. secrets: a file named KEY in APS_SECRETS_DIR (default /run/secrets), or KEY_FILE=/path.
+ * This module is the only place that reads the environment: callers pass envp in.
+ *
+ * The loaded struct is read-only after start-up and may be shared between threads. */
+#ifndef APS_CONFIG_CONFIG_H
+#define APS_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+
+enum aps_setting {
+#define APS_SETTING(name, type, def, lo, hi, allowed, secret, dev, stg, prod, help) APS_SET_##name,
+#include "config/settings.def"
+#undef APS_SETTING
+    APS_SET__COUNT
+};
+
+enum aps_setting_type { APS_T_STR, APS_T_INT, APS_T_DOUBLE, APS_T_BOOL, APS_T_ENUM };
+
+enum aps_config_source {
+    APS_SRC_DEFAULT,     /* the table's default */
+    APS_SRC_ENV_DEFAULT, /* the table's per-environment default */
+    APS_SRC_FILE,        /* config/<ENVIRONMENT>.env */
+    APS_SRC_ENVIRON,     /* process environment */
+    APS_SRC_SECRET       /* secrets directory or KEY_FILE */
+};
+
+struct aps_config;
+
+struct aps_config_opts {
+    char *const *envp;      /* environment as "KEY=VALUE" strings; NULL for none */
+    const char *config_dir; /* where <ENVIRONMENT>.env lives; NULL → "config" */
+};
+
+/* Loads and validates every setting. On failure returns APS_E_CONFIG and writes one line into
+ * err: the key, the value, its source and what is allowed. *out is NULL on failure; free with
+ * aps_config_free(). */
+int aps_config_load(struct aps_config **out, const struct aps_config_opts *opts, char *err,
+                    size_t errcap) APS_MUST_CHECK;
+void aps_config_free(struct aps_config *cfg);
+
+const char *aps_cfg_str(const struct aps_config *cfg, enum aps_setting key);
+int64_t aps_cfg_int(const struct aps_config *cfg, enum aps_setting key);
+double aps_cfg_double(const struct aps_config *cfg, enum aps_setting key);
+bool aps_cfg_bool(const struct aps_config *cfg, enum aps_setting key);
+enum aps_config_source aps_cfg_source(const struct aps_config *cfg, enum aps_setting key);
+const char *aps_cfg_source_name(enum aps_config_source src);
+const char *aps_setting_name(enum aps_setting key);
+
+/* Writes the effective settings as a table (or JSON when json is true): name, value (secrets
+ * shown as "(set, redacted)" or "(unset)"), source. */
+void aps_config_print(const struct aps_config *cfg, FILE *out, bool json);
+
+#endif

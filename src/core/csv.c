@@ -1,0 +1,186 @@
+/* csv.c — bounded CSV reader (see csv.h). The input is held whole; each row is unescaped into a
+ * reusable row buffer and fields point into it. */
+#include "core/csv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/mem.h"
+#include "core/str.h"
+
+struct aps_csv {
+    char *data;
+    size_t len, pos;
+    size_t line, row_line;
+    char *row;       /* unescaped bytes of the current row */
+    char **fields;   /* pointers into row */
+};
+
+static int csv_init(struct aps_csv **out, char *data, size_t len)
+{
+    struct aps_csv *c = aps_calloc(1, sizeof *c);
+    c->data = data;
+    c->len = len;
+    c->line = 1;
+    if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB &&
+        (unsigned char)data[2] == 0xBF)
+        c->pos = 3;
+    c->row = aps_malloc(APS_CSV_MAX_ROW + 1);
+    c->fields = aps_malloc(sizeof(char *) * APS_CSV_MAX_FIELDS);
+    *out = c;
+    return 0;
+}
+
+int aps_csv_open(struct aps_csv **out, const char *path)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return APS_E_IO;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        fclose(f);
+        return APS_E_IO;
+    }
+    if ((size_t)st.st_size > APS_CSV_MAX_BYTES) {
+        fclose(f);
+        return APS_E_TOOBIG;
+    }
+    size_t len = (size_t)st.st_size;
+    char *data = aps_malloc(len + 1);
+    size_t got = fread(data, 1, len, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err || got != len) {
+        aps_free(data);
+        return APS_E_IO;
+    }
+    data[len] = '\0';
+    return csv_init(out, data, len);
+}
+
+int aps_csv_open_mem(struct aps_csv **out, const char *data, size_t len)
+{
+    *out = NULL;
+    if (len > APS_CSV_MAX_BYTES)
+        return APS_E_TOOBIG;
+    char *copy = aps_malloc(len + 1);
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    return csv_init(out, copy, len);
+}
+
+/* Consumes one line ending (\n, \r\n or \r) at c->pos if there is one; returns 1 if it did. */
+static int eat_eol(struct aps_csv *c)
+{
+    if (c->pos < c->len && c->data[c->pos] == '\r') {
+        c->pos++;
+        if (c->pos < c->len && c->data[c->pos] == '\n')
+            c->pos++;
+        c->line++;
+        return 1;
+    }
+    if (c->pos < c->len && c->data[c->pos] == '\n') {
+        c->pos++;
+        c->line++;
+        return 1;
+    }
+    return 0;
+}
+
+int aps_csv_next(struct aps_csv *c, char ***fields, size_t *n)
+{
+    if (c->pos >= c->len)
+        return 0;
+    c->row_line = c->line;
+    size_t out = 0, nf = 0;
+    c->fields[nf++] = c->row;
+    for (;;) {
+        if (c->pos >= c->len || eat_eol(c))
+            break;
+        char ch = c->data[c->pos];
+        if (ch == ',') {
+            c->pos++;
+            if (out >= APS_CSV_MAX_ROW || nf >= APS_CSV_MAX_FIELDS)
+                return APS_E_TOOBIG;
+            c->row[out++] = '\0';
+            c->fields[nf++] = c->row + out;
+            continue;
+        }
+        if (ch == '"' && c->fields[nf - 1] == c->row + out) {
+            /* A quoted field: runs to the closing quote; "" is a literal quote. */
+            c->pos++;
+            for (;;) {
+                if (c->pos >= c->len)
+                    return APS_E_PARSE;
+                ch = c->data[c->pos++];
+                if (ch == '"') {
+                    if (c->pos < c->len && c->data[c->pos] == '"') {
+                        c->pos++;
+                    } else {
+                        break;
+                    }
+                } else if (ch == '\n' || (ch == '\r' && !(c->pos < c->len && c->data[c->pos] == '\n'))) {
+                    c->line++;
+                }
+                if (out >= APS_CSV_MAX_ROW)
+                    return APS_E_TOOBIG;
+                c->row[out++] = ch;
+            }
+            continue;
+        }
+        if (out >= APS_CSV_MAX_ROW)
+            return APS_E_TOOBIG;
+        c->row[out++] = ch;
+        c->pos++;
+    }
+    c->row[out] = '\0';
+    *fields = c->fields;
+    *n = nf;
+    return 1;
+}
+
+size_t aps_csv_line(const struct aps_csv *c)
+{
+    return c->row_line;
+}
+
+double aps_csv_progress(const struct aps_csv *c)
+{
+    return c->len ? (double)c->pos / (double)c->len : 1.0;
+}
+
+void aps_csv_close(struct aps_csv *c)
+{
+    if (!c)
+        return;
+    aps_free(c->data);
+    aps_free(c->row);
+    aps_free(c->fields);
+    aps_free(c);
+}
+
+int aps_csv_find(char **header, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *h = header[i];
+        while (*h == ' ')
+            h++;
+        size_t len = strlen(h);
+        while (len && h[len - 1] == ' ')
+            len--;
+        if (len == strlen(name) && !memcmp(h, name, len))
+            return (int)i;
+    }
+    return -1;
+}
+
+int aps_csv_row_blank(char **fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!aps_str_blank(fields[i]))
+            return 0;
+    return 1;
+}

@@ -1,0 +1,39 @@
+/* csv.h — a bounded CSV reader for the historical data files.
+ *
+ * Copes with what the real files do: a UTF-8 byte-order mark, LF, CRLF and bare CR line endings,
+ * quoted fields with doubled quotes, and bytes that are not UTF-8 (passed through). Limits: the
+ * whole input at most APS_CSV_MAX_BYTES, a row at most APS_CSV_MAX_FIELDS fields and
+ * APS_CSV_MAX_ROW bytes; past a limit the reader returns APS_E_TOOBIG and names the line. */
+#ifndef APS_CORE_CSV_H
+#define APS_CORE_CSV_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+#define APS_CSV_MAX_BYTES (256u << 20)
+#define APS_CSV_MAX_FIELDS 512
+#define APS_CSV_MAX_ROW (64u << 10)
+
+struct aps_csv;
+
+/* Opens a file (read whole into memory). On failure *out is NULL. */
+int aps_csv_open(struct aps_csv **out, const char *path) APS_MUST_CHECK;
+/* Reads from a copy of the given bytes. */
+int aps_csv_open_mem(struct aps_csv **out, const char *data, size_t len) APS_MUST_CHECK;
+/* Next row: returns 1 with *fields (n of them, NUL-terminated, owned by the reader and valid until
+ * the next call) set, 0 at end of input, or a negative APS_E_* (APS_E_PARSE for an unterminated
+ * quote, APS_E_TOOBIG past a limit). Empty lines are returned as one empty field. */
+int aps_csv_next(struct aps_csv *c, char ***fields, size_t *n) APS_MUST_CHECK;
+/* 1-based physical line where the last returned row started. */
+size_t aps_csv_line(const struct aps_csv *c);
+/* Fraction of the input consumed, 0..1, for progress bars. */
+double aps_csv_progress(const struct aps_csv *c);
+void aps_csv_close(struct aps_csv *c);
+
+/* Index of the column named name in a header row (exact match after trimming spaces), or -1. */
+int aps_csv_find(char **header, size_t n, const char *name);
+/* True when every field of the row is empty or spaces (football-data's all-comma rows). */
+int aps_csv_row_blank(char **fields, size_t n);
+
+#endif

@@ -1,0 +1,49 @@
+/* domain.h — the platform's fixed vocabularies: sports, markets, selections, odds phases and game
+ * statuses, each with its canonical lower-case name as stored in the database. */
+#ifndef APS_CORE_DOMAIN_H
+#define APS_CORE_DOMAIN_H
+
+#include <stdbool.h>
+
+enum aps_sport {
+#define APS_SPORT(code, name, odds_key, espn, kind, three_way) APS_SPORT_##code,
+#include "core/sports.def"
+#undef APS_SPORT
+    APS_SPORT__COUNT
+};
+
+enum aps_sport_kind { APS_KIND_TEAM, APS_KIND_TENNIS };
+
+struct aps_sport_info {
+    const char *code;     /* "NFL" */
+    const char *name;     /* "National Football League" */
+    const char *odds_key; /* TheOddsAPI sport key (prefix for tennis) */
+    const char *espn;     /* ESPN site API path "football/nfl" */
+    enum aps_sport_kind kind;
+    bool three_way;
+};
+
+const struct aps_sport_info *aps_sport_info(enum aps_sport s);
+/* Sport by code, case-insensitive; -1 when unknown. */
+int aps_sport_from_code(const char *code);
+
+enum aps_market { APS_MKT_MONEYLINE, APS_MKT_SPREAD, APS_MKT_TOTAL, APS_MKT__COUNT };
+enum aps_selection { APS_SEL_HOME, APS_SEL_AWAY, APS_SEL_DRAW, APS_SEL_OVER, APS_SEL_UNDER, APS_SEL__COUNT };
+/* open: first line the source gives; pre: a pre-match price with no time (football-data's main
+ * columns); close: the source's closing line; live: a timed snapshot from a collector. */
+enum aps_phase { APS_PHASE_OPEN, APS_PHASE_PRE, APS_PHASE_CLOSE, APS_PHASE_LIVE, APS_PHASE__COUNT };
+enum aps_game_status {
+    APS_GS_SCHEDULED, APS_GS_IN_PROGRESS, APS_GS_FINAL, APS_GS_POSTPONED, APS_GS_CANCELLED,
+    APS_GS__COUNT
+};
+
+const char *aps_market_name(enum aps_market m);       /* "moneyline", "spread", "total" */
+const char *aps_selection_name(enum aps_selection s); /* "home", "away", "draw", "over", "under" */
+const char *aps_phase_name(enum aps_phase p);         /* "open", "pre", "close", "live" */
+const char *aps_status_name(enum aps_game_status s);  /* "scheduled", "in_progress", "final", ... */
+int aps_market_parse(const char *s);    /* -1 when unknown */
+int aps_selection_parse(const char *s); /* -1 when unknown */
+int aps_phase_parse(const char *s);
+int aps_status_parse(const char *s);
+
+#endif

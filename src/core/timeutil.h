@@ -1,0 +1,32 @@
+/* timeutil.h — calendar arithmetic in UTC without the C library's time zone state.
+ *
+ * Times are int64 seconds since 1970-01-01T00:00:00Z. Dates are proleptic Gregorian. */
+#ifndef APS_CORE_TIMEUTIL_H
+#define APS_CORE_TIMEUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* Days since 1970-01-01 for a civil date (month 1..12, day 1..31). */
+int64_t aps_days_from_civil(int y, int m, int d);
+void aps_civil_from_days(int64_t days, int *y, int *m, int *d);
+bool aps_date_valid(int y, int m, int d);
+/* Seconds since the epoch for a UTC civil date and time. */
+int64_t aps_time_from_civil(int y, int mo, int d, int h, int mi, int s);
+
+/* Parses "YYYY-MM-DD" (optionally followed by "THH:MM[:SS[.ffffff]]" and "Z"). */
+int aps_time_parse_iso(const char *s, int64_t *out) APS_MUST_CHECK;
+/* Writes "YYYY-MM-DD" into out (cap >= 11). */
+void aps_time_format_date(int64_t t, char *out, size_t cap);
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (cap >= 21). */
+void aps_time_format_iso(int64_t t, char *out, size_t cap);
+/* Wall clock now, seconds and microseconds. */
+int64_t aps_time_now(void);
+int64_t aps_time_now_us(void);
+/* Monotonic seconds, for measuring durations. */
+double aps_time_mono(void);
+
+#endif

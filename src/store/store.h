@@ -1,0 +1,120 @@
+/* store.h — the one storage interface (DESIGN §6), with a SQLite and a PostgreSQL backend chosen
+ * by the URL: sqlite:///path (or sqlite://relative/path), postgresql://…, postgres://…, and the
+ * seed's postgresql+asyncpg://… form.
+ *
+ * Objects:
+ *   struct aps_store — a pool of connections to the primary (and, when given, the read replica).
+ *                      Thread-safe. Sized by pool_size + pool_overflow; acquiring waits up to
+ *                      pool_timeout seconds, then fails with APS_E_TIMEOUT.
+ *   struct aps_conn  — one connection checked out of the pool; used by one thread at a time.
+ *   struct aps_stmt  — a prepared statement on one connection; finalize before releasing the conn.
+ *
+ * SQL is written once, with ?1, ?2 … numbered parameters; the PostgreSQL backend rewrites them to
+ * $1, $2 … (aps_sql_rewrite_pg). Values travel as text on PostgreSQL and natively on SQLite;
+ * column readers convert. Every function returns 0 or a negative APS_E_*; the detail is in
+ * aps_conn_errmsg(). */
+#ifndef APS_STORE_STORE_H
+#define APS_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct aps_buf;
+struct aps_config;
+struct aps_store;
+struct aps_conn;
+struct aps_stmt;
+struct aps_copy;
+
+enum aps_db_kind { APS_DB_SQLITE, APS_DB_POSTGRES };
+/* READ may be served by the replica when one is configured; WRITE (and a user's
+ * read-after-write) always goes to the primary. */
+enum aps_db_intent { APS_DB_WRITE, APS_DB_READ };
+
+/* aps_stmt_step() results */
+#define APS_DONE 0
+#define APS_ROW 1
+
+struct aps_store_opts {
+    const char *url;         /* DATABASE_URL */
+    const char *replica_url; /* DATABASE_REPLICA_URL; NULL or "" for none */
+    int pool_size;           /* connections kept open (>= 1) */
+    int pool_overflow;       /* extra connections opened under load, closed when released */
+    double pool_timeout;     /* seconds to wait for a free connection */
+};
+
+struct aps_store_stats {
+    int open;    /* connections open now (primary + replica) */
+    int in_use;  /* checked out now */
+    int max;     /* pool_size + pool_overflow, per target */
+    uint64_t acquired_total, timeouts_total;
+};
+
+/* Opens the pool (connecting one primary connection to check the URL). On failure *out is NULL
+ * and err holds one line (with any password in the URL masked). */
+int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err,
+                   size_t errcap) APS_MUST_CHECK;
+/* The same, from DATABASE_URL, DATABASE_REPLICA_URL and DATABASE_POOL_* settings. */
+int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, char *err,
+                          size_t errcap) APS_MUST_CHECK;
+void aps_store_close(struct aps_store *st);
+enum aps_db_kind aps_store_kind(const struct aps_store *st);
+bool aps_store_has_replica(const struct aps_store *st);
+void aps_store_stats(struct aps_store *st, struct aps_store_stats *out);
+
+int aps_store_acquire(struct aps_store *st, enum aps_db_intent intent,
+                      struct aps_conn **out) APS_MUST_CHECK;
+void aps_store_release(struct aps_conn *c);
+
+enum aps_db_kind aps_conn_kind(const struct aps_conn *c);
+/* True when this connection goes to the read replica. */
+bool aps_conn_is_replica(const struct aps_conn *c);
+const char *aps_conn_errmsg(const struct aps_conn *c);
+/* Runs SQL with no parameters and no result rows; may hold several ;-separated statements. */
+int aps_conn_exec(struct aps_conn *c, const char *sql) APS_MUST_CHECK;
+int aps_conn_begin(struct aps_conn *c) APS_MUST_CHECK;
+int aps_conn_commit(struct aps_conn *c) APS_MUST_CHECK;
+int aps_conn_rollback(struct aps_conn *c); /* safe to call after a failure */
+
+int aps_conn_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out) APS_MUST_CHECK;
+/* Parameters are 1-based. Text is copied. */
+int aps_stmt_bind_int64(struct aps_stmt *s, int idx, int64_t v) APS_MUST_CHECK;
+int aps_stmt_bind_double(struct aps_stmt *s, int idx, double v) APS_MUST_CHECK;
+int aps_stmt_bind_text(struct aps_stmt *s, int idx, const char *v) APS_MUST_CHECK; /* NULL → NULL */
+int aps_stmt_bind_null(struct aps_stmt *s, int idx) APS_MUST_CHECK;
+/* APS_ROW when a row is ready, APS_DONE when finished, or a negative APS_E_*. */
+int aps_stmt_step(struct aps_stmt *s) APS_MUST_CHECK;
+/* Ready to run again with the same bindings (rebind to change them). */
+int aps_stmt_reset(struct aps_stmt *s);
+int aps_stmt_columns(const struct aps_stmt *s);
+const char *aps_stmt_column_name(const struct aps_stmt *s, int col);
+/* Columns are 0-based; the current row only. Text is valid until the next step/reset. */
+bool aps_stmt_is_null(const struct aps_stmt *s, int col);
+int64_t aps_stmt_int64(const struct aps_stmt *s, int col);
+double aps_stmt_double(const struct aps_stmt *s, int col); /* NAN when NULL */
+const char *aps_stmt_text(const struct aps_stmt *s, int col); /* NULL when NULL */
+/* Rows changed by the last completed INSERT/UPDATE/DELETE. */
+int64_t aps_stmt_changes(const struct aps_stmt *s);
+void aps_stmt_finalize(struct aps_stmt *s);
+
+/* One-shot helpers: run sql with the given text parameters (NULL entries are SQL NULL) and return
+ * the first column of the first row as int64 (*out untouched and APS_E_NOTFOUND when no row). */
+int aps_conn_query_int64(struct aps_conn *c, const char *sql, int nparams,
+                         const char *const *params, int64_t *out) APS_MUST_CHECK;
+
+/* Bulk load of rows into a table: COPY … FROM STDIN on PostgreSQL, a prepared INSERT on SQLite.
+ * Values are text (NULL entry = SQL NULL). Must run inside a transaction. aps_copy_end() finishes
+ * and frees (also on error). */
+int aps_conn_copy_begin(struct aps_conn *c, const char *table, const char *const *cols, int ncols,
+                        struct aps_copy **out) APS_MUST_CHECK;
+int aps_copy_row(struct aps_copy *cp, const char *const *vals) APS_MUST_CHECK;
+int aps_copy_end(struct aps_copy *cp) APS_MUST_CHECK;
+
+/* Rewrites ?N placeholders to $N, leaving quoted literals, quoted identifiers and comments
+ * alone. APS_E_PARSE for a bare '?' or an unterminated quote. */
+int aps_sql_rewrite_pg(const char *sql, struct aps_buf *out) APS_MUST_CHECK;
+
+#endif
