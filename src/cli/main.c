@@ -51,7 +51,8 @@ struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate)
     }
     if (migrate) {
         int applied = 0;
-        if (aps_migrate_up(st, NULL, NULL, &applied, err, sizeof err)) {
+        const char *dir = aps_cfg_str(cli->cfg, APS_SET_APS_MIGRATIONS_DIR);
+        if (aps_migrate_up(st, dir && *dir ? dir : NULL, NULL, &applied, err, sizeof err)) {
             fprintf(stderr, "aps: migration failed: %s\n", err);
             aps_store_close(st);
             return NULL;

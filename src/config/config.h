@@ -24,7 +24,19 @@ enum aps_setting {
     APS_SET__COUNT
 };
 
-enum aps_setting_type { APS_T_STR, APS_T_INT, APS_T_DOUBLE, APS_T_BOOL, APS_T_ENUM };
+/* LIST, URL and SIZE were added after the first four: a comma list of allowed words, a URL whose
+ * scheme is checked, and a byte size such as "32g" (aps_cfg_int() gives the bytes). All three
+ * read as strings through aps_cfg_str(). */
+enum aps_setting_type {
+    APS_T_STR,
+    APS_T_INT,
+    APS_T_DOUBLE,
+    APS_T_BOOL,
+    APS_T_ENUM,
+    APS_T_LIST,
+    APS_T_URL,
+    APS_T_SIZE
+};
 
 enum aps_config_source {
     APS_SRC_DEFAULT,     /* the table's default */
@@ -55,6 +67,15 @@ bool aps_cfg_bool(const struct aps_config *cfg, enum aps_setting key);
 enum aps_config_source aps_cfg_source(const struct aps_config *cfg, enum aps_setting key);
 const char *aps_cfg_source_name(enum aps_config_source src);
 const char *aps_setting_name(enum aps_setting key);
+/* Where the value came from in words: "default", "default for production",
+ * "config/production.env:3", "environment", "/run/secrets/SECRET_KEY", "SECRET_KEY_FILE=/p". */
+const char *aps_cfg_origin(const struct aps_config *cfg, enum aps_setting key);
+/* The key named name (exact, case-sensitive), or -1 when there is none. */
+int aps_setting_find(const char *name);
+bool aps_setting_is_secret(enum aps_setting key);
+/* The text `aps config print` shows for key: the value, "(unset)", a secret as "(set,
+ * redacted)", a URL with its password masked. Valid while cfg lives; never NULL. */
+const char *aps_cfg_display(const struct aps_config *cfg, enum aps_setting key);
 
 /* Writes the effective settings as a table (or JSON when json is true): name, value (secrets
  * shown as "(set, redacted)" or "(unset)"), source. */

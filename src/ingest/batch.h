@@ -62,6 +62,7 @@ struct aps_forecast_rec {
     int score1, score2;        /* -1 when not given */
     bool team1_home;           /* true when the source says team1 is at home */
     bool neutral;
+    int game_no;               /* 0 or 1: the day's first game; 2: second of a doubleheader */
 };
 
 struct aps_reject_count {

@@ -33,7 +33,7 @@ int aps_load_sbr_nfl(const char *path, struct aps_batch *b, char *err, size_t er
 int aps_load_spreadspoke(const char *path, struct aps_batch *b, char *err, size_t errcap);
 
 /* FiveThirtyEight files: nfl-elo-game/nfl_games.csv (games with scores and 538 Elo forecasts),
- * checking-our-work/*_games.csv and world_cup_matches_*.csv (forecasts), mirrors/nfl_elo.csv and
+ * checking-our-work/<league>_games.csv and world_cup_matches_*.csv (forecasts), mirrors/nfl_elo.csv and
  * nba_elo_latest.csv (forecasts). initial_elos.csv is not a data file and is refused. */
 int aps_load_fivethirtyeight(const char *path, struct aps_batch *b, char *err, size_t errcap);
 

@@ -64,6 +64,9 @@ void aps_store_close(struct aps_store *st);
 enum aps_db_kind aps_store_kind(const struct aps_store *st);
 bool aps_store_has_replica(const struct aps_store *st);
 void aps_store_stats(struct aps_store *st, struct aps_store_stats *out);
+/* Copies the reason for the last failed aps_store_acquire() (a timeout, a refused connection,
+ * with any password masked) into buf; "" when none. */
+void aps_store_last_error(struct aps_store *st, char *buf, size_t cap);
 
 int aps_store_acquire(struct aps_store *st, enum aps_db_intent intent,
                       struct aps_conn **out) APS_MUST_CHECK;

@@ -1,0 +1,40 @@
+# AI PRO SPORTS — the two commands of the README, and a few helpers.
+#   make run    install what is missing, build, migrate var/aps.db and ingest every data set
+#   make test   install what is missing, build, and run every test
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+APS := $(BUILD)/aps
+
+.PHONY: all bootstrap build run test asan test-asan bench clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@mkdir -p var
+	$(APS) migrate
+	$(APS) ingest all
+
+test: build
+	@BUILD=$(BUILD) scripts/test
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build and test run.
+asan: bootstrap
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAPS_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+test-asan: asan
+	@BUILD=$(ASAN_BUILD) scripts/test
+
+bench: build
+	@bench/ingest
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,358 @@
+/* lockin.c — canonical form, SHA-256 chain, append and verify (see lockin.h). */
+#include "engine/lockin.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "store/store.h"
+
+static double round_to(double v, double scale)
+{
+    return isnan(v) ? v : round(v * scale) / scale;
+}
+
+void aps_lockin_round(struct aps_pick *p)
+{
+    p->line = round_to(p->line, 100.0);
+    p->price = round_to(p->price, 1e4);
+    p->probability = round_to(p->probability, 1e6);
+    p->market_probability = round_to(p->market_probability, 1e6);
+    p->edge = round_to(p->edge, 1e6);
+    p->stake_fraction = round_to(p->stake_fraction, 1e6);
+}
+
+static void put_str(struct aps_buf *b, const char *key, const char *v)
+{
+    aps_buf_printf(b, ",\"%s\":\"", key);
+    aps_json_escape(b, v);
+    aps_buf_putc(b, '"');
+}
+
+/* A number in a fixed format, or null. -0 is written as 0 so equal values hash equally. */
+static void put_num(struct aps_buf *b, const char *key, double v, int decimals)
+{
+    if (isnan(v)) {
+        aps_buf_printf(b, ",\"%s\":null", key);
+        return;
+    }
+    if (v == 0)
+        v = 0;
+    aps_buf_printf(b, ",\"%s\":%.*f", key, decimals, v);
+}
+
+void aps_lockin_canonical(const struct aps_pick *p, struct aps_buf *b)
+{
+    aps_buf_printf(b, "{\"v\":1,\"prev_hash\":\"%s\",\"game_id\":%" PRId64, p->prev_hash,
+                   p->game_id);
+    put_str(b, "sport", p->sport);
+    put_str(b, "game_date", p->game_date);
+    put_str(b, "home", p->home);
+    put_str(b, "away", p->away);
+    put_str(b, "model", p->model);
+    put_str(b, "market", aps_market_name(p->market));
+    put_str(b, "selection", aps_selection_name(p->selection));
+    put_num(b, "line", p->line, 2);
+    put_num(b, "price", p->price, 4);
+    put_str(b, "book", p->book);
+    put_num(b, "probability", p->probability, 6);
+    put_num(b, "market_probability", p->market_probability, 6);
+    put_num(b, "edge", p->edge, 6);
+    put_str(b, "tier", p->tier);
+    put_num(b, "stake_fraction", p->stake_fraction, 6);
+    put_str(b, "locked_at", p->locked_at);
+    aps_buf_putc(b, '}');
+}
+
+void aps_lockin_hash(const struct aps_pick *p, char out[APS_HASH_HEX])
+{
+    struct aps_buf b = {0};
+    aps_lockin_canonical(p, &b);
+    unsigned char md[32];
+    unsigned int len = 0;
+    if (!EVP_Digest(b.data, b.len, md, &len, EVP_sha256(), NULL) || len != 32) {
+        /* libcrypto failing to hash is not recoverable: leave an impossible hash. */
+        memset(out, 'x', APS_HASH_HEX - 1);
+        out[APS_HASH_HEX - 1] = '\0';
+    } else {
+        for (int i = 0; i < 32; i++)
+            snprintf(out + 2 * i, 3, "%02x", md[i]);
+    }
+    aps_buf_cleanup(&b);
+}
+
+void aps_lockin_format_time(int64_t us, char out[32])
+{
+    char iso[32];
+    int64_t s = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    unsigned frac = (unsigned)(us - s * 1000000) % 1000000u;
+    aps_time_format_iso(s, iso, sizeof iso);
+    iso[19] = '\0';
+    snprintf(out, 32, "%.19s.%06uZ", iso, frac);
+}
+
+/* The columns a pick is rebuilt from, with its game's identity. */
+#define PICK_COLUMNS                                                                          \
+    "p.id, p.game_id, sp.code, g.game_date, th.key, ta.key, p.model, p.market, p.selection," \
+    " p.line, p.price, p.book, p.probability, p.market_probability, p.edge, p.tier,"          \
+    " p.stake_fraction, p.locked_at, p.prev_hash, p.hash"
+#define PICK_FROM                                                                             \
+    " FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id" \
+    " JOIN teams th ON th.id = g.home_team_id JOIN teams ta ON ta.id = g.away_team_id"
+
+static void copy_text(char *dst, size_t cap, const struct aps_stmt *st, int col)
+{
+    const char *t = aps_stmt_text(st, col);
+    (void)aps_str_copy(dst, cap, t ? t : "");
+}
+
+static void read_pick(const struct aps_stmt *st, struct aps_pick *p)
+{
+    memset(p, 0, sizeof *p);
+    p->id = aps_stmt_int64(st, 0);
+    p->game_id = aps_stmt_int64(st, 1);
+    copy_text(p->sport, sizeof p->sport, st, 2);
+    copy_text(p->game_date, sizeof p->game_date, st, 3);
+    copy_text(p->home, sizeof p->home, st, 4);
+    copy_text(p->away, sizeof p->away, st, 5);
+    copy_text(p->model, sizeof p->model, st, 6);
+    const char *m = aps_stmt_text(st, 7), *s = aps_stmt_text(st, 8);
+    p->market = m ? aps_market_parse(m) : -1;
+    p->selection = s ? aps_selection_parse(s) : -1;
+    p->line = aps_stmt_double(st, 9);
+    p->price = aps_stmt_double(st, 10);
+    copy_text(p->book, sizeof p->book, st, 11);
+    p->probability = aps_stmt_double(st, 12);
+    p->market_probability = aps_stmt_double(st, 13);
+    p->edge = aps_stmt_double(st, 14);
+    copy_text(p->tier, sizeof p->tier, st, 15);
+    p->stake_fraction = aps_stmt_double(st, 16);
+    copy_text(p->locked_at, sizeof p->locked_at, st, 17);
+    copy_text(p->prev_hash, sizeof p->prev_hash, st, 18);
+    copy_text(p->hash, sizeof p->hash, st, 19);
+}
+
+/* True when every number already has its canonical precision (a stored value changed by less
+ * than the printed precision would otherwise slip through the hash). */
+static bool canonical_numbers(const struct aps_pick *p)
+{
+    struct aps_pick r = *p;
+    aps_lockin_round(&r);
+    return memcmp(&r, p, sizeof r) == 0;
+}
+
+static bool pick_matches(const struct aps_pick *p, char *reason, size_t cap)
+{
+    if ((int)p->market < 0 || (int)p->selection < 0) {
+        snprintf(reason, cap, "unknown market or selection");
+        return false;
+    }
+    if (!canonical_numbers(p)) {
+        snprintf(reason, cap, "a stored number differs from its locked-in value");
+        return false;
+    }
+    char h[APS_HASH_HEX];
+    aps_lockin_hash(p, h);
+    if (strcmp(h, p->hash)) {
+        snprintf(reason, cap, "stored content no longer matches its hash");
+        return false;
+    }
+    return true;
+}
+
+int aps_lockin_verify(struct aps_conn *c, struct aps_verify_result *r)
+{
+    memset(r, 0, sizeof *r);
+    (void)aps_str_copy(r->head, sizeof r->head, APS_GENESIS_HASH);
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, "SELECT " PICK_COLUMNS PICK_FROM " ORDER BY p.id", &st);
+    int64_t prev_id = 0;
+    r->ok = true;
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        struct aps_pick p;
+        read_pick(st, &p);
+        if (!pick_matches(&p, r->reason, sizeof r->reason)) {
+            r->ok = false;
+        } else if (strcmp(p.prev_hash, r->head)) {
+            r->ok = false;
+            if (prev_id)
+                snprintf(r->reason, sizeof r->reason,
+                         "its previous hash is not the hash of pick %" PRId64
+                         ": a pick between them was deleted or replaced",
+                         prev_id);
+            else
+                snprintf(r->reason, sizeof r->reason,
+                         "it is the first stored pick but does not start the chain: earlier "
+                         "picks were deleted");
+        }
+        if (!r->ok) {
+            r->bad_id = p.id;
+            break;
+        }
+        r->checked++;
+        prev_id = p.id;
+        (void)aps_str_copy(r->head, sizeof r->head, p.hash);
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int aps_lockin_verify_hash(struct aps_conn *c, const char *hash, struct aps_verify_result *r)
+{
+    memset(r, 0, sizeof *r);
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, "SELECT " PICK_COLUMNS PICK_FROM " WHERE p.hash = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, hash);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        struct aps_pick p;
+        read_pick(st, &p);
+        r->ok = pick_matches(&p, r->reason, sizeof r->reason);
+        r->bad_id = r->ok ? 0 : p.id;
+        r->checked = r->ok ? 1 : 0;
+        (void)aps_str_copy(r->head, sizeof r->head, p.hash);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        r->ok = false;
+        snprintf(r->reason, sizeof r->reason, "no pick has this hash");
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int read_game_identity(struct aps_conn *c, struct aps_pick *p)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "SELECT sp.code, g.game_date, th.key, ta.key FROM games g"
+                              " JOIN sports sp ON sp.id = g.sport_id"
+                              " JOIN teams th ON th.id = g.home_team_id"
+                              " JOIN teams ta ON ta.id = g.away_team_id WHERE g.id = ?1",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, p->game_id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        copy_text(p->sport, sizeof p->sport, st, 0);
+        copy_text(p->game_date, sizeof p->game_date, st, 1);
+        copy_text(p->home, sizeof p->home, st, 2);
+        copy_text(p->away, sizeof p->away, st, 3);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+static int bind_nullable(struct aps_stmt *st, int idx, double v)
+{
+    return isnan(v) ? aps_stmt_bind_null(st, idx) : aps_stmt_bind_double(st, idx, v);
+}
+
+static int insert_pick(struct aps_conn *c, struct aps_pick *p)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(
+        c,
+        "INSERT INTO predictions (game_id, model, market, selection, line, price, book,"
+        " probability, market_probability, edge, tier, stake_fraction, locked_at, prev_hash,"
+        " hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+        " ?14, ?15, ?16) RETURNING id",
+        &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, p->game_id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, p->model);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 3, aps_market_name(p->market));
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 4, aps_selection_name(p->selection));
+    if (!rc)
+        rc = bind_nullable(st, 5, p->line);
+    if (!rc)
+        rc = bind_nullable(st, 6, p->price);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 7, p->book);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 8, p->probability);
+    if (!rc)
+        rc = bind_nullable(st, 9, p->market_probability);
+    if (!rc)
+        rc = bind_nullable(st, 10, p->edge);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 11, p->tier);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 12, p->stake_fraction);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 13, p->locked_at);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 14, p->prev_hash);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 15, p->hash);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 16, aps_time_now());
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        p->id = aps_stmt_int64(st, 0);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_DB;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+static int newest_hash(struct aps_conn *c, char out[APS_HASH_HEX])
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, "SELECT hash FROM predictions ORDER BY id DESC LIMIT 1", &st);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        copy_text(out, APS_HASH_HEX, st, 0);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        (void)aps_str_copy(out, APS_HASH_HEX, APS_GENESIS_HASH);
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+int aps_lockin_append(struct aps_conn *c, struct aps_pick *p)
+{
+    aps_lockin_round(p);
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    /* Writers must take turns at the head of the chain: SQLite's BEGIN IMMEDIATE already
+     * serialises them; PostgreSQL needs a transaction-scoped advisory lock. */
+    if (aps_conn_kind(c) == APS_DB_POSTGRES)
+        rc = aps_conn_exec(c, "SELECT pg_advisory_xact_lock(724501)");
+    if (!rc)
+        rc = read_game_identity(c, p);
+    if (!rc)
+        rc = newest_hash(c, p->prev_hash);
+    if (!rc) {
+        aps_lockin_format_time(aps_time_now_us(), p->locked_at);
+        aps_lockin_hash(p, p->hash);
+        rc = insert_pick(c, p);
+    }
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    return rc;
+}

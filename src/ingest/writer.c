@@ -1,0 +1,809 @@
+/* writer.c — stores a batch in one transaction (see writer.h).
+ *
+ * Steps, all inside one transaction:
+ *   1. resolve every game's teams, season and venue to ids (creating them when new);
+ *   2. match each game against the sport's stored games, in either home/away order, so a game
+ *      listed by two sources is one row; drop duplicates inside the batch;
+ *   3. stage games, then upsert them by natural key and read their ids back;
+ *   4. stage odds (deduplicated), upsert them and derive closing lines from phase "close";
+ *   5. stage forecasts matched to games, upsert them;
+ *   6. record the run in ingest_runs.
+ * The caches (ids of sports, teams, seasons, books, venues) are only trusted after a commit: a
+ * rollback clears them. */
+#include "ingest/writer.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/strmap.h"
+#include "core/timeutil.h"
+#include "ingest/books.h"
+#include "ingest/teams.h"
+#include "store/store.h"
+
+struct aps_writer {
+    struct aps_conn *conn;
+    struct aps_strmap sports;  /* code → id */
+    struct aps_strmap teams;   /* "sport|key" → id */
+    struct aps_strmap aliases; /* "sport|source|alias" → 1 */
+    struct aps_strmap seasons; /* "sport|label" → id */
+    struct aps_strmap books;   /* key → id */
+    struct aps_strmap venues;  /* name → id */
+    struct aps_stmt *st_team, *st_alias, *st_season, *st_book, *st_venue;
+};
+
+/* Per-game working state for one batch. */
+struct game_work {
+    int64_t home_id, away_id, season_id, venue_id;
+    int64_t game_id;  /* after the upsert */
+    bool dropped;
+    bool swapped;     /* stored with home and away the other way round */
+};
+
+static const char SQL_STAGE[] =
+    "CREATE TEMP TABLE IF NOT EXISTS stage_games (idx BIGINT, sport_id BIGINT, season_id BIGINT,"
+    " game_date TEXT, game_no INTEGER, home_team_id BIGINT, away_team_id BIGINT,"
+    " start_time BIGINT, time_known INTEGER, neutral INTEGER, playoff INTEGER, status TEXT,"
+    " home_score INTEGER, away_score INTEGER, venue_id BIGINT, source TEXT, extra TEXT);"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_odds (game_id BIGINT, book_id BIGINT, market TEXT,"
+    " selection TEXT, phase TEXT, recorded_at BIGINT, line DOUBLE PRECISION,"
+    " price DOUBLE PRECISION);"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_forecasts (model TEXT, sport_id BIGINT,"
+    " game_date TEXT, team1_id BIGINT, team2_id BIGINT, game_no INTEGER, game_id BIGINT,"
+    " season TEXT, team1_home INTEGER, neutral INTEGER, prob1 DOUBLE PRECISION,"
+    " prob2 DOUBLE PRECISION, prob_tie DOUBLE PRECISION, result1 DOUBLE PRECISION);"
+    "DELETE FROM stage_games; DELETE FROM stage_odds; DELETE FROM stage_forecasts;";
+
+static const char SQL_UPSERT_GAMES[] =
+    "INSERT INTO games (sport_id, season_id, game_date, game_no, home_team_id, away_team_id,"
+    " start_time, time_known, neutral, playoff, status, home_score, away_score, venue_id,"
+    " created_at, updated_at)"
+    " SELECT sport_id, season_id, game_date, game_no, home_team_id, away_team_id, start_time,"
+    " time_known, neutral, playoff, status, home_score, away_score, venue_id, ?1, ?1"
+    " FROM stage_games WHERE true"
+    " ON CONFLICT (sport_id, game_date, home_team_id, away_team_id, game_no) DO UPDATE SET"
+    " start_time = CASE WHEN excluded.time_known = 1 OR games.time_known = 0"
+    "   THEN excluded.start_time ELSE games.start_time END,"
+    " time_known = CASE WHEN excluded.time_known = 1 THEN 1 ELSE games.time_known END,"
+    " neutral = CASE WHEN excluded.neutral = 1 THEN 1 ELSE games.neutral END,"
+    " playoff = CASE WHEN excluded.playoff = 1 THEN 1 ELSE games.playoff END,"
+    " status = CASE WHEN excluded.status = 'scheduled' THEN games.status"
+    "   ELSE excluded.status END,"
+    " home_score = COALESCE(excluded.home_score, games.home_score),"
+    " away_score = COALESCE(excluded.away_score, games.away_score),"
+    " venue_id = COALESCE(excluded.venue_id, games.venue_id),"
+    " updated_at = excluded.updated_at";
+
+static const char SQL_GAME_IDS[] =
+    "SELECT s.idx, g.id FROM stage_games s JOIN games g ON g.sport_id = s.sport_id"
+    " AND g.game_date = s.game_date AND g.home_team_id = s.home_team_id"
+    " AND g.away_team_id = s.away_team_id AND g.game_no = s.game_no";
+
+static const char SQL_GAME_SOURCES[] =
+    "INSERT INTO game_sources (game_id, source, extra)"
+    " SELECT g.id, s.source, s.extra FROM stage_games s JOIN games g ON g.sport_id = s.sport_id"
+    " AND g.game_date = s.game_date AND g.home_team_id = s.home_team_id"
+    " AND g.away_team_id = s.away_team_id AND g.game_no = s.game_no WHERE true"
+    " ON CONFLICT (game_id, source) DO UPDATE SET extra = excluded.extra";
+
+static const char SQL_UPSERT_ODDS[] =
+    "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price)"
+    " SELECT game_id, book_id, market, selection, phase, recorded_at, line, price"
+    " FROM stage_odds WHERE true"
+    " ON CONFLICT (game_id, book_id, market, selection, phase, recorded_at) DO UPDATE SET"
+    " line = excluded.line, price = excluded.price"
+    " WHERE odds.line IS DISTINCT FROM excluded.line OR odds.price <> excluded.price";
+
+static const char SQL_UPSERT_CLOSING[] =
+    "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price, closed_at,"
+    " source)"
+    " SELECT s.game_id, s.book_id, s.market, s.selection, s.line, s.price, g.start_time, ?1"
+    " FROM stage_odds s JOIN games g ON g.id = s.game_id WHERE s.phase = 'close'"
+    " ON CONFLICT (game_id, book_id, market, selection) DO UPDATE SET line = excluded.line,"
+    " price = excluded.price, closed_at = excluded.closed_at, source = excluded.source";
+
+static const char SQL_UPSERT_FORECASTS[] =
+    "INSERT INTO forecasts (model, sport_id, game_date, team1_id, team2_id, game_no, game_id,"
+    " season, team1_home, neutral, prob1, prob2, prob_tie, result1)"
+    " SELECT model, sport_id, game_date, team1_id, team2_id, game_no, game_id, season,"
+    " team1_home, neutral, prob1, prob2, prob_tie, result1 FROM stage_forecasts WHERE true"
+    " ON CONFLICT (model, sport_id, game_date, team1_id, team2_id, game_no) DO UPDATE SET"
+    " game_id = excluded.game_id, season = excluded.season, team1_home = excluded.team1_home,"
+    " neutral = excluded.neutral, prob1 = excluded.prob1, prob2 = excluded.prob2,"
+    " prob_tie = excluded.prob_tie, result1 = excluded.result1";
+
+static int fail(struct aps_writer *w, int rc, char *err, size_t errcap, const char *what)
+{
+    snprintf(err, errcap, "%s: %s", what, aps_conn_errmsg(w->conn));
+    return rc ? rc : APS_E_DB;
+}
+
+/* Runs a prepared "INSERT … RETURNING id" with text parameters and reads the id. */
+static int returning_id(struct aps_stmt *st, int n, const char *const *params, int64_t *id)
+{
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        rc = aps_stmt_bind_text(st, i + 1, params[i]);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        *id = aps_stmt_int64(st, 0);
+        rc = 0;
+        while (aps_stmt_step(st) == APS_ROW)
+            ;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_DB;
+    }
+    aps_stmt_reset(st);
+    return rc;
+}
+
+static int prepare_all(struct aps_writer *w)
+{
+    static const struct {
+        size_t off;
+        const char *sql;
+    } stmts[] = {
+        {offsetof(struct aps_writer, st_team),
+         "INSERT INTO teams (sport_id, key, name) VALUES (?1, ?2, ?3) ON CONFLICT (sport_id, key)"
+         " DO UPDATE SET name = excluded.name RETURNING id"},
+        {offsetof(struct aps_writer, st_alias),
+         "INSERT INTO team_aliases (sport_id, source, alias, team_id) VALUES (?1, ?2, ?3, ?4)"
+         " ON CONFLICT (sport_id, source, alias) DO UPDATE SET team_id = excluded.team_id"
+         " RETURNING id"},
+        {offsetof(struct aps_writer, st_season),
+         "INSERT INTO seasons (sport_id, label) VALUES (?1, ?2) ON CONFLICT (sport_id, label)"
+         " DO UPDATE SET label = excluded.label RETURNING id"},
+        {offsetof(struct aps_writer, st_book),
+         "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES (?1, ?2, ?3, ?4)"
+         " ON CONFLICT (key) DO UPDATE SET name = excluded.name RETURNING id"},
+        {offsetof(struct aps_writer, st_venue),
+         "INSERT INTO venues (name) VALUES (?1) ON CONFLICT (name) DO UPDATE SET"
+         " name = excluded.name RETURNING id"},
+    };
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
+        struct aps_stmt **slot = (struct aps_stmt **)((char *)w + stmts[i].off);
+        int rc = aps_conn_prepare(w->conn, stmts[i].sql, slot);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Makes sure every sport of sports.def has its row, and caches the ids. */
+static int sync_sports(struct aps_writer *w)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(
+        w->conn,
+        "INSERT INTO sports (code, name, odds_api_key, espn_path, kind, three_way)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+        " odds_api_key = excluded.odds_api_key, espn_path = excluded.espn_path,"
+        " kind = excluded.kind, three_way = excluded.three_way RETURNING id",
+        &st);
+    for (int s = 0; s < APS_SPORT__COUNT && !rc; s++) {
+        const struct aps_sport_info *si = aps_sport_info(s);
+        const char *p[6] = {si->code, si->name, si->odds_key, si->espn,
+                            si->kind == APS_KIND_TENNIS ? "tennis" : "team",
+                            si->three_way ? "1" : "0"};
+        int64_t id;
+        rc = returning_id(st, 6, p, &id);
+        if (!rc)
+            aps_strmap_put(&w->sports, si->code, id);
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+int aps_writer_open(struct aps_writer **out, struct aps_conn *conn, char *err, size_t errcap)
+{
+    struct aps_writer *w = aps_calloc(1, sizeof *w);
+    w->conn = conn;
+    int rc = prepare_all(w);
+    if (!rc) {
+        rc = aps_conn_begin(conn);
+        if (!rc)
+            rc = sync_sports(w);
+        if (!rc)
+            rc = aps_conn_commit(conn);
+        else
+            aps_conn_rollback(conn);
+    }
+    if (rc) {
+        snprintf(err, errcap, "cannot prepare the writer: %s", aps_conn_errmsg(conn));
+        aps_writer_close(w);
+        *out = NULL;
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+void aps_writer_close(struct aps_writer *w)
+{
+    if (!w)
+        return;
+    aps_stmt_finalize(w->st_team);
+    aps_stmt_finalize(w->st_alias);
+    aps_stmt_finalize(w->st_season);
+    aps_stmt_finalize(w->st_book);
+    aps_stmt_finalize(w->st_venue);
+    aps_strmap_cleanup(&w->sports);
+    aps_strmap_cleanup(&w->teams);
+    aps_strmap_cleanup(&w->aliases);
+    aps_strmap_cleanup(&w->seasons);
+    aps_strmap_cleanup(&w->books);
+    aps_strmap_cleanup(&w->venues);
+    aps_free(w);
+}
+
+static void clear_caches(struct aps_writer *w)
+{
+    aps_strmap_clear(&w->teams);
+    aps_strmap_clear(&w->aliases);
+    aps_strmap_clear(&w->seasons);
+    aps_strmap_clear(&w->books);
+    aps_strmap_clear(&w->venues);
+}
+
+static int64_t sport_id(struct aps_writer *w, enum aps_sport s)
+{
+    int64_t id = 0;
+    (void)aps_strmap_get(&w->sports, aps_sport_info(s)->code, &id);
+    return id;
+}
+
+/* Team id for a source name: APS_E_NOTFOUND when the name is unknown in a curated sport. */
+static int team_id(struct aps_writer *w, enum aps_sport s, const char *source, const char *name,
+                   int64_t *id)
+{
+    struct aps_team_ref ref;
+    int rc = aps_team_resolve(s, name, &ref);
+    if (rc)
+        return rc;
+    char key[256], sid[24];
+    snprintf(sid, sizeof sid, "%" PRId64, sport_id(w, s));
+    snprintf(key, sizeof key, "%s|%s", sid, ref.key);
+    if (!aps_strmap_get(&w->teams, key, id)) {
+        const char *p[3] = {sid, ref.key, ref.name};
+        rc = returning_id(w->st_team, 3, p, id);
+        if (rc)
+            return rc;
+        aps_strmap_put(&w->teams, key, *id);
+    }
+    char akey[512];
+    snprintf(akey, sizeof akey, "%s|%s|%s", sid, source, name);
+    int64_t dummy;
+    if (!aps_strmap_get(&w->aliases, akey, &dummy)) {
+        char tid[24];
+        snprintf(tid, sizeof tid, "%" PRId64, *id);
+        const char *p[4] = {sid, source, name, tid};
+        rc = returning_id(w->st_alias, 4, p, &dummy);
+        if (rc)
+            return rc;
+        aps_strmap_put(&w->aliases, akey, 1);
+    }
+    return 0;
+}
+
+static int season_id(struct aps_writer *w, enum aps_sport s, const char *label, int64_t *id)
+{
+    char sid[24], key[64];
+    snprintf(sid, sizeof sid, "%" PRId64, sport_id(w, s));
+    snprintf(key, sizeof key, "%s|%s", sid, label);
+    if (aps_strmap_get(&w->seasons, key, id))
+        return 0;
+    const char *p[2] = {sid, label};
+    int rc = returning_id(w->st_season, 2, p, id);
+    if (!rc)
+        aps_strmap_put(&w->seasons, key, *id);
+    return rc;
+}
+
+static int book_id(struct aps_writer *w, const char *key, int64_t *id)
+{
+    if (aps_strmap_get(&w->books, key, id))
+        return 0;
+    const char *p[4] = {key, aps_book_name(key), aps_book_is_sharp(key) ? "1" : "0",
+                        aps_book_is_aggregate(key) ? "1" : "0"};
+    int rc = returning_id(w->st_book, 4, p, id);
+    if (!rc)
+        aps_strmap_put(&w->books, key, *id);
+    return rc;
+}
+
+static int venue_id(struct aps_writer *w, const char *name, int64_t *id)
+{
+    if (!*name) {
+        *id = 0;
+        return 0;
+    }
+    if (aps_strmap_get(&w->venues, name, id))
+        return 0;
+    const char *p[1] = {name};
+    int rc = returning_id(w->st_venue, 1, p, id);
+    if (!rc)
+        aps_strmap_put(&w->venues, name, *id);
+    return rc;
+}
+
+static void game_key(char *out, size_t cap, const char *date, int64_t home, int64_t away, int no)
+{
+    snprintf(out, cap, "%s|%" PRId64 "|%" PRId64 "|%d", date, home, away, no);
+}
+
+/* Loads the stored games of a sport into map (key → id). */
+static int load_games(struct aps_writer *w, enum aps_sport s, struct aps_strmap *map)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(w->conn,
+                              "SELECT game_date, home_team_id, away_team_id, game_no, id"
+                              " FROM games WHERE sport_id = ?1",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, sport_id(w, s));
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        char key[96];
+        game_key(key, sizeof key, aps_stmt_text(st, 0), aps_stmt_int64(st, 1),
+                 aps_stmt_int64(st, 2), (int)aps_stmt_int64(st, 3));
+        aps_strmap_put(map, key, aps_stmt_int64(st, 4));
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Per sport: the stored games, loaded once per batch. */
+struct sport_games {
+    bool loaded[APS_SPORT__COUNT];
+    struct aps_strmap map[APS_SPORT__COUNT];
+};
+
+static int stored_games(struct aps_writer *w, struct sport_games *sg, enum aps_sport s,
+                        struct aps_strmap **out)
+{
+    if (!sg->loaded[s]) {
+        int rc = load_games(w, s, &sg->map[s]);
+        if (rc)
+            return rc;
+        sg->loaded[s] = true;
+    }
+    *out = &sg->map[s];
+    return 0;
+}
+
+static void sport_games_cleanup(struct sport_games *sg)
+{
+    for (int s = 0; s < APS_SPORT__COUNT; s++)
+        aps_strmap_cleanup(&sg->map[s]);
+}
+
+static void add_reason(struct aps_ingest_result *res, const char *reason, size_t n)
+{
+    if (!n)
+        return;
+    res->rejected += n;
+    for (size_t i = 0; i < res->nreasons; i++) {
+        if (!strcmp(res->reasons[i].reason, reason)) {
+            res->reasons[i].count += n;
+            return;
+        }
+    }
+    if (res->nreasons < APS_MAX_REASONS) {
+        (void)aps_str_copy(res->reasons[res->nreasons].reason, APS_REASON_MAX, reason);
+        res->reasons[res->nreasons++].count = n;
+    }
+}
+
+/* Step 1 and 2: ids for every game, matching against stored games and the batch itself. */
+static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_work *gw,
+                         struct sport_games *sg, struct aps_ingest_result *res)
+{
+    struct aps_strmap seen = {0};
+    int rc = 0;
+    for (size_t i = 0; i < b->ngames && !rc; i++) {
+        struct aps_game_rec *g = &b->games[i];
+        struct game_work *x = &gw[i];
+        int r1 = team_id(w, g->sport, b->source, g->home, &x->home_id);
+        int r2 = r1 ? r1 : team_id(w, g->sport, b->source, g->away, &x->away_id);
+        if (r1 == APS_E_NOTFOUND || r2 == APS_E_NOTFOUND || r1 == APS_E_INVAL ||
+            r2 == APS_E_INVAL) {
+            x->dropped = true;
+            add_reason(res, "unknown team", 1);
+            continue;
+        }
+        if (r1 || r2) {
+            rc = r1 ? r1 : r2;
+            break;
+        }
+        if (x->home_id == x->away_id) {
+            x->dropped = true;
+            add_reason(res, "same team twice", 1);
+            continue;
+        }
+        rc = season_id(w, g->sport, g->season, &x->season_id);
+        if (!rc)
+            rc = venue_id(w, g->venue, &x->venue_id);
+        struct aps_strmap *stored = NULL;
+        if (!rc)
+            rc = stored_games(w, sg, g->sport, &stored);
+        if (rc)
+            break;
+        char key[96], swapped[96];
+        int64_t id;
+        game_key(key, sizeof key, g->date, x->home_id, x->away_id, g->game_no);
+        game_key(swapped, sizeof swapped, g->date, x->away_id, x->home_id, g->game_no);
+        if (!aps_strmap_get(stored, key, &id) && aps_strmap_get(stored, swapped, &id)) {
+            /* Another source stored this game with the sides the other way round (a
+             * neutral-site game, usually): follow the stored orientation. */
+            x->swapped = true;
+            int64_t t = x->home_id;
+            x->home_id = x->away_id;
+            x->away_id = t;
+            int sc = g->home_score;
+            g->home_score = g->away_score;
+            g->away_score = sc;
+            game_key(key, sizeof key, g->date, x->home_id, x->away_id, g->game_no);
+            game_key(swapped, sizeof swapped, g->date, x->away_id, x->home_id, g->game_no);
+        }
+        char skey[100];
+        snprintf(skey, sizeof skey, "%d|%s", (int)g->sport, key);
+        char sswap[100];
+        snprintf(sswap, sizeof sswap, "%d|%s", (int)g->sport, swapped);
+        if (aps_strmap_get(&seen, skey, &id) || aps_strmap_get(&seen, sswap, &id)) {
+            x->dropped = true;
+            add_reason(res, "duplicate game", 1);
+            continue;
+        }
+        aps_strmap_put(&seen, skey, (int64_t)i);
+    }
+    aps_strmap_cleanup(&seen);
+    return rc;
+}
+
+static void fmt_i64(char *buf, size_t cap, int64_t v)
+{
+    snprintf(buf, cap, "%" PRId64, v);
+}
+
+static const char *fmt_dbl(char *buf, size_t cap, double v)
+{
+    if (isnan(v))
+        return NULL;
+    snprintf(buf, cap, "%.17g", v);
+    return buf;
+}
+
+/* Step 3: stage the games, upsert them and read their ids. */
+static int store_games(struct aps_writer *w, struct aps_batch *b, struct game_work *gw,
+                       struct aps_ingest_result *res)
+{
+    static const char *cols[] = {"idx", "sport_id", "season_id", "game_date", "game_no",
+                                 "home_team_id", "away_team_id", "start_time", "time_known",
+                                 "neutral", "playoff", "status", "home_score", "away_score",
+                                 "venue_id", "source", "extra"};
+    struct aps_copy *cp = NULL;
+    int rc = aps_conn_copy_begin(w->conn, "stage_games", cols, 17, &cp);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < b->ngames && !rc; i++) {
+        if (gw[i].dropped)
+            continue;
+        struct aps_game_rec *g = &b->games[i];
+        char v[17][32];
+        fmt_i64(v[0], 32, (int64_t)i);
+        fmt_i64(v[1], 32, sport_id(w, g->sport));
+        fmt_i64(v[2], 32, gw[i].season_id);
+        fmt_i64(v[4], 32, g->game_no);
+        fmt_i64(v[5], 32, gw[i].home_id);
+        fmt_i64(v[6], 32, gw[i].away_id);
+        fmt_i64(v[7], 32, g->start_time);
+        fmt_i64(v[12], 32, g->home_score);
+        fmt_i64(v[13], 32, g->away_score);
+        fmt_i64(v[14], 32, gw[i].venue_id);
+        const char *row[17] = {v[0], v[1], v[2], g->date, v[4], v[5], v[6], v[7],
+                               g->time_known ? "1" : "0", g->neutral ? "1" : "0",
+                               g->playoff ? "1" : "0", aps_status_name(g->status),
+                               g->home_score >= 0 ? v[12] : NULL,
+                               g->away_score >= 0 ? v[13] : NULL,
+                               gw[i].venue_id ? v[14] : NULL, b->source,
+                               g->extra[0] ? g->extra : NULL};
+        rc = aps_copy_row(cp, row);
+        res->games++;
+    }
+    int rc2 = aps_copy_end(cp);
+    if (rc || rc2)
+        return rc ? rc : rc2;
+
+    struct aps_stmt *st = NULL;
+    rc = aps_conn_prepare(w->conn, SQL_UPSERT_GAMES, &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, aps_time_now());
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    st = NULL;
+    if (rc < 0)
+        return rc;
+    rc = aps_conn_exec(w->conn, SQL_GAME_SOURCES);
+    if (!rc)
+        rc = aps_conn_prepare(w->conn, SQL_GAME_IDS, &st);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        int64_t idx = aps_stmt_int64(st, 0);
+        if (idx >= 0 && (size_t)idx < b->ngames)
+            gw[idx].game_id = aps_stmt_int64(st, 1);
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int cmp_odds(const void *a, const void *b, void *ctx)
+{
+    const struct aps_batch *batch = ctx;
+    const struct aps_odds_rec *x = &batch->odds[*(const size_t *)a];
+    const struct aps_odds_rec *y = &batch->odds[*(const size_t *)b];
+    if (x->game != y->game)
+        return x->game < y->game ? -1 : 1;
+    int c = strcmp(x->book, y->book);
+    if (c)
+        return c;
+    if (x->market != y->market)
+        return (int)x->market - (int)y->market;
+    if (x->sel != y->sel)
+        return (int)x->sel - (int)y->sel;
+    if (x->phase != y->phase)
+        return (int)x->phase - (int)y->phase;
+    size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+    return ia < ib ? -1 : ia > ib;
+}
+
+static bool same_odds_key(const struct aps_odds_rec *x, const struct aps_odds_rec *y)
+{
+    return x->game == y->game && !strcmp(x->book, y->book) && x->market == y->market &&
+           x->sel == y->sel && x->phase == y->phase;
+}
+
+static enum aps_selection swap_side(enum aps_selection s)
+{
+    return s == APS_SEL_HOME ? APS_SEL_AWAY : s == APS_SEL_AWAY ? APS_SEL_HOME : s;
+}
+
+/* Step 4: stage odds (the last of duplicates wins), upsert, derive closing lines. */
+static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_work *gw,
+                      struct aps_ingest_result *res)
+{
+    if (!b->nodds)
+        return 0;
+    size_t *order = aps_malloc(sizeof *order * b->nodds);
+    for (size_t i = 0; i < b->nodds; i++)
+        order[i] = i;
+    qsort_r(order, b->nodds, sizeof *order, cmp_odds, b);
+
+    static const char *cols[] = {"game_id", "book_id", "market", "selection", "phase",
+                                 "recorded_at", "line", "price"};
+    struct aps_copy *cp = NULL;
+    int rc = aps_conn_copy_begin(w->conn, "stage_odds", cols, 8, &cp);
+    for (size_t k = 0; k < b->nodds && !rc; k++) {
+        const struct aps_odds_rec *o = &b->odds[order[k]];
+        if (k + 1 < b->nodds && same_odds_key(o, &b->odds[order[k + 1]]))
+            continue; /* a later record of the same key follows */
+        if (o->game >= b->ngames || gw[o->game].dropped || !gw[o->game].game_id)
+            continue;
+        int64_t bid;
+        rc = book_id(w, o->book, &bid);
+        if (rc)
+            break;
+        enum aps_selection sel = gw[o->game].swapped ? swap_side(o->sel) : o->sel;
+        char gid[24], bk[24], line[40], price[40];
+        fmt_i64(gid, sizeof gid, gw[o->game].game_id);
+        fmt_i64(bk, sizeof bk, bid);
+        const char *row[8] = {gid, bk, aps_market_name(o->market), aps_selection_name(sel),
+                              aps_phase_name(o->phase), "0", fmt_dbl(line, sizeof line, o->line),
+                              fmt_dbl(price, sizeof price, o->price)};
+        rc = aps_copy_row(cp, row);
+        res->odds++;
+    }
+    aps_free(order);
+    if (cp) {
+        int rc2 = aps_copy_end(cp);
+        if (!rc)
+            rc = rc2;
+    }
+    if (rc)
+        return rc;
+    rc = aps_conn_exec(w->conn, SQL_UPSERT_ODDS);
+    if (rc)
+        return rc;
+    struct aps_stmt *st = NULL;
+    rc = aps_conn_prepare(w->conn, SQL_UPSERT_CLOSING, &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, b->source);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Step 5: forecasts, matched to stored games in either orientation. */
+static int store_forecasts(struct aps_writer *w, struct aps_batch *b, struct sport_games *sg,
+                           struct aps_ingest_result *res)
+{
+    if (!b->nforecasts)
+        return 0;
+    static const char *cols[] = {"model", "sport_id", "game_date", "team1_id", "team2_id",
+                                 "game_no", "game_id", "season", "team1_home", "neutral",
+                                 "prob1", "prob2", "prob_tie", "result1"};
+    struct aps_strmap seen = {0};
+    struct aps_copy *cp = NULL;
+    int rc = aps_conn_copy_begin(w->conn, "stage_forecasts", cols, 14, &cp);
+    for (size_t i = 0; i < b->nforecasts && !rc; i++) {
+        const struct aps_forecast_rec *f = &b->forecasts[i];
+        int64_t t1, t2;
+        int r1 = team_id(w, f->sport, b->source, f->team1, &t1);
+        int r2 = r1 ? r1 : team_id(w, f->sport, b->source, f->team2, &t2);
+        if (r1 == APS_E_NOTFOUND || r2 == APS_E_NOTFOUND || r1 == APS_E_INVAL ||
+            r2 == APS_E_INVAL) {
+            add_reason(res, "unknown team", 1);
+            continue;
+        }
+        if (r1 || r2) {
+            rc = r1 ? r1 : r2;
+            break;
+        }
+        int game_no = f->game_no > 0 ? f->game_no : 1;
+        char key[100];
+        snprintf(key, sizeof key, "%s|%s|%" PRId64 "|%" PRId64 "|%d", f->model, f->date, t1, t2,
+                 game_no);
+        int64_t id = 0;
+        if (aps_strmap_get(&seen, key, &id)) {
+            add_reason(res, "duplicate forecast", 1);
+            continue;
+        }
+        aps_strmap_put(&seen, key, 1);
+        struct aps_strmap *stored = NULL;
+        rc = stored_games(w, sg, f->sport, &stored);
+        if (rc)
+            break;
+        char gk[96];
+        bool team1_home = f->team1_home;
+        int64_t gid = 0;
+        game_key(gk, sizeof gk, f->date, t1, t2, game_no);
+        if (aps_strmap_get(stored, gk, &gid)) {
+            team1_home = true;
+        } else {
+            game_key(gk, sizeof gk, f->date, t2, t1, game_no);
+            if (aps_strmap_get(stored, gk, &gid))
+                team1_home = false;
+        }
+        char v[8][40];
+        fmt_i64(v[0], 40, sport_id(w, f->sport));
+        fmt_i64(v[1], 40, t1);
+        fmt_i64(v[2], 40, t2);
+        fmt_i64(v[3], 40, game_no);
+        fmt_i64(v[4], 40, gid);
+        const char *row[14] = {f->model, v[0], f->date, v[1], v[2], v[3], gid ? v[4] : NULL,
+                               f->season, team1_home ? "1" : "0", f->neutral ? "1" : "0",
+                               fmt_dbl(v[5], 40, f->prob1), fmt_dbl(v[6], 40, f->prob2),
+                               fmt_dbl(v[7], 40, f->prob_tie), NULL};
+        char r1buf[40];
+        row[13] = fmt_dbl(r1buf, sizeof r1buf, f->result1);
+        rc = aps_copy_row(cp, row);
+        res->forecasts++;
+        if (gid)
+            res->forecasts_matched++;
+    }
+    aps_strmap_cleanup(&seen);
+    if (cp) {
+        int rc2 = aps_copy_end(cp);
+        if (!rc)
+            rc = rc2;
+    }
+    if (!rc)
+        rc = aps_conn_exec(w->conn, SQL_UPSERT_FORECASTS);
+    return rc;
+}
+
+static int record_run(struct aps_writer *w, const struct aps_batch *b, const char *path,
+                      int64_t started, const struct aps_ingest_result *res)
+{
+    struct aps_buf rj = {0};
+    aps_buf_putc(&rj, '{');
+    for (size_t i = 0; i < res->nreasons; i++) {
+        aps_buf_printf(&rj, "%s\"", i ? "," : "");
+        aps_json_escape(&rj, res->reasons[i].reason);
+        aps_buf_printf(&rj, "\":%zu", res->reasons[i].count);
+    }
+    aps_buf_putc(&rj, '}');
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(w->conn,
+                              "INSERT INTO ingest_runs (source, path, started_at, finished_at,"
+                              " rows_read, games, odds, forecasts, rejected, rejects)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, b->source);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, path);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 3, started);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 4, aps_time_now());
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 5, (int64_t)b->rows);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 6, (int64_t)res->games);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 7, (int64_t)res->odds);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 8, (int64_t)res->forecasts);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 9, (int64_t)res->rejected);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 10, aps_buf_str(&rj));
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    aps_buf_cleanup(&rj);
+    return rc < 0 ? rc : 0;
+}
+
+int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path,
+                     struct aps_ingest_result *res, char *err, size_t errcap)
+{
+    memset(res, 0, sizeof *res);
+    for (size_t i = 0; i < b->nrejects; i++)
+        add_reason(res, b->rejects[i].reason, b->rejects[i].count);
+    int64_t started = aps_time_now();
+    struct game_work *gw = aps_calloc(b->ngames ? b->ngames : 1, sizeof *gw);
+    struct sport_games *sg = aps_calloc(1, sizeof *sg);
+    const char *step = "begin";
+    int rc = aps_conn_begin(w->conn);
+    if (!rc) {
+        step = "staging tables";
+        rc = aps_conn_exec(w->conn, SQL_STAGE);
+    }
+    if (!rc) {
+        step = "resolving teams and games";
+        rc = resolve_games(w, b, gw, sg, res);
+    }
+    if (!rc) {
+        step = "storing games";
+        rc = store_games(w, b, gw, res);
+    }
+    if (!rc) {
+        step = "storing odds";
+        rc = store_odds(w, b, gw, res);
+    }
+    if (!rc) {
+        step = "storing forecasts";
+        rc = store_forecasts(w, b, sg, res);
+    }
+    if (!rc) {
+        step = "recording the run";
+        rc = record_run(w, b, path, started, res);
+    }
+    if (!rc) {
+        step = "commit";
+        rc = aps_conn_commit(w->conn);
+    }
+    if (rc) {
+        fail(w, rc, err, errcap, step);
+        aps_conn_rollback(w->conn);
+        clear_caches(w);
+        size_t rejected = res->rejected;
+        memset(res, 0, sizeof *res);
+        res->rejected = rejected;
+    }
+    sport_games_cleanup(sg);
+    aps_free(sg);
+    aps_free(gw);
+    return rc;
+}

@@ -1,0 +1,638 @@
+/* store.c — the backend-agnostic half of the storage interface (DESIGN §6): database URLs, the
+ * connection pools (primary and optional read replica) and the thin dispatch of every aps_conn_*
+ * and aps_stmt_* call to the backend's method table (store_backend.h).
+ *
+ * Pool design: each target (primary, replica) keeps up to pool_size idle connections in a stack
+ * and lets at most pool_size + pool_overflow exist at once. aps_store_acquire() takes an idle
+ * connection, or opens one while under the cap, or waits on the store's condition variable up to
+ * pool_timeout seconds (then APS_E_TIMEOUT). Connecting happens outside the lock, with the slot
+ * reserved. aps_store_release() rolls back a transaction left open, drops a broken connection,
+ * and closes the connection when the idle stack is full (the overflow ones). */
+#include "store/store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "store/store_backend.h"
+
+struct aps_pool {
+    struct aps_store *st;
+    char *target;      /* what the backend connects to: a file path or a libpq URI */
+    char *shown;       /* the URL with its password masked, for messages */
+    bool replica;
+    struct aps_conn **idle; /* stack of up to st->size idle connections */
+    int nidle, open, in_use;
+};
+
+struct aps_store {
+    const struct aps_store_ops *ops;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* signalled when a connection is released or a slot frees */
+    struct aps_pool primary, replica;
+    bool has_replica;
+    int size, overflow;
+    double timeout;
+    uint64_t acquired, timeouts;
+    char lasterr[512]; /* the last acquire failure, under mu */
+};
+
+/* ---- URLs ---------------------------------------------------------------------------------- */
+
+/* Writes url into out with the password (user:PASS@ and password=PASS) replaced by ***. */
+static void mask_url(const char *url, char *out, size_t cap)
+{
+    struct aps_buf b = {0};
+    const char *p = strstr(url, "://");
+    const char *auth = p ? p + 3 : url;
+    const char *at = strchr(auth, '@');
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon && !memchr(auth, '/', (size_t)(colon - auth))) {
+        aps_buf_append(&b, url, (size_t)(colon + 1 - url));
+        aps_buf_puts(&b, "***");
+        aps_buf_puts(&b, at);
+    } else {
+        aps_buf_puts(&b, url);
+    }
+    char *pw = strstr(b.data, "password=");
+    if (pw) {
+        size_t keep = (size_t)(pw - b.data) + 9;
+        const char *rest = pw + 9 + strcspn(pw + 9, "&");
+        struct aps_buf m = {0};
+        aps_buf_append(&m, b.data, keep);
+        aps_buf_puts(&m, "***");
+        aps_buf_puts(&m, rest);
+        aps_buf_cleanup(&b);
+        b = m;
+    }
+    snprintf(out, cap, "%s", aps_buf_str(&b));
+    aps_buf_cleanup(&b);
+}
+
+/* mkdir -p for the directory part of path. */
+static int make_parent_dirs(const char *path)
+{
+    char *dir = aps_strdup(path);
+    int rc = 0;
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        for (char *p = dir + 1; ; p++) {
+            bool end = *p == '\0';
+            if (*p == '/' || end) {
+                *p = '\0';
+                if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+                    rc = APS_E_IO;
+                    break;
+                }
+                if (end)
+                    break;
+                *p = '/';
+            }
+        }
+    }
+    aps_free(dir);
+    return rc;
+}
+
+/* Splits a database URL into the backend and its connection target (aps_free it).
+ * sqlite:///rel.db → "rel.db", sqlite:////abs.db → "/abs.db", sqlite://:memory: → ":memory:";
+ * postgresql://, postgres:// and any "+driver" form → a libpq URI without the driver part. */
+static int parse_url(const char *url, const struct aps_store_ops **ops, char **target,
+                     char *err, size_t errcap)
+{
+    char shown[512];
+    mask_url(url ? url : "", shown, sizeof shown);
+    const char *sep = url ? strstr(url, "://") : NULL;
+    if (!sep) {
+        snprintf(err, errcap, "database URL '%s' has no scheme (want sqlite:/// or postgresql://)",
+                 shown);
+        return APS_E_CONFIG;
+    }
+    size_t slen = (size_t)(sep - url);
+    const char *plus = memchr(url, '+', slen);
+    size_t blen = plus ? (size_t)(plus - url) : slen;
+    const char *rest = sep + 3;
+    if (blen == 6 && strncmp(url, "sqlite", 6) == 0) {
+        *ops = &aps_store_sqlite_ops;
+        if (*rest == '/')
+            rest++; /* SQLAlchemy: three slashes then a relative path, four for absolute */
+        if (!*rest) {
+            snprintf(err, errcap, "database URL '%s' has no file path", shown);
+            return APS_E_CONFIG;
+        }
+        *target = aps_strdup(rest);
+        return 0;
+    }
+    if ((blen == 10 && strncmp(url, "postgresql", 10) == 0) ||
+        (blen == 8 && strncmp(url, "postgres", 8) == 0)) {
+        *ops = &aps_store_pg_ops;
+        struct aps_buf b = {0};
+        aps_buf_puts(&b, "postgresql://");
+        aps_buf_puts(&b, rest);
+        *target = aps_buf_steal(&b);
+        return 0;
+    }
+    snprintf(err, errcap, "database URL '%s': unknown scheme (want sqlite:/// or postgresql://)",
+             shown);
+    return APS_E_CONFIG;
+}
+
+/* ---- pools --------------------------------------------------------------------------------- */
+
+static int pool_init(struct aps_store *st, struct aps_pool *p, const char *url, bool replica,
+                     char *err, size_t errcap)
+{
+    const struct aps_store_ops *ops = NULL;
+    char shown[512];
+    int rc = parse_url(url, &ops, &p->target, err, errcap);
+    if (rc)
+        return rc;
+    if (st->ops && ops != st->ops) {
+        snprintf(err, errcap, "the replica URL names a different database kind than the primary");
+        return APS_E_CONFIG;
+    }
+    st->ops = ops;
+    mask_url(url, shown, sizeof shown);
+    p->shown = aps_strdup(shown);
+    p->st = st;
+    p->replica = replica;
+    p->idle = aps_calloc((size_t)st->size, sizeof *p->idle);
+    if (ops->kind == APS_DB_SQLITE && !replica && strcmp(p->target, ":memory:") != 0 &&
+        make_parent_dirs(p->target) != 0) {
+        snprintf(err, errcap, "cannot create the directory for %s: %s", shown, strerror(errno));
+        return APS_E_IO;
+    }
+    return 0;
+}
+
+static void conn_destroy(struct aps_conn *c)
+{
+    if (!c)
+        return;
+    c->ops->disconnect(c->be);
+    aps_free(c);
+}
+
+static void pool_cleanup(struct aps_pool *p)
+{
+    for (int i = 0; i < p->nidle; i++)
+        conn_destroy(p->idle[i]);
+    aps_free(p->idle);
+    aps_free(p->target);
+    aps_free(p->shown);
+    memset(p, 0, sizeof *p);
+}
+
+/* Formats an error line into dst; a message cut at cap is still a useful message. */
+static void __attribute__((format(printf, 3, 4))) put_msg(char *dst, size_t cap, const char *fmt,
+                                                          ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* Opens a new connection for pool p (no lock held). */
+static int conn_open(struct aps_pool *p, struct aps_conn **out, char *err, size_t errcap)
+{
+    struct aps_store *st = p->st;
+    char why[512] = "";
+    void *be = NULL;
+    int rc = st->ops->connect(p->target, p->replica, &be, why, sizeof why);
+    if (rc) {
+        put_msg(err, errcap, "cannot connect to %s: %s", p->shown, why);
+        return rc;
+    }
+    struct aps_conn *c = aps_calloc(1, sizeof *c);
+    c->ops = st->ops;
+    c->pool = p;
+    c->be = be;
+    c->replica = p->replica;
+    *out = c;
+    return 0;
+}
+
+static struct timespec deadline_after(double seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double whole = floor(seconds);
+    ts.tv_sec += (time_t)whole;
+    ts.tv_nsec += (long)((seconds - whole) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* Under st->mu: takes an idle connection (*out set) or reserves a slot to open one (*out NULL),
+ * waiting until the deadline. */
+static int pool_take(struct aps_pool *p, const struct timespec *deadline, struct aps_conn **out)
+{
+    struct aps_store *st = p->st;
+    for (;;) {
+        if (p->nidle > 0) {
+            *out = p->idle[--p->nidle];
+            break;
+        }
+        if (p->open < st->size + st->overflow) {
+            *out = NULL;
+            p->open++;
+            break;
+        }
+        if (pthread_cond_timedwait(&st->cv, &st->mu, deadline) == ETIMEDOUT &&
+            p->nidle == 0 && p->open >= st->size + st->overflow) {
+            st->timeouts++;
+            return APS_E_TIMEOUT;
+        }
+    }
+    p->in_use++;
+    return 0;
+}
+
+/* Gives back a slot taken by pool_take when no connection came of it. */
+static void pool_forfeit(struct aps_pool *p)
+{
+    struct aps_store *st = p->st;
+    pthread_mutex_lock(&st->mu);
+    p->open--;
+    p->in_use--;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+static int pool_acquire(struct aps_pool *p, struct aps_conn **out)
+{
+    struct aps_store *st = p->st;
+    struct timespec deadline = deadline_after(st->timeout);
+    struct aps_conn *c = NULL;
+    char err[512] = "";
+    pthread_mutex_lock(&st->mu);
+    int rc = pool_take(p, &deadline, &c);
+    if (rc)
+        snprintf(st->lasterr, sizeof st->lasterr, "no free connection to %s within %.3g s",
+                 p->shown, st->timeout);
+    pthread_mutex_unlock(&st->mu);
+    if (rc)
+        return rc;
+    if (c && !c->ops->healthy(c->be)) { /* broken while idle: replace it */
+        conn_destroy(c);
+        c = NULL;
+    }
+    if (!c) {
+        rc = conn_open(p, &c, err, sizeof err);
+        if (rc) {
+            pool_forfeit(p);
+            pthread_mutex_lock(&st->mu);
+            snprintf(st->lasterr, sizeof st->lasterr, "%s", err);
+            pthread_mutex_unlock(&st->mu);
+            return rc;
+        }
+    }
+    c->errmsg[0] = '\0';
+    *out = c;
+    return 0;
+}
+
+/* ---- the store ----------------------------------------------------------------------------- */
+
+int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err,
+                   size_t errcap)
+{
+    *out = NULL;
+    if (!o || o->pool_size < 1 || o->pool_overflow < 0 || !(o->pool_timeout >= 0)) {
+        snprintf(err, errcap, "invalid pool settings (size >= 1, overflow >= 0, timeout >= 0)");
+        return APS_E_INVAL;
+    }
+    struct aps_store *st = aps_calloc(1, sizeof *st);
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* deadlines immune to clock changes */
+    pthread_cond_init(&st->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    st->size = o->pool_size;
+    st->overflow = o->pool_overflow;
+    st->timeout = o->pool_timeout;
+    struct aps_conn *c = NULL;
+    int rc = pool_init(st, &st->primary, o->url, false, err, errcap);
+    if (rc)
+        goto fail;
+    if (o->replica_url && *o->replica_url) {
+        rc = pool_init(st, &st->replica, o->replica_url, true, err, errcap);
+        if (rc)
+            goto fail;
+        st->has_replica = true;
+    }
+    rc = pool_acquire(&st->primary, &c); /* checks the URL now rather than on first use */
+    if (rc) {
+        snprintf(err, errcap, "%s", st->lasterr);
+        goto fail;
+    }
+    aps_store_release(c);
+    *out = st;
+    return 0;
+fail:
+    aps_store_close(st);
+    return rc;
+}
+
+int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, char *err,
+                          size_t errcap)
+{
+    struct aps_store_opts o = {
+        .url = aps_cfg_str(cfg, APS_SET_DATABASE_URL),
+        .replica_url = aps_cfg_str(cfg, APS_SET_DATABASE_REPLICA_URL),
+        .pool_size = (int)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_SIZE),
+        .pool_overflow = (int)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_OVERFLOW),
+        .pool_timeout = (double)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_TIMEOUT),
+    };
+    return aps_store_open(out, &o, err, errcap);
+}
+
+void aps_store_close(struct aps_store *st)
+{
+    if (!st)
+        return;
+    pool_cleanup(&st->primary);
+    pool_cleanup(&st->replica);
+    pthread_cond_destroy(&st->cv);
+    pthread_mutex_destroy(&st->mu);
+    aps_free(st);
+}
+
+enum aps_db_kind aps_store_kind(const struct aps_store *st)
+{
+    return st->ops->kind;
+}
+
+bool aps_store_has_replica(const struct aps_store *st)
+{
+    return st->has_replica;
+}
+
+void aps_store_stats(struct aps_store *st, struct aps_store_stats *out)
+{
+    pthread_mutex_lock(&st->mu);
+    out->open = st->primary.open + st->replica.open;
+    out->in_use = st->primary.in_use + st->replica.in_use;
+    out->max = st->size + st->overflow;
+    out->acquired_total = st->acquired;
+    out->timeouts_total = st->timeouts;
+    pthread_mutex_unlock(&st->mu);
+}
+
+void aps_store_last_error(struct aps_store *st, char *buf, size_t cap)
+{
+    pthread_mutex_lock(&st->mu);
+    snprintf(buf, cap, "%s", st->lasterr);
+    pthread_mutex_unlock(&st->mu);
+}
+
+int aps_store_acquire(struct aps_store *st, enum aps_db_intent intent, struct aps_conn **out)
+{
+    *out = NULL;
+    int rc = APS_E_DB;
+    /* A read goes to the replica when there is one; if the replica cannot be reached it falls
+     * back to the primary (a replica that is merely busy still times out). */
+    if (intent == APS_DB_READ && st->has_replica)
+        rc = pool_acquire(&st->replica, out);
+    if (rc == APS_E_TIMEOUT)
+        return rc;
+    if (rc)
+        rc = pool_acquire(&st->primary, out);
+    if (rc)
+        return rc;
+    (*out)->intent = intent;
+    pthread_mutex_lock(&st->mu);
+    st->acquired++;
+    pthread_mutex_unlock(&st->mu);
+    return 0;
+}
+
+void aps_store_release(struct aps_conn *c)
+{
+    if (!c)
+        return;
+    struct aps_pool *p = c->pool;
+    struct aps_store *st = p->st;
+    if (c->ops->in_txn(c->be) && c->ops->exec(c, "ROLLBACK") != 0) {
+        conn_destroy(c); /* cannot be made clean: drop it */
+        c = NULL;
+    }
+    if (c && !c->ops->healthy(c->be)) {
+        conn_destroy(c);
+        c = NULL;
+    }
+    if (c)
+        c->ops->idle(c);
+    pthread_mutex_lock(&st->mu);
+    p->in_use--;
+    if (c && p->nidle < st->size) {
+        p->idle[p->nidle++] = c;
+        c = NULL;
+    } else {
+        p->open--; /* overflow or broken: closed below, outside the lock */
+    }
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    conn_destroy(c);
+}
+
+/* ---- connections: thin dispatch ------------------------------------------------------------ */
+
+void aps_conn_set_error(struct aps_conn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->errmsg, sizeof c->errmsg, fmt, ap);
+    va_end(ap);
+    /* One line: libpq ends messages with a newline and puts DETAIL/HINT on lines of their own. */
+    for (char *p = c->errmsg; *p; p++) {
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    }
+    size_t n = strlen(c->errmsg);
+    while (n > 0 && c->errmsg[n - 1] == ' ')
+        c->errmsg[--n] = '\0';
+}
+
+enum aps_db_kind aps_conn_kind(const struct aps_conn *c)
+{
+    return c->ops->kind;
+}
+
+bool aps_conn_is_replica(const struct aps_conn *c)
+{
+    return c->replica;
+}
+
+const char *aps_conn_errmsg(const struct aps_conn *c)
+{
+    return c->errmsg;
+}
+
+int aps_conn_exec(struct aps_conn *c, const char *sql)
+{
+    return c->ops->exec(c, sql);
+}
+
+int aps_conn_begin(struct aps_conn *c)
+{
+    return c->ops->begin(c);
+}
+
+int aps_conn_commit(struct aps_conn *c)
+{
+    return c->ops->exec(c, "COMMIT");
+}
+
+int aps_conn_rollback(struct aps_conn *c)
+{
+    if (!c->ops->in_txn(c->be))
+        return 0;
+    return c->ops->exec(c, "ROLLBACK");
+}
+
+int aps_conn_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out)
+{
+    *out = NULL;
+    return c->ops->prepare(c, sql, out);
+}
+
+int aps_stmt_bind_int64(struct aps_stmt *s, int idx, int64_t v)
+{
+    return s->conn->ops->bind_int64(s, idx, v);
+}
+
+int aps_stmt_bind_double(struct aps_stmt *s, int idx, double v)
+{
+    return s->conn->ops->bind_double(s, idx, v);
+}
+
+int aps_stmt_bind_text(struct aps_stmt *s, int idx, const char *v)
+{
+    return s->conn->ops->bind_text(s, idx, v);
+}
+
+int aps_stmt_bind_null(struct aps_stmt *s, int idx)
+{
+    return s->conn->ops->bind_null(s, idx);
+}
+
+int aps_stmt_step(struct aps_stmt *s)
+{
+    return s->conn->ops->step(s);
+}
+
+int aps_stmt_reset(struct aps_stmt *s)
+{
+    return s->conn->ops->reset(s);
+}
+
+int aps_stmt_columns(const struct aps_stmt *s)
+{
+    return s->conn->ops->columns(s);
+}
+
+const char *aps_stmt_column_name(const struct aps_stmt *s, int col)
+{
+    return s->conn->ops->column_name(s, col);
+}
+
+bool aps_stmt_is_null(const struct aps_stmt *s, int col)
+{
+    return s->conn->ops->is_null(s, col);
+}
+
+int64_t aps_stmt_int64(const struct aps_stmt *s, int col)
+{
+    return s->conn->ops->col_int64(s, col);
+}
+
+double aps_stmt_double(const struct aps_stmt *s, int col)
+{
+    return s->conn->ops->col_double(s, col);
+}
+
+const char *aps_stmt_text(const struct aps_stmt *s, int col)
+{
+    return s->conn->ops->col_text(s, col);
+}
+
+int64_t aps_stmt_changes(const struct aps_stmt *s)
+{
+    return s->conn->ops->changes(s);
+}
+
+void aps_stmt_finalize(struct aps_stmt *s)
+{
+    if (s)
+        s->conn->ops->finalize(s);
+}
+
+/* A NULL first column counts as no row: callers ask "what number?", and NULL is not one. */
+int aps_conn_query_int64(struct aps_conn *c, const char *sql, int nparams,
+                         const char *const *params, int64_t *out)
+{
+    struct aps_stmt *s = NULL;
+    int rc = aps_conn_prepare(c, sql, &s);
+    if (rc)
+        return rc;
+    for (int i = 0; i < nparams && !rc; i++)
+        rc = aps_stmt_bind_text(s, i + 1, params[i]);
+    if (!rc)
+        rc = aps_stmt_step(s);
+    if (rc == APS_ROW && !aps_stmt_is_null(s, 0)) {
+        *out = aps_stmt_int64(s, 0);
+        rc = 0;
+    } else if (rc == APS_ROW || rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(s);
+    return rc;
+}
+
+int aps_conn_copy_begin(struct aps_conn *c, const char *table, const char *const *cols, int ncols,
+                        struct aps_copy **out)
+{
+    *out = NULL;
+    if (!aps_sql_ident_ok(table) || ncols < 1) {
+        aps_conn_set_error(c, "copy: bad table name or no columns");
+        return APS_E_INVAL;
+    }
+    for (int i = 0; i < ncols; i++) {
+        if (!aps_sql_ident_ok(cols[i])) {
+            aps_conn_set_error(c, "copy: bad column name '%s'", cols[i] ? cols[i] : "(null)");
+            return APS_E_INVAL;
+        }
+    }
+    if (!c->ops->in_txn(c->be)) {
+        aps_conn_set_error(c, "copy into %s must run inside a transaction", table);
+        return APS_E_STATE;
+    }
+    return c->ops->copy_begin(c, table, cols, ncols, out);
+}
+
+int aps_copy_row(struct aps_copy *cp, const char *const *vals)
+{
+    return cp->conn->ops->copy_row(cp, vals);
+}
+
+int aps_copy_end(struct aps_copy *cp)
+{
+    if (!cp)
+        return APS_E_INVAL;
+    return cp->conn->ops->copy_end(cp);
+}

@@ -1,0 +1,554 @@
+/* store_pg.c — the PostgreSQL backend of the storage interface (DESIGN §6), for production.
+ *
+ * SQL arrives with ?N parameters and is rewritten to $N (aps_sql_rewrite_pg_n), then prepared
+ * server-side under a name unique to the connection and DEALLOCATEd on finalize (or, when the
+ * transaction is aborted, by one DEALLOCATE ALL when the connection goes back to the pool).
+ * Parameters travel as text. The first aps_stmt_step() after a bind or reset runs the statement
+ * with PQexecPrepared; later steps walk the rows of that PGresult. Every PGresult's status is
+ * checked: SQLSTATE 23505 becomes APS_E_EXISTS, serialization failures, deadlocks and lock
+ * timeouts APS_E_BUSY, anything else APS_E_DB, with the server's message in the conn's errmsg.
+ * Bulk loads use COPY … FROM STDIN in text format, sent in chunks of about 256 KiB. */
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "store/store_backend.h"
+
+#define COPY_CHUNK (256 * 1024)
+#define CONNECT_TIMEOUT_S "10"
+
+struct pg_conn {
+    PGconn *pg;
+    unsigned next_id;    /* for statement names */
+    int pending_dealloc; /* statements that could not be deallocated (aborted transaction) */
+};
+
+struct pg_stmt {
+    struct aps_stmt base;
+    char name[32];
+    int nparams;
+    char **values;     /* nparams text values, NULL = SQL NULL; owned */
+    PGresult *res;     /* rows of the current execution */
+    PGresult *desc;    /* column description, fetched when asked before running */
+    int row, nrows;
+    bool executed;
+    int failed;        /* the error of the current execution, repeated until reset */
+    int64_t changes;
+};
+
+struct pg_copy {
+    struct aps_copy base;
+    struct aps_buf buf;
+    int ncols;
+    int failed;
+};
+
+static PGconn *pg_of(const struct aps_conn *c)
+{
+    return ((const struct pg_conn *)c->be)->pg;
+}
+
+/* Records the error of r (or of the connection when r is NULL), clears r, returns APS_E_*. */
+static int fail_result(struct aps_conn *c, PGresult *r, const char *what)
+{
+    const char *msg = r ? PQresultErrorMessage(r) : "";
+    if (!*msg)
+        msg = PQerrorMessage(pg_of(c));
+    if (!*msg && r)
+        msg = PQresStatus(PQresultStatus(r));
+    aps_conn_set_error(c, "%s: %s", what, msg);
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    int rc = APS_E_DB;
+    if (state && strcmp(state, "23505") == 0)
+        rc = APS_E_EXISTS;
+    else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+                       strcmp(state, "55P03") == 0))
+        rc = APS_E_BUSY;
+    PQclear(r);
+    return rc;
+}
+
+/* ---- connections --------------------------------------------------------------------------- */
+
+static void drop_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static int run_setting(PGconn *pg, const char *sql, char *err, size_t errcap)
+{
+    PGresult *r = PQexec(pg, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        snprintf(err, errcap, "%s: %s", sql, r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
+    PQclear(r);
+    return ok ? 0 : APS_E_DB;
+}
+
+/* A connect_timeout default comes before the URI so that a timeout in the URI wins. */
+static int pg_connect(const char *target, bool readonly, void **be, char *err, size_t errcap)
+{
+    const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
+    const char *const vals[] = {CONNECT_TIMEOUT_S, "aps", target, NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (!pg) {
+        snprintf(err, errcap, "out of memory");
+        return APS_E_NOMEM;
+    }
+    if (PQstatus(pg) != CONNECTION_OK) {
+        snprintf(err, errcap, "%s", PQerrorMessage(pg));
+        err[strcspn(err, "\n")] = '\0';
+        PQfinish(pg);
+        return APS_E_DB;
+    }
+    PQsetNoticeProcessor(pg, drop_notice, NULL);
+    int rc = run_setting(pg, "SET client_min_messages = warning", err, errcap);
+    if (!rc && readonly)
+        rc = run_setting(pg, "SET default_transaction_read_only = on", err, errcap);
+    if (rc) {
+        PQfinish(pg);
+        return rc;
+    }
+    struct pg_conn *pc = aps_calloc(1, sizeof *pc);
+    pc->pg = pg;
+    *be = pc;
+    return 0;
+}
+
+static void pg_disconnect(void *be)
+{
+    struct pg_conn *pc = be;
+    if (!pc)
+        return;
+    PQfinish(pc->pg);
+    aps_free(pc);
+}
+
+/* Reads whatever the server sent while the connection sat idle. An idle session gets nothing
+ * unasked except a termination notice followed by EOF, and libpq marks the connection bad only
+ * when it reads that EOF: so read while the socket stays readable (no waiting). */
+static bool pg_healthy(void *be)
+{
+    struct pg_conn *pc = be;
+    for (int i = 0; i < 4 && PQstatus(pc->pg) == CONNECTION_OK && !PQisBusy(pc->pg); i++) {
+        struct pollfd pfd = {.fd = PQsocket(pc->pg), .events = POLLIN};
+        if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0)
+            break;
+        if (!PQconsumeInput(pc->pg))
+            return false;
+    }
+    return PQstatus(pc->pg) == CONNECTION_OK;
+}
+
+static bool pg_in_txn(void *be)
+{
+    PGTransactionStatusType t = PQtransactionStatus(((struct pg_conn *)be)->pg);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+static void pg_idle(struct aps_conn *c)
+{
+    struct pg_conn *pc = c->be;
+    if (!pc->pending_dealloc)
+        return;
+    PGresult *r = PQexec(pc->pg, "DEALLOCATE ALL");
+    if (PQresultStatus(r) == PGRES_COMMAND_OK)
+        pc->pending_dealloc = 0;
+    PQclear(r); /* on failure the names stay unique (next_id), so nothing collides */
+}
+
+static int pg_exec(struct aps_conn *c, const char *sql)
+{
+    PGresult *r = PQexec(pg_of(c), sql);
+    ExecStatusType t = PQresultStatus(r);
+    if (r && (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY)) {
+        PQclear(r);
+        return 0;
+    }
+    return fail_result(c, r, "exec");
+}
+
+static int pg_begin(struct aps_conn *c)
+{
+    return pg_exec(c, "BEGIN");
+}
+
+/* ---- statements ---------------------------------------------------------------------------- */
+
+static void clear_run(struct pg_stmt *s)
+{
+    PQclear(s->res);
+    s->res = NULL;
+    s->row = -1;
+    s->nrows = 0;
+    s->executed = false;
+    s->failed = 0;
+}
+
+static int pg_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out)
+{
+    struct pg_conn *pc = c->be;
+    struct aps_buf text = {0};
+    int nparams = 0;
+    int rc = aps_sql_rewrite_pg_n(sql, &text, &nparams);
+    if (rc) {
+        aps_buf_cleanup(&text);
+        aps_conn_set_error(c, "prepare: a '?' without a number or an unterminated quote in SQL");
+        return rc;
+    }
+    struct pg_stmt *s = aps_calloc(1, sizeof *s);
+    snprintf(s->name, sizeof s->name, "aps_%u", pc->next_id++);
+    PGresult *r = PQprepare(pc->pg, s->name, aps_buf_str(&text), 0, NULL);
+    aps_buf_cleanup(&text);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        aps_free(s);
+        return fail_result(c, r, "prepare");
+    }
+    PQclear(r);
+    s->base.conn = c;
+    clear_run(s);
+    s->nparams = nparams;
+    s->values = aps_calloc((size_t)(nparams ? nparams : 1), sizeof *s->values);
+    *out = &s->base;
+    return 0;
+}
+
+/* Takes ownership of v (aps_malloc'd or NULL) as parameter idx. */
+static int set_param(struct aps_stmt *base, int idx, char *v)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    if (idx < 1 || idx > s->nparams) {
+        aps_free(v);
+        aps_conn_set_error(base->conn, "bind: parameter %d out of range (statement has %d)", idx,
+                           s->nparams);
+        return APS_E_RANGE;
+    }
+    clear_run(s); /* binding starts a new execution, as on SQLite */
+    aps_free(s->values[idx - 1]);
+    s->values[idx - 1] = v;
+    return 0;
+}
+
+static int pg_bind_int64(struct aps_stmt *s, int idx, int64_t v)
+{
+    char tmp[24];
+    snprintf(tmp, sizeof tmp, "%" PRId64, v);
+    return set_param(s, idx, aps_strdup(tmp));
+}
+
+static int pg_bind_double(struct aps_stmt *s, int idx, double v)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%.17g", v); /* 17 digits: the exact double comes back */
+    return set_param(s, idx, aps_strdup(tmp));
+}
+
+static int pg_bind_text(struct aps_stmt *s, int idx, const char *v)
+{
+    return set_param(s, idx, v ? aps_strdup(v) : NULL);
+}
+
+static int pg_bind_null(struct aps_stmt *s, int idx)
+{
+    return set_param(s, idx, NULL);
+}
+
+static int64_t parse_changes(PGresult *r)
+{
+    int64_t n = 0;
+    const char *t = PQcmdTuples(r);
+    if (t && *t && aps_parse_int64(t, &n) != 0)
+        n = 0;
+    return n;
+}
+
+static int execute(struct pg_stmt *s)
+{
+    struct aps_conn *c = s->base.conn;
+    s->executed = true;
+    PGresult *r = PQexecPrepared(pg_of(c), s->name, s->nparams, (const char *const *)s->values,
+                                 NULL, NULL, 0);
+    ExecStatusType t = PQresultStatus(r);
+    if (r && t == PGRES_TUPLES_OK) {
+        s->res = r;
+        s->nrows = PQntuples(r);
+        s->changes = parse_changes(r); /* INSERT … RETURNING counts its rows */
+        return 0;
+    }
+    if (r && (t == PGRES_COMMAND_OK || t == PGRES_EMPTY_QUERY)) {
+        s->changes = parse_changes(r);
+        PQclear(r);
+        return 0;
+    }
+    s->failed = fail_result(c, r, "step");
+    return s->failed;
+}
+
+static int pg_step(struct aps_stmt *base)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    if (s->failed)
+        return s->failed;
+    if (!s->executed) {
+        int rc = execute(s);
+        if (rc)
+            return rc;
+    }
+    if (s->res && s->row + 1 < s->nrows) {
+        s->row++;
+        return APS_ROW;
+    }
+    s->row = s->nrows; /* past the end: column readers see no row */
+    return APS_DONE;
+}
+
+static int pg_reset(struct aps_stmt *base)
+{
+    clear_run((struct pg_stmt *)base);
+    return 0;
+}
+
+/* The result that describes the columns: the rows when run, else a description fetched once. */
+static const PGresult *shape(const struct aps_stmt *base)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    if (s->res)
+        return s->res;
+    if (!s->desc) {
+        PGresult *d = PQdescribePrepared(pg_of(base->conn), s->name);
+        if (PQresultStatus(d) != PGRES_COMMAND_OK) {
+            (void)fail_result(base->conn, d, "describe");
+            return NULL;
+        }
+        s->desc = d;
+    }
+    return s->desc;
+}
+
+static int pg_columns(const struct aps_stmt *s)
+{
+    const PGresult *r = shape(s);
+    return r ? PQnfields(r) : 0;
+}
+
+static const char *pg_column_name(const struct aps_stmt *s, int col)
+{
+    const PGresult *r = shape(s);
+    return r && col >= 0 && col < PQnfields(r) ? PQfname(r, col) : NULL;
+}
+
+/* The current row's value, or NULL for SQL NULL, no current row or a bad column. */
+static const char *value(const struct aps_stmt *base, int col)
+{
+    const struct pg_stmt *s = (const struct pg_stmt *)base;
+    if (!s->res || s->row < 0 || s->row >= s->nrows || col < 0 || col >= PQnfields(s->res))
+        return NULL;
+    if (PQgetisnull(s->res, s->row, col))
+        return NULL;
+    return PQgetvalue(s->res, s->row, col);
+}
+
+static bool pg_is_null(const struct aps_stmt *s, int col)
+{
+    return value(s, col) == NULL;
+}
+
+/* Text to double like SQLite's column reader: booleans are 1/0, Infinity/NaN and subnormals
+ * (which aps_parse_double refuses as out of range) go through strtod, other text is 0. */
+static double text_double(const char *v)
+{
+    double d;
+    if (strcmp(v, "t") == 0)
+        return 1;
+    if (strcmp(v, "f") == 0)
+        return 0;
+    if (aps_parse_double(v, &d) == 0)
+        return d;
+    char *end;
+    d = strtod(v, &end);
+    return end == v ? 0 : d;
+}
+
+static int64_t pg_col_int64(const struct aps_stmt *s, int col)
+{
+    const char *v = value(s, col);
+    int64_t n;
+    if (!v)
+        return 0;
+    if (aps_parse_int64(v, &n) == 0)
+        return n;
+    double d = text_double(v); /* numeric "3.0", booleans */
+    if (isfinite(d) && d >= -9.2233720368547758e18 && d < 9.2233720368547758e18)
+        return (int64_t)d;
+    return 0;
+}
+
+static double pg_col_double(const struct aps_stmt *s, int col)
+{
+    const char *v = value(s, col);
+    return v ? text_double(v) : NAN;
+}
+
+static const char *pg_text(const struct aps_stmt *s, int col)
+{
+    return value(s, col);
+}
+
+static int64_t pg_changes(const struct aps_stmt *s)
+{
+    return ((const struct pg_stmt *)s)->changes;
+}
+
+static void pg_finalize(struct aps_stmt *base)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    struct pg_conn *pc = base->conn->be;
+    clear_run(s);
+    PQclear(s->desc);
+    for (int i = 0; i < s->nparams; i++)
+        aps_free(s->values[i]);
+    aps_free(s->values);
+    /* In an aborted transaction every command but ROLLBACK fails; deallocate later instead. */
+    if (PQtransactionStatus(pc->pg) == PQTRANS_INERROR) {
+        pc->pending_dealloc++;
+    } else if (PQstatus(pc->pg) == CONNECTION_OK) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+        PGresult *r = PQexec(pc->pg, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            pc->pending_dealloc++;
+        PQclear(r);
+    }
+    aps_free(s);
+}
+
+/* ---- bulk load ----------------------------------------------------------------------------- */
+
+static int pg_copy_begin(struct aps_conn *c, const char *table, const char *const *cols,
+                         int ncols, struct aps_copy **out)
+{
+    struct aps_buf sql = {0};
+    aps_buf_printf(&sql, "COPY %s (", table);
+    for (int i = 0; i < ncols; i++)
+        aps_buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
+    aps_buf_puts(&sql, ") FROM STDIN");
+    PGresult *r = PQexec(pg_of(c), sql.data);
+    aps_buf_cleanup(&sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN)
+        return fail_result(c, r, "copy");
+    PQclear(r);
+    struct pg_copy *cp = aps_calloc(1, sizeof *cp);
+    cp->base.conn = c;
+    cp->ncols = ncols;
+    aps_buf_reserve(&cp->buf, COPY_CHUNK + 4096);
+    *out = &cp->base;
+    return 0;
+}
+
+/* COPY text format: backslash, tab, newline and CR are escaped; NULL is \N. */
+static void put_field(struct aps_buf *b, const char *v)
+{
+    if (!v) {
+        aps_buf_append(b, "\\N", 2);
+        return;
+    }
+    const char *run = v;
+    for (const char *p = v; *p; p++) {
+        const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n"
+                        : *p == '\r' ? "\\r" : NULL;
+        if (esc) {
+            aps_buf_append(b, run, (size_t)(p - run));
+            aps_buf_append(b, esc, 2);
+            run = p + 1;
+        }
+    }
+    aps_buf_puts(b, run);
+}
+
+static int flush(struct pg_copy *cp)
+{
+    struct aps_conn *c = cp->base.conn;
+    if (cp->buf.len == 0)
+        return 0;
+    if (PQputCopyData(pg_of(c), cp->buf.data, (int)cp->buf.len) != 1) {
+        aps_conn_set_error(c, "copy: %s", PQerrorMessage(pg_of(c)));
+        return APS_E_DB;
+    }
+    aps_buf_reset(&cp->buf);
+    return 0;
+}
+
+static int pg_copy_row(struct aps_copy *base, const char *const *vals)
+{
+    struct pg_copy *cp = (struct pg_copy *)base;
+    if (cp->failed)
+        return cp->failed;
+    for (int i = 0; i < cp->ncols; i++) {
+        if (i)
+            aps_buf_putc(&cp->buf, '\t');
+        put_field(&cp->buf, vals[i]);
+    }
+    aps_buf_putc(&cp->buf, '\n');
+    if (cp->buf.len >= COPY_CHUNK)
+        cp->failed = flush(cp);
+    return cp->failed;
+}
+
+/* Ends the COPY (aborting it after a failed row) and reads every result it left. */
+static int pg_copy_end(struct aps_copy *base)
+{
+    struct pg_copy *cp = (struct pg_copy *)base;
+    struct aps_conn *c = base->conn;
+    PGconn *pg = pg_of(c);
+    int rc = cp->failed ? cp->failed : flush(cp);
+    if (PQputCopyEnd(pg, rc ? "aborted by the client" : NULL) != 1 && !rc) {
+        aps_conn_set_error(c, "copy: %s", PQerrorMessage(pg));
+        rc = APS_E_DB;
+    }
+    for (PGresult *r = PQgetResult(pg); r; r = PQgetResult(pg)) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !rc)
+            rc = fail_result(c, r, "copy");
+        else
+            PQclear(r);
+    }
+    aps_buf_cleanup(&cp->buf);
+    aps_free(cp);
+    return rc;
+}
+
+const struct aps_store_ops aps_store_pg_ops = {
+    .kind = APS_DB_POSTGRES,
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .healthy = pg_healthy,
+    .in_txn = pg_in_txn,
+    .idle = pg_idle,
+    .exec = pg_exec,
+    .begin = pg_begin,
+    .prepare = pg_prepare,
+    .bind_int64 = pg_bind_int64,
+    .bind_double = pg_bind_double,
+    .bind_text = pg_bind_text,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .reset = pg_reset,
+    .columns = pg_columns,
+    .column_name = pg_column_name,
+    .is_null = pg_is_null,
+    .col_int64 = pg_col_int64,
+    .col_double = pg_col_double,
+    .col_text = pg_text,
+    .changes = pg_changes,
+    .finalize = pg_finalize,
+    .copy_begin = pg_copy_begin,
+    .copy_row = pg_copy_row,
+    .copy_end = pg_copy_end,
+};

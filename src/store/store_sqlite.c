@@ -1,0 +1,376 @@
+/* store_sqlite.c — the SQLite backend of the storage interface (DESIGN §6), the embedded default.
+ *
+ * Each connection runs in WAL mode with synchronous=NORMAL, foreign keys on and a 5 s busy
+ * timeout; a write transaction starts with BEGIN IMMEDIATE so that two writers queue on the busy
+ * handler instead of deadlocking on a read-to-write upgrade. SQLITE_BUSY/LOCKED that outlast the
+ * timeout come back as APS_E_BUSY, unique-key violations as APS_E_EXISTS, anything else as
+ * APS_E_DB with sqlite3_errmsg() in the connection's errmsg. ?N parameters are native. */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "store/store_backend.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+struct sq_stmt {
+    struct aps_stmt base;
+    sqlite3_stmt *st;
+    int64_t changes;
+    bool stepped; /* stepped since the last reset: binding must reset first */
+};
+
+struct sq_copy {
+    struct aps_copy base;
+    sqlite3_stmt *st;
+    int ncols;
+    int failed; /* first error; later rows and copy_end report it */
+};
+
+static sqlite3 *db_of(const struct aps_conn *c)
+{
+    return c->be;
+}
+
+/* Maps a SQLite result code to APS_E_* and records the message. */
+static int fail(struct aps_conn *c, int rc, const char *what)
+{
+    aps_conn_set_error(c, "%s: %s", what, sqlite3_errmsg(db_of(c)));
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return APS_E_BUSY;
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return APS_E_EXISTS;
+        return APS_E_DB;
+    case SQLITE_NOMEM:
+        return APS_E_NOMEM;
+    case SQLITE_RANGE:
+        return APS_E_RANGE;
+    default:
+        return APS_E_DB;
+    }
+}
+
+/* ---- connections --------------------------------------------------------------------------- */
+
+static int setup(sqlite3 *db, bool readonly, char *err, size_t errcap)
+{
+    const char *pragmas = readonly ? "PRAGMA foreign_keys=ON;"
+                                   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                     " PRAGMA foreign_keys=ON;";
+    char *msg = NULL;
+    int rc = sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_extended_result_codes(db, 1);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, pragmas, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errcap, "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return rc == SQLITE_BUSY ? APS_E_BUSY : APS_E_DB;
+    }
+    return 0;
+}
+
+/* ":memory:" becomes a named in-memory database (the memdb VFS) shared by every connection of
+ * the pool; its name comes from the pool's target string, which lives as long as the store. */
+static int sq_connect(const char *target, bool readonly, void **be, char *err, size_t errcap)
+{
+    char memname[64];
+    const char *path = target;
+    int flags = SQLITE_OPEN_NOMUTEX |
+                (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (strcmp(target, ":memory:") == 0) {
+        snprintf(memname, sizeof memname, "file:/aps-memory-%p?vfs=memdb", (const void *)target);
+        path = memname;
+        flags |= SQLITE_OPEN_URI;
+    }
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errcap, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return APS_E_DB;
+    }
+    int arc = setup(db, readonly, err, errcap);
+    if (arc) {
+        sqlite3_close(db);
+        return arc;
+    }
+    *be = db;
+    return 0;
+}
+
+static void sq_disconnect(void *be)
+{
+    /* Statements are finalized before release, so close cannot be left busy; close_v2 makes a
+     * leaked statement a leak rather than a failure. */
+    sqlite3_close_v2(be);
+}
+
+static bool sq_healthy(void *be)
+{
+    return be != NULL;
+}
+
+static bool sq_in_txn(void *be)
+{
+    return !sqlite3_get_autocommit(be);
+}
+
+static void sq_idle(struct aps_conn *c)
+{
+}
+
+static int sq_exec(struct aps_conn *c, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db_of(c), sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        return 0;
+    int err = fail(c, rc, "exec");
+    if (msg)
+        aps_conn_set_error(c, "exec: %s", msg);
+    sqlite3_free(msg);
+    return err;
+}
+
+static int sq_begin(struct aps_conn *c)
+{
+    return sq_exec(c, c->intent == APS_DB_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+/* ---- statements ---------------------------------------------------------------------------- */
+
+/* SQLite would also take a bare '?', but the project's SQL must run on PostgreSQL too, so the
+ * same scanner checks it here: a mistake shows up in the embedded tests, not in production. */
+static int check_dialect(struct aps_conn *c, const char *sql)
+{
+    struct aps_buf scratch = {0};
+    int nparams = 0;
+    int rc = aps_sql_rewrite_pg_n(sql, &scratch, &nparams);
+    aps_buf_cleanup(&scratch);
+    if (rc)
+        aps_conn_set_error(c, "prepare: a '?' without a number or an unterminated quote in SQL");
+    return rc;
+}
+
+static int sq_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = check_dialect(c, sql);
+    if (rc)
+        return rc;
+    rc = sqlite3_prepare_v2(db_of(c), sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail(c, rc, "prepare");
+    if (!st) {
+        aps_conn_set_error(c, "prepare: empty statement");
+        return APS_E_INVAL;
+    }
+    struct sq_stmt *s = aps_calloc(1, sizeof *s);
+    s->base.conn = c;
+    s->st = st;
+    *out = &s->base;
+    return 0;
+}
+
+/* Binding after a step resets the statement first (the same as on PostgreSQL); SQLite itself
+ * refuses binds until a reset, even after SQLITE_DONE. */
+static sqlite3_stmt *for_bind(struct aps_stmt *s)
+{
+    struct sq_stmt *q = (struct sq_stmt *)s;
+    if (q->stepped) {
+        sqlite3_reset(q->st);
+        q->stepped = false;
+    }
+    return q->st;
+}
+
+static int bind_result(struct aps_stmt *s, int rc)
+{
+    return rc == SQLITE_OK ? 0 : fail(s->conn, rc, "bind");
+}
+
+static int sq_bind_int64(struct aps_stmt *s, int idx, int64_t v)
+{
+    return bind_result(s, sqlite3_bind_int64(for_bind(s), idx, v));
+}
+
+static int sq_bind_double(struct aps_stmt *s, int idx, double v)
+{
+    return bind_result(s, sqlite3_bind_double(for_bind(s), idx, v));
+}
+
+static int sq_bind_text(struct aps_stmt *s, int idx, const char *v)
+{
+    sqlite3_stmt *st = for_bind(s);
+    int rc = v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
+    return bind_result(s, rc);
+}
+
+static int sq_bind_null(struct aps_stmt *s, int idx)
+{
+    return bind_result(s, sqlite3_bind_null(for_bind(s), idx));
+}
+
+static int sq_step(struct aps_stmt *s)
+{
+    struct sq_stmt *q = (struct sq_stmt *)s;
+    q->stepped = true;
+    int rc = sqlite3_step(q->st);
+    if (rc == SQLITE_ROW)
+        return APS_ROW;
+    if (rc == SQLITE_DONE) {
+        q->changes = sqlite3_stmt_readonly(q->st) ? 0 : sqlite3_changes64(db_of(s->conn));
+        return APS_DONE;
+    }
+    return fail(s->conn, rc, "step");
+}
+
+static int sq_reset(struct aps_stmt *s)
+{
+    /* sqlite3_reset() repeats the error of the last step, which aps_stmt_step already
+     * reported; the reset itself cannot fail. */
+    struct sq_stmt *q = (struct sq_stmt *)s;
+    sqlite3_reset(q->st);
+    q->stepped = false;
+    return 0;
+}
+
+static sqlite3_stmt *st_of(const struct aps_stmt *s)
+{
+    return ((const struct sq_stmt *)s)->st;
+}
+
+static int sq_columns(const struct aps_stmt *s)
+{
+    return sqlite3_column_count(st_of(s));
+}
+
+static const char *sq_column_name(const struct aps_stmt *s, int col)
+{
+    return sqlite3_column_name(st_of(s), col);
+}
+
+static bool sq_is_null(const struct aps_stmt *s, int col)
+{
+    return sqlite3_column_type(st_of(s), col) == SQLITE_NULL;
+}
+
+static int64_t sq_int64(const struct aps_stmt *s, int col)
+{
+    return sqlite3_column_int64(st_of(s), col);
+}
+
+static double sq_double(const struct aps_stmt *s, int col)
+{
+    if (sq_is_null(s, col))
+        return NAN;
+    return sqlite3_column_double(st_of(s), col);
+}
+
+static const char *sq_text(const struct aps_stmt *s, int col)
+{
+    return (const char *)sqlite3_column_text(st_of(s), col);
+}
+
+static int64_t sq_changes(const struct aps_stmt *s)
+{
+    return ((const struct sq_stmt *)s)->changes;
+}
+
+static void sq_finalize(struct aps_stmt *s)
+{
+    struct sq_stmt *q = (struct sq_stmt *)s;
+    sqlite3_finalize(q->st); /* returns the last step's error, already reported */
+    aps_free(q);
+}
+
+/* ---- bulk load ----------------------------------------------------------------------------- */
+
+static int sq_copy_begin(struct aps_conn *c, const char *table, const char *const *cols,
+                         int ncols, struct aps_copy **out)
+{
+    struct aps_buf sql = {0};
+    aps_buf_printf(&sql, "INSERT INTO %s (", table);
+    for (int i = 0; i < ncols; i++)
+        aps_buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
+    aps_buf_puts(&sql, ") VALUES (");
+    for (int i = 0; i < ncols; i++)
+        aps_buf_printf(&sql, "%s?%d", i ? ", " : "", i + 1);
+    aps_buf_puts(&sql, ")");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db_of(c), sql.data, -1, &st, NULL);
+    aps_buf_cleanup(&sql);
+    if (rc != SQLITE_OK)
+        return fail(c, rc, "copy");
+    struct sq_copy *cp = aps_calloc(1, sizeof *cp);
+    cp->base.conn = c;
+    cp->st = st;
+    cp->ncols = ncols;
+    *out = &cp->base;
+    return 0;
+}
+
+static int sq_copy_row(struct aps_copy *base, const char *const *vals)
+{
+    struct sq_copy *cp = (struct sq_copy *)base;
+    if (cp->failed)
+        return cp->failed;
+    int rc = SQLITE_OK;
+    /* SQLITE_STATIC: the values are used by the step below, before this call returns. */
+    for (int i = 0; i < cp->ncols && rc == SQLITE_OK; i++)
+        rc = vals[i] ? sqlite3_bind_text(cp->st, i + 1, vals[i], -1, SQLITE_STATIC)
+                     : sqlite3_bind_null(cp->st, i + 1);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(cp->st);
+    if (rc != SQLITE_DONE)
+        cp->failed = fail(base->conn, rc, "copy");
+    sqlite3_reset(cp->st);
+    sqlite3_clear_bindings(cp->st);
+    return cp->failed;
+}
+
+static int sq_copy_end(struct aps_copy *base)
+{
+    struct sq_copy *cp = (struct sq_copy *)base;
+    int rc = cp->failed;
+    sqlite3_finalize(cp->st);
+    aps_free(cp);
+    return rc;
+}
+
+const struct aps_store_ops aps_store_sqlite_ops = {
+    .kind = APS_DB_SQLITE,
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .healthy = sq_healthy,
+    .in_txn = sq_in_txn,
+    .idle = sq_idle,
+    .exec = sq_exec,
+    .begin = sq_begin,
+    .prepare = sq_prepare,
+    .bind_int64 = sq_bind_int64,
+    .bind_double = sq_bind_double,
+    .bind_text = sq_bind_text,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .columns = sq_columns,
+    .column_name = sq_column_name,
+    .is_null = sq_is_null,
+    .col_int64 = sq_int64,
+    .col_double = sq_double,
+    .col_text = sq_text,
+    .changes = sq_changes,
+    .finalize = sq_finalize,
+    .copy_begin = sq_copy_begin,
+    .copy_row = sq_copy_row,
+    .copy_end = sq_copy_end,
+};

@@ -1,0 +1,519 @@
+/* store_cases.h — the storage behaviours every backend must show, written once and included by
+ * test_store_sqlite.c and test_store_pg.c (DESIGN §6: the same tests run on both backends).
+ *
+ * The including file fills `g` (the database URL and a scratch folder) before the tests run;
+ * each test opens its own store on g.url and uses table names of its own. */
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+struct store_fixture {
+    char url[1024];   /* the database under test */
+    char tmpdir[256]; /* scratch folder for migration files */
+};
+static struct store_fixture g;
+
+#define MUST(c, call)                                                                      \
+    do {                                                                                   \
+        int rc_ = (call);                                                                  \
+        if (rc_ < 0)                                                                       \
+            fail_msg("%s failed: %s (%s)", #call, aps_strerror(rc_), aps_conn_errmsg(c)); \
+    } while (0)
+
+static struct aps_store *open_store_with(const char *replica, int size, int overflow,
+                                         double timeout)
+{
+    struct aps_store_opts o = {g.url, replica, size, overflow, timeout};
+    struct aps_store *st = NULL;
+    char err[512] = "";
+    int rc = aps_store_open(&st, &o, err, sizeof err);
+    if (rc)
+        fail_msg("aps_store_open(%s): %s", g.url, err);
+    return st;
+}
+
+static struct aps_store *open_store(void)
+{
+    return open_store_with(NULL, 2, 2, 5.0);
+}
+
+static int64_t count_rows(struct aps_conn *c, const char *table)
+{
+    char sql[256];
+    int64_t n = -1;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    MUST(c, aps_conn_query_int64(c, sql, 0, NULL, &n));
+    return n;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(fputs(text, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void make_dir(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", g.tmpdir, name);
+    assert_true(mkdir(out, 0755) == 0 || errno == EEXIST);
+}
+
+/* ---- values ---------------------------------------------------------------------------------- */
+
+static const char special_text[] = "it's \"q\" ? ?1 $1 $$ -- /* c */ tab\t nl\n cr\r bs\\ \xc3\xbc \xe2\x82\xac";
+
+static void test_types_round_trip(void **state)
+{
+    static const int64_t ints[] = {INT64_MIN, INT64_MAX, 0, -1, 1, 4294967296LL};
+    static const double dbls[] = {0.1, 1.0 / 3.0, -2.5e-300, 1e300, DBL_MAX, DBL_MIN, 5e-324, -123456789.125};
+    /* (-0.0 is not in the list: SQLite stores integral REALs as integers and drops the sign.) */
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE vals (k INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION,"
+                             " t TEXT, n TEXT); CREATE INDEX vals_i ON vals (i)"));
+    MUST(c, aps_conn_prepare(c, "INSERT INTO vals (k, i, d, t, n) VALUES (?1, ?2, ?3, ?4, ?5)", &s));
+    for (int k = 0; k < 8; k++) {
+        MUST(c, aps_stmt_bind_int64(s, 1, k));
+        MUST(c, aps_stmt_bind_int64(s, 2, ints[k % 6]));
+        MUST(c, aps_stmt_bind_double(s, 3, dbls[k]));
+        MUST(c, aps_stmt_bind_text(s, 4, k == 3 ? special_text : "plain"));
+        MUST(c, k % 2 ? aps_stmt_bind_null(s, 5) : aps_stmt_bind_text(s, 5, NULL));
+        assert_int_equal(aps_stmt_step(s), APS_DONE);
+        assert_int_equal(aps_stmt_changes(s), 1);
+        MUST(c, aps_stmt_reset(s));
+    }
+    aps_stmt_finalize(s);
+    MUST(c, aps_conn_prepare(c, "SELECT k, i, d, t, n FROM vals ORDER BY k", &s));
+    assert_int_equal(aps_stmt_columns(s), 5);
+    assert_string_equal(aps_stmt_column_name(s, 2), "d");
+    for (int k = 0; k < 8; k++) {
+        assert_int_equal(aps_stmt_step(s), APS_ROW);
+        assert_int_equal(aps_stmt_int64(s, 0), k);
+        assert_true(aps_stmt_int64(s, 1) == ints[k % 6]);
+        double d = aps_stmt_double(s, 2);
+        if (memcmp(&d, &dbls[k], sizeof d) != 0)
+            fail_msg("row %d: double %.17g came back as %.17g", k, dbls[k], d);
+        assert_string_equal(aps_stmt_text(s, 3), k == 3 ? special_text : "plain");
+        assert_true(aps_stmt_is_null(s, 4));
+        assert_null(aps_stmt_text(s, 4));
+        assert_true(isnan(aps_stmt_double(s, 4)));
+        assert_false(aps_stmt_is_null(s, 3));
+    }
+    assert_int_equal(aps_stmt_step(s), APS_DONE);
+    aps_stmt_finalize(s);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+static void test_reset_rebind_and_changes(void **state)
+{
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE rr (k INTEGER PRIMARY KEY, v BIGINT NOT NULL)"));
+    MUST(c, aps_conn_exec(c, "INSERT INTO rr (k, v) VALUES (1, 10), (2, 20), (3, 30), (4, 40)"));
+    MUST(c, aps_conn_prepare(c, "SELECT v FROM rr WHERE k = ?1", &s));
+    MUST(c, aps_stmt_bind_int64(s, 1, 2));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_int64(s, 0), 20);
+    MUST(c, aps_stmt_reset(s)); /* same binding again */
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_int64(s, 0), 20);
+    MUST(c, aps_stmt_bind_int64(s, 1, 4)); /* rebinding mid-run starts over */
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_int64(s, 0), 40);
+    assert_int_equal(aps_stmt_step(s), APS_DONE);
+    assert_int_equal(aps_stmt_bind_int64(s, 2, 1), APS_E_RANGE);
+    aps_stmt_finalize(s);
+
+    MUST(c, aps_conn_prepare(c, "UPDATE rr SET v = v + ?1 WHERE v >= ?2", &s));
+    MUST(c, aps_stmt_bind_int64(s, 1, 1));
+    MUST(c, aps_stmt_bind_int64(s, 2, 20));
+    assert_int_equal(aps_stmt_step(s), APS_DONE);
+    assert_int_equal(aps_stmt_changes(s), 3);
+    MUST(c, aps_stmt_bind_int64(s, 2, 1000));
+    assert_int_equal(aps_stmt_step(s), APS_DONE);
+    assert_int_equal(aps_stmt_changes(s), 0);
+    aps_stmt_finalize(s);
+
+    int64_t v = -1;
+    const char *p[] = {"3"};
+    MUST(c, aps_conn_query_int64(c, "SELECT v FROM rr WHERE k = ?1", 1, p, &v));
+    assert_int_equal(v, 31);
+    const char *q[] = {"99"};
+    assert_int_equal(aps_conn_query_int64(c, "SELECT v FROM rr WHERE k = ?1", 1, q, &v),
+                     APS_E_NOTFOUND);
+    assert_int_equal(v, 31);
+    assert_int_equal(aps_conn_query_int64(c, "SELECT max(v) FROM rr WHERE k > 100", 0, NULL, &v),
+                     APS_E_NOTFOUND);
+    /* RETURNING works on both engines; a duplicate key is APS_E_EXISTS. */
+    MUST(c, aps_conn_query_int64(c, "INSERT INTO rr (k, v) VALUES (5, 50) RETURNING v * 2", 0, NULL,
+                                 &v));
+    assert_int_equal(v, 100);
+    assert_int_equal(aps_conn_exec(c, "INSERT INTO rr (k, v) VALUES (5, 51)"), APS_E_EXISTS);
+    assert_int_equal(aps_conn_exec(c, "INSERT INTO rr (k, v) VALUES (6, NULL)"), APS_E_DB);
+    assert_true(strlen(aps_conn_errmsg(c)) > 0);
+    assert_int_equal(aps_conn_prepare(c, "SELECT v FROM rr WHERE k = ?", &s), APS_E_PARSE);
+    assert_null(s);
+    assert_int_equal(aps_conn_prepare(c, "SELEKT 1", &s), APS_E_DB);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+static void test_transactions(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 1, 0, 5.0);
+    struct aps_conn *c = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE tx (k INTEGER PRIMARY KEY)"));
+    assert_int_equal(aps_conn_rollback(c), 0); /* no transaction: a no-op */
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_exec(c, "INSERT INTO tx (k) VALUES (1)"));
+    MUST(c, aps_conn_rollback(c));
+    assert_int_equal(count_rows(c, "tx"), 0);
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_exec(c, "INSERT INTO tx (k) VALUES (2)"));
+    MUST(c, aps_conn_commit(c));
+    assert_int_equal(count_rows(c, "tx"), 1);
+    /* A failure inside a transaction, then rollback: the connection is usable again. */
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_exec(c, "INSERT INTO tx (k) VALUES (3)"));
+    assert_int_equal(aps_conn_exec(c, "INSERT INTO tx (k) VALUES (2)"), APS_E_EXISTS);
+    MUST(c, aps_conn_rollback(c));
+    assert_int_equal(count_rows(c, "tx"), 1);
+    /* Released with a transaction open: the pool rolls it back. */
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_exec(c, "INSERT INTO tx (k) VALUES (4)"));
+    aps_store_release(c);
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    assert_int_equal(count_rows(c, "tx"), 1);
+    MUST(c, aps_conn_begin(c));
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* ---- copy ------------------------------------------------------------------------------------ */
+
+#define COPY_ROWS 10000
+
+static void test_copy(void **state)
+{
+    static const char *const cols[] = {"id", "i", "d", "t", "flag"};
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    struct aps_copy *cp = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE cp (id BIGINT PRIMARY KEY, i BIGINT NOT NULL,"
+                             " d DOUBLE PRECISION, t TEXT, flag BOOLEAN)"));
+    assert_int_equal(aps_conn_copy_begin(c, "cp", cols, 5, &cp), APS_E_STATE); /* no txn */
+    MUST(c, aps_conn_begin(c));
+    static const char *const bad[] = {"id", "i; DROP TABLE cp"};
+    assert_int_equal(aps_conn_copy_begin(c, "cp", bad, 2, &cp), APS_E_INVAL);
+    MUST(c, aps_conn_copy_begin(c, "cp", cols, 5, &cp));
+    for (int k = 0; k < COPY_ROWS; k++) {
+        char id[24], i[24], d[32];
+        snprintf(id, sizeof id, "%d", k);
+        snprintf(i, sizeof i, "%d", k * 3);
+        snprintf(d, sizeof d, "%.17g", k / 7.0);
+        const char *t = k % 13 == 0 ? NULL : k % 7 == 0 ? special_text : "row";
+        const char *vals[] = {id, i, d, t, k % 2 ? "1" : "0"};
+        MUST(c, aps_copy_row(cp, vals));
+    }
+    MUST(c, aps_copy_end(cp));
+    MUST(c, aps_conn_commit(c));
+    assert_int_equal(count_rows(c, "cp"), COPY_ROWS);
+    int64_t n = 0;
+    MUST(c, aps_conn_query_int64(c, "SELECT sum(i) FROM cp", 0, NULL, &n));
+    assert_int_equal(n, 3LL * (COPY_ROWS - 1) * COPY_ROWS / 2);
+    MUST(c, aps_conn_query_int64(c, "SELECT count(*) FROM cp WHERE t IS NULL", 0, NULL, &n));
+    assert_int_equal(n, (COPY_ROWS + 12) / 13);
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_conn_prepare(c, "SELECT t, d, flag FROM cp WHERE id = ?1", &s));
+    MUST(c, aps_stmt_bind_int64(s, 1, 7));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_string_equal(aps_stmt_text(s, 0), special_text);
+    assert_true(aps_stmt_double(s, 1) == 1.0);
+    assert_int_equal(aps_stmt_int64(s, 2), 1);
+    aps_stmt_finalize(s);
+
+    /* A row the table refuses fails the copy (at the row or at the end); nothing is kept. */
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_copy_begin(c, "cp", cols, 5, &cp));
+    const char *ok_row[] = {"100000", "1", NULL, NULL, NULL};
+    const char *null_i[] = {"100001", NULL, NULL, NULL, NULL};
+    int rc = aps_copy_row(cp, ok_row);
+    assert_int_equal(rc, 0);
+    rc = aps_copy_row(cp, null_i);
+    int end = aps_copy_end(cp);
+    assert_true(rc < 0 || end < 0);
+    MUST(c, aps_conn_rollback(c));
+    assert_int_equal(count_rows(c, "cp"), COPY_ROWS);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* ---- pool ------------------------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_pool_limits(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 2, 1, 0.2);
+    struct aps_conn *c[4] = {NULL};
+    struct aps_store_stats ss;
+    for (int i = 0; i < 3; i++)
+        MUST(c[i], aps_store_acquire(st, APS_DB_WRITE, &c[i]));
+    aps_store_stats(st, &ss);
+    assert_int_equal(ss.open, 3);
+    assert_int_equal(ss.in_use, 3);
+    assert_int_equal(ss.max, 3);
+    double t0 = now_s();
+    assert_int_equal(aps_store_acquire(st, APS_DB_WRITE, &c[3]), APS_E_TIMEOUT);
+    double waited = now_s() - t0;
+    assert_true(waited >= 0.15 && waited < 2.0);
+    assert_null(c[3]);
+    char why[512];
+    aps_store_last_error(st, why, sizeof why);
+    assert_non_null(strstr(why, "no free connection"));
+    for (int i = 0; i < 3; i++)
+        aps_store_release(c[i]);
+    aps_store_stats(st, &ss);
+    assert_int_equal(ss.open, 2); /* the overflow connection was closed */
+    assert_int_equal(ss.in_use, 0);
+    assert_int_equal(ss.acquired_total, 3);
+    assert_int_equal(ss.timeouts_total, 1);
+    aps_store_close(st);
+}
+
+struct waiter {
+    struct aps_store *st;
+    int rc;
+    double waited;
+};
+
+static void *wait_for_conn(void *arg)
+{
+    struct waiter *w = arg;
+    struct aps_conn *c = NULL;
+    double t0 = now_s();
+    w->rc = aps_store_acquire(w->st, APS_DB_READ, &c);
+    w->waited = now_s() - t0;
+    if (!w->rc)
+        aps_store_release(c);
+    return NULL;
+}
+
+static void test_pool_wakes_waiter(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 1, 0, 10.0);
+    struct aps_conn *c = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    struct waiter w = {st, 1, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, wait_for_conn, &w), 0);
+    usleep(150 * 1000);
+    aps_store_release(c);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.rc, 0);
+    assert_true(w.waited >= 0.1 && w.waited < 5.0);
+    aps_store_close(st);
+}
+
+static void test_bad_urls(void **state)
+{
+    struct aps_store *st = NULL;
+    char err[512] = "";
+    struct aps_store_opts o = {"mysql://root:hunter2@localhost/db", NULL, 1, 0, 1.0};
+    assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_CONFIG);
+    assert_null(st);
+    assert_null(strstr(err, "hunter2"));
+    assert_non_null(strstr(err, "***"));
+    o.url = "postgresql+asyncpg://aps:s3cret-pw@127.0.0.1:1/aps?connect_timeout=2";
+    assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_DB);
+    assert_null(strstr(err, "s3cret-pw"));
+    assert_non_null(strstr(err, "postgresql+asyncpg://aps:***@127.0.0.1:1/aps"));
+    o.url = "postgresql://127.0.0.1:1/aps?password=s3cret-pw&connect_timeout=2";
+    assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_DB);
+    assert_null(strstr(err, "s3cret-pw"));
+    o.url = g.url;
+    o.pool_size = 0;
+    assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_INVAL);
+}
+
+/* ---- migrations ------------------------------------------------------------------------------ */
+
+static const char mig1[] = "-- the first table\n"
+                           "CREATE TABLE mig_items (id @ID@, name TEXT NOT NULL UNIQUE,"
+                           " score DOUBLE PRECISION);\n"
+                           "CREATE INDEX mig_items_score ON mig_items (score);\n";
+static const char mig2[] = "ALTER TABLE mig_items ADD COLUMN note TEXT;\n"
+                           "INSERT INTO mig_items (name, score, note) VALUES ('seed', 1.5, 'x');\n";
+
+static struct aps_migration_status *status_of(struct aps_store *st, const char *dir, int *n)
+{
+    struct aps_migration_status *ms = NULL;
+    char err[512] = "";
+    if (aps_migrate_status(st, dir, &ms, n, err, sizeof err) != 0)
+        fail_msg("aps_migrate_status: %s", err);
+    return ms;
+}
+
+static void test_migrations(void **state)
+{
+    char dir[512], err[512] = "";
+    int applied = -1, n = 0;
+    make_dir(dir, sizeof dir, "mig");
+    write_file(dir, "001_base.sql", mig1);
+    write_file(dir, "002_more.sql", mig2);
+    write_file(dir, "README.md", "not a migration");
+    struct aps_store *st = open_store();
+
+    struct aps_migration_status *ms = status_of(st, dir, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(ms[0].applied + ms[1].applied, 0);
+    aps_free(ms);
+
+    if (aps_migrate_up(st, dir, NULL, &applied, err, sizeof err) != 0)
+        fail_msg("migrate: %s", err);
+    assert_int_equal(applied, 2);
+    assert_int_equal(aps_migrate_up(st, dir, NULL, &applied, err, sizeof err), 0);
+    assert_int_equal(applied, 0);
+
+    ms = status_of(st, dir, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(ms[0].version, 1);
+    assert_string_equal(ms[0].name, "base");
+    assert_int_equal(ms[1].version, 2);
+    assert_string_equal(ms[1].name, "more");
+    assert_int_equal(ms[0].applied + ms[1].applied, 2);
+    aps_free(ms);
+
+    struct aps_conn *c = NULL;
+    int64_t id = 0;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_query_int64(c, "INSERT INTO mig_items (name) VALUES ('auto') RETURNING id",
+                                 0, NULL, &id));
+    assert_int_equal(id, 2); /* @ID@ expanded to an auto-increment key */
+    assert_int_equal(count_rows(c, "schema_migrations"), 2);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+static void test_migration_failure(void **state)
+{
+    char dir[512], err[512] = "";
+    int applied = -1, n = 0;
+    make_dir(dir, sizeof dir, "migbad");
+    write_file(dir, "010_first.sql", "CREATE TABLE mig_first (x INTEGER);\n");
+    write_file(dir, "011_bad.sql",
+               "CREATE TABLE mig_bad (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n");
+    struct aps_store *st = open_store();
+    assert_true(aps_migrate_up(st, dir, NULL, &applied, err, sizeof err) < 0);
+    assert_int_equal(applied, 1);
+    assert_non_null(strstr(err, "011_bad.sql"));
+    struct aps_migration_status *ms = status_of(st, dir, &n);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].version == 10)
+            seen += ms[i].applied == 1;
+        if (ms[i].version == 11)
+            seen += ms[i].applied == 0 ? 10 : 100;
+    }
+    assert_int_equal(seen, 11);
+    aps_free(ms);
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    assert_int_equal(aps_conn_prepare(c, "SELECT count(*) FROM mig_bad", &s), APS_E_DB);
+    assert_int_equal(count_rows(c, "mig_first"), 0);
+    aps_store_release(c);
+
+    char bad[512];
+    make_dir(bad, sizeof bad, "migname");
+    write_file(bad, "1-oops.sql", "SELECT 1;");
+    assert_int_equal(aps_migrate_up(st, bad, NULL, &applied, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "1-oops.sql"));
+    make_dir(bad, sizeof bad, "migdup");
+    write_file(bad, "004_a.sql", "SELECT 1;");
+    write_file(bad, "004_b.sql", "SELECT 1;");
+    assert_int_equal(aps_migrate_up(st, bad, NULL, &applied, err, sizeof err), APS_E_EXISTS);
+    assert_non_null(strstr(err, "004_a.sql"));
+    assert_int_equal(aps_migrate_up(st, "/nonexistent/dir", NULL, &applied, err, sizeof err),
+                     APS_E_IO);
+    aps_store_close(st);
+}
+
+struct migrator {
+    const char *dir;
+    int rc, applied;
+    char err[512];
+};
+
+static void *run_migrator(void *arg)
+{
+    struct migrator *m = arg;
+    struct aps_store *st = open_store_with(NULL, 1, 0, 30.0);
+    m->rc = aps_migrate_up(st, m->dir, NULL, &m->applied, m->err, sizeof m->err);
+    aps_store_close(st);
+    return NULL;
+}
+
+/* Two processes' worth of stores migrating the same files at once apply each file once. */
+static void test_migrations_concurrent(void **state)
+{
+    char dir[512];
+    make_dir(dir, sizeof dir, "migconc");
+    for (int v = 20; v < 26; v++) {
+        char name[64], sql[256];
+        snprintf(name, sizeof name, "%03d_conc.sql", v);
+        snprintf(sql, sizeof sql, "CREATE TABLE conc_%d (id @ID@, v TEXT);", v);
+        write_file(dir, name, sql);
+    }
+    struct migrator m[3] = {{dir, 1, 0, ""}, {dir, 1, 0, ""}, {dir, 1, 0, ""}};
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, run_migrator, &m[i]), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    for (int i = 0; i < 3; i++) {
+        if (m[i].rc)
+            fail_msg("migrator %d: %s", i, m[i].err);
+    }
+    assert_int_equal(m[0].applied + m[1].applied + m[2].applied, 6);
+}
+
+#define STORE_COMMON_TESTS                                   \
+    cmocka_unit_test(test_types_round_trip),                 \
+    cmocka_unit_test(test_reset_rebind_and_changes),         \
+    cmocka_unit_test(test_transactions),                     \
+    cmocka_unit_test(test_copy),                             \
+    cmocka_unit_test(test_pool_limits),                      \
+    cmocka_unit_test(test_pool_wakes_waiter),                \
+    cmocka_unit_test(test_bad_urls),                         \
+    cmocka_unit_test(test_migrations),                       \
+    cmocka_unit_test(test_migration_failure),                \
+    cmocka_unit_test(test_migrations_concurrent)

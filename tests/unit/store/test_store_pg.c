@@ -1,0 +1,256 @@
+/* test_store_pg.c — the storage interface on a real PostgreSQL: the shared behaviours of
+ * store_cases.h plus replica routing, broken-connection replacement, notices and prepared
+ * statement clean-up.
+ *
+ * The server comes from APS_TEST_PG_URL (scripts/pgtest start prints it). Without it the test
+ * fails, unless APS_TEST_PG_OPTIONAL=1, when it is skipped. Each run works in a schema of its
+ * own (search_path set through the URL's options) and drops it at the end, so runs can repeat
+ * and overlap. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+
+#include "store_cases.h"
+
+static char base_url[900];
+static char schema[64];
+
+static void text_of(struct aps_conn *c, const char *sql, char *out, size_t cap)
+{
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_conn_prepare(c, sql, &s));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    snprintf(out, cap, "%s", aps_stmt_text(s, 0));
+    aps_stmt_finalize(s);
+}
+
+static void test_pg_session(void **state)
+{
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    char v[128];
+    assert_int_equal(aps_store_kind(st), APS_DB_POSTGRES);
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    text_of(c, "SHOW client_min_messages", v, sizeof v);
+    assert_string_equal(v, "warning");
+    text_of(c, "SELECT current_schema()", v, sizeof v);
+    assert_string_equal(v, schema);
+    /* A NOTICE-raising statement still succeeds (notices are dropped, not errors). */
+    MUST(c, aps_conn_exec(c, "DROP TABLE IF EXISTS no_such_table_here"));
+    /* Literal '?' and booleans; columns are known before the first step. */
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_conn_prepare(c, "SELECT '?' || ?1 AS q, true AS yes, false AS no", &s));
+    assert_int_equal(aps_stmt_columns(s), 3);
+    assert_string_equal(aps_stmt_column_name(s, 1), "yes");
+    MUST(c, aps_stmt_bind_text(s, 1, "x"));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_string_equal(aps_stmt_text(s, 0), "?x");
+    assert_int_equal(aps_stmt_int64(s, 1), 1);
+    assert_int_equal(aps_stmt_int64(s, 2), 0);
+    assert_true(aps_stmt_double(s, 1) == 1.0);
+    aps_stmt_finalize(s);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* Finalized statements are deallocated, also those finalized inside an aborted transaction. */
+static void test_pg_statements_deallocated(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 1, 0, 5.0);
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    int64_t n = -1;
+    /* (the counting statement itself is prepared too: leave it out) */
+    const char *count_sql = "SELECT count(*) FROM pg_prepared_statements"
+                            " WHERE statement NOT LIKE '%pg_prepared_statements%'";
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    for (int i = 0; i < 5; i++) {
+        MUST(c, aps_conn_prepare(c, "SELECT ?1::int + 1", &s));
+        MUST(c, aps_stmt_bind_int64(s, 1, i));
+        assert_int_equal(aps_stmt_step(s), APS_ROW);
+        assert_int_equal(aps_stmt_int64(s, 0), i + 1);
+        aps_stmt_finalize(s);
+    }
+    MUST(c, aps_conn_query_int64(c, count_sql, 0, NULL, &n));
+    assert_int_equal(n, 0);
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_prepare(c, "SELECT 1/?1::int", &s));
+    MUST(c, aps_stmt_bind_int64(s, 1, 0));
+    assert_int_equal(aps_stmt_step(s), APS_E_DB);
+    assert_non_null(strstr(aps_conn_errmsg(c), "division by zero"));
+    assert_int_equal(aps_stmt_step(s), APS_E_DB); /* the error sticks until reset */
+    aps_stmt_finalize(s);
+    aps_store_release(c); /* rolls back, then deallocates */
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_query_int64(c, count_sql, 0, NULL, &n));
+    assert_int_equal(n, 0);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+static void test_pg_replica_routing(void **state)
+{
+    struct aps_store *st = open_store_with(g.url, 2, 0, 2.0);
+    struct aps_conn *w = NULL, *r = NULL;
+    assert_true(aps_store_has_replica(st));
+    MUST(w, aps_store_acquire(st, APS_DB_WRITE, &w));
+    assert_false(aps_conn_is_replica(w));
+    MUST(w, aps_conn_exec(w, "CREATE TABLE rep (x INTEGER); INSERT INTO rep VALUES (1)"));
+    MUST(r, aps_store_acquire(st, APS_DB_READ, &r));
+    assert_true(aps_conn_is_replica(r));
+    assert_int_equal(count_rows(r, "rep"), 1);
+    assert_int_equal(aps_conn_exec(r, "INSERT INTO rep VALUES (2)"), APS_E_DB);
+    assert_non_null(strstr(aps_conn_errmsg(r), "read-only"));
+    struct aps_store_stats ss;
+    aps_store_stats(st, &ss);
+    assert_int_equal(ss.open, 2);
+    assert_int_equal(ss.in_use, 2);
+    aps_store_release(r);
+    aps_store_release(w);
+    aps_store_close(st);
+
+    st = open_store_with("postgresql://postgres:pw@127.0.0.1:1/aps_test?connect_timeout=2", 1, 0,
+                         2.0);
+    MUST(r, aps_store_acquire(st, APS_DB_READ, &r));
+    assert_false(aps_conn_is_replica(r)); /* unreachable replica: served by the primary */
+    assert_int_equal(count_rows(r, "rep"), 1);
+    aps_store_release(r);
+    aps_store_close(st);
+}
+
+/* A connection the server killed while it sat idle is replaced at the next acquire; one that
+ * breaks while checked out is dropped at release. */
+static void test_pg_broken_connection(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 2, 0, 5.0);
+    struct aps_conn *a = NULL, *b = NULL;
+    int64_t pid_a = 0, pid = 0;
+    char arg[32];
+    const char *params[] = {arg};
+    MUST(a, aps_store_acquire(st, APS_DB_WRITE, &a));
+    MUST(a, aps_conn_query_int64(a, "SELECT pg_backend_pid()", 0, NULL, &pid_a));
+    MUST(b, aps_store_acquire(st, APS_DB_WRITE, &b));
+    aps_store_release(a);
+    snprintf(arg, sizeof arg, "%lld", (long long)pid_a);
+    MUST(b, aps_conn_query_int64(b, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1,
+                                 params, &pid));
+    usleep(300 * 1000);
+    MUST(a, aps_store_acquire(st, APS_DB_WRITE, &a));
+    MUST(a, aps_conn_query_int64(a, "SELECT pg_backend_pid()", 0, NULL, &pid));
+    assert_true(pid != pid_a);
+
+    /* Now kill the one in use: its query fails, and the pool drops it on release. */
+    snprintf(arg, sizeof arg, "%lld", (long long)pid);
+    MUST(b, aps_conn_query_int64(b, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1,
+                                 params, &pid));
+    usleep(300 * 1000);
+    assert_true(aps_conn_exec(a, "SELECT 1") < 0);
+    aps_store_release(a);
+    struct aps_store_stats ss;
+    aps_store_stats(st, &ss);
+    assert_int_equal(ss.open, 1);
+    aps_store_release(b);
+    aps_store_close(st);
+}
+
+static void test_pg_copy_bad_data(void **state)
+{
+    static const char *const cols[] = {"id", "n"};
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    struct aps_copy *cp = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE cpbad (id BIGINT, n INTEGER)"));
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_copy_begin(c, "cpbad", cols, 2, &cp));
+    const char *row1[] = {"1", "2"}, *row2[] = {"2", "not a number"};
+    MUST(c, aps_copy_row(cp, row1));
+    MUST(c, aps_copy_row(cp, row2));
+    assert_int_equal(aps_copy_end(cp), APS_E_DB);
+    assert_non_null(strstr(aps_conn_errmsg(c), "not a number"));
+    MUST(c, aps_conn_rollback(c));
+    assert_int_equal(count_rows(c, "cpbad"), 0);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+static void test_pg_missing(void **state)
+{
+    skip();
+}
+
+/* Creates this run's schema and points g.url at it. */
+static int setup(void **state)
+{
+    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0};
+    struct aps_store *st = NULL;
+    struct aps_conn *c = NULL;
+    char err[512], sql[128];
+    snprintf(g.tmpdir, sizeof g.tmpdir, "/tmp/aps-store-pg-XXXXXX");
+    snprintf(schema, sizeof schema, "aps_t_%ld_%ld", (long)getpid(), (long)time(NULL));
+    if (!mkdtemp(g.tmpdir) || aps_store_open(&st, &o, err, sizeof err)) {
+        fprintf(stderr, "cannot reach PostgreSQL at APS_TEST_PG_URL: %s\n", err);
+        return -1;
+    }
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);
+    int rc = aps_store_acquire(st, APS_DB_WRITE, &c);
+    if (!rc)
+        rc = aps_conn_exec(c, sql);
+    aps_store_release(c);
+    aps_store_close(st);
+    int n = snprintf(g.url, sizeof g.url, "%s%coptions=-csearch_path%%3D%s", base_url,
+                     strchr(base_url, '?') ? '&' : '?', schema);
+    return rc || n >= (int)sizeof g.url;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0};
+    struct aps_store *st = NULL;
+    struct aps_conn *c = NULL;
+    char err[512], sql[128];
+    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
+    int rc = aps_store_open(&st, &o, err, sizeof err);
+    if (!rc)
+        rc = aps_store_acquire(st, APS_DB_WRITE, &c);
+    if (!rc)
+        rc = aps_conn_exec(c, sql);
+    aps_store_release(c);
+    aps_store_close(st);
+    return rc || nftw(g.tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int main(void)
+{
+    const char *url = getenv("APS_TEST_PG_URL");
+    const char *optional = getenv("APS_TEST_PG_OPTIONAL");
+    if (!url || !*url) {
+        fprintf(stderr, "test_store_pg: APS_TEST_PG_URL is not set; start a server with "
+                        "`eval \"$(scripts/pgtest start)\"`%s\n",
+                optional && strcmp(optional, "1") == 0 ? " (skipped: APS_TEST_PG_OPTIONAL=1)"
+                                                       : " or set APS_TEST_PG_OPTIONAL=1");
+        if (!optional || strcmp(optional, "1") != 0)
+            return 1;
+        const struct CMUnitTest skipped[] = {cmocka_unit_test(test_pg_missing)};
+        return cmocka_run_group_tests(skipped, NULL, NULL);
+    }
+    snprintf(base_url, sizeof base_url, "%s", url);
+    const struct CMUnitTest tests[] = {
+        STORE_COMMON_TESTS,
+        cmocka_unit_test(test_pg_session),
+        cmocka_unit_test(test_pg_statements_deallocated),
+        cmocka_unit_test(test_pg_replica_routing),
+        cmocka_unit_test(test_pg_broken_connection),
+        cmocka_unit_test(test_pg_copy_bad_data),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,168 @@
+/* test_store_sqlite.c — the storage interface on SQLite: the shared behaviours of store_cases.h
+ * against a fresh database file in a scratch folder, plus what only SQLite has (pragmas, URL
+ * forms, the in-memory database, BEGIN IMMEDIATE and SQLITE_BUSY). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+
+#include "store_cases.h"
+
+static void text_of(struct aps_conn *c, const char *sql, char *out, size_t cap)
+{
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_conn_prepare(c, sql, &s));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    snprintf(out, cap, "%s", aps_stmt_text(s, 0));
+    aps_stmt_finalize(s);
+}
+
+static void test_sqlite_pragmas(void **state)
+{
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    char v[64];
+    assert_int_equal(aps_store_kind(st), APS_DB_SQLITE);
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    assert_int_equal(aps_conn_kind(c), APS_DB_SQLITE);
+    text_of(c, "PRAGMA journal_mode", v, sizeof v);
+    assert_string_equal(v, "wal");
+    text_of(c, "PRAGMA synchronous", v, sizeof v);
+    assert_string_equal(v, "1"); /* NORMAL */
+    text_of(c, "PRAGMA foreign_keys", v, sizeof v);
+    assert_string_equal(v, "1");
+    text_of(c, "PRAGMA busy_timeout", v, sizeof v);
+    assert_string_equal(v, "5000");
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* sqlite:///rel/path is relative to the working directory; missing folders are created. */
+static void test_sqlite_url_forms(void **state)
+{
+    char cwd[1024], path[1024], err[512];
+    struct aps_store *st = NULL;
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(g.tmpdir), 0);
+    struct aps_store_opts o = {"sqlite:///rel/a/x.db", NULL, 1, 0, 1.0};
+    int rc = aps_store_open(&st, &o, err, sizeof err);
+    assert_int_equal(chdir(cwd), 0);
+    if (rc)
+        fail_msg("open: %s", err);
+    aps_store_close(st);
+    snprintf(path, sizeof path, "%s/rel/a/x.db", g.tmpdir);
+    assert_int_equal(access(path, F_OK), 0);
+
+    o.url = "sqlite:////proc/aps-no-such-dir/x.db";
+    assert_true(aps_store_open(&st, &o, err, sizeof err) < 0);
+    assert_null(st);
+    assert_non_null(strstr(err, "sqlite:////proc/aps-no-such-dir/x.db"));
+    o.url = "sqlite:///";
+    assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_CONFIG);
+}
+
+static void test_sqlite_memory_shared(void **state)
+{
+    struct aps_store_opts o = {"sqlite://:memory:", NULL, 2, 0, 1.0};
+    struct aps_store *st = NULL;
+    struct aps_conn *a = NULL, *b = NULL;
+    char err[512];
+    if (aps_store_open(&st, &o, err, sizeof err))
+        fail_msg("open: %s", err);
+    MUST(a, aps_store_acquire(st, APS_DB_WRITE, &a));
+    MUST(b, aps_store_acquire(st, APS_DB_WRITE, &b));
+    MUST(a, aps_conn_exec(a, "CREATE TABLE m (x INTEGER); INSERT INTO m VALUES (7)"));
+    assert_int_equal(count_rows(b, "m"), 1); /* one database for the whole pool */
+    aps_store_release(a);
+    aps_store_release(b);
+    aps_store_close(st);
+}
+
+static void test_sqlite_replica_routing(void **state)
+{
+    struct aps_store *st = open_store_with(g.url, 2, 0, 1.0);
+    struct aps_conn *w = NULL, *r = NULL;
+    assert_true(aps_store_has_replica(st));
+    MUST(w, aps_store_acquire(st, APS_DB_WRITE, &w));
+    assert_false(aps_conn_is_replica(w));
+    MUST(w, aps_conn_exec(w, "CREATE TABLE rep (x INTEGER); INSERT INTO rep VALUES (1)"));
+    MUST(r, aps_store_acquire(st, APS_DB_READ, &r));
+    assert_true(aps_conn_is_replica(r));
+    assert_int_equal(count_rows(r, "rep"), 1);
+    assert_true(aps_conn_exec(r, "INSERT INTO rep VALUES (2)") < 0); /* opened read-only */
+    aps_store_release(r);
+    aps_store_release(w);
+    aps_store_close(st);
+
+    char missing[512];
+    snprintf(missing, sizeof missing, "sqlite:///%s/no-replica-here.db", g.tmpdir);
+    st = open_store_with(missing, 1, 0, 1.0);
+    MUST(r, aps_store_acquire(st, APS_DB_READ, &r));
+    assert_false(aps_conn_is_replica(r)); /* unreachable replica: served by the primary */
+    assert_int_equal(count_rows(r, "rep"), 1);
+    aps_store_release(r);
+    aps_store_close(st);
+}
+
+/* A write transaction takes the write lock at BEGIN; a second writer waits out the busy
+ * timeout and gets APS_E_BUSY, while a reader carries on. */
+static void test_sqlite_busy(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 3, 0, 1.0);
+    struct aps_conn *a = NULL, *b = NULL, *r = NULL;
+    MUST(a, aps_store_acquire(st, APS_DB_WRITE, &a));
+    MUST(b, aps_store_acquire(st, APS_DB_WRITE, &b));
+    MUST(r, aps_store_acquire(st, APS_DB_READ, &r));
+    MUST(a, aps_conn_exec(a, "CREATE TABLE busy (x INTEGER)"));
+    MUST(a, aps_conn_begin(a));
+    MUST(a, aps_conn_exec(a, "INSERT INTO busy VALUES (1)"));
+    MUST(r, aps_conn_begin(r));
+    assert_int_equal(count_rows(r, "busy"), 0);
+    MUST(r, aps_conn_rollback(r));
+    double t0 = now_s();
+    assert_int_equal(aps_conn_begin(b), APS_E_BUSY);
+    assert_true(now_s() - t0 >= 4.0);
+    assert_non_null(strstr(aps_conn_errmsg(b), "locked"));
+    MUST(a, aps_conn_commit(a));
+    MUST(b, aps_conn_begin(b));
+    MUST(b, aps_conn_commit(b));
+    aps_store_release(a);
+    aps_store_release(b);
+    aps_store_release(r);
+    aps_store_close(st);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int setup(void **state)
+{
+    snprintf(g.tmpdir, sizeof g.tmpdir, "/tmp/aps-store-test-XXXXXX");
+    if (!mkdtemp(g.tmpdir))
+        return -1;
+    snprintf(g.url, sizeof g.url, "sqlite:///%s/sub/dir/test.db", g.tmpdir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    return nftw(g.tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        STORE_COMMON_TESTS,
+        cmocka_unit_test(test_sqlite_pragmas),
+        cmocka_unit_test(test_sqlite_url_forms),
+        cmocka_unit_test(test_sqlite_memory_shared),
+        cmocka_unit_test(test_sqlite_replica_routing),
+        cmocka_unit_test(test_sqlite_busy),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
