@@ -66,6 +66,8 @@ static const struct book_info books[] = {
     {"max", "Market maximum", true, false},
     {"avg", "Market average", true, false},
     {"consensus", "Consensus", true, false},
+    /* sportsbookreviewsonline.com archive: one line per game, the book is not named */
+    {"sbr", "SBR archive line", false, false},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -53,9 +53,10 @@ static void mask_url(const char *url, char *out, size_t cap)
     struct aps_buf b = {0};
     const char *p = strstr(url, "://");
     const char *auth = p ? p + 3 : url;
-    const char *at = strchr(auth, '@');
+    size_t authlen = strcspn(auth, "/?#"); /* user:password@host:port */
+    const char *at = memrchr(auth, '@', authlen);
     const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-    if (colon && !memchr(auth, '/', (size_t)(colon - auth))) {
+    if (colon) {
         aps_buf_append(&b, url, (size_t)(colon + 1 - url));
         aps_buf_puts(&b, "***");
         aps_buf_puts(&b, at);
@@ -495,7 +496,7 @@ int aps_conn_begin(struct aps_conn *c)
 
 int aps_conn_commit(struct aps_conn *c)
 {
-    return c->ops->exec(c, "COMMIT");
+    return c->ops->commit(c);
 }
 
 int aps_conn_rollback(struct aps_conn *c)

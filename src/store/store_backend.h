@@ -52,6 +52,7 @@ struct aps_store_ops {
 
     int (*exec)(struct aps_conn *c, const char *sql);
     int (*begin)(struct aps_conn *c);
+    int (*commit)(struct aps_conn *c);
 
     int (*prepare)(struct aps_conn *c, const char *sql, struct aps_stmt **out);
     int (*bind_int64)(struct aps_stmt *s, int idx, int64_t v);

@@ -181,6 +181,22 @@ static int pg_begin(struct aps_conn *c)
     return pg_exec(c, "BEGIN");
 }
 
+/* PostgreSQL answers COMMIT of a failed transaction with success and the tag ROLLBACK; that
+ * must not look like a commit to the caller. */
+static int pg_commit(struct aps_conn *c)
+{
+    PGresult *r = PQexec(pg_of(c), "COMMIT");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return fail_result(c, r, "commit");
+    bool rolled_back = strcmp(PQcmdStatus(r), "ROLLBACK") == 0;
+    PQclear(r);
+    if (rolled_back) {
+        aps_conn_set_error(c, "commit: the transaction had failed and was rolled back");
+        return APS_E_DB;
+    }
+    return 0;
+}
+
 /* ---- statements ---------------------------------------------------------------------------- */
 
 static void clear_run(struct pg_stmt *s)
@@ -533,6 +549,7 @@ const struct aps_store_ops aps_store_pg_ops = {
     .idle = pg_idle,
     .exec = pg_exec,
     .begin = pg_begin,
+    .commit = pg_commit,
     .prepare = pg_prepare,
     .bind_int64 = pg_bind_int64,
     .bind_double = pg_bind_double,

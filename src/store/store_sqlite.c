@@ -145,6 +145,11 @@ static int sq_begin(struct aps_conn *c)
     return sq_exec(c, c->intent == APS_DB_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
+static int sq_commit(struct aps_conn *c)
+{
+    return sq_exec(c, "COMMIT");
+}
+
 /* ---- statements ---------------------------------------------------------------------------- */
 
 /* SQLite would also take a bare '?', but the project's SQL must run on PostgreSQL too, so the
@@ -355,6 +360,7 @@ const struct aps_store_ops aps_store_sqlite_ops = {
     .idle = sq_idle,
     .exec = sq_exec,
     .begin = sq_begin,
+    .commit = sq_commit,
     .prepare = sq_prepare,
     .bind_int64 = sq_bind_int64,
     .bind_double = sq_bind_double,

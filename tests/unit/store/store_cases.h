@@ -359,6 +359,9 @@ static void test_bad_urls(void **state)
     o.url = "postgresql://127.0.0.1:1/aps?password=s3cret-pw&connect_timeout=2";
     assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_DB);
     assert_null(strstr(err, "s3cret-pw"));
+    o.url = "postgres://127.0.0.1:1/aps?connect_timeout=2&application_name=a@b";
+    assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_DB);
+    assert_non_null(strstr(err, "postgres://127.0.0.1:1/aps?connect_timeout=2&application_name=a@b"));
     o.url = g.url;
     o.pool_size = 0;
     assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_INVAL);

@@ -178,6 +178,23 @@ static void test_pg_copy_bad_data(void **state)
     aps_store_close(st);
 }
 
+/* COMMIT after a failed statement is reported as a failure, not as success. */
+static void test_pg_commit_after_error(void **state)
+{
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE ce (k INTEGER PRIMARY KEY)"));
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_exec(c, "INSERT INTO ce (k) VALUES (1)"));
+    assert_int_equal(aps_conn_exec(c, "INSERT INTO ce (k) VALUES (1)"), APS_E_EXISTS);
+    assert_int_equal(aps_conn_commit(c), APS_E_DB);
+    assert_non_null(strstr(aps_conn_errmsg(c), "rolled back"));
+    assert_int_equal(count_rows(c, "ce"), 0);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
 static void test_pg_missing(void **state)
 {
     skip();
@@ -192,8 +209,12 @@ static int setup(void **state)
     char err[512], sql[128];
     snprintf(g.tmpdir, sizeof g.tmpdir, "/tmp/aps-store-pg-XXXXXX");
     snprintf(schema, sizeof schema, "aps_t_%ld_%ld", (long)getpid(), (long)time(NULL));
-    if (!mkdtemp(g.tmpdir) || aps_store_open(&st, &o, err, sizeof err)) {
+    if (aps_store_open(&st, &o, err, sizeof err)) {
         fprintf(stderr, "cannot reach PostgreSQL at APS_TEST_PG_URL: %s\n", err);
+        return -1;
+    }
+    if (!mkdtemp(g.tmpdir)) {
+        aps_store_close(st);
         return -1;
     }
     snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);
@@ -251,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_pg_replica_routing),
         cmocka_unit_test(test_pg_broken_connection),
         cmocka_unit_test(test_pg_copy_bad_data),
+        cmocka_unit_test(test_pg_commit_after_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

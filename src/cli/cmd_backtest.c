@@ -1,0 +1,189 @@
+/* cmd_backtest.c — `aps backtest`: walk-forward backtest of the Elo predictor over the stored
+ * history of one sport (or every sport with odds). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "engine/backtest.h"
+#include "engine/elo_store.h"
+#include "store/store.h"
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: aps backtest --sport CODE|all [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+            "                    [--market moneyline|spread|total] [--format table|json|csv]\n"
+            "                    [--bankroll N] [--burn-in SEASONS] [--no-refit]\n\n"
+            "Replays the sport's stored games day by day. Before each day the Elo predictor gives\n"
+            "probabilities from earlier games only; the best entry price in the data is taken, the\n"
+            "side with the largest edge over the no-vig market is staked by tier and fractional\n"
+            "Kelly (KELLY_FRACTION, MAX_BET_PERCENT, MIN_EDGE_THRESHOLD, SIGNAL_TIER_*) from the\n"
+            "day's opening bankroll, graded, and measured against the closing line. The model's\n"
+            "probabilities are scored next to the closing market's on the same games.\n\n"
+            "  --burn-in N   seasons at the start that only train the model (default 1)\n"
+            "  --no-refit    keep the starting Elo parameters (fitted by 'aps elo fit' when stored,\n"
+            "                else the defaults) instead of refitting them each season on earlier\n"
+            "                seasons only (walk-forward, the default)\n"
+            "  --format csv  one row per bet\n");
+}
+
+struct bt_args {
+    const char *sport, *from, *to;
+    enum aps_market market;
+    enum aps_report_format format;
+    double bankroll;
+    int burn_in;
+    bool refit;
+};
+
+static int parse(struct aps_cli *cli, int argc, char **argv, struct bt_args *a)
+{
+    *a = (struct bt_args){.market = APS_MKT_MONEYLINE, .format = APS_FMT_TABLE,
+                          .bankroll = aps_cfg_double(cli->cfg, APS_SET_DEFAULT_BANKROLL),
+                          .burn_in = 1, .refit = true};
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int64_t t;
+        if (!strcmp(argv[i], "--no-refit")) {
+            a->refit = false;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "aps backtest: %s needs a value\n", argv[i]);
+            return APS_EXIT_USAGE;
+        }
+        i++;
+        if (!strcmp(argv[i - 1], "--sport")) {
+            a->sport = v;
+        } else if (!strcmp(argv[i - 1], "--from") || !strcmp(argv[i - 1], "--to")) {
+            if (strlen(v) != 10 || aps_time_parse_iso(v, &t)) {
+                fprintf(stderr, "aps backtest: %s must be a date YYYY-MM-DD\n", argv[i - 1]);
+                return APS_EXIT_USAGE;
+            }
+            *(argv[i - 1][2] == 'f' ? &a->from : &a->to) = v;
+        } else if (!strcmp(argv[i - 1], "--market")) {
+            int m = aps_market_parse(v);
+            if (m < 0) {
+                fprintf(stderr, "aps backtest: --market must be moneyline, spread or total\n");
+                return APS_EXIT_USAGE;
+            }
+            a->market = m;
+        } else if (!strcmp(argv[i - 1], "--format")) {
+            int f = aps_report_format_parse(v);
+            if (f < 0) {
+                fprintf(stderr, "aps backtest: --format must be table, json or csv\n");
+                return APS_EXIT_USAGE;
+            }
+            a->format = f;
+        } else if (!strcmp(argv[i - 1], "--bankroll")) {
+            if (aps_parse_double(v, &a->bankroll) || !(a->bankroll > 0)) {
+                fprintf(stderr, "aps backtest: --bankroll must be a positive number\n");
+                return APS_EXIT_USAGE;
+            }
+        } else if (!strcmp(argv[i - 1], "--burn-in")) {
+            if (aps_parse_int(v, &a->burn_in) || a->burn_in < 0) {
+                fprintf(stderr, "aps backtest: --burn-in must be a whole number >= 0\n");
+                return APS_EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, "aps backtest: unknown option %s\n", argv[i - 1]);
+            return APS_EXIT_USAGE;
+        }
+    }
+    if (!a->sport) {
+        fprintf(stderr, "aps backtest: --sport is required (see aps backtest --help)\n");
+        return APS_EXIT_USAGE;
+    }
+    if (strcmp(a->sport, "all") && aps_sport_from_code(a->sport) < 0) {
+        fprintf(stderr, "aps backtest: unknown sport %s\n", a->sport);
+        return APS_EXIT_USAGE;
+    }
+    if (a->from && a->to && strcmp(a->from, a->to) > 0) {
+        fprintf(stderr, "aps backtest: --from is after --to\n");
+        return APS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Runs one sport; *ran is false when the sport has no games with odds for the market. */
+static int run_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport sport,
+                     const struct bt_args *a, bool *ran)
+{
+    struct aps_history h;
+    *ran = false;
+    int rc = aps_history_load(c, sport, NULL, a->to, &h);
+    if (rc) {
+        fprintf(stderr, "aps backtest: cannot load %s: %s\n", aps_sport_info(sport)->code,
+                aps_conn_errmsg(c));
+        return APS_EXIT_FAIL;
+    }
+    struct aps_elo_params params;
+    bool fitted;
+    struct aps_predictor pred = {0};
+    struct aps_backtest_report r = {0};
+    struct aps_backtest_opts o = {.market = a->market, .from = a->from, .to = a->to,
+                                  .bankroll = a->bankroll, .burn_in = a->burn_in,
+                                  .margin = aps_engine_margin_method(cli->cfg)};
+    aps_engine_kelly_params(cli->cfg, &o.kelly);
+    rc = aps_elo_params_load(c, sport, &params, &fitted);
+    struct aps_elo_predictor_opts po = {&params, a->refit, 8};
+    if (!rc)
+        rc = aps_elo_predictor_new(&h, &po, &pred);
+    if (!rc)
+        rc = aps_backtest_run(&h, &pred, &o, &r);
+    if (rc) {
+        fprintf(stderr, "aps backtest: %s: %s\n", aps_sport_info(sport)->code, aps_strerror(rc));
+    } else if (r.with_entry || r.with_close) {
+        *ran = true;
+        aps_backtest_write(&r, &h, a->format, stdout);
+    }
+    if (pred.destroy)
+        pred.destroy(pred.ctx);
+    aps_backtest_report_cleanup(&r);
+    aps_history_cleanup(&h);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
+int aps_cmd_backtest(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv)) {
+        help(stdout);
+        return APS_EXIT_OK;
+    }
+    struct bt_args a;
+    int rc = parse(cli, argc, argv, &a);
+    if (rc)
+        return rc;
+    struct aps_store *st = aps_cli_open_store(cli, true);
+    if (!st)
+        return APS_EXIT_FAIL;
+    struct aps_conn *c = NULL;
+    if (aps_store_acquire(st, APS_DB_READ, &c)) {
+        fprintf(stderr, "aps backtest: no database connection\n");
+        aps_store_close(st);
+        return APS_EXIT_FAIL;
+    }
+    bool all = !strcmp(a.sport, "all"), any = false;
+    rc = APS_EXIT_OK;
+    for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++) {
+        if (!all && s != aps_sport_from_code(a.sport))
+            continue;
+        bool ran;
+        rc = run_sport(cli, c, s, &a, &ran);
+        any |= ran;
+        if (ran && all && a.format == APS_FMT_TABLE)
+            printf("\n");
+    }
+    if (rc == APS_EXIT_OK && !any) {
+        fprintf(stderr, "aps backtest: no stored games with %s odds for %s\n",
+                aps_market_name(a.market), a.sport);
+        rc = APS_EXIT_FAIL;
+    }
+    aps_store_release(c);
+    aps_store_close(st);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/* cmd_verify.c — `aps verify [HASH]`: walks the lock-in chain of every stored pick (or checks the
+ * pick with that hash) and prints OK with the count, or the first pick that does not match. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "engine/lockin.h"
+#include "store/store.h"
+
+int aps_cmd_verify(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv) || argc > 2) {
+        fprintf(argc > 2 ? stderr : stdout,
+                "usage: aps verify [HASH]\n\n"
+                "Recomputes the SHA-256 lock-in hash of every stored pick from its stored columns and\n"
+                "checks that each names its predecessor's hash. Prints 'OK n picks' and the head\n"
+                "hash, or the first pick that no longer matches (exit 1). With HASH, checks that one\n"
+                "pick.\n");
+        return argc > 2 ? APS_EXIT_USAGE : APS_EXIT_OK;
+    }
+    struct aps_store *st = aps_cli_open_store(cli, true);
+    if (!st)
+        return APS_EXIT_FAIL;
+    struct aps_conn *c = NULL;
+    int rc = APS_EXIT_FAIL;
+    if (aps_store_acquire(st, APS_DB_WRITE, &c)) {
+        fprintf(stderr, "aps verify: no database connection\n");
+        goto out;
+    }
+    struct aps_verify_result r;
+    int err = argc == 2 ? aps_lockin_verify_hash(c, argv[1], &r) : aps_lockin_verify(c, &r);
+    if (err) {
+        fprintf(stderr, "aps verify: %s\n", aps_conn_errmsg(c));
+        goto out;
+    }
+    if (r.ok) {
+        printf("OK %lld picks\nhead %s\n", (long long)r.checked, r.head);
+        rc = APS_EXIT_OK;
+    } else if (r.bad_id) {
+        printf("FAILED at pick %lld: %s (%lld picks before it verified)\n", (long long)r.bad_id,
+               r.reason, (long long)r.checked);
+    } else {
+        printf("FAILED: %s\n", r.reason);
+    }
+out:
+    if (c)
+        aps_store_release(c);
+    aps_store_close(st);
+    return rc;
+}

@@ -1,0 +1,95 @@
+/* backtest.h — a walk-forward backtest of one sport and market over the stored history.
+ *
+ * Games are taken day by day in time order. For each day the predictor gives its probabilities
+ * for every game from what it learned before that day; the backtest takes the best entry price in
+ * the data (market.h), picks the side with the largest edge over the no-vig entry market, sizes it
+ * with the tier and fractional-Kelly rules from that day's opening bankroll, grades it against the
+ * final score and records closing-line value against the closing benchmark. Then the predictor
+ * learns the day's results. Separately, every finished game with a closing benchmark is scored:
+ * the model's probabilities next to the closing market's no-vig ones (and FiveThirtyEight's where
+ * stored), on the same games. */
+#ifndef APS_ENGINE_BACKTEST_H
+#define APS_ENGINE_BACKTEST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/domain.h"
+#include "core/err.h"
+#include "engine/history.h"
+#include "engine/predictor.h"
+#include "odds/grade.h"
+#include "odds/kelly.h"
+#include "odds/margin.h"
+#include "odds/metrics.h"
+
+struct aps_backtest_opts {
+    enum aps_market market;
+    const char *from, *to;   /* bet and score only games dated in [from, to]; NULL: unbounded */
+    struct aps_kelly_params kelly;
+    enum aps_margin_method margin;
+    double bankroll;         /* starting bankroll */
+    int burn_in;             /* first seasons of the history that only train the model */
+};
+
+struct aps_bt_tally {
+    size_t bets, wins, losses, pushes, half_wins, half_losses, voids;
+    double staked, profit;
+    size_t clv_n, clv_pos;
+    double clv_sum;
+};
+
+/* Probability scores of the model and of the closing market on the same games. */
+struct aps_bt_scores {
+    size_t n;
+    double ll_model, ll_close, brier_model, brier_close, ece_model, ece_close;
+    struct aps_metrics_reliability rel_model;
+    /* FiveThirtyEight on the games where its forecast is stored (two-way only) */
+    size_t n538;
+    double ll_538, brier_538, ll_model_538, brier_model_538;
+};
+
+struct aps_bt_bet {
+    size_t game;             /* index into the history */
+    enum aps_selection sel;
+    double line, price, p, no_vig, edge, stake, profit, bankroll_before;
+    enum aps_tier tier;
+    enum aps_grade_result result;
+    bool has_clv;
+    double clv;              /* price CLV (moneyline) or points CLV (spread, total) */
+};
+
+struct aps_bt_season {
+    char season[16];
+    struct aps_bt_tally t;
+    struct aps_bt_scores s;
+};
+
+struct aps_backtest_report {
+    enum aps_sport sport;
+    enum aps_market market;
+    const char *model;
+    char from[11], to[11];   /* first and last game date scored/bet */
+    double bankroll0, bankroll;
+    double max_drawdown, sharpe, growth;
+    size_t games, with_entry, with_close, entry_from_close;
+    struct aps_bt_tally all, tier[4];
+    struct aps_bt_scores scores;
+    struct aps_bt_season *seasons;
+    size_t nseasons;
+    struct aps_bt_bet *bets;
+    size_t nbets;
+};
+
+int aps_backtest_run(const struct aps_history *h, struct aps_predictor *pred,
+                     const struct aps_backtest_opts *o,
+                     struct aps_backtest_report *r) APS_MUST_CHECK;
+void aps_backtest_report_cleanup(struct aps_backtest_report *r);
+
+enum aps_report_format { APS_FMT_TABLE, APS_FMT_JSON, APS_FMT_CSV };
+int aps_report_format_parse(const char *s); /* -1 when unknown */
+/* Writes the report: a readable table, one JSON object, or CSV with one row per bet. */
+void aps_backtest_write(const struct aps_backtest_report *r, const struct aps_history *h,
+                        enum aps_report_format f, FILE *out);
+
+#endif

@@ -1,0 +1,187 @@
+/* backtest_report.c — writes a backtest report as a table, JSON (jansson) or CSV of bets. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "engine/backtest.h"
+#include "odds/tier.h"
+
+static double yield_of(const struct aps_bt_tally *t)
+{
+    return t->staked > 0 ? t->profit / t->staked : NAN;
+}
+
+static double clv_mean(const struct aps_bt_tally *t)
+{
+    return t->clv_n ? t->clv_sum / (double)t->clv_n : NAN;
+}
+
+static double clv_share(const struct aps_bt_tally *t)
+{
+    return t->clv_n ? (double)t->clv_pos / (double)t->clv_n : NAN;
+}
+
+static void table_tally(FILE *out, const char *label, const struct aps_bt_tally *t)
+{
+    if (!t->clv_n) {
+        fprintf(out, "  %-9s %6zu %6zu %6zu %6zu %12.2f %11.2f %8.2f%% %9s %8s\n", label, t->bets,
+                t->wins + t->half_wins, t->losses + t->half_losses, t->pushes + t->voids,
+                t->staked, t->profit, 100 * yield_of(t), "-", "-");
+        return;
+    }
+    fprintf(out, "  %-9s %6zu %6zu %6zu %6zu %12.2f %11.2f %8.2f%% %9.4f %7.1f%%\n", label,
+            t->bets, t->wins + t->half_wins, t->losses + t->half_losses, t->pushes + t->voids,
+            t->staked, t->profit, 100 * yield_of(t), clv_mean(t), 100 * clv_share(t));
+}
+
+static void table_scores(FILE *out, const struct aps_bt_scores *s)
+{
+    fprintf(out, "  %zu games: log-loss model %.4f, closing market %.4f; Brier model %.4f, closing "
+                 "%.4f; ECE model %.4f, closing %.4f\n",
+            s->n, s->ll_model, s->ll_close, s->brier_model, s->brier_close, s->ece_model,
+            s->ece_close);
+    if (s->n538)
+        fprintf(out, "  FiveThirtyEight on %zu of these games: log-loss 538 %.4f, model %.4f; "
+                     "Brier 538 %.4f, model %.4f\n",
+                s->n538, s->ll_538, s->ll_model_538, s->brier_538, s->brier_model_538);
+}
+
+static void write_table(const struct aps_backtest_report *r, FILE *out)
+{
+    fprintf(out, "Backtest %s %s, model %s, games %s .. %s\n", aps_sport_info(r->sport)->code,
+            aps_market_name(r->market), r->model, r->from[0] ? r->from : "-",
+            r->to[0] ? r->to : "-");
+    fprintf(out, "games %zu, with an entry price %zu (of which closing prices only %zu), with a "
+                 "closing benchmark %zu\n",
+            r->games, r->with_entry, r->entry_from_close, r->with_close);
+    fprintf(out, "bankroll %.2f -> %.2f (%+.2f%%), max drawdown %.2f%%, Sharpe %.4f per bet\n\n",
+            r->bankroll0, r->bankroll, 100 * r->growth, 100 * r->max_drawdown, r->sharpe);
+    fprintf(out, "  %-9s %6s %6s %6s %6s %12s %11s %9s %9s %8s\n", "bets", "n", "won", "lost",
+            "push", "staked", "profit", "yield", "CLV mean", "CLV>0");
+    table_tally(out, "all", &r->all);
+    for (int t = 0; t < 3; t++) {
+        char label[16];
+        snprintf(label, sizeof label, "tier %s", aps_tier_name(t));
+        table_tally(out, label, &r->tier[t]);
+    }
+    fprintf(out, "\nModel against the closing market (no-vig), same games:\n");
+    table_scores(out, &r->scores);
+    fprintf(out, "\nReliability of the model (10 bins):\n  %-9s %7s %10s %9s\n", "bin", "n",
+            "predicted", "observed");
+    for (int b = 0; b < APS_METRICS_BINS; b++)
+        if (r->scores.rel_model.count[b])
+            fprintf(out, "  %.1f-%.1f   %7zu %10.4f %9.4f\n", b / 10.0, (b + 1) / 10.0,
+                    r->scores.rel_model.count[b], r->scores.rel_model.mean_pred[b],
+                    r->scores.rel_model.observed[b]);
+    fprintf(out, "\nBy season:\n  %-9s %6s %11s %9s %9s %7s %9s %9s %9s %9s\n", "season", "bets",
+            "profit", "yield", "CLV mean", "games", "LL model", "LL close", "BS model",
+            "BS close");
+    for (size_t i = 0; i < r->nseasons; i++) {
+        const struct aps_bt_season *s = &r->seasons[i];
+        fprintf(out, "  %-9s %6zu %11.2f %8.2f%% %9.4f %7zu %9.4f %9.4f %9.4f %9.4f\n", s->season,
+                s->t.bets, s->t.profit, 100 * yield_of(&s->t), clv_mean(&s->t), s->s.n,
+                s->s.ll_model, s->s.ll_close, s->s.brier_model, s->s.brier_close);
+    }
+}
+
+/* A number, or null when it is not finite. */
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *tally_json(const struct aps_bt_tally *t)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:I,s:o,s:o}", "bets",
+                     (json_int_t)t->bets, "wins", (json_int_t)t->wins, "losses",
+                     (json_int_t)t->losses, "pushes", (json_int_t)t->pushes, "half_wins",
+                     (json_int_t)t->half_wins, "half_losses", (json_int_t)t->half_losses, "voids",
+                     (json_int_t)t->voids, "staked", num(t->staked), "profit", num(t->profit),
+                     "yield", num(yield_of(t)), "clv_bets", (json_int_t)t->clv_n, "clv_mean",
+                     num(clv_mean(t)), "clv_positive_share", num(clv_share(t)));
+}
+
+static json_t *scores_json(const struct aps_bt_scores *s)
+{
+    json_t *rel = json_array();
+    for (int b = 0; b < APS_METRICS_BINS; b++)
+        json_array_append_new(rel, json_pack("{s:f,s:f,s:I,s:o,s:o}", "lo", b / 10.0, "hi",
+                                             (b + 1) / 10.0, "n", (json_int_t)s->rel_model.count[b],
+                                             "predicted", num(s->rel_model.mean_pred[b]),
+                                             "observed", num(s->rel_model.observed[b])));
+    json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "games", (json_int_t)s->n,
+                          "log_loss_model", num(s->ll_model), "log_loss_close", num(s->ll_close),
+                          "brier_model", num(s->brier_model), "brier_close", num(s->brier_close),
+                          "ece_model", num(s->ece_model), "ece_close", num(s->ece_close),
+                          "reliability", rel);
+    if (s->n538)
+        json_object_set_new(o, "fivethirtyeight",
+                            json_pack("{s:I,s:o,s:o,s:o,s:o}", "games", (json_int_t)s->n538,
+                                      "log_loss_538", num(s->ll_538), "log_loss_model",
+                                      num(s->ll_model_538), "brier_538", num(s->brier_538),
+                                      "brier_model", num(s->brier_model_538)));
+    return o;
+}
+
+static void write_json(const struct aps_backtest_report *r, FILE *out)
+{
+    json_t *tiers = json_object();
+    for (int t = 0; t < 4; t++)
+        json_object_set_new(tiers, aps_tier_name(t), tally_json(&r->tier[t]));
+    json_t *seasons = json_array();
+    for (size_t i = 0; i < r->nseasons; i++)
+        json_array_append_new(seasons, json_pack("{s:s,s:o,s:o}", "season", r->seasons[i].season,
+                                                 "bets", tally_json(&r->seasons[i].t), "scores",
+                                                 scores_json(&r->seasons[i].s)));
+    json_t *o = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "sport",
+        aps_sport_info(r->sport)->code, "market", aps_market_name(r->market), "model", r->model,
+        "from", r->from, "to", r->to, "games", (json_int_t)r->games, "games_with_entry_price",
+        (json_int_t)r->with_entry, "games_entry_at_close", (json_int_t)r->entry_from_close,
+        "games_with_closing_benchmark", (json_int_t)r->with_close, "bankroll_start",
+        num(r->bankroll0), "bankroll_end", num(r->bankroll), "bankroll_growth", num(r->growth),
+        "max_drawdown", num(r->max_drawdown), "sharpe_per_bet", num(r->sharpe), "bets",
+        tally_json(&r->all), "tiers", tiers, "scores", scores_json(&r->scores), "seasons",
+        seasons);
+    json_dumpf(o, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(o);
+}
+
+static void write_csv(const struct aps_backtest_report *r, const struct aps_history *h, FILE *out)
+{
+    fprintf(out, "date,season,game_id,selection,line,price,probability,no_vig,edge,tier,stake,"
+                 "result,profit,bankroll_before,clv\n");
+    for (size_t i = 0; i < r->nbets; i++) {
+        const struct aps_bt_bet *b = &r->bets[i];
+        const struct aps_hist_game *g = &h->games[b->game];
+        fprintf(out, "%s,%s,%lld,%s,", g->date, g->season, (long long)g->id,
+                aps_selection_name(b->sel));
+        if (isnan(b->line))
+            fputc(',', out);
+        else
+            fprintf(out, "%.2f,", b->line);
+        fprintf(out, "%.4f,%.6f,", b->price, b->p);
+        if (isnan(b->no_vig))
+            fputc(',', out);
+        else
+            fprintf(out, "%.6f,", b->no_vig);
+        fprintf(out, "%.6f,%s,%.2f,%s,%.2f,%.2f,", b->edge, aps_tier_name(b->tier), b->stake,
+                aps_grade_result_name(b->result), b->profit, b->bankroll_before);
+        if (b->has_clv)
+            fprintf(out, "%.6f\n", b->clv);
+        else
+            fputc('\n', out);
+    }
+}
+
+void aps_backtest_write(const struct aps_backtest_report *r, const struct aps_history *h,
+                        enum aps_report_format f, FILE *out)
+{
+    if (f == APS_FMT_JSON)
+        write_json(r, out);
+    else if (f == APS_FMT_CSV)
+        write_csv(r, h, out);
+    else
+        write_table(r, out);
+}

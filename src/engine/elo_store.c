@@ -1,0 +1,180 @@
+/* elo_store.c — Elo parameters and history in the store (see elo_store.h). */
+#include "engine/elo_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "odds/kelly.h"
+#include "odds/margin.h"
+#include "store/store.h"
+
+static const char *surface_names[] = {"hard", "clay", "grass", "carpet"};
+
+struct aps_elo_fit_game *aps_elo_fit_games(const struct aps_history *h)
+{
+    struct aps_elo_fit_game *f = aps_calloc(h->ngames ? h->ngames : 1, sizeof *f);
+    for (size_t i = 0; i < h->ngames; i++) {
+        const struct aps_hist_game *g = &h->games[i];
+        bool fin = aps_hist_final(g);
+        f[i] = (struct aps_elo_fit_game){
+            g->home, g->away, g->neutral, fin ? g->home_score : -1, fin ? g->away_score : -1,
+            g->season_no, g->surface >= 0 && g->surface < 4 ? surface_names[g->surface] : NULL};
+    }
+    return f;
+}
+
+int aps_elo_params_load(struct aps_conn *c, enum aps_sport sport, struct aps_elo_params *p,
+                        bool *found)
+{
+    *found = false;
+    int rc = aps_elo_params_default(sport, p);
+    if (rc)
+        return rc;
+    struct aps_stmt *st = NULL;
+    rc = aps_conn_prepare(c,
+                          "SELECT e.params FROM elo_params e JOIN sports s ON s.id = e.sport_id"
+                          " WHERE s.code = ?1",
+                          &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, aps_sport_info(sport)->code);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        rc = aps_elo_params_from_json(aps_stmt_text(st, 0), p);
+        *found = rc == 0;
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int aps_elo_params_save(struct aps_conn *c, enum aps_sport sport, const struct aps_elo_params *p,
+                        double log_loss, size_t games)
+{
+    char json[512];
+    aps_elo_params_to_json(p, json, sizeof json);
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(
+        c,
+        "INSERT INTO elo_params (sport_id, params, log_loss, games, fitted_at)"
+        " SELECT id, ?2, ?3, ?4, ?5 FROM sports WHERE code = ?1"
+        " ON CONFLICT (sport_id) DO UPDATE SET params = excluded.params,"
+        " log_loss = excluded.log_loss, games = excluded.games, fitted_at = excluded.fitted_at",
+        &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, aps_sport_info(sport)->code);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, json);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 3, log_loss);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 4, (int64_t)games);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 5, aps_time_now());
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int delete_history(struct aps_conn *c, enum aps_sport sport)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "DELETE FROM elo_history WHERE game_id IN (SELECT g.id FROM games g"
+                              " JOIN sports s ON s.id = g.sport_id WHERE s.code = ?1)",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, aps_sport_info(sport)->code);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int copy_rating(struct aps_copy *cp, int64_t game, int64_t team, double before,
+                       double after)
+{
+    char v[4][32];
+    snprintf(v[0], sizeof v[0], "%" PRId64, game);
+    snprintf(v[1], sizeof v[1], "%" PRId64, team);
+    snprintf(v[2], sizeof v[2], "%.10g", before);
+    snprintf(v[3], sizeof v[3], "%.10g", after);
+    const char *row[4] = {v[0], v[1], v[2], v[3]};
+    return aps_copy_row(cp, row);
+}
+
+static int replay_into(struct aps_copy *cp, const struct aps_history *h,
+                       const struct aps_elo_params *p, size_t *rows)
+{
+    struct aps_elo e;
+    int rc = aps_elo_init(&e, p);
+    int season = -1;
+    for (size_t i = 0; i < h->ngames && !rc; i++) {
+        const struct aps_hist_game *g = &h->games[i];
+        if (g->season_no != season) {
+            if (season >= 0)
+                aps_elo_new_season(&e);
+            season = g->season_no;
+        }
+        if (!aps_hist_final(g))
+            continue;
+        struct aps_elo_game eg = {g->home, g->away, g->neutral,
+                                  g->surface >= 0 && g->surface < 4 ? surface_names[g->surface]
+                                                                    : NULL};
+        double hb = aps_elo_rating(&e, g->home), ab = aps_elo_rating(&e, g->away);
+        rc = aps_elo_update(&e, &eg, g->home_score, g->away_score, NULL);
+        if (!rc)
+            rc = copy_rating(cp, g->id, g->home, hb, aps_elo_rating(&e, g->home));
+        if (!rc)
+            rc = copy_rating(cp, g->id, g->away, ab, aps_elo_rating(&e, g->away));
+        *rows += 2;
+    }
+    aps_elo_cleanup(&e);
+    return rc;
+}
+
+int aps_elo_history_save(struct aps_conn *c, const struct aps_history *h,
+                         const struct aps_elo_params *p, size_t *rows)
+{
+    *rows = 0;
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = delete_history(c, h->sport);
+    struct aps_copy *cp = NULL;
+    static const char *cols[] = {"game_id", "team_id", "rating_before", "rating_after"};
+    if (!rc)
+        rc = aps_conn_copy_begin(c, "elo_history", cols, 4, &cp);
+    if (!rc) {
+        rc = replay_into(cp, h, p, rows);
+        int rc2 = aps_copy_end(cp);
+        if (!rc)
+            rc = rc2;
+    }
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    return rc;
+}
+
+void aps_engine_kelly_params(const struct aps_config *cfg, struct aps_kelly_params *kp)
+{
+    kp->kelly_fraction = aps_cfg_double(cfg, APS_SET_KELLY_FRACTION);
+    kp->max_bet_percent = aps_cfg_double(cfg, APS_SET_MAX_BET_PERCENT);
+    kp->min_edge = aps_cfg_double(cfg, APS_SET_MIN_EDGE_THRESHOLD);
+    kp->tier_a_min = aps_cfg_double(cfg, APS_SET_SIGNAL_TIER_A_MIN);
+    kp->tier_b_min = aps_cfg_double(cfg, APS_SET_SIGNAL_TIER_B_MIN);
+    kp->tier_c_min = aps_cfg_double(cfg, APS_SET_SIGNAL_TIER_C_MIN);
+    kp->min_bet_size = aps_cfg_double(cfg, APS_SET_MIN_BET_SIZE);
+}
+
+int aps_engine_margin_method(const struct aps_config *cfg)
+{
+    int m = aps_margin_method_parse(aps_cfg_str(cfg, APS_SET_MARGIN_METHOD));
+    return m < 0 ? APS_MARGIN_MULTIPLICATIVE : m;
+}

@@ -1,0 +1,36 @@
+/* elo_store.h — fitted Elo parameters and point-in-time ratings in the store, and the glue that
+ * turns a loaded history into Elo replays. */
+#ifndef APS_ENGINE_ELO_STORE_H
+#define APS_ENGINE_ELO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "engine/history.h"
+#include "model/elo.h"
+#include "model/elo_fit.h"
+
+struct aps_conn;
+struct aps_config;
+struct aps_kelly_params;
+
+/* The sport's fitted parameters when stored (*found true), else its defaults (*found false). */
+int aps_elo_params_load(struct aps_conn *c, enum aps_sport sport, struct aps_elo_params *p,
+                        bool *found) APS_MUST_CHECK;
+int aps_elo_params_save(struct aps_conn *c, enum aps_sport sport, const struct aps_elo_params *p,
+                        double log_loss, size_t games) APS_MUST_CHECK;
+/* The history as Elo fitting input (caller frees with aps_free). */
+struct aps_elo_fit_game *aps_elo_fit_games(const struct aps_history *h);
+/* Replays the history with p and stores every team's rating before and after each finished game
+ * (elo_history), replacing the sport's previous rows, in one transaction. */
+int aps_elo_history_save(struct aps_conn *c, const struct aps_history *h,
+                         const struct aps_elo_params *p, size_t *rows) APS_MUST_CHECK;
+
+/* Betting parameters from the settings (KELLY_FRACTION, MAX_BET_PERCENT, MIN_EDGE_THRESHOLD,
+ * SIGNAL_TIER_*, MIN_BET_SIZE). */
+void aps_engine_kelly_params(const struct aps_config *cfg, struct aps_kelly_params *kp);
+/* MARGIN_METHOD as an enum aps_margin_method. */
+int aps_engine_margin_method(const struct aps_config *cfg);
+
+#endif

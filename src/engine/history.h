@@ -1,0 +1,62 @@
+/* history.h — a sport's stored games with results and odds, loaded into memory in time order for
+ * walk-forward work (Elo fitting, backtests). Read-only snapshot; nothing here writes. */
+#ifndef APS_ENGINE_HISTORY_H
+#define APS_ENGINE_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/domain.h"
+#include "core/err.h"
+
+struct aps_conn;
+
+struct aps_hist_quote {
+    int book;                 /* index into aps_history.books */
+    enum aps_market market;
+    enum aps_selection sel;
+    enum aps_phase phase;
+    double line;              /* NAN for moneyline */
+    double price;             /* decimal */
+};
+
+struct aps_hist_game {
+    int64_t id, home, away;   /* team ids */
+    int64_t start_time;
+    char date[11];
+    char season[16];
+    int season_no;            /* 0, 1, … in order of first appearance */
+    bool neutral, playoff;
+    enum aps_game_status status;
+    int home_score, away_score; /* -1 when unknown */
+    int surface;              /* enum aps_elo_surface for tennis, -1 otherwise */
+    size_t q0, nq;            /* this game's quotes: quotes[q0 .. q0+nq) */
+    double fc_538;            /* FiveThirtyEight's probability that the home side wins, NAN */
+};
+
+struct aps_hist_book {
+    char key[32];
+    bool aggregate, sharp;
+};
+
+struct aps_history {
+    enum aps_sport sport;
+    struct aps_hist_game *games; /* ordered by start_time, then id */
+    size_t ngames;
+    struct aps_hist_quote *quotes;
+    size_t nquotes;
+    struct aps_hist_book *books;
+    size_t nbooks;
+    int nseasons;
+};
+
+/* Loads the sport's games (optionally only those whose date is in [from, to], either may be NULL)
+ * with their odds, and 538 forecasts when stored. Cleanup frees; safe on a zeroed struct. */
+int aps_history_load(struct aps_conn *c, enum aps_sport sport, const char *from, const char *to,
+                     struct aps_history *h) APS_MUST_CHECK;
+void aps_history_cleanup(struct aps_history *h);
+/* True when the game has a final score. */
+bool aps_hist_final(const struct aps_hist_game *g);
+
+#endif

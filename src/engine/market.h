@@ -1,0 +1,45 @@
+/* market.h — what one game's stored odds say about one market, for walk-forward work.
+ *
+ * Entry: the earliest pre-match phase the non-aggregate books quote (open, else pre); when the
+ * data has only closing prices (SBR's NBA/NCAAB/NFL moneylines), entry falls back to the close and
+ * entry_phase says so. For spreads and totals the main line is the line most books quote for the
+ * home (spread) or over (total) side; prices are taken at that line.
+ * Close: the benchmark the model is judged against — the sharp book's closing prices (Pinnacle)
+ * when complete, else the average no-vig of the bookmakers' closes, else the market average or
+ * consensus close.
+ * No-vig probabilities come from the margin-removal method passed in, per book, then averaged. */
+#ifndef APS_ENGINE_MARKET_H
+#define APS_ENGINE_MARKET_H
+
+#include <stdbool.h>
+
+#include "core/domain.h"
+#include "core/err.h"
+#include "engine/history.h"
+#include "odds/margin.h"
+
+struct aps_market_side {
+    enum aps_selection sel;
+    double entry_price;      /* best decimal price at entry; NAN when none */
+    int entry_book;          /* index into history books, -1 when none */
+    double entry_line;       /* this side's line at entry; NAN for moneyline */
+    double entry_novig;      /* average no-vig probability at entry; NAN when no complete book */
+    double close_price;      /* benchmark closing price; NAN */
+    double close_line;       /* benchmark closing line of this side; NAN */
+    double close_novig;      /* benchmark no-vig closing probability; NAN */
+};
+
+struct aps_market_view {
+    enum aps_market market;
+    int nsides;              /* 2, or 3 for a soccer moneyline */
+    struct aps_market_side side[3];
+    enum aps_phase entry_phase;
+    bool has_entry, has_close;
+};
+
+/* Builds the view of market m for game g. Always succeeds for valid input; has_entry/has_close
+ * tell what was found. */
+int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, enum aps_market m,
+                    enum aps_margin_method mm, struct aps_market_view *out) APS_MUST_CHECK;
+
+#endif
