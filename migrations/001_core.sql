@@ -98,10 +98,14 @@ CREATE TABLE sportsbooks (
 -- snapshots are written only when price or line changes. recorded_at is 0 when the source does
 -- not say when the price was taken (historical files); phase then orders the snapshots.
 -- price is decimal odds; line is the selection's own spread, or the total points.
+-- This is the one large table (millions of rows), and it has no foreign-key constraints: on
+-- PostgreSQL the per-row checks made bulk loads three times slower (measured: 5.5 s against 1.7 s
+-- for 400,000 rows). Only the ingest writer and the collectors insert here, always with game and
+-- book ids they have just read or created in the same transaction.
 CREATE TABLE odds (
     id @ID@,
-    game_id BIGINT NOT NULL REFERENCES games(id),
-    book_id BIGINT NOT NULL REFERENCES sportsbooks(id),
+    game_id BIGINT NOT NULL,
+    book_id BIGINT NOT NULL,
     market TEXT NOT NULL,
     selection TEXT NOT NULL,
     phase TEXT NOT NULL,
@@ -125,11 +129,12 @@ CREATE TABLE odds_movements (
 );
 CREATE INDEX odds_movements_game ON odds_movements (game_id, detected_at);
 
--- The last price before the start, per game, book, market and selection.
+-- The last price before the start, per game, book, market and selection. Derived from odds and
+-- written by the same code paths; without foreign keys for the same reason as odds.
 CREATE TABLE closing_lines (
     id @ID@,
-    game_id BIGINT NOT NULL REFERENCES games(id),
-    book_id BIGINT NOT NULL REFERENCES sportsbooks(id),
+    game_id BIGINT NOT NULL,
+    book_id BIGINT NOT NULL,
     market TEXT NOT NULL,
     selection TEXT NOT NULL,
     line DOUBLE PRECISION,

@@ -54,11 +54,16 @@ static const char SQL_STAGE[] =
     " home_score INTEGER, away_score INTEGER, venue_id BIGINT, source TEXT, extra TEXT);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_odds (game_id BIGINT, book_id BIGINT, market TEXT,"
     " selection TEXT, phase TEXT, recorded_at BIGINT, line DOUBLE PRECISION,"
-    " price DOUBLE PRECISION);"
+    " price DOUBLE PRECISION, closed_at BIGINT);"
     "CREATE TEMP TABLE IF NOT EXISTS stage_forecasts (model TEXT, sport_id BIGINT,"
     " game_date TEXT, team1_id BIGINT, team2_id BIGINT, game_no INTEGER, game_id BIGINT,"
     " season TEXT, team1_home INTEGER, neutral INTEGER, prob1 DOUBLE PRECISION,"
-    " prob2 DOUBLE PRECISION, prob_tie DOUBLE PRECISION, result1 DOUBLE PRECISION);"
+    " prob2 DOUBLE PRECISION, prob_tie DOUBLE PRECISION, result1 DOUBLE PRECISION);";
+
+/* Emptying the staging tables: TRUNCATE on PostgreSQL (DELETE leaves dead rows that later scans
+ * of the temporary tables must skip); SQLite has no TRUNCATE and turns this DELETE into one. */
+static const char SQL_EMPTY_STAGE_PG[] = "TRUNCATE stage_games, stage_odds, stage_forecasts";
+static const char SQL_EMPTY_STAGE_SQLITE[] =
     "DELETE FROM stage_games; DELETE FROM stage_odds; DELETE FROM stage_forecasts;";
 
 static const char SQL_UPSERT_GAMES[] =
@@ -104,8 +109,8 @@ static const char SQL_UPSERT_ODDS[] =
 static const char SQL_UPSERT_CLOSING[] =
     "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price, closed_at,"
     " source)"
-    " SELECT s.game_id, s.book_id, s.market, s.selection, s.line, s.price, g.start_time, ?1"
-    " FROM stage_odds s JOIN games g ON g.id = s.game_id WHERE s.phase = 'close'"
+    " SELECT game_id, book_id, market, selection, line, price, closed_at, ?1"
+    " FROM stage_odds WHERE phase = 'close'"
     " ON CONFLICT (game_id, book_id, market, selection) DO UPDATE SET line = excluded.line,"
     " price = excluded.price, closed_at = excluded.closed_at, source = excluded.source";
 
@@ -211,6 +216,8 @@ int aps_writer_open(struct aps_writer **out, struct aps_conn *conn, char *err, s
         rc = aps_conn_begin(conn);
         if (!rc)
             rc = sync_sports(w);
+        if (!rc)
+            rc = aps_conn_exec(conn, SQL_STAGE);
         if (!rc)
             rc = aps_conn_commit(conn);
         else
@@ -339,21 +346,26 @@ static void game_key(char *out, size_t cap, const char *date, int64_t home, int6
     snprintf(out, cap, "%s|%" PRId64 "|%" PRId64 "|%d", date, home, away, no);
 }
 
-/* Loads the stored games of a sport into map (key → id). */
-static int load_games(struct aps_writer *w, enum aps_sport s, struct aps_strmap *map)
+/* Loads the stored games of a sport into map: key → id·2 + 1 when a source other than `source`
+ * lists the game, id·2 when only `source` itself does. */
+static int load_games(struct aps_writer *w, enum aps_sport s, const char *source,
+                      struct aps_strmap *map)
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(w->conn,
-                              "SELECT game_date, home_team_id, away_team_id, game_no, id"
-                              " FROM games WHERE sport_id = ?1",
+                              "SELECT g.game_date, g.home_team_id, g.away_team_id, g.game_no, g.id,"
+                              " EXISTS (SELECT 1 FROM game_sources gs WHERE gs.game_id = g.id"
+                              " AND gs.source <> ?2) FROM games g WHERE g.sport_id = ?1",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, sport_id(w, s));
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, source);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         char key[96];
         game_key(key, sizeof key, aps_stmt_text(st, 0), aps_stmt_int64(st, 1),
                  aps_stmt_int64(st, 2), (int)aps_stmt_int64(st, 3));
-        aps_strmap_put(map, key, aps_stmt_int64(st, 4));
+        aps_strmap_put(map, key, aps_stmt_int64(st, 4) * 2 + (aps_stmt_int64(st, 5) != 0));
         rc = 0;
     }
     aps_stmt_finalize(st);
@@ -367,10 +379,10 @@ struct sport_games {
 };
 
 static int stored_games(struct aps_writer *w, struct sport_games *sg, enum aps_sport s,
-                        struct aps_strmap **out)
+                        const char *source, struct aps_strmap **out)
 {
     if (!sg->loaded[s]) {
-        int rc = load_games(w, s, &sg->map[s]);
+        int rc = load_games(w, s, source, &sg->map[s]);
         if (rc)
             return rc;
         sg->loaded[s] = true;
@@ -400,6 +412,53 @@ static void add_reason(struct aps_ingest_result *res, const char *reason, size_t
         (void)aps_str_copy(res->reasons[res->nreasons].reason, APS_REASON_MAX, reason);
         res->reasons[res->nreasons++].count = n;
     }
+}
+
+/* Follows the orientation and date of a game another source already stored:
+ *  - the same date with home and away the other way round (a neutral-site game, usually);
+ *  - one day off, in either orientation, when another source listed that game (sources
+ *    disagree on dates: sportsbookreview lists several NFL games a day early or late). Games
+ *    only this source listed are never moved, so one source's games on consecutive days (a
+ *    baseball series) stay apart. The stored date wins. */
+static int match_stored(const struct aps_strmap *stored, struct aps_game_rec *g,
+                        struct game_work *x)
+{
+    char key[96];
+    int64_t v;
+    game_key(key, sizeof key, g->date, x->home_id, x->away_id, g->game_no);
+    if (aps_strmap_get(stored, key, &v))
+        return 0;
+    int y, m, d;
+    if (sscanf(g->date, "%4d-%2d-%2d", &y, &m, &d) != 3 || !aps_date_valid(y, m, d))
+        return APS_E_PARSE;
+    int64_t day = aps_days_from_civil(y, m, d);
+    static const int offsets[] = {0, -1, 1};
+    for (int k = 0; k < 3; k++) {
+        char date[11];
+        aps_time_format_date((day + offsets[k]) * 86400, date, sizeof date);
+        for (int swap = 0; swap < 2; swap++) {
+            if (!k && !swap)
+                continue;
+            int64_t h = swap ? x->away_id : x->home_id, a = swap ? x->home_id : x->away_id;
+            game_key(key, sizeof key, date, h, a, g->game_no);
+            if (!aps_strmap_get(stored, key, &v) || (k && !(v & 1)))
+                continue;
+            if (swap) {
+                x->swapped = true;
+                x->home_id = h;
+                x->away_id = a;
+                int sc = g->home_score;
+                g->home_score = g->away_score;
+                g->away_score = sc;
+            }
+            if (k) {
+                g->start_time += offsets[k] * 86400;
+                (void)aps_str_copy(g->date, sizeof g->date, date);
+            }
+            return 0;
+        }
+    }
+    return 0;
 }
 
 /* Step 1 and 2: ids for every game, matching against stored games and the batch itself. */
@@ -433,26 +492,16 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
             rc = venue_id(w, g->venue, &x->venue_id);
         struct aps_strmap *stored = NULL;
         if (!rc)
-            rc = stored_games(w, sg, g->sport, &stored);
+            rc = stored_games(w, sg, g->sport, b->source, &stored);
         if (rc)
             break;
         char key[96], swapped[96];
-        int64_t id;
+        rc = match_stored(stored, g, x);
+        if (rc)
+            break;
         game_key(key, sizeof key, g->date, x->home_id, x->away_id, g->game_no);
         game_key(swapped, sizeof swapped, g->date, x->away_id, x->home_id, g->game_no);
-        if (!aps_strmap_get(stored, key, &id) && aps_strmap_get(stored, swapped, &id)) {
-            /* Another source stored this game with the sides the other way round (a
-             * neutral-site game, usually): follow the stored orientation. */
-            x->swapped = true;
-            int64_t t = x->home_id;
-            x->home_id = x->away_id;
-            x->away_id = t;
-            int sc = g->home_score;
-            g->home_score = g->away_score;
-            g->away_score = sc;
-            game_key(key, sizeof key, g->date, x->home_id, x->away_id, g->game_no);
-            game_key(swapped, sizeof swapped, g->date, x->away_id, x->home_id, g->game_no);
-        }
+        int64_t id;
         char skey[100];
         snprintf(skey, sizeof skey, "%d|%s", (int)g->sport, key);
         char sswap[100];
@@ -522,6 +571,9 @@ static int store_games(struct aps_writer *w, struct aps_batch *b, struct game_wo
     if (rc || rc2)
         return rc ? rc : rc2;
 
+    rc = aps_conn_exec(w->conn, "ANALYZE stage_games");
+    if (rc)
+        return rc;
     struct aps_stmt *st = NULL;
     rc = aps_conn_prepare(w->conn, SQL_UPSERT_GAMES, &st);
     if (!rc)
@@ -587,31 +639,36 @@ static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_wor
         order[i] = i;
     qsort_r(order, b->nodds, sizeof *order, cmp_odds, b);
 
+    /* Book ids first: no other statement may run while a COPY is open on PostgreSQL. */
+    int64_t *bids = aps_malloc(sizeof *bids * b->nodds);
+    int rc = 0;
+    for (size_t k = 0; k < b->nodds && !rc; k++)
+        rc = book_id(w, b->odds[k].book, &bids[k]);
     static const char *cols[] = {"game_id", "book_id", "market", "selection", "phase",
-                                 "recorded_at", "line", "price"};
+                                 "recorded_at", "line", "price", "closed_at"};
     struct aps_copy *cp = NULL;
-    int rc = aps_conn_copy_begin(w->conn, "stage_odds", cols, 8, &cp);
+    if (!rc)
+        rc = aps_conn_copy_begin(w->conn, "stage_odds", cols, 9, &cp);
     for (size_t k = 0; k < b->nodds && !rc; k++) {
         const struct aps_odds_rec *o = &b->odds[order[k]];
         if (k + 1 < b->nodds && same_odds_key(o, &b->odds[order[k + 1]]))
             continue; /* a later record of the same key follows */
         if (o->game >= b->ngames || gw[o->game].dropped || !gw[o->game].game_id)
             continue;
-        int64_t bid;
-        rc = book_id(w, o->book, &bid);
-        if (rc)
-            break;
+        int64_t bid = bids[order[k]];
         enum aps_selection sel = gw[o->game].swapped ? swap_side(o->sel) : o->sel;
-        char gid[24], bk[24], line[40], price[40];
+        char gid[24], bk[24], line[40], price[40], closed[24];
         fmt_i64(gid, sizeof gid, gw[o->game].game_id);
         fmt_i64(bk, sizeof bk, bid);
-        const char *row[8] = {gid, bk, aps_market_name(o->market), aps_selection_name(sel),
+        fmt_i64(closed, sizeof closed, b->games[o->game].start_time);
+        const char *row[9] = {gid, bk, aps_market_name(o->market), aps_selection_name(sel),
                               aps_phase_name(o->phase), "0", fmt_dbl(line, sizeof line, o->line),
-                              fmt_dbl(price, sizeof price, o->price)};
+                              fmt_dbl(price, sizeof price, o->price), closed};
         rc = aps_copy_row(cp, row);
         res->odds++;
     }
     aps_free(order);
+    aps_free(bids);
     if (cp) {
         int rc2 = aps_copy_end(cp);
         if (!rc)
@@ -619,7 +676,10 @@ static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_wor
     }
     if (rc)
         return rc;
-    rc = aps_conn_exec(w->conn, SQL_UPSERT_ODDS);
+    /* statistics for the planner: a staged table otherwise looks empty to PostgreSQL */
+    rc = aps_conn_exec(w->conn, "ANALYZE stage_odds");
+    if (!rc)
+        rc = aps_conn_exec(w->conn, SQL_UPSERT_ODDS);
     if (rc)
         return rc;
     struct aps_stmt *st = NULL;
@@ -632,23 +692,23 @@ static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_wor
     return rc < 0 ? rc : 0;
 }
 
-/* Step 5: forecasts, matched to stored games in either orientation. */
-static int store_forecasts(struct aps_writer *w, struct aps_batch *b, struct sport_games *sg,
-                           struct aps_ingest_result *res)
+/* Step 5: forecasts, matched to stored games in either orientation. Teams and games are
+ * resolved before the COPY opens (no other statement may run during it on PostgreSQL). */
+struct fc_work {
+    int64_t t1, t2, game_id;
+    bool keep, team1_home;
+};
+
+static int resolve_forecasts(struct aps_writer *w, struct aps_batch *b, struct sport_games *sg,
+                             struct fc_work *fw, struct aps_ingest_result *res)
 {
-    if (!b->nforecasts)
-        return 0;
-    static const char *cols[] = {"model", "sport_id", "game_date", "team1_id", "team2_id",
-                                 "game_no", "game_id", "season", "team1_home", "neutral",
-                                 "prob1", "prob2", "prob_tie", "result1"};
     struct aps_strmap seen = {0};
-    struct aps_copy *cp = NULL;
-    int rc = aps_conn_copy_begin(w->conn, "stage_forecasts", cols, 14, &cp);
+    int rc = 0;
     for (size_t i = 0; i < b->nforecasts && !rc; i++) {
         const struct aps_forecast_rec *f = &b->forecasts[i];
-        int64_t t1, t2;
-        int r1 = team_id(w, f->sport, b->source, f->team1, &t1);
-        int r2 = r1 ? r1 : team_id(w, f->sport, b->source, f->team2, &t2);
+        struct fc_work *x = &fw[i];
+        int r1 = team_id(w, f->sport, b->source, f->team1, &x->t1);
+        int r2 = r1 ? r1 : team_id(w, f->sport, b->source, f->team2, &x->t2);
         if (r1 == APS_E_NOTFOUND || r2 == APS_E_NOTFOUND || r1 == APS_E_INVAL ||
             r2 == APS_E_INVAL) {
             add_reason(res, "unknown team", 1);
@@ -660,47 +720,72 @@ static int store_forecasts(struct aps_writer *w, struct aps_batch *b, struct spo
         }
         int game_no = f->game_no > 0 ? f->game_no : 1;
         char key[100];
-        snprintf(key, sizeof key, "%s|%s|%" PRId64 "|%" PRId64 "|%d", f->model, f->date, t1, t2,
-                 game_no);
-        int64_t id = 0;
-        if (aps_strmap_get(&seen, key, &id)) {
+        snprintf(key, sizeof key, "%s|%s|%" PRId64 "|%" PRId64 "|%d", f->model, f->date, x->t1,
+                 x->t2, game_no);
+        int64_t v;
+        if (aps_strmap_get(&seen, key, &v)) {
             add_reason(res, "duplicate forecast", 1);
             continue;
         }
         aps_strmap_put(&seen, key, 1);
         struct aps_strmap *stored = NULL;
-        rc = stored_games(w, sg, f->sport, &stored);
+        rc = stored_games(w, sg, f->sport, b->source, &stored);
         if (rc)
             break;
         char gk[96];
-        bool team1_home = f->team1_home;
-        int64_t gid = 0;
-        game_key(gk, sizeof gk, f->date, t1, t2, game_no);
-        if (aps_strmap_get(stored, gk, &gid)) {
-            team1_home = true;
+        x->team1_home = f->team1_home;
+        game_key(gk, sizeof gk, f->date, x->t1, x->t2, game_no);
+        if (aps_strmap_get(stored, gk, &v)) {
+            x->team1_home = true;
+            x->game_id = v / 2;
         } else {
-            game_key(gk, sizeof gk, f->date, t2, t1, game_no);
-            if (aps_strmap_get(stored, gk, &gid))
-                team1_home = false;
+            game_key(gk, sizeof gk, f->date, x->t2, x->t1, game_no);
+            if (aps_strmap_get(stored, gk, &v)) {
+                x->team1_home = false;
+                x->game_id = v / 2;
+            }
         }
-        char v[8][40];
-        fmt_i64(v[0], 40, sport_id(w, f->sport));
-        fmt_i64(v[1], 40, t1);
-        fmt_i64(v[2], 40, t2);
-        fmt_i64(v[3], 40, game_no);
-        fmt_i64(v[4], 40, gid);
-        const char *row[14] = {f->model, v[0], f->date, v[1], v[2], v[3], gid ? v[4] : NULL,
-                               f->season, team1_home ? "1" : "0", f->neutral ? "1" : "0",
-                               fmt_dbl(v[5], 40, f->prob1), fmt_dbl(v[6], 40, f->prob2),
-                               fmt_dbl(v[7], 40, f->prob_tie), NULL};
-        char r1buf[40];
-        row[13] = fmt_dbl(r1buf, sizeof r1buf, f->result1);
-        rc = aps_copy_row(cp, row);
-        res->forecasts++;
-        if (gid)
-            res->forecasts_matched++;
+        x->keep = true;
     }
     aps_strmap_cleanup(&seen);
+    return rc;
+}
+
+static int store_forecasts(struct aps_writer *w, struct aps_batch *b, struct sport_games *sg,
+                           struct aps_ingest_result *res)
+{
+    if (!b->nforecasts)
+        return 0;
+    struct fc_work *fw = aps_calloc(b->nforecasts, sizeof *fw);
+    int rc = resolve_forecasts(w, b, sg, fw, res);
+    static const char *cols[] = {"model", "sport_id", "game_date", "team1_id", "team2_id",
+                                 "game_no", "game_id", "season", "team1_home", "neutral",
+                                 "prob1", "prob2", "prob_tie", "result1"};
+    struct aps_copy *cp = NULL;
+    if (!rc)
+        rc = aps_conn_copy_begin(w->conn, "stage_forecasts", cols, 14, &cp);
+    for (size_t i = 0; i < b->nforecasts && !rc; i++) {
+        const struct aps_forecast_rec *f = &b->forecasts[i];
+        const struct fc_work *x = &fw[i];
+        if (!x->keep)
+            continue;
+        char v[9][40];
+        fmt_i64(v[0], 40, sport_id(w, f->sport));
+        fmt_i64(v[1], 40, x->t1);
+        fmt_i64(v[2], 40, x->t2);
+        fmt_i64(v[3], 40, f->game_no > 0 ? f->game_no : 1);
+        fmt_i64(v[4], 40, x->game_id);
+        const char *row[14] = {f->model, v[0], f->date, v[1], v[2], v[3],
+                               x->game_id ? v[4] : NULL, f->season, x->team1_home ? "1" : "0",
+                               f->neutral ? "1" : "0", fmt_dbl(v[5], 40, f->prob1),
+                               fmt_dbl(v[6], 40, f->prob2), fmt_dbl(v[7], 40, f->prob_tie),
+                               fmt_dbl(v[8], 40, f->result1)};
+        rc = aps_copy_row(cp, row);
+        res->forecasts++;
+        if (x->game_id)
+            res->forecasts_matched++;
+    }
+    aps_free(fw);
     if (cp) {
         int rc2 = aps_copy_end(cp);
         if (!rc)
@@ -769,6 +854,10 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
     if (!rc) {
         step = "staging tables";
         rc = aps_conn_exec(w->conn, SQL_STAGE);
+        if (!rc)
+            rc = aps_conn_exec(w->conn, aps_conn_kind(w->conn) == APS_DB_POSTGRES
+                                            ? SQL_EMPTY_STAGE_PG
+                                            : SQL_EMPTY_STAGE_SQLITE);
     }
     if (!rc) {
         step = "resolving teams and games";
@@ -781,6 +870,11 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
     if (!rc) {
         step = "storing odds";
         rc = store_odds(w, b, gw, res);
+    }
+    if (!rc && b->nforecasts) {
+        /* forecasts may refer to games this very batch stored: read the games again */
+        sport_games_cleanup(sg);
+        memset(sg, 0, sizeof *sg);
     }
     if (!rc) {
         step = "storing forecasts";
