@@ -1,0 +1,159 @@
+/* http.h — the HTTP layer: a libmicrohttpd server that dispatches requests through a route table
+ * generically, so handlers only do their own work.
+ *
+ * For every request the dispatcher, in order: assigns a request id; matches the route (404, 405);
+ * enforces the URL, header and body limits (414, 431, 413) and parses a JSON body with a depth
+ * limit (400); asks the authenticate hook who is calling (API key or bearer token; 401 for a bad
+ * or expired credential); checks the route's permission against the caller's role (401 when
+ * anonymous, 403 when not allowed); applies the rate-limit hook (429 with Retry-After and
+ * X-RateLimit-*); serves cacheable GETs from the cache hooks (ETag / If-None-Match → 304); runs
+ * the handler; stores cacheable answers; writes the response with X-Request-ID and
+ * X-Response-Time; records metrics; logs one JSON access line.
+ *
+ * Every error uses one envelope (DESIGN §8):
+ *   {"error":{"code":"VALIDATION_ERROR","message":"…","details":[{"field":"…","message":"…"}]},
+ *    "request_id":"…"}
+ *
+ * Ownership: the request and everything in its arena live until the response is queued; a
+ * handler's json body is owned by the response (decref'd by the server). Handlers run on the
+ * server's thread pool and must be thread-safe. */
+#ifndef APS_HTTP_HTTP_H
+#define APS_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "http/perms.h"
+
+struct aps_logger;
+struct aps_metrics;
+
+#define APS_HTTP_MAX_PARAMS 4
+#define APS_HTTP_MAX_HEADERS 12
+
+/* Who is calling, filled by the authenticate hook. */
+struct aps_principal {
+    bool authenticated;
+    int64_t user_id;           /* 0 when anonymous */
+    enum aps_role role;        /* APS_ROLE_ANONYMOUS when not authenticated */
+    int64_t api_key_id;        /* 0 unless the call came with an API key */
+    int rate_limit_per_min;    /* the key's own limit, 0 = the environment's */
+    char email[128];
+};
+
+struct aps_route;
+
+struct aps_http_req {
+    const char *method;        /* "GET" */
+    const char *path;          /* "/api/v1/games/12" (no query string) */
+    const struct aps_route *route;
+    const char *params[APS_HTTP_MAX_PARAMS]; /* path parameters in pattern order */
+    const char *body;          /* raw body (NUL-terminated), NULL when none */
+    size_t body_len;
+    json_t *json;              /* parsed JSON body (object or array), NULL when none */
+    struct aps_arena arena;    /* freed after the response is queued */
+    char request_id[33];
+    char client_ip[64];
+    struct aps_principal who;
+    void *conn;                /* the libmicrohttpd connection (for the accessors below) */
+    void *app;                 /* the application context given to the server */
+};
+
+/* Query parameter, request header (case-insensitive) and path parameter by name; NULL when
+ * absent. Strings live as long as the request. */
+const char *aps_http_query(const struct aps_http_req *r, const char *name);
+const char *aps_http_header(const struct aps_http_req *r, const char *name);
+const char *aps_http_param(const struct aps_http_req *r, const char *name);
+
+struct aps_http_res {
+    int status;                /* 200 when left 0 */
+    json_t *json;              /* JSON body (owned by the response), or */
+    char *raw;                 /* a raw body in the request arena (static files, metrics) */
+    size_t raw_len;
+    const char *content_type;  /* for raw bodies */
+    struct {
+        char name[48];
+        char value[256];
+    } headers[APS_HTTP_MAX_HEADERS];
+    int nheaders;
+    bool no_cache;             /* the handler asks not to cache this answer */
+    bool personal;             /* the answer depends on the caller (cached per user) */
+};
+
+/* Sets the error envelope (status, machine code, message); returns 0 so handlers can
+ * `return aps_http_error(...)`. Details can be appended with aps_http_error_field. */
+int aps_http_error(struct aps_http_res *res, int status, const char *code, const char *message);
+void aps_http_error_field(struct aps_http_res *res, const char *field, const char *message);
+void aps_http_header_set(struct aps_http_res *res, const char *name, const char *value);
+/* Convenience: res->json = obj, status 200 (or the status given). Takes the reference. */
+int aps_http_json(struct aps_http_res *res, int status, json_t *obj);
+
+typedef int (*aps_http_handler)(struct aps_http_req *req, struct aps_http_res *res);
+
+enum aps_cache_policy {
+    APS_CACHE_NONE,
+    APS_CACHE_DEFAULT,         /* CACHE_TTL_DEFAULT */
+    APS_CACHE_PREDICTIONS,     /* CACHE_TTL_PREDICTIONS */
+    APS_CACHE_ODDS,            /* CACHE_TTL_ODDS */
+};
+
+/* One row of the route table (src/services/routes.def). pattern uses {name} segments:
+ * "/api/v1/games/{id}". */
+struct aps_route {
+    const char *method;
+    const char *pattern;
+    aps_http_handler handler;
+    enum aps_perm perm;
+    size_t body_limit;         /* 0 → the server default (1 MiB) */
+    enum aps_cache_policy cache;
+    const char *tag;           /* OpenAPI tag: "auth", "games", … */
+    const char *summary;       /* one line for the OpenAPI document */
+};
+
+/* The server calls these; the application supplies them (src/services). Each may be NULL. */
+struct aps_http_hooks {
+    void *ctx;
+    /* Fills req->who from Authorization: Bearer or X-API-Key. Returns 0 (anonymous is fine
+     * too), or fills res with 401 and returns 1 for a bad credential. */
+    int (*authenticate)(void *ctx, struct aps_http_req *req, struct aps_http_res *res);
+    /* Returns 0 when allowed (and may add X-RateLimit-* headers), 1 with res set to 429. */
+    int (*rate_limit)(void *ctx, struct aps_http_req *req, struct aps_http_res *res);
+    /* Response cache: get returns 0 and a copy of the body (aps_malloc) and its ETag when fresh;
+     * put stores body for ttl seconds. */
+    int (*cache_get)(void *ctx, const char *key, char **body, size_t *len, char etag[48]);
+    void (*cache_put)(void *ctx, const char *key, const char *body, size_t len, int ttl);
+    int (*cache_ttl)(void *ctx, enum aps_cache_policy p); /* seconds for a policy */
+};
+
+struct aps_http_server_opts {
+    const char *host;          /* "127.0.0.1" */
+    int port;                  /* 0: pick a free port (read it back with aps_http_server_port) */
+    int threads;               /* thread pool size; 0 = number of cores */
+    size_t body_limit;         /* default 1 MiB */
+    size_t url_limit;          /* default 8 KiB */
+    size_t header_limit;       /* total header bytes, default 16 KiB */
+    int json_depth;            /* default 32 */
+    unsigned connection_timeout; /* seconds a connection may stay idle, default 30 */
+    const struct aps_route *routes;
+    size_t nroutes;
+    struct aps_http_hooks hooks;
+    struct aps_metrics *metrics; /* may be NULL */
+    struct aps_logger *log;      /* may be NULL: no access log */
+    void *app;                   /* handed to handlers as req->app */
+};
+
+struct aps_http_server;
+
+int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
+                          char *err, size_t errcap) APS_MUST_CHECK;
+int aps_http_server_port(const struct aps_http_server *s);
+/* Requests being served now. */
+int aps_http_server_in_flight(const struct aps_http_server *s);
+/* Stops accepting, waits up to drain_seconds for in-flight requests, then stops. */
+void aps_http_server_stop(struct aps_http_server *s, double drain_seconds);
+
+#endif

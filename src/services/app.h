@@ -1,0 +1,45 @@
+/* app.h — the application context every service role shares (api, worker, scheduler, serve):
+ * configuration, store, cache, rate limiter, queue, metrics and logger. Built once at start-up
+ * by aps_app_open() from the configuration; read-only afterwards except for the objects' own
+ * thread-safe state. No globals: handlers reach it through req->app. */
+#ifndef APS_SERVICES_APP_H
+#define APS_SERVICES_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/log.h"
+
+struct aps_config;
+struct aps_store;
+struct aps_cache;
+struct aps_ratelimit;
+struct aps_queue;
+struct aps_metrics;
+
+struct aps_app {
+    const struct aps_config *cfg;
+    struct aps_store *store;
+    struct aps_cache *cache;     /* response and object cache: in process, shared via Redis */
+    struct aps_ratelimit *rl;    /* per user / API key / IP; in Redis when REDIS_URL is set */
+    struct aps_queue *queue;     /* jobs: Redis Streams, or the store's jobs table */
+    struct aps_metrics *metrics;
+    struct aps_logger log;
+    char instance[64];           /* host:pid, names this process in leases and logs */
+};
+
+enum aps_app_parts {
+    APS_APP_STORE = 1,
+    APS_APP_CACHE = 2,
+    APS_APP_RATELIMIT = 4,
+    APS_APP_QUEUE = 8,
+    APS_APP_ALL = 15
+};
+
+/* Opens the parts asked for. On failure closes what it opened and writes one line to err. */
+int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned parts, char *err,
+                 size_t errcap) APS_MUST_CHECK;
+void aps_app_close(struct aps_app *app);
+
+#endif

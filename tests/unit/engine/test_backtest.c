@@ -1,0 +1,230 @@
+/* test_backtest.c — a backtest over one real season (Premier League 2013-14, with 2012-13 as the
+ * warm-up season), checked against the raw football-data file, read here independently of the
+ * loaders: every bet's price is the best bookmaker price in the file's row, its result follows
+ * the file's final score, its stake follows the Kelly rule from that day's opening bankroll, its
+ * CLV follows Pinnacle's closing prices in the file, and the totals add up. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/csv.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "engine/backtest.h"
+#include "engine/elo_store.h"
+#include "ingest/ingest.h"
+#include "ingest/writer.h"
+#include "odds/tier.h"
+#include "../support/testdb.h"
+
+#define DATA APS_DATA_DIR_DEFAULT "/football-data/E0/"
+
+struct row {
+    char date[11], home[64], away[64];
+    int hg, ag;
+    double best[3];  /* best bookmaker price home, draw, away */
+    double close[3]; /* Pinnacle closing */
+};
+
+static const char *BOOKS[] = {"B365", "BW", "IW", "LB", "PS", "WH", "SJ", "VC"};
+
+static double field(char **f, size_t n, char **hdr, size_t nh, const char *name)
+{
+    int i = aps_csv_find(hdr, nh, name);
+    double v = NAN;
+    if (i >= 0 && (size_t)i < n && aps_parse_double(f[i], &v))
+        v = NAN;
+    return v;
+}
+
+/* The 2013-14 file, read straight from the CSV. */
+static size_t read_rows(struct row *rows, size_t cap)
+{
+    struct aps_csv *c;
+    assert_int_equal(aps_csv_open(&c, DATA "1314_E0.csv"), 0);
+    char **f, *hdr[128];
+    size_t n, nh, k = 0;
+    assert_int_equal(aps_csv_next(c, &f, &n), 1);
+    nh = n;
+    for (size_t i = 0; i < n; i++)
+        hdr[i] = aps_strdup(f[i]);
+    while (aps_csv_next(c, &f, &n) == 1 && k < cap) {
+        if (aps_csv_row_blank(f, n))
+            continue;
+        struct row *r = &rows[k++];
+        int d, m, y;
+        assert_int_equal(sscanf(f[1], "%d/%d/%d", &d, &m, &y), 3);
+        snprintf(r->date, sizeof r->date, "%04d-%02d-%02d", y < 100 ? 2000 + y : y, m, d);
+        snprintf(r->home, sizeof r->home, "%s", f[2]);
+        snprintf(r->away, sizeof r->away, "%s", f[3]);
+        r->hg = (int)field(f, n, hdr, nh, "FTHG");
+        r->ag = (int)field(f, n, hdr, nh, "FTAG");
+        static const char *sfx[3] = {"H", "D", "A"};
+        for (int s = 0; s < 3; s++) {
+            r->best[s] = NAN;
+            for (size_t b = 0; b < sizeof BOOKS / sizeof BOOKS[0]; b++) {
+                char col[16];
+                snprintf(col, sizeof col, "%s%s", BOOKS[b], sfx[s]);
+                double v = field(f, n, hdr, nh, col);
+                if (v > 1 && (isnan(r->best[s]) || v > r->best[s]))
+                    r->best[s] = v;
+            }
+            char col[16];
+            snprintf(col, sizeof col, "PSC%s", sfx[s]);
+            r->close[s] = field(f, n, hdr, nh, col);
+        }
+    }
+    for (size_t i = 0; i < nh; i++)
+        aps_free(hdr[i]);
+    aps_csv_close(c);
+    return k;
+}
+
+static void ingest(struct aps_store *st, const char *path)
+{
+    struct aps_conn *c;
+    struct aps_writer *w;
+    char err[512];
+    assert_int_equal(aps_store_acquire(st, APS_DB_WRITE, &c), 0);
+    assert_int_equal(aps_writer_open(&w, c, err, sizeof err), 0);
+    struct aps_batch b = {0};
+    struct aps_ingest_result res;
+    assert_int_equal(aps_ingest_parse(APS_SOURCE_FOOTBALL_DATA, path, &b, err, sizeof err), 0);
+    assert_int_equal(aps_writer_write(w, &b, path, &res, err, sizeof err), 0);
+    assert_int_equal(res.games, 380);
+    aps_batch_cleanup(&b);
+    aps_writer_close(w);
+    aps_store_release(c);
+}
+
+static const char *team_key(struct aps_conn *c, int64_t id, char *out, size_t cap)
+{
+    struct aps_stmt *st;
+    assert_int_equal(aps_conn_prepare(c, "SELECT key FROM teams WHERE id = ?1", &st), 0);
+    assert_int_equal(aps_stmt_bind_int64(st, 1, id), 0);
+    assert_int_equal(aps_stmt_step(st), APS_ROW);
+    snprintf(out, cap, "%s", aps_stmt_text(st, 0));
+    aps_stmt_finalize(st);
+    return out;
+}
+
+static void one_season_checked_against_the_file(void **state)
+{
+    (void)state;
+    struct testdb t;
+    assert_int_equal(testdb_sqlite(&t), 0);
+    ingest(t.st, DATA "1213_E0.csv");
+    ingest(t.st, DATA "1314_E0.csv");
+
+    struct aps_conn *c;
+    assert_int_equal(aps_store_acquire(t.st, APS_DB_READ, &c), 0);
+    struct aps_history h;
+    assert_int_equal(aps_history_load(c, APS_SPORT_EPL, NULL, NULL, &h), 0);
+    assert_int_equal(h.ngames, 760);
+    assert_int_equal(h.nseasons, 2);
+
+    struct aps_elo_params p;
+    assert_int_equal(aps_elo_params_default(APS_SPORT_EPL, &p), 0);
+    struct aps_elo_predictor_opts po = {&p, false, 8};
+    struct aps_predictor pred;
+    assert_int_equal(aps_elo_predictor_new(&h, &po, &pred), 0);
+    struct aps_backtest_opts o = {.market = APS_MKT_MONEYLINE, .bankroll = 10000, .burn_in = 1,
+                                  .margin = APS_MARGIN_MULTIPLICATIVE};
+    aps_kelly_params_default(&o.kelly);
+    struct aps_backtest_report r;
+    assert_int_equal(aps_backtest_run(&h, &pred, &o, &r), 0);
+
+    /* only the second season is bet and scored; every game has pre-match and closing prices */
+    assert_int_equal(r.games, 380);
+    assert_int_equal(r.with_entry, 380);
+    assert_int_equal(r.with_close, 380);
+    assert_int_equal(r.scores.n, 380);
+    assert_string_equal(r.from, "2013-08-17");
+    assert_string_equal(r.to, "2014-05-11");
+    assert_true(r.nbets > 0);
+
+    static struct row rows[400];
+    size_t nrows = read_rows(rows, 400);
+    assert_int_equal(nrows, 380);
+
+    double profit = 0, staked = 0, bankroll = 10000, day_open = 10000;
+    size_t wins = 0, losses = 0, per_tier[4] = {0};
+    char day[11] = "";
+    for (size_t i = 0; i < r.nbets; i++) {
+        const struct aps_bt_bet *b = &r.bets[i];
+        const struct aps_hist_game *g = &h.games[b->game];
+        char hk[96], ak[96];
+        team_key(c, g->home, hk, sizeof hk);
+        team_key(c, g->away, ak, sizeof ak);
+        const struct row *row = NULL;
+        for (size_t k = 0; k < nrows && !row; k++)
+            if (!strcmp(rows[k].date, g->date) && !strcmp(rows[k].home, hk) &&
+                !strcmp(rows[k].away, ak))
+                row = &rows[k];
+        assert_non_null(row);
+        int s = b->sel == APS_SEL_HOME ? 0 : b->sel == APS_SEL_DRAW ? 1 : 2;
+        /* the best bookmaker price of the row */
+        assert_true(fabs(b->price - row->best[s]) < 1e-9);
+        /* graded from the file's score */
+        int actual = row->hg > row->ag ? 0 : row->hg == row->ag ? 1 : 2;
+        enum aps_grade_result want = actual == s ? APS_GRADE_WIN : APS_GRADE_LOSS;
+        assert_int_equal(b->result, want);
+        double pl = want == APS_GRADE_WIN ? b->stake * (b->price - 1) : -b->stake;
+        assert_true(fabs(b->profit - pl) < 1e-9);
+        /* staked by the Kelly rule from the day's opening bankroll */
+        if (strcmp(day, g->date)) {
+            snprintf(day, sizeof day, "%s", g->date);
+            day_open = bankroll;
+        }
+        assert_true(fabs(b->bankroll_before - day_open) < 1e-6);
+        double fk = (b->p * b->price - 1) / (b->price - 1);
+        double mult = b->p >= 0.65 ? 1.0 : b->p >= 0.60 ? 0.75 : 0.5;
+        double frac = fmin(fk * 0.25 * mult, 0.02);
+        assert_true(fabs(b->stake - day_open * frac) < 1e-6);
+        assert_true(b->edge >= 0.03 - 1e-12);
+        /* CLV against Pinnacle's closing prices, margin removed multiplicatively */
+        double inv = 1 / row->close[0] + 1 / row->close[1] + 1 / row->close[2];
+        double fair = (1 / row->close[s]) / inv;
+        assert_true(b->has_clv);
+        assert_true(fabs(b->clv - (fair * b->price - 1)) < 1e-9);
+        profit += b->profit;
+        staked += b->stake;
+        bankroll += b->profit;
+        wins += want == APS_GRADE_WIN;
+        losses += want == APS_GRADE_LOSS;
+        per_tier[b->tier]++;
+    }
+    assert_true(fabs(r.all.profit - profit) < 1e-6);
+    assert_true(fabs(r.all.staked - staked) < 1e-6);
+    assert_true(fabs(r.bankroll - (10000 + profit)) < 1e-6);
+    assert_int_equal(r.all.wins, wins);
+    assert_int_equal(r.all.losses, losses);
+    assert_int_equal(r.all.bets, r.nbets);
+    assert_int_equal(r.tier[0].bets + r.tier[1].bets + r.tier[2].bets, r.nbets);
+    assert_int_equal(r.tier[0].bets, per_tier[0]);
+    assert_int_equal(r.tier[APS_TIER_D].bets, 0); /* D is tracked, never staked */
+    /* the model's and the close's scores are proper log-losses of a three-way market */
+    assert_true(r.scores.ll_close > 0.8 && r.scores.ll_close < 1.1);
+    assert_true(r.scores.ll_model > 0.8 && r.scores.ll_model < 1.2);
+    /* pinned: this exact season and these parameters (values reproduced by the checks above) */
+    assert_int_equal(r.nbets, 16);
+    assert_int_equal(wins, 12);
+    assert_true(fabs(r.bankroll - 11104.93) < 0.005);
+
+    aps_backtest_report_cleanup(&r);
+    pred.destroy(pred.ctx);
+    aps_history_cleanup(&h);
+    aps_store_release(c);
+    testdb_close(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(one_season_checked_against_the_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
