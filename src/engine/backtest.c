@@ -125,7 +125,7 @@ static double side_clv(const struct aps_market_view *v, int j, const struct aps_
 {
     const struct aps_market_side *s = &v->side[j];
     *has = false;
-    if (!v->has_close || v->entry_phase == APS_PHASE_CLOSE)
+    if (!v->has_close || v->close_phase != APS_PHASE_CLOSE || v->entry_phase == APS_PHASE_CLOSE)
         return 0;
     if (v->market == APS_MKT_MONEYLINE) {
         if (isnan(s->close_novig))
@@ -297,7 +297,8 @@ static int run_day(struct aps_predictor *pred, const struct aps_history *h, size
             break;
         r->games++;
         r->with_entry += v.has_entry;
-        r->with_close += v.has_close;
+        r->with_close += v.has_close && v.close_phase == APS_PHASE_CLOSE;
+        r->close_from_pre += v.has_close && v.close_phase != APS_PHASE_CLOSE;
         r->entry_from_close += v.has_entry && v.entry_phase == APS_PHASE_CLOSE;
         if (!r->from[0])
             (void)aps_str_copy(r->from, sizeof r->from, g->date);

@@ -73,6 +73,7 @@ struct aps_backtest_report {
     double bankroll0, bankroll;
     double max_drawdown, sharpe, growth;
     size_t games, with_entry, with_close, entry_from_close;
+    size_t close_from_pre;   /* games scored against pre-match prices: no closing prices */
     struct aps_bt_tally all, tier[4];
     struct aps_bt_scores scores;
     struct aps_bt_season *seasons;

@@ -36,8 +36,8 @@ static void table_tally(FILE *out, const char *label, const struct aps_bt_tally 
 
 static void table_scores(FILE *out, const struct aps_bt_scores *s)
 {
-    fprintf(out, "  %zu games: log-loss model %.4f, closing market %.4f; Brier model %.4f, closing "
-                 "%.4f; ECE model %.4f, closing %.4f\n",
+    fprintf(out, "  %zu games: log-loss model %.4f, market %.4f; Brier model %.4f, market "
+                 "%.4f; ECE model %.4f, market %.4f\n",
             s->n, s->ll_model, s->ll_close, s->brier_model, s->brier_close, s->ece_model,
             s->ece_close);
     if (s->n538)
@@ -52,8 +52,8 @@ static void write_table(const struct aps_backtest_report *r, FILE *out)
             aps_market_name(r->market), r->model, r->from[0] ? r->from : "-",
             r->to[0] ? r->to : "-");
     fprintf(out, "games %zu, with an entry price %zu (of which closing prices only %zu), with a "
-                 "closing benchmark %zu\n",
-            r->games, r->with_entry, r->entry_from_close, r->with_close);
+                 "closing benchmark %zu, scored against pre-match prices (no closing prices) %zu\n",
+            r->games, r->with_entry, r->entry_from_close, r->with_close, r->close_from_pre);
     fprintf(out, "bankroll %.2f -> %.2f (%+.2f%%), max drawdown %.2f%%, Sharpe %.4f per bet\n\n",
             r->bankroll0, r->bankroll, 100 * r->growth, 100 * r->max_drawdown, r->sharpe);
     fprintf(out, "  %-9s %6s %6s %6s %6s %12s %11s %9s %9s %8s\n", "bets", "n", "won", "lost",
@@ -64,7 +64,8 @@ static void write_table(const struct aps_backtest_report *r, FILE *out)
         snprintf(label, sizeof label, "tier %s", aps_tier_name(t));
         table_tally(out, label, &r->tier[t]);
     }
-    fprintf(out, "\nModel against the closing market (no-vig), same games:\n");
+    fprintf(out, "\nModel against the market's no-vig benchmark (closing prices; pre-match where "
+                 "the data has none), same games:\n");
     table_scores(out, &r->scores);
     fprintf(out, "\nReliability of the model (10 bins):\n  %-9s %7s %10s %9s\n", "bin", "n",
             "predicted", "observed");
@@ -143,6 +144,7 @@ static void write_json(const struct aps_backtest_report *r, FILE *out)
         "max_drawdown", num(r->max_drawdown), "sharpe_per_bet", num(r->sharpe), "bets",
         tally_json(&r->all), "tiers", tiers, "scores", scores_json(&r->scores), "seasons",
         seasons);
+    json_object_set_new(o, "games_benchmark_pre_match", json_integer((json_int_t)r->close_from_pre));
     json_dumpf(o, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(o);

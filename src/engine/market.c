@@ -154,11 +154,12 @@ static void set_entry(const struct aps_history *h, const struct book_prices *bp,
 static void set_close(const struct aps_history *h, const struct aps_hist_game *g,
                       enum aps_market m, const enum aps_selection *sel, int ns,
                       enum aps_margin_method mm, struct aps_market_view *v,
-                      struct book_prices *bp)
+                      struct book_prices *bp, enum aps_phase ph)
 {
+    v->close_phase = ph;
     for (int pass = 0; pass < 3 && !v->has_close; pass++) {
         bool agg = pass == 2;
-        if (!gather(h, g, m, sel, ns, APS_PHASE_CLOSE, agg, bp))
+        if (!gather(h, g, m, sel, ns, ph, agg, bp))
             continue;
         double nv[3];
         int used = 0;
@@ -213,6 +214,8 @@ int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, 
             set_entry(h, bp, ns, mm, v);
         }
     }
-    set_close(h, g, m, sel, ns, mm, v, bp);
+    set_close(h, g, m, sel, ns, mm, v, bp, APS_PHASE_CLOSE);
+    if (!v->has_close)
+        set_close(h, g, m, sel, ns, mm, v, bp, APS_PHASE_PRE);
     return 0;
 }

@@ -6,7 +6,8 @@
  * home (spread) or over (total) side; prices are taken at that line.
  * Close: the benchmark the model is judged against — the sharp book's closing prices (Pinnacle)
  * when complete, else the average no-vig of the bookmakers' closes, else the market average or
- * consensus close.
+ * consensus close. When a game has no closing prices at all, the latest pre-match prices stand
+ * in for the benchmark (close_phase says which).
  * No-vig probabilities come from the margin-removal method passed in, per book, then averaged. */
 #ifndef APS_ENGINE_MARKET_H
 #define APS_ENGINE_MARKET_H
@@ -34,6 +35,8 @@ struct aps_market_view {
     int nsides;              /* 2, or 3 for a soccer moneyline */
     struct aps_market_side side[3];
     enum aps_phase entry_phase;
+    enum aps_phase close_phase; /* APS_PHASE_CLOSE, or APS_PHASE_PRE when the data has no closing
+                                   prices (tennis-data): the latest pre-match price stands in */
     bool has_entry, has_close;
 };
 
