@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 #include "engine/backtest.h"
 #include "engine/elo_store.h"
+#include "engine/model_predictor.h"
 #include "store/store.h"
 
 static void help(FILE *out)
@@ -17,7 +18,8 @@ static void help(FILE *out)
     fprintf(out,
             "usage: aps backtest --sport CODE|all [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
             "                    [--market moneyline|spread|total] [--format table|json|csv]\n"
-            "                    [--bankroll N] [--burn-in SEASONS] [--no-refit]\n\n"
+            "                    [--bankroll N] [--burn-in SEASONS] [--no-refit]\n"
+            "                    [--model NAME|production]\n\n"
             "Replays the sport's stored games day by day. Before each day the Elo predictor gives\n"
             "probabilities from earlier games only; the best entry price in the data is taken, the\n"
             "side with the largest edge over the no-vig market is staked by tier and fractional\n"
@@ -28,11 +30,15 @@ static void help(FILE *out)
             "  --no-refit    keep the starting Elo parameters (fitted by 'aps elo fit' when stored,\n"
             "                else the defaults) instead of refitting them each season on earlier\n"
             "                seasons only (walk-forward, the default)\n"
-            "  --format csv  one row per bet\n");
+            "  --format csv  one row per bet\n"
+            "  --model NAME  replay a trained model's walk-forward predictions (stored by 'aps\n"
+            "                train'; each from a model fitted on earlier games only) instead of Elo;\n"
+            "                'production' takes the sport's production model for the market\n");
 }
 
 struct bt_args {
     const char *sport, *from, *to;
+    const char *model;       /* --model: a registered model's name or "production"; NULL: Elo */
     enum aps_market market;
     enum aps_report_format format;
     double bankroll;
@@ -59,6 +65,8 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct bt_args *a)
         i++;
         if (!strcmp(argv[i - 1], "--sport")) {
             a->sport = v;
+        } else if (!strcmp(argv[i - 1], "--model")) {
+            a->model = v;
         } else if (!strcmp(argv[i - 1], "--from") || !strcmp(argv[i - 1], "--to")) {
             if (strlen(v) != 10 || aps_time_parse_iso(v, &t)) {
                 fprintf(stderr, "aps backtest: %s must be a date YYYY-MM-DD\n", argv[i - 1]);
@@ -109,6 +117,32 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct bt_args *a)
     return 0;
 }
 
+/* The predictor of --model: the named (or production) model's stored walk-forward predictions
+ * for this sport and market. APS_E_NOTFOUND when there is none. */
+static int model_predictor(struct aps_conn *c, enum aps_sport sport, const struct bt_args *a,
+                           const struct aps_history *h, char *name, size_t cap,
+                           struct aps_predictor *pred)
+{
+    struct aps_model_row r;
+    struct aps_model_preds preds;
+    const char *code = aps_sport_info(sport)->code, *mk = aps_market_name(a->market);
+    int rc = !strcmp(a->model, "production") ? aps_registry_production(c, code, mk, &r)
+                                             : aps_registry_get(c, a->model, &r);
+    if (rc)
+        return rc;
+    if (strcmp(r.sport, code) || strcmp(r.market, mk)) {
+        aps_registry_row_cleanup(&r);
+        return APS_E_NOTFOUND;
+    }
+    (void)aps_str_copy(name, cap, r.name);
+    int k = a->market == APS_MKT_MONEYLINE && aps_sport_info(sport)->three_way ? 3 : 2;
+    rc = aps_registry_preds_load(c, r.id, &preds);
+    if (!rc)
+        rc = aps_model_predictor_walkforward(h, &preds, a->market, k, name, pred);
+    aps_registry_row_cleanup(&r);
+    return rc;
+}
+
 /* Runs one sport; *ran is false when the sport has no games with odds for the market. */
 static int run_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport sport,
                      const struct bt_args *a, bool *ran)
@@ -129,10 +163,19 @@ static int run_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport spo
                                   .bankroll = a->bankroll, .burn_in = a->burn_in,
                                   .margin = aps_engine_margin_method(cli->cfg)};
     aps_engine_kelly_params(cli->cfg, &o.kelly);
-    rc = aps_elo_params_load(c, sport, &params, &fitted);
+    char model_name[128];
     struct aps_elo_predictor_opts po = {&params, a->refit, 8};
-    if (!rc)
-        rc = aps_elo_predictor_new(&h, &po, &pred);
+    if (a->model) {
+        rc = model_predictor(c, sport, a, &h, model_name, sizeof model_name, &pred);
+        if (rc == APS_E_NOTFOUND && !strcmp(a->sport, "all")) {
+            aps_history_cleanup(&h);
+            return APS_EXIT_OK; /* no such model for this sport: nothing to replay */
+        }
+    } else {
+        rc = aps_elo_params_load(c, sport, &params, &fitted);
+        if (!rc)
+            rc = aps_elo_predictor_new(&h, &po, &pred);
+    }
     if (!rc)
         rc = aps_backtest_run(&h, &pred, &o, &r);
     if (rc) {

@@ -81,4 +81,10 @@ const char *aps_cfg_display(const struct aps_config *cfg, enum aps_setting key);
  * shown as "(set, redacted)" or "(unset)"), source. */
 void aps_config_print(const struct aps_config *cfg, FILE *out, bool json);
 
+/* Checks text as a value of key exactly as loading would (type, bounds, allowed words). Returns
+ * 0 and the normalised text in norm (may be NULL), or APS_E_CONFIG with one line in err;
+ * APS_E_INVAL for an unknown key. Rules across settings (tier order) are the caller's. */
+int aps_config_validate(enum aps_setting key, const char *text, char *norm, size_t normcap,
+                        char *err, size_t errcap) APS_MUST_CHECK;
+
 #endif

@@ -17,14 +17,16 @@ static const char SQL_GAMES[] =
     " g.neutral, g.playoff, g.status, g.home_score, g.away_score,"
     " (SELECT gs.extra FROM game_sources gs WHERE gs.game_id = g.id AND gs.source = 'tennis-data')"
     " FROM games g JOIN seasons se ON se.id = g.season_id JOIN sports sp ON sp.id = g.sport_id"
-    " WHERE sp.code = ?1 AND (?2 IS NULL OR g.game_date >= ?2) AND (?3 IS NULL OR g.game_date <= ?3)"
+    " WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2)"
+    " AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3)"
     " ORDER BY g.start_time, g.id";
 
 static const char SQL_ODDS[] =
     "SELECT o.game_id, b.key, b.is_aggregate, b.is_sharp, o.market, o.selection, o.phase, o.line,"
     " o.price FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id"
     " JOIN sportsbooks b ON b.id = o.book_id"
-    " WHERE sp.code = ?1 AND (?2 IS NULL OR g.game_date >= ?2) AND (?3 IS NULL OR g.game_date <= ?3)"
+    " WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2)"
+    " AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3)"
     " ORDER BY o.game_id, o.id";
 
 static const char SQL_538[] =

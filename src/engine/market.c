@@ -207,8 +207,10 @@ int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, 
         v->side[j].close_price = v->side[j].close_line = v->side[j].close_novig = NAN;
         v->side[j].entry_book = -1;
     }
-    static const enum aps_phase entry_order[] = {APS_PHASE_OPEN, APS_PHASE_PRE, APS_PHASE_CLOSE};
-    for (size_t i = 0; i < 3 && !v->has_entry; i++) {
+    /* live snapshots (the current market) first; historical files have open, pre and close */
+    static const enum aps_phase entry_order[] = {APS_PHASE_LIVE, APS_PHASE_OPEN, APS_PHASE_PRE,
+                                                 APS_PHASE_CLOSE};
+    for (size_t i = 0; i < 4 && !v->has_entry; i++) {
         if (gather(h, g, m, sel, ns, entry_order[i], false, bp)) {
             v->entry_phase = entry_order[i];
             set_entry(h, bp, ns, mm, v);

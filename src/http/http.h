@@ -146,11 +146,38 @@ struct aps_http_server_opts {
     void *app;                   /* handed to handlers as req->app */
 };
 
+/* Route matching: the route for method and path, its path parameters copied into the arena
+ * (params[i] for the i-th {name} segment). NULL when none: then allow holds the methods the path
+ * does answer to ("GET, POST") when there are some (the caller answers 405), or "" (404). HEAD
+ * matches GET routes. A trailing slash is ignored. */
+const struct aps_route *aps_http_route_match(const struct aps_route *routes, size_t n,
+                                             const char *method, const char *path,
+                                             const char **params, struct aps_arena *a,
+                                             char *allow, size_t allowcap);
+/* The ETag of a body: the quoted hex of a 128-bit BLAKE2b hash, 35 bytes with the NUL. */
+void aps_http_etag(const void *body, size_t len, char out[48]);
+/* True when an If-None-Match value (a list of quoted tags, W/ allowed, or *) names etag. */
+bool aps_http_etag_matches(const char *if_none_match, const char *etag);
+/* Parses a request body as a JSON object or array. Nesting deeper than max_depth is refused by a
+ * scan before jansson sees the text (APS_E_TOOBIG); malformed JSON or a bare scalar is
+ * APS_E_PARSE. msg gets one line for the client. *out is owned by the caller. */
+int aps_http_parse_json(const char *body, size_t len, int max_depth, json_t **out, char *msg,
+                        size_t msgcap) APS_MUST_CHECK;
+
+/* Static files (static.c): serves dir/name as a raw body with a content type from the
+ * extension. name must be one segment of [A-Za-z0-9._-] not starting with a dot (no path can
+ * leave dir); anything else, or a missing file, is 404. */
+bool aps_http_static_name_ok(const char *name);
+int aps_http_static_file(struct aps_http_req *req, struct aps_http_res *res, const char *dir,
+                         const char *name);
+
 struct aps_http_server;
 
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap) APS_MUST_CHECK;
 int aps_http_server_port(const struct aps_http_server *s);
+/* The thread pool size in use (opts.threads, or the core count when that was 0). */
+int aps_http_server_threads(const struct aps_http_server *s);
 /* Requests being served now. */
 int aps_http_server_in_flight(const struct aps_http_server *s);
 /* Stops accepting, waits up to drain_seconds for in-flight requests, then stops. */

@@ -42,4 +42,9 @@ double aps_metric_value(struct aps_metric *mt, const char *const *label_values);
 /* Appends the whole registry in the Prometheus text format. */
 void aps_metrics_render(struct aps_metrics *m, struct aps_buf *out);
 
+/* Sets process_resident_memory_bytes, process_virtual_memory_bytes (gauges) and
+ * process_cpu_seconds_total (a counter set from the kernel's total) from /proc/self.
+ * APS_E_IO or APS_E_PARSE when /proc cannot be read. */
+int aps_process_metrics_update(struct aps_metrics *m);
+
 #endif

@@ -34,7 +34,8 @@ enum aps_app_parts {
     APS_APP_CACHE = 2,
     APS_APP_RATELIMIT = 4,
     APS_APP_QUEUE = 8,
-    APS_APP_ALL = 15
+    APS_APP_ALL = 15,
+    APS_APP_MIGRATE = 16 /* apply pending migrations right after opening the store */
 };
 
 /* Opens the parts asked for. On failure closes what it opened and writes one line to err. */

@@ -74,6 +74,21 @@ done
 check "every 538 NFL Elo forecast matched a game" 16810 \
   "$(sqlite3 "$work/aps.db" "select count(*) from forecasts where model = '538_elo' and game_id is not null and game_date < '2021-03-01' and sport_id = (select id from sports where code = 'NFL') and season <= '2020'")"
 
+# The betting core gives the same answers on both backends: fitted Elo parameters, and a
+# backtest of two sports (every bet, tier, season and score in the JSON report).
+for sport in NHL EPL; do
+  for backend in sqlite pg; do
+    url=$SQLITE; [ $backend = pg ] && url=$PG
+    DATABASE_URL=$url "$APS_BIN" elo fit --sport $sport | sed 's/, [0-9.]*s;/;/' > "$work/$backend.fit.$sport"
+    DATABASE_URL=$url "$APS_BIN" backtest --sport $sport --format json > "$work/$backend.bt.$sport.json"
+  done
+  check "$sport: the same fitted Elo parameters on both backends" \
+    "$(cat "$work/sqlite.fit.$sport")" "$(cat "$work/pg.fit.$sport")"
+  check "$sport: the same backtest report on both backends" \
+    "$(md5sum < "$work/sqlite.bt.$sport.json")" "$(md5sum < "$work/pg.bt.$sport.json")"
+  check "$sport: the backtest placed bets" 1 "$(jq '.bets.bets > 0' "$work/sqlite.bt.$sport.json" | grep -c true)"
+done
+
 # A broken file is refused whole: nothing from it is stored.
 before=$(sqlite3 "$work/aps.db" "select count(*) from games")
 head -c 20000 "$DATA/football-data/E0/2324_E0.csv" > "$work/2324_E0.csv"

@@ -1,0 +1,381 @@
+/* cache.c — the two-tier cache of cache.h: the in-process LRU (lru.c) in front of Redis
+ * (redis.c), with tag generations for invalidation.
+ *
+ * Tag generations: each tag has {gen, fetched_at, seq, pending}. aps_cache_key() re-reads the
+ * generation from Redis when it is over a second old; the first caller to notice claims the
+ * refresh (by moving fetched_at) so one request per second per tag pays the round trip, the
+ * others use the current value. seq counts local invalidations: a refresh that started before an
+ * invalidation finished must not roll the generation back, so its answer is dropped. pending
+ * counts invalidations Redis has not seen yet (it was down); the next refresh sends INCRBY. */
+#include "cache/cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cache/lru.h"
+#include "cache/redis.h"
+#include "config/config.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "metrics/metrics.h"
+
+#define MAX_TAGS 32
+#define MAX_TAG_LEN 32
+#define GEN_REFRESH_S 1.0
+#define REDIS_TIMEOUT_MS 500
+
+struct tag_gen {
+    char name[MAX_TAG_LEN + 1];
+    int64_t gen;
+    double fetched_at; /* monotonic seconds of the last refresh (claimed); 0: never */
+    uint64_t seq;      /* local invalidations so far */
+    int64_t pending;   /* bumps Redis has not seen */
+};
+
+struct aps_cache {
+    struct aps_lru *lru;
+    struct aps_redis *redis; /* NULL: no shared tier */
+    char prefix[64];
+    pthread_mutex_t mu; /* guards tags */
+    struct tag_gen tags[MAX_TAGS];
+    int ntags;
+    _Atomic uint64_t hits_local, hits_redis, misses, errors;
+    struct aps_metric *m_hits, *m_misses, *m_errors;
+};
+
+static const char *const tier_local[] = {"local"};
+static const char *const tier_redis[] = {"redis"};
+
+/* The Redis side of get: the value and its remaining TTL in one round trip, refusing values over
+ * the cap before they are sent. Replies: {value, pttl} on a hit, 0 on a miss, -1 when too big. */
+static const struct aps_redis_script get_script = {
+    "local n = redis.call('STRLEN', KEYS[1])\n"
+    "if n > tonumber(ARGV[1]) then return -1 end\n"
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if not v then return 0 end\n"
+    "return {v, redis.call('PTTL', KEYS[1])}\n"};
+
+static int64_t mono_ms(void)
+{
+    return (int64_t)(aps_time_mono() * 1000.0);
+}
+
+static void count_error(struct aps_cache *c)
+{
+    atomic_fetch_add(&c->errors, 1);
+    aps_metric_add(c->m_errors, NULL, 1);
+}
+
+static void register_metrics(struct aps_cache *c, struct aps_metrics *m)
+{
+    static const char *const tier[] = {"tier", NULL};
+    if (!m)
+        return;
+    c->m_hits = aps_metrics_counter(m, "aps_cache_hits_total", "Cache hits by tier", tier);
+    c->m_misses = aps_metrics_counter(m, "aps_cache_misses_total", "Cache misses", NULL);
+    c->m_errors = aps_metrics_counter(m, "aps_cache_errors_total",
+                                      "Shared cache (Redis) errors; the cache kept working", NULL);
+}
+
+int aps_cache_open(struct aps_cache **out, const struct aps_config *cfg, struct aps_metrics *m,
+                   char *err, size_t errcap)
+{
+    const char *url = aps_cfg_str(cfg, APS_SET_REDIS_URL);
+    const char *prefix = aps_cfg_str(cfg, APS_SET_REDIS_KEY_PREFIX);
+    struct aps_cache *c = aps_calloc(1, sizeof *c);
+    *out = NULL;
+    if (url && *url) {
+        int rc = aps_redis_open(&c->redis, url, 32, err, errcap);
+        if (rc) {
+            aps_free(c);
+            return rc;
+        }
+    }
+    snprintf(c->prefix, sizeof c->prefix, "%s", prefix && *prefix ? prefix : "aps");
+    c->lru = aps_lru_new((size_t)aps_cfg_int(cfg, APS_SET_CACHE_LOCAL_MAX_ENTRIES),
+                         (size_t)aps_cfg_int(cfg, APS_SET_CACHE_LOCAL_MAX_BYTES));
+    pthread_mutex_init(&c->mu, NULL);
+    register_metrics(c, m);
+    *out = c;
+    return 0;
+}
+
+void aps_cache_close(struct aps_cache *c)
+{
+    if (!c)
+        return;
+    aps_lru_free(c->lru);
+    aps_redis_close(c->redis);
+    pthread_mutex_destroy(&c->mu);
+    aps_free(c);
+}
+
+bool aps_cache_shared(const struct aps_cache *c)
+{
+    return c->redis != NULL;
+}
+
+/* ---- get / set ------------------------------------------------------------------------------- */
+
+static bool key_ok(const char *key)
+{
+    size_t n = key ? strlen(key) : 0;
+    return n > 0 && n <= APS_CACHE_MAX_KEY;
+}
+
+/* Looks key up in Redis: 0 and a copy on a hit (local tier filled), APS_E_NOTFOUND otherwise. */
+static int redis_get(struct aps_cache *c, const char *key, char **val, size_t *len)
+{
+    char cap[24];
+    snprintf(cap, sizeof cap, "%u", APS_CACHE_MAX_VALUE);
+    const char *words[] = {key, cap};
+    redisReply *rep = NULL;
+    int rc = aps_redis_eval(c->redis, REDIS_TIMEOUT_MS, &get_script, &rep, 1, 2, words, NULL);
+    if (rc) {
+        count_error(c);
+        return APS_E_NOTFOUND;
+    }
+    rc = APS_E_NOTFOUND;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+        rep->element[0]->type == REDIS_REPLY_STRING &&
+        rep->element[1]->type == REDIS_REPLY_INTEGER) {
+        *len = rep->element[0]->len;
+        *val = aps_malloc(*len + 1);
+        memcpy(*val, rep->element[0]->str, *len);
+        (*val)[*len] = '\0';
+        long long pttl = rep->element[1]->integer;
+        if (pttl > 0)
+            (void)aps_lru_set(c->lru, key, *val, *len, mono_ms() + pttl);
+        rc = 0;
+    } else if (rep->type == REDIS_REPLY_ERROR) {
+        count_error(c); /* e.g. WRONGTYPE: someone else's key under our prefix */
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len)
+{
+    *val = NULL;
+    *len = 0;
+    if (!key_ok(key))
+        return APS_E_INVAL;
+    if (aps_lru_get(c->lru, key, mono_ms(), val, len) == 0) {
+        atomic_fetch_add(&c->hits_local, 1);
+        aps_metric_add(c->m_hits, tier_local, 1);
+        return 0;
+    }
+    if (c->redis && redis_get(c, key, val, len) == 0) {
+        atomic_fetch_add(&c->hits_redis, 1);
+        aps_metric_add(c->m_hits, tier_redis, 1);
+        return 0;
+    }
+    atomic_fetch_add(&c->misses, 1);
+    aps_metric_add(c->m_misses, NULL, 1);
+    return APS_E_NOTFOUND;
+}
+
+int aps_cache_set(struct aps_cache *c, const char *key, const char *val, size_t len,
+                  int ttl_seconds)
+{
+    if (!key_ok(key) || ttl_seconds < 1 || (!val && len))
+        return APS_E_INVAL;
+    if (len > APS_CACHE_MAX_VALUE)
+        return APS_E_TOOBIG;
+    /* A value bigger than the local tier's byte budget still goes to Redis (and any older local
+     * copy must not outlive it). */
+    if (aps_lru_set(c->lru, key, val ? val : "", len, mono_ms() + (int64_t)ttl_seconds * 1000))
+        (void)aps_lru_del(c->lru, key);
+    if (!c->redis)
+        return 0;
+    char ttl[24];
+    snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_seconds * 1000);
+    const char *argv[] = {"SET", key, val ? val : "", "PX", ttl};
+    const size_t lens[] = {3, strlen(key), len, 2, strlen(ttl)};
+    struct aps_redis_cmd cmd = {5, argv, lens};
+    redisReply *rep = NULL;
+    if (aps_redis_pipeline(c->redis, REDIS_TIMEOUT_MS, 1, &cmd, &rep)) {
+        count_error(c);
+        return 0;
+    }
+    if (rep->type == REDIS_REPLY_ERROR)
+        count_error(c);
+    freeReplyObject(rep);
+    return 0;
+}
+
+int aps_cache_del(struct aps_cache *c, const char *key)
+{
+    if (!key_ok(key))
+        return APS_E_INVAL;
+    (void)aps_lru_del(c->lru, key);
+    if (!c->redis)
+        return 0;
+    const char *argv[] = {"DEL", key};
+    redisReply *rep = NULL;
+    if (aps_redis_cmd(c->redis, REDIS_TIMEOUT_MS, &rep, 2, argv)) {
+        count_error(c);
+        return 0;
+    }
+    freeReplyObject(rep);
+    return 0;
+}
+
+/* ---- tags and generations -------------------------------------------------------------------- */
+
+static bool tag_ok(const char *tag)
+{
+    size_t n = tag ? strlen(tag) : 0;
+    if (n == 0 || n > MAX_TAG_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((tag[i] >= 'a' && tag[i] <= 'z') || (tag[i] >= '0' && tag[i] <= '9') ||
+              tag[i] == '_'))
+            return false;
+    return true;
+}
+
+/* The tag's slot, added on first use; NULL when the table is full. Called with c->mu held. */
+static struct tag_gen *tag_slot(struct aps_cache *c, const char *tag)
+{
+    for (int i = 0; i < c->ntags; i++)
+        if (strcmp(c->tags[i].name, tag) == 0)
+            return &c->tags[i];
+    if (c->ntags == MAX_TAGS)
+        return NULL;
+    struct tag_gen *t = &c->tags[c->ntags++];
+    snprintf(t->name, sizeof t->name, "%s", tag);
+    return t;
+}
+
+/* Asks Redis for the generation (sending pending bumps first); 0 and *gen, or APS_E_IO. */
+static int fetch_gen(struct aps_cache *c, const char *tag, int64_t pending, int64_t *gen)
+{
+    char key[128], by[24];
+    snprintf(key, sizeof key, "%s:gen:%s", c->prefix, tag);
+    snprintf(by, sizeof by, "%lld", (long long)pending);
+    const char *get[] = {"GET", key};
+    const char *incr[] = {"INCRBY", key, by};
+    redisReply *rep = NULL;
+    int rc = pending > 0 ? aps_redis_cmd(c->redis, REDIS_TIMEOUT_MS, &rep, 3, incr)
+                         : aps_redis_cmd(c->redis, REDIS_TIMEOUT_MS, &rep, 2, get);
+    if (rc)
+        return rc;
+    rc = 0;
+    if (rep->type == REDIS_REPLY_INTEGER)
+        *gen = rep->integer;
+    else if (rep->type == REDIS_REPLY_NIL)
+        *gen = 0;
+    else if (rep->type != REDIS_REPLY_STRING || aps_parse_int64(rep->str, gen))
+        rc = APS_E_IO;
+    freeReplyObject(rep);
+    return rc;
+}
+
+/* Refreshes t from Redis when its value is over a second old. Called without the lock. */
+static void refresh_gen(struct aps_cache *c, struct tag_gen *t)
+{
+    double now = aps_time_mono();
+    pthread_mutex_lock(&c->mu);
+    bool stale = now - t->fetched_at >= GEN_REFRESH_S;
+    int64_t pending = t->pending;
+    uint64_t seq = t->seq;
+    if (stale) {
+        t->fetched_at = now; /* claim it: the others go on with the current value */
+        t->pending = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (!stale)
+        return;
+    int64_t gen = 0;
+    int rc = fetch_gen(c, t->name, pending, &gen);
+    pthread_mutex_lock(&c->mu);
+    if (rc) {
+        t->pending += pending; /* replay later */
+    } else if (t->seq == seq) {
+        t->gen = gen;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (rc)
+        count_error(c);
+}
+
+int aps_cache_key(struct aps_cache *c, const char *tag, const char *rest, char *out, size_t cap)
+{
+    if (!tag_ok(tag) || !rest)
+        return APS_E_INVAL;
+    pthread_mutex_lock(&c->mu);
+    struct tag_gen *t = tag_slot(c, tag);
+    pthread_mutex_unlock(&c->mu);
+    if (!t)
+        return APS_E_INVAL;
+    if (c->redis)
+        refresh_gen(c, t);
+    pthread_mutex_lock(&c->mu);
+    int64_t gen = t->gen;
+    pthread_mutex_unlock(&c->mu);
+    int n = snprintf(out, cap, "%s:c:%s:%lld:%s", c->prefix, tag, (long long)gen, rest);
+    if (n < 0 || (size_t)n >= cap || n > APS_CACHE_MAX_KEY)
+        return APS_E_TOOBIG;
+    return 0;
+}
+
+int aps_cache_invalidate(struct aps_cache *c, const char *tag)
+{
+    if (!tag_ok(tag))
+        return APS_E_INVAL;
+    pthread_mutex_lock(&c->mu);
+    struct tag_gen *t = tag_slot(c, tag);
+    if (t && !c->redis) {
+        t->gen++;
+        t->seq++;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (!t)
+        return APS_E_INVAL;
+    if (!c->redis)
+        return 0;
+    int64_t gen = 0;
+    int rc = fetch_gen(c, tag, 1, &gen); /* INCRBY 1 */
+    pthread_mutex_lock(&c->mu);
+    t->seq++;
+    if (rc) {
+        t->gen++; /* this process moves on now; Redis hears of it later */
+        t->pending++;
+    } else {
+        t->gen = gen;
+        t->fetched_at = aps_time_mono();
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (rc)
+        count_error(c);
+    return 0;
+}
+
+/* ---- health ---------------------------------------------------------------------------------- */
+
+int aps_cache_ping(struct aps_cache *c, double *ms)
+{
+    if (!c->redis)
+        return APS_E_UNSUPPORTED;
+    int rc = aps_redis_ping(c->redis, ms);
+    if (rc)
+        count_error(c);
+    return rc;
+}
+
+void aps_cache_stats(struct aps_cache *c, struct aps_cache_stats *out)
+{
+    struct aps_lru_stats ls;
+    aps_lru_stats(c->lru, &ls);
+    out->hits_local = atomic_load(&c->hits_local);
+    out->hits_redis = atomic_load(&c->hits_redis);
+    out->misses = atomic_load(&c->misses);
+    out->errors = atomic_load(&c->errors);
+    out->local_entries = ls.entries;
+    out->local_bytes = ls.bytes;
+    out->local_evictions = ls.evictions;
+}

@@ -1,0 +1,75 @@
+/* cache.h — the response and object cache (DESIGN §8, issue 5 "Data paths").
+ *
+ * Two tiers:
+ *   local  an in-process LRU with per-entry TTL, bounded by CACHE_LOCAL_MAX_ENTRIES and
+ *          CACHE_LOCAL_MAX_BYTES; always present.
+ *   redis  shared by every process when REDIS_URL is set: get tries local first, then Redis
+ *          (and fills local with the remaining TTL); set writes both (SET key val PX ttl).
+ *
+ * Invalidation by tag ("predictions", "odds", "games", any [a-z0-9_] word): callers build keys
+ * with aps_cache_key(), which embeds the tag's generation number; aps_cache_invalidate() bumps
+ * the generation, so old entries are simply never asked for again and age out. With Redis the
+ * generation lives in Redis (INCR) and each process re-reads it at most once per second per tag
+ * (chosen over pub/sub: no extra connection or thread, and a lost message cannot leave a process
+ * stale forever), so an invalidation is seen by the process that made it at once and by every
+ * other process within one second. An invalidation made while Redis is unreachable moves this
+ * process to the next generation at once and is replayed (INCRBY) when Redis answers again.
+ *
+ * Redis down: the cache keeps working in process, counts aps_cache_errors_total and reconnects
+ * with backoff (redis.h). Values over APS_CACHE_MAX_VALUE are refused by set and read as a miss.
+ *
+ * Metrics: aps_cache_hits_total{tier="local"|"redis"}, aps_cache_misses_total,
+ * aps_cache_errors_total. Thread-safe. */
+#ifndef APS_CACHE_CACHE_H
+#define APS_CACHE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct aps_cache;
+struct aps_config;
+struct aps_metrics;
+
+#define APS_CACHE_MAX_VALUE (8u << 20) /* bytes; bigger values are refused / read as a miss */
+#define APS_CACHE_MAX_KEY 512          /* bytes, including the prefix and generation */
+
+/* Opens the cache from REDIS_URL, REDIS_KEY_PREFIX and the CACHE_LOCAL_* settings. m may be
+ * NULL (no metrics). A Redis that cannot be reached at open is not an error (the cache starts
+ * in process and reconnects); a malformed REDIS_URL is (APS_E_CONFIG, one line in err). */
+int aps_cache_open(struct aps_cache **out, const struct aps_config *cfg, struct aps_metrics *m,
+                   char *err, size_t errcap) APS_MUST_CHECK;
+void aps_cache_close(struct aps_cache *c);
+
+/* 0 on a hit: *val is an aps_malloc'd copy (NUL-terminated after len bytes; caller frees).
+ * APS_E_NOTFOUND on a miss (also when Redis fails; the error is counted, not returned). */
+int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len) APS_MUST_CHECK;
+/* Stores val for ttl_seconds (>= 1) in both tiers. APS_E_TOOBIG over APS_CACHE_MAX_VALUE,
+ * APS_E_INVAL for a bad key or TTL. A Redis failure is counted and not returned. */
+int aps_cache_set(struct aps_cache *c, const char *key, const char *val, size_t len,
+                  int ttl_seconds) APS_MUST_CHECK;
+/* Drops one key from both tiers (0 whether or not it was there). */
+int aps_cache_del(struct aps_cache *c, const char *key);
+/* Writes "<prefix>:c:<tag>:<generation>:<rest>" into out. APS_E_INVAL for a tag that is not
+ * 1..32 of [a-z0-9_] (or past 32 distinct tags), APS_E_TOOBIG when out is too small. */
+int aps_cache_key(struct aps_cache *c, const char *tag, const char *rest, char *out,
+                  size_t cap) APS_MUST_CHECK;
+/* Bumps tag's generation: every key built before is stale, here at once, elsewhere within 1 s.
+ * 0 also when Redis is down (then the bump is replayed later); APS_E_INVAL for a bad tag. */
+int aps_cache_invalidate(struct aps_cache *c, const char *tag) APS_MUST_CHECK;
+/* Round trip to Redis in milliseconds. APS_E_UNSUPPORTED when there is no shared tier,
+ * APS_E_IO when Redis does not answer. */
+int aps_cache_ping(struct aps_cache *c, double *ms) APS_MUST_CHECK;
+/* True when REDIS_URL configured a shared tier (whether or not it answers right now). */
+bool aps_cache_shared(const struct aps_cache *c);
+
+struct aps_cache_stats {
+    uint64_t hits_local, hits_redis, misses, errors;
+    size_t local_entries, local_bytes;
+    uint64_t local_evictions;
+};
+void aps_cache_stats(struct aps_cache *c, struct aps_cache_stats *out);
+
+#endif

@@ -1,0 +1,129 @@
+/* queue.h — the durable job queue (issue 6), one interface over two backends:
+ *   redis  Redis Streams (REDIS_URL set): stream <prefix>:jobs read by the consumer group
+ *          "workers", delayed jobs in the sorted set <prefix>:jobs:delayed, dead letters in the
+ *          stream <prefix>:jobs:dead (queue_redis.c);
+ *   store  the jobs table of migrations/005_jobs.sql on SQLite or PostgreSQL (queue_db.c).
+ *
+ * A job's life (the same on both backends; the function that makes each move):
+ *
+ *   push ──▶ ready ──claim──▶ leased ──ack──────▶ done
+ *     │        ▲                 │ ──fail──────▶ ready later (backoff)   attempts < max
+ *     └delay─▶ delayed           │ ──fail──────▶ dead (error kept)      attempts >= max
+ *               (due) ▲          │ ──release───▶ ready now (attempt not counted)
+ *                     │          └ lease expires (worker died) ─claim─▶ leased by another
+ *                     └──────────── (or dead when that was the last attempt)
+ *
+ * Guarantees: at-least-once. A job is acknowledged only after its handler succeeded (ack); a
+ * worker that dies holding a job loses the lease after visibility_ms and the next claim by any
+ * consumer takes the job over, so handlers must be idempotent. A push with an idempotency key
+ * that was seen before (Redis: within 24 h; store: while the row exists) enqueues nothing and
+ * returns APS_E_EXISTS with the first job's id. Retries wait base·2^(attempts-1) (settings
+ * QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS) with equal jitter: half fixed, half random.
+ *
+ * The visibility timeout is given by each claim. On the store it is the holder's lease
+ * (lease_until); on Redis it is how long an entry must have been idle before that claimer takes
+ * it over (XAUTOCLAIM min-idle-time). So consumers of one queue should use the same value (the
+ * longest job timeout). A job that runs longer renews its lease with aps_queue_extend() (on
+ * Redis this restarts the idle clock; the new length is again the claimers' visibility).
+ *
+ * Metrics (when m is given): aps_queue_depth{state}, aps_queue_oldest_age_seconds (refreshed by
+ * aps_queue_stats) and aps_jobs_total{name,outcome} with outcome ok|retry|dead|released|lost,
+ * counted by ack, fail and release. Thread-safe: one queue object serves many worker threads. */
+#ifndef APS_CACHE_QUEUE_H
+#define APS_CACHE_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct aps_config;
+struct aps_metrics;
+struct aps_queue;
+struct aps_store;
+
+#define APS_QUEUE_MAX_PAYLOAD (1u << 20) /* bytes of JSON per job */
+#define APS_QUEUE_MAX_ERROR 512          /* bytes of error text kept (longer is truncated) */
+#define APS_QUEUE_MAX_ATTEMPTS 100
+
+/* A claimed job. aps_job_cleanup() frees payload and is safe on a zeroed job. */
+struct aps_job {
+    char id[64];      /* stable across retries */
+    char name[64];    /* handler name (jobs.def) */
+    char *payload;    /* JSON text, aps_malloc'd, owned by the job */
+    int attempts;     /* starts so far, this one included (1 on the first run) */
+    int max_attempts;
+    char idem[128];   /* idempotency key, "" when none */
+    int64_t enqueued_ms;
+    /* Backend fields: the lease this claim holds. */
+    char consumer[64];                /* who claimed it */
+    char entry[48];                   /* Redis stream entry id ("" on the store backend) */
+    char error[APS_QUEUE_MAX_ERROR];  /* the previous attempt's error ("" when none) */
+};
+
+/* One job of a batch push: fill the inputs; id and rc are written back (rc 0 or APS_E_EXISTS). */
+struct aps_queue_msg {
+    const char *name, *payload, *idem; /* idem may be NULL */
+    int max_attempts;
+    int64_t delay_ms;
+    char id[64];
+    int rc;
+};
+
+struct aps_queue_stats {
+    int64_t ready, leased, delayed, dead;
+    double oldest_age_s; /* how long the oldest due, unfinished job has waited; 0 when none */
+};
+
+/* Opens the Redis backend when REDIS_URL is set, else the store backend on st (which must have
+ * the 005 migration applied). A Redis that is down at open is not an error (commands fail with
+ * APS_E_IO until it answers). APS_E_CONFIG when there is neither Redis nor a store. */
+int aps_queue_open(struct aps_queue **out, const struct aps_config *cfg, struct aps_store *st,
+                   struct aps_metrics *m, char *err, size_t errcap) APS_MUST_CHECK;
+void aps_queue_close(struct aps_queue *q);
+/* "redis" or "store". */
+const char *aps_queue_backend(const struct aps_queue *q);
+
+/* Enqueues one job: name [a-z0-9_.-]{1,63}, payload JSON (at most APS_QUEUE_MAX_PAYLOAD bytes),
+ * max_attempts 1..APS_QUEUE_MAX_ATTEMPTS, delay_ms >= 0. Writes the new job's id to id_out, or
+ * the existing job's id with APS_E_EXISTS when the idempotency key was seen. */
+int aps_queue_push(struct aps_queue *q, const char *name, const char *payload_json,
+                   const char *idempotency_key, int max_attempts, int64_t delay_ms,
+                   char id_out[64]) APS_MUST_CHECK;
+/* Enqueues n jobs in one round trip (Redis pipeline / one transaction). 0 when every msgs[i].rc
+ * is 0 or APS_E_EXISTS; a negative code when the batch failed (then rcs are not meaningful). */
+int aps_queue_push_batch(struct aps_queue *q, struct aps_queue_msg *msgs, size_t n) APS_MUST_CHECK;
+
+/* Leases one ready job for visibility_ms; waits up to block_ms for one. APS_E_NOTFOUND when
+ * nothing was ready in time. The job must be finished with ack, fail or release, and cleaned up. */
+int aps_queue_claim(struct aps_queue *q, const char *consumer, int64_t visibility_ms, int block_ms,
+                    struct aps_job *job) APS_MUST_CHECK;
+/* Leases up to max jobs at once (*n of them); APS_E_NOTFOUND when none. Each leased job's clock
+ * starts now, so batch only jobs that will all finish within visibility_ms. */
+int aps_queue_claim_batch(struct aps_queue *q, const char *consumer, int64_t visibility_ms,
+                          int block_ms, struct aps_job *jobs, int max, int *n) APS_MUST_CHECK;
+
+/* Marks a job done. APS_E_STATE when this consumer no longer holds the lease (it expired and
+ * another consumer took the job over): the job is then left to that consumer. */
+int aps_queue_ack(struct aps_queue *q, struct aps_job *job) APS_MUST_CHECK;
+/* Acks n jobs in one round trip; APS_E_STATE when any of them was no longer held. */
+int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n) APS_MUST_CHECK;
+/* The handler failed with error: retry later with backoff, or dead-letter it with the error
+ * after max_attempts. APS_E_STATE when the lease was lost. */
+int aps_queue_fail(struct aps_queue *q, struct aps_job *job, const char *error) APS_MUST_CHECK;
+/* Gives the job back to the queue now without counting the attempt (SIGTERM). */
+int aps_queue_release(struct aps_queue *q, struct aps_job *job) APS_MUST_CHECK;
+/* Renews the lease for another visibility_ms (a long job's heartbeat). APS_E_STATE when lost. */
+int aps_queue_extend(struct aps_queue *q, struct aps_job *job,
+                     int64_t visibility_ms) APS_MUST_CHECK;
+
+/* Depth by state and the oldest job's age; also sets the depth and age gauges. */
+int aps_queue_stats(struct aps_queue *q, struct aps_queue_stats *s) APS_MUST_CHECK;
+/* The most recent dead letters, newest first, with their error in job.error (up to max; *n).
+ * The jobs are not leased: do not ack them; clean them up. */
+int aps_queue_dead(struct aps_queue *q, struct aps_job *jobs, int max, int *n) APS_MUST_CHECK;
+
+void aps_job_cleanup(struct aps_job *j);
+
+#endif

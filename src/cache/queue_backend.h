@@ -1,0 +1,51 @@
+/* queue_backend.h — private to src/cache: the method table behind queue.h and the two backends
+ * that fill it (queue_redis.c, queue_db.c). queue.c validates arguments, computes retry delays
+ * and counts metrics; a backend only moves jobs between states, atomically.
+ *
+ * Each backend's handle starts with struct aps_queue_be, so the dispatch can hold one pointer. */
+#ifndef APS_CACHE_QUEUE_BACKEND_H
+#define APS_CACHE_QUEUE_BACKEND_H
+
+#include "cache/queue.h"
+
+struct aps_queue_be;
+
+/* How settle() finishes a leased job. */
+enum aps_settle {
+    APS_SETTLE_RETRY,   /* back to ready at run_at_ms, error kept */
+    APS_SETTLE_DEAD,    /* to the dead letters, error kept */
+    APS_SETTLE_RELEASE, /* back to ready now, attempt not counted */
+    APS_SETTLE_EXTEND   /* still leased, lease renewed until run_at_ms (store) / now (Redis) */
+};
+
+struct aps_queue_ops {
+    const char *name;
+    void (*close)(struct aps_queue_be *b);
+    /* Writes msgs[i].id and msgs[i].rc (0 or APS_E_EXISTS). Arguments are already checked. */
+    int (*push)(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n, int64_t now_ms);
+    /* Leases up to max jobs, fills jobs[0..*n-1]; APS_E_NOTFOUND when none within block_ms. */
+    int (*claim)(struct aps_queue_be *b, const char *consumer, int64_t visibility_ms, int block_ms,
+                 struct aps_job *jobs, int max, int *n);
+    /* Acks the jobs still held by their consumer; held[i] says which were (the rest were
+     * taken over after their lease expired and are left alone). */
+    int (*ack)(struct aps_queue_be *b, struct aps_job *jobs, int n, bool *held);
+    /* APS_E_STATE when job's lease is no longer held by job->consumer. */
+    int (*settle)(struct aps_queue_be *b, struct aps_job *job, enum aps_settle how,
+                  const char *error, int64_t run_at_ms);
+    int (*stats)(struct aps_queue_be *b, struct aps_queue_stats *s);
+    int (*dead)(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n);
+};
+
+struct aps_queue_be {
+    const struct aps_queue_ops *ops;
+};
+
+int aps_queue_redis_open(struct aps_queue_be **out, const char *url, const char *prefix,
+                         char *err, size_t errcap) APS_MUST_CHECK;
+int aps_queue_db_open(struct aps_queue_be **out, struct aps_store *st, char *err,
+                      size_t errcap) APS_MUST_CHECK;
+
+/* Wall clock in milliseconds since the epoch (both backends store times this way). */
+int64_t aps_queue_now_ms(void);
+
+#endif

@@ -1,0 +1,379 @@
+/* queue_db.c — the store backend of the job queue (queue.h, queue_backend.h): the jobs table of
+ * migrations/005_jobs.sql on SQLite or PostgreSQL, the same SQL on both.
+ *
+ * States (column `state`) and the statement that moves each job:
+ *   ready   push (INSERT … ON CONFLICT (idempotency_key) DO NOTHING); due when run_at <= now
+ *   leased  claim (UPDATE … WHERE id IN (oldest due ready jobs)), holds lease_owner/lease_until
+ *   done    ack (only while lease_owner is still the acking consumer)
+ *   ready   fail with attempts left (run_at later), release (attempts - 1, run_at now), or a
+ *           lease that expired (reclaim, run at the start of every claim)
+ *   dead    fail on the last attempt, or a lease that expired on the last attempt
+ *
+ * Concurrent claimers: a claim is one transaction. SQLite's write transactions start with BEGIN
+ * IMMEDIATE (store_sqlite.c), so claimers queue on the write lock and each sees the others'
+ * leases. PostgreSQL runs claimers side by side, so the inner SELECT takes FOR UPDATE SKIP
+ * LOCKED: rows another claimer is taking are skipped, not waited for (and never taken twice).
+ * That clause is the one dialect difference, spelled out next to the statement. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache/queue_backend.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "store/store.h"
+
+#define JOB_COLS                                                                                 \
+    "id, name, payload, attempts, max_attempts, idempotency_key, enqueued_at, last_error"
+#define POLL_MAX_MS 100
+
+struct dq {
+    struct aps_queue_be base;
+    struct aps_store *st;
+};
+
+static const char push_sql[] =
+    "INSERT INTO jobs (name, payload, idempotency_key, state, attempts, max_attempts, run_at,"
+    " enqueued_at) VALUES (?1, ?2, ?3, 'ready', 0, ?4, ?5, ?6)"
+    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id";
+static const char idem_sql[] = "SELECT id FROM jobs WHERE idempotency_key = ?1";
+
+/* Leases that ran out: back to ready, or dead when that was the last attempt. */
+#define RECLAIM_HEAD                                                                             \
+    "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END,"  \
+    " last_error = CASE WHEN attempts >= max_attempts"                                           \
+    " THEN 'lease expired on the last attempt (worker died or timed out)' ELSE last_error END,"  \
+    " finished_at = CASE WHEN attempts >= max_attempts THEN CAST(?1 AS BIGINT) ELSE NULL END,"   \
+    " lease_owner = NULL, lease_until = NULL"                                                    \
+    " WHERE id IN (SELECT id FROM jobs WHERE state = 'leased' AND lease_until < CAST(?1 AS BIGINT)"
+#define CLAIM_HEAD                                                                               \
+    "UPDATE jobs SET state = 'leased', lease_owner = ?1, lease_until = CAST(?2 AS BIGINT),"      \
+    " attempts = attempts + 1"                                                                   \
+    " WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= CAST(?3 AS BIGINT)"   \
+    " ORDER BY run_at, id LIMIT ?4"
+#define CLAIM_TAIL ") RETURNING " JOB_COLS
+/* Dialect difference: PostgreSQL skips rows locked by a concurrent claimer; SQLite has no row
+ * locks (BEGIN IMMEDIATE serialises the whole claim) and no FOR UPDATE. */
+#define PG_SKIP_LOCKED " FOR UPDATE SKIP LOCKED"
+static const char reclaim_sqlite[] = RECLAIM_HEAD ")";
+static const char reclaim_pg[] = RECLAIM_HEAD PG_SKIP_LOCKED ")";
+static const char claim_sqlite[] = CLAIM_HEAD CLAIM_TAIL;
+static const char claim_pg[] = CLAIM_HEAD PG_SKIP_LOCKED CLAIM_TAIL;
+
+/* ?1 id, ?2 consumer, ?3 a time, ?4 error text. Only the lease holder's row changes. */
+#define HELD " WHERE id = ?1 AND state = 'leased' AND lease_owner = ?2"
+static const char ack_sql[] = "UPDATE jobs SET state = 'done', finished_at = CAST(?3 AS BIGINT),"
+                              " lease_owner = NULL, lease_until = NULL" HELD;
+static const char *const settle_sql[] = {
+    [APS_SETTLE_RETRY] = "UPDATE jobs SET state = 'ready', run_at = CAST(?3 AS BIGINT),"
+                         " last_error = ?4, lease_owner = NULL, lease_until = NULL" HELD,
+    [APS_SETTLE_DEAD] = "UPDATE jobs SET state = 'dead', finished_at = CAST(?3 AS BIGINT),"
+                        " last_error = ?4, lease_owner = NULL, lease_until = NULL" HELD,
+    [APS_SETTLE_RELEASE] = "UPDATE jobs SET state = 'ready', run_at = CAST(?3 AS BIGINT),"
+                           " attempts = attempts - 1, last_error = ?4, lease_owner = NULL,"
+                           " lease_until = NULL" HELD,
+    [APS_SETTLE_EXTEND] = "UPDATE jobs SET lease_until = CAST(?3 AS BIGINT),"
+                          " last_error = COALESCE(?4, last_error)" HELD,
+};
+
+static const char stats_sql[] =
+    "SELECT COALESCE(SUM(CASE WHEN state = 'ready' AND run_at <= ?1 THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'leased' THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'ready' AND run_at > ?1 THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0),"
+    " MIN(CASE WHEN state = 'leased' OR (state = 'ready' AND run_at <= ?1) THEN run_at END)"
+    " FROM jobs WHERE state IN ('ready', 'leased', 'dead')";
+static const char dead_sql[] = "SELECT " JOB_COLS " FROM jobs WHERE state = 'dead'"
+                               " ORDER BY finished_at DESC, id DESC LIMIT ?1";
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+/* Prepares sql and binds parameters from fmt: 'i' int64, 's' text (NULL → NULL). */
+static int prepare(struct aps_conn *c, const char *sql, struct aps_stmt **s, const char *fmt, ...)
+{
+    va_list ap;
+    int rc = aps_conn_prepare(c, sql, s);
+    va_start(ap, fmt);
+    for (int i = 0; !rc && fmt[i]; i++)
+        rc = fmt[i] == 'i' ? aps_stmt_bind_int64(*s, i + 1, va_arg(ap, int64_t))
+                           : aps_stmt_bind_text(*s, i + 1, va_arg(ap, const char *));
+    va_end(ap);
+    if (rc) {
+        aps_stmt_finalize(*s);
+        *s = NULL;
+    }
+    return rc;
+}
+
+/* Runs a statement that returns no rows and reports how many rows changed. */
+static int exec_changes(struct aps_stmt *s, int64_t *changes)
+{
+    int rc = aps_stmt_step(s);
+    if (rc == APS_ROW)
+        rc = APS_DONE;
+    if (rc == APS_DONE && changes)
+        *changes = aps_stmt_changes(s);
+    aps_stmt_finalize(s);
+    return rc;
+}
+
+static int64_t id_of(const struct aps_job *j)
+{
+    int64_t id = -1;
+    return aps_parse_int64(j->id, &id) ? -1 : id;
+}
+
+/* Fills job from the JOB_COLS columns of the current row. */
+static void read_job(struct aps_stmt *s, struct aps_job *j, const char *consumer)
+{
+    const char *idem = aps_stmt_text(s, 5), *err = aps_stmt_text(s, 7);
+    snprintf(j->id, sizeof j->id, "%lld", (long long)aps_stmt_int64(s, 0));
+    snprintf(j->name, sizeof j->name, "%s", aps_stmt_text(s, 1) ? aps_stmt_text(s, 1) : "");
+    j->payload = aps_strdup(aps_stmt_text(s, 2) ? aps_stmt_text(s, 2) : "null");
+    j->attempts = (int)aps_stmt_int64(s, 3);
+    j->max_attempts = (int)aps_stmt_int64(s, 4);
+    snprintf(j->idem, sizeof j->idem, "%s", idem ? idem : "");
+    j->enqueued_ms = aps_stmt_int64(s, 6);
+    snprintf(j->error, sizeof j->error, "%s", err ? err : "");
+    snprintf(j->consumer, sizeof j->consumer, "%s", consumer);
+    j->entry[0] = '\0';
+}
+
+/* Reads up to max rows of JOB_COLS into jobs (*n of them); 0 or a negative code. */
+static int read_rows(struct aps_stmt *s, struct aps_job *jobs, int max, int *n,
+                     const char *consumer)
+{
+    while (*n < max) {
+        int rc = aps_stmt_step(s);
+        if (rc != APS_ROW)
+            return rc < 0 ? rc : 0;
+        read_job(s, &jobs[*n], consumer);
+        (*n)++;
+    }
+    return 0;
+}
+
+/* ---- push ------------------------------------------------------------------------------------ */
+
+static int push_one(struct aps_conn *c, struct aps_queue_msg *m, int64_t now_ms)
+{
+    struct aps_stmt *s = NULL;
+    int rc = prepare(c, push_sql, &s, "sssiii", m->name, m->payload, m->idem,
+                     (int64_t)m->max_attempts, now_ms + m->delay_ms, now_ms);
+    if (rc)
+        return rc;
+    rc = aps_stmt_step(s);
+    if (rc == APS_ROW)
+        snprintf(m->id, sizeof m->id, "%lld", (long long)aps_stmt_int64(s, 0));
+    aps_stmt_finalize(s);
+    if (rc != APS_DONE || !m->idem)
+        return rc == APS_ROW ? 0 : rc < 0 ? rc : APS_E_DB;
+    /* No row: the idempotency key was taken; report the first job. */
+    int64_t id = 0;
+    const char *params[] = {m->idem};
+    rc = aps_conn_query_int64(c, idem_sql, 1, params, &id);
+    if (rc)
+        return rc;
+    snprintf(m->id, sizeof m->id, "%lld", (long long)id);
+    m->rc = APS_E_EXISTS;
+    return 0;
+}
+
+static int dq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n, int64_t now_ms)
+{
+    struct dq *q = (struct dq *)b;
+    struct aps_conn *c = NULL;
+    int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
+    if (rc)
+        return rc;
+    rc = aps_conn_begin(c);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = push_one(c, &msgs[i], now_ms);
+    rc = rc ? rc : aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    aps_store_release(c);
+    return rc;
+}
+
+/* ---- claim ----------------------------------------------------------------------------------- */
+
+/* One claim transaction: reclaim expired leases, then lease up to max due jobs. */
+static int claim_tx(struct aps_conn *c, const char *consumer, int64_t visibility_ms,
+                    struct aps_job *jobs, int max, int *n)
+{
+    bool pg = aps_conn_kind(c) == APS_DB_POSTGRES;
+    int64_t now = aps_queue_now_ms();
+    struct aps_stmt *s = NULL;
+    int rc = aps_conn_begin(c);
+    if (!rc)
+        rc = prepare(c, pg ? reclaim_pg : reclaim_sqlite, &s, "i", now);
+    if (!rc)
+        rc = exec_changes(s, NULL);
+    if (!rc)
+        rc = prepare(c, pg ? claim_pg : claim_sqlite, &s, "siii", consumer, now + visibility_ms,
+                     now, (int64_t)max);
+    rc = rc ? rc : read_rows(s, jobs, max, n, consumer);
+    if (s)
+        aps_stmt_finalize(s);
+    rc = rc ? rc : aps_conn_commit(c);
+    if (rc) {
+        aps_conn_rollback(c);
+        for (int i = 0; i < *n; i++)
+            aps_job_cleanup(&jobs[i]);
+        *n = 0;
+    }
+    return rc;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int dq_claim(struct aps_queue_be *b, const char *consumer, int64_t visibility_ms,
+                    int block_ms, struct aps_job *jobs, int max, int *n)
+{
+    struct dq *q = (struct dq *)b;
+    double deadline = aps_time_mono() + block_ms / 1000.0;
+    int64_t pause = 10;
+    for (;;) {
+        struct aps_conn *c = NULL;
+        int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
+        if (rc)
+            return rc;
+        rc = claim_tx(c, consumer, visibility_ms, jobs, max, n);
+        aps_store_release(c);
+        if (rc || *n > 0)
+            return rc;
+        /* Nothing due: poll, more slowly as the wait goes on (the store has no blocking read). */
+        int64_t left = (int64_t)((deadline - aps_time_mono()) * 1000.0);
+        if (left <= 0)
+            return APS_E_NOTFOUND;
+        sleep_ms(pause < left ? pause : left);
+        pause = pause * 2 > POLL_MAX_MS ? POLL_MAX_MS : pause * 2;
+    }
+}
+
+/* ---- ack and settle -------------------------------------------------------------------------- */
+
+static int dq_ack(struct aps_queue_be *b, struct aps_job *jobs, int n, bool *held)
+{
+    struct dq *q = (struct dq *)b;
+    struct aps_conn *c = NULL;
+    int64_t now = aps_queue_now_ms();
+    int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
+    if (rc)
+        return rc;
+    rc = aps_conn_begin(c);
+    for (int i = 0; i < n && !rc; i++) {
+        struct aps_stmt *s = NULL;
+        int64_t changed = 0;
+        rc = prepare(c, ack_sql, &s, "isi", id_of(&jobs[i]), jobs[i].consumer, now);
+        if (!rc)
+            rc = exec_changes(s, &changed);
+        held[i] = changed == 1;
+    }
+    rc = rc ? rc : aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    aps_store_release(c);
+    return rc;
+}
+
+static int dq_settle(struct aps_queue_be *b, struct aps_job *job, enum aps_settle how,
+                     const char *error, int64_t run_at_ms)
+{
+    struct dq *q = (struct dq *)b;
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    int64_t changed = 0;
+    int64_t when = how == APS_SETTLE_DEAD ? aps_queue_now_ms() : run_at_ms;
+    int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
+    if (rc)
+        return rc;
+    rc = prepare(c, settle_sql[how], &s, "isis", id_of(job), job->consumer, when,
+                 how == APS_SETTLE_EXTEND ? NULL : error);
+    if (!rc)
+        rc = exec_changes(s, &changed);
+    aps_store_release(c);
+    return rc ? rc : changed == 1 ? 0 : APS_E_STATE;
+}
+
+/* ---- stats and dead letters ------------------------------------------------------------------ */
+
+static int dq_stats(struct aps_queue_be *b, struct aps_queue_stats *st)
+{
+    struct dq *q = (struct dq *)b;
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    int64_t now = aps_queue_now_ms();
+    int rc = aps_store_acquire(q->st, APS_DB_READ, &c);
+    if (rc)
+        return rc;
+    rc = prepare(c, stats_sql, &s, "i", now);
+    if (!rc)
+        rc = aps_stmt_step(s);
+    if (rc == APS_ROW) {
+        st->ready = aps_stmt_int64(s, 0);
+        st->leased = aps_stmt_int64(s, 1);
+        st->delayed = aps_stmt_int64(s, 2);
+        st->dead = aps_stmt_int64(s, 3);
+        st->oldest_age_s = aps_stmt_is_null(s, 4) ? 0 : (now - aps_stmt_int64(s, 4)) / 1000.0;
+        if (st->oldest_age_s < 0)
+            st->oldest_age_s = 0;
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_DB; /* an aggregate always has a row */
+    }
+    if (s)
+        aps_stmt_finalize(s);
+    aps_store_release(c);
+    return rc;
+}
+
+static int dq_dead(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n)
+{
+    struct dq *q = (struct dq *)b;
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    int rc = aps_store_acquire(q->st, APS_DB_READ, &c);
+    if (rc)
+        return rc;
+    rc = prepare(c, dead_sql, &s, "i", (int64_t)max);
+    rc = rc ? rc : read_rows(s, jobs, max, n, "");
+    if (s)
+        aps_stmt_finalize(s);
+    aps_store_release(c);
+    return rc;
+}
+
+static void dq_close(struct aps_queue_be *b)
+{
+    aps_free(b); /* the store belongs to the caller */
+}
+
+static const struct aps_queue_ops db_ops = {
+    .name = "store",
+    .close = dq_close,
+    .push = dq_push,
+    .claim = dq_claim,
+    .ack = dq_ack,
+    .settle = dq_settle,
+    .stats = dq_stats,
+    .dead = dq_dead,
+};
+
+int aps_queue_db_open(struct aps_queue_be **out, struct aps_store *st, char *err, size_t errcap)
+{
+    struct dq *q = aps_calloc(1, sizeof *q);
+    (void)err;
+    (void)errcap;
+    q->base.ops = &db_ops;
+    q->st = st;
+    *out = &q->base;
+    return 0;
+}

@@ -1,0 +1,184 @@
+/* cmd_collect.c — `aps collect JOB [--sport X]`: runs one collector job once (the same
+ * functions the worker runs on a schedule) and logs one JSON line with what it did, or why it
+ * failed. Provider keys come from the configuration only and are never printed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "ingest/collect.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: aps collect odds|scores|schedule|weather|closing|sports [options]\n\n"
+            "Fetches from the providers once and stores what changed:\n"
+            "  odds      TheOddsAPI odds (ODDS_API_MARKETS x ODDS_API_REGIONS credits per call)\n"
+            "  scores    live status and final scores (ESPN; --provider theoddsapi for /scores)\n"
+            "  schedule  ESPN scoreboards of the next --days local dates (default 7)\n"
+            "  weather   OpenWeatherMap for outdoor games starting within WEATHER_LEAD_HOURS\n"
+            "  closing   closing lines of games that have started\n"
+            "  sports    TheOddsAPI sport list (free)\n\n"
+            "options:\n"
+            "  --sport CODE          NFL, NBA, ... (required for odds, scores, schedule, weather)\n"
+            "  --provider espn|theoddsapi   for scores (default espn)\n"
+            "  --days N              schedule days (1..14); scores --provider theoddsapi: daysFrom\n"
+            "  --now TIME            the clock (epoch seconds or ISO time; default: now)\n"
+            "  --metrics             print the collector metrics (Prometheus text) at the end\n");
+}
+
+struct opts {
+    const char *job;
+    int sport;
+    bool theoddsapi;
+    int days;
+    int64_t now;
+    bool metrics;
+};
+
+static int parse_now(const char *s, int64_t *out)
+{
+    return aps_parse_int64(s, out) && aps_time_parse_iso(s, out) ? APS_E_PARSE : 0;
+}
+
+static int parse_opts(struct opts *o, int argc, char **argv)
+{
+    *o = (struct opts){.sport = -1, .days = -1, .now = aps_time_now()};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!o->job && a[0] != '-') {
+            o->job = a;
+        } else if (!strcmp(a, "--metrics")) {
+            o->metrics = true;
+        } else if (v && !strcmp(a, "--sport")) {
+            o->sport = aps_sport_from_code(v);
+            if (o->sport < 0)
+                return fprintf(stderr, "aps collect: unknown sport %s\n", v), -1;
+            i++;
+        } else if (v && !strcmp(a, "--provider") &&
+                   (!strcmp(v, "espn") || !strcmp(v, "theoddsapi"))) {
+            o->theoddsapi = !strcmp(v, "theoddsapi");
+            i++;
+        } else if (v && !strcmp(a, "--days")) {
+            if (aps_parse_int(v, &o->days) || o->days < 0 || o->days > 14)
+                return fprintf(stderr, "aps collect: --days takes 0..14\n"), -1;
+            i++;
+        } else if (v && !strcmp(a, "--now")) {
+            if (parse_now(v, &o->now))
+                return fprintf(stderr, "aps collect: bad --now %s\n", v), -1;
+            i++;
+        } else {
+            return fprintf(stderr, "aps collect: bad argument %s (see aps collect --help)\n", a),
+                   -1;
+        }
+    }
+    static const char *const jobs[] = {"odds", "scores", "schedule", "weather", "closing",
+                                       "sports"};
+    for (size_t i = 0; o->job && i < sizeof jobs / sizeof jobs[0]; i++)
+        if (!strcmp(o->job, jobs[i]))
+            return (i < 4 && o->sport < 0)
+                       ? (fprintf(stderr, "aps collect %s: --sport is required\n", o->job), -1)
+                       : 0;
+    fprintf(stderr, "aps collect: name a job: odds, scores, schedule, weather, closing, sports\n");
+    return -1;
+}
+
+static int run_job(struct aps_collector *c, const struct opts *o, struct aps_collect_report *r,
+                   size_t *active, size_t *covered)
+{
+    enum aps_sport s = (enum aps_sport)(o->sport < 0 ? 0 : o->sport);
+    if (!strcmp(o->job, "odds"))
+        return aps_collector_odds(c, s, o->now, r);
+    if (!strcmp(o->job, "scores") && o->theoddsapi)
+        return aps_collector_odds_scores(c, s, o->days < 0 ? 1 : o->days, o->now, r);
+    if (!strcmp(o->job, "scores"))
+        return aps_collector_espn(c, s, 0, o->now, r);
+    if (!strcmp(o->job, "schedule"))
+        return aps_collector_espn(c, s, o->days < 0 ? 7 : o->days, o->now, r);
+    if (!strcmp(o->job, "weather"))
+        return aps_collector_weather(c, s, o->now, r);
+    if (!strcmp(o->job, "closing"))
+        return aps_collector_closing(c, o->now, r);
+    return aps_collector_sports(c, o->now, active, covered, r);
+}
+
+/* The log line's fields, as a JSON fragment. */
+static void fields(struct aps_buf *b, const struct opts *o, const struct aps_collect_report *r,
+                   size_t active, size_t covered)
+{
+    aps_buf_printf(b, "\"job\":\"%s\",\"provider\":\"%s\"", o->job, r->provider);
+    if (o->sport >= 0)
+        aps_buf_printf(b, ",\"sport\":\"%s\"", aps_sport_info(o->sport)->code);
+    aps_buf_printf(b,
+                   ",\"events\":%zu,\"games_created\":%zu,\"games_updated\":%zu,"
+                   "\"rejected\":%zu,\"skipped_events\":%zu,\"quotes\":%zu,\"inserted\":%zu,"
+                   "\"unchanged\":%zu,\"movements\":%zu,\"skipped_quotes\":%zu,"
+                   "\"weather_rows\":%zu,\"closing_captured\":%zu",
+                   r->events, r->games_created, r->games_updated, r->rejected, r->skipped_events,
+                   r->quotes, r->inserted, r->unchanged, r->movements, r->skipped_quotes,
+                   r->weather_rows, r->closing_captured);
+    if (!strcmp(o->job, "sports"))
+        aps_buf_printf(b, ",\"active\":%zu,\"covered\":%zu", active, covered);
+    if (r->credits_remaining >= 0)
+        aps_buf_printf(b, ",\"credits_remaining\":%lld,\"credits_used\":%lld,\"credits_last\":%lld",
+                       (long long)r->credits_remaining, (long long)r->credits_used,
+                       (long long)r->credits_last);
+    if (r->rejected_names[0]) {
+        aps_buf_puts(b, ",\"rejected_events\":\"");
+        aps_json_escape(b, r->rejected_names);
+        aps_buf_putc(b, '"');
+    }
+    if (r->failure) {
+        aps_buf_printf(b, ",\"failure\":\"%s\",\"error\":\"", r->failure);
+        aps_json_escape(b, r->err);
+        aps_buf_putc(b, '"');
+    }
+}
+
+int aps_cmd_collect(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv)) {
+        help(stdout);
+        return APS_EXIT_OK;
+    }
+    struct opts o;
+    if (parse_opts(&o, argc, argv))
+        return APS_EXIT_USAGE;
+    struct aps_store *st = aps_cli_open_store(cli, true);
+    if (!st)
+        return APS_EXIT_FAIL;
+    struct aps_metrics *metrics = NULL;
+    if (aps_metrics_new(&metrics))
+        metrics = NULL;
+    struct aps_collector col;
+    struct aps_collect_report r;
+    size_t active = 0, covered = 0;
+    aps_collector_init(&col, cli->cfg, st, metrics);
+    int rc = run_job(&col, &o, &r, &active, &covered);
+    struct aps_buf b = {0};
+    fields(&b, &o, &r, active, covered);
+    if (rc)
+        APS_LOG(&cli->log, APS_LOG_ERROR, aps_buf_str(&b), "collect %s failed: %s", o.job,
+                r.err[0] ? r.err : aps_strerror(rc));
+    else if (r.rejected)
+        APS_LOG(&cli->log, APS_LOG_WARNING, aps_buf_str(&b),
+                "collect %s: %zu event(s) rejected (unknown team)", o.job, r.rejected);
+    else
+        APS_LOG(&cli->log, APS_LOG_INFO, aps_buf_str(&b), "collect %s done", o.job);
+    if (o.metrics && metrics) {
+        struct aps_buf mb = {0};
+        aps_metrics_render(metrics, &mb);
+        fputs(aps_buf_str(&mb), stdout);
+        aps_buf_cleanup(&mb);
+    }
+    aps_buf_cleanup(&b);
+    aps_collector_cleanup(&col);
+    aps_metrics_free(metrics);
+    aps_store_close(st);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}

@@ -1,0 +1,210 @@
+/* cmd_models.c — `aps models list|show|promote|explain`: the model registry (model/registry.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "engine/trainer.h"
+#include "model/explain.h"
+#include "model/registry.h"
+#include "store/store.h"
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: aps models list [--sport CODE]\n"
+            "       aps models show NAME\n"
+            "       aps models promote NAME\n"
+            "       aps models explain NAME [--game ID] [--top N]\n\n"
+            "list     every registered model, newest first: status (challenger, production,\n"
+            "         archived), walk-forward log-loss and ECE, and why it was or was not promoted\n"
+            "show     one model's metadata: features, parameters, training-data hash, metrics\n"
+            "promote  makes NAME the production model of its sport and market by hand; the\n"
+            "         previous production model is archived\n"
+            "explain  the top feature contributions of the model's prediction for a game (default:\n"
+            "         the last game of its sport), computed from point-in-time features\n");
+}
+
+static void when(int64_t t, char *buf, size_t cap)
+{
+    if (t > 0)
+        aps_time_format_iso(t, buf, cap);
+    else
+        (void)aps_str_copy(buf, cap, "-");
+}
+
+static int list(struct aps_conn *c, int argc, char **argv)
+{
+    const char *sport = NULL;
+    for (int i = 2; i + 1 < argc; i += 2)
+        if (!strcmp(argv[i], "--sport"))
+            sport = argv[i + 1];
+    struct aps_model_row *rows;
+    size_t n;
+    if (aps_registry_list(c, sport, &rows, &n)) {
+        fprintf(stderr, "aps models list: %s\n", aps_conn_errmsg(c));
+        return APS_EXIT_FAIL;
+    }
+    printf("%-52s %-10s %-10s %-9s %-11s %8s %7s %6s  %s\n", "name", "sport", "market", "family",
+           "status", "log-loss", "ece", "games", "note");
+    for (size_t i = 0; i < n; i++) {
+        const struct aps_model_row *r = &rows[i];
+        printf("%-52s %-10s %-10s %-9s %-11s %8.4f %7.4f %6lld  %s\n", r->name, r->sport, r->market,
+               r->family, r->status, r->log_loss, r->ece, (long long)r->games,
+               r->note ? r->note : "");
+        aps_registry_row_cleanup(&rows[i]);
+    }
+    aps_free(rows);
+    return APS_EXIT_OK;
+}
+
+static int show(struct aps_conn *c, const char *name)
+{
+    struct aps_model_row r;
+    int rc = aps_registry_get(c, name, &r);
+    if (rc) {
+        fprintf(stderr, "aps models show: %s: %s\n", name, aps_strerror(rc));
+        return APS_EXIT_FAIL;
+    }
+    char created[24], promoted[24];
+    when(r.created_at, created, sizeof created);
+    when(r.promoted_at, promoted, sizeof promoted);
+    printf("name        %s\nsport       %s\nmarket      %s\nfamily      %s\nstatus      %s\n"
+           "path        %s\ncreated     %s\npromoted    %s\nlog-loss    %.5f (walk-forward, %lld "
+           "games)\nece         %.5f\nleakage     %s\ndata hash   %s\nnote        %s\n"
+           "features    %s\nparams      %s\nmetrics     %s\n",
+           r.name, r.sport, r.market, r.family, r.status, r.path, created, promoted, r.log_loss,
+           (long long)r.games, r.ece, r.leakage_ok ? "check passed" : "check failed",
+           r.data_hash ? r.data_hash : "", r.note ? r.note : "", r.features ? r.features : "",
+           r.params ? r.params : "", r.metrics ? r.metrics : "");
+    aps_registry_row_cleanup(&r);
+    return APS_EXIT_OK;
+}
+
+static int promote(struct aps_conn *c, const char *name)
+{
+    struct aps_model_row r;
+    int rc = aps_registry_get(c, name, &r);
+    if (!rc)
+        rc = aps_registry_promote(c, r.id, "promoted by hand (aps models promote)");
+    if (rc) {
+        fprintf(stderr, "aps models promote: %s: %s\n", name, aps_strerror(rc));
+        if (rc != APS_E_NOTFOUND)
+            aps_registry_row_cleanup(&r);
+        return APS_EXIT_FAIL;
+    }
+    printf("%s is now the production model of %s %s\n", r.name, r.sport, r.market);
+    aps_registry_row_cleanup(&r);
+    return APS_EXIT_OK;
+}
+
+/* Replays the sport's features up to the game and explains the model's prediction for it. */
+static int explain_game(struct aps_conn *c, const struct aps_trained *t, int64_t game, int top)
+{
+    struct aps_trainer_sport ts;
+    int rc = aps_trainer_prepare(c, t->sport, &ts);
+    if (rc)
+        return rc;
+    struct aps_feat_matrix m;
+    rc = aps_feat_build(&ts.h, &ts.x, &t->spec, &m);
+    size_t gi = ts.h.ngames;
+    for (size_t i = 0; !rc && i < ts.h.ngames; i++)
+        if (ts.h.games[i].id == game || (game <= 0 && i + 1 == ts.h.ngames))
+            gi = i;
+    if (!rc && gi == ts.h.ngames)
+        rc = APS_E_NOTFOUND;
+    struct aps_prediction pr;
+    struct aps_contrib ct[64];
+    int n = 0;
+    const double *x = rc ? NULL : m.x + gi * (size_t)m.d;
+    double ed = NAN;
+    for (int j = 0; x && j < t->spec.ncols; j++)
+        if (t->spec.col[j] == APS_F_ELO_DIFF)
+            ed = x[j];
+    if (!rc)
+        rc = aps_trained_predict(t, x, m.elo + gi * 3, ed, &pr);
+    if (!rc)
+        rc = aps_explain(t, x, m.elo + gi * 3, ed, top > 64 ? 64 : top, ct, &n);
+    if (!rc) {
+        const struct aps_hist_game *g = &ts.h.games[gi];
+        printf("game %lld on %s: ", (long long)g->id, g->date);
+        if (t->regression)
+            printf("expected home %s %.2f (sigma %.2f); contributions in points",
+                   t->market == APS_MKT_SPREAD ? "margin" : "total", pr.mu, pr.sigma);
+        else
+            printf("P(%s) %.4f; contributions in log-odds of %s", t->k == 3 ? "home" : "home win",
+                   pr.p[0], t->k == 3 ? "home against away" : "a home win");
+        printf("\n  %-24s %12s %14s\n", "feature", "value", "contribution");
+        for (int i = 0; i < n; i++)
+            printf("  %-24s %12.4f %+14.4f\n", ct[i].feature, ct[i].value, ct[i].contribution);
+    }
+    aps_feat_matrix_cleanup(&m);
+    aps_trainer_sport_cleanup(&ts);
+    return rc;
+}
+
+static int explain(struct aps_conn *c, int argc, char **argv)
+{
+    int64_t game = 0;
+    int top = 10;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--game") && !aps_parse_int64(argv[i + 1], &game))
+            continue;
+        if (!strcmp(argv[i], "--top") && !aps_parse_int(argv[i + 1], &top) && top > 0)
+            continue;
+        fprintf(stderr, "aps models explain: bad option %s %s\n", argv[i], argv[i + 1]);
+        return APS_EXIT_USAGE;
+    }
+    struct aps_model_row r;
+    struct aps_trained t;
+    int rc = aps_registry_get(c, argv[2], &r);
+    if (!rc) {
+        rc = aps_registry_load(r.path, &t);
+        aps_registry_row_cleanup(&r);
+    }
+    if (!rc) {
+        rc = explain_game(c, &t, game, top);
+        aps_trained_cleanup(&t);
+    }
+    if (rc)
+        fprintf(stderr, "aps models explain: %s: %s\n", argv[2], aps_strerror(rc));
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
+int aps_cmd_models(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv) || argc < 2) {
+        help(argc < 2 ? stderr : stdout);
+        return argc < 2 ? APS_EXIT_USAGE : APS_EXIT_OK;
+    }
+    const char *sub = argv[1];
+    bool needs_name = strcmp(sub, "list") != 0;
+    if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "promote") &&
+        strcmp(sub, "explain")) {
+        fprintf(stderr, "aps models: unknown subcommand %s\n", sub);
+        return APS_EXIT_USAGE;
+    }
+    if (needs_name && argc < 3) {
+        fprintf(stderr, "aps models %s: NAME is required\n", sub);
+        return APS_EXIT_USAGE;
+    }
+    struct aps_store *st = aps_cli_open_store(cli, true);
+    if (!st)
+        return APS_EXIT_FAIL;
+    struct aps_conn *c = NULL;
+    if (aps_store_acquire(st, APS_DB_WRITE, &c)) {
+        fprintf(stderr, "aps models: no database connection\n");
+        aps_store_close(st);
+        return APS_EXIT_FAIL;
+    }
+    int rc = !strcmp(sub, "list")      ? list(c, argc, argv)
+             : !strcmp(sub, "show")    ? show(c, argv[2])
+             : !strcmp(sub, "promote") ? promote(c, argv[2])
+                                       : explain(c, argc, argv);
+    aps_store_release(c);
+    aps_store_close(st);
+    return rc;
+}

@@ -1,0 +1,127 @@
+/* cmd_predict.c — `aps predict` (publish picks for upcoming games) and `aps grade` (grade the
+ * picks of finished games). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "engine/elo_store.h"
+#include "engine/picks.h"
+#include "store/store.h"
+
+static void predict_help(FILE *out)
+{
+    fprintf(out,
+            "usage: aps predict --sport CODE|all [--horizon-days N] [--now YYYY-MM-DDTHH:MM:SSZ]\n\n"
+            "Publishes a pick for every scheduled game starting within the horizon (default 7\n"
+            "days) and every market with a current price: the model's probability, the best price,\n"
+            "the edge over the no-vig market, the tier and the fractional-Kelly stake (0 when not\n"
+            "actionable), locked in with a SHA-256 hash chained to the previous pick. A game keeps\n"
+            "its pick until the side, line or price changes or the probability moves by more than\n"
+            "half a point. --now in the past replays: games after it are picked whatever their\n"
+            "stored status, from what was known before it.\n");
+}
+
+static int with_conn(struct aps_cli *cli, struct aps_store **st, struct aps_conn **c)
+{
+    *st = aps_cli_open_store(cli, true);
+    if (!*st)
+        return APS_EXIT_FAIL;
+    if (aps_store_acquire(*st, APS_DB_WRITE, c)) {
+        fprintf(stderr, "aps: no database connection\n");
+        aps_store_close(*st);
+        return APS_EXIT_FAIL;
+    }
+    return 0;
+}
+
+int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv)) {
+        predict_help(stdout);
+        return APS_EXIT_OK;
+    }
+    const char *sport = NULL;
+    int64_t now = aps_time_now();
+    int days = 7;
+    bool replay = false;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--sport") && v) {
+            sport = argv[++i];
+        } else if (!strcmp(argv[i], "--horizon-days") && v) {
+            if (aps_parse_int(argv[++i], &days) || days < 1 || days > 60) {
+                fprintf(stderr, "aps predict: --horizon-days must be 1..60\n");
+                return APS_EXIT_USAGE;
+            }
+        } else if (!strcmp(argv[i], "--now") && v) {
+            if (aps_time_parse_iso(argv[++i], &now)) {
+                fprintf(stderr, "aps predict: --now must be an ISO-8601 UTC time\n");
+                return APS_EXIT_USAGE;
+            }
+            replay = now < aps_time_now();
+        } else {
+            fprintf(stderr, "aps predict: bad argument %s (see --help)\n", argv[i]);
+            return APS_EXIT_USAGE;
+        }
+    }
+    int code = sport ? aps_sport_from_code(sport) : -1;
+    if (!sport || (code < 0 && strcmp(sport, "all"))) {
+        fprintf(stderr, "aps predict: --sport needs a sport code or all\n");
+        return APS_EXIT_USAGE;
+    }
+    struct aps_store *st;
+    struct aps_conn *c;
+    if (with_conn(cli, &st, &c))
+        return APS_EXIT_FAIL;
+    struct aps_publish_opts o = {.now = now, .horizon = (int64_t)days * 86400, .model = "elo",
+                                 .margin = aps_engine_margin_method(cli->cfg), .replay = replay};
+    aps_engine_kelly_params(cli->cfg, &o.kelly);
+    int rc = APS_EXIT_OK;
+    for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++) {
+        if (code >= 0 && s != code)
+            continue;
+        o.sport = s;
+        struct aps_publish_result r;
+        if (aps_picks_publish(c, &o, &r)) {
+            fprintf(stderr, "aps predict: %s: %s\n", aps_sport_info(s)->code, aps_conn_errmsg(c));
+            rc = APS_EXIT_FAIL;
+        } else if (r.games || code >= 0) {
+            printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu staked), %zu "
+                   "unchanged\n",
+                   aps_sport_info(s)->code, r.games, r.priced, r.published, r.staked, r.unchanged);
+        }
+    }
+    aps_store_release(c);
+    aps_store_close(st);
+    return rc;
+}
+
+int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv) || argc > 1) {
+        fprintf(argc > 1 ? stderr : stdout,
+                "usage: aps grade\n\nGrades every pick of a finished or cancelled game that has no "
+                "result yet: win, loss,\npush or void, profit per unit staked, and closing-line "
+                "value against the closing\nbenchmark. Running it again changes nothing.\n");
+        return argc > 1 ? APS_EXIT_USAGE : APS_EXIT_OK;
+    }
+    struct aps_store *st;
+    struct aps_conn *c;
+    if (with_conn(cli, &st, &c))
+        return APS_EXIT_FAIL;
+    struct aps_grade_run r;
+    int rc = APS_EXIT_OK;
+    if (aps_picks_grade(c, &r)) {
+        fprintf(stderr, "aps grade: %s\n", aps_conn_errmsg(c));
+        rc = APS_EXIT_FAIL;
+    } else {
+        printf("%zu picks graded: %zu won, %zu lost, %zu pushed, %zu void\n", r.graded, r.wins,
+               r.losses, r.pushes, r.voids);
+    }
+    aps_store_release(c);
+    aps_store_close(st);
+    return rc;
+}

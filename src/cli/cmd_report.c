@@ -1,0 +1,448 @@
+/* cmd_report.c — `aps report models [--out FILE]`: writes docs/models.md from the registry, the
+ * stored walk-forward predictions and the stored odds. Every number in the file is computed here,
+ * on the same games for every column of a table:
+ *   - the latest training run's leaderboard per sport and market;
+ *   - the production model's walk-forward probabilities next to the market's no-vig probabilities
+ *     at the entry (opening or pre-match) phase, at the close, and FiveThirtyEight's;
+ *   - the production model's picks replayed by the backtest (aps_backtest_run);
+ *   - the Elo predictor's backtest scores next to the closing market per sport. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "engine/backtest.h"
+#include "engine/elo_store.h"
+#include "engine/market.h"
+#include "engine/model_predictor.h"
+#include "model/registry.h"
+#include "odds/metrics.h"
+#include "store/store.h"
+#include <jansson.h>
+
+#define CLIP 1e-15
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: aps report models [--out FILE]\n\n"
+            "Writes the model report (default docs/models.md): per sport and market the latest\n"
+            "leaderboard of 'aps train', the production model's walk-forward log-loss, Brier,\n"
+            "ECE and AUC next to the market's no-vig opening/pre-match and closing probabilities\n"
+            "and FiveThirtyEight's on the same games, the backtest of its picks, and the Elo\n"
+            "predictor next to the closing market.\n");
+}
+
+/* Probabilities of two sources on the same games. */
+struct pair_set {
+    size_t n;
+    int k;
+    double *a, *b;            /* n × k */
+    int *y;
+};
+
+struct scores {
+    double ll, brier, ece, auc;
+};
+
+static void set_init(struct pair_set *s, size_t cap, int k)
+{
+    s->n = 0;
+    s->k = k;
+    s->a = aps_malloc((cap * (size_t)k + 1) * sizeof *s->a);
+    s->b = aps_malloc((cap * (size_t)k + 1) * sizeof *s->b);
+    s->y = aps_malloc((cap + 1) * sizeof *s->y);
+}
+
+static void set_cleanup(struct pair_set *s)
+{
+    aps_free(s->a);
+    aps_free(s->b);
+    aps_free(s->y);
+}
+
+static void set_add(struct pair_set *s, const double *a, const double *b, int y)
+{
+    memcpy(s->a + s->n * (size_t)s->k, a, (size_t)s->k * sizeof *a);
+    memcpy(s->b + s->n * (size_t)s->k, b, (size_t)s->k * sizeof *b);
+    s->y[s->n++] = y;
+}
+
+/* Log-loss of the actual class, Brier (two-way: on class 0), ECE (two-way: class 0; three-way:
+ * every class pooled) and AUC of class 0. */
+static void score(const double *p, const int *y, size_t n, int k, struct scores *out)
+{
+    double *pool = aps_malloc((n * (size_t)k + 1) * sizeof *pool), *p0 = aps_malloc((n + 1) * sizeof *p0);
+    int *py = aps_malloc((n * (size_t)k + 1) * sizeof *py), *y0 = aps_malloc((n + 1) * sizeof *y0);
+    size_t np = 0;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        const double *r = p + i * (size_t)k;
+        double q = r[y[i]];
+        out->ll -= log(q < CLIP ? CLIP : q);
+        for (int c = 0; c < k; c++) {
+            out->brier += (r[c] - (c == y[i])) * (r[c] - (c == y[i]));
+            if (k == 3 || c == 0) {
+                pool[np] = r[c];
+                py[np++] = c == y[i];
+            }
+        }
+        p0[i] = r[0];
+        y0[i] = y[i] == 0;
+    }
+    out->ll /= (double)n;
+    out->brier /= k == 2 ? 2.0 * (double)n : (double)n;
+    if (aps_metrics_ece(pool, py, np, &out->ece))
+        out->ece = NAN;
+    if (aps_metrics_auc(p0, y0, n, &out->auc))
+        out->auc = NAN;
+    aps_free(pool);
+    aps_free(p0);
+    aps_free(py);
+    aps_free(y0);
+}
+
+/* ---- one market of one sport ---- */
+
+struct market_cmp {
+    struct pair_set entry, close, f538;
+    struct pair_set drift;    /* entry market (a) against the close (b) on games with both */
+    enum aps_phase entry_phase;
+    bool entry_mixed;
+};
+
+static bool view_probs(const struct aps_market_view *v, bool at_close, double *out)
+{
+    for (int j = 0; j < v->nsides; j++) {
+        out[j] = at_close ? v->side[j].close_novig : v->side[j].entry_novig;
+        if (isnan(out[j]))
+            return false;
+    }
+    return true;
+}
+
+static void compare_game(const struct aps_history *h, size_t gi, const struct aps_model_preds *pr,
+                         long i, enum aps_market m, int k, struct market_cmp *mc)
+{
+    struct aps_market_view v;
+    double pm[3], pc[3];
+    int y = pr->outcome[i];
+    if (aps_market_view(h, &h->games[gi], m, APS_MARGIN_MULTIPLICATIVE, &v) || v.nsides != k)
+        return;
+    memcpy(pm, pr->p + (size_t)i * 3, (size_t)k * sizeof *pm);
+    if (isnan(pm[0]))
+        return;
+    bool same_line = m == APS_MKT_MONEYLINE ||
+                     v.side[0].close_line == aps_feat_main_line(h, gi, m, APS_PHASE_CLOSE);
+    double pe[3];
+    bool has_close = v.has_close && same_line && view_probs(&v, true, pc);
+    if (has_close)
+        set_add(&mc->close, pm, pc, y);
+    /* the entry market is only a benchmark for the same outcome when its line is the close's */
+    bool entry_line = m == APS_MKT_MONEYLINE || v.side[0].entry_line == v.side[0].close_line;
+    if (v.has_entry && v.entry_phase != APS_PHASE_CLOSE && entry_line && view_probs(&v, false, pe)) {
+        if (mc->entry.n && v.entry_phase != mc->entry_phase)
+            mc->entry_mixed = true;
+        mc->entry_phase = v.entry_phase;
+        set_add(&mc->entry, pm, pe, y);
+        if (has_close)
+            set_add(&mc->drift, pe, pc, y);
+    }
+    if (m == APS_MKT_MONEYLINE && k == 2 && !isnan(h->games[gi].fc_538)) {
+        pc[0] = h->games[gi].fc_538;
+        pc[1] = 1 - pc[0];
+        set_add(&mc->f538, pm, pc, y);
+    }
+}
+
+static void write_pair(FILE *out, const char *who, const struct pair_set *s)
+{
+    struct scores a, b;
+    if (!s->n) {
+        fprintf(out, "| model vs %s | 0 | – | – | – | – | – | – | – | – |\n", who);
+        return;
+    }
+    score(s->a, s->y, s->n, s->k, &a);
+    score(s->b, s->y, s->n, s->k, &b);
+    fprintf(out, "| model vs %s | %zu | %.4f | %.4f | %+.2f %% | %.4f | %.4f | %.4f | %.4f | "
+                 "%.3f / %.3f |\n", who, s->n, a.ll, b.ll, 100 * (a.ll - b.ll) / b.ll, a.brier,
+            b.brier, a.ece, b.ece, a.auc, b.auc);
+}
+
+/* The verdicts of the goals, computed from the same-games sets. */
+static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps_model_row *r)
+{
+    struct scores a, b;
+    fprintf(out, "\nGoals (benchmarks):\n\n");
+    if (mc->entry.n) {
+        score(mc->entry.a, mc->entry.y, mc->entry.n, mc->entry.k, &a);
+        score(mc->entry.b, mc->entry.y, mc->entry.n, mc->entry.k, &b);
+        fprintf(out, "- beats the %s market's no-vig log-loss: **%s** (%.4f against %.4f)\n",
+                mc->entry_mixed ? "opening/pre-match" : aps_phase_name(mc->entry_phase),
+                a.ll < b.ll ? "yes" : "no", a.ll, b.ll);
+    } else {
+        fprintf(out, "- beats the opening/pre-match market: **not measurable** — the data has no "
+                     "opening or pre-match prices for this market\n");
+    }
+    if (mc->close.n) {
+        score(mc->close.a, mc->close.y, mc->close.n, mc->close.k, &a);
+        score(mc->close.b, mc->close.y, mc->close.n, mc->close.k, &b);
+        double gap = 100 * (a.ll - b.ll) / b.ll;
+        fprintf(out, "- within 0.5 %% of the closing line's log-loss: **%s** (%+.2f %%)\n",
+                gap <= 0.5 ? "yes" : "no", gap);
+    } else {
+        fprintf(out, "- within 0.5 %% of the closing line: **not measurable** — the data has no "
+                     "closing prices for this market\n");
+    }
+    fprintf(out, "- walk-forward ECE ≤ 0.02: **%s** (%.4f)\n", r->ece <= 0.02 ? "yes" : "no",
+            r->ece);
+    if (mc->drift.n) {
+        score(mc->drift.a, mc->drift.y, mc->drift.n, mc->drift.k, &a);
+        score(mc->drift.b, mc->drift.y, mc->drift.n, mc->drift.k, &b);
+        fprintf(out, "- what the close knows that the entry prices did not: on the %zu games with "
+                     "both, the entry market's log-loss is %.4f and the close's %.4f (%+.2f %%); "
+                     "the model sees only the entry prices and earlier games, so this gap bounds "
+                     "how close to the closing line it can come\n",
+                mc->drift.n, a.ll, b.ll, 100 * (a.ll - b.ll) / b.ll);
+    }
+}
+
+static void write_leaderboard(FILE *out, struct aps_conn *c, const char *sport, const char *mk)
+{
+    char *lb = NULL, preset[32];
+    int64_t when = 0, seed = 0;
+    json_error_t e;
+    if (aps_registry_run_latest(c, sport, mk, &lb, &when, &seed, preset, sizeof preset))
+        return;
+    json_t *a = json_loads(lb, 0, &e);
+    char date[24];
+    aps_time_format_iso(when, date, sizeof date);
+    fprintf(out, "Leaderboard of the latest `aps train` run (%s, seed %lld, preset %s), "
+                 "walk-forward, same games for every row:\n\n| rank | candidate | calibration | "
+                 "games | log-loss | Brier | ECE | AUC |\n|---:|---|---|---:|---:|---:|---:|---:|\n",
+            date, (long long)seed, preset);
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *o = json_array_get(a, i);
+        fprintf(out, "| %zu | %s | %s | %lld | %.4f | %.4f | %.4f | %.4f |\n", i + 1,
+                json_string_value(json_object_get(o, "name")),
+                json_string_value(json_object_get(o, "calibration")),
+                (long long)json_integer_value(json_object_get(o, "games")),
+                json_number_value(json_object_get(o, "log_loss")),
+                json_number_value(json_object_get(o, "brier")),
+                json_number_value(json_object_get(o, "ece")),
+                json_number_value(json_object_get(o, "auc")));
+    }
+    fprintf(out, "\n");
+    json_decref(a);
+    aps_free(lb);
+}
+
+static void write_backtest(FILE *out, const struct aps_backtest_report *r)
+{
+    const struct aps_bt_tally *t = &r->all;
+    fprintf(out, "\nIts picks replayed by the backtest (`aps backtest --model NAME`, "
+                 "fractional Kelly from the settings): %zu bets, yield %+.2f %%, bankroll %.0f → "
+                 "%.0f, max drawdown %.1f %%.\n",
+            t->bets, t->staked > 0 ? 100 * t->profit / t->staked : 0.0, r->bankroll0, r->bankroll,
+            100 * r->max_drawdown);
+    if (t->clv_n)
+        fprintf(out, "Mean closing-line value of those bets: %+.4f over %zu bets with a close "
+                     "(no CLV where the entry price is itself the close).\n",
+                t->clv_sum / (double)t->clv_n, t->clv_n);
+}
+
+static int report_market(FILE *out, struct aps_cli *cli, struct aps_conn *c,
+                         const struct aps_history *h, enum aps_market m)
+{
+    const char *sport = aps_sport_info(h->sport)->code, *mk = aps_market_name(m);
+    struct aps_model_row r;
+    struct aps_model_preds pr;
+    int rc = aps_registry_production(c, sport, mk, &r);
+    bool production = !rc;
+    if (rc == APS_E_NOTFOUND)
+        rc = aps_registry_latest(c, sport, mk, &r);
+    if (rc == APS_E_NOTFOUND)
+        return 0;
+    if (rc || (rc = aps_registry_preds_load(c, r.id, &pr))) {
+        aps_registry_row_cleanup(&r);
+        return rc;
+    }
+    int k = m == APS_MKT_MONEYLINE && aps_sport_info(h->sport)->three_way ? 3 : 2;
+    struct market_cmp mc = {0};
+    set_init(&mc.entry, pr.n, k);
+    set_init(&mc.close, pr.n, k);
+    set_init(&mc.f538, pr.n, k);
+    set_init(&mc.drift, pr.n, k);
+    for (size_t gi = 0; gi < h->ngames; gi++) {
+        long i = aps_registry_preds_find(&pr, h->games[gi].id);
+        if (i >= 0 && pr.scored[i] && pr.outcome[i] >= 0)
+            compare_game(h, gi, &pr, i, m, k, &mc);
+    }
+    fprintf(out, "## %s %s\n\n", sport, mk);
+    write_leaderboard(out, c, sport, mk);
+    fprintf(out, "%s `%s` (%s): walk-forward log-loss %.4f, ECE %.4f on %lld games; %s.\n\n"
+                 "Same games, model against the market's no-vig probabilities "
+                 "(multiplicative margin removal) and FiveThirtyEight:\n\n"
+                 "| comparison | games | LL model | LL other | LL gap | Brier model | Brier other "
+                 "| ECE model | ECE other | AUC model / other |\n"
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            production ? "Production model" : "No production model; the latest challenger",
+            r.name, r.family, r.log_loss, r.ece, (long long)r.games, r.note ? r.note : "");
+    char who[64];
+    snprintf(who, sizeof who, "%s market", mc.entry_mixed ? "open/pre-match"
+                                           : mc.entry.n ? aps_phase_name(mc.entry_phase) : "entry");
+    write_pair(out, who, &mc.entry);
+    write_pair(out, "closing market", &mc.close);
+    if (m == APS_MKT_MONEYLINE && k == 2)
+        write_pair(out, "FiveThirtyEight", &mc.f538);
+    write_goals(out, &mc, &r);
+    struct aps_predictor pred;
+    struct aps_backtest_report br;
+    struct aps_backtest_opts bo = {.market = m, .bankroll = aps_cfg_double(cli->cfg,
+                                                                         APS_SET_DEFAULT_BANKROLL),
+                                   .margin = aps_engine_margin_method(cli->cfg)};
+    aps_engine_kelly_params(cli->cfg, &bo.kelly);
+    rc = aps_model_predictor_walkforward(h, &pr, m, k, r.name, &pred);
+    if (!rc) {
+        rc = aps_backtest_run(h, &pred, &bo, &br);
+        if (!rc)
+            write_backtest(out, &br);
+        aps_backtest_report_cleanup(&br);
+        pred.destroy(pred.ctx);
+    }
+    fprintf(out, "\n");
+    set_cleanup(&mc.entry);
+    set_cleanup(&mc.close);
+    set_cleanup(&mc.f538);
+    set_cleanup(&mc.drift);
+    aps_registry_preds_cleanup(&pr);
+    aps_registry_row_cleanup(&r);
+    return rc;
+}
+
+/* The Elo predictor's backtest scores next to the closing market (the `aps backtest` numbers). */
+static int elo_line(FILE *out, struct aps_cli *cli, struct aps_conn *c,
+                    const struct aps_history *h)
+{
+    struct aps_elo_params params;
+    bool fitted;
+    struct aps_predictor pred = {0};
+    struct aps_backtest_report r = {0};
+    struct aps_backtest_opts o = {.market = APS_MKT_MONEYLINE, .burn_in = 1,
+                                  .bankroll = aps_cfg_double(cli->cfg, APS_SET_DEFAULT_BANKROLL),
+                                  .margin = aps_engine_margin_method(cli->cfg)};
+    aps_engine_kelly_params(cli->cfg, &o.kelly);
+    int rc = aps_elo_params_default(h->sport, &params);
+    (void)fitted;
+    struct aps_elo_predictor_opts po = {&params, true, 8};
+    if (!rc)
+        rc = aps_elo_predictor_new(h, &po, &pred);
+    if (!rc)
+        rc = aps_backtest_run(h, &pred, &o, &r);
+    if (!rc && r.scores.n) {
+        const struct aps_bt_scores *s = &r.scores;
+        fprintf(out, "| %s | %s .. %s | %zu | %.4f | %.4f | %+.2f %% | %.4f | %.4f | %.4f | %.4f |\n",
+                aps_sport_info(h->sport)->code, r.from, r.to, s->n, s->ll_model, s->ll_close,
+                100 * (s->ll_model - s->ll_close) / s->ll_close, s->brier_model, s->brier_close,
+                s->ece_model, s->ece_close);
+    }
+    if (pred.destroy)
+        pred.destroy(pred.ctx);
+    aps_backtest_report_cleanup(&r);
+    (void)c;
+    return rc;
+}
+
+static void write_header(FILE *out, int argc, char **argv)
+{
+    char now[24];
+    aps_time_format_iso(aps_time_now(), now, sizeof now);
+    fprintf(out, "# Models: walk-forward results\n\nWritten by `aps");
+    for (int i = 0; i < argc; i++)
+        fprintf(out, " %s", argv[i]);
+    fprintf(out, "` (src/cli/cmd_report.c) at %s from the registry, the stored walk-forward "
+                 "predictions of each production model and the stored odds. Nothing here is "
+                 "typed by hand: rerun the command after `aps train` to refresh it.\n\n", now);
+    fprintf(out, "How the numbers are made: `aps train` computes point-in-time features for every "
+                 "game (src/model/features.h), runs a seeded search (Elo, L2 logistic regression, "
+                 "XGBoost, a stacked ensemble) scored walk-forward — season by season, then month "
+                 "by month in the latest season, each fold's model trained on earlier games only, "
+                 "the first fold only warming up calibration and stacking — and registers the best "
+                 "candidate. The tables compare its walk-forward probabilities with the market's "
+                 "no-vig probabilities on exactly the same games. *Entry* is the earliest "
+                 "pre-game price in the data (open, else pre-match); the closing line is the "
+                 "benchmark and is never a feature of its own game. Spreads and totals are scored "
+                 "as P(home covers / over) at the closing line, pushes left out.\n\n");
+}
+
+static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
+{
+    int rc = 0;
+    for (int s = 0; s < APS_SPORT__COUNT && !rc; s++) {
+        struct aps_history h;
+        rc = aps_history_load(c, s, NULL, NULL, &h);
+        for (int m = 0; !rc && m < APS_MKT__COUNT && h.ngames; m++)
+            rc = report_market(out, cli, c, &h, m);
+        aps_history_cleanup(&h);
+    }
+    fprintf(out, "## Elo alone against the closing market (moneyline)\n\nThe Elo predictor of "
+                 "`aps backtest` (default starting parameters, refitted each season on earlier "
+                 "seasons; first season burn-in), scored on every game with a closing price:\n\n"
+                 "| sport | games from .. to | games | LL Elo | LL close | LL gap | Brier Elo | "
+                 "Brier close | ECE Elo | ECE close |\n|---|---|---:|---:|---:|---:|---:|---:|---:"
+                 "|---:|\n");
+    for (int s = 0; s < APS_SPORT__COUNT && !rc; s++) {
+        struct aps_history h;
+        rc = aps_history_load(c, s, NULL, NULL, &h);
+        if (!rc && h.ngames)
+            rc = elo_line(out, cli, c, &h);
+        aps_history_cleanup(&h);
+    }
+    return rc;
+}
+
+int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "models")) {
+        help(argc < 2 || aps_cli_wants_help(argc, argv) ? stdout : stderr);
+        return aps_cli_wants_help(argc, argv) ? APS_EXIT_OK : APS_EXIT_USAGE;
+    }
+    const char *path = "docs/models.md";
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+            path = argv[++i];
+        } else {
+            fprintf(stderr, "aps report models: unknown option %s\n", argv[i]);
+            return APS_EXIT_USAGE;
+        }
+    }
+    struct aps_store *st = aps_cli_open_store(cli, true);
+    if (!st)
+        return APS_EXIT_FAIL;
+    struct aps_conn *c = NULL;
+    if (aps_store_acquire(st, APS_DB_READ, &c)) {
+        fprintf(stderr, "aps report: no database connection\n");
+        aps_store_close(st);
+        return APS_EXIT_FAIL;
+    }
+    FILE *out = fopen(path, "w");
+    int rc = out ? 0 : APS_E_IO;
+    if (!rc) {
+        write_header(out, argc, argv);
+        rc = run_report(out, cli, c);
+    }
+    if (out && fclose(out) && !rc)
+        rc = APS_E_IO;
+    if (rc)
+        fprintf(stderr, "aps report models: %s: %s %s\n", path, aps_strerror(rc),
+                aps_conn_errmsg(c));
+    else
+        printf("wrote %s\n", path);
+    aps_store_release(c);
+    aps_store_close(st);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}

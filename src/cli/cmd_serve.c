@@ -1,0 +1,152 @@
+/* cmd_serve.c — `aps serve`: the embedded all-in-one of issue 6. One process runs the REST API
+ * (services/api_server.h), the worker threads (services/worker.h) and the scheduler
+ * (services/scheduler.h) on one application context: SQLite, the in-process cache and the
+ * store-backed queue unless REDIS_URL says otherwise. Until SIGTERM or SIGINT; then the
+ * scheduler stops, the API drains, running jobs finish or are released. Wiring only. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache/queue.h"
+#include "cli/cli.h"
+#include "config/config.h"
+#include "core/str.h"
+#include "http/http.h"
+#include "services/api_server.h"
+#include "services/app.h"
+#include "services/scheduler.h"
+#include "services/worker.h"
+
+struct serve_args {
+    const char *host;
+    int port, api_threads;
+    struct aps_worker_opts w;
+    bool scheduler;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: aps serve [--host H] [--port P] [--threads N] [--worker-threads N]\n"
+            "                 [--no-scheduler]\n\n"
+            "Runs everything in one process: the REST API on http://HOST:PORT (/api/v1, /health,\n"
+            "/metrics), WORKER_THREADS job threads and the scheduler (odds, schedules, scores,\n"
+            "weather, picks, grading, closing lines, data quality, retraining, backups). With the\n"
+            "default settings: SQLite (DATABASE_URL), the in-process cache and the store's job\n"
+            "queue. Providers are read from ODDS_API_BASE_URL, ESPN_API_BASE_URL and\n"
+            "WEATHER_API_BASE_URL. Stops on SIGTERM or SIGINT.\n"
+            "  --port P             API port (default PORT; 0 picks a free one, named in the\n"
+            "                       \"listening\" log line)\n"
+            "  --threads N          API threads (default one per core)\n"
+            "  --worker-threads N   job threads (default WORKER_THREADS)\n"
+            "  --no-scheduler       run the API and the workers only\n");
+}
+
+static int parse(struct aps_cli *cli, int argc, char **argv, struct serve_args *a)
+{
+    a->host = aps_cfg_str(cli->cfg, APS_SET_HOST);
+    a->port = (int)aps_cfg_int(cli->cfg, APS_SET_PORT);
+    a->api_threads = 0;
+    a->scheduler = true;
+    aps_worker_opts_default(&a->w, cli->cfg);
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0;
+        if (!strcmp(argv[i], "--no-scheduler"))
+            a->scheduler = false;
+        else if (v && !strcmp(argv[i], "--host"))
+            a->host = argv[++i];
+        else if (v && !strcmp(argv[i], "--port"))
+            bad = aps_parse_int(argv[++i], &a->port) || a->port < 0 || a->port > 65535;
+        else if (v && !strcmp(argv[i], "--threads"))
+            bad = aps_parse_int(argv[++i], &a->api_threads) || a->api_threads < 1 ||
+                  a->api_threads > 256;
+        else if (v && !strcmp(argv[i], "--worker-threads"))
+            bad = aps_parse_int(argv[++i], &a->w.threads) || a->w.threads < 1 ||
+                  a->w.threads > 256;
+        else
+            bad = 1;
+        if (bad)
+            return fprintf(stderr, "aps serve: bad argument %s (see --help)\n", argv[i]), -1;
+    }
+    return 0;
+}
+
+struct running {
+    struct aps_http_server *api;
+    struct aps_worker *worker;
+    struct aps_scheduler *sched;
+};
+
+static int start_all(struct aps_app *app, const struct serve_args *a, struct running *r)
+{
+    char err[512];
+    struct aps_http_server_opts o;
+    aps_api_server_opts(&o, app, a->host, a->port);
+    o.threads = a->api_threads;
+    if (aps_http_server_start(&r->api, &o, err, sizeof err))
+        return fprintf(stderr, "aps serve: api: %s\n", err), -1;
+    if (aps_worker_start(&r->worker, app, &a->w, err, sizeof err))
+        return fprintf(stderr, "aps serve: worker: %s\n", err), -1;
+    struct aps_scheduler_opts so;
+    aps_scheduler_opts_default(&so, app->cfg);
+    if (a->scheduler && aps_scheduler_start(&r->sched, app, &so, err, sizeof err))
+        return fprintf(stderr, "aps serve: scheduler: %s\n", err), -1;
+    return 0;
+}
+
+/* Stops in dependency order; returns the worker's count of abandoned jobs. */
+static int stop_all(struct aps_app *app, struct running *r)
+{
+    aps_scheduler_stop(r->sched);
+    if (r->api)
+        aps_http_server_stop(r->api, (double)aps_cfg_int(app->cfg, APS_SET_API_DRAIN_SECONDS));
+    return aps_worker_stop(r->worker);
+}
+
+int aps_cmd_serve(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return APS_EXIT_OK;
+    }
+    struct serve_args a;
+    if (parse(cli, argc, argv, &a))
+        return APS_EXIT_USAGE;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct aps_app app;
+    struct running r = {0};
+    char err[512], extra[256];
+    if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE, err, sizeof err)) {
+        fprintf(stderr, "aps serve: %s\n", err);
+        return APS_EXIT_FAIL;
+    }
+    int rc = start_all(&app, &a, &r) ? APS_EXIT_FAIL : APS_EXIT_OK;
+    if (rc == APS_EXIT_OK) {
+        snprintf(extra, sizeof extra,
+                 "\"role\":\"serve\",\"host\":\"%s\",\"port\":%d,\"worker_threads\":%d,"
+                 "\"queue\":\"%s\",\"scheduler\":%s",
+                 a.host, aps_http_server_port(r.api), a.w.threads, aps_queue_backend(app.queue),
+                 a.scheduler ? "true" : "false");
+        aps_log_write(&app.log, APS_LOG_INFO, extra, "listening");
+        int sig = 0;
+        while (sigwait(&set, &sig))
+            ;
+        APS_LOG(&app.log, APS_LOG_INFO, NULL, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+    int abandoned = stop_all(&app, &r);
+    APS_LOG(&app.log, APS_LOG_INFO, NULL, "stopped");
+    if (abandoned) {
+        fflush(stdout);
+        _exit(rc); /* handlers still run on abandoned threads: do not free under them */
+    }
+    aps_app_close(&app);
+    return rc;
+}

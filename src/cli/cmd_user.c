@@ -1,0 +1,198 @@
+/* cmd_user.c — `aps user create|role`: accounts made and promoted by an operator on the host (the
+ * first admin cannot come from the API). The password is read from a file or standard input,
+ * never from argv (argv is visible to every user of the machine). Both changes are audited
+ * with actor_type "system". */
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/timeutil.h"
+#include "http/auth.h"
+#include "services/accounts.h"
+#include "services/audit.h"
+#include "store/store.h"
+
+struct user_args {
+    const char *email, *role, *name, *password_file;
+};
+
+static void user_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: aps user create --email E --role R [--name N] [--password-file F]\n"
+            "       aps user role --email E --role R\n\n"
+            "create  makes an account; the password (12 to 256 characters) is the first line of\n"
+            "        F, or of standard input when F is not given (never an argument).\n"
+            "role    changes the role of an account and revokes its sessions.\n"
+            "Roles: user, pro, analyst, operator, admin. Both are written to the audit log.\n");
+}
+
+static int parse_args(int argc, char **argv, struct user_args *a)
+{
+    for (int i = 2; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], "--email")           ? &a->email
+                            : !strcmp(argv[i], "--role")          ? &a->role
+                            : !strcmp(argv[i], "--name")          ? &a->name
+                            : !strcmp(argv[i], "--password-file") ? &a->password_file
+                                                                  : NULL;
+        if (!slot || i + 1 >= argc) {
+            fprintf(stderr, "aps user: bad argument %s (see aps user --help)\n", argv[i]);
+            return -1;
+        }
+        *slot = argv[++i];
+    }
+    if (!a->email || !a->role) {
+        fprintf(stderr, "aps user: --email and --role are required\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the first line of f into buf (without its newline); echo is off on a terminal. */
+static int read_password(const char *path, char *buf, size_t cap)
+{
+    FILE *f = path ? fopen(path, "r") : stdin;
+    struct termios old, quiet;
+    bool tty = !path && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (!f) {
+        fprintf(stderr, "aps user: cannot open %s\n", path);
+        return -1;
+    }
+    if (tty) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        fprintf(stderr, "password: ");
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *line = fgets(buf, (int)cap, f);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fprintf(stderr, "\n");
+    }
+    if (path)
+        fclose(f);
+    if (!line) {
+        fprintf(stderr, "aps user: no password given\n");
+        return -1;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+static int audit_system(struct aps_conn *c, const char *action, int64_t user_id, json_t *details)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)user_id);
+    struct aps_audit_event e = {.action = action, .actor_type = "system",
+                                .resource_type = "user", .resource_id = id, .success = true,
+                                .details = details};
+    int rc = aps_audit_write(c, &e, aps_time_now());
+    json_decref(details);
+    return rc;
+}
+
+static int user_create(struct aps_conn *c, const struct user_args *a, const char *email,
+                       enum aps_role role)
+{
+    char pw[APS_AUTH_PASSWORD_MAX + 2], hash[APS_AUTH_HASH_CAP];
+    const char *why = NULL;
+    int64_t id = 0;
+    if (read_password(a->password_file, pw, sizeof pw))
+        return APS_EXIT_USAGE;
+    int bad = aps_auth_password_check(pw, &why);
+    int hashed = bad ? 0 : aps_auth_password_hash(pw, hash);
+    explicit_bzero(pw, sizeof pw);
+    if (bad) {
+        fprintf(stderr, "aps user: the password %s\n", why);
+        return APS_EXIT_USAGE;
+    }
+    if (hashed) {
+        fprintf(stderr, "aps user: cannot hash the password\n");
+        return APS_EXIT_FAIL;
+    }
+    int rc = aps_accounts_user_create(c, email, hash, a->name, role, aps_time_now(), &id);
+    if (rc == APS_E_EXISTS) {
+        fprintf(stderr, "aps user: %s already has an account\n", email);
+        return APS_EXIT_FAIL;
+    }
+    if (!rc)
+        rc = audit_system(c, "user_created", id,
+                          json_pack("{s:s, s:s}", "email", email, "role", aps_role_name(role)));
+    if (rc) {
+        fprintf(stderr, "aps user: %s\n", aps_conn_errmsg(c));
+        return APS_EXIT_FAIL;
+    }
+    printf("created user %lld %s (%s)\n", (long long)id, email, aps_role_name(role));
+    return APS_EXIT_OK;
+}
+
+static int user_role(struct aps_conn *c, const char *email, enum aps_role role)
+{
+    struct aps_user u;
+    int rc = aps_accounts_user_by_email(c, email, &u);
+    if (rc == APS_E_NOTFOUND) {
+        fprintf(stderr, "aps user: no account for %s\n", email);
+        return APS_EXIT_FAIL;
+    }
+    if (!rc)
+        rc = aps_accounts_user_set_role(c, u.id, role, aps_time_now());
+    if (!rc)
+        rc = audit_system(c, "role_changed", u.id,
+                          json_pack("{s:s, s:s, s:s}", "email", email, "from",
+                                    aps_role_name(u.role), "to", aps_role_name(role)));
+    if (rc) {
+        fprintf(stderr, "aps user: %s\n", aps_conn_errmsg(c));
+        return APS_EXIT_FAIL;
+    }
+    printf("user %lld %s: role %s -> %s (sessions revoked)\n", (long long)u.id, email,
+           aps_role_name(u.role), aps_role_name(role));
+    return APS_EXIT_OK;
+}
+
+int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
+{
+    struct user_args a = {0};
+    char email[APS_ACCOUNTS_EMAIL_MAX + 1];
+    const char *why = NULL;
+    if (argc < 2 || aps_cli_wants_help(argc, argv)) {
+        user_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? APS_EXIT_USAGE : APS_EXIT_OK;
+    }
+    bool create = !strcmp(argv[1], "create");
+    if (!create && strcmp(argv[1], "role")) {
+        fprintf(stderr, "aps user: unknown action %s (create or role)\n", argv[1]);
+        return APS_EXIT_USAGE;
+    }
+    if (parse_args(argc, argv, &a))
+        return APS_EXIT_USAGE;
+    int role = aps_role_parse(a.role);
+    if (role < 0) {
+        fprintf(stderr, "aps user: unknown role %s (user, pro, analyst, operator, admin)\n",
+                a.role);
+        return APS_EXIT_USAGE;
+    }
+    if (aps_accounts_email_normalize(a.email, email, &why)) {
+        fprintf(stderr, "aps user: the e-mail %s\n", why);
+        return APS_EXIT_USAGE;
+    }
+    if (create && a.name && strlen(a.name) > APS_ACCOUNTS_NAME_MAX) {
+        fprintf(stderr, "aps user: --name is longer than %d characters\n", APS_ACCOUNTS_NAME_MAX);
+        return APS_EXIT_USAGE;
+    }
+    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_conn *c = NULL;
+    if (!st)
+        return APS_EXIT_FAIL;
+    int rc = APS_EXIT_FAIL;
+    if (aps_store_acquire(st, APS_DB_WRITE, &c))
+        fprintf(stderr, "aps user: no database connection\n");
+    else
+        rc = create ? user_create(c, &a, email, (enum aps_role)role)
+                    : user_role(c, email, (enum aps_role)role);
+    if (c)
+        aps_store_release(c);
+    aps_store_close(st);
+    return rc;
+}

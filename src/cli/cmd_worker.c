@@ -1,0 +1,228 @@
+/* cmd_worker.c — `aps worker`: the job worker (services/worker.h) until SIGTERM or SIGINT, with
+ * /health and /metrics on WORKER_PORT; and three helpers around the job table:
+ * `aps worker jobs` lists it, `aps worker enqueue NAME` puts one job on the queue, `aps worker
+ * run NAME` runs one job here and now (no queue). Wiring only. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache/queue.h"
+#include "cli/cli.h"
+#include "config/config.h"
+#include "core/str.h"
+#include "ingest/collect.h"
+#include "services/app.h"
+#include "services/jobs.h"
+#include "services/worker.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: aps worker [--threads N] [--port P] [--no-http]\n"
+            "       aps worker jobs\n"
+            "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N]\n"
+            "       aps worker run NAME [--payload JSON]\n\n"
+            "Runs background jobs from the queue (Redis Streams when REDIS_URL is set, else the\n"
+            "store's jobs table) on N threads (WORKER_THREADS) until SIGTERM or SIGINT; then\n"
+            "lets running jobs finish for WORKER_DRAIN_SECONDS and releases the rest to the\n"
+            "queue. /health (is the queue reachable) and /metrics answer on WORKER_PORT (--port\n"
+            "0 picks a free one; the \"listening\" log line names it).\n\n"
+            "  jobs     the job table: name, timeout, attempts, what it does\n"
+            "  enqueue  puts one job on the queue (KEY: an idempotency key)\n"
+            "  run      runs one job in this process, without the queue, and logs its line\n");
+}
+
+static int wait_signal(void)
+{
+    sigset_t set;
+    int sig = 0;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    while (sigwait(&set, &sig))
+        ;
+    return sig;
+}
+
+static void block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int list_jobs(void)
+{
+    size_t n;
+    const struct aps_job_def *t = aps_jobs_table(&n);
+    printf("%-18s %8s %8s %6s  %s\n", "job", "timeout", "attempts", "sport", "what it does");
+    for (size_t i = 0; i < n; i++)
+        printf("%-18s %7ds %8d %6s  %s\n", t[i].name, t[i].timeout_s, t[i].max_attempts,
+               t[i].needs_sport ? "yes" : "-", t[i].help);
+    return APS_EXIT_OK;
+}
+
+struct job_args {
+    const char *name, *payload, *key;
+    int64_t delay_ms;
+};
+
+static int parse_job_args(int argc, char **argv, struct job_args *a)
+{
+    *a = (struct job_args){.payload = "{}"};
+    for (int i = 2; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!a->name && argv[i][0] != '-')
+            a->name = argv[i];
+        else if (v && !strcmp(argv[i], "--payload"))
+            a->payload = argv[++i];
+        else if (v && !strcmp(argv[i], "--key"))
+            a->key = argv[++i];
+        else if (v && !strcmp(argv[i], "--delay-ms") && !aps_parse_int64(v, &a->delay_ms) &&
+                 a->delay_ms >= 0)
+            i++;
+        else
+            return fprintf(stderr, "aps worker: bad argument %s\n", argv[i]), -1;
+    }
+    size_t n;
+    const struct aps_job_def *t = aps_jobs_table(&n);
+    if (!aps_jobs_find(t, n, a->name))
+        return fprintf(stderr, "aps worker: no job named %s (see aps worker jobs)\n",
+                       a->name ? a->name : "(none)"), -1;
+    return 0;
+}
+
+static int enqueue(struct aps_cli *cli, int argc, char **argv)
+{
+    struct job_args a;
+    if (parse_job_args(argc, argv, &a))
+        return APS_EXIT_USAGE;
+    size_t n;
+    const struct aps_job_def *d = aps_jobs_find(aps_jobs_table(&n), n, a.name);
+    struct aps_app app;
+    char err[512], id[64] = "";
+    if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE, err,
+                     sizeof err)) {
+        fprintf(stderr, "aps worker: %s\n", err);
+        return APS_EXIT_FAIL;
+    }
+    int rc = aps_queue_push(app.queue, d->name, a.payload, a.key, d->max_attempts, a.delay_ms, id);
+    if (rc && rc != APS_E_EXISTS)
+        fprintf(stderr, "aps worker: enqueue failed: %s\n", aps_strerror(rc));
+    else
+        printf("{\"id\":\"%s\",\"existed\":%s}\n", id, rc ? "true" : "false");
+    aps_app_close(&app);
+    return rc && rc != APS_E_EXISTS ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
+static int run_once(struct aps_cli *cli, int argc, char **argv)
+{
+    struct job_args a;
+    if (parse_job_args(argc, argv, &a))
+        return APS_EXIT_USAGE;
+    size_t n;
+    const struct aps_job_def *d = aps_jobs_find(aps_jobs_table(&n), n, a.name);
+    struct aps_app app;
+    char err[512];
+    if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE, err, sizeof err)) {
+        fprintf(stderr, "aps worker: %s\n", err);
+        return APS_EXIT_FAIL;
+    }
+    struct aps_collector col;
+    aps_collector_init(&col, app.cfg, app.store, app.metrics);
+    struct aps_job_run r = {.app = &app, .col = &col, .id = "inline", .attempt = 1};
+    int rc = aps_jobs_exec(d, a.payload, &r);
+    char extra[64];
+    snprintf(extra, sizeof extra, "\"job\":\"%s\",\"outcome\":\"%s\"", d->name, rc ? "failed" : "ok");
+    struct aps_buf b = {0};
+    aps_buf_puts(&b, extra);
+    aps_buf_puts(&b, aps_buf_str(&r.fields));
+    if (rc || r.warn[0]) {
+        aps_buf_puts(&b, rc ? ",\"error\":\"" : ",\"warning\":\"");
+        aps_json_escape(&b, rc ? r.err : r.warn);
+        aps_buf_putc(&b, '"');
+    }
+    aps_log_write(&app.log, rc ? APS_LOG_ERROR : APS_LOG_INFO, aps_buf_str(&b), "job %s %s",
+                  d->name, rc ? "failed" : "done");
+    aps_buf_cleanup(&b);
+    aps_job_run_cleanup(&r);
+    aps_collector_cleanup(&col);
+    aps_app_close(&app);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
+static int parse_serve(struct aps_cli *cli, int argc, char **argv, struct aps_worker_opts *o)
+{
+    aps_worker_opts_default(o, cli->cfg);
+    o->http_host = aps_cfg_str(cli->cfg, APS_SET_HOST);
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--no-http")) {
+            o->http_host = NULL;
+        } else if (v && !strcmp(argv[i], "--threads")) {
+            if (aps_parse_int(argv[++i], &o->threads) || o->threads < 1 || o->threads > 256)
+                return fprintf(stderr, "aps worker: --threads takes 1..256\n"), -1;
+        } else if (v && !strcmp(argv[i], "--port")) {
+            if (aps_parse_int(argv[++i], &o->http_port) || o->http_port < 0 || o->http_port > 65535)
+                return fprintf(stderr, "aps worker: bad port\n"), -1;
+        } else {
+            return fprintf(stderr, "aps worker: bad argument %s (see --help)\n", argv[i]), -1;
+        }
+    }
+    return 0;
+}
+
+static int serve(struct aps_cli *cli, int argc, char **argv)
+{
+    struct aps_worker_opts o;
+    if (parse_serve(cli, argc, argv, &o))
+        return APS_EXIT_USAGE;
+    block_signals();
+    struct aps_app app;
+    struct aps_worker *w = NULL;
+    char err[512], extra[200];
+    if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_CACHE | APS_APP_QUEUE |
+                                         APS_APP_MIGRATE, err, sizeof err)) {
+        fprintf(stderr, "aps worker: %s\n", err);
+        return APS_EXIT_FAIL;
+    }
+    if (aps_worker_start(&w, &app, &o, err, sizeof err)) {
+        fprintf(stderr, "aps worker: %s\n", err);
+        aps_app_close(&app);
+        return APS_EXIT_FAIL;
+    }
+    snprintf(extra, sizeof extra, "\"role\":\"worker\",\"threads\":%d,\"queue\":\"%s\",\"port\":%d",
+             o.threads, aps_queue_backend(app.queue), aps_worker_http_port(w));
+    aps_log_write(&app.log, APS_LOG_INFO, extra, "listening");
+    int sig = wait_signal();
+    APS_LOG(&app.log, APS_LOG_INFO, NULL, "%s: finishing running jobs",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    int abandoned = aps_worker_stop(w);
+    APS_LOG(&app.log, APS_LOG_INFO, NULL, "stopped (%d handler(s) still running)", abandoned);
+    if (abandoned) {
+        fflush(stdout);
+        _exit(APS_EXIT_OK); /* handlers still run on abandoned threads: do not free under them */
+    }
+    aps_app_close(&app);
+    return APS_EXIT_OK;
+}
+
+int aps_cmd_worker(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return APS_EXIT_OK;
+    }
+    if (argc > 1 && !strcmp(argv[1], "jobs"))
+        return list_jobs();
+    if (argc > 1 && !strcmp(argv[1], "enqueue"))
+        return enqueue(cli, argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "run"))
+        return run_once(cli, argc, argv);
+    return serve(cli, argc, argv);
+}

@@ -1,0 +1,681 @@
+/* bankroll.c — bankrolls, money movements, bet recording and settlement on the store (see
+ * bankroll.h for the money rules and the bet states). */
+#include "engine/bankroll.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "odds/clv.h"
+#include "odds/grade.h"
+#include "store/store.h"
+
+#define CAS_ATTEMPTS 8
+
+static double cents(double x)
+{
+    return round(x * 100) / 100;
+}
+
+static int bind_opt_double(struct aps_stmt *st, int idx, double v)
+{
+    return isfinite(v) ? aps_stmt_bind_double(st, idx, v) : aps_stmt_bind_null(st, idx);
+}
+
+static int bind_opt_int(struct aps_stmt *st, int idx, int64_t v)
+{
+    return v ? aps_stmt_bind_int64(st, idx, v) : aps_stmt_bind_null(st, idx);
+}
+
+/* Runs a prepared INSERT … RETURNING id and reads the id. Finalizes st. */
+static int insert_returning(struct aps_stmt *st, int64_t *id)
+{
+    int rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        if (id)
+            *id = aps_stmt_int64(st, 0);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_DB;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* ---- bankrolls ----------------------------------------------------------------------------- */
+
+static int record_transaction(struct aps_conn *c, int64_t id, const char *kind, double amount,
+                              double balance, int64_t bet_id, const char *description,
+                              int64_t now)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "INSERT INTO bankroll_transactions (bankroll_id, kind, amount,"
+                              " balance_after, bet_id, description, created_at)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, kind);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 3, amount);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 4, balance);
+    if (!rc)
+        rc = bind_opt_int(st, 5, bet_id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 6, description);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 7, now);
+    if (rc) {
+        aps_stmt_finalize(st);
+        return rc;
+    }
+    return insert_returning(st, NULL);
+}
+
+int aps_bankroll_create(struct aps_conn *c, int64_t user_id, const char *name,
+                        const char *currency, double initial, int64_t *id_out)
+{
+    if (!(initial > 0) || !name)
+        return APS_E_INVAL;
+    int64_t now = aps_time_now(), id = 0;
+    double amount = cents(initial);
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = aps_conn_prepare(c,
+                          "INSERT INTO bankrolls (user_id, name, currency, initial_amount,"
+                          " current_amount, peak_amount, low_amount, is_active, created_at,"
+                          " updated_at) VALUES (?1, ?2, ?3, ?4, ?4, ?4, ?4, 1, ?5, ?5)"
+                          " RETURNING id",
+                          &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, user_id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, name);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 3, currency ? currency : "USD");
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 4, amount);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 5, now);
+    if (rc)
+        aps_stmt_finalize(st);
+    else
+        rc = insert_returning(st, &id);
+    if (!rc)
+        rc = record_transaction(c, id, "deposit", amount, amount, 0, "opening balance", now);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc) {
+        aps_conn_rollback(c);
+        return rc;
+    }
+    *id_out = id;
+    return 0;
+}
+
+static void copy_col(char *dst, size_t cap, const struct aps_stmt *st, int col)
+{
+    const char *t = aps_stmt_text(st, col);
+    (void)aps_str_copy(dst, cap, t ? t : "");
+}
+
+int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps_bankroll *out)
+{
+    static const char *const sql[2] = {
+        "SELECT id, user_id, name, currency, initial_amount, current_amount, peak_amount,"
+        " low_amount, is_active, created_at, updated_at FROM bankrolls WHERE id = ?1",
+        "SELECT id, user_id, name, currency, initial_amount, current_amount, peak_amount,"
+        " low_amount, is_active, created_at, updated_at FROM bankrolls"
+        " WHERE id = ?1 AND user_id = ?2",
+    };
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, sql[user_id != 0], &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc && user_id)
+        rc = aps_stmt_bind_int64(st, 2, user_id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        memset(out, 0, sizeof *out);
+        out->id = aps_stmt_int64(st, 0);
+        out->user_id = aps_stmt_int64(st, 1);
+        copy_col(out->name, sizeof out->name, st, 2);
+        copy_col(out->currency, sizeof out->currency, st, 3);
+        out->initial = aps_stmt_double(st, 4);
+        out->current = aps_stmt_double(st, 5);
+        out->peak = aps_stmt_double(st, 6);
+        out->low = aps_stmt_double(st, 7);
+        out->active = aps_stmt_int64(st, 8) != 0;
+        out->created_at = aps_stmt_int64(st, 9);
+        out->updated_at = aps_stmt_int64(st, 10);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* One compare-and-set of the balance: writes the new balance, peak and low only when the
+ * balance is still `old`. *done tells whether it did. */
+static int cas_balance(struct aps_conn *c, int64_t id, const struct aps_bankroll *b, double bal,
+                       int64_t now, bool *done)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "UPDATE bankrolls SET current_amount = ?1, peak_amount = ?2,"
+                              " low_amount = ?3, updated_at = ?4"
+                              " WHERE id = ?5 AND current_amount = ?6",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 1, bal);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 2, bal > b->peak ? bal : b->peak);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 3, bal < b->low ? bal : b->low);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 4, now);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 5, id);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 6, b->current);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_DONE) {
+        *done = aps_stmt_changes(st) == 1;
+        rc = 0;
+    } else if (rc == APS_ROW) {
+        rc = APS_E_DB;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+int aps_bankroll_move(struct aps_conn *c, int64_t id, const char *kind, double amount,
+                      int64_t bet_id, const char *description, int64_t now,
+                      double *balance_after)
+{
+    struct aps_bankroll b;
+    double bal = 0;
+    bool done = false;
+    int rc = 0;
+    for (int attempt = 0; !rc && !done && attempt < CAS_ATTEMPTS; attempt++) {
+        rc = aps_bankroll_get(c, id, 0, &b);
+        if (rc)
+            return rc;
+        bal = cents(b.current + amount);
+        if (bal < 0)
+            return APS_E_RANGE;
+        rc = cas_balance(c, id, &b, bal, now, &done);
+    }
+    if (!rc && !done)
+        rc = APS_E_BUSY;
+    if (!rc)
+        rc = record_transaction(c, id, kind, cents(amount), bal, bet_id, description, now);
+    if (!rc && balance_after)
+        *balance_after = bal;
+    return rc;
+}
+
+int aps_bankroll_transfer(struct aps_conn *c, int64_t user_id, int64_t id, bool withdrawal,
+                          double amount, const char *description, double *balance_after)
+{
+    if (!(amount > 0))
+        return APS_E_INVAL;
+    struct aps_bankroll b;
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = aps_bankroll_get(c, id, user_id, &b);
+    if (!rc)
+        rc = aps_bankroll_move(c, id, withdrawal ? "withdrawal" : "deposit",
+                               withdrawal ? -amount : amount, 0, description, aps_time_now(),
+                               balance_after);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    return rc;
+}
+
+/* ---- bets ---------------------------------------------------------------------------------- */
+
+bool aps_bankroll_selection_ok(enum aps_market m, enum aps_selection sel, bool three_way)
+{
+    switch (m) {
+    case APS_MKT_MONEYLINE:
+        return sel == APS_SEL_HOME || sel == APS_SEL_AWAY || (three_way && sel == APS_SEL_DRAW);
+    case APS_MKT_SPREAD:
+        return sel == APS_SEL_HOME || sel == APS_SEL_AWAY;
+    case APS_MKT_TOTAL:
+        return sel == APS_SEL_OVER || sel == APS_SEL_UNDER;
+    default:
+        return false;
+    }
+}
+
+/* The game's status, start time and whether its sport has a draw. */
+struct game_state {
+    char status[24];
+    int64_t start_time;
+    bool three_way;
+    bool has_score;
+    int home, away;
+};
+
+static int read_game(struct aps_conn *c, int64_t game_id, struct game_state *g)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "SELECT g.status, g.start_time, sp.three_way, g.home_score,"
+                              " g.away_score FROM games g JOIN sports sp ON sp.id = g.sport_id"
+                              " WHERE g.id = ?1",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, game_id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        memset(g, 0, sizeof *g);
+        copy_col(g->status, sizeof g->status, st, 0);
+        g->start_time = aps_stmt_int64(st, 1);
+        g->three_way = aps_stmt_int64(st, 2) != 0;
+        g->has_score = !aps_stmt_is_null(st, 3) && !aps_stmt_is_null(st, 4);
+        g->home = g->has_score ? (int)aps_stmt_int64(st, 3) : -1;
+        g->away = g->has_score ? (int)aps_stmt_int64(st, 4) : -1;
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+static int insert_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
+                      int64_t *id)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "INSERT INTO bets (user_id, bankroll_id, prediction_id, game_id,"
+                              " market, selection, line, price, stake, sportsbook, notes,"
+                              " placed_at, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                              " ?10, ?11, ?12, 'pending') RETURNING id",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, b->user_id);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 2, b->bankroll_id);
+    if (!rc)
+        rc = bind_opt_int(st, 3, b->prediction_id);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 4, b->game_id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 5, aps_market_name(b->market));
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 6, aps_selection_name(b->sel));
+    if (!rc)
+        rc = bind_opt_double(st, 7, b->market == APS_MKT_MONEYLINE ? NAN : b->line);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 8, b->price);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 9, cents(b->stake));
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 10, b->sportsbook);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 11, b->notes);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 12, now);
+    if (rc) {
+        aps_stmt_finalize(st);
+        return rc;
+    }
+    return insert_returning(st, id);
+}
+
+/* The checks of aps_bankroll_place_bet that read the store, inside its transaction. */
+static int check_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now)
+{
+    struct aps_bankroll br;
+    struct game_state g;
+    int rc = aps_bankroll_get(c, b->bankroll_id, b->user_id, &br);
+    if (!rc)
+        rc = read_game(c, b->game_id, &g);
+    if (rc)
+        return rc;
+    if (!aps_bankroll_selection_ok(b->market, b->sel, g.three_way))
+        return APS_E_INVAL;
+    if (b->market != APS_MKT_MONEYLINE && !isfinite(b->line))
+        return APS_E_INVAL;
+    if (strcmp(g.status, "scheduled") || g.start_time <= now)
+        return APS_E_STATE;
+    return cents(b->stake) > br.current ? APS_E_RANGE : 0;
+}
+
+int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
+                           int64_t *bet_id, double *balance_after)
+{
+    if (!(b->stake > 0) || !(b->price > 1))
+        return APS_E_INVAL;
+    int64_t id = 0;
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = check_bet(c, b, now);
+    if (!rc)
+        rc = insert_bet(c, b, now, &id);
+    if (!rc)
+        rc = aps_bankroll_move(c, b->bankroll_id, "stake", -b->stake, id, "bet placed", now,
+                               balance_after);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc) {
+        aps_conn_rollback(c);
+        return rc;
+    }
+    *bet_id = id;
+    return 0;
+}
+
+/* ---- closing-line value -------------------------------------------------------------------- */
+
+#define MAX_CLOSE_BOOKS 64
+
+/* One book's closing market: the prices and lines of its sides. */
+struct close_book {
+    char key[32];
+    bool sharp, aggregate;
+    double price[APS_SEL__COUNT], line[APS_SEL__COUNT];
+};
+
+static int sides_of(enum aps_market m, bool three_way, enum aps_selection out[3])
+{
+    if (m == APS_MKT_TOTAL) {
+        out[0] = APS_SEL_OVER;
+        out[1] = APS_SEL_UNDER;
+        return 2;
+    }
+    out[0] = APS_SEL_HOME;
+    out[1] = APS_SEL_AWAY;
+    out[2] = APS_SEL_DRAW;
+    return m == APS_MKT_MONEYLINE && three_way ? 3 : 2;
+}
+
+static struct close_book *book_slot(struct close_book *books, int *n, const char *key)
+{
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(books[i].key, key))
+            return &books[i];
+    if (*n >= MAX_CLOSE_BOOKS)
+        return NULL;
+    struct close_book *b = &books[(*n)++];
+    memset(b, 0, sizeof *b);
+    (void)aps_str_copy(b->key, sizeof b->key, key);
+    for (int s = 0; s < APS_SEL__COUNT; s++)
+        b->price[s] = b->line[s] = NAN;
+    return b;
+}
+
+static int load_closes(struct aps_conn *c, int64_t game_id, enum aps_market m,
+                       struct close_book *books, int *n)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line,"
+                              " cl.price FROM closing_lines cl JOIN sportsbooks b"
+                              " ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2"
+                              " ORDER BY b.key",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, game_id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, aps_market_name(m));
+    *n = 0;
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        const char *key = aps_stmt_text(st, 0), *sel = aps_stmt_text(st, 3);
+        int s = sel ? aps_selection_parse(sel) : -1;
+        struct close_book *b = key && s >= 0 ? book_slot(books, n, key) : NULL;
+        if (!b)
+            continue;
+        b->sharp = aps_stmt_int64(st, 1) != 0;
+        b->aggregate = aps_stmt_int64(st, 2) != 0;
+        b->price[s] = aps_stmt_double(st, 5);
+        b->line[s] = aps_stmt_double(st, 4);
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static bool complete(const struct close_book *b, const enum aps_selection *sides, int ns)
+{
+    for (int i = 0; i < ns; i++)
+        if (!(b->price[sides[i]] > 1))
+            return false;
+    return true;
+}
+
+/* The benchmark book by the order of bankroll.h; NULL when no book is complete. */
+static const struct close_book *benchmark(const struct close_book *books, int n,
+                                          const enum aps_selection *sides, int ns,
+                                          const char *bet_book)
+{
+    for (int pass = 0; pass < 4; pass++) {
+        for (int i = 0; i < n; i++) {
+            const struct close_book *b = &books[i];
+            bool fits = pass == 0   ? b->sharp && !b->aggregate
+                        : pass == 1 ? bet_book && !strcmp(b->key, bet_book)
+                        : pass == 2 ? !b->aggregate
+                                    : true;
+            if (fits && complete(b, sides, ns))
+                return b;
+        }
+    }
+    return NULL;
+}
+
+static int close_clv(const struct close_book *b, enum aps_market m, enum aps_selection sel,
+                     const enum aps_selection *sides, int ns, double line, double price,
+                     enum aps_margin_method mm, double *clv)
+{
+    if (m != APS_MKT_MONEYLINE) {
+        if (!isfinite(line) || !isfinite(b->line[sel]))
+            return 0;
+        return aps_clv_points(m, sel, line, b->line[sel], clv);
+    }
+    double dec[3];
+    size_t side = 0;
+    for (int i = 0; i < ns; i++) {
+        dec[i] = b->price[sides[i]];
+        if (sides[i] == sel)
+            side = (size_t)i;
+    }
+    return aps_clv_price_market(mm, dec, (size_t)ns, side, price, clv);
+}
+
+int aps_bankroll_bet_clv(struct aps_conn *c, int64_t game_id, enum aps_market m,
+                         enum aps_selection sel, bool three_way, double line, double price,
+                         const char *book, enum aps_margin_method mm, struct aps_bet_close *out)
+{
+    out->line = out->price = out->clv = NAN;
+    out->book[0] = '\0';
+    struct close_book *books = aps_calloc(MAX_CLOSE_BOOKS, sizeof *books);
+    enum aps_selection sides[3];
+    int n = 0, ns = sides_of(m, three_way, sides);
+    int rc = load_closes(c, game_id, m, books, &n);
+    const struct close_book *b = rc ? NULL : benchmark(books, n, sides, ns, book);
+    if (b) {
+        out->line = b->line[sel];
+        out->price = b->price[sel];
+        (void)aps_str_copy(out->book, sizeof out->book, b->key);
+        if (close_clv(b, m, sel, sides, ns, line, price, mm, &out->clv))
+            out->clv = NAN; /* a closing market the CLV formulas refuse: report none */
+    }
+    aps_free(books);
+    return rc;
+}
+
+/* ---- settlement ---------------------------------------------------------------------------- */
+
+struct pending_bet {
+    int64_t id, bankroll_id;
+    int market, sel;
+    double line, price, stake;
+    char book[32];
+};
+
+static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet **out, int *n)
+{
+    struct aps_stmt *st = NULL;
+    int cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc = aps_conn_prepare(c,
+                              "SELECT id, bankroll_id, market, selection, line, price, stake,"
+                              " sportsbook FROM bets WHERE game_id = ?1 AND result = 'pending'"
+                              " ORDER BY id",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, game_id);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = aps_realloc(*out, (size_t)cap * sizeof **out);
+        }
+        struct pending_bet *b = &(*out)[(*n)++];
+        const char *m = aps_stmt_text(st, 2), *s = aps_stmt_text(st, 3);
+        b->id = aps_stmt_int64(st, 0);
+        b->bankroll_id = aps_stmt_int64(st, 1);
+        b->market = m ? aps_market_parse(m) : -1;
+        b->sel = s ? aps_selection_parse(s) : -1;
+        b->line = aps_stmt_double(st, 4);
+        b->price = aps_stmt_double(st, 5);
+        b->stake = aps_stmt_double(st, 6);
+        copy_col(b->book, sizeof b->book, st, 7);
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Marks the bet settled unless someone settled it first; *won tells whether this call did. */
+static int mark_settled(struct aps_conn *c, const struct pending_bet *b, const char *result,
+                        double pl, const struct aps_bet_close *cl, int64_t now, bool *won)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "UPDATE bets SET result = ?1, profit_loss = ?2, closing_line = ?3,"
+                              " closing_price = ?4, clv = ?5, settled_at = ?6"
+                              " WHERE id = ?7 AND result = 'pending'",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, result);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 2, pl);
+    if (!rc)
+        rc = bind_opt_double(st, 3, cl->line);
+    if (!rc)
+        rc = bind_opt_double(st, 4, cl->price);
+    if (!rc)
+        rc = bind_opt_double(st, 5, cl->clv);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 6, now);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 7, b->id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_DONE) {
+        *won = aps_stmt_changes(st) == 1;
+        rc = 0;
+    } else if (rc == APS_ROW) {
+        rc = APS_E_DB;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* The bet's grade: void for a cancelled or postponed game, else graded on the final score. */
+static int grade_one(const struct pending_bet *b, const struct game_state *g,
+                     enum aps_grade_result *r)
+{
+    struct aps_grade_score sc = {g->home, g->away, APS_GS_FINAL};
+    int st = aps_status_parse(g->status);
+    if (st == APS_GS_CANCELLED || st == APS_GS_POSTPONED) {
+        *r = APS_GRADE_VOID;
+        return 0;
+    }
+    if (b->market < 0 || b->sel < 0)
+        return APS_E_INVAL;
+    struct aps_grade_pick p = {b->market, b->sel, b->line, g->three_way};
+    return aps_grade_bet(&p, &sc, r);
+}
+
+static int settle_one(struct aps_conn *c, int64_t game_id, const struct pending_bet *b,
+                      const struct game_state *g, enum aps_margin_method mm, int64_t now,
+                      bool *did)
+{
+    enum aps_grade_result r;
+    struct aps_bet_close cl = {NAN, NAN, NAN, ""};
+    *did = false;
+    if (grade_one(b, g, &r))
+        return 0; /* an ungradable bet (bad line, unknown market) stays pending for a person */
+    double pl = cents(aps_grade_profit(r, b->stake, b->price));
+    int rc = 0;
+    if (r != APS_GRADE_VOID)
+        rc = aps_bankroll_bet_clv(c, game_id, b->market, b->sel, g->three_way, b->line, b->price,
+                                  b->book[0] ? b->book : NULL, mm, &cl);
+    if (!rc)
+        rc = mark_settled(c, b, aps_grade_result_name(r), pl, &cl, now, did);
+    double back = cents(b->stake + pl);
+    if (!rc && *did && back > 0) {
+        const char *kind = r == APS_GRADE_PUSH || r == APS_GRADE_VOID ? "refund" : "payout";
+        char desc[64];
+        snprintf(desc, sizeof desc, "bet %lld %s", (long long)b->id, aps_grade_result_name(r));
+        rc = aps_bankroll_move(c, b->bankroll_id, kind, back, b->id, desc, now, NULL);
+    }
+    return rc;
+}
+
+int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_margin_method mm,
+                                  int *settled)
+{
+    struct pending_bet *bets = NULL;
+    struct game_state g;
+    int n = 0, rc = aps_conn_begin(c);
+    *settled = 0;
+    if (rc)
+        return rc;
+    rc = read_game(c, game_id, &g);
+    int st = rc ? -1 : aps_status_parse(g.status);
+    bool over = st == APS_GS_CANCELLED || st == APS_GS_POSTPONED ||
+                (st == APS_GS_FINAL && g.has_score);
+    if (!rc && over)
+        rc = load_pending(c, game_id, &bets, &n);
+    int64_t now = aps_time_now();
+    for (int i = 0; !rc && i < n; i++) {
+        bool did = false;
+        rc = settle_one(c, game_id, &bets[i], &g, mm, now, &did);
+        *settled += did;
+    }
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc) {
+        aps_conn_rollback(c);
+        *settled = 0;
+    }
+    aps_free(bets);
+    return rc;
+}
+
+int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled)
+{
+    return aps_bankroll_settle_game_with(c, game_id, APS_MARGIN_MULTIPLICATIVE, settled);
+}

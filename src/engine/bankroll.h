@@ -1,0 +1,103 @@
+/* bankroll.h — users' bankrolls, their money movements and their bets, on the store: opening a
+ * bankroll, deposits and withdrawals, recording a bet (the stake debited in the same
+ * transaction), and settling every pending bet of a finished game (grading, payout, closing-line
+ * value). The API's betting endpoints and the worker's grading job share it.
+ *
+ * Money: amounts are in the bankroll's currency, kept to whole cents (every new balance is
+ * rounded to 0.01 in C and written with a compare-and-set on the old balance, so two concurrent
+ * movements cannot lose one another on either backend). Every movement is one
+ * bankroll_transactions row (kind deposit, withdrawal, stake, payout, refund) with the balance
+ * after it, and moves peak_amount/low_amount.
+ *
+ * Bet states: pending → win | loss | push | void | half_win | half_loss, once, by
+ * aps_bankroll_settle_game (a bet already settled is never touched again, so settling twice
+ * changes nothing). */
+#ifndef APS_ENGINE_BANKROLL_H
+#define APS_ENGINE_BANKROLL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/domain.h"
+#include "core/err.h"
+#include "odds/margin.h"
+
+struct aps_conn;
+
+struct aps_bankroll {
+    int64_t id, user_id;
+    char name[72];
+    char currency[8];
+    double initial, current, peak, low;
+    bool active;
+    int64_t created_at, updated_at;
+};
+
+/* Opens a bankroll with `initial` > 0 as its first deposit ("opening balance"), in its own
+ * transaction. */
+int aps_bankroll_create(struct aps_conn *c, int64_t user_id, const char *name,
+                        const char *currency, double initial, int64_t *id_out) APS_MUST_CHECK;
+/* Reads bankroll id when it belongs to user_id (0: any user). APS_E_NOTFOUND otherwise. */
+int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id,
+                     struct aps_bankroll *out) APS_MUST_CHECK;
+/* Moves amount (signed: negative debits) into bankroll id inside the caller's transaction and
+ * records it as a transaction of `kind` (bet_id 0: none; description may be NULL). APS_E_RANGE
+ * when the balance would go below zero, APS_E_NOTFOUND for no such bankroll, APS_E_BUSY when
+ * concurrent movements kept winning the compare-and-set. */
+int aps_bankroll_move(struct aps_conn *c, int64_t id, const char *kind, double amount,
+                      int64_t bet_id, const char *description, int64_t now,
+                      double *balance_after) APS_MUST_CHECK;
+/* A deposit (amount > 0) or withdrawal of the user's bankroll in its own transaction; errors as
+ * aps_bankroll_move (APS_E_NOTFOUND also when the bankroll is another user's). */
+int aps_bankroll_transfer(struct aps_conn *c, int64_t user_id, int64_t id, bool withdrawal,
+                          double amount, const char *description,
+                          double *balance_after) APS_MUST_CHECK;
+
+struct aps_bet_request {
+    int64_t user_id, bankroll_id;
+    int64_t prediction_id;    /* 0: none */
+    int64_t game_id;
+    enum aps_market market;
+    enum aps_selection sel;
+    double line;              /* the selection's own line; NAN for moneyline */
+    double price;             /* decimal odds taken, > 1 */
+    double stake;             /* > 0, whole cents */
+    const char *sportsbook;   /* may be NULL */
+    const char *notes;        /* may be NULL */
+};
+
+/* Records the bet and debits its stake, in one transaction. Errors: APS_E_NOTFOUND (the
+ * bankroll is not the user's, or no such game), APS_E_STATE (the game has started: not
+ * scheduled, or its start time has passed at `now`), APS_E_RANGE (stake above the balance),
+ * APS_E_INVAL (a selection outside the market, or a spread/total without a line). */
+int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
+                           int64_t *bet_id, double *balance_after) APS_MUST_CHECK;
+
+/* Settles every pending bet of game_id when the game is final (graded on the score), cancelled
+ * or postponed (void): result, profit_loss, the closing line and CLV against closing_lines, and
+ * a payout (win, half results) or refund (push, void) transaction; a loss moves no money. One
+ * transaction. *settled is the number of bets settled now (0 when the game is not over or
+ * everything was settled before). Margin removal for price CLV: multiplicative. */
+int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled) APS_MUST_CHECK;
+/* The same with the margin-removal method for price CLV (MARGIN_METHOD). */
+int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_margin_method mm,
+                                  int *settled) APS_MUST_CHECK;
+
+/* Closing-line value of a bet against a game's closing_lines (DESIGN §8, positive = beat the
+ * close). Benchmark: the first book with a complete closing market (every side) in this order —
+ * a sharp book, the bet's own book, any other bookmaker, an aggregate. Moneyline: price CLV
+ * against the benchmark's no-vig probability; spread and total: points CLV. NAN fields when
+ * there is no benchmark. */
+struct aps_bet_close {
+    double line, price, clv;
+    char book[32];
+};
+int aps_bankroll_bet_clv(struct aps_conn *c, int64_t game_id, enum aps_market m,
+                         enum aps_selection sel, bool three_way, double line, double price,
+                         const char *book, enum aps_margin_method mm,
+                         struct aps_bet_close *out) APS_MUST_CHECK;
+
+/* True when sel is a side of market m (draw only in a three-way moneyline). */
+bool aps_bankroll_selection_ok(enum aps_market m, enum aps_selection sel, bool three_way);
+
+#endif

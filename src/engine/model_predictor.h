@@ -1,0 +1,28 @@
+/* model_predictor.h — a trained model behind the predictor interface (predictor.h).
+ *
+ * Two ways:
+ *   walk-forward  the model's stored walk-forward predictions (model_predictions, written by
+ *                 `aps train`): each game's probabilities come from a model fitted on earlier
+ *                 games only, so a backtest over them is honest (`aps backtest --model NAME`);
+ *   live          the production artefact applied to features computed by the same feature
+ *                 state that training used (model/features.h): begin() computes the game's row
+ *                 from what observe() has learned, prob() scores it through the model. */
+#ifndef APS_ENGINE_MODEL_PREDICTOR_H
+#define APS_ENGINE_MODEL_PREDICTOR_H
+
+#include "core/err.h"
+#include "engine/predictor.h"
+#include "model/ensemble.h"
+#include "model/features.h"
+#include "model/registry.h"
+
+/* Takes ownership of preds (cleaned up by destroy). market: the model's market; name is kept by
+ * pointer and must outlive the predictor. */
+int aps_model_predictor_walkforward(const struct aps_history *h, struct aps_model_preds *preds,
+                                    enum aps_market market, int k, const char *name,
+                                    struct aps_predictor *out) APS_MUST_CHECK;
+/* Borrows t and x (they must outlive the predictor). */
+int aps_model_predictor_live(const struct aps_history *h, const struct aps_feat_extras *x,
+                             const struct aps_trained *t, struct aps_predictor *out) APS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,402 @@
+/* picks.c — publishing and grading picks (see picks.h). */
+#include "engine/picks.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "engine/elo_store.h"
+#include "engine/history.h"
+#include "engine/lockin.h"
+#include "engine/market.h"
+#include "odds/clv.h"
+#include "odds/grade.h"
+#include "odds/tier.h"
+#include "store/store.h"
+
+/* ---- publishing ---------------------------------------------------------------------------- */
+
+struct last_pick {
+    bool found;
+    enum aps_selection sel;
+    double line, price, p;
+};
+
+static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
+                          struct last_pick *lp)
+{
+    struct aps_stmt *st = NULL;
+    memset(lp, 0, sizeof *lp);
+    int rc = aps_conn_prepare(c,
+                              "SELECT selection, line, price, probability FROM predictions"
+                              " WHERE game_id = ?1 AND market = ?2 ORDER BY id DESC LIMIT 1",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, game);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, aps_market_name(m));
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        lp->found = true;
+        lp->sel = aps_selection_parse(aps_stmt_text(st, 0));
+        lp->line = aps_stmt_double(st, 1);
+        lp->price = aps_stmt_double(st, 2);
+        lp->p = aps_stmt_double(st, 3);
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static bool same_number(double a, double b, double tol)
+{
+    return (isnan(a) && isnan(b)) || fabs(a - b) <= tol;
+}
+
+/* The pick of one game and market, or found == false when the market has no current price or
+ * the predictor no opinion. */
+struct candidate {
+    bool found;
+    struct aps_pick pick;
+    bool staked;
+};
+
+static int choose(struct aps_predictor *pred, const struct aps_history *h, size_t gi,
+                  const struct aps_market_view *v, const struct aps_publish_opts *o,
+                  struct candidate *cd)
+{
+    memset(cd, 0, sizeof *cd);
+    int best = -1;
+    double best_edge = -INFINITY, probs[3];
+    for (int j = 0; j < v->nsides; j++) {
+        const struct aps_market_side *s = &v->side[j];
+        if (isnan(s->entry_price))
+            continue;
+        int rc = pred->prob(pred->ctx, h, gi, v->market, s->sel, s->entry_line, &probs[j]);
+        if (rc == APS_E_NOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+        double fair = isnan(s->entry_novig) ? 1.0 / s->entry_price : s->entry_novig;
+        if (probs[j] - fair > best_edge) {
+            best_edge = probs[j] - fair;
+            best = j;
+        }
+    }
+    if (best < 0 || !(probs[best] > 0 && probs[best] < 1))
+        return 0;
+    const struct aps_market_side *s = &v->side[best];
+    /* Picks are published as a fraction of any bankroll: the minimum stake in money belongs to
+     * a user's own bankroll, so it is left out here. */
+    struct aps_kelly_params kp = o->kelly;
+    kp.min_bet_size = 0;
+    struct aps_kelly_input in = {probs[best], s->entry_price, s->entry_novig, 1.0, -1};
+    struct aps_kelly_sizing sz;
+    int rc = aps_kelly_size(&kp, &in, &sz);
+    if (rc)
+        return rc;
+    struct aps_pick *p = &cd->pick;
+    p->game_id = h->games[gi].id;
+    (void)aps_str_copy(p->model, sizeof p->model, o->model ? o->model : "elo");
+    p->market = v->market;
+    p->selection = s->sel;
+    p->line = s->entry_line;
+    p->price = s->entry_price;
+    (void)aps_str_copy(p->book, sizeof p->book,
+                       s->entry_book >= 0 ? h->books[s->entry_book].key : "");
+    p->probability = probs[best];
+    p->market_probability = s->entry_novig;
+    p->edge = sz.edge;
+    (void)aps_str_copy(p->tier, sizeof p->tier, aps_tier_name(sz.tier));
+    p->stake_fraction = sz.should_bet ? sz.stake : 0;
+    cd->staked = sz.should_bet;
+    cd->found = true;
+    return 0;
+}
+
+static int publish_game(struct aps_conn *c, struct aps_predictor *pred,
+                        const struct aps_history *h, size_t gi,
+                        const struct aps_publish_opts *o, struct aps_publish_result *r)
+{
+    bool priced = false;
+    for (int m = 0; m < APS_MKT__COUNT; m++) {
+        struct aps_market_view v;
+        int rc = aps_market_view(h, &h->games[gi], m, o->margin, &v);
+        if (rc)
+            return rc;
+        if (!v.has_entry)
+            continue;
+        priced = true;
+        struct candidate cd;
+        rc = choose(pred, h, gi, &v, o, &cd);
+        if (rc)
+            return rc;
+        if (!cd.found)
+            continue;
+        struct last_pick lp;
+        rc = read_last_pick(c, cd.pick.game_id, m, &lp);
+        if (rc)
+            return rc;
+        struct aps_pick rounded = cd.pick;
+        aps_lockin_round(&rounded);
+        if (lp.found && lp.sel == rounded.selection && same_number(lp.line, rounded.line, 1e-9) &&
+            same_number(lp.price, rounded.price, 1e-9) && fabs(lp.p - rounded.probability) < 0.005) {
+            r->unchanged++;
+            continue;
+        }
+        rc = aps_lockin_append(c, &cd.pick);
+        if (rc)
+            return rc;
+        r->published++;
+        r->staked += cd.staked;
+    }
+    r->priced += priced;
+    return 0;
+}
+
+int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
+                      struct aps_publish_result *r)
+{
+    memset(r, 0, sizeof *r);
+    struct aps_history h;
+    int rc = aps_history_load(c, o->sport, NULL, NULL, &h);
+    if (rc)
+        return rc;
+    struct aps_elo_params params;
+    bool fitted;
+    struct aps_predictor pred = {0};
+    rc = aps_elo_params_load(c, o->sport, &params, &fitted);
+    struct aps_elo_predictor_opts po = {&params, false, 8};
+    if (!rc)
+        rc = aps_elo_predictor_new(&h, &po, &pred);
+    for (size_t i = 0; i < h.ngames && !rc; i++) {
+        const struct aps_hist_game *g = &h.games[i];
+        rc = pred.begin(pred.ctx, &h, i);
+        if (rc)
+            break;
+        if (g->start_time < o->now) {
+            rc = pred.observe(pred.ctx, &h, i);
+        } else if ((g->status == APS_GS_SCHEDULED || o->replay) &&
+                   g->start_time < o->now + o->horizon) {
+            r->games++;
+            rc = publish_game(c, &pred, &h, i, o, r);
+        }
+    }
+    if (pred.destroy)
+        pred.destroy(pred.ctx);
+    aps_history_cleanup(&h);
+    return rc;
+}
+
+/* ---- grading ------------------------------------------------------------------------------- */
+
+struct ungraded {
+    int64_t id, game;
+    enum aps_market market;
+    enum aps_selection sel;
+    double line, price;
+    enum aps_game_status status;
+    int hs, as;
+    bool three_way;
+};
+
+static int list_ungraded(struct aps_conn *c, struct ungraded **out, size_t *n)
+{
+    struct aps_stmt *st = NULL;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc = aps_conn_prepare(
+        c,
+        "SELECT p.id, p.game_id, p.market, p.selection, p.line, p.price, g.status, g.home_score,"
+        " g.away_score, sp.three_way FROM predictions p JOIN games g ON g.id = p.game_id"
+        " JOIN sports sp ON sp.id = g.sport_id"
+        " WHERE g.status IN ('final', 'cancelled') AND NOT EXISTS"
+        " (SELECT 1 FROM prediction_results r WHERE r.prediction_id = p.id) ORDER BY p.id",
+        &st);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *out = aps_realloc(*out, cap * sizeof **out);
+        }
+        struct ungraded *u = &(*out)[(*n)++];
+        u->id = aps_stmt_int64(st, 0);
+        u->game = aps_stmt_int64(st, 1);
+        u->market = aps_market_parse(aps_stmt_text(st, 2));
+        u->sel = aps_selection_parse(aps_stmt_text(st, 3));
+        u->line = aps_stmt_double(st, 4);
+        u->price = aps_stmt_double(st, 5);
+        u->status = aps_status_parse(aps_stmt_text(st, 6));
+        u->hs = aps_stmt_is_null(st, 7) ? -1 : (int)aps_stmt_int64(st, 7);
+        u->as = aps_stmt_is_null(st, 8) ? -1 : (int)aps_stmt_int64(st, 8);
+        u->three_way = aps_stmt_int64(st, 9) != 0;
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* The closing benchmark for one pick: the sharp books' closing prices when complete, else the
+ * bookmakers' average, else the market average or consensus; price CLV from its no-vig
+ * probability, points CLV from its line. has = false when the game has no closing line. */
+static int closing_clv(struct aps_conn *c, const struct ungraded *u, double *clv,
+                       double *close_line, double *close_price, bool *has)
+{
+    *has = false;
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(
+        c,
+        "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line, cl.price"
+        " FROM closing_lines cl JOIN sportsbooks b ON b.id = cl.book_id"
+        " WHERE cl.game_id = ?1 AND cl.market = ?2 ORDER BY b.is_sharp DESC, b.key",
+        &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, u->game);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, aps_market_name(u->market));
+    /* rows of one book arrive together: collect per book, keep the first complete book of the
+     * best class (sharp, bookmaker, aggregate) */
+    enum aps_selection sides[3];
+    int ns = u->market == APS_MKT_TOTAL ? 2 : (u->market == APS_MKT_MONEYLINE && u->three_way) ? 3 : 2;
+    if (u->market == APS_MKT_TOTAL) {
+        sides[0] = APS_SEL_OVER;
+        sides[1] = APS_SEL_UNDER;
+    } else {
+        sides[0] = APS_SEL_HOME;
+        sides[1] = ns == 3 ? APS_SEL_DRAW : APS_SEL_AWAY;
+        sides[2] = APS_SEL_AWAY;
+    }
+    char book[32] = "";
+    double price[3], line[3];
+    int best_class = 99;
+    double best_price[3] = {NAN, NAN, NAN}, best_line[3] = {NAN, NAN, NAN};
+    int cls = 99;
+    for (;;) {
+        int step = rc ? rc : aps_stmt_step(st);
+        bool row = step == APS_ROW;
+        const char *key = row ? aps_stmt_text(st, 0) : "";
+        if (!row || strcmp(key, book)) {
+            /* close the previous book */
+            bool complete = book[0] != '\0';
+            for (int j = 0; j < ns && complete; j++)
+                complete = !isnan(price[j]);
+            if (complete && cls < best_class && strcmp(book, "max")) {
+                best_class = cls;
+                memcpy(best_price, price, sizeof price);
+                memcpy(best_line, line, sizeof line);
+            }
+            if (!row) {
+                rc = step < 0 ? step : 0;
+                break;
+            }
+            (void)aps_str_copy(book, sizeof book, key);
+            for (int j = 0; j < 3; j++)
+                price[j] = line[j] = NAN;
+            cls = aps_stmt_int64(st, 1) ? 0 : aps_stmt_int64(st, 2) ? 2 : 1;
+        }
+        int s = aps_selection_parse(aps_stmt_text(st, 3));
+        for (int j = 0; j < ns; j++)
+            if ((int)sides[j] == s) {
+                price[j] = aps_stmt_double(st, 5);
+                line[j] = aps_stmt_double(st, 4);
+            }
+    }
+    aps_stmt_finalize(st);
+    if (rc || best_class == 99)
+        return rc;
+    int k = -1;
+    for (int j = 0; j < ns; j++)
+        if (sides[j] == u->sel)
+            k = j;
+    if (k < 0)
+        return 0;
+    *close_price = best_price[k];
+    *close_line = best_line[k];
+    if (u->market == APS_MKT_MONEYLINE) {
+        double fair[3];
+        if (isnan(u->price) || aps_margin_remove(APS_MARGIN_MULTIPLICATIVE, best_price, (size_t)ns, fair))
+            return 0;
+        *clv = aps_clv_price(fair[k], u->price);
+        *has = true;
+        return 0;
+    }
+    if (isnan(u->line) || isnan(*close_line))
+        return 0;
+    *has = aps_clv_points(u->market, u->sel, u->line, *close_line, clv) == 0;
+    return 0;
+}
+
+static int bind_opt(struct aps_stmt *st, int idx, double v, bool has)
+{
+    return has && !isnan(v) ? aps_stmt_bind_double(st, idx, v) : aps_stmt_bind_null(st, idx);
+}
+
+static int grade_one(struct aps_conn *c, const struct ungraded *u, struct aps_grade_run *r)
+{
+    enum aps_grade_result res = APS_GRADE_VOID;
+    if (u->status == APS_GS_FINAL) {
+        struct aps_grade_pick pk = {u->market, u->sel, u->line, u->three_way};
+        struct aps_grade_score sc = {u->hs, u->as, u->status};
+        if (aps_grade_bet(&pk, &sc, &res))
+            return 0; /* not gradable yet (a final game without its score): try again later */
+    }
+    double clv = NAN, cline = NAN, cprice = NAN;
+    bool has_clv = false;
+    int rc = res == APS_GRADE_VOID ? 0 : closing_clv(c, u, &clv, &cline, &cprice, &has_clv);
+    if (rc)
+        return rc;
+    double pl = isnan(u->price) ? NAN : aps_grade_profit(res, 1.0, u->price);
+    struct aps_stmt *st = NULL;
+    rc = aps_conn_prepare(c,
+                          "INSERT INTO prediction_results (prediction_id, result, profit_loss,"
+                          " closing_line, closing_price, clv, graded_at) VALUES (?1, ?2, ?3, ?4,"
+                          " ?5, ?6, ?7) ON CONFLICT (prediction_id) DO NOTHING",
+                          &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, u->id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, aps_grade_result_name(res));
+    if (!rc)
+        rc = bind_opt(st, 3, pl, true);
+    if (!rc)
+        rc = bind_opt(st, 4, cline, true);
+    if (!rc)
+        rc = bind_opt(st, 5, cprice, true);
+    if (!rc)
+        rc = bind_opt(st, 6, clv, has_clv);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 7, aps_time_now());
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    if (rc < 0)
+        return rc;
+    r->graded++;
+    r->wins += res == APS_GRADE_WIN || res == APS_GRADE_HALF_WIN;
+    r->losses += res == APS_GRADE_LOSS || res == APS_GRADE_HALF_LOSS;
+    r->pushes += res == APS_GRADE_PUSH;
+    r->voids += res == APS_GRADE_VOID;
+    return 0;
+}
+
+int aps_picks_grade(struct aps_conn *c, struct aps_grade_run *r)
+{
+    memset(r, 0, sizeof *r);
+    struct ungraded *u = NULL;
+    size_t n = 0;
+    int rc = list_ungraded(c, &u, &n);
+    if (!rc)
+        rc = aps_conn_begin(c);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = grade_one(c, &u[i], r);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    else
+        aps_conn_rollback(c);
+    aps_free(u);
+    return rc;
+}

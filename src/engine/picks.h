@@ -1,0 +1,60 @@
+/* picks.h — publishing picks for upcoming games and grading them after the games.
+ *
+ * Publishing: for every scheduled game of a sport that starts within the horizon, the predictor
+ * (trained on every game finished before now) gives its probabilities; the market view gives the
+ * current best price and the no-vig market; the side with the largest edge is the pick, with its
+ * tier and fractional-Kelly stake (0 when not actionable: tier D or edge below the minimum — such
+ * picks are tracked, never staked). A pick is locked in (lockin.h) when the game has none for
+ * that market yet, or when the side, line or price changed or the probability moved by more than
+ * half a point since the last one: re-running it with nothing new adds nothing.
+ *
+ * Grading: every pick of a finished (or cancelled) game without a result gets one: win, loss,
+ * push, void, half results for quarter lines; profit per unit staked; CLV against the closing
+ * benchmark (price CLV for moneylines, points for spreads and totals). Idempotent. */
+#ifndef APS_ENGINE_PICKS_H
+#define APS_ENGINE_PICKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/domain.h"
+#include "core/err.h"
+#include "engine/predictor.h"
+#include "odds/kelly.h"
+#include "odds/margin.h"
+
+struct aps_conn;
+
+struct aps_publish_opts {
+    enum aps_sport sport;
+    int64_t now;               /* seconds; games starting after it are upcoming */
+    int64_t horizon;           /* seconds ahead to publish for */
+    struct aps_kelly_params kelly;
+    enum aps_margin_method margin;
+    const char *model;         /* name recorded with the pick ("elo" or a registry name) */
+    bool replay;               /* now is in the past: publish for games in [now, now + horizon]
+                                  whatever their stored status (the predictor still only learns
+                                  from games before now) — a paper-trading replay */
+};
+
+struct aps_publish_result {
+    size_t games;              /* upcoming games looked at */
+    size_t priced;             /* … with a current price for at least one market */
+    size_t published;          /* picks locked in now */
+    size_t unchanged;          /* picks already current */
+    size_t staked;             /* published picks with a stake */
+};
+
+/* Builds the predictor from the sport's history (fitted Elo parameters when stored) and
+ * publishes. When pred is NULL the Elo predictor is used. */
+int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
+                      struct aps_publish_result *r) APS_MUST_CHECK;
+
+struct aps_grade_run {
+    size_t graded, wins, losses, pushes, voids;
+};
+
+/* Grades every ungraded pick of finished or cancelled games (all sports). */
+int aps_picks_grade(struct aps_conn *c, struct aps_grade_run *r) APS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,199 @@
+/* trainer.c — one training run from the store to the registry (see trainer.h). */
+#include "engine/trainer.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "model/registry.h"
+#include "store/store.h"
+
+#define MIN_SCORED 200
+
+int aps_trainer_prepare(struct aps_conn *c, enum aps_sport sport, struct aps_trainer_sport *ts)
+{
+    double t0 = aps_time_mono();
+    struct aps_feat_spec all;
+    struct aps_feat_matrix m0 = {0};
+    memset(ts, 0, sizeof *ts);
+    int rc = aps_history_load(c, sport, NULL, NULL, &ts->h);
+    if (!rc)
+        rc = aps_feat_extras_load(c, &ts->h, &ts->x);
+    if (!rc) {
+        aps_feat_spec_all(&ts->h, &all);
+        rc = aps_feat_build(&ts->h, &ts->x, &all, &m0);
+    }
+    if (!rc) {
+        aps_feat_spec_prune(&m0, &ts->h, &all, &ts->spec);
+        rc = aps_feat_build(&ts->h, &ts->x, &ts->spec, &ts->m);
+    }
+    aps_feat_matrix_cleanup(&m0);
+    if (rc)
+        aps_trainer_sport_cleanup(ts);
+    ts->seconds = aps_time_mono() - t0;
+    return rc;
+}
+
+void aps_trainer_sport_cleanup(struct aps_trainer_sport *ts)
+{
+    aps_feat_matrix_cleanup(&ts->m);
+    aps_feat_extras_cleanup(&ts->x);
+    aps_history_cleanup(&ts->h);
+    memset(ts, 0, sizeof *ts);
+}
+
+/* SHA-256 over what the model learned from: each labelled game's id, date, teams, scores and
+ * label, its feature row, and the feature spec. */
+static int data_hash(const struct aps_wf_data *d, char out[65])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    char *spec = aps_feat_spec_to_json(d->spec);
+    ok = ok && EVP_DigestUpdate(ctx, spec, strlen(spec));
+    for (size_t gi = 0; ok && gi < d->h->ngames; gi++) {
+        const struct aps_hist_game *g = &d->h->games[gi];
+        if (d->y[gi] < 0 && isnan(d->target[gi]))
+            continue;
+        char line[160];
+        int n = snprintf(line, sizeof line, "%lld,%s,%lld,%lld,%d,%d,%d\n", (long long)g->id,
+                         g->date, (long long)g->home, (long long)g->away, g->home_score,
+                         g->away_score, d->y[gi]);
+        ok = n > 0 && (size_t)n < sizeof line && EVP_DigestUpdate(ctx, line, (size_t)n) &&
+             EVP_DigestUpdate(ctx, d->m->x + gi * (size_t)d->m->d,
+                              (size_t)d->m->d * sizeof *d->m->x);
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &len) && len == 32;
+    EVP_MD_CTX_free(ctx);
+    aps_free(spec);
+    for (unsigned i = 0; ok && i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return ok ? 0 : APS_E_INTEGRITY;
+}
+
+static char *metrics_json(const struct aps_trainer_outcome *out, const struct aps_wf_data *d)
+{
+    const struct aps_lb_entry *b = &out->r.lb[0];
+    json_t *o = json_object(), *wf = json_object(), *leak = json_object();
+    json_object_set_new(wf, "games", json_integer((json_int_t)b->s.n));
+    json_object_set_new(wf, "log_loss", json_real(b->s.log_loss));
+    json_object_set_new(wf, "brier", json_real(b->s.brier));
+    json_object_set_new(wf, "ece", json_real(b->s.ece));
+    json_object_set_new(wf, "auc", json_real(b->s.auc));
+    json_object_set_new(o, "walk_forward", wf);
+    json_object_set_new(o, "folds", json_integer((json_int_t)d->nfolds));
+    json_object_set_new(o, "first_fold", json_string(out->first_fold));
+    json_object_set_new(o, "last_fold", json_string(out->last_fold));
+    json_object_set_new(o, "calibration", json_string(aps_calib_name(b->calib)));
+    json_object_set_new(o, "search_seconds", json_real(round(out->r.seconds * 100) / 100));
+    json_object_set_new(leak, "games", json_integer((json_int_t)out->leak_checked));
+    json_object_set_new(leak, "passed", json_boolean(out->leak_bad < 0));
+    json_object_set_new(o, "leakage_check", leak);
+    char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(o);
+    char *copy = aps_strdup(txt ? txt : "{}");
+    free(txt);
+    return copy;
+}
+
+static char *params_json(const struct aps_trainer_opts *o, const char *candidate)
+{
+    json_error_t e;
+    json_t *j = json_object(), *c = json_loads(candidate, 0, &e);
+    json_object_set_new(j, "candidate", c ? c : json_object());
+    json_object_set_new(j, "seed", json_integer((json_int_t)o->search.seed));
+    json_object_set_new(j, "preset", json_string(o->preset_name ? o->preset_name : ""));
+    json_object_set_new(j, "budget_seconds", json_real(o->search.budget_s));
+    json_object_set_new(j, "max_models", json_integer(o->search.max_models));
+    char *txt = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(j);
+    char *copy = aps_strdup(txt ? txt : "{}");
+    free(txt);
+    return copy;
+}
+
+static int register_model(struct aps_conn *c, const struct aps_trainer_opts *o,
+                          const struct aps_wf_data *d, struct aps_trainer_outcome *out)
+{
+    char hash[65];
+    int rc = data_hash(d, hash);
+    if (rc)
+        return rc;
+    const struct aps_lb_entry *b = &out->r.lb[0];
+    char *metrics = metrics_json(out, d), *params = params_json(o, b->params);
+    struct aps_model_meta meta = {params, hash, metrics, b->s.log_loss, b->s.ece,
+                                  (int64_t)b->s.n, out->leak_bad < 0, aps_time_now()};
+    rc = aps_registry_save(c, o->model_path, &out->r.model, &meta, d, &out->r.oof, &out->model_id,
+                           out->model_name);
+    if (!rc && o->promote)
+        rc = aps_registry_decide(c, out->model_id, &out->promoted, out->note, sizeof out->note);
+    else if (!rc)
+        snprintf(out->note, sizeof out->note, "not considered for promotion (--no-promote)");
+    aps_free(metrics);
+    aps_free(params);
+    return rc;
+}
+
+static size_t scored_count(const struct aps_wf_data *d)
+{
+    size_t n = 0;
+    for (size_t gi = 0; gi < d->h->ngames; gi++)
+        n += aps_wf_scored(d, gi);
+    return n;
+}
+
+int aps_trainer_run(struct aps_conn *c, struct aps_trainer_sport *ts, enum aps_market market,
+                    const struct aps_trainer_opts *o, struct aps_trainer_outcome *out)
+{
+    struct aps_wf_data d;
+    memset(out, 0, sizeof *out);
+    out->leak_bad = -1;
+    const char *sport = aps_sport_info(ts->h.sport)->code, *mk = aps_market_name(market);
+    int rc = aps_wf_data_init(&d, &ts->h, &ts->m, &ts->spec, market, &o->wf);
+    if (rc == APS_E_NOTFOUND) {
+        snprintf(out->why, sizeof out->why, "too few seasons for walk-forward folds");
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (scored_count(&d) < MIN_SCORED) {
+        snprintf(out->why, sizeof out->why, "fewer than %d games to score (no %s lines?)",
+                 MIN_SCORED, mk);
+        aps_wf_data_cleanup(&d);
+        return 0;
+    }
+    out->ran = true;
+    out->nfolds = d.nfolds;
+    snprintf(out->first_fold, sizeof out->first_fold, "%s", d.folds[0].label);
+    snprintf(out->last_fold, sizeof out->last_fold, "%s", d.folds[d.nfolds - 1].label);
+    rc = aps_registry_run_begin(c, sport, mk, o->search.seed, (int64_t)o->search.budget_s,
+                                o->search.max_models, o->preset_name, &out->run_id);
+    if (!rc)
+        rc = aps_search_run(&d, &o->search, &out->r);
+    if (!rc)
+        rc = aps_feat_leakage_check(&ts->h, &ts->x, &ts->spec, &ts->m, o->leak_samples,
+                                    &out->leak_checked, &out->leak_bad);
+    if (!rc)
+        rc = register_model(c, o, &d, out);
+    if (out->run_id) {
+        char *lb = out->r.nlb ? aps_search_leaderboard_json(&out->r) : NULL;
+        int rc2 = aps_registry_run_end(c, out->run_id, lb, out->model_id,
+                                       rc ? aps_strerror(rc) : NULL);
+        aps_free(lb);
+        if (!rc)
+            rc = rc2;
+    }
+    aps_wf_data_cleanup(&d);
+    return rc;
+}
+
+void aps_trainer_outcome_cleanup(struct aps_trainer_outcome *out)
+{
+    aps_search_result_cleanup(&out->r);
+    memset(out, 0, sizeof *out);
+}

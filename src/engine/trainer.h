@@ -1,0 +1,64 @@
+/* trainer.h — one training run of `aps train`, from the store to the registry: load the sport's
+ * history and extras, compute the point-in-time features (model/features.h), run the seeded
+ * walk-forward search (model/search.h), check the features for leakage, save the best model as a
+ * challenger with its walk-forward predictions and a hash of its training data, apply the
+ * promotion rule (model/registry.h) and record the run with its leaderboard. */
+#ifndef APS_ENGINE_TRAINER_H
+#define APS_ENGINE_TRAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/domain.h"
+#include "core/err.h"
+#include "engine/history.h"
+#include "model/features.h"
+#include "model/search.h"
+#include "model/walkforward.h"
+
+struct aps_conn;
+
+/* A sport's data, shared by the markets trained on it. */
+struct aps_trainer_sport {
+    struct aps_history h;
+    struct aps_feat_extras x;
+    struct aps_feat_spec spec;
+    struct aps_feat_matrix m;
+    double seconds;
+};
+
+struct aps_trainer_opts {
+    struct aps_search_opts search;
+    const char *preset_name;    /* for the runs table */
+    const char *model_path;     /* MODEL_PATH */
+    bool promote;               /* apply the automatic promotion rule */
+    size_t leak_samples;        /* games the leakage check compares (0: every finished game) */
+    struct aps_wf_opts wf;
+};
+
+struct aps_trainer_outcome {
+    bool ran;                   /* false: nothing to train (no folds or too few labels) */
+    char why[160];              /* why it did not run */
+    struct aps_search_result r;
+    size_t leak_checked;
+    long leak_bad;
+    int64_t model_id, run_id;
+    char model_name[128];
+    bool promoted;
+    char note[320];
+    size_t nfolds;
+    char first_fold[24], last_fold[24];
+};
+
+int aps_trainer_prepare(struct aps_conn *c, enum aps_sport sport,
+                        struct aps_trainer_sport *ts) APS_MUST_CHECK;
+void aps_trainer_sport_cleanup(struct aps_trainer_sport *ts);
+/* Runs the search for one market and registers the result (c must be a write connection).
+ * out: aps_trainer_outcome_cleanup. */
+int aps_trainer_run(struct aps_conn *c, struct aps_trainer_sport *ts, enum aps_market market,
+                    const struct aps_trainer_opts *o,
+                    struct aps_trainer_outcome *out) APS_MUST_CHECK;
+void aps_trainer_outcome_cleanup(struct aps_trainer_outcome *out);
+
+#endif

@@ -1,0 +1,71 @@
+/* auth.h — the credential primitives of the API (DESIGN §8, reference §6.2), with no store:
+ * Argon2id password hashing and the password policy, HS256 access tokens, opaque refresh tokens
+ * and API keys (random, shown once, stored as SHA-256 hex), and constant-time comparison.
+ * Persistence lives in src/services/accounts.c; the per-request check in src/services/authn.c.
+ *
+ * Every function is thread-safe. aps_auth_init() must have run once (it is cheap to call again);
+ * the other functions call it themselves where libsodium needs it. */
+#ifndef APS_HTTP_AUTH_H
+#define APS_HTTP_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "http/perms.h"
+
+#define APS_AUTH_PASSWORD_MIN 12
+#define APS_AUTH_PASSWORD_MAX 256
+#define APS_AUTH_HASH_CAP 128     /* crypto_pwhash_STRBYTES */
+#define APS_AUTH_TOKEN_CAP 48     /* 32 random bytes as base64url (43 chars) + NUL */
+#define APS_AUTH_KEY_CAP 52       /* "aps_" + 43 chars + NUL */
+#define APS_AUTH_KEY_PREFIX_LEN 12 /* "aps_" + 8 chars, shown in listings */
+#define APS_AUTH_SHA256_HEX 65    /* 64 hex digits + NUL */
+
+/* Initialises libsodium once per process. APS_E_UNSUPPORTED when it cannot start. */
+int aps_auth_init(void) APS_MUST_CHECK;
+
+/* Password policy: APS_AUTH_PASSWORD_MIN..MAX bytes, not all spaces, no control characters.
+ * Returns 0, or APS_E_INVAL with *why set to a static sentence for the client. */
+int aps_auth_password_check(const char *password, const char **why) APS_MUST_CHECK;
+/* Argon2id (crypto_pwhash_str, OPSLIMIT/MEMLIMIT_INTERACTIVE) into out. APS_E_NOMEM when the
+ * memory for the hash cannot be had. */
+int aps_auth_password_hash(const char *password, char out[APS_AUTH_HASH_CAP]) APS_MUST_CHECK;
+/* True when password matches the stored hash. */
+bool aps_auth_password_verify(const char *hash, const char *password);
+/* Spends the time of one verification on a fixed hash, so an unknown e-mail costs the same as a
+ * wrong password (no account enumeration by timing). */
+void aps_auth_password_dummy_verify(const char *password);
+
+/* Claims of an access token. */
+struct aps_auth_claims {
+    int64_t user_id;     /* "sub" */
+    enum aps_role role;  /* "role" */
+    int64_t iat, exp;
+    char jti[33];
+};
+
+/* Signs an HS256 access token {sub, role, iat, exp, jti, typ:"access"} with secret.
+ * *out is malloc'd (free with aps_free). */
+int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t now,
+                         int lifetime_s, char **out) APS_MUST_CHECK;
+/* Verifies signature, alg (HS256 only; "none" and every other alg refused), typ, exp and the
+ * claims. Returns 0 with *out filled, APS_E_TIMEOUT when well signed but expired, or
+ * APS_E_INTEGRITY for anything else (malformed, tampered, wrong alg, bad claims). */
+int aps_auth_token_verify(const char *secret, const char *token, int64_t now,
+                          struct aps_auth_claims *out) APS_MUST_CHECK;
+
+/* 32 random bytes as unpadded base64url (43 characters). */
+void aps_auth_random_token(char out[APS_AUTH_TOKEN_CAP]);
+/* Lower-case hex SHA-256 of a NUL-terminated string. */
+void aps_auth_sha256_hex(const char *s, char out[APS_AUTH_SHA256_HEX]);
+/* A new API key "aps_<43 chars>", its visible prefix and its SHA-256 hex. */
+void aps_auth_api_key_new(char key[APS_AUTH_KEY_CAP], char prefix[APS_AUTH_KEY_PREFIX_LEN + 1],
+                          char hash[APS_AUTH_SHA256_HEX]);
+/* True when s has the shape of an API key (so junk never reaches the store). */
+bool aps_auth_api_key_shape(const char *s);
+/* Constant-time equality of two strings (time depends only on the lengths). */
+bool aps_auth_equal(const char *a, const char *b);
+
+#endif

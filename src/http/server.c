@@ -1,0 +1,764 @@
+/* server.c — the libmicrohttpd server of http.h: daemon set-up, the per-request state machine and
+ * the generic dispatcher that runs before and after every handler.
+ *
+ * libmicrohttpd calls the access handler several times per request:
+ *   1. URI log callback (on_uri)  — request line parsed: allocate the request, count it in flight.
+ *   2. first access call          — headers complete: request id, route, URL/header/length limits.
+ *                                   We return MHD_YES without a response (DESIGN §5: a response
+ *                                   queued here makes MHD close the connection, which kills
+ *                                   keep-alive), except for a body known to be over its limit:
+ *                                   then 413 goes out at once and MHD closes without reading it.
+ *   3. upload calls               — body bytes: kept up to the route's limit, discarded after.
+ *   4. final call                 — JSON, authenticate, permission, rate limit, cache, handler,
+ *                                   response (process, send_response).
+ *   5. completed callback         — free the request, count it out of flight.
+ *
+ * What libmicrohttpd answers on its own, before our code sees the request: a request line longer
+ * than the connection's memory pool gets its 414 and headers larger than the pool its 431, both
+ * with a short HTML body; a malformed request line gets 400. The pool is sized url_limit +
+ * header_limit + 16 KiB, so everything between our limits and the pool gets our JSON envelope. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "http/http.h"
+#include "metrics/metrics.h"
+
+#define DEFAULT_BODY_LIMIT (1024 * 1024)
+#define DEFAULT_URL_LIMIT (8 * 1024)
+#define DEFAULT_HEADER_LIMIT (16 * 1024)
+#define DEFAULT_JSON_DEPTH 32
+#define DEFAULT_TIMEOUT 30
+#define POOL_SLACK (16 * 1024)
+
+struct aps_http_server {
+    struct MHD_Daemon *d;
+    struct aps_http_server_opts o; /* with defaults filled in */
+    atomic_int in_flight;
+    atomic_int fresh;              /* connections accepted that have not sent a request line */
+    atomic_bool draining;
+    int port;
+    struct aps_metric *m_requests, *m_duration, *m_in_flight, *m_hits, *m_misses;
+};
+
+enum stage { ST_NEW, ST_BODY, ST_SENT };
+
+/* Per connection: whether it was accepted and has not yet sent a request line. A draining
+ * server waits for those too, since the client has most likely sent a request already. */
+struct conn_state {
+    bool fresh;
+};
+
+struct request {
+    struct aps_http_server *srv;
+    struct aps_http_req req;
+    struct aps_http_res res;
+    struct aps_buf body;
+    double t0;
+    size_t uri_len;
+    size_t discarded;      /* body bytes thrown away after an early answer */
+    enum stage stage;
+    bool decided;          /* res already holds the answer: the handler does not run */
+    bool cacheable;
+    int cache_state;       /* 0 not cacheable, 1 miss, 2 hit */
+    char *cached;          /* body from the cache hook (aps_malloc), freed with the request */
+    size_t cached_len;
+    char etag[48];
+    const char *cache_key, *personal_key;
+};
+
+/* ---- request lifetime ---------------------------------------------------------------------- */
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct aps_http_server *s = cls;
+    struct conn_state *cs = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        cs = aps_calloc(1, sizeof *cs);
+        cs->fresh = true;
+        *socket_context = cs;
+        atomic_fetch_add(&s->fresh, 1);
+    } else if (cs) {
+        if (cs->fresh)
+            atomic_fetch_sub(&s->fresh, 1);
+        aps_free(cs);
+        *socket_context = NULL;
+    }
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct aps_http_server *s = cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn_state *cs = ci ? ci->socket_context : NULL;
+    if (cs && cs->fresh) {
+        cs->fresh = false;
+        atomic_fetch_sub(&s->fresh, 1);
+    }
+    struct request *r = aps_calloc(1, sizeof *r);
+    r->srv = s;
+    r->t0 = aps_time_mono();
+    r->uri_len = strlen(uri);
+    r->req.conn = c;
+    r->req.app = s->o.app;
+    atomic_fetch_add(&s->in_flight, 1);
+    aps_metric_add(s->m_in_flight, NULL, 1);
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct aps_http_server *s = cls;
+    struct request *r = *con_cls;
+    if (!r)
+        return;
+    if (r->stage != ST_SENT)
+        APS_LOG(s->o.log, APS_LOG_DEBUG, NULL, "request ended before an answer (code %d)",
+                (int)toe);
+    if (r->req.json)
+        json_decref(r->req.json);
+    if (r->res.json)
+        json_decref(r->res.json);
+    aps_free(r->cached);
+    aps_buf_cleanup(&r->body);
+    aps_arena_cleanup(&r->req.arena);
+    aps_free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
+    aps_metric_add(s->m_in_flight, NULL, -1);
+}
+
+/* ---- accessors (http.h) ---------------------------------------------------------------------- */
+
+const char *aps_http_query(const struct aps_http_req *r, const char *name)
+{
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+}
+
+const char *aps_http_header(const struct aps_http_req *r, const char *name)
+{
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+/* ---- first call: identity and limits ------------------------------------------------------- */
+
+static void make_request_id(char out[33])
+{
+    unsigned char b[16];
+    randombytes_buf(b, sizeof b);
+    sodium_bin2hex(out, 33, b, sizeof b);
+}
+
+static bool is_loopback(const char *ip)
+{
+    return aps_str_starts(ip, "127.") || !strcmp(ip, "::1") || aps_str_starts(ip, "::ffff:127.");
+}
+
+/* The peer address; behind a proxy on loopback, the last X-Forwarded-For entry (the address
+ * that proxy saw), since that one the proxy itself wrote. */
+static void client_ip(struct request *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->req.conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char *ip = r->req.client_ip;
+    size_t cap = sizeof r->req.client_ip;
+    ip[0] = '\0';
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, (socklen_t)cap);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip,
+                      (socklen_t)cap);
+    }
+    const char *xff = aps_http_header(&r->req, "X-Forwarded-For");
+    if (xff && is_loopback(ip)) {
+        const char *last = strrchr(xff, ',');
+        last = last ? last + 1 : xff;
+        while (*last == ' ')
+            last++;
+        if (*last && strlen(last) < cap && !strpbrk(last, " \"\\"))
+            memcpy(ip, last, strlen(last) + 1);
+    }
+}
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    size_t *n = cls;
+    *n += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+static size_t header_bytes(struct MHD_Connection *c)
+{
+    size_t n = 0;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, add_header_size, &n);
+    return n;
+}
+
+static size_t route_body_limit(const struct request *r)
+{
+    return r->req.route && r->req.route->body_limit ? r->req.route->body_limit
+                                                    : r->srv->o.body_limit;
+}
+
+static void decide_error(struct request *r, int status, const char *code, const char *msg)
+{
+    aps_http_error(&r->res, status, code, msg);
+    r->decided = true;
+}
+
+/* Route, then the URL, header and declared body limits. Returns true when the answer must go
+ * out now (a body over its limit that we refuse to read). */
+static bool first_call(struct request *r, const char *url, const char *method)
+{
+    struct aps_http_server *s = r->srv;
+    char allow[96], msg[96];
+    make_request_id(r->req.request_id);
+    client_ip(r);
+    r->req.method = method;
+    r->req.path = url;
+    r->req.route = aps_http_route_match(s->o.routes, s->o.nroutes, method, url, r->req.params,
+                                        &r->req.arena, allow, sizeof allow);
+    if (!r->req.route) {
+        if (!strcmp(method, "OPTIONS") && allow[0]) {
+            r->res.status = 204;
+            aps_http_header_set(&r->res, "Allow", allow);
+            r->decided = true;
+        } else if (allow[0]) {
+            decide_error(r, 405, "METHOD_NOT_ALLOWED", "method not allowed on this path");
+            aps_http_header_set(&r->res, "Allow", allow);
+        } else {
+            decide_error(r, 404, "NOT_FOUND", "no such endpoint");
+        }
+        return false;
+    }
+    if (r->uri_len > s->o.url_limit) {
+        snprintf(msg, sizeof msg, "URL longer than %zu bytes", s->o.url_limit);
+        decide_error(r, 414, "URI_TOO_LONG", msg);
+        return false;
+    }
+    if (header_bytes(r->req.conn) > s->o.header_limit) {
+        snprintf(msg, sizeof msg, "request headers larger than %zu bytes", s->o.header_limit);
+        decide_error(r, 431, "HEADERS_TOO_LARGE", msg);
+        return false;
+    }
+    const char *cl = aps_http_header(&r->req, "Content-Length");
+    int64_t declared = 0;
+    if (cl && !aps_parse_int64(cl, &declared) && declared > (int64_t)route_body_limit(r)) {
+        snprintf(msg, sizeof msg, "request body larger than %zu bytes", route_body_limit(r));
+        decide_error(r, 413, "PAYLOAD_TOO_LARGE", msg);
+        return true;
+    }
+    return false;
+}
+
+/* Keeps body bytes up to the limit; after an answer is decided, discards them, and gives up on
+ * the connection (false) once a client keeps sending far past the limit. */
+static bool take_body(struct request *r, const char *data, size_t n)
+{
+    size_t limit = route_body_limit(r);
+    if (r->decided) {
+        r->discarded += n;
+        return r->discarded <= 4 * limit + DEFAULT_BODY_LIMIT;
+    }
+    if (r->body.len + n > limit) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "request body larger than %zu bytes", limit);
+        decide_error(r, 413, "PAYLOAD_TOO_LARGE", msg);
+        r->discarded = r->body.len + n;
+        aps_buf_cleanup(&r->body);
+        return true;
+    }
+    aps_buf_append(&r->body, data, n);
+    return true;
+}
+
+/* ---- final call: the dispatcher -------------------------------------------------------------- */
+
+struct query_list {
+    struct aps_arena *a;
+    char **items;
+    size_t n, cap;
+};
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct query_list *q = cls;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 8;
+        char **items = aps_arena_alloc(q->a, cap * sizeof *items);
+        if (q->n)
+            memcpy(items, q->items, q->n * sizeof *items);
+        q->items = items;
+        q->cap = cap;
+    }
+    size_t kl = strlen(key), vl = value ? strlen(value) : 0;
+    char *item = aps_arena_alloc(q->a, kl + vl + 2);
+    memcpy(item, key, kl);
+    item[kl] = '=';
+    memcpy(item + kl + 1, value ? value : "", vl + 1);
+    q->items[q->n++] = item;
+    return MHD_YES;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "GET /path?a=1&b=2" with the query sorted, so equal queries share an entry; the personal key
+ * adds "#u<user id>". Both live in the request arena. */
+static void build_cache_keys(struct request *r)
+{
+    struct query_list q = {.a = &r->req.arena};
+    MHD_get_connection_values(r->req.conn, MHD_GET_ARGUMENT_KIND, collect_query, &q);
+    if (q.n > 1)
+        qsort(q.items, q.n, sizeof *q.items, cmp_str);
+    struct aps_buf b = {0};
+    aps_buf_printf(&b, "GET %s", r->req.path);
+    for (size_t i = 0; i < q.n; i++)
+        aps_buf_printf(&b, "%c%s", i ? '&' : '?', q.items[i]);
+    r->cache_key = aps_arena_strdup(&r->req.arena, aps_buf_str(&b));
+    if (r->req.who.authenticated) {
+        aps_buf_printf(&b, "#u%lld", (long long)r->req.who.user_id);
+        r->personal_key = aps_arena_strdup(&r->req.arena, aps_buf_str(&b));
+    }
+    aps_buf_cleanup(&b);
+}
+
+static bool cache_lookup(struct request *r)
+{
+    const struct aps_http_hooks *h = &r->srv->o.hooks;
+    build_cache_keys(r);
+    bool hit = !h->cache_get(h->ctx, r->cache_key, &r->cached, &r->cached_len, r->etag);
+    if (!hit && r->personal_key)
+        hit = !h->cache_get(h->ctx, r->personal_key, &r->cached, &r->cached_len, r->etag);
+    aps_metric_add(hit ? r->srv->m_hits : r->srv->m_misses, NULL, 1);
+    r->cache_state = hit ? 2 : 1;
+    return hit;
+}
+
+static void cache_store(struct request *r, const char *body, size_t len)
+{
+    const struct aps_http_hooks *h = &r->srv->o.hooks;
+    int ttl = h->cache_ttl ? h->cache_ttl(h->ctx, r->req.route->cache) : 60;
+    const char *key = r->res.personal ? r->personal_key : r->cache_key;
+    if (ttl > 0 && key)
+        h->cache_put(h->ctx, key, body, len, ttl);
+}
+
+static bool parse_body(struct request *r)
+{
+    if (!r->body.len)
+        return true;
+    r->req.body = r->body.data;
+    r->req.body_len = r->body.len;
+    /* The API takes JSON bodies only. Content-Type is not checked: `curl -d` and many clients
+     * label JSON as form data, and refusing them would help nobody. */
+    char msg[200];
+    int rc = aps_http_parse_json(r->body.data, r->body.len, r->srv->o.json_depth, &r->req.json,
+                                 msg, sizeof msg);
+    if (rc) {
+        aps_http_error(&r->res, 400, "VALIDATION_ERROR", msg);
+        aps_http_error_field(&r->res, "body", msg);
+        return false;
+    }
+    return true;
+}
+
+/* Everything between the headers and the handler's answer (the order of http.h). */
+static void process(struct request *r)
+{
+    const struct aps_http_hooks *h = &r->srv->o.hooks;
+    const struct aps_route *rt = r->req.route;
+    r->req.who.role = APS_ROLE_ANONYMOUS;
+    if (!parse_body(r))
+        return;
+    if (h->authenticate && h->authenticate(h->ctx, &r->req, &r->res))
+        return;
+    if (!aps_role_can(r->req.who.role, rt->perm)) {
+        if (r->req.who.authenticated) {
+            aps_http_error(&r->res, 403, "FORBIDDEN", "your role does not allow this");
+        } else {
+            aps_http_error(&r->res, 401, "UNAUTHORIZED", "authentication required");
+            aps_http_header_set(&r->res, "WWW-Authenticate", "Bearer");
+        }
+        return;
+    }
+    if (h->rate_limit && h->rate_limit(h->ctx, &r->req, &r->res))
+        return;
+    r->cacheable = rt->cache != APS_CACHE_NONE && h->cache_get && h->cache_put &&
+                   (!strcmp(r->req.method, "GET") || !strcmp(r->req.method, "HEAD"));
+    if (r->cacheable && cache_lookup(r))
+        return;
+    int rc = rt->handler(&r->req, &r->res);
+    if (rc < 0 && r->res.status < 400)
+        aps_http_error(&r->res, 500, "INTERNAL_ERROR", "internal error");
+}
+
+/* ---- the response ---------------------------------------------------------------------------- */
+
+static const char *method_label(const char *m)
+{
+    static const char *known[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(m, known[i]))
+            return known[i];
+    return "OTHER";
+}
+
+static void record(struct request *r, int status, size_t bytes, double secs)
+{
+    struct aps_http_server *s = r->srv;
+    const char *route = r->req.route ? r->req.route->pattern : "unmatched";
+    char st[8];
+    snprintf(st, sizeof st, "%d", status);
+    const char *labels[] = {route, method_label(r->req.method), st};
+    aps_metric_add(s->m_requests, labels, 1);
+    aps_metric_observe(s->m_duration, labels, secs);
+    if (!s->o.log || APS_LOG_INFO < s->o.log->level)
+        return;
+    struct aps_buf x = {0};
+    aps_buf_printf(&x, "\"method\":\"%s\",\"route\":\"", method_label(r->req.method));
+    aps_json_escape(&x, route);
+    aps_buf_printf(&x, "\",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu,\"request_id\":\"%s\"", status,
+                   secs * 1000, bytes, r->req.request_id);
+    if (r->req.who.authenticated)
+        aps_buf_printf(&x, ",\"user_id\":%lld", (long long)r->req.who.user_id);
+    else
+        aps_buf_puts(&x, ",\"user_id\":null");
+    if (r->cache_state)
+        aps_buf_printf(&x, ",\"cache\":\"%s\"", r->cache_state == 2 ? "hit" : "miss");
+    APS_LOG(s->o.log, APS_LOG_INFO, aps_buf_str(&x), "request");
+    aps_buf_cleanup(&x);
+}
+
+/* The body bytes of the answer; *free_it tells whether they were malloc'd for the response. */
+static char *response_body(struct request *r, size_t *len, const char **ctype, bool *free_it)
+{
+    *free_it = false;
+    *ctype = "application/json";
+    if (r->cache_state == 2) {
+        char *b = r->cached; /* handed over to the response */
+        r->cached = NULL;
+        *len = r->cached_len;
+        *free_it = true;
+        return b;
+    }
+    if (r->res.json) {
+        if (json_object_get(r->res.json, "error"))
+            json_object_set_new(r->res.json, "request_id", json_string(r->req.request_id));
+        /* 15 significant digits: every double survives to its meaning, and 0.063 prints as
+         * 0.063 rather than 0.063000000000000001. */
+        char *s = json_dumps(r->res.json, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        *len = s ? strlen(s) : 0;
+        *free_it = s != NULL;
+        return s;
+    }
+    *ctype = r->res.content_type ? r->res.content_type : "application/octet-stream";
+    *len = r->res.raw_len;
+    return r->res.raw;
+}
+
+static void add_headers(struct request *r, struct MHD_Response *resp, const char *ctype,
+                        size_t len, double secs)
+{
+    char rt[32];
+    if (len || r->res.json || r->res.raw)
+        MHD_add_response_header(resp, "Content-Type", ctype);
+    if (r->etag[0])
+        MHD_add_response_header(resp, "ETag", r->etag);
+    MHD_add_response_header(resp, "X-Request-ID", r->req.request_id);
+    snprintf(rt, sizeof rt, "%.3fms", secs * 1000);
+    MHD_add_response_header(resp, "X-Response-Time", rt);
+    if (r->cache_state)
+        MHD_add_response_header(resp, "X-Cache", r->cache_state == 2 ? "HIT" : "MISS");
+    for (int i = 0; i < r->res.nheaders; i++)
+        MHD_add_response_header(resp, r->res.headers[i].name, r->res.headers[i].value);
+    if (atomic_load(&r->srv->draining))
+        MHD_add_response_header(resp, "Connection", "close");
+}
+
+static enum MHD_Result send_response(struct request *r)
+{
+    size_t len = 0;
+    const char *ctype;
+    bool free_it;
+    char *body = response_body(r, &len, &ctype, &free_it);
+    int status = r->res.status ? r->res.status : 200;
+    bool get = !strcmp(r->req.method, "GET") || !strcmp(r->req.method, "HEAD");
+    if (get && status == 200 && body) {
+        if (r->cacheable && r->cache_state == 1 && r->res.json && !r->res.no_cache)
+            cache_store(r, body, len);
+        if (!r->etag[0])
+            aps_http_etag(body, len, r->etag);
+        const char *inm = aps_http_header(&r->req, "If-None-Match");
+        if (inm && aps_http_etag_matches(inm, r->etag))
+            status = 304;
+    }
+    size_t send_len = status == 304 || status == 204 ? 0 : len;
+    /* A malloc'd body (JSON text, cache copy) is given to libmicrohttpd, which frees it; a raw
+     * body lives in the request arena and is copied. */
+    enum MHD_ResponseMemoryMode mode = !send_len  ? MHD_RESPMEM_PERSISTENT
+                                       : free_it ? MHD_RESPMEM_MUST_FREE
+                                                 : MHD_RESPMEM_MUST_COPY;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(send_len, send_len ? body : (void *)"", mode);
+    if (free_it && mode != MHD_RESPMEM_MUST_FREE)
+        free(body);
+    else if (!resp && mode == MHD_RESPMEM_MUST_FREE)
+        free(body);
+    if (!resp)
+        return MHD_NO;
+    double secs = aps_time_mono() - r->t0;
+    add_headers(r, resp, ctype, send_len, secs);
+    enum MHD_Result ret = MHD_queue_response(r->req.conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    r->stage = ST_SENT;
+    record(r, status, send_len, secs);
+    return ret;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload, size_t *upload_size, void **con_cls)
+{
+    struct aps_http_server *s = cls;
+    struct request *r = *con_cls;
+    if (!r) /* on_uri always runs first; this only guards against a library change */
+        *con_cls = r = on_uri(s, url, c);
+    if (r->stage == ST_SENT) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->stage == ST_NEW) {
+        r->stage = ST_BODY;
+        if (first_call(r, url, method))
+            return send_response(r);
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        bool keep = take_body(r, upload, *upload_size);
+        *upload_size = 0;
+        return keep ? MHD_YES : MHD_NO;
+    }
+    if (!r->decided)
+        process(r);
+    return send_response(r);
+}
+
+/* ---- daemon -------------------------------------------------------------------------------- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct aps_http_server *s = cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    APS_LOG(s->o.log, APS_LOG_WARNING, "\"component\":\"libmicrohttpd\"", "%s", line);
+}
+
+static void fill_defaults(struct aps_http_server_opts *o)
+{
+    if (!o->host || !*o->host)
+        o->host = "127.0.0.1";
+    if (o->threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o->threads = n > 0 ? (int)n : 2;
+    }
+    if (!o->body_limit)
+        o->body_limit = DEFAULT_BODY_LIMIT;
+    if (!o->url_limit)
+        o->url_limit = DEFAULT_URL_LIMIT;
+    if (!o->header_limit)
+        o->header_limit = DEFAULT_HEADER_LIMIT;
+    if (o->json_depth <= 0)
+        o->json_depth = DEFAULT_JSON_DEPTH;
+    if (!o->connection_timeout)
+        o->connection_timeout = DEFAULT_TIMEOUT;
+}
+
+static void register_metrics(struct aps_http_server *s)
+{
+    static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+    static const char *const rms[] = {"route", "method", "status", NULL};
+    struct aps_metrics *m = s->o.metrics;
+    if (!m)
+        return;
+    s->m_requests = aps_metrics_counter(m, "aps_http_requests_total",
+                                        "HTTP requests answered, by route, method and status.",
+                                        rms);
+    s->m_duration = aps_metrics_histogram(m, "aps_http_request_duration_seconds",
+                                          "Time from request line to queued response.", rms,
+                                          buckets, sizeof buckets / sizeof buckets[0]);
+    s->m_in_flight = aps_metrics_gauge(m, "aps_http_in_flight", "Requests being served now.",
+                                       NULL);
+    s->m_hits = aps_metrics_counter(m, "aps_http_cache_hits_total",
+                                    "Cacheable GETs answered from the response cache.", NULL);
+    s->m_misses = aps_metrics_counter(m, "aps_http_cache_misses_total",
+                                      "Cacheable GETs the handler had to answer.", NULL);
+}
+
+static int resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *sslen,
+                   char *err, size_t errcap)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    int g = getaddrinfo(host, ps, &hints, &res);
+    if (g || !res) {
+        snprintf(err, errcap, "cannot resolve listen address %s: %s", host, gai_strerror(g));
+        return APS_E_CONFIG;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sslen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
+                          char *err, size_t errcap)
+{
+    *out = NULL;
+    if (sodium_init() < 0) {
+        snprintf(err, errcap, "libsodium failed to initialise");
+        return APS_E_STATE;
+    }
+    struct aps_http_server *s = aps_calloc(1, sizeof *s);
+    s->o = *o;
+    fill_defaults(&s->o);
+    register_metrics(s);
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    int rc = resolve(s->o.host, s->o.port, &ss, &sslen, err, errcap);
+    if (rc) {
+        aps_free(s);
+        return rc;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    size_t pool = s->o.url_limit + s->o.header_limit + POOL_SLACK;
+    /* The logger goes first so that libmicrohttpd's messages about the other options use it;
+     * a pool of one thread is no pool (libmicrohttpd warns about it). */
+    unsigned pool_threads = s->o.threads > 1 ? (unsigned)s->o.threads : 0;
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)s->o.port, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, s, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, pool_threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)s->o.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(err, errcap, "cannot listen on %s:%d (address in use or not allowed)",
+                 s->o.host, s->o.port);
+        aps_free(s);
+        return APS_E_IO;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : s->o.port;
+    *out = s;
+    return 0;
+}
+
+int aps_http_server_port(const struct aps_http_server *s)
+{
+    return s->port;
+}
+
+int aps_http_server_threads(const struct aps_http_server *s)
+{
+    return s->o.threads;
+}
+
+int aps_http_server_in_flight(const struct aps_http_server *s)
+{
+    return atomic_load(&((struct aps_http_server *)s)->in_flight);
+}
+
+/* True once nothing is in flight and no fresh connection is pending (those only during the
+ * first FRESH_WAIT seconds: a client that connects and says nothing is not worth waiting for). */
+#define FRESH_WAIT 2.0
+#define QUIET_TIME 0.1
+
+static bool idle_now(struct aps_http_server *s, double elapsed)
+{
+    return atomic_load(&s->in_flight) == 0 && (elapsed > FRESH_WAIT || atomic_load(&s->fresh) == 0);
+}
+
+/* Connections the kernel completed but libmicrohttpd had not accepted yet would be reset when the
+ * listening socket closes, dropping requests their clients have already sent; accept them here
+ * and hand them to the daemon so that they are served like the rest. */
+static void adopt_backlog(struct aps_http_server *s, MHD_socket lfd)
+{
+    int fl = fcntl(lfd, F_GETFL);
+    if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return; /* an accept on a blocking socket could wait forever */
+    for (int n = 0; n < 4096; n++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            break;
+        if (MHD_add_connection(s->d, fd, (const struct sockaddr *)&ss, len) != MHD_YES)
+            APS_LOG(s->o.log, APS_LOG_WARNING, NULL, "could not adopt a pending connection");
+    }
+}
+
+void aps_http_server_stop(struct aps_http_server *s, double drain_seconds)
+{
+    if (!s)
+        return;
+    atomic_store(&s->draining, true);
+    MHD_socket lfd = MHD_quiesce_daemon(s->d);
+    if (lfd != MHD_INVALID_SOCKET) {
+        adopt_backlog(s, lfd);
+        close(lfd);
+    }
+    /* Wait until the server has been idle for QUIET_TIME: a thread that just finished one
+     * request may be about to parse the next one already read from a connection. */
+    double t0 = aps_time_mono(), quiet_since = -1;
+    for (;;) {
+        double now = aps_time_mono();
+        if (now - t0 >= drain_seconds)
+            break;
+        if (!idle_now(s, now - t0))
+            quiet_since = -1;
+        else if (quiet_since < 0)
+            quiet_since = now;
+        else if (now - quiet_since >= QUIET_TIME)
+            break;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    int left = atomic_load(&s->in_flight);
+    if (left)
+        APS_LOG(s->o.log, APS_LOG_WARNING, NULL, "stopping with %d requests still in flight", left);
+    MHD_stop_daemon(s->d);
+    aps_free(s);
+}

@@ -1,0 +1,544 @@
+/* collect.c — the collector jobs (see collect.h): request, parse, store in one transaction,
+ * record the provider's bookkeeping, count failures by class. */
+#include "ingest/collect.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "ingest/collect_http.h"
+#include "ingest/espn.h"
+#include "ingest/live_store.h"
+#include "ingest/theoddsapi.h"
+#include "ingest/weather.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+
+enum provider { P_ODDS, P_ESPN, P_WEATHER };
+static const char *const PROVIDER[] = {"theoddsapi", "espn", "weather"};
+
+void aps_collector_init(struct aps_collector *c, const struct aps_config *cfg,
+                        struct aps_store *store, struct aps_metrics *metrics)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->store = store;
+    c->metrics = metrics;
+}
+
+void aps_collector_cleanup(struct aps_collector *c)
+{
+    for (int i = 0; i < 3; i++)
+        aps_collect_free(c->http[i]);
+    memset(c->http, 0, sizeof c->http);
+}
+
+static void report_init(struct aps_collect_report *r, enum provider p)
+{
+    memset(r, 0, sizeof *r);
+    r->provider = PROVIDER[p];
+    r->credits_remaining = r->credits_used = r->credits_last = -1;
+}
+
+/* Sets the failure class and message, counts aps_collector_failures_total{provider,kind}. */
+static int failed(struct aps_collector *c, struct aps_collect_report *r, const char *kind, int rc,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int failed(struct aps_collector *c, struct aps_collect_report *r, const char *kind, int rc,
+                  const char *fmt, ...)
+{
+    r->failure = kind;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err, sizeof r->err, fmt, ap);
+        va_end(ap);
+    }
+    if (c->metrics) {
+        static const char *const names[] = {"provider", "kind", NULL};
+        struct aps_metric *m = aps_metrics_counter(
+            c->metrics, "aps_collector_failures_total", "collector polls that failed", names);
+        const char *lv[] = {r->provider, kind};
+        aps_metric_add(m, lv, 1);
+    }
+    return rc;
+}
+
+static void count_records(struct aps_collector *c, const struct aps_collect_report *r)
+{
+    if (!c->metrics)
+        return;
+    static const char *const names[] = {"provider", "result", NULL};
+    struct aps_metric *m = aps_metrics_counter(c->metrics, "aps_collector_records_total",
+                                               "records seen by the collectors", names);
+    const char *ins[] = {r->provider, "stored"}, *unc[] = {r->provider, "unchanged"},
+               *rej[] = {r->provider, "rejected"};
+    aps_metric_add(m, ins, (double)(r->inserted + r->games_created + r->weather_rows));
+    aps_metric_add(m, unc, (double)r->unchanged);
+    aps_metric_add(m, rej, (double)r->rejected);
+}
+
+static int client(struct aps_collector *c, enum provider p, struct aps_collect **out)
+{
+    if (!c->http[p]) {
+        struct aps_collect_opts o;
+        aps_collect_opts_from_config(&o, c->cfg, PROVIDER[p]);
+        int rc = aps_collect_new(&c->http[p], &o, c->metrics);
+        if (rc)
+            return rc;
+    }
+    *out = c->http[p];
+    return 0;
+}
+
+/* GETs url; on failure records the error in provider_status and the report. */
+static int fetch(struct aps_collector *c, enum provider p, const char *url,
+                 struct aps_collect_resp *resp, struct aps_collect_report *r, int64_t now)
+{
+    struct aps_collect *h = NULL;
+    int rc = client(c, p, &h);
+    if (rc)
+        return failed(c, r, "config", rc, "%s: cannot make an HTTP client", r->provider);
+    rc = aps_collect_get(h, url, resp, r->err, sizeof r->err);
+    r->credits_remaining = resp->requests_remaining;
+    r->credits_used = resp->requests_used;
+    r->credits_last = resp->requests_last;
+    struct aps_conn *conn = NULL;
+    if (!aps_store_acquire(c->store, APS_DB_WRITE, &conn)) {
+        if (aps_live_provider_put(conn, r->provider, resp->requests_remaining,
+                                  resp->requests_used, resp->requests_last, rc ? r->err : NULL,
+                                  now))
+            rc = rc ? rc : APS_E_DB;
+        aps_store_release(conn);
+    }
+    if (rc)
+        return failed(c, r, "http", rc, NULL);
+    return 0;
+}
+
+/* ---- transactions ----------------------------------------------------------------------- */
+
+struct txn {
+    struct aps_conn *conn;
+    struct aps_live *live;
+};
+
+static int txn_begin(struct aps_collector *c, struct txn *t, struct aps_collect_report *r)
+{
+    memset(t, 0, sizeof *t);
+    int rc = aps_store_acquire(c->store, APS_DB_WRITE, &t->conn);
+    if (rc)
+        return failed(c, r, "db", rc, "%s: no database connection", r->provider);
+    rc = aps_conn_begin(t->conn);
+    if (!rc)
+        rc = aps_live_open(&t->live, t->conn);
+    if (rc) {
+        failed(c, r, "db", rc, "%s: %s", r->provider, aps_conn_errmsg(t->conn));
+        aps_conn_rollback(t->conn);
+        aps_store_release(t->conn);
+        t->conn = NULL;
+    }
+    return rc;
+}
+
+/* Commits when rc is 0, else rolls back; releases everything. */
+static int txn_end(struct aps_collector *c, struct txn *t, int rc, struct aps_collect_report *r)
+{
+    aps_live_close(t->live);
+    if (!rc)
+        rc = aps_conn_commit(t->conn);
+    if (rc) {
+        if (!r->failure)
+            failed(c, r, "db", rc, "%s: nothing stored: %s", r->provider,
+                   aps_conn_errmsg(t->conn));
+        aps_conn_rollback(t->conn);
+    }
+    aps_store_release(t->conn);
+    return rc;
+}
+
+static void note_rejected(struct aps_collect_report *r, const char *home, const char *away)
+{
+    r->rejected++;
+    size_t n = strlen(r->rejected_names);
+    if (n + 8 < sizeof r->rejected_names)
+        snprintf(r->rejected_names + n, sizeof r->rejected_names - n, "%s%s @ %s",
+                 n ? ", " : "", away, home);
+}
+
+/* Stores one game; 1 when the event was rejected (counted), 0 stored, negative on error. */
+static int store_game(struct aps_collector *c, struct txn *t, const struct aps_live_game *g,
+                      int64_t now, struct aps_live_ref *ref, struct aps_collect_report *r)
+{
+    int rc = aps_live_game(t->live, g, now, ref);
+    if (rc == APS_E_NOTFOUND || rc == APS_E_INVAL) {
+        note_rejected(r, g->home, g->away);
+        return 1;
+    }
+    if (rc)
+        return failed(c, r, "db", rc, "%s: storing game %s: %s", r->provider, g->external_id,
+                      aps_live_errmsg(t->live));
+    *(ref->created ? &r->games_created : &r->games_updated) += 1;
+    return 0;
+}
+
+/* ---- TheOddsAPI ------------------------------------------------------------------------- */
+
+static int check_budget(struct aps_collector *c, int64_t cost, struct aps_collect_report *r)
+{
+    struct aps_conn *conn = NULL;
+    struct aps_provider_status ps;
+    int rc = aps_store_acquire(c->store, APS_DB_READ, &conn);
+    if (rc)
+        return failed(c, r, "db", rc, "theoddsapi: no database connection");
+    rc = aps_live_provider_get(conn, "theoddsapi", &ps);
+    aps_store_release(conn);
+    if (rc && rc != APS_E_NOTFOUND)
+        return failed(c, r, "db", rc, "theoddsapi: cannot read provider_status");
+    int64_t budget = aps_cfg_int(c->cfg, APS_SET_ODDS_API_CREDIT_BUDGET);
+    if (!aps_theoddsapi_budget_ok(ps.requests_remaining, ps.requests_used, budget, cost))
+        return failed(c, r, "budget", APS_E_BUSY,
+                      "theoddsapi: call refused: it costs %lld credits; %lld remain at the "
+                      "provider, %lld of the budget of %lld are used",
+                      (long long)cost, (long long)ps.requests_remaining,
+                      (long long)ps.requests_used, (long long)budget);
+    return 0;
+}
+
+static const char *odds_key(struct aps_collector *c, struct aps_collect_report *r)
+{
+    const char *key = aps_cfg_str(c->cfg, APS_SET_ODDS_API_KEY);
+    if (!key || !*key)
+        failed(c, r, "config", APS_E_CONFIG, "theoddsapi: ODDS_API_KEY is not set");
+    return key && *key ? key : NULL;
+}
+
+static void odds_game(struct aps_live_game *g, const struct aps_odds_event *e)
+{
+    memset(g, 0, sizeof *g);
+    g->sport = e->sport;
+    g->provider = "theoddsapi";
+    g->external_id = e->id;
+    g->home = e->home;
+    g->away = e->away;
+    g->start = e->commence;
+    g->status = e->completed ? APS_GS_FINAL : e->has_scores ? APS_GS_IN_PROGRESS : -1;
+    g->home_score = e->home_score;
+    g->away_score = e->away_score;
+    g->indoor = -1;
+}
+
+static int store_odds_feed(struct aps_collector *c, const struct aps_odds_feed *f, int64_t now,
+                           struct aps_collect_report *r)
+{
+    struct txn t;
+    int rc = txn_begin(c, &t, r);
+    if (rc)
+        return rc;
+    struct aps_live_ref *refs = aps_calloc(f->nevents ? f->nevents : 1, sizeof *refs);
+    bool *ok = aps_calloc(f->nevents ? f->nevents : 1, sizeof *ok);
+    for (size_t i = 0; i < f->nevents && !rc; i++) {
+        struct aps_live_game g;
+        odds_game(&g, &f->events[i]);
+        int s = store_game(c, &t, &g, now, &refs[i], r);
+        rc = s < 0 ? s : 0;
+        ok[i] = s == 0;
+    }
+    struct aps_live_counts cnt = {0};
+    for (size_t i = 0; i < f->nquotes && !rc; i++) {
+        const struct aps_odds_quote *q = &f->quotes[i];
+        if (!ok[q->event])
+            continue;
+        struct aps_live_quote lq = {q->book, q->book_title, q->market, q->sel,
+                                    q->line, q->price, q->recorded_at};
+        r->quotes++;
+        rc = aps_live_quote(t.live, &refs[q->event], &lq, now, &cnt);
+        if (rc)
+            failed(c, r, "db", rc, "theoddsapi: storing odds: %s", aps_live_errmsg(t.live));
+    }
+    aps_free(refs);
+    aps_free(ok);
+    r->inserted = cnt.inserted;
+    r->unchanged = cnt.unchanged;
+    r->movements = cnt.movements;
+    return txn_end(c, &t, rc, r);
+}
+
+int aps_collector_odds(struct aps_collector *c, enum aps_sport sport, int64_t now,
+                       struct aps_collect_report *r)
+{
+    report_init(r, P_ODDS);
+    const char *key = odds_key(c, r);
+    if (!key)
+        return APS_E_CONFIG;
+    const char *markets = aps_cfg_str(c->cfg, APS_SET_ODDS_API_MARKETS);
+    const char *regions = aps_cfg_str(c->cfg, APS_SET_ODDS_API_REGIONS);
+    if (aps_sport_info(sport)->kind == APS_KIND_TENNIS)
+        markets = "h2h"; /* tennis: moneyline only (reference §4.2) */
+    int rc = check_budget(c, aps_theoddsapi_cost(markets, regions), r);
+    if (rc)
+        return rc;
+    enum aps_odds_format fmt =
+        strcmp(aps_cfg_str(c->cfg, APS_SET_ODDS_API_ODDS_FORMAT), "decimal") ? APS_ODDS_AMERICAN
+                                                                             : APS_ODDS_DECIMAL;
+    struct aps_buf url = {0};
+    struct aps_collect_resp resp;
+    struct aps_odds_feed feed = {0};
+    aps_collect_resp_init(&resp);
+    aps_theoddsapi_odds_url(&url, aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL),
+                            aps_sport_info(sport)->odds_key, key, regions, markets, fmt);
+    rc = fetch(c, P_ODDS, aps_buf_str(&url), &resp, r, now);
+    if (!rc) {
+        rc = aps_theoddsapi_parse_odds(resp.body.data, resp.body.len, fmt, &feed, r->err,
+                                       sizeof r->err);
+        if (rc)
+            failed(c, r, "parse", rc, NULL);
+    }
+    if (!rc) {
+        r->events = feed.nevents;
+        r->skipped_events = feed.skipped_events;
+        r->skipped_quotes = feed.skipped_quotes;
+        rc = store_odds_feed(c, &feed, now, r);
+    }
+    count_records(c, r);
+    aps_odds_feed_cleanup(&feed);
+    aps_collect_resp_cleanup(&resp);
+    aps_buf_cleanup(&url);
+    return rc;
+}
+
+int aps_collector_odds_scores(struct aps_collector *c, enum aps_sport sport, int days_from,
+                              int64_t now, struct aps_collect_report *r)
+{
+    report_init(r, P_ODDS);
+    const char *key = odds_key(c, r);
+    if (!key)
+        return APS_E_CONFIG;
+    int rc = check_budget(c, days_from > 0 ? 2 : 1, r);
+    if (rc)
+        return rc;
+    struct aps_buf url = {0};
+    struct aps_collect_resp resp;
+    struct aps_odds_feed feed = {0};
+    aps_collect_resp_init(&resp);
+    aps_theoddsapi_scores_url(&url, aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL),
+                              aps_sport_info(sport)->odds_key, key, days_from);
+    rc = fetch(c, P_ODDS, aps_buf_str(&url), &resp, r, now);
+    if (!rc) {
+        rc = aps_theoddsapi_parse_scores(resp.body.data, resp.body.len, &feed, r->err,
+                                         sizeof r->err);
+        if (rc)
+            failed(c, r, "parse", rc, NULL);
+    }
+    if (!rc) {
+        r->events = feed.nevents;
+        r->skipped_events = feed.skipped_events;
+        rc = store_odds_feed(c, &feed, now, r);
+    }
+    count_records(c, r);
+    aps_odds_feed_cleanup(&feed);
+    aps_collect_resp_cleanup(&resp);
+    aps_buf_cleanup(&url);
+    return rc;
+}
+
+int aps_collector_sports(struct aps_collector *c, int64_t now, size_t *active, size_t *covered,
+                         struct aps_collect_report *r)
+{
+    report_init(r, P_ODDS);
+    *active = *covered = 0;
+    const char *key = odds_key(c, r);
+    if (!key)
+        return APS_E_CONFIG;
+    struct aps_buf url = {0};
+    struct aps_collect_resp resp;
+    aps_collect_resp_init(&resp);
+    aps_theoddsapi_sports_url(&url, aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL), key);
+    int rc = fetch(c, P_ODDS, aps_buf_str(&url), &resp, r, now);
+    struct aps_odds_sport *v = NULL;
+    size_t n = 0;
+    if (!rc) {
+        rc = aps_theoddsapi_parse_sports(resp.body.data, resp.body.len, &v, &n, r->err,
+                                         sizeof r->err);
+        if (rc)
+            failed(c, r, "parse", rc, NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        *active += v[i].active;
+        *covered += v[i].active && v[i].sport >= 0;
+    }
+    r->events = n;
+    aps_free(v);
+    aps_collect_resp_cleanup(&resp);
+    aps_buf_cleanup(&url);
+    return rc;
+}
+
+/* ---- ESPN ------------------------------------------------------------------------------- */
+
+static void espn_game(struct aps_live_game *g, enum aps_sport sport, const struct aps_espn_event *e)
+{
+    memset(g, 0, sizeof *g);
+    g->sport = sport;
+    g->provider = "espn";
+    g->external_id = e->id;
+    g->home = e->home;
+    g->away = e->away;
+    g->start = e->start;
+    g->schedule_authority = true;
+    g->status = (int)e->status;
+    g->home_score = e->home_score;
+    g->away_score = e->away_score;
+    g->venue = e->venue;
+    g->venue_city = e->venue_city;
+    g->indoor = e->indoor;
+}
+
+static int store_board(struct aps_collector *c, enum aps_sport sport,
+                       const struct aps_espn_board *b, int64_t now, struct aps_collect_report *r)
+{
+    struct txn t;
+    int rc = txn_begin(c, &t, r);
+    for (size_t i = 0; i < b->n && !rc; i++) {
+        struct aps_live_game g;
+        struct aps_live_ref ref;
+        espn_game(&g, sport, &b->events[i]);
+        int s = store_game(c, &t, &g, now, &ref, r);
+        rc = s < 0 ? s : 0;
+    }
+    return t.conn ? txn_end(c, &t, rc, r) : rc;
+}
+
+int aps_collector_espn(struct aps_collector *c, enum aps_sport sport, int days, int64_t now,
+                       struct aps_collect_report *r)
+{
+    report_init(r, P_ESPN);
+    struct aps_espn_board board = {0};
+    struct aps_buf url = {0};
+    int rc = 0;
+    char local[11];
+    aps_live_local_date(sport, now, local, sizeof local);
+    int y, m, d;
+    int64_t today = sscanf(local, "%4d-%2d-%2d", &y, &m, &d) == 3
+                        ? aps_time_from_civil(y, m, d, 12, 0, 0)
+                        : now;
+    for (int day = 0; day < (days > 0 ? days : 1) && !rc; day++) {
+        struct aps_collect_resp resp;
+        aps_collect_resp_init(&resp);
+        aps_espn_scoreboard_url(&url, aps_cfg_str(c->cfg, APS_SET_ESPN_API_BASE_URL), sport,
+                                days > 0 ? today + day * 86400 : 0);
+        rc = fetch(c, P_ESPN, aps_buf_str(&url), &resp, r, now);
+        if (!rc) {
+            rc = aps_espn_parse_scoreboard(resp.body.data, resp.body.len, &board, r->err,
+                                           sizeof r->err);
+            if (rc)
+                failed(c, r, "parse", rc, NULL);
+        }
+        aps_collect_resp_cleanup(&resp);
+    }
+    if (!rc) {
+        r->events = board.n;
+        r->skipped_events = board.skipped;
+        rc = store_board(c, sport, &board, now, r);
+    }
+    count_records(c, r);
+    aps_espn_board_cleanup(&board);
+    aps_buf_cleanup(&url);
+    return rc;
+}
+
+/* ---- weather ---------------------------------------------------------------------------- */
+
+static int weather_one(struct aps_collector *c, const struct aps_live_venue_game *v,
+                       const char *key, int64_t now, struct aps_weather_obs *obs,
+                       struct aps_collect_report *r)
+{
+    struct aps_buf url = {0};
+    struct aps_collect_resp resp;
+    aps_collect_resp_init(&resp);
+    aps_weather_url(&url, aps_cfg_str(c->cfg, APS_SET_WEATHER_API_BASE_URL), v->place, v->lat,
+                    v->lon, key);
+    int rc = fetch(c, P_WEATHER, aps_buf_str(&url), &resp, r, now);
+    if (!rc) {
+        rc = aps_weather_parse(resp.body.data, resp.body.len, obs, r->err, sizeof r->err);
+        if (rc)
+            failed(c, r, "parse", rc, NULL);
+    }
+    aps_collect_resp_cleanup(&resp);
+    aps_buf_cleanup(&url);
+    return rc;
+}
+
+int aps_collector_weather(struct aps_collector *c, enum aps_sport sport, int64_t now,
+                          struct aps_collect_report *r)
+{
+    report_init(r, P_WEATHER);
+    if (!aps_weather_sport(sport))
+        return 0;
+    const char *key = aps_cfg_str(c->cfg, APS_SET_WEATHER_API_KEY);
+    if (!key || !*key)
+        return failed(c, r, "config", APS_E_CONFIG, "weather: WEATHER_API_KEY is not set");
+    int64_t lead = aps_cfg_int(c->cfg, APS_SET_WEATHER_LEAD_HOURS) * 3600;
+    struct aps_conn *conn = NULL;
+    struct aps_live_venue_game *due = NULL;
+    size_t n = 0;
+    int rc = aps_store_acquire(c->store, APS_DB_READ, &conn);
+    if (rc)
+        return failed(c, r, "db", rc, "weather: no database connection");
+    rc = aps_live_weather_due(conn, sport, now, lead, &due, &n);
+    aps_store_release(conn);
+    if (rc)
+        return failed(c, r, "db", rc, "weather: cannot list the games due");
+    /* Fetch first, then store every reading in one transaction. */
+    struct aps_weather_obs *obs = aps_calloc(n ? n : 1, sizeof *obs);
+    bool *have = aps_calloc(n ? n : 1, sizeof *have);
+    for (size_t i = 0; i < n && !rc; i++) {
+        r->events++;
+        if (due[i].indoor == 1 || (!due[i].place[0] && isnan(due[i].lat)))
+            continue;
+        rc = weather_one(c, &due[i], key, now, &obs[i], r);
+        have[i] = rc == 0;
+    }
+    if (!rc) {
+        struct txn t;
+        rc = txn_begin(c, &t, r);
+        for (size_t i = 0; i < n && !rc; i++) {
+            if (!have[i] && due[i].indoor != 1)
+                continue;
+            rc = aps_live_weather(t.live, due[i].game_id, have[i] ? &obs[i] : NULL, now);
+            r->weather_rows += rc == 0;
+        }
+        if (t.conn)
+            rc = txn_end(c, &t, rc, r);
+    }
+    count_records(c, r);
+    aps_free(obs);
+    aps_free(have);
+    aps_free(due);
+    return rc;
+}
+
+/* ---- closing lines ---------------------------------------------------------------------- */
+
+int aps_collector_closing(struct aps_collector *c, int64_t now, struct aps_collect_report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->provider = "store";
+    r->credits_remaining = r->credits_used = r->credits_last = -1;
+    struct aps_conn *conn = NULL;
+    int rc = aps_store_acquire(c->store, APS_DB_WRITE, &conn);
+    if (rc)
+        return failed(c, r, "db", rc, "closing: no database connection");
+    int captured = 0;
+    rc = aps_live_capture_closing(conn, now, &captured);
+    if (rc)
+        failed(c, r, "db", rc, "closing: %s", aps_conn_errmsg(conn));
+    aps_store_release(conn);
+    r->closing_captured = (size_t)captured;
+    return rc;
+}

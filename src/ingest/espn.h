@@ -1,0 +1,56 @@
+/* espn.h — the ESPN site API scoreboard (reference §4.3): schedules, live status and final
+ * scores, parsed into events the live store matches to games.
+ *
+ * URL: {ESPN_API_BASE_URL}/{sport}/{league}/scoreboard[?dates=YYYYMMDD]. Ids are strings, dates
+ * look like "2022-11-20T18:00Z". Status names map as reference §2.3 says
+ * (aps_espn_status). The odds `details` ("WSH -5.5") carry no price and are not stored. */
+#ifndef APS_INGEST_ESPN_H
+#define APS_INGEST_ESPN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/domain.h"
+#include "core/err.h"
+#include "ingest/batch.h"
+
+struct aps_buf;
+
+struct aps_espn_event {
+    char id[32];
+    char home[APS_NAME_MAX], away[APS_NAME_MAX];   /* team displayName */
+    char home_abbr[16], away_abbr[16];
+    int64_t start;                                  /* UTC seconds */
+    enum aps_game_status status;
+    char status_name[32];                           /* "STATUS_IN_PROGRESS" as given */
+    int home_score, away_score;                     /* -1 before the game */
+    int period;
+    bool neutral;
+    char venue[APS_NAME_MAX];                       /* "" when not given */
+    char venue_city[64];                            /* "Landover, MD" */
+    int indoor;                                     /* 1, 0, or -1 when not given */
+};
+
+struct aps_espn_board {
+    struct aps_espn_event *events;
+    size_t n, cap;
+    size_t skipped; /* events without two competitors, an id or a date */
+};
+
+void aps_espn_board_cleanup(struct aps_espn_board *b);
+
+/* STATUS_SCHEDULED → scheduled, STATUS_IN_PROGRESS / STATUS_HALFTIME (and the other in-play
+ * names: end of period, delayed in play) → in_progress, STATUS_FINAL → final,
+ * STATUS_POSTPONED → postponed, STATUS_CANCELED → cancelled, anything else → scheduled. */
+enum aps_game_status aps_espn_status(const char *name);
+
+/* Parses a scoreboard body and appends its events. APS_E_PARSE when there is no events array. */
+int aps_espn_parse_scoreboard(const char *json, size_t len, struct aps_espn_board *out,
+                              char *err, size_t errcap) APS_MUST_CHECK;
+
+/* {base}/{espn path of sport}/scoreboard, with ?dates=YYYYMMDD when date (UTC seconds) > 0. */
+void aps_espn_scoreboard_url(struct aps_buf *url, const char *base, enum aps_sport sport,
+                             int64_t date);
+
+#endif

@@ -1,0 +1,699 @@
+/* live_store.c — the collectors' write path (see live_store.h for the matching and change-only
+ * rules). Statements are prepared once per handle; ids of sports, teams, seasons, books and
+ * venues are cached for the handle's transaction. SQL is written once for both backends;
+ * arithmetic on parameters is done in C so PostgreSQL never has to guess a parameter's type. */
+#include "ingest/live_store.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/strmap.h"
+#include "core/timeutil.h"
+#include "ingest/books.h"
+#include "ingest/teams.h"
+#include "ingest/weather.h"
+#include "store/store.h"
+
+#define MATCH_WINDOW_S 1800
+#define SEARCH_WINDOW_S (2 * 86400)
+
+enum {
+    ST_SPORT, ST_TEAM, ST_ALIAS, ST_SEASON, ST_EXT_GET, ST_CANDIDATES, ST_GAME_NO, ST_GAME_INS,
+    ST_GAME_GET, ST_GAME_UPD, ST_EXT_INS, ST_SOURCE, ST_VENUE, ST_BOOK, ST_LATEST, ST_ODDS_INS,
+    ST_MOVE, ST_WEATHER, ST__COUNT
+};
+
+static const char *const SQL[ST__COUNT] = {
+    [ST_SPORT] = "INSERT INTO sports (code, name, odds_api_key, espn_path, kind, three_way)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO UPDATE SET"
+                 " name = excluded.name RETURNING id",
+    [ST_TEAM] = "INSERT INTO teams (sport_id, key, name) VALUES (?1, ?2, ?3)"
+                " ON CONFLICT (sport_id, key) DO UPDATE SET name = excluded.name RETURNING id",
+    [ST_ALIAS] = "INSERT INTO team_aliases (sport_id, source, alias, team_id)"
+                 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sport_id, source, alias) DO NOTHING",
+    [ST_SEASON] = "INSERT INTO seasons (sport_id, label) VALUES (?1, ?2)"
+                  " ON CONFLICT (sport_id, label) DO UPDATE SET label = excluded.label RETURNING id",
+    [ST_EXT_GET] = "SELECT e.game_id, g.home_team_id FROM external_ids e JOIN games g"
+                   " ON g.id = e.game_id WHERE e.provider = ?1 AND e.external_id = ?2",
+    [ST_CANDIDATES] =
+        "SELECT g.id, g.home_team_id, g.start_time, g.game_date,"
+        " EXISTS (SELECT 1 FROM external_ids x WHERE x.game_id = g.id AND x.provider = ?6)"
+        " FROM games g WHERE g.sport_id = ?1 AND ((g.home_team_id = ?2 AND g.away_team_id = ?3)"
+        " OR (g.home_team_id = ?3 AND g.away_team_id = ?2))"
+        " AND g.start_time >= ?4 AND g.start_time <= ?5 ORDER BY g.id",
+    [ST_GAME_NO] = "SELECT COALESCE(MAX(game_no), 0) FROM games WHERE sport_id = ?1"
+                   " AND game_date = ?2 AND home_team_id = ?3 AND away_team_id = ?4",
+    [ST_GAME_INS] =
+        "INSERT INTO games (sport_id, season_id, game_date, game_no, home_team_id, away_team_id,"
+        " start_time, time_known, status, home_score, away_score, venue_id, external_id,"
+        " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12,"
+        " ?13, ?13) RETURNING id",
+    [ST_GAME_GET] = "SELECT status, start_time, time_known, home_score, away_score, venue_id,"
+                    " external_id FROM games WHERE id = ?1",
+    [ST_GAME_UPD] = "UPDATE games SET status = ?2, start_time = ?3, time_known = ?4,"
+                    " home_score = ?5, away_score = ?6, venue_id = ?7, external_id = ?8,"
+                    " updated_at = ?9 WHERE id = ?1",
+    [ST_EXT_INS] = "INSERT INTO external_ids (provider, external_id, game_id) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT (provider, external_id) DO NOTHING",
+    [ST_SOURCE] = "INSERT INTO game_sources (game_id, source) VALUES (?1, ?2)"
+                  " ON CONFLICT (game_id, source) DO NOTHING",
+    [ST_VENUE] = "INSERT INTO venues (name, city, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name)"
+                 " DO UPDATE SET city = COALESCE(venues.city, excluded.city),"
+                 " kind = COALESCE(excluded.kind, venues.kind) RETURNING id",
+    [ST_BOOK] = "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES (?1, ?2, ?3, ?4)"
+                " ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
+    [ST_LATEST] = "SELECT price, line, recorded_at FROM odds WHERE game_id = ?1 AND book_id = ?2"
+                  " AND market = ?3 AND selection = ?4 AND phase = 'live'"
+                  " ORDER BY recorded_at DESC LIMIT 1",
+    [ST_ODDS_INS] = "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at,"
+                    " line, price) VALUES (?1, ?2, ?3, ?4, 'live', ?5, ?6, ?7)"
+                    " ON CONFLICT (game_id, book_id, market, selection, phase, recorded_at)"
+                    " DO NOTHING",
+    [ST_MOVE] = "INSERT INTO odds_movements (game_id, book_id, market, selection, old_line,"
+                " new_line, old_price, new_price, detected_at)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_WEATHER] = "INSERT INTO weather (game_id, temperature_f, wind_mph, humidity_pct,"
+                   " conditions, is_dome, observed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                   " ON CONFLICT (game_id) DO UPDATE SET temperature_f = excluded.temperature_f,"
+                   " wind_mph = excluded.wind_mph, humidity_pct = excluded.humidity_pct,"
+                   " conditions = excluded.conditions, is_dome = excluded.is_dome,"
+                   " observed_at = excluded.observed_at",
+};
+
+struct aps_live {
+    struct aps_conn *conn;
+    struct aps_stmt *st[ST__COUNT];
+    struct aps_strmap ids; /* "kind|key" → id, for this transaction */
+};
+
+/* ---- statement helpers ------------------------------------------------------------------ */
+
+/* Binds parameters 1..n from a format: 'i' int64, 'n' int64 or NULL when negative, 'd' double
+ * or NULL when NAN, 's' text (NULL → NULL). Resets the statement first. */
+static int bind(struct aps_stmt *st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = 0;
+    aps_stmt_reset(st);
+    for (int i = 0; fmt[i] && !rc; i++) {
+        int idx = i + 1;
+        if (fmt[i] == 'i') {
+            rc = aps_stmt_bind_int64(st, idx, va_arg(ap, int64_t));
+        } else if (fmt[i] == 'n') {
+            int64_t v = va_arg(ap, int64_t);
+            rc = v < 0 ? aps_stmt_bind_null(st, idx) : aps_stmt_bind_int64(st, idx, v);
+        } else if (fmt[i] == 'd') {
+            double v = va_arg(ap, double);
+            rc = isnan(v) ? aps_stmt_bind_null(st, idx) : aps_stmt_bind_double(st, idx, v);
+        } else {
+            rc = aps_stmt_bind_text(st, idx, va_arg(ap, const char *));
+        }
+    }
+    va_end(ap);
+    return rc;
+}
+
+/* Runs a statement to the end. */
+static int run(struct aps_stmt *st)
+{
+    int rc;
+    while ((rc = aps_stmt_step(st)) == APS_ROW)
+        ;
+    return rc < 0 ? rc : 0;
+}
+
+/* Steps to the first row and reads column 0 as an id; drains the rest. */
+static int first_id(struct aps_stmt *st, int64_t *id)
+{
+    int rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        *id = aps_stmt_int64(st, 0);
+        return run(st);
+    }
+    return rc < 0 ? rc : APS_E_NOTFOUND;
+}
+
+int aps_live_open(struct aps_live **out, struct aps_conn *c)
+{
+    struct aps_live *l = aps_calloc(1, sizeof *l);
+    l->conn = c;
+    for (int i = 0; i < ST__COUNT; i++) {
+        int rc = aps_conn_prepare(c, SQL[i], &l->st[i]);
+        if (rc) {
+            aps_live_close(l);
+            *out = NULL;
+            return rc;
+        }
+    }
+    *out = l;
+    return 0;
+}
+
+void aps_live_close(struct aps_live *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < ST__COUNT; i++)
+        aps_stmt_finalize(l->st[i]);
+    aps_strmap_cleanup(&l->ids);
+    aps_free(l);
+}
+
+const char *aps_live_errmsg(const struct aps_live *l)
+{
+    return aps_conn_errmsg(l->conn);
+}
+
+/* ---- dates and seasons ------------------------------------------------------------------ */
+
+static bool north_american(enum aps_sport s)
+{
+    return aps_sport_info(s)->kind == APS_KIND_TEAM && !aps_sport_info(s)->three_way;
+}
+
+void aps_live_local_date(enum aps_sport s, int64_t start, char *out, size_t cap)
+{
+    aps_time_format_date(north_american(s) ? start - 8 * 3600 : start, out, cap);
+}
+
+void aps_live_season(enum aps_sport s, const char *date, char *out, size_t cap)
+{
+    int y = 1970, m = 1;
+    if (sscanf(date, "%4d-%2d", &y, &m) != 2)
+        y = 1970, m = 1;
+    bool split = s == APS_SPORT_NBA || s == APS_SPORT_NHL || s == APS_SPORT_NCAAB ||
+                 aps_sport_info(s)->three_way;
+    if (split) {
+        int first = m >= 7 ? y : y - 1;
+        snprintf(out, cap, "%d-%02d", first, (first + 1) % 100);
+    } else if ((s == APS_SPORT_NFL || s == APS_SPORT_NCAAF) && m <= 2) {
+        snprintf(out, cap, "%d", y - 1);
+    } else {
+        snprintf(out, cap, "%d", y);
+    }
+}
+
+/* ---- cached ids ------------------------------------------------------------------------- */
+
+static bool cached(struct aps_live *l, const char *kind, const char *key, int64_t *id)
+{
+    char k[256];
+    snprintf(k, sizeof k, "%s|%s", kind, key);
+    return aps_strmap_get(&l->ids, k, id);
+}
+
+static void remember(struct aps_live *l, const char *kind, const char *key, int64_t id)
+{
+    char k[256];
+    snprintf(k, sizeof k, "%s|%s", kind, key);
+    aps_strmap_put(&l->ids, k, id);
+}
+
+static int sport_id(struct aps_live *l, enum aps_sport s, int64_t *id)
+{
+    const struct aps_sport_info *si = aps_sport_info(s);
+    if (cached(l, "sport", si->code, id))
+        return 0;
+    int rc = bind(l->st[ST_SPORT], "ssssss", si->code, si->name, si->odds_key, si->espn,
+                  si->kind == APS_KIND_TENNIS ? "tennis" : "team", si->three_way ? "1" : "0");
+    if (!rc)
+        rc = first_id(l->st[ST_SPORT], id);
+    if (!rc)
+        remember(l, "sport", si->code, *id);
+    return rc;
+}
+
+static int team_id(struct aps_live *l, enum aps_sport s, int64_t sid, const char *source,
+                   const char *name, int64_t *id)
+{
+    struct aps_team_ref ref;
+    int rc = aps_team_resolve(s, name, &ref);
+    if (rc)
+        return rc;
+    char key[200];
+    snprintf(key, sizeof key, "%" PRId64 "|%s", sid, ref.key);
+    if (cached(l, "team", key, id))
+        return 0;
+    rc = bind(l->st[ST_TEAM], "iss", sid, ref.key, ref.name);
+    if (!rc)
+        rc = first_id(l->st[ST_TEAM], id);
+    if (!rc)
+        rc = bind(l->st[ST_ALIAS], "issi", sid, source, name, *id);
+    if (!rc)
+        rc = run(l->st[ST_ALIAS]);
+    if (!rc)
+        remember(l, "team", key, *id);
+    return rc;
+}
+
+static int season_id(struct aps_live *l, int64_t sid, const char *label, int64_t *id)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%" PRId64 "|%s", sid, label);
+    if (cached(l, "season", key, id))
+        return 0;
+    int rc = bind(l->st[ST_SEASON], "is", sid, label);
+    if (!rc)
+        rc = first_id(l->st[ST_SEASON], id);
+    if (!rc)
+        remember(l, "season", key, *id);
+    return rc;
+}
+
+/* 0 (and *id 0) when the game names no venue. */
+static int venue_id(struct aps_live *l, const struct aps_live_game *g, int64_t *id)
+{
+    *id = 0;
+    if (!g->venue || !*g->venue)
+        return 0;
+    if (cached(l, "venue", g->venue, id))
+        return 0;
+    const char *kind = g->indoor == 1 ? "indoor" : g->indoor == 0 ? "outdoor" : NULL;
+    int rc = bind(l->st[ST_VENUE], "sss", g->venue,
+                  g->venue_city && *g->venue_city ? g->venue_city : NULL, kind);
+    if (!rc)
+        rc = first_id(l->st[ST_VENUE], id);
+    if (!rc)
+        remember(l, "venue", g->venue, *id);
+    return rc;
+}
+
+static int book_id(struct aps_live *l, const char *key, const char *title, int64_t *id)
+{
+    if (cached(l, "book", key, id))
+        return 0;
+    const char *name = aps_book_name(key);
+    if (!strcmp(name, key) && title && *title)
+        name = title; /* a book the historical table does not list: the provider's title */
+    int rc = bind(l->st[ST_BOOK], "ssss", key, name, aps_book_is_sharp(key) ? "1" : "0",
+                  aps_book_is_aggregate(key) ? "1" : "0");
+    if (!rc)
+        rc = first_id(l->st[ST_BOOK], id);
+    if (!rc)
+        remember(l, "book", key, *id);
+    return rc;
+}
+
+/* ---- games ------------------------------------------------------------------------------ */
+
+struct match_keys {
+    int64_t sport_id, home_id, away_id;
+    char date[11];
+};
+
+/* The stored game this event is, by teams and time (see live_store.h); 0 in *id when none. */
+static int match_game(struct aps_live *l, const struct aps_live_game *g,
+                      const struct match_keys *k, int64_t *id, int64_t *stored_home)
+{
+    struct aps_stmt *st = l->st[ST_CANDIDATES];
+    *id = 0;
+    int rc = bind(st, "iiiiis", k->sport_id, k->home_id, k->away_id, g->start - SEARCH_WINDOW_S,
+                  g->start + SEARCH_WINDOW_S, g->provider);
+    int64_t best_diff = INT64_MAX, date_id = 0, date_home = 0;
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        int64_t gid = aps_stmt_int64(st, 0), home = aps_stmt_int64(st, 1);
+        int64_t diff = llabs(aps_stmt_int64(st, 2) - g->start);
+        const char *date = aps_stmt_text(st, 3);
+        bool has_own_id = aps_stmt_int64(st, 4) != 0;
+        if (diff <= MATCH_WINDOW_S && diff < best_diff) {
+            best_diff = diff;
+            *id = gid;
+            *stored_home = home;
+        } else if (!date_id && !has_own_id && date && !strcmp(date, k->date)) {
+            date_id = gid;
+            date_home = home;
+        }
+    }
+    if (rc < 0)
+        return rc;
+    if (!*id && date_id) {
+        *id = date_id;
+        *stored_home = date_home;
+    }
+    return 0;
+}
+
+static int insert_game(struct aps_live *l, const struct aps_live_game *g,
+                       const struct match_keys *k, int64_t venue, int64_t now, int64_t *id)
+{
+    char season[16];
+    int64_t season_db = 0, game_no = 0;
+    aps_live_season(g->sport, k->date, season, sizeof season);
+    int rc = season_id(l, k->sport_id, season, &season_db);
+    if (!rc)
+        rc = bind(l->st[ST_GAME_NO], "isii", k->sport_id, k->date, k->home_id, k->away_id);
+    if (!rc)
+        rc = first_id(l->st[ST_GAME_NO], &game_no);
+    if (rc)
+        return rc;
+    int status = g->status >= 0 ? g->status : APS_GS_SCHEDULED;
+    rc = bind(l->st[ST_GAME_INS], "iisiiiisnnnsi", k->sport_id, season_db, k->date, game_no + 1,
+              k->home_id, k->away_id, g->start, aps_status_name((enum aps_game_status)status),
+              (int64_t)g->home_score, (int64_t)g->away_score, venue ? venue : -1,
+              g->external_id, now);
+    return rc ? rc : first_id(l->st[ST_GAME_INS], id);
+}
+
+/* A status may move forward (scheduled → in_progress → final) but a final game stays final and
+ * a game in play does not go back to scheduled because one source lags. */
+static bool status_allowed(int from, int to)
+{
+    if (to < 0 || from == to)
+        return false;
+    if (from == APS_GS_FINAL)
+        return false;
+    return !(from == APS_GS_IN_PROGRESS && to == APS_GS_SCHEDULED);
+}
+
+static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_t id,
+                       bool swapped, int64_t venue, int64_t now)
+{
+    struct aps_stmt *st = l->st[ST_GAME_GET];
+    int rc = bind(st, "i", id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc != APS_ROW)
+        return rc < 0 ? rc : APS_E_NOTFOUND;
+    int status = aps_status_parse(aps_stmt_text(st, 0));
+    int64_t start = aps_stmt_int64(st, 1), time_known = aps_stmt_int64(st, 2);
+    int64_t hs = aps_stmt_is_null(st, 3) ? -1 : aps_stmt_int64(st, 3);
+    int64_t as = aps_stmt_is_null(st, 4) ? -1 : aps_stmt_int64(st, 4);
+    int64_t vid = aps_stmt_is_null(st, 5) ? -1 : aps_stmt_int64(st, 5);
+    char ext[64];
+    (void)aps_str_copy(ext, sizeof ext, aps_stmt_text(st, 6) ? aps_stmt_text(st, 6) : "");
+    rc = run(st);
+    if (rc)
+        return rc;
+    /* A final score is only replaced by another source's final score (a correction). */
+    bool keep_scores = status == APS_GS_FINAL && g->status != APS_GS_FINAL;
+    if (status_allowed(status, g->status))
+        status = g->status;
+    if (g->schedule_authority || !time_known) {
+        start = g->start;
+        time_known = 1;
+    }
+    if (g->home_score >= 0 && g->away_score >= 0 && status != APS_GS_SCHEDULED && !keep_scores) {
+        hs = swapped ? g->away_score : g->home_score;
+        as = swapped ? g->home_score : g->away_score;
+    }
+    if (venue)
+        vid = venue;
+    rc = bind(l->st[ST_GAME_UPD], "isiinnnsi", id, aps_status_name((enum aps_game_status)status),
+              start, time_known, hs, as, vid, ext[0] ? ext : g->external_id, now);
+    return rc ? rc : run(l->st[ST_GAME_UPD]);
+}
+
+static int record_ids(struct aps_live *l, const struct aps_live_game *g, int64_t id)
+{
+    int rc = bind(l->st[ST_EXT_INS], "ssi", g->provider, g->external_id, id);
+    if (!rc)
+        rc = run(l->st[ST_EXT_INS]);
+    if (!rc)
+        rc = bind(l->st[ST_SOURCE], "is", id, g->provider);
+    return rc ? rc : run(l->st[ST_SOURCE]);
+}
+
+/* The game the provider's id already points at; 0 in *id when none. */
+static int known_game(struct aps_live *l, const struct aps_live_game *g, int64_t *id,
+                      int64_t *stored_home)
+{
+    *id = 0;
+    int rc = bind(l->st[ST_EXT_GET], "ss", g->provider, g->external_id);
+    if (!rc)
+        rc = aps_stmt_step(l->st[ST_EXT_GET]);
+    if (rc == APS_ROW) {
+        *id = aps_stmt_int64(l->st[ST_EXT_GET], 0);
+        *stored_home = aps_stmt_int64(l->st[ST_EXT_GET], 1);
+        rc = run(l->st[ST_EXT_GET]);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int aps_live_game(struct aps_live *l, const struct aps_live_game *g, int64_t now,
+                  struct aps_live_ref *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!g->provider || !g->external_id || !*g->external_id)
+        return APS_E_INVAL;
+    struct match_keys k = {0};
+    int rc = sport_id(l, g->sport, &k.sport_id);
+    if (!rc)
+        rc = team_id(l, g->sport, k.sport_id, g->provider, g->home, &k.home_id);
+    if (!rc)
+        rc = team_id(l, g->sport, k.sport_id, g->provider, g->away, &k.away_id);
+    if (rc)
+        return rc;
+    if (k.home_id == k.away_id)
+        return APS_E_INVAL;
+    aps_live_local_date(g->sport, g->start, k.date, sizeof k.date);
+    int64_t id = 0, stored_home = 0, venue = 0;
+    rc = known_game(l, g, &id, &stored_home);
+    if (!rc && !id)
+        rc = match_game(l, g, &k, &id, &stored_home);
+    if (!rc)
+        rc = venue_id(l, g, &venue);
+    if (!rc && !id) {
+        rc = insert_game(l, g, &k, venue, now, &id);
+        stored_home = k.home_id;
+        out->created = true;
+    } else if (!rc) {
+        rc = update_game(l, g, id, stored_home != k.home_id, venue, now);
+    }
+    if (!rc)
+        rc = record_ids(l, g, id);
+    if (rc)
+        return rc;
+    out->game_id = id;
+    out->swapped = stored_home != k.home_id;
+    return 0;
+}
+
+/* ---- odds ------------------------------------------------------------------------------- */
+
+static bool same_value(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) && isnan(b);
+    return fabs(a - b) < 1e-9;
+}
+
+static enum aps_selection oriented(enum aps_selection s, bool swapped)
+{
+    if (!swapped)
+        return s;
+    return s == APS_SEL_HOME ? APS_SEL_AWAY : s == APS_SEL_AWAY ? APS_SEL_HOME : s;
+}
+
+int aps_live_quote(struct aps_live *l, const struct aps_live_ref *g, const struct aps_live_quote *q,
+                   int64_t now, struct aps_live_counts *cnt)
+{
+    if (!(q->price > 1.0) || !q->book || !*q->book)
+        return APS_E_INVAL;
+    int64_t book = 0;
+    int rc = book_id(l, q->book, q->book_title, &book);
+    if (rc)
+        return rc;
+    const char *mkt = aps_market_name(q->market);
+    const char *sel = aps_selection_name(oriented(q->sel, g->swapped));
+    struct aps_stmt *st = l->st[ST_LATEST];
+    rc = bind(st, "iiss", g->game_id, book, mkt, sel);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc < 0)
+        return rc;
+    bool have = rc == APS_ROW;
+    double old_price = have ? aps_stmt_double(st, 0) : NAN;
+    double old_line = have ? aps_stmt_double(st, 1) : NAN;
+    int64_t old_at = have ? aps_stmt_int64(st, 2) : 0;
+    if ((rc = run(st)))
+        return rc;
+    if (have && same_value(old_price, q->price) && same_value(old_line, q->line)) {
+        cnt->unchanged++;
+        return 0;
+    }
+    int64_t at = q->recorded_at > 0 ? q->recorded_at : now;
+    if (have && at <= old_at) /* a change the book did not timestamp anew */
+        at = now > old_at ? now : old_at + 1;
+    rc = bind(l->st[ST_ODDS_INS], "iissidd", g->game_id, book, mkt, sel, at, q->line, q->price);
+    if (!rc)
+        rc = run(l->st[ST_ODDS_INS]);
+    if (rc)
+        return rc;
+    cnt->inserted++;
+    if (!have)
+        return 0;
+    rc = bind(l->st[ST_MOVE], "iissddddi", g->game_id, book, mkt, sel, old_line, q->line,
+              old_price, q->price, at);
+    if (!rc)
+        rc = run(l->st[ST_MOVE]);
+    if (!rc)
+        cnt->movements++;
+    return rc;
+}
+
+/* ---- weather ---------------------------------------------------------------------------- */
+
+int aps_live_weather(struct aps_live *l, int64_t game_id, const struct aps_weather_obs *w,
+                     int64_t now)
+{
+    int rc;
+    if (w)
+        rc = bind(l->st[ST_WEATHER], "idddsii", game_id, w->temperature_f, w->wind_mph,
+                  w->humidity_pct, w->conditions, (int64_t)0,
+                  w->observed_at > 0 ? w->observed_at : now);
+    else
+        rc = bind(l->st[ST_WEATHER], "idddsii", game_id, NAN, NAN, NAN, "dome", (int64_t)1, now);
+    return rc ? rc : run(l->st[ST_WEATHER]);
+}
+
+/* "Landover, MD" → "Landover,MD,US" (a US city and state for the q= form); a city without a
+ * state is passed as it is. */
+static void place_of(const char *city, char *out, size_t cap)
+{
+    size_t j = 0;
+    bool state = city && strchr(city, ',');
+    for (const char *p = city ? city : ""; *p && j + 1 < cap; p++)
+        if (!(*p == ' ' && p > city && p[-1] == ','))
+            out[j++] = *p;
+    out[j] = '\0';
+    if (state && j + 4 < cap)
+        memcpy(out + j, ",US", 4);
+}
+
+int aps_live_weather_due(struct aps_conn *c, enum aps_sport sport, int64_t now, int64_t lead_s,
+                         struct aps_live_venue_game **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(
+        c,
+        "SELECT g.id, g.start_time, v.city, v.kind, v.latitude, v.longitude FROM games g"
+        " JOIN sports s ON s.id = g.sport_id LEFT JOIN venues v ON v.id = g.venue_id"
+        " LEFT JOIN weather w ON w.game_id = g.id"
+        " WHERE s.code = ?1 AND g.status = 'scheduled' AND g.start_time > ?2"
+        " AND g.start_time <= ?3 AND (w.game_id IS NULL OR w.observed_at < ?4)"
+        " ORDER BY g.start_time, g.id",
+        &st);
+    if (!rc)
+        rc = bind(st, "siii", aps_sport_info(sport)->code, now, now + lead_s, now - 3600);
+    size_t cap = 0;
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = aps_realloc(*out, cap * sizeof **out);
+        }
+        struct aps_live_venue_game *v = &(*out)[(*n)++];
+        v->game_id = aps_stmt_int64(st, 0);
+        v->start = aps_stmt_int64(st, 1);
+        const char *city = aps_stmt_text(st, 2), *kind = aps_stmt_text(st, 3);
+        place_of(city, v->place, sizeof v->place);
+        v->indoor = !kind ? -1 : !strcmp(kind, "indoor") ? 1 : 0;
+        v->lat = aps_stmt_double(st, 4);
+        v->lon = aps_stmt_double(st, 5);
+    }
+    aps_stmt_finalize(st);
+    if (rc < 0) {
+        aps_free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    return 0;
+}
+
+/* ---- closing lines ---------------------------------------------------------------------- */
+
+int aps_live_capture_closing(struct aps_conn *c, int64_t now, int *captured)
+{
+    *captured = 0;
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(
+        c,
+        "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price, closed_at,"
+        " source)"
+        " SELECT o.game_id, o.book_id, o.market, o.selection, o.line, o.price, g.start_time, 'live'"
+        " FROM odds o JOIN games g ON g.id = o.game_id"
+        " WHERE g.start_time <= ?1 AND g.start_time > ?2 AND o.phase = 'live'"
+        " AND o.recorded_at <= g.start_time"
+        " AND o.recorded_at = (SELECT MAX(o2.recorded_at) FROM odds o2"
+        "   WHERE o2.game_id = o.game_id AND o2.book_id = o.book_id AND o2.market = o.market"
+        "   AND o2.selection = o.selection AND o2.phase = 'live'"
+        "   AND o2.recorded_at <= g.start_time)"
+        " ON CONFLICT (game_id, book_id, market, selection) DO NOTHING",
+        &st);
+    if (!rc)
+        rc = bind(st, "ii", now, now - 3 * 86400);
+    if (!rc)
+        rc = run(st);
+    if (!rc)
+        *captured = (int)aps_stmt_changes(st);
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* ---- provider bookkeeping --------------------------------------------------------------- */
+
+int aps_live_provider_get(struct aps_conn *c, const char *provider, struct aps_provider_status *out)
+{
+    memset(out, 0, sizeof *out);
+    out->requests_remaining = out->requests_used = out->last_cost = -1;
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "SELECT requests_remaining, requests_used, last_cost,"
+                              " last_success_at, last_error FROM provider_status"
+                              " WHERE provider = ?1",
+                              &st);
+    if (!rc)
+        rc = bind(st, "s", provider);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        for (int i = 0; i < 3; i++) {
+            int64_t v = aps_stmt_is_null(st, i) ? -1 : aps_stmt_int64(st, i);
+            *(i == 0 ? &out->requests_remaining : i == 1 ? &out->requests_used : &out->last_cost) = v;
+        }
+        out->last_success_at = aps_stmt_is_null(st, 3) ? 0 : aps_stmt_int64(st, 3);
+        const char *e = aps_stmt_text(st, 4);
+        (void)aps_str_copy(out->last_error, sizeof out->last_error, e ? e : "");
+        rc = run(st);
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+int aps_live_provider_put(struct aps_conn *c, const char *provider, int64_t remaining,
+                          int64_t used, int64_t last_cost, const char *error, int64_t now)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(
+        c,
+        "INSERT INTO provider_status (provider, requests_remaining, requests_used, last_cost,"
+        " last_success_at, last_error, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        " ON CONFLICT (provider) DO UPDATE SET"
+        " requests_remaining = COALESCE(excluded.requests_remaining,"
+        "   provider_status.requests_remaining),"
+        " requests_used = COALESCE(excluded.requests_used, provider_status.requests_used),"
+        " last_cost = COALESCE(excluded.last_cost, provider_status.last_cost),"
+        " last_success_at = COALESCE(excluded.last_success_at, provider_status.last_success_at),"
+        " last_error = excluded.last_error, updated_at = excluded.updated_at",
+        &st);
+    if (!rc)
+        rc = bind(st, "snnnnsi", provider, remaining, used, last_cost, error ? (int64_t)-1 : now,
+                  error, now);
+    if (!rc)
+        rc = run(st);
+    aps_stmt_finalize(st);
+    return rc;
+}

@@ -1,0 +1,445 @@
+/* features.c — point-in-time features (see features.h): the replay state, one row per game, and
+ * the matrix over a history. The market columns are in feat_market.c. */
+#include "model/features.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "model/feat_int.h"
+
+#define TEAM_HALF_LIFE 30.0   /* days (platform-spec §4.6) */
+#define H2H_HALF_LIFE 365.0
+#define REST_CAP 30.0
+#define H2H_CAP 20.0
+
+struct aps_feat_team {
+    int64_t last_day;          /* day of the last game, -1 before the first */
+    int season, season_games;
+    int64_t recent[8];         /* days of the last 8 games, ring */
+    int nrecent;
+    double w, s_win, s_margin, s_pf, s_pa; /* time-decayed sums, weights as of t_upd */
+    int64_t t_upd;
+    double ats_w, ats_s;
+    int64_t ats_t;
+    double last_res[5], last_margin[5];
+    int n5, p5;
+};
+
+struct aps_feat_pair {
+    uint64_t key;              /* (lo + 1) << 32 | (hi + 1); 0 = empty */
+    double w, s_share, s_margin; /* from lo's side */
+    int64_t t;
+    int n;
+};
+
+static const char *const col_names[APS_FEAT__COUNT] = {
+    "elo_diff", "neutral", "playoff", "rest_home", "rest_away", "b2b_home", "b2b_away",
+    "busy7_home", "busy7_away", "form_win_home", "form_win_away", "form_margin_home",
+    "form_margin_away", "form_pf_home", "form_pa_home", "form_pf_away", "form_pa_away",
+    "last5_win_diff", "last5_margin_diff", "season_games", "ats_home", "ats_away", "h2h_n",
+    "h2h_share", "h2h_margin", "ml_home", "ml_draw", "ml_away", "ml_book_sd", "ml_books", "ml_move",
+    "spread_open", "spread_open_p", "spread_move", "total_open", "total_open_p", "total_move",
+    "wx_temp", "wx_wind", "wx_humidity", "wx_dome", "tn_rank", "tn_points", "tn_hard", "tn_clay",
+    "tn_grass", "tn_best_of5", "ml_book0", "ml_book1", "ml_book2", "ml_book3", "ml_book4",
+    "ml_book5",
+};
+
+const char *aps_feat_col_name(int col)
+{
+    return col >= 0 && col < APS_FEAT__COUNT ? col_names[col] : "?";
+}
+
+const char *aps_feat_spec_name(const struct aps_feat_spec *s, int j, char *buf, size_t cap)
+{
+    int c = s->col[j];
+    if (c >= APS_F_BOOK0 && s->books[c - APS_F_BOOK0][0]) {
+        snprintf(buf, cap, "ml_%s", s->books[c - APS_F_BOOK0]);
+        return buf;
+    }
+    (void)aps_str_copy(buf, cap, aps_feat_col_name(c));
+    return buf;
+}
+
+int64_t aps_feat_day(const struct aps_hist_game *g)
+{
+    int64_t t;
+    if (aps_time_parse_iso(g->date, &t))
+        t = g->start_time;
+    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+}
+
+size_t aps_feat_day_end(const struct aps_history *h, size_t gi)
+{
+    size_t e = gi + 1;
+    while (e < h->ngames && !strcmp(h->games[e].date, h->games[gi].date))
+        e++;
+    return e;
+}
+
+/* ---- team table: id → index, open addressing ---- */
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static void team_rehash(struct aps_feat_state *st)
+{
+    size_t ocap = st->tcap;
+    int64_t *okeys = st->tkeys;
+    int *ovals = st->tvals;
+    st->tcap = ocap ? ocap * 2 : 256;
+    st->tkeys = aps_calloc(st->tcap, sizeof *st->tkeys);
+    st->tvals = aps_calloc(st->tcap, sizeof *st->tvals);
+    for (size_t i = 0; i < ocap; i++) {
+        if (!ovals[i])
+            continue;
+        size_t j = mix((uint64_t)okeys[i]) & (st->tcap - 1);
+        while (st->tvals[j])
+            j = (j + 1) & (st->tcap - 1);
+        st->tkeys[j] = okeys[i];
+        st->tvals[j] = ovals[i];
+    }
+    aps_free(okeys);
+    aps_free(ovals);
+}
+
+/* The state of a team, created empty on first sight. */
+static int team_of(struct aps_feat_state *st, int64_t id)
+{
+    if (2 * (st->nteams + 1) > st->tcap)
+        team_rehash(st);
+    size_t j = mix((uint64_t)id) & (st->tcap - 1);
+    while (st->tvals[j] && st->tkeys[j] != id)
+        j = (j + 1) & (st->tcap - 1);
+    if (st->tvals[j])
+        return st->tvals[j] - 1;
+    if (st->nteams == st->capteams) {
+        st->capteams = st->capteams ? st->capteams * 2 : 256;
+        st->teams = aps_realloc(st->teams, st->capteams * sizeof *st->teams);
+    }
+    struct aps_feat_team *t = &st->teams[st->nteams];
+    memset(t, 0, sizeof *t);
+    t->last_day = -1;
+    t->season = -1;
+    st->tkeys[j] = id;
+    st->tvals[j] = (int)++st->nteams;
+    return (int)st->nteams - 1;
+}
+
+/* ---- head-to-head pairs ---- */
+
+static struct aps_feat_pair *pair_of(struct aps_feat_state *st, int a, int b, bool create)
+{
+    int lo = a < b ? a : b, hi = a < b ? b : a;
+    uint64_t key = ((uint64_t)(lo + 1) << 32) | (uint64_t)(hi + 1);
+    if (create && 2 * (st->npairs + 1) > st->pcap) {
+        size_t ocap = st->pcap;
+        struct aps_feat_pair *old = st->pairs;
+        st->pcap = ocap ? ocap * 2 : 1024;
+        st->pairs = aps_calloc(st->pcap, sizeof *st->pairs);
+        for (size_t i = 0; i < ocap; i++) {
+            if (!old[i].key)
+                continue;
+            size_t j = mix(old[i].key) & (st->pcap - 1);
+            while (st->pairs[j].key)
+                j = (j + 1) & (st->pcap - 1);
+            st->pairs[j] = old[i];
+        }
+        aps_free(old);
+    }
+    if (!st->pcap)
+        return NULL;
+    size_t j = mix(key) & (st->pcap - 1);
+    while (st->pairs[j].key && st->pairs[j].key != key)
+        j = (j + 1) & (st->pcap - 1);
+    if (st->pairs[j].key)
+        return &st->pairs[j];
+    if (!create)
+        return NULL;
+    memset(&st->pairs[j], 0, sizeof st->pairs[j]);
+    st->pairs[j].key = key;
+    st->npairs++;
+    return &st->pairs[j];
+}
+
+/* ---- state ---- */
+
+static const char *const surface_names[] = {"hard", "clay", "grass", "carpet"};
+
+static struct aps_elo_game elo_game(const struct aps_hist_game *g)
+{
+    struct aps_elo_game eg = {g->home, g->away, g->neutral,
+                              g->surface >= 0 && g->surface < 4 ? surface_names[g->surface] : NULL};
+    return eg;
+}
+
+int aps_feat_state_init(struct aps_feat_state *st, const struct aps_history *h,
+                        const struct aps_feat_extras *x, const struct aps_feat_spec *spec)
+{
+    memset(st, 0, sizeof *st);
+    st->h = h;
+    st->x = x && x->n == h->ngames ? x : NULL;
+    st->three_way = aps_sport_info(h->sport)->three_way;
+    st->season = -1;
+    for (int b = 0; b < APS_FEAT_BOOKS; b++) {
+        st->book_index[b] = -1;
+        for (size_t k = 0; spec->books[b][0] && k < h->nbooks; k++)
+            if (!strcmp(h->books[k].key, spec->books[b]))
+                st->book_index[b] = (int)k;
+    }
+    struct aps_elo_params p;
+    int rc = aps_elo_params_default(h->sport, &p);
+    if (!rc)
+        rc = aps_elo_init(&st->elo, &p);
+    return rc;
+}
+
+void aps_feat_state_cleanup(struct aps_feat_state *st)
+{
+    aps_elo_cleanup(&st->elo);
+    aps_free(st->teams);
+    aps_free(st->tkeys);
+    aps_free(st->tvals);
+    aps_free(st->pairs);
+    memset(st, 0, sizeof *st);
+}
+
+void aps_feat_begin(struct aps_feat_state *st, size_t gi)
+{
+    const struct aps_hist_game *g = &st->h->games[gi];
+    if (g->season_no != st->season) {
+        if (st->season >= 0)
+            aps_elo_new_season(&st->elo);
+        st->season = g->season_no;
+    }
+}
+
+/* ---- one row ---- */
+
+static double ratio(double s, double w)
+{
+    return w > 0 ? s / w : NAN;
+}
+
+static void team_cols(const struct aps_feat_team *t, int64_t day, int season, double *rest,
+                      double *b2b, double *busy)
+{
+    if (t->last_day < 0) {
+        *rest = *b2b = NAN;
+        *busy = 0;
+        return;
+    }
+    double r = (double)(day - t->last_day);
+    *rest = r > REST_CAP ? REST_CAP : r;
+    *b2b = r <= 1;
+    int n = 0;
+    for (int i = 0; i < t->nrecent && i < 8; i++)
+        n += day - t->recent[i] <= 7;
+    *busy = n;
+    (void)season;
+}
+
+static double last5(const double *v, int n)
+{
+    if (!n)
+        return NAN;
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return s / n;
+}
+
+static void form_cols(struct aps_feat_state *st, int th, int ta, const struct aps_hist_game *g,
+                      int64_t day, double *f)
+{
+    const struct aps_feat_team *a = &st->teams[th], *b = &st->teams[ta];
+    team_cols(a, day, g->season_no, &f[APS_F_REST_HOME], &f[APS_F_B2B_HOME], &f[APS_F_BUSY_HOME]);
+    team_cols(b, day, g->season_no, &f[APS_F_REST_AWAY], &f[APS_F_B2B_AWAY], &f[APS_F_BUSY_AWAY]);
+    f[APS_F_FORM_WIN_HOME] = ratio(a->s_win, a->w);
+    f[APS_F_FORM_WIN_AWAY] = ratio(b->s_win, b->w);
+    f[APS_F_FORM_MARGIN_HOME] = ratio(a->s_margin, a->w);
+    f[APS_F_FORM_MARGIN_AWAY] = ratio(b->s_margin, b->w);
+    f[APS_F_FORM_PF_HOME] = ratio(a->s_pf, a->w);
+    f[APS_F_FORM_PA_HOME] = ratio(a->s_pa, a->w);
+    f[APS_F_FORM_PF_AWAY] = ratio(b->s_pf, b->w);
+    f[APS_F_FORM_PA_AWAY] = ratio(b->s_pa, b->w);
+    f[APS_F_LAST5_WIN_DIFF] = last5(a->last_res, a->n5) - last5(b->last_res, b->n5);
+    f[APS_F_LAST5_MARGIN_DIFF] = last5(a->last_margin, a->n5) - last5(b->last_margin, b->n5);
+    f[APS_F_SEASON_GAMES] = a->season == g->season_no ? a->season_games : 0;
+    f[APS_F_ATS_HOME] = ratio(a->ats_s, a->ats_w);
+    f[APS_F_ATS_AWAY] = ratio(b->ats_s, b->ats_w);
+    const struct aps_feat_pair *p = pair_of(st, th, ta, false);
+    f[APS_F_H2H_N] = p ? (p->n > H2H_CAP ? H2H_CAP : p->n) : 0;
+    f[APS_F_H2H_SHARE] = f[APS_F_H2H_MARGIN] = NAN;
+    if (p && p->w > 0) {
+        bool home_lo = th < ta;
+        double share = p->s_share / p->w, margin = p->s_margin / p->w;
+        f[APS_F_H2H_SHARE] = home_lo ? share : 1 - share;
+        f[APS_F_H2H_MARGIN] = home_lo ? margin : -margin;
+    }
+}
+
+static void extra_cols(const struct aps_feat_state *st, size_t gi, double *f)
+{
+    static const struct aps_feat_extra none = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    const struct aps_feat_extra *x = st->x ? &st->x->g[gi] : &none;
+    const struct aps_hist_game *g = &st->h->games[gi];
+    f[APS_F_WX_TEMP] = x->temp;
+    f[APS_F_WX_WIND] = x->wind;
+    f[APS_F_WX_HUMIDITY] = x->humidity;
+    f[APS_F_WX_DOME] = x->dome;
+    f[APS_F_TN_RANK] = x->rank_home > 0 && x->rank_away > 0 ? log(x->rank_away) - log(x->rank_home)
+                                                            : NAN;
+    f[APS_F_TN_POINTS] = x->pts_home >= 0 && x->pts_away >= 0
+                             ? log(x->pts_home + 1) - log(x->pts_away + 1) : NAN;
+    bool tennis = aps_sport_info(st->h->sport)->kind == APS_KIND_TENNIS;
+    f[APS_F_TN_HARD] = tennis && g->surface >= 0 ? g->surface == APS_ELO_SURFACE_HARD : NAN;
+    f[APS_F_TN_CLAY] = tennis && g->surface >= 0 ? g->surface == APS_ELO_SURFACE_CLAY : NAN;
+    f[APS_F_TN_GRASS] = tennis && g->surface >= 0 ? g->surface == APS_ELO_SURFACE_GRASS : NAN;
+    f[APS_F_TN_BEST5] = isnan(x->best_of) ? NAN : x->best_of >= 5;
+}
+
+static int elo_cols(struct aps_feat_state *st, const struct aps_hist_game *g, double *f,
+                    double elo[3])
+{
+    struct aps_elo_game eg = elo_game(g);
+    double d = aps_elo_rating(&st->elo, g->home) - aps_elo_rating(&st->elo, g->away);
+    if (st->elo.p.has_home && !g->neutral)
+        d += st->elo.p.home_adv;
+    f[APS_F_ELO_DIFF] = d;
+    f[APS_F_NEUTRAL] = g->neutral;
+    f[APS_F_PLAYOFF] = g->playoff;
+    if (!elo)
+        return 0;
+    if (st->three_way)
+        return aps_elo_prob3(&st->elo, &eg, elo);
+    elo[1] = 0;
+    int rc = aps_elo_prob(&st->elo, &eg, &elo[0]);
+    elo[2] = 1 - elo[0];
+    return rc;
+}
+
+int aps_feat_row(struct aps_feat_state *st, const struct aps_feat_spec *spec, size_t gi,
+                 double *row, double elo[3])
+{
+    double f[APS_FEAT__COUNT];
+    const struct aps_hist_game *g = &st->h->games[gi];
+    for (int i = 0; i < APS_FEAT__COUNT; i++)
+        f[i] = NAN;
+    int rc = elo_cols(st, g, f, elo);
+    if (rc)
+        return rc;
+    int th = team_of(st, g->home), ta = team_of(st, g->away);
+    form_cols(st, th, ta, g, aps_feat_day(g), f);
+    aps_feat_market_cols(st, gi, f);
+    extra_cols(st, gi, f);
+    for (int j = 0; j < spec->ncols; j++)
+        row[j] = f[spec->col[j]];
+    return 0;
+}
+
+/* ---- learning ---- */
+
+static void decay_add(double *w, double *sums[], const double *vals, int n, int64_t *t,
+                      int64_t day, double half_life)
+{
+    double k = *w > 0 ? exp(-log(2.0) * (double)(day - *t) / half_life) : 0;
+    *w = *w * k + 1;
+    for (int i = 0; i < n; i++)
+        *sums[i] = *sums[i] * k + vals[i];
+    *t = day;
+}
+
+static void team_learn(struct aps_feat_team *t, int64_t day, int season, double res, double pf,
+                       double pa, double cover)
+{
+    double *sums[] = {&t->s_win, &t->s_margin, &t->s_pf, &t->s_pa};
+    double vals[] = {res, pf - pa, pf, pa};
+    decay_add(&t->w, sums, vals, 4, &t->t_upd, day, TEAM_HALF_LIFE);
+    if (!isnan(cover)) {
+        double *as[] = {&t->ats_s};
+        decay_add(&t->ats_w, as, &cover, 1, &t->ats_t, day, TEAM_HALF_LIFE);
+    }
+    t->recent[t->nrecent % 8] = day;
+    t->nrecent++;
+    t->last_res[t->p5] = res;
+    t->last_margin[t->p5] = pf - pa;
+    t->p5 = (t->p5 + 1) % 5;
+    if (t->n5 < 5)
+        t->n5++;
+    if (t->season != season) {
+        t->season = season;
+        t->season_games = 0;
+    }
+    t->season_games++;
+    t->last_day = day;
+}
+
+int aps_feat_observe(struct aps_feat_state *st, size_t gi)
+{
+    const struct aps_hist_game *g = &st->h->games[gi];
+    if (!aps_feat_final(g))
+        return 0;
+    int64_t day = aps_feat_day(g);
+    int th = team_of(st, g->home), ta = team_of(st, g->away);
+    double hs = g->home_score, as = g->away_score;
+    double res = hs > as ? 1 : hs < as ? 0 : 0.5;
+    double line = aps_feat_main_line(st->h, gi, APS_MKT_SPREAD, APS_PHASE_CLOSE);
+    double cover = NAN;
+    if (!isnan(line) && hs - as + line != 0)
+        cover = hs - as + line > 0;
+    team_learn(&st->teams[th], day, g->season_no, res, hs, as, cover);
+    team_learn(&st->teams[ta], day, g->season_no, 1 - res, as, hs, isnan(cover) ? NAN : 1 - cover);
+    struct aps_feat_pair *p = pair_of(st, th, ta, true);
+    bool home_lo = th < ta;
+    double sums_share = home_lo ? res : 1 - res, sums_margin = home_lo ? hs - as : as - hs;
+    double *sums[] = {&p->s_share, &p->s_margin};
+    double vals[] = {sums_share, sums_margin};
+    decay_add(&p->w, sums, vals, 2, &p->t, day, H2H_HALF_LIFE);
+    p->n++;
+    struct aps_elo_game eg = elo_game(g);
+    return aps_elo_update(&st->elo, &eg, g->home_score, g->away_score, NULL);
+}
+
+/* ---- matrix ---- */
+
+int aps_feat_build(const struct aps_history *h, const struct aps_feat_extras *x,
+                   const struct aps_feat_spec *spec, struct aps_feat_matrix *m)
+{
+    struct aps_feat_state st;
+    memset(m, 0, sizeof *m);
+    m->n = h->ngames;
+    m->d = spec->ncols;
+    m->x = aps_malloc((h->ngames * (size_t)spec->ncols + 1) * sizeof *m->x);
+    m->elo = aps_malloc((h->ngames * 3 + 1) * sizeof *m->elo);
+    int rc = aps_feat_state_init(&st, h, x, spec);
+    for (size_t d0 = 0; d0 < h->ngames && !rc;) {
+        size_t d1 = aps_feat_day_end(h, d0);
+        for (size_t gi = d0; gi < d1 && !rc; gi++) {
+            aps_feat_begin(&st, gi);
+            rc = aps_feat_row(&st, spec, gi, m->x + gi * (size_t)spec->ncols, m->elo + gi * 3);
+        }
+        for (size_t gi = d0; gi < d1 && !rc; gi++)
+            rc = aps_feat_observe(&st, gi);
+        d0 = d1;
+    }
+    aps_feat_state_cleanup(&st);
+    if (rc)
+        aps_feat_matrix_cleanup(m);
+    return rc;
+}
+
+void aps_feat_matrix_cleanup(struct aps_feat_matrix *m)
+{
+    aps_free(m->x);
+    aps_free(m->elo);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,294 @@
+/* logistic.c — L2 logistic regression by Newton/IRLS (see logistic.h). */
+#include "model/logistic.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "model/linalg.h"
+
+#define MAX_CLASSES 8
+
+static size_t row_at(const size_t *rows, size_t i)
+{
+    return rows ? rows[i] : i;
+}
+
+static void standardise_fit(const double *x, int d, const size_t *rows, size_t n,
+                            const bool *use, struct aps_logit *m)
+{
+    for (int j = 0; j < d; j++) {
+        if (use && !use[j]) {
+            m->mean[j] = m->sd[j] = 0;
+            continue;
+        }
+        double s = 0, ss = 0;
+        size_t cnt = 0;
+        for (size_t i = 0; i < n; i++) {
+            double v = x[row_at(rows, i) * (size_t)d + (size_t)j];
+            if (isnan(v))
+                continue;
+            s += v;
+            ss += v * v;
+            cnt++;
+        }
+        double mean = cnt ? s / (double)cnt : 0, var = cnt ? ss / (double)cnt - mean * mean : 0;
+        m->mean[j] = mean;
+        m->sd[j] = var > 1e-12 * (1 + mean * mean) ? sqrt(var) : 0;
+    }
+}
+
+/* z = standardised row with z[0] = 1. */
+static void zrow(const struct aps_logit *m, const double *x, double *z)
+{
+    z[0] = 1;
+    for (int j = 0; j < m->d; j++)
+        z[j + 1] = m->sd[j] > 0 && !isnan(x[j]) ? (x[j] - m->mean[j]) / m->sd[j] : 0;
+}
+
+static void softmax(const struct aps_logit *m, const double *w, const double *z, double *p)
+{
+    int k = m->k, D = m->d + 1;
+    double s[MAX_CLASSES], mx = 0;
+    for (int c = 0; c < k - 1; c++) {
+        s[c] = 0;
+        for (int j = 0; j < D; j++)
+            s[c] += w[c * D + j] * z[j];
+        if (s[c] > mx)
+            mx = s[c];
+    }
+    s[k - 1] = 0;
+    double tot = 0;
+    for (int c = 0; c < k; c++)
+        tot += p[c] = exp(s[c] - mx);
+    for (int c = 0; c < k; c++)
+        p[c] /= tot;
+}
+
+/* Penalised negative log-likelihood at w. */
+static double objective(const struct aps_logit *m, const double *w, const double *x,
+                        const int *y, const size_t *rows, size_t n, double l2, double *z)
+{
+    double nll = 0, p[MAX_CLASSES];
+    int D = m->d + 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = row_at(rows, i);
+        zrow(m, x + r * (size_t)m->d, z);
+        softmax(m, w, z, p);
+        nll -= log(p[y[r]] > 1e-300 ? p[y[r]] : 1e-300);
+    }
+    for (int c = 0; c < m->k - 1; c++)
+        for (int j = 1; j < D; j++)
+            nll += 0.5 * l2 * w[c * D + j] * w[c * D + j];
+    return nll;
+}
+
+/* Gradient g (of the log-likelihood, minus the penalty) and Hessian H (of the negative). */
+static void grad_hess(const struct aps_logit *m, const double *w, const double *x, const int *y,
+                      const size_t *rows, size_t n, double l2, double *g, double *H, double *z,
+                      double *zz)
+{
+    int k1 = m->k - 1, D = m->d + 1, P = k1 * D;
+    double p[MAX_CLASSES];
+    memset(g, 0, (size_t)P * sizeof *g);
+    memset(H, 0, (size_t)P * (size_t)P * sizeof *H);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = row_at(rows, i);
+        zrow(m, x + r * (size_t)m->d, z);
+        softmax(m, w, z, p);
+        for (int a = 0; a < D; a++)
+            for (int b = a; b < D; b++)
+                zz[a * D + b] = z[a] * z[b];
+        for (int c = 0; c < k1; c++) {
+            double res = (y[r] == c) - p[c];
+            for (int j = 0; j < D; j++)
+                g[c * D + j] += res * z[j];
+            for (int e = c; e < k1; e++) {
+                double wce = p[c] * ((c == e) - p[e]);
+                for (int a = 0; a < D; a++)
+                    for (int b = (c == e ? a : 0); b < D; b++)
+                        H[(c * D + a) * P + e * D + b] += wce * zz[a <= b ? a * D + b : b * D + a];
+            }
+        }
+    }
+    for (int c = 0; c < k1; c++)
+        for (int j = 1; j < D; j++) {
+            g[c * D + j] -= l2 * w[c * D + j];
+            H[(c * D + j) * P + c * D + j] += l2;
+        }
+    /* only the upper triangle is filled: blocks c <= e, and b >= a inside diagonal blocks;
+     * aps_linalg_solve_spd() reads no more */
+}
+
+static int check_args(int d, const int *y, const size_t *rows, size_t n, int k)
+{
+    if (d < 0 || k < 2 || k > MAX_CLASSES || !n || !y || (d + 1) * (k - 1) > 512)
+        return APS_E_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        int c = y[row_at(rows, i)];
+        if (c < 0 || c >= k)
+            return APS_E_INVAL;
+    }
+    return 0;
+}
+
+/* Intercepts from the class frequencies, a good start for Newton. */
+static void start(struct aps_logit *m, const int *y, const size_t *rows, size_t n)
+{
+    double cnt[MAX_CLASSES] = {0};
+    for (size_t i = 0; i < n; i++)
+        cnt[y[row_at(rows, i)]] += 1;
+    int D = m->d + 1;
+    for (int c = 0; c < m->k - 1; c++)
+        m->w[c * D] = log((cnt[c] + 0.5) / (cnt[m->k - 1] + 0.5));
+}
+
+static int newton(struct aps_logit *m, const double *x, const int *y, const size_t *rows,
+                  size_t n, double l2, int max_iter, double tol)
+{
+    int D = m->d + 1, P = (m->k - 1) * D, rc = 0;
+    double *g = aps_malloc((size_t)P * sizeof *g), *H = aps_malloc((size_t)P * P * sizeof *H);
+    double *z = aps_malloc((size_t)D * sizeof *z), *zz = aps_malloc((size_t)D * D * sizeof *zz);
+    double *trial = aps_malloc((size_t)P * sizeof *trial);
+    double f = objective(m, m->w, x, y, rows, n, l2, z);
+    for (m->iterations = 0; m->iterations < max_iter && !rc; m->iterations++) {
+        grad_hess(m, m->w, x, y, rows, n, l2, g, H, z, zz);
+        rc = aps_linalg_solve_spd(H, g, P);
+        if (rc)
+            break;
+        double step = 1, biggest = 0, ft = f;
+        for (int half = 0; half < 30; half++, step /= 2) {
+            for (int i = 0; i < P; i++)
+                trial[i] = m->w[i] + step * g[i];
+            ft = objective(m, trial, x, y, rows, n, l2, z);
+            if (ft <= f + 1e-12 * (1 + fabs(f)))
+                break;
+        }
+        for (int i = 0; i < P; i++) {
+            biggest = fmax(biggest, fabs(trial[i] - m->w[i]));
+            m->w[i] = trial[i];
+        }
+        f = ft;
+        if (biggest < tol)
+            break;
+    }
+    aps_free(g);
+    aps_free(H);
+    aps_free(z);
+    aps_free(zz);
+    aps_free(trial);
+    return rc;
+}
+
+int aps_logit_fit(const double *x, int d, const int *y, const size_t *rows, size_t n, int k,
+                  const struct aps_logit_opts *o, struct aps_logit *m)
+{
+    memset(m, 0, sizeof *m);
+    int rc = check_args(d, y, rows, n, k);
+    if (rc)
+        return rc;
+    m->d = d;
+    m->k = k;
+    m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
+    m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
+    m->w = aps_calloc((size_t)(k - 1) * (size_t)(d + 1), sizeof *m->w);
+    standardise_fit(x, d, rows, n, o->use, m);
+    start(m, y, rows, n);
+    rc = newton(m, x, y, rows, n, o->l2 > 0 ? o->l2 : 0, o->max_iter > 0 ? o->max_iter : 25,
+                o->tol > 0 ? o->tol : 1e-8);
+    if (rc)
+        aps_logit_cleanup(m);
+    return rc;
+}
+
+void aps_logit_cleanup(struct aps_logit *m)
+{
+    aps_free(m->mean);
+    aps_free(m->sd);
+    aps_free(m->w);
+    memset(m, 0, sizeof *m);
+}
+
+void aps_logit_predict(const struct aps_logit *m, const double *x, double *p)
+{
+    double z[513];
+    zrow(m, x, z);
+    softmax(m, m->w, z, p);
+}
+
+void aps_logit_contrib(const struct aps_logit *m, const double *x, int c, double *out)
+{
+    int D = m->d + 1;
+    for (int j = 0; j < m->d; j++) {
+        bool used = c >= 0 && c < m->k - 1 && m->sd[j] > 0 && !isnan(x[j]);
+        out[j] = used ? m->w[c * D + j + 1] / m->sd[j] * (x[j] - m->mean[j]) : 0;
+    }
+}
+
+static json_t *array_of(const double *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_real(v[i]));
+    return a;
+}
+
+char *aps_logit_to_json(const struct aps_logit *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "d", json_integer(m->d));
+    json_object_set_new(o, "k", json_integer(m->k));
+    json_object_set_new(o, "mean", array_of(m->mean, (size_t)m->d));
+    json_object_set_new(o, "sd", array_of(m->sd, (size_t)m->d));
+    json_object_set_new(o, "w", array_of(m->w, (size_t)(m->k - 1) * (size_t)(m->d + 1)));
+    char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    char *copy = aps_strdup(txt ? txt : "{}");
+    free(txt);
+    return copy;
+}
+
+static int read_array(json_t *o, const char *key, double *out, size_t n)
+{
+    json_t *a = json_object_get(o, key);
+    if (!json_is_array(a) || json_array_size(a) != n)
+        return APS_E_PARSE;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(a, i);
+        if (!json_is_number(v))
+            return APS_E_PARSE;
+        out[i] = json_number_value(v);
+    }
+    return 0;
+}
+
+int aps_logit_from_json(const char *json, struct aps_logit *m)
+{
+    json_error_t e;
+    memset(m, 0, sizeof *m);
+    json_t *o = json_loads(json, 0, &e);
+    if (!o)
+        return APS_E_PARSE;
+    int d = (int)json_integer_value(json_object_get(o, "d"));
+    int k = (int)json_integer_value(json_object_get(o, "k"));
+    int rc = d >= 0 && d < 512 && k >= 2 && k <= MAX_CLASSES ? 0 : APS_E_PARSE;
+    if (!rc) {
+        m->d = d;
+        m->k = k;
+        m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
+        m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
+        m->w = aps_calloc((size_t)(k - 1) * (size_t)(d + 1), sizeof *m->w);
+        rc = read_array(o, "mean", m->mean, (size_t)d);
+        if (!rc)
+            rc = read_array(o, "sd", m->sd, (size_t)d);
+        if (!rc)
+            rc = read_array(o, "w", m->w, (size_t)(k - 1) * (size_t)(d + 1));
+    }
+    json_decref(o);
+    if (rc)
+        aps_logit_cleanup(m);
+    return rc;
+}

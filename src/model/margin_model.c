@@ -1,0 +1,236 @@
+/* margin_model.c — margin/total regressions and cover probabilities (see margin_model.h). */
+#include "model/margin_model.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "model/linalg.h"
+
+static size_t row_at(const size_t *rows, size_t i)
+{
+    return rows ? rows[i] : i;
+}
+
+static double phi(double x)
+{
+    return 0.5 * erfc(-x / sqrt(2.0));
+}
+
+static void zrow(const struct aps_margin_model *m, const double *x, double *z)
+{
+    z[0] = 1;
+    for (int j = 0; j < m->d; j++)
+        z[j + 1] = m->sd[j] > 0 && !isnan(x[j]) ? (x[j] - m->mean[j]) / m->sd[j] : 0;
+}
+
+static void standardise(struct aps_margin_model *m, const double *x, const size_t *rows,
+                        size_t n)
+{
+    for (int j = 0; j < m->d; j++) {
+        double s = 0, ss = 0;
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++) {
+            double v = x[row_at(rows, i) * (size_t)m->d + (size_t)j];
+            if (!isnan(v)) {
+                s += v;
+                ss += v * v;
+                c++;
+            }
+        }
+        double mean = c ? s / (double)c : 0, var = c ? ss / (double)c - mean * mean : 0;
+        m->mean[j] = mean;
+        m->sd[j] = var > 1e-12 * (1 + mean * mean) ? sqrt(var) : 0;
+    }
+}
+
+static int ridge_fit(struct aps_margin_model *m, const double *x, const double *t,
+                     const size_t *rows, size_t n, double l2)
+{
+    int D = m->d + 1;
+    double *a = aps_calloc((size_t)D * D, sizeof *a), *b = aps_calloc((size_t)D, sizeof *b);
+    double *z = aps_malloc((size_t)D * sizeof *z);
+    standardise(m, x, rows, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = row_at(rows, i);
+        zrow(m, x + r * (size_t)m->d, z);
+        for (int p = 0; p < D; p++) {
+            b[p] += z[p] * t[r];
+            for (int q = p; q < D; q++)
+                a[p * D + q] += z[p] * z[q];
+        }
+    }
+    for (int p = 1; p < D; p++)
+        a[p * D + p] += l2;
+    int rc = aps_linalg_solve_spd(a, b, D);
+    if (!rc)
+        memcpy(m->beta, b, (size_t)D * sizeof *b);
+    aps_free(a);
+    aps_free(b);
+    aps_free(z);
+    return rc;
+}
+
+int aps_margin_fit(enum aps_margin_kind kind, const double *x, int d, const double *t,
+                   const size_t *rows, size_t n, double l2, const struct aps_gbm_params *gp,
+                   struct aps_margin_model *m)
+{
+    memset(m, 0, sizeof *m);
+    if (d < 1 || n < 2 || (kind == APS_MARGIN_GBM && !gp))
+        return APS_E_INVAL;
+    m->kind = kind;
+    m->d = d;
+    m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
+    m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
+    m->beta = aps_calloc((size_t)d + 1, sizeof *m->beta);
+    int rc = kind == APS_MARGIN_RIDGE
+                 ? ridge_fit(m, x, t, rows, n, l2)
+                 : aps_gbm_fit(x, d, t, rows, n, APS_GBM_REGRESSION, 1, gp, &m->gb);
+    double *mu = rc ? NULL : aps_malloc(n * sizeof *mu);
+    if (!rc)
+        rc = aps_margin_predict_rows(m, x, rows, n, mu);
+    if (!rc) {
+        double ss = 0;
+        for (size_t i = 0; i < n; i++)
+            ss += (t[row_at(rows, i)] - mu[i]) * (t[row_at(rows, i)] - mu[i]);
+        m->sigma = sqrt(ss / (double)n);
+    }
+    aps_free(mu);
+    if (rc)
+        aps_margin_cleanup(m);
+    return rc;
+}
+
+void aps_margin_cleanup(struct aps_margin_model *m)
+{
+    aps_free(m->mean);
+    aps_free(m->sd);
+    aps_free(m->beta);
+    aps_gbm_cleanup(&m->gb);
+    memset(m, 0, sizeof *m);
+}
+
+int aps_margin_predict(const struct aps_margin_model *m, const double *x, double *mu)
+{
+    if (m->kind == APS_MARGIN_GBM)
+        return aps_gbm_predict_row(&m->gb, x, mu);
+    double z[513];
+    if (m->d > 512)
+        return APS_E_TOOBIG;
+    zrow(m, x, z);
+    double s = 0;
+    for (int j = 0; j <= m->d; j++)
+        s += m->beta[j] * z[j];
+    *mu = s;
+    return 0;
+}
+
+int aps_margin_predict_rows(const struct aps_margin_model *m, const double *x, const size_t *rows,
+                            size_t n, double *mu)
+{
+    if (m->kind == APS_MARGIN_GBM)
+        return aps_gbm_predict(&m->gb, x, rows, n, mu);
+    for (size_t i = 0; i < n; i++) {
+        int rc = aps_margin_predict(m, x + row_at(rows, i) * (size_t)m->d, &mu[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+double aps_margin_cover_prob(double mu, double sigma, enum aps_market market,
+                             enum aps_selection sel, double line)
+{
+    if (!(sigma > 0) || isnan(mu) || isnan(line))
+        return NAN;
+    bool up;  /* the side wins when V is above b */
+    double b;
+    if (market == APS_MKT_SPREAD && (sel == APS_SEL_HOME || sel == APS_SEL_AWAY)) {
+        up = sel == APS_SEL_HOME;
+        b = up ? -line : line;
+    } else if (market == APS_MKT_TOTAL && (sel == APS_SEL_OVER || sel == APS_SEL_UNDER)) {
+        up = sel == APS_SEL_OVER;
+        b = line;
+    } else {
+        return NAN;
+    }
+    double p_up = 1 - phi((floor(b) + 0.5 - mu) / sigma);
+    double p_down = phi((ceil(b) - 0.5 - mu) / sigma);
+    double tot = p_up + p_down;
+    if (!(tot > 0))
+        return NAN;
+    return (up ? p_up : p_down) / tot;
+}
+
+void aps_margin_contrib(const struct aps_margin_model *m, const double *x, double *out)
+{
+    for (int j = 0; j < m->d; j++)
+        out[j] = m->kind == APS_MARGIN_RIDGE && m->sd[j] > 0 && !isnan(x[j])
+                     ? m->beta[j + 1] / m->sd[j] * (x[j] - m->mean[j]) : 0;
+}
+
+static json_t *arr(const double *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_real(v[i]));
+    return a;
+}
+
+char *aps_margin_to_json(const struct aps_margin_model *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(m->kind == APS_MARGIN_GBM ? "gbm" : "ridge"));
+    json_object_set_new(o, "d", json_integer(m->d));
+    json_object_set_new(o, "sigma", json_real(m->sigma));
+    json_object_set_new(o, "mean", arr(m->mean, m->d));
+    json_object_set_new(o, "sd", arr(m->sd, m->d));
+    json_object_set_new(o, "beta", arr(m->beta, m->d + 1));
+    char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    char *copy = aps_strdup(txt ? txt : "{}");
+    free(txt);
+    return copy;
+}
+
+static int read_arr(json_t *o, const char *key, double *out, int n)
+{
+    json_t *a = json_object_get(o, key);
+    if (json_array_size(a) != (size_t)n)
+        return APS_E_PARSE;
+    for (int i = 0; i < n; i++)
+        out[i] = json_number_value(json_array_get(a, (size_t)i));
+    return 0;
+}
+
+int aps_margin_from_json(const char *json, struct aps_margin_model *m)
+{
+    json_error_t e;
+    memset(m, 0, sizeof *m);
+    json_t *o = json_loads(json, 0, &e);
+    if (!o)
+        return APS_E_PARSE;
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    int d = (int)json_integer_value(json_object_get(o, "d"));
+    int rc = kind && d >= 1 && d <= 512 ? 0 : APS_E_PARSE;
+    if (!rc) {
+        m->kind = !strcmp(kind, "gbm") ? APS_MARGIN_GBM : APS_MARGIN_RIDGE;
+        m->d = d;
+        m->sigma = json_number_value(json_object_get(o, "sigma"));
+        m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
+        m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
+        m->beta = aps_calloc((size_t)d + 1, sizeof *m->beta);
+        rc = read_arr(o, "mean", m->mean, d);
+        if (!rc)
+            rc = read_arr(o, "sd", m->sd, d);
+        if (!rc)
+            rc = read_arr(o, "beta", m->beta, d + 1);
+    }
+    json_decref(o);
+    if (rc)
+        aps_margin_cleanup(m);
+    return rc;
+}

@@ -1,0 +1,115 @@
+/* registry.h — the model registry: trained models saved under MODEL_PATH with a row in the models
+ * table (migrations/004_models.sql), their walk-forward predictions (006_trainer.sql), and the
+ * training runs with their leaderboards.
+ *
+ * Artefacts: MODEL_PATH/<name>/model.json (this module's JSON: the feature spec, each base
+ * model's parameters — logistic/ridge coefficients, calibrators, error scales — and the
+ * meta-learner) and MODEL_PATH/<name>/base<i>.json for each XGBoost booster
+ * (XGBoosterSaveModel's JSON format).
+ *
+ * States of a model and the function that makes each transition:
+ *   (new) → challenger          aps_registry_save()
+ *   challenger → production     aps_registry_decide() when the rules hold, or
+ *                               aps_registry_promote() by hand
+ *   production → archived       aps_registry_promote() of another model of the same sport and
+ *                               market (the previous production model is archived in the same
+ *                               transaction)
+ * The automatic rule (aps_registry_decide): the challenger's leakage check passed, its
+ * walk-forward ECE is at most 0.03, and, when a production model exists, the challenger's
+ * walk-forward log-loss is lower than the production model's on the games both scored (at least
+ * 100 of them). Otherwise the reason is written to promotion_note and the model stays a
+ * challenger. */
+#ifndef APS_MODEL_REGISTRY_H
+#define APS_MODEL_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "model/ensemble.h"
+#include "model/walkforward.h"
+
+struct aps_conn;
+
+#define APS_PROMOTE_MAX_ECE 0.03
+#define APS_PROMOTE_MIN_COMMON 100
+
+struct aps_model_meta {
+    const char *params;       /* JSON: the candidate and the search settings */
+    const char *data_hash;    /* SHA-256 hex of the training data */
+    const char *metrics;      /* JSON: walk-forward metrics */
+    double log_loss, ece;
+    int64_t games;
+    bool leakage_ok;
+    int64_t created_at;
+};
+
+struct aps_model_row {
+    int64_t id;
+    char name[128], sport[16], market[16], family[16], status[16];
+    char path[512];
+    double log_loss, ece;
+    int64_t games, created_at, promoted_at;
+    bool leakage_ok;
+    char *features, *params, *metrics, *note, *data_hash; /* owned; aps_registry_row_cleanup */
+};
+
+/* Stored walk-forward predictions of a model. */
+struct aps_model_preds {
+    size_t n;
+    int64_t *game_id;         /* ascending */
+    double *p;                /* n × 3 */
+    double *mu, *sigma;
+    int *outcome;             /* -1 when none */
+    bool *scored;
+};
+
+/* Saves t's artefacts under model_path/<name>/ and inserts the models row (challenger) and the
+ * walk-forward predictions oof of data d. *id and name (cap >= 128) get the new model. */
+int aps_registry_save(struct aps_conn *c, const char *model_path, const struct aps_trained *t,
+                      const struct aps_model_meta *meta, const struct aps_wf_data *d,
+                      const struct aps_oof *oof, int64_t *id, char *name) APS_MUST_CHECK;
+/* Loads a model's artefacts from its directory. t: aps_trained_cleanup. */
+int aps_registry_load(const char *dir, struct aps_trained *t) APS_MUST_CHECK;
+
+/* Applies the automatic promotion rule to challenger id (see above), promotes or records why
+ * not. note (cap bytes) gets the reason either way. */
+int aps_registry_decide(struct aps_conn *c, int64_t id, bool *promoted, char *note,
+                        size_t cap) APS_MUST_CHECK;
+/* Makes id the production model of its sport and market, archiving the previous one. */
+int aps_registry_promote(struct aps_conn *c, int64_t id, const char *note) APS_MUST_CHECK;
+
+/* Rows by name, by id, the production model of a sport and market; APS_E_NOTFOUND when none. */
+int aps_registry_get(struct aps_conn *c, const char *name, struct aps_model_row *r) APS_MUST_CHECK;
+int aps_registry_get_id(struct aps_conn *c, int64_t id, struct aps_model_row *r) APS_MUST_CHECK;
+int aps_registry_production(struct aps_conn *c, const char *sport, const char *market,
+                            struct aps_model_row *r) APS_MUST_CHECK;
+/* The newest model of a sport and market, whatever its status. */
+int aps_registry_latest(struct aps_conn *c, const char *sport, const char *market,
+                        struct aps_model_row *r) APS_MUST_CHECK;
+/* Every model (of one sport when sport is not NULL), newest first. Free each row with
+ * aps_registry_row_cleanup and the array with aps_free. */
+int aps_registry_list(struct aps_conn *c, const char *sport, struct aps_model_row **rows,
+                      size_t *n) APS_MUST_CHECK;
+void aps_registry_row_cleanup(struct aps_model_row *r);
+
+int aps_registry_preds_load(struct aps_conn *c, int64_t id,
+                            struct aps_model_preds *out) APS_MUST_CHECK;
+/* Index of game_id in the predictions, or -1. */
+long aps_registry_preds_find(const struct aps_model_preds *p, int64_t game_id);
+void aps_registry_preds_cleanup(struct aps_model_preds *p);
+
+/* Training runs: a row when the search starts, its result when it ends. */
+int aps_registry_run_begin(struct aps_conn *c, const char *sport, const char *market,
+                           uint64_t seed, int64_t budget, int64_t max_models, const char *preset,
+                           int64_t *run_id) APS_MUST_CHECK;
+int aps_registry_run_end(struct aps_conn *c, int64_t run_id, const char *leaderboard,
+                         int64_t best_model_id, const char *error) APS_MUST_CHECK;
+/* The latest completed run of a sport and market: its leaderboard JSON (caller frees with
+ * aps_free), when it finished, its seed and preset (cap bytes). */
+int aps_registry_run_latest(struct aps_conn *c, const char *sport, const char *market,
+                            char **leaderboard, int64_t *finished_at, int64_t *seed, char *preset,
+                            size_t cap) APS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,392 @@
+/* search.c — candidates, the search loop, the leaderboard and the production fit (see search.h). */
+#include "model/search.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/timeutil.h"
+
+/* ---- seeded random numbers (splitmix64): passed around, never global ---- */
+
+static uint64_t next_u64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double uniform(uint64_t *s, double lo, double hi)
+{
+    return lo + (hi - lo) * (double)(next_u64(s) >> 11) / 9007199254740992.0;
+}
+
+static double log_uniform(uint64_t *s, double lo, double hi)
+{
+    return exp(uniform(s, log(lo), log(hi)));
+}
+
+int aps_preset_parse(const char *s)
+{
+    static const char *const names[] = {"medium_quality", "good_quality", "high_quality",
+                                        "best_quality"};
+    for (int i = 0; s && i < 4; i++)
+        if (!strcmp(names[i], s))
+            return i;
+    return -1;
+}
+
+/* ---- candidates ---- */
+
+static const double l2_grid[4][7] = {
+    {10, 100}, {3, 30, 300}, {1, 10, 100, 1000}, {1, 3, 10, 30, 100, 300, 1000}};
+static const int l2_count[4] = {2, 3, 4, 7};
+static const int gbm_count[4] = {1, 2, 4, 8};
+
+static struct aps_gbm_params gbm_draw(uint64_t *rng, int i)
+{
+    struct aps_gbm_params p = {100, 3, 0.08, 10, 0.8, 0.8, 5, 0, 0, 0, 1};
+    if (i > 0) {
+        p.depth = 2 + (int)(next_u64(rng) % 3);
+        p.eta = log_uniform(rng, 0.03, 0.15);
+        p.rounds = (int)lround(8 / p.eta);
+        p.min_child = log_uniform(rng, 2, 50);
+        p.subsample = uniform(rng, 0.6, 1);
+        p.colsample = uniform(rng, 0.5, 1);
+        p.lambda = uniform(rng, 0, 10);
+        p.alpha = uniform(rng, 0, 2);
+        p.gamma = uniform(rng, 0, 1);
+    }
+    p.seed = next_u64(rng) % 2147483647ULL;
+    return p;
+}
+
+int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_opts *o,
+                          struct aps_candidate **out, size_t *n)
+{
+    int pr = o->preset < APS_PRESET_MEDIUM || o->preset > APS_PRESET_BEST ? 0 : (int)o->preset;
+    uint64_t rng = o->seed;
+    struct aps_candidate *c = aps_calloc(1 + 7 + 1 + 8, sizeof *c);
+    size_t k = 0;
+    if (!d->regression || d->market == APS_MKT_SPREAD) {
+        c[k].family = APS_FAM_ELO;
+        snprintf(c[k++].name, sizeof c->name, "elo");
+    }
+    for (int i = 0; i < l2_count[pr]; i++) {
+        c[k].family = APS_FAM_LOGISTIC;
+        c[k].l2 = l2_grid[pr][i];
+        snprintf(c[k++].name, sizeof c->name, "%s_l2=%g", d->regression ? "ridge" : "logistic",
+                 l2_grid[pr][i]);
+    }
+    if (!d->regression) {
+        c[k].family = APS_FAM_LOGISTIC;
+        c[k].l2 = 10;
+        c[k].market_only = true;
+        snprintf(c[k++].name, sizeof c->name, "logistic_market_l2=10");
+    }
+    for (int i = 0; i < gbm_count[pr]; i++, k++) {
+        c[k].family = APS_FAM_GBM;
+        c[k].gbm = gbm_draw(&rng, i);
+        snprintf(c[k].name, sizeof c->name, "gbm_%d_d%d_eta%.3f_r%d", i + 1, c[k].gbm.depth,
+                 c[k].gbm.eta, c[k].gbm.rounds);
+    }
+    *out = c;
+    *n = k;
+    return 0;
+}
+
+/* ---- one candidate ---- */
+
+struct ran {
+    struct aps_candidate c;
+    struct aps_oof raw, cal;
+    enum aps_calib_method method;
+    double final_sigma;
+};
+
+struct progress {
+    const struct aps_search_opts *o;
+    size_t i, n;
+    const char *name;
+};
+
+static void on_fold(void *arg, size_t fold, size_t nfolds)
+{
+    const struct progress *pg = arg;
+    fprintf(pg->o->progress, "\r\033[K%s: candidate %zu/%zu %s, fold %zu/%zu",
+            pg->o->label ? pg->o->label : "train", pg->i, pg->n, pg->name, fold, nfolds);
+    fflush(pg->o->progress);
+}
+
+static void add_entry(struct aps_search_result *r, const struct aps_candidate *c,
+                      enum aps_calib_method m, const struct aps_wf_scores *s, double seconds)
+{
+    r->lb = aps_realloc(r->lb, (r->nlb + 1) * sizeof *r->lb);
+    struct aps_lb_entry *e = &r->lb[r->nlb++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->name, sizeof e->name, "%s", c->name);
+    e->family = c->family;
+    e->params = aps_candidate_to_json(c);
+    e->calib = m;
+    e->s = *s;
+    e->seconds = seconds;
+}
+
+static int run_one(const struct aps_wf_data *d, struct ran *rn, struct progress *pg,
+                   struct aps_search_result *r)
+{
+    double t0 = aps_time_mono();
+    struct aps_wf_scores s;
+    int rc = aps_wf_run(d, &rn->c, &rn->raw, &rn->final_sigma, pg->o->progress ? on_fold : NULL,
+                        pg);
+    if (!rc)
+        rc = aps_wf_calibrate(d, &rn->raw, &rn->cal, &rn->method);
+    if (!rc)
+        rc = aps_wf_score(d, &rn->cal, &s);
+    if (!rc && s.n == 0)
+        rc = APS_E_NOTFOUND;
+    if (!rc)
+        add_entry(r, &rn->c, rn->method, &s, aps_time_mono() - t0);
+    return rc;
+}
+
+static int by_loss(const void *a, const void *b)
+{
+    const struct aps_lb_entry *x = a, *y = b;
+    if (x->s.log_loss != y->s.log_loss)
+        return x->s.log_loss < y->s.log_loss ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* The family averages of the runs' calibrated predictions: the ensemble's inputs. groups[i] gets
+ * run i's group. Returns the number of groups; out[g] are init'ed here. */
+static int family_inputs(const struct aps_wf_data *d, const struct ran *runs, size_t nr,
+                         int *groups, struct aps_oof *out)
+{
+    int ng = 0;
+    struct aps_oof *members = aps_malloc((nr + 1) * sizeof *members);
+    for (int f = 0; f < APS_FAM__COUNT; f++) {
+        int n = 0;
+        for (size_t i = 0; i < nr; i++)
+            if (runs[i].c.family == (enum aps_family)f) {
+                members[n++] = runs[i].cal;
+                groups[i] = ng;
+            }
+        if (n)
+            aps_ens_average(members, n, d->regression, &out[ng++]);
+    }
+    aps_free(members);
+    return ng;
+}
+
+/* ---- production fit ---- */
+
+static int fit_base(const struct aps_wf_data *d, const struct ran *rn, size_t *rows, size_t n,
+                    struct aps_trained *t)
+{
+    int b = t->nbase;
+    int rc = aps_base_fit(&rn->c, d, rows, n, &t->base[b]);
+    if (!rc)
+        rc = aps_wf_fit_calibrator(d, &rn->raw, rn->method, &t->calib[b]);
+    t->sigma[b] = rn->final_sigma;
+    if (!rc)
+        t->nbase++;
+    else
+        aps_base_cleanup(&t->base[b]);
+    return rc;
+}
+
+static int fit_final(const struct aps_wf_data *d, const struct ran *runs, size_t nr,
+                     const struct ran *ensr, const char *best, struct aps_trained *t)
+{
+    size_t *rows = aps_malloc((d->h->ngames + 1) * sizeof *rows);
+    size_t n = aps_wf_final_rows(d, rows);
+    int rc = 0, groups[APS_ENS_MAX + 1];
+    t->sport = d->h->sport;
+    t->market = d->market;
+    t->regression = d->regression;
+    t->k = d->k;
+    t->spec = *d->spec;
+    snprintf(t->name, sizeof t->name, "%s", best);
+    bool ens = !strcmp(best, "ensemble");
+    t->family = APS_FAM_ENSEMBLE;
+    for (size_t i = 0; i < nr && !rc; i++) {
+        if (!ens && strcmp(runs[i].c.name, best))
+            continue;
+        if (!ens)
+            t->family = runs[i].c.family;
+        rc = fit_base(d, &runs[i], rows, n, t);
+    }
+    if (!rc && ens) {
+        struct aps_oof in[APS_FAM__COUNT];
+        t->ngroups = family_inputs(d, runs, nr, groups, in);
+        memcpy(t->group, groups, (size_t)t->nbase * sizeof *groups);
+        rc = aps_ens_fit_meta(d, in, t);
+        for (int g = 0; g < t->ngroups; g++)
+            aps_oof_cleanup(&in[g]);
+        if (!rc)
+            rc = aps_wf_fit_calibrator(d, &ensr->raw, ensr->method, &t->out_calib);
+    }
+    aps_free(rows);
+    return rc;
+}
+
+static void copy_oof(const struct aps_oof *src, struct aps_oof *dst)
+{
+    aps_oof_init(dst, src->n, src->k, src->mu != NULL);
+    memcpy(dst->p, src->p, src->n * (size_t)src->k * sizeof *dst->p);
+    if (src->mu) {
+        memcpy(dst->mu, src->mu, src->n * sizeof *dst->mu);
+        memcpy(dst->sigma, src->sigma, src->n * sizeof *dst->sigma);
+    }
+}
+
+/* The stacked ensemble over the families of the base candidates that ran, calibrated
+ * walk-forward like a base model: ens->raw its raw and ens->cal its calibrated predictions. */
+static int run_ensemble(const struct aps_wf_data *d, const struct ran *runs, size_t nr,
+                        struct ran *ens, struct aps_search_result *r)
+{
+    double t0 = aps_time_mono();
+    struct aps_oof in[APS_FAM__COUNT];
+    int groups[APS_ENS_MAX + 1];
+    int ng = family_inputs(d, runs, nr, groups, in);
+    struct aps_wf_scores s;
+    int rc = ng >= 2 ? aps_ens_walkforward(d, in, ng, &ens->raw) : APS_E_NOTFOUND;
+    if (!rc)
+        rc = aps_wf_calibrate(d, &ens->raw, &ens->cal, &ens->method);
+    if (!rc)
+        rc = aps_wf_score(d, &ens->cal, &s);
+    for (int g = 0; g < ng; g++)
+        aps_oof_cleanup(&in[g]);
+    if (rc == APS_E_NOTFOUND)
+        return 0; /* one family only: nothing to stack */
+    if (rc)
+        return rc;
+    struct aps_candidate c = {.family = APS_FAM_ENSEMBLE};
+    snprintf(c.name, sizeof c.name, "ensemble");
+    add_entry(r, &c, ens->method, &s, aps_time_mono() - t0);
+    return 0;
+}
+
+static int finish(const struct aps_wf_data *d, struct ran *runs, size_t nr, struct ran *ens,
+                  const char *fit_name, struct aps_search_result *r)
+{
+    qsort(r->lb, r->nlb, sizeof *r->lb, by_loss);
+    const char *best = r->lb[0].name;
+    for (size_t i = 0; fit_name && i < r->nlb; i++)
+        if (!strcmp(r->lb[i].name, fit_name))
+            best = r->lb[i].name;
+    int rc = fit_final(d, runs, nr, ens, best, &r->model);
+    if (rc)
+        return rc;
+    if (!strcmp(best, "ensemble")) {
+        copy_oof(&ens->cal, &r->oof);
+        return 0;
+    }
+    for (size_t i = 0; i < nr; i++)
+        if (!strcmp(runs[i].c.name, best))
+            copy_oof(&runs[i].cal, &r->oof);
+    return 0;
+}
+
+int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,
+                   struct aps_search_result *r)
+{
+    struct aps_candidate *cands = NULL;
+    size_t nc = 0, nr = 0;
+    double t0 = aps_time_mono();
+    memset(r, 0, sizeof *r);
+    int rc = aps_search_candidates(d, o, &cands, &nc);
+    struct ran *runs = aps_calloc(nc + 1, sizeof *runs);
+    struct ran ens = {0};
+    for (size_t i = 0; i < nc && !rc; i++) {
+        if (aps_time_mono() - t0 > o->budget_s || (int)nr >= o->max_models) {
+            r->skipped++;
+            continue;
+        }
+        struct progress pg = {o, i + 1, nc + 1, cands[i].name};
+        runs[nr].c = cands[i];
+        rc = run_one(d, &runs[nr], &pg, r);
+        if (!rc)
+            nr++;
+    }
+    if (!rc && nr >= 2 && (int)nr + 1 <= o->max_models && aps_time_mono() - t0 <= o->budget_s)
+        rc = run_ensemble(d, runs, nr, &ens, r);
+    else if (!rc && nr >= 2)
+        r->skipped++;
+    if (o->progress) {
+        fprintf(o->progress, "\r\033[K");
+        fflush(o->progress);
+    }
+    if (!rc && !r->nlb)
+        rc = APS_E_NOTFOUND;
+    if (!rc)
+        rc = finish(d, runs, nr, &ens, o->fit_name, r);
+    for (size_t i = 0; i < nc; i++) {
+        aps_oof_cleanup(&runs[i].raw);
+        aps_oof_cleanup(&runs[i].cal);
+    }
+    aps_oof_cleanup(&ens.raw);
+    aps_oof_cleanup(&ens.cal);
+    aps_free(runs);
+    aps_free(cands);
+    r->seconds = aps_time_mono() - t0;
+    if (rc)
+        aps_search_result_cleanup(r);
+    return rc;
+}
+
+void aps_search_result_cleanup(struct aps_search_result *r)
+{
+    for (size_t i = 0; i < r->nlb; i++)
+        aps_free(r->lb[i].params);
+    aps_free(r->lb);
+    aps_oof_cleanup(&r->oof);
+    aps_trained_cleanup(&r->model);
+    memset(r, 0, sizeof *r);
+}
+
+char *aps_search_leaderboard_json(const struct aps_search_result *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->nlb; i++) {
+        const struct aps_lb_entry *e = &r->lb[i];
+        json_error_t err;
+        json_t *o = json_object(), *params = json_loads(e->params, 0, &err);
+        json_object_set_new(o, "rank", json_integer((json_int_t)i + 1));
+        json_object_set_new(o, "name", json_string(e->name));
+        json_object_set_new(o, "family", json_string(aps_family_name(e->family)));
+        json_object_set_new(o, "params", params ? params : json_object());
+        json_object_set_new(o, "calibration", json_string(aps_calib_name(e->calib)));
+        json_object_set_new(o, "games", json_integer((json_int_t)e->s.n));
+        json_object_set_new(o, "log_loss", json_real(e->s.log_loss));
+        json_object_set_new(o, "brier", json_real(e->s.brier));
+        json_object_set_new(o, "ece", json_real(e->s.ece));
+        json_object_set_new(o, "auc", json_real(e->s.auc));
+        json_object_set_new(o, "seconds", json_real(round(e->seconds * 1000) / 1000));
+        json_array_append_new(a, o);
+    }
+    char *txt = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(a);
+    char *copy = aps_strdup(txt ? txt : "[]");
+    free(txt);
+    return copy;
+}
+
+void aps_search_print(const struct aps_search_result *r, FILE *out)
+{
+    fprintf(out, "  %-4s %-34s %-12s %6s %8s %8s %7s %7s %7s\n", "rank", "candidate",
+            "calibration", "games", "log-loss", "brier", "ece", "auc", "secs");
+    for (size_t i = 0; i < r->nlb; i++) {
+        const struct aps_lb_entry *e = &r->lb[i];
+        fprintf(out, "  %-4zu %-34s %-12s %6zu %8.4f %8.4f %7.4f %7.4f %7.2f\n", i + 1, e->name,
+                aps_calib_name(e->calib), e->s.n, e->s.log_loss, e->s.brier, e->s.ece, e->s.auc,
+                e->seconds);
+    }
+    if (r->skipped)
+        fprintf(out, "  (%zu candidates not run: H2O_MAX_RUNTIME_SECS or H2O_MAX_MODELS reached)\n",
+                r->skipped);
+}

@@ -1,0 +1,73 @@
+/* search.h — the seeded model search of `aps train` (the seed's H2O/AutoGluon step, done in C).
+ *
+ * The candidates are fixed by the preset (AUTOGLUON_PRESET: breadth) and the seed: Elo, logistic
+ * regressions over a grid of penalties, XGBoost configurations (a default, then random draws from
+ * the reference's space narrowed to what trains in a second: depth 2–4, learning rate 0.03–0.15,
+ * rounds ≈ 8/rate, min child weight 2–50, subsample/colsample 0.6/0.5–1, lambda 0–10, alpha 0–2,
+ * gamma 0–1) and, last, the stacked ensemble of every base candidate that ran. Each is run
+ * walk-forward, calibrated walk-forward, and scored on the same games. The search stops starting
+ * candidates once H2O_MAX_RUNTIME_SECS have passed or H2O_MAX_MODELS have run; the skipped ones are
+ * counted. Everything else is deterministic: the same data, seed and preset give the same
+ * leaderboard (as long as the budget does not cut the search short).
+ *
+ * The leaderboard is sorted by walk-forward log-loss (then name). Its first entry is fitted again
+ * on all the data (the last training window) for live use: the search result's model. */
+#ifndef APS_MODEL_SEARCH_H
+#define APS_MODEL_SEARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "model/candidate.h"
+#include "model/ensemble.h"
+#include "model/walkforward.h"
+
+enum aps_preset { APS_PRESET_MEDIUM, APS_PRESET_GOOD, APS_PRESET_HIGH, APS_PRESET_BEST };
+
+struct aps_search_opts {
+    uint64_t seed;
+    double budget_s;          /* H2O_MAX_RUNTIME_SECS */
+    int max_models;           /* H2O_MAX_MODELS: candidates run, the ensemble included */
+    enum aps_preset preset;
+    FILE *progress;           /* a terminal to draw progress on, or NULL */
+    const char *label;        /* "NBA moneyline", for the progress line */
+    const char *fit_name;     /* NULL: fit the best entry for live use; else the entry of this
+                                 name when it ran ("ensemble": bench/train times the ensemble) */
+};
+
+struct aps_lb_entry {
+    char name[64];
+    enum aps_family family;
+    char *params;             /* JSON text (owned) */
+    enum aps_calib_method calib;
+    struct aps_wf_scores s;
+    double seconds;
+};
+
+struct aps_search_result {
+    struct aps_lb_entry *lb;  /* best first */
+    size_t nlb;
+    size_t skipped;           /* candidates not run for the budget */
+    struct aps_oof oof;       /* the best entry's calibrated walk-forward predictions */
+    struct aps_trained model; /* the best entry fitted for live use */
+    double seconds;
+};
+
+/* Preset by its AUTOGLUON_PRESET name ("medium_quality" …); -1 when unknown. */
+int aps_preset_parse(const char *s);
+/* The base candidates (no ensemble) for this market and options. Caller frees with aps_free. */
+int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_opts *o,
+                          struct aps_candidate **out, size_t *n) APS_MUST_CHECK;
+/* Runs the search. r: cleanup frees; safe on a zeroed struct. APS_E_NOTFOUND when no candidate
+ * could be scored. */
+int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,
+                   struct aps_search_result *r) APS_MUST_CHECK;
+void aps_search_result_cleanup(struct aps_search_result *r);
+/* The leaderboard as a JSON array text, best first (caller frees with aps_free). */
+char *aps_search_leaderboard_json(const struct aps_search_result *r);
+/* The leaderboard as a table. */
+void aps_search_print(const struct aps_search_result *r, FILE *out);
+
+#endif

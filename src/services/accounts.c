@@ -1,0 +1,651 @@
+/* accounts.c — users, login failures and lockout, sessions (refresh tokens), API keys and 2FA on
+ * the store (see accounts.h for the design notes: lockout, rotation and reuse, 2FA states). */
+#include "services/accounts.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/str.h"
+#include "store/store.h"
+
+/* ---- statement helpers ----------------------------------------------------------------- */
+
+/* One bound parameter: an integer or a text (NULL text binds SQL NULL). */
+struct acc_arg {
+    char kind;
+    int64_t i;
+    const char *t;
+};
+#define ACC_I(v) ((struct acc_arg){'i', (v), NULL})
+#define ACC_T(v) ((struct acc_arg){'t', 0, (v)})
+
+static int acc_prepare(struct aps_conn *c, const char *sql, const struct acc_arg *a, int n,
+                       struct aps_stmt **out)
+{
+    struct aps_stmt *s = NULL;
+    int rc = aps_conn_prepare(c, sql, &s);
+    for (int i = 0; !rc && i < n; i++)
+        rc = a[i].kind == 'i' ? aps_stmt_bind_int64(s, i + 1, a[i].i)
+                              : aps_stmt_bind_text(s, i + 1, a[i].t);
+    if (rc) {
+        aps_stmt_finalize(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Runs a statement without result rows; *changes (may be NULL) = rows changed. */
+static int acc_run(struct aps_conn *c, const char *sql, const struct acc_arg *a, int n,
+                   int64_t *changes)
+{
+    struct aps_stmt *s = NULL;
+    int rc = acc_prepare(c, sql, a, n, &s);
+    if (rc)
+        return rc;
+    rc = aps_stmt_step(s);
+    if (rc == APS_DONE || rc == APS_ROW) {
+        if (changes)
+            *changes = aps_stmt_changes(s);
+        rc = 0;
+    }
+    aps_stmt_finalize(s);
+    return rc;
+}
+
+/* The first column of the first row as an integer (an INSERT … RETURNING id, a SELECT);
+ * APS_E_NOTFOUND when there is no row. */
+static int acc_int64(struct aps_conn *c, const char *sql, const struct acc_arg *a, int n,
+                     int64_t *out)
+{
+    struct aps_stmt *s = NULL;
+    int rc = acc_prepare(c, sql, a, n, &s);
+    if (rc)
+        return rc;
+    rc = aps_stmt_step(s);
+    if (rc == APS_ROW) {
+        *out = aps_stmt_int64(s, 0);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(s);
+    return rc;
+}
+
+static void acc_copy(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+/* ---- users ------------------------------------------------------------------------------ */
+
+int aps_accounts_email_normalize(const char *in, char out[APS_ACCOUNTS_EMAIL_MAX + 1],
+                                 const char **why)
+{
+    size_t n = in ? strlen(in) : 0, at = 0, ats = 0;
+    *why = NULL;
+    if (n < 3 || n > APS_ACCOUNTS_EMAIL_MAX) {
+        *why = "must be an e-mail address of at most 254 characters";
+        return APS_E_INVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch <= 0x20 || ch == 0x7f || strchr("\"<>()[]\\,;:", ch)) {
+            *why = "must not contain spaces, quotes or brackets";
+            return APS_E_INVAL;
+        }
+        if (ch == '@') {
+            at = i;
+            ats++;
+        }
+        out[i] = (char)tolower(ch);
+    }
+    out[n] = '\0';
+    const char *domain = out + at + 1;
+    if (ats != 1 || at == 0 || at > 64 || !strchr(domain, '.') || domain[0] == '.' ||
+        out[n - 1] == '.' || strstr(domain, "..")) {
+        *why = "must look like name@example.com";
+        return APS_E_INVAL;
+    }
+    return 0;
+}
+
+int aps_accounts_user_create(struct aps_conn *c, const char *email, const char *password_hash,
+                             const char *name, enum aps_role role, int64_t now, int64_t *id)
+{
+    const struct acc_arg a[] = {ACC_T(email), ACC_T(password_hash), ACC_T(name),
+                                ACC_T(aps_role_name(role)), ACC_I(now)};
+    if (role < 0 || role >= APS_ROLE__COUNT)
+        return APS_E_INVAL;
+    return acc_int64(c,
+                         "INSERT INTO users (email, password_hash, name, role, created_at,"
+                         " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
+                         a, 5, id);
+}
+
+#define USER_COLUMNS                                                                     \
+    "SELECT id, email, name, password_hash, role, is_active, totp_secret, totp_enabled," \
+    " totp_pending, failed_logins, locked_until, last_login_at, created_at FROM users"
+
+static void read_user(struct aps_stmt *s, struct aps_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = aps_stmt_int64(s, 0);
+    acc_copy(u->email, sizeof u->email, aps_stmt_text(s, 1));
+    acc_copy(u->name, sizeof u->name, aps_stmt_text(s, 2));
+    acc_copy(u->password_hash, sizeof u->password_hash, aps_stmt_text(s, 3));
+    int r = aps_role_parse(aps_stmt_text(s, 4) ? aps_stmt_text(s, 4) : "");
+    u->role = r >= 0 ? (enum aps_role)r : APS_ROLE_USER;
+    u->is_active = aps_stmt_int64(s, 5) != 0;
+    acc_copy(u->totp_secret, sizeof u->totp_secret, aps_stmt_text(s, 6));
+    u->totp_enabled = aps_stmt_int64(s, 7) != 0;
+    acc_copy(u->totp_pending, sizeof u->totp_pending, aps_stmt_text(s, 8));
+    u->failed_logins = (int)aps_stmt_int64(s, 9);
+    u->locked_until = aps_stmt_int64(s, 10);
+    u->last_login_at = aps_stmt_is_null(s, 11) ? 0 : aps_stmt_int64(s, 11);
+    u->created_at = aps_stmt_int64(s, 12);
+}
+
+static int user_where(struct aps_conn *c, const char *sql, const struct acc_arg *a,
+                      struct aps_user *u)
+{
+    struct aps_stmt *s = NULL;
+    int rc = acc_prepare(c, sql, a, 1, &s);
+    if (rc)
+        return rc;
+    rc = aps_stmt_step(s);
+    if (rc == APS_ROW) {
+        read_user(s, u);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(s);
+    return rc;
+}
+
+int aps_accounts_user_by_email(struct aps_conn *c, const char *email, struct aps_user *u)
+{
+    const struct acc_arg a[] = {ACC_T(email)};
+    return user_where(c, USER_COLUMNS " WHERE email = ?1", a, u);
+}
+
+int aps_accounts_user_by_id(struct aps_conn *c, int64_t id, struct aps_user *u)
+{
+    const struct acc_arg a[] = {ACC_I(id)};
+    return user_where(c, USER_COLUMNS " WHERE id = ?1", a, u);
+}
+
+int aps_accounts_user_status(struct aps_conn *c, int64_t id, struct aps_user_status *out)
+{
+    const struct acc_arg a[] = {ACC_I(id)};
+    struct aps_stmt *s = NULL;
+    int rc = acc_prepare(c, "SELECT role, is_active, email FROM users WHERE id = ?1", a, 1, &s);
+    if (rc)
+        return rc;
+    rc = aps_stmt_step(s);
+    if (rc == APS_ROW) {
+        int r = aps_role_parse(aps_stmt_text(s, 0) ? aps_stmt_text(s, 0) : "");
+        out->role = r >= 0 ? (enum aps_role)r : APS_ROLE_USER;
+        out->active = aps_stmt_int64(s, 1) != 0;
+        acc_copy(out->email, sizeof out->email, aps_stmt_text(s, 2));
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(s);
+    return rc;
+}
+
+/* Runs one UPDATE of a user and the revocation of all their sessions in one transaction. */
+static int update_and_revoke(struct aps_conn *c, const char *sql, const struct acc_arg *a,
+                             int n, int64_t user_id, int64_t *revoked)
+{
+    int64_t changed = 0;
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = acc_run(c, sql, a, n, &changed);
+    if (!rc && changed == 0)
+        rc = APS_E_NOTFOUND;
+    if (!rc)
+        rc = aps_accounts_session_revoke_all(c, user_id, revoked);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    return rc;
+}
+
+int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role role, int64_t now)
+{
+    if (role < 0 || role >= APS_ROLE__COUNT)
+        return APS_E_INVAL;
+    const struct acc_arg a[] = {ACC_I(id), ACC_T(aps_role_name(role)), ACC_I(now)};
+    return update_and_revoke(c, "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1", a,
+                             3, id, NULL);
+}
+
+int aps_accounts_user_set_password(struct aps_conn *c, int64_t id, const char *password_hash,
+                                   int64_t now, int64_t *revoked)
+{
+    const struct acc_arg a[] = {ACC_I(id), ACC_T(password_hash), ACC_I(now)};
+    return update_and_revoke(c,
+                             "UPDATE users SET password_hash = ?2, updated_at = ?3,"
+                             " failed_logins = 0 WHERE id = ?1",
+                             a, 3, id, revoked);
+}
+
+int aps_accounts_login_failed(struct aps_conn *c, int64_t id, int64_t now, int64_t *locked_until)
+{
+    /* One statement, so concurrent failures count exactly: every SET expression reads the
+     * row's old values. The fifth failure locks and restarts the count. */
+    const struct acc_arg a[] = {ACC_I(id), ACC_I(now + APS_ACCOUNTS_LOCK_SECONDS),
+                                ACC_I(APS_ACCOUNTS_MAX_FAILURES)};
+    int64_t changed = 0, until = 0;
+    *locked_until = 0;
+    int rc = acc_run(c,
+                     "UPDATE users SET"
+                     " failed_logins = CASE WHEN failed_logins + 1 >= ?3 THEN 0"
+                     " ELSE failed_logins + 1 END,"
+                     " locked_until = CASE WHEN failed_logins + 1 >= ?3 THEN ?2"
+                     " ELSE locked_until END WHERE id = ?1",
+                     a, 3, &changed);
+    if (rc)
+        return rc;
+    if (changed == 0)
+        return APS_E_NOTFOUND;
+    rc = acc_int64(c, "SELECT locked_until FROM users WHERE id = ?1", a, 1, &until);
+    if (rc)
+        return rc;
+    if (until == now + APS_ACCOUNTS_LOCK_SECONDS)
+        *locked_until = until;
+    return 0;
+}
+
+int aps_accounts_login_succeeded(struct aps_conn *c, int64_t id, int64_t now)
+{
+    const struct acc_arg a[] = {ACC_I(id), ACC_I(now)};
+    return acc_run(c, "UPDATE users SET failed_logins = 0, last_login_at = ?2 WHERE id = ?1", a,
+                   2, NULL);
+}
+
+int aps_accounts_totp_set_pending(struct aps_conn *c, int64_t user_id, const char *secret,
+                                  int64_t now)
+{
+    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(secret), ACC_I(now)};
+    int64_t changed = 0;
+    int rc = acc_run(c,
+                     "UPDATE users SET totp_pending = ?2, updated_at = ?3"
+                     " WHERE id = ?1 AND totp_enabled = 0",
+                     a, 3, &changed);
+    if (!rc && changed == 0)
+        rc = APS_E_STATE;
+    return rc;
+}
+
+int aps_accounts_totp_enable(struct aps_conn *c, int64_t user_id, const char *code, int64_t now)
+{
+    struct aps_user u;
+    int rc = aps_accounts_user_by_id(c, user_id, &u);
+    if (rc)
+        return rc;
+    if (u.totp_enabled || !u.totp_pending[0])
+        return APS_E_STATE;
+    if (!aps_totp_verify(u.totp_pending, code, now))
+        return APS_E_INTEGRITY;
+    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(u.totp_pending), ACC_I(now)};
+    int64_t changed = 0;
+    /* Conditional on the same pending secret, so a setup racing with this verify wins. */
+    rc = acc_run(c,
+                 "UPDATE users SET totp_secret = ?2, totp_enabled = 1, totp_pending = NULL,"
+                 " updated_at = ?3 WHERE id = ?1 AND totp_pending = ?2 AND totp_enabled = 0",
+                 a, 3, &changed);
+    if (!rc && changed == 0)
+        rc = APS_E_STATE;
+    return rc;
+}
+
+int aps_accounts_totp_disable(struct aps_conn *c, int64_t user_id, const char *code, int64_t now)
+{
+    struct aps_user u;
+    int rc = aps_accounts_user_by_id(c, user_id, &u);
+    if (rc)
+        return rc;
+    if (!u.totp_enabled || !u.totp_secret[0])
+        return APS_E_STATE;
+    if (!aps_totp_verify(u.totp_secret, code, now))
+        return APS_E_INTEGRITY;
+    const struct acc_arg a[] = {ACC_I(user_id), ACC_I(now)};
+    return acc_run(c,
+                   "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_pending = NULL,"
+                   " updated_at = ?2 WHERE id = ?1",
+                   a, 2, NULL);
+}
+
+/* ---- sessions --------------------------------------------------------------------------- */
+
+static void origin_args(const struct aps_session_origin *from, char ip[65], char ua[257])
+{
+    acc_copy(ip, 65, from ? from->ip : NULL);
+    acc_copy(ua, 257, from ? from->user_agent : NULL);
+}
+
+/* Inserts a session row for a fresh token; *id = its row. */
+static int session_insert(struct aps_conn *c, int64_t user_id, int64_t ttl, int64_t now,
+                          const struct aps_session_origin *from, char token[APS_AUTH_TOKEN_CAP],
+                          int64_t *id)
+{
+    char hash[APS_AUTH_SHA256_HEX], ip[65], ua[257];
+    aps_auth_random_token(token);
+    aps_auth_sha256_hex(token, hash);
+    origin_args(from, ip, ua);
+    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(hash), ACC_I(now + ttl),
+                                ACC_T(ip[0] ? ip : NULL), ACC_T(ua[0] ? ua : NULL), ACC_I(now)};
+    return acc_int64(c,
+                     "INSERT INTO sessions (user_id, token_hash, expires_at, ip, user_agent,"
+                     " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                     a, 6, id);
+}
+
+int aps_accounts_session_create(struct aps_conn *c, int64_t user_id, int64_t ttl, int64_t now,
+                                const struct aps_session_origin *from,
+                                char token[APS_AUTH_TOKEN_CAP])
+{
+    int64_t id = 0;
+    if (ttl <= 0)
+        return APS_E_INVAL;
+    return session_insert(c, user_id, ttl, now, from, token, &id);
+}
+
+/* Revokes a rotated chain from row id onwards, following replaced_by (bounded, in case of a
+ * cycle that cannot happen but would otherwise never end). */
+static int revoke_chain(struct aps_conn *c, int64_t id)
+{
+    for (int step = 0; id > 0 && step < 100000; step++) {
+        const struct acc_arg a[] = {ACC_I(id)};
+        int64_t next = 0;
+        int rc = acc_run(c, "UPDATE sessions SET revoked = 1 WHERE id = ?1", a, 1, NULL);
+        if (rc)
+            return rc;
+        rc = acc_int64(c, "SELECT COALESCE(replaced_by, 0) FROM sessions WHERE id = ?1", a, 1,
+                       &next);
+        if (rc)
+            return rc == APS_E_NOTFOUND ? 0 : rc;
+        id = next;
+    }
+    return 0;
+}
+
+struct session_row {
+    int64_t id, user_id, expires_at, replaced_by;
+    bool revoked;
+};
+
+static int session_find(struct aps_conn *c, const char *token, struct session_row *r)
+{
+    char hash[APS_AUTH_SHA256_HEX];
+    struct aps_stmt *s = NULL;
+    aps_auth_sha256_hex(token, hash);
+    const struct acc_arg a[] = {ACC_T(hash)};
+    int rc = acc_prepare(c,
+                         "SELECT id, user_id, expires_at, revoked, COALESCE(replaced_by, 0)"
+                         " FROM sessions WHERE token_hash = ?1",
+                         a, 1, &s);
+    if (rc)
+        return rc;
+    rc = aps_stmt_step(s);
+    if (rc == APS_ROW) {
+        r->id = aps_stmt_int64(s, 0);
+        r->user_id = aps_stmt_int64(s, 1);
+        r->expires_at = aps_stmt_int64(s, 2);
+        r->revoked = aps_stmt_int64(s, 3) != 0;
+        r->replaced_by = aps_stmt_int64(s, 4);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(s);
+    return rc;
+}
+
+/* The body of a rotation inside its transaction; APS_E_INTEGRITY means reuse was detected and
+ * the caller must revoke the chain from the old row. */
+static int rotate_in_txn(struct aps_conn *c, const struct session_row *old, int64_t ttl,
+                         int64_t now, const struct aps_session_origin *from,
+                         char new_token[APS_AUTH_TOKEN_CAP])
+{
+    int64_t new_id = 0, changed = 0;
+    if (old->revoked)
+        return old->replaced_by ? APS_E_INTEGRITY : APS_E_STATE;
+    if (old->expires_at <= now)
+        return APS_E_TIMEOUT;
+    int rc = session_insert(c, old->user_id, ttl, now, from, new_token, &new_id);
+    if (rc)
+        return rc;
+    /* Conditional on revoked = 0: of two rotations racing on one token, one changes the row
+     * and the other sees 0 rows — which is reuse. */
+    const struct acc_arg a[] = {ACC_I(old->id), ACC_I(new_id)};
+    rc = acc_run(c,
+                 "UPDATE sessions SET revoked = 1, replaced_by = ?2 WHERE id = ?1 AND revoked = 0",
+                 a, 2, &changed);
+    if (!rc && changed != 1)
+        rc = APS_E_INTEGRITY;
+    return rc;
+}
+
+int aps_accounts_session_rotate(struct aps_conn *c, const char *token, int64_t ttl, int64_t now,
+                                const struct aps_session_origin *from,
+                                char new_token[APS_AUTH_TOKEN_CAP], int64_t *user_id)
+{
+    struct session_row old = {0};
+    if (ttl <= 0 || !token || !*token)
+        return ttl <= 0 ? APS_E_INVAL : APS_E_NOTFOUND;
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = session_find(c, token, &old);
+    if (!rc)
+        rc = rotate_in_txn(c, &old, ttl, now, from, new_token);
+    if (!rc) {
+        rc = aps_conn_commit(c);
+        if (!rc)
+            *user_id = old.user_id;
+        return rc;
+    }
+    aps_conn_rollback(c);
+    new_token[0] = '\0';
+    if (rc != APS_E_INTEGRITY)
+        return rc;
+    /* Reuse: revoke the chain in a transaction of its own (the rotation was rolled back). */
+    *user_id = old.user_id;
+    int rc2 = aps_conn_begin(c);
+    if (!rc2)
+        rc2 = revoke_chain(c, old.id);
+    if (!rc2)
+        rc2 = aps_conn_commit(c);
+    if (rc2) {
+        aps_conn_rollback(c);
+        return rc2;
+    }
+    return APS_E_INTEGRITY;
+}
+
+int aps_accounts_session_revoke(struct aps_conn *c, int64_t user_id, const char *token)
+{
+    char hash[APS_AUTH_SHA256_HEX];
+    int64_t changed = 0;
+    if (!token || !*token)
+        return APS_E_NOTFOUND;
+    aps_auth_sha256_hex(token, hash);
+    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(hash)};
+    int rc = acc_run(c,
+                     "UPDATE sessions SET revoked = 1"
+                     " WHERE token_hash = ?2 AND user_id = ?1 AND revoked = 0",
+                     a, 2, &changed);
+    if (!rc && changed == 0)
+        rc = APS_E_NOTFOUND;
+    return rc;
+}
+
+int aps_accounts_session_revoke_all(struct aps_conn *c, int64_t user_id, int64_t *n)
+{
+    const struct acc_arg a[] = {ACC_I(user_id)};
+    int64_t changed = 0;
+    int rc = acc_run(c, "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0", a,
+                     1, &changed);
+    if (!rc && n)
+        *n = changed;
+    return rc;
+}
+
+/* ---- API keys --------------------------------------------------------------------------- */
+
+#define KEY_COLUMNS                                                                          \
+    "k.id, k.user_id, k.name, k.prefix, k.rate_limit_per_min, k.revoked, k.last_used_at," \
+    " k.expires_at, k.created_at"
+
+static void read_key(struct aps_stmt *s, struct aps_api_key *k)
+{
+    memset(k, 0, sizeof *k);
+    k->id = aps_stmt_int64(s, 0);
+    k->user_id = aps_stmt_int64(s, 1);
+    acc_copy(k->name, sizeof k->name, aps_stmt_text(s, 2));
+    acc_copy(k->prefix, sizeof k->prefix, aps_stmt_text(s, 3));
+    k->rate_limit_per_min = (int)aps_stmt_int64(s, 4);
+    k->revoked = aps_stmt_int64(s, 5) != 0;
+    k->last_used_at = aps_stmt_is_null(s, 6) ? 0 : aps_stmt_int64(s, 6);
+    k->expires_at = aps_stmt_is_null(s, 7) ? 0 : aps_stmt_int64(s, 7);
+    k->created_at = aps_stmt_int64(s, 8);
+}
+
+int aps_accounts_api_key_create(struct aps_conn *c, int64_t user_id, const char *name,
+                                int rate_limit_per_min, int64_t expires_at, int64_t now,
+                                char key[APS_AUTH_KEY_CAP], struct aps_api_key *out)
+{
+    char prefix[APS_AUTH_KEY_PREFIX_LEN + 1], hash[APS_AUTH_SHA256_HEX];
+    int64_t live = 0, id = 0;
+    if (!name || !*name || rate_limit_per_min < 1 || (expires_at && expires_at <= now))
+        return APS_E_INVAL;
+    const struct acc_arg u[] = {ACC_I(user_id), ACC_I(now)};
+    int rc = acc_int64(c,
+                       "SELECT COUNT(*) FROM api_keys WHERE user_id = ?1 AND revoked = 0"
+                       " AND (expires_at IS NULL OR expires_at > ?2)",
+                       u, 2, &live);
+    if (rc)
+        return rc;
+    if (live >= APS_ACCOUNTS_MAX_API_KEYS)
+        return APS_E_RANGE;
+    aps_auth_api_key_new(key, prefix, hash);
+    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(name), ACC_T(prefix), ACC_T(hash),
+                                ACC_I(rate_limit_per_min), ACC_I(expires_at), ACC_I(now)};
+    rc = acc_int64(c,
+                   "INSERT INTO api_keys (user_id, name, prefix, key_hash, rate_limit_per_min,"
+                   " expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, 0), ?7)"
+                   " RETURNING id",
+                   a, 7, &id);
+    if (rc) {
+        key[0] = '\0';
+        return rc;
+    }
+    memset(out, 0, sizeof *out);
+    out->id = id;
+    out->user_id = user_id;
+    acc_copy(out->name, sizeof out->name, name);
+    acc_copy(out->prefix, sizeof out->prefix, prefix);
+    out->rate_limit_per_min = rate_limit_per_min;
+    out->expires_at = expires_at;
+    out->created_at = now;
+    return 0;
+}
+
+int aps_accounts_api_key_list(struct aps_conn *c, int64_t user_id, struct aps_api_key **out,
+                              size_t *n)
+{
+    struct aps_stmt *s = NULL;
+    struct aps_api_key *v = NULL;
+    size_t len = 0, cap = 0;
+    const struct acc_arg a[] = {ACC_I(user_id)};
+    *out = NULL;
+    *n = 0;
+    int rc = acc_prepare(c,
+                         "SELECT " KEY_COLUMNS " FROM api_keys k WHERE k.user_id = ?1"
+                         " ORDER BY k.created_at DESC, k.id DESC",
+                         a, 1, &s);
+    if (rc)
+        return rc;
+    while ((rc = aps_stmt_step(s)) == APS_ROW) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = aps_realloc(v, cap * sizeof *v);
+        }
+        read_key(s, &v[len++]);
+    }
+    aps_stmt_finalize(s);
+    if (rc != APS_DONE) {
+        aps_free(v);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+int aps_accounts_api_key_revoke(struct aps_conn *c, int64_t user_id, int64_t id)
+{
+    const struct acc_arg a[] = {ACC_I(id), ACC_I(user_id)};
+    int64_t changed = 0;
+    int rc = acc_run(c,
+                     "UPDATE api_keys SET revoked = 1 WHERE id = ?1 AND user_id = ?2"
+                     " AND revoked = 0",
+                     a, 2, &changed);
+    if (!rc && changed == 0)
+        rc = APS_E_NOTFOUND;
+    return rc;
+}
+
+int aps_accounts_api_key_lookup(struct aps_conn *c, const char *key, int64_t now,
+                                struct aps_api_key_owner *out)
+{
+    char hash[APS_AUTH_SHA256_HEX];
+    struct aps_stmt *s = NULL;
+    if (!aps_auth_api_key_shape(key))
+        return APS_E_NOTFOUND;
+    aps_auth_sha256_hex(key, hash);
+    const struct acc_arg a[] = {ACC_T(hash)};
+    int rc = acc_prepare(c,
+                         "SELECT " KEY_COLUMNS ", u.role, u.is_active, u.email FROM api_keys k"
+                         " JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1",
+                         a, 1, &s);
+    if (rc)
+        return rc;
+    rc = aps_stmt_step(s);
+    if (rc == APS_ROW) {
+        memset(out, 0, sizeof *out);
+        read_key(s, &out->key);
+        int r = aps_role_parse(aps_stmt_text(s, 9) ? aps_stmt_text(s, 9) : "");
+        out->role = r >= 0 ? (enum aps_role)r : APS_ROLE_USER;
+        out->active = aps_stmt_int64(s, 10) != 0;
+        acc_copy(out->email, sizeof out->email, aps_stmt_text(s, 11));
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(s);
+    if (rc)
+        return rc;
+    if (out->key.revoked)
+        return APS_E_STATE;
+    if (out->key.expires_at && out->key.expires_at <= now)
+        return APS_E_TIMEOUT;
+    return 0;
+}
+
+int aps_accounts_api_key_touch(struct aps_conn *c, int64_t id, int64_t now)
+{
+    const struct acc_arg a[] = {ACC_I(id), ACC_I(now)};
+    return acc_run(c, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", a, 2, NULL);
+}

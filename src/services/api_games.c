@@ -1,0 +1,175 @@
+/* api_games.c — GET /api/v1/games, /games/today, /games/upcoming and /games/{id}: games from
+ * the store with filters and pagination; one game can carry its current odds and the best price
+ * per side (api_odds.c does the odds). */
+#include <string.h>
+
+#include "core/domain.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "services/api_util.h"
+#include "services/routes.h"
+
+#define GAMES_FROM "FROM games g" APS_API_GAME_JOINS
+#define UPCOMING_DAYS 7
+
+/* Runs the page of games matching w, in the given order, and answers the list. */
+static int games_page(struct aps_http_req *req, struct aps_http_res *res,
+                      const struct aps_api_where *w, const struct aps_api_page *pg, bool newest)
+{
+    struct aps_conn *c = NULL;
+    struct aps_stmt *st = NULL;
+    struct aps_buf sql = {0};
+    int64_t total = 0;
+    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    int rc = aps_api_count(c, GAMES_FROM, w, &total);
+    aps_buf_printf(&sql,
+                   "SELECT " APS_API_GAME_COLUMNS " " GAMES_FROM "%s ORDER BY g.start_time %s,"
+                   " g.id %s LIMIT %d OFFSET %lld",
+                   aps_buf_str(&w->sql), newest ? "DESC" : "ASC", newest ? "DESC" : "ASC",
+                   pg->limit, (long long)pg->offset);
+    if (!rc)
+        rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
+    json_t *items = json_array();
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        json_array_append_new(items, aps_api_game_json(st, 0));
+    }
+    aps_stmt_finalize(st);
+    aps_store_release(c);
+    aps_buf_cleanup(&sql);
+    if (rc < 0) {
+        json_decref(items);
+        return aps_api_db_error(res, rc);
+    }
+    return aps_http_json(res, 200, aps_api_list(items, total, pg));
+}
+
+/* sport, status, team and team_id filters shared by the list endpoints. */
+static void common_filters(const struct aps_http_req *req, struct aps_http_res *res,
+                           struct aps_api_where *w)
+{
+    int sport, status;
+    int64_t team_id = 0;
+    bool has_team_id;
+    aps_api_q_sport(req, res, "sport", &sport);
+    aps_api_q_status(req, res, "status", &status);
+    aps_api_q_int(req, res, "team_id", 1, INT64_MAX, &team_id, &has_team_id);
+    const char *team = aps_http_query(req, "team");
+    if (team && (strlen(team) == 0 || strlen(team) > 96))
+        aps_api_invalid(res, "team", "must be a team key or name of 1 to 96 characters");
+    if (sport >= 0)
+        aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
+    if (status >= 0)
+        aps_api_where_text(w, "g.status = ?", aps_status_name(status));
+    if (has_team_id)
+        aps_api_where_int(w, "(g.home_team_id = ? OR g.away_team_id = ?)", team_id);
+    if (team && !aps_api_bad(res))
+        aps_api_where_text(w,
+                           "(LOWER(th.key) = LOWER(?) OR LOWER(ta.key) = LOWER(?)"
+                           " OR LOWER(th.name) = LOWER(?) OR LOWER(ta.name) = LOWER(?))",
+                           team);
+}
+
+int aps_api_games_list(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    struct aps_api_page pg;
+    char from[11], to[11];
+    aps_api_q_page(req, res, &pg);
+    aps_api_q_date_range(req, res, from, to);
+    common_filters(req, res, &w);
+    if (from[0])
+        aps_api_where_text(&w, "g.game_date >= ?", from);
+    if (to[0])
+        aps_api_where_text(&w, "g.game_date <= ?", to);
+    /* A date window reads forward in time; the whole history reads newest first. */
+    if (!aps_api_bad(res))
+        games_page(req, res, &w, &pg, !from[0] && !to[0]);
+    aps_api_where_cleanup(&w);
+    return 0;
+}
+
+int aps_api_games_today(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    struct aps_api_page pg;
+    char today[11];
+    aps_api_today(today);
+    aps_api_q_page(req, res, &pg);
+    common_filters(req, res, &w);
+    aps_api_where_text(&w, "g.game_date = ?", today);
+    if (!aps_api_bad(res))
+        games_page(req, res, &w, &pg, false);
+    aps_api_where_cleanup(&w);
+    return 0;
+}
+
+int aps_api_games_upcoming(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    struct aps_api_page pg;
+    int64_t days = UPCOMING_DAYS, now = aps_time_now();
+    bool given;
+    int sport;
+    aps_api_q_page(req, res, &pg);
+    aps_api_q_int(req, res, "days", 1, 30, &days, &given);
+    aps_api_q_sport(req, res, "sport", &sport);
+    if (sport >= 0)
+        aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);
+    aps_api_where_raw(&w, "g.status = 'scheduled'");
+    aps_api_where_int(&w, "g.start_time > ?", now);
+    aps_api_where_int(&w, "g.start_time <= ?", now + days * 86400);
+    if (!aps_api_bad(res))
+        games_page(req, res, &w, &pg, false);
+    aps_api_where_cleanup(&w);
+    return 0;
+}
+
+/* Adds "odds" (latest per book, market, selection) and "best" (line shopping) to game. */
+static int add_odds(struct aps_conn *c, int64_t id, json_t *game)
+{
+    struct aps_api_quote *q = NULL;
+    size_t n = 0;
+    int rc = aps_api_quotes_load(c, id, -1, NULL, &q, &n);
+    if (rc)
+        return rc;
+    json_t *best = aps_api_quotes_best(q, n);
+    json_object_set_new(game, "odds", aps_api_quotes_current(q, n));
+    json_object_set_new(game, "best", best ? best : json_null());
+    aps_free(q);
+    return 0;
+}
+
+int aps_api_games_get(struct aps_http_req *req, struct aps_http_res *res)
+{
+    bool include_odds = false;
+    int64_t id = aps_api_path_id(req, res, "id");
+    aps_api_q_bool(req, res, "include_odds", &include_odds);
+    struct aps_conn *c = NULL;
+    struct aps_stmt *st = NULL;
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    json_t *game = NULL;
+    int rc = aps_conn_prepare(c, "SELECT " APS_API_GAME_COLUMNS " " GAMES_FROM " WHERE g.id = ?1",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        game = aps_api_game_json(st, 0);
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    if (game && include_odds)
+        rc = add_odds(c, id, game);
+    aps_store_release(c);
+    if (rc < 0) {
+        json_decref(game);
+        return aps_api_db_error(res, rc);
+    }
+    if (!game)
+        return aps_api_not_found(res, "game");
+    return aps_http_json(res, 200, game);
+}

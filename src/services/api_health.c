@@ -1,0 +1,295 @@
+/* api_health.c — the handlers of routes_health.def: health summary and probes, the detailed
+ * component report, Prometheus metrics, the OpenAPI document and the docs page.
+ *
+ * Readiness (what a load balancer or Kubernetes asks before sending traffic): the primary store
+ * answers a query, every migration on disk is applied, and, when REDIS_URL is set, Redis answers
+ * a PING. Any failure is 503 with the error envelope, one detail per failed check. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cache/cache.h"
+#include "cache/queue.h"
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/timeutil.h"
+#include "metrics/metrics.h"
+#include "services/app.h"
+#include "services/openapi.h"
+#include "services/routes.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+/* Milliseconds rounded to microseconds, so reports do not print 17 digits. */
+static json_t *ms_json(double ms)
+{
+    return json_real(round(ms * 1000) / 1000);
+}
+
+static struct aps_app *app_of(const struct aps_http_req *req)
+{
+    return req->app;
+}
+
+static json_t *now_iso(void)
+{
+    char ts[32];
+    aps_time_format_iso(aps_time_now(), ts, sizeof ts);
+    return json_string(ts);
+}
+
+int aps_api_health(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    return aps_http_json(res, 200,
+                         json_pack("{s:s,s:o,s:s}", "status", "ok", "time", now_iso(), "version",
+                                   aps_cfg_str(app->cfg, APS_SET_APP_VERSION)));
+}
+
+int aps_api_health_live(struct aps_http_req *req, struct aps_http_res *res)
+{
+    return aps_http_json(res, 200, json_pack("{s:s,s:o}", "status", "alive", "time", now_iso()));
+}
+
+/* Runs SELECT 1 on a connection of the given intent; *ms is the round trip including the
+ * pool checkout. 0, or an error with its text in err. */
+static int probe_store(struct aps_store *st, enum aps_db_intent intent, double *ms,
+                       bool *replica, char *err, size_t errcap)
+{
+    double t0 = aps_time_mono();
+    struct aps_conn *c = NULL;
+    int rc = aps_store_acquire(st, intent, &c);
+    if (rc) {
+        aps_store_last_error(st, err, errcap);
+        return rc;
+    }
+    int64_t one = 0;
+    rc = aps_conn_query_int64(c, "SELECT 1", 0, NULL, &one);
+    if (rc)
+        snprintf(err, errcap, "%s", aps_conn_errmsg(c));
+    if (replica)
+        *replica = aps_conn_is_replica(c);
+    aps_store_release(c);
+    *ms = (aps_time_mono() - t0) * 1000;
+    return rc;
+}
+
+/* Migrations on disk that are not applied yet (or -1 when the status cannot be read). */
+static int pending_migrations(struct aps_app *app, char *err, size_t errcap)
+{
+    const char *dir = aps_cfg_str(app->cfg, APS_SET_APS_MIGRATIONS_DIR);
+    struct aps_migration_status *ms = NULL;
+    int n = 0, pending = 0;
+    if (aps_migrate_status(app->store, dir && *dir ? dir : NULL, &ms, &n, err, errcap))
+        return -1;
+    for (int i = 0; i < n; i++)
+        pending += !ms[i].applied;
+    aps_free(ms);
+    return pending;
+}
+
+int aps_api_health_ready(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    char err[256] = "", msg[300];
+    double ms = 0;
+    json_t *checks = json_object();
+    aps_http_error(res, 503, "NOT_READY", "the service is not ready");
+    bool ok = true;
+    if (!app->store || probe_store(app->store, APS_DB_WRITE, &ms, NULL, err, sizeof err)) {
+        aps_http_error_field(res, "database", app->store ? err : "no store configured");
+        ok = false;
+    } else {
+        json_object_set_new(checks, "database", ms_json(ms));
+        int pending = pending_migrations(app, err, sizeof err);
+        if (pending) {
+            if (pending > 0)
+                snprintf(msg, sizeof msg, "%d migration(s) not applied", pending);
+            aps_http_error_field(res, "migrations", pending > 0 ? msg : err);
+            ok = false;
+        }
+    }
+    if (app->cache && aps_cache_shared(app->cache)) {
+        if (aps_cache_ping(app->cache, &ms)) {
+            aps_http_error_field(res, "cache", "Redis does not answer");
+            ok = false;
+        } else {
+            json_object_set_new(checks, "cache", ms_json(ms));
+        }
+    }
+    if (!ok) {
+        json_decref(checks);
+        return 0;
+    }
+    json_decref(res->json);
+    res->json = NULL;
+    return aps_http_json(res, 200,
+                         json_pack("{s:s,s:o,s:o}", "status", "ready", "time", now_iso(),
+                                   "latency_ms", checks));
+}
+
+static json_t *component(bool up, double ms, const char *err)
+{
+    json_t *c = json_pack("{s:s}", "status", up ? "up" : "down");
+    if (up)
+        json_object_set_new(c, "latency_ms", ms_json(ms));
+    else
+        json_object_set_new(c, "error", json_string(err));
+    return c;
+}
+
+static json_t *database_component(struct aps_store *st, enum aps_db_intent intent, bool *up)
+{
+    char err[256] = "";
+    double ms = 0;
+    bool replica = false;
+    *up = !probe_store(st, intent, &ms, &replica, err, sizeof err);
+    json_t *c = component(*up, ms, err);
+    if (intent == APS_DB_WRITE) {
+        struct aps_store_stats s;
+        aps_store_stats(st, &s);
+        json_object_set_new(c, "backend", json_string(aps_store_kind(st) == APS_DB_SQLITE
+                                                          ? "sqlite"
+                                                          : "postgresql"));
+        json_object_set_new(c, "pool", json_pack("{s:i,s:i,s:i,s:I,s:I}", "open", s.open,
+                                                 "in_use", s.in_use, "max", s.max, "acquired",
+                                                 (json_int_t)s.acquired_total, "timeouts",
+                                                 (json_int_t)s.timeouts_total));
+    } else if (*up && !replica) {
+        json_object_set_new(c, "note", json_string("read served by the primary"));
+    }
+    return c;
+}
+
+static json_t *cache_component(struct aps_cache *cache, bool *up)
+{
+    struct aps_cache_stats s;
+    aps_cache_stats(cache, &s);
+    double ms = 0;
+    json_t *c;
+    *up = true;
+    if (aps_cache_shared(cache)) {
+        *up = !aps_cache_ping(cache, &ms);
+        c = component(*up, ms, "Redis does not answer");
+        json_object_set_new(c, "tier", json_string("local+redis"));
+    } else {
+        c = json_pack("{s:s,s:s}", "status", "up", "tier", "local");
+    }
+    json_object_set_new(c, "local_entries", json_integer((json_int_t)s.local_entries));
+    json_object_set_new(c, "hits", json_integer((json_int_t)(s.hits_local + s.hits_redis)));
+    json_object_set_new(c, "misses", json_integer((json_int_t)s.misses));
+    return c;
+}
+
+static json_t *queue_component(struct aps_queue *q, bool *up)
+{
+    struct aps_queue_stats s;
+    double t0 = aps_time_mono();
+    *up = !aps_queue_stats(q, &s);
+    double ms = (aps_time_mono() - t0) * 1000;
+    json_t *c = component(*up, ms, "the queue backend does not answer");
+    json_object_set_new(c, "backend", json_string(aps_queue_backend(q)));
+    if (*up)
+        json_object_set_new(c, "depth",
+                            json_pack("{s:I,s:I,s:I,s:I,s:f}", "ready", (json_int_t)s.ready,
+                                      "leased", (json_int_t)s.leased, "delayed",
+                                      (json_int_t)s.delayed, "dead", (json_int_t)s.dead,
+                                      "oldest_age_s", s.oldest_age_s));
+    return c;
+}
+
+int aps_api_health_detailed(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    json_t *comps = json_object();
+    bool db_up = false, up = true, degraded = false;
+    if (app->store) {
+        json_object_set_new(comps, "database", database_component(app->store, APS_DB_WRITE,
+                                                                  &db_up));
+        if (aps_store_has_replica(app->store)) {
+            json_object_set_new(comps, "replica",
+                                database_component(app->store, APS_DB_READ, &up));
+            degraded |= !up;
+        }
+    }
+    if (app->cache) {
+        json_object_set_new(comps, "cache", cache_component(app->cache, &up));
+        degraded |= !up;
+    }
+    if (app->queue) {
+        json_object_set_new(comps, "queue", queue_component(app->queue, &up));
+        degraded |= !up;
+    }
+    const char *status = !db_up ? "unhealthy" : degraded ? "degraded" : "healthy";
+    return aps_http_json(res, 200,
+                         json_pack("{s:s,s:o,s:s,s:s,s:o}", "status", status, "time", now_iso(),
+                                   "version", aps_cfg_str(app->cfg, APS_SET_APP_VERSION),
+                                   "instance", app->instance, "components", comps));
+}
+
+/* Store pool gauges, refreshed at each scrape. */
+static void store_metrics(struct aps_app *app)
+{
+    if (!app->store)
+        return;
+    struct aps_store_stats s;
+    aps_store_stats(app->store, &s);
+    struct aps_metrics *m = app->metrics;
+    aps_metric_set(aps_metrics_gauge(m, "aps_db_pool_open", "Store connections open.", NULL),
+                   NULL, s.open);
+    aps_metric_set(aps_metrics_gauge(m, "aps_db_pool_in_use", "Store connections checked out.",
+                                     NULL),
+                   NULL, s.in_use);
+    aps_metric_set(aps_metrics_gauge(m, "aps_db_pool_max",
+                                     "Most store connections per target (size + overflow).", NULL),
+                   NULL, s.max);
+    aps_metric_set(aps_metrics_counter(m, "aps_db_pool_acquired_total",
+                                       "Store connections checked out since start.", NULL),
+                   NULL, (double)s.acquired_total);
+    aps_metric_set(aps_metrics_counter(m, "aps_db_pool_timeouts_total",
+                                       "Waits for a store connection that timed out.", NULL),
+                   NULL, (double)s.timeouts_total);
+}
+
+int aps_api_metrics(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    if (!aps_cfg_bool(app->cfg, APS_SET_METRICS_ENABLED) || !app->metrics)
+        return aps_http_error(res, 404, "NOT_FOUND", "metrics are disabled (METRICS_ENABLED)");
+    (void)aps_process_metrics_update(app->metrics); /* without /proc the other metrics remain */
+    store_metrics(app);
+    struct aps_buf b = {0};
+    aps_metrics_render(app->metrics, &b);
+    res->raw = aps_arena_alloc(&req->arena, b.len + 1);
+    memcpy(res->raw, aps_buf_str(&b), b.len + 1);
+    res->raw_len = b.len;
+    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res->no_cache = true;
+    aps_buf_cleanup(&b);
+    return 0;
+}
+
+int aps_api_openapi(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    json_t *doc = aps_openapi_document(aps_routes, aps_nroutes,
+                                       aps_cfg_str(app->cfg, APS_SET_APP_NAME),
+                                       aps_cfg_str(app->cfg, APS_SET_APP_VERSION));
+    if (!doc)
+        return APS_E_NOMEM;
+    return aps_http_json(res, 200, doc);
+}
+
+int aps_api_docs(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    return aps_http_static_file(req, res, aps_cfg_str(app->cfg, APS_SET_API_DOCS_DIR),
+                                "index.html");
+}
+
+int aps_api_docs_file(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    return aps_http_static_file(req, res, aps_cfg_str(app->cfg, APS_SET_API_DOCS_DIR),
+                                aps_http_param(req, "file"));
+}

@@ -1,0 +1,311 @@
+/* api_models.c — the model registry endpoints: GET /models and /models/{id} (the models table
+ * of migrations/004_models.sql with its training runs), POST /models/train (enqueues a "train"
+ * job through the queue of src/cache/queue.h, idempotently) and POST /models/{id}/promote
+ * (archives the sport and market's production model; refuses a model that failed the leakage
+ * check unless forced). Training requests and promotions are audited; a promotion and its audit
+ * row share one transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/queue.h"
+#include "core/domain.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "services/api_util.h"
+#include "services/app.h"
+#include "services/routes.h"
+
+#define TRAIN_ATTEMPTS 3
+#define NOTE_MAX 500
+
+/* ---- models -------------------------------------------------------------------------------- */
+
+#define MODEL_COLUMNS                                                                          \
+    "m.id, m.name, sp.code, m.market, m.family, m.status, m.log_loss, m.ece, m.games,"        \
+    " m.leakage_ok, m.promotion_note, m.created_at, m.promoted_at, m.path, m.features,"        \
+    " m.params, m.data_hash, m.metrics"
+#define MODELS_FROM "FROM models m JOIN sports sp ON sp.id = m.sport_id"
+
+static json_t *model_json(const struct aps_stmt *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(aps_stmt_int64(st, 0)));
+    json_object_set_new(o, "name", aps_api_col_str(st, 1));
+    json_object_set_new(o, "sport", aps_api_col_str(st, 2));
+    json_object_set_new(o, "market", aps_api_col_str(st, 3));
+    json_object_set_new(o, "family", aps_api_col_str(st, 4));
+    json_object_set_new(o, "status", aps_api_col_str(st, 5));
+    json_object_set_new(o, "log_loss", aps_api_col_num(st, 6));
+    json_object_set_new(o, "ece", aps_api_col_num(st, 7));
+    json_object_set_new(o, "games", aps_api_col_int(st, 8));
+    json_object_set_new(o, "leakage_ok", json_boolean(aps_stmt_int64(st, 9) != 0));
+    json_object_set_new(o, "promotion_note", aps_api_col_str(st, 10));
+    json_object_set_new(o, "created_at", aps_api_col_time(st, 11, false));
+    json_object_set_new(o, "promoted_at", aps_api_col_time(st, 12, false));
+    return o;
+}
+
+int aps_api_models_list(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    struct aps_api_page pg;
+    int sport, market;
+    aps_api_q_page(req, res, &pg);
+    aps_api_q_sport(req, res, "sport", &sport);
+    aps_api_q_market(req, res, "market", &market);
+    const char *status = aps_http_query(req, "status");
+    if (status && strcmp(status, "challenger") && strcmp(status, "production") &&
+        strcmp(status, "archived"))
+        aps_api_invalid(res, "status", "must be challenger, production or archived");
+    if (sport >= 0)
+        aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);
+    if (market >= 0)
+        aps_api_where_text(&w, "m.market = ?", aps_market_name(market));
+    if (status && !aps_api_bad(res))
+        aps_api_where_text(&w, "m.status = ?", status);
+    if (!aps_api_bad(res))
+        aps_api_list_page(req, res, "SELECT " MODEL_COLUMNS, MODELS_FROM,
+                          "m.created_at DESC, m.id DESC", &w, &pg, model_json);
+    aps_api_where_cleanup(&w);
+    return 0;
+}
+
+/* The training runs whose best model is id. */
+static int model_runs(struct aps_conn *c, int64_t id, json_t **out)
+{
+    struct aps_stmt *st = NULL;
+    json_t *runs = json_array();
+    int rc = aps_conn_prepare(c,
+                              "SELECT id, status, seed, budget_seconds, max_models, preset,"
+                              " leaderboard, error, started_at, finished_at FROM training_runs"
+                              " WHERE best_model_id = ?1 ORDER BY id",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        json_array_append_new(
+            runs, json_pack("{s:I, s:o?, s:o, s:o, s:o, s:o?, s:o, s:o?, s:o, s:o}", "id",
+                            (json_int_t)aps_stmt_int64(st, 0), "status", aps_api_col_str(st, 1),
+                            "seed", aps_api_col_int(st, 2), "budget_seconds",
+                            aps_api_col_int(st, 3), "max_models", aps_api_col_int(st, 4),
+                            "preset", aps_api_col_str(st, 5), "leaderboard",
+                            aps_api_col_json(st, 6), "error", aps_api_col_str(st, 7),
+                            "started_at", aps_api_col_time(st, 8, false), "finished_at",
+                            aps_api_col_time(st, 9, false)));
+    }
+    aps_stmt_finalize(st);
+    if (rc < 0) {
+        json_decref(runs);
+        return rc;
+    }
+    *out = runs;
+    return 0;
+}
+
+int aps_api_models_get(struct aps_http_req *req, struct aps_http_res *res)
+{
+    int64_t id = aps_api_path_id(req, res, "id");
+    struct aps_conn *c = NULL;
+    struct aps_stmt *st = NULL;
+    json_t *m = NULL, *runs = NULL;
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    int rc = aps_conn_prepare(c, "SELECT " MODEL_COLUMNS " " MODELS_FROM " WHERE m.id = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        m = model_json(st);
+        json_object_set_new(m, "path", aps_api_col_str(st, 13));
+        json_object_set_new(m, "features", aps_api_col_json(st, 14));
+        json_object_set_new(m, "params", aps_api_col_json(st, 15));
+        json_object_set_new(m, "data_hash", aps_api_col_str(st, 16));
+        json_object_set_new(m, "metrics", aps_api_col_json(st, 17));
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    if (!rc && m)
+        rc = model_runs(c, id, &runs);
+    aps_store_release(c);
+    if (rc < 0) {
+        json_decref(m);
+        return aps_api_db_error(res, rc);
+    }
+    if (!m)
+        return aps_api_not_found(res, "model");
+    json_object_set_new(m, "training_runs", runs);
+    return aps_http_json(res, 200, m);
+}
+
+/* The idempotency key of a training request: the client's Idempotency-Key (per user), else
+ * one per sport, market and minute, so a double click enqueues one job. */
+static void train_key(const struct aps_http_req *req, const char *sport, const char *market,
+                      char *out, size_t cap)
+{
+    const char *k = aps_http_header(req, "Idempotency-Key");
+    if (k && *k && strlen(k) <= 64) {
+        snprintf(out, cap, "train:u%lld:%s", (long long)req->who.user_id, k);
+        return;
+    }
+    int64_t minute = aps_time_now() / 60;
+    snprintf(out, cap, "train:%s:%s:%lld", sport, market, (long long)minute);
+}
+
+int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
+{
+    const struct aps_app *app = req->app;
+    const char *sport_s = NULL, *market_s = NULL;
+    int sport = -1, market = -1;
+    if (aps_api_body_object(req, res)) {
+        aps_api_b_str(req, res, "sport", true, 16, &sport_s);
+        aps_api_b_str(req, res, "market", true, 16, &market_s);
+        if (sport_s && (sport = aps_sport_from_code(sport_s)) < 0)
+            aps_api_invalid(res, "sport", "unknown sport code");
+        if (market_s && (market = aps_market_parse(market_s)) < 0)
+            aps_api_invalid(res, "market", "must be moneyline, spread or total");
+    }
+    if (aps_api_bad(res))
+        return 0;
+    if (!app || !app->queue)
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no job queue is configured");
+    const char *code = aps_sport_info(sport)->code, *mname = aps_market_name(market);
+    char key[128], id[64] = "";
+    train_key(req, code, mname, key, sizeof key);
+    json_t *payload = json_pack("{s:s, s:s, s:I}", "sport", code, "market", mname,
+                                "requested_by", (json_int_t)req->who.user_id);
+    char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc = aps_queue_push(app->queue, "train", text, key, TRAIN_ATTEMPTS, 0, id);
+    free(text); /* jansson allocates with malloc */
+    bool duplicate = rc == APS_E_EXISTS;
+    struct aps_conn *c = NULL;
+    int arc = APS_E_STATE;
+    if ((!rc || duplicate) && app->store && !aps_store_acquire(app->store, APS_DB_WRITE, &c)) {
+        arc = aps_api_audit(c, req, "model_train_requested", "job", id, true,
+                            json_pack("{s:s, s:s, s:b}", "sport", code, "market", mname,
+                                      "duplicate", duplicate));
+        aps_store_release(c);
+    }
+    if ((!rc || duplicate) && arc)
+        APS_LOG(&app->log, APS_LOG_WARNING, NULL, "audit row for train job %s not written", id);
+    if (rc && !duplicate) {
+        json_decref(payload);
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the job queue refused the job");
+    }
+    res->no_cache = true;
+    return aps_http_json(res, 202,
+                         json_pack("{s:s, s:s, s:o, s:s, s:b}", "job_id", id, "name", "train",
+                                   "payload", payload, "idempotency_key", key, "duplicate",
+                                   duplicate));
+}
+
+/* Status, sport and market of model id, for the promotion. */
+struct model_state {
+    char status[24], market[16];
+    int64_t sport_id;
+    bool leakage_ok;
+};
+
+static int read_model_state(struct aps_conn *c, int64_t id, struct model_state *m)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, "SELECT status, sport_id, market, leakage_ok FROM models"
+                                 " WHERE id = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        const char *s = aps_stmt_text(st, 0), *mk = aps_stmt_text(st, 2);
+        (void)aps_str_copy(m->status, sizeof m->status, s ? s : "");
+        (void)aps_str_copy(m->market, sizeof m->market, mk ? mk : "");
+        m->sport_id = aps_stmt_int64(st, 1);
+        m->leakage_ok = aps_stmt_int64(st, 3) != 0;
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* Archives the sport and market's production model and promotes id, in the open transaction. */
+static int promote(struct aps_conn *c, int64_t id, const struct model_state *m, const char *note)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, "UPDATE models SET status = 'archived' WHERE sport_id = ?1"
+                                 " AND market = ?2 AND status = 'production'", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, m->sport_id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, m->market);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    st = NULL;
+    if (rc < 0)
+        return rc;
+    rc = aps_conn_prepare(c, "UPDATE models SET status = 'production', promoted_at = ?1,"
+                             " promotion_note = ?2 WHERE id = ?3", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, aps_time_now());
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, note);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 3, id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int aps_api_models_promote(struct aps_http_req *req, struct aps_http_res *res)
+{
+    int64_t id = aps_api_path_id(req, res, "id");
+    const char *note = NULL;
+    bool force = false;
+    if (req->json) {
+        aps_api_body_object(req, res);
+        aps_api_b_str(req, res, "note", false, NOTE_MAX, &note);
+        aps_api_b_bool(req, res, "force", &force);
+    }
+    struct aps_conn *c = NULL;
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
+        return 0;
+    struct model_state m;
+    char rid[24], fallback[96];
+    snprintf(rid, sizeof rid, "%lld", (long long)id);
+    snprintf(fallback, sizeof fallback, "promoted through the API by user %lld",
+             (long long)req->who.user_id);
+    int rc = aps_conn_begin(c);
+    if (!rc)
+        rc = read_model_state(c, id, &m);
+    int refuse = 0; /* 1: already production, 2: leakage check not passed */
+    if (!rc)
+        refuse = !strcmp(m.status, "production") ? 1 : !m.leakage_ok && !force ? 2 : 0;
+    if (!rc && !refuse)
+        rc = promote(c, id, &m, note ? note : fallback);
+    if (!rc)
+        rc = aps_api_audit(c, req, "model_promoted", "model", rid, !refuse,
+                           json_pack("{s:s, s:s, s:b, s:s?}", "previous_status", m.status, "market",
+                                     m.market, "force", force, "refused",
+                                     refuse == 1 ? "already in production"
+                                     : refuse == 2 ? "leakage check not passed" : NULL));
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    aps_store_release(c);
+    if (rc == APS_E_NOTFOUND)
+        return aps_api_not_found(res, "model");
+    if (rc)
+        return aps_api_db_error(res, rc);
+    if (refuse == 1)
+        return aps_http_error(res, 409, "CONFLICT", "the model is already in production");
+    if (refuse == 2)
+        return aps_http_error(res, 409, "MODEL_NOT_ELIGIBLE",
+                              "the model did not pass the leakage check; send force=true to"
+                              " promote it anyway");
+    return aps_http_json(res, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "status",
+                                             "production", "previous_status", m.status));
+}

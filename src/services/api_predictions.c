@@ -1,0 +1,482 @@
+/* api_predictions.c — GET /api/v1/predictions, /today, /{id}, /performance and lock-in
+ * verification (GET /verify/{hash}, POST /{id}/verify). Picks are read as they were locked in;
+ * the track record is aggregated from prediction_results (written by the grading job) with the
+ * Wilson interval of src/odds/metrics; verification recomputes the SHA-256 lock-in hash
+ * (src/engine/lockin) and checks the link to the previous pick. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/domain.h"
+#include "core/str.h"
+#include "engine/lockin.h"
+#include "odds/metrics.h"
+#include "odds/tier.h"
+#include "services/api_util.h"
+#include "services/routes.h"
+
+#define PRED_FROM                                                                           \
+    "FROM predictions p LEFT JOIN prediction_results r ON r.prediction_id = p.id"          \
+    " JOIN games g ON g.id = p.game_id" APS_API_GAME_JOINS
+#define PRED_SELECT "SELECT " APS_API_PRED_COLUMNS ", " APS_API_GAME_COLUMNS " " PRED_FROM
+
+/* The prediction of the current row with its game summary. */
+static json_t *pick_with_game(const struct aps_stmt *st)
+{
+    json_t *p = aps_api_prediction_json(st, 0);
+    json_object_set_new(p, "game", aps_api_game_json(st, APS_API_PRED_NCOLS));
+    return p;
+}
+
+static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
+                      const struct aps_api_where *w, const struct aps_api_page *pg)
+{
+    struct aps_conn *c = NULL;
+    struct aps_stmt *st = NULL;
+    struct aps_buf sql = {0};
+    int64_t total = 0;
+    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    int rc = aps_api_count(c, PRED_FROM, w, &total);
+    aps_buf_printf(&sql,
+                   PRED_SELECT "%s ORDER BY p.created_at DESC, p.id DESC LIMIT %d OFFSET %lld",
+                   aps_buf_str(&w->sql), pg->limit, (long long)pg->offset);
+    if (!rc)
+        rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
+    json_t *items = json_array();
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        json_array_append_new(items, pick_with_game(st));
+    }
+    aps_stmt_finalize(st);
+    aps_store_release(c);
+    aps_buf_cleanup(&sql);
+    if (rc < 0) {
+        json_decref(items);
+        return aps_api_db_error(res, rc);
+    }
+    return aps_http_json(res, 200, aps_api_list(items, total, pg));
+}
+
+/* sport, tier, market, min_edge, min_probability, graded and result filters. */
+static void pick_filters(const struct aps_http_req *req, struct aps_http_res *res,
+                         struct aps_api_where *w)
+{
+    int sport, tier, market;
+    double min_edge, min_prob;
+    bool graded = false;
+    bool has_graded = aps_http_query(req, "graded") != NULL;
+    aps_api_q_sport(req, res, "sport", &sport);
+    aps_api_q_tier(req, res, "tier", &tier);
+    aps_api_q_market(req, res, "market", &market);
+    aps_api_q_double(req, res, "min_edge", -1, 1, &min_edge);
+    aps_api_q_double(req, res, "min_probability", 0, 1, &min_prob);
+    aps_api_q_bool(req, res, "graded", &graded);
+    const char *result = aps_http_query(req, "result");
+    if (result && aps_grade_result_parse(result) < 0)
+        aps_api_invalid(res, "result", "must be win, loss, push, void, half_win or half_loss");
+    if (sport >= 0)
+        aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
+    if (tier >= 0)
+        aps_api_where_text(w, "p.tier = ?", aps_tier_name(tier));
+    if (market >= 0)
+        aps_api_where_text(w, "p.market = ?", aps_market_name(market));
+    if (!isnan(min_edge))
+        aps_api_where_double(w, "p.edge >= ?", min_edge);
+    if (!isnan(min_prob))
+        aps_api_where_double(w, "p.probability >= ?", min_prob);
+    if (has_graded && !aps_api_bad(res))
+        aps_api_where_raw(w, graded ? "r.prediction_id IS NOT NULL" : "r.prediction_id IS NULL");
+    if (result && !aps_api_bad(res))
+        aps_api_where_text(w, "r.result = ?", result);
+}
+
+int aps_api_predictions_list(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    struct aps_api_page pg;
+    char from[11], to[11];
+    aps_api_q_page(req, res, &pg);
+    aps_api_q_date_range(req, res, from, to);
+    pick_filters(req, res, &w);
+    if (from[0])
+        aps_api_where_text(&w, "g.game_date >= ?", from);
+    if (to[0])
+        aps_api_where_text(&w, "g.game_date <= ?", to);
+    if (!aps_api_bad(res))
+        picks_page(req, res, &w, &pg);
+    aps_api_where_cleanup(&w);
+    return 0;
+}
+
+int aps_api_predictions_today(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    struct aps_api_page pg;
+    char today[11];
+    aps_api_today(today);
+    aps_api_q_page(req, res, &pg);
+    pick_filters(req, res, &w);
+    aps_api_where_text(&w, "g.game_date = ?", today);
+    if (!aps_api_bad(res))
+        picks_page(req, res, &w, &pg);
+    aps_api_where_cleanup(&w);
+    return 0;
+}
+
+/* ---- one pick ------------------------------------------------------------------------------ */
+
+/* The pick's top feature contributions (prediction_explanations, by rank). */
+static int explanation(struct aps_conn *c, int64_t id, json_t **out)
+{
+    struct aps_stmt *st = NULL;
+    json_t *items = json_array();
+    int rc = aps_conn_prepare(c,
+                              "SELECT rank, feature, value, contribution FROM"
+                              " prediction_explanations WHERE prediction_id = ?1 ORDER BY rank",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        double contrib = aps_stmt_double(st, 3);
+        json_array_append_new(
+            items, json_pack("{s:I, s:o?, s:o, s:o, s:s}", "rank",
+                             (json_int_t)aps_stmt_int64(st, 0), "feature",
+                             aps_api_col_str(st, 1), "value", aps_api_col_num(st, 2),
+                             "contribution", aps_api_num(contrib), "impact",
+                             contrib >= 0 ? "raises" : "lowers"));
+    }
+    aps_stmt_finalize(st);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return 0;
+}
+
+/* Reads pick id (with its game) into *out; NULL when there is none. */
+static int read_pick(struct aps_conn *c, int64_t id, json_t **out)
+{
+    struct aps_stmt *st = NULL;
+    *out = NULL;
+    int rc = aps_conn_prepare(c, PRED_SELECT " WHERE p.id = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        *out = pick_with_game(st);
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+int aps_api_predictions_get(struct aps_http_req *req, struct aps_http_res *res)
+{
+    bool include = false;
+    int64_t id = aps_api_path_id(req, res, "id");
+    aps_api_q_bool(req, res, "include_explanation", &include);
+    struct aps_conn *c = NULL;
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    json_t *pick = NULL, *expl = NULL;
+    int rc = read_pick(c, id, &pick);
+    if (!rc && pick && include)
+        rc = explanation(c, id, &expl);
+    if (!rc && pick && include) {
+        struct aps_stmt *st = NULL;
+        json_t *summary = NULL;
+        rc = aps_conn_prepare(c, "SELECT explanation FROM predictions WHERE id = ?1", &st);
+        if (!rc)
+            rc = aps_stmt_bind_int64(st, 1, id);
+        if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+            summary = aps_api_col_json(st, 0);
+            rc = 0;
+        }
+        aps_stmt_finalize(st);
+        json_object_set_new(pick, "explanation",
+                            json_pack("{s:o, s:o}", "contributions", expl, "summary",
+                                      summary ? summary : json_null()));
+    }
+    aps_store_release(c);
+    if (rc < 0) {
+        json_decref(pick);
+        return aps_api_db_error(res, rc);
+    }
+    if (!pick)
+        return aps_api_not_found(res, "prediction");
+    return aps_http_json(res, 200, pick);
+}
+
+/* ---- track record -------------------------------------------------------------------------- */
+
+struct record {
+    char key[16];
+    int64_t n, wins, losses, pushes, voids, staked, clv_n, clv_pos;
+    double units, clv_sum;
+};
+
+#define MAX_GROUPS 32
+
+struct records {
+    struct record all, sport[MAX_GROUPS], tier[MAX_GROUPS], market[MAX_GROUPS];
+    int nsport, ntier, nmarket;
+};
+
+static struct record *group(struct record *g, int *n, const char *key)
+{
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(g[i].key, key))
+            return &g[i];
+    if (*n >= MAX_GROUPS)
+        return NULL;
+    memset(&g[*n], 0, sizeof g[*n]);
+    (void)aps_str_copy(g[*n].key, sizeof g[*n].key, key);
+    return &g[(*n)++];
+}
+
+/* One aggregated row: result, count, Σ units, rows with units, rows with CLV, Σ CLV, CLV > 0. */
+struct agg {
+    int result;
+    int64_t count, with_units, clv_n, clv_pos;
+    double units, clv_sum;
+};
+
+static void add_agg(struct record *r, const struct agg *a)
+{
+    if (!r)
+        return;
+    r->n += a->count;
+    /* Half results count whole on their side: the interval needs whole trials, and a half win
+     * is a winning bet. */
+    if (a->result == APS_GRADE_WIN || a->result == APS_GRADE_HALF_WIN)
+        r->wins += a->count;
+    else if (a->result == APS_GRADE_LOSS || a->result == APS_GRADE_HALF_LOSS)
+        r->losses += a->count;
+    else if (a->result == APS_GRADE_PUSH)
+        r->pushes += a->count;
+    else if (a->result == APS_GRADE_VOID)
+        r->voids += a->count;
+    if (a->result != APS_GRADE_VOID)
+        r->staked += a->with_units;
+    r->units += a->units;
+    r->clv_n += a->clv_n;
+    r->clv_pos += a->clv_pos;
+    r->clv_sum += a->clv_sum;
+}
+
+static json_t *record_json(const struct record *r)
+{
+    int64_t decided = r->wins + r->losses;
+    double lo = NAN, hi = NAN;
+    if (decided > 0 && aps_metrics_wilson((size_t)r->wins, (size_t)decided, 1.96, &lo, &hi))
+        lo = hi = NAN;
+    json_t *o = json_object();
+    if (r->key[0])
+        json_object_set_new(o, "key", json_string(r->key));
+    json_object_set_new(o, "n", json_integer(r->n));
+    json_object_set_new(o, "wins", json_integer(r->wins));
+    json_object_set_new(o, "losses", json_integer(r->losses));
+    json_object_set_new(o, "pushes", json_integer(r->pushes));
+    json_object_set_new(o, "voids", json_integer(r->voids));
+    json_object_set_new(o, "win_rate", aps_api_num(decided ? (double)r->wins / decided : NAN));
+    json_object_set_new(o, "win_rate_ci95", json_pack("[o, o]", aps_api_num(lo), aps_api_num(hi)));
+    json_object_set_new(o, "units", aps_api_num(r->units));
+    json_object_set_new(o, "roi", aps_api_num(r->staked ? r->units / r->staked : NAN));
+    json_object_set_new(o, "clv_n", json_integer(r->clv_n));
+    json_object_set_new(o, "clv_mean", aps_api_num(r->clv_n ? r->clv_sum / r->clv_n : NAN));
+    json_object_set_new(o, "clv_positive_share",
+                        aps_api_num(r->clv_n ? (double)r->clv_pos / r->clv_n : NAN));
+    return o;
+}
+
+static json_t *groups_json(const struct record *g, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, record_json(&g[i]));
+    return a;
+}
+
+static int load_records(struct aps_conn *c, const struct aps_api_where *w, struct records *out)
+{
+    struct aps_buf sql = {0};
+    struct aps_stmt *st = NULL;
+    aps_buf_printf(&sql,
+                   "SELECT sp.code, p.tier, p.market, r.result, COUNT(*),"
+                   " SUM(CASE WHEN r.profit_loss IS NULL THEN 0 ELSE 1 END), SUM(r.profit_loss),"
+                   " SUM(CASE WHEN r.clv IS NULL THEN 0 ELSE 1 END), SUM(r.clv),"
+                   " SUM(CASE WHEN r.clv > 0 THEN 1 ELSE 0 END)"
+                   " FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id"
+                   " JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id%s"
+                   " GROUP BY sp.code, p.tier, p.market, r.result ORDER BY 1, 2, 3, 4",
+                   aps_buf_str(&w->sql));
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        const char *res_word = aps_stmt_text(st, 3);
+        struct agg a = {res_word ? aps_grade_result_parse(res_word) : -1,
+                        aps_stmt_int64(st, 4), aps_stmt_int64(st, 5), aps_stmt_int64(st, 7),
+                        aps_stmt_int64(st, 9),
+                        aps_stmt_is_null(st, 6) ? 0 : aps_stmt_double(st, 6),
+                        aps_stmt_is_null(st, 8) ? 0 : aps_stmt_double(st, 8)};
+        const char *sport = aps_stmt_text(st, 0), *tier = aps_stmt_text(st, 1),
+                   *market = aps_stmt_text(st, 2);
+        add_agg(&out->all, &a);
+        add_agg(group(out->sport, &out->nsport, sport ? sport : "?"), &a);
+        add_agg(group(out->tier, &out->ntier, tier ? tier : "?"), &a);
+        add_agg(group(out->market, &out->nmarket, market ? market : "?"), &a);
+    }
+    aps_stmt_finalize(st);
+    aps_buf_cleanup(&sql);
+    return rc < 0 ? rc : 0;
+}
+
+int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    struct aps_conn *c = NULL;
+    char from[11], to[11];
+    int sport, tier, market;
+    aps_api_q_sport(req, res, "sport", &sport);
+    aps_api_q_tier(req, res, "tier", &tier);
+    aps_api_q_market(req, res, "market", &market);
+    aps_api_q_date_range(req, res, from, to);
+    if (sport >= 0)
+        aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);
+    if (tier >= 0)
+        aps_api_where_text(&w, "p.tier = ?", aps_tier_name(tier));
+    if (market >= 0)
+        aps_api_where_text(&w, "p.market = ?", aps_market_name(market));
+    if (from[0])
+        aps_api_where_text(&w, "g.game_date >= ?", from);
+    if (to[0])
+        aps_api_where_text(&w, "g.game_date <= ?", to);
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c)) {
+        aps_api_where_cleanup(&w);
+        return 0;
+    }
+    struct records *r = aps_calloc(1, sizeof *r);
+    int rc = load_records(c, &w, r);
+    aps_store_release(c);
+    aps_api_where_cleanup(&w);
+    if (!rc)
+        aps_http_json(res, 200,
+                      json_pack("{s:o, s:o, s:o, s:o, s:s}", "overall", record_json(&r->all),
+                                "by_sport", groups_json(r->sport, r->nsport), "by_tier",
+                                groups_json(r->tier, r->ntier), "by_market",
+                                groups_json(r->market, r->nmarket), "method",
+                                "units: profit per 1-unit flat stake; roi = units / staked picks"
+                                " (voids excluded); win_rate = wins / (wins + losses), half"
+                                " results counted whole; interval: Wilson 95%"));
+    aps_free(r);
+    return rc ? aps_api_db_error(res, rc) : 0;
+}
+
+/* ---- lock-in verification ------------------------------------------------------------------ */
+
+static bool valid_hash(const char *h)
+{
+    if (!h || strlen(h) != 64)
+        return false;
+    for (const char *p = h; *p; p++)
+        if (!isdigit((unsigned char)*p) && (*p < 'a' || *p > 'f'))
+            return false;
+    return true;
+}
+
+/* The hash the pick before id carries (genesis when id is the first pick). */
+static int previous_hash(struct aps_conn *c, int64_t id, char out[APS_HASH_HEX])
+{
+    struct aps_stmt *st = NULL;
+    (void)aps_str_copy(out, APS_HASH_HEX, APS_GENESIS_HASH);
+    int rc = aps_conn_prepare(c, "SELECT hash FROM predictions WHERE id < ?1 ORDER BY id DESC"
+                                 " LIMIT 1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        const char *h = aps_stmt_text(st, 0);
+        (void)aps_str_copy(out, APS_HASH_HEX, h ? h : "");
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Verifies the pick `id` holding `hash`: its content against the hash, and its link. */
+static int verify_answer(struct aps_http_res *res, struct aps_conn *c, int64_t id,
+                         const char *hash)
+{
+    struct aps_verify_result v;
+    char prev[APS_HASH_HEX];
+    json_t *pick = NULL;
+    int rc = aps_lockin_verify_hash(c, hash, &v);
+    if (!rc)
+        rc = previous_hash(c, id, prev);
+    if (!rc)
+        rc = read_pick(c, id, &pick);
+    if (rc)
+        return aps_api_db_error(res, rc);
+    const char *stored_prev = json_string_value(json_object_get(pick, "prev_hash"));
+    bool link_ok = stored_prev && !strcmp(stored_prev, prev);
+    const char *reason = !v.ok      ? v.reason
+                         : !link_ok ? "its previous hash is not the hash of the pick before it"
+                                    : NULL;
+    return aps_http_json(
+        res, 200,
+        json_pack("{s:s, s:I, s:b, s:b, s:b, s:s?, s:o}", "hash", hash, "prediction_id",
+                  (json_int_t)id, "verified", v.ok && link_ok, "content_ok", v.ok, "link_ok",
+                  link_ok, "reason", reason, "prediction", pick ? pick : json_null()));
+}
+
+int aps_api_predictions_verify_hash(struct aps_http_req *req, struct aps_http_res *res)
+{
+    const char *hash = aps_http_param(req, "hash");
+    struct aps_conn *c = NULL;
+    if (!valid_hash(hash))
+        aps_api_invalid(res, "hash", "must be 64 lower-case hexadecimal characters");
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    int64_t id = 0;
+    const char *p[1] = {hash};
+    int rc = aps_conn_query_int64(c, "SELECT id FROM predictions WHERE hash = ?1", 1, p, &id);
+    if (rc == APS_E_NOTFOUND)
+        aps_api_not_found(res, "prediction with this hash");
+    else if (rc)
+        aps_api_db_error(res, rc);
+    else
+        verify_answer(res, c, id, hash);
+    aps_store_release(c);
+    return 0;
+}
+
+int aps_api_predictions_verify_id(struct aps_http_req *req, struct aps_http_res *res)
+{
+    int64_t id = aps_api_path_id(req, res, "id");
+    struct aps_conn *c = NULL;
+    struct aps_stmt *st = NULL;
+    char hash[APS_HASH_HEX] = "";
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    int rc = aps_conn_prepare(c, "SELECT hash FROM predictions WHERE id = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        const char *h = aps_stmt_text(st, 0);
+        (void)aps_str_copy(hash, sizeof hash, h ? h : "");
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    if (rc < 0)
+        aps_api_db_error(res, rc);
+    else if (!hash[0])
+        aps_api_not_found(res, "prediction");
+    else
+        verify_answer(res, c, id, hash);
+    aps_store_release(c);
+    return 0;
+}

@@ -1,0 +1,174 @@
+/* api_server.c — the hooks that connect the HTTP layer to the application: authentication,
+ * per-caller rate limits with their X-RateLimit-* headers, and the response cache (see
+ * api_server.h for the key and value layout). */
+#include "services/api_server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cache/cache.h"
+#include "cache/ratelimit.h"
+#include "config/config.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "services/app.h"
+#include "services/authn.h"
+#include "services/routes.h"
+
+/* Health, metrics and the docs page are never rate limited: probes and scrapers must always get
+ * through (reference §5: "health and /metrics exempt"). */
+static bool rate_exempt(const struct aps_route *rt)
+{
+    return rt && rt->tag && (!strcmp(rt->tag, "health") || !strcmp(rt->tag, "docs"));
+}
+
+static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
+{
+    return aps_authn_hook(ctx, req, res);
+}
+
+static void rate_key(const struct aps_http_req *req, char *key, size_t cap)
+{
+    if (req->who.api_key_id)
+        snprintf(key, cap, "key:%lld", (long long)req->who.api_key_id);
+    else if (req->who.authenticated)
+        snprintf(key, cap, "user:%lld", (long long)req->who.user_id);
+    else
+        snprintf(key, cap, "ip:%s", req->client_ip);
+}
+
+static int rate_limit(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = ctx;
+    if (!app->rl || rate_exempt(req->route))
+        return 0;
+    char key[128], v[32];
+    rate_key(req, key, sizeof key);
+    int limit = req->who.rate_limit_per_min > 0
+                    ? req->who.rate_limit_per_min
+                    : (int)aps_cfg_int(app->cfg, APS_SET_RATE_LIMIT_PER_MIN);
+    struct aps_rl_result r;
+    if (aps_ratelimit_hit(app->rl, key, limit, &r))
+        return 0; /* bad arguments cannot come from a client; let the request through */
+    snprintf(v, sizeof v, "%d", r.limit);
+    aps_http_header_set(res, "X-RateLimit-Limit", v);
+    snprintf(v, sizeof v, "%d", r.remaining);
+    aps_http_header_set(res, "X-RateLimit-Remaining", v);
+    snprintf(v, sizeof v, "%d", r.reset_seconds);
+    aps_http_header_set(res, "X-RateLimit-Reset", v);
+    if (r.allowed)
+        return 0;
+    aps_http_error(res, 429, "RATE_LIMITED", "too many requests; retry after the reset");
+    snprintf(v, sizeof v, "%d", r.reset_seconds > 0 ? r.reset_seconds : 1);
+    aps_http_header_set(res, "Retry-After", v);
+    return 1;
+}
+
+void aps_api_cache_tag(const char *key, char out[33])
+{
+    const char *p = strstr(key, "/api/v1/");
+    size_t n = 0;
+    if (p) {
+        for (p += 8; *p && *p != '/' && *p != '?' && *p != '#' && n < 32; p++) {
+            char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+            bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            out[n++] = ok ? c : '_';
+        }
+    }
+    if (!n)
+        memcpy(out, "api", 4);
+    else
+        out[n] = '\0';
+}
+
+/* The cache's key for an HTTP-layer key: long ones are replaced by their hash. */
+static int full_key(struct aps_app *app, const char *key, char *out, size_t cap)
+{
+    char tag[33], hashed[48];
+    aps_api_cache_tag(key, tag);
+    if (strlen(key) > 256) {
+        aps_http_etag(key, strlen(key), hashed);
+        key = hashed;
+    }
+    return aps_cache_key(app->cache, tag, key, out, cap);
+}
+
+static int cache_get(void *ctx, const char *key, char **body, size_t *len, char etag[48])
+{
+    struct aps_app *app = ctx;
+    char k[APS_CACHE_MAX_KEY];
+    char *v = NULL;
+    size_t n = 0;
+    if (full_key(app, key, k, sizeof k) || aps_cache_get(app->cache, k, &v, &n))
+        return 1;
+    char *nl = memchr(v, '\n', n);
+    if (!nl || nl - v >= 48) {
+        aps_free(v);
+        return 1;
+    }
+    size_t el = (size_t)(nl - v), bl = n - el - 1;
+    memcpy(etag, v, el);
+    etag[el] = '\0';
+    memmove(v, nl + 1, bl);
+    v[bl] = '\0';
+    *body = v;
+    *len = bl;
+    return 0;
+}
+
+static void cache_put(void *ctx, const char *key, const char *body, size_t len, int ttl)
+{
+    struct aps_app *app = ctx;
+    char k[APS_CACHE_MAX_KEY], etag[48];
+    if (full_key(app, key, k, sizeof k))
+        return;
+    aps_http_etag(body, len, etag);
+    size_t el = strlen(etag);
+    char *v = aps_malloc(el + 1 + len);
+    memcpy(v, etag, el);
+    v[el] = '\n';
+    memcpy(v + el + 1, body, len);
+    int rc = aps_cache_set(app->cache, k, v, el + 1 + len, ttl);
+    if (rc) /* too big for the cache: the answer simply stays uncached */
+        APS_LOG(&app->log, APS_LOG_DEBUG, NULL, "response not cached: %s", aps_strerror(rc));
+    aps_free(v);
+}
+
+static int cache_ttl(void *ctx, enum aps_cache_policy p)
+{
+    struct aps_app *app = ctx;
+    switch (p) {
+    case APS_CACHE_PREDICTIONS:
+        return (int)aps_cfg_int(app->cfg, APS_SET_CACHE_TTL_PREDICTIONS);
+    case APS_CACHE_ODDS:
+        return (int)aps_cfg_int(app->cfg, APS_SET_CACHE_TTL_ODDS);
+    case APS_CACHE_DEFAULT:
+        return (int)aps_cfg_int(app->cfg, APS_SET_CACHE_TTL_DEFAULT);
+    case APS_CACHE_NONE:
+        break;
+    }
+    return 0;
+}
+
+void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, const char *host,
+                         int port)
+{
+    memset(o, 0, sizeof *o);
+    o->host = host;
+    o->port = port;
+    o->routes = aps_routes;
+    o->nroutes = aps_nroutes;
+    o->app = app;
+    o->log = &app->log;
+    if (aps_cfg_bool(app->cfg, APS_SET_METRICS_ENABLED))
+        o->metrics = app->metrics;
+    o->hooks.ctx = app;
+    o->hooks.authenticate = authenticate;
+    if (app->rl)
+        o->hooks.rate_limit = rate_limit;
+    if (app->cache) {
+        o->hooks.cache_get = cache_get;
+        o->hooks.cache_put = cache_put;
+        o->hooks.cache_ttl = cache_ttl;
+    }
+}

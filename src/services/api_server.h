@@ -1,0 +1,29 @@
+/* api_server.h — the REST API server: the HTTP layer (http.h) wired to the application context
+ * (app.h): the route table of routes.def, authentication (authn.h), rate limits
+ * (cache/ratelimit.h) and the response cache (cache/cache.h). `aps api` and `aps serve` start it.
+ *
+ * Response cache keys: the HTTP layer builds "GET /api/v1/<group>/…?sorted-query[#u<user>]";
+ * the cache tag is <group>, the first path segment after /api/v1/ ("predictions", "odds",
+ * "games", …), so aps_cache_invalidate(cache, "predictions") makes every cached prediction answer
+ * stale. Cached values hold the ETag, a newline, then the body. */
+#ifndef APS_SERVICES_API_SERVER_H
+#define APS_SERVICES_API_SERVER_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "http/http.h"
+
+struct aps_app;
+
+/* Fills o for app: routes, hooks (each left NULL when the app lacks the part), metrics (unless
+ * METRICS_ENABLED is false), log, limits left at the HTTP layer's defaults. host and port are the
+ * caller's; threads 0 (one per core). */
+void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, const char *host,
+                         int port);
+
+/* The tag the response cache files a key under (see above); writes "api" when the key names no
+ * group. out needs 33 bytes. */
+void aps_api_cache_tag(const char *key, char out[33]);
+
+#endif

@@ -1,0 +1,725 @@
+/* api_util.c — validation, WHERE building, store access and the JSON of the common objects for
+ * the domain endpoints (see api_util.h). */
+#include "services/api_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/domain.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "engine/elo_store.h"
+#include "odds/convert.h"
+#include "odds/kelly.h"
+#include "odds/tier.h"
+#include "services/app.h"
+#include "services/audit.h"
+
+/* ---- validation ---------------------------------------------------------------------------- */
+
+void aps_api_invalid(struct aps_http_res *res, const char *field, const char *message)
+{
+    if (res->status != 400)
+        aps_http_error(res, 400, "VALIDATION_ERROR", "invalid request");
+    aps_http_error_field(res, field, message);
+}
+
+bool aps_api_bad(const struct aps_http_res *res)
+{
+    return res->status == 400;
+}
+
+void aps_api_q_int(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                   int64_t lo, int64_t hi, int64_t *out, bool *present)
+{
+    const char *s = aps_http_query(req, name);
+    int64_t v;
+    *present = false;
+    if (!s)
+        return;
+    if (aps_parse_int64(s, &v) || v < lo || v > hi) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be an integer from %lld to %lld", (long long)lo,
+                 (long long)hi);
+        aps_api_invalid(res, name, msg);
+        return;
+    }
+    *out = v;
+    *present = true;
+}
+
+void aps_api_q_page(const struct aps_http_req *req, struct aps_http_res *res,
+                    struct aps_api_page *pg)
+{
+    int64_t v;
+    bool present;
+    pg->page = 1;
+    pg->limit = APS_API_DEFAULT_LIMIT;
+    aps_api_q_int(req, res, "page", 1, 1000000, &v, &present);
+    if (present)
+        pg->page = (int)v;
+    aps_api_q_int(req, res, "limit", 1, APS_API_MAX_LIMIT, &v, &present);
+    if (present)
+        pg->limit = (int)v;
+    pg->offset = (int64_t)(pg->page - 1) * pg->limit;
+}
+
+void aps_api_q_double(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                      double lo, double hi, double *out)
+{
+    const char *s = aps_http_query(req, name);
+    double v;
+    *out = NAN;
+    if (!s)
+        return;
+    if (aps_parse_double(s, &v) || !isfinite(v) || v < lo || v > hi) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be a number from %g to %g", lo, hi);
+        aps_api_invalid(res, name, msg);
+        return;
+    }
+    *out = v;
+}
+
+void aps_api_q_bool(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    bool *out)
+{
+    const char *s = aps_http_query(req, name);
+    if (s && aps_parse_bool(s, out))
+        aps_api_invalid(res, name, "must be true or false");
+}
+
+void aps_api_q_sport(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                     int *out)
+{
+    const char *s = aps_http_query(req, name);
+    *out = -1;
+    if (!s)
+        return;
+    *out = aps_sport_from_code(s);
+    if (*out < 0)
+        aps_api_invalid(res, name, "unknown sport code (NFL, NBA, MLB, NHL, EPL, ATP, ...)");
+}
+
+void aps_api_q_market(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                      int *out)
+{
+    const char *s = aps_http_query(req, name);
+    *out = -1;
+    if (!s)
+        return;
+    *out = aps_market_parse(s);
+    if (*out < 0)
+        aps_api_invalid(res, name, "must be moneyline, spread or total");
+}
+
+void aps_api_q_tier(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    int *out)
+{
+    const char *s = aps_http_query(req, name);
+    *out = -1;
+    if (!s)
+        return;
+    *out = strlen(s) == 1 ? aps_tier_parse(s) : -1;
+    if (*out < 0)
+        aps_api_invalid(res, name, "must be A, B, C or D");
+}
+
+void aps_api_q_status(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                      int *out)
+{
+    const char *s = aps_http_query(req, name);
+    *out = -1;
+    if (!s)
+        return;
+    *out = aps_status_parse(s);
+    if (*out < 0)
+        aps_api_invalid(res, name,
+                        "must be scheduled, in_progress, final, postponed or cancelled");
+}
+
+static bool valid_date(const char *s)
+{
+    int64_t t;
+    return s && strlen(s) == 10 && aps_time_parse_iso(s, &t) == 0;
+}
+
+void aps_api_q_date(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    char out[11])
+{
+    const char *s = aps_http_query(req, name);
+    out[0] = '\0';
+    if (!s)
+        return;
+    if (!valid_date(s)) {
+        aps_api_invalid(res, name, "must be a date YYYY-MM-DD");
+        return;
+    }
+    memcpy(out, s, 11);
+}
+
+void aps_api_q_date_range(const struct aps_http_req *req, struct aps_http_res *res,
+                          char from[11], char to[11])
+{
+    char day[11];
+    aps_api_q_date(req, res, "date", day);
+    aps_api_q_date(req, res, "date_from", from);
+    aps_api_q_date(req, res, "date_to", to);
+    if (day[0] && (from[0] || to[0])) {
+        aps_api_invalid(res, "date", "give date, or date_from/date_to, not both");
+        return;
+    }
+    if (day[0]) {
+        memcpy(from, day, 11);
+        memcpy(to, day, 11);
+    }
+    if (from[0] && to[0] && strcmp(from, to) > 0)
+        aps_api_invalid(res, "date_from", "must not be after date_to");
+}
+
+int64_t aps_api_path_id(const struct aps_http_req *req, struct aps_http_res *res,
+                        const char *name)
+{
+    const char *s = aps_http_param(req, name);
+    int64_t v;
+    if (!s || aps_parse_int64(s, &v) || v <= 0) {
+        aps_api_invalid(res, name, "must be a positive integer id");
+        return 0;
+    }
+    return v;
+}
+
+/* ---- body fields --------------------------------------------------------------------------- */
+
+bool aps_api_body_object(const struct aps_http_req *req, struct aps_http_res *res)
+{
+    if (req->json && json_is_object(req->json))
+        return true;
+    aps_api_invalid(res, "body", "a JSON object is required");
+    return false;
+}
+
+/* The body's field name; NULL (with a detail when required) when absent or null. */
+static json_t *body_field(const struct aps_http_req *req, struct aps_http_res *res,
+                          const char *name, bool required)
+{
+    json_t *v = req->json && json_is_object(req->json) ? json_object_get(req->json, name) : NULL;
+    if (v && json_is_null(v))
+        v = NULL;
+    if (!v && required)
+        aps_api_invalid(res, name, "is required");
+    return v;
+}
+
+void aps_api_b_double(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                      bool required, double lo, double hi, double *out, bool *present)
+{
+    json_t *v = body_field(req, res, name, required);
+    *out = NAN;
+    if (present)
+        *present = false;
+    if (!v)
+        return;
+    double x = json_is_number(v) ? json_number_value(v) : NAN;
+    if (!isfinite(x) || x < lo || x > hi) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be a number from %g to %g", lo, hi);
+        aps_api_invalid(res, name, msg);
+        return;
+    }
+    *out = x;
+    if (present)
+        *present = true;
+}
+
+void aps_api_b_id(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                  bool required, int64_t *out)
+{
+    json_t *v = body_field(req, res, name, required);
+    *out = 0;
+    if (!v)
+        return;
+    if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+        aps_api_invalid(res, name, "must be a positive integer id");
+        return;
+    }
+    *out = json_integer_value(v);
+}
+
+void aps_api_b_str(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                   bool required, size_t maxlen, const char **out)
+{
+    json_t *v = body_field(req, res, name, required);
+    *out = NULL;
+    if (!v)
+        return;
+    size_t n = json_is_string(v) ? json_string_length(v) : 0;
+    if (!json_is_string(v) || n == 0 || n > maxlen || strlen(json_string_value(v)) != n) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be a string of 1 to %zu characters", maxlen);
+        aps_api_invalid(res, name, msg);
+        return;
+    }
+    *out = json_string_value(v);
+}
+
+void aps_api_b_bool(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    bool *out)
+{
+    json_t *v = body_field(req, res, name, false);
+    if (!v)
+        return;
+    if (!json_is_boolean(v)) {
+        aps_api_invalid(res, name, "must be true or false");
+        return;
+    }
+    *out = json_is_true(v);
+}
+
+/* The odds value as a number and whether it carried an explicit sign ("+150", "-110"). */
+static int odds_number(json_t *v, double *x, bool *signed_text)
+{
+    *signed_text = false;
+    if (json_is_number(v)) {
+        *x = json_number_value(v);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return APS_E_PARSE;
+    const char *s = json_string_value(v);
+    *signed_text = s[0] == '+' || s[0] == '-';
+    return aps_parse_double(s[0] == '+' ? s + 1 : s, x);
+}
+
+void aps_api_b_odds(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    bool required, double *out)
+{
+    const char *fmt = NULL;
+    aps_api_b_str(req, res, "odds_format", false, 16, &fmt);
+    json_t *v = body_field(req, res, name, required);
+    *out = NAN;
+    if (fmt && strcmp(fmt, "decimal") && strcmp(fmt, "american")) {
+        aps_api_invalid(res, "odds_format", "must be decimal or american");
+        return;
+    }
+    if (!v)
+        return;
+    double x, dec = NAN;
+    bool sign;
+    if (odds_number(v, &x, &sign) == 0 && isfinite(x)) {
+        bool american = fmt ? !strcmp(fmt, "american") : sign || fabs(x) >= 100;
+        if (american ? aps_convert_american_to_decimal(x, &dec) : !aps_convert_decimal_valid(x))
+            dec = NAN;
+        else if (!american)
+            dec = x;
+    }
+    if (!isfinite(dec)) {
+        aps_api_invalid(res, name,
+                        "must be decimal odds above 1 (1.91) or American odds with |odds| >= 100 "
+                        "(-110, +150)");
+        return;
+    }
+    *out = dec;
+}
+
+void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                     bool required, double max, double *out)
+{
+    bool present;
+    aps_api_b_double(req, res, name, required, 0, max, out, &present);
+    if (!present)
+        return;
+    double cents = *out * 100;
+    if (*out <= 0 || fabs(cents - round(cents)) > 1e-6) {
+        aps_api_invalid(res, name, "must be a positive amount with at most two decimals");
+        *out = NAN;
+        return;
+    }
+    *out = round(cents) / 100;
+}
+
+/* ---- store access -------------------------------------------------------------------------- */
+
+int aps_api_acquire(const struct aps_http_req *req, struct aps_http_res *res,
+                    enum aps_db_intent intent, struct aps_conn **out)
+{
+    const struct aps_app *app = req->app;
+    *out = NULL;
+    int rc = app && app->store ? aps_store_acquire(app->store, intent, out) : APS_E_STATE;
+    if (rc)
+        aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is not available");
+    return rc;
+}
+
+int aps_api_db_error(struct aps_http_res *res, int rc)
+{
+    if (rc == APS_E_TIMEOUT || rc == APS_E_BUSY)
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is busy");
+    return aps_http_error(res, 500, "INTERNAL_ERROR", "database error");
+}
+
+int aps_api_not_found(struct aps_http_res *res, const char *what)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s not found", what);
+    return aps_http_error(res, 404, "NOT_FOUND", msg);
+}
+
+/* ---- WHERE builder ------------------------------------------------------------------------- */
+
+static int where_add(struct aps_api_where *w, const char *cond, char kind)
+{
+    aps_buf_puts(&w->sql, w->sql.len ? " AND " : " WHERE ");
+    const char *q = strchr(cond, '?');
+    if (!q || kind == 0) {
+        aps_buf_puts(&w->sql, cond);
+        return -1;
+    }
+    if (w->n >= APS_API_MAX_PARAMS)
+        return -1; /* a programming error: the condition then reads SQL NULL */
+    for (const char *p = cond; *p; p++) {
+        if (*p == '?')
+            aps_buf_printf(&w->sql, "?%d", w->n + 1);
+        else
+            aps_buf_putc(&w->sql, *p);
+    }
+    w->p[w->n].kind = kind;
+    return w->n++;
+}
+
+void aps_api_where_int(struct aps_api_where *w, const char *cond, int64_t v)
+{
+    int i = where_add(w, cond, 'i');
+    if (i >= 0)
+        w->p[i].i = v;
+}
+
+void aps_api_where_double(struct aps_api_where *w, const char *cond, double v)
+{
+    int i = where_add(w, cond, 'd');
+    if (i >= 0)
+        w->p[i].d = v;
+}
+
+void aps_api_where_text(struct aps_api_where *w, const char *cond, const char *v)
+{
+    int i = where_add(w, cond, 't');
+    if (i >= 0)
+        w->p[i].t = v;
+}
+
+void aps_api_where_raw(struct aps_api_where *w, const char *cond)
+{
+    (void)where_add(w, cond, 0);
+}
+
+void aps_api_where_cleanup(struct aps_api_where *w)
+{
+    aps_buf_cleanup(&w->sql);
+    w->n = 0;
+}
+
+int aps_api_prepare(struct aps_conn *c, const char *sql, const struct aps_api_where *w,
+                    struct aps_stmt **out)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, sql, &st);
+    for (int i = 0; !rc && w && i < w->n; i++) {
+        if (w->p[i].kind == 'i')
+            rc = aps_stmt_bind_int64(st, i + 1, w->p[i].i);
+        else if (w->p[i].kind == 'd')
+            rc = aps_stmt_bind_double(st, i + 1, w->p[i].d);
+        else
+            rc = aps_stmt_bind_text(st, i + 1, w->p[i].t);
+    }
+    if (rc) {
+        aps_stmt_finalize(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int aps_api_count(struct aps_conn *c, const char *from, const struct aps_api_where *w,
+                  int64_t *out)
+{
+    struct aps_buf sql = {0};
+    struct aps_stmt *st = NULL;
+    aps_buf_printf(&sql, "SELECT COUNT(*) %s%s", from, aps_buf_str(&w->sql));
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        *out = aps_stmt_int64(st, 0);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_DB;
+    }
+    aps_stmt_finalize(st);
+    aps_buf_cleanup(&sql);
+    return rc;
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+json_t *aps_api_num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *aps_api_col_num(const struct aps_stmt *s, int col)
+{
+    return aps_stmt_is_null(s, col) ? json_null() : aps_api_num(aps_stmt_double(s, col));
+}
+
+json_t *aps_api_col_int(const struct aps_stmt *s, int col)
+{
+    return aps_stmt_is_null(s, col) ? json_null() : json_integer(aps_stmt_int64(s, col));
+}
+
+json_t *aps_api_col_str(const struct aps_stmt *s, int col)
+{
+    const char *t = aps_stmt_text(s, col);
+    return t ? json_string(t) : json_null();
+}
+
+json_t *aps_api_time(int64_t t)
+{
+    char iso[32];
+    aps_time_format_iso(t, iso, sizeof iso);
+    return json_string(iso);
+}
+
+json_t *aps_api_col_time(const struct aps_stmt *s, int col, bool zero_is_null)
+{
+    if (aps_stmt_is_null(s, col))
+        return json_null();
+    int64_t t = aps_stmt_int64(s, col);
+    return t == 0 && zero_is_null ? json_null() : aps_api_time(t);
+}
+
+json_t *aps_api_col_json(const struct aps_stmt *s, int col)
+{
+    const char *t = aps_stmt_text(s, col);
+    if (!t)
+        return json_null();
+    json_t *v = json_loads(t, JSON_DECODE_ANY, NULL);
+    return v ? v : json_string(t);
+}
+
+json_t *aps_api_list(json_t *items, int64_t total, const struct aps_api_page *pg)
+{
+    return json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "page",
+                     pg->page, "limit", pg->limit);
+}
+
+void aps_api_today(char out[11])
+{
+    aps_time_format_date(aps_time_now(), out, 11);
+}
+
+static json_t *team_json(const struct aps_stmt *s, int col)
+{
+    return json_pack("{s:I, s:o?, s:o?}", "id", (json_int_t)aps_stmt_int64(s, col), "key",
+                     aps_api_col_str(s, col + 1), "name", aps_api_col_str(s, col + 2));
+}
+
+json_t *aps_api_game_json(const struct aps_stmt *s, int c)
+{
+    json_t *g = json_object();
+    json_object_set_new(g, "id", json_integer(aps_stmt_int64(s, c)));
+    json_object_set_new(g, "sport", aps_api_col_str(s, c + 1));
+    json_object_set_new(g, "date", aps_api_col_str(s, c + 2));
+    json_object_set_new(g, "start_time", aps_api_col_time(s, c + 3, false));
+    json_object_set_new(g, "time_known", json_boolean(aps_stmt_int64(s, c + 4) != 0));
+    json_object_set_new(g, "status", aps_api_col_str(s, c + 5));
+    json_object_set_new(g, "home_score", aps_api_col_int(s, c + 6));
+    json_object_set_new(g, "away_score", aps_api_col_int(s, c + 7));
+    json_object_set_new(g, "neutral", json_boolean(aps_stmt_int64(s, c + 8) != 0));
+    json_object_set_new(g, "playoff", json_boolean(aps_stmt_int64(s, c + 9) != 0));
+    json_object_set_new(g, "home_team", team_json(s, c + 10));
+    json_object_set_new(g, "away_team", team_json(s, c + 13));
+    json_object_set_new(g, "venue", aps_api_col_str(s, c + 16));
+    return g;
+}
+
+void aps_api_price_fields(json_t *obj, double dec)
+{
+    double am = NAN, implied = NAN;
+    if (aps_convert_decimal_to_american(dec, &am))
+        am = NAN;
+    if (aps_convert_decimal_to_prob(dec, &implied))
+        implied = NAN;
+    json_object_set_new(obj, "price", aps_api_num(dec));
+    /* American odds are shown rounded to whole points, as books quote them. */
+    json_object_set_new(obj, "american", isfinite(am) ? json_integer((json_int_t)lround(am))
+                                                      : json_null());
+    json_object_set_new(obj, "implied_probability", aps_api_num(implied));
+}
+
+json_t *aps_api_quote_json(const struct aps_api_quote *q)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "book", json_string(q->book));
+    json_object_set_new(o, "book_name", json_string(q->book_name));
+    json_object_set_new(o, "aggregate", json_boolean(q->aggregate));
+    json_object_set_new(o, "market", q->market >= 0 ? json_string(aps_market_name(q->market))
+                                                    : json_null());
+    json_object_set_new(o, "selection",
+                        q->sel >= 0 ? json_string(aps_selection_name(q->sel)) : json_null());
+    json_object_set_new(o, "phase", q->phase >= 0 ? json_string(aps_phase_name(q->phase))
+                                                  : json_null());
+    json_object_set_new(o, "recorded_at", q->recorded_at ? aps_api_time(q->recorded_at)
+                                                         : json_null());
+    json_object_set_new(o, "line", aps_api_num(q->line));
+    aps_api_price_fields(o, q->price);
+    return o;
+}
+
+json_t *aps_api_prediction_json(const struct aps_stmt *s, int c)
+{
+    json_t *p = json_object();
+    json_object_set_new(p, "id", json_integer(aps_stmt_int64(s, c)));
+    json_object_set_new(p, "game_id", json_integer(aps_stmt_int64(s, c + 1)));
+    json_object_set_new(p, "model", aps_api_col_str(s, c + 2));
+    json_object_set_new(p, "market", aps_api_col_str(s, c + 3));
+    json_object_set_new(p, "selection", aps_api_col_str(s, c + 4));
+    json_object_set_new(p, "line", aps_api_col_num(s, c + 5));
+    json_object_set_new(p, "book", aps_api_col_str(s, c + 7));
+    if (aps_stmt_is_null(s, c + 6))
+        json_object_set_new(p, "price", json_null());
+    else
+        aps_api_price_fields(p, aps_stmt_double(s, c + 6));
+    json_object_set_new(p, "probability", aps_api_col_num(s, c + 8));
+    json_object_set_new(p, "market_probability", aps_api_col_num(s, c + 9));
+    json_object_set_new(p, "edge", aps_api_col_num(s, c + 10));
+    json_object_set_new(p, "tier", aps_api_col_str(s, c + 11));
+    json_object_set_new(p, "stake_fraction", aps_api_col_num(s, c + 12));
+    json_object_set_new(p, "locked_at", aps_api_col_str(s, c + 13));
+    json_object_set_new(p, "hash", aps_api_col_str(s, c + 14));
+    json_object_set_new(p, "prev_hash", aps_api_col_str(s, c + 15));
+    json_object_set_new(p, "created_at", aps_api_col_time(s, c + 16, false));
+    json_t *r = json_null();
+    if (!aps_stmt_is_null(s, c + 17))
+        r = json_pack("{s:o?, s:o?, s:o?, s:o?}", "result", aps_api_col_str(s, c + 17),
+                      "profit_units", aps_api_col_num(s, c + 18), "clv",
+                      aps_api_col_num(s, c + 19), "graded_at", aps_api_col_time(s, c + 20, false));
+    json_object_set_new(p, "result", r);
+    return p;
+}
+
+/* ---- audit and lists ---------------------------------------------------------------------- */
+
+int aps_api_audit(struct aps_conn *c, const struct aps_http_req *req, const char *action,
+                  const char *rtype, const char *rid, bool ok, json_t *details)
+{
+    struct aps_audit_event e;
+    memset(&e, 0, sizeof e);
+    aps_audit_from_request(&e, req);
+    e.action = action;
+    e.resource_type = rtype;
+    e.resource_id = rid;
+    e.success = ok;
+    e.details = details;
+    int rc = aps_audit_write(c, &e, aps_time_now());
+    json_decref(details);
+    return rc;
+}
+
+int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
+                      const char *from, const char *order, const struct aps_api_where *w,
+                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *))
+{
+    struct aps_conn *c = NULL;
+    struct aps_stmt *st = NULL;
+    struct aps_buf sql = {0};
+    int64_t total = 0;
+    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    int rc = aps_api_count(c, from, w, &total);
+    aps_buf_printf(&sql, "%s %s%s ORDER BY %s LIMIT %d OFFSET %lld", select, from,
+                   aps_buf_str(&w->sql), order, pg->limit, (long long)pg->offset);
+    if (!rc)
+        rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
+    json_t *items = json_array();
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        json_array_append_new(items, row(st));
+    }
+    aps_stmt_finalize(st);
+    aps_store_release(c);
+    aps_buf_cleanup(&sql);
+    if (rc < 0) {
+        json_decref(items);
+        return aps_api_db_error(res, rc);
+    }
+    return aps_http_json(res, 200, aps_api_list(items, total, pg));
+}
+
+/* ---- settings ------------------------------------------------------------------------------ */
+
+static const enum aps_setting runtime_keys[] = {
+    APS_SET_KELLY_FRACTION,     APS_SET_MAX_BET_PERCENT,   APS_SET_MIN_EDGE_THRESHOLD,
+    APS_SET_SIGNAL_TIER_A_MIN,  APS_SET_SIGNAL_TIER_B_MIN, APS_SET_SIGNAL_TIER_C_MIN,
+    APS_SET_CACHE_TTL_DEFAULT,  APS_SET_CACHE_TTL_PREDICTIONS, APS_SET_CACHE_TTL_ODDS,
+    APS_SET_RATE_LIMIT_PER_MIN,
+};
+
+bool aps_api_setting_runtime(enum aps_setting key)
+{
+    for (size_t i = 0; i < sizeof runtime_keys / sizeof runtime_keys[0]; i++)
+        if (runtime_keys[i] == key)
+            return true;
+    return false;
+}
+
+int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out, size_t cap)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, "SELECT value FROM settings WHERE key = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, aps_setting_name(key));
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW)
+        rc = aps_str_copy(out, cap, aps_stmt_text(st, 0) ? aps_stmt_text(st, 0) : "");
+    else if (rc == APS_DONE)
+        rc = APS_E_NOTFOUND;
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* Replaces *v with the override of key when there is a well-formed one. */
+static int apply_override(struct aps_conn *c, enum aps_setting key, double *v)
+{
+    char text[64];
+    double x;
+    int rc = aps_api_setting_override(c, key, text, sizeof text);
+    if (rc == APS_E_NOTFOUND || rc == APS_E_TOOBIG)
+        return 0;
+    if (!rc && aps_parse_double(text, &x) == 0)
+        *v = x;
+    return rc;
+}
+
+int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
+                         struct aps_kelly_params *kp)
+{
+    if (cfg)
+        aps_engine_kelly_params(cfg, kp);
+    else
+        aps_kelly_params_default(kp);
+    int rc = apply_override(c, APS_SET_KELLY_FRACTION, &kp->kelly_fraction);
+    if (!rc)
+        rc = apply_override(c, APS_SET_MAX_BET_PERCENT, &kp->max_bet_percent);
+    if (!rc)
+        rc = apply_override(c, APS_SET_MIN_EDGE_THRESHOLD, &kp->min_edge);
+    if (!rc)
+        rc = apply_override(c, APS_SET_SIGNAL_TIER_A_MIN, &kp->tier_a_min);
+    if (!rc)
+        rc = apply_override(c, APS_SET_SIGNAL_TIER_B_MIN, &kp->tier_b_min);
+    if (!rc)
+        rc = apply_override(c, APS_SET_SIGNAL_TIER_C_MIN, &kp->tier_c_min);
+    return rc;
+}

@@ -1,0 +1,213 @@
+/* api_util.h — what the domain endpoints (api_games.c, api_odds.c, api_predictions.c,
+ * api_betting.c, api_admin.c) share: input validation that collects every problem into one
+ * VALIDATION_ERROR envelope, a small WHERE-clause builder with typed parameters (SQL written
+ * once for both backends), store access with the error answers, and the JSON of the common
+ * objects (game, odds quote, prediction).
+ *
+ * Validation pattern: each aps_api_q_* / aps_api_b_* call checks one field and, when it is bad,
+ * turns the response into a 400 VALIDATION_ERROR (the first time) and appends a
+ * {field, message} detail. A handler runs all its checks, then returns when aps_api_bad(res).
+ * Handlers therefore report every bad field at once. */
+#ifndef APS_SERVICES_API_UTIL_H
+#define APS_SERVICES_API_UTIL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "http/http.h"
+#include "store/store.h"
+
+struct aps_app;
+struct aps_kelly_params;
+
+#define APS_API_MAX_LIMIT 100
+#define APS_API_DEFAULT_LIMIT 50
+
+/* ---- validation --------------------------------------------------------------------------- */
+
+/* Adds a detail to the 400 VALIDATION_ERROR envelope (creating it on the first call). */
+void aps_api_invalid(struct aps_http_res *res, const char *field, const char *message);
+/* True once any check has failed (the response is a 400). */
+bool aps_api_bad(const struct aps_http_res *res);
+
+struct aps_api_page {
+    int page;      /* >= 1 */
+    int limit;     /* 1..APS_API_MAX_LIMIT */
+    int64_t offset;
+};
+/* page (default 1) and limit (default APS_API_DEFAULT_LIMIT, at most 100) from the query. */
+void aps_api_q_page(const struct aps_http_req *req, struct aps_http_res *res,
+                    struct aps_api_page *pg);
+/* An integer query parameter in [lo, hi]; *present false (and *out untouched) when absent. */
+void aps_api_q_int(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                   int64_t lo, int64_t hi, int64_t *out, bool *present);
+/* A number in [lo, hi]; NAN when absent. */
+void aps_api_q_double(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                      double lo, double hi, double *out);
+/* true/false/1/0; *out keeps its default when absent. */
+void aps_api_q_bool(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    bool *out);
+/* A sport code (enum aps_sport), market, tier or game status; -1 when absent. */
+void aps_api_q_sport(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                     int *out);
+void aps_api_q_market(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                      int *out);
+void aps_api_q_tier(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    int *out);
+void aps_api_q_status(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                      int *out);
+/* A calendar date YYYY-MM-DD; out[0] = '\0' when absent. */
+void aps_api_q_date(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    char out[11]);
+/* date, or date_from/date_to (not both forms; from <= to) into from/to ("" when open). */
+void aps_api_q_date_range(const struct aps_http_req *req, struct aps_http_res *res,
+                          char from[11], char to[11]);
+/* The path parameter `name` as a positive id; 0 (and a 400 detail) when not one. */
+int64_t aps_api_path_id(const struct aps_http_req *req, struct aps_http_res *res,
+                        const char *name);
+
+/* JSON body fields. required: a missing field is a detail; otherwise *present says. */
+bool aps_api_body_object(const struct aps_http_req *req, struct aps_http_res *res);
+void aps_api_b_double(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                      bool required, double lo, double hi, double *out, bool *present);
+void aps_api_b_id(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                  bool required, int64_t *out);
+/* A string of 1..maxlen bytes; *out borrowed from req->json; NULL when absent. */
+void aps_api_b_str(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                   bool required, size_t maxlen, const char **out);
+void aps_api_b_bool(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    bool *out);
+/* Odds given as decimal (> 1) or American (|A| >= 100): a number or a string such as "-110" or
+ * "+150", read as the body's `name` field. odds_format ("decimal" | "american") forces the
+ * reading; without it a string with a sign or a number with |v| >= 100 is American and a number
+ * in (1, 100) decimal. *out is the decimal price; NAN when absent. */
+void aps_api_b_odds(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    bool required, double *out);
+/* A money amount > 0 (at most max) with at most two decimals. */
+void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                     bool required, double max, double *out);
+
+/* ---- store access ------------------------------------------------------------------------- */
+
+/* Acquires a connection; on failure sets 503 SERVICE_UNAVAILABLE and returns the error. */
+int aps_api_acquire(const struct aps_http_req *req, struct aps_http_res *res,
+                    enum aps_db_intent intent, struct aps_conn **out);
+/* Sets the answer for a failed store call: 503 on a timeout or busy store, else 500. Returns 0
+ * so a handler can `return aps_api_db_error(res, rc)`. */
+int aps_api_db_error(struct aps_http_res *res, int rc);
+int aps_api_not_found(struct aps_http_res *res, const char *what);
+
+/* A WHERE clause built from conditions with one '?' each and typed parameters. */
+#define APS_API_MAX_PARAMS 24
+struct aps_api_where {
+    struct aps_buf sql;  /* "" or " WHERE a = ?1 AND b >= ?2" */
+    int n;
+    struct {
+        char kind;       /* 'i', 'd', 't' */
+        int64_t i;
+        double d;
+        const char *t;   /* borrowed */
+    } p[APS_API_MAX_PARAMS];
+};
+/* Every '?' in cond stands for the one parameter given (numbered here); none for raw. */
+void aps_api_where_int(struct aps_api_where *w, const char *cond, int64_t v);
+void aps_api_where_double(struct aps_api_where *w, const char *cond, double v);
+void aps_api_where_text(struct aps_api_where *w, const char *cond, const char *v);
+void aps_api_where_raw(struct aps_api_where *w, const char *cond);
+void aps_api_where_cleanup(struct aps_api_where *w);
+/* Prepares sql (which embeds w->sql where it belongs) and binds w's parameters. */
+int aps_api_prepare(struct aps_conn *c, const char *sql, const struct aps_api_where *w,
+                    struct aps_stmt **out) APS_MUST_CHECK;
+/* Runs "SELECT COUNT(*) <from_where>" with w's parameters. */
+int aps_api_count(struct aps_conn *c, const char *from, const struct aps_api_where *w,
+                  int64_t *out) APS_MUST_CHECK;
+
+/* Writes one audit row for req inside the caller's transaction (audit.h): actor, ip and request
+ * id from req; details is taken (decref'd here) and may be NULL. */
+int aps_api_audit(struct aps_conn *c, const struct aps_http_req *req, const char *action,
+                  const char *rtype, const char *rid, bool ok, json_t *details) APS_MUST_CHECK;
+/* Answers a paginated list on a read connection: the count over `from` + w, then `select`
+ * `from` w ORDER BY `order` with the page's LIMIT/OFFSET, each row built by row(). */
+int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
+                      const char *from, const char *order, const struct aps_api_where *w,
+                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *));
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+/* A number, or null when not finite (jansson refuses NaN). */
+json_t *aps_api_num(double v);
+/* Column col as a number, or null when SQL NULL. */
+json_t *aps_api_col_num(const struct aps_stmt *s, int col);
+json_t *aps_api_col_int(const struct aps_stmt *s, int col);
+json_t *aps_api_col_str(const struct aps_stmt *s, int col);
+/* Column col (seconds since the epoch) as "YYYY-MM-DDTHH:MM:SSZ"; null when NULL (or 0 when
+ * zero_is_null: "time not known"). */
+json_t *aps_api_col_time(const struct aps_stmt *s, int col, bool zero_is_null);
+json_t *aps_api_time(int64_t t);
+/* A JSON text column parsed, or its text when it is not JSON; null when NULL. */
+json_t *aps_api_col_json(const struct aps_stmt *s, int col);
+/* {items, total, page, limit}; takes items. */
+json_t *aps_api_list(json_t *items, int64_t total, const struct aps_api_page *pg);
+/* Today's UTC date, YYYY-MM-DD. */
+void aps_api_today(char out[11]);
+
+/* The game columns (17) and the joins they need; aps_api_game_json reads them from col0. */
+#define APS_API_GAME_COLUMNS                                                                  \
+    "g.id, sp.code, g.game_date, g.start_time, g.time_known, g.status, g.home_score,"       \
+    " g.away_score, g.neutral, g.playoff, th.id, th.key, th.name, ta.id, ta.key, ta.name,"  \
+    " v.name"
+#define APS_API_GAME_NCOLS 17
+#define APS_API_GAME_JOINS                                                                    \
+    " JOIN sports sp ON sp.id = g.sport_id JOIN teams th ON th.id = g.home_team_id"         \
+    " JOIN teams ta ON ta.id = g.away_team_id LEFT JOIN venues v ON v.id = g.venue_id"
+json_t *aps_api_game_json(const struct aps_stmt *s, int col0);
+
+/* One odds snapshot as the odds endpoints read it (odds JOIN sportsbooks). */
+struct aps_api_quote {
+    char book[32], book_name[64];
+    bool aggregate;
+    int market, sel, phase; /* enum values; -1 when the stored word is unknown */
+    int64_t recorded_at;    /* 0: the source did not say when */
+    double line, price;     /* line NAN when none */
+};
+json_t *aps_api_quote_json(const struct aps_api_quote *q);
+/* {price, american, implied_probability} fields added to obj for a decimal price. */
+void aps_api_price_fields(json_t *obj, double dec);
+
+/* (api_odds.c) Every snapshot of a game — one market and/or one book when market >= 0 / book
+ * != NULL — ordered by book, market, selection, then time (capture time, then the phase: open,
+ * pre, live, close). *out: aps_free. */
+int aps_api_quotes_load(struct aps_conn *c, int64_t game_id, int market, const char *book,
+                      struct aps_api_quote **out, size_t *n) APS_MUST_CHECK;
+/* The latest snapshot per book, market and selection, as a JSON array (q in load order). */
+json_t *aps_api_quotes_current(const struct aps_api_quote *q, size_t n);
+/* Line shopping across the non-aggregate books' current offers: per market and selection the
+ * best price (moneyline) or best line (spread, total; higher price on equal lines), with its
+ * book. A JSON array; NULL on a malformed stored quote. */
+json_t *aps_api_quotes_best(const struct aps_api_quote *q, size_t n);
+
+/* The prediction columns (21) over predictions p LEFT JOIN prediction_results r; the game
+ * columns follow at col0 + APS_API_PRED_NCOLS when the query selects them too. */
+#define APS_API_PRED_COLUMNS                                                                  \
+    "p.id, p.game_id, p.model, p.market, p.selection, p.line, p.price, p.book,"              \
+    " p.probability, p.market_probability, p.edge, p.tier, p.stake_fraction, p.locked_at,"   \
+    " p.hash, p.prev_hash, p.created_at, r.result, r.profit_loss, r.clv, r.graded_at"
+#define APS_API_PRED_NCOLS 21
+json_t *aps_api_prediction_json(const struct aps_stmt *s, int col0);
+
+/* ---- settings ------------------------------------------------------------------------------ */
+
+/* True for the settings the admin API may change at run time. */
+bool aps_api_setting_runtime(enum aps_setting key);
+/* The run-time override of key from the settings table into out; APS_E_NOTFOUND when none. */
+int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out,
+                             size_t cap) APS_MUST_CHECK;
+/* Betting parameters: the configuration's (aps_engine_kelly_params) with the settings table's
+ * run-time overrides applied. A malformed override is ignored (they are validated on write). */
+int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
+                         struct aps_kelly_params *kp) APS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,276 @@
+/* authn.c — the authenticate hook (see authn.h).
+ *
+ * The status cache is the one piece of process-wide state in this file, written down here on
+ * purpose: the hook's signature gives it only the application context, which has no slot for
+ * it, and a per-request store read costs ~180 µs on PostgreSQL. It is a fixed table of slots
+ * (direct-mapped by user id or key hash), each valid APS_AUTHN_CACHE_SECONDS, under one mutex;
+ * entries are keyed by the store too, so two applications in one process (tests) never share
+ * an answer. */
+#include "services/authn.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/config.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "http/auth.h"
+#include "services/accounts.h"
+#include "services/app.h"
+#include "store/store.h"
+
+#define SLOTS 1024
+#define TOUCH_EVERY 60 /* seconds between last_used_at updates of one key */
+
+struct user_slot {
+    const struct aps_store *st;
+    int64_t user_id;
+    double until;
+    struct aps_user_status status;
+};
+
+struct key_slot {
+    const struct aps_store *st;
+    char hash[APS_AUTH_SHA256_HEX];
+    double until;
+    struct aps_api_key_owner owner;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct user_slot users[SLOTS];
+    struct key_slot keys[SLOTS];
+} status_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bool user_cached(const struct aps_store *st, int64_t id, struct aps_user_status *out)
+{
+    bool hit = false;
+    pthread_mutex_lock(&status_cache.lock);
+    struct user_slot *s = &status_cache.users[(uint64_t)id % SLOTS];
+    if (s->st == st && s->user_id == id && s->until > aps_time_mono()) {
+        *out = s->status;
+        hit = true;
+    }
+    pthread_mutex_unlock(&status_cache.lock);
+    return hit;
+}
+
+static void user_remember(const struct aps_store *st, int64_t id,
+                          const struct aps_user_status *v)
+{
+    pthread_mutex_lock(&status_cache.lock);
+    struct user_slot *s = &status_cache.users[(uint64_t)id % SLOTS];
+    s->st = st;
+    s->user_id = id;
+    s->status = *v;
+    s->until = aps_time_mono() + APS_AUTHN_CACHE_SECONDS;
+    pthread_mutex_unlock(&status_cache.lock);
+}
+
+static unsigned key_slot_of(const char *hash)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v * 16 + (unsigned)(hash[i] <= '9' ? hash[i] - '0' : hash[i] - 'a' + 10);
+    return v % SLOTS;
+}
+
+static bool key_cached(const struct aps_store *st, const char *hash,
+                       struct aps_api_key_owner *out)
+{
+    bool hit = false;
+    pthread_mutex_lock(&status_cache.lock);
+    struct key_slot *s = &status_cache.keys[key_slot_of(hash)];
+    if (s->st == st && !strcmp(s->hash, hash) && s->until > aps_time_mono()) {
+        *out = s->owner;
+        hit = true;
+    }
+    pthread_mutex_unlock(&status_cache.lock);
+    return hit;
+}
+
+static void key_remember(const struct aps_store *st, const char *hash,
+                         const struct aps_api_key_owner *v)
+{
+    pthread_mutex_lock(&status_cache.lock);
+    struct key_slot *s = &status_cache.keys[key_slot_of(hash)];
+    s->st = st;
+    memcpy(s->hash, hash, sizeof s->hash);
+    s->owner = *v;
+    s->until = aps_time_mono() + APS_AUTHN_CACHE_SECONDS;
+    pthread_mutex_unlock(&status_cache.lock);
+}
+
+void aps_authn_forget_user(int64_t user_id)
+{
+    pthread_mutex_lock(&status_cache.lock);
+    status_cache.users[(uint64_t)user_id % SLOTS].until = 0;
+    for (int i = 0; i < SLOTS; i++)
+        if (status_cache.keys[i].owner.key.user_id == user_id)
+            status_cache.keys[i].until = 0;
+    pthread_mutex_unlock(&status_cache.lock);
+}
+
+void aps_authn_forget_key(int64_t key_id)
+{
+    pthread_mutex_lock(&status_cache.lock);
+    for (int i = 0; i < SLOTS; i++)
+        if (status_cache.keys[i].owner.key.id == key_id)
+            status_cache.keys[i].until = 0;
+    pthread_mutex_unlock(&status_cache.lock);
+}
+
+void aps_authn_cache_clear(void)
+{
+    pthread_mutex_lock(&status_cache.lock);
+    for (int i = 0; i < SLOTS; i++) {
+        status_cache.users[i].until = 0;
+        status_cache.keys[i].until = 0;
+    }
+    pthread_mutex_unlock(&status_cache.lock);
+}
+
+/* ---- answers ----------------------------------------------------------------------------- */
+
+static int deny(struct aps_http_res *res, const char *code, const char *message,
+                const char *www)
+{
+    aps_http_error(res, 401, code, message);
+    if (www)
+        aps_http_header_set(res, "WWW-Authenticate", www);
+    return 1;
+}
+
+static int unavailable(struct aps_http_res *res)
+{
+    aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the account store cannot be reached");
+    aps_http_header_set(res, "Retry-After", "1");
+    return 1;
+}
+
+/* Reads the user's status: READ first (may be a replica), then the primary when the replica
+ * does not know the user yet (read-after-write just after registration). */
+static int load_status(struct aps_app *app, int64_t id, struct aps_user_status *out)
+{
+    static const enum aps_db_intent order[2] = {APS_DB_READ, APS_DB_WRITE};
+    int rc = APS_E_NOTFOUND;
+    if (user_cached(app->store, id, out))
+        return 0;
+    for (int i = 0; i < 2 && rc == APS_E_NOTFOUND; i++) {
+        struct aps_conn *c = NULL;
+        if (i == 1 && !aps_store_has_replica(app->store))
+            break;
+        rc = aps_store_acquire(app->store, order[i], &c);
+        if (rc)
+            return rc;
+        rc = aps_accounts_user_status(c, id, out);
+        aps_store_release(c);
+    }
+    if (!rc)
+        user_remember(app->store, id, out);
+    return rc;
+}
+
+static int by_bearer(struct aps_app *app, const char *token, struct aps_http_req *req,
+                     struct aps_http_res *res)
+{
+    struct aps_auth_claims cl;
+    struct aps_user_status us;
+    int rc = aps_auth_token_verify(aps_cfg_str(app->cfg, APS_SET_JWT_SECRET), token,
+                                   aps_time_now(), &cl);
+    if (rc == APS_E_TIMEOUT)
+        return deny(res, "TOKEN_EXPIRED", "the access token has expired; refresh it",
+                    "Bearer error=\"invalid_token\", error_description=\"expired\"");
+    if (rc)
+        return deny(res, "INVALID_TOKEN", "the access token is not valid",
+                    "Bearer error=\"invalid_token\"");
+    rc = load_status(app, cl.user_id, &us);
+    if (rc == APS_E_NOTFOUND || (!rc && !us.active))
+        return deny(res, "INVALID_TOKEN", "the account of this token is disabled or gone",
+                    "Bearer error=\"invalid_token\"");
+    if (rc)
+        return unavailable(res);
+    req->who.authenticated = true;
+    req->who.user_id = cl.user_id;
+    req->who.role = us.role;
+    /* who.email holds 127 bytes; a longer address is cut (handlers read the row when exact). */
+    (void)aps_str_copy(req->who.email, sizeof req->who.email, us.email);
+    return 0;
+}
+
+/* Looks a key up (cache, then the store) and stamps last_used_at at most once a minute. */
+static int load_key(struct aps_app *app, const char *key, struct aps_api_key_owner *o)
+{
+    char hash[APS_AUTH_SHA256_HEX];
+    struct aps_conn *c = NULL;
+    int64_t now = aps_time_now();
+    aps_auth_sha256_hex(key, hash);
+    if (key_cached(app->store, hash, o))
+        return o->key.revoked ? APS_E_STATE
+               : o->key.expires_at && o->key.expires_at <= now ? APS_E_TIMEOUT
+                                                               : 0;
+    int rc = aps_store_acquire(app->store, APS_DB_READ, &c);
+    if (rc)
+        return rc;
+    rc = aps_accounts_api_key_lookup(c, key, now, o);
+    aps_store_release(c);
+    if (rc == 0 || rc == APS_E_STATE || rc == APS_E_TIMEOUT)
+        key_remember(app->store, hash, o);
+    if (rc == 0 && now - o->key.last_used_at >= TOUCH_EVERY &&
+        !aps_store_acquire(app->store, APS_DB_WRITE, &c)) {
+        /* Best effort: a failed stamp must not refuse the call. */
+        int touched = aps_accounts_api_key_touch(c, o->key.id, now);
+        (void)touched;
+        aps_store_release(c);
+    }
+    return rc;
+}
+
+static int by_api_key(struct aps_app *app, const char *key, struct aps_http_req *req,
+                      struct aps_http_res *res)
+{
+    struct aps_api_key_owner o;
+    if (!aps_auth_api_key_shape(key))
+        return deny(res, "INVALID_API_KEY", "the API key is not valid", NULL);
+    int rc = load_key(app, key, &o);
+    if (rc == APS_E_NOTFOUND || rc == APS_E_STATE || rc == APS_E_TIMEOUT)
+        return deny(res, "INVALID_API_KEY",
+                    rc == APS_E_STATE     ? "the API key has been revoked"
+                    : rc == APS_E_TIMEOUT ? "the API key has expired"
+                                          : "the API key is not valid",
+                    NULL);
+    if (rc)
+        return unavailable(res);
+    if (!o.active)
+        return deny(res, "INVALID_API_KEY", "the account of this API key is disabled", NULL);
+    req->who.authenticated = true;
+    req->who.user_id = o.key.user_id;
+    req->who.role = o.role;
+    req->who.api_key_id = o.key.id;
+    req->who.rate_limit_per_min = o.key.rate_limit_per_min;
+    (void)aps_str_copy(req->who.email, sizeof req->who.email, o.email);
+    return 0;
+}
+
+int aps_authn_hook(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = ctx;
+    const char *authz = aps_http_header(req, "Authorization");
+    const char *key = aps_http_header(req, "X-API-Key");
+    memset(&req->who, 0, sizeof req->who);
+    req->who.role = APS_ROLE_ANONYMOUS;
+    if (authz) {
+        if (strncasecmp(authz, "Bearer ", 7) != 0)
+            return deny(res, "INVALID_TOKEN", "Authorization must be `Bearer <access token>`",
+                        "Bearer");
+        const char *tok = authz + 7;
+        while (*tok == ' ')
+            tok++;
+        return by_bearer(app, tok, req, res);
+    }
+    if (key)
+        return by_api_key(app, key, req, res);
+    return 0;
+}

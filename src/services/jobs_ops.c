@@ -1,0 +1,555 @@
+/* jobs_ops.c — the operations jobs: data-quality checks with their alerts, database backups,
+ * cleanup of old rows, and the no-op job of benchmarks and tests.
+ *
+ * Data quality (reference §4 freshness targets) computed from the store:
+ *   DQ001  odds coverage: games starting within 24 h that have live odds, at least
+ *          DQ_ODDS_COVERAGE_MIN of them;
+ *   DQ004  closing lines: every game that started in the last 7 days (5 minutes' grace) with
+ *          live odds has its closing lines;
+ *   DQ005  picks before start: no pick of a game of the last 7 days was created at or after
+ *          its start;
+ *   DQ201  odds staleness: when games with live odds start within 24 h, the last successful
+ *          TheOddsAPI poll is at most DQ_ODDS_MAX_AGE_SECONDS old.
+ * One data_quality_checks row per check and slot (a rerun of the same slot adds nothing); a
+ * failed check raises an alert unless an unacknowledged one with its dedup key is open. */
+#include <dirent.h>
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "services/app.h"
+#include "services/jobs.h"
+#include "store/store.h"
+
+#define DAY 86400
+#define DQ_WINDOW (7 * DAY)
+#define DQ_CLOSING_GRACE 300
+
+extern char **environ;
+
+static int with_conn(struct aps_job_run *r, struct aps_conn **c)
+{
+    int rc = aps_store_acquire(r->app->store, APS_DB_WRITE, c);
+    if (rc)
+        return aps_job_fail(r, rc, "no database connection: %s", aps_strerror(rc));
+    return 0;
+}
+
+/* Runs sql with int64 parameters and reads up to two int64 columns of its one row. */
+static int query_ints(struct aps_conn *c, const char *sql, const int64_t *args, int nargs,
+                      int64_t *a, int64_t *b)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, sql, &st);
+    for (int i = 0; !rc && i < nargs; i++)
+        rc = aps_stmt_bind_int64(st, i + 1, args[i]);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        *a = aps_stmt_is_null(st, 0) ? 0 : aps_stmt_int64(st, 0);
+        if (b)
+            *b = aps_stmt_columns(st) > 1 && !aps_stmt_is_null(st, 1) ? aps_stmt_int64(st, 1) : 0;
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* ---- data quality -------------------------------------------------------------------------- */
+
+struct dq_result {
+    const char *code, *source, *title;
+    int64_t records, failed;
+    double score;
+    bool passed;
+    char details[256];
+};
+
+#define LIVE_ODDS "EXISTS (SELECT 1 FROM odds o WHERE o.game_id = g.id AND o.phase = 'live')"
+
+static int dq001(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
+                 struct dq_result *d)
+{
+    int64_t args[] = {now, now + DAY}, covered = 0;
+    int rc = query_ints(c,
+                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN " LIVE_ODDS " THEN 1 ELSE 0 END), 0)"
+                        " FROM games g WHERE g.status = 'scheduled' AND g.start_time >= ?1"
+                        " AND g.start_time < ?2",
+                        args, 2, &d->records, &covered);
+    double min = aps_cfg_double(cfg, APS_SET_DQ_ODDS_COVERAGE_MIN);
+    d->failed = d->records - covered;
+    d->score = d->records ? (double)covered / (double)d->records : 1.0;
+    d->passed = d->score >= min;
+    snprintf(d->details, sizeof d->details,
+             "{\"games\":%lld,\"with_odds\":%lld,\"coverage\":%.4f,\"minimum\":%.4f}",
+             (long long)d->records, (long long)covered, d->score, min);
+    return rc;
+}
+
+static int dq004(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
+                 struct dq_result *d)
+{
+    int64_t args[] = {now - DQ_WINDOW, now - DQ_CLOSING_GRACE};
+    int rc = query_ints(c,
+                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM"
+                        " closing_lines cl WHERE cl.game_id = g.id) THEN 0 ELSE 1 END), 0)"
+                        " FROM games g WHERE g.start_time >= ?1 AND g.start_time < ?2 AND " LIVE_ODDS,
+                        args, 2, &d->records, &d->failed);
+    d->score = d->records ? 1.0 - (double)d->failed / (double)d->records : 1.0;
+    d->passed = d->failed == 0;
+    snprintf(d->details, sizeof d->details, "{\"started_games\":%lld,\"without_closing\":%lld}",
+             (long long)d->records, (long long)d->failed);
+    return rc;
+}
+
+static int dq005(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
+                 struct dq_result *d)
+{
+    int64_t args[] = {now - DQ_WINDOW, now};
+    int rc = query_ints(c,
+                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.created_at >= g.start_time"
+                        " THEN 1 ELSE 0 END), 0) FROM predictions p JOIN games g"
+                        " ON g.id = p.game_id WHERE g.start_time >= ?1 AND g.start_time < ?2",
+                        args, 2, &d->records, &d->failed);
+    d->score = d->records ? 1.0 - (double)d->failed / (double)d->records : 1.0;
+    d->passed = d->failed == 0;
+    snprintf(d->details, sizeof d->details, "{\"picks\":%lld,\"after_start\":%lld}",
+             (long long)d->records, (long long)d->failed);
+    return rc;
+}
+
+static int dq201(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
+                 struct dq_result *d)
+{
+    int64_t args[] = {now, now + DAY}, last = 0, max = aps_cfg_int(cfg, APS_SET_DQ_ODDS_MAX_AGE_SECONDS);
+    int rc = query_ints(c,
+                        "SELECT COUNT(*) FROM games g WHERE g.status = 'scheduled'"
+                        " AND g.start_time >= ?1 AND g.start_time < ?2 AND " LIVE_ODDS,
+                        args, 2, &d->records, NULL);
+    if (!rc) {
+        rc = query_ints(c,
+                        "SELECT COALESCE(MAX(last_success_at), 0) FROM provider_status"
+                        " WHERE provider = 'theoddsapi'",
+                        NULL, 0, &last, NULL);
+        rc = rc == APS_E_NOTFOUND ? 0 : rc;
+    }
+    int64_t age = last > 0 ? now - last : -1;
+    d->passed = d->records == 0 || (age >= 0 && age <= max);
+    d->failed = d->passed ? 0 : d->records;
+    d->score = d->passed ? 1.0 : 0.0;
+    snprintf(d->details, sizeof d->details,
+             "{\"games_with_odds\":%lld,\"last_poll_age_seconds\":%lld,\"maximum\":%lld}",
+             (long long)d->records, (long long)age, (long long)max);
+    return rc;
+}
+
+typedef int (*dq_fn)(struct aps_conn *, const struct aps_config *, int64_t, struct dq_result *);
+
+static const struct {
+    const char *code, *source, *title;
+    dq_fn fn;
+} dq_checks[] = {
+    {"DQ001", "odds", "Odds coverage of upcoming games below the minimum", dq001},
+    {"DQ004", "closing_lines", "Closing lines missing for started games", dq004},
+    {"DQ005", "predictions", "Picks created at or after their game's start", dq005},
+    {"DQ201", "odds", "Odds are stale: no recent successful poll", dq201},
+};
+
+static int dq_exists(struct aps_conn *c, const char *code, int64_t at, bool *yes)
+{
+    char t[24];
+    snprintf(t, sizeof t, "%lld", (long long)at);
+    const char *p[] = {code, t};
+    int64_t n = 0;
+    int rc = aps_conn_query_int64(c,
+                                  "SELECT COUNT(*) FROM data_quality_checks WHERE check_code = ?1"
+                                  " AND checked_at = ?2",
+                                  2, p, &n);
+    *yes = !rc && n > 0;
+    return rc == APS_E_NOTFOUND ? 0 : rc;
+}
+
+static int dq_record(struct aps_conn *c, const struct dq_result *d, int64_t at)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "INSERT INTO data_quality_checks (check_code, source, passed,"
+                              " records_checked, failed_count, score, details, checked_at)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, d->code);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, d->source);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 3, d->passed);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 4, d->records);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 5, d->failed);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 6, d->score);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 7, d->details);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 8, at);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* An alert for a failed check unless one with the same dedup key is still unacknowledged.
+ * *raised: 1 when a new alert was written. */
+static int dq_alert(struct aps_conn *c, const struct dq_result *d, int64_t at, int *raised)
+{
+    char key[32], msg[160];
+    snprintf(key, sizeof key, "dq:%s", d->code);
+    snprintf(msg, sizeof msg, "%s failed: %lld of %lld records (score %.3f)", d->code,
+             (long long)d->failed, (long long)d->records, d->score);
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "INSERT INTO alerts (kind, severity, title, message, details,"
+                              " dedup_key, created_at) SELECT 'data_quality', 'warning', ?1, ?2,"
+                              " ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM alerts"
+                              " WHERE dedup_key = ?4 AND acknowledged = 0)",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, d->title);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, msg);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 3, d->details);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 4, key);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 5, at);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc >= 0)
+        *raised += (int)aps_stmt_changes(st);
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int dq_one(struct aps_job_run *r, struct aps_conn *c, size_t i, int64_t at, int *failed,
+                  int *alerts)
+{
+    struct dq_result d = {.code = dq_checks[i].code, .source = dq_checks[i].source,
+                          .title = dq_checks[i].title};
+    bool done = false;
+    int rc = dq_exists(c, d.code, at, &done);
+    if (rc || done)
+        return rc;
+    rc = dq_checks[i].fn(c, r->app->cfg, r->now, &d);
+    if (!rc)
+        rc = dq_record(c, &d, at);
+    if (!rc && !d.passed) {
+        ++*failed;
+        rc = dq_alert(c, &d, at, alerts);
+    }
+    if (!rc)
+        aps_buf_printf(&r->fields, ",\"%s\":%s", d.code, d.passed ? "true" : "false");
+    return rc;
+}
+
+/* Payload: slot (seconds; from the scheduler) names the run, so a rerun adds nothing. */
+int aps_job_do_data_quality(struct aps_job_run *r)
+{
+    struct aps_conn *c = NULL;
+    int64_t at = aps_job_int(r, "slot", r->now);
+    int failed = 0, alerts = 0;
+    int rc = with_conn(r, &c);
+    if (rc)
+        return rc;
+    rc = aps_conn_begin(c);
+    for (size_t i = 0; !rc && i < sizeof dq_checks / sizeof dq_checks[0]; i++)
+        rc = dq_one(r, c, i, at, &failed, &alerts);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc) {
+        aps_job_fail(r, rc, "data-quality checks: %s", aps_conn_errmsg(c));
+        aps_conn_rollback(c);
+    }
+    aps_store_release(c);
+    aps_buf_printf(&r->fields, ",\"checks_failed\":%d,\"alerts_raised\":%d", failed, alerts);
+    if (!rc && failed)
+        snprintf(r->warn, sizeof r->warn, "%d data-quality check(s) failed", failed);
+    return rc;
+}
+
+/* ---- backup -------------------------------------------------------------------------------- */
+
+static int mkdirs(const char *path)
+{
+    char p[1024];
+    if (aps_str_copy(p, sizeof p, path))
+        return APS_E_TOOBIG;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0750) && errno != EEXIST)
+            return APS_E_IO;
+        *s = '/';
+    }
+    return mkdir(p, 0750) && errno != EEXIST ? APS_E_IO : 0;
+}
+
+static int sqlite_backup(struct aps_job_run *r, const char *tmp)
+{
+    struct aps_conn *c = NULL;
+    struct aps_buf sql = {0};
+    int rc = with_conn(r, &c);
+    if (rc)
+        return rc;
+    aps_buf_puts(&sql, "VACUUM INTO '");
+    for (const char *s = tmp; *s; s++) {
+        if (*s == '\'') /* a quote inside the path is doubled */
+            aps_buf_putc(&sql, '\'');
+        aps_buf_putc(&sql, *s);
+    }
+    aps_buf_puts(&sql, "'");
+    rc = aps_conn_exec(c, aps_buf_str(&sql));
+    if (rc)
+        aps_job_fail(r, rc, "VACUUM INTO failed: %s", aps_conn_errmsg(c));
+    aps_buf_cleanup(&sql);
+    aps_store_release(c);
+    return rc;
+}
+
+/* Splits a PostgreSQL URL into one without its password (for pg_dump's argument list, which
+ * other local users can read) and the password (for PGPASSWORD), percent-decoded. */
+static void split_password(const char *url, struct aps_buf *bare, char *pw, size_t pwcap)
+{
+    const char *plus = strstr(url, "+asyncpg");
+    const char *at = strchr(url, '@'), *scheme = strstr(url, "://");
+    const char *colon = scheme && at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    pw[0] = '\0';
+    if (plus && plus < (scheme ? scheme : url)) {
+        aps_buf_append(bare, url, (size_t)(plus - url));
+        url = plus + strlen("+asyncpg");
+    }
+    if (!colon) {
+        aps_buf_puts(bare, url);
+        return;
+    }
+    aps_buf_append(bare, url, (size_t)(colon - url));
+    aps_buf_puts(bare, at);
+    size_t n = 0;
+    for (const char *s = colon + 1; s < at && n + 1 < pwcap; s++) {
+        unsigned v;
+        if (*s == '%' && s + 2 < at && sscanf(s + 1, "%2x", &v) == 1) {
+            pw[n++] = (char)v;
+            s += 2;
+        } else {
+            pw[n++] = *s;
+        }
+    }
+    pw[n] = '\0';
+}
+
+static int pg_backup(struct aps_job_run *r, const char *tmp)
+{
+    struct aps_buf url = {0}, penv = {0};
+    char pw[256];
+    split_password(aps_cfg_str(r->app->cfg, APS_SET_DATABASE_URL), &url, pw, sizeof pw);
+    size_t n = 0;
+    while (environ && environ[n])
+        n++;
+    char **env = aps_calloc(n + 2, sizeof *env);
+    for (size_t i = 0; i < n; i++)
+        env[i] = environ[i];
+    aps_buf_printf(&penv, "PGPASSWORD=%s", pw);
+    if (pw[0])
+        env[n] = (char *)aps_buf_str(&penv);
+    char *argv[] = {"pg_dump", "--format=custom", "--no-owner", "--file", (char *)tmp,
+                    "--dbname", (char *)aps_buf_str(&url), NULL};
+    pid_t pid;
+    int status = 0, rc = posix_spawnp(&pid, "pg_dump", NULL, NULL, argv, env);
+    if (rc)
+        rc = aps_job_fail(r, APS_E_UNSUPPORTED, "cannot run pg_dump: %s", strerror(rc));
+    else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+        rc = aps_job_fail(r, APS_E_IO, "pg_dump failed (status %d)", status);
+    aps_free(env);
+    aps_buf_cleanup(&url);
+    aps_buf_cleanup(&penv);
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Deletes the oldest aps-*.db / aps-*.dump files of dir beyond keep. *removed: how many. */
+static int prune(const char *dir, int64_t keep, int *removed)
+{
+    DIR *d = opendir(dir);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    if (!d)
+        return APS_E_IO;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        bool ours = aps_str_starts(e->d_name, "aps-") &&
+                    ((len > 3 && !strcmp(e->d_name + len - 3, ".db")) ||
+                     (len > 5 && !strcmp(e->d_name + len - 5, ".dump")));
+        if (!ours)
+            continue;
+        if (n == cap)
+            names = aps_realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+        names[n++] = aps_strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names); /* timestamped names sort by age */
+    for (size_t i = 0; i < n; i++) {
+        char path[1024];
+        if ((int64_t)(n - i) > keep && snprintf(path, sizeof path, "%s/%s", dir, names[i]) <
+                                           (int)sizeof path && !unlink(path))
+            ++*removed;
+        aps_free(names[i]);
+    }
+    aps_free(names);
+    return 0;
+}
+
+/* Payload: slot (seconds) names the file, so a rerun of the same slot finds it made. */
+int aps_job_do_backup(struct aps_job_run *r)
+{
+    const char *dir = aps_cfg_str(r->app->cfg, APS_SET_BACKUP_DIR);
+    bool pg = aps_store_kind(r->app->store) == APS_DB_POSTGRES;
+    char stamp[24], path[1024], tmp[1100];
+    int64_t at = aps_job_int(r, "slot", r->now);
+    aps_time_format_iso(at, stamp, sizeof stamp);
+    for (char *s = stamp; *s; s++)
+        if (*s == '-' || *s == ':')
+            memmove(s, s + 1, strlen(s));
+    if (!dir || !*dir || snprintf(path, sizeof path, "%s/aps-%s.%s", dir, stamp,
+                                  pg ? "dump" : "db") >= (int)sizeof path)
+        return aps_job_fail(r, APS_E_CONFIG, "BACKUP_DIR is unset or too long");
+    if (mkdirs(dir))
+        return aps_job_fail(r, APS_E_IO, "cannot create %s: %s", dir, strerror(errno));
+    struct stat sb;
+    int rc = 0, removed = 0;
+    if (stat(path, &sb)) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        unlink(tmp);
+        rc = pg ? pg_backup(r, tmp) : sqlite_backup(r, tmp);
+        if (!rc && rename(tmp, path))
+            rc = aps_job_fail(r, APS_E_IO, "cannot rename the backup: %s", strerror(errno));
+        if (rc)
+            unlink(tmp);
+        else if (!stat(path, &sb))
+            aps_buf_printf(&r->fields, ",\"bytes\":%lld", (long long)sb.st_size);
+    } else {
+        aps_buf_puts(&r->fields, ",\"existed\":true");
+    }
+    if (!rc && prune(dir, aps_cfg_int(r->app->cfg, APS_SET_BACKUP_KEEP), &removed))
+        snprintf(r->warn, sizeof r->warn, "cannot list %s to prune old backups", dir);
+    aps_buf_printf(&r->fields, ",\"file\":\"");
+    aps_json_escape(&r->fields, path);
+    aps_buf_printf(&r->fields, "\",\"pruned\":%d", removed);
+    return rc;
+}
+
+/* ---- cleanup ------------------------------------------------------------------------------- */
+
+static int delete_before(struct aps_conn *c, const char *sql, int64_t before, int64_t *n)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, sql, &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, before);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc >= 0)
+        *n = aps_stmt_changes(st);
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int aps_job_do_cleanup(struct aps_job_run *r)
+{
+    const struct aps_config *cfg = r->app->cfg;
+    int64_t keep_ms = aps_cfg_int(cfg, APS_SET_JOBS_RETENTION_DAYS) * DAY * 1000;
+    int64_t now_ms = r->now * 1000, done = 0, dead = 0, moves = 0, marks = 0;
+    int64_t moves_before = r->now - aps_cfg_int(cfg, APS_SET_MOVEMENTS_RETENTION_DAYS) * DAY;
+    struct aps_conn *c = NULL;
+    int rc = with_conn(r, &c);
+    if (rc)
+        return rc;
+    rc = delete_before(c, "DELETE FROM jobs WHERE state = 'done' AND finished_at < ?1",
+                       now_ms - keep_ms, &done);
+    if (!rc)
+        rc = delete_before(c, "DELETE FROM jobs WHERE state = 'dead' AND finished_at < ?1",
+                           now_ms - 4 * keep_ms, &dead);
+    if (!rc)
+        rc = delete_before(c, "DELETE FROM odds_movements WHERE detected_at < ?1", moves_before,
+                           &moves);
+    if (!rc)
+        rc = delete_before(c, "DELETE FROM schedule_runs WHERE task LIKE 'noop:%' AND"
+                              " last_run_at < ?1",
+                           now_ms - keep_ms, &marks);
+    if (rc)
+        aps_job_fail(r, rc, "cleanup: %s", aps_conn_errmsg(c));
+    aps_store_release(c);
+    aps_buf_printf(&r->fields,
+                   ",\"jobs_done_deleted\":%lld,\"jobs_dead_deleted\":%lld,"
+                   "\"movements_deleted\":%lld,\"noop_marks_deleted\":%lld",
+                   (long long)done, (long long)dead, (long long)moves, (long long)marks);
+    return rc;
+}
+
+/* ---- noop ---------------------------------------------------------------------------------- */
+
+/* Payload: sleep_ms (0..600000) waits before the effect; mark (a string) records the effect
+ * once as the schedule_runs row "noop:<mark>" with this job's id — tests count it to show that
+ * a job taken over from a killed worker took effect once. */
+int aps_job_do_noop(struct aps_job_run *r)
+{
+    int64_t ms = aps_job_int(r, "sleep_ms", 0);
+    const char *mark = aps_job_str(r, "mark", NULL);
+    if (ms < 0 || ms > 600000)
+        return aps_job_fail(r, APS_E_RANGE, "sleep_ms must be 0..600000");
+    if (ms) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) && errno == EINTR)
+            ;
+    }
+    if (!mark || !r->app || !r->app->store)
+        return 0;
+    char task[96], when[24];
+    snprintf(task, sizeof task, "noop:%.80s", mark);
+    snprintf(when, sizeof when, "%lld", (long long)(aps_time_now_us() / 1000));
+    const char *p[] = {task, when, r->id};
+    struct aps_conn *c = NULL;
+    int64_t dummy = 0;
+    int rc = with_conn(r, &c);
+    if (rc)
+        return rc;
+    rc = aps_conn_query_int64(c,
+                              "INSERT INTO schedule_runs (task, last_run_at, last_job_id)"
+                              " VALUES (?1, CAST(?2 AS BIGINT), ?3) ON CONFLICT (task) DO NOTHING"
+                              " RETURNING 1",
+                              3, p, &dummy);
+    aps_buf_printf(&r->fields, ",\"mark\":\"%s\"", rc == APS_E_NOTFOUND ? "existed" : "written");
+    if (rc == APS_E_NOTFOUND)
+        rc = 0;
+    if (rc)
+        aps_job_fail(r, rc, "noop mark: %s", aps_conn_errmsg(c));
+    aps_store_release(c);
+    return rc;
+}

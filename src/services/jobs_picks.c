@@ -1,0 +1,253 @@
+/* jobs_picks.c — the jobs that turn data into picks and results: predict (publish locked-in
+ * picks for a sport's upcoming games, engine/picks.h), grade (grade picks, then settle users'
+ * bets of finished games, engine/bankroll.h) and train (the trainer of engine/trainer.h).
+ *
+ * predict and grade hold a named lock while they write, so two workers never publish the same
+ * sport's picks or grade at the same moment (the second run fails with APS_E_BUSY and is
+ * retried). Both are idempotent by construction: a pick is locked in only when it changed, a
+ * graded pick or settled bet is never touched again. A train run from the scheduler skips when
+ * a run of the same sport already completed after its slot. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/domain.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "engine/bankroll.h"
+#include "engine/elo_store.h"
+#include "engine/picks.h"
+#include "engine/trainer.h"
+#include "services/app.h"
+#include "services/jobs.h"
+#include "store/store.h"
+
+#define GRADE_MAX_GAMES 100000 /* games settled by one grading run (the rest wait for the next) */
+
+static int with_conn(struct aps_job_run *r, struct aps_conn **c)
+{
+    int rc = aps_store_acquire(r->app->store, APS_DB_WRITE, c);
+    if (rc)
+        return aps_job_fail(r, rc, "no database connection: %s", aps_strerror(rc));
+    return 0;
+}
+
+static int take_lock(struct aps_job_run *r, const char *name)
+{
+    bool held = false;
+    int rc = aps_job_lock(r, name, (int64_t)r->def->timeout_s * 1000, &held);
+    if (rc)
+        return rc;
+    if (!held) {
+        r->contended = true;
+        return aps_job_fail(r, APS_E_BUSY, "another %s run holds its lock; retried later", name);
+    }
+    return 0;
+}
+
+/* ---- predict ------------------------------------------------------------------------------- */
+
+int aps_job_do_predict(struct aps_job_run *r)
+{
+    const struct aps_config *cfg = r->app->cfg;
+    const char *code = aps_sport_info(r->sport)->code;
+    char lock[48];
+    snprintf(lock, sizeof lock, "predict:%s", code);
+    int rc = take_lock(r, lock);
+    if (rc)
+        return rc;
+    struct aps_conn *c = NULL;
+    rc = with_conn(r, &c);
+    if (rc)
+        goto out;
+    struct aps_publish_opts o = {
+        .sport = (enum aps_sport)r->sport, .now = r->now, .model = "elo",
+        .horizon = aps_cfg_int(cfg, APS_SET_PREDICT_HORIZON_DAYS) * 86400,
+        .margin = (enum aps_margin_method)aps_engine_margin_method(cfg)};
+    aps_engine_kelly_params(cfg, &o.kelly);
+    struct aps_publish_result res;
+    rc = aps_picks_publish(c, &o, &res);
+    if (rc) {
+        aps_job_fail(r, rc, "publishing %s picks: %s", code, aps_conn_errmsg(c));
+        goto out;
+    }
+    aps_buf_printf(&r->fields,
+                   ",\"games\":%zu,\"priced\":%zu,\"published\":%zu,\"unchanged\":%zu,"
+                   "\"staked\":%zu",
+                   res.games, res.priced, res.published, res.unchanged, res.staked);
+    if (res.published)
+        aps_job_invalidate(r, "predictions");
+out:
+    if (c)
+        aps_store_release(c);
+    aps_job_unlock(r, lock);
+    return rc;
+}
+
+/* ---- grade --------------------------------------------------------------------------------- */
+
+/* Ids of finished, cancelled or postponed games that still have pending bets (*ids: aps_free). */
+static int games_to_settle(struct aps_conn *c, int64_t **ids, size_t *n)
+{
+    struct aps_stmt *st = NULL;
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    int rc = aps_conn_prepare(c,
+                              "SELECT DISTINCT b.game_id FROM bets b JOIN games g ON g.id = b.game_id"
+                              " WHERE b.result = 'pending'"
+                              " AND g.status IN ('final', 'cancelled', 'postponed')"
+                              " ORDER BY b.game_id",
+                              &st);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW && *n < GRADE_MAX_GAMES) {
+        rc = 0;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *ids = aps_realloc(*ids, cap * sizeof **ids);
+        }
+        (*ids)[(*n)++] = aps_stmt_int64(st, 0);
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int settle_bets(struct aps_job_run *r, struct aps_conn *c, int *bets, size_t *games)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    enum aps_margin_method mm = (enum aps_margin_method)aps_engine_margin_method(r->app->cfg);
+    int rc = games_to_settle(c, &ids, &n);
+    if (rc)
+        aps_job_fail(r, rc, "listing games with pending bets: %s", aps_conn_errmsg(c));
+    for (size_t i = 0; i < n && !rc; i++) {
+        int settled = 0;
+        rc = aps_bankroll_settle_game_with(c, ids[i], mm, &settled);
+        if (rc)
+            aps_job_fail(r, rc, "settling the bets of game %lld: %s", (long long)ids[i],
+                         aps_conn_errmsg(c));
+        *bets += settled;
+        *games += settled > 0;
+    }
+    aps_free(ids);
+    return rc;
+}
+
+int aps_job_do_grade(struct aps_job_run *r)
+{
+    int rc = take_lock(r, "grade");
+    if (rc)
+        return rc;
+    struct aps_conn *c = NULL;
+    struct aps_grade_run g = {0};
+    int bets = 0;
+    size_t games = 0;
+    rc = with_conn(r, &c);
+    if (!rc) {
+        rc = aps_picks_grade(c, &g);
+        if (rc)
+            aps_job_fail(r, rc, "grading picks: %s", aps_conn_errmsg(c));
+    }
+    if (!rc)
+        rc = settle_bets(r, c, &bets, &games);
+    if (c)
+        aps_store_release(c);
+    aps_job_unlock(r, "grade");
+    aps_buf_printf(&r->fields,
+                   ",\"picks_graded\":%zu,\"wins\":%zu,\"losses\":%zu,\"pushes\":%zu,"
+                   "\"voids\":%zu,\"bets_settled\":%d,\"games_settled\":%zu",
+                   g.graded, g.wins, g.losses, g.pushes, g.voids, bets, games);
+    if (g.graded || bets)
+        aps_job_invalidate(r, "predictions");
+    if (bets)
+        aps_job_invalidate(r, "betting");
+    return rc;
+}
+
+/* ---- train --------------------------------------------------------------------------------- */
+
+/* True when a completed training run of the sport started at or after `since` (seconds). */
+static int trained_since(struct aps_conn *c, enum aps_sport sport, int64_t since, bool *yes)
+{
+    char s[24];
+    snprintf(s, sizeof s, "%lld", (long long)since);
+    const char *params[] = {aps_sport_info(sport)->code, s};
+    int64_t n = 0;
+    int rc = aps_conn_query_int64(c,
+                                  "SELECT COUNT(*) FROM training_runs t JOIN sports sp"
+                                  " ON sp.id = t.sport_id WHERE sp.code = ?1"
+                                  " AND t.status = 'completed' AND t.started_at >= ?2",
+                                  2, params, &n);
+    *yes = !rc && n > 0;
+    return rc == APS_E_NOTFOUND ? 0 : rc;
+}
+
+static void train_opts(const struct aps_config *cfg, bool full, struct aps_trainer_opts *o)
+{
+    const char *preset = full ? aps_cfg_str(cfg, APS_SET_AUTOGLUON_PRESET) : "medium_quality";
+    int p = aps_preset_parse(preset);
+    memset(o, 0, sizeof *o);
+    o->search.seed = 42;
+    o->search.budget_s = (double)aps_cfg_int(cfg, full ? APS_SET_H2O_MAX_RUNTIME_SECS
+                                                       : APS_SET_TRAIN_INCREMENTAL_BUDGET_SECONDS);
+    o->search.max_models = (int)aps_cfg_int(cfg, APS_SET_H2O_MAX_MODELS);
+    o->search.preset = p < 0 ? APS_PRESET_MEDIUM : (enum aps_preset)p;
+    o->preset_name = preset;
+    o->model_path = aps_cfg_str(cfg, APS_SET_MODEL_OUTPUT_PATH);
+    o->promote = true;
+    o->leak_samples = 20;
+    aps_wf_opts_default(&o->wf);
+}
+
+static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, bool full)
+{
+    struct aps_trainer_sport ts;
+    struct aps_trainer_opts o;
+    int rc = aps_trainer_prepare(c, (enum aps_sport)r->sport, &ts);
+    if (rc)
+        return aps_job_fail(r, rc, "preparing the training data: %s", aps_conn_errmsg(c));
+    train_opts(r->app->cfg, full, &o);
+    for (int m = 0; m < APS_MKT__COUNT && !rc && ts.h.ngames; m++) {
+        if (market >= 0 && m != market)
+            continue;
+        struct aps_trainer_outcome out;
+        rc = aps_trainer_run(c, &ts, (enum aps_market)m, &o, &out);
+        if (rc)
+            aps_job_fail(r, rc, "training %s: %s", aps_market_name(m), aps_conn_errmsg(c));
+        else if (out.ran)
+            aps_buf_printf(&r->fields, ",\"%s\":{\"model\":\"%s\",\"promoted\":%s}",
+                           aps_market_name(m), out.model_name, out.promoted ? "true" : "false");
+        else
+            aps_buf_printf(&r->fields, ",\"%s\":{\"skipped\":true}", aps_market_name(m));
+        aps_trainer_outcome_cleanup(&out);
+    }
+    aps_trainer_sport_cleanup(&ts);
+    return rc;
+}
+
+/* Payload: sport, mode "full" (default) or "incremental", market (default moneyline, or
+ * "all"), slot (from the scheduler: skip when already trained since). */
+int aps_job_do_train(struct aps_job_run *r)
+{
+    const char *mode = aps_job_str(r, "mode", "full");
+    const char *mk = aps_job_str(r, "market", "moneyline");
+    int market = strcmp(mk, "all") ? aps_market_parse(mk) : -1;
+    if (strcmp(mode, "full") && strcmp(mode, "incremental"))
+        return aps_job_fail(r, APS_E_INVAL, "mode must be full or incremental");
+    if (strcmp(mk, "all") && market < 0)
+        return aps_job_fail(r, APS_E_INVAL, "market must be moneyline, spread, total or all");
+    struct aps_conn *c = NULL;
+    int rc = with_conn(r, &c);
+    if (rc)
+        return rc;
+    bool done = false;
+    int64_t slot = aps_job_int(r, "slot", -1);
+    if (slot >= 0)
+        rc = trained_since(c, (enum aps_sport)r->sport, slot, &done);
+    if (!rc && done)
+        snprintf(r->warn, sizeof r->warn, "skipped: already trained since the slot");
+    else if (!rc)
+        rc = train_markets(r, c, market, !strcmp(mode, "full"));
+    aps_buf_printf(&r->fields, ",\"mode\":\"%s\"", !strcmp(mode, "full") ? "full" : "incremental");
+    aps_store_release(c);
+    return rc;
+}

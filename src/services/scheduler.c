@@ -1,0 +1,406 @@
+/* scheduler.c — the calendar of schedule.def (scheduler.h): slot arithmetic, the catch-up-once
+ * rule, one tick over every task and active sport, and the leader thread. */
+#include "services/scheduler.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache/leader.h"
+#include "cache/queue.h"
+#include "core/buf.h"
+#include "core/domain.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "metrics/metrics.h"
+#include "services/app.h"
+#include "services/jobs.h"
+#include "store/store.h"
+
+#define LIVE_WINDOW (4 * 3600) /* a game started this recently without a final counts as live */
+#define MAX_RUNS 512           /* schedule_runs rows read per tick */
+
+static const struct aps_sched_task tasks[] = {
+#define APS_TASK(name, job, setting, phase, per_sport, when, on_start, args) \
+    {#name, #job, APS_SET_##setting, phase, per_sport, APS_WHEN_##when, on_start, args},
+#include "services/schedule.def"
+#undef APS_TASK
+};
+
+const struct aps_sched_task *aps_sched_tasks(size_t *n)
+{
+    *n = sizeof tasks / sizeof tasks[0];
+    return tasks;
+}
+
+/* ---- slot arithmetic ----------------------------------------------------------------------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int64_t aps_sched_slot(int64_t t, int64_t period, int64_t phase)
+{
+    return floor_div(t - phase % period, period);
+}
+
+int64_t aps_sched_slot_start(int64_t slot, int64_t period, int64_t phase)
+{
+    return slot * period + phase % period;
+}
+
+enum aps_sched_verdict aps_sched_decide(int64_t now, int64_t period, int64_t phase, bool has_last,
+                                        int64_t last_start, bool on_start, int64_t *slot_start,
+                                        int64_t *missed)
+{
+    int64_t cur = aps_sched_slot(now, period, phase);
+    *slot_start = aps_sched_slot_start(cur, period, phase);
+    *missed = 0;
+    if (!has_last)
+        return on_start ? APS_SCHED_RUN : APS_SCHED_RECORD;
+    int64_t last = aps_sched_slot(last_start, period, phase);
+    if (last >= cur)
+        return APS_SCHED_NONE;
+    *missed = cur - last - 1;
+    return APS_SCHED_RUN;
+}
+
+/* ---- one tick ------------------------------------------------------------------------------ */
+
+struct run_row {
+    char task[96];
+    int64_t last_ms;
+};
+
+struct tick_ctx {
+    struct aps_app *app;
+    struct aps_conn *c;
+    int64_t now;
+    struct run_row *runs;
+    size_t nruns;
+    struct aps_sched_tick *out;
+    struct aps_metric *m_enqueued, *m_caught_up;
+};
+
+static int load_runs(struct tick_ctx *t)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(t->c, "SELECT task, last_run_at FROM schedule_runs WHERE task NOT LIKE 'noop:%'", &st);
+    t->runs = aps_calloc(MAX_RUNS, sizeof *t->runs);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW && t->nruns < MAX_RUNS) {
+        rc = 0;
+        const char *task = aps_stmt_text(st, 0);
+        if (aps_str_copy(t->runs[t->nruns].task, sizeof t->runs[0].task, task ? task : ""))
+            continue;
+        t->runs[t->nruns++].last_ms = aps_stmt_int64(st, 1);
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static const struct run_row *find_run(const struct tick_ctx *t, const char *key)
+{
+    for (size_t i = 0; i < t->nruns; i++)
+        if (!strcmp(t->runs[i].task, key))
+            return &t->runs[i];
+    return NULL;
+}
+
+static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, const char *job_id)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(t->c,
+                              "INSERT INTO schedule_runs (task, last_run_at, last_job_id)"
+                              " VALUES (?1, ?2, ?3) ON CONFLICT (task) DO UPDATE SET"
+                              " last_run_at = excluded.last_run_at,"
+                              " last_job_id = excluded.last_job_id"
+                              " WHERE excluded.last_run_at > schedule_runs.last_run_at",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, key);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 2, slot_start * 1000);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 3, job_id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Whether a LIVE or STARTING task has work now. */
+static int condition(struct tick_ctx *t, enum aps_sched_when when, int sport, bool *yes)
+{
+    char now[24], from[24];
+    snprintf(now, sizeof now, "%lld", (long long)t->now);
+    snprintf(from, sizeof from, "%lld", (long long)(t->now - LIVE_WINDOW));
+    int64_t n = 0;
+    int rc;
+    if (when == APS_WHEN_LIVE) {
+        const char *p[] = {sport >= 0 ? aps_sport_info(sport)->code : "", now, from};
+        rc = aps_conn_query_int64(t->c,
+                                  "SELECT COUNT(*) FROM games g JOIN sports sp ON sp.id = g.sport_id"
+                                  " WHERE sp.code = ?1 AND (g.status = 'in_progress' OR"
+                                  " (g.status = 'scheduled' AND g.start_time <= ?2"
+                                  " AND g.start_time > ?3))",
+                                  3, p, &n);
+    } else {
+        const char *p[] = {now, from};
+        rc = aps_conn_query_int64(t->c,
+                                  "SELECT COUNT(*) FROM games g WHERE g.start_time <= ?1"
+                                  " AND g.start_time > ?2 AND EXISTS (SELECT 1 FROM odds o"
+                                  " WHERE o.game_id = g.id AND o.phase = 'live') AND NOT EXISTS"
+                                  " (SELECT 1 FROM closing_lines cl WHERE cl.game_id = g.id)",
+                                  2, p, &n);
+    }
+    *yes = !rc && n > 0;
+    return rc == APS_E_NOTFOUND ? 0 : rc;
+}
+
+static int enqueue(struct tick_ctx *t, const struct aps_sched_task *k, int sport,
+                   int64_t slot_start, int64_t missed, const char *key)
+{
+    size_t nj;
+    const struct aps_job_def *jt = aps_jobs_table(&nj), *d = aps_jobs_find(jt, nj, k->job);
+    const char *code = sport >= 0 ? aps_sport_info(sport)->code : "all";
+    char payload[256], idem[128], id[64] = "";
+    if (!d)
+        return APS_E_NOTFOUND;
+    snprintf(payload, sizeof payload, "{\"task\":\"%s\",\"slot\":%lld%s%s%s%s%s}", k->name,
+             (long long)slot_start, sport >= 0 ? ",\"sport\":\"" : "", sport >= 0 ? code : "",
+             sport >= 0 ? "\"" : "", k->args[0] ? "," : "", k->args);
+    snprintf(idem, sizeof idem, "%s:%s:%lld", k->name, code, (long long)slot_start);
+    int rc = aps_queue_push(t->app->queue, d->name, payload, idem, d->max_attempts, 0, id);
+    if (rc && rc != APS_E_EXISTS)
+        return rc;
+    const char *labels[] = {k->name};
+    if (rc == APS_E_EXISTS) {
+        t->out->duplicates++;
+    } else {
+        t->out->enqueued++;
+        aps_metric_add(t->m_enqueued, labels, 1);
+        char extra[256];
+        snprintf(extra, sizeof extra, "\"task\":\"%s\",\"sport\":\"%s\",\"slot\":%lld,"
+                 "\"missed\":%lld,\"job_id\":\"%s\"", k->name, code, (long long)slot_start,
+                 (long long)missed, id);
+        APS_LOG(&t->app->log, APS_LOG_INFO, extra, "scheduled %s", d->name);
+    }
+    if (missed > 0) {
+        t->out->caught_up++;
+        aps_metric_add(t->m_caught_up, labels, 1);
+    }
+    return record_run(t, key, slot_start, id);
+}
+
+static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int sport,
+                    int64_t period)
+{
+    char key[96];
+    if (sport >= 0)
+        snprintf(key, sizeof key, "%s:%s", k->name, aps_sport_info(sport)->code);
+    else
+        snprintf(key, sizeof key, "%s", k->name);
+    const struct run_row *last = find_run(t, key);
+    int64_t slot_start, missed;
+    enum aps_sched_verdict v = aps_sched_decide(t->now, period, k->phase_s, last != NULL,
+                                                last ? last->last_ms / 1000 : 0, k->on_start,
+                                                &slot_start, &missed);
+    if (v == APS_SCHED_NONE)
+        return 0;
+    if (v == APS_SCHED_RECORD)
+        return record_run(t, key, slot_start, NULL);
+    if (k->when != APS_WHEN_ALWAYS) {
+        bool yes = false;
+        int rc = condition(t, k->when, sport, &yes);
+        if (rc || !yes) {
+            t->out->skipped += !rc;
+            return rc;
+        }
+    }
+    return enqueue(t, k, sport, slot_start, missed, key);
+}
+
+/* The active sports of the SPORTS setting, in its order. */
+static size_t active_sports(const struct aps_config *cfg, int *out, size_t cap)
+{
+    const char *list = aps_cfg_str(cfg, APS_SET_SPORTS);
+    size_t n = 0;
+    char code[16];
+    for (const char *p = list ? list : ""; *p && n < cap;) {
+        size_t len = strcspn(p, ",");
+        if (len < sizeof code) {
+            memcpy(code, p, len);
+            code[len] = '\0';
+            int s = aps_sport_from_code(aps_str_trim(code));
+            if (s >= 0)
+                out[n++] = s;
+        }
+        p += len + (p[len] == ',');
+    }
+    return n;
+}
+
+static void tick_metrics(struct tick_ctx *t)
+{
+    static const char *const task[] = {"task", NULL};
+    struct aps_metrics *m = t->app->metrics;
+    if (!m)
+        return;
+    t->m_enqueued = aps_metrics_counter(m, "aps_scheduler_enqueued_total",
+                                        "Jobs the scheduler enqueued, by task", task);
+    t->m_caught_up = aps_metrics_counter(m, "aps_scheduler_caught_up_total",
+                                         "Runs that stood for slots missed while down", task);
+}
+
+int aps_scheduler_tick(struct aps_app *app, int64_t now, struct aps_sched_tick *out)
+{
+    struct tick_ctx t = {.app = app, .now = now, .out = out};
+    int sports[APS_SPORT__COUNT];
+    size_t nsports = active_sports(app->cfg, sports, APS_SPORT__COUNT);
+    memset(out, 0, sizeof *out);
+    tick_metrics(&t);
+    int rc = aps_store_acquire(app->store, APS_DB_WRITE, &t.c);
+    if (rc)
+        return rc;
+    rc = load_runs(&t);
+    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0] && !rc; i++) {
+        const struct aps_sched_task *k = &tasks[i];
+        int64_t period = aps_cfg_int(app->cfg, k->period_setting);
+        if (period <= 0)
+            continue;
+        if (!k->per_sport)
+            rc = tick_one(&t, k, -1, period);
+        for (size_t s = 0; k->per_sport && s < nsports && !rc; s++)
+            rc = tick_one(&t, k, sports[s], period);
+    }
+    aps_free(t.runs);
+    aps_store_release(t.c);
+    return rc;
+}
+
+/* ---- the leader thread --------------------------------------------------------------------- */
+
+struct aps_scheduler {
+    struct aps_app *app;
+    struct aps_scheduler_opts o;
+    char owner[128];
+    struct aps_leader *leader;
+    pthread_t th;
+    atomic_bool stop, held;
+    struct aps_metric *m_leader, *m_errors;
+};
+
+void aps_scheduler_opts_default(struct aps_scheduler_opts *o, const struct aps_config *cfg)
+{
+    memset(o, 0, sizeof *o);
+    o->lock_ttl_ms = aps_cfg_int(cfg, APS_SET_SCHEDULER_LOCK_TTL_MS);
+    o->tick_ms = 1000;
+}
+
+static void nap(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Acquires or renews the lock; logs and counts every change of leadership. */
+static void renew(struct aps_scheduler *s)
+{
+    bool held = false;
+    int rc = aps_leader_acquire(s->leader, "scheduler", s->owner, s->o.lock_ttl_ms, &held);
+    bool was = atomic_exchange(&s->held, held);
+    if (rc) {
+        aps_metric_add(s->m_errors, NULL, 1);
+        APS_LOG(&s->app->log, APS_LOG_ERROR, NULL, "scheduler lock unreachable: %s",
+                aps_strerror(rc));
+    }
+    if (held != was) {
+        char extra[200];
+        snprintf(extra, sizeof extra, "\"owner\":\"%s\"", s->owner);
+        APS_LOG(&s->app->log, APS_LOG_INFO, extra, held ? "scheduler: leader" : "scheduler: follower");
+    }
+    aps_metric_set(s->m_leader, NULL, held ? 1 : 0);
+}
+
+static void tick(struct aps_scheduler *s)
+{
+    struct aps_sched_tick r;
+    int rc = aps_scheduler_tick(s->app, aps_jobs_now(s->app->cfg), &r);
+    if (rc) {
+        aps_metric_add(s->m_errors, NULL, 1);
+        APS_LOG(&s->app->log, APS_LOG_ERROR, NULL, "scheduler tick failed: %s", aps_strerror(rc));
+    }
+}
+
+static void *sched_thread(void *arg)
+{
+    struct aps_scheduler *s = arg;
+    double last_renew = -1e9;
+    while (!atomic_load(&s->stop)) {
+        double now = aps_time_mono() * 1000.0;
+        if (!atomic_load(&s->held) || now - last_renew >= (double)s->o.lock_ttl_ms / 3) {
+            renew(s);
+            last_renew = now;
+        }
+        if (atomic_load(&s->held))
+            tick(s);
+        for (int64_t slept = 0; slept < s->o.tick_ms && !atomic_load(&s->stop); slept += 100)
+            nap(100);
+    }
+    if (atomic_load(&s->held))
+        (void)aps_leader_release(s->leader, "scheduler", s->owner);
+    return NULL;
+}
+
+int aps_scheduler_start(struct aps_scheduler **out, struct aps_app *app,
+                        const struct aps_scheduler_opts *o, char *err, size_t errcap)
+{
+    *out = NULL;
+    if (!app->store || !app->queue || o->lock_ttl_ms < 3 || o->tick_ms < 1) {
+        snprintf(err, errcap, "scheduler: needs the store, the queue, a lock TTL and a tick");
+        return APS_E_INVAL;
+    }
+    struct aps_scheduler *s = aps_calloc(1, sizeof *s);
+    s->app = app;
+    s->o = *o;
+    snprintf(s->owner, sizeof s->owner, "%s", o->owner ? o->owner : app->instance);
+    int rc = aps_leader_open(&s->leader, app->cfg, app->store, err, errcap);
+    if (rc) {
+        aps_free(s);
+        return rc;
+    }
+    if (app->metrics) {
+        s->m_leader = aps_metrics_gauge(app->metrics, "aps_scheduler_leader",
+                                        "1 while this process is the active scheduler", NULL);
+        s->m_errors = aps_metrics_counter(app->metrics, "aps_scheduler_errors_total",
+                                          "Failed lock renewals and ticks", NULL);
+    }
+    if (pthread_create(&s->th, NULL, sched_thread, s)) {
+        aps_leader_close(s->leader);
+        aps_free(s);
+        snprintf(err, errcap, "cannot start the scheduler thread");
+        return APS_E_NOMEM;
+    }
+    *out = s;
+    return 0;
+}
+
+bool aps_scheduler_is_leader(struct aps_scheduler *s)
+{
+    return s && atomic_load(&s->held);
+}
+
+void aps_scheduler_stop(struct aps_scheduler *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->stop, true);
+    pthread_join(s->th, NULL);
+    aps_leader_close(s->leader);
+    aps_free(s);
+}

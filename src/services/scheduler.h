@@ -1,0 +1,88 @@
+/* scheduler.h — the calendar of schedule.def run by one leader (issue 6, reference §4.1).
+ *
+ * Time is cut into slots per task: slot k of a task with period P and phase F covers
+ * [F + k·P, F + (k+1)·P). At each tick the leader enqueues, for every task (and active sport),
+ * the job of the current slot when that slot has not run yet, with the idempotency key
+ * "task:sport:slotstart", and records the slot in schedule_runs. A task whose last recorded
+ * slot is several slots back (the scheduler was down) runs once, for the current slot: a run
+ * missed while down is caught up once, not many times.
+ *
+ * States of the scheduler process (aps_scheduler_start's thread):
+ *   follower ──acquire "scheduler" won──▶ leader (ticks every second, renews every ttl/3)
+ *   leader ──renewal failed or lost──▶ follower (stops ticking at once)
+ *   either ──stop──▶ stopped (a leader releases the lock, so another takes over at once)
+ * A leader killed with -9 stops renewing; its lock expires after ttl and a waiting follower
+ * takes over. Two leaders at once (a paused process, clock trouble) cannot double-enqueue: the
+ * queue refuses a second job with the same key. */
+#ifndef APS_SERVICES_SCHEDULER_H
+#define APS_SERVICES_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/err.h"
+
+struct aps_app;
+struct aps_scheduler;
+
+enum aps_sched_when { APS_WHEN_ALWAYS, APS_WHEN_LIVE, APS_WHEN_STARTING };
+
+struct aps_sched_task {
+    const char *name, *job;
+    enum aps_setting period_setting;
+    int64_t phase_s;
+    bool per_sport;
+    enum aps_sched_when when;
+    bool on_start;
+    const char *args;
+};
+
+/* The calendar of schedule.def (static storage). */
+const struct aps_sched_task *aps_sched_tasks(size_t *n);
+
+/* Slot arithmetic (seconds; period >= 1): the slot holding t, floor((t - phase) / period), and
+ * the start of slot k. The phase is taken modulo the period. */
+int64_t aps_sched_slot(int64_t t, int64_t period, int64_t phase);
+int64_t aps_sched_slot_start(int64_t slot, int64_t period, int64_t phase);
+
+enum aps_sched_verdict {
+    APS_SCHED_NONE,    /* the current slot has run */
+    APS_SCHED_RUN,     /* enqueue the current slot */
+    APS_SCHED_RECORD   /* never ran and waits for its first slot: record the current one */
+};
+/* The rule for one task at now: has_last/last_start say what schedule_runs holds (the start of
+ * the last slot run, seconds). *slot_start gets the current slot's start; *missed the number of
+ * whole slots skipped between the last run and the current one (caught up as one run). */
+enum aps_sched_verdict aps_sched_decide(int64_t now, int64_t period, int64_t phase, bool has_last,
+                                        int64_t last_start, bool on_start, int64_t *slot_start,
+                                        int64_t *missed);
+
+struct aps_sched_tick {
+    int enqueued;      /* jobs enqueued now */
+    int duplicates;    /* slots another scheduler had enqueued already */
+    int caught_up;     /* runs that stood for several missed slots */
+    int skipped;       /* due slots whose condition (live games, games starting) did not hold */
+};
+
+/* One pass over the calendar at now (seconds) on app's store and queue. Leadership is the
+ * caller's business (aps_scheduler_start holds it); tests call this directly. */
+int aps_scheduler_tick(struct aps_app *app, int64_t now, struct aps_sched_tick *out) APS_MUST_CHECK;
+
+struct aps_scheduler_opts {
+    int64_t lock_ttl_ms;  /* SCHEDULER_LOCK_TTL_MS */
+    int tick_ms;          /* 1000 */
+    const char *owner;    /* the lock owner; NULL: the app's instance name (host:pid) */
+};
+void aps_scheduler_opts_default(struct aps_scheduler_opts *o, const struct aps_config *cfg);
+
+/* Starts the scheduler thread: wait for leadership, then tick. app outlives it. */
+int aps_scheduler_start(struct aps_scheduler **out, struct aps_app *app,
+                        const struct aps_scheduler_opts *o, char *err,
+                        size_t errcap) APS_MUST_CHECK;
+bool aps_scheduler_is_leader(struct aps_scheduler *s);
+/* Stops the thread, releases the lock when held, frees s. */
+void aps_scheduler_stop(struct aps_scheduler *s);
+
+#endif

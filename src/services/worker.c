@@ -1,0 +1,489 @@
+/* worker.c — the worker pool of worker.h: job threads (claim, run, ack or fail), the supervisor
+ * (heartbeats, timeouts, queue gauges) and the small /health and /metrics listener. */
+#include "services/worker.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache/leader.h"
+#include "cache/queue.h"
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "http/http.h"
+#include "ingest/collect.h"
+#include "metrics/metrics.h"
+#include "services/app.h"
+#include "services/jobs.h"
+
+#define SUPERVISE_MS 200      /* supervisor period */
+#define STATS_EVERY_MS 5000   /* queue depth gauges refresh */
+#define QUEUE_ERROR_PAUSE_MS 1000
+#define STOP_GRACE_S 2         /* after release, how long a handler may take to return */
+
+struct slot {
+    pthread_mutex_t mu;
+    struct aps_worker *w;
+    pthread_t th;
+    bool started;
+    char consumer[64];
+    struct aps_collector col;
+    struct aps_job job;
+    bool busy;                /* holds a claimed job */
+    bool timed_out, released; /* the supervisor or stop settled it: the handler's result is moot */
+    int64_t started_ms, renewed_ms, timeout_ms;
+};
+
+struct aps_worker {
+    struct aps_app *app;
+    struct aps_worker_opts o;
+    struct aps_leader *locks;
+    struct slot *slots;
+    pthread_t sup;
+    bool sup_started;
+    atomic_bool stopping, sup_stop;
+    atomic_int running;
+    atomic_bool queue_ok;
+    pthread_mutex_t stats_mu;
+    struct aps_worker_stats st;
+    struct aps_http_server *http;
+    struct aps_metric *m_seconds, *m_running, *m_timeouts, *m_warnings, *m_queue_errors;
+};
+
+static int64_t mono_ms(void)
+{
+    return (int64_t)(aps_time_mono() * 1000.0);
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+enum aps_worker_action aps_worker_action(int64_t now_ms, int64_t started_ms, int64_t timeout_ms,
+                                         int64_t renewed_ms, int64_t lease_ms)
+{
+    if (now_ms - started_ms >= timeout_ms)
+        return APS_WORKER_TIMEOUT;
+    if (now_ms - renewed_ms >= lease_ms / 3)
+        return APS_WORKER_EXTEND;
+    return APS_WORKER_WAIT;
+}
+
+void aps_worker_opts_default(struct aps_worker_opts *o, const struct aps_config *cfg)
+{
+    memset(o, 0, sizeof *o);
+    o->threads = (int)aps_cfg_int(cfg, APS_SET_WORKER_THREADS);
+    o->lease_ms = aps_cfg_int(cfg, APS_SET_WORKER_LEASE_SECONDS) * 1000;
+    o->drain_ms = aps_cfg_int(cfg, APS_SET_WORKER_DRAIN_SECONDS) * 1000;
+    o->block_ms = 1000;
+    o->table = aps_jobs_table(&o->njobs);
+    o->http_port = (int)aps_cfg_int(cfg, APS_SET_WORKER_PORT);
+}
+
+static void count(struct aps_worker *w, uint64_t *field)
+{
+    pthread_mutex_lock(&w->stats_mu);
+    ++*field;
+    pthread_mutex_unlock(&w->stats_mu);
+}
+
+/* ---- one job ------------------------------------------------------------------------------- */
+
+/* The worker's log line for a finished run: one JSON line with the handler's fields. */
+static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_job_run *r,
+                    int rc, const char *outcome, double ms)
+{
+    struct aps_buf b = {0};
+    const char *error = rc ? r->err : NULL;
+    /* Waiting for another run's lock is routine: a warning, not an error. */
+    enum aps_log_level lvl = r->contended                 ? APS_LOG_WARNING
+                             : error                      ? APS_LOG_ERROR
+                             : r->warn[0]                 ? APS_LOG_WARNING
+                                                          : APS_LOG_INFO;
+    aps_buf_printf(&b, "\"job\":\"%s\",\"id\":\"", j->name);
+    aps_json_escape(&b, j->id);
+    aps_buf_printf(&b, "\",\"attempt\":%d,\"max_attempts\":%d,\"outcome\":\"%s\",\"ms\":%.1f",
+                   j->attempts, j->max_attempts, outcome, ms);
+    aps_buf_puts(&b, aps_buf_str(&r->fields));
+    if (r->warn[0] || error) {
+        aps_buf_puts(&b, error ? ",\"error\":\"" : ",\"warning\":\"");
+        aps_json_escape(&b, error ? error : r->warn);
+        aps_buf_putc(&b, '"');
+    }
+    APS_LOG(&w->app->log, lvl, aps_buf_str(&b), "job %s %s", j->name, outcome);
+    aps_buf_cleanup(&b);
+}
+
+/* Settles the job after its handler returned (under the slot lock): ack, fail, or nothing when
+ * the supervisor or stop already settled it. Returns the outcome word for the log. */
+static const char *settle(struct slot *s, int rc, const char *error)
+{
+    struct aps_worker *w = s->w;
+    if (s->timed_out || s->released)
+        return s->timed_out ? "timeout_discarded" : "released";
+    if (!rc) {
+        int ar = aps_queue_ack(w->app->queue, &s->job);
+        count(w, ar ? &w->st.lost : &w->st.ok);
+        return ar == APS_E_STATE ? "lost" : ar ? "ack_failed" : "ok";
+    }
+    bool last = s->job.attempts >= s->job.max_attempts;
+    int fr = aps_queue_fail(w->app->queue, &s->job, error);
+    count(w, fr ? &w->st.lost : &w->st.failed);
+    return fr == APS_E_STATE ? "lost" : fr ? "fail_failed" : last ? "dead" : "retry";
+}
+
+static void run_job(struct slot *s)
+{
+    struct aps_worker *w = s->w;
+    const struct aps_job_def *d = aps_jobs_find(w->o.table, w->o.njobs, s->job.name);
+    struct aps_job_run r = {.app = w->app, .col = &s->col, .locks = w->locks, .id = s->job.id,
+                            .attempt = s->job.attempts};
+    double t0 = aps_time_mono();
+    int rc;
+    if (d) {
+        rc = aps_jobs_exec(d, s->job.payload, &r);
+    } else {
+        rc = APS_E_NOTFOUND;
+        snprintf(r.err, sizeof r.err, "no job named %s in this worker's table", s->job.name);
+    }
+    double ms = (aps_time_mono() - t0) * 1000.0;
+    const char *labels[] = {s->job.name};
+    aps_metric_observe(w->m_seconds, labels, ms / 1000.0);
+    if (r.warn[0])
+        aps_metric_add(w->m_warnings, labels, 1);
+    pthread_mutex_lock(&s->mu);
+    const char *outcome = settle(s, rc, rc ? r.err : NULL);
+    log_run(w, &s->job, &r, rc, outcome, ms);
+    s->busy = false;
+    aps_job_cleanup(&s->job);
+    pthread_mutex_unlock(&s->mu);
+    aps_job_run_cleanup(&r);
+}
+
+static void queue_error(struct aps_worker *w, int rc)
+{
+    bool was_ok = atomic_exchange(&w->queue_ok, false);
+    aps_metric_add(w->m_queue_errors, NULL, 1);
+    if (was_ok)
+        APS_LOG(&w->app->log, APS_LOG_ERROR, NULL, "job queue unreachable: %s", aps_strerror(rc));
+    sleep_ms(QUEUE_ERROR_PAUSE_MS);
+}
+
+static void *job_thread(void *arg)
+{
+    struct slot *s = arg;
+    struct aps_worker *w = s->w;
+    while (!atomic_load(&w->stopping)) {
+        struct aps_job job;
+        int rc = aps_queue_claim(w->app->queue, s->consumer, w->o.lease_ms, w->o.block_ms, &job);
+        if (rc == APS_E_NOTFOUND)
+            continue;
+        if (rc) {
+            queue_error(w, rc);
+            continue;
+        }
+        if (!atomic_exchange(&w->queue_ok, true))
+            APS_LOG(&w->app->log, APS_LOG_INFO, NULL, "job queue reachable");
+        if (atomic_load(&w->stopping)) { /* claimed while stopping: give it straight back */
+            if (aps_queue_release(w->app->queue, &job))
+                APS_LOG(&w->app->log, APS_LOG_WARNING, NULL,
+                        "job %s %s: release failed; its lease will lapse", job.name, job.id);
+            aps_job_cleanup(&job);
+            break;
+        }
+        const struct aps_job_def *d = aps_jobs_find(w->o.table, w->o.njobs, job.name);
+        pthread_mutex_lock(&s->mu);
+        s->job = job;
+        s->busy = true;
+        s->timed_out = s->released = false;
+        s->started_ms = s->renewed_ms = mono_ms();
+        s->timeout_ms = (int64_t)(d ? d->timeout_s : 60) * 1000;
+        pthread_mutex_unlock(&s->mu);
+        atomic_fetch_add(&w->running, 1);
+        aps_metric_add(w->m_running, NULL, 1);
+        APS_LOG(&w->app->log, APS_LOG_DEBUG, NULL, "job %s %s claimed by %s (attempt %d)",
+                s->job.name, s->job.id, s->consumer, s->job.attempts);
+        run_job(s);
+        aps_metric_add(w->m_running, NULL, -1);
+        atomic_fetch_sub(&w->running, 1);
+    }
+    return NULL;
+}
+
+/* ---- supervisor ---------------------------------------------------------------------------- */
+
+static void supervise_slot(struct slot *s, int64_t now)
+{
+    struct aps_worker *w = s->w;
+    pthread_mutex_lock(&s->mu);
+    if (!s->busy || s->timed_out || s->released) {
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
+    enum aps_worker_action a =
+        aps_worker_action(now, s->started_ms, s->timeout_ms, s->renewed_ms, w->o.lease_ms);
+    if (a == APS_WORKER_EXTEND) {
+        int rc = aps_queue_extend(w->app->queue, &s->job, w->o.lease_ms);
+        if (!rc)
+            s->renewed_ms = now;
+        else if (rc == APS_E_STATE)
+            APS_LOG(&w->app->log, APS_LOG_WARNING, NULL,
+                    "job %s %s: lease lost to another worker", s->job.name, s->job.id);
+    } else if (a == APS_WORKER_TIMEOUT) {
+        char why[96];
+        snprintf(why, sizeof why, "timed out after %lld s", (long long)(s->timeout_ms / 1000));
+        int rc = aps_queue_fail(w->app->queue, &s->job, why);
+        s->timed_out = true;
+        count(w, &w->st.timed_out);
+        const char *labels[] = {s->job.name};
+        aps_metric_add(w->m_timeouts, labels, 1);
+        APS_LOG(&w->app->log, APS_LOG_ERROR, NULL, "job %s %s %s; %s", s->job.name, s->job.id,
+                why, rc ? "its lease will lapse" : "failed");
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void *supervisor(void *arg)
+{
+    struct aps_worker *w = arg;
+    int64_t last_stats = 0;
+    while (!atomic_load(&w->sup_stop)) {
+        int64_t now = mono_ms();
+        for (int i = 0; i < w->o.threads; i++)
+            supervise_slot(&w->slots[i], now);
+        if (now - last_stats >= STATS_EVERY_MS) {
+            struct aps_queue_stats qs;
+            int rc = aps_queue_stats(w->app->queue, &qs);
+            atomic_store(&w->queue_ok, rc == 0);
+            last_stats = now;
+        }
+        sleep_ms(SUPERVISE_MS);
+    }
+    return NULL;
+}
+
+/* ---- /health and /metrics ------------------------------------------------------------------ */
+
+static int health(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_worker *w = req->app;
+    struct aps_queue_stats qs;
+    int rc = aps_queue_stats(w->app->queue, &qs);
+    struct aps_worker_stats ws;
+    aps_worker_stats(w, &ws);
+    json_t *j = json_pack("{s:s,s:s,s:b,s:i,s:i}", "status", rc ? "unhealthy" : "ok", "queue",
+                          aps_queue_backend(w->app->queue), "queue_reachable", rc == 0,
+                          "threads", w->o.threads, "running", ws.running);
+    if (!rc)
+        json_object_set_new(j, "depth", json_pack("{s:I,s:I,s:I,s:I,s:f}", "ready",
+                                                  (json_int_t)qs.ready, "leased",
+                                                  (json_int_t)qs.leased, "delayed",
+                                                  (json_int_t)qs.delayed, "dead",
+                                                  (json_int_t)qs.dead, "oldest_age_seconds",
+                                                  qs.oldest_age_s));
+    res->no_cache = true;
+    return aps_http_json(res, rc ? 503 : 200, j);
+}
+
+static int metrics(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_worker *w = req->app;
+    struct aps_buf b = {0};
+    (void)aps_process_metrics_update(w->app->metrics);
+    aps_metrics_render(w->app->metrics, &b);
+    res->raw = aps_arena_alloc(&req->arena, b.len + 1);
+    memcpy(res->raw, aps_buf_str(&b), b.len + 1);
+    res->raw_len = b.len;
+    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res->no_cache = true;
+    aps_buf_cleanup(&b);
+    return 0;
+}
+
+static const struct aps_route worker_routes[] = {
+    {"GET", "/health", health, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "queue reachable"},
+    {"GET", "/metrics", metrics, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "Prometheus"},
+};
+
+static int start_http(struct aps_worker *w, char *err, size_t errcap)
+{
+    struct aps_http_server_opts ho = {.host = w->o.http_host, .port = w->o.http_port,
+                                      .threads = 2, .routes = worker_routes,
+                                      .nroutes = sizeof worker_routes / sizeof worker_routes[0],
+                                      .metrics = NULL, .log = NULL, .app = w};
+    return aps_http_server_start(&w->http, &ho, err, errcap);
+}
+
+/* ---- start and stop ------------------------------------------------------------------------ */
+
+static void register_metrics(struct aps_worker *w)
+{
+    static const char *const name[] = {"name", NULL};
+    static const double buckets[] = {0.001, 0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 1800};
+    struct aps_metrics *m = w->app->metrics;
+    if (!m)
+        return;
+    w->m_seconds = aps_metrics_histogram(m, "aps_worker_job_duration_seconds",
+                                         "Job handler run time", name, buckets,
+                                         sizeof buckets / sizeof buckets[0]);
+    w->m_running = aps_metrics_gauge(m, "aps_worker_jobs_running", "Jobs running now", NULL);
+    w->m_timeouts = aps_metrics_counter(m, "aps_worker_job_timeouts_total",
+                                        "Jobs failed for running past their timeout", name);
+    w->m_warnings = aps_metrics_counter(m, "aps_worker_job_warnings_total",
+                                        "Jobs that succeeded with a warning (skipped, rejected)",
+                                        name);
+    w->m_queue_errors = aps_metrics_counter(m, "aps_worker_queue_errors_total",
+                                            "Failed claims (queue unreachable)", NULL);
+}
+
+static int start_threads(struct aps_worker *w, char *err, size_t errcap)
+{
+    for (int i = 0; i < w->o.threads; i++) {
+        struct slot *s = &w->slots[i];
+        if (pthread_create(&s->th, NULL, job_thread, s)) {
+            snprintf(err, errcap, "cannot start worker thread %d", i);
+            return APS_E_NOMEM;
+        }
+        s->started = true;
+    }
+    if (pthread_create(&w->sup, NULL, supervisor, w)) {
+        snprintf(err, errcap, "cannot start the worker supervisor");
+        return APS_E_NOMEM;
+    }
+    w->sup_started = true;
+    return 0;
+}
+
+static void init_slots(struct aps_worker *w)
+{
+    struct aps_app *app = w->app;
+    w->slots = aps_calloc((size_t)w->o.threads, sizeof *w->slots);
+    for (int i = 0; i < w->o.threads; i++) {
+        struct slot *s = &w->slots[i];
+        pthread_mutex_init(&s->mu, NULL);
+        s->w = w;
+        snprintf(s->consumer, sizeof s->consumer, "%.50s/%d", app->instance, i);
+        aps_collector_init(&s->col, app->cfg, app->store, app->metrics);
+    }
+}
+
+int aps_worker_start(struct aps_worker **out, struct aps_app *app,
+                     const struct aps_worker_opts *o, char *err, size_t errcap)
+{
+    *out = NULL;
+    if (!app->queue || !app->store || o->threads < 1 || o->lease_ms < 3 || !o->table) {
+        snprintf(err, errcap, "worker: needs the store, the queue and at least one thread");
+        return APS_E_INVAL;
+    }
+    struct aps_worker *w = aps_calloc(1, sizeof *w);
+    w->app = app;
+    w->o = *o;
+    atomic_init(&w->queue_ok, true);
+    pthread_mutex_init(&w->stats_mu, NULL);
+    char why[256];
+    if (aps_leader_open(&w->locks, app->cfg, app->store, why, sizeof why)) {
+        APS_LOG(&app->log, APS_LOG_WARNING, NULL, "job locks unavailable: %s", why);
+        w->locks = NULL;
+    }
+    register_metrics(w);
+    init_slots(w);
+    int rc = o->http_host ? start_http(w, err, errcap) : 0;
+    if (!rc)
+        rc = start_threads(w, err, errcap);
+    if (rc) {
+        (void)aps_worker_stop(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+int aps_worker_http_port(const struct aps_worker *w)
+{
+    return w && w->http ? aps_http_server_port(w->http) : 0;
+}
+
+void aps_worker_stats(struct aps_worker *w, struct aps_worker_stats *out)
+{
+    pthread_mutex_lock(&w->stats_mu);
+    *out = w->st;
+    pthread_mutex_unlock(&w->stats_mu);
+    out->running = atomic_load(&w->running);
+}
+
+/* Gives every job still running back to the queue; returns how many jobs are still running
+ * (released now, or timed out earlier). */
+static int release_running(struct aps_worker *w)
+{
+    int n = 0;
+    for (int i = 0; i < w->o.threads; i++) {
+        struct slot *s = &w->slots[i];
+        pthread_mutex_lock(&s->mu);
+        if (s->busy && !s->timed_out && !s->released) {
+            int rc = aps_queue_release(w->app->queue, &s->job);
+            s->released = true;
+            count(w, &w->st.released);
+            APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "job %s %s %s at shutdown", s->job.name,
+                    s->job.id, rc ? "left to its lease" : "released");
+            n++;
+        }
+        n += s->busy && s->timed_out; /* still running: abandoned too */
+        pthread_mutex_unlock(&s->mu);
+    }
+    return n;
+}
+
+/* Joins the job threads; one still inside a handler gets until `grace` (CLOCK_REALTIME) to
+ * return, then is detached. Returns how many were detached. */
+static int join_threads(struct aps_worker *w, const struct timespec *grace)
+{
+    int stuck = 0;
+    for (int i = 0; i < w->o.threads; i++) {
+        struct slot *s = &w->slots[i];
+        if (!s->started)
+            continue;
+        if (pthread_timedjoin_np(s->th, NULL, grace)) {
+            pthread_detach(s->th); /* stuck in a handler: left to the process's exit */
+            stuck++;
+        }
+    }
+    return stuck;
+}
+
+int aps_worker_stop(struct aps_worker *w)
+{
+    if (!w)
+        return 0;
+    atomic_store(&w->stopping, true);
+    int64_t until = mono_ms() + w->o.drain_ms;
+    while (atomic_load(&w->running) > 0 && mono_ms() < until)
+        sleep_ms(50);
+    (void)release_running(w);
+    atomic_store(&w->sup_stop, true);
+    if (w->sup_started)
+        pthread_join(w->sup, NULL);
+    struct timespec grace;
+    clock_gettime(CLOCK_REALTIME, &grace);
+    grace.tv_sec += STOP_GRACE_S;
+    int stuck = join_threads(w, &grace);
+    if (w->http)
+        aps_http_server_stop(w->http, 1.0);
+    if (stuck)
+        return stuck; /* those threads may still touch w: leave it to the process's exit */
+    for (int i = 0; i < w->o.threads; i++) {
+        aps_collector_cleanup(&w->slots[i].col);
+        pthread_mutex_destroy(&w->slots[i].mu);
+    }
+    if (w->locks)
+        aps_leader_close(w->locks);
+    aps_free(w->slots);
+    pthread_mutex_destroy(&w->stats_mu);
+    aps_free(w);
+    return 0;
+}

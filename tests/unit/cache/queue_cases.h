@@ -1,0 +1,564 @@
+/* queue_cases.h — the job queue and leader-lock behaviours every backend must show, written once
+ * and included by test_queue_redis.c, test_queue_sqlite.c and test_queue_pg.c.
+ *
+ * The including file fills `g` before the tests run: redis_url for the Redis backend, or st (a
+ * store with the migrations applied) for the store backend. Every test starts from an empty
+ * queue: a fresh key prefix on Redis, emptied tables on the store (case_setup). */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "cache/leader.h"
+#include "cache/queue.h"
+#include "cache_test.h"
+#include "core/timeutil.h"
+#include "metrics/metrics.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+struct queue_fixture {
+    char redis_url[512];  /* "" for the store backend */
+    struct aps_store *st; /* NULL for the Redis backend */
+    char prefix[128];     /* this test's Redis key prefix */
+};
+static struct queue_fixture g;
+
+#define RETRY_BASE_MS 40
+#define RETRY_MAX_MS 200
+
+static struct aps_config *fixture_config(void)
+{
+    char url[600], pre[200], base[64], max[64];
+    snprintf(url, sizeof url, "REDIS_URL=%s", g.redis_url);
+    snprintf(pre, sizeof pre, "REDIS_KEY_PREFIX=%s", g.prefix);
+    snprintf(base, sizeof base, "QUEUE_RETRY_BASE_MS=%d", RETRY_BASE_MS);
+    snprintf(max, sizeof max, "QUEUE_RETRY_MAX_MS=%d", RETRY_MAX_MS);
+    const char *settings[] = {pre, base, max, g.redis_url[0] ? url : NULL, NULL};
+    return config_from(settings);
+}
+
+static struct aps_queue *open_queue(struct aps_metrics *m)
+{
+    struct aps_config *cfg = fixture_config();
+    struct aps_queue *q = NULL;
+    char err[256] = "";
+    int rc = aps_queue_open(&q, cfg, g.st, m, err, sizeof err);
+    aps_config_free(cfg);
+    if (rc)
+        fail_msg("aps_queue_open: %s", err);
+    assert_string_equal(aps_queue_backend(q), g.redis_url[0] ? "redis" : "store");
+    return q;
+}
+
+static struct aps_leader *open_leader(void)
+{
+    struct aps_config *cfg = fixture_config();
+    struct aps_leader *l = NULL;
+    char err[256] = "";
+    int rc = aps_leader_open(&l, cfg, g.st, err, sizeof err);
+    aps_config_free(cfg);
+    if (rc)
+        fail_msg("aps_leader_open: %s", err);
+    return l;
+}
+
+static int case_setup(void **state)
+{
+    unique_prefix(g.prefix, sizeof g.prefix, "q");
+    if (g.st) {
+        struct aps_conn *c = NULL;
+        int rc = aps_store_acquire(g.st, APS_DB_WRITE, &c);
+        if (!rc)
+            rc = aps_conn_exec(c, "DELETE FROM jobs; DELETE FROM locks");
+        aps_store_release(c);
+        return rc;
+    }
+    return 0;
+}
+
+static int case_teardown(void **state)
+{
+    if (!g.st)
+        redis_drop_prefix(g.prefix);
+    return 0;
+}
+
+#define CASE(fn) cmocka_unit_test_setup_teardown(fn, case_setup, case_teardown)
+
+static void push_ok(struct aps_queue *q, const char *name, const char *payload, const char *idem,
+                    int max_attempts, int64_t delay_ms, char id[64])
+{
+    int rc = aps_queue_push(q, name, payload, idem, max_attempts, delay_ms, id);
+    if (rc)
+        fail_msg("aps_queue_push(%s): %s", name, aps_strerror(rc));
+    assert_true(id[0] != '\0');
+}
+
+static void claim_ok(struct aps_queue *q, const char *consumer, int64_t vis, int block,
+                     struct aps_job *job)
+{
+    int rc = aps_queue_claim(q, consumer, vis, block, job);
+    if (rc)
+        fail_msg("aps_queue_claim(%s): %s", consumer, aps_strerror(rc));
+}
+
+/* Asserts nothing can be claimed by a consumer using visibility vis (on Redis the claimer's
+ * visibility decides which abandoned jobs it may take over, so tests use the holder's). */
+static void expect_empty_vis(struct aps_queue *q, const char *consumer, int64_t vis)
+{
+    struct aps_job job = {0};
+    assert_int_equal(aps_queue_claim(q, consumer, vis, 0, &job), APS_E_NOTFOUND);
+    assert_null(job.payload);
+}
+
+static void expect_empty(struct aps_queue *q, const char *consumer)
+{
+    expect_empty_vis(q, consumer, 10000);
+}
+
+static struct aps_queue_stats stats_of(struct aps_queue *q)
+{
+    struct aps_queue_stats s;
+    int rc = aps_queue_stats(q, &s);
+    if (rc)
+        fail_msg("aps_queue_stats: %s", aps_strerror(rc));
+    return s;
+}
+
+/* ---- the cases ------------------------------------------------------------------------------- */
+
+static void test_push_claim_ack(void **state)
+{
+    struct aps_metrics *m = NULL;
+    assert_int_equal(aps_metrics_new(&m), 0);
+    struct aps_queue *q = open_queue(m);
+    char id1[64], id2[64], id3[64];
+    int64_t before = aps_time_now_us() / 1000;
+    push_ok(q, "odds.collect", "{\"sport\":\"nba\"}", NULL, 3, 0, id1);
+    push_ok(q, "odds.collect", "{\"sport\":\"nfl\"}", NULL, 3, 0, id2);
+    push_ok(q, "grade", "{}", NULL, 5, 0, id3);
+    assert_string_not_equal(id1, id2);
+    struct aps_queue_stats s = stats_of(q);
+    assert_int_equal(s.ready, 3);
+    assert_int_equal(s.leased + s.delayed + s.dead, 0);
+
+    struct aps_job job = {0};
+    claim_ok(q, "w1", 10000, 0, &job);
+    assert_string_equal(job.id, id1); /* oldest first */
+    assert_string_equal(job.name, "odds.collect");
+    assert_string_equal(job.payload, "{\"sport\":\"nba\"}");
+    assert_int_equal(job.attempts, 1);
+    assert_int_equal(job.max_attempts, 3);
+    assert_string_equal(job.idem, "");
+    assert_string_equal(job.error, "");
+    assert_true(job.enqueued_ms >= before - 1000 && job.enqueued_ms <= before + 60000);
+    s = stats_of(q);
+    assert_int_equal(s.ready, 2);
+    assert_int_equal(s.leased, 1);
+    assert_int_equal(aps_queue_ack(q, &job), 0);
+    assert_int_equal(aps_queue_ack(q, &job), APS_E_STATE); /* once only */
+    aps_job_cleanup(&job);
+    aps_job_cleanup(&job); /* safe twice */
+
+    /* A batch claim takes the rest. */
+    struct aps_job jobs[4];
+    int n = 0;
+    assert_int_equal(aps_queue_claim_batch(q, "w2", 10000, 0, jobs, 4, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(jobs[0].id, id2);
+    assert_string_equal(jobs[1].id, id3);
+    assert_int_equal(jobs[1].max_attempts, 5);
+    assert_int_equal(aps_queue_ack_batch(q, jobs, 2), 0);
+    for (int i = 0; i < n; i++)
+        aps_job_cleanup(&jobs[i]);
+    expect_empty(q, "w1");
+    s = stats_of(q);
+    assert_int_equal(s.ready + s.leased + s.delayed + s.dead, 0);
+    assert_true(s.oldest_age_s == 0);
+
+    /* aps_jobs_total counted the outcomes by name. */
+    struct aps_metric *jt = aps_metrics_counter(m, "aps_jobs_total", "",
+                                                (const char *const[]){"name", "outcome", NULL});
+    assert_true(aps_metric_value(jt, (const char *const[]){"odds.collect", "ok"}) == 2.0);
+    assert_true(aps_metric_value(jt, (const char *const[]){"odds.collect", "lost"}) == 1.0);
+    assert_true(aps_metric_value(jt, (const char *const[]){"grade", "ok"}) == 1.0);
+    aps_queue_close(q);
+    aps_metrics_free(m);
+}
+
+static void test_block_and_age(void **state)
+{
+    struct aps_metrics *m = NULL;
+    assert_int_equal(aps_metrics_new(&m), 0);
+    struct aps_queue *q = open_queue(m);
+    struct aps_job job = {0};
+    double t0 = aps_time_mono();
+    assert_int_equal(aps_queue_claim(q, "w1", 10000, 250, &job), APS_E_NOTFOUND);
+    double waited = aps_time_mono() - t0;
+    assert_true(waited >= 0.2 && waited < 2.0);
+    char id[64];
+    push_ok(q, "noop", "{}", NULL, 1, 0, id);
+    sleep_ms(150);
+    struct aps_queue_stats s = stats_of(q);
+    assert_int_equal(s.ready, 1);
+    assert_true(s.oldest_age_s >= 0.1 && s.oldest_age_s < 30);
+    assert_true(aps_metric_value(aps_metrics_gauge(m, "aps_queue_depth", "",
+                                                   (const char *const[]){"state", NULL}),
+                                 (const char *const[]){"ready"}) == 1.0);
+    assert_true(aps_metric_value(aps_metrics_gauge(m, "aps_queue_oldest_age_seconds", "", NULL),
+                                 NULL) >= 0.1);
+    aps_queue_close(q);
+    aps_metrics_free(m);
+}
+
+static void test_idempotency(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id1[64], id2[64] = "";
+    push_ok(q, "predict", "{\"game\":1}", "predict:game:1", 3, 0, id1);
+    assert_int_equal(aps_queue_push(q, "predict", "{\"game\":1}", "predict:game:1", 3, 0, id2),
+                     APS_E_EXISTS);
+    assert_string_equal(id1, id2);
+    struct aps_queue_stats s = stats_of(q);
+    assert_int_equal(s.ready, 1);
+    struct aps_job job = {0};
+    claim_ok(q, "w1", 10000, 0, &job);
+    assert_string_equal(job.idem, "predict:game:1");
+    assert_int_equal(aps_queue_ack(q, &job), 0);
+    aps_job_cleanup(&job);
+    /* Done is not forgotten: the same key still enqueues nothing. */
+    assert_int_equal(aps_queue_push(q, "predict", "{\"game\":1}", "predict:game:1", 3, 0, id2),
+                     APS_E_EXISTS);
+    expect_empty(q, "w1");
+    /* In a batch: two new keys and a repeat. */
+    struct aps_queue_msg msgs[3] = {
+        {"predict", "{\"game\":2}", "predict:game:2", 3, 0, "", 0},
+        {"predict", "{\"game\":2}", "predict:game:2", 3, 0, "", 0},
+        {"predict", "{\"game\":3}", NULL, 3, 0, "", 0},
+    };
+    assert_int_equal(aps_queue_push_batch(q, msgs, 3), 0);
+    assert_int_equal(msgs[0].rc, 0);
+    assert_int_equal(msgs[1].rc, APS_E_EXISTS);
+    assert_string_equal(msgs[0].id, msgs[1].id);
+    assert_int_equal(msgs[2].rc, 0);
+    assert_int_equal(stats_of(q).ready, 2);
+    aps_queue_close(q);
+}
+
+static void test_retry_then_dead(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64];
+    push_ok(q, "collect", "{\"x\":42}", NULL, 3, 0, id);
+    struct aps_job job = {0};
+    double last = 0;
+    for (int attempt = 1; attempt <= 3; attempt++) {
+        double t0 = aps_time_mono();
+        claim_ok(q, "w1", 10000, 3000, &job);
+        double waited = aps_time_mono() - t0;
+        assert_string_equal(job.id, id);
+        assert_int_equal(job.attempts, attempt);
+        assert_string_equal(job.payload, "{\"x\":42}");
+        if (attempt > 1) {
+            char want[32];
+            snprintf(want, sizeof want, "boom %d", attempt - 1);
+            assert_string_equal(job.error, want);
+            /* Backoff: base·2^(n-1), at least half of it (equal jitter), at most the cap. */
+            double lo = (attempt == 2 ? RETRY_BASE_MS : 2 * RETRY_BASE_MS) / 2000.0;
+            assert_true(last + waited >= lo - 0.005);
+        }
+        char err[32];
+        snprintf(err, sizeof err, "boom %d", attempt);
+        t0 = aps_time_mono();
+        assert_int_equal(aps_queue_fail(q, &job, err), 0);
+        aps_job_cleanup(&job);
+        if (attempt < 3) {
+            /* Not ready again at once: it waits for its backoff. */
+            assert_int_equal(aps_queue_claim(q, "w1", 10000, 0, &job), APS_E_NOTFOUND);
+            assert_int_equal(stats_of(q).delayed, 1);
+        }
+        last = aps_time_mono() - t0;
+    }
+    struct aps_queue_stats s = stats_of(q);
+    assert_int_equal(s.dead, 1);
+    assert_int_equal(s.ready + s.leased + s.delayed, 0);
+    struct aps_job dead[2];
+    int n = 0;
+    assert_int_equal(aps_queue_dead(q, dead, 2, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(dead[0].id, id);
+    assert_string_equal(dead[0].error, "boom 3");
+    assert_string_equal(dead[0].payload, "{\"x\":42}");
+    assert_int_equal(dead[0].attempts, 3);
+    aps_job_cleanup(&dead[0]);
+    expect_empty(q, "w1");
+    aps_queue_close(q);
+}
+
+static void test_long_error_kept_valid(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64], err[2000];
+    /* 1000 two-byte characters: cut to fit, never in the middle of one. */
+    for (int i = 0; i < 1000; i++) {
+        err[2 * i] = (char)0xC3;
+        err[2 * i + 1] = (char)0xA9;
+    }
+    err[2000 - 1] = '\0';
+    err[1998] = '\0';
+    push_ok(q, "x", "{}", NULL, 1, 0, id);
+    struct aps_job job = {0}, dead = {0};
+    claim_ok(q, "w1", 10000, 0, &job);
+    assert_int_equal(aps_queue_fail(q, &job, err), 0);
+    aps_job_cleanup(&job);
+    int n = 0;
+    assert_int_equal(aps_queue_dead(q, &dead, 1, &n), 0);
+    assert_int_equal(n, 1);
+    size_t len = strlen(dead.error);
+    assert_true(len > 400 && len < APS_QUEUE_MAX_ERROR);
+    assert_int_equal(len % 2, 0);
+    aps_job_cleanup(&dead);
+    aps_queue_close(q);
+}
+
+/* A worker claims and dies (kill -9: no ack, no release). After the visibility timeout another
+ * consumer takes the job over and acks it; the dead worker's late ack changes nothing. */
+static void test_visibility_reclaim(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64];
+    push_ok(q, "train", "{}", NULL, 3, 0, id);
+    struct aps_job a = {0}, b = {0};
+    claim_ok(q, "dead-worker", 300, 0, &a);
+    assert_int_equal(a.attempts, 1);
+    expect_empty_vis(q, "live-worker", 300); /* still leased */
+    sleep_ms(400);
+    claim_ok(q, "live-worker", 300, 0, &b);
+    assert_string_equal(b.id, id);
+    assert_int_equal(b.attempts, 2);
+    assert_string_equal(b.consumer, "live-worker");
+    assert_int_equal(aps_queue_ack(q, &b), 0);
+    assert_int_equal(aps_queue_ack(q, &a), APS_E_STATE);
+    assert_int_equal(aps_queue_fail(q, &a, "late"), APS_E_STATE);
+    assert_int_equal(aps_queue_release(q, &a), APS_E_STATE);
+    expect_empty(q, "live-worker");
+    struct aps_queue_stats s = stats_of(q);
+    assert_int_equal(s.ready + s.leased + s.delayed + s.dead, 0);
+    aps_job_cleanup(&a);
+    aps_job_cleanup(&b);
+    aps_queue_close(q);
+}
+
+/* A job whose worker died on its last allowed attempt is dead-lettered, not run again. */
+static void test_lease_expired_on_last_attempt(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64];
+    push_ok(q, "poison", "{}", NULL, 1, 0, id);
+    struct aps_job a = {0};
+    claim_ok(q, "w1", 200, 0, &a);
+    sleep_ms(300);
+    expect_empty_vis(q, "w2", 200);
+    struct aps_job dead = {0};
+    int n = 0;
+    assert_int_equal(aps_queue_dead(q, &dead, 1, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(dead.id, id);
+    assert_non_null(strstr(dead.error, "lease expired"));
+    aps_job_cleanup(&dead);
+    aps_job_cleanup(&a);
+    aps_queue_close(q);
+}
+
+static void test_release(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64];
+    push_ok(q, "backup", "{}", NULL, 2, 0, id);
+    struct aps_job job = {0};
+    claim_ok(q, "w1", 10000, 0, &job);
+    assert_int_equal(aps_queue_release(q, &job), 0); /* SIGTERM: give it back */
+    aps_job_cleanup(&job);
+    claim_ok(q, "w2", 10000, 0, &job);
+    assert_string_equal(job.id, id);
+    assert_int_equal(job.attempts, 1); /* the released start did not count */
+    assert_int_equal(aps_queue_ack(q, &job), 0);
+    aps_job_cleanup(&job);
+    aps_queue_close(q);
+}
+
+static void test_extend(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64];
+    push_ok(q, "long", "{}", NULL, 2, 0, id);
+    struct aps_job job = {0};
+    claim_ok(q, "w1", 600, 0, &job);
+    sleep_ms(400);
+    assert_int_equal(aps_queue_extend(q, &job, 600), 0);
+    sleep_ms(400); /* 800 ms since the claim, 400 since the renewal */
+    expect_empty_vis(q, "w2", 600);
+    assert_int_equal(aps_queue_ack(q, &job), 0);
+    aps_job_cleanup(&job);
+    aps_queue_close(q);
+}
+
+static void test_delayed_push(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64];
+    push_ok(q, "capture", "{}", NULL, 1, 300, id);
+    expect_empty(q, "w1");
+    assert_int_equal(stats_of(q).delayed, 1);
+    struct aps_job job = {0};
+    double t0 = aps_time_mono();
+    claim_ok(q, "w1", 10000, 3000, &job);
+    double waited = aps_time_mono() - t0;
+    assert_string_equal(job.id, id);
+    assert_true(waited >= 0.2 && waited < 2.0);
+    assert_int_equal(aps_queue_ack(q, &job), 0);
+    aps_job_cleanup(&job);
+    aps_queue_close(q);
+}
+
+static void test_bad_arguments(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64];
+    struct aps_job job = {0};
+    assert_int_equal(aps_queue_push(q, "Bad Name", "{}", NULL, 1, 0, id), APS_E_INVAL);
+    assert_int_equal(aps_queue_push(q, "", "{}", NULL, 1, 0, id), APS_E_INVAL);
+    assert_int_equal(aps_queue_push(q, "ok", "{}", NULL, 0, 0, id), APS_E_INVAL);
+    assert_int_equal(aps_queue_push(q, "ok", "{}", NULL, 1, -1, id), APS_E_INVAL);
+    assert_int_equal(aps_queue_push(q, "ok", NULL, NULL, 1, 0, id), APS_E_INVAL);
+    assert_int_equal(aps_queue_push(q, "ok", "{}", "", 1, 0, id), APS_E_INVAL);
+    char *big = aps_malloc(APS_QUEUE_MAX_PAYLOAD + 2);
+    memset(big, ' ', APS_QUEUE_MAX_PAYLOAD + 1);
+    big[APS_QUEUE_MAX_PAYLOAD + 1] = '\0';
+    assert_int_equal(aps_queue_push(q, "ok", big, NULL, 1, 0, id), APS_E_TOOBIG);
+    aps_free(big);
+    assert_int_equal(aps_queue_claim(q, "has space", 1000, 0, &job), APS_E_INVAL);
+    assert_int_equal(aps_queue_claim(q, "w", 0, 0, &job), APS_E_INVAL);
+    assert_int_equal(stats_of(q).ready, 0);
+    aps_queue_close(q);
+}
+
+/* ---- concurrent claimers --------------------------------------------------------------------- */
+
+#define NJOBS 1000
+
+struct claimer {
+    struct aps_queue *q;
+    char name[32];
+    _Atomic int *seen; /* per job: how many times it was processed */
+    int done, errors;
+};
+
+static void *claimer_run(void *arg)
+{
+    struct claimer *c = arg;
+    for (;;) {
+        struct aps_job job = {0};
+        int rc = aps_queue_claim(c->q, c->name, 60000, 0, &job);
+        if (rc == APS_E_NOTFOUND)
+            break;
+        if (rc) {
+            c->errors++;
+            break;
+        }
+        int n = -1;
+        if (sscanf(job.payload, "{\"n\":%d}", &n) == 1 && n >= 0 && n < NJOBS)
+            atomic_fetch_add(&c->seen[n], 1);
+        /* The handler's work: a moment without the write lock, as a real job has. */
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+        if (aps_queue_ack(c->q, &job))
+            c->errors++;
+        c->done++;
+        aps_job_cleanup(&job);
+    }
+    return NULL;
+}
+
+static void test_concurrent_claimers(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    struct aps_queue_msg *msgs = aps_calloc(NJOBS, sizeof *msgs);
+    char (*payloads)[32] = aps_calloc(NJOBS, sizeof *payloads);
+    for (int i = 0; i < NJOBS; i++) {
+        snprintf(payloads[i], sizeof payloads[i], "{\"n\":%d}", i);
+        msgs[i] = (struct aps_queue_msg){"noop", payloads[i], NULL, 1, 0, "", 0};
+    }
+    for (int i = 0; i < NJOBS; i += 100)
+        assert_int_equal(aps_queue_push_batch(q, msgs + i, 100), 0);
+    assert_int_equal(stats_of(q).ready, NJOBS);
+    _Atomic int *seen = aps_calloc(NJOBS, sizeof *seen);
+    struct claimer c[2];
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        c[i] = (struct claimer){q, "", seen, 0, 0};
+        snprintf(c[i].name, sizeof c[i].name, "thread-%d", i);
+        assert_int_equal(pthread_create(&t[i], NULL, claimer_run, &c[i]), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(c[0].errors + c[1].errors, 0);
+    assert_int_equal(c[0].done + c[1].done, NJOBS);
+    if (!(c[0].done > 0 && c[1].done > 0))
+        fail_msg("one claimer did all the work: %d and %d", c[0].done, c[1].done);
+    for (int i = 0; i < NJOBS; i++)
+        if (atomic_load(&seen[i]) != 1)
+            fail_msg("job %d processed %d times", i, atomic_load(&seen[i]));
+    struct aps_queue_stats s = stats_of(q);
+    assert_int_equal(s.ready + s.leased + s.delayed + s.dead, 0);
+    aps_free(seen);
+    aps_free(msgs);
+    aps_free(payloads);
+    aps_queue_close(q);
+}
+
+/* ---- leader lock ----------------------------------------------------------------------------- */
+
+/* Times leave 200 ms or more of slack each way: ctest runs tests side by side. */
+static void test_leader(void **state)
+{
+    struct aps_leader *a = open_leader(), *b = open_leader(); /* two scheduler processes */
+    bool held = false;
+    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
+    assert_true(held);
+    assert_int_equal(aps_leader_acquire(b, "scheduler", "host-b:2", 600, &held), 0);
+    assert_false(held);
+    /* The leader renews; the other keeps waiting. */
+    sleep_ms(300);
+    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
+    assert_true(held);
+    sleep_ms(400); /* 700 ms after the first acquire, 400 after the renewal */
+    assert_int_equal(aps_leader_acquire(b, "scheduler", "host-b:2", 600, &held), 0);
+    assert_false(held);
+    /* The leader dies (stops renewing): b takes over after the expiry, and a is out. */
+    sleep_ms(450);
+    assert_int_equal(aps_leader_acquire(b, "scheduler", "host-b:2", 600, &held), 0);
+    assert_true(held);
+    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
+    assert_false(held);
+    /* Only the holder can release. */
+    assert_int_equal(aps_leader_release(a, "scheduler", "host-a:1"), 0);
+    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
+    assert_false(held);
+    assert_int_equal(aps_leader_release(b, "scheduler", "host-b:2"), 0);
+    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
+    assert_true(held);
+    /* Other lock names are independent. */
+    assert_int_equal(aps_leader_acquire(b, "backup", "host-b:2", 600, &held), 0);
+    assert_true(held);
+    assert_int_equal(aps_leader_acquire(b, "bad name", "x", 600, &held), APS_E_INVAL);
+    assert_int_equal(aps_leader_acquire(b, "x", "x", 0, &held), APS_E_INVAL);
+    aps_leader_close(a);
+    aps_leader_close(b);
+}
+
+#define QUEUE_COMMON_TESTS                                                                      \
+    CASE(test_push_claim_ack), CASE(test_block_and_age), CASE(test_idempotency),                 \
+        CASE(test_retry_then_dead), CASE(test_long_error_kept_valid),                            \
+        CASE(test_visibility_reclaim), CASE(test_lease_expired_on_last_attempt),                 \
+        CASE(test_release), CASE(test_extend), CASE(test_delayed_push),                          \
+        CASE(test_bad_arguments), CASE(test_concurrent_claimers), CASE(test_leader)

@@ -1,0 +1,368 @@
+/* test_cache.c — the two-tier cache (src/cache/cache.c): in process only (hits, misses, TTL
+ * expiry, LRU eviction from the settings, tag invalidation, limits, metrics), and with a real
+ * Redis shared by two cache objects standing for two api processes (shared hits, TTL, an
+ * invalidation seen by the other within a second, oversized values read as a miss), plus a Redis
+ * that is down (the cache keeps working and counts errors). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "cache/cache.h"
+#include "cache_test.h"
+#include "core/timeutil.h"
+#include "metrics/metrics.h"
+
+static struct aps_cache *open_cache(const char *redis_url, const char *prefix,
+                                    const char *max_entries, struct aps_metrics *m)
+{
+    char url[600], pre[200], ent[64];
+    snprintf(url, sizeof url, "REDIS_URL=%s", redis_url ? redis_url : "");
+    snprintf(pre, sizeof pre, "REDIS_KEY_PREFIX=%s", prefix ? prefix : "aps");
+    snprintf(ent, sizeof ent, "CACHE_LOCAL_MAX_ENTRIES=%s", max_entries ? max_entries : "1000");
+    const char *settings[] = {pre, ent, redis_url ? url : NULL, NULL};
+    struct aps_config *cfg = config_from(settings);
+    struct aps_cache *c = NULL;
+    char err[256] = "";
+    int rc = aps_cache_open(&c, cfg, m, err, sizeof err);
+    aps_config_free(cfg); /* the cache copies what it needs */
+    if (rc)
+        fail_msg("aps_cache_open: %s", err);
+    return c;
+}
+
+static void expect_hit(struct aps_cache *c, const char *key, const char *want)
+{
+    char *v = NULL;
+    size_t n = 0;
+    assert_int_equal(aps_cache_get(c, key, &v, &n), 0);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(v, want, n);
+    aps_free(v);
+}
+
+static void expect_miss(struct aps_cache *c, const char *key)
+{
+    char *v = NULL;
+    size_t n = 0;
+    assert_int_equal(aps_cache_get(c, key, &v, &n), APS_E_NOTFOUND);
+    assert_null(v);
+}
+
+/* ---- in process ------------------------------------------------------------------------------ */
+
+static void test_local_hit_miss(void **state)
+{
+    struct aps_metrics *m = NULL;
+    assert_int_equal(aps_metrics_new(&m), 0);
+    struct aps_cache *c = open_cache(NULL, NULL, NULL, m);
+    double ms = 0;
+    assert_false(aps_cache_shared(c));
+    assert_int_equal(aps_cache_ping(c, &ms), APS_E_UNSUPPORTED);
+    expect_miss(c, "k");
+    assert_int_equal(aps_cache_set(c, "k", "{\"a\":1}", 7, 60), 0);
+    expect_hit(c, "k", "{\"a\":1}");
+    expect_hit(c, "k", "{\"a\":1}");
+    assert_int_equal(aps_cache_del(c, "k"), 0);
+    expect_miss(c, "k");
+    struct aps_cache_stats st;
+    aps_cache_stats(c, &st);
+    assert_int_equal(st.hits_local, 2);
+    assert_int_equal(st.hits_redis, 0);
+    assert_int_equal(st.misses, 2);
+    /* The same numbers in the registry. */
+    static const char *const tier[] = {"tier", NULL};
+    static const char *const local[] = {"local"};
+    struct aps_metric *hits = aps_metrics_counter(m, "aps_cache_hits_total", "", tier);
+    struct aps_metric *misses = aps_metrics_counter(m, "aps_cache_misses_total", "", NULL);
+    assert_true(aps_metric_value(hits, local) == 2.0);
+    assert_true(aps_metric_value(misses, NULL) == 2.0);
+    aps_cache_close(c);
+    aps_metrics_free(m);
+}
+
+static void test_local_limits(void **state)
+{
+    struct aps_cache *c = open_cache(NULL, NULL, NULL, NULL);
+    char key[APS_CACHE_MAX_KEY + 2];
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    assert_int_equal(aps_cache_set(c, key, "v", 1, 60), APS_E_INVAL);
+    assert_int_equal(aps_cache_set(c, "k", "v", 1, 0), APS_E_INVAL);
+    assert_int_equal(aps_cache_set(c, "", "v", 1, 60), APS_E_INVAL);
+    char *big = aps_malloc(APS_CACHE_MAX_VALUE + 1);
+    memset(big, 'x', APS_CACHE_MAX_VALUE + 1);
+    assert_int_equal(aps_cache_set(c, "big", big, APS_CACHE_MAX_VALUE + 1, 60), APS_E_TOOBIG);
+    expect_miss(c, "big");
+    aps_free(big);
+    aps_cache_close(c);
+}
+
+static void test_local_ttl(void **state)
+{
+    struct aps_cache *c = open_cache(NULL, NULL, NULL, NULL);
+    assert_int_equal(aps_cache_set(c, "short", "v", 1, 1), 0);
+    assert_int_equal(aps_cache_set(c, "long", "v", 1, 60), 0);
+    expect_hit(c, "short", "v");
+    sleep_ms(1100);
+    expect_miss(c, "short");
+    expect_hit(c, "long", "v");
+    aps_cache_close(c);
+}
+
+static void test_local_eviction(void **state)
+{
+    struct aps_cache *c = open_cache(NULL, NULL, "16", NULL); /* the smallest allowed */
+    char key[32];
+    for (int i = 0; i < 17; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(aps_cache_set(c, key, "v", 1, 60), 0);
+    }
+    expect_miss(c, "k0");
+    expect_hit(c, "k1", "v");
+    expect_hit(c, "k16", "v");
+    struct aps_cache_stats st;
+    aps_cache_stats(c, &st);
+    assert_int_equal(st.local_entries, 16);
+    assert_int_equal(st.local_evictions, 1);
+    aps_cache_close(c);
+}
+
+static void test_local_invalidate(void **state)
+{
+    struct aps_cache *c = open_cache(NULL, "p", NULL, NULL);
+    char k1[256], k2[256], k3[256];
+    assert_int_equal(aps_cache_key(c, "predictions", "list?sport=nba", k1, sizeof k1), 0);
+    assert_string_equal(k1, "p:c:predictions:0:list?sport=nba");
+    assert_int_equal(aps_cache_set(c, k1, "old", 3, 60), 0);
+    assert_int_equal(aps_cache_key(c, "odds", "x", k3, sizeof k3), 0);
+    assert_int_equal(aps_cache_set(c, k3, "odds", 4, 60), 0);
+    assert_int_equal(aps_cache_invalidate(c, "predictions"), 0);
+    assert_int_equal(aps_cache_key(c, "predictions", "list?sport=nba", k2, sizeof k2), 0);
+    assert_string_equal(k2, "p:c:predictions:1:list?sport=nba");
+    expect_miss(c, k2);
+    /* Other tags are untouched. */
+    assert_int_equal(aps_cache_key(c, "odds", "x", k1, sizeof k1), 0);
+    assert_string_equal(k1, k3);
+    expect_hit(c, k1, "odds");
+    /* Bad tags and a buffer too small. */
+    assert_int_equal(aps_cache_key(c, "Odds", "x", k1, sizeof k1), APS_E_INVAL);
+    assert_int_equal(aps_cache_key(c, "", "x", k1, sizeof k1), APS_E_INVAL);
+    assert_int_equal(aps_cache_invalidate(c, "a b"), APS_E_INVAL);
+    assert_int_equal(aps_cache_key(c, "odds", "x", k1, 8), APS_E_TOOBIG);
+    aps_cache_close(c);
+}
+
+static void test_url_forms(void **state)
+{
+    struct aps_cache *c = NULL;
+    char err[256] = "";
+    const char *tls[] = {"REDIS_URL=rediss://127.0.0.1:6380/0", NULL};
+    struct aps_config *cfg = config_from(tls);
+    assert_int_equal(aps_cache_open(&c, cfg, NULL, err, sizeof err), APS_E_UNSUPPORTED);
+    assert_null(c);
+    assert_non_null(strstr(err, "TLS"));
+    aps_config_free(cfg);
+    const char *bad[] = {"REDIS_URL=redis://host:notaport/0", NULL};
+    cfg = config_from(bad);
+    assert_int_equal(aps_cache_open(&c, cfg, NULL, err, sizeof err), APS_E_CONFIG);
+    aps_config_free(cfg);
+    /* A password is accepted and never echoed in the error line. */
+    const char *pw[] = {"REDIS_URL=redis://user:s3cr%40t@127.0.0.1:1/7", NULL};
+    cfg = config_from(pw);
+    assert_int_equal(aps_cache_open(&c, cfg, NULL, err, sizeof err), 0);
+    aps_cache_close(c);
+    aps_config_free(cfg);
+}
+
+/* ---- Redis down ------------------------------------------------------------------------------ */
+
+static void test_redis_down(void **state)
+{
+    struct aps_metrics *m = NULL;
+    assert_int_equal(aps_metrics_new(&m), 0);
+    /* Port 1 on loopback: nothing listens, connects are refused at once. */
+    struct aps_cache *c = open_cache("redis://127.0.0.1:1/0", NULL, NULL, m);
+    char k1[256], k2[256];
+    double ms = 0;
+    assert_true(aps_cache_shared(c));
+    assert_int_equal(aps_cache_ping(c, &ms), APS_E_IO);
+    assert_int_equal(aps_cache_key(c, "games", "g1", k1, sizeof k1), 0);
+    assert_int_equal(aps_cache_set(c, k1, "v", 1, 60), 0);
+    expect_hit(c, k1, "v");
+    assert_int_equal(aps_cache_invalidate(c, "games"), 0);
+    assert_int_equal(aps_cache_key(c, "games", "g1", k2, sizeof k2), 0);
+    assert_string_not_equal(k1, k2); /* this process moved on at once */
+    expect_miss(c, k2);
+    struct aps_cache_stats st;
+    aps_cache_stats(c, &st);
+    assert_true(st.errors >= 2);
+    struct aps_metric *errors = aps_metrics_counter(m, "aps_cache_errors_total", "", NULL);
+    assert_true(aps_metric_value(errors, NULL) >= 2.0);
+    aps_cache_close(c);
+    aps_metrics_free(m);
+}
+
+/* ---- shared through Redis -------------------------------------------------------------------- */
+
+struct pair {
+    char prefix[128];
+    struct aps_cache *a, *b; /* two "processes" */
+};
+
+static int pair_setup(void **state)
+{
+    struct pair *p = aps_calloc(1, sizeof *p);
+    unique_prefix(p->prefix, sizeof p->prefix, "cache");
+    p->a = open_cache(test_redis_url(), p->prefix, NULL, NULL);
+    p->b = open_cache(test_redis_url(), p->prefix, NULL, NULL);
+    *state = p;
+    return 0;
+}
+
+static int pair_teardown(void **state)
+{
+    struct pair *p = *state;
+    aps_cache_close(p->a);
+    aps_cache_close(p->b);
+    redis_drop_prefix(p->prefix);
+    aps_free(p);
+    return 0;
+}
+
+static void test_shared_hits(void **state)
+{
+    struct pair *p = *state;
+    double ms = -1;
+    assert_int_equal(aps_cache_ping(p->a, &ms), 0);
+    assert_true(ms >= 0 && ms < 1000);
+    char key[256];
+    assert_int_equal(aps_cache_key(p->a, "games", "today", key, sizeof key), 0);
+    expect_miss(p->b, key);
+    assert_int_equal(aps_cache_set(p->a, key, "[1,2,3]", 7, 60), 0);
+    expect_hit(p->b, key, "[1,2,3]"); /* from Redis */
+    expect_hit(p->b, key, "[1,2,3]"); /* now from b's own tier */
+    struct aps_cache_stats st;
+    aps_cache_stats(p->b, &st);
+    assert_int_equal(st.hits_redis, 1);
+    assert_int_equal(st.hits_local, 1);
+    assert_int_equal(st.misses, 1);
+    assert_int_equal(st.errors, 0);
+    /* Redis holds it with the TTL that was asked for. */
+    const char *argv[] = {"PTTL", key};
+    redisReply *r = redis_raw(2, argv, NULL);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_true(r->integer > 55000 && r->integer <= 60000);
+    freeReplyObject(r);
+}
+
+static void test_shared_ttl(void **state)
+{
+    struct pair *p = *state;
+    assert_int_equal(aps_cache_set(p->a, "ttl-key", "v", 1, 1), 0);
+    expect_hit(p->b, "ttl-key", "v"); /* b's local copy gets Redis's remaining TTL */
+    sleep_ms(1150);
+    expect_miss(p->a, "ttl-key");
+    expect_miss(p->b, "ttl-key");
+}
+
+static void test_shared_invalidation(void **state)
+{
+    struct pair *p = *state;
+    char ka[256], kb[256], ka2[256], kb2[256];
+    assert_int_equal(aps_cache_key(p->a, "predictions", "list", ka, sizeof ka), 0);
+    assert_int_equal(aps_cache_key(p->b, "predictions", "list", kb, sizeof kb), 0);
+    assert_string_equal(ka, kb);
+    assert_int_equal(aps_cache_set(p->a, ka, "old", 3, 60), 0);
+    expect_hit(p->b, kb, "old");
+    assert_int_equal(aps_cache_invalidate(p->a, "predictions"), 0);
+    /* The invalidating process sees it at once. */
+    assert_int_equal(aps_cache_key(p->a, "predictions", "list", ka2, sizeof ka2), 0);
+    assert_string_not_equal(ka, ka2);
+    expect_miss(p->a, ka2);
+    /* The other within a second. */
+    double t0 = aps_time_mono();
+    do {
+        assert_int_equal(aps_cache_key(p->b, "predictions", "list", kb2, sizeof kb2), 0);
+        if (strcmp(kb2, ka2) == 0)
+            break;
+        sleep_ms(20);
+    } while (aps_time_mono() - t0 < 2.0);
+    assert_string_equal(kb2, ka2);
+    assert_true(aps_time_mono() - t0 <= 1.3); /* 1 s, plus slack for a loaded machine */
+    expect_miss(p->b, kb2);
+    assert_int_equal(aps_cache_set(p->b, kb2, "new", 3, 60), 0);
+    expect_hit(p->a, ka2, "new");
+}
+
+/* The URL's database number is honoured: keys land in that database only. */
+static void test_shared_database(void **state)
+{
+    struct pair *p = *state;
+    char url[600], key[256];
+    snprintf(url, sizeof url, "%s", test_redis_url());
+    char *slash = strrchr(url, '/');
+    assert_non_null(slash);
+    snprintf(slash, sizeof url - (size_t)(slash - url), "/5");
+    struct aps_cache *c5 = open_cache(url, p->prefix, NULL, NULL);
+    snprintf(key, sizeof key, "%s:c:db5", p->prefix);
+    assert_int_equal(aps_cache_set(c5, key, "five", 4, 60), 0);
+    expect_miss(p->a, key); /* database 0 */
+    struct aps_cache *other = open_cache(url, p->prefix, NULL, NULL);
+    expect_hit(other, key, "five");
+    struct aps_cache_stats st;
+    aps_cache_stats(other, &st);
+    assert_int_equal(st.hits_redis, 1);
+    assert_int_equal(aps_cache_del(other, key), 0);
+    aps_cache_close(other);
+    aps_cache_close(c5);
+}
+
+static void test_shared_oversized(void **state)
+{
+    struct pair *p = *state;
+    /* Someone else wrote a value over the cap under our prefix: it reads as a miss. */
+    size_t n = APS_CACHE_MAX_VALUE + 10;
+    char *big = aps_malloc(n);
+    memset(big, 'z', n);
+    char key[256];
+    snprintf(key, sizeof key, "%s:c:big", p->prefix);
+    const char *argv[] = {"SET", key, big};
+    const size_t lens[] = {3, strlen(key), n};
+    freeReplyObject(redis_raw(3, argv, lens));
+    aps_free(big);
+    expect_miss(p->a, key);
+    /* A key of the wrong type is a miss and a counted error, not a crash. */
+    char lkey[256];
+    snprintf(lkey, sizeof lkey, "%s:c:list", p->prefix);
+    const char *lpush[] = {"LPUSH", lkey, "x"};
+    freeReplyObject(redis_raw(3, lpush, NULL));
+    expect_miss(p->a, lkey);
+    struct aps_cache_stats st;
+    aps_cache_stats(p->a, &st);
+    assert_int_equal(st.errors, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest local[] = {
+        cmocka_unit_test(test_local_hit_miss),  cmocka_unit_test(test_local_limits),
+        cmocka_unit_test(test_local_ttl),       cmocka_unit_test(test_local_eviction),
+        cmocka_unit_test(test_local_invalidate), cmocka_unit_test(test_redis_down),
+        cmocka_unit_test(test_url_forms),
+    };
+    const struct CMUnitTest shared[] = {
+        cmocka_unit_test_setup_teardown(test_shared_hits, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_ttl, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_invalidation, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_oversized, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_database, pair_setup, pair_teardown),
+    };
+    int failed = cmocka_run_group_tests_name("cache_local", local, NULL, NULL);
+    if (!redis_available_or_optional("test_cache"))
+        return 1;
+    if (test_redis_url())
+        failed += cmocka_run_group_tests_name("cache_redis", shared, NULL, NULL);
+    return failed;
+}

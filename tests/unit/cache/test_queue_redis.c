@@ -1,0 +1,119 @@
+/* test_queue_redis.c — the job queue and leader lock on Redis Streams: the shared behaviours of
+ * queue_cases.h against the test Redis, plus what only this backend has (the stream and group
+ * layout, a group lost with a restarted server, a server that is down).
+ *
+ * The server comes from APS_TEST_REDIS_URL (`eval "$(scripts/redistest start)"`). Without it the
+ * test fails, unless APS_TEST_REDIS_OPTIONAL=1, when it is skipped. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "queue_cases.h"
+
+/* Jobs live in <prefix>:jobs, read by the group "workers"; acks trim the stream behind them
+ * (XTRIM MINID ~ frees whole nodes of 100 entries, so a few acked entries may stay). */
+static void test_redis_layout(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64], key[256];
+    push_ok(q, "noop", "{}", NULL, 1, 0, id);
+    snprintf(key, sizeof key, "%s:jobs", g.prefix);
+    const char *groups[] = {"XINFO", "GROUPS", key};
+    redisReply *r = redis_raw(3, groups, NULL);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 1);
+    assert_string_equal(r->element[0]->element[1]->str, "workers");
+    freeReplyObject(r);
+    struct aps_job jobs[50];
+    for (int i = 0; i < 299; i++)
+        push_ok(q, "noop", "{}", NULL, 1, 0, id);
+    for (int done = 0; done < 300;) {
+        int n = 0;
+        assert_int_equal(aps_queue_claim_batch(q, "w1", 10000, 0, jobs, 50, &n), 0);
+        assert_true(jobs[0].entry[0] != '\0');
+        assert_int_equal(aps_queue_ack_batch(q, jobs, n), 0);
+        for (int i = 0; i < n; i++)
+            aps_job_cleanup(&jobs[i]);
+        done += n;
+    }
+    const char *xlen[] = {"XLEN", key};
+    r = redis_raw(2, xlen, NULL);
+    assert_true(r->integer <= 100);
+    freeReplyObject(r);
+    struct aps_queue_stats s;
+    assert_int_equal(aps_queue_stats(q, &s), 0);
+    assert_int_equal(s.ready + s.leased, 0);
+    aps_queue_close(q);
+}
+
+/* A server restarted without its data loses the group: the next claim makes it again. */
+static void test_redis_group_lost(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64], key[256];
+    snprintf(key, sizeof key, "%s:jobs", g.prefix);
+    const char *del[] = {"DEL", key};
+    freeReplyObject(redis_raw(2, del, NULL));
+    expect_empty(q, "w1");
+    push_ok(q, "noop", "{}", NULL, 1, 0, id);
+    struct aps_job job = {0};
+    claim_ok(q, "w1", 10000, 0, &job);
+    assert_string_equal(job.id, id);
+    assert_int_equal(aps_queue_ack(q, &job), 0);
+    aps_job_cleanup(&job);
+    /* And a flushed script cache is reloaded. */
+    const char *flush[] = {"SCRIPT", "FLUSH"};
+    freeReplyObject(redis_raw(2, flush, NULL));
+    push_ok(q, "noop", "{}", NULL, 1, 0, id);
+    claim_ok(q, "w1", 10000, 0, &job);
+    assert_int_equal(aps_queue_ack(q, &job), 0);
+    aps_job_cleanup(&job);
+    aps_queue_close(q);
+}
+
+static void test_redis_down(void **state)
+{
+    const char *settings[] = {"REDIS_URL=redis://127.0.0.1:1/0", NULL};
+    struct aps_config *cfg = config_from(settings);
+    struct aps_queue *q = NULL;
+    struct aps_leader *l = NULL;
+    char err[256] = "", id[64];
+    assert_int_equal(aps_queue_open(&q, cfg, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(aps_leader_open(&l, cfg, NULL, err, sizeof err), 0);
+    aps_config_free(cfg);
+    struct aps_job job = {0};
+    struct aps_queue_stats s;
+    bool held = true;
+    assert_int_equal(aps_queue_push(q, "noop", "{}", NULL, 1, 0, id), APS_E_IO);
+    assert_int_equal(aps_queue_claim(q, "w1", 1000, 0, &job), APS_E_IO);
+    assert_int_equal(aps_queue_stats(q, &s), APS_E_IO);
+    assert_int_equal(aps_leader_acquire(l, "scheduler", "me", 1000, &held), APS_E_IO);
+    assert_false(held);
+    aps_leader_close(l);
+    aps_queue_close(q);
+}
+
+static void test_redis_missing(void **state)
+{
+    (void)state; /* APS_TEST_REDIS_URL unset and APS_TEST_REDIS_OPTIONAL=1: nothing to test */
+}
+
+int main(void)
+{
+    if (!redis_available_or_optional("test_queue_redis"))
+        return 1;
+    if (!test_redis_url()) {
+        const struct CMUnitTest skipped[] = {cmocka_unit_test(test_redis_missing)};
+        return cmocka_run_group_tests(skipped, NULL, NULL);
+    }
+    snprintf(g.redis_url, sizeof g.redis_url, "%s", test_redis_url());
+    const struct CMUnitTest tests[] = {
+        QUEUE_COMMON_TESTS,
+        CASE(test_redis_layout),
+        CASE(test_redis_group_lost),
+        cmocka_unit_test(test_redis_down),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

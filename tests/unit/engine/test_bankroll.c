@@ -1,0 +1,236 @@
+/* test_bankroll.c — bankrolls, money movements, bet recording and settlement on a seeded SQLite
+ * store (the API tests' fixture): balances in cents with peak and low, refusals (overdraw,
+ * started game, foreign bankroll), grading into payouts and refunds, settling twice changing
+ * nothing, and the sign of closing-line value against the benchmark book. */
+#include "../services/api_fixture.h"
+
+#include "engine/bankroll.h"
+#include "odds/clv.h"
+
+static struct aps_conn *conn(struct fixture *fx)
+{
+    struct aps_conn *c = NULL;
+    assert_int_equal(aps_store_acquire(fx->app.store, APS_DB_WRITE, &c), 0);
+    return c;
+}
+
+static int64_t open_bankroll(struct aps_conn *c, int64_t user, double amount)
+{
+    int64_t id = 0;
+    assert_int_equal(aps_bankroll_create(c, user, "main", "USD", amount, &id), 0);
+    return id;
+}
+
+static double balance(struct aps_conn *c, int64_t id)
+{
+    struct aps_bankroll b;
+    assert_int_equal(aps_bankroll_get(c, id, 0, &b), 0);
+    return b.current;
+}
+
+static void test_create_and_transfer(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 1000);
+    struct aps_bankroll b;
+    assert_int_equal(aps_bankroll_get(c, id, FX_USER, &b), 0);
+    assert_float_equal(b.initial, 1000, 0);
+    assert_float_equal(b.peak, 1000, 0);
+    assert_int_equal(aps_bankroll_get(c, id, FX_OTHER, &b), APS_E_NOTFOUND);
+
+    double after = 0;
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false, 0.1, NULL, &after), 0);
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false, 0.2, NULL, &after), 0);
+    assert_float_equal(after, 1000.30, 0); /* whole cents, no 1000.3000000000001 */
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, true, 1500, NULL, &after),
+                     APS_E_RANGE);
+    assert_int_equal(aps_bankroll_transfer(c, FX_OTHER, id, true, 10, NULL, &after),
+                     APS_E_NOTFOUND);
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, true, 1000.30, NULL, &after), 0);
+    assert_float_equal(after, 0, 0);
+    assert_int_equal(aps_bankroll_get(c, id, FX_USER, &b), 0);
+    assert_float_equal(b.peak, 1000.30, 0);
+    assert_float_equal(b.low, 0, 0);
+    /* opening deposit + 2 deposits + 1 withdrawal; the refused ones left nothing */
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bankroll_transactions WHERE bankroll_id = %lld",
+             (long long)id);
+    assert_int_equal(fx_int(fx, sql), 4);
+    aps_store_release(c);
+}
+
+static struct aps_bet_request bet(int64_t bankroll, int64_t game, enum aps_market m,
+                                  enum aps_selection s, double line, double price, double stake)
+{
+    struct aps_bet_request b = {FX_USER, bankroll, 0, game, m, s, line, price, stake, NULL, NULL};
+    return b;
+}
+
+static void test_place_refusals(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 100), bet_id = 0;
+    double after = 0;
+    int64_t now = aps_time_now();
+    struct aps_bet_request b = bet(id, FX_G_STARTED, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.9, 10);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_STATE);
+    b.game_id = FX_G_FINAL;
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_STATE);
+    b.game_id = FX_G_FUTURE;
+    b.stake = 100.01;
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_RANGE);
+    b.stake = 10;
+    b.sel = APS_SEL_DRAW; /* NFL has no draw */
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_INVAL);
+    b.sel = APS_SEL_HOME;
+    b.user_id = FX_OTHER;
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_NOTFOUND);
+    assert_float_equal(balance(c, id), 100, 0);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets"), 0);
+    /* the EPL game takes a draw */
+    b = bet(id, FX_G_TODAY, APS_MKT_MONEYLINE, APS_SEL_DRAW, NAN, 3.4, 25);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), 0);
+    assert_float_equal(after, 75, 0);
+    aps_store_release(c);
+}
+
+static void finish_game(struct fixture *fx, int64_t game, int home, int away)
+{
+    fx_exec(fx, "UPDATE games SET status = 'final', home_score = %d, away_score = %d WHERE id = %lld",
+            home, away, (long long)game);
+}
+
+static void test_settle_win_loss_push_idempotent(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 1000), b1, b2, b3, b4;
+    double after;
+    int64_t now = aps_time_now();
+    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 100);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
+    b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_AWAY, NAN, 2.10, 50);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b2, &after), 0);
+    b = bet(id, FX_G_FUTURE, APS_MKT_SPREAD, APS_SEL_HOME, -3, 1.91, 40); /* 24–21: push */
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b3, &after), 0);
+    b = bet(id, FX_G_FUTURE, APS_MKT_TOTAL, APS_SEL_OVER, 44.5, 1.95, 20); /* 45: win */
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b4, &after), 0);
+    assert_float_equal(after, 790, 0);
+
+    int settled = -1;
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    assert_int_equal(settled, 0); /* not over yet */
+    finish_game(fx, FX_G_FUTURE, 24, 21);
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    assert_int_equal(settled, 4);
+    /* 790 + 185 (win) + 0 (loss) + 40 (push refund) + 39 (win 20 @ 1.95) */
+    double expect = 790 + 185 + 40 + 39;
+    assert_float_equal(balance(c, id), expect, 1e-9);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT profit_loss FROM bets WHERE id = %lld", (long long)b1);
+    assert_float_equal(fx_double(fx, sql), 85, 1e-9);
+    snprintf(sql, sizeof sql, "SELECT profit_loss FROM bets WHERE id = %lld", (long long)b2);
+    assert_float_equal(fx_double(fx, sql), -50, 1e-9);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'push'"), 1);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bankroll_transactions WHERE kind = 'refund'"),
+                     1);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bankroll_transactions WHERE kind = 'payout'"),
+                     2);
+    int64_t rows = fx_int(fx, "SELECT COUNT(*) FROM bankroll_transactions");
+
+    /* settling again changes nothing */
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    assert_int_equal(settled, 0);
+    assert_float_equal(balance(c, id), expect, 1e-9);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bankroll_transactions"), rows);
+    struct aps_bankroll br;
+    assert_int_equal(aps_bankroll_get(c, id, FX_USER, &br), 0);
+    assert_float_equal(br.peak, expect, 1e-9);
+    assert_float_equal(br.low, 790, 1e-9);
+    aps_store_release(c);
+}
+
+static void test_settle_void_on_cancel(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 500), b1;
+    double after;
+    struct aps_bet_request b = bet(id, FX_G_TODAY, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 2.0, 80);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, aps_time_now(), &b1, &after), 0);
+    fx_exec(fx, "UPDATE games SET status = 'cancelled' WHERE id = %d", FX_G_TODAY);
+    int settled = 0;
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_TODAY, &settled), 0);
+    assert_int_equal(settled, 1);
+    assert_float_equal(balance(c, id), 500, 0);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'void'"), 1);
+    aps_store_release(c);
+}
+
+static void test_clv_sign_and_benchmark(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    /* closing moneyline at Pinnacle (sharp) 1.70 / 2.25 and DraftKings 1.60 / 2.40 */
+    fx_exec(fx, "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price,"
+                " closed_at, source) VALUES (2, 1, 'moneyline', 'home', NULL, 1.70, 0, 't'),"
+                " (2, 1, 'moneyline', 'away', NULL, 2.25, 0, 't'),"
+                " (2, 2, 'moneyline', 'home', NULL, 1.60, 0, 't'),"
+                " (2, 2, 'moneyline', 'away', NULL, 2.40, 0, 't'),"
+                " (2, 2, 'spread', 'home', -3.5, 1.91, 0, 't'),"
+                " (2, 2, 'spread', 'away', 3.5, 1.91, 0, 't')");
+    struct aps_bet_close cl;
+    double p_home = (1 / 1.70) / (1 / 1.70 + 1 / 2.25);
+    assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, false,
+                                          NAN, 1.85, "draftkings", APS_MARGIN_MULTIPLICATIVE,
+                                          &cl),
+                     0);
+    assert_string_equal(cl.book, "pinnacle"); /* the sharp book before the bet's own */
+    assert_float_equal(cl.price, 1.70, 0);
+    assert_float_equal(cl.clv, p_home * 1.85 - 1, 1e-12);
+    assert_true(cl.clv > 0); /* 1.85 beat a fair close of about 1.76 */
+    assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, false,
+                                          NAN, 1.65, NULL, APS_MARGIN_MULTIPLICATIVE, &cl),
+                     0);
+    assert_true(cl.clv < 0);
+    /* spread: home −3 against a −3.5 close beat it by half a point */
+    assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_SPREAD, APS_SEL_HOME, false,
+                                          -3, 1.91, NULL, APS_MARGIN_MULTIPLICATIVE, &cl),
+                     0);
+    assert_string_equal(cl.book, "draftkings");
+    assert_float_equal(cl.clv, 0.5, 0);
+    /* no closing total at all: CLV unknown */
+    assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_TOTAL, APS_SEL_OVER, false,
+                                          44.5, 1.91, NULL, APS_MARGIN_MULTIPLICATIVE, &cl),
+                     0);
+    assert_true(isnan(cl.clv));
+
+    /* settlement stores the CLV it computed */
+    int64_t id = open_bankroll(c, FX_USER, 1000), b1;
+    double after;
+    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 10);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, aps_time_now(), &b1, &after), 0);
+    finish_game(fx, FX_G_FUTURE, 10, 17);
+    int settled = 0;
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    assert_int_equal(settled, 1);
+    assert_float_equal(fx_double(fx, "SELECT clv FROM bets"), p_home * 1.85 - 1, 1e-12);
+    assert_float_equal(fx_double(fx, "SELECT closing_price FROM bets"), 1.70, 0);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'loss'"), 1);
+    aps_store_release(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_and_transfer, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_place_refusals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_settle_win_loss_push_idempotent, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_settle_void_on_cancel, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_clv_sign_and_benchmark, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,248 @@
+/* test_features.c — point-in-time features (src/model/features.c, feat_market.c, feat_leak.c).
+ *
+ * The leakage tests run on real data ingested into a temporary store (Premier League 2018-19 ..
+ * 2022-23 from football-data, NBA 2016-17 .. 2018-19 from sportsbookreview):
+ *   - truncation: the row of a game computed on the full history equals, bit for bit, the row
+ *     computed on a history holding only the games of earlier days plus the game itself without
+ *     its result and without its closing quotes;
+ *   - poisoned future: scrambling every later game's result and odds changes no earlier row;
+ *   - own close: changing a game's own closing prices and lines changes nothing in its row.
+ * A small synthetic history pins the hand-checked values: the 30-day half-life (a game 30 days
+ * older weighs half), rest days, back-to-backs, head-to-head orientation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/mem.h"
+#include "model/features.h"
+
+#include "fixture.c"
+
+static int col_index(const struct aps_feat_spec *s, int col)
+{
+    for (int j = 0; j < s->ncols; j++)
+        if (s->col[j] == col)
+            return j;
+    return -1;
+}
+
+/* ---- synthetic ---- */
+
+static void synth_game(struct aps_hist_game *g, int64_t id, const char *date, int64_t home,
+                       int64_t away, int hs, int as)
+{
+    memset(g, 0, sizeof *g);
+    g->id = id;
+    g->home = home;
+    g->away = away;
+    snprintf(g->date, sizeof g->date, "%s", date);
+    snprintf(g->season, sizeof g->season, "2020");
+    g->status = hs >= 0 ? APS_GS_FINAL : APS_GS_SCHEDULED;
+    g->home_score = hs;
+    g->away_score = as;
+    g->surface = -1;
+    g->fc_538 = NAN;
+}
+
+static void test_hand_checked_form(void **state)
+{
+    (void)state;
+    struct aps_hist_game g[4];
+    synth_game(&g[0], 1, "2020-01-01", 10, 20, 100, 90);  /* A beats B by 10 */
+    synth_game(&g[1], 2, "2020-01-31", 20, 10, 110, 100); /* B beats A by 10, 30 days later */
+    synth_game(&g[2], 3, "2020-02-01", 10, 30, 95, 95);   /* A the next day: a back-to-back */
+    synth_game(&g[3], 4, "2020-02-05", 10, 20, -1, -1);   /* to predict */
+    struct aps_history h = {.sport = APS_SPORT_NBA, .games = g, .ngames = 4, .nseasons = 1};
+    struct aps_feat_spec spec;
+    aps_feat_spec_all(&h, &spec);
+    struct aps_feat_matrix m;
+    assert_int_equal(aps_feat_build(&h, NULL, &spec, &m), 0);
+    const double *r1 = m.x + 1 * (size_t)m.d, *r2 = m.x + 2 * (size_t)m.d, *r3 = m.x + 3 * (size_t)m.d;
+    /* game 2: B (home) rested 30 days, A (away) too; h2h: one meeting, won by A (the away side) */
+    assert_near(r1[col_index(&spec, APS_F_REST_HOME)], 30, 0);
+    assert_near(r1[col_index(&spec, APS_F_H2H_N)], 1, 0);
+    assert_near(r1[col_index(&spec, APS_F_H2H_SHARE)], 0, 0);
+    assert_near(r1[col_index(&spec, APS_F_H2H_MARGIN)], -10, 0);
+    /* game 3: A played yesterday */
+    assert_near(r2[col_index(&spec, APS_F_REST_HOME)], 1, 0);
+    assert_near(r2[col_index(&spec, APS_F_B2B_HOME)], 1, 0);
+    assert_true(isnan(r2[col_index(&spec, APS_F_REST_AWAY)])); /* C never played */
+    /* game 4, as of 2020-02-05: A's margins +10 (day 0, weight 1/2 after the 30 days to day 30)
+     * and −10 (day 30), then 0 (day 31). Decayed sums at day 31: w = (0.5 + 1)·2^(−1/30) + 1. */
+    double k = pow(2, -1.0 / 30);
+    double w = (0.5 + 1) * k + 1, s = (5 - 10) * k + 0;
+    assert_near(r3[col_index(&spec, APS_F_FORM_MARGIN_HOME)], s / w, 1e-12);
+    assert_near(r3[col_index(&spec, APS_F_BUSY_HOME)], 2, 0);   /* days 30 and 31: within 7 days */
+    assert_near(r3[col_index(&spec, APS_F_REST_HOME)], 4, 0);
+    /* h2h from A's side now: A won once, lost once → share 1/2 weighted by 365-day decay */
+    double k30 = pow(2, -30.0 / 365);
+    assert_near(r3[col_index(&spec, APS_F_H2H_SHARE)], (1 * k30 + 0) / (k30 + 1), 1e-12);
+    aps_feat_matrix_cleanup(&m);
+}
+
+/* ---- real data ---- */
+
+struct real {
+    struct fx_store fx;
+    struct aps_history h;
+    struct aps_feat_extras x;
+    struct aps_feat_spec spec;
+    struct aps_feat_matrix m;
+};
+
+static void real_load(struct real *r, enum aps_source src, const char *const *files, size_t n,
+                      enum aps_sport sport)
+{
+    struct aps_feat_spec all;
+    struct aps_feat_matrix m0;
+    fx_open(&r->fx);
+    fx_ingest(&r->fx, src, files, n);
+    assert_int_equal(aps_history_load(r->fx.c, sport, NULL, NULL, &r->h), 0);
+    assert_true(r->h.ngames > 1000);
+    assert_int_equal(aps_feat_extras_load(r->fx.c, &r->h, &r->x), 0);
+    aps_feat_spec_all(&r->h, &all);
+    assert_int_equal(aps_feat_build(&r->h, &r->x, &all, &m0), 0);
+    aps_feat_spec_prune(&m0, &r->h, &all, &r->spec);
+    aps_feat_matrix_cleanup(&m0);
+    assert_true(col_index(&r->spec, APS_F_ELO_DIFF) >= 0);
+    assert_int_equal(aps_feat_build(&r->h, &r->x, &r->spec, &r->m), 0);
+}
+
+static void real_free(struct real *r)
+{
+    aps_feat_matrix_cleanup(&r->m);
+    aps_feat_extras_cleanup(&r->x);
+    aps_history_cleanup(&r->h);
+    fx_close(&r->fx);
+}
+
+static void truncation_check(struct real *r, int market_col)
+{
+    size_t checked;
+    long bad;
+    assert_true(col_index(&r->spec, market_col) >= 0); /* the market is among the features */
+    assert_int_equal(aps_feat_leakage_check(&r->h, &r->x, &r->spec, &r->m, 150, &checked, &bad), 0);
+    assert_true(checked >= 140);
+    if (bad >= 0)
+        fail_msg("game %ld (%s) differs on the truncated history", bad, r->h.games[bad].date);
+}
+
+static bool rows_equal(const double *a, const double *b, int d)
+{
+    for (int j = 0; j < d; j++)
+        if (!(isnan(a[j]) && isnan(b[j])) && memcmp(&a[j], &b[j], sizeof a[j]))
+            return false;
+    return true;
+}
+
+/* Scrambles the results and odds of every game from index cut on; rows before cut's day must not
+ * move. */
+static void poison_check(struct real *r)
+{
+    struct aps_history p = r->h;
+    size_t cut = r->h.ngames / 2;
+    while (cut > 0 && !strcmp(r->h.games[cut - 1].date, r->h.games[cut].date))
+        cut--;
+    p.games = aps_malloc(p.ngames * sizeof *p.games);
+    p.quotes = aps_malloc(p.nquotes * sizeof *p.quotes);
+    memcpy(p.games, r->h.games, p.ngames * sizeof *p.games);
+    memcpy(p.quotes, r->h.quotes, p.nquotes * sizeof *p.quotes);
+    for (size_t gi = cut; gi < p.ngames; gi++) {
+        struct aps_hist_game *g = &p.games[gi];
+        g->home_score = (int)(gi * 7 % 5);
+        g->away_score = (int)(gi * 3 % 4);
+        for (size_t q = g->q0; q < g->q0 + g->nq; q++)
+            p.quotes[q].price = 1.01 + (double)((q * 13) % 40) / 10;
+    }
+    struct aps_feat_matrix pm;
+    assert_int_equal(aps_feat_build(&p, &r->x, &r->spec, &pm), 0);
+    for (size_t gi = 0; gi < cut; gi++)
+        if (!rows_equal(r->m.x + gi * (size_t)r->m.d, pm.x + gi * (size_t)pm.d, r->m.d))
+            fail_msg("row of game %zu changed when later games were scrambled", gi);
+    /* and the scrambling did reach later rows (the check can fail) */
+    size_t changed = 0;
+    for (size_t gi = cut; gi < p.ngames; gi++)
+        changed += !rows_equal(r->m.x + gi * (size_t)r->m.d, pm.x + gi * (size_t)pm.d, r->m.d);
+    assert_true(changed > (p.ngames - cut) / 2);
+    aps_feat_matrix_cleanup(&pm);
+    aps_free(p.games);
+    aps_free(p.quotes);
+}
+
+/* Changes every closing quote of one game: its own row stays, later rows may move. */
+static void own_close_check(struct real *r)
+{
+    struct aps_history p = r->h;
+    size_t gi = r->h.ngames * 3 / 4;
+    p.quotes = aps_malloc(p.nquotes * sizeof *p.quotes);
+    memcpy(p.quotes, r->h.quotes, p.nquotes * sizeof *p.quotes);
+    const struct aps_hist_game *g = &p.games[gi];
+    size_t closes = 0;
+    for (size_t q = g->q0; q < g->q0 + g->nq; q++)
+        if (p.quotes[q].phase == APS_PHASE_CLOSE) {
+            p.quotes[q].price += 0.7;
+            if (!isnan(p.quotes[q].line))
+                p.quotes[q].line += 3;
+            closes++;
+        }
+    assert_true(closes > 0);
+    struct aps_feat_matrix pm;
+    assert_int_equal(aps_feat_build(&p, &r->x, &r->spec, &pm), 0);
+    assert_true(rows_equal(r->m.x + gi * (size_t)r->m.d, pm.x + gi * (size_t)pm.d, r->m.d));
+    aps_feat_matrix_cleanup(&pm);
+    aps_free(p.quotes);
+}
+
+static void test_leakage_epl(void **state)
+{
+    (void)state;
+    struct real r;
+    real_load(&r, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL);
+    assert_true(col_index(&r.spec, APS_F_ML_DRAW) >= 0);
+    truncation_check(&r, APS_F_ML_HOME);
+    poison_check(&r);
+    own_close_check(&r);
+    real_free(&r);
+}
+
+static void test_leakage_nba(void **state)
+{
+    (void)state;
+    struct real r;
+    real_load(&r, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA);
+    /* SBR's NBA moneylines are closing prices only: no moneyline feature may exist */
+    assert_int_equal(col_index(&r.spec, APS_F_ML_HOME), -1);
+    truncation_check(&r, APS_F_SPREAD);
+    poison_check(&r);
+    own_close_check(&r);
+    real_free(&r);
+}
+
+static void test_spec_json(void **state)
+{
+    (void)state;
+    struct aps_feat_spec s = {0}, t;
+    s.col[s.ncols++] = APS_F_ELO_DIFF;
+    s.col[s.ncols++] = APS_F_BOOK0 + 1;
+    snprintf(s.books[1], sizeof s.books[1], "pinnacle");
+    char *js = aps_feat_spec_to_json(&s), name[48];
+    assert_int_equal(aps_feat_spec_from_json(js, &t), 0);
+    assert_int_equal(t.ncols, 2);
+    assert_int_equal(t.col[1], APS_F_BOOK0 + 1);
+    assert_string_equal(aps_feat_spec_name(&t, 1, name, sizeof name), "ml_pinnacle");
+    assert_int_equal(aps_feat_spec_from_json("{\"cols\":[\"nope\"]}", &t), APS_E_PARSE);
+    aps_free(js);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_checked_form),
+        cmocka_unit_test(test_spec_json),
+        cmocka_unit_test(test_leakage_epl),
+        cmocka_unit_test(test_leakage_nba),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,165 @@
+/* test_logistic.c — L2 logistic regression (src/model/logistic.c) against closed forms.
+ *
+ * Without a penalty, the maximum-likelihood fit of a model with one indicator feature (or none)
+ * reproduces the class frequencies of each group exactly: P(class | x = 0) and P(class | x = 1)
+ * are the shares in each group. With a penalty the optimum satisfies Σ_i (y_i − p_i)·z_ij =
+ * l2·w_j for every standardised weight (the score equation), which is checked on the fit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/mem.h"
+#include "model/logistic.h"
+
+#include "fixture.c"
+
+/* Group x = 0: 3 of 10 are class 0; group x = 1: 7 of 10 (and one column that never varies). */
+static void two_groups(double *x, int *y)
+{
+    for (int i = 0; i < 20; i++) {
+        x[i * 2] = i >= 10;
+        x[i * 2 + 1] = 5; /* constant: ignored */
+        int in_group = i % 10;
+        y[i] = i < 10 ? (in_group < 3 ? 0 : 1) : (in_group < 7 ? 0 : 1);
+    }
+}
+
+static void test_unpenalised_matches_frequencies(void **state)
+{
+    (void)state;
+    double x[40], p[2];
+    int y[20];
+    two_groups(x, y);
+    struct aps_logit m;
+    struct aps_logit_opts o = {0, 50, 1e-12, NULL};
+    assert_int_equal(aps_logit_fit(x, 2, y, NULL, 20, 2, &o, &m), 0);
+    double x0[2] = {0, 5}, x1[2] = {1, 5};
+    aps_logit_predict(&m, x0, p);
+    assert_near(p[0], 0.3, 1e-9);
+    assert_near(p[1], 0.7, 1e-9);
+    aps_logit_predict(&m, x1, p);
+    assert_near(p[0], 0.7, 1e-9);
+    /* the log-odds slope on the raw scale is logit(0.7) − logit(0.3) = 2·ln(7/3) */
+    double c[2];
+    aps_logit_contrib(&m, x1, 0, c);
+    double c0[2];
+    aps_logit_contrib(&m, x0, 0, c0);
+    assert_near(c[0] - c0[0], 2 * log(7.0 / 3.0), 1e-8);
+    assert_near(c[1], 0, 0);
+    aps_logit_cleanup(&m);
+}
+
+static void test_missing_value_is_the_mean(void **state)
+{
+    (void)state;
+    double x[40], p[2], pm[2];
+    int y[20];
+    two_groups(x, y);
+    struct aps_logit m;
+    struct aps_logit_opts o = {1, 0, 0, NULL};
+    assert_int_equal(aps_logit_fit(x, 2, y, NULL, 20, 2, &o, &m), 0);
+    double miss[2] = {NAN, 5}, mean[2] = {0.5, 5};
+    aps_logit_predict(&m, miss, p);
+    aps_logit_predict(&m, mean, pm);
+    assert_near(p[0], pm[0], 1e-15);
+    aps_logit_cleanup(&m);
+}
+
+static void test_penalised_score_equation(void **state)
+{
+    (void)state;
+    /* a deterministic, not separable sample with two informative columns */
+    enum { N = 400 };
+    double *x = aps_malloc(N * 2 * sizeof *x);
+    int *y = aps_malloc(N * sizeof *y);
+    uint64_t s = 7;
+    for (int i = 0; i < N; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(s >> 11) / 9007199254740992.0;
+        x[i * 2] = (i % 17) / 17.0;
+        x[i * 2 + 1] = (i % 5) - 2.0;
+        double p = 1 / (1 + exp(-(0.5 + 2 * x[i * 2] - 0.4 * x[i * 2 + 1])));
+        y[i] = u < p ? 0 : 1;
+    }
+    struct aps_logit m;
+    double l2 = 25;
+    struct aps_logit_opts o = {l2, 100, 1e-13, NULL};
+    assert_int_equal(aps_logit_fit(x, 2, y, NULL, N, 2, &o, &m), 0);
+    double g[3] = {0, 0, 0};
+    for (int i = 0; i < N; i++) {
+        double p[2], z[3] = {1, (x[i * 2] - m.mean[0]) / m.sd[0], (x[i * 2 + 1] - m.mean[1]) / m.sd[1]};
+        aps_logit_predict(&m, x + i * 2, p);
+        for (int j = 0; j < 3; j++)
+            g[j] += ((y[i] == 0) - p[0]) * z[j];
+    }
+    assert_near(g[0], 0, 1e-8);            /* the intercept is not penalised */
+    assert_near(g[1], l2 * m.w[1], 1e-7);
+    assert_near(g[2], l2 * m.w[2], 1e-7);
+    assert_true(m.w[1] > 0 && m.w[2] < 0);  /* the signs of the generating model */
+    aps_logit_cleanup(&m);
+    aps_free(x);
+    aps_free(y);
+}
+
+static void test_multinomial_frequencies(void **state)
+{
+    (void)state;
+    /* three classes, counts 5/3/2 at x = 0 and 1/1/8 at x = 1 */
+    double x[20];
+    int y[20];
+    static const int cls0[] = {0, 0, 0, 0, 0, 1, 1, 1, 2, 2};
+    static const int cls1[] = {0, 1, 2, 2, 2, 2, 2, 2, 2, 2};
+    for (int i = 0; i < 10; i++) {
+        x[i] = 0;
+        y[i] = cls0[i];
+        x[10 + i] = 1;
+        y[10 + i] = cls1[i];
+    }
+    struct aps_logit m;
+    struct aps_logit_opts o = {0, 100, 1e-12, NULL};
+    assert_int_equal(aps_logit_fit(x, 1, y, NULL, 20, 3, &o, &m), 0);
+    double p[3], a = 0, b = 1;
+    aps_logit_predict(&m, &a, p);
+    assert_near(p[0], 0.5, 1e-8);
+    assert_near(p[1], 0.3, 1e-8);
+    assert_near(p[2], 0.2, 1e-8);
+    aps_logit_predict(&m, &b, p);
+    assert_near(p[0], 0.1, 1e-8);
+    assert_near(p[2], 0.8, 1e-8);
+    /* JSON round trip gives the same predictions */
+    char *js = aps_logit_to_json(&m);
+    struct aps_logit m2;
+    assert_int_equal(aps_logit_from_json(js, &m2), 0);
+    double q[3];
+    aps_logit_predict(&m2, &b, q);
+    assert_near(q[0], p[0], 1e-15);
+    assert_near(q[2], p[2], 1e-15);
+    aps_free(js);
+    aps_logit_cleanup(&m2);
+    aps_logit_cleanup(&m);
+}
+
+static void test_bad_labels(void **state)
+{
+    (void)state;
+    double x[2] = {0, 1};
+    int y[2] = {0, 3};
+    struct aps_logit m;
+    struct aps_logit_opts o = {1, 0, 0, NULL};
+    assert_int_equal(aps_logit_fit(x, 1, y, NULL, 2, 2, &o, &m), APS_E_INVAL);
+    aps_logit_cleanup(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unpenalised_matches_frequencies),
+        cmocka_unit_test(test_missing_value_is_the_mean),
+        cmocka_unit_test(test_penalised_score_equation),
+        cmocka_unit_test(test_multinomial_frequencies),
+        cmocka_unit_test(test_bad_labels),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,165 @@
+/* test_registry.c — the model registry and its promotion rules (src/model/registry.c,
+ * registry_files.c) through a real training run (engine/trainer.c) on Premier League 2018-19 ..
+ * 2022-23 in a temporary store:
+ *   - the first model of a sport and market is promoted when its leakage check passed and its
+ *     ECE is at most 0.03; its artefacts load back and predict what the trained model predicts;
+ *   - a challenger is not promoted when its leakage check failed, when its ECE is above 0.03, or
+ *     when it does not beat production's log-loss on the same games, and the reason is recorded;
+ *   - a challenger that beats production on the same games is promoted and the previous
+ *     production model is archived; promoting by hand does the same. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "engine/trainer.h"
+#include "model/registry.h"
+
+#include "fixture.c"
+
+static void status_of(struct aps_conn *c, const char *name, const char *want)
+{
+    struct aps_model_row r;
+    assert_int_equal(aps_registry_get(c, name, &r), 0);
+    assert_string_equal(r.status, want);
+    aps_registry_row_cleanup(&r);
+}
+
+/* Saves t as a challenger with the given meta and walk-forward predictions. */
+static int64_t challenger(struct aps_conn *c, const char *dir, const struct aps_trained *t,
+                          const struct aps_wf_data *d, const struct aps_oof *oof, double ece,
+                          bool leak_ok, char *name)
+{
+    struct aps_model_meta meta = {"{}", "0", "{}", 0.9, ece, 100, leak_ok, aps_time_now()};
+    int64_t id;
+    assert_int_equal(aps_registry_save(c, dir, t, &meta, d, oof, &id, name), 0);
+    return id;
+}
+
+/* A walk-forward set that puts q on the class that happened (and the rest evenly). */
+static void fake_oof(const struct aps_wf_data *d, double q, struct aps_oof *o)
+{
+    aps_oof_init(o, d->h->ngames, d->k, false);
+    for (size_t gi = 0; gi < d->h->ngames; gi++) {
+        if (aps_wf_fold_of(d, gi) < 0)
+            continue;
+        for (int c = 0; c < d->k; c++)
+            o->p[gi * (size_t)d->k + (size_t)c] =
+                d->y[gi] < 0 ? 1.0 / d->k : c == d->y[gi] ? q : (1 - q) / (d->k - 1);
+    }
+}
+
+static void test_promotion_rules(void **state)
+{
+    (void)state;
+    struct fx_store fx;
+    struct aps_trainer_sport ts;
+    char models[160], note[320], name[128];
+    fx_open(&fx);
+    fx_ingest(&fx, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5);
+    snprintf(models, sizeof models, "%s/models", fx.dir);
+    assert_int_equal(aps_trainer_prepare(fx.c, APS_SPORT_EPL, &ts), 0);
+    struct aps_trainer_opts o = {.search = {.seed = 42, .budget_s = 3600, .max_models = 4,
+                                            .preset = APS_PRESET_MEDIUM},
+                                 .preset_name = "medium_quality", .model_path = models,
+                                 .promote = true, .leak_samples = 10};
+    aps_wf_opts_default(&o.wf);
+    struct aps_trainer_outcome out;
+    assert_int_equal(aps_trainer_run(fx.c, &ts, APS_MKT_MONEYLINE, &o, &out), 0);
+    assert_true(out.ran);
+    assert_true(out.leak_checked >= 10 && out.leak_bad < 0);
+    assert_true(out.promoted);
+    assert_non_null(strstr(out.note, "first model"));
+    status_of(fx.c, out.model_name, "production");
+    char *lb, preset[32];
+    int64_t when, seed;
+    assert_int_equal(aps_registry_run_latest(fx.c, "EPL", "moneyline", &lb, &when, &seed, preset,
+                                             sizeof preset), 0);
+    assert_non_null(strstr(lb, out.r.lb[0].name));
+    assert_int_equal(seed, 42);
+    assert_string_equal(preset, "medium_quality");
+    aps_free(lb);
+
+    /* the artefacts load back and predict the same */
+    struct aps_model_row row;
+    struct aps_trained t2;
+    assert_int_equal(aps_registry_get(fx.c, out.model_name, &row), 0);
+    assert_int_equal(aps_registry_load(row.path, &t2), 0);
+    size_t gi = ts.h.ngames - 1;
+    struct aps_prediction p1, p2;
+    const double *x = ts.m.x + gi * (size_t)ts.m.d;
+    assert_int_equal(aps_trained_predict(&out.r.model, x, ts.m.elo + gi * 3, NAN, &p1), 0);
+    assert_int_equal(aps_trained_predict(&t2, x, ts.m.elo + gi * 3, NAN, &p2), 0);
+    for (int c = 0; c < 3; c++)
+        assert_near(p2.p[c], p1.p[c], 1e-6);
+    aps_trained_cleanup(&t2);
+    aps_registry_row_cleanup(&row);
+
+    struct aps_wf_data d;
+    struct aps_oof worse, better;
+    bool promoted;
+    assert_int_equal(aps_wf_data_init(&d, &ts.h, &ts.m, &ts.spec, APS_MKT_MONEYLINE, &o.wf), 0);
+    fake_oof(&d, 1.0 / 3, &worse);
+    fake_oof(&d, 0.9, &better);
+    const struct aps_trained *t = &out.r.model;
+
+    int64_t id = challenger(fx.c, models, t, &d, &better, 0.01, false, name);
+    assert_int_equal(aps_registry_decide(fx.c, id, &promoted, note, sizeof note), 0);
+    assert_false(promoted);
+    assert_non_null(strstr(note, "leakage"));
+    status_of(fx.c, name, "challenger");
+
+    id = challenger(fx.c, models, t, &d, &better, 0.05, true, name);
+    assert_int_equal(aps_registry_decide(fx.c, id, &promoted, note, sizeof note), 0);
+    assert_false(promoted);
+    assert_non_null(strstr(note, "ECE"));
+
+    id = challenger(fx.c, models, t, &d, &worse, 0.01, true, name);
+    assert_int_equal(aps_registry_decide(fx.c, id, &promoted, note, sizeof note), 0);
+    assert_false(promoted);
+    assert_non_null(strstr(note, "does not beat"));
+    struct aps_model_row nr;
+    assert_int_equal(aps_registry_get(fx.c, name, &nr), 0);
+    assert_string_equal(nr.note, note); /* the reason is recorded */
+    aps_registry_row_cleanup(&nr);
+    char worse_name[128];
+    snprintf(worse_name, sizeof worse_name, "%s", name);
+
+    id = challenger(fx.c, models, t, &d, &better, 0.01, true, name);
+    assert_int_equal(aps_registry_decide(fx.c, id, &promoted, note, sizeof note), 0);
+    assert_true(promoted);
+    assert_non_null(strstr(note, "beats"));
+    status_of(fx.c, name, "production");
+    status_of(fx.c, out.model_name, "archived");
+
+    /* by hand: the worse one becomes production, the better one is archived */
+    assert_int_equal(aps_registry_get(fx.c, worse_name, &nr), 0);
+    assert_int_equal(aps_registry_promote(fx.c, nr.id, "by hand"), 0);
+    aps_registry_row_cleanup(&nr);
+    status_of(fx.c, worse_name, "production");
+    status_of(fx.c, name, "archived");
+
+    struct aps_model_preds mp;
+    assert_int_equal(aps_registry_preds_load(fx.c, id, &mp), 0);
+    assert_true(mp.n > 1000);
+    assert_true(aps_registry_preds_find(&mp, mp.game_id[mp.n / 2]) == (long)(mp.n / 2));
+    aps_registry_preds_cleanup(&mp);
+
+    aps_oof_cleanup(&worse);
+    aps_oof_cleanup(&better);
+    aps_wf_data_cleanup(&d);
+    aps_trainer_outcome_cleanup(&out);
+    aps_trainer_sport_cleanup(&ts);
+    fx_close(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_promotion_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,209 @@
+/* test_search.c — walk-forward folds, the seeded search, the ensemble and the margin model
+ * (src/model/walkforward.c, candidate.c, search.c, ensemble.c, margin_model.c) on real data:
+ * Premier League 2018-19 .. 2022-23 (three-way moneyline) and NBA 2016-17 .. 2018-19 (spreads),
+ * ingested into a temporary store.
+ *   - folds: every training game is earlier (in index and date) than its fold's first game;
+ *   - reproducibility: the same seed gives the same leaderboard (names and every score, bit for
+ *     bit), a different seed draws different XGBoost candidates;
+ *   - the production fit predicts probabilities that sum to 1 and its explanation adds up;
+ *   - spreads: P(cover) at the closing line from the margin model, hand-checked cover
+ *     probabilities (push handling on whole-number lines). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/mem.h"
+#include "model/explain.h"
+#include "model/margin_model.h"
+#include "model/search.h"
+
+#include "fixture.c"
+
+struct sport_data {
+    struct fx_store fx;
+    struct aps_history h;
+    struct aps_feat_extras x;
+    struct aps_feat_spec spec;
+    struct aps_feat_matrix m;
+};
+
+static void load(struct sport_data *s, enum aps_source src, const char *const *files, size_t n,
+                 enum aps_sport sport)
+{
+    struct aps_feat_spec all;
+    struct aps_feat_matrix m0;
+    fx_open(&s->fx);
+    fx_ingest(&s->fx, src, files, n);
+    assert_int_equal(aps_history_load(s->fx.c, sport, NULL, NULL, &s->h), 0);
+    assert_int_equal(aps_feat_extras_load(s->fx.c, &s->h, &s->x), 0);
+    aps_feat_spec_all(&s->h, &all);
+    assert_int_equal(aps_feat_build(&s->h, &s->x, &all, &m0), 0);
+    aps_feat_spec_prune(&m0, &s->h, &all, &s->spec);
+    aps_feat_matrix_cleanup(&m0);
+    assert_int_equal(aps_feat_build(&s->h, &s->x, &s->spec, &s->m), 0);
+}
+
+static void unload(struct sport_data *s)
+{
+    aps_feat_matrix_cleanup(&s->m);
+    aps_feat_extras_cleanup(&s->x);
+    aps_history_cleanup(&s->h);
+    fx_close(&s->fx);
+}
+
+static void check_folds(const struct aps_wf_data *d)
+{
+    size_t *rows = aps_malloc(d->h->ngames * sizeof *rows);
+    assert_true(d->nfolds >= 3);
+    for (size_t f = 0; f < d->nfolds; f++) {
+        const struct aps_wf_fold *fo = &d->folds[f];
+        size_t n = aps_wf_train_rows(d, f, rows);
+        assert_true(n > 0 && fo->t1 > fo->t0);
+        if (f)
+            assert_int_equal(fo->t0, d->folds[f - 1].t1);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(rows[i] < fo->t0);
+            assert_true(strcmp(d->h->games[rows[i]].date, d->h->games[fo->t0].date) < 0);
+        }
+    }
+    aps_free(rows);
+}
+
+static void test_reproducible_search(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    load(&s, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL);
+    struct aps_wf_opts wo;
+    aps_wf_opts_default(&wo);
+    struct aps_wf_data d;
+    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_MONEYLINE, &wo), 0);
+    assert_int_equal(d.k, 3);
+    check_folds(&d);
+    struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 50,
+                                .preset = APS_PRESET_MEDIUM};
+    struct aps_search_result a, b, c;
+    assert_int_equal(aps_search_run(&d, &o, &a), 0);
+    assert_int_equal(aps_search_run(&d, &o, &b), 0);
+    assert_int_equal(a.nlb, b.nlb);
+    assert_true(a.nlb >= 5); /* elo, 2 logistic, market logistic, gbm, ensemble */
+    for (size_t i = 0; i < a.nlb; i++) {
+        assert_string_equal(a.lb[i].name, b.lb[i].name);
+        assert_string_equal(a.lb[i].params, b.lb[i].params);
+        assert_memory_equal(&a.lb[i].s, &b.lb[i].s, sizeof a.lb[i].s);
+        assert_true(a.lb[i].s.n == a.lb[0].s.n); /* every candidate on the same games */
+        if (i)
+            assert_true(a.lb[i].s.log_loss >= a.lb[i - 1].s.log_loss);
+    }
+    o.seed = 7;
+    assert_int_equal(aps_search_run(&d, &o, &c), 0);
+    bool differs = false;
+    for (size_t i = 0; i < a.nlb; i++)
+        for (size_t j = 0; j < c.nlb; j++)
+            if (a.lb[i].family == APS_FAM_GBM && c.lb[j].family == APS_FAM_GBM)
+                differs |= strcmp(a.lb[i].params, c.lb[j].params) != 0;
+    assert_true(differs);
+    /* the production fit: probabilities of a game, and an explanation that adds up */
+    size_t gi = s.h.ngames - 3;
+    const double *x = s.m.x + gi * (size_t)s.m.d;
+    struct aps_prediction pr;
+    assert_int_equal(aps_trained_predict(&a.model, x, s.m.elo + gi * 3, NAN, &pr), 0);
+    assert_near(pr.p[0] + pr.p[1] + pr.p[2], 1, 1e-9);
+    assert_true(pr.p[1] > 0.1 && pr.p[1] < 0.4); /* a draw is a real possibility */
+    struct aps_contrib ct[8];
+    int n = 0;
+    assert_int_equal(aps_explain(&a.model, x, s.m.elo + gi * 3, NAN, 8, ct, &n), 0);
+    assert_true(n > 0);
+    for (int i = 1; i < n; i++)
+        assert_true(fabs(ct[i].contribution) <= fabs(ct[i - 1].contribution));
+    char *lb = aps_search_leaderboard_json(&a);
+    assert_non_null(strstr(lb, "\"log_loss\""));
+    aps_free(lb);
+    aps_search_result_cleanup(&a);
+    aps_search_result_cleanup(&b);
+    aps_search_result_cleanup(&c);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
+static void test_budget_counts_skipped(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    load(&s, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL);
+    struct aps_wf_opts wo;
+    aps_wf_opts_default(&wo);
+    struct aps_wf_data d;
+    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_MONEYLINE, &wo), 0);
+    struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 2,
+                                .preset = APS_PRESET_MEDIUM};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), 0);
+    assert_int_equal(r.nlb, 2);   /* elo and the first logistic; no room for the ensemble */
+    assert_true(r.skipped >= 3);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
+static void test_cover_probabilities(void **state)
+{
+    (void)state;
+    /* mu 0: a pick'em line is a coin flip, pushes excluded */
+    assert_near(aps_margin_cover_prob(0, 10, APS_MKT_SPREAD, APS_SEL_HOME, 0), 0.5, 1e-12);
+    /* home −3.5 with mu 3.5: P(M >= 4) = 1 − Φ(0), and the away side gets the rest */
+    double ph = aps_margin_cover_prob(3.5, 5, APS_MKT_SPREAD, APS_SEL_HOME, -3.5);
+    double pa = aps_margin_cover_prob(3.5, 5, APS_MKT_SPREAD, APS_SEL_AWAY, 3.5);
+    assert_near(ph, 0.5, 1e-12);
+    assert_near(ph + pa, 1, 1e-12);
+    /* whole-number line −3 with mu 3: a push at exactly 3 is left out, symmetric otherwise */
+    assert_near(aps_margin_cover_prob(3, 5, APS_MKT_SPREAD, APS_SEL_HOME, -3), 0.5, 1e-12);
+    /* mu 7, sigma 10, total line 6.5 → over = 1 − Φ((6.5 − 7)/10) */
+    double over = aps_margin_cover_prob(7, 10, APS_MKT_TOTAL, APS_SEL_OVER, 6.5);
+    assert_near(over, 1 - 0.5 * erfc(0.05 / sqrt(2.0)), 1e-12);
+    assert_true(isnan(aps_margin_cover_prob(7, 10, APS_MKT_TOTAL, APS_SEL_HOME, 6.5)));
+    assert_true(isnan(aps_margin_cover_prob(7, 0, APS_MKT_TOTAL, APS_SEL_OVER, 6.5)));
+}
+
+static void test_spread_search(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    load(&s, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA);
+    struct aps_wf_opts wo;
+    aps_wf_opts_default(&wo);
+    struct aps_wf_data d;
+    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_SPREAD, &wo), 0);
+    assert_true(d.regression);
+    check_folds(&d);
+    struct aps_search_opts o = {.seed = 1, .budget_s = 3600, .max_models = 50,
+                                .preset = APS_PRESET_MEDIUM};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), 0);
+    assert_true(r.nlb >= 4);
+    /* against the closing spread a model is close to a coin flip: log-loss near ln 2 */
+    assert_true(r.lb[0].s.log_loss > 0.66 && r.lb[0].s.log_loss < 0.72);
+    size_t gi = s.h.ngames - 2;
+    struct aps_prediction pr;
+    assert_int_equal(aps_trained_predict(&r.model, s.m.x + gi * (size_t)s.m.d, s.m.elo + gi * 3,
+                                         d.elo_diff[gi], &pr), 0);
+    assert_true(pr.sigma > 5 && pr.sigma < 20);  /* NBA margins: about 12 points */
+    double p = aps_trained_prob(&r.model, &pr, APS_SEL_HOME, -pr.mu);
+    assert_near(p, 0.5, 0.05);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cover_probabilities),
+        cmocka_unit_test(test_reproducible_search),
+        cmocka_unit_test(test_budget_counts_skipped),
+        cmocka_unit_test(test_spread_search),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,338 @@
+/* test_api_betting.c — the betting endpoints called directly: bankrolls (open, deposit,
+ * withdraw, another user's → 404), bets (from a prediction or a game, decimal or American odds,
+ * started game and overdraw → 409, validation), history with its summary, the Kelly sizing
+ * calculator against aps_kelly_size and a run-time override, and the caller's performance after
+ * a settlement. */
+#include "api_fixture.h"
+
+#include "engine/bankroll.h"
+#include "engine/elo_store.h"
+#include "odds/kelly.h"
+#include "odds/metrics.h"
+
+#define BR "/api/v1/betting/bankrolls"
+
+static int post(struct fixture *fx, struct treq *t, aps_http_handler h, const char *pattern,
+                int64_t user, const char *param, const char *body)
+{
+    tr_init(t, fx, "POST", pattern, user, APS_ROLE_USER);
+    if (param)
+        tr_param(t, 0, param);
+    tr_body(t, body);
+    return tr_run(t, h);
+}
+
+/* Opens a bankroll for user through the API; returns its id. */
+static int64_t open_br(struct fixture *fx, int64_t user, const char *body)
+{
+    struct treq t;
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, user, NULL, body), 201);
+    int64_t id = json_integer_value(tr_get(&t, "id"));
+    tr_cleanup(&t);
+    return id;
+}
+
+static void test_bankrolls(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL,
+                          "{\"name\":\"Main\",\"initial_amount\":1000,\"currency\":\"EUR\"}"),
+                     201);
+    int64_t id = json_integer_value(tr_get(&t, "id"));
+    assert_float_equal(jnum(t.res.json, "current_amount"), 1000, 0);
+    assert_float_equal(jnum(t.res.json, "peak_amount"), 1000, 0);
+    assert_float_equal(jnum(t.res.json, "deposits"), 1000, 0);
+    assert_float_equal(jnum(t.res.json, "roi"), 0, 0);
+    assert_string_equal(jstr(t.res.json, "currency"), "EUR");
+    assert_true(json_is_null(tr_get(&t, "win_rate")));
+    tr_cleanup(&t);
+    open_br(fx, FX_OTHER, "{\"name\":\"Theirs\",\"initial_amount\":50}");
+
+    tr_init(&t, fx, "GET", BR, FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_bankrolls_list), 200);
+    assert_int_equal(json_integer_value(tr_get(&t, "count")), 1); /* only the caller's */
+    assert_true(t.res.personal);
+    tr_cleanup(&t);
+
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
+                          FX_USER, sid, "{\"kind\":\"deposit\",\"amount\":250.5}"),
+                     201);
+    assert_float_equal(jnum(t.res.json, "balance_after"), 1250.5, 0);
+    assert_float_equal(jnum(tr_get(&t, "bankroll"), "peak_amount"), 1250.5, 0);
+    tr_cleanup(&t);
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
+                          FX_USER, sid, "{\"kind\":\"withdrawal\",\"amount\":2000}"),
+                     409);
+    assert_string_equal(tr_code(&t), "INSUFFICIENT_BANKROLL");
+    tr_cleanup(&t);
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
+                          FX_USER, sid, "{\"kind\":\"withdrawal\",\"amount\":50.5}"),
+                     201);
+    assert_float_equal(jnum(t.res.json, "balance_after"), 1200, 0);
+    tr_cleanup(&t);
+    /* the same bankroll from another user's account does not exist */
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
+                          FX_OTHER, sid, "{\"kind\":\"deposit\",\"amount\":5}"),
+                     404);
+    tr_cleanup(&t);
+}
+
+static void test_bankroll_validation(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL,
+                          "{\"initial_amount\":-5,\"currency\":\"usd\"}"),
+                     400);
+    assert_true(tr_detail(&t, "name") && tr_detail(&t, "initial_amount") &&
+                tr_detail(&t, "currency"));
+    tr_cleanup(&t);
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL,
+                          "{\"name\":\"x\",\"initial_amount\":10.001}"),
+                     400);
+    assert_true(tr_detail(&t, "initial_amount"));
+    tr_cleanup(&t);
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL, "[1,2]"), 400);
+    assert_true(tr_detail(&t, "body"));
+    tr_cleanup(&t);
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
+                          FX_USER, "1", "{\"kind\":\"transfer\",\"amount\":\"5\"}"),
+                     400);
+    assert_true(tr_detail(&t, "kind") && tr_detail(&t, "amount"));
+    tr_cleanup(&t);
+}
+
+static int place(struct fixture *fx, struct treq *t, int64_t user, const char *body)
+{
+    return post(fx, t, aps_api_bets_create, "/api/v1/betting/bets", user, NULL, body);
+}
+
+static void test_bets(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    char body[512];
+    int64_t br = open_br(fx, FX_USER, "{\"name\":\"Main\",\"initial_amount\":1000}");
+
+    /* from prediction 2: game 2, home moneyline at its 1.85 */
+    snprintf(body, sizeof body, "{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":100}",
+             (long long)br);
+    assert_int_equal(place(fx, &t, FX_USER, body), 201);
+    assert_int_equal(json_integer_value(tr_get(&t, "game_id")), FX_G_FUTURE);
+    assert_float_equal(jnum(t.res.json, "price"), 1.85, 1e-12);
+    assert_float_equal(jnum(t.res.json, "balance_after"), 900, 0);
+    assert_string_equal(jstr(t.res.json, "result"), "pending");
+    tr_cleanup(&t);
+
+    /* a game's draw at American +240 (decimal 3.40) */
+    snprintf(body, sizeof body,
+             "{\"game_id\":3,\"market\":\"moneyline\",\"selection\":\"draw\",\"bankroll_id\":%lld,"
+             "\"stake\":50,\"price\":\"+240\",\"sportsbook\":\"fanduel\",\"notes\":\"derby\"}",
+             (long long)br);
+    assert_int_equal(place(fx, &t, FX_USER, body), 201);
+    assert_float_equal(jnum(t.res.json, "price"), 3.40, 1e-12);
+    assert_float_equal(jnum(t.res.json, "balance_after"), 850, 0);
+    tr_cleanup(&t);
+
+    struct {
+        const char *fmt;
+        int status;
+        const char *code_or_field;
+    } bad[] = {
+        {"{\"game_id\":4,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":%lld,"
+         "\"stake\":10,\"price\":1.9}", 409, "GAME_STARTED"},
+        {"{\"game_id\":1,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":%lld,"
+         "\"stake\":10,\"price\":1.9}", 409, "GAME_STARTED"},
+        {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":5000}", 409,
+         "INSUFFICIENT_BANKROLL"},
+        {"{\"prediction_id\":99,\"bankroll_id\":%lld,\"stake\":5}", 404, "NOT_FOUND"},
+        {"{\"game_id\":999,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":%lld,"
+         "\"stake\":10,\"price\":1.9}", 404, "NOT_FOUND"},
+        {"{\"game_id\":2,\"market\":\"spread\",\"selection\":\"home\",\"bankroll_id\":%lld,"
+         "\"stake\":10,\"price\":1.9}", 400, "line"},
+        {"{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"over\",\"bankroll_id\":%lld,"
+         "\"stake\":10,\"price\":1.9}", 400, "selection"},
+        {"{\"game_id\":2,\"market\":\"spread\",\"selection\":\"home\",\"bankroll_id\":%lld,"
+         "\"stake\":10,\"price\":1.9,\"line\":-3.1}", 400, "line"},
+        {"{\"bankroll_id\":%lld,\"stake\":10,\"price\":1.9}", 400, "prediction_id"},
+        {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":10,\"price\":-50}", 400, "price"},
+        {"{\"prediction_id\":2,\"game_id\":3,\"bankroll_id\":%lld,\"stake\":10}", 400,
+         "prediction_id"},
+        {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":0}", 400, "stake"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(body, sizeof body, bad[i].fmt, (long long)br);
+        int st = place(fx, &t, FX_USER, body);
+        bool ok = st == bad[i].status && (st == 400 ? tr_detail(&t, bad[i].code_or_field)
+                                                    : !strcmp(tr_code(&t), bad[i].code_or_field));
+        if (!ok)
+            fail_msg("case %zu: status %d, body %s", i, st, json_dumps(t.res.json, 0));
+        tr_cleanup(&t);
+    }
+    /* another user cannot bet from this bankroll */
+    snprintf(body, sizeof body, "{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":5}",
+             (long long)br);
+    assert_int_equal(place(fx, &t, FX_OTHER, body), 404);
+    tr_cleanup(&t);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets"), 2);
+
+    /* history and summary */
+    tr_init(&t, fx, "GET", "/api/v1/betting/bets", FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_bets_list), 200);
+    assert_int_equal(json_integer_value(tr_get(&t, "total")), 2);
+    json_t *sum = tr_get(&t, "summary");
+    assert_int_equal(json_integer_value(json_object_get(sum, "pending")), 2);
+    assert_float_equal(jnum(sum, "staked"), 150, 0);
+    assert_string_equal(jstr(json_object_get(json_array_get(tr_get(&t, "items"), 0), "game"),
+                             "sport"),
+                        "EPL"); /* newest first */
+    tr_cleanup(&t);
+    tr_init(&t, fx, "GET", "/api/v1/betting/bets", FX_USER, APS_ROLE_USER);
+    tr_query(&t, "sport", "NFL");
+    tr_query(&t, "result", "pending");
+    assert_int_equal(tr_run(&t, aps_api_bets_list), 200);
+    assert_int_equal(json_integer_value(tr_get(&t, "total")), 1);
+    tr_cleanup(&t);
+    tr_init(&t, fx, "GET", "/api/v1/betting/bets", FX_OTHER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_bets_list), 200);
+    assert_int_equal(json_integer_value(tr_get(&t, "total")), 0);
+    tr_cleanup(&t);
+    tr_init(&t, fx, "GET", "/api/v1/betting/bets", FX_USER, APS_ROLE_USER);
+    tr_query(&t, "result", "lost");
+    assert_int_equal(tr_run(&t, aps_api_bets_list), 400);
+    tr_cleanup(&t);
+}
+
+static void test_sizing(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    assert_int_equal(post(fx, &t, aps_api_betting_sizing, "/api/v1/betting/sizing", FX_USER, NULL,
+                          "{\"probability\":0.62,\"odds\":-110,\"bankroll\":1000}"),
+                     200);
+    struct aps_kelly_params kp;
+    struct aps_kelly_sizing s;
+    aps_engine_kelly_params(fx->cfg, &kp);
+    struct aps_kelly_input in = {0.62, 1 + 100.0 / 110, NAN, 1000, -1};
+    assert_int_equal(aps_kelly_size(&kp, &in, &s), 0);
+    assert_float_equal(jnum(t.res.json, "decimal_odds"), in.decimal, 1e-12);
+    assert_float_equal(jnum(t.res.json, "full_kelly"), s.full_kelly, 1e-12);
+    assert_float_equal(jnum(t.res.json, "fractional_kelly"), s.fractional_kelly, 1e-12);
+    assert_float_equal(jnum(t.res.json, "stake"), s.stake, 1e-9);
+    assert_float_equal(jnum(t.res.json, "edge"), s.edge, 1e-12);
+    assert_float_equal(jnum(t.res.json, "ev_per_unit"), s.ev, 1e-12);
+    assert_string_equal(jstr(t.res.json, "tier"), "B");
+    assert_true(json_is_true(tr_get(&t, "should_bet")));
+    tr_cleanup(&t);
+
+    /* a run-time override of KELLY_FRACTION is used */
+    fx_exec(fx, "INSERT INTO settings (key, value, updated_at) VALUES ('KELLY_FRACTION', '0.1', 0)");
+    int64_t br = open_br(fx, FX_USER, "{\"name\":\"Main\",\"initial_amount\":2000}");
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"probability\":0.70,\"odds\":2.0,\"bankroll_id\":%lld,\"no_vig\":0.5}",
+             (long long)br);
+    assert_int_equal(post(fx, &t, aps_api_betting_sizing, "/api/v1/betting/sizing", FX_USER, NULL,
+                          body),
+                     200);
+    kp.kelly_fraction = 0.1;
+    struct aps_kelly_input in2 = {0.70, 2.0, 0.5, 2000, -1};
+    assert_int_equal(aps_kelly_size(&kp, &in2, &s), 0);
+    assert_float_equal(jnum(t.res.json, "stake"), s.stake, 1e-9);
+    assert_float_equal(jnum(t.res.json, "bankroll"), 2000, 0);
+    assert_float_equal(jnum(tr_get(&t, "params"), "kelly_fraction"), 0.1, 0);
+    assert_float_equal(jnum(t.res.json, "edge"), 0.20, 1e-12);
+    tr_cleanup(&t);
+
+    /* another user's bankroll */
+    assert_int_equal(post(fx, &t, aps_api_betting_sizing, "/api/v1/betting/sizing", FX_OTHER,
+                          NULL, body),
+                     404);
+    tr_cleanup(&t);
+
+    const char *bad[][2] = {
+        {"{\"probability\":1.2,\"odds\":2.0,\"bankroll\":100}", "probability"},
+        {"{\"probability\":0.5,\"bankroll\":100}", "odds"},
+        {"{\"probability\":0.5,\"odds\":50,\"odds_format\":\"american\",\"bankroll\":100}", "odds"},
+        {"{\"probability\":0.5,\"odds\":2,\"bankroll\":100,\"bankroll_id\":1}", "bankroll"},
+        {"{\"probability\":0.5,\"odds\":2}", "bankroll"},
+        {"{\"probability\":0.5,\"odds\":2,\"bankroll\":100,\"tier\":\"Q\"}", "tier"},
+        {"{\"probability\":0.5,\"odds\":2,\"bankroll\":100,\"no_vig\":1}", "no_vig"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int st = post(fx, &t, aps_api_betting_sizing, "/api/v1/betting/sizing", FX_USER, NULL,
+                      bad[i][0]);
+        if (st != 400 || !tr_detail(&t, bad[i][1]))
+            fail_msg("case %zu: %d", i, st);
+        tr_cleanup(&t);
+    }
+}
+
+static void test_performance(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    char body[256];
+    int64_t br = open_br(fx, FX_USER, "{\"name\":\"Main\",\"initial_amount\":1000}");
+    snprintf(body, sizeof body, "{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":100}",
+             (long long)br);
+    assert_int_equal(place(fx, &t, FX_USER, body), 201);
+    tr_cleanup(&t);
+    snprintf(body, sizeof body,
+             "{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"away\",\"bankroll_id\":%lld,"
+             "\"stake\":200,\"odds\":2.10}",
+             (long long)br);
+    assert_int_equal(place(fx, &t, FX_USER, body), 201);
+    tr_cleanup(&t);
+    fx_exec(fx, "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price,"
+                " closed_at, source) VALUES (2, 1, 'moneyline', 'home', NULL, 1.70, 0, 't'),"
+                " (2, 1, 'moneyline', 'away', NULL, 2.25, 0, 't');"
+                "UPDATE games SET status = 'final', home_score = 30, away_score = 3 WHERE id = 2");
+    struct aps_conn *c = NULL;
+    int settled = 0;
+    assert_int_equal(aps_store_acquire(fx->app.store, APS_DB_WRITE, &c), 0);
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    aps_store_release(c);
+    assert_int_equal(settled, 2);
+
+    tr_init(&t, fx, "GET", "/api/v1/betting/performance", FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_betting_performance), 200);
+    assert_int_equal(json_integer_value(tr_get(&t, "graded")), 2);
+    assert_int_equal(json_integer_value(tr_get(&t, "wins")), 1);
+    assert_int_equal(json_integer_value(tr_get(&t, "losses")), 1);
+    assert_float_equal(jnum(t.res.json, "profit"), 85 - 200, 1e-9);
+    assert_float_equal(jnum(t.res.json, "yield"), (85.0 - 200) / 300, 1e-12);
+    double lo, hi;
+    assert_int_equal(aps_metrics_wilson(1, 2, 1.96, &lo, &hi), 0);
+    assert_float_equal(json_number_value(json_array_get(tr_get(&t, "win_rate_ci95"), 0)), lo,
+                       1e-12);
+    double p_home = (1 / 1.70) / (1 / 1.70 + 1 / 2.25);
+    double clv1 = p_home * 1.85 - 1, clv2 = (1 - p_home) * 2.10 - 1;
+    assert_float_equal(jnum(t.res.json, "clv_mean"), (clv1 + clv2) / 2, 1e-12);
+    assert_float_equal(jnum(t.res.json, "clv_positive_share"), ((clv1 > 0) + (clv2 > 0)) / 2.0,
+                       1e-12);
+    /* equity: 1000 → 900 → 700 (stakes) → 885 (payout): drawdown 300/1000 */
+    assert_float_equal(jnum(t.res.json, "max_drawdown"), 0.30, 1e-12);
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "GET", "/api/v1/betting/performance", FX_OTHER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_betting_performance), 200);
+    assert_int_equal(json_integer_value(tr_get(&t, "graded")), 0);
+    assert_true(json_is_null(tr_get(&t, "win_rate")));
+    tr_cleanup(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_bankrolls, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bankroll_validation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bets, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sizing, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_performance, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,245 @@
+/* test_api_predictions.c — GET /predictions (filters, pagination, newest first), /today,
+ * /{id} with its explanation, /performance (the graded record against numbers computed here
+ * with the Wilson interval), and lock-in verification by hash and by id, including a pick
+ * whose stored content was changed after it was locked in. */
+#include "api_fixture.h"
+
+#include "odds/metrics.h"
+
+#define PREDS "/api/v1/predictions"
+
+static int64_t total_of(const struct treq *t)
+{
+    return json_integer_value(tr_get(t, "total"));
+}
+
+static int list_with(struct fixture *fx, struct treq *t, const char *k, const char *v)
+{
+    tr_init(t, fx, "GET", PREDS, FX_USER, APS_ROLE_USER);
+    if (k)
+        tr_query(t, k, v);
+    return tr_run(t, aps_api_predictions_list);
+}
+
+static void test_list(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    assert_int_equal(list_with(fx, &t, NULL, NULL), 200);
+    assert_int_equal(total_of(&t), 3);
+    json_t *first = json_array_get(tr_get(&t, "items"), 0);
+    assert_int_equal(json_integer_value(json_object_get(first, "id")), 3); /* newest first */
+    assert_string_equal(jstr(first, "hash"), fx->hash[3]);
+    assert_string_equal(jstr(first, "prev_hash"), fx->hash[2]);
+    assert_string_equal(jstr(json_object_get(first, "game"), "sport"), "EPL");
+    assert_float_equal(jnum(first, "price"), 3.10, 1e-12);
+    assert_true(json_is_null(json_object_get(first, "result")));
+    json_t *oldest = json_array_get(tr_get(&t, "items"), 2);
+    assert_string_equal(jstr(json_object_get(oldest, "result"), "result"), "win");
+    tr_cleanup(&t);
+
+    struct {
+        const char *k, *v;
+        int64_t n;
+    } f[] = {{"tier", "A", 1},         {"tier", "d", 1},        {"sport", "NFL", 2},
+             {"market", "spread", 0},  {"min_edge", "0.06", 1}, {"min_probability", "0.5", 2},
+             {"graded", "true", 1},    {"graded", "false", 2},  {"result", "win", 1},
+             {"date", fx->today, 1}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        assert_int_equal(list_with(fx, &t, f[i].k, f[i].v), 200);
+        if (total_of(&t) != f[i].n)
+            fail_msg("%s=%s: %lld picks, expected %lld", f[i].k, f[i].v,
+                     (long long)total_of(&t), (long long)f[i].n);
+        tr_cleanup(&t);
+    }
+}
+
+static void test_list_validation(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    const char *bad[][2] = {{"tier", "E"},        {"tier", "AB"},     {"sport", "XFL"},
+                            {"market", "props"},  {"min_edge", "abc"}, {"min_edge", "2"},
+                            {"limit", "0"},       {"graded", "perhaps"}, {"result", "lost"},
+                            {"min_probability", "-0.1"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(list_with(fx, &t, bad[i][0], bad[i][1]), 400);
+        if (!tr_detail(&t, bad[i][0]))
+            fail_msg("no detail for %s=%s", bad[i][0], bad[i][1]);
+        tr_cleanup(&t);
+    }
+}
+
+static void test_today(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    tr_init(&t, fx, "GET", PREDS "/today", FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_predictions_today), 200);
+    assert_int_equal(total_of(&t), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(tr_get(&t, "items"), 0),
+                                                        "game_id")),
+                     FX_G_TODAY);
+    tr_cleanup(&t);
+}
+
+static void test_get(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    tr_init(&t, fx, "GET", PREDS "/{id}", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, "1");
+    assert_int_equal(tr_run(&t, aps_api_predictions_get), 200);
+    assert_float_equal(jnum(t.res.json, "probability"), 0.68, 1e-12);
+    assert_float_equal(jnum(t.res.json, "edge"), 0.07, 1e-12);
+    assert_string_equal(jstr(t.res.json, "tier"), "A");
+    assert_string_equal(jstr(t.res.json, "hash"), fx->hash[1]);
+    assert_null(tr_get(&t, "explanation"));
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "GET", PREDS "/{id}", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, "1");
+    tr_query(&t, "include_explanation", "true");
+    assert_int_equal(tr_run(&t, aps_api_predictions_get), 200);
+    json_t *c = json_object_get(tr_get(&t, "explanation"), "contributions");
+    assert_int_equal(json_array_size(c), 2);
+    assert_string_equal(jstr(json_array_get(c, 0), "feature"), "elo_diff");
+    assert_string_equal(jstr(json_array_get(c, 1), "impact"), "lowers");
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "GET", PREDS "/{id}", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, "99");
+    assert_int_equal(tr_run(&t, aps_api_predictions_get), 404);
+    tr_cleanup(&t);
+    tr_init(&t, fx, "GET", PREDS "/{id}", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, "0");
+    assert_int_equal(tr_run(&t, aps_api_predictions_get), 400);
+    tr_cleanup(&t);
+}
+
+static json_t *group_of(json_t *arr, const char *key)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        if (!strcmp(jstr(json_array_get(arr, i), "key"), key))
+            return json_array_get(arr, i);
+    return NULL;
+}
+
+static void test_performance(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    fx_exec(fx, "INSERT INTO prediction_results (prediction_id, result, profit_loss, clv,"
+                " graded_at) VALUES (2, 'loss', -1.0, -0.01, 1), (3, 'win', 2.10, 0.05, 1)");
+    tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_predictions_performance), 200);
+    json_t *all = tr_get(&t, "overall");
+    assert_int_equal(json_integer_value(json_object_get(all, "n")), 3);
+    assert_int_equal(json_integer_value(json_object_get(all, "wins")), 2);
+    assert_int_equal(json_integer_value(json_object_get(all, "losses")), 1);
+    assert_float_equal(jnum(all, "win_rate"), 2.0 / 3, 1e-12);
+    double lo, hi;
+    assert_int_equal(aps_metrics_wilson(2, 3, 1.96, &lo, &hi), 0);
+    json_t *ci = json_object_get(all, "win_rate_ci95");
+    assert_float_equal(json_number_value(json_array_get(ci, 0)), lo, 1e-12);
+    assert_float_equal(json_number_value(json_array_get(ci, 1)), hi, 1e-12);
+    assert_float_equal(jnum(all, "units"), 0.60 - 1.0 + 2.10, 1e-9);
+    assert_float_equal(jnum(all, "roi"), (0.60 - 1.0 + 2.10) / 3, 1e-9);
+    assert_float_equal(jnum(all, "clv_mean"), (0.0213 - 0.01 + 0.05) / 3, 1e-9);
+    assert_float_equal(jnum(all, "clv_positive_share"), 2.0 / 3, 1e-12);
+    json_t *nfl = group_of(tr_get(&t, "by_sport"), "NFL");
+    assert_int_equal(json_integer_value(json_object_get(nfl, "n")), 2);
+    assert_float_equal(jnum(nfl, "units"), -0.40, 1e-9);
+    assert_int_equal(json_array_size(tr_get(&t, "by_tier")), 3);
+    assert_int_equal(json_integer_value(json_object_get(group_of(tr_get(&t, "by_market"),
+                                                                 "moneyline"), "n")), 3);
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
+    tr_query(&t, "sport", "EPL");
+    assert_int_equal(tr_run(&t, aps_api_predictions_performance), 200);
+    assert_int_equal(json_integer_value(json_object_get(tr_get(&t, "overall"), "n")), 1);
+    tr_cleanup(&t);
+
+    /* nothing graded in the window: zero counts and null rates, not made-up numbers */
+    tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
+    tr_query(&t, "date_to", "2000-01-01");
+    assert_int_equal(tr_run(&t, aps_api_predictions_performance), 200);
+    all = tr_get(&t, "overall");
+    assert_int_equal(json_integer_value(json_object_get(all, "n")), 0);
+    assert_true(json_is_null(json_object_get(all, "win_rate")));
+    assert_true(json_is_null(json_array_get(json_object_get(all, "win_rate_ci95"), 0)));
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
+    tr_query(&t, "tier", "Z");
+    assert_int_equal(tr_run(&t, aps_api_predictions_performance), 400);
+    tr_cleanup(&t);
+}
+
+static int verify_hash(struct fixture *fx, struct treq *t, const char *hash)
+{
+    tr_init(t, fx, "GET", PREDS "/verify/{hash}", FX_USER, APS_ROLE_USER);
+    tr_param(t, 0, hash);
+    return tr_run(t, aps_api_predictions_verify_hash);
+}
+
+static void test_verify(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    assert_int_equal(verify_hash(fx, &t, fx->hash[1]), 200);
+    assert_true(json_is_true(tr_get(&t, "verified")));
+    assert_int_equal(json_integer_value(tr_get(&t, "prediction_id")), 1);
+    assert_true(json_is_null(tr_get(&t, "reason")));
+    tr_cleanup(&t);
+
+    assert_int_equal(verify_hash(fx, &t, "0123456789abcdef0123456789abcdef"
+                                         "0123456789abcdef0123456789abcdef"),
+                     404);
+    tr_cleanup(&t);
+    assert_int_equal(verify_hash(fx, &t, "not-a-hash"), 400);
+    assert_true(tr_detail(&t, "hash"));
+    tr_cleanup(&t);
+
+    /* change a locked-in number: the pick no longer matches its hash */
+    fx_exec(fx, "UPDATE predictions SET probability = 0.70 WHERE id = 2");
+    assert_int_equal(verify_hash(fx, &t, fx->hash[2]), 200);
+    assert_true(json_is_false(tr_get(&t, "verified")));
+    assert_true(json_is_false(tr_get(&t, "content_ok")));
+    assert_true(json_is_string(tr_get(&t, "reason")));
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "POST", PREDS "/{id}/verify", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, "3");
+    assert_int_equal(tr_run(&t, aps_api_predictions_verify_id), 200);
+    assert_true(json_is_true(tr_get(&t, "verified")));
+    assert_true(json_is_true(tr_get(&t, "link_ok")));
+    tr_cleanup(&t);
+
+    /* a pick whose link to its predecessor was rewritten */
+    fx_exec(fx, "UPDATE predictions SET prev_hash = '%s' WHERE id = 3", APS_GENESIS_HASH);
+    tr_init(&t, fx, "POST", PREDS "/{id}/verify", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, "3");
+    assert_int_equal(tr_run(&t, aps_api_predictions_verify_id), 200);
+    assert_true(json_is_false(tr_get(&t, "verified")));
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "POST", PREDS "/{id}/verify", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, "99");
+    assert_int_equal(tr_run(&t, aps_api_predictions_verify_id), 404);
+    tr_cleanup(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_list, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_list_validation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_today, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_get, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_performance, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_verify, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,261 @@
+/* test_jobs.c — the job table of jobs.def and its dispatcher: every entry is well-formed; bad
+ * payloads are refused before a handler runs; handlers are idempotent (noop's mark, the
+ * data-quality rows and their de-duplicated alerts, backups keyed by slot with pruning,
+ * cleanup); the job clock follows CLOCK_OFFSET_FILE; the train job runs the trainer or says
+ * why it did not. All on a fresh SQLite store. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/timeutil.h"
+#include "ingest/collect.h"
+#include "services/jobs.h"
+#include "jobs_fixture.h"
+
+static const struct aps_job_def *job(const char *name)
+{
+    size_t n;
+    const struct aps_job_def *t = aps_jobs_table(&n);
+    return aps_jobs_find(t, n, name);
+}
+
+/* Runs job name with payload on f's app; fields (when given) get the log fields. */
+static int run(struct jfx *f, const char *name, const char *payload, const char *id,
+               char *fields, size_t cap)
+{
+    struct aps_collector col;
+    aps_collector_init(&col, f->app.cfg, f->app.store, f->app.metrics);
+    struct aps_job_run r = {.app = &f->app, .col = &col, .id = id, .attempt = 1};
+    int rc = aps_jobs_exec(job(name), payload, &r);
+    if (fields)
+        snprintf(fields, cap, "%s|%s|%s", aps_buf_str(&r.fields), r.warn, r.err);
+    aps_job_run_cleanup(&r);
+    aps_collector_cleanup(&col);
+    return rc;
+}
+
+static void table_is_well_formed(void **state)
+{
+    size_t n;
+    const struct aps_job_def *t = aps_jobs_table(&n);
+    assert_int_equal(n, 12);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(t[i].fn);
+        assert_true(t[i].timeout_s > 0);
+        assert_true(t[i].max_attempts >= 1 && t[i].max_attempts <= 100);
+        assert_true(strlen(t[i].name) < 64);
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(t[i].name, t[j].name);
+        assert_ptr_equal(aps_jobs_find(t, n, t[i].name), &t[i]);
+    }
+    assert_null(aps_jobs_find(t, n, "nope"));
+    assert_null(aps_jobs_find(t, n, NULL));
+    assert_int_equal(aps_jobs_max_timeout(t, n), 14400);
+    assert_true(job("collect_odds")->needs_sport);
+    assert_false(job("grade")->needs_sport);
+}
+
+static void payloads_are_checked_first(void **state)
+{
+    char out[1024];
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    assert_int_equal(run(&f, "noop", "not json", "1", out, sizeof out), APS_E_PARSE);
+    assert_non_null(strstr(out, "payload is not JSON"));
+    assert_int_equal(run(&f, "noop", "[1,2]", "1", out, sizeof out), APS_E_PARSE);
+    assert_non_null(strstr(out, "JSON object"));
+    assert_int_equal(run(&f, "predict", "{}", "1", out, sizeof out), APS_E_INVAL);
+    assert_non_null(strstr(out, "predict needs a sport"));
+    assert_int_equal(run(&f, "predict", "{\"sport\":\"XFL\"}", "1", out, sizeof out),
+                     APS_E_INVAL);
+    assert_non_null(strstr(out, "unknown sport XFL"));
+    assert_int_equal(run(&f, "noop", "{\"sleep_ms\":-5}", "1", out, sizeof out), APS_E_RANGE);
+    assert_int_equal(run(&f, "noop", NULL, "1", NULL, 0), 0); /* NULL payload reads as {} */
+    assert_int_equal(run(&f, "train", "{\"sport\":\"NBA\",\"mode\":\"fast\"}", "1", out,
+                         sizeof out),
+                     APS_E_INVAL);
+    jfx_close(&f);
+}
+
+static void noop_mark_takes_effect_once(void **state)
+{
+    char out[512];
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    assert_int_equal(run(&f, "noop", "{\"mark\":\"m1\",\"sleep_ms\":20}", "7", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"mark\":\"written\""));
+    assert_int_equal(run(&f, "noop", "{\"mark\":\"m1\"}", "7", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"mark\":\"existed\""));
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM schedule_runs WHERE task = 'noop:m1'"), 1);
+    assert_int_equal(jfx_int(&f, "SELECT CAST(last_job_id AS INTEGER) FROM schedule_runs"), 7);
+    jfx_close(&f);
+}
+
+static void data_quality_is_keyed_by_slot_and_alerts_dedup(void **state)
+{
+    char out[1024];
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    int64_t now = aps_time_now();
+    /* Two games within 24 h without odds: DQ001 coverage 0 fails; DQ201 has nothing to judge. */
+    assert_true(jfx_game(&f, now + 3600, "scheduled") > 0);
+    assert_true(jfx_game(&f, now + 7200, "scheduled") > 0);
+    assert_int_equal(run(&f, "data_quality", "{\"slot\":1000}", "1", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"DQ001\":false"));
+    assert_non_null(strstr(out, "\"DQ005\":true"));
+    assert_non_null(strstr(out, "\"alerts_raised\":1"));
+    assert_non_null(strstr(out, "1 data-quality check(s) failed"));
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM data_quality_checks"), 4);
+    assert_int_equal(jfx_int(&f, "SELECT failed_count FROM data_quality_checks"
+                                 " WHERE check_code = 'DQ001'"), 2);
+    /* The same slot again: nothing new. */
+    assert_int_equal(run(&f, "data_quality", "{\"slot\":1000}", "1", NULL, 0), 0);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM data_quality_checks"), 4);
+    /* The next slot: new rows, but the open alert is not repeated … */
+    assert_int_equal(run(&f, "data_quality", "{\"slot\":4600}", "2", out, sizeof out), 0);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM data_quality_checks"), 8);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM alerts WHERE dedup_key = 'dq:DQ001'"), 1);
+    /* … until it is acknowledged. */
+    assert_int_equal(jfx_exec(&f, "UPDATE alerts SET acknowledged = 1"), 0);
+    assert_int_equal(run(&f, "data_quality", "{\"slot\":8200}", "3", NULL, 0), 0);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM alerts WHERE dedup_key = 'dq:DQ001'"), 2);
+    /* A pick created after its game started fails DQ005. */
+    assert_true(jfx_game(&f, now - 600, "in_progress") > 0);
+    assert_int_equal(jfx_exec(&f, "INSERT INTO predictions (game_id, model, market, selection,"
+                                  " probability, tier, stake_fraction, locked_at, prev_hash,"
+                                  " hash, created_at) VALUES (3, 'elo', 'moneyline', 'home',"
+                                  " 0.6, 'B', 0, 'x', 'p', 'h', strftime('%s','now'))"),
+                     0);
+    assert_int_equal(run(&f, "data_quality", "{\"slot\":9000}", "4", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"DQ005\":false"));
+    jfx_close(&f);
+}
+
+static int count_backups(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        n += !strncmp(e->d_name, "aps-", 4);
+    closedir(d);
+    return n;
+}
+
+static void backup_is_keyed_by_slot_and_pruned(void **state)
+{
+    char out[1024], env[300], dir[200], path[300];
+    struct jfx f;
+    snprintf(dir, sizeof dir, "/tmp/aps-backup-test-%d", (int)getpid());
+    snprintf(env, sizeof env, "BACKUP_DIR=%s/nested", dir);
+    const char *extra[] = {env, "BACKUP_KEEP=2", NULL};
+    assert_int_equal(jfx_open(&f, extra, APS_APP_QUEUE), 0);
+    snprintf(dir, sizeof dir, "%s", env + strlen("BACKUP_DIR="));
+    assert_int_equal(run(&f, "backup", "{\"slot\":1764561600}", "1", out, sizeof out), 0);
+    snprintf(path, sizeof path, "%.200s/aps-20251201T040000Z.db", dir);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size > 0);
+    assert_non_null(strstr(out, "\"bytes\":"));
+    assert_int_equal(run(&f, "backup", "{\"slot\":1764561600}", "1", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"existed\":true"));
+    assert_int_equal(count_backups(dir), 1);
+    assert_int_equal(run(&f, "backup", "{\"slot\":1764648000}", "2", NULL, 0), 0);
+    assert_int_equal(run(&f, "backup", "{\"slot\":1764734400}", "3", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"pruned\":1"));
+    assert_int_equal(count_backups(dir), 2);
+    assert_int_not_equal(stat(path, &sb), 0); /* the oldest went */
+    jfx_close(&f);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void cleanup_deletes_only_what_is_past_retention(void **state)
+{
+    char out[1024], sql[1024];
+    struct jfx f;
+    const char *extra[] = {"JOBS_RETENTION_DAYS=1", "MOVEMENTS_RETENTION_DAYS=2", NULL};
+    assert_int_equal(jfx_open(&f, extra, APS_APP_QUEUE), 0);
+    int64_t now = aps_time_now(), ms = now * 1000, day = 86400000;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO jobs (name, payload, state, max_attempts, run_at, enqueued_at,"
+             " finished_at) VALUES ('noop', '{}', 'done', 1, 0, 0, %lld),"
+             " ('noop', '{}', 'done', 1, 0, 0, %lld), ('noop', '{}', 'dead', 1, 0, 0, %lld),"
+             " ('noop', '{}', 'ready', 1, 0, 0, NULL)",
+             (long long)(ms - 2 * day), (long long)(ms - day / 2), (long long)(ms - 2 * day));
+    assert_int_equal(jfx_exec(&f, sql), 0);
+    assert_true(jfx_game(&f, now - 86400 * 10, "final") > 0);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO odds_movements (game_id, book_id, market, selection, detected_at)"
+             " VALUES (1, 1, 'moneyline', 'home', %lld), (1, 1, 'moneyline', 'home', %lld)",
+             (long long)(now - 3 * 86400), (long long)(now - 3600));
+    assert_int_equal(jfx_exec(&f, sql), 0);
+    assert_int_equal(run(&f, "cleanup", "{}", "1", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"jobs_done_deleted\":1"));
+    assert_non_null(strstr(out, "\"jobs_dead_deleted\":0")); /* dead ones keep 4x longer */
+    assert_non_null(strstr(out, "\"movements_deleted\":1"));
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs"), 3);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM odds_movements"), 1);
+    assert_int_equal(run(&f, "cleanup", "{}", "1", out, sizeof out), 0); /* again: nothing */
+    assert_non_null(strstr(out, "\"jobs_done_deleted\":0"));
+    jfx_close(&f);
+}
+
+static void clock_follows_the_offset_file(void **state)
+{
+    char env[200], path[160];
+    struct jfx f;
+    snprintf(path, sizeof path, "/tmp/aps-clock-%d", (int)getpid());
+    snprintf(env, sizeof env, "CLOCK_OFFSET_FILE=%s", path);
+    const char *extra[] = {env, NULL};
+    assert_int_equal(jfx_open(&f, extra, 0), 0);
+    int64_t t0 = aps_time_now();
+    assert_true(aps_jobs_now(f.cfg) - t0 <= 1); /* no file yet: the wall clock */
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("7200\n", fp);
+    fclose(fp);
+    int64_t d = aps_jobs_now(f.cfg) - t0;
+    assert_true(d >= 7200 && d <= 7201);
+    unlink(path);
+    jfx_close(&f);
+}
+
+static void train_without_history_says_why(void **state)
+{
+    char out[1024];
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    assert_true(jfx_game(&f, aps_time_now() + 3600, "scheduled") > 0);
+    int rc = run(&f, "train", "{\"sport\":\"NBA\",\"mode\":\"incremental\"}", "1", out, sizeof out);
+    /* One scheduled game and no finished one: nothing to learn from, skipped (or a clear error). */
+    if (rc)
+        assert_true(strlen(strrchr(out, '|') + 1) > 0);
+    else
+        assert_non_null(strstr(out, "\"mode\":\"incremental\""));
+    jfx_close(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table_is_well_formed),
+        cmocka_unit_test(payloads_are_checked_first),
+        cmocka_unit_test(noop_mark_takes_effect_once),
+        cmocka_unit_test(data_quality_is_keyed_by_slot_and_alerts_dedup),
+        cmocka_unit_test(backup_is_keyed_by_slot_and_pruned),
+        cmocka_unit_test(cleanup_deletes_only_what_is_past_retention),
+        cmocka_unit_test(clock_follows_the_offset_file),
+        cmocka_unit_test(train_without_history_says_why),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,220 @@
+/* test_scheduler.c — the scheduler's slot arithmetic (intervals, daily and weekly phases,
+ * times before the epoch), the catch-up-once rule, ticks on a real store and queue (a slot runs
+ * once; a long gap is caught up with one run; a second scheduler that missed the record
+ * enqueues nothing twice; conditional tasks wait for live games), and leader election between
+ * two schedulers with take-over when the leader stops. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/timeutil.h"
+#include "services/scheduler.h"
+#include "jobs_fixture.h"
+
+static void slots_of_intervals(void **state)
+{
+    assert_int_equal(aps_sched_slot(0, 60, 0), 0);
+    assert_int_equal(aps_sched_slot(59, 60, 0), 0);
+    assert_int_equal(aps_sched_slot(60, 60, 0), 1);
+    assert_int_equal(aps_sched_slot(-1, 60, 0), -1); /* floor, not truncation */
+    assert_int_equal(aps_sched_slot(-60, 60, 0), -1);
+    assert_int_equal(aps_sched_slot(-61, 60, 0), -2);
+    assert_int_equal(aps_sched_slot_start(aps_sched_slot(1234567, 300, 0), 300, 0), 1234500);
+}
+
+static void slots_of_daily_and_weekly_tasks(void **state)
+{
+    int64_t day = 86400, at4 = 4 * 3600;
+    int64_t t = aps_time_from_civil(2026, 3, 10, 3, 59, 0); /* before 04:00: yesterday's slot */
+    int64_t s = aps_sched_slot_start(aps_sched_slot(t, day, at4), day, at4);
+    assert_int_equal(s, aps_time_from_civil(2026, 3, 9, 4, 0, 0));
+    t = aps_time_from_civil(2026, 3, 10, 4, 0, 0);
+    s = aps_sched_slot_start(aps_sched_slot(t, day, at4), day, at4);
+    assert_int_equal(s, t);
+    /* Sundays 02:00 (1970-01-01 was a Thursday): from Wednesday 2026-03-11, the last one is
+     * Sunday 2026-03-08. */
+    int64_t week = 7 * day, sun2 = 3 * day + 2 * 3600;
+    t = aps_time_from_civil(2026, 3, 11, 12, 0, 0);
+    s = aps_sched_slot_start(aps_sched_slot(t, week, sun2), week, sun2);
+    assert_int_equal(s, aps_time_from_civil(2026, 3, 8, 2, 0, 0));
+    /* A phase longer than the period (an overridden period) is taken modulo it. */
+    assert_int_equal(aps_sched_slot(10 * 60 + 5, 60, 14400), aps_sched_slot(10 * 60 + 5, 60, 0));
+}
+
+static void catch_up_once(void **state)
+{
+    int64_t start, missed;
+    /* Never ran: on_start tasks run now, calendar tasks wait for their first slot. */
+    assert_int_equal(aps_sched_decide(1000, 60, 0, false, 0, true, &start, &missed), APS_SCHED_RUN);
+    assert_int_equal(start, 960);
+    assert_int_equal(aps_sched_decide(1000, 60, 0, false, 0, false, &start, &missed),
+                     APS_SCHED_RECORD);
+    /* The current slot ran: nothing. */
+    assert_int_equal(aps_sched_decide(1010, 60, 0, true, 960, true, &start, &missed),
+                     APS_SCHED_NONE);
+    /* The previous slot ran: one run, nothing missed. */
+    assert_int_equal(aps_sched_decide(1030, 60, 0, true, 960, true, &start, &missed), APS_SCHED_RUN);
+    assert_int_equal(start, 1020);
+    assert_int_equal(missed, 0);
+    /* Down for ten minutes: one run for the current slot, nine slots missed (not ten runs). */
+    assert_int_equal(aps_sched_decide(960 + 600, 60, 0, true, 960, true, &start, &missed),
+                     APS_SCHED_RUN);
+    assert_int_equal(start, 1560);
+    assert_int_equal(missed, 9);
+    /* A daily backup missed for three days runs once. */
+    int64_t d = 86400, at4 = 14400;
+    int64_t last = aps_time_from_civil(2026, 1, 1, 4, 0, 0);
+    int64_t now = aps_time_from_civil(2026, 1, 4, 9, 0, 0);
+    assert_int_equal(aps_sched_decide(now, d, at4, true, last, false, &start, &missed),
+                     APS_SCHED_RUN);
+    assert_int_equal(start, aps_time_from_civil(2026, 1, 4, 4, 0, 0));
+    assert_int_equal(missed, 2);
+}
+
+static const char *const base_env[] = {
+    "SPORTS=NBA", "SCHEDULE_TRAIN_DAILY_SECONDS=0", "SCHEDULE_TRAIN_WEEKLY_SECONDS=0", NULL};
+
+static int64_t jobs_named(struct jfx *f, const char *name)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM jobs WHERE name = '%s'", name);
+    return jfx_int(f, sql);
+}
+
+static void ticks_enqueue_each_slot_once(void **state)
+{
+    struct jfx f;
+    struct aps_sched_tick r;
+    assert_int_equal(jfx_open(&f, base_env, APS_APP_QUEUE), 0);
+    int64_t t = aps_time_from_civil(2026, 3, 10, 12, 0, 30);
+    assert_int_equal(aps_scheduler_tick(&f.app, t, &r), 0);
+    /* odds, schedule, scores, weather, predict (NBA) + grade + data_quality; scores_live and
+     * closing wait for games; backup and cleanup wait for their slot. */
+    assert_int_equal(r.enqueued, 7);
+    assert_int_equal(r.skipped, 2);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs"), 7);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM schedule_runs WHERE task = 'backup'"), 1);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE idempotency_key ="
+                                 " 'odds:NBA:1773144000'"), 1);
+    /* Same slot, later in it: nothing. */
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 20, &r), 0);
+    assert_int_equal(r.enqueued, 0);
+    /* Ten minutes later: odds once (nine missed), schedule once (one missed), the rest wait. */
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 600, &r), 0);
+    assert_int_equal(r.enqueued, 2);
+    assert_int_equal(r.caught_up, 2);
+    assert_int_equal(jobs_named(&f, "collect_odds"), 2);
+    assert_int_equal(jobs_named(&f, "collect_schedule"), 2);
+    /* The next day after 04:00: the backup's first slot came. */
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 86400, &r), 0);
+    assert_int_equal(jobs_named(&f, "backup"), 1);
+    assert_int_equal(jobs_named(&f, "cleanup"), 1);
+    jfx_close(&f);
+}
+
+static void two_schedulers_never_double_enqueue(void **state)
+{
+    struct jfx f;
+    struct aps_sched_tick r;
+    assert_int_equal(jfx_open(&f, base_env, APS_APP_QUEUE), 0);
+    int64_t t = aps_time_from_civil(2026, 3, 10, 12, 0, 30);
+    assert_int_equal(aps_scheduler_tick(&f.app, t, &r), 0);
+    assert_int_equal(r.enqueued, 7);
+    /* A second scheduler that has not seen the first one's record (it is wiped here) finds
+     * every slot due, and the queue refuses each job as a duplicate. */
+    assert_int_equal(jfx_exec(&f, "DELETE FROM schedule_runs"), 0);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 5, &r), 0);
+    assert_int_equal(r.enqueued, 0);
+    assert_int_equal(r.duplicates, 7);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs"), 7);
+    jfx_close(&f);
+}
+
+static void live_tasks_wait_for_live_games(void **state)
+{
+    struct jfx f;
+    struct aps_sched_tick r;
+    assert_int_equal(jfx_open(&f, base_env, APS_APP_QUEUE), 0);
+    int64_t t = aps_time_from_civil(2026, 3, 10, 12, 0, 30);
+    assert_int_equal(aps_scheduler_tick(&f.app, t, &r), 0);
+    assert_int_equal(jobs_named(&f, "capture_closing"), 0);
+    /* A game started 10 minutes ago, with live odds and no closing line: live and starting. */
+    assert_true(jfx_game(&f, t + 60 - 600, "scheduled") > 0);
+    assert_int_equal(jfx_exec(&f, "INSERT INTO odds (game_id, book_id, market, selection, phase,"
+                                  " recorded_at, price) VALUES (1, 1, 'moneyline', 'home', 'live',"
+                                  " 1, 1.9)"),
+                     0);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 60, &r), 0);
+    assert_int_equal(jobs_named(&f, "capture_closing"), 1);
+    assert_int_equal(jobs_named(&f, "collect_scores"), 2); /* scores + scores_live */
+    /* Closing lines captured: the closing task stops; the game stays live for scores. */
+    assert_int_equal(jfx_exec(&f, "INSERT INTO closing_lines (game_id, book_id, market, selection,"
+                                  " price, closed_at, source) VALUES (1, 1, 'moneyline', 'home',"
+                                  " 1.9, 1, 'live')"),
+                     0);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 120, &r), 0);
+    assert_int_equal(jobs_named(&f, "capture_closing"), 1);
+    assert_int_equal(jobs_named(&f, "collect_scores"), 3);
+    jfx_close(&f);
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Waits up to ms for s to become leader (or, with want false, checks it stays follower). */
+static bool leader_within(struct aps_scheduler *s, long ms)
+{
+    for (long t = 0; t < ms; t += 50) {
+        if (aps_scheduler_is_leader(s))
+            return true;
+        nap_ms(50);
+    }
+    return aps_scheduler_is_leader(s);
+}
+
+static void one_leader_and_take_over(void **state)
+{
+    struct jfx f;
+    const char *extra[] = {"SPORTS=NBA", "SCHEDULE_ODDS_SECONDS=0", "SCHEDULE_SCHEDULE_SECONDS=0",
+                           "SCHEDULE_SCORES_SECONDS=0", "SCHEDULE_SCORES_LIVE_SECONDS=0",
+                           "SCHEDULE_WEATHER_SECONDS=0", "SCHEDULE_PREDICT_SECONDS=0",
+                           "SCHEDULE_GRADE_SECONDS=0", "SCHEDULE_CLOSING_SECONDS=0",
+                           "SCHEDULE_DATA_QUALITY_SECONDS=0", NULL};
+    assert_int_equal(jfx_open(&f, extra, APS_APP_QUEUE), 0);
+    struct aps_scheduler_opts o = {.lock_ttl_ms = 600, .tick_ms = 100, .owner = "first"};
+    struct aps_scheduler *a = NULL, *b = NULL;
+    char err[256];
+    assert_int_equal(aps_scheduler_start(&a, &f.app, &o, err, sizeof err), 0);
+    assert_true(leader_within(a, 2000));
+    o.owner = "second";
+    assert_int_equal(aps_scheduler_start(&b, &f.app, &o, err, sizeof err), 0);
+    assert_false(leader_within(b, 1000)); /* the first keeps renewing */
+    assert_true(aps_scheduler_is_leader(a));
+    aps_scheduler_stop(a); /* releases the lock */
+    assert_true(leader_within(b, 1500));
+    aps_scheduler_stop(b);
+    jfx_close(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(slots_of_intervals),
+        cmocka_unit_test(slots_of_daily_and_weekly_tasks),
+        cmocka_unit_test(catch_up_once),
+        cmocka_unit_test(ticks_enqueue_each_slot_once),
+        cmocka_unit_test(two_schedulers_never_double_enqueue),
+        cmocka_unit_test(live_tasks_wait_for_live_games),
+        cmocka_unit_test(one_leader_and_take_over),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+/* test_worker.c — the worker's supervision rule (heartbeat, timeout) and the pool on a real
+ * store-backed queue with a job table of its own: a job that succeeds is acknowledged; one that
+ * fails is retried and then dead-lettered with its error; one that runs past its timeout is
+ * failed by the supervisor while its late result is discarded; a job longer than the lease
+ * keeps it through heartbeats and runs once; stopping releases a running job without counting
+ * the attempt; /health and /metrics answer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache/queue.h"
+#include "core/str.h"
+#include "metrics/metrics.h"
+#include "services/jobs.h"
+#include "services/worker.h"
+#include "jobs_fixture.h"
+
+static atomic_int runs_ok, runs_slow;
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int job_ok(struct aps_job_run *r)
+{
+    atomic_fetch_add(&runs_ok, 1);
+    aps_buf_puts(&r->fields, ",\"t\":1");
+    return 0;
+}
+
+static int job_bad(struct aps_job_run *r)
+{
+    return aps_job_fail(r, APS_E_IO, "provider said no");
+}
+
+/* Sleeps payload sleep_ms. */
+static int job_slow(struct aps_job_run *r)
+{
+    atomic_fetch_add(&runs_slow, 1);
+    nap_ms((long)aps_job_int(r, "sleep_ms", 0));
+    return 0;
+}
+
+static const struct aps_job_def table[] = {
+    {"ok", job_ok, 10, 3, false, "succeeds"},
+    {"bad", job_bad, 10, 2, false, "fails"},
+    {"slow", job_slow, 1, 1, false, "sleeps; times out after 1 s"},
+    {"long", job_slow, 10, 1, false, "sleeps within its timeout"},
+};
+
+static void action_rule(void **state)
+{
+    /* lease 3 s: renew every second; timeout 10 s from the start. */
+    assert_int_equal(aps_worker_action(500, 0, 10000, 0, 3000), APS_WORKER_WAIT);
+    assert_int_equal(aps_worker_action(1000, 0, 10000, 0, 3000), APS_WORKER_EXTEND);
+    assert_int_equal(aps_worker_action(1500, 0, 10000, 1000, 3000), APS_WORKER_WAIT);
+    assert_int_equal(aps_worker_action(9999, 0, 10000, 9500, 3000), APS_WORKER_WAIT);
+    assert_int_equal(aps_worker_action(10000, 0, 10000, 9500, 3000), APS_WORKER_TIMEOUT);
+    assert_int_equal(aps_worker_action(20000, 0, 10000, 0, 3000), APS_WORKER_TIMEOUT);
+}
+
+static struct aps_worker *start(struct jfx *f, int threads, int64_t lease_ms, int64_t drain_ms,
+                                const char *http)
+{
+    struct aps_worker_opts o;
+    aps_worker_opts_default(&o, f->cfg);
+    o.threads = threads;
+    o.lease_ms = lease_ms;
+    o.drain_ms = drain_ms;
+    o.block_ms = 50;
+    o.table = table;
+    o.njobs = sizeof table / sizeof table[0];
+    o.http_host = http;
+    o.http_port = 0;
+    struct aps_worker *w = NULL;
+    char err[256];
+    assert_int_equal(aps_worker_start(&w, &f->app, &o, err, sizeof err), 0);
+    return w;
+}
+
+static void push(struct jfx *f, const char *name, const char *payload, int attempts)
+{
+    char id[64];
+    assert_int_equal(aps_queue_push(f->app.queue, name, payload, NULL, attempts, 0, id), 0);
+}
+
+/* Waits up to ms for sql's count to reach want. */
+static int64_t wait_count(struct jfx *f, const char *sql, int64_t want, long ms)
+{
+    int64_t v = -1;
+    for (long t = 0; t <= ms; t += 25) {
+        v = jfx_int(f, sql);
+        if (v == want)
+            break;
+        nap_ms(25);
+    }
+    return v;
+}
+
+static double outcome(struct jfx *f, const char *name, const char *outcome)
+{
+    struct aps_metric *m = aps_metrics_counter(f->app.metrics, "aps_jobs_total", "",
+                                               (const char *const[]){"name", "outcome", NULL});
+    return aps_metric_value(m, (const char *const[]){name, outcome});
+}
+
+static void ack_retry_and_dead_letter(void **state)
+{
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    atomic_store(&runs_ok, 0);
+    struct aps_worker *w = start(&f, 2, 3000, 1000, NULL);
+    push(&f, "ok", "{}", 3);
+    push(&f, "bad", "{}", 2);
+    push(&f, "nosuch", "{}", 1);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'done'", 1, 3000), 1);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", 2, 3000), 2);
+    assert_int_equal(jfx_int(&f, "SELECT attempts FROM jobs WHERE name = 'bad'"), 2);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE name = 'bad'"
+                                 " AND last_error = 'provider said no'"), 1);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE name = 'nosuch'"
+                                 " AND last_error LIKE 'no job named nosuch%'"), 1);
+    assert_int_equal(atomic_load(&runs_ok), 1);
+    struct aps_worker_stats st;
+    aps_worker_stats(w, &st);
+    assert_int_equal(st.ok, 1);
+    assert_int_equal(st.failed, 3);
+    assert_int_equal(aps_worker_stop(w), 0);
+    assert_true(outcome(&f, "bad", "retry") == 1);
+    assert_true(outcome(&f, "bad", "dead") == 1);
+    jfx_close(&f);
+}
+
+static void timeout_fails_the_job_and_discards_its_result(void **state)
+{
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    struct aps_worker *w = start(&f, 1, 3000, 3000, NULL);
+    push(&f, "slow", "{\"sleep_ms\":2000}", 1);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'"
+                                    " AND last_error = 'timed out after 1 s'", 1, 3000), 1);
+    nap_ms(1500); /* the handler returns after its timeout: its result must not ack */
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'done'"), 0);
+    struct aps_worker_stats st;
+    aps_worker_stats(w, &st);
+    assert_int_equal(st.timed_out, 1);
+    assert_int_equal(st.ok, 0);
+    assert_int_equal(aps_worker_stop(w), 0);
+    jfx_close(&f);
+}
+
+static void heartbeats_keep_a_long_job_leased(void **state)
+{
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    atomic_store(&runs_slow, 0);
+    /* Lease 600 ms, job 2 s: without heartbeats the second thread would take it over. */
+    struct aps_worker *w = start(&f, 2, 600, 1000, NULL);
+    push(&f, "long", "{\"sleep_ms\":2000}", 1);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'done'", 1, 4000), 1);
+    assert_int_equal(atomic_load(&runs_slow), 1);
+    assert_int_equal(jfx_int(&f, "SELECT attempts FROM jobs"), 1);
+    assert_int_equal(aps_worker_stop(w), 0);
+    jfx_close(&f);
+}
+
+static void stop_releases_a_running_job(void **state)
+{
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    atomic_store(&runs_slow, 0);
+    struct aps_worker *w = start(&f, 1, 3000, 200, NULL);
+    push(&f, "long", "{\"sleep_ms\":1200}", 1);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'leased'", 1, 2000), 1);
+    /* Drain 200 ms < 1.2 s: released, then the handler returns within the grace period. */
+    assert_int_equal(aps_worker_stop(w), 0);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'ready'"), 1);
+    assert_int_equal(jfx_int(&f, "SELECT attempts FROM jobs"), 0); /* not counted */
+    assert_true(outcome(&f, "long", "released") == 1);
+    /* Another worker runs it to completion. */
+    w = start(&f, 1, 3000, 1000, NULL);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'done'", 1, 4000), 1);
+    assert_int_equal(aps_worker_stop(w), 0);
+    assert_int_equal(atomic_load(&runs_slow), 2);
+    jfx_close(&f);
+}
+
+static void health_and_metrics_answer(void **state)
+{
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    struct aps_worker *w = start(&f, 1, 3000, 100, "127.0.0.1");
+    int port = aps_worker_http_port(w);
+    assert_true(port > 0);
+    push(&f, "ok", "{}", 1);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'done'", 1, 3000), 1);
+    char cmd[256], line[512] = "";
+    snprintf(cmd, sizeof cmd,
+             "curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d/health; echo;"
+             " curl -s http://127.0.0.1:%d/metrics | grep -c aps_worker_job_duration_seconds",
+             port, port);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(line, sizeof line, p));
+    assert_int_equal(strncmp(line, "200", 3), 0);
+    assert_non_null(fgets(line, sizeof line, p));
+    int n = 0;
+    assert_int_equal(aps_parse_int(aps_str_trim(line), &n), 0);
+    assert_true(n > 0);
+    pclose(p);
+    assert_int_equal(aps_worker_stop(w), 0);
+    jfx_close(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(action_rule),
+        cmocka_unit_test(ack_retry_and_dead_letter),
+        cmocka_unit_test(timeout_fails_the_job_and_discards_its_result),
+        cmocka_unit_test(heartbeats_keep_a_long_job_leased),
+        cmocka_unit_test(stop_releases_a_running_job),
+        cmocka_unit_test(health_and_metrics_answer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
