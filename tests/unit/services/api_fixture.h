@@ -283,7 +283,7 @@ static FX_UNUSED int fx_setup(void **state)
     char err[512], url[300];
     snprintf(fx->dir, sizeof fx->dir, "/tmp/aps-api-test-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    snprintf(url, sizeof url, "sqlite://%s/t.db", fx->dir);
+    snprintf(url, sizeof url, "sqlite:///%s/t.db", fx->dir);
     struct aps_config_opts co = {NULL, fx->dir};
     if (aps_config_load(&fx->cfg, &co, err, sizeof err))
         fail_msg("config: %s", err);

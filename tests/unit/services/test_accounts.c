@@ -352,7 +352,7 @@ static int sqlite_setup(void **state)
 {
     snprintf(sqlite_path, sizeof sqlite_path, "/tmp/aps-accounts-%ld.db", (long)getpid());
     unlink(sqlite_path);
-    snprintf(g.url, sizeof g.url, "sqlite://%s", sqlite_path);
+    snprintf(g.url, sizeof g.url, "sqlite:///%s", sqlite_path);
     return open_and_migrate();
 }
 
