@@ -1,5 +1,6 @@
 # AI PRO SPORTS — the two commands of the README, and a few helpers.
-#   make run    install what is missing, build, migrate var/aps.db and ingest every data set
+#   make run    install what is missing, build, migrate var/aps.db, ingest every data set, train,
+#               and serve the API, workers and scheduler on http://127.0.0.1:8000
 #   make test   install what is missing, build, and run every test
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -17,10 +18,10 @@ build: bootstrap
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
+# Ends by serving: migrate, ingest, train, then `aps serve` on http://127.0.0.1:8000 (scripts/run;
+# the mock providers stand in when no ODDS_API_KEY is configured).
 run: build
-	@mkdir -p var
-	$(APS) migrate
-	$(APS) ingest all
+	@BUILD=$(BUILD) scripts/run
 
 test: build
 	@BUILD=$(BUILD) scripts/test

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/trainer.h"
 #include "model/registry.h"
@@ -78,7 +79,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: train_score DATABASE_URL SPORT [REPEAT]\n");
         return 2;
     }
-    int repeat = argc > 3 ? atoi(argv[3]) : 20, sport = aps_sport_from_code(argv[2]);
+    int repeat = 20, sport = aps_sport_from_code(argv[2]);
+    if (argc > 3 && aps_parse_int(argv[3], &repeat))
+        repeat = 0;
     char err[256];
     struct aps_store *st;
     struct aps_conn *c;

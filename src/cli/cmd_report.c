@@ -211,6 +211,29 @@ static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps
     }
 }
 
+/* One row of the summary table: the goals' verdicts of a market in a few words. */
+static void write_summary(FILE *sum, const struct market_cmp *mc, const struct aps_model_row *r,
+                          bool production)
+{
+    struct scores a, b;
+    char entry[48] = "not measurable", close[48] = "not measurable";
+    if (mc->entry.n) {
+        score(mc->entry.a, mc->entry.y, mc->entry.n, mc->entry.k, &a);
+        score(mc->entry.b, mc->entry.y, mc->entry.n, mc->entry.k, &b);
+        snprintf(entry, sizeof entry, "%s (%+.2f %%)", a.ll < b.ll ? "yes" : "no",
+                 100 * (a.ll - b.ll) / b.ll);
+    }
+    if (mc->close.n) {
+        score(mc->close.a, mc->close.y, mc->close.n, mc->close.k, &a);
+        score(mc->close.b, mc->close.y, mc->close.n, mc->close.k, &b);
+        double gap = 100 * (a.ll - b.ll) / b.ll;
+        snprintf(close, sizeof close, "%s (%+.2f %%)", gap <= 0.5 ? "yes" : "no", gap);
+    }
+    fprintf(sum, "| %s %s | %s%s | %.4f | %s | %s | %s (%.4f) |\n", r->sport, r->market, r->family,
+            production ? "" : " (challenger only)", r->log_loss, entry, close,
+            r->ece <= 0.02 ? "yes" : "no", r->ece);
+}
+
 static void write_leaderboard(FILE *out, struct aps_conn *c, const char *sport, const char *mk)
 {
     char *lb = NULL, preset[32];
@@ -255,7 +278,7 @@ static void write_backtest(FILE *out, const struct aps_backtest_report *r)
                 t->clv_sum / (double)t->clv_n, t->clv_n);
 }
 
-static int report_market(FILE *out, struct aps_cli *cli, struct aps_conn *c,
+static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_conn *c,
                          const struct aps_history *h, enum aps_market m)
 {
     const char *sport = aps_sport_info(h->sport)->code, *mk = aps_market_name(m);
@@ -300,6 +323,7 @@ static int report_market(FILE *out, struct aps_cli *cli, struct aps_conn *c,
     if (m == APS_MKT_MONEYLINE && k == 2)
         write_pair(out, "FiveThirtyEight", &mc.f538);
     write_goals(out, &mc, &r);
+    write_summary(sum, &mc, &r, production);
     struct aps_predictor pred;
     struct aps_backtest_report br;
     struct aps_backtest_opts bo = {.market = m, .bankroll = aps_cfg_double(cli->cfg,
@@ -357,6 +381,60 @@ static int elo_line(FILE *out, struct aps_cli *cli, struct aps_conn *c,
     return rc;
 }
 
+/* Elo's walk-forward probabilities next to FiveThirtyEight's published ones, on every finished
+ * game (ties left out) that has a stored 538 forecast, after the first season. */
+static int elo_vs_538_line(FILE *out, const struct aps_history *h)
+{
+    struct aps_elo_params params;
+    struct aps_predictor pred = {0};
+    int rc = aps_elo_params_default(h->sport, &params);
+    struct aps_elo_predictor_opts po = {&params, true, 8};
+    if (!rc)
+        rc = aps_elo_predictor_new(h, &po, &pred);
+    double ll_e = 0, ll_f = 0, bs_e = 0, bs_f = 0;
+    size_t n = 0;
+    char first[11] = "", last[11] = "";
+    for (size_t d0 = 0; d0 < h->ngames && !rc;) {
+        size_t d1 = d0 + 1;
+        while (d1 < h->ngames && !strcmp(h->games[d1].date, h->games[d0].date))
+            d1++;
+        for (size_t i = d0; i < d1 && !rc; i++) {
+            const struct aps_hist_game *g = &h->games[i];
+            rc = pred.begin(pred.ctx, h, i);
+            if (rc || g->season_no < 1 || isnan(g->fc_538) || !aps_hist_final(g) ||
+                g->home_score == g->away_score)
+                continue;
+            double p;
+            int prc = pred.prob(pred.ctx, h, i, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, &p);
+            if (prc == APS_E_NOTFOUND)
+                continue;
+            rc = prc;
+            if (rc)
+                break;
+            int y = g->home_score > g->away_score;
+            double f = g->fc_538, pc = fmin(fmax(p, 1e-15), 1 - 1e-15),
+                   fc = fmin(fmax(f, 1e-15), 1 - 1e-15);
+            ll_e -= y ? log(pc) : log(1 - pc);
+            ll_f -= y ? log(fc) : log(1 - fc);
+            bs_e += (p - y) * (p - y);
+            bs_f += (f - y) * (f - y);
+            if (!n++)
+                snprintf(first, sizeof first, "%s", g->date);
+            snprintf(last, sizeof last, "%s", g->date);
+        }
+        for (size_t i = d0; i < d1 && !rc; i++)
+            rc = pred.observe(pred.ctx, h, i);
+        d0 = d1;
+    }
+    if (!rc && n)
+        fprintf(out, "| %s | %s .. %s | %zu | %.4f | %.4f | %+.2f %% | %.4f | %.4f |\n",
+                aps_sport_info(h->sport)->code, first, last, n, ll_e / n, ll_f / n,
+                100 * (ll_e - ll_f) / ll_f, bs_e / n, bs_f / n);
+    if (pred.destroy)
+        pred.destroy(pred.ctx);
+    return rc;
+}
+
 static void write_header(FILE *out, int argc, char **argv)
 {
     char now[24];
@@ -366,7 +444,9 @@ static void write_header(FILE *out, int argc, char **argv)
         fprintf(out, " %s", argv[i]);
     fprintf(out, "` (src/cli/cmd_report.c) at %s from the registry, the stored walk-forward "
                  "predictions of each production model and the stored odds. Nothing here is "
-                 "typed by hand: rerun the command after `aps train` to refresh it.\n\n", now);
+                 "typed by hand: rerun the command after `aps train --sport all --market all` "
+                 "(the seed and preset of each run are given with its leaderboard) to refresh "
+                 "it.\n\n", now);
     fprintf(out, "How the numbers are made: `aps train` computes point-in-time features for every "
                  "game (src/model/features.h), runs a seeded search (Elo, L2 logistic regression, "
                  "XGBoost, a stacked ensemble) scored walk-forward — season by season, then month "
@@ -379,16 +459,40 @@ static void write_header(FILE *out, int argc, char **argv)
                  "as P(home covers / over) at the closing line, pushes left out.\n\n");
 }
 
+/* The sections go to a memory stream first, so the summary of their verdicts can lead. */
 static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
 {
     int rc = 0;
+    char *body = NULL, *summary = NULL;
+    size_t nbody = 0, nsummary = 0;
+    FILE *bf = open_memstream(&body, &nbody), *sf = open_memstream(&summary, &nsummary);
+    if (!bf || !sf)
+        rc = APS_E_NOMEM;
     for (int s = 0; s < APS_SPORT__COUNT && !rc; s++) {
         struct aps_history h;
         rc = aps_history_load(c, s, NULL, NULL, &h);
         for (int m = 0; !rc && m < APS_MKT__COUNT && h.ngames; m++)
-            rc = report_market(out, cli, c, &h, m);
+            rc = report_market(bf, sf, cli, c, &h, m);
         aps_history_cleanup(&h);
     }
+    if (bf)
+        fclose(bf);
+    if (sf)
+        fclose(sf);
+    if (!rc) {
+        fprintf(out, "## Summary: the goals per sport and market\n\nGoals (benchmarks, issue 4): the "
+                     "production model's walk-forward log-loss beats the market's no-vig entry "
+                     "(opening or pre-match) probabilities, comes within 0.5 %% of the closing "
+                     "line's, and its ECE is at most 0.02. Each cell is computed on the same games "
+                     "as the section below it; *not measurable* means the data has no such prices "
+                     "for the market. Where a goal is missed the section says by how much, and "
+                     "its last line measures what the closing line knows that the entry prices "
+                     "did not.\n\n| market | model | LL model | beats entry (gap) | within 0.5 %% "
+                     "of close (gap) | ECE ≤ 0.02 |\n|---|---|---:|---|---|---|\n%s\n%s",
+                summary ? summary : "", body ? body : "");
+    }
+    free(body);
+    free(summary);
     fprintf(out, "## Elo alone against the closing market (moneyline)\n\nThe Elo predictor of "
                  "`aps backtest` (default starting parameters, refitted each season on earlier "
                  "seasons; first season burn-in), scored on every game with a closing price:\n\n"
@@ -400,6 +504,21 @@ static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
         rc = aps_history_load(c, s, NULL, NULL, &h);
         if (!rc && h.ngames)
             rc = elo_line(out, cli, c, &h);
+        aps_history_cleanup(&h);
+    }
+    if (rc)
+        return rc;
+    fprintf(out, "\n## Elo alone against FiveThirtyEight (moneyline)\n\nThe same Elo predictor "
+                 "next to FiveThirtyEight's published pre-game probabilities (its plain Elo "
+                 "`elo_prob1` where stored, else its checking-our-work forecasts) on every finished "
+                 "game with a 538 forecast, ties left out, after the first season:\n\n"
+                 "| sport | games from .. to | games | LL Elo | LL 538 | LL gap | Brier Elo | "
+                 "Brier 538 |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (int s = 0; s < APS_SPORT__COUNT && !rc; s++) {
+        struct aps_history h;
+        rc = aps_history_load(c, s, NULL, NULL, &h);
+        if (!rc && h.ngames)
+            rc = elo_vs_538_line(out, &h);
         aps_history_cleanup(&h);
     }
     return rc;

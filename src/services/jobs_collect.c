@@ -113,10 +113,12 @@ int aps_job_do_collect_scores(struct aps_job_run *r)
     r->warn[0] = '\0';
     int rc2 = aps_collector_odds_scores(r->col, (enum aps_sport)r->sport, SCORES_DAYS_FROM,
                                         r->now, &odds);
-    if (rc2 == APS_E_CONFIG)
-        rc2 = 0, odds.failure = NULL, odds.games_updated = 0; /* no key: ESPN alone */
-    else
+    if (rc2 == APS_E_CONFIG) { /* no TheOddsAPI key: ESPN alone */
+        rc2 = 0;
+        odds.games_updated = 0;
+    } else {
         rc2 = outcome(r, rc2, &odds, true);
+    }
     if (warn[0] && !r->warn[0])
         memcpy(r->warn, warn, sizeof warn);
     if (rc || rc2)

@@ -237,11 +237,16 @@ static void train_without_history_says_why(void **state)
     assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
     assert_true(jfx_game(&f, aps_time_now() + 3600, "scheduled") > 0);
     int rc = run(&f, "train", "{\"sport\":\"NBA\",\"mode\":\"incremental\"}", "1", out, sizeof out);
-    /* One scheduled game and no finished one: nothing to learn from, skipped (or a clear error). */
-    if (rc)
-        assert_true(strlen(strrchr(out, '|') + 1) > 0);
-    else
-        assert_non_null(strstr(out, "\"mode\":\"incremental\""));
+    /* One scheduled game and no finished one: nothing to learn from, so the trainer skips. */
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "\"moneyline\":{\"skipped\":true}"));
+    assert_non_null(strstr(out, "\"mode\":\"incremental\""));
+    /* A scheduled run whose slot already has a completed training run skips the work. */
+    assert_int_equal(jfx_exec(&f, "INSERT INTO training_runs (sport_id, market, status, seed,"
+                                  " started_at) VALUES (1, 'moneyline', 'completed', 42, 5000)"),
+                     0);
+    assert_int_equal(run(&f, "train", "{\"sport\":\"NBA\",\"slot\":4000}", "2", out, sizeof out), 0);
+    assert_non_null(strstr(out, "already trained since the slot"));
     jfx_close(&f);
 }
 
