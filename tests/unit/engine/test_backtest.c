@@ -23,7 +23,7 @@
 #define DATA APS_DATA_DIR_DEFAULT "/football-data/E0/"
 
 struct row {
-    char date[16], home[64], away[64];
+    char date[40], home[64], away[64];
     int hg, ag;
     double best[3];  /* best bookmaker price home, draw, away */
     double close[3]; /* Pinnacle closing */

@@ -158,7 +158,7 @@ static void backup_is_keyed_by_slot_and_pruned(void **state)
     snprintf(env, sizeof env, "BACKUP_DIR=%s/nested", dir);
     const char *extra[] = {env, "BACKUP_KEEP=2", NULL};
     assert_int_equal(jfx_open(&f, extra, APS_APP_QUEUE), 0);
-    snprintf(dir, sizeof dir, "%s", env + strlen("BACKUP_DIR="));
+    snprintf(dir, sizeof dir, "%.190s", env + strlen("BACKUP_DIR="));
     assert_int_equal(run(&f, "backup", "{\"slot\":1764561600}", "1", out, sizeof out), 0);
     snprintf(path, sizeof path, "%.200s/aps-20251201T040000Z.db", dir);
     struct stat sb;

@@ -15,7 +15,7 @@
 
 struct testdb {
     struct aps_store *st;
-    char url[1024];
+    char url[1300];
     char dir[256];     /* SQLite: the temporary folder */
     char pgname[64];   /* PostgreSQL: the database created for the test */
     char admin[1024];  /* PostgreSQL: the server URL the database was created on */
