@@ -86,7 +86,6 @@ static int ratings(struct aps_conn *c, enum aps_sport sport, const char *date)
         return APS_EXIT_FAIL;
     }
     int season = -1;
-    static const char *surf[] = {"hard", "clay", "grass", "carpet"};
     for (size_t i = 0; i < h.ngames && !rc; i++) {
         const struct aps_hist_game *g = &h.games[i];
         if (date && strcmp(g->date, date) >= 0)
@@ -98,8 +97,7 @@ static int ratings(struct aps_conn *c, enum aps_sport sport, const char *date)
         }
         if (!aps_hist_final(g))
             continue;
-        struct aps_elo_game eg = {g->home, g->away, g->neutral,
-                                  g->surface >= 0 && g->surface < 4 ? surf[g->surface] : NULL};
+        struct aps_elo_game eg = {g->home, g->away, g->neutral, aps_elo_surface_name(g->surface)};
         rc = aps_elo_update(&e, &eg, g->home_score, g->away_score, NULL);
     }
     struct aps_stmt *st = NULL;

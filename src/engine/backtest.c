@@ -148,27 +148,11 @@ static int consider_bet(struct aps_predictor *pred, const struct aps_history *h,
     *placed = false;
     if (!v->has_entry)
         return 0;
-    int best = -1;
-    double best_edge = -INFINITY, probs[3];
-    for (int j = 0; j < v->nsides; j++) {
-        const struct aps_market_side *s = &v->side[j];
-        if (isnan(s->entry_price)) {
-            probs[j] = NAN;
-            continue;
-        }
-        int rc = pred->prob(pred->ctx, h, gi, v->market, s->sel, s->entry_line, &probs[j]);
-        if (rc == APS_E_NOTFOUND)
-            return 0;
-        if (rc)
-            return rc;
-        double fair = isnan(s->entry_novig) ? 1.0 / s->entry_price : s->entry_novig;
-        if (probs[j] - fair > best_edge) {
-            best_edge = probs[j] - fair;
-            best = j;
-        }
-    }
-    if (best < 0 || !(probs[best] > 0 && probs[best] < 1))
-        return 0;
+    int best;
+    double probs[3];
+    int rc = aps_market_best_side(pred, h, gi, v, &best, probs);
+    if (rc || best < 0)
+        return rc;
     const struct aps_market_side *s = &v->side[best];
     struct aps_kelly_input in = {probs[best], s->entry_price, s->entry_novig, bankroll_open, -1};
     struct aps_kelly_sizing sz;

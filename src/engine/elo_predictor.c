@@ -17,6 +17,7 @@
 #include "core/strmap.h"
 #include "engine/predictor.h"
 #include "model/elo.h"
+#include "engine/elo_store.h"
 #include "model/elo_fit.h"
 
 #define MIN_GAMES 30
@@ -51,12 +52,9 @@ double aps_norm_cdf(double x)
     return 0.5 * erfc(-x / sqrt(2.0));
 }
 
-static const char *surface_names[] = {"hard", "clay", "grass", "carpet"};
-
 static struct aps_elo_game elo_game(const struct aps_hist_game *g)
 {
-    struct aps_elo_game eg = {g->home, g->away, g->neutral,
-                              g->surface >= 0 && g->surface < 4 ? surface_names[g->surface] : NULL};
+    struct aps_elo_game eg = {g->home, g->away, g->neutral, aps_elo_surface_name(g->surface)};
     return eg;
 }
 
@@ -255,14 +253,7 @@ int aps_elo_predictor_new(const struct aps_history *h, const struct aps_elo_pred
         aps_free(ep);
         return rc;
     }
-    ep->fit = aps_calloc(h->ngames ? h->ngames : 1, sizeof *ep->fit);
-    for (size_t i = 0; i < h->ngames; i++) {
-        const struct aps_hist_game *g = &h->games[i];
-        bool fin = aps_hist_final(g);
-        ep->fit[i] = (struct aps_elo_fit_game){g->home, g->away, g->neutral,
-                                               fin ? g->home_score : -1, fin ? g->away_score : -1,
-                                               g->season_no, elo_game(g).surface};
-    }
+    ep->fit = aps_elo_fit_games(h);
     *out = (struct aps_predictor){"elo", ep, ep_begin, ep_prob, ep_observe, ep_destroy};
     return 0;
 }

@@ -12,7 +12,6 @@
 #include "odds/margin.h"
 #include "store/store.h"
 
-static const char *surface_names[] = {"hard", "clay", "grass", "carpet"};
 
 struct aps_elo_fit_game *aps_elo_fit_games(const struct aps_history *h)
 {
@@ -22,7 +21,7 @@ struct aps_elo_fit_game *aps_elo_fit_games(const struct aps_history *h)
         bool fin = aps_hist_final(g);
         f[i] = (struct aps_elo_fit_game){
             g->home, g->away, g->neutral, fin ? g->home_score : -1, fin ? g->away_score : -1,
-            g->season_no, g->surface >= 0 && g->surface < 4 ? surface_names[g->surface] : NULL};
+            g->season_no, aps_elo_surface_name(g->surface)};
     }
     return f;
 }
@@ -122,9 +121,7 @@ static int replay_into(struct aps_copy *cp, const struct aps_history *h,
         }
         if (!aps_hist_final(g))
             continue;
-        struct aps_elo_game eg = {g->home, g->away, g->neutral,
-                                  g->surface >= 0 && g->surface < 4 ? surface_names[g->surface]
-                                                                    : NULL};
+        struct aps_elo_game eg = {g->home, g->away, g->neutral, aps_elo_surface_name(g->surface)};
         double hb = aps_elo_rating(&e, g->home), ab = aps_elo_rating(&e, g->away);
         rc = aps_elo_update(&e, &eg, g->home_score, g->away_score, NULL);
         if (!rc)

@@ -1,6 +1,8 @@
 /* market.c — entry and closing prices of one game's market (see market.h). */
 #include "engine/market.h"
 
+#include "engine/predictor.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -219,5 +221,33 @@ int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, 
     set_close(h, g, m, sel, ns, mm, v, bp, APS_PHASE_CLOSE);
     if (!v->has_close)
         set_close(h, g, m, sel, ns, mm, v, bp, APS_PHASE_PRE);
+    return 0;
+}
+
+int aps_market_best_side(struct aps_predictor *pred, const struct aps_history *h, size_t gi,
+                         const struct aps_market_view *v, int *best, double probs[3])
+{
+    double best_edge = -INFINITY;
+    *best = -1;
+    for (int j = 0; j < v->nsides; j++) {
+        const struct aps_market_side *s = &v->side[j];
+        probs[j] = NAN;
+        if (isnan(s->entry_price))
+            continue;
+        int rc = pred->prob(pred->ctx, h, gi, v->market, s->sel, s->entry_line, &probs[j]);
+        if (rc == APS_E_NOTFOUND) {
+            *best = -1;
+            return 0;
+        }
+        if (rc)
+            return rc;
+        double fair = isnan(s->entry_novig) ? 1.0 / s->entry_price : s->entry_novig;
+        if (probs[j] - fair > best_edge) {
+            best_edge = probs[j] - fair;
+            *best = j;
+        }
+    }
+    if (*best >= 0 && !(probs[*best] > 0 && probs[*best] < 1))
+        *best = -1;
     return 0;
 }

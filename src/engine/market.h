@@ -40,6 +40,15 @@ struct aps_market_view {
     bool has_entry, has_close;
 };
 
+struct aps_predictor;
+
+/* The side of the view with the largest edge of the predictor's probability over the entry
+ * no-vig probability (over 1/price when the market has no complete book): *best is its index
+ * and probs[] the predictor's probability of each priced side; *best is -1 when no side is
+ * priced, the predictor has no opinion yet, or the best probability is not inside (0, 1). */
+int aps_market_best_side(struct aps_predictor *pred, const struct aps_history *h, size_t gi,
+                         const struct aps_market_view *v, int *best, double probs[3]) APS_MUST_CHECK;
+
 /* Builds the view of market m for game g. Always succeeds for valid input; has_entry/has_close
  * tell what was found. */
 int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, enum aps_market m,

@@ -70,25 +70,11 @@ static int choose(struct aps_predictor *pred, const struct aps_history *h, size_
                   struct candidate *cd)
 {
     memset(cd, 0, sizeof *cd);
-    int best = -1;
-    double best_edge = -INFINITY, probs[3];
-    for (int j = 0; j < v->nsides; j++) {
-        const struct aps_market_side *s = &v->side[j];
-        if (isnan(s->entry_price))
-            continue;
-        int rc = pred->prob(pred->ctx, h, gi, v->market, s->sel, s->entry_line, &probs[j]);
-        if (rc == APS_E_NOTFOUND)
-            return 0;
-        if (rc)
-            return rc;
-        double fair = isnan(s->entry_novig) ? 1.0 / s->entry_price : s->entry_novig;
-        if (probs[j] - fair > best_edge) {
-            best_edge = probs[j] - fair;
-            best = j;
-        }
-    }
-    if (best < 0 || !(probs[best] > 0 && probs[best] < 1))
-        return 0;
+    int best;
+    double probs[3];
+    int rc = aps_market_best_side(pred, h, gi, v, &best, probs);
+    if (rc || best < 0)
+        return rc;
     const struct aps_market_side *s = &v->side[best];
     /* Picks are published as a fraction of any bankroll: the minimum stake in money belongs to
      * a user's own bankroll, so it is left out here. */
@@ -96,7 +82,7 @@ static int choose(struct aps_predictor *pred, const struct aps_history *h, size_
     kp.min_bet_size = 0;
     struct aps_kelly_input in = {probs[best], s->entry_price, s->entry_novig, 1.0, -1};
     struct aps_kelly_sizing sz;
-    int rc = aps_kelly_size(&kp, &in, &sz);
+    rc = aps_kelly_size(&kp, &in, &sz);
     if (rc)
         return rc;
     struct aps_pick *p = &cd->pick;

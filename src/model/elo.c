@@ -368,3 +368,9 @@ int aps_elo_update(struct aps_elo *e, const struct aps_elo_game *g, int home_sco
         *res = (struct aps_elo_result){p_home, rh, ra, delta, -delta, k_eff};
     return 0;
 }
+
+const char *aps_elo_surface_name(int surface)
+{
+    static const char *const names[APS_ELO_SURFACE__COUNT] = {"hard", "clay", "grass", "carpet"};
+    return surface >= 0 && surface < APS_ELO_SURFACE__COUNT ? names[surface] : NULL;
+}

@@ -142,5 +142,8 @@ int aps_elo_update(struct aps_elo *e, const struct aps_elo_game *g, int home_sco
 
 /* Surface by name, case-insensitive; -1 when unknown. */
 int aps_elo_surface_parse(const char *name);
+/* The name of a surface ("hard", "clay", "grass", "carpet"), or NULL for -1 and unknown values:
+ * the value aps_elo_game.surface takes. */
+const char *aps_elo_surface_name(int surface);
 
 #endif

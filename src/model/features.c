@@ -172,12 +172,11 @@ static struct aps_feat_pair *pair_of(struct aps_feat_state *st, int a, int b, bo
 
 /* ---- state ---- */
 
-static const char *const surface_names[] = {"hard", "clay", "grass", "carpet"};
 
 static struct aps_elo_game elo_game(const struct aps_hist_game *g)
 {
     struct aps_elo_game eg = {g->home, g->away, g->neutral,
-                              g->surface >= 0 && g->surface < 4 ? surface_names[g->surface] : NULL};
+                              aps_elo_surface_name(g->surface)};
     return eg;
 }
 
