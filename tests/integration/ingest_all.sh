@@ -89,6 +89,18 @@ for sport in NHL EPL; do
   check "$sport: the backtest placed bets" 1 "$(jq '.bets.bets > 0' "$work/sqlite.bt.$sport.json" | grep -c true)"
 done
 
+# A URL is fetched (libcurl) and loaded like a path: the same file again changes nothing; a URL
+# that cannot be fetched fails clearly.
+DATABASE_URL=$SQLITE "$APS_BIN" ingest football-data "file://$DATA/football-data/E0/1213_E0.csv" --quiet > /dev/null
+DATABASE_URL=$SQLITE "$APS_BIN" stats --format json > "$work/sqlite.stats3.json"
+check "ingesting a file by URL again leaves the counts unchanged" \
+  "$(md5sum < "$work/sqlite.stats1.json")" "$(md5sum < "$work/sqlite.stats3.json")"
+if DATABASE_URL=$SQLITE "$APS_BIN" ingest football-data "file://$work/missing.csv" --quiet > /dev/null 2> "$work/url.err"; then
+  check "an unreadable URL makes ingest fail" 1 0
+else
+  check "an unreadable URL makes ingest fail" 1 "$(grep -c 'missing.csv' "$work/url.err")"
+fi
+
 # A broken file is refused whole: nothing from it is stored.
 before=$(sqlite3 "$work/aps.db" "select count(*) from games")
 head -c 20000 "$DATA/football-data/E0/2324_E0.csv" > "$work/2324_E0.csv"
