@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Rate limiting across two api processes sharing Redis: one user's requests are counted once,
+# whichever process serves them. Two `aps api` processes on one store (SQLite) and one Redis
+# (scripts/redistest, APS_TEST_REDIS_URL); a limit of 10 a minute; 6 calls to each process:
+# exactly 10 pass and 2 get 429 with Retry-After and X-RateLimit-* headers. Without Redis each
+# process counts alone and all 12 pass — the contrast shows the limit really is shared.
+set -euo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+: "${APS_TEST_REDIS_URL:?APS_TEST_REDIS_URL is unset: start Redis with scripts/redistest start}"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export ENVIRONMENT=development LOG_LEVEL=WARNING DATABASE_URL="sqlite:///$work/aps.db"
+export JWT_SECRET="api-ratelimit-integration-secret-0123456789ab"
+pass=0 fail=0
+check() {
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
+}
+
+start_api() { # name; prints the port
+  "$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2 > "$work/$1.log" 2>&1 &
+  pids+=($!)
+  local port=""
+  for _ in $(seq 100); do
+    port=$(grep -o '"port":[0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d: -f2)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "api $1 did not start" >&2; cat "$work/$1.log" >&2; exit 1; }
+  echo "$port"
+}
+
+"$APS_BIN" migrate > /dev/null
+# a fresh Redis database for this test: flush it so earlier runs' counters do not count
+redis-cli -u "$APS_TEST_REDIS_URL" FLUSHDB > /dev/null
+
+run_round() { # label, redis url ("" for none); sets allowed / limited
+  local label=$1
+  export REDIS_URL=$2 RATE_LIMIT_PER_MIN=10
+  local a b
+  a=$(start_api "$label-a")
+  b=$(start_api "$label-b")
+  local email="rl-$label-$$@example.com" pw="correct horse battery staple"
+  curl -s -o /dev/null -X POST "http://127.0.0.1:$a/api/v1/auth/register" \
+    -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$pw\",\"name\":\"RL\"}"
+  local token
+  token=$(curl -s -X POST "http://127.0.0.1:$a/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"$pw\"}" | jq -r .access_token)
+  allowed=0 limited=0
+  for i in $(seq 6); do
+    for port in "$a" "$b"; do
+      local code
+      code=$(curl -s -D "$work/h" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+        "http://127.0.0.1:$port/api/v1/auth/me")
+      if [ "$code" = 200 ]; then allowed=$((allowed + 1)); fi
+      if [ "$code" = 429 ]; then
+        limited=$((limited + 1))
+        retry_after=$(grep -i '^retry-after:' "$work/h" | tr -d '\r' | awk '{print $2}')
+        limit_hdr=$(grep -i '^x-ratelimit-limit:' "$work/h" | tr -d '\r' | awk '{print $2}')
+      fi
+    done
+  done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
+
+run_round shared "$APS_TEST_REDIS_URL"
+check "two processes sharing Redis: requests allowed in the minute" 10 "$allowed"
+check "two processes sharing Redis: requests refused with 429" 2 "$limited"
+check "the 429 carries Retry-After (seconds, 1..60)" 1 "$( [ "${retry_after:-0}" -ge 1 ] && [ "${retry_after:-0}" -le 60 ] && echo 1 || echo 0)"
+check "the 429 carries X-RateLimit-Limit" 10 "${limit_hdr:-}"
+
+run_round alone ""
+check "two processes without Redis each count alone: all allowed" 12 "$allowed"
+check "two processes without Redis: none refused" 0 "$limited"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
