@@ -12,6 +12,10 @@
 #include "engine/history.h"
 #include "engine/lockin.h"
 #include "engine/market.h"
+#include "engine/model_predictor.h"
+#include "model/ensemble.h"
+#include "model/features.h"
+#include "model/registry.h"
 #include "odds/clv.h"
 #include "odds/grade.h"
 #include "odds/tier.h"
@@ -65,8 +69,8 @@ struct candidate {
     bool staked;
 };
 
-static int choose(struct aps_predictor *pred, const struct aps_history *h, size_t gi,
-                  const struct aps_market_view *v, const struct aps_publish_opts *o,
+static int choose(struct aps_predictor *pred, const char *model, const struct aps_history *h,
+                  size_t gi, const struct aps_market_view *v, const struct aps_publish_opts *o,
                   struct candidate *cd)
 {
     memset(cd, 0, sizeof *cd);
@@ -87,7 +91,7 @@ static int choose(struct aps_predictor *pred, const struct aps_history *h, size_
         return rc;
     struct aps_pick *p = &cd->pick;
     p->game_id = h->games[gi].id;
-    (void)aps_str_copy(p->model, sizeof p->model, o->model ? o->model : "elo");
+    (void)aps_str_copy(p->model, sizeof p->model, model);
     p->market = v->market;
     p->selection = s->sel;
     p->line = s->entry_line;
@@ -104,7 +108,46 @@ static int choose(struct aps_predictor *pred, const struct aps_history *h, size_
     return 0;
 }
 
-static int publish_game(struct aps_conn *c, struct aps_predictor *pred,
+/* The predictor of one market: the sport's production model for it when one is registered and
+ * loads (aps train), else the shared Elo predictor. A model that fails on a game is dropped for
+ * the rest of the run and Elo takes over that market. */
+struct market_model {
+    bool active;
+    struct aps_trained t;
+    struct aps_predictor p;
+    char name[128];
+};
+
+static void market_model_load(struct aps_conn *c, const struct aps_history *h,
+                              const struct aps_feat_extras *x, enum aps_market m,
+                              struct market_model *mm)
+{
+    memset(mm, 0, sizeof *mm);
+    struct aps_model_row row;
+    memset(&row, 0, sizeof row);
+    if (aps_registry_production(c, aps_sport_info(h->sport)->code, aps_market_name(m), &row))
+        return;
+    if (!aps_registry_load(row.path, &mm->t)) {
+        if (!aps_model_predictor_live(h, x, &mm->t, &mm->p)) {
+            mm->active = true;
+            (void)aps_str_copy(mm->name, sizeof mm->name, row.name);
+        } else {
+            aps_trained_cleanup(&mm->t);
+        }
+    }
+    aps_registry_row_cleanup(&row);
+}
+
+static void market_model_drop(struct market_model *mm)
+{
+    if (!mm->active)
+        return;
+    mm->p.destroy(mm->p.ctx);
+    aps_trained_cleanup(&mm->t);
+    mm->active = false;
+}
+
+static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct market_model *mm,
                         const struct aps_history *h, size_t gi,
                         const struct aps_publish_opts *o, struct aps_publish_result *r)
 {
@@ -118,7 +161,13 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *pred,
             continue;
         priced = true;
         struct candidate cd;
-        rc = choose(pred, h, gi, &v, o, &cd);
+        bool model = mm[m].active;
+        rc = choose(model ? &mm[m].p : elo, model ? mm[m].name : (o->model ? o->model : "elo"), h,
+                    gi, &v, o, &cd);
+        if (rc && model) {
+            market_model_drop(&mm[m]);
+            rc = choose(elo, o->model ? o->model : "elo", h, gi, &v, o, &cd);
+        }
         if (rc)
             return rc;
         if (!cd.found)
@@ -159,19 +208,35 @@ int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
     struct aps_elo_predictor_opts po = {&params, false, 8};
     if (!rc)
         rc = aps_elo_predictor_new(&h, &po, &pred);
+    struct aps_feat_extras x;
+    memset(&x, 0, sizeof x);
+    struct market_model mm[APS_MKT__COUNT];
+    memset(mm, 0, sizeof mm);
+    if (!rc && !aps_feat_extras_load(c, &h, &x))
+        for (int m = 0; m < APS_MKT__COUNT; m++)
+            market_model_load(c, &h, &x, m, &mm[m]);
     for (size_t i = 0; i < h.ngames && !rc; i++) {
         const struct aps_hist_game *g = &h.games[i];
         rc = pred.begin(pred.ctx, &h, i);
+        for (int m = 0; m < APS_MKT__COUNT && !rc; m++)
+            if (mm[m].active && mm[m].p.begin(mm[m].p.ctx, &h, i))
+                market_model_drop(&mm[m]);
         if (rc)
             break;
         if (g->start_time < o->now) {
             rc = pred.observe(pred.ctx, &h, i);
+            for (int m = 0; m < APS_MKT__COUNT && !rc; m++)
+                if (mm[m].active && mm[m].p.observe(mm[m].p.ctx, &h, i))
+                    market_model_drop(&mm[m]);
         } else if ((g->status == APS_GS_SCHEDULED || o->replay) &&
                    g->start_time < o->now + o->horizon) {
             r->games++;
-            rc = publish_game(c, &pred, &h, i, o, r);
+            rc = publish_game(c, &pred, mm, &h, i, o, r);
         }
     }
+    for (int m = 0; m < APS_MKT__COUNT; m++)
+        market_model_drop(&mm[m]);
+    aps_feat_extras_cleanup(&x);
     if (pred.destroy)
         pred.destroy(pred.ctx);
     aps_history_cleanup(&h);

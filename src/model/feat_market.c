@@ -144,6 +144,12 @@ static void moneyline_cols(const struct aps_feat_state *st, size_t gi, double *f
     bool has_open = phase_view(st->h, gi, APS_MKT_MONEYLINE, st->three_way, APS_PHASE_OPEN, NAN,
                                &open);
     bool has_pre = phase_view(st->h, gi, APS_MKT_MONEYLINE, st->three_way, APS_PHASE_PRE, NAN, &pre);
+    /* A game priced only by the live collectors (phase live: every snapshot recorded before the
+     * pick is made) reads its current prices as the pre-match ones; historical files never
+     * have live snapshots, so training rows are unchanged. */
+    if (!has_open && !has_pre)
+        has_pre = phase_view(st->h, gi, APS_MKT_MONEYLINE, st->three_way, APS_PHASE_LIVE, NAN,
+                             &pre);
     const struct phase_view *e = has_open ? &open : has_pre ? &pre : NULL;
     f[APS_F_ML_BOOKS] = e ? e->used : 0;
     if (!e)
@@ -167,10 +173,16 @@ static void line_cols(const struct aps_feat_state *st, size_t gi, enum aps_marke
 {
     double lo = aps_feat_main_line(st->h, gi, m, APS_PHASE_OPEN);
     double lp = aps_feat_main_line(st->h, gi, m, APS_PHASE_PRE);
+    enum aps_phase pre_phase = APS_PHASE_PRE;
+    if (isnan(lo) && isnan(lp)) {
+        /* live snapshots only: the current line stands for the pre-match one (see above) */
+        lp = aps_feat_main_line(st->h, gi, m, APS_PHASE_LIVE);
+        pre_phase = APS_PHASE_LIVE;
+    }
     double l = isnan(lo) ? lp : lo;
     struct phase_view pv;
     *line = l;
-    if (phase_view(st->h, gi, m, false, isnan(lo) ? APS_PHASE_PRE : APS_PHASE_OPEN, l, &pv))
+    if (phase_view(st->h, gi, m, false, isnan(lo) ? pre_phase : APS_PHASE_OPEN, l, &pv))
         *p = logit(pv.avg[0]);
     if (!isnan(lo) && !isnan(lp))
         *move = lp - lo;
