@@ -22,17 +22,16 @@ check() {
   if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
 }
 
-start_api() { # name; prints the port
+start_api() { # name; sets $port (not a subshell: the pid must reach the cleanup list)
   "$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2 > "$work/$1.log" 2>&1 &
   pids+=($!)
-  local port=""
+  port=""
   for _ in $(seq 100); do
     port=$(grep -o '"port":[0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d: -f2 || true)
     [ -n "$port" ] && break
     sleep 0.1
   done
   [ -n "$port" ] || { echo "api $1 did not start" >&2; cat "$work/$1.log" >&2; exit 1; }
-  echo "$port"
 }
 
 "$APS_BIN" migrate > /dev/null
@@ -43,8 +42,10 @@ run_round() { # label, redis url ("" for none); sets allowed / limited
   local label=$1
   export REDIS_URL=$2 RATE_LIMIT_PER_MIN=10
   local a b
-  a=$(start_api "$label-a")
-  b=$(start_api "$label-b")
+  start_api "$label-a"
+  a=$port
+  start_api "$label-b"
+  b=$port
   local email="rl-$label-$$@example.com" pw="correct horse battery staple"
   curl -s -o /dev/null -X POST "http://127.0.0.1:$a/api/v1/auth/register" \
     -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$pw\",\"name\":\"RL\"}"
