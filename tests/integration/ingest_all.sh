@@ -89,6 +89,19 @@ for sport in NHL EPL; do
   check "$sport: the backtest placed bets" 1 "$(jq '.bets.bets > 0' "$work/sqlite.bt.$sport.json" | grep -c true)"
 done
 
+# Point-in-time ratings: one line per team that has played before the date, and the ratings of
+# a league average out at its mean (Elo updates are zero-sum; regression pulls toward the mean).
+DATABASE_URL=$SQLITE "$APS_BIN" elo ratings --sport NHL --date 2021-01-01 > "$work/nhl.ratings"
+check "NHL ratings before 2021: one line per team that had played" \
+  "$(sqlite3 "$work/aps.db" "select count(distinct t) from (select home_team_id t, game_date d from games g join sports s on s.id = g.sport_id where s.code = 'NHL' union all select away_team_id, game_date from games g join sports s on s.id = g.sport_id where s.code = 'NHL') where d < '2021-01-01'")" \
+  "$(grep -vc '^#' "$work/nhl.ratings")"
+check "NHL ratings average the league mean (1500)" 1500 \
+  "$(grep -v '^#' "$work/nhl.ratings" | awk '{s += $2; n++} END {printf "%.0f", s / n}')"
+# The CSV report lists exactly the bets the JSON report counts.
+DATABASE_URL=$SQLITE "$APS_BIN" backtest --sport NHL --format csv > "$work/nhl.bets.csv"
+check "backtest CSV: one row per bet" "$(jq .bets.bets "$work/sqlite.bt.NHL.json")" \
+  "$(tail -n +2 "$work/nhl.bets.csv" | grep -c .)"
+
 # A URL is fetched (libcurl) and loaded like a path: the same file again changes nothing; a URL
 # that cannot be fetched fails clearly.
 DATABASE_URL=$SQLITE "$APS_BIN" ingest football-data "file://$DATA/football-data/E0/1213_E0.csv" --quiet > /dev/null
