@@ -17,40 +17,7 @@
 
 #include "ingest/load_football_data.c"
 
-static char tmpdir[64];
-
-/* Writes content to tmpdir/name and returns the path (static storage, one at a time). */
-static const char *write_file(const char *name, const char *content)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(content, 1, strlen(content), f), strlen(content));
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
-
-static int setup_dir(void **state)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/aps_fd_test_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static size_t reject_count(const struct aps_batch *b, const char *reason)
-{
-    for (size_t i = 0; i < b->nrejects; i++)
-        if (!strcmp(b->rejects[i].reason, reason))
-            return b->rejects[i].count;
-    return 0;
-}
+#include "../support/loader_fixture.h"
 
 /* The odds record of game gi with this book, market, selection and phase, or NULL. */
 static const struct aps_odds_rec *find_odds(const struct aps_batch *b, size_t gi, const char *book,
