@@ -7,7 +7,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 APS := $(BUILD)/aps
 
-.PHONY: all bootstrap build run test asan test-asan bench clean
+.PHONY: all bootstrap build run test asan test-asan bench clean deploy-up deploy-down
 
 all: build
 
@@ -34,6 +34,16 @@ asan: bootstrap
 
 test-asan: asan
 	@BUILD=$(ASAN_BUILD) scripts/test
+
+# The distributed deployment on this machine's container engine (deploy/compose/aps-deploy):
+# images built when missing, secrets made when missing, every healthcheck waited for, a real
+# data slice loaded and one sport trained. APS_ENV=development|staging|production (default).
+deploy-up: bootstrap
+	@deploy/compose/aps-deploy secrets
+	@deploy/compose/aps-deploy up --data
+
+deploy-down: bootstrap
+	@deploy/compose/aps-deploy down
 
 bench: build
 	@bench/ingest

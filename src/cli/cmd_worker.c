@@ -103,7 +103,9 @@ static int enqueue(struct aps_cli *cli, int argc, char **argv)
     if (parse_job_args(argc, argv, &a))
         return APS_EXIT_USAGE;
     size_t n;
-    const struct aps_job_def *d = aps_jobs_find(aps_jobs_table(&n), n, a.name);
+    /* The table first: it sets n, which the lookup reads (argument order is unspecified). */
+    const struct aps_job_def *table = aps_jobs_table(&n);
+    const struct aps_job_def *d = aps_jobs_find(table, n, a.name);
     struct aps_app app;
     char err[512], id[64] = "";
     if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE, err,
@@ -126,7 +128,9 @@ static int run_once(struct aps_cli *cli, int argc, char **argv)
     if (parse_job_args(argc, argv, &a))
         return APS_EXIT_USAGE;
     size_t n;
-    const struct aps_job_def *d = aps_jobs_find(aps_jobs_table(&n), n, a.name);
+    /* The table first: it sets n, which the lookup reads (argument order is unspecified). */
+    const struct aps_job_def *table = aps_jobs_table(&n);
+    const struct aps_job_def *d = aps_jobs_find(table, n, a.name);
     struct aps_app app;
     char err[512];
     if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE, err, sizeof err)) {

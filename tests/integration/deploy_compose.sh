@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# The container deployment, built and run for real (deploy/docker, deploy/compose, deploy/nginx):
+#   1. the configuration as code: dockerfilelint, shellcheck, docker-compose config and the
+#      compose-spec schema for every environment, the seed's numbers in the rendered files, and
+#      `nginx -t` of the edge in its own image;
+#   2. the images built from nothing (a debootstrap base, no registry): sizes, labels, user, health;
+#   3. the operator's mistakes stop aps-deploy before anything starts: an unknown environment, a
+#      missing secret, a port in use, no container engine;
+#   4. the production topology up on loopback ports (nginx ×2 → api ×3 → PostgreSQL primary +
+#      streaming replica, Redis, workers ×2, scheduler), a real data slice loaded, TLS checked
+#      from outside (1.0/1.1 refused, 1.3 negotiated, HSTS, redirect), a forged X-Forwarded-For
+#      ignored, metrics not public;
+#   5. a rolling release (migration first, api one replica at a time, workers, scheduler) under
+#      load through nginx over TLS, then a blue/green switch and an instant rollback under load:
+#      failed requests and lost or duplicated jobs are counted, and each count must be 0;
+#   6. everything torn down, nothing left running.
+# Needs root, Debian's docker.io and docker-compose, debootstrap, openssl, curl, node (deploy/tools).
+set -euo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+SRC=${APS_SOURCE_DIR:?}
+DATA=${APS_DATA_DIR:-$SRC/../shared/data}
+cd "$SRC"
+work=$(mktemp -d /tmp/aps-deploy.XXXXXX)
+export APS_DEPLOY_STATE=$work/state APS_PROJECT=apstest APS_ENV=production APS_DATA_DIR=$DATA
+# Ports of this test (41xxx), so that a deployment of the same machine on the default ports is
+# left alone.
+export HTTPS_PORT=41443 HTTP_PORT=41080 PG_PRIMARY_PORT=41432 PG_REPLICA_PORT=41433 REDIS_PORT=41379
+export API_BLUE_1_PORT=41001 API_BLUE_2_PORT=41002 API_BLUE_3_PORT=41003
+export API_GREEN_1_PORT=41011 API_GREEN_2_PORT=41012 API_GREEN_3_PORT=41013
+export WORKER_1_PORT=41101 WORKER_2_PORT=41102
+DEPLOY=deploy/compose/aps-deploy
+TOOLS=deploy/tools
+started_engine=0
+load_pid="" producer_pid=""
+
+pass=0 fail=0
+check() { if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi; }
+check_true() { local what=$1; shift; if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what"; fi; }
+phase() { echo "== $(date -u +%T) $*"; }
+need() { command -v "$1" >/dev/null || { echo "FAIL: $1 is not installed ($2): run scripts/bootstrap"; exit 1; }; }
+
+cleanup() {
+  [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null
+  [ -n "$producer_pid" ] && kill "$producer_pid" 2>/dev/null
+  "$DEPLOY" down >/dev/null 2>&1 || true
+  [ $started_engine = 1 ] && deploy/docker/engine stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+need dockerd "Debian docker.io"; need docker-compose "Debian docker-compose"; need debootstrap "Debian debootstrap"
+need openssl openssl; need curl curl; need node "Node.js"; need shellcheck "Debian shellcheck"; need psql "PostgreSQL client"; need jq jq
+[ -d "$TOOLS/node_modules/yaml" ] || { echo "FAIL: $TOOLS/node_modules is missing: run scripts/bootstrap"; exit 1; }
+
+# ---- 1. configuration as code -------------------------------------------------------------------
+phase "configuration checks"
+dockerfilelint() { (cd "$TOOLS" && npx --no-install dockerfilelint -c ../docker ../docker/Dockerfile ../docker/local/Dockerfile); }
+check_true "dockerfilelint: both Dockerfiles clean" dockerfilelint
+check "every FROM names a stage, scratch or a tagged image (never :latest)" "" \
+  "$(grep -h '^FROM ' deploy/docker/Dockerfile deploy/docker/local/Dockerfile | awk '{print $2}' |
+     grep -v -e '^scratch$' -e '^runtime$' | grep -v -e '^[a-z0-9./-]*:[a-z0-9.-]*$' -e ':latest$' || true)"
+check_true "shellcheck: the deploy scripts" shellcheck -x deploy/docker/engine deploy/docker/base-image \
+  deploy/docker/build deploy/docker/runtime-rootfs deploy/compose/aps-deploy deploy/compose/postgres/entrypoint.sh
+check_true "compose-spec schema: every compose file" node "$TOOLS/compose-schema.mjs" deploy/compose/compose*.yaml
+printf 'services:\n  api:\n    imagee: x\n' >"$work/typo.yaml"
+check_true "compose-spec schema: a typo is caught" sh -c "! node $TOOLS/compose-schema.mjs $work/typo.yaml >/dev/null"
+mkdir -p "$work/fake"
+for env in development staging production; do
+  APS_SECRETS_DIR=$work/fake APS_STATE_DIR=$work/fake APS_TLS_DIR=$work/fake \
+    docker-compose --env-file deploy/compose/ports.env -p check -f deploy/compose/compose.yaml \
+    -f "deploy/compose/compose.$env.yaml" config >"$work/rendered-$env.yaml"
+  check "docker-compose config: $env" 0 "$?"
+  out=$(node "$TOOLS/compose-policy.mjs" "$env" "$work/rendered-$env.yaml") || echo "$out"
+  check "the seed's numbers in the $env deployment" "0 failed" "$(tail -1 <<<"$out" | grep -o '0 failed$' || true)"
+done
+# The policy check can fail: a worker with 3 CPUs in production is not the seed's.
+sed '/^  worker-1:/,/^  [a-z]/ s/^    cpus: 4\(\.0\)\?$/    cpus: 3/' "$work/rendered-production.yaml" >"$work/wrong.yaml"
+check_true "the policy check catches a wrong resource" sh -c "! node $TOOLS/compose-policy.mjs production $work/wrong.yaml >/dev/null"
+
+# ---- 2. images from nothing ------------------------------------------------------------------------
+phase "engine and images"
+deploy/docker/engine status || started_engine=1
+eval "$(deploy/docker/engine start)"
+t0=$(date +%s)
+deploy/docker/build >"$work/build.log" 2>&1 || { cat "$work/build.log"; false; }
+echo "images built in $(($(date +%s) - t0)) s:"; cat var/deploy/images.txt
+version=$(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.version"}}' ai-pro-sports-api:2.0.0)
+check "api image: OCI version label" 2.0.0 "$version"
+check_true "api image: OCI revision label" test -n "$(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.revision"}}' ai-pro-sports-api:2.0.0)"
+for img in api worker scheduler trainer; do
+  size=$(docker image inspect -f '{{.Size}}' "ai-pro-sports-$img:2.0.0")
+  check_true "$img image is tens of MB (got $size bytes)" test "$size" -lt 60000000
+  check "$img image runs as 10001" 10001:10001 "$(docker image inspect -f '{{.Config.User}}' "ai-pro-sports-$img:2.0.0")"
+  check "$img image: tini is PID 1" /usr/bin/tini-static "$(docker image inspect -f '{{index .Config.Entrypoint 0}}' "ai-pro-sports-$img:2.0.0")"
+done
+check "api image: healthcheck every 10s" 10s "$(docker image inspect -f '{{.Config.Healthcheck.Interval}}' ai-pro-sports-api:2.0.0)"
+check "api image: exposes 8000" "map[8000/tcp:{}]" "$(docker image inspect -f '{{.Config.ExposedPorts}}' ai-pro-sports-api:2.0.0)"
+check "worker image: exposes 9000" "map[9000/tcp:{}]" "$(docker image inspect -f '{{.Config.ExposedPorts}}' ai-pro-sports-worker:2.0.0)"
+check "the runtime image has no shell" 127 "$(docker run --rm --entrypoint /bin/sh ai-pro-sports-api:2.0.0 -c true >/dev/null 2>&1; echo $?)"
+check_true "the trainer runs without a GPU and knows its settings" sh -c \
+  "docker run --rm --network host -e GPU_MEMORY_LIMIT=8g -e TRAINING_DATA_PATH=/data ai-pro-sports-trainer:2.0.0 config get GPU_MEMORY_LIMIT | grep -q 8"
+
+# A release candidate: the same code with one more (backward-compatible, additive) migration.
+rc=$work/rc
+mkdir -p "$rc/web" "$rc/deploy"
+cp -r CMakeLists.txt src migrations config "$rc/"; cp -r web/dist "$rc/web/"; cp -r deploy/docker "$rc/deploy/"
+last=$(ls migrations | sed -n 's/^\([0-9]*\)_.*/\1/p' | sort -n | tail -1)
+next=$(printf '%03d' $((10#$last + 1)))
+cat >"$rc/migrations/${next}_release_probe.sql" <<'SQL'
+-- Added by the release test: an additive change the running release does not know about.
+CREATE TABLE release_probe (id INTEGER PRIMARY KEY, note TEXT);
+SQL
+deploy/docker/build --only services --context "$rc" --tag rc1 >"$work/build-rc.log" 2>&1 || { cat "$work/build-rc.log"; false; }
+for img in api worker scheduler; do docker tag "ai-pro-sports-$img:rc1" "ai-pro-sports-$img:rc2"; done
+
+# ---- 3. mistakes stop it before anything starts ---------------------------------------------------
+phase "prerequisite failures"
+out=$("$DEPLOY" --env prod up 2>&1) && code=0 || code=$?
+check "unknown environment: exit 2" 2 "$code"
+check "unknown environment: one line naming the fix" 1 "$(grep -c 'use development, staging or production' <<<"$out")"
+out=$("$DEPLOY" up 2>&1) && code=0 || code=$?
+check "missing secret: refused" 1 "$code"
+check "missing secret: names the file and the fix" 1 "$(grep -c "missing secret .*postgres_password: run deploy/compose/aps-deploy --env production secrets" <<<"$out")"
+check "missing secret: nothing started" "" "$("$DEPLOY" compose ps -q 2>/dev/null)"
+"$DEPLOY" secrets
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",41443)); s.listen(); time.sleep(30)' &
+blocker=$!
+sleep 0.5
+out=$("$DEPLOY" up 2>&1) && code=0 || code=$?
+kill $blocker 2>/dev/null; wait $blocker 2>/dev/null || true
+check "port in use: refused" 1 "$code"
+check "port in use: names the port and the setting" 1 "$(grep -c 'port 41443 (HTTPS_PORT) is already in use' <<<"$out")"
+check "port in use: nothing started" "" "$("$DEPLOY" compose ps -q 2>/dev/null)"
+# A machine without the engine: every program but dockerd, and no daemon answering.
+mkdir -p "$work/bin"
+for f in /usr/local/bin/* /usr/bin/* /usr/sbin/* /sbin/*; do
+  [ "${f##*/}" = dockerd ] || ln -sf "$f" "$work/bin/${f##*/}"
+done
+out=$(PATH=$work/bin DOCKER_HOST=unix://$work/none.sock APS_DOCKER_ROOT=$work/none "$DEPLOY" up 2>&1) && code=0 || code=$?
+check "no engine: refused" 1 "$code"
+check_true "no engine: says how to get one ($out)" grep -q 'is not installed: run scripts/bootstrap' <<<"$out"
+
+# ---- 4. the topology up ---------------------------------------------------------------------------
+phase "up"
+# The load below comes from one address at several thousand requests a second: production's
+# 100 requests a minute per client would turn it into 429s, so this run raises the limit.
+cat >"$work/test-limits.yaml" <<'EOF'
+x-limit: &limit
+  environment: {RATE_LIMIT_PER_MIN: "1000000"}
+services:
+  api-blue-1: *limit
+  api-blue-2: *limit
+  api-blue-3: *limit
+  api-green-1: *limit
+  api-green-2: *limit
+  api-green-3: *limit
+EOF
+export APS_COMPOSE_EXTRA=$work/test-limits.yaml
+t0=$(date +%s)
+"$DEPLOY" up >"$work/up.log" 2>&1 || { cat "$work/up.log"; false; }
+echo "topology healthy in $(($(date +%s) - t0)) s"
+"$DEPLOY" compose run --rm --no-deps ml-trainer ingest sbr "/data/sportsbookreview/nba/nba odds 2018-19.csv" --quiet \
+  >"$work/ingest.log" 2>&1 || { cat "$work/ingest.log"; false; }
+CA=$APS_DEPLOY_STATE/production/tls/fullchain.pem
+EDGE=https://localhost:$HTTPS_PORT
+for s in postgres-primary postgres-replica redis api-blue-1 api-blue-2 api-blue-3 worker-1 worker-2 scheduler nginx-1 nginx-2; do
+  id=$("$DEPLOY" compose ps -q "$s")
+  check "$s is healthy" healthy "$(docker inspect -f '{{.State.Health.Status}}' "$id")"
+done
+app_pw=$(cat "$APS_DEPLOY_STATE/production/secrets/app_db_password")
+PRIMARY="postgresql://aps:$app_pw@127.0.0.1:$PG_PRIMARY_PORT/aps"
+REPLICA="postgresql://aps:$app_pw@127.0.0.1:$PG_REPLICA_PORT/aps"
+check "the replica streams from the primary" "streaming" "$(PGPASSWORD=$(cat "$APS_DEPLOY_STATE/production/secrets/postgres_password") psql -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U postgres -d postgres -Atc 'select state from pg_stat_replication')"
+check "the replica is read-only" t "$(psql "$REPLICA" -Atc 'select pg_is_in_recovery()')"
+check_true "the data slice reached the replica" test "$(psql "$REPLICA" -Atc 'select count(*) from games')" -gt 1000
+check "passwords are required" 2 "$(psql "postgresql://aps:wrong@127.0.0.1:$PG_PRIMARY_PORT/aps" -c 'select 1' >/dev/null 2>&1; echo $?)"
+
+phase "edge"
+check "HTTPS health through nginx" 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$EDGE/api/v1/health")"
+headers=$(curl -sS -D - -o /dev/null --cacert "$CA" "$EDGE/api/v1/health")
+check "HSTS" 1 "$(grep -ic '^strict-transport-security: max-age=31536000; includeSubDomains' <<<"$headers")"
+check "no nginx version in Server" 1 "$(grep -ic '^server: nginx.\?$' <<<"$headers")"
+check "HTTP redirects to HTTPS" "301 https://localhost/api/v1/health" \
+  "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H 'Host: localhost' "http://127.0.0.1:$HTTP_PORT/api/v1/health")"
+for v in tls1 tls1_1; do
+  check "$v is refused" 1 "$(echo | openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -"$v" 2>&1 | grep -c 'alert protocol version')"
+done
+check "TLS 1.3 is negotiated" 1 "$(echo | openssl s_client -connect "127.0.0.1:$HTTPS_PORT" 2>/dev/null | grep -c 'New, TLSv1.3')"
+check "TLS 1.2 is accepted" 1 "$(echo | openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -tls1_2 2>/dev/null | grep -c 'New, TLSv1.2')"
+check "a CBC cipher is refused" 1 "$(echo | openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -tls1_2 -cipher AES128-SHA 2>&1 | grep -c 'handshake failure\|no cipher')"
+check "HTTP/2" 2 "$(curl -s -o /dev/null -w '%{http_version}' --cacert "$CA" "$EDGE/api/v1/health")"
+check "metrics are not public" 404 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$EDGE/metrics")"
+check "the docs page is served" 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$EDGE/api/v1/docs")"
+check "gzip" gzip "$(curl -s -o /dev/null -D - -H 'Accept-Encoding: gzip' --cacert "$CA" "$EDGE/api/v1/openapi.json" | tr -d '\r' | sed -n 's/^content-encoding: //ip')"
+check "a body over the api's 1 MiB is refused at the edge" 413 "$(head -c 1100000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -X POST --data-binary @- "$EDGE/api/v1/auth/login")"
+email="deploy-$(date +%s)@example.com" password="correct horse battery staple"
+check "register through the edge" 201 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$email\",\"password\":\"$password\",\"name\":\"Deploy Test\"}" "$EDGE/api/v1/auth/register")"
+token=$(curl -sS --cacert "$CA" -H 'Content-Type: application/json' -H 'X-Forwarded-For: 203.0.113.66' \
+  -d "{\"email\":\"$email\",\"password\":\"$password\"}" "$EDGE/api/v1/auth/login" | jq -r .access_token)
+check_true "login through the edge" test -n "$token" -a "$token" != null
+check "a forged X-Forwarded-For is not the client's address" 127.0.0.1 \
+  "$(psql "$PRIMARY" -Atc "select s.ip from sessions s join users u on u.id = s.user_id where u.email = '$email' order by s.id desc limit 1")"
+check "an authenticated list through the edge" 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H "Authorization: Bearer $token" "$EDGE/api/v1/games?sport=NBA&limit=50")"
+
+# ---- 5. releases under load -----------------------------------------------------------------------
+# Load: 32 requests in flight through nginx over TLS — the cached games list and the
+# authenticated predictions list, alternately — until the file $work/stop appears. curl reuses
+# connections and retries one that a server closed while idle, as HTTP clients do; every answer's
+# status is recorded, and anything but 200 is a failed request.
+load() { # codes-file
+  local cfg=$work/curl.cfg i
+  : >"$cfg"
+  for i in $(seq 1 200); do
+    if [ $((i % 2)) = 0 ]; then echo "url = \"$EDGE/api/v1/games?sport=NBA&limit=50\""; else echo "url = \"$EDGE/api/v1/predictions?limit=50\""; fi
+    echo 'output = "/dev/null"'
+  done >>"$cfg"
+  while [ ! -e "$work/stop" ]; do
+    curl -s --parallel --parallel-max 32 --cacert "$CA" -H "Authorization: Bearer $token" \
+      -w '%{http_code}\n' -K "$cfg" >>"$1" 2>/dev/null || true
+  done
+}
+# Jobs: a noop job every 0.1 s, each with its own mark, until $work/stop appears.
+REDIS_URL="redis://:$(cat "$APS_DEPLOY_STATE/production/secrets/redis_password")@127.0.0.1:$REDIS_PORT/0"
+produce() { # prefix
+  local n=0 ok=0
+  while [ ! -e "$work/stop" ]; do
+    n=$((n + 1))
+    if ENVIRONMENT=development REDIS_URL=$REDIS_URL DATABASE_URL=$PRIMARY "$APS_BIN" worker enqueue noop \
+      --payload "{\"sleep_ms\":300,\"mark\":\"$1-$n\"}" --key "$1-$n" >/dev/null 2>>"$work/produce.err"; then
+      ok=$((ok + 1))
+    else
+      echo "enqueue $1-$n failed" >>"$work/produce.err"
+    fi
+    sleep 0.1
+  done
+  echo "$ok" >"$work/$1.count"
+}
+failed_of() { grep -cv '^200$' "$1" || true; }
+
+phase "rolling release under load"
+rm -f "$work/stop"; : >"$work/codes-rolling"
+load "$work/codes-rolling" & load_pid=$!
+produce rolling & producer_pid=$!
+sleep 3
+t0=$(date +%s)
+"$DEPLOY" release rc1 >"$work/release.log" 2>&1 || { cat "$work/release.log"; false; }
+echo "rolling release done in $(($(date +%s) - t0)) s"
+sleep 3
+touch "$work/stop"; wait "$load_pid" "$producer_pid"; load_pid="" producer_pid=""
+total=$(wc -l <"$work/codes-rolling"); failed=$(failed_of "$work/codes-rolling")
+echo "rolling release: $total requests, $failed failed"
+check_true "rolling release: load ran ($total requests)" test "$total" -gt 1000
+check "rolling release: failed requests" 0 "$failed"
+check "rolling release: the new migration ran first" 1 "$(psql "$PRIMARY" -Atc "select count(*) from schema_migrations where version = $((10#$next))")"
+for s in api-green-1 api-green-2 api-green-3 worker-1 worker-2 scheduler; do
+  id=$("$DEPLOY" compose ps -q "$s")
+  check "$s runs rc1" "ai-pro-sports-${s%%-*}:rc1" "$(docker inspect -f '{{.Config.Image}}' "$id")"
+done
+check "the blue replicas are gone" "" "$("$DEPLOY" compose ps -q api-blue-1 api-blue-2 api-blue-3 2>/dev/null)"
+# Every job enqueued during the release takes effect exactly once.
+enqueued=$(cat "$work/rolling.count")
+for _ in $(seq 1 60); do
+  done_=$(psql "$PRIMARY" -Atc "select count(*) from schedule_runs where task like 'noop:rolling-%'")
+  [ "$done_" -ge "$enqueued" ] && break
+  sleep 1
+done
+check "rolling release: enqueue errors" "" "$(head -5 "$work/produce.err")"
+check "rolling release: lost jobs ($enqueued enqueued)" 0 "$((enqueued - done_))"
+# A job that ran again finds its effect already there and logs "mark":"existed"; the workers'
+# logs, the replaced containers' included (aps-deploy keeps them), hold every run.
+logs=$(cat "$APS_DEPLOY_STATE"/production/logs/worker-* 2>/dev/null; for s in worker-1 worker-2; do docker logs "$("$DEPLOY" compose ps -q "$s")" 2>&1; done)
+check "rolling release: job runs logged" "$enqueued" "$(grep '"msg":"job noop ok"' <<<"$logs" | grep -c '"mark":"written"' || true)"
+check "rolling release: jobs run twice" 0 "$(grep '"msg":"job noop ok"' <<<"$logs" | grep -c '"mark":"existed"' || true)"
+
+phase "blue/green switch and rollback under load"
+rm -f "$work/stop"; : >"$work/codes-bg"
+load "$work/codes-bg" & load_pid=$!
+sleep 2
+"$DEPLOY" switch rc2 >"$work/switch.log" 2>&1 || { cat "$work/switch.log"; false; }
+check "switch: traffic on blue" "LIVE_COLOR=blue" "$(grep '^LIVE_COLOR=' "$APS_DEPLOY_STATE/production/state.env")"
+check "switch: the upstream lists blue only" "41001 41002 41003" "$(grep -o 'api.internal:[0-9]*' "$APS_DEPLOY_STATE/production/nginx/upstream-api.conf" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+sleep 3
+t0=$(date +%s%N)
+"$DEPLOY" rollback >"$work/rollback.log" 2>&1 || { cat "$work/rollback.log"; false; }
+echo "rollback took $((($(date +%s%N) - t0) / 1000000)) ms"
+check "rollback: traffic on green again" "LIVE_COLOR=green" "$(grep '^LIVE_COLOR=' "$APS_DEPLOY_STATE/production/state.env")"
+sleep 3
+touch "$work/stop"; wait "$load_pid"; load_pid=""
+total=$(wc -l <"$work/codes-bg"); failed=$(failed_of "$work/codes-bg")
+echo "blue/green: $total requests, $failed failed"
+check_true "blue/green: load ran ($total requests)" test "$total" -gt 500
+check "blue/green: failed requests" 0 "$failed"
+"$DEPLOY" finish >/dev/null 2>&1
+check "finish: the idle colour is stopped" "" "$("$DEPLOY" compose ps -q api-blue-1 api-blue-2 api-blue-3 2>/dev/null)"
+
+# ---- 6. down ---------------------------------------------------------------------------------------
+phase "down"
+"$DEPLOY" down >/dev/null 2>&1
+check "down: no container of the deployment is left" "" "$(docker ps -aq --filter label=com.docker.compose.project=apstest)"
+check "down: no volume is left" "" "$(docker volume ls -q --filter label=com.docker.compose.project=apstest)"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
