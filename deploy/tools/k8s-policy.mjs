@@ -1,7 +1,7 @@
 // deploy/tools/k8s-policy.mjs — asserts the seed's numbers (docs: ../shared/seed/deployment.md)
 // in the rendered production overlay and its release variants.
 //
-//   node deploy/tools/k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml
+//   node deploy/tools/k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml STAGING.yaml
 // Prints a FAIL line per broken rule and `N passed, N failed`; exit 1 on any failure.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,15 +21,16 @@ function check(what, ok, detail = "") {
 const eq = (what, want, got) => check(what, JSON.stringify(want) === JSON.stringify(got), `expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
 
 const load = (f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS()).filter(Boolean);
-const [prodFile, canaryFile, bgFile, clusterFile] = process.argv.slice(2);
-if (!clusterFile) {
-  console.error("usage: k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml");
+const [prodFile, canaryFile, bgFile, clusterFile, stagingFile] = process.argv.slice(2);
+if (!stagingFile) {
+  console.error("usage: k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml STAGING.yaml");
   process.exit(2);
 }
 const prod = load(prodFile);
 const canary = load(canaryFile);
 const bg = load(bgFile);
 const cluster = load(clusterFile);
+const staging = load(stagingFile);
 const find = (objs, kind, name) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
 const get = (objs, kind, name) => {
   const o = find(objs, kind, name);
@@ -211,6 +212,16 @@ const bgr = get(bg, "Rollout", "api").spec?.strategy?.blueGreen ?? {};
 eq("blue/green preview Service", "api-preview", bgr.previewService);
 eq("blue/green smoke test before promotion", "api-smoke-test", bgr.prePromotionAnalysis?.templates?.[0]?.templateName);
 eq("blue/green 15-minute watch after promotion", ["15", 900], [bgr.postPromotionAnalysis?.args?.find((a) => a.name === "count")?.value, bgr.scaleDownDelaySeconds]);
+
+// --- staging: about half of production (seed 2.2) ------------------------------------------
+const half = (what, p, st) => check(`staging ${what} is about half of production`, st > 0 && st >= p * 0.4 && st <= p * 0.6, `production ${p}, staging ${st}`);
+const cpu = (v) => (String(v).endsWith("m") ? parseInt(v, 10) / 1000 : Number(v));
+half("api max replicas", hpa.spec?.maxReplicas, find(staging, "HorizontalPodAutoscaler", "api")?.spec?.maxReplicas);
+half("api CPU", cpu(api.resources?.limits?.cpu), cpu(container(staging, "Deployment", "api").resources?.limits?.cpu));
+half("worker CPU", cpu(worker.resources?.limits?.cpu), cpu(container(staging, "Deployment", "worker").resources?.limits?.cpu));
+half("worker max replicas", so.spec?.maxReplicaCount, find(staging, "ScaledObject", "worker")?.spec?.maxReplicaCount);
+eq("staging settings file", "staging", staging.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("aps-config-"))?.data?.ENVIRONMENT);
+eq("staging scheduler replicas 1", 1, find(staging, "Deployment", "scheduler")?.spec?.replicas);
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

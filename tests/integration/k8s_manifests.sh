@@ -57,13 +57,19 @@ if node "$tools/k8s-validate.mjs" "$dir/type.yaml" > "$dir/type.out"; then bad "
 fi
 
 # The seed's numbers, then the same with a broken number, which must fail.
-policy() { node "$tools/k8s-policy.mjs" "$1" "$dir/production-canary.yaml" "$dir/production-bluegreen.yaml" "$dir/cluster.yaml"; }
+policy() { node "$tools/k8s-policy.mjs" "$1" "$dir/production-canary.yaml" "$dir/production-bluegreen.yaml" "$dir/cluster.yaml" "$dir/staging.yaml"; }
 if policy "$dir/production.yaml" > "$dir/policy.out"; then ok; else bad "policy"; cat "$dir/policy.out"; fi
 tail -1 "$dir/policy.out"
 sed 's/maxSurge: 25%/maxSurge: 50%/' "$dir/production.yaml" > "$dir/surge.yaml"
 if policy "$dir/surge.yaml" > "$dir/surge.out"; then bad "the policy passed maxSurge 50%"; else
   if grep -q 'FAIL: api maxSurge 25 %' "$dir/surge.out"; then ok; else bad "the policy did not name maxSurge"; fi
 fi
+
+# The PromQL handed to prometheus-adapter and to the release analyses parses (promtool).
+command -v promtool > /dev/null || { echo "FAIL: promtool is missing (scripts/bootstrap installs prometheus)"; exit 1; }
+if node "$tools/k8s-promql.mjs" "$dir/cluster.yaml" "$dir/production-canary.yaml" "$dir/production-bluegreen.yaml" > "$dir/queries.yaml" &&
+  promtool check rules "$dir/queries.yaml" > "$dir/promtool.out" 2>&1; then ok; else bad "promtool: $(cat "$dir/promtool.out")"; fi
+if grep -q 'SUCCESS: 6 rules found' "$dir/promtool.out"; then ok; else bad "expected 6 queries: $(cat "$dir/promtool.out")"; fi
 
 # The PrometheusRule is generated from deploy/monitoring/prometheus/rules/*.yaml.
 if (cd "$src" && node deploy/tools/k8s-prometheusrule.mjs --check); then ok; else bad "the committed PrometheusRule is stale"; fi
