@@ -170,6 +170,19 @@ for (const objs of [prod, canary, bg]) {
   }
 }
 
+// --- the recommended labels on every object, name and component on every pod template -------
+for (const o of prod) {
+  const l = o.metadata?.labels ?? {};
+  check(`${o.kind}/${o.metadata?.name}: part-of, managed-by, instance, version labels`,
+    l["app.kubernetes.io/part-of"] === "ai-pro-sports" && l["app.kubernetes.io/managed-by"] === "kustomize" &&
+    l["app.kubernetes.io/instance"] === "ai-pro-sports-production" && !!l["app.kubernetes.io/version"]);
+}
+for (const o of prod.filter((x) => ["Deployment", "StatefulSet", "Job"].includes(x.kind))) {
+  const l = o.spec?.template?.metadata?.labels ?? {};
+  check(`${o.kind}/${o.metadata.name}: pod template has name, component, instance`,
+    !!l["app.kubernetes.io/name"] && !!l["app.kubernetes.io/component"] && !!l["app.kubernetes.io/instance"]);
+}
+
 // --- network (seed 5.2) and the seed's service names (3.1) ---------------------------------
 const deny = get(prod, "NetworkPolicy", "default-deny");
 check("default-deny selects every pod, both directions", JSON.stringify(deny.spec?.podSelector) === "{}" && JSON.stringify(deny.spec?.policyTypes) === '["Ingress","Egress"]' && !deny.spec?.ingress && !deny.spec?.egress);
