@@ -96,6 +96,7 @@ eq("worker trigger inactive below 100", "100", q?.metadata?.activationLagCount);
 const queueSrc = readFileSync(join(root, "src/cache/queue_redis.c"), "utf8");
 check("the queue's consumer group is the trigger's (src/cache/queue_redis.c)", queueSrc.includes(`#define GROUP "${q?.metadata?.consumerGroup}"`));
 check("the queue's stream is the trigger's (<prefix>:jobs, prefix aps)", q?.metadata?.stream === "aps:jobs" && queueSrc.includes('"%s:jobs", prefix'));
+eq("KEDA dials the Redis Service of this namespace", `redis.${so.metadata?.namespace}.svc.cluster.local:6379`, q?.metadata?.address);
 eq("worker utilisation 80 % CPU", "80", (so.spec?.triggers ?? []).find((t) => t.type === "cpu")?.metadata?.value);
 
 // --- rolling updates, probes, stopping (seed 3.3, 5.4) ------------------------------------
@@ -234,6 +235,8 @@ half("api CPU", cpu(api.resources?.limits?.cpu), cpu(container(staging, "Deploym
 half("worker CPU", cpu(worker.resources?.limits?.cpu), cpu(container(staging, "Deployment", "worker").resources?.limits?.cpu));
 half("worker max replicas", so.spec?.maxReplicaCount, find(staging, "ScaledObject", "worker")?.spec?.maxReplicaCount);
 eq("staging settings file", "staging", staging.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("aps-config-"))?.data?.ENVIRONMENT);
+const sso = find(staging, "ScaledObject", "worker");
+eq("staging KEDA dials the staging Redis", `redis.${sso?.metadata?.namespace}.svc.cluster.local:6379`, sso?.spec?.triggers?.[0]?.metadata?.address);
 eq("staging scheduler replicas 1", 1, find(staging, "Deployment", "scheduler")?.spec?.replicas);
 
 console.log(`${passed} passed, ${failed} failed`);
