@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The Kubernetes manifests of deploy/k8s, checked without a cluster: every overlay (and the
+# cluster-wide settings) renders with the real kustomize (kubectl 1.32 from deploy/tools, see
+# deploy/tools/k8s-render); every rendered object validates against the Kubernetes and CRD
+# schemas and, strictly, against their TypeScript interfaces (an unknown field or a wrong type
+# fails; proven below on a typo and a wrong type); the policy test asserts the seed's numbers in
+# the production render; a mutated number must make it fail; the committed PrometheusRule is what
+# its generator makes from the rule files.
+set -euo pipefail
+src=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+tools=$src/deploy/tools
+command -v node > /dev/null || { echo "FAIL: node is missing (scripts/bootstrap installs it)"; exit 1; }
+[ -d "$tools/node_modules/kubernetes-models" ] || { echo "FAIL: $tools/node_modules is missing: run scripts/bootstrap"; exit 1; }
+dir=$(mktemp -d /tmp/aps-k8s.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# Render. The variants (canary, blue/green) build on production; cluster/ is applied once.
+targets=(overlays/development overlays/staging overlays/production overlays/production-canary
+  overlays/production-bluegreen cluster)
+for t in "${targets[@]}"; do
+  out=$dir/$(basename "$t").yaml
+  if "$tools/k8s-render" "$src/deploy/k8s/$t" > "$out" 2> "$dir/render.err"; then ok; else bad "render $t: $(cat "$dir/render.err")"; fi
+  n=$(grep -c '^kind:' "$out" || true)
+  if [ "$n" -ge 3 ]; then ok; else bad "render $t gave $n objects"; fi
+done
+if "$tools/k8s-render" --version | grep -q 'Kustomize Version: v5.5.0'; then ok; else bad "the pinned kubectl does not carry kustomize v5.5.0"; fi
+
+# Where a workstation kubectl is installed too, both must render the same bytes.
+sys=$(command -v kubectl || true)
+if [ -n "$sys" ]; then
+  for t in "${targets[@]}"; do
+    if "$sys" kustomize --load-restrictor LoadRestrictionsNone "$src/deploy/k8s/$t" | cmp -s - "$dir/$(basename "$t").yaml"; then ok; else bad "$sys renders $t differently"; fi
+  done
+else
+  echo "note: no kubectl on PATH; the pinned kubectl's render is the only one"
+fi
+
+# Schema + strict validation of every rendered object, in one run.
+all=()
+for t in "${targets[@]}"; do all+=("$dir/$(basename "$t").yaml"); done
+if node "$tools/k8s-validate.mjs" "${all[@]}" > "$dir/validate.out"; then ok; else bad "validation"; cat "$dir/validate.out"; fi
+tail -1 "$dir/validate.out"
+
+# The checker must catch a typo (unknown field) and a wrong type.
+sed '0,/^        image: /s//        imagee: /' "$dir/production.yaml" > "$dir/typo.yaml"
+grep -q '^        imagee: ' "$dir/typo.yaml" || bad "could not plant the typo"
+if node "$tools/k8s-validate.mjs" "$dir/typo.yaml" > "$dir/typo.out"; then bad "an imagee: typo passed the checker"; else
+  if grep -q "'\"imagee\"' does not exist in type 'IContainer'" "$dir/typo.out"; then ok; else bad "the typo was not reported: $(head -3 "$dir/typo.out")"; fi
+fi
+sed '0,/^  minReplicas: 3$/s//  minReplicas: "three"/' "$dir/production.yaml" > "$dir/type.yaml"
+if node "$tools/k8s-validate.mjs" "$dir/type.yaml" > "$dir/type.out"; then bad "minReplicas: \"three\" passed the checker"; else
+  if grep -q 'minReplicas must be integer' "$dir/type.out"; then ok; else bad "the schema did not report the wrong type: $(head -3 "$dir/type.out")"; fi
+  if grep -q "Type 'string' is not assignable to type 'number'" "$dir/type.out"; then ok; else bad "tsc did not report the wrong type"; fi
+fi
+
+# The seed's numbers, then the same with a broken number, which must fail.
+policy() { node "$tools/k8s-policy.mjs" "$1" "$dir/production-canary.yaml" "$dir/production-bluegreen.yaml" "$dir/cluster.yaml" "$dir/staging.yaml"; }
+if policy "$dir/production.yaml" > "$dir/policy.out"; then ok; else bad "policy"; cat "$dir/policy.out"; fi
+tail -1 "$dir/policy.out"
+sed 's/maxSurge: 25%/maxSurge: 50%/' "$dir/production.yaml" > "$dir/surge.yaml"
+if policy "$dir/surge.yaml" > "$dir/surge.out"; then bad "the policy passed maxSurge 50%"; else
+  if grep -q 'FAIL: api maxSurge 25 %' "$dir/surge.out"; then ok; else bad "the policy did not name maxSurge"; fi
+fi
+
+# The PromQL handed to prometheus-adapter and to the release analyses parses (promtool).
+command -v promtool > /dev/null || { echo "FAIL: promtool is missing (scripts/bootstrap installs prometheus)"; exit 1; }
+if node "$tools/k8s-promql.mjs" "$dir/cluster.yaml" "$dir/production-canary.yaml" "$dir/production-bluegreen.yaml" > "$dir/queries.yaml" &&
+  promtool check rules "$dir/queries.yaml" > "$dir/promtool.out" 2>&1; then ok; else bad "promtool: $(cat "$dir/promtool.out")"; fi
+if grep -q 'SUCCESS: 6 rules found' "$dir/promtool.out"; then ok; else bad "expected 6 queries: $(cat "$dir/promtool.out")"; fi
+
+# The PrometheusRule is generated from deploy/monitoring/prometheus/rules/*.yaml.
+if (cd "$src" && node deploy/tools/k8s-prometheusrule.mjs --check); then ok; else bad "the committed PrometheusRule is stale"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
