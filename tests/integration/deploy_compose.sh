@@ -296,9 +296,12 @@ check "finish: the idle colour is stopped" "" "$("$DEPLOY" compose ps -q api-blu
 
 # ---- 6. down ---------------------------------------------------------------------------------------
 phase "down"
-"$DEPLOY" down >/dev/null 2>&1
+APS_KEEP_ENGINE=1 "$DEPLOY" down >/dev/null 2>&1
 check "down: no container of the deployment is left" "" "$(docker ps -aq --filter label=com.docker.compose.project=apstest)"
 check "down: no volume is left" "" "$(docker volume ls -q --filter label=com.docker.compose.project=apstest)"
+"$DEPLOY" down >/dev/null 2>&1
+check_true "down: the engine stopped with nothing left in it" sh -c '! deploy/docker/engine status'
+started_engine=0
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
