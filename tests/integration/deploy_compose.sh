@@ -24,10 +24,10 @@ work=$(mktemp -d /tmp/aps-deploy.XXXXXX)
 export APS_DEPLOY_STATE=$work/state APS_PROJECT=apstest APS_ENV=production APS_DATA_DIR=$DATA
 # Ports of this test (41xxx), so that a deployment of the same machine on the default ports is
 # left alone.
-export HTTPS_PORT=41443 HTTP_PORT=41080 PG_PRIMARY_PORT=41432 PG_REPLICA_PORT=41433 REDIS_PORT=41379
-export API_BLUE_1_PORT=41001 API_BLUE_2_PORT=41002 API_BLUE_3_PORT=41003
-export API_GREEN_1_PORT=41011 API_GREEN_2_PORT=41012 API_GREEN_3_PORT=41013
-export WORKER_1_PORT=41101 WORKER_2_PORT=41102
+export HTTPS_PORT=21443 HTTP_PORT=21080 PG_PRIMARY_PORT=21432 PG_REPLICA_PORT=21433 REDIS_PORT=21379
+export API_BLUE_1_PORT=21001 API_BLUE_2_PORT=21002 API_BLUE_3_PORT=21003
+export API_GREEN_1_PORT=21011 API_GREEN_2_PORT=21012 API_GREEN_3_PORT=21013
+export WORKER_1_PORT=21101 WORKER_2_PORT=21102
 DEPLOY=deploy/compose/aps-deploy
 TOOLS=deploy/tools
 started_engine=0
@@ -123,13 +123,13 @@ check "missing secret: refused" 1 "$code"
 check "missing secret: names the file and the fix" 1 "$(grep -c "missing secret .*postgres_password: run deploy/compose/aps-deploy --env production secrets" <<<"$out")"
 check "missing secret: nothing started" "" "$("$DEPLOY" compose ps -q 2>/dev/null)"
 "$DEPLOY" secrets
-python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",41443)); s.listen(); time.sleep(30)' &
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",21443)); s.listen(); time.sleep(30)' &
 blocker=$!
 sleep 0.5
 out=$("$DEPLOY" up 2>&1) && code=0 || code=$?
 kill $blocker 2>/dev/null; wait $blocker 2>/dev/null || true
 check "port in use: refused" 1 "$code"
-check "port in use: names the port and the setting" 1 "$(grep -c 'port 41443 (HTTPS_PORT) is already in use' <<<"$out")"
+check "port in use: names the port and the setting" 1 "$(grep -c 'port 21443 (HTTPS_PORT) is already in use' <<<"$out")"
 check "port in use: nothing started" "" "$("$DEPLOY" compose ps -q 2>/dev/null)"
 # A machine without the engine: every program but dockerd, and no daemon answering.
 mkdir -p "$work/bin"
@@ -279,7 +279,7 @@ load "$work/codes-bg" & load_pid=$!
 sleep 2
 "$DEPLOY" switch rc2 >"$work/switch.log" 2>&1 || { cat "$work/switch.log"; false; }
 check "switch: traffic on blue" "LIVE_COLOR=blue" "$(grep '^LIVE_COLOR=' "$APS_DEPLOY_STATE/production/state.env")"
-check "switch: the upstream lists blue only" "41001 41002 41003" "$(grep -o 'api.internal:[0-9]*' "$APS_DEPLOY_STATE/production/nginx/upstream-api.conf" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+check "switch: the upstream lists blue only" "21001 21002 21003" "$(grep -o 'api.internal:[0-9]*' "$APS_DEPLOY_STATE/production/nginx/upstream-api.conf" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
 sleep 3
 t0=$(date +%s%N)
 "$DEPLOY" rollback >"$work/rollback.log" 2>&1 || { cat "$work/rollback.log"; false; }
