@@ -24,7 +24,7 @@ work=$(mktemp -d /tmp/aps-deploy.XXXXXX)
 export APS_DEPLOY_STATE=$work/state APS_PROJECT=apstest APS_ENV=production APS_DATA_DIR=$DATA
 # Ports of this test (41xxx), so that a deployment of the same machine on the default ports is
 # left alone.
-export HTTPS_PORT=21443 HTTP_PORT=21080 PG_PRIMARY_PORT=21432 PG_REPLICA_PORT=21433 REDIS_PORT=21379
+export HTTPS_PORT=21443 HTTP_PORT=21080 HTTPS_PORT_2=21444 HTTP_PORT_2=21081 PG_PRIMARY_PORT=21432 PG_REPLICA_PORT=21433 REDIS_PORT=21379
 export API_BLUE_1_PORT=21001 API_BLUE_2_PORT=21002 API_BLUE_3_PORT=21003
 export API_GREEN_1_PORT=21011 API_GREEN_2_PORT=21012 API_GREEN_3_PORT=21013
 export WORKER_1_PORT=21101 WORKER_2_PORT=21102
@@ -162,7 +162,7 @@ echo "topology healthy in $(($(date +%s) - t0)) s"
 "$DEPLOY" compose run --rm --no-deps ml-trainer ingest sbr "/data/sportsbookreview/nba/nba odds 2018-19.csv" --quiet \
   >"$work/ingest.log" 2>&1 || { cat "$work/ingest.log"; false; }
 CA=$APS_DEPLOY_STATE/production/tls/fullchain.pem
-EDGE=https://localhost:$HTTPS_PORT
+EDGE=https://localhost:$HTTPS_PORT EDGE2=https://localhost:$HTTPS_PORT_2
 for s in postgres-primary postgres-replica redis api-blue-1 api-blue-2 api-blue-3 worker-1 worker-2 scheduler nginx-1 nginx-2; do
   id=$("$DEPLOY" compose ps -q "$s")
   check "$s is healthy" healthy "$(docker inspect -f '{{.State.Health.Status}}' "$id")"
@@ -176,7 +176,8 @@ check_true "the data slice reached the replica" test "$(psql "$REPLICA" -Atc 'se
 check "passwords are required" 2 "$(psql "postgresql://aps:wrong@127.0.0.1:$PG_PRIMARY_PORT/aps" -c 'select 1' >/dev/null 2>&1; echo $?)"
 
 phase "edge"
-check "HTTPS health through nginx" 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$EDGE/api/v1/health")"
+check "HTTPS health through nginx-1" 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$EDGE/api/v1/health")"
+check "HTTPS health through nginx-2" 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$EDGE2/api/v1/health")"
 headers=$(curl -sS -D - -o /dev/null --cacert "$CA" "$EDGE/api/v1/health")
 check "HSTS" 1 "$(grep -ic '^strict-transport-security: max-age=31536000; includeSubDomains' <<<"$headers")"
 check "no nginx version in Server" 1 "$(grep -ic '^server: nginx.\?$' <<<"$headers")"
@@ -204,7 +205,7 @@ check "a forged X-Forwarded-For is not the client's address" 127.0.0.1 \
 check "an authenticated list through the edge" 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H "Authorization: Bearer $token" "$EDGE/api/v1/games?sport=NBA&limit=50")"
 
 # ---- 5. releases under load -----------------------------------------------------------------------
-# Load: 32 requests in flight through nginx over TLS — the cached games list and the
+# Load: 32 requests in flight through both nginx over TLS — the cached games list and the
 # authenticated predictions list, alternately — until the file $work/stop appears. curl reuses
 # connections and retries one that a server closed while idle, as HTTP clients do; every answer's
 # status is recorded, and anything but 200 is a failed request.
@@ -212,7 +213,12 @@ load() { # codes-file
   local cfg=$work/curl.cfg i
   : >"$cfg"
   for i in $(seq 1 200); do
-    if [ $((i % 2)) = 0 ]; then echo "url = \"$EDGE/api/v1/games?sport=NBA&limit=50\""; else echo "url = \"$EDGE/api/v1/predictions?limit=50\""; fi
+    case $((i % 4)) in
+      0) echo "url = \"$EDGE/api/v1/games?sport=NBA&limit=50\"" ;;
+      1) echo "url = \"$EDGE/api/v1/predictions?limit=50\"" ;;
+      2) echo "url = \"$EDGE2/api/v1/games?sport=NBA&limit=50\"" ;;
+      3) echo "url = \"$EDGE2/api/v1/predictions?limit=50\"" ;;
+    esac
     echo 'output = "/dev/null"'
   done >>"$cfg"
   while [ ! -e "$work/stop" ]; do
@@ -237,6 +243,15 @@ produce() { # prefix
   echo "$ok" >"$work/$1.count"
 }
 failed_of() { grep -cv '^200$' "$1" || true; }
+# On a failed request: which statuses, and nginx's lines for the answers that were not 200.
+explain_failures() { # codes-file
+  [ "$(failed_of "$1")" = 0 ] && return 0
+  echo "statuses other than 200:"; grep -v '^200$' "$1" | sort | uniq -c
+  local n
+  for n in nginx-1 nginx-2; do
+    docker logs "$("$DEPLOY" compose ps -q "$n")" 2>&1 | grep -v '"status":200' | grep -v 'signal process\|nginx-health' | tail -5
+  done
+}
 
 phase "rolling release under load"
 rm -f "$work/stop"; : >"$work/codes-rolling"
@@ -250,6 +265,7 @@ sleep 3
 touch "$work/stop"; wait "$load_pid" "$producer_pid"; load_pid="" producer_pid=""
 total=$(wc -l <"$work/codes-rolling"); failed=$(failed_of "$work/codes-rolling")
 echo "rolling release: $total requests, $failed failed"
+explain_failures "$work/codes-rolling"
 check_true "rolling release: load ran ($total requests)" test "$total" -gt 1000
 check "rolling release: failed requests" 0 "$failed"
 check "rolling release: the new migration ran first" 1 "$(psql "$PRIMARY" -Atc "select count(*) from schema_migrations where version = $((10#$next))")"
@@ -279,7 +295,7 @@ load "$work/codes-bg" & load_pid=$!
 sleep 2
 "$DEPLOY" switch rc2 >"$work/switch.log" 2>&1 || { cat "$work/switch.log"; false; }
 check "switch: traffic on blue" "LIVE_COLOR=blue" "$(grep '^LIVE_COLOR=' "$APS_DEPLOY_STATE/production/state.env")"
-check "switch: the upstream lists blue only" "21001 21002 21003" "$(grep -o 'api.internal:[0-9]*' "$APS_DEPLOY_STATE/production/nginx/upstream-api.conf" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+check "switch: the upstream lists blue only" "21001 21002 21003" "$(grep -o 'api.internal:[0-9]*' "$APS_DEPLOY_STATE/production/nginx/1/upstream-api.conf" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
 sleep 3
 t0=$(date +%s%N)
 "$DEPLOY" rollback >"$work/rollback.log" 2>&1 || { cat "$work/rollback.log"; false; }
@@ -289,6 +305,7 @@ sleep 3
 touch "$work/stop"; wait "$load_pid"; load_pid=""
 total=$(wc -l <"$work/codes-bg"); failed=$(failed_of "$work/codes-bg")
 echo "blue/green: $total requests, $failed failed"
+explain_failures "$work/codes-bg"
 check_true "blue/green: load ran ($total requests)" test "$total" -gt 500
 check "blue/green: failed requests" 0 "$failed"
 "$DEPLOY" finish >/dev/null 2>&1
