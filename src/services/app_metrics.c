@@ -20,6 +20,7 @@
 #include "metrics/metrics.h"
 #include "odds/metrics.h"
 #include "services/app.h"
+#include "services/scheduler.h"
 #include "store/store.h"
 
 /* ---- the rolling summary of graded picks ---------------------------------------------------- */
@@ -407,6 +408,46 @@ static int refresh_windows(struct aps_conn *c, struct aps_metrics *m, int64_t no
     return rc;
 }
 
+/* ---- schedule lag --------------------------------------------------------------------------- */
+
+/* How late each calendar task is: 0 while its current slot has been enqueued, else the seconds
+ * since that slot began. Read from schedule_runs (the slot start each task last ran, ms), so
+ * it shows a missing or stuck scheduler from any process. Tasks that run only while games are
+ * live or starting skip slots by design and are left out. */
+static int refresh_schedule(struct aps_conn *c, struct aps_metrics *m, const struct aps_config *cfg,
+                            int64_t now)
+{
+    static const char *const l[] = {"task", "sport", NULL};
+    struct aps_metric *lag = aps_metrics_gauge(
+        m, "aps_schedule_lag_seconds",
+        "Seconds since the task's current slot began while it is not yet enqueued (0: on time)",
+        l);
+    size_t nt;
+    const struct aps_sched_task *t = aps_sched_tasks(&nt);
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c, "SELECT task, last_run_at FROM schedule_runs", &st);
+    if (rc)
+        return rc;
+    aps_metric_clear(lag);
+    while ((rc = aps_stmt_step(st)) == APS_ROW) {
+        const char *key = aps_stmt_text(st, 0);
+        int64_t last = aps_stmt_int64(st, 1) / 1000;
+        size_t n = key ? strcspn(key, ":") : 0;
+        for (size_t i = 0; i < nt && n; i++) {
+            int64_t period = aps_cfg_int(cfg, t[i].period_setting);
+            if (strlen(t[i].name) != n || strncmp(t[i].name, key, n) ||
+                t[i].when != APS_WHEN_ALWAYS || period <= 0)
+                continue;
+            int64_t start = aps_sched_slot_start(aps_sched_slot(now, period, t[i].phase_s),
+                                                 period, t[i].phase_s);
+            const char *labels[] = {t[i].name, key[n] == ':' ? key + n + 1 : "all"};
+            aps_metric_set(lag, labels, last >= start ? 0.0 : (double)(now - start));
+        }
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 /* ---- pools, queue, build ------------------------------------------------------------------- */
 
 /* Store pool gauges (the names the api exported before this module existed). */
@@ -468,6 +509,13 @@ static int refresh_store(struct aps_app *app, int64_t now, struct aps_metric *er
     if (r) {
         aps_metric_add(errors, NULL, 1);
         APS_LOG(&app->log, APS_LOG_WARNING, NULL, "metrics query failed (pick windows): %s",
+                aps_conn_errmsg(c));
+        first = first ? first : r;
+    }
+    r = refresh_schedule(c, app->metrics, app->cfg, now);
+    if (r) {
+        aps_metric_add(errors, NULL, 1);
+        APS_LOG(&app->log, APS_LOG_WARNING, NULL, "metrics query failed (schedule): %s",
                 aps_conn_errmsg(c));
         first = first ? first : r;
     }

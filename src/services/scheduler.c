@@ -84,7 +84,7 @@ struct tick_ctx {
     struct run_row *runs;
     size_t nruns;
     struct aps_sched_tick *out;
-    struct aps_metric *m_enqueued, *m_caught_up, *m_lag;
+    struct aps_metric *m_enqueued, *m_caught_up;
 };
 
 static int load_runs(struct tick_ctx *t)
@@ -184,7 +184,6 @@ static int enqueue(struct tick_ctx *t, const struct aps_sched_task *k, int sport
     } else {
         t->out->enqueued++;
         aps_metric_add(t->m_enqueued, labels, 1);
-        aps_metric_set(t->m_lag, labels, (double)(t->now - slot_start));
         char extra[256];
         snprintf(extra, sizeof extra, "\"task\":\"%s\",\"sport\":\"%s\",\"slot\":%lld,"
                  "\"missed\":%lld,\"job_id\":\"%s\"", k->name, code, (long long)slot_start,
@@ -254,9 +253,6 @@ static void tick_metrics(struct tick_ctx *t)
         return;
     t->m_enqueued = aps_metrics_counter(m, "aps_scheduler_enqueued_total",
                                         "Jobs the scheduler enqueued, by task", task);
-    t->m_lag = aps_metrics_gauge(m, "aps_scheduler_lag_seconds",
-                                 "How late the task's last run was enqueued after its slot began",
-                                 task);
     t->m_caught_up = aps_metrics_counter(m, "aps_scheduler_caught_up_total",
                                          "Runs that stood for slots missed while down", task);
 }

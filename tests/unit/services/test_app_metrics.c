@@ -254,11 +254,22 @@ static void test_refresh_from_store(void **state)
     assert_float_equal(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"elo\","
                                            "version=\"nba_ml_v0\"}"),
                        1, 0);
-    /* Ten days later the four A picks left the 7-day window. */
+    /* Ten days and 30 s later the four A picks left the 7-day window, and the odds task (every
+     * 60 s, slots on whole minutes) last ran a slot before: 30 s late. The grade task ran its
+     * current slot (0); the live-scores task skips slots by design and is not exported. */
     free(t);
-    assert_int_equal(aps_app_metrics_refresh(&f.app, NOW + 10 * 86400, true), 0);
+    int64_t later = NOW + 10 * 86400 + 30;
+    snprintf(s, sizeof s,
+             "INSERT INTO schedule_runs (task, last_run_at) VALUES ('odds:NBA', %lld),"
+             " ('grade', %lld), ('scores_live:NBA', 0)",
+             (long long)(later - 90) * 1000, (long long)later * 1000);
+    exec_ok(&f, s);
+    assert_int_equal(aps_app_metrics_refresh(&f.app, later, true), 0);
     t = render(&f);
     assert_true(isnan(V("aps_picks_window_graded", a7)));
+    assert_float_equal(V("aps_schedule_lag_seconds", "{task=\"odds\",sport=\"NBA\"}"), 30, 0);
+    assert_float_equal(V("aps_schedule_lag_seconds", "{task=\"grade\",sport=\"all\"}"), 0, 0);
+    assert_true(isnan(V("aps_schedule_lag_seconds", "{task=\"scores_live\",sport=\"NBA\"}")));
     free(t);
 #undef V
     jfx_close(&f);
