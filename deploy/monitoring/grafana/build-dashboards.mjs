@@ -5,12 +5,14 @@
 // top-down from "is it healthy?" to "why not?", a datasource variable, the environment /
 // service / sport filters, units on every panel, thresholds where a number has a goal).
 // Run `node build-dashboards.mjs` after an edit; tests/integration/monitoring_config.sh fails
-// when the committed JSON differs from what this script writes.
+// when the committed JSON differs from what this script writes (`node build-dashboards.mjs DIR`
+// writes to DIR instead of dashboards/).
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const outDir = process.argv[2] ?? join(here, "dashboards");
 const DS = { type: "prometheus", uid: "${datasource}" };
 const ENV = 'environment=~"$environment"';
 
@@ -322,7 +324,7 @@ boards.push(dashboard("aps-infrastructure-costs", "Infrastructure Costs: utilisa
 ]));
 
 for (const b of boards) {
-  const file = join(here, "dashboards", `${b.uid.replace(/^aps-/, "")}.json`);
+  const file = join(outDir, `${b.uid.replace(/^aps-/, "")}.json`);
   writeFileSync(file, JSON.stringify(b, null, 2) + "\n");
 }
 console.log(`${boards.length} dashboards written`);
