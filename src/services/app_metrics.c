@@ -184,7 +184,9 @@ static const struct family families[] = {
     {"SELECT COUNT(*) FROM api_keys WHERE revoked = 0 AND (expires_at IS NULL OR expires_at > ?1)",
      {NULL}, 0,
      {{"aps_api_keys_active", "API keys neither revoked nor expired.", GAUGE, 0, 0}}},
-    {"SELECT severity, COUNT(*) FROM alerts WHERE acknowledged = 0 GROUP BY severity",
+    {"SELECT s.severity, COUNT(a.id) FROM (SELECT 'critical' AS severity UNION ALL"
+     " SELECT 'warning' UNION ALL SELECT 'info') s"
+     " LEFT JOIN alerts a ON a.severity = s.severity AND a.acknowledged = 0 GROUP BY s.severity",
      {"severity", NULL}, -1,
      {{"aps_alerts_unacknowledged", "Platform alerts (admin alerts table) not yet acknowledged.",
        GAUGE, 1, 1}}},

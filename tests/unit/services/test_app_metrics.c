@@ -235,6 +235,9 @@ static void test_refresh_from_store(void **state)
                                            "store=\"sqlite\",queue=\"none\"}"),
                        1, 0);
     assert_float_equal(V("aps_metrics_refresh_errors_total", ""), 0, 0);
+    /* No platform alert: every severity is exported as 0 rather than missing. */
+    assert_float_equal(V("aps_alerts_unacknowledged", "{severity=\"critical\"}"), 0, 0);
+    assert_float_equal(V("aps_alerts_unacknowledged", "{severity=\"info\"}"), 0, 0);
     free(t);
 
     /* A new production model replaces the old one in the output; inside the TTL nothing is
