@@ -139,9 +139,10 @@ static const struct family families[] = {
      {"sport", "market", "status", NULL}, -1,
      {{"aps_training_runs", "Training runs in the store by status (running, completed, failed).",
        GAUGE, 3, 3}}},
+    /* 0: never (a run of the sport and market exists, none ended that way). */
     {"SELECT sp.code, t.market,"
-     " MAX(CASE WHEN t.status = 'completed' THEN t.finished_at END),"
-     " MAX(CASE WHEN t.status = 'failed' THEN t.finished_at END) FROM training_runs t"
+     " COALESCE(MAX(CASE WHEN t.status = 'completed' THEN t.finished_at END), 0),"
+     " COALESCE(MAX(CASE WHEN t.status = 'failed' THEN t.finished_at END), 0) FROM training_runs t"
      " JOIN sports sp ON sp.id = t.sport_id GROUP BY sp.code, t.market",
      {"sport", "market", NULL}, -1,
      {{"aps_training_last_success_timestamp_seconds", "End of the last completed training run.",
@@ -539,6 +540,7 @@ int aps_app_metrics_refresh(struct aps_app *app, int64_t now, bool force)
     struct aps_metric *errors = aps_metrics_counter(
         m, "aps_metrics_refresh_errors_total", "Store queries of the metrics refresh that failed.",
         NULL);
+    aps_metric_add(errors, NULL, 0); /* exported as 0 until a query fails */
     double wall = (double)aps_time_now_us() / 1e6;
     if (!force && wall - aps_metric_value(last, NULL) < APS_APP_METRICS_TTL_S)
         return 0;
