@@ -12,6 +12,7 @@
 
 #include "config/config_int.h"
 #include "core/buf.h"
+#include "core/cidr.h"
 #include "core/mem.h"
 #include "core/str.h"
 
@@ -471,6 +472,11 @@ int aps_config_check_rules(const struct aps_config *cfg, char *err, size_t errca
     int rc = check_tiers(cfg, err, errcap);
     if (rc)
         return rc;
+    const char *cidrs = cfg->v[APS_SET_METRICS_ALLOW_CIDRS].text;
+    if (cidrs && aps_cidr_list_check(cidrs))
+        return aps_config_fail(err, errcap, APS_SET_METRICS_ALLOW_CIDRS,
+                               &cfg->v[APS_SET_METRICS_ALLOW_CIDRS],
+                               "a comma list of addresses or CIDR blocks (10.0.0.0/8, ::1)");
     if (cfg->v[APS_SET_MIN_BET_SIZE].d > cfg->v[APS_SET_DEFAULT_BANKROLL].d)
         return aps_config_fail(err, errcap, APS_SET_MIN_BET_SIZE, &cfg->v[APS_SET_MIN_BET_SIZE],
                                "at most DEFAULT_BANKROLL (%.15g)",

@@ -13,6 +13,7 @@
 #include "engine/lockin.h"
 #include "engine/market.h"
 #include "engine/model_predictor.h"
+#include "metrics/metrics.h"
 #include "model/ensemble.h"
 #include "model/features.h"
 #include "model/registry.h"
@@ -147,10 +148,36 @@ static void market_model_drop(struct market_model *mm)
     mm->active = false;
 }
 
+/* The run's metrics (all NULL when the caller gave no registry: observing does nothing). */
+struct publish_metrics {
+    struct aps_metric *edge, *inference;
+};
+
+static void publish_metrics_register(struct aps_metrics *m, struct publish_metrics *pm)
+{
+    static const char *const smt[] = {"sport", "market", "tier", NULL};
+    static const char *const smm[] = {"sport", "market", "model", NULL};
+    static const double edge[] = {-0.05, 0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3};
+    static const double secs[] = {0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005,
+                                  0.01,    0.05,    0.1,    0.5,    1};
+    memset(pm, 0, sizeof *pm);
+    if (!m)
+        return;
+    pm->edge = aps_metrics_histogram(m, "aps_pick_edge_ratio",
+                                     "Edge over the no-vig market of each published pick", smt,
+                                     edge, sizeof edge / sizeof edge[0]);
+    pm->inference = aps_metrics_histogram(
+        m, "aps_model_inference_duration_seconds",
+        "Time to price one game's market (model: production or elo)", smm, secs,
+        sizeof secs / sizeof secs[0]);
+}
+
 static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct market_model *mm,
                         const struct aps_history *h, size_t gi,
-                        const struct aps_publish_opts *o, struct aps_publish_result *r)
+                        const struct aps_publish_opts *o, const struct publish_metrics *pm,
+                        struct aps_publish_result *r)
 {
+    const char *sport = aps_sport_info(h->sport)->code;
     bool priced = false;
     for (int m = 0; m < APS_MKT__COUNT; m++) {
         struct aps_market_view v;
@@ -162,8 +189,11 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
         priced = true;
         struct candidate cd;
         bool model = mm[m].active;
+        double t0 = aps_time_mono();
         rc = choose(model ? &mm[m].p : elo, model ? mm[m].name : (o->model ? o->model : "elo"), h,
                     gi, &v, o, &cd);
+        const char *il[] = {sport, aps_market_name(m), model ? "production" : "elo"};
+        aps_metric_observe(pm->inference, il, aps_time_mono() - t0);
         if (rc && model) {
             market_model_drop(&mm[m]);
             rc = choose(elo, o->model ? o->model : "elo", h, gi, &v, o, &cd);
@@ -186,6 +216,8 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
         rc = aps_lockin_append(c, &cd.pick);
         if (rc)
             return rc;
+        const char *el[] = {sport, aps_market_name(m), cd.pick.tier};
+        aps_metric_observe(pm->edge, el, cd.pick.edge);
         r->published++;
         r->staked += cd.staked;
     }
@@ -212,6 +244,8 @@ int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
     memset(&x, 0, sizeof x);
     struct market_model mm[APS_MKT__COUNT];
     memset(mm, 0, sizeof mm);
+    struct publish_metrics pm;
+    publish_metrics_register(o->metrics, &pm);
     if (!rc && !aps_feat_extras_load(c, &h, &x))
         for (int m = 0; m < APS_MKT__COUNT; m++)
             market_model_load(c, &h, &x, m, &mm[m]);
@@ -231,7 +265,7 @@ int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
         } else if ((g->status == APS_GS_SCHEDULED || o->replay) &&
                    g->start_time < o->now + o->horizon) {
             r->games++;
-            rc = publish_game(c, &pred, mm, &h, i, o, r);
+            rc = publish_game(c, &pred, mm, &h, i, o, &pm, r);
         }
     }
     for (int m = 0; m < APS_MKT__COUNT; m++)

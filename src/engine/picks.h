@@ -24,6 +24,7 @@
 #include "odds/margin.h"
 
 struct aps_conn;
+struct aps_metrics;
 
 struct aps_publish_opts {
     enum aps_sport sport;
@@ -35,6 +36,9 @@ struct aps_publish_opts {
     bool replay;               /* now is in the past: publish for games in [now, now + horizon]
                                   whatever their stored status (the predictor still only learns
                                   from games before now) — a paper-trading replay */
+    struct aps_metrics *metrics; /* NULL, or where the edge of each published pick
+                                    (aps_pick_edge_ratio) and the time of each prediction
+                                    (aps_model_inference_duration_seconds) are observed */
 };
 
 struct aps_publish_result {

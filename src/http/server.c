@@ -55,7 +55,7 @@ struct aps_http_server {
     atomic_int fresh;              /* connections accepted that have not sent a request line */
     atomic_bool draining;
     int port;
-    struct aps_metric *m_requests, *m_duration, *m_in_flight, *m_hits, *m_misses;
+    struct aps_metric *m_requests, *m_duration, *m_in_flight, *m_hits, *m_misses, *m_by_role;
 };
 
 enum stage { ST_NEW, ST_BODY, ST_SENT };
@@ -439,6 +439,8 @@ static void record(struct request *r, int status, size_t bytes, double secs)
     const char *labels[] = {route, method_label(r->req.method), st};
     aps_metric_add(s->m_requests, labels, 1);
     aps_metric_observe(s->m_duration, labels, secs);
+    const char *role[] = {aps_role_name(r->req.who.role)};
+    aps_metric_add(s->m_by_role, role, 1);
     if (!s->o.log || APS_LOG_INFO < s->o.log->level)
         return;
     struct aps_buf x = {0};
@@ -623,6 +625,9 @@ static void register_metrics(struct aps_http_server *s)
                                     "Cacheable GETs answered from the response cache.", NULL);
     s->m_misses = aps_metrics_counter(m, "aps_http_cache_misses_total",
                                       "Cacheable GETs the handler had to answer.", NULL);
+    static const char *const role[] = {"role", NULL};
+    s->m_by_role = aps_metrics_counter(m, "aps_http_requests_by_role_total",
+                                       "HTTP requests answered, by the caller's role.", role);
 }
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *sslen,

@@ -7,6 +7,7 @@
  * deterministic. Histogram buckets are stored per bucket and made cumulative when rendered. */
 #include "metrics/metrics.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -61,7 +63,8 @@ int aps_metrics_new(struct aps_metrics **out)
     return 0;
 }
 
-static void metric_free(struct aps_metric *mt)
+/* Frees every series and empties the table (kept allocated). Caller holds mt->mu or owns mt. */
+static void series_free_all(struct aps_metric *mt)
 {
     for (size_t i = 0; i < mt->tabcap; i++) {
         struct series *s = mt->tab[i];
@@ -75,7 +78,14 @@ static void metric_free(struct aps_metric *mt)
             aps_free(s);
             s = next;
         }
+        mt->tab[i] = NULL;
     }
+    mt->nseries = 0;
+}
+
+static void metric_free(struct aps_metric *mt)
+{
+    series_free_all(mt);
     for (int l = 0; l < mt->nlabels; l++)
         aps_free(mt->labels[l]);
     aps_free(mt->tab);
@@ -331,6 +341,15 @@ double aps_metric_value(struct aps_metric *mt, const char *const *label_values)
     return v;
 }
 
+void aps_metric_clear(struct aps_metric *mt)
+{
+    if (!mt)
+        return;
+    pthread_mutex_lock(&mt->mu);
+    series_free_all(mt);
+    pthread_mutex_unlock(&mt->mu);
+}
+
 /* The shortest decimal text that reads back as v; "+Inf", "-Inf", "NaN" as Prometheus spells
  * them. */
 static void put_number(struct aps_buf *b, double v)
@@ -464,22 +483,57 @@ static ssize_t read_proc(const char *path, char *buf, size_t cap)
     return (ssize_t)n;
 }
 
+/* Open descriptors of this process (entries of /proc/self/fd, less the one opendir holds);
+ * -1 when the folder cannot be read. */
+static long count_open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    long n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n > 0 ? n - 1 : 0;
+}
+
+/* The boot time of the machine (btime of /proc/stat, seconds since the epoch); 0 when unknown.
+ * /proc/stat is several kilobytes: read line by line. */
+static unsigned long long boot_time(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long bt = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "btime %llu", &bt) == 1)
+            break;
+    fclose(f);
+    return bt;
+}
+
 int aps_process_metrics_update(struct aps_metrics *m)
 {
     char buf[1024];
     long page = sysconf(_SC_PAGESIZE), ticks = sysconf(_SC_CLK_TCK);
     unsigned long long size = 0, resident = 0;
+    if (ticks <= 0)
+        ticks = 100;
     if (read_proc("/proc/self/statm", buf, sizeof buf) < 0 ||
         sscanf(buf, "%llu %llu", &size, &resident) != 2)
         return APS_E_IO;
     if (read_proc("/proc/self/stat", buf, sizeof buf) < 0)
         return APS_E_IO;
     /* Fields after the command name, which is in parentheses and may hold spaces: state is
-     * field 3, utime 14 and stime 15. */
+     * field 3, utime 14, stime 15 and starttime (clock ticks after boot) 22. */
     const char *p = strrchr(buf, ')');
-    unsigned long long utime = 0, stime = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                     &stime) != 2)
+    unsigned long long utime = 0, stime = 0, start = 0;
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d"
+                     " %*d %llu",
+                     &utime, &stime, &start) != 3)
         return APS_E_PARSE;
     aps_metric_set(aps_metrics_gauge(m, "process_resident_memory_bytes",
                                      "Resident memory size in bytes.", NULL),
@@ -489,6 +543,22 @@ int aps_process_metrics_update(struct aps_metrics *m)
                    NULL, (double)size * (double)page);
     aps_metric_set(aps_metrics_counter(m, "process_cpu_seconds_total",
                                        "Total user and system CPU time spent in seconds.", NULL),
-                   NULL, (double)(utime + stime) / (double)(ticks > 0 ? ticks : 100));
+                   NULL, (double)(utime + stime) / (double)ticks);
+    unsigned long long bt = boot_time();
+    if (bt)
+        aps_metric_set(aps_metrics_gauge(m, "process_start_time_seconds",
+                                         "Start time of the process since unix epoch in seconds.",
+                                         NULL),
+                       NULL, (double)bt + (double)start / (double)ticks);
+    long fds = count_open_fds();
+    if (fds >= 0)
+        aps_metric_set(aps_metrics_gauge(m, "process_open_fds", "Number of open file descriptors.",
+                                         NULL),
+                       NULL, (double)fds);
+    struct rlimit rl;
+    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
+        aps_metric_set(aps_metrics_gauge(m, "process_max_fds",
+                                         "Maximum number of open file descriptors.", NULL),
+                       NULL, (double)rl.rlim_cur);
     return 0;
 }

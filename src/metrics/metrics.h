@@ -38,13 +38,19 @@ void aps_metric_set(struct aps_metric *mt, const char *const *label_values, doub
 void aps_metric_observe(struct aps_metric *mt, const char *const *label_values, double v);
 /* Current value of a counter or gauge series (0 when absent), for tests and health checks. */
 double aps_metric_value(struct aps_metric *mt, const char *const *label_values);
+/* Drops every series of the metric (NULL: nothing). For gauges recomputed from a source of
+ * truth at each scrape, so a label set that disappeared from the source (a model no longer in
+ * production, a window with no graded picks) stops being exported instead of keeping its last
+ * value. A scrape rendered between the clear and the following sets sees the metric empty. */
+void aps_metric_clear(struct aps_metric *mt);
 
 /* Appends the whole registry in the Prometheus text format. */
 void aps_metrics_render(struct aps_metrics *m, struct aps_buf *out);
 
-/* Sets process_resident_memory_bytes, process_virtual_memory_bytes (gauges) and
- * process_cpu_seconds_total (a counter set from the kernel's total) from /proc/self.
- * APS_E_IO or APS_E_PARSE when /proc cannot be read. */
+/* Sets process_resident_memory_bytes, process_virtual_memory_bytes, process_start_time_seconds,
+ * process_open_fds, process_max_fds (gauges) and process_cpu_seconds_total (a counter set from
+ * the kernel's total) from /proc/self, with the names and meanings of the Prometheus client
+ * libraries' process collector. APS_E_IO or APS_E_PARSE when /proc cannot be read. */
 int aps_process_metrics_update(struct aps_metrics *m);
 
 #endif

@@ -21,6 +21,7 @@
 #include "http/totp.h"
 #include "services/accounts.h"
 #include "services/api_util.h"
+#include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/audit.h"
 #include "services/authn.h"
@@ -54,6 +55,12 @@ static void audit(const struct aps_http_req *req, struct aps_conn *c, const char
     aps_audit_from_request(&e, req);
     e.action = action;
     e.success = ok;
+    static const char *const names[] = {"action", "outcome", NULL};
+    const char *labels[] = {action, ok ? "success" : "failure"};
+    aps_metric_add(aps_metrics_counter(app->metrics, "aps_auth_events_total",
+                                       "Account events (register, login, login_failed, ...)",
+                                       names),
+                   labels, 1);
     if (actor) {
         e.actor_id = actor;
         if (!req->who.authenticated)

@@ -12,9 +12,11 @@
 #include "cache/queue.h"
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/cidr.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
 #include "services/app.h"
+#include "services/app_metrics.h"
 #include "services/openapi.h"
 #include "services/routes.h"
 #include "store/migrate.h"
@@ -227,37 +229,17 @@ int aps_api_health_detailed(struct aps_http_req *req, struct aps_http_res *res)
                                    "instance", app->instance, "components", comps));
 }
 
-/* Store pool gauges, refreshed at each scrape. */
-static void store_metrics(struct aps_app *app)
-{
-    if (!app->store)
-        return;
-    struct aps_store_stats s;
-    aps_store_stats(app->store, &s);
-    struct aps_metrics *m = app->metrics;
-    aps_metric_set(aps_metrics_gauge(m, "aps_db_pool_open", "Store connections open.", NULL),
-                   NULL, s.open);
-    aps_metric_set(aps_metrics_gauge(m, "aps_db_pool_in_use", "Store connections checked out.",
-                                     NULL),
-                   NULL, s.in_use);
-    aps_metric_set(aps_metrics_gauge(m, "aps_db_pool_max",
-                                     "Most store connections per target (size + overflow).", NULL),
-                   NULL, s.max);
-    aps_metric_set(aps_metrics_counter(m, "aps_db_pool_acquired_total",
-                                       "Store connections checked out since start.", NULL),
-                   NULL, (double)s.acquired_total);
-    aps_metric_set(aps_metrics_counter(m, "aps_db_pool_timeouts_total",
-                                       "Waits for a store connection that timed out.", NULL),
-                   NULL, (double)s.timeouts_total);
-}
-
 int aps_api_metrics(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_app *app = app_of(req);
     if (!aps_cfg_bool(app->cfg, APS_SET_METRICS_ENABLED) || !app->metrics)
         return aps_http_error(res, 404, "NOT_FOUND", "metrics are disabled (METRICS_ENABLED)");
+    const char *allow = aps_cfg_str(app->cfg, APS_SET_METRICS_ALLOW_CIDRS);
+    if (allow && *allow && !aps_cidr_list_match(allow, req->client_ip))
+        return aps_http_error(res, 403, "FORBIDDEN",
+                              "metrics are served to the monitoring network only");
     (void)aps_process_metrics_update(app->metrics); /* without /proc the other metrics remain */
-    store_metrics(app);
+    (void)aps_app_metrics_refresh(app, aps_time_now(), false); /* failures are counted */
     struct aps_buf b = {0};
     aps_metrics_render(app->metrics, &b);
     res->raw = aps_arena_alloc(&req->arena, b.len + 1);

@@ -10,7 +10,9 @@
 
 #include "core/domain.h"
 #include "core/str.h"
+#include "core/timeutil.h"
 #include "ingest/collect.h"
+#include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/jobs.h"
 
@@ -47,6 +49,21 @@ static void report_fields(struct aps_job_run *r, const struct aps_collect_report
         aps_buf_putc(b, '}');
 }
 
+/* Records when this provider last answered for this run's sport ("all" for the jobs that
+ * cover every sport). Only the worker that ran the poll knows it: a gauge per process, read
+ * with max() across workers. */
+static void mark_success(struct aps_job_run *r, const struct aps_collect_report *rep)
+{
+    static const char *const names[] = {"provider", "sport", NULL};
+    if (!r->app || !r->app->metrics || !rep->provider)
+        return;
+    const char *labels[] = {rep->provider, r->sport >= 0 ? aps_sport_info(r->sport)->code : "all"};
+    aps_metric_set(aps_metrics_gauge(r->app->metrics,
+                                     "aps_collector_last_success_timestamp_seconds",
+                                     "Last successful poll of a provider for a sport", names),
+                   labels, (double)aps_time_now());
+}
+
 /* A collector's result as the job's: skipped (0 with a warning) when the provider has no key or
  * the call would break the credit budget; the error otherwise. Unknown teams are a warning. */
 static int outcome(struct aps_job_run *r, int rc, const struct aps_collect_report *rep, bool nest)
@@ -58,6 +75,7 @@ static int outcome(struct aps_job_run *r, int rc, const struct aps_collect_repor
     }
     if (rc)
         return aps_job_fail(r, rc, "%s", rep->err[0] ? rep->err : aps_strerror(rc));
+    mark_success(r, rep);
     if (rep->rejected && !r->warn[0])
         snprintf(r->warn, sizeof r->warn, "%zu event(s) rejected (unknown team): %.180s",
                  rep->rejected, rep->rejected_names);

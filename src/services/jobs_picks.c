@@ -14,10 +14,12 @@
 #include "core/domain.h"
 #include "core/mem.h"
 #include "core/str.h"
+#include "core/timeutil.h"
 #include "engine/bankroll.h"
 #include "engine/elo_store.h"
 #include "engine/picks.h"
 #include "engine/trainer.h"
+#include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/jobs.h"
 #include "store/store.h"
@@ -63,7 +65,8 @@ int aps_job_do_predict(struct aps_job_run *r)
     struct aps_publish_opts o = {
         .sport = (enum aps_sport)r->sport, .now = r->now, .model = "elo",
         .horizon = aps_cfg_int(cfg, APS_SET_PREDICT_HORIZON_DAYS) * 86400,
-        .margin = (enum aps_margin_method)aps_engine_margin_method(cfg)};
+        .margin = (enum aps_margin_method)aps_engine_margin_method(cfg),
+        .metrics = r->app->metrics};
     aps_engine_kelly_params(cfg, &o.kelly);
     struct aps_publish_result res;
     rc = aps_picks_publish(c, &o, &res);
@@ -224,6 +227,22 @@ static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, 
     return rc;
 }
 
+/* A training run's wall time and outcome, per sport and mode (the run's models and scores are
+ * in the store and exported from there). */
+static void observe_training(struct aps_job_run *r, const char *mode, int rc, double secs)
+{
+    static const char *const names[] = {"sport", "mode", "outcome", NULL};
+    static const double buckets[] = {10, 30, 60, 300, 900, 1800, 3600, 7200, 14400};
+    struct aps_metrics *m = r->app->metrics;
+    const char *labels[] = {aps_sport_info(r->sport)->code,
+                            !strcmp(mode, "full") ? "full" : "incremental",
+                            rc ? "failure" : "success"};
+    aps_metric_observe(aps_metrics_histogram(m, "aps_training_duration_seconds",
+                                             "Wall time of training jobs", names, buckets,
+                                             sizeof buckets / sizeof buckets[0]),
+                       labels, secs);
+}
+
 /* Payload: sport, mode "full" (default) or "incremental", market (default moneyline, or
  * "all"), slot (from the scheduler: skip when already trained since). */
 int aps_job_do_train(struct aps_job_run *r)
@@ -243,10 +262,13 @@ int aps_job_do_train(struct aps_job_run *r)
     int64_t slot = aps_job_int(r, "slot", -1);
     if (slot >= 0)
         rc = trained_since(c, (enum aps_sport)r->sport, slot, &done);
-    if (!rc && done)
+    if (!rc && done) {
         snprintf(r->warn, sizeof r->warn, "skipped: already trained since the slot");
-    else if (!rc)
+    } else if (!rc) {
+        double t0 = aps_time_mono();
         rc = train_markets(r, c, market, !strcmp(mode, "full"));
+        observe_training(r, mode, rc, aps_time_mono() - t0);
+    }
     aps_buf_printf(&r->fields, ",\"mode\":\"%s\"", !strcmp(mode, "full") ? "full" : "incremental");
     aps_store_release(c);
     return rc;
