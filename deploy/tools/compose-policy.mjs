@@ -28,7 +28,10 @@ const bytes = (v) => {
 const seed = {
   "api": [2, 4 * GB], "worker": [4, 8 * GB], "scheduler": [1, 2 * GB], "ml-trainer": [24, 64 * GB],
   "postgres-primary": [4, 16 * GB], "postgres-replica": [2, 8 * GB], "redis": [2, 8 * GB], "nginx": [1, 1 * GB],
+  "prometheus": [1, 2 * GB], "grafana": [1, 2 * GB], "alertmanager": [0.5, 1 * GB],
 };
+// Not in the seed's table: the exporters, which must stay small.
+const exporters = ["node-exporter", "postgres-exporter", "redis-exporter"];
 const scale = { production: 1, staging: 0.5 }[env];
 const kind = (name) => name.replace(/-(blue|green)-\d$/, "").replace(/-\d$/, "");
 
@@ -42,6 +45,10 @@ for (const name of expected) check(`service ${name} exists`, name in svc);
 for (const [name, s] of Object.entries(svc)) {
   const k = kind(name);
   if (k === "migrate") continue;
+  if (exporters.includes(k)) {
+    check(`${name} is small (<= 0.5 CPU, 512 MB)`, Number(s.cpus) <= 0.5 && bytes(s.mem_limit) <= 512 * MB, `${s.cpus} ${s.mem_limit}`);
+    continue;
+  }
   const want = seed[k];
   check(`${name} has a seed resource row`, Boolean(want), k);
   if (!want) continue;
@@ -55,9 +62,10 @@ for (const [name, s] of Object.entries(svc)) {
   }
 }
 
-// Health checks: seed §5.4 — every 10 s, 5 s timeout, unhealthy after 3.
+// Health checks: seed §5.4 — every 10 s, 5 s timeout, unhealthy after 3. (Not for the one-shot
+// jobs, nor for Grafana and the exporters, whose official images carry no probing tool.)
 for (const [name, s] of Object.entries(svc)) {
-  if (name === "migrate" || name === "ml-trainer") continue;
+  if (["migrate", "ml-trainer", "grafana", ...exporters].includes(name)) continue;
   const h = s.healthcheck ?? {};
   check(`${name} healthcheck interval 10s`, h.interval === "10s", h.interval);
   check(`${name} healthcheck timeout 5s`, h.timeout === "5s", h.timeout);

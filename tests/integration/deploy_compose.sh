@@ -28,6 +28,8 @@ export HTTPS_PORT=21443 HTTP_PORT=21080 HTTPS_PORT_2=21444 HTTP_PORT_2=21081 PG_
 export API_BLUE_1_PORT=21001 API_BLUE_2_PORT=21002 API_BLUE_3_PORT=21003
 export API_GREEN_1_PORT=21011 API_GREEN_2_PORT=21012 API_GREEN_3_PORT=21013
 export WORKER_1_PORT=21101 WORKER_2_PORT=21102
+export PROMETHEUS_PORT=21090 ALERTMANAGER_PORT=21093 NODE_EXPORTER_PORT=21100 POSTGRES_EXPORTER_PORT=21187
+export REDIS_EXPORTER_PORT=21121 GRAFANA_PORT=21300
 DEPLOY=deploy/compose/aps-deploy
 TOOLS=deploy/tools
 started_engine=0
@@ -156,8 +158,17 @@ services:
   api-green-3: *limit
 EOF
 export APS_COMPOSE_EXTRA=$work/test-limits.yaml
+# The receivers' keys of Alertmanager (Slack, PagerDuty, email) are the operator's to give:
+# without them --monitoring is refused; here they name a local address that accepts nothing.
+out=$("$DEPLOY" up --monitoring 2>&1) && code=0 || code=$?
+check "monitoring without the receivers' keys: refused" 1 "$code"
+check_true "monitoring without the receivers' keys: names the file ($out)" grep -q "missing secret .*alertmanager_slack_webhook_url: put the receiver's key" <<<"$out"
+sec=$APS_DEPLOY_STATE/production/secrets
+printf 'http://127.0.0.1:21999/slack' >"$sec/alertmanager_slack_webhook_url"
+printf 'test-routing-key' >"$sec/alertmanager_pagerduty_routing_key"
+printf 'test-smtp-password' >"$sec/alertmanager_smtp_password"
 t0=$(date +%s)
-"$DEPLOY" up >"$work/up.log" 2>&1 || { cat "$work/up.log"; false; }
+"$DEPLOY" up --monitoring >"$work/up.log" 2>&1 || { cat "$work/up.log"; false; }
 echo "topology healthy in $(($(date +%s) - t0)) s"
 "$DEPLOY" compose run --rm --no-deps ml-trainer ingest sbr "/data/sportsbookreview/nba/nba odds 2018-19.csv" --quiet \
   >"$work/ingest.log" 2>&1 || { cat "$work/ingest.log"; false; }
@@ -173,6 +184,14 @@ REPLICA="postgresql://aps:$app_pw@127.0.0.1:$PG_REPLICA_PORT/aps"
 check "the replica streams from the primary" "streaming" "$(PGPASSWORD=$(cat "$APS_DEPLOY_STATE/production/secrets/postgres_password") psql -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U postgres -d postgres -Atc 'select state from pg_stat_replication')"
 check "the replica is read-only" t "$(psql "$REPLICA" -Atc 'select pg_is_in_recovery()')"
 check_true "the data slice reached the replica" test "$(psql "$REPLICA" -Atc 'select count(*) from games')" -gt 1000
+# Prometheus scrapes every replica, the exporters and Alertmanager (15 s and 30 s intervals).
+targets_up() { # → "up/total"
+  curl -s "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets" |
+    jq -r '[.data.activeTargets[] | select(.labels.job != "dcgm" and (.labels.job | startswith("blackbox") | not))] | "\([.[] | select(.health == "up")] | length)/\(length)"'
+}
+for _ in $(seq 1 60); do [ "$(targets_up)" = "9/9" ] && break; sleep 1; done
+check "Prometheus: api ×3, worker ×2, postgres, redis, node and alertmanager targets up" 9/9 "$(targets_up)"
+check "Prometheus loaded the alert rules" true "$(curl -s "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/rules" | jq '[.data.groups[].rules[] | select(.type == "alerting")] | length > 20')"
 check "passwords are required" 2 "$(psql "postgresql://aps:wrong@127.0.0.1:$PG_PRIMARY_PORT/aps" -c 'select 1' >/dev/null 2>&1; echo $?)"
 
 phase "edge"
