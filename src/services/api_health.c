@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
+#include "services/backup.h"
 #include "services/app.h"
 #include "services/openapi.h"
 #include "services/routes.h"
@@ -258,6 +259,7 @@ int aps_api_metrics(struct aps_http_req *req, struct aps_http_res *res)
         return aps_http_error(res, 404, "NOT_FOUND", "metrics are disabled (METRICS_ENABLED)");
     (void)aps_process_metrics_update(app->metrics); /* without /proc the other metrics remain */
     store_metrics(app);
+    aps_backup_metrics_update(app->store, app->metrics);
     struct aps_buf b = {0};
     aps_metrics_render(app->metrics, &b);
     res->raw = aps_arena_alloc(&req->arena, b.len + 1);

@@ -433,6 +433,15 @@ static int sqlite_restore(const struct aps_config *cfg, struct aps_store *st,
         rc = aps_backup_check_db(c, out, err, errcap);
     if (c)
         aps_store_release(c);
+    /* The copy holds the record of the backups before it, not of itself: record it again so
+     * the last-backup metrics do not read "never" after a restore. */
+    const char *name = strrchr(out->source, '/');
+    name = name ? name + 1 : out->source;
+    struct stat sb;
+    int64_t at = copy_time(name);
+    if (!rc && at > 0)
+        rc = aps_backup_record(st, "sqlite", name, at, at, stat(out->source, &sb) ? 0 : sb.st_size,
+                               true, NULL);
     return rc;
 }
 
