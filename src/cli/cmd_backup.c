@@ -29,15 +29,18 @@ static void backup_help(FILE *out)
 static void restore_help(FILE *out)
 {
     fprintf(out,
-            "usage: aps restore [--to TIME] --pg-path DIR --port N [--stop]   (PostgreSQL)\n"
+            "usage: aps restore [--to TIME | --set LABEL] --pg-path DIR --port N [--stop]\n"
+            "                                                           (PostgreSQL)\n"
             "       aps restore [--to TIME | --from FILE]                     (SQLite)\n\n"
             "PostgreSQL: point-in-time recovery from the pgBackRest repository into the new data\n"
             "directory DIR, replayed to TIME (\"2026-12-02T05:40:00Z\" or \"2026-12-02\n"
             "05:40:00.123+00\"; default: the end of the archived WAL), promoted, started on port\n"
-            "N and verified; it keeps running (for the switch-over) unless --stop. Run it as the\n"
-            "cluster's owner. SQLite: the copy (FILE, or the newest copy at or before TIME) is\n"
-            "integrity-checked and copied into DATABASE_URL. Both then count picks, bankrolls\n"
-            "and bets and verify the lock-in chain; exit 1 when any check fails.\n");
+            "N and verified; it keeps running (for the switch-over) unless --stop. --set LABEL\n"
+            "restores that backup to its own end instead (one older than the PITR window). Run\n"
+            "it as the cluster's owner (pgBackRest and pg_ctl write the new directory).\n"
+            "SQLite: the copy (FILE, or the newest copy at or before TIME) is integrity-checked\n"
+            "and copied into DATABASE_URL. Both then count picks, bankrolls and bets and verify\n"
+            "the lock-in chain; exit 1 when any check fails.\n");
 }
 
 static int backup_run(struct aps_cli *cli, struct aps_store *st, char *err, size_t errcap)
@@ -100,6 +103,8 @@ static int restore_args(int argc, char **argv, struct aps_restore_opts *o)
             return APS_E_INVAL;
         if (!strcmp(argv[i], "--to"))
             o->to = v;
+        else if (!strcmp(argv[i], "--set"))
+            o->set = v;
         else if (!strcmp(argv[i], "--from"))
             o->from = v;
         else if (!strcmp(argv[i], "--pg-path"))
@@ -111,7 +116,7 @@ static int restore_args(int argc, char **argv, struct aps_restore_opts *o)
             return APS_E_INVAL;
         i++;
     }
-    return o->to && o->from ? APS_E_INVAL : 0;
+    return (o->to != NULL) + (o->from != NULL) + (o->set != NULL) > 1 ? APS_E_INVAL : 0;
 }
 
 int aps_cmd_restore(struct aps_cli *cli, int argc, char **argv)

@@ -65,6 +65,8 @@ struct aps_restore_opts {
     const char *to;       /* target time ("2026-12-02 05:40:00.123+00", ISO 8601 with T/Z is
                              accepted); NULL: the latest state the backups hold */
     const char *from;     /* SQLite: the copy to restore (NULL: the newest at or before to) */
+    const char *set;      /* PostgreSQL: restore this backup (label) to its own end, instead of
+                             a time: how a backup older than the PITR window is restored */
     const char *pg_path;  /* PostgreSQL: the new, empty data directory */
     int port;             /* PostgreSQL: the port the restored cluster listens on */
     bool stop;            /* PostgreSQL: stop the restored cluster after verifying it */

@@ -393,7 +393,11 @@ static int pgbr_restore(const struct aps_config *cfg, const struct aps_restore_o
     pgbackrest(cfg, &a, false);
     arg(&a, "--pg1-path=%s", o->pg_path);
     arg(&a, "--archive-mode=off");
-    if (o->to) {
+    if (o->set) {
+        arg(&a, "--set=%s", o->set);
+        arg(&a, "--type=immediate");
+        arg(&a, "--target-action=promote");
+    } else if (o->to) {
         if (target_time(o->to, target, sizeof target)) {
             snprintf(err, errcap, "--to %s: want a time such as 2026-12-02T05:40:00Z", o->to);
             return APS_E_INVAL;
@@ -420,7 +424,7 @@ int aps_backup_pg_restore(const struct aps_config *cfg, struct aps_store *st,
         snprintf(err, errcap, "a PostgreSQL restore needs --pg-path DIR (new) and --port N");
         return APS_E_INVAL;
     }
-    snprintf(out->source, sizeof out->source, "%s", o->to ? o->to : "latest");
+    snprintf(out->source, sizeof out->source, "%s", o->set ? o->set : o->to ? o->to : "latest");
     int rc = local_url(aps_cfg_str(cfg, APS_SET_DATABASE_URL), o->port, out->url, sizeof out->url);
     if (rc) {
         snprintf(err, errcap, "DATABASE_URL cannot name the restored cluster");

@@ -14,58 +14,25 @@ set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 DATA=${APS_DATA_DIR:-$SRC/../shared/data}
-PGBIN=/usr/lib/postgresql/15/bin
-for tool in pgbackrest psql jq curl "$PGBIN/initdb"; do
-  command -v "$tool" > /dev/null || { echo "dr_pitr: $tool is missing (scripts/bootstrap installs it)" >&2; exit 1; }
-done
 P1=44101 P2=44102
 dir=$(mktemp -d /tmp/aps-dr-pitr.XXXXXX)
 chmod 755 "$dir"
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-mkdir -p "$dir/log"
-[ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+# shellcheck source=tests/integration/lib/dr_cluster.sh
+. "$SRC/tests/integration/lib/dr_cluster.sh"
 api_pid=
 cleanup() {
-  [ -n "$api_pid" ] && kill "$api_pid" 2> /dev/null || true
-  as_pg "$PGBIN/pg_ctl" -D "$dir/restored" -m immediate stop > /dev/null 2>&1 || true
-  as_pg "$PGBIN/pg_ctl" -D "$dir/p" -m immediate stop > /dev/null 2>&1 || true
+  if [ -n "$api_pid" ]; then kill "$api_pid" 2> /dev/null || true; fi
+  dr_stop "$dir/restored"
+  dr_stop "$dir/p"
   rm -rf "$dir"
 }
 trap cleanup EXIT
-pass=0 fail=0
-check() {
-  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
-}
-for p in $P1 $P2; do
-  ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null || { echo "dr_pitr: port $p is taken" >&2; exit 1; }
-done
+port_free "$P2" || { echo "dr_pitr: port $P2 is taken" >&2; exit 1; }
 
-# ---- the primary, archiving through pgBackRest with the shipped configuration ----------------
-sed -e "s#^repo1-path=.*#repo1-path=$dir/repo#" -e "s#^spool-path=.*#spool-path=$dir/spool#" \
-  -e "s#^log-path=.*#log-path=$dir/log#" -e "s#^lock-path=.*#lock-path=$dir/lock#" \
-  -e "s#^pg1-path=.*#pg1-path=$dir/p#" -e "s#^pg1-port=.*#pg1-port=$P1#" \
-  -e "s#^pg1-socket-path=.*#pg1-socket-path=$dir#" "$SRC/deploy/backup/pgbackrest.conf" > "$dir/pgbackrest.conf"
-as_pg "$PGBIN/initdb" -D "$dir/p" -U postgres -A trust -E UTF8 --locale=C.UTF-8 > "$dir/initdb.log"
-cat >> "$dir/p/postgresql.conf" << CONF
-listen_addresses = '127.0.0.1'
-port = $P1
-unix_socket_directories = '$dir'
-wal_level = replica
-archive_mode = on
-archive_command = 'pgbackrest --config=$dir/pgbackrest.conf --stanza=aps archive-push %p'
-archive_timeout = 60
-fsync = off
-CONF
-as_pg "$PGBIN/pg_ctl" -D "$dir/p" -l "$dir/p.log" -w start > /dev/null
-as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$P1" -U postgres aps
-as_pg pgbackrest --config="$dir/pgbackrest.conf" --stanza=aps stanza-create > /dev/null
-
-PRIMARY="postgresql://postgres@127.0.0.1:$P1/aps"
-export ENVIRONMENT=development LOG_LEVEL=WARNING DATABASE_URL=$PRIMARY REDIS_URL=
+dr_primary "$P1"
+PRIMARY=$DATABASE_URL
+export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=
 export JWT_SECRET="dr-pitr-integration-secret-0123456789abcdef" RATE_LIMIT_PER_MIN=1000000
-export BACKUP_PGBACKREST_CONFIG=$dir/pgbackrest.conf BACKUP_STANZA=aps BACKUP_PG_BINDIR=$PGBIN
-aps_pg() { as_pg env "PATH=$PATH" "$APS_BIN" "$@"; } # commands that run pgBackRest or pg_ctl
-q() { PGOPTIONS="-c client_min_messages=warning" psql "$1" -Atqc "$2"; }
 
 "$APS_BIN" ingest sbr "$DATA/sportsbookreview/nba/nba odds 2018-19.csv" --quiet > /dev/null
 aps_pg backup run > "$dir/backup.log"

@@ -12,10 +12,11 @@ for tool in sqlite3 jq curl; do
   command -v "$tool" > /dev/null || { echo "dr_sqlite: $tool is missing (scripts/bootstrap installs it)" >&2; exit 1; }
 done
 dir=$(mktemp -d /tmp/aps-dr-sqlite.XXXXXX)
-serve_pid= writer_pid=
+serve_pid=""
+writer_pid=""
 cleanup() {
-  [ -n "$writer_pid" ] && kill "$writer_pid" 2> /dev/null || true
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2> /dev/null || true
+  if [ -n "$writer_pid" ]; then kill "$writer_pid" 2> /dev/null || true; fi
+  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2> /dev/null || true; fi
   wait 2> /dev/null || true
   rm -rf "$dir"
 }
@@ -53,7 +54,7 @@ start_serve
 base="http://127.0.0.1:$port/api/v1"
 token=$(curl -s -X POST "$base/auth/login" -H 'Content-Type: application/json' \
   -d '{"email":"sq@example.com","password":"correct horse battery staple"}' | jq -r .access_token)
-[ -n "$token" ] && [ "$token" != null ] || { echo "login failed" >&2; exit 1; }
+if [ -z "$token" ] || [ "$token" = null ]; then echo "login failed" >&2; exit 1; fi
 
 # The client: one bankroll after another; each acknowledged id is appended to acked.
 writer() {
