@@ -103,7 +103,8 @@ static int enqueue(struct aps_cli *cli, int argc, char **argv)
     if (parse_job_args(argc, argv, &a))
         return APS_EXIT_USAGE;
     size_t n;
-    const struct aps_job_def *d = aps_jobs_find(aps_jobs_table(&n), n, a.name);
+    const struct aps_job_def *t = aps_jobs_table(&n); /* sets n: call it before reading n */
+    const struct aps_job_def *d = aps_jobs_find(t, n, a.name);
     struct aps_app app;
     char err[512], id[64] = "";
     if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE, err,
@@ -126,7 +127,8 @@ static int run_once(struct aps_cli *cli, int argc, char **argv)
     if (parse_job_args(argc, argv, &a))
         return APS_EXIT_USAGE;
     size_t n;
-    const struct aps_job_def *d = aps_jobs_find(aps_jobs_table(&n), n, a.name);
+    const struct aps_job_def *t = aps_jobs_table(&n); /* sets n: call it before reading n */
+    const struct aps_job_def *d = aps_jobs_find(t, n, a.name);
     struct aps_app app;
     char err[512];
     if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE, err, sizeof err)) {

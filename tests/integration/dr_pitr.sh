@@ -14,11 +14,12 @@ set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 DATA=${APS_DATA_DIR:-$SRC/../shared/data}
-P1=44101 P2=44102
 dir=$(mktemp -d /tmp/aps-dr-pitr.XXXXXX)
 chmod 755 "$dir"
 # shellcheck source=tests/integration/lib/dr_cluster.sh
 . "$SRC/tests/integration/lib/dr_cluster.sh"
+P1=$(pick_port 44100 44114)
+P2=$(pick_port 44115 44129)
 api_pid=
 cleanup() {
   if [ -n "$api_pid" ]; then kill "$api_pid" 2> /dev/null || true; fi
@@ -27,11 +28,10 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-port_free "$P2" || { echo "dr_pitr: port $P2 is taken" >&2; exit 1; }
 
 dr_primary "$P1"
 PRIMARY=$DATABASE_URL
-export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=
+export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=""
 export JWT_SECRET="dr-pitr-integration-secret-0123456789abcdef" RATE_LIMIT_PER_MIN=1000000
 
 "$APS_BIN" ingest sbr "$DATA/sportsbookreview/nba/nba odds 2018-19.csv" --quiet > /dev/null

@@ -16,19 +16,19 @@ set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 command -v faketime > /dev/null || { echo "dr_retention: faketime is missing (scripts/bootstrap installs it)" >&2; exit 1; }
-P1=44131 P2=44132
 dir=$(mktemp -d /tmp/aps-dr-retention.XXXXXX)
 chmod 755 "$dir"
 # shellcheck source=tests/integration/lib/dr_cluster.sh
 . "$SRC/tests/integration/lib/dr_cluster.sh"
+P1=$(pick_port 44160 44174)
+P2=$(pick_port 44175 44189)
 cleanup() {
   dr_stop "$dir/restored"
   dr_stop "$dir/p"
   [ -n "${DR_KEEP:-}" ] || rm -rf "$dir"
 }
 trap cleanup EXIT
-port_free "$P2" || { echo "dr_retention: port $P2 is taken" >&2; exit 1; }
-export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=
+export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=""
 # libfaketime fakes the wall clock only; the monotonic clock (timeouts, pool waits) stays real.
 export FAKETIME_DONT_FAKE_MONOTONIC=1
 

@@ -26,7 +26,7 @@ check() {
   if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
 }
 
-export ENVIRONMENT=development LOG_LEVEL=INFO DATABASE_URL="sqlite:///$dir/aps.db" REDIS_URL=
+export ENVIRONMENT=development LOG_LEVEL=INFO DATABASE_URL="sqlite:///$dir/aps.db" REDIS_URL=""
 export BACKUP_DIR=$dir/backups JWT_SECRET="dr-sqlite-integration-secret-0123456789abcdef"
 export RATE_LIMIT_PER_MIN=1000000 SPORTS=NBA
 # Only the data-quality task runs, every second: the workers' share of the writes.

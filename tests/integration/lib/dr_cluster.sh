@@ -17,14 +17,25 @@ check() {
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 aps_pg() { as_pg env "PATH=$PATH" "$APS_BIN" "$@"; } # aps commands that run pgBackRest or pg_ctl
 q() { PGOPTIONS="-c client_min_messages=warning" psql "$1" -Atqc "$2"; }
-port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
+# pick_port FIRST LAST — the first port of the range that can be bound on 127.0.0.1 now. The
+# project's range lies inside Linux's ephemeral ports, so a client connection may hold any of
+# them for a while: a fixed port would fail now and then.
+pick_port() {
+  python3 -c 'import socket, sys
+for p in range(int(sys.argv[1]), int(sys.argv[2]) + 1):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", p)); s.close(); print(p); sys.exit(0)
+    except OSError:
+        s.close()
+sys.exit(1)' "$1" "$2" || { echo "$0: no free port in $1-$2" >&2; exit 1; }
+}
 
 # dr_primary PORT [EXTRA_CONF_LINE...] — initdb, archiving to $dir/repo, start, database aps,
 # stanza aps; exports DATABASE_URL and the BACKUP_* settings of aps.
 dr_primary() {
   local port=$1
   shift
-  port_free "$port" || { echo "$0: port $port is taken" >&2; exit 1; }
   mkdir -p "$dir/log"
   [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
   sed -e "s#^repo1-path=.*#repo1-path=$dir/repo#" -e "s#^spool-path=.*#spool-path=$dir/spool#" \
