@@ -27,6 +27,7 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "model/registry.h"
 #include "services/app.h"
 #include "services/backup.h"
 #include "services/jobs.h"
@@ -334,6 +335,7 @@ int aps_job_do_cleanup(struct aps_job_run *r)
     int64_t keep_ms = aps_cfg_int(cfg, APS_SET_JOBS_RETENTION_DAYS) * DAY * 1000;
     int64_t now_ms = r->now * 1000, done = 0, dead = 0, moves = 0, marks = 0;
     int64_t moves_before = r->now - aps_cfg_int(cfg, APS_SET_MOVEMENTS_RETENTION_DAYS) * DAY;
+    int models = 0, kept = 0;
     struct aps_conn *c = NULL;
     int rc = with_conn(r, &c);
     if (rc)
@@ -350,13 +352,19 @@ int aps_job_do_cleanup(struct aps_job_run *r)
         rc = delete_before(c, "DELETE FROM schedule_runs WHERE task LIKE 'noop:%' AND"
                               " last_run_at < ?1",
                            now_ms - keep_ms, &marks);
+    if (!rc)
+        rc = aps_registry_prune(c, r->now - aps_cfg_int(cfg, APS_SET_MODEL_ARTIFACT_RETENTION_DAYS) * DAY,
+                                &models, &kept);
     if (rc)
         aps_job_fail(r, rc, "cleanup: %s", aps_conn_errmsg(c));
     aps_store_release(c);
     aps_buf_printf(&r->fields,
                    ",\"jobs_done_deleted\":%lld,\"jobs_dead_deleted\":%lld,"
-                   "\"movements_deleted\":%lld,\"noop_marks_deleted\":%lld",
-                   (long long)done, (long long)dead, (long long)moves, (long long)marks);
+                   "\"movements_deleted\":%lld,\"noop_marks_deleted\":%lld,"
+                   "\"models_pruned\":%d",
+                   (long long)done, (long long)dead, (long long)moves, (long long)marks, models);
+    if (!rc && kept)
+        snprintf(r->warn, sizeof r->warn, "%d pruned model folder(s) hold unexpected files", kept);
     return rc;
 }
 
