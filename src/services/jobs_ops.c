@@ -1,5 +1,6 @@
 /* jobs_ops.c — the operations jobs: data-quality checks with their alerts, database backups,
- * cleanup of old rows, and the no-op job of benchmarks and tests.
+ * cleanup of old rows (and of the artefacts of models never promoted), and the no-op job of
+ * benchmarks and tests. Backups are services/backup.c's; the job only calls it.
  *
  * Data quality (reference §4 freshness targets) computed from the store:
  *   DQ001  odds coverage: games starting within 24 h that have live odds, at least
@@ -12,14 +13,10 @@
  *          TheOddsAPI poll is at most DQ_ODDS_MAX_AGE_SECONDS old.
  * One data_quality_checks row per check and slot (a rerun of the same slot adds nothing); a
  * failed check raises an alert unless an unacknowledged one with its dedup key is open. */
-#include <dirent.h>
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,8 +33,6 @@
 #define DAY 86400
 #define DQ_WINDOW (7 * DAY)
 #define DQ_CLOSING_GRACE 300
-
-extern char **environ;
 
 static int with_conn(struct aps_job_run *r, struct aps_conn **c)
 {
