@@ -72,24 +72,11 @@ export DATABASE_REPLICA_URL=$REPLICA
 export WORKER_THREADS=2 QUEUE_RETRY_BASE_MS=200 QUEUE_RETRY_MAX_MS=1000
 "$APS_BIN" migrate > /dev/null
 "$APS_BIN" ingest sbr "$DATA/sportsbookreview/nba/nba odds 2018-19.csv" --quiet > /dev/null
-printf 'correct horse battery staple\n' > "$dir/pw"
-"$APS_BIN" user create --email fo@example.com --role user --password-file "$dir/pw" > /dev/null
-"$APS_BIN" api --host 127.0.0.1 --port 0 --threads 4 > "$dir/api.log" 2>&1 &
-pids+=($!)
+dr_api fo@example.com 4
+pids+=("$api_pid")
 "$APS_BIN" worker --port 0 > "$dir/worker.log" 2>&1 &
 pids+=($!)
 worker_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(grep -o '"port":[0-9]*' "$dir/api.log" 2> /dev/null | head -1 | cut -d: -f2 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "api did not start" >&2; cat "$dir/api.log" >&2; exit 1; }
-base="http://127.0.0.1:$port/api/v1"
-token=$(curl -s -X POST "$base/auth/login" -H 'Content-Type: application/json' \
-  -d '{"email":"fo@example.com","password":"correct horse battery staple"}' | jq -r .access_token)
-if [ -z "$token" ] || [ "$token" = null ]; then echo "login failed" >&2; exit 1; fi
 
 # ---- light load: three clients, each logging "epoch-seconds status [id]" per request ---------
 writer() {

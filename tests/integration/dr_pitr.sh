@@ -46,20 +46,7 @@ picks=$(q "$PRIMARY" "select count(*) from predictions")
 # Three picked games are moved to tomorrow so that the API takes bets on them.
 q "$PRIMARY" "update games set status = 'scheduled', start_time = extract(epoch from now())::bigint + 86400
   where id in (select distinct game_id from predictions order by game_id limit 3)" > /dev/null
-printf 'correct horse battery staple\n' > "$dir/pw"
-"$APS_BIN" user create --email dr@example.com --role user --password-file "$dir/pw" > /dev/null
-"$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2 > "$dir/api.log" 2>&1 &
-api_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(grep -o '"port":[0-9]*' "$dir/api.log" 2> /dev/null | head -1 | cut -d: -f2 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "api did not start" >&2; cat "$dir/api.log" >&2; exit 1; }
-base="http://127.0.0.1:$port/api/v1"
-token=$(curl -s -X POST "$base/auth/login" -H 'Content-Type: application/json' \
-  -d '{"email":"dr@example.com","password":"correct horse battery staple"}' | jq -r .access_token)
+dr_api dr@example.com 2
 post() { curl -s -o "$dir/body" -w '%{http_code}' -X POST "$base$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$2"; }
 check "bankroll created" 201 "$(post /betting/bankrolls '{"name":"before T","initial_amount":1000}')"
 br=$(jq -r .id "$dir/body")

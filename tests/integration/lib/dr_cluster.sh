@@ -4,7 +4,8 @@
 # shipped deploy/backup/pgbackrest.conf (only its paths and port changed), plus the helpers the
 # drills share. PostgreSQL refuses to run as root, so the server and pgBackRest run as the
 # postgres user. Needs: SRC (the source tree) and dir (the drill's scratch folder) set by the
-# caller; defines PGBIN, as_pg, aps_pg, q, check, pass, fail.
+# caller; defines PGBIN, as_pg, aps_pg, q, check, pass, fail, pick_port, dr_primary, dr_stop,
+# dr_api.
 : "${SRC:?}" "${dir:?}" "${APS_BIN:?}"
 PGBIN=/usr/lib/postgresql/15/bin
 for tool in pgbackrest psql jq curl "$PGBIN/initdb"; do
@@ -63,3 +64,24 @@ dr_primary() {
 
 # dr_stop DATADIR — stops a cluster of the drill (immediate: it is thrown away).
 dr_stop() { as_pg "$PGBIN/pg_ctl" -D "$1" -m immediate stop > /dev/null 2>&1 || true; }
+
+# dr_api EMAIL THREADS — creates the user EMAIL, starts `aps api` on a free port (log
+# $dir/api.log) and signs in; sets api_pid, base (…/api/v1) and token.
+dr_api() {
+  printf 'correct horse battery staple\n' > "$dir/pw"
+  "$APS_BIN" user create --email "$1" --role user --password-file "$dir/pw" > /dev/null
+  "$APS_BIN" api --host 127.0.0.1 --port 0 --threads "$2" > "$dir/api.log" 2>&1 &
+  # shellcheck disable=SC2034 # the drill stops it
+  api_pid=$!
+  local port=""
+  for _ in $(seq 100); do
+    port=$(grep -o '"port":[0-9]*' "$dir/api.log" 2> /dev/null | head -1 | cut -d: -f2 || true)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "$0: the api did not start" >&2; cat "$dir/api.log" >&2; exit 1; }
+  base="http://127.0.0.1:$port/api/v1"
+  token=$(curl -s -X POST "$base/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$1\",\"password\":\"correct horse battery staple\"}" | jq -r .access_token)
+  if [ -z "$token" ] || [ "$token" = null ]; then echo "$0: login failed" >&2; exit 1; fi
+}
