@@ -85,6 +85,23 @@ check "aps verify of the lock-in chain" "OK $picks picks" "$verify"
 check "the restore reports the chain" 1 "$(grep -c 'lock-in chain OK' "$dir/restore.log")"
 check "the drill is recorded for the metrics" 1 "$(q "$PRIMARY" "select count(*) from backups where kind = 'restore_postgres' and ok = 1")"
 
+# The backup metrics of the api, computed from the store and pg_stat_archiver; then archiving
+# breaks (archive_command fails) and they must show it.
+metric() { curl -s "${base%/api/v1}/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+check "metric: last postgres backup" 1 "$(awk 'BEGIN {print ('"$(metric 'aps_backup_last_success_timestamp_seconds{kind="postgres"}')"' > 0)}')"
+check "metric: backup size" 1 "$(awk 'BEGIN {print ('"$(metric 'aps_backup_last_size_bytes{kind="postgres"}')"' > 1000000)}')"
+check "metric: restore drill" 1 "$(awk 'BEGIN {print ('"$(metric 'aps_dr_drill_last_success_timestamp_seconds{kind="postgres"}')"' > 0)}')"
+check "metric: no WAL archive failure" 0 "$(metric aps_backup_wal_archive_failures_total)"
+check "metric: no WAL archive lag" 0 "$(metric aps_backup_wal_archive_lag_seconds)"
+q "$PRIMARY" "alter system set archive_command = 'false'" > /dev/null
+q "$PRIMARY" "select pg_reload_conf()" > /dev/null
+sleep 1.2
+q "$PRIMARY" "create table wal_filler as select 1 as x; select pg_switch_wal()" > /dev/null
+for _ in $(seq 50); do [ "$(q "$PRIMARY" "select failed_count > 0 from pg_stat_archiver")" = t ] && break; sleep 0.1; done
+sleep 1.1
+check "metric: WAL archive failures counted" 1 "$(awk 'BEGIN {print ('"$(metric aps_backup_wal_archive_failures_total)"' >= 1)}')"
+check "metric: WAL archive lag while it fails" 1 "$(awk 'BEGIN {print ('"$(metric aps_backup_wal_archive_lag_seconds)"' >= 1)}')"
+
 # RPO: the newest commit at or before T that the restored cluster holds versus T itself.
 last_before=$(q "$RESTORED" "select max(created_at) from bankrolls")
 rto=$(echo "$t1 - $t0" | bc)
