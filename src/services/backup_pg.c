@@ -121,6 +121,15 @@ static int run(struct args *a, struct aps_buf *out, char *err, size_t errcap)
     return APS_E_IO;
 }
 
+/* How many full backups' WAL covers the PITR window: the window over the backup period, rounded
+ * up (daily backups, 7 days: 7); with scheduled backups off, one a day is assumed. At least 1. */
+static int64_t archive_fulls(int64_t period_s, int64_t pitr_days)
+{
+    int64_t pitr = pitr_days * DAY;
+    int64_t n = period_s > 0 ? (pitr + period_s - 1) / period_s : pitr_days;
+    return n > 0 ? n : 1;
+}
+
 /* pgbackrest with the configuration, the stanza and, for commands that expire, the retention. */
 static void pgbackrest(const struct aps_config *cfg, struct args *a, bool retention)
 {
@@ -129,14 +138,12 @@ static void pgbackrest(const struct aps_config *cfg, struct args *a, bool retent
     arg(a, "--stanza=%s", aps_cfg_str(cfg, APS_SET_BACKUP_STANZA));
     if (!retention)
         return;
-    int64_t period = aps_cfg_int(cfg, APS_SET_SCHEDULE_BACKUP_SECONDS);
-    int64_t pitr = aps_cfg_int(cfg, APS_SET_BACKUP_PITR_DAYS) * DAY;
-    /* WAL is kept for the full backups of the PITR window: with daily backups, 7 days = 7. */
-    int64_t fulls = period > 0 ? (pitr + period - 1) / period : pitr / DAY;
     arg(a, "--repo1-retention-full-type=time");
     arg(a, "--repo1-retention-full=%lld", (long long)aps_cfg_int(cfg, APS_SET_BACKUP_RETENTION_DAYS));
     arg(a, "--repo1-retention-archive-type=full");
-    arg(a, "--repo1-retention-archive=%lld", (long long)(fulls > 0 ? fulls : 1));
+    arg(a, "--repo1-retention-archive=%lld",
+        (long long)archive_fulls(aps_cfg_int(cfg, APS_SET_SCHEDULE_BACKUP_SECONDS),
+                                 aps_cfg_int(cfg, APS_SET_BACKUP_PITR_DAYS)));
 }
 
 /* The stanza's backups of `pgbackrest info --output=json` (oldest first) into *root / *backups
