@@ -40,7 +40,16 @@ export BACKUP_RETENTION_DAYS=1 BACKUP_PITR_DAYS=1 SCHEDULE_BACKUP_SECONDS=43200
 q "$PRIMARY" "create table marks (b int primary key)"
 for b in 0 1 2 3; do
   q "$PRIMARY" "insert into marks values ($b); select pg_switch_wal()" > /dev/null
-  aps_pg backup run > "$dir/backup$b.log"
+  if [ "$b" -lt 3 ]; then
+    aps_pg backup run > "$dir/backup$b.log"
+  else # the last one as the scheduler's daily job runs it, and that slot's rerun does nothing
+    slot=$(date +%s)
+    aps_pg worker run backup --payload "{\"slot\":$slot}" > "$dir/job3.log" 2>&1
+    aps_pg worker run backup --payload "{\"slot\":$slot}" > "$dir/job3b.log" 2>&1
+    check "the backup job made a pgBackRest backup" 1 "$(grep -c '"msg":"job backup done","job":"backup","outcome":"ok","kind":"postgres","bytes":[1-9]' "$dir/job3.log")"
+    check "its rerun for the same slot found it made" 1 "$(grep -c '"existed":true' "$dir/job3b.log")"
+    grep -o '"pruned":[0-9]*' "$dir/job3.log" | sed 's/"pruned":/pruned /' > "$dir/backup3.log"
+  fi
   sleep 1.1 # distinct stop seconds
 done
 as_pg pgbackrest --config="$dir/pgbackrest.conf" --stanza=aps --output=json info > "$dir/info.json"
