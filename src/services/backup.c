@@ -118,12 +118,34 @@ int aps_backup_check_db(struct aps_conn *c, struct aps_restore_result *out, char
 
 /* ---- SQLite copies ------------------------------------------------------------------------- */
 
-/* PRAGMA integrity_check of the SQLite file at path: 0 when it answers "ok". */
+/* PRAGMA integrity_check on c: 0 when it answers "ok", else APS_E_INTEGRITY (or the error of
+ * the query) with the reason in why. */
+static int integrity(struct aps_conn *c, char *why, size_t cap)
+{
+    struct aps_stmt *s = NULL;
+    int rc = aps_conn_prepare(c, "PRAGMA integrity_check", &s);
+    if (!rc)
+        rc = aps_stmt_step(s);
+    if (rc == APS_ROW) {
+        const char *verdict = aps_stmt_text(s, 0);
+        rc = verdict && !strcmp(verdict, "ok") ? 0 : APS_E_INTEGRITY;
+        if (rc)
+            snprintf(why, cap, "integrity_check: %s", verdict ? verdict : "no answer");
+    } else if (rc >= 0) {
+        rc = APS_E_INTEGRITY;
+        snprintf(why, cap, "integrity_check gave no answer");
+    } else {
+        snprintf(why, cap, "%s", aps_conn_errmsg(c));
+    }
+    aps_stmt_finalize(s);
+    return rc;
+}
+
+/* PRAGMA integrity_check of the SQLite file at path. */
 static int check_file(const char *path, char *err, size_t errcap)
 {
     struct aps_store *fs = NULL;
     struct aps_conn *c = NULL;
-    struct aps_stmt *s = NULL;
     struct aps_store_opts o = {.pool_size = 1, .pool_timeout = 5};
     struct aps_buf url = {0};
     struct stat sb;
@@ -138,23 +160,9 @@ static int check_file(const char *path, char *err, size_t errcap)
     if (!rc)
         rc = aps_store_acquire(fs, APS_DB_READ, &c);
     if (!rc)
-        rc = aps_conn_prepare(c, "PRAGMA integrity_check", &s);
-    if (!rc)
-        rc = aps_stmt_step(s);
-    if (rc == APS_ROW) {
-        const char *verdict = aps_stmt_text(s, 0);
-        rc = verdict && !strcmp(verdict, "ok") ? 0 : APS_E_INTEGRITY;
-        if (rc)
-            snprintf(why, sizeof why, "integrity_check: %s", verdict ? verdict : "no answer");
-    } else if (rc >= 0) {
-        rc = APS_E_INTEGRITY;
-        snprintf(why, sizeof why, "integrity_check gave no answer");
-    } else if (c) {
-        snprintf(why, sizeof why, "%s", aps_conn_errmsg(c));
-    }
+        rc = integrity(c, why, sizeof why);
     if (rc)
         snprintf(err, errcap, "%s: %s", path, why);
-    aps_stmt_finalize(s);
     if (c)
         aps_store_release(c);
     aps_store_close(fs);
@@ -419,16 +427,8 @@ static int sqlite_restore(const struct aps_config *cfg, struct aps_store *st,
         snprintf(err, errcap, "%s", aps_conn_errmsg(c));
         rc = APS_E_IO;
     }
-    if (c) {
-        aps_store_release(c);
-        c = NULL;
-    }
-    const char *url = aps_cfg_str(cfg, APS_SET_DATABASE_URL);
-    const char *live = url ? strstr(url, ":///") : NULL;
-    if (!rc && live) /* the restored store itself passes the same check as the copy */
-        rc = check_file(live + 4, err, errcap);
-    if (!rc)
-        rc = aps_store_acquire(st, APS_DB_READ, &c);
+    if (!rc) /* the restored store itself passes the same check as the copy */
+        rc = integrity(c, err, errcap);
     if (!rc)
         rc = aps_backup_check_db(c, out, err, errcap);
     if (c)
