@@ -20,9 +20,11 @@ chmod 755 "$dir"
 . "$SRC/tests/integration/lib/dr_cluster.sh"
 P1=$(pick_port 44100 44114)
 P2=$(pick_port 44115 44129)
-api_pid=
+api_pid=""
+worker_pid=""
 cleanup() {
   if [ -n "$api_pid" ]; then kill "$api_pid" 2> /dev/null || true; fi
+  if [ -n "$worker_pid" ]; then kill "$worker_pid" 2> /dev/null || true; fi
   dr_stop "$dir/restored"
   dr_stop "$dir/p"
   rm -rf "$dir"
@@ -93,6 +95,17 @@ check "metric: backup size" 1 "$(awk 'BEGIN {print ('"$(metric 'aps_backup_last_
 check "metric: restore drill" 1 "$(awk 'BEGIN {print ('"$(metric 'aps_dr_drill_last_success_timestamp_seconds{kind="postgres"}')"' > 0)}')"
 check "metric: no WAL archive failure" 0 "$(metric aps_backup_wal_archive_failures_total)"
 check "metric: no WAL archive lag" 0 "$(metric aps_backup_wal_archive_lag_seconds)"
+"$APS_BIN" worker --port 0 --threads 1 > "$dir/worker.log" 2>&1 &
+worker_pid=$!
+wport=""
+for _ in $(seq 100); do
+  wport=$(grep -m1 '"msg":"listening"' "$dir/worker.log" 2> /dev/null | jq -r '.port // empty' || true)
+  [ -n "$wport" ] && break
+  sleep 0.1
+done
+check "the worker reports the same last backup" "$(metric 'aps_backup_last_success_timestamp_seconds{kind="postgres"}')" \
+  "$(curl -s "http://127.0.0.1:$wport/metrics" | awk '$1 == "aps_backup_last_success_timestamp_seconds{kind=\"postgres\"}" {print $2}')"
+kill "$worker_pid"
 q "$PRIMARY" "alter system set archive_command = 'false'" > /dev/null
 q "$PRIMARY" "select pg_reload_conf()" > /dev/null
 sleep 1.2

@@ -3,8 +3,8 @@
 # deploy/backup/redis.conf (only dir, port and bind given on its command line). A worker takes
 # jobs from the Redis Streams queue; before the restart the queue holds jobs in flight (the
 # consumer group's pending entries), jobs waiting in the stream, delayed jobs and a dead letter.
-# With the worker frozen (SIGSTOP) the queue's keys are read, Redis is shut down without a
-# final RDB save and its dump.rdb deleted — so only the append-only file can bring the queue
+# With the worker frozen (SIGSTOP) the queue's keys are read, Redis is killed (SIGKILL, a crash:
+# no final save) and its dump.rdb deleted — so only the append-only file can bring the queue
 # back — and started again: every key must read the same. Then the worker goes on: every job
 # completes, each with its effect exactly once, and the dead letter is still there. Also checks
 # the snapshot rotation (deploy/backup/redis-snapshot-rotate): copies, no duplicate of an
@@ -76,7 +76,9 @@ state() {
 }
 state > "$dir/before"
 check "jobs in flight before the restart" "pending 2" "$(head -1 "$dir/before")"
-rc shutdown nosave > /dev/null 2>&1 || true
+# A crash, not a shutdown: SIGKILL, once the AOF's fsync (every second) has had its second.
+sleep 1.2
+kill -9 "$redis_pid"
 wait "$redis_pid" 2> /dev/null || true
 rm -f "$dir/redis/dump.rdb"
 start_redis
