@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "config/config.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/trainer.h"
 #include "model/explain.h"
 #include "model/registry.h"
+#include "services/jobs.h"
 #include "store/store.h"
 
 static void help(FILE *out)
@@ -18,14 +20,20 @@ static void help(FILE *out)
             "usage: aps models list [--sport CODE]\n"
             "       aps models show NAME\n"
             "       aps models promote NAME\n"
-            "       aps models explain NAME [--game ID] [--top N]\n\n"
+            "       aps models explain NAME [--game ID] [--top N]\n"
+            "       aps models prune [--days N]\n\n"
             "list     every registered model, newest first: status (challenger, production,\n"
             "         archived), walk-forward log-loss and ECE, and why it was or was not promoted\n"
             "show     one model's metadata: features, parameters, training-data hash, metrics\n"
             "promote  makes NAME the production model of its sport and market by hand; the\n"
             "         previous production model is archived\n"
             "explain  the top feature contributions of the model's prediction for a game (default:\n"
-            "         the last game of its sport), computed from point-in-time features\n");
+            "         the last game of its sport), computed from point-in-time features\n"
+            "prune    deletes the training artefacts (files and walk-forward predictions) of\n"
+            "         models never promoted and older than N days (MODEL_ARTIFACT_RETENTION_DAYS,\n"
+            "         90); production models and the newest model of each market stay; pruned\n"
+            "         rows stay in the registry with status pruned. The daily cleanup job does\n"
+            "         the same\n");
 }
 
 static void when(int64_t t, char *buf, size_t cap)
@@ -174,6 +182,27 @@ static int explain(struct aps_conn *c, int argc, char **argv)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
+static int prune(struct aps_cli *cli, struct aps_conn *c, int argc, char **argv)
+{
+    int64_t days = aps_cfg_int(cli->cfg, APS_SET_MODEL_ARTIFACT_RETENTION_DAYS);
+    int pruned = 0, kept = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--days") || i + 1 >= argc || aps_parse_int64(argv[i + 1], &days) ||
+            days < 1) {
+            fprintf(stderr, "aps models prune: want --days N (N >= 1)\n");
+            return APS_EXIT_USAGE;
+        }
+        i++;
+    }
+    if (aps_registry_prune(c, aps_jobs_now(cli->cfg) - days * 86400, &pruned, &kept)) {
+        fprintf(stderr, "aps models prune: %s\n", aps_conn_errmsg(c));
+        return APS_EXIT_FAIL;
+    }
+    printf("pruned %d model(s) older than %lld days; %d folder(s) left (unexpected files)\n",
+           pruned, (long long)days, kept);
+    return kept ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
 int aps_cmd_models(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv) || argc < 2) {
@@ -181,9 +210,9 @@ int aps_cmd_models(struct aps_cli *cli, int argc, char **argv)
         return argc < 2 ? APS_EXIT_USAGE : APS_EXIT_OK;
     }
     const char *sub = argv[1];
-    bool needs_name = strcmp(sub, "list") != 0;
+    bool needs_name = strcmp(sub, "list") != 0 && strcmp(sub, "prune") != 0;
     if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "promote") &&
-        strcmp(sub, "explain")) {
+        strcmp(sub, "explain") && strcmp(sub, "prune")) {
         fprintf(stderr, "aps models: unknown subcommand %s\n", sub);
         return APS_EXIT_USAGE;
     }
@@ -200,7 +229,8 @@ int aps_cmd_models(struct aps_cli *cli, int argc, char **argv)
         aps_store_close(st);
         return APS_EXIT_FAIL;
     }
-    int rc = !strcmp(sub, "list")      ? list(c, argc, argv)
+    int rc = !strcmp(sub, "prune")     ? prune(cli, c, argc, argv)
+             : !strcmp(sub, "list")    ? list(c, argc, argv)
              : !strcmp(sub, "show")    ? show(c, argv[2])
              : !strcmp(sub, "promote") ? promote(c, argv[2])
                                        : explain(c, argc, argv);

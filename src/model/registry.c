@@ -136,7 +136,9 @@ int aps_registry_latest(struct aps_conn *c, const char *sport, const char *marke
                         struct aps_model_row *r)
 {
     const char *p[] = {sport, market};
-    return get_one(c, "WHERE sp.code = ?1 AND m.market = ?2 ORDER BY m.created_at DESC, m.id DESC",
+    return get_one(c,
+                   "WHERE sp.code = ?1 AND m.market = ?2 AND m.status <> 'pruned'"
+                   " ORDER BY m.created_at DESC, m.id DESC",
                    2, p, r);
 }
 

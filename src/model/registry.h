@@ -14,6 +14,9 @@
  *   production → archived       aps_registry_promote() of another model of the same sport and
  *                               market (the previous production model is archived in the same
  *                               transaction)
+ *   challenger | archived → pruned   aps_registry_prune() when never promoted and past the
+ *                               artefact retention (the row stays, its files and walk-forward
+ *                               predictions go; registry_prune.c)
  * The automatic rule (aps_registry_decide): the challenger's leakage check passed, its
  * walk-forward ECE is at most 0.03, and, when a production model exists, the challenger's
  * walk-forward log-loss is lower than the production model's on the games both scored (at least
@@ -85,9 +88,15 @@ int aps_registry_get(struct aps_conn *c, const char *name, struct aps_model_row 
 int aps_registry_get_id(struct aps_conn *c, int64_t id, struct aps_model_row *r) APS_MUST_CHECK;
 int aps_registry_production(struct aps_conn *c, const char *sport, const char *market,
                             struct aps_model_row *r) APS_MUST_CHECK;
-/* The newest model of a sport and market, whatever its status. */
+/* The newest model of a sport and market, whatever its status except pruned (no artefacts). */
 int aps_registry_latest(struct aps_conn *c, const char *sport, const char *market,
                         struct aps_model_row *r) APS_MUST_CHECK;
+/* Prunes the training artefacts of models created before `before` (seconds) that were never
+ * promoted, keeping the newest model of each sport and market (registry_prune.c). *pruned:
+ * models pruned now; *kept_files: model folders that could not be deleted (they hold other
+ * files, or an I/O error). */
+int aps_registry_prune(struct aps_conn *c, int64_t before, int *pruned,
+                       int *kept_files) APS_MUST_CHECK;
 /* Every model (of one sport when sport is not NULL), newest first. Free each row with
  * aps_registry_row_cleanup and the array with aps_free. */
 int aps_registry_list(struct aps_conn *c, const char *sport, struct aps_model_row **rows,

@@ -15,6 +15,7 @@
 #include "core/cidr.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
+#include "services/backup.h"
 #include "services/app.h"
 #include "services/app_metrics.h"
 #include "services/openapi.h"
@@ -240,6 +241,7 @@ int aps_api_metrics(struct aps_http_req *req, struct aps_http_res *res)
                               "metrics are served to the monitoring network only");
     (void)aps_process_metrics_update(app->metrics); /* without /proc the other metrics remain */
     (void)aps_app_metrics_refresh(app, aps_time_now(), false); /* failures are counted */
+    aps_backup_metrics_update(app->store, app->metrics);
     struct aps_buf b = {0};
     aps_metrics_render(app->metrics, &b);
     res->raw = aps_arena_alloc(&req->arena, b.len + 1);

@@ -1,5 +1,6 @@
 /* jobs_ops.c — the operations jobs: data-quality checks with their alerts, database backups,
- * cleanup of old rows, and the no-op job of benchmarks and tests.
+ * cleanup of old rows (and of the artefacts of models never promoted), and the no-op job of
+ * benchmarks and tests. Backups are services/backup.c's; the job only calls it.
  *
  * Data quality (reference §4 freshness targets) computed from the store:
  *   DQ001  odds coverage: games starting within 24 h that have live odds, at least
@@ -12,14 +13,10 @@
  *          TheOddsAPI poll is at most DQ_ODDS_MAX_AGE_SECONDS old.
  * One data_quality_checks row per check and slot (a rerun of the same slot adds nothing); a
  * failed check raises an alert unless an unacknowledged one with its dedup key is open. */
-#include <dirent.h>
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,15 +24,15 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "model/registry.h"
 #include "services/app.h"
+#include "services/backup.h"
 #include "services/jobs.h"
 #include "store/store.h"
 
 #define DAY 86400
 #define DQ_WINDOW (7 * DAY)
 #define DQ_CLOSING_GRACE 300
-
-extern char **environ;
 
 static int with_conn(struct aps_job_run *r, struct aps_conn **c)
 {
@@ -290,179 +287,25 @@ int aps_job_do_data_quality(struct aps_job_run *r)
     return rc;
 }
 
-/* ---- backup -------------------------------------------------------------------------------- */
+/* ---- backup ------------------------------------------------------------------------------- */
 
-static int mkdirs(const char *path)
-{
-    char p[1024];
-    if (aps_str_copy(p, sizeof p, path))
-        return APS_E_TOOBIG;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0750) && errno != EEXIST)
-            return APS_E_IO;
-        *s = '/';
-    }
-    return mkdir(p, 0750) && errno != EEXIST ? APS_E_IO : 0;
-}
-
-static int sqlite_backup(struct aps_job_run *r, const char *tmp)
-{
-    struct aps_conn *c = NULL;
-    struct aps_buf sql = {0};
-    int rc = with_conn(r, &c);
-    if (rc)
-        return rc;
-    aps_buf_puts(&sql, "VACUUM INTO '");
-    for (const char *s = tmp; *s; s++) {
-        if (*s == '\'') /* a quote inside the path is doubled */
-            aps_buf_putc(&sql, '\'');
-        aps_buf_putc(&sql, *s);
-    }
-    aps_buf_puts(&sql, "'");
-    rc = aps_conn_exec(c, aps_buf_str(&sql));
-    if (rc)
-        aps_job_fail(r, rc, "VACUUM INTO failed: %s", aps_conn_errmsg(c));
-    aps_buf_cleanup(&sql);
-    aps_store_release(c);
-    return rc;
-}
-
-/* Splits a PostgreSQL URL into one without its password (for pg_dump's argument list, which
- * other local users can read) and the password (for PGPASSWORD), percent-decoded. */
-static void split_password(const char *url, struct aps_buf *bare, char *pw, size_t pwcap)
-{
-    const char *plus = strstr(url, "+asyncpg");
-    const char *at = strchr(url, '@'), *scheme = strstr(url, "://");
-    const char *colon = scheme && at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
-    pw[0] = '\0';
-    if (plus && plus < (scheme ? scheme : url)) {
-        aps_buf_append(bare, url, (size_t)(plus - url));
-        url = plus + strlen("+asyncpg");
-    }
-    if (!colon) {
-        aps_buf_puts(bare, url);
-        return;
-    }
-    aps_buf_append(bare, url, (size_t)(colon - url));
-    aps_buf_puts(bare, at);
-    size_t n = 0;
-    for (const char *s = colon + 1; s < at && n + 1 < pwcap; s++) {
-        unsigned v;
-        if (*s == '%' && s + 2 < at && sscanf(s + 1, "%2x", &v) == 1) {
-            pw[n++] = (char)v;
-            s += 2;
-        } else {
-            pw[n++] = *s;
-        }
-    }
-    pw[n] = '\0';
-}
-
-static int pg_backup(struct aps_job_run *r, const char *tmp)
-{
-    struct aps_buf url = {0}, penv = {0};
-    char pw[256];
-    split_password(aps_cfg_str(r->app->cfg, APS_SET_DATABASE_URL), &url, pw, sizeof pw);
-    size_t n = 0;
-    while (environ && environ[n])
-        n++;
-    char **env = aps_calloc(n + 2, sizeof *env);
-    for (size_t i = 0; i < n; i++)
-        env[i] = environ[i];
-    aps_buf_printf(&penv, "PGPASSWORD=%s", pw);
-    if (pw[0])
-        env[n] = (char *)aps_buf_str(&penv);
-    char *argv[] = {"pg_dump", "--format=custom", "--no-owner", "--file", (char *)tmp,
-                    "--dbname", (char *)aps_buf_str(&url), NULL};
-    pid_t pid;
-    int status = 0, rc = posix_spawnp(&pid, "pg_dump", NULL, NULL, argv, env);
-    if (rc)
-        rc = aps_job_fail(r, APS_E_UNSUPPORTED, "cannot run pg_dump: %s", strerror(rc));
-    else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-        rc = aps_job_fail(r, APS_E_IO, "pg_dump failed (status %d)", status);
-    aps_free(env);
-    aps_buf_cleanup(&url);
-    aps_buf_cleanup(&penv);
-    return rc;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Deletes the oldest aps-*.db / aps-*.dump files of dir beyond keep. *removed: how many. */
-static int prune(const char *dir, int64_t keep, int *removed)
-{
-    DIR *d = opendir(dir);
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    if (!d)
-        return APS_E_IO;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        bool ours = aps_str_starts(e->d_name, "aps-") &&
-                    ((len > 3 && !strcmp(e->d_name + len - 3, ".db")) ||
-                     (len > 5 && !strcmp(e->d_name + len - 5, ".dump")));
-        if (!ours)
-            continue;
-        if (n == cap)
-            names = aps_realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
-        names[n++] = aps_strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_names); /* timestamped names sort by age */
-    for (size_t i = 0; i < n; i++) {
-        char path[1024];
-        if ((int64_t)(n - i) > keep && snprintf(path, sizeof path, "%s/%s", dir, names[i]) <
-                                           (int)sizeof path && !unlink(path))
-            ++*removed;
-        aps_free(names[i]);
-    }
-    aps_free(names);
-    return 0;
-}
-
-/* Payload: slot (seconds) names the file, so a rerun of the same slot finds it made. */
+/* Payload: slot (seconds) is the backup's name (SQLite) or the time after which a recorded
+ * success makes a rerun a no-op (PostgreSQL). services/backup.c does the work. */
 int aps_job_do_backup(struct aps_job_run *r)
 {
-    const char *dir = aps_cfg_str(r->app->cfg, APS_SET_BACKUP_DIR);
-    bool pg = aps_store_kind(r->app->store) == APS_DB_POSTGRES;
-    char stamp[24], path[1024], tmp[1100];
-    int64_t at = aps_job_int(r, "slot", r->now);
-    aps_time_format_iso(at, stamp, sizeof stamp);
-    for (char *s = stamp; *s; s++)
-        if (*s == '-' || *s == ':')
-            memmove(s, s + 1, strlen(s));
-    if (!dir || !*dir || snprintf(path, sizeof path, "%s/aps-%s.%s", dir, stamp,
-                                  pg ? "dump" : "db") >= (int)sizeof path)
-        return aps_job_fail(r, APS_E_CONFIG, "BACKUP_DIR is unset or too long");
-    if (mkdirs(dir))
-        return aps_job_fail(r, APS_E_IO, "cannot create %s: %s", dir, strerror(errno));
-    struct stat sb;
-    int rc = 0, removed = 0;
-    if (stat(path, &sb)) {
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        unlink(tmp);
-        rc = pg ? pg_backup(r, tmp) : sqlite_backup(r, tmp);
-        if (!rc && rename(tmp, path))
-            rc = aps_job_fail(r, APS_E_IO, "cannot rename the backup: %s", strerror(errno));
-        if (rc)
-            unlink(tmp);
-        else if (!stat(path, &sb))
-            aps_buf_printf(&r->fields, ",\"bytes\":%lld", (long long)sb.st_size);
-    } else {
+    struct aps_backup_result b;
+    char err[512] = "";
+    int64_t slot = aps_job_int(r, "slot", r->now);
+    int rc = aps_backup_run(r->app->cfg, r->app->store, r->now, slot, &b, err, sizeof err);
+    if (rc)
+        return aps_job_fail(r, rc, "%s backup: %s", b.kind, err);
+    if (b.existed)
         aps_buf_puts(&r->fields, ",\"existed\":true");
-    }
-    if (!rc && prune(dir, aps_cfg_int(r->app->cfg, APS_SET_BACKUP_KEEP), &removed))
-        snprintf(r->warn, sizeof r->warn, "cannot list %s to prune old backups", dir);
-    aps_buf_printf(&r->fields, ",\"file\":\"");
-    aps_json_escape(&r->fields, path);
-    aps_buf_printf(&r->fields, "\",\"pruned\":%d", removed);
-    return rc;
+    aps_buf_printf(&r->fields, ",\"kind\":\"%s\",\"bytes\":%lld,\"label\":\"", b.kind,
+                   (long long)b.size_bytes);
+    aps_json_escape(&r->fields, b.label);
+    aps_buf_printf(&r->fields, "\",\"pruned\":%d", b.pruned);
+    return 0;
 }
 
 /* ---- cleanup ------------------------------------------------------------------------------- */
@@ -487,6 +330,7 @@ int aps_job_do_cleanup(struct aps_job_run *r)
     int64_t keep_ms = aps_cfg_int(cfg, APS_SET_JOBS_RETENTION_DAYS) * DAY * 1000;
     int64_t now_ms = r->now * 1000, done = 0, dead = 0, moves = 0, marks = 0;
     int64_t moves_before = r->now - aps_cfg_int(cfg, APS_SET_MOVEMENTS_RETENTION_DAYS) * DAY;
+    int models = 0, kept = 0;
     struct aps_conn *c = NULL;
     int rc = with_conn(r, &c);
     if (rc)
@@ -503,13 +347,19 @@ int aps_job_do_cleanup(struct aps_job_run *r)
         rc = delete_before(c, "DELETE FROM schedule_runs WHERE task LIKE 'noop:%' AND"
                               " last_run_at < ?1",
                            now_ms - keep_ms, &marks);
+    if (!rc)
+        rc = aps_registry_prune(c, r->now - aps_cfg_int(cfg, APS_SET_MODEL_ARTIFACT_RETENTION_DAYS) * DAY,
+                                &models, &kept);
     if (rc)
         aps_job_fail(r, rc, "cleanup: %s", aps_conn_errmsg(c));
     aps_store_release(c);
     aps_buf_printf(&r->fields,
                    ",\"jobs_done_deleted\":%lld,\"jobs_dead_deleted\":%lld,"
-                   "\"movements_deleted\":%lld,\"noop_marks_deleted\":%lld",
-                   (long long)done, (long long)dead, (long long)moves, (long long)marks);
+                   "\"movements_deleted\":%lld,\"noop_marks_deleted\":%lld,"
+                   "\"models_pruned\":%d",
+                   (long long)done, (long long)dead, (long long)moves, (long long)marks, models);
+    if (!rc && kept)
+        snprintf(r->warn, sizeof r->warn, "%d pruned model folder(s) hold unexpected files", kept);
     return rc;
 }
 

@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "ingest/collect.h"
 #include "metrics/metrics.h"
+#include "services/backup.h"
 #include "services/app.h"
 #include "services/app_metrics.h"
 #include "services/jobs.h"
@@ -298,6 +299,7 @@ static int metrics(struct aps_http_req *req, struct aps_http_res *res)
     struct aps_buf b = {0};
     (void)aps_process_metrics_update(w->app->metrics);
     (void)aps_app_metrics_refresh(w->app, aps_time_now(), false); /* failures are counted */
+    aps_backup_metrics_update(w->app->store, w->app->metrics);
     aps_metrics_render(w->app->metrics, &b);
     res->raw = aps_arena_alloc(&req->arena, b.len + 1);
     memcpy(res->raw, aps_buf_str(&b), b.len + 1);

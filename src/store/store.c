@@ -637,3 +637,22 @@ int aps_copy_end(struct aps_copy *cp)
         return APS_E_INVAL;
     return cp->conn->ops->copy_end(cp);
 }
+
+static int copy_file(struct aps_conn *c, const char *path, bool restore)
+{
+    if (!c->ops->copy_file) {
+        aps_conn_set_error(c, "whole-database file copies are for SQLite; PostgreSQL uses pgBackRest");
+        return APS_E_UNSUPPORTED;
+    }
+    return c->ops->copy_file(c, path, restore);
+}
+
+int aps_conn_backup_file(struct aps_conn *c, const char *path)
+{
+    return copy_file(c, path, false);
+}
+
+int aps_conn_restore_file(struct aps_conn *c, const char *path)
+{
+    return copy_file(c, path, true);
+}

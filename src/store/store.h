@@ -116,6 +116,13 @@ int aps_conn_copy_begin(struct aps_conn *c, const char *table, const char *const
 int aps_copy_row(struct aps_copy *cp, const char *const *vals) APS_MUST_CHECK;
 int aps_copy_end(struct aps_copy *cp) APS_MUST_CHECK;
 
+/* Whole-database copy of an embedded store: aps_conn_backup_file() writes a consistent snapshot of
+ * the database into the file at path (created or overwritten) while other connections keep
+ * writing; aps_conn_restore_file() replaces the database's contents with the file's. SQLite only:
+ * APS_E_UNSUPPORTED on PostgreSQL, whose backups are pgBackRest's (services/backup.c). */
+int aps_conn_backup_file(struct aps_conn *c, const char *path) APS_MUST_CHECK;
+int aps_conn_restore_file(struct aps_conn *c, const char *path) APS_MUST_CHECK;
+
 /* Rewrites ?N placeholders to $N, leaving quoted literals, quoted identifiers and comments
  * alone. APS_E_PARSE for a bare '?' or an unterminated quote. */
 int aps_sql_rewrite_pg(const char *sql, struct aps_buf *out) APS_MUST_CHECK;

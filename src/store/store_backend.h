@@ -74,6 +74,10 @@ struct aps_store_ops {
                       struct aps_copy **out);
     int (*copy_row)(struct aps_copy *cp, const char *const *vals);
     int (*copy_end)(struct aps_copy *cp);
+
+    /* Copies the whole database into the file at path, or (restore) from it; NULL when the
+     * backend has no such copy (PostgreSQL: pgBackRest does its backups). */
+    int (*copy_file)(struct aps_conn *c, const char *path, bool restore);
 };
 
 extern const struct aps_store_ops aps_store_sqlite_ops;

@@ -354,6 +354,55 @@ static int sq_copy_end(struct aps_copy *base)
     return rc;
 }
 
+/* ---- whole-database copies ----------------------------------------------------------------- */
+
+#define COPY_BUSY_TRIES 200
+#define COPY_BUSY_SLEEP_MS 50
+
+/* Copies every page between the connection's database and the file at path with SQLite's online
+ * backup API: into the file (restore false: the file is created or overwritten) or from the file
+ * into the connection's database (restore true). All pages go in one backup step, so the copy is
+ * one consistent snapshot; in WAL mode writers on other connections carry on meanwhile, and a
+ * restore holds the write lock only while it copies. A lock held by another connection is waited
+ * for (COPY_BUSY_TRIES times COPY_BUSY_SLEEP_MS), then APS_E_BUSY. */
+static int sq_copy_file(struct aps_conn *c, const char *path, bool restore)
+{
+    sqlite3 *file = NULL;
+    int flags = restore ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &file, flags, NULL);
+    if (rc != SQLITE_OK) {
+        aps_conn_set_error(c, "open %s: %s", path, file ? sqlite3_errmsg(file) : sqlite3_errstr(rc));
+        sqlite3_close(file);
+        return APS_E_IO;
+    }
+    sqlite3 *dst = restore ? db_of(c) : file, *src = restore ? file : db_of(c);
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        aps_conn_set_error(c, "backup of %s: %s", path, sqlite3_errmsg(dst));
+        sqlite3_close(file);
+        return APS_E_DB;
+    }
+    for (int i = 0; i < COPY_BUSY_TRIES; i++) {
+        rc = sqlite3_backup_step(b, -1);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        sqlite3_sleep(COPY_BUSY_SLEEP_MS);
+    }
+    int frc = sqlite3_backup_finish(b);
+    if (rc == SQLITE_DONE)
+        rc = frc;
+    int err = 0;
+    if (rc != SQLITE_OK) {
+        aps_conn_set_error(c, "backup of %s: %s", path, sqlite3_errstr(rc));
+        err = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? APS_E_BUSY : APS_E_DB;
+    }
+    if (sqlite3_close(file) != SQLITE_OK && !err) {
+        aps_conn_set_error(c, "close %s: %s", path, sqlite3_errmsg(file));
+        err = APS_E_IO;
+    }
+    return err;
+}
+
 const struct aps_store_ops aps_store_sqlite_ops = {
     .kind = APS_DB_SQLITE,
     .connect = sq_connect,
@@ -382,4 +431,5 @@ const struct aps_store_ops aps_store_sqlite_ops = {
     .copy_begin = sq_copy_begin,
     .copy_row = sq_copy_row,
     .copy_end = sq_copy_end,
+    .copy_file = sq_copy_file,
 };

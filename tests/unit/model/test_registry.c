@@ -6,12 +6,15 @@
  *   - a challenger is not promoted when its leakage check failed, when its ECE is above 0.03, or
  *     when it does not beat production's log-loss on the same games, and the reason is recorded;
  *   - a challenger that beats production on the same games is promoted and the previous
- *     production model is archived; promoting by hand does the same. */
+ *     production model is archived; promoting by hand does the same;
+ *   - retention: models never promoted lose their artefacts after 90 days, the others keep them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <sys/stat.h>
 
 #include "core/mem.h"
 #include "core/timeutil.h"
@@ -111,6 +114,9 @@ static void test_promotion_rules(void **state)
     assert_false(promoted);
     assert_non_null(strstr(note, "leakage"));
     status_of(fx.c, name, "challenger");
+    char leak_name[128];
+    int64_t leak_id = id;
+    snprintf(leak_name, sizeof leak_name, "%s", name);
 
     id = challenger(fx.c, models, t, &d, &better, 0.05, true, name);
     assert_int_equal(aps_registry_decide(fx.c, id, &promoted, note, sizeof note), 0);
@@ -147,6 +153,39 @@ static void test_promotion_rules(void **state)
     assert_true(mp.n > 1000);
     assert_true(aps_registry_preds_find(&mp, mp.game_id[mp.n / 2]) == (long)(mp.n / 2));
     aps_registry_preds_cleanup(&mp);
+
+    /* Retention: 100 days later the two challengers never promoted lose their artefacts and
+     * walk-forward predictions; the production model, the ones archived after being production
+     * and the newest model keep theirs; every row stays. */
+    struct aps_model_row lr;
+    struct stat sb;
+    assert_int_equal(aps_registry_get(fx.c, leak_name, &lr), 0);
+    assert_int_equal(stat(lr.path, &sb), 0);
+    assert_int_equal(aps_conn_exec(fx.c, "UPDATE models SET created_at = created_at - 8640000"), 0);
+    int pruned = -1, kept = -1;
+    assert_int_equal(aps_registry_prune(fx.c, aps_time_now() - 90 * 86400, &pruned, &kept), 0);
+    assert_int_equal(pruned, 2);
+    assert_int_equal(kept, 0);
+    status_of(fx.c, leak_name, "pruned");
+    assert_int_not_equal(stat(lr.path, &sb), 0);
+    assert_int_equal(aps_registry_preds_load(fx.c, leak_id, &mp), 0);
+    assert_int_equal(mp.n, 0);
+    aps_registry_preds_cleanup(&mp);
+    aps_registry_row_cleanup(&lr);
+    status_of(fx.c, worse_name, "production");
+    status_of(fx.c, name, "archived");
+    status_of(fx.c, out.model_name, "archived");
+    const char *keep[] = {worse_name, name, out.model_name};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(aps_registry_get(fx.c, keep[i], &lr), 0);
+        assert_int_equal(stat(lr.path, &sb), 0);
+        aps_registry_row_cleanup(&lr);
+    }
+    assert_int_equal(aps_registry_latest(fx.c, "EPL", "moneyline", &lr), 0);
+    assert_string_equal(lr.name, name);
+    aps_registry_row_cleanup(&lr);
+    assert_int_equal(aps_registry_prune(fx.c, aps_time_now() - 90 * 86400, &pruned, &kept), 0);
+    assert_int_equal(pruned, 0); /* a second run has nothing left to do */
 
     aps_oof_cleanup(&worse);
     aps_oof_cleanup(&better);

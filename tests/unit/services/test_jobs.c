@@ -150,29 +150,39 @@ static int count_backups(const char *dir)
     return n;
 }
 
+/* Copies are named by their slot; a rerun of a slot finds its copy; copies older than
+ * BACKUP_RETENTION_DAYS go while the newest stays whatever its age. */
 static void backup_is_keyed_by_slot_and_pruned(void **state)
 {
-    char out[1024], env[300], dir[200], path[300];
+    char out[1024], env[300], dir[200], path[300], name[64], payload[64];
     struct jfx f;
+    int64_t day = 86400, now = aps_time_now() / day * day + 4 * 3600;
+    int64_t slots[] = {now - 40 * day, now - 20 * day, now - day};
     snprintf(dir, sizeof dir, "/tmp/aps-backup-test-%d", (int)getpid());
     snprintf(env, sizeof env, "BACKUP_DIR=%s/nested", dir);
-    const char *extra[] = {env, "BACKUP_KEEP=2", NULL};
+    const char *extra[] = {env, "BACKUP_RETENTION_DAYS=30", NULL};
     assert_int_equal(jfx_open(&f, extra, APS_APP_QUEUE), 0);
     snprintf(dir, sizeof dir, "%.190s", env + strlen("BACKUP_DIR="));
-    assert_int_equal(run(&f, "backup", "{\"slot\":1764561600}", "1", out, sizeof out), 0);
-    snprintf(path, sizeof path, "%.200s/aps-20251201T040000Z.db", dir);
+    snprintf(payload, sizeof payload, "{\"slot\":%lld}", (long long)slots[0]);
+    assert_int_equal(run(&f, "backup", payload, "1", out, sizeof out), 0);
+    aps_time_format_iso(slots[0], name, sizeof name); /* 2026-10-23T04:00:00Z */
+    snprintf(path, sizeof path, "%.200s/aps-%.4s%.2s%.2sT040000Z.db", dir, name, name + 5, name + 8);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
     assert_true(sb.st_size > 0);
     assert_non_null(strstr(out, "\"bytes\":"));
-    assert_int_equal(run(&f, "backup", "{\"slot\":1764561600}", "1", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"pruned\":0")); /* the only copy stays though 40 days old */
+    assert_int_equal(run(&f, "backup", payload, "1", out, sizeof out), 0);
     assert_non_null(strstr(out, "\"existed\":true"));
     assert_int_equal(count_backups(dir), 1);
-    assert_int_equal(run(&f, "backup", "{\"slot\":1764648000}", "2", NULL, 0), 0);
-    assert_int_equal(run(&f, "backup", "{\"slot\":1764734400}", "3", out, sizeof out), 0);
+    snprintf(payload, sizeof payload, "{\"slot\":%lld}", (long long)slots[1]);
+    assert_int_equal(run(&f, "backup", payload, "2", out, sizeof out), 0);
     assert_non_null(strstr(out, "\"pruned\":1"));
+    assert_int_not_equal(stat(path, &sb), 0); /* the 40-day-old copy went */
+    snprintf(payload, sizeof payload, "{\"slot\":%lld}", (long long)slots[2]);
+    assert_int_equal(run(&f, "backup", payload, "3", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"pruned\":0"));
     assert_int_equal(count_backups(dir), 2);
-    assert_int_not_equal(stat(path, &sb), 0); /* the oldest went */
     jfx_close(&f);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

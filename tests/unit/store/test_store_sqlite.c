@@ -1,6 +1,6 @@
 /* test_store_sqlite.c — the storage interface on SQLite: the shared behaviours of store_cases.h
  * against a fresh database file in a scratch folder, plus what only SQLite has (pragmas, URL
- * forms, the in-memory database, BEGIN IMMEDIATE and SQLITE_BUSY). */
+ * forms, the in-memory database, BEGIN IMMEDIATE and SQLITE_BUSY, whole-database copies). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,6 +135,34 @@ static void test_sqlite_busy(void **state)
     aps_store_close(st);
 }
 
+/* A whole-database copy is one consistent snapshot taken while another connection holds an open
+ * write transaction (whose row is not in it), and a restore puts the copy's contents back. */
+static void test_sqlite_file_copy(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 2, 0, 1.0);
+    struct aps_conn *a = NULL, *w = NULL;
+    char copy[600], missing[600];
+    snprintf(copy, sizeof copy, "%s/copy.db", g.tmpdir);
+    snprintf(missing, sizeof missing, "%s/no-such-copy.db", g.tmpdir);
+    MUST(a, aps_store_acquire(st, APS_DB_WRITE, &a));
+    MUST(w, aps_store_acquire(st, APS_DB_WRITE, &w));
+    MUST(a, aps_conn_exec(a, "CREATE TABLE copied (x INTEGER); INSERT INTO copied VALUES (1), (2)"));
+    MUST(w, aps_conn_begin(w));
+    MUST(w, aps_conn_exec(w, "INSERT INTO copied VALUES (3)"));
+    MUST(a, aps_conn_backup_file(a, copy));
+    MUST(w, aps_conn_commit(w));
+    assert_int_equal(count_rows(a, "copied"), 3);
+    MUST(a, aps_conn_exec(a, "DELETE FROM copied"));
+    MUST(a, aps_conn_restore_file(a, copy));
+    assert_int_equal(count_rows(a, "copied"), 2);
+    assert_int_equal(count_rows(w, "copied"), 2); /* other connections see the restored data */
+    assert_int_equal(aps_conn_restore_file(a, missing), APS_E_IO);
+    assert_int_equal(count_rows(a, "copied"), 2);
+    aps_store_release(a);
+    aps_store_release(w);
+    aps_store_close(st);
+}
+
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -163,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_memory_shared),
         cmocka_unit_test(test_sqlite_replica_routing),
         cmocka_unit_test(test_sqlite_busy),
+        cmocka_unit_test(test_sqlite_file_copy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,153 @@
+/* cmd_backup.c — `aps backup run|list|verify|prune` and `aps restore`: the store's backups and
+ * restores (services/backup.h), the same code the scheduler's daily backup job runs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "services/backup.h"
+#include "services/jobs.h"
+#include "store/store.h"
+
+static void backup_help(FILE *out)
+{
+    fprintf(out,
+            "usage: aps backup run|list|verify|prune\n\n"
+            "run     a full backup now: pgBackRest on PostgreSQL (repository and stanza from\n"
+            "        BACKUP_PGBACKREST_CONFIG, BACKUP_STANZA), an online copy of the SQLite store\n"
+            "        under BACKUP_DIR otherwise; recorded in the store, then pruned\n"
+            "list    the backups held, oldest first\n"
+            "verify  PostgreSQL: archiving works (pgbackrest check) and every file of the\n"
+            "        repository matches its checksum (pgbackrest verify); SQLite: PRAGMA\n"
+            "        integrity_check of every copy. Exit 1 when something is wrong\n"
+            "prune   the retention policy: full backups older than BACKUP_RETENTION_DAYS go,\n"
+            "        WAL is kept for BACKUP_PITR_DAYS; the newest valid backup always stays\n");
+}
+
+static void restore_help(FILE *out)
+{
+    fprintf(out,
+            "usage: aps restore [--to TIME | --set LABEL] --pg-path DIR --port N [--stop]\n"
+            "                                                           (PostgreSQL)\n"
+            "       aps restore [--to TIME | --from FILE]                     (SQLite)\n\n"
+            "PostgreSQL: point-in-time recovery from the pgBackRest repository into the new data\n"
+            "directory DIR, replayed to TIME (\"2026-12-02T05:40:00Z\" or \"2026-12-02\n"
+            "05:40:00.123+00\"; default: the end of the archived WAL), promoted, started on port\n"
+            "N and verified; it keeps running (for the switch-over) unless --stop. --set LABEL\n"
+            "restores that backup to its own end instead (one older than the PITR window). Run\n"
+            "it as the cluster's owner (pgBackRest and pg_ctl write the new directory).\n"
+            "SQLite: the copy (FILE, or the newest copy at or before TIME) is integrity-checked\n"
+            "and copied into DATABASE_URL. Both then count picks, bankrolls and bets and verify\n"
+            "the lock-in chain; exit 1 when any check fails.\n");
+}
+
+static int backup_run(struct aps_cli *cli, struct aps_store *st, char *err, size_t errcap)
+{
+    struct aps_backup_result r;
+    int rc = aps_backup_run(cli->cfg, st, aps_jobs_now(cli->cfg), 0, &r, err, errcap);
+    if (!rc)
+        printf("%s backup %s: %lld bytes in %lld s; pruned %d\n", r.kind, r.label,
+               (long long)r.size_bytes, (long long)(r.finished_at - r.started_at), r.pruned);
+    return rc;
+}
+
+int aps_cmd_backup(struct aps_cli *cli, int argc, char **argv)
+{
+    if (aps_cli_wants_help(argc, argv) || argc != 2) {
+        backup_help(argc != 2 && !aps_cli_wants_help(argc, argv) ? stderr : stdout);
+        return aps_cli_wants_help(argc, argv) ? APS_EXIT_OK : APS_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "run") && strcmp(sub, "list") && strcmp(sub, "verify") &&
+        strcmp(sub, "prune")) {
+        backup_help(stderr);
+        return APS_EXIT_USAGE;
+    }
+    struct aps_store *st = aps_cli_open_store(cli, true);
+    if (!st)
+        return APS_EXIT_FAIL;
+    struct aps_buf out = {0};
+    char err[1024] = "";
+    int removed = 0, rc;
+    if (!strcmp(sub, "run"))
+        rc = backup_run(cli, st, err, sizeof err);
+    else if (!strcmp(sub, "list"))
+        rc = aps_backup_list(cli->cfg, st, &out, err, sizeof err);
+    else if (!strcmp(sub, "verify"))
+        rc = aps_backup_verify(cli->cfg, st, &out, err, sizeof err);
+    else
+        rc = aps_backup_prune(cli->cfg, st, aps_jobs_now(cli->cfg), &removed, err, sizeof err);
+    fputs(aps_buf_str(&out), stdout);
+    if (!rc && !strcmp(sub, "prune"))
+        printf("pruned %d backup(s)\n", removed);
+    if (!rc && !strcmp(sub, "verify"))
+        printf("OK\n");
+    if (rc)
+        fprintf(stderr, "aps backup %s: %s\n", sub, err[0] ? err : aps_strerror(rc));
+    aps_buf_cleanup(&out);
+    aps_store_close(st);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
+static int restore_args(int argc, char **argv, struct aps_restore_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--stop")) {
+            o->stop = true;
+            continue;
+        }
+        if (!v)
+            return APS_E_INVAL;
+        if (!strcmp(argv[i], "--to"))
+            o->to = v;
+        else if (!strcmp(argv[i], "--set"))
+            o->set = v;
+        else if (!strcmp(argv[i], "--from"))
+            o->from = v;
+        else if (!strcmp(argv[i], "--pg-path"))
+            o->pg_path = v;
+        else if (!strcmp(argv[i], "--port")) {
+            if (aps_parse_int(v, &o->port))
+                return APS_E_INVAL;
+        } else
+            return APS_E_INVAL;
+        i++;
+    }
+    return (o->to != NULL) + (o->from != NULL) + (o->set != NULL) > 1 ? APS_E_INVAL : 0;
+}
+
+int aps_cmd_restore(struct aps_cli *cli, int argc, char **argv)
+{
+    struct aps_restore_opts o = {0};
+    if (aps_cli_wants_help(argc, argv)) {
+        restore_help(stdout);
+        return APS_EXIT_OK;
+    }
+    if (restore_args(argc, argv, &o)) {
+        restore_help(stderr);
+        return APS_EXIT_USAGE;
+    }
+    /* The configured store may be the damaged or lost one: a PostgreSQL restore goes on without
+     * it (and records itself in the restored cluster); a SQLite restore writes into it. */
+    struct aps_store *st = NULL;
+    char err[1024] = "";
+    if (aps_store_open_config(&st, cli->cfg, err, sizeof err) && !o.pg_path) {
+        fprintf(stderr, "aps restore: cannot open the store: %s\n", err);
+        return APS_EXIT_FAIL;
+    }
+    struct aps_restore_result r;
+    int rc = aps_backup_restore(cli->cfg, st, &o, &r, err, sizeof err);
+    if (!rc) {
+        printf("restored %s%s%s\n", r.source, r.url[0] ? " at " : "", r.url);
+        printf("picks %lld, lock-in chain OK (head %s)\nbankrolls %lld, bets %lld\n",
+               (long long)r.picks, r.head, (long long)r.bankrolls, (long long)r.bets);
+        printf("restore and verification took %.1f s\n", r.seconds);
+    } else {
+        fprintf(stderr, "aps restore: %s\n", err[0] ? err : aps_strerror(rc));
+    }
+    aps_store_close(st);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}

@@ -1,0 +1,465 @@
+/* backup_pg.c — PostgreSQL backups through pgBackRest (backup.h has the retention policy).
+ *
+ * pgBackRest runs as a child process with its configuration file (BACKUP_PGBACKREST_CONFIG) and
+ * stanza (BACKUP_STANZA); the retention options come from the settings on its command line,
+ * where they override the file, so the policy has one source. The backup itself runs with
+ * --no-expire-auto: expiry is the prune step's, which first checks that the newest backup is
+ * sound. pgBackRest must reach the cluster's data directory: it runs on the database host (or
+ * reaches it through `pgbackrest server`, deploy/backup/README.md) as the cluster's owner.
+ *
+ * A restore writes a new data directory (pgbackrest restore --pg1-path), recovers to the target
+ * time with archiving off (a verification copy must not push WAL into the repository), promotes,
+ * starts on its own port with pg_ctl and is checked through an ordinary store connection. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "services/backup_int.h"
+#include "store/store.h"
+
+#define DAY 86400
+#define OUTPUT_MAX (8 * 1024 * 1024)
+#define MAX_ARGS 24
+#define PROMOTE_WAIT_S 600
+
+extern char **environ;
+
+struct args {
+    char *v[MAX_ARGS + 1];
+    int n;
+};
+
+static void arg(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg(struct args *a, const char *fmt, ...)
+{
+    struct aps_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    aps_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (a->n < MAX_ARGS)
+        a->v[a->n++] = aps_buf_steal(&b);
+    else
+        aps_buf_cleanup(&b);
+}
+
+static void args_free(struct args *a)
+{
+    for (int i = 0; i < a->n; i++)
+        aps_free(a->v[i]);
+    a->n = 0;
+}
+
+/* The last non-empty line of text, into out. */
+static void last_line(const char *text, char *out, size_t cap)
+{
+    const char *end = text + strlen(text);
+    while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    const char *start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    snprintf(out, cap, "%.*s", (int)(end - start), start);
+}
+
+/* Runs a->v (searched in PATH) with stdout and stderr into out (at most OUTPUT_MAX bytes kept)
+ * and waits for it. A start failure or a non-zero exit is APS_E_IO with the program's last line
+ * of output in err. */
+static int run(struct args *a, struct aps_buf *out, char *err, size_t errcap)
+{
+    int fds[2];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    if (a->n >= MAX_ARGS || pipe2(fds, O_CLOEXEC)) {
+        snprintf(err, errcap, "%s: too many arguments or no pipe", a->v[0]);
+        return APS_E_IO;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    a->v[a->n] = NULL;
+    int src = posix_spawnp(&pid, a->v[0], &fa, NULL, a->v, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (src) {
+        close(fds[0]);
+        snprintf(err, errcap, "cannot run %s: %s", a->v[0], strerror(src));
+        return APS_E_UNSUPPORTED;
+    }
+    char chunk[8192];
+    for (;;) {
+        ssize_t got = read(fds[0], chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        if (out->len + (size_t)got <= OUTPUT_MAX)
+            aps_buf_append(out, chunk, (size_t)got);
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    char line[400];
+    last_line(aps_buf_str(out), line, sizeof line);
+    snprintf(err, errcap, "%s %s failed (status %d): %s", a->v[0], a->v[a->n - 1],
+             WIFEXITED(status) ? WEXITSTATUS(status) : -1, line);
+    return APS_E_IO;
+}
+
+/* How many full backups' WAL covers the PITR window: the window over the backup period, rounded
+ * up (daily backups, 7 days: 7); with scheduled backups off, one a day is assumed. At least 1. */
+static int64_t archive_fulls(int64_t period_s, int64_t pitr_days)
+{
+    int64_t pitr = pitr_days * DAY;
+    int64_t n = period_s > 0 ? (pitr + period_s - 1) / period_s : pitr_days;
+    return n > 0 ? n : 1;
+}
+
+/* pgbackrest with the configuration, the stanza and, for commands that expire, the retention. */
+static void pgbackrest(const struct aps_config *cfg, struct args *a, bool retention)
+{
+    arg(a, "pgbackrest");
+    arg(a, "--config=%s", aps_cfg_str(cfg, APS_SET_BACKUP_PGBACKREST_CONFIG));
+    arg(a, "--stanza=%s", aps_cfg_str(cfg, APS_SET_BACKUP_STANZA));
+    if (!retention)
+        return;
+    arg(a, "--repo1-retention-full-type=time");
+    arg(a, "--repo1-retention-full=%lld", (long long)aps_cfg_int(cfg, APS_SET_BACKUP_RETENTION_DAYS));
+    arg(a, "--repo1-retention-archive-type=full");
+    arg(a, "--repo1-retention-archive=%lld",
+        (long long)archive_fulls(aps_cfg_int(cfg, APS_SET_SCHEDULE_BACKUP_SECONDS),
+                                 aps_cfg_int(cfg, APS_SET_BACKUP_PITR_DAYS)));
+}
+
+/* The stanza's backups of `pgbackrest info --output=json` (oldest first) into *root / *backups
+ * (json_decref root). */
+static int info(const struct aps_config *cfg, json_t **root, json_t **backups, char *err,
+                size_t errcap)
+{
+    struct args a = {0};
+    struct aps_buf out = {0};
+    json_error_t je;
+    pgbackrest(cfg, &a, false);
+    arg(&a, "--output=json");
+    arg(&a, "info");
+    int rc = run(&a, &out, err, errcap);
+    args_free(&a);
+    *root = rc ? NULL : json_loads(aps_buf_str(&out), 0, &je);
+    aps_buf_cleanup(&out);
+    if (rc)
+        return rc;
+    json_t *stanza = json_array_get(*root, 0);
+    *backups = json_object_get(stanza, "backup");
+    if (!json_is_array(*backups)) {
+        snprintf(err, errcap, "pgbackrest info: unexpected output (%s)", *root ? "no backup list" : je.text);
+        json_decref(*root);
+        *root = NULL;
+        return APS_E_PARSE;
+    }
+    return 0;
+}
+
+static int64_t jint(json_t *o, const char *a, const char *b)
+{
+    json_t *v = json_object_get(o, a);
+    if (b)
+        v = json_object_get(v, b);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+int aps_backup_pg_run(const struct aps_config *cfg, struct aps_store *st, int64_t now,
+                      struct aps_backup_result *out, char *err, size_t errcap)
+{
+    struct args a = {0};
+    struct aps_buf log = {0};
+    json_t *root = NULL, *backups = NULL;
+    (void)st;
+    (void)now;
+    pgbackrest(cfg, &a, false);
+    arg(&a, "--type=full");
+    arg(&a, "--no-expire-auto");
+    arg(&a, "backup");
+    int rc = run(&a, &log, err, errcap);
+    args_free(&a);
+    aps_buf_cleanup(&log);
+    if (!rc)
+        rc = info(cfg, &root, &backups, err, errcap);
+    json_t *newest = rc ? NULL : json_array_get(backups, json_array_size(backups) - 1);
+    if (!rc && !newest) {
+        snprintf(err, errcap, "pgbackrest reported success but lists no backup");
+        rc = APS_E_STATE;
+    }
+    if (!rc) {
+        json_t *info_o = json_object_get(newest, "info");
+        snprintf(out->label, sizeof out->label, "%s",
+                 json_string_value(json_object_get(newest, "label")) ?: "?");
+        out->size_bytes = jint(json_object_get(info_o, "repository"), "size", NULL);
+    }
+    json_decref(root);
+    return rc;
+}
+
+int aps_backup_pg_list(const struct aps_config *cfg, struct aps_buf *out, char *err,
+                       size_t errcap)
+{
+    json_t *root = NULL, *backups = NULL, *b;
+    size_t i;
+    int rc = info(cfg, &root, &backups, err, errcap);
+    if (rc)
+        return rc;
+    json_array_foreach(backups, i, b) {
+        char when[32];
+        json_t *io = json_object_get(b, "info");
+        aps_time_format_iso(jint(b, "timestamp", "stop"), when, sizeof when);
+        aps_buf_printf(out, "%s  %-4s  %-26s %12lld bytes (database %lld)  %s\n", when,
+                       json_string_value(json_object_get(b, "type")) ?: "?",
+                       json_string_value(json_object_get(b, "label")) ?: "?",
+                       (long long)jint(json_object_get(io, "repository"), "size", NULL),
+                       (long long)jint(io, "size", NULL),
+                       json_is_true(json_object_get(b, "error")) ? "ERROR" : "ok");
+    }
+    json_t *arch = json_array_get(json_object_get(json_array_get(root, 0), "archive"), 0);
+    if (arch)
+        aps_buf_printf(out, "WAL archive %s .. %s\n",
+                       json_string_value(json_object_get(arch, "min")) ?: "-",
+                       json_string_value(json_object_get(arch, "max")) ?: "-");
+    json_decref(root);
+    return 0;
+}
+
+int aps_backup_pg_verify(const struct aps_config *cfg, struct aps_buf *out, char *err,
+                         size_t errcap)
+{
+    struct args a = {0};
+    struct aps_buf log = {0};
+    pgbackrest(cfg, &a, false);
+    arg(&a, "check");
+    int rc = run(&a, &log, err, errcap);
+    args_free(&a);
+    if (!rc)
+        aps_buf_puts(out, "archiving: ok (the current WAL segment was switched and archived)\n");
+    aps_buf_reset(&log);
+    if (!rc) {
+        pgbackrest(cfg, &a, false);
+        arg(&a, "--output=text");
+        arg(&a, "verify");
+        rc = run(&a, &log, err, errcap);
+        args_free(&a);
+        aps_buf_puts(out, aps_buf_str(&log));
+        if (rc)
+            rc = APS_E_INTEGRITY;
+    }
+    aps_buf_cleanup(&log);
+    return rc;
+}
+
+int aps_backup_pg_prune(const struct aps_config *cfg, int *removed, char *err, size_t errcap)
+{
+    json_t *root = NULL, *backups = NULL;
+    struct args a = {0};
+    struct aps_buf log = {0};
+    int rc = info(cfg, &root, &backups, err, errcap);
+    if (rc)
+        return rc;
+    size_t before = json_array_size(backups);
+    json_t *newest = json_array_get(backups, before - 1);
+    if (newest && json_is_true(json_object_get(newest, "error"))) {
+        snprintf(err, errcap, "the newest backup %s has errors; nothing pruned",
+                 json_string_value(json_object_get(newest, "label")) ?: "?");
+        rc = APS_E_INTEGRITY;
+    }
+    json_decref(root);
+    if (rc || !before)
+        return rc;
+    pgbackrest(cfg, &a, true);
+    arg(&a, "expire");
+    rc = run(&a, &log, err, errcap);
+    args_free(&a);
+    aps_buf_cleanup(&log);
+    if (!rc)
+        rc = info(cfg, &root, &backups, err, errcap);
+    if (!rc) {
+        *removed = (int)(before - json_array_size(backups));
+        json_decref(root);
+    }
+    return rc;
+}
+
+/* ---- restore ------------------------------------------------------------------------------- */
+
+/* The target time in PostgreSQL's form: "2026-12-02T05:40:00Z" → "2026-12-02 05:40:00+00". */
+static int target_time(const char *to, char *out, size_t cap)
+{
+    if (aps_str_copy(out, cap, to) || strlen(to) < 10 || strspn(to, "0123456789-:. +TZ") != strlen(to))
+        return APS_E_INVAL;
+    char *t = strchr(out, 'T');
+    if (t)
+        *t = ' ';
+    size_t n = strlen(out);
+    if (n && out[n - 1] == 'Z') {
+        if (n + 2 > cap)
+            return APS_E_INVAL;
+        memcpy(out + n - 1, "+00", 4);
+    }
+    return 0;
+}
+
+/* DATABASE_URL with its host and port replaced by 127.0.0.1:port: where the restored cluster
+ * answers with the same user, password, database and options. */
+static int local_url(const char *url, int port, char *out, size_t cap)
+{
+    const char *scheme = url ? strstr(url, "://") : NULL;
+    if (!scheme)
+        return APS_E_CONFIG;
+    const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?");
+    const char *at = memrchr(auth, '@', (size_t)(end - auth));
+    const char *host = at ? at + 1 : auth;
+    int n = snprintf(out, cap, "postgresql://%.*s127.0.0.1:%d%s", (int)(host - auth), auth, port,
+                     end);
+    return n > 0 && (size_t)n < cap ? 0 : APS_E_TOOBIG;
+}
+
+static int pg_ctl(const struct aps_config *cfg, const char *dir, const char *action, int port,
+                  char *err, size_t errcap)
+{
+    struct args a = {0};
+    struct aps_buf log = {0};
+    arg(&a, "%s/pg_ctl", aps_cfg_str(cfg, APS_SET_BACKUP_PG_BINDIR));
+    arg(&a, "-D");
+    arg(&a, "%s", dir);
+    arg(&a, "-w");
+    arg(&a, "-t");
+    arg(&a, "%d", PROMOTE_WAIT_S);
+    if (!strcmp(action, "start")) {
+        arg(&a, "-l");
+        arg(&a, "%s/restore.log", dir);
+        arg(&a, "-o");
+        arg(&a, "-p %d", port);
+    } else {
+        arg(&a, "-m");
+        arg(&a, "fast");
+    }
+    arg(&a, "%s", action);
+    int rc = run(&a, &log, err, errcap);
+    args_free(&a);
+    aps_buf_cleanup(&log);
+    return rc;
+}
+
+/* Opens the restored cluster and waits until recovery reached the target and it was promoted. */
+static int open_promoted(const char *url, struct aps_store **out, char *err, size_t errcap)
+{
+    struct aps_store_opts o = {.url = url, .pool_size = 1, .pool_timeout = 30};
+    struct aps_conn *c = NULL;
+    int rc = aps_store_open(out, &o, err, errcap);
+    for (int i = 0; !rc && i < PROMOTE_WAIT_S * 10; i++) {
+        int64_t in_recovery = 1;
+        rc = aps_store_acquire(*out, APS_DB_WRITE, &c);
+        if (!rc)
+            rc = aps_conn_query_int64(c, "SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END",
+                                      0, NULL, &in_recovery);
+        if (rc && c)
+            snprintf(err, errcap, "%s", aps_conn_errmsg(c));
+        if (c)
+            aps_store_release(c);
+        c = NULL;
+        if (rc || !in_recovery)
+            return rc;
+        struct timespec ts = {0, 100000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (!rc) {
+        snprintf(err, errcap, "the restored cluster did not leave recovery within %d s",
+                 PROMOTE_WAIT_S);
+        rc = APS_E_TIMEOUT;
+    }
+    return rc;
+}
+
+static int pgbr_restore(const struct aps_config *cfg, const struct aps_restore_opts *o,
+                        char *err, size_t errcap)
+{
+    struct args a = {0};
+    struct aps_buf log = {0};
+    char target[96];
+    pgbackrest(cfg, &a, false);
+    arg(&a, "--pg1-path=%s", o->pg_path);
+    arg(&a, "--archive-mode=off");
+    if (o->set) {
+        arg(&a, "--set=%s", o->set);
+        arg(&a, "--type=immediate");
+        arg(&a, "--target-action=promote");
+    } else if (o->to) {
+        if (target_time(o->to, target, sizeof target)) {
+            snprintf(err, errcap, "--to %s: want a time such as 2026-12-02T05:40:00Z", o->to);
+            return APS_E_INVAL;
+        }
+        arg(&a, "--type=time");
+        arg(&a, "--target=%s", target);
+        arg(&a, "--target-action=promote");
+    }
+    arg(&a, "restore");
+    int rc = run(&a, &log, err, errcap);
+    args_free(&a);
+    aps_buf_cleanup(&log);
+    return rc;
+}
+
+int aps_backup_pg_restore(const struct aps_config *cfg, struct aps_store *st,
+                          const struct aps_restore_opts *o, struct aps_restore_result *out,
+                          char *err, size_t errcap)
+{
+    struct aps_store *rs = NULL;
+    struct aps_conn *c = NULL;
+    int64_t started = aps_time_now();
+    if (!o->pg_path || !*o->pg_path || o->port <= 0 || o->port > 65535) {
+        snprintf(err, errcap, "a PostgreSQL restore needs --pg-path DIR (new) and --port N");
+        return APS_E_INVAL;
+    }
+    snprintf(out->source, sizeof out->source, "%s", o->set ? o->set : o->to ? o->to : "latest");
+    int rc = local_url(aps_cfg_str(cfg, APS_SET_DATABASE_URL), o->port, out->url, sizeof out->url);
+    if (rc) {
+        snprintf(err, errcap, "DATABASE_URL cannot name the restored cluster");
+        return rc;
+    }
+    rc = pgbr_restore(cfg, o, err, errcap);
+    if (!rc)
+        rc = pg_ctl(cfg, o->pg_path, "start", o->port, err, errcap);
+    bool started_ok = !rc;
+    if (!rc)
+        rc = open_promoted(out->url, &rs, err, errcap);
+    if (!rc)
+        rc = aps_store_acquire(rs, APS_DB_WRITE, &c);
+    if (!rc)
+        rc = aps_backup_check_db(c, out, err, errcap);
+    if (c)
+        aps_store_release(c);
+    if (!rc)
+        rc = aps_backup_record(st ? st : rs, "restore_postgres", out->source, started,
+                               aps_time_now(), 0, true, NULL);
+    aps_store_close(rs);
+    if (started_ok && o->stop) {
+        char why[512];
+        int src = pg_ctl(cfg, o->pg_path, "stop", o->port, why, sizeof why);
+        if (!rc && src) {
+            snprintf(err, errcap, "%s", why);
+            rc = src;
+        }
+    }
+    return rc;
+}

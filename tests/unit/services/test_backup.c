@@ -1,0 +1,85 @@
+/* test_backup.c — the pure parts of the backup module (src/services/backup.c, backup_pg.c): the
+ * names of SQLite copies and the times they stand for, how the PITR window becomes pgBackRest's
+ * archive retention, the target time handed to pgBackRest, the URL of a restored cluster and the
+ * error line taken from a tool's output. The rest runs against real servers in
+ * tests/integration/dr_*.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../../src/services/backup.c"
+#include "../../../src/services/backup_pg.c"
+
+static void copy_names_round_trip(void **state)
+{
+    char name[64];
+    int64_t t = aps_time_from_civil(2026, 12, 2, 4, 0, 0);
+    copy_name(t, name, sizeof name);
+    assert_string_equal(name, "aps-20261202T040000Z.db");
+    assert_int_equal(copy_time(name), t);
+    assert_int_equal(copy_time("aps-20261202T040000Z.db.tmp"), -1); /* unfinished copy */
+    assert_int_equal(copy_time("aps-20261302T040000Z.db"), -1);     /* month 13 */
+    assert_int_equal(copy_time("aps-20261202T250000Z.db"), -1);
+    assert_int_equal(copy_time("aps-20261202.db"), -1);
+    assert_int_equal(copy_time("other-20261202T040000Z.db"), -1);
+}
+
+static void pitr_window_in_full_backups(void **state)
+{
+    assert_int_equal(archive_fulls(86400, 7), 7);      /* the seed: daily fulls, 7 days */
+    assert_int_equal(archive_fulls(43200, 1), 2);      /* twice a day, 1 day */
+    assert_int_equal(archive_fulls(3 * 86400, 7), 3);  /* rounded up: the window is covered */
+    assert_int_equal(archive_fulls(0, 7), 7);          /* scheduled backups off */
+    assert_int_equal(archive_fulls(7 * 86400, 1), 1);  /* never fewer than one */
+}
+
+static void target_times(void **state)
+{
+    char out[96];
+    assert_int_equal(target_time("2026-12-02T05:40:00Z", out, sizeof out), 0);
+    assert_string_equal(out, "2026-12-02 05:40:00+00");
+    assert_int_equal(target_time("2026-12-02 05:40:00.123456+00", out, sizeof out), 0);
+    assert_string_equal(out, "2026-12-02 05:40:00.123456+00");
+    assert_int_equal(target_time("2026-12-02'; select 1", out, sizeof out), APS_E_INVAL);
+    assert_int_equal(target_time("today", out, sizeof out), APS_E_INVAL);
+}
+
+static void restored_cluster_url(void **state)
+{
+    char out[256];
+    assert_int_equal(local_url("postgresql://aps:s3cret@db1:5432,db2:5432/aps?target_session_attrs"
+                               "=read-write",
+                               5499, out, sizeof out),
+                     0);
+    assert_string_equal(out, "postgresql://aps:s3cret@127.0.0.1:5499/aps?target_session_attrs="
+                             "read-write");
+    assert_int_equal(local_url("postgres://db.internal/aps", 5433, out, sizeof out), 0);
+    assert_string_equal(out, "postgresql://127.0.0.1:5433/aps");
+    char longer[400];
+    snprintf(longer, sizeof longer, "postgresql://h/%0300d", 7); /* a 300-character name */
+    assert_int_equal(local_url(longer, 5433, out, sizeof out), APS_E_TOOBIG);
+    assert_int_equal(local_url("no scheme", 5433, out, sizeof out), APS_E_CONFIG);
+}
+
+static void tool_error_line(void **state)
+{
+    char out[64];
+    last_line("INFO: start\nERROR: [056]: unable to find primary cluster\n\n", out, sizeof out);
+    assert_string_equal(out, "ERROR: [056]: unable to find primary cluster");
+    last_line("", out, sizeof out);
+    assert_string_equal(out, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(copy_names_round_trip),
+        cmocka_unit_test(pitr_window_in_full_backups),
+        cmocka_unit_test(target_times),
+        cmocka_unit_test(restored_cluster_url),
+        cmocka_unit_test(tool_error_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
