@@ -30,8 +30,8 @@ const seed = {
   "postgres-primary": [4, 16 * GB], "postgres-replica": [2, 8 * GB], "redis": [2, 8 * GB], "nginx": [1, 1 * GB],
   "prometheus": [1, 2 * GB], "grafana": [1, 2 * GB], "alertmanager": [0.5, 1 * GB],
 };
-// Not in the seed's table: the exporters, which must stay small.
-const exporters = ["node-exporter", "postgres-exporter", "redis-exporter"];
+// Not in the seed's table: the exporters and the snapshot rotation, which must stay small.
+const exporters = ["node-exporter", "postgres-exporter", "redis-exporter", "redis-snapshots"];
 const scale = { production: 1, staging: 0.5 }[env];
 const kind = (name) => name.replace(/-(blue|green)-\d$/, "").replace(/-\d$/, "");
 
@@ -125,8 +125,10 @@ for (const n of ["nginx-1", "nginx-2"]) {
   check(`${n} mounts the TLS certificate`, vols.some((v) => v.includes("/etc/nginx/tls")));
   check(`${n} mounts nginx.conf`, vols.some((v) => v.includes("/etc/nginx/nginx.conf")));
 }
-check("redis keeps an RDB every 15 minutes and the AOF, fsynced every second",
-  ["900 1", "appendonly", "everysec"].every((w) => (svc.redis?.command ?? []).join(" ").includes(w)));
+check("redis runs the shipped redis.conf (RDB every 15 minutes, AOF fsynced every second)",
+  (svc.redis?.command ?? []).includes("/usr/local/etc/redis/redis.conf") &&
+  (svc.redis?.volumes ?? []).some((v) => (typeof v === "string" ? v : `${v.source}:`).includes("deploy/backup/redis.conf:")));
+check("redis snapshots are rotated (24 h)", (svc["redis-snapshots"]?.entrypoint ?? []).join(" ").includes("redis-snapshot-rotate"));
 check("the trainer is a one-shot job", svc["ml-trainer"]?.restart === "no" || svc["ml-trainer"]?.restart === undefined);
 check("the trainer runs aps train", (svc["ml-trainer"]?.command ?? []).includes("train"));
 

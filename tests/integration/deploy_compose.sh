@@ -192,6 +192,11 @@ targets_up() { # → "up/total"
 for _ in $(seq 1 60); do [ "$(targets_up)" = "9/9" ] && break; sleep 1; done
 check "Prometheus: api ×3, worker ×2, postgres, redis, node and alertmanager targets up" 9/9 "$(targets_up)"
 check "Prometheus loaded the alert rules" true "$(curl -s "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/rules" | jq '[.data.groups[].rules[] | select(.type == "alerting")] | length > 20')"
+check "redis runs the shipped persistence: RDB every 15 minutes" "save
+900 1" "$(docker exec "$("$DEPLOY" compose ps -q redis)" sh -c "redis-cli -p $REDIS_PORT -a \"\$(sed -n 's/^requirepass //p' /run/secrets/redis_auth.conf)\" --no-auth-warning config get save")"
+check "redis appends every write, fsynced every second" "appendfsync
+everysec" "$(docker exec "$("$DEPLOY" compose ps -q redis)" sh -c "redis-cli -p $REDIS_PORT -a \"\$(sed -n 's/^requirepass //p' /run/secrets/redis_auth.conf)\" --no-auth-warning config get appendfsync")"
+check "redis snapshots are rotated" running "$(docker inspect -f '{{.State.Status}}' "$("$DEPLOY" compose ps -q redis-snapshots)")"
 check "passwords are required" 2 "$(psql "postgresql://aps:wrong@127.0.0.1:$PG_PRIMARY_PORT/aps" -c 'select 1' >/dev/null 2>&1; echo $?)"
 
 phase "edge"
