@@ -86,9 +86,10 @@ export DATABASE_URL="sqlite:///$dir/aps.db" BACKUP_DIR=$dir/copies BACKUP_RETENT
 unset SCHEDULE_BACKUP_SECONDS
 now=$(date +%s)
 "$APS_BIN" migrate > /dev/null
+# A frozen clock (faketime -f): each copy is named by exactly the faked second, however slow the machine.
 for age in 45 32 29 1; do
   sqlite3 "$dir/aps.db" "insert into settings (key, value, updated_at) values ('age$age', '$age', 0)"
-  faketime "$(date -u -d "@$((now - age * 86400))" '+%Y-%m-%d %H:%M:%S')" "$APS_BIN" backup run > /dev/null
+  faketime -f "$(date -u -d "@$((now - age * 86400))" '+%Y-%m-%d %H:%M:%S')" "$APS_BIN" backup run > /dev/null
 done
 copies() { find "$BACKUP_DIR" -name 'aps-*.db' -printf '%f\n' | sort | tr '\n' ' '; }
 name_at() { date -u -d "@$((now - $1 * 86400))" '+aps-%Y%m%dT%H%M%SZ.db'; }
