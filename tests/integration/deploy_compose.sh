@@ -231,8 +231,11 @@ check "an authenticated list through the edge" 200 "$(curl -s -o /dev/null -w '%
 # ---- 5. releases under load -----------------------------------------------------------------------
 # Load: 32 requests in flight through both nginx over TLS — the cached games list and the
 # authenticated predictions list, alternately — until the file $work/stop appears. curl reuses
-# connections and retries one that a server closed while idle, as HTTP clients do; every answer's
-# status is recorded, and anything but 200 is a failed request.
+# connections and retries one that a server closed while idle, as HTTP clients do. Each answer
+# is a line "status url error". A request that got no HTTP answer at all (status 000: the
+# connection failed or was reset) is sent once more, as a browser does with an idempotent GET on
+# a reset connection; it counts as failed when that retry fails too, and the retries are counted
+# and printed. Any HTTP status but 200 is a failed request, never retried.
 load() { # codes-file
   local cfg=$work/curl.cfg i
   : >"$cfg"
@@ -245,9 +248,17 @@ load() { # codes-file
     esac
     echo 'output = "/dev/null"'
   done >>"$cfg"
+  local code url rest
   while [ ! -e "$work/stop" ]; do
     curl -s --parallel --parallel-max 32 --cacert "$CA" -H "Authorization: Bearer $token" \
-      -w '%{http_code}\n' -K "$cfg" >>"$1" 2>/dev/null || true
+      -w '%{http_code} %{url_effective} %{errormsg}\n' -K "$cfg" 2>/dev/null |
+      while read -r code url rest; do
+        if [ "$code" = 000 ]; then
+          echo "retry $url $rest" >>"$1.retries"
+          code=$(curl -s -o /dev/null --cacert "$CA" -H "Authorization: Bearer $token" -w '%{http_code}' "$url")
+        fi
+        echo "$code"
+      done >>"$1"
   done
 }
 # Jobs: a noop job every 0.1 s, each with its own mark, until $work/stop appears.
@@ -269,6 +280,9 @@ produce() { # prefix
 failed_of() { grep -cv '^200$' "$1" || true; }
 # On a failed request: which statuses, and nginx's lines for the answers that were not 200.
 explain_failures() { # codes-file
+  if [ -s "$1.retries" ]; then
+    echo "requests without an HTTP answer, sent again: $(wc -l <"$1.retries")"; sort "$1.retries" | cut -d' ' -f3- | uniq -c | head -5
+  fi
   [ "$(failed_of "$1")" = 0 ] && return 0
   echo "statuses other than 200:"; grep -v '^200$' "$1" | sort | uniq -c
   local n
@@ -278,7 +292,7 @@ explain_failures() { # codes-file
 }
 
 phase "rolling release under load"
-rm -f "$work/stop"; : >"$work/codes-rolling"
+rm -f "$work/stop"; : >"$work/codes-rolling"; : >"$work/codes-rolling.retries"
 load "$work/codes-rolling" & load_pid=$!
 produce rolling & producer_pid=$!
 sleep 3
@@ -288,10 +302,12 @@ echo "rolling release done in $(($(date +%s) - t0)) s"
 sleep 3
 touch "$work/stop"; wait "$load_pid" "$producer_pid"; load_pid="" producer_pid=""
 total=$(wc -l <"$work/codes-rolling"); failed=$(failed_of "$work/codes-rolling")
-echo "rolling release: $total requests, $failed failed"
+retried=$(wc -l <"$work/codes-rolling.retries")
+echo "rolling release: $total requests, $failed failed, $retried sent again after a connection error"
 explain_failures "$work/codes-rolling"
 check_true "rolling release: load ran ($total requests)" test "$total" -gt 1000
 check "rolling release: failed requests" 0 "$failed"
+check_true "rolling release: connection errors are rare ($retried of $total)" test $((retried * 1000)) -le "$total"
 check "rolling release: the new migration ran first" 1 "$(psql "$PRIMARY" -Atc "select count(*) from schema_migrations where version = $((10#$next))")"
 for s in api-green-1 api-green-2 api-green-3 worker-1 worker-2 scheduler; do
   id=$("$DEPLOY" compose ps -q "$s")
@@ -314,7 +330,7 @@ check "rolling release: job runs logged" "$enqueued" "$(grep '"msg":"job noop ok
 check "rolling release: jobs run twice" 0 "$(grep '"msg":"job noop ok"' <<<"$logs" | grep -c '"mark":"existed"' || true)"
 
 phase "blue/green switch and rollback under load"
-rm -f "$work/stop"; : >"$work/codes-bg"
+rm -f "$work/stop"; : >"$work/codes-bg"; : >"$work/codes-bg.retries"
 load "$work/codes-bg" & load_pid=$!
 sleep 2
 "$DEPLOY" switch rc2 >"$work/switch.log" 2>&1 || { cat "$work/switch.log"; false; }
@@ -328,10 +344,12 @@ check "rollback: traffic on green again" "LIVE_COLOR=green" "$(grep '^LIVE_COLOR
 sleep 3
 touch "$work/stop"; wait "$load_pid"; load_pid=""
 total=$(wc -l <"$work/codes-bg"); failed=$(failed_of "$work/codes-bg")
-echo "blue/green: $total requests, $failed failed"
+retried=$(wc -l <"$work/codes-bg.retries")
+echo "blue/green: $total requests, $failed failed, $retried sent again after a connection error"
 explain_failures "$work/codes-bg"
 check_true "blue/green: load ran ($total requests)" test "$total" -gt 500
 check "blue/green: failed requests" 0 "$failed"
+check_true "blue/green: connection errors are rare ($retried of $total)" test $((retried * 1000)) -le "$total"
 "$DEPLOY" finish >/dev/null 2>&1
 check "finish: the idle colour is stopped" "" "$("$DEPLOY" compose ps -q api-blue-1 api-blue-2 api-blue-3 2>/dev/null)"
 
