@@ -111,7 +111,10 @@ q "$PRIMARY" "select pg_reload_conf()" > /dev/null
 sleep 1.2
 q "$PRIMARY" "create table wal_filler as select 1 as x; select pg_switch_wal()" > /dev/null
 for _ in $(seq 50); do [ "$(q "$PRIMARY" "select failed_count > 0 from pg_stat_archiver")" = t ] && break; sleep 0.1; done
-sleep 1.1
+# The api reads pg_stat_archiver at scrape time (through a short cache): wait for the failure to
+# show, up to 15 s on a slow (or sanitizer) build.
+at_least_one() { awk 'BEGIN {exit !(('"$(metric "$1")"' + 0) >= 1)}'; }
+for _ in $(seq 150); do at_least_one aps_backup_wal_archive_failures_total && at_least_one aps_backup_wal_archive_lag_seconds && break; sleep 0.1; done
 check "metric: WAL archive failures counted" 1 "$(awk 'BEGIN {print ('"$(metric aps_backup_wal_archive_failures_total)"' >= 1)}')"
 check "metric: WAL archive lag while it fails" 1 "$(awk 'BEGIN {print ('"$(metric aps_backup_wal_archive_lag_seconds)"' >= 1)}')"
 

@@ -13,6 +13,8 @@
 # BACKUP_RETENTION_DAYS=30 keeps the last two; with every copy out of the window the newest still
 # stays; a damaged newest copy stops the prune; the oldest kept copy restores.
 set -euo pipefail
+# faketime preloads its library; a sanitizer build would refuse to start behind it.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 command -v faketime > /dev/null || { echo "dr_retention: faketime is missing (scripts/bootstrap installs it)" >&2; exit 1; }
