@@ -108,9 +108,14 @@ check "the worker reports the same last backup" "$(metric 'aps_backup_last_succe
 kill "$worker_pid"
 q "$PRIMARY" "alter system set archive_command = 'false'" > /dev/null
 q "$PRIMARY" "select pg_reload_conf()" > /dev/null
-sleep 1.2
-q "$PRIMARY" "create table wal_filler as select 1 as x; select pg_switch_wal()" > /dev/null
-for _ in $(seq 50); do [ "$(q "$PRIMARY" "select failed_count > 0 from pg_stat_archiver")" = t ] && break; sleep 0.1; done
+# The archiver takes the new command when it gets to the reload: until it fails once, keep
+# giving it a fresh segment to archive (up to 30 s on a busy machine).
+q "$PRIMARY" "create table wal_filler (x int)" > /dev/null
+for _ in $(seq 30); do
+  q "$PRIMARY" "insert into wal_filler values (1); select pg_switch_wal()" > /dev/null
+  for _ in $(seq 10); do [ "$(q "$PRIMARY" "select failed_count > 0 from pg_stat_archiver")" = t ] && break 2; sleep 0.1; done
+done
+check "PostgreSQL counts the failing archive command" t "$(q "$PRIMARY" "select failed_count > 0 from pg_stat_archiver")"
 # The api reads pg_stat_archiver at scrape time (through a short cache): wait for the failure to
 # show, up to 15 s on a slow (or sanitizer) build.
 at_least_one() { awk 'BEGIN {exit !(('"$(metric "$1")"' + 0) >= 1)}'; }
