@@ -811,7 +811,7 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
     res->personal = true;
     return aps_http_json(res, 200,
                          json_pack("{s:I, s:o, s:o, s:I, s:s}", "bankroll_id", (json_int_t)id,
-                                   "points", items, "max_drawdown",
+                                   "items", items, "max_drawdown",
                                    aps_api_num(n ? worst : NAN), "count", (json_int_t)n, "method",
                                    "equity: the balance with deposits and withdrawals after the"
                                    " first taken out; drawdown: (peak equity - equity) / peak"));
