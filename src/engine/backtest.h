@@ -11,7 +11,9 @@
 #ifndef APS_ENGINE_BACKTEST_H
 #define APS_ENGINE_BACKTEST_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "core/domain.h"
@@ -87,9 +89,33 @@ int aps_backtest_run(const struct aps_history *h, struct aps_predictor *pred,
                      struct aps_backtest_report *r) APS_MUST_CHECK;
 void aps_backtest_report_cleanup(struct aps_backtest_report *r);
 
+/* What one sport's backtest replays: the Elo predictor (model NULL; refit: walk-forward
+ * parameters) or a registered model's stored walk-forward predictions (model: its name, or
+ * "production" for the sport's production model of the market). */
+struct aps_backtest_sport_opts {
+    struct aps_backtest_opts bt;
+    const char *model;
+    bool refit;
+};
+
+/* Loads the sport's history up to o->bt.to, builds the predictor and runs the backtest into *r
+ * (the history stays in *h for the report; clean both up even on failure). model_name (cap
+ * bytes) holds the predictor's name while *r is in use. APS_E_NOTFOUND when the named model does
+ * not exist or belongs to another sport or market. */
+struct aps_conn;
+int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
+                       const struct aps_backtest_sport_opts *o, struct aps_history *h,
+                       struct aps_backtest_report *r, char *model_name,
+                       size_t cap) APS_MUST_CHECK;
+
 enum aps_report_format { APS_FMT_TABLE, APS_FMT_JSON, APS_FMT_CSV };
 int aps_report_format_parse(const char *s); /* -1 when unknown */
 /* Writes the report: a readable table, one JSON object, or CSV with one row per bet. */
+/* The report as one JSON object (the --format json document); with curve, also "curve": the
+ * bankroll at the end of each betting day with its drawdown from the peak so far
+ * ({date, bankroll, drawdown}). */
+json_t *aps_backtest_json(const struct aps_backtest_report *r, const struct aps_history *h,
+                          bool curve);
 void aps_backtest_write(const struct aps_backtest_report *r, const struct aps_history *h,
                         enum aps_report_format f, FILE *out);
 

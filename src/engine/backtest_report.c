@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/backtest.h"
 #include "odds/tier.h"
@@ -124,7 +125,27 @@ static json_t *scores_json(const struct aps_bt_scores *s)
     return o;
 }
 
-static void write_json(const struct aps_backtest_report *r, FILE *out)
+/* The bankroll at the end of each betting day and its drawdown from the running peak. */
+static json_t *curve_json(const struct aps_backtest_report *r, const struct aps_history *h)
+{
+    json_t *a = json_array();
+    double peak = r->bankroll0;
+    for (size_t i = 0; i < r->nbets; i++) {
+        const char *date = h->games[r->bets[i].game].date;
+        double end = r->bets[i].bankroll_before + r->bets[i].profit;
+        /* the bets of one day share its opening bankroll: sum their profits */
+        while (i + 1 < r->nbets && !strcmp(h->games[r->bets[i + 1].game].date, date))
+            end += r->bets[++i].profit;
+        if (end > peak)
+            peak = end;
+        json_array_append_new(a, json_pack("{s:s,s:o,s:o}", "date", date, "bankroll", num(end),
+                                           "drawdown", num(peak > 0 ? (peak - end) / peak : NAN)));
+    }
+    return a;
+}
+
+json_t *aps_backtest_json(const struct aps_backtest_report *r, const struct aps_history *h,
+                          bool curve)
 {
     json_t *tiers = json_object();
     for (int t = 0; t < 4; t++)
@@ -145,6 +166,15 @@ static void write_json(const struct aps_backtest_report *r, FILE *out)
         tally_json(&r->all), "tiers", tiers, "scores", scores_json(&r->scores), "seasons",
         seasons);
     json_object_set_new(o, "games_benchmark_pre_match", json_integer((json_int_t)r->close_from_pre));
+    if (curve)
+        json_object_set_new(o, "curve", curve_json(r, h));
+    return o;
+}
+
+static void write_json(const struct aps_backtest_report *r, const struct aps_history *h,
+                       FILE *out)
+{
+    json_t *o = aps_backtest_json(r, h, false);
     json_dumpf(o, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(o);
@@ -181,7 +211,7 @@ void aps_backtest_write(const struct aps_backtest_report *r, const struct aps_hi
                         enum aps_report_format f, FILE *out)
 {
     if (f == APS_FMT_JSON)
-        write_json(r, out);
+        write_json(r, h, out);
     else if (f == APS_FMT_CSV)
         write_csv(r, h, out);
     else

@@ -141,6 +141,28 @@ static int add_odds(struct aps_conn *c, int64_t id, json_t *game)
     return 0;
 }
 
+/* Adds "weather": the last observation stored for the game's venue (outdoor games only; the
+ * weather job fetches it shortly before the start), or null. */
+static int add_weather(struct aps_conn *c, int64_t id, json_t *game)
+{
+    struct aps_stmt *st = NULL;
+    json_t *w = json_null();
+    int rc = aps_conn_prepare(c, "SELECT temperature_f, wind_mph, humidity_pct, conditions, is_dome,"
+                                 " observed_at FROM weather WHERE game_id = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        w = json_pack("{s:o, s:o, s:o, s:o, s:b, s:o}", "temperature_f", aps_api_col_num(st, 0),
+                      "wind_mph", aps_api_col_num(st, 1), "humidity_pct", aps_api_col_num(st, 2),
+                      "conditions", aps_api_col_str(st, 3), "is_dome",
+                      aps_stmt_int64(st, 4) != 0, "observed_at", aps_api_col_time(st, 5, false));
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    json_object_set_new(game, "weather", w);
+    return rc < 0 ? rc : 0;
+}
+
 int aps_api_games_get(struct aps_http_req *req, struct aps_http_res *res)
 {
     bool include_odds = false;
@@ -164,6 +186,8 @@ int aps_api_games_get(struct aps_http_req *req, struct aps_http_res *res)
     aps_stmt_finalize(st);
     if (game && include_odds)
         rc = add_odds(c, id, game);
+    if (game && !rc)
+        rc = add_weather(c, id, game);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(game);

@@ -277,3 +277,26 @@ int aps_api_docs_file(struct aps_http_req *req, struct aps_http_res *res)
     return aps_http_static_file(req, res, aps_cfg_str(app->cfg, APS_SET_API_DOCS_DIR),
                                 aps_http_param(req, "file"));
 }
+
+/* The dashboard's page: never cached by the browser, so a new build shows at the next load
+ * (its scripts and styles carry a content hash in their names and are cached). */
+int aps_api_web_index(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    int rc = aps_http_static_file(req, res, aps_cfg_str(app->cfg, APS_SET_DASHBOARD_DIR),
+                                  "index.html");
+    if (!rc && res->status == 200)
+        aps_http_header_set(res, "Cache-Control", "no-cache");
+    return rc;
+}
+
+int aps_api_web_file(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/assets", aps_cfg_str(app->cfg, APS_SET_DASHBOARD_DIR));
+    int rc = aps_http_static_file(req, res, dir, aps_http_param(req, "file"));
+    if (!rc && res->status == 200)
+        aps_http_header_set(res, "Cache-Control", "public, max-age=31536000, immutable");
+    return rc;
+}

@@ -15,11 +15,13 @@
 #include "services/authn.h"
 #include "services/routes.h"
 
-/* Health, metrics and the docs page are never rate limited: probes and scrapers must always get
- * through (reference §5: "health and /metrics exempt"). */
+/* Health, metrics, the docs page and the dashboard's static files are never rate limited: probes
+ * and scrapers must always get through (reference §5: "health and /metrics exempt"), and a page
+ * load is not an API call. */
 static bool rate_exempt(const struct aps_route *rt)
 {
-    return rt && rt->tag && (!strcmp(rt->tag, "health") || !strcmp(rt->tag, "docs"));
+    return rt && rt->tag &&
+           (!strcmp(rt->tag, "health") || !strcmp(rt->tag, "docs") || !strcmp(rt->tag, "web"));
 }
 
 static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res *res)

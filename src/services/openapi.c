@@ -47,14 +47,15 @@ static json_t *error_ref(void)
     return json_pack("{s:s}", "$ref", "#/components/responses/Error");
 }
 
-/* What a successful answer carries: JSON except for the metrics text and the docs page. */
+/* What a successful answer carries: JSON except for the metrics text, the docs page and the
+ * dashboard's files. */
 static json_t *success_response(const struct aps_route *rt)
 {
     size_t n = strlen(rt->pattern);
     const char *type = "application/json";
     if (n >= 8 && !strcmp(rt->pattern + n - 8, "/metrics"))
         type = "text/plain";
-    else if (rt->tag && !strcmp(rt->tag, "docs"))
+    else if (rt->tag && (!strcmp(rt->tag, "docs") || !strcmp(rt->tag, "web")))
         type = "text/html";
     return json_pack("{s:s,s:{s:{s:{}}}}", "description", "Success", "content", type, "schema");
 }
