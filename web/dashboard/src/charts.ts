@@ -73,11 +73,15 @@ export function chart(spec: ChartSpec): HTMLElement {
     box,
     h("details", {}, h("summary", {}, "Data"),
       table(spec.title, [spec.xLabel ?? "x", ...spec.series.map((s) => s.label)], rows, "data")));
+  // a single x value has no extent of its own: give it a day (or a unit) either side and a marker
+  const lone = spec.x.length === 1;
+  const pad = spec.xTime ? 86400 : 1;
+  const xRange = spec.xRange ?? (lone ? ([spec.x[0] - pad, spec.x[0] + pad] as [number, number]) : undefined);
   const opts: uPlot.Options = {
     width: 600,
     height: spec.height ?? 260,
     scales: {
-      x: { time: !!spec.xTime, ...(spec.xRange ? { range: spec.xRange } : {}) },
+      x: { time: !!spec.xTime, ...(xRange ? { range: xRange } : {}) },
       y: spec.yRange ? { range: spec.yRange } : {},
     },
     legend: { show: spec.series.length > 1 },
@@ -91,7 +95,7 @@ export function chart(spec: ChartSpec): HTMLElement {
         dash: s.dash,
         fill: s.bars ? `${s.color ?? color(i)}99` : undefined,
         paths: s.bars ? uPlot.paths.bars!({ size: [0.9, 60] }) : s.points ? () => null : undefined,
-        points: { show: s.points ? true : undefined, size: s.points ? 9 : 5 },
+        points: { show: s.points || lone ? true : undefined, size: s.points || lone ? 9 : 5 },
         spanGaps: !s.points,
         value: (_u, v) => fy(v),
       })),
