@@ -114,7 +114,7 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_FAIL;
     struct aps_grade_run r;
     int rc = APS_EXIT_OK;
-    if (aps_picks_grade(c, &r)) {
+    if (aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &r)) {
         fprintf(stderr, "aps grade: %s\n", aps_conn_errmsg(c));
         rc = APS_EXIT_FAIL;
     } else {

@@ -17,7 +17,7 @@
 #include "model/ensemble.h"
 #include "model/features.h"
 #include "model/registry.h"
-#include "odds/clv.h"
+#include "odds/benchmark.h"
 #include "odds/grade.h"
 #include "odds/tier.h"
 #include "store/store.h"
@@ -325,93 +325,20 @@ static int list_ungraded(struct aps_conn *c, struct ungraded **out, size_t *n)
     return rc < 0 ? rc : 0;
 }
 
-/* The closing benchmark for one pick: the sharp books' closing prices when complete, else the
- * bookmakers' average, else the market average or consensus; price CLV from its no-vig
- * probability, points CLV from its line. has = false when the game has no closing line. */
-static int closing_clv(struct aps_conn *c, const struct ungraded *u, double *clv,
-                       double *close_line, double *close_price, bool *has)
+/* The closing benchmark of the pick's game and market (engine/market.h, the one every CLV
+ * uses) and the pick's CLV against it. has = false when the game has no closing line. */
+static int closing_clv(struct aps_conn *c, const struct ungraded *u, enum aps_margin_method mm,
+                       double *clv, double *close_line, double *close_price, bool *has)
 {
     *has = false;
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(
-        c,
-        "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line, cl.price"
-        " FROM closing_lines cl JOIN sportsbooks b ON b.id = cl.book_id"
-        " WHERE cl.game_id = ?1 AND cl.market = ?2 ORDER BY b.is_sharp DESC, b.key",
-        &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, u->game);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, aps_market_name(u->market));
-    /* rows of one book arrive together: collect per book, keep the first complete book of the
-     * best class (sharp, bookmaker, aggregate) */
-    enum aps_selection sides[3];
-    int ns = u->market == APS_MKT_TOTAL ? 2 : (u->market == APS_MKT_MONEYLINE && u->three_way) ? 3 : 2;
-    if (u->market == APS_MKT_TOTAL) {
-        sides[0] = APS_SEL_OVER;
-        sides[1] = APS_SEL_UNDER;
-    } else {
-        sides[0] = APS_SEL_HOME;
-        sides[1] = ns == 3 ? APS_SEL_DRAW : APS_SEL_AWAY;
-        sides[2] = APS_SEL_AWAY;
-    }
-    char book[32] = "";
-    double price[3], line[3];
-    int best_class = 99;
-    double best_price[3] = {NAN, NAN, NAN}, best_line[3] = {NAN, NAN, NAN};
-    int cls = 99;
-    for (;;) {
-        int step = rc ? rc : aps_stmt_step(st);
-        bool row = step == APS_ROW;
-        const char *key = row ? aps_stmt_text(st, 0) : "";
-        if (!row || strcmp(key, book)) {
-            /* close the previous book */
-            bool complete = book[0] != '\0';
-            for (int j = 0; j < ns && complete; j++)
-                complete = !isnan(price[j]);
-            if (complete && cls < best_class && strcmp(book, "max")) {
-                best_class = cls;
-                memcpy(best_price, price, sizeof price);
-                memcpy(best_line, line, sizeof line);
-            }
-            if (!row) {
-                rc = step < 0 ? step : 0;
-                break;
-            }
-            (void)aps_str_copy(book, sizeof book, key);
-            for (int j = 0; j < 3; j++)
-                price[j] = line[j] = NAN;
-            cls = aps_stmt_int64(st, 1) ? 0 : aps_stmt_int64(st, 2) ? 2 : 1;
-        }
-        int s = aps_selection_parse(aps_stmt_text(st, 3));
-        for (int j = 0; j < ns; j++)
-            if ((int)sides[j] == s) {
-                price[j] = aps_stmt_double(st, 5);
-                line[j] = aps_stmt_double(st, 4);
-            }
-    }
-    aps_stmt_finalize(st);
-    if (rc || best_class == 99)
+    struct aps_close_benchmark bm;
+    int rc = aps_market_close_stored(c, u->game, u->market, u->three_way, mm, &bm);
+    int k = rc ? -1 : aps_market_side_index(u->market, u->three_way, u->sel);
+    if (rc || !bm.found || k < 0)
         return rc;
-    int k = -1;
-    for (int j = 0; j < ns; j++)
-        if (sides[j] == u->sel)
-            k = j;
-    if (k < 0)
-        return 0;
-    *close_price = best_price[k];
-    *close_line = best_line[k];
-    if (u->market == APS_MKT_MONEYLINE) {
-        double fair[3];
-        if (isnan(u->price) || aps_margin_remove(APS_MARGIN_MULTIPLICATIVE, best_price, (size_t)ns, fair))
-            return 0;
-        *clv = aps_clv_price(fair[k], u->price);
-        *has = true;
-        return 0;
-    }
-    if (isnan(u->line) || isnan(*close_line))
-        return 0;
-    *has = aps_clv_points(u->market, u->sel, u->line, *close_line, clv) == 0;
+    *close_price = bm.price[k];
+    *close_line = bm.line[k];
+    *has = aps_close_clv(&bm, u->market, u->sel, u->line, u->price, clv) == 0;
     return 0;
 }
 
@@ -420,7 +347,8 @@ static int bind_opt(struct aps_stmt *st, int idx, double v, bool has)
     return has && !isnan(v) ? aps_stmt_bind_double(st, idx, v) : aps_stmt_bind_null(st, idx);
 }
 
-static int grade_one(struct aps_conn *c, const struct ungraded *u, struct aps_grade_run *r)
+static int grade_one(struct aps_conn *c, const struct ungraded *u, enum aps_margin_method mm,
+                     struct aps_grade_run *r)
 {
     enum aps_grade_result res = APS_GRADE_VOID;
     if (u->status == APS_GS_FINAL) {
@@ -431,7 +359,7 @@ static int grade_one(struct aps_conn *c, const struct ungraded *u, struct aps_gr
     }
     double clv = NAN, cline = NAN, cprice = NAN;
     bool has_clv = false;
-    int rc = res == APS_GRADE_VOID ? 0 : closing_clv(c, u, &clv, &cline, &cprice, &has_clv);
+    int rc = res == APS_GRADE_VOID ? 0 : closing_clv(c, u, mm, &clv, &cline, &cprice, &has_clv);
     if (rc)
         return rc;
     double pl = isnan(u->price) ? NAN : aps_grade_profit(res, 1.0, u->price);
@@ -468,7 +396,7 @@ static int grade_one(struct aps_conn *c, const struct ungraded *u, struct aps_gr
     return 0;
 }
 
-int aps_picks_grade(struct aps_conn *c, struct aps_grade_run *r)
+int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm, struct aps_grade_run *r)
 {
     memset(r, 0, sizeof *r);
     struct ungraded *u = NULL;
@@ -477,7 +405,7 @@ int aps_picks_grade(struct aps_conn *c, struct aps_grade_run *r)
     if (!rc)
         rc = aps_conn_begin(c);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = grade_one(c, &u[i], r);
+        rc = grade_one(c, &u[i], mm, r);
     if (!rc)
         rc = aps_conn_commit(c);
     else

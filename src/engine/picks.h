@@ -10,7 +10,8 @@
  *
  * Grading: every pick of a finished (or cancelled) game without a result gets one: win, loss,
  * push, void, half results for quarter lines; profit per unit staked; CLV against the closing
- * benchmark (price CLV for moneylines, points for spreads and totals). Idempotent. */
+ * benchmark (odds/benchmark.h: price CLV for moneylines as a fraction of the stake, points for
+ * spreads and totals). Idempotent. */
 #ifndef APS_ENGINE_PICKS_H
 #define APS_ENGINE_PICKS_H
 
@@ -58,7 +59,10 @@ struct aps_grade_run {
     size_t graded, wins, losses, pushes, voids;
 };
 
-/* Grades every ungraded pick of finished or cancelled games (all sports). */
-int aps_picks_grade(struct aps_conn *c, struct aps_grade_run *r) APS_MUST_CHECK;
+/* Grades every ungraded pick of finished or cancelled games (all sports); CLV against the
+ * closing benchmark of engine/market.h with margin method mm (MARGIN_METHOD), so a pick and a bet
+ * on the same side report the same CLV. */
+int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm,
+                    struct aps_grade_run *r) APS_MUST_CHECK;
 
 #endif

@@ -146,7 +146,8 @@ int aps_job_do_grade(struct aps_job_run *r)
     size_t games = 0;
     rc = with_conn(r, &c);
     if (!rc) {
-        rc = aps_picks_grade(c, &g);
+        rc = aps_picks_grade(
+            c, (enum aps_margin_method)aps_engine_margin_method(r->app->cfg), &g);
         if (rc)
             aps_job_fail(r, rc, "grading picks: %s", aps_conn_errmsg(c));
     }
