@@ -9,16 +9,19 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
+#include "engine/gate.h"
 #include "engine/history.h"
 #include "engine/lockin.h"
 #include "engine/market.h"
 #include "engine/model_predictor.h"
 #include "metrics/metrics.h"
 #include "model/ensemble.h"
+#include "model/explain.h"
 #include "model/features.h"
 #include "model/registry.h"
 #include "odds/benchmark.h"
 #include "odds/grade.h"
+#include "odds/kelly.h"
 #include "odds/tier.h"
 #include "store/store.h"
 
@@ -28,6 +31,7 @@ struct last_pick {
     bool found;
     enum aps_selection sel;
     double line, price, p;
+    char publication[16];
 };
 
 static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
@@ -36,7 +40,7 @@ static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
     struct aps_stmt *st = NULL;
     memset(lp, 0, sizeof *lp);
     int rc = aps_conn_prepare(c,
-                              "SELECT selection, line, price, probability FROM predictions"
+                              "SELECT selection, line, price, probability, publication FROM predictions"
                               " WHERE game_id = ?1 AND market = ?2 ORDER BY id DESC LIMIT 1",
                               &st);
     if (!rc)
@@ -51,6 +55,8 @@ static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
         lp->line = aps_stmt_double(st, 1);
         lp->price = aps_stmt_double(st, 2);
         lp->p = aps_stmt_double(st, 3);
+        const char *pub = aps_stmt_text(st, 4);
+        (void)aps_str_copy(lp->publication, sizeof lp->publication, pub ? pub : "");
         rc = 0;
     }
     aps_stmt_finalize(st);
@@ -70,9 +76,26 @@ struct candidate {
     bool staked;
 };
 
-static int choose(struct aps_predictor *pred, const char *model, const struct aps_history *h,
-                  size_t gi, const struct aps_market_view *v, const struct aps_publish_opts *o,
-                  struct candidate *cd)
+/* The predictor of one market: the sport's production model for it when one is registered and
+ * loads (aps train), else the shared Elo predictor. The market is published only when that
+ * production model passed the market gate (engine/gate.h, recorded in its metrics); everything
+ * else is tracking only. A model that fails on a game is dropped for the rest of the run and Elo
+ * takes over that market, tracking only. */
+struct market_model {
+    bool active;
+    bool published;           /* active and its market gate passed */
+    double max_edge;          /* the largest edge its walk-forward record supports */
+    struct aps_trained t;
+    struct aps_predictor p;
+    char name[128];
+    char why[200];            /* why the market is tracking only */
+};
+
+#define EDGE_CAP_REASON "edge above the largest the model's walk-forward record supports"
+
+static int choose(struct aps_predictor *pred, const char *model, const struct market_model *mm,
+                  const struct aps_history *h, size_t gi, const struct aps_market_view *v,
+                  const struct aps_publish_opts *o, struct candidate *cd)
 {
     memset(cd, 0, sizeof *cd);
     int best;
@@ -85,6 +108,9 @@ static int choose(struct aps_predictor *pred, const char *model, const struct ap
      * a user's own bankroll, so it is left out here. */
     struct aps_kelly_params kp = o->kelly;
     kp.min_bet_size = 0;
+    bool published = mm->active && mm->published;
+    if (published)
+        kp.max_edge = mm->max_edge;
     struct aps_kelly_input in = {probs[best], s->entry_price, s->entry_novig, 1.0, -1};
     struct aps_kelly_sizing sz;
     rc = aps_kelly_size(&kp, &in, &sz);
@@ -102,31 +128,40 @@ static int choose(struct aps_predictor *pred, const char *model, const struct ap
     p->probability = probs[best];
     p->market_probability = s->entry_novig;
     p->edge = sz.edge;
-    (void)aps_str_copy(p->tier, sizeof p->tier, aps_tier_name(sz.tier));
-    p->stake_fraction = sz.should_bet ? sz.stake : 0;
-    cd->staked = sz.should_bet;
+    (void)aps_str_copy(p->publication, sizeof p->publication,
+                       published ? "published" : "tracking_only");
+    bool bet = published && sz.should_bet && mm->max_edge > 0;
+    if (!published)
+        snprintf(p->no_bet_reason, sizeof p->no_bet_reason, "tracking only: %s", mm->why);
+    else if (!(mm->max_edge > 0) && sz.edge > 0)
+        snprintf(p->no_bet_reason, sizeof p->no_bet_reason,
+                 "edge %.3f not believed: no edge bucket of the model's walk-forward record was"
+                 " profitable",
+                 sz.edge);
+    else if (!bet && !strcmp(sz.reason, EDGE_CAP_REASON))
+        snprintf(p->no_bet_reason, sizeof p->no_bet_reason,
+                 "edge %.3f above %.3f, the largest the model's walk-forward record supports",
+                 sz.edge, mm->max_edge);
+    else if (!bet)
+        (void)aps_str_copy(p->no_bet_reason, sizeof p->no_bet_reason, sz.reason);
+    (void)aps_str_copy(p->tier, sizeof p->tier, bet ? aps_tier_name(sz.tier) : "");
+    p->stake_fraction = bet ? sz.stake : 0;
+    cd->staked = bet;
     cd->found = true;
     return 0;
 }
-
-/* The predictor of one market: the sport's production model for it when one is registered and
- * loads (aps train), else the shared Elo predictor. A model that fails on a game is dropped for
- * the rest of the run and Elo takes over that market. */
-struct market_model {
-    bool active;
-    struct aps_trained t;
-    struct aps_predictor p;
-    char name[128];
-};
 
 static void market_model_load(struct aps_conn *c, const struct aps_history *h,
                               const struct aps_feat_extras *x, enum aps_market m,
                               struct market_model *mm)
 {
     memset(mm, 0, sizeof *mm);
+    const char *sport = aps_sport_info(h->sport)->code;
     struct aps_model_row row;
     memset(&row, 0, sizeof row);
-    if (aps_registry_production(c, aps_sport_info(h->sport)->code, aps_market_name(m), &row))
+    snprintf(mm->why, sizeof mm->why, "no model passed the promotion gate for %s %s", sport,
+             aps_market_name(m));
+    if (aps_registry_production(c, sport, aps_market_name(m), &row))
         return;
     if (!aps_registry_load(row.path, &mm->t)) {
         if (!aps_model_predictor_live(h, x, &mm->t, &mm->p)) {
@@ -136,6 +171,17 @@ static void market_model_load(struct aps_conn *c, const struct aps_history *h,
             aps_trained_cleanup(&mm->t);
         }
     }
+    bool passed = false;
+    if (!aps_gate_from_metrics(row.metrics, &passed, &mm->max_edge))
+        snprintf(mm->why, sizeof mm->why,
+                 "production model %s has no market gate on record (retrain with aps train)",
+                 row.name);
+    else if (!passed)
+        snprintf(mm->why, sizeof mm->why, "production model %s failed the market gate",
+                 row.name);
+    else if (!mm->active)
+        snprintf(mm->why, sizeof mm->why, "production model %s did not load", row.name);
+    mm->published = mm->active && passed;
     aps_registry_row_cleanup(&row);
 }
 
@@ -146,6 +192,63 @@ static void market_model_drop(struct market_model *mm)
     mm->p.destroy(mm->p.ctx);
     aps_trained_cleanup(&mm->t);
     mm->active = false;
+    mm->published = false;
+    snprintf(mm->why, sizeof mm->why, "the production model failed on a game; Elo tracks it");
+}
+
+static int step_done(struct aps_stmt *st, int rc)
+{
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc == APS_DONE ? 0 : rc;
+}
+
+/* Stores the top contributions of a published pick's model prediction with the pick
+ * (prediction_explanations, and a summary in predictions.explanation). */
+static int store_explanation(struct aps_conn *c, const struct market_model *mm, size_t gi,
+                             int64_t pick_id)
+{
+    struct aps_contrib ct[APS_PICK_EXPLAIN_TOP];
+    int n = 0;
+    if (aps_model_predictor_explain(&mm->p, gi, APS_PICK_EXPLAIN_TOP, ct, &n) || n <= 0)
+        return 0; /* nothing to explain (the model cannot): the pick stands without */
+    struct aps_stmt *st = NULL;
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        rc = aps_conn_prepare(c,
+                              "INSERT INTO prediction_explanations (prediction_id, rank, feature,"
+                              " value, contribution) VALUES (?1, ?2, ?3, ?4, ?5)",
+                              &st);
+        if (!rc)
+            rc = aps_stmt_bind_int64(st, 1, pick_id);
+        if (!rc)
+            rc = aps_stmt_bind_int64(st, 2, i + 1);
+        if (!rc)
+            rc = aps_stmt_bind_text(st, 3, ct[i].feature);
+        if (!rc)
+            rc = isnan(ct[i].value) ? aps_stmt_bind_null(st, 4)
+                                    : aps_stmt_bind_double(st, 4, ct[i].value);
+        if (!rc)
+            rc = aps_stmt_bind_double(st, 5, ct[i].contribution);
+        rc = step_done(st, rc);
+    }
+    if (rc)
+        return rc;
+    char summary[512];
+    snprintf(summary, sizeof summary,
+             "{\"model\":\"%s\",\"method\":\"TreeSHAP for gradient-boosted trees, coefficient x"
+             " (value - training mean) for logistic models, through the calibration and the"
+             " ensemble's weights\",\"units\":\"%s\"}",
+             mm->name,
+             mm->t.regression ? "points of expected margin or total"
+                              : "log-odds of the home side (home win, home cover) or the over");
+    rc = aps_conn_prepare(c, "UPDATE predictions SET explanation = ?1 WHERE id = ?2", &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, summary);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 2, pick_id);
+    return step_done(st, rc);
 }
 
 /* The run's metrics (all NULL when the caller gave no registry: observing does nothing). */
@@ -190,13 +293,13 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
         struct candidate cd;
         bool model = mm[m].active;
         double t0 = aps_time_mono();
-        rc = choose(model ? &mm[m].p : elo, model ? mm[m].name : (o->model ? o->model : "elo"), h,
-                    gi, &v, o, &cd);
+        rc = choose(model ? &mm[m].p : elo, model ? mm[m].name : (o->model ? o->model : "elo"),
+                    &mm[m], h, gi, &v, o, &cd);
         const char *il[] = {sport, aps_market_name(m), model ? "production" : "elo"};
         aps_metric_observe(pm->inference, il, aps_time_mono() - t0);
         if (rc && model) {
             market_model_drop(&mm[m]);
-            rc = choose(elo, o->model ? o->model : "elo", h, gi, &v, o, &cd);
+            rc = choose(elo, o->model ? o->model : "elo", &mm[m], h, gi, &v, o, &cd);
         }
         if (rc)
             return rc;
@@ -208,17 +311,21 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
             return rc;
         struct aps_pick rounded = cd.pick;
         aps_lockin_round(&rounded);
-        if (lp.found && lp.sel == rounded.selection && same_number(lp.line, rounded.line, 1e-9) &&
+        if (lp.found && lp.sel == rounded.selection && !strcmp(lp.publication, rounded.publication) &&
+            same_number(lp.line, rounded.line, 1e-9) &&
             same_number(lp.price, rounded.price, 1e-9) && fabs(lp.p - rounded.probability) < 0.005) {
             r->unchanged++;
             continue;
         }
         rc = aps_lockin_append(c, &cd.pick);
+        if (!rc && model && mm[m].active && mm[m].published)
+            rc = store_explanation(c, &mm[m], gi, cd.pick.id);
         if (rc)
             return rc;
         const char *el[] = {sport, aps_market_name(m), cd.pick.tier};
         aps_metric_observe(pm->edge, el, cd.pick.edge);
         r->published++;
+        r->tracking += !strcmp(cd.pick.publication, "tracking_only");
         r->staked += cd.staked;
     }
     r->priced += priced;

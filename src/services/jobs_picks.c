@@ -199,6 +199,8 @@ static void train_opts(const struct aps_config *cfg, bool full, struct aps_train
     o->model_path = aps_cfg_str(cfg, APS_SET_MODEL_OUTPUT_PATH);
     o->promote = true;
     o->leak_samples = 20;
+    aps_engine_kelly_params(cfg, &o->kelly);
+    o->margin = (enum aps_margin_method)aps_engine_margin_method(cfg);
     aps_wf_opts_default(&o->wf);
 }
 
