@@ -89,9 +89,11 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
             fprintf(stderr, "aps predict: %s: %s\n", aps_sport_info(s)->code, aps_conn_errmsg(c));
             rc = APS_EXIT_FAIL;
         } else if (r.games || code >= 0) {
-            printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu staked), %zu "
-                   "unchanged\n",
-                   aps_sport_info(s)->code, r.games, r.priced, r.published, r.staked, r.unchanged);
+            printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu published,"
+                   " %zu of them bets with a stake; %zu tracking only: no model passed the"
+                   " promotion gate), %zu unchanged\n",
+                   aps_sport_info(s)->code, r.games, r.priced, r.published,
+                   r.published - r.tracking, r.staked, r.tracking, r.unchanged);
         }
     }
     aps_store_release(c);

@@ -76,8 +76,8 @@ int aps_job_do_predict(struct aps_job_run *r)
     }
     aps_buf_printf(&r->fields,
                    ",\"games\":%zu,\"priced\":%zu,\"published\":%zu,\"unchanged\":%zu,"
-                   "\"staked\":%zu",
-                   res.games, res.priced, res.published, res.unchanged, res.staked);
+                   "\"staked\":%zu,\"tracking_only\":%zu",
+                   res.games, res.priced, res.published, res.unchanged, res.staked, res.tracking);
     if (res.published)
         aps_job_invalidate(r, "predictions");
 out:
