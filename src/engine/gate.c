@@ -12,6 +12,28 @@
 
 static const double edges[APS_GATE_NBUCKETS + 1] = {0, 0.03, 0.045, 0.06, 0.08, 0.12, 1};
 
+void aps_gate_buckets(const struct aps_backtest_report *r, struct aps_gate *out)
+{
+    out->bets = r->nbets;
+    out->max_edge = 0;
+    for (int k = 0; k < APS_GATE_NBUCKETS; k++)
+        out->bucket[k] = (struct aps_gate_bucket){edges[k], edges[k + 1], 0, 0, 0};
+    for (size_t i = 0; i < r->nbets; i++) {
+        const struct aps_bt_bet *b = &r->bets[i];
+        for (int k = 0; k < APS_GATE_NBUCKETS; k++)
+            if (b->edge >= edges[k] && b->edge < edges[k + 1]) {
+                out->bucket[k].bets++;
+                out->bucket[k].staked += b->stake;
+                out->bucket[k].profit += b->profit;
+            }
+    }
+    for (int k = 0; k < APS_GATE_NBUCKETS; k++) {
+        const struct aps_gate_bucket *bk = &out->bucket[k];
+        if (bk->bets >= APS_GATE_MIN_BUCKET_BETS && bk->staked > 0 && bk->profit > 0)
+            out->max_edge = bk->hi;
+    }
+}
+
 int aps_gate_evaluate(const struct aps_history *h, struct aps_predictor *pred, enum aps_market m,
                       const struct aps_kelly_params *kp, enum aps_margin_method mm,
                       struct aps_gate *out)
@@ -26,25 +48,7 @@ int aps_gate_evaluate(const struct aps_history *h, struct aps_predictor *pred, e
     out->games = r.scores.n;
     out->ll_model = r.scores.ll_model;
     out->ll_market = r.scores.ll_close;
-    out->bets = r.nbets;
-    for (int k = 0; k < APS_GATE_NBUCKETS; k++) {
-        out->bucket[k].lo = edges[k];
-        out->bucket[k].hi = edges[k + 1];
-    }
-    for (size_t i = 0; i < r.nbets; i++) {
-        const struct aps_bt_bet *b = &r.bets[i];
-        for (int k = 0; k < APS_GATE_NBUCKETS; k++)
-            if (b->edge >= edges[k] && b->edge < edges[k + 1]) {
-                out->bucket[k].bets++;
-                out->bucket[k].staked += b->stake;
-                out->bucket[k].profit += b->profit;
-            }
-    }
-    for (int k = 0; k < APS_GATE_NBUCKETS; k++) {
-        const struct aps_gate_bucket *bk = &out->bucket[k];
-        if (bk->bets >= APS_GATE_MIN_BUCKET_BETS && bk->staked > 0 && bk->profit > 0)
-            out->max_edge = bk->hi;
-    }
+    aps_gate_buckets(&r, out);
     double gap = out->ll_market > 0 ? out->ll_model / out->ll_market - 1 : NAN;
     if (out->games < APS_GATE_MIN_GAMES)
         snprintf(out->why, sizeof out->why,

@@ -49,6 +49,10 @@ int aps_gate_evaluate(const struct aps_history *h, struct aps_predictor *pred, e
                       const struct aps_kelly_params *kp, enum aps_margin_method mm,
                       struct aps_gate *out) APS_MUST_CHECK;
 
+struct aps_backtest_report;
+/* Fills out's edge buckets, bets and max_edge from a backtest's bets. */
+void aps_gate_buckets(const struct aps_backtest_report *r, struct aps_gate *out);
+
 /* The gate as JSON text (caller frees with aps_free), stored in the model's metrics under
  * "market_gate". */
 char *aps_gate_json(const struct aps_gate *g);
