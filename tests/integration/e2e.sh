@@ -187,9 +187,18 @@ story() {
   check "$backend: no duplicated snapshot" 0 "$(dupes)"
   check "$backend: a movement is a changed price or line" 0 "$(q "SELECT COUNT(*) FROM odds_movements WHERE old_price = new_price AND (old_line = new_line OR (old_line IS NULL AND new_line IS NULL))")"
   sleep 1.5
+  # The list shows the current pick of each game and market: as many as before, the newer ones
+  # among them; history=true shows the superseded ones too.
   api GET "/api/v1/predictions?sport=NBA&limit=100" > "$work/p2.json"
   total2=$(jq -r .total "$work/p2.json")
-  check_true "$backend: the API shows the new picks at once (cache invalidated, TTL 300 s): $total1 → $total2" test "$total2" -gt "$total1"
+  check "$backend: one current pick per game and market" "$total1" "$total2"
+  newest=$(q "SELECT MAX(p.id) FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = 'NBA'")
+  check "$backend: the API shows the new picks at once (cache invalidated, TTL 300 s)" true \
+    "$(jq --argjson id "$newest" '[.items[].id] | index($id) != null' "$work/p2.json")"
+  api GET "/api/v1/predictions?sport=NBA&limit=100&history=true" > "$work/p3.json"
+  check_true "$backend: history=true shows the superseded picks too" test "$(jq -r .total "$work/p3.json")" -gt "$total2"
+  check_true "$backend: a superseded pick names the pick that replaced it" test \
+    "$(jq '[.items[] | select(.current == false and .superseded_by != null)] | length' "$work/p3.json")" -gt 0
 
   # The first game starts: its closing lines are captured (once); no pick of it after that.
   lastpick=$(q 'SELECT MAX(id) FROM predictions')
