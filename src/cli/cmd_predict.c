@@ -17,8 +17,13 @@ static void predict_help(FILE *out)
             "usage: aps predict --sport CODE|all [--horizon-days N] [--now YYYY-MM-DDTHH:MM:SSZ]\n\n"
             "Publishes a pick for every scheduled game starting within the horizon (default 7\n"
             "days) and every market with a current price: the model's probability, the best price,\n"
-            "the edge over the no-vig market, the tier and the fractional-Kelly stake (0 when not\n"
-            "actionable), locked in with a SHA-256 hash chained to the previous pick. A game keeps\n"
+            "the edge over the no-vig market, the tier and the fractional-Kelly stake, locked in\n"
+            "with a SHA-256 hash chained to the previous pick. A market is published only from a\n"
+            "production model that passed the promotion gate for its sport and market (aps train);\n"
+            "every other market is tracking only: recorded and graded, never a tier or a stake.\n"
+            "A published pick that is not a bet says why (negative edge, edge below the minimum,\n"
+            "probability below SIGNAL_TIER_C_MIN, an edge above what the model's walk-forward\n"
+            "record supports). A game keeps\n"
             "its pick until the side, line or price changes or the probability moves by more than\n"
             "half a point. --now in the past replays: games after it are picked whatever their\n"
             "stored status, from what was known before it.\n");
@@ -89,9 +94,11 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
             fprintf(stderr, "aps predict: %s: %s\n", aps_sport_info(s)->code, aps_conn_errmsg(c));
             rc = APS_EXIT_FAIL;
         } else if (r.games || code >= 0) {
-            printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu staked), %zu "
-                   "unchanged\n",
-                   aps_sport_info(s)->code, r.games, r.priced, r.published, r.staked, r.unchanged);
+            printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu published,"
+                   " %zu of them bets with a stake; %zu tracking only: no model passed the"
+                   " promotion gate), %zu unchanged\n",
+                   aps_sport_info(s)->code, r.games, r.priced, r.published,
+                   r.published - r.tracking, r.staked, r.tracking, r.unchanged);
         }
     }
     aps_store_release(c);
@@ -114,7 +121,7 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_FAIL;
     struct aps_grade_run r;
     int rc = APS_EXIT_OK;
-    if (aps_picks_grade(c, &r)) {
+    if (aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &r)) {
         fprintf(stderr, "aps grade: %s\n", aps_conn_errmsg(c));
         rc = APS_EXIT_FAIL;
     } else {

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "engine/elo_store.h"
 #include "engine/trainer.h"
 #include "store/store.h"
 
@@ -87,6 +88,8 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *
     a->o.model_path = aps_cfg_str(cli->cfg, APS_SET_MODEL_OUTPUT_PATH);
     a->o.promote = true;
     a->o.leak_samples = 20;
+    aps_engine_kelly_params(cli->cfg, &a->o.kelly);
+    a->o.margin = (enum aps_margin_method)aps_engine_margin_method(cli->cfg);
     aps_wf_opts_default(&a->o.wf);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--no-promote")) {

@@ -1,6 +1,8 @@
 /* model_predictor.c — trained models as predictors (see model_predictor.h). */
 #include "engine/model_predictor.h"
 
+#include "model/explain.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -85,6 +87,7 @@ struct live_pred {
     double *row;
     size_t cur;               /* game of the row computed last, SIZE_MAX when none */
     struct aps_prediction pr;
+    double elo[3], ed;        /* the row's Elo inputs */
 };
 
 static int live_begin(void *ctx, const struct aps_history *h, size_t gi)
@@ -100,6 +103,8 @@ static int live_begin(void *ctx, const struct aps_history *h, size_t gi)
             ed = lp->row[j];
     if (!rc)
         rc = aps_trained_predict(lp->t, lp->row, elo, ed, &lp->pr);
+    memcpy(lp->elo, elo, sizeof elo);
+    lp->ed = ed;
     lp->cur = rc ? (size_t)-1 : gi;
     return rc;
 }
@@ -149,4 +154,14 @@ int aps_model_predictor_live(const struct aps_history *h, const struct aps_feat_
     }
     *out = (struct aps_predictor){t->name, lp, live_begin, live_prob, live_observe, live_destroy};
     return 0;
+}
+
+int aps_model_predictor_explain(const struct aps_predictor *p, size_t gi, int top,
+                                struct aps_contrib *out, int *n)
+{
+    const struct live_pred *lp = p->ctx;
+    *n = 0;
+    if (p->destroy != live_destroy || lp->cur != gi)
+        return APS_E_NOTFOUND;
+    return aps_explain(lp->t, lp->row, lp->elo, lp->ed, top, out, n);
 }

@@ -25,4 +25,10 @@ int aps_model_predictor_walkforward(const struct aps_history *h, struct aps_mode
 int aps_model_predictor_live(const struct aps_history *h, const struct aps_feat_extras *x,
                              const struct aps_trained *t, struct aps_predictor *out) APS_MUST_CHECK;
 
+struct aps_contrib;
+/* The top contributions (model/explain.h) of a live predictor's prediction for game gi, the game
+ * its begin() saw last. APS_E_NOTFOUND for another game or a predictor that is not live. */
+int aps_model_predictor_explain(const struct aps_predictor *p, size_t gi, int top,
+                                struct aps_contrib *out, int *n) APS_MUST_CHECK;
+
 #endif

@@ -9,6 +9,9 @@
 
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "core/domain.h"
+#include "engine/gate.h"
+#include "engine/model_predictor.h"
 #include "model/registry.h"
 #include "store/store.h"
 
@@ -117,6 +120,56 @@ static char *params_json(const struct aps_trainer_opts *o, const char *candidate
     return copy;
 }
 
+/* Replays the model's stored walk-forward predictions against the market and adds the verdict
+ * to its metrics (engine/gate.h). */
+static int market_gate(struct aps_conn *c, const struct aps_trainer_opts *o,
+                       const struct aps_wf_data *d, const char *metrics,
+                       struct aps_trainer_outcome *out)
+{
+    struct aps_kelly_params kp = o->kelly;
+    if (!(kp.kelly_fraction > 0))
+        aps_kelly_params_default(&kp);
+    struct aps_model_preds preds;
+    struct aps_predictor pred = {0};
+    int k = d->market == APS_MKT_MONEYLINE && aps_sport_info(d->h->sport)->three_way ? 3 : 2;
+    int rc = aps_registry_preds_load(c, out->model_id, &preds);
+    if (!rc)
+        rc = aps_model_predictor_walkforward(d->h, &preds, d->market, k, out->model_name, &pred);
+    if (rc)
+        return rc;
+    rc = aps_gate_evaluate(d->h, &pred, d->market, &kp, o->margin, &out->gate);
+    pred.destroy(pred.ctx);
+    if (rc)
+        return rc;
+    json_error_t e;
+    json_t *m = json_loads(metrics, 0, &e);
+    char *gate = aps_gate_json(&out->gate);
+    json_t *g = json_loads(gate, 0, &e);
+    aps_free(gate);
+    if (!m || !g) {
+        json_decref(m);
+        json_decref(g);
+        return APS_E_INTEGRITY;
+    }
+    json_object_set_new(m, "market_gate", g);
+    char *txt = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(m);
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)out->model_id);
+    const char *p[2] = {txt ? txt : "{}", ids};
+    struct aps_stmt *st = NULL;
+    rc = aps_conn_prepare(c, "UPDATE models SET metrics = ?1 WHERE id = ?2", &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, p[0]);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 2, out->model_id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    free(txt);
+    return rc == APS_DONE ? 0 : rc < 0 ? rc : 0;
+}
+
 static int register_model(struct aps_conn *c, const struct aps_trainer_opts *o,
                           const struct aps_wf_data *d, struct aps_trainer_outcome *out)
 {
@@ -130,6 +183,8 @@ static int register_model(struct aps_conn *c, const struct aps_trainer_opts *o,
                                   (int64_t)b->s.n, out->leak_bad < 0, aps_time_now()};
     rc = aps_registry_save(c, o->model_path, &out->r.model, &meta, d, &out->r.oof, &out->model_id,
                            out->model_name);
+    if (!rc)
+        rc = market_gate(c, o, d, metrics, out);
     if (!rc && o->promote)
         rc = aps_registry_decide(c, out->model_id, &out->promoted, out->note, sizeof out->note);
     else if (!rc)

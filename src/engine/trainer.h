@@ -1,8 +1,10 @@
 /* trainer.h — one training run of `aps train`, from the store to the registry: load the sport's
  * history and extras, compute the point-in-time features (model/features.h), run the seeded
  * walk-forward search (model/search.h), check the features for leakage, save the best model as a
- * challenger with its walk-forward predictions and a hash of its training data, apply the
- * promotion rule (model/registry.h) and record the run with its leaderboard. */
+ * challenger with its walk-forward predictions and a hash of its training data, replay those
+ * predictions against the market (the market gate, engine/gate.h, stored in the model's metrics
+ * as "market_gate"), apply the promotion rule (model/registry.h, which requires the market gate)
+ * and record the run with its leaderboard. */
 #ifndef APS_ENGINE_TRAINER_H
 #define APS_ENGINE_TRAINER_H
 
@@ -12,10 +14,13 @@
 
 #include "core/domain.h"
 #include "core/err.h"
+#include "engine/gate.h"
 #include "engine/history.h"
 #include "model/features.h"
 #include "model/search.h"
 #include "model/walkforward.h"
+#include "odds/kelly.h"
+#include "odds/margin.h"
 
 struct aps_conn;
 
@@ -35,6 +40,9 @@ struct aps_trainer_opts {
     bool promote;               /* apply the automatic promotion rule */
     size_t leak_samples;        /* games the leakage check compares (0: every finished game) */
     struct aps_wf_opts wf;
+    struct aps_kelly_params kelly; /* the betting rules the market gate replays (engine/gate.h);
+                                      all zero: the reference defaults */
+    enum aps_margin_method margin;
 };
 
 struct aps_trainer_outcome {
@@ -45,6 +53,7 @@ struct aps_trainer_outcome {
     long leak_bad;
     int64_t model_id, run_id;
     char model_name[128];
+    struct aps_gate gate;       /* the market gate of the saved model */
     bool promoted;
     char note[320];
     size_t nfolds;

@@ -11,6 +11,7 @@
 #include "core/domain.h"
 #include "core/mem.h"
 #include "core/str.h"
+#include "core/timeutil.h"
 #include "engine/lockin.h"
 #include "odds/metrics.h"
 #include "odds/tier.h"
@@ -30,15 +31,18 @@ static json_t *pick_with_game(const struct aps_stmt *st)
     return p;
 }
 
+/* One page of picks; extra (owned, may be NULL) adds its keys to the envelope. */
 static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
-                      const struct aps_api_where *w, const struct aps_api_page *pg)
+                      const struct aps_api_where *w, const struct aps_api_page *pg, json_t *extra)
 {
     struct aps_conn *c = NULL;
     struct aps_stmt *st = NULL;
     struct aps_buf sql = {0};
     int64_t total = 0;
-    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+    if (aps_api_acquire(req, res, APS_DB_READ, &c)) {
+        json_decref(extra);
         return 0;
+    }
     int rc = aps_api_count(c, PRED_FROM, w, &total);
     aps_buf_printf(&sql,
                    PRED_SELECT "%s ORDER BY p.created_at DESC, p.id DESC LIMIT %d OFFSET %lld",
@@ -55,12 +59,19 @@ static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
     aps_buf_cleanup(&sql);
     if (rc < 0) {
         json_decref(items);
+        json_decref(extra);
         return aps_api_db_error(res, rc);
     }
-    return aps_http_json(res, 200, aps_api_list(items, total, pg));
+    json_t *body = aps_api_list(items, total, pg);
+    json_object_set_new(body, "conventions", aps_api_pick_conventions());
+    if (extra)
+        json_object_update(body, extra);
+    json_decref(extra);
+    return aps_http_json(res, 200, body);
 }
 
-/* sport, tier, market, game_id, min_edge, min_probability, graded and result filters. */
+/* sport, tier, market, game_id, min_edge, min_probability, graded, result, history and
+ * publication filters. */
 static void pick_filters(const struct aps_http_req *req, struct aps_http_res *res,
                          struct aps_api_where *w)
 {
@@ -78,6 +89,19 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     aps_api_q_double(req, res, "min_edge", -1, 1, &min_edge);
     aps_api_q_double(req, res, "min_probability", 0, 1, &min_prob);
     aps_api_q_bool(req, res, "graded", &graded);
+    /* history=true: every pick, superseded ones too; default: the current pick of each game
+     * and market */
+    bool history = false;
+    aps_api_q_bool(req, res, "history", &history);
+    if (!history)
+        aps_api_where_raw(w, APS_API_PRED_CURRENT);
+    const char *publication = aps_http_query(req, "publication");
+    if (publication && strcmp(publication, "published") && strcmp(publication, "tracking_only"))
+        aps_api_invalid(res, "publication", "must be published or tracking_only");
+    else if (publication && !strcmp(publication, "published"))
+        aps_api_where_raw(w, "p.publication = 'published'");
+    else if (publication)
+        aps_api_where_raw(w, "(p.publication IS NULL OR p.publication = 'tracking_only')");
     const char *result = aps_http_query(req, "result");
     if (result && aps_grade_result_parse(result) < 0)
         aps_api_invalid(res, "result", "must be win, loss, push, void, half_win or half_loss");
@@ -110,7 +134,7 @@ int aps_api_predictions_list(struct aps_http_req *req, struct aps_http_res *res)
     if (to[0])
         aps_api_where_text(&w, "g.game_date <= ?", to);
     if (!aps_api_bad(res))
-        picks_page(req, res, &w, &pg);
+        picks_page(req, res, &w, &pg, NULL);
     aps_api_where_cleanup(&w);
     return 0;
 }
@@ -119,13 +143,17 @@ int aps_api_predictions_today(struct aps_http_req *req, struct aps_http_res *res
 {
     struct aps_api_where w = {0};
     struct aps_api_page pg;
-    char today[11];
-    aps_api_today(today);
+    int64_t from = 0, to = 0;
+    json_t *window = NULL;
     aps_api_q_page(req, res, &pg);
     pick_filters(req, res, &w);
-    aps_api_where_text(&w, "g.game_date = ?", today);
+    aps_api_q_today(req, res, aps_time_now(), &from, &to, &window);
+    aps_api_where_int(&w, "g.start_time >= ?", from);
+    aps_api_where_int(&w, "g.start_time < ?", to);
     if (!aps_api_bad(res))
-        picks_page(req, res, &w, &pg);
+        picks_page(req, res, &w, &pg, json_pack("{s:o}", "window", window));
+    else
+        json_decref(window);
     aps_api_where_cleanup(&w);
     return 0;
 }
@@ -206,6 +234,9 @@ int aps_api_predictions_get(struct aps_http_req *req, struct aps_http_res *res)
         json_object_set_new(pick, "explanation",
                             json_pack("{s:o, s:o}", "contributions", expl, "summary",
                                       summary ? summary : json_null()));
+    }
+    if (pick) {
+        json_object_set_new(pick, "conventions", aps_api_pick_conventions());
     }
     aps_store_release(c);
     if (rc < 0) {

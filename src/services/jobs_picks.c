@@ -76,8 +76,8 @@ int aps_job_do_predict(struct aps_job_run *r)
     }
     aps_buf_printf(&r->fields,
                    ",\"games\":%zu,\"priced\":%zu,\"published\":%zu,\"unchanged\":%zu,"
-                   "\"staked\":%zu",
-                   res.games, res.priced, res.published, res.unchanged, res.staked);
+                   "\"staked\":%zu,\"tracking_only\":%zu",
+                   res.games, res.priced, res.published, res.unchanged, res.staked, res.tracking);
     if (res.published)
         aps_job_invalidate(r, "predictions");
 out:
@@ -146,7 +146,8 @@ int aps_job_do_grade(struct aps_job_run *r)
     size_t games = 0;
     rc = with_conn(r, &c);
     if (!rc) {
-        rc = aps_picks_grade(c, &g);
+        rc = aps_picks_grade(
+            c, (enum aps_margin_method)aps_engine_margin_method(r->app->cfg), &g);
         if (rc)
             aps_job_fail(r, rc, "grading picks: %s", aps_conn_errmsg(c));
     }
@@ -198,6 +199,8 @@ static void train_opts(const struct aps_config *cfg, bool full, struct aps_train
     o->model_path = aps_cfg_str(cfg, APS_SET_MODEL_OUTPUT_PATH);
     o->promote = true;
     o->leak_samples = 20;
+    aps_engine_kelly_params(cfg, &o->kelly);
+    o->margin = (enum aps_margin_method)aps_engine_margin_method(cfg);
     aps_wf_opts_default(&o->wf);
 }
 
