@@ -86,7 +86,7 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
       const changed = last.size > 0 && last.has(p.id) && last.get(p.id) !== key;
       const track = trackingOnly(p);
       const stakeText = track ? "tracking only" : b ? `${pct(p.stake_fraction, 2)} · ${money((p.stake_fraction ?? 0) * (b.current_amount ?? 0), b.currency ?? "USD")}` : pct(p.stake_fraction, 2);
-      const betCell = canBet && b && !track && !p.result
+      const betCell = canBet && b && !p.result
         ? h("button", { type: "button", class: "small", "data-pick": p.id, onclick: () => {
             if (openForms.has(p.id)) return;
             openForms.add(p.id);
