@@ -49,7 +49,8 @@ for sport in $SPORTS; do
   for market in moneyline spread total; do
     name=$(db "SELECT m.name FROM models m JOIN sports sp ON sp.id = m.sport_id WHERE sp.code = '$sport' AND m.market = '$market' ORDER BY m.id DESC LIMIT 1")
     if [ -z "$name" ]; then
-      why=$(grep -m1 "^$sport $market: not trained" "$work/train-$sport.out" | sed 's/.*not trained: //')
+      why=$(grep -m1 "^$sport $market: not trained" "$work/train-$sport.out" | sed 's/.*not trained: //' || true)
+      [ -z "$why" ] && why=$(grep -m1 "aps train: $sport $market" "$work/train-$sport.out" || true)
       [ -n "$why" ] && echo "| $sport $market | $last | – | not trained: $why | | | | | | | |" >>"$rows"
       continue
     fi
