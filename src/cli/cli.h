@@ -25,6 +25,10 @@ struct aps_cli {
 #include "cli/commands.def"
 #undef APS_CMD
 
+/* `aps predict --model NAME ...`: a trained model's probabilities for the games of a date range
+ * (cmd_predict_batch.c). */
+int aps_cmd_predict_batch(struct aps_cli *cli, int argc, char **argv);
+
 /* True when argv holds -h or --help. */
 bool aps_cli_wants_help(int argc, char **argv);
 /* Opens the store from the configuration and applies pending migrations; prints the error and

@@ -30,9 +30,15 @@ static void help(FILE *out)
             "                else the defaults) instead of refitting them each season on earlier\n"
             "                seasons only (walk-forward, the default)\n"
             "  --format csv  one row per bet\n"
-            "  --model NAME  replay a trained model's walk-forward predictions (stored by 'aps\n"
-            "                train'; each from a model fitted on earlier games only) instead of Elo;\n"
-            "                'production' takes the sport's production model for the market\n");
+            "  --model NAME  score a trained model instead of Elo: its stored walk-forward\n"
+            "                predictions (each from a model fitted on earlier games only), and on\n"
+            "                the games after its training data (see 'aps train --until') the\n"
+            "                frozen model itself, on features computed point in time exactly as\n"
+            "                live picks are; 'production' takes the sport's production model\n\n"
+            "Scores: log-loss, Brier and ECE of the model against the closing market, and against\n"
+            "the entry (opening, else pre-match) market on the games that have entry prices, with\n"
+            "a paired bootstrap 95 %% interval of the log-loss difference. A window in which no\n"
+            "game can be scored is an error (exit 1) that says why.\n");
 }
 
 struct bt_args {
@@ -138,9 +144,15 @@ static int run_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport spo
                 aps_conn_errmsg(c));
     } else if (rc) {
         fprintf(stderr, "aps backtest: %s: %s\n", aps_sport_info(sport)->code, aps_strerror(rc));
-    } else if (r.with_entry || r.with_close) {
+    } else if (r.with_entry || r.with_close || strcmp(a->sport, "all")) {
+        char why[320];
         *ran = true;
-        aps_backtest_write(&r, &h, a->format, stdout);
+        if (aps_backtest_empty(&r, &h, &o.bt, why, sizeof why)) {
+            fprintf(stderr, "aps backtest: nothing to score: %s\n", why);
+            rc = APS_E_NOTFOUND;
+        } else {
+            aps_backtest_write(&r, &h, a->format, stdout);
+        }
     }
     aps_backtest_report_cleanup(&r);
     aps_history_cleanup(&h);

@@ -26,7 +26,16 @@ static void predict_help(FILE *out)
             "record supports). A game keeps\n"
             "its pick until the side, line or price changes or the probability moves by more than\n"
             "half a point. --now in the past replays: games after it are picked whatever their\n"
-            "stored status, from what was known before it.\n");
+            "stored status, from what was known before it.\n\n"
+            "usage: aps predict --model NAME|production [--sport CODE --market M]\n"
+            "                   [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json]\n\n"
+            "Batch predictions: the model's probability of every outcome (home/draw/away,\n"
+            "home/away cover, over/under at the closing line, else the latest pre-game line,\n"
+            "with the expected margin or total and its scale) for every stored game dated in\n"
+            "the range, past or future, from features computed point in time as live picks\n"
+            "and `aps models explain` compute them. in_training is 1 for games dated before\n"
+            "the end of the model's training data (in-sample). Nothing is published. Default\n"
+            "format csv; 'production' needs --sport and --market.\n");
 }
 
 static int with_conn(struct aps_cli *cli, struct aps_store **st, struct aps_conn **c)
@@ -48,6 +57,9 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
         predict_help(stdout);
         return APS_EXIT_OK;
     }
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--model"))
+            return aps_cmd_predict_batch(cli, argc, argv);
     const char *sport = NULL;
     int64_t now = aps_time_now();
     int days = 7;

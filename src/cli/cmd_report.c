@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "engine/backtest.h"
@@ -584,6 +585,32 @@ static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
     return rc;
 }
 
+/* The out-of-sample section that bench/oos/run.sh wrote into the report (from its begin marker
+ * through its end marker and line break), kept across rewrites; NULL when the file has none. */
+static char *kept_section(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    struct aps_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        aps_buf_append(&b, chunk, n);
+    fclose(f);
+    char *copy = NULL;
+    const char *text = b.len ? aps_buf_str(&b) : "";
+    const char *begin = strstr(text, "<!-- oos:begin");
+    const char *end = begin ? strstr(begin, "<!-- oos:end -->") : NULL;
+    if (end) {
+        end += strlen("<!-- oos:end -->");
+        copy = aps_strndup(begin, (size_t)(end - begin) + 1);
+        copy[end - begin] = '\n';
+    }
+    aps_buf_cleanup(&b);
+    return copy;
+}
+
 int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "models")) {
@@ -608,12 +635,16 @@ int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
         aps_store_close(st);
         return APS_EXIT_FAIL;
     }
+    char *oos = kept_section(path);
     FILE *out = fopen(path, "w");
     int rc = out ? 0 : APS_E_IO;
     if (!rc) {
         write_header(out, argc, argv);
         rc = run_report(out, cli, c);
     }
+    if (!rc && oos)
+        fprintf(out, "\n%s", oos);
+    aps_free(oos);
     if (out && fclose(out) && !rc)
         rc = APS_E_IO;
     if (rc)

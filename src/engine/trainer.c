@@ -17,13 +17,31 @@
 
 #define MIN_SCORED 200
 
+int aps_trainer_day_before(const char *date, char out[11])
+{
+    int64_t t;
+    if (!date || strlen(date) != 10 || aps_time_parse_iso(date, &t))
+        return APS_E_INVAL;
+    aps_time_format_date(t - 86400, out, 11);
+    return 0;
+}
+
 int aps_trainer_prepare(struct aps_conn *c, enum aps_sport sport, struct aps_trainer_sport *ts)
+{
+    return aps_trainer_prepare_until(c, sport, NULL, ts);
+}
+
+int aps_trainer_prepare_until(struct aps_conn *c, enum aps_sport sport, const char *until,
+                              struct aps_trainer_sport *ts)
 {
     double t0 = aps_time_mono();
     struct aps_feat_spec all;
     struct aps_feat_matrix m0 = {0};
+    char last[11];
     memset(ts, 0, sizeof *ts);
-    int rc = aps_history_load(c, sport, NULL, NULL, &ts->h);
+    if (until && aps_trainer_day_before(until, last))
+        return APS_E_INVAL;
+    int rc = aps_history_load(c, sport, NULL, until ? last : NULL, &ts->h);
     if (!rc)
         rc = aps_feat_extras_load(c, &ts->h, &ts->x);
     if (!rc) {
@@ -113,6 +131,8 @@ static char *params_json(const struct aps_trainer_opts *o, const char *candidate
     json_object_set_new(j, "preset", json_string(o->preset_name ? o->preset_name : ""));
     json_object_set_new(j, "budget_seconds", json_real(o->search.budget_s));
     json_object_set_new(j, "max_models", json_integer(o->search.max_models));
+    if (o->until)
+        json_object_set_new(j, "train_until", json_string(o->until));
     char *txt = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(j);
     char *copy = aps_strdup(txt ? txt : "{}");
@@ -185,8 +205,11 @@ static int register_model(struct aps_conn *c, const struct aps_trainer_opts *o,
                            out->model_name);
     if (!rc)
         rc = market_gate(c, o, d, metrics, out);
-    if (!rc && o->promote)
+    if (!rc && o->promote && !o->until)
         rc = aps_registry_decide(c, out->model_id, &out->promoted, out->note, sizeof out->note);
+    else if (!rc && o->until)
+        snprintf(out->note, sizeof out->note,
+                 "not considered for promotion (trained on games before %s only)", o->until);
     else if (!rc)
         snprintf(out->note, sizeof out->note, "not considered for promotion (--no-promote)");
     aps_free(metrics);

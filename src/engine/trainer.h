@@ -38,6 +38,9 @@ struct aps_trainer_opts {
     const char *preset_name;    /* for the runs table */
     const char *model_path;     /* MODEL_PATH */
     bool promote;               /* apply the automatic promotion rule */
+    const char *until;          /* YYYY-MM-DD: the history stopped before this date (recorded in
+                                   the model's params as train_until; such a model is registered
+                                   as a challenger only), NULL: every stored game */
     size_t leak_samples;        /* games the leakage check compares (0: every finished game) */
     struct aps_wf_opts wf;
     struct aps_kelly_params kelly; /* the betting rules the market gate replays (engine/gate.h);
@@ -62,6 +65,12 @@ struct aps_trainer_outcome {
 
 int aps_trainer_prepare(struct aps_conn *c, enum aps_sport sport,
                         struct aps_trainer_sport *ts) APS_MUST_CHECK;
+/* The same with a training cutoff: only games dated before `until` (YYYY-MM-DD; NULL: all) are
+ * loaded, so features, the search, calibration and stacking never see a game on or after it. */
+int aps_trainer_prepare_until(struct aps_conn *c, enum aps_sport sport, const char *until,
+                              struct aps_trainer_sport *ts) APS_MUST_CHECK;
+/* The day before a YYYY-MM-DD date into out (11 bytes); APS_E_INVAL when it is not a date. */
+int aps_trainer_day_before(const char *date, char out[11]) APS_MUST_CHECK;
 void aps_trainer_sport_cleanup(struct aps_trainer_sport *ts);
 /* Runs the search for one market and registers the result (c must be a write connection).
  * out: aps_trainer_outcome_cleanup. */

@@ -204,14 +204,16 @@ static void train_opts(const struct aps_config *cfg, bool full, struct aps_train
     aps_wf_opts_default(&o->wf);
 }
 
-static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, bool full)
+static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, bool full,
+                         const char *until)
 {
     struct aps_trainer_sport ts;
     struct aps_trainer_opts o;
-    int rc = aps_trainer_prepare(c, (enum aps_sport)r->sport, &ts);
+    int rc = aps_trainer_prepare_until(c, (enum aps_sport)r->sport, until, &ts);
     if (rc)
         return aps_job_fail(r, rc, "preparing the training data: %s", aps_conn_errmsg(c));
     train_opts(r->app->cfg, full, &o);
+    o.until = until;
     for (int m = 0; m < APS_MKT__COUNT && !rc && ts.h.ngames; m++) {
         if (market >= 0 && m != market)
             continue;
@@ -247,14 +249,19 @@ static void observe_training(struct aps_job_run *r, const char *mode, int rc, do
 }
 
 /* Payload: sport, mode "full" (default) or "incremental", market (default moneyline, or
- * "all"), slot (from the scheduler: skip when already trained since). */
+ * "all"), until (YYYY-MM-DD: train on earlier games only, see aps_trainer_opts), slot (from the
+ * scheduler: skip when already trained since). */
 int aps_job_do_train(struct aps_job_run *r)
 {
     const char *mode = aps_job_str(r, "mode", "full");
     const char *mk = aps_job_str(r, "market", "moneyline");
+    const char *until = aps_job_str(r, "until", NULL);
     int market = strcmp(mk, "all") ? aps_market_parse(mk) : -1;
+    char prev[11];
     if (strcmp(mode, "full") && strcmp(mode, "incremental"))
         return aps_job_fail(r, APS_E_INVAL, "mode must be full or incremental");
+    if (until && aps_trainer_day_before(until, prev))
+        return aps_job_fail(r, APS_E_INVAL, "until must be a date YYYY-MM-DD");
     if (strcmp(mk, "all") && market < 0)
         return aps_job_fail(r, APS_E_INVAL, "market must be moneyline, spread, total or all");
     struct aps_conn *c = NULL;
@@ -269,7 +276,7 @@ int aps_job_do_train(struct aps_job_run *r)
         snprintf(r->warn, sizeof r->warn, "skipped: already trained since the slot");
     } else if (!rc) {
         double t0 = aps_time_mono();
-        rc = train_markets(r, c, market, !strcmp(mode, "full"));
+        rc = train_markets(r, c, market, !strcmp(mode, "full"), until);
         observe_training(r, mode, rc, aps_time_mono() - t0);
     }
     aps_buf_printf(&r->fields, ",\"mode\":\"%s\"", !strcmp(mode, "full") ? "full" : "incremental");

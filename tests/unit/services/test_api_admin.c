@@ -104,6 +104,22 @@ static void test_train(void **state)
     tr_cleanup(&t);
     assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 2);
 
+    /* a training cutoff travels in the job's payload; a bad date is refused */
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
+                          "{\"sport\":\"nfl\",\"market\":\"moneyline\","
+                          "\"until\":\"2019-09-01\"}"),
+                     202);
+    assert_true(json_is_false(tr_get(&t, "duplicate")));
+    assert_string_equal(jstr(tr_get(&t, "payload"), "until"), "2019-09-01");
+    tr_cleanup(&t);
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
+                          "{\"sport\":\"nfl\",\"market\":\"moneyline\","
+                          "\"until\":\"2019-13-45\"}"),
+                     400);
+    assert_true(tr_detail(&t, "until"));
+    tr_cleanup(&t);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 3);
+
     assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
                           "{\"sport\":\"chess\"}"),
                      400);
