@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "services/app.h"
+#include "services/authn.h"
 #include "core/timeutil.h"
 #include "http/auth.h"
 #include "services/accounts.h"
@@ -151,6 +153,19 @@ static int user_role(struct aps_conn *c, const char *email, enum aps_role role)
     return APS_EXIT_OK;
 }
 
+/* Running api processes cache who may do what; tell them (through Redis, when configured). */
+static void forget_sessions(struct aps_cli *cli)
+{
+    struct aps_app app;
+    char err[256];
+    if (aps_app_open(&app, cli->cfg, APS_APP_CACHE, err, sizeof err)) {
+        fprintf(stderr, "aps user: %s\n", err);
+        return;
+    }
+    aps_authn_changed(&app);
+    aps_app_close(&app);
+}
+
 int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
 {
     struct user_args a = {0};
@@ -194,5 +209,7 @@ int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
     if (c)
         aps_store_release(c);
     aps_store_close(st);
+    if (!create && rc == APS_EXIT_OK)
+        forget_sessions(cli);
     return rc;
 }

@@ -131,8 +131,8 @@ bool aps_auth_equal(const char *a, const char *b)
     return sodium_memcmp(a, b, n) == 0;
 }
 
-int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t now,
-                         int lifetime_s, char **out)
+int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t sid,
+                         int64_t gen, int64_t now, int lifetime_s, char **out)
 {
     jwt_t *jwt = NULL;
     unsigned char jti_raw[16];
@@ -140,7 +140,7 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
     int rc = APS_E_INVAL;
     *out = NULL;
     if (!secret || !*secret || user_id <= 0 || role < 0 || role >= APS_ROLE__COUNT ||
-        lifetime_s <= 0 || aps_auth_init())
+        lifetime_s <= 0 || sid <= 0 || gen < 0 || aps_auth_init())
         return APS_E_INVAL;
     randombytes_buf(jti_raw, sizeof jti_raw);
     sodium_bin2hex(jti, sizeof jti, jti_raw, sizeof jti_raw);
@@ -149,7 +149,8 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
         return APS_E_NOMEM;
     if (jwt_add_grant(jwt, "sub", sub) || jwt_add_grant(jwt, "role", aps_role_name(role)) ||
         jwt_add_grant(jwt, "typ", "access") || jwt_add_grant(jwt, "jti", jti) ||
-        jwt_add_grant_int(jwt, "iat", (long)now) ||
+        jwt_add_grant_int(jwt, "iat", (long)now) || jwt_add_grant_int(jwt, "sid", (long)sid) ||
+        jwt_add_grant_int(jwt, "gen", (long)gen) ||
         jwt_add_grant_int(jwt, "exp", (long)(now + lifetime_s)) ||
         jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret, (int)strlen(secret)))
         goto out;
@@ -187,6 +188,12 @@ static int read_claims(jwt_t *jwt, struct aps_auth_claims *c)
         return APS_E_INTEGRITY;
     c->exp = jwt_get_grant_int(jwt, "exp");
     if (errno || c->exp <= c->iat)
+        return APS_E_INTEGRITY;
+    c->sid = jwt_get_grant_int(jwt, "sid");
+    if (errno || c->sid <= 0)
+        return APS_E_INTEGRITY;
+    c->gen = jwt_get_grant_int(jwt, "gen");
+    if (errno || c->gen < 0)
         return APS_E_INTEGRITY;
     memcpy(c->jti, jti, sizeof c->jti);
     return 0;

@@ -43,15 +43,19 @@ struct aps_auth_claims {
     int64_t user_id;     /* "sub" */
     enum aps_role role;  /* "role" */
     int64_t iat, exp;
+    int64_t sid;         /* the session family the token belongs to (logout ends it) */
+    int64_t gen;         /* the user's token generation when it was signed */
     char jti[33];
 };
 
-/* Signs an HS256 access token {sub, role, iat, exp, jti, typ:"access"} with secret.
+/* Signs an HS256 access token {sub, role, sid, gen, iat, exp, jti, typ:"access"} with secret.
+ * sid > 0 names the session family, gen >= 0 the user's token generation; the per-request check
+ * (src/services/authn.c) refuses the token once either has moved on.
  * *out is malloc'd (free with aps_free). */
-int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t now,
-                         int lifetime_s, char **out) APS_MUST_CHECK;
+int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t sid,
+                         int64_t gen, int64_t now, int lifetime_s, char **out) APS_MUST_CHECK;
 /* Verifies signature, alg (HS256 only; "none" and every other alg refused), typ, exp and the
- * claims. Returns 0 with *out filled, APS_E_TIMEOUT when well signed but expired, or
+ * claims (sid and gen included). Returns 0 with *out filled, APS_E_TIMEOUT when well signed but expired, or
  * APS_E_INTEGRITY for anything else (malformed, tampered, wrong alg, bad claims). */
 int aps_auth_token_verify(const char *secret, const char *token, int64_t now,
                           struct aps_auth_claims *out) APS_MUST_CHECK;

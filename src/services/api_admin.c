@@ -15,6 +15,7 @@
 #include "odds/kelly.h"
 #include "services/api_util.h"
 #include "services/app.h"
+#include "services/authn.h"
 #include "services/routes.h"
 
 #define OVERDUE_SECONDS (6 * 3600) /* a scheduled game this long past its start is stale */
@@ -261,7 +262,8 @@ int aps_api_users_list(struct aps_http_req *req, struct aps_http_res *res)
 static int change_role(struct aps_conn *c, int64_t id, const char *role, int64_t *revoked)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "UPDATE users SET role = ?1, updated_at = ?2 WHERE id = ?3", &st);
+    int rc = aps_conn_prepare(c, "UPDATE users SET role = ?1, updated_at = ?2,"
+                                 " token_gen = token_gen + 1 WHERE id = ?3", &st);
     if (!rc)
         rc = aps_stmt_bind_text(st, 1, role);
     if (!rc)
@@ -342,6 +344,7 @@ int aps_api_users_role(struct aps_http_req *req, struct aps_http_res *res)
         return aps_api_not_found(res, "user");
     if (rc)
         return aps_api_db_error(res, rc);
+    aps_authn_changed(req->app);
     return aps_http_json(res, 200,
                          json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "role", role,
                                    "previous_role", old, "sessions_revoked",
