@@ -12,6 +12,7 @@
 #include "cache/ratelimit.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "services/runtime.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -56,6 +57,13 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
             if (rc)
                 return rc;
         }
+        /* A store that cannot be read now is not fatal here: the watch retries. */
+        if (aps_runtime_refresh(app))
+            APS_LOG(&app->log, APS_LOG_WARNING, NULL, "run-time settings not loaded yet");
+        if ((parts & APS_APP_WATCH) && aps_runtime_watch_start(app)) {
+            snprintf(err, errcap, "cannot start the run-time settings thread");
+            return APS_E_NOMEM;
+        }
     }
     if (parts & APS_APP_CACHE) {
         rc = aps_cache_open(&app->cache, app->cfg, app->metrics, err, errcap);
@@ -92,6 +100,7 @@ int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned par
 
 void aps_app_close(struct aps_app *app)
 {
+    aps_runtime_watch_stop(app);
     if (app->queue)
         aps_queue_close(app->queue);
     if (app->rl)
