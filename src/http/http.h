@@ -86,6 +86,7 @@ struct aps_http_res {
     } headers[APS_HTTP_MAX_HEADERS];
     int nheaders;
     bool no_cache;             /* the handler asks not to cache this answer */
+    char cause[160];           /* why a 5xx happened, for the server's error log (never sent) */
     bool personal;             /* the answer depends on the caller (cached per user) */
 };
 

@@ -562,8 +562,10 @@ static void process(struct request *r)
     if (r->cacheable && cache_lookup(r))
         return;
     int rc = rt->handler(&r->req, &r->res);
-    if (rc < 0 && r->res.status < 400)
+    if (rc < 0 && r->res.status < 400) {
         aps_http_error(&r->res, 500, "INTERNAL_ERROR", "internal error");
+        snprintf(r->res.cause, sizeof r->res.cause, "the handler failed: %s", aps_strerror(rc));
+    }
 }
 
 /* ---- the response ---------------------------------------------------------------------------- */
@@ -588,6 +590,19 @@ static void record(struct request *r, int status, size_t bytes, double secs)
     aps_metric_observe(s->m_duration, labels, secs);
     const char *role[] = {aps_role_name(r->req.who.role)};
     aps_metric_add(s->m_by_role, role, 1);
+    if (status >= 500 && s->o.log) { /* every server error says why, whatever the log level */
+        struct aps_buf e = {0};
+        aps_buf_puts(&e, "\"route\":\"");
+        aps_json_escape(&e, route);
+        aps_buf_printf(&e, "\",\"status\":%d,\"request_id\":\"%s\",\"cause\":\"", status,
+                       r->req.request_id);
+        const char *msg = json_string_value(
+            json_object_get(json_object_get(r->res.json, "error"), "message"));
+        aps_json_escape(&e, r->res.cause[0] ? r->res.cause : msg ? msg : "(none given)");
+        aps_buf_puts(&e, "\"");
+        APS_LOG(s->o.log, APS_LOG_ERROR, aps_buf_str(&e), "server error");
+        aps_buf_cleanup(&e);
+    }
     if (!s->o.log || APS_LOG_INFO < s->o.log->level)
         return;
     struct aps_buf x = {0};

@@ -331,13 +331,16 @@ void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, c
     aps_api_b_double(req, res, name, required, 0, max, out, &present);
     if (!present)
         return;
-    double cents = *out * 100;
-    if (*out <= 0 || fabs(cents - round(cents)) > 1e-6) {
-        aps_api_invalid(res, name, "must be a positive amount with at most two decimals");
+    /* Whole cents: at least 0.01, and no fraction of a cent beyond what the JSON number's
+     * binary form adds (relative, so 999999999999.99 still passes). */
+    double cents = *out * 100, whole = round(cents);
+    if (!(*out > 0) || whole < 1 || fabs(cents - whole) > 1e-6 + 1e-12 * whole) {
+        aps_api_invalid(res, name,
+                        "must be a positive amount of at least 0.01 with at most two decimals");
         *out = NAN;
         return;
     }
-    *out = round(cents) / 100;
+    *out = whole / 100;
 }
 
 /* ---- store access -------------------------------------------------------------------------- */
@@ -355,6 +358,7 @@ int aps_api_acquire(const struct aps_http_req *req, struct aps_http_res *res,
 
 int aps_api_db_error(struct aps_http_res *res, int rc)
 {
+    snprintf(res->cause, sizeof res->cause, "store: %s (%d)", aps_strerror(rc), rc);
     if (rc == APS_E_TIMEOUT || rc == APS_E_BUSY)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is busy");
     return aps_http_error(res, 500, "INTERNAL_ERROR", "database error");
