@@ -98,7 +98,7 @@ static int audit_system(struct aps_conn *c, const char *action, int64_t user_id,
 static int user_create(struct aps_conn *c, const struct user_args *a, const char *email,
                        enum aps_role role)
 {
-    char pw[APS_AUTH_PASSWORD_MAX + 2], hash[APS_AUTH_HASH_CAP];
+    char pw[APS_AUTH_PASSWORD_MAX_BYTES + 2], hash[APS_AUTH_HASH_CAP];
     const char *why = NULL;
     int64_t id = 0;
     if (read_password(a->password_file, pw, sizeof pw))
@@ -157,7 +157,7 @@ static int user_role(struct aps_conn *c, const char *email, enum aps_role role)
 static void forget_sessions(struct aps_cli *cli)
 {
     struct aps_app app;
-    char err[256];
+    char err[300];
     if (aps_app_open(&app, cli->cfg, APS_APP_CACHE, err, sizeof err)) {
         fprintf(stderr, "aps user: %s\n", err);
         return;
@@ -195,6 +195,11 @@ int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
     if (create && a.name && strlen(a.name) > APS_ACCOUNTS_NAME_MAX) {
         fprintf(stderr, "aps user: --name is longer than %d characters\n", APS_ACCOUNTS_NAME_MAX);
         return APS_EXIT_USAGE;
+    }
+    char err[300];
+    if (create && aps_app_blocklist(cli->cfg, &cli->log, err, sizeof err)) {
+        fprintf(stderr, "aps user: %s\n", err);
+        return APS_EXIT_FAIL;
     }
     struct aps_store *st = aps_cli_open_store(cli, true);
     struct aps_conn *c = NULL;

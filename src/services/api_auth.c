@@ -162,7 +162,7 @@ int aps_api_auth_register(struct aps_http_req *req, struct aps_http_res *res)
     if (!aps_api_body_object(req, res))
         return 0;
     aps_api_b_str(req, res, "email", true, APS_ACCOUNTS_EMAIL_MAX, &email_in);
-    aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX, &password);
+    aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX_BYTES, &password);
     aps_api_b_str(req, res, "name", false, APS_ACCOUNTS_NAME_MAX, &name);
     if (email_in && aps_accounts_email_normalize(email_in, email, &why))
         aps_api_invalid(res, "email", why);
@@ -254,7 +254,7 @@ int aps_api_auth_login(struct aps_http_req *req, struct aps_http_res *res)
     if (!aps_api_body_object(req, res))
         return 0;
     aps_api_b_str(req, res, "email", true, APS_ACCOUNTS_EMAIL_MAX, &email_in);
-    aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX, &password);
+    aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX_BYTES, &password);
     code = code_field(req, res, "totp_code", false);
     if (email_in && aps_accounts_email_normalize(email_in, email, &why))
         aps_api_invalid(res, "email", why);
@@ -393,8 +393,8 @@ int aps_api_auth_password(struct aps_http_req *req, struct aps_http_res *res)
     int64_t revoked = 0, now = aps_time_now();
     if (refuse_api_key(req, res) || !aps_api_body_object(req, res))
         return 0;
-    aps_api_b_str(req, res, "current_password", true, APS_AUTH_PASSWORD_MAX, &cur);
-    aps_api_b_str(req, res, "new_password", true, APS_AUTH_PASSWORD_MAX, &next);
+    aps_api_b_str(req, res, "current_password", true, APS_AUTH_PASSWORD_MAX_BYTES, &cur);
+    aps_api_b_str(req, res, "new_password", true, APS_AUTH_PASSWORD_MAX_BYTES, &next);
     if (next && aps_auth_password_check(next, &why))
         aps_api_invalid(res, "new_password", why);
     if (cur && next && !strcmp(cur, next))

@@ -11,6 +11,7 @@
 #include "cache/queue.h"
 #include "cache/ratelimit.h"
 #include "config/config.h"
+#include "http/auth.h"
 #include "metrics/metrics.h"
 #include "services/runtime.h"
 #include "store/migrate.h"
@@ -84,6 +85,22 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
     return 0;
 }
 
+int aps_app_blocklist(const struct aps_config *cfg, struct aps_logger *log, char *err,
+                      size_t errcap)
+{
+    const char *path = aps_cfg_str(cfg, APS_SET_PASSWORD_BLOCKLIST_FILE);
+    if (!path || !*path || !aps_auth_blocklist_load(path))
+        return 0;
+    if (!strcmp(aps_cfg_str(cfg, APS_SET_ENVIRONMENT), "production")) {
+        snprintf(err, errcap, "cannot read the common-password list %s (PASSWORD_BLOCKLIST_FILE)",
+                 path);
+        return APS_E_CONFIG;
+    }
+    APS_LOG(log, APS_LOG_WARNING, NULL,
+            "cannot read the common-password list %s: common passwords are not refused", path);
+    return 0;
+}
+
 int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned parts, char *err,
                  size_t errcap)
 {
@@ -92,7 +109,10 @@ int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned par
     int lvl = aps_log_level_parse(aps_cfg_str(cfg, APS_SET_LOG_LEVEL));
     app->log.level = lvl < 0 ? APS_LOG_INFO : (enum aps_log_level)lvl;
     name_instance(app);
-    int rc = open_parts(app, parts, err, errcap);
+    int rc = aps_app_blocklist(cfg, &app->log, err, errcap);
+    if (rc)
+        return rc;
+    rc = open_parts(app, parts, err, errcap);
     if (rc)
         aps_app_close(app);
     return rc;

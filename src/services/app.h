@@ -46,5 +46,10 @@ enum aps_app_parts {
 int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned parts, char *err,
                  size_t errcap) APS_MUST_CHECK;
 void aps_app_close(struct aps_app *app);
+/* Loads the common-password list (PASSWORD_BLOCKLIST_FILE) for the password policy; a list that
+ * cannot be read is an error in production (one line in err), a warning elsewhere. aps_app_open
+ * calls it; so does every command that checks a password without an app. */
+int aps_app_blocklist(const struct aps_config *cfg, struct aps_logger *log, char *err,
+                      size_t errcap) APS_MUST_CHECK;
 
 #endif

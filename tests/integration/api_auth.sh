@@ -26,6 +26,8 @@ trap cleanup EXIT
 export ENVIRONMENT=development LOG_LEVEL=INFO REDIS_URL=
 export JWT_SECRET="api-auth-integration-secret-0123456789abcdef"
 export RATE_LIMIT_PER_MIN=1000000
+export PASSWORD_BLOCKLIST_FILE=/usr/share/dict/cracklib-small
+[ -r "$PASSWORD_BLOCKLIST_FILE" ] || { echo "api_auth: $PASSWORD_BLOCKLIST_FILE is missing (apt-get install cracklib-runtime)"; exit 1; }
 unset APS_TEST_REDIS_URL
 PASSWORD="correct horse battery staple"
 pass=0 fail=0
@@ -98,6 +100,18 @@ test_register_login() {
   check "duplicate e-mail 409" 409 "$status"
   req POST /api/v1/auth/register '{"email":"bob@example.com","password":"short"}'
   check "weak password 400" "400 VALIDATION_ERROR password" "$status $(jf .error.code) $(jf '.error.details[0].field')"
+  # Length in characters (NFC code points), not bytes; the common-password list
+  # (PASSWORD_BLOCKLIST_FILE, cracklib's) refused, with digits and symbols around a word too.
+  local e11 e12
+  e11=$(printf 'é%.0s' $(seq 11)) e12=$(printf 'é%.0s' $(seq 12))
+  req POST /api/v1/auth/register "{\"email\":\"e11-$backend@example.com\",\"password\":\"$e11\"}"
+  check "11 × é is 11 characters: 400" "400 password" "$status $(jf '.error.details[0].field')"
+  req POST /api/v1/auth/register "{\"email\":\"e12-$backend@example.com\",\"password\":\"$e12\"}"
+  check "12 × é is enough" 201 "$status"
+  req POST /api/v1/auth/register "{\"email\":\"pw-$backend@example.com\",\"password\":\"Password2024!\"}"
+  check "a common password is refused" "400 password" "$status $(jf '.error.details[0].field')"
+  req POST /api/v1/auth/register "{\"email\":\"pw-$backend@example.com\",\"password\":\"sunflower123456\"}"
+  check "a dictionary word with digits is refused" 400 "$status"
   req POST /api/v1/auth/register '{"email":"not-an-email","password":12,"name":[]}'
   check "every bad field reported" "400 email,name,password" "$status $(jf '[.error.details[].field] | sort | join(",")')"
   req POST /api/v1/auth/register '[1,2]'

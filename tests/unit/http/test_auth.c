@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "http/auth.h"
@@ -38,6 +39,66 @@ static void test_password_policy(void **state)
     big[257] = '\0';
     assert_int_equal(aps_auth_password_check(big, &why), APS_E_INVAL);
     assert_non_null(strstr(why, "256"));
+}
+
+/* Lengths count Unicode code points of the NFC form, not bytes. */
+static void test_password_code_points(void **state)
+{
+    const char *why = NULL;
+    char pw[2048] = "";
+    for (int i = 0; i < 11; i++)
+        strcat(pw, "\xc3\xa9"); /* é, precomposed: 22 bytes, 11 characters */
+    assert_int_equal(aps_auth_password_check(pw, &why), APS_E_INVAL);
+    assert_non_null(strstr(why, "12"));
+    strcat(pw, "\xc3\xa9");
+    assert_int_equal(aps_auth_password_check(pw, &why), 0);
+    pw[0] = '\0';
+    for (int i = 0; i < 11; i++)
+        strcat(pw, "e\xcc\x81"); /* e + combining acute: NFC makes it 11 × é */
+    assert_int_equal(aps_auth_password_check(pw, &why), APS_E_INVAL);
+    strcat(pw, "e\xcc\x81");
+    assert_int_equal(aps_auth_password_check(pw, &why), 0);
+    pw[0] = '\0';
+    for (int i = 0; i < 256; i++)
+        strcat(pw, "\xc3\xa9"); /* 512 bytes, 256 characters: allowed */
+    assert_int_equal(aps_auth_password_check(pw, &why), 0);
+    strcat(pw, "\xc3\xa9");
+    assert_int_equal(aps_auth_password_check(pw, &why), APS_E_INVAL);
+    assert_int_equal(aps_auth_password_check("\xff\xfe not utf-8 at all", &why), APS_E_INVAL);
+    assert_non_null(strstr(why, "UTF-8"));
+}
+
+/* The hash is of the NFC form: the same password typed decomposed verifies. */
+static void test_password_hash_nfc(void **state)
+{
+    char h[APS_AUTH_HASH_CAP];
+    assert_int_equal(aps_auth_password_hash("caf\xc3\xa9 au lait please", h), 0);
+    assert_true(aps_auth_password_verify(h, "cafe\xcc\x81 au lait please"));
+    assert_false(aps_auth_password_verify(h, "cafe au lait please"));
+}
+
+/* Runs last: the first list loaded stays for the process. */
+static void test_password_common_list(void **state)
+{
+    const char *why = NULL;
+    char path[] = "/tmp/aps-blocklist-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("password\nQwerty\ndragon\nsunshineboulevard\n", f);
+    fclose(f);
+    assert_int_equal(aps_auth_password_check("password1234", &why), 0); /* no list yet */
+    assert_int_equal(aps_auth_blocklist_load("/nonexistent/list"), APS_E_NOTFOUND);
+    assert_int_equal(aps_auth_blocklist_load(path), 0);
+    assert_int_equal(aps_auth_blocklist_size(), 4);
+    unlink(path);
+    assert_int_equal(aps_auth_password_check("password1234", &why), APS_E_INVAL);
+    assert_non_null(strstr(why, "common"));
+    assert_int_equal(aps_auth_password_check("Password2024!", &why), APS_E_INVAL);
+    assert_int_equal(aps_auth_password_check("  QWERTY123456", &why), APS_E_INVAL);
+    assert_int_equal(aps_auth_password_check("SunshineBoulevard", &why), APS_E_INVAL);
+    assert_int_equal(aps_auth_password_check("dragon-password", &why), 0); /* not one word */
+    assert_int_equal(aps_auth_password_check("correct horse battery staple", &why), 0);
 }
 
 static void test_password_hash(void **state)
@@ -267,6 +328,9 @@ int main(void)
         cmocka_unit_test(test_token_other_alg_and_claims),
         cmocka_unit_test(test_random_and_keys),
         cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_password_code_points),
+        cmocka_unit_test(test_password_hash_nfc),
+        cmocka_unit_test(test_password_common_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
