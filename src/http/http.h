@@ -15,7 +15,8 @@
  * to an authenticated caller or that carry tokens; Content-Security-Policy, X-Frame-Options and
  * Referrer-Policy on HTML pages); records metrics; logs one JSON access line.
  *
- * Every error uses one envelope (DESIGN §8):
+ * Every error uses one envelope (DESIGN §8) — libmicrohttpd's own error pages included, rewritten
+ * once per process by aps_http_library_pages_as_json():
  *   {"error":{"code":"VALIDATION_ERROR","message":"…","details":[{"field":"…","message":"…"}]},
  *    "request_id":"…"}
  *
@@ -183,6 +184,13 @@ int aps_http_parse_json(const char *body, size_t len, int max_depth, json_t **ou
 bool aps_http_static_name_ok(const char *name);
 int aps_http_static_file(struct aps_http_req *req, struct aps_http_res *res, const char *dir,
                          const char *name);
+
+/* Rewrites libmicrohttpd's own HTML error pages (answers it gives before our code sees a request:
+ * a request line or headers past the memory pool, a malformed request, a bad Content-Length or
+ * chunk, an unknown HTTP version) into the JSON error envelope, in the loaded library's read-only
+ * data, once per process (mhd_pages.c). Returns the pages rewritten; aps_http_server_start calls
+ * it. */
+int aps_http_library_pages_as_json(void);
 
 struct aps_http_server;
 

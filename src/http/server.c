@@ -14,8 +14,8 @@
  *   5. completed callback         — free the request, count it out of flight.
  *
  * What libmicrohttpd answers on its own, before our code sees the request: a request line longer
- * than the connection's memory pool gets its 414 and headers larger than the pool its 431, both
- * with a short HTML body; a malformed request line gets 400. The pool is sized url_limit +
+ * than the connection's memory pool gets its 414 and headers larger than the pool its 431; a
+ * malformed request line gets 400 (their bodies are our envelope: mhd_pages.c). The pool is sized url_limit +
  * header_limit + 4 KiB, so everything between our limits and the pool gets our JSON envelope.
  * The pool is kept small on purpose: libmicrohttpd clears a connection's whole pool between
  * requests, and with the earlier 40 KiB pool that memset was the largest single cost of a small
@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -852,10 +853,18 @@ static int resolve(const char *host, int port, struct sockaddr_storage *ss, sock
     return 0;
 }
 
+static pthread_once_t pages_once = PTHREAD_ONCE_INIT;
+
+static void rewrite_library_pages(void)
+{
+    (void)aps_http_library_pages_as_json();
+}
+
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap)
 {
     *out = NULL;
+    pthread_once(&pages_once, rewrite_library_pages);
     if (sodium_init() < 0) {
         snprintf(err, errcap, "libsodium failed to initialise");
         return APS_E_STATE;
