@@ -360,6 +360,10 @@ static void test_bad_values(void **state)
         {"WORKERS=0", "WORKERS=0", "1 <= x <= 256"},
         {"DATABASE_POOL_SIZE=5.5", "DATABASE_POOL_SIZE=5.5", "an integer"},
         {"KELLY_FRACTION=0", "KELLY_FRACTION=0", "0 < x <= 1"},
+        {"TRUSTED_PROXIES=10.0.0.0/33", "TRUSTED_PROXIES=10.0.0.0/33", "CIDR blocks"},
+        {"TRUSTED_PROXIES=nginx", "TRUSTED_PROXIES=nginx", "CIDR blocks"},
+        {"CORS_ORIGINS=https://app.example.com/", "CORS_ORIGINS", "a comma list of origins"},
+        {"CORS_ORIGINS=app.example.com", "CORS_ORIGINS", "a comma list of origins"},
         {"KELLY_FRACTION=1.5", "KELLY_FRACTION=1.5", "0 < x <= 1"},
         {"KELLY_FRACTION=abc", "KELLY_FRACTION=abc", "a number"},
         {"MAX_BET_PERCENT=0.2", "MAX_BET_PERCENT=0.2", "0 < x <= 0.1"},
@@ -441,6 +445,10 @@ static void test_production_refusals(void **state)
     const char *shrt[] = {"ENVIRONMENT=production", "SECRET_KEY=tooshort-secret", NULL};
     expect_error(f, shrt, "SECRET_KEY=(redacted)", "at least 32 characters");
     assert_null(strstr(f->err, "tooshort"));
+
+    const char *star[] = {"ENVIRONMENT=production", "SECRET_KEY=" GOOD_SECRET,
+                          "JWT_SECRET=" GOOD_JWT, "CORS_ORIGINS=https://a.example, *", NULL};
+    expect_error(f, star, "CORS_ORIGINS", "named origins in production");
 
     const char *dev[] = {"ENVIRONMENT=production",
                          "SECRET_KEY=dev-only-insecure-secret-key-not-for-prod",
