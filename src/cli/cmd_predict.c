@@ -9,6 +9,7 @@
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
 #include "engine/picks.h"
+#include "services/runtime.h"
 #include "store/store.h"
 
 static void predict_help(FILE *out)
@@ -95,6 +96,9 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_FAIL;
     struct aps_publish_opts o = {.now = now, .horizon = (int64_t)days * 86400, .model = "elo",
                                  .margin = aps_engine_margin_method(cli->cfg), .replay = replay};
+    /* Betting parameters an administrator changed at run time apply here too. */
+    if (aps_runtime_load(c, cli->cfg, &cli->log))
+        fprintf(stderr, "aps predict: cannot read the run-time settings; using the configured\n");
     aps_engine_kelly_params(cli->cfg, &o.kelly);
     int rc = APS_EXIT_OK;
     for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++) {

@@ -124,7 +124,8 @@ int aps_cmd_serve(struct aps_cli *cli, int argc, char **argv)
     struct aps_app app;
     struct running r = {0};
     char err[512], extra[256];
-    if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE, err, sizeof err)) {
+    unsigned parts = APS_APP_ALL | APS_APP_MIGRATE | APS_APP_WATCH;
+    if (aps_app_open(&app, cli->cfg, parts, err, sizeof err)) {
         fprintf(stderr, "aps serve: %s\n", err);
         return APS_EXIT_FAIL;
     }

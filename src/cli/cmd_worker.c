@@ -191,7 +191,7 @@ static int serve(struct aps_cli *cli, int argc, char **argv)
     struct aps_worker *w = NULL;
     char err[512], extra[200];
     if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_CACHE | APS_APP_QUEUE |
-                                         APS_APP_MIGRATE, err, sizeof err)) {
+                                         APS_APP_MIGRATE | APS_APP_WATCH, err, sizeof err)) {
         fprintf(stderr, "aps worker: %s\n", err);
         return APS_EXIT_FAIL;
     }

@@ -17,6 +17,7 @@
 #include "odds/tier.h"
 #include "services/app.h"
 #include "services/audit.h"
+#include "services/runtime.h"
 
 /* ---- validation ---------------------------------------------------------------------------- */
 
@@ -332,13 +333,16 @@ void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, c
     aps_api_b_double(req, res, name, required, 0, max, out, &present);
     if (!present)
         return;
-    double cents = *out * 100;
-    if (*out <= 0 || fabs(cents - round(cents)) > 1e-6) {
-        aps_api_invalid(res, name, "must be a positive amount with at most two decimals");
+    /* Whole cents: at least 0.01, and no fraction of a cent beyond what the JSON number's
+     * binary form adds (relative, so 999999999999.99 still passes). */
+    double cents = *out * 100, whole = round(cents);
+    if (!(*out > 0) || whole < 1 || fabs(cents - whole) > 1e-6 + 1e-12 * whole) {
+        aps_api_invalid(res, name,
+                        "must be a positive amount of at least 0.01 with at most two decimals");
         *out = NAN;
         return;
     }
-    *out = round(cents) / 100;
+    *out = whole / 100;
 }
 
 /* ---- store access -------------------------------------------------------------------------- */
@@ -356,6 +360,7 @@ int aps_api_acquire(const struct aps_http_req *req, struct aps_http_res *res,
 
 int aps_api_db_error(struct aps_http_res *res, int rc)
 {
+    snprintf(res->cause, sizeof res->cause, "store: %s (%d)", aps_strerror(rc), rc);
     if (rc == APS_E_TIMEOUT || rc == APS_E_BUSY)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is busy");
     return aps_http_error(res, 500, "INTERNAL_ERROR", "database error");
@@ -747,21 +752,6 @@ int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const 
 
 /* ---- settings ------------------------------------------------------------------------------ */
 
-static const enum aps_setting runtime_keys[] = {
-    APS_SET_KELLY_FRACTION,     APS_SET_MAX_BET_PERCENT,   APS_SET_MIN_EDGE_THRESHOLD,
-    APS_SET_SIGNAL_TIER_A_MIN,  APS_SET_SIGNAL_TIER_B_MIN, APS_SET_SIGNAL_TIER_C_MIN,
-    APS_SET_CACHE_TTL_DEFAULT,  APS_SET_CACHE_TTL_PREDICTIONS, APS_SET_CACHE_TTL_ODDS,
-    APS_SET_RATE_LIMIT_PER_MIN,
-};
-
-bool aps_api_setting_runtime(enum aps_setting key)
-{
-    for (size_t i = 0; i < sizeof runtime_keys / sizeof runtime_keys[0]; i++)
-        if (runtime_keys[i] == key)
-            return true;
-    return false;
-}
-
 int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out, size_t cap)
 {
     struct aps_stmt *st = NULL;
@@ -778,36 +768,15 @@ int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out
     return rc;
 }
 
-/* Replaces *v with the override of key when there is a well-formed one. */
-static int apply_override(struct aps_conn *c, enum aps_setting key, double *v)
-{
-    char text[64];
-    double x;
-    int rc = aps_api_setting_override(c, key, text, sizeof text);
-    if (rc == APS_E_NOTFOUND || rc == APS_E_TOOBIG)
-        return 0;
-    if (!rc && aps_parse_double(text, &x) == 0)
-        *v = x;
-    return rc;
-}
-
 int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
                          struct aps_kelly_params *kp)
 {
-    if (cfg)
-        aps_engine_kelly_params(cfg, kp);
-    else
+    if (!cfg) {
         aps_kelly_params_default(kp);
-    int rc = apply_override(c, APS_SET_KELLY_FRACTION, &kp->kelly_fraction);
+        return 0;
+    }
+    int rc = aps_runtime_load(c, cfg, NULL);
     if (!rc)
-        rc = apply_override(c, APS_SET_MAX_BET_PERCENT, &kp->max_bet_percent);
-    if (!rc)
-        rc = apply_override(c, APS_SET_MIN_EDGE_THRESHOLD, &kp->min_edge);
-    if (!rc)
-        rc = apply_override(c, APS_SET_SIGNAL_TIER_A_MIN, &kp->tier_a_min);
-    if (!rc)
-        rc = apply_override(c, APS_SET_SIGNAL_TIER_B_MIN, &kp->tier_b_min);
-    if (!rc)
-        rc = apply_override(c, APS_SET_SIGNAL_TIER_C_MIN, &kp->tier_c_min);
+        aps_engine_kelly_params(cfg, kp);
     return rc;
 }

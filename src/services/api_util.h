@@ -212,13 +212,11 @@ json_t *aps_api_prediction_json(const struct aps_stmt *s, int col0);
 
 /* ---- settings ------------------------------------------------------------------------------ */
 
-/* True for the settings the admin API may change at run time. */
-bool aps_api_setting_runtime(enum aps_setting key);
 /* The run-time override of key from the settings table into out; APS_E_NOTFOUND when none. */
 int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out,
                              size_t cap) APS_MUST_CHECK;
-/* Betting parameters: the configuration's (aps_engine_kelly_params) with the settings table's
- * run-time overrides applied. A malformed override is ignored (they are validated on write). */
+/* Betting parameters as of now: the settings table read into the run-time layer
+ * (aps_runtime_load), then aps_engine_kelly_params. */
 int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
                          struct aps_kelly_params *kp) APS_MUST_CHECK;
 

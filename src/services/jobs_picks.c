@@ -22,6 +22,7 @@
 #include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/jobs.h"
+#include "services/runtime.h"
 #include "store/store.h"
 
 #define GRADE_MAX_GAMES 100000 /* games settled by one grading run (the rest wait for the next) */
@@ -67,6 +68,12 @@ int aps_job_do_predict(struct aps_job_run *r)
         .horizon = aps_cfg_int(cfg, APS_SET_PREDICT_HORIZON_DAYS) * 86400,
         .margin = (enum aps_margin_method)aps_engine_margin_method(cfg),
         .metrics = r->app->metrics};
+    /* The stakes follow a KELLY_FRACTION changed a moment ago, not one poll later. */
+    rc = aps_runtime_load(c, cfg, &r->app->log);
+    if (rc) {
+        aps_job_fail(r, rc, "reading the run-time settings: %s", aps_conn_errmsg(c));
+        goto out;
+    }
     aps_engine_kelly_params(cfg, &o.kelly);
     struct aps_publish_result res;
     rc = aps_picks_publish(c, &o, &res);
