@@ -159,6 +159,9 @@ export COLLECT_MAX_ATTEMPTS=2 COLLECT_BACKOFF_BASE_MS=50 COLLECT_BACKOFF_MAX_MS=
 export COLLECT_CONNECT_TIMEOUT_MS=1000 CIRCUIT_BREAKER_THRESHOLD=50 QUEUE_RETRY_BASE_MS=200 QUEUE_RETRY_MAX_MS=1000
 export RATE_LIMIT_PER_MIN=100000 MODEL_PATH="$work/models" MODEL_OUTPUT_PATH="$work/models"
 export METRICS_ALLOW_CIDRS=127.0.0.0/8,::1/128
+# The api stands behind a proxy on loopback here, as behind nginx: X-Forwarded-For is believed
+# from it, so a forwarded outside address is refused /metrics.
+export TRUSTED_PROXIES=127.0.0.1/32
 mkdir -p "$work/models"
 
 "$APS_BIN" migrate > "$work/migrate.log" 2>&1
