@@ -1,7 +1,8 @@
 /* cmd_worker.c — `aps worker`: the job worker (services/worker.h) until SIGTERM or SIGINT, with
- * /health and /metrics on WORKER_PORT; and three helpers around the job table:
- * `aps worker jobs` lists it, `aps worker enqueue NAME` puts one job on the queue, `aps worker
- * run NAME` runs one job here and now (no queue). Wiring only. */
+ * /health and /metrics on WORKER_PORT; three helpers around the job table: `aps worker jobs`
+ * lists it, `aps worker enqueue NAME` puts one job on the queue, `aps worker run NAME` runs one
+ * job here and now (no queue); and `aps worker dead list|requeue|drop` for the dead letters.
+ * Wiring only. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,9 +12,12 @@
 #include "cache/queue.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "core/buf.h"
+#include "core/mem.h"
 #include "core/str.h"
 #include "ingest/collect.h"
 #include "services/app.h"
+#include "services/deps.h"
 #include "services/jobs.h"
 #include "services/worker.h"
 
@@ -23,7 +27,8 @@ static void usage(FILE *out)
             "usage: aps worker [--threads N] [--port P] [--no-http]\n"
             "       aps worker jobs\n"
             "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N]\n"
-            "       aps worker run NAME [--payload JSON]\n\n"
+            "       aps worker run NAME [--payload JSON]\n"
+            "       aps worker dead list [--limit N] | requeue ID... | drop ID...\n\n"
             "Runs background jobs from the queue (Redis Streams when REDIS_URL is set, else the\n"
             "store's jobs table) on N threads (WORKER_THREADS) until SIGTERM or SIGINT; then\n"
             "lets running jobs finish for WORKER_DRAIN_SECONDS and releases the rest to the\n"
@@ -31,7 +36,10 @@ static void usage(FILE *out)
             "0 picks a free one; the \"listening\" log line names it).\n\n"
             "  jobs     the job table: name, timeout, attempts, what it does\n"
             "  enqueue  puts one job on the queue (KEY: an idempotency key)\n"
-            "  run      runs one job in this process, without the queue, and logs its line\n");
+            "  run      runs one job in this process, without the queue, and logs its line\n"
+            "  dead     dead letters (jobs out of attempts and retry budget): list them as JSON\n"
+            "           lines (newest first, N up to 1000, default 100), requeue them (ready\n"
+            "           now, attempts reset) or drop them; exit 1 when an ID is not a dead letter\n");
 }
 
 static int wait_signal(void)
@@ -160,6 +168,74 @@ static int run_once(struct aps_cli *cli, int argc, char **argv)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
+static int dead_list(struct aps_queue *q, int limit)
+{
+    struct aps_job *jobs = aps_calloc((size_t)limit, sizeof *jobs);
+    int n = 0, rc = aps_queue_dead(q, jobs, limit, &n);
+    if (rc)
+        fprintf(stderr, "aps worker: dead list: %s\n", aps_strerror(rc));
+    for (int i = 0; i < n; i++) {
+        struct aps_buf b = {0};
+        aps_buf_puts(&b, "{\"id\":\"");
+        aps_json_escape(&b, jobs[i].id);
+        aps_buf_printf(&b, "\",\"name\":\"%s\",\"attempts\":%d,\"max_attempts\":%d,"
+                           "\"enqueued_ms\":%lld,\"error\":\"",
+                       jobs[i].name, jobs[i].attempts, jobs[i].max_attempts,
+                       (long long)jobs[i].enqueued_ms);
+        aps_json_escape(&b, jobs[i].error);
+        aps_buf_puts(&b, "\",\"payload\":\"");
+        aps_json_escape(&b, jobs[i].payload ? jobs[i].payload : "");
+        aps_buf_puts(&b, "\"}");
+        printf("%s\n", aps_buf_str(&b));
+        aps_buf_cleanup(&b);
+        aps_job_cleanup(&jobs[i]);
+    }
+    aps_free(jobs);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
+/* `aps worker dead list|requeue|drop`: argv[2] is the action. */
+static int dead(struct aps_cli *cli, int argc, char **argv)
+{
+    const char *act = argc > 2 ? argv[2] : "";
+    int limit = 100;
+    bool list = !strcmp(act, "list");
+    if (list && argc == 5 && !strcmp(argv[3], "--limit")) {
+        if (aps_parse_int(argv[4], &limit) || limit < 1 || limit > 1000)
+            return fprintf(stderr, "aps worker: --limit takes 1..1000\n"), APS_EXIT_USAGE;
+    } else if (list ? argc != 3 : (strcmp(act, "requeue") && strcmp(act, "drop")) || argc < 4) {
+        usage(stderr);
+        return APS_EXIT_USAGE;
+    }
+    struct aps_app app;
+    char err[512];
+    if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE, err,
+                     sizeof err)) {
+        fprintf(stderr, "aps worker: %s\n", err);
+        return APS_EXIT_FAIL;
+    }
+    int status = APS_EXIT_OK;
+    if (list) {
+        status = dead_list(app.queue, limit);
+    } else {
+        bool requeue = !strcmp(act, "requeue");
+        for (int i = 3; i < argc; i++) {
+            int rc = requeue ? aps_queue_requeue(app.queue, argv[i])
+                             : aps_queue_drop(app.queue, argv[i]);
+            if (rc) {
+                fprintf(stderr, "aps worker: %s %s: %s\n", act, argv[i],
+                        rc == APS_E_NOTFOUND ? "no dead letter with that id" : aps_strerror(rc));
+                status = APS_EXIT_FAIL;
+            } else {
+                printf("{\"id\":\"%s\",\"%s\":true}\n", argv[i],
+                       requeue ? "requeued" : "dropped");
+            }
+        }
+    }
+    aps_app_close(&app);
+    return status;
+}
+
 static int parse_serve(struct aps_cli *cli, int argc, char **argv, struct aps_worker_opts *o)
 {
     aps_worker_opts_default(o, cli->cfg);
@@ -195,6 +271,8 @@ static int serve(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps worker: %s\n", err);
         return APS_EXIT_FAIL;
     }
+    if (aps_deps_start(&app.deps, &app, 1000))
+        APS_LOG(&app.log, APS_LOG_WARNING, NULL, "dependency watch not started");
     if (aps_worker_start(&w, &app, &o, err, sizeof err)) {
         fprintf(stderr, "aps worker: %s\n", err);
         aps_app_close(&app);
@@ -228,5 +306,7 @@ int aps_cmd_worker(struct aps_cli *cli, int argc, char **argv)
         return enqueue(cli, argc, argv);
     if (argc > 1 && !strcmp(argv[1], "run"))
         return run_once(cli, argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "dead"))
+        return dead(cli, argc, argv);
     return serve(cli, argc, argv);
 }

@@ -12,6 +12,7 @@
 #include "cache/ratelimit.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "services/deps.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -92,6 +93,8 @@ int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned par
 
 void aps_app_close(struct aps_app *app)
 {
+    aps_deps_stop(app->deps); /* first: its thread probes the store and the cache */
+    app->deps = NULL;
     if (app->queue)
         aps_queue_close(app->queue);
     if (app->rl)
