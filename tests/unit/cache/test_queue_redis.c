@@ -80,7 +80,9 @@ static void test_redis_consumers_cleaned(void **state)
             assert_int_equal(aps_queue_forget(q, who), 0);
     }
     assert_int_equal(consumers(), 4);
-    sleep_ms(600); /* > 10 x 50 ms of idle for the four that never said goodbye */
+    /* Past the claims' reclaim throttle (1 s at their visibility) and 10 x 50 ms of idle for
+     * the four that never said goodbye. */
+    sleep_ms(1100);
     push_ok(q, "noop", "{}", NULL, 3, 0, id);
     claim_ok(q, "holder", 50, 0, &job); /* this claim's throttled step reaps the four */
     assert_int_equal(consumers(), 1);
