@@ -105,6 +105,14 @@ static int parse_job_args(int argc, char **argv, struct job_args *a)
     return 0;
 }
 
+/* What the queue commands open: the queue alone when it is in Redis (so jobs can be enqueued
+ * and dead letters handled while the database is down), else the store with it. */
+static unsigned queue_parts(const struct aps_cli *cli)
+{
+    const char *url = aps_cfg_str(cli->cfg, APS_SET_REDIS_URL);
+    return url && *url ? APS_APP_QUEUE : APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE;
+}
+
 static int enqueue(struct aps_cli *cli, int argc, char **argv)
 {
     struct job_args a;
@@ -116,8 +124,7 @@ static int enqueue(struct aps_cli *cli, int argc, char **argv)
     const struct aps_job_def *d = aps_jobs_find(table, n, a.name);
     struct aps_app app;
     char err[512], id[64] = "";
-    if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE, err,
-                     sizeof err)) {
+    if (aps_app_open(&app, cli->cfg, queue_parts(cli), err, sizeof err)) {
         fprintf(stderr, "aps worker: %s\n", err);
         return APS_EXIT_FAIL;
     }
@@ -209,8 +216,7 @@ static int dead(struct aps_cli *cli, int argc, char **argv)
     }
     struct aps_app app;
     char err[512];
-    if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE, err,
-                     sizeof err)) {
+    if (aps_app_open(&app, cli->cfg, queue_parts(cli), err, sizeof err)) {
         fprintf(stderr, "aps worker: %s\n", err);
         return APS_EXIT_FAIL;
     }

@@ -218,17 +218,34 @@ static void queue_error(struct aps_worker *w, int rc)
     sleep_ms(QUEUE_ERROR_PAUSE_MS);
 }
 
-/* Claims pause while the database is down (a job would only fail and burn an attempt) and
- * for RESUME_GRACE_S after it returns. The change is logged once per worker. */
+/* Claims pause while the database is down (a job would only fail and burn an attempt), or
+ * Redis when the queue is there, and for RESUME_GRACE_S after it returns: the jobs held through
+ * the outage are settled by their own threads first, before another claim could take over a
+ * lease that lapsed meanwhile and run the job again. NULL when claims may go on, else the
+ * dependency that holds them. */
+static const char *claims_held_by(struct aps_worker *w)
+{
+    struct aps_deps *d = w->app->deps;
+    if (aps_deps_up_seconds(d, APS_DEP_DATABASE) < RESUME_GRACE_S)
+        return "the database";
+    if (!strcmp(aps_queue_backend(w->app->queue), "redis") &&
+        aps_deps_up_seconds(d, APS_DEP_REDIS) < RESUME_GRACE_S)
+        return "Redis";
+    return NULL;
+}
+
+/* claims_held_by(), with the change logged once per worker. */
 static bool claim_allowed(struct aps_worker *w)
 {
-    bool ok = aps_deps_up_seconds(w->app->deps, APS_DEP_DATABASE) >= RESUME_GRACE_S;
-    bool was_paused = atomic_exchange(&w->paused, !ok);
-    if (was_paused != !ok)
-        APS_LOG(&w->app->log, ok ? APS_LOG_WARNING : APS_LOG_ERROR, NULL,
-                ok ? "claiming resumed: the database answers again"
-                   : "claiming paused: the database is unreachable");
-    return ok;
+    const char *held = claims_held_by(w);
+    bool was_paused = atomic_exchange(&w->paused, held != NULL);
+    if (was_paused != (held != NULL)) {
+        if (held)
+            APS_LOG(&w->app->log, APS_LOG_ERROR, NULL, "claiming paused: %s is unreachable", held);
+        else
+            APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "claiming resumed");
+    }
+    return !held;
 }
 
 static void *job_thread(void *arg)
@@ -345,7 +362,7 @@ static int health(struct aps_http_req *req, struct aps_http_res *res)
     json_t *j = json_pack("{s:s,s:s,s:b,s:b,s:b,s:i,s:i}", "status",
                           rc ? "unhealthy" : db_up ? "ok" : "degraded", "queue",
                           aps_queue_backend(w->app->queue), "queue_reachable", rc == 0,
-                          "database_reachable", db_up, "claiming", !atomic_load(&w->paused),
+                          "database_reachable", db_up, "claiming", claims_held_by(w) == NULL,
                           "threads", w->o.threads, "running", ws.running);
     if (!rc)
         json_object_set_new(j, "depth", json_pack("{s:I,s:I,s:I,s:I,s:f}", "ready",
