@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """load.py — steady HTTP load for the fault tests (tests/integration/fault_*.sh).
 
-    load.py URL [--token T] [--threads N] [--rate R] --out FILE --stop STOPFILE
+    load.py URL [--token T] [--threads N] [--rate R] [--close] --out FILE --stop STOPFILE
 
 Each thread sends GET URL (with "Authorization: Bearer T" when given) on a fresh or kept-alive
-connection, at most R requests per second in all, until STOPFILE exists. Every answer is a line
+connection (--close: a new connection per request, "Connection: close"), at most R requests per
+second in all, until STOPFILE exists. Every answer is a line
 "<unix time> <status>" in FILE; a connection that fails or is cut before the answer is status 0.
 Prints a JSON summary {status: count} on exit."""
 import argparse, http.client, json, os, threading, time, urllib.parse
@@ -14,12 +15,15 @@ ap.add_argument("url")
 ap.add_argument("--token")
 ap.add_argument("--threads", type=int, default=4)
 ap.add_argument("--rate", type=float, default=200)
+ap.add_argument("--close", action="store_true")
 ap.add_argument("--out", required=True)
 ap.add_argument("--stop", required=True)
 a = ap.parse_args()
 u = urllib.parse.urlsplit(a.url)
 path = u.path + ("?" + u.query if u.query else "")
 headers = {"Authorization": "Bearer " + a.token} if a.token else {}
+if a.close:
+    headers["Connection"] = "close"
 lock = threading.Lock()
 counts = {}
 out = open(a.out, "w", buffering=1)
@@ -38,7 +42,7 @@ def worker():
             r = conn.getresponse()
             r.read()
             status = r.status
-            if r.getheader("Connection", "").lower() == "close":
+            if a.close or r.getheader("Connection", "").lower() == "close":
                 conn.close()
                 conn = None
         except Exception:
