@@ -69,6 +69,8 @@ static int fail_result(struct aps_conn *c, PGresult *r, const char *what)
     int rc = APS_E_DB;
     if (state && strcmp(state, "23505") == 0)
         rc = APS_E_EXISTS;
+    else if (state && strcmp(state, "53100") == 0) /* disk_full */
+        rc = APS_E_NOSPACE;
     else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                        strcmp(state, "55P03") == 0))
         rc = APS_E_BUSY;
