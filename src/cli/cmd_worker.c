@@ -26,7 +26,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: aps worker [--threads N] [--port P] [--no-http]\n"
             "       aps worker jobs\n"
-            "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N]\n"
+            "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N] [--count N]\n"
             "       aps worker run NAME [--payload JSON]\n"
             "       aps worker dead list [--limit N] | requeue ID... | drop ID...\n\n"
             "Runs background jobs from the queue (Redis Streams when REDIS_URL is set, else the\n"
@@ -35,7 +35,8 @@ static void usage(FILE *out)
             "queue. /health (is the queue reachable) and /metrics answer on WORKER_PORT (--port\n"
             "0 picks a free one; the \"listening\" log line names it).\n\n"
             "  jobs     the job table: name, timeout, attempts, what it does\n"
-            "  enqueue  puts one job on the queue (KEY: an idempotency key)\n"
+            "  enqueue  puts one job on the queue (KEY: an idempotency key); --count N puts N\n"
+            "           jobs in batches, each \"{n}\" in JSON and KEY replaced by 1..N\n"
             "  run      runs one job in this process, without the queue, and logs its line\n"
             "  dead     dead letters (jobs out of attempts and retry budget): list them as JSON\n"
             "           lines (newest first, N up to 1000, default 100), requeue them (ready\n"
@@ -78,11 +79,12 @@ static int list_jobs(void)
 struct job_args {
     const char *name, *payload, *key;
     int64_t delay_ms;
+    int count; /* enqueue: jobs 1..count, "{n}" in payload and key replaced by the number */
 };
 
 static int parse_job_args(int argc, char **argv, struct job_args *a)
 {
-    *a = (struct job_args){.payload = "{}"};
+    *a = (struct job_args){.payload = "{}", .count = 1};
     for (int i = 2; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!a->name && argv[i][0] != '-')
@@ -93,6 +95,9 @@ static int parse_job_args(int argc, char **argv, struct job_args *a)
             a->key = argv[++i];
         else if (v && !strcmp(argv[i], "--delay-ms") && !aps_parse_int64(v, &a->delay_ms) &&
                  a->delay_ms >= 0)
+            i++;
+        else if (v && !strcmp(argv[i], "--count") && !aps_parse_int(v, &a->count) &&
+                 a->count >= 1 && a->count <= 100000)
             i++;
         else
             return fprintf(stderr, "aps worker: bad argument %s\n", argv[i]), -1;
@@ -113,6 +118,63 @@ static unsigned queue_parts(const struct aps_cli *cli)
     return url && *url ? APS_APP_QUEUE : APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE;
 }
 
+/* text with every "{n}" replaced by n (aps_malloc'd; the caller frees it). */
+static char *numbered(const char *text, int n)
+{
+    struct aps_buf b = {0};
+    char num[16];
+    snprintf(num, sizeof num, "%d", n);
+    for (const char *p = text; *p;) {
+        const char *hit = strstr(p, "{n}");
+        size_t len = hit ? (size_t)(hit - p) : strlen(p);
+        aps_buf_append(&b, p, len);
+        p += len;
+        if (hit) {
+            aps_buf_puts(&b, num);
+            p += 3;
+        }
+    }
+    char *out = aps_strndup(aps_buf_str(&b), b.len);
+    aps_buf_cleanup(&b);
+    return out;
+}
+
+/* --count N: N jobs pushed in batches of up to 500 (one round trip each); prints one line with
+ * how many were new and how many existed already. */
+static int enqueue_many(struct aps_queue *q, const struct job_args *a, const struct aps_job_def *d)
+{
+    enum { BATCH = 500 };
+    struct aps_queue_msg *msgs = aps_calloc(BATCH, sizeof *msgs);
+    char **texts = aps_calloc(2 * BATCH, sizeof *texts);
+    int added = 0, existed = 0, rc = 0;
+    for (int first = 1; first <= a->count && !rc; first += BATCH) {
+        int m = a->count - first + 1 < BATCH ? a->count - first + 1 : BATCH;
+        for (int i = 0; i < m; i++) {
+            texts[2 * i] = numbered(a->payload, first + i);
+            texts[2 * i + 1] = a->key ? numbered(a->key, first + i) : NULL;
+            msgs[i] = (struct aps_queue_msg){.name = d->name, .payload = texts[2 * i],
+                                             .idem = texts[2 * i + 1],
+                                             .max_attempts = d->max_attempts,
+                                             .delay_ms = a->delay_ms};
+        }
+        rc = aps_queue_push_batch(q, msgs, (size_t)m);
+        for (int i = 0; i < m; i++) {
+            added += !rc && msgs[i].rc == 0;
+            existed += !rc && msgs[i].rc == APS_E_EXISTS;
+            aps_free(texts[2 * i]);
+            aps_free(texts[2 * i + 1]);
+        }
+    }
+    aps_free(texts);
+    aps_free(msgs);
+    if (rc)
+        fprintf(stderr, "aps worker: enqueue failed after %d job(s): %s\n", added + existed,
+                aps_strerror(rc));
+    else
+        printf("{\"enqueued\":%d,\"existed\":%d}\n", added, existed);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
 static int enqueue(struct aps_cli *cli, int argc, char **argv)
 {
     struct job_args a;
@@ -127,6 +189,11 @@ static int enqueue(struct aps_cli *cli, int argc, char **argv)
     if (aps_app_open(&app, cli->cfg, queue_parts(cli), err, sizeof err)) {
         fprintf(stderr, "aps worker: %s\n", err);
         return APS_EXIT_FAIL;
+    }
+    if (a.count > 1) {
+        int status = enqueue_many(app.queue, &a, d);
+        aps_app_close(&app);
+        return status;
     }
     int rc = aps_queue_push(app.queue, d->name, a.payload, a.key, d->max_attempts, a.delay_ms, id);
     if (rc && rc != APS_E_EXISTS)
