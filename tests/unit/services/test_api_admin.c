@@ -357,6 +357,8 @@ static void test_dead_jobs(void **state)
     assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'"), 0);
     assert_int_equal(audits(fx, "job_requeued"), 1);
     assert_int_equal(audits(fx, "job_dropped"), 1);
+    aps_queue_close(fx->app.queue);
+    fx->app.queue = NULL;
 }
 
 static void test_alerts(void **state)
