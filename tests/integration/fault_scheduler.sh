@@ -62,8 +62,8 @@ run_case() { # sqlite | pg+redis
   sleep 6.5
   local back; back=$(odds_runs "$mark")
   echo "fault_scheduler: $label: clock +1 h: $fwd odds run(s) in 3 s (period 2 s: the hour's 1,800 slots caught up as one); clock -2 h: $back odds run(s) in 6.5 s"
-  check_true "$label: no flood after the clock jumped forward ($fwd runs in 3 s)" [ "$fwd" -ge 1 ] && [ "$fwd" -le 2 ]
-  check_true "$label: no stall after the clock jumped back ($back runs in 6.5 s)" [ "$back" -ge 3 ] && [ "$back" -le 4 ]
+  check_true "$label: no flood after the clock jumped forward ($fwd runs in 3 s)" [ "$fwd" -ge 1 -a "$fwd" -le 3 ]
+  check_true "$label: no stall after the clock jumped back ($back runs in 6.5 s)" [ "$back" -ge 3 -a "$back" -le 5 ]
   check "$label: the jump back is logged" 1 "$(grep -c '"msg":"clock went back behind the last run of odds' "$work/s2.log")"
   kill -TERM "$pid_s2"; wait "$pid_s2" 2> /dev/null
   fx_pids=()
