@@ -122,7 +122,7 @@ restart() { # PID — starts a replacement, waits until it is in the upstream, s
 }
 load rolling
 sleep 1
-for round in 1 2 3; do
+for _ in 1 2 3; do # three rounds of both
   restart "$a"; a=$new_pid
   restart "$b"; b=$new_pid
 done
