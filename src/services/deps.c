@@ -110,8 +110,12 @@ bool aps_deps_check(struct aps_deps *d, enum aps_dep dep)
         return true;
     char err[256] = "";
     pthread_mutex_lock(&d->probe_mu);
-    bool up = probe(d, dep, err, sizeof err) == 0;
-    record(d, dep, up, err);
+    int rc = probe(d, dep, err, sizeof err);
+    /* Every pooled connection busy (APS_E_TIMEOUT from the pool) is load, not an outage: the
+     * state stays as it was. */
+    bool up = rc == APS_E_TIMEOUT && dep == APS_DEP_DATABASE ? aps_deps_up(d, dep) : rc == 0;
+    if (rc != APS_E_TIMEOUT || dep != APS_DEP_DATABASE)
+        record(d, dep, up, err);
     pthread_mutex_unlock(&d->probe_mu);
     return up;
 }
