@@ -147,7 +147,7 @@ static bool valid_currency(const char *s)
 int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
 {
     const char *name = NULL, *currency = NULL;
-    double initial;
+    double initial = NAN; /* set by the required field, or the request is refused */
     struct aps_conn *c = NULL;
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "name", true, 64, &name);
@@ -171,7 +171,7 @@ int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
 int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res *res)
 {
     const char *kind = NULL, *desc = NULL;
-    double amount;
+    double amount = NAN; /* set by the required field, or the request is refused */
     struct aps_conn *c = NULL;
     int64_t id = aps_api_path_id(req, res, "id");
     if (aps_api_body_object(req, res)) {
@@ -184,7 +184,7 @@ int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res 
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     double balance = NAN;
-    bool withdrawal = !strcmp(kind, "withdrawal");
+    bool withdrawal = kind && !strcmp(kind, "withdrawal");
     int rc = aps_bankroll_transfer(c, req->who.user_id, id, withdrawal, amount, desc, &balance);
     if (rc == APS_E_NOTFOUND)
         aps_api_not_found(res, "bankroll");

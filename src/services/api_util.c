@@ -363,6 +363,11 @@ int aps_api_db_error(struct aps_http_res *res, int rc)
     snprintf(res->cause, sizeof res->cause, "store: %s (%d)", aps_strerror(rc), rc);
     if (rc == APS_E_TIMEOUT || rc == APS_E_BUSY)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is busy");
+    if (rc == APS_E_NOSPACE)
+        return aps_http_error(res, 507, "STORAGE_FULL",
+                              "the database's disk is full; nothing was written");
+    if (rc == APS_E_IO) /* the connection broke under the query: an outage, not a bug */
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is not available");
     return aps_http_error(res, 500, "INTERNAL_ERROR", "database error");
 }
 

@@ -95,7 +95,8 @@ void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, c
 /* Acquires a connection; on failure sets 503 SERVICE_UNAVAILABLE and returns the error. */
 int aps_api_acquire(const struct aps_http_req *req, struct aps_http_res *res,
                     enum aps_db_intent intent, struct aps_conn **out);
-/* Sets the answer for a failed store call: 503 on a timeout or busy store, else 500. Returns 0
+/* Sets the answer for a failed store call: 503 on a timeout, a busy store or a lost connection
+ * (APS_E_IO), 507 STORAGE_FULL on a full disk (APS_E_NOSPACE), else 500. Returns 0
  * so a handler can `return aps_api_db_error(res, rc)`. */
 int aps_api_db_error(struct aps_http_res *res, int rc);
 int aps_api_not_found(struct aps_http_res *res, const char *what);

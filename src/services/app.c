@@ -14,6 +14,7 @@
 #include "http/auth.h"
 #include "metrics/metrics.h"
 #include "services/runtime.h"
+#include "services/deps.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -120,6 +121,8 @@ int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned par
 
 void aps_app_close(struct aps_app *app)
 {
+    aps_deps_stop(app->deps); /* first: its thread probes the store and the cache */
+    app->deps = NULL;
     aps_runtime_watch_stop(app);
     if (app->queue)
         aps_queue_close(app->queue);

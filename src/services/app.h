@@ -5,6 +5,7 @@
 #ifndef APS_SERVICES_APP_H
 #define APS_SERVICES_APP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,6 +19,7 @@ struct aps_ratelimit;
 struct aps_queue;
 struct aps_metrics;
 struct aps_runtime_watch;
+struct aps_deps;
 
 struct aps_app {
     const struct aps_config *cfg;
@@ -29,6 +31,8 @@ struct aps_app {
     struct aps_logger log;
     char instance[64];           /* host:pid, names this process in leases and logs */
     struct aps_runtime_watch *runtime_watch; /* APS_APP_WATCH: polls run-time settings */
+    struct aps_deps *deps;       /* the dependency watch (deps.h) of a service; NULL otherwise */
+    atomic_bool draining;        /* set on SIGTERM: readiness answers 503 from then on */
 };
 
 enum aps_app_parts {
