@@ -8,8 +8,9 @@
 # sleep): a demoted admin, a logged-out session, a changed password, a revoked API key. Then the
 # run-time settings: a PUT of RATE_LIMIT_PER_MIN through A changes B's X-RateLimit-Limit within
 # the poll bound; CACHE_TTL_DEFAULT=0 stops B caching; a PUT of KELLY_FRACTION changes the stake
-# of the next pick the worker's predict job publishes.
-# Needs: APS_BIN, curl, jq, sqlite3, psql, redis-cli. Without APS_TEST_PG_URL / APS_TEST_REDIS_URL
+# of the next pick the worker's predict job publishes from a trained, promoted model.
+# Needs: APS_BIN, APS_DATA_DIR (or ../shared/data: three Premier League football-data seasons),
+# curl, jq, sqlite3, psql, redis-cli. Without APS_TEST_PG_URL / APS_TEST_REDIS_URL
 # the pg half fails unless APS_TEST_PG_OPTIONAL=1.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -31,6 +32,7 @@ export ENVIRONMENT=development LOG_LEVEL=WARNING
 export JWT_SECRET="api-multiprocess-integration-secret-0123456789"
 export RATE_LIMIT_PER_MIN=100000 CACHE_TTL_DEFAULT=300
 export MAX_BET_PERCENT=0.10 # no cap in the way of the stakes compared below
+DATA=${APS_DATA_DIR:-${APS_SOURCE_DIR:?APS_DATA_DIR or APS_SOURCE_DIR locates the shared data}/../shared/data}
 PASSWORD="correct horse battery staple"
 pass=0 fail=0 backend=""
 
@@ -75,19 +77,50 @@ login() { # port email [password] → $access $refresh
   access=$(jf .access_token) refresh=$(jf .refresh_token)
 }
 
-# An NFL game some days ahead with two books' moneylines at evens: the home side's Elo edge
-# makes `predict` publish a staked pick for it.
-seed_game() { # game id, day offset
-  local now t
-  now=$(date +%s) t=$((now + $2 * 86400))
-  sql "INSERT INTO games (id, sport_id, season_id, game_date, home_team_id, away_team_id, start_time,
-         time_known, status, created_at, updated_at) VALUES
-       ($1, 1, 1, '$(date -u -d "@$t" +%F)', 1, 2, $t, 1, 'scheduled', 0, 0);
-       INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price) VALUES
-       ($1, 1, 'moneyline', 'home', 'live', $((now - 60)), NULL, 1.95),
-       ($1, 1, 'moneyline', 'away', 'live', $((now - 60)), NULL, 1.95),
-       ($1, 2, 'moneyline', 'home', 'live', $((now - 60)), NULL, 1.95),
-       ($1, 2, 'moneyline', 'away', 'live', $((now - 60)), NULL, 1.95);" >/dev/null
+# A published moneyline market, the way picks are published for real: real Premier League seasons
+# ingested, `aps train` (a short search), the model's market gate marked passed, the model
+# promoted. The gate's rule itself is tested in test_picks and test_registry; this test needs a
+# published market, and a model trained on three seasons does not pass the gate. On these seasons
+# the seeded search's best candidate is Elo, whose probability does not move with the game's own
+# prices, so prices set from it give the edge intended.
+EPL_SEASONS="2021 2122 2223"
+setup_published_market() { # → $model
+  local s
+  for s in $EPL_SEASONS; do
+    "$APS_BIN" ingest football-data "$DATA/football-data/E0/${s}_E0.csv" >/dev/null 2>&1 ||
+      { echo "ingest of EPL $s failed"; exit 1; }
+  done
+  "$APS_BIN" train --sport EPL --market moneyline --preset medium_quality --budget 10 --max-models 4 \
+    --no-promote --quiet >"$work/train.out" 2>&1 || { echo "aps train failed:"; cat "$work/train.out"; exit 1; }
+  model=$(sql "SELECT name FROM models WHERE market = 'moneyline' ORDER BY id DESC LIMIT 1")
+  sql "UPDATE models SET metrics = '{\"market_gate\":{\"passed\":true,\"why\":\"test\",\"max_supported_edge\":0.060}}'
+       WHERE name = '$model'" >/dev/null
+  "$APS_BIN" models promote "$model" >/dev/null || { echo "aps models promote $model failed"; exit 1; }
+}
+
+# Man City at home to Southampton (game_no N: a second game of the same match-up and kick-off has
+# the same features and so the same probability).
+seed_game() { # game id, game_no, kick-off (epoch seconds)
+  sql "INSERT INTO games (id, sport_id, season_id, game_date, game_no, home_team_id, away_team_id,
+         start_time, time_known, status, created_at, updated_at) VALUES
+       ($1, (SELECT id FROM sports WHERE code = 'EPL'),
+        (SELECT id FROM seasons WHERE sport_id = (SELECT id FROM sports WHERE code = 'EPL') ORDER BY label DESC LIMIT 1),
+        '$(date -u -d "@$3" +%F)', $2,
+        (SELECT id FROM teams WHERE key = 'Man City'), (SELECT id FROM teams WHERE key = 'Southampton'),
+        $3, 1, 'scheduled', 0, 0)" >/dev/null
+}
+
+# Two books' 1X2 prices without margin: the home side priced 0.04 below the model's probability
+# (an edge between MIN_EDGE_THRESHOLD 0.03 and the supported 0.06), draw and away each 0.02 above.
+price_game() { # game id, the model's home, draw and away probabilities
+  local now ph pd pa
+  now=$(date +%s)
+  read -r ph pd pa < <(awk -v h="$2" -v d="$3" -v a="$4" \
+    'BEGIN{printf "%.6f %.6f %.6f", 1 / (h - 0.04), 1 / (d + 0.02), 1 / (a + 0.02)}')
+  sql "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price)
+       SELECT $1, b.id, 'moneyline', v.sel, 'live', $((now - 60)), NULL, v.price FROM sportsbooks b,
+         (SELECT 'home' AS sel, $ph AS price UNION ALL SELECT 'draw', $pd UNION ALL SELECT 'away', $pa) v
+       WHERE b.key IN ('pinnacle', 'bet365')" >/dev/null
 }
 
 setup_store() {
@@ -97,11 +130,6 @@ setup_store() {
     "$APS_BIN" user create --email "${who%%:*}@example.com" --role "${who#*:}" --password-file "$work/pw" >/dev/null ||
       { echo "user create ${who%%:*} failed"; exit 1; }
   done
-  sql "INSERT INTO sports (code, name, kind, three_way) VALUES ('NFL', 'National Football League', 'team', 0);
-       INSERT INTO teams (sport_id, key, name) VALUES (1, 'KC', 'Kansas City Chiefs'), (1, 'BAL', 'Baltimore Ravens');
-       INSERT INTO seasons (sport_id, label) VALUES (1, '2024');
-       INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES ('pinnacle', 'Pinnacle', 1, 0),
-         ('draftkings', 'DraftKings', 0, 0);" >/dev/null
 }
 
 # ---- access and sessions -------------------------------------------------------------------
@@ -206,24 +234,41 @@ test_cache_ttl_setting() {
   check "CACHE_TTL_DEFAULT=0 stops B caching" MISS "$(header X-Cache)"
 }
 
+pick_of() { # game id → "stake_fraction edge model publication tier" of its latest pick
+  sql "SELECT stake_fraction || ' ' || edge || ' ' || model || ' ' || publication || ' ' || tier FROM predictions
+       WHERE game_id = $1 AND market = 'moneyline' ORDER BY id DESC LIMIT 1"
+}
+
 test_kelly_fraction_moves_next_stake() {
   login "$A" boss@example.com
-  local boss=$access s1 s2
-  seed_game 101 1
-  "$APS_BIN" worker run predict --payload '{"sport":"NFL"}' >/dev/null 2>&1
-  s1=$(sql "SELECT stake_fraction FROM predictions WHERE game_id = 101 ORDER BY id DESC LIMIT 1")
+  local boss=$access model kickoff ph pd pa p1 p2 s1 e1 s2 e2
+  setup_published_market
+  kickoff=$(($(date +%s) + 86400)) # a day ahead: within PREDICT_HORIZON_DAYS
+  seed_game 900001 1 "$kickoff"
+  # the model's probabilities for the game, from which its prices are set
+  read -r ph pd pa < <("$APS_BIN" predict --model "$model" --from "$(date -u -d "@$kickoff" +%F)" --format json 2>/dev/null |
+    jq -r '.[] | select(.game_id == 900001) | .probabilities | "\(.home) \(.draw) \(.away)"')
+  [ -n "${pa:-}" ] || { echo "FAIL [$backend]: aps predict --model $model gave no probabilities for the game"; fail=$((fail + 1)); return; }
+  price_game 900001 "$ph" "$pd" "$pa"
+  "$APS_BIN" worker run predict --payload '{"sport":"EPL"}' >/dev/null 2>&1
+  p1=$(pick_of 900001)
+  read -r s1 e1 _ <<<"$p1"
   [ -n "$s1" ] && awk "BEGIN{exit !($s1 > 0)}"
-  check "the first pick is staked" 0 $?
+  check "the first pick is published and staked ($p1)" 0 $?
   req "$A" PUT /api/v1/admin/settings/KELLY_FRACTION '{"value":0.125}' "$boss"
   check "PUT KELLY_FRACTION" 200 "$status"
-  seed_game 102 2 # the same match-up and prices: the same edge, so only the fraction differs
-  "$APS_BIN" worker run predict --payload '{"sport":"NFL"}' >/dev/null 2>&1
-  s2=$(sql "SELECT stake_fraction FROM predictions WHERE game_id = 102 ORDER BY id DESC LIMIT 1")
+  seed_game 900002 2 "$kickoff" # the same match-up, kick-off and prices: the same edge, so only the fraction differs
+  price_game 900002 "$ph" "$pd" "$pa"
+  "$APS_BIN" worker run predict --payload '{"sport":"EPL"}' >/dev/null 2>&1
+  p2=$(pick_of 900002)
+  read -r s2 e2 _ <<<"$p2"
+  check "the second pick has the first's edge" "$e1" "$e2"
   check "PUT KELLY_FRACTION changes the next published stake (half of 0.25's; stakes are stored to 6 places)" \
-    "$(awk "BEGIN{printf \"%.5f\", $s1 / 2}")" "$(awk "BEGIN{printf \"%.5f\", ${s2:-0}}")"
+    "$(awk "BEGIN{printf \"%.5f\", ${s1:-0} / 2}")" "$(awk "BEGIN{printf \"%.5f\", ${s2:-0}}")"
 }
 
 run_round() {
+  export MODEL_PATH="$work/models-$backend" MODEL_OUTPUT_PATH="$work/models-$backend"
   setup_store
   start_api "$backend-a"
   A=$port
