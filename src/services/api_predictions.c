@@ -70,8 +70,8 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_tier(req, res, "tier", &tier);
     aps_api_q_market(req, res, "market", &market);
-    aps_api_q_double(req, res, "min_edge", -1, 1, &min_edge);
-    aps_api_q_double(req, res, "min_probability", 0, 1, &min_prob);
+    aps_api_q_double(req, res, "min_edge", &min_edge);
+    aps_api_q_double(req, res, "min_probability", &min_prob);
     aps_api_q_bool(req, res, "graded", &graded);
     const char *result = aps_http_query(req, "result");
     if (result && aps_grade_result_parse(result) < 0)
@@ -435,7 +435,7 @@ static int verify_answer(struct aps_http_res *res, struct aps_conn *c, int64_t i
 
 int aps_api_predictions_verify_hash(struct aps_http_req *req, struct aps_http_res *res)
 {
-    const char *hash = aps_http_param(req, "hash");
+    const char *hash = aps_http_query(req, "hash");
     struct aps_conn *c = NULL;
     if (!valid_hash(hash))
         aps_api_invalid(res, "hash", "must be 64 lower-case hexadecimal characters");

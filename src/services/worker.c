@@ -20,6 +20,7 @@
 #include "services/backup.h"
 #include "services/app.h"
 #include "services/app_metrics.h"
+#include "services/job_status.h"
 #include "services/jobs.h"
 
 #define SUPERVISE_MS 200      /* supervisor period */
@@ -140,9 +141,23 @@ static const char *settle(struct slot *s, int rc, const char *error)
     return fr == APS_E_STATE ? "lost" : fr ? "fail_failed" : last ? "dead" : "retry";
 }
 
+/* Jobs started through the API carry requested_by and have a job_status row to keep current. */
+static void follow(struct slot *s, const char *state, const char *error)
+{
+    struct aps_worker *w = s->w;
+    if (!w->app->store || !s->job.payload || !strstr(s->job.payload, "\"requested_by\""))
+        return;
+    int rc = aps_job_status_update(w->app->store, s->job.id, state, s->job.attempts, error,
+                                   aps_time_now());
+    if (rc)
+        APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "job %s: status %s not recorded: %s",
+                s->job.id, state, aps_strerror(rc));
+}
+
 static void run_job(struct slot *s)
 {
     struct aps_worker *w = s->w;
+    follow(s, "running", NULL);
     const struct aps_job_def *d = aps_jobs_find(w->o.table, w->o.njobs, s->job.name);
     struct aps_job_run r = {.app = w->app, .col = &s->col, .locks = w->locks, .id = s->job.id,
                             .attempt = s->job.attempts};
@@ -161,6 +176,12 @@ static void run_job(struct slot *s)
         aps_metric_add(w->m_warnings, labels, 1);
     pthread_mutex_lock(&s->mu);
     const char *outcome = settle(s, rc, rc ? r.err : NULL);
+    if (!strcmp(outcome, "ok"))
+        follow(s, "succeeded", NULL);
+    else if (!strcmp(outcome, "retry"))
+        follow(s, "queued", r.err);
+    else if (!strcmp(outcome, "dead"))
+        follow(s, "failed", r.err);
     log_run(w, &s->job, &r, rc, outcome, ms);
     s->busy = false;
     aps_job_cleanup(&s->job);
@@ -311,8 +332,8 @@ static int metrics(struct aps_http_req *req, struct aps_http_res *res)
 }
 
 static const struct aps_route worker_routes[] = {
-    {"GET", "/health", health, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "queue reachable"},
-    {"GET", "/metrics", metrics, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "Prometheus"},
+    {"GET", "/health", health, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "queue reachable", NULL, NULL, NULL, NULL},
+    {"GET", "/metrics", metrics, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "Prometheus", NULL, NULL, NULL, NULL},
 };
 
 static int start_http(struct aps_worker *w, char *err, size_t errcap)

@@ -186,13 +186,13 @@ test_predictions() {
   check "units as graded" "$(jq -n "$units")" "$(jf .overall.units)"
   check "Wilson interval of 0/1 or 1/1 touches 0 or 1" 1 \
     "$(jf 'if .overall.wins == 1 then .overall.win_rate_ci95[1] else .overall.win_rate_ci95[0] + 1 end')"
-  req GET "/api/v1/predictions/verify/$hash" "" "$U1"
+  req GET "/api/v1/predictions/verify?hash=$hash" "" "$U1"
   check "lock-in verified by hash" "200 true $pick" "$status $(jf .verified) $(jf .prediction_id)"
   req POST "/api/v1/predictions/$pick/verify" "" "$U1"
   check "lock-in verified by id" "200 true" "$status $(jf .verified)"
-  req GET "/api/v1/predictions/verify/$(printf '%064d' 0)" "" "$U1"
+  req GET "/api/v1/predictions/verify?hash=$(printf '%064d' 0)" "" "$U1"
   check "unknown hash 404" 404 "$status"
-  req GET /api/v1/predictions/verify/xyz "" "$U1"
+  req GET "/api/v1/predictions/verify?hash=xyz" "" "$U1"
   check "malformed hash 400" 400 "$status"
 }
 

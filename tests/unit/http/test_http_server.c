@@ -56,13 +56,20 @@ static int h_fail(struct aps_http_req *req, struct aps_http_res *res)
 }
 
 static const struct aps_route routes[] = {
-    {"GET", "/ok", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "ok"},
-    {"GET", "/slow", h_slow, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "slow"},
-    {"POST", "/echo", h_echo, APS_PERM_PUBLIC, 1024, APS_CACHE_NONE, "t", "echo"},
-    {"GET", "/admin", h_ok, APS_PERM_MANAGE_USERS, 0, APS_CACHE_NONE, "t", "admin"},
-    {"GET", "/cached", h_cached, APS_PERM_PUBLIC, 0, APS_CACHE_DEFAULT, "t", "cached"},
-    {"GET", "/limited", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "limited", "limited"},
-    {"GET", "/fail", h_fail, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "fail"},
+    {"GET", "/ok", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "ok", "q:string(100000)", NULL,
+     "200 Ok", NULL},
+    {"GET", "/slow", h_slow, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "slow", NULL, NULL, "200 Ok",
+     NULL},
+    {"POST", "/echo", h_echo, APS_PERM_PUBLIC, 1024, APS_CACHE_NONE, "t", "echo", NULL,
+     "Echo+form", "200 Echo", NULL},
+    {"GET", "/admin", h_ok, APS_PERM_MANAGE_USERS, 0, APS_CACHE_NONE, "t", "admin", NULL, NULL,
+     "200 Ok", NULL},
+    {"GET", "/cached", h_cached, APS_PERM_PUBLIC, 0, APS_CACHE_DEFAULT, "t", "cached",
+     "a:int(0,9) b:int(0,9)", NULL, "200 Ok", NULL},
+    {"GET", "/limited", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "limited", "limited", NULL, NULL,
+     "200 Ok", NULL},
+    {"GET", "/fail", h_fail, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "fail", NULL, NULL, "200 Ok",
+     NULL},
 };
 
 static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
