@@ -617,7 +617,7 @@ static char *response_body(struct request *r, size_t *len, const char **ctype, b
         return b;
     }
     if (r->res.json) {
-        if (json_object_get(r->res.json, "error"))
+        if (json_is_object(json_object_get(r->res.json, "error")))
             json_object_set_new(r->res.json, "request_id", json_string(r->req.request_id));
         /* 15 significant digits: every double survives to its meaning, and 0.063 prints as
          * 0.063 rather than 0.063000000000000001. */

@@ -245,7 +245,11 @@ int aps_api_auth_login(struct aps_http_req *req, struct aps_http_res *res)
     struct aps_user u;
     if (!aps_api_body_object(req, res))
         return 0;
-    aps_api_b_str(req, res, "email", true, APS_ACCOUNTS_EMAIL_MAX, &email_in);
+    /* the OAuth2 password flow names the e-mail "username" */
+    bool by_username =
+        !json_object_get(req->json, "email") && json_object_get(req->json, "username");
+    aps_api_b_str(req, res, by_username ? "username" : "email", true, APS_ACCOUNTS_EMAIL_MAX,
+                  &email_in);
     aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX, &password);
     code = code_field(req, res, "totp_code", false);
     if (email_in && aps_accounts_email_normalize(email_in, email, &why))

@@ -194,8 +194,8 @@ static const char *list_schema(json_t *schemas, const char *item, char *name, si
         snprintf(items_ref, sizeof items_ref, "#/components/schemas/%s", item);
         json_object_set_new(
             schemas, name,
-            json_pack("{s:s,s:[{s:s}],s:{s:{s:s,s:{s:s}}},s:b}", "description",
-                      "The list envelope with items of this kind", "allOf", "$ref",
+            json_pack("{s:s,s:s,s:[{s:s}],s:{s:{s:s,s:{s:s}}},s:b}", "type", "object",
+                      "description", "The list envelope with items of this kind", "allOf", "$ref",
                       "#/components/schemas/ListEnvelope", "properties", "items", "type",
                       "array", "items", "$ref", items_ref, "unevaluatedProperties", 0));
     }
