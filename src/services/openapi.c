@@ -210,8 +210,10 @@ static json_t *success_response(const struct aps_route *rt, json_t *schemas, int
         json_object_set_new(content, strcmp(s, "text/plain") ? s : "text/plain; version=0.0.4",
                             json_pack("{s:{s:s}}", "schema", "type", "string"));
     } else if (!strcmp(s, "static")) {
-        static const char *types[] = {"text/html", "text/css", "text/javascript", "image/png",
-                                      "text/plain"};
+        /* the types static.c serves by extension */
+        static const char *types[] = {"text/html",     "text/css",      "text/javascript",
+                                      "application/json", "image/png", "image/svg+xml",
+                                      "text/plain",    "application/octet-stream"};
         for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
             json_object_set_new(content, types[i],
                                 json_pack("{s:{s:s}}", "schema", "type", "string"));

@@ -107,11 +107,11 @@ curl -s -D train.h -o train.json -X POST -H "Authorization: Bearer $token" -H 'C
 job=$(jq -r .id train.json)
 check "train answers the job, queued" "queued" "$(jq -r .state train.json)"
 check "Location names the job" "/api/v1/jobs/$job" "$(tr -d '\r' < train.h | awk 'tolower($1) == "location:" {print $2}')"
-"$APS_BIN" worker --port 0 > worker.log 2>&1 &
+H2O_MAX_MODELS=2 H2O_MAX_RUNTIME_SECS=20 "$APS_BIN" worker --port 0 > worker.log 2>&1 &
 wpid=$!
 pids+=($wpid)
 state=""
-for _ in $(seq 300); do
+for _ in $(seq 600); do
   state=$(api GET "/api/v1/jobs/$job" | jq -r .state)
   [ "$state" = succeeded ] || [ "$state" = failed ] && break
   sleep 0.2
@@ -154,6 +154,8 @@ jq --arg hash "$hash" '.paths["/api/v1/predictions/verify"] = {} | .query = {"/a
 
 curl -s "$base/api/v1/openapi.json" > openapi.json
 check "document served" "3.1.0" "$(jq -r .openapi openapi.json)"
+"$APS_BIN" api --openapi > cli-openapi.json
+check "aps api --openapi prints the served document" "" "$(diff <(jq -S . openapi.json) <(jq -S . cli-openapi.json) | head -3)"
 
 # 1. Redocly, recommended rules: no error, no warning.
 (cd "$WEB" && node_modules/.bin/redocly lint --config redocly.yaml "$work/openapi.json") > lint.log 2>&1

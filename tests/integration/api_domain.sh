@@ -207,7 +207,7 @@ test_betting() {
   req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"deposit","amount":5}' "$U2"
   check "another user's bankroll 404" 404 "$status"
   req GET /api/v1/betting/bankrolls "" "$U2"
-  check "another user sees none" "200 0" "$status $(jf .count)"
+  check "another user sees none" "200 0" "$status $(jf .total)"
   req GET /api/v1/betting/bankrolls "" "$ANALYST"
   check "analysts hold no bankroll permission" 403 "$status"
   req POST /api/v1/betting/bets "{\"prediction_id\":$pick,\"bankroll_id\":$br,\"stake\":100}" "$U1"
@@ -241,9 +241,9 @@ test_admin() {
   check "one model" "200 nfl_ml_test elo" "$status $(jf .name) $(jf '.features[0]')"
   req POST /api/v1/models/train '{"sport":"NFL","market":"moneyline"}' "$ANALYST"
   check "train enqueued 202" "202 false" "$status $(jf .duplicate)"
-  job=$(jf .job_id)
+  job=$(jf .id)
   req POST /api/v1/models/train '{"sport":"NFL","market":"moneyline"}' "$ANALYST"
-  check "the same request again is the same job" "202 true $job" "$status $(jf .duplicate) $(jf .job_id)"
+  check "the same request again is the same job" "202 true $job" "$status $(jf .duplicate) $(jf .id)"
   req POST /api/v1/models/1/promote '{"note":"integration"}' "$ANALYST"
   check "promote 200" "200 production" "$status $(jf .status)"
   check "promotion audited" 1 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'model_promoted'")"

@@ -1155,19 +1155,41 @@ export interface components {
             deposits: number;
             roi: number | null;
         };
-        /** @description A recorded bet */
+        /** @description A recorded bet with its game; settled with its result, profit and closing-line value */
         Bet: {
             id: number;
             bankroll_id: number;
-            game_id: number;
             prediction_id: number | null;
+            game_id: number;
             /** @enum {string} */
             market: "moneyline" | "spread" | "total";
             /** @enum {string} */
             selection: "home" | "away" | "draw" | "over" | "under";
-            stake: number;
+            line: number | null;
             price: number;
-            result: string;
+            american?: number | null;
+            implied_probability?: number | null;
+            stake: number;
+            sportsbook: string | null;
+            notes: string | null;
+            /** Format: date-time */
+            placed_at: string;
+            /** @enum {string} */
+            result: "pending" | "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
+            profit_loss: number | null;
+            closing_line: number | null;
+            closing_price: number | null;
+            clv: number | null;
+            /** Format: date-time */
+            settled_at: string | null;
+            game?: components["schemas"]["Game"];
+        };
+        Transaction: {
+            /** @enum {string} */
+            kind: "deposit" | "withdrawal";
+            amount: number;
+            balance_after: number;
+            bankroll: components["schemas"]["Bankroll"];
         };
         BetSummary: {
             bets: number;
@@ -1203,7 +1225,25 @@ export interface components {
         };
         /** @description Kelly sizing of one bet */
         Sizing: {
-            [key: string]: unknown;
+            probability: number;
+            decimal_odds: number;
+            american_odds: number | null;
+            implied_probability: number | null;
+            no_vig_probability: number | null;
+            edge: number | null;
+            ev_per_unit: number | null;
+            ev_amount: number | null;
+            full_kelly: number | null;
+            fractional_kelly: number | null;
+            stake: number | null;
+            units: number | null;
+            bankroll: number | null;
+            tier: string | null;
+            should_bet: boolean;
+            reason: string;
+            params: {
+                [key: string]: unknown;
+            };
         };
         /** @description A registered model; one model's detail adds path, features, params, metrics and its training runs */
         Model: {
@@ -1313,6 +1353,7 @@ export interface components {
             id: number;
             revoked: boolean;
         };
+        /** @description One setting: its effective value (secrets redacted), where it came from, its run-time override */
         Setting: {
             name: string;
             value: string;
@@ -1320,7 +1361,12 @@ export interface components {
             origin: string;
             secret: boolean;
             runtime_changeable: boolean;
-            override: Record<string, never> | null;
+            override: null | {
+                value: string | null;
+                updated_by: number | null;
+                /** Format: date-time */
+                updated_at: string | null;
+            };
             effective: string | null;
         };
         Alert: {
@@ -1400,6 +1446,9 @@ export interface components {
         OpenApiDocument: {
             [key: string]: unknown;
         };
+        RoleChange: {
+            [key: string]: unknown;
+        };
         LogoutResult: {
             status: string;
             revoked: boolean;
@@ -1410,16 +1459,21 @@ export interface components {
         };
         /** @description the new secret, its otpauth:// URI and the code parameters */
         TotpSetup: {
-            [key: string]: unknown;
+            secret: string;
+            otpauth_uri: string;
+            issuer: string;
+            algorithm: string;
+            digits: number;
+            period: number;
+        };
+        SettingChange: {
+            name: string;
+            value: string;
+            previous: string | null;
+            configured: string | null;
         };
         TotpState: {
             totp_enabled: boolean;
-        };
-        SettingChange: {
-            [key: string]: unknown;
-        };
-        RoleChange: {
-            [key: string]: unknown;
         };
         RegisterRequest: {
             /** Format: email */
@@ -5534,7 +5588,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Bankroll"];
+                    "application/json": components["schemas"]["Transaction"];
                 };
             };
             /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
