@@ -2334,8 +2334,11 @@ export interface operations {
                     "text/html": string;
                     "text/css": string;
                     "text/javascript": string;
+                    "application/json": string;
                     "image/png": string;
+                    "image/svg+xml": string;
                     "text/plain": string;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
