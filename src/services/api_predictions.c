@@ -1,5 +1,5 @@
 /* api_predictions.c — GET /api/v1/predictions, /today, /{id}, /performance and lock-in
- * verification (GET /verify/{hash}, POST /{id}/verify). Picks are read as they were locked in;
+ * verification (GET /verify?hash=, POST /{id}/verify). Picks are read as they were locked in;
  * the track record is aggregated from prediction_results (written by the grading job) with the
  * Wilson interval of src/odds/metrics; verification recomputes the SHA-256 lock-in hash
  * (src/engine/lockin) and checks the link to the previous pick. */

@@ -46,7 +46,7 @@ int aps_job_status_update(struct aps_store *st, const char *id, const char *stat
               " WHERE job_id = ?1";
     else if (!strcmp(state, "queued"))
         sql = "UPDATE job_status SET state = ?2, attempts = ?3, error = ?4, finished_at = NULL"
-              " WHERE job_id = ?1 AND CAST(?5 AS BIGINT) IS NOT NULL";
+              " WHERE job_id = ?1";
     else
         sql = "UPDATE job_status SET state = ?2, attempts = ?3, error = ?4, finished_at = ?5"
               " WHERE job_id = ?1";
@@ -64,7 +64,7 @@ int aps_job_status_update(struct aps_store *st, const char *id, const char *stat
         rc = aps_stmt_bind_int64(s, 3, attempts);
     if (!rc)
         rc = aps_stmt_bind_text(s, 4, error);
-    if (!rc)
+    if (!rc && strcmp(state, "queued")) /* a retry has no time of its own to record */
         rc = aps_stmt_bind_int64(s, 5, now);
     if (!rc) {
         rc = aps_stmt_step(s);
