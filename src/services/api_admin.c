@@ -244,9 +244,7 @@ int aps_api_users_list(struct aps_http_req *req, struct aps_http_res *res)
     bool has_active = aps_http_query(req, "active") != NULL;
     aps_api_q_page(req, res, &pg);
     aps_api_q_bool(req, res, "active", &active);
-    const char *role = aps_http_query(req, "role");
-    if (role && aps_role_parse(role) < 0)
-        aps_api_invalid(res, "role", "must be user, pro, analyst, operator or admin");
+    const char *role = aps_api_q_str(req, res, "role");
     if (role && !aps_api_bad(res))
         aps_api_where_text(&w, "u.role = ?", role);
     if (has_active)
@@ -495,9 +493,7 @@ int aps_api_alerts_list(struct aps_http_req *req, struct aps_http_res *res)
     bool has_ack = aps_http_query(req, "acknowledged") != NULL;
     aps_api_q_page(req, res, &pg);
     aps_api_q_bool(req, res, "acknowledged", &ack);
-    const char *sev = aps_http_query(req, "severity");
-    if (sev && strcmp(sev, "info") && strcmp(sev, "warning") && strcmp(sev, "critical"))
-        aps_api_invalid(res, "severity", "must be info, warning or critical");
+    const char *sev = aps_api_q_str(req, res, "severity");
     if (has_ack)
         aps_api_where_int(&w, "a.acknowledged = ?", ack ? 1 : 0);
     if (sev && !aps_api_bad(res))

@@ -419,10 +419,7 @@ static void bet_filters(const struct aps_http_req *req, struct aps_http_res *res
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_market(req, res, "market", &market);
     aps_api_q_date_range(req, res, from, to);
-    const char *result = aps_http_query(req, "result");
-    if (result && strcmp(result, "pending") && aps_grade_result_parse(result) < 0)
-        aps_api_invalid(res, "result",
-                        "must be pending, win, loss, push, void, half_win or half_loss");
+    const char *result = aps_api_q_str(req, res, "result");
     if (has_bankroll)
         aps_api_where_int(w, "x.bankroll_id = ?", bankroll);
     if (sport >= 0)

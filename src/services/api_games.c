@@ -54,9 +54,7 @@ static void common_filters(const struct aps_http_req *req, struct aps_http_res *
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_status(req, res, "status", &status);
     aps_api_q_int(req, res, "team_id", &team_id, &has_team_id);
-    const char *team = aps_http_query(req, "team");
-    if (team && (strlen(team) == 0 || strlen(team) > 96))
-        aps_api_invalid(res, "team", "must be a team key or name of 1 to 96 characters");
+    const char *team = aps_api_q_str(req, res, "team");
     if (sport >= 0)
         aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
     if (status >= 0)

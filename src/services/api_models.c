@@ -55,10 +55,7 @@ int aps_api_models_list(struct aps_http_req *req, struct aps_http_res *res)
     aps_api_q_page(req, res, &pg);
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_market(req, res, "market", &market);
-    const char *status = aps_http_query(req, "status");
-    if (status && strcmp(status, "challenger") && strcmp(status, "production") &&
-        strcmp(status, "archived"))
-        aps_api_invalid(res, "status", "must be challenger, production or archived");
+    const char *status = aps_api_q_str(req, res, "status");
     if (sport >= 0)
         aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);
     if (market >= 0)

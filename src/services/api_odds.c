@@ -216,9 +216,7 @@ static int odds_prelude(struct aps_http_req *req, struct aps_http_res *res, int6
     *game_id = aps_api_path_id(req, res, "game_id");
     aps_api_q_page(req, res, &pg);
     aps_api_q_market(req, res, "market", market);
-    *book = aps_http_query(req, "book");
-    if (*book && (strlen(*book) == 0 || strlen(*book) > 31))
-        aps_api_invalid(res, "book", "must be a sportsbook key");
+    *book = aps_api_q_str(req, res, "book");
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, c))
         return 1;
     int64_t one = 0;

@@ -73,9 +73,7 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     aps_api_q_double(req, res, "min_edge", &min_edge);
     aps_api_q_double(req, res, "min_probability", &min_prob);
     aps_api_q_bool(req, res, "graded", &graded);
-    const char *result = aps_http_query(req, "result");
-    if (result && aps_grade_result_parse(result) < 0)
-        aps_api_invalid(res, "result", "must be win, loss, push, void, half_win or half_loss");
+    const char *result = aps_api_q_str(req, res, "result");
     if (sport >= 0)
         aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
     if (tier >= 0)

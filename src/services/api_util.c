@@ -32,8 +32,8 @@ bool aps_api_bad(const struct aps_http_res *res)
 
 /* The value sent for name when it fits the route's declared parameter (routes.h): the
  * dispatcher has checked it already, this repeats the check for handlers called directly. */
-static const char *q_checked(const struct aps_http_req *req, struct aps_http_res *res,
-                             const char *name)
+const char *aps_api_q_str(const struct aps_http_req *req, struct aps_http_res *res,
+                          const char *name)
 {
     const char *s = aps_http_query(req, name);
     struct aps_qparam p;
@@ -56,7 +56,7 @@ void aps_api_q_int(const struct aps_http_req *req, struct aps_http_res *res, con
 {
     int64_t v;
     *present = false;
-    if (q_checked(req, res, name) && aps_http_qint(req, name, &v)) {
+    if (aps_api_q_str(req, res, name) && aps_http_qint(req, name, &v)) {
         *out = v;
         *present = true;
     }
@@ -68,8 +68,8 @@ void aps_api_q_page(const struct aps_http_req *req, struct aps_http_res *res,
     int64_t v;
     pg->page = 1;
     pg->limit = APS_API_DEFAULT_LIMIT;
-    q_checked(req, res, "page");
-    q_checked(req, res, "limit");
+    aps_api_q_str(req, res, "page");
+    aps_api_q_str(req, res, "limit");
     if (!aps_api_bad(res) && aps_http_qint(req, "page", &v))
         pg->page = (int)v;
     if (!aps_api_bad(res) && aps_http_qint(req, "limit", &v))
@@ -82,7 +82,7 @@ void aps_api_q_double(const struct aps_http_req *req, struct aps_http_res *res, 
 {
     double v;
     *out = NAN;
-    if (q_checked(req, res, name) && aps_http_qnum(req, name, &v))
+    if (aps_api_q_str(req, res, name) && aps_http_qnum(req, name, &v))
         *out = v;
 }
 

@@ -44,6 +44,10 @@ struct aps_api_page {
 /* page and limit with the spec's defaults (APS_Q_PAGE: 1 and APS_API_DEFAULT_LIMIT). */
 void aps_api_q_page(const struct aps_http_req *req, struct aps_http_res *res,
                     struct aps_api_page *pg);
+/* A query parameter's text when it fits the route's spec (an enum word, a string within its
+ * length, …); NULL when not sent or bad (a detail is added). */
+const char *aps_api_q_str(const struct aps_http_req *req, struct aps_http_res *res,
+                          const char *name);
 /* An integer query parameter; *present false (and *out untouched) when not sent. */
 void aps_api_q_int(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                    int64_t *out, bool *present);
