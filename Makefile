@@ -18,6 +18,7 @@ build: bootstrap
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 	@[ -f web/dist/api-docs/index.html ] || bash web/build-api-docs.sh
+	@bash web/build-dashboard.sh
 
 # Ends by serving: migrate, ingest, train, then `aps serve` on http://127.0.0.1:8000 (scripts/run;
 # the mock providers stand in when no ODDS_API_KEY is configured).

@@ -119,9 +119,12 @@ const apiPod = find(prod, "Deployment", "api")?.spec?.template?.spec ?? {};
 const preStop = api.lifecycle?.preStop?.sleep?.seconds ?? 0;
 const cfg = prod.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("aps-config-"))?.data ?? {};
 const drain = Number(cfg.API_DRAIN_SECONDS);
+// API_SHUTDOWN_DELAY_SECONDS: the not-ready window before the listener closes (default 5).
+const delay = Number(cfg.API_SHUTDOWN_DELAY_SECONDS ?? 5);
 eq("api drains 30 s (seed 5.4)", 30, drain);
-check("api grace covers preStop + the 30 s drain", apiPod.terminationGracePeriodSeconds > preStop + drain,
-  `grace ${apiPod.terminationGracePeriodSeconds}, preStop ${preStop}, drain ${drain}`);
+check("api grace covers preStop + the not-ready window + the 30 s drain",
+  apiPod.terminationGracePeriodSeconds > preStop + delay + drain,
+  `grace ${apiPod.terminationGracePeriodSeconds}, preStop ${preStop}, delay ${delay}, drain ${drain}`);
 eq("api port 8000", 8000, api.ports?.[0]?.containerPort);
 const worker = container(prod, "Deployment", "worker");
 eq("worker port 9000", 9000, worker.ports?.[0]?.containerPort);

@@ -355,6 +355,30 @@ int aps_cache_invalidate(struct aps_cache *c, const char *tag)
     return 0;
 }
 
+int aps_cache_generation(struct aps_cache *c, const char *tag, int64_t *gen)
+{
+    if (!tag_ok(tag))
+        return APS_E_INVAL;
+    if (!c->redis)
+        return APS_E_UNSUPPORTED;
+    pthread_mutex_lock(&c->mu);
+    struct tag_gen *t = tag_slot(c, tag);
+    int64_t pending = t ? t->pending : 0;
+    if (t)
+        t->pending = 0;
+    pthread_mutex_unlock(&c->mu);
+    if (!t)
+        return APS_E_INVAL;
+    int rc = fetch_gen(c, tag, pending, gen);
+    if (rc) {
+        pthread_mutex_lock(&c->mu);
+        t->pending += pending;
+        pthread_mutex_unlock(&c->mu);
+        count_error(c);
+    }
+    return rc;
+}
+
 /* ---- health ---------------------------------------------------------------------------------- */
 
 int aps_cache_ping(struct aps_cache *c, double *ms)

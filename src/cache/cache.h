@@ -59,6 +59,10 @@ int aps_cache_key(struct aps_cache *c, const char *tag, const char *rest, char *
 /* Bumps tag's generation: every key built before is stale, here at once, elsewhere within 1 s.
  * 0 also when Redis is down (then the bump is replayed later); APS_E_INVAL for a bad tag. */
 int aps_cache_invalidate(struct aps_cache *c, const char *tag) APS_MUST_CHECK;
+/* The tag's generation as Redis has it now (one GET, sending this process's unreplayed bumps
+ * first), for callers that must see another process's invalidation on their very next read.
+ * APS_E_UNSUPPORTED without a shared tier, APS_E_IO when Redis does not answer. */
+int aps_cache_generation(struct aps_cache *c, const char *tag, int64_t *gen) APS_MUST_CHECK;
 /* Round trip to Redis in milliseconds. APS_E_UNSUPPORTED when there is no shared tier,
  * APS_E_IO when Redis does not answer. */
 int aps_cache_ping(struct aps_cache *c, double *ms) APS_MUST_CHECK;

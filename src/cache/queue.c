@@ -16,7 +16,7 @@
 
 struct aps_queue {
     struct aps_queue_be *be;
-    int64_t retry_base_ms, retry_max_ms;
+    int64_t retry_base_ms, retry_max_ms, retry_budget_ms;
     pthread_mutex_t rng_mu;
     uint64_t rng; /* xorshift64* state, seeded at open; this queue's own generator */
     struct aps_metric *m_depth, *m_age, *m_jobs;
@@ -62,6 +62,7 @@ int aps_queue_open(struct aps_queue **out, const struct aps_config *cfg, struct 
     q->be = be;
     q->retry_base_ms = aps_cfg_int(cfg, APS_SET_QUEUE_RETRY_BASE_MS);
     q->retry_max_ms = aps_cfg_int(cfg, APS_SET_QUEUE_RETRY_MAX_MS);
+    q->retry_budget_ms = aps_cfg_int(cfg, APS_SET_QUEUE_RETRY_BUDGET_SECONDS) * 1000;
     q->rng = (uint64_t)aps_time_now_us() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)q;
     q->rng |= 1;
     pthread_mutex_init(&q->rng_mu, NULL);
@@ -238,22 +239,34 @@ static void clip_error(const char *error, char out[APS_QUEUE_MAX_ERROR])
     out[n] = '\0';
 }
 
+/* Whether a failed job is done retrying (see "Retry budget" in queue.h). */
+static bool out_of_retries(const struct aps_queue *q, const struct aps_job *job, int64_t now_ms)
+{
+    if (job->max_attempts <= 1 || job->attempts >= APS_QUEUE_MAX_ATTEMPTS)
+        return true;
+    return job->attempts >= job->max_attempts && now_ms - job->enqueued_ms >= q->retry_budget_ms;
+}
+
 int aps_queue_fail(struct aps_queue *q, struct aps_job *job, const char *error)
 {
     char text[APS_QUEUE_MAX_ERROR];
-    bool dead = job->attempts >= job->max_attempts;
-    int64_t run_at = dead ? 0 : aps_queue_now_ms() + retry_delay(q, job->attempts);
+    int64_t now = aps_queue_now_ms();
+    bool dead = out_of_retries(q, job, now);
+    int64_t run_at = dead ? 0 : now + retry_delay(q, job->attempts);
     clip_error(error, text);
     int rc = q->be->ops->settle(q->be, job, dead ? APS_SETTLE_DEAD : APS_SETTLE_RETRY, text,
                                 run_at);
-    count_job(q, job, rc == APS_E_STATE ? "lost" : dead ? "dead" : "retry");
+    job->dead_lettered = dead && rc == 0;
+    if (rc == 0 || rc == APS_E_STATE) /* an unreachable backend settled nothing: not counted */
+        count_job(q, job, rc == APS_E_STATE ? "lost" : dead ? "dead" : "retry");
     return rc;
 }
 
 int aps_queue_release(struct aps_queue *q, struct aps_job *job)
 {
     int rc = q->be->ops->settle(q->be, job, APS_SETTLE_RELEASE, job->error, aps_queue_now_ms());
-    count_job(q, job, rc == APS_E_STATE ? "lost" : "released");
+    if (rc == 0 || rc == APS_E_STATE)
+        count_job(q, job, rc == APS_E_STATE ? "lost" : "released");
     return rc;
 }
 
@@ -288,4 +301,33 @@ int aps_queue_dead(struct aps_queue *q, struct aps_job *jobs, int max, int *n)
         return APS_E_INVAL;
     memset(jobs, 0, sizeof *jobs * (size_t)max);
     return q->be->ops->dead(q->be, jobs, max, n);
+}
+
+/* Job ids are decimal on both backends. */
+static bool id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > 20)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (id[i] < '0' || id[i] > '9')
+            return false;
+    return true;
+}
+
+int aps_queue_requeue(struct aps_queue *q, const char *id)
+{
+    return id_ok(id) ? q->be->ops->revive(q->be, id, true) : APS_E_INVAL;
+}
+
+int aps_queue_drop(struct aps_queue *q, const char *id)
+{
+    return id_ok(id) ? q->be->ops->revive(q->be, id, false) : APS_E_INVAL;
+}
+
+int aps_queue_forget(struct aps_queue *q, const char *consumer)
+{
+    if (!consumer_ok(consumer))
+        return APS_E_INVAL;
+    return q->be->ops->forget ? q->be->ops->forget(q->be, consumer) : 0;
 }

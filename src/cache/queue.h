@@ -20,6 +20,13 @@
  * returns APS_E_EXISTS with the first job's id. Retries wait base·2^(attempts-1) (settings
  * QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS) with equal jitter: half fixed, half random.
  *
+ * Retry budget: a failed job goes dead only once it has used its max_attempts AND
+ * QUEUE_RETRY_BUDGET_SECONDS have passed since it was enqueued, so a job that fails through an
+ * outage of a few minutes keeps retrying (with the delay growing to QUEUE_RETRY_MAX_MS) until the
+ * outage is over. A job with max_attempts 1 is never retried, and no job runs more than
+ * APS_QUEUE_MAX_ATTEMPTS times. Dead letters stay until an operator requeues or drops them
+ * (aps_queue_requeue, aps_queue_drop: `aps worker dead`, /api/v1/admin/jobs/dead).
+ *
  * The visibility timeout is given by each claim. On the store it is the holder's lease
  * (lease_until); on Redis it is how long an entry must have been idle before that claimer takes
  * it over (XAUTOCLAIM min-idle-time). So consumers of one queue should use the same value (the
@@ -60,6 +67,7 @@ struct aps_job {
     char consumer[64];                /* who claimed it */
     char entry[48];                   /* Redis stream entry id ("" on the store backend) */
     char error[APS_QUEUE_MAX_ERROR];  /* the previous attempt's error ("" when none) */
+    bool dead_lettered;               /* set by aps_queue_fail: this failure made it dead */
 };
 
 /* One job of a batch push: fill the inputs; id and rc are written back (rc 0 or APS_E_EXISTS). */
@@ -123,6 +131,17 @@ int aps_queue_stats(struct aps_queue *q, struct aps_queue_stats *s) APS_MUST_CHE
 /* The most recent dead letters, newest first, with their error in job.error (up to max; *n).
  * The jobs are not leased: do not ack them; clean them up. */
 int aps_queue_dead(struct aps_queue *q, struct aps_job *jobs, int max, int *n) APS_MUST_CHECK;
+
+/* Puts dead letter id back on the queue, ready now, with its attempts reset to 0 (its last error
+ * kept until the next run). APS_E_NOTFOUND when no dead letter has that id. */
+int aps_queue_requeue(struct aps_queue *q, const char *id) APS_MUST_CHECK;
+/* Deletes dead letter id. APS_E_NOTFOUND when no dead letter has that id. */
+int aps_queue_drop(struct aps_queue *q, const char *id) APS_MUST_CHECK;
+/* Called by a consumer that exits cleanly holding no job: removes its entry from the backend
+ * (Redis: XGROUP DELCONSUMER, only while it has no pending entries). 0 on the store backend.
+ * Consumers that vanished without saying so are reaped by claims: on Redis a consumer idle
+ * for ten visibility timeouts and holding no entries is deleted. */
+int aps_queue_forget(struct aps_queue *q, const char *consumer) APS_MUST_CHECK;
 
 void aps_job_cleanup(struct aps_job *j);
 

@@ -34,6 +34,11 @@ struct aps_queue_ops {
                   const char *error, int64_t run_at_ms);
     int (*stats)(struct aps_queue_be *b, struct aps_queue_stats *s);
     int (*dead)(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n);
+    /* Dead letter id back to ready now with no attempts made (requeue), or deleted (drop).
+     * APS_E_NOTFOUND when no dead letter has that id. */
+    int (*revive)(struct aps_queue_be *b, const char *id, bool requeue);
+    /* Removes a consumer that holds nothing from the backend's books (Redis only: NULL). */
+    int (*forget)(struct aps_queue_be *b, const char *consumer);
 };
 
 struct aps_queue_be {

@@ -88,6 +88,12 @@ static const char stats_sql[] =
 static const char dead_sql[] = "SELECT " JOB_COLS " FROM jobs WHERE state = 'dead'"
                                " ORDER BY finished_at DESC, id DESC LIMIT ?1";
 
+/* ?1 id, ?2 now. Only a dead letter changes. */
+static const char requeue_sql[] =
+    "UPDATE jobs SET state = 'ready', attempts = 0, run_at = CAST(?2 AS BIGINT),"
+    " finished_at = NULL WHERE id = ?1 AND state = 'dead'";
+static const char drop_sql[] = "DELETE FROM jobs WHERE id = ?1 AND state = 'dead'";
+
 /* ---- helpers --------------------------------------------------------------------------------- */
 
 /* Prepares sql and binds parameters from fmt: 'i' int64, 's' text (NULL → NULL). */
@@ -351,6 +357,25 @@ static int dq_dead(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n
     return rc;
 }
 
+static int dq_revive(struct aps_queue_be *b, const char *id, bool requeue)
+{
+    struct dq *q = (struct dq *)b;
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    int64_t jid = 0, changed = 0;
+    if (aps_parse_int64(id, &jid))
+        return APS_E_INVAL;
+    int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
+    if (rc)
+        return rc;
+    rc = requeue ? prepare(c, requeue_sql, &s, "ii", jid, aps_queue_now_ms())
+                 : prepare(c, drop_sql, &s, "i", jid);
+    if (!rc)
+        rc = exec_changes(s, &changed);
+    aps_store_release(c);
+    return rc ? rc : changed == 1 ? 0 : APS_E_NOTFOUND;
+}
+
 static void dq_close(struct aps_queue_be *b)
 {
     aps_free(b); /* the store belongs to the caller */
@@ -365,6 +390,8 @@ static const struct aps_queue_ops db_ops = {
     .settle = dq_settle,
     .stats = dq_stats,
     .dead = dq_dead,
+    .revive = dq_revive,
+    .forget = NULL,
 };
 
 int aps_queue_db_open(struct aps_queue_be **out, struct aps_store *st, char *err, size_t errcap)

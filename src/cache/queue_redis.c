@@ -88,7 +88,9 @@ static const struct aps_redis_script push_script = {
  * throttle ms. Returns {ms until the next delayed job (-1: none), {entry, delivered, fields,
  * ...}}. XAUTOCLAIM walks the pending list, so it runs at most once per throttle period across
  * all claimers (a quarter of the visibility timeout, 10 ms to 1 s): an abandoned job waits at
- * most that much longer. */
+ * most that much longer. The same throttled step reaps consumers of workers that died: idle
+ * for ten visibility timeouts and holding no entries (a live worker's claims keep its idle time
+ * near zero; one deleted by mistake is recreated by its next XREADGROUP). */
 static const struct aps_redis_script claim_script = {
     LUA_HELPERS
     "local now = now_ms()\n"
@@ -102,6 +104,13 @@ static const struct aps_redis_script claim_script = {
     "local ac = {'0-0', {}}\n"
     "if redis.call('SET', KEYS[4], '1', 'PX', ARGV[5], 'NX') then\n"
     "  ac = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0', 'COUNT', want)\n"
+    "  for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do\n"
+    "    local name = getf(c, 'name')\n"
+    "    if name ~= ARGV[2] and tonumber(getf(c, 'pending')) == 0 and\n"
+    "        tonumber(getf(c, 'idle')) > 10 * tonumber(ARGV[3]) then\n"
+    "      redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)\n"
+    "    end\n"
+    "  end\n"
     "end\n"
     "for _, e in ipairs(ac[2]) do\n"
     "  local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)\n"
@@ -215,6 +224,30 @@ static const struct aps_redis_script settle_script = {
     "  end\n"
     "end\n"
     "redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])\n"
+    "return 1\n"};
+
+/* KEYS: dead, stream. ARGV: job id, "requeue" or "drop". Returns 1, or 0 when no dead letter
+ * has that id. A requeued job starts again with no attempts made. */
+static const struct aps_redis_script revive_script = {
+    LUA_HELPERS
+    "for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do\n"
+    "  local f = e[2]\n"
+    "  if getf(f, 'id') == ARGV[1] then\n"
+    "    if ARGV[2] == 'requeue' then\n"
+    "      setf(f, 'attempts', '0')\n"
+    "      redis.call('XADD', KEYS[2], '*', unpack(f))\n"
+    "    end\n"
+    "    redis.call('XDEL', KEYS[1], e[1])\n"
+    "    return 1\n"
+    "  end\n"
+    "end\n"
+    "return 0\n"};
+
+/* KEYS: stream. ARGV: group, consumer. Deletes the consumer when it holds no entries. */
+static const struct aps_redis_script forget_script = {
+    "local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])\n"
+    "if p[1] then return 0 end\n"
+    "redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])\n"
     "return 1\n"};
 
 /* ---- open / close ---------------------------------------------------------------------------- */
@@ -605,6 +638,33 @@ static int rq_dead(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n
     return rc;
 }
 
+static int rq_revive(struct aps_queue_be *b, const char *id, bool requeue)
+{
+    struct rq *q = (struct rq *)b;
+    const char *words[] = {q->dead, q->stream, id, requeue ? "requeue" : "drop"};
+    redisReply *rep = NULL;
+    int rc = aps_redis_eval(q->redis, TIMEOUT_MS, &revive_script, &rep, 2, 4, words, NULL);
+    if (rc)
+        return rc;
+    rc = rep->type != REDIS_REPLY_INTEGER ? APS_E_IO : rep->integer == 1 ? 0 : APS_E_NOTFOUND;
+    freeReplyObject(rep);
+    return rc;
+}
+
+static int rq_forget(struct aps_queue_be *b, const char *consumer)
+{
+    struct rq *q = (struct rq *)b;
+    const char *words[] = {q->stream, GROUP, consumer};
+    redisReply *rep = NULL;
+    int rc = aps_redis_eval(q->redis, TIMEOUT_MS, &forget_script, &rep, 1, 3, words, NULL);
+    if (rc)
+        return rc;
+    /* NOGROUP: nothing to forget. */
+    rc = rep->type == REDIS_REPLY_ERROR && !strstr(rep->str, "NOGROUP") ? APS_E_IO : 0;
+    freeReplyObject(rep);
+    return rc;
+}
+
 static const struct aps_queue_ops redis_ops = {
     .name = "redis",
     .close = rq_close,
@@ -614,6 +674,8 @@ static const struct aps_queue_ops redis_ops = {
     .settle = rq_settle,
     .stats = rq_stats,
     .dead = rq_dead,
+    .revive = rq_revive,
+    .forget = rq_forget,
 };
 
 int aps_queue_redis_open(struct aps_queue_be **out, const char *url, const char *prefix,

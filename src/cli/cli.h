@@ -3,10 +3,12 @@
 #ifndef APS_CLI_CLI_H
 #define APS_CLI_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "core/log.h"
 
+struct aps_app;
 struct aps_config;
 struct aps_store;
 
@@ -25,10 +27,19 @@ struct aps_cli {
 #include "cli/commands.def"
 #undef APS_CMD
 
+/* `aps predict --model NAME ...`: a trained model's probabilities for the games of a date range
+ * (cmd_predict_batch.c). */
+int aps_cmd_predict_batch(struct aps_cli *cli, int argc, char **argv);
+
 /* True when argv holds -h or --help. */
 bool aps_cli_wants_help(int argc, char **argv);
 /* Opens the store from the configuration and applies pending migrations; prints the error and
  * returns NULL on failure. */
 struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate);
+/* The api's first step after SIGTERM (`aps api`, `aps serve`): marks app draining, so
+ * /health/ready answers 503 while every other route keeps serving, for
+ * API_SHUTDOWN_DELAY_SECONDS (cut short by another signal of set); load balancers stop
+ * routing here before the listener closes. */
+void aps_cli_api_unready(struct aps_app *app, const sigset_t *set);
 
 #endif

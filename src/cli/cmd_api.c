@@ -1,12 +1,14 @@
 /* cmd_api.c — `aps api [--host H] [--port P] [--threads N]`: opens the application, applies
- * pending migrations, serves the REST API until SIGTERM or SIGINT, then drains in-flight requests
- * (up to API_DRAIN_SECONDS) and exits 0. Wiring only: the server is src/http, the hooks
+ * pending migrations, serves the REST API until SIGTERM or SIGINT, then stops in three steps:
+ * readiness answers 503 while everything else keeps serving (API_SHUTDOWN_DELAY_SECONDS), the
+ * listener closes, in-flight requests finish (up to API_DRAIN_SECONDS); exit 0. Wiring only: the server is src/http, the hooks
  * src/services/api_server.c. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "config/config.h"
@@ -16,6 +18,7 @@
 #include "services/openapi.h"
 #include "services/routes.h"
 #include "services/app.h"
+#include "services/deps.h"
 
 struct api_args {
     const char *host;
@@ -27,8 +30,10 @@ static void usage(void)
 {
     printf("usage: aps api [--host H] [--port P] [--threads N]\n"
            "       aps api --openapi\n\n"
-           "Serves the REST API (/api/v1, /metrics) until SIGTERM or SIGINT, then finishes the\n"
-           "requests in flight (up to API_DRAIN_SECONDS) and exits 0.\n"
+           "Serves the REST API (/api/v1, /metrics) until SIGTERM or SIGINT. Then it reports\n"
+           "not ready (/api/v1/health/ready answers 503) while still serving for\n"
+           "API_SHUTDOWN_DELAY_SECONDS, so load balancers take it out of rotation, closes its\n"
+           "listener, finishes the requests in flight (up to API_DRAIN_SECONDS) and exits 0.\n"
            "  --host H     listen address (default: the HOST setting)\n"
            "  --port P     port; 0 picks a free one (default: the PORT setting). The chosen\n"
            "               port is printed in the \"listening\" log line on stdout.\n"
@@ -80,6 +85,20 @@ static int wait_signal(const sigset_t *set)
     return sig;
 }
 
+void aps_cli_api_unready(struct aps_app *app, const sigset_t *set)
+{
+    int64_t delay = aps_cfg_int(app->cfg, APS_SET_API_SHUTDOWN_DELAY_SECONDS);
+    atomic_store(&app->draining, true);
+    char extra[64];
+    snprintf(extra, sizeof extra, "\"shutdown_delay_seconds\":%lld", (long long)delay);
+    APS_LOG(&app->log, APS_LOG_INFO, extra, "not ready: serving on before the listener closes");
+    if (delay <= 0)
+        return;
+    struct timespec ts = {(time_t)delay, 0};
+    if (sigtimedwait(set, NULL, &ts) > 0)
+        APS_LOG(&app->log, APS_LOG_INFO, NULL, "second signal: closing the listener now");
+}
+
 static int serve(struct aps_app *app, const struct api_args *a, const sigset_t *set)
 {
     struct aps_http_server_opts o;
@@ -95,7 +114,10 @@ static int serve(struct aps_app *app, const struct api_args *a, const sigset_t *
              aps_http_server_port(srv), aps_http_server_threads(srv));
     /* Written whatever LOG_LEVEL says: scripts read the port from it. */
     aps_log_write(&app->log, APS_LOG_INFO, extra, "listening");
+    if (aps_deps_start(&app->deps, app, 1000))
+        APS_LOG(&app->log, APS_LOG_WARNING, NULL, "dependency watch not started");
     int sig = wait_signal(set);
+    aps_cli_api_unready(app, set);
     double drain = (double)aps_cfg_int(app->cfg, APS_SET_API_DRAIN_SECONDS);
     snprintf(extra, sizeof extra, "\"signal\":\"%s\",\"in_flight\":%d,\"drain_seconds\":%.0f",
              sig == SIGTERM ? "SIGTERM" : "SIGINT", aps_http_server_in_flight(srv), drain);
@@ -142,7 +164,8 @@ int aps_cmd_api(struct aps_cli *cli, int argc, char **argv)
 
     struct aps_app app;
     char err[512];
-    if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE, err, sizeof err)) {
+    unsigned parts = APS_APP_ALL | APS_APP_MIGRATE | APS_APP_WATCH;
+    if (aps_app_open(&app, cli->cfg, parts, err, sizeof err)) {
         fprintf(stderr, "aps api: %s\n", err);
         return APS_EXIT_FAIL;
     }

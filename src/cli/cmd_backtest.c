@@ -10,7 +10,6 @@
 #include "core/timeutil.h"
 #include "engine/backtest.h"
 #include "engine/elo_store.h"
-#include "engine/model_predictor.h"
 #include "store/store.h"
 
 static void help(FILE *out)
@@ -31,9 +30,15 @@ static void help(FILE *out)
             "                else the defaults) instead of refitting them each season on earlier\n"
             "                seasons only (walk-forward, the default)\n"
             "  --format csv  one row per bet\n"
-            "  --model NAME  replay a trained model's walk-forward predictions (stored by 'aps\n"
-            "                train'; each from a model fitted on earlier games only) instead of Elo;\n"
-            "                'production' takes the sport's production model for the market\n");
+            "  --model NAME  score a trained model instead of Elo: its stored walk-forward\n"
+            "                predictions (each from a model fitted on earlier games only), and on\n"
+            "                the games after its training data (see 'aps train --until') the\n"
+            "                frozen model itself, on features computed point in time exactly as\n"
+            "                live picks are; 'production' takes the sport's production model\n\n"
+            "Scores: log-loss, Brier and ECE of the model against the closing market, and against\n"
+            "the entry (opening, else pre-match) market on the games that have entry prices, with\n"
+            "a paired bootstrap 95 %% interval of the log-loss difference. A window in which no\n"
+            "game can be scored is an error (exit 1) that says why.\n");
 }
 
 struct bt_args {
@@ -117,75 +122,38 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct bt_args *a)
     return 0;
 }
 
-/* The predictor of --model: the named (or production) model's stored walk-forward predictions
- * for this sport and market. APS_E_NOTFOUND when there is none. */
-static int model_predictor(struct aps_conn *c, enum aps_sport sport, const struct bt_args *a,
-                           const struct aps_history *h, char *name, size_t cap,
-                           struct aps_predictor *pred)
-{
-    struct aps_model_row r;
-    struct aps_model_preds preds;
-    const char *code = aps_sport_info(sport)->code, *mk = aps_market_name(a->market);
-    int rc = !strcmp(a->model, "production") ? aps_registry_production(c, code, mk, &r)
-                                             : aps_registry_get(c, a->model, &r);
-    if (rc)
-        return rc;
-    if (strcmp(r.sport, code) || strcmp(r.market, mk)) {
-        aps_registry_row_cleanup(&r);
-        return APS_E_NOTFOUND;
-    }
-    (void)aps_str_copy(name, cap, r.name);
-    int k = a->market == APS_MKT_MONEYLINE && aps_sport_info(sport)->three_way ? 3 : 2;
-    rc = aps_registry_preds_load(c, r.id, &preds);
-    if (!rc)
-        rc = aps_model_predictor_walkforward(h, &preds, a->market, k, name, pred);
-    aps_registry_row_cleanup(&r);
-    return rc;
-}
-
 /* Runs one sport; *ran is false when the sport has no games with odds for the market. */
 static int run_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport sport,
                      const struct bt_args *a, bool *ran)
 {
     struct aps_history h;
+    struct aps_backtest_report r = {0};
+    struct aps_backtest_sport_opts o = {
+        .bt = {.market = a->market, .from = a->from, .to = a->to, .bankroll = a->bankroll,
+               .burn_in = a->burn_in, .margin = aps_engine_margin_method(cli->cfg)},
+        .model = a->model,
+        .refit = a->refit};
+    aps_engine_kelly_params(cli->cfg, &o.bt.kelly);
+    char model_name[128];
     *ran = false;
-    int rc = aps_history_load(c, sport, NULL, a->to, &h);
-    if (rc) {
+    int rc = aps_backtest_sport(c, sport, &o, &h, &r, model_name, sizeof model_name);
+    if (rc == APS_E_NOTFOUND && a->model && !strcmp(a->sport, "all")) {
+        rc = 0; /* no such model for this sport: nothing to replay */
+    } else if (rc == APS_E_DB) {
         fprintf(stderr, "aps backtest: cannot load %s: %s\n", aps_sport_info(sport)->code,
                 aps_conn_errmsg(c));
-        return APS_EXIT_FAIL;
-    }
-    struct aps_elo_params params;
-    bool fitted;
-    struct aps_predictor pred = {0};
-    struct aps_backtest_report r = {0};
-    struct aps_backtest_opts o = {.market = a->market, .from = a->from, .to = a->to,
-                                  .bankroll = a->bankroll, .burn_in = a->burn_in,
-                                  .margin = aps_engine_margin_method(cli->cfg)};
-    aps_engine_kelly_params(cli->cfg, &o.kelly);
-    char model_name[128];
-    struct aps_elo_predictor_opts po = {&params, a->refit, 8};
-    if (a->model) {
-        rc = model_predictor(c, sport, a, &h, model_name, sizeof model_name, &pred);
-        if (rc == APS_E_NOTFOUND && !strcmp(a->sport, "all")) {
-            aps_history_cleanup(&h);
-            return APS_EXIT_OK; /* no such model for this sport: nothing to replay */
-        }
-    } else {
-        rc = aps_elo_params_load(c, sport, &params, &fitted);
-        if (!rc)
-            rc = aps_elo_predictor_new(&h, &po, &pred);
-    }
-    if (!rc)
-        rc = aps_backtest_run(&h, &pred, &o, &r);
-    if (rc) {
+    } else if (rc) {
         fprintf(stderr, "aps backtest: %s: %s\n", aps_sport_info(sport)->code, aps_strerror(rc));
-    } else if (r.with_entry || r.with_close) {
+    } else if (r.with_entry || r.with_close || strcmp(a->sport, "all")) {
+        char why[320];
         *ran = true;
-        aps_backtest_write(&r, &h, a->format, stdout);
+        if (aps_backtest_empty(&r, &h, &o.bt, why, sizeof why)) {
+            fprintf(stderr, "aps backtest: nothing to score: %s\n", why);
+            rc = APS_E_NOTFOUND;
+        } else {
+            aps_backtest_write(&r, &h, a->format, stdout);
+        }
     }
-    if (pred.destroy)
-        pred.destroy(pred.ctx);
     aps_backtest_report_cleanup(&r);
     aps_history_cleanup(&h);
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;

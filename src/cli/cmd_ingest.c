@@ -185,7 +185,7 @@ static void print_summary(const struct run *r, struct aps_conn *c)
 static int parse_args(struct run *r, struct aps_cli *cli, int argc, char **argv)
 {
     int pos = 0;
-    const char *positional[256];
+    const char *positional[256] = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];

@@ -9,6 +9,7 @@
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
 #include "engine/picks.h"
+#include "services/runtime.h"
 #include "store/store.h"
 
 static void predict_help(FILE *out)
@@ -17,11 +18,25 @@ static void predict_help(FILE *out)
             "usage: aps predict --sport CODE|all [--horizon-days N] [--now YYYY-MM-DDTHH:MM:SSZ]\n\n"
             "Publishes a pick for every scheduled game starting within the horizon (default 7\n"
             "days) and every market with a current price: the model's probability, the best price,\n"
-            "the edge over the no-vig market, the tier and the fractional-Kelly stake (0 when not\n"
-            "actionable), locked in with a SHA-256 hash chained to the previous pick. A game keeps\n"
+            "the edge over the no-vig market, the tier and the fractional-Kelly stake, locked in\n"
+            "with a SHA-256 hash chained to the previous pick. A market is published only from a\n"
+            "production model that passed the promotion gate for its sport and market (aps train);\n"
+            "every other market is tracking only: recorded and graded, never a tier or a stake.\n"
+            "A published pick that is not a bet says why (negative edge, edge below the minimum,\n"
+            "probability below SIGNAL_TIER_C_MIN, an edge above what the model's walk-forward\n"
+            "record supports). A game keeps\n"
             "its pick until the side, line or price changes or the probability moves by more than\n"
             "half a point. --now in the past replays: games after it are picked whatever their\n"
-            "stored status, from what was known before it.\n");
+            "stored status, from what was known before it.\n\n"
+            "usage: aps predict --model NAME|production [--sport CODE --market M]\n"
+            "                   [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json]\n\n"
+            "Batch predictions: the model's probability of every outcome (home/draw/away,\n"
+            "home/away cover, over/under at the closing line, else the latest pre-game line,\n"
+            "with the expected margin or total and its scale) for every stored game dated in\n"
+            "the range, past or future, from features computed point in time as live picks\n"
+            "and `aps models explain` compute them. in_training is 1 for games dated before\n"
+            "the end of the model's training data (in-sample). Nothing is published. Default\n"
+            "format csv; 'production' needs --sport and --market.\n");
 }
 
 static int with_conn(struct aps_cli *cli, struct aps_store **st, struct aps_conn **c)
@@ -43,6 +58,9 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
         predict_help(stdout);
         return APS_EXIT_OK;
     }
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--model"))
+            return aps_cmd_predict_batch(cli, argc, argv);
     const char *sport = NULL;
     int64_t now = aps_time_now();
     int days = 7;
@@ -78,6 +96,9 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_FAIL;
     struct aps_publish_opts o = {.now = now, .horizon = (int64_t)days * 86400, .model = "elo",
                                  .margin = aps_engine_margin_method(cli->cfg), .replay = replay};
+    /* Betting parameters an administrator changed at run time apply here too. */
+    if (aps_runtime_load(c, cli->cfg, &cli->log))
+        fprintf(stderr, "aps predict: cannot read the run-time settings; using the configured\n");
     aps_engine_kelly_params(cli->cfg, &o.kelly);
     int rc = APS_EXIT_OK;
     for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++) {
@@ -89,9 +110,11 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
             fprintf(stderr, "aps predict: %s: %s\n", aps_sport_info(s)->code, aps_conn_errmsg(c));
             rc = APS_EXIT_FAIL;
         } else if (r.games || code >= 0) {
-            printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu staked), %zu "
-                   "unchanged\n",
-                   aps_sport_info(s)->code, r.games, r.priced, r.published, r.staked, r.unchanged);
+            printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu published,"
+                   " %zu of them bets with a stake; %zu tracking only: no model passed the"
+                   " promotion gate), %zu unchanged\n",
+                   aps_sport_info(s)->code, r.games, r.priced, r.published,
+                   r.published - r.tracking, r.staked, r.tracking, r.unchanged);
         }
     }
     aps_store_release(c);
@@ -114,7 +137,7 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_FAIL;
     struct aps_grade_run r;
     int rc = APS_EXIT_OK;
-    if (aps_picks_grade(c, &r)) {
+    if (aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &r)) {
         fprintf(stderr, "aps grade: %s\n", aps_conn_errmsg(c));
         rc = APS_EXIT_FAIL;
     } else {

@@ -13,14 +13,17 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "engine/backtest.h"
 #include "engine/elo_store.h"
+#include "engine/gate.h"
 #include "engine/market.h"
 #include "engine/model_predictor.h"
 #include "model/registry.h"
 #include "odds/metrics.h"
+#include "odds/tier.h"
 #include "store/store.h"
 #include <jansson.h>
 
@@ -278,6 +281,40 @@ static void write_backtest(FILE *out, const struct aps_backtest_report *r)
                 t->clv_sum / (double)t->clv_n, t->clv_n);
 }
 
+/* The walk-forward evidence for the tier rule and the edge cap: the replayed bets by tier and by
+ * edge bucket, and whether the market is published. */
+static void write_tiers_and_edges(FILE *out, const struct aps_backtest_report *r,
+                                  const struct aps_model_row *m, bool production)
+{
+    bool passed = false;
+    double max_edge = 0;
+    bool gated = aps_gate_from_metrics(m->metrics, &passed, &max_edge);
+    fprintf(out, "\nPublication: **%s** (%s).\n\n| tier | bets | won | yield |\n"
+                 "|---|---:|---:|---:|\n",
+            production && passed ? "published" : "tracking only",
+            !gated   ? "no market gate on record"
+            : passed ? "market gate passed"
+                     : "market gate failed");
+    for (int t = 0; t < APS_TIER_D; t++) {
+        const struct aps_bt_tally *ta = &r->tier[t];
+        if (ta->bets)
+            fprintf(out, "| %s | %zu | %zu | %+.2f %% |\n", aps_tier_name(t), ta->bets,
+                    ta->wins + ta->half_wins,
+                    ta->staked > 0 ? 100 * ta->profit / ta->staked : 0.0);
+    }
+    struct aps_gate g;
+    memset(&g, 0, sizeof g);
+    aps_gate_buckets(r, &g);
+    fprintf(out, "\n| edge | bets | yield |\n|---|---:|---:|\n");
+    for (int k = 0; k < APS_GATE_NBUCKETS; k++)
+        if (g.bucket[k].bets)
+            fprintf(out, "| %.3f–%.3f | %zu | %+.2f %% |\n", g.bucket[k].lo, g.bucket[k].hi,
+                    g.bucket[k].bets, 100 * g.bucket[k].profit / g.bucket[k].staked);
+    fprintf(out, "\nLargest edge this record supports (highest bucket with at least %d bets and a "
+                 "positive yield): %.3f%s.\n",
+            APS_GATE_MIN_BUCKET_BETS, g.max_edge, g.max_edge > 0 ? "" : " (no edge is believed)");
+}
+
 static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_conn *c,
                          const struct aps_history *h, enum aps_market m)
 {
@@ -333,8 +370,10 @@ static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_c
     rc = aps_model_predictor_walkforward(h, &pr, m, k, r.name, &pred);
     if (!rc) {
         rc = aps_backtest_run(h, &pred, &bo, &br);
-        if (!rc)
+        if (!rc) {
             write_backtest(out, &br);
+            write_tiers_and_edges(out, &br, &r, production);
+        }
         aps_backtest_report_cleanup(&br);
         pred.destroy(pred.ctx);
     }
@@ -460,6 +499,27 @@ static void write_header(FILE *out, int argc, char **argv)
 }
 
 /* The sections go to a memory stream first, so the summary of their verdicts can lead. */
+/* The rules of publication and tiers (engine/gate.h, odds/kelly.h, engine/picks.h); each market
+ * section below gives the walk-forward evidence for its model. */
+#define PUBLICATION_RULES                                                                        \
+    "## Publication, tiers and no bet\n\n"                                                       \
+    "- **Published** markets are those whose production model passed the promotion gate for its " \
+    "sport and market on walk-forward data: leakage check, walk-forward ECE at most 0.03, and "   \
+    "the market gate — the model's stored walk-forward predictions replayed by the backtest, "    \
+    "their log-loss within 0.5 % of the closing no-vig market's on at least 200 games. Elo is a " \
+    "candidate like any other. Every other market is **tracking only**: its picks are recorded " \
+    "and graded, never given a tier or a stake.\n"                                               \
+    "- A published pick is a **bet** or **no bet** with its reason, in this order: negative "    \
+    "edge; an edge above the largest the model's walk-forward record supports (the upper end of " \
+    "the highest edge bucket below with at least 20 bets and a positive yield; none supported: "  \
+    "no bet); edge below MIN_EDGE_THRESHOLD; probability below SIGNAL_TIER_C_MIN; no positive "   \
+    "expected value.\n"                                                                          \
+    "- A bet's **tier** is the worse of its probability tier (A at SIGNAL_TIER_A_MIN 0.65, B at " \
+    "SIGNAL_TIER_B_MIN 0.60, C at SIGNAL_TIER_C_MIN 0.55) and its edge tier (A at 2 ×, B at "     \
+    "1.5 ×, C at 1 × MIN_EDGE_THRESHOLD): value first, gated by the model's confidence. The "     \
+    "thresholds are the settings'; the evidence for them is each market's replay below (bets "   \
+    "and yield by tier and by edge bucket, the same rule applied walk-forward).\n\n"
+
 static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
 {
     int rc = 0;
@@ -480,6 +540,7 @@ static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
     if (sf)
         fclose(sf);
     if (!rc) {
+        fprintf(out, "%s", PUBLICATION_RULES);
         fprintf(out, "## Summary: the goals per sport and market\n\nGoals (benchmarks, issue 4): the "
                      "production model's walk-forward log-loss beats the market's no-vig entry "
                      "(opening or pre-match) probabilities, comes within 0.5 %% of the closing "
@@ -524,6 +585,32 @@ static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
     return rc;
 }
 
+/* The out-of-sample section that bench/oos/run.sh wrote into the report (from its begin marker
+ * through its end marker and line break), kept across rewrites; NULL when the file has none. */
+static char *kept_section(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    struct aps_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        aps_buf_append(&b, chunk, n);
+    fclose(f);
+    char *copy = NULL;
+    const char *text = b.len ? aps_buf_str(&b) : "";
+    const char *begin = strstr(text, "<!-- oos:begin");
+    const char *end = begin ? strstr(begin, "<!-- oos:end -->") : NULL;
+    if (end) {
+        end += strlen("<!-- oos:end -->");
+        copy = aps_strndup(begin, (size_t)(end - begin) + 1);
+        copy[end - begin] = '\n';
+    }
+    aps_buf_cleanup(&b);
+    return copy;
+}
+
 int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "models")) {
@@ -548,12 +635,16 @@ int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
         aps_store_close(st);
         return APS_EXIT_FAIL;
     }
+    char *oos = kept_section(path);
     FILE *out = fopen(path, "w");
     int rc = out ? 0 : APS_E_IO;
     if (!rc) {
         write_header(out, argc, argv);
         rc = run_report(out, cli, c);
     }
+    if (!rc && oos)
+        fprintf(out, "\n%s", oos);
+    aps_free(oos);
     if (out && fclose(out) && !rc)
         rc = APS_E_IO;
     if (rc)

@@ -114,8 +114,8 @@ int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     struct aps_app app;
     char err[512];
-    if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE, err,
-                     sizeof err)) {
+    unsigned parts = APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE | APS_APP_WATCH;
+    if (aps_app_open(&app, cli->cfg, parts, err, sizeof err)) {
         fprintf(stderr, "aps scheduler: %s\n", err);
         return APS_EXIT_FAIL;
     }

@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "services/api_server.h"
 #include "services/app.h"
+#include "services/deps.h"
 #include "services/scheduler.h"
 #include "services/worker.h"
 
@@ -98,9 +99,11 @@ static int start_all(struct aps_app *app, const struct serve_args *a, struct run
 }
 
 /* Stops in dependency order; returns the worker's count of abandoned jobs. */
-static int stop_all(struct aps_app *app, struct running *r)
+static int stop_all(struct aps_app *app, struct running *r, const sigset_t *set)
 {
     aps_scheduler_stop(r->sched);
+    if (r->api)
+        aps_cli_api_unready(app, set);
     if (r->api)
         aps_http_server_stop(r->api, (double)aps_cfg_int(app->cfg, APS_SET_API_DRAIN_SECONDS));
     return aps_worker_stop(r->worker);
@@ -124,10 +127,13 @@ int aps_cmd_serve(struct aps_cli *cli, int argc, char **argv)
     struct aps_app app;
     struct running r = {0};
     char err[512], extra[256];
-    if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE, err, sizeof err)) {
+    unsigned parts = APS_APP_ALL | APS_APP_MIGRATE | APS_APP_WATCH;
+    if (aps_app_open(&app, cli->cfg, parts, err, sizeof err)) {
         fprintf(stderr, "aps serve: %s\n", err);
         return APS_EXIT_FAIL;
     }
+    if (aps_deps_start(&app.deps, &app, 1000))
+        APS_LOG(&app.log, APS_LOG_WARNING, NULL, "dependency watch not started");
     int rc = start_all(&app, &a, &r) ? APS_EXIT_FAIL : APS_EXIT_OK;
     if (rc == APS_EXIT_OK) {
         snprintf(extra, sizeof extra,
@@ -141,7 +147,7 @@ int aps_cmd_serve(struct aps_cli *cli, int argc, char **argv)
             ;
         APS_LOG(&app.log, APS_LOG_INFO, NULL, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }
-    int abandoned = stop_all(&app, &r);
+    int abandoned = stop_all(&app, &r, &set);
     APS_LOG(&app.log, APS_LOG_INFO, NULL, "stopped");
     if (abandoned) {
         fflush(stdout);

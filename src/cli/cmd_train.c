@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "engine/elo_store.h"
 #include "engine/trainer.h"
 #include "store/store.h"
 
@@ -16,7 +17,8 @@ static void help(FILE *out)
             "usage: aps train --sport CODE|all [--market moneyline|spread|total|all]\n"
             "                 [--seed N] [--preset medium_quality|good_quality|high_quality|"
             "best_quality]\n"
-            "                 [--budget SECONDS] [--max-models N] [--no-promote] [--quiet]\n\n"
+            "                 [--budget SECONDS] [--max-models N] [--until YYYY-MM-DD]\n"
+            "                 [--no-promote] [--quiet]\n\n"
             "Computes point-in-time features for every stored game of the sport, then runs a\n"
             "seeded search over Elo, L2 logistic regression, XGBoost and their stacked ensemble\n"
             "(ridge and XGBoost regressions of the margin/total for spreads and totals). Every\n"
@@ -32,6 +34,11 @@ static void help(FILE *out)
             "  --preset P      breadth of the search (default AUTOGLUON_PRESET)\n"
             "  --budget S      time budget per search (default H2O_MAX_RUNTIME_SECS)\n"
             "  --max-models N  candidates per search (default H2O_MAX_MODELS)\n"
+            "  --until DATE    train on the games dated before DATE only: features, search,\n"
+            "                  calibration and stacking never see a later game; the cutoff is\n"
+            "                  stored with the model (params.train_until), which is registered\n"
+            "                  as a challenger only. Score it on later games with\n"
+            "                  `aps backtest --model NAME --from DATE`\n"
             "  --no-promote    register the challenger without applying the promotion rule\n");
 }
 
@@ -50,6 +57,11 @@ static int parse_value(struct train_args *a, const char *opt, const char *v)
         if (strcmp(v, "all") && aps_market_parse(v) < 0)
             return fprintf(stderr, "aps train: --market must be moneyline, spread, total or all\n"), 1;
         a->market = v;
+    } else if (!strcmp(opt, "--until")) {
+        char prev[11];
+        if (aps_trainer_day_before(v, prev))
+            return fprintf(stderr, "aps train: --until must be a date YYYY-MM-DD\n"), 1;
+        a->o.until = v;
     } else if (!strcmp(opt, "--seed")) {
         if (aps_parse_int64(v, &n) || n < 0)
             return fprintf(stderr, "aps train: --seed must be a whole number >= 0\n"), 1;
@@ -87,6 +99,8 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *
     a->o.model_path = aps_cfg_str(cli->cfg, APS_SET_MODEL_OUTPUT_PATH);
     a->o.promote = true;
     a->o.leak_samples = 20;
+    aps_engine_kelly_params(cli->cfg, &a->o.kelly);
+    a->o.margin = (enum aps_margin_method)aps_engine_margin_method(cli->cfg);
     aps_wf_opts_default(&a->o.wf);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--no-promote")) {
@@ -130,7 +144,7 @@ static int train_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport s
 {
     struct aps_trainer_sport ts;
     const char *code = aps_sport_info(sport)->code;
-    int rc = aps_trainer_prepare(c, sport, &ts);
+    int rc = aps_trainer_prepare_until(c, sport, a->o.until, &ts);
     if (rc) {
         fprintf(stderr, "aps train: %s: %s %s\n", code, aps_strerror(rc), aps_conn_errmsg(c));
         return APS_EXIT_FAIL;
@@ -180,8 +194,9 @@ int aps_cmd_train(struct aps_cli *cli, int argc, char **argv)
     for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++)
         if (all || s == aps_sport_from_code(a.sport))
             rc = train_sport(cli, c, s, &a);
-    printf("aps train: %s, %s, seed %llu, preset %s: %.1fs in total\n", a.sport, a.market,
-           (unsigned long long)a.o.search.seed, a.o.preset_name, aps_time_mono() - t0);
+    printf("aps train: %s, %s, seed %llu, preset %s%s%s: %.1fs in total\n", a.sport, a.market,
+           (unsigned long long)a.o.search.seed, a.o.preset_name, a.o.until ? ", games before " : "",
+           a.o.until ? a.o.until : "", aps_time_mono() - t0);
     aps_store_release(c);
     aps_store_close(st);
     return rc;

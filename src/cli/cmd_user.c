@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "services/app.h"
+#include "services/authn.h"
 #include "core/timeutil.h"
 #include "http/auth.h"
 #include "services/accounts.h"
@@ -96,7 +98,7 @@ static int audit_system(struct aps_conn *c, const char *action, int64_t user_id,
 static int user_create(struct aps_conn *c, const struct user_args *a, const char *email,
                        enum aps_role role)
 {
-    char pw[APS_AUTH_PASSWORD_MAX + 2], hash[APS_AUTH_HASH_CAP];
+    char pw[APS_AUTH_PASSWORD_MAX_BYTES + 2], hash[APS_AUTH_HASH_CAP];
     const char *why = NULL;
     int64_t id = 0;
     if (read_password(a->password_file, pw, sizeof pw))
@@ -151,6 +153,19 @@ static int user_role(struct aps_conn *c, const char *email, enum aps_role role)
     return APS_EXIT_OK;
 }
 
+/* Running api processes cache who may do what; tell them (through Redis, when configured). */
+static void forget_sessions(struct aps_cli *cli)
+{
+    struct aps_app app;
+    char err[300];
+    if (aps_app_open(&app, cli->cfg, APS_APP_CACHE, err, sizeof err)) {
+        fprintf(stderr, "aps user: %s\n", err);
+        return;
+    }
+    aps_authn_changed(&app);
+    aps_app_close(&app);
+}
+
 int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
 {
     struct user_args a = {0};
@@ -181,6 +196,11 @@ int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps user: --name is longer than %d characters\n", APS_ACCOUNTS_NAME_MAX);
         return APS_EXIT_USAGE;
     }
+    char err[300];
+    if (create && aps_app_blocklist(cli->cfg, &cli->log, err, sizeof err)) {
+        fprintf(stderr, "aps user: %s\n", err);
+        return APS_EXIT_FAIL;
+    }
     struct aps_store *st = aps_cli_open_store(cli, true);
     struct aps_conn *c = NULL;
     if (!st)
@@ -194,5 +214,7 @@ int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
     if (c)
         aps_store_release(c);
     aps_store_close(st);
+    if (!create && rc == APS_EXIT_OK)
+        forget_sessions(cli);
     return rc;
 }

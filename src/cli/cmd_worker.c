@@ -1,7 +1,8 @@
 /* cmd_worker.c — `aps worker`: the job worker (services/worker.h) until SIGTERM or SIGINT, with
- * /health and /metrics on WORKER_PORT; and three helpers around the job table:
- * `aps worker jobs` lists it, `aps worker enqueue NAME` puts one job on the queue, `aps worker
- * run NAME` runs one job here and now (no queue). Wiring only. */
+ * /health and /metrics on WORKER_PORT; three helpers around the job table: `aps worker jobs`
+ * lists it, `aps worker enqueue NAME` puts one job on the queue, `aps worker run NAME` runs one
+ * job here and now (no queue); and `aps worker dead list|requeue|drop` for the dead letters.
+ * Wiring only. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,9 +12,12 @@
 #include "cache/queue.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "core/buf.h"
+#include "core/mem.h"
 #include "core/str.h"
 #include "ingest/collect.h"
 #include "services/app.h"
+#include "services/deps.h"
 #include "services/jobs.h"
 #include "services/worker.h"
 
@@ -22,16 +26,24 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: aps worker [--threads N] [--port P] [--no-http]\n"
             "       aps worker jobs\n"
-            "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N]\n"
-            "       aps worker run NAME [--payload JSON]\n\n"
+            "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N] [--count N]\n"
+            "       aps worker run NAME [--payload JSON]\n"
+            "       aps worker dead list [--limit N] | requeue ID... | drop ID...\n\n"
             "Runs background jobs from the queue (Redis Streams when REDIS_URL is set, else the\n"
             "store's jobs table) on N threads (WORKER_THREADS) until SIGTERM or SIGINT; then\n"
             "lets running jobs finish for WORKER_DRAIN_SECONDS and releases the rest to the\n"
-            "queue. /health (is the queue reachable) and /metrics answer on WORKER_PORT (--port\n"
-            "0 picks a free one; the \"listening\" log line names it).\n\n"
+            "queue. While the database (or Redis holding the queue) is down it stops claiming,\n"
+            "and a run cut short by the outage goes back to the queue without using an attempt.\n"
+            "/health (503 when the queue does not answer; \"degraded\" while the database is\n"
+            "down) and /metrics answer on WORKER_PORT (--port 0 picks a free one; the\n"
+            "\"listening\" log line names it).\n\n"
             "  jobs     the job table: name, timeout, attempts, what it does\n"
-            "  enqueue  puts one job on the queue (KEY: an idempotency key)\n"
-            "  run      runs one job in this process, without the queue, and logs its line\n");
+            "  enqueue  puts one job on the queue (KEY: an idempotency key); --count N puts N\n"
+            "           jobs in batches, each \"{n}\" in JSON and KEY replaced by 1..N\n"
+            "  run      runs one job in this process, without the queue, and logs its line\n"
+            "  dead     dead letters (jobs out of attempts and retry budget): list them as JSON\n"
+            "           lines (newest first, N up to 1000, default 100), requeue them (ready\n"
+            "           now, attempts reset) or drop them; exit 1 when an ID is not a dead letter\n");
 }
 
 static int wait_signal(void)
@@ -70,11 +82,12 @@ static int list_jobs(void)
 struct job_args {
     const char *name, *payload, *key;
     int64_t delay_ms;
+    int count; /* enqueue: jobs 1..count, "{n}" in payload and key replaced by the number */
 };
 
 static int parse_job_args(int argc, char **argv, struct job_args *a)
 {
-    *a = (struct job_args){.payload = "{}"};
+    *a = (struct job_args){.payload = "{}", .count = 1};
     for (int i = 2; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!a->name && argv[i][0] != '-')
@@ -86,6 +99,9 @@ static int parse_job_args(int argc, char **argv, struct job_args *a)
         else if (v && !strcmp(argv[i], "--delay-ms") && !aps_parse_int64(v, &a->delay_ms) &&
                  a->delay_ms >= 0)
             i++;
+        else if (v && !strcmp(argv[i], "--count") && !aps_parse_int(v, &a->count) &&
+                 a->count >= 1 && a->count <= 100000)
+            i++;
         else
             return fprintf(stderr, "aps worker: bad argument %s\n", argv[i]), -1;
     }
@@ -95,6 +111,71 @@ static int parse_job_args(int argc, char **argv, struct job_args *a)
         return fprintf(stderr, "aps worker: no job named %s (see aps worker jobs)\n",
                        a->name ? a->name : "(none)"), -1;
     return 0;
+}
+
+/* What the queue commands open: the queue alone when it is in Redis (so jobs can be enqueued
+ * and dead letters handled while the database is down), else the store with it. */
+static unsigned queue_parts(const struct aps_cli *cli)
+{
+    const char *url = aps_cfg_str(cli->cfg, APS_SET_REDIS_URL);
+    return url && *url ? APS_APP_QUEUE : APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE;
+}
+
+/* text with every "{n}" replaced by n (aps_malloc'd; the caller frees it). */
+static char *numbered(const char *text, int n)
+{
+    struct aps_buf b = {0};
+    char num[16];
+    snprintf(num, sizeof num, "%d", n);
+    for (const char *p = text; *p;) {
+        const char *hit = strstr(p, "{n}");
+        size_t len = hit ? (size_t)(hit - p) : strlen(p);
+        aps_buf_append(&b, p, len);
+        p += len;
+        if (hit) {
+            aps_buf_puts(&b, num);
+            p += 3;
+        }
+    }
+    char *out = aps_strndup(aps_buf_str(&b), b.len);
+    aps_buf_cleanup(&b);
+    return out;
+}
+
+/* --count N: N jobs pushed in batches of up to 500 (one round trip each); prints one line with
+ * how many were new and how many existed already. */
+static int enqueue_many(struct aps_queue *q, const struct job_args *a, const struct aps_job_def *d)
+{
+    enum { BATCH = 500 };
+    struct aps_queue_msg *msgs = aps_calloc(BATCH, sizeof *msgs);
+    char **texts = aps_calloc(2 * BATCH, sizeof *texts);
+    int added = 0, existed = 0, rc = 0;
+    for (int first = 1; first <= a->count && !rc; first += BATCH) {
+        int m = a->count - first + 1 < BATCH ? a->count - first + 1 : BATCH;
+        for (int i = 0; i < m; i++) {
+            texts[2 * i] = numbered(a->payload, first + i);
+            texts[2 * i + 1] = a->key ? numbered(a->key, first + i) : NULL;
+            msgs[i] = (struct aps_queue_msg){.name = d->name, .payload = texts[2 * i],
+                                             .idem = texts[2 * i + 1],
+                                             .max_attempts = d->max_attempts,
+                                             .delay_ms = a->delay_ms};
+        }
+        rc = aps_queue_push_batch(q, msgs, (size_t)m);
+        for (int i = 0; i < m; i++) {
+            added += !rc && msgs[i].rc == 0;
+            existed += !rc && msgs[i].rc == APS_E_EXISTS;
+            aps_free(texts[2 * i]);
+            aps_free(texts[2 * i + 1]);
+        }
+    }
+    aps_free(texts);
+    aps_free(msgs);
+    if (rc)
+        fprintf(stderr, "aps worker: enqueue failed after %d job(s): %s\n", added + existed,
+                aps_strerror(rc));
+    else
+        printf("{\"enqueued\":%d,\"existed\":%d}\n", added, existed);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
 static int enqueue(struct aps_cli *cli, int argc, char **argv)
@@ -108,10 +189,14 @@ static int enqueue(struct aps_cli *cli, int argc, char **argv)
     const struct aps_job_def *d = aps_jobs_find(table, n, a.name);
     struct aps_app app;
     char err[512], id[64] = "";
-    if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE, err,
-                     sizeof err)) {
+    if (aps_app_open(&app, cli->cfg, queue_parts(cli), err, sizeof err)) {
         fprintf(stderr, "aps worker: %s\n", err);
         return APS_EXIT_FAIL;
+    }
+    if (a.count > 1) {
+        int status = enqueue_many(app.queue, &a, d);
+        aps_app_close(&app);
+        return status;
     }
     int rc = aps_queue_push(app.queue, d->name, a.payload, a.key, d->max_attempts, a.delay_ms, id);
     if (rc && rc != APS_E_EXISTS)
@@ -160,6 +245,73 @@ static int run_once(struct aps_cli *cli, int argc, char **argv)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
+static int dead_list(struct aps_queue *q, int limit)
+{
+    struct aps_job *jobs = aps_calloc((size_t)limit, sizeof *jobs);
+    int n = 0, rc = aps_queue_dead(q, jobs, limit, &n);
+    if (rc)
+        fprintf(stderr, "aps worker: dead list: %s\n", aps_strerror(rc));
+    for (int i = 0; i < n; i++) {
+        struct aps_buf b = {0};
+        aps_buf_puts(&b, "{\"id\":\"");
+        aps_json_escape(&b, jobs[i].id);
+        aps_buf_printf(&b, "\",\"name\":\"%s\",\"attempts\":%d,\"max_attempts\":%d,"
+                           "\"enqueued_ms\":%lld,\"error\":\"",
+                       jobs[i].name, jobs[i].attempts, jobs[i].max_attempts,
+                       (long long)jobs[i].enqueued_ms);
+        aps_json_escape(&b, jobs[i].error);
+        aps_buf_puts(&b, "\",\"payload\":\"");
+        aps_json_escape(&b, jobs[i].payload ? jobs[i].payload : "");
+        aps_buf_puts(&b, "\"}");
+        printf("%s\n", aps_buf_str(&b));
+        aps_buf_cleanup(&b);
+        aps_job_cleanup(&jobs[i]);
+    }
+    aps_free(jobs);
+    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
+/* `aps worker dead list|requeue|drop`: argv[2] is the action. */
+static int dead(struct aps_cli *cli, int argc, char **argv)
+{
+    const char *act = argc > 2 ? argv[2] : "";
+    int limit = 100;
+    bool list = !strcmp(act, "list");
+    if (list && argc == 5 && !strcmp(argv[3], "--limit")) {
+        if (aps_parse_int(argv[4], &limit) || limit < 1 || limit > 1000)
+            return fprintf(stderr, "aps worker: --limit takes 1..1000\n"), APS_EXIT_USAGE;
+    } else if (list ? argc != 3 : (strcmp(act, "requeue") && strcmp(act, "drop")) || argc < 4) {
+        usage(stderr);
+        return APS_EXIT_USAGE;
+    }
+    struct aps_app app;
+    char err[512];
+    if (aps_app_open(&app, cli->cfg, queue_parts(cli), err, sizeof err)) {
+        fprintf(stderr, "aps worker: %s\n", err);
+        return APS_EXIT_FAIL;
+    }
+    int status = APS_EXIT_OK;
+    if (list) {
+        status = dead_list(app.queue, limit);
+    } else {
+        bool requeue = !strcmp(act, "requeue");
+        for (int i = 3; i < argc; i++) {
+            int rc = requeue ? aps_queue_requeue(app.queue, argv[i])
+                             : aps_queue_drop(app.queue, argv[i]);
+            if (rc) {
+                fprintf(stderr, "aps worker: %s %s: %s\n", act, argv[i],
+                        rc == APS_E_NOTFOUND ? "no dead letter with that id" : aps_strerror(rc));
+                status = APS_EXIT_FAIL;
+            } else {
+                printf("{\"id\":\"%s\",\"%s\":true}\n", argv[i],
+                       requeue ? "requeued" : "dropped");
+            }
+        }
+    }
+    aps_app_close(&app);
+    return status;
+}
+
 static int parse_serve(struct aps_cli *cli, int argc, char **argv, struct aps_worker_opts *o)
 {
     aps_worker_opts_default(o, cli->cfg);
@@ -191,10 +343,12 @@ static int serve(struct aps_cli *cli, int argc, char **argv)
     struct aps_worker *w = NULL;
     char err[512], extra[200];
     if (aps_app_open(&app, cli->cfg, APS_APP_STORE | APS_APP_CACHE | APS_APP_QUEUE |
-                                         APS_APP_MIGRATE, err, sizeof err)) {
+                                         APS_APP_MIGRATE | APS_APP_WATCH, err, sizeof err)) {
         fprintf(stderr, "aps worker: %s\n", err);
         return APS_EXIT_FAIL;
     }
+    if (aps_deps_start(&app.deps, &app, 1000))
+        APS_LOG(&app.log, APS_LOG_WARNING, NULL, "dependency watch not started");
     if (aps_worker_start(&w, &app, &o, err, sizeof err)) {
         fprintf(stderr, "aps worker: %s\n", err);
         aps_app_close(&app);
@@ -228,5 +382,7 @@ int aps_cmd_worker(struct aps_cli *cli, int argc, char **argv)
         return enqueue(cli, argc, argv);
     if (argc > 1 && !strcmp(argv[1], "run"))
         return run_once(cli, argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "dead"))
+        return dead(cli, argc, argv);
     return serve(cli, argc, argv);
 }

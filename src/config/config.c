@@ -7,6 +7,7 @@
  * all sources are in (config_check.c), so a bad value that a higher source overrides is
  * harmless. The environment is never read here except through opts->envp. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +21,8 @@
 #define APS_LT(x) (x), .hi_open = true
 
 const struct aps_setting_def aps_config_table[APS_SET__COUNT] = {
-#define APS_SETTING(name_, type_, def_, lo_, hi_, allowed_, secret_, dev_, stg_, prod_, help_) \
+#define APS_SETTING(name_, type_, def_, lo_, hi_, allowed_, secret_, runtime_, dev_, stg_, prod_, \
+                    help_)                                                                      \
     [APS_SET_##name_] = {.name = #name_,                                                        \
                          .type = APS_T_##type_,                                                 \
                          .def = def_,                                                           \
@@ -28,6 +30,7 @@ const struct aps_setting_def aps_config_table[APS_SET__COUNT] = {
                          .hi = hi_,                                                             \
                          .allowed = allowed_,                                                   \
                          .secret = secret_,                                                     \
+                         .runtime = runtime_,                                                   \
                          .env_def = {dev_, stg_, prod_},                                        \
                          .help = help_},
 #include "config/settings.def"
@@ -281,6 +284,7 @@ int aps_config_load(struct aps_config **out, const struct aps_config_opts *opts,
     char *const *envp = opts ? opts->envp : NULL;
     const char *dir = opts && opts->config_dir ? opts->config_dir : "config";
     struct aps_config *cfg = aps_calloc(1, sizeof *cfg);
+    cfg->rt = aps_calloc(1, sizeof *cfg->rt);
     *out = NULL;
     if (errcap)
         err[0] = '\0';
@@ -317,6 +321,7 @@ void aps_config_free(struct aps_config *cfg)
         aps_free(cfg->v[k].shown);
         aps_free(cfg->v[k].origin);
     }
+    aps_free(cfg->rt);
     aps_free(cfg);
 }
 
@@ -331,16 +336,86 @@ const char *aps_cfg_str(const struct aps_config *cfg, enum aps_setting key)
     return v ? v->text : NULL;
 }
 
-int64_t aps_cfg_int(const struct aps_config *cfg, enum aps_setting key)
+/* The run-time override of key, when one is set: *bits holds it. */
+static bool runtime_value(const struct aps_config *cfg, enum aps_setting key, uint64_t *bits)
+{
+    if (!cfg || !cfg->rt || (unsigned)key >= APS_SET__COUNT || !aps_config_table[key].runtime ||
+        !atomic_load_explicit(&cfg->rt->set[key], memory_order_acquire))
+        return false;
+    *bits = atomic_load_explicit(&cfg->rt->value[key], memory_order_relaxed);
+    return true;
+}
+
+int64_t aps_cfg_configured_int(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
     return v ? v->i : 0;
 }
 
-double aps_cfg_double(const struct aps_config *cfg, enum aps_setting key)
+double aps_cfg_configured_double(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
     return v ? v->d : 0.0;
+}
+
+int64_t aps_cfg_int(const struct aps_config *cfg, enum aps_setting key)
+{
+    uint64_t bits;
+    if (runtime_value(cfg, key, &bits))
+        return (int64_t)bits;
+    return aps_cfg_configured_int(cfg, key);
+}
+
+double aps_cfg_double(const struct aps_config *cfg, enum aps_setting key)
+{
+    uint64_t bits;
+    double d;
+    if (!runtime_value(cfg, key, &bits))
+        return aps_cfg_configured_double(cfg, key);
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+bool aps_cfg_overridden(const struct aps_config *cfg, enum aps_setting key)
+{
+    uint64_t bits;
+    return runtime_value(cfg, key, &bits);
+}
+
+bool aps_setting_is_runtime(enum aps_setting key)
+{
+    return (unsigned)key < APS_SET__COUNT && aps_config_table[key].runtime;
+}
+
+int aps_config_runtime_set(const struct aps_config *cfg, enum aps_setting key, const char *text,
+                           char *err, size_t errcap)
+{
+    if (!cfg || !cfg->rt || !aps_setting_is_runtime(key) || !text)
+        return APS_E_INVAL;
+    struct aps_config_value v = {0};
+    aps_config_value_set(&v, text, APS_SRC_DEFAULT, "run-time setting");
+    int rc = aps_config_check_value(key, &v, err, errcap);
+    uint64_t bits = 0;
+    if (!rc && aps_config_table[key].type == APS_T_DOUBLE)
+        memcpy(&bits, &v.d, sizeof bits);
+    else if (!rc && aps_config_table[key].type == APS_T_INT)
+        bits = (uint64_t)v.i;
+    else if (!rc)
+        rc = APS_E_INVAL;
+    aps_free(v.text);
+    aps_free(v.shown);
+    aps_free(v.origin);
+    if (rc)
+        return rc;
+    atomic_store_explicit(&cfg->rt->value[key], bits, memory_order_relaxed);
+    atomic_store_explicit(&cfg->rt->set[key], true, memory_order_release);
+    return 0;
+}
+
+void aps_config_runtime_clear(const struct aps_config *cfg, enum aps_setting key)
+{
+    if (cfg && cfg->rt && aps_setting_is_runtime(key))
+        atomic_store_explicit(&cfg->rt->set[key], false, memory_order_release);
 }
 
 bool aps_cfg_bool(const struct aps_config *cfg, enum aps_setting key)

@@ -6,7 +6,11 @@
  *   4. secrets: a file named KEY in APS_SECRETS_DIR (default /run/secrets), or KEY_FILE=/path.
  * This module is the only place that reads the environment: callers pass envp in.
  *
- * The loaded struct is read-only after start-up and may be shared between threads. */
+ * The loaded struct is read-only after start-up and may be shared between threads, except for
+ * its run-time layer: settings marked `runtime` in settings.def may be overridden while the
+ * process runs (aps_config_runtime_set, fed from the settings table by src/services/runtime.c),
+ * and aps_cfg_int() / aps_cfg_double() return the override while one is set. That layer is
+ * lock-free (one atomic word per setting), so readers on any thread always see a whole value. */
 #ifndef APS_CONFIG_CONFIG_H
 #define APS_CONFIG_CONFIG_H
 
@@ -18,7 +22,8 @@
 #include "core/err.h"
 
 enum aps_setting {
-#define APS_SETTING(name, type, def, lo, hi, allowed, secret, dev, stg, prod, help) APS_SET_##name,
+#define APS_SETTING(name, type, def, lo, hi, allowed, secret, runtime, dev, stg, prod, help) \
+    APS_SET_##name,
 #include "config/settings.def"
 #undef APS_SETTING
     APS_SET__COUNT
@@ -76,6 +81,20 @@ bool aps_setting_is_secret(enum aps_setting key);
 /* The text `aps config print` shows for key: the value, "(unset)", a secret as "(set,
  * redacted)", a URL with its password masked. Valid while cfg lives; never NULL. */
 const char *aps_cfg_display(const struct aps_config *cfg, enum aps_setting key);
+
+/* The run-time layer. aps_setting_is_runtime: the table's `runtime` column. runtime_set checks
+ * text exactly as loading would and makes it the value every aps_cfg_int / aps_cfg_double of key
+ * returns from now on (APS_E_INVAL for a key that is not runtime, APS_E_CONFIG with err for a
+ * bad value); runtime_clear goes back to the configured value. aps_cfg_configured_* read the
+ * value from the four sources, ignoring the layer; aps_cfg_overridden tells whether one is set.
+ * aps_cfg_str() and aps_cfg_display() always give the configured text. */
+bool aps_setting_is_runtime(enum aps_setting key);
+int aps_config_runtime_set(const struct aps_config *cfg, enum aps_setting key, const char *text,
+                           char *err, size_t errcap) APS_MUST_CHECK;
+void aps_config_runtime_clear(const struct aps_config *cfg, enum aps_setting key);
+bool aps_cfg_overridden(const struct aps_config *cfg, enum aps_setting key);
+int64_t aps_cfg_configured_int(const struct aps_config *cfg, enum aps_setting key);
+double aps_cfg_configured_double(const struct aps_config *cfg, enum aps_setting key);
 
 /* Writes the effective settings as a table (or JSON when json is true): name, value (secrets
  * shown as "(set, redacted)" or "(unset)"), source. */

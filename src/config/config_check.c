@@ -467,16 +467,62 @@ static int check_production(const struct aps_config *cfg, char *err, size_t errc
     return check_plain_secrets(cfg, err, errcap);
 }
 
+/* One origin: scheme://host[:port] with no path, query or trailing slash. */
+static bool origin_ok(const char *s, size_t n)
+{
+    const char *sep = memmem(s, n, "://", 3);
+    if (!sep || sep == s || (size_t)(sep - s) + 3 >= n)
+        return false;
+    for (const char *p = s; p < sep; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' ||
+              *p == '.'))
+            return false;
+    for (const char *p = sep + 3; p < s + n; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '.' || *p == ':' || *p == '[' || *p == ']'))
+            return false;
+    return true;
+}
+
+static int check_cors(const struct aps_config *cfg, char *err, size_t errcap)
+{
+    const struct aps_config_value *v = &cfg->v[APS_SET_CORS_ORIGINS];
+    const char *s = v->text;
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        while (n && *s == ' ')
+            s++, n--;
+        while (n && s[n - 1] == ' ')
+            n--;
+        bool star = n == 1 && *s == '*';
+        if (star && cfg->env == APS_ENV_PRODUCTION)
+            return aps_config_fail(err, errcap, APS_SET_CORS_ORIGINS, v,
+                                   "named origins in production (no *)");
+        if (!star && !origin_ok(s, n))
+            return aps_config_fail(err, errcap, APS_SET_CORS_ORIGINS, v,
+                                   "a comma list of origins such as https://app.example.com or *");
+        s = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
 int aps_config_check_rules(const struct aps_config *cfg, char *err, size_t errcap)
 {
     int rc = check_tiers(cfg, err, errcap);
     if (rc)
         return rc;
-    const char *cidrs = cfg->v[APS_SET_METRICS_ALLOW_CIDRS].text;
-    if (cidrs && aps_cidr_list_check(cidrs))
-        return aps_config_fail(err, errcap, APS_SET_METRICS_ALLOW_CIDRS,
-                               &cfg->v[APS_SET_METRICS_ALLOW_CIDRS],
-                               "a comma list of addresses or CIDR blocks (10.0.0.0/8, ::1)");
+    static const enum aps_setting cidr_keys[] = {APS_SET_METRICS_ALLOW_CIDRS,
+                                                 APS_SET_TRUSTED_PROXIES};
+    for (size_t i = 0; i < sizeof cidr_keys / sizeof cidr_keys[0]; i++) {
+        const char *cidrs = cfg->v[cidr_keys[i]].text;
+        if (cidrs && aps_cidr_list_check(cidrs))
+            return aps_config_fail(err, errcap, cidr_keys[i], &cfg->v[cidr_keys[i]],
+                                   "a comma list of addresses or CIDR blocks (10.0.0.0/8, ::1)");
+    }
+    rc = check_cors(cfg, err, errcap);
+    if (rc)
+        return rc;
     if (cfg->v[APS_SET_MIN_BET_SIZE].d > cfg->v[APS_SET_DEFAULT_BANKROLL].d)
         return aps_config_fail(err, errcap, APS_SET_MIN_BET_SIZE, &cfg->v[APS_SET_MIN_BET_SIZE],
                                "at most DEFAULT_BANKROLL (%.15g)",

@@ -15,6 +15,7 @@ struct aps_setting_def {
     bool lo_open, hi_open; /* set by APS_GT() / APS_LT() in the table */
     const char *allowed;
     bool secret;
+    bool runtime;           /* may be overridden at run time (config.h) */
     const char *env_def[3]; /* development, staging, production; NULL: use def */
     const char *help;
 };
@@ -37,9 +38,18 @@ struct aps_config_value {
     bool env_plain; /* a plain KEY=value for this key was in the environment */
 };
 
+/* The run-time layer: per setting, whether an override is set and its value (an int64, or the
+ * bits of a double), each an atomic word. Allocated apart from the struct so that it can change
+ * behind the const pointer every reader holds. */
+struct aps_config_runtime {
+    _Atomic bool set[APS_SET__COUNT];
+    _Atomic uint64_t value[APS_SET__COUNT];
+};
+
 struct aps_config {
     struct aps_config_value v[APS_SET__COUNT];
     int env; /* APS_ENV_* */
+    struct aps_config_runtime *rt;
 };
 
 /* Replaces the value's text and origin (copies both; text may be NULL for unset). */

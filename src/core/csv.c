@@ -184,3 +184,17 @@ int aps_csv_row_blank(char **fields, size_t n)
             return 0;
     return 1;
 }
+
+_Static_assert(APS_CSV_MAX_ROW == 64u << 10 && APS_CSV_MAX_FIELDS == 512 &&
+                   APS_CSV_MAX_BYTES == 256u << 20,
+               "aps_csv_strerror names the limits in words");
+
+const char *aps_csv_strerror(int rc)
+{
+    if (rc == APS_E_TOOBIG)
+        return "over the reader's limits (a line over 64 KiB, a row over 512 fields, or a file "
+               "over 256 MiB)";
+    if (rc == APS_E_PARSE)
+        return "a quoted field is never closed";
+    return aps_strerror(rc);
+}

@@ -30,6 +30,9 @@ size_t aps_csv_line(const struct aps_csv *c);
 /* Fraction of the input consumed, 0..1, for progress bars. */
 double aps_csv_progress(const struct aps_csv *c);
 void aps_csv_close(struct aps_csv *c);
+/* What an error of aps_csv_open or aps_csv_next means for a data file, in words: which limit
+ * was passed (APS_E_TOOBIG), an unterminated quote (APS_E_PARSE), else aps_strerror(rc). */
+const char *aps_csv_strerror(int rc);
 
 /* Index of the column named name in a header row (exact match after trimming spaces), or -1. */
 int aps_csv_find(char **header, size_t n, const char *name);

@@ -70,3 +70,32 @@ int aps_status_parse(const char *s)
 {
     return lookup(status_names, APS_GS__COUNT, s);
 }
+
+int aps_market_sides(enum aps_market m, bool three_way, enum aps_selection out[3])
+{
+    if (m == APS_MKT_TOTAL) {
+        out[0] = APS_SEL_OVER;
+        out[1] = APS_SEL_UNDER;
+        return 2;
+    }
+    out[0] = APS_SEL_HOME;
+    out[1] = APS_SEL_AWAY;
+    if (m == APS_MKT_MONEYLINE && three_way) {
+        out[1] = APS_SEL_DRAW;
+        out[2] = APS_SEL_AWAY;
+        return 3;
+    }
+    return 2;
+}
+
+int aps_market_side_index(enum aps_market m, bool three_way, enum aps_selection sel)
+{
+    enum aps_selection s[3];
+    if ((unsigned)m >= APS_MKT__COUNT)
+        return -1;
+    int n = aps_market_sides(m, three_way, s);
+    for (int i = 0; i < n; i++)
+        if (s[i] == sel)
+            return i;
+    return -1;
+}

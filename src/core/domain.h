@@ -46,4 +46,11 @@ int aps_selection_parse(const char *s); /* -1 when unknown */
 int aps_phase_parse(const char *s);
 int aps_status_parse(const char *s);
 
+/* The sides of a market, the one definition every module uses: moneyline home, away (home,
+ * draw, away when the sport has a draw), spread home, away, total over, under. Fills out in that
+ * order and returns how many (2 or 3). */
+int aps_market_sides(enum aps_market m, bool three_way, enum aps_selection out[3]);
+/* The index of sel among aps_market_sides(m, three_way), or -1 when it is not a side of it. */
+int aps_market_side_index(enum aps_market m, bool three_way, enum aps_selection sel);
+
 #endif

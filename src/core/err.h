@@ -20,7 +20,8 @@
     X(TIMEOUT, -12, "timed out")                                          \
     X(UNSUPPORTED, -13, "not supported")                                  \
     X(STATE, -14, "operation not valid in this state")                    \
-    X(INTEGRITY, -15, "integrity check failed")
+    X(INTEGRITY, -15, "integrity check failed")                           \
+    X(NOSPACE, -16, "no space left on the storage device")
 
 enum aps_err {
 #define APS_ERR_ENUM(name, code, text) APS_E_##name = (code),

@@ -18,6 +18,7 @@ struct scored {
     int ns;                   /* classes: 2 (binary: class 0 = home/over) or 3 */
     int y;                    /* actual class */
     double pm[3], pc[3];
+    double pe[3];             /* entry market's no-vig probabilities; pe[0] NAN when none */
     double p538;              /* P(class 0) by 538, NAN */
 };
 
@@ -93,6 +94,14 @@ static int score_game(struct aps_predictor *pred, const struct aps_history *h, s
         s.pc[j] = v->side[j].close_novig;
         if (isnan(s.pc[j]))
             return 0;
+    }
+    s.pe[0] = NAN;
+    if (v->has_entry && v->entry_phase != APS_PHASE_CLOSE) {
+        bool all = true;
+        for (int j = 0; j < v->nsides; j++)
+            all &= v->side[j].entry_novig > 0 && v->side[j].entry_novig < 1;
+        for (int j = 0; all && j < v->nsides; j++)
+            s.pe[j] = v->side[j].entry_novig;
     }
     if (v->market == APS_MKT_MONEYLINE && v->nsides == 2)
         s.p538 = g->fc_538;
@@ -202,10 +211,73 @@ static void add_bet(struct aps_backtest_report *r, const struct aps_bt_bet *b, s
     r->bets[r->nbets++] = *b;
 }
 
+static double ll_of(double p)
+{
+    return -log(p < CLIP ? CLIP : p);
+}
+
+#define BOOT_RESAMPLES 1000
+#define BOOT_SEED 42
+
+/* The model-against-market log-loss differences: against the close on every game, against the
+ * entry market on the games with entry prices, with their paired bootstrap intervals; and the
+ * entry market's own scores on those games. */
+static void compare_markets(const struct run_state *st, int season, struct aps_bt_scores *out)
+{
+    size_t n = 0, ne = 0, npool = 0;
+    double *dc = aps_malloc(sizeof(double) * (st->nsc + 1));
+    double *de = aps_malloc(sizeof(double) * (st->nsc + 1));
+    double *pool = aps_malloc(sizeof(double) * (st->nsc * 3 + 1));
+    int *pool_y = aps_malloc(sizeof(int) * (st->nsc * 3 + 1));
+    for (size_t i = 0; i < st->nsc; i++) {
+        const struct scored *s = &st->sc[i];
+        if (season >= 0 && s->season != season)
+            continue;
+        dc[n++] = ll_of(s->pm[s->y]) - ll_of(s->pc[s->y]);
+        if (isnan(s->pe[0]))
+            continue;
+        de[ne++] = ll_of(s->pm[s->y]) - ll_of(s->pe[s->y]);
+        out->ll_model_entry += ll_of(s->pm[s->y]);
+        out->ll_entry += ll_of(s->pe[s->y]);
+        out->ll_close_entry += ll_of(s->pc[s->y]);
+        for (int c = 0; c < s->ns; c++) {
+            double o = c == s->y;
+            out->brier_entry += (s->pe[c] - o) * (s->pe[c] - o) / (s->ns == 2 ? 2.0 : 1.0);
+            if (s->ns == 3 || c == 0) {
+                pool[npool] = s->pe[c];
+                pool_y[npool++] = c == s->y;
+            }
+        }
+    }
+    out->d_close = out->d_close_lo = out->d_close_hi = NAN;
+    out->d_entry = out->d_entry_lo = out->d_entry_hi = NAN;
+    out->ece_entry = NAN;
+    if (n >= 2 && aps_metrics_paired_bootstrap(dc, n, BOOT_RESAMPLES, BOOT_SEED, &out->d_close,
+                                               &out->d_close_lo, &out->d_close_hi))
+        out->d_close = out->d_close_lo = out->d_close_hi = NAN;
+    out->n_entry = ne;
+    if (ne) {
+        out->ll_model_entry /= (double)ne;
+        out->ll_entry /= (double)ne;
+        out->ll_close_entry /= (double)ne;
+        out->brier_entry /= (double)ne;
+        if (aps_metrics_ece(pool, pool_y, npool, &out->ece_entry))
+            out->ece_entry = NAN;
+    }
+    if (ne >= 2 && aps_metrics_paired_bootstrap(de, ne, BOOT_RESAMPLES, BOOT_SEED, &out->d_entry,
+                                                &out->d_entry_lo, &out->d_entry_hi))
+        out->d_entry = out->d_entry_lo = out->d_entry_hi = NAN;
+    aps_free(dc);
+    aps_free(de);
+    aps_free(pool);
+    aps_free(pool_y);
+}
+
 /* Probability scores over a subset of the scored games (season < 0: all). */
 static void compute_scores(const struct run_state *st, int season, struct aps_bt_scores *out)
 {
     memset(out, 0, sizeof *out);
+    compare_markets(st, season, out);
     size_t n = 0, npool = 0;
     double *pool_m = aps_malloc(sizeof(double) * (st->nsc * 3 + 1));
     double *pool_c = aps_malloc(sizeof(double) * (st->nsc * 3 + 1));

@@ -6,12 +6,16 @@
  * with the tier and fractional-Kelly rules from that day's opening bankroll, grades it against the
  * final score and records closing-line value against the closing benchmark. Then the predictor
  * learns the day's results. Separately, every finished game with a closing benchmark is scored:
- * the model's probabilities next to the closing market's no-vig ones (and FiveThirtyEight's where
- * stored), on the same games. */
+ * the model's probabilities next to the closing market's no-vig ones, and, on the games that also
+ * have real entry prices, next to the entry market's (the bar a bettor who bets before the close
+ * must beat), each with a paired bootstrap interval of the log-loss difference (and
+ * FiveThirtyEight's where stored), on the same games. */
 #ifndef APS_ENGINE_BACKTEST_H
 #define APS_ENGINE_BACKTEST_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "core/domain.h"
@@ -44,6 +48,15 @@ struct aps_bt_scores {
     size_t n;
     double ll_model, ll_close, brier_model, brier_close, ece_model, ece_close;
     struct aps_metrics_reliability rel_model;
+    /* the model's log-loss minus the close's, per game: mean with its paired bootstrap 95 %
+       interval (NAN when fewer than two games) */
+    double d_close, d_close_lo, d_close_hi;
+    /* the entry (opening, else pre-match) market on the scored games that have real entry
+       prices (not the close standing in): the model's, the entry market's and the close's
+       log-loss on exactly those games, and the model-minus-entry difference with its interval */
+    size_t n_entry;
+    double ll_model_entry, ll_entry, ll_close_entry, brier_entry, ece_entry;
+    double d_entry, d_entry_lo, d_entry_hi;
     /* FiveThirtyEight on the games where its forecast is stored (two-way only) */
     size_t n538;
     double ll_538, brier_538, ll_model_538, brier_model_538;
@@ -74,6 +87,8 @@ struct aps_backtest_report {
     double max_drawdown, sharpe, growth;
     size_t games, with_entry, with_close, entry_from_close;
     size_t close_from_pre;   /* games scored against pre-match prices: no closing prices */
+    size_t frozen;           /* games the model's artefact predicted (no stored walk-forward
+                                prediction: games after its training data) */
     struct aps_bt_tally all, tier[4];
     struct aps_bt_scores scores;
     struct aps_bt_season *seasons;
@@ -87,9 +102,39 @@ int aps_backtest_run(const struct aps_history *h, struct aps_predictor *pred,
                      struct aps_backtest_report *r) APS_MUST_CHECK;
 void aps_backtest_report_cleanup(struct aps_backtest_report *r);
 
+/* What one sport's backtest replays: the Elo predictor (model NULL; refit: walk-forward
+ * parameters) or a registered model's stored walk-forward predictions (model: its name, or
+ * "production" for the sport's production model of the market). */
+struct aps_backtest_sport_opts {
+    struct aps_backtest_opts bt;
+    const char *model;
+    bool refit;
+};
+
+/* Loads the sport's history up to o->bt.to, builds the predictor and runs the backtest into *r
+ * (the history stays in *h for the report; clean both up even on failure). model_name (cap
+ * bytes) holds the predictor's name while *r is in use. APS_E_NOTFOUND when the named model does
+ * not exist or belongs to another sport or market. */
+struct aps_conn;
+int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
+                       const struct aps_backtest_sport_opts *o, struct aps_history *h,
+                       struct aps_backtest_report *r, char *model_name,
+                       size_t cap) APS_MUST_CHECK;
+
+/* True when the run scored no game and placed no bet: an empty evaluation, which is never a
+ * result. why (cap bytes) then says which condition emptied it: no game in the dates, no final
+ * game, no closing or entry prices, or no prediction by the model for any of them. */
+bool aps_backtest_empty(const struct aps_backtest_report *r, const struct aps_history *h,
+                        const struct aps_backtest_opts *o, char *why, size_t cap);
+
 enum aps_report_format { APS_FMT_TABLE, APS_FMT_JSON, APS_FMT_CSV };
 int aps_report_format_parse(const char *s); /* -1 when unknown */
 /* Writes the report: a readable table, one JSON object, or CSV with one row per bet. */
+/* The report as one JSON object (the --format json document); with curve, also "curve": the
+ * bankroll at the end of each betting day with its drawdown from the peak so far
+ * ({date, bankroll, drawdown}). */
+json_t *aps_backtest_json(const struct aps_backtest_report *r, const struct aps_history *h,
+                          bool curve);
 void aps_backtest_write(const struct aps_backtest_report *r, const struct aps_history *h,
                         enum aps_report_format f, FILE *out);
 

@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/backtest.h"
 #include "odds/tier.h"
@@ -34,12 +35,33 @@ static void table_tally(FILE *out, const char *label, const struct aps_bt_tally 
             t->staked, t->profit, 100 * yield_of(t), clv_mean(t), 100 * clv_share(t));
 }
 
+/* "-0.0123 [-0.0200, -0.0050]": a log-loss difference with its 95 % interval. */
+static const char *diff_text(double d, double lo, double hi, char *buf, size_t cap)
+{
+    if (isnan(d))
+        snprintf(buf, cap, "-");
+    else
+        snprintf(buf, cap, "%+.4f [%+.4f, %+.4f]%s", d, lo, hi,
+                 lo > 0 || hi < 0 ? "" : " (interval includes 0)");
+    return buf;
+}
+
 static void table_scores(FILE *out, const struct aps_bt_scores *s)
 {
+    char b[96];
     fprintf(out, "  %zu games: log-loss model %.4f, market %.4f; Brier model %.4f, market "
                  "%.4f; ECE model %.4f, market %.4f\n",
             s->n, s->ll_model, s->ll_close, s->brier_model, s->brier_close, s->ece_model,
             s->ece_close);
+    fprintf(out, "  log-loss model minus closing market, mean per game [paired bootstrap 95 %%]: "
+                 "%s\n", diff_text(s->d_close, s->d_close_lo, s->d_close_hi, b, sizeof b));
+    if (!s->n_entry)
+        fprintf(out, "  entry market: none of these games has opening or pre-match prices\n");
+    else
+        fprintf(out, "  entry market on the %zu of these games with opening/pre-match prices: "
+                     "log-loss model %.4f, entry %.4f, close %.4f; model minus entry %s\n",
+                s->n_entry, s->ll_model_entry, s->ll_entry, s->ll_close_entry,
+                diff_text(s->d_entry, s->d_entry_lo, s->d_entry_hi, b, sizeof b));
     if (s->n538)
         fprintf(out, "  FiveThirtyEight on %zu of these games: log-loss 538 %.4f, model %.4f; "
                      "Brier 538 %.4f, model %.4f\n",
@@ -54,6 +76,9 @@ static void write_table(const struct aps_backtest_report *r, FILE *out)
     fprintf(out, "games %zu, with an entry price %zu (of which closing prices only %zu), with a "
                  "closing benchmark %zu, scored against pre-match prices (no closing prices) %zu\n",
             r->games, r->with_entry, r->entry_from_close, r->with_close, r->close_from_pre);
+    if (r->frozen)
+        fprintf(out, "games predicted by the frozen model (after its training data, features "
+                     "point in time): %zu\n", r->frozen);
     fprintf(out, "bankroll %.2f -> %.2f (%+.2f%%), max drawdown %.2f%%, Sharpe %.4f per bet\n\n",
             r->bankroll0, r->bankroll, 100 * r->growth, 100 * r->max_drawdown, r->sharpe);
     fprintf(out, "  %-9s %6s %6s %6s %6s %12s %11s %9s %9s %8s\n", "bets", "n", "won", "lost",
@@ -115,6 +140,17 @@ static json_t *scores_json(const struct aps_bt_scores *s)
                           "brier_model", num(s->brier_model), "brier_close", num(s->brier_close),
                           "ece_model", num(s->ece_model), "ece_close", num(s->ece_close),
                           "reliability", rel);
+    json_object_set_new(o, "log_loss_diff_close",
+                        json_pack("{s:o,s:o,s:o}", "mean", num(s->d_close), "lo95",
+                                  num(s->d_close_lo), "hi95", num(s->d_close_hi)));
+    json_object_set_new(o, "entry",
+                        json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o}}", "games",
+                                  (json_int_t)s->n_entry, "log_loss_model", num(s->ll_model_entry),
+                                  "log_loss_entry", num(s->ll_entry), "log_loss_close",
+                                  num(s->ll_close_entry), "brier_entry", num(s->brier_entry),
+                                  "ece_entry", num(s->ece_entry), "log_loss_diff", "mean",
+                                  num(s->d_entry), "lo95", num(s->d_entry_lo), "hi95",
+                                  num(s->d_entry_hi)));
     if (s->n538)
         json_object_set_new(o, "fivethirtyeight",
                             json_pack("{s:I,s:o,s:o,s:o,s:o}", "games", (json_int_t)s->n538,
@@ -124,7 +160,27 @@ static json_t *scores_json(const struct aps_bt_scores *s)
     return o;
 }
 
-static void write_json(const struct aps_backtest_report *r, FILE *out)
+/* The bankroll at the end of each betting day and its drawdown from the running peak. */
+static json_t *curve_json(const struct aps_backtest_report *r, const struct aps_history *h)
+{
+    json_t *a = json_array();
+    double peak = r->bankroll0;
+    for (size_t i = 0; i < r->nbets; i++) {
+        const char *date = h->games[r->bets[i].game].date;
+        double end = r->bets[i].bankroll_before + r->bets[i].profit;
+        /* the bets of one day share its opening bankroll: sum their profits */
+        while (i + 1 < r->nbets && !strcmp(h->games[r->bets[i + 1].game].date, date))
+            end += r->bets[++i].profit;
+        if (end > peak)
+            peak = end;
+        json_array_append_new(a, json_pack("{s:s,s:o,s:o}", "date", date, "bankroll", num(end),
+                                           "drawdown", num(peak > 0 ? (peak - end) / peak : NAN)));
+    }
+    return a;
+}
+
+json_t *aps_backtest_json(const struct aps_backtest_report *r, const struct aps_history *h,
+                          bool curve)
 {
     json_t *tiers = json_object();
     for (int t = 0; t < 4; t++)
@@ -145,6 +201,16 @@ static void write_json(const struct aps_backtest_report *r, FILE *out)
         tally_json(&r->all), "tiers", tiers, "scores", scores_json(&r->scores), "seasons",
         seasons);
     json_object_set_new(o, "games_benchmark_pre_match", json_integer((json_int_t)r->close_from_pre));
+    json_object_set_new(o, "games_frozen_model", json_integer((json_int_t)r->frozen));
+    if (curve)
+        json_object_set_new(o, "curve", curve_json(r, h));
+    return o;
+}
+
+static void write_json(const struct aps_backtest_report *r, const struct aps_history *h,
+                       FILE *out)
+{
+    json_t *o = aps_backtest_json(r, h, false);
     json_dumpf(o, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(o);
@@ -181,9 +247,38 @@ void aps_backtest_write(const struct aps_backtest_report *r, const struct aps_hi
                         enum aps_report_format f, FILE *out)
 {
     if (f == APS_FMT_JSON)
-        write_json(r, out);
+        write_json(r, h, out);
     else if (f == APS_FMT_CSV)
         write_csv(r, h, out);
     else
         write_table(r, out);
+}
+
+bool aps_backtest_empty(const struct aps_backtest_report *r, const struct aps_history *h,
+                        const struct aps_backtest_opts *o, char *why, size_t cap)
+{
+    if (r->scores.n || r->nbets)
+        return false;
+    size_t finals = 0;
+    for (size_t gi = 0; gi < h->ngames; gi++) {
+        const struct aps_hist_game *g = &h->games[gi];
+        finals += g->season_no >= o->burn_in && (!o->from || strcmp(g->date, o->from) >= 0) &&
+                  (!o->to || strcmp(g->date, o->to) <= 0) && aps_hist_final(g);
+    }
+    const char *sport = aps_sport_info(h->sport)->code, *mk = aps_market_name(o->market);
+    if (!r->games)
+        snprintf(why, cap, "no %s game dated %s .. %s after the %d warm-up season(s)", sport,
+                 o->from ? o->from : "the start", o->to ? o->to : "the end", o->burn_in);
+    else if (!finals)
+        snprintf(why, cap, "none of the %zu %s games in the window has a final score", r->games,
+                 sport);
+    else if (!r->with_close && !r->close_from_pre && !r->with_entry)
+        snprintf(why, cap, "none of the %zu %s games in the window has %s prices", r->games, sport,
+                 mk);
+    else
+        snprintf(why, cap, "model %s gave no probability for any of the %zu final %s games with "
+                           "%s prices in the window (no stored walk-forward prediction for them, "
+                           "and they are not after its training data)",
+                 r->model, finals, sport, mk);
+    return true;
 }

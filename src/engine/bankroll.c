@@ -9,7 +9,8 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "odds/clv.h"
+#include "engine/market.h"
+#include "odds/benchmark.h"
 #include "odds/grade.h"
 #include "store/store.h"
 
@@ -251,16 +252,7 @@ int aps_bankroll_transfer(struct aps_conn *c, int64_t user_id, int64_t id, bool 
 
 bool aps_bankroll_selection_ok(enum aps_market m, enum aps_selection sel, bool three_way)
 {
-    switch (m) {
-    case APS_MKT_MONEYLINE:
-        return sel == APS_SEL_HOME || sel == APS_SEL_AWAY || (three_way && sel == APS_SEL_DRAW);
-    case APS_MKT_SPREAD:
-        return sel == APS_SEL_HOME || sel == APS_SEL_AWAY;
-    case APS_MKT_TOTAL:
-        return sel == APS_SEL_OVER || sel == APS_SEL_UNDER;
-    default:
-        return false;
-    }
+    return aps_market_side_index(m, three_way, sel) >= 0;
 }
 
 /* The game's status, start time and whether its sport has a draw. */
@@ -387,140 +379,23 @@ int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, 
 
 /* ---- closing-line value -------------------------------------------------------------------- */
 
-#define MAX_CLOSE_BOOKS 64
-
-/* One book's closing market: the prices and lines of its sides. */
-struct close_book {
-    char key[32];
-    bool sharp, aggregate;
-    double price[APS_SEL__COUNT], line[APS_SEL__COUNT];
-};
-
-static int sides_of(enum aps_market m, bool three_way, enum aps_selection out[3])
-{
-    if (m == APS_MKT_TOTAL) {
-        out[0] = APS_SEL_OVER;
-        out[1] = APS_SEL_UNDER;
-        return 2;
-    }
-    out[0] = APS_SEL_HOME;
-    out[1] = APS_SEL_AWAY;
-    out[2] = APS_SEL_DRAW;
-    return m == APS_MKT_MONEYLINE && three_way ? 3 : 2;
-}
-
-static struct close_book *book_slot(struct close_book *books, int *n, const char *key)
-{
-    for (int i = 0; i < *n; i++)
-        if (!strcmp(books[i].key, key))
-            return &books[i];
-    if (*n >= MAX_CLOSE_BOOKS)
-        return NULL;
-    struct close_book *b = &books[(*n)++];
-    memset(b, 0, sizeof *b);
-    (void)aps_str_copy(b->key, sizeof b->key, key);
-    for (int s = 0; s < APS_SEL__COUNT; s++)
-        b->price[s] = b->line[s] = NAN;
-    return b;
-}
-
-static int load_closes(struct aps_conn *c, int64_t game_id, enum aps_market m,
-                       struct close_book *books, int *n)
-{
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line,"
-                              " cl.price FROM closing_lines cl JOIN sportsbooks b"
-                              " ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2"
-                              " ORDER BY b.key",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, game_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, aps_market_name(m));
-    *n = 0;
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
-        const char *key = aps_stmt_text(st, 0), *sel = aps_stmt_text(st, 3);
-        int s = sel ? aps_selection_parse(sel) : -1;
-        struct close_book *b = key && s >= 0 ? book_slot(books, n, key) : NULL;
-        if (!b)
-            continue;
-        b->sharp = aps_stmt_int64(st, 1) != 0;
-        b->aggregate = aps_stmt_int64(st, 2) != 0;
-        b->price[s] = aps_stmt_double(st, 5);
-        b->line[s] = aps_stmt_double(st, 4);
-    }
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
-}
-
-static bool complete(const struct close_book *b, const enum aps_selection *sides, int ns)
-{
-    for (int i = 0; i < ns; i++)
-        if (!(b->price[sides[i]] > 1))
-            return false;
-    return true;
-}
-
-/* The benchmark book by the order of bankroll.h; NULL when no book is complete. */
-static const struct close_book *benchmark(const struct close_book *books, int n,
-                                          const enum aps_selection *sides, int ns,
-                                          const char *bet_book)
-{
-    for (int pass = 0; pass < 4; pass++) {
-        for (int i = 0; i < n; i++) {
-            const struct close_book *b = &books[i];
-            bool fits = pass == 0   ? b->sharp && !b->aggregate
-                        : pass == 1 ? bet_book && !strcmp(b->key, bet_book)
-                        : pass == 2 ? !b->aggregate
-                                    : true;
-            if (fits && complete(b, sides, ns))
-                return b;
-        }
-    }
-    return NULL;
-}
-
-static int close_clv(const struct close_book *b, enum aps_market m, enum aps_selection sel,
-                     const enum aps_selection *sides, int ns, double line, double price,
-                     enum aps_margin_method mm, double *clv)
-{
-    if (m != APS_MKT_MONEYLINE) {
-        if (!isfinite(line) || !isfinite(b->line[sel]))
-            return 0;
-        return aps_clv_points(m, sel, line, b->line[sel], clv);
-    }
-    double dec[3];
-    size_t side = 0;
-    for (int i = 0; i < ns; i++) {
-        dec[i] = b->price[sides[i]];
-        if (sides[i] == sel)
-            side = (size_t)i;
-    }
-    return aps_clv_price_market(mm, dec, (size_t)ns, side, price, clv);
-}
-
 int aps_bankroll_bet_clv(struct aps_conn *c, int64_t game_id, enum aps_market m,
                          enum aps_selection sel, bool three_way, double line, double price,
-                         const char *book, enum aps_margin_method mm, struct aps_bet_close *out)
+                         enum aps_margin_method mm, struct aps_bet_close *out)
 {
     out->line = out->price = out->clv = NAN;
     out->book[0] = '\0';
-    struct close_book *books = aps_calloc(MAX_CLOSE_BOOKS, sizeof *books);
-    enum aps_selection sides[3];
-    int n = 0, ns = sides_of(m, three_way, sides);
-    int rc = load_closes(c, game_id, m, books, &n);
-    const struct close_book *b = rc ? NULL : benchmark(books, n, sides, ns, book);
-    if (b) {
-        out->line = b->line[sel];
-        out->price = b->price[sel];
-        (void)aps_str_copy(out->book, sizeof out->book, b->key);
-        if (close_clv(b, m, sel, sides, ns, line, price, mm, &out->clv))
-            out->clv = NAN; /* a closing market the CLV formulas refuse: report none */
-    }
-    aps_free(books);
-    return rc;
+    struct aps_close_benchmark bm;
+    int rc = aps_market_close_stored(c, game_id, m, three_way, mm, &bm);
+    int k = rc ? -1 : aps_market_side_index(m, three_way, sel);
+    if (rc || !bm.found || k < 0)
+        return rc;
+    out->line = bm.line[k];
+    out->price = bm.price[k];
+    (void)aps_str_copy(out->book, sizeof out->book, bm.source);
+    if (aps_close_clv(&bm, m, sel, line, price, &out->clv))
+        out->clv = NAN; /* no line or price to compare: report none */
+    return 0;
 }
 
 /* ---- settlement ---------------------------------------------------------------------------- */
@@ -630,8 +505,8 @@ static int settle_one(struct aps_conn *c, int64_t game_id, const struct pending_
     double pl = cents(aps_grade_profit(r, b->stake, b->price));
     int rc = 0;
     if (r != APS_GRADE_VOID)
-        rc = aps_bankroll_bet_clv(c, game_id, b->market, b->sel, g->three_way, b->line, b->price,
-                                  b->book[0] ? b->book : NULL, mm, &cl);
+        rc = aps_bankroll_bet_clv(c, game_id, b->market, b->sel, g->three_way, b->line, b->price, mm,
+                                  &cl);
     if (!rc)
         rc = mark_settled(c, b, aps_grade_result_name(r), pl, &cl, now, did);
     double back = cents(b->stake + pl);

@@ -84,18 +84,18 @@ int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_
                                   int *settled) APS_MUST_CHECK;
 
 /* Closing-line value of a bet against a game's closing_lines (DESIGN §8, positive = beat the
- * close). Benchmark: the first book with a complete closing market (every side) in this order —
- * a sharp book, the bet's own book, any other bookmaker, an aggregate. Moneyline: price CLV
- * against the benchmark's no-vig probability; spread and total: points CLV. NAN fields when
- * there is no benchmark. */
+ * close), against the closing benchmark of odds/benchmark.h (engine/market.h reads it from the
+ * store) — the same benchmark a pick of the same side is graded against, whatever the book of
+ * the bet. Moneyline: price CLV (a fraction of the stake) against the benchmark's no-vig
+ * probability by margin method mm; spread and total: points CLV. book: the benchmark's class
+ * ("sharp", "bookmakers", "aggregate"). NAN fields when there is no benchmark. */
 struct aps_bet_close {
     double line, price, clv;
     char book[32];
 };
 int aps_bankroll_bet_clv(struct aps_conn *c, int64_t game_id, enum aps_market m,
                          enum aps_selection sel, bool three_way, double line, double price,
-                         const char *book, enum aps_margin_method mm,
-                         struct aps_bet_close *out) APS_MUST_CHECK;
+                         enum aps_margin_method mm, struct aps_bet_close *out) APS_MUST_CHECK;
 
 /* True when sel is a side of market m (draw only in a three-way moneyline). */
 bool aps_bankroll_selection_ok(enum aps_market m, enum aps_selection sel, bool three_way);

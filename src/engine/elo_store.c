@@ -168,6 +168,7 @@ void aps_engine_kelly_params(const struct aps_config *cfg, struct aps_kelly_para
     kp->tier_b_min = aps_cfg_double(cfg, APS_SET_SIGNAL_TIER_B_MIN);
     kp->tier_c_min = aps_cfg_double(cfg, APS_SET_SIGNAL_TIER_C_MIN);
     kp->min_bet_size = aps_cfg_double(cfg, APS_SET_MIN_BET_SIZE);
+    kp->max_edge = 0; /* no cap here: publishing sets each model's (engine/gate.h) */
 }
 
 int aps_engine_margin_method(const struct aps_config *cfg)

@@ -23,7 +23,7 @@ static const char SQL_GAMES[] =
 
 static const char SQL_ODDS[] =
     "SELECT o.game_id, b.key, b.is_aggregate, b.is_sharp, o.market, o.selection, o.phase, o.line,"
-    " o.price FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id"
+    " o.price, o.recorded_at FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id"
     " JOIN sportsbooks b ON b.id = o.book_id"
     " WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2)"
     " AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3)"
@@ -161,6 +161,7 @@ static int load_odds(struct aps_conn *c, const char *sport, const char *from, co
         q->phase = p;
         q->line = aps_stmt_double(st, 7);
         q->price = aps_stmt_double(st, 8);
+        q->recorded_at = aps_stmt_int64(st, 9);
         h->games[cur_idx].nq++;
     }
     aps_stmt_finalize(st);

@@ -19,6 +19,7 @@ struct aps_hist_quote {
     enum aps_phase phase;
     double line;              /* NAN for moneyline */
     double price;             /* decimal */
+    int64_t recorded_at;      /* when the quote was taken (unix seconds; historical files: 0) */
 };
 
 struct aps_hist_game {

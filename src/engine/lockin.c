@@ -49,8 +49,8 @@ static void put_num(struct aps_buf *b, const char *key, double v, int decimals)
 
 void aps_lockin_canonical(const struct aps_pick *p, struct aps_buf *b)
 {
-    aps_buf_printf(b, "{\"v\":1,\"prev_hash\":\"%s\",\"game_id\":%" PRId64, p->prev_hash,
-                   p->game_id);
+    aps_buf_printf(b, "{\"v\":%d,\"prev_hash\":\"%s\",\"game_id\":%" PRId64,
+                   p->publication[0] ? 2 : 1, p->prev_hash, p->game_id);
     put_str(b, "sport", p->sport);
     put_str(b, "game_date", p->game_date);
     put_str(b, "home", p->home);
@@ -66,6 +66,10 @@ void aps_lockin_canonical(const struct aps_pick *p, struct aps_buf *b)
     put_num(b, "edge", p->edge, 6);
     put_str(b, "tier", p->tier);
     put_num(b, "stake_fraction", p->stake_fraction, 6);
+    if (p->publication[0]) {
+        put_str(b, "publication", p->publication);
+        put_str(b, "no_bet_reason", p->no_bet_reason);
+    }
     put_str(b, "locked_at", p->locked_at);
     aps_buf_putc(b, '}');
 }
@@ -101,7 +105,7 @@ void aps_lockin_format_time(int64_t us, char out[32])
 #define PICK_COLUMNS                                                                          \
     "p.id, p.game_id, sp.code, g.game_date, th.key, ta.key, p.model, p.market, p.selection," \
     " p.line, p.price, p.book, p.probability, p.market_probability, p.edge, p.tier,"          \
-    " p.stake_fraction, p.locked_at, p.prev_hash, p.hash"
+    " p.stake_fraction, p.locked_at, p.prev_hash, p.hash, p.publication, p.no_bet_reason"
 #define PICK_FROM                                                                             \
     " FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id" \
     " JOIN teams th ON th.id = g.home_team_id JOIN teams ta ON ta.id = g.away_team_id"
@@ -136,6 +140,8 @@ static void read_pick(const struct aps_stmt *st, struct aps_pick *p)
     copy_text(p->locked_at, sizeof p->locked_at, st, 17);
     copy_text(p->prev_hash, sizeof p->prev_hash, st, 18);
     copy_text(p->hash, sizeof p->hash, st, 19);
+    copy_text(p->publication, sizeof p->publication, st, 20);
+    copy_text(p->no_bet_reason, sizeof p->no_bet_reason, st, 21);
 }
 
 /* True when every number already has its canonical precision (a stored value changed by less
@@ -268,8 +274,8 @@ static int insert_pick(struct aps_conn *c, struct aps_pick *p)
         c,
         "INSERT INTO predictions (game_id, model, market, selection, line, price, book,"
         " probability, market_probability, edge, tier, stake_fraction, locked_at, prev_hash,"
-        " hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-        " ?14, ?15, ?16) RETURNING id",
+        " hash, created_at, publication, no_bet_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
         &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, p->game_id);
@@ -303,6 +309,12 @@ static int insert_pick(struct aps_conn *c, struct aps_pick *p)
         rc = aps_stmt_bind_text(st, 15, p->hash);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 16, aps_time_now());
+    if (!rc)
+        rc = p->publication[0] ? aps_stmt_bind_text(st, 17, p->publication)
+                               : aps_stmt_bind_null(st, 17);
+    if (!rc)
+        rc = p->no_bet_reason[0] ? aps_stmt_bind_text(st, 18, p->no_bet_reason)
+                                 : aps_stmt_bind_null(st, 18);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {

@@ -7,6 +7,10 @@
  * the first pick whose content or link does not match is named. (Deleting the newest picks cannot
  * be seen from inside the chain: publish the head hash that aps verify prints.)
  *
+ * Version 2 of the canonical form (every pick locked in since publication was recorded) adds the
+ * pick's publication and its no-bet reason after stake_fraction; a pick with no publication is
+ * hashed in version 1, as it was locked in.
+ *
  * The values a pick carries are rounded to their canonical precision when it is created, so the
  * stored columns and the hashed text say exactly the same thing. */
 #ifndef APS_ENGINE_LOCKIN_H
@@ -38,8 +42,10 @@ struct aps_pick {
     double probability;          /* model probability of the selection */
     double market_probability;   /* no-vig market probability; NAN when unknown */
     double edge;                 /* NAN when unknown */
-    char tier[2];
+    char tier[2];                /* "A".."C"; "" when the pick is not a bet */
     double stake_fraction;       /* of bankroll; 0 when not staked */
+    char publication[16];        /* "published" or "tracking_only" (v2); "" for a v1 pick */
+    char no_bet_reason[256];     /* why the pick is not a bet; "" when it is one */
     char locked_at[32];          /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
     char prev_hash[APS_HASH_HEX];
     char hash[APS_HASH_HEX];

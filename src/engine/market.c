@@ -2,28 +2,15 @@
 #include "engine/market.h"
 
 #include "engine/predictor.h"
+#include "core/mem.h"
+#include "odds/benchmark.h"
+#include "store/store.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_BOOKS 64
-
-static int sides_of(enum aps_market m, bool three_way, enum aps_selection out[3])
-{
-    if (m == APS_MKT_TOTAL) {
-        out[0] = APS_SEL_OVER;
-        out[1] = APS_SEL_UNDER;
-        return 2;
-    }
-    out[0] = APS_SEL_HOME;
-    out[1] = APS_SEL_AWAY;
-    if (m == APS_MKT_MONEYLINE && three_way) {
-        out[1] = APS_SEL_DRAW;
-        out[2] = APS_SEL_AWAY;
-        return 3;
-    }
-    return 2;
-}
 
 /* Prices of every book at one phase: price[book][side] at the wanted line (NAN when absent). */
 struct book_prices {
@@ -152,44 +139,36 @@ static void set_entry(const struct aps_history *h, const struct book_prices *bp,
     }
 }
 
-/* The closing benchmark: sharp books, else all bookmakers, else aggregates (avg/consensus). */
+/* The closing benchmark of phase ph (odds/benchmark.h, the rule every CLV uses). */
 static void set_close(const struct aps_history *h, const struct aps_hist_game *g,
-                      enum aps_market m, const enum aps_selection *sel, int ns,
-                      enum aps_margin_method mm, struct aps_market_view *v,
-                      struct book_prices *bp, enum aps_phase ph)
+                      enum aps_market m, bool three_way, enum aps_margin_method mm,
+                      struct aps_market_view *v, enum aps_phase ph)
 {
+    struct aps_close_quote small[128], *q = small;
+    if (g->nq > sizeof small / sizeof small[0])
+        q = aps_calloc(g->nq, sizeof *q);
+    size_t n = 0;
+    for (size_t i = g->q0; i < g->q0 + g->nq; i++) {
+        const struct aps_hist_quote *hq = &h->quotes[i];
+        if (hq->market != m || hq->phase != ph)
+            continue;
+        const struct aps_hist_book *b = &h->books[hq->book];
+        q[n++] = (struct aps_close_quote){hq->book, b->sharp, b->aggregate,
+                                          b->aggregate && !strcmp(b->key, "max"), hq->sel,
+                                          hq->line, hq->price};
+    }
+    struct aps_close_benchmark bm;
     v->close_phase = ph;
-    for (int pass = 0; pass < 3 && !v->has_close; pass++) {
-        bool agg = pass == 2;
-        if (!gather(h, g, m, sel, ns, ph, agg, bp))
-            continue;
-        double nv[3];
-        int used = 0;
-        if (pass == 2) {
-            /* of the aggregates only the average or consensus is a market price */
-            for (size_t b = 0; b < h->nbooks && b < MAX_BOOKS; b++)
-                if (bp->seen[b] && !strcmp(h->books[b].key, "max"))
-                    bp->seen[b] = false;
-        }
-        used = average_novig(h, bp, ns, mm, pass == 0, nv);
-        if (!used)
-            continue;
+    if (!aps_close_benchmark(q, n, m, three_way, mm, &bm) && bm.found) {
         v->has_close = true;
-        for (int j = 0; j < ns; j++) {
-            v->side[j].close_novig = nv[j];
-            double price = 0, line = NAN;
-            int cnt = 0;
-            for (size_t b = 0; b < h->nbooks && b < MAX_BOOKS; b++) {
-                if (!complete(bp, (int)b, ns) || (pass == 0 && !h->books[b].sharp))
-                    continue;
-                price += bp->price[b][j];
-                line = bp->line[b][j];
-                cnt++;
-            }
-            v->side[j].close_price = cnt ? price / cnt : NAN;
-            v->side[j].close_line = line;
+        for (int j = 0; j < v->nsides; j++) {
+            v->side[j].close_novig = bm.novig[j];
+            v->side[j].close_price = bm.price[j];
+            v->side[j].close_line = bm.line[j];
         }
     }
+    if (q != small)
+        aps_free(q);
 }
 
 int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, enum aps_market m,
@@ -199,7 +178,7 @@ int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, 
     struct book_prices *bp = &scratch;
     enum aps_selection sel[3];
     bool three_way = aps_sport_info(h->sport)->three_way;
-    int ns = sides_of(m, three_way, sel);
+    int ns = aps_market_sides(m, three_way, sel);
     memset(v, 0, sizeof *v);
     v->market = m;
     v->nsides = ns;
@@ -218,9 +197,9 @@ int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, 
             set_entry(h, bp, ns, mm, v);
         }
     }
-    set_close(h, g, m, sel, ns, mm, v, bp, APS_PHASE_CLOSE);
+    set_close(h, g, m, three_way, mm, v, APS_PHASE_CLOSE);
     if (!v->has_close)
-        set_close(h, g, m, sel, ns, mm, v, bp, APS_PHASE_PRE);
+        set_close(h, g, m, three_way, mm, v, APS_PHASE_PRE);
     return 0;
 }
 
@@ -250,4 +229,53 @@ int aps_market_best_side(struct aps_predictor *pred, const struct aps_history *h
     if (*best >= 0 && !(probs[*best] > 0 && probs[*best] < 1))
         *best = -1;
     return 0;
+}
+
+int aps_market_close_stored(struct aps_conn *c, int64_t game_id, enum aps_market m,
+                            bool three_way, enum aps_margin_method mm,
+                            struct aps_close_benchmark *out)
+{
+    struct aps_stmt *st = NULL;
+    struct aps_close_quote *q = NULL;
+    size_t n = 0, cap = 0;
+    char last[32] = "";
+    int book = -1;
+    int rc = aps_conn_prepare(c,
+                              "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line,"
+                              " cl.price FROM closing_lines cl JOIN sportsbooks b"
+                              " ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2"
+                              " ORDER BY b.key, cl.selection",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, game_id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, aps_market_name(m));
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        const char *key = aps_stmt_text(st, 0), *sel = aps_stmt_text(st, 3);
+        int s = sel ? aps_selection_parse(sel) : -1;
+        if (!key || s < 0 || aps_stmt_is_null(st, 5))
+            continue;
+        if (strcmp(key, last)) {
+            (void)snprintf(last, sizeof last, "%s", key);
+            book++;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            q = aps_realloc(q, cap * sizeof *q);
+        }
+        bool agg = aps_stmt_int64(st, 2) != 0;
+        q[n++] = (struct aps_close_quote){book, aps_stmt_int64(st, 1) != 0, agg,
+                                          agg && !strcmp(key, "max"), (enum aps_selection)s,
+                                          aps_stmt_is_null(st, 4) ? NAN : aps_stmt_double(st, 4),
+                                          aps_stmt_double(st, 5)};
+    }
+    aps_stmt_finalize(st);
+    if (rc < 0) {
+        aps_free(q);
+        return rc;
+    }
+    rc = aps_close_benchmark(q, n, m, three_way, mm, out);
+    aps_free(q);
+    return rc;
 }

@@ -4,9 +4,9 @@
  * data has only closing prices (SBR's NBA/NCAAB/NFL moneylines), entry falls back to the close and
  * entry_phase says so. For spreads and totals the main line is the line most books quote for the
  * home (spread) or over (total) side; prices are taken at that line.
- * Close: the benchmark the model is judged against — the sharp book's closing prices (Pinnacle)
- * when complete, else the average no-vig of the bookmakers' closes, else the market average or
- * consensus close. When a game has no closing prices at all, the latest pre-match prices stand
+ * Close: the benchmark the model is judged against, by the one rule of odds/benchmark.h (the
+ * sharp books' closes when complete, else every bookmaker's, else the market average or
+ * consensus; each book made fair with the margin method passed in, then averaged). When a game has no closing prices at all, the latest pre-match prices stand
  * in for the benchmark (close_phase says which).
  * No-vig probabilities come from the margin-removal method passed in, per book, then averaged. */
 #ifndef APS_ENGINE_MARKET_H
@@ -53,5 +53,14 @@ int aps_market_best_side(struct aps_predictor *pred, const struct aps_history *h
  * tell what was found. */
 int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, enum aps_market m,
                     enum aps_margin_method mm, struct aps_market_view *out) APS_MUST_CHECK;
+
+struct aps_conn;
+struct aps_close_benchmark;
+
+/* The closing benchmark (odds/benchmark.h) of a game's market from its stored closing lines
+ * (closing_lines), with margin-removal method mm: what picks and bets are graded against. */
+int aps_market_close_stored(struct aps_conn *c, int64_t game_id, enum aps_market m,
+                            bool three_way, enum aps_margin_method mm,
+                            struct aps_close_benchmark *out) APS_MUST_CHECK;
 
 #endif

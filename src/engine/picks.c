@@ -9,16 +9,19 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
+#include "engine/gate.h"
 #include "engine/history.h"
 #include "engine/lockin.h"
 #include "engine/market.h"
 #include "engine/model_predictor.h"
 #include "metrics/metrics.h"
 #include "model/ensemble.h"
+#include "model/explain.h"
 #include "model/features.h"
 #include "model/registry.h"
-#include "odds/clv.h"
+#include "odds/benchmark.h"
 #include "odds/grade.h"
+#include "odds/kelly.h"
 #include "odds/tier.h"
 #include "store/store.h"
 
@@ -28,6 +31,7 @@ struct last_pick {
     bool found;
     enum aps_selection sel;
     double line, price, p;
+    char publication[16];
 };
 
 static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
@@ -36,7 +40,7 @@ static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
     struct aps_stmt *st = NULL;
     memset(lp, 0, sizeof *lp);
     int rc = aps_conn_prepare(c,
-                              "SELECT selection, line, price, probability FROM predictions"
+                              "SELECT selection, line, price, probability, publication FROM predictions"
                               " WHERE game_id = ?1 AND market = ?2 ORDER BY id DESC LIMIT 1",
                               &st);
     if (!rc)
@@ -51,6 +55,8 @@ static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
         lp->line = aps_stmt_double(st, 1);
         lp->price = aps_stmt_double(st, 2);
         lp->p = aps_stmt_double(st, 3);
+        const char *pub = aps_stmt_text(st, 4);
+        (void)aps_str_copy(lp->publication, sizeof lp->publication, pub ? pub : "");
         rc = 0;
     }
     aps_stmt_finalize(st);
@@ -70,9 +76,26 @@ struct candidate {
     bool staked;
 };
 
-static int choose(struct aps_predictor *pred, const char *model, const struct aps_history *h,
-                  size_t gi, const struct aps_market_view *v, const struct aps_publish_opts *o,
-                  struct candidate *cd)
+/* The predictor of one market: the sport's production model for it when one is registered and
+ * loads (aps train), else the shared Elo predictor. The market is published only when that
+ * production model passed the market gate (engine/gate.h, recorded in its metrics); everything
+ * else is tracking only. A model that fails on a game is dropped for the rest of the run and Elo
+ * takes over that market, tracking only. */
+struct market_model {
+    bool active;
+    bool published;           /* active and its market gate passed */
+    double max_edge;          /* the largest edge its walk-forward record supports */
+    struct aps_trained t;
+    struct aps_predictor p;
+    char name[128];
+    char why[200];            /* why the market is tracking only */
+};
+
+#define EDGE_CAP_REASON "edge above the largest the model's walk-forward record supports"
+
+static int choose(struct aps_predictor *pred, const char *model, const struct market_model *mm,
+                  const struct aps_history *h, size_t gi, const struct aps_market_view *v,
+                  const struct aps_publish_opts *o, struct candidate *cd)
 {
     memset(cd, 0, sizeof *cd);
     int best;
@@ -85,6 +108,9 @@ static int choose(struct aps_predictor *pred, const char *model, const struct ap
      * a user's own bankroll, so it is left out here. */
     struct aps_kelly_params kp = o->kelly;
     kp.min_bet_size = 0;
+    bool published = mm->active && mm->published;
+    if (published)
+        kp.max_edge = mm->max_edge;
     struct aps_kelly_input in = {probs[best], s->entry_price, s->entry_novig, 1.0, -1};
     struct aps_kelly_sizing sz;
     rc = aps_kelly_size(&kp, &in, &sz);
@@ -102,31 +128,40 @@ static int choose(struct aps_predictor *pred, const char *model, const struct ap
     p->probability = probs[best];
     p->market_probability = s->entry_novig;
     p->edge = sz.edge;
-    (void)aps_str_copy(p->tier, sizeof p->tier, aps_tier_name(sz.tier));
-    p->stake_fraction = sz.should_bet ? sz.stake : 0;
-    cd->staked = sz.should_bet;
+    (void)aps_str_copy(p->publication, sizeof p->publication,
+                       published ? "published" : "tracking_only");
+    bool bet = published && sz.should_bet && mm->max_edge > 0;
+    if (!published)
+        snprintf(p->no_bet_reason, sizeof p->no_bet_reason, "tracking only: %s", mm->why);
+    else if (!(mm->max_edge > 0) && sz.edge > 0)
+        snprintf(p->no_bet_reason, sizeof p->no_bet_reason,
+                 "edge %.3f not believed: no edge bucket of the model's walk-forward record was"
+                 " profitable",
+                 sz.edge);
+    else if (!bet && !strcmp(sz.reason, EDGE_CAP_REASON))
+        snprintf(p->no_bet_reason, sizeof p->no_bet_reason,
+                 "edge %.3f above %.3f, the largest the model's walk-forward record supports",
+                 sz.edge, mm->max_edge);
+    else if (!bet)
+        (void)aps_str_copy(p->no_bet_reason, sizeof p->no_bet_reason, sz.reason);
+    (void)aps_str_copy(p->tier, sizeof p->tier, bet ? aps_tier_name(sz.tier) : "");
+    p->stake_fraction = bet ? sz.stake : 0;
+    cd->staked = bet;
     cd->found = true;
     return 0;
 }
-
-/* The predictor of one market: the sport's production model for it when one is registered and
- * loads (aps train), else the shared Elo predictor. A model that fails on a game is dropped for
- * the rest of the run and Elo takes over that market. */
-struct market_model {
-    bool active;
-    struct aps_trained t;
-    struct aps_predictor p;
-    char name[128];
-};
 
 static void market_model_load(struct aps_conn *c, const struct aps_history *h,
                               const struct aps_feat_extras *x, enum aps_market m,
                               struct market_model *mm)
 {
     memset(mm, 0, sizeof *mm);
+    const char *sport = aps_sport_info(h->sport)->code;
     struct aps_model_row row;
     memset(&row, 0, sizeof row);
-    if (aps_registry_production(c, aps_sport_info(h->sport)->code, aps_market_name(m), &row))
+    snprintf(mm->why, sizeof mm->why, "no model passed the promotion gate for %s %s", sport,
+             aps_market_name(m));
+    if (aps_registry_production(c, sport, aps_market_name(m), &row))
         return;
     if (!aps_registry_load(row.path, &mm->t)) {
         if (!aps_model_predictor_live(h, x, &mm->t, &mm->p)) {
@@ -136,6 +171,17 @@ static void market_model_load(struct aps_conn *c, const struct aps_history *h,
             aps_trained_cleanup(&mm->t);
         }
     }
+    bool passed = false;
+    if (!aps_gate_from_metrics(row.metrics, &passed, &mm->max_edge))
+        snprintf(mm->why, sizeof mm->why,
+                 "production model %s has no market gate on record (retrain with aps train)",
+                 row.name);
+    else if (!passed)
+        snprintf(mm->why, sizeof mm->why, "production model %s failed the market gate",
+                 row.name);
+    else if (!mm->active)
+        snprintf(mm->why, sizeof mm->why, "production model %s did not load", row.name);
+    mm->published = mm->active && passed;
     aps_registry_row_cleanup(&row);
 }
 
@@ -146,6 +192,63 @@ static void market_model_drop(struct market_model *mm)
     mm->p.destroy(mm->p.ctx);
     aps_trained_cleanup(&mm->t);
     mm->active = false;
+    mm->published = false;
+    snprintf(mm->why, sizeof mm->why, "the production model failed on a game; Elo tracks it");
+}
+
+static int step_done(struct aps_stmt *st, int rc)
+{
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc == APS_DONE ? 0 : rc;
+}
+
+/* Stores the top contributions of a published pick's model prediction with the pick
+ * (prediction_explanations, and a summary in predictions.explanation). */
+static int store_explanation(struct aps_conn *c, const struct market_model *mm, size_t gi,
+                             int64_t pick_id)
+{
+    struct aps_contrib ct[APS_PICK_EXPLAIN_TOP];
+    int n = 0;
+    if (aps_model_predictor_explain(&mm->p, gi, APS_PICK_EXPLAIN_TOP, ct, &n) || n <= 0)
+        return 0; /* nothing to explain (the model cannot): the pick stands without */
+    struct aps_stmt *st = NULL;
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        rc = aps_conn_prepare(c,
+                              "INSERT INTO prediction_explanations (prediction_id, rank, feature,"
+                              " value, contribution) VALUES (?1, ?2, ?3, ?4, ?5)",
+                              &st);
+        if (!rc)
+            rc = aps_stmt_bind_int64(st, 1, pick_id);
+        if (!rc)
+            rc = aps_stmt_bind_int64(st, 2, i + 1);
+        if (!rc)
+            rc = aps_stmt_bind_text(st, 3, ct[i].feature);
+        if (!rc)
+            rc = isnan(ct[i].value) ? aps_stmt_bind_null(st, 4)
+                                    : aps_stmt_bind_double(st, 4, ct[i].value);
+        if (!rc)
+            rc = aps_stmt_bind_double(st, 5, ct[i].contribution);
+        rc = step_done(st, rc);
+    }
+    if (rc)
+        return rc;
+    char summary[512];
+    snprintf(summary, sizeof summary,
+             "{\"model\":\"%s\",\"method\":\"TreeSHAP for gradient-boosted trees, coefficient x"
+             " (value - training mean) for logistic models, through the calibration and the"
+             " ensemble's weights\",\"units\":\"%s\"}",
+             mm->name,
+             mm->t.regression ? "points of expected margin or total"
+                              : "log-odds of the home side (home win, home cover) or the over");
+    rc = aps_conn_prepare(c, "UPDATE predictions SET explanation = ?1 WHERE id = ?2", &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, summary);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 2, pick_id);
+    return step_done(st, rc);
 }
 
 /* The run's metrics (all NULL when the caller gave no registry: observing does nothing). */
@@ -190,13 +293,13 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
         struct candidate cd;
         bool model = mm[m].active;
         double t0 = aps_time_mono();
-        rc = choose(model ? &mm[m].p : elo, model ? mm[m].name : (o->model ? o->model : "elo"), h,
-                    gi, &v, o, &cd);
+        rc = choose(model ? &mm[m].p : elo, model ? mm[m].name : (o->model ? o->model : "elo"),
+                    &mm[m], h, gi, &v, o, &cd);
         const char *il[] = {sport, aps_market_name(m), model ? "production" : "elo"};
         aps_metric_observe(pm->inference, il, aps_time_mono() - t0);
         if (rc && model) {
             market_model_drop(&mm[m]);
-            rc = choose(elo, o->model ? o->model : "elo", h, gi, &v, o, &cd);
+            rc = choose(elo, o->model ? o->model : "elo", &mm[m], h, gi, &v, o, &cd);
         }
         if (rc)
             return rc;
@@ -208,17 +311,21 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
             return rc;
         struct aps_pick rounded = cd.pick;
         aps_lockin_round(&rounded);
-        if (lp.found && lp.sel == rounded.selection && same_number(lp.line, rounded.line, 1e-9) &&
+        if (lp.found && lp.sel == rounded.selection && !strcmp(lp.publication, rounded.publication) &&
+            same_number(lp.line, rounded.line, 1e-9) &&
             same_number(lp.price, rounded.price, 1e-9) && fabs(lp.p - rounded.probability) < 0.005) {
             r->unchanged++;
             continue;
         }
         rc = aps_lockin_append(c, &cd.pick);
+        if (!rc && model && mm[m].active && mm[m].published)
+            rc = store_explanation(c, &mm[m], gi, cd.pick.id);
         if (rc)
             return rc;
         const char *el[] = {sport, aps_market_name(m), cd.pick.tier};
         aps_metric_observe(pm->edge, el, cd.pick.edge);
         r->published++;
+        r->tracking += !strcmp(cd.pick.publication, "tracking_only");
         r->staked += cd.staked;
     }
     r->priced += priced;
@@ -325,93 +432,20 @@ static int list_ungraded(struct aps_conn *c, struct ungraded **out, size_t *n)
     return rc < 0 ? rc : 0;
 }
 
-/* The closing benchmark for one pick: the sharp books' closing prices when complete, else the
- * bookmakers' average, else the market average or consensus; price CLV from its no-vig
- * probability, points CLV from its line. has = false when the game has no closing line. */
-static int closing_clv(struct aps_conn *c, const struct ungraded *u, double *clv,
-                       double *close_line, double *close_price, bool *has)
+/* The closing benchmark of the pick's game and market (engine/market.h, the one every CLV
+ * uses) and the pick's CLV against it. has = false when the game has no closing line. */
+static int closing_clv(struct aps_conn *c, const struct ungraded *u, enum aps_margin_method mm,
+                       double *clv, double *close_line, double *close_price, bool *has)
 {
     *has = false;
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(
-        c,
-        "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line, cl.price"
-        " FROM closing_lines cl JOIN sportsbooks b ON b.id = cl.book_id"
-        " WHERE cl.game_id = ?1 AND cl.market = ?2 ORDER BY b.is_sharp DESC, b.key",
-        &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, u->game);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, aps_market_name(u->market));
-    /* rows of one book arrive together: collect per book, keep the first complete book of the
-     * best class (sharp, bookmaker, aggregate) */
-    enum aps_selection sides[3];
-    int ns = u->market == APS_MKT_TOTAL ? 2 : (u->market == APS_MKT_MONEYLINE && u->three_way) ? 3 : 2;
-    if (u->market == APS_MKT_TOTAL) {
-        sides[0] = APS_SEL_OVER;
-        sides[1] = APS_SEL_UNDER;
-    } else {
-        sides[0] = APS_SEL_HOME;
-        sides[1] = ns == 3 ? APS_SEL_DRAW : APS_SEL_AWAY;
-        sides[2] = APS_SEL_AWAY;
-    }
-    char book[32] = "";
-    double price[3], line[3];
-    int best_class = 99;
-    double best_price[3] = {NAN, NAN, NAN}, best_line[3] = {NAN, NAN, NAN};
-    int cls = 99;
-    for (;;) {
-        int step = rc ? rc : aps_stmt_step(st);
-        bool row = step == APS_ROW;
-        const char *key = row ? aps_stmt_text(st, 0) : "";
-        if (!row || strcmp(key, book)) {
-            /* close the previous book */
-            bool complete = book[0] != '\0';
-            for (int j = 0; j < ns && complete; j++)
-                complete = !isnan(price[j]);
-            if (complete && cls < best_class && strcmp(book, "max")) {
-                best_class = cls;
-                memcpy(best_price, price, sizeof price);
-                memcpy(best_line, line, sizeof line);
-            }
-            if (!row) {
-                rc = step < 0 ? step : 0;
-                break;
-            }
-            (void)aps_str_copy(book, sizeof book, key);
-            for (int j = 0; j < 3; j++)
-                price[j] = line[j] = NAN;
-            cls = aps_stmt_int64(st, 1) ? 0 : aps_stmt_int64(st, 2) ? 2 : 1;
-        }
-        int s = aps_selection_parse(aps_stmt_text(st, 3));
-        for (int j = 0; j < ns; j++)
-            if ((int)sides[j] == s) {
-                price[j] = aps_stmt_double(st, 5);
-                line[j] = aps_stmt_double(st, 4);
-            }
-    }
-    aps_stmt_finalize(st);
-    if (rc || best_class == 99)
+    struct aps_close_benchmark bm;
+    int rc = aps_market_close_stored(c, u->game, u->market, u->three_way, mm, &bm);
+    int k = rc ? -1 : aps_market_side_index(u->market, u->three_way, u->sel);
+    if (rc || !bm.found || k < 0)
         return rc;
-    int k = -1;
-    for (int j = 0; j < ns; j++)
-        if (sides[j] == u->sel)
-            k = j;
-    if (k < 0)
-        return 0;
-    *close_price = best_price[k];
-    *close_line = best_line[k];
-    if (u->market == APS_MKT_MONEYLINE) {
-        double fair[3];
-        if (isnan(u->price) || aps_margin_remove(APS_MARGIN_MULTIPLICATIVE, best_price, (size_t)ns, fair))
-            return 0;
-        *clv = aps_clv_price(fair[k], u->price);
-        *has = true;
-        return 0;
-    }
-    if (isnan(u->line) || isnan(*close_line))
-        return 0;
-    *has = aps_clv_points(u->market, u->sel, u->line, *close_line, clv) == 0;
+    *close_price = bm.price[k];
+    *close_line = bm.line[k];
+    *has = aps_close_clv(&bm, u->market, u->sel, u->line, u->price, clv) == 0;
     return 0;
 }
 
@@ -420,7 +454,8 @@ static int bind_opt(struct aps_stmt *st, int idx, double v, bool has)
     return has && !isnan(v) ? aps_stmt_bind_double(st, idx, v) : aps_stmt_bind_null(st, idx);
 }
 
-static int grade_one(struct aps_conn *c, const struct ungraded *u, struct aps_grade_run *r)
+static int grade_one(struct aps_conn *c, const struct ungraded *u, enum aps_margin_method mm,
+                     struct aps_grade_run *r)
 {
     enum aps_grade_result res = APS_GRADE_VOID;
     if (u->status == APS_GS_FINAL) {
@@ -431,7 +466,7 @@ static int grade_one(struct aps_conn *c, const struct ungraded *u, struct aps_gr
     }
     double clv = NAN, cline = NAN, cprice = NAN;
     bool has_clv = false;
-    int rc = res == APS_GRADE_VOID ? 0 : closing_clv(c, u, &clv, &cline, &cprice, &has_clv);
+    int rc = res == APS_GRADE_VOID ? 0 : closing_clv(c, u, mm, &clv, &cline, &cprice, &has_clv);
     if (rc)
         return rc;
     double pl = isnan(u->price) ? NAN : aps_grade_profit(res, 1.0, u->price);
@@ -468,7 +503,7 @@ static int grade_one(struct aps_conn *c, const struct ungraded *u, struct aps_gr
     return 0;
 }
 
-int aps_picks_grade(struct aps_conn *c, struct aps_grade_run *r)
+int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm, struct aps_grade_run *r)
 {
     memset(r, 0, sizeof *r);
     struct ungraded *u = NULL;
@@ -477,7 +512,7 @@ int aps_picks_grade(struct aps_conn *c, struct aps_grade_run *r)
     if (!rc)
         rc = aps_conn_begin(c);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = grade_one(c, &u[i], r);
+        rc = grade_one(c, &u[i], mm, r);
     if (!rc)
         rc = aps_conn_commit(c);
     else

@@ -2,15 +2,22 @@
  *
  * Publishing: for every scheduled game of a sport that starts within the horizon, the predictor
  * (trained on every game finished before now) gives its probabilities; the market view gives the
- * current best price and the no-vig market; the side with the largest edge is the pick, with its
- * tier and fractional-Kelly stake (0 when not actionable: tier D or edge below the minimum — such
- * picks are tracked, never staked). A pick is locked in (lockin.h) when the game has none for
+ * current best price (the highest decimal price any bookmaker quotes for the side, at the main
+ * line) and the no-vig market; the side with the largest edge is the pick.
+ * A market is "published" only from its production model when that model passed the market gate
+ * (engine/gate.h); otherwise it is "tracking_only" (the production model's or Elo's probability,
+ * recorded and graded, never a tier or a stake). A published pick is a bet (tier A–C and a
+ * fractional-Kelly stake by odds/kelly.h's rule) or "no bet" with its reason: negative edge, edge
+ * below MIN_EDGE_THRESHOLD, probability below SIGNAL_TIER_C_MIN, an edge above the largest the
+ * model's walk-forward record supports. The top feature contributions of the model's prediction
+ * are stored with every published pick (prediction_explanations). A pick is locked in (lockin.h) when the game has none for
  * that market yet, or when the side, line or price changed or the probability moved by more than
  * half a point since the last one: re-running it with nothing new adds nothing.
  *
  * Grading: every pick of a finished (or cancelled) game without a result gets one: win, loss,
  * push, void, half results for quarter lines; profit per unit staked; CLV against the closing
- * benchmark (price CLV for moneylines, points for spreads and totals). Idempotent. */
+ * benchmark (odds/benchmark.h: price CLV for moneylines as a fraction of the stake, points for
+ * spreads and totals). Idempotent. */
 #ifndef APS_ENGINE_PICKS_H
 #define APS_ENGINE_PICKS_H
 
@@ -47,7 +54,11 @@ struct aps_publish_result {
     size_t published;          /* picks locked in now */
     size_t unchanged;          /* picks already current */
     size_t staked;             /* published picks with a stake */
+    size_t tracking;           /* … of them tracking only */
 };
+
+/* Contributions stored with each published pick of a trained model. */
+#define APS_PICK_EXPLAIN_TOP 8
 
 /* Builds the predictor from the sport's history (fitted Elo parameters when stored) and
  * publishes. When pred is NULL the Elo predictor is used. */
@@ -58,7 +69,10 @@ struct aps_grade_run {
     size_t graded, wins, losses, pushes, voids;
 };
 
-/* Grades every ungraded pick of finished or cancelled games (all sports). */
-int aps_picks_grade(struct aps_conn *c, struct aps_grade_run *r) APS_MUST_CHECK;
+/* Grades every ungraded pick of finished or cancelled games (all sports); CLV against the
+ * closing benchmark of engine/market.h with margin method mm (MARGIN_METHOD), so a pick and a bet
+ * on the same side report the same CLV. */
+int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm,
+                    struct aps_grade_run *r) APS_MUST_CHECK;
 
 #endif

@@ -9,18 +9,39 @@
 
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "core/domain.h"
+#include "engine/gate.h"
+#include "engine/model_predictor.h"
 #include "model/registry.h"
 #include "store/store.h"
 
 #define MIN_SCORED 200
 
+int aps_trainer_day_before(const char *date, char out[11])
+{
+    int64_t t;
+    if (!date || strlen(date) != 10 || aps_time_parse_iso(date, &t))
+        return APS_E_INVAL;
+    aps_time_format_date(t - 86400, out, 11);
+    return 0;
+}
+
 int aps_trainer_prepare(struct aps_conn *c, enum aps_sport sport, struct aps_trainer_sport *ts)
+{
+    return aps_trainer_prepare_until(c, sport, NULL, ts);
+}
+
+int aps_trainer_prepare_until(struct aps_conn *c, enum aps_sport sport, const char *until,
+                              struct aps_trainer_sport *ts)
 {
     double t0 = aps_time_mono();
     struct aps_feat_spec all;
     struct aps_feat_matrix m0 = {0};
+    char last[11];
     memset(ts, 0, sizeof *ts);
-    int rc = aps_history_load(c, sport, NULL, NULL, &ts->h);
+    if (until && aps_trainer_day_before(until, last))
+        return APS_E_INVAL;
+    int rc = aps_history_load(c, sport, NULL, until ? last : NULL, &ts->h);
     if (!rc)
         rc = aps_feat_extras_load(c, &ts->h, &ts->x);
     if (!rc) {
@@ -110,11 +131,63 @@ static char *params_json(const struct aps_trainer_opts *o, const char *candidate
     json_object_set_new(j, "preset", json_string(o->preset_name ? o->preset_name : ""));
     json_object_set_new(j, "budget_seconds", json_real(o->search.budget_s));
     json_object_set_new(j, "max_models", json_integer(o->search.max_models));
+    if (o->until)
+        json_object_set_new(j, "train_until", json_string(o->until));
     char *txt = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(j);
     char *copy = aps_strdup(txt ? txt : "{}");
     free(txt);
     return copy;
+}
+
+/* Replays the model's stored walk-forward predictions against the market and adds the verdict
+ * to its metrics (engine/gate.h). */
+static int market_gate(struct aps_conn *c, const struct aps_trainer_opts *o,
+                       const struct aps_wf_data *d, const char *metrics,
+                       struct aps_trainer_outcome *out)
+{
+    struct aps_kelly_params kp = o->kelly;
+    if (!(kp.kelly_fraction > 0))
+        aps_kelly_params_default(&kp);
+    struct aps_model_preds preds;
+    struct aps_predictor pred = {0};
+    int k = d->market == APS_MKT_MONEYLINE && aps_sport_info(d->h->sport)->three_way ? 3 : 2;
+    int rc = aps_registry_preds_load(c, out->model_id, &preds);
+    if (!rc)
+        rc = aps_model_predictor_walkforward(d->h, &preds, d->market, k, out->model_name, &pred);
+    if (rc)
+        return rc;
+    rc = aps_gate_evaluate(d->h, &pred, d->market, &kp, o->margin, &out->gate);
+    pred.destroy(pred.ctx);
+    if (rc)
+        return rc;
+    json_error_t e;
+    json_t *m = json_loads(metrics, 0, &e);
+    char *gate = aps_gate_json(&out->gate);
+    json_t *g = json_loads(gate, 0, &e);
+    aps_free(gate);
+    if (!m || !g) {
+        json_decref(m);
+        json_decref(g);
+        return APS_E_INTEGRITY;
+    }
+    json_object_set_new(m, "market_gate", g);
+    char *txt = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(m);
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)out->model_id);
+    const char *p[2] = {txt ? txt : "{}", ids};
+    struct aps_stmt *st = NULL;
+    rc = aps_conn_prepare(c, "UPDATE models SET metrics = ?1 WHERE id = ?2", &st);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 1, p[0]);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 2, out->model_id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    free(txt);
+    return rc == APS_DONE ? 0 : rc < 0 ? rc : 0;
 }
 
 static int register_model(struct aps_conn *c, const struct aps_trainer_opts *o,
@@ -130,8 +203,13 @@ static int register_model(struct aps_conn *c, const struct aps_trainer_opts *o,
                                   (int64_t)b->s.n, out->leak_bad < 0, aps_time_now()};
     rc = aps_registry_save(c, o->model_path, &out->r.model, &meta, d, &out->r.oof, &out->model_id,
                            out->model_name);
-    if (!rc && o->promote)
+    if (!rc)
+        rc = market_gate(c, o, d, metrics, out);
+    if (!rc && o->promote && !o->until)
         rc = aps_registry_decide(c, out->model_id, &out->promoted, out->note, sizeof out->note);
+    else if (!rc && o->until)
+        snprintf(out->note, sizeof out->note,
+                 "not considered for promotion (trained on games before %s only)", o->until);
     else if (!rc)
         snprintf(out->note, sizeof out->note, "not considered for promotion (--no-promote)");
     aps_free(metrics);

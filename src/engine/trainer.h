@@ -1,8 +1,10 @@
 /* trainer.h — one training run of `aps train`, from the store to the registry: load the sport's
  * history and extras, compute the point-in-time features (model/features.h), run the seeded
  * walk-forward search (model/search.h), check the features for leakage, save the best model as a
- * challenger with its walk-forward predictions and a hash of its training data, apply the
- * promotion rule (model/registry.h) and record the run with its leaderboard. */
+ * challenger with its walk-forward predictions and a hash of its training data, replay those
+ * predictions against the market (the market gate, engine/gate.h, stored in the model's metrics
+ * as "market_gate"), apply the promotion rule (model/registry.h, which requires the market gate)
+ * and record the run with its leaderboard. */
 #ifndef APS_ENGINE_TRAINER_H
 #define APS_ENGINE_TRAINER_H
 
@@ -12,10 +14,13 @@
 
 #include "core/domain.h"
 #include "core/err.h"
+#include "engine/gate.h"
 #include "engine/history.h"
 #include "model/features.h"
 #include "model/search.h"
 #include "model/walkforward.h"
+#include "odds/kelly.h"
+#include "odds/margin.h"
 
 struct aps_conn;
 
@@ -33,8 +38,14 @@ struct aps_trainer_opts {
     const char *preset_name;    /* for the runs table */
     const char *model_path;     /* MODEL_PATH */
     bool promote;               /* apply the automatic promotion rule */
+    const char *until;          /* YYYY-MM-DD: the history stopped before this date (recorded in
+                                   the model's params as train_until; such a model is registered
+                                   as a challenger only), NULL: every stored game */
     size_t leak_samples;        /* games the leakage check compares (0: every finished game) */
     struct aps_wf_opts wf;
+    struct aps_kelly_params kelly; /* the betting rules the market gate replays (engine/gate.h);
+                                      all zero: the reference defaults */
+    enum aps_margin_method margin;
 };
 
 struct aps_trainer_outcome {
@@ -45,6 +56,7 @@ struct aps_trainer_outcome {
     long leak_bad;
     int64_t model_id, run_id;
     char model_name[128];
+    struct aps_gate gate;       /* the market gate of the saved model */
     bool promoted;
     char note[320];
     size_t nfolds;
@@ -53,6 +65,12 @@ struct aps_trainer_outcome {
 
 int aps_trainer_prepare(struct aps_conn *c, enum aps_sport sport,
                         struct aps_trainer_sport *ts) APS_MUST_CHECK;
+/* The same with a training cutoff: only games dated before `until` (YYYY-MM-DD; NULL: all) are
+ * loaded, so features, the search, calibration and stacking never see a game on or after it. */
+int aps_trainer_prepare_until(struct aps_conn *c, enum aps_sport sport, const char *until,
+                              struct aps_trainer_sport *ts) APS_MUST_CHECK;
+/* The day before a YYYY-MM-DD date into out (11 bytes); APS_E_INVAL when it is not a date. */
+int aps_trainer_day_before(const char *date, char out[11]) APS_MUST_CHECK;
 void aps_trainer_sport_cleanup(struct aps_trainer_sport *ts);
 /* Runs the search for one market and registers the result (c must be a write connection).
  * out: aps_trainer_outcome_cleanup. */

@@ -1,15 +1,22 @@
 /* auth.c — credential primitives (see auth.h): libsodium for Argon2id, randomness, SHA-256 and
- * constant-time comparison; libjwt 1.10 for HS256 access tokens. No store, no logging. */
+ * constant-time comparison; libjwt 1.10 for HS256 access tokens; libunistring for the NFC form
+ * and code-point count of passwords. No store, no logging. The common-password list is the one
+ * piece of process-wide state: loaded once, read-only afterwards. */
 #include "http/auth.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <jwt.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uninorm.h>
+#include <unistr.h>
 
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/str.h"
 
@@ -29,28 +36,162 @@ int aps_auth_init(void)
     return sodium_status ? APS_E_UNSUPPORTED : 0;
 }
 
+/* ---- password policy ---------------------------------------------------------------------- */
+
+/* The NFC form of password (aps_malloc'd, NUL-terminated), or NULL when it is not valid UTF-8. */
+static char *nfc_of(const char *password)
+{
+    size_t n = strlen(password), outn = 0;
+    if (u8_check((const uint8_t *)password, n))
+        return NULL;
+    uint8_t *norm = u8_normalize(UNINORM_NFC, (const uint8_t *)password, n, NULL, &outn);
+    if (!norm)
+        return NULL;
+    char *out = aps_malloc(outn + 1);
+    memcpy(out, norm, outn);
+    out[outn] = '\0';
+    free(norm); /* libunistring allocates with malloc */
+    return out;
+}
+
+/* The common-password list: sorted lower-case words, loaded once. */
+static struct {
+    pthread_mutex_t mu;
+    char *text;
+    const char **words;
+    size_t n;
+} blocklist = {.mu = PTHREAD_MUTEX_INITIALIZER};
+static _Atomic size_t blocklist_ready; /* n, published after the words */
+
+static int cmp_word(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int aps_auth_blocklist_load(const char *path)
+{
+    pthread_mutex_lock(&blocklist.mu);
+    if (blocklist.words) {
+        pthread_mutex_unlock(&blocklist.mu);
+        return 0;
+    }
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f) {
+        pthread_mutex_unlock(&blocklist.mu);
+        return errno == ENOENT || !path ? APS_E_NOTFOUND : APS_E_IO;
+    }
+    struct aps_buf b = {0};
+    char line[256];
+    size_t n = 0;
+    while (fgets(line, sizeof line, f)) {
+        size_t l = strcspn(line, "\r\n");
+        line[l] = '\0';
+        for (size_t i = 0; i < l; i++)
+            line[i] = (char)tolower((unsigned char)line[i]);
+        if (l) {
+            aps_buf_append(&b, line, l + 1);
+            n++;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad || !n) {
+        aps_buf_cleanup(&b);
+        pthread_mutex_unlock(&blocklist.mu);
+        return APS_E_IO;
+    }
+    const char **words = aps_malloc(n * sizeof *words);
+    size_t k = 0;
+    for (size_t off = 0; off < b.len && k < n; off += strlen(b.data + off) + 1)
+        words[k++] = b.data + off;
+    qsort(words, k, sizeof *words, cmp_word);
+    blocklist.text = b.data; /* kept for the life of the process */
+    blocklist.words = words;
+    blocklist.n = k;
+    atomic_store(&blocklist_ready, k);
+    pthread_mutex_unlock(&blocklist.mu);
+    return 0;
+}
+
+size_t aps_auth_blocklist_size(void)
+{
+    return atomic_load(&blocklist_ready);
+}
+
+static bool listed(const char *w)
+{
+    size_t n = atomic_load(&blocklist_ready);
+    return n && *w && bsearch(&w, blocklist.words, n, sizeof *blocklist.words, cmp_word);
+}
+
+/* A common password: the whole (lower-cased) or its letters once the ASCII digits, symbols and
+ * spaces around them are gone. */
+static bool common_password(const char *nfc)
+{
+    size_t n = strlen(nfc);
+    char *low = aps_malloc(n + 1);
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)tolower((unsigned char)nfc[i]);
+    char *start = low, *end = low + n;
+    while (start < end && (unsigned char)*start < 0x80 && !isalpha((unsigned char)*start))
+        start++;
+    while (end > start && (unsigned char)end[-1] < 0x80 && !isalpha((unsigned char)end[-1]))
+        end--;
+    bool hit = listed(low);
+    *end = '\0';
+    hit = hit || listed(start);
+    aps_free(low);
+    return hit;
+}
+
 int aps_auth_password_check(const char *password, const char **why)
 {
-    size_t n = password ? strlen(password) : 0;
     *why = NULL;
-    if (n < APS_AUTH_PASSWORD_MIN)
+    if (!password || strlen(password) > APS_AUTH_PASSWORD_MAX_BYTES) {
+        *why = !password ? "must be at least 12 characters" : "must be at most 256 characters";
+        return APS_E_INVAL;
+    }
+    char *nfc = nfc_of(password);
+    if (!nfc) {
+        *why = "must be valid UTF-8";
+        return APS_E_INVAL;
+    }
+    size_t n = strlen(nfc);
+    size_t points = u8_mbsnlen((const uint8_t *)nfc, n);
+    if (points < APS_AUTH_PASSWORD_MIN)
         *why = "must be at least 12 characters";
-    else if (n > APS_AUTH_PASSWORD_MAX)
+    else if (points > APS_AUTH_PASSWORD_MAX)
         *why = "must be at most 256 characters";
-    else if (aps_str_blank(password))
+    else if (aps_str_blank(nfc))
         *why = "must not be only spaces";
     for (size_t i = 0; !*why && i < n; i++)
-        if ((unsigned char)password[i] < 0x20 || password[i] == 0x7f)
+        if ((unsigned char)nfc[i] < 0x20 || nfc[i] == 0x7f)
             *why = "must not contain control characters";
+    if (!*why && common_password(nfc))
+        *why = "is a common password (or one with digits and symbols around it); choose another";
+    aps_free(nfc);
     return *why ? APS_E_INVAL : 0;
+}
+
+/* Hash and verify work on the NFC form; text that is not UTF-8 is taken as it is. */
+static int pwhash_str(char out[APS_AUTH_HASH_CAP], const char *password)
+{
+    char *nfc = nfc_of(password);
+    const char *p = nfc ? nfc : password;
+    int rc = crypto_pwhash_str(out, p, strlen(p), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    if (nfc) {
+        sodium_memzero(nfc, strlen(nfc));
+        aps_free(nfc);
+    }
+    return rc;
 }
 
 int aps_auth_password_hash(const char *password, char out[APS_AUTH_HASH_CAP])
 {
     if (aps_auth_init())
         return APS_E_UNSUPPORTED;
-    if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    if (pwhash_str(out, password) != 0)
         return APS_E_NOMEM;
     return 0;
 }
@@ -59,7 +200,14 @@ bool aps_auth_password_verify(const char *hash, const char *password)
 {
     if (!hash || !password || aps_auth_init())
         return false;
-    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    char *nfc = nfc_of(password);
+    const char *p = nfc ? nfc : password;
+    bool ok = crypto_pwhash_str_verify(hash, p, strlen(p)) == 0;
+    if (nfc) {
+        sodium_memzero(nfc, strlen(nfc));
+        aps_free(nfc);
+    }
+    return ok;
 }
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
@@ -131,8 +279,8 @@ bool aps_auth_equal(const char *a, const char *b)
     return sodium_memcmp(a, b, n) == 0;
 }
 
-int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t now,
-                         int lifetime_s, char **out)
+int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t sid,
+                         int64_t gen, int64_t now, int lifetime_s, char **out)
 {
     jwt_t *jwt = NULL;
     unsigned char jti_raw[16];
@@ -140,7 +288,7 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
     int rc = APS_E_INVAL;
     *out = NULL;
     if (!secret || !*secret || user_id <= 0 || role < 0 || role >= APS_ROLE__COUNT ||
-        lifetime_s <= 0 || aps_auth_init())
+        lifetime_s <= 0 || sid <= 0 || gen < 0 || aps_auth_init())
         return APS_E_INVAL;
     randombytes_buf(jti_raw, sizeof jti_raw);
     sodium_bin2hex(jti, sizeof jti, jti_raw, sizeof jti_raw);
@@ -149,7 +297,8 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
         return APS_E_NOMEM;
     if (jwt_add_grant(jwt, "sub", sub) || jwt_add_grant(jwt, "role", aps_role_name(role)) ||
         jwt_add_grant(jwt, "typ", "access") || jwt_add_grant(jwt, "jti", jti) ||
-        jwt_add_grant_int(jwt, "iat", (long)now) ||
+        jwt_add_grant_int(jwt, "iat", (long)now) || jwt_add_grant_int(jwt, "sid", (long)sid) ||
+        jwt_add_grant_int(jwt, "gen", (long)gen) ||
         jwt_add_grant_int(jwt, "exp", (long)(now + lifetime_s)) ||
         jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret, (int)strlen(secret)))
         goto out;
@@ -187,6 +336,12 @@ static int read_claims(jwt_t *jwt, struct aps_auth_claims *c)
         return APS_E_INTEGRITY;
     c->exp = jwt_get_grant_int(jwt, "exp");
     if (errno || c->exp <= c->iat)
+        return APS_E_INTEGRITY;
+    c->sid = jwt_get_grant_int(jwt, "sid");
+    if (errno || c->sid <= 0)
+        return APS_E_INTEGRITY;
+    c->gen = jwt_get_grant_int(jwt, "gen");
+    if (errno || c->gen < 0)
         return APS_E_INTEGRITY;
     memcpy(c->jti, jti, sizeof c->jti);
     return 0;

@@ -15,8 +15,9 @@
 #include "core/err.h"
 #include "http/perms.h"
 
-#define APS_AUTH_PASSWORD_MIN 12
-#define APS_AUTH_PASSWORD_MAX 256
+#define APS_AUTH_PASSWORD_MIN 12   /* Unicode code points, after NFC normalisation */
+#define APS_AUTH_PASSWORD_MAX 256  /* code points */
+#define APS_AUTH_PASSWORD_MAX_BYTES (4 * APS_AUTH_PASSWORD_MAX) /* UTF-8 */
 #define APS_AUTH_HASH_CAP 128     /* crypto_pwhash_STRBYTES */
 #define APS_AUTH_TOKEN_CAP 48     /* 32 random bytes as base64url (43 chars) + NUL */
 #define APS_AUTH_KEY_CAP 52       /* "aps_" + 43 chars + NUL */
@@ -26,10 +27,21 @@
 /* Initialises libsodium once per process. APS_E_UNSUPPORTED when it cannot start. */
 int aps_auth_init(void) APS_MUST_CHECK;
 
-/* Password policy: APS_AUTH_PASSWORD_MIN..MAX bytes, not all spaces, no control characters.
- * Returns 0, or APS_E_INVAL with *why set to a static sentence for the client. */
+/* Password policy, on the password in Unicode NFC: valid UTF-8, APS_AUTH_PASSWORD_MIN..MAX code
+ * points (so 11 × "é" is 11, whichever way it was typed), not all spaces, no control characters,
+ * and not a common password: not in the loaded list (aps_auth_blocklist_load), neither as a
+ * whole (case-insensitive) nor once the digits and symbols around it are taken away
+ * ("Password2024!" is "password"). Returns 0, or APS_E_INVAL with *why set to a static sentence
+ * for the client. */
 int aps_auth_password_check(const char *password, const char **why) APS_MUST_CHECK;
-/* Argon2id (crypto_pwhash_str, OPSLIMIT/MEMLIMIT_INTERACTIVE) into out. APS_E_NOMEM when the
+/* Loads the common-password list: one word a line (the cracklib-runtime package's
+ * /usr/share/dict/cracklib-small, PASSWORD_BLOCKLIST_FILE). The first successful load in the
+ * process stays; later calls return 0 at once. APS_E_NOTFOUND / APS_E_IO when it cannot be read. */
+int aps_auth_blocklist_load(const char *path) APS_MUST_CHECK;
+/* Words in the loaded list (0 before a load). */
+size_t aps_auth_blocklist_size(void);
+/* Argon2id (crypto_pwhash_str, OPSLIMIT/MEMLIMIT_INTERACTIVE) of the NFC form into out (verify
+ * normalises too, so a password typed composed or decomposed is the same). APS_E_NOMEM when the
  * memory for the hash cannot be had. */
 int aps_auth_password_hash(const char *password, char out[APS_AUTH_HASH_CAP]) APS_MUST_CHECK;
 /* True when password matches the stored hash. */
@@ -43,15 +55,19 @@ struct aps_auth_claims {
     int64_t user_id;     /* "sub" */
     enum aps_role role;  /* "role" */
     int64_t iat, exp;
+    int64_t sid;         /* the session family the token belongs to (logout ends it) */
+    int64_t gen;         /* the user's token generation when it was signed */
     char jti[33];
 };
 
-/* Signs an HS256 access token {sub, role, iat, exp, jti, typ:"access"} with secret.
+/* Signs an HS256 access token {sub, role, sid, gen, iat, exp, jti, typ:"access"} with secret.
+ * sid > 0 names the session family, gen >= 0 the user's token generation; the per-request check
+ * (src/services/authn.c) refuses the token once either has moved on.
  * *out is malloc'd (free with aps_free). */
-int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t now,
-                         int lifetime_s, char **out) APS_MUST_CHECK;
+int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t sid,
+                         int64_t gen, int64_t now, int lifetime_s, char **out) APS_MUST_CHECK;
 /* Verifies signature, alg (HS256 only; "none" and every other alg refused), typ, exp and the
- * claims. Returns 0 with *out filled, APS_E_TIMEOUT when well signed but expired, or
+ * claims (sid and gen included). Returns 0 with *out filled, APS_E_TIMEOUT when well signed but expired, or
  * APS_E_INTEGRITY for anything else (malformed, tampered, wrong alg, bad claims). */
 int aps_auth_token_verify(const char *secret, const char *token, int64_t now,
                           struct aps_auth_claims *out) APS_MUST_CHECK;

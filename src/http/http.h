@@ -1,16 +1,22 @@
 /* http.h — the HTTP layer: a libmicrohttpd server that dispatches requests through a route table
  * generically, so handlers only do their own work.
  *
- * For every request the dispatcher, in order: assigns a request id; matches the route (404, 405);
+ * For every request the dispatcher, in order: assigns a request id; refuses a URL holding a
+ * control byte (raw or percent-encoded: 400) and an HTTP/1.1 request without Host (400);
+ * answers CORS preflights (OPTIONS with Origin); matches the route (404, 405);
  * enforces the URL, header and body limits (414, 431, 413) and parses a JSON body with a depth
  * limit (400); asks the authenticate hook who is calling (API key or bearer token; 401 for a bad
  * or expired credential); checks the route's permission against the caller's role (401 when
  * anonymous, 403 when not allowed); applies the rate-limit hook (429 with Retry-After and
  * X-RateLimit-*); serves cacheable GETs from the cache hooks (ETag / If-None-Match → 304); runs
  * the handler; stores cacheable answers; writes the response with X-Request-ID and
- * X-Response-Time; records metrics; logs one JSON access line.
+ * X-Response-Time, the CORS headers for an allowed Origin (with Vary: Origin), and the security
+ * headers (X-Content-Type-Options: nosniff on every answer; Cache-Control: no-store on answers
+ * to an authenticated caller or that carry tokens; Content-Security-Policy, X-Frame-Options and
+ * Referrer-Policy on HTML pages); records metrics; logs one JSON access line.
  *
- * Every error uses one envelope (DESIGN §8):
+ * Every error uses one envelope (DESIGN §8) — libmicrohttpd's own error pages included, rewritten
+ * once per process by aps_http_library_pages_as_json():
  *   {"error":{"code":"VALIDATION_ERROR","message":"…","details":[{"field":"…","message":"…"}]},
  *    "request_id":"…"}
  *
@@ -81,6 +87,7 @@ struct aps_http_res {
     } headers[APS_HTTP_MAX_HEADERS];
     int nheaders;
     bool no_cache;             /* the handler asks not to cache this answer */
+    char cause[160];           /* why a 5xx happened, for the server's error log (never sent) */
     bool personal;             /* the answer depends on the caller (cached per user) */
 };
 
@@ -189,6 +196,13 @@ struct aps_http_server_opts {
     size_t header_limit;       /* total header bytes, default 8 KiB */
     int json_depth;            /* default 32 */
     unsigned connection_timeout; /* seconds a connection may stay idle, default 30 */
+    /* Comma list of addresses / CIDR blocks of the proxies in front (TRUSTED_PROXIES): only
+     * from these peers is X-Forwarded-For believed, read from the right past every trusted
+     * hop. NULL or "": the peer is the client. */
+    const char *trusted_proxies;
+    /* Comma list of browser origins allowed to call cross-origin (CORS_ORIGINS), "*" for any
+     * (then without credentials). NULL or "": no CORS header is ever sent. */
+    const char *cors_origins;
     const struct aps_route *routes;
     size_t nroutes;
     struct aps_http_hooks hooks;
@@ -221,6 +235,13 @@ int aps_http_parse_json(const char *body, size_t len, int max_depth, json_t **ou
 bool aps_http_static_name_ok(const char *name);
 int aps_http_static_file(struct aps_http_req *req, struct aps_http_res *res, const char *dir,
                          const char *name);
+
+/* Rewrites libmicrohttpd's own HTML error pages (answers it gives before our code sees a request:
+ * a request line or headers past the memory pool, a malformed request, a bad Content-Length or
+ * chunk, an unknown HTTP version) into the JSON error envelope, in the loaded library's read-only
+ * data, once per process (mhd_pages.c). Returns the pages rewritten; aps_http_server_start calls
+ * it. */
+int aps_http_library_pages_as_json(void);
 
 struct aps_http_server;
 

@@ -27,6 +27,7 @@ enum aps_role {
     X(MANAGE_MODELS, 0, 0, 1, 0, 1)                          \
     X(VIEW_AUDIT, 0, 0, 0, 1, 1)                             \
     X(MANAGE_ALERTS, 0, 0, 0, 1, 1)                          \
+    X(MANAGE_JOBS, 0, 0, 0, 1, 1)                            \
     X(MANAGE_CONFIG, 0, 0, 0, 0, 1)                          \
     X(MANAGE_USERS, 0, 0, 0, 0, 1)
 

@@ -14,8 +14,8 @@
  *   5. completed callback         — free the request, count it out of flight.
  *
  * What libmicrohttpd answers on its own, before our code sees the request: a request line longer
- * than the connection's memory pool gets its 414 and headers larger than the pool its 431, both
- * with a short HTML body; a malformed request line gets 400. The pool is sized url_limit +
+ * than the connection's memory pool gets its 414 and headers larger than the pool its 431; a
+ * malformed request line gets 400 (their bodies are our envelope: mhd_pages.c). The pool is sized url_limit +
  * header_limit + 4 KiB, so everything between our limits and the pool gets our JSON envelope.
  * The pool is kept small on purpose: libmicrohttpd clears a connection's whole pool between
  * requests, and with the earlier 40 KiB pool that memset was the largest single cost of a small
@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/cidr.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -77,6 +79,7 @@ struct request {
     size_t uri_len;
     size_t discarded;      /* body bytes thrown away after an early answer */
     enum stage stage;
+    bool bad_uri;          /* the raw URL holds a control byte, raw or percent-encoded */
     bool decided;          /* res already holds the answer: the handler does not run */
     bool cacheable;
     int cache_state;       /* 0 not cacheable, 1 miss, 2 hit */
@@ -108,6 +111,31 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     }
 }
 
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* True when the raw request target holds a control byte (0x00-0x1f, 0x7f), as is or
+ * percent-encoded: decoded, "%00" would cut the path or a query value short in C strings. */
+static bool has_control_byte(const char *uri)
+{
+    for (const unsigned char *p = (const unsigned char *)uri; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+        if (*p == '%' && hex_value((char)p[1]) >= 0 && hex_value((char)p[2]) >= 0) {
+            int v = hex_value((char)p[1]) * 16 + hex_value((char)p[2]);
+            if (v < 0x20 || v == 0x7f)
+                return true;
+            p += 2;
+        }
+    }
+    return false;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct aps_http_server *s = cls;
@@ -122,6 +150,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     r->srv = s;
     r->t0 = aps_time_mono();
     r->uri_len = strlen(uri);
+    r->bad_uri = has_control_byte(uri);
     r->req.conn = c;
     r->req.app = s->o.app;
     atomic_fetch_add(&s->in_flight, 1);
@@ -173,19 +202,23 @@ static void make_request_id(char out[33])
     sodium_bin2hex(out, 33, b, sizeof b);
 }
 
-static bool is_loopback(const char *ip)
+static bool is_address(const char *s)
 {
-    return aps_str_starts(ip, "127.") || !strcmp(ip, "::1") || aps_str_starts(ip, "::ffff:127.");
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* The peer address; behind a proxy on loopback, the last X-Forwarded-For entry (the address
- * that proxy saw), since that one the proxy itself wrote. */
+/* The peer address; when the peer is a trusted proxy, X-Forwarded-For read from the right: each
+ * entry a trusted proxy added is skipped, and the first address no trusted proxy vouches for is
+ * the client. Anything else sending the header is ignored, so it cannot pick its own rate-limit
+ * bucket. */
 static void client_ip(struct request *r)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->req.conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char *ip = r->req.client_ip;
     size_t cap = sizeof r->req.client_ip;
+    const char *trusted = r->srv->o.trusted_proxies;
     ip[0] = '\0';
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
@@ -196,13 +229,26 @@ static void client_ip(struct request *r)
                       (socklen_t)cap);
     }
     const char *xff = aps_http_header(&r->req, "X-Forwarded-For");
-    if (xff && is_loopback(ip)) {
-        const char *last = strrchr(xff, ',');
-        last = last ? last + 1 : xff;
-        while (*last == ' ')
-            last++;
-        if (*last && strlen(last) < cap && !strpbrk(last, " \"\\"))
-            memcpy(ip, last, strlen(last) + 1);
+    if (!xff || !trusted || !*trusted || !aps_cidr_list_match(trusted, ip))
+        return;
+    char list[1024];
+    if (aps_str_copy(list, sizeof list, xff))
+        return; /* longer than any honest proxy chain */
+    for (char *end = list + strlen(list);;) {
+        char *comma = end > list ? memrchr(list, ',', (size_t)(end - list)) : NULL;
+        char *entry = comma ? comma + 1 : list;
+        *end = '\0';
+        while (*entry == ' ')
+            entry++;
+        size_t n = strlen(entry);
+        while (n && entry[n - 1] == ' ')
+            entry[--n] = '\0';
+        if (!is_address(entry) || n >= cap)
+            return; /* a hop we cannot read: the last trusted one is as far as we can see */
+        memcpy(ip, entry, n + 1);
+        if (!comma || !aps_cidr_list_match(trusted, ip))
+            return;
+        end = comma;
     }
 }
 
@@ -233,9 +279,98 @@ static void decide_error(struct request *r, int status, const char *code, const 
     r->decided = true;
 }
 
+/* ---- CORS ---------------------------------------------------------------------------------- */
+
+#define CORS_ALLOW_HEADERS "Authorization, Content-Type, X-API-Key, X-Request-ID, If-None-Match"
+#define CORS_EXPOSE_HEADERS                                                                   \
+    "X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After," \
+    " ETag, X-Cache"
+
+enum cors_grant { CORS_NONE, CORS_NAMED, CORS_ANY };
+
+/* How the configured list treats origin: named exactly (case-insensitive; credentials allowed),
+ * allowed through "*" (no credentials), or not at all. */
+static enum cors_grant cors_grant(const char *list, const char *origin)
+{
+    enum cors_grant g = CORS_NONE;
+    size_t on = origin ? strlen(origin) : 0;
+    for (const char *s = list; on && s && *s;) {
+        const char *end = strchr(s, ',');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        while (n && *s == ' ')
+            s++, n--;
+        while (n && s[n - 1] == ' ')
+            n--;
+        if (n == on && !strncasecmp(s, origin, n))
+            return CORS_NAMED;
+        if (n == 1 && *s == '*')
+            g = CORS_ANY;
+        s = end ? end + 1 : NULL;
+    }
+    return g;
+}
+
+/* True when every comma-separated word of requested is one of the headers a browser may send. */
+static bool cors_headers_ok(const char *requested)
+{
+    for (const char *s = requested; s && *s;) {
+        const char *end = strchr(s, ',');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        while (n && *s == ' ')
+            s++, n--;
+        while (n && s[n - 1] == ' ')
+            n--;
+        bool ok = n == 0;
+        for (const char *a = CORS_ALLOW_HEADERS; !ok && *a;) {
+            const char *ae = strchr(a, ',');
+            size_t an = ae ? (size_t)(ae - a) : strlen(a);
+            ok = an == n && !strncasecmp(a, s, n);
+            a = ae ? ae + 2 : a + an;
+        }
+        if (!ok)
+            return false;
+        s = end ? end + 1 : NULL;
+    }
+    return true;
+}
+
+static bool word_in_list(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ' || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+            return true;
+    return false;
+}
+
+/* An OPTIONS request with Origin and Access-Control-Request-Method on a path that answers to
+ * allow: 204 with the grant when the origin, method and headers are allowed, else 403. */
+static void cors_preflight(struct request *r, const char *allow)
+{
+    const char *origin = aps_http_header(&r->req, "Origin");
+    const char *method = aps_http_header(&r->req, "Access-Control-Request-Method");
+    const char *headers = aps_http_header(&r->req, "Access-Control-Request-Headers");
+    enum cors_grant g = cors_grant(r->srv->o.cors_origins, origin);
+    if (g == CORS_NONE) {
+        decide_error(r, 403, "CORS_REJECTED", "this origin may not call the API from a browser");
+        return;
+    }
+    if (!word_in_list(allow, method) || !cors_headers_ok(headers)) {
+        decide_error(r, 403, "CORS_REJECTED",
+                     "the preflight asks for a method or header this path does not allow");
+        return;
+    }
+    r->res.status = 204;
+    r->decided = true;
+    aps_http_header_set(&r->res, "Allow", allow);
+    aps_http_header_set(&r->res, "Access-Control-Allow-Methods", allow);
+    aps_http_header_set(&r->res, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
+    aps_http_header_set(&r->res, "Access-Control-Max-Age", "600");
+}
+
 /* Route, then the URL, header and declared body limits. Returns true when the answer must go
  * out now (a body over its limit that we refuse to read). */
-static bool first_call(struct request *r, const char *url, const char *method)
+static bool first_call(struct request *r, const char *url, const char *method, const char *version)
 {
     struct aps_http_server *s = r->srv;
     char allow[96], msg[96];
@@ -243,10 +378,22 @@ static bool first_call(struct request *r, const char *url, const char *method)
     client_ip(r);
     r->req.method = method;
     r->req.path = url;
+    if (r->bad_uri) {
+        decide_error(r, 400, "BAD_REQUEST", "the URL holds a control character (such as %00)");
+        return false;
+    }
+    if (version && !strcmp(version, "HTTP/1.1") && !aps_http_header(&r->req, "Host")) {
+        decide_error(r, 400, "BAD_REQUEST", "an HTTP/1.1 request needs a Host header");
+        return false;
+    }
     r->req.route = aps_http_route_match(s->o.routes, s->o.nroutes, method, url, r->req.params,
                                         &r->req.arena, allow, sizeof allow);
     if (!r->req.route) {
-        if (!strcmp(method, "OPTIONS") && allow[0]) {
+        if (!strcmp(method, "OPTIONS") && allow[0] && s->o.cors_origins &&
+            *s->o.cors_origins && aps_http_header(&r->req, "Origin") &&
+            aps_http_header(&r->req, "Access-Control-Request-Method")) {
+            cors_preflight(r, allow);
+        } else if (!strcmp(method, "OPTIONS") && allow[0]) {
             r->res.status = 204;
             aps_http_header_set(&r->res, "Allow", allow);
             r->decided = true;
@@ -561,8 +708,10 @@ static void process(struct request *r)
     if (r->cacheable && cache_lookup(r))
         return;
     int rc = rt->handler(&r->req, &r->res);
-    if (rc < 0 && r->res.status < 400)
+    if (rc < 0 && r->res.status < 400) {
         aps_http_error(&r->res, 500, "INTERNAL_ERROR", "internal error");
+        snprintf(r->res.cause, sizeof r->res.cause, "the handler failed: %s", aps_strerror(rc));
+    }
 }
 
 /* ---- the response ---------------------------------------------------------------------------- */
@@ -587,6 +736,19 @@ static void record(struct request *r, int status, size_t bytes, double secs)
     aps_metric_observe(s->m_duration, labels, secs);
     const char *role[] = {aps_role_name(r->req.who.role)};
     aps_metric_add(s->m_by_role, role, 1);
+    if (status >= 500 && s->o.log) { /* every server error says why, whatever the log level */
+        struct aps_buf e = {0};
+        aps_buf_puts(&e, "\"route\":\"");
+        aps_json_escape(&e, route);
+        aps_buf_printf(&e, "\",\"status\":%d,\"request_id\":\"%s\",\"cause\":\"", status,
+                       r->req.request_id);
+        const char *msg = json_string_value(
+            json_object_get(json_object_get(r->res.json, "error"), "message"));
+        aps_json_escape(&e, r->res.cause[0] ? r->res.cause : msg ? msg : "(none given)");
+        aps_buf_puts(&e, "\"");
+        APS_LOG(s->o.log, APS_LOG_ERROR, aps_buf_str(&e), "server error");
+        aps_buf_cleanup(&e);
+    }
     if (!s->o.log || APS_LOG_INFO < s->o.log->level)
         return;
     struct aps_buf x = {0};
@@ -631,6 +793,45 @@ static char *response_body(struct request *r, size_t *len, const char **ctype, b
     return r->res.raw;
 }
 
+/* Access-Control-* for an allowed Origin; Vary: Origin whenever CORS is configured, since the
+ * answer then depends on it. */
+static void add_cors_headers(struct request *r, struct MHD_Response *resp)
+{
+    const char *list = r->srv->o.cors_origins;
+    if (!list || !*list)
+        return;
+    MHD_add_response_header(resp, "Vary", "Origin");
+    const char *origin = aps_http_header(&r->req, "Origin");
+    enum cors_grant g = cors_grant(list, origin);
+    if (g == CORS_NONE)
+        return;
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", g == CORS_NAMED ? origin : "*");
+    if (g == CORS_NAMED)
+        MHD_add_response_header(resp, "Access-Control-Allow-Credentials", "true");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+}
+
+/* nosniff everywhere; no-store where the answer is the caller's own or carries a token; the page
+ * policies on HTML (the docs page: Swagger UI needs inline styles and data: images). */
+static void add_security_headers(struct request *r, struct MHD_Response *resp, const char *ctype)
+{
+    bool own = false; /* the handler chose a Cache-Control of its own */
+    for (int i = 0; i < r->res.nheaders; i++)
+        own |= !strcasecmp(r->res.headers[i].name, "Cache-Control");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (!own && (r->req.who.authenticated || r->res.no_cache || r->res.personal))
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (ctype && !strncmp(ctype, "text/html", 9)) {
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; script-src 'self'; style-src 'self'"
+                                " 'unsafe-inline'; img-src 'self' data:; connect-src 'self';"
+                                " object-src 'none'; base-uri 'none'; form-action 'self';"
+                                " frame-ancestors 'none'");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    }
+}
+
 static void add_headers(struct request *r, struct MHD_Response *resp, const char *ctype,
                         size_t len, double secs)
 {
@@ -646,6 +847,8 @@ static void add_headers(struct request *r, struct MHD_Response *resp, const char
         MHD_add_response_header(resp, "X-Cache", r->cache_state == 2 ? "HIT" : "MISS");
     for (int i = 0; i < r->res.nheaders; i++)
         MHD_add_response_header(resp, r->res.headers[i].name, r->res.headers[i].value);
+    add_cors_headers(r, resp);
+    add_security_headers(r, resp, ctype);
     if (atomic_load(&r->srv->draining))
         MHD_add_response_header(resp, "Connection", "close");
 }
@@ -704,7 +907,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     }
     if (r->stage == ST_NEW) {
         r->stage = ST_BODY;
-        if (first_call(r, url, method))
+        if (first_call(r, url, method, version))
             return send_response(r);
         return MHD_YES;
     }
@@ -795,10 +998,18 @@ static int resolve(const char *host, int port, struct sockaddr_storage *ss, sock
     return 0;
 }
 
+static pthread_once_t pages_once = PTHREAD_ONCE_INIT;
+
+static void rewrite_library_pages(void)
+{
+    (void)aps_http_library_pages_as_json();
+}
+
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap)
 {
     *out = NULL;
+    pthread_once(&pages_once, rewrite_library_pages);
     if (sodium_init() < 0) {
         snprintf(err, errcap, "libsodium failed to initialise");
         return APS_E_STATE;

@@ -63,6 +63,7 @@ struct sbr_load {
     char season[16];
     int first_year;
     int year, prev_month; /* year walk state; prev_month 0 before the first dated row */
+    int other_year[3];    /* y, m, d of a first game whose Year column contradicts the name */
     struct sbr_cols c;
 };
 
@@ -329,6 +330,13 @@ static int pair_date(struct sbr_load *L, const struct sbr_row *a, const struct s
     int rc = explicit_date(L, a, &ey, &em, &ed);
     if (rc < 0 || (rc == 1 && (em != *m || ed != *d)))
         return APS_E_PARSE;
+    if (rc == 1 && ey != *y && !L->other_year[0] && L->b->ngames == 0) {
+        /* The first game already disagrees with the season in the file name: the file is
+         * misnamed, and its games would be filed under the wrong season. */
+        L->other_year[0] = ey;
+        L->other_year[1] = em;
+        L->other_year[2] = ed;
+    }
     if (rc == 1 && ey != *y) /* the owner's Year column wins; the walk follows it */
         *y = L->year = ey;
     return aps_date_valid(*y, *m, *d) ? 0 : APS_E_PARSE;
@@ -680,13 +688,20 @@ int aps_load_sbr(const char *path, int sport, struct aps_batch *b, char *err, si
     size_t n;
     rc = aps_csv_next(csv, &h, &n);
     if (rc <= 0) {
-        rc = fail(err, errcap, path, 1, rc ? rc : APS_E_PARSE, "no header row");
+        rc = rc ? fail(err, errcap, path, 1, rc, "cannot read the header row: %s",
+                       aps_csv_strerror(rc))
+                : fail(err, errcap, path, 1, APS_E_PARSE, "no header row");
         goto out;
     }
     rc = read_header(&L, h, n, path, err, errcap);
     if (rc)
         goto out;
     rc = read_rows(&L, csv, path, err, errcap);
+    if (!rc && L.other_year[0])
+        rc = fail(err, errcap, path, 0, APS_E_PARSE,
+                  "the file name says season %s, but its Year column dates the first game "
+                  "%04d-%02d-%02d: name the file after the season it holds",
+                  L.season, L.other_year[0], L.other_year[1], L.other_year[2]);
 out:
     aps_csv_close(csv);
     return rc;

@@ -11,11 +11,13 @@
  * nfl_stadiums.csv, when present, gives the stadium type (indoor/outdoor/retractable) for extra. */
 #include "ingest/loaders.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/csv.h"
 #include "core/mem.h"
@@ -390,6 +392,10 @@ static int read_side_files(struct ss_load *L, const char *path, char *err, size_
 {
     char file[4096];
     int rc = sibling(path, "nfl_teams.csv", file, sizeof file);
+    if (!rc && access(file, R_OK))
+        return fail(err, errcap, file, 0, APS_E_IO,
+                    "cannot read the team ids: %s (nfl_teams.csv belongs next to the scores)",
+                    strerror(errno));
     if (!rc)
         rc = read_side_file(L, file, "team_name", "team_id", add_team);
     if (rc)
@@ -405,8 +411,11 @@ static int read_scores_file(struct ss_load *L, struct aps_csv *csv, const char *
                             size_t errcap)
 {
     int rc = aps_csv_next(csv, &L->f, &L->n);
-    if (rc <= 0)
-        return fail(err, errcap, path, 1, rc ? rc : APS_E_PARSE, "no header row");
+    if (rc < 0)
+        return fail(err, errcap, path, 1, rc, "cannot read the header row: %s",
+                    aps_csv_strerror(rc));
+    if (rc == 0)
+        return fail(err, errcap, path, 1, APS_E_PARSE, "no header row");
     for (int c = 0; c < C__COUNT; c++) {
         L->col[c] = aps_csv_find(L->f, L->n, ss_cols[c].name);
         if (L->col[c] < 0 && ss_cols[c].required)

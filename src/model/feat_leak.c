@@ -6,8 +6,22 @@
 #include "core/mem.h"
 #include "model/feat_int.h"
 
-int aps_feat_truncate(const struct aps_history *h, const struct aps_feat_extras *x, size_t gi,
-                      struct aps_history *out, struct aps_feat_extras *xout)
+/* What a truncated history leaves out besides later days and the game's result. */
+enum cut_mode {
+    CUT_PHASE, /* the game's own closing quotes (its live snapshots are the time cut's) */
+    CUT_TIME   /* every quote recorded after the game's start, of any game kept */
+};
+
+static bool cut_quote(enum cut_mode mode, const struct aps_hist_quote *q, bool own,
+                      int64_t start)
+{
+    if (mode == CUT_TIME)
+        return q->recorded_at > start;
+    return own && q->phase == APS_PHASE_CLOSE;
+}
+
+static int truncate_at(const struct aps_history *h, const struct aps_feat_extras *x, size_t gi,
+                       enum cut_mode mode, struct aps_history *out, struct aps_feat_extras *xout)
 {
     if (gi >= h->ngames)
         return APS_E_INVAL;
@@ -31,7 +45,7 @@ int aps_feat_truncate(const struct aps_history *h, const struct aps_feat_extras 
         g->nq = 0;
         for (size_t q = src->q0; q < src->q0 + src->nq; q++) {
             const struct aps_hist_quote *qq = &h->quotes[q];
-            if (i == day0 && (qq->phase == APS_PHASE_CLOSE || qq->phase == APS_PHASE_LIVE))
+            if (cut_quote(mode, qq, i == day0, h->games[gi].start_time))
                 continue;
             out->quotes[out->nquotes++] = *qq;
             g->nq++;
@@ -51,6 +65,12 @@ int aps_feat_truncate(const struct aps_history *h, const struct aps_feat_extras 
     return 0;
 }
 
+int aps_feat_truncate(const struct aps_history *h, const struct aps_feat_extras *x, size_t gi,
+                      struct aps_history *out, struct aps_feat_extras *xout)
+{
+    return truncate_at(h, x, gi, CUT_PHASE, out, xout);
+}
+
 void aps_feat_truncated_cleanup(struct aps_history *t, struct aps_feat_extras *x)
 {
     aps_free(t->games);
@@ -67,12 +87,12 @@ static bool same(double a, double b)
 /* Compares the row of game gi with the last row of its truncated history. */
 static int check_one(const struct aps_history *h, const struct aps_feat_extras *x,
                      const struct aps_feat_spec *spec, const struct aps_feat_matrix *full,
-                     size_t gi, bool *equal)
+                     size_t gi, enum cut_mode mode, bool *equal)
 {
     struct aps_history t;
     struct aps_feat_extras tx;
     struct aps_feat_matrix m;
-    int rc = aps_feat_truncate(h, x, gi, &t, &tx);
+    int rc = truncate_at(h, x, gi, mode, &t, &tx);
     if (rc)
         return rc;
     rc = aps_feat_build(&t, tx.n ? &tx : NULL, spec, &m);
@@ -102,7 +122,9 @@ int aps_feat_leakage_check(const struct aps_history *h, const struct aps_feat_ex
         if (!aps_feat_final(&h->games[gi]) || seen++ % step != step / 2)
             continue;
         bool eq;
-        rc = check_one(h, x, spec, full, gi, &eq);
+        rc = check_one(h, x, spec, full, gi, CUT_PHASE, &eq);
+        if (!rc && eq)
+            rc = check_one(h, x, spec, full, gi, CUT_TIME, &eq);
         (*checked)++;
         if (!rc && !eq)
             *bad = (long)gi;

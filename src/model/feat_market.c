@@ -44,6 +44,14 @@ static int sides_of(enum aps_market m, bool three_way, enum aps_selection s[3])
     return 2;
 }
 
+/* A quote a feature of game g may read: not one taken after the game's start (a live snapshot
+ * of the game in play, or a pre-match quote recorded late). The close is read only as a label
+ * and for later games' form, never as a feature of its own game. */
+static bool before_start(const struct aps_hist_game *g, const struct aps_hist_quote *q)
+{
+    return q->phase == APS_PHASE_CLOSE || q->recorded_at <= g->start_time;
+}
+
 double aps_feat_main_line(const struct aps_history *h, size_t gi, enum aps_market m,
                           enum aps_phase ph)
 {
@@ -53,7 +61,8 @@ double aps_feat_main_line(const struct aps_history *h, size_t gi, enum aps_marke
     int counts[MAXB], n = 0, best = -1;
     for (size_t i = g->q0; i < g->q0 + g->nq; i++) {
         const struct aps_hist_quote *q = &h->quotes[i];
-        if (q->market != m || q->phase != ph || q->sel != s0 || isnan(q->line))
+        if (q->market != m || q->phase != ph || q->sel != s0 || isnan(q->line) ||
+            !before_start(g, q))
             continue;
         int j = 0;
         while (j < n && lines[j] != q->line)
@@ -113,7 +122,7 @@ static bool phase_view(const struct aps_history *h, size_t gi, enum aps_market m
         return false;
     for (size_t i = g->q0; i < g->q0 + g->nq; i++) {
         const struct aps_hist_quote *q = &h->quotes[i];
-        if (q->market != m || q->phase != ph || q->book >= MAXB)
+        if (q->market != m || q->phase != ph || q->book >= MAXB || !before_start(g, q))
             continue;
         int k = -1;
         for (int j = 0; j < ns; j++)

@@ -6,7 +6,8 @@
  *   - the state, which has learned from finished games of EARLIER DAYS only (the caller observes
  *     a day's games after computing every row of that day, as the predictor interface does);
  *   - the game's own pre-game facts: teams, date, neutral site, playoff flag, season;
- *   - its odds quoted at the open or pre-match phases (never the close, never a live snapshot);
+ *   - its odds quoted at the open or pre-match phases (never the close; live snapshots only when
+ *     the game has no other prices), and of those only quotes recorded at or before its start;
  *   - its pre-game extras: weather (spreadspoke), rankings, points, surface and best-of (tennis).
  * Past games' closing lines feed the against-the-spread form of later games; the closing line of
  * the game itself is never read. tests/unit/model/test_features.c proves it: rows computed on the
@@ -144,13 +145,15 @@ void aps_feat_matrix_cleanup(struct aps_feat_matrix *m);
 /* The leakage check: for `samples` finished games spread evenly over the history (all when 0),
  * the row computed on the full history must equal, bit for bit, the row computed on a history
  * truncated just before the game — the games of earlier days only, plus the game itself with its
- * result erased and its closing and live quotes removed. *checked gets the number of games
- * compared and *bad the first game index that differs (or -1). */
+ * result erased and its closing quotes removed — and, a second time, to the row computed
+ * on that history with every quote timestamped after the game's start removed instead (so no
+ * feature reads a quote taken after the start, whatever its phase). *checked gets the number of
+ * games compared and *bad the first game index that differs in either (or -1). */
 int aps_feat_leakage_check(const struct aps_history *h, const struct aps_feat_extras *x,
                            const struct aps_feat_spec *spec, const struct aps_feat_matrix *full,
                            size_t samples, size_t *checked, long *bad) APS_MUST_CHECK;
 /* The truncated history of the check (games before gi's day, then gi stripped of its result
- * and closing/live quotes), with the matching extras. Cleanup: aps_feat_truncated_cleanup. */
+ * and closing quotes), with the matching extras. Cleanup: aps_feat_truncated_cleanup. */
 int aps_feat_truncate(const struct aps_history *h, const struct aps_feat_extras *x, size_t gi,
                       struct aps_history *out, struct aps_feat_extras *xout) APS_MUST_CHECK;
 void aps_feat_truncated_cleanup(struct aps_history *t, struct aps_feat_extras *x);

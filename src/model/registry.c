@@ -1,6 +1,7 @@
 /* registry.c — the models, model_predictions and training_runs tables (see registry.h). */
 #include "model/registry.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,6 +419,24 @@ static int compare(struct aps_conn *c, int64_t chal, int64_t prod, double *ll_c,
     return 0;
 }
 
+/* True when the model's metrics record a passed market gate (engine/gate.h); else note says
+ * why not. */
+static bool market_gate_passed(const char *metrics, char *note, size_t cap)
+{
+    json_error_t e;
+    json_t *m = metrics ? json_loads(metrics, 0, &e) : NULL;
+    json_t *g = m ? json_object_get(m, "market_gate") : NULL;
+    bool ok = json_is_true(json_object_get(g, "passed"));
+    const char *why = json_string_value(json_object_get(g, "why"));
+    if (!g)
+        snprintf(note, cap, "not promoted: no market gate recorded (walk-forward log-loss against"
+                            " the no-vig market)");
+    else if (!ok)
+        snprintf(note, cap, "not promoted: market gate: %s", why ? why : "failed");
+    json_decref(m);
+    return ok;
+}
+
 /* The rule; *ok tells whether it holds, note says why. */
 static int judge(struct aps_conn *c, const struct aps_model_row *ch, bool *ok, char *note,
                  size_t cap)
@@ -428,6 +447,8 @@ static int judge(struct aps_conn *c, const struct aps_model_row *ch, bool *ok, c
         snprintf(note, cap, "not promoted: the leakage check did not pass");
         return 0;
     }
+    if (!market_gate_passed(ch->metrics, note, cap))
+        return 0;
     if (!(ch->ece <= APS_PROMOTE_MAX_ECE)) {
         snprintf(note, cap, "not promoted: walk-forward ECE %.4f is above %.2f", ch->ece,
                  APS_PROMOTE_MAX_ECE);

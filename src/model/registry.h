@@ -17,8 +17,9 @@
  *   challenger | archived → pruned   aps_registry_prune() when never promoted and past the
  *                               artefact retention (the row stays, its files and walk-forward
  *                               predictions go; registry_prune.c)
- * The automatic rule (aps_registry_decide): the challenger's leakage check passed, its
- * walk-forward ECE is at most 0.03, and, when a production model exists, the challenger's
+ * The automatic rule (aps_registry_decide): the challenger's leakage check passed, its metrics
+ * record a passed market gate (engine/gate.h: walk-forward log-loss within 0.5 % of the closing
+ * no-vig market's), its walk-forward ECE is at most 0.03, and, when a production model exists, the challenger's
  * walk-forward log-loss is lower than the production model's on the games both scored (at least
  * 100 of them). Otherwise the reason is written to promotion_note and the model stays a
  * challenger. */

@@ -16,6 +16,7 @@ void aps_kelly_params_default(struct aps_kelly_params *p)
     p->tier_b_min = 0.60;
     p->tier_c_min = 0.55;
     p->min_bet_size = 10.0;
+    p->max_edge = 0;
 }
 
 static struct aps_tier_thresholds thresholds_of(const struct aps_kelly_params *p)
@@ -72,19 +73,34 @@ static int input_valid(const struct aps_kelly_input *in)
     return in->tier >= -1 && in->tier < APS_TIER__COUNT;
 }
 
-/* The first gate that stops the bet, or NULL when it passes all of them. */
+/* The first rule that stops the bet, or NULL when it passes all of them. */
 static const char *gate(const struct aps_kelly_params *kp, const struct aps_kelly_sizing *s,
                         double stake)
 {
-    if (s->tier == APS_TIER_D)
-        return "tier D: track only";
+    if (!(s->edge > 0.0))
+        return "negative edge";
+    if (kp->max_edge > 0.0 && s->edge > kp->max_edge)
+        return "edge above the largest the model's walk-forward record supports";
     if (!(s->edge >= kp->min_edge))
-        return "edge below minimum";
+        return "edge below MIN_EDGE_THRESHOLD";
+    if (s->tier == APS_TIER_D)
+        return "probability below SIGNAL_TIER_C_MIN";
     if (!(s->full_kelly > 0.0))
-        return "no positive Kelly fraction";
+        return "no positive expected value";
     if (stake < kp->min_bet_size || !(stake > 0.0))
         return "stake below minimum bet size";
     return NULL;
+}
+
+enum aps_tier aps_kelly_tier(const struct aps_kelly_params *kp, double p, double edge)
+{
+    struct aps_tier_thresholds t = thresholds_of(kp);
+    enum aps_tier by_p = aps_tier_classify(&t, p);
+    enum aps_tier by_edge = edge >= 2 * kp->min_edge     ? APS_TIER_A
+                            : edge >= 1.5 * kp->min_edge ? APS_TIER_B
+                            : edge >= kp->min_edge       ? APS_TIER_C
+                                                         : APS_TIER_D;
+    return by_p > by_edge ? by_p : by_edge;
 }
 
 int aps_kelly_size(const struct aps_kelly_params *kp, const struct aps_kelly_input *in,
@@ -92,7 +108,6 @@ int aps_kelly_size(const struct aps_kelly_params *kp, const struct aps_kelly_inp
 {
     if (!kp || !in || !out || aps_kelly_params_check(kp) || !input_valid(in))
         return APS_E_INVAL;
-    struct aps_tier_thresholds t = thresholds_of(kp);
     struct aps_kelly_sizing s = {0};
     s.probability = in->probability;
     s.decimal = in->decimal;
@@ -101,7 +116,7 @@ int aps_kelly_size(const struct aps_kelly_params *kp, const struct aps_kelly_inp
     s.edge = aps_kelly_edge(in->probability, isnan(in->no_vig) ? s.implied : in->no_vig);
     s.ev = aps_kelly_ev(in->probability, in->decimal);
     s.full_kelly = aps_kelly_full(in->probability, in->decimal);
-    s.tier = in->tier < 0 ? aps_tier_classify(&t, in->probability) : (enum aps_tier)in->tier;
+    s.tier = in->tier < 0 ? aps_kelly_tier(kp, in->probability, s.edge) : (enum aps_tier)in->tier;
     double f = s.full_kelly > 0.0 ? s.full_kelly : 0.0;
     s.fractional_kelly = f * kp->kelly_fraction * aps_tier_multiplier(s.tier);
     double capped = fmin(s.fractional_kelly, kp->max_bet_percent);
@@ -113,6 +128,8 @@ int aps_kelly_size(const struct aps_kelly_params *kp, const struct aps_kelly_inp
         s.stake = stake;
         s.units = capped * 100.0;
         s.ev_amount = aps_kelly_ev_amount(in->probability, in->decimal, stake);
+    } else {
+        s.tier = APS_TIER_D; /* no bet: no tier */
     }
     *out = s;
     return 0;

@@ -231,3 +231,44 @@ int aps_metrics_wilson(size_t wins, size_t n, double z, double *lo, double *hi)
     *hi = fmin(1.0, centre + half);
     return 0;
 }
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int aps_metrics_paired_bootstrap(const double *d, size_t n, int resamples, uint64_t seed,
+                                 double *mean, double *lo, double *hi)
+{
+    if (!d || !n || resamples < 2)
+        return APS_E_INVAL;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(d[i]))
+            return APS_E_INVAL;
+        sum += d[i];
+    }
+    *mean = sum / (double)n;
+    double *means = aps_malloc((size_t)resamples * sizeof *means);
+    uint64_t s = seed;
+    for (int b = 0; b < resamples; b++) {
+        double t = 0;
+        for (size_t i = 0; i < n; i++)
+            t += d[splitmix64(&s) % n];
+        means[b] = t / (double)n;
+    }
+    qsort(means, (size_t)resamples, sizeof *means, cmp_double);
+    *lo = means[(size_t)floor(0.025 * (resamples - 1))];
+    *hi = means[(size_t)ceil(0.975 * (resamples - 1))];
+    aps_free(means);
+    return 0;
+}

@@ -11,6 +11,7 @@
 #define APS_ODDS_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "odds/grade.h"
@@ -61,5 +62,12 @@ int aps_metrics_sharpe(const double *returns, size_t n, double *out) APS_MUST_CH
  * the choice open; Wilson is used because it stays inside [0, 1] and behaves at small n and
  * rates near 0 or 1, where the normal approximation p ± z·sqrt(p(1 − p)/n) does not. */
 int aps_metrics_wilson(size_t wins, size_t n, double z, double *lo, double *hi) APS_MUST_CHECK;
+/* Paired bootstrap of a mean difference: d[i] is one game's score difference (model's log-loss
+ * minus the market's on the same game). *mean gets the mean of d; [*lo, *hi] the 2.5th and
+ * 97.5th percentiles of the means of `resamples` resamples of the n games drawn with
+ * replacement by a seeded splitmix64 generator (the same seed gives the same interval). An
+ * interval that excludes 0 says the difference is not chance at the 95 % level. */
+int aps_metrics_paired_bootstrap(const double *d, size_t n, int resamples, uint64_t seed,
+                                 double *mean, double *lo, double *hi) APS_MUST_CHECK;
 
 #endif

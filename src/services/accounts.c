@@ -128,7 +128,8 @@ int aps_accounts_user_create(struct aps_conn *c, const char *email, const char *
 
 #define USER_COLUMNS                                                                     \
     "SELECT id, email, name, password_hash, role, is_active, totp_secret, totp_enabled," \
-    " totp_pending, failed_logins, locked_until, last_login_at, created_at FROM users"
+    " totp_pending, failed_logins, locked_until, last_login_at, created_at, token_gen"   \
+    " FROM users"
 
 static void read_user(struct aps_stmt *s, struct aps_user *u)
 {
@@ -147,6 +148,7 @@ static void read_user(struct aps_stmt *s, struct aps_user *u)
     u->locked_until = aps_stmt_int64(s, 10);
     u->last_login_at = aps_stmt_is_null(s, 11) ? 0 : aps_stmt_int64(s, 11);
     u->created_at = aps_stmt_int64(s, 12);
+    u->token_gen = aps_stmt_int64(s, 13);
 }
 
 static int user_where(struct aps_conn *c, const char *sql, const struct acc_arg *a,
@@ -179,11 +181,17 @@ int aps_accounts_user_by_id(struct aps_conn *c, int64_t id, struct aps_user *u)
     return user_where(c, USER_COLUMNS " WHERE id = ?1", a, u);
 }
 
-int aps_accounts_user_status(struct aps_conn *c, int64_t id, struct aps_user_status *out)
+int aps_accounts_access_status(struct aps_conn *c, int64_t id, int64_t sid,
+                               struct aps_user_status *out)
 {
-    const struct acc_arg a[] = {ACC_I(id)};
+    const struct acc_arg a[] = {ACC_I(id), ACC_I(sid)};
     struct aps_stmt *s = NULL;
-    int rc = acc_prepare(c, "SELECT role, is_active, email FROM users WHERE id = ?1", a, 1, &s);
+    int rc = acc_prepare(c,
+                         "SELECT u.role, u.is_active, u.email, u.token_gen,"
+                         " (SELECT COUNT(*) FROM sessions s WHERE s.family_id = ?2"
+                         " AND s.user_id = u.id AND s.revoked = 0)"
+                         " FROM users u WHERE u.id = ?1",
+                         a, 2, &s);
     if (rc)
         return rc;
     rc = aps_stmt_step(s);
@@ -192,12 +200,19 @@ int aps_accounts_user_status(struct aps_conn *c, int64_t id, struct aps_user_sta
         out->role = r >= 0 ? (enum aps_role)r : APS_ROLE_USER;
         out->active = aps_stmt_int64(s, 1) != 0;
         acc_copy(out->email, sizeof out->email, aps_stmt_text(s, 2));
+        out->token_gen = aps_stmt_int64(s, 3);
+        out->session_live = aps_stmt_int64(s, 4) > 0;
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_NOTFOUND;
     }
     aps_stmt_finalize(s);
     return rc;
+}
+
+int aps_accounts_user_status(struct aps_conn *c, int64_t id, struct aps_user_status *out)
+{
+    return aps_accounts_access_status(c, id, 0, out);
 }
 
 /* Runs one UPDATE of a user and the revocation of all their sessions in one transaction. */
@@ -225,7 +240,8 @@ int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role rol
     if (role < 0 || role >= APS_ROLE__COUNT)
         return APS_E_INVAL;
     const struct acc_arg a[] = {ACC_I(id), ACC_T(aps_role_name(role)), ACC_I(now)};
-    return update_and_revoke(c, "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1", a,
+    return update_and_revoke(c, "UPDATE users SET role = ?2, updated_at = ?3, token_gen = token_gen + 1"
+                             " WHERE id = ?1", a,
                              3, id, NULL);
 }
 
@@ -235,7 +251,7 @@ int aps_accounts_user_set_password(struct aps_conn *c, int64_t id, const char *p
     const struct acc_arg a[] = {ACC_I(id), ACC_T(password_hash), ACC_I(now)};
     return update_and_revoke(c,
                              "UPDATE users SET password_hash = ?2, updated_at = ?3,"
-                             " failed_logins = 0 WHERE id = ?1",
+                             " failed_logins = 0, token_gen = token_gen + 1 WHERE id = ?1",
                              a, 3, id, revoked);
 }
 
@@ -334,31 +350,41 @@ static void origin_args(const struct aps_session_origin *from, char ip[65], char
     acc_copy(ua, 257, from ? from->user_agent : NULL);
 }
 
-/* Inserts a session row for a fresh token; *id = its row. */
+/* Inserts a session row for a fresh token in the chain family (0: the row starts its own
+ * family); *id = its row. */
 static int session_insert(struct aps_conn *c, int64_t user_id, int64_t ttl, int64_t now,
-                          const struct aps_session_origin *from, char token[APS_AUTH_TOKEN_CAP],
-                          int64_t *id)
+                          const struct aps_session_origin *from, int64_t family,
+                          char token[APS_AUTH_TOKEN_CAP], int64_t *id)
 {
     char hash[APS_AUTH_SHA256_HEX], ip[65], ua[257];
     aps_auth_random_token(token);
     aps_auth_sha256_hex(token, hash);
     origin_args(from, ip, ua);
     const struct acc_arg a[] = {ACC_I(user_id), ACC_T(hash), ACC_I(now + ttl),
-                                ACC_T(ip[0] ? ip : NULL), ACC_T(ua[0] ? ua : NULL), ACC_I(now)};
-    return acc_int64(c,
-                     "INSERT INTO sessions (user_id, token_hash, expires_at, ip, user_agent,"
-                     " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-                     a, 6, id);
+                                ACC_T(ip[0] ? ip : NULL), ACC_T(ua[0] ? ua : NULL), ACC_I(now),
+                                ACC_I(family)};
+    int rc = acc_int64(c,
+                       "INSERT INTO sessions (user_id, token_hash, expires_at, ip, user_agent,"
+                       " created_at, family_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                       a, 7, id);
+    if (!rc && !family) {
+        const struct acc_arg b[] = {ACC_I(*id)};
+        rc = acc_run(c, "UPDATE sessions SET family_id = id WHERE id = ?1", b, 1, NULL);
+    }
+    return rc;
 }
 
 int aps_accounts_session_create(struct aps_conn *c, int64_t user_id, int64_t ttl, int64_t now,
                                 const struct aps_session_origin *from,
-                                char token[APS_AUTH_TOKEN_CAP])
+                                char token[APS_AUTH_TOKEN_CAP], int64_t *family)
 {
     int64_t id = 0;
     if (ttl <= 0)
         return APS_E_INVAL;
-    return session_insert(c, user_id, ttl, now, from, token, &id);
+    int rc = session_insert(c, user_id, ttl, now, from, 0, token, &id);
+    if (!rc && family)
+        *family = id;
+    return rc;
 }
 
 /* Revokes a rotated chain from row id onwards, following replaced_by (bounded, in case of a
@@ -381,7 +407,7 @@ static int revoke_chain(struct aps_conn *c, int64_t id)
 }
 
 struct session_row {
-    int64_t id, user_id, expires_at, replaced_by;
+    int64_t id, user_id, expires_at, replaced_by, family;
     bool revoked;
 };
 
@@ -392,8 +418,8 @@ static int session_find(struct aps_conn *c, const char *token, struct session_ro
     aps_auth_sha256_hex(token, hash);
     const struct acc_arg a[] = {ACC_T(hash)};
     int rc = acc_prepare(c,
-                         "SELECT id, user_id, expires_at, revoked, COALESCE(replaced_by, 0)"
-                         " FROM sessions WHERE token_hash = ?1",
+                         "SELECT id, user_id, expires_at, revoked, COALESCE(replaced_by, 0),"
+                         " COALESCE(family_id, id) FROM sessions WHERE token_hash = ?1",
                          a, 1, &s);
     if (rc)
         return rc;
@@ -404,6 +430,7 @@ static int session_find(struct aps_conn *c, const char *token, struct session_ro
         r->expires_at = aps_stmt_int64(s, 2);
         r->revoked = aps_stmt_int64(s, 3) != 0;
         r->replaced_by = aps_stmt_int64(s, 4);
+        r->family = aps_stmt_int64(s, 5);
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_NOTFOUND;
@@ -423,7 +450,7 @@ static int rotate_in_txn(struct aps_conn *c, const struct session_row *old, int6
         return old->replaced_by ? APS_E_INTEGRITY : APS_E_STATE;
     if (old->expires_at <= now)
         return APS_E_TIMEOUT;
-    int rc = session_insert(c, old->user_id, ttl, now, from, new_token, &new_id);
+    int rc = session_insert(c, old->user_id, ttl, now, from, old->family, new_token, &new_id);
     if (rc)
         return rc;
     /* Conditional on revoked = 0: of two rotations racing on one token, one changes the row
@@ -439,7 +466,8 @@ static int rotate_in_txn(struct aps_conn *c, const struct session_row *old, int6
 
 int aps_accounts_session_rotate(struct aps_conn *c, const char *token, int64_t ttl, int64_t now,
                                 const struct aps_session_origin *from,
-                                char new_token[APS_AUTH_TOKEN_CAP], int64_t *user_id)
+                                char new_token[APS_AUTH_TOKEN_CAP], int64_t *user_id,
+                                int64_t *family)
 {
     struct session_row old = {0};
     if (ttl <= 0 || !token || !*token)
@@ -452,8 +480,11 @@ int aps_accounts_session_rotate(struct aps_conn *c, const char *token, int64_t t
         rc = rotate_in_txn(c, &old, ttl, now, from, new_token);
     if (!rc) {
         rc = aps_conn_commit(c);
-        if (!rc)
+        if (!rc) {
             *user_id = old.user_id;
+            if (family)
+                *family = old.family;
+        }
         return rc;
     }
     aps_conn_rollback(c);

@@ -54,6 +54,7 @@ struct aps_user {
     int64_t locked_until;                   /* 0 when never locked */
     int64_t last_login_at;                  /* 0 when never */
     int64_t created_at;
+    int64_t token_gen;                      /* see aps_user_status */
 };
 
 /* Lower-cases an e-mail and checks its shape (one '@', a dotted domain, 3..254 bytes, no
@@ -75,15 +76,21 @@ struct aps_user_status {
     enum aps_role role;
     bool active;
     char email[APS_ACCOUNTS_EMAIL_MAX + 1];
+    int64_t token_gen;   /* bumped by role and password changes: older access tokens die */
+    bool session_live;   /* the session family asked about still has a live row */
 };
 int aps_accounts_user_status(struct aps_conn *c, int64_t id,
                              struct aps_user_status *out) APS_MUST_CHECK;
-/* Changes the role and revokes every session of the user (their refresh tokens carry the old
- * role's trust). Runs in its own transaction. */
+/* The status plus whether session family sid is still live (logout, a password or role change
+ * and refresh reuse revoke it). One indexed read; what every bearer request is checked against. */
+int aps_accounts_access_status(struct aps_conn *c, int64_t id, int64_t sid,
+                               struct aps_user_status *out) APS_MUST_CHECK;
+/* Changes the role, bumps token_gen and revokes every session of the user (their tokens carry
+ * the old role's trust). Runs in its own transaction. */
 int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role role,
                                int64_t now) APS_MUST_CHECK;
-/* Stores a new password hash and revokes every session; *revoked = sessions revoked (may be
- * NULL). Runs in its own transaction. */
+/* Stores a new password hash, bumps token_gen and revokes every session; *revoked = sessions
+ * revoked (may be NULL). Runs in its own transaction. */
 int aps_accounts_user_set_password(struct aps_conn *c, int64_t id, const char *password_hash,
                                    int64_t now, int64_t *revoked) APS_MUST_CHECK;
 
@@ -100,19 +107,21 @@ struct aps_session_origin {
     const char *user_agent;
 };
 
-/* Opens a session: a new refresh token into token (shown once), valid ttl seconds. */
+/* Opens a session: a new refresh token into token (shown once), valid ttl seconds; *family (may
+ * be NULL) = the session family the access tokens of this login name as "sid". */
 int aps_accounts_session_create(struct aps_conn *c, int64_t user_id, int64_t ttl, int64_t now,
                                 const struct aps_session_origin *from,
-                                char token[APS_AUTH_TOKEN_CAP]) APS_MUST_CHECK;
+                                char token[APS_AUTH_TOKEN_CAP], int64_t *family) APS_MUST_CHECK;
 /* Rotates a refresh token: revokes its row and opens a new one (same lifetime from now) whose
- * token is written to new_token; *user_id tells whose. Errors: APS_E_NOTFOUND (unknown token),
+ * token is written to new_token; *user_id tells whose and *family (may be NULL) the session
+ * family, which rotation keeps. Errors: APS_E_NOTFOUND (unknown token),
  * APS_E_TIMEOUT (expired), APS_E_STATE (revoked by logout or password change), APS_E_INTEGRITY
  * (reuse of a rotated token: the chain is revoked, see above; *user_id is set). Runs in its own
  * transaction. */
 int aps_accounts_session_rotate(struct aps_conn *c, const char *token, int64_t ttl, int64_t now,
                                 const struct aps_session_origin *from,
-                                char new_token[APS_AUTH_TOKEN_CAP],
-                                int64_t *user_id) APS_MUST_CHECK;
+                                char new_token[APS_AUTH_TOKEN_CAP], int64_t *user_id,
+                                int64_t *family) APS_MUST_CHECK;
 /* Logout: revokes the session of token if it belongs to user_id. APS_E_NOTFOUND when there is
  * no such live session of that user. */
 int aps_accounts_session_revoke(struct aps_conn *c, int64_t user_id,

@@ -1,7 +1,8 @@
 /* api_admin.c — the admin endpoints: settings read and run-time change, users and roles, the
  * data-quality report and alerts. Every change is written to the audit log in the same
  * transaction as the change itself. Settings changed here live in the settings table and
- * override the configuration for the allow-listed keys (aps_api_setting_runtime); the model
+ * override the configuration for the keys settings.def marks `runtime`, in every process
+ * (services/runtime.h); the model
  * registry's endpoints are in api_models.c. */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "odds/kelly.h"
 #include "services/api_util.h"
 #include "services/app.h"
+#include "services/authn.h"
+#include "services/runtime.h"
 #include "services/routes.h"
 
 #define OVERDUE_SECONDS (6 * 3600) /* a scheduled game this long past its start is stale */
@@ -48,7 +51,7 @@ static int read_overrides(struct aps_conn *c, json_t **out)
 
 static json_t *setting_json(const struct aps_config *cfg, enum aps_setting k, json_t *overrides)
 {
-    bool runtime = aps_api_setting_runtime(k);
+    bool runtime = aps_setting_is_runtime(k);
     json_t *ov = runtime ? json_object_get(overrides, aps_setting_name(k)) : NULL;
     const char *shown = aps_cfg_display(cfg, k);
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "name", aps_setting_name(k), "value",
@@ -158,7 +161,7 @@ static int setting_input(const struct aps_http_req *req, struct aps_http_res *re
         aps_api_not_found(res, "setting");
         return 1;
     }
-    if (!aps_api_setting_runtime(*key)) {
+    if (!aps_setting_is_runtime(*key)) {
         aps_api_invalid(res, "key", "this setting cannot be changed at run time");
         return 1;
     }
@@ -206,6 +209,8 @@ int aps_api_settings_put(struct aps_http_req *req, struct aps_http_res *res)
         rc = aps_conn_commit(c);
     if (rc)
         aps_conn_rollback(c);
+    else if (app) /* this process at once; the others within APS_RUNTIME_POLL_SECONDS */
+        rc = aps_runtime_load(c, app->cfg, NULL);
     aps_store_release(c);
     if (rc)
         return aps_api_db_error(res, rc);
@@ -260,7 +265,8 @@ int aps_api_users_list(struct aps_http_req *req, struct aps_http_res *res)
 static int change_role(struct aps_conn *c, int64_t id, const char *role, int64_t *revoked)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "UPDATE users SET role = ?1, updated_at = ?2 WHERE id = ?3", &st);
+    int rc = aps_conn_prepare(c, "UPDATE users SET role = ?1, updated_at = ?2,"
+                                 " token_gen = token_gen + 1 WHERE id = ?3", &st);
     if (!rc)
         rc = aps_stmt_bind_text(st, 1, role);
     if (!rc)
@@ -341,6 +347,7 @@ int aps_api_users_role(struct aps_http_req *req, struct aps_http_res *res)
         return aps_api_not_found(res, "user");
     if (rc)
         return aps_api_db_error(res, rc);
+    aps_authn_changed(req->app);
     return aps_http_json(res, 200,
                          json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "role", role,
                                    "previous_role", old, "sessions_revoked",

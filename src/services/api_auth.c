@@ -162,7 +162,7 @@ int aps_api_auth_register(struct aps_http_req *req, struct aps_http_res *res)
     if (!aps_api_body_object(req, res))
         return 0;
     aps_api_b_str(req, res, "email", true, APS_ACCOUNTS_EMAIL_MAX, &email_in);
-    aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX, &password);
+    aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX_BYTES, &password);
     aps_api_b_str(req, res, "name", false, APS_ACCOUNTS_NAME_MAX, &name);
     if (email_in && aps_accounts_email_normalize(email_in, email, &why))
         aps_api_invalid(res, "email", why);
@@ -189,15 +189,23 @@ int aps_api_auth_register(struct aps_http_req *req, struct aps_http_res *res)
 }
 
 /* Opens a session and answers with the token pair (and the user when given). */
-static int issue_pair(struct aps_http_req *req, struct aps_http_res *res, int64_t user_id, enum aps_role role, const char *refresh,
+/* The access token names the session family (sid) and the user's token generation (gen). */
+struct access_subject {
+    int64_t user_id;
+    enum aps_role role;
+    int64_t sid, gen;
+};
+
+static int issue_pair(struct aps_http_req *req, struct aps_http_res *res,
+                      const struct access_subject *who, const char *refresh,
                       const struct aps_user *u)
 {
     const struct aps_config *cfg = app_of(req)->cfg;
     int access_s = (int)aps_cfg_int(cfg, APS_SET_JWT_ACCESS_TOKEN_EXPIRE_MINUTES) * 60;
     int64_t refresh_s = aps_cfg_int(cfg, APS_SET_JWT_REFRESH_TOKEN_EXPIRE_DAYS) * 86400;
     char *access = NULL;
-    if (aps_auth_token_issue(aps_cfg_str(cfg, APS_SET_JWT_SECRET), user_id, role,
-                             aps_time_now(), access_s, &access))
+    if (aps_auth_token_issue(aps_cfg_str(cfg, APS_SET_JWT_SECRET), who->user_id, who->role,
+                             who->sid, who->gen, aps_time_now(), access_s, &access))
         return aps_http_error(res, 500, "INTERNAL_ERROR", "cannot sign the access token");
     json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:I}", "access_token", access, "refresh_token",
                           refresh, "token_type", "bearer", "expires_in", access_s,
@@ -250,7 +258,7 @@ int aps_api_auth_login(struct aps_http_req *req, struct aps_http_res *res)
         !json_object_get(req->json, "email") && json_object_get(req->json, "username");
     aps_api_b_str(req, res, by_username ? "username" : "email", true, APS_ACCOUNTS_EMAIL_MAX,
                   &email_in);
-    aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX, &password);
+    aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX_BYTES, &password);
     code = code_field(req, res, "totp_code", false);
     if (email_in && aps_accounts_email_normalize(email_in, email, &why))
         aps_api_invalid(res, "email", why);
@@ -278,9 +286,10 @@ int aps_api_auth_login(struct aps_http_req *req, struct aps_http_res *res)
         return 0;
     const struct aps_session_origin from = {req->client_ip, aps_http_header(req, "User-Agent")};
     int64_t ttl = aps_cfg_int(app_of(req)->cfg, APS_SET_JWT_REFRESH_TOKEN_EXPIRE_DAYS) * 86400;
+    int64_t sid = 0;
     rc = aps_accounts_login_succeeded(c, u.id, now);
     if (!rc)
-        rc = aps_accounts_session_create(c, u.id, ttl, now, &from, refresh);
+        rc = aps_accounts_session_create(c, u.id, ttl, now, &from, refresh, &sid);
     if (!rc)
         audit(req, c, "login", u.id, true, "user", u.id,
               json_pack("{s:b}", "totp", u.totp_enabled));
@@ -291,7 +300,8 @@ int aps_api_auth_login(struct aps_http_req *req, struct aps_http_res *res)
     aps_store_release(c);
     u.last_login_at = now;
     u.failed_logins = 0;
-    return issue_pair(req, res, u.id, u.role, refresh, &u);
+    const struct access_subject who = {u.id, u.role, sid, u.token_gen};
+    return issue_pair(req, res, &who, refresh, &u);
 }
 
 int aps_api_auth_refresh(struct aps_http_req *req, struct aps_http_res *res)
@@ -300,7 +310,7 @@ int aps_api_auth_refresh(struct aps_http_req *req, struct aps_http_res *res)
     char fresh[APS_AUTH_TOKEN_CAP];
     struct aps_conn *c = NULL;
     struct aps_user_status us;
-    int64_t user_id = 0, now = aps_time_now();
+    int64_t user_id = 0, sid = 0, now = aps_time_now();
     if (!aps_api_body_object(req, res))
         return 0;
     aps_api_b_str(req, res, "refresh_token", true, 128, &token);
@@ -308,7 +318,7 @@ int aps_api_auth_refresh(struct aps_http_req *req, struct aps_http_res *res)
         return 0;
     const struct aps_session_origin from = {req->client_ip, aps_http_header(req, "User-Agent")};
     int64_t ttl = aps_cfg_int(app_of(req)->cfg, APS_SET_JWT_REFRESH_TOKEN_EXPIRE_DAYS) * 86400;
-    int rc = aps_accounts_session_rotate(c, token, ttl, now, &from, fresh, &user_id);
+    int rc = aps_accounts_session_rotate(c, token, ttl, now, &from, fresh, &user_id, &sid);
     if (!rc)
         rc = aps_accounts_user_status(c, user_id, &us);
     if (!rc && !us.active) {
@@ -325,8 +335,12 @@ int aps_api_auth_refresh(struct aps_http_req *req, struct aps_http_res *res)
         audit(req, c, "refresh", user_id, true, "session", 0, NULL);
     }
     aps_store_release(c);
-    if (!rc)
-        return issue_pair(req, res, user_id, us.role, fresh, NULL);
+    if (rc == APS_E_INTEGRITY)
+        aps_authn_changed(app_of(req));
+    if (!rc) {
+        const struct access_subject who = {user_id, us.role, sid, us.token_gen};
+        return issue_pair(req, res, &who, fresh, NULL);
+    }
     if (rc == APS_E_INTEGRITY)
         return aps_http_error(res, 401, "TOKEN_REUSED",
                               "this refresh token was already used; its sessions are revoked");
@@ -352,6 +366,8 @@ int aps_api_auth_logout(struct aps_http_req *req, struct aps_http_res *res)
         audit(req, c, "logout", req->who.user_id, !rc, "session", 0,
               rc ? json_pack("{s:s}", "reason", "unknown or already revoked") : NULL);
     aps_store_release(c);
+    if (!rc)
+        aps_authn_changed(app_of(req));
     if (rc && rc != APS_E_NOTFOUND)
         return aps_api_db_error(res, rc);
     /* Idempotent: a token that is already dead is logged out as well. */
@@ -381,8 +397,8 @@ int aps_api_auth_password(struct aps_http_req *req, struct aps_http_res *res)
     int64_t revoked = 0, now = aps_time_now();
     if (refuse_api_key(req, res) || !aps_api_body_object(req, res))
         return 0;
-    aps_api_b_str(req, res, "current_password", true, APS_AUTH_PASSWORD_MAX, &cur);
-    aps_api_b_str(req, res, "new_password", true, APS_AUTH_PASSWORD_MAX, &next);
+    aps_api_b_str(req, res, "current_password", true, APS_AUTH_PASSWORD_MAX_BYTES, &cur);
+    aps_api_b_str(req, res, "new_password", true, APS_AUTH_PASSWORD_MAX_BYTES, &next);
     if (next && aps_auth_password_check(next, &why))
         aps_api_invalid(res, "new_password", why);
     if (cur && next && !strcmp(cur, next))
@@ -409,6 +425,7 @@ int aps_api_auth_password(struct aps_http_req *req, struct aps_http_res *res)
     aps_store_release(c);
     if (rc)
         return aps_api_db_error(res, rc);
+    aps_authn_changed(app_of(req));
     return aps_http_json(res, 200, json_pack("{s:s, s:I}", "status", "password_changed",
                                              "sessions_revoked", (json_int_t)revoked));
 }
@@ -590,6 +607,6 @@ int aps_api_auth_keys_revoke(struct aps_http_req *req, struct aps_http_res *res)
         return aps_api_not_found(res, "API key");
     if (rc)
         return aps_api_db_error(res, rc);
-    aps_authn_forget_key(id);
+    aps_authn_changed(app_of(req));
     return aps_http_json(res, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));
 }

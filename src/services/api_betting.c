@@ -148,7 +148,7 @@ static bool valid_currency(const char *s)
 int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
 {
     const char *name = NULL, *currency = NULL;
-    double initial;
+    double initial = NAN; /* set by the required field, or the request is refused */
     struct aps_conn *c = NULL;
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "name", true, 64, &name);
@@ -172,7 +172,7 @@ int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
 int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res *res)
 {
     const char *kind = NULL, *desc = NULL;
-    double amount;
+    double amount = NAN; /* set by the required field, or the request is refused */
     struct aps_conn *c = NULL;
     int64_t id = aps_api_path_id(req, res, "id");
     if (aps_api_body_object(req, res)) {
@@ -185,7 +185,7 @@ int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res 
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     double balance = NAN;
-    bool withdrawal = !strcmp(kind, "withdrawal");
+    bool withdrawal = kind && !strcmp(kind, "withdrawal");
     int rc = aps_bankroll_transfer(c, req->who.user_id, id, withdrawal, amount, desc, &balance);
     if (rc == APS_E_NOTFOUND)
         aps_api_not_found(res, "bankroll");
@@ -749,4 +749,68 @@ int aps_api_betting_performance(struct aps_http_req *req, struct aps_http_res *r
     json_object_set_new(record, "drawdown_by_bankroll", dd);
     res->personal = true;
     return aps_http_json(res, 200, record);
+}
+
+/* ---- balance history ----------------------------------------------------------------------- */
+
+/* One bankroll's movements in order with the balance after each and the drawdown of the betting
+ * equity (the balance with later deposits and withdrawals taken out, as for max_drawdown). */
+int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res)
+{
+    int64_t id = aps_api_path_id(req, res, "id");
+    struct aps_conn *c = NULL;
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    struct aps_bankroll b;
+    int rc = aps_bankroll_get(c, id, req->who.user_id, &b);
+    struct aps_stmt *st = NULL;
+    json_t *items = json_array();
+    double flows = 0, peak = NAN, worst = 0;
+    size_t n = 0;
+    if (!rc)
+        rc = aps_conn_prepare(c,
+                              "SELECT created_at, kind, amount, balance_after, bet_id, description"
+                              " FROM bankroll_transactions WHERE bankroll_id = ?1"
+                              " ORDER BY created_at, id",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        const char *kind = aps_stmt_text(st, 1);
+        bool external = kind && (!strcmp(kind, "deposit") || !strcmp(kind, "withdrawal"));
+        if (external && n > 0)
+            flows += aps_stmt_double(st, 2);
+        double equity = aps_stmt_double(st, 3) - flows;
+        if (isnan(peak) || equity > peak)
+            peak = equity;
+        double dd = peak > 0 ? (peak - equity) / peak : NAN;
+        if (isfinite(dd) && dd > worst)
+            worst = dd;
+        n++;
+        json_array_append_new(
+            items, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at",
+                             aps_api_col_time(st, 0, false), "kind", aps_api_col_str(st, 1),
+                             "amount", aps_api_col_num(st, 2), "balance_after",
+                             aps_api_col_num(st, 3), "bet_id", aps_api_col_int(st, 4),
+                             "description", aps_api_col_str(st, 5), "equity", aps_api_num(equity),
+                             "drawdown", aps_api_num(dd)));
+    }
+    aps_stmt_finalize(st);
+    aps_store_release(c);
+    if (rc == APS_E_NOTFOUND) {
+        json_decref(items);
+        return aps_api_not_found(res, "bankroll");
+    }
+    if (rc < 0) {
+        json_decref(items);
+        return aps_api_db_error(res, rc);
+    }
+    res->personal = true;
+    return aps_http_json(res, 200,
+                         json_pack("{s:I, s:o, s:o, s:I, s:s}", "bankroll_id", (json_int_t)id,
+                                   "items", items, "max_drawdown",
+                                   aps_api_num(n ? worst : NAN), "count", (json_int_t)n, "method",
+                                   "equity: the balance with deposits and withdrawals after the"
+                                   " first taken out; drawdown: (peak equity - equity) / peak"));
 }

@@ -13,14 +13,16 @@
 
 /* Runs the page of games matching w, in the given order, and answers the list. */
 static int games_page(struct aps_http_req *req, struct aps_http_res *res,
-                      const struct aps_api_where *w, const struct aps_api_page *pg, bool newest)
+                      const struct aps_api_where *w, const struct aps_api_page *pg, bool newest, json_t *window)
 {
     struct aps_conn *c = NULL;
     struct aps_stmt *st = NULL;
     struct aps_buf sql = {0};
     int64_t total = 0;
-    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+    if (aps_api_acquire(req, res, APS_DB_READ, &c)) {
+        json_decref(window);
         return 0;
+    }
     int rc = aps_api_count(c, GAMES_FROM, w, &total);
     aps_buf_printf(&sql,
                    "SELECT " APS_API_GAME_COLUMNS " " GAMES_FROM "%s ORDER BY g.start_time %s,"
@@ -39,9 +41,13 @@ static int games_page(struct aps_http_req *req, struct aps_http_res *res,
     aps_buf_cleanup(&sql);
     if (rc < 0) {
         json_decref(items);
+        json_decref(window);
         return aps_api_db_error(res, rc);
     }
-    return aps_http_json(res, 200, aps_api_list(items, total, pg));
+    json_t *body = aps_api_list(items, total, pg);
+    if (window)
+        json_object_set_new(body, "window", window);
+    return aps_http_json(res, 200, body);
 }
 
 /* sport, status, team and team_id filters shared by the list endpoints. */
@@ -82,7 +88,7 @@ int aps_api_games_list(struct aps_http_req *req, struct aps_http_res *res)
         aps_api_where_text(&w, "g.game_date <= ?", to);
     /* A date window reads forward in time; the whole history reads newest first. */
     if (!aps_api_bad(res))
-        games_page(req, res, &w, &pg, !from[0] && !to[0]);
+        games_page(req, res, &w, &pg, !from[0] && !to[0], NULL);
     aps_api_where_cleanup(&w);
     return 0;
 }
@@ -91,13 +97,17 @@ int aps_api_games_today(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_api_where w = {0};
     struct aps_api_page pg;
-    char today[11];
-    aps_api_today(today);
+    int64_t from = 0, to = 0;
+    json_t *window = NULL;
     aps_api_q_page(req, res, &pg);
     common_filters(req, res, &w);
-    aps_api_where_text(&w, "g.game_date = ?", today);
+    aps_api_q_today(req, res, aps_time_now(), &from, &to, &window);
+    aps_api_where_int(&w, "g.start_time >= ?", from);
+    aps_api_where_int(&w, "g.start_time < ?", to);
     if (!aps_api_bad(res))
-        games_page(req, res, &w, &pg, false);
+        games_page(req, res, &w, &pg, false, window);
+    else
+        json_decref(window);
     aps_api_where_cleanup(&w);
     return 0;
 }
@@ -120,7 +130,7 @@ int aps_api_games_upcoming(struct aps_http_req *req, struct aps_http_res *res)
     aps_api_where_int(&w, "g.start_time > ?", now);
     aps_api_where_int(&w, "g.start_time <= ?", now + days * 86400);
     if (!aps_api_bad(res))
-        games_page(req, res, &w, &pg, false);
+        games_page(req, res, &w, &pg, false, NULL);
     aps_api_where_cleanup(&w);
     return 0;
 }
@@ -138,6 +148,28 @@ static int add_odds(struct aps_conn *c, int64_t id, json_t *game)
     json_object_set_new(game, "best", best ? best : json_null());
     aps_free(q);
     return 0;
+}
+
+/* Adds "weather": the last observation stored for the game's venue (outdoor games only; the
+ * weather job fetches it shortly before the start), or null. */
+static int add_weather(struct aps_conn *c, int64_t id, json_t *game)
+{
+    struct aps_stmt *st = NULL;
+    json_t *w = json_null();
+    int rc = aps_conn_prepare(c, "SELECT temperature_f, wind_mph, humidity_pct, conditions, is_dome,"
+                                 " observed_at FROM weather WHERE game_id = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        w = json_pack("{s:o, s:o, s:o, s:o, s:b, s:o}", "temperature_f", aps_api_col_num(st, 0),
+                      "wind_mph", aps_api_col_num(st, 1), "humidity_pct", aps_api_col_num(st, 2),
+                      "conditions", aps_api_col_str(st, 3), "is_dome",
+                      aps_stmt_int64(st, 4) != 0, "observed_at", aps_api_col_time(st, 5, false));
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    json_object_set_new(game, "weather", w);
+    return rc < 0 ? rc : 0;
 }
 
 int aps_api_games_get(struct aps_http_req *req, struct aps_http_res *res)
@@ -163,6 +195,8 @@ int aps_api_games_get(struct aps_http_req *req, struct aps_http_res *res)
     aps_stmt_finalize(st);
     if (game && include_odds)
         rc = add_odds(c, id, game);
+    if (game && !rc)
+        rc = add_weather(c, id, game);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(game);

@@ -1,9 +1,13 @@
 /* api_health.c — the handlers of routes_health.def: health summary and probes, the detailed
  * component report, Prometheus metrics, the OpenAPI document and the docs page.
  *
- * Readiness (what a load balancer or Kubernetes asks before sending traffic): the primary store
- * answers a query, every migration on disk is applied, and, when REDIS_URL is set, Redis answers
- * a PING. Any failure is 503 with the error envelope, one detail per failed check. */
+ * Liveness: the process answers. Readiness (what a load balancer or Kubernetes asks before
+ * sending traffic): the process can serve its routes correctly — it is not draining after a
+ * SIGTERM, the primary store answers a query and every migration on disk is applied. Any
+ * failure is 503 with the error envelope, one detail per failed check. Redis is not part of
+ * readiness: while it is down every route still answers (rate limits and the cache fall back to
+ * the process), so an outage of it is reported as "degraded" by /health/detailed and by
+ * aps_dependency_up, never by taking every instance out of rotation. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include "services/backup.h"
 #include "services/app.h"
 #include "services/app_metrics.h"
+#include "services/deps.h"
 #include "services/openapi.h"
 #include "services/routes.h"
 #include "store/migrate.h"
@@ -54,29 +59,6 @@ int aps_api_health_live(struct aps_http_req *req, struct aps_http_res *res)
     return aps_http_json(res, 200, json_pack("{s:s,s:o}", "status", "alive", "time", now_iso()));
 }
 
-/* Runs SELECT 1 on a connection of the given intent; *ms is the round trip including the
- * pool checkout. 0, or an error with its text in err. */
-static int probe_store(struct aps_store *st, enum aps_db_intent intent, double *ms,
-                       bool *replica, char *err, size_t errcap)
-{
-    double t0 = aps_time_mono();
-    struct aps_conn *c = NULL;
-    int rc = aps_store_acquire(st, intent, &c);
-    if (rc) {
-        aps_store_last_error(st, err, errcap);
-        return rc;
-    }
-    int64_t one = 0;
-    rc = aps_conn_query_int64(c, "SELECT 1", 0, NULL, &one);
-    if (rc)
-        snprintf(err, errcap, "%s", aps_conn_errmsg(c));
-    if (replica)
-        *replica = aps_conn_is_replica(c);
-    aps_store_release(c);
-    *ms = (aps_time_mono() - t0) * 1000;
-    return rc;
-}
-
 /* Migrations on disk that are not applied yet (or -1 when the status cannot be read). */
 static int pending_migrations(struct aps_app *app, char *err, size_t errcap)
 {
@@ -99,7 +81,11 @@ int aps_api_health_ready(struct aps_http_req *req, struct aps_http_res *res)
     json_t *checks = json_object();
     aps_http_error(res, 503, "NOT_READY", "the service is not ready");
     bool ok = true;
-    if (!app->store || probe_store(app->store, APS_DB_WRITE, &ms, NULL, err, sizeof err)) {
+    if (atomic_load(&app->draining)) {
+        aps_http_error_field(res, "shutdown", "draining before exit");
+        ok = false;
+    }
+    if (!app->store || aps_deps_probe_store(app->store, APS_DB_WRITE, &ms, NULL, err, sizeof err)) {
         aps_http_error_field(res, "database", app->store ? err : "no store configured");
         ok = false;
     } else {
@@ -110,14 +96,6 @@ int aps_api_health_ready(struct aps_http_req *req, struct aps_http_res *res)
                 snprintf(msg, sizeof msg, "%d migration(s) not applied", pending);
             aps_http_error_field(res, "migrations", pending > 0 ? msg : err);
             ok = false;
-        }
-    }
-    if (app->cache && aps_cache_shared(app->cache)) {
-        if (aps_cache_ping(app->cache, &ms)) {
-            aps_http_error_field(res, "cache", "Redis does not answer");
-            ok = false;
-        } else {
-            json_object_set_new(checks, "cache", ms_json(ms));
         }
     }
     if (!ok) {
@@ -146,7 +124,7 @@ static json_t *database_component(struct aps_store *st, enum aps_db_intent inten
     char err[256] = "";
     double ms = 0;
     bool replica = false;
-    *up = !probe_store(st, intent, &ms, &replica, err, sizeof err);
+    *up = !aps_deps_probe_store(st, intent, &ms, &replica, err, sizeof err);
     json_t *c = component(*up, ms, err);
     if (intent == APS_DB_WRITE) {
         struct aps_store_stats s;
@@ -225,9 +203,11 @@ int aps_api_health_detailed(struct aps_http_req *req, struct aps_http_res *res)
     }
     const char *status = !db_up ? "unhealthy" : degraded ? "degraded" : "healthy";
     return aps_http_json(res, 200,
-                         json_pack("{s:s,s:o,s:s,s:s,s:o}", "status", status, "time", now_iso(),
-                                   "version", aps_cfg_str(app->cfg, APS_SET_APP_VERSION),
-                                   "instance", app->instance, "components", comps));
+                         json_pack("{s:s,s:o,s:s,s:s,s:b,s:o}", "status", status, "time",
+                                   now_iso(), "version",
+                                   aps_cfg_str(app->cfg, APS_SET_APP_VERSION), "instance",
+                                   app->instance, "draining", atomic_load(&app->draining),
+                                   "components", comps));
 }
 
 int aps_api_metrics(struct aps_http_req *req, struct aps_http_res *res)
@@ -276,4 +256,27 @@ int aps_api_docs_file(struct aps_http_req *req, struct aps_http_res *res)
     struct aps_app *app = app_of(req);
     return aps_http_static_file(req, res, aps_cfg_str(app->cfg, APS_SET_API_DOCS_DIR),
                                 aps_http_param(req, "file"));
+}
+
+/* The dashboard's page: never cached by the browser, so a new build shows at the next load
+ * (its scripts and styles carry a content hash in their names and are cached). */
+int aps_api_web_index(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    int rc = aps_http_static_file(req, res, aps_cfg_str(app->cfg, APS_SET_DASHBOARD_DIR),
+                                  "index.html");
+    if (!rc && res->status == 200)
+        aps_http_header_set(res, "Cache-Control", "no-cache");
+    return rc;
+}
+
+int aps_api_web_file(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = app_of(req);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/assets", aps_cfg_str(app->cfg, APS_SET_DASHBOARD_DIR));
+    int rc = aps_http_static_file(req, res, dir, aps_http_param(req, "file"));
+    if (!rc && res->status == 200)
+        aps_http_header_set(res, "Cache-Control", "public, max-age=31536000, immutable");
+    return rc;
 }

@@ -153,15 +153,19 @@ static void train_key(const struct aps_http_req *req, const char *sport, const c
 int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
 {
     const struct aps_app *app = req->app;
-    const char *sport_s = NULL, *market_s = NULL;
+    const char *sport_s = NULL, *market_s = NULL, *until = NULL;
     int sport = -1, market = -1;
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "sport", true, 16, &sport_s);
         aps_api_b_str(req, res, "market", true, 16, &market_s);
+        aps_api_b_str(req, res, "until", false, 10, &until);
         if (sport_s && (sport = aps_sport_from_code(sport_s)) < 0)
             aps_api_invalid(res, "sport", "unknown sport code");
         if (market_s && (market = aps_market_parse(market_s)) < 0)
             aps_api_invalid(res, "market", "must be moneyline, spread or total");
+        int64_t t;
+        if (until && (strlen(until) != 10 || aps_time_parse_iso(until, &t)))
+            aps_api_invalid(res, "until", "must be a date YYYY-MM-DD");
     }
     if (aps_api_bad(res))
         return 0;
@@ -169,9 +173,13 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no job queue is configured");
     const char *code = aps_sport_info(sport)->code, *mname = aps_market_name(market);
     char key[128], id[64] = "";
-    train_key(req, code, mname, key, sizeof key);
+    char what[40];
+    snprintf(what, sizeof what, "%s%s%s", mname, until ? ":" : "", until ? until : "");
+    train_key(req, code, what, key, sizeof key);
     json_t *payload = json_pack("{s:s, s:s, s:I}", "sport", code, "market", mname,
                                 "requested_by", (json_int_t)req->who.user_id);
+    if (until)
+        json_object_set_new(payload, "until", json_string(until));
     char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
     int rc = aps_queue_push(app->queue, "train", text, key, TRAIN_ATTEMPTS, 0, id);
     free(text); /* jansson allocates with malloc */

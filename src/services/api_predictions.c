@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "core/domain.h"
+#include "core/mem.h"
 #include "core/str.h"
+#include "core/timeutil.h"
 #include "engine/lockin.h"
 #include "odds/metrics.h"
 #include "odds/tier.h"
@@ -29,15 +31,18 @@ static json_t *pick_with_game(const struct aps_stmt *st)
     return p;
 }
 
+/* One page of picks; extra (owned, may be NULL) adds its keys to the envelope. */
 static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
-                      const struct aps_api_where *w, const struct aps_api_page *pg)
+                      const struct aps_api_where *w, const struct aps_api_page *pg, json_t *extra)
 {
     struct aps_conn *c = NULL;
     struct aps_stmt *st = NULL;
     struct aps_buf sql = {0};
     int64_t total = 0;
-    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+    if (aps_api_acquire(req, res, APS_DB_READ, &c)) {
+        json_decref(extra);
         return 0;
+    }
     int rc = aps_api_count(c, PRED_FROM, w, &total);
     aps_buf_printf(&sql,
                    PRED_SELECT "%s ORDER BY p.created_at DESC, p.id DESC LIMIT %d OFFSET %lld",
@@ -54,18 +59,29 @@ static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
     aps_buf_cleanup(&sql);
     if (rc < 0) {
         json_decref(items);
+        json_decref(extra);
         return aps_api_db_error(res, rc);
     }
-    return aps_http_json(res, 200, aps_api_list(items, total, pg));
+    json_t *body = aps_api_list(items, total, pg);
+    json_object_set_new(body, "conventions", aps_api_pick_conventions());
+    if (extra)
+        json_object_update(body, extra);
+    json_decref(extra);
+    return aps_http_json(res, 200, body);
 }
 
-/* sport, tier, market, min_edge, min_probability, graded and result filters. */
+/* sport, tier, market, game_id, min_edge, min_probability, graded, result, history and
+ * publication filters. */
 static void pick_filters(const struct aps_http_req *req, struct aps_http_res *res,
                          struct aps_api_where *w)
 {
     int sport, tier, market;
     double min_edge, min_prob;
-    bool graded = false;
+    int64_t game_id = 0;
+    bool graded = false, has_game = false;
+    aps_api_q_int(req, res, "game_id", &game_id, &has_game);
+    if (has_game && !aps_api_bad(res))
+        aps_api_where_int(w, "p.game_id = ?", game_id);
     bool has_graded = aps_http_query(req, "graded") != NULL;
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_tier(req, res, "tier", &tier);
@@ -73,6 +89,17 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     aps_api_q_double(req, res, "min_edge", &min_edge);
     aps_api_q_double(req, res, "min_probability", &min_prob);
     aps_api_q_bool(req, res, "graded", &graded);
+    /* history=true: every pick, superseded ones too; default: the current pick of each game
+     * and market */
+    bool history = false;
+    aps_api_q_bool(req, res, "history", &history);
+    if (!history)
+        aps_api_where_raw(w, APS_API_PRED_CURRENT);
+    const char *publication = aps_api_q_str(req, res, "publication");
+    if (publication && !strcmp(publication, "published"))
+        aps_api_where_raw(w, "p.publication = 'published'");
+    else if (publication)
+        aps_api_where_raw(w, "(p.publication IS NULL OR p.publication = 'tracking_only')");
     const char *result = aps_api_q_str(req, res, "result");
     if (sport >= 0)
         aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
@@ -103,7 +130,7 @@ int aps_api_predictions_list(struct aps_http_req *req, struct aps_http_res *res)
     if (to[0])
         aps_api_where_text(&w, "g.game_date <= ?", to);
     if (!aps_api_bad(res))
-        picks_page(req, res, &w, &pg);
+        picks_page(req, res, &w, &pg, NULL);
     aps_api_where_cleanup(&w);
     return 0;
 }
@@ -112,13 +139,17 @@ int aps_api_predictions_today(struct aps_http_req *req, struct aps_http_res *res
 {
     struct aps_api_where w = {0};
     struct aps_api_page pg;
-    char today[11];
-    aps_api_today(today);
+    int64_t from = 0, to = 0;
+    json_t *window = NULL;
     aps_api_q_page(req, res, &pg);
     pick_filters(req, res, &w);
-    aps_api_where_text(&w, "g.game_date = ?", today);
+    aps_api_q_today(req, res, aps_time_now(), &from, &to, &window);
+    aps_api_where_int(&w, "g.start_time >= ?", from);
+    aps_api_where_int(&w, "g.start_time < ?", to);
     if (!aps_api_bad(res))
-        picks_page(req, res, &w, &pg);
+        picks_page(req, res, &w, &pg, json_pack("{s:o}", "window", window));
+    else
+        json_decref(window);
     aps_api_where_cleanup(&w);
     return 0;
 }
@@ -199,6 +230,9 @@ int aps_api_predictions_get(struct aps_http_req *req, struct aps_http_res *res)
         json_object_set_new(pick, "explanation",
                             json_pack("{s:o, s:o}", "contributions", expl, "summary",
                                       summary ? summary : json_null()));
+    }
+    if (pick) {
+        json_object_set_new(pick, "conventions", aps_api_pick_conventions());
     }
     aps_store_release(c);
     if (rc < 0) {
@@ -334,6 +368,139 @@ static int load_records(struct aps_conn *c, const struct aps_api_where *w, struc
     return rc < 0 ? rc : 0;
 }
 
+/* ---- charts of the track record ---------------------------------------------------------- */
+
+#define CLV_BINS 20
+
+/* Graded picks in game-date order: probability, outcome, CLV and units of each. */
+struct graded {
+    double *p, *clv, *units;
+    int *y;
+    char (*date)[11];
+    size_t n, np, nclv, cap;
+};
+
+static void graded_push(struct graded *g, const struct aps_stmt *st)
+{
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 256;
+        g->p = aps_realloc(g->p, g->cap * sizeof *g->p);
+        g->y = aps_realloc(g->y, g->cap * sizeof *g->y);
+        g->clv = aps_realloc(g->clv, g->cap * sizeof *g->clv);
+        g->units = aps_realloc(g->units, g->cap * sizeof *g->units);
+        g->date = aps_realloc(g->date, g->cap * sizeof *g->date);
+    }
+    const char *word = aps_stmt_text(st, 1);
+    int res = word ? aps_grade_result_parse(word) : -1;
+    /* the reliability table takes decided picks only: a push or void says nothing of p */
+    if (!aps_stmt_is_null(st, 0) &&
+        (res == APS_GRADE_WIN || res == APS_GRADE_HALF_WIN || res == APS_GRADE_LOSS ||
+         res == APS_GRADE_HALF_LOSS)) {
+        g->p[g->np] = aps_stmt_double(st, 0);
+        g->y[g->np++] = res == APS_GRADE_WIN || res == APS_GRADE_HALF_WIN;
+    }
+    if (!aps_stmt_is_null(st, 2))
+        g->clv[g->nclv++] = aps_stmt_double(st, 2);
+    g->units[g->n] = aps_stmt_is_null(st, 3) ? 0 : aps_stmt_double(st, 3);
+    const char *d = aps_stmt_text(st, 4);
+    (void)aps_str_copy(g->date[g->n], sizeof g->date[g->n], d ? d : "");
+    g->n++;
+}
+
+static void graded_cleanup(struct graded *g)
+{
+    aps_free(g->p);
+    aps_free(g->y);
+    aps_free(g->clv);
+    aps_free(g->units);
+    aps_free(g->date);
+}
+
+static int load_graded(struct aps_conn *c, const struct aps_api_where *w, struct graded *g)
+{
+    struct aps_buf sql = {0};
+    struct aps_stmt *st = NULL;
+    aps_buf_printf(&sql,
+                   "SELECT p.probability, r.result, r.clv, r.profit_loss, g.game_date"
+                   " FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id"
+                   " JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id%s"
+                   " ORDER BY g.game_date, p.id",
+                   aps_buf_str(&w->sql));
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        graded_push(g, st);
+    }
+    aps_stmt_finalize(st);
+    aps_buf_cleanup(&sql);
+    return rc < 0 ? rc : 0;
+}
+
+/* Predicted probability against the observed win share in ten bins, with counts. */
+static json_t *reliability_json(const struct graded *g)
+{
+    struct aps_metrics_reliability rel;
+    json_t *bins = json_array();
+    bool ok = g->np && !aps_metrics_reliability(g->p, g->y, g->np, &rel);
+    for (int b = 0; ok && b < APS_METRICS_BINS; b++)
+        json_array_append_new(bins, json_pack("{s:f, s:f, s:I, s:o, s:o}", "lo", b / 10.0, "hi",
+                                              (b + 1) / 10.0, "n", (json_int_t)rel.count[b],
+                                              "predicted",
+                                              rel.count[b] ? aps_api_num(rel.mean_pred[b]) : json_null(),
+                                              "observed",
+                                              rel.count[b] ? aps_api_num(rel.observed[b]) : json_null()));
+    return json_pack("{s:I, s:o, s:o, s:o}", "n", (json_int_t)g->np, "ece",
+                     aps_api_num(ok ? rel.ece : NAN), "mce", aps_api_num(ok ? rel.mce : NAN),
+                     "bins", bins);
+}
+
+/* CLV_BINS bins of equal width between the smallest and the largest CLV, with counts. */
+static json_t *clv_histogram_json(const struct graded *g)
+{
+    json_t *bins = json_array();
+    double lo = 0, hi = 0;
+    for (size_t i = 0; i < g->nclv; i++) {
+        if (!i || g->clv[i] < lo)
+            lo = g->clv[i];
+        if (!i || g->clv[i] > hi)
+            hi = g->clv[i];
+    }
+    if (g->nclv) {
+        int64_t count[CLV_BINS] = {0};
+        double width = hi > lo ? (hi - lo) / CLV_BINS : 1;
+        for (size_t i = 0; i < g->nclv; i++) {
+            int b = (int)((g->clv[i] - lo) / width);
+            count[b < 0 ? 0 : b >= CLV_BINS ? CLV_BINS - 1 : b]++;
+        }
+        int nb = hi > lo ? CLV_BINS : 1;
+        for (int b = 0; b < nb; b++)
+            json_array_append_new(bins, json_pack("{s:o, s:o, s:I}", "lo",
+                                                  aps_api_num(lo + b * width), "hi",
+                                                  aps_api_num(hi > lo ? lo + (b + 1) * width : hi),
+                                                  "n", (json_int_t)count[b]));
+    }
+    return json_pack("{s:I, s:o}", "n", (json_int_t)g->nclv, "bins", bins);
+}
+
+/* Units won per game date and their running sum. */
+static json_t *cumulative_json(const struct graded *g)
+{
+    json_t *pts = json_array();
+    double total = 0;
+    for (size_t i = 0; i < g->n;) {
+        size_t j = i;
+        double day = 0;
+        for (; j < g->n && !strcmp(g->date[j], g->date[i]); j++)
+            day += g->units[j];
+        total += day;
+        json_array_append_new(pts, json_pack("{s:s, s:I, s:o, s:o}", "date", g->date[i], "picks",
+                                             (json_int_t)(j - i), "units", aps_api_num(day),
+                                             "cumulative_units", aps_api_num(total)));
+        i = j;
+    }
+    return pts;
+}
+
 int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_api_where w = {0};
@@ -359,18 +526,28 @@ int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_re
         return 0;
     }
     struct records *r = aps_calloc(1, sizeof *r);
+    struct graded g = {0};
     int rc = load_records(c, &w, r);
+    if (!rc)
+        rc = load_graded(c, &w, &g);
     aps_store_release(c);
     aps_api_where_cleanup(&w);
     if (!rc)
-        aps_http_json(res, 200,
-                      json_pack("{s:o, s:o, s:o, s:o, s:s}", "overall", record_json(&r->all),
-                                "by_sport", groups_json(r->sport, r->nsport), "by_tier",
-                                groups_json(r->tier, r->ntier), "by_market",
-                                groups_json(r->market, r->nmarket), "method",
-                                "units: profit per 1-unit flat stake; roi = units / staked picks"
-                                " (voids excluded); win_rate = wins / (wins + losses), half"
-                                " results counted whole; interval: Wilson 95%"));
+        aps_http_json(
+            res, 200,
+            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "overall", record_json(&r->all),
+                      "by_sport", groups_json(r->sport, r->nsport), "by_tier",
+                      groups_json(r->tier, r->ntier), "by_market",
+                      groups_json(r->market, r->nmarket), "reliability", reliability_json(&g),
+                      "clv_histogram", clv_histogram_json(&g), "cumulative", cumulative_json(&g),
+                      "method",
+                      "units: profit per 1-unit flat stake; roi = units / staked picks"
+                      " (voids excluded); win_rate = wins / (wins + losses), half"
+                      " results counted whole; interval: Wilson 95%; reliability: decided"
+                      " picks in ten probability bins (predicted = mean probability, observed"
+                      " = win share); clv_histogram: 20 equal-width bins between the smallest"
+                      " and largest CLV; cumulative: units per game date and their running sum"));
+    graded_cleanup(&g);
     aps_free(r);
     return rc ? aps_api_db_error(res, rc) : 0;
 }

@@ -15,11 +15,13 @@
 #include "services/authn.h"
 #include "services/routes.h"
 
-/* Health, metrics and the docs page are never rate limited: probes and scrapers must always get
- * through (reference §5: "health and /metrics exempt"). */
+/* Health, metrics, the docs page and the dashboard's static files are never rate limited: probes
+ * and scrapers must always get through (reference §5: "health and /metrics exempt"), and a page
+ * load is not an API call. */
 static bool rate_exempt(const struct aps_route *rt)
 {
-    return rt && rt->tag && (!strcmp(rt->tag, "health") || !strcmp(rt->tag, "docs"));
+    return rt && rt->tag &&
+           (!strcmp(rt->tag, "health") || !strcmp(rt->tag, "docs") || !strcmp(rt->tag, "web"));
 }
 
 static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
@@ -160,6 +162,8 @@ void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, co
     o->nroutes = aps_nroutes;
     o->app = app;
     o->log = &app->log;
+    o->trusted_proxies = aps_cfg_str(app->cfg, APS_SET_TRUSTED_PROXIES);
+    o->cors_origins = aps_cfg_str(app->cfg, APS_SET_CORS_ORIGINS);
     if (aps_cfg_bool(app->cfg, APS_SET_METRICS_ENABLED))
         o->metrics = app->metrics;
     o->hooks.ctx = app;

@@ -2,6 +2,7 @@
  * the domain endpoints (see api_util.h). */
 #include "services/api_util.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +11,13 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
+#include "odds/benchmark.h"
 #include "odds/convert.h"
 #include "odds/kelly.h"
 #include "odds/tier.h"
 #include "services/app.h"
 #include "services/audit.h"
+#include "services/runtime.h"
 
 /* ---- validation ---------------------------------------------------------------------------- */
 
@@ -334,13 +337,16 @@ void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, c
     aps_api_b_double(req, res, name, required, 0, max, out, &present);
     if (!present)
         return;
-    double cents = *out * 100;
-    if (*out <= 0 || fabs(cents - round(cents)) > 1e-6) {
-        aps_api_invalid(res, name, "must be a positive amount with at most two decimals");
+    /* Whole cents: at least 0.01, and no fraction of a cent beyond what the JSON number's
+     * binary form adds (relative, so 999999999999.99 still passes). */
+    double cents = *out * 100, whole = round(cents);
+    if (!(*out > 0) || whole < 1 || fabs(cents - whole) > 1e-6 + 1e-12 * whole) {
+        aps_api_invalid(res, name,
+                        "must be a positive amount of at least 0.01 with at most two decimals");
         *out = NAN;
         return;
     }
-    *out = round(cents) / 100;
+    *out = whole / 100;
 }
 
 /* ---- store access -------------------------------------------------------------------------- */
@@ -358,8 +364,14 @@ int aps_api_acquire(const struct aps_http_req *req, struct aps_http_res *res,
 
 int aps_api_db_error(struct aps_http_res *res, int rc)
 {
+    snprintf(res->cause, sizeof res->cause, "store: %s (%d)", aps_strerror(rc), rc);
     if (rc == APS_E_TIMEOUT || rc == APS_E_BUSY)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is busy");
+    if (rc == APS_E_NOSPACE)
+        return aps_http_error(res, 507, "STORAGE_FULL",
+                              "the database's disk is full; nothing was written");
+    if (rc == APS_E_IO) /* the connection broke under the query: an outage, not a bug */
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is not available");
     return aps_http_error(res, 500, "INTERNAL_ERROR", "database error");
 }
 
@@ -529,9 +541,74 @@ json_t *aps_api_list_slice(json_t *all, const struct aps_api_page *pg)
     return aps_api_list(items, (int64_t)total, pg);
 }
 
-void aps_api_today(char out[11])
+/* Parses UTC, Z, +HH:MM, -HH:MM, +HHMM or -HHMM into seconds east of UTC; false when bad. */
+static bool parse_offset(const char *tz, int64_t *off)
 {
-    aps_time_format_date(aps_time_now(), out, 11);
+    if (!strcmp(tz, "UTC") || !strcmp(tz, "Z")) {
+        *off = 0;
+        return true;
+    }
+    size_t n = strlen(tz);
+    if ((tz[0] != '+' && tz[0] != '-') || (n != 6 && n != 5))
+        return false;
+    const char *mm = n == 6 ? tz + 4 : tz + 3;
+    if (!isdigit((unsigned char)tz[1]) || !isdigit((unsigned char)tz[2]) ||
+        (n == 6 && tz[3] != ':') || !isdigit((unsigned char)mm[0]) ||
+        !isdigit((unsigned char)mm[1]))
+        return false;
+    int h = (tz[1] - '0') * 10 + (tz[2] - '0'), m = (mm[0] - '0') * 10 + (mm[1] - '0');
+    if (h > 14 || m > 59)
+        return false;
+    *off = (tz[0] == '-' ? -1 : 1) * (int64_t)(h * 3600 + m * 60);
+    return true;
+}
+
+void aps_api_q_today(const struct aps_http_req *req, struct aps_http_res *res, int64_t now,
+                     int64_t *from, int64_t *to, json_t **window)
+{
+    const char *tz = aps_http_query(req, "tz");
+    int64_t off = 0;
+    *window = NULL;
+    if (!tz) {
+        *from = now;
+        *to = now + 86400;
+        *window = json_pack("{s:o, s:o, s:s}", "from", aps_api_time(*from), "to",
+                            aps_api_time(*to), "rule",
+                            "games starting in the next 24 hours from now (tz=+HH:MM or UTC:"
+                            " the calendar day at that offset)");
+        return;
+    }
+    if (!parse_offset(tz, &off)) {
+        aps_api_invalid(res, "tz", "must be UTC or an offset like +02:00 or -05:00");
+        return;
+    }
+    int64_t local = now + off;
+    int64_t day0 = local - ((local % 86400) + 86400) % 86400;
+    *from = day0 - off;
+    *to = *from + 86400;
+    char date[11];
+    aps_time_format_date(day0, date, sizeof date);
+    *window = json_pack("{s:o, s:o, s:s, s:s, s:s}", "from", aps_api_time(*from), "to",
+                        aps_api_time(*to), "tz", tz, "date", date, "rule",
+                        "games starting on this calendar day at the tz offset");
+}
+
+json_t *aps_api_pick_conventions(void)
+{
+    return json_pack(
+        "{s:s, s:s, s:s, s:s}", "rounding",
+        "as locked in: probabilities, market probabilities, edges and stake fractions to 6"
+        " decimals, decimal prices to 4, lines to 2; American odds to whole points",
+        "best_price",
+        "the highest decimal price any non-aggregate bookmaker quotes for the side at the main"
+        " line (the line most books quote), from the latest snapshots",
+        "clv",
+        "against the closing benchmark (sharp books, else every bookmaker, else the market"
+        " average; MARGIN_METHOD no-vig averaged over books): moneyline as a fraction of the"
+        " stake (0.02 = +2 %), spread and total in points",
+        "publication",
+        "published: from a production model that passed the promotion gate for its sport and"
+        " market; tracking_only: recorded and graded, never a tier or a stake");
 }
 
 static json_t *team_json(const struct aps_stmt *s, int col)
@@ -546,6 +623,8 @@ json_t *aps_api_game_json(const struct aps_stmt *s, int c)
     json_object_set_new(g, "id", json_integer(aps_stmt_int64(s, c)));
     json_object_set_new(g, "sport", aps_api_col_str(s, c + 1));
     json_object_set_new(g, "date", aps_api_col_str(s, c + 2));
+    /* the game's date where it is played, as the sources give it (not the UTC date) */
+    json_object_set_new(g, "local_date", aps_api_col_str(s, c + 2));
     json_object_set_new(g, "start_time", aps_api_col_time(s, c + 3, false));
     json_object_set_new(g, "time_known", json_boolean(aps_stmt_int64(s, c + 4) != 0));
     json_object_set_new(g, "status", aps_api_col_str(s, c + 5));
@@ -609,7 +688,24 @@ json_t *aps_api_prediction_json(const struct aps_stmt *s, int c)
     json_object_set_new(p, "probability", aps_api_col_num(s, c + 8));
     json_object_set_new(p, "market_probability", aps_api_col_num(s, c + 9));
     json_object_set_new(p, "edge", aps_api_col_num(s, c + 10));
-    json_object_set_new(p, "tier", aps_api_col_str(s, c + 11));
+    /* a tier only on a bet of a published market: "" (no bet), the old "D" (track only) and
+     * picks locked in before publication was recorded have none */
+    const char *tier = aps_stmt_text(s, c + 11);
+    const char *pub = aps_stmt_text(s, c + 21), *why = aps_stmt_text(s, c + 22);
+    bool bet = tier && tier[0] && strcmp(tier, "D") && pub && !strcmp(pub, "published");
+    json_object_set_new(p, "tier", bet ? json_string(tier) : json_null());
+    json_object_set_new(p, "bet", json_boolean(bet));
+    json_object_set_new(p, "publication", json_string(pub ? pub : "tracking_only"));
+    json_object_set_new(p, "no_bet_reason",
+                        bet ? json_null()
+                        : why ? json_string(why)
+                        : json_string(pub ? "no bet"
+                                          : "locked in before publication was recorded: tracking"
+                                            " only"));
+    bool superseded = !aps_stmt_is_null(s, c + 23);
+    json_object_set_new(p, "current", json_boolean(!superseded));
+    json_object_set_new(p, "superseded_by",
+                        superseded ? json_integer(aps_stmt_int64(s, c + 23)) : json_null());
     json_object_set_new(p, "stake_fraction", aps_api_col_num(s, c + 12));
     json_object_set_new(p, "locked_at", aps_api_col_str(s, c + 13));
     json_object_set_new(p, "hash", aps_api_col_str(s, c + 14));
@@ -617,9 +713,11 @@ json_t *aps_api_prediction_json(const struct aps_stmt *s, int c)
     json_object_set_new(p, "created_at", aps_api_col_time(s, c + 16, false));
     json_t *r = json_null();
     if (!aps_stmt_is_null(s, c + 17))
-        r = json_pack("{s:o?, s:o?, s:o?, s:o?}", "result", aps_api_col_str(s, c + 17),
+        r = json_pack("{s:o?, s:o?, s:o?, s:s, s:o?}", "result", aps_api_col_str(s, c + 17),
                       "profit_units", aps_api_col_num(s, c + 18), "clv",
-                      aps_api_col_num(s, c + 19), "graded_at", aps_api_col_time(s, c + 20, false));
+                      aps_api_col_num(s, c + 19), "clv_unit",
+                      aps_close_clv_unit(aps_market_parse(aps_stmt_text(s, c + 3))),
+                      "graded_at", aps_api_col_time(s, c + 20, false));
     json_object_set_new(p, "result", r);
     return p;
 }
@@ -674,21 +772,6 @@ int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const 
 
 /* ---- settings ------------------------------------------------------------------------------ */
 
-static const enum aps_setting runtime_keys[] = {
-    APS_SET_KELLY_FRACTION,     APS_SET_MAX_BET_PERCENT,   APS_SET_MIN_EDGE_THRESHOLD,
-    APS_SET_SIGNAL_TIER_A_MIN,  APS_SET_SIGNAL_TIER_B_MIN, APS_SET_SIGNAL_TIER_C_MIN,
-    APS_SET_CACHE_TTL_DEFAULT,  APS_SET_CACHE_TTL_PREDICTIONS, APS_SET_CACHE_TTL_ODDS,
-    APS_SET_RATE_LIMIT_PER_MIN,
-};
-
-bool aps_api_setting_runtime(enum aps_setting key)
-{
-    for (size_t i = 0; i < sizeof runtime_keys / sizeof runtime_keys[0]; i++)
-        if (runtime_keys[i] == key)
-            return true;
-    return false;
-}
-
 int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out, size_t cap)
 {
     struct aps_stmt *st = NULL;
@@ -705,36 +788,15 @@ int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out
     return rc;
 }
 
-/* Replaces *v with the override of key when there is a well-formed one. */
-static int apply_override(struct aps_conn *c, enum aps_setting key, double *v)
-{
-    char text[64];
-    double x;
-    int rc = aps_api_setting_override(c, key, text, sizeof text);
-    if (rc == APS_E_NOTFOUND || rc == APS_E_TOOBIG)
-        return 0;
-    if (!rc && aps_parse_double(text, &x) == 0)
-        *v = x;
-    return rc;
-}
-
 int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
                          struct aps_kelly_params *kp)
 {
-    if (cfg)
-        aps_engine_kelly_params(cfg, kp);
-    else
+    if (!cfg) {
         aps_kelly_params_default(kp);
-    int rc = apply_override(c, APS_SET_KELLY_FRACTION, &kp->kelly_fraction);
+        return 0;
+    }
+    int rc = aps_runtime_load(c, cfg, NULL);
     if (!rc)
-        rc = apply_override(c, APS_SET_MAX_BET_PERCENT, &kp->max_bet_percent);
-    if (!rc)
-        rc = apply_override(c, APS_SET_MIN_EDGE_THRESHOLD, &kp->min_edge);
-    if (!rc)
-        rc = apply_override(c, APS_SET_SIGNAL_TIER_A_MIN, &kp->tier_a_min);
-    if (!rc)
-        rc = apply_override(c, APS_SET_SIGNAL_TIER_B_MIN, &kp->tier_b_min);
-    if (!rc)
-        rc = apply_override(c, APS_SET_SIGNAL_TIER_C_MIN, &kp->tier_c_min);
+        aps_engine_kelly_params(cfg, kp);
     return rc;
 }

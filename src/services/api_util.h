@@ -102,7 +102,8 @@ void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, c
 /* Acquires a connection; on failure sets 503 SERVICE_UNAVAILABLE and returns the error. */
 int aps_api_acquire(const struct aps_http_req *req, struct aps_http_res *res,
                     enum aps_db_intent intent, struct aps_conn **out);
-/* Sets the answer for a failed store call: 503 on a timeout or busy store, else 500. Returns 0
+/* Sets the answer for a failed store call: 503 on a timeout, a busy store or a lost connection
+ * (APS_E_IO), 507 STORAGE_FULL on a full disk (APS_E_NOSPACE), else 500. Returns 0
  * so a handler can `return aps_api_db_error(res, rc)`. */
 int aps_api_db_error(struct aps_http_res *res, int rc);
 int aps_api_not_found(struct aps_http_res *res, const char *what);
@@ -160,8 +161,12 @@ json_t *aps_api_col_json(const struct aps_stmt *s, int col);
 json_t *aps_api_list(json_t *items, int64_t total, const struct aps_api_page *pg);
 /* The envelope of one page of a list built whole in memory (total = its length); takes all. */
 json_t *aps_api_list_slice(json_t *all, const struct aps_api_page *pg);
-/* Today's UTC date, YYYY-MM-DD. */
-void aps_api_today(char out[11]);
+/* "Today" for /games/today and /predictions/today: games starting in [*from, *to). Without the
+ * tz query parameter the next 24 hours from now; with tz=UTC or tz=+HH:MM / -HH:MM the calendar
+ * day at that UTC offset that contains now (a bad tz is a 400 on "tz"). *window gets the window
+ * and its rule as JSON for the response. */
+void aps_api_q_today(const struct aps_http_req *req, struct aps_http_res *res, int64_t now,
+                     int64_t *from, int64_t *to, json_t **window);
 
 /* The game columns (17) and the joins they need; aps_api_game_json reads them from col0. */
 #define APS_API_GAME_COLUMNS                                                                  \
@@ -203,19 +208,25 @@ json_t *aps_api_quotes_best(const struct aps_api_quote *q, size_t n);
 #define APS_API_PRED_COLUMNS                                                                  \
     "p.id, p.game_id, p.model, p.market, p.selection, p.line, p.price, p.book,"              \
     " p.probability, p.market_probability, p.edge, p.tier, p.stake_fraction, p.locked_at,"   \
-    " p.hash, p.prev_hash, p.created_at, r.result, r.profit_loss, r.clv, r.graded_at"
-#define APS_API_PRED_NCOLS 21
+    " p.hash, p.prev_hash, p.created_at, r.result, r.profit_loss, r.clv, r.graded_at,"        \
+    " p.publication, p.no_bet_reason, (SELECT MIN(p2.id) FROM predictions p2"                \
+    " WHERE p2.game_id = p.game_id AND p2.market = p.market AND p2.id > p.id)"
+#define APS_API_PRED_NCOLS 24
+/* The condition that keeps only the current pick of each game and market (the newest). */
+#define APS_API_PRED_CURRENT                                                                  \
+    "NOT EXISTS (SELECT 1 FROM predictions p3 WHERE p3.game_id = p.game_id"                  \
+    " AND p3.market = p.market AND p3.id > p.id)"
+/* The conventions every pick response states: rounding, best price, CLV units. */
+json_t *aps_api_pick_conventions(void);
 json_t *aps_api_prediction_json(const struct aps_stmt *s, int col0);
 
 /* ---- settings ------------------------------------------------------------------------------ */
 
-/* True for the settings the admin API may change at run time. */
-bool aps_api_setting_runtime(enum aps_setting key);
 /* The run-time override of key from the settings table into out; APS_E_NOTFOUND when none. */
 int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out,
                              size_t cap) APS_MUST_CHECK;
-/* Betting parameters: the configuration's (aps_engine_kelly_params) with the settings table's
- * run-time overrides applied. A malformed override is ignored (they are validated on write). */
+/* Betting parameters as of now: the settings table read into the run-time layer
+ * (aps_runtime_load), then aps_engine_kelly_params. */
 int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
                          struct aps_kelly_params *kp) APS_MUST_CHECK;
 

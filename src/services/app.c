@@ -11,7 +11,10 @@
 #include "cache/queue.h"
 #include "cache/ratelimit.h"
 #include "config/config.h"
+#include "http/auth.h"
 #include "metrics/metrics.h"
+#include "services/runtime.h"
+#include "services/deps.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -56,6 +59,13 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
             if (rc)
                 return rc;
         }
+        /* A store that cannot be read now is not fatal here: the watch retries. */
+        if (aps_runtime_refresh(app))
+            APS_LOG(&app->log, APS_LOG_WARNING, NULL, "run-time settings not loaded yet");
+        if ((parts & APS_APP_WATCH) && aps_runtime_watch_start(app)) {
+            snprintf(err, errcap, "cannot start the run-time settings thread");
+            return APS_E_NOMEM;
+        }
     }
     if (parts & APS_APP_CACHE) {
         rc = aps_cache_open(&app->cache, app->cfg, app->metrics, err, errcap);
@@ -76,6 +86,22 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
     return 0;
 }
 
+int aps_app_blocklist(const struct aps_config *cfg, struct aps_logger *log, char *err,
+                      size_t errcap)
+{
+    const char *path = aps_cfg_str(cfg, APS_SET_PASSWORD_BLOCKLIST_FILE);
+    if (!path || !*path || !aps_auth_blocklist_load(path))
+        return 0;
+    if (!strcmp(aps_cfg_str(cfg, APS_SET_ENVIRONMENT), "production")) {
+        snprintf(err, errcap, "cannot read the common-password list %s (PASSWORD_BLOCKLIST_FILE)",
+                 path);
+        return APS_E_CONFIG;
+    }
+    APS_LOG(log, APS_LOG_WARNING, NULL,
+            "cannot read the common-password list %s: common passwords are not refused", path);
+    return 0;
+}
+
 int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned parts, char *err,
                  size_t errcap)
 {
@@ -84,7 +110,10 @@ int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned par
     int lvl = aps_log_level_parse(aps_cfg_str(cfg, APS_SET_LOG_LEVEL));
     app->log.level = lvl < 0 ? APS_LOG_INFO : (enum aps_log_level)lvl;
     name_instance(app);
-    int rc = open_parts(app, parts, err, errcap);
+    int rc = aps_app_blocklist(cfg, &app->log, err, errcap);
+    if (rc)
+        return rc;
+    rc = open_parts(app, parts, err, errcap);
     if (rc)
         aps_app_close(app);
     return rc;
@@ -92,6 +121,9 @@ int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned par
 
 void aps_app_close(struct aps_app *app)
 {
+    aps_deps_stop(app->deps); /* first: its thread probes the store and the cache */
+    app->deps = NULL;
+    aps_runtime_watch_stop(app);
     if (app->queue)
         aps_queue_close(app->queue);
     if (app->rl)

@@ -5,6 +5,7 @@
 #ifndef APS_SERVICES_APP_H
 #define APS_SERVICES_APP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,6 +18,8 @@ struct aps_cache;
 struct aps_ratelimit;
 struct aps_queue;
 struct aps_metrics;
+struct aps_runtime_watch;
+struct aps_deps;
 
 struct aps_app {
     const struct aps_config *cfg;
@@ -27,6 +30,9 @@ struct aps_app {
     struct aps_metrics *metrics;
     struct aps_logger log;
     char instance[64];           /* host:pid, names this process in leases and logs */
+    struct aps_runtime_watch *runtime_watch; /* APS_APP_WATCH: polls run-time settings */
+    struct aps_deps *deps;       /* the dependency watch (deps.h) of a service; NULL otherwise */
+    atomic_bool draining;        /* set on SIGTERM: readiness answers 503 from then on */
 };
 
 enum aps_app_parts {
@@ -35,12 +41,19 @@ enum aps_app_parts {
     APS_APP_RATELIMIT = 4,
     APS_APP_QUEUE = 8,
     APS_APP_ALL = 15,
-    APS_APP_MIGRATE = 16 /* apply pending migrations right after opening the store */
+    APS_APP_MIGRATE = 16, /* apply pending migrations right after opening the store */
+    APS_APP_WATCH = 32    /* keep the run-time settings current (services/runtime.h) */
 };
 
-/* Opens the parts asked for. On failure closes what it opened and writes one line to err. */
+/* Opens the parts asked for; with the store, loads the run-time settings once (and keeps them
+ * current with APS_APP_WATCH). On failure closes what it opened and writes one line to err. */
 int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned parts, char *err,
                  size_t errcap) APS_MUST_CHECK;
 void aps_app_close(struct aps_app *app);
+/* Loads the common-password list (PASSWORD_BLOCKLIST_FILE) for the password policy; a list that
+ * cannot be read is an error in production (one line in err), a warning elsewhere. aps_app_open
+ * calls it; so does every command that checks a password without an app. */
+int aps_app_blocklist(const struct aps_config *cfg, struct aps_logger *log, char *err,
+                      size_t errcap) APS_MUST_CHECK;
 
 #endif

@@ -3,9 +3,11 @@
  * The status cache is the one piece of process-wide state in this file, written down here on
  * purpose: the hook's signature gives it only the application context, which has no slot for
  * it, and a per-request store read costs ~180 µs on PostgreSQL. It is a fixed table of slots
- * (direct-mapped by user id or key hash), each valid APS_AUTHN_CACHE_SECONDS, under one mutex;
- * entries are keyed by the store too, so two applications in one process (tests) never share
- * an answer. */
+ * (direct-mapped by user id or key hash) under one mutex; an entry is used only while the
+ * "authn" generation in Redis still equals the one it was stored under (one GET per request)
+ * and for at most APS_AUTHN_CACHE_SECONDS. Entries are keyed by the store too, so two
+ * applications in one process (tests) never share an answer. Without Redis there is no cache:
+ * another process's change could not be seen, so every request reads the store. */
 #include "services/authn.h"
 
 #include <pthread.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cache/cache.h"
 #include "config/config.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -23,10 +26,11 @@
 
 #define SLOTS 1024
 #define TOUCH_EVERY 60 /* seconds between last_used_at updates of one key */
+#define GEN_TAG "authn"
 
 struct user_slot {
     const struct aps_store *st;
-    int64_t user_id;
+    int64_t user_id, sid, gen;
     double until;
     struct aps_user_status status;
 };
@@ -34,6 +38,7 @@ struct user_slot {
 struct key_slot {
     const struct aps_store *st;
     char hash[APS_AUTH_SHA256_HEX];
+    int64_t gen;
     double until;
     struct aps_api_key_owner owner;
 };
@@ -44,12 +49,27 @@ static struct {
     struct key_slot keys[SLOTS];
 } status_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static bool user_cached(const struct aps_store *st, int64_t id, struct aps_user_status *out)
+/* The generation entries must carry to be used now; false when there is no shared cache to
+ * hear other processes' changes through (or it does not answer): then nothing is cached. */
+static bool cache_generation(struct aps_app *app, int64_t *gen)
+{
+    return APS_AUTHN_CACHE_SECONDS > 0 && app->cache && aps_cache_shared(app->cache) &&
+           aps_cache_generation(app->cache, GEN_TAG, gen) == 0;
+}
+
+static unsigned user_slot_of(int64_t id, int64_t sid)
+{
+    return (unsigned)(((uint64_t)id * 31u + (uint64_t)sid) % SLOTS);
+}
+
+static bool user_cached(const struct aps_store *st, int64_t id, int64_t sid, int64_t gen,
+                        struct aps_user_status *out)
 {
     bool hit = false;
     pthread_mutex_lock(&status_cache.lock);
-    struct user_slot *s = &status_cache.users[(uint64_t)id % SLOTS];
-    if (s->st == st && s->user_id == id && s->until > aps_time_mono()) {
+    struct user_slot *s = &status_cache.users[user_slot_of(id, sid)];
+    if (s->st == st && s->user_id == id && s->sid == sid && s->gen == gen &&
+        s->until > aps_time_mono()) {
         *out = s->status;
         hit = true;
     }
@@ -57,13 +77,15 @@ static bool user_cached(const struct aps_store *st, int64_t id, struct aps_user_
     return hit;
 }
 
-static void user_remember(const struct aps_store *st, int64_t id,
+static void user_remember(const struct aps_store *st, int64_t id, int64_t sid, int64_t gen,
                           const struct aps_user_status *v)
 {
     pthread_mutex_lock(&status_cache.lock);
-    struct user_slot *s = &status_cache.users[(uint64_t)id % SLOTS];
+    struct user_slot *s = &status_cache.users[user_slot_of(id, sid)];
     s->st = st;
     s->user_id = id;
+    s->sid = sid;
+    s->gen = gen;
     s->status = *v;
     s->until = aps_time_mono() + APS_AUTHN_CACHE_SECONDS;
     pthread_mutex_unlock(&status_cache.lock);
@@ -77,13 +99,13 @@ static unsigned key_slot_of(const char *hash)
     return v % SLOTS;
 }
 
-static bool key_cached(const struct aps_store *st, const char *hash,
+static bool key_cached(const struct aps_store *st, const char *hash, int64_t gen,
                        struct aps_api_key_owner *out)
 {
     bool hit = false;
     pthread_mutex_lock(&status_cache.lock);
     struct key_slot *s = &status_cache.keys[key_slot_of(hash)];
-    if (s->st == st && !strcmp(s->hash, hash) && s->until > aps_time_mono()) {
+    if (s->st == st && !strcmp(s->hash, hash) && s->gen == gen && s->until > aps_time_mono()) {
         *out = s->owner;
         hit = true;
     }
@@ -91,34 +113,16 @@ static bool key_cached(const struct aps_store *st, const char *hash,
     return hit;
 }
 
-static void key_remember(const struct aps_store *st, const char *hash,
+static void key_remember(const struct aps_store *st, const char *hash, int64_t gen,
                          const struct aps_api_key_owner *v)
 {
     pthread_mutex_lock(&status_cache.lock);
     struct key_slot *s = &status_cache.keys[key_slot_of(hash)];
     s->st = st;
     memcpy(s->hash, hash, sizeof s->hash);
+    s->gen = gen;
     s->owner = *v;
     s->until = aps_time_mono() + APS_AUTHN_CACHE_SECONDS;
-    pthread_mutex_unlock(&status_cache.lock);
-}
-
-void aps_authn_forget_user(int64_t user_id)
-{
-    pthread_mutex_lock(&status_cache.lock);
-    status_cache.users[(uint64_t)user_id % SLOTS].until = 0;
-    for (int i = 0; i < SLOTS; i++)
-        if (status_cache.keys[i].owner.key.user_id == user_id)
-            status_cache.keys[i].until = 0;
-    pthread_mutex_unlock(&status_cache.lock);
-}
-
-void aps_authn_forget_key(int64_t key_id)
-{
-    pthread_mutex_lock(&status_cache.lock);
-    for (int i = 0; i < SLOTS; i++)
-        if (status_cache.keys[i].owner.key.id == key_id)
-            status_cache.keys[i].until = 0;
     pthread_mutex_unlock(&status_cache.lock);
 }
 
@@ -130,6 +134,13 @@ void aps_authn_cache_clear(void)
         status_cache.keys[i].until = 0;
     }
     pthread_mutex_unlock(&status_cache.lock);
+}
+
+void aps_authn_changed(struct aps_app *app)
+{
+    aps_authn_cache_clear();
+    if (app && app->cache && aps_cache_invalidate(app->cache, GEN_TAG))
+        APS_LOG(&app->log, APS_LOG_ERROR, NULL, "cannot invalidate the authentication cache");
 }
 
 /* ---- answers ----------------------------------------------------------------------------- */
@@ -152,11 +163,13 @@ static int unavailable(struct aps_http_res *res)
 
 /* Reads the user's status: READ first (may be a replica), then the primary when the replica
  * does not know the user yet (read-after-write just after registration). */
-static int load_status(struct aps_app *app, int64_t id, struct aps_user_status *out)
+static int load_status(struct aps_app *app, int64_t id, int64_t sid, struct aps_user_status *out)
 {
     static const enum aps_db_intent order[2] = {APS_DB_READ, APS_DB_WRITE};
     int rc = APS_E_NOTFOUND;
-    if (user_cached(app->store, id, out))
+    int64_t gen = 0;
+    bool cache = cache_generation(app, &gen);
+    if (cache && user_cached(app->store, id, sid, gen, out))
         return 0;
     for (int i = 0; i < 2 && rc == APS_E_NOTFOUND; i++) {
         struct aps_conn *c = NULL;
@@ -165,11 +178,11 @@ static int load_status(struct aps_app *app, int64_t id, struct aps_user_status *
         rc = aps_store_acquire(app->store, order[i], &c);
         if (rc)
             return rc;
-        rc = aps_accounts_user_status(c, id, out);
+        rc = aps_accounts_access_status(c, id, sid, out);
         aps_store_release(c);
     }
-    if (!rc)
-        user_remember(app->store, id, out);
+    if (!rc && cache)
+        user_remember(app->store, id, sid, gen, out);
     return rc;
 }
 
@@ -186,9 +199,13 @@ static int by_bearer(struct aps_app *app, const char *token, struct aps_http_req
     if (rc)
         return deny(res, "INVALID_TOKEN", "the access token is not valid",
                     "Bearer error=\"invalid_token\"");
-    rc = load_status(app, cl.user_id, &us);
+    rc = load_status(app, cl.user_id, cl.sid, &us);
     if (rc == APS_E_NOTFOUND || (!rc && !us.active))
         return deny(res, "INVALID_TOKEN", "the account of this token is disabled or gone",
+                    "Bearer error=\"invalid_token\"");
+    if (!rc && (!us.session_live || us.token_gen != cl.gen))
+        return deny(res, "INVALID_TOKEN",
+                    "the access token has been revoked (logout, password or role change)",
                     "Bearer error=\"invalid_token\"");
     if (rc)
         return unavailable(res);
@@ -206,8 +223,10 @@ static int load_key(struct aps_app *app, const char *key, struct aps_api_key_own
     char hash[APS_AUTH_SHA256_HEX];
     struct aps_conn *c = NULL;
     int64_t now = aps_time_now();
+    int64_t gen = 0;
+    bool cache = cache_generation(app, &gen);
     aps_auth_sha256_hex(key, hash);
-    if (key_cached(app->store, hash, o))
+    if (cache && key_cached(app->store, hash, gen, o))
         return o->key.revoked ? APS_E_STATE
                : o->key.expires_at && o->key.expires_at <= now ? APS_E_TIMEOUT
                                                                : 0;
@@ -216,8 +235,8 @@ static int load_key(struct aps_app *app, const char *key, struct aps_api_key_own
         return rc;
     rc = aps_accounts_api_key_lookup(c, key, now, o);
     aps_store_release(c);
-    if (rc == 0 || rc == APS_E_STATE || rc == APS_E_TIMEOUT)
-        key_remember(app->store, hash, o);
+    if (cache && (rc == 0 || rc == APS_E_STATE || rc == APS_E_TIMEOUT))
+        key_remember(app->store, hash, gen, o);
     if (rc == 0 && now - o->key.last_used_at >= TOUCH_EVERY &&
         !aps_store_acquire(app->store, APS_DB_WRITE, &c)) {
         /* Best effort: a failed stamp must not refuse the call. */

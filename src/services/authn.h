@@ -2,9 +2,12 @@
  * calling, from `Authorization: Bearer <access token>` or `X-API-Key: <key>`.
  *
  * Bearer: the token's signature, alg (HS256 only), typ and expiry are checked with JWT_SECRET
- * (expired → 401 TOKEN_EXPIRED, anything else wrong → 401 INVALID_TOKEN); then the user must
- * still exist and be active, and the role used is the user's current role in the store (so a
- * demotion takes effect without waiting for the token to expire).
+ * (expired → 401 TOKEN_EXPIRED, anything else wrong → 401 INVALID_TOKEN); then, against the
+ * store, the user must still exist and be active, the token's session family ("sid") must still
+ * have a live row (logout, a password or role change and refresh reuse end it) and the token's
+ * generation ("gen") must equal the user's token_gen (a password or role change bumps it). The
+ * role used is the user's current role in the store. So all of these take effect on the very
+ * next request, in every process.
  * API key: looked up by its SHA-256; unknown, revoked or expired → 401 INVALID_API_KEY; the
  * owner must be active; the role is the owner's and req->who.rate_limit_per_min the key's own.
  * No credential: anonymous (the server answers 401/403 from the route's permission).
@@ -13,11 +16,12 @@
  * What a handler reads afterwards: req->who.authenticated, .user_id, .role, .email, and
  * .api_key_id (non-zero when the call came with an API key).
  *
- * Cost: the per-user status (role, active, e-mail) and API key lookups are cached in process
- * for APS_AUTHN_CACHE_SECONDS, so the store sees at most one read per user (or key) per period;
- * measured without it: ~8 µs a request on SQLite, ~180 µs on PostgreSQL over loopback. A role
- * change, deactivation or key revocation therefore takes effect within that period;
- * aps_authn_forget_user() / aps_authn_forget_key() make it immediate in this process. */
+ * Cost: with REDIS_URL the answers are cached in process for up to APS_AUTHN_CACHE_SECONDS and
+ * used only while the "authn" generation in Redis is the one they were stored under — one Redis
+ * GET a request instead of a store read (~8 µs a request on SQLite, ~180 µs on PostgreSQL over
+ * loopback). Every change of a user, session or key calls aps_authn_changed(), which bumps that
+ * generation, so a cached answer is never used after a change anywhere. Without Redis the store
+ * is read on every request (another process's change could not be heard of otherwise). */
 #ifndef APS_SERVICES_AUTHN_H
 #define APS_SERVICES_AUTHN_H
 
@@ -33,9 +37,12 @@
  * anonymous included) or 1 with res set (401, or 503 when the store is unreachable). */
 int aps_authn_hook(void *app, struct aps_http_req *req, struct aps_http_res *res);
 
-/* Drops cached entries so the next request reads the store. */
-void aps_authn_forget_user(int64_t user_id);
-void aps_authn_forget_key(int64_t key_id);
+struct aps_app;
+
+/* Call after any change to a user's role, activity or password, a session or an API key: every
+ * cached answer, in every process, is dropped before the next request. */
+void aps_authn_changed(struct aps_app *app);
+/* Drops this process's cached entries. */
 void aps_authn_cache_clear(void);
 
 #endif

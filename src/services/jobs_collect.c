@@ -127,7 +127,7 @@ int aps_job_do_collect_scores(struct aps_job_run *r)
     int rc = aps_collector_espn(r->col, (enum aps_sport)r->sport, 0, r->now, &espn);
     rc = outcome(r, rc, &espn, true);
     char warn[sizeof r->warn];
-    memcpy(warn, r->warn, sizeof warn);
+    snprintf(warn, sizeof warn, "%s", r->warn);
     r->warn[0] = '\0';
     int rc2 = aps_collector_odds_scores(r->col, (enum aps_sport)r->sport, SCORES_DAYS_FROM,
                                         r->now, &odds);
@@ -138,7 +138,7 @@ int aps_job_do_collect_scores(struct aps_job_run *r)
         rc2 = outcome(r, rc2, &odds, true);
     }
     if (warn[0] && !r->warn[0])
-        memcpy(r->warn, warn, sizeof warn);
+        snprintf(r->warn, sizeof r->warn, "%s", warn);
     if (rc || rc2)
         return rc ? rc : rc2;
     if (!espn.games_updated && !espn.games_created && !odds.games_updated)

@@ -22,6 +22,7 @@
 #include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/jobs.h"
+#include "services/runtime.h"
 #include "store/store.h"
 
 #define GRADE_MAX_GAMES 100000 /* games settled by one grading run (the rest wait for the next) */
@@ -67,6 +68,12 @@ int aps_job_do_predict(struct aps_job_run *r)
         .horizon = aps_cfg_int(cfg, APS_SET_PREDICT_HORIZON_DAYS) * 86400,
         .margin = (enum aps_margin_method)aps_engine_margin_method(cfg),
         .metrics = r->app->metrics};
+    /* The stakes follow a KELLY_FRACTION changed a moment ago, not one poll later. */
+    rc = aps_runtime_load(c, cfg, &r->app->log);
+    if (rc) {
+        aps_job_fail(r, rc, "reading the run-time settings: %s", aps_conn_errmsg(c));
+        goto out;
+    }
     aps_engine_kelly_params(cfg, &o.kelly);
     struct aps_publish_result res;
     rc = aps_picks_publish(c, &o, &res);
@@ -76,8 +83,8 @@ int aps_job_do_predict(struct aps_job_run *r)
     }
     aps_buf_printf(&r->fields,
                    ",\"games\":%zu,\"priced\":%zu,\"published\":%zu,\"unchanged\":%zu,"
-                   "\"staked\":%zu",
-                   res.games, res.priced, res.published, res.unchanged, res.staked);
+                   "\"staked\":%zu,\"tracking_only\":%zu",
+                   res.games, res.priced, res.published, res.unchanged, res.staked, res.tracking);
     if (res.published)
         aps_job_invalidate(r, "predictions");
 out:
@@ -146,7 +153,8 @@ int aps_job_do_grade(struct aps_job_run *r)
     size_t games = 0;
     rc = with_conn(r, &c);
     if (!rc) {
-        rc = aps_picks_grade(c, &g);
+        rc = aps_picks_grade(
+            c, (enum aps_margin_method)aps_engine_margin_method(r->app->cfg), &g);
         if (rc)
             aps_job_fail(r, rc, "grading picks: %s", aps_conn_errmsg(c));
     }
@@ -198,17 +206,21 @@ static void train_opts(const struct aps_config *cfg, bool full, struct aps_train
     o->model_path = aps_cfg_str(cfg, APS_SET_MODEL_OUTPUT_PATH);
     o->promote = true;
     o->leak_samples = 20;
+    aps_engine_kelly_params(cfg, &o->kelly);
+    o->margin = (enum aps_margin_method)aps_engine_margin_method(cfg);
     aps_wf_opts_default(&o->wf);
 }
 
-static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, bool full)
+static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, bool full,
+                         const char *until)
 {
     struct aps_trainer_sport ts;
     struct aps_trainer_opts o;
-    int rc = aps_trainer_prepare(c, (enum aps_sport)r->sport, &ts);
+    int rc = aps_trainer_prepare_until(c, (enum aps_sport)r->sport, until, &ts);
     if (rc)
         return aps_job_fail(r, rc, "preparing the training data: %s", aps_conn_errmsg(c));
     train_opts(r->app->cfg, full, &o);
+    o.until = until;
     for (int m = 0; m < APS_MKT__COUNT && !rc && ts.h.ngames; m++) {
         if (market >= 0 && m != market)
             continue;
@@ -244,14 +256,19 @@ static void observe_training(struct aps_job_run *r, const char *mode, int rc, do
 }
 
 /* Payload: sport, mode "full" (default) or "incremental", market (default moneyline, or
- * "all"), slot (from the scheduler: skip when already trained since). */
+ * "all"), until (YYYY-MM-DD: train on earlier games only, see aps_trainer_opts), slot (from the
+ * scheduler: skip when already trained since). */
 int aps_job_do_train(struct aps_job_run *r)
 {
     const char *mode = aps_job_str(r, "mode", "full");
     const char *mk = aps_job_str(r, "market", "moneyline");
+    const char *until = aps_job_str(r, "until", NULL);
     int market = strcmp(mk, "all") ? aps_market_parse(mk) : -1;
+    char prev[11];
     if (strcmp(mode, "full") && strcmp(mode, "incremental"))
         return aps_job_fail(r, APS_E_INVAL, "mode must be full or incremental");
+    if (until && aps_trainer_day_before(until, prev))
+        return aps_job_fail(r, APS_E_INVAL, "until must be a date YYYY-MM-DD");
     if (strcmp(mk, "all") && market < 0)
         return aps_job_fail(r, APS_E_INVAL, "market must be moneyline, spread, total or all");
     struct aps_conn *c = NULL;
@@ -266,7 +283,7 @@ int aps_job_do_train(struct aps_job_run *r)
         snprintf(r->warn, sizeof r->warn, "skipped: already trained since the slot");
     } else if (!rc) {
         double t0 = aps_time_mono();
-        rc = train_markets(r, c, market, !strcmp(mode, "full"));
+        rc = train_markets(r, c, market, !strcmp(mode, "full"), until);
         observe_training(r, mode, rc, aps_time_mono() - t0);
     }
     aps_buf_printf(&r->fields, ",\"mode\":\"%s\"", !strcmp(mode, "full") ? "full" : "incremental");

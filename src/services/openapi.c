@@ -35,8 +35,10 @@ static const struct {
     {"betting", "The caller's bankrolls and bets, Kelly sizing and the graded performance of "
                 "their bets."},
     {"models", "The model registry: training (asynchronous) and promotion."},
+    {"backtests", "Walk-forward backtests of the picks, run by the workers on request."},
     {"jobs", "Background jobs started through the API (the 202 answers), to follow until done."},
     {"admin", "Settings, users and roles, data quality and alerts."},
+    {"web", "The web dashboard's page and its bundled files (no data: the page calls the API)."},
 };
 
 static const struct {
@@ -251,8 +253,8 @@ static bool listed(const char *errors, int status)
 /* Which error statuses the operation can answer: from its kind, and the ones its row lists. */
 static bool can_answer(const struct aps_route *rt, bool has_body, int status)
 {
-    bool tagged_exempt = rt->tag && (!strcmp(rt->tag, "health") || !strcmp(rt->tag, "docs"));
-    bool static_only = rt->tag && !strcmp(rt->tag, "docs");
+    bool static_only = rt->tag && (!strcmp(rt->tag, "docs") || !strcmp(rt->tag, "web"));
+    bool tagged_exempt = static_only || (rt->tag && !strcmp(rt->tag, "health"));
     if (listed(rt->errors, status))
         return true;
     switch (status) {

@@ -64,7 +64,9 @@ enum aps_sched_verdict aps_sched_decide(int64_t now, int64_t period, int64_t pha
     if (!has_last)
         return on_start ? APS_SCHED_RUN : APS_SCHED_RECORD;
     int64_t last = aps_sched_slot(last_start, period, phase);
-    if (last >= cur)
+    if (last > cur)
+        return APS_SCHED_REWOUND;
+    if (last == cur)
         return APS_SCHED_NONE;
     *missed = cur - last - 1;
     return APS_SCHED_RUN;
@@ -75,6 +77,7 @@ enum aps_sched_verdict aps_sched_decide(int64_t now, int64_t period, int64_t pha
 struct run_row {
     char task[96];
     int64_t last_ms;
+    char last_job[64]; /* "" when the last record ran no job */
 };
 
 struct tick_ctx {
@@ -90,12 +93,15 @@ struct tick_ctx {
 static int load_runs(struct tick_ctx *t)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(t->c, "SELECT task, last_run_at FROM schedule_runs WHERE task NOT LIKE 'noop:%'", &st);
+    int rc = aps_conn_prepare(t->c, "SELECT task, last_run_at, last_job_id FROM schedule_runs WHERE task NOT LIKE 'noop:%'", &st);
     t->runs = aps_calloc(MAX_RUNS, sizeof *t->runs);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW && t->nruns < MAX_RUNS) {
         rc = 0;
         const char *task = aps_stmt_text(st, 0);
         if (aps_str_copy(t->runs[t->nruns].task, sizeof t->runs[0].task, task ? task : ""))
+            continue;
+        const char *job = aps_stmt_text(st, 2);
+        if (aps_str_copy(t->runs[t->nruns].last_job, sizeof t->runs[0].last_job, job ? job : ""))
             continue;
         t->runs[t->nruns++].last_ms = aps_stmt_int64(st, 1);
     }
@@ -111,7 +117,10 @@ static const struct run_row *find_run(const struct tick_ctx *t, const char *key)
     return NULL;
 }
 
-static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, const char *job_id)
+/* Records the run of slot_start. A record only moves forward, except over the very record
+ * `rewound` read (the clock went back: then it moves back, once, to the current slot). */
+static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, const char *job_id,
+                      const struct run_row *rewound)
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(t->c,
@@ -119,7 +128,8 @@ static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, c
                               " VALUES (?1, ?2, ?3) ON CONFLICT (task) DO UPDATE SET"
                               " last_run_at = excluded.last_run_at,"
                               " last_job_id = excluded.last_job_id"
-                              " WHERE excluded.last_run_at > schedule_runs.last_run_at",
+                              " WHERE excluded.last_run_at > schedule_runs.last_run_at"
+                              " OR schedule_runs.last_run_at = ?4",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_text(st, 1, key);
@@ -127,6 +137,8 @@ static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, c
         rc = aps_stmt_bind_int64(st, 2, slot_start * 1000);
     if (!rc)
         rc = aps_stmt_bind_text(st, 3, job_id);
+    if (!rc)
+        rc = rewound ? aps_stmt_bind_int64(st, 4, rewound->last_ms) : aps_stmt_bind_null(st, 4);
     if (!rc)
         rc = aps_stmt_step(st);
     aps_stmt_finalize(st);
@@ -162,8 +174,11 @@ static int condition(struct tick_ctx *t, enum aps_sched_when when, int sport, bo
     return rc == APS_E_NOTFOUND ? 0 : rc;
 }
 
+/* Enqueues the task's job for slot_start; last is the task's record (NULL when none) and
+ * rewound says the clock went back behind it. */
 static int enqueue(struct tick_ctx *t, const struct aps_sched_task *k, int sport,
-                   int64_t slot_start, int64_t missed, const char *key)
+                   int64_t slot_start, int64_t missed, const char *key,
+                   const struct run_row *last, bool rewound)
 {
     size_t nj;
     const struct aps_job_def *jt = aps_jobs_table(&nj), *d = aps_jobs_find(jt, nj, k->job);
@@ -174,7 +189,18 @@ static int enqueue(struct tick_ctx *t, const struct aps_sched_task *k, int sport
     snprintf(payload, sizeof payload, "{\"task\":\"%s\",\"slot\":%lld%s%s%s%s%s}", k->name,
              (long long)slot_start, sport >= 0 ? ",\"sport\":\"" : "", sport >= 0 ? code : "",
              sport >= 0 ? "\"" : "", k->args[0] ? "," : "", k->args);
-    snprintf(idem, sizeof idem, "%s:%s:%lld", k->name, code, (long long)slot_start);
+    int n = snprintf(idem, sizeof idem, "%s:%s:%lld%s%s", k->name, code, (long long)slot_start,
+                     last && last->last_job[0] ? ":" : "", last ? last->last_job : "");
+    if (n < 0 || (size_t)n >= sizeof idem)
+        return APS_E_TOOBIG;
+    if (rewound) {
+        char extra[192];
+        snprintf(extra, sizeof extra, "\"task\":\"%s\",\"sport\":\"%s\",\"slot\":%lld,"
+                 "\"recorded_slot\":%lld", k->name, code, (long long)slot_start,
+                 (long long)(last->last_ms / 1000));
+        APS_LOG(&t->app->log, APS_LOG_WARNING, extra,
+                "clock went back behind the last run of %s: running the current slot", k->name);
+    }
     int rc = aps_queue_push(t->app->queue, d->name, payload, idem, d->max_attempts, 0, id);
     if (rc && rc != APS_E_EXISTS)
         return rc;
@@ -194,7 +220,7 @@ static int enqueue(struct tick_ctx *t, const struct aps_sched_task *k, int sport
         t->out->caught_up++;
         aps_metric_add(t->m_caught_up, labels, 1);
     }
-    return record_run(t, key, slot_start, id);
+    return record_run(t, key, slot_start, id, rewound ? last : NULL);
 }
 
 static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int sport,
@@ -213,7 +239,7 @@ static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int spor
     if (v == APS_SCHED_NONE)
         return 0;
     if (v == APS_SCHED_RECORD)
-        return record_run(t, key, slot_start, NULL);
+        return record_run(t, key, slot_start, NULL, NULL);
     if (k->when != APS_WHEN_ALWAYS) {
         bool yes = false;
         int rc = condition(t, k->when, sport, &yes);
@@ -222,7 +248,7 @@ static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int spor
             return rc;
         }
     }
-    return enqueue(t, k, sport, slot_start, missed, key);
+    return enqueue(t, k, sport, slot_start, missed, key, last, v == APS_SCHED_REWOUND);
 }
 
 /* The active sports of the SPORTS setting, in its order. */

@@ -5,7 +5,13 @@
  * the job of the current slot when that slot has not run yet, with the idempotency key
  * "task:sport:slotstart", and records the slot in schedule_runs. A task whose last recorded
  * slot is several slots back (the scheduler was down) runs once, for the current slot: a run
- * missed while down is caught up once, not many times.
+ * missed while down is caught up once, not many times. A clock that jumps forward is the same
+ * case (one run, not one per skipped slot); one that jumps back behind the last recorded slot
+ * (REWOUND) runs the current slot at once and records it, instead of waiting for the clock to
+ * reach the recorded slot again. So that the replayed stretch of time is not refused as
+ * duplicates, a job's idempotency key names the slot and the job of the run before it
+ * ("task:sport:slotstart:previous-job-id"): two schedulers that read the same record still
+ * make the same key.
  *
  * States of the scheduler process (aps_scheduler_start's thread):
  *   follower ──acquire "scheduler" won──▶ leader (ticks every second, renews every ttl/3)
@@ -50,7 +56,8 @@ int64_t aps_sched_slot_start(int64_t slot, int64_t period, int64_t phase);
 enum aps_sched_verdict {
     APS_SCHED_NONE,    /* the current slot has run */
     APS_SCHED_RUN,     /* enqueue the current slot */
-    APS_SCHED_RECORD   /* never ran and waits for its first slot: record the current one */
+    APS_SCHED_RECORD,  /* never ran and waits for its first slot: record the current one */
+    APS_SCHED_REWOUND  /* the clock went back behind the last run: enqueue the current slot */
 };
 /* The rule for one task at now: has_last/last_start say what schedule_runs holds (the start of
  * the last slot run, seconds). *slot_start gets the current slot's start; *missed the number of

@@ -20,6 +20,7 @@
 #include "services/backup.h"
 #include "services/app.h"
 #include "services/app_metrics.h"
+#include "services/deps.h"
 #include "services/job_status.h"
 #include "services/jobs.h"
 
@@ -27,6 +28,11 @@
 #define STATS_EVERY_MS 5000   /* queue depth gauges refresh */
 #define QUEUE_ERROR_PAUSE_MS 1000
 #define STOP_GRACE_S 2         /* after release, how long a handler may take to return */
+#define SETTLE_RETRY_MS 500    /* a finished job's ack/fail/release retried while the queue is down */
+#define OUTAGE_POLL_MS 200     /* how often a paused worker looks at the database's state */
+/* After the database comes back, claims wait this long, so the jobs held through the outage are
+ * settled by their own threads before anyone else's claim could take over an expired lease. */
+#define RESUME_GRACE_S 2.0
 
 struct slot {
     pthread_mutex_t mu;
@@ -38,6 +44,7 @@ struct slot {
     struct aps_job job;
     bool busy;                /* holds a claimed job */
     bool timed_out, released; /* the supervisor or stop settled it: the handler's result is moot */
+    bool finished;            /* the handler returned: only the settling is left (no timeout) */
     int64_t started_ms, renewed_ms, timeout_ms;
 };
 
@@ -51,6 +58,7 @@ struct aps_worker {
     atomic_bool stopping, sup_stop;
     atomic_int running;
     atomic_bool queue_ok;
+    atomic_bool paused;       /* claiming paused while the database is down */
     pthread_mutex_t stats_mu;
     struct aps_worker_stats st;
     struct aps_http_server *http;
@@ -100,12 +108,13 @@ static void count(struct aps_worker *w, uint64_t *field)
 
 /* The worker's log line for a finished run: one JSON line with the handler's fields. */
 static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_job_run *r,
-                    int rc, const char *outcome, double ms)
+                    int rc, const char *outcome, double ms, bool outage)
 {
     struct aps_buf b = {0};
     const char *error = rc ? r->err : NULL;
-    /* Waiting for another run's lock is routine: a warning, not an error. */
-    enum aps_log_level lvl = r->contended                 ? APS_LOG_WARNING
+    /* Waiting for another run's lock is routine, and a run cut short by a database outage is
+     * requeued (the outage itself was logged once, at ERROR): warnings, not errors. */
+    enum aps_log_level lvl = r->contended || outage        ? APS_LOG_WARNING
                              : error                      ? APS_LOG_ERROR
                              : r->warn[0]                 ? APS_LOG_WARNING
                                                           : APS_LOG_INFO;
@@ -123,22 +132,36 @@ static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_jo
     aps_buf_cleanup(&b);
 }
 
-/* Settles the job after its handler returned (under the slot lock): ack, fail, or nothing when
- * the supervisor or stop already settled it. Returns the outcome word for the log. */
-static const char *settle(struct slot *s, int rc, const char *error)
+/* Settles the job after its handler returned (under the slot lock): ack, fail, release (a
+ * failure during a database outage is not the job's: its attempt is given back), or nothing
+ * when the supervisor or stop already settled it. *qrc is the queue's answer. Returns the
+ * outcome word for the log. */
+static const char *settle(struct slot *s, int rc, const char *error, bool outage, int *qrc)
 {
     struct aps_worker *w = s->w;
+    *qrc = 0;
     if (s->timed_out || s->released)
         return s->timed_out ? "timeout_discarded" : "released";
     if (!rc) {
-        int ar = aps_queue_ack(w->app->queue, &s->job);
-        count(w, ar ? &w->st.lost : &w->st.ok);
-        return ar == APS_E_STATE ? "lost" : ar ? "ack_failed" : "ok";
+        *qrc = aps_queue_ack(w->app->queue, &s->job);
+        return *qrc == APS_E_STATE ? "lost" : *qrc ? "ack_failed" : "ok";
     }
-    bool last = s->job.attempts >= s->job.max_attempts;
-    int fr = aps_queue_fail(w->app->queue, &s->job, error);
-    count(w, fr ? &w->st.lost : &w->st.failed);
-    return fr == APS_E_STATE ? "lost" : fr ? "fail_failed" : last ? "dead" : "retry";
+    if (outage) {
+        *qrc = aps_queue_release(w->app->queue, &s->job);
+        return *qrc == APS_E_STATE ? "lost" : *qrc ? "release_failed" : "requeued_outage";
+    }
+    *qrc = aps_queue_fail(w->app->queue, &s->job, error);
+    return *qrc == APS_E_STATE ? "lost"
+           : *qrc              ? "fail_failed"
+           : s->job.dead_lettered ? "dead"
+                                  : "retry";
+}
+
+/* Waits (off the slot lock) until the database answers again, or the worker stops. */
+static void wait_for_database(struct aps_worker *w)
+{
+    while (!atomic_load(&w->stopping) && !aps_deps_up(w->app->deps, APS_DEP_DATABASE))
+        sleep_ms(OUTAGE_POLL_MS);
 }
 
 /* Jobs started through the API carry requested_by and have a job_status row to keep current. */
@@ -174,15 +197,33 @@ static void run_job(struct slot *s)
     aps_metric_observe(w->m_seconds, labels, ms / 1000.0);
     if (r.warn[0])
         aps_metric_add(w->m_warnings, labels, 1);
+    /* A failure while the database is down says nothing about the job: give the attempt back
+     * once the database answers again (a fresh probe, not the last known state). */
+    bool outage = rc && !aps_deps_check(w->app->deps, APS_DEP_DATABASE);
     pthread_mutex_lock(&s->mu);
-    const char *outcome = settle(s, rc, rc ? r.err : NULL);
+    s->finished = true;
+    pthread_mutex_unlock(&s->mu);
+    if (outage)
+        wait_for_database(w);
+    const char *outcome;
+    int qrc;
+    for (;;) { /* the queue may be down too: keep the result until it answers, or stop */
+        pthread_mutex_lock(&s->mu);
+        outcome = settle(s, rc, rc ? r.err : NULL, outage, &qrc);
+        if (!qrc || qrc == APS_E_STATE || atomic_load(&w->stopping))
+            break;
+        pthread_mutex_unlock(&s->mu);
+        sleep_ms(SETTLE_RETRY_MS);
+    }
+    if (!s->timed_out && !s->released) /* else the supervisor or stop counted it */
+        count(w, qrc ? &w->st.lost : outage ? &w->st.released : rc ? &w->st.failed : &w->st.ok);
     if (!strcmp(outcome, "ok"))
         follow(s, "succeeded", NULL);
-    else if (!strcmp(outcome, "retry"))
+    else if (!strcmp(outcome, "retry") || !strcmp(outcome, "requeued_outage"))
         follow(s, "queued", r.err);
     else if (!strcmp(outcome, "dead"))
         follow(s, "failed", r.err);
-    log_run(w, &s->job, &r, rc, outcome, ms);
+    log_run(w, &s->job, &r, rc, outcome, ms, outage);
     s->busy = false;
     aps_job_cleanup(&s->job);
     pthread_mutex_unlock(&s->mu);
@@ -198,11 +239,45 @@ static void queue_error(struct aps_worker *w, int rc)
     sleep_ms(QUEUE_ERROR_PAUSE_MS);
 }
 
+/* Claims pause while the database is down (a job would only fail and burn an attempt), or
+ * Redis when the queue is there, and for RESUME_GRACE_S after it returns: the jobs held through
+ * the outage are settled by their own threads first, before another claim could take over a
+ * lease that lapsed meanwhile and run the job again. NULL when claims may go on, else the
+ * dependency that holds them. */
+static const char *claims_held_by(struct aps_worker *w)
+{
+    struct aps_deps *d = w->app->deps;
+    if (aps_deps_up_seconds(d, APS_DEP_DATABASE) < RESUME_GRACE_S)
+        return "the database";
+    if (!strcmp(aps_queue_backend(w->app->queue), "redis") &&
+        aps_deps_up_seconds(d, APS_DEP_REDIS) < RESUME_GRACE_S)
+        return "Redis";
+    return NULL;
+}
+
+/* claims_held_by(), with the change logged once per worker. */
+static bool claim_allowed(struct aps_worker *w)
+{
+    const char *held = claims_held_by(w);
+    bool was_paused = atomic_exchange(&w->paused, held != NULL);
+    if (was_paused != (held != NULL)) {
+        if (held)
+            APS_LOG(&w->app->log, APS_LOG_ERROR, NULL, "claiming paused: %s is unreachable", held);
+        else
+            APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "claiming resumed");
+    }
+    return !held;
+}
+
 static void *job_thread(void *arg)
 {
     struct slot *s = arg;
     struct aps_worker *w = s->w;
     while (!atomic_load(&w->stopping)) {
+        if (!claim_allowed(w)) {
+            sleep_ms(OUTAGE_POLL_MS);
+            continue;
+        }
         struct aps_job job;
         int rc = aps_queue_claim(w->app->queue, s->consumer, w->o.lease_ms, w->o.block_ms, &job);
         if (rc == APS_E_NOTFOUND)
@@ -212,7 +287,7 @@ static void *job_thread(void *arg)
             continue;
         }
         if (!atomic_exchange(&w->queue_ok, true))
-            APS_LOG(&w->app->log, APS_LOG_INFO, NULL, "job queue reachable");
+            APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "job queue reachable again");
         if (atomic_load(&w->stopping)) { /* claimed while stopping: give it straight back */
             if (aps_queue_release(w->app->queue, &job))
                 APS_LOG(&w->app->log, APS_LOG_WARNING, NULL,
@@ -224,7 +299,7 @@ static void *job_thread(void *arg)
         pthread_mutex_lock(&s->mu);
         s->job = job;
         s->busy = true;
-        s->timed_out = s->released = false;
+        s->timed_out = s->released = s->finished = false;
         s->started_ms = s->renewed_ms = mono_ms();
         s->timeout_ms = (int64_t)(d ? d->timeout_s : 60) * 1000;
         pthread_mutex_unlock(&s->mu);
@@ -251,6 +326,8 @@ static void supervise_slot(struct slot *s, int64_t now)
     }
     enum aps_worker_action a =
         aps_worker_action(now, s->started_ms, s->timeout_ms, s->renewed_ms, w->o.lease_ms);
+    if (a == APS_WORKER_TIMEOUT && s->finished) /* only its settling is left: keep the lease */
+        a = now - s->renewed_ms >= w->o.lease_ms / 3 ? APS_WORKER_EXTEND : APS_WORKER_WAIT;
     if (a == APS_WORKER_EXTEND) {
         int rc = aps_queue_extend(w->app->queue, &s->job, w->o.lease_ms);
         if (!rc)
@@ -293,15 +370,20 @@ static void *supervisor(void *arg)
 
 /* ---- /health and /metrics ------------------------------------------------------------------ */
 
+/* 503 while the queue does not answer (nothing can be claimed); while the database is down
+ * the worker is "degraded" (claiming paused) but alive: a restart would not help. */
 static int health(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_worker *w = req->app;
     struct aps_queue_stats qs;
     int rc = aps_queue_stats(w->app->queue, &qs);
+    bool db_up = aps_deps_up(w->app->deps, APS_DEP_DATABASE);
     struct aps_worker_stats ws;
     aps_worker_stats(w, &ws);
-    json_t *j = json_pack("{s:s,s:s,s:b,s:i,s:i}", "status", rc ? "unhealthy" : "ok", "queue",
+    json_t *j = json_pack("{s:s,s:s,s:b,s:b,s:b,s:i,s:i}", "status",
+                          rc ? "unhealthy" : db_up ? "ok" : "degraded", "queue",
                           aps_queue_backend(w->app->queue), "queue_reachable", rc == 0,
+                          "database_reachable", db_up, "claiming", claims_held_by(w) == NULL,
                           "threads", w->o.threads, "running", ws.running);
     if (!rc)
         json_object_set_new(j, "depth", json_pack("{s:I,s:I,s:I,s:I,s:f}", "ready",
@@ -481,6 +563,18 @@ static int join_threads(struct aps_worker *w, const struct timespec *grace)
     return stuck;
 }
 
+/* A clean exit removes this worker's consumers from the queue's books (Redis), so they do not
+ * pile up across restarts; a consumer still holding a job keeps its entry for the takeover. */
+static void forget_consumers(struct aps_worker *w)
+{
+    for (int i = 0; i < w->o.threads; i++) {
+        int rc = aps_queue_forget(w->app->queue, w->slots[i].consumer);
+        if (rc)
+            APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "consumer %s not removed: %s",
+                    w->slots[i].consumer, aps_strerror(rc));
+    }
+}
+
 int aps_worker_stop(struct aps_worker *w)
 {
     if (!w)
@@ -497,6 +591,7 @@ int aps_worker_stop(struct aps_worker *w)
     clock_gettime(CLOCK_REALTIME, &grace);
     grace.tv_sec += STOP_GRACE_S;
     int stuck = join_threads(w, &grace);
+    forget_consumers(w);
     if (w->http)
         aps_http_server_stop(w->http, 1.0);
     if (stuck)

@@ -6,7 +6,8 @@
  * Parameters travel as text. The first aps_stmt_step() after a bind or reset runs the statement
  * with PQexecPrepared; later steps walk the rows of that PGresult. Every PGresult's status is
  * checked: SQLSTATE 23505 becomes APS_E_EXISTS, serialization failures, deadlocks and lock
- * timeouts APS_E_BUSY, anything else APS_E_DB, with the server's message in the conn's errmsg.
+ * timeouts APS_E_BUSY, a lost connection or a server shutting down (SQLSTATE 08xxx, 57P0x) APS_E_IO,
+ * anything else APS_E_DB, with the server's message in the conn's errmsg.
  * Bulk loads use COPY … FROM STDIN in text format, sent in chunks of about 256 KiB. */
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -68,9 +69,14 @@ static int fail_result(struct aps_conn *c, PGresult *r, const char *what)
     int rc = APS_E_DB;
     if (state && strcmp(state, "23505") == 0)
         rc = APS_E_EXISTS;
+    else if (state && strcmp(state, "53100") == 0) /* disk_full */
+        rc = APS_E_NOSPACE;
     else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                        strcmp(state, "55P03") == 0))
         rc = APS_E_BUSY;
+    else if (PQstatus(pg_of(c)) != CONNECTION_OK ||
+             (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)))
+        rc = APS_E_IO; /* the connection is gone or the server is shutting down */
     PQclear(r);
     return rc;
 }

@@ -3,8 +3,10 @@
  * Each connection runs in WAL mode with synchronous=NORMAL, foreign keys on and a 5 s busy
  * timeout; a write transaction starts with BEGIN IMMEDIATE so that two writers queue on the busy
  * handler instead of deadlocking on a read-to-write upgrade. SQLITE_BUSY/LOCKED that outlast the
- * timeout come back as APS_E_BUSY, unique-key violations as APS_E_EXISTS, anything else as
+ * timeout come back as APS_E_BUSY, unique-key violations as APS_E_EXISTS, a full disk as
+ * APS_E_NOSPACE (the transaction rolled back, the file intact), anything else as
  * APS_E_DB with sqlite3_errmsg() in the connection's errmsg. ?N parameters are native. */
+#include <errno.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -51,6 +53,10 @@ static int fail(struct aps_conn *c, int rc, const char *what)
         return APS_E_NOMEM;
     case SQLITE_RANGE:
         return APS_E_RANGE;
+    case SQLITE_FULL:
+        return APS_E_NOSPACE;
+    case SQLITE_IOERR: /* a write the file system refused for want of space reads as an I/O error */
+        return sqlite3_system_errno(db_of(c)) == ENOSPC ? APS_E_NOSPACE : APS_E_DB;
     default:
         return APS_E_DB;
     }

@@ -26,6 +26,8 @@ trap cleanup EXIT
 export ENVIRONMENT=development LOG_LEVEL=INFO REDIS_URL=
 export JWT_SECRET="api-auth-integration-secret-0123456789abcdef"
 export RATE_LIMIT_PER_MIN=1000000
+export PASSWORD_BLOCKLIST_FILE=/usr/share/dict/cracklib-small
+[ -r "$PASSWORD_BLOCKLIST_FILE" ] || { echo "api_auth: $PASSWORD_BLOCKLIST_FILE is missing (apt-get install cracklib-runtime)"; exit 1; }
 unset APS_TEST_REDIS_URL
 PASSWORD="correct horse battery staple"
 pass=0 fail=0
@@ -98,6 +100,18 @@ test_register_login() {
   check "duplicate e-mail 409" 409 "$status"
   req POST /api/v1/auth/register '{"email":"bob@example.com","password":"short"}'
   check "weak password 400" "400 VALIDATION_ERROR password" "$status $(jf .error.code) $(jf '.error.details[0].field')"
+  # Length in characters (NFC code points), not bytes; the common-password list
+  # (PASSWORD_BLOCKLIST_FILE, cracklib's) refused, with digits and symbols around a word too.
+  local e11 e12
+  e11=$(printf 'é%.0s' $(seq 11)) e12=$(printf 'é%.0s' $(seq 12))
+  req POST /api/v1/auth/register "{\"email\":\"e11-$backend@example.com\",\"password\":\"$e11\"}"
+  check "11 × é is 11 characters: 400" "400 password" "$status $(jf '.error.details[0].field')"
+  req POST /api/v1/auth/register "{\"email\":\"e12-$backend@example.com\",\"password\":\"$e12\"}"
+  check "12 × é is enough" 201 "$status"
+  req POST /api/v1/auth/register "{\"email\":\"pw-$backend@example.com\",\"password\":\"Password2024!\"}"
+  check "a common password is refused" "400 password" "$status $(jf '.error.details[0].field')"
+  req POST /api/v1/auth/register "{\"email\":\"pw-$backend@example.com\",\"password\":\"sunflower123456\"}"
+  check "a dictionary word with digits is refused" 400 "$status"
   req POST /api/v1/auth/register '{"email":"not-an-email","password":12,"name":[]}'
   check "every bad field reported" "400 email,name,password" "$status $(jf '[.error.details[].field] | sort | join(",")')"
   req POST /api/v1/auth/register '[1,2]'
@@ -122,7 +136,7 @@ test_register_login() {
 
 test_refresh_logout() {
   login ann@example.com
-  local r1=$refresh
+  local r1=$refresh a1=$access
   req POST /api/v1/auth/refresh "{\"refresh_token\":\"$r1\"}"
   check "refresh 200" 200 "$status"
   local r2 a2
@@ -130,15 +144,21 @@ test_refresh_logout() {
   check "refresh rotates the token" 1 "$([ "$r1" != "$r2" ] && echo 1)"
   req GET /api/v1/auth/me "" -H "$(bearer "$a2")"
   check "the refreshed access token works" 200 "$status"
+  req GET /api/v1/auth/me "" -H "$(bearer "$a1")"
+  check "the access token from before the rotation still works" 200 "$status"
   req POST /api/v1/auth/refresh "{\"refresh_token\":\"$r1\"}"
   check "reuse of a rotated refresh token 401" "401 TOKEN_REUSED" "$status $(jf .error.code)"
   req POST /api/v1/auth/refresh "{\"refresh_token\":\"$r2\"}"
   check "reuse revoked the chain" "401 INVALID_TOKEN" "$status $(jf .error.code)"
+  req GET /api/v1/auth/me "" -H "$(bearer "$a2")"
+  check "reuse revoked the chain's access tokens" "401 INVALID_TOKEN" "$status $(jf .error.code)"
   req POST /api/v1/auth/refresh '{"refresh_token":"made-up"}'
   check "unknown refresh token 401" 401 "$status"
   login ann@example.com
   req POST /api/v1/auth/logout "{\"refresh_token\":\"$refresh\"}" -H "$(bearer "$access")"
   check "logout 200" "200 true" "$status $(jf .revoked)"
+  req GET /api/v1/auth/me "" -H "$(bearer "$access")"
+  check "access token revoked on logout" "401 INVALID_TOKEN" "$status $(jf .error.code)"
   revoked_refresh=$refresh
   req POST /api/v1/auth/refresh "{\"refresh_token\":\"$refresh\"}"
   check "revoked refresh token 401" "401 INVALID_TOKEN" "$status $(jf .error.code)"
@@ -160,6 +180,8 @@ test_password_change() {
   check "password change revoked session 1" 401 "$status"
   req POST /api/v1/auth/refresh "{\"refresh_token\":\"$other_refresh\"}"
   check "password change revoked session 2" 401 "$status"
+  req GET /api/v1/auth/me "" -H "$(bearer "$a")"
+  check "access token revoked on password change" "401 INVALID_TOKEN" "$status $(jf .error.code)"
   login ann@example.com
   check "old password refused" 401 "$status"
   login ann@example.com "a brand new passphrase"
@@ -265,9 +287,13 @@ test_role_change() {
   check "aps user role exits 0" 0 $?
   req POST /api/v1/auth/refresh "{\"refresh_token\":\"$r\"}"
   check "a role change revokes refresh tokens" 401 "$status"
-  sleep 6 # the server caches a user's status for up to 5 s
+  # The token carried the old role's trust: it is refused on the very next request (no wait for
+  # a cache to expire); a fresh login gets the new role.
   req GET /api/v1/auth/api-keys "" -H "$(bearer "$a")"
-  check "the new role applies to a live access token" 200 "$status"
+  check "a role change revokes the live access token at once" "401 INVALID_TOKEN" "$status $(jf .error.code)"
+  login m-rolechange@example.com
+  req GET /api/v1/auth/api-keys "" -H "$(bearer "$access")"
+  check "the new role applies after a fresh login" 200 "$status"
 }
 
 # ---- authorization matrix -------------------------------------------------------------------
@@ -304,10 +330,10 @@ test_matrix() {
   now=$(date +%s)
   uid=$(sql "SELECT id FROM users WHERE email = 'm-admin@example.com'")
   cred[expired]="Authorization: Bearer $(sign_jwt '{"alg":"HS256","typ":"JWT"}' \
-    "{\"sub\":\"$uid\",\"role\":\"admin\",\"typ\":\"access\",\"iat\":$((now - 2000)),\"exp\":$((now - 1100)),\"jti\":\"0123456789abcdef0123456789abcdef\"}")"
+    "{\"sub\":\"$uid\",\"role\":\"admin\",\"typ\":\"access\",\"iat\":$((now - 2000)),\"exp\":$((now - 1100)),\"sid\":1,\"gen\":0,\"jti\":\"0123456789abcdef0123456789abcdef\"}")"
   # Tampered: a real user token whose payload is swapped for one claiming admin.
   local utok=${cred[user]#Authorization: Bearer } forged
-  forged=$(printf '%s' "{\"sub\":\"$uid\",\"role\":\"admin\",\"typ\":\"access\",\"iat\":$now,\"exp\":$((now + 900)),\"jti\":\"0123456789abcdef0123456789abcdef\"}" | b64url)
+  forged=$(printf '%s' "{\"sub\":\"$uid\",\"role\":\"admin\",\"typ\":\"access\",\"iat\":$now,\"exp\":$((now + 900)),\"sid\":1,\"gen\":0,\"jti\":\"0123456789abcdef0123456789abcdef\"}" | b64url)
   cred[tampered]="Authorization: Bearer ${utok%%.*}.$forged.${utok##*.}"
   cred[none_alg]="Authorization: Bearer $(printf '%s' '{"alg":"none","typ":"JWT"}' | b64url).$forged."
   # The expired token is well signed: its answer says so.

@@ -38,6 +38,9 @@ done
 if [ ! -f "$WEB/dist/api-docs/index.html" ]; then
   bash "$WEB/build-api-docs.sh" || die "cannot build the docs page"
 fi
+if [ ! -f "$WEB/dist/dashboard/index.html" ]; then
+  bash "$WEB/build-dashboard.sh" > /dev/null || die "cannot build the dashboard"
+fi
 
 pass=0 fail=0
 check() { # name expected actual
@@ -46,7 +49,7 @@ check() { # name expected actual
 
 export ENVIRONMENT=development LOG_LEVEL=WARNING
 export JWT_SECRET="api-contract-integration-secret-0123456789abcdef"
-export RATE_LIMIT_PER_MIN=100000 API_DOCS_DIR="$WEB/dist/api-docs"
+export RATE_LIMIT_PER_MIN=100000 API_DOCS_DIR="$WEB/dist/api-docs" DASHBOARD_DIR="$WEB/dist/dashboard"
 backend="" dir="" pgdb=""
 q() { # SQL → the value(s)
   if [ "$backend" = sqlite ]; then sqlite3 "$dir/aps.db" "$1"; else psql "$DATABASE_URL" -Atqc "$1"; fi
@@ -120,6 +123,10 @@ EOF
   upcoming=$(q "SELECT MAX(id) FROM games")
   pick=$(q "SELECT id FROM predictions WHERE game_id = $upcoming ORDER BY id LIMIT 1")
   [ -n "$pick" ] || die "no pick for the upcoming game: $(cat predict2.log)"
+  bt=$(api POST /api/v1/backtests '{"sport":"EPL","market":"moneyline","from":"2023-08-01","to":"2024-05-31"}')
+  backtest=$(jq -r '.id // 0' <<<"$bt")
+  check "$backend: backtest enqueued" "queued" "$(jq -r .state <<<"$bt")"
+  [ "$backtest" = 0 ] && echo "  POST /api/v1/backtests answered: $bt"
   bet=$(api POST /api/v1/betting/bets "{\"prediction_id\":$pick,\"bankroll_id\":$bankroll,\"stake\":10}")
   check "$backend: bet recorded" "$pick" "$(jq -r .prediction_id <<<"$bet")"
 
@@ -153,7 +160,8 @@ EOF
   fi
   jq -n --arg token "$token" --arg limited "$limited" --argjson game "$game" --argjson up "$upcoming" \
     --argjson pick "$pick" --arg hash "$hash" --argjson model "$model" --arg job "$job" \
-    --argjson user "$user" --argjson key "$apikey" --argjson alert "$alert" --argjson br "$bankroll" '{
+    --argjson user "$user" --argjson key "$apikey" --argjson alert "$alert" --argjson br "$bankroll" --argjson bt "$backtest" \
+    --arg asset "$(cd "$WEB/dist/dashboard/assets" && ls | head -1)" '{
     token: $token, limited_key: $limited,
     paths: {
       "/api/v1/games/{id}": {id: $game},
@@ -166,6 +174,9 @@ EOF
       "/api/v1/docs/{file}": {file: "swagger-ui.css"},
       "/api/v1/auth/api-keys/{id}": {id: $key},
       "/api/v1/betting/bankrolls/{id}/transactions": {id: $br},
+      "/api/v1/betting/bankrolls/{id}/history": {id: $br},
+      "/api/v1/backtests/{id}": {id: $bt},
+      "/assets/{file}": {file: $asset},
       "/api/v1/admin/settings/{key}": {key: "KELLY_FRACTION"},
       "/api/v1/admin/users/{id}/role": {id: $user},
       "/api/v1/admin/alerts/{id}/acknowledge": {id: $alert}

@@ -202,6 +202,21 @@ test_betting() {
   br=$(jf .id)
   req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"deposit","amount":250.25}' "$U1"
   check "deposit" "201 1250.25" "$status $(jf .balance_after)"
+  # Money amounts: positive, whole cents, bounded; never a 500 (1e-8 used to round to 0 and fail
+  # in the store).
+  local amt
+  for amt in 1e-8 0.001 1e-300 0 -5 12.345 1e13 '"10"' null; do
+    req POST "/api/v1/betting/bankrolls/$br/transactions" "{\"kind\":\"deposit\",\"amount\":$amt}" "$U1"
+    check "deposit of $amt is a 400 naming amount" "400 amount" "$status $(jf '.error.details[0].field')"
+    req POST "/api/v1/betting/bankrolls/$br/transactions" "{\"kind\":\"withdrawal\",\"amount\":$amt}" "$U1"
+    check "withdrawal of $amt is a 400" 400 "$status"
+    req POST /api/v1/betting/bankrolls "{\"name\":\"Tiny\",\"initial_amount\":$amt}" "$U1"
+    check "new bankroll of $amt is a 400" 400 "$status"
+  done
+  req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"deposit","amount":0.01}' "$U1"
+  check "deposit of one cent" "201 1250.26" "$status $(jf .balance_after)"
+  req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"withdrawal","amount":0.01}' "$U1"
+  check "withdrawal of one cent" "201 1250.25" "$status $(jf .balance_after)"
   req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"withdrawal","amount":5000}' "$U1"
   check "withdrawal beyond the balance 409" "409 INSUFFICIENT_BANKROLL" "$status $(jf .error.code)"
   req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"deposit","amount":5}' "$U2"

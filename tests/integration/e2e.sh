@@ -6,9 +6,10 @@
 #   pg+redis  `aps api`, two `aps worker` and two `aps scheduler` processes on PostgreSQL
 #             (APS_TEST_PG_URL) and Redis (APS_TEST_REDIS_URL); skipped when either is unset.
 # The story: the scheduler polls odds → change-only snapshots → picks for the games affected
-# (probability, best price, edge, tier, Kelly stake, lock-in hash) → the predictions cache is
-# invalidated → the API shows them to a signed-in user, who places a bet; prices move →
-# movements and new picks; the mock's clock passes the start → the closing line is captured;
+# (probability, best price, edge, tracking only without a trained model, lock-in hash) → the
+# predictions cache is invalidated → the API shows them to a signed-in user, who places a bet;
+# prices move → movements and new picks; the mock's clock passes the start → the closing line
+# is captured;
 # the games end → picks graded, the bet settled with its CLV, the bankroll paid; `aps verify`.
 # Then: every mock failure mode (no crash, no lost or duplicated row, a log line and a metric);
 # kill -9 of a worker in the middle of a job (another worker finishes it, one effect); two
@@ -148,7 +149,9 @@ story() {
   check_true "$backend: picks published from the scheduled odds poll" wait_until 40 gt "SELECT COUNT(*) FROM predictions" 0
   check_true "$backend: 14 NBA games from odds and ESPN" wait_until 20 gt "SELECT COUNT(*) FROM games g JOIN external_ids e ON e.game_id = g.id WHERE e.provider = 'theoddsapi'" 13
   check_true "$backend: picks for all 14 games" wait_until 20 gt "SELECT COUNT(DISTINCT game_id) FROM predictions" 13
-  check_true "$backend: a staked pick (tier, Kelly stake)" gt "SELECT COUNT(*) FROM predictions WHERE stake_fraction > 0 AND tier IN ('A','B','C') AND edge > 0" 0
+  # No model passed the promotion gate here (nothing is trained): every market is tracking only,
+  # Elo's probabilities recorded without a tier or a stake, the reason on each pick.
+  check "$backend: no tier or stake without a model that passed the gate" 0 "$(q "SELECT COUNT(*) FROM predictions WHERE publication <> 'tracking_only' OR tier <> '' OR stake_fraction <> 0 OR no_bet_reason NOT LIKE 'tracking only: %'")"
   check_true "$backend: spread and total picks too (Elo on the ingested history)" gt "SELECT COUNT(DISTINCT market) FROM predictions" 1
   check "$backend: every pick chained by hash" 0 "$(q "SELECT COUNT(*) FROM predictions WHERE length(hash) <> 64 OR length(prev_hash) <> 64")"
 
@@ -158,8 +161,8 @@ story() {
   check "$backend: GET /predictions 200" 200 "$(cat "$work/status")"
   total1=$(jq -r .total "$work/p1.json")
   check_true "$backend: the API shows the picks ($total1)" test "$total1" -gt 0
-  check "$backend: a pick has probability, price, edge, tier, stake, hash" true \
-    "$(jq '.items[0] | (.probability != null and .price != null and .edge != null and .tier != null and .stake_fraction != null and .hash != null)' "$work/p1.json")"
+  check "$backend: a pick has probability, price, edge, stake, hash, and says it is tracking only" true \
+    "$(jq '.items[0] | (.probability != null and .price != null and .edge != null and .tier == null and .bet == false and .publication == "tracking_only" and (.no_bet_reason | startswith("tracking only")) and .current == true and .stake_fraction == 0 and .hash != null)' "$work/p1.json")"
 
   # A bankroll and a bet on the first game's moneyline pick, before it starts.
   first=$(q "SELECT g.id FROM games g JOIN predictions p ON p.game_id = g.id WHERE g.status = 'scheduled' ORDER BY g.start_time, g.id LIMIT 1")
@@ -184,9 +187,18 @@ story() {
   check "$backend: no duplicated snapshot" 0 "$(dupes)"
   check "$backend: a movement is a changed price or line" 0 "$(q "SELECT COUNT(*) FROM odds_movements WHERE old_price = new_price AND (old_line = new_line OR (old_line IS NULL AND new_line IS NULL))")"
   sleep 1.5
+  # The list shows the current pick of each game and market: as many as before, the newer ones
+  # among them; history=true shows the superseded ones too.
   api GET "/api/v1/predictions?sport=NBA&limit=100" > "$work/p2.json"
   total2=$(jq -r .total "$work/p2.json")
-  check_true "$backend: the API shows the new picks at once (cache invalidated, TTL 300 s): $total1 → $total2" test "$total2" -gt "$total1"
+  check "$backend: one current pick per game and market" "$total1" "$total2"
+  newest=$(q "SELECT MAX(p.id) FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = 'NBA'")
+  check "$backend: the API shows the new picks at once (cache invalidated, TTL 300 s)" true \
+    "$(jq --argjson id "$newest" '[.items[].id] | index($id) != null' "$work/p2.json")"
+  api GET "/api/v1/predictions?sport=NBA&limit=100&history=true" > "$work/p3.json"
+  check_true "$backend: history=true shows the superseded picks too" test "$(jq -r .total "$work/p3.json")" -gt "$total2"
+  check_true "$backend: a superseded pick names the pick that replaced it" test \
+    "$(jq '[.items[] | select(.current == false and .superseded_by != null)] | length' "$work/p3.json")" -gt 0
 
   # The first game starts: its closing lines are captured (once); no pick of it after that.
   lastpick=$(q 'SELECT MAX(id) FROM predictions')

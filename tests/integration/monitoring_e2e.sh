@@ -159,6 +159,9 @@ export COLLECT_MAX_ATTEMPTS=2 COLLECT_BACKOFF_BASE_MS=50 COLLECT_BACKOFF_MAX_MS=
 export COLLECT_CONNECT_TIMEOUT_MS=1000 CIRCUIT_BREAKER_THRESHOLD=50 QUEUE_RETRY_BASE_MS=200 QUEUE_RETRY_MAX_MS=1000
 export RATE_LIMIT_PER_MIN=100000 MODEL_PATH="$work/models" MODEL_OUTPUT_PATH="$work/models"
 export METRICS_ALLOW_CIDRS=127.0.0.0/8,::1/128
+# The api stands behind a proxy on loopback here, as behind nginx: X-Forwarded-For is believed
+# from it, so a forwarded outside address is refused /metrics.
+export TRUSTED_PROXIES=127.0.0.1/32
 mkdir -p "$work/models"
 
 "$APS_BIN" migrate > "$work/migrate.log" 2>&1
@@ -224,6 +227,10 @@ check_true "the training job ran (worker histogram)" wait_until 60 in_scrape 'ap
 check_true "a provider failure counted" wait_until 30 in_scrape 'aps_collector_failures_total{provider="theoddsapi"'
 check_true "published picks' edges observed" wait_until 30 in_scrape 'aps_pick_edge_ratio_bucket'
 check_true "data-quality checks ran" wait_until 30 gt "SELECT COUNT(*) FROM data_quality_checks" 0
+# A one-season slice trains no model that passes the promotion gate (its markets stay tracking
+# only), so an operator's hand promotion makes the production model whose gauges are checked.
+model=$(q "SELECT m.name FROM models m JOIN sports sp ON sp.id = m.sport_id WHERE sp.code = 'NBA' AND m.market = 'moneyline' ORDER BY m.id DESC LIMIT 1")
+check_true "a trained NBA moneyline model promoted by hand ($model)" sh -c "'$APS_BIN' models promote '$model' > '$work/promote.log' 2>&1"
 check_true "the production model is exported" wait_until 30 sh -c "curl -s '$api_base/metrics' | grep -q '^aps_model_info{sport=\"NBA\"'"
 # The rolling scores of the replayed week, read by Prometheus from the services.
 has() { [ "$(pq "$1" | jq 'length')" -gt 0 ]; }
@@ -279,14 +286,16 @@ start mock "$MOCK" --port "$P_MOCK" --rebase --quota 10000000
 check_true "OddsDataStale resolves when the odds flow again" wait_until 60 state_is OddsDataStale '.labels.sport == "NBA"' none
 
 # ---- every metric the dashboards, recording rules and alerts read exists ------------------------
-# Names whose exporter cannot run on this machine, and the backup metrics, which appear once a
-# backup has been recorded (no backup runs here; dr_pitr reads them live from the api and worker).
+# Names whose exporter cannot run on this machine, the backup metrics, which appear once a
+# backup has been recorded (no backup runs here; dr_pitr reads them live from the api and worker),
+# and the ROI of staked picks, which needs a market that passed the promotion gate.
 declare -A elsewhere=(
   [DCGM_FI_DEV_GPU_UTIL]="NVIDIA dcgm-exporter, on the GPU machines"
   [probe_ssl_earliest_cert_expiry]="prometheus-blackbox-exporter probing the public HTTPS endpoints"
   [aps_backup_last_success_timestamp_seconds]="a recorded backup (aps backup run; checked by dr_pitr)"
   [aps_backup_failures_total]="a recorded backup (aps backup run; checked by dr_pitr)"
   [aps_backup_wal_archive_lag_seconds]="a recorded backup (aps backup run; checked by dr_pitr)"
+  [aps_picks_roi_ratio]="graded picks with a stake: this slice's markets are tracking only (unit: test_app_metrics)"
 )
 curl -s "$prom/api/v1/label/__name__/values" | jq -r '.data[]' | sort -u > "$work/have.txt"
 node "$SRC/tests/integration/monitoring/promql.mjs" names > "$work/need.txt"

@@ -21,18 +21,20 @@ struct queue_fixture {
     char prefix[128];     /* this test's Redis key prefix */
 };
 static struct queue_fixture g;
+static int g_budget_s; /* QUEUE_RETRY_BUDGET_SECONDS of the next open_queue (0: attempts only) */
 
 #define RETRY_BASE_MS 40
 #define RETRY_MAX_MS 200
 
 static struct aps_config *fixture_config(void)
 {
-    char url[600], pre[200], base[64], max[64];
+    char url[600], pre[200], base[64], max[64], budget[64];
     snprintf(url, sizeof url, "REDIS_URL=%s", g.redis_url);
     snprintf(pre, sizeof pre, "REDIS_KEY_PREFIX=%s", g.prefix);
     snprintf(base, sizeof base, "QUEUE_RETRY_BASE_MS=%d", RETRY_BASE_MS);
     snprintf(max, sizeof max, "QUEUE_RETRY_MAX_MS=%d", RETRY_MAX_MS);
-    const char *settings[] = {pre, base, max, g.redis_url[0] ? url : NULL, NULL};
+    snprintf(budget, sizeof budget, "QUEUE_RETRY_BUDGET_SECONDS=%d", g_budget_s);
+    const char *settings[] = {pre, base, max, budget, g.redis_url[0] ? url : NULL, NULL};
     return config_from(settings);
 }
 
@@ -369,6 +371,84 @@ static void test_lease_expired_on_last_attempt(void **state)
     aps_queue_close(q);
 }
 
+/* With a retry budget, a job that used its attempts is still retried until the budget since its
+ * enqueue has passed (an outage longer than the attempts' backoff loses nothing); a job of one
+ * attempt is never retried. */
+static void test_retry_budget(void **state)
+{
+    g_budget_s = 1;
+    struct aps_queue *q = open_queue(NULL);
+    g_budget_s = 0;
+    char id[64], once[64];
+    push_ok(q, "collect", "{}", NULL, 2, 0, id);
+    push_ok(q, "train", "{}", NULL, 1, 0, once);
+    struct aps_job job = {0};
+    int runs = 0;
+    double t0 = aps_time_mono();
+    for (;;) {
+        claim_ok(q, "w1", 10000, 3000, &job);
+        if (!strcmp(job.id, once)) { /* max_attempts 1: straight to the dead letters */
+            assert_int_equal(aps_queue_fail(q, &job, "no retry"), 0);
+            assert_true(job.dead_lettered);
+            aps_job_cleanup(&job);
+            continue;
+        }
+        runs++;
+        assert_int_equal(aps_queue_fail(q, &job, "outage"), 0);
+        bool dead = job.dead_lettered;
+        aps_job_cleanup(&job);
+        if (dead)
+            break;
+    }
+    /* Two attempts would have been spent in ~60 ms; the budget kept it going for a second. */
+    assert_true(runs > 2);
+    assert_true(aps_time_mono() - t0 >= 1.0 - 0.05);
+    struct aps_queue_stats s = stats_of(q);
+    assert_int_equal(s.dead, 2);
+    aps_queue_close(q);
+}
+
+/* Dead letters: requeue puts one back with its attempts reset; drop deletes one; an id that is
+ * not a dead letter is APS_E_NOTFOUND. */
+static void test_dead_requeue_drop(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char a[64], b[64], live[64];
+    push_ok(q, "poison", "{\"n\":1}", NULL, 1, 0, a);
+    push_ok(q, "poison", "{\"n\":2}", NULL, 1, 0, b);
+    struct aps_job job = {0};
+    for (int i = 0; i < 2; i++) {
+        claim_ok(q, "w1", 10000, 0, &job);
+        assert_int_equal(aps_queue_fail(q, &job, "bad"), 0);
+        aps_job_cleanup(&job);
+    }
+    push_ok(q, "noop", "{}", NULL, 3, 0, live);
+    assert_int_equal(stats_of(q).dead, 2);
+    assert_int_equal(aps_queue_requeue(q, live), APS_E_NOTFOUND); /* ready, not dead */
+    assert_int_equal(aps_queue_requeue(q, "999999"), APS_E_NOTFOUND);
+    assert_int_equal(aps_queue_drop(q, "x1"), APS_E_INVAL);
+    assert_int_equal(aps_queue_requeue(q, a), 0);
+    assert_int_equal(aps_queue_requeue(q, a), APS_E_NOTFOUND);
+    assert_int_equal(aps_queue_drop(q, b), 0);
+    assert_int_equal(aps_queue_drop(q, b), APS_E_NOTFOUND);
+    assert_int_equal(stats_of(q).dead, 0);
+    for (int i = 0; i < 2; i++) {
+        claim_ok(q, "w1", 10000, 0, &job);
+        if (!strcmp(job.id, a)) {
+            assert_int_equal(job.attempts, 1);
+            assert_string_equal(job.payload, "{\"n\":1}");
+        } else {
+            assert_string_equal(job.id, live);
+        }
+        assert_int_equal(aps_queue_ack(q, &job), 0);
+        aps_job_cleanup(&job);
+    }
+    expect_empty(q, "w1");
+    assert_int_equal(aps_queue_forget(q, "w1"), 0);
+    assert_int_equal(aps_queue_forget(q, "bad consumer"), APS_E_INVAL);
+    aps_queue_close(q);
+}
+
 static void test_release(void **state)
 {
     struct aps_queue *q = open_queue(NULL);
@@ -561,4 +641,5 @@ static void test_leader(void **state)
         CASE(test_retry_then_dead), CASE(test_long_error_kept_valid),                            \
         CASE(test_visibility_reclaim), CASE(test_lease_expired_on_last_attempt),                 \
         CASE(test_release), CASE(test_extend), CASE(test_delayed_push),                          \
-        CASE(test_bad_arguments), CASE(test_concurrent_claimers), CASE(test_leader)
+        CASE(test_bad_arguments), CASE(test_concurrent_claimers), CASE(test_leader),             \
+        CASE(test_retry_budget), CASE(test_dead_requeue_drop)

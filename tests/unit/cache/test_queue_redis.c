@@ -48,6 +48,53 @@ static void test_redis_layout(void **state)
     aps_queue_close(q);
 }
 
+/* Number of consumers in the group "workers" of this test's stream. */
+static long long consumers(void)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s:jobs", g.prefix);
+    const char *argv[] = {"XINFO", "CONSUMERS", key, "workers"};
+    redisReply *r = redis_raw(4, argv, NULL);
+    long long n = r->type == REDIS_REPLY_ARRAY ? (long long)r->elements : -1;
+    freeReplyObject(r);
+    return n;
+}
+
+/* Consumers do not pile up: one that exits cleanly is forgotten (unless it still holds an
+ * entry), and one that vanished is reaped by a later claim once idle for ten visibility
+ * timeouts with nothing pending. */
+static void test_redis_consumers_cleaned(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char id[64];
+    struct aps_job job = {0};
+    for (int i = 0; i < 8; i++) {
+        char who[32];
+        snprintf(who, sizeof who, "host:%d/0", 100 + i);
+        /* Redis makes a consumer when it first gets an entry (or blocks). */
+        push_ok(q, "noop", "{}", NULL, 3, 0, id);
+        claim_ok(q, who, 10000, 0, &job);
+        assert_int_equal(aps_queue_ack(q, &job), 0);
+        aps_job_cleanup(&job);
+        if (i < 4)
+            assert_int_equal(aps_queue_forget(q, who), 0);
+    }
+    assert_int_equal(consumers(), 4);
+    /* Past the claims' reclaim throttle (1 s at their visibility) and 10 x 50 ms of idle for
+     * the four that never said goodbye. */
+    sleep_ms(1100);
+    push_ok(q, "noop", "{}", NULL, 3, 0, id);
+    claim_ok(q, "holder", 50, 0, &job); /* this claim's throttled step reaps the four */
+    assert_int_equal(consumers(), 1);
+    assert_int_equal(aps_queue_forget(q, "holder"), 0); /* holds an entry: kept */
+    assert_int_equal(consumers(), 1);
+    assert_int_equal(aps_queue_ack(q, &job), 0);
+    aps_job_cleanup(&job);
+    assert_int_equal(aps_queue_forget(q, "holder"), 0);
+    assert_int_equal(consumers(), 0);
+    aps_queue_close(q);
+}
+
 /* A server restarted without its data loses the group: the next claim makes it again. */
 static void test_redis_group_lost(void **state)
 {
@@ -113,6 +160,7 @@ int main(void)
         QUEUE_COMMON_TESTS,
         CASE(test_redis_layout),
         CASE(test_redis_group_lost),
+        CASE(test_redis_consumers_cleaned),
         cmocka_unit_test(test_redis_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -360,6 +360,10 @@ static void test_bad_values(void **state)
         {"WORKERS=0", "WORKERS=0", "1 <= x <= 256"},
         {"DATABASE_POOL_SIZE=5.5", "DATABASE_POOL_SIZE=5.5", "an integer"},
         {"KELLY_FRACTION=0", "KELLY_FRACTION=0", "0 < x <= 1"},
+        {"TRUSTED_PROXIES=10.0.0.0/33", "TRUSTED_PROXIES=10.0.0.0/33", "CIDR blocks"},
+        {"TRUSTED_PROXIES=nginx", "TRUSTED_PROXIES=nginx", "CIDR blocks"},
+        {"CORS_ORIGINS=https://app.example.com/", "CORS_ORIGINS", "a comma list of origins"},
+        {"CORS_ORIGINS=app.example.com", "CORS_ORIGINS", "a comma list of origins"},
         {"KELLY_FRACTION=1.5", "KELLY_FRACTION=1.5", "0 < x <= 1"},
         {"KELLY_FRACTION=abc", "KELLY_FRACTION=abc", "a number"},
         {"MAX_BET_PERCENT=0.2", "MAX_BET_PERCENT=0.2", "0 < x <= 0.1"},
@@ -441,6 +445,10 @@ static void test_production_refusals(void **state)
     const char *shrt[] = {"ENVIRONMENT=production", "SECRET_KEY=tooshort-secret", NULL};
     expect_error(f, shrt, "SECRET_KEY=(redacted)", "at least 32 characters");
     assert_null(strstr(f->err, "tooshort"));
+
+    const char *star[] = {"ENVIRONMENT=production", "SECRET_KEY=" GOOD_SECRET,
+                          "JWT_SECRET=" GOOD_JWT, "CORS_ORIGINS=https://a.example, *", NULL};
+    expect_error(f, star, "CORS_ORIGINS", "named origins in production");
 
     const char *dev[] = {"ENVIRONMENT=production",
                          "SECRET_KEY=dev-only-insecure-secret-key-not-for-prod",
@@ -661,9 +669,53 @@ static void test_names_and_lookup(void **state)
     assert_string_equal(aps_cfg_source_name(APS_SRC_FILE), "file");
 }
 
+/* The run-time layer: only the table's `runtime` settings, INT and DOUBLE, checked like loading;
+ * while set it is what aps_cfg_int / aps_cfg_double return. */
+static void test_runtime_layer(void **state)
+{
+    struct fx *f = *state;
+    char err[300];
+    assert_int_equal(load(f, NULL), 0);
+    const struct aps_config *c = f->cfg;
+    int n = 0;
+    for (int k = 0; k < APS_SET__COUNT; k++)
+        if (aps_setting_is_runtime(k)) {
+            n++;
+            char v[32];
+            /* INT and DOUBLE only: the configured text parses back through the layer. */
+            snprintf(v, sizeof v, "%s", aps_cfg_str(c, k));
+            assert_int_equal(aps_config_runtime_set(c, k, v, err, sizeof err), 0);
+            aps_config_runtime_clear(c, k);
+        }
+    assert_int_equal(n, 10);
+    assert_true(aps_setting_is_runtime(APS_SET_KELLY_FRACTION));
+    assert_true(aps_setting_is_runtime(APS_SET_RATE_LIMIT_PER_MIN));
+    assert_false(aps_setting_is_runtime(APS_SET_JWT_SECRET));
+    double kf = aps_cfg_double(c, APS_SET_KELLY_FRACTION);
+    assert_int_equal(aps_config_runtime_set(c, APS_SET_KELLY_FRACTION, "0.1", err, sizeof err), 0);
+    assert_true(aps_cfg_overridden(c, APS_SET_KELLY_FRACTION));
+    assert_true(aps_cfg_double(c, APS_SET_KELLY_FRACTION) == 0.1);
+    assert_true(aps_cfg_configured_double(c, APS_SET_KELLY_FRACTION) == kf);
+    assert_int_equal(aps_config_runtime_set(c, APS_SET_RATE_LIMIT_PER_MIN, "7", err, sizeof err),
+                     0);
+    assert_int_equal(aps_cfg_int(c, APS_SET_RATE_LIMIT_PER_MIN), 7);
+    /* Out of bounds or not a number: refused with the loader's message, the value stays. */
+    assert_int_equal(aps_config_runtime_set(c, APS_SET_KELLY_FRACTION, "2", err, sizeof err),
+                     APS_E_CONFIG);
+    assert_non_null(strstr(err, "KELLY_FRACTION"));
+    assert_int_equal(aps_config_runtime_set(c, APS_SET_RATE_LIMIT_PER_MIN, "x", err, sizeof err),
+                     APS_E_CONFIG);
+    assert_true(aps_cfg_double(c, APS_SET_KELLY_FRACTION) == 0.1);
+    assert_int_equal(aps_config_runtime_set(c, APS_SET_PORT, "9", err, sizeof err), APS_E_INVAL);
+    aps_config_runtime_clear(c, APS_SET_KELLY_FRACTION);
+    assert_false(aps_cfg_overridden(c, APS_SET_KELLY_FRACTION));
+    assert_true(aps_cfg_double(c, APS_SET_KELLY_FRACTION) == kf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_runtime_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_development, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_staging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_production, setup, teardown),

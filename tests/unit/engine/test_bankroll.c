@@ -5,6 +5,7 @@
 #include "../services/api_fixture.h"
 
 #include "engine/bankroll.h"
+#include "engine/picks.h"
 #include "odds/clv.h"
 
 static struct aps_conn *conn(struct fixture *fx)
@@ -184,26 +185,26 @@ static void test_clv_sign_and_benchmark(void **state)
     struct aps_bet_close cl;
     double p_home = (1 / 1.70) / (1 / 1.70 + 1 / 2.25);
     assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, false,
-                                          NAN, 1.85, "draftkings", APS_MARGIN_MULTIPLICATIVE,
+                                          NAN, 1.85, APS_MARGIN_MULTIPLICATIVE,
                                           &cl),
                      0);
-    assert_string_equal(cl.book, "pinnacle"); /* the sharp book before the bet's own */
+    assert_string_equal(cl.book, "sharp"); /* the sharp book before every other */
     assert_float_equal(cl.price, 1.70, 0);
     assert_float_equal(cl.clv, p_home * 1.85 - 1, 1e-12);
     assert_true(cl.clv > 0); /* 1.85 beat a fair close of about 1.76 */
     assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, false,
-                                          NAN, 1.65, NULL, APS_MARGIN_MULTIPLICATIVE, &cl),
+                                          NAN, 1.65, APS_MARGIN_MULTIPLICATIVE, &cl),
                      0);
     assert_true(cl.clv < 0);
     /* spread: home −3 against a −3.5 close beat it by half a point */
     assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_SPREAD, APS_SEL_HOME, false,
-                                          -3, 1.91, NULL, APS_MARGIN_MULTIPLICATIVE, &cl),
+                                          -3, 1.91, APS_MARGIN_MULTIPLICATIVE, &cl),
                      0);
-    assert_string_equal(cl.book, "draftkings");
+    assert_string_equal(cl.book, "bookmakers");
     assert_float_equal(cl.clv, 0.5, 0);
     /* no closing total at all: CLV unknown */
     assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_TOTAL, APS_SEL_OVER, false,
-                                          44.5, 1.91, NULL, APS_MARGIN_MULTIPLICATIVE, &cl),
+                                          44.5, 1.91, APS_MARGIN_MULTIPLICATIVE, &cl),
                      0);
     assert_true(isnan(cl.clv));
 
@@ -222,6 +223,47 @@ static void test_clv_sign_and_benchmark(void **state)
     aps_store_release(c);
 }
 
+/* A pick and a bet on the same side of the same game report the same CLV under every margin
+ * method: both are measured against the one closing benchmark (here two bookmakers with
+ * different closes, no sharp book, the bet and the pick at one of them). */
+static void test_pick_and_bet_clv_agree(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    fx_exec(fx, "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price,"
+                " closed_at, source) VALUES (2, 2, 'moneyline', 'home', NULL, 1.60, 0, 't'),"
+                " (2, 2, 'moneyline', 'away', NULL, 2.45, 0, 't'),"
+                " (2, 3, 'moneyline', 'home', NULL, 1.75, 0, 't'),"
+                " (2, 3, 'moneyline', 'away', NULL, 2.10, 0, 't')");
+    int64_t id = open_bankroll(c, FX_USER, 1000), b1;
+    double after;
+    /* the seeded pick 2: game 2, moneyline home at 1.85 (DraftKings) */
+    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 10);
+    b.sportsbook = "draftkings";
+    assert_int_equal(aps_bankroll_place_bet(c, &b, aps_time_now(), &b1, &after), 0);
+    finish_game(fx, FX_G_FUTURE, 20, 17);
+    static const enum aps_margin_method methods[] = {APS_MARGIN_MULTIPLICATIVE,
+                                                     APS_MARGIN_ADDITIVE, APS_MARGIN_POWER,
+                                                     APS_MARGIN_SHIN};
+    double seen[4];
+    for (int i = 0; i < 4; i++) {
+        fx_exec(fx, "DELETE FROM prediction_results WHERE prediction_id = 2;"
+                    " UPDATE bets SET result = 'pending', clv = NULL, settled_at = NULL");
+        struct aps_grade_run g;
+        assert_int_equal(aps_picks_grade(c, methods[i], &g), 0);
+        int settled = 0;
+        assert_int_equal(aps_bankroll_settle_game_with(c, FX_G_FUTURE, methods[i], &settled), 0);
+        double pick_clv = fx_double(fx, "SELECT clv FROM prediction_results WHERE prediction_id = 2");
+        double bet_clv = fx_double(fx, "SELECT clv FROM bets");
+        assert_false(isnan(pick_clv));
+        assert_float_equal(pick_clv, bet_clv, 1e-12);
+        seen[i] = pick_clv;
+    }
+    /* the methods do differ on this market: the agreement is not an accident of one method */
+    assert_true(fabs(seen[0] - seen[2]) > 1e-6);
+    aps_store_release(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +273,7 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_void_on_cancel, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_clv_sign_and_benchmark, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_pick_and_bet_clv_agree, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
-/* test_picks.c — publishing picks with the production model of a market when one is registered
- * (Elo elsewhere), on real Premier League data: the pick names the model that made it, its
- * probability is a proper one, re-publishing with nothing new adds nothing, grading grades
- * every pick of finished games once, and the lock-in chain verifies. */
+/* test_picks.c — publishing picks on real Premier League data: without a model that passed the
+ * market gate a market is tracking only (Elo and a model promoted by hand alike: no tier, no
+ * stake, the reason recorded); with one it is published, every pick a bet with tier and stake
+ * within the supported edge or no bet with its reason, and every published pick carries its
+ * stored explanation; re-publishing with nothing new adds nothing, grading grades every pick of
+ * finished games once, and the lock-in chain verifies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include "engine/lockin.h"
 #include "engine/picks.h"
 #include "engine/trainer.h"
+#include "model/registry.h"
 #include "model/walkforward.h"
 
 #include "../model/fixture.c"
@@ -28,6 +31,23 @@ static int64_t count_model(struct aps_conn *c, const char *market, const char *m
     return n;
 }
 
+static int64_t q(struct aps_conn *c, const char *sql)
+{
+    int64_t n = -1;
+    assert_int_equal(aps_conn_query_int64(c, sql, 0, NULL, &n), 0);
+    return n;
+}
+
+static void set_gate(struct aps_conn *c, const char *name, bool passed, double max_edge)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE models SET metrics = '{\"market_gate\":{\"passed\":%s,\"why\":\"test\","
+             "\"max_supported_edge\":%.3f}}' WHERE name = '%s'",
+             passed ? "true" : "false", max_edge, name);
+    assert_int_equal(aps_conn_exec(c, sql), 0);
+}
+
 static void picks_use_the_production_model(void **state)
 {
     (void)state;
@@ -39,15 +59,23 @@ static void picks_use_the_production_model(void **state)
     aps_kelly_params_default(&o.kelly);
     assert_int_equal(aps_time_parse_iso("2023-04-20T00:00:00Z", &o.now), 0);
 
-    /* no model registered: every pick comes from Elo */
+    /* no model registered: every pick comes from Elo, and Elo has no free pass: tracking only,
+     * no tier, no stake, the reason recorded */
     struct aps_publish_result r;
     assert_int_equal(aps_picks_publish(fx.c, &o, &r), 0);
     assert_true(r.games > 10);
     assert_int_equal(r.published, count_model(fx.c, "moneyline", "elo") +
                                       count_model(fx.c, "spread", "elo") +
                                       count_model(fx.c, "total", "elo"));
+    assert_int_equal(r.tracking, r.published);
+    assert_int_equal(r.staked, 0);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE publication <> 'tracking_only'"
+                             " OR tier <> '' OR stake_fraction <> 0 OR no_bet_reason NOT LIKE"
+                             " 'tracking only: no model passed the promotion gate for EPL %'"),
+                     0);
 
-    /* train the moneyline and promote it */
+    /* train the moneyline: on this small fixture its walk-forward log-loss is more than 0.5 %
+     * above the closing market's, so the gate keeps it a challenger */
     char models[200];
     snprintf(models, sizeof models, "%s/models", fx.dir);
     struct aps_trainer_sport ts;
@@ -59,15 +87,44 @@ static void picks_use_the_production_model(void **state)
     aps_wf_opts_default(&to.wf);
     struct aps_trainer_outcome out;
     assert_int_equal(aps_trainer_run(fx.c, &ts, APS_MKT_MONEYLINE, &to, &out), 0);
-    assert_true(out.promoted);
+    assert_false(out.promoted);
 
-    /* published again: the moneyline picks now come from the model (their probabilities change,
-     * so new picks are locked in); spreads and totals stay with Elo and are unchanged */
+    /* promoted by hand with its failed gate: its probabilities are used, still tracking only */
+    struct aps_model_row row;
+    assert_int_equal(aps_registry_get(fx.c, out.model_name, &row), 0);
+    assert_int_equal(aps_registry_promote(fx.c, row.id, "by hand"), 0);
+    aps_registry_row_cleanup(&row);
     struct aps_publish_result r2;
     assert_int_equal(aps_picks_publish(fx.c, &o, &r2), 0);
     int64_t by_model = count_model(fx.c, "moneyline", out.model_name);
     assert_true(by_model > 10);
-    assert_int_equal(count_model(fx.c, "spread", out.model_name), 0);
+    assert_int_equal(r2.tracking, r2.published);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE publication = 'published'"), 0);
+
+    /* the same model with a passed gate whose record supports edges up to 0.06: its market is
+     * published; every pick is a bet with a tier and a stake or no bet with its reason, an edge
+     * above 0.06 is never a bet, and every published pick has its explanation stored */
+    set_gate(fx.c, out.model_name, true, 0.06);
+    struct aps_publish_result r3;
+    assert_int_equal(aps_picks_publish(fx.c, &o, &r3), 0);
+    assert_true(r3.published > r3.tracking);
+    int64_t published = q(fx.c, "SELECT count(*) FROM predictions WHERE publication = 'published'");
+    assert_true(published > 10);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE publication = 'published'"
+                             " AND market <> 'moneyline'"),
+                     0);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE (tier <> '' AND"
+                             " (stake_fraction <= 0 OR edge < 0.03 OR edge > 0.06))"
+                             " OR (tier = '' AND (stake_fraction <> 0 OR no_bet_reason IS NULL))"),
+                     0);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions p WHERE publication = 'published'"
+                             " AND (explanation IS NULL OR NOT EXISTS (SELECT 1 FROM"
+                             " prediction_explanations e WHERE e.prediction_id = p.id))"),
+                     0);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions p WHERE publication <> 'published'"
+                             " AND EXISTS (SELECT 1 FROM prediction_explanations e WHERE"
+                             " e.prediction_id = p.id)"),
+                     0);
     int64_t bad = -1;
     assert_int_equal(aps_conn_query_int64(fx.c,
                                           "SELECT count(*) FROM predictions WHERE probability <= 0"
@@ -77,19 +134,16 @@ static void picks_use_the_production_model(void **state)
     assert_int_equal(bad, 0);
 
     /* nothing new: nothing added */
-    struct aps_publish_result r3;
-    assert_int_equal(aps_picks_publish(fx.c, &o, &r3), 0);
-    assert_int_equal(r3.published, 0);
+    struct aps_publish_result r4;
+    assert_int_equal(aps_picks_publish(fx.c, &o, &r4), 0);
+    assert_int_equal(r4.published, 0);
 
     /* the games are finished in the store: every pick is graded once */
     struct aps_grade_run g1, g2;
-    assert_int_equal(aps_picks_grade(fx.c, &g1), 0);
-    int64_t total = -1;
-    assert_int_equal(aps_conn_query_int64(fx.c, "SELECT count(*) FROM predictions", 0, NULL,
-                                          &total),
-                     0);
+    assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &g1), 0);
+    int64_t total = q(fx.c, "SELECT count(*) FROM predictions");
     assert_int_equal((int64_t)g1.graded, total);
-    assert_int_equal(aps_picks_grade(fx.c, &g2), 0);
+    assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &g2), 0);
     assert_int_equal(g2.graded, 0);
 
     struct aps_verify_result v;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "http/auth.h"
@@ -40,6 +41,66 @@ static void test_password_policy(void **state)
     assert_non_null(strstr(why, "256"));
 }
 
+/* Lengths count Unicode code points of the NFC form, not bytes. */
+static void test_password_code_points(void **state)
+{
+    const char *why = NULL;
+    char pw[2048] = "";
+    for (int i = 0; i < 11; i++)
+        strcat(pw, "\xc3\xa9"); /* é, precomposed: 22 bytes, 11 characters */
+    assert_int_equal(aps_auth_password_check(pw, &why), APS_E_INVAL);
+    assert_non_null(strstr(why, "12"));
+    strcat(pw, "\xc3\xa9");
+    assert_int_equal(aps_auth_password_check(pw, &why), 0);
+    pw[0] = '\0';
+    for (int i = 0; i < 11; i++)
+        strcat(pw, "e\xcc\x81"); /* e + combining acute: NFC makes it 11 × é */
+    assert_int_equal(aps_auth_password_check(pw, &why), APS_E_INVAL);
+    strcat(pw, "e\xcc\x81");
+    assert_int_equal(aps_auth_password_check(pw, &why), 0);
+    pw[0] = '\0';
+    for (int i = 0; i < 256; i++)
+        strcat(pw, "\xc3\xa9"); /* 512 bytes, 256 characters: allowed */
+    assert_int_equal(aps_auth_password_check(pw, &why), 0);
+    strcat(pw, "\xc3\xa9");
+    assert_int_equal(aps_auth_password_check(pw, &why), APS_E_INVAL);
+    assert_int_equal(aps_auth_password_check("\xff\xfe not utf-8 at all", &why), APS_E_INVAL);
+    assert_non_null(strstr(why, "UTF-8"));
+}
+
+/* The hash is of the NFC form: the same password typed decomposed verifies. */
+static void test_password_hash_nfc(void **state)
+{
+    char h[APS_AUTH_HASH_CAP];
+    assert_int_equal(aps_auth_password_hash("caf\xc3\xa9 au lait please", h), 0);
+    assert_true(aps_auth_password_verify(h, "cafe\xcc\x81 au lait please"));
+    assert_false(aps_auth_password_verify(h, "cafe au lait please"));
+}
+
+/* Runs last: the first list loaded stays for the process. */
+static void test_password_common_list(void **state)
+{
+    const char *why = NULL;
+    char path[] = "/tmp/aps-blocklist-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("password\nQwerty\ndragon\nsunshineboulevard\n", f);
+    fclose(f);
+    assert_int_equal(aps_auth_password_check("password1234", &why), 0); /* no list yet */
+    assert_int_equal(aps_auth_blocklist_load("/nonexistent/list"), APS_E_NOTFOUND);
+    assert_int_equal(aps_auth_blocklist_load(path), 0);
+    assert_int_equal(aps_auth_blocklist_size(), 4);
+    unlink(path);
+    assert_int_equal(aps_auth_password_check("password1234", &why), APS_E_INVAL);
+    assert_non_null(strstr(why, "common"));
+    assert_int_equal(aps_auth_password_check("Password2024!", &why), APS_E_INVAL);
+    assert_int_equal(aps_auth_password_check("  QWERTY123456", &why), APS_E_INVAL);
+    assert_int_equal(aps_auth_password_check("SunshineBoulevard", &why), APS_E_INVAL);
+    assert_int_equal(aps_auth_password_check("dragon-password", &why), 0); /* not one word */
+    assert_int_equal(aps_auth_password_check("correct horse battery staple", &why), 0);
+}
+
 static void test_password_hash(void **state)
 {
     char h1[APS_AUTH_HASH_CAP], h2[APS_AUTH_HASH_CAP];
@@ -60,16 +121,18 @@ static void test_token_roundtrip(void **state)
 {
     char *tok = NULL, *tok2 = NULL;
     struct aps_auth_claims c;
-    assert_int_equal(aps_auth_token_issue(SECRET, 42, APS_ROLE_ANALYST, NOW, 900, &tok), 0);
+    assert_int_equal(aps_auth_token_issue(SECRET, 42, APS_ROLE_ANALYST, 5, 0, NOW, 900, &tok), 0);
     assert_int_equal(aps_auth_token_verify(SECRET, tok, NOW + 1, &c), 0);
     assert_int_equal(c.user_id, 42);
     assert_int_equal(c.role, APS_ROLE_ANALYST);
     assert_int_equal(c.iat, NOW);
     assert_int_equal(c.exp, NOW + 900);
     assert_int_equal(strlen(c.jti), 32);
+    assert_int_equal(c.sid, 5);
+    assert_int_equal(c.gen, 0);
     /* Each token has its own jti. */
     struct aps_auth_claims c2;
-    assert_int_equal(aps_auth_token_issue(SECRET, 42, APS_ROLE_ANALYST, NOW, 900, &tok2), 0);
+    assert_int_equal(aps_auth_token_issue(SECRET, 42, APS_ROLE_ANALYST, 5, 0, NOW, 900, &tok2), 0);
     assert_int_equal(aps_auth_token_verify(SECRET, tok2, NOW, &c2), 0);
     assert_string_not_equal(c.jti, c2.jti);
     /* The header says HS256. */
@@ -81,9 +144,12 @@ static void test_token_roundtrip(void **state)
     jwt_free(j);
     /* Bad arguments. */
     char *bad = NULL;
-    assert_int_equal(aps_auth_token_issue("", 42, APS_ROLE_USER, NOW, 900, &bad), APS_E_INVAL);
-    assert_int_equal(aps_auth_token_issue(SECRET, 0, APS_ROLE_USER, NOW, 900, &bad), APS_E_INVAL);
-    assert_int_equal(aps_auth_token_issue(SECRET, 1, APS_ROLE_ANONYMOUS, NOW, 900, &bad),
+    assert_int_equal(aps_auth_token_issue("", 42, APS_ROLE_USER, 5, 0, NOW, 900, &bad), APS_E_INVAL);
+    assert_int_equal(aps_auth_token_issue(SECRET, 0, APS_ROLE_USER, 5, 0, NOW, 900, &bad), APS_E_INVAL);
+    assert_int_equal(aps_auth_token_issue(SECRET, 1, APS_ROLE_ANONYMOUS, 5, 0, NOW, 900, &bad),
+                     APS_E_INVAL);
+    /* A token must name its session. */
+    assert_int_equal(aps_auth_token_issue(SECRET, 1, APS_ROLE_USER, 0, 0, NOW, 900, &bad),
                      APS_E_INVAL);
     assert_null(bad);
     aps_free(tok);
@@ -95,7 +161,7 @@ static void test_token_expired(void **state)
     char *tok = NULL;
     struct aps_auth_claims c = {0};
     /* Issued 20 minutes ago with a 15-minute life. */
-    assert_int_equal(aps_auth_token_issue(SECRET, 7, APS_ROLE_USER, NOW - 1200, 900, &tok), 0);
+    assert_int_equal(aps_auth_token_issue(SECRET, 7, APS_ROLE_USER, 5, 0, NOW - 1200, 900, &tok), 0);
     assert_int_equal(aps_auth_token_verify(SECRET, tok, NOW, &c), APS_E_TIMEOUT);
     assert_int_equal(c.user_id, 0); /* untouched */
     /* Exactly at exp it is expired; a second before it is not. */
@@ -110,7 +176,7 @@ static void test_token_tampered(void **state)
 {
     char *tok = NULL;
     struct aps_auth_claims c;
-    assert_int_equal(aps_auth_token_issue(SECRET, 7, APS_ROLE_USER, NOW, 900, &tok), 0);
+    assert_int_equal(aps_auth_token_issue(SECRET, 7, APS_ROLE_USER, 5, 0, NOW, 900, &tok), 0);
     char *dot1 = strchr(tok, '.'), *dot2 = strrchr(tok, '.');
     assert_non_null(dot1);
     assert_true(dot2 > dot1);
@@ -149,7 +215,7 @@ static void test_token_alg_none_refused(void **state)
     struct aps_auth_claims c;
     snprintf(claims, sizeof claims,
              "{\"sub\":\"1\",\"role\":\"admin\",\"typ\":\"access\",\"iat\":%d,\"exp\":%d,"
-             "\"jti\":\"0123456789abcdef0123456789abcdef\"}",
+             "\"sid\":1,\"gen\":0,\"jti\":\"0123456789abcdef0123456789abcdef\"}",
              NOW, NOW + 900);
     char *h = b64url("{\"alg\":\"none\",\"typ\":\"JWT\"}"), *p = b64url(claims);
     snprintf(tok, sizeof tok, "%s.%s.", h, p);
@@ -180,7 +246,7 @@ static void test_token_other_alg_and_claims(void **state)
     struct aps_auth_claims c;
     snprintf(json, sizeof json,
              "{\"sub\":\"5\",\"role\":\"pro\",\"typ\":\"access\",\"iat\":%d,\"exp\":%d,"
-             "\"jti\":\"0123456789abcdef0123456789abcdef\"}",
+             "\"sid\":3,\"gen\":0,\"jti\":\"0123456789abcdef0123456789abcdef\"}",
              NOW, NOW + 900);
     char *ok = sign(JWT_ALG_HS256, json), *hs512 = sign(JWT_ALG_HS512, json);
     assert_int_equal(aps_auth_token_verify(SECRET, ok, NOW, &c), 0);
@@ -188,7 +254,8 @@ static void test_token_other_alg_and_claims(void **state)
     assert_int_equal(aps_auth_token_verify(SECRET, hs512, NOW, &c), APS_E_INTEGRITY);
     free(ok);
     free(hs512);
-    /* Well signed but with bad claims: refresh typ, unknown role, missing exp, bad sub. */
+    /* Well signed but with bad claims: refresh typ, unknown role, missing exp, bad sub, no
+     * jti, no session (a token that cannot be revoked), a negative generation. */
     static const char *bad[] = {
         "{\"sub\":\"5\",\"role\":\"pro\",\"typ\":\"refresh\",\"iat\":1700000000,"
         "\"exp\":1700000900,\"jti\":\"0123456789abcdef0123456789abcdef\"}",
@@ -200,6 +267,11 @@ static void test_token_other_alg_and_claims(void **state)
         "\"exp\":1700000900,\"jti\":\"0123456789abcdef0123456789abcdef\"}",
         "{\"sub\":\"5\",\"role\":\"pro\",\"typ\":\"access\",\"iat\":1700000000,"
         "\"exp\":1700000900}",
+        "{\"sub\":\"5\",\"role\":\"pro\",\"typ\":\"access\",\"iat\":1700000000,"
+        "\"exp\":1700000900,\"gen\":0,\"jti\":\"0123456789abcdef0123456789abcdef\"}",
+        "{\"sub\":\"5\",\"role\":\"pro\",\"typ\":\"access\",\"iat\":1700000000,"
+        "\"exp\":1700000900,\"sid\":3,\"gen\":-1,"
+        "\"jti\":\"0123456789abcdef0123456789abcdef\"}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *t = sign(JWT_ALG_HS256, bad[i]);
@@ -256,6 +328,9 @@ int main(void)
         cmocka_unit_test(test_token_other_alg_and_claims),
         cmocka_unit_test(test_random_and_keys),
         cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_password_code_points),
+        cmocka_unit_test(test_password_hash_nfc),
+        cmocka_unit_test(test_password_common_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "http/http.h"
 #include "metrics/metrics.h"
@@ -141,6 +142,7 @@ static void cache_put(void *ctx, const char *key, const char *body, size_t len, 
 struct fixture {
     struct aps_http_server *srv;
     struct aps_metrics *metrics;
+    struct aps_logger log; /* ERROR lines only, into a temporary file */
     char base[64];
 };
 static struct fixture g;
@@ -153,6 +155,7 @@ static struct aps_http_server *start(struct aps_metrics *m, int threads)
         .routes = routes,
         .nroutes = sizeof routes / sizeof routes[0],
         .metrics = m,
+        .log = &g.log,
         .hooks = {.authenticate = authenticate, .rate_limit = rate_limit,
                   .cache_get = cache_get, .cache_put = cache_put},
     };
@@ -166,7 +169,9 @@ static struct aps_http_server *start(struct aps_metrics *m, int threads)
 static int setup(void **state)
 {
     curl_global_init(CURL_GLOBAL_ALL);
-    if (aps_metrics_new(&g.metrics))
+    g.log.level = APS_LOG_ERROR;
+    g.log.out = tmpfile();
+    if (!g.log.out || aps_metrics_new(&g.metrics))
         return -1;
     g.srv = start(g.metrics, 2);
     snprintf(g.base, sizeof g.base, "http://127.0.0.1:%d", aps_http_server_port(g.srv));
@@ -177,6 +182,7 @@ static int teardown(void **state)
 {
     aps_http_server_stop(g.srv, 1);
     aps_metrics_free(g.metrics);
+    fclose(g.log.out);
     for (int i = 0; i < 8; i++)
         aps_free(slots[i].body);
     curl_global_cleanup();
@@ -534,8 +540,20 @@ static void test_cache_etag_304(void **state)
 static void test_handler_failure(void **state)
 {
     struct reply r;
+    long before = ftell(g.log.out);
     get("/fail", NULL, &r);
     assert_envelope(&r, 500, "INTERNAL_ERROR");
+    /* Every 500 logs its cause, with the request id the client got. */
+    char line[1024] = "";
+    fflush(g.log.out);
+    fseek(g.log.out, before, SEEK_SET);
+    bool found = false;
+    while (!found && fgets(line, sizeof line, g.log.out))
+        found = strstr(line, "\"server error\"") && strstr(line, "\"route\":\"/fail\"") &&
+                strstr(line, "the handler failed") &&
+                strstr(line, json_string_value(json_object_get(r.json, "request_id")));
+    fseek(g.log.out, 0, SEEK_END);
+    assert_true(found);
     reply_cleanup(&r);
 }
 

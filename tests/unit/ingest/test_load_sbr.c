@@ -473,6 +473,26 @@ static void test_errors(void **state)
     /* Given the sport, the name still needs a season. */
     assert_int_equal(aps_load_sbr(p, APS_SPORT_NBA, &b, err, sizeof err), APS_E_PARSE);
     assert_int_equal(aps_load_sbr(p, APS_SPORT_NFL, &b, err, sizeof err), APS_E_INVAL);
+    /* A header line past the reader's limit says so (it once read "no header row"). */
+    static char big[70000];
+    memset(big, 'x', sizeof big - 2);
+    big[sizeof big - 2] = '\n';
+    p = write_file("nba odds 2014-15 big.csv", big);
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), APS_E_TOOBIG);
+    assert_non_null(strstr(err, "cannot read the header row"));
+    assert_non_null(strstr(err, "64 KiB"));
+    assert_null(strstr(err, "no header row"));
+    aps_batch_cleanup(&b);
+    /* A file named for another season than its Year column holds is refused whole (it would
+     * file its games under the wrong season and leave that season's row empty). */
+    p = write_file("nba odds 2017-18.csv",
+                   "Date,Rot,VH,Team,1st,2nd,3rd,4th,Final,Open,Close,ML,2H,Month,Day,Year\n"
+                   "1028,501,V,Dallas,24,29,20,27,100,206.5,203.5,140,102,10,28,2014\n"
+                   "1028,502,H,SanAntonio,26,19,31,25,101,6,3.5,-165,4,10,28,2014\n");
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "the file name says season 2017-18"));
+    assert_non_null(strstr(err, "2014-10-28"));
+    aps_batch_cleanup(&b);
     char missing[600];
     snprintf(missing, sizeof missing, "%s/nba odds 1999-00.csv", tmpdir);
     assert_int_equal(aps_load_sbr(missing, -1, &b, err, sizeof err), APS_E_IO);

@@ -193,10 +193,18 @@ static void test_needs_teams_file(void **state)
     char err[512] = "";
     assert_int_equal(aps_load_spreadspoke(p, &b, err, sizeof err), APS_E_IO);
     assert_non_null(strstr(err, "nfl_teams.csv"));
+    assert_non_null(strstr(err, "No such file or directory")); /* not "input/output error" */
     write_file("b/nfl_teams.csv", teams_csv);
     p = write_file("b/other.csv", "date,home,away\n1/1/2000,A,B\n");
     assert_int_equal(aps_load_spreadspoke(p, &b, err, sizeof err), APS_E_PARSE);
     assert_non_null(strstr(err, "schedule_date"));
+    aps_batch_cleanup(&b);
+    static char big[70000];
+    memset(big, 'x', sizeof big - 2);
+    big[sizeof big - 2] = '\n';
+    p = write_file("b/big.csv", big);
+    assert_int_equal(aps_load_spreadspoke(p, &b, err, sizeof err), APS_E_TOOBIG);
+    assert_non_null(strstr(err, "cannot read the header row"));
     aps_batch_cleanup(&b);
 }
 

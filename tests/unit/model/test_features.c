@@ -82,6 +82,58 @@ static void test_hand_checked_form(void **state)
     aps_feat_matrix_cleanup(&m);
 }
 
+/* A quote taken after the game's start — an in-play snapshot or a pre-match price recorded
+ * late — is never a feature: the game's row is the same with and without such quotes, and the
+ * leakage check (which compares against a history with them removed) passes. */
+static void test_no_quote_after_start(void **state)
+{
+    (void)state;
+    struct aps_hist_game g[3];
+    synth_game(&g[0], 1, "2020-01-01", 10, 20, 100, 90);
+    synth_game(&g[1], 2, "2020-01-05", 20, 10, 90, 100);
+    synth_game(&g[2], 3, "2020-01-09", 10, 20, 120, 80);
+    for (int i = 0; i < 3; i++)
+        g[i].start_time = 1577836800 + 4 * 86400 * i + 72000; /* 20:00 on each date */
+    struct aps_hist_book books[2] = {{"book_a", false, false}, {"book_b", false, false}};
+    /* game 3: priced by live snapshots only — one before the start, one in play after it
+     * (the home side leading: the in-play price says 1.05); game 2: a pre-match pair recorded
+     * an hour after the start next to one recorded before it */
+    int64_t s2 = g[1].start_time, s3 = g[2].start_time;
+    struct aps_hist_quote q[] = {
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.80, s2 - 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 2.10, s2 - 3600},
+        {1, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.30, s2 + 3600},
+        {1, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 3.60, s2 + 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_LIVE, NAN, 1.90, s3 - 600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_LIVE, NAN, 2.00, s3 - 600},
+        {1, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_LIVE, NAN, 1.05, s3 + 3000},
+        {1, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_LIVE, NAN, 12.0, s3 + 3000},
+    };
+    g[1].q0 = 0;
+    g[1].nq = 4;
+    g[2].q0 = 4;
+    g[2].nq = 4;
+    struct aps_history h = {.sport = APS_SPORT_NBA, .games = g, .ngames = 3, .nseasons = 1,
+                            .quotes = q, .nquotes = 8, .books = books, .nbooks = 2};
+    struct aps_feat_spec spec;
+    aps_feat_spec_all(&h, &spec);
+    int ml = col_index(&spec, APS_F_ML_HOME), nb = col_index(&spec, APS_F_ML_BOOKS);
+    assert_true(ml >= 0 && nb >= 0);
+    struct aps_feat_matrix m;
+    assert_int_equal(aps_feat_build(&h, NULL, &spec, &m), 0);
+    /* only the quotes before the start: book_a's no-vig home probability */
+    double p2 = (1 / 1.80) / (1 / 1.80 + 1 / 2.10), p3 = (1 / 1.90) / (1 / 1.90 + 1 / 2.00);
+    assert_near(m.x[1 * (size_t)m.d + (size_t)ml], log(p2 / (1 - p2)), 1e-12);
+    assert_near(m.x[1 * (size_t)m.d + (size_t)nb], 1, 0);
+    assert_near(m.x[2 * (size_t)m.d + (size_t)ml], log(p3 / (1 - p3)), 1e-12);
+    size_t checked;
+    long bad;
+    assert_int_equal(aps_feat_leakage_check(&h, NULL, &spec, &m, 0, &checked, &bad), 0);
+    assert_int_equal(checked, 3);
+    assert_int_equal(bad, -1);
+    aps_feat_matrix_cleanup(&m);
+}
+
 /* ---- real data ---- */
 
 struct real {
@@ -241,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_checked_form),
         cmocka_unit_test(test_spec_json),
+        cmocka_unit_test(test_no_quote_after_start),
         cmocka_unit_test(test_leakage_epl),
         cmocka_unit_test(test_leakage_nba),
     };

@@ -84,9 +84,10 @@ static void gates(void **state)
         struct aps_kelly_input in;
         const char *reason;
     } cases[] = {
-        {bet(0.54, 2.2, NAN, -1), "tier D: track only"},
-        {bet(0.62, D110, 0.60, -1), "edge below minimum"},      /* edge vs no-vig 0.02 */
-        {bet(0.66, 1.40, 0.60, -1), "no positive Kelly fraction"}, /* p·d = 0.924 */
+        {bet(0.54, 2.2, NAN, -1), "probability below SIGNAL_TIER_C_MIN"},
+        {bet(0.62, D110, 0.60, -1), "edge below MIN_EDGE_THRESHOLD"}, /* edge vs no-vig 0.02 */
+        {bet(0.66, 1.40, 0.60, -1), "no positive expected value"},    /* p·d = 0.924 */
+        {bet(0.50, 2.0, 0.55, -1), "negative edge"},
         {bet(0.66, D110, NAN, -1), "bet"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -102,6 +103,54 @@ static void gates(void **state)
     assert_int_equal(aps_kelly_size(&kp, &small, &s), 0);
     assert_false(s.should_bet);
     assert_string_equal(s.reason, "stake below minimum bet size");
+}
+
+/* Tiers come from value gated by probability: a tiny edge is no bet whatever the probability
+ * (the Tier A with edge 0.006 and stake 0 of the old rule), a bet's tier is never better than
+ * its edge or its probability allow, a tier is never given without a stake, and an edge above
+ * the model's supported maximum is not believed. */
+static void tiers_from_value(void **state)
+{
+    (void)state;
+    struct aps_kelly_params kp;
+    aps_kelly_params_default(&kp);
+    struct aps_kelly_sizing s;
+    struct aps_kelly_input tiny = bet(0.70, 1.45, 0.694, -1);
+    assert_int_equal(aps_kelly_size(&kp, &tiny, &s), 0);
+    assert_false(s.should_bet);
+    assert_int_equal(s.tier, APS_TIER_D);
+    assert_string_equal(s.reason, "edge below MIN_EDGE_THRESHOLD");
+    /* p 0.70 (A by probability), edge 0.04 (C by edge): C */
+    struct aps_kelly_input c = bet(0.70, 1.55, 0.66, -1);
+    assert_int_equal(aps_kelly_size(&kp, &c, &s), 0);
+    assert_true(s.should_bet);
+    assert_int_equal(s.tier, APS_TIER_C);
+    /* edge 0.07 (A by edge) at p 0.58 (C by probability): C */
+    assert_int_equal(aps_kelly_tier(&kp, 0.58, 0.07), APS_TIER_C);
+    assert_int_equal(aps_kelly_tier(&kp, 0.66, 0.061), APS_TIER_A);
+    assert_int_equal(aps_kelly_tier(&kp, 0.66, 0.05), APS_TIER_B);
+    /* the settings move the rule: a stricter SIGNAL_TIER_A_MIN takes A away */
+    kp.tier_a_min = 0.68;
+    assert_int_equal(aps_kelly_tier(&kp, 0.66, 0.061), APS_TIER_B);
+    aps_kelly_params_default(&kp);
+    /* implausible edge */
+    kp.max_edge = 0.06;
+    struct aps_kelly_input wild = bet(0.75, 1.80, 0.55, -1);
+    assert_int_equal(aps_kelly_size(&kp, &wild, &s), 0);
+    assert_false(s.should_bet);
+    assert_string_equal(s.reason, "edge above the largest the model's walk-forward record supports");
+    /* over random bets: never a tier without a stake */
+    struct prng r = {11};
+    aps_kelly_params_default(&kp);
+    for (int i = 0; i < 20000; i++) {
+        double p = 0.05 + 0.9 * prng_uniform(&r), d = 1.05 + 4 * prng_uniform(&r);
+        double nv = 0.05 + 0.9 * prng_uniform(&r);
+        struct aps_kelly_input in = bet(p, d, nv, -1);
+        assert_int_equal(aps_kelly_size(&kp, &in, &s), 0);
+        assert_true(s.should_bet == (s.tier != APS_TIER_D));
+        if (s.tier != APS_TIER_D)
+            assert_true(s.stake > 0 && s.edge >= kp.min_edge);
+    }
 }
 
 static void invalid_inputs_and_params(void **state)
@@ -169,6 +218,7 @@ int main(void)
         cmocka_unit_test(sizing_example_tier_a),
         cmocka_unit_test(sizing_tier_from_probability),
         cmocka_unit_test(gates),
+        cmocka_unit_test(tiers_from_value),
         cmocka_unit_test(invalid_inputs_and_params),
         cmocka_unit_test(property_cap_and_gate),
     };

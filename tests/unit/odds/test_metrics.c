@@ -169,6 +169,36 @@ static void wilson_interval(void **state)
     assert_int_equal(aps_metrics_wilson(11, 10, 1.96, &lo, &hi), APS_E_INVAL);
 }
 
+/* The paired bootstrap: the mean is exact, the interval brackets it, is reproducible for a seed,
+ * and its width matches the normal approximation sd/sqrt(n) of the mean. */
+static void paired_bootstrap(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    double d[N], mean, lo, hi, mean2, lo2, hi2, sum = 0, sq = 0;
+    for (int i = 0; i < N; i++) {
+        d[i] = (i % 2 ? 0.05 : -0.03) + 0.001 * (i % 7); /* mean 0.013, sd about 0.04 */
+        sum += d[i];
+    }
+    for (int i = 0; i < N; i++)
+        sq += (d[i] - sum / N) * (d[i] - sum / N);
+    double se = sqrt(sq / (N - 1)) / sqrt((double)N);
+    assert_int_equal(aps_metrics_paired_bootstrap(d, N, 2000, 42, &mean, &lo, &hi), 0);
+    assert_near(mean, sum / N, 1e-12);
+    assert_true(lo < mean && mean < hi);
+    assert_true(lo > 0); /* a difference of over six standard errors excludes 0 */
+    assert_near(hi - lo, 2 * 1.96 * se, 0.15 * 2 * 1.96 * se);
+    assert_int_equal(aps_metrics_paired_bootstrap(d, N, 2000, 42, &mean2, &lo2, &hi2), 0);
+    assert_true(lo == lo2 && hi == hi2 && mean == mean2);
+    double same[3] = {0.2, 0.2, 0.2};
+    assert_int_equal(aps_metrics_paired_bootstrap(same, 3, 100, 1, &mean, &lo, &hi), 0);
+    assert_near(lo, 0.2, 1e-15);
+    assert_near(hi, 0.2, 1e-15);
+    assert_int_equal(aps_metrics_paired_bootstrap(d, 0, 100, 1, &mean, &lo, &hi), APS_E_INVAL);
+    d[3] = NAN;
+    assert_int_equal(aps_metrics_paired_bootstrap(d, N, 100, 1, &mean, &lo, &hi), APS_E_INVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +209,7 @@ int main(void)
         cmocka_unit_test(auc_matches_pair_count),
         cmocka_unit_test(betting_scores),
         cmocka_unit_test(wilson_interval),
+        cmocka_unit_test(paired_bootstrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,8 +194,8 @@ static void seed_odds(struct fixture *fx)
                 " (1, 1, 'spread', 'away', 3.5, 1.91, 0, 'test')");
 }
 
-/* Three picks through the real lock-in chain: 1 on game 1 (graded win), 2 on game 2, 3 on
- * game 3. */
+/* Three picks through the real lock-in chain: 1 on game 1 (graded win), 2 on game 2 (both
+ * published bets), 3 on game 3 (tracking only). */
 static void seed_picks(struct fixture *fx)
 {
     struct aps_conn *c = NULL;
@@ -210,7 +210,7 @@ static void seed_picks(struct fixture *fx)
         {FX_G_FINAL, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.60, 0.68, 0.61, 0.07, "A", "pinnacle"},
         {FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 0.58, 0.53, 0.05, "C",
          "draftkings"},
-        {FX_G_TODAY, APS_MKT_MONEYLINE, APS_SEL_AWAY, NAN, 3.10, 0.36, 0.31, 0.05, "D", "fanduel"},
+        {FX_G_TODAY, APS_MKT_MONEYLINE, APS_SEL_AWAY, NAN, 3.10, 0.36, 0.31, 0.05, "", "fanduel"},
     };
     for (int i = 0; i < 3; i++) {
         struct aps_pick p;
@@ -227,6 +227,10 @@ static void seed_picks(struct fixture *fx)
         p.edge = picks[i].edge;
         snprintf(p.tier, sizeof p.tier, "%s", picks[i].tier);
         p.stake_fraction = i == 2 ? 0 : 0.01;
+        snprintf(p.publication, sizeof p.publication, "%s", i == 2 ? "tracking_only" : "published");
+        snprintf(p.no_bet_reason, sizeof p.no_bet_reason, "%s",
+                 i == 2 ? "tracking only: no model passed the promotion gate for EPL moneyline"
+                        : "");
         if (aps_lockin_append(c, &p))
             fail_msg("lock-in: %s", aps_conn_errmsg(c));
         assert_int_equal(p.id, i + 1);

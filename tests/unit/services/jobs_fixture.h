@@ -49,6 +49,7 @@ static JFX_UNUSED int jfx_open(struct jfx *f, const char *const *extra, unsigned
     jfx_env(f, "ENVIRONMENT=development");
     jfx_env(f, "QUEUE_RETRY_BASE_MS=1");
     jfx_env(f, "QUEUE_RETRY_MAX_MS=5");
+    jfx_env(f, "QUEUE_RETRY_BUDGET_SECONDS=0"); /* attempts alone decide: tests stay short */
     for (size_t i = 0; extra && extra[i]; i++)
         jfx_env(f, extra[i]);
     struct aps_config_opts o = {.envp = f->env, .config_dir = "/nonexistent"};

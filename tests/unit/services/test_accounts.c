@@ -100,11 +100,11 @@ static void test_users(void **state)
     /* A role change revokes the user's sessions. */
     char tok[APS_AUTH_TOKEN_CAP], tok2[APS_AUTH_TOKEN_CAP];
     int64_t who = 0;
-    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, tok));
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, tok, NULL));
     OK(aps_accounts_user_set_role(g.c, id, APS_ROLE_ANALYST, NOW + 1));
     OK(aps_accounts_user_status(g.c, id, &us));
     assert_int_equal(us.role, APS_ROLE_ANALYST);
-    assert_int_equal(aps_accounts_session_rotate(g.c, tok, 3600, NOW + 2, NULL, tok2, &who),
+    assert_int_equal(aps_accounts_session_rotate(g.c, tok, 3600, NOW + 2, NULL, tok2, &who, NULL),
                      APS_E_STATE);
     assert_int_equal(aps_accounts_user_set_role(g.c, id + 100000, APS_ROLE_USER, NOW),
                      APS_E_NOTFOUND);
@@ -144,37 +144,37 @@ static void test_rotation_and_reuse(void **state)
     char t1[APS_AUTH_TOKEN_CAP], t2[APS_AUTH_TOKEN_CAP], t3[APS_AUTH_TOKEN_CAP];
     char other[APS_AUTH_TOKEN_CAP], x[APS_AUTH_TOKEN_CAP];
     const struct aps_session_origin from = {"127.0.0.1", "test-agent/1.0"};
-    OK(aps_accounts_session_create(g.c, id, 3600, NOW, &from, t1));
-    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, other)); /* another device */
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, &from, t1, NULL));
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, other, NULL)); /* another device */
     assert_int_equal(strlen(t1), 43);
     /* Rotation: t1 → t2 → t3. */
-    OK(aps_accounts_session_rotate(g.c, t1, 3600, NOW + 10, &from, t2, &who));
+    OK(aps_accounts_session_rotate(g.c, t1, 3600, NOW + 10, &from, t2, &who, NULL));
     assert_int_equal(who, id);
     assert_string_not_equal(t1, t2);
-    OK(aps_accounts_session_rotate(g.c, t2, 3600, NOW + 20, &from, t3, &who));
+    OK(aps_accounts_session_rotate(g.c, t2, 3600, NOW + 20, &from, t3, &who, NULL));
     /* The token is stored hashed: the plain token is nowhere in the table. */
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM sessions WHERE token_hash = '%s'", t3);
     assert_int_equal(count(sql), 0);
     /* Reuse of t1 (rotated away): refused, and the whole chain t1→t2→t3 is revoked. */
     who = 0;
-    assert_int_equal(aps_accounts_session_rotate(g.c, t1, 3600, NOW + 30, NULL, x, &who),
+    assert_int_equal(aps_accounts_session_rotate(g.c, t1, 3600, NOW + 30, NULL, x, &who, NULL),
                      APS_E_INTEGRITY);
     assert_int_equal(who, id);
     /* t3 (the live tip) is now refused as revoked. */
-    assert_int_equal(aps_accounts_session_rotate(g.c, t3, 3600, NOW + 31, NULL, x, &who),
+    assert_int_equal(aps_accounts_session_rotate(g.c, t3, 3600, NOW + 31, NULL, x, &who, NULL),
                      APS_E_STATE);
-    assert_int_equal(aps_accounts_session_rotate(g.c, t2, 3600, NOW + 31, NULL, x, &who),
+    assert_int_equal(aps_accounts_session_rotate(g.c, t2, 3600, NOW + 31, NULL, x, &who, NULL),
                      APS_E_INTEGRITY);
     /* The other device's session is untouched and still rotates. */
-    OK(aps_accounts_session_rotate(g.c, other, 3600, NOW + 32, NULL, x, &who));
+    OK(aps_accounts_session_rotate(g.c, other, 3600, NOW + 32, NULL, x, &who, NULL));
     /* Unknown and expired tokens. */
-    assert_int_equal(aps_accounts_session_rotate(g.c, "no-such-token", 3600, NOW, NULL, t2, &who),
+    assert_int_equal(aps_accounts_session_rotate(g.c, "no-such-token", 3600, NOW, NULL, t2, &who, NULL),
                      APS_E_NOTFOUND);
-    assert_int_equal(aps_accounts_session_rotate(g.c, "", 3600, NOW, NULL, t2, &who),
+    assert_int_equal(aps_accounts_session_rotate(g.c, "", 3600, NOW, NULL, t2, &who, NULL),
                      APS_E_NOTFOUND);
-    OK(aps_accounts_session_create(g.c, id, 60, NOW, NULL, t1));
-    assert_int_equal(aps_accounts_session_rotate(g.c, t1, 3600, NOW + 60, NULL, t2, &who),
+    OK(aps_accounts_session_create(g.c, id, 60, NOW, NULL, t1, NULL));
+    assert_int_equal(aps_accounts_session_rotate(g.c, t1, 3600, NOW + 60, NULL, t2, &who, NULL),
                      APS_E_TIMEOUT);
 }
 
@@ -183,20 +183,20 @@ static void test_revocation(void **state)
     int64_t id = new_user("revoke@example.com", APS_ROLE_USER), mallory = 0, who = 0, n = -1;
     char a[APS_AUTH_TOKEN_CAP], b[APS_AUTH_TOKEN_CAP], x[APS_AUTH_TOKEN_CAP];
     mallory = new_user("mallory@example.com", APS_ROLE_USER);
-    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, a));
-    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, b));
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, a, NULL));
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, b, NULL));
     /* Logout only works on one's own token; then the token is refused (not as reuse). */
     assert_int_equal(aps_accounts_session_revoke(g.c, mallory, a), APS_E_NOTFOUND);
     OK(aps_accounts_session_revoke(g.c, id, a));
     assert_int_equal(aps_accounts_session_revoke(g.c, id, a), APS_E_NOTFOUND);
-    assert_int_equal(aps_accounts_session_rotate(g.c, a, 3600, NOW + 1, NULL, x, &who),
+    assert_int_equal(aps_accounts_session_rotate(g.c, a, 3600, NOW + 1, NULL, x, &who, NULL),
                      APS_E_STATE);
-    OK(aps_accounts_session_rotate(g.c, b, 3600, NOW + 1, NULL, x, &who));
+    OK(aps_accounts_session_rotate(g.c, b, 3600, NOW + 1, NULL, x, &who, NULL));
     /* A password change revokes every live session. */
-    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, a));
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, a, NULL));
     OK(aps_accounts_user_set_password(g.c, id, HASH "2", NOW + 2, &n));
     assert_int_equal(n, 2); /* x and the new a */
-    assert_int_equal(aps_accounts_session_rotate(g.c, x, 3600, NOW + 3, NULL, b, &who),
+    assert_int_equal(aps_accounts_session_rotate(g.c, x, 3600, NOW + 3, NULL, b, &who, NULL),
                      APS_E_STATE);
     struct aps_user u;
     OK(aps_accounts_user_by_id(g.c, id, &u));

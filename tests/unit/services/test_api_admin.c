@@ -123,6 +123,22 @@ static void test_train(void **state)
     tr_cleanup(&t);
     assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 2);
 
+    /* a training cutoff travels in the job's payload; a bad date is refused */
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
+                          "{\"sport\":\"nfl\",\"market\":\"moneyline\","
+                          "\"until\":\"2019-09-01\"}"),
+                     202);
+    assert_true(json_is_false(tr_get(&t, "duplicate")));
+    assert_string_equal(jstr(tr_get(&t, "payload"), "until"), "2019-09-01");
+    tr_cleanup(&t);
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
+                          "{\"sport\":\"nfl\",\"market\":\"moneyline\","
+                          "\"until\":\"2019-13-45\"}"),
+                     400);
+    assert_true(tr_detail(&t, "until"));
+    tr_cleanup(&t);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 3);
+
     assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
                           "{\"sport\":\"chess\"}"),
                      400);
@@ -331,6 +347,55 @@ static void test_data_quality(void **state)
     tr_cleanup(&t);
 }
 
+/* Dead letters: listed with their error, requeued (ready again, attempts reset) or dropped,
+ * each change audited; an id that is not a dead letter is 404; no queue is 503. */
+static void test_dead_jobs(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    assert_int_equal(get(fx, &t, aps_api_jobs_dead_list, "/api/v1/admin/jobs/dead", NULL, NULL,
+                         NULL),
+                     503);
+    tr_cleanup(&t);
+    char err[256], a[64], b[64];
+    if (aps_queue_open(&fx->app.queue, fx->cfg, fx->app.store, NULL, err, sizeof err))
+        fail_msg("queue: %s", err);
+    assert_int_equal(aps_queue_push(fx->app.queue, "noop", "{\"n\":1}", NULL, 1, 0, a), 0);
+    assert_int_equal(aps_queue_push(fx->app.queue, "noop", "{\"n\":2}", NULL, 1, 0, b), 0);
+    for (int i = 0; i < 2; i++) {
+        struct aps_job job = {0};
+        assert_int_equal(aps_queue_claim(fx->app.queue, "test", 10000, 0, &job), 0);
+        assert_int_equal(aps_queue_fail(fx->app.queue, &job, "provider said no"), 0);
+        aps_job_cleanup(&job);
+    }
+    assert_int_equal(get(fx, &t, aps_api_jobs_dead_list, "/api/v1/admin/jobs/dead", NULL, "limit",
+                         "10"),
+                     200);
+    assert_int_equal(jnum(t.res.json, "total"), 2);
+    json_t *first = json_array_get(tr_get(&t, "items"), 0);
+    assert_string_equal(jstr(first, "error"), "provider said no");
+    assert_string_equal(jstr(first, "name"), "noop");
+    tr_cleanup(&t);
+    const char *requeue = "/api/v1/admin/jobs/dead/{id}/requeue", *drop = "/api/v1/admin/jobs/dead/{id}";
+    assert_int_equal(send(fx, &t, aps_api_jobs_dead_requeue, "POST", requeue, a, NULL), 200);
+    tr_cleanup(&t);
+    assert_int_equal(send(fx, &t, aps_api_jobs_dead_requeue, "POST", requeue, a, NULL), 404);
+    tr_cleanup(&t);
+    assert_int_equal(send(fx, &t, aps_api_jobs_dead_drop, "DELETE", drop, b, NULL), 200);
+    tr_cleanup(&t);
+    assert_int_equal(send(fx, &t, aps_api_jobs_dead_drop, "DELETE", drop, b, NULL), 404);
+    tr_cleanup(&t);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM jobs WHERE id = %s AND state = 'ready'"
+                              " AND attempts = 0", a);
+    assert_int_equal(fx_int(fx, sql), 1);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'"), 0);
+    assert_int_equal(audits(fx, "job_requeued"), 1);
+    assert_int_equal(audits(fx, "job_dropped"), 1);
+    aps_queue_close(fx->app.queue);
+    fx->app.queue = NULL;
+}
+
 static void test_alerts(void **state)
 {
     struct fixture *fx = *state;
@@ -374,6 +439,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_users, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_data_quality, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_alerts, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_dead_jobs, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,6 @@
-/* test_api_predictions.c — GET /predictions (filters, pagination, newest first), /today,
+/* test_api_predictions.c — GET /predictions (filters, pagination, newest first, the current
+ * pick of each game and market unless history=true, publication and no-bet fields), /today (the
+ * next 24 hours, or a tz calendar day),
  * /{id} with its explanation, /performance (the graded record against numbers computed here
  * with the Wilson interval), and lock-in verification by hash and by id, including a pick
  * whose stored content was changed after it was locked in. */
@@ -41,8 +43,9 @@ static void test_list(void **state)
     struct {
         const char *k, *v;
         int64_t n;
-    } f[] = {{"tier", "A", 1},         {"tier", "d", 1},        {"sport", "NFL", 2},
+    } f[] = {{"tier", "A", 1},         {"tier", "d", 0},        {"sport", "NFL", 2},
              {"market", "spread", 0},  {"min_edge", "0.06", 1}, {"min_probability", "0.5", 2},
+             {"publication", "published", 2}, {"publication", "tracking_only", 1},
              {"graded", "true", 1},    {"graded", "false", 2},  {"result", "win", 1},
              {"date", fx->today, 1}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
@@ -61,7 +64,8 @@ static void test_list_validation(void **state)
     const char *bad[][2] = {{"tier", "E"},        {"tier", "AB"},     {"sport", "XFL"},
                             {"market", "props"},  {"min_edge", "abc"}, {"min_edge", "2"},
                             {"limit", "0"},       {"graded", "perhaps"}, {"result", "lost"},
-                            {"min_probability", "-0.1"}};
+                            {"min_probability", "-0.1"}, {"history", "maybe"},
+                            {"publication", "live"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(list_with(fx, &t, bad[i][0], bad[i][1]), 400);
         if (!tr_detail(&t, bad[i][0]))
@@ -83,6 +87,108 @@ static void test_today(void **state)
     tr_cleanup(&t);
 }
 
+/* Appends a pick on game/market through the lock-in chain; returns its id. */
+static int64_t add_pick(struct fixture *fx, int64_t game, enum aps_selection sel, double p)
+{
+    struct aps_conn *c = NULL;
+    assert_int_equal(aps_store_acquire(fx->app.store, APS_DB_WRITE, &c), 0);
+    struct aps_pick k;
+    memset(&k, 0, sizeof k);
+    k.game_id = game;
+    snprintf(k.model, sizeof k.model, "elo");
+    k.market = APS_MKT_MONEYLINE;
+    k.selection = sel;
+    k.line = NAN;
+    k.price = 1.90;
+    snprintf(k.book, sizeof k.book, "draftkings");
+    k.probability = p;
+    k.market_probability = 0.5;
+    k.edge = p - 0.5;
+    snprintf(k.publication, sizeof k.publication, "tracking_only");
+    snprintf(k.no_bet_reason, sizeof k.no_bet_reason, "tracking only: test");
+    assert_int_equal(aps_lockin_append(c, &k), 0);
+    aps_store_release(c);
+    return k.id;
+}
+
+/* "Today" is the next 24 hours from now, not the UTC date of the game: a game 28 minutes away
+ * whose local date is still yesterday (03:50 UTC, a 04:18 UTC game dated the evening before in
+ * the US) is today's; the game's local date is its own field; tz gives a calendar day. */
+static void test_today_window(void **state)
+{
+    struct fixture *fx = *state;
+    char yesterday[11];
+    aps_time_format_date(fx->now - 86400, yesterday, sizeof yesterday);
+    fx_exec(fx,
+            "INSERT INTO games (sport_id, season_id, game_date, home_team_id, away_team_id,"
+            " start_time, time_known, status, created_at, updated_at) VALUES (1, 1, '%s', 3, 2,"
+            " %lld, 1, 'scheduled', 0, 0)",
+            yesterday, (long long)(fx->now + 28 * 60));
+    int64_t id = add_pick(fx, 5, APS_SEL_HOME, 0.55);
+    struct treq t;
+    tr_init(&t, fx, "GET", PREDS "/today", FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_predictions_today), 200);
+    assert_int_equal(total_of(&t), 2);
+    json_t *first = NULL;
+    for (size_t i = 0; i < 2; i++)
+        if (json_integer_value(json_object_get(json_array_get(tr_get(&t, "items"), i), "id")) ==
+            id)
+            first = json_array_get(tr_get(&t, "items"), i);
+    assert_non_null(first);
+    assert_string_equal(jstr(json_object_get(first, "game"), "local_date"), yesterday);
+    assert_non_null(json_object_get(tr_get(&t, "window"), "rule"));
+    assert_non_null(json_object_get(tr_get(&t, "conventions"), "best_price"));
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "GET", "/api/v1/games/today", FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_games_today), 200);
+    assert_int_equal(total_of(&t), 2); /* games 3 and 5; game 4 started an hour ago */
+    tr_cleanup(&t);
+
+    tr_init(&t, fx, "GET", PREDS "/today", FX_USER, APS_ROLE_USER);
+    tr_query(&t, "tz", "UTC");
+    assert_int_equal(tr_run(&t, aps_api_predictions_today), 200);
+    assert_string_equal(jstr(tr_get(&t, "window"), "date"), fx->today);
+    tr_cleanup(&t);
+    tr_init(&t, fx, "GET", PREDS "/today", FX_USER, APS_ROLE_USER);
+    tr_query(&t, "tz", "Mars/Olympus");
+    assert_int_equal(tr_run(&t, aps_api_predictions_today), 400);
+    assert_true(tr_detail(&t, "tz"));
+    tr_cleanup(&t);
+}
+
+/* A newer pick for the same game and market supersedes the older one: lists show the current
+ * pick by default and the history on request, each pick saying whether it is current. */
+static void test_superseded(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_pick(fx, FX_G_FUTURE, APS_SEL_AWAY, 0.56);
+    struct treq t;
+    assert_int_equal(list_with(fx, &t, NULL, NULL), 200);
+    assert_int_equal(total_of(&t), 3);
+    json_t *items = tr_get(&t, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        assert_int_not_equal(json_integer_value(json_object_get(it, "id")), 2);
+        assert_true(json_is_true(json_object_get(it, "current")));
+    }
+    tr_cleanup(&t);
+    assert_int_equal(list_with(fx, &t, "history", "true"), 200);
+    assert_int_equal(total_of(&t), 4);
+    items = tr_get(&t, "items");
+    bool seen = false;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        if (json_integer_value(json_object_get(it, "id")) != 2)
+            continue;
+        seen = true;
+        assert_true(json_is_false(json_object_get(it, "current")));
+        assert_int_equal(json_integer_value(json_object_get(it, "superseded_by")), id);
+    }
+    assert_true(seen);
+    tr_cleanup(&t);
+}
+
 static void test_get(void **state)
 {
     struct fixture *fx = *state;
@@ -94,6 +200,9 @@ static void test_get(void **state)
     assert_float_equal(jnum(t.res.json, "edge"), 0.07, 1e-12);
     assert_string_equal(jstr(t.res.json, "tier"), "A");
     assert_string_equal(jstr(t.res.json, "hash"), fx->hash[1]);
+    assert_string_equal(jstr(t.res.json, "publication"), "published");
+    assert_true(json_is_null(tr_get(&t, "no_bet_reason")));
+    assert_string_equal(jstr(tr_get(&t, "result"), "clv_unit"), "fraction of stake (price CLV)");
     assert_null(tr_get(&t, "explanation"));
     tr_cleanup(&t);
 
@@ -237,6 +346,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_list_validation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_today, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_today_window, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_superseded, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_get, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_performance, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify, fx_setup, fx_teardown),

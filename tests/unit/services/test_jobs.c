@@ -45,7 +45,7 @@ static void table_is_well_formed(void **state)
 {
     size_t n;
     const struct aps_job_def *t = aps_jobs_table(&n);
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 13);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(t[i].fn);
         assert_true(t[i].timeout_s > 0);
@@ -260,6 +260,33 @@ static void train_without_history_says_why(void **state)
     jfx_close(&f);
 }
 
+/* A backtest the engine cannot run (an unknown model) ends "failed" with the reason and the job
+ * succeeds; a request already finished is left alone by a second run. */
+static void backtest_request_ends_with_its_reason(void **state)
+{
+    char out[1024];
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    assert_int_equal(jfx_exec(&f, "INSERT INTO users (email, password_hash, role, is_active,"
+                                  " created_at, updated_at) VALUES ('bt@example.com', 'x', 'pro',"
+                                  " 1, 1, 1)"),
+                     0);
+    assert_int_equal(jfx_exec(&f, "INSERT INTO backtests (user_id, sport, market, model, bankroll,"
+                                  " state, created_at) VALUES (1, 'NBA', 'moneyline', 'nope',"
+                                  " 1000, 'queued', 1)"),
+                     0);
+    int rc = run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":1}", "1", out, sizeof out);
+    assert_int_equal(rc, 0);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM backtests WHERE id = 1 AND state = 'failed'"
+                                 " AND error = 'no model nope for NBA moneyline' AND finished_at"
+                                 " IS NOT NULL AND report IS NULL"),
+                     1);
+    assert_int_equal(run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":1}", "2", out, sizeof out), 0);
+    assert_non_null(strstr(out, "already failed"));
+    assert_int_not_equal(run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":9}", "3", out, sizeof out), 0);
+    jfx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +298,7 @@ int main(void)
         cmocka_unit_test(cleanup_deletes_only_what_is_past_retention),
         cmocka_unit_test(clock_follows_the_offset_file),
         cmocka_unit_test(train_without_history_says_why),
+        cmocka_unit_test(backtest_request_ends_with_its_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,10 @@ static void catch_up_once(void **state)
     /* The current slot ran: nothing. */
     assert_int_equal(aps_sched_decide(1010, 60, 0, true, 960, true, &start, &missed),
                      APS_SCHED_NONE);
+    /* The clock went back behind the last run: run the current slot now. */
+    assert_int_equal(aps_sched_decide(1010, 60, 0, true, 1080, true, &start, &missed),
+                     APS_SCHED_REWOUND);
+    assert_int_equal(start, 960);
     /* The previous slot ran: one run, nothing missed. */
     assert_int_equal(aps_sched_decide(1030, 60, 0, true, 960, true, &start, &missed), APS_SCHED_RUN);
     assert_int_equal(start, 1020);
@@ -115,6 +119,32 @@ static void ticks_enqueue_each_slot_once(void **state)
     assert_int_equal(aps_scheduler_tick(&f.app, t + 86400, &r), 0);
     assert_int_equal(jobs_named(&f, "backup"), 1);
     assert_int_equal(jobs_named(&f, "cleanup"), 1);
+    jfx_close(&f);
+}
+
+/* The clock jumps: back behind the last run, the current slot runs at once and the replayed
+ * minute is not refused as duplicates (no stall); forward by an hour, one run, not sixty (no
+ * flood). Odds run every 60 s. */
+static void clock_jumps_neither_flood_nor_stall(void **state)
+{
+    struct jfx f;
+    struct aps_sched_tick r;
+    assert_int_equal(jfx_open(&f, base_env, APS_APP_QUEUE), 0);
+    int64_t t = aps_time_from_civil(2026, 3, 10, 12, 0, 30);
+    assert_int_equal(aps_scheduler_tick(&f.app, t, &r), 0);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 60, &r), 0);
+    assert_int_equal(jobs_named(&f, "collect_odds"), 2);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 1, &r), 0); /* back 59 s */
+    assert_int_equal(jobs_named(&f, "collect_odds"), 3);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 2, &r), 0); /* same slot: nothing more */
+    assert_int_equal(jobs_named(&f, "collect_odds"), 3);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 61, &r), 0); /* the replayed slot runs */
+    assert_int_equal(r.duplicates, 0);
+    assert_int_equal(jobs_named(&f, "collect_odds"), 4);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 3600 + 61, &r), 0); /* forward an hour */
+    assert_int_equal(jobs_named(&f, "collect_odds"), 5);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 3600 + 62, &r), 0);
+    assert_int_equal(jobs_named(&f, "collect_odds"), 5);
     jfx_close(&f);
 }
 
@@ -213,6 +243,7 @@ int main(void)
         cmocka_unit_test(catch_up_once),
         cmocka_unit_test(ticks_enqueue_each_slot_once),
         cmocka_unit_test(two_schedulers_never_double_enqueue),
+        cmocka_unit_test(clock_jumps_neither_flood_nor_stall),
         cmocka_unit_test(live_tasks_wait_for_live_games),
         cmocka_unit_test(one_leader_and_take_over),
     };

@@ -386,7 +386,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Games on today's date (UTC) */
+        /** Games starting in the next 24 hours (tz=+HH:MM: the calendar day at that offset) */
         get: operations["get_api_v1_games_today"];
         put?: never;
         post?: never;
@@ -420,7 +420,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One game; ?include_odds=true adds current odds and the best price per side */
+        /** One game with its stored weather; ?include_odds=true adds current odds and the best price per side */
         get: operations["get_api_v1_games_id"];
         put?: never;
         post?: never;
@@ -522,7 +522,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List picks, newest first (sport, tier, market, date or date_from/date_to, min_edge, min_probability, graded, page, limit) */
+        /** List picks, newest first (sport, tier, market, game_id, date or date_from/date_to, min_edge, min_probability, graded, history, publication, page, limit) */
         get: operations["get_api_v1_predictions"];
         put?: never;
         post?: never;
@@ -539,7 +539,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Picks for today's games (UTC date) */
+        /** Picks for games starting in the next 24 hours (tz=+HH:MM: the calendar day at that offset) */
         get: operations["get_api_v1_predictions_today"];
         put?: never;
         post?: never;
@@ -556,7 +556,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Graded track record by sport, tier and market: win rate with Wilson 95% interval, units, ROI, CLV */
+        /** Graded track record by sport, tier and market: win rate with Wilson 95% interval, units, ROI, CLV; reliability bins, CLV histogram and cumulative units */
         get: operations["get_api_v1_predictions_performance"];
         put?: never;
         post?: never;
@@ -652,6 +652,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/betting/bankrolls/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One bankroll's movements with the balance after each and the drawdown of its betting equity */
+        get: operations["get_api_v1_betting_bankrolls_id_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/betting/bets": {
         parameters: {
             query?: never;
@@ -704,6 +721,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backtests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's backtests, newest first (page, limit) */
+        get: operations["get_api_v1_backtests"];
+        put?: never;
+        /** Enqueue a backtest (sport, market, from, to, model, bankroll); 202 with its id */
+        post: operations["post_api_v1_backtests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backtests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One backtest: its state and, once done, the report with the bankroll curve */
+        get: operations["get_api_v1_backtests_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -730,7 +782,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enqueue a training job (sport, market); 202 with the job, to follow at /api/v1/jobs/{id} */
+        /** Enqueue a training job (sport, market, optional until: train on games before that date only); 202 with the job, to follow at /api/v1/jobs/{id} */
         post: operations["post_api_v1_models_train"];
         delete?: never;
         options?: never;
@@ -908,6 +960,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/jobs/dead": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dead-lettered jobs, newest first, with their last error (limit) */
+        get: operations["get_api_v1_admin_jobs_dead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/dead/{id}/requeue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a dead-lettered job back on the queue, attempts reset (audited) */
+        post: operations["post_api_v1_admin_jobs_dead_id_requeue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/dead/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a dead-lettered job (audited) */
+        delete: operations["delete_api_v1_admin_jobs_dead_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** the web dashboard */
+        get: operations["get_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/index.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** the web dashboard */
+        get: operations["get_index_html"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** the web dashboard */
+        get: operations["get_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** bundled scripts, styles and images of the web dashboard */
+        get: operations["get_assets_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1034,6 +1205,15 @@ export interface components {
             odds?: components["schemas"]["Odds"][];
             /** @description with include_odds=true: line shopping across books */
             best?: components["schemas"]["Quote"][];
+            /**
+             * Format: date
+             * @description the date where the game is played
+             */
+            local_date: string;
+            /** @description stored weather of the venue, null when none */
+            weather?: null | {
+                [key: string]: unknown;
+            };
         };
         PickResult: {
             /** @enum {string} */
@@ -1042,6 +1222,8 @@ export interface components {
             clv: number | null;
             /** Format: date-time */
             graded_at: string | null;
+            /** @description what clv is measured in */
+            clv_unit?: string;
         };
         Contribution: {
             rank: number;
@@ -1086,6 +1268,18 @@ export interface components {
             result: components["schemas"]["PickResult"] | null;
             game?: components["schemas"]["Game"];
             explanation?: components["schemas"]["Explanation"];
+            /** @description whether the pick is a bet (a tier and a stake) */
+            bet?: boolean;
+            /** @enum {string|null} */
+            publication?: "published" | "tracking_only" | null;
+            no_bet_reason?: string | null;
+            /** @description false once a newer pick for the same game and market supersedes it */
+            current?: boolean;
+            superseded_by?: number | null;
+            /** @description rounding, best price, CLV and publication conventions */
+            conventions?: {
+                [key: string]: unknown;
+            };
         };
         TrackRecord: {
             n: number;
@@ -1114,7 +1308,7 @@ export interface components {
             clv_n: number;
             clv_mean: number | null;
             clv_positive_share: number | null;
-            key: string;
+            key?: string | null;
         };
         PredictionPerformance: {
             overall: components["schemas"]["TrackRecord"];
@@ -1122,6 +1316,18 @@ export interface components {
             by_tier: components["schemas"]["TrackRecordGroup"][];
             by_market: components["schemas"]["TrackRecordGroup"][];
             method: string;
+            /** @description reliability bins: predicted against observed win rate, ECE, MCE */
+            reliability?: {
+                [key: string]: unknown;
+            };
+            /** @description the CLV distribution in bins */
+            clv_histogram?: {
+                [key: string]: unknown;
+            };
+            /** @description units won per day and cumulated */
+            cumulative?: {
+                [key: string]: unknown;
+            }[];
         };
         Verification: {
             hash: string;
@@ -1441,6 +1647,7 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+            draining?: boolean;
         };
         /** @description An OpenAPI 3.1 document */
         OpenApiDocument: {
@@ -1579,6 +1786,69 @@ export interface components {
             items?: components["schemas"]["Bet"][];
             summary: components["schemas"]["BetSummary"];
         } & components["schemas"]["ListEnvelope"];
+        /** @description The time window a today list covers and its rule */
+        Window: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            rule: string;
+        };
+        /** @description The list envelope of Games starting in the window, with the window */
+        TodayGameList: {
+            items?: components["schemas"]["Game"][];
+            window: components["schemas"]["Window"];
+        } & components["schemas"]["ListEnvelope"];
+        /** @description The list envelope of Predictions starting in the window, with the window */
+        TodayPredictionList: {
+            items?: components["schemas"]["Prediction"][];
+            window: components["schemas"]["Window"];
+            conventions?: {
+                [key: string]: unknown;
+            };
+        } & components["schemas"]["ListEnvelope"];
+        /** @description A job that failed every attempt, with its last error */
+        DeadJob: {
+            id: string;
+            name: string;
+            attempts: number;
+            max_attempts: number;
+            enqueued_ms: number;
+            error: string;
+            payload: string;
+        };
+        /** @description What was done to the dead-lettered job */
+        DeadJobAction: {
+            [key: string]: unknown;
+        };
+        /** @description One bankroll's movements with the balance after each and its drawdown */
+        BankrollHistory: {
+            [key: string]: unknown;
+        };
+        /** @description A backtest run on request: its state and, once done, its report */
+        Backtest: {
+            id: number;
+            state: string;
+        };
+        BacktestRequest: {
+            /** @description sport code (NFL, NBA, MLB, NHL, EPL, ATP, …) */
+            sport: string;
+            /** @enum {string} */
+            market?: "moneyline" | "spread" | "total";
+            /** Format: date */
+            from?: string;
+            /** Format: date */
+            to?: string;
+            model?: string;
+            bankroll?: number;
+        };
+        /** @description The list envelope of picks, with the conventions they follow */
+        PredictionList: {
+            items?: components["schemas"]["Prediction"][];
+            conventions?: {
+                [key: string]: unknown;
+            };
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
         ApiKeyList: {
             items?: components["schemas"]["ApiKey"][];
@@ -1600,12 +1870,12 @@ export interface components {
             items?: components["schemas"]["ClosingLine"][];
         } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        PredictionList: {
-            items?: components["schemas"]["Prediction"][];
-        } & components["schemas"]["ListEnvelope"];
-        /** @description The list envelope with items of this kind */
         BankrollList: {
             items?: components["schemas"]["Bankroll"][];
+        } & components["schemas"]["ListEnvelope"];
+        /** @description The list envelope with items of this kind */
+        BacktestList: {
+            items?: components["schemas"]["Backtest"][];
         } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
         ModelList: {
@@ -1622,6 +1892,10 @@ export interface components {
         /** @description The list envelope with items of this kind */
         AlertList: {
             items?: components["schemas"]["Alert"][];
+        } & components["schemas"]["ListEnvelope"];
+        /** @description The list envelope with items of this kind */
+        DeadJobList: {
+            items?: components["schemas"]["DeadJob"][];
         } & components["schemas"]["ListEnvelope"];
     };
     responses: never;
@@ -3828,6 +4102,7 @@ export interface operations {
                 status?: "scheduled" | "in_progress" | "final" | "postponed" | "cancelled";
                 team?: string;
                 team_id?: number;
+                tz?: string;
                 page?: number;
                 limit?: number;
             };
@@ -3843,7 +4118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GameList"];
+                    "application/json": components["schemas"]["TodayGameList"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
@@ -4730,6 +5005,9 @@ export interface operations {
                 min_edge?: number;
                 min_probability?: number;
                 graded?: boolean;
+                history?: boolean;
+                publication?: "published" | "tracking_only";
+                game_id?: number;
                 result?: "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
                 date?: string;
                 date_from?: string;
@@ -4844,7 +5122,11 @@ export interface operations {
                 min_edge?: number;
                 min_probability?: number;
                 graded?: boolean;
+                history?: boolean;
+                publication?: "published" | "tracking_only";
+                game_id?: number;
                 result?: "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
+                tz?: string;
                 page?: number;
                 limit?: number;
             };
@@ -4860,7 +5142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PredictionList"];
+                    "application/json": components["schemas"]["TodayPredictionList"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
@@ -5695,6 +5977,109 @@ export interface operations {
             };
         };
     };
+    get_api_v1_betting_bankrolls_id_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankrollHistory"];
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_v1_betting_bets: {
         parameters: {
             query?: {
@@ -6091,6 +6476,329 @@ export interface operations {
             };
             /** @description The caller's role does not allow this operation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_backtests: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestList"];
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_backtests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the job is queued (follow it at Location) */
+            202: {
+                headers: {
+                    /** @description where to follow the job: /api/v1/jobs/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backtest"];
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than the operation's limit (x-body-limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_backtests_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backtest"];
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7416,6 +8124,621 @@ export interface operations {
             };
             /** @description A dependency (database, cache or job queue) is not available now */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_admin_jobs_dead: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadJobList"];
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_admin_jobs_dead_id_requeue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadJobAction"];
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than the operation's limit (x-body-limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_admin_jobs_dead_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadJobAction"];
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_index_html: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_assets_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "text/css": string;
+                    "text/javascript": string;
+                    "application/json": string;
+                    "image/png": string;
+                    "image/svg+xml": string;
+                    "text/plain": string;
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# bench/oos/run.sh — the out-of-sample section of docs/models.md, in one command.
+#
+# Ingests the shared data into a fresh SQLite store; for each sport, trains with
+# `aps train --until` the first day of the sport's last season in the data (every market), scores
+# that season with the frozen model (`aps backtest --model NAME --from DAY`), and writes one table
+# row per sport and market: the walk-forward figures of the same training run next to the frozen
+# model's out-of-sample log-loss against the entry and the closing market (paired bootstrap 95 %
+# intervals of the difference), its ECE, the mean CLV of its bets, and the Aims met or missed.
+# The section between the oos markers of docs/models.md is replaced (appended when absent).
+#
+# usage: bench/oos/run.sh [--sports "EPL NBA ..."] [--preset P] [--out FILE]
+# Needs: build/aps (or APS_BIN), APS_DATA_DIR (or ../shared/data), sqlite3, jq.
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+APS=${APS_BIN:-$SRC/build/aps}
+DATA=${APS_DATA_DIR:-$SRC/../shared/data}
+PRESET=medium_quality
+OUT=$SRC/docs/models.md
+SPORTS=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --sports) SPORTS=$2; shift 2 ;;
+    --preset) PRESET=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    *) echo "usage: $0 [--sports \"EPL NBA\"] [--preset P] [--out FILE]" >&2; exit 2 ;;
+  esac
+done
+for tool in sqlite3 jq; do command -v $tool >/dev/null || { echo "$tool is needed" >&2; exit 1; }; done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export DATABASE_URL="sqlite:///$work/aps.db" MODEL_OUTPUT_PATH="$work/models" APS_ENV=test
+db() { sqlite3 "$work/aps.db" "$1"; }
+"$APS" ingest all "$DATA" >/dev/null 2>&1
+[ -n "$SPORTS" ] || SPORTS=$(db "SELECT DISTINCT sp.code FROM games g JOIN sports sp ON sp.id = g.sport_id JOIN odds o ON o.game_id = g.id ORDER BY sp.code")
+
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "–"; else printf "%+.2f %%", 100 * (a - b) / b }'; }
+ci() { # mean lo hi → "+0.0012 [−0.0010, +0.0034]"
+  awk -v m="$1" -v l="$2" -v h="$3" 'BEGIN { if (m == "null") print "–"; else printf "%+.4f [%+.4f, %+.4f]", m, l, h }'
+}
+rows=$work/rows.md
+: >"$rows"
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+for sport in $SPORTS; do
+  # the last season with games, and its first day
+  last=$(db "SELECT s.label FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' GROUP BY s.label ORDER BY MIN(g.game_date) DESC LIMIT 1")
+  cut=$(db "SELECT MIN(g.game_date) FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND s.label = '$last'")
+  "$APS" train --sport "$sport" --market all --until "$cut" --preset "$PRESET" --quiet >"$work/train-$sport.out" 2>&1 || true
+  for market in moneyline spread total; do
+    name=$(db "SELECT m.name FROM models m JOIN sports sp ON sp.id = m.sport_id WHERE sp.code = '$sport' AND m.market = '$market' ORDER BY m.id DESC LIMIT 1")
+    if [ -z "$name" ]; then
+      why=$(grep -m1 "^$sport $market: not trained" "$work/train-$sport.out" | sed 's/.*not trained: //' || true)
+      [ -z "$why" ] && why=$(grep -m1 "aps train: $sport $market" "$work/train-$sport.out" || true)
+      [ -n "$why" ] && echo "| $sport $market | $last | – | not trained: $why | | | | | | | |" >>"$rows"
+      continue
+    fi
+    wf=$(db "SELECT printf('%.4f (%d games)', log_loss, games) FROM models WHERE name = '$name'")
+    family=$(db "SELECT family FROM models WHERE name = '$name'")
+    if ! "$APS" backtest --sport "$sport" --market "$market" --model "$name" --from "$cut" --format json >"$work/bt.json" 2>"$work/bt.err"; then
+      echo "| $sport $market | $last | $family | $wf | not scored: $(sed 's/^aps backtest: //' "$work/bt.err" | head -1) | | | | | | |" >>"$rows"
+      continue
+    fi
+    j() { jq -r "$1" "$work/bt.json"; }
+    n=$(j .scores.games) ll=$(j .scores.log_loss_model) llc=$(j .scores.log_loss_close)
+    ne=$(j .scores.entry.games) lle=$(j .scores.entry.log_loss_entry) llme=$(j .scores.entry.log_loss_model)
+    ece=$(j .scores.ece_model) clv=$(j .bets.clv_mean) bets=$(j .bets.bets)
+    dc=$(ci "$(j .scores.log_loss_diff_close.mean)" "$(j .scores.log_loss_diff_close.lo95)" "$(j .scores.log_loss_diff_close.hi95)")
+    de=$(ci "$(j .scores.entry.log_loss_diff.mean)" "$(j .scores.entry.log_loss_diff.lo95)" "$(j .scores.entry.log_loss_diff.hi95)")
+    beats=$(jq -r 'if .scores.entry.games == 0 then "not measurable" elif .scores.entry.log_loss_diff.hi95 < 0 then "met" else "missed" end' "$work/bt.json")
+    within=$(jq -r 'if (.scores.log_loss_model - .scores.log_loss_close) / .scores.log_loss_close <= 0.005 then "met" else "missed" end' "$work/bt.json")
+    eceaim=$(jq -r 'if .scores.ece_model <= 0.02 then "met" else "missed" end' "$work/bt.json")
+    clvaim=$(jq -r 'if .bets.clv_mean == null then "no bets with a close" elif .bets.clv_mean > 0 then "met" else "missed" end' "$work/bt.json")
+    entry_cell="–"
+    [ "$ne" != 0 ] && entry_cell="$(printf '%.4f' "$lle") on $ne ($(pct "$llme" "$lle"); $de)"
+    clv_cell="–"
+    [ "$clv" != null ] && clv_cell="$(printf '%+.4f' "$clv") over $bets bets"
+    printf '| %s %s | %s | %s | %s | %s | %.4f | %s | %.4f (%s; %s) | %.4f | %s | %s / %s / %s / %s |\n' \
+      "$sport" "$market" "$last" "$family" "$wf" "$n" "$ll" "$entry_cell" "$llc" "$(pct "$ll" "$llc")" "$dc" \
+      "$ece" "$clv_cell" "$beats" "$within" "$eceaim" "$clvaim" >>"$rows"
+  done
+done
+
+section=$work/section.md
+{
+  echo "<!-- oos:begin (written by bench/oos/run.sh; do not edit by hand) -->"
+  echo "## Out of sample: the last season of the data, scored by a frozen model"
+  echo
+  echo "Written by \`bench/oos/run.sh --preset $PRESET\` at $started. For each sport the models were trained with \`aps train --market all --until DAY --preset $PRESET\`, DAY being the first day of the sport's last season in the data, so features, search, calibration and stacking saw none of that season; then \`aps backtest --model NAME --from DAY\` applied each frozen model to every game of the season (features computed point in time, as live picks compute them). *Walk-forward* is the same training run's walk-forward log-loss on the earlier seasons. *Entry* is the earliest pre-game market (open, else pre-match) on the games that have it; the bracketed figures are the mean per-game log-loss difference, model minus market, with its paired bootstrap 95 % interval (1000 resamples): an interval below 0 means the model beats that market beyond chance."
+  echo
+  echo "Aims, in order: beats the entry market (interval below 0) / within 0.5 % of the close / ECE ≤ 0.02 / positive mean CLV of the backtest's bets."
+  echo
+  echo "| sport market | season | model | walk-forward LL | games | LL model | LL entry (gap; model − entry [95 %]) | LL close (gap; model − close [95 %]) | ECE | CLV | aims |"
+  echo "|---|---|---|---|---:|---:|---|---|---:|---|---|"
+  cat "$rows"
+  echo "<!-- oos:end -->"
+} >"$section"
+if [ -f "$OUT" ] && grep -q '<!-- oos:begin' "$OUT"; then
+  awk -v f="$section" '/<!-- oos:begin/ { while ((getline l < f) > 0) print l; skip = 1; next }
+                       /<!-- oos:end -->/ { skip = 0; next } !skip' "$OUT" >"$work/new.md"
+else
+  { [ -f "$OUT" ] && cat "$OUT" && echo; cat "$section"; } >"$work/new.md"
+fi
+cp "$work/new.md" "$OUT"
+echo "wrote the out-of-sample section of $OUT ($(wc -l <"$rows") rows)"

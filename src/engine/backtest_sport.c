@@ -1,0 +1,82 @@
+/* backtest_sport.c — one sport's backtest from the store: the history, the predictor (Elo with
+ * stored or default parameters, or a registered model's walk-forward predictions) and the run.
+ * Shared by `aps backtest` and the backtest job of the API. */
+#include <string.h>
+
+#include "core/str.h"
+#include "engine/backtest.h"
+#include "engine/elo_store.h"
+#include "engine/model_predictor.h"
+#include "model/registry.h"
+
+/* The predictor of a registered model (or the production one) for this sport and market. */
+static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_market market,
+                           const char *model, const struct aps_history *h, const char *to,
+                           char *name, size_t cap, struct aps_predictor *pred)
+{
+    struct aps_model_row r;
+    struct aps_model_preds preds;
+    const char *code = aps_sport_info(sport)->code, *mk = aps_market_name(market);
+    int rc = !strcmp(model, "production") ? aps_registry_production(c, code, mk, &r)
+                                          : aps_registry_get(c, model, &r);
+    if (rc)
+        return rc;
+    if (strcmp(r.sport, code) || strcmp(r.market, mk)) {
+        aps_registry_row_cleanup(&r);
+        return APS_E_NOTFOUND;
+    }
+    (void)aps_str_copy(name, cap, r.name);
+    int k = market == APS_MKT_MONEYLINE && aps_sport_info(sport)->three_way ? 3 : 2;
+    struct aps_trained t;
+    struct aps_feat_extras x = {0};
+    char fresh[11];
+    rc = aps_registry_preds_load(c, r.id, &preds);
+    if (rc) {
+        aps_registry_row_cleanup(&r);
+        return rc;
+    }
+    /* the artefact scores the games after its training data; without it (pruned) only the
+       stored walk-forward predictions can be replayed */
+    if (!aps_registry_load(r.path, &t)) {
+        aps_model_fresh_from(r.params, &preds, h, fresh);
+        rc = aps_feat_extras_load(c, h, &x);
+        if (!rc)
+            rc = aps_model_predictor_frozen(h, &t, &x, &preds, fresh, to, name, pred);
+        aps_trained_cleanup(&t);
+        aps_feat_extras_cleanup(&x);
+    } else {
+        rc = aps_model_predictor_walkforward(h, &preds, market, k, name, pred);
+    }
+    aps_registry_preds_cleanup(&preds);
+    aps_registry_row_cleanup(&r);
+    return rc;
+}
+
+int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
+                       const struct aps_backtest_sport_opts *o, struct aps_history *h,
+                       struct aps_backtest_report *r, char *model_name, size_t cap)
+{
+    memset(h, 0, sizeof *h);
+    int rc = aps_history_load(c, sport, NULL, o->bt.to, h);
+    if (rc)
+        return rc;
+    struct aps_elo_params params;
+    bool fitted;
+    struct aps_predictor pred = {0};
+    struct aps_elo_predictor_opts po = {&params, o->refit, 8};
+    if (o->model) {
+        rc = model_predictor(c, sport, o->bt.market, o->model, h, o->bt.to, model_name, cap,
+                             &pred);
+    } else {
+        rc = aps_elo_params_load(c, sport, &params, &fitted);
+        if (!rc)
+            rc = aps_elo_predictor_new(h, &po, &pred);
+    }
+    if (!rc)
+        rc = aps_backtest_run(h, &pred, &o->bt, r);
+    if (!rc && pred.destroy)
+        r->frozen = aps_model_predictor_frozen_count(&pred);
+    if (pred.destroy)
+        pred.destroy(pred.ctx);
+    return rc;
+}

@@ -1,0 +1,208 @@
+/* api_backtests.c — backtests through the API: POST /api/v1/backtests records a request (sport,
+ * market, dates, model, bankroll) and enqueues the backtest job (jobs_backtest.c); GET
+ * /api/v1/backtests lists the caller's requests and GET /api/v1/backtests/{id} answers one with
+ * its state and, once done, the report (tallies by tier and season, probability scores and the
+ * bankroll curve with its drawdown). A caller sees only the backtests it asked for. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/queue.h"
+#include "config/config.h"
+#include "core/domain.h"
+#include "core/timeutil.h"
+#include "services/api_util.h"
+#include "services/app.h"
+#include "services/routes.h"
+#include "store/store.h"
+
+#define BT_ATTEMPTS 2
+#define BT_COLUMNS                                                                          \
+    "SELECT id, sport, market, date_from, date_to, model, bankroll, state, job_id, error,"  \
+    " created_at, started_at, finished_at"
+
+static json_t *backtest_row(const struct aps_stmt *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(aps_stmt_int64(st, 0)));
+    json_object_set_new(o, "sport", aps_api_col_str(st, 1));
+    json_object_set_new(o, "market", aps_api_col_str(st, 2));
+    json_object_set_new(o, "from", aps_api_col_str(st, 3));
+    json_object_set_new(o, "to", aps_api_col_str(st, 4));
+    json_object_set_new(o, "model", aps_api_col_str(st, 5));
+    json_object_set_new(o, "bankroll", aps_api_col_num(st, 6));
+    json_object_set_new(o, "state", aps_api_col_str(st, 7));
+    json_object_set_new(o, "job_id", aps_api_col_str(st, 8));
+    json_object_set_new(o, "error", aps_api_col_str(st, 9));
+    json_object_set_new(o, "created_at", aps_api_col_time(st, 10, false));
+    json_object_set_new(o, "started_at", aps_api_col_time(st, 11, true));
+    json_object_set_new(o, "finished_at", aps_api_col_time(st, 12, true));
+    return o;
+}
+
+/* A body date YYYY-MM-DD, or NULL when absent. */
+static const char *body_date(struct aps_http_req *req, struct aps_http_res *res, const char *name)
+{
+    const char *s = NULL;
+    int64_t t;
+    aps_api_b_str(req, res, name, false, 10, &s);
+    if (s && (strlen(s) != 10 || aps_time_parse_iso(s, &t)))
+        aps_api_invalid(res, name, "must be a date YYYY-MM-DD");
+    return s;
+}
+
+static int insert_request(struct aps_conn *c, const struct aps_http_req *req, const char *sport,
+                          const char *market, const char *from, const char *to,
+                          const char *model, double bankroll, int64_t *id)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "INSERT INTO backtests (user_id, sport, market, date_from, date_to,"
+                              " model, bankroll, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5,"
+                              " ?6, ?7, 'queued', ?8) RETURNING id",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, req->who.user_id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, sport);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 3, market);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 4, from);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 5, to);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 6, model);
+    if (!rc)
+        rc = aps_stmt_bind_double(st, 7, bankroll);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 8, aps_time_now());
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        *id = aps_stmt_int64(st, 0);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_DB;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* Records the job's id on the request, or marks the request failed when the queue refused it. */
+static int set_job(struct aps_conn *c, int64_t id, const char *job_id)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              job_id ? "UPDATE backtests SET job_id = ?2 WHERE id = ?1"
+                                     : "UPDATE backtests SET state = 'failed', error = 'the job"
+                                       " queue refused the job', finished_at = ?2 WHERE id = ?1",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc)
+        rc = job_id ? aps_stmt_bind_text(st, 2, job_id) : aps_stmt_bind_int64(st, 2, aps_time_now());
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc == APS_DONE ? 0 : rc;
+}
+
+int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
+{
+    const struct aps_app *app = req->app;
+    const char *sport_s = NULL, *market_s = NULL, *from = NULL, *to = NULL, *model = NULL;
+    double bankroll = aps_cfg_double(app->cfg, APS_SET_DEFAULT_BANKROLL);
+    bool has_bankroll = false;
+    int sport = -1;
+    if (aps_api_body_object(req, res)) {
+        aps_api_b_str(req, res, "sport", true, 16, &sport_s);
+        aps_api_b_str(req, res, "market", false, 16, &market_s);
+        from = body_date(req, res, "from");
+        to = body_date(req, res, "to");
+        aps_api_b_str(req, res, "model", false, 120, &model);
+        aps_api_b_double(req, res, "bankroll", false, 1, 1e12, &bankroll, &has_bankroll);
+        if (sport_s && (sport = aps_sport_from_code(sport_s)) < 0)
+            aps_api_invalid(res, "sport", "unknown sport code");
+        if (market_s && aps_market_parse(market_s) < 0)
+            aps_api_invalid(res, "market", "must be moneyline, spread or total");
+        if (from && to && strcmp(from, to) > 0)
+            aps_api_invalid(res, "from", "is after to");
+    }
+    if (aps_api_bad(res))
+        return 0;
+    if (!app->queue)
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no job queue is configured");
+    const char *code = aps_sport_info(sport)->code;
+    const char *market = market_s ? market_s : "moneyline";
+    struct aps_conn *c = NULL;
+    if (aps_api_acquire(req, res, APS_DB_WRITE, &c))
+        return 0;
+    int64_t id = 0;
+    int rc = insert_request(c, req, code, market, from, to, model, bankroll, &id);
+    char job_id[64] = "", payload[96], key[48];
+    int qrc = APS_E_STATE;
+    if (!rc) {
+        snprintf(payload, sizeof payload, "{\"backtest_id\":%lld,\"sport\":\"%s\"}", (long long)id,
+                 code);
+        snprintf(key, sizeof key, "backtest:%lld", (long long)id);
+        qrc = aps_queue_push(app->queue, "backtest", payload, key, BT_ATTEMPTS, 0, job_id);
+        rc = set_job(c, id, qrc ? NULL : job_id);
+    }
+    if (!rc)
+        rc = aps_api_audit(c, req, "backtest_requested", "backtest", key, !qrc,
+                           json_pack("{s:s, s:s}", "sport", code, "market", market));
+    aps_store_release(c);
+    if (rc)
+        return aps_api_db_error(res, rc);
+    if (qrc)
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the job queue refused the job");
+    res->no_cache = true;
+    return aps_http_json(res, 202,
+                         json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o}", "id",
+                                   (json_int_t)id, "state", "queued", "job_id", job_id, "sport",
+                                   code, "market", market, "from", from, "to", to, "model",
+                                   model, "bankroll", aps_api_num(bankroll)));
+}
+
+int aps_api_backtests_list(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    struct aps_api_page pg;
+    aps_api_q_page(req, res, &pg);
+    aps_api_where_int(&w, "user_id = ?", req->who.user_id);
+    if (!aps_api_bad(res)) {
+        res->no_cache = true;
+        aps_api_list_page(req, res, BT_COLUMNS, "FROM backtests", "created_at DESC, id DESC", &w,
+                          &pg, backtest_row);
+    }
+    aps_api_where_cleanup(&w);
+    return 0;
+}
+
+int aps_api_backtests_get(struct aps_http_req *req, struct aps_http_res *res)
+{
+    int64_t id = aps_api_path_id(req, res, "id");
+    struct aps_conn *c = NULL;
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    struct aps_stmt *st = NULL;
+    json_t *o = NULL;
+    int rc = aps_conn_prepare(c, BT_COLUMNS ", report FROM backtests WHERE id = ?1 AND user_id = ?2",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 2, req->who.user_id);
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        o = backtest_row(st);
+        json_object_set_new(o, "report", aps_api_col_json(st, 13));
+        rc = 0;
+    }
+    aps_stmt_finalize(st);
+    aps_store_release(c);
+    if (rc < 0)
+        return aps_api_db_error(res, rc);
+    if (!o)
+        return aps_api_not_found(res, "backtest");
+    res->no_cache = true;
+    return aps_http_json(res, 200, o);
+}

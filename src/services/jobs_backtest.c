@@ -1,0 +1,161 @@
+/* jobs_backtest.c — the backtest job: runs a backtest requested through the API (a row of the
+ * backtests table, migration 012) with engine/backtest.h and stores its JSON report with the
+ * bankroll curve. Payload: {"backtest_id": N, "sport": CODE}.
+ *
+ * Idempotent: a request already done or failed is left as it is; a run that died half way (the
+ * row still "running") runs again from the start, since a backtest only reads the history. A
+ * request the backtest cannot take (an unknown model, no games with odds) ends "failed" with the
+ * reason and the job succeeds: retrying would fail the same way. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "engine/backtest.h"
+#include "engine/elo_store.h"
+#include "services/app.h"
+#include "services/jobs.h"
+#include "store/store.h"
+
+struct bt_request {
+    char state[16], market[16], from[11], to[11], model[128];
+    double bankroll;
+    bool has_from, has_to, has_model;
+};
+
+static void copy_col(const struct aps_stmt *st, int col, char *out, size_t cap, bool *present)
+{
+    const char *v = aps_stmt_text(st, col);
+    if (present)
+        *present = v != NULL;
+    (void)aps_str_copy(out, cap, v ? v : "");
+}
+
+static int read_request(struct aps_conn *c, int64_t id, struct bt_request *q)
+{
+    struct aps_stmt *st = NULL;
+    memset(q, 0, sizeof *q);
+    int rc = aps_conn_prepare(c, "SELECT state, market, date_from, date_to, model, bankroll"
+                                 " FROM backtests WHERE id = ?1", &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        copy_col(st, 0, q->state, sizeof q->state, NULL);
+        copy_col(st, 1, q->market, sizeof q->market, NULL);
+        copy_col(st, 2, q->from, sizeof q->from, &q->has_from);
+        copy_col(st, 3, q->to, sizeof q->to, &q->has_to);
+        copy_col(st, 4, q->model, sizeof q->model, &q->has_model);
+        q->bankroll = aps_stmt_double(st, 5);
+        rc = 0;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+/* Sets the row's state with the report or the error (either may be NULL). */
+static int finish(struct aps_conn *c, int64_t id, const char *state, const char *report,
+                  const char *error, int64_t now)
+{
+    struct aps_stmt *st = NULL;
+    bool running = !strcmp(state, "running");
+    int rc = aps_conn_prepare(c,
+                              running ? "UPDATE backtests SET state = ?2, started_at = ?5,"
+                                        " report = ?3, error = ?4 WHERE id = ?1"
+                                      : "UPDATE backtests SET state = ?2, finished_at = ?5,"
+                                        " report = ?3, error = ?4 WHERE id = ?1",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, id);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 2, state);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 3, report);
+    if (!rc)
+        rc = aps_stmt_bind_text(st, 4, error);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 5, now);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    aps_stmt_finalize(st);
+    return rc == APS_DONE ? 0 : rc;
+}
+
+/* Runs the request; *report is the JSON text (free()) or NULL with why in err. */
+static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_request *q,
+               char **report, char *err, size_t cap)
+{
+    const struct aps_config *cfg = r->app->cfg;
+    struct aps_history h;
+    struct aps_backtest_report rep = {0};
+    struct aps_backtest_sport_opts o = {
+        .bt = {.market = (enum aps_market)aps_market_parse(q->market),
+               .from = q->has_from ? q->from : NULL, .to = q->has_to ? q->to : NULL,
+               .bankroll = q->bankroll, .burn_in = 1,
+               .margin = aps_engine_margin_method(cfg)},
+        .model = q->has_model ? q->model : NULL,
+        .refit = true};
+    aps_engine_kelly_params(cfg, &o.bt.kelly);
+    char model_name[128];
+    *report = NULL;
+    int rc = aps_backtest_sport(c, (enum aps_sport)r->sport, &o, &h, &rep, model_name,
+                                sizeof model_name);
+    if (rc == APS_E_NOTFOUND) {
+        snprintf(err, cap, "no model %s for %s %s", q->model, aps_sport_info(r->sport)->code,
+                 q->market);
+        rc = 0;
+    } else if (!rc && !rep.with_entry && !rep.with_close) {
+        snprintf(err, cap, "no stored %s games with %s odds in the dates asked",
+                 aps_sport_info(r->sport)->code, q->market);
+    } else if (!rc && aps_backtest_empty(&rep, &h, &o.bt, err, cap)) {
+        rc = 0; /* an empty evaluation fails the request with its reason */
+    } else if (!rc) {
+        json_t *j = aps_backtest_json(&rep, &h, true);
+        *report = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(j);
+    }
+    aps_backtest_report_cleanup(&rep);
+    aps_history_cleanup(&h);
+    return rc;
+}
+
+int aps_job_do_backtest(struct aps_job_run *r)
+{
+    int64_t id = aps_job_int(r, "backtest_id", 0);
+    if (id <= 0)
+        return aps_job_fail(r, APS_E_INVAL, "backtest_id must be a positive id");
+    struct aps_conn *c = NULL;
+    int rc = aps_store_acquire(r->app->store, APS_DB_WRITE, &c);
+    if (rc)
+        return aps_job_fail(r, rc, "no database connection: %s", aps_strerror(rc));
+    struct bt_request q;
+    rc = read_request(c, id, &q);
+    if (rc == APS_E_NOTFOUND) {
+        aps_store_release(c);
+        return aps_job_fail(r, APS_E_INVAL, "no backtest %lld", (long long)id);
+    }
+    if (!rc && (!strcmp(q.state, "done") || !strcmp(q.state, "failed"))) {
+        snprintf(r->warn, sizeof r->warn, "skipped: backtest already %s", q.state);
+        aps_store_release(c);
+        return 0;
+    }
+    if (!rc && aps_market_parse(q.market) < 0)
+        rc = finish(c, id, "failed", NULL, "unknown market", aps_time_now());
+    else if (!rc)
+        rc = finish(c, id, "running", NULL, NULL, aps_time_now());
+    char *report = NULL, err[256] = "";
+    if (!rc && aps_market_parse(q.market) >= 0)
+        rc = run(r, c, &q, &report, err, sizeof err);
+    if (!rc && aps_market_parse(q.market) >= 0)
+        rc = finish(c, id, report ? "done" : "failed", report, report ? NULL : err,
+                    aps_time_now());
+    free(report); /* jansson allocates with malloc */
+    aps_buf_printf(&r->fields, ",\"backtest_id\":%lld", (long long)id);
+    aps_store_release(c);
+    if (rc)
+        return aps_job_fail(r, rc, "backtest %lld: %s", (long long)id, aps_strerror(rc));
+    return 0;
+}

@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# api_multiprocess.sh — what one api process changes, another honours on its very next request.
+# Two `aps api` processes (A and B) on one store, in the two deployments that matter:
+#   sqlite   a shared SQLite file, no Redis
+#   pg       PostgreSQL (APS_TEST_PG_URL) and Redis (APS_TEST_REDIS_URL), where B caches the
+#            authentication status and must drop it when A changes something
+# Each check warms B with the credential first, changes it through A, then asks B at once (no
+# sleep): a demoted admin, a logged-out session, a changed password, a revoked API key. Then the
+# run-time settings: a PUT of RATE_LIMIT_PER_MIN through A changes B's X-RateLimit-Limit within
+# the poll bound; CACHE_TTL_DEFAULT=0 stops B caching; a PUT of KELLY_FRACTION changes the stake
+# of the next pick the worker's predict job publishes.
+# Needs: APS_BIN, curl, jq, sqlite3, psql, redis-cli. Without APS_TEST_PG_URL / APS_TEST_REDIS_URL
+# the pg half fails unless APS_TEST_PG_OPTIONAL=1.
+set -uo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+for tool in curl jq sqlite3; do
+  command -v $tool >/dev/null || { echo "api_multiprocess: $tool is required"; exit 1; }
+done
+work=$(mktemp -d)
+pids=()
+pgdb="aps_it_multi_$$"
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  [ -n "${APS_TEST_PG_URL:-}" ] && psql "$APS_TEST_PG_URL" -qc "DROP DATABASE IF EXISTS $pgdb" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export ENVIRONMENT=development LOG_LEVEL=WARNING
+export JWT_SECRET="api-multiprocess-integration-secret-0123456789"
+export RATE_LIMIT_PER_MIN=100000 CACHE_TTL_DEFAULT=300
+export MAX_BET_PERCENT=0.10 # no cap in the way of the stakes compared below
+PASSWORD="correct horse battery staple"
+pass=0 fail=0 backend=""
+
+check() { # name expected actual
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL [$backend]: $1: expected '$2', got '$3'"; fi
+}
+
+# req PORT METHOD PATH [BODY] [TOKEN] → $status, $body, headers in $work/h
+req() {
+  local port=$1 m=$2 p=$3 data=${4:-} tok=${5:-}
+  local args=(-s -o "$work/body" -D "$work/h" -w '%{http_code}' -X "$m")
+  [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+  [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
+  status=$(curl "${args[@]}" "http://127.0.0.1:$port$p")
+  body=$(cat "$work/body")
+}
+jf() { jq -r "$1" <<<"$body"; }
+header() { grep -i "^$1:" "$work/h" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+sql() {
+  if [ "$backend" = sqlite ]; then sqlite3 "$work/aps.db" "$1"; else psql "$DATABASE_URL" -Atqc "$1"; fi
+}
+
+start_api() { # name → $port
+  "$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2 > "$work/$1.log" 2>&1 &
+  pids+=($!)
+  port=""
+  for _ in $(seq 100); do
+    port=$(grep -o '"port":[0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d: -f2)
+    [ -n "$port" ] && [ "$port" != 0 ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "api $1 did not start:"; cat "$work/$1.log"; exit 1; }
+}
+stop_apis() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  pids=()
+}
+
+login() { # port email [password] → $access $refresh
+  req "$1" POST /api/v1/auth/login "{\"email\":\"$2\",\"password\":\"${3:-$PASSWORD}\"}"
+  access=$(jf .access_token) refresh=$(jf .refresh_token)
+}
+
+# An NFL game some days ahead with two books' moneylines at evens: the home side's Elo edge
+# makes `predict` publish a staked pick for it.
+seed_game() { # game id, day offset
+  local now t
+  now=$(date +%s) t=$((now + $2 * 86400))
+  sql "INSERT INTO games (id, sport_id, season_id, game_date, home_team_id, away_team_id, start_time,
+         time_known, status, created_at, updated_at) VALUES
+       ($1, 1, 1, '$(date -u -d "@$t" +%F)', 1, 2, $t, 1, 'scheduled', 0, 0);
+       INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price) VALUES
+       ($1, 1, 'moneyline', 'home', 'live', $((now - 60)), NULL, 1.95),
+       ($1, 1, 'moneyline', 'away', 'live', $((now - 60)), NULL, 1.95),
+       ($1, 2, 'moneyline', 'home', 'live', $((now - 60)), NULL, 1.95),
+       ($1, 2, 'moneyline', 'away', 'live', $((now - 60)), NULL, 1.95);" >/dev/null
+}
+
+setup_store() {
+  "$APS_BIN" migrate >/dev/null || { echo "migrate failed"; exit 1; }
+  printf '%s\n' "$PASSWORD" > "$work/pw"
+  for who in victim:admin boss:admin u1:user u2:user keyed:pro; do
+    "$APS_BIN" user create --email "${who%%:*}@example.com" --role "${who#*:}" --password-file "$work/pw" >/dev/null ||
+      { echo "user create ${who%%:*} failed"; exit 1; }
+  done
+  sql "INSERT INTO sports (code, name, kind, three_way) VALUES ('NFL', 'National Football League', 'team', 0);
+       INSERT INTO teams (sport_id, key, name) VALUES (1, 'KC', 'Kansas City Chiefs'), (1, 'BAL', 'Baltimore Ravens');
+       INSERT INTO seasons (sport_id, label) VALUES (1, '2024');
+       INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES ('pinnacle', 'Pinnacle', 1, 0),
+         ('draftkings', 'DraftKings', 0, 0);" >/dev/null
+}
+
+# ---- access and sessions -------------------------------------------------------------------
+
+test_demoted_admin() {
+  local victim boss
+  login "$A" victim@example.com
+  victim=$access
+  login "$A" boss@example.com
+  boss=$access
+  local vid u1
+  vid=$(sql "SELECT id FROM users WHERE email = 'victim@example.com'")
+  u1=$(sql "SELECT id FROM users WHERE email = 'u1@example.com'")
+  req "$B" GET /api/v1/admin/users "" "$victim"
+  check "the admin lists users on B before the demotion" 200 "$status"
+  req "$A" PUT "/api/v1/admin/users/$vid/role" '{"role":"user"}' "$boss"
+  check "A demotes the admin" "200 user" "$status $(jf .role)"
+  req "$B" GET /api/v1/admin/users "" "$victim"
+  check "demoted admin cannot list users on B" 401 "$status"
+  req "$B" PUT "/api/v1/admin/users/$u1/role" '{"role":"admin"}' "$victim"
+  check "demoted admin cannot change a role on B" 401 "$status"
+  check "and u1 kept its role" user "$(sql "SELECT role FROM users WHERE id = $u1")"
+  login "$B" victim@example.com
+  req "$B" GET /api/v1/admin/users "" "$access"
+  check "after a fresh login the demoted user gets 403" 403 "$status"
+}
+
+test_logout_revokes_access() {
+  login "$A" u1@example.com
+  local a=$access r=$refresh
+  req "$B" GET /api/v1/auth/me "" "$a"
+  check "u1's token works on B" 200 "$status"
+  req "$A" POST /api/v1/auth/logout "{\"refresh_token\":\"$r\"}" "$a"
+  check "logout on A" 200 "$status"
+  req "$B" GET /api/v1/auth/me "" "$a"
+  check "access token revoked on logout, on B at once" "401 INVALID_TOKEN" "$status $(jf .error.code)"
+  req "$A" GET /api/v1/auth/me "" "$a"
+  check "access token revoked on logout, on A" 401 "$status"
+}
+
+test_password_change_revokes_access() {
+  login "$A" u2@example.com
+  local a=$access
+  req "$B" GET /api/v1/auth/me "" "$a"
+  check "u2's token works on B" 200 "$status"
+  req "$A" PUT /api/v1/auth/me/password "{\"current_password\":\"$PASSWORD\",\"new_password\":\"another long passphrase\"}" "$a"
+  check "password change on A" 200 "$status"
+  req "$B" GET /api/v1/auth/me "" "$a"
+  check "access token revoked on password change, on B at once" "401 INVALID_TOKEN" "$status $(jf .error.code)"
+}
+
+test_key_revocation_reaches_every_process() {
+  login "$A" keyed@example.com
+  local a=$access key id
+  req "$A" POST /api/v1/auth/api-keys '{"name":"multi"}' "$a"
+  key=$(jf .key) id=$(jf .id)
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "http://127.0.0.1:$B/api/v1/auth/me")
+  check "the API key works on B" 200 "$status"
+  req "$A" DELETE "/api/v1/auth/api-keys/$id" "" "$a"
+  check "revoke on A" 200 "$status"
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "http://127.0.0.1:$B/api/v1/auth/me")
+  check "revoked API key refused on B at once" 401 "$status"
+}
+
+# ---- run-time settings ----------------------------------------------------------------------
+
+wait_for_header() { # port token header value → 0 when seen within 5 s (the bound is 1 s)
+  local i
+  for i in $(seq 50); do
+    req "$1" GET /api/v1/auth/me "" "$2"
+    [ "$(header "$3")" = "$4" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+test_rate_limit_setting_reaches_b() {
+  login "$A" boss@example.com
+  local boss=$access
+  req "$B" GET /api/v1/auth/me "" "$boss"
+  check "B's limit is the configured one" 100000 "$(header X-RateLimit-Limit)"
+  req "$A" PUT /api/v1/admin/settings/RATE_LIMIT_PER_MIN '{"value":77777}' "$boss"
+  check "PUT RATE_LIMIT_PER_MIN" 200 "$status"
+  req "$A" GET /api/v1/auth/me "" "$boss"
+  check "A applies it at once" 77777 "$(header X-RateLimit-Limit)"
+  wait_for_header "$B" "$boss" X-RateLimit-Limit 77777
+  check "PUT RATE_LIMIT_PER_MIN changes X-RateLimit-Limit in a second api process" 0 $?
+  req "$A" PUT /api/v1/admin/settings/RATE_LIMIT_PER_MIN '{"value":100000}' "$boss"
+}
+
+test_cache_ttl_setting() {
+  login "$A" boss@example.com
+  local boss=$access
+  req "$B" GET "/api/v1/games?limit=3" "" "$boss"
+  req "$B" GET "/api/v1/games?limit=3" "" "$boss"
+  check "B caches games for CACHE_TTL_DEFAULT" HIT "$(header X-Cache)"
+  req "$A" PUT /api/v1/admin/settings/CACHE_TTL_DEFAULT '{"value":0}' "$boss"
+  check "PUT CACHE_TTL_DEFAULT 0" 200 "$status"
+  sleep 1.5 # the poll bound
+  req "$B" GET "/api/v1/games?limit=4" "" "$boss"
+  req "$B" GET "/api/v1/games?limit=4" "" "$boss"
+  check "CACHE_TTL_DEFAULT=0 stops B caching" MISS "$(header X-Cache)"
+}
+
+test_kelly_fraction_moves_next_stake() {
+  login "$A" boss@example.com
+  local boss=$access s1 s2
+  seed_game 101 1
+  "$APS_BIN" worker run predict --payload '{"sport":"NFL"}' >/dev/null 2>&1
+  s1=$(sql "SELECT stake_fraction FROM predictions WHERE game_id = 101 ORDER BY id DESC LIMIT 1")
+  [ -n "$s1" ] && awk "BEGIN{exit !($s1 > 0)}"
+  check "the first pick is staked" 0 $?
+  req "$A" PUT /api/v1/admin/settings/KELLY_FRACTION '{"value":0.125}' "$boss"
+  check "PUT KELLY_FRACTION" 200 "$status"
+  seed_game 102 2 # the same match-up and prices: the same edge, so only the fraction differs
+  "$APS_BIN" worker run predict --payload '{"sport":"NFL"}' >/dev/null 2>&1
+  s2=$(sql "SELECT stake_fraction FROM predictions WHERE game_id = 102 ORDER BY id DESC LIMIT 1")
+  check "PUT KELLY_FRACTION changes the next published stake (half of 0.25's; stakes are stored to 6 places)" \
+    "$(awk "BEGIN{printf \"%.5f\", $s1 / 2}")" "$(awk "BEGIN{printf \"%.5f\", ${s2:-0}}")"
+}
+
+run_round() {
+  setup_store
+  start_api "$backend-a"
+  A=$port
+  start_api "$backend-b"
+  B=$port
+  test_demoted_admin
+  test_logout_revokes_access
+  test_password_change_revokes_access
+  test_key_revocation_reaches_every_process
+  test_rate_limit_setting_reaches_b
+  test_cache_ttl_setting
+  test_kelly_fraction_moves_next_stake
+  stop_apis
+}
+
+backend=sqlite
+export DATABASE_URL="sqlite:///$work/aps.db" REDIS_URL=
+run_round
+
+if [ -n "${APS_TEST_PG_URL:-}" ] && [ -n "${APS_TEST_REDIS_URL:-}" ]; then
+  backend=pg
+  psql "$APS_TEST_PG_URL" -qc "CREATE DATABASE $pgdb" >/dev/null
+  export DATABASE_URL="${APS_TEST_PG_URL%/*}/$pgdb" REDIS_URL=$APS_TEST_REDIS_URL
+  export REDIS_KEY_PREFIX="aps-multi-$$"
+  run_round
+elif [ "${APS_TEST_PG_OPTIONAL:-0}" != 1 ]; then
+  fail=$((fail + 1))
+  echo "FAIL: APS_TEST_PG_URL and APS_TEST_REDIS_URL are needed for the PostgreSQL + Redis round; APS_TEST_PG_OPTIONAL=1 skips it"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Out-of-sample scoring on a real season: six Premier League seasons (2018-19 .. 2023-24) from the
+# shared football-data files in a SQLite store; `aps train --until` the first day of 2023-24, so
+# the model never sees that season; `aps backtest --model NAME` scores the frozen model on exactly
+# the season's games with prices, against both the closing and the entry market with paired
+# bootstrap intervals; an empty window is an error that says why; `aps predict --model` gives
+# every outcome of every game and equals `aps models explain` game by game.
+# Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq.
+set -uo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+DATA=${APS_DATA_DIR:-${APS_SOURCE_DIR:?}/../shared/data}
+for tool in sqlite3 jq; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+check() { # name, expected, actual
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
+}
+export DATABASE_URL="sqlite:///$work/aps.db" MODEL_OUTPUT_PATH="$work/models" APS_ENV=test
+db() { sqlite3 "$work/aps.db" "$1"; }
+aps() { "$APS_BIN" "$@"; }
+
+for s in 1819 1920 2021 2122 2223 2324; do
+  aps ingest football-data "$DATA/football-data/E0/${s}_E0.csv" >/dev/null 2>&1 || { echo "FAIL: ingest $s"; exit 1; }
+done
+CUT=$(db "SELECT MIN(g.game_date) FROM games g JOIN seasons s ON s.id = g.season_id WHERE s.label = '2023-24'")
+check "the last season starts on 2023-08-11" 2023-08-11 "$CUT"
+
+# --- the cutoff --------------------------------------------------------------------------------
+aps train --sport EPL --until nonsense >/dev/null 2>"$work/err"
+check "--until must be a date" 2 "$?"
+aps train --sport EPL --until "$CUT" --preset medium_quality --quiet >"$work/train.out" 2>&1
+check "train --until exits 0" 0 "$?"
+NAME=$(db "SELECT name FROM models ORDER BY id DESC LIMIT 1")
+check "the registry records the cutoff" "$CUT" "$(db "SELECT json_extract(params, '\$.train_until') FROM models WHERE name = '$NAME'")"
+check "a cutoff model is a challenger only" challenger "$(db "SELECT status FROM models WHERE name = '$NAME'")"
+LAST=$(db "SELECT MAX(g.game_date) FROM model_predictions p JOIN games g ON g.id = p.game_id JOIN models m ON m.id = p.model_id WHERE m.name = '$NAME'")
+check "no stored prediction on or after the cutoff (last $LAST)" 1 "$([[ "$LAST" < "$CUT" ]] && echo 1 || echo 0)"
+check "the training data ends before the cutoff" 1 "$(grep -c "medium_quality, games before $CUT" "$work/train.out")"
+
+# --- the frozen model scored on the season it never saw ----------------------------------------
+aps backtest --sport EPL --model "$NAME" --from "$CUT" --format json >"$work/bt.json" 2>"$work/bt.err"
+check "backtest of the frozen model exits 0" 0 "$?"
+PRICED=$(db "SELECT COUNT(DISTINCT g.id) FROM games g JOIN seasons s ON s.id = g.season_id JOIN odds o ON o.game_id = g.id WHERE s.label = '2023-24' AND o.market = 'moneyline' AND o.phase = 'close' AND g.status = 'final'")
+check "the season has 380 final games with closing prices" 380 "$PRICED"
+check "every game of the season is predicted by the frozen model" "$PRICED" "$(jq .games_frozen_model "$work/bt.json")"
+check "the scored games are exactly the season's games with prices" "$PRICED" "$(jq .scores.games "$work/bt.json")"
+check "the scored window is the season" "2023-08-11 2024-05-19" "$(jq -r '.from + " " + .to' "$work/bt.json")"
+check "scored against the entry market on the same games" "$PRICED" "$(jq .scores.entry.games "$work/bt.json")"
+check "closing-market difference has a 95 % interval around its mean" true \
+  "$(jq '.scores.log_loss_diff_close | .lo95 <= .mean and .mean <= .hi95 and .lo95 < .hi95' "$work/bt.json")"
+check "entry-market difference has a 95 % interval around its mean" true \
+  "$(jq '.scores.entry.log_loss_diff | .lo95 <= .mean and .mean <= .hi95 and .lo95 < .hi95' "$work/bt.json")"
+check "the difference is the model's log-loss minus the close's" true \
+  "$(jq '.scores | ((.log_loss_model - .log_loss_close) - .log_loss_diff_close.mean | fabs) < 1e-9' "$work/bt.json")"
+aps backtest --sport EPL --model "$NAME" --from "$CUT" >"$work/bt.txt" 2>&1
+check "the table shows the entry market" 1 "$(grep -c "entry market on the $PRICED of these games" "$work/bt.txt")"
+check "the table shows the interval" 1 "$(grep -c 'paired bootstrap 95 %' "$work/bt.txt")"
+# the season before the cutoff: the stored walk-forward predictions, as before
+aps backtest --sport EPL --model "$NAME" --from 2022-08-01 --to 2023-06-30 --format json >"$work/wf.json"
+check "walk-forward season: no frozen prediction" 0 "$(jq .games_frozen_model "$work/wf.json")"
+check "walk-forward season: scored from the stored predictions" 380 "$(jq .scores.games "$work/wf.json")"
+
+# --- an empty window is an error ---------------------------------------------------------------
+aps backtest --sport EPL --model "$NAME" --from 2030-01-01 >"$work/out" 2>"$work/err"
+check "no game in the window: exit 1" 1 "$?"
+check "no game in the window: says why" 1 "$(grep -c 'nothing to score: no EPL game dated 2030-01-01' "$work/err")"
+check "no game in the window: no result printed" 0 "$(grep -c 'yield' "$work/out")"
+aps backtest --sport EPL --model "$NAME" --burn-in 0 --from 2018-08-01 --to 2019-06-30 >"$work/out" 2>"$work/err"
+check "games the model trained on and has no prediction for: exit 1" 1 "$?"
+check "games the model trained on: says why" 1 "$(grep -c "model $NAME gave no probability" "$work/err")"
+
+# --- batch predictions ------------------------------------------------------------------------
+start=$(date +%s%N)
+aps predict --model "$NAME" --from "$CUT" --to 2024-06-30 --format csv >"$work/p.csv" 2>/dev/null
+check "predict csv exits 0" 0 "$?"
+ms=$((($(date +%s%N) - start) / 1000000))
+check "a season in seconds (${ms} ms)" 1 "$((ms < 10000))"
+check "one row per game of the season" 381 "$(wc -l <"$work/p.csv")"
+check "every outcome of the three-way market" "home draw away" \
+  "$(sed -n 2p "$work/p.csv" | awk -F, '{print $15, $17, $19}')"
+check "the outcomes sum to 1 in every row" 0 \
+  "$(awk -F, 'NR > 1 { s = $16 + $18 + $20; if (s < 0.999999 || s > 1.000001) n++ } END { print n + 0 }' "$work/p.csv")"
+check "no game of the season is in the training data" 0 "$(awk -F, 'NR > 1 && $11 != 0' "$work/p.csv" | wc -l)"
+aps predict --model "$NAME" --from "$CUT" --to 2024-06-30 --format json >"$work/p.json" 2>/dev/null
+check "json: same games" 380 "$(jq length "$work/p.json")"
+check "json: same probabilities as csv" "$(sed -n 2p "$work/p.csv" | cut -d, -f16 | xargs printf '%.6f')" \
+  "$(jq -r '.[0].probabilities.home' "$work/p.json" | xargs printf '%.6f')"
+# equal to `aps models explain` for the same games (explain prints P(home) to 4 decimals)
+same=0 n=0
+while IFS=, read -r gid p; do
+  e=$(aps models explain "$NAME" --game "$gid" | sed -n 's/.*P(home) \([0-9.]*\);.*/\1/p')
+  n=$((n + 1))
+  [ "$e" == "$(printf '%.4f' "$p")" ] && same=$((same + 1))
+done < <(awk -F, 'NR > 1 && (NR % 47 == 2) { print $1 "," $16 }' "$work/p.csv")
+check "batch predictions equal models explain ($n games)" "$n" "$same"
+aps predict --model "$NAME" --from 2030-01-01 >/dev/null 2>"$work/err"
+check "predict with no game in the range: exit 1" 1 "$?"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

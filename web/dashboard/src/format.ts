@@ -1,0 +1,59 @@
+// Formatting of the API's numbers for display: rounding, percentages, the odds format the user
+// chose (the API sends both the decimal price and its American form), and times in the user's
+// time zone. Nothing here computes a new number.
+import { prefs } from "./prefs";
+
+export const dash = "—";
+
+export function num(v: number | null | undefined, digits = 2): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? dash : v.toFixed(digits);
+}
+
+export function pct(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? dash : `${(v * 100).toFixed(digits)}%`;
+}
+
+export function signed(v: number | null | undefined, digits = 2): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? dash : `${v > 0 ? "+" : ""}${v.toFixed(digits)}`;
+}
+
+export function money(v: number | null | undefined, currency = "USD"): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return dash;
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(v);
+  } catch {
+    return v.toFixed(2);
+  }
+}
+
+export function odds(price: number | null | undefined, american: number | null | undefined): string {
+  if (prefs().odds === "american") {
+    return american === null || american === undefined ? dash : `${american > 0 ? "+" : ""}${american}`;
+  }
+  return num(price, 2);
+}
+
+export function when(iso: string | null | undefined): string {
+  if (!iso) return dash;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone: prefs().tz, dateStyle: "medium", timeStyle: "short" }).format(d);
+  } catch {
+    return d.toISOString();
+  }
+}
+
+export function secs(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso.length === 10 ? `${iso}T12:00:00Z` : iso);
+  return Number.isNaN(t) ? null : t / 1000;
+}
+
+export function short(hash: string | null | undefined): string {
+  return hash ? `${hash.slice(0, 10)}…` : dash;
+}
+
+export function teamName(t: { name?: string | null; key?: string | null } | undefined): string {
+  return t?.name ?? t?.key ?? "?";
+}

@@ -1,0 +1,89 @@
+// Admin and operator: users and roles, run-time settings, data quality and freshness, alerts,
+// and the job queue (from the detailed health). Each block asks the API and shows what the
+// caller's role may read; a refused block says so.
+import { api, get, list } from "../api";
+import { h, section, select, status, table } from "../dom";
+import { num, when } from "../format";
+import type { Alert, Health, Setting, User } from "../types";
+
+const ROLES = ["user", "pro", "analyst", "operator", "admin"];
+
+async function block(title: string, build: () => Promise<HTMLElement>): Promise<HTMLElement> {
+  try {
+    return section(title, await build());
+  } catch (e) {
+    return section(title, h("p", { class: "status error" }, (e as Error).message));
+  }
+}
+
+async function users(): Promise<HTMLElement> {
+  const us = await list<User>("/api/v1/admin/users?limit=100");
+  return table("Users", ["Id", "E-mail", "Name", "Role", "Active", "2FA", "Last sign-in"], us.map((u) => {
+    const role = select(`role-${u.id}`, ROLES.map((r) => [r, r]), u.role);
+    role.setAttribute("aria-label", `Role of ${u.email}`);
+    role.addEventListener("change", async () => {
+      try { await api("PUT", `/api/v1/admin/users/${u.id}/role`, { role: role.value }); role.classList.add("saved"); } catch (e) { alert((e as Error).message); }
+    });
+    return [u.id, u.email, u.name ?? "", role, u.is_active ? "yes" : "no", u.totp_enabled ? "on" : "off", when(u.last_login_at)];
+  }), "users");
+}
+
+async function settings(): Promise<HTMLElement> {
+  const all = await list<Setting>("/api/v1/admin/settings");
+  const runtime = all.filter((s) => s.runtime_changeable);
+  const rows = runtime.map((s) => {
+    const input = h("input", { type: "text", name: s.name, value: s.effective ?? s.value ?? "", "aria-label": s.name });
+    const msg = h("span", { class: "status", role: "status", "aria-live": "polite" });
+    const form = h("form", { class: "inline setting", "data-setting": s.name }, input, h("button", { type: "submit", class: "small" }, "Save"), msg);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        await api("PUT", `/api/v1/admin/settings/${encodeURIComponent(s.name)}`, { value: input.value });
+        status(msg, "saved", "ok");
+      } catch (err) { status(msg, (err as Error).message, "error"); }
+    });
+    return [h("code", {}, s.name), s.value ?? "", s.override ? `override since ${when(s.override.updated_at)}` : s.source ?? "", form];
+  });
+  return h("div", {}, table("Run-time settings (take effect without a restart; audited)", ["Setting", "Configured", "Source", "Effective value"], rows, "settings"),
+    h("details", {}, h("summary", {}, `All ${all.length} settings`), table("Effective settings (secrets redacted)", ["Setting", "Value", "Source"], all.map((s) => [s.name, s.value ?? "", s.source ?? ""]))));
+}
+
+async function quality(): Promise<HTMLElement> {
+  const q = await get<{ checks?: { check_code?: string; passed?: boolean; score?: number; failed_count?: number; checked_at?: string }[]; computed?: { at?: string; sports?: { sport?: string; games?: number; games_without_odds?: number; upcoming_games?: number; upcoming_odds_staleness_seconds?: number | null }[] } }>("/api/v1/admin/data-quality");
+  const sports = (q.computed?.sports ?? (q.computed as { items?: [] } | undefined)?.items ?? []) as { sport?: string; games?: number; games_without_odds?: number; upcoming_games?: number; upcoming_odds_staleness_seconds?: number | null }[];
+  return h("div", {},
+    table("Latest checks", ["Check", "Passed", "Score", "Failed", "Checked"], (q.checks ?? []).map((c) => [c.check_code ?? "", c.passed ? "yes" : "no", num(c.score, 3), c.failed_count ?? "—", when(c.checked_at)])),
+    table(`Freshness (computed ${when(q.computed?.at)})`, ["Sport", "Games", "Without odds", "Upcoming", "Newest upcoming odds age"], sports.map((s) => [s.sport ?? "", s.games ?? "—", s.games_without_odds ?? "—", s.upcoming_games ?? "—", s.upcoming_odds_staleness_seconds === null || s.upcoming_odds_staleness_seconds === undefined ? "—" : `${s.upcoming_odds_staleness_seconds} s`])));
+}
+
+async function alerts(): Promise<HTMLElement> {
+  const as = await list<Alert>("/api/v1/admin/alerts?limit=50");
+  return as.length ? table("Alerts (newest first)", ["When", "Severity", "Title", "Message", ""], as.map((a) => [when(a.created_at), a.severity ?? "", a.title ?? a.kind ?? "", a.message ?? "",
+    a.acknowledged ? "acknowledged" : h("button", { type: "button", class: "small", onclick: async (e: Event) => {
+      try { await api("POST", `/api/v1/admin/alerts/${a.id}/acknowledge`, {}); (e.target as HTMLButtonElement).replaceWith("acknowledged"); } catch (err) { alert((err as Error).message); }
+    } }, "Acknowledge")])) : h("p", {}, "No alerts.");
+}
+
+async function queue(): Promise<HTMLElement> {
+  const hd = await get<Health>("/api/v1/health/detailed");
+  const comps = hd.components ?? {};
+  const rows = Object.entries(comps).map(([k, v]) => [k, String(v.status ?? ""), Object.entries(v).filter(([f]) => f !== "status").map(([f, x]) => `${f}: ${typeof x === "object" ? JSON.stringify(x) : String(x)}`).join(", ")]);
+  return table(`Components (${hd.status ?? "?"})`, ["Component", "Status", "Details"], rows);
+}
+
+export async function adminPage(main: HTMLElement, role: string): Promise<void> {
+  const admin = role === "admin";
+  const ops = admin || role === "operator";
+  const note = h("p", { class: "status" });
+  main.append(note);
+  if (!ops) { status(note, "The admin pages need the operator or admin role.", "error"); return; }
+  const parts = await Promise.all([
+    admin ? block("Users and roles", users) : null,
+    admin ? block("Settings", settings) : null,
+    block("Data quality and freshness", quality),
+    block("Alerts", alerts),
+    block("Job queue and services", queue),
+  ]);
+  for (const p of parts) if (p) main.append(p);
+  main.append(section("Dead letters", h("p", {}, "Jobs that failed every attempt are listed by the job queue component above (dead count); `aps` logs each with its last error.")));
+}

@@ -1,0 +1,103 @@
+// Bankrolls: the balance curve and the drawdown of the betting equity, the bet history (bets are
+// settled by the grading job when their game ends), deposits and withdrawals, and the Kelly
+// sizing calculator.
+import { api, get, list } from "../api";
+import { chart } from "../charts";
+import { field, h, section, select, status, table } from "../dom";
+import { money, num, odds, pct, secs, teamName, when } from "../format";
+import { prefs, setPrefs } from "../prefs";
+import type { BalanceHistory, Bankroll, Bet, Sizing } from "../types";
+
+function createForm(onDone: () => void): HTMLElement {
+  const name = h("input", { type: "text", name: "name", required: true, value: "Main" });
+  const amount = h("input", { type: "number", name: "initial_amount", min: "0.01", step: "0.01", required: true, value: "1000" });
+  const msg = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  const f = h("form", { class: "form inline", "aria-label": "Open a bankroll" }, field("Name", name), field("Starting amount", amount), h("button", { type: "submit" }, "Open bankroll"), msg);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const b = await api<Bankroll>("POST", "/api/v1/betting/bankrolls", { name: name.value, initial_amount: Number(amount.value) });
+      setPrefs({ bankroll: b.id });
+      onDone();
+    } catch (err) { status(msg, (err as Error).message, "error"); }
+  });
+  return f;
+}
+
+function kelly(bankrollId: number): HTMLElement {
+  const p = h("input", { type: "number", name: "probability", min: "0.01", max: "0.99", step: "0.001", required: true, value: "0.55" });
+  const o = h("input", { type: "text", name: "odds", required: true, value: "2.0" });
+  const nv = h("input", { type: "number", name: "no_vig", min: "0.01", max: "0.99", step: "0.001" });
+  const out = h("div", { role: "status", "aria-live": "polite" });
+  const f = h("form", { class: "form inline", "aria-label": "Kelly sizing calculator" },
+    field("Your probability", p), field("Odds (decimal or American)", o), field("No-vig market probability", nv, "optional"), h("button", { type: "submit" }, "Size"), out);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const s = await api<Sizing>("POST", "/api/v1/betting/sizing", { probability: Number(p.value), odds: o.value, bankroll_id: bankrollId, ...(nv.value ? { no_vig: Number(nv.value) } : {}) });
+      out.replaceChildren(table("Sizing", ["Stake", "Units", "Edge", "EV / unit", "Full Kelly", "Fractional Kelly", "Tier", "Bet?"],
+        [[money(s.stake), num(s.units), pct(s.edge), num(s.ev_per_unit, 3), pct(s.full_kelly, 2), pct(s.fractional_kelly, 2), s.tier ?? "—", s.should_bet ? "yes" : `no: ${s.reason ?? ""}`]]));
+    } catch (err) { out.replaceChildren(h("p", { class: "status error" }, (err as Error).message)); }
+  });
+  return f;
+}
+
+function moveForm(b: Bankroll, onDone: () => void): HTMLElement {
+  const kind = select("kind", [["deposit", "Deposit"], ["withdrawal", "Withdrawal"]]);
+  const amount = h("input", { type: "number", name: "amount", min: "0.01", step: "0.01", required: true });
+  const msg = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  const f = h("form", { class: "form inline", "aria-label": "Deposit or withdraw" }, field("Kind", kind), field("Amount", amount), h("button", { type: "submit" }, "Record"), msg);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api("POST", `/api/v1/betting/bankrolls/${b.id}/transactions`, { kind: kind.value, amount: Number(amount.value) });
+      onDone();
+    } catch (err) { status(msg, (err as Error).message, "error"); }
+  });
+  return f;
+}
+
+export async function bankrollPage(main: HTMLElement): Promise<void> {
+  const bankrolls = await list<Bankroll>("/api/v1/betting/bankrolls");
+  const reload = () => { main.replaceChildren(); void bankrollPage(main); };
+  if (!bankrolls.length) {
+    main.append(section("Bankroll", h("p", {}, "Open a bankroll to track bets and size stakes."), createForm(reload)));
+    return;
+  }
+  const want = prefs().bankroll;
+  const b = bankrolls.find((x) => x.id === want) ?? bankrolls[0];
+  const cur = b.currency ?? "USD";
+  const pick = select("bankroll", bankrolls.map((x) => [String(x.id), x.name ?? String(x.id)]), String(b.id));
+  pick.addEventListener("change", () => { setPrefs({ bankroll: Number(pick.value) }); reload(); });
+  main.append(section("Bankroll",
+    h("div", { class: "filters" }, field("Bankroll", pick)),
+    h("dl", { class: "facts big" },
+      h("dt", {}, "Balance"), h("dd", { "data-testid": "balance" }, money(b.current_amount, cur)),
+      h("dt", {}, "Profit"), h("dd", {}, money(b.profit, cur)),
+      h("dt", {}, "ROI"), h("dd", {}, pct(b.roi)),
+      h("dt", {}, "Bets"), h("dd", {}, `${b.total_bets ?? 0} (${b.pending_bets ?? 0} pending)`),
+      h("dt", {}, "Win rate"), h("dd", {}, pct(b.win_rate)),
+      h("dt", {}, "Peak / low"), h("dd", {}, `${money(b.peak_amount, cur)} / ${money(b.low_amount, cur)}`)),
+    moveForm(b, reload)));
+
+  const [hist, bets] = await Promise.all([
+    get<BalanceHistory>(`/api/v1/betting/bankrolls/${b.id}/history`),
+    list<Bet>(`/api/v1/betting/bets?bankroll_id=${b.id}&limit=100`),
+  ]);
+  const pts = hist.items.filter((p) => p.at);
+  // several movements in one second share an x: keep the last, as uPlot needs increasing x
+  const byT = new Map<number, (typeof pts)[number]>();
+  for (const p of pts) byT.set(secs(p.at) as number, p);
+  const xs = Array.from(byT.keys()).sort((a, c) => a - c);
+  main.append(section("Balance and drawdown",
+    xs.length ? chart({ title: "Balance after each movement", describe: `${pts.length} movements, now ${money(b.current_amount, cur)}`, x: xs, xTime: true, xLabel: "time", yLabel: cur,
+      series: [{ label: "balance", values: xs.map((t) => byT.get(t)!.balance_after ?? null) }], formatY: (v) => money(v, cur) }) : h("p", {}, "No movements yet."),
+    xs.length ? chart({ title: `Drawdown of the betting equity (max ${pct(hist.max_drawdown)})`, describe: `the largest fall from a peak was ${pct(hist.max_drawdown)}`, x: xs, xTime: true, xLabel: "time", yLabel: "drawdown",
+      series: [{ label: "drawdown", values: xs.map((t) => byT.get(t)!.drawdown ?? null), color: "#e4572e" }], formatY: (v) => pct(v), height: 180 }) : null));
+  main.append(section("Bets", bets.length
+    ? table("Bet history", ["Placed", "Game", "Pick", "Price", "Stake", "Result", "Profit", "CLV", "Settled"],
+        bets.map((x) => [when(x.placed_at), `${teamName(x.game?.away_team)} @ ${teamName(x.game?.home_team)}`, `${x.market}: ${x.selection}${x.line !== null && x.line !== undefined ? ` ${x.line}` : ""}`,
+          odds(x.price, x.american), money(x.stake, cur), x.result ?? "pending", money(x.profit_loss, cur), num(x.clv, 3), x.settled_at ? when(x.settled_at) : "settles when the game is graded"]), "bets")
+    : h("p", {}, "No bets yet: place one from today's picks.")));
+  main.append(section("Kelly calculator", kelly(b.id)), section("Another bankroll", createForm(reload)));
+}

@@ -1,0 +1,99 @@
+// One game: the odds movement per book for a market and side, the pick's history (superseded
+// picks included), the explanation as contribution bars, the weather, and the result.
+import { get, list } from "../api";
+import { chart, hbars } from "../charts";
+import { h, section, select, table } from "../dom";
+import { num, odds, pct, secs, short, signed, teamName, when } from "../format";
+import type { Game, Pick, Quote } from "../types";
+import { selectionLabel, trackingOnly } from "./picks";
+
+function oddsChart(history: Quote[], market: string, selection: string): HTMLElement {
+  const rows = history.filter((q) => q.market === market && q.selection === selection && q.recorded_at);
+  const books = Array.from(new Set(rows.map((q) => q.book_name ?? q.book ?? "?")));
+  const times = Array.from(new Set(rows.map((q) => secs(q.recorded_at) as number))).sort((a, b) => a - b);
+  const index = new Map(times.map((t, i) => [t, i]));
+  const useLine = market !== "moneyline";
+  const series = books.map((b) => {
+    const values: (number | null)[] = times.map(() => null);
+    for (const q of rows) if ((q.book_name ?? q.book ?? "?") === b) values[index.get(secs(q.recorded_at) as number)!] = useLine ? q.line ?? null : q.price ?? null;
+    return { label: b, values };
+  });
+  if (!times.length) return h("p", {}, `No ${market} odds recorded for ${selection}.`);
+  const phases = rows.map((q) => q.phase).filter(Boolean);
+  return chart({
+    title: `${market} ${selection}: ${useLine ? "line" : "decimal price"} by book`,
+    describe: `${books.length} books, ${times.length} snapshots from ${new Date(times[0] * 1000).toISOString()} (${phases[0] ?? "open"}) to ${new Date(times[times.length - 1] * 1000).toISOString()} (${phases[phases.length - 1] ?? "current"})`,
+    x: times, xTime: true, xLabel: "time (UTC)", yLabel: useLine ? "line" : "price", series,
+  });
+}
+
+export async function gamePage(main: HTMLElement, id: number): Promise<void> {
+  const [game, history, picks] = await Promise.all([
+    get<Game>(`/api/v1/games/${id}?include_odds=true`),
+    list<Quote>(`/api/v1/odds/${id}/history?limit=1000`),
+    list<Pick>(`/api/v1/predictions?game_id=${id}&limit=100`),
+  ]);
+  const title = `${teamName(game.away_team)} @ ${teamName(game.home_team)}`;
+  document.title = `${title} · AI PRO SPORTS`;
+  const score = game.home_score !== null && game.home_score !== undefined ? `${teamName(game.away_team)} ${game.away_score} – ${game.home_score} ${teamName(game.home_team)}` : "not played yet";
+  main.append(section(title,
+    h("dl", { class: "facts" },
+      h("dt", {}, "Sport"), h("dd", {}, game.sport ?? "—"),
+      h("dt", {}, "Start"), h("dd", {}, when(game.start_time)),
+      h("dt", {}, "Status"), h("dd", {}, game.status ?? "—"),
+      h("dt", {}, "Score"), h("dd", {}, score),
+      h("dt", {}, "Venue"), h("dd", {}, game.venue ?? "—"))));
+
+  // odds movement
+  const markets = Array.from(new Set(history.map((q) => q.market).filter((m): m is string => !!m)));
+  const mSel = select("market", markets.map((m) => [m, m]), markets.includes("moneyline") ? "moneyline" : markets[0]);
+  const sides = (m: string) => Array.from(new Set(history.filter((q) => q.market === m).map((q) => q.selection).filter((s): s is string => !!s)));
+  const sSel = select("selection", sides(mSel.value).map((s) => [s, s]));
+  const chartBox = h("div", { class: "odds-chart" });
+  const draw = () => chartBox.replaceChildren(oddsChart(history, mSel.value, sSel.value));
+  mSel.addEventListener("change", () => { sSel.replaceChildren(...sides(mSel.value).map((s) => h("option", { value: s }, s))); draw(); });
+  sSel.addEventListener("change", draw);
+  const current = (game.odds ?? []).map((q) => [q.book_name ?? q.book ?? "?", q.market ?? "", q.selection ?? "", num(q.line, 1), odds(q.price, q.american), q.phase ?? ""]);
+  main.append(section("Odds movement",
+    markets.length ? h("div", { class: "filters" }, h("label", {}, "Market ", mSel), h("label", {}, "Side ", sSel)) : h("p", {}, "No odds recorded for this game."),
+    chartBox,
+    current.length ? table("Current odds", ["Book", "Market", "Side", "Line", "Price", "Phase"], current) : null));
+  if (markets.length) draw();
+
+  // pick history, newest first; a pick with a newer one for the same market was superseded
+  const seen = new Set<string>();
+  const rows = picks.map((p) => {
+    const superseded = p.superseded ?? seen.has(p.market ?? "");
+    seen.add(p.market ?? "");
+    return [when(p.created_at), `${p.market}: ${selectionLabel(p)}`, pct(p.probability), odds(p.price, p.american), pct(p.edge), p.tier ?? "—",
+      h("code", { title: p.hash ?? "" }, short(p.hash)),
+      superseded ? h("span", { class: "badge muted" }, "superseded") : trackingOnly(p) ? h("span", { class: "badge" }, "tracking only") : h("span", { class: "badge ok" }, "current"),
+      p.result ? `${p.result.result ?? ""} (${signed(p.result.profit_units)} u, CLV ${num(p.result.clv, 3)})` : "pending"];
+  });
+  main.append(section("Picks", rows.length ? table("Pick history (newest first)", ["Locked", "Pick", "Model", "Price", "Edge", "Tier", "Hash", "State", "Result"], rows) : h("p", {}, "No picks for this game.")));
+
+  // the explanation of the newest pick
+  const latest = picks[0];
+  const expl = section("Why this pick");
+  main.append(expl);
+  if (latest) {
+    const full = await get<Pick>(`/api/v1/predictions/${latest.id}?include_explanation=true`);
+    const contribs = full.explanation?.contributions ?? [];
+    expl.append(contribs.length
+      ? hbars(`Feature contributions to the ${full.market} pick`, contribs.map((c) => ({ label: c.feature ?? "?", value: c.contribution ?? 0, text: `${signed(c.contribution, 3)} (value ${num(c.value, 2)})` })))
+      : h("p", { class: "empty-explanation" }, "No stored explanation for this pick."));
+  } else {
+    expl.append(h("p", {}, "No pick yet."));
+  }
+
+  // weather
+  const w = game.weather;
+  main.append(section("Weather", w
+    ? h("dl", { class: "facts" },
+        h("dt", {}, "Conditions"), h("dd", {}, w.is_dome ? "indoors (dome)" : w.conditions ?? "—"),
+        h("dt", {}, "Temperature"), h("dd", {}, `${num(w.temperature_f, 0)} °F`),
+        h("dt", {}, "Wind"), h("dd", {}, `${num(w.wind_mph, 0)} mph`),
+        h("dt", {}, "Humidity"), h("dd", {}, `${num(w.humidity_pct, 0)} %`),
+        h("dt", {}, "Observed"), h("dd", {}, when(w.observed_at)))
+    : h("p", {}, "No weather stored (indoor sport or not yet fetched).")));
+}

@@ -1,0 +1,76 @@
+// Models: the leaderboard per sport and market (walk-forward log loss as the API stored it),
+// production against its challengers, one model's walk-forward metrics and features, and
+// promotion (analyst, admin).
+import { api, get, list } from "../api";
+import { hbars } from "../charts";
+import { field, h, section, select, status, table } from "../dom";
+import { num, when } from "../format";
+import type { Model } from "../types";
+
+function importance(features: unknown): HTMLElement {
+  const arr = Array.isArray(features) ? features : [];
+  const scored = arr
+    .map((f) => (typeof f === "object" && f ? (f as { name?: string; feature?: string; importance?: number; gain?: number }) : null))
+    .filter((f): f is { name?: string; feature?: string; importance?: number; gain?: number } => !!f && typeof (f.importance ?? f.gain) === "number");
+  if (scored.length) return hbars("Feature importance", scored.map((f) => ({ label: f.name ?? f.feature ?? "?", value: (f.importance ?? f.gain) as number, text: num(f.importance ?? f.gain, 4) })));
+  const names = arr.filter((f): f is string => typeof f === "string");
+  return names.length ? h("div", {}, h("p", {}, `${names.length} features (no importance stored for this model):`), h("ul", { class: "cols" }, ...names.map((n) => h("li", {}, n)))) : h("p", {}, "No features stored.");
+}
+
+function metrics(m: unknown): HTMLElement {
+  const o = (m && typeof m === "object" ? m : {}) as { [k: string]: unknown };
+  const wf = (o.walk_forward && typeof o.walk_forward === "object" ? o.walk_forward : {}) as { [k: string]: unknown };
+  const rows = Object.entries(wf).map(([k, v]) => [k, typeof v === "number" ? num(v, 4) : String(v)]);
+  const other = Object.entries(o).filter(([k, v]) => k !== "walk_forward" && typeof v !== "object").map(([k, v]) => [k, typeof v === "number" ? num(v, 4) : String(v)]);
+  return h("div", {}, rows.length ? table("Walk-forward metrics", ["Metric", "Value"], rows) : h("p", {}, "No walk-forward metrics stored."), other.length ? table("Training", ["Field", "Value"], other) : null);
+}
+
+export async function modelsPage(main: HTMLElement): Promise<void> {
+  const sport = select("sport", [["", "All sports"], ["NBA", "NBA"], ["NFL", "NFL"], ["MLB", "MLB"], ["NHL", "NHL"], ["NCAAF", "NCAAF"], ["NCAAB", "NCAAB"], ["SOCCER", "Soccer"]]);
+  const market = select("market", [["", "All markets"], ["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
+  const out = h("div");
+  const detail = h("div");
+  const msg = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  main.append(section("Models", h("div", { class: "filters" }, field("Sport", sport), field("Market", market)), msg, out), detail);
+
+  async function open(id: number): Promise<void> {
+    const m = await get<Model>(`/api/v1/models/${id}`);
+    const note = h("input", { type: "text", name: "note", placeholder: "why (kept in the audit log)" });
+    const pmsg = h("p", { class: "status", role: "status", "aria-live": "polite" });
+    const promote = h("form", { class: "form inline", "aria-label": "Promote this model" }, field("Note", note), h("button", { type: "submit", disabled: m.status === "production" }, "Promote to production"), pmsg);
+    promote.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        await api("POST", `/api/v1/models/${id}/promote`, note.value ? { note: note.value } : {});
+        status(pmsg, "Promoted.", "ok");
+        await load();
+      } catch (err) { status(pmsg, (err as Error).message, "error"); }
+    });
+    detail.replaceChildren(section(`${m.name} (${m.status})`, metrics(m.metrics), importance(m.features), promote));
+  }
+
+  async function load(): Promise<void> {
+    const q = new URLSearchParams({ limit: "100" });
+    if (sport.value) q.set("sport", sport.value);
+    if (market.value) q.set("market", market.value);
+    try {
+      const models = await list<Model>(`/api/v1/models?${q}`);
+      const groups = new Map<string, Model[]>();
+      for (const m of models) {
+        const k = `${m.sport ?? "?"} ${m.market ?? "?"}`;
+        groups.set(k, [...(groups.get(k) ?? []), m]);
+      }
+      out.replaceChildren(...Array.from(groups.entries()).map(([k, ms]) => {
+        const ranked = [...ms].filter((m) => m.status !== "archived").sort((a, b) => (a.log_loss ?? Infinity) - (b.log_loss ?? Infinity));
+        return table(`Leaderboard ${k} (by walk-forward log loss)`, ["Rank", "Model", "Family", "Status", "Log loss", "ECE", "Games", "Leakage check", "Trained", ""],
+          ranked.map((m, i) => [i + 1, m.name ?? String(m.id), m.family ?? "", m.status === "production" ? h("strong", {}, "production") : m.status ?? "", num(m.log_loss, 4), num(m.ece, 4), m.games ?? "—", m.leakage_ok ? "passed" : "failed", when(m.created_at),
+            h("button", { type: "button", class: "small", onclick: () => void open(m.id) }, "Details")]));
+      }));
+      if (!models.length) out.replaceChildren(h("p", {}, "No models registered: train one with `aps train` or POST /api/v1/models/train."));
+      status(msg, "");
+    } catch (e) { status(msg, (e as Error).message, "error"); }
+  }
+  sport.addEventListener("change", () => void load());
+  market.addEventListener("change", () => void load());
+  await load();
+}

@@ -1,0 +1,170 @@
+// Today's picks: filters (sport, market, tier, minimum edge), the user's time zone and odds
+// format, the suggested stake for the chosen bankroll, the lock-in hash; tracking-only picks are
+// marked; the list is polled while the page is visible and changed rows are highlighted.
+import { api, list } from "../api";
+import { field, h, section, select, status } from "../dom";
+import { odds, money, pct, short, signed, teamName, when } from "../format";
+import { prefs, setPrefs } from "../prefs";
+import type { Bankroll, Bet, Pick, Sizing } from "../types";
+
+export const POLL_MS = 20_000;
+
+export function trackingOnly(p: Pick): boolean {
+  return p.tracking_only === true || p.publication === "tracking_only";
+}
+
+function selectionText(p: Pick): string {
+  const g = p.game;
+  const side = p.selection === "home" ? teamName(g?.home_team) : p.selection === "away" ? teamName(g?.away_team) : p.selection ?? "?";
+  return p.line !== null && p.line !== undefined ? `${side} ${signed(p.line, 1)}` : side;
+}
+
+// Places a bet from a pick: the stake suggested by the API's Kelly sizing for the bankroll,
+// which the user may change before confirming.
+export function selectionLabel(p: Pick): string {
+  return selectionText(p);
+}
+
+export function betForm(p: Pick, bankroll: Bankroll, onPlaced: (b: Bet) => void): HTMLElement {
+  const stake = h("input", { type: "number", min: "0.01", step: "0.01", name: "stake", required: true });
+  const msg = h("p", { class: "status", role: "status", "aria-live": "polite" }, "Sizing…");
+  const form = h("form", { class: "form inline bet-form", "aria-label": `Bet on ${selectionText(p)}` },
+    field(`Stake (${bankroll.currency ?? "USD"})`, stake), h("button", { type: "submit" }, "Place bet"), msg);
+  if (p.probability && p.price) {
+    api<Sizing>("POST", "/api/v1/betting/sizing", {
+      probability: p.probability, odds: p.price, bankroll_id: bankroll.id,
+      ...(p.market_probability && p.market_probability > 0 && p.market_probability < 1 ? { no_vig: p.market_probability } : {}),
+      ...(p.tier ? { tier: p.tier } : {}),
+    }).then((s) => {
+      if (s.stake && s.stake > 0) stake.value = (Math.floor(s.stake * 100) / 100).toFixed(2);
+      status(msg, s.should_bet ? `Suggested: ${money(s.stake, bankroll.currency ?? "USD")} (${pct(s.fractional_kelly, 2)} Kelly)` : `No stake suggested: ${s.reason ?? ""}`);
+    }).catch((e: Error) => status(msg, e.message, "error"));
+  }
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const b = await api<Bet>("POST", "/api/v1/betting/bets", { prediction_id: p.id, bankroll_id: bankroll.id, stake: Number(stake.value) });
+      status(msg, `Bet placed: ${money(b.stake, bankroll.currency ?? "USD")}; balance ${money(b.balance_after, bankroll.currency ?? "USD")}`, "ok");
+      onPlaced(b);
+    } catch (err) {
+      status(msg, (err as Error).message, "error");
+    }
+  });
+  return form;
+}
+
+export function picksPage(main: HTMLElement, canBet: boolean): () => void {
+  const pf = prefs();
+  const sport = select("sport", [["", "All sports"], ["NBA", "NBA"], ["NFL", "NFL"], ["MLB", "MLB"], ["NHL", "NHL"], ["NCAAF", "NCAAF"], ["NCAAB", "NCAAB"], ["SOCCER", "Soccer"]]);
+  const market = select("market", [["", "All markets"], ["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
+  const tier = select("tier", [["", "All tiers"], ["A", "A"], ["B", "B"], ["C", "C"], ["D", "D"]]);
+  const minEdge = h("input", { type: "number", step: "0.01", min: "-1", max: "1", name: "min_edge", placeholder: "0.03" });
+  const fmt = select("odds", [["decimal", "Decimal"], ["american", "American"]], pf.odds);
+  const zones = Array.from(new Set([pf.tz, "UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Europe/London"]));
+  const tz = select("tz", zones.map((z) => [z, z]), pf.tz);
+  const bank = select("bankroll", [["", "No bankroll"]]);
+  const note = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  const body = h("div", { class: "table-wrap" });
+  const filters = h("form", { class: "filters", "aria-label": "Filter picks" },
+    field("Sport", sport), field("Market", market), field("Tier", tier), field("Minimum edge", minEdge),
+    field("Odds", fmt), field("Time zone", tz), canBet ? field("Bankroll", bank) : null);
+  main.append(section("Today's picks", filters, note, body));
+
+  let bankrolls: Bankroll[] = [];
+  let last = new Map<number, string>();
+  let timer: number | undefined;
+  let stopped = false;
+  const openForms = new Set<number>();
+
+  const chosen = (): Bankroll | undefined => bankrolls.find((b) => String(b.id) === bank.value);
+
+  function render(picks: Pick[]): void {
+    const b = chosen();
+    const rows = picks.map((p) => {
+      const g = p.game;
+      const key = JSON.stringify([p.price, p.edge, p.probability, p.hash]);
+      const changed = last.size > 0 && last.has(p.id) && last.get(p.id) !== key;
+      const track = trackingOnly(p);
+      const stakeText = track ? "tracking only" : b ? `${pct(p.stake_fraction, 2)} · ${money((p.stake_fraction ?? 0) * (b.current_amount ?? 0), b.currency ?? "USD")}` : pct(p.stake_fraction, 2);
+      const betCell = canBet && b && !p.result
+        ? h("button", { type: "button", class: "small", "data-pick": p.id, onclick: () => {
+            if (openForms.has(p.id)) return;
+            openForms.add(p.id);
+            const row = (document.querySelector(`tr[data-pick-row="${p.id}"]`) as HTMLTableRowElement | null);
+            const tr = h("tr", { class: "bet-row" }, h("td", { colspan: 12 }, betForm(p, b, () => void refreshBankrolls())));
+            row?.after(tr);
+            tr.querySelector("input")?.focus();
+          } }, "Bet")
+        : null;
+      const tr = h("tr", { "data-pick-row": p.id, class: `${changed ? "changed" : ""} ${track ? "tracking" : ""}` },
+        h("td", {}, h("a", { href: `#/game/${p.game_id}` }, `${teamName(g?.away_team)} @ ${teamName(g?.home_team)}`), h("br"), h("small", {}, g?.sport ?? "")),
+        h("td", {}, when(g?.start_time)),
+        h("td", {}, `${p.market ?? ""}: ${selectionText(p)}`, track ? h("span", { class: "badge", title: p.no_bet_reason ?? "published for the record, not to bet" }, "tracking only") : null),
+        h("td", { class: "num" }, pct(p.probability)),
+        h("td", { class: "num" }, pct(p.market_probability)),
+        h("td", { class: "num" }, odds(p.price, p.american), h("br"), h("small", {}, p.book ?? "")),
+        h("td", { class: "num" }, pct(p.edge)),
+        h("td", {}, h("span", { class: `tier tier-${p.tier ?? "none"}` }, p.tier ?? "—")),
+        h("td", { class: "num" }, stakeText),
+        h("td", {}, h("code", { title: p.hash ?? "" }, short(p.hash))),
+        h("td", {}, p.result?.result ?? (g?.status ?? "")),
+        h("td", {}, betCell));
+      last.set(p.id, key);
+      return tr;
+    });
+    const t = h("table", { class: "picks" },
+      h("caption", {}, `${picks.length} picks`),
+      h("thead", {}, h("tr", {}, ...["Game", "Start", "Pick", "Model", "No-vig market", "Best price", "Edge", "Tier", "Stake", "Lock-in hash", "Status", ""].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, ...rows));
+    openForms.clear();
+    body.replaceChildren(picks.length ? t : h("p", {}, "No picks for today's games with these filters."));
+  }
+
+  async function load(): Promise<void> {
+    const q = new URLSearchParams({ limit: "100" });
+    if (sport.value) q.set("sport", sport.value);
+    if (market.value) q.set("market", market.value);
+    if (tier.value) q.set("tier", tier.value);
+    if (minEdge.value) q.set("min_edge", minEdge.value);
+    try {
+      const t0 = performance.now();
+      const picks = await list<Pick>(`/api/v1/predictions/today?${q}`);
+      if (stopped) return;
+      render(picks);
+      status(note, `Updated ${new Date().toLocaleTimeString()} · refreshes every ${POLL_MS / 1000} s`);
+      main.dataset.loadedMs = String(Math.round(performance.now() - t0));
+    } catch (e) {
+      status(note, (e as Error).message, "error");
+    }
+  }
+
+  async function refreshBankrolls(): Promise<void> {
+    if (!canBet) return;
+    try {
+      bankrolls = await list<Bankroll>("/api/v1/betting/bankrolls");
+      const want = bank.value || String(prefs().bankroll ?? bankrolls[0]?.id ?? "");
+      bank.replaceChildren(h("option", { value: "" }, "No bankroll"),
+        ...bankrolls.map((b) => h("option", { value: b.id, selected: String(b.id) === want }, `${b.name ?? b.id} (${money(b.current_amount, b.currency ?? "USD")})`)));
+    } catch {
+      bankrolls = [];
+    }
+  }
+
+  function poll(): void {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(async () => {
+      if (!document.hidden && openForms.size === 0) await load();
+      if (!stopped) poll();
+    }, POLL_MS);
+  }
+
+  for (const el of [sport, market, tier, minEdge]) el.addEventListener("change", () => { last = new Map(); void load(); });
+  fmt.addEventListener("change", () => { setPrefs({ odds: fmt.value as "decimal" | "american" }); void load(); });
+  tz.addEventListener("change", () => { setPrefs({ tz: tz.value }); void load(); });
+  bank.addEventListener("change", () => { setPrefs({ bankroll: bank.value ? Number(bank.value) : null }); void load(); });
+  filters.addEventListener("submit", (e) => e.preventDefault());
+
+  void refreshBankrolls().then(load).then(poll);
+  return () => { stopped = true; window.clearTimeout(timer); };
+}
+

@@ -1,0 +1,222 @@
+// The dashboard in Debian's chromium (playwright-core; no browser download): the story of
+// tests/integration/dashboard_browser.sh, which starts the platform and passes BASE, MOCK,
+// CLOCK_FILE, DB, SHOTS, ADMIN_EMAIL and ADMIN_PASSWORD. Prints one line per check and ends with
+// "N passed, N failed"; exits 1 on any failure.
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const { BASE, MOCK, CLOCK_FILE, DB, SHOTS, ADMIN_EMAIL, ADMIN_PASSWORD } = process.env;
+let pass = 0, fail = 0;
+const results = {};
+
+function check(name, ok, detail = "") {
+  if (ok) pass++;
+  else fail++;
+  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? `: ${detail}` : ""}`);
+}
+const sql = (q) => execFileSync("sqlite3", [DB, q], { encoding: "utf8" }).trim();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(f, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await f()) return true;
+    if (Date.now() > end) return false;
+    await sleep(250);
+  }
+}
+let offset = 0;
+async function advance(seconds) {
+  await fetch(`${MOCK}/_control/advance?seconds=${seconds}`, { method: "POST" });
+  offset += seconds;
+  writeFileSync(CLOCK_FILE, String(offset));
+}
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const serious = r.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(`${name}: no serious accessibility violation (axe-core)`, serious.length === 0,
+    serious.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0]?.target}`).join("; "));
+  results[`axe_${name}`] = { violations: r.violations.length, serious: serious.length };
+}
+const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const errors = [];
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "America/New_York" });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error" && !/401|409|404/.test(m.text())) errors.push(m.text()); });
+  page.setDefaultTimeout(20000);
+
+  // the page is served by the platform itself
+  const res = await page.goto(`${BASE}/`);
+  check("GET / serves the dashboard", res.status() === 200 && (await page.title()) === "AI PRO SPORTS");
+
+  // register, then sign in
+  const email = `bettor${Date.now()}@example.com`, password = "correct horse battery";
+  await page.goto(`${BASE}/#/register`);
+  await page.getByLabel("Name").fill("Bettor");
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await shot(page, "01-register");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/#\/login/);
+  check("registered", true);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await shot(page, "02-sign-in");
+  await axe(page, "sign-in");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/#\/picks/);
+
+  // today's picks from the live mock providers
+  await page.waitForSelector("table.picks tbody tr, main p:has-text('No picks')");
+  const rows = await page.locator("table.picks tbody tr").count();
+  const dbToday = sql("SELECT COUNT(*) FROM predictions p JOIN games g ON g.id = p.game_id WHERE g.game_date = date('now')");
+  check("today's picks shown", rows > 0 && rows === Math.min(100, Number(dbToday)), `${rows} rows, ${dbToday} in the store`);
+  const hashShown = await page.locator("table.picks tbody tr code").first().getAttribute("title");
+  check("a pick shows its lock-in hash", /^[0-9a-f]{64}$/.test(hashShown ?? ""));
+  await page.getByLabel("Odds").selectOption("american");
+  await page.waitForFunction(() => /[+-]\d{3}/.test(document.querySelector("table.picks tbody tr td:nth-child(6)")?.textContent ?? ""));
+  check("American odds on request", true);
+  await page.getByLabel("Odds").selectOption("decimal");
+  // first render of the picks page: a fresh load until the table is drawn
+  const renders = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = Date.now();
+    await page.reload();
+    await page.waitForSelector("table.picks tbody tr");
+    renders.push(Date.now() - t0);
+  }
+  renders.sort((a, b) => a - b);
+  results.picks_first_render_ms = { median: renders[2], min: renders[0], max: renders[4], rows };
+  check("picks page renders in under 1 s", renders[2] < 1000, `median ${renders[2]} ms over 5 loads (${renders.join(", ")})`);
+  await shot(page, "03-picks");
+  await axe(page, "picks");
+
+  // a game: its odds chart and its explanation
+  await page.locator("table.picks tbody tr td a").first().click();
+  await page.waitForURL(/#\/game\/\d+/);
+  await page.waitForSelector(".odds-chart .chart[data-drawn='1'] canvas");
+  check("game page draws the odds chart", true);
+  await page.waitForSelector(".hbars li, .empty-explanation");
+  const bars = await page.locator(".hbars li").count();
+  const stored = sql("SELECT COUNT(*) FROM prediction_explanations");
+  check("game page shows the explanation the API has", Number(stored) > 0 ? bars > 0 : (await page.locator(".empty-explanation").count()) === 1,
+    `${bars} contribution bars, ${stored} explanation rows stored`);
+  results.explanations_stored = Number(stored);
+  await shot(page, "04-game");
+  await axe(page, "game");
+
+  // a bankroll, then a bet from a pick with the suggested stake
+  await page.goto(`${BASE}/#/bankroll`);
+  await page.getByRole("button", { name: "Open bankroll" }).click();
+  await page.waitForSelector("[data-testid=balance]");
+  const before = await page.locator("[data-testid=balance]").textContent();
+  check("bankroll opened", /1,000\.00/.test(before ?? ""), before ?? "");
+  await page.goto(`${BASE}/#/picks`);
+  await page.waitForSelector("table.picks tbody tr button[data-pick]");
+  await page.locator("table.picks tbody tr button[data-pick]").first().click();
+  const stakeInput = page.locator(".bet-form input[name=stake]");
+  await page.waitForFunction(() => !/Sizing/.test(document.querySelector(".bet-form .status")?.textContent ?? "Sizing"));
+  if (!(await stakeInput.inputValue())) await stakeInput.fill("25");
+  const stake = await stakeInput.inputValue();
+  await page.getByRole("button", { name: "Place bet" }).click();
+  await page.waitForSelector(".bet-form .status.ok");
+  check("bet placed from a pick", true, `stake ${stake}`);
+  await shot(page, "05-bet");
+  await page.goto(`${BASE}/#/bankroll`);
+  await page.waitForSelector("[data-testid=balance]");
+  const after = await page.locator("[data-testid=balance]").textContent();
+  check("the bankroll's balance changed", after !== before, `${before} → ${after}`);
+  await page.waitForSelector("table.bets tbody tr");
+  await page.waitForSelector(".chart[data-drawn='1'] canvas");
+  await shot(page, "06-bankroll");
+  await axe(page, "bankroll");
+
+  // the games run to the end on the mock's clock: picks graded
+  await advance(900);
+  await sleep(3000);
+  await advance(1200);
+  await sleep(3000);
+  await advance(21600);
+  const graded = await waitFor(() => Number(sql("SELECT COUNT(*) FROM prediction_results")) > 0, 60000);
+  check("picks graded", graded, sql("SELECT COUNT(*) FROM prediction_results"));
+  await page.goto(`${BASE}/#/record`);
+  await page.waitForSelector("table.reliability-counts");
+  await page.waitForSelector(".chart[data-drawn='1'] canvas");
+  const counts = await page.locator("table.reliability-counts tbody tr td:nth-child(2)").allTextContents();
+  const total = counts.reduce((s, c) => s + Number(c), 0);
+  const decided = Number(sql("SELECT COUNT(*) FROM prediction_results WHERE result IN ('win','loss','half_win','half_loss')"));
+  check("reliability diagram from the graded picks", total === decided && total > 0, `${total} picks in the bins, ${decided} decided in the store`);
+  const hash = sql("SELECT hash FROM predictions ORDER BY id LIMIT 1");
+  await page.getByLabel("Lock-in hash", { exact: true }).fill(hash);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.waitForSelector("text=Verified:");
+  check("lock-in verification by hash", true);
+  await shot(page, "07-track-record");
+  await axe(page, "track-record");
+
+  // dark theme and a phone
+  await page.getByRole("button", { name: "Dark theme" }).click();
+  check("dark theme", (await page.evaluate(() => document.documentElement.dataset.theme)) === "dark");
+  await shot(page, "08-track-record-dark");
+  await axe(page, "track-record-dark");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${BASE}/#/picks`);
+  await page.waitForSelector("table.picks, main p");
+  await shot(page, "09-picks-phone-dark");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole("button", { name: "Light theme" }).click();
+
+  // sign out, then an admin changes a run-time setting
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/#\/login/);
+  check("signed out", (await page.evaluate(() => sessionStorage.getItem("aps.session"))) === null);
+  await page.getByLabel("E-mail").fill(ADMIN_EMAIL);
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/#\/picks/);
+  await page.goto(`${BASE}/#/admin`);
+  const form = page.locator("form[data-setting=KELLY_FRACTION]");
+  await form.waitFor();
+  await form.locator("input").fill("0.2");
+  await form.getByRole("button", { name: "Save" }).click();
+  await form.locator(".status.ok").waitFor();
+  check("admin changed a run-time setting", sql("SELECT value FROM settings WHERE key = 'KELLY_FRACTION'") === "0.2");
+  await shot(page, "10-admin");
+  await axe(page, "admin");
+
+  // backtest through the API as a job, and the models page
+  await page.goto(`${BASE}/#/backtests`);
+  await page.getByRole("button", { name: "Run backtest" }).click();
+  await page.waitForSelector("text=Equity curve", { timeout: 120000 }).catch(() => {});
+  const state = sql("SELECT state FROM backtests ORDER BY id DESC LIMIT 1");
+  check("a backtest ran as a job and its report is shown", state === "done" && (await page.locator("text=Equity curve").count()) > 0, state);
+  await shot(page, "11-backtest");
+  await page.goto(`${BASE}/#/models`);
+  await page.waitForSelector("main table, main p:has-text('No models')");
+  await shot(page, "12-models");
+
+  check("no script error on any page", errors.length === 0, errors.slice(0, 3).join(" | "));
+} catch (e) {
+  check("the story ran to the end", false, String(e).split("\n")[0]);
+} finally {
+  await browser.close();
+}
+
+const dist = new URL("../../dist/dashboard/assets/", import.meta.url);
+results.bundle = Object.fromEntries(readdirSync(dist).map((f) => [f, statSync(new URL(f, dist)).size]));
+writeFileSync(join(SHOTS, "results.json"), JSON.stringify(results, null, 2));
+console.log(`results: ${JSON.stringify(results)}`);
+console.log(`${pass} passed, ${fail} failed`);
+process.exit(fail ? 1 : 0);
