@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,17 +15,21 @@
 #include "core/str.h"
 #include "http/http.h"
 #include "services/api_server.h"
+#include "services/openapi.h"
+#include "services/routes.h"
 #include "services/app.h"
 #include "services/deps.h"
 
 struct api_args {
     const char *host;
     int port, threads;
+    bool openapi;
 };
 
 static void usage(void)
 {
-    printf("usage: aps api [--host H] [--port P] [--threads N]\n\n"
+    printf("usage: aps api [--host H] [--port P] [--threads N]\n"
+           "       aps api --openapi\n\n"
            "Serves the REST API (/api/v1, /metrics) until SIGTERM or SIGINT. Then it reports\n"
            "not ready (/api/v1/health/ready answers 503) while still serving for\n"
            "API_SHUTDOWN_DELAY_SECONDS, so load balancers take it out of rotation, closes its\n"
@@ -32,7 +37,9 @@ static void usage(void)
            "  --host H     listen address (default: the HOST setting)\n"
            "  --port P     port; 0 picks a free one (default: the PORT setting). The chosen\n"
            "               port is printed in the \"listening\" log line on stdout.\n"
-           "  --threads N  worker threads (default: WORKERS when set, else one per core)\n");
+           "  --threads N  worker threads (default: WORKERS when set, else one per core)\n"
+           "  --openapi    print the OpenAPI document (what GET /api/v1/openapi.json serves)\n"
+           "               and exit, without opening the store\n");
 }
 
 static int parse_args(struct aps_cli *cli, int argc, char **argv, struct api_args *a)
@@ -45,8 +52,13 @@ static int parse_args(struct aps_cli *cli, int argc, char **argv, struct api_arg
     a->threads = src == APS_SRC_DEFAULT || src == APS_SRC_ENV_DEFAULT
                      ? 0
                      : (int)aps_cfg_int(cli->cfg, APS_SET_WORKERS);
+    a->openapi = false;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--openapi")) {
+            a->openapi = true;
+            continue;
+        }
         if (!strcmp(argv[i], "--host") && v) {
             a->host = v;
         } else if (!strcmp(argv[i], "--port") && v) {
@@ -115,6 +127,21 @@ static int serve(struct aps_app *app, const struct api_args *a, const sigset_t *
     return APS_EXIT_OK;
 }
 
+/* The document as the server sends it (compact, the same number precision). */
+static int print_openapi(struct aps_cli *cli)
+{
+    json_t *doc = aps_openapi_document(aps_routes, aps_nroutes,
+                                       aps_cfg_str(cli->cfg, APS_SET_APP_NAME),
+                                       aps_cfg_str(cli->cfg, APS_SET_APP_VERSION));
+    char *s = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(doc);
+    if (!s)
+        return fprintf(stderr, "aps api: cannot build the OpenAPI document\n"), APS_EXIT_FAIL;
+    puts(s);
+    free(s); /* jansson allocates with malloc */
+    return APS_EXIT_OK;
+}
+
 int aps_cmd_api(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv)) {
@@ -124,6 +151,8 @@ int aps_cmd_api(struct aps_cli *cli, int argc, char **argv)
     struct api_args a;
     if (parse_args(cli, argc, argv, &a))
         return APS_EXIT_USAGE;
+    if (a.openapi)
+        return print_openapi(cli);
     /* Block the stop signals before any thread exists, so every thread inherits the mask and
      * only sigwait() below sees them. */
     sigset_t set;

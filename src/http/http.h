@@ -119,7 +119,58 @@ struct aps_route {
     enum aps_cache_policy cache;
     const char *tag;           /* OpenAPI tag: "auth", "games", … */
     const char *summary;       /* one line for the OpenAPI document */
+    /* The query parameters the operation takes (query.c): "name:type[=default] …", NULL or ""
+     * for none. The dispatcher answers 400 for any other parameter and for a value of the wrong
+     * type or out of bounds before the handler runs. */
+    const char *query;
+    /* The request body: a schema name of the OpenAPI document ("LoginRequest"), NULL for none.
+     * A "+form" suffix also accepts application/x-www-form-urlencoded bodies, which the
+     * dispatcher turns into a JSON object of strings. */
+    const char *request;
+    /* The success answer: "<status> <schema>" ("200 Game", "202 Job", "200 List:Game" for the
+     * list envelope of Game, "200 text/plain" for a raw body). */
+    const char *response;
+    /* The statuses beyond those every operation of its kind can meet, "404 409" (openapi.c). */
+    const char *errors;
 };
+
+/* ---- query parameters (query.c) ---------------------------------------------------------------
+ * A route's query spec is a space-separated list of "name:type" with an optional "=default":
+ *   int(lo,hi)  number(lo,hi)   integers / numbers within the bounds (either may be left out)
+ *   bool        true, false, 1 or 0
+ *   date        a calendar date YYYY-MM-DD
+ *   string(max) 1..max bytes
+ *   enum(a|b)   one of the words; enumi(...) compares without regard to case
+ *   sport, market, game_status   the vocabularies of core/domain.h (sport codes without regard
+ *               to case)
+ * A '!' after the name ("hash!:string(64)") makes the parameter required.
+ * e.g. "sport:enumi(NFL|NBA) page:int(1,1000000)=1 limit:int(1,100)=50". */
+#define APS_HTTP_MAX_QPARAMS 16
+
+struct aps_qparam {
+    char name[32];
+    char type;                 /* 'i' int, 'n' number, 'b' bool, 'd' date, 's' string, 'e' enum */
+    bool required;
+    bool nocase;               /* enum words compared without regard to case */
+    bool has_lo, has_hi;
+    double lo, hi;             /* bounds; for strings hi is the longest length */
+    char values[320];          /* enum words, '|'-separated */
+    bool has_def;
+    char def[32];
+};
+
+/* Parses a spec into out[0..*n). Returns APS_E_PARSE with a message naming the bad token. */
+int aps_http_qspec_parse(const char *spec, struct aps_qparam *out, size_t cap, size_t *n,
+                         char *err, size_t errcap) APS_MUST_CHECK;
+/* The parameter `name` of route rt's spec into *out; false when the route does not take it. */
+bool aps_http_qparam(const struct aps_route *rt, const char *name, struct aps_qparam *out);
+/* Checks one value against its parameter; false with a message for the client when bad. */
+bool aps_http_qvalue_ok(const struct aps_qparam *p, const char *value, char *msg, size_t cap);
+/* Typed reads of a query parameter that the dispatcher has checked: the value sent, else the
+ * spec's default. False (and *out untouched) when neither is there. */
+bool aps_http_qint(const struct aps_http_req *r, const char *name, int64_t *out);
+bool aps_http_qnum(const struct aps_http_req *r, const char *name, double *out);
+bool aps_http_qbool(const struct aps_http_req *r, const char *name, bool *out);
 
 /* The server calls these; the application supplies them (src/services). Each may be NULL. */
 struct aps_http_hooks {

@@ -69,9 +69,11 @@ int aps_api_settings_list(struct aps_http_req *req, struct aps_http_res *res)
     const struct aps_app *app = req->app;
     struct aps_conn *c = NULL;
     json_t *overrides = NULL;
+    struct aps_api_page pg;
     if (!app || !app->cfg)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no configuration loaded");
-    if (aps_api_acquire(req, res, APS_DB_WRITE, &c))
+    aps_api_q_page(req, res, &pg);
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     int rc = read_overrides(c, &overrides);
     aps_store_release(c);
@@ -80,9 +82,8 @@ int aps_api_settings_list(struct aps_http_req *req, struct aps_http_res *res)
     json_t *items = json_array();
     for (int k = 0; k < APS_SET__COUNT; k++)
         json_array_append_new(items, setting_json(app->cfg, k, overrides));
-    return aps_http_json(res, 200, json_pack("{s:I, s:o, s:o}", "count",
-                                             (json_int_t)json_array_size(items), "items", items,
-                                             "overrides", overrides));
+    json_decref(overrides); /* each setting carries its own override */
+    return aps_http_json(res, 200, aps_api_list_slice(items, &pg));
 }
 
 /* The body's value as text: a string as is, a number in its shortest exact form. */
@@ -248,9 +249,7 @@ int aps_api_users_list(struct aps_http_req *req, struct aps_http_res *res)
     bool has_active = aps_http_query(req, "active") != NULL;
     aps_api_q_page(req, res, &pg);
     aps_api_q_bool(req, res, "active", &active);
-    const char *role = aps_http_query(req, "role");
-    if (role && aps_role_parse(role) < 0)
-        aps_api_invalid(res, "role", "must be user, pro, analyst, operator or admin");
+    const char *role = aps_api_q_str(req, res, "role");
     if (role && !aps_api_bad(res))
         aps_api_where_text(&w, "u.role = ?", role);
     if (has_active)
@@ -501,9 +500,7 @@ int aps_api_alerts_list(struct aps_http_req *req, struct aps_http_res *res)
     bool has_ack = aps_http_query(req, "acknowledged") != NULL;
     aps_api_q_page(req, res, &pg);
     aps_api_q_bool(req, res, "acknowledged", &ack);
-    const char *sev = aps_http_query(req, "severity");
-    if (sev && strcmp(sev, "info") && strcmp(sev, "warning") && strcmp(sev, "critical"))
-        aps_api_invalid(res, "severity", "must be info, warning or critical");
+    const char *sev = aps_api_q_str(req, res, "severity");
     if (has_ack)
         aps_api_where_int(&w, "a.acknowledged = ?", ack ? 1 : 0);
     if (sev && !aps_api_bad(res))

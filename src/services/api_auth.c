@@ -253,7 +253,11 @@ int aps_api_auth_login(struct aps_http_req *req, struct aps_http_res *res)
     struct aps_user u;
     if (!aps_api_body_object(req, res))
         return 0;
-    aps_api_b_str(req, res, "email", true, APS_ACCOUNTS_EMAIL_MAX, &email_in);
+    /* the OAuth2 password flow names the e-mail "username" */
+    bool by_username =
+        !json_object_get(req->json, "email") && json_object_get(req->json, "username");
+    aps_api_b_str(req, res, by_username ? "username" : "email", true, APS_ACCOUNTS_EMAIL_MAX,
+                  &email_in);
     aps_api_b_str(req, res, "password", true, APS_AUTH_PASSWORD_MAX_BYTES, &password);
     code = code_field(req, res, "totp_code", false);
     if (email_in && aps_accounts_email_normalize(email_in, email, &why))
@@ -522,7 +526,9 @@ int aps_api_auth_keys_list(struct aps_http_req *req, struct aps_http_res *res)
     struct aps_conn *c = NULL;
     struct aps_api_key *keys = NULL;
     size_t n = 0;
-    if (aps_api_acquire(req, res, APS_DB_WRITE, &c))
+    struct aps_api_page pg;
+    aps_api_q_page(req, res, &pg);
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     int rc = aps_accounts_api_key_list(c, req->who.user_id, &keys, &n);
     aps_store_release(c);
@@ -533,8 +539,7 @@ int aps_api_auth_keys_list(struct aps_http_req *req, struct aps_http_res *res)
         json_array_append_new(items, key_json(&keys[i]));
     aps_free(keys);
     res->personal = true;
-    return aps_http_json(res, 200, json_pack("{s:o, s:I}", "items", items, "total",
-                                             (json_int_t)n));
+    return aps_http_json(res, 200, aps_api_list_slice(items, &pg));
 }
 
 /* An optional integer body field in [lo, hi]; *out keeps its default when absent. */

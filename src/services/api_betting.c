@@ -100,15 +100,16 @@ int aps_api_bankrolls_list(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_conn *c = NULL;
     json_t *items = NULL;
-    if (aps_api_acquire(req, res, APS_DB_WRITE, &c))
+    struct aps_api_page pg;
+    aps_api_q_page(req, res, &pg);
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     int rc = read_bankrolls(c, req->who.user_id, 0, &items);
     aps_store_release(c);
     if (rc)
         return aps_api_db_error(res, rc);
     res->personal = true;
-    return aps_http_json(res, 200, json_pack("{s:I, s:o}", "count",
-                                             (json_int_t)json_array_size(items), "items", items));
+    return aps_http_json(res, 200, aps_api_list_slice(items, &pg));
 }
 
 /* Answers status with bankroll id of the user, plus the extra fields of `extra` (taken). */
@@ -414,14 +415,11 @@ static void bet_filters(const struct aps_http_req *req, struct aps_http_res *res
     int sport, market;
     char from[11], to[11];
     aps_api_where_int(w, "x.user_id = ?", req->who.user_id);
-    aps_api_q_int(req, res, "bankroll_id", 1, INT64_MAX, &bankroll, &has_bankroll);
+    aps_api_q_int(req, res, "bankroll_id", &bankroll, &has_bankroll);
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_market(req, res, "market", &market);
     aps_api_q_date_range(req, res, from, to);
-    const char *result = aps_http_query(req, "result");
-    if (result && strcmp(result, "pending") && aps_grade_result_parse(result) < 0)
-        aps_api_invalid(res, "result",
-                        "must be pending, win, loss, push, void, half_win or half_loss");
+    const char *result = aps_api_q_str(req, res, "result");
     if (has_bankroll)
         aps_api_where_int(w, "x.bankroll_id = ?", bankroll);
     if (sport >= 0)

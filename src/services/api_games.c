@@ -10,7 +10,6 @@
 #include "services/routes.h"
 
 #define GAMES_FROM "FROM games g" APS_API_GAME_JOINS
-#define UPCOMING_DAYS 7
 
 /* Runs the page of games matching w, in the given order, and answers the list. */
 static int games_page(struct aps_http_req *req, struct aps_http_res *res,
@@ -60,10 +59,8 @@ static void common_filters(const struct aps_http_req *req, struct aps_http_res *
     bool has_team_id;
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_status(req, res, "status", &status);
-    aps_api_q_int(req, res, "team_id", 1, INT64_MAX, &team_id, &has_team_id);
-    const char *team = aps_http_query(req, "team");
-    if (team && (strlen(team) == 0 || strlen(team) > 96))
-        aps_api_invalid(res, "team", "must be a team key or name of 1 to 96 characters");
+    aps_api_q_int(req, res, "team_id", &team_id, &has_team_id);
+    const char *team = aps_api_q_str(req, res, "team");
     if (sport >= 0)
         aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
     if (status >= 0)
@@ -119,11 +116,13 @@ int aps_api_games_upcoming(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_api_where w = {0};
     struct aps_api_page pg;
-    int64_t days = UPCOMING_DAYS, now = aps_time_now();
+    int64_t days = 0, now = aps_time_now();
     bool given;
     int sport;
     aps_api_q_page(req, res, &pg);
-    aps_api_q_int(req, res, "days", 1, 30, &days, &given);
+    aps_api_q_int(req, res, "days", &days, &given);
+    if (!given) /* the route's default (routes_games.def) */
+        (void)aps_http_qint(req, "days", &days);
     aps_api_q_sport(req, res, "sport", &sport);
     if (sport >= 0)
         aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);

@@ -11,7 +11,6 @@
 #include "services/routes.h"
 #include "store/store.h"
 
-#define DEAD_LIST_MAX 500
 
 static json_t *dead_json(const struct aps_job *j)
 {
@@ -24,11 +23,11 @@ static json_t *dead_json(const struct aps_job *j)
 int aps_api_jobs_dead_list(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_app *app = req->app;
-    int64_t limit = 100;
-    bool present = false;
-    aps_api_q_int(req, res, "limit", 1, DEAD_LIST_MAX, &limit, &present);
+    struct aps_api_page pg; /* one page, the newest: the queue lists dead letters from the top */
+    aps_api_q_page(req, res, &pg);
     if (aps_api_bad(res))
         return 0;
+    int64_t limit = pg.limit;
     if (!app->queue)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no job queue is configured");
     struct aps_job *jobs = aps_calloc((size_t)limit, sizeof *jobs);
@@ -44,7 +43,9 @@ int aps_api_jobs_dead_list(struct aps_http_req *req, struct aps_http_res *res)
         json_decref(items);
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the job queue does not answer");
     }
-    return aps_http_json(res, 200, json_pack("{s:o,s:i}", "items", items, "count", n));
+    struct aps_queue_stats qs;
+    int64_t total = aps_queue_stats(app->queue, &qs) ? n : qs.dead;
+    return aps_http_json(res, 200, aps_api_list(items, total < n ? n : total, &pg));
 }
 
 /* Requeues or drops dead letter {id}, then audits it. */

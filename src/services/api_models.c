@@ -14,6 +14,7 @@
 #include "core/timeutil.h"
 #include "services/api_util.h"
 #include "services/app.h"
+#include "services/job_status.h"
 #include "services/routes.h"
 
 #define TRAIN_ATTEMPTS 3
@@ -54,10 +55,7 @@ int aps_api_models_list(struct aps_http_req *req, struct aps_http_res *res)
     aps_api_q_page(req, res, &pg);
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_market(req, res, "market", &market);
-    const char *status = aps_http_query(req, "status");
-    if (status && strcmp(status, "challenger") && strcmp(status, "production") &&
-        strcmp(status, "archived"))
-        aps_api_invalid(res, "status", "must be challenger, production or archived");
+    const char *status = aps_api_q_str(req, res, "status");
     if (sport >= 0)
         aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);
     if (market >= 0)
@@ -186,25 +184,71 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
     int rc = aps_queue_push(app->queue, "train", text, key, TRAIN_ATTEMPTS, 0, id);
     free(text); /* jansson allocates with malloc */
     bool duplicate = rc == APS_E_EXISTS;
+    if (rc && !duplicate) {
+        json_decref(payload);
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the job queue refused the job");
+    }
+    /* The job's followable record and the audit row; the job runs whether or not they are
+     * written, so a failure here is logged and the answer still says where to follow it. */
     struct aps_conn *c = NULL;
-    int arc = APS_E_STATE;
-    if ((!rc || duplicate) && app->store && !aps_store_acquire(app->store, APS_DB_WRITE, &c)) {
+    json_t *job = NULL;
+    int64_t by = 0;
+    int arc = app->store ? aps_store_acquire(app->store, APS_DB_WRITE, &c) : APS_E_STATE;
+    if (!arc) {
+        char *ptext = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+        int src = aps_job_status_create(c, id, "train", ptext, req->who.user_id, !duplicate,
+                                        aps_time_now());
+        free(ptext);
+        if (src || aps_job_status_get(c, id, &job, &by))
+            APS_LOG(&app->log, APS_LOG_ERROR, NULL, "status of train job %s not recorded", id);
         arc = aps_api_audit(c, req, "model_train_requested", "job", id, true,
                             json_pack("{s:s, s:s, s:b}", "sport", code, "market", mname,
                                       "duplicate", duplicate));
         aps_store_release(c);
     }
-    if ((!rc || duplicate) && arc)
+    if (arc)
         APS_LOG(&app->log, APS_LOG_WARNING, NULL, "audit row for train job %s not written", id);
-    if (rc && !duplicate) {
-        json_decref(payload);
-        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the job queue refused the job");
-    }
+    if (!job) /* the store did not answer: what the queue said */
+        job = json_pack("{s:s, s:s, s:O, s:I, s:s, s:i, s:n, s:o, s:n, s:n}", "id", id, "name",
+                        "train", "payload", payload, "requested_by",
+                        (json_int_t)req->who.user_id, "state", "queued", "attempts", 0, "error",
+                        "created_at", aps_api_time(aps_time_now()), "started_at",
+                        "finished_at");
+    json_decref(payload);
+    json_object_set_new(job, "idempotency_key", json_string(key));
+    json_object_set_new(job, "duplicate", json_boolean(duplicate));
+    char loc[96];
+    snprintf(loc, sizeof loc, "/api/v1/jobs/%s", id);
+    aps_http_header_set(res, "Location", loc);
     res->no_cache = true;
-    return aps_http_json(res, 202,
-                         json_pack("{s:s, s:s, s:o, s:s, s:b}", "job_id", id, "name", "train",
-                                   "payload", payload, "idempotency_key", key, "duplicate",
-                                   duplicate));
+    return aps_http_json(res, 202, job);
+}
+
+int aps_api_jobs_get(struct aps_http_req *req, struct aps_http_res *res)
+{
+    const char *id = aps_http_param(req, "id");
+    struct aps_conn *c = NULL;
+    json_t *job = NULL;
+    int64_t by = 0;
+    if (!id || !*id || strlen(id) > 63) {
+        aps_api_invalid(res, "id", "must be a job id");
+        return 0;
+    }
+    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+        return 0;
+    int rc = aps_job_status_get(c, id, &job, &by);
+    aps_store_release(c);
+    if (rc == APS_E_NOTFOUND)
+        return aps_api_not_found(res, "job");
+    if (rc)
+        return aps_api_db_error(res, rc);
+    /* another caller's job is not there for this one (an administrator sees every job) */
+    if (by != req->who.user_id && req->who.role != APS_ROLE_ADMIN) {
+        json_decref(job);
+        return aps_api_not_found(res, "job");
+    }
+    res->personal = true;
+    return aps_http_json(res, 200, job);
 }
 
 /* Status, sport and market of model id, for the promotion. */

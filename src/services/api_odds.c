@@ -212,11 +212,11 @@ json_t *aps_api_quotes_best(const struct aps_api_quote *q, size_t nq)
 static int odds_prelude(struct aps_http_req *req, struct aps_http_res *res, int64_t *game_id,
                         int *market, const char **book, struct aps_conn **c)
 {
+    struct aps_api_page pg;
     *game_id = aps_api_path_id(req, res, "game_id");
+    aps_api_q_page(req, res, &pg);
     aps_api_q_market(req, res, "market", market);
-    *book = aps_http_query(req, "book");
-    if (*book && (strlen(*book) == 0 || strlen(*book) > 31))
-        aps_api_invalid(res, "book", "must be a sportsbook key");
+    *book = aps_api_q_str(req, res, "book");
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, c))
         return 1;
     int64_t one = 0;
@@ -245,14 +245,14 @@ static int odds_prelude(struct aps_http_req *req, struct aps_http_res *res, int6
     return 0;
 }
 
-static int answer_quotes(struct aps_http_res *res, int64_t game_id, const char *key,
-                         json_t *items)
+/* One page of items in the list envelope (page and limit were checked by the prelude). */
+static int answer_quotes(const struct aps_http_req *req, struct aps_http_res *res, json_t *items)
 {
+    struct aps_api_page pg;
     if (!items)
         return aps_http_error(res, 500, "INTERNAL_ERROR", "a stored odds row is malformed");
-    return aps_http_json(res, 200, json_pack("{s:I, s:I, s:o}", "game_id", (json_int_t)game_id,
-                                             "count", (json_int_t)json_array_size(items), key,
-                                             items));
+    aps_api_q_page(req, res, &pg);
+    return aps_http_json(res, 200, aps_api_list_slice(items, &pg));
 }
 
 /* Shared body of the endpoints that answer from the loaded snapshots. */
@@ -273,7 +273,7 @@ static int odds_answer(struct aps_http_req *req, struct aps_http_res *res,
         return aps_api_db_error(res, rc);
     json_t *items = build(q, n);
     aps_free(q);
-    return answer_quotes(res, game_id, "items", items);
+    return answer_quotes(req, res, items);
 }
 
 int aps_api_odds_current(struct aps_http_req *req, struct aps_http_res *res)
@@ -399,10 +399,11 @@ int aps_api_odds_movements(struct aps_http_req *req, struct aps_http_res *res)
     aps_free(q);
     if (rc)
         return aps_api_db_error(res, rc);
-    return aps_http_json(res, 200,
-                         json_pack("{s:I, s:s, s:I, s:o}", "game_id", (json_int_t)game_id,
-                                   "source", source, "count",
-                                   (json_int_t)json_array_size(items), "items", items));
+    struct aps_api_page pg;
+    aps_api_q_page(req, res, &pg);
+    json_t *list = aps_api_list_slice(items, &pg);
+    json_object_set_new(list, "source", json_string(source));
+    return aps_http_json(res, 200, list);
 }
 
 int aps_api_odds_closing(struct aps_http_req *req, struct aps_http_res *res)
@@ -448,5 +449,5 @@ int aps_api_odds_closing(struct aps_http_req *req, struct aps_http_res *res)
         json_decref(items);
         return aps_api_db_error(res, rc);
     }
-    return answer_quotes(res, game_id, "items", items);
+    return answer_quotes(req, res, items);
 }

@@ -1,5 +1,5 @@
 /* api_predictions.c — GET /api/v1/predictions, /today, /{id}, /performance and lock-in
- * verification (GET /verify/{hash}, POST /{id}/verify). Picks are read as they were locked in;
+ * verification (GET /verify?hash=, POST /{id}/verify). Picks are read as they were locked in;
  * the track record is aggregated from prediction_results (written by the grading job) with the
  * Wilson interval of src/odds/metrics; verification recomputes the SHA-256 lock-in hash
  * (src/engine/lockin) and checks the link to the previous pick. */
@@ -79,15 +79,15 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     double min_edge, min_prob;
     int64_t game_id = 0;
     bool graded = false, has_game = false;
-    aps_api_q_int(req, res, "game_id", 1, INT64_MAX, &game_id, &has_game);
+    aps_api_q_int(req, res, "game_id", &game_id, &has_game);
     if (has_game && !aps_api_bad(res))
         aps_api_where_int(w, "p.game_id = ?", game_id);
     bool has_graded = aps_http_query(req, "graded") != NULL;
     aps_api_q_sport(req, res, "sport", &sport);
     aps_api_q_tier(req, res, "tier", &tier);
     aps_api_q_market(req, res, "market", &market);
-    aps_api_q_double(req, res, "min_edge", -1, 1, &min_edge);
-    aps_api_q_double(req, res, "min_probability", 0, 1, &min_prob);
+    aps_api_q_double(req, res, "min_edge", &min_edge);
+    aps_api_q_double(req, res, "min_probability", &min_prob);
     aps_api_q_bool(req, res, "graded", &graded);
     /* history=true: every pick, superseded ones too; default: the current pick of each game
      * and market */
@@ -95,16 +95,12 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     aps_api_q_bool(req, res, "history", &history);
     if (!history)
         aps_api_where_raw(w, APS_API_PRED_CURRENT);
-    const char *publication = aps_http_query(req, "publication");
-    if (publication && strcmp(publication, "published") && strcmp(publication, "tracking_only"))
-        aps_api_invalid(res, "publication", "must be published or tracking_only");
-    else if (publication && !strcmp(publication, "published"))
+    const char *publication = aps_api_q_str(req, res, "publication");
+    if (publication && !strcmp(publication, "published"))
         aps_api_where_raw(w, "p.publication = 'published'");
     else if (publication)
         aps_api_where_raw(w, "(p.publication IS NULL OR p.publication = 'tracking_only')");
-    const char *result = aps_http_query(req, "result");
-    if (result && aps_grade_result_parse(result) < 0)
-        aps_api_invalid(res, "result", "must be win, loss, push, void, half_win or half_loss");
+    const char *result = aps_api_q_str(req, res, "result");
     if (sport >= 0)
         aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
     if (tier >= 0)
@@ -614,7 +610,7 @@ static int verify_answer(struct aps_http_res *res, struct aps_conn *c, int64_t i
 
 int aps_api_predictions_verify_hash(struct aps_http_req *req, struct aps_http_res *res)
 {
-    const char *hash = aps_http_param(req, "hash");
+    const char *hash = aps_http_query(req, "hash");
     struct aps_conn *c = NULL;
     if (!valid_hash(hash))
         aps_api_invalid(res, "hash", "must be 64 lower-case hexadecimal characters");

@@ -33,56 +33,60 @@ bool aps_api_bad(const struct aps_http_res *res)
     return res->status == 400;
 }
 
-void aps_api_q_int(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
-                   int64_t lo, int64_t hi, int64_t *out, bool *present)
+/* The value sent for name when it fits the route's declared parameter (routes.h): the
+ * dispatcher has checked it already, this repeats the check for handlers called directly. */
+const char *aps_api_q_str(const struct aps_http_req *req, struct aps_http_res *res,
+                          const char *name)
 {
     const char *s = aps_http_query(req, name);
+    struct aps_qparam p;
+    char msg[400];
+    if (!s)
+        return NULL;
+    if (!aps_http_qparam(req->route, name, &p)) {
+        aps_api_invalid(res, name, "this operation takes no such query parameter");
+        return NULL;
+    }
+    if (!aps_http_qvalue_ok(&p, s, msg, sizeof msg)) {
+        aps_api_invalid(res, name, msg);
+        return NULL;
+    }
+    return s;
+}
+
+void aps_api_q_int(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                   int64_t *out, bool *present)
+{
     int64_t v;
     *present = false;
-    if (!s)
-        return;
-    if (aps_parse_int64(s, &v) || v < lo || v > hi) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "must be an integer from %lld to %lld", (long long)lo,
-                 (long long)hi);
-        aps_api_invalid(res, name, msg);
-        return;
+    if (aps_api_q_str(req, res, name) && aps_http_qint(req, name, &v)) {
+        *out = v;
+        *present = true;
     }
-    *out = v;
-    *present = true;
 }
 
 void aps_api_q_page(const struct aps_http_req *req, struct aps_http_res *res,
                     struct aps_api_page *pg)
 {
     int64_t v;
-    bool present;
     pg->page = 1;
     pg->limit = APS_API_DEFAULT_LIMIT;
-    aps_api_q_int(req, res, "page", 1, 1000000, &v, &present);
-    if (present)
+    aps_api_q_str(req, res, "page");
+    aps_api_q_str(req, res, "limit");
+    if (!aps_api_bad(res) && aps_http_qint(req, "page", &v))
         pg->page = (int)v;
-    aps_api_q_int(req, res, "limit", 1, APS_API_MAX_LIMIT, &v, &present);
-    if (present)
+    if (!aps_api_bad(res) && aps_http_qint(req, "limit", &v))
         pg->limit = (int)v;
     pg->offset = (int64_t)(pg->page - 1) * pg->limit;
 }
 
 void aps_api_q_double(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
-                      double lo, double hi, double *out)
+                      double *out)
 {
-    const char *s = aps_http_query(req, name);
     double v;
     *out = NAN;
-    if (!s)
-        return;
-    if (aps_parse_double(s, &v) || !isfinite(v) || v < lo || v > hi) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "must be a number from %g to %g", lo, hi);
-        aps_api_invalid(res, name, msg);
-        return;
-    }
-    *out = v;
+    if (aps_api_q_str(req, res, name) && aps_http_qnum(req, name, &v))
+        *out = v;
 }
 
 void aps_api_q_bool(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
@@ -524,6 +528,17 @@ json_t *aps_api_list(json_t *items, int64_t total, const struct aps_api_page *pg
 {
     return json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "page",
                      pg->page, "limit", pg->limit);
+}
+
+json_t *aps_api_list_slice(json_t *all, const struct aps_api_page *pg)
+{
+    size_t total = json_array_size(all);
+    json_t *items = json_array();
+    for (size_t i = (size_t)pg->offset; i < total && i < (size_t)pg->offset + (size_t)pg->limit;
+         i++)
+        json_array_append(items, json_array_get(all, i));
+    json_decref(all);
+    return aps_api_list(items, (int64_t)total, pg);
 }
 
 /* Parses UTC, Z, +HH:MM, -HH:MM, +HHMM or -HHMM into seconds east of UTC; false when bad. */

@@ -38,15 +38,22 @@ struct aps_api_page {
     int limit;     /* 1..APS_API_MAX_LIMIT */
     int64_t offset;
 };
-/* page (default 1) and limit (default APS_API_DEFAULT_LIMIT, at most 100) from the query. */
+/* Bounds and defaults of the numeric query parameters come from the route's query spec
+ * (routes.h): the dispatcher has checked them; these repeat the check for a handler called
+ * without the dispatcher and add a detail for a bad value. */
+/* page and limit with the spec's defaults (APS_Q_PAGE: 1 and APS_API_DEFAULT_LIMIT). */
 void aps_api_q_page(const struct aps_http_req *req, struct aps_http_res *res,
                     struct aps_api_page *pg);
-/* An integer query parameter in [lo, hi]; *present false (and *out untouched) when absent. */
+/* A query parameter's text when it fits the route's spec (an enum word, a string within its
+ * length, …); NULL when not sent or bad (a detail is added). */
+const char *aps_api_q_str(const struct aps_http_req *req, struct aps_http_res *res,
+                          const char *name);
+/* An integer query parameter; *present false (and *out untouched) when not sent. */
 void aps_api_q_int(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
-                   int64_t lo, int64_t hi, int64_t *out, bool *present);
-/* A number in [lo, hi]; NAN when absent. */
+                   int64_t *out, bool *present);
+/* A number; NAN when not sent. */
 void aps_api_q_double(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
-                      double lo, double hi, double *out);
+                      double *out);
 /* true/false/1/0; *out keeps its default when absent. */
 void aps_api_q_bool(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                     bool *out);
@@ -150,8 +157,10 @@ json_t *aps_api_col_time(const struct aps_stmt *s, int col, bool zero_is_null);
 json_t *aps_api_time(int64_t t);
 /* A JSON text column parsed, or its text when it is not JSON; null when NULL. */
 json_t *aps_api_col_json(const struct aps_stmt *s, int col);
-/* {items, total, page, limit}; takes items. */
+/* The list envelope of every list answer, {items, total, page, limit}; takes items. */
 json_t *aps_api_list(json_t *items, int64_t total, const struct aps_api_page *pg);
+/* The envelope of one page of a list built whole in memory (total = its length); takes all. */
+json_t *aps_api_list_slice(json_t *all, const struct aps_api_page *pg);
 /* "Today" for /games/today and /predictions/today: games starting in [*from, *to). Without the
  * tz query parameter the next 24 hours from now; with tz=UTC or tz=+HH:MM / -HH:MM the calendar
  * day at that UTC offset that contains now (a bad tz is a 400 on "tz"). *window gets the window

@@ -3,8 +3,10 @@
 #include "services/routes.h"
 
 const struct aps_route aps_routes[] = {
-#define APS_ROUTE(method, pattern, handler, perm, limit, cache, tag, summary) \
-    {method, pattern, handler, APS_PERM_##perm, limit, APS_CACHE_##cache, tag, summary},
+#define APS_ROUTE(method, pattern, handler, perm, limit, cache, tag, summary, query, request, \
+                  response, errors)                                                          \
+    {method,  pattern, handler, APS_PERM_##perm, limit, APS_CACHE_##cache, tag, summary,      \
+     query,   request, response, errors},
 #include "services/routes_all.def"
 #undef APS_ROUTE
     {0},

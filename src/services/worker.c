@@ -21,6 +21,7 @@
 #include "services/app.h"
 #include "services/app_metrics.h"
 #include "services/deps.h"
+#include "services/job_status.h"
 #include "services/jobs.h"
 
 #define SUPERVISE_MS 200      /* supervisor period */
@@ -163,9 +164,23 @@ static void wait_for_database(struct aps_worker *w)
         sleep_ms(OUTAGE_POLL_MS);
 }
 
+/* Jobs started through the API carry requested_by and have a job_status row to keep current. */
+static void follow(struct slot *s, const char *state, const char *error)
+{
+    struct aps_worker *w = s->w;
+    if (!w->app->store || !s->job.payload || !strstr(s->job.payload, "\"requested_by\""))
+        return;
+    int rc = aps_job_status_update(w->app->store, s->job.id, state, s->job.attempts, error,
+                                   aps_time_now());
+    if (rc)
+        APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "job %s: status %s not recorded: %s",
+                s->job.id, state, aps_strerror(rc));
+}
+
 static void run_job(struct slot *s)
 {
     struct aps_worker *w = s->w;
+    follow(s, "running", NULL);
     const struct aps_job_def *d = aps_jobs_find(w->o.table, w->o.njobs, s->job.name);
     struct aps_job_run r = {.app = w->app, .col = &s->col, .locks = w->locks, .id = s->job.id,
                             .attempt = s->job.attempts};
@@ -202,6 +217,12 @@ static void run_job(struct slot *s)
     }
     if (!s->timed_out && !s->released) /* else the supervisor or stop counted it */
         count(w, qrc ? &w->st.lost : outage ? &w->st.released : rc ? &w->st.failed : &w->st.ok);
+    if (!strcmp(outcome, "ok"))
+        follow(s, "succeeded", NULL);
+    else if (!strcmp(outcome, "retry") || !strcmp(outcome, "requeued_outage"))
+        follow(s, "queued", r.err);
+    else if (!strcmp(outcome, "dead"))
+        follow(s, "failed", r.err);
     log_run(w, &s->job, &r, rc, outcome, ms, outage);
     s->busy = false;
     aps_job_cleanup(&s->job);
@@ -393,8 +414,8 @@ static int metrics(struct aps_http_req *req, struct aps_http_res *res)
 }
 
 static const struct aps_route worker_routes[] = {
-    {"GET", "/health", health, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "queue reachable"},
-    {"GET", "/metrics", metrics, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "Prometheus"},
+    {"GET", "/health", health, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "queue reachable", NULL, NULL, NULL, NULL},
+    {"GET", "/metrics", metrics, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "health", "Prometheus", NULL, NULL, NULL, NULL},
 };
 
 static int start_http(struct aps_worker *w, char *err, size_t errcap)

@@ -186,13 +186,13 @@ test_predictions() {
   check "units as graded" "$(jq -n "$units")" "$(jf .overall.units)"
   check "Wilson interval of 0/1 or 1/1 touches 0 or 1" 1 \
     "$(jf 'if .overall.wins == 1 then .overall.win_rate_ci95[1] else .overall.win_rate_ci95[0] + 1 end')"
-  req GET "/api/v1/predictions/verify/$hash" "" "$U1"
+  req GET "/api/v1/predictions/verify?hash=$hash" "" "$U1"
   check "lock-in verified by hash" "200 true $pick" "$status $(jf .verified) $(jf .prediction_id)"
   req POST "/api/v1/predictions/$pick/verify" "" "$U1"
   check "lock-in verified by id" "200 true" "$status $(jf .verified)"
-  req GET "/api/v1/predictions/verify/$(printf '%064d' 0)" "" "$U1"
+  req GET "/api/v1/predictions/verify?hash=$(printf '%064d' 0)" "" "$U1"
   check "unknown hash 404" 404 "$status"
-  req GET /api/v1/predictions/verify/xyz "" "$U1"
+  req GET "/api/v1/predictions/verify?hash=xyz" "" "$U1"
   check "malformed hash 400" 400 "$status"
 }
 
@@ -222,7 +222,7 @@ test_betting() {
   req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"deposit","amount":5}' "$U2"
   check "another user's bankroll 404" 404 "$status"
   req GET /api/v1/betting/bankrolls "" "$U2"
-  check "another user sees none" "200 0" "$status $(jf .count)"
+  check "another user sees none" "200 0" "$status $(jf .total)"
   req GET /api/v1/betting/bankrolls "" "$ANALYST"
   check "analysts hold no bankroll permission" 403 "$status"
   req POST /api/v1/betting/bets "{\"prediction_id\":$pick,\"bankroll_id\":$br,\"stake\":100}" "$U1"
@@ -256,9 +256,9 @@ test_admin() {
   check "one model" "200 nfl_ml_test elo" "$status $(jf .name) $(jf '.features[0]')"
   req POST /api/v1/models/train '{"sport":"NFL","market":"moneyline"}' "$ANALYST"
   check "train enqueued 202" "202 false" "$status $(jf .duplicate)"
-  job=$(jf .job_id)
+  job=$(jf .id)
   req POST /api/v1/models/train '{"sport":"NFL","market":"moneyline"}' "$ANALYST"
-  check "the same request again is the same job" "202 true $job" "$status $(jf .duplicate) $(jf .job_id)"
+  check "the same request again is the same job" "202 true $job" "$status $(jf .duplicate) $(jf .id)"
   req POST /api/v1/models/1/promote '{"note":"integration"}' "$ANALYST"
   check "promote 200" "200 production" "$status $(jf .status)"
   check "promotion audited" 1 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'model_promoted'")"

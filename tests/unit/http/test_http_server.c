@@ -57,13 +57,20 @@ static int h_fail(struct aps_http_req *req, struct aps_http_res *res)
 }
 
 static const struct aps_route routes[] = {
-    {"GET", "/ok", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "ok"},
-    {"GET", "/slow", h_slow, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "slow"},
-    {"POST", "/echo", h_echo, APS_PERM_PUBLIC, 1024, APS_CACHE_NONE, "t", "echo"},
-    {"GET", "/admin", h_ok, APS_PERM_MANAGE_USERS, 0, APS_CACHE_NONE, "t", "admin"},
-    {"GET", "/cached", h_cached, APS_PERM_PUBLIC, 0, APS_CACHE_DEFAULT, "t", "cached"},
-    {"GET", "/limited", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "limited", "limited"},
-    {"GET", "/fail", h_fail, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "fail"},
+    {"GET", "/ok", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "ok", "q:string(100000)", NULL,
+     "200 Ok", NULL},
+    {"GET", "/slow", h_slow, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "slow", NULL, NULL, "200 Ok",
+     NULL},
+    {"POST", "/echo", h_echo, APS_PERM_PUBLIC, 1024, APS_CACHE_NONE, "t", "echo", NULL,
+     "Echo+form", "200 Echo", NULL},
+    {"GET", "/admin", h_ok, APS_PERM_MANAGE_USERS, 0, APS_CACHE_NONE, "t", "admin", NULL, NULL,
+     "200 Ok", NULL},
+    {"GET", "/cached", h_cached, APS_PERM_PUBLIC, 0, APS_CACHE_DEFAULT, "t", "cached",
+     "a:int(0,9) b:int(0,9)", NULL, "200 Ok", NULL},
+    {"GET", "/limited", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "limited", "limited", NULL, NULL,
+     "200 Ok", NULL},
+    {"GET", "/fail", h_fail, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "fail", NULL, NULL, "200 Ok",
+     NULL},
 };
 
 static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
@@ -363,6 +370,59 @@ static void test_json_errors(void **state)
     curl_easy_cleanup(h);
 }
 
+/* The route's query spec is enforced before the handler: an undeclared parameter is refused
+ * naming it and the allowed ones, a declared one out of its bounds is refused naming it. */
+static void test_query_parameters(void **state)
+{
+    struct reply r;
+    get("/ok?q=x&sprot=NBA", NULL, &r);
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    json_t *e = json_object_get(r.json, "error");
+    assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "'sprot'"));
+    assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "allowed: q"));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(e, "details"), 0), "field")),
+                        "sprot");
+    reply_cleanup(&r);
+    get("/slow?x=1", NULL, &r);
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    assert_non_null(strstr(aps_buf_str(&r.body), "takes no query parameters"));
+    reply_cleanup(&r);
+    get("/cached?a=10&b=1", NULL, &r);
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    assert_non_null(strstr(aps_buf_str(&r.body), "\"field\":\"a\""));
+    assert_non_null(strstr(aps_buf_str(&r.body), "from 0 to 9"));
+    reply_cleanup(&r);
+    get("/ok?q=fine", NULL, &r);
+    assert_int_equal(r.status, 200);
+    reply_cleanup(&r);
+}
+
+/* A route that takes form bodies gets application/x-www-form-urlencoded ones as a JSON object
+ * of strings; JSON text labelled as a form (curl -d) stays JSON. */
+static void test_form_body(void **state)
+{
+    CURL *h = curl_easy_init();
+    struct reply r;
+    struct curl_slist *form = curl_slist_append(NULL,
+                                                "Content-Type: application/x-www-form-urlencoded");
+    const char *body = "username=a%40b.example&password=x+y%21&grant_type=password";
+    request(h, "POST", "/echo", body, strlen(body), form, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "username")), "a@b.example");
+    assert_string_equal(json_string_value(json_object_get(r.json, "password")), "x y!");
+    reply_cleanup(&r);
+    request(h, "POST", "/echo", "{\"a\":1}", 7, form, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "a")), 1);
+    reply_cleanup(&r);
+    request(h, "POST", "/echo", "a=%zz", 5, form, &r);
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    curl_slist_free_all(form);
+    curl_easy_cleanup(h);
+}
+
 static void test_url_and_header_limits(void **state)
 {
     struct reply r;
@@ -592,6 +652,8 @@ int main(void)
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_url_and_header_limits),
+        cmocka_unit_test(test_query_parameters),
+        cmocka_unit_test(test_form_body),
         cmocka_unit_test(test_auth_and_permissions),
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_cache_etag_304),

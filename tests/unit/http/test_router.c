@@ -20,12 +20,16 @@ static int h_ok(struct aps_http_req *req, struct aps_http_res *res)
 }
 
 static const struct aps_route table[] = {
-    {"GET", "/api/v1/games", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "games", "list"},
-    {"GET", "/api/v1/games/today", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "games", "today"},
-    {"GET", "/api/v1/games/{id}", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "games", "one"},
-    {"DELETE", "/api/v1/games/{id}", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "games", "del"},
-    {"POST", "/api/v1/odds/{game}/book/{book}", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE,
-     "odds", "two params"},
+    {"GET", "/api/v1/games", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "games", "list", NULL, NULL,
+     NULL, NULL},
+    {"GET", "/api/v1/games/today", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "games", "today",
+     NULL, NULL, NULL, NULL},
+    {"GET", "/api/v1/games/{id}", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "games", "one", NULL,
+     NULL, NULL, NULL},
+    {"DELETE", "/api/v1/games/{id}", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "games", "del",
+     NULL, NULL, NULL, NULL},
+    {"POST", "/api/v1/odds/{game}/book/{book}", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "odds",
+     "two params", NULL, NULL, NULL, NULL},
 };
 static const size_t ntable = sizeof table / sizeof table[0];
 

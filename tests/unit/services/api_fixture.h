@@ -328,6 +328,10 @@ static FX_UNUSED void tr_init(struct treq *t, struct fixture *fx, const char *me
     memset(t, 0, sizeof *t);
     t->route.method = method;
     t->route.pattern = pattern;
+    /* the real row when the table has one: its query spec gives the parameters' bounds */
+    for (size_t i = 0; i < aps_nroutes; i++)
+        if (!strcmp(aps_routes[i].method, method) && !strcmp(aps_routes[i].pattern, pattern))
+            t->route = aps_routes[i];
     t->req.method = method;
     t->req.path = pattern;
     t->req.route = &t->route;

@@ -80,8 +80,9 @@ static void test_train(void **state)
                           body),
                      202);
     char job[64];
-    snprintf(job, sizeof job, "%s", jstr(t.res.json, "job_id"));
+    snprintf(job, sizeof job, "%s", jstr(t.res.json, "id"));
     assert_true(job[0] != '\0');
+    assert_string_equal(jstr(t.res.json, "state"), "queued");
     assert_true(json_is_false(tr_get(&t, "duplicate")));
     assert_string_equal(jstr(tr_get(&t, "payload"), "sport"), "NFL");
     tr_cleanup(&t);
@@ -91,10 +92,28 @@ static void test_train(void **state)
                           body),
                      202);
     assert_true(json_is_true(tr_get(&t, "duplicate")));
-    assert_string_equal(jstr(t.res.json, "job_id"), job);
+    assert_string_equal(jstr(t.res.json, "id"), job);
     tr_cleanup(&t);
     assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 1);
     assert_int_equal(audits(fx, "model_train_requested"), 2);
+
+    /* the job can be followed by the one who started it (and an administrator), nobody else */
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM job_status WHERE state = 'queued'"), 1);
+    tr_init(&t, fx, "GET", "/api/v1/jobs/{id}", FX_ADMIN, APS_ROLE_ADMIN);
+    tr_param(&t, 0, job);
+    assert_int_equal(tr_run(&t, aps_api_jobs_get), 200);
+    assert_string_equal(jstr(t.res.json, "state"), "queued");
+    assert_string_equal(jstr(t.res.json, "name"), "train");
+    assert_string_equal(jstr(tr_get(&t, "payload"), "market"), "moneyline");
+    tr_cleanup(&t);
+    tr_init(&t, fx, "GET", "/api/v1/jobs/{id}", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, job);
+    assert_int_equal(tr_run(&t, aps_api_jobs_get), 404);
+    tr_cleanup(&t);
+    tr_init(&t, fx, "GET", "/api/v1/jobs/{id}", FX_ADMIN, APS_ROLE_ADMIN);
+    tr_param(&t, 0, "999999");
+    assert_int_equal(tr_run(&t, aps_api_jobs_get), 404);
+    tr_cleanup(&t);
 
     tr_init(&t, fx, "POST", "/api/v1/models/train", FX_ADMIN, APS_ROLE_ADMIN);
     tr_header(&t, "Idempotency-Key", "abc-1");
@@ -352,7 +371,7 @@ static void test_dead_jobs(void **state)
     assert_int_equal(get(fx, &t, aps_api_jobs_dead_list, "/api/v1/admin/jobs/dead", NULL, "limit",
                          "10"),
                      200);
-    assert_int_equal(jnum(t.res.json, "count"), 2);
+    assert_int_equal(jnum(t.res.json, "total"), 2);
     json_t *first = json_array_get(tr_get(&t, "items"), 0);
     assert_string_equal(jstr(first, "error"), "provider said no");
     assert_string_equal(jstr(first, "name"), "noop");

@@ -51,7 +51,7 @@ static void test_bankrolls(void **state)
 
     tr_init(&t, fx, "GET", BR, FX_USER, APS_ROLE_USER);
     assert_int_equal(tr_run(&t, aps_api_bankrolls_list), 200);
-    assert_int_equal(json_integer_value(tr_get(&t, "count")), 1); /* only the caller's */
+    assert_int_equal(json_integer_value(tr_get(&t, "total")), 1); /* only the caller's */
     assert_true(t.res.personal);
     tr_cleanup(&t);
 

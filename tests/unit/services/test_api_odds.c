@@ -28,7 +28,7 @@ static void test_current(void **state)
     struct treq t;
     assert_int_equal(run_odds(fx, &t, aps_api_odds_current, "1", NULL, NULL), 200);
     assert_int_equal(nitems(&t), 9);
-    assert_int_equal(json_integer_value(tr_get(&t, "count")), 9);
+    assert_int_equal(json_integer_value(tr_get(&t, "total")), 9);
     tr_cleanup(&t);
 
     assert_int_equal(run_odds(fx, &t, aps_api_odds_current, "1", "spread", NULL), 200);

@@ -288,8 +288,8 @@ static void test_performance(void **state)
 
 static int verify_hash(struct fixture *fx, struct treq *t, const char *hash)
 {
-    tr_init(t, fx, "GET", PREDS "/verify/{hash}", FX_USER, APS_ROLE_USER);
-    tr_param(t, 0, hash);
+    tr_init(t, fx, "GET", PREDS "/verify", FX_USER, APS_ROLE_USER);
+    tr_query(t, "hash", hash);
     return tr_run(t, aps_api_predictions_verify_hash);
 }
 

@@ -92,7 +92,7 @@ export function recordPage(main: HTMLElement): void {
   vform.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      const v = await get<Verification>(`/api/v1/predictions/verify/${encodeURIComponent(hash.value.trim())}`);
+      const v = await get<Verification>(`/api/v1/predictions/verify?hash=${encodeURIComponent(hash.value.trim())}`);
       result.replaceChildren(h("p", { class: `status ${v.verified ? "ok" : "error"}` },
         v.verified ? `Verified: pick ${v.prediction_id} is unchanged since it was locked in ${when(v.prediction?.created_at)}, and its link to the previous pick holds.` : `Not verified: ${v.reason ?? "mismatch"}`));
     } catch (err) {
