@@ -3,6 +3,7 @@
  * /api/v1/backtests lists the caller's requests and GET /api/v1/backtests/{id} answers one with
  * its state and, once done, the report (tallies by tier and season, probability scores and the
  * bankroll curve with its drawdown). A caller sees only the backtests it asked for. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,10 @@ int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
         from = body_date(req, res, "from");
         to = body_date(req, res, "to");
         aps_api_b_str(req, res, "model", false, 120, &model);
-        aps_api_b_double(req, res, "bankroll", false, 1, 1e12, &bankroll, &has_bankroll);
+        double asked = NAN;
+        aps_api_b_double(req, res, "bankroll", false, 1, 1e12, &asked, &has_bankroll);
+        if (has_bankroll)
+            bankroll = asked;
         if (sport_s && (sport = aps_sport_from_code(sport_s)) < 0)
             aps_api_invalid(res, "sport", "unknown sport code");
         if (market_s && aps_market_parse(market_s) < 0)

@@ -47,6 +47,7 @@ PERMS = {
     "MANAGE_OWN_BANKROLL": "11001", "ADVANCED_ANALYTICS": "01111", "API_KEYS": "01111",
     "VIEW_HEALTH": "00011", "MANAGE_MODELS": "00101", "VIEW_AUDIT": "00011",
     "MANAGE_ALERTS": "00011", "MANAGE_CONFIG": "00001", "MANAGE_USERS": "00001",
+    "MANAGE_JOBS": "00011",
 }
 counts, fails, library_pages = {}, [], 0
 
@@ -57,6 +58,7 @@ def verdict(family, ok, what):
     if not ok:
         counts[family][1] += 1
         fails.append(f"[{family}] {what}")
+    return ok
 
 
 def request(method, path, body=None, headers=None, raw_body=None, timeout=10):
@@ -293,6 +295,8 @@ def probe_matrix(tok):
     for method, path, perm in ops:
         if path.startswith("/api/v1/auth/") and method != "GET":
             continue  # credential-changing calls would log the probe's accounts out
+        if not verdict(f, perm in PERMS, f"{method} {path}: permission {perm} is not in the probe's role table"):
+            continue
         p = concrete(path)
         body = {} if method in ("POST", "PUT", "PATCH") else None
         st, _, b = request(method, p, body)
