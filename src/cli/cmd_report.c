@@ -3,8 +3,11 @@
  * on the same games for every column of a table:
  *   - the latest training run's leaderboard per sport and market;
  *   - the production model's walk-forward probabilities next to the market's no-vig probabilities
- *     at the entry (opening or pre-match) phase, at the close, and FiveThirtyEight's;
- *   - the production model's picks replayed by the backtest (aps_backtest_run);
+ *     at the entry (opening or pre-match) phase, at the close (on the market gate's games,
+ *     engine/gate.h), and FiveThirtyEight's;
+ *   - the verdict of the model's stored market gate, in the summary and the goals;
+ *   - the production model's picks on the gate's games replayed by the backtest, as the gate
+ *     replays them (aps_gate_backtest_opts);
  *   - the Elo predictor's backtest scores next to the closing market per sport. */
 #include <math.h>
 #include <stdio.h>
@@ -36,8 +39,9 @@ static void help(FILE *out)
             "Writes the model report (default docs/models.md): per sport and market the latest\n"
             "leaderboard of 'aps train', the production model's walk-forward log-loss, Brier,\n"
             "ECE and AUC next to the market's no-vig opening/pre-match and closing probabilities\n"
-            "and FiveThirtyEight's on the same games, the backtest of its picks, and the Elo\n"
-            "predictor next to the closing market.\n");
+            "and FiveThirtyEight's on the same games, its market gate as `aps train` stored it\n"
+            "(the closing-market row is computed on exactly the gate's games), the backtest of\n"
+            "its picks on those games, and the Elo predictor next to the closing market.\n");
 }
 
 /* Probabilities of two sources on the same games. */
