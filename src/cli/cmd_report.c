@@ -3,8 +3,11 @@
  * on the same games for every column of a table:
  *   - the latest training run's leaderboard per sport and market;
  *   - the production model's walk-forward probabilities next to the market's no-vig probabilities
- *     at the entry (opening or pre-match) phase, at the close, and FiveThirtyEight's;
- *   - the production model's picks replayed by the backtest (aps_backtest_run);
+ *     at the entry (opening or pre-match) phase, at the close (on the market gate's games,
+ *     engine/gate.h), and FiveThirtyEight's;
+ *   - the verdict of the model's stored market gate, in the summary and the goals;
+ *   - the production model's picks on the gate's games replayed by the backtest, as the gate
+ *     replays them (aps_gate_backtest_opts);
  *   - the Elo predictor's backtest scores next to the closing market per sport. */
 #include <math.h>
 #include <stdio.h>
@@ -36,8 +39,9 @@ static void help(FILE *out)
             "Writes the model report (default docs/models.md): per sport and market the latest\n"
             "leaderboard of 'aps train', the production model's walk-forward log-loss, Brier,\n"
             "ECE and AUC next to the market's no-vig opening/pre-match and closing probabilities\n"
-            "and FiveThirtyEight's on the same games, the backtest of its picks, and the Elo\n"
-            "predictor next to the closing market.\n");
+            "and FiveThirtyEight's on the same games, its market gate as `aps train` stored it\n"
+            "(the closing-market row is computed on exactly the gate's games), the backtest of\n"
+            "its picks on those games, and the Elo predictor next to the closing market.\n");
 }
 
 /* Probabilities of two sources on the same games. */
@@ -128,23 +132,22 @@ static bool view_probs(const struct aps_market_view *v, bool at_close, double *o
     return true;
 }
 
+/* Game gi against the entry market, FiveThirtyEight, and (drift) the entry market against the
+ * close; the closing-market set is the market gate's games (engine/gate.h), added by the caller. */
 static void compare_game(const struct aps_history *h, size_t gi, const struct aps_model_preds *pr,
-                         long i, enum aps_market m, int k, struct market_cmp *mc)
+                         long i, enum aps_market m, int k, const struct aps_gate_games *gg,
+                         enum aps_margin_method mm, struct market_cmp *mc)
 {
     struct aps_market_view v;
     double pm[3], pc[3];
     int y = pr->outcome[i];
-    if (aps_market_view(h, &h->games[gi], m, APS_MARGIN_MULTIPLICATIVE, &v) || v.nsides != k)
+    if (aps_market_view(h, &h->games[gi], m, mm, &v) || v.nsides != k)
         return;
     memcpy(pm, pr->p + (size_t)i * 3, (size_t)k * sizeof *pm);
     if (isnan(pm[0]))
         return;
-    bool same_line = m == APS_MKT_MONEYLINE ||
-                     v.side[0].close_line == aps_feat_main_line(h, gi, m, APS_PHASE_CLOSE);
     double pe[3];
-    bool has_close = v.has_close && same_line && view_probs(&v, true, pc);
-    if (has_close)
-        set_add(&mc->close, pm, pc, y);
+    bool has_close = gg->in[gi] && view_probs(&v, true, pc);
     /* the entry market is only a benchmark for the same outcome when its line is the close's */
     bool entry_line = m == APS_MKT_MONEYLINE || v.side[0].entry_line == v.side[0].close_line;
     if (v.has_entry && v.entry_phase != APS_PHASE_CLOSE && entry_line && view_probs(&v, false, pe)) {
@@ -176,8 +179,26 @@ static void write_pair(FILE *out, const char *who, const struct pair_set *s)
             b.brier, a.ece, b.ece, a.auc, b.auc);
 }
 
-/* The verdicts of the goals, computed from the same-games sets. */
-static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps_model_row *r)
+/* The stored market gate's verdict in a few words: yes/no with the gap and the games; "not
+ * measured" for a model without one (gate zeroed). */
+static void gate_verdict(const struct aps_gate *g, char *out, size_t cap)
+{
+    if (!g->games && !g->why[0]) {
+        snprintf(out, cap, "not measured (no market gate on record)");
+        return;
+    }
+    if (!g->games || !(g->ll_market > 0)) {
+        snprintf(out, cap, "no (no game with a closing price)");
+        return;
+    }
+    double gap = 100 * (g->ll_model / g->ll_market - 1);
+    snprintf(out, cap, "%s (%+.2f %%, %zu games)", g->passed ? "yes" : "no", gap, g->games);
+}
+
+/* The verdicts of the goals, computed from the same-games sets; the closing-line goal is the
+ * model's stored market gate. */
+static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps_model_row *r,
+                        const struct aps_gate *gate)
 {
     struct scores a, b;
     fprintf(out, "\nGoals (benchmarks):\n\n");
@@ -191,16 +212,15 @@ static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps
         fprintf(out, "- beats the opening/pre-match market: **not measurable** — the data has no "
                      "opening or pre-match prices for this market\n");
     }
-    if (mc->close.n) {
-        score(mc->close.a, mc->close.y, mc->close.n, mc->close.k, &a);
-        score(mc->close.b, mc->close.y, mc->close.n, mc->close.k, &b);
-        double gap = 100 * (a.ll - b.ll) / b.ll;
-        fprintf(out, "- within 0.5 %% of the closing line's log-loss: **%s** (%+.2f %%)\n",
-                gap <= 0.5 ? "yes" : "no", gap);
-    } else {
-        fprintf(out, "- within 0.5 %% of the closing line: **not measurable** — the data has no "
-                     "closing prices for this market\n");
-    }
+    char verdict[160];
+    gate_verdict(gate, verdict, sizeof verdict);
+    fprintf(out, "- within 0.5 %% of the closing line's log-loss (the market gate, on the closing "
+                 "market's row above): **%s**", verdict);
+    if (gate->games || gate->scored)
+        fprintf(out, " — %zu of the %zu games it scored walk-forward; %zu without a closing "
+                     "price, %zu whose closing line is not the line it predicted",
+                gate->games, gate->scored, gate->no_close, gate->other_line);
+    fprintf(out, "\n");
     fprintf(out, "- walk-forward ECE ≤ 0.02: **%s** (%.4f)\n", r->ece <= 0.02 ? "yes" : "no",
             r->ece);
     if (mc->drift.n) {
@@ -216,22 +236,17 @@ static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps
 
 /* One row of the summary table: the goals' verdicts of a market in a few words. */
 static void write_summary(FILE *sum, const struct market_cmp *mc, const struct aps_model_row *r,
-                          bool production)
+                          bool production, const struct aps_gate *gate)
 {
     struct scores a, b;
-    char entry[48] = "not measurable", close[48] = "not measurable";
+    char entry[48] = "not measurable", close[160];
     if (mc->entry.n) {
         score(mc->entry.a, mc->entry.y, mc->entry.n, mc->entry.k, &a);
         score(mc->entry.b, mc->entry.y, mc->entry.n, mc->entry.k, &b);
         snprintf(entry, sizeof entry, "%s (%+.2f %%)", a.ll < b.ll ? "yes" : "no",
                  100 * (a.ll - b.ll) / b.ll);
     }
-    if (mc->close.n) {
-        score(mc->close.a, mc->close.y, mc->close.n, mc->close.k, &a);
-        score(mc->close.b, mc->close.y, mc->close.n, mc->close.k, &b);
-        double gap = 100 * (a.ll - b.ll) / b.ll;
-        snprintf(close, sizeof close, "%s (%+.2f %%)", gap <= 0.5 ? "yes" : "no", gap);
-    }
+    gate_verdict(gate, close, sizeof close);
     fprintf(sum, "| %s %s | %s%s | %.4f | %s | %s | %s (%.4f) |\n", r->sport, r->market, r->family,
             production ? "" : " (challenger only)", r->log_loss, entry, close,
             r->ece <= 0.02 ? "yes" : "no", r->ece);
@@ -270,11 +285,11 @@ static void write_leaderboard(FILE *out, struct aps_conn *c, const char *sport, 
 static void write_backtest(FILE *out, const struct aps_backtest_report *r)
 {
     const struct aps_bt_tally *t = &r->all;
-    fprintf(out, "\nIts picks replayed by the backtest (`aps backtest --model NAME`, "
-                 "fractional Kelly from the settings): %zu bets, yield %+.2f %%, bankroll %.0f → "
-                 "%.0f, max drawdown %.1f %%.\n",
-            t->bets, t->staked > 0 ? 100 * t->profit / t->staked : 0.0, r->bankroll0, r->bankroll,
-            100 * r->max_drawdown);
+    fprintf(out, "\nIts picks on the market gate's games replayed by the backtest (the gate's "
+                 "evidence: fractional Kelly from the settings, no edge cap, bankroll %d): %zu "
+                 "bets, yield %+.2f %%, bankroll %.0f → %.0f, max drawdown %.1f %%.\n",
+            APS_GATE_BANKROLL, t->bets, t->staked > 0 ? 100 * t->profit / t->staked : 0.0,
+            r->bankroll0, r->bankroll, 100 * r->max_drawdown);
     if (t->clv_n)
         fprintf(out, "Mean closing-line value of those bets: %+.4f over %zu bets with a close "
                      "(no CLV where the entry price is itself the close).\n",
@@ -282,19 +297,16 @@ static void write_backtest(FILE *out, const struct aps_backtest_report *r)
 }
 
 /* The walk-forward evidence for the tier rule and the edge cap: the replayed bets by tier and by
- * edge bucket, and whether the market is published. */
+ * edge bucket, and whether the market is published; the cap is the stored gate's. */
 static void write_tiers_and_edges(FILE *out, const struct aps_backtest_report *r,
-                                  const struct aps_model_row *m, bool production)
+                                  const struct aps_gate *gate, bool gated, bool production)
 {
-    bool passed = false;
-    double max_edge = 0;
-    bool gated = aps_gate_from_metrics(m->metrics, &passed, &max_edge);
     fprintf(out, "\nPublication: **%s** (%s).\n\n| tier | bets | won | yield |\n"
                  "|---|---:|---:|---:|\n",
-            production && passed ? "published" : "tracking only",
-            !gated   ? "no market gate on record"
-            : passed ? "market gate passed"
-                     : "market gate failed");
+            production && gate->passed ? "published" : "tracking only",
+            !gated         ? "no market gate on record"
+            : gate->passed ? "market gate passed"
+                           : "market gate failed");
     for (int t = 0; t < APS_TIER_D; t++) {
         const struct aps_bt_tally *ta = &r->tier[t];
         if (ta->bets)
@@ -310,9 +322,11 @@ static void write_tiers_and_edges(FILE *out, const struct aps_backtest_report *r
         if (g.bucket[k].bets)
             fprintf(out, "| %.3f–%.3f | %zu | %+.2f %% |\n", g.bucket[k].lo, g.bucket[k].hi,
                     g.bucket[k].bets, 100 * g.bucket[k].profit / g.bucket[k].staked);
+    double cap = gated ? gate->max_edge : g.max_edge;
     fprintf(out, "\nLargest edge this record supports (highest bucket with at least %d bets and a "
-                 "positive yield): %.3f%s.\n",
-            APS_GATE_MIN_BUCKET_BETS, g.max_edge, g.max_edge > 0 ? "" : " (no edge is believed)");
+                 "positive yield%s): %.3f%s.\n",
+            APS_GATE_MIN_BUCKET_BETS, gated ? ", as stored with the market gate" : "", cap,
+            cap > 0 ? "" : " (no edge is believed)");
 }
 
 static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_conn *c,
@@ -332,26 +346,42 @@ static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_c
         return rc;
     }
     int k = m == APS_MKT_MONEYLINE && aps_sport_info(h->sport)->three_way ? 3 : 2;
+    /* the stored gate's verdict, and its games recomputed with its margin method */
+    struct aps_gate gate;
+    bool gated = aps_gate_read(r.metrics, &gate);
+    enum aps_margin_method mm = gated && gate.margin < APS_MARGIN__COUNT
+                                    ? gate.margin
+                                    : (enum aps_margin_method)aps_engine_margin_method(cli->cfg);
+    struct aps_gate_games gg;
+    if ((rc = aps_gate_games(h, &pr, m, k, mm, &gg))) {
+        aps_registry_preds_cleanup(&pr);
+        aps_registry_row_cleanup(&r);
+        return rc;
+    }
     struct market_cmp mc = {0};
     set_init(&mc.entry, pr.n, k);
-    set_init(&mc.close, pr.n, k);
+    set_init(&mc.close, gg.n, k);
     set_init(&mc.f538, pr.n, k);
     set_init(&mc.drift, pr.n, k);
+    for (size_t j = 0; j < gg.n; j++)
+        set_add(&mc.close, gg.pm + j * (size_t)k, gg.pc + j * (size_t)k, gg.y[j]);
     for (size_t gi = 0; gi < h->ngames; gi++) {
         long i = aps_registry_preds_find(&pr, h->games[gi].id);
         if (i >= 0 && pr.scored[i] && pr.outcome[i] >= 0)
-            compare_game(h, gi, &pr, i, m, k, &mc);
+            compare_game(h, gi, &pr, i, m, k, &gg, mm, &mc);
     }
     fprintf(out, "## %s %s\n\n", sport, mk);
     write_leaderboard(out, c, sport, mk);
     fprintf(out, "%s `%s` (%s): walk-forward log-loss %.4f, ECE %.4f on %lld games; %s.\n\n"
-                 "Same games, model against the market's no-vig probabilities "
-                 "(multiplicative margin removal) and FiveThirtyEight:\n\n"
+                 "Model against the market's no-vig probabilities (%s margin removal) and "
+                 "FiveThirtyEight, each row on the games where both have a probability; the "
+                 "closing market's row is the market gate's games:\n\n"
                  "| comparison | games | LL model | LL other | LL gap | Brier model | Brier other "
                  "| ECE model | ECE other | AUC model / other |\n"
                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
             production ? "Production model" : "No production model; the latest challenger",
-            r.name, r.family, r.log_loss, r.ece, (long long)r.games, r.note ? r.note : "");
+            r.name, r.family, r.log_loss, r.ece, (long long)r.games, r.note ? r.note : "",
+            aps_margin_method_name(mm));
     char who[64];
     snprintf(who, sizeof who, "%s market", mc.entry_mixed ? "open/pre-match"
                                            : mc.entry.n ? aps_phase_name(mc.entry_phase) : "entry");
@@ -359,20 +389,20 @@ static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_c
     write_pair(out, "closing market", &mc.close);
     if (m == APS_MKT_MONEYLINE && k == 2)
         write_pair(out, "FiveThirtyEight", &mc.f538);
-    write_goals(out, &mc, &r);
-    write_summary(sum, &mc, &r, production);
+    write_goals(out, &mc, &r, &gate);
+    write_summary(sum, &mc, &r, production, &gate);
     struct aps_predictor pred;
     struct aps_backtest_report br;
-    struct aps_backtest_opts bo = {.market = m, .bankroll = aps_cfg_double(cli->cfg,
-                                                                         APS_SET_DEFAULT_BANKROLL),
-                                   .margin = aps_engine_margin_method(cli->cfg)};
-    aps_engine_kelly_params(cli->cfg, &bo.kelly);
-    rc = aps_model_predictor_walkforward(h, &pr, m, k, r.name, &pred);
+    struct aps_backtest_opts bo;
+    struct aps_kelly_params kp;
+    aps_engine_kelly_params(cli->cfg, &kp);
+    aps_gate_backtest_opts(&kp, mm, m, &bo);
+    rc = aps_gate_predictor(h, &pr, m, k, r.name, &gg, &pred);
     if (!rc) {
         rc = aps_backtest_run(h, &pred, &bo, &br);
         if (!rc) {
             write_backtest(out, &br);
-            write_tiers_and_edges(out, &br, &r, production);
+            write_tiers_and_edges(out, &br, &gate, gated, production);
         }
         aps_backtest_report_cleanup(&br);
         pred.destroy(pred.ctx);
@@ -382,6 +412,7 @@ static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_c
     set_cleanup(&mc.close);
     set_cleanup(&mc.f538);
     set_cleanup(&mc.drift);
+    aps_gate_games_cleanup(&gg);
     aps_registry_preds_cleanup(&pr);
     aps_registry_row_cleanup(&r);
     return rc;
@@ -495,7 +526,9 @@ static void write_header(FILE *out, int argc, char **argv)
                  "no-vig probabilities on exactly the same games. *Entry* is the earliest "
                  "pre-game price in the data (open, else pre-match); the closing line is the "
                  "benchmark and is never a feature of its own game. Spreads and totals are scored "
-                 "as P(home covers / over) at the closing line, pushes left out.\n\n");
+                 "as P(home covers / over) at the most-quoted closing line, the line the trainer "
+                 "labels and predicts each game at, pushes left out; the closing market is "
+                 "compared on the games where its benchmark prices that same line.\n\n");
 }
 
 /* The sections go to a memory stream first, so the summary of their verdicts can lead. */
@@ -505,8 +538,10 @@ static void write_header(FILE *out, int argc, char **argv)
     "## Publication, tiers and no bet\n\n"                                                       \
     "- **Published** markets are those whose production model passed the promotion gate for its " \
     "sport and market on walk-forward data: leakage check, walk-forward ECE at most 0.03, and "   \
-    "the market gate — the model's stored walk-forward predictions replayed by the backtest, "    \
-    "their log-loss within 0.5 % of the closing no-vig market's on at least 200 games. Elo is a " \
+    "the market gate — the model's stored walk-forward predictions on the games the trainer "     \
+    "scored that have a closing price at the line it predicted, their log-loss within 0.5 % of "  \
+    "the closing no-vig market's on at least 200 such games (the summary's closing-line column). " \
+    "Elo is a "                                                                                  \
     "candidate like any other. Every other market is **tracking only**: its picks are recorded " \
     "and graded, never given a tier or a stake.\n"                                               \
     "- A published pick is a **bet** or **no bet** with its reason, in this order: negative "    \
@@ -541,15 +576,20 @@ static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
         fclose(sf);
     if (!rc) {
         fprintf(out, "%s", PUBLICATION_RULES);
-        fprintf(out, "## Summary: the goals per sport and market\n\nGoals (benchmarks, issue 4): the "
+        fprintf(out, "## Summary: the goals per sport and market\n\nGoals (benchmarks): the "
                      "production model's walk-forward log-loss beats the market's no-vig entry "
                      "(opening or pre-match) probabilities, comes within 0.5 %% of the closing "
-                     "line's, and its ECE is at most 0.02. Each cell is computed on the same games "
-                     "as the section below it; *not measurable* means the data has no such prices "
-                     "for the market. Where a goal is missed the section says by how much, and "
-                     "its last line measures what the closing line knows that the entry prices "
-                     "did not.\n\n| market | model | LL model | beats entry (gap) | within 0.5 %% "
-                     "of close (gap) | ECE ≤ 0.02 |\n|---|---|---:|---|---|---|\n%s\n%s",
+                     "line's, and its ECE is at most 0.02. The closing-line column is the model's "
+                     "market gate as `aps train` stored it — the verdict that decides promotion "
+                     "and publication — on the games the trainer scored walk-forward that have a "
+                     "closing price at the line the model predicted; its section's closing-market "
+                     "row is computed on exactly those games. The other cells are computed on the "
+                     "same games as the section below them; *not measurable* means the data has "
+                     "no such prices for the market. Where a goal is missed the section says by "
+                     "how much, and its last line measures what the closing line knows that the "
+                     "entry prices did not.\n\n| market | model | LL model | beats entry (gap) | "
+                     "within 0.5 %% of close: market gate (gap, games) | ECE ≤ 0.02 |\n"
+                     "|---|---|---:|---|---|---|\n%s\n%s",
                 summary ? summary : "", body ? body : "");
     }
     free(body);

@@ -4,6 +4,9 @@
  *   walk-forward  the model's stored walk-forward predictions (model_predictions, written by
  *                 `aps train`): each game's probabilities come from a model fitted on earlier
  *                 games only, so a backtest over them is honest (`aps backtest --model NAME`);
+ *                 for spreads and totals the stored probability is P(home covers / over) at the
+ *                 line the trainer labelled the game at (the most-quoted closing line), used at
+ *                 that line; at another line the stored margin estimate (mu, sigma) prices it;
  *   live          the production artefact applied to features computed by the same feature
  *                 state that training used (model/features.h): begin() computes the game's row
  *                 from what observe() has learned, prob() scores it through the model;

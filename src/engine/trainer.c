@@ -11,7 +11,6 @@
 #include "core/timeutil.h"
 #include "core/domain.h"
 #include "engine/gate.h"
-#include "engine/model_predictor.h"
 #include "model/registry.h"
 #include "store/store.h"
 
@@ -150,15 +149,10 @@ static int market_gate(struct aps_conn *c, const struct aps_trainer_opts *o,
     if (!(kp.kelly_fraction > 0))
         aps_kelly_params_default(&kp);
     struct aps_model_preds preds;
-    struct aps_predictor pred = {0};
-    int k = d->market == APS_MKT_MONEYLINE && aps_sport_info(d->h->sport)->three_way ? 3 : 2;
     int rc = aps_registry_preds_load(c, out->model_id, &preds);
     if (!rc)
-        rc = aps_model_predictor_walkforward(d->h, &preds, d->market, k, out->model_name, &pred);
-    if (rc)
-        return rc;
-    rc = aps_gate_evaluate(d->h, &pred, d->market, &kp, o->margin, &out->gate);
-    pred.destroy(pred.ctx);
+        rc = aps_gate_evaluate(d->h, &preds, d->market, d->k, out->model_name, &kp, o->margin,
+                               &out->gate);
     if (rc)
         return rc;
     json_error_t e;

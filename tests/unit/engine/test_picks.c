@@ -74,8 +74,7 @@ static void picks_use_the_production_model(void **state)
                              " 'tracking only: no model passed the promotion gate for EPL %'"),
                      0);
 
-    /* train the moneyline: on this small fixture its walk-forward log-loss is more than 0.5 %
-     * above the closing market's, so the gate keeps it a challenger */
+    /* train the moneyline, then record a failed market gate for it */
     char models[200];
     snprintf(models, sizeof models, "%s/models", fx.dir);
     struct aps_trainer_sport ts;
@@ -83,11 +82,12 @@ static void picks_use_the_production_model(void **state)
     struct aps_trainer_opts to = {.search = {.seed = 42, .budget_s = 3600, .max_models = 4,
                                              .preset = APS_PRESET_MEDIUM},
                                   .preset_name = "medium_quality", .model_path = models,
-                                  .promote = true, .leak_samples = 10};
+                                  .promote = false, .leak_samples = 10};
     aps_wf_opts_default(&to.wf);
     struct aps_trainer_outcome out;
     assert_int_equal(aps_trainer_run(fx.c, &ts, APS_MKT_MONEYLINE, &to, &out), 0);
     assert_false(out.promoted);
+    set_gate(fx.c, out.model_name, false, 0);
 
     /* promoted by hand with its failed gate: its probabilities are used, still tracking only */
     struct aps_model_row row;

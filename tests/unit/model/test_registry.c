@@ -7,6 +7,9 @@
  *     when it does not beat production's log-loss on the same games, and the reason is recorded;
  *   - a challenger that beats production on the same games is promoted and the previous
  *     production model is archived; promoting by hand does the same;
+ *   - the market gate of a trained model is measured on exactly the games the trainer scored
+ *     walk-forward that have a closing price (never its warm-up fold), with the stored
+ *     walk-forward probabilities against the closing no-vig market's;
  *   - retention: models never promoted lose their artefacts after 90 days, the others keep them. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "engine/market.h"
 #include "engine/trainer.h"
 #include "model/registry.h"
 
@@ -84,12 +88,44 @@ static void test_promotion_rules(void **state)
     assert_int_equal(aps_trainer_run(fx.c, &ts, APS_MKT_MONEYLINE, &o, &out), 0);
     assert_true(out.ran);
     assert_true(out.leak_checked >= 10 && out.leak_bad < 0);
-    /* a small fixture's model is more than 0.5 % worse than the closing market: the market gate
-     * keeps it a challenger, and its verdict is in its metrics */
-    assert_false(out.promoted);
-    assert_true(out.gate.games > 1000 && !out.gate.passed);
-    assert_non_null(strstr(out.note, "market gate"));
-    status_of(fx.c, out.model_name, "challenger");
+    /* the market gate is measured on the games the trainer scored walk-forward (not the
+     * warm-up fold): every one of them, bar those without a closing price at the line it
+     * predicted, and nothing else */
+    const struct aps_wf_scores *wf = &out.r.lb[0].s;
+    assert_int_equal(out.gate.scored, wf->n);
+    assert_int_equal(out.gate.games + out.gate.no_close + out.gate.other_line, wf->n);
+    assert_true(out.gate.games >= 700);
+    assert_true(out.gate.passed == (out.gate.ll_model <= 1.005 * out.gate.ll_market));
+    /* the same log-losses from the stored predictions and the closing market, game by game */
+    struct aps_model_preds sp;
+    assert_int_equal(aps_registry_preds_load(fx.c, out.model_id, &sp), 0);
+    double llm = 0, llc = 0;
+    size_t n = 0;
+    for (size_t gi = 0; gi < ts.h.ngames; gi++) {
+        long i = aps_registry_preds_find(&sp, ts.h.games[gi].id);
+        struct aps_market_view v;
+        if (i < 0 || !sp.scored[i] || sp.outcome[i] < 0)
+            continue;
+        assert_int_equal(aps_market_view(&ts.h, &ts.h.games[gi], APS_MKT_MONEYLINE,
+                                         APS_MARGIN_MULTIPLICATIVE, &v), 0);
+        if (!v.has_close || isnan(v.side[sp.outcome[i]].close_novig))
+            continue;
+        llm -= log(sp.p[(size_t)i * 3 + (size_t)sp.outcome[i]]);
+        llc -= log(v.side[sp.outcome[i]].close_novig);
+        n++;
+    }
+    aps_registry_preds_cleanup(&sp);
+    assert_int_equal(out.gate.games, n);
+    assert_near(out.gate.ll_model, llm / (double)n, 1e-9);
+    assert_near(out.gate.ll_market, llc / (double)n, 1e-9);
+    /* its verdict decides: a failed gate keeps the model a challenger with the reason */
+    if (!out.gate.passed) {
+        assert_false(out.promoted);
+        assert_non_null(strstr(out.note, "market gate"));
+    } else {
+        assert_true(out.promoted == (wf->ece <= 0.03));
+    }
+    status_of(fx.c, out.model_name, out.promoted ? "production" : "challenger");
     struct aps_model_row gr;
     assert_int_equal(aps_registry_get(fx.c, out.model_name, &gr), 0);
     assert_non_null(strstr(gr.metrics, "\"market_gate\""));

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The market gate and the model report agree: five Premier League seasons (2018-19 .. 2022-23)
+# from the shared football-data files in a SQLite store; `aps train --market all` stores each
+# model's market gate; `aps report models` then shows, for every market, a closing-market row on
+# exactly the gate's games (same count, same log-losses, same gap), a summary cell that states
+# the gate's verdict, and the gate's edge evidence (the replayed bets and the largest supported
+# edge). The gate's games are the trainer's scored walk-forward games that have a closing price at
+# the line it predicted: never more than the leaderboard's games.
+# Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq.
+set -uo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+DATA=${APS_DATA_DIR:-${APS_SOURCE_DIR:?}/../shared/data}
+for tool in sqlite3 jq; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+check() { # name, expected, actual
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
+}
+export DATABASE_URL="sqlite:///$work/aps.db" MODEL_OUTPUT_PATH="$work/models" APS_ENV=test
+db() { sqlite3 "$work/aps.db" "$1"; }
+aps() { "$APS_BIN" "$@"; }
+
+for s in 1819 1920 2021 2122 2223; do
+  aps ingest football-data "$DATA/football-data/E0/${s}_E0.csv" >/dev/null 2>&1 || { echo "FAIL: ingest $s"; exit 1; }
+done
+aps train --sport EPL --market all --max-models 3 --quiet >"$work/train.out" 2>&1
+check "train exits 0" 0 "$?"
+aps report models --out "$work/models.md" >/dev/null 2>"$work/report.err"
+check "report exits 0" 0 "$?"
+
+for mk in moneyline spread total; do
+  sec=$(awk -v h="## EPL $mk" '$0 == h {f = 1; next} /^## / {f = 0} f' "$work/models.md")
+  name=$(printf '%s\n' "$sec" | grep -o -m1 '`[a-z0-9_]*`' | tr -d '`')
+  [ -n "$name" ] || { fail=$((fail + 1)); echo "FAIL: no section for EPL $mk"; continue; }
+  gate=$(db "SELECT json_extract(metrics, '\$.market_gate') FROM models WHERE name = '$name'")
+  wf=$(db "SELECT json_extract(metrics, '\$.walk_forward.games') FROM models WHERE name = '$name'")
+  games=$(jq .games <<<"$gate")
+  check "$mk: the gate has games" 1 "$([ "$games" -ge 200 ] && echo 1 || echo 0)"
+  check "$mk: the gate scores the trainer's walk-forward games" "$wf" "$(jq .walk_forward_games <<<"$gate")"
+  check "$mk: every scored game is a gate game or left out with its reason" "$wf" \
+    "$(jq '.games + .without_close + .close_at_other_line' <<<"$gate")"
+  # | model vs closing market | games | LL model | LL other | LL gap | ...
+  row=$(printf '%s\n' "$sec" | grep '^| model vs closing market |')
+  IFS='|' read -r _ _ rn rm rc rg _ <<<"$row"
+  want=$(jq -r '[.games, (.log_loss * 1e4 | round / 1e4), (.market_log_loss * 1e4 | round / 1e4)] | @tsv' <<<"$gate")
+  check "$mk: the report's closing row is on the gate's games" "$games" "$(echo $rn)"
+  check "$mk: the report's closing row has the gate's log-losses" "$want" \
+    "$(printf '%s\t%s\t%s' "$(echo $rn)" "$(awk -v x="$rm" 'BEGIN {print x + 0}')" "$(awk -v x="$rc" 'BEGIN {print x + 0}')")"
+  gap=$(jq -r '100 * (.log_loss / .market_log_loss - 1)' <<<"$gate" | awk '{printf "%+.2f %%", $1}')
+  check "$mk: the report's closing gap is the gate's" "$gap" "$(echo $rg)"
+  verdict=$(jq -r 'if .passed then "yes" else "no" end' <<<"$gate")
+  # | EPL spread | family | LL model | beats entry | within 0.5 % of close: market gate | ECE |
+  cell=$(grep "^| EPL $mk |" "$work/models.md" | awk -F'|' '{print $6}')
+  check "$mk: the summary states the gate's verdict" "$verdict ($gap, $games games)" "$(echo $cell)"
+  check "$mk: the goals state the gate's verdict" 1 \
+    "$(printf '%s\n' "$sec" | grep -c "within 0.5 % of the closing line's log-loss (the market gate, on the closing market's row above): \*\*$verdict ($gap, $games games)\*\*")"
+  bets=$(printf '%s\n' "$sec" | awk -F'|' '/^\| 0\.[0-9]+–[0-9.]+ \|/ {s += $3} END {print s + 0}')
+  check "$mk: the report's edge buckets are the gate's bets" "$(jq .bets <<<"$gate")" "$bets"
+  cap=$(jq -r '.max_supported_edge' <<<"$gate" | awk '{printf "%.3f", $1}')
+  check "$mk: the report's largest supported edge is the gate's" 1 \
+    "$(printf '%s\n' "$sec" | grep -c "as stored with the market gate): $cap")"
+done
+
+echo "gate_report: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
