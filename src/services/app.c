@@ -12,6 +12,7 @@
 #include "cache/ratelimit.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "services/flags.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -56,6 +57,12 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
             if (rc)
                 return rc;
         }
+        rc = aps_flags_open(&app->flags, app->store, aps_cfg_str(app->cfg, APS_SET_ENVIRONMENT),
+                            (int)aps_cfg_int(app->cfg, APS_SET_FEATURE_FLAGS_REFRESH_MS));
+        if (rc) {
+            snprintf(err, errcap, "cannot create the feature-flag cache");
+            return rc;
+        }
     }
     if (parts & APS_APP_CACHE) {
         rc = aps_cache_open(&app->cache, app->cfg, app->metrics, err, errcap);
@@ -98,6 +105,8 @@ void aps_app_close(struct aps_app *app)
         aps_ratelimit_close(app->rl);
     if (app->cache)
         aps_cache_close(app->cache);
+    aps_flags_close(app->flags);
+    app->flags = NULL;
     if (app->store)
         aps_store_close(app->store);
     aps_metrics_free(app->metrics);

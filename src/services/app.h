@@ -17,6 +17,7 @@ struct aps_cache;
 struct aps_ratelimit;
 struct aps_queue;
 struct aps_metrics;
+struct aps_flags;
 
 struct aps_app {
     const struct aps_config *cfg;
@@ -25,6 +26,7 @@ struct aps_app {
     struct aps_ratelimit *rl;    /* per user / API key / IP; in Redis when REDIS_URL is set */
     struct aps_queue *queue;     /* jobs: Redis Streams, or the store's jobs table */
     struct aps_metrics *metrics;
+    struct aps_flags *flags;     /* feature flags (flags.h); with the store */
     struct aps_logger log;
     char instance[64];           /* host:pid, names this process in leases and logs */
 };
