@@ -125,7 +125,7 @@ int aps_cmd_migrate(struct aps_cli *cli, int argc, char **argv)
         return run_check(dir, a.release, a.since, stdout);
     bool production = !strcmp(aps_cfg_str(cli->cfg, APS_SET_ENVIRONMENT), "production");
     if (production && !a.status && !a.replay && !a.no_check &&
-        run_check(dir, a.release, a.since, stderr) != APS_EXIT_OK)
+        run_check(dir, a.release, a.since, stdout) != APS_EXIT_OK)
         return APS_EXIT_FAIL;
     struct aps_store *st = aps_cli_open_store(cli, false);
     if (!st)
