@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "services/audit.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -58,6 +59,14 @@ struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate)
             return NULL;
         }
     }
+    /* A store not migrated yet may have no audit_log: the reads are then not recorded. */
+    char me[80], host[48] = "localhost";
+    if (gethostname(host, sizeof host))
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    snprintf(me, sizeof me, "%s:%ld", host, (long)getpid());
+    if (aps_audit_secret_reads(st, cli->cfg, me) && migrate)
+        fprintf(stderr, "aps: could not write the secret reads to the audit log\n");
     return st;
 }
 

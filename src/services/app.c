@@ -12,6 +12,7 @@
 #include "cache/ratelimit.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "services/audit.h"
 #include "services/flags.h"
 #include "store/migrate.h"
 #include "store/store.h"
@@ -57,6 +58,9 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
             if (rc)
                 return rc;
         }
+        if (aps_audit_secret_reads(app->store, app->cfg, app->instance))
+            APS_LOG(&app->log, APS_LOG_WARNING, NULL,
+                    "could not write the secret reads to the audit log");
         rc = aps_flags_open(&app->flags, app->store, aps_cfg_str(app->cfg, APS_SET_ENVIRONMENT),
                             (int)aps_cfg_int(app->cfg, APS_SET_FEATURE_FLAGS_REFRESH_MS));
         if (rc) {
