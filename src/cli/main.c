@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "services/audit.h"
+#include "services/seal.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -93,6 +94,11 @@ int main(int argc, char **argv)
     struct aps_config_opts opts = {.envp = environ, .config_dir = NULL};
     if (aps_config_load(&cli.cfg, &opts, err, sizeof err)) {
         fprintf(stderr, "aps: %s\n", err);
+        return APS_EXIT_USAGE;
+    }
+    if (aps_seal_configure(aps_cfg_str(cli.cfg, APS_SET_DATA_ENCRYPTION_KEYS), err, sizeof err)) {
+        fprintf(stderr, "aps: %s\n", err);
+        aps_config_free(cli.cfg);
         return APS_EXIT_USAGE;
     }
     int lvl = aps_log_level_parse(aps_cfg_str(cli.cfg, APS_SET_LOG_LEVEL));

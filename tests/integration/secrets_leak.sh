@@ -45,10 +45,12 @@ run_backend() { # database-url (without password) db-password
   printf 'live:%s' "$ODDS_V" > "$sec/ODDS_API_KEY"
   printf 'live:%s' "$WEATHER_V" > "$sec/WEATHER_API_KEY"
   printf '%s' "$ESPN_V" > "$sec/ESPN_API_KEY"
+  DEK_V=$(openssl rand -base64 32)
+  printf 'k1:%s' "$DEK_V" > "$sec/DATA_ENCRYPTION_KEYS"
   local url=$1 dbpw=${2:-}
   [ -n "$dbpw" ] && url=$(echo "$url" | sed "s#://\([^@/]*\)@#://\1:$dbpw@#")
   printf '%s' "$url" > "$sec/DATABASE_URL"
-  SECRETS=("$SECRET_KEY_V" "$JWT_V" "$ODDS_V" "$WEATHER_V" "$ESPN_V" ${dbpw:+"$dbpw"})
+  SECRETS=("$SECRET_KEY_V" "$JWT_V" "$ODDS_V" "$WEATHER_V" "$ESPN_V" "$DEK_V" ${dbpw:+"$dbpw"})
   export ENVIRONMENT=production APS_SECRETS_DIR=$sec LOG_LEVEL=DEBUG RATE_LIMIT_PER_MIN=1000000
   export ODDS_API_BASE_URL="$mock/v4" ESPN_API_BASE_URL="$mock/apis/site/v2/sports" WEATHER_API_BASE_URL="$mock/data/2.5"
   unset DATABASE_URL
@@ -111,7 +113,7 @@ run_backend() { # database-url (without password) db-password
   local q
   if [ "$backend" = pg ]; then q() { psql "$1" -Atqc "$2"; }; else q() { sqlite3 "${1#sqlite:///}" "$2"; }; fi
   q "$1" "select action, coalesce(resource_id, ''), coalesce(details, '') from audit_log" > "$out/audit.txt"
-  check "the api's secret reads are audited once each" "DATABASE_URL ESPN_API_KEY JWT_SECRET ODDS_API_KEY SECRET_KEY WEATHER_API_KEY" \
+  check "the api's secret reads are audited once each" "DATABASE_URL DATA_ENCRYPTION_KEYS ESPN_API_KEY JWT_SECRET ODDS_API_KEY SECRET_KEY WEATHER_API_KEY" \
     "$(grep '^secret_read|' "$out/audit.txt" | grep '"command":"api"' | cut -d'|' -f2 | sort | tr '\n' ' ' | sed 's/ $//')"
   check "… naming the file and the process" 1 \
     "$(grep -c "^secret_read|ODDS_API_KEY|{\"command\":\"api\",\"file\":\"$sec/ODDS_API_KEY\",\"process\":\"[^\"]*:[0-9]*\"}$" "$out/audit.txt")"

@@ -92,29 +92,9 @@ static void parse_errors(void **state)
     assert_int_equal(aps_flag_find("nope"), -1);
 }
 
-static int setup(void **state, int pg)
-{
-    struct testdb *db = aps_calloc(1, sizeof *db);
-    int rc = pg ? testdb_pg(db, "flags") : testdb_sqlite(db);
-    if (rc == 1) {
-        aps_free(db);
-        *state = NULL;
-        return testdb_pg_required() ? -1 : 0;
-    }
-    *state = db;
-    return rc ? -1 : 0;
-}
-static int setup_sqlite(void **state) { return setup(state, 0); }
-static int setup_pg(void **state) { return setup(state, 1); }
-static int teardown(void **state)
-{
-    struct testdb *db = *state;
-    if (db) {
-        testdb_close(db);
-        aps_free(db);
-    }
-    return 0;
-}
+static int setup_sqlite(void **state) { return testdb_fixture(state, 0, "flags"); }
+static int setup_pg(void **state) { return testdb_fixture(state, 1, "flags"); }
+static int teardown(void **state) { return testdb_fixture_free(state); }
 
 static void sleep_ms(int ms)
 {
