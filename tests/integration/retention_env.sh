@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$SRC" || exit 1 # config/<ENVIRONMENT>.env is read from here
-export LOG_LEVEL=WARNING REDIS_URL= FAKETIME_DONT_FAKE_MONOTONIC=1 APS_SECRETS_DIR=$work/secrets
+export LOG_LEVEL=WARNING REDIS_URL='' FAKETIME_DONT_FAKE_MONOTONIC=1 APS_SECRETS_DIR=$work/secrets
 unset JOBS_RETENTION_DAYS MOVEMENTS_RETENTION_DAYS LOG_RETENTION_DAYS AUDIT_RETENTION_DAYS ALERTS_RETENTION_DAYS
 mkdir -p "$work/secrets"
 for k in SECRET_KEY JWT_SECRET; do head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > "$work/secrets/$k"; done

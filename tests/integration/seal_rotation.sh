@@ -21,7 +21,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL= RATE_LIMIT_PER_MIN=1000000
+export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL='' RATE_LIMIT_PER_MIN=1000000
 export JWT_SECRET="seal-rotation-integration-secret-0123456789" APS_SECRETS_DIR=$work/secrets
 mkdir -p "$APS_SECRETS_DIR"
 PW="correct horse battery staple"

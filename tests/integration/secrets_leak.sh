@@ -110,7 +110,6 @@ run_backend() { # database-url (without password) db-password
   kill "${pids[-1]}" 2> /dev/null && wait "${pids[-1]}" 2> /dev/null
   unset 'pids[-1]'
 
-  local q
   if [ "$backend" = pg ]; then q() { psql "$1" -Atqc "$2"; }; else q() { sqlite3 "${1#sqlite:///}" "$2"; }; fi
   q "$1" "select action, coalesce(resource_id, ''), coalesce(details, '') from audit_log" > "$out/audit.txt"
   check "the api's secret reads are audited once each" "DATABASE_URL DATA_ENCRYPTION_KEYS ESPN_API_KEY JWT_SECRET ODDS_API_KEY SECRET_KEY WEATHER_API_KEY" \
