@@ -6,6 +6,8 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "services/audit.h"
+#include "services/seal.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -58,6 +60,14 @@ struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate)
             return NULL;
         }
     }
+    /* A store not migrated yet may have no audit_log: the reads are then not recorded. */
+    char me[80], host[48] = "localhost";
+    if (gethostname(host, sizeof host))
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    snprintf(me, sizeof me, "%s:%ld", host, (long)getpid());
+    if (aps_audit_secret_reads(st, cli->cfg, me) && migrate)
+        fprintf(stderr, "aps: could not write the secret reads to the audit log\n");
     return st;
 }
 
@@ -84,6 +94,11 @@ int main(int argc, char **argv)
     struct aps_config_opts opts = {.envp = environ, .config_dir = NULL};
     if (aps_config_load(&cli.cfg, &opts, err, sizeof err)) {
         fprintf(stderr, "aps: %s\n", err);
+        return APS_EXIT_USAGE;
+    }
+    if (aps_seal_configure(aps_cfg_str(cli.cfg, APS_SET_DATA_ENCRYPTION_KEYS), err, sizeof err)) {
+        fprintf(stderr, "aps: %s\n", err);
+        aps_config_free(cli.cfg);
         return APS_EXIT_USAGE;
     }
     int lvl = aps_log_level_parse(aps_cfg_str(cli.cfg, APS_SET_LOG_LEVEL));

@@ -275,7 +275,8 @@ static int check_all(struct aps_config *cfg, char *err, size_t errcap)
         if (rc)
             return rc;
     }
-    return aps_config_check_rules(cfg, err, errcap);
+    int rc = aps_config_check_rules(cfg, err, errcap);
+    return rc ? rc : aps_config_check_key_env(cfg, err, errcap);
 }
 
 int aps_config_load(struct aps_config **out, const struct aps_config_opts *opts, char *err,

@@ -80,6 +80,10 @@ int aps_config_check_value(enum aps_setting key, struct aps_config_value *v, cha
 /* Rules across settings (tier order) and the production refusals. */
 int aps_config_check_rules(const struct aps_config *cfg, char *err, size_t errcap) APS_MUST_CHECK;
 
+/* Refuses a secret whose prefix marks it for the other side (test keys in production,
+ * production keys elsewhere) and strips an operator's "test:"/"live:" mark (config_keys.c). */
+int aps_config_check_key_env(struct aps_config *cfg, char *err, size_t errcap) APS_MUST_CHECK;
+
 /* Writes "invalid setting KEY=VALUE (from ORIGIN): allowed <fmt…>" into err; returns
  * APS_E_CONFIG. Secrets show as "(redacted)" (URLs with their password masked). */
 int aps_config_fail(char *err, size_t errcap, enum aps_setting key,

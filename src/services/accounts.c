@@ -8,6 +8,7 @@
 
 #include "core/mem.h"
 #include "core/str.h"
+#include "services/seal.h"
 #include "store/store.h"
 
 /* ---- statement helpers ----------------------------------------------------------------- */
@@ -131,6 +132,23 @@ int aps_accounts_user_create(struct aps_conn *c, const char *email, const char *
     " totp_pending, failed_logins, locked_until, last_login_at, created_at, token_gen"   \
     " FROM users"
 
+/* The additional data that ties a sealed TOTP seed to its user's row (seal.h). */
+static void seal_ad(int64_t user_id, char ad[32])
+{
+    snprintf(ad, 32, "users:%lld", (long long)user_id);
+}
+
+/* Opens a stored seed into out; one that does not open (a key no longer configured, a value
+ * from another row) reads as none, so 2FA checks against it fail closed. */
+static void open_seed(const char *stored, int64_t user_id, char *out, size_t cap)
+{
+    char ad[32];
+    seal_ad(user_id, ad);
+    out[0] = '\0';
+    if (stored && aps_unseal(stored, ad, out, cap))
+        out[0] = '\0';
+}
+
 static void read_user(struct aps_stmt *s, struct aps_user *u)
 {
     memset(u, 0, sizeof *u);
@@ -141,9 +159,9 @@ static void read_user(struct aps_stmt *s, struct aps_user *u)
     int r = aps_role_parse(aps_stmt_text(s, 4) ? aps_stmt_text(s, 4) : "");
     u->role = r >= 0 ? (enum aps_role)r : APS_ROLE_USER;
     u->is_active = aps_stmt_int64(s, 5) != 0;
-    acc_copy(u->totp_secret, sizeof u->totp_secret, aps_stmt_text(s, 6));
+    open_seed(aps_stmt_text(s, 6), u->id, u->totp_secret, sizeof u->totp_secret);
     u->totp_enabled = aps_stmt_int64(s, 7) != 0;
-    acc_copy(u->totp_pending, sizeof u->totp_pending, aps_stmt_text(s, 8));
+    open_seed(aps_stmt_text(s, 8), u->id, u->totp_pending, sizeof u->totp_pending);
     u->failed_logins = (int)aps_stmt_int64(s, 9);
     u->locked_until = aps_stmt_int64(s, 10);
     u->last_login_at = aps_stmt_is_null(s, 11) ? 0 : aps_stmt_int64(s, 11);
@@ -292,14 +310,38 @@ int aps_accounts_login_succeeded(struct aps_conn *c, int64_t id, int64_t now)
 int aps_accounts_totp_set_pending(struct aps_conn *c, int64_t user_id, const char *secret,
                                   int64_t now)
 {
-    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(secret), ACC_I(now)};
+    char ad[32], sealed[APS_SEAL_MAX];
+    seal_ad(user_id, ad);
+    int rc = aps_seal(secret, ad, sealed, sizeof sealed);
+    if (rc)
+        return rc;
+    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(sealed), ACC_I(now)};
     int64_t changed = 0;
-    int rc = acc_run(c,
+    rc = acc_run(c,
                      "UPDATE users SET totp_pending = ?2, updated_at = ?3"
                      " WHERE id = ?1 AND totp_enabled = 0",
                      a, 3, &changed);
     if (!rc && changed == 0)
         rc = APS_E_STATE;
+    return rc;
+}
+
+/* The stored (sealed) text of a seed column of one user. */
+static int stored_seed(struct aps_conn *c, int64_t user_id, const char *col, char *out,
+                       size_t cap)
+{
+    char sql[96];
+    struct aps_stmt *s = NULL;
+    const struct acc_arg a[] = {ACC_I(user_id)};
+    snprintf(sql, sizeof sql, "SELECT %s FROM users WHERE id = ?1", col);
+    int rc = acc_prepare(c, sql, a, 1, &s);
+    if (!rc)
+        rc = aps_stmt_step(s);
+    if (rc == APS_ROW)
+        rc = aps_str_copy(out, cap, aps_stmt_text(s, 0) ? aps_stmt_text(s, 0) : "");
+    else if (rc == APS_DONE)
+        rc = APS_E_NOTFOUND;
+    aps_stmt_finalize(s);
     return rc;
 }
 
@@ -313,12 +355,18 @@ int aps_accounts_totp_enable(struct aps_conn *c, int64_t user_id, const char *co
         return APS_E_STATE;
     if (!aps_totp_verify(u.totp_pending, code, now))
         return APS_E_INTEGRITY;
-    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(u.totp_pending), ACC_I(now)};
+    char stored[APS_SEAL_MAX];
+    rc = stored_seed(c, user_id, "totp_pending", stored, sizeof stored);
+    if (rc)
+        return rc;
+    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(stored), ACC_I(now)};
     int64_t changed = 0;
-    /* Conditional on the same pending secret, so a setup racing with this verify wins. */
+    /* Conditional on the same pending secret, so a setup racing with this verify wins. The
+     * stored (sealed) value moves as it is: both columns seal for the same row. */
     rc = acc_run(c,
-                 "UPDATE users SET totp_secret = ?2, totp_enabled = 1, totp_pending = NULL,"
-                 " updated_at = ?3 WHERE id = ?1 AND totp_pending = ?2 AND totp_enabled = 0",
+                 "UPDATE users SET totp_secret = totp_pending, totp_enabled = 1,"
+                 " totp_pending = NULL, updated_at = ?3 WHERE id = ?1 AND totp_pending = ?2"
+                 " AND totp_enabled = 0",
                  a, 3, &changed);
     if (!rc && changed == 0)
         rc = APS_E_STATE;
@@ -340,6 +388,71 @@ int aps_accounts_totp_disable(struct aps_conn *c, int64_t user_id, const char *c
                    "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_pending = NULL,"
                    " updated_at = ?2 WHERE id = ?1",
                    a, 2, NULL);
+}
+
+struct stored_row {
+    int64_t id;
+    char col[2][APS_SEAL_MAX];
+    bool null[2];
+};
+
+static int stored_rows(struct aps_conn *c, struct stored_row **out, size_t *n)
+{
+    struct aps_stmt *s = NULL;
+    struct stored_row *v = NULL;
+    size_t count = 0;
+    int rc = acc_prepare(c, "SELECT id, totp_secret, totp_pending FROM users WHERE"
+                            " totp_secret IS NOT NULL OR totp_pending IS NOT NULL ORDER BY id",
+                         NULL, 0, &s);
+    while (!rc && (rc = aps_stmt_step(s)) == APS_ROW) {
+        rc = 0;
+        v = aps_realloc(v, (count + 1) * sizeof *v);
+        v[count].id = aps_stmt_int64(s, 0);
+        for (int k = 0; k < 2; k++) {
+            v[count].null[k] = aps_stmt_is_null(s, 1 + k);
+            acc_copy(v[count].col[k], sizeof v[count].col[k], aps_stmt_text(s, 1 + k));
+        }
+        count++;
+    }
+    aps_stmt_finalize(s);
+    if (rc < 0) {
+        aps_free(v);
+        return rc;
+    }
+    *out = v;
+    *n = count;
+    return 0;
+}
+
+int aps_accounts_totp_reseal(struct aps_conn *c, int64_t *resealed, int64_t *unopened)
+{
+    static const char *const update[2] = {
+        "UPDATE users SET totp_secret = ?2 WHERE id = ?1 AND totp_secret = ?3",
+        "UPDATE users SET totp_pending = ?2 WHERE id = ?1 AND totp_pending = ?3"};
+    struct stored_row *v = NULL;
+    size_t n = 0;
+    *resealed = *unopened = 0;
+    int rc = stored_rows(c, &v, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
+        for (int k = 0; !rc && k < 2; k++) {
+            char ad[32], plain[APS_TOTP_SECRET_CAP], sealed[APS_SEAL_MAX];
+            if (v[i].null[k] || aps_seal_is_current(v[i].col[k]))
+                continue;
+            seal_ad(v[i].id, ad);
+            if (aps_unseal(v[i].col[k], ad, plain, sizeof plain)) {
+                (*unopened)++;
+                continue;
+            }
+            rc = aps_seal(plain, ad, sealed, sizeof sealed);
+            const struct acc_arg a[] = {ACC_I(v[i].id), ACC_T(sealed), ACC_T(v[i].col[k])};
+            int64_t changed = 0;
+            if (!rc)
+                rc = acc_run(c, update[k], a, 3, &changed);
+            *resealed += changed;
+        }
+    }
+    aps_free(v);
+    return rc;
 }
 
 /* ---- sessions --------------------------------------------------------------------------- */

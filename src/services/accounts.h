@@ -19,7 +19,9 @@
  * token revoked by logout or a password change is simply refused (APS_E_STATE).
  *
  * 2FA: setup stores a proposed secret in totp_pending; verify with a valid code moves it to
- * totp_secret and turns totp_enabled on; disable needs a valid code of the enabled secret. */
+ * totp_secret and turns totp_enabled on; disable needs a valid code of the enabled secret. Both
+ * columns hold the seed sealed for its row when DATA_ENCRYPTION_KEYS is set (seal.h); struct
+ * aps_user carries it opened (a seed that does not open reads as none: 2FA fails closed). */
 #ifndef APS_SERVICES_ACCOUNTS_H
 #define APS_SERVICES_ACCOUNTS_H
 
@@ -172,6 +174,11 @@ int aps_accounts_api_key_touch(struct aps_conn *c, int64_t id, int64_t now) APS_
  * code against the pending secret: APS_E_STATE when none is pending, APS_E_INTEGRITY for a bad
  * code. disable checks code against the enabled secret: APS_E_STATE when 2FA is off,
  * APS_E_INTEGRITY for a bad code. */
+/* Re-seals every stored TOTP seed that is not sealed with the current key (also seeds stored in
+ * clear before keys were configured). *resealed counts the values rewritten, *unopened those
+ * that no configured key opens (left as they are). Run it in a transaction. */
+int aps_accounts_totp_reseal(struct aps_conn *c, int64_t *resealed,
+                             int64_t *unopened) APS_MUST_CHECK;
 int aps_accounts_totp_set_pending(struct aps_conn *c, int64_t user_id,
                                   const char *secret, int64_t now) APS_MUST_CHECK;
 int aps_accounts_totp_enable(struct aps_conn *c, int64_t user_id, const char *code,

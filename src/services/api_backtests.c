@@ -14,6 +14,7 @@
 #include "core/timeutil.h"
 #include "services/api_util.h"
 #include "services/app.h"
+#include "services/flags.h"
 #include "services/routes.h"
 #include "store/store.h"
 
@@ -114,6 +115,10 @@ int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
     double bankroll = aps_cfg_double(app->cfg, APS_SET_DEFAULT_BANKROLL);
     bool has_bankroll = false;
     int sport = -1;
+    if (!aps_flags_enabled(app->flags, APS_FLAG_BACKTESTS, req->who.user_id, req->who.role))
+        return aps_http_error(res, 403, "FEATURE_DISABLED",
+                              "backtests are not enabled for this account (feature flag"
+                              " 'backtests')");
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "sport", true, 16, &sport_s);
         aps_api_b_str(req, res, "market", false, 16, &market_s);

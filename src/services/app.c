@@ -13,8 +13,10 @@
 #include "config/config.h"
 #include "http/auth.h"
 #include "metrics/metrics.h"
-#include "services/runtime.h"
+#include "services/audit.h"
 #include "services/deps.h"
+#include "services/flags.h"
+#include "services/runtime.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -65,6 +67,15 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
         if ((parts & APS_APP_WATCH) && aps_runtime_watch_start(app)) {
             snprintf(err, errcap, "cannot start the run-time settings thread");
             return APS_E_NOMEM;
+        }
+        if (aps_audit_secret_reads(app->store, app->cfg, app->instance))
+            APS_LOG(&app->log, APS_LOG_WARNING, NULL,
+                    "could not write the secret reads to the audit log");
+        rc = aps_flags_open(&app->flags, app->store, aps_cfg_str(app->cfg, APS_SET_ENVIRONMENT),
+                            (int)aps_cfg_int(app->cfg, APS_SET_FEATURE_FLAGS_REFRESH_MS));
+        if (rc) {
+            snprintf(err, errcap, "cannot create the feature-flag cache");
+            return rc;
         }
     }
     if (parts & APS_APP_CACHE) {
@@ -130,6 +141,8 @@ void aps_app_close(struct aps_app *app)
         aps_ratelimit_close(app->rl);
     if (app->cache)
         aps_cache_close(app->cache);
+    aps_flags_close(app->flags);
+    app->flags = NULL;
     if (app->store)
         aps_store_close(app->store);
     aps_metrics_free(app->metrics);

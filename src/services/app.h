@@ -20,6 +20,7 @@ struct aps_queue;
 struct aps_metrics;
 struct aps_runtime_watch;
 struct aps_deps;
+struct aps_flags;
 
 struct aps_app {
     const struct aps_config *cfg;
@@ -28,6 +29,7 @@ struct aps_app {
     struct aps_ratelimit *rl;    /* per user / API key / IP; in Redis when REDIS_URL is set */
     struct aps_queue *queue;     /* jobs: Redis Streams, or the store's jobs table */
     struct aps_metrics *metrics;
+    struct aps_flags *flags;     /* feature flags (flags.h); with the store */
     struct aps_logger log;
     char instance[64];           /* host:pid, names this process in leases and logs */
     struct aps_runtime_watch *runtime_watch; /* APS_APP_WATCH: polls run-time settings */

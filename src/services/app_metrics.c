@@ -20,6 +20,7 @@
 #include "metrics/metrics.h"
 #include "odds/metrics.h"
 #include "services/app.h"
+#include "services/flags.h"
 #include "services/scheduler.h"
 #include "store/store.h"
 
@@ -555,6 +556,7 @@ int aps_app_metrics_refresh(struct aps_app *app, int64_t now, bool force)
     int rc = 0;
     if (app->store) {
         pool_metrics(app);
+        aps_flags_export_metrics(app->flags, m);
         rc = refresh_store(app, now, errors);
     }
     aps_metric_set(took, NULL, aps_time_mono() - t0);

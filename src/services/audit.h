@@ -15,7 +15,9 @@
 #include "core/err.h"
 
 struct aps_conn;
+struct aps_config;
 struct aps_http_req;
+struct aps_store;
 
 struct aps_audit_event {
     const char *action;        /* "login", "role_changed", … (required) */
@@ -36,5 +38,13 @@ int aps_audit_write(struct aps_conn *c, const struct aps_audit_event *e,
 /* Fills actor (from req->who: user or api_key), ip, user agent and request id from a request;
  * the caller sets action, resource, outcome and details. The strings live as long as req. */
 void aps_audit_from_request(struct aps_audit_event *e, const struct aps_http_req *req);
+
+/* Writes one row per setting this process took from a secret file (APS_SECRETS_DIR/NAME or
+ * NAME_FILE): action secret_read, actor system, resource ("secret", the setting's name), details
+ * {file, process, command} — which secret, which process, never the value. process: the
+ * caller's "host:pid". Once per process: the first call writes, later calls return 0 at once
+ * (the files are read once, at start). Returns 0 when there was nothing to write. */
+int aps_audit_secret_reads(struct aps_store *st, const struct aps_config *cfg,
+                           const char *process) APS_MUST_CHECK;
 
 #endif

@@ -1,5 +1,6 @@
 /* jobs_ops.c — the operations jobs: data-quality checks with their alerts, database backups,
- * cleanup of old rows (and of the artefacts of models never promoted), and the no-op job of
+ * cleanup of old rows past their retention (table `retention` below; and the artefacts of models
+ * never promoted), and the no-op job of
  * benchmarks and tests. Backups are services/backup.c's; the job only calls it.
  *
  * Data quality (reference §4 freshness targets) computed from the store:
@@ -26,6 +27,7 @@
 #include "core/timeutil.h"
 #include "model/registry.h"
 #include "services/app.h"
+#include "services/audit.h"
 #include "services/backup.h"
 #include "services/jobs.h"
 #include "store/store.h"
@@ -324,40 +326,79 @@ static int delete_before(struct aps_conn *c, const char *sql, int64_t before, in
     return rc < 0 ? rc : 0;
 }
 
+/* What the cleanup job deletes, one rule per kind of row: the setting giving its retention in
+ * days (per environment, config/<ENVIRONMENT>.env), a factor on it, the unit of the time column
+ * (1000: milliseconds) and the DELETE with ?1 the cut-off. The field names are those of the
+ * job's log line. */
+struct retention_rule {
+    const char *field;
+    enum aps_setting days;
+    int factor;
+    int64_t unit;
+    const char *sql;
+};
+
+static const struct retention_rule retention[] = {
+    {"jobs_done_deleted", APS_SET_JOBS_RETENTION_DAYS, 1, 1000,
+     "DELETE FROM jobs WHERE state = 'done' AND finished_at < ?1"},
+    {"jobs_dead_deleted", APS_SET_JOBS_RETENTION_DAYS, 4, 1000,
+     "DELETE FROM jobs WHERE state = 'dead' AND finished_at < ?1"},
+    {"movements_deleted", APS_SET_MOVEMENTS_RETENTION_DAYS, 1, 1,
+     "DELETE FROM odds_movements WHERE detected_at < ?1"},
+    {"noop_marks_deleted", APS_SET_JOBS_RETENTION_DAYS, 1, 1000,
+     "DELETE FROM schedule_runs WHERE task LIKE 'noop:%' AND last_run_at < ?1"},
+    {"dq_runs_deleted", APS_SET_LOG_RETENTION_DAYS, 1, 1,
+     "DELETE FROM data_quality_checks WHERE checked_at < ?1 AND id NOT IN"
+     " (SELECT MAX(id) FROM data_quality_checks GROUP BY check_code)"},
+    {"ingest_runs_deleted", APS_SET_LOG_RETENTION_DAYS, 1, 1,
+     "DELETE FROM ingest_runs WHERE finished_at < ?1"},
+    {"alerts_deleted", APS_SET_ALERTS_RETENTION_DAYS, 1, 1,
+     "DELETE FROM alerts WHERE acknowledged = 1 AND created_at < ?1"},
+    {"audit_deleted", APS_SET_AUDIT_RETENTION_DAYS, 1, 1, "DELETE FROM audit_log WHERE at < ?1"},
+};
+
+#define NRULES (sizeof retention / sizeof retention[0])
+
+/* Records that the audit log lost rows to its retention (the one deletion it keeps a trace of). */
+static int audit_retention(struct aps_conn *c, int64_t now, int64_t deleted, int64_t before)
+{
+    struct aps_audit_event e = {.action = "retention_applied", .actor_type = "system",
+                                .resource_type = "audit_log", .success = true};
+    e.details = json_pack("{s:I, s:I}", "deleted", (json_int_t)deleted, "before",
+                          (json_int_t)before);
+    int rc = aps_audit_write(c, &e, now);
+    json_decref(e.details);
+    return rc;
+}
+
 int aps_job_do_cleanup(struct aps_job_run *r)
 {
     const struct aps_config *cfg = r->app->cfg;
-    int64_t keep_ms = aps_cfg_int(cfg, APS_SET_JOBS_RETENTION_DAYS) * DAY * 1000;
-    int64_t now_ms = r->now * 1000, done = 0, dead = 0, moves = 0, marks = 0;
-    int64_t moves_before = r->now - aps_cfg_int(cfg, APS_SET_MOVEMENTS_RETENTION_DAYS) * DAY;
+    int64_t n[NRULES] = {0}, audit_before = 0;
     int models = 0, kept = 0;
+    size_t i = 0;
     struct aps_conn *c = NULL;
     int rc = with_conn(r, &c);
     if (rc)
         return rc;
-    rc = delete_before(c, "DELETE FROM jobs WHERE state = 'done' AND finished_at < ?1",
-                       now_ms - keep_ms, &done);
-    if (!rc)
-        rc = delete_before(c, "DELETE FROM jobs WHERE state = 'dead' AND finished_at < ?1",
-                           now_ms - 4 * keep_ms, &dead);
-    if (!rc)
-        rc = delete_before(c, "DELETE FROM odds_movements WHERE detected_at < ?1", moves_before,
-                           &moves);
-    if (!rc)
-        rc = delete_before(c, "DELETE FROM schedule_runs WHERE task LIKE 'noop:%' AND"
-                              " last_run_at < ?1",
-                           now_ms - keep_ms, &marks);
+    for (; !rc && i < NRULES; i++) {
+        const struct retention_rule *k = &retention[i];
+        int64_t before = (r->now - aps_cfg_int(cfg, k->days) * k->factor * DAY) * k->unit;
+        rc = delete_before(c, k->sql, before, &n[i]);
+        if (k->days == APS_SET_AUDIT_RETENTION_DAYS)
+            audit_before = before;
+    }
+    if (!rc && n[NRULES - 1])
+        rc = audit_retention(c, r->now, n[NRULES - 1], audit_before);
     if (!rc)
         rc = aps_registry_prune(c, r->now - aps_cfg_int(cfg, APS_SET_MODEL_ARTIFACT_RETENTION_DAYS) * DAY,
                                 &models, &kept);
     if (rc)
         aps_job_fail(r, rc, "cleanup: %s", aps_conn_errmsg(c));
     aps_store_release(c);
-    aps_buf_printf(&r->fields,
-                   ",\"jobs_done_deleted\":%lld,\"jobs_dead_deleted\":%lld,"
-                   "\"movements_deleted\":%lld,\"noop_marks_deleted\":%lld,"
-                   "\"models_pruned\":%d",
-                   (long long)done, (long long)dead, (long long)moves, (long long)marks, models);
+    for (i = 0; i < NRULES; i++)
+        aps_buf_printf(&r->fields, ",\"%s\":%lld", retention[i].field, (long long)n[i]);
+    aps_buf_printf(&r->fields, ",\"models_pruned\":%d", models);
     if (!rc && kept)
         snprintf(r->warn, sizeof r->warn, "%d pruned model folder(s) hold unexpected files", kept);
     return rc;

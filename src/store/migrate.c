@@ -7,6 +7,7 @@
  * BEGIN IMMEDIATE serialises them. Both re-check schema_migrations after locking. The one
  * dialect difference, an auto-increment primary key, is written @ID@ in the files. */
 #include "store/migrate.h"
+#include "store/migrate_int.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -28,11 +29,6 @@
 /* Any fixed number; the advisory lock only has to be the same in every process. */
 #define ADVISORY_KEY "7261707301"
 
-struct mig_file {
-    int version;
-    char name[128]; /* without the number and the .sql */
-    char file[300]; /* the file name, for messages */
-};
 
 const char *aps_migrate_default_dir(void)
 {
@@ -72,9 +68,7 @@ static int by_version(const void *a, const void *b)
     return (x->version > y->version) - (x->version < y->version);
 }
 
-/* Lists dir's migration files sorted by version into *out (aps_free it). Files that do not end
- * in .sql are ignored; a .sql file with a bad name or a repeated version is an error. */
-static int scan_dir(const char *dir, struct mig_file **out, int *n, char *err, size_t errcap)
+int aps_mig_scan(const char *dir, struct mig_file **out, int *n, char *err, size_t errcap)
 {
     *out = NULL;
     *n = 0;
@@ -120,8 +114,7 @@ static int scan_dir(const char *dir, struct mig_file **out, int *n, char *err, s
     return 0;
 }
 
-/* Reads path into a NUL-terminated string (aps_free it), with @ID@ expanded for kind. */
-static int load_sql(const char *path, enum aps_db_kind kind, char **out, char *err,
+int aps_mig_load(const char *path, enum aps_db_kind kind, char **out, char *err,
                     size_t errcap)
 {
     FILE *fp = fopen(path, "rb");
@@ -217,7 +210,7 @@ static int apply_one(struct aps_conn *c, const char *dir, const struct mig_file 
         rc = is_applied(c, f->version, &done);
     if (!rc && !done) {
         snprintf(path, sizeof path, "%s/%s", dir, f->file);
-        rc = load_sql(path, aps_conn_kind(c), &sql, err, errcap);
+        rc = aps_mig_load(path, aps_conn_kind(c), &sql, err, errcap);
         if (rc) {
             aps_free(sql);
             (void)aps_conn_rollback(c);
@@ -248,7 +241,7 @@ int aps_migrate_up(struct aps_store *st, const char *dir, FILE *log, int *applie
     *applied = 0;
     if (!dir)
         dir = aps_migrate_default_dir();
-    int rc = scan_dir(dir, &files, &n, err, errcap);
+    int rc = aps_mig_scan(dir, &files, &n, err, errcap);
     if (rc)
         return rc;
     rc = aps_store_acquire(st, APS_DB_WRITE, &c);
@@ -341,7 +334,7 @@ int aps_migrate_status(struct aps_store *st, const char *dir, struct aps_migrati
     bool exists = false;
     *out = NULL;
     *n = 0;
-    int rc = scan_dir(dir ? dir : aps_migrate_default_dir(), &files, &nfiles, err, errcap);
+    int rc = aps_mig_scan(dir ? dir : aps_migrate_default_dir(), &files, &nfiles, err, errcap);
     if (rc)
         return rc;
     for (int i = 0; i < nfiles; i++)

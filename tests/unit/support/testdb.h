@@ -122,4 +122,31 @@ static inline int testdb_pg_required(void)
     return !(opt && !strcmp(opt, "1"));
 }
 
+/* cmocka setup and teardown bodies: a fresh store (SQLite, or PostgreSQL when pg) in *state;
+ * *state NULL (and success) when PostgreSQL is absent and APS_TEST_PG_OPTIONAL=1 allows it, so
+ * the test skips. tag names the PostgreSQL database. */
+static inline int testdb_fixture(void **state, int pg, const char *tag)
+{
+    struct testdb *db = (struct testdb *)calloc(1, sizeof *db);
+    int rc = db ? (pg ? testdb_pg(db, tag) : testdb_sqlite(db)) : -1;
+    if (rc == 1) {
+        free(db);
+        *state = NULL;
+        return testdb_pg_required() ? -1 : 0;
+    }
+    *state = db;
+    return rc ? -1 : 0;
+}
+
+static inline int testdb_fixture_free(void **state)
+{
+    struct testdb *db = (struct testdb *)*state;
+    if (db) {
+        testdb_close(db);
+        free(db);
+    }
+    *state = NULL;
+    return 0;
+}
+
 #endif
