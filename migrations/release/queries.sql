@@ -1,6 +1,6 @@
--- release: 9f0f8cd87217888bbda555700634fa3526a8580e
--- schema: 12
--- statements: 208
+-- release: fa987918459fc9dcaadb3f47b652c0b0e2df23f8
+-- schema: 7
+-- statements: 196
 -- Written by scripts/release-sql: the SQL of that release, one statement per entry.
 -- from: src/cache/leader.c
 INSERT INTO locks (name, owner, expires_at) VALUES (?1, ?2, CAST(?3 AS BIGINT)) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.owner = excluded.owner OR locks.expires_at < CAST(?4 AS BIGINT) RETURNING owner;
@@ -34,8 +34,6 @@ SELECT;
 SELECT t.id, t.key, t.name FROM teams t JOIN sports s ON s.id = t.sport_id WHERE s.code = ?1 ORDER BY t.key;
 -- from: src/cli/cmd_ingest.c
 with odds;
--- from: src/cli/cmd_predict_batch.c
-SELECT t.id, t.key FROM teams t JOIN sports sp ON sp.id = t.sport_id WHERE sp.code = ?1;
 -- from: src/engine/bankroll.c
 INSERT INTO bankroll_transactions (bankroll_id, kind, amount, balance_after, bet_id, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id;
 -- from: src/engine/bankroll.c
@@ -51,6 +49,8 @@ SELECT g.status, g.start_time, sp.three_way, g.home_score, g.away_score FROM gam
 -- from: src/engine/bankroll.c
 INSERT INTO bets (user_id, bankroll_id, prediction_id, game_id, market, selection, line, price, stake, sportsbook, notes, placed_at, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending') RETURNING id;
 -- from: src/engine/bankroll.c
+SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line, cl.price FROM closing_lines cl JOIN sportsbooks b ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2 ORDER BY b.key;
+-- from: src/engine/bankroll.c
 SELECT id, bankroll_id, market, selection, line, price, stake, sportsbook FROM bets WHERE game_id = ?1 AND result = 'pending' ORDER BY id;
 -- from: src/engine/bankroll.c
 UPDATE bets SET result = ?1, profit_loss = ?2, closing_line = ?3, closing_price = ?4, clv = ?5, settled_at = ?6 WHERE id = ?7 AND result = 'pending';
@@ -63,35 +63,29 @@ DELETE FROM elo_history WHERE game_id IN (SELECT g.id FROM games g JOIN sports s
 -- from: src/engine/history.c
 SELECT g.id, g.home_team_id, g.away_team_id, g.start_time, g.game_date, se.label, g.neutral, g.playoff, g.status, g.home_score, g.away_score, (SELECT gs.extra FROM game_sources gs WHERE gs.game_id = g.id AND gs.source = 'tennis-data') FROM games g JOIN seasons se ON se.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2) AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3) ORDER BY g.start_time, g.id;
 -- from: src/engine/history.c
-SELECT o.game_id, b.key, b.is_aggregate, b.is_sharp, o.market, o.selection, o.phase, o.line, o.price, o.recorded_at FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id JOIN sportsbooks b ON b.id = o.book_id WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2) AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3) ORDER BY o.game_id, o.id;
+SELECT o.game_id, b.key, b.is_aggregate, b.is_sharp, o.market, o.selection, o.phase, o.line, o.price FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id JOIN sportsbooks b ON b.id = o.book_id WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2) AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3) ORDER BY o.game_id, o.id;
 -- from: src/engine/history.c
 SELECT f.game_id, f.prob1, f.team1_home FROM forecasts f JOIN games g ON g.id = f.game_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = ?1 AND f.model IN ('538_elo', '538') ORDER BY f.model DESC;
 -- from: src/engine/lockin.c
-SELECT p.id, p.game_id, sp.code, g.game_date, th.key, ta.key, p.model, p.market, p.selection, p.line, p.price, p.book, p.probability, p.market_probability, p.edge, p.tier, p.stake_fraction, p.locked_at, p.prev_hash, p.hash, p.publication, p.no_bet_reason FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id JOIN teams th ON th.id = g.home_team_id JOIN teams ta ON ta.id = g.away_team_id ORDER BY p.id;
+SELECT p.id, p.game_id, sp.code, g.game_date, th.key, ta.key, p.model, p.market, p.selection, p.line, p.price, p.book, p.probability, p.market_probability, p.edge, p.tier, p.stake_fraction, p.locked_at, p.prev_hash, p.hash FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id JOIN teams th ON th.id = g.home_team_id JOIN teams ta ON ta.id = g.away_team_id ORDER BY p.id;
 -- from: src/engine/lockin.c
-SELECT p.id, p.game_id, sp.code, g.game_date, th.key, ta.key, p.model, p.market, p.selection, p.line, p.price, p.book, p.probability, p.market_probability, p.edge, p.tier, p.stake_fraction, p.locked_at, p.prev_hash, p.hash, p.publication, p.no_bet_reason FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id JOIN teams th ON th.id = g.home_team_id JOIN teams ta ON ta.id = g.away_team_id WHERE p.hash = ?1;
+SELECT p.id, p.game_id, sp.code, g.game_date, th.key, ta.key, p.model, p.market, p.selection, p.line, p.price, p.book, p.probability, p.market_probability, p.edge, p.tier, p.stake_fraction, p.locked_at, p.prev_hash, p.hash FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id JOIN teams th ON th.id = g.home_team_id JOIN teams ta ON ta.id = g.away_team_id WHERE p.hash = ?1;
 -- from: src/engine/lockin.c
 SELECT sp.code, g.game_date, th.key, ta.key FROM games g JOIN sports sp ON sp.id = g.sport_id JOIN teams th ON th.id = g.home_team_id JOIN teams ta ON ta.id = g.away_team_id WHERE g.id = ?1;
 -- from: src/engine/lockin.c
-INSERT INTO predictions (game_id, model, market, selection, line, price, book, probability, market_probability, edge, tier, stake_fraction, locked_at, prev_hash, hash, created_at, publication, no_bet_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id;
+INSERT INTO predictions (game_id, model, market, selection, line, price, book, probability, market_probability, edge, tier, stake_fraction, locked_at, prev_hash, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id;
 -- from: src/engine/lockin.c
 SELECT hash FROM predictions ORDER BY id DESC LIMIT 1;
 -- from: src/engine/lockin.c
 SELECT pg_advisory_xact_lock(724501);
--- from: src/engine/market.c
-SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line, cl.price FROM closing_lines cl JOIN sportsbooks b ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2 ORDER BY b.key, cl.selection;
 -- from: src/engine/picks.c
-SELECT selection, line, price, probability, publication FROM predictions WHERE game_id = ?1 AND market = ?2 ORDER BY id DESC LIMIT 1;
--- from: src/engine/picks.c
-INSERT INTO prediction_explanations (prediction_id, rank, feature, value, contribution) VALUES (?1, ?2, ?3, ?4, ?5);
--- from: src/engine/picks.c
-UPDATE predictions SET explanation = ?1 WHERE id = ?2;
+SELECT selection, line, price, probability FROM predictions WHERE game_id = ?1 AND market = ?2 ORDER BY id DESC LIMIT 1;
 -- from: src/engine/picks.c
 SELECT p.id, p.game_id, p.market, p.selection, p.line, p.price, g.status, g.home_score, g.away_score, sp.three_way FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id WHERE g.status IN ('final', 'cancelled') AND NOT EXISTS (SELECT 1 FROM prediction_results r WHERE r.prediction_id = p.id) ORDER BY p.id;
 -- from: src/engine/picks.c
+SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line, cl.price FROM closing_lines cl JOIN sportsbooks b ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2 ORDER BY b.is_sharp DESC, b.key;
+-- from: src/engine/picks.c
 INSERT INTO prediction_results (prediction_id, result, profit_loss, closing_line, closing_price, clv, graded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (prediction_id) DO NOTHING;
--- from: src/engine/trainer.c
-UPDATE models SET metrics = ?1 WHERE id = ?2;
 -- from: src/http/server.c
 DELETE;
 -- from: src/ingest/live_store.c
@@ -264,14 +258,6 @@ SELECT a.id, a.kind, a.severity, a.title, a.message, a.details, a.acknowledged, 
 UPDATE alerts SET acknowledged = 1, acknowledged_by = ?1, acknowledged_at = ?2 WHERE id = ?3 AND acknowledged = 0;
 -- from: src/services/api_admin.c
 SELECT a.id, a.kind, a.severity, a.title, a.message, a.details, a.acknowledged, a.acknowledged_by, a.acknowledged_at, a.created_at FROM alerts a WHERE a.id = ?1;
--- from: src/services/api_backtests.c
-INSERT INTO backtests (user_id, sport, market, date_from, date_to, model, bankroll, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8) RETURNING id;
--- from: src/services/api_backtests.c
-UPDATE backtests SET job_id = ?2 WHERE id = ?1;
--- from: src/services/api_backtests.c
-UPDATE backtests SET state = 'failed', error = 'the job queue refused the job', finished_at = ?2 WHERE id = ?1;
--- from: src/services/api_backtests.c
-SELECT id, sport, market, date_from, date_to, model, bankroll, state, job_id, error, created_at, started_at, finished_at, report FROM backtests WHERE id = ?1 AND user_id = ?2;
 -- from: src/services/api_betting.c
 SELECT game_id, market, selection, line, price, book FROM predictions WHERE id = ?1;
 -- from: src/services/api_betting.c
@@ -280,10 +266,6 @@ SELECT x.id, x.bankroll_id, x.prediction_id, x.game_id, x.market, x.selection, x
 SELECT 1 FROM games WHERE id = ?1;
 -- from: src/services/api_betting.c
 SELECT t.bankroll_id, t.kind, t.amount, t.balance_after FROM bankroll_transactions t JOIN bankrolls b ON b.id = t.bankroll_id WHERE b.user_id = ?1 ORDER BY t.bankroll_id, t.created_at, t.id;
--- from: src/services/api_betting.c
-SELECT created_at, kind, amount, balance_after, bet_id, description FROM bankroll_transactions WHERE bankroll_id = ?1 ORDER BY created_at, id;
--- from: src/services/api_games.c
-SELECT temperature_f, wind_mph, humidity_pct, conditions, is_dome, observed_at FROM weather WHERE game_id = ?1;
 -- from: src/services/api_health.c
 SELECT 1;
 -- from: src/services/api_models.c
@@ -366,12 +348,6 @@ SELECT size_bytes FROM backups WHERE kind = ?1 AND ok = 1 ORDER BY finished_at D
 SELECT COUNT(*) FROM backups WHERE kind = ?1 AND ok = 0;
 -- from: src/services/backup_pg.c
 SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END;
--- from: src/services/jobs_backtest.c
-SELECT state, market, date_from, date_to, model, bankroll FROM backtests WHERE id = ?1;
--- from: src/services/jobs_backtest.c
-UPDATE backtests SET state = ?2, started_at = ?5, report = ?3, error = ?4 WHERE id = ?1;
--- from: src/services/jobs_backtest.c
-UPDATE backtests SET state = ?2, finished_at = ?5, report = ?3, error = ?4 WHERE id = ?1;
 -- from: src/services/jobs_ops.c
 SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM odds o WHERE o.game_id = g.id AND o.phase = 'live') THEN 1 ELSE 0 END), 0) FROM games g WHERE g.status = 'scheduled' AND g.start_time >= ?1 AND g.start_time < ?2;
 -- from: src/services/jobs_ops.c
