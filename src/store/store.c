@@ -583,6 +583,20 @@ void aps_stmt_finalize(struct aps_stmt *s)
         s->conn->ops->finalize(s);
 }
 
+int aps_conn_pipeline(struct aps_conn *c, struct aps_stmt *const *stmts, int n)
+{
+    if (n > APS_PIPELINE_MAX) {
+        aps_conn_set_error(c, "pipeline: %d statements (at most %d)", n, APS_PIPELINE_MAX);
+        return APS_E_RANGE;
+    }
+    for (int i = 0; i < n; i++)
+        if (!stmts[i] || stmts[i]->conn != c) {
+            aps_conn_set_error(c, "pipeline: statement %d is not one of this connection's", i);
+            return APS_E_INVAL;
+        }
+    return c->ops->pipeline && n > 1 ? c->ops->pipeline(c, stmts, n) : 0;
+}
+
 /* A NULL first column counts as no row: callers ask "what number?", and NULL is not one. */
 int aps_conn_query_int64(struct aps_conn *c, const char *sql, int nparams,
                          const char *const *params, int64_t *out)

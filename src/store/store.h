@@ -103,6 +103,14 @@ const char *aps_stmt_text(const struct aps_stmt *s, int col); /* NULL when NULL 
 int64_t aps_stmt_changes(const struct aps_stmt *s);
 void aps_stmt_finalize(struct aps_stmt *s);
 
+/* Runs up to APS_PIPELINE_MAX bound statements of c that do not depend on each other, in one
+ * round trip where the backend can (PostgreSQL: libpq's pipeline mode); afterwards
+ * aps_stmt_step() walks each one's rows and returns its error as usual. Statements already run
+ * are skipped; on SQLite each runs at its first step, as always. A negative APS_E_* only when
+ * the connection failed. */
+#define APS_PIPELINE_MAX 16
+int aps_conn_pipeline(struct aps_conn *c, struct aps_stmt *const *stmts, int n) APS_MUST_CHECK;
+
 /* One-shot helpers: run sql with the given text parameters (NULL entries are SQL NULL) and return
  * the first column of the first row as int64 (*out untouched and APS_E_NOTFOUND when no row). */
 int aps_conn_query_int64(struct aps_conn *c, const char *sql, int nparams,

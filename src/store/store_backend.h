@@ -69,6 +69,8 @@ struct aps_store_ops {
     const char *(*col_text)(const struct aps_stmt *s, int col);
     int64_t (*changes)(const struct aps_stmt *s);
     void (*finalize)(struct aps_stmt *s);
+    /* Runs the statements in one round trip; NULL when each runs at its first step anyway. */
+    int (*pipeline)(struct aps_conn *c, struct aps_stmt *const *stmts, int n);
 
     int (*copy_begin)(struct aps_conn *c, const char *table, const char *const *cols, int ncols,
                       struct aps_copy **out);
