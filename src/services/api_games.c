@@ -12,34 +12,26 @@
 #define GAMES_FROM "FROM games g" APS_API_GAME_JOINS
 #define UPCOMING_DAYS 7
 
+static json_t *game_row(const struct aps_stmt *st)
+{
+    return aps_api_game_json(st, 0);
+}
+
 /* Runs the page of games matching w, in the given order, and answers the list. */
 static int games_page(struct aps_http_req *req, struct aps_http_res *res,
                       const struct aps_api_where *w, const struct aps_api_page *pg, bool newest, json_t *window)
 {
     struct aps_conn *c = NULL;
-    struct aps_stmt *st = NULL;
-    struct aps_buf sql = {0};
     int64_t total = 0;
     if (aps_api_acquire(req, res, APS_DB_READ, &c)) {
         json_decref(window);
         return 0;
     }
-    int rc = aps_api_count(c, GAMES_FROM, w, &total);
-    aps_buf_printf(&sql,
-                   "SELECT " APS_API_GAME_COLUMNS " " GAMES_FROM "%s ORDER BY g.start_time %s,"
-                   " g.id %s LIMIT %d OFFSET %lld",
-                   aps_buf_str(&w->sql), newest ? "DESC" : "ASC", newest ? "DESC" : "ASC",
-                   pg->limit, (long long)pg->offset);
-    if (!rc)
-        rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     json_t *items = json_array();
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
-        json_array_append_new(items, aps_api_game_json(st, 0));
-    }
-    aps_stmt_finalize(st);
+    int rc = aps_api_page_rows(c, "SELECT " APS_API_GAME_COLUMNS, GAMES_FROM, w,
+                               newest ? "g.start_time DESC, g.id DESC" : "g.start_time, g.id", pg,
+                               game_row, items, &total);
     aps_store_release(c);
-    aps_buf_cleanup(&sql);
     if (rc < 0) {
         json_decref(items);
         json_decref(window);

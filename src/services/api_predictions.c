@@ -36,27 +36,16 @@ static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
                       const struct aps_api_where *w, const struct aps_api_page *pg, json_t *extra)
 {
     struct aps_conn *c = NULL;
-    struct aps_stmt *st = NULL;
-    struct aps_buf sql = {0};
     int64_t total = 0;
     if (aps_api_acquire(req, res, APS_DB_READ, &c)) {
         json_decref(extra);
         return 0;
     }
-    int rc = aps_api_count(c, PRED_FROM, w, &total);
-    aps_buf_printf(&sql,
-                   PRED_SELECT "%s ORDER BY p.created_at DESC, p.id DESC LIMIT %d OFFSET %lld",
-                   aps_buf_str(&w->sql), pg->limit, (long long)pg->offset);
-    if (!rc)
-        rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     json_t *items = json_array();
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
-        json_array_append_new(items, pick_with_game(st));
-    }
-    aps_stmt_finalize(st);
+    int rc = aps_api_page_rows(c, "SELECT " APS_API_PRED_COLUMNS ", " APS_API_GAME_COLUMNS,
+                               PRED_FROM, w, "p.created_at DESC, p.id DESC", pg, pick_with_game,
+                               items, &total);
     aps_store_release(c);
-    aps_buf_cleanup(&sql);
     if (rc < 0) {
         json_decref(items);
         json_decref(extra);

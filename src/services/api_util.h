@@ -129,8 +129,15 @@ int aps_api_count(struct aps_conn *c, const char *from, const struct aps_api_whe
  * id from req; details is taken (decref'd here) and may be NULL. */
 int aps_api_audit(struct aps_conn *c, const struct aps_http_req *req, const char *action,
                   const char *rtype, const char *rid, bool ok, json_t *details) APS_MUST_CHECK;
-/* Answers a paginated list on a read connection: the count over `from` + w, then `select`
- * `from` w ORDER BY `order` with the page's LIMIT/OFFSET, each row built by row(). */
+/* One page of `select` (SELECT and its columns) `from` w ORDER BY `order`, in one statement
+ * that also counts every match (COUNT(*) OVER ()): appends row(st) of each row to items and
+ * sets *total. Only a page past the end (no rows, offset > 0) costs a second, counting
+ * statement. */
+int aps_api_page_rows(struct aps_conn *c, const char *select, const char *from,
+                      const struct aps_api_where *w, const char *order,
+                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *),
+                      json_t *items, int64_t *total) APS_MUST_CHECK;
+/* Answers a paginated list on a read connection with aps_api_page_rows. */
 int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
                       const char *from, const char *order, const struct aps_api_where *w,
                       const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *));
