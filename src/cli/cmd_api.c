@@ -27,7 +27,9 @@ static void usage(void)
            "  --host H     listen address (default: the HOST setting)\n"
            "  --port P     port; 0 picks a free one (default: the PORT setting). The chosen\n"
            "               port is printed in the \"listening\" log line on stdout.\n"
-           "  --threads N  worker threads (default: WORKERS when set, else one per core)\n");
+           "  --threads N  worker threads (default: WORKERS when set, else one per core); on\n"
+           "               PostgreSQL at least DATABASE_POOL_SIZE, so that every pooled\n"
+           "               connection can have a query in flight\n");
 }
 
 static int parse_args(struct aps_cli *cli, int argc, char **argv, struct api_args *a)
@@ -72,7 +74,7 @@ static int serve(struct aps_app *app, const struct api_args *a, const sigset_t *
 {
     struct aps_http_server_opts o;
     aps_api_server_opts(&o, app, a->host, a->port);
-    o.threads = a->threads;
+    o.threads = aps_api_server_threads(app, a->threads);
     struct aps_http_server *srv = NULL;
     char err[512], extra[160];
     if (aps_http_server_start(&srv, &o, err, sizeof err)) {
@@ -113,7 +115,7 @@ int aps_cmd_api(struct aps_cli *cli, int argc, char **argv)
 
     struct aps_app app;
     char err[512];
-    if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE, err, sizeof err)) {
+    if (aps_app_open(&app, cli->cfg, APS_APP_ALL | APS_APP_MIGRATE | APS_APP_SERVING, err, sizeof err)) {
         fprintf(stderr, "aps api: %s\n", err);
         return APS_EXIT_FAIL;
     }

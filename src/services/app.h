@@ -35,7 +35,10 @@ enum aps_app_parts {
     APS_APP_RATELIMIT = 4,
     APS_APP_QUEUE = 8,
     APS_APP_ALL = 15,
-    APS_APP_MIGRATE = 16 /* apply pending migrations right after opening the store */
+    APS_APP_MIGRATE = 16, /* apply pending migrations right after opening the store */
+    /* serving API requests: short reads many times a second, so PostgreSQL plans each prepared
+     * statement once (aps_store_opts.generic_plans) */
+    APS_APP_SERVING = 32
 };
 
 /* Opens the parts asked for. On failure closes what it opened and writes one line to err. */

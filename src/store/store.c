@@ -39,6 +39,7 @@ struct aps_store {
     pthread_cond_t cv; /* signalled when a connection is released or a slot frees */
     struct aps_pool primary, replica;
     bool has_replica;
+    bool generic_plans;
     int size, overflow;
     double timeout;
     uint64_t acquired, timeouts;
@@ -209,7 +210,9 @@ static int conn_open(struct aps_pool *p, struct aps_conn **out, char *err, size_
     struct aps_store *st = p->st;
     char why[512] = "";
     void *be = NULL;
-    int rc = st->ops->connect(p->target, p->replica, &be, why, sizeof why);
+    unsigned flags = (p->replica ? APS_CONN_READONLY : 0) |
+                     (st->generic_plans ? APS_CONN_GENERIC_PLANS : 0);
+    int rc = st->ops->connect(p->target, flags, &be, why, sizeof why);
     if (rc) {
         put_msg(err, errcap, "cannot connect to %s: %s", p->shown, why);
         return rc;
@@ -326,6 +329,7 @@ int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char 
     st->size = o->pool_size;
     st->overflow = o->pool_overflow;
     st->timeout = o->pool_timeout;
+    st->generic_plans = o->generic_plans;
     struct aps_conn *c = NULL;
     int rc = pool_init(st, &st->primary, o->url, false, err, errcap);
     if (rc)
@@ -349,8 +353,8 @@ fail:
     return rc;
 }
 
-int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, char *err,
-                          size_t errcap)
+int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
+                          bool generic_plans, char *err, size_t errcap)
 {
     struct aps_store_opts o = {
         .url = aps_cfg_str(cfg, APS_SET_DATABASE_URL),
@@ -358,6 +362,7 @@ int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, 
         .pool_size = (int)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_SIZE),
         .pool_overflow = (int)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_OVERFLOW),
         .pool_timeout = (double)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_TIMEOUT),
+        .generic_plans = generic_plans,
     };
     return aps_store_open(out, &o, err, errcap);
 }

@@ -44,6 +44,11 @@ struct aps_store_opts {
     int pool_size;           /* connections kept open (>= 1) */
     int pool_overflow;       /* extra connections opened under load, closed when released */
     double pool_timeout;     /* seconds to wait for a free connection */
+    /* PostgreSQL: plan each prepared statement once for all parameter values
+     * (plan_cache_mode = force_generic_plan) instead of once per run. For short indexed reads
+     * served many times a second, where planning the joins costs more than running them;
+     * `aps api` sets it (services/app.h APS_APP_SERVING); batch commands and the worker do not. */
+    bool generic_plans;
 };
 
 struct aps_store_stats {
@@ -58,8 +63,8 @@ struct aps_store_stats {
 int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err,
                    size_t errcap) APS_MUST_CHECK;
 /* The same, from DATABASE_URL, DATABASE_REPLICA_URL and DATABASE_POOL_* settings. */
-int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, char *err,
-                          size_t errcap) APS_MUST_CHECK;
+int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
+                          bool generic_plans, char *err, size_t errcap) APS_MUST_CHECK;
 void aps_store_close(struct aps_store *st);
 enum aps_db_kind aps_store_kind(const struct aps_store *st);
 bool aps_store_has_replica(const struct aps_store *st);

@@ -17,6 +17,9 @@
 struct aps_buf;
 struct aps_store_ops;
 
+#define APS_CONN_READONLY 1u
+#define APS_CONN_GENERIC_PLANS 2u
+
 /* One checked-out or idle connection. Owned by its pool (store.c). */
 struct aps_conn {
     const struct aps_store_ops *ops;
@@ -40,8 +43,9 @@ struct aps_copy {
 struct aps_store_ops {
     enum aps_db_kind kind;
     /* Opens a connection to target (the backend form of the URL: a path or a libpq URI).
-     * readonly is set for replica targets. On failure writes one line into err. */
-    int (*connect)(const char *target, bool readonly, void **be, char *err, size_t errcap);
+     * flags: APS_CONN_READONLY for replica targets, APS_CONN_GENERIC_PLANS from the store's
+     * options. On failure writes one line into err. */
+    int (*connect)(const char *target, unsigned flags, void **be, char *err, size_t errcap);
     void (*disconnect)(void *be);
     /* False when the connection is broken and must be replaced. */
     bool (*healthy)(void *be);

@@ -123,7 +123,7 @@ static int run_setting(PGconn *pg, const char *sql, char *err, size_t errcap)
 }
 
 /* A connect_timeout default comes before the URI so that a timeout in the URI wins. */
-static int pg_connect(const char *target, bool readonly, void **be, char *err, size_t errcap)
+static int pg_connect(const char *target, unsigned flags, void **be, char *err, size_t errcap)
 {
     const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
     const char *const vals[] = {CONNECT_TIMEOUT_S, "aps", target, NULL};
@@ -140,8 +140,10 @@ static int pg_connect(const char *target, bool readonly, void **be, char *err, s
     }
     PQsetNoticeProcessor(pg, drop_notice, NULL);
     int rc = run_setting(pg, "SET client_min_messages = warning", err, errcap);
-    if (!rc && readonly)
+    if (!rc && (flags & APS_CONN_READONLY))
         rc = run_setting(pg, "SET default_transaction_read_only = on", err, errcap);
+    if (!rc && (flags & APS_CONN_GENERIC_PLANS))
+        rc = run_setting(pg, "SET plan_cache_mode = force_generic_plan", err, errcap);
     if (rc) {
         PQfinish(pg);
         return rc;

@@ -213,6 +213,24 @@ static void test_pg_statement_cache_schema_change(void **state)
     aps_store_close(st);
 }
 
+/* A store opened for serving plans prepared statements once (generic plans); others keep the
+ * server's default. */
+static void test_pg_generic_plans(void **state)
+{
+    char v[64], err[512];
+    for (int generic = 0; generic < 2; generic++) {
+        struct aps_store_opts o = {g.url, NULL, 1, 0, 5.0, generic == 1};
+        struct aps_store *st = NULL;
+        struct aps_conn *c = NULL;
+        assert_int_equal(aps_store_open(&st, &o, err, sizeof err), 0);
+        MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+        text_of(c, "SHOW plan_cache_mode", v, sizeof v);
+        assert_string_equal(v, generic ? "force_generic_plan" : "auto");
+        aps_store_release(c);
+        aps_store_close(st);
+    }
+}
+
 /* Independent reads in one round trip: each statement's rows, or its own error; outside a
  * transaction a statement after a failed one still runs (at its step). */
 static void test_pg_pipeline(void **state)
@@ -371,7 +389,7 @@ static void test_pg_missing(void **state)
 /* Creates this run's schema and points g.url at it. */
 static int setup(void **state)
 {
-    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0};
+    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0, false};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512], sql[128];
@@ -403,7 +421,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 static int teardown(void **state)
 {
-    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0};
+    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0, false};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512], sql[128];
@@ -440,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_pg_statement_cache_server_lost),
         cmocka_unit_test(test_pg_statement_cache_schema_change),
         cmocka_unit_test(test_pg_pipeline),
+        cmocka_unit_test(test_pg_generic_plans),
         cmocka_unit_test(test_pg_replica_routing),
         cmocka_unit_test(test_pg_broken_connection),
         cmocka_unit_test(test_pg_copy_bad_data),
