@@ -192,7 +192,13 @@ void aps_api_price_fields(json_t *obj, double dec);
  * != NULL — ordered by book, market, selection, then time (capture time, then the phase: open,
  * pre, live, close). *out: aps_free. */
 int aps_api_quotes_load(struct aps_conn *c, int64_t game_id, int market, const char *book,
-                      struct aps_api_quote **out, size_t *n) APS_MUST_CHECK;
+                        struct aps_api_quote **out, size_t *n) APS_MUST_CHECK;
+/* The same in two steps, so that the read can share a round trip (aps_conn_pipeline): the
+ * bound statement, then its rows (the statement is finalized). */
+int aps_api_quotes_prepare(struct aps_conn *c, int64_t game_id, int market, const char *book,
+                           struct aps_stmt **out) APS_MUST_CHECK;
+int aps_api_quotes_read(struct aps_stmt *st, struct aps_api_quote **out,
+                        size_t *n) APS_MUST_CHECK;
 /* The latest snapshot per book, market and selection, as a JSON array (q in load order). */
 json_t *aps_api_quotes_current(const struct aps_api_quote *q, size_t n);
 /* Line shopping across the non-aggregate books' current offers: per market and selection the

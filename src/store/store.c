@@ -42,7 +42,7 @@ struct aps_store {
     bool generic_plans;
     int size, overflow;
     double timeout;
-    uint64_t acquired, timeouts;
+    uint64_t acquired, timeouts, round_trips;
     char lasterr[512]; /* the last acquire failure, under mu */
 };
 
@@ -396,6 +396,7 @@ void aps_store_stats(struct aps_store *st, struct aps_store_stats *out)
     out->max = st->size + st->overflow;
     out->acquired_total = st->acquired;
     out->timeouts_total = st->timeouts;
+    out->round_trips_total = st->round_trips;
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -434,6 +435,7 @@ void aps_store_release(struct aps_conn *c)
     struct aps_pool *p = c->pool;
     struct aps_store *st = p->st;
     if (c->ops->in_txn(c->be) && c->ops->exec(c, "ROLLBACK") != 0) {
+        c->round_trips = 0;
         conn_destroy(c); /* cannot be made clean: drop it */
         c = NULL;
     }
@@ -443,8 +445,12 @@ void aps_store_release(struct aps_conn *c)
     }
     if (c)
         c->ops->idle(c);
+    uint64_t trips = c ? c->round_trips : 0;
+    if (c)
+        c->round_trips = 0;
     pthread_mutex_lock(&st->mu);
     p->in_use--;
+    st->round_trips += trips;
     if (c && p->nidle < st->size) {
         p->idle[p->nidle++] = c;
         c = NULL;

@@ -56,6 +56,8 @@ struct aps_store_stats {
     int in_use;  /* checked out now */
     int max;     /* pool_size + pool_overflow, per target */
     uint64_t acquired_total, timeouts_total;
+    uint64_t round_trips_total; /* requests sent and waited for (PostgreSQL; 0 on SQLite),
+                                   counted when connections are released */
 };
 
 /* Opens the pool (connecting one primary connection to check the URL). On failure *out is NULL

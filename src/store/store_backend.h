@@ -27,6 +27,7 @@ struct aps_conn {
     void *be;                  /* backend handle (sqlite3 *, PGconn * wrapper) */
     enum aps_db_intent intent; /* set at every acquire */
     bool replica;
+    uint64_t round_trips;      /* to the server since the last release (remote backends) */
     char errmsg[1024];
 };
 

@@ -198,8 +198,9 @@ static bool pg_in_txn(void *be)
 
 /* DEALLOCATEs name now, or once the aborted transaction has ended (every command but ROLLBACK
  * fails in it). A name that cannot be dropped stays unused: names are never reused (next_id). */
-static void deallocate(struct pg_conn *pc, const char *name)
+static void deallocate(struct aps_conn *c, const char *name)
 {
+    struct pg_conn *pc = c->be;
     if (PQtransactionStatus(pc->pg) == PQTRANS_INERROR) {
         if (pc->ndrop == pc->dropcap) {
             pc->dropcap = pc->dropcap ? 2 * pc->dropcap : 8;
@@ -212,6 +213,7 @@ static void deallocate(struct pg_conn *pc, const char *name)
         return;
     char sql[64];
     snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
+    c->round_trips++;
     PQclear(PQexec(pc->pg, sql));
 }
 
@@ -221,11 +223,12 @@ static void pg_idle(struct aps_conn *c)
     int n = pc->ndrop;
     pc->ndrop = 0;
     for (int i = 0; i < n; i++)
-        deallocate(pc, pc->drop[i]);
+        deallocate(c, pc->drop[i]);
 }
 
 static int pg_exec(struct aps_conn *c, const char *sql)
 {
+    c->round_trips++;
     PGresult *r = PQexec(pg_of(c), sql);
     ExecStatusType t = PQresultStatus(r);
     if (r && (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY)) {
@@ -244,6 +247,7 @@ static int pg_begin(struct aps_conn *c)
  * must not look like a commit to the caller. */
 static int pg_commit(struct aps_conn *c)
 {
+    c->round_trips++;
     PGresult *r = PQexec(pg_of(c), "COMMIT");
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return fail_result(c, r, "commit");
@@ -291,8 +295,9 @@ static int server_prepare(struct aps_conn *c, struct pg_prepared *p)
         return rc;
     }
     if (p->name[0] && p->replan)
-        deallocate(pc, p->name);
+        deallocate(c, p->name);
     snprintf(p->name, sizeof p->name, "aps_%u", pc->next_id++);
+    c->round_trips++;
     PGresult *r = PQprepare(pc->pg, p->name, aps_buf_str(&text), 0, NULL);
     aps_buf_cleanup(&text);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -315,8 +320,9 @@ static struct pg_prepared *cache_find(struct pg_conn *pc, const char *sql, uint6
 
 /* Adds p to the cache, evicting the least recently used idle entry when it is full. When every
  * entry is in use, p stays out of the cache and its last user drops it. */
-static void cache_add(struct pg_conn *pc, struct pg_prepared *p)
+static void cache_add(struct aps_conn *c, struct pg_prepared *p)
 {
+    struct pg_conn *pc = c->be;
     int slot = pc->ncached;
     if (slot == STMT_CACHE) {
         slot = -1;
@@ -325,7 +331,7 @@ static void cache_add(struct pg_conn *pc, struct pg_prepared *p)
                 slot = i;
         if (slot < 0)
             return;
-        deallocate(pc, pc->cache[slot]->name);
+        deallocate(c, pc->cache[slot]->name);
         free_prepared(pc->cache[slot]);
     } else {
         pc->ncached++;
@@ -349,7 +355,7 @@ static int pg_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out
             free_prepared(p);
             return rc;
         }
-        cache_add(pc, p);
+        cache_add(c, p);
     } else if (p->replan && PQtransactionStatus(pc->pg) != PQTRANS_INERROR) {
         rc = server_prepare(c, p);
         if (rc)
@@ -466,6 +472,7 @@ static int ensure_prepared(struct pg_stmt *s)
 
 static PGresult *run_prepared(struct pg_stmt *s)
 {
+    s->base.conn->round_trips++;
     return PQexecPrepared(pg_of(s->base.conn), s->p->name, s->nparams,
                           (const char *const *)s->values, NULL, NULL, 0);
 }
@@ -527,6 +534,7 @@ static const PGresult *shape(const struct aps_stmt *base)
     if (!s->desc) {
         if (ensure_prepared(s))
             return NULL;
+        base->conn->round_trips++;
         PGresult *d = PQdescribePrepared(pg_of(base->conn), s->p->name);
         if (PQresultStatus(d) != PGRES_COMMAND_OK) {
             (void)fail_result(base->conn, d, "describe");
@@ -616,7 +624,6 @@ static int64_t pg_changes(const struct aps_stmt *s)
 static void pg_finalize(struct aps_stmt *base)
 {
     struct pg_stmt *s = (struct pg_stmt *)base;
-    struct pg_conn *pc = base->conn->be;
     clear_run(s);
     PQclear(s->desc);
     for (int i = 0; i < s->nparams; i++)
@@ -624,7 +631,7 @@ static void pg_finalize(struct aps_stmt *base)
     aps_free(s->values);
     struct pg_prepared *p = s->p;
     if (--p->users == 0 && !p->cached) {
-        deallocate(pc, p->name);
+        deallocate(base->conn, p->name);
         free_prepared(p);
     }
     aps_free(s);
@@ -660,6 +667,7 @@ static int pg_pipeline(struct aps_conn *c, struct aps_stmt *const *stmts, int n)
                                  NULL, 0))
             break;
     }
+    c->round_trips++;
     if (!PQpipelineSync(pg)) {
         aps_conn_set_error(c, "pipeline: %s", PQerrorMessage(pg));
         rc = APS_E_DB;
@@ -711,6 +719,7 @@ static int pg_copy_begin(struct aps_conn *c, const char *table, const char *cons
     for (int i = 0; i < ncols; i++)
         aps_buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
     aps_buf_puts(&sql, ") FROM STDIN");
+    c->round_trips++;
     PGresult *r = PQexec(pg_of(c), sql.data);
     aps_buf_cleanup(&sql);
     if (PQresultStatus(r) != PGRES_COPY_IN)

@@ -213,6 +213,48 @@ static void test_pg_statement_cache_schema_change(void **state)
     aps_store_close(st);
 }
 
+static uint64_t trips_of(struct aps_store *st)
+{
+    struct aps_store_stats ss;
+    aps_store_stats(st, &ss);
+    return ss.round_trips_total;
+}
+
+/* Round trips: a new statement is prepared once (1) and run (1); the same text again runs in
+ * one; three independent reads in a pipeline share one. */
+static void test_pg_round_trips(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 1, 0, 5.0);
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s[3] = {NULL, NULL, NULL};
+    const char *sql = "SELECT ?1::int + 1 /* trips */";
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    uint64_t t0 = trips_of(st);
+    assert_int_equal(run_plus_one(c, sql, 1), 2);
+    aps_store_release(c);
+    uint64_t t1 = trips_of(st);
+    assert_int_equal(t1 - t0, 2);
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    assert_int_equal(run_plus_one(c, sql, 2), 3);
+    aps_store_release(c);
+    uint64_t t2 = trips_of(st);
+    assert_int_equal(t2 - t1, 1);
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    for (int i = 0; i < 3; i++) {
+        MUST(c, aps_conn_prepare(c, sql, &s[i]));
+        MUST(c, aps_stmt_bind_int64(s[i], 1, 10 * i));
+    }
+    MUST(c, aps_conn_pipeline(c, s, 3));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(aps_stmt_step(s[i]), APS_ROW);
+        assert_int_equal(aps_stmt_int64(s[i], 0), 10 * i + 1);
+        aps_stmt_finalize(s[i]);
+    }
+    aps_store_release(c);
+    assert_int_equal(trips_of(st) - t2, 1);
+    aps_store_close(st);
+}
+
 /* A store opened for serving plans prepared statements once (generic plans); others keep the
  * server's default. */
 static void test_pg_generic_plans(void **state)
@@ -459,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_pg_statement_cache_schema_change),
         cmocka_unit_test(test_pg_pipeline),
         cmocka_unit_test(test_pg_generic_plans),
+        cmocka_unit_test(test_pg_round_trips),
         cmocka_unit_test(test_pg_replica_routing),
         cmocka_unit_test(test_pg_broken_connection),
         cmocka_unit_test(test_pg_copy_bad_data),
