@@ -48,6 +48,7 @@ deploy-down: bootstrap
 
 bench: build
 	@bench/ingest
+	@bench/api-db
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -37,7 +37,9 @@ static void usage(void)
            "  --host H     listen address (default: the HOST setting)\n"
            "  --port P     port; 0 picks a free one (default: the PORT setting). The chosen\n"
            "               port is printed in the \"listening\" log line on stdout.\n"
-           "  --threads N  worker threads (default: WORKERS when set, else one per core)\n"
+           "  --threads N  worker threads (default: WORKERS when set, else one per core); on\n"
+           "               PostgreSQL at least DATABASE_POOL_SIZE, so that every pooled\n"
+           "               connection can have a query in flight\n"
            "  --openapi    print the OpenAPI document (what GET /api/v1/openapi.json serves)\n"
            "               and exit, without opening the store\n");
 }
@@ -103,7 +105,7 @@ static int serve(struct aps_app *app, const struct api_args *a, const sigset_t *
 {
     struct aps_http_server_opts o;
     aps_api_server_opts(&o, app, a->host, a->port);
-    o.threads = a->threads;
+    o.threads = aps_api_server_threads(app, a->threads);
     struct aps_http_server *srv = NULL;
     char err[512], extra[160];
     if (aps_http_server_start(&srv, &o, err, sizeof err)) {
@@ -164,7 +166,7 @@ int aps_cmd_api(struct aps_cli *cli, int argc, char **argv)
 
     struct aps_app app;
     char err[512];
-    unsigned parts = APS_APP_ALL | APS_APP_MIGRATE | APS_APP_WATCH;
+    unsigned parts = APS_APP_ALL | APS_APP_MIGRATE | APS_APP_WATCH | APS_APP_SERVING;
     if (aps_app_open(&app, cli->cfg, parts, err, sizeof err)) {
         fprintf(stderr, "aps api: %s\n", err);
         return APS_EXIT_FAIL;

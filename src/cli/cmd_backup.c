@@ -134,7 +134,7 @@ int aps_cmd_restore(struct aps_cli *cli, int argc, char **argv)
      * it (and records itself in the restored cluster); a SQLite restore writes into it. */
     struct aps_store *st = NULL;
     char err[1024] = "";
-    if (aps_store_open_config(&st, cli->cfg, err, sizeof err) && !o.pg_path) {
+    if (aps_store_open_config(&st, cli->cfg, false, err, sizeof err) && !o.pg_path) {
         fprintf(stderr, "aps restore: cannot open the store: %s\n", err);
         return APS_EXIT_FAIL;
     }

@@ -40,7 +40,8 @@ static void usage(FILE *out)
             "WEATHER_API_BASE_URL. Stops on SIGTERM or SIGINT.\n"
             "  --port P             API port (default PORT; 0 picks a free one, named in the\n"
             "                       \"listening\" log line)\n"
-            "  --threads N          API threads (default one per core)\n"
+            "  --threads N          API threads (default one per core; on PostgreSQL at least\n"
+            "                       DATABASE_POOL_SIZE)\n"
             "  --worker-threads N   job threads (default WORKER_THREADS)\n"
             "  --no-scheduler       run the API and the workers only\n");
 }
@@ -86,7 +87,7 @@ static int start_all(struct aps_app *app, const struct serve_args *a, struct run
     char err[512];
     struct aps_http_server_opts o;
     aps_api_server_opts(&o, app, a->host, a->port);
-    o.threads = a->api_threads;
+    o.threads = aps_api_server_threads(app, a->api_threads);
     if (aps_http_server_start(&r->api, &o, err, sizeof err))
         return fprintf(stderr, "aps serve: api: %s\n", err), -1;
     if (aps_worker_start(&r->worker, app, &a->w, err, sizeof err))

@@ -47,7 +47,7 @@ struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate)
 {
     char err[512];
     struct aps_store *st = NULL;
-    if (aps_store_open_config(&st, cli->cfg, err, sizeof err)) {
+    if (aps_store_open_config(&st, cli->cfg, false, err, sizeof err)) {
         fprintf(stderr, "aps: cannot open the store: %s\n", err);
         return NULL;
     }

@@ -11,34 +11,26 @@
 
 #define GAMES_FROM "FROM games g" APS_API_GAME_JOINS
 
+static json_t *game_row(const struct aps_stmt *st)
+{
+    return aps_api_game_json(st, 0);
+}
+
 /* Runs the page of games matching w, in the given order, and answers the list. */
 static int games_page(struct aps_http_req *req, struct aps_http_res *res,
                       const struct aps_api_where *w, const struct aps_api_page *pg, bool newest, json_t *window)
 {
     struct aps_conn *c = NULL;
-    struct aps_stmt *st = NULL;
-    struct aps_buf sql = {0};
     int64_t total = 0;
     if (aps_api_acquire(req, res, APS_DB_READ, &c)) {
         json_decref(window);
         return 0;
     }
-    int rc = aps_api_count(c, GAMES_FROM, w, &total);
-    aps_buf_printf(&sql,
-                   "SELECT " APS_API_GAME_COLUMNS " " GAMES_FROM "%s ORDER BY g.start_time %s,"
-                   " g.id %s LIMIT %d OFFSET %lld",
-                   aps_buf_str(&w->sql), newest ? "DESC" : "ASC", newest ? "DESC" : "ASC",
-                   pg->limit, (long long)pg->offset);
-    if (!rc)
-        rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     json_t *items = json_array();
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
-        json_array_append_new(items, aps_api_game_json(st, 0));
-    }
-    aps_stmt_finalize(st);
+    int rc = aps_api_page_rows(c, "SELECT " APS_API_GAME_COLUMNS, GAMES_FROM, w,
+                               newest ? "g.start_time DESC, g.id DESC" : "g.start_time, g.id", pg,
+                               game_row, items, &total);
     aps_store_release(c);
-    aps_buf_cleanup(&sql);
     if (rc < 0) {
         json_decref(items);
         json_decref(window);
@@ -68,9 +60,12 @@ static void common_filters(const struct aps_http_req *req, struct aps_http_res *
     if (has_team_id)
         aps_api_where_int(w, "(g.home_team_id = ? OR g.away_team_id = ?)", team_id);
     if (team && !aps_api_bad(res))
+        /* Written as the games of the matching teams, so that the team indexes serve it
+         * (a filter on the joined th/ta rows reads every game). */
         aps_api_where_text(w,
-                           "(LOWER(th.key) = LOWER(?) OR LOWER(ta.key) = LOWER(?)"
-                           " OR LOWER(th.name) = LOWER(?) OR LOWER(ta.name) = LOWER(?))",
+                           "g.id IN (SELECT x.id FROM games x JOIN teams t"
+                           " ON t.id IN (x.home_team_id, x.away_team_id)"
+                           " WHERE LOWER(t.key) = LOWER(?) OR LOWER(t.name) = LOWER(?))",
                            team);
 }
 
@@ -135,12 +130,13 @@ int aps_api_games_upcoming(struct aps_http_req *req, struct aps_http_res *res)
     return 0;
 }
 
-/* Adds "odds" (latest per book, market, selection) and "best" (line shopping) to game. */
-static int add_odds(struct aps_conn *c, int64_t id, json_t *game)
+/* Adds "odds" (latest per book, market, selection) and "best" (line shopping) to game from the
+ * quotes statement (finalized here). */
+static int add_odds(struct aps_stmt *st, json_t *game)
 {
     struct aps_api_quote *q = NULL;
     size_t n = 0;
-    int rc = aps_api_quotes_load(c, id, -1, NULL, &q, &n);
+    int rc = aps_api_quotes_read(st, &q, &n);
     if (rc)
         return rc;
     json_t *best = aps_api_quotes_best(q, n);
@@ -150,17 +146,14 @@ static int add_odds(struct aps_conn *c, int64_t id, json_t *game)
     return 0;
 }
 
-/* Adds "weather": the last observation stored for the game's venue (outdoor games only; the
- * weather job fetches it shortly before the start), or null. */
-static int add_weather(struct aps_conn *c, int64_t id, json_t *game)
+/* Adds "weather" from its statement (finalized here): the last observation stored for the
+ * game's venue (outdoor games only; the weather job fetches it shortly before the start), or
+ * null. */
+static int add_weather(struct aps_stmt *st, json_t *game)
 {
-    struct aps_stmt *st = NULL;
     json_t *w = json_null();
-    int rc = aps_conn_prepare(c, "SELECT temperature_f, wind_mph, humidity_pct, conditions, is_dome,"
-                                 " observed_at FROM weather WHERE game_id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+    int rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
         w = json_pack("{s:o, s:o, s:o, s:o, s:b, s:o}", "temperature_f", aps_api_col_num(st, 0),
                       "wind_mph", aps_api_col_num(st, 1), "humidity_pct", aps_api_col_num(st, 2),
                       "conditions", aps_api_col_str(st, 3), "is_dome",
@@ -172,31 +165,47 @@ static int add_weather(struct aps_conn *c, int64_t id, json_t *game)
     return rc < 0 ? rc : 0;
 }
 
+/* The game, its weather and (include_odds) its quotes are independent reads: one round trip. */
 int aps_api_games_get(struct aps_http_req *req, struct aps_http_res *res)
 {
     bool include_odds = false;
     int64_t id = aps_api_path_id(req, res, "id");
     aps_api_q_bool(req, res, "include_odds", &include_odds);
     struct aps_conn *c = NULL;
-    struct aps_stmt *st = NULL;
+    struct aps_stmt *st[3] = {NULL, NULL, NULL}; /* game, weather, quotes */
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
         return 0;
     json_t *game = NULL;
     int rc = aps_conn_prepare(c, "SELECT " APS_API_GAME_COLUMNS " " GAMES_FROM " WHERE g.id = ?1",
-                              &st);
+                              &st[0]);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+        rc = aps_stmt_bind_int64(st[0], 1, id);
     if (!rc)
-        rc = aps_stmt_step(st);
+        rc = aps_conn_prepare(c, "SELECT temperature_f, wind_mph, humidity_pct, conditions,"
+                                 " is_dome, observed_at FROM weather WHERE game_id = ?1", &st[1]);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st[1], 1, id);
+    if (!rc && include_odds)
+        rc = aps_api_quotes_prepare(c, id, -1, NULL, &st[2]);
+    if (!rc)
+        rc = aps_conn_pipeline(c, st, include_odds ? 3 : 2);
+    if (!rc)
+        rc = aps_stmt_step(st[0]);
     if (rc == APS_ROW) {
-        game = aps_api_game_json(st, 0);
+        game = aps_api_game_json(st[0], 0);
         rc = 0;
     }
-    aps_stmt_finalize(st);
-    if (game && include_odds)
-        rc = add_odds(c, id, game);
-    if (game && !rc)
-        rc = add_weather(c, id, game);
+    aps_stmt_finalize(st[0]);
+    if (game && include_odds) {
+        rc = add_odds(st[2], game);
+        st[2] = NULL;
+    }
+    if (game && !rc) {
+        rc = add_weather(st[1], game);
+        st[1] = NULL;
+    }
+    aps_stmt_finalize(st[1]);
+    aps_stmt_finalize(st[2]);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(game);

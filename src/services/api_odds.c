@@ -51,15 +51,11 @@ static void read_quote(const struct aps_stmt *st, struct aps_api_quote *q)
     q->price = aps_stmt_double(st, 8);
 }
 
-int aps_api_quotes_load(struct aps_conn *c, int64_t game_id, int market, const char *book,
-                      struct aps_api_quote **out, size_t *n)
+int aps_api_quotes_prepare(struct aps_conn *c, int64_t game_id, int market, const char *book,
+                           struct aps_stmt **out)
 {
     struct aps_api_where w = {0};
     struct aps_buf sql = {0};
-    struct aps_stmt *st = NULL;
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
     aps_api_where_int(&w, "o.game_id = ?", game_id);
     if (market >= 0)
         aps_api_where_text(&w, "o.market = ?", aps_market_name(market));
@@ -71,9 +67,19 @@ int aps_api_quotes_load(struct aps_conn *c, int64_t game_id, int market, const c
                    " ON b.id = o.book_id%s ORDER BY b.key, o.market, o.selection,"
                    " o.recorded_at, " PHASE_RANK_SQL ", o.id",
                    aps_buf_str(&w.sql));
-    int rc = aps_api_prepare(c, aps_buf_str(&sql), &w, &st);
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), &w, out);
+    aps_buf_cleanup(&sql);
+    aps_api_where_cleanup(&w);
+    return rc;
+}
+
+int aps_api_quotes_read(struct aps_stmt *st, struct aps_api_quote **out, size_t *n)
+{
+    size_t cap = 0;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    while ((rc = aps_stmt_step(st)) == APS_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
             *out = aps_realloc(*out, cap * sizeof **out);
@@ -81,8 +87,6 @@ int aps_api_quotes_load(struct aps_conn *c, int64_t game_id, int market, const c
         read_quote(st, &(*out)[(*n)++]);
     }
     aps_stmt_finalize(st);
-    aps_buf_cleanup(&sql);
-    aps_api_where_cleanup(&w);
     if (rc < 0) {
         aps_free(*out);
         *out = NULL;
@@ -90,6 +94,16 @@ int aps_api_quotes_load(struct aps_conn *c, int64_t game_id, int market, const c
         return rc;
     }
     return 0;
+}
+
+int aps_api_quotes_load(struct aps_conn *c, int64_t game_id, int market, const char *book,
+                        struct aps_api_quote **out, size_t *n)
+{
+    struct aps_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    int rc = aps_api_quotes_prepare(c, game_id, market, book, &st);
+    return rc ? rc : aps_api_quotes_read(st, out, n);
 }
 
 static bool same_key(const struct aps_api_quote *a, const struct aps_api_quote *b)
@@ -207,42 +221,75 @@ json_t *aps_api_quotes_best(const struct aps_api_quote *q, size_t nq)
 
 /* ---- handlers ------------------------------------------------------------------------------ */
 
-/* What every odds endpoint starts with: the game id, the market and book filters, a read
- * connection and the game's existence. Returns 0 with *c held, or 1 with res answered. */
-static int odds_prelude(struct aps_http_req *req, struct aps_http_res *res, int64_t *game_id,
-                        int *market, const char **book, struct aps_conn **c)
+/* The game id, market and book filters of an odds request, and a read connection. Returns 0
+ * with *c held, or 1 with res answered. */
+static int odds_args(struct aps_http_req *req, struct aps_http_res *res, int64_t *game_id,
+                     int *market, const char **book, struct aps_conn **c)
 {
     struct aps_api_page pg;
     *game_id = aps_api_path_id(req, res, "game_id");
     aps_api_q_page(req, res, &pg);
     aps_api_q_market(req, res, "market", market);
     *book = aps_api_q_str(req, res, "book");
-    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, c))
-        return 1;
-    int64_t one = 0;
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)*game_id);
-    const char *p[1] = {id};
-    int rc = aps_conn_query_int64(*c, "SELECT 1 FROM games WHERE id = ?1", 1, p, &one);
-    if (!rc && *book) {
-        const char *pb[1] = {*book};
-        rc = aps_conn_query_int64(*c, "SELECT id FROM sportsbooks WHERE key = ?1", 1, pb, &one);
-        if (rc == APS_E_NOTFOUND) {
-            aps_api_invalid(res, "book", "unknown sportsbook key");
-            rc = 1;
-        }
-    } else if (rc == APS_E_NOTFOUND) {
+    return aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, c) ? 1 : 0;
+}
+
+/* The statements that check the game exists and the book filter names a sportsbook (*b NULL
+ * without one): run them with aps_conn_pipeline() next to other reads, then odds_checked(). */
+static int odds_checks(struct aps_conn *c, int64_t game_id, const char *book,
+                       struct aps_stmt **g, struct aps_stmt **b)
+{
+    *g = *b = NULL;
+    int rc = aps_conn_prepare(c, "SELECT 1 FROM games WHERE id = ?1", g);
+    if (!rc)
+        rc = aps_stmt_bind_int64(*g, 1, game_id);
+    if (!rc && book)
+        rc = aps_conn_prepare(c, "SELECT id FROM sportsbooks WHERE key = ?1", b);
+    if (!rc && book)
+        rc = aps_stmt_bind_text(*b, 1, book);
+    return rc;
+}
+
+/* Reads (and finalizes) the checks; on a failed one answers res and releases *c. Returns 0, or
+ * 1 with res answered. rc is an earlier failure to report. */
+static int odds_checked(struct aps_http_res *res, struct aps_conn **c, struct aps_stmt *g,
+                        struct aps_stmt *b, int rc)
+{
+    int game = rc ? rc : aps_stmt_step(g);
+    int known = rc || !b ? APS_ROW : aps_stmt_step(b);
+    aps_stmt_finalize(g);
+    aps_stmt_finalize(b);
+    rc = game < 0 ? game : known < 0 ? known : 0;
+    if (rc < 0) {
+        aps_api_db_error(res, rc);
+    } else if (game == APS_DONE) {
         aps_api_not_found(res, "game");
         rc = 1;
+    } else if (known == APS_DONE) {
+        aps_api_invalid(res, "book", "unknown sportsbook key");
+        rc = 1;
     }
-    if (rc < 0)
-        aps_api_db_error(res, rc);
     if (rc) {
         aps_store_release(*c);
         *c = NULL;
         return 1;
     }
     return 0;
+}
+
+/* What every odds endpoint starts with: odds_args and the checks. Returns 0 with *c held, or 1
+ * with res answered. */
+static int odds_prelude(struct aps_http_req *req, struct aps_http_res *res, int64_t *game_id,
+                        int *market, const char **book, struct aps_conn **c)
+{
+    struct aps_stmt *g = NULL, *b = NULL;
+    if (odds_args(req, res, game_id, market, book, c))
+        return 1;
+    int rc = odds_checks(*c, *game_id, *book, &g, &b);
+    struct aps_stmt *both[2] = {g, b};
+    if (!rc && b)
+        rc = aps_conn_pipeline(*c, both, 2);
+    return odds_checked(res, c, g, b, rc);
 }
 
 /* One page of items in the list envelope (page and limit were checked by the prelude). */
@@ -255,7 +302,8 @@ static int answer_quotes(const struct aps_http_req *req, struct aps_http_res *re
     return aps_http_json(res, 200, aps_api_list_slice(items, &pg));
 }
 
-/* Shared body of the endpoints that answer from the loaded snapshots. */
+/* Shared body of the endpoints that answer from the loaded snapshots: the checks and the
+ * snapshots are read in one round trip. */
 static int odds_answer(struct aps_http_req *req, struct aps_http_res *res,
                        json_t *(*build)(const struct aps_api_quote *, size_t))
 {
@@ -263,11 +311,22 @@ static int odds_answer(struct aps_http_req *req, struct aps_http_res *res,
     int market;
     const char *book;
     struct aps_conn *c = NULL;
+    struct aps_stmt *g = NULL, *b = NULL, *qs = NULL;
     struct aps_api_quote *q = NULL;
     size_t n = 0;
-    if (odds_prelude(req, res, &game_id, &market, &book, &c))
+    if (odds_args(req, res, &game_id, &market, &book, &c))
         return 0;
-    int rc = aps_api_quotes_load(c, game_id, market, book, &q, &n);
+    int rc = odds_checks(c, game_id, book, &g, &b);
+    if (!rc)
+        rc = aps_api_quotes_prepare(c, game_id, market, book, &qs);
+    struct aps_stmt *all[3] = {g, qs, b};
+    if (!rc)
+        rc = aps_conn_pipeline(c, all, b ? 3 : 2);
+    if (odds_checked(res, &c, g, b, rc)) {
+        aps_stmt_finalize(qs);
+        return 0;
+    }
+    rc = aps_api_quotes_read(qs, &q, &n);
     aps_store_release(c);
     if (rc)
         return aps_api_db_error(res, rc);

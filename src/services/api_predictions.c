@@ -36,27 +36,16 @@ static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
                       const struct aps_api_where *w, const struct aps_api_page *pg, json_t *extra)
 {
     struct aps_conn *c = NULL;
-    struct aps_stmt *st = NULL;
-    struct aps_buf sql = {0};
     int64_t total = 0;
     if (aps_api_acquire(req, res, APS_DB_READ, &c)) {
         json_decref(extra);
         return 0;
     }
-    int rc = aps_api_count(c, PRED_FROM, w, &total);
-    aps_buf_printf(&sql,
-                   PRED_SELECT "%s ORDER BY p.created_at DESC, p.id DESC LIMIT %d OFFSET %lld",
-                   aps_buf_str(&w->sql), pg->limit, (long long)pg->offset);
-    if (!rc)
-        rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     json_t *items = json_array();
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
-        json_array_append_new(items, pick_with_game(st));
-    }
-    aps_stmt_finalize(st);
+    int rc = aps_api_page_rows(c, "SELECT " APS_API_PRED_COLUMNS ", " APS_API_GAME_COLUMNS,
+                               PRED_FROM, w, "p.created_at DESC, p.id DESC", pg, pick_with_game,
+                               items, &total);
     aps_store_release(c);
-    aps_buf_cleanup(&sql);
     if (rc < 0) {
         json_decref(items);
         json_decref(extra);
@@ -334,10 +323,11 @@ static json_t *groups_json(const struct record *g, int n)
     return a;
 }
 
-static int load_records(struct aps_conn *c, const struct aps_api_where *w, struct records *out)
+/* The statement of the graded record's aggregates (read by load_records). */
+static int records_prepare(struct aps_conn *c, const struct aps_api_where *w,
+                           struct aps_stmt **st)
 {
     struct aps_buf sql = {0};
-    struct aps_stmt *st = NULL;
     aps_buf_printf(&sql,
                    "SELECT sp.code, p.tier, p.market, r.result, COUNT(*),"
                    " SUM(CASE WHEN r.profit_loss IS NULL THEN 0 ELSE 1 END), SUM(r.profit_loss),"
@@ -347,8 +337,16 @@ static int load_records(struct aps_conn *c, const struct aps_api_where *w, struc
                    " JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id%s"
                    " GROUP BY sp.code, p.tier, p.market, r.result ORDER BY 1, 2, 3, 4",
                    aps_buf_str(&w->sql));
-    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, st);
+    aps_buf_cleanup(&sql);
+    return rc;
+}
+
+/* Reads the aggregates of records_prepare's statement (finalized here). */
+static int load_records(struct aps_stmt *st, struct records *out)
+{
+    int rc;
+    while ((rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         const char *res_word = aps_stmt_text(st, 3);
         struct agg a = {res_word ? aps_grade_result_parse(res_word) : -1,
@@ -364,7 +362,6 @@ static int load_records(struct aps_conn *c, const struct aps_api_where *w, struc
         add_agg(group(out->market, &out->nmarket, market ? market : "?"), &a);
     }
     aps_stmt_finalize(st);
-    aps_buf_cleanup(&sql);
     return rc < 0 ? rc : 0;
 }
 
@@ -416,23 +413,28 @@ static void graded_cleanup(struct graded *g)
     aps_free(g->date);
 }
 
-static int load_graded(struct aps_conn *c, const struct aps_api_where *w, struct graded *g)
+/* The statement of the graded picks in date order (read by load_graded). */
+static int graded_prepare(struct aps_conn *c, const struct aps_api_where *w, struct aps_stmt **st)
 {
     struct aps_buf sql = {0};
-    struct aps_stmt *st = NULL;
     aps_buf_printf(&sql,
                    "SELECT p.probability, r.result, r.clv, r.profit_loss, g.game_date"
                    " FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id"
                    " JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id%s"
                    " ORDER BY g.game_date, p.id",
                    aps_buf_str(&w->sql));
-    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
-        graded_push(g, st);
-    }
-    aps_stmt_finalize(st);
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, st);
     aps_buf_cleanup(&sql);
+    return rc;
+}
+
+/* Reads graded_prepare's statement (finalized here). */
+static int load_graded(struct aps_stmt *st, struct graded *g)
+{
+    int rc;
+    while ((rc = aps_stmt_step(st)) == APS_ROW)
+        graded_push(g, st);
+    aps_stmt_finalize(st);
     return rc < 0 ? rc : 0;
 }
 
@@ -527,9 +529,23 @@ int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_re
     }
     struct records *r = aps_calloc(1, sizeof *r);
     struct graded g = {0};
-    int rc = load_records(c, &w, r);
+    /* The aggregates and the graded picks are independent reads: one round trip. */
+    struct aps_stmt *st[2] = {NULL, NULL};
+    int rc = records_prepare(c, &w, &st[0]);
     if (!rc)
-        rc = load_graded(c, &w, &g);
+        rc = graded_prepare(c, &w, &st[1]);
+    if (!rc)
+        rc = aps_conn_pipeline(c, st, 2);
+    if (!rc) {
+        rc = load_records(st[0], r);
+        st[0] = NULL;
+    }
+    if (!rc) {
+        rc = load_graded(st[1], &g);
+        st[1] = NULL;
+    }
+    aps_stmt_finalize(st[0]);
+    aps_stmt_finalize(st[1]);
     aps_store_release(c);
     aps_api_where_cleanup(&w);
     if (!rc)

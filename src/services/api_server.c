@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 #include "cache/ratelimit.h"
@@ -14,6 +15,9 @@
 #include "services/app.h"
 #include "services/authn.h"
 #include "services/routes.h"
+#include "store/store.h"
+
+#define APS_API_MAX_THREADS 256 /* what --threads and WORKERS accept */
 
 /* Health, metrics, the docs page and the dashboard's static files are never rate limited: probes
  * and scrapers must always get through (reference §5: "health and /metrics exempt"), and a page
@@ -150,6 +154,21 @@ static int cache_ttl(void *ctx, enum aps_cache_policy p)
         break;
     }
     return 0;
+}
+
+int aps_api_server_threads(const struct aps_app *app, int requested)
+{
+    int n = requested;
+    if (n <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 0 ? (int)cores : 2;
+    }
+    if (app->store && aps_store_kind(app->store) == APS_DB_POSTGRES) {
+        int pool = (int)aps_cfg_int(app->cfg, APS_SET_DATABASE_POOL_SIZE);
+        if (pool > n)
+            n = pool;
+    }
+    return n > APS_API_MAX_THREADS ? APS_API_MAX_THREADS : n;
 }
 
 void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, const char *host,

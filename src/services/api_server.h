@@ -22,6 +22,13 @@ struct aps_app;
 void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, const char *host,
                          int port);
 
+/* The request threads to run for `requested` (0: one per core). On an embedded store (SQLite) a
+ * request's store reads are CPU work in this process, so threads beyond the cores only add
+ * switching. On a remote store (PostgreSQL) a thread waits out every round trip; the api then
+ * runs at least DATABASE_POOL_SIZE threads, so that every pooled connection can have a query in
+ * flight while other threads use the cores (measured in bench/results/api-db.md). */
+int aps_api_server_threads(const struct aps_app *app, int requested);
+
 /* The tag the response cache files a key under (see above); writes "api" when the key names no
  * group. out needs 33 bytes. */
 void aps_api_cache_tag(const char *key, char out[33]);

@@ -740,29 +740,49 @@ int aps_api_audit(struct aps_conn *c, const struct aps_http_req *req, const char
     return rc;
 }
 
+int aps_api_page_rows(struct aps_conn *c, const char *select, const char *from,
+                      const struct aps_api_where *w, const char *order,
+                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *),
+                      json_t *items, int64_t *total)
+{
+    struct aps_stmt *st = NULL;
+    struct aps_buf sql = {0};
+    /* LIMIT and OFFSET are parameters, so every page of a list shares one prepared statement. */
+    aps_buf_printf(&sql, "%s, COUNT(*) OVER () %s%s ORDER BY %s LIMIT ?%d OFFSET ?%d", select,
+                   from, aps_buf_str(&w->sql), order, w->n + 1, w->n + 2);
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, w->n + 1, pg->limit);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, w->n + 2, pg->offset);
+    *total = 0;
+    bool any = false;
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        if (!any)
+            *total = aps_stmt_int64(st, aps_stmt_columns(st) - 1);
+        any = true;
+        json_array_append_new(items, row(st));
+    }
+    aps_stmt_finalize(st);
+    aps_buf_cleanup(&sql);
+    /* A page past the end has no row to carry the count. */
+    if (!rc && !any && pg->offset > 0)
+        rc = aps_api_count(c, from, w, total);
+    return rc < 0 ? rc : 0;
+}
+
 int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
                       const char *from, const char *order, const struct aps_api_where *w,
                       const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *))
 {
     struct aps_conn *c = NULL;
-    struct aps_stmt *st = NULL;
-    struct aps_buf sql = {0};
     int64_t total = 0;
     if (aps_api_acquire(req, res, APS_DB_READ, &c))
         return 0;
-    int rc = aps_api_count(c, from, w, &total);
-    aps_buf_printf(&sql, "%s %s%s ORDER BY %s LIMIT %d OFFSET %lld", select, from,
-                   aps_buf_str(&w->sql), order, pg->limit, (long long)pg->offset);
-    if (!rc)
-        rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     json_t *items = json_array();
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
-        json_array_append_new(items, row(st));
-    }
-    aps_stmt_finalize(st);
+    int rc = aps_api_page_rows(c, select, from, w, order, pg, row, items, &total);
     aps_store_release(c);
-    aps_buf_cleanup(&sql);
     if (rc < 0) {
         json_decref(items);
         return aps_api_db_error(res, rc);

@@ -137,8 +137,15 @@ int aps_api_count(struct aps_conn *c, const char *from, const struct aps_api_whe
  * id from req; details is taken (decref'd here) and may be NULL. */
 int aps_api_audit(struct aps_conn *c, const struct aps_http_req *req, const char *action,
                   const char *rtype, const char *rid, bool ok, json_t *details) APS_MUST_CHECK;
-/* Answers a paginated list on a read connection: the count over `from` + w, then `select`
- * `from` w ORDER BY `order` with the page's LIMIT/OFFSET, each row built by row(). */
+/* One page of `select` (SELECT and its columns) `from` w ORDER BY `order`, in one statement
+ * that also counts every match (COUNT(*) OVER ()): appends row(st) of each row to items and
+ * sets *total. Only a page past the end (no rows, offset > 0) costs a second, counting
+ * statement. */
+int aps_api_page_rows(struct aps_conn *c, const char *select, const char *from,
+                      const struct aps_api_where *w, const char *order,
+                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *),
+                      json_t *items, int64_t *total) APS_MUST_CHECK;
+/* Answers a paginated list on a read connection with aps_api_page_rows. */
 int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
                       const char *from, const char *order, const struct aps_api_where *w,
                       const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *));
@@ -195,7 +202,13 @@ void aps_api_price_fields(json_t *obj, double dec);
  * != NULL — ordered by book, market, selection, then time (capture time, then the phase: open,
  * pre, live, close). *out: aps_free. */
 int aps_api_quotes_load(struct aps_conn *c, int64_t game_id, int market, const char *book,
-                      struct aps_api_quote **out, size_t *n) APS_MUST_CHECK;
+                        struct aps_api_quote **out, size_t *n) APS_MUST_CHECK;
+/* The same in two steps, so that the read can share a round trip (aps_conn_pipeline): the
+ * bound statement, then its rows (the statement is finalized). */
+int aps_api_quotes_prepare(struct aps_conn *c, int64_t game_id, int market, const char *book,
+                           struct aps_stmt **out) APS_MUST_CHECK;
+int aps_api_quotes_read(struct aps_stmt *st, struct aps_api_quote **out,
+                        size_t *n) APS_MUST_CHECK;
 /* The latest snapshot per book, market and selection, as a JSON array (q in load order). */
 json_t *aps_api_quotes_current(const struct aps_api_quote *q, size_t n);
 /* Line shopping across the non-aggregate books' current offers: per market and selection the

@@ -44,7 +44,10 @@ enum aps_app_parts {
     APS_APP_QUEUE = 8,
     APS_APP_ALL = 15,
     APS_APP_MIGRATE = 16, /* apply pending migrations right after opening the store */
-    APS_APP_WATCH = 32    /* keep the run-time settings current (services/runtime.h) */
+    APS_APP_WATCH = 32,   /* keep the run-time settings current (services/runtime.h) */
+    /* serving API requests: short reads many times a second, so PostgreSQL plans each prepared
+     * statement once (aps_store_opts.generic_plans) */
+    APS_APP_SERVING = 64
 };
 
 /* Opens the parts asked for; with the store, loads the run-time settings once (and keeps them

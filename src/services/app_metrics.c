@@ -474,6 +474,11 @@ static void pool_metrics(struct aps_app *app)
     aps_metric_set(aps_metrics_counter(m, "aps_db_pool_timeouts_total",
                                        "Waits for a store connection that timed out.", NULL),
                    NULL, (double)s.timeouts_total);
+    aps_metric_set(aps_metrics_counter(m, "aps_db_round_trips_total",
+                                       "Requests sent to the database server and waited for"
+                                       " (a pipeline of statements counts once).",
+                                       NULL),
+                   NULL, (double)s.round_trips_total);
 }
 
 static void build_info(struct aps_app *app)

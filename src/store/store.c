@@ -39,9 +39,10 @@ struct aps_store {
     pthread_cond_t cv; /* signalled when a connection is released or a slot frees */
     struct aps_pool primary, replica;
     bool has_replica;
+    bool generic_plans;
     int size, overflow;
     double timeout;
-    uint64_t acquired, timeouts;
+    uint64_t acquired, timeouts, round_trips;
     char lasterr[512]; /* the last acquire failure, under mu */
 };
 
@@ -209,7 +210,9 @@ static int conn_open(struct aps_pool *p, struct aps_conn **out, char *err, size_
     struct aps_store *st = p->st;
     char why[512] = "";
     void *be = NULL;
-    int rc = st->ops->connect(p->target, p->replica, &be, why, sizeof why);
+    unsigned flags = (p->replica ? APS_CONN_READONLY : 0) |
+                     (st->generic_plans ? APS_CONN_GENERIC_PLANS : 0);
+    int rc = st->ops->connect(p->target, flags, &be, why, sizeof why);
     if (rc) {
         put_msg(err, errcap, "cannot connect to %s: %s", p->shown, why);
         return rc;
@@ -326,6 +329,7 @@ int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char 
     st->size = o->pool_size;
     st->overflow = o->pool_overflow;
     st->timeout = o->pool_timeout;
+    st->generic_plans = o->generic_plans;
     struct aps_conn *c = NULL;
     int rc = pool_init(st, &st->primary, o->url, false, err, errcap);
     if (rc)
@@ -349,8 +353,8 @@ fail:
     return rc;
 }
 
-int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, char *err,
-                          size_t errcap)
+int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
+                          bool generic_plans, char *err, size_t errcap)
 {
     struct aps_store_opts o = {
         .url = aps_cfg_str(cfg, APS_SET_DATABASE_URL),
@@ -358,6 +362,7 @@ int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, 
         .pool_size = (int)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_SIZE),
         .pool_overflow = (int)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_OVERFLOW),
         .pool_timeout = (double)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_TIMEOUT),
+        .generic_plans = generic_plans,
     };
     return aps_store_open(out, &o, err, errcap);
 }
@@ -391,6 +396,7 @@ void aps_store_stats(struct aps_store *st, struct aps_store_stats *out)
     out->max = st->size + st->overflow;
     out->acquired_total = st->acquired;
     out->timeouts_total = st->timeouts;
+    out->round_trips_total = st->round_trips;
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -429,6 +435,7 @@ void aps_store_release(struct aps_conn *c)
     struct aps_pool *p = c->pool;
     struct aps_store *st = p->st;
     if (c->ops->in_txn(c->be) && c->ops->exec(c, "ROLLBACK") != 0) {
+        c->round_trips = 0;
         conn_destroy(c); /* cannot be made clean: drop it */
         c = NULL;
     }
@@ -438,8 +445,12 @@ void aps_store_release(struct aps_conn *c)
     }
     if (c)
         c->ops->idle(c);
+    uint64_t trips = c ? c->round_trips : 0;
+    if (c)
+        c->round_trips = 0;
     pthread_mutex_lock(&st->mu);
     p->in_use--;
+    st->round_trips += trips;
     if (c && p->nidle < st->size) {
         p->idle[p->nidle++] = c;
         c = NULL;
@@ -581,6 +592,20 @@ void aps_stmt_finalize(struct aps_stmt *s)
 {
     if (s)
         s->conn->ops->finalize(s);
+}
+
+int aps_conn_pipeline(struct aps_conn *c, struct aps_stmt *const *stmts, int n)
+{
+    if (n > APS_PIPELINE_MAX) {
+        aps_conn_set_error(c, "pipeline: %d statements (at most %d)", n, APS_PIPELINE_MAX);
+        return APS_E_RANGE;
+    }
+    for (int i = 0; i < n; i++)
+        if (!stmts[i] || stmts[i]->conn != c) {
+            aps_conn_set_error(c, "pipeline: statement %d is not one of this connection's", i);
+            return APS_E_INVAL;
+        }
+    return c->ops->pipeline && n > 1 ? c->ops->pipeline(c, stmts, n) : 0;
 }
 
 /* A NULL first column counts as no row: callers ask "what number?", and NULL is not one. */

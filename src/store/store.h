@@ -44,6 +44,11 @@ struct aps_store_opts {
     int pool_size;           /* connections kept open (>= 1) */
     int pool_overflow;       /* extra connections opened under load, closed when released */
     double pool_timeout;     /* seconds to wait for a free connection */
+    /* PostgreSQL: plan each prepared statement once for all parameter values
+     * (plan_cache_mode = force_generic_plan) instead of once per run. For short indexed reads
+     * served many times a second, where planning the joins costs more than running them;
+     * `aps api` sets it (services/app.h APS_APP_SERVING); batch commands and the worker do not. */
+    bool generic_plans;
 };
 
 struct aps_store_stats {
@@ -51,6 +56,8 @@ struct aps_store_stats {
     int in_use;  /* checked out now */
     int max;     /* pool_size + pool_overflow, per target */
     uint64_t acquired_total, timeouts_total;
+    uint64_t round_trips_total; /* requests sent and waited for (PostgreSQL; 0 on SQLite),
+                                   counted when connections are released */
 };
 
 /* Opens the pool (connecting one primary connection to check the URL). On failure *out is NULL
@@ -58,8 +65,8 @@ struct aps_store_stats {
 int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err,
                    size_t errcap) APS_MUST_CHECK;
 /* The same, from DATABASE_URL, DATABASE_REPLICA_URL and DATABASE_POOL_* settings. */
-int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, char *err,
-                          size_t errcap) APS_MUST_CHECK;
+int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
+                          bool generic_plans, char *err, size_t errcap) APS_MUST_CHECK;
 void aps_store_close(struct aps_store *st);
 enum aps_db_kind aps_store_kind(const struct aps_store *st);
 bool aps_store_has_replica(const struct aps_store *st);
@@ -102,6 +109,14 @@ const char *aps_stmt_text(const struct aps_stmt *s, int col); /* NULL when NULL 
 /* Rows changed by the last completed INSERT/UPDATE/DELETE. */
 int64_t aps_stmt_changes(const struct aps_stmt *s);
 void aps_stmt_finalize(struct aps_stmt *s);
+
+/* Runs up to APS_PIPELINE_MAX bound statements of c that do not depend on each other, in one
+ * round trip where the backend can (PostgreSQL: libpq's pipeline mode); afterwards
+ * aps_stmt_step() walks each one's rows and returns its error as usual. Statements already run
+ * are skipped; on SQLite each runs at its first step, as always. A negative APS_E_* only when
+ * the connection failed. */
+#define APS_PIPELINE_MAX 16
+int aps_conn_pipeline(struct aps_conn *c, struct aps_stmt *const *stmts, int n) APS_MUST_CHECK;
 
 /* One-shot helpers: run sql with the given text parameters (NULL entries are SQL NULL) and return
  * the first column of the first row as int64 (*out untouched and APS_E_NOTFOUND when no row). */

@@ -17,6 +17,9 @@
 struct aps_buf;
 struct aps_store_ops;
 
+#define APS_CONN_READONLY 1u
+#define APS_CONN_GENERIC_PLANS 2u
+
 /* One checked-out or idle connection. Owned by its pool (store.c). */
 struct aps_conn {
     const struct aps_store_ops *ops;
@@ -24,6 +27,7 @@ struct aps_conn {
     void *be;                  /* backend handle (sqlite3 *, PGconn * wrapper) */
     enum aps_db_intent intent; /* set at every acquire */
     bool replica;
+    uint64_t round_trips;      /* to the server since the last release (remote backends) */
     char errmsg[1024];
 };
 
@@ -40,8 +44,9 @@ struct aps_copy {
 struct aps_store_ops {
     enum aps_db_kind kind;
     /* Opens a connection to target (the backend form of the URL: a path or a libpq URI).
-     * readonly is set for replica targets. On failure writes one line into err. */
-    int (*connect)(const char *target, bool readonly, void **be, char *err, size_t errcap);
+     * flags: APS_CONN_READONLY for replica targets, APS_CONN_GENERIC_PLANS from the store's
+     * options. On failure writes one line into err. */
+    int (*connect)(const char *target, unsigned flags, void **be, char *err, size_t errcap);
     void (*disconnect)(void *be);
     /* False when the connection is broken and must be replaced. */
     bool (*healthy)(void *be);
@@ -69,6 +74,8 @@ struct aps_store_ops {
     const char *(*col_text)(const struct aps_stmt *s, int col);
     int64_t (*changes)(const struct aps_stmt *s);
     void (*finalize)(struct aps_stmt *s);
+    /* Runs the statements in one round trip; NULL when each runs at its first step anyway. */
+    int (*pipeline)(struct aps_conn *c, struct aps_stmt *const *stmts, int n);
 
     int (*copy_begin)(struct aps_conn *c, const char *table, const char *const *cols, int ncols,
                       struct aps_copy **out);

@@ -1,13 +1,23 @@
 /* store_pg.c — the PostgreSQL backend of the storage interface (DESIGN §6), for production.
  *
  * SQL arrives with ?N parameters and is rewritten to $N (aps_sql_rewrite_pg_n), then prepared
- * server-side under a name unique to the connection and DEALLOCATEd on finalize (or, when the
- * transaction is aborted, by one DEALLOCATE ALL when the connection goes back to the pool).
+ * server-side under a name unique to the connection. Prepared statements are kept per pooled
+ * connection in a statement cache keyed by the SQL text (STMT_CACHE entries, least recently used
+ * evicted with DEALLOCATE), so a statement the connection has seen costs one round trip per run:
+ * aps_conn_prepare() of a cached text sends nothing and aps_stmt_finalize() keeps the server's
+ * copy. A new connection (the pool replaces a broken one, e.g. after a server restart) starts
+ * with an empty cache and prepares again. When the server no longer has a cached statement
+ * (SQLSTATE 26000, e.g. after DISCARD ALL) or refuses its plan because the schema changed its
+ * result columns ("cached plan must not change result type", 0A000), the statement is prepared
+ * again under a new name; outside a transaction the run is retried at once, inside one the error
+ * is returned (the transaction is aborted anyway) and the next run prepares afresh.
+ *
  * Parameters travel as text. The first aps_stmt_step() after a bind or reset runs the statement
- * with PQexecPrepared; later steps walk the rows of that PGresult. Every PGresult's status is
- * checked: SQLSTATE 23505 becomes APS_E_EXISTS, serialization failures, deadlocks and lock
- * timeouts APS_E_BUSY, a lost connection or a server shutting down (SQLSTATE 08xxx, 57P0x) APS_E_IO,
- * anything else APS_E_DB, with the server's message in the conn's errmsg.
+ * with PQexecPrepared; later steps walk the rows of that PGresult. aps_conn_pipeline() runs
+ * several bound statements in one round trip with libpq's pipeline mode. Every PGresult's status
+ * is checked: SQLSTATE 23505 becomes APS_E_EXISTS, serialization failures, deadlocks and lock
+ * timeouts APS_E_BUSY, a lost connection or a server shutting down (SQLSTATE 08xxx, 57P0x)
+ * APS_E_IO, anything else APS_E_DB, with the server's message in the conn's errmsg.
  * Bulk loads use COPY … FROM STDIN in text format, sent in chunks of about 256 KiB. */
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -24,16 +34,34 @@
 
 #define COPY_CHUNK (256 * 1024)
 #define CONNECT_TIMEOUT_S "10"
+#define STMT_CACHE 64 /* prepared statements kept per connection */
+#define NAME_CAP 24
+
+/* One statement prepared on the server. */
+struct pg_prepared {
+    char *sql;           /* the text as given (?N): the cache key */
+    uint64_t hash;
+    char name[NAME_CAP];
+    int nparams;
+    int users;           /* open aps_stmt handles running it */
+    uint64_t used;       /* the connection's tick at its last prepare, for eviction */
+    bool replan;         /* the server's copy is gone or stale: prepare again before the next run */
+    bool cached;         /* in the connection's cache; else freed by its last user */
+};
 
 struct pg_conn {
     PGconn *pg;
     unsigned next_id;    /* for statement names */
-    int pending_dealloc; /* statements that could not be deallocated (aborted transaction) */
+    uint64_t tick;
+    int ncached;
+    struct pg_prepared *cache[STMT_CACHE];
+    char (*drop)[NAME_CAP]; /* names to DEALLOCATE once the aborted transaction has ended */
+    int ndrop, dropcap;
 };
 
 struct pg_stmt {
     struct aps_stmt base;
-    char name[32];
+    struct pg_prepared *p;
     int nparams;
     char **values;     /* nparams text values, NULL = SQL NULL; owned */
     PGresult *res;     /* rows of the current execution */
@@ -41,6 +69,7 @@ struct pg_stmt {
     int row, nrows;
     bool executed;
     int failed;        /* the error of the current execution, repeated until reset */
+    char *err;         /* its message, put back into the conn's errmsg at each step */
     int64_t changes;
 };
 
@@ -100,7 +129,7 @@ static int run_setting(PGconn *pg, const char *sql, char *err, size_t errcap)
 }
 
 /* A connect_timeout default comes before the URI so that a timeout in the URI wins. */
-static int pg_connect(const char *target, bool readonly, void **be, char *err, size_t errcap)
+static int pg_connect(const char *target, unsigned flags, void **be, char *err, size_t errcap)
 {
     const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
     const char *const vals[] = {CONNECT_TIMEOUT_S, "aps", target, NULL};
@@ -117,8 +146,10 @@ static int pg_connect(const char *target, bool readonly, void **be, char *err, s
     }
     PQsetNoticeProcessor(pg, drop_notice, NULL);
     int rc = run_setting(pg, "SET client_min_messages = warning", err, errcap);
-    if (!rc && readonly)
+    if (!rc && (flags & APS_CONN_READONLY))
         rc = run_setting(pg, "SET default_transaction_read_only = on", err, errcap);
+    if (!rc && (flags & APS_CONN_GENERIC_PLANS))
+        rc = run_setting(pg, "SET plan_cache_mode = force_generic_plan", err, errcap);
     if (rc) {
         PQfinish(pg);
         return rc;
@@ -129,11 +160,22 @@ static int pg_connect(const char *target, bool readonly, void **be, char *err, s
     return 0;
 }
 
+static void free_prepared(struct pg_prepared *p)
+{
+    aps_free(p->sql);
+    aps_free(p);
+}
+
+/* Statements are finalized before their connection goes back to the pool, so every cached
+ * entry is unused here. */
 static void pg_disconnect(void *be)
 {
     struct pg_conn *pc = be;
     if (!pc)
         return;
+    for (int i = 0; i < pc->ncached; i++)
+        free_prepared(pc->cache[i]);
+    aps_free(pc->drop);
     PQfinish(pc->pg);
     aps_free(pc);
 }
@@ -160,19 +202,39 @@ static bool pg_in_txn(void *be)
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
+/* DEALLOCATEs name now, or once the aborted transaction has ended (every command but ROLLBACK
+ * fails in it). A name that cannot be dropped stays unused: names are never reused (next_id). */
+static void deallocate(struct aps_conn *c, const char *name)
+{
+    struct pg_conn *pc = c->be;
+    if (PQtransactionStatus(pc->pg) == PQTRANS_INERROR) {
+        if (pc->ndrop == pc->dropcap) {
+            pc->dropcap = pc->dropcap ? 2 * pc->dropcap : 8;
+            pc->drop = aps_realloc(pc->drop, (size_t)pc->dropcap * sizeof *pc->drop);
+        }
+        snprintf(pc->drop[pc->ndrop++], NAME_CAP, "%s", name);
+        return;
+    }
+    if (PQstatus(pc->pg) != CONNECTION_OK)
+        return;
+    char sql[64];
+    snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
+    c->round_trips++;
+    PQclear(PQexec(pc->pg, sql));
+}
+
 static void pg_idle(struct aps_conn *c)
 {
     struct pg_conn *pc = c->be;
-    if (!pc->pending_dealloc)
-        return;
-    PGresult *r = PQexec(pc->pg, "DEALLOCATE ALL");
-    if (PQresultStatus(r) == PGRES_COMMAND_OK)
-        pc->pending_dealloc = 0;
-    PQclear(r); /* on failure the names stay unique (next_id), so nothing collides */
+    int n = pc->ndrop;
+    pc->ndrop = 0;
+    for (int i = 0; i < n; i++)
+        deallocate(c, pc->drop[i]);
 }
 
 static int pg_exec(struct aps_conn *c, const char *sql)
 {
+    c->round_trips++;
     PGresult *r = PQexec(pg_of(c), sql);
     ExecStatusType t = PQresultStatus(r);
     if (r && (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY)) {
@@ -191,6 +253,7 @@ static int pg_begin(struct aps_conn *c)
  * must not look like a commit to the caller. */
 static int pg_commit(struct aps_conn *c)
 {
+    c->round_trips++;
     PGresult *r = PQexec(pg_of(c), "COMMIT");
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return fail_result(c, r, "commit");
@@ -207,6 +270,8 @@ static int pg_commit(struct aps_conn *c)
 
 static void clear_run(struct pg_stmt *s)
 {
+    aps_free(s->err);
+    s->err = NULL;
     PQclear(s->res);
     s->res = NULL;
     s->row = -1;
@@ -215,30 +280,101 @@ static void clear_run(struct pg_stmt *s)
     s->failed = 0;
 }
 
-static int pg_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out)
+static uint64_t hash_sql(const char *sql)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* Prepares p's SQL on the server under a new name (dropping the old one when it was stale). */
+static int server_prepare(struct aps_conn *c, struct pg_prepared *p)
 {
     struct pg_conn *pc = c->be;
     struct aps_buf text = {0};
     int nparams = 0;
-    int rc = aps_sql_rewrite_pg_n(sql, &text, &nparams);
+    int rc = aps_sql_rewrite_pg_n(p->sql, &text, &nparams);
     if (rc) {
         aps_buf_cleanup(&text);
         aps_conn_set_error(c, "prepare: a '?' without a number or an unterminated quote in SQL");
         return rc;
     }
-    struct pg_stmt *s = aps_calloc(1, sizeof *s);
-    snprintf(s->name, sizeof s->name, "aps_%u", pc->next_id++);
-    PGresult *r = PQprepare(pc->pg, s->name, aps_buf_str(&text), 0, NULL);
+    if (p->name[0] && p->replan)
+        deallocate(c, p->name);
+    snprintf(p->name, sizeof p->name, "aps_%u", pc->next_id++);
+    c->round_trips++;
+    PGresult *r = PQprepare(pc->pg, p->name, aps_buf_str(&text), 0, NULL);
     aps_buf_cleanup(&text);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        aps_free(s);
+        p->name[0] = '\0'; /* nothing to drop */
         return fail_result(c, r, "prepare");
     }
     PQclear(r);
+    p->nparams = nparams;
+    p->replan = false;
+    return 0;
+}
+
+static struct pg_prepared *cache_find(struct pg_conn *pc, const char *sql, uint64_t h)
+{
+    for (int i = 0; i < pc->ncached; i++)
+        if (pc->cache[i]->hash == h && strcmp(pc->cache[i]->sql, sql) == 0)
+            return pc->cache[i];
+    return NULL;
+}
+
+/* Adds p to the cache, evicting the least recently used idle entry when it is full. When every
+ * entry is in use, p stays out of the cache and its last user drops it. */
+static void cache_add(struct aps_conn *c, struct pg_prepared *p)
+{
+    struct pg_conn *pc = c->be;
+    int slot = pc->ncached;
+    if (slot == STMT_CACHE) {
+        slot = -1;
+        for (int i = 0; i < pc->ncached; i++)
+            if (!pc->cache[i]->users && (slot < 0 || pc->cache[i]->used < pc->cache[slot]->used))
+                slot = i;
+        if (slot < 0)
+            return;
+        deallocate(c, pc->cache[slot]->name);
+        free_prepared(pc->cache[slot]);
+    } else {
+        pc->ncached++;
+    }
+    pc->cache[slot] = p;
+    p->cached = true;
+}
+
+static int pg_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out)
+{
+    struct pg_conn *pc = c->be;
+    uint64_t h = hash_sql(sql);
+    struct pg_prepared *p = cache_find(pc, sql, h);
+    int rc = 0;
+    if (!p) {
+        p = aps_calloc(1, sizeof *p);
+        p->sql = aps_strdup(sql);
+        p->hash = h;
+        rc = server_prepare(c, p);
+        if (rc) {
+            free_prepared(p);
+            return rc;
+        }
+        cache_add(c, p);
+    } else if (p->replan && PQtransactionStatus(pc->pg) != PQTRANS_INERROR) {
+        rc = server_prepare(c, p);
+        if (rc)
+            return rc;
+    }
+    p->users++;
+    p->used = ++pc->tick;
+    struct pg_stmt *s = aps_calloc(1, sizeof *s);
     s->base.conn = c;
+    s->p = p;
     clear_run(s);
-    s->nparams = nparams;
-    s->values = aps_calloc((size_t)(nparams ? nparams : 1), sizeof *s->values);
+    s->nparams = p->nparams;
+    s->values = aps_calloc((size_t)(p->nparams ? p->nparams : 1), sizeof *s->values);
     *out = &s->base;
     return 0;
 }
@@ -292,13 +428,30 @@ static int64_t parse_changes(PGresult *r)
     return n;
 }
 
-static int execute(struct pg_stmt *s)
+/* True for the errors that mean the server's copy of a statement is unusable but preparing it
+ * again will do: it is gone (26000) or its plan's result columns changed under it (0A000,
+ * "cached plan must not change result type"). */
+static bool stale_statement(const PGresult *r)
 {
-    struct aps_conn *c = s->base.conn;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return state && (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0);
+}
+
+/* Records rc (the conn's errmsg holds its message) as the error of s's current run. */
+static int fail_run(struct pg_stmt *s, int rc)
+{
     s->executed = true;
-    PGresult *r = PQexecPrepared(pg_of(c), s->name, s->nparams, (const char *const *)s->values,
-                                 NULL, NULL, 0);
+    s->failed = rc;
+    aps_free(s->err);
+    s->err = aps_strdup(s->base.conn->errmsg);
+    return rc;
+}
+
+/* Takes r, the result of one run of s: rows, a command's row count, or the error. */
+static int take_result(struct pg_stmt *s, PGresult *r)
+{
     ExecStatusType t = PQresultStatus(r);
+    s->executed = true;
     if (r && t == PGRES_TUPLES_OK) {
         s->res = r;
         s->nrows = PQntuples(r);
@@ -310,15 +463,55 @@ static int execute(struct pg_stmt *s)
         PQclear(r);
         return 0;
     }
-    s->failed = fail_result(c, r, "step");
-    return s->failed;
+    if (stale_statement(r))
+        s->p->replan = true;
+    return fail_run(s, fail_result(s->base.conn, r, "step"));
+}
+
+/* Prepares s's statement again when the server's copy is gone or stale. */
+static int ensure_prepared(struct pg_stmt *s)
+{
+    if (!s->p->replan)
+        return 0;
+    return server_prepare(s->base.conn, s->p);
+}
+
+static PGresult *run_prepared(struct pg_stmt *s)
+{
+    s->base.conn->round_trips++;
+    return PQexecPrepared(pg_of(s->base.conn), s->p->name, s->nparams,
+                          (const char *const *)s->values, NULL, NULL, 0);
+}
+
+/* Runs s once; a stale prepared statement outside a transaction is prepared again and the run
+ * retried (the failed run changed nothing). */
+static int execute(struct pg_stmt *s)
+{
+    struct aps_conn *c = s->base.conn;
+    bool outside = PQtransactionStatus(pg_of(c)) == PQTRANS_IDLE;
+    int rc = ensure_prepared(s);
+    if (rc)
+        return fail_run(s, rc);
+    PGresult *r = run_prepared(s);
+    if (outside && stale_statement(r)) {
+        PQclear(r);
+        s->p->replan = true;
+        rc = ensure_prepared(s);
+        if (rc)
+            return fail_run(s, rc);
+        r = run_prepared(s);
+    }
+    return take_result(s, r);
 }
 
 static int pg_step(struct aps_stmt *base)
 {
     struct pg_stmt *s = (struct pg_stmt *)base;
-    if (s->failed)
+    if (s->failed) {
+        if (s->err)
+            aps_conn_set_error(base->conn, "%s", s->err);
         return s->failed;
+    }
     if (!s->executed) {
         int rc = execute(s);
         if (rc)
@@ -345,7 +538,10 @@ static const PGresult *shape(const struct aps_stmt *base)
     if (s->res)
         return s->res;
     if (!s->desc) {
-        PGresult *d = PQdescribePrepared(pg_of(base->conn), s->name);
+        if (ensure_prepared(s))
+            return NULL;
+        base->conn->round_trips++;
+        PGresult *d = PQdescribePrepared(pg_of(base->conn), s->p->name);
         if (PQresultStatus(d) != PGRES_COMMAND_OK) {
             (void)fail_result(base->conn, d, "describe");
             return NULL;
@@ -429,27 +625,94 @@ static int64_t pg_changes(const struct aps_stmt *s)
     return ((const struct pg_stmt *)s)->changes;
 }
 
+/* The server's copy stays prepared for the next statement with the same text (no round trip),
+ * unless the cache had no room for it. */
 static void pg_finalize(struct aps_stmt *base)
 {
     struct pg_stmt *s = (struct pg_stmt *)base;
-    struct pg_conn *pc = base->conn->be;
     clear_run(s);
     PQclear(s->desc);
     for (int i = 0; i < s->nparams; i++)
         aps_free(s->values[i]);
     aps_free(s->values);
-    /* In an aborted transaction every command but ROLLBACK fails; deallocate later instead. */
-    if (PQtransactionStatus(pc->pg) == PQTRANS_INERROR) {
-        pc->pending_dealloc++;
-    } else if (PQstatus(pc->pg) == CONNECTION_OK) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
-        PGresult *r = PQexec(pc->pg, sql);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            pc->pending_dealloc++;
-        PQclear(r);
+    struct pg_prepared *p = s->p;
+    if (--p->users == 0 && !p->cached) {
+        deallocate(base->conn, p->name);
+        free_prepared(p);
     }
     aps_free(s);
+}
+
+/* ---- pipeline ------------------------------------------------------------------------------ */
+
+/* Sends every statement not yet run, one Sync, and reads the results in order. A statement the
+ * pipeline could not run (aborted by an earlier failure, or stale) while no transaction was open
+ * is left unrun: its first step runs it alone. In a transaction the abort is its error. */
+static int pg_pipeline(struct aps_conn *c, struct aps_stmt *const *stmts, int n)
+{
+    PGconn *pg = pg_of(c);
+    struct pg_stmt *todo[APS_PIPELINE_MAX];
+    int m = 0;
+    for (int i = 0; i < n && m < APS_PIPELINE_MAX; i++) {
+        struct pg_stmt *s = (struct pg_stmt *)stmts[i];
+        if (s->executed || s->failed)
+            continue;
+        if (s->p->replan && PQtransactionStatus(pg) != PQTRANS_INERROR && ensure_prepared(s))
+            continue; /* its step reports the error */
+        todo[m++] = s;
+    }
+    if (m < 2 || PQtransactionStatus(pg) == PQTRANS_INERROR)
+        return 0; /* nothing to save: the steps run them */
+    bool outside = PQtransactionStatus(pg) == PQTRANS_IDLE;
+    if (!PQenterPipelineMode(pg))
+        return 0;
+    int sent = 0, rc = 0;
+    for (; sent < m; sent++) {
+        struct pg_stmt *s = todo[sent];
+        if (!PQsendQueryPrepared(pg, s->p->name, s->nparams, (const char *const *)s->values, NULL,
+                                 NULL, 0))
+            break;
+    }
+    c->round_trips++;
+    if (!PQpipelineSync(pg)) {
+        aps_conn_set_error(c, "pipeline: %s", PQerrorMessage(pg));
+        rc = APS_E_DB;
+    }
+    for (int i = 0; i < sent && !rc; i++) {
+        struct pg_stmt *s = todo[i];
+        PGresult *r = PQgetResult(pg);
+        for (PGresult *extra = PQgetResult(pg); extra; extra = PQgetResult(pg))
+            PQclear(extra); /* a query's results end with NULL */
+        bool unrun = PQresultStatus(r) == PGRES_PIPELINE_ABORTED || !r;
+        if (outside && (unrun || stale_statement(r))) {
+            if (stale_statement(r))
+                s->p->replan = true;
+            PQclear(r);
+            continue; /* left unrun: its step runs it */
+        }
+        if (unrun) {
+            PQclear(r);
+            aps_conn_set_error(c, "step: not run: an earlier statement of the pipeline failed");
+            (void)fail_run(s, APS_E_DB);
+            continue;
+        }
+        (void)take_result(s, r);
+    }
+    /* Up to and including the Sync's result; then libpq may leave pipeline mode. */
+    for (PGresult *r = PQgetResult(pg); r || PQpipelineStatus(pg) != PQ_PIPELINE_OFF;
+         r = PQgetResult(pg)) {
+        ExecStatusType t = PQresultStatus(r);
+        PQclear(r);
+        if (t == PGRES_PIPELINE_SYNC && PQexitPipelineMode(pg))
+            break;
+        if (!r && PQstatus(pg) != CONNECTION_OK)
+            break;
+    }
+    if (!rc && PQpipelineStatus(pg) != PQ_PIPELINE_OFF) {
+        aps_conn_set_error(c, "pipeline: %s", PQerrorMessage(pg));
+        rc = APS_E_DB;
+    }
+    return rc;
 }
 
 /* ---- bulk load ----------------------------------------------------------------------------- */
@@ -462,6 +725,7 @@ static int pg_copy_begin(struct aps_conn *c, const char *table, const char *cons
     for (int i = 0; i < ncols; i++)
         aps_buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
     aps_buf_puts(&sql, ") FROM STDIN");
+    c->round_trips++;
     PGresult *r = PQexec(pg_of(c), sql.data);
     aps_buf_cleanup(&sql);
     if (PQresultStatus(r) != PGRES_COPY_IN)
@@ -571,6 +835,7 @@ const struct aps_store_ops aps_store_pg_ops = {
     .col_text = pg_text,
     .changes = pg_changes,
     .finalize = pg_finalize,
+    .pipeline = pg_pipeline,
     .copy_begin = pg_copy_begin,
     .copy_row = pg_copy_row,
     .copy_end = pg_copy_end,

@@ -88,8 +88,10 @@ static int setup(sqlite3 *db, bool readonly, char *err, size_t errcap)
 
 /* ":memory:" becomes a named in-memory database (the memdb VFS) shared by every connection of
  * the pool; its name comes from the pool's target string, which lives as long as the store. */
-static int sq_connect(const char *target, bool readonly, void **be, char *err, size_t errcap)
+/* Plans are SQLite's own business (a prepared statement keeps its plan): only READONLY counts. */
+static int sq_connect(const char *target, unsigned conn_flags, void **be, char *err, size_t errcap)
 {
+    bool readonly = conn_flags & APS_CONN_READONLY;
     char memname[64];
     const char *path = target;
     int flags = SQLITE_OPEN_NOMUTEX |

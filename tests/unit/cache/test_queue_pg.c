@@ -17,7 +17,7 @@ static char base_url[900], schema[64];
 /* Runs one statement on a short-lived store at base_url. */
 static int admin_exec(const char *sql)
 {
-    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0};
+    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0, false};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512];
@@ -44,7 +44,7 @@ static int group_setup(void **state)
         return -1;
     snprintf(url, sizeof url, "%s%coptions=-csearch_path%%3D%s", base_url,
              strchr(base_url, '?') ? '&' : '?', schema);
-    struct aps_store_opts o = {url, NULL, 4, 4, 10.0};
+    struct aps_store_opts o = {url, NULL, 4, 4, 10.0, false};
     if (aps_store_open(&g.st, &o, err, sizeof err) ||
         aps_migrate_up(g.st, NULL, NULL, &applied, err, sizeof err)) {
         fprintf(stderr, "test_queue_pg: %s\n", err);

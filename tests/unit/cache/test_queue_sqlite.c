@@ -21,7 +21,7 @@ static int group_setup(void **state)
     if (!mkdtemp(tmpdir))
         return -1;
     snprintf(url, sizeof url, "sqlite:///%s/aps.db", tmpdir);
-    struct aps_store_opts o = {url, NULL, 4, 4, 10.0};
+    struct aps_store_opts o = {url, NULL, 4, 4, 10.0, false};
     if (aps_store_open(&g.st, &o, err, sizeof err) ||
         aps_migrate_up(g.st, NULL, NULL, &applied, err, sizeof err)) {
         fprintf(stderr, "test_queue_sqlite: %s\n", err);

@@ -39,7 +39,7 @@ static inline void fx_open(struct fx_store *fx)
     assert_non_null(mkdtemp(fx->dir));
     snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
     snprintf(url, sizeof url, "sqlite:///%s", fx->path);
-    struct aps_store_opts o = {url, NULL, 1, 0, 5};
+    struct aps_store_opts o = {url, NULL, 1, 0, 5, false};
     int applied = 0;
     assert_int_equal(aps_store_open(&fx->st, &o, err, sizeof err), 0);
     assert_int_equal(aps_migrate_up(fx->st, APS_SOURCE_DIR "/migrations", NULL, &applied, err,

@@ -291,7 +291,7 @@ static FX_UNUSED int fx_setup(void **state)
     struct aps_config_opts co = {NULL, fx->dir};
     if (aps_config_load(&fx->cfg, &co, err, sizeof err))
         fail_msg("config: %s", err);
-    struct aps_store_opts so = {url, NULL, 2, 2, 5.0};
+    struct aps_store_opts so = {url, NULL, 2, 2, 5.0, false};
     if (aps_store_open(&fx->app.store, &so, err, sizeof err))
         fail_msg("store: %s", err);
     int applied = 0;

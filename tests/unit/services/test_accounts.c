@@ -326,7 +326,7 @@ static void test_audit(void **state)
 /* Opens g.url, applies the migrations, holds one WRITE connection for the tests. */
 static int open_and_migrate(void)
 {
-    struct aps_store_opts o = {g.url, NULL, 2, 0, 10.0};
+    struct aps_store_opts o = {g.url, NULL, 2, 0, 10.0, false};
     char err[512];
     int applied = 0;
     if (aps_store_open(&g.st, &o, err, sizeof err) ||
@@ -371,7 +371,7 @@ static int sqlite_teardown(void **state)
 /* Runs one statement on the server's base URL (schema create/drop). */
 static int pg_exec(const char *sql)
 {
-    struct aps_store_opts o = {g.pg_base, NULL, 1, 0, 10.0};
+    struct aps_store_opts o = {g.pg_base, NULL, 1, 0, 10.0, false};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512];

@@ -31,6 +31,15 @@ static void test_list_all_newest_first(void **state)
     assert_int_equal(json_array_size(tr_get(&t, "items")), 2);
     assert_int_equal(item_id(&t, 1), FX_G_FINAL);
     tr_cleanup(&t);
+
+    /* A page past the end has no rows, and still the total. */
+    tr_init(&t, fx, "GET", GAMES, FX_USER, APS_ROLE_USER);
+    tr_query(&t, "limit", "2");
+    tr_query(&t, "page", "9");
+    assert_int_equal(tr_run(&t, aps_api_games_list), 200);
+    assert_int_equal(json_integer_value(tr_get(&t, "total")), 4);
+    assert_int_equal(json_array_size(tr_get(&t, "items")), 0);
+    tr_cleanup(&t);
 }
 
 static void test_list_filters(void **state)

@@ -35,7 +35,7 @@ static struct store_fixture g;
 static struct aps_store *open_store_with(const char *replica, int size, int overflow,
                                          double timeout)
 {
-    struct aps_store_opts o = {g.url, replica, size, overflow, timeout};
+    struct aps_store_opts o = {g.url, replica, size, overflow, timeout, false};
     struct aps_store *st = NULL;
     char err[512] = "";
     int rc = aps_store_open(&st, &o, err, sizeof err);
@@ -347,7 +347,7 @@ static void test_bad_urls(void **state)
 {
     struct aps_store *st = NULL;
     char err[512] = "";
-    struct aps_store_opts o = {"mysql://root:hunter2@localhost/db", NULL, 1, 0, 1.0};
+    struct aps_store_opts o = {"mysql://root:hunter2@localhost/db", NULL, 1, 0, 1.0, false};
     assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_CONFIG);
     assert_null(st);
     assert_null(strstr(err, "hunter2"));

@@ -1,6 +1,7 @@
 /* test_store_pg.c — the storage interface on a real PostgreSQL: the shared behaviours of
  * store_cases.h plus replica routing, broken-connection replacement, notices and prepared
- * statement clean-up.
+ * statement cache (reuse, bounds, a server that lost its statements, schema changes) and
+ * pipelined reads.
  *
  * The server comes from APS_TEST_PG_URL (scripts/pgtest start prints it). Without it the test
  * fails, unless APS_TEST_PG_OPTIONAL=1, when it is skipped. Each run works in a schema of its
@@ -57,26 +58,62 @@ static void test_pg_session(void **state)
     aps_store_close(st);
 }
 
-/* Finalized statements are deallocated, also those finalized inside an aborted transaction. */
-static void test_pg_statements_deallocated(void **state)
+/* Prepared statements on the server, leaving out the one that counts them. */
+static int64_t prepared_count(struct aps_conn *c, const char *like)
+{
+    int64_t n = -1;
+    const char *params[] = {like};
+    MUST(c, aps_conn_query_int64(c, "SELECT count(*) FROM pg_prepared_statements"
+                                    " WHERE statement NOT LIKE '%pg_prepared_statements%'"
+                                    " AND statement LIKE ?1",
+                                 1, params, &n));
+    return n;
+}
+
+static int64_t run_plus_one(struct aps_conn *c, const char *sql, int64_t v)
+{
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_conn_prepare(c, sql, &s));
+    MUST(c, aps_stmt_bind_int64(s, 1, v));
+    int rc = aps_stmt_step(s);
+    int64_t out = rc == APS_ROW ? aps_stmt_int64(s, 0) : rc;
+    aps_stmt_finalize(s);
+    return out;
+}
+
+/* A finalized statement stays prepared on its connection and is reused by the next statement
+ * with the same text; the cache is bounded, and a statement finalized inside an aborted
+ * transaction is still usable afterwards. */
+static void test_pg_statement_cache(void **state)
 {
     struct aps_store *st = open_store_with(NULL, 1, 0, 5.0);
     struct aps_conn *c = NULL;
     struct aps_stmt *s = NULL;
-    int64_t n = -1;
-    /* (the counting statement itself is prepared too: leave it out) */
-    const char *count_sql = "SELECT count(*) FROM pg_prepared_statements"
-                            " WHERE statement NOT LIKE '%pg_prepared_statements%'";
     MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
-    for (int i = 0; i < 5; i++) {
-        MUST(c, aps_conn_prepare(c, "SELECT ?1::int + 1", &s));
-        MUST(c, aps_stmt_bind_int64(s, 1, i));
-        assert_int_equal(aps_stmt_step(s), APS_ROW);
-        assert_int_equal(aps_stmt_int64(s, 0), i + 1);
-        aps_stmt_finalize(s);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(run_plus_one(c, "SELECT ?1::int + 1", i), i + 1);
+    assert_int_equal(prepared_count(c, "SELECT $1::int + 1"), 1);
+    /* Two open statements with the same text share the server's copy. */
+    struct aps_stmt *t = NULL;
+    MUST(c, aps_conn_prepare(c, "SELECT ?1::int + 1", &s));
+    MUST(c, aps_conn_prepare(c, "SELECT ?1::int + 1", &t));
+    MUST(c, aps_stmt_bind_int64(s, 1, 10));
+    MUST(c, aps_stmt_bind_int64(t, 1, 20));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_step(t), APS_ROW);
+    assert_int_equal(aps_stmt_int64(s, 0), 11);
+    assert_int_equal(aps_stmt_int64(t, 0), 21);
+    aps_stmt_finalize(s);
+    aps_stmt_finalize(t);
+    /* Many distinct texts: the cache keeps a bounded number. */
+    char sql[64];
+    for (int i = 0; i < 200; i++) {
+        snprintf(sql, sizeof sql, "SELECT ?1::int + %d /* many */", i + 1);
+        assert_int_equal(run_plus_one(c, sql, 1), i + 2);
     }
-    MUST(c, aps_conn_query_int64(c, count_sql, 0, NULL, &n));
-    assert_int_equal(n, 0);
+    int64_t kept = prepared_count(c, "%many%");
+    assert_true(kept > 0 && kept <= 64);
+    /* An aborted transaction: the statement is kept, and runs once the transaction is over. */
     MUST(c, aps_conn_begin(c));
     MUST(c, aps_conn_prepare(c, "SELECT 1/?1::int", &s));
     MUST(c, aps_stmt_bind_int64(s, 1, 0));
@@ -84,10 +121,201 @@ static void test_pg_statements_deallocated(void **state)
     assert_non_null(strstr(aps_conn_errmsg(c), "division by zero"));
     assert_int_equal(aps_stmt_step(s), APS_E_DB); /* the error sticks until reset */
     aps_stmt_finalize(s);
-    aps_store_release(c); /* rolls back, then deallocates */
+    aps_store_release(c); /* rolls back */
     MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
-    MUST(c, aps_conn_query_int64(c, count_sql, 0, NULL, &n));
-    assert_int_equal(n, 0);
+    assert_int_equal(run_plus_one(c, "SELECT 1/?1::int", 1), 1);
+    assert_int_equal(prepared_count(c, "SELECT 1/$1::int"), 1);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* The server loses its prepared statements: the connection is killed (as by a restart, which
+ * ends every session) or the session drops them (DISCARD ALL, DEALLOCATE ALL). The same text
+ * is prepared again, outside a transaction without the caller seeing an error. */
+static void test_pg_statement_cache_server_lost(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 1, 0, 5.0);
+    struct aps_store *admin = open_store_with(NULL, 1, 0, 5.0);
+    struct aps_conn *c = NULL, *a = NULL;
+    int64_t pid = 0, killed = 0;
+    char arg[32];
+    const char *params[] = {arg};
+    const char *sql = "SELECT ?1::int + 1 /* lost */";
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    assert_int_equal(run_plus_one(c, sql, 1), 2);
+    MUST(c, aps_conn_query_int64(c, "SELECT pg_backend_pid()", 0, NULL, &pid));
+    aps_store_release(c);
+    MUST(a, aps_store_acquire(admin, APS_DB_WRITE, &a));
+    snprintf(arg, sizeof arg, "%lld", (long long)pid);
+    MUST(a, aps_conn_query_int64(a, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1,
+                                 params, &killed));
+    aps_store_release(a);
+    usleep(300 * 1000);
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c)); /* a new connection, an empty cache */
+    assert_int_equal(run_plus_one(c, sql, 2), 3);
+    assert_int_equal(prepared_count(c, "SELECT $1::int + 1 /* lost */"), 1);
+
+    MUST(c, aps_conn_exec(c, "DISCARD ALL"));
+    assert_int_equal(run_plus_one(c, sql, 3), 4);
+    assert_int_equal(prepared_count(c, "SELECT $1::int + 1 /* lost */"), 1);
+
+    /* In a transaction the loss aborts it and is the caller's error; the next run prepares. */
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_exec(c, "DEALLOCATE ALL"));
+    assert_int_equal(run_plus_one(c, sql, 4), APS_E_DB);
+    assert_int_equal(aps_conn_rollback(c), 0);
+    assert_int_equal(run_plus_one(c, sql, 5), 6);
+    aps_store_release(c);
+    aps_store_close(admin);
+    aps_store_close(st);
+}
+
+/* A schema change that alters a cached statement's result columns ("cached plan must not
+ * change result type") is answered with the new columns, not a stale plan or an error. */
+static void test_pg_statement_cache_schema_change(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 2, 0, 5.0);
+    struct aps_conn *c = NULL, *w = NULL;
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    MUST(w, aps_store_acquire(st, APS_DB_WRITE, &w));
+    MUST(w, aps_conn_exec(w, "CREATE TABLE sc (a INTEGER); INSERT INTO sc VALUES (7)"));
+    MUST(c, aps_conn_prepare(c, "SELECT * FROM sc", &s));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_columns(s), 1);
+    aps_stmt_finalize(s);
+    MUST(w, aps_conn_exec(w, "ALTER TABLE sc ADD COLUMN b TEXT DEFAULT 'x'"));
+    MUST(c, aps_conn_prepare(c, "SELECT * FROM sc", &s));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_columns(s), 2);
+    assert_string_equal(aps_stmt_text(s, 1), "x");
+    aps_stmt_finalize(s);
+    /* Described before running: the new shape too. */
+    MUST(w, aps_conn_exec(w, "ALTER TABLE sc ADD COLUMN c INTEGER"));
+    MUST(c, aps_conn_prepare(c, "SELECT * FROM sc", &s));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_columns(s), 3);
+    aps_stmt_finalize(s);
+    /* Inside a transaction: the error, then a fresh plan after it. */
+    MUST(w, aps_conn_exec(w, "ALTER TABLE sc DROP COLUMN c"));
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_prepare(c, "SELECT * FROM sc", &s));
+    assert_int_equal(aps_stmt_step(s), APS_E_DB);
+    assert_non_null(strstr(aps_conn_errmsg(c), "cached plan"));
+    aps_stmt_finalize(s);
+    assert_int_equal(aps_conn_rollback(c), 0);
+    MUST(c, aps_conn_prepare(c, "SELECT * FROM sc", &s));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_columns(s), 2);
+    aps_stmt_finalize(s);
+    aps_store_release(w);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+static uint64_t trips_of(struct aps_store *st)
+{
+    struct aps_store_stats ss;
+    aps_store_stats(st, &ss);
+    return ss.round_trips_total;
+}
+
+/* Round trips: a new statement is prepared once (1) and run (1); the same text again runs in
+ * one; three independent reads in a pipeline share one. */
+static void test_pg_round_trips(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 1, 0, 5.0);
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s[3] = {NULL, NULL, NULL};
+    const char *sql = "SELECT ?1::int + 1 /* trips */";
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    uint64_t t0 = trips_of(st);
+    assert_int_equal(run_plus_one(c, sql, 1), 2);
+    aps_store_release(c);
+    uint64_t t1 = trips_of(st);
+    assert_int_equal(t1 - t0, 2);
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    assert_int_equal(run_plus_one(c, sql, 2), 3);
+    aps_store_release(c);
+    uint64_t t2 = trips_of(st);
+    assert_int_equal(t2 - t1, 1);
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    for (int i = 0; i < 3; i++) {
+        MUST(c, aps_conn_prepare(c, sql, &s[i]));
+        MUST(c, aps_stmt_bind_int64(s[i], 1, 10 * i));
+    }
+    MUST(c, aps_conn_pipeline(c, s, 3));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(aps_stmt_step(s[i]), APS_ROW);
+        assert_int_equal(aps_stmt_int64(s[i], 0), 10 * i + 1);
+        aps_stmt_finalize(s[i]);
+    }
+    aps_store_release(c);
+    assert_int_equal(trips_of(st) - t2, 1);
+    aps_store_close(st);
+}
+
+/* A store opened for serving plans prepared statements once (generic plans); others keep the
+ * server's default. */
+static void test_pg_generic_plans(void **state)
+{
+    char v[64], err[512];
+    for (int generic = 0; generic < 2; generic++) {
+        struct aps_store_opts o = {g.url, NULL, 1, 0, 5.0, generic == 1};
+        struct aps_store *st = NULL;
+        struct aps_conn *c = NULL;
+        assert_int_equal(aps_store_open(&st, &o, err, sizeof err), 0);
+        MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+        text_of(c, "SHOW plan_cache_mode", v, sizeof v);
+        assert_string_equal(v, generic ? "force_generic_plan" : "auto");
+        aps_store_release(c);
+        aps_store_close(st);
+    }
+}
+
+/* Independent reads in one round trip: each statement's rows, or its own error; outside a
+ * transaction a statement after a failed one still runs (at its step). */
+static void test_pg_pipeline(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 1, 0, 5.0);
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s[3] = {NULL, NULL, NULL};
+    const char *sqls[3] = {"SELECT generate_series(1, ?1::int)", "SELECT 10/?1::int",
+                           "SELECT ?1::text || 'z'"};
+    MUST(c, aps_store_acquire(st, APS_DB_READ, &c));
+    for (int round = 0; round < 3; round++) {
+        if (round == 2)
+            MUST(c, aps_conn_begin(c));
+        for (int i = 0; i < 3; i++)
+            MUST(c, aps_conn_prepare(c, sqls[i], &s[i]));
+        MUST(c, aps_stmt_bind_int64(s[0], 1, 3));
+        MUST(c, aps_stmt_bind_int64(s[1], 1, round == 0 ? 5 : 0)); /* round 1+: fails */
+        MUST(c, aps_stmt_bind_text(s[2], 1, "a"));
+        MUST(c, aps_conn_pipeline(c, s, 3));
+        for (int k = 1; k <= 3; k++) {
+            assert_int_equal(aps_stmt_step(s[0]), APS_ROW);
+            assert_int_equal(aps_stmt_int64(s[0], 0), k);
+        }
+        assert_int_equal(aps_stmt_step(s[0]), APS_DONE);
+        if (round == 0) {
+            assert_int_equal(aps_stmt_step(s[1]), APS_ROW);
+            assert_int_equal(aps_stmt_int64(s[1], 0), 2);
+        } else {
+            assert_int_equal(aps_stmt_step(s[1]), APS_E_DB);
+            assert_non_null(strstr(aps_conn_errmsg(c), "division by zero"));
+        }
+        if (round < 2) {
+            assert_int_equal(aps_stmt_step(s[2]), APS_ROW);
+            assert_string_equal(aps_stmt_text(s[2], 0), "az");
+        } else {
+            assert_int_equal(aps_stmt_step(s[2]), APS_E_DB); /* the transaction is aborted */
+        }
+        for (int i = 0; i < 3; i++)
+            aps_stmt_finalize(s[i]);
+    }
+    assert_int_equal(aps_conn_rollback(c), 0);
+    /* The connection is back out of pipeline mode: ordinary statements work. */
+    assert_int_equal(run_plus_one(c, "SELECT ?1::int + 1", 1), 2);
     aps_store_release(c);
     aps_store_close(st);
 }
@@ -203,7 +431,7 @@ static void test_pg_missing(void **state)
 /* Creates this run's schema and points g.url at it. */
 static int setup(void **state)
 {
-    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0};
+    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0, false};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512], sql[128];
@@ -235,7 +463,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 static int teardown(void **state)
 {
-    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0};
+    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0, false};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512], sql[128];
@@ -268,7 +496,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         STORE_COMMON_TESTS,
         cmocka_unit_test(test_pg_session),
-        cmocka_unit_test(test_pg_statements_deallocated),
+        cmocka_unit_test(test_pg_statement_cache),
+        cmocka_unit_test(test_pg_statement_cache_server_lost),
+        cmocka_unit_test(test_pg_statement_cache_schema_change),
+        cmocka_unit_test(test_pg_pipeline),
+        cmocka_unit_test(test_pg_generic_plans),
+        cmocka_unit_test(test_pg_round_trips),
         cmocka_unit_test(test_pg_replica_routing),
         cmocka_unit_test(test_pg_broken_connection),
         cmocka_unit_test(test_pg_copy_bad_data),

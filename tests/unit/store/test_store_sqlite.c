@@ -47,7 +47,7 @@ static void test_sqlite_url_forms(void **state)
     struct aps_store *st = NULL;
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(g.tmpdir), 0);
-    struct aps_store_opts o = {"sqlite:///rel/a/x.db", NULL, 1, 0, 1.0};
+    struct aps_store_opts o = {"sqlite:///rel/a/x.db", NULL, 1, 0, 1.0, false};
     int rc = aps_store_open(&st, &o, err, sizeof err);
     assert_int_equal(chdir(cwd), 0);
     if (rc)
@@ -66,7 +66,7 @@ static void test_sqlite_url_forms(void **state)
 
 static void test_sqlite_memory_shared(void **state)
 {
-    struct aps_store_opts o = {"sqlite://:memory:", NULL, 2, 0, 1.0};
+    struct aps_store_opts o = {"sqlite://:memory:", NULL, 2, 0, 1.0, false};
     struct aps_store *st = NULL;
     struct aps_conn *a = NULL, *b = NULL;
     char err[512];
