@@ -274,7 +274,7 @@ static int open_file_store(const char *path, struct aps_store **out, char *err, 
         snprintf(err, errcap, "snapshot path too long");
         return APS_E_TOOBIG;
     }
-    struct aps_store_opts o = {url, NULL, 1, 0, 30.0};
+    struct aps_store_opts o = {url, NULL, 1, 0, 30.0, false};
     return aps_store_open(out, &o, err, errcap);
 }
 
