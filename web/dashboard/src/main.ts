@@ -52,7 +52,19 @@ function renderNav(): void {
     : [h("a", { href: "#/login" }, "Sign in"), h("a", { href: "#/register" }, "Register")]));
 }
 
+// Each navigation renders into a view of its own that replaces the previous one at once, so a
+// slower, older navigation (a click during a page's loading) appends only to its own detached
+// view and cannot add a second copy of a page.
+let generation = 0;
+
+// Keeps a page's stop function while its navigation is the current one; stops it otherwise.
+function keep(mine: number, fn: (() => void) | undefined): void {
+  if (mine === generation) stop = fn;
+  else fn?.();
+}
+
 async function route(): Promise<void> {
+  const mine = ++generation;
   stop?.();
   stop = undefined;
   const [, page = "", arg] = location.hash.split("/");
@@ -60,29 +72,30 @@ async function route(): Promise<void> {
     try { user = await me(); } catch { user = null; }
   }
   if (!signedIn()) user = null;
+  if (mine !== generation) return;
   renderNav();
-  main.replaceChildren();
-  main.removeAttribute("data-loaded-ms");
+  const view = h("div", { class: "view" });
+  main.replaceChildren(view);
   document.title = "AI PRO SPORTS";
   const role = user?.role ?? "";
   try {
     if (!user) {
-      if (page === "register") registerPage(main);
-      else signIn(main, () => { location.hash = "#/picks"; void route(); });
+      if (page === "register") registerPage(view);
+      else signIn(view, () => { if (location.hash === "#/picks") void route(); else location.hash = "#/picks"; });
       return;
     }
     switch (page) {
-      case "game": await gamePage(main, Number(arg)); break;
-      case "record": recordPage(main); break;
-      case "bankroll": await bankrollPage(main); break;
-      case "backtests": stop = await backtestsPage(main, arg ? Number(arg) : undefined); break;
-      case "models": await modelsPage(main); break;
-      case "admin": await adminPage(main, role); break;
-      case "account": main.append(section("Account", h("p", {}, `${user.email}, role ${user.role}`)), twoFactor(!!user.totp_enabled)); break;
-      default: stop = picksPage(main, BETTORS.includes(role));
+      case "game": await gamePage(view, Number(arg)); break;
+      case "record": recordPage(view); break;
+      case "bankroll": await bankrollPage(view); break;
+      case "backtests": keep(mine, await backtestsPage(view, arg ? Number(arg) : undefined)); break;
+      case "models": await modelsPage(view); break;
+      case "admin": await adminPage(view, role); break;
+      case "account": view.append(section("Account", h("p", {}, `${user.email}, role ${user.role}`)), twoFactor(!!user.totp_enabled)); break;
+      default: keep(mine, picksPage(view, BETTORS.includes(role)));
     }
   } catch (e) {
-    main.append(section("Something went wrong", h("p", { class: "status error" }, (e as Error).message)));
+    view.append(section("Something went wrong", h("p", { class: "status error" }, (e as Error).message)));
   } finally {
     main.focus({ preventScroll: true });
   }
