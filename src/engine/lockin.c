@@ -11,21 +11,17 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "odds/convert.h"
 #include "store/store.h"
-
-static double round_to(double v, double scale)
-{
-    return isnan(v) ? v : round(v * scale) / scale;
-}
 
 void aps_lockin_round(struct aps_pick *p)
 {
-    p->line = round_to(p->line, 100.0);
-    p->price = round_to(p->price, 1e4);
-    p->probability = round_to(p->probability, 1e6);
-    p->market_probability = round_to(p->market_probability, 1e6);
-    p->edge = round_to(p->edge, 1e6);
-    p->stake_fraction = round_to(p->stake_fraction, 1e6);
+    p->line = aps_round_line(p->line);
+    p->price = aps_round_price(p->price);
+    p->probability = aps_round_probability(p->probability);
+    p->market_probability = aps_round_probability(p->market_probability);
+    p->edge = aps_round_probability(p->edge);
+    p->stake_fraction = aps_round_probability(p->stake_fraction);
 }
 
 static void put_str(struct aps_buf *b, const char *key, const char *v)

@@ -56,3 +56,23 @@ int aps_convert_prob_to_decimal(double p, double *out)
     *out = 1.0 / p;
     return 0;
 }
+
+static double round_to(double v, double scale)
+{
+    return isnan(v) ? v : round(v * scale) / scale;
+}
+
+double aps_round_probability(double v)
+{
+    return round_to(v, 1e6);
+}
+
+double aps_round_price(double v)
+{
+    return round_to(v, 1e4);
+}
+
+double aps_round_line(double v)
+{
+    return round_to(v, 100.0);
+}

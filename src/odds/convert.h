@@ -25,4 +25,11 @@ int aps_convert_american_to_prob(double american, double *out) APS_MUST_CHECK;
 /* Fair decimal price 1/p of a probability; APS_E_INVAL unless 0 < p < 1. */
 int aps_convert_prob_to_decimal(double p, double *out) APS_MUST_CHECK;
 
+/* The one rounding rule of every number shown with a pick, a best price or a sizing (the
+ * precisions a pick is locked in with): probabilities, edges, expected values and stake
+ * fractions to 6 decimals, decimal prices to 4, lines and money amounts to 2. NaN stays NaN. */
+double aps_round_probability(double v);
+double aps_round_price(double v);
+double aps_round_line(double v);
+
 #endif

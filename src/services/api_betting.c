@@ -524,20 +524,22 @@ static json_t *sizing_json(const struct aps_kelly_sizing *s, const struct aps_ke
                            double bankroll)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "probability", aps_api_num(s->probability));
-    json_object_set_new(o, "decimal_odds", aps_api_num(s->decimal));
+    json_object_set_new(o, "probability", aps_api_num(aps_round_probability(s->probability)));
+    json_object_set_new(o, "decimal_odds", aps_api_num(aps_round_price(s->decimal)));
     double am = NAN;
     if (aps_convert_decimal_to_american(s->decimal, &am))
         am = NAN;
-    json_object_set_new(o, "american_odds", aps_api_num(am));
-    json_object_set_new(o, "implied_probability", aps_api_num(s->implied));
-    json_object_set_new(o, "no_vig_probability", aps_api_num(s->no_vig));
-    json_object_set_new(o, "edge", aps_api_num(s->edge));
-    json_object_set_new(o, "ev_per_unit", aps_api_num(s->ev));
-    json_object_set_new(o, "ev_amount", aps_api_num(s->ev_amount));
-    json_object_set_new(o, "full_kelly", aps_api_num(s->full_kelly));
-    json_object_set_new(o, "fractional_kelly", aps_api_num(s->fractional_kelly));
-    json_object_set_new(o, "stake", aps_api_num(s->stake));
+    json_object_set_new(o, "american_odds", isfinite(am) ? json_integer((json_int_t)lround(am))
+                                                         : json_null());
+    json_object_set_new(o, "implied_probability", aps_api_num(aps_round_probability(s->implied)));
+    json_object_set_new(o, "no_vig_probability", aps_api_num(aps_round_probability(s->no_vig)));
+    json_object_set_new(o, "edge", aps_api_num(aps_round_probability(s->edge)));
+    json_object_set_new(o, "ev_per_unit", aps_api_num(aps_round_probability(s->ev)));
+    json_object_set_new(o, "ev_amount", aps_api_num(aps_round_line(s->ev_amount)));
+    json_object_set_new(o, "full_kelly", aps_api_num(aps_round_probability(s->full_kelly)));
+    json_object_set_new(o, "fractional_kelly",
+                        aps_api_num(aps_round_probability(s->fractional_kelly)));
+    json_object_set_new(o, "stake", aps_api_num(aps_round_line(s->stake)));
     json_object_set_new(o, "units", aps_api_num(s->units));
     json_object_set_new(o, "bankroll", aps_api_num(bankroll));
     json_object_set_new(o, "tier", json_string(aps_tier_name(s->tier)));

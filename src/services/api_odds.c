@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "engine/bankroll.h"
+#include "odds/convert.h"
 #include "odds/shop.h"
 #include "services/api_util.h"
 #include "services/routes.h"
@@ -168,7 +169,7 @@ static json_t *best_json(const struct aps_api_quote *src, enum aps_market m,
     json_object_set_new(o, "selection", json_string(aps_selection_name(s)));
     json_object_set_new(o, "book", json_string(p->book));
     json_object_set_new(o, "book_name", json_string(src->book_name));
-    json_object_set_new(o, "line", aps_api_num(p->line));
+    json_object_set_new(o, "line", aps_api_num(aps_round_line(p->line)));
     aps_api_price_fields(o, p->price);
     json_object_set_new(o, "recorded_at", p->recorded_at ? aps_api_time(p->recorded_at)
                                                          : json_null());

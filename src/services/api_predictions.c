@@ -59,6 +59,18 @@ static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
     return aps_http_json(res, 200, body);
 }
 
+/* publication=published|tracking_only: picks published to bet, or those kept for the record
+ * (picks locked in before publication was recorded count as tracking only). */
+static void publication_filter(const struct aps_http_req *req, struct aps_http_res *res,
+                               struct aps_api_where *w)
+{
+    const char *publication = aps_api_q_str(req, res, "publication");
+    if (publication && !strcmp(publication, "published"))
+        aps_api_where_raw(w, "p.publication = 'published'");
+    else if (publication)
+        aps_api_where_raw(w, "(p.publication IS NULL OR p.publication = 'tracking_only')");
+}
+
 /* sport, tier, market, game_id, min_edge, min_probability, graded, result, history and
  * publication filters. */
 static void pick_filters(const struct aps_http_req *req, struct aps_http_res *res,
@@ -84,11 +96,7 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     aps_api_q_bool(req, res, "history", &history);
     if (!history)
         aps_api_where_raw(w, APS_API_PRED_CURRENT);
-    const char *publication = aps_api_q_str(req, res, "publication");
-    if (publication && !strcmp(publication, "published"))
-        aps_api_where_raw(w, "p.publication = 'published'");
-    else if (publication)
-        aps_api_where_raw(w, "(p.publication IS NULL OR p.publication = 'tracking_only')");
+    publication_filter(req, res, w);
     const char *result = aps_api_q_str(req, res, "result");
     if (sport >= 0)
         aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
@@ -513,6 +521,7 @@ int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_re
     aps_api_q_tier(req, res, "tier", &tier);
     aps_api_q_market(req, res, "market", &market);
     aps_api_q_date_range(req, res, from, to);
+    publication_filter(req, res, &w);
     if (sport >= 0)
         aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);
     if (tier >= 0)

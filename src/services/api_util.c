@@ -597,8 +597,9 @@ json_t *aps_api_pick_conventions(void)
 {
     return json_pack(
         "{s:s, s:s, s:s, s:s}", "rounding",
-        "as locked in: probabilities, market probabilities, edges and stake fractions to 6"
-        " decimals, decimal prices to 4, lines to 2; American odds to whole points",
+        "as locked in, and the same in best-price and sizing answers: probabilities, market"
+        " probabilities, edges, expected values and stake fractions to 6 decimals, decimal"
+        " prices to 4, lines and money amounts to 2; American odds to whole points",
         "best_price",
         "the highest decimal price any non-aggregate bookmaker quotes for the side at the main"
         " line (the line most books quote), from the latest snapshots",
@@ -645,11 +646,12 @@ void aps_api_price_fields(json_t *obj, double dec)
         am = NAN;
     if (aps_convert_decimal_to_prob(dec, &implied))
         implied = NAN;
-    json_object_set_new(obj, "price", aps_api_num(dec));
+    json_object_set_new(obj, "price", aps_api_num(aps_round_price(dec)));
     /* American odds are shown rounded to whole points, as books quote them. */
     json_object_set_new(obj, "american", isfinite(am) ? json_integer((json_int_t)lround(am))
                                                       : json_null());
-    json_object_set_new(obj, "implied_probability", aps_api_num(implied));
+    json_object_set_new(obj, "implied_probability",
+                        aps_api_num(aps_round_probability(implied)));
 }
 
 json_t *aps_api_quote_json(const struct aps_api_quote *q)
@@ -666,7 +668,7 @@ json_t *aps_api_quote_json(const struct aps_api_quote *q)
                                                   : json_null());
     json_object_set_new(o, "recorded_at", q->recorded_at ? aps_api_time(q->recorded_at)
                                                          : json_null());
-    json_object_set_new(o, "line", aps_api_num(q->line));
+    json_object_set_new(o, "line", aps_api_num(aps_round_line(q->line)));
     aps_api_price_fields(o, q->price);
     return o;
 }

@@ -7,6 +7,7 @@
 
 #include "engine/bankroll.h"
 #include "engine/elo_store.h"
+#include "odds/convert.h"
 #include "odds/kelly.h"
 #include "odds/metrics.h"
 
@@ -218,12 +219,19 @@ static void test_sizing(void **state)
     aps_engine_kelly_params(fx->cfg, &kp);
     struct aps_kelly_input in = {0.62, 1 + 100.0 / 110, NAN, 1000, -1};
     assert_int_equal(aps_kelly_size(&kp, &in, &s), 0);
-    assert_float_equal(jnum(t.res.json, "decimal_odds"), in.decimal, 1e-12);
-    assert_float_equal(jnum(t.res.json, "full_kelly"), s.full_kelly, 1e-12);
-    assert_float_equal(jnum(t.res.json, "fractional_kelly"), s.fractional_kelly, 1e-12);
-    assert_float_equal(jnum(t.res.json, "stake"), s.stake, 1e-9);
-    assert_float_equal(jnum(t.res.json, "edge"), s.edge, 1e-12);
-    assert_float_equal(jnum(t.res.json, "ev_per_unit"), s.ev, 1e-12);
+    /* the numbers of a pick's rounding rule: prices to 4 decimals, probabilities, edges and
+     * fractions to 6, money to cents, American odds to whole points (1.909090… → 1.9091) */
+    assert_float_equal(jnum(t.res.json, "decimal_odds"), 1.9091, 0);
+    assert_float_equal(jnum(t.res.json, "decimal_odds"), aps_round_price(in.decimal), 0);
+    assert_true(json_is_integer(tr_get(&t, "american_odds")));
+    assert_float_equal(jnum(t.res.json, "full_kelly"), aps_round_probability(s.full_kelly), 0);
+    assert_float_equal(jnum(t.res.json, "fractional_kelly"),
+                       aps_round_probability(s.fractional_kelly), 0);
+    assert_float_equal(jnum(t.res.json, "stake"), aps_round_line(s.stake), 0);
+    assert_float_equal(jnum(t.res.json, "edge"), aps_round_probability(s.edge), 0);
+    assert_float_equal(jnum(t.res.json, "ev_per_unit"), aps_round_probability(s.ev), 0);
+    assert_float_equal(jnum(t.res.json, "implied_probability"),
+                       aps_round_probability(1 / in.decimal), 0);
     assert_string_equal(jstr(t.res.json, "tier"), "B");
     assert_true(json_is_true(tr_get(&t, "should_bet")));
     tr_cleanup(&t);
@@ -241,7 +249,7 @@ static void test_sizing(void **state)
     kp.kelly_fraction = 0.1;
     struct aps_kelly_input in2 = {0.70, 2.0, 0.5, 2000, -1};
     assert_int_equal(aps_kelly_size(&kp, &in2, &s), 0);
-    assert_float_equal(jnum(t.res.json, "stake"), s.stake, 1e-9);
+    assert_float_equal(jnum(t.res.json, "stake"), aps_round_line(s.stake), 0);
     assert_float_equal(jnum(t.res.json, "bankroll"), 2000, 0);
     assert_float_equal(jnum(tr_get(&t, "params"), "kelly_fraction"), 0.1, 0);
     assert_float_equal(jnum(t.res.json, "edge"), 0.20, 1e-12);

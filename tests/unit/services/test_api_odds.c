@@ -3,6 +3,8 @@
  * (aggregates left out), time order, recorded and derived movements, closing lines, errors. */
 #include "api_fixture.h"
 
+#include "odds/convert.h"
+
 #define ODDS "/api/v1/odds/{game_id}"
 
 static int run_odds(struct fixture *fx, struct treq *t, aps_http_handler h, const char *game,
@@ -165,7 +167,7 @@ static void test_closing(void **state)
     json_t *away = json_array_get(items, 0); /* ordered by selection: away, home */
     assert_string_equal(jstr(away, "selection"), "away");
     assert_int_equal(json_integer_value(json_object_get(away, "american")), 160);
-    assert_float_equal(jnum(away, "implied_probability"), 1 / 2.60, 1e-12);
+    assert_float_equal(jnum(away, "implied_probability"), aps_round_probability(1 / 2.60), 0);
     tr_cleanup(&t);
 }
 

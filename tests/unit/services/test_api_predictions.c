@@ -270,6 +270,20 @@ static void test_performance(void **state)
     assert_int_equal(json_integer_value(json_object_get(tr_get(&t, "overall"), "n")), 1);
     tr_cleanup(&t);
 
+    /* the record of published picks apart from those kept for the record only */
+    int64_t published = fx_int(fx, "SELECT COUNT(*) FROM prediction_results r JOIN predictions p"
+                                   " ON p.id = r.prediction_id WHERE p.publication = 'published'");
+    assert_true(published > 0 && published < 3);
+    const char *pubs[] = {"published", "tracking_only"};
+    for (int i = 0; i < 2; i++) {
+        tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
+        tr_query(&t, "publication", pubs[i]);
+        assert_int_equal(tr_run(&t, aps_api_predictions_performance), 200);
+        assert_int_equal(json_integer_value(json_object_get(tr_get(&t, "overall"), "n")),
+                         i ? 3 - published : published);
+        tr_cleanup(&t);
+    }
+
     /* nothing graded in the window: zero counts and null rates, not made-up numbers */
     tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
     tr_query(&t, "date_to", "2000-01-01");

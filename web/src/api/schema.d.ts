@@ -556,7 +556,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Graded track record by sport, tier and market: win rate with Wilson 95% interval, units, ROI, CLV; reliability bins, CLV histogram and cumulative units */
+        /** Graded track record by sport, tier and market (publication: published picks, or those kept for the record only): win rate with Wilson 95% interval, units, ROI, CLV; reliability bins, CLV histogram and cumulative units */
         get: operations["get_api_v1_predictions_performance"];
         put?: never;
         post?: never;
@@ -5339,6 +5339,7 @@ export interface operations {
                 /** @description compared without regard to case */
                 tier?: "A" | "B" | "C" | "D";
                 market?: "moneyline" | "spread" | "total";
+                publication?: "published" | "tracking_only";
                 date?: string;
                 date_from?: string;
                 date_to?: string;
