@@ -272,3 +272,5 @@ export interface Health {
   components?: { [name: string]: { status?: string; latency_ms?: number | null; [k: string]: unknown } };
   [k: string]: unknown;
 }
+
+export interface DeadJob { id: string; name: string; attempts: number; max_attempts: number; enqueued_ms: number; error?: string | null; payload?: string | null }

@@ -196,6 +196,19 @@ try {
   await shot(page, "10-admin");
   await axe(page, "admin");
 
+  // a dead-lettered job shown on the admin page, and requeued from it
+  const now = Date.now();
+  sql(`INSERT INTO jobs (name, payload, idempotency_key, state, attempts, max_attempts, run_at, last_error, enqueued_at, finished_at) VALUES ('data_quality', '{}', 'browser-dead-${now}', 'dead', 3, 3, ${now}, 'injected by the browser test', ${now}, ${now})`);
+  const deadId = sql(`SELECT id FROM jobs WHERE idempotency_key = 'browser-dead-${now}'`);
+  await page.goto(`${BASE}/#/picks`);
+  await page.goto(`${BASE}/#/admin`);
+  const deadRow = page.locator("table.dead-letters tbody tr", { hasText: "injected by the browser test" });
+  await deadRow.waitFor();
+  await deadRow.getByRole("button", { name: "Requeue" }).click();
+  await deadRow.getByText("requeued").waitFor();
+  check("a dead letter requeued from the admin page", sql(`SELECT state FROM jobs WHERE id = ${deadId}`) !== "dead",
+    sql(`SELECT state FROM jobs WHERE id = ${deadId}`));
+
   // backtest through the API as a job, and the models page
   await page.goto(`${BASE}/#/backtests`);
   await page.getByRole("button", { name: "Run backtest" }).click();

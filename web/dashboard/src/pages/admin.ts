@@ -1,10 +1,10 @@
 // Admin and operator: users and roles, run-time settings, data quality and freshness, alerts,
-// and the job queue (from the detailed health). Each block asks the API and shows what the
-// caller's role may read; a refused block says so.
+// the job queue (from the detailed health) and its dead letters (requeue or drop). Each block
+// asks the API and shows what the caller's role may read; a refused block says so.
 import { api, get, list } from "../api";
 import { h, section, select, status, table } from "../dom";
 import { num, when } from "../format";
-import type { Alert, Health, Setting, User } from "../types";
+import type { Alert, DeadJob, Health, Setting, User } from "../types";
 
 const ROLES = ["user", "pro", "analyst", "operator", "admin"];
 
@@ -71,6 +71,25 @@ async function queue(): Promise<HTMLElement> {
   return table(`Components (${hd.status ?? "?"})`, ["Component", "Status", "Details"], rows);
 }
 
+async function deadLetters(): Promise<HTMLElement> {
+  const ds = await list<DeadJob>("/api/v1/admin/jobs/dead?limit=100");
+  if (!ds.length) return h("p", {}, "No dead letters: every job that failed has retries left or has run.");
+  const act = (d: DeadJob, how: "requeue" | "drop") => async (e: Event) => {
+    const cell = (e.target as HTMLElement).parentElement;
+    try {
+      if (how === "requeue") await api("POST", `/api/v1/admin/jobs/dead/${encodeURIComponent(d.id)}/requeue`, {});
+      else await api("DELETE", `/api/v1/admin/jobs/dead/${encodeURIComponent(d.id)}`);
+      cell?.replaceChildren(how === "requeue" ? "requeued" : "dropped");
+    } catch (err) { alert((err as Error).message); }
+  };
+  return table("Dead-lettered jobs (newest first)", ["Job", "Name", "Attempts", "Enqueued", "Last error", ""], ds.map((d) => [
+    d.id, d.name, `${d.attempts} of ${d.max_attempts}`, when(new Date(d.enqueued_ms).toISOString()), d.error ?? "",
+    h("span", {},
+      h("button", { type: "button", class: "small", onclick: act(d, "requeue") }, "Requeue"), " ",
+      h("button", { type: "button", class: "small", onclick: act(d, "drop") }, "Drop")),
+  ]), "dead-letters");
+}
+
 export async function adminPage(main: HTMLElement, role: string): Promise<void> {
   const admin = role === "admin";
   const ops = admin || role === "operator";
@@ -83,7 +102,7 @@ export async function adminPage(main: HTMLElement, role: string): Promise<void> 
     block("Data quality and freshness", quality),
     block("Alerts", alerts),
     block("Job queue and services", queue),
+    block("Dead letters", deadLetters),
   ]);
   for (const p of parts) if (p) main.append(p);
-  main.append(section("Dead letters", h("p", {}, "Jobs that failed every attempt are listed by the job queue component above (dead count); `aps` logs each with its last error.")));
 }
