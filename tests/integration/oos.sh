@@ -7,20 +7,7 @@
 # every outcome of every game and equals `aps models explain` game by game.
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq.
 set -uo pipefail
-: "${APS_BIN:?APS_BIN is the aps binary}"
-DATA=${APS_DATA_DIR:-${APS_SOURCE_DIR:?}/../shared/data}
-for tool in sqlite3 jq; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
-done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-check() { # name, expected, actual
-  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
-}
-export DATABASE_URL="sqlite:///$work/aps.db" MODEL_OUTPUT_PATH="$work/models" APS_ENV=test
-db() { sqlite3 "$work/aps.db" "$1"; }
-aps() { "$APS_BIN" "$@"; }
+. "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/sqlite_store.sh"
 
 for s in 1819 1920 2021 2122 2223 2324; do
   aps ingest football-data "$DATA/football-data/E0/${s}_E0.csv" >/dev/null 2>&1 || { echo "FAIL: ingest $s"; exit 1; }
