@@ -31,17 +31,7 @@ check() {
   if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected '$2', got '$3'"; fi
 }
 
-start_api() { # name → $port
-  "$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2 > "$work/$1.log" 2>&1 &
-  pids+=($!)
-  port=""
-  for _ in $(seq 100); do
-    port=$(grep -o '"port":[0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d: -f2)
-    [ -n "$port" ] && [ "$port" != 0 ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "api $1 did not start:"; cat "$work/$1.log"; exit 1; }
-}
+. "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/api_process.sh"
 # req PORT METHOD PATH [curl args…] → prints the status; body in $work/body, headers in $work/hdr
 req() {
   local p=$1 m=$2 path=$3

@@ -55,17 +55,7 @@ sql() {
   if [ "$backend" = sqlite ]; then sqlite3 "$work/aps.db" "$1"; else psql "$DATABASE_URL" -Atqc "$1"; fi
 }
 
-start_api() { # name → $port
-  "$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2 > "$work/$1.log" 2>&1 &
-  pids+=($!)
-  port=""
-  for _ in $(seq 100); do
-    port=$(grep -o '"port":[0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d: -f2)
-    [ -n "$port" ] && [ "$port" != 0 ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "api $1 did not start:"; cat "$work/$1.log"; exit 1; }
-}
+. "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/api_process.sh"
 stop_apis() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
