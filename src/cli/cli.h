@@ -36,10 +36,21 @@ bool aps_cli_wants_help(int argc, char **argv);
 /* Opens the store from the configuration and applies pending migrations; prints the error and
  * returns NULL on failure. */
 struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate);
+/* Signals of the long-running commands (signals.c). aps_cli_signals_block: before any thread
+ * starts, blocks SIGTERM, SIGINT and SIGHUP (every thread inherits the mask) into set and
+ * ignores SIGPIPE. aps_cli_signals_wait: waits on set; each SIGHUP reloads app's configuration
+ * (services/reload.h; a refused reload is logged and the old configuration stays); returns at
+ * the first SIGTERM or SIGINT. aps_cli_stop_signals: SIGTERM and SIGINT only, for waits during
+ * shutdown. */
+void aps_cli_signals_block(sigset_t *set);
+int aps_cli_signals_wait(struct aps_app *app, const sigset_t *set);
+void aps_cli_stop_signals(sigset_t *stop);
+const char *aps_cli_signal_name(int sig);
+
 /* The api's first step after SIGTERM (`aps api`, `aps serve`): marks app draining, so
  * /health/ready answers 503 while every other route keeps serving, for
- * API_SHUTDOWN_DELAY_SECONDS (cut short by another signal of set); load balancers stop
+ * API_SHUTDOWN_DELAY_SECONDS (cut short by another SIGTERM or SIGINT); load balancers stop
  * routing here before the listener closes. */
-void aps_cli_api_unready(struct aps_app *app, const sigset_t *set);
+void aps_cli_api_unready(struct aps_app *app);
 
 #endif

@@ -30,7 +30,9 @@ static void usage(void)
 {
     printf("usage: aps api [--host H] [--port P] [--threads N]\n"
            "       aps api --openapi\n\n"
-           "Serves the REST API (/api/v1, /metrics) until SIGTERM or SIGINT. Then it reports\n"
+           "Serves the REST API (/api/v1, /metrics) until SIGTERM or SIGINT; SIGHUP reloads\n"
+           "config/<ENVIRONMENT>.env and the secrets directory (docs/operations.md). On a stop\n"
+           "signal it reports\n"
            "not ready (/api/v1/health/ready answers 503) while still serving for\n"
            "API_SHUTDOWN_DELAY_SECONDS, so load balancers take it out of rotation, closes its\n"
            "listener, finishes the requests in flight (up to API_DRAIN_SECONDS) and exits 0.\n"
@@ -78,16 +80,7 @@ static int parse_args(struct aps_cli *cli, int argc, char **argv, struct api_arg
     return 0;
 }
 
-/* Blocks until SIGTERM or SIGINT (both blocked in every thread since start-up). */
-static int wait_signal(const sigset_t *set)
-{
-    int sig = 0;
-    while (sigwait(set, &sig))
-        ;
-    return sig;
-}
-
-void aps_cli_api_unready(struct aps_app *app, const sigset_t *set)
+void aps_cli_api_unready(struct aps_app *app)
 {
     int64_t delay = aps_cfg_int(app->cfg, APS_SET_API_SHUTDOWN_DELAY_SECONDS);
     atomic_store(&app->draining, true);
@@ -97,7 +90,9 @@ void aps_cli_api_unready(struct aps_app *app, const sigset_t *set)
     if (delay <= 0)
         return;
     struct timespec ts = {(time_t)delay, 0};
-    if (sigtimedwait(set, NULL, &ts) > 0)
+    sigset_t stop;
+    aps_cli_stop_signals(&stop);
+    if (sigtimedwait(&stop, NULL, &ts) > 0)
         APS_LOG(&app->log, APS_LOG_INFO, NULL, "second signal: closing the listener now");
 }
 
@@ -118,11 +113,11 @@ static int serve(struct aps_app *app, const struct api_args *a, const sigset_t *
     aps_log_write(&app->log, APS_LOG_INFO, extra, "listening");
     if (aps_deps_start(&app->deps, app, 1000))
         APS_LOG(&app->log, APS_LOG_WARNING, NULL, "dependency watch not started");
-    int sig = wait_signal(set);
-    aps_cli_api_unready(app, set);
+    int sig = aps_cli_signals_wait(app, set);
+    aps_cli_api_unready(app);
     double drain = (double)aps_cfg_int(app->cfg, APS_SET_API_DRAIN_SECONDS);
     snprintf(extra, sizeof extra, "\"signal\":\"%s\",\"in_flight\":%d,\"drain_seconds\":%.0f",
-             sig == SIGTERM ? "SIGTERM" : "SIGINT", aps_http_server_in_flight(srv), drain);
+             aps_cli_signal_name(sig), aps_http_server_in_flight(srv), drain);
     APS_LOG(&app->log, APS_LOG_INFO, extra, "draining");
     aps_http_server_stop(srv, drain);
     APS_LOG(&app->log, APS_LOG_INFO, NULL, "stopped");
@@ -155,14 +150,10 @@ int aps_cmd_api(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_USAGE;
     if (a.openapi)
         return print_openapi(cli);
-    /* Block the stop signals before any thread exists, so every thread inherits the mask and
-     * only sigwait() below sees them. */
+    /* Block the signals before any thread exists, so every thread inherits the mask and only
+     * the main thread's sigwait() sees them. */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    aps_cli_signals_block(&set);
 
     struct aps_app app;
     char err[512];

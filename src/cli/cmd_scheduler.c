@@ -25,7 +25,7 @@ static void usage(FILE *out)
             "active sport (SPORTS) where the task is per sport. Each period is a SCHEDULE_*\n"
             "setting (0 turns a task off). Exactly one scheduler is active: a second waits and\n"
             "takes over within SCHEDULER_LOCK_TTL_MS of the first one's death. A slot missed\n"
-            "while no scheduler ran is caught up once.\n\n"
+            "while no scheduler ran is caught up once. SIGHUP reloads the configuration.\n\n"
             "  --once   take the lock, run one tick, release it, and print what was enqueued\n"
             "  tasks    the calendar: task, job, period (s), per sport, condition\n");
 }
@@ -69,13 +69,8 @@ static int once(struct aps_app *app)
     return APS_EXIT_OK;
 }
 
-static int run(struct aps_app *app)
+static int run(struct aps_app *app, const sigset_t *set)
 {
-    sigset_t set;
-    int sig = 0;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
     struct aps_scheduler_opts o;
     struct aps_scheduler *s = NULL;
     char err[512], extra[160];
@@ -87,8 +82,7 @@ static int run(struct aps_app *app)
     snprintf(extra, sizeof extra, "\"role\":\"scheduler\",\"owner\":\"%s\",\"queue\":\"%s\"",
              app->instance, aps_queue_backend(app->queue));
     aps_log_write(&app->log, APS_LOG_INFO, extra, "started");
-    while (sigwait(&set, &sig))
-        ;
+    (void)aps_cli_signals_wait(app, set);
     aps_scheduler_stop(s);
     APS_LOG(&app->log, APS_LOG_INFO, NULL, "stopped");
     return APS_EXIT_OK;
@@ -108,10 +102,7 @@ int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_USAGE;
     }
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    aps_cli_signals_block(&set);
     struct aps_app app;
     char err[512];
     unsigned parts = APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE | APS_APP_WATCH;
@@ -119,7 +110,7 @@ int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps scheduler: %s\n", err);
         return APS_EXIT_FAIL;
     }
-    int rc = one ? once(&app) : run(&app);
+    int rc = one ? once(&app) : run(&app, &set);
     aps_app_close(&app);
     return rc;
 }

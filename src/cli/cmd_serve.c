@@ -37,7 +37,7 @@ static void usage(FILE *out)
             "weather, picks, grading, closing lines, data quality, retraining, backups). With the\n"
             "default settings: SQLite (DATABASE_URL), the in-process cache and the store's job\n"
             "queue. Providers are read from ODDS_API_BASE_URL, ESPN_API_BASE_URL and\n"
-            "WEATHER_API_BASE_URL. Stops on SIGTERM or SIGINT.\n"
+            "WEATHER_API_BASE_URL. Stops on SIGTERM or SIGINT; SIGHUP reloads the configuration.\n"
             "  --port P             API port (default PORT; 0 picks a free one, named in the\n"
             "                       \"listening\" log line)\n"
             "  --threads N          API threads (default one per core; on PostgreSQL at least\n"
@@ -100,11 +100,11 @@ static int start_all(struct aps_app *app, const struct serve_args *a, struct run
 }
 
 /* Stops in dependency order; returns the worker's count of abandoned jobs. */
-static int stop_all(struct aps_app *app, struct running *r, const sigset_t *set)
+static int stop_all(struct aps_app *app, struct running *r)
 {
     aps_scheduler_stop(r->sched);
     if (r->api)
-        aps_cli_api_unready(app, set);
+        aps_cli_api_unready(app);
     if (r->api)
         aps_http_server_stop(r->api, (double)aps_cfg_int(app->cfg, APS_SET_API_DRAIN_SECONDS));
     return aps_worker_stop(r->worker);
@@ -120,11 +120,7 @@ int aps_cmd_serve(struct aps_cli *cli, int argc, char **argv)
     if (parse(cli, argc, argv, &a))
         return APS_EXIT_USAGE;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    aps_cli_signals_block(&set);
     struct aps_app app;
     struct running r = {0};
     char err[512], extra[256];
@@ -143,12 +139,10 @@ int aps_cmd_serve(struct aps_cli *cli, int argc, char **argv)
                  a.host, aps_http_server_port(r.api), a.w.threads, aps_queue_backend(app.queue),
                  a.scheduler ? "true" : "false");
         aps_log_write(&app.log, APS_LOG_INFO, extra, "listening");
-        int sig = 0;
-        while (sigwait(&set, &sig))
-            ;
-        APS_LOG(&app.log, APS_LOG_INFO, NULL, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        int sig = aps_cli_signals_wait(&app, &set);
+        APS_LOG(&app.log, APS_LOG_INFO, NULL, "%s: stopping", aps_cli_signal_name(sig));
     }
-    int abandoned = stop_all(&app, &r, &set);
+    int abandoned = stop_all(&app, &r);
     APS_LOG(&app.log, APS_LOG_INFO, NULL, "stopped");
     if (abandoned) {
         fflush(stdout);

@@ -30,7 +30,8 @@ static void usage(FILE *out)
             "       aps worker run NAME [--payload JSON]\n"
             "       aps worker dead list [--limit N] | requeue ID... | drop ID...\n\n"
             "Runs background jobs from the queue (Redis Streams when REDIS_URL is set, else the\n"
-            "store's jobs table) on N threads (WORKER_THREADS) until SIGTERM or SIGINT; then\n"
+            "store's jobs table) on N threads (WORKER_THREADS) until SIGTERM or SIGINT (SIGHUP\n"
+            "reloads the configuration, docs/operations.md); then\n"
             "lets running jobs finish for WORKER_DRAIN_SECONDS and releases the rest to the\n"
             "queue. While the database (or Redis holding the queue) is down it stops claiming,\n"
             "and a run cut short by the outage goes back to the queue without using an attempt.\n"
@@ -44,28 +45,6 @@ static void usage(FILE *out)
             "  dead     dead letters (jobs out of attempts and retry budget): list them as JSON\n"
             "           lines (newest first, N up to 1000, default 100), requeue them (ready\n"
             "           now, attempts reset) or drop them; exit 1 when an ID is not a dead letter\n");
-}
-
-static int wait_signal(void)
-{
-    sigset_t set;
-    int sig = 0;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    while (sigwait(&set, &sig))
-        ;
-    return sig;
-}
-
-static void block_signals(void)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
 }
 
 static int list_jobs(void)
@@ -338,7 +317,8 @@ static int serve(struct aps_cli *cli, int argc, char **argv)
     struct aps_worker_opts o;
     if (parse_serve(cli, argc, argv, &o))
         return APS_EXIT_USAGE;
-    block_signals();
+    sigset_t set;
+    aps_cli_signals_block(&set);
     struct aps_app app;
     struct aps_worker *w = NULL;
     char err[512], extra[200];
@@ -357,9 +337,8 @@ static int serve(struct aps_cli *cli, int argc, char **argv)
     snprintf(extra, sizeof extra, "\"role\":\"worker\",\"threads\":%d,\"queue\":\"%s\",\"port\":%d",
              o.threads, aps_queue_backend(app.queue), aps_worker_http_port(w));
     aps_log_write(&app.log, APS_LOG_INFO, extra, "listening");
-    int sig = wait_signal();
-    APS_LOG(&app.log, APS_LOG_INFO, NULL, "%s: finishing running jobs",
-            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    int sig = aps_cli_signals_wait(&app, &set);
+    APS_LOG(&app.log, APS_LOG_INFO, NULL, "%s: finishing running jobs", aps_cli_signal_name(sig));
     int abandoned = aps_worker_stop(w);
     APS_LOG(&app.log, APS_LOG_INFO, NULL, "stopped (%d handler(s) still running)", abandoned);
     if (abandoned) {

@@ -309,6 +309,7 @@ out:
         aps_config_free(cfg);
         return rc;
     }
+    aps_config_reload_init(cfg, envp, dir);
     *out = cfg;
     return 0;
 }
@@ -323,6 +324,7 @@ void aps_config_free(struct aps_config *cfg)
         aps_free(cfg->v[k].origin);
     }
     aps_free(cfg->rt);
+    aps_config_reload_free(cfg);
     aps_free(cfg);
 }
 
@@ -331,10 +333,12 @@ static const struct aps_config_value *value_of(const struct aps_config *cfg, enu
     return cfg && (unsigned)key < APS_SET__COUNT ? &cfg->v[key] : NULL;
 }
 
+/* A reload (config_reload.c) may replace text, shown, origin, i, d and b of a live setting
+ * while other threads read them: both sides use atomic accesses. */
 const char *aps_cfg_str(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
-    return v ? v->text : NULL;
+    return v ? __atomic_load_n(&v->text, __ATOMIC_ACQUIRE) : NULL;
 }
 
 /* The run-time override of key, when one is set: *bits holds it. */
@@ -350,13 +354,16 @@ static bool runtime_value(const struct aps_config *cfg, enum aps_setting key, ui
 int64_t aps_cfg_configured_int(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
-    return v ? v->i : 0;
+    return v ? __atomic_load_n(&v->i, __ATOMIC_RELAXED) : 0;
 }
 
 double aps_cfg_configured_double(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
-    return v ? v->d : 0.0;
+    double d = 0.0;
+    if (v)
+        __atomic_load(&v->d, &d, __ATOMIC_RELAXED);
+    return d;
 }
 
 int64_t aps_cfg_int(const struct aps_config *cfg, enum aps_setting key)
@@ -422,25 +429,26 @@ void aps_config_runtime_clear(const struct aps_config *cfg, enum aps_setting key
 bool aps_cfg_bool(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
-    return v ? v->b : false;
+    return v ? __atomic_load_n(&v->b, __ATOMIC_RELAXED) : false;
 }
 
 enum aps_config_source aps_cfg_source(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
-    return v ? v->src : APS_SRC_DEFAULT;
+    return v ? __atomic_load_n(&v->src, __ATOMIC_RELAXED) : APS_SRC_DEFAULT;
 }
 
 const char *aps_cfg_origin(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
-    return v ? v->origin : "";
+    return v ? __atomic_load_n(&v->origin, __ATOMIC_ACQUIRE) : "";
 }
 
 const char *aps_cfg_display(const struct aps_config *cfg, enum aps_setting key)
 {
     const struct aps_config_value *v = value_of(cfg, key);
-    return v && v->shown ? v->shown : "(unset)";
+    const char *shown = v ? __atomic_load_n(&v->shown, __ATOMIC_ACQUIRE) : NULL;
+    return shown ? shown : "(unset)";
 }
 
 const char *aps_cfg_source_name(enum aps_config_source src)

@@ -96,6 +96,26 @@ bool aps_cfg_overridden(const struct aps_config *cfg, enum aps_setting key);
 int64_t aps_cfg_configured_int(const struct aps_config *cfg, enum aps_setting key);
 double aps_cfg_configured_double(const struct aps_config *cfg, enum aps_setting key);
 
+/* Reloading. A setting is live when it is `runtime` in settings.def or listed in live.def: its
+ * readers go through aps_cfg_* at each use, so a reload can change it while the process runs.
+ *
+ * aps_config_reload reads the same sources the configuration was loaded from (the environment
+ * given at load, config/<ENVIRONMENT>.env, the secrets directory, NAME_FILE files) and checks
+ * them with the same code as aps_config_load. On any failure it returns APS_E_CONFIG with the
+ * same one-line message start-up would print, and cfg is unchanged. Otherwise every live
+ * setting whose value changed takes the new value (report->applied), and every other changed
+ * setting keeps its old value until a restart (report->restart). The change happens behind the
+ * const pointer every reader holds, as for the run-time layer; strings a reader got before stay
+ * valid until aps_config_free. One reload runs at a time; any thread may call it. */
+struct aps_config_reload_report {
+    bool applied[APS_SET__COUNT];
+    bool restart[APS_SET__COUNT];
+    int napplied, nrestart;
+};
+bool aps_setting_is_live(enum aps_setting key);
+int aps_config_reload(const struct aps_config *cfg, struct aps_config_reload_report *report,
+                      char *err, size_t errcap) APS_MUST_CHECK;
+
 /* Writes the effective settings as a table (or JSON when json is true): name, value (secrets
  * shown as "(set, redacted)" or "(unset)"), source. */
 void aps_config_print(const struct aps_config *cfg, FILE *out, bool json);

@@ -4,6 +4,8 @@
 #ifndef APS_CONFIG_CONFIG_INT_H
 #define APS_CONFIG_CONFIG_INT_H
 
+#include <pthread.h>
+
 #include "config/config.h"
 
 /* One row of settings.def. */
@@ -46,11 +48,28 @@ struct aps_config_runtime {
     _Atomic uint64_t value[APS_SET__COUNT];
 };
 
+/* What a reload needs and keeps (config_reload.c): the sources the configuration was loaded
+ * from, and the strings a reload replaced, which stay allocated until aps_config_free because a
+ * reader on another thread may still hold them. Allocated apart, like the run-time layer. */
+struct aps_config_reload_state {
+    pthread_mutex_t lock; /* one reload at a time */
+    char **envp;          /* a private copy of the environment given at load */
+    char *config_dir;
+    char **retired;
+    size_t nretired, capretired;
+};
+
 struct aps_config {
     struct aps_config_value v[APS_SET__COUNT];
     int env; /* APS_ENV_* */
     struct aps_config_runtime *rt;
+    struct aps_config_reload_state *rs;
 };
+
+/* Remembers the sources of a configuration just loaded, for aps_config_reload
+ * (config_reload.c); frees them with the configuration. */
+void aps_config_reload_init(struct aps_config *cfg, char *const *envp, const char *config_dir);
+void aps_config_reload_free(struct aps_config *cfg);
 
 /* Replaces the value's text and origin (copies both; text may be NULL for unset). */
 void aps_config_value_set(struct aps_config_value *v, const char *text, enum aps_config_source src,

@@ -8,8 +8,9 @@
 
 enum aps_log_level { APS_LOG_DEBUG, APS_LOG_INFO, APS_LOG_WARNING, APS_LOG_ERROR, APS_LOG_OFF };
 
+/* level may change while other threads log (a configuration reload sets it): it is atomic. */
 struct aps_logger {
-    enum aps_log_level level;
+    _Atomic enum aps_log_level level;
     FILE *out; /* NULL means stdout */
 };
 

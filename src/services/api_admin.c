@@ -17,6 +17,7 @@
 #include "services/api_util.h"
 #include "services/app.h"
 #include "services/authn.h"
+#include "services/reload.h"
 #include "services/runtime.h"
 #include "services/routes.h"
 
@@ -224,6 +225,35 @@ int aps_api_settings_put(struct aps_http_req *req, struct aps_http_res *res)
                          json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "value", norm,
                                    "previous", had ? prev : NULL, "configured",
                                    app && app->cfg ? aps_cfg_display(app->cfg, key) : ""));
+}
+
+/* ---- configuration reload ------------------------------------------------------------------ */
+
+/* Reloads this process's configuration as SIGHUP does (reload.h), then audits the outcome. A
+ * refused reload answers 409 with the one-line message start-up would print; the old
+ * configuration stays. */
+int aps_api_config_reload(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_app *app = req->app;
+    struct aps_config_reload_report report;
+    char err[1024];
+    struct aps_conn *c = NULL;
+    if (!app || aps_api_acquire(req, res, APS_DB_WRITE, &c))
+        return 0;
+    bool ok = aps_app_reload(app, "api", &report, err, sizeof err) == 0;
+    json_t *body = ok ? aps_reload_report_json(&report) : NULL;
+    if (body)
+        json_object_set_new(body, "process", json_string(app->instance));
+    int rc = aps_api_audit(c, req, "config_reloaded", "config", app->instance, ok,
+                           ok ? json_deep_copy(body) : json_pack("{s:s}", "error", err));
+    aps_store_release(c);
+    if (rc) {
+        json_decref(body);
+        return aps_api_db_error(res, rc);
+    }
+    if (!ok)
+        return aps_http_error(res, 409, "CONFIG_INVALID", err);
+    return aps_http_json(res, 200, body);
 }
 
 /* ---- users --------------------------------------------------------------------------------- */

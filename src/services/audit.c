@@ -94,14 +94,12 @@ static void own_command(char *out, size_t cap)
         snprintf(out, cap, "%s", buf + first);
 }
 
-int aps_audit_secret_reads(struct aps_store *st, const struct aps_config *cfg,
-                           const char *process)
+int aps_audit_secret_reads_now(struct aps_store *st, const struct aps_config *cfg,
+                               const char *process)
 {
-    /* Once per process: the secret files are read once, when the configuration loads. */
-    static atomic_flag done = ATOMIC_FLAG_INIT;
     struct aps_conn *c = NULL;
     char command[64];
-    if (!st || !cfg || atomic_flag_test_and_set(&done))
+    if (!st || !cfg)
         return 0;
     own_command(command, sizeof command);
     int rc = aps_store_acquire(st, APS_DB_WRITE, &c);
@@ -118,4 +116,15 @@ int aps_audit_secret_reads(struct aps_store *st, const struct aps_config *cfg,
     }
     aps_store_release(c);
     return rc;
+}
+
+int aps_audit_secret_reads(struct aps_store *st, const struct aps_config *cfg,
+                           const char *process)
+{
+    /* Once per process: the secret files are read once, when the configuration loads (a
+     * reload reads them again and calls aps_audit_secret_reads_now itself). */
+    static atomic_flag done = ATOMIC_FLAG_INIT;
+    if (!st || !cfg || atomic_flag_test_and_set(&done))
+        return 0;
+    return aps_audit_secret_reads_now(st, cfg, process);
 }

@@ -46,5 +46,9 @@ void aps_audit_from_request(struct aps_audit_event *e, const struct aps_http_req
  * (the files are read once, at start). Returns 0 when there was nothing to write. */
 int aps_audit_secret_reads(struct aps_store *st, const struct aps_config *cfg,
                            const char *process) APS_MUST_CHECK;
+/* The same rows every time it is called: after a configuration reload, which reads the secret
+ * files again (services/reload.h). */
+int aps_audit_secret_reads_now(struct aps_store *st, const struct aps_config *cfg,
+                               const char *process) APS_MUST_CHECK;
 
 #endif
