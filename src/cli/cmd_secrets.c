@@ -1,21 +1,38 @@
-/* cmd_secrets.c — `aps secrets status|reseal`: the TOTP seeds the store keeps and the key each
- * is sealed with, and the re-sealing step of a key rotation (services/seal.h). */
+/* cmd_secrets.c — `aps secrets status|reseal|rotate jwt`: the TOTP seeds the store keeps and the
+ * key each is sealed with, the re-sealing step of a key rotation (services/seal.h), and the
+ * rotation of the JWT signing key in the secrets directory (docs/operations.md). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "config/config.h"
+#include "core/timeutil.h"
+#include "http/auth.h"
 #include "services/accounts.h"
+#include "services/audit.h"
 #include "services/seal.h"
 #include "store/store.h"
 
 static void secrets_usage(FILE *out)
 {
     fprintf(out,
-            "usage: aps secrets status | reseal\n\n"
+            "usage: aps secrets status | reseal | rotate jwt [--stage]\n\n"
             "status  how many stored TOTP seeds are sealed with each key id, and in clear\n"
             "reseal  re-seal every stored seed with the current key (the first of\n"
             "        DATA_ENCRYPTION_KEYS), also seeds stored in clear; the step of a rotation\n"
-            "        between adding the new key first and dropping the old one\n");
+            "        between adding the new key first and dropping the old one\n"
+            "rotate jwt\n"
+            "        the JWT signing key, in the files of the secrets directory: the staged key\n"
+            "        (JWT_SECRET_NEXT), or a new random one when none is staged, becomes\n"
+            "        JWT_SECRET and signs; the old JWT_SECRET becomes JWT_SECRET_PREVIOUS and\n"
+            "        still verifies; the key that was previous is dropped. Running processes\n"
+            "        take it on reload (SIGHUP or POST /api/v1/admin/config/reload).\n"
+            "        --stage: only write a new key to JWT_SECRET_NEXT, which verifies but does not\n"
+            "        sign; with several api processes stage, reload all, rotate, reload all, so\n"
+            "        that no process meets a token signed by a key it does not know yet\n");
 }
 
 /* Adds one stored value to the per-key counts ("(clear)" for a value stored in clear). */
@@ -82,8 +99,113 @@ static int reseal(struct aps_conn *c)
     return unopened ? APS_E_INTEGRITY : 0;
 }
 
+/* ---- rotate jwt ----------------------------------------------------------------------------- */
+
+/* The file key lives in: the one it was read from (APS_SECRETS_DIR/NAME or NAME_FILE=path), else
+ * APS_SECRETS_DIR/NAME. */
+static int secret_path(const struct aps_config *cfg, enum aps_setting key, char *out, size_t cap)
+{
+    const char *origin = aps_cfg_origin(cfg, key), *eq = strchr(origin, '=');
+    if (aps_cfg_source(cfg, key) == APS_SRC_SECRET)
+        return snprintf(out, cap, "%s", eq ? eq + 1 : origin) >= (int)cap ? -1 : 0;
+    const char *dir = aps_cfg_str(cfg, APS_SET_APS_SECRETS_DIR);
+    if (!dir || !*dir)
+        return -1;
+    return snprintf(out, cap, "%s/%s", dir, aps_setting_name(key)) >= (int)cap ? -1 : 0;
+}
+
+/* Writes value to path through a temporary file and a rename, mode 0600, so a process reloading
+ * at that moment reads either the old file or the new one. */
+static int write_secret(const char *path, const char *value)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    size_t n = strlen(value);
+    bool ok = write(fd, value, n) == (ssize_t)n && write(fd, "\n", 1) == 1 && !fsync(fd);
+    ok = !close(fd) && ok;
+    if (!ok || rename(tmp, path)) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void audit_rotation(struct aps_cli *cli, const char *step, const char *kid,
+                           const char *previous_kid)
+{
+    struct aps_store *st = aps_cli_open_store(cli, false);
+    struct aps_conn *c = NULL;
+    if (!st || aps_store_acquire(st, APS_DB_WRITE, &c)) {
+        fprintf(stderr, "aps secrets: the rotation is not in the audit log (no store)\n");
+        aps_store_close(st);
+        return;
+    }
+    struct aps_audit_event e = {.action = "secret_rotated", .actor_type = "system",
+                                .resource_type = "secret", .resource_id = "JWT_SECRET",
+                                .success = true};
+    e.details = json_pack("{s:s, s:s, s:s?}", "step", step, "kid", kid, "previous_kid",
+                          previous_kid);
+    if (aps_audit_write(c, &e, aps_time_now()))
+        fprintf(stderr, "aps secrets: could not write the rotation to the audit log\n");
+    json_decref(e.details);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+static int rotate_fail(const char *what, const char *path)
+{
+    fprintf(stderr, "aps secrets: cannot write %s (%s): %s\n", what, path ? path : "no path",
+            path ? strerror(errno) : "set APS_SECRETS_DIR");
+    return APS_EXIT_FAIL;
+}
+
+static int rotate_jwt(struct aps_cli *cli, bool stage)
+{
+    const struct aps_config *cfg = cli->cfg;
+    char next_path[4200], cur_path[4200], prev_path[4200], fresh[APS_AUTH_TOKEN_CAP];
+    char kid[APS_AUTH_KID_CAP], prev_kid[APS_AUTH_KID_CAP];
+    bool paths = !secret_path(cfg, APS_SET_JWT_SECRET_NEXT, next_path, sizeof next_path) &&
+                 !secret_path(cfg, APS_SET_JWT_SECRET, cur_path, sizeof cur_path) &&
+                 !secret_path(cfg, APS_SET_JWT_SECRET_PREVIOUS, prev_path, sizeof prev_path);
+    if (!paths)
+        return rotate_fail("the JWT keys", NULL);
+    const char *staged = aps_cfg_str(cfg, APS_SET_JWT_SECRET_NEXT);
+    const char *cur = aps_cfg_str(cfg, APS_SET_JWT_SECRET);
+    aps_auth_random_token(fresh);
+    if (stage) {
+        if (write_secret(next_path, fresh))
+            return rotate_fail("JWT_SECRET_NEXT", next_path);
+        aps_auth_key_id(fresh, kid);
+        printf("staged JWT signing key %s in %s; reload every process, then run "
+               "`aps secrets rotate jwt`\n", kid, next_path);
+        audit_rotation(cli, "stage", kid, NULL);
+        return APS_EXIT_OK;
+    }
+    const char *key = staged && *staged ? staged : fresh;
+    aps_auth_key_id(key, kid);
+    aps_auth_key_id(cur, prev_kid);
+    /* Previous first: at every moment the files name keys that verify every live token. */
+    if (cur && *cur && write_secret(prev_path, cur))
+        return rotate_fail("JWT_SECRET_PREVIOUS", prev_path);
+    if (write_secret(cur_path, key))
+        return rotate_fail("JWT_SECRET", cur_path);
+    if (staged && *staged && unlink(next_path) && errno != ENOENT)
+        return rotate_fail("JWT_SECRET_NEXT", next_path);
+    printf("JWT signing key %s now signs (%s); %s verifies as previous (%s); reload every "
+           "process (SIGHUP or POST /api/v1/admin/config/reload)\n",
+           kid, cur_path, prev_kid, prev_path);
+    audit_rotation(cli, "rotate", kid, prev_kid);
+    return APS_EXIT_OK;
+}
+
 int aps_cmd_secrets(struct aps_cli *cli, int argc, char **argv)
 {
+    if (!aps_cli_wants_help(argc, argv) && argc >= 3 && !strcmp(argv[1], "rotate") &&
+        !strcmp(argv[2], "jwt") && (argc == 3 || (argc == 4 && !strcmp(argv[3], "--stage"))))
+        return rotate_jwt(cli, argc == 4);
     if (aps_cli_wants_help(argc, argv) || argc != 2 ||
         (strcmp(argv[1], "status") && strcmp(argv[1], "reseal"))) {
         secrets_usage(argc == 2 && aps_cli_wants_help(argc, argv) ? stdout : stderr);

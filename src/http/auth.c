@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <jwt.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -290,6 +291,8 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
     if (!secret || !*secret || user_id <= 0 || role < 0 || role >= APS_ROLE__COUNT ||
         lifetime_s <= 0 || sid <= 0 || gen < 0 || aps_auth_init())
         return APS_E_INVAL;
+    char kid[APS_AUTH_KID_CAP];
+    aps_auth_key_id(secret, kid);
     randombytes_buf(jti_raw, sizeof jti_raw);
     sodium_bin2hex(jti, sizeof jti, jti_raw, sizeof jti_raw);
     snprintf(sub, sizeof sub, "%lld", (long long)user_id);
@@ -300,6 +303,7 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
         jwt_add_grant_int(jwt, "iat", (long)now) || jwt_add_grant_int(jwt, "sid", (long)sid) ||
         jwt_add_grant_int(jwt, "gen", (long)gen) ||
         jwt_add_grant_int(jwt, "exp", (long)(now + lifetime_s)) ||
+        jwt_add_header(jwt, "kid", kid) ||
         jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret, (int)strlen(secret)))
         goto out;
     char *s = jwt_encode_str(jwt);
@@ -345,6 +349,59 @@ static int read_claims(jwt_t *jwt, struct aps_auth_claims *c)
         return APS_E_INTEGRITY;
     memcpy(c->jti, jti, sizeof c->jti);
     return 0;
+}
+
+void aps_auth_key_id(const char *secret, char out[APS_AUTH_KID_CAP])
+{
+    unsigned char h[8];
+    static const char ctx[] = "aps-jwt-kid";
+    out[0] = '\0';
+    if (!secret || aps_auth_init())
+        return;
+    crypto_generichash(h, sizeof h, (const unsigned char *)secret, strlen(secret),
+                       (const unsigned char *)ctx, sizeof ctx - 1);
+    sodium_bin2hex(out, APS_AUTH_KID_CAP, h, sizeof h);
+}
+
+/* The kid named in the token's header, without checking anything else: "" when the header has
+ * none or cannot be read (the signature check decides what the token is worth). */
+static void header_kid(const char *token, char out[APS_AUTH_KID_CAP])
+{
+    unsigned char head[512];
+    size_t n = 0;
+    const char *dot = strchr(token, '.');
+    out[0] = '\0';
+    if (!dot || sodium_base642bin(head, sizeof head - 1, token, (size_t)(dot - token), NULL, &n,
+                                  NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+        return;
+    json_t *h = json_loadb((const char *)head, n, 0, NULL);
+    const char *kid = json_string_value(json_object_get(h, "kid"));
+    if (kid && strlen(kid) < APS_AUTH_KID_CAP)
+        memcpy(out, kid, strlen(kid) + 1);
+    else if (kid)
+        memcpy(out, "?", 2); /* a kid no key of ours can have */
+    json_decref(h);
+}
+
+int aps_auth_token_verify_keys(const char *const *secrets, size_t n, const char *token,
+                               int64_t now, struct aps_auth_claims *out)
+{
+    char want[APS_AUTH_KID_CAP], kid[APS_AUTH_KID_CAP];
+    if (!token || strlen(token) > TOKEN_MAX_LEN)
+        return APS_E_INTEGRITY;
+    header_kid(token, want);
+    int rc = APS_E_INTEGRITY;
+    for (size_t i = 0; i < n; i++) {
+        if (!secrets[i] || !*secrets[i])
+            continue;
+        aps_auth_key_id(secrets[i], kid);
+        if (*want && strcmp(want, kid))
+            continue;
+        rc = aps_auth_token_verify(secrets[i], token, now, out);
+        if (rc != APS_E_INTEGRITY || *want)
+            return rc;
+    }
+    return rc;
 }
 
 int aps_auth_token_verify(const char *secret, const char *token, int64_t now,

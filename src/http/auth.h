@@ -60,7 +60,8 @@ struct aps_auth_claims {
     char jti[33];
 };
 
-/* Signs an HS256 access token {sub, role, sid, gen, iat, exp, jti, typ:"access"} with secret.
+/* Signs an HS256 access token {sub, role, sid, gen, iat, exp, jti, typ:"access"} with secret;
+ * the header names the key (kid, below).
  * sid > 0 names the session family, gen >= 0 the user's token generation; the per-request check
  * (src/services/authn.c) refuses the token once either has moved on.
  * *out is malloc'd (free with aps_free). */
@@ -71,6 +72,17 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
  * APS_E_INTEGRITY for anything else (malformed, tampered, wrong alg, bad claims). */
 int aps_auth_token_verify(const char *secret, const char *token, int64_t now,
                           struct aps_auth_claims *out) APS_MUST_CHECK;
+
+/* Key ids. Every token carries in its header the kid of the key that signed it: 16 hex digits of
+ * a BLAKE2b hash of the key, so every process derives the same id from the same key without
+ * sharing anything else, and the id tells nothing of the key. */
+#define APS_AUTH_KID_CAP 17
+void aps_auth_key_id(const char *secret, char out[APS_AUTH_KID_CAP]);
+/* As aps_auth_token_verify, against a set of keys (n of them; NULL or empty entries skipped): the
+ * key whose kid the token's header names checks it; a token without a kid (signed before
+ * kids existed) is tried with each key; a kid no key has is refused (APS_E_INTEGRITY). */
+int aps_auth_token_verify_keys(const char *const *secrets, size_t n, const char *token,
+                               int64_t now, struct aps_auth_claims *out) APS_MUST_CHECK;
 
 /* 32 random bytes as unpadded base64url (43 characters). */
 void aps_auth_random_token(char out[APS_AUTH_TOKEN_CAP]);

@@ -191,8 +191,12 @@ static int by_bearer(struct aps_app *app, const char *token, struct aps_http_req
 {
     struct aps_auth_claims cl;
     struct aps_user_status us;
-    int rc = aps_auth_token_verify(aps_cfg_str(app->cfg, APS_SET_JWT_SECRET), token,
-                                   aps_time_now(), &cl);
+    /* The current key signs; a staged one and the previous one verify too (docs/operations.md,
+     * "Rotating the JWT signing key"). */
+    const char *keys[] = {aps_cfg_str(app->cfg, APS_SET_JWT_SECRET),
+                          aps_cfg_str(app->cfg, APS_SET_JWT_SECRET_NEXT),
+                          aps_cfg_str(app->cfg, APS_SET_JWT_SECRET_PREVIOUS)};
+    int rc = aps_auth_token_verify_keys(keys, 3, token, aps_time_now(), &cl);
     if (rc == APS_E_TIMEOUT)
         return deny(res, "TOKEN_EXPIRED", "the access token has expired; refresh it",
                     "Bearer error=\"invalid_token\", error_description=\"expired\"");

@@ -240,6 +240,39 @@ static char *sign(jwt_alg_t alg, const char *json)
     return s;
 }
 
+/* Key ids: the header names the signing key; a set of keys verifies by kid; a token without a
+ * kid (signed before kids) is tried with each key; a removed key's tokens are refused. */
+static void test_token_kid(void **state)
+{
+    char *tok = NULL, kid[APS_AUTH_KID_CAP], kid2[APS_AUTH_KID_CAP];
+    struct aps_auth_claims c;
+    const char *other = "another-secret-for-unit-tests-9876543210";
+    aps_auth_key_id(SECRET, kid);
+    aps_auth_key_id(other, kid2);
+    assert_int_equal(strlen(kid), 16);
+    assert_string_not_equal(kid, kid2);
+    assert_int_equal(aps_auth_token_issue(SECRET, 9, APS_ROLE_USER, 4, 0, NOW, 900, &tok), 0);
+    jwt_t *j = NULL;
+    assert_int_equal(jwt_decode(&j, tok, (const unsigned char *)SECRET, strlen(SECRET)), 0);
+    assert_string_equal(jwt_get_header(j, "kid"), kid);
+    jwt_free(j);
+    const char *both[] = {other, NULL, SECRET}, *only_other[] = {other};
+    assert_int_equal(aps_auth_token_verify_keys(both, 3, tok, NOW, &c), 0);
+    assert_int_equal(c.user_id, 9);
+    assert_int_equal(aps_auth_token_verify_keys(only_other, 1, tok, NOW, &c), APS_E_INTEGRITY);
+    aps_free(tok);
+    /* No kid in the header: each key is tried. */
+    char json[256];
+    snprintf(json, sizeof json,
+             "{\"sub\":\"5\",\"role\":\"pro\",\"typ\":\"access\",\"iat\":%d,\"exp\":%d,"
+             "\"sid\":3,\"gen\":0,\"jti\":\"0123456789abcdef0123456789abcdef\"}",
+             NOW, NOW + 900);
+    char *old = sign(JWT_ALG_HS256, json);
+    assert_int_equal(aps_auth_token_verify_keys(both, 3, old, NOW, &c), 0);
+    assert_int_equal(aps_auth_token_verify_keys(only_other, 1, old, NOW, &c), APS_E_INTEGRITY);
+    free(old);
+}
+
 static void test_token_other_alg_and_claims(void **state)
 {
     char json[256];
@@ -331,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_password_code_points),
         cmocka_unit_test(test_password_hash_nfc),
         cmocka_unit_test(test_password_common_list),
+        cmocka_unit_test(test_token_kid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
