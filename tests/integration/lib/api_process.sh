@@ -7,7 +7,7 @@ start_api() { # name → $port
   pids+=($!)
   port=""
   for _ in $(seq 100); do
-    port=$(grep -o '"port":[0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d: -f2)
+    port=$(grep -o '"port":[0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d: -f2 || true)
     [ -n "$port" ] && [ "$port" != 0 ] && break
     sleep 0.1
   done
