@@ -1,13 +1,15 @@
 # AI PRO SPORTS — the two commands of the README, and a few helpers.
 #   make run    install what is missing, build, migrate var/aps.db, ingest every data set, train,
 #               and serve the API, workers and scheduler on http://127.0.0.1:8000
+#   make run-watch  `make run` that rebuilds and restarts on source changes, and reloads the
+#               configuration on config/ changes (scripts/run-watch, inotify-tools)
 #   make test   install what is missing, build, and run every test
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 APS := $(BUILD)/aps
 
-.PHONY: all bootstrap build run test asan test-asan bench clean deploy-up deploy-down
+.PHONY: all bootstrap build run run-watch test asan test-asan bench clean deploy-up deploy-down
 
 all: build
 
@@ -24,6 +26,11 @@ build: bootstrap
 # the mock providers stand in when no ODDS_API_KEY is configured).
 run: build
 	@BUILD=$(BUILD) scripts/run
+
+# Development hot reload: as `make run`, then a source change rebuilds and restarts, and a
+# change under config/ reloads the configuration (SIGHUP) without a restart (scripts/run-watch).
+run-watch: build
+	@BUILD=$(BUILD) JOBS=$(JOBS) scripts/run-watch
 
 test: build
 	@BUILD=$(BUILD) scripts/test
