@@ -104,7 +104,10 @@ double aps_cfg_configured_double(const struct aps_config *cfg, enum aps_setting 
  * them with the same code as aps_config_load. On any failure it returns APS_E_CONFIG with the
  * same one-line message start-up would print, and cfg is unchanged. Otherwise every live
  * setting whose value changed takes the new value (report->applied), and every other changed
- * setting keeps its old value until a restart (report->restart). The change happens behind the
+ * setting keeps its old value until a restart (report->restart). Before anything changes, check
+ * (may be NULL) sees the new configuration and the report: it applies what lives outside the
+ * configuration (a database pool's URL) and may refuse the whole reload (non-zero, err
+ * written), which then changes nothing. The change happens behind the
  * const pointer every reader holds, as for the run-time layer; strings a reader got before stay
  * valid until aps_config_free. One reload runs at a time; any thread may call it. */
 struct aps_config_reload_report {
@@ -113,8 +116,12 @@ struct aps_config_reload_report {
     int napplied, nrestart;
 };
 bool aps_setting_is_live(enum aps_setting key);
+typedef int (*aps_config_reload_check)(void *ud, const struct aps_config *fresh,
+                                       const struct aps_config_reload_report *report, char *err,
+                                       size_t errcap);
 int aps_config_reload(const struct aps_config *cfg, struct aps_config_reload_report *report,
-                      char *err, size_t errcap) APS_MUST_CHECK;
+                      aps_config_reload_check check, void *ud, char *err,
+                      size_t errcap) APS_MUST_CHECK;
 
 /* Writes the effective settings as a table (or JSON when json is true): name, value (secrets
  * shown as "(set, redacted)" or "(unset)"), source. */

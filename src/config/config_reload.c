@@ -83,8 +83,25 @@ static void take_value(struct aps_config *cfg, struct aps_config_value *fresh, i
     fresh->text = fresh->shown = fresh->origin = NULL;
 }
 
+/* Fills report from the differences between cfg and fresh. */
+static void compare(const struct aps_config *cfg, const struct aps_config *fresh,
+                    struct aps_config_reload_report *report)
+{
+    for (int k = 0; k < APS_SET__COUNT; k++) {
+        if (same_text(cfg->v[k].text, fresh->v[k].text))
+            continue;
+        if (aps_setting_is_live(k)) {
+            report->applied[k] = true;
+            report->napplied++;
+        } else {
+            report->restart[k] = true;
+            report->nrestart++;
+        }
+    }
+}
+
 int aps_config_reload(const struct aps_config *cfg, struct aps_config_reload_report *report,
-                      char *err, size_t errcap)
+                      aps_config_reload_check check, void *ud, char *err, size_t errcap)
 {
     /* The configuration was allocated writable by aps_config_load; only live values change. */
     struct aps_config *w = (struct aps_config *)cfg;
@@ -95,18 +112,15 @@ int aps_config_reload(const struct aps_config *cfg, struct aps_config_reload_rep
     struct aps_config *fresh = NULL;
     struct aps_config_opts opts = {.envp = w->rs->envp, .config_dir = w->rs->config_dir};
     int rc = aps_config_load(&fresh, &opts, err, errcap);
-    for (int k = 0; !rc && k < APS_SET__COUNT; k++) {
-        if (same_text(w->v[k].text, fresh->v[k].text))
-            continue;
-        if (aps_setting_is_live(k)) {
+    if (!rc)
+        compare(w, fresh, report);
+    if (!rc && check)
+        rc = check(ud, fresh, report, err, errcap);
+    for (int k = 0; !rc && k < APS_SET__COUNT; k++)
+        if (report->applied[k])
             take_value(w, &fresh->v[k], k);
-            report->applied[k] = true;
-            report->napplied++;
-        } else {
-            report->restart[k] = true;
-            report->nrestart++;
-        }
-    }
+    if (rc)
+        memset(report, 0, sizeof *report);
     pthread_mutex_unlock(&w->rs->lock);
     aps_config_free(fresh);
     return rc;

@@ -11,6 +11,7 @@
 #include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/audit.h"
+#include "store/store.h"
 
 json_t *aps_reload_report_json(const struct aps_config_reload_report *report)
 {
@@ -62,10 +63,27 @@ static void log_outcome(struct aps_app *app, const char *trigger,
     aps_buf_cleanup(&extra);
 }
 
+/* Before the new configuration takes over: a new DATABASE_URL (or replica URL) moves the store's
+ * pools to it, which connects first, so credentials that do not work refuse the reload. */
+static int switch_store(void *ud, const struct aps_config *fresh,
+                        const struct aps_config_reload_report *report, char *err, size_t errcap)
+{
+    struct aps_app *app = ud;
+    if (!app->store ||
+        !(report->applied[APS_SET_DATABASE_URL] || report->applied[APS_SET_DATABASE_REPLICA_URL]))
+        return 0;
+    char why[512];
+    int rc = aps_store_switch(app->store, aps_cfg_str(fresh, APS_SET_DATABASE_URL),
+                              aps_cfg_str(fresh, APS_SET_DATABASE_REPLICA_URL), why, sizeof why);
+    if (rc)
+        snprintf(err, errcap, "new DATABASE_URL refused: %s", why);
+    return rc;
+}
+
 int aps_app_reload(struct aps_app *app, const char *trigger,
                    struct aps_config_reload_report *report, char *err, size_t errcap)
 {
-    int rc = aps_config_reload(app->cfg, report, err, errcap);
+    int rc = aps_config_reload(app->cfg, report, switch_store, app, err, errcap);
     if (rc) {
         char extra[96];
         snprintf(extra, sizeof extra, "\"trigger\":\"%s\",\"reload\":\"refused\"", trigger);

@@ -7,7 +7,14 @@
  * connection, or opens one while under the cap, or waits on the store's condition variable up to
  * pool_timeout seconds (then APS_E_TIMEOUT). Connecting happens outside the lock, with the slot
  * reserved. aps_store_release() rolls back a transaction left open, drops a broken connection,
- * and closes the connection when the idle stack is full (the overflow ones). */
+ * and closes the connection when the idle stack is full (the overflow ones).
+ *
+ * Switching URLs (aps_store_switch, a configuration reload with new credentials): a connection
+ * with the new URL is opened first, so a bad URL changes nothing; then, under the lock, the
+ * pool's target changes, its generation moves on and its idle connections are closed. A
+ * connection checked out at that moment finishes its work and is closed when released (its
+ * generation is old), so in-flight work is never cut and the pool drains to the new URL. target
+ * and shown are only read under st->mu for that reason. */
 #include "store/store.h"
 
 #include <errno.h>
@@ -31,6 +38,7 @@ struct aps_pool {
     bool replica;
     struct aps_conn **idle; /* stack of up to st->size idle connections */
     int nidle, open, in_use;
+    uint64_t gen; /* bumped when aps_store_switch changes target; under st->mu */
 };
 
 struct aps_store {
@@ -204,17 +212,38 @@ static void __attribute__((format(printf, 3, 4))) put_msg(char *dst, size_t cap,
     va_end(ap);
 }
 
-/* Opens a new connection for pool p (no lock held). */
-static int conn_open(struct aps_pool *p, struct aps_conn **out, char *err, size_t errcap)
+/* What a new connection of pool p is opened with, copied under st->mu (a switch may change
+ * the pool's strings meanwhile). */
+struct conn_target {
+    char *target, *shown;
+    uint64_t gen;
+};
+
+static void target_copy(const struct aps_pool *p, struct conn_target *t)
+{
+    t->target = aps_strdup(p->target);
+    t->shown = aps_strdup(p->shown);
+    t->gen = p->gen;
+}
+
+static void target_free(struct conn_target *t)
+{
+    aps_free(t->target);
+    aps_free(t->shown);
+}
+
+/* Opens a new connection for pool p to t (no lock held). */
+static int conn_open(struct aps_pool *p, const struct conn_target *t, struct aps_conn **out,
+                     char *err, size_t errcap)
 {
     struct aps_store *st = p->st;
     char why[512] = "";
     void *be = NULL;
     unsigned flags = (p->replica ? APS_CONN_READONLY : 0) |
                      (st->generic_plans ? APS_CONN_GENERIC_PLANS : 0);
-    int rc = st->ops->connect(p->target, flags, &be, why, sizeof why);
+    int rc = st->ops->connect(t->target, flags, &be, why, sizeof why);
     if (rc) {
-        put_msg(err, errcap, "cannot connect to %s: %s", p->shown, why);
+        put_msg(err, errcap, "cannot connect to %s: %s", t->shown, why);
         return rc;
     }
     struct aps_conn *c = aps_calloc(1, sizeof *c);
@@ -222,6 +251,7 @@ static int conn_open(struct aps_pool *p, struct aps_conn **out, char *err, size_
     c->pool = p;
     c->be = be;
     c->replica = p->replica;
+    c->gen = t->gen;
     *out = c;
     return 0;
 }
@@ -282,11 +312,14 @@ static int pool_acquire(struct aps_pool *p, struct aps_conn **out)
     struct timespec deadline = deadline_after(st->timeout);
     struct aps_conn *c = NULL;
     char err[512] = "";
+    struct conn_target t;
     pthread_mutex_lock(&st->mu);
     int rc = pool_take(p, &deadline, &c);
     if (rc)
         snprintf(st->lasterr, sizeof st->lasterr, "no free connection to %s within %.3g s",
                  p->shown, st->timeout);
+    else
+        target_copy(p, &t);
     pthread_mutex_unlock(&st->mu);
     if (rc)
         return rc;
@@ -295,15 +328,17 @@ static int pool_acquire(struct aps_pool *p, struct aps_conn **out)
         c = NULL;
     }
     if (!c) {
-        rc = conn_open(p, &c, err, sizeof err);
+        rc = conn_open(p, &t, &c, err, sizeof err);
         if (rc) {
             pool_forfeit(p);
             pthread_mutex_lock(&st->mu);
             snprintf(st->lasterr, sizeof st->lasterr, "%s", err);
             pthread_mutex_unlock(&st->mu);
+            target_free(&t);
             return rc;
         }
     }
+    target_free(&t);
     c->errmsg[0] = '\0';
     *out = c;
     return 0;
@@ -365,6 +400,70 @@ int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
         .generic_plans = generic_plans,
     };
     return aps_store_open(out, &o, err, errcap);
+}
+
+/* Points pool p at url (see the file comment): connects first, then swaps under the lock. */
+static int pool_switch(struct aps_pool *p, const char *url, char *err, size_t errcap)
+{
+    struct aps_store *st = p->st;
+    const struct aps_store_ops *ops = NULL;
+    struct conn_target t = {0};
+    char shown[512];
+    int rc = parse_url(url, &ops, &t.target, err, errcap);
+    if (rc)
+        return rc;
+    if (ops != st->ops) {
+        aps_free(t.target);
+        snprintf(err, errcap, "the new URL names another kind of database: restart to change it");
+        return APS_E_CONFIG;
+    }
+    mask_url(url, shown, sizeof shown);
+    t.shown = aps_strdup(shown);
+    pthread_mutex_lock(&st->mu);
+    bool same = !strcmp(t.target, p->target);
+    t.gen = p->gen + 1;
+    pthread_mutex_unlock(&st->mu);
+    struct aps_conn *fresh = NULL;
+    if (!same)
+        rc = conn_open(p, &t, &fresh, err, errcap);
+    if (same || rc) {
+        target_free(&t);
+        return rc;
+    }
+    pthread_mutex_lock(&st->mu);
+    struct aps_conn **old = p->idle;
+    int nold = p->nidle;
+    p->idle = aps_calloc((size_t)st->size, sizeof *p->idle);
+    p->nidle = 0;
+    p->open -= nold;
+    aps_free(p->target);
+    aps_free(p->shown);
+    p->target = t.target;
+    p->shown = t.shown;
+    p->gen = t.gen;
+    fresh->gen = p->gen;
+    p->idle[p->nidle++] = fresh;
+    p->open++;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    for (int i = 0; i < nold; i++)
+        conn_destroy(old[i]);
+    aps_free(old);
+    return 0;
+}
+
+int aps_store_switch(struct aps_store *st, const char *url, const char *replica_url, char *err,
+                     size_t errcap)
+{
+    bool replica = replica_url && *replica_url;
+    if (replica != st->has_replica) {
+        snprintf(err, errcap, "adding or removing DATABASE_REPLICA_URL needs a restart");
+        return APS_E_CONFIG;
+    }
+    int rc = pool_switch(&st->primary, url, err, errcap);
+    if (!rc && replica)
+        rc = pool_switch(&st->replica, replica_url, err, errcap);
+    return rc;
 }
 
 void aps_store_close(struct aps_store *st)
@@ -451,11 +550,11 @@ void aps_store_release(struct aps_conn *c)
     pthread_mutex_lock(&st->mu);
     p->in_use--;
     st->round_trips += trips;
-    if (c && p->nidle < st->size) {
+    if (c && c->gen == p->gen && p->nidle < st->size) {
         p->idle[p->nidle++] = c;
         c = NULL;
     } else {
-        p->open--; /* overflow or broken: closed below, outside the lock */
+        p->open--; /* overflow, broken or opened with a URL switched since: closed below */
     }
     pthread_cond_broadcast(&st->cv);
     pthread_mutex_unlock(&st->mu);

@@ -68,6 +68,13 @@ int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char 
 int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
                           bool generic_plans, char *err, size_t errcap) APS_MUST_CHECK;
 void aps_store_close(struct aps_store *st);
+/* Moves the pools to new URLs (new credentials at a configuration reload) without dropping
+ * in-flight work: a connection with the new URL is opened first (on failure nothing changes and
+ * err says why); idle connections are closed, checked-out ones finish and are closed when
+ * released, new ones use the new URL. A URL equal to the current one changes nothing. The kind
+ * of database, and whether there is a replica, cannot change (APS_E_CONFIG). */
+int aps_store_switch(struct aps_store *st, const char *url, const char *replica_url, char *err,
+                     size_t errcap) APS_MUST_CHECK;
 enum aps_db_kind aps_store_kind(const struct aps_store *st);
 bool aps_store_has_replica(const struct aps_store *st);
 void aps_store_stats(struct aps_store *st, struct aps_store_stats *out);

@@ -28,6 +28,7 @@ struct aps_conn {
     enum aps_db_intent intent; /* set at every acquire */
     bool replica;
     uint64_t round_trips;      /* to the server since the last release (remote backends) */
+    uint64_t gen;              /* the pool's URL generation it was opened with (store.c) */
     char errmsg[1024];
 };
 
