@@ -712,6 +712,71 @@ static void test_runtime_layer(void **state)
     assert_true(aps_cfg_double(c, APS_SET_KELLY_FRACTION) == kf);
 }
 
+/* ---- reload ----------------------------------------------------------------------------------- */
+
+static int refuse_all(void *ud, const struct aps_config *fresh,
+                      const struct aps_config_reload_report *report, char *err, size_t errcap)
+{
+    (void)fresh, (void)report;
+    ++*(int *)ud;
+    snprintf(err, errcap, "refused by the check");
+    return APS_E_CONFIG;
+}
+
+/* A reload applies live settings, names the others, keeps everything on a bad value (with the
+ * start-up's message) or when the check refuses, and leaves earlier strings readable. */
+static void test_reload(void **state)
+{
+    struct fx *f = *state;
+    struct aps_config_reload_report r;
+    write_file(f->config, "development.env", "LOG_LEVEL=WARNING\nRATE_LIMIT_PER_MIN=50\n");
+    assert_int_equal(load(f, NULL), 0);
+    const char *level_before = aps_cfg_str(f->cfg, APS_SET_LOG_LEVEL);
+    write_file(f->config, "development.env",
+               "LOG_LEVEL=ERROR\nRATE_LIMIT_PER_MIN=75\nWORKERS=3\n");
+    write_file(f->secrets, "ODDS_API_KEY", "odds-key-new\n");
+    assert_int_equal(aps_config_reload(f->cfg, &r, NULL, NULL, f->err, sizeof f->err), 0);
+    assert_string_equal(aps_cfg_str(f->cfg, APS_SET_LOG_LEVEL), "ERROR");
+    assert_string_equal(level_before, "WARNING"); /* a string read before stays valid */
+    assert_int_equal(aps_cfg_int(f->cfg, APS_SET_RATE_LIMIT_PER_MIN), 75);
+    assert_string_equal(aps_cfg_str(f->cfg, APS_SET_ODDS_API_KEY), "odds-key-new");
+    assert_true(r.applied[APS_SET_LOG_LEVEL] && r.applied[APS_SET_RATE_LIMIT_PER_MIN] &&
+                r.applied[APS_SET_ODDS_API_KEY]);
+    assert_int_equal(r.napplied, 3);
+    assert_true(r.restart[APS_SET_WORKERS]);
+    assert_int_equal(r.nrestart, 1);
+    assert_int_equal(aps_cfg_int(f->cfg, APS_SET_WORKERS), 1); /* the development default */
+    /* A bad value: the same message as a fresh load, nothing changes. */
+    write_file(f->config, "development.env", "LOG_LEVEL=INFO\nRATE_LIMIT_PER_MIN=0\n");
+    char fresh_err[1024];
+    struct aps_config *other = NULL;
+    char secrets_env[160];
+    snprintf(secrets_env, sizeof secrets_env, "APS_SECRETS_DIR=%s", f->secrets);
+    char *envp[] = {secrets_env, NULL};
+    struct aps_config_opts opts = {.envp = envp, .config_dir = f->config};
+    assert_int_equal(aps_config_load(&other, &opts, fresh_err, sizeof fresh_err), APS_E_CONFIG);
+    assert_int_equal(aps_config_reload(f->cfg, &r, NULL, NULL, f->err, sizeof f->err),
+                     APS_E_CONFIG);
+    assert_string_equal(f->err, fresh_err);
+    assert_int_equal(r.napplied + r.nrestart, 0);
+    assert_string_equal(aps_cfg_str(f->cfg, APS_SET_LOG_LEVEL), "ERROR");
+    assert_int_equal(aps_cfg_int(f->cfg, APS_SET_RATE_LIMIT_PER_MIN), 75);
+    /* A good file the check refuses: nothing changes either. */
+    int calls = 0;
+    write_file(f->config, "development.env", "LOG_LEVEL=INFO\nRATE_LIMIT_PER_MIN=80\n");
+    assert_int_equal(aps_config_reload(f->cfg, &r, refuse_all, &calls, f->err, sizeof f->err),
+                     APS_E_CONFIG);
+    assert_int_equal(calls, 1);
+    assert_string_equal(f->err, "refused by the check");
+    assert_int_equal(aps_cfg_int(f->cfg, APS_SET_RATE_LIMIT_PER_MIN), 75);
+    /* A run-time override still wins over a reloaded value. */
+    assert_int_equal(aps_config_runtime_set(f->cfg, APS_SET_RATE_LIMIT_PER_MIN, "20", f->err,
+                                            sizeof f->err), 0);
+    assert_int_equal(aps_config_reload(f->cfg, &r, NULL, NULL, f->err, sizeof f->err), 0);
+    assert_int_equal(aps_cfg_int(f->cfg, APS_SET_RATE_LIMIT_PER_MIN), 20);
+    assert_int_equal(aps_cfg_configured_int(f->cfg, APS_SET_RATE_LIMIT_PER_MIN), 80);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -735,6 +800,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repo_config_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_print_redacts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
         cmocka_unit_test(test_names_and_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
