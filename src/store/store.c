@@ -39,6 +39,8 @@ struct aps_pool {
     struct aps_conn **idle; /* stack of up to st->size idle connections */
     int nidle, open, in_use;
     uint64_t gen; /* bumped when aps_store_switch changes target; under st->mu */
+    char **retired; /* targets and shown strings replaced by a switch, freed at close */
+    int nretired;
 };
 
 struct aps_store {
@@ -199,6 +201,9 @@ static void pool_cleanup(struct aps_pool *p)
     aps_free(p->idle);
     aps_free(p->target);
     aps_free(p->shown);
+    for (int i = 0; i < p->nretired; i++)
+        aps_free(p->retired[i]);
+    aps_free(p->retired);
     memset(p, 0, sizeof *p);
 }
 
@@ -212,24 +217,19 @@ static void __attribute__((format(printf, 3, 4))) put_msg(char *dst, size_t cap,
     va_end(ap);
 }
 
-/* What a new connection of pool p is opened with, copied under st->mu (a switch may change
- * the pool's strings meanwhile). */
+/* What a new connection of pool p is opened with, taken under st->mu. The strings are the
+ * pool's own: a switch retires the ones it replaces rather than freeing them, so they stay valid
+ * (and a backend may key on the target's address, as SQLite's shared in-memory database does). */
 struct conn_target {
-    char *target, *shown;
+    const char *target, *shown;
     uint64_t gen;
 };
 
-static void target_copy(const struct aps_pool *p, struct conn_target *t)
+static void target_of(const struct aps_pool *p, struct conn_target *t)
 {
-    t->target = aps_strdup(p->target);
-    t->shown = aps_strdup(p->shown);
+    t->target = p->target;
+    t->shown = p->shown;
     t->gen = p->gen;
-}
-
-static void target_free(struct conn_target *t)
-{
-    aps_free(t->target);
-    aps_free(t->shown);
 }
 
 /* Opens a new connection for pool p to t (no lock held). */
@@ -319,7 +319,7 @@ static int pool_acquire(struct aps_pool *p, struct aps_conn **out)
         snprintf(st->lasterr, sizeof st->lasterr, "no free connection to %s within %.3g s",
                  p->shown, st->timeout);
     else
-        target_copy(p, &t);
+        target_of(p, &t);
     pthread_mutex_unlock(&st->mu);
     if (rc)
         return rc;
@@ -334,11 +334,9 @@ static int pool_acquire(struct aps_pool *p, struct aps_conn **out)
             pthread_mutex_lock(&st->mu);
             snprintf(st->lasterr, sizeof st->lasterr, "%s", err);
             pthread_mutex_unlock(&st->mu);
-            target_free(&t);
             return rc;
         }
     }
-    target_free(&t);
     c->errmsg[0] = '\0';
     *out = c;
     return 0;
@@ -407,27 +405,26 @@ static int pool_switch(struct aps_pool *p, const char *url, char *err, size_t er
 {
     struct aps_store *st = p->st;
     const struct aps_store_ops *ops = NULL;
-    struct conn_target t = {0};
-    char shown[512];
-    int rc = parse_url(url, &ops, &t.target, err, errcap);
+    char *target = NULL, shown[512];
+    int rc = parse_url(url, &ops, &target, err, errcap);
     if (rc)
         return rc;
     if (ops != st->ops) {
-        aps_free(t.target);
+        aps_free(target);
         snprintf(err, errcap, "the new URL names another kind of database: restart to change it");
         return APS_E_CONFIG;
     }
     mask_url(url, shown, sizeof shown);
-    t.shown = aps_strdup(shown);
-    pthread_mutex_lock(&st->mu);
-    bool same = !strcmp(t.target, p->target);
+    struct conn_target t = {.target = target, .shown = shown};
+    pthread_mutex_lock(&st->mu); /* only this thread switches, but p->target is read locked */
+    bool same = !strcmp(target, p->target);
     t.gen = p->gen + 1;
     pthread_mutex_unlock(&st->mu);
     struct aps_conn *fresh = NULL;
     if (!same)
         rc = conn_open(p, &t, &fresh, err, errcap);
     if (same || rc) {
-        target_free(&t);
+        aps_free(target);
         return rc;
     }
     pthread_mutex_lock(&st->mu);
@@ -436,10 +433,11 @@ static int pool_switch(struct aps_pool *p, const char *url, char *err, size_t er
     p->idle = aps_calloc((size_t)st->size, sizeof *p->idle);
     p->nidle = 0;
     p->open -= nold;
-    aps_free(p->target);
-    aps_free(p->shown);
-    p->target = t.target;
-    p->shown = t.shown;
+    p->retired = aps_realloc(p->retired, (size_t)(p->nretired + 2) * sizeof *p->retired);
+    p->retired[p->nretired++] = p->target;
+    p->retired[p->nretired++] = p->shown;
+    p->target = target;
+    p->shown = aps_strdup(shown);
     p->gen = t.gen;
     fresh->gen = p->gen;
     p->idle[p->nidle++] = fresh;

@@ -163,6 +163,43 @@ static void test_sqlite_file_copy(void **state)
     aps_store_close(st);
 }
 
+/* aps_store_switch: a connection checked out before the switch finishes on the old database and
+ * is not reused; new ones open on the new one; a URL that cannot be opened, another kind of
+ * database or a replica appearing change nothing. */
+static void test_sqlite_switch(void **state)
+{
+    char other[512], bad[512], err[512];
+    snprintf(other, sizeof other, "sqlite:///%s/switched.db", g.tmpdir);
+    snprintf(bad, sizeof bad, "sqlite:///%s/switched.db/x.db", g.tmpdir);
+    struct aps_store *st = open_store_with(NULL, 2, 0, 1.0);
+    struct aps_conn *old = NULL, *c = NULL;
+    MUST(old, aps_store_acquire(st, APS_DB_WRITE, &old));
+    MUST(old, aps_conn_exec(old, "CREATE TABLE sw_old (x INTEGER); INSERT INTO sw_old VALUES (1)"));
+    assert_int_equal(aps_store_switch(st, other, NULL, err, sizeof err), 0);
+    /* In flight: still the old database. */
+    MUST(old, aps_conn_exec(old, "INSERT INTO sw_old VALUES (2)"));
+    assert_int_equal(count_rows(old, "sw_old"), 2);
+    aps_store_release(old);
+    struct aps_store_stats stats;
+    aps_store_stats(st, &stats);
+    assert_int_equal(stats.open, 1); /* the old one closed on release; the probe stays idle */
+    for (int i = 0; i < 2; i++) {
+        MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+        assert_true(aps_conn_exec(c, "SELECT x FROM sw_old") < 0); /* the new, empty file */
+        aps_store_release(c);
+    }
+    /* Refused switches leave the pool where it is: a file that cannot be opened (its folder
+     * is a file), another kind of database, a replica appearing. */
+    assert_int_not_equal(aps_store_switch(st, bad, NULL, err, sizeof err), 0);
+    assert_int_equal(aps_store_switch(st, "postgresql://u@127.0.0.1:1/x", NULL, err, sizeof err),
+                     APS_E_CONFIG);
+    assert_int_equal(aps_store_switch(st, other, other, err, sizeof err), APS_E_CONFIG);
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE sw_new (x INTEGER)"));
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -192,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_replica_routing),
         cmocka_unit_test(test_sqlite_busy),
         cmocka_unit_test(test_sqlite_file_copy),
+        cmocka_unit_test(test_sqlite_switch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
