@@ -103,6 +103,11 @@ int aps_cache_open(struct aps_cache **out, const struct aps_config *cfg, struct 
     return 0;
 }
 
+int aps_cache_redis_switch(struct aps_cache *c, const char *url, char *err, size_t errcap)
+{
+    return c && c->redis ? aps_redis_switch(c->redis, url, err, errcap) : 0;
+}
+
 void aps_cache_close(struct aps_cache *c)
 {
     if (!c)

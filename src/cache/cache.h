@@ -42,6 +42,10 @@ struct aps_metrics;
 int aps_cache_open(struct aps_cache **out, const struct aps_config *cfg, struct aps_metrics *m,
                    char *err, size_t errcap) APS_MUST_CHECK;
 void aps_cache_close(struct aps_cache *c);
+/* A new REDIS_URL (credentials) for the shared tier (see aps_redis_switch in src/cache); 0 and
+ * nothing done without one. */
+int aps_cache_redis_switch(struct aps_cache *c, const char *url, char *err,
+                           size_t errcap) APS_MUST_CHECK;
 
 /* 0 on a hit: *val is an aps_malloc'd copy (NUL-terminated after len bytes; caller frees).
  * APS_E_NOTFOUND on a miss (also when Redis fails; the error is counted, not returned). */

@@ -160,6 +160,11 @@ int aps_leader_open(struct aps_leader **out, const struct aps_config *cfg, struc
     return 0;
 }
 
+int aps_leader_redis_switch(struct aps_leader *l, const char *url, char *err, size_t errcap)
+{
+    return l && l->redis ? aps_redis_switch(l->redis, url, err, errcap) : 0;
+}
+
 void aps_leader_close(struct aps_leader *l)
 {
     if (!l)

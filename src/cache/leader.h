@@ -35,5 +35,9 @@ int aps_leader_acquire(struct aps_leader *l, const char *name, const char *owner
  * fails leaves the lock to expire after its ttl. */
 int aps_leader_release(struct aps_leader *l, const char *name, const char *owner);
 void aps_leader_close(struct aps_leader *l);
+/* A new REDIS_URL (credentials) for a lock in Redis (see aps_redis_switch in src/cache); 0 and
+ * nothing done for the store-backed lock. */
+int aps_leader_redis_switch(struct aps_leader *l, const char *url, char *err,
+                            size_t errcap) APS_MUST_CHECK;
 
 #endif

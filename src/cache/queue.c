@@ -71,6 +71,13 @@ int aps_queue_open(struct aps_queue **out, const struct aps_config *cfg, struct 
     return 0;
 }
 
+int aps_queue_redis_switch(struct aps_queue *q, const char *url, char *err, size_t errcap)
+{
+    if (!q || !q->be->ops->switch_url)
+        return 0;
+    return q->be->ops->switch_url(q->be, url, err, errcap);
+}
+
 void aps_queue_close(struct aps_queue *q)
 {
     if (!q)

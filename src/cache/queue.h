@@ -90,6 +90,10 @@ struct aps_queue_stats {
 int aps_queue_open(struct aps_queue **out, const struct aps_config *cfg, struct aps_store *st,
                    struct aps_metrics *m, char *err, size_t errcap) APS_MUST_CHECK;
 void aps_queue_close(struct aps_queue *q);
+/* A new REDIS_URL (credentials) for a queue in Redis, without dropping jobs in flight (see
+ * aps_redis_switch); 0 and nothing done for the store-backed queue. */
+int aps_queue_redis_switch(struct aps_queue *q, const char *url, char *err,
+                           size_t errcap) APS_MUST_CHECK;
 /* "redis" or "store". */
 const char *aps_queue_backend(const struct aps_queue *q);
 

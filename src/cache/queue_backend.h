@@ -39,6 +39,8 @@ struct aps_queue_ops {
     int (*revive)(struct aps_queue_be *b, const char *id, bool requeue);
     /* Removes a consumer that holds nothing from the backend's books (Redis only: NULL). */
     int (*forget)(struct aps_queue_be *b, const char *consumer);
+    /* Moves to a new Redis URL (aps_redis_switch); NULL for a backend without one. */
+    int (*switch_url)(struct aps_queue_be *b, const char *url, char *err, size_t errcap);
 };
 
 struct aps_queue_be {

@@ -665,6 +665,11 @@ static int rq_forget(struct aps_queue_be *b, const char *consumer)
     return rc;
 }
 
+static int rq_switch(struct aps_queue_be *b, const char *url, char *err, size_t errcap)
+{
+    return aps_redis_switch(((struct rq *)b)->redis, url, err, errcap);
+}
+
 static const struct aps_queue_ops redis_ops = {
     .name = "redis",
     .close = rq_close,
@@ -676,6 +681,7 @@ static const struct aps_queue_ops redis_ops = {
     .dead = rq_dead,
     .revive = rq_revive,
     .forget = rq_forget,
+    .switch_url = rq_switch,
 };
 
 int aps_queue_redis_open(struct aps_queue_be **out, const char *url, const char *prefix,

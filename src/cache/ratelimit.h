@@ -44,6 +44,10 @@ int aps_ratelimit_open(struct aps_ratelimit **out, const struct aps_config *cfg,
 int aps_ratelimit_hit(struct aps_ratelimit *rl, const char *key, int limit_per_min,
                       struct aps_rl_result *out) APS_MUST_CHECK;
 void aps_ratelimit_close(struct aps_ratelimit *rl);
+/* A new REDIS_URL (credentials) for limits kept in Redis (see aps_redis_switch in src/cache); 0
+ * and nothing done for in-process limits. */
+int aps_ratelimit_redis_switch(struct aps_ratelimit *rl, const char *url, char *err,
+                               size_t errcap) APS_MUST_CHECK;
 /* Registers aps_ratelimit_errors_total in m (optional; call once after open). */
 void aps_ratelimit_attach_metrics(struct aps_ratelimit *rl, struct aps_metrics *m);
 /* Redis errors seen (each one a hit that failed open). */

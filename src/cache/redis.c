@@ -25,7 +25,15 @@
 struct conn {
     redisContext *ctx;
     int timeout_ms; /* what redisSetTimeout last set */
+    uint64_t gen;   /* the pool's endpoint generation it was opened with */
     struct conn *next;
+};
+
+/* Where and as whom the pool connects: what a URL says. */
+struct endpoint {
+    char host[256];
+    int port, db;
+    char user[128], pass[256];
 };
 
 struct script_sha {
@@ -34,9 +42,8 @@ struct script_sha {
 };
 
 struct aps_redis {
-    char host[256];
-    int port, db;
-    char user[128], pass[256];
+    struct endpoint ep; /* under mu: aps_redis_switch may change it */
+    uint64_t gen;       /* bumped by each switch; under mu */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct conn *idle;
@@ -80,7 +87,7 @@ static int copy_decoded(char *out, size_t cap, const char *s, size_t n)
     return 0;
 }
 
-static int parse_userinfo(struct aps_redis *r, const char *s, size_t n)
+static int parse_userinfo(struct endpoint *r, const char *s, size_t n)
 {
     const char *colon = memchr(s, ':', n);
     if (!colon)
@@ -91,7 +98,7 @@ static int parse_userinfo(struct aps_redis *r, const char *s, size_t n)
     return copy_decoded(r->pass, sizeof r->pass, colon + 1, n - (size_t)(colon - s) - 1);
 }
 
-static int parse_hostport(struct aps_redis *r, const char *s, size_t n)
+static int parse_hostport(struct endpoint *r, const char *s, size_t n)
 {
     const char *colon = memchr(s, ':', n);
     size_t hn = colon ? (size_t)(colon - s) : n;
@@ -111,7 +118,7 @@ static int parse_hostport(struct aps_redis *r, const char *s, size_t n)
     return 0;
 }
 
-static int parse_url(struct aps_redis *r, const char *url)
+static int parse_url(struct endpoint *r, const char *url)
 {
     if (strncmp(url, "rediss://", 9) == 0)
         return APS_E_UNSUPPORTED;
@@ -140,17 +147,23 @@ static int parse_url(struct aps_redis *r, const char *url)
     return 0;
 }
 
+static int parse_url_or_say(struct endpoint *ep, const char *url, char *err, size_t errcap)
+{
+    int rc = parse_url(ep, url ? url : "");
+    if (rc) /* The URL may carry a password: name the problem, never echo the URL. */
+        snprintf(err, errcap, "REDIS_URL: %s",
+                 rc == APS_E_UNSUPPORTED ? "rediss:// (TLS) is not supported by this build"
+                                         : "expected redis://[user:password@]host[:port][/db]");
+    return rc;
+}
+
 int aps_redis_open(struct aps_redis **out, const char *url, int max_conns, char *err,
                    size_t errcap)
 {
     struct aps_redis *r = aps_calloc(1, sizeof *r);
     *out = NULL;
-    int rc = parse_url(r, url ? url : "");
+    int rc = parse_url_or_say(&r->ep, url, err, errcap);
     if (rc) {
-        /* The URL may carry a password: name the problem, never echo the URL. */
-        snprintf(err, errcap, "REDIS_URL: %s",
-                 rc == APS_E_UNSUPPORTED ? "rediss:// (TLS) is not supported by this build"
-                                         : "expected redis://[user:password@]host[:port][/db]");
         aps_free(r);
         return rc;
     }
@@ -204,7 +217,7 @@ static bool setup_cmd(redisContext *ctx, int argc, const char **argv)
     return ok;
 }
 
-static redisContext *connect_one(struct aps_redis *r, char *why, size_t cap)
+static redisContext *connect_one(const struct endpoint *r, char *why, size_t cap)
 {
     redisContext *ctx = redisConnectWithTimeout(r->host, r->port, tv_of(CONNECT_TIMEOUT_MS));
     char db[16];
@@ -251,8 +264,10 @@ static int acquire(struct aps_redis *r, struct conn **out)
         return APS_E_IO;
     }
     r->open++;
+    struct endpoint ep = r->ep;
+    uint64_t gen = r->gen;
     pthread_mutex_unlock(&r->mu);
-    redisContext *ctx = connect_one(r, why, sizeof why);
+    redisContext *ctx = connect_one(&ep, why, sizeof why);
     pthread_mutex_lock(&r->mu);
     if (!ctx) {
         r->open--;
@@ -266,6 +281,7 @@ static int acquire(struct aps_redis *r, struct conn **out)
     pthread_mutex_unlock(&r->mu);
     *out = aps_calloc(1, sizeof **out);
     (*out)->ctx = ctx;
+    (*out)->gen = gen;
     return 0;
 }
 
@@ -276,19 +292,64 @@ static void release(struct aps_redis *r, struct conn *c, bool broken)
     if (broken)
         snprintf(why, sizeof why, "%s", c->ctx->err ? c->ctx->errstr : "protocol error");
     pthread_mutex_lock(&r->mu);
-    if (broken) {
+    bool stale = !broken && c->gen != r->gen; /* opened before a switch: close it */
+    if (broken || stale) {
         r->open--;
-        note_failure(r, why);
+        if (broken)
+            note_failure(r, why);
     } else {
         c->next = r->idle;
         r->idle = c;
     }
     pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
-    if (broken) {
+    if (broken || stale) {
         redisFree(c->ctx);
         aps_free(c);
     }
+}
+
+/* ---- switching endpoint ------------------------------------------------------------------------ */
+
+int aps_redis_switch(struct aps_redis *r, const char *url, char *err, size_t errcap)
+{
+    struct endpoint ep = {0};
+    char why[256];
+    int rc = parse_url_or_say(&ep, url, err, errcap);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&r->mu);
+    bool same = !memcmp(&ep, &r->ep, sizeof ep);
+    pthread_mutex_unlock(&r->mu);
+    if (same)
+        return 0;
+    redisContext *ctx = connect_one(&ep, why, sizeof why);
+    if (!ctx) {
+        snprintf(err, errcap, "new REDIS_URL refused: %s", why);
+        return APS_E_IO;
+    }
+    struct conn *fresh = aps_calloc(1, sizeof *fresh);
+    fresh->ctx = ctx;
+    pthread_mutex_lock(&r->mu);
+    struct conn *old = r->idle;
+    for (struct conn *c = old; c; c = c->next)
+        r->open--;
+    r->ep = ep;
+    fresh->gen = ++r->gen;
+    fresh->next = NULL;
+    r->idle = fresh;
+    r->open++;
+    r->backoff_ms = BACKOFF_MIN_MS;
+    r->retry_at = 0;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    while (old) {
+        struct conn *c = old;
+        old = c->next;
+        redisFree(c->ctx);
+        aps_free(c);
+    }
+    return 0;
 }
 
 /* ---- commands -------------------------------------------------------------------------------- */

@@ -43,6 +43,11 @@ struct aps_redis_script {
 int aps_redis_open(struct aps_redis **out, const char *url, int max_conns, char *err,
                    size_t errcap) APS_MUST_CHECK;
 void aps_redis_close(struct aps_redis *r);
+/* Moves the pool to a new URL (new credentials at a configuration reload): connects with it
+ * first (APS_E_IO and err "new REDIS_URL refused: …", no password, when that fails: nothing
+ * changes); then idle connections close, checked-out ones finish and close when given back,
+ * new ones use the new URL. The same URL changes nothing. */
+int aps_redis_switch(struct aps_redis *r, const char *url, char *err, size_t errcap) APS_MUST_CHECK;
 
 /* Sends n commands in one write and reads the n replies (a pipeline) on one connection.
  * timeout_ms bounds each read (0: the default of 2 s). On success replies[0..n-1] are set (the

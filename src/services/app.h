@@ -21,6 +21,7 @@ struct aps_metrics;
 struct aps_runtime_watch;
 struct aps_deps;
 struct aps_flags;
+struct aps_leader;
 
 struct aps_app {
     const struct aps_config *cfg;
@@ -34,6 +35,9 @@ struct aps_app {
     char instance[64];           /* host:pid, names this process in leases and logs */
     struct aps_runtime_watch *runtime_watch; /* APS_APP_WATCH: polls run-time settings */
     struct aps_deps *deps;       /* the dependency watch (deps.h) of a service; NULL otherwise */
+    struct aps_leader *leader;   /* the scheduler's lock while one runs here, and the worker's */
+    struct aps_leader *job_locks; /* per-job locks while it runs (a reload moves both to a new
+                                   * REDIS_URL); NULL otherwise */
     atomic_bool draining;        /* set on SIGTERM: readiness answers 503 from then on */
 };
 

@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache.h"
+#include "cache/leader.h"
+#include "cache/queue.h"
+#include "cache/ratelimit.h"
 #include "core/buf.h"
 #include "metrics/metrics.h"
 #include "services/app.h"
@@ -63,12 +67,45 @@ static void log_outcome(struct aps_app *app, const char *trigger,
     aps_buf_cleanup(&extra);
 }
 
-/* Before the new configuration takes over: a new DATABASE_URL (or replica URL) moves the store's
- * pools to it, which connects first, so credentials that do not work refuse the reload. */
-static int switch_store(void *ud, const struct aps_config *fresh,
+/* A new REDIS_URL moves every Redis pool of the process to it. The cache's pool goes first and
+ * connects before it changes anything, so credentials that do not work refuse the reload with
+ * nothing changed. */
+static int switch_redis(struct aps_app *app, const struct aps_config *fresh, char *err,
+                        size_t errcap)
+{
+    const char *was = aps_cfg_str(app->cfg, APS_SET_REDIS_URL);
+    const char *url = aps_cfg_str(fresh, APS_SET_REDIS_URL);
+    if ((was && *was) != (url && *url)) {
+        snprintf(err, errcap, "adding or removing REDIS_URL needs a restart");
+        return APS_E_CONFIG;
+    }
+    if (!url || !*url)
+        return 0;
+    int rc = aps_cache_redis_switch(app->cache, url, err, errcap);
+    if (!rc)
+        rc = aps_ratelimit_redis_switch(app->rl, url, err, errcap);
+    if (!rc)
+        rc = aps_queue_redis_switch(app->queue, url, err, errcap);
+    if (!rc)
+        rc = aps_leader_redis_switch(app->leader, url, err, errcap);
+    if (!rc)
+        rc = aps_leader_redis_switch(app->job_locks, url, err, errcap);
+    return rc;
+}
+
+/* Before the new configuration takes over: a new REDIS_URL, DATABASE_URL or replica URL moves the
+ * pools to it; each connects first, so credentials that do not work refuse the reload. A
+ * failure after an earlier switch leaves that switch in place (it was to a working URL); the
+ * next reload finds the same difference and completes it. */
+static int switch_pools(void *ud, const struct aps_config *fresh,
                         const struct aps_config_reload_report *report, char *err, size_t errcap)
 {
     struct aps_app *app = ud;
+    if (report->applied[APS_SET_REDIS_URL]) {
+        int rc = switch_redis(app, fresh, err, errcap);
+        if (rc)
+            return rc;
+    }
     if (!app->store ||
         !(report->applied[APS_SET_DATABASE_URL] || report->applied[APS_SET_DATABASE_REPLICA_URL]))
         return 0;
@@ -83,7 +120,7 @@ static int switch_store(void *ud, const struct aps_config *fresh,
 int aps_app_reload(struct aps_app *app, const char *trigger,
                    struct aps_config_reload_report *report, char *err, size_t errcap)
 {
-    int rc = aps_config_reload(app->cfg, report, switch_store, app, err, errcap);
+    int rc = aps_config_reload(app->cfg, report, switch_pools, app, err, errcap);
     if (rc) {
         char extra[96];
         snprintf(extra, sizeof extra, "\"trigger\":\"%s\",\"reload\":\"refused\"", trigger);

@@ -3,7 +3,8 @@
  * secrets directory through aps_config_reload (config.h): everything is checked first with the
  * start-up code, and a bad value is refused whole with the start-up's one-line message, logged,
  * while the old configuration stays in force. On success the live settings take their new
- * values (log level, TTLs, rate limits, provider keys, JWT keys, betting parameters, retention),
+ * values (log level, TTLs, rate limits, provider keys, JWT keys, betting parameters, retention;
+ * new DATABASE_URL / REDIS_URL credentials move the pools, which connect first),
  * the others are logged as needing a restart, and the secret files just read are written to the
  * audit log (which secret, which process, never the value). */
 #ifndef APS_SERVICES_RELOAD_H

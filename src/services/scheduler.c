@@ -412,6 +412,7 @@ int aps_scheduler_start(struct aps_scheduler **out, struct aps_app *app,
         snprintf(err, errcap, "cannot start the scheduler thread");
         return APS_E_NOMEM;
     }
+    app->leader = s->leader; /* a configuration reload may move it to a new REDIS_URL */
     *out = s;
     return 0;
 }
@@ -427,6 +428,8 @@ void aps_scheduler_stop(struct aps_scheduler *s)
         return;
     atomic_store(&s->stop, true);
     pthread_join(s->th, NULL);
+    if (s->app->leader == s->leader)
+        s->app->leader = NULL;
     aps_leader_close(s->leader);
     aps_free(s);
 }

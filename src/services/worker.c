@@ -507,6 +507,7 @@ int aps_worker_start(struct aps_worker **out, struct aps_app *app,
         (void)aps_worker_stop(w);
         return rc;
     }
+    app->job_locks = w->locks; /* a configuration reload may move them to a new REDIS_URL */
     *out = w;
     return 0;
 }
@@ -580,6 +581,8 @@ int aps_worker_stop(struct aps_worker *w)
     if (!w)
         return 0;
     atomic_store(&w->stopping, true);
+    if (w->app->job_locks == w->locks)
+        w->app->job_locks = NULL;
     int64_t until = mono_ms() + w->o.drain_ms;
     while (atomic_load(&w->running) > 0 && mono_ms() < until)
         sleep_ms(50);

@@ -22,6 +22,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/reload.sh"
 cd "$work"
 mkdir -p config secrets
 # The settings under test come from the file only: nothing in the environment may override them.
@@ -51,17 +53,10 @@ start() {
   echo "FAIL: $name did not start"; cat "$name.log"; exit 1
 }
 port_of() { grep -o '"port":[0-9]*' "$1.log" | head -1 | cut -d: -f2; }
-# reloads NAME: the number of reload outcome lines (applied or refused) in its log
-reloads() { grep -c '"trigger":"SIGHUP"' "$1.log" || true; }
 # hup_all: sends SIGHUP to every process and waits until each has logged one more outcome
 hup_all() {
-  local n before
-  for n in api worker scheduler serve; do
-    before=$(reloads $n)
-    eval "kill -HUP \$pid_$n"
-    for _ in $(seq 100); do [ "$(reloads $n)" -gt "$before" ] && break; sleep 0.05; done
-    [ "$(reloads $n)" -gt "$before" ] || { fail=$((fail + 1)); echo "FAIL: $n logged no reload"; }
-  done
+  local n
+  for n in api worker scheduler serve; do eval "hup_wait $n \$pid_$n"; done
 }
 alive_all() {
   local n
@@ -82,10 +77,6 @@ start serve serve --host 127.0.0.1 --port 0 --threads 2 --worker-threads 1 --no-
 api=$(port_of api)
 serve=$(port_of serve)
 
-login() { # email port → token
-  curl -s -X POST "http://127.0.0.1:$2/api/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$1\",\"password\":\"correct horse battery staple\"}" | jq -r .access_token
-}
 admin=$(login admin@example.com "$api")
 user=$(login user@example.com "$api")
 serve_admin=$(login admin@example.com "$serve")

@@ -73,23 +73,12 @@ url "$pw1" > secrets/DATABASE_URL
 echo "correct horse battery staple" > pw
 "$APS_BIN" user create --email rot@example.com --role user --password-file pw > /dev/null
 source "$here/lib/api_process.sh"
+source "$here/lib/reload.sh"
 start_api api; api=$port
 "$APS_BIN" worker --port 0 --threads 4 > worker.log 2>&1 &
 pids+=($!); worker_pid=$!
-token=$(curl -s -X POST "http://127.0.0.1:$api/api/v1/auth/login" -H 'Content-Type: application/json' \
-  -d '{"email":"rot@example.com","password":"correct horse battery staple"}' | jq -r .access_token)
+token=$(login rot@example.com "$api")
 [ -n "$token" ] && [ "$token" != null ] || { echo "FAIL: login"; cat api.log; exit 1; }
-# hup NAME PID: SIGHUP, then waits for the reload's log line
-hup() {
-  local before
-  before=$(grep -c '"trigger":"SIGHUP"' "$1.log" || true)
-  kill -HUP "$2"
-  for _ in $(seq 200); do
-    [ "$(grep -c '"trigger":"SIGHUP"' "$1.log" || true)" -gt "$before" ] && return 0
-    sleep 0.05
-  done
-  echo "FAIL: $1 logged no reload"; fail=$((fail + 1))
-}
 
 python3 "$here/lib/load.py" "http://127.0.0.1:$api/api/v1/auth/me" --token "$token" --threads 4 \
   --rate 100 --out load.txt --stop stop > load.json &
@@ -98,8 +87,8 @@ pids+=($!); load_pid=$!
 sleep 1.5
 su "ALTER ROLE $role PASSWORD '$pw2'" > /dev/null
 url "$pw2" > secrets/DATABASE_URL.new && mv secrets/DATABASE_URL.new secrets/DATABASE_URL
-hup api "${pids[0]}"
-hup worker "$worker_pid"
+hup_wait api "${pids[0]}"
+hup_wait worker "$worker_pid"
 "$APS_BIN" worker enqueue noop --payload '{"sleep_ms": 300}' --key "rot-b-{n}" --count 40 > /dev/null
 sleep 2
 touch stop
@@ -110,15 +99,9 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 
-summary=$(cat load.json)
-total=$(echo "$summary" | jq '[.[]] | add // 0')
-echo "load: $total requests during the rotation: $summary"
-check "every request during the rotation answered 200" '["200"]' "$(echo "$summary" | jq -c keys)"
-[ "$total" -ge 100 ] && check "load ran" 1 1 || check "load ran ($total)" 1 0
-check "api applied the new DATABASE_URL" '["DATABASE_URL"]' \
-  "$(grep '"trigger":"SIGHUP"' api.log | tail -1 | jq -c .applied)"
-check "worker applied the new DATABASE_URL" '["DATABASE_URL"]' \
-  "$(grep '"trigger":"SIGHUP"' worker.log | tail -1 | jq -c .applied)"
+check_load load.json 100
+check "api applied the new DATABASE_URL" '["DATABASE_URL"]' "$(last_applied api)"
+check "worker applied the new DATABASE_URL" '["DATABASE_URL"]' "$(last_applied worker)"
 check "every job done" "80 0 0" "$(psql "$(url "$pw2")" -Atqc "SELECT COUNT(*) FILTER (WHERE state = 'done'),
   COUNT(*) FILTER (WHERE state = 'dead'), COUNT(*) FILTER (WHERE attempts > 1) FROM jobs WHERE name = 'noop'" | tr '|' ' ')"
 
@@ -137,7 +120,7 @@ check "after the old sessions are gone, requests reconnect with the new password
 
 # A password that does not work is refused; the working one stays.
 url "wrong-password" > secrets/DATABASE_URL
-hup api "${pids[0]}"
+hup_wait api "${pids[0]}"
 line=$(grep '"trigger":"SIGHUP"' api.log | tail -1)
 check "a non-working URL refuses the reload" refused "$(echo "$line" | jq -r .reload)"
 case "$(echo "$line" | jq -r .msg)" in "new DATABASE_URL refused: cannot connect"*) r=1 ;; *) r=0 ;; esac

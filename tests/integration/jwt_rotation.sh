@@ -35,6 +35,7 @@ check() {
   if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected '$2', got '$3'"; fi
 }
 source "$here/lib/api_process.sh"
+source "$here/lib/reload.sh"
 
 "$APS_BIN" migrate > /dev/null
 echo "correct horse battery staple" > pw
@@ -43,25 +44,10 @@ for i in 1 2 3 4 5; do
 done
 start_api a; a=$port
 start_api b; b=$port
-login() { # email port → token
-  curl -s -X POST "http://127.0.0.1:$2/api/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$1\",\"password\":\"correct horse battery staple\"}" | jq -r .access_token
-}
 me() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" "http://127.0.0.1:$1/api/v1/auth/me"; }
 kid_of() { python3 -c 'import sys,json,base64; h=sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h+"="*(-len(h)%4))).get("kid",""))' "$1"; }
 # hup_all: SIGHUP to both api processes; waits until each has logged the reload
-hup_all() {
-  local i n before
-  for i in 0 1; do
-    n=$([ $i = 0 ] && echo a || echo b)
-    before=$(grep -c '"trigger":"SIGHUP"' $n.log || true)
-    kill -HUP "${pids[$i]}"
-    for _ in $(seq 100); do
-      [ "$(grep -c '"trigger":"SIGHUP"' $n.log || true)" -gt "$before" ] && break
-      sleep 0.05
-    done
-  done
-}
+hup_all() { hup_wait a "${pids[0]}"; hup_wait b "${pids[1]}"; }
 
 # Tokens issued before the rotation, half on each process.
 declare -a old
