@@ -118,6 +118,7 @@ int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned par
                  size_t errcap)
 {
     memset(app, 0, sizeof *app);
+    pthread_mutex_init(&app->reload_mu, NULL);
     app->cfg = cfg;
     int lvl = aps_log_level_parse(aps_cfg_str(cfg, APS_SET_LOG_LEVEL));
     app->log.level = lvl < 0 ? APS_LOG_INFO : (enum aps_log_level)lvl;
@@ -152,4 +153,5 @@ void aps_app_close(struct aps_app *app)
     app->cache = NULL;
     app->store = NULL;
     app->metrics = NULL;
+    pthread_mutex_destroy(&app->reload_mu);
 }

@@ -5,6 +5,7 @@
 #ifndef APS_SERVICES_APP_H
 #define APS_SERVICES_APP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,7 +38,9 @@ struct aps_app {
     struct aps_deps *deps;       /* the dependency watch (deps.h) of a service; NULL otherwise */
     struct aps_leader *leader;   /* the scheduler's lock while one runs here, and the worker's */
     struct aps_leader *job_locks; /* per-job locks while it runs (a reload moves both to a new
-                                   * REDIS_URL); NULL otherwise */
+                                   * REDIS_URL); NULL otherwise. Set and cleared under reload_mu,
+                                   * which a reload holds throughout (services/reload.h) */
+    pthread_mutex_t reload_mu;
     atomic_bool draining;        /* set on SIGTERM: readiness answers 503 from then on */
 };
 

@@ -120,7 +120,9 @@ static int switch_pools(void *ud, const struct aps_config *fresh,
 int aps_app_reload(struct aps_app *app, const char *trigger,
                    struct aps_config_reload_report *report, char *err, size_t errcap)
 {
+    pthread_mutex_lock(&app->reload_mu); /* the scheduler's and worker's locks stay while we run */
     int rc = aps_config_reload(app->cfg, report, switch_pools, app, err, errcap);
+    pthread_mutex_unlock(&app->reload_mu);
     if (rc) {
         char extra[96];
         snprintf(extra, sizeof extra, "\"trigger\":\"%s\",\"reload\":\"refused\"", trigger);

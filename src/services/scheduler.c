@@ -412,7 +412,9 @@ int aps_scheduler_start(struct aps_scheduler **out, struct aps_app *app,
         snprintf(err, errcap, "cannot start the scheduler thread");
         return APS_E_NOMEM;
     }
-    app->leader = s->leader; /* a configuration reload may move it to a new REDIS_URL */
+    pthread_mutex_lock(&app->reload_mu); /* a configuration reload may move it to a new REDIS_URL */
+    app->leader = s->leader;
+    pthread_mutex_unlock(&app->reload_mu);
     *out = s;
     return 0;
 }
@@ -428,8 +430,10 @@ void aps_scheduler_stop(struct aps_scheduler *s)
         return;
     atomic_store(&s->stop, true);
     pthread_join(s->th, NULL);
+    pthread_mutex_lock(&s->app->reload_mu);
     if (s->app->leader == s->leader)
         s->app->leader = NULL;
+    pthread_mutex_unlock(&s->app->reload_mu);
     aps_leader_close(s->leader);
     aps_free(s);
 }

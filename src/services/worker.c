@@ -507,7 +507,9 @@ int aps_worker_start(struct aps_worker **out, struct aps_app *app,
         (void)aps_worker_stop(w);
         return rc;
     }
-    app->job_locks = w->locks; /* a configuration reload may move them to a new REDIS_URL */
+    pthread_mutex_lock(&app->reload_mu); /* a configuration reload may move them to a new REDIS_URL */
+    app->job_locks = w->locks;
+    pthread_mutex_unlock(&app->reload_mu);
     *out = w;
     return 0;
 }
@@ -581,8 +583,10 @@ int aps_worker_stop(struct aps_worker *w)
     if (!w)
         return 0;
     atomic_store(&w->stopping, true);
+    pthread_mutex_lock(&w->app->reload_mu);
     if (w->app->job_locks == w->locks)
         w->app->job_locks = NULL;
+    pthread_mutex_unlock(&w->app->reload_mu);
     int64_t until = mono_ms() + w->o.drain_ms;
     while (atomic_load(&w->running) > 0 && mono_ms() < until)
         sleep_ms(50);
