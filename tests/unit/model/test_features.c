@@ -134,6 +134,76 @@ static void test_no_quote_after_start(void **state)
     aps_feat_matrix_cleanup(&m);
 }
 
+/* Line movement: open → the last quote before the start. Game 2 has an open pair two days out,
+ * a pre-match pair three hours out and a later one ten minutes out (the latest per book wins),
+ * and a pre-match pair recorded after the start (never read); game 3 has an open pair and live
+ * snapshots only (the latest one before the start ends the move). The spread line moves from
+ * −3.5 at the open to −5.5 before the start, and a post-start −9.5 is ignored. */
+static void test_line_movement(void **state)
+{
+    (void)state;
+    struct aps_hist_game g[3];
+    synth_game(&g[0], 1, "2020-01-01", 10, 20, 100, 90);
+    synth_game(&g[1], 2, "2020-01-05", 20, 10, 90, 100);
+    synth_game(&g[2], 3, "2020-01-09", 10, 20, 120, 80);
+    for (int i = 0; i < 3; i++)
+        g[i].start_time = 1577836800 + 4 * 86400 * i + 72000;
+    struct aps_hist_book books[1] = {{"book_a", false, false}};
+    int64_t s2 = g[1].start_time, s3 = g[2].start_time;
+    struct aps_hist_quote q[] = {
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_OPEN, NAN, 2.00, s2 - 2 * 86400},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_OPEN, NAN, 1.90, s2 - 2 * 86400},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.80, s2 - 600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 2.10, s2 - 600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.95, s2 - 3 * 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 1.95, s2 - 3 * 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.20, s2 + 1800},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 4.50, s2 + 1800},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_OPEN, -3.5, 1.91, s2 - 2 * 86400},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_OPEN, 3.5, 1.91, s2 - 2 * 86400},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_PRE, -5.5, 1.91, s2 - 600},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_PRE, 5.5, 1.91, s2 - 600},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_PRE, -9.5, 1.91, s2 + 1800},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_PRE, -9.5, 1.91, s2 + 1900},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_OPEN, NAN, 2.50, s3 - 86400},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_OPEN, NAN, 1.55, s3 - 86400},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_LIVE, NAN, 2.20, s3 - 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_LIVE, NAN, 1.70, s3 - 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_LIVE, NAN, 3.00, s3 + 600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_LIVE, NAN, 1.40, s3 + 600},
+    };
+    g[1].q0 = 0;
+    g[1].nq = 14;
+    g[2].q0 = 14;
+    g[2].nq = 6;
+    struct aps_history h = {.sport = APS_SPORT_NBA, .games = g, .ngames = 3, .nseasons = 1,
+                            .quotes = q, .nquotes = 20, .books = books, .nbooks = 1};
+    struct aps_feat_spec spec;
+    aps_feat_spec_all(&h, &spec);
+    int mv = col_index(&spec, APS_F_ML_MOVE), ml = col_index(&spec, APS_F_ML_HOME);
+    int sp = col_index(&spec, APS_F_SPREAD), smv = col_index(&spec, APS_F_SPREAD_MOVE);
+    struct aps_feat_matrix m;
+    assert_int_equal(aps_feat_build(&h, NULL, &spec, &m), 0);
+    const double *r2 = m.x + 1 * (size_t)m.d, *r3 = m.x + 2 * (size_t)m.d;
+#define NOVIG_LOGIT(a, b) log((1 / (a)) / (1 / (b)))
+    /* entry: the open; move: the 10-minute pre-match pair minus the open */
+    assert_near(r2[ml], NOVIG_LOGIT(2.00, 1.90), 1e-12);
+    assert_near(r2[mv], NOVIG_LOGIT(1.80, 2.10) - NOVIG_LOGIT(2.00, 1.90), 1e-12);
+    assert_near(r2[sp], -3.5, 0);
+    assert_near(r2[smv], -2, 0);
+    /* game 3: the live snapshot an hour before the start ends the move, the in-play one is not
+     * read */
+    assert_near(r3[ml], NOVIG_LOGIT(2.50, 1.55), 1e-12);
+    assert_near(r3[mv], NOVIG_LOGIT(2.20, 1.70) - NOVIG_LOGIT(2.50, 1.55), 1e-12);
+#undef NOVIG_LOGIT
+    assert_true(isnan(m.x[0 * (size_t)m.d + (size_t)mv])); /* game 1: no quotes */
+    size_t checked;
+    long bad;
+    assert_int_equal(aps_feat_leakage_check(&h, NULL, &spec, &m, 0, &checked, &bad), 0);
+    assert_int_equal(bad, -1);
+    aps_feat_matrix_cleanup(&m);
+}
+
 /* ---- real data ---- */
 
 struct real {
@@ -294,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_hand_checked_form),
         cmocka_unit_test(test_spec_json),
         cmocka_unit_test(test_no_quote_after_start),
+        cmocka_unit_test(test_line_movement),
         cmocka_unit_test(test_leakage_epl),
         cmocka_unit_test(test_leakage_nba),
     };
