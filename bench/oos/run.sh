@@ -64,7 +64,10 @@ for sport in $SPORTS; do
     n=$(j .scores.games) ll=$(j .scores.log_loss_model) llc=$(j .scores.log_loss_close)
     ne=$(j .scores.entry.games) lle=$(j .scores.entry.log_loss_entry) llme=$(j .scores.entry.log_loss_model)
     ece=$(j .scores.ece_model) clv=$(j .bets.clv_mean) bets=$(j .bets.bets)
-    ece_mkt=$(jq -r '[(if .scores.entry.games > 0 then "entry \(.scores.entry.ece_entry * 10000 | round / 10000)" else empty end), "close \(.scores.ece_close * 10000 | round / 10000)"] | join(", ")' "$work/bt.json")
+    ece_mkt=$(jq -r '(.scores.reliability | map(.n) | add) as $n
+      | ([.scores.reliability[] | select(.n > 0) | (.n / $n) * 0.79788 * ((.predicted * (1 - .predicted) / .n) | sqrt)] | add) as $chance
+      | [(if .scores.entry.games > 0 then "entry \(.scores.entry.ece_entry * 10000 | round / 10000)" else empty end),
+         "close \(.scores.ece_close * 10000 | round / 10000)", "chance \($chance * 10000 | round / 10000)"] | join(", ")' "$work/bt.json")
     dc=$(ci "$(j .scores.log_loss_diff_close.mean)" "$(j .scores.log_loss_diff_close.lo95)" "$(j .scores.log_loss_diff_close.hi95)")
     de=$(ci "$(j .scores.entry.log_loss_diff.mean)" "$(j .scores.entry.log_loss_diff.lo95)" "$(j .scores.entry.log_loss_diff.hi95)")
     beats=$(jq -r 'if .scores.entry.games == 0 then "not measurable" elif .scores.entry.log_loss_diff.hi95 < 0 then "met" else "missed" end' "$work/bt.json")
@@ -86,7 +89,7 @@ section=$work/section.md
   echo "<!-- oos:begin (written by bench/oos/run.sh; do not edit by hand) -->"
   echo "## Out of sample: the last season of the data, scored by a frozen model"
   echo
-  echo "Written by \`bench/oos/run.sh --preset $PRESET\` at $started. For each sport the models were trained with \`aps train --market all --until DAY --preset $PRESET\`, DAY being the first day of the sport's last season in the data, so features, search, calibration and stacking saw none of that season; then \`aps backtest --model NAME --from DAY\` applied each frozen model to every game of the season (features computed point in time, as live picks compute them). *Walk-forward* is the same training run's walk-forward log-loss on the earlier seasons. *Entry* is the earliest pre-game market (open, else pre-match) on the games that have it; the bracketed figures are the mean per-game log-loss difference, model minus market, with its paired bootstrap 95 % interval (1000 resamples): an interval below 0 means the model beats that market beyond chance. *ECE* is the model's, with the entry and closing market's on the same games in brackets (on a few hundred games the markets' own ECE shows how far chance alone moves it)."
+  echo "Written by \`bench/oos/run.sh --preset $PRESET\` at $started. For each sport the models were trained with \`aps train --market all --until DAY --preset $PRESET\`, DAY being the first day of the sport's last season in the data, so features, search, calibration and stacking saw none of that season; then \`aps backtest --model NAME --from DAY\` applied each frozen model to every game of the season (features computed point in time, as live picks compute them). *Walk-forward* is the same training run's walk-forward log-loss on the earlier seasons. *Entry* is the earliest pre-game market (open, else pre-match) on the games that have it; the bracketed figures are the mean per-game log-loss difference, model minus market, with its paired bootstrap 95 % interval (1000 resamples): an interval below 0 means the model beats that market beyond chance. *ECE* is the model's, with the entry and closing market's on the same games in brackets, and *chance*: the ECE a perfectly calibrated forecaster with the model's probabilities would show on these games by chance alone (Σ over the reliability bins of n_b/N · √(2/π) · √(p_b(1 − p_b)/n_b)); where it is above 0.02 a season is too short to show the ECE aim met."
   echo
   echo "Aims, in order: beats the entry market (interval below 0) / within 0.5 % of the close / ECE ≤ 0.02 / positive mean CLV of the backtest's bets."
   echo
