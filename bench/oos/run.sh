@@ -45,13 +45,15 @@ for sport in $SPORTS; do
   # the last season with games, and its first day
   last=$(db "SELECT s.label FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' GROUP BY s.label ORDER BY MIN(g.game_date) DESC LIMIT 1")
   cut=$(db "SELECT MIN(g.game_date) FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND s.label = '$last'")
-  "$APS" train --sport "$sport" --market all --until "$cut" --preset "$PRESET" --quiet >"$work/train-$sport.out" 2>&1 || true
+  "$APS" train --sport "$sport" --market all --until "$cut" --preset "$PRESET" >"$work/train-$sport.out" 2>&1 || true
   for market in moneyline spread total; do
     name=$(db "SELECT m.name FROM models m JOIN sports sp ON sp.id = m.sport_id WHERE sp.code = '$sport' AND m.market = '$market' ORDER BY m.id DESC LIMIT 1")
     if [ -z "$name" ]; then
       why=$(grep -m1 "^$sport $market: not trained" "$work/train-$sport.out" | sed 's/.*not trained: //' || true)
       [ -z "$why" ] && why=$(grep -m1 "aps train: $sport $market" "$work/train-$sport.out" || true)
-      [ -n "$why" ] && echo "| $sport $market | $last | – | not trained: $why | | | | | | | |" >>"$rows"
+      # a market the sport has no prices for at all is left out; one with prices says why
+      priced=$(db "SELECT COUNT(*) FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND o.market = '$market'")
+      [ -n "$why" ] && [ "$priced" != 0 ] && echo "| $sport $market | $last | – | not trained: $why | | | | | | | |" >>"$rows"
       continue
     fi
     wf=$(db "SELECT printf('%.4f (%d games)', log_loss, games) FROM models WHERE name = '$name'")
