@@ -266,16 +266,20 @@ void aps_logit_contrib(const struct aps_logit *m, const double *x, int c, double
         bool used = c >= 0 && c < m->k - 1 && m->sd[j] > 0 && !isnan(x[j]);
         out[j] = used ? m->w[c * D + j + 1] / m->sd[j] * (x[j] - m->mean[j]) : 0;
     }
-    double o[MAX_CLASSES];
-    offsets(m, x, o);
-    if (!m->has_offset || c < 0 || c >= m->k - 1 || o[c] == 0)
+    if (!m->has_offset || c < 0 || c >= m->k - 1)
         return;
     if (m->k == 2) {
-        out[m->offset[0]] += o[0];
+        out[m->offset[0]] += isnan(x[m->offset[0]]) ? 0 : x[m->offset[0]];
         return;
     }
-    out[m->offset[c]] += log_sigmoid(x[m->offset[c]]);
-    out[m->offset[m->k - 1]] -= log_sigmoid(x[m->offset[m->k - 1]]);
+    double mine = x[m->offset[c]], ref = x[m->offset[m->k - 1]];
+    bool complete = !isnan(ref);
+    for (int e = 0; e < m->k - 1; e++)
+        complete &= !isnan(x[m->offset[e]]);
+    if (!complete)
+        return; /* the offset is 0 when any market value is missing (offsets()) */
+    out[m->offset[c]] += log_sigmoid(mine);
+    out[m->offset[m->k - 1]] -= log_sigmoid(ref);
 }
 
 static json_t *array_of(const double *v, size_t n)
