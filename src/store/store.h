@@ -16,6 +16,7 @@
 #ifndef APS_STORE_STORE_H
 #define APS_STORE_STORE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -134,6 +135,8 @@ int aps_conn_query_int64(struct aps_conn *c, const char *sql, int nparams,
  * Parameter letters (the C type each one reads from the argument list):
  *   i  int64_t         an integer. Pass int64_t: an int or a long long literal must be cast,
  *                      (int64_t)n, because a varargs list does not convert.
+ *   I  const int64_t * an integer read through the pointer; a NULL pointer binds SQL NULL
+ *                      (an optional id: `id > 0 ? &id : NULL`)
  *   b  bool            0 or 1 (a bool or an int: both travel as int)
  *   d  double          a real; NaN binds as SQL NULL on both backends (SQLite cannot store it)
  *   s  const char *    text, copied; a NULL pointer binds SQL NULL
@@ -159,6 +162,10 @@ int aps_stmt_bindf(struct aps_stmt *s, const char *spec, ...) APS_MUST_CHECK;
  * on failure. */
 int aps_conn_preparef(struct aps_conn *c, struct aps_stmt **out, const char *sql,
                       const char *spec, ...) APS_MUST_CHECK;
+/* aps_conn_preparef() with the parameters in a va_list, for helpers that take a spec of their
+ * own (as vprintf is to printf). */
+int aps_conn_vpreparef(struct aps_conn *c, struct aps_stmt **out, const char *sql,
+                       const char *spec, va_list ap) APS_MUST_CHECK;
 /* Runs one statement to its end with spec's parameters; result rows (RETURNING) are ignored. */
 int aps_conn_execf(struct aps_conn *c, const char *sql, const char *spec, ...) APS_MUST_CHECK;
 /* aps_conn_execf() that also sets *changes to the rows the statement changed. */

@@ -39,10 +39,16 @@ static int bind_arg(struct aps_stmt *s, int idx, const struct aps_arg *a)
 static int arg_of(char l, va_list *ap, struct aps_arg *a)
 {
     const char *t = NULL;
+    const int64_t *ip = NULL;
     *a = (struct aps_arg){.type = APS_ARG_NULL};
     switch (l) {
     case 'i':
         *a = APS_ARG_I64(va_arg(*ap, int64_t));
+        return 0;
+    case 'I':
+        ip = va_arg(*ap, const int64_t *);
+        if (ip)
+            *a = APS_ARG_I64(*ip);
         return 0;
     case 'b':
         *a = APS_ARG_I64(va_arg(*ap, int) != 0);
@@ -128,6 +134,16 @@ int aps_conn_preparef(struct aps_conn *c, struct aps_stmt **out, const char *sql
     va_start(ap, spec);
     int rc = vprepare(c, out, sql, spec, &ap);
     va_end(ap);
+    return rc;
+}
+
+int aps_conn_vpreparef(struct aps_conn *c, struct aps_stmt **out, const char *sql,
+                       const char *spec, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    int rc = vprepare(c, out, sql, spec, &cp);
+    va_end(cp);
     return rc;
 }
 

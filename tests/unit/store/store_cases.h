@@ -134,10 +134,11 @@ static void test_typed_round_trip(void **state)
     MUST(c, aps_conn_exec(c, "CREATE TABLE tv (k INTEGER PRIMARY KEY, i BIGINT, b INTEGER,"
                              " d DOUBLE PRECISION, s TEXT, o TEXT, n TEXT)"));
     const char *ins = "INSERT INTO tv (k, i, b, d, s, o, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    const int64_t big = INT64_MAX;
     MUST(c, aps_conn_execf(c, ins, "iibdsSn", (int64_t)1, INT64_MIN, true, 1.0 / 3.0,
                            special_text, "opt"));
-    MUST(c, aps_conn_execf(c, ins, "iibdsSn", (int64_t)2, INT64_MAX, false, NAN, (char *)NULL,
-                           ""));
+    MUST(c, aps_conn_execf(c, ins, "iIbdsSn", (int64_t)2, &big, false, NAN, (char *)NULL, ""));
+    MUST(c, aps_conn_execf(c, ins, "iIbdsSn", (int64_t)3, (int64_t *)NULL, false, 0.0, "", "-"));
     int64_t k = 0, i = 0;
     bool b = false;
     double d = 0;
@@ -166,8 +167,27 @@ static void test_typed_round_trip(void **state)
     MUST(c, aps_conn_query_row(c, "SELECT count(*) FROM tv WHERE d IS NULL AND s IS NULL"
                                   " AND o IS NULL AND n IS NULL", "i", &nulls, ""));
     assert_int_equal(nulls, 1);
+    /* I with a NULL pointer is NULL; s with "" is the empty text, not NULL. */
+    MUST(c, aps_conn_query_row(c, "SELECT count(*) FROM tv WHERE k = 3 AND i IS NULL"
+                                  " AND s = '' AND o = '-'", "i", &nulls, ""));
+    assert_int_equal(nulls, 1);
     aps_store_release(c);
     aps_store_close(st);
+}
+
+/* A helper with a spec of its own, as callers write them over aps_conn_vpreparef. */
+static int64_t first_int(struct aps_conn *c, const char *sql, const char *spec, ...)
+{
+    struct aps_stmt *s = NULL;
+    va_list ap;
+    va_start(ap, spec);
+    int rc = aps_conn_vpreparef(c, &s, sql, spec, ap);
+    va_end(ap);
+    MUST(c, rc);
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    int64_t v = aps_stmt_int64(s, 0);
+    aps_stmt_finalize(s);
+    return v;
 }
 
 static void test_typed_run_and_rows(void **state)
@@ -191,6 +211,9 @@ static void test_typed_run_and_rows(void **state)
     MUST(c, aps_conn_query_row(c, "INSERT INTO tr (k, v) VALUES (?1, ?2) RETURNING k", "i", &id,
                                "ii", (int64_t)7, (int64_t)70));
     assert_int_equal(id, 7);
+    assert_int_equal(first_int(c, "SELECT v FROM tr WHERE k = ?1 AND CAST(?2 AS TEXT) = 'y'",
+                               "is", (int64_t)7, "y"),
+                     70);
     /* No row: NOTFOUND, the output untouched. */
     id = -5;
     assert_int_equal(aps_conn_query_row(c, "SELECT v FROM tr WHERE k = ?1", "i", &id, "i",
