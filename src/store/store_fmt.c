@@ -162,25 +162,31 @@ static int run_to_end(struct aps_stmt *s, int64_t *changes)
     return rc < 0 ? rc : 0;
 }
 
-int aps_conn_execf(struct aps_conn *c, const char *sql, const char *spec, ...)
+static int vrun(struct aps_conn *c, int64_t *changes, const char *sql, const char *spec,
+                va_list *ap)
 {
     struct aps_stmt *s = NULL;
+    int rc = vprepare(c, &s, sql, spec, ap);
+    return rc ? rc : run_to_end(s, changes);
+}
+
+int aps_conn_execf(struct aps_conn *c, const char *sql, const char *spec, ...)
+{
     va_list ap;
     va_start(ap, spec);
-    int rc = vprepare(c, &s, sql, spec, &ap);
+    int rc = vrun(c, NULL, sql, spec, &ap);
     va_end(ap);
-    return rc ? rc : run_to_end(s, NULL);
+    return rc;
 }
 
 int aps_conn_changef(struct aps_conn *c, int64_t *changes, const char *sql, const char *spec,
                      ...)
 {
-    struct aps_stmt *s = NULL;
     va_list ap;
     va_start(ap, spec);
-    int rc = vprepare(c, &s, sql, spec, &ap);
+    int rc = vrun(c, changes, sql, spec, &ap);
     va_end(ap);
-    return rc ? rc : run_to_end(s, changes);
+    return rc;
 }
 
 /* ---- one row ------------------------------------------------------------------------------- */
