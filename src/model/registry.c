@@ -494,25 +494,8 @@ int aps_registry_run_latest(struct aps_conn *c, const char *sport, const char *m
         "SELECT r.leaderboard, r.finished_at, r.seed, r.preset FROM training_runs r JOIN sports sp"
         " ON sp.id = r.sport_id WHERE sp.code = ?1 AND r.market = ?2 AND r.status = 'completed'"
         " ORDER BY r.finished_at DESC, r.id DESC";
-    struct aps_stmt *st = NULL;
     *leaderboard = NULL;
-    int rc = aps_conn_prepare(c, sql, &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, sport);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, market);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        const char *lb = aps_stmt_text(st, 0), *pr = aps_stmt_text(st, 3);
-        *leaderboard = dup_or_null(lb);
-        *finished_at = aps_stmt_int64(st, 1);
-        *seed = aps_stmt_int64(st, 2);
-        (void)aps_str_copy(preset, cap, pr ? pr : "");
-        rc = *leaderboard ? 0 : APS_E_NOTFOUND;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_NOTFOUND;
-    }
-    aps_stmt_finalize(st);
-    return rc;
+    int rc = aps_conn_query_row(c, sql, "miis", leaderboard, finished_at, seed, preset, cap,
+                                "ss", sport, market);
+    return !rc && !*leaderboard ? APS_E_NOTFOUND : rc; /* a run without a leaderboard */
 }
