@@ -92,15 +92,7 @@ static int db_acquire(struct aps_leader *l, const char *name, const char *owner,
     int rc = aps_store_acquire(l->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    rc = aps_conn_prepare(c, acquire_sql, &s);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 1, name);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 2, owner);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 3, now + ttl_ms);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 4, now);
+    rc = aps_conn_preparef(c, &s, acquire_sql, "ssii", name, owner, now + ttl_ms, now);
     if (!rc)
         rc = aps_stmt_step(s);
     *held = rc == APS_ROW;
@@ -113,20 +105,12 @@ static int db_acquire(struct aps_leader *l, const char *name, const char *owner,
 static int db_release(struct aps_leader *l, const char *name, const char *owner)
 {
     struct aps_conn *c = NULL;
-    const char *params[] = {name, owner};
     int rc = aps_store_acquire(l->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    struct aps_stmt *s = NULL;
-    rc = aps_conn_prepare(c, release_sql, &s);
-    for (int i = 0; !rc && i < 2; i++)
-        rc = aps_stmt_bind_text(s, i + 1, params[i]);
-    if (!rc)
-        rc = aps_stmt_step(s);
-    if (s)
-        aps_stmt_finalize(s);
+    rc = aps_conn_execf(c, release_sql, "ss", name, owner);
     aps_store_release(c);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 static const struct leader_ops db_ops = {db_acquire, db_release};

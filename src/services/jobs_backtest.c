@@ -37,10 +37,8 @@ static int read_request(struct aps_conn *c, int64_t id, struct bt_request *q)
 {
     struct aps_stmt *st = NULL;
     memset(q, 0, sizeof *q);
-    int rc = aps_conn_prepare(c, "SELECT state, market, date_from, date_to, model, bankroll"
-                                 " FROM backtests WHERE id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st, "SELECT state, market, date_from, date_to, model, bankroll"
+                                       " FROM backtests WHERE id = ?1", "i", id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         copy_col(st, 0, q->state, sizeof q->state, NULL);
         copy_col(st, 1, q->market, sizeof q->market, NULL);
@@ -60,28 +58,13 @@ static int read_request(struct aps_conn *c, int64_t id, struct bt_request *q)
 static int finish(struct aps_conn *c, int64_t id, const char *state, const char *report,
                   const char *error, int64_t now)
 {
-    struct aps_stmt *st = NULL;
     bool running = !strcmp(state, "running");
-    int rc = aps_conn_prepare(c,
-                              running ? "UPDATE backtests SET state = ?2, started_at = ?5,"
-                                        " report = ?3, error = ?4 WHERE id = ?1"
-                                      : "UPDATE backtests SET state = ?2, finished_at = ?5,"
-                                        " report = ?3, error = ?4 WHERE id = ?1",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, state);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 3, report);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 4, error);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 5, now);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc == APS_DONE ? 0 : rc;
+    return aps_conn_execf(c,
+                          running ? "UPDATE backtests SET state = ?2, started_at = ?5,"
+                                    " report = ?3, error = ?4 WHERE id = ?1"
+                                  : "UPDATE backtests SET state = ?2, finished_at = ?5,"
+                                    " report = ?3, error = ?4 WHERE id = ?1",
+                          "isssi", id, state, report, error, now);
 }
 
 /* Runs the request; *report is the JSON text (free()) or NULL with why in err. */

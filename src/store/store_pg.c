@@ -419,6 +419,11 @@ static int pg_bind_null(struct aps_stmt *s, int idx)
     return set_param(s, idx, NULL);
 }
 
+static int pg_params(const struct aps_stmt *s)
+{
+    return ((const struct pg_stmt *)s)->nparams;
+}
+
 static int64_t parse_changes(PGresult *r)
 {
     int64_t n = 0;
@@ -825,6 +830,7 @@ const struct aps_store_ops aps_store_pg_ops = {
     .bind_double = pg_bind_double,
     .bind_text = pg_bind_text,
     .bind_null = pg_bind_null,
+    .params = pg_params,
     .step = pg_step,
     .reset = pg_reset,
     .columns = pg_columns,
