@@ -178,10 +178,13 @@ static void csv_text(const char *v)
     putchar('"');
 }
 
-static void csv_num(FILE *out, double v, const char *fmt)
+/* v with `digits` decimals (%g when digits < 0); nothing when v is not finite. */
+static void csv_num(FILE *out, double v, int digits)
 {
-    if (isfinite(v))
-        fprintf(out, fmt, v);
+    if (isfinite(v) && digits < 0)
+        fprintf(out, "%g", v);
+    else if (isfinite(v))
+        fprintf(out, "%.*f", digits, v);
 }
 
 /* Prints every game of the window; *count gets how many. */
@@ -248,15 +251,15 @@ static int write_games(const struct aps_trained *t, const struct aps_history *h,
         else
             printf(",,");
         printf("%s,%s,%d,", name, aps_market_name(t->market), in_training);
-        csv_num(stdout, o.line, "%g");
+        csv_num(stdout, o.line, -1);
         putchar(',');
-        csv_num(stdout, o.mu, "%.6f");
+        csv_num(stdout, o.mu, 6);
         putchar(',');
-        csv_num(stdout, o.sigma, "%.6f");
+        csv_num(stdout, o.sigma, 6);
         for (int k = 0; k < 3; k++) {
             printf(",%s,", k < o.n ? o.name[k] : "");
             if (k < o.n)
-                csv_num(stdout, o.p[k], "%.9f");
+                csv_num(stdout, o.p[k], 9);
         }
         putchar('\n');
     }

@@ -50,7 +50,7 @@ static char *nfc_of(const char *password)
     char *out = aps_malloc(outn + 1);
     memcpy(out, norm, outn);
     out[outn] = '\0';
-    free(norm); /* libunistring allocates with malloc */
+    aps_free(norm); /* libunistring allocates with malloc */
     return out;
 }
 
@@ -308,7 +308,7 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
         goto out;
     }
     *out = aps_strdup(s);
-    free(s); /* libjwt allocates with malloc */
+    aps_free(s); /* libjwt allocates with malloc */
     rc = 0;
 out:
     jwt_free(jwt);

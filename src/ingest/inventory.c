@@ -50,8 +50,10 @@ static int run(struct aps_conn *c, bool by_season, struct aps_inventory_row **ro
     size_t cap = 0, len = 0;
     struct aps_inventory_row *out = NULL;
     int64_t *seasons = NULL;
-    snprintf(sql, sizeof sql, SQL_GAMES, sel, grp, grp);
-    int rc = aps_conn_prepare(c, sql, &st);
+    int k = snprintf(sql, sizeof sql, SQL_GAMES, sel, grp, grp);
+    int rc = k < 0 || (size_t)k >= sizeof sql ? APS_E_TOOBIG : 0;
+    if (!rc)
+        rc = aps_conn_prepare(c, sql, &st);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         if (len == cap) {
             cap = cap ? cap * 2 : 32;

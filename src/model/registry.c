@@ -95,8 +95,10 @@ static int get_one(struct aps_conn *c, const char *where, int n, const char *con
 {
     char sql[1024];
     struct aps_stmt *st = NULL;
-    snprintf(sql, sizeof sql, "%s %s", SQL_ROW, where);
-    int rc = aps_conn_prepare(c, sql, &st);
+    int k = snprintf(sql, sizeof sql, "%s %s", SQL_ROW, where);
+    int rc = k < 0 || (size_t)k >= sizeof sql ? APS_E_TOOBIG : 0;
+    if (!rc)
+        rc = aps_conn_prepare(c, sql, &st);
     for (int i = 0; !rc && i < n; i++)
         rc = aps_stmt_bind_text(st, i + 1, params[i]);
     if (!rc)

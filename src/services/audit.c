@@ -63,7 +63,7 @@ int aps_audit_write(struct aps_conn *c, const struct aps_audit_event *e, int64_t
         rc = rc == APS_DONE ? 0 : rc < 0 ? rc : APS_E_DB;
     }
     aps_stmt_finalize(s);
-    free(details); /* jansson allocates with malloc */
+    aps_free(details); /* json_dumps text: jansson allocates through core/mem.h */
     return rc;
 }
 

@@ -534,7 +534,8 @@ static int pg_reset(struct aps_stmt *base)
 /* The result that describes the columns: the rows when run, else a description fetched once. */
 static const PGresult *shape(const struct aps_stmt *base)
 {
-    struct pg_stmt *s = (struct pg_stmt *)base;
+    /* the description is a cache filled on first use, so a const statement may still fetch it */
+    struct pg_stmt *s = (struct pg_stmt *)(uintptr_t)base;
     if (s->res)
         return s->res;
     if (!s->desc) {
