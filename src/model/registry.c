@@ -95,8 +95,7 @@ static int get_one(struct aps_conn *c, const char *where, int n, const char *con
 {
     char sql[1024];
     struct aps_stmt *st = NULL;
-    int k = snprintf(sql, sizeof sql, "%s %s", SQL_ROW, where);
-    int rc = k < 0 || (size_t)k >= sizeof sql ? APS_E_TOOBIG : 0;
+    int rc = aps_str_fmt(sql, sizeof sql, "%s %s", SQL_ROW, where);
     if (!rc)
         rc = aps_conn_prepare(c, sql, &st);
     for (int i = 0; !rc && i < n; i++)
@@ -153,9 +152,11 @@ int aps_registry_list(struct aps_conn *c, const char *sport, struct aps_model_ro
     size_t cap = 0;
     *rows = NULL;
     *n = 0;
-    snprintf(sql, sizeof sql, "%s WHERE (?1 IS NULL OR sp.code = ?1) ORDER BY m.created_at DESC,"
-             " m.id DESC", SQL_ROW);
-    int rc = aps_conn_prepare(c, sql, &st);
+    int rc = aps_str_fmt(sql, sizeof sql,
+                         "%s WHERE (?1 IS NULL OR sp.code = ?1) ORDER BY m.created_at DESC,"
+                         " m.id DESC", SQL_ROW);
+    if (!rc)
+        rc = aps_conn_prepare(c, sql, &st);
     if (!rc)
         rc = aps_stmt_bind_text(st, 1, sport);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {

@@ -218,7 +218,8 @@ static void deallocate(struct aps_conn *c, const char *name)
     if (PQstatus(pc->pg) != CONNECTION_OK)
         return;
     char sql[64];
-    snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
+    if (aps_str_fmt(sql, sizeof sql, "DEALLOCATE %s", name))
+        return; /* cannot happen: names are at most NAME_CAP bytes */
     c->round_trips++;
     PQclear(PQexec(pc->pg, sql));
 }
