@@ -8,10 +8,11 @@ out=$(python3 "$root/scripts/check-source" "$root/tests/source/violations.c" || 
 echo "$out"
 fail=0
 for want in "banned: atoi()" "raw-alloc: malloc()" "raw-alloc: free()" \
-            "unchecked-snprintf: result of snprintf into 'key'" "long-function: function body of 83"; do
+            "unchecked-snprintf: result of snprintf into 'key'" "long-function: function body of 83" \
+            "issue-number: 'issue 6'"; do
   grep -qF "$want" <<<"$out" || { echo "check_source_selftest: missing finding: $want"; fail=1; }
 done
 n=$(grep -c '^tests/source/violations.c:' <<<"$out" || true)
-[ "$n" = 5 ] || { echo "check_source_selftest: want 5 findings, got $n"; fail=1; }
+[ "$n" = 6 ] || { echo "check_source_selftest: want 6 findings, got $n"; fail=1; }
 [ "$fail" = 0 ] && echo "check_source_selftest: ok"
 exit "$fail"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The lock key of issue 6. */
 static int lock_name(char *key, size_t cap, const char *name)
 {
     char sql[64];
