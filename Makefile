@@ -47,7 +47,7 @@ test-asan: asan
 # cache and the HTTP server (the code that shares memory between threads).
 tsan: bootstrap
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPS_TSAN=ON -DAPS_WERROR=ON >/dev/null
-	@cmake --build $(TSAN_BUILD) -j$(JOBS)
+	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target tsan_tests
 
 test-tsan: tsan
 	@BUILD=$(TSAN_BUILD) scripts/test -L tsan
