@@ -923,6 +923,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 
 /* ---- daemon -------------------------------------------------------------------------------- */
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct aps_http_server *s = cls;
