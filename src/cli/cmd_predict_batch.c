@@ -91,9 +91,10 @@ static int team_keys_load(struct aps_conn *c, const char *sport, struct team_key
             tk->key = aps_realloc(tk->key, cap * sizeof *tk->key);
         }
         snprintf(id, sizeof id, "%lld", (long long)aps_stmt_int64(st, 0));
-        snprintf(tk->key[tk->n], sizeof tk->key[0], "%s", aps_stmt_text(st, 1));
+        rc = aps_str_copy(tk->key[tk->n], sizeof tk->key[0], aps_stmt_text(st, 1));
+        if (rc)
+            break; /* a truncated team key would name another team */
         aps_strmap_put(&tk->index, id, (int64_t)tk->n++);
-        rc = 0;
     }
     aps_stmt_finalize(st);
     return rc == APS_DONE ? 0 : rc;
