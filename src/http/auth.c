@@ -253,7 +253,10 @@ void aps_auth_api_key_new(char key[APS_AUTH_KEY_CAP], char prefix[APS_AUTH_KEY_P
 {
     char tok[APS_AUTH_TOKEN_CAP];
     aps_auth_random_token(tok);
-    snprintf(key, APS_AUTH_KEY_CAP, "aps_%s", tok);
+    _Static_assert(APS_AUTH_KEY_CAP >= sizeof "aps_" - 1 + APS_AUTH_TOKEN_CAP,
+                   "an API key holds aps_ and a whole token");
+    memcpy(key, "aps_", 4);
+    memcpy(key + 4, tok, strlen(tok) + 1);
     memcpy(prefix, key, APS_AUTH_KEY_PREFIX_LEN);
     prefix[APS_AUTH_KEY_PREFIX_LEN] = '\0';
     aps_auth_sha256_hex(key, hash);
