@@ -40,11 +40,20 @@ static const struct aps_redis_script release_script = {
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
     "return 0\n"};
 
+/* "<prefix>:lock:<name>" into key; APS_E_TOOBIG when it does not fit, since a truncated key
+ * would name a different lock. */
+static int lock_key(char *key, size_t cap, const char *prefix, const char *name)
+{
+    int n = snprintf(key, cap, "%s:lock:%s", prefix, name);
+    return n < 0 || (size_t)n >= cap ? APS_E_TOOBIG : 0;
+}
+
 static int redis_acquire(struct aps_leader *l, const char *name, const char *owner,
                          int64_t ttl_ms, bool *held)
 {
     char key[256], ttl[24];
-    snprintf(key, sizeof key, "%s:lock:%s", l->prefix, name);
+    if (lock_key(key, sizeof key, l->prefix, name))
+        return APS_E_TOOBIG;
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
     const char *words[] = {key, owner, ttl};
     redisReply *rep = NULL;
@@ -60,7 +69,8 @@ static int redis_acquire(struct aps_leader *l, const char *name, const char *own
 static int redis_release(struct aps_leader *l, const char *name, const char *owner)
 {
     char key[256];
-    snprintf(key, sizeof key, "%s:lock:%s", l->prefix, name);
+    if (lock_key(key, sizeof key, l->prefix, name))
+        return APS_E_TOOBIG;
     const char *words[] = {key, owner};
     redisReply *rep = NULL;
     int rc = aps_redis_eval(l->redis, TIMEOUT_MS, &release_script, &rep, 1, 2, words, NULL);

@@ -85,12 +85,12 @@ static int get_one(struct aps_conn *c, struct aps_model_row *r, const char *wher
 {
     char sql[1024];
     struct aps_stmt *st = NULL;
-    int w = snprintf(sql, sizeof sql, "%s %s", SQL_ROW, where);
-    if (w < 0 || (size_t)w >= sizeof sql)
-        return APS_E_TOOBIG;
+    int rc = aps_str_fmt(sql, sizeof sql, "%s %s", SQL_ROW, where);
+    if (rc)
+        return rc;
     va_list ap;
     va_start(ap, spec);
-    int rc = aps_conn_vpreparef(c, &st, sql, spec, ap);
+    rc = aps_conn_vpreparef(c, &st, sql, spec, ap);
     va_end(ap);
     if (!rc)
         rc = aps_stmt_step(st);
@@ -138,11 +138,11 @@ int aps_registry_list(struct aps_conn *c, const char *sport, struct aps_model_ro
     size_t cap = 0;
     *rows = NULL;
     *n = 0;
-    int w = snprintf(sql, sizeof sql, "%s WHERE (?1 IS NULL OR sp.code = ?1) ORDER BY"
-                     " m.created_at DESC, m.id DESC", SQL_ROW);
-    if (w < 0 || (size_t)w >= sizeof sql)
-        return APS_E_TOOBIG;
-    int rc = aps_conn_preparef(c, &st, sql, "s", sport);
+    int rc = aps_str_fmt(sql, sizeof sql,
+                         "%s WHERE (?1 IS NULL OR sp.code = ?1) ORDER BY m.created_at DESC,"
+                         " m.id DESC", SQL_ROW);
+    if (!rc)
+        rc = aps_conn_preparef(c, &st, sql, "s", sport);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         if (*n == cap) {

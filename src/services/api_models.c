@@ -179,7 +179,7 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
         json_object_set_new(payload, "until", json_string(until));
     char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
     int rc = aps_queue_push(app->queue, "train", text, key, TRAIN_ATTEMPTS, 0, id);
-    free(text); /* jansson allocates with malloc */
+    aps_free(text); /* json_dumps text: jansson allocates through core/mem.h */
     bool duplicate = rc == APS_E_EXISTS;
     if (rc && !duplicate) {
         json_decref(payload);
@@ -195,7 +195,7 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
         char *ptext = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
         int src = aps_job_status_create(c, id, "train", ptext, req->who.user_id, !duplicate,
                                         aps_time_now());
-        free(ptext);
+        aps_free(ptext);
         if (src || aps_job_status_get(c, id, &job, &by))
             APS_LOG(&app->log, APS_LOG_ERROR, NULL, "status of train job %s not recorded", id);
         arc = aps_api_audit(c, req, "model_train_requested", "job", id, true,

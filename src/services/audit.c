@@ -41,7 +41,7 @@ int aps_audit_write(struct aps_conn *c, const struct aps_audit_event *e, int64_t
                             e->resource_type, e->resource_id,
                             e->success ? "success" : "failure", cut(e->ip, 64, ip),
                             cut(e->user_agent, 256, ua), cut(e->request_id, 64, rid), details);
-    free(details); /* jansson allocates with malloc */
+    aps_free(details); /* json_dumps text: jansson allocates through core/mem.h */
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/backtest.h"
@@ -67,7 +68,7 @@ static int finish(struct aps_conn *c, int64_t id, const char *state, const char 
                           "isssi", id, state, report, error, now);
 }
 
-/* Runs the request; *report is the JSON text (free()) or NULL with why in err. */
+/* Runs the request; *report is the JSON text (aps_free()) or NULL with why in err. */
 static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_request *q,
                char **report, char *err, size_t cap)
 {
@@ -135,7 +136,7 @@ int aps_job_do_backtest(struct aps_job_run *r)
     if (!rc && aps_market_parse(q.market) >= 0)
         rc = finish(c, id, report ? "done" : "failed", report, report ? NULL : err,
                     aps_time_now());
-    free(report); /* jansson allocates with malloc */
+    aps_free(report); /* json_dumps text: jansson allocates through core/mem.h */
     aps_buf_printf(&r->fields, ",\"backtest_id\":%lld", (long long)id);
     aps_store_release(c);
     if (rc)

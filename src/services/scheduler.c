@@ -210,10 +210,10 @@ static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int spor
                     int64_t period)
 {
     char key[96];
-    if (sport >= 0)
-        snprintf(key, sizeof key, "%s:%s", k->name, aps_sport_info(sport)->code);
-    else
-        snprintf(key, sizeof key, "%s", k->name);
+    int rc = sport >= 0 ? aps_str_fmt(key, sizeof key, "%s:%s", k->name, aps_sport_info(sport)->code)
+                        : aps_str_copy(key, sizeof key, k->name);
+    if (rc)
+        return rc; /* a truncated key would be another task's run row */
     const struct run_row *last = find_run(t, key);
     int64_t slot_start, missed;
     enum aps_sched_verdict v = aps_sched_decide(t->now, period, k->phase_s, last != NULL,
@@ -225,7 +225,7 @@ static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int spor
         return record_run(t, key, slot_start, NULL, NULL);
     if (k->when != APS_WHEN_ALWAYS) {
         bool yes = false;
-        int rc = condition(t, k->when, sport, &yes);
+        rc = condition(t, k->when, sport, &yes);
         if (rc || !yes) {
             t->out->skipped += !rc;
             return rc;

@@ -218,7 +218,8 @@ static void deallocate(struct aps_conn *c, const char *name)
     if (PQstatus(pc->pg) != CONNECTION_OK)
         return;
     char sql[64];
-    snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
+    if (aps_str_fmt(sql, sizeof sql, "DEALLOCATE %s", name))
+        return; /* cannot happen: names are at most NAME_CAP bytes */
     c->round_trips++;
     PQclear(PQexec(pc->pg, sql));
 }
@@ -539,7 +540,8 @@ static int pg_reset(struct aps_stmt *base)
 /* The result that describes the columns: the rows when run, else a description fetched once. */
 static const PGresult *shape(const struct aps_stmt *base)
 {
-    struct pg_stmt *s = (struct pg_stmt *)base;
+    /* the description is a cache filled on first use, so a const statement may still fetch it */
+    struct pg_stmt *s = (struct pg_stmt *)(uintptr_t)base;
     if (s->res)
         return s->res;
     if (!s->desc) {

@@ -7,6 +7,8 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,16 +475,17 @@ static void test_pool_limits(void **state)
 struct waiter {
     struct aps_store *st;
     int rc;
-    double waited;
+    atomic_bool started;
+    double got_at; /* now_s() when aps_store_acquire returned */
 };
 
 static void *wait_for_conn(void *arg)
 {
     struct waiter *w = arg;
     struct aps_conn *c = NULL;
-    double t0 = now_s();
+    atomic_store(&w->started, true);
     w->rc = aps_store_acquire(w->st, APS_DB_READ, &c);
-    w->waited = now_s() - t0;
+    w->got_at = now_s();
     if (!w->rc)
         aps_store_release(c);
     return NULL;
@@ -493,14 +496,18 @@ static void test_pool_wakes_waiter(void **state)
     struct aps_store *st = open_store_with(NULL, 1, 0, 10.0);
     struct aps_conn *c = NULL;
     MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
-    struct waiter w = {st, 1, 0};
+    struct waiter w = {st, 1, false, 0};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, wait_for_conn, &w), 0);
-    usleep(150 * 1000);
+    while (!atomic_load(&w.started))
+        usleep(1000);
+    usleep(150 * 1000); /* most likely blocked in acquire by now; the check below needs no timing */
+    double released_at = now_s();
     aps_store_release(c);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(w.rc, 0);
-    assert_true(w.waited >= 0.1 && w.waited < 5.0);
+    /* the only connection was held until released_at, so the waiter cannot have it earlier */
+    assert_true(w.got_at >= released_at && w.got_at - released_at < 5.0);
     aps_store_close(st);
 }
 
