@@ -519,7 +519,8 @@ static void write_header(FILE *out, int argc, char **argv)
                  "it.\n\n", now);
     fprintf(out, "How the numbers are made: `aps train` computes point-in-time features for every "
                  "game (src/model/features.h), runs a seeded search (Elo, L2 logistic regression, "
-                 "XGBoost, a stacked ensemble) scored walk-forward — season by season, then month "
+                 "logistic regression with the entry market as its offset, XGBoost, a stacked "
+                 "ensemble) scored walk-forward — season by season, then month "
                  "by month in the latest season, each fold's model trained on earlier games only, "
                  "the first fold only warming up calibration and stacking — and registers the best "
                  "candidate. The tables compare its walk-forward probabilities with the market's "
@@ -592,8 +593,8 @@ static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
                      "|---|---|---:|---|---|---|\n%s\n%s",
                 summary ? summary : "", body ? body : "");
     }
-    free(body);
-    free(summary);
+    aps_free(body);
+    aps_free(summary);
     fprintf(out, "## Elo alone against the closing market (moneyline)\n\nThe Elo predictor of "
                  "`aps backtest` (default starting parameters, refitted each season on earlier "
                  "seasons; first season burn-in), scored on every game with a closing price:\n\n"

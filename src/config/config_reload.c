@@ -3,6 +3,7 @@
  * (settings.def `runtime`, live.def) take their new values in place. Readers hold the const
  * configuration and read values with atomic loads (config.c); a replaced string is kept on the
  * retired list until the configuration is freed, so a pointer a reader already has stays good. */
+#include <stdint.h>
 #include <string.h>
 
 #include "config/config_int.h"
@@ -104,7 +105,7 @@ int aps_config_reload(const struct aps_config *cfg, struct aps_config_reload_rep
                       aps_config_reload_check check, void *ud, char *err, size_t errcap)
 {
     /* The configuration was allocated writable by aps_config_load; only live values change. */
-    struct aps_config *w = (struct aps_config *)cfg;
+    struct aps_config *w = (struct aps_config *)(uintptr_t)cfg;
     memset(report, 0, sizeof *report);
     if (!w || !w->rs)
         return APS_E_INVAL;
