@@ -68,8 +68,7 @@ int aps_ratelimit_open(struct aps_ratelimit **out, const struct aps_config *cfg,
     return 0;
 }
 
-int aps_ratelimit_redis_switch(struct aps_ratelimit *rl, const char *url, char *err,
-                               size_t errcap)
+int aps_ratelimit_redis_switch(struct aps_ratelimit *rl, const char *url, char *err, size_t errcap)
 {
     return rl && rl->redis ? aps_redis_switch(rl->redis, url, err, errcap) : 0;
 }

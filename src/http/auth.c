@@ -386,8 +386,8 @@ static void header_kid(const char *token, char out[APS_AUTH_KID_CAP])
     json_decref(h);
 }
 
-int aps_auth_token_verify_keys(const char *const *secrets, size_t n, const char *token,
-                               int64_t now, struct aps_auth_claims *out)
+int aps_auth_token_verify_keys(const char *const *secrets, size_t n, const char *token, int64_t now,
+                               struct aps_auth_claims *out)
 {
     char want[APS_AUTH_KID_CAP], kid[APS_AUTH_KID_CAP];
     if (!token || strlen(token) > TOKEN_MAX_LEN)

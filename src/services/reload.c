@@ -12,6 +12,7 @@
 #include "cache/queue.h"
 #include "cache/ratelimit.h"
 #include "core/buf.h"
+#include "core/mem.h"
 #include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/audit.h"
@@ -32,9 +33,9 @@ json_t *aps_reload_report_json(const struct aps_config_reload_report *report)
 static void count(struct aps_app *app, const char *trigger, const char *result)
 {
     static const char *const labels[] = {"trigger", "result", NULL};
-    struct aps_metric *m = aps_metrics_counter(
-        app->metrics, "aps_config_reloads_total",
-        "configuration reloads (SIGHUP or the admin API) by outcome", labels);
+    struct aps_metric *m =
+        aps_metrics_counter(app->metrics, "aps_config_reloads_total",
+                            "configuration reloads (SIGHUP or the admin API) by outcome", labels);
     const char *values[] = {trigger, result};
     aps_metric_add(m, values, 1);
 }
@@ -58,10 +59,9 @@ static void log_outcome(struct aps_app *app, const char *trigger,
     struct aps_buf extra = {0};
     if (body && body[0] == '{')
         aps_buf_append(&extra, body + 1, strlen(body) - 2);
-    free(body);
+    aps_free(body); /* json_dumps text: jansson allocates through core/mem.h */
     /* Written whatever LOG_LEVEL says, as the start-up lines are. */
-    aps_log_write(&app->log, report->nrestart ? APS_LOG_WARNING : APS_LOG_INFO,
-                  aps_buf_str(&extra),
+    aps_log_write(&app->log, report->nrestart ? APS_LOG_WARNING : APS_LOG_INFO, aps_buf_str(&extra),
                   report->nrestart ? "configuration reloaded; some changes need a restart"
                                    : "configuration reloaded");
     aps_buf_cleanup(&extra);
