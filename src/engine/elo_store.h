@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "model/elo.h"
 #include "model/elo_fit.h"
 

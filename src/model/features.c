@@ -385,7 +385,7 @@ static void team_learn(struct aps_feat_team *t, int64_t day, int season, double 
 int aps_feat_observe(struct aps_feat_state *st, size_t gi)
 {
     const struct aps_hist_game *g = &st->h->games[gi];
-    if (!aps_feat_final(g))
+    if (!aps_hist_final(g))
         return 0;
     int64_t day = aps_feat_day(g);
     int th = team_of(st, g->home), ta = team_of(st, g->away);

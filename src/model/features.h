@@ -1,7 +1,7 @@
 /* features.h — point-in-time features of a game: the one code path that training, backtests and
  * live picks share (reference/platform-spec.md §4.6).
  *
- * A feature state replays a sport's history (engine/history.h, read as plain data) in time order.
+ * A feature state replays a sport's history (model/history.h, read as plain data) in time order.
  * For game gi, aps_feat_row() reads only:
  *   - the state, which has learned from finished games of EARLIER DAYS only (the caller observes
  *     a day's games after computing every row of that day, as the predictor interface does);
@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "model/elo.h"
 
 struct aps_conn;

@@ -31,7 +31,7 @@ static void label_game(struct aps_wf_data *d, size_t gi)
     d->target[gi] = d->line[gi] = NAN;
     if (d->market != APS_MKT_MONEYLINE)
         d->line[gi] = aps_feat_main_line(d->h, gi, d->market, APS_PHASE_CLOSE);
-    if (!aps_feat_final(g))
+    if (!aps_hist_final(g))
         return;
     int hs = g->home_score, as = g->away_score;
     if (d->market == APS_MKT_MONEYLINE) {
