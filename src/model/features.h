@@ -32,6 +32,7 @@
 #include "core/err.h"
 #include "model/history.h"
 #include "model/elo.h"
+#include "model/elo_replay.h"
 
 struct aps_conn;
 
@@ -81,9 +82,8 @@ struct aps_feat_state {
     const struct aps_history *h;
     const struct aps_feat_extras *x;     /* may be NULL */
     int book_index[APS_FEAT_BOOKS];      /* history book of each per-book slot, -1 */
-    struct aps_elo elo;
+    struct aps_elo_replay elo;           /* the ratings, walked game by game */
     bool three_way;
-    int season;                          /* season_no of the last game begun */
     struct aps_feat_team *teams;
     size_t nteams, capteams;
     int64_t *tkeys;                      /* team id hash → teams index + 1 (0 empty) */
