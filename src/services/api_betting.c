@@ -13,6 +13,8 @@
 #include "core/timeutil.h"
 #include "engine/bankroll.h"
 #include "engine/elo_store.h"
+#include "engine/equity.h"
+#include "engine/track_record.h"
 #include "odds/convert.h"
 #include "odds/grade.h"
 #include "odds/kelly.h"
@@ -671,25 +673,25 @@ static int bet_record(struct aps_conn *c, const struct aps_api_where *w, json_t 
                    BETS_FROM, aps_buf_str(&w->sql));
     int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        int64_t wins = aps_stmt_int64(st, 0), losses = aps_stmt_int64(st, 1);
-        int64_t clv_n = aps_stmt_int64(st, 6), clv_pos = aps_stmt_int64(st, 8);
-        double staked = aps_stmt_is_null(st, 4) ? 0 : aps_stmt_double(st, 4);
-        double profit = aps_stmt_is_null(st, 5) ? 0 : aps_stmt_double(st, 5);
-        double clv_sum = aps_stmt_is_null(st, 7) ? 0 : aps_stmt_double(st, 7);
-        double lo = NAN, hi = NAN;
-        if (wins + losses > 0 &&
-            aps_metrics_wilson((size_t)wins, (size_t)(wins + losses), 1.96, &lo, &hi))
-            lo = hi = NAN;
+        struct aps_record r = {
+            .n = aps_stmt_int64(st, 9), .wins = aps_stmt_int64(st, 0),
+            .losses = aps_stmt_int64(st, 1), .pushes = aps_stmt_int64(st, 2),
+            .voids = aps_stmt_int64(st, 3), .clv_n = aps_stmt_int64(st, 6),
+            .clv_pos = aps_stmt_int64(st, 8),
+            .staked = aps_stmt_is_null(st, 4) ? 0 : aps_stmt_double(st, 4),
+            .profit = aps_stmt_is_null(st, 5) ? 0 : aps_stmt_double(st, 5),
+            .clv_sum = aps_stmt_is_null(st, 7) ? 0 : aps_stmt_double(st, 7)};
+        struct aps_record_summary s;
+        aps_record_summarize(&r, &s);
         *out = json_pack(
             "{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "graded",
-            (json_int_t)aps_stmt_int64(st, 9), "wins", (json_int_t)wins, "losses",
-            (json_int_t)losses, "pushes", (json_int_t)aps_stmt_int64(st, 2), "voids",
-            (json_int_t)aps_stmt_int64(st, 3), "win_rate",
-            aps_api_num(wins + losses ? (double)wins / (wins + losses) : NAN), "win_rate_ci95",
-            json_pack("[o, o]", aps_api_num(lo), aps_api_num(hi)), "staked", aps_api_num(staked),
-            "profit", aps_api_num(profit), "yield", aps_api_num(staked > 0 ? profit / staked : NAN),
-            "clv_n", (json_int_t)clv_n, "clv_mean", aps_api_num(clv_n ? clv_sum / clv_n : NAN),
-            "clv_positive_share", aps_api_num(clv_n ? (double)clv_pos / clv_n : NAN));
+            (json_int_t)r.n, "wins", (json_int_t)r.wins, "losses", (json_int_t)r.losses,
+            "pushes", (json_int_t)r.pushes, "voids", (json_int_t)r.voids, "win_rate",
+            aps_api_num(s.win_rate), "win_rate_ci95",
+            json_pack("[o, o]", aps_api_num(s.win_rate_lo), aps_api_num(s.win_rate_hi)),
+            "staked", aps_api_num(r.staked), "profit", aps_api_num(r.profit), "yield",
+            aps_api_num(s.roi), "clv_n", (json_int_t)r.clv_n, "clv_mean",
+            aps_api_num(s.clv_mean), "clv_positive_share", aps_api_num(s.clv_positive_share));
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_DB;
@@ -699,30 +701,26 @@ static int bet_record(struct aps_conn *c, const struct aps_api_where *w, json_t 
     return rc;
 }
 
-/* Appends {bankroll_id, max_drawdown, points} for one bankroll's equity series. */
-static void add_drawdown(json_t *arr, int64_t id, const double *v, size_t n, double *worst)
+/* Appends {bankroll_id, max_drawdown, points} for one bankroll's equity (engine/equity.h). */
+static void add_drawdown(json_t *arr, int64_t id, const struct aps_equity *q, double *worst)
 {
-    double dd = NAN;
-    if (n && aps_metrics_max_drawdown(v, n, &dd))
-        dd = NAN;
+    double dd = aps_equity_max_drawdown(q);
     if (isfinite(dd) && (isnan(*worst) || dd > *worst))
         *worst = dd;
     json_array_append_new(arr, json_pack("{s:I, s:o, s:I}", "bankroll_id", (json_int_t)id,
                                          "max_drawdown", aps_api_num(dd), "points",
-                                         (json_int_t)n));
+                                         (json_int_t)q->points));
 }
 
-/* Maximum drawdown of each of the user's bankrolls from bankroll_transactions. The equity is
- * the balance after each movement with later deposits and withdrawals taken out, so only bets
- * move it: a stake counts when placed, its payout when settled. */
+/* Maximum drawdown of each of the user's bankrolls from bankroll_transactions. */
 static int drawdowns(struct aps_conn *c, int64_t user_id, json_t **out, double *worst)
 {
     struct aps_stmt *st = NULL;
-    double *v = NULL, flows = 0;
-    size_t n = 0, cap = 0;
+    struct aps_equity q;
     int64_t cur = 0;
     json_t *arr = json_array();
     *worst = NAN;
+    aps_equity_init(&q);
     int rc = aps_conn_prepare(c,
                               "SELECT t.bankroll_id, t.kind, t.amount, t.balance_after"
                               " FROM bankroll_transactions t JOIN bankrolls b"
@@ -734,29 +732,18 @@ static int drawdowns(struct aps_conn *c, int64_t user_id, json_t **out, double *
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t id = aps_stmt_int64(st, 0);
-        const char *kind = aps_stmt_text(st, 1);
         if (id != cur) {
             if (cur)
-                add_drawdown(arr, cur, v, n, worst);
+                add_drawdown(arr, cur, &q, worst);
             cur = id;
-            n = 0;
-            flows = 0;
+            aps_equity_init(&q);
         }
-        bool external = kind && (!strcmp(kind, "deposit") || !strcmp(kind, "withdrawal"));
-        if (external && n > 0) {
-            flows += aps_stmt_double(st, 2);
-            continue;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            v = aps_realloc(v, cap * sizeof *v);
-        }
-        v[n++] = aps_stmt_double(st, 3) - flows;
+        (void)aps_equity_feed(&q, aps_stmt_text(st, 1), aps_stmt_double(st, 2),
+                              aps_stmt_double(st, 3), NULL);
     }
     if (cur && rc >= 0)
-        add_drawdown(arr, cur, v, n, worst);
+        add_drawdown(arr, cur, &q, worst);
     aps_stmt_finalize(st);
-    aps_free(v);
     if (rc < 0) {
         json_decref(arr);
         return rc;
@@ -806,8 +793,9 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
     int rc = aps_bankroll_get(c, id, req->who.user_id, &b);
     struct aps_stmt *st = NULL;
     json_t *items = json_array();
-    double flows = 0, peak = NAN, worst = 0;
+    struct aps_equity q;
     size_t n = 0;
+    aps_equity_init(&q);
     if (!rc)
         rc = aps_conn_prepare(c,
                               "SELECT created_at, kind, amount, balance_after, bet_id, description"
@@ -818,16 +806,9 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
         rc = aps_stmt_bind_int64(st, 1, id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
-        const char *kind = aps_stmt_text(st, 1);
-        bool external = kind && (!strcmp(kind, "deposit") || !strcmp(kind, "withdrawal"));
-        if (external && n > 0)
-            flows += aps_stmt_double(st, 2);
-        double equity = aps_stmt_double(st, 3) - flows;
-        if (isnan(peak) || equity > peak)
-            peak = equity;
-        double dd = peak > 0 ? (peak - equity) / peak : NAN;
-        if (isfinite(dd) && dd > worst)
-            worst = dd;
+        double dd;
+        double equity = aps_equity_feed(&q, aps_stmt_text(st, 1), aps_stmt_double(st, 2),
+                                        aps_stmt_double(st, 3), &dd);
         n++;
         json_array_append_new(
             items, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at",
@@ -851,7 +832,8 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
     return aps_http_json(res, 200,
                          json_pack("{s:I, s:o, s:o, s:I, s:s}", "bankroll_id", (json_int_t)id,
                                    "items", items, "max_drawdown",
-                                   aps_api_num(n ? worst : NAN), "count", (json_int_t)n, "method",
+                                   aps_api_num(aps_equity_max_drawdown(&q)), "count",
+                                   (json_int_t)n, "method",
                                    "equity: the balance with deposits and withdrawals after the"
                                    " first taken out; drawdown: (peak equity - equity) / peak"));
 }
