@@ -169,15 +169,10 @@ int aps_cmd_backtest(struct aps_cli *cli, int argc, char **argv)
     int rc = parse(cli, argc, argv, &a);
     if (rc)
         return rc;
-    struct aps_store *st = aps_cli_open_store(cli, true);
-    if (!st)
-        return APS_EXIT_FAIL;
+    struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_store_acquire(st, APS_DB_READ, &c)) {
-        fprintf(stderr, "aps backtest: no database connection\n");
-        aps_store_close(st);
+    if (aps_cli_open_conn(cli, "backtest", APS_DB_READ, &st, &c))
         return APS_EXIT_FAIL;
-    }
     bool all = !strcmp(a.sport, "all"), any = false;
     rc = APS_EXIT_OK;
     for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++) {

@@ -39,19 +39,6 @@ static void predict_help(FILE *out)
             "format csv; 'production' needs --sport and --market.\n");
 }
 
-static int with_conn(struct aps_cli *cli, struct aps_store **st, struct aps_conn **c)
-{
-    *st = aps_cli_open_store(cli, true);
-    if (!*st)
-        return APS_EXIT_FAIL;
-    if (aps_store_acquire(*st, APS_DB_WRITE, c)) {
-        fprintf(stderr, "aps: no database connection\n");
-        aps_store_close(*st);
-        return APS_EXIT_FAIL;
-    }
-    return 0;
-}
-
 int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv)) {
@@ -92,7 +79,7 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
     }
     struct aps_store *st;
     struct aps_conn *c;
-    if (with_conn(cli, &st, &c))
+    if (aps_cli_open_conn(cli, NULL, APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
     struct aps_publish_opts o = {.now = now, .horizon = (int64_t)days * 86400, .model = "elo",
                                  .margin = aps_engine_margin_method(cli->cfg), .replay = replay};
@@ -133,7 +120,7 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
     }
     struct aps_store *st;
     struct aps_conn *c;
-    if (with_conn(cli, &st, &c))
+    if (aps_cli_open_conn(cli, NULL, APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
     struct aps_grade_run r;
     int rc = APS_EXIT_OK;

@@ -493,15 +493,10 @@ int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
             return APS_EXIT_USAGE;
         }
     }
-    struct aps_store *st = aps_cli_open_store(cli, true);
-    if (!st)
-        return APS_EXIT_FAIL;
+    struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_store_acquire(st, APS_DB_READ, &c)) {
-        fprintf(stderr, "aps report: no database connection\n");
-        aps_store_close(st);
+    if (aps_cli_open_conn(cli, "report", APS_DB_READ, &st, &c))
         return APS_EXIT_FAIL;
-    }
     char *oos = kept_section(path);
     FILE *out = fopen(path, "w");
     int rc = out ? 0 : APS_E_IO;

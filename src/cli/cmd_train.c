@@ -185,15 +185,10 @@ int aps_cmd_train(struct aps_cli *cli, int argc, char **argv)
     int rc = parse(cli, argc, argv, &a);
     if (rc)
         return rc;
-    struct aps_store *st = aps_cli_open_store(cli, true);
-    if (!st)
-        return APS_EXIT_FAIL;
+    struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_store_acquire(st, APS_DB_WRITE, &c)) {
-        fprintf(stderr, "aps train: no database connection\n");
-        aps_store_close(st);
+    if (aps_cli_open_conn(cli, "train", APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
-    }
     double t0 = aps_time_mono();
     bool all = !strcmp(a.sport, "all");
     rc = APS_EXIT_OK;
