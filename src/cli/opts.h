@@ -1,0 +1,33 @@
+/* opts.h — the option table the subcommands of `aps` parse their flags with.
+ *
+ * A command lists its options once (name, kind, where the value goes) and aps_cli_opts_parse()
+ * walks argv: a flag sets or clears a bool; an option with a value stores the string or hands it
+ * to the option's function, which checks it and prints its own message. The messages common to
+ * every command are written here: "aps CMD: OPT needs a value" (the last argument, when it is not
+ * a flag) and "aps CMD: unknown option OPT". */
+#ifndef APS_CLI_OPTS_H
+#define APS_CLI_OPTS_H
+
+#include <stddef.h>
+
+enum aps_cli_opt_kind {
+    APS_OPT_SET,   /* flag: the bool at off becomes true */
+    APS_OPT_CLEAR, /* flag: the bool at off becomes false */
+    APS_OPT_STR,   /* value: stored as the const char * at off (points into argv) */
+    APS_OPT_FN,    /* value: given to fn */
+};
+
+struct aps_cli_opt {
+    const char *name; /* "--sport" */
+    enum aps_cli_opt_kind kind;
+    size_t off; /* offset in the command's argument struct (SET, CLEAR, STR) */
+    /* APS_OPT_FN: 0, or nonzero after printing why the value is refused */
+    int (*fn)(void *args, const char *opt, const char *value);
+};
+
+/* Parses argv[first..argc) into args with the n options of table opts. Returns 0, or
+ * APS_EXIT_USAGE after a message naming cmd ("backtest"). */
+int aps_cli_opts_parse(const char *cmd, const struct aps_cli_opt *opts, size_t n, int argc,
+                       char **argv, int first, void *args);
+
+#endif
