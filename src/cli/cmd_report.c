@@ -26,7 +26,7 @@
 #include "engine/model_predictor.h"
 #include "engine/report.h"
 #include "model/registry.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 #include "odds/tier.h"
 #include "store/store.h"
 #include <jansson.h>

@@ -11,7 +11,7 @@
 #include "engine/predictor.h"
 #include "model/elo.h"
 #include "model/registry.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 #define CLIP 1e-15
 
@@ -63,9 +63,9 @@ void aps_report_score(const double *p, const int *y, size_t n, int k,
     }
     out->ll /= (double)n;
     out->brier /= k == 2 ? 2.0 * (double)n : (double)n;
-    if (aps_metrics_ece(pool, py, np, &out->ece))
+    if (aps_score_ece(pool, py, np, &out->ece))
         out->ece = NAN;
-    if (aps_metrics_auc(p0, y0, n, &out->auc))
+    if (aps_score_auc(p0, y0, n, &out->auc))
         out->auc = NAN;
     aps_free(pool);
     aps_free(p0);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "odds/grade.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 void aps_record_add(struct aps_record *r, const struct aps_record_rows *a)
 {
@@ -30,7 +30,7 @@ void aps_record_summarize(const struct aps_record *r, struct aps_record_summary 
 {
     int64_t decided = r->wins + r->losses;
     out->win_rate_lo = out->win_rate_hi = NAN;
-    if (decided > 0 && aps_metrics_wilson((size_t)r->wins, (size_t)decided, 1.96,
+    if (decided > 0 && aps_score_wilson((size_t)r->wins, (size_t)decided, 1.96,
                                           &out->win_rate_lo, &out->win_rate_hi))
         out->win_rate_lo = out->win_rate_hi = NAN;
     out->win_rate = decided ? (double)r->wins / (double)decided : NAN;

@@ -18,7 +18,7 @@
 #include "odds/convert.h"
 #include "odds/grade.h"
 #include "odds/kelly.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 #include "services/api_util.h"
 #include "services/app.h"
 #include "services/routes.h"

@@ -1,7 +1,7 @@
 /* api_predictions.c — GET /api/v1/predictions, /today, /{id}, /performance and lock-in
  * verification (GET /verify?hash=, POST /{id}/verify). Picks are read as they were locked in;
  * the track record is aggregated from prediction_results (written by the grading job) with the
- * Wilson interval of src/odds/metrics; verification recomputes the SHA-256 lock-in hash
+ * Wilson interval of src/odds/scoring; verification recomputes the SHA-256 lock-in hash
  * (src/engine/lockin) and checks the link to the previous pick. */
 #include <ctype.h>
 #include <math.h>
@@ -14,7 +14,7 @@
 #include "core/timeutil.h"
 #include "engine/lockin.h"
 #include "engine/track_record.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 #include "odds/tier.h"
 #include "services/api_util.h"
 #include "services/routes.h"
@@ -418,10 +418,10 @@ static int load_graded(struct aps_stmt *st, struct graded *g)
 /* Predicted probability against the observed win share in ten bins, with counts. */
 static json_t *reliability_json(const struct graded *g)
 {
-    struct aps_metrics_reliability rel;
+    struct aps_score_reliability rel;
     json_t *bins = json_array();
-    bool ok = g->np && !aps_metrics_reliability(g->p, g->y, g->np, &rel);
-    for (int b = 0; ok && b < APS_METRICS_BINS; b++)
+    bool ok = g->np && !aps_score_reliability(g->p, g->y, g->np, &rel);
+    for (int b = 0; ok && b < APS_SCORE_BINS; b++)
         json_array_append_new(bins, json_pack("{s:f, s:f, s:I, s:o, s:o}", "lo", b / 10.0, "hi",
                                               (b + 1) / 10.0, "n", (json_int_t)rel.count[b],
                                               "predicted",

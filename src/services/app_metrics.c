@@ -5,7 +5,7 @@
  * share the query. The rolling summaries of graded picks need per-pick arithmetic (log-loss,
  * Brier, CLV share, stake-weighted ROI), so they read the graded picks of the longest window
  * once and summarise each (sport, market, tier) block, and each (sport, market) block as tier
- * "all", for every window in C, with the scoring functions of odds/metrics.h. */
+ * "all", for every window in C, with the scoring functions of odds/scoring.h. */
 #include "services/app_metrics.h"
 
 #include <math.h>
@@ -18,7 +18,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 #include "services/app.h"
 #include "services/flags.h"
 #include "services/scheduler.h"
@@ -57,17 +57,17 @@ void aps_pick_summarize(const struct aps_pick_outcome *o, size_t n, struct aps_p
         }
     }
     double v;
-    if (!aps_metrics_accuracy(res, n, &v))
+    if (!aps_score_accuracy(res, n, &v))
         out->hit_rate = v;
-    if (out->decided && !aps_metrics_log_loss(p, y, out->decided, &v))
+    if (out->decided && !aps_score_log_loss(p, y, out->decided, &v))
         out->log_loss = v;
-    if (out->decided && !aps_metrics_brier(p, y, out->decided, &v))
+    if (out->decided && !aps_score_brier(p, y, out->decided, &v))
         out->brier = v;
     if (nclv) {
         out->clv_mean = clv_sum / (double)nclv;
         out->clv_positive = (double)npos / (double)nclv;
     }
-    if (out->staked && !aps_metrics_yield(ret, stake, out->staked, &v))
+    if (out->staked && !aps_score_yield(ret, stake, out->staked, &v))
         out->roi = v;
     aps_free(p);
     aps_free(ret);

@@ -13,7 +13,7 @@
 #include "engine/equity.h"
 #include "engine/track_record.h"
 #include "odds/grade.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 static void test_record_counts(void **state)
 {
@@ -42,7 +42,7 @@ static void test_record_counts(void **state)
     aps_record_summarize(&r, &s);
     assert_true(fabs(s.win_rate - 0.6) < 1e-12);
     double lo, hi;
-    assert_int_equal(aps_metrics_wilson(6, 10, 1.96, &lo, &hi), 0);
+    assert_int_equal(aps_score_wilson(6, 10, 1.96, &lo, &hi), 0);
     assert_true(s.win_rate_lo == lo && s.win_rate_hi == hi);
     assert_true(s.win_rate_lo < 0.6 && s.win_rate_hi > 0.6);
     assert_true(fabs(s.roi - 1.45 / 12) < 1e-12);
@@ -115,7 +115,7 @@ static void test_equity(void **state)
     assert_false(aps_equity_external(NULL));
 }
 
-/* The maximum drawdown of the equity is odds/metrics.h's over the same series. */
+/* The maximum drawdown of the equity is odds/scoring.h's over the same series. */
 static void test_equity_matches_series(void **state)
 {
     (void)state;
@@ -125,7 +125,7 @@ static void test_equity_matches_series(void **state)
     for (size_t i = 0; i < 8; i++)
         (void)aps_equity_feed(&q, i ? "payout" : "deposit", 0, bal[i], NULL);
     double want;
-    assert_int_equal(aps_metrics_max_drawdown(bal, 8, &want), 0);
+    assert_int_equal(aps_score_max_drawdown(bal, 8, &want), 0);
     assert_true(aps_equity_max_drawdown(&q) == want);
 }
 

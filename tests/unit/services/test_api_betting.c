@@ -9,7 +9,7 @@
 #include "engine/elo_store.h"
 #include "odds/convert.h"
 #include "odds/kelly.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 #define BR "/api/v1/betting/bankrolls"
 
@@ -318,7 +318,7 @@ static void test_performance(void **state)
     assert_float_equal(jnum(t.res.json, "profit"), 85 - 200, 1e-9);
     assert_float_equal(jnum(t.res.json, "yield"), (85.0 - 200) / 300, 1e-12);
     double lo, hi;
-    assert_int_equal(aps_metrics_wilson(1, 2, 1.96, &lo, &hi), 0);
+    assert_int_equal(aps_score_wilson(1, 2, 1.96, &lo, &hi), 0);
     assert_float_equal(json_number_value(json_array_get(tr_get(&t, "win_rate_ci95"), 0)), lo,
                        1e-12);
     double p_home = (1 / 1.70) / (1 / 1.70 + 1 / 2.25);
