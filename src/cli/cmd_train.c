@@ -121,8 +121,9 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *
     aps_engine_kelly_params(cli->cfg, &a->o.kelly);
     a->o.margin = (enum aps_margin_method)aps_engine_margin_method(cli->cfg);
     aps_wf_opts_default(&a->o.wf);
-    int rc = aps_cli_opts_parse("train", options, sizeof options / sizeof options[0], argc, argv,
-                                1, a);
+    static const struct aps_cli_opts table = {"train", NULL, options,
+                                              sizeof options / sizeof options[0]};
+    int rc = aps_cli_opts_parse(&table, argc, argv, 1, a);
     if (rc)
         return rc;
     if (!a->sport || (strcmp(a->sport, "all") && aps_sport_from_code(a->sport) < 0)) {

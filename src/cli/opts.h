@@ -4,7 +4,8 @@
  * walks argv: a flag sets or clears a bool; an option with a value stores the string or hands it
  * to the option's function, which checks it and prints its own message. The messages common to
  * every command are written here: "aps CMD: OPT needs a value" (the last argument, when it is not
- * a flag) and "aps CMD: unknown option OPT". */
+ * a flag) and "aps CMD: unknown option OPT", or for commands that word both alike
+ * "aps CMD: bad argument ARG HINT". */
 #ifndef APS_CLI_OPTS_H
 #define APS_CLI_OPTS_H
 
@@ -25,9 +26,17 @@ struct aps_cli_opt {
     int (*fn)(void *args, const char *opt, const char *value);
 };
 
-/* Parses argv[first..argc) into args with the n options of table opts. Returns 0, or
- * APS_EXIT_USAGE after a message naming cmd ("backtest"). */
-int aps_cli_opts_parse(const char *cmd, const struct aps_cli_opt *opts, size_t n, int argc,
-                       char **argv, int first, void *args);
+/* A command's options: its name in messages ("backtest"), the table, and hint: NULL for the two
+ * messages above, else the text after "bad argument ARG" ("(see aps user --help)"). */
+struct aps_cli_opts {
+    const char *cmd;
+    const char *hint;
+    const struct aps_cli_opt *opt;
+    size_t n;
+};
+
+/* Parses argv[first..argc) into args. Returns 0, or APS_EXIT_USAGE after a message. */
+int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int first,
+                       void *args);
 
 #endif

@@ -1,13 +1,16 @@
 /* test_opts.c — the subcommands' option table (src/cli/opts.c, included to build it here, as the
  * CLI's files belong to the aps executable): flags set and clear, values are stored or handed to
  * their function, and a missing value, an unknown option and a refused value end in
- * APS_EXIT_USAGE. */
+ * APS_EXIT_USAGE with the command's wording. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -35,10 +38,12 @@ static const struct aps_cli_opt table[] = {
     {"--n", APS_OPT_FN, 0, set_n},
 };
 
+static const struct aps_cli_opts opts = {"test", NULL, table, sizeof table / sizeof table[0]};
+
 static int parse(struct args *a, int argc, char **argv)
 {
     *a = (struct args){.refit = true};
-    return aps_cli_opts_parse("test", table, sizeof table / sizeof table[0], argc, argv, 1, a);
+    return aps_cli_opts_parse(&opts, argc, argv, 1, a);
 }
 
 static void test_values_and_flags(void **state)
@@ -59,7 +64,7 @@ static void test_values_and_flags(void **state)
     /* the first argument parsed is `first`: an action word before it is not an option */
     char *action[] = {"cmd", "fit", "--sport", "NFL"};
     a = (struct args){0};
-    assert_int_equal(aps_cli_opts_parse("test", table, 4, 4, action, 2, &a), 0);
+    assert_int_equal(aps_cli_opts_parse(&opts, 4, action, 2, &a), 0);
     assert_string_equal(a.sport, "NFL");
 }
 
@@ -83,11 +88,49 @@ static void test_refusals(void **state)
     assert_false(a.quiet);
 }
 
+/* What a parse writes on stderr. */
+static void parse_message(const struct aps_cli_opts *t, int argc, char **argv, char *out,
+                          size_t cap)
+{
+    struct args a = {0};
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0 && dup2(fileno(tmp), 2) >= 0);
+    assert_int_equal(aps_cli_opts_parse(t, argc, argv, 1, &a), APS_EXIT_USAGE);
+    fflush(stderr);
+    assert_true(dup2(saved, 2) >= 0);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(out, 1, cap - 1, tmp);
+    out[n] = '\0';
+    fclose(tmp);
+}
+
+static void test_messages(void **state)
+{
+    (void)state;
+    char msg[256];
+    char *missing[] = {"cmd", "--sport"};
+    char *unknown[] = {"cmd", "--colour", "red"};
+    parse_message(&opts, 2, missing, msg, sizeof msg);
+    assert_string_equal(msg, "aps test: --sport needs a value\n");
+    parse_message(&opts, 3, unknown, msg, sizeof msg);
+    assert_string_equal(msg, "aps test: unknown option --colour\n");
+    const struct aps_cli_opts hinted = {"user", "(see aps user --help)", table, 4};
+    parse_message(&hinted, 2, missing, msg, sizeof msg);
+    assert_string_equal(msg, "aps user: bad argument --sport (see aps user --help)\n");
+    parse_message(&hinted, 3, unknown, msg, sizeof msg);
+    assert_string_equal(msg, "aps user: bad argument --colour (see aps user --help)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_and_flags),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
