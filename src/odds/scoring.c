@@ -58,7 +58,7 @@ int aps_score_bin(double p)
 }
 
 int aps_score_reliability(const double *p, const int *y, size_t n,
-                            struct aps_score_reliability *out)
+                          struct aps_score_reliability *out)
 {
     if (!sample_valid(p, y, n))
         return APS_E_INVAL;
@@ -247,7 +247,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 int aps_score_paired_bootstrap(const double *d, size_t n, int resamples, uint64_t seed,
-                                 double *mean, double *lo, double *hi)
+                               double *mean, double *lo, double *hi)
 {
     if (!d || !n || resamples < 2)
         return APS_E_INVAL;
