@@ -794,8 +794,8 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
     if (!rc)
         rc = aps_conn_prepare(c,
                               "SELECT created_at, kind, " TX_MONEY_SQL ", bet_id, description"
-                              " FROM bankroll_transactions WHERE bankroll_id = ?1"
-                              " ORDER BY created_at, id",
+                              " FROM bankroll_transactions t WHERE t.bankroll_id = ?1"
+                              " ORDER BY t.created_at, t.id",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, id);

@@ -158,6 +158,15 @@ static void test_money_sums_exact(void **state)
     assert_non_null(strstr(txt, "\"current_amount\":45.01,"));
     free(txt);
     tr_cleanup(&t);
+    /* the history lists every movement with the balance after it, from the cents */
+    tr_init(&t, fx, "GET", BR "/{id}/history", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, sid);
+    assert_int_equal(tr_run(&t, aps_api_bankrolls_history), 200);
+    json_t *items = tr_get(&t, "items");
+    assert_int_equal(json_array_size(items), 301);
+    assert_true(jnum(json_array_get(items, 1), "amount") == 0.1);
+    assert_true(jnum(json_array_get(items, 300), "balance_after") == 45.01);
+    tr_cleanup(&t);
 }
 
 static int place(struct fixture *fx, struct treq *t, int64_t user, const char *body)
