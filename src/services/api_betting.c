@@ -589,7 +589,7 @@ static void read_sizing_body(const struct aps_http_req *req, struct aps_http_res
     int64_t bankroll = -1;
     aps_api_b_money(req, res, "bankroll", false, MONEY_MAX_CENTS, &bankroll);
     in->k.bankroll = bankroll > 0 ? aps_money_to_double(bankroll) : NAN;
-    has_bankroll = json_object_get(req->json, "bankroll") != NULL;
+    has_bankroll = bankroll > 0;
     aps_api_b_id(req, res, "bankroll_id", false, &in->bankroll_id);
     if (has_bankroll == (in->bankroll_id != 0))
         aps_api_invalid(res, "bankroll", "give either bankroll (an amount) or bankroll_id");
