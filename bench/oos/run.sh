@@ -45,13 +45,15 @@ for sport in $SPORTS; do
   # the last season with games, and its first day
   last=$(db "SELECT s.label FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' GROUP BY s.label ORDER BY MIN(g.game_date) DESC LIMIT 1")
   cut=$(db "SELECT MIN(g.game_date) FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND s.label = '$last'")
-  "$APS" train --sport "$sport" --market all --until "$cut" --preset "$PRESET" --quiet >"$work/train-$sport.out" 2>&1 || true
+  "$APS" train --sport "$sport" --market all --until "$cut" --preset "$PRESET" >"$work/train-$sport.out" 2>&1 || true
   for market in moneyline spread total; do
     name=$(db "SELECT m.name FROM models m JOIN sports sp ON sp.id = m.sport_id WHERE sp.code = '$sport' AND m.market = '$market' ORDER BY m.id DESC LIMIT 1")
     if [ -z "$name" ]; then
       why=$(grep -m1 "^$sport $market: not trained" "$work/train-$sport.out" | sed 's/.*not trained: //' || true)
       [ -z "$why" ] && why=$(grep -m1 "aps train: $sport $market" "$work/train-$sport.out" || true)
-      [ -n "$why" ] && echo "| $sport $market | $last | – | not trained: $why | | | | | | | |" >>"$rows"
+      # a market the sport has no prices for at all is left out; one with prices says why
+      priced=$(db "SELECT COUNT(*) FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND o.market = '$market'")
+      [ -n "$why" ] && [ "$priced" != 0 ] && echo "| $sport $market | $last | – | not trained: $why | | | | | | | |" >>"$rows"
       continue
     fi
     wf=$(db "SELECT printf('%.4f (%d games)', log_loss, games) FROM models WHERE name = '$name'")
@@ -64,6 +66,10 @@ for sport in $SPORTS; do
     n=$(j .scores.games) ll=$(j .scores.log_loss_model) llc=$(j .scores.log_loss_close)
     ne=$(j .scores.entry.games) lle=$(j .scores.entry.log_loss_entry) llme=$(j .scores.entry.log_loss_model)
     ece=$(j .scores.ece_model) clv=$(j .bets.clv_mean) bets=$(j .bets.bets)
+    ece_mkt=$(jq -r '(.scores.reliability | map(.n) | add) as $n
+      | ([.scores.reliability[] | select(.n > 0) | (.n / $n) * 0.79788 * ((.predicted * (1 - .predicted) / .n) | sqrt)] | add) as $chance
+      | [(if .scores.entry.games > 0 then "entry \(.scores.entry.ece_entry * 10000 | round / 10000)" else empty end),
+         "close \(.scores.ece_close * 10000 | round / 10000)", "chance \($chance * 10000 | round / 10000)"] | join(", ")' "$work/bt.json")
     dc=$(ci "$(j .scores.log_loss_diff_close.mean)" "$(j .scores.log_loss_diff_close.lo95)" "$(j .scores.log_loss_diff_close.hi95)")
     de=$(ci "$(j .scores.entry.log_loss_diff.mean)" "$(j .scores.entry.log_loss_diff.lo95)" "$(j .scores.entry.log_loss_diff.hi95)")
     beats=$(jq -r 'if .scores.entry.games == 0 then "not measurable" elif .scores.entry.log_loss_diff.hi95 < 0 then "met" else "missed" end' "$work/bt.json")
@@ -74,9 +80,9 @@ for sport in $SPORTS; do
     [ "$ne" != 0 ] && entry_cell="$(printf '%.4f' "$lle") on $ne ($(pct "$llme" "$lle"); $de)"
     clv_cell="–"
     [ "$clv" != null ] && clv_cell="$(printf '%+.4f' "$clv") over $bets bets"
-    printf '| %s %s | %s | %s | %s | %s | %.4f | %s | %.4f (%s; %s) | %.4f | %s | %s / %s / %s / %s |\n' \
+    printf '| %s %s | %s | %s | %s | %s | %.4f | %s | %.4f (%s; %s) | %.4f (%s) | %s | %s / %s / %s / %s |\n' \
       "$sport" "$market" "$last" "$family" "$wf" "$n" "$ll" "$entry_cell" "$llc" "$(pct "$ll" "$llc")" "$dc" \
-      "$ece" "$clv_cell" "$beats" "$within" "$eceaim" "$clvaim" >>"$rows"
+      "$ece" "$ece_mkt" "$clv_cell" "$beats" "$within" "$eceaim" "$clvaim" >>"$rows"
   done
 done
 
@@ -85,7 +91,7 @@ section=$work/section.md
   echo "<!-- oos:begin (written by bench/oos/run.sh; do not edit by hand) -->"
   echo "## Out of sample: the last season of the data, scored by a frozen model"
   echo
-  echo "Written by \`bench/oos/run.sh --preset $PRESET\` at $started. For each sport the models were trained with \`aps train --market all --until DAY --preset $PRESET\`, DAY being the first day of the sport's last season in the data, so features, search, calibration and stacking saw none of that season; then \`aps backtest --model NAME --from DAY\` applied each frozen model to every game of the season (features computed point in time, as live picks compute them). *Walk-forward* is the same training run's walk-forward log-loss on the earlier seasons. *Entry* is the earliest pre-game market (open, else pre-match) on the games that have it; the bracketed figures are the mean per-game log-loss difference, model minus market, with its paired bootstrap 95 % interval (1000 resamples): an interval below 0 means the model beats that market beyond chance."
+  echo "Written by \`bench/oos/run.sh --preset $PRESET\` at $started. For each sport the models were trained with \`aps train --market all --until DAY --preset $PRESET\`, DAY being the first day of the sport's last season in the data, so features, search, calibration and stacking saw none of that season; then \`aps backtest --model NAME --from DAY\` applied each frozen model to every game of the season (features computed point in time, as live picks compute them). *Walk-forward* is the same training run's walk-forward log-loss on the earlier seasons. *Entry* is the earliest pre-game market (open, else pre-match) on the games that have it; the bracketed figures are the mean per-game log-loss difference, model minus market, with its paired bootstrap 95 % interval (1000 resamples): an interval below 0 means the model beats that market beyond chance. *ECE* is the model's, with the entry and closing market's on the same games in brackets, and *chance*: the ECE a perfectly calibrated forecaster with the model's probabilities would show on these games by chance alone (Σ over the reliability bins of n_b/N · √(2/π) · √(p_b(1 − p_b)/n_b)); where it is above 0.02 a season is too short to show the ECE aim met."
   echo
   echo "Aims, in order: beats the entry market (interval below 0) / within 0.5 % of the close / ECE ≤ 0.02 / positive mean CLV of the backtest's bets."
   echo

@@ -519,7 +519,8 @@ static void write_header(FILE *out, int argc, char **argv)
                  "it.\n\n", now);
     fprintf(out, "How the numbers are made: `aps train` computes point-in-time features for every "
                  "game (src/model/features.h), runs a seeded search (Elo, L2 logistic regression, "
-                 "XGBoost, a stacked ensemble) scored walk-forward — season by season, then month "
+                 "logistic regression with the entry market as its offset, XGBoost, a stacked "
+                 "ensemble) scored walk-forward — season by season, then month "
                  "by month in the latest season, each fold's model trained on earlier games only, "
                  "the first fold only warming up calibration and stacking — and registers the best "
                  "candidate. The tables compare its walk-forward probabilities with the market's "

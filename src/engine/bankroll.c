@@ -416,6 +416,21 @@ struct pending_bet {
     char book[32];
 };
 
+/* The bet of the current row of a statement selecting id, bankroll_id, market, selection, line,
+ * price, the stake in cents (APS_MONEY_SQL), sportsbook (in that order). */
+static void read_bet_row(const struct aps_stmt *st, struct pending_bet *b)
+{
+    const char *m = aps_stmt_text(st, 2), *s = aps_stmt_text(st, 3);
+    b->id = aps_stmt_int64(st, 0);
+    b->bankroll_id = aps_stmt_int64(st, 1);
+    b->market = m ? aps_market_parse(m) : -1;
+    b->sel = s ? aps_selection_parse(s) : -1;
+    b->line = aps_stmt_double(st, 4);
+    b->price = aps_stmt_double(st, 5);
+    b->stake_cents = aps_stmt_int64(st, 6);
+    copy_col(b->book, sizeof b->book, st, 7);
+}
+
 static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet **out, int *n)
 {
     struct aps_stmt *st = NULL;
@@ -435,16 +450,7 @@ static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet 
             cap = cap ? cap * 2 : 16;
             *out = aps_realloc(*out, (size_t)cap * sizeof **out);
         }
-        struct pending_bet *b = &(*out)[(*n)++];
-        const char *m = aps_stmt_text(st, 2), *s = aps_stmt_text(st, 3);
-        b->id = aps_stmt_int64(st, 0);
-        b->bankroll_id = aps_stmt_int64(st, 1);
-        b->market = m ? aps_market_parse(m) : -1;
-        b->sel = s ? aps_selection_parse(s) : -1;
-        b->line = aps_stmt_double(st, 4);
-        b->price = aps_stmt_double(st, 5);
-        b->stake_cents = aps_stmt_int64(st, 6);
-        copy_col(b->book, sizeof b->book, st, 7);
+        read_bet_row(st, &(*out)[(*n)++]);
     }
     aps_stmt_finalize(st);
     return rc < 0 ? rc : 0;
@@ -502,20 +508,20 @@ static int grade_one(const struct pending_bet *b, const struct game_state *g,
     return aps_grade_bet(&p, &sc, r);
 }
 
-static int settle_one(struct aps_conn *c, int64_t game_id, const struct pending_bet *b,
-                      const struct game_state *g, enum aps_margin_method mm, int64_t now,
-                      bool *did)
+/* Settles bet b of game_id as r unless it was settled before (*did: this call settled it): the
+ * result, its profit, the closing line and CLV (none for a void), and the stake with the profit
+ * paid back (payout) or the stake refunded (push, void); a loss moves no money. */
+static int settle_as(struct aps_conn *c, int64_t game_id, const struct pending_bet *b,
+                     bool three_way, enum aps_grade_result r, enum aps_margin_method mm,
+                     int64_t now, bool *did)
 {
-    enum aps_grade_result r;
     struct aps_bet_close cl = {NAN, NAN, NAN, ""};
-    *did = false;
-    if (grade_one(b, g, &r))
-        return 0; /* an ungradable bet (bad line, unknown market) stays pending for a person */
     /* The one amount computed in floating point: the profit at decimal odds, in cents. */
     int64_t pl = aps_money_round_cents(aps_grade_profit(r, (double)b->stake_cents, b->price));
     int rc = 0;
+    *did = false;
     if (r != APS_GRADE_VOID)
-        rc = aps_bankroll_bet_clv(c, game_id, b->market, b->sel, g->three_way, b->line, b->price, mm,
+        rc = aps_bankroll_bet_clv(c, game_id, b->market, b->sel, three_way, b->line, b->price, mm,
                                   &cl);
     if (!rc)
         rc = mark_settled(c, b, aps_grade_result_name(r), pl, &cl, now, did);
@@ -527,6 +533,17 @@ static int settle_one(struct aps_conn *c, int64_t game_id, const struct pending_
         rc = aps_bankroll_move(c, b->bankroll_id, kind, back, b->id, desc, now, NULL);
     }
     return rc;
+}
+
+static int settle_one(struct aps_conn *c, int64_t game_id, const struct pending_bet *b,
+                      const struct game_state *g, enum aps_margin_method mm, int64_t now,
+                      bool *did)
+{
+    enum aps_grade_result r;
+    *did = false;
+    if (grade_one(b, g, &r))
+        return 0; /* an ungradable bet (bad line, unknown market) stays pending for a person */
+    return settle_as(c, game_id, b, g->three_way, r, mm, now, did);
 }
 
 int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_margin_method mm,
@@ -563,4 +580,67 @@ int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_
 int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled)
 {
     return aps_bankroll_settle_game_with(c, game_id, APS_MARGIN_MULTIPLICATIVE, settled);
+}
+
+/* The user's bet bet_id with its game; APS_E_NOTFOUND when there is none, APS_E_STATE when it
+ * is settled already. */
+static int load_own_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
+                        struct pending_bet *b, int64_t *game_id)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_prepare(c,
+                              "SELECT id, bankroll_id, market, selection, line, price, "
+                              APS_MONEY_SQL("stake_cents", "stake") ", sportsbook, game_id,"
+                              " result FROM bets WHERE id = ?1 AND user_id = ?2",
+                              &st);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 1, bet_id);
+    if (!rc)
+        rc = aps_stmt_bind_int64(st, 2, user_id);
+    if (!rc)
+        rc = aps_stmt_step(st);
+    if (rc == APS_ROW) {
+        read_bet_row(st, b);
+        *game_id = aps_stmt_int64(st, 8);
+        const char *result = aps_stmt_text(st, 9);
+        rc = result && !strcmp(result, "pending") ? 0 : APS_E_STATE;
+    } else if (rc == APS_DONE) {
+        rc = APS_E_NOTFOUND;
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
+int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
+                            enum aps_grade_result r, enum aps_margin_method mm,
+                            int64_t *balance_after)
+{
+    struct pending_bet b;
+    struct game_state g;
+    struct aps_bankroll br;
+    int64_t game_id = 0;
+    bool did = false;
+    if ((int)r < 0 || r >= APS_GRADE__COUNT)
+        return APS_E_INVAL;
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = load_own_bet(c, user_id, bet_id, &b, &game_id);
+    if (!rc)
+        rc = read_game(c, game_id, &g);
+    if (!rc)
+        rc = settle_as(c, game_id, &b, g.three_way, r, mm, aps_time_now(), &did);
+    if (!rc && !did)
+        rc = APS_E_STATE; /* settled by someone else since it was read */
+    if (!rc)
+        rc = aps_bankroll_get(c, b.bankroll_id, user_id, &br);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc) {
+        aps_conn_rollback(c);
+        return rc;
+    }
+    if (balance_after)
+        *balance_after = br.current_cents;
+    return 0;
 }

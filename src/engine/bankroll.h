@@ -18,8 +18,8 @@
  * The compare-and-set compares the double for the same reason: both releases write it.
  *
  * Bet states: pending → win | loss | push | void | half_win | half_loss, once, by
- * aps_bankroll_settle_game (a bet already settled is never touched again, so settling twice
- * changes nothing). */
+ * aps_bankroll_settle_game or by hand with aps_bankroll_settle_bet (a bet already settled is
+ * never touched again, so settling twice changes nothing). */
 #ifndef APS_ENGINE_BANKROLL_H
 #define APS_ENGINE_BANKROLL_H
 
@@ -28,6 +28,7 @@
 
 #include "core/domain.h"
 #include "core/err.h"
+#include "odds/grade.h"
 #include "odds/margin.h"
 
 struct aps_conn;
@@ -99,6 +100,16 @@ int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled) 
 /* The same with the margin-removal method for price CLV (MARGIN_METHOD). */
 int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_margin_method mm,
                                   int *settled) APS_MUST_CHECK;
+
+/* Settles the user's own pending bet bet_id as r by hand (the game need not be over): the same
+ * settlement as aps_bankroll_settle_game — result, profit_loss, the closing line and CLV when
+ * the game has a closing benchmark (none for a void), a payout (win, half results) or refund
+ * (push, void) — in one transaction. *balance_after_cents (may be NULL): the bankroll's balance
+ * after it. Errors: APS_E_NOTFOUND (no such bet of user_id), APS_E_STATE (already settled),
+ * APS_E_INVAL (r is not a result). */
+int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
+                            enum aps_grade_result r, enum aps_margin_method mm,
+                            int64_t *balance_after_cents) APS_MUST_CHECK;
 
 /* Closing-line value of a bet against a game's closing_lines (DESIGN §8, positive = beat the
  * close), against the closing benchmark of odds/benchmark.h (engine/market.h reads it from the

@@ -33,6 +33,8 @@ char *aps_candidate_to_json(const struct aps_candidate *c)
         json_object_set_new(o, "l2", json_real(c->l2));
     if (c->market_only)
         json_object_set_new(o, "market_only", json_true());
+    if (c->market_offset)
+        json_object_set_new(o, "market_offset", json_true());
     if (c->family == APS_FAM_GBM) {
         const struct aps_gbm_params *p = &c->gbm;
         json_object_set_new(o, "rounds", json_integer(p->rounds));
@@ -73,6 +75,7 @@ int aps_candidate_from_json(const char *json, struct aps_candidate *c)
         snprintf(c->name, sizeof c->name, "%s", name);
         c->l2 = numv(o, "l2");
         c->market_only = json_is_true(json_object_get(o, "market_only"));
+        c->market_offset = json_is_true(json_object_get(o, "market_offset"));
         struct aps_gbm_params *p = &c->gbm;
         p->rounds = (int)numv(o, "rounds");
         p->depth = (int)numv(o, "depth");
@@ -104,6 +107,22 @@ static bool *market_mask(const struct aps_feat_spec *spec)
     return use;
 }
 
+static int spec_col(const struct aps_feat_spec *spec, int col)
+{
+    for (int j = 0; j < spec->ncols; j++)
+        if (spec->col[j] == col)
+            return j;
+    return -1;
+}
+
+bool aps_candidate_offset_cols(const struct aps_feat_spec *spec, int k, int cols[3])
+{
+    cols[0] = spec_col(spec, APS_F_ML_HOME);
+    cols[1] = k == 3 ? spec_col(spec, APS_F_ML_DRAW) : cols[0];
+    cols[2] = k == 3 ? spec_col(spec, APS_F_ML_AWAY) : cols[0];
+    return cols[0] >= 0 && cols[1] >= 0 && cols[2] >= 0 && (k == 2 || k == 3);
+}
+
 int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, const size_t *rows,
                  size_t n, struct aps_base_model *b)
 {
@@ -121,7 +140,15 @@ int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, 
             return 0;
         if (c->family == APS_FAM_LOGISTIC) {
             bool *use = c->market_only ? market_mask(data->spec) : NULL;
-            struct aps_logit_opts lo = {c->l2, 0, 0, use};
+            int off[3];
+            struct aps_logit_opts lo = {c->l2, 0, 0, use, NULL};
+            if (c->market_offset) {
+                if (!aps_candidate_offset_cols(data->spec, data->k, off)) {
+                    aps_free(use);
+                    return APS_E_UNSUPPORTED;
+                }
+                lo.offset = off;
+            }
             int rc = aps_logit_fit(x, d, data->y, rows, n, data->k, &lo, &b->lr);
             aps_free(use);
             return rc;

@@ -4,7 +4,9 @@
  * Families, for a moneyline (classifiers) and for spreads/totals (regressions of margin/total):
  *   elo       the Elo probabilities of the feature state; for spreads a ridge of the margin on the
  *             Elo difference alone (not offered for totals)
- *   logistic  L2 logistic regression (logistic.h); ridge regression for spreads/totals
+ *   logistic  L2 logistic regression (logistic.h); ridge regression for spreads/totals; with
+ *             market_offset, the entry market's no-vig probabilities are the model's offset
+ *             (logistic.h), so the penalty shrinks it towards the market (moneylines only)
  *   gbm       XGBoost (gbm.h), softmax for three-way, squared error for spreads/totals
  *   ensemble  the stacked meta-learner over the others (ensemble.h) */
 #ifndef APS_MODEL_CANDIDATE_H
@@ -26,6 +28,7 @@ struct aps_candidate {
     char name[64];
     double l2;                    /* logistic and ridge penalty */
     bool market_only;             /* logistic: the market columns and the Elo difference only */
+    bool market_offset;           /* logistic: the entry market is the offset (see above) */
     struct aps_gbm_params gbm;
 };
 
@@ -46,6 +49,9 @@ int aps_family_parse(const char *s);            /* -1 when unknown */
 char *aps_candidate_to_json(const struct aps_candidate *c);
 int aps_candidate_from_json(const char *json, struct aps_candidate *c) APS_MUST_CHECK;
 
+/* The market offset columns of a spec for k classes (ml_home, ml_draw, ml_away; for k = 2
+ * ml_home twice) into cols; false when the spec lacks one. */
+bool aps_candidate_offset_cols(const struct aps_feat_spec *spec, int k, int cols[3]);
 /* Fits candidate c on the games rows[0..n) of data's matrix. */
 int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, const size_t *rows,
                  size_t n, struct aps_base_model *b) APS_MUST_CHECK;

@@ -116,6 +116,7 @@ static bool phase_view(const struct aps_history *h, size_t gi, enum aps_market m
     enum aps_selection sel[3];
     int ns = sides_of(m, three_way, sel);
     double price[MAXB][3];
+    int64_t at[MAXB][3];
     bool seen[MAXB] = {false};
     memset(pv, 0, sizeof *pv);
     if (m != APS_MKT_MONEYLINE && isnan(line))
@@ -135,7 +136,11 @@ static bool phase_view(const struct aps_history *h, size_t gi, enum aps_market m
             seen[q->book] = true;
             price[q->book][0] = price[q->book][1] = price[q->book][2] = NAN;
         }
-        price[q->book][k] = q->price;
+        /* a book's latest quote of the side wins (ties: the later stored) */
+        if (isnan(price[q->book][k]) || q->recorded_at >= at[q->book][k]) {
+            price[q->book][k] = q->price;
+            at[q->book][k] = q->recorded_at;
+        }
     }
     for (size_t b = 0; b < h->nbooks && b < MAXB; b++)
         for (int j = 0; seen[b] && j < ns; j++)
@@ -153,10 +158,11 @@ static void moneyline_cols(const struct aps_feat_state *st, size_t gi, double *f
     bool has_open = phase_view(st->h, gi, APS_MKT_MONEYLINE, st->three_way, APS_PHASE_OPEN, NAN,
                                &open);
     bool has_pre = phase_view(st->h, gi, APS_MKT_MONEYLINE, st->three_way, APS_PHASE_PRE, NAN, &pre);
-    /* A game priced only by the live collectors (phase live: every snapshot recorded before the
-     * pick is made) reads its current prices as the pre-match ones; historical files never
-     * have live snapshots, so training rows are unchanged. */
-    if (!has_open && !has_pre)
+    /* A game without pre-match prices but priced by the live collectors (phase live: every
+     * snapshot recorded before the start, the latest per book) reads its current prices as the
+     * pre-match ones: the entry when there is no open, the end of the open → pre move when there
+     * is. Historical files never have live snapshots, so training rows are unchanged. */
+    if (!has_pre)
         has_pre = phase_view(st->h, gi, APS_MKT_MONEYLINE, st->three_way, APS_PHASE_LIVE, NAN,
                              &pre);
     const struct phase_view *e = has_open ? &open : has_pre ? &pre : NULL;
@@ -183,8 +189,8 @@ static void line_cols(const struct aps_feat_state *st, size_t gi, enum aps_marke
     double lo = aps_feat_main_line(st->h, gi, m, APS_PHASE_OPEN);
     double lp = aps_feat_main_line(st->h, gi, m, APS_PHASE_PRE);
     enum aps_phase pre_phase = APS_PHASE_PRE;
-    if (isnan(lo) && isnan(lp)) {
-        /* live snapshots only: the current line stands for the pre-match one (see above) */
+    if (isnan(lp)) {
+        /* no pre-match line: the live snapshots' current line stands for it (see above) */
         lp = aps_feat_main_line(st->h, gi, m, APS_PHASE_LIVE);
         pre_phase = APS_PHASE_LIVE;
     }

@@ -7,7 +7,8 @@
  *     a day's games after computing every row of that day, as the predictor interface does);
  *   - the game's own pre-game facts: teams, date, neutral site, playoff flag, season;
  *   - its odds quoted at the open or pre-match phases (never the close; live snapshots only when
- *     the game has no other prices), and of those only quotes recorded at or before its start;
+ *     the game has no pre-match prices), and of those only quotes recorded at or before its start,
+ *     each book's latest;
  *   - its pre-game extras: weather (spreadspoke), rankings, points, surface and best-of (tennis).
  * Past games' closing lines feed the against-the-spread form of later games; the closing line of
  * the game itself is never read. tests/unit/model/test_features.c proves it: rows computed on the
@@ -19,8 +20,8 @@
  *   a 30-day half-life: win share, margin, points for and against; last five games), against-the-
  *   spread form, head-to-head (365-day half-life), the market at the open/pre-match phase (no-vig
  *   home/draw/away log-odds averaged over books and per book, their spread between books, the
- *   opening spread and total lines with their no-vig prices, open → pre moves), weather and tennis
- *   rankings/surface. Missing values are NAN. */
+ *   opening spread and total lines with their no-vig prices, moves from the open to the last quote
+ *   before the start), weather and tennis rankings/surface. Missing values are NAN. */
 #ifndef APS_MODEL_FEATURES_H
 #define APS_MODEL_FEATURES_H
 

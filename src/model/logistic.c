@@ -49,12 +49,45 @@ static void zrow(const struct aps_logit *m, const double *x, double *z)
         z[j + 1] = m->sd[j] > 0 && !isnan(x[j]) ? (x[j] - m->mean[j]) / m->sd[j] : 0;
 }
 
-static void softmax(const struct aps_logit *m, const double *w, const double *z, double *p)
+/* log σ(v), stable for large |v|. */
+static double log_sigmoid(double v)
+{
+    return v >= 0 ? -log1p(exp(-v)) : v - log1p(exp(v));
+}
+
+/* The market offsets o_c of raw row x (all 0 without an offset or with a value missing). */
+static void offsets(const struct aps_logit *m, const double *x, double *o)
+{
+    int k = m->k;
+    for (int c = 0; c < k; c++)
+        o[c] = 0;
+    if (!m->has_offset || !x)
+        return;
+    if (k == 2) {
+        double v = x[m->offset[0]];
+        o[0] = isnan(v) ? 0 : v;
+        return;
+    }
+    double ref = x[m->offset[k - 1]];
+    for (int c = 0; c < k - 1; c++) {
+        double v = x[m->offset[c]];
+        if (isnan(v) || isnan(ref)) {
+            for (int e = 0; e < k; e++)
+                o[e] = 0;
+            return;
+        }
+        o[c] = log_sigmoid(v) - log_sigmoid(ref);
+    }
+}
+
+static void softmax(const struct aps_logit *m, const double *w, const double *z, const double *x,
+                    double *p)
 {
     int k = m->k, D = m->d + 1;
-    double s[MAX_CLASSES], mx = 0;
+    double s[MAX_CLASSES], mx = 0, o[MAX_CLASSES];
+    offsets(m, x, o);
     for (int c = 0; c < k - 1; c++) {
-        s[c] = 0;
+        s[c] = o[c];
         for (int j = 0; j < D; j++)
             s[c] += w[c * D + j] * z[j];
         if (s[c] > mx)
@@ -77,7 +110,7 @@ static double objective(const struct aps_logit *m, const double *w, const double
     for (size_t i = 0; i < n; i++) {
         size_t r = row_at(rows, i);
         zrow(m, x + r * (size_t)m->d, z);
-        softmax(m, w, z, p);
+        softmax(m, w, z, x + r * (size_t)m->d, p);
         nll -= log(p[y[r]] > 1e-300 ? p[y[r]] : 1e-300);
     }
     for (int c = 0; c < m->k - 1; c++)
@@ -98,7 +131,7 @@ static void grad_hess(const struct aps_logit *m, const double *w, const double *
     for (size_t i = 0; i < n; i++) {
         size_t r = row_at(rows, i);
         zrow(m, x + r * (size_t)m->d, z);
-        softmax(m, w, z, p);
+        softmax(m, w, z, x + r * (size_t)m->d, p);
         for (int a = 0; a < D; a++)
             for (int b = a; b < D; b++)
                 zz[a * D + b] = z[a] * z[b];
@@ -196,7 +229,14 @@ int aps_logit_fit(const double *x, int d, const int *y, const size_t *rows, size
     m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
     m->w = aps_calloc((size_t)(k - 1) * (size_t)(d + 1), sizeof *m->w);
     standardise_fit(x, d, rows, n, o->use, m);
-    start(m, y, rows, n);
+    if (o->offset) {
+        m->has_offset = true;
+        for (int c = 0; c < k; c++)
+            if ((m->offset[c] = o->offset[c]) < 0 || o->offset[c] >= d)
+                m->has_offset = false;
+    }
+    if (!m->has_offset)
+        start(m, y, rows, n); /* with an offset the intercepts start at 0: the market itself */
     rc = newton(m, x, y, rows, n, o->l2 > 0 ? o->l2 : 0, o->max_iter > 0 ? o->max_iter : 25,
                 o->tol > 0 ? o->tol : 1e-8);
     if (rc)
@@ -216,7 +256,7 @@ void aps_logit_predict(const struct aps_logit *m, const double *x, double *p)
 {
     double z[513];
     zrow(m, x, z);
-    softmax(m, m->w, z, p);
+    softmax(m, m->w, z, x, p);
 }
 
 void aps_logit_contrib(const struct aps_logit *m, const double *x, int c, double *out)
@@ -226,6 +266,20 @@ void aps_logit_contrib(const struct aps_logit *m, const double *x, int c, double
         bool used = c >= 0 && c < m->k - 1 && m->sd[j] > 0 && !isnan(x[j]);
         out[j] = used ? m->w[c * D + j + 1] / m->sd[j] * (x[j] - m->mean[j]) : 0;
     }
+    if (!m->has_offset || c < 0 || c >= m->k - 1)
+        return;
+    if (m->k == 2) {
+        out[m->offset[0]] += isnan(x[m->offset[0]]) ? 0 : x[m->offset[0]];
+        return;
+    }
+    double mine = x[m->offset[c]], ref = x[m->offset[m->k - 1]];
+    bool complete = !isnan(ref);
+    for (int e = 0; e < m->k - 1; e++)
+        complete &= !isnan(x[m->offset[e]]);
+    if (!complete)
+        return; /* the offset is 0 when any market value is missing (offsets()) */
+    out[m->offset[c]] += log_sigmoid(mine);
+    out[m->offset[m->k - 1]] -= log_sigmoid(ref);
 }
 
 static json_t *array_of(const double *v, size_t n)
@@ -244,6 +298,12 @@ char *aps_logit_to_json(const struct aps_logit *m)
     json_object_set_new(o, "mean", array_of(m->mean, (size_t)m->d));
     json_object_set_new(o, "sd", array_of(m->sd, (size_t)m->d));
     json_object_set_new(o, "w", array_of(m->w, (size_t)(m->k - 1) * (size_t)(m->d + 1)));
+    if (m->has_offset) {
+        json_t *a = json_array();
+        for (int c = 0; c < m->k; c++)
+            json_array_append_new(a, json_integer(m->offset[c]));
+        json_object_set_new(o, "offset", a);
+    }
     char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
     char *copy = aps_strdup(txt ? txt : "{}");
@@ -262,6 +322,24 @@ static int read_array(json_t *o, const char *key, double *out, size_t n)
             return APS_E_PARSE;
         out[i] = json_number_value(v);
     }
+    return 0;
+}
+
+/* The optional market offset columns: absent, or k indexes inside the row. */
+static int read_offset(json_t *o, struct aps_logit *m)
+{
+    json_t *a = json_object_get(o, "offset");
+    if (!a)
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) != (size_t)m->k)
+        return APS_E_PARSE;
+    for (int c = 0; c < m->k; c++) {
+        json_int_t v = json_integer_value(json_array_get(a, (size_t)c));
+        if (!json_is_integer(json_array_get(a, (size_t)c)) || v < 0 || v >= m->d)
+            return APS_E_PARSE;
+        m->offset[c] = (int)v;
+    }
+    m->has_offset = true;
     return 0;
 }
 
@@ -286,6 +364,8 @@ int aps_logit_from_json(const char *json, struct aps_logit *m)
             rc = read_array(o, "sd", m->sd, (size_t)d);
         if (!rc)
             rc = read_array(o, "w", m->w, (size_t)(k - 1) * (size_t)(d + 1));
+        if (!rc)
+            rc = read_offset(o, m);
     }
     json_decref(o);
     if (rc)

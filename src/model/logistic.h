@@ -7,7 +7,14 @@
  * rows; a missing value (NAN) is imputed with the mean (z_j = 0), and a column with no spread in
  * the training rows is ignored. The penalty (l2/2)·Σ w² leaves the intercepts free. Newton steps
  * are halved while the penalised log-likelihood does not improve; the fit stops when the largest
- * step is below tol or after max_iter steps. */
+ * step is below tol or after max_iter steps.
+ *
+ * Market offset (optional): with offset columns given, each score also carries a fixed term from
+ * the row's market probabilities, s_c = o_c + w_c·z with o_c = log(q_c / q_{k−1}), q_c = σ(x_oc)
+ * read from column oc (the no-vig log-odds of class c, features.h's ml_home/ml_draw/ml_away; for
+ * k = 2, o_0 = x_o0 itself). The penalty then shrinks the model towards the market's own
+ * probabilities rather than towards the base rates, so the weights only learn what the market
+ * misses. A row whose offset columns are missing gets o = 0. */
 #ifndef APS_MODEL_LOGISTIC_H
 #define APS_MODEL_LOGISTIC_H
 
@@ -21,12 +28,15 @@ struct aps_logit_opts {
     int max_iter;   /* 0: 25 */
     double tol;     /* 0: 1e-8 */
     const bool *use;/* NULL, or d flags: columns with false are left out (as if constant) */
+    const int *offset; /* NULL, or k column indexes of the market offset (see above) */
 };
 
 struct aps_logit {
     int d, k;
     double *mean, *sd;  /* d each; sd 0: column ignored */
     double *w;          /* (k − 1) × (d + 1), intercept first */
+    bool has_offset;
+    int offset[8];      /* market offset column of each class when has_offset */
     int iterations;
 };
 
@@ -40,8 +50,9 @@ void aps_logit_cleanup(struct aps_logit *m);
 /* Class probabilities p[0..k) of one raw row x (d values, NAN allowed). */
 void aps_logit_predict(const struct aps_logit *m, const double *x, double *p);
 /* Contributions to score s_c (the log-odds of class 0 for k = 2) of each feature:
- * coefficient × (x_j − mean_j) on the raw scale, 0 for a missing value; out has d values. The
- * intercept plus their sum is s_c. */
+ * coefficient × (x_j − mean_j) on the raw scale, 0 for a missing value, plus the market offset's
+ * terms on its columns (+log q_c on class c's, −log q_{k−1} on the reference class's); out has d
+ * values. The intercept plus their sum is s_c. */
 void aps_logit_contrib(const struct aps_logit *m, const double *x, int c, double *out);
 /* JSON object text of the model (caller frees with aps_free) and back. */
 char *aps_logit_to_json(const struct aps_logit *m);

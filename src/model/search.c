@@ -44,6 +44,7 @@ int aps_preset_parse(const char *s)
 static const double l2_grid[4][7] = {
     {10, 100}, {3, 30, 300}, {1, 10, 100, 1000}, {1, 3, 10, 30, 100, 300, 1000}};
 static const int l2_count[4] = {2, 3, 4, 7};
+static const double offset_l2[3] = {100, 1000, 10000}; /* market-offset logistic penalties */
 static const int gbm_count[4] = {1, 2, 4, 8};
 
 static struct aps_gbm_params gbm_draw(uint64_t *rng, int i)
@@ -69,7 +70,7 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
 {
     int pr = o->preset < APS_PRESET_MEDIUM || o->preset > APS_PRESET_BEST ? 0 : (int)o->preset;
     uint64_t rng = o->seed;
-    struct aps_candidate *c = aps_calloc(1 + 7 + 1 + 8, sizeof *c);
+    struct aps_candidate *c = aps_calloc(1 + 7 + 1 + 3 + 8, sizeof *c);
     size_t k = 0;
     if (!d->regression || d->market == APS_MKT_SPREAD) {
         c[k].family = APS_FAM_ELO;
@@ -86,6 +87,13 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
         c[k].l2 = 10;
         c[k].market_only = true;
         snprintf(c[k++].name, sizeof c->name, "logistic_market_l2=10");
+    }
+    int off[3];
+    for (int i = 0; !d->regression && aps_candidate_offset_cols(d->spec, d->k, off) && i < 3; i++) {
+        c[k].family = APS_FAM_LOGISTIC;
+        c[k].l2 = offset_l2[i];
+        c[k].market_offset = true;
+        snprintf(c[k++].name, sizeof c->name, "logistic_offset_l2=%g", offset_l2[i]);
     }
     for (int i = 0; i < gbm_count[pr]; i++, k++) {
         c[k].family = APS_FAM_GBM;

@@ -13,6 +13,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/bankroll.h"
+#include "engine/elo_store.h"
 #include "odds/convert.h"
 #include "odds/grade.h"
 #include "odds/kelly.h"
@@ -336,7 +337,7 @@ static void check_bet_shape(struct aps_http_res *res, struct bet_input *in)
 }
 
 static int answer_bet(struct aps_http_res *res, struct aps_conn *c, int64_t user_id, int64_t id,
-                      int64_t balance)
+                      int64_t balance, int status)
 {
     struct aps_stmt *st = NULL;
     json_t *bet = NULL;
@@ -356,7 +357,7 @@ static int answer_bet(struct aps_http_res *res, struct aps_conn *c, int64_t user
         return aps_api_db_error(res, rc ? rc : APS_E_DB);
     }
     json_object_set_new(bet, "balance_after", aps_api_money(balance));
-    return aps_http_json(res, 201, bet);
+    return aps_http_json(res, status, bet);
 }
 
 static int bet_failed(struct aps_http_res *res, int rc)
@@ -408,10 +409,48 @@ int aps_api_bets_create(struct aps_http_req *req, struct aps_http_res *res)
         if (rc)
             bet_failed(res, rc);
         else
-            answer_bet(res, c, req->who.user_id, bet_id, balance);
+            answer_bet(res, c, req->who.user_id, bet_id, balance, 201);
     } else if (rc < 0) {
         aps_api_db_error(res, rc);
     }
+    aps_store_release(c);
+    return 0;
+}
+
+/* The caller settles its own open bet by hand ({"result": win|loss|push|void|half_win|
+ * half_loss}) with the settlement the grading job uses (engine/bankroll.c): 200 with the bet and
+ * the balance after it, 409 when the bet is settled already. */
+int aps_api_bets_settle(struct aps_http_req *req, struct aps_http_res *res)
+{
+    int64_t id = aps_api_path_id(req, res, "id");
+    const char *result = NULL;
+    if (!aps_api_body_object(req, res))
+        return 0;
+    aps_api_b_str(req, res, "result", true, 16, &result);
+    int r = result ? aps_grade_result_parse(result) : -1;
+    if (result && r < 0)
+        aps_api_invalid(res, "result", "must be win, loss, push, void, half_win or half_loss");
+    struct aps_conn *c = NULL;
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
+        return 0;
+    const struct aps_app *app = req->app;
+    int64_t balance = 0;
+    enum aps_margin_method mm = (enum aps_margin_method)aps_engine_margin_method(app->cfg);
+    int rc = aps_bankroll_settle_bet(c, req->who.user_id, id, (enum aps_grade_result)r, mm,
+                                     &balance);
+    char rid[24];
+    snprintf(rid, sizeof rid, "%lld", (long long)id);
+    if (!rc)
+        rc = aps_api_audit(c, req, "bet_settled", "bet", rid, true,
+                           json_pack("{s:s}", "result", result));
+    if (rc == APS_E_NOTFOUND)
+        aps_api_not_found(res, "bet");
+    else if (rc == APS_E_STATE)
+        aps_http_error(res, 409, "BET_SETTLED", "the bet is settled already");
+    else if (rc)
+        aps_api_db_error(res, rc);
+    else
+        answer_bet(res, c, req->who.user_id, id, balance, 200);
     aps_store_release(c);
     return 0;
 }

@@ -9,7 +9,8 @@
 #      an Error envelope with a declared status;
 #   3. openapi-typescript: the TypeScript client generated from the running api's document is the
 #      one committed in web/src/api/schema.d.ts (no drift), and `tsc` type-checks web/src/api
-#      (the typed client and its usage) against it.
+#      (the typed client and its usage) and the dashboard (web/dashboard, whose API types are
+#      the generated ones) against it.
 # Data: the football-data EPL seasons of APS_DATA_DIR, a model trained on them, picks replayed
 # and graded, one upcoming game with odds (the only rows written by SQL: the data ends in 2024),
 # a bankroll, a bet, API keys, a train job run by a worker, the data-quality job's checks.
@@ -224,6 +225,10 @@ fi
 tsc_rc=$?
 check "tsc type-checks web/src/api against the generated client" 0 "$tsc_rc"
 [ "$tsc_rc" = 0 ] || head -30 tsc.log
+(cd "$WEB" && node_modules/.bin/tsc -p dashboard/tsconfig.json) > tsc-dashboard.log 2>&1
+tsc_rc=$?
+check "tsc type-checks the dashboard against the generated client" 0 "$tsc_rc"
+[ "$tsc_rc" = 0 ] || head -30 tsc-dashboard.log
 
 
 if [ -n "${APS_TEST_PG_URL:-}" ] && [ -n "${APS_TEST_REDIS_URL:-}" ]; then

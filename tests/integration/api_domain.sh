@@ -227,6 +227,7 @@ test_betting() {
   check "analysts hold no bankroll permission" 403 "$status"
   req POST /api/v1/betting/bets "{\"prediction_id\":$pick,\"bankroll_id\":$br,\"stake\":100}" "$U1"
   check "bet on the pick 201" "201 1150.25 pending" "$status $(jf .balance_after) $(jf .result)"
+  pick_bet=$(jf .id)
   req POST /api/v1/betting/bets "{\"game_id\":1,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":10,\"price\":-150}" "$U1"
   check "bet on a finished game 409" "409 GAME_STARTED" "$status $(jf .error.code)"
   req POST /api/v1/betting/bets "{\"game_id\":3,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":10,\"price\":1.9}" "$U1"
@@ -245,6 +246,40 @@ test_betting() {
   check "sizing validation" "400 bankroll,odds,probability" "$status $(jf '[.error.details[].field] | sort | join(",")')"
   req GET /api/v1/betting/performance "" "$U1"
   check "performance before settlement" "200 0" "$status $(jf .graded)"
+  test_settle
+}
+
+# Settling by hand: the caller's own open bet, once, with the settlement the grading job uses
+# (the stake and profit paid back on a win, the stake refunded on a void).
+test_settle() {
+  req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":50,\"price\":2.0}" "$U1"
+  check "a second bet at 2.0" "201 1100.25" "$status $(jf .balance_after)"
+  local bet
+  bet=$(jf .id)
+  req POST "/api/v1/betting/bets/$bet/settle" '{"result":"won"}' "$U1"
+  check "settle with an unknown result 400" "400 result" "$status $(jf '.error.details[0].field')"
+  req POST "/api/v1/betting/bets/$bet/settle" '{}' "$U1"
+  check "settle without a result 400" "400 result" "$status $(jf '.error.details[0].field')"
+  req POST "/api/v1/betting/bets/$bet/settle" '{"result":"win"}' "$U2"
+  check "settle another user's bet 404" 404 "$status"
+  req POST "/api/v1/betting/bets/$bet/settle" '{"result":"win"}' "$ANALYST"
+  check "analysts cannot settle bets" 403 "$status"
+  req POST "/api/v1/betting/bets/999999/settle" '{"result":"win"}' "$U1"
+  check "settle an unknown bet 404" 404 "$status"
+  req POST "/api/v1/betting/bets/$bet/settle" '{"result":"win"}' "$U1"
+  check "settle a win by hand: 50 at 2.0 pays 100" "200 win 50 1200.25" \
+    "$status $(jf .result) $(jf .profit_loss) $(jf .balance_after)"
+  check "the settlement time is set" 1 "$([ "$(jf .settled_at)" != null ] && echo 1)"
+  req POST "/api/v1/betting/bets/$bet/settle" '{"result":"loss"}' "$U1"
+  check "settling twice 409" "409 BET_SETTLED" "$status $(jf .error.code)"
+  req POST "/api/v1/betting/bets/$pick_bet/settle" '{"result":"void"}' "$U1"
+  check "a void refunds the stake" "200 void 0 1300.25" "$status $(jf .result) $(jf .profit_loss) $(jf .balance_after)"
+  req GET "/api/v1/betting/bankrolls/$br/history" "" "$U1"
+  check "the payout and the refund are movements" "payout 100 refund 100" \
+    "$(jf '[.items[-2:][] | "\(.kind) \(.amount)"] | join(" ")')"
+  req GET /api/v1/betting/bets "" "$U1"
+  check "nothing pending after settling" "2 0" "$(jf .total) $(jf .summary.pending)"
+  check "audited" 2 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'bet_settled'")"
 }
 
 test_admin() {

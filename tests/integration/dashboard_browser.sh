@@ -3,9 +3,10 @@
 # accessibility): `aps serve` on SQLite with one NBA season of real history and the mock
 # providers (tests/mock) producing live picks. web/dashboard/test/browser.mjs signs up, signs in,
 # sees today's picks, opens a game (odds chart, explanation), opens a bankroll and places a bet
-# from a pick, sees the balance change, then — after the mock's clock has run the games to the
-# end and the picks are graded — opens the track record and its reliability diagram; an admin
-# changes a run-time setting. Screenshots go to $DASHBOARD_SHOTS (default build/dashboard-shots,
+# from a pick, sees the balance change, settles the bet by hand with Settle, then — after the
+# mock's clock has run the games to the end and the picks are graded — opens the track record
+# and its reliability diagram; an admin changes a run-time setting, and sees the Backtests page
+# go and come back with the `backtests` feature flag. Screenshots go to $DASHBOARD_SHOTS (default build/dashboard-shots,
 # not committed); the first render time of the picks page and the bundle size are printed.
 # Needs: APS_BIN, APS_BUILD_DIR, APS_DATA_DIR (or ../shared/data), /usr/bin/chromium, node, jq,
 # curl, and web/node_modules (npm ci in web/). Fails loudly when one is missing.

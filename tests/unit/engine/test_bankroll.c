@@ -1,7 +1,8 @@
 /* test_bankroll.c — bankrolls, money movements, bet recording and settlement on a seeded SQLite
  * store (the API tests' fixture): balances in cents with peak and low, refusals (overdraw,
  * started game, foreign bankroll), grading into payouts and refunds, settling twice changing
- * nothing, and the sign of closing-line value against the benchmark book. */
+ * nothing, settling by hand before the game ends, and the sign of closing-line value against
+ * the benchmark book. */
 #include "../services/api_fixture.h"
 
 #include "core/money.h"
@@ -242,6 +243,51 @@ static void test_settle_void_on_cancel(void **state)
     aps_store_release(c);
 }
 
+/* A bet settled by hand takes the grading's settlement (profit, payout) once; the grading of the
+ * game later settles only what is still pending. */
+static void test_settle_by_hand(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 1000), b1, b2;
+    int64_t after = 0;
+    int64_t now = aps_time_now();
+    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 100);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
+    b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_AWAY, NAN, 2.10, 50);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b2, &after), 0);
+    assert_int_equal(after, 85000);
+
+    enum aps_margin_method mm = APS_MARGIN_MULTIPLICATIVE;
+    assert_int_equal(aps_bankroll_settle_bet(c, FX_OTHER, b1, APS_GRADE_WIN, mm, &after),
+                     APS_E_NOTFOUND);
+    assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, 999999, APS_GRADE_WIN, mm, &after),
+                     APS_E_NOTFOUND);
+    assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, b1, (enum aps_grade_result)-1, mm, &after),
+                     APS_E_INVAL);
+    /* half win of 100 at 1.85: profit 42.50, 142.50 paid back */
+    assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, b1, APS_GRADE_HALF_WIN, mm, &after), 0);
+    assert_int_equal(after, 99250);
+    assert_float_equal(balance(c, id), 992.50, 1e-9);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT profit_loss FROM bets WHERE id = %lld AND result = 'half_win'",
+             (long long)b1);
+    assert_float_equal(fx_double(fx, sql), 42.50, 1e-9);
+    assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, b1, APS_GRADE_LOSS, mm, &after),
+                     APS_E_STATE);
+    assert_float_equal(balance(c, id), 992.50, 1e-9);
+
+    /* the home side wins: the grading loses b2 and leaves b1 as settled by hand */
+    finish_game(fx, FX_G_FUTURE, 30, 10);
+    int settled = 0;
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    assert_int_equal(settled, 1);
+    assert_float_equal(balance(c, id), 992.50, 1e-9);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'half_win'"), 1);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'loss'"), 1);
+    aps_store_release(c);
+}
+
 static void test_clv_sign_and_benchmark(void **state)
 {
     struct fixture *fx = *state;
@@ -346,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settle_win_loss_push_idempotent, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_void_on_cancel, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_settle_by_hand, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_clv_sign_and_benchmark, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_pick_and_bet_clv_agree, fx_setup, fx_teardown),
     };

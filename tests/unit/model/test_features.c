@@ -82,6 +82,29 @@ static void test_hand_checked_form(void **state)
     aps_feat_matrix_cleanup(&m);
 }
 
+/* Three games four days apart, each starting at 20:00, for the quote tests. */
+static void three_games(struct aps_hist_game g[3])
+{
+    synth_game(&g[0], 1, "2020-01-01", 10, 20, 100, 90);
+    synth_game(&g[1], 2, "2020-01-05", 20, 10, 90, 100);
+    synth_game(&g[2], 3, "2020-01-09", 10, 20, 120, 80);
+    for (int i = 0; i < 3; i++)
+        g[i].start_time = 1577836800 + 4 * 86400 * i + 72000; /* 20:00 on each date */
+}
+
+/* The history of three_games() with quotes q: the first n2 are game 2's, the next n3 game 3's. */
+static struct aps_history priced(struct aps_hist_game g[3], struct aps_hist_quote *q, size_t n2,
+                                 size_t n3, struct aps_hist_book *books, size_t nbooks)
+{
+    g[1].q0 = 0;
+    g[1].nq = n2;
+    g[2].q0 = n2;
+    g[2].nq = n3;
+    return (struct aps_history){.sport = APS_SPORT_NBA, .games = g, .ngames = 3, .nseasons = 1,
+                                .quotes = q, .nquotes = n2 + n3, .books = books,
+                                .nbooks = nbooks};
+}
+
 /* A quote taken after the game's start — an in-play snapshot or a pre-match price recorded
  * late — is never a feature: the game's row is the same with and without such quotes, and the
  * leakage check (which compares against a history with them removed) passes. */
@@ -89,11 +112,7 @@ static void test_no_quote_after_start(void **state)
 {
     (void)state;
     struct aps_hist_game g[3];
-    synth_game(&g[0], 1, "2020-01-01", 10, 20, 100, 90);
-    synth_game(&g[1], 2, "2020-01-05", 20, 10, 90, 100);
-    synth_game(&g[2], 3, "2020-01-09", 10, 20, 120, 80);
-    for (int i = 0; i < 3; i++)
-        g[i].start_time = 1577836800 + 4 * 86400 * i + 72000; /* 20:00 on each date */
+    three_games(g);
     struct aps_hist_book books[2] = {{"book_a", false, false}, {"book_b", false, false}};
     /* game 3: priced by live snapshots only — one before the start, one in play after it
      * (the home side leading: the in-play price says 1.05); game 2: a pre-match pair recorded
@@ -109,12 +128,7 @@ static void test_no_quote_after_start(void **state)
         {1, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_LIVE, NAN, 1.05, s3 + 3000},
         {1, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_LIVE, NAN, 12.0, s3 + 3000},
     };
-    g[1].q0 = 0;
-    g[1].nq = 4;
-    g[2].q0 = 4;
-    g[2].nq = 4;
-    struct aps_history h = {.sport = APS_SPORT_NBA, .games = g, .ngames = 3, .nseasons = 1,
-                            .quotes = q, .nquotes = 8, .books = books, .nbooks = 2};
+    struct aps_history h = priced(g, q, 4, 4, books, 2);
     struct aps_feat_spec spec;
     aps_feat_spec_all(&h, &spec);
     int ml = col_index(&spec, APS_F_ML_HOME), nb = col_index(&spec, APS_F_ML_BOOKS);
@@ -130,6 +144,67 @@ static void test_no_quote_after_start(void **state)
     long bad;
     assert_int_equal(aps_feat_leakage_check(&h, NULL, &spec, &m, 0, &checked, &bad), 0);
     assert_int_equal(checked, 3);
+    assert_int_equal(bad, -1);
+    aps_feat_matrix_cleanup(&m);
+}
+
+/* Line movement: open → the last quote before the start. Game 2 has an open pair two days out,
+ * a pre-match pair three hours out and a later one ten minutes out (the latest per book wins),
+ * and a pre-match pair recorded after the start (never read); game 3 has an open pair and live
+ * snapshots only (the latest one before the start ends the move). The spread line moves from
+ * −3.5 at the open to −5.5 before the start, and a post-start −9.5 is ignored. */
+static void test_line_movement(void **state)
+{
+    (void)state;
+    struct aps_hist_game g[3];
+    three_games(g);
+    struct aps_hist_book books[1] = {{"book_a", false, false}};
+    int64_t s2 = g[1].start_time, s3 = g[2].start_time;
+    struct aps_hist_quote q[] = {
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_OPEN, NAN, 2.00, s2 - 2 * 86400},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_OPEN, NAN, 1.90, s2 - 2 * 86400},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.80, s2 - 600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 2.10, s2 - 600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.95, s2 - 3 * 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 1.95, s2 - 3 * 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.20, s2 + 1800},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 4.50, s2 + 1800},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_OPEN, -3.5, 1.91, s2 - 2 * 86400},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_OPEN, 3.5, 1.91, s2 - 2 * 86400},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_PRE, -5.5, 1.91, s2 - 600},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_PRE, 5.5, 1.91, s2 - 600},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_PRE, -9.5, 1.91, s2 + 1800},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_PRE, -9.5, 1.91, s2 + 1900},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_OPEN, NAN, 2.50, s3 - 86400},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_OPEN, NAN, 1.55, s3 - 86400},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_LIVE, NAN, 2.20, s3 - 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_LIVE, NAN, 1.70, s3 - 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_LIVE, NAN, 3.00, s3 + 600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_LIVE, NAN, 1.40, s3 + 600},
+    };
+    struct aps_history h = priced(g, q, 14, 6, books, 1);
+    struct aps_feat_spec spec;
+    aps_feat_spec_all(&h, &spec);
+    int mv = col_index(&spec, APS_F_ML_MOVE), ml = col_index(&spec, APS_F_ML_HOME);
+    int sp = col_index(&spec, APS_F_SPREAD), smv = col_index(&spec, APS_F_SPREAD_MOVE);
+    struct aps_feat_matrix m;
+    assert_int_equal(aps_feat_build(&h, NULL, &spec, &m), 0);
+    const double *r2 = m.x + 1 * (size_t)m.d, *r3 = m.x + 2 * (size_t)m.d;
+#define NOVIG_LOGIT(a, b) log((1 / (a)) / (1 / (b)))
+    /* entry: the open; move: the 10-minute pre-match pair minus the open */
+    assert_near(r2[ml], NOVIG_LOGIT(2.00, 1.90), 1e-12);
+    assert_near(r2[mv], NOVIG_LOGIT(1.80, 2.10) - NOVIG_LOGIT(2.00, 1.90), 1e-12);
+    assert_near(r2[sp], -3.5, 0);
+    assert_near(r2[smv], -2, 0);
+    /* game 3: the live snapshot an hour before the start ends the move, the in-play one is not
+     * read */
+    assert_near(r3[ml], NOVIG_LOGIT(2.50, 1.55), 1e-12);
+    assert_near(r3[mv], NOVIG_LOGIT(2.20, 1.70) - NOVIG_LOGIT(2.50, 1.55), 1e-12);
+#undef NOVIG_LOGIT
+    assert_true(isnan(m.x[0 * (size_t)m.d + (size_t)mv])); /* game 1: no quotes */
+    size_t checked;
+    long bad;
+    assert_int_equal(aps_feat_leakage_check(&h, NULL, &spec, &m, 0, &checked, &bad), 0);
     assert_int_equal(bad, -1);
     aps_feat_matrix_cleanup(&m);
 }
@@ -294,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_hand_checked_form),
         cmocka_unit_test(test_spec_json),
         cmocka_unit_test(test_no_quote_after_start),
+        cmocka_unit_test(test_line_movement),
         cmocka_unit_test(test_leakage_epl),
         cmocka_unit_test(test_leakage_nba),
     };

@@ -3,7 +3,12 @@
  * Without a penalty, the maximum-likelihood fit of a model with one indicator feature (or none)
  * reproduces the class frequencies of each group exactly: P(class | x = 0) and P(class | x = 1)
  * are the shares in each group. With a penalty the optimum satisfies Σ_i (y_i − p_i)·z_ij =
- * l2·w_j for every standardised weight (the score equation), which is checked on the fit. */
+ * l2·w_j for every standardised weight (the score equation), which is checked on the fit.
+ *
+ * Market offset: with a very large penalty the weights vanish and the model is the market's own
+ * probabilities shifted by the free intercepts only — (p_c / p_ref) / (q_c / q_ref) the same on
+ * every row, the intercepts' score equation Σ(y − p) = 0 — contributions plus intercept give the
+ * score, the JSON form keeps the offset, and a row without market values falls back to offset 0. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,7 +38,7 @@ static void test_unpenalised_matches_frequencies(void **state)
     int y[20];
     two_groups(x, y);
     struct aps_logit m;
-    struct aps_logit_opts o = {0, 50, 1e-12, NULL};
+    struct aps_logit_opts o = {0, 50, 1e-12, NULL, NULL};
     assert_int_equal(aps_logit_fit(x, 2, y, NULL, 20, 2, &o, &m), 0);
     double x0[2] = {0, 5}, x1[2] = {1, 5};
     aps_logit_predict(&m, x0, p);
@@ -58,7 +63,7 @@ static void test_missing_value_is_the_mean(void **state)
     int y[20];
     two_groups(x, y);
     struct aps_logit m;
-    struct aps_logit_opts o = {1, 0, 0, NULL};
+    struct aps_logit_opts o = {1, 0, 0, NULL, NULL};
     assert_int_equal(aps_logit_fit(x, 2, y, NULL, 20, 2, &o, &m), 0);
     double miss[2] = {NAN, 5}, mean[2] = {0.5, 5};
     aps_logit_predict(&m, miss, p);
@@ -85,7 +90,7 @@ static void test_penalised_score_equation(void **state)
     }
     struct aps_logit m;
     double l2 = 25;
-    struct aps_logit_opts o = {l2, 100, 1e-13, NULL};
+    struct aps_logit_opts o = {l2, 100, 1e-13, NULL, NULL};
     assert_int_equal(aps_logit_fit(x, 2, y, NULL, N, 2, &o, &m), 0);
     double g[3] = {0, 0, 0};
     for (int i = 0; i < N; i++) {
@@ -118,7 +123,7 @@ static void test_multinomial_frequencies(void **state)
         y[10 + i] = cls1[i];
     }
     struct aps_logit m;
-    struct aps_logit_opts o = {0, 100, 1e-12, NULL};
+    struct aps_logit_opts o = {0, 100, 1e-12, NULL, NULL};
     assert_int_equal(aps_logit_fit(x, 1, y, NULL, 20, 3, &o, &m), 0);
     double p[3], a = 0, b = 1;
     aps_logit_predict(&m, &a, p);
@@ -141,13 +146,105 @@ static void test_multinomial_frequencies(void **state)
     aps_logit_cleanup(&m);
 }
 
+/* Deterministic uniform draws in (0, 1). */
+static double draw(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return ((double)(*s >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double sigm(double v)
+{
+    return 1 / (1 + exp(-v));
+}
+
+static void test_offset_binary_shrinks_to_market(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    double *x = aps_malloc(N * 2 * sizeof *x);
+    int y[N];
+    uint64_t s = 7;
+    for (int i = 0; i < N; i++) {
+        x[i * 2] = 3 * draw(&s) - 1.5;  /* the market's log-odds of class 0 */
+        x[i * 2 + 1] = draw(&s);        /* noise */
+        y[i] = draw(&s) < sigm(x[i * 2]) ? 0 : 1;
+    }
+    int off[2] = {0, 0};
+    struct aps_logit_opts o = {1e12, 100, 1e-13, NULL, off};
+    struct aps_logit m;
+    assert_int_equal(aps_logit_fit(x, 2, y, NULL, N, 2, &o, &m), 0);
+    assert_true(m.has_offset);
+    double sum = 0, p[2], c[2];
+    for (int i = 0; i < N; i++) {
+        aps_logit_predict(&m, x + i * 2, p);
+        assert_near(p[0], sigm(x[i * 2] + m.w[0]), 1e-6);
+        sum += (y[i] == 0) - p[0];
+        aps_logit_contrib(&m, x + i * 2, 0, c);
+        assert_near(m.w[0] + c[0] + c[1], log(p[0] / p[1]), 1e-9);
+    }
+    assert_near(sum, 0, 1e-6);
+    /* a row without the market: offset 0, the intercept alone (weights ~0) */
+    double miss[2] = {NAN, 0.5};
+    aps_logit_predict(&m, miss, p);
+    assert_near(p[0], sigm(m.w[0]), 1e-6);
+    /* the JSON form predicts the same */
+    char *js = aps_logit_to_json(&m);
+    struct aps_logit back;
+    assert_int_equal(aps_logit_from_json(js, &back), 0);
+    double q[2];
+    aps_logit_predict(&m, x + 2, p);
+    aps_logit_predict(&back, x + 2, q);
+    assert_true(back.has_offset);
+    assert_near(p[0], q[0], 1e-15);
+    aps_free(js);
+    aps_logit_cleanup(&back);
+    aps_logit_cleanup(&m);
+    aps_free(x);
+}
+
+static void test_offset_three_way_ratios(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    double *x = aps_malloc(N * 3 * sizeof *x);
+    int y[N];
+    uint64_t s = 11;
+    for (int i = 0; i < N; i++) {
+        double h = 0.2 + 0.5 * draw(&s), d = 0.25 * (1 - h) + 0.1 * draw(&s), a = 1 - h - d;
+        x[i * 3] = log(h / (1 - h));
+        x[i * 3 + 1] = log(d / (1 - d));
+        x[i * 3 + 2] = log(a / (1 - a));
+        double u = draw(&s);
+        y[i] = u < h ? 0 : u < h + d ? 1 : 2;
+    }
+    int off[3] = {0, 1, 2};
+    struct aps_logit_opts o = {1e12, 100, 1e-13, NULL, off};
+    struct aps_logit m;
+    assert_int_equal(aps_logit_fit(x, 3, y, NULL, N, 3, &o, &m), 0);
+    double p[3];
+    for (int i = 0; i < N; i++) {
+        aps_logit_predict(&m, x + i * 3, p);
+        /* odds against the reference class: the market's times exp(intercept) */
+        for (int c = 0; c < 2; c++) {
+            double q = sigm(x[i * 3 + c]) / sigm(x[i * 3 + 2]);
+            assert_near(p[c] / p[2] / q, exp(m.w[c * 4]), 1e-6);
+        }
+        double con[3];
+        aps_logit_contrib(&m, x + i * 3, 1, con);
+        assert_near(m.w[4] + con[0] + con[1] + con[2], log(p[1] / p[2]), 1e-9);
+    }
+    aps_logit_cleanup(&m);
+    aps_free(x);
+}
+
 static void test_bad_labels(void **state)
 {
     (void)state;
     double x[2] = {0, 1};
     int y[2] = {0, 3};
     struct aps_logit m;
-    struct aps_logit_opts o = {1, 0, 0, NULL};
+    struct aps_logit_opts o = {1, 0, 0, NULL, NULL};
     assert_int_equal(aps_logit_fit(x, 1, y, NULL, 2, 2, &o, &m), APS_E_INVAL);
     aps_logit_cleanup(&m);
 }
@@ -159,6 +256,8 @@ int main(void)
         cmocka_unit_test(test_missing_value_is_the_mean),
         cmocka_unit_test(test_penalised_score_equation),
         cmocka_unit_test(test_multinomial_frequencies),
+        cmocka_unit_test(test_offset_binary_shrinks_to_market),
+        cmocka_unit_test(test_offset_three_way_ratios),
         cmocka_unit_test(test_bad_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

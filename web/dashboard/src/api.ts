@@ -87,14 +87,15 @@ function drop(): void {
 }
 
 async function errorOf(r: Response): Promise<HttpError> {
-  let body: ApiError = {};
+  // an answer that is not the Error envelope (a proxy's HTML page) still gives a message
+  let body: Partial<ApiError> = {};
   try {
     body = (await r.json()) as ApiError;
   } catch {
     /* not JSON */
   }
-  const e = body.error ?? {};
-  const details = (e.details ?? []).map((d) => `${d.field ?? ""}: ${d.message ?? ""}`).join("; ");
+  const e: Partial<ApiError["error"]> = body.error ?? {};
+  const details = (e.details ?? []).map((d) => `${d.field}: ${d.message}`).join("; ");
   return new HttpError(r.status, e.code ?? String(r.status), (e.message ?? r.statusText) + (details ? ` (${details})` : ""), body);
 }
 

@@ -1,11 +1,13 @@
 // The dashboard's shell: the header and navigation, the hash router (#/picks, #/game/ID, …),
-// the theme switch, and the account menu. Pages are rendered into <main>.
+// the theme switch, and the account menu. Pages are rendered into <main>. What ships dark behind
+// a feature flag (GET /api/v1/flags, read with the user at sign-in and on each page load) has
+// neither a navigation entry nor a route while the flag is off for the user.
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { logout, me, onSignOut, signedIn } from "./api";
+import { get, logout, me, onSignOut, signedIn } from "./api";
 import { h, section } from "./dom";
 import { applyTheme, prefs, setPrefs } from "./prefs";
-import type { User } from "./types";
+import type { MyFlags, User } from "./types";
 import { registerPage, signIn, twoFactor } from "./pages/auth";
 import { picksPage } from "./pages/picks";
 import { gamePage } from "./pages/game";
@@ -21,6 +23,7 @@ const MODELS = ["analyst", "admin"];
 const OPS = ["operator", "admin"];
 
 let user: User | null = null;
+let flags: MyFlags["flags"] = {};
 let stop: (() => void) | undefined;
 
 const main = document.getElementById("main") as HTMLElement;
@@ -33,7 +36,7 @@ function links(): [string, string, boolean][] {
     ["#/picks", "Today's picks", true],
     ["#/record", "Track record", true],
     ["#/bankroll", "Bankroll", BETTORS.includes(r)],
-    ["#/backtests", "Backtests", ANALYTICS.includes(r)],
+    ["#/backtests", "Backtests", ANALYTICS.includes(r) && flags.backtests === true],
     ["#/models", "Models", MODELS.includes(r)],
     ["#/admin", "Admin", OPS.includes(r)],
   ];
@@ -69,9 +72,15 @@ async function route(): Promise<void> {
   stop = undefined;
   const [, page = "", arg] = location.hash.split("/");
   if (signedIn() && !user) {
-    try { user = await me(); } catch { user = null; }
+    // a flag that cannot be read counts as off
+    const [u, f] = await Promise.all([me().catch(() => null), get<MyFlags>("/api/v1/flags").catch(() => null)]);
+    user = u;
+    flags = f?.flags ?? {};
   }
-  if (!signedIn()) user = null;
+  if (!signedIn()) {
+    user = null;
+    flags = {};
+  }
   if (mine !== generation) return;
   renderNav();
   const view = h("div", { class: "view" });
@@ -88,7 +97,10 @@ async function route(): Promise<void> {
       case "game": await gamePage(view, Number(arg)); break;
       case "record": recordPage(view); break;
       case "bankroll": await bankrollPage(view); break;
-      case "backtests": keep(mine, await backtestsPage(view, arg ? Number(arg) : undefined)); break;
+      case "backtests":
+        if (flags.backtests === true) keep(mine, await backtestsPage(view, arg ? Number(arg) : undefined));
+        else view.append(section("Not available", h("p", { class: "status" }, "Backtests are not enabled for this account.")));
+        break;
       case "models": await modelsPage(view); break;
       case "admin": await adminPage(view, role); break;
       case "account": view.append(section("Account", h("p", {}, `${user.email}, role ${user.role}`)), twoFactor(!!user.totp_enabled)); break;
@@ -101,7 +113,7 @@ async function route(): Promise<void> {
   }
 }
 
-onSignOut(() => { user = null; location.hash = "#/login"; void route(); });
+onSignOut(() => { user = null; flags = {}; location.hash = "#/login"; void route(); });
 window.addEventListener("hashchange", () => void route());
 window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => applyTheme(prefs()));
 applyTheme();

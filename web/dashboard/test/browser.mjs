@@ -143,6 +143,22 @@ try {
   await shot(page, "06-bankroll");
   await axe(page, "bankroll");
 
+  // the open bet settled by hand from the bets list: its payout reaches the balance
+  const settleForm = page.locator("table.bets tbody tr form.settle-form").first();
+  await settleForm.locator("select").selectOption("win");
+  await settleForm.getByRole("button", { name: "Settle" }).click();
+  const settledInStore = await waitFor(() => sql("SELECT result FROM bets ORDER BY id DESC LIMIT 1") === "win", 10000);
+  await page.waitForFunction((was) => {
+    const b = document.querySelector("[data-testid=balance]");
+    return b && b.textContent !== was && !document.querySelector("table.bets form.settle-form");
+  }, after);
+  const settled = await page.locator("[data-testid=balance]").textContent();
+  const payout = sql("SELECT amount FROM bankroll_transactions WHERE kind = 'payout' ORDER BY id DESC LIMIT 1");
+  check("a bet settled by hand with Settle: a win, paid out", settledInStore && Number(payout) > Number(stake),
+    `${sql("SELECT result || ' ' || profit_loss FROM bets ORDER BY id DESC LIMIT 1")}, payout ${payout}, balance ${after} → ${settled}`);
+  await shot(page, "06b-bet-settled");
+  await axe(page, "bankroll-settled");
+
   // the games run to the end on the mock's clock: picks graded
   await advance(900);
   await sleep(3000);
@@ -208,6 +224,32 @@ try {
   await deadRow.getByText("requeued").waitFor();
   check("a dead letter requeued from the admin page", sql(`SELECT state FROM jobs WHERE id = ${deadId}`) !== "dead",
     sql(`SELECT state FROM jobs WHERE id = ${deadId}`));
+
+  // the Backtests page follows the backtests feature flag: off, neither its navigation entry nor
+  // its route; on again, both back (a fresh load reads the flags)
+  const setFlag = (state) => page.evaluate(async (st) => {
+    const s = JSON.parse(sessionStorage.getItem("aps.session") ?? "{}");
+    const r = await fetch("/api/v1/admin/flags/backtests", { method: "PUT", headers: { "Content-Type": "application/json", Authorization: `Bearer ${s.access}` }, body: JSON.stringify({ state: st }) });
+    return r.status;
+  }, state);
+  const flagIs = (want) => waitFor(() => page.evaluate(async () => {
+    const s = JSON.parse(sessionStorage.getItem("aps.session") ?? "{}");
+    const r = await fetch("/api/v1/flags", { headers: { Authorization: `Bearer ${s.access}` } });
+    return (await r.json()).flags.backtests;
+  }).then((v) => v === want), 10000);
+  const backtestsLink = page.locator('nav a[href="#/backtests"]');
+  check("flag on: the admin has the Backtests entry", (await backtestsLink.count()) === 1);
+  check("backtests flag turned off", (await setFlag("off")) === 200 && (await flagIs(false)));
+  await page.goto(`${BASE}/#/backtests`);
+  await page.reload();
+  await page.waitForSelector("text=Backtests are not enabled for this account.");
+  check("flag off: no Backtests entry and no Backtests page", (await backtestsLink.count()) === 0 &&
+    (await page.getByRole("button", { name: "Run backtest" }).count()) === 0);
+  await shot(page, "11a-backtests-flag-off");
+  check("backtests flag turned on", (await setFlag("on")) === 200 && (await flagIs(true)));
+  await page.reload();
+  await page.getByRole("button", { name: "Run backtest" }).waitFor();
+  check("flag on again: the Backtests entry and page are back", (await backtestsLink.count()) === 1);
 
   // backtest through the API as a job, and the models page
   await page.goto(`${BASE}/#/backtests`);

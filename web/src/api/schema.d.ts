@@ -687,6 +687,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/betting/bets/{id}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Settle one's own open bet by hand (result: win, loss, push, void, half_win, half_loss); the bet with the balance after it */
+        post: operations["post_api_v1_betting_bets_id_settle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/betting/sizing": {
         parameters: {
             query?: never;
@@ -1262,9 +1279,7 @@ export interface components {
              */
             local_date: string;
             /** @description stored weather of the venue, null when none */
-            weather?: null | {
-                [key: string]: unknown;
-            };
+            weather?: null | components["schemas"]["Weather"];
         };
         PickResult: {
             /** @enum {string} */
@@ -1320,13 +1335,13 @@ export interface components {
             game?: components["schemas"]["Game"];
             explanation?: components["schemas"]["Explanation"];
             /** @description whether the pick is a bet (a tier and a stake) */
-            bet?: boolean;
+            bet: boolean;
             /** @enum {string|null} */
-            publication?: "published" | "tracking_only" | null;
-            no_bet_reason?: string | null;
+            publication: "published" | "tracking_only" | null;
+            no_bet_reason: string | null;
             /** @description false once a newer pick for the same game and market supersedes it */
-            current?: boolean;
-            superseded_by?: number | null;
+            current: boolean;
+            superseded_by: number | null;
             /** @description rounding, best price, CLV and publication conventions */
             conventions?: {
                 [key: string]: unknown;
@@ -1368,16 +1383,28 @@ export interface components {
             by_market: components["schemas"]["TrackRecordGroup"][];
             method: string;
             /** @description reliability bins: predicted against observed win rate, ECE, MCE */
-            reliability?: {
-                [key: string]: unknown;
+            reliability: {
+                n: number;
+                ece: number | null;
+                mce: number | null;
+                /** @description ten bins of width 0.1; empty when nothing is decided */
+                bins: components["schemas"]["ReliabilityBin"][];
             };
             /** @description the CLV distribution in bins */
-            clv_histogram?: {
-                [key: string]: unknown;
+            clv_histogram: {
+                n: number;
+                bins: {
+                    lo: number | null;
+                    hi: number | null;
+                    n: number;
+                }[];
             };
             /** @description units won per day and cumulated */
-            cumulative?: {
-                [key: string]: unknown;
+            cumulative: {
+                date: string;
+                picks: number;
+                units: number | null;
+                cumulative_units: number | null;
             }[];
         };
         Verification: {
@@ -1440,6 +1467,8 @@ export interface components {
             /** Format: date-time */
             settled_at: string | null;
             game?: components["schemas"]["Game"];
+            /** @description only in the answer of placing or settling the bet: the bankroll's balance after it */
+            balance_after?: number;
         };
         Transaction: {
             /** @enum {string} */
@@ -1874,12 +1903,40 @@ export interface components {
         };
         /** @description One bankroll's movements with the balance after each and its drawdown */
         BankrollHistory: {
-            [key: string]: unknown;
+            bankroll_id: number;
+            items: components["schemas"]["BankrollMovement"][];
+            max_drawdown: number | null;
+            count: number;
+            method: string;
         };
         /** @description A backtest run on request: its state and, once done, its report */
         Backtest: {
             id: number;
-            state: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "done" | "failed";
+            job_id: string | null;
+            sport: string;
+            /** @enum {string} */
+            market: "moneyline" | "spread" | "total";
+            /** Format: date */
+            from: string | null;
+            /** Format: date */
+            to: string | null;
+            model: string | null;
+            bankroll: number;
+            /** @description why a failed backtest failed */
+            error?: string | null;
+            /**
+             * Format: date-time
+             * @description in the list and the single read
+             */
+            created_at?: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** @description single read only: the report once done */
+            report?: null | components["schemas"]["BacktestReport"];
         };
         BacktestRequest: {
             /** @description sport code (NFL, NBA, MLB, NHL, EPL, ATP, …) */
@@ -1953,6 +2010,135 @@ export interface components {
             flags: {
                 [key: string]: boolean;
             };
+        };
+        /** @description The last weather observation stored for a game's venue */
+        Weather: {
+            temperature_f: number | null;
+            wind_mph: number | null;
+            humidity_pct: number | null;
+            conditions: string | null;
+            is_dome: boolean;
+            /** Format: date-time */
+            observed_at: string | null;
+        };
+        /** @description One probability bin of a reliability diagram */
+        ReliabilityBin: {
+            lo: number;
+            hi: number;
+            n: number;
+            /** @description mean predicted probability; null for an empty bin */
+            predicted: number | null;
+            /** @description observed win share; null for an empty bin */
+            observed: number | null;
+        };
+        /** @description One money movement of a bankroll */
+        BankrollMovement: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            kind: "deposit" | "withdrawal" | "stake" | "payout" | "refund";
+            amount: number;
+            balance_after: number;
+            bet_id: number | null;
+            description: string | null;
+            /** @description the balance with deposits and withdrawals after the first taken out */
+            equity: number;
+            /** @description (peak equity - equity) / peak */
+            drawdown: number | null;
+        };
+        /** @description Bets of a backtest and their outcome */
+        BacktestTally: {
+            bets: number;
+            wins: number;
+            losses: number;
+            pushes: number;
+            half_wins: number;
+            half_losses: number;
+            voids: number;
+            staked: number | null;
+            profit: number | null;
+            yield: number | null;
+            clv_bets: number;
+            clv_mean: number | null;
+            clv_positive_share: number | null;
+        };
+        /** @description A mean with its 95% interval */
+        MeanInterval: {
+            mean: number | null;
+            lo95: number | null;
+            hi95: number | null;
+        };
+        /** @description Probability scores of a backtest's model against the closing and entry prices */
+        BacktestScores: {
+            games: number;
+            log_loss_model: number | null;
+            log_loss_close: number | null;
+            brier_model: number | null;
+            brier_close: number | null;
+            ece_model: number | null;
+            ece_close: number | null;
+            reliability: components["schemas"]["ReliabilityBin"][];
+            log_loss_diff_close: components["schemas"]["MeanInterval"];
+            entry: {
+                games: number;
+                log_loss_model: number | null;
+                log_loss_entry: number | null;
+                log_loss_close: number | null;
+                brier_entry: number | null;
+                ece_entry: number | null;
+                log_loss_diff: components["schemas"]["MeanInterval"];
+            };
+            fivethirtyeight?: {
+                games: number;
+                log_loss_538: number | null;
+                log_loss_model: number | null;
+                brier_538: number | null;
+                brier_model: number | null;
+            };
+        };
+        /** @description The report of a finished backtest */
+        BacktestReport: {
+            sport: string;
+            /** @enum {string} */
+            market: "moneyline" | "spread" | "total";
+            model: string;
+            from: string;
+            to: string;
+            games: number;
+            games_with_entry_price: number;
+            games_entry_at_close: number;
+            games_with_closing_benchmark: number;
+            bankroll_start: number | null;
+            bankroll_end: number | null;
+            bankroll_growth: number | null;
+            max_drawdown: number | null;
+            sharpe_per_bet: number | null;
+            bets: components["schemas"]["BacktestTally"];
+            /** @description by tier (A, B, C, D) */
+            tiers: {
+                [key: string]: components["schemas"]["BacktestTally"];
+            };
+            scores: components["schemas"]["BacktestScores"];
+            seasons: {
+                season: string;
+                bets: components["schemas"]["BacktestTally"];
+                scores: components["schemas"]["BacktestScores"];
+            }[];
+            games_benchmark_pre_match: number;
+            games_frozen_model: number;
+            /** @description the bankroll at the end of each betting day and its drawdown from the running peak */
+            curve?: {
+                date: string;
+                bankroll: number | null;
+                drawdown: number | null;
+            }[];
+        };
+        SettleRequest: {
+            /**
+             * @description the outcome the caller records for its open bet
+             * @enum {string}
+             */
+            result: "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
         };
         /** @description The list envelope with items of this kind */
         ApiKeyList: {
@@ -6304,6 +6490,131 @@ export interface operations {
         responses: {
             /** @description Created */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bet"];
+                };
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than the operation's limit (x-body-limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_betting_bets_id_settle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettleRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,6 @@
 // Bankrolls: the balance curve and the drawdown of the betting equity, the bet history (bets are
-// settled by the grading job when their game ends), deposits and withdrawals, and the Kelly
-// sizing calculator.
+// settled by the grading job when their game ends, or by hand with Settle), deposits and
+// withdrawals, and the Kelly sizing calculator.
 import { api, get, list } from "../api";
 import { chart } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
@@ -57,6 +57,22 @@ function moveForm(b: Bankroll, onDone: () => void): HTMLElement {
   return f;
 }
 
+// Settles an open bet by hand with the result the user picks; the page reloads with the payout.
+function settleForm(x: Bet, onDone: () => void): HTMLElement {
+  const result = select("result", [["win", "Win"], ["loss", "Loss"], ["push", "Push"], ["void", "Void"], ["half_win", "Half win"], ["half_loss", "Half loss"]]);
+  result.setAttribute("aria-label", `Result of bet ${x.id}`);
+  const msg = h("span", { class: "status", role: "status", "aria-live": "polite" });
+  const f = h("form", { class: "form inline settle-form", "aria-label": `Settle bet ${x.id}`, "data-bet": x.id }, result, h("button", { type: "submit" }, "Settle"), msg);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api<Bet>("POST", `/api/v1/betting/bets/${x.id}/settle`, { result: result.value });
+      onDone();
+    } catch (err) { status(msg, (err as Error).message, "error"); }
+  });
+  return f;
+}
+
 export async function bankrollPage(main: HTMLElement): Promise<void> {
   const bankrolls = await list<Bankroll>("/api/v1/betting/bankrolls");
   const reload = () => { main.replaceChildren(); void bankrollPage(main); };
@@ -97,7 +113,7 @@ export async function bankrollPage(main: HTMLElement): Promise<void> {
   main.append(section("Bets", bets.length
     ? table("Bet history", ["Placed", "Game", "Pick", "Price", "Stake", "Result", "Profit", "CLV", "Settled"],
         bets.map((x) => [when(x.placed_at), `${teamName(x.game?.away_team)} @ ${teamName(x.game?.home_team)}`, `${x.market}: ${x.selection}${x.line !== null && x.line !== undefined ? ` ${x.line}` : ""}`,
-          odds(x.price, x.american), money(x.stake, cur), x.result ?? "pending", money(x.profit_loss, cur), num(x.clv, 3), x.settled_at ? when(x.settled_at) : "settles when the game is graded"]), "bets")
+          odds(x.price, x.american), money(x.stake, cur), x.result ?? "pending", money(x.profit_loss, cur), num(x.clv, 3), x.settled_at ? when(x.settled_at) : settleForm(x, reload)]), "bets")
     : h("p", {}, "No bets yet: place one from today's picks.")));
   main.append(section("Kelly calculator", kelly(b.id)), section("Another bankroll", createForm(reload)));
 }

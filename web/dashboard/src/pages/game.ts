@@ -4,10 +4,10 @@ import { get, list } from "../api";
 import { chart, hbars } from "../charts";
 import { h, section, select, table } from "../dom";
 import { num, odds, pct, secs, short, signed, teamName, when } from "../format";
-import type { Game, Pick, Quote } from "../types";
+import type { Game, Odds, Pick } from "../types";
 import { selectionLabel, trackingOnly } from "./picks";
 
-function oddsChart(history: Quote[], market: string, selection: string): HTMLElement {
+function oddsChart(history: Odds[], market: string, selection: string): HTMLElement {
   const rows = history.filter((q) => q.market === market && q.selection === selection && q.recorded_at);
   const books = Array.from(new Set(rows.map((q) => q.book_name ?? q.book ?? "?")));
   const times = Array.from(new Set(rows.map((q) => secs(q.recorded_at) as number))).sort((a, b) => a - b);
@@ -30,8 +30,8 @@ function oddsChart(history: Quote[], market: string, selection: string): HTMLEle
 export async function gamePage(main: HTMLElement, id: number): Promise<void> {
   const [game, history, picks] = await Promise.all([
     get<Game>(`/api/v1/games/${id}?include_odds=true`),
-    list<Quote>(`/api/v1/odds/${id}/history?limit=1000`),
-    list<Pick>(`/api/v1/predictions?game_id=${id}&limit=100`),
+    list<Odds>(`/api/v1/odds/${id}/history?limit=1000`),
+    list<Pick>(`/api/v1/predictions?game_id=${id}&history=true&limit=100`),
   ]);
   const title = `${teamName(game.away_team)} @ ${teamName(game.home_team)}`;
   document.title = `${title} · AI PRO SPORTS`;
@@ -45,9 +45,9 @@ export async function gamePage(main: HTMLElement, id: number): Promise<void> {
       h("dt", {}, "Venue"), h("dd", {}, game.venue ?? "—"))));
 
   // odds movement
-  const markets = Array.from(new Set(history.map((q) => q.market).filter((m): m is string => !!m)));
+  const markets = Array.from(new Set(history.map((q) => q.market)));
   const mSel = select("market", markets.map((m) => [m, m]), markets.includes("moneyline") ? "moneyline" : markets[0]);
-  const sides = (m: string) => Array.from(new Set(history.filter((q) => q.market === m).map((q) => q.selection).filter((s): s is string => !!s)));
+  const sides = (m: string) => Array.from(new Set(history.filter((q) => q.market === m).map((q) => q.selection)));
   const sSel = select("selection", sides(mSel.value).map((s) => [s, s]));
   const chartBox = h("div", { class: "odds-chart" });
   const draw = () => chartBox.replaceChildren(oddsChart(history, mSel.value, sSel.value));
@@ -60,11 +60,9 @@ export async function gamePage(main: HTMLElement, id: number): Promise<void> {
     current.length ? table("Current odds", ["Book", "Market", "Side", "Line", "Price", "Phase"], current) : null));
   if (markets.length) draw();
 
-  // pick history, newest first; a pick with a newer one for the same market was superseded
-  const seen = new Set<string>();
+  // pick history, newest first; a pick replaced by a newer one for its market is superseded
   const rows = picks.map((p) => {
-    const superseded = p.superseded ?? seen.has(p.market ?? "");
-    seen.add(p.market ?? "");
+    const superseded = p.superseded_by !== null && p.superseded_by !== undefined;
     return [when(p.created_at), `${p.market}: ${selectionLabel(p)}`, pct(p.probability), odds(p.price, p.american), pct(p.edge), p.tier ?? "—",
       h("code", { title: p.hash ?? "" }, short(p.hash)),
       superseded ? h("span", { class: "badge muted" }, "superseded") : trackingOnly(p) ? h("span", { class: "badge" }, "tracking only") : h("span", { class: "badge ok" }, "current"),

@@ -10,7 +10,7 @@ import type { Bankroll, Bet, Pick, Sizing } from "../types";
 export const POLL_MS = 20_000;
 
 export function trackingOnly(p: Pick): boolean {
-  return p.tracking_only === true || p.publication === "tracking_only";
+  return p.publication === "tracking_only";
 }
 
 function selectionText(p: Pick): string {
