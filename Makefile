@@ -4,18 +4,20 @@
 #   make test   install what is missing, build, and run every test
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 APS := $(BUILD)/aps
 
-.PHONY: all bootstrap build run test asan test-asan bench clean deploy-up deploy-down
+.PHONY: all bootstrap build run test test-fast asan test-asan tsan test-tsan bench clean deploy-up deploy-down
 
 all: build
 
 bootstrap:
 	@scripts/bootstrap
 
+# RelWithDebInfo (-O2 -g): a crash in production still has symbols; warnings are errors here.
 build: bootstrap
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPS_WERROR=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 	@[ -f web/dist/api-docs/index.html ] || bash web/build-api-docs.sh
 	@bash web/build-dashboard.sh
@@ -28,13 +30,27 @@ run: build
 test: build
 	@BUILD=$(BUILD) scripts/test
 
+# The tests labelled `fast` (unit tests and the source checks, under a minute), no servers needed
+# beyond what they start themselves.
+test-fast: build
+	@BUILD=$(BUILD) scripts/test -L fast
+
 # AddressSanitizer + UndefinedBehaviorSanitizer build and test run.
 asan: bootstrap
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAPS_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAPS_SANITIZE=ON -DAPS_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
 test-asan: asan
 	@BUILD=$(ASAN_BUILD) scripts/test
+
+# ThreadSanitizer build and the tests labelled `tsan`: the worker pool, the queue backends, the
+# cache and the HTTP server (the code that shares memory between threads).
+tsan: bootstrap
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPS_TSAN=ON -DAPS_WERROR=ON >/dev/null
+	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target tsan_tests
+
+test-tsan: tsan
+	@BUILD=$(TSAN_BUILD) scripts/test -L tsan
 
 # The distributed deployment on this machine's container engine (deploy/compose/aps-deploy):
 # images built when missing, secrets made when missing, every healthcheck waited for, a real
@@ -51,4 +67,4 @@ bench: build
 	@bench/api-db
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -1,14 +1,17 @@
 /* queue.c — the driver of bench/queue: no-op jobs end to end through the Redis queue
- * (src/cache/queue_redis.c). One producer thread pushes N jobs while W worker threads claim and
- * acknowledge them; the clock runs from the first push to the last ack.
+ * (src/cache/queue_redis.c), or through the store queue (src/cache/queue_db.c) when the URL is a
+ * database URL (sqlite:///…, postgresql://…; migrated here, jobs left by earlier runs deleted).
+ * One producer thread pushes N jobs while W worker threads claim and acknowledge them; the clock
+ * runs from the first push to the last ack.
  *
- *   queue_bench REDIS_URL N WORKERS CLAIM_BATCH PUSH_BATCH
+ *   queue_bench URL N WORKERS CLAIM_BATCH PUSH_BATCH
  *
  * CLAIM_BATCH 1 and PUSH_BATCH 1 is the one-job-at-a-time path (one round trip per push, claim
  * and ack); larger values use aps_queue_push_batch (a pipeline) and aps_queue_claim_batch /
  * aps_queue_ack_batch (one script run for many jobs). Prints one line of key=value results.
  * Every job is checked to be acknowledged exactly once and the queue to be empty at the end. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +23,17 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "store/migrate.h"
+#include "store/store.h"
 
 struct bench {
     struct aps_queue *q;
     int n, claim_batch, push_batch;
     _Atomic int acked;
     _Atomic int errors;
-    _Atomic unsigned char *seen; /* per job id (ids are 1..n under a fresh prefix) */
+    _Atomic unsigned char *seen; /* per job id (ids are base+1..base+n) */
+    int64_t base;                /* 0 on Redis (a fresh prefix); the store's last id before */
+    struct aps_store *st;        /* the store queue's database, or NULL */
     double t_end;
     pthread_mutex_t mu;
 };
@@ -50,7 +57,9 @@ static void *worker_run(void *arg)
             rc = aps_queue_ack_batch(b->q, jobs, got);
         for (int i = 0; i < got; i++) {
             int64_t id = 0;
-            if (aps_parse_int64(jobs[i].id, &id) == 0 && id >= 1 && id <= b->n)
+            bool ok = aps_parse_int64(jobs[i].id, &id) == 0;
+            id -= b->base;
+            if (ok && id >= 1 && id <= b->n)
                 atomic_fetch_add(&b->seen[id - 1], 1);
             aps_job_cleanup(&jobs[i]);
         }
@@ -91,10 +100,40 @@ static double produce(struct bench *b)
     return aps_time_mono() - t0;
 }
 
-static struct aps_queue *open_queue(const char *url, const char *prefix)
+/* Opens, migrates and empties the store behind a store queue; *base = the last job id. */
+static struct aps_store *open_store(const char *url, int workers, int64_t *base)
+{
+    struct aps_store_opts o = {url, NULL, workers + 2, 0, 30.0, false};
+    struct aps_store *st = NULL;
+    struct aps_conn *c = NULL;
+    char err[512] = "";
+    int applied = 0;
+    int rc = aps_store_open(&st, &o, err, sizeof err);
+    if (!rc)
+        rc = aps_migrate_up(st, NULL, NULL, &applied, err, sizeof err);
+    if (!rc)
+        rc = aps_store_acquire(st, APS_DB_WRITE, &c);
+    bool pg = !rc && aps_store_kind(st) == APS_DB_POSTGRES;
+    if (!rc)
+        rc = aps_conn_exec(c, pg ? "TRUNCATE jobs RESTART IDENTITY" : "DELETE FROM jobs");
+    if (!rc && !pg) { /* AUTOINCREMENT: ids go on from the last one ever given */
+        rc = aps_conn_query_row(c, "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'", "i",
+                                base, "");
+        if (rc == APS_E_NOTFOUND)
+            rc = 0;
+    }
+    if (rc) {
+        fprintf(stderr, "queue_bench: %s %s\n", err, c ? aps_conn_errmsg(c) : "");
+        exit(1);
+    }
+    aps_store_release(c);
+    return st;
+}
+
+static struct aps_queue *open_queue(const char *url, const char *prefix, struct aps_store *st)
 {
     char u[600], p[200];
-    snprintf(u, sizeof u, "REDIS_URL=%s", url);
+    snprintf(u, sizeof u, "REDIS_URL=%s", st ? "" : url);
     snprintf(p, sizeof p, "REDIS_KEY_PREFIX=%s", prefix);
     char *envp[] = {u, p, (char *)"APS_SECRETS_DIR=/nonexistent", NULL};
     struct aps_config_opts o = {envp, "/nonexistent"};
@@ -102,7 +141,7 @@ static struct aps_queue *open_queue(const char *url, const char *prefix)
     struct aps_queue *q = NULL;
     char err[512] = "";
     if (aps_config_load(&cfg, &o, err, sizeof err) ||
-        aps_queue_open(&q, cfg, NULL, NULL, err, sizeof err)) {
+        aps_queue_open(&q, cfg, st, NULL, err, sizeof err)) {
         fprintf(stderr, "queue_bench: %s\n", err);
         exit(1);
     }
@@ -116,13 +155,15 @@ int main(int argc, char **argv)
     if (argc != 6 || aps_parse_int(argv[2], &n) || aps_parse_int(argv[3], &workers) ||
         aps_parse_int(argv[4], &cb) || aps_parse_int(argv[5], &pb) || n < 1 || workers < 1 ||
         workers > 64 || cb < 1 || pb < 1) {
-        fprintf(stderr, "usage: queue_bench REDIS_URL N WORKERS CLAIM_BATCH PUSH_BATCH\n");
+        fprintf(stderr, "usage: queue_bench URL N WORKERS CLAIM_BATCH PUSH_BATCH\n");
         return 2;
     }
     char prefix[64];
     snprintf(prefix, sizeof prefix, "apsbench_%ld_%ld", (long)getpid(), (long)aps_time_now());
     struct bench b = {.n = n, .claim_batch = cb, .push_batch = pb};
-    b.q = open_queue(argv[1], prefix);
+    if (strncmp(argv[1], "redis", 5) != 0)
+        b.st = open_store(argv[1], workers, &b.base);
+    b.q = open_queue(argv[1], prefix, b.st);
     b.seen = aps_calloc((size_t)n, sizeof *b.seen);
     pthread_mutex_init(&b.mu, NULL);
     pthread_t t[64];
@@ -152,6 +193,7 @@ int main(int argc, char **argv)
            missing, twice, src ? -1LL : (long long)(s.ready + s.leased + s.delayed + s.dead),
            atomic_load(&b.errors));
     aps_queue_close(b.q);
+    aps_store_close(b.st);
     aps_free(b.seen);
     return atomic_load(&b.errors) || missing || twice ? 1 : 0;
 }

@@ -255,7 +255,8 @@ static struct tag_gen *tag_slot(struct aps_cache *c, const char *tag)
 static int fetch_gen(struct aps_cache *c, const char *tag, int64_t pending, int64_t *gen)
 {
     char key[128], by[24];
-    snprintf(key, sizeof key, "%s:gen:%s", c->prefix, tag);
+    if (aps_str_fmt(key, sizeof key, "%s:gen:%s", c->prefix, tag))
+        return APS_E_TOOBIG;
     snprintf(by, sizeof by, "%lld", (long long)pending);
     const char *get[] = {"GET", key};
     const char *incr[] = {"INCRBY", key, by};

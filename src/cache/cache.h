@@ -1,4 +1,4 @@
-/* cache.h — the response and object cache (DESIGN §8, issue 5 "Data paths").
+/* cache.h — the response and object cache (DESIGN §8).
  *
  * Two tiers:
  *   local  an in-process LRU with per-entry TTL, bounded by CACHE_LOCAL_MAX_ENTRIES and

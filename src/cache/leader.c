@@ -40,11 +40,20 @@ static const struct aps_redis_script release_script = {
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
     "return 0\n"};
 
+/* "<prefix>:lock:<name>" into key; APS_E_TOOBIG when it does not fit, since a truncated key
+ * would name a different lock. */
+static int lock_key(char *key, size_t cap, const char *prefix, const char *name)
+{
+    int n = snprintf(key, cap, "%s:lock:%s", prefix, name);
+    return n < 0 || (size_t)n >= cap ? APS_E_TOOBIG : 0;
+}
+
 static int redis_acquire(struct aps_leader *l, const char *name, const char *owner,
                          int64_t ttl_ms, bool *held)
 {
     char key[256], ttl[24];
-    snprintf(key, sizeof key, "%s:lock:%s", l->prefix, name);
+    if (lock_key(key, sizeof key, l->prefix, name))
+        return APS_E_TOOBIG;
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
     const char *words[] = {key, owner, ttl};
     redisReply *rep = NULL;
@@ -60,7 +69,8 @@ static int redis_acquire(struct aps_leader *l, const char *name, const char *own
 static int redis_release(struct aps_leader *l, const char *name, const char *owner)
 {
     char key[256];
-    snprintf(key, sizeof key, "%s:lock:%s", l->prefix, name);
+    if (lock_key(key, sizeof key, l->prefix, name))
+        return APS_E_TOOBIG;
     const char *words[] = {key, owner};
     redisReply *rep = NULL;
     int rc = aps_redis_eval(l->redis, TIMEOUT_MS, &release_script, &rep, 1, 2, words, NULL);
@@ -92,15 +102,7 @@ static int db_acquire(struct aps_leader *l, const char *name, const char *owner,
     int rc = aps_store_acquire(l->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    rc = aps_conn_prepare(c, acquire_sql, &s);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 1, name);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 2, owner);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 3, now + ttl_ms);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 4, now);
+    rc = aps_conn_preparef(c, &s, acquire_sql, "ssii", name, owner, now + ttl_ms, now);
     if (!rc)
         rc = aps_stmt_step(s);
     *held = rc == APS_ROW;
@@ -113,20 +115,12 @@ static int db_acquire(struct aps_leader *l, const char *name, const char *owner,
 static int db_release(struct aps_leader *l, const char *name, const char *owner)
 {
     struct aps_conn *c = NULL;
-    const char *params[] = {name, owner};
     int rc = aps_store_acquire(l->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    struct aps_stmt *s = NULL;
-    rc = aps_conn_prepare(c, release_sql, &s);
-    for (int i = 0; !rc && i < 2; i++)
-        rc = aps_stmt_bind_text(s, i + 1, params[i]);
-    if (!rc)
-        rc = aps_stmt_step(s);
-    if (s)
-        aps_stmt_finalize(s);
+    rc = aps_conn_execf(c, release_sql, "ss", name, owner);
     aps_store_release(c);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 static const struct leader_ops db_ops = {db_acquire, db_release};

@@ -1,5 +1,5 @@
-/* leader.h — a named lock with expiry that elects one leader among processes (issue 6: exactly
- * one scheduler is active; a second waits and takes over when the first dies).
+/* leader.h — a named lock with expiry that elects one leader among processes: exactly
+ * one scheduler is active; a second waits and takes over when the first dies.
  *
  * The holder renews the lock (acquire again, well before ttl_ms passes); a holder that dies stops
  * renewing, the lock expires, and the next acquire by another owner wins. Backends:

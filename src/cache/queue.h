@@ -1,4 +1,4 @@
-/* queue.h — the durable job queue (issue 6), one interface over two backends:
+/* queue.h — the durable job queue, one interface over two backends:
  *   redis  Redis Streams (REDIS_URL set): stream <prefix>:jobs read by the consumer group
  *          "workers", delayed jobs in the sorted set <prefix>:jobs:delayed, dead letters in the
  *          stream <prefix>:jobs:dead (queue_redis.c);

@@ -14,7 +14,6 @@
  * leases. PostgreSQL runs claimers side by side, so the inner SELECT takes FOR UPDATE SKIP
  * LOCKED: rows another claimer is taking are skipped, not waited for (and never taken twice).
  * That clause is the one dialect difference, spelled out next to the statement. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -83,7 +82,8 @@ static const char stats_sql[] =
     " COALESCE(SUM(CASE WHEN state = 'leased' THEN 1 ELSE 0 END), 0),"
     " COALESCE(SUM(CASE WHEN state = 'ready' AND run_at > ?1 THEN 1 ELSE 0 END), 0),"
     " COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0),"
-    " MIN(CASE WHEN state = 'leased' OR (state = 'ready' AND run_at <= ?1) THEN run_at END)"
+    " COALESCE(MIN(CASE WHEN state = 'leased' OR (state = 'ready' AND run_at <= ?1)"
+    " THEN run_at END), ?1)"
     " FROM jobs WHERE state IN ('ready', 'leased', 'dead')";
 static const char dead_sql[] = "SELECT " JOB_COLS " FROM jobs WHERE state = 'dead'"
                                " ORDER BY finished_at DESC, id DESC LIMIT ?1";
@@ -95,35 +95,6 @@ static const char requeue_sql[] =
 static const char drop_sql[] = "DELETE FROM jobs WHERE id = ?1 AND state = 'dead'";
 
 /* ---- helpers --------------------------------------------------------------------------------- */
-
-/* Prepares sql and binds parameters from fmt: 'i' int64, 's' text (NULL → NULL). */
-static int prepare(struct aps_conn *c, const char *sql, struct aps_stmt **s, const char *fmt, ...)
-{
-    va_list ap;
-    int rc = aps_conn_prepare(c, sql, s);
-    va_start(ap, fmt);
-    for (int i = 0; !rc && fmt[i]; i++)
-        rc = fmt[i] == 'i' ? aps_stmt_bind_int64(*s, i + 1, va_arg(ap, int64_t))
-                           : aps_stmt_bind_text(*s, i + 1, va_arg(ap, const char *));
-    va_end(ap);
-    if (rc) {
-        aps_stmt_finalize(*s);
-        *s = NULL;
-    }
-    return rc;
-}
-
-/* Runs a statement that returns no rows and reports how many rows changed. */
-static int exec_changes(struct aps_stmt *s, int64_t *changes)
-{
-    int rc = aps_stmt_step(s);
-    if (rc == APS_ROW)
-        rc = APS_DONE;
-    if (rc == APS_DONE && changes)
-        *changes = aps_stmt_changes(s);
-    aps_stmt_finalize(s);
-    return rc;
-}
 
 static int64_t id_of(const struct aps_job *j)
 {
@@ -166,8 +137,8 @@ static int read_rows(struct aps_stmt *s, struct aps_job *jobs, int max, int *n,
 static int push_one(struct aps_conn *c, struct aps_queue_msg *m, int64_t now_ms)
 {
     struct aps_stmt *s = NULL;
-    int rc = prepare(c, push_sql, &s, "sssiii", m->name, m->payload, m->idem,
-                     (int64_t)m->max_attempts, now_ms + m->delay_ms, now_ms);
+    int rc = aps_conn_preparef(c, &s, push_sql, "sssiii", m->name, m->payload, m->idem,
+                               (int64_t)m->max_attempts, now_ms + m->delay_ms, now_ms);
     if (rc)
         return rc;
     rc = aps_stmt_step(s);
@@ -178,8 +149,7 @@ static int push_one(struct aps_conn *c, struct aps_queue_msg *m, int64_t now_ms)
         return rc == APS_ROW ? 0 : rc < 0 ? rc : APS_E_DB;
     /* No row: the idempotency key was taken; report the first job. */
     int64_t id = 0;
-    const char *params[] = {m->idem};
-    rc = aps_conn_query_int64(c, idem_sql, 1, params, &id);
+    rc = aps_conn_query_row(c, idem_sql, "i", &id, "s", m->idem);
     if (rc)
         return rc;
     snprintf(m->id, sizeof m->id, "%lld", (long long)id);
@@ -215,12 +185,10 @@ static int claim_tx(struct aps_conn *c, const char *consumer, int64_t visibility
     struct aps_stmt *s = NULL;
     int rc = aps_conn_begin(c);
     if (!rc)
-        rc = prepare(c, pg ? reclaim_pg : reclaim_sqlite, &s, "i", now);
+        rc = aps_conn_execf(c, pg ? reclaim_pg : reclaim_sqlite, "i", now);
     if (!rc)
-        rc = exec_changes(s, NULL);
-    if (!rc)
-        rc = prepare(c, pg ? claim_pg : claim_sqlite, &s, "siii", consumer, now + visibility_ms,
-                     now, (int64_t)max);
+        rc = aps_conn_preparef(c, &s, pg ? claim_pg : claim_sqlite, "siii", consumer,
+                               now + visibility_ms, now, (int64_t)max);
     rc = rc ? rc : read_rows(s, jobs, max, n, consumer);
     if (s)
         aps_stmt_finalize(s);
@@ -276,11 +244,9 @@ static int dq_ack(struct aps_queue_be *b, struct aps_job *jobs, int n, bool *hel
         return rc;
     rc = aps_conn_begin(c);
     for (int i = 0; i < n && !rc; i++) {
-        struct aps_stmt *s = NULL;
         int64_t changed = 0;
-        rc = prepare(c, ack_sql, &s, "isi", id_of(&jobs[i]), jobs[i].consumer, now);
-        if (!rc)
-            rc = exec_changes(s, &changed);
+        rc = aps_conn_changef(c, &changed, ack_sql, "isi", id_of(&jobs[i]), jobs[i].consumer,
+                              now);
         held[i] = changed == 1;
     }
     rc = rc ? rc : aps_conn_commit(c);
@@ -295,16 +261,13 @@ static int dq_settle(struct aps_queue_be *b, struct aps_job *job, enum aps_settl
 {
     struct dq *q = (struct dq *)b;
     struct aps_conn *c = NULL;
-    struct aps_stmt *s = NULL;
     int64_t changed = 0;
     int64_t when = how == APS_SETTLE_DEAD ? aps_queue_now_ms() : run_at_ms;
     int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    rc = prepare(c, settle_sql[how], &s, "isis", id_of(job), job->consumer, when,
-                 how == APS_SETTLE_EXTEND ? NULL : error);
-    if (!rc)
-        rc = exec_changes(s, &changed);
+    rc = aps_conn_changef(c, &changed, settle_sql[how], "isis", id_of(job), job->consumer, when,
+                          how == APS_SETTLE_EXTEND ? NULL : error);
     aps_store_release(c);
     return rc ? rc : changed == 1 ? 0 : APS_E_STATE;
 }
@@ -315,29 +278,16 @@ static int dq_stats(struct aps_queue_be *b, struct aps_queue_stats *st)
 {
     struct dq *q = (struct dq *)b;
     struct aps_conn *c = NULL;
-    struct aps_stmt *s = NULL;
-    int64_t now = aps_queue_now_ms();
+    int64_t now = aps_queue_now_ms(), oldest = now; /* now when nothing waits */
     int rc = aps_store_acquire(q->st, APS_DB_READ, &c);
     if (rc)
         return rc;
-    rc = prepare(c, stats_sql, &s, "i", now);
-    if (!rc)
-        rc = aps_stmt_step(s);
-    if (rc == APS_ROW) {
-        st->ready = aps_stmt_int64(s, 0);
-        st->leased = aps_stmt_int64(s, 1);
-        st->delayed = aps_stmt_int64(s, 2);
-        st->dead = aps_stmt_int64(s, 3);
-        st->oldest_age_s = aps_stmt_is_null(s, 4) ? 0 : (now - aps_stmt_int64(s, 4)) / 1000.0;
-        if (st->oldest_age_s < 0)
-            st->oldest_age_s = 0;
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_DB; /* an aggregate always has a row */
-    }
-    if (s)
-        aps_stmt_finalize(s);
+    rc = aps_conn_query_row(c, stats_sql, "iiiii", &st->ready, &st->leased, &st->delayed,
+                            &st->dead, &oldest, "i", now);
     aps_store_release(c);
+    if (rc == APS_E_NOTFOUND)
+        return APS_E_DB; /* an aggregate always has a row */
+    st->oldest_age_s = rc || oldest > now ? 0 : (now - oldest) / 1000.0;
     return rc;
 }
 
@@ -349,7 +299,7 @@ static int dq_dead(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n
     int rc = aps_store_acquire(q->st, APS_DB_READ, &c);
     if (rc)
         return rc;
-    rc = prepare(c, dead_sql, &s, "i", (int64_t)max);
+    rc = aps_conn_preparef(c, &s, dead_sql, "i", (int64_t)max);
     rc = rc ? rc : read_rows(s, jobs, max, n, "");
     if (s)
         aps_stmt_finalize(s);
@@ -361,17 +311,14 @@ static int dq_revive(struct aps_queue_be *b, const char *id, bool requeue)
 {
     struct dq *q = (struct dq *)b;
     struct aps_conn *c = NULL;
-    struct aps_stmt *s = NULL;
     int64_t jid = 0, changed = 0;
     if (aps_parse_int64(id, &jid))
         return APS_E_INVAL;
     int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    rc = requeue ? prepare(c, requeue_sql, &s, "ii", jid, aps_queue_now_ms())
-                 : prepare(c, drop_sql, &s, "i", jid);
-    if (!rc)
-        rc = exec_changes(s, &changed);
+    rc = requeue ? aps_conn_changef(c, &changed, requeue_sql, "ii", jid, aps_queue_now_ms())
+                 : aps_conn_changef(c, &changed, drop_sql, "i", jid);
     aps_store_release(c);
     return rc ? rc : changed == 1 ? 0 : APS_E_NOTFOUND;
 }

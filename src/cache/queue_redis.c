@@ -360,7 +360,8 @@ static int chunk_cmd(struct rq *q, const struct aps_queue_msg *msgs, struct push
     for (size_t j = 0; j < c->n; j++) {
         const struct aps_queue_msg *m = &msgs[c->first + j];
         const char *idem = m->idem ? m->idem : "";
-        snprintf(c->idem_keys[j], sizeof c->idem_keys[j], "%s%s", q->idem_prefix, idem);
+        if (aps_str_fmt(c->idem_keys[j], sizeof c->idem_keys[j], "%s%s", q->idem_prefix, idem))
+            return APS_E_TOOBIG; /* cannot happen: the prefix and the idempotency key are capped */
         snprintf(c->nums[j][0], sizeof c->nums[j][0], "%d", m->max_attempts);
         snprintf(c->nums[j][1], sizeof c->nums[j][1], "%lld", (long long)m->delay_ms);
         const char **a = &c->words[nkeys + 1 + 5 * j];

@@ -14,6 +14,7 @@
 #include "cache/redis.h"
 #include "config/config.h"
 #include "core/mem.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
 
@@ -166,11 +167,13 @@ static int64_t local_hit(struct aps_ratelimit *rl, const char *key, int64_t wind
 
 /* ---- Redis ----------------------------------------------------------------------------------- */
 
-/* The count after this hit from Redis; APS_E_IO on any failure. */
+/* The count after this hit from Redis; APS_E_IO on any failure, APS_E_TOOBIG for a key that does
+ * not fit (a truncated key would count against another client). */
 static int redis_hit(struct aps_ratelimit *rl, const char *key, int64_t window, int64_t *count)
 {
     char rkey[APS_RATELIMIT_MAX_KEY + 128], ttl[24];
-    snprintf(rkey, sizeof rkey, "%s:rl:%s:%lld", rl->prefix, key, (long long)window);
+    if (aps_str_fmt(rkey, sizeof rkey, "%s:rl:%s:%lld", rl->prefix, key, (long long)window))
+        return APS_E_TOOBIG;
     snprintf(ttl, sizeof ttl, "%d", (WINDOW_S + 1) * 1000);
     const char *words[] = {rkey, ttl};
     redisReply *rep = NULL;

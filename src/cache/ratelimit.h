@@ -1,4 +1,4 @@
-/* ratelimit.h — request rate limits per user, API key and IP (issue 5 "Security").
+/* ratelimit.h — request rate limits per user, API key and IP.
  *
  * Fixed one-minute windows aligned to the wall-clock minute: a key may make limit_per_min hits in
  * each minute; the count starts again at the next minute (reset_seconds says when). Chosen over

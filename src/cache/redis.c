@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -179,6 +180,12 @@ void aps_redis_close(struct aps_redis *r)
 
 /* ---- connections ----------------------------------------------------------------------------- */
 
+/* hiredis takes the words as `const char **` but only reads them (and their characters). */
+static const char **argv_words(const char *const *argv)
+{
+    return (const char **)(uintptr_t)argv;
+}
+
 static struct timeval tv_of(int ms)
 {
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -309,7 +316,7 @@ int aps_redis_pipeline(struct aps_redis *r, int timeout_ms, int n, const struct 
         c->timeout_ms = want;
     }
     for (int i = 0; i < n && !broken; i++)
-        broken = redisAppendCommandArgv(c->ctx, cmds[i].argc, (const char **)cmds[i].argv,
+        broken = redisAppendCommandArgv(c->ctx, cmds[i].argc, argv_words(cmds[i].argv),
                                         cmds[i].lens) != REDIS_OK;
     for (int i = 0; i < n && !broken; i++) {
         void *rep = NULL;

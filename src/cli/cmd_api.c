@@ -140,7 +140,7 @@ static int print_openapi(struct aps_cli *cli)
     if (!s)
         return fprintf(stderr, "aps api: cannot build the OpenAPI document\n"), APS_EXIT_FAIL;
     puts(s);
-    free(s); /* jansson allocates with malloc */
+    aps_free(s); /* json_dumps text: jansson allocates through core/mem.h */
     return APS_EXIT_OK;
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "core/mem.h"
 #include "services/audit.h"
 #include "services/flags.h"
 #include "store/store.h"
@@ -37,8 +38,8 @@ static void print_rule(const struct aps_flag_info *fi)
         snprintf(state, sizeof state, "%s", aps_flag_state_name(fi->rule.state));
     printf("%-20s %-8s roles=%s users=%s%s\n", fi->name, state, roles ? roles : "[]",
            users ? users : "[]", fi->stored ? "" : " (default)");
-    free(roles);
-    free(users);
+    aps_free(roles);
+    aps_free(users);
     json_decref(r);
 }
 
@@ -63,7 +64,7 @@ static int flags_list(struct aps_conn *c, const char *env, bool as_json)
                                 (json_int_t)version, "items", items);
         char *s = json_dumps(doc, JSON_INDENT(2));
         printf("%s\n", s ? s : "{}");
-        free(s);
+        aps_free(s);
         json_decref(doc);
     }
     return APS_EXIT_OK;

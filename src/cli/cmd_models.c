@@ -186,13 +186,12 @@ static int prune(struct aps_cli *cli, struct aps_conn *c, int argc, char **argv)
 {
     int64_t days = aps_cfg_int(cli->cfg, APS_SET_MODEL_ARTIFACT_RETENTION_DAYS);
     int pruned = 0, kept = 0;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; i < argc; i += 2) { /* --days N pairs */
         if (strcmp(argv[i], "--days") || i + 1 >= argc || aps_parse_int64(argv[i + 1], &days) ||
             days < 1) {
             fprintf(stderr, "aps models prune: want --days N (N >= 1)\n");
             return APS_EXIT_USAGE;
         }
-        i++;
     }
     if (aps_registry_prune(c, aps_jobs_now(cli->cfg) - days * 86400, &pruned, &kept)) {
         fprintf(stderr, "aps models prune: %s\n", aps_conn_errmsg(c));

@@ -91,9 +91,10 @@ static int team_keys_load(struct aps_conn *c, const char *sport, struct team_key
             tk->key = aps_realloc(tk->key, cap * sizeof *tk->key);
         }
         snprintf(id, sizeof id, "%lld", (long long)aps_stmt_int64(st, 0));
-        snprintf(tk->key[tk->n], sizeof tk->key[0], "%s", aps_stmt_text(st, 1));
+        rc = aps_str_copy(tk->key[tk->n], sizeof tk->key[0], aps_stmt_text(st, 1));
+        if (rc)
+            break; /* a truncated team key would name another team */
         aps_strmap_put(&tk->index, id, (int64_t)tk->n++);
-        rc = 0;
     }
     aps_stmt_finalize(st);
     return rc == APS_DONE ? 0 : rc;
@@ -178,10 +179,13 @@ static void csv_text(const char *v)
     putchar('"');
 }
 
-static void csv_num(FILE *out, double v, const char *fmt)
+/* v with `digits` decimals (%g when digits < 0); nothing when v is not finite. */
+static void csv_num(FILE *out, double v, int digits)
 {
-    if (isfinite(v))
-        fprintf(out, fmt, v);
+    if (isfinite(v) && digits < 0)
+        fprintf(out, "%g", v);
+    else if (isfinite(v))
+        fprintf(out, "%.*f", digits, v);
 }
 
 /* Prints every game of the window; *count gets how many. */
@@ -248,15 +252,15 @@ static int write_games(const struct aps_trained *t, const struct aps_history *h,
         else
             printf(",,");
         printf("%s,%s,%d,", name, aps_market_name(t->market), in_training);
-        csv_num(stdout, o.line, "%g");
+        csv_num(stdout, o.line, -1);
         putchar(',');
-        csv_num(stdout, o.mu, "%.6f");
+        csv_num(stdout, o.mu, 6);
         putchar(',');
-        csv_num(stdout, o.sigma, "%.6f");
+        csv_num(stdout, o.sigma, 6);
         for (int k = 0; k < 3; k++) {
             printf(",%s,", k < o.n ? o.name[k] : "");
             if (k < o.n)
-                csv_num(stdout, o.p[k], "%.9f");
+                csv_num(stdout, o.p[k], 9);
         }
         putchar('\n');
     }

@@ -593,8 +593,8 @@ static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
                      "|---|---|---:|---|---|---|\n%s\n%s",
                 summary ? summary : "", body ? body : "");
     }
-    free(body);
-    free(summary);
+    aps_free(body);
+    aps_free(summary);
     fprintf(out, "## Elo alone against the closing market (moneyline)\n\nThe Elo predictor of "
                  "`aps backtest` (default starting parameters, refitted each season on earlier "
                  "seasons; first season burn-in), scored on every game with a closing price:\n\n"

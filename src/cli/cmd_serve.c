@@ -1,4 +1,4 @@
-/* cmd_serve.c — `aps serve`: the embedded all-in-one of issue 6. One process runs the REST API
+/* cmd_serve.c — `aps serve`: the embedded all-in-one deployment. One process runs the REST API
  * (services/api_server.h), the worker threads (services/worker.h) and the scheduler
  * (services/scheduler.h) on one application context: SQLite, the in-process cache and the
  * store-backed queue unless REDIS_URL says otherwise. Until SIGTERM or SIGINT; then the

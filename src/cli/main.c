@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "services/audit.h"
+#include "services/libs.h"
 #include "services/seal.h"
 #include "store/migrate.h"
 #include "store/store.h"
@@ -88,6 +89,10 @@ int main(int argc, char **argv)
         return APS_EXIT_USAGE;
     }
 
+    if (aps_libs_init()) {
+        fprintf(stderr, "aps: libcurl could not initialise\n");
+        return APS_EXIT_FAIL;
+    }
     struct aps_cli cli = {0};
     cli.tty = isatty(STDERR_FILENO);
     char err[1024];
@@ -105,5 +110,6 @@ int main(int argc, char **argv)
     cli.log.level = lvl < 0 ? APS_LOG_INFO : (enum aps_log_level)lvl;
     int rc = cmd->fn(&cli, argc - 1, argv + 1);
     aps_config_free(cli.cfg);
+    aps_libs_cleanup();
     return rc;
 }

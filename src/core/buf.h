@@ -16,7 +16,8 @@ void aps_buf_append(struct aps_buf *b, const void *p, size_t n);
 void aps_buf_puts(struct aps_buf *b, const char *s);
 void aps_buf_putc(struct aps_buf *b, char c);
 void aps_buf_printf(struct aps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void aps_buf_vprintf(struct aps_buf *b, const char *fmt, va_list ap);
+void aps_buf_vprintf(struct aps_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 void aps_buf_reset(struct aps_buf *b);
 /* Transfers ownership of the bytes to the caller (free with aps_free); the buffer becomes empty. */
 char *aps_buf_steal(struct aps_buf *b);

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -102,6 +104,15 @@ char *aps_str_trim(char *s)
     if (i)
         memmove(s, s + i, n - i + 1);
     return s;
+}
+
+int aps_str_fmt(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, cap, fmt, ap);
+    va_end(ap);
+    return n < 0 || (size_t)n >= cap ? APS_E_TOOBIG : 0;
 }
 
 int aps_str_copy(char *dst, size_t cap, const char *src)

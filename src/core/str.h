@@ -22,6 +22,10 @@ bool aps_str_blank(const char *s);
 char *aps_str_trim(char *s);
 /* Copies at most cap-1 bytes and NUL-terminates; returns APS_E_TOOBIG when truncated. */
 int aps_str_copy(char *dst, size_t cap, const char *src);
+/* snprintf into dst that reports truncation: 0, or APS_E_TOOBIG when the text did not fit (dst
+ * then holds the truncated text, which must not be used as a key or a statement). */
+int aps_str_fmt(char *dst, size_t cap, const char *fmt, ...) APS_MUST_CHECK
+    __attribute__((format(printf, 3, 4)));
 bool aps_str_eq_nocase(const char *a, const char *b);
 bool aps_str_starts(const char *s, const char *prefix);
 

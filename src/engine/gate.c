@@ -260,7 +260,7 @@ char *aps_gate_json(const struct aps_gate *g)
     char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(8));
     json_decref(o);
     char *copy = aps_strdup(txt ? txt : "{}");
-    free(txt);
+    aps_free(txt);
     return copy;
 }
 

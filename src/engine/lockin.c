@@ -210,9 +210,8 @@ int aps_lockin_verify_hash(struct aps_conn *c, const char *hash, struct aps_veri
 {
     memset(r, 0, sizeof *r);
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "SELECT " PICK_COLUMNS PICK_FROM " WHERE p.hash = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, hash);
+    int rc = aps_conn_preparef(c, &st, "SELECT " PICK_COLUMNS PICK_FROM " WHERE p.hash = ?1",
+                               "s", hash);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -232,110 +231,43 @@ int aps_lockin_verify_hash(struct aps_conn *c, const char *hash, struct aps_veri
     return rc < 0 ? rc : 0;
 }
 
+/* The game's identity as the hash covers it; a value longer than its field is APS_E_TOOBIG
+ * rather than a silently shortened key. */
 static int read_game_identity(struct aps_conn *c, struct aps_pick *p)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
+    return aps_conn_query_row(c,
                               "SELECT sp.code, g.game_date, th.key, ta.key FROM games g"
                               " JOIN sports sp ON sp.id = g.sport_id"
                               " JOIN teams th ON th.id = g.home_team_id"
                               " JOIN teams ta ON ta.id = g.away_team_id WHERE g.id = ?1",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, p->game_id);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        copy_text(p->sport, sizeof p->sport, st, 0);
-        copy_text(p->game_date, sizeof p->game_date, st, 1);
-        copy_text(p->home, sizeof p->home, st, 2);
-        copy_text(p->away, sizeof p->away, st, 3);
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_NOTFOUND;
-    }
-    aps_stmt_finalize(st);
-    return rc;
+                              "ssss", p->sport, sizeof p->sport, p->game_date,
+                              sizeof p->game_date, p->home, sizeof p->home, p->away,
+                              sizeof p->away, "i", p->game_id);
 }
 
-static int bind_nullable(struct aps_stmt *st, int idx, double v)
-{
-    return isnan(v) ? aps_stmt_bind_null(st, idx) : aps_stmt_bind_double(st, idx, v);
-}
-
+/* NaN prices, lines and edges are stored as NULL (the typed API's rule for 'd'); an empty
+ * publication or no-bet reason as NULL. */
 static int insert_pick(struct aps_conn *c, struct aps_pick *p)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(
+    int rc = aps_conn_query_row(
         c,
         "INSERT INTO predictions (game_id, model, market, selection, line, price, book,"
         " probability, market_probability, edge, tier, stake_fraction, locked_at, prev_hash,"
         " hash, created_at, publication, no_bet_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
         " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
-        &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, p->game_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, p->model);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 3, aps_market_name(p->market));
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 4, aps_selection_name(p->selection));
-    if (!rc)
-        rc = bind_nullable(st, 5, p->line);
-    if (!rc)
-        rc = bind_nullable(st, 6, p->price);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 7, p->book);
-    if (!rc)
-        rc = aps_stmt_bind_double(st, 8, p->probability);
-    if (!rc)
-        rc = bind_nullable(st, 9, p->market_probability);
-    if (!rc)
-        rc = bind_nullable(st, 10, p->edge);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 11, p->tier);
-    if (!rc)
-        rc = aps_stmt_bind_double(st, 12, p->stake_fraction);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 13, p->locked_at);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 14, p->prev_hash);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 15, p->hash);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 16, aps_time_now());
-    if (!rc)
-        rc = p->publication[0] ? aps_stmt_bind_text(st, 17, p->publication)
-                               : aps_stmt_bind_null(st, 17);
-    if (!rc)
-        rc = p->no_bet_reason[0] ? aps_stmt_bind_text(st, 18, p->no_bet_reason)
-                                 : aps_stmt_bind_null(st, 18);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        p->id = aps_stmt_int64(st, 0);
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_DB;
-    }
-    aps_stmt_finalize(st);
-    return rc;
+        "i", &p->id, "isssddsdddsdsssiSS", p->game_id, p->model, aps_market_name(p->market),
+        aps_selection_name(p->selection), p->line, p->price, p->book, p->probability,
+        p->market_probability, p->edge, p->tier, p->stake_fraction, p->locked_at, p->prev_hash,
+        p->hash, aps_time_now(), p->publication, p->no_bet_reason);
+    return rc == APS_E_NOTFOUND ? APS_E_DB : rc;
 }
 
 static int newest_hash(struct aps_conn *c, char out[APS_HASH_HEX])
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "SELECT hash FROM predictions ORDER BY id DESC LIMIT 1", &st);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        copy_text(out, APS_HASH_HEX, st, 0);
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        (void)aps_str_copy(out, APS_HASH_HEX, APS_GENESIS_HASH);
-    }
-    aps_stmt_finalize(st);
+    int rc = aps_conn_query_row(c, "SELECT hash FROM predictions ORDER BY id DESC LIMIT 1", "s",
+                                out, (size_t)APS_HASH_HEX, "");
+    if (rc == APS_E_NOTFOUND)
+        rc = aps_str_copy(out, APS_HASH_HEX, APS_GENESIS_HASH);
     return rc;
 }
 

@@ -240,16 +240,12 @@ int aps_market_close_stored(struct aps_conn *c, int64_t game_id, enum aps_market
     size_t n = 0, cap = 0;
     char last[32] = "";
     int book = -1;
-    int rc = aps_conn_prepare(c,
-                              "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line,"
-                              " cl.price FROM closing_lines cl JOIN sportsbooks b"
-                              " ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2"
-                              " ORDER BY b.key, cl.selection",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, game_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, aps_market_name(m));
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line,"
+                               " cl.price FROM closing_lines cl JOIN sportsbooks b"
+                               " ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2"
+                               " ORDER BY b.key, cl.selection",
+                               "is", game_id, aps_market_name(m));
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         const char *key = aps_stmt_text(st, 0), *sel = aps_stmt_text(st, 3);

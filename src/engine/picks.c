@@ -37,30 +37,20 @@ struct last_pick {
 static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
                           struct last_pick *lp)
 {
-    struct aps_stmt *st = NULL;
+    char sel[32];
     memset(lp, 0, sizeof *lp);
-    int rc = aps_conn_prepare(c,
-                              "SELECT selection, line, price, probability, publication FROM predictions"
-                              " WHERE game_id = ?1 AND market = ?2 ORDER BY id DESC LIMIT 1",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, game);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, aps_market_name(m));
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        lp->found = true;
-        lp->sel = aps_selection_parse(aps_stmt_text(st, 0));
-        lp->line = aps_stmt_double(st, 1);
-        lp->price = aps_stmt_double(st, 2);
-        lp->p = aps_stmt_double(st, 3);
-        const char *pub = aps_stmt_text(st, 4);
-        (void)aps_str_copy(lp->publication, sizeof lp->publication, pub ? pub : "");
-        rc = 0;
-    }
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    int rc = aps_conn_query_row(c,
+                                "SELECT selection, line, price, probability, publication FROM"
+                                " predictions WHERE game_id = ?1 AND market = ?2"
+                                " ORDER BY id DESC LIMIT 1",
+                                "sddds", sel, sizeof sel, &lp->line, &lp->price, &lp->p,
+                                lp->publication, sizeof lp->publication, "is", game,
+                                aps_market_name(m));
+    if (rc == APS_E_NOTFOUND)
+        return 0;
+    lp->found = rc == 0;
+    lp->sel = rc ? 0 : aps_selection_parse(sel);
+    return rc;
 }
 
 static bool same_number(double a, double b, double tol)
@@ -196,14 +186,6 @@ static void market_model_drop(struct market_model *mm)
     snprintf(mm->why, sizeof mm->why, "the production model failed on a game; Elo tracks it");
 }
 
-static int step_done(struct aps_stmt *st, int rc)
-{
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc == APS_DONE ? 0 : rc;
-}
-
 /* Stores the top contributions of a published pick's model prediction with the pick
  * (prediction_explanations, and a summary in predictions.explanation). */
 static int store_explanation(struct aps_conn *c, const struct market_model *mm, size_t gi,
@@ -213,26 +195,13 @@ static int store_explanation(struct aps_conn *c, const struct market_model *mm, 
     int n = 0;
     if (aps_model_predictor_explain(&mm->p, gi, APS_PICK_EXPLAIN_TOP, ct, &n) || n <= 0)
         return 0; /* nothing to explain (the model cannot): the pick stands without */
-    struct aps_stmt *st = NULL;
     int rc = 0;
-    for (int i = 0; i < n && !rc; i++) {
-        rc = aps_conn_prepare(c,
-                              "INSERT INTO prediction_explanations (prediction_id, rank, feature,"
-                              " value, contribution) VALUES (?1, ?2, ?3, ?4, ?5)",
-                              &st);
-        if (!rc)
-            rc = aps_stmt_bind_int64(st, 1, pick_id);
-        if (!rc)
-            rc = aps_stmt_bind_int64(st, 2, i + 1);
-        if (!rc)
-            rc = aps_stmt_bind_text(st, 3, ct[i].feature);
-        if (!rc)
-            rc = isnan(ct[i].value) ? aps_stmt_bind_null(st, 4)
-                                    : aps_stmt_bind_double(st, 4, ct[i].value);
-        if (!rc)
-            rc = aps_stmt_bind_double(st, 5, ct[i].contribution);
-        rc = step_done(st, rc);
-    }
+    for (int i = 0; i < n && !rc; i++) /* a NaN value is stored as NULL */
+        rc = aps_conn_execf(c,
+                            "INSERT INTO prediction_explanations (prediction_id, rank, feature,"
+                            " value, contribution) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            "iisdd", pick_id, (int64_t)i + 1, ct[i].feature, ct[i].value,
+                            ct[i].contribution);
     if (rc)
         return rc;
     char summary[512];
@@ -243,12 +212,8 @@ static int store_explanation(struct aps_conn *c, const struct market_model *mm, 
              mm->name,
              mm->t.regression ? "points of expected margin or total"
                               : "log-odds of the home side (home win, home cover) or the over");
-    rc = aps_conn_prepare(c, "UPDATE predictions SET explanation = ?1 WHERE id = ?2", &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, summary);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, pick_id);
-    return step_done(st, rc);
+    return aps_conn_execf(c, "UPDATE predictions SET explanation = ?1 WHERE id = ?2", "si",
+                          summary, pick_id);
 }
 
 /* The run's metrics (all NULL when the caller gave no registry: observing does nothing). */
@@ -449,11 +414,6 @@ static int closing_clv(struct aps_conn *c, const struct ungraded *u, enum aps_ma
     return 0;
 }
 
-static int bind_opt(struct aps_stmt *st, int idx, double v, bool has)
-{
-    return has && !isnan(v) ? aps_stmt_bind_double(st, idx, v) : aps_stmt_bind_null(st, idx);
-}
-
 static int grade_one(struct aps_conn *c, const struct ungraded *u, enum aps_margin_method mm,
                      struct aps_grade_run *r)
 {
@@ -470,30 +430,14 @@ static int grade_one(struct aps_conn *c, const struct ungraded *u, enum aps_marg
     if (rc)
         return rc;
     double pl = isnan(u->price) ? NAN : aps_grade_profit(res, 1.0, u->price);
-    struct aps_stmt *st = NULL;
-    rc = aps_conn_prepare(c,
-                          "INSERT INTO prediction_results (prediction_id, result, profit_loss,"
-                          " closing_line, closing_price, clv, graded_at) VALUES (?1, ?2, ?3, ?4,"
-                          " ?5, ?6, ?7) ON CONFLICT (prediction_id) DO NOTHING",
-                          &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, u->id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, aps_grade_result_name(res));
-    if (!rc)
-        rc = bind_opt(st, 3, pl, true);
-    if (!rc)
-        rc = bind_opt(st, 4, cline, true);
-    if (!rc)
-        rc = bind_opt(st, 5, cprice, true);
-    if (!rc)
-        rc = bind_opt(st, 6, clv, has_clv);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 7, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    if (rc < 0)
+    /* NaN (no price, no closing line, no CLV) is stored as NULL. */
+    rc = aps_conn_execf(c,
+                        "INSERT INTO prediction_results (prediction_id, result, profit_loss,"
+                        " closing_line, closing_price, clv, graded_at) VALUES (?1, ?2, ?3, ?4,"
+                        " ?5, ?6, ?7) ON CONFLICT (prediction_id) DO NOTHING",
+                        "isddddi", u->id, aps_grade_result_name(res), pl, cline, cprice,
+                        has_clv ? clv : NAN, aps_time_now());
+    if (rc)
         return rc;
     r->graded++;
     r->wins += res == APS_GRADE_WIN || res == APS_GRADE_HALF_WIN;

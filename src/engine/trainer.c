@@ -117,7 +117,7 @@ static char *metrics_json(const struct aps_trainer_outcome *out, const struct ap
     char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(o);
     char *copy = aps_strdup(txt ? txt : "{}");
-    free(txt);
+    aps_free(txt);
     return copy;
 }
 
@@ -135,7 +135,7 @@ static char *params_json(const struct aps_trainer_opts *o, const char *candidate
     char *txt = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(j);
     char *copy = aps_strdup(txt ? txt : "{}");
-    free(txt);
+    aps_free(txt);
     return copy;
 }
 
@@ -180,7 +180,7 @@ static int market_gate(struct aps_conn *c, const struct aps_trainer_opts *o,
     if (!rc)
         rc = aps_stmt_step(st);
     aps_stmt_finalize(st);
-    free(txt);
+    aps_free(txt);
     return rc == APS_DONE ? 0 : rc < 0 ? rc : 0;
 }
 

@@ -50,7 +50,7 @@ static char *nfc_of(const char *password)
     char *out = aps_malloc(outn + 1);
     memcpy(out, norm, outn);
     out[outn] = '\0';
-    free(norm); /* libunistring allocates with malloc */
+    aps_free(norm); /* libunistring allocates with malloc */
     return out;
 }
 
@@ -253,7 +253,10 @@ void aps_auth_api_key_new(char key[APS_AUTH_KEY_CAP], char prefix[APS_AUTH_KEY_P
 {
     char tok[APS_AUTH_TOKEN_CAP];
     aps_auth_random_token(tok);
-    snprintf(key, APS_AUTH_KEY_CAP, "aps_%s", tok);
+    _Static_assert(APS_AUTH_KEY_CAP >= sizeof "aps_" - 1 + APS_AUTH_TOKEN_CAP,
+                   "an API key holds aps_ and a whole token");
+    memcpy(key, "aps_", 4);
+    memcpy(key + 4, tok, strlen(tok) + 1);
     memcpy(prefix, key, APS_AUTH_KEY_PREFIX_LEN);
     prefix[APS_AUTH_KEY_PREFIX_LEN] = '\0';
     aps_auth_sha256_hex(key, hash);
@@ -308,7 +311,7 @@ int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role
         goto out;
     }
     *out = aps_strdup(s);
-    free(s); /* libjwt allocates with malloc */
+    aps_free(s); /* libjwt allocates with malloc */
     rc = 0;
 out:
     jwt_free(jwt);

@@ -50,6 +50,40 @@ static bool parse_bounds(const char *a, const char *end, struct aps_qparam *p)
     return true;
 }
 
+/* "max" between the parentheses of string(max): a positive integer. */
+static bool parse_string_max(const char *a, const char *end, struct aps_qparam *p)
+{
+    char num[16];
+    size_t n = (size_t)(end - a);
+    int64_t v;
+    if (!n || n >= sizeof num)
+        return false;
+    memcpy(num, a, n);
+    num[n] = '\0';
+    if (aps_parse_int64(num, &v) || v < 1)
+        return false;
+    p->hi = (double)v;
+    return true;
+}
+
+/* p->values as "w1|w2|..." from a fixed vocabulary of core/domain.h: 's' sports, 'm' markets,
+ * 'g' game statuses. False when the list does not fit. */
+static bool fill_vocabulary(struct aps_qparam *p, char which)
+{
+    size_t used = 0;
+    int count = which == 's' ? APS_SPORT__COUNT : which == 'm' ? APS_MKT__COUNT : APS_GS__COUNT;
+    for (int i = 0; i < count; i++) {
+        const char *w = which == 's'   ? aps_sport_info((enum aps_sport)i)->code
+                        : which == 'm' ? aps_market_name((enum aps_market)i)
+                                       : aps_status_name((enum aps_game_status)i);
+        int k = snprintf(p->values + used, sizeof p->values - used, "%s%s", i ? "|" : "", w);
+        if (k < 0 || (size_t)k >= sizeof p->values - used)
+            return false;
+        used += (size_t)k;
+    }
+    return true;
+}
+
 static int parse_one(const char *tok, size_t len, struct aps_qparam *p, char *err, size_t cap)
 {
     memset(p, 0, sizeof *p);
@@ -90,18 +124,8 @@ static int parse_one(const char *tok, size_t len, struct aps_qparam *p, char *er
         p->type = 's';
         p->has_hi = true;
         p->hi = 256;
-        if (open) {
-            char num[16];
-            size_t n = (size_t)(close - open - 1);
-            int64_t v;
-            if (!n || n >= sizeof num)
-                return bad(err, cap, tok, len, "string(max)");
-            memcpy(num, open + 1, n);
-            num[n] = '\0';
-            if (aps_parse_int64(num, &v) || v < 1)
-                return bad(err, cap, tok, len, "string(max)");
-            p->hi = (double)v;
-        }
+        if (open && !parse_string_max(open + 1, close, p))
+            return bad(err, cap, tok, len, "string(max)");
     } else if (IS("enum") || IS("enumi")) {
         p->type = 'e';
         p->nocase = IS("enumi");
@@ -115,18 +139,9 @@ static int parse_one(const char *tok, size_t len, struct aps_qparam *p, char *er
     } else if (IS("sport") || IS("market") || IS("game_status")) {
         /* the fixed vocabularies of core/domain.h, spelled as enums */
         p->type = 'e';
-        size_t used = 0;
-        int count = IS("sport") ? APS_SPORT__COUNT : IS("market") ? APS_MKT__COUNT : APS_GS__COUNT;
         p->nocase = IS("sport");
-        for (int i = 0; i < count; i++) {
-            const char *w = IS("sport")    ? aps_sport_info((enum aps_sport)i)->code
-                            : IS("market") ? aps_market_name((enum aps_market)i)
-                                           : aps_status_name((enum aps_game_status)i);
-            int k = snprintf(p->values + used, sizeof p->values - used, "%s%s", i ? "|" : "", w);
-            if (k < 0 || (size_t)k >= sizeof p->values - used)
-                return bad(err, cap, tok, len, "vocabulary too long");
-            used += (size_t)k;
-        }
+        if (!fill_vocabulary(p, IS("sport") ? 's' : IS("market") ? 'm' : 'g'))
+            return bad(err, cap, tok, len, "vocabulary too long");
     } else {
         return bad(err, cap, tok, len, "unknown type");
     }

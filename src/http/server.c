@@ -886,9 +886,9 @@ static enum MHD_Result send_response(struct request *r)
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(send_len, send_len ? body : (void *)"", mode);
     if (free_it && mode != MHD_RESPMEM_MUST_FREE)
-        free(body);
+        aps_free(body);
     else if (!resp && mode == MHD_RESPMEM_MUST_FREE)
-        free(body);
+        aps_free(body);
     if (!resp)
         return MHD_NO;
     double secs = aps_time_mono() - r->t0;
@@ -1006,6 +1006,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 
 /* ---- daemon -------------------------------------------------------------------------------- */
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct aps_http_server *s = cls;
@@ -1158,7 +1159,7 @@ int aps_http_server_threads(const struct aps_http_server *s)
 
 int aps_http_server_in_flight(const struct aps_http_server *s)
 {
-    return atomic_load(&((struct aps_http_server *)s)->in_flight);
+    return atomic_load(&s->in_flight);
 }
 
 /* True once nothing is in flight and no fresh connection is pending (those only during the

@@ -50,8 +50,9 @@ static int run(struct aps_conn *c, bool by_season, struct aps_inventory_row **ro
     size_t cap = 0, len = 0;
     struct aps_inventory_row *out = NULL;
     int64_t *seasons = NULL;
-    snprintf(sql, sizeof sql, SQL_GAMES, sel, grp, grp);
-    int rc = aps_conn_prepare(c, sql, &st);
+    int rc = aps_str_fmt(sql, sizeof sql, SQL_GAMES, sel, grp, grp);
+    if (!rc)
+        rc = aps_conn_prepare(c, sql, &st);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         if (len == cap) {
             cap = cap ? cap * 2 : 32;
@@ -71,8 +72,9 @@ static int run(struct aps_conn *c, bool by_season, struct aps_inventory_row **ro
     aps_stmt_finalize(st);
     st = NULL;
     if (!rc) {
-        snprintf(sql, sizeof sql, SQL_ODDS, sel, grp);
-        rc = aps_conn_prepare(c, sql, &st);
+        rc = aps_str_fmt(sql, sizeof sql, SQL_ODDS, sel, grp);
+        if (!rc)
+            rc = aps_conn_prepare(c, sql, &st);
     }
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         struct aps_inventory_row *r =
@@ -86,8 +88,9 @@ static int run(struct aps_conn *c, bool by_season, struct aps_inventory_row **ro
     aps_stmt_finalize(st);
     st = NULL;
     if (!rc) {
-        snprintf(sql, sizeof sql, SQL_FORECASTS, sel, grp);
-        rc = aps_conn_prepare(c, sql, &st);
+        rc = aps_str_fmt(sql, sizeof sql, SQL_FORECASTS, sel, grp);
+        if (!rc)
+            rc = aps_conn_prepare(c, sql, &st);
     }
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         struct aps_inventory_row *r =

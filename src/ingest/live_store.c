@@ -94,30 +94,11 @@ struct aps_live {
 
 /* ---- statement helpers ------------------------------------------------------------------ */
 
-/* Binds parameters 1..n from a format: 'i' int64, 'n' int64 or NULL when negative, 'd' double
- * or NULL when NAN, 's' text (NULL → NULL). Resets the statement first. */
-static int bind(struct aps_stmt *st, const char *fmt, ...)
+/* v, or NULL (SQL NULL) when *v is negative: this file's "not known" for counts, scores and
+ * ids. */
+static const int64_t *known(const int64_t *v)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = 0;
-    aps_stmt_reset(st);
-    for (int i = 0; fmt[i] && !rc; i++) {
-        int idx = i + 1;
-        if (fmt[i] == 'i') {
-            rc = aps_stmt_bind_int64(st, idx, va_arg(ap, int64_t));
-        } else if (fmt[i] == 'n') {
-            int64_t v = va_arg(ap, int64_t);
-            rc = v < 0 ? aps_stmt_bind_null(st, idx) : aps_stmt_bind_int64(st, idx, v);
-        } else if (fmt[i] == 'd') {
-            double v = va_arg(ap, double);
-            rc = isnan(v) ? aps_stmt_bind_null(st, idx) : aps_stmt_bind_double(st, idx, v);
-        } else {
-            rc = aps_stmt_bind_text(st, idx, va_arg(ap, const char *));
-        }
-    }
-    va_end(ap);
-    return rc;
+    return *v >= 0 ? v : NULL;
 }
 
 /* Runs a statement to the end. */
@@ -221,8 +202,9 @@ static int sport_id(struct aps_live *l, enum aps_sport s, int64_t *id)
     const struct aps_sport_info *si = aps_sport_info(s);
     if (cached(l, "sport", si->code, id))
         return 0;
-    int rc = bind(l->st[ST_SPORT], "ssssss", si->code, si->name, si->odds_key, si->espn,
-                  si->kind == APS_KIND_TENNIS ? "tennis" : "team", si->three_way ? "1" : "0");
+    int rc = aps_stmt_bindf(l->st[ST_SPORT], "sssssb", si->code, si->name, si->odds_key,
+                            si->espn, si->kind == APS_KIND_TENNIS ? "tennis" : "team",
+                            si->three_way);
     if (!rc)
         rc = first_id(l->st[ST_SPORT], id);
     if (!rc)
@@ -241,11 +223,11 @@ static int team_id(struct aps_live *l, enum aps_sport s, int64_t sid, const char
     snprintf(key, sizeof key, "%" PRId64 "|%s", sid, ref.key);
     if (cached(l, "team", key, id))
         return 0;
-    rc = bind(l->st[ST_TEAM], "iss", sid, ref.key, ref.name);
+    rc = aps_stmt_bindf(l->st[ST_TEAM], "iss", sid, ref.key, ref.name);
     if (!rc)
         rc = first_id(l->st[ST_TEAM], id);
     if (!rc)
-        rc = bind(l->st[ST_ALIAS], "issi", sid, source, name, *id);
+        rc = aps_stmt_bindf(l->st[ST_ALIAS], "issi", sid, source, name, *id);
     if (!rc)
         rc = run(l->st[ST_ALIAS]);
     if (!rc)
@@ -259,7 +241,7 @@ static int season_id(struct aps_live *l, int64_t sid, const char *label, int64_t
     snprintf(key, sizeof key, "%" PRId64 "|%s", sid, label);
     if (cached(l, "season", key, id))
         return 0;
-    int rc = bind(l->st[ST_SEASON], "is", sid, label);
+    int rc = aps_stmt_bindf(l->st[ST_SEASON], "is", sid, label);
     if (!rc)
         rc = first_id(l->st[ST_SEASON], id);
     if (!rc)
@@ -276,8 +258,7 @@ static int venue_id(struct aps_live *l, const struct aps_live_game *g, int64_t *
     if (cached(l, "venue", g->venue, id))
         return 0;
     const char *kind = g->indoor == 1 ? "indoor" : g->indoor == 0 ? "outdoor" : NULL;
-    int rc = bind(l->st[ST_VENUE], "sss", g->venue,
-                  g->venue_city && *g->venue_city ? g->venue_city : NULL, kind);
+    int rc = aps_stmt_bindf(l->st[ST_VENUE], "sSs", g->venue, g->venue_city, kind);
     if (!rc)
         rc = first_id(l->st[ST_VENUE], id);
     if (!rc)
@@ -292,8 +273,8 @@ static int book_id(struct aps_live *l, const char *key, const char *title, int64
     const char *name = aps_book_name(key);
     if (!strcmp(name, key) && title && *title)
         name = title; /* a book the historical table does not list: the provider's title */
-    int rc = bind(l->st[ST_BOOK], "ssss", key, name, aps_book_is_sharp(key) ? "1" : "0",
-                  aps_book_is_aggregate(key) ? "1" : "0");
+    int rc = aps_stmt_bindf(l->st[ST_BOOK], "ssbb", key, name, aps_book_is_sharp(key),
+                            aps_book_is_aggregate(key));
     if (!rc)
         rc = first_id(l->st[ST_BOOK], id);
     if (!rc)
@@ -314,8 +295,8 @@ static int match_game(struct aps_live *l, const struct aps_live_game *g,
 {
     struct aps_stmt *st = l->st[ST_CANDIDATES];
     *id = 0;
-    int rc = bind(st, "iiiiis", k->sport_id, k->home_id, k->away_id, g->start - SEARCH_WINDOW_S,
-                  g->start + SEARCH_WINDOW_S, g->provider);
+    int rc = aps_stmt_bindf(st, "iiiiis", k->sport_id, k->home_id, k->away_id,
+                            g->start - SEARCH_WINDOW_S, g->start + SEARCH_WINDOW_S, g->provider);
     int64_t best_diff = INT64_MAX, date_id = 0, date_home = 0;
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
@@ -349,16 +330,18 @@ static int insert_game(struct aps_live *l, const struct aps_live_game *g,
     aps_live_season(g->sport, k->date, season, sizeof season);
     int rc = season_id(l, k->sport_id, season, &season_db);
     if (!rc)
-        rc = bind(l->st[ST_GAME_NO], "isii", k->sport_id, k->date, k->home_id, k->away_id);
+        rc = aps_stmt_bindf(l->st[ST_GAME_NO], "isii", k->sport_id, k->date, k->home_id,
+                            k->away_id);
     if (!rc)
         rc = first_id(l->st[ST_GAME_NO], &game_no);
     if (rc)
         return rc;
     int status = g->status >= 0 ? g->status : APS_GS_SCHEDULED;
-    rc = bind(l->st[ST_GAME_INS], "iisiiiisnnnsi", k->sport_id, season_db, k->date, game_no + 1,
-              k->home_id, k->away_id, g->start, aps_status_name((enum aps_game_status)status),
-              (int64_t)g->home_score, (int64_t)g->away_score, venue ? venue : -1,
-              g->external_id, now);
+    int64_t hs = g->home_score, as = g->away_score;
+    rc = aps_stmt_bindf(l->st[ST_GAME_INS], "iisiiiisIIIsi", k->sport_id, season_db, k->date,
+                        game_no + 1, k->home_id, k->away_id, g->start,
+                        aps_status_name((enum aps_game_status)status), known(&hs), known(&as),
+                        venue ? &venue : NULL, g->external_id, now);
     return rc ? rc : first_id(l->st[ST_GAME_INS], id);
 }
 
@@ -377,7 +360,7 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
                        bool swapped, int64_t venue, int64_t now)
 {
     struct aps_stmt *st = l->st[ST_GAME_GET];
-    int rc = bind(st, "i", id);
+    int rc = aps_stmt_bindf(st, "i", id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc != APS_ROW)
@@ -406,18 +389,19 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
     }
     if (venue)
         vid = venue;
-    rc = bind(l->st[ST_GAME_UPD], "isiinnnsi", id, aps_status_name((enum aps_game_status)status),
-              start, time_known, hs, as, vid, ext[0] ? ext : g->external_id, now);
+    rc = aps_stmt_bindf(l->st[ST_GAME_UPD], "isiiIIIsi", id,
+                        aps_status_name((enum aps_game_status)status), start, time_known,
+                        known(&hs), known(&as), known(&vid), ext[0] ? ext : g->external_id, now);
     return rc ? rc : run(l->st[ST_GAME_UPD]);
 }
 
 static int record_ids(struct aps_live *l, const struct aps_live_game *g, int64_t id)
 {
-    int rc = bind(l->st[ST_EXT_INS], "ssi", g->provider, g->external_id, id);
+    int rc = aps_stmt_bindf(l->st[ST_EXT_INS], "ssi", g->provider, g->external_id, id);
     if (!rc)
         rc = run(l->st[ST_EXT_INS]);
     if (!rc)
-        rc = bind(l->st[ST_SOURCE], "is", id, g->provider);
+        rc = aps_stmt_bindf(l->st[ST_SOURCE], "is", id, g->provider);
     return rc ? rc : run(l->st[ST_SOURCE]);
 }
 
@@ -426,7 +410,7 @@ static int known_game(struct aps_live *l, const struct aps_live_game *g, int64_t
                       int64_t *stored_home)
 {
     *id = 0;
-    int rc = bind(l->st[ST_EXT_GET], "ss", g->provider, g->external_id);
+    int rc = aps_stmt_bindf(l->st[ST_EXT_GET], "ss", g->provider, g->external_id);
     if (!rc)
         rc = aps_stmt_step(l->st[ST_EXT_GET]);
     if (rc == APS_ROW) {
@@ -504,7 +488,7 @@ int aps_live_quote(struct aps_live *l, const struct aps_live_ref *g, const struc
     const char *mkt = aps_market_name(q->market);
     const char *sel = aps_selection_name(oriented(q->sel, g->swapped));
     struct aps_stmt *st = l->st[ST_LATEST];
-    rc = bind(st, "iiss", g->game_id, book, mkt, sel);
+    rc = aps_stmt_bindf(st, "iiss", g->game_id, book, mkt, sel);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc < 0)
@@ -522,7 +506,8 @@ int aps_live_quote(struct aps_live *l, const struct aps_live_ref *g, const struc
     int64_t at = q->recorded_at > 0 ? q->recorded_at : now;
     if (have && at <= old_at) /* a change the book did not timestamp anew */
         at = now > old_at ? now : old_at + 1;
-    rc = bind(l->st[ST_ODDS_INS], "iissidd", g->game_id, book, mkt, sel, at, q->line, q->price);
+    rc = aps_stmt_bindf(l->st[ST_ODDS_INS], "iissidd", g->game_id, book, mkt, sel, at, q->line,
+                        q->price);
     if (!rc)
         rc = run(l->st[ST_ODDS_INS]);
     if (rc)
@@ -530,8 +515,8 @@ int aps_live_quote(struct aps_live *l, const struct aps_live_ref *g, const struc
     cnt->inserted++;
     if (!have)
         return 0;
-    rc = bind(l->st[ST_MOVE], "iissddddi", g->game_id, book, mkt, sel, old_line, q->line,
-              old_price, q->price, at);
+    rc = aps_stmt_bindf(l->st[ST_MOVE], "iissddddi", g->game_id, book, mkt, sel, old_line,
+                        q->line, old_price, q->price, at);
     if (!rc)
         rc = run(l->st[ST_MOVE]);
     if (!rc)
@@ -546,11 +531,12 @@ int aps_live_weather(struct aps_live *l, int64_t game_id, const struct aps_weath
 {
     int rc;
     if (w)
-        rc = bind(l->st[ST_WEATHER], "idddsii", game_id, w->temperature_f, w->wind_mph,
+        rc = aps_stmt_bindf(l->st[ST_WEATHER], "idddsii", game_id, w->temperature_f, w->wind_mph,
                   w->humidity_pct, w->conditions, (int64_t)0,
                   w->observed_at > 0 ? w->observed_at : now);
     else
-        rc = bind(l->st[ST_WEATHER], "idddsii", game_id, NAN, NAN, NAN, "dome", (int64_t)1, now);
+        rc = aps_stmt_bindf(l->st[ST_WEATHER], "idddsii", game_id, NAN, NAN, NAN, "dome",
+                            (int64_t)1, now);
     return rc ? rc : run(l->st[ST_WEATHER]);
 }
 
@@ -574,17 +560,15 @@ int aps_live_weather_due(struct aps_conn *c, enum aps_sport sport, int64_t now, 
     *out = NULL;
     *n = 0;
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(
-        c,
+    int rc = aps_conn_preparef(
+        c, &st,
         "SELECT g.id, g.start_time, v.city, v.kind, v.latitude, v.longitude FROM games g"
         " JOIN sports s ON s.id = g.sport_id LEFT JOIN venues v ON v.id = g.venue_id"
         " LEFT JOIN weather w ON w.game_id = g.id"
         " WHERE s.code = ?1 AND g.status = 'scheduled' AND g.start_time > ?2"
         " AND g.start_time <= ?3 AND (w.game_id IS NULL OR w.observed_at < ?4)"
         " ORDER BY g.start_time, g.id",
-        &st);
-    if (!rc)
-        rc = bind(st, "siii", aps_sport_info(sport)->code, now, now + lead_s, now - 3600);
+        "siii", aps_sport_info(sport)->code, now, now + lead_s, now - 3600);
     size_t cap = 0;
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
@@ -616,9 +600,9 @@ int aps_live_weather_due(struct aps_conn *c, enum aps_sport sport, int64_t now, 
 int aps_live_capture_closing(struct aps_conn *c, int64_t now, int *captured)
 {
     *captured = 0;
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(
-        c,
+    int64_t changes = 0;
+    int rc = aps_conn_changef(
+        c, &changes,
         "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price, closed_at,"
         " source)"
         " SELECT o.game_id, o.book_id, o.market, o.selection, o.line, o.price, g.start_time, 'live'"
@@ -630,14 +614,9 @@ int aps_live_capture_closing(struct aps_conn *c, int64_t now, int *captured)
         "   AND o2.selection = o.selection AND o2.phase = 'live'"
         "   AND o2.recorded_at <= g.start_time)"
         " ON CONFLICT (game_id, book_id, market, selection) DO NOTHING",
-        &st);
+        "ii", now, now - 3 * 86400);
     if (!rc)
-        rc = bind(st, "ii", now, now - 3 * 86400);
-    if (!rc)
-        rc = run(st);
-    if (!rc)
-        *captured = (int)aps_stmt_changes(st);
-    aps_stmt_finalize(st);
+        *captured = (int)changes;
     return rc;
 }
 
@@ -648,13 +627,11 @@ int aps_live_provider_get(struct aps_conn *c, const char *provider, struct aps_p
     memset(out, 0, sizeof *out);
     out->requests_remaining = out->requests_used = out->last_cost = -1;
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "SELECT requests_remaining, requests_used, last_cost,"
-                              " last_success_at, last_error FROM provider_status"
-                              " WHERE provider = ?1",
-                              &st);
-    if (!rc)
-        rc = bind(st, "s", provider);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT requests_remaining, requests_used, last_cost,"
+                               " last_success_at, last_error FROM provider_status"
+                               " WHERE provider = ?1",
+                               "s", provider);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -676,8 +653,8 @@ int aps_live_provider_get(struct aps_conn *c, const char *provider, struct aps_p
 int aps_live_provider_put(struct aps_conn *c, const char *provider, int64_t remaining,
                           int64_t used, int64_t last_cost, const char *error, int64_t now)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(
+    /* A negative count is not known (kept as it was); an error leaves last_success_at. */
+    return aps_conn_execf(
         c,
         "INSERT INTO provider_status (provider, requests_remaining, requests_used, last_cost,"
         " last_success_at, last_error, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -688,12 +665,6 @@ int aps_live_provider_put(struct aps_conn *c, const char *provider, int64_t rema
         " last_cost = COALESCE(excluded.last_cost, provider_status.last_cost),"
         " last_success_at = COALESCE(excluded.last_success_at, provider_status.last_success_at),"
         " last_error = excluded.last_error, updated_at = excluded.updated_at",
-        &st);
-    if (!rc)
-        rc = bind(st, "snnnnsi", provider, remaining, used, last_cost, error ? (int64_t)-1 : now,
-                  error, now);
-    if (!rc)
-        rc = run(st);
-    aps_stmt_finalize(st);
-    return rc;
+        "sIIIIsi", provider, known(&remaining), known(&used), known(&last_cost),
+        error ? NULL : &now, error, now);
 }

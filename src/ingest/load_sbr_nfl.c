@@ -119,9 +119,9 @@ static void quarter_extra(const json_t *o, struct aps_game_rec *g)
         json_t *a = json_array();
         for (int i = 0; i < 4; i++) {
             char key[32];
-            snprintf(key, sizeof key, "%s_%s", side ? "away" : "home", q[i]);
             int64_t n;
-            bool ok = !json_int(json_object_get(o, key), &n) && n >= 0 && n <= NFL_SCORE_MAX;
+            bool ok = !aps_str_fmt(key, sizeof key, "%s_%s", side ? "away" : "home", q[i]) &&
+                      !json_int(json_object_get(o, key), &n) && n >= 0 && n <= NFL_SCORE_MAX;
             json_array_append_new(a, ok ? json_integer(n) : json_null());
         }
         json_object_set_new(x, side ? "periods_away" : "periods_home", a);

@@ -254,7 +254,7 @@ char *aps_calib_to_json(const struct aps_calib *c)
     char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
     char *copy = aps_strdup(txt ? txt : "{}");
-    free(txt);
+    aps_free(txt);
     return copy;
 }
 

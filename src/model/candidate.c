@@ -51,7 +51,7 @@ char *aps_candidate_to_json(const struct aps_candidate *c)
     char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(o);
     char *copy = aps_strdup(txt ? txt : "{}");
-    free(txt);
+    aps_free(txt);
     return copy;
 }
 

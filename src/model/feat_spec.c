@@ -95,7 +95,7 @@ char *aps_feat_spec_to_json(const struct aps_feat_spec *s)
     char *txt = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     char *copy = aps_strdup(txt ? txt : "{}");
-    free(txt);
+    aps_free(txt);
     return copy;
 }
 

@@ -307,7 +307,7 @@ char *aps_logit_to_json(const struct aps_logit *m)
     char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
     char *copy = aps_strdup(txt ? txt : "{}");
-    free(txt);
+    aps_free(txt);
     return copy;
 }
 

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,18 +30,7 @@ static const char *const PRED_COLS[] = {"model_id", "game_id", "p0", "p1", "p2",
 
 /* ---- helpers ---- */
 
-static int exec1(struct aps_conn *c, const char *sql, int n, const char *const *text)
-{
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, sql, &st);
-    for (int i = 0; !rc && i < n; i++)
-        rc = aps_stmt_bind_text(st, i + 1, text[i]);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
-}
-
+/* A double as COPY text (NULL for NaN). */
 static void fmt_double(char *buf, size_t cap, double v, const char **out)
 {
     if (isnan(v)) {
@@ -89,16 +79,19 @@ void aps_registry_row_cleanup(struct aps_model_row *r)
     memset(r, 0, sizeof *r);
 }
 
-/* The first row of SQL_ROW + where, with one text parameter. */
-static int get_one(struct aps_conn *c, const char *where, int n, const char *const *params,
-                   struct aps_model_row *r)
+/* The first row of SQL_ROW + where, with spec's parameters (store.h). */
+static int get_one(struct aps_conn *c, struct aps_model_row *r, const char *where,
+                   const char *spec, ...)
 {
     char sql[1024];
     struct aps_stmt *st = NULL;
-    snprintf(sql, sizeof sql, "%s %s", SQL_ROW, where);
-    int rc = aps_conn_prepare(c, sql, &st);
-    for (int i = 0; !rc && i < n; i++)
-        rc = aps_stmt_bind_text(st, i + 1, params[i]);
+    int rc = aps_str_fmt(sql, sizeof sql, "%s %s", SQL_ROW, where);
+    if (rc)
+        return rc;
+    va_list ap;
+    va_start(ap, spec);
+    rc = aps_conn_vpreparef(c, &st, sql, spec, ap);
+    va_end(ap);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -113,34 +106,28 @@ static int get_one(struct aps_conn *c, const char *where, int n, const char *con
 
 int aps_registry_get(struct aps_conn *c, const char *name, struct aps_model_row *r)
 {
-    const char *p[] = {name};
-    return get_one(c, "WHERE m.name = ?1", 1, p, r);
+    return get_one(c, r, "WHERE m.name = ?1", "s", name);
 }
 
 int aps_registry_get_id(struct aps_conn *c, int64_t id, struct aps_model_row *r)
 {
-    char buf[24];
-    snprintf(buf, sizeof buf, "%lld", (long long)id);
-    const char *p[] = {buf};
-    return get_one(c, "WHERE m.id = ?1", 1, p, r);
+    return get_one(c, r, "WHERE m.id = ?1", "i", id);
 }
 
 int aps_registry_production(struct aps_conn *c, const char *sport, const char *market,
                             struct aps_model_row *r)
 {
-    const char *p[] = {sport, market};
-    return get_one(c, "WHERE sp.code = ?1 AND m.market = ?2 AND m.status = 'production'"
-                      " ORDER BY m.promoted_at DESC, m.id DESC", 2, p, r);
+    return get_one(c, r, "WHERE sp.code = ?1 AND m.market = ?2 AND m.status = 'production'"
+                         " ORDER BY m.promoted_at DESC, m.id DESC", "ss", sport, market);
 }
 
 int aps_registry_latest(struct aps_conn *c, const char *sport, const char *market,
                         struct aps_model_row *r)
 {
-    const char *p[] = {sport, market};
-    return get_one(c,
+    return get_one(c, r,
                    "WHERE sp.code = ?1 AND m.market = ?2 AND m.status <> 'pruned'"
                    " ORDER BY m.created_at DESC, m.id DESC",
-                   2, p, r);
+                   "ss", sport, market);
 }
 
 int aps_registry_list(struct aps_conn *c, const char *sport, struct aps_model_row **rows,
@@ -151,11 +138,11 @@ int aps_registry_list(struct aps_conn *c, const char *sport, struct aps_model_ro
     size_t cap = 0;
     *rows = NULL;
     *n = 0;
-    snprintf(sql, sizeof sql, "%s WHERE (?1 IS NULL OR sp.code = ?1) ORDER BY m.created_at DESC,"
-             " m.id DESC", SQL_ROW);
-    int rc = aps_conn_prepare(c, sql, &st);
+    int rc = aps_str_fmt(sql, sizeof sql,
+                         "%s WHERE (?1 IS NULL OR sp.code = ?1) ORDER BY m.created_at DESC,"
+                         " m.id DESC", SQL_ROW);
     if (!rc)
-        rc = aps_stmt_bind_text(st, 1, sport);
+        rc = aps_conn_preparef(c, &st, sql, "s", sport);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         if (*n == cap) {
@@ -205,28 +192,12 @@ static int insert_row(struct aps_conn *c, const struct aps_trained *t,
                       int64_t *id)
 {
     char *features = aps_feat_spec_to_json(&t->spec);
-    char ll[32], ece[32], games[24], created[24];
-    const char *llp, *ecep;
-    fmt_double(ll, sizeof ll, m->log_loss, &llp);
-    fmt_double(ece, sizeof ece, m->ece, &ecep);
-    snprintf(games, sizeof games, "%lld", (long long)m->games);
-    snprintf(created, sizeof created, "%lld", (long long)m->created_at);
-    const char *p[] = {name, aps_market_name(t->market), aps_family_name(t->family), dir,
-                       features, m->params, m->data_hash, m->metrics, llp, ecep, games,
-                       m->leakage_ok ? "1" : "0", created, aps_sport_info(t->sport)->code};
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, SQL_INSERT, &st);
-    for (int i = 0; !rc && i < 14; i++)
-        rc = aps_stmt_bind_text(st, i + 1, p[i]);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        *id = aps_stmt_int64(st, 0);
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_NOTFOUND; /* the sport is not in the sports table */
-    }
-    aps_stmt_finalize(st);
+    /* APS_E_NOTFOUND when the sport is not in the sports table. */
+    int rc = aps_conn_query_row(c, SQL_INSERT, "i", id, "ssssssssddibis", name,
+                                aps_market_name(t->market), aps_family_name(t->family), dir,
+                                features, m->params, m->data_hash, m->metrics, m->log_loss, m->ece,
+                                (int64_t)m->games, m->leakage_ok, m->created_at,
+                                aps_sport_info(t->sport)->code);
     aps_free(features);
     return rc;
 }
@@ -296,9 +267,7 @@ int aps_registry_preds_load(struct aps_conn *c, int64_t id, struct aps_model_pre
     struct aps_stmt *st = NULL;
     size_t cap = 0;
     memset(out, 0, sizeof *out);
-    int rc = aps_conn_prepare(c, sql, &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st, sql, "i", id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         if (out->n == cap) {
@@ -355,19 +324,16 @@ void aps_registry_preds_cleanup(struct aps_model_preds *p)
 
 int aps_registry_promote(struct aps_conn *c, int64_t id, const char *note)
 {
-    char ids[24], now[24];
-    snprintf(ids, sizeof ids, "%lld", (long long)id);
-    snprintf(now, sizeof now, "%lld", (long long)aps_time_now());
-    const char *a[] = {ids};
-    const char *b[] = {ids, now, note};
     int rc = aps_conn_begin(c);
     if (!rc)
-        rc = exec1(c, "UPDATE models SET status = 'archived' WHERE status = 'production'"
-                      " AND id <> ?1 AND sport_id = (SELECT sport_id FROM models WHERE id = ?1)"
-                      " AND market = (SELECT market FROM models WHERE id = ?1)", 1, a);
+        rc = aps_conn_execf(c, "UPDATE models SET status = 'archived' WHERE status = 'production'"
+                               " AND id <> ?1 AND sport_id = (SELECT sport_id FROM models"
+                               " WHERE id = ?1) AND market = (SELECT market FROM models"
+                               " WHERE id = ?1)", "i", id);
     if (!rc)
-        rc = exec1(c, "UPDATE models SET status = 'production', promoted_at = ?2,"
-                      " promotion_note = ?3 WHERE id = ?1", 3, b);
+        rc = aps_conn_execf(c, "UPDATE models SET status = 'production', promoted_at = ?2,"
+                               " promotion_note = ?3 WHERE id = ?1", "iis", id, aps_time_now(),
+                            note);
     if (!rc)
         rc = aps_conn_commit(c);
     else
@@ -377,10 +343,8 @@ int aps_registry_promote(struct aps_conn *c, int64_t id, const char *note)
 
 static int set_note(struct aps_conn *c, int64_t id, const char *note)
 {
-    char ids[24];
-    snprintf(ids, sizeof ids, "%lld", (long long)id);
-    const char *p[] = {ids, note};
-    return exec1(c, "UPDATE models SET promotion_note = ?2 WHERE id = ?1", 2, p);
+    return aps_conn_execf(c, "UPDATE models SET promotion_note = ?2 WHERE id = ?1", "is", id,
+                          note);
 }
 
 /* Log-losses of the challenger and the production model on the games both scored. */
@@ -508,39 +472,18 @@ int aps_registry_run_begin(struct aps_conn *c, const char *sport, const char *ma
         "INSERT INTO training_runs (sport_id, market, status, seed, budget_seconds, max_models,"
         " preset, started_at) SELECT sp.id, ?2, 'running', ?3, ?4, ?5, ?6, ?7 FROM sports sp"
         " WHERE sp.code = ?1 RETURNING id";
-    char s[24], b[24], m[24], now[24];
-    snprintf(s, sizeof s, "%llu", (unsigned long long)seed);
-    snprintf(b, sizeof b, "%lld", (long long)budget);
-    snprintf(m, sizeof m, "%lld", (long long)max_models);
-    snprintf(now, sizeof now, "%lld", (long long)aps_time_now());
-    const char *p[] = {sport, market, s, b, m, preset, now};
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, sql, &st);
-    for (int i = 0; !rc && i < 7; i++)
-        rc = aps_stmt_bind_text(st, i + 1, p[i]);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        *run_id = aps_stmt_int64(st, 0);
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_NOTFOUND;
-    }
-    aps_stmt_finalize(st);
-    return rc;
+    /* The seed is stored as its 64 bits (aps_registry_run_latest reads it back the same way). */
+    return aps_conn_query_row(c, sql, "i", run_id, "ssiiisi", sport, market, (int64_t)seed,
+                              budget, max_models, preset, aps_time_now());
 }
 
 int aps_registry_run_end(struct aps_conn *c, int64_t run_id, const char *leaderboard,
                          int64_t best_model_id, const char *error)
 {
-    char id[24], best[24], now[24];
-    snprintf(id, sizeof id, "%lld", (long long)run_id);
-    snprintf(best, sizeof best, "%lld", (long long)best_model_id);
-    snprintf(now, sizeof now, "%lld", (long long)aps_time_now());
-    const char *p[] = {id, error ? "failed" : "completed", leaderboard,
-                       best_model_id > 0 ? best : NULL, error, now};
-    return exec1(c, "UPDATE training_runs SET status = ?2, leaderboard = ?3, best_model_id = ?4,"
-                    " error = ?5, finished_at = ?6 WHERE id = ?1", 6, p);
+    return aps_conn_execf(c, "UPDATE training_runs SET status = ?2, leaderboard = ?3,"
+                             " best_model_id = ?4, error = ?5, finished_at = ?6 WHERE id = ?1",
+                          "issIsi", run_id, error ? "failed" : "completed", leaderboard,
+                          best_model_id > 0 ? &best_model_id : NULL, error, aps_time_now());
 }
 
 int aps_registry_run_latest(struct aps_conn *c, const char *sport, const char *market,
@@ -551,25 +494,8 @@ int aps_registry_run_latest(struct aps_conn *c, const char *sport, const char *m
         "SELECT r.leaderboard, r.finished_at, r.seed, r.preset FROM training_runs r JOIN sports sp"
         " ON sp.id = r.sport_id WHERE sp.code = ?1 AND r.market = ?2 AND r.status = 'completed'"
         " ORDER BY r.finished_at DESC, r.id DESC";
-    struct aps_stmt *st = NULL;
     *leaderboard = NULL;
-    int rc = aps_conn_prepare(c, sql, &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, sport);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, market);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        const char *lb = aps_stmt_text(st, 0), *pr = aps_stmt_text(st, 3);
-        *leaderboard = dup_or_null(lb);
-        *finished_at = aps_stmt_int64(st, 1);
-        *seed = aps_stmt_int64(st, 2);
-        (void)aps_str_copy(preset, cap, pr ? pr : "");
-        rc = *leaderboard ? 0 : APS_E_NOTFOUND;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_NOTFOUND;
-    }
-    aps_stmt_finalize(st);
-    return rc;
+    int rc = aps_conn_query_row(c, sql, "miis", leaderboard, finished_at, seed, preset, cap,
+                                "ss", sport, market);
+    return !rc && !*leaderboard ? APS_E_NOTFOUND : rc; /* a run without a leaderboard */
 }

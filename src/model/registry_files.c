@@ -153,10 +153,10 @@ static int base_from_json(json_t *o, const char *dir, struct aps_trained *t, int
     int rc = with_text(o, "candidate", &txt);
     if (!rc)
         rc = aps_candidate_from_json(txt, &bm->c);
-    free(txt);
+    aps_free(txt);
     if (!rc && !with_text(o, "calibration", &txt)) {
         rc = aps_calib_from_json(txt, &t->calib[b]);
-        free(txt);
+        aps_free(txt);
     }
     t->sigma[b] = json_number_value(json_object_get(o, "sigma"));
     t->group[b] = (int)json_integer_value(json_object_get(o, "group"));
@@ -166,14 +166,14 @@ static int base_from_json(json_t *o, const char *dir, struct aps_trained *t, int
         rc = with_text(o, "margin", &txt);
         if (!rc)
             rc = aps_margin_from_json(txt, &bm->mm);
-        free(txt);
+        aps_free(txt);
         if (!rc && bm->mm.kind == APS_MARGIN_GBM)
             rc = load_booster(o, dir, APS_GBM_REGRESSION, 1, &bm->mm.gb);
     } else if (!rc && bm->c.family == APS_FAM_LOGISTIC) {
         rc = with_text(o, "logistic", &txt);
         if (!rc)
             rc = aps_logit_from_json(txt, &bm->lr);
-        free(txt);
+        aps_free(txt);
     } else if (!rc && bm->c.family == APS_FAM_GBM) {
         rc = load_booster(o, dir, t->k == 2 ? APS_GBM_BINARY : APS_GBM_SOFTMAX, t->k, &bm->gb);
     }
@@ -202,7 +202,7 @@ static int header_from_json(json_t *o, struct aps_trained *t)
     int rc = t->k == 2 || t->k == 3 ? with_text(o, "spec", &txt) : APS_E_PARSE;
     if (!rc)
         rc = aps_feat_spec_from_json(txt, &t->spec);
-    free(txt);
+    aps_free(txt);
     return rc;
 }
 
@@ -234,11 +234,11 @@ int aps_registry_load(const char *dir, struct aps_trained *t)
         rc = pool_from_json(json_object_get(o, "pool"), t);
         t->has_meta = !rc;
     }
-    free(txt);
+    aps_free(txt);
     txt = NULL;
     if (!rc && t->has_meta && !with_text(o, "out_calibration", &txt))
         rc = aps_calib_from_json(txt, &t->out_calib);
-    free(txt);
+    aps_free(txt);
     json_decref(o);
     if (rc)
         aps_trained_cleanup(t);

@@ -59,19 +59,13 @@ static int victims(struct aps_conn *c, int64_t before, struct victim **out, size
 
 static int mark_pruned(struct aps_conn *c, int64_t id)
 {
-    char ids[24];
-    snprintf(ids, sizeof ids, "%lld", (long long)id);
-    const char *p[] = {ids};
     int64_t dummy = 0;
     int rc = aps_conn_begin(c);
     if (!rc)
-        rc = aps_conn_query_int64(c, "DELETE FROM model_predictions WHERE model_id = ?1"
-                                     " RETURNING 1", 1, p, &dummy);
-    if (rc == APS_E_NOTFOUND)
-        rc = 0;
-    if (!rc)
-        rc = aps_conn_query_int64(c, "UPDATE models SET status = 'pruned' WHERE id = ?1"
-                                     " RETURNING 1", 1, p, &dummy);
+        rc = aps_conn_execf(c, "DELETE FROM model_predictions WHERE model_id = ?1", "i", id);
+    if (!rc) /* APS_E_NOTFOUND when the model is gone */
+        rc = aps_conn_query_row(c, "UPDATE models SET status = 'pruned' WHERE id = ?1"
+                                   " RETURNING 1", "i", &dummy, "i", id);
     if (!rc)
         rc = aps_conn_commit(c);
     else

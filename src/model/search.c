@@ -380,7 +380,7 @@ char *aps_search_leaderboard_json(const struct aps_search_result *r)
     char *txt = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(a);
     char *copy = aps_strdup(txt ? txt : "[]");
-    free(txt);
+    aps_free(txt);
     return copy;
 }
 

@@ -3,6 +3,7 @@
 #include "services/accounts.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,68 +15,6 @@
 /* ---- statement helpers ----------------------------------------------------------------- */
 
 /* One bound parameter: an integer or a text (NULL text binds SQL NULL). */
-struct acc_arg {
-    char kind;
-    int64_t i;
-    const char *t;
-};
-#define ACC_I(v) ((struct acc_arg){'i', (v), NULL})
-#define ACC_T(v) ((struct acc_arg){'t', 0, (v)})
-
-static int acc_prepare(struct aps_conn *c, const char *sql, const struct acc_arg *a, int n,
-                       struct aps_stmt **out)
-{
-    struct aps_stmt *s = NULL;
-    int rc = aps_conn_prepare(c, sql, &s);
-    for (int i = 0; !rc && i < n; i++)
-        rc = a[i].kind == 'i' ? aps_stmt_bind_int64(s, i + 1, a[i].i)
-                              : aps_stmt_bind_text(s, i + 1, a[i].t);
-    if (rc) {
-        aps_stmt_finalize(s);
-        return rc;
-    }
-    *out = s;
-    return 0;
-}
-
-/* Runs a statement without result rows; *changes (may be NULL) = rows changed. */
-static int acc_run(struct aps_conn *c, const char *sql, const struct acc_arg *a, int n,
-                   int64_t *changes)
-{
-    struct aps_stmt *s = NULL;
-    int rc = acc_prepare(c, sql, a, n, &s);
-    if (rc)
-        return rc;
-    rc = aps_stmt_step(s);
-    if (rc == APS_DONE || rc == APS_ROW) {
-        if (changes)
-            *changes = aps_stmt_changes(s);
-        rc = 0;
-    }
-    aps_stmt_finalize(s);
-    return rc;
-}
-
-/* The first column of the first row as an integer (an INSERT … RETURNING id, a SELECT);
- * APS_E_NOTFOUND when there is no row. */
-static int acc_int64(struct aps_conn *c, const char *sql, const struct acc_arg *a, int n,
-                     int64_t *out)
-{
-    struct aps_stmt *s = NULL;
-    int rc = acc_prepare(c, sql, a, n, &s);
-    if (rc)
-        return rc;
-    rc = aps_stmt_step(s);
-    if (rc == APS_ROW) {
-        *out = aps_stmt_int64(s, 0);
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_NOTFOUND;
-    }
-    aps_stmt_finalize(s);
-    return rc;
-}
-
 static void acc_copy(char *dst, size_t cap, const char *src)
 {
     snprintf(dst, cap, "%s", src ? src : "");
@@ -117,14 +56,13 @@ int aps_accounts_email_normalize(const char *in, char out[APS_ACCOUNTS_EMAIL_MAX
 int aps_accounts_user_create(struct aps_conn *c, const char *email, const char *password_hash,
                              const char *name, enum aps_role role, int64_t now, int64_t *id)
 {
-    const struct acc_arg a[] = {ACC_T(email), ACC_T(password_hash), ACC_T(name),
-                                ACC_T(aps_role_name(role)), ACC_I(now)};
     if (role < 0 || role >= APS_ROLE__COUNT)
         return APS_E_INVAL;
-    return acc_int64(c,
-                         "INSERT INTO users (email, password_hash, name, role, created_at,"
-                         " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
-                         a, 5, id);
+    return aps_conn_query_row(c,
+                              "INSERT INTO users (email, password_hash, name, role, created_at,"
+                              " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
+                              "i", id, "ssssi", email, password_hash, name, aps_role_name(role),
+                              now);
 }
 
 #define USER_COLUMNS                                                                     \
@@ -169,11 +107,15 @@ static void read_user(struct aps_stmt *s, struct aps_user *u)
     u->token_gen = aps_stmt_int64(s, 13);
 }
 
-static int user_where(struct aps_conn *c, const char *sql, const struct acc_arg *a,
-                      struct aps_user *u)
+/* The user that sql (USER_COLUMNS and a WHERE with spec's parameters) finds. */
+static int user_where(struct aps_conn *c, struct aps_user *u, const char *sql, const char *spec,
+                      ...)
 {
     struct aps_stmt *s = NULL;
-    int rc = acc_prepare(c, sql, a, 1, &s);
+    va_list ap;
+    va_start(ap, spec);
+    int rc = aps_conn_vpreparef(c, &s, sql, spec, ap);
+    va_end(ap);
     if (rc)
         return rc;
     rc = aps_stmt_step(s);
@@ -189,27 +131,24 @@ static int user_where(struct aps_conn *c, const char *sql, const struct acc_arg 
 
 int aps_accounts_user_by_email(struct aps_conn *c, const char *email, struct aps_user *u)
 {
-    const struct acc_arg a[] = {ACC_T(email)};
-    return user_where(c, USER_COLUMNS " WHERE email = ?1", a, u);
+    return user_where(c, u, USER_COLUMNS " WHERE email = ?1", "s", email);
 }
 
 int aps_accounts_user_by_id(struct aps_conn *c, int64_t id, struct aps_user *u)
 {
-    const struct acc_arg a[] = {ACC_I(id)};
-    return user_where(c, USER_COLUMNS " WHERE id = ?1", a, u);
+    return user_where(c, u, USER_COLUMNS " WHERE id = ?1", "i", id);
 }
 
 int aps_accounts_access_status(struct aps_conn *c, int64_t id, int64_t sid,
                                struct aps_user_status *out)
 {
-    const struct acc_arg a[] = {ACC_I(id), ACC_I(sid)};
     struct aps_stmt *s = NULL;
-    int rc = acc_prepare(c,
-                         "SELECT u.role, u.is_active, u.email, u.token_gen,"
-                         " (SELECT COUNT(*) FROM sessions s WHERE s.family_id = ?2"
-                         " AND s.user_id = u.id AND s.revoked = 0)"
-                         " FROM users u WHERE u.id = ?1",
-                         a, 2, &s);
+    int rc = aps_conn_preparef(c, &s,
+                               "SELECT u.role, u.is_active, u.email, u.token_gen,"
+                               " (SELECT COUNT(*) FROM sessions s WHERE s.family_id = ?2"
+                               " AND s.user_id = u.id AND s.revoked = 0)"
+                               " FROM users u WHERE u.id = ?1",
+                               "ii", id, sid);
     if (rc)
         return rc;
     rc = aps_stmt_step(s);
@@ -233,15 +172,16 @@ int aps_accounts_user_status(struct aps_conn *c, int64_t id, struct aps_user_sta
     return aps_accounts_access_status(c, id, 0, out);
 }
 
-/* Runs one UPDATE of a user and the revocation of all their sessions in one transaction. */
-static int update_and_revoke(struct aps_conn *c, const char *sql, const struct acc_arg *a,
-                             int n, int64_t user_id, int64_t *revoked)
+/* Runs one UPDATE of a user (?1 the user, ?2 a text, ?3 now) and the revocation of all their
+ * sessions in one transaction. */
+static int update_and_revoke(struct aps_conn *c, const char *sql, int64_t user_id,
+                             const char *text, int64_t now, int64_t *revoked)
 {
     int64_t changed = 0;
     int rc = aps_conn_begin(c);
     if (rc)
         return rc;
-    rc = acc_run(c, sql, a, n, &changed);
+    rc = aps_conn_changef(c, &changed, sql, "isi", user_id, text, now);
     if (!rc && changed == 0)
         rc = APS_E_NOTFOUND;
     if (!rc)
@@ -257,42 +197,39 @@ int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role rol
 {
     if (role < 0 || role >= APS_ROLE__COUNT)
         return APS_E_INVAL;
-    const struct acc_arg a[] = {ACC_I(id), ACC_T(aps_role_name(role)), ACC_I(now)};
     return update_and_revoke(c, "UPDATE users SET role = ?2, updated_at = ?3, token_gen = token_gen + 1"
-                             " WHERE id = ?1", a,
-                             3, id, NULL);
+                             " WHERE id = ?1", id, aps_role_name(role), now, NULL);
 }
 
 int aps_accounts_user_set_password(struct aps_conn *c, int64_t id, const char *password_hash,
                                    int64_t now, int64_t *revoked)
 {
-    const struct acc_arg a[] = {ACC_I(id), ACC_T(password_hash), ACC_I(now)};
     return update_and_revoke(c,
                              "UPDATE users SET password_hash = ?2, updated_at = ?3,"
                              " failed_logins = 0, token_gen = token_gen + 1 WHERE id = ?1",
-                             a, 3, id, revoked);
+                             id, password_hash, now, revoked);
 }
 
 int aps_accounts_login_failed(struct aps_conn *c, int64_t id, int64_t now, int64_t *locked_until)
 {
     /* One statement, so concurrent failures count exactly: every SET expression reads the
      * row's old values. The fifth failure locks and restarts the count. */
-    const struct acc_arg a[] = {ACC_I(id), ACC_I(now + APS_ACCOUNTS_LOCK_SECONDS),
-                                ACC_I(APS_ACCOUNTS_MAX_FAILURES)};
     int64_t changed = 0, until = 0;
     *locked_until = 0;
-    int rc = acc_run(c,
-                     "UPDATE users SET"
-                     " failed_logins = CASE WHEN failed_logins + 1 >= ?3 THEN 0"
-                     " ELSE failed_logins + 1 END,"
-                     " locked_until = CASE WHEN failed_logins + 1 >= ?3 THEN ?2"
-                     " ELSE locked_until END WHERE id = ?1",
-                     a, 3, &changed);
+    int rc = aps_conn_changef(c, &changed,
+                              "UPDATE users SET"
+                              " failed_logins = CASE WHEN failed_logins + 1 >= ?3 THEN 0"
+                              " ELSE failed_logins + 1 END,"
+                              " locked_until = CASE WHEN failed_logins + 1 >= ?3 THEN ?2"
+                              " ELSE locked_until END WHERE id = ?1",
+                              "iii", id, now + APS_ACCOUNTS_LOCK_SECONDS,
+                              (int64_t)APS_ACCOUNTS_MAX_FAILURES);
     if (rc)
         return rc;
     if (changed == 0)
         return APS_E_NOTFOUND;
-    rc = acc_int64(c, "SELECT locked_until FROM users WHERE id = ?1", a, 1, &until);
+    rc = aps_conn_query_row(c, "SELECT locked_until FROM users WHERE id = ?1", "i", &until, "i",
+                            id);
     if (rc)
         return rc;
     if (until == now + APS_ACCOUNTS_LOCK_SECONDS)
@@ -302,9 +239,8 @@ int aps_accounts_login_failed(struct aps_conn *c, int64_t id, int64_t now, int64
 
 int aps_accounts_login_succeeded(struct aps_conn *c, int64_t id, int64_t now)
 {
-    const struct acc_arg a[] = {ACC_I(id), ACC_I(now)};
-    return acc_run(c, "UPDATE users SET failed_logins = 0, last_login_at = ?2 WHERE id = ?1", a,
-                   2, NULL);
+    return aps_conn_execf(c, "UPDATE users SET failed_logins = 0, last_login_at = ?2 WHERE id = ?1",
+                          "ii", id, now);
 }
 
 int aps_accounts_totp_set_pending(struct aps_conn *c, int64_t user_id, const char *secret,
@@ -315,12 +251,11 @@ int aps_accounts_totp_set_pending(struct aps_conn *c, int64_t user_id, const cha
     int rc = aps_seal(secret, ad, sealed, sizeof sealed);
     if (rc)
         return rc;
-    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(sealed), ACC_I(now)};
     int64_t changed = 0;
-    rc = acc_run(c,
-                     "UPDATE users SET totp_pending = ?2, updated_at = ?3"
-                     " WHERE id = ?1 AND totp_enabled = 0",
-                     a, 3, &changed);
+    rc = aps_conn_changef(c, &changed,
+                          "UPDATE users SET totp_pending = ?2, updated_at = ?3"
+                          " WHERE id = ?1 AND totp_enabled = 0",
+                          "isi", user_id, sealed, now);
     if (!rc && changed == 0)
         rc = APS_E_STATE;
     return rc;
@@ -332,9 +267,8 @@ static int stored_seed(struct aps_conn *c, int64_t user_id, const char *col, cha
 {
     char sql[96];
     struct aps_stmt *s = NULL;
-    const struct acc_arg a[] = {ACC_I(user_id)};
     snprintf(sql, sizeof sql, "SELECT %s FROM users WHERE id = ?1", col);
-    int rc = acc_prepare(c, sql, a, 1, &s);
+    int rc = aps_conn_preparef(c, &s, sql, "i", user_id);
     if (!rc)
         rc = aps_stmt_step(s);
     if (rc == APS_ROW)
@@ -359,15 +293,14 @@ int aps_accounts_totp_enable(struct aps_conn *c, int64_t user_id, const char *co
     rc = stored_seed(c, user_id, "totp_pending", stored, sizeof stored);
     if (rc)
         return rc;
-    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(stored), ACC_I(now)};
     int64_t changed = 0;
     /* Conditional on the same pending secret, so a setup racing with this verify wins. The
      * stored (sealed) value moves as it is: both columns seal for the same row. */
-    rc = acc_run(c,
-                 "UPDATE users SET totp_secret = totp_pending, totp_enabled = 1,"
-                 " totp_pending = NULL, updated_at = ?3 WHERE id = ?1 AND totp_pending = ?2"
-                 " AND totp_enabled = 0",
-                 a, 3, &changed);
+    rc = aps_conn_changef(c, &changed,
+                          "UPDATE users SET totp_secret = totp_pending, totp_enabled = 1,"
+                          " totp_pending = NULL, updated_at = ?3 WHERE id = ?1"
+                          " AND totp_pending = ?2 AND totp_enabled = 0",
+                          "isi", user_id, stored, now);
     if (!rc && changed == 0)
         rc = APS_E_STATE;
     return rc;
@@ -383,11 +316,10 @@ int aps_accounts_totp_disable(struct aps_conn *c, int64_t user_id, const char *c
         return APS_E_STATE;
     if (!aps_totp_verify(u.totp_secret, code, now))
         return APS_E_INTEGRITY;
-    const struct acc_arg a[] = {ACC_I(user_id), ACC_I(now)};
-    return acc_run(c,
-                   "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_pending = NULL,"
-                   " updated_at = ?2 WHERE id = ?1",
-                   a, 2, NULL);
+    return aps_conn_execf(c,
+                          "UPDATE users SET totp_secret = NULL, totp_enabled = 0,"
+                          " totp_pending = NULL, updated_at = ?2 WHERE id = ?1",
+                          "ii", user_id, now);
 }
 
 struct stored_row {
@@ -401,9 +333,9 @@ static int stored_rows(struct aps_conn *c, struct stored_row **out, size_t *n)
     struct aps_stmt *s = NULL;
     struct stored_row *v = NULL;
     size_t count = 0;
-    int rc = acc_prepare(c, "SELECT id, totp_secret, totp_pending FROM users WHERE"
-                            " totp_secret IS NOT NULL OR totp_pending IS NOT NULL ORDER BY id",
-                         NULL, 0, &s);
+    int rc = aps_conn_prepare(c, "SELECT id, totp_secret, totp_pending FROM users WHERE"
+                                 " totp_secret IS NOT NULL OR totp_pending IS NOT NULL ORDER BY id",
+                              &s);
     while (!rc && (rc = aps_stmt_step(s)) == APS_ROW) {
         rc = 0;
         v = aps_realloc(v, (count + 1) * sizeof *v);
@@ -444,10 +376,10 @@ int aps_accounts_totp_reseal(struct aps_conn *c, int64_t *resealed, int64_t *uno
                 continue;
             }
             rc = aps_seal(plain, ad, sealed, sizeof sealed);
-            const struct acc_arg a[] = {ACC_I(v[i].id), ACC_T(sealed), ACC_T(v[i].col[k])};
             int64_t changed = 0;
             if (!rc)
-                rc = acc_run(c, update[k], a, 3, &changed);
+                rc = aps_conn_changef(c, &changed, update[k], "iss", v[i].id, sealed,
+                                      v[i].col[k]);
             *resealed += changed;
         }
     }
@@ -473,17 +405,14 @@ static int session_insert(struct aps_conn *c, int64_t user_id, int64_t ttl, int6
     aps_auth_random_token(token);
     aps_auth_sha256_hex(token, hash);
     origin_args(from, ip, ua);
-    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(hash), ACC_I(now + ttl),
-                                ACC_T(ip[0] ? ip : NULL), ACC_T(ua[0] ? ua : NULL), ACC_I(now),
-                                ACC_I(family)};
-    int rc = acc_int64(c,
-                       "INSERT INTO sessions (user_id, token_hash, expires_at, ip, user_agent,"
-                       " created_at, family_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-                       a, 7, id);
-    if (!rc && !family) {
-        const struct acc_arg b[] = {ACC_I(*id)};
-        rc = acc_run(c, "UPDATE sessions SET family_id = id WHERE id = ?1", b, 1, NULL);
-    }
+    int rc = aps_conn_query_row(c,
+                                "INSERT INTO sessions (user_id, token_hash, expires_at, ip,"
+                                " user_agent, created_at, family_id) VALUES (?1, ?2, ?3, ?4, ?5,"
+                                " ?6, ?7) RETURNING id",
+                                "i", id, "isiSSii", user_id, hash, now + ttl, ip, ua, now,
+                                family);
+    if (!rc && !family)
+        rc = aps_conn_execf(c, "UPDATE sessions SET family_id = id WHERE id = ?1", "i", *id);
     return rc;
 }
 
@@ -505,13 +434,12 @@ int aps_accounts_session_create(struct aps_conn *c, int64_t user_id, int64_t ttl
 static int revoke_chain(struct aps_conn *c, int64_t id)
 {
     for (int step = 0; id > 0 && step < 100000; step++) {
-        const struct acc_arg a[] = {ACC_I(id)};
         int64_t next = 0;
-        int rc = acc_run(c, "UPDATE sessions SET revoked = 1 WHERE id = ?1", a, 1, NULL);
+        int rc = aps_conn_execf(c, "UPDATE sessions SET revoked = 1 WHERE id = ?1", "i", id);
         if (rc)
             return rc;
-        rc = acc_int64(c, "SELECT COALESCE(replaced_by, 0) FROM sessions WHERE id = ?1", a, 1,
-                       &next);
+        rc = aps_conn_query_row(c, "SELECT COALESCE(replaced_by, 0) FROM sessions WHERE id = ?1",
+                                "i", &next, "i", id);
         if (rc)
             return rc == APS_E_NOTFOUND ? 0 : rc;
         id = next;
@@ -529,11 +457,10 @@ static int session_find(struct aps_conn *c, const char *token, struct session_ro
     char hash[APS_AUTH_SHA256_HEX];
     struct aps_stmt *s = NULL;
     aps_auth_sha256_hex(token, hash);
-    const struct acc_arg a[] = {ACC_T(hash)};
-    int rc = acc_prepare(c,
-                         "SELECT id, user_id, expires_at, revoked, COALESCE(replaced_by, 0),"
-                         " COALESCE(family_id, id) FROM sessions WHERE token_hash = ?1",
-                         a, 1, &s);
+    int rc = aps_conn_preparef(c, &s,
+                               "SELECT id, user_id, expires_at, revoked, COALESCE(replaced_by, 0),"
+                               " COALESCE(family_id, id) FROM sessions WHERE token_hash = ?1",
+                               "s", hash);
     if (rc)
         return rc;
     rc = aps_stmt_step(s);
@@ -568,10 +495,10 @@ static int rotate_in_txn(struct aps_conn *c, const struct session_row *old, int6
         return rc;
     /* Conditional on revoked = 0: of two rotations racing on one token, one changes the row
      * and the other sees 0 rows — which is reuse. */
-    const struct acc_arg a[] = {ACC_I(old->id), ACC_I(new_id)};
-    rc = acc_run(c,
-                 "UPDATE sessions SET revoked = 1, replaced_by = ?2 WHERE id = ?1 AND revoked = 0",
-                 a, 2, &changed);
+    rc = aps_conn_changef(c, &changed,
+                          "UPDATE sessions SET revoked = 1, replaced_by = ?2 WHERE id = ?1"
+                          " AND revoked = 0",
+                          "ii", old->id, new_id);
     if (!rc && changed != 1)
         rc = APS_E_INTEGRITY;
     return rc;
@@ -625,11 +552,10 @@ int aps_accounts_session_revoke(struct aps_conn *c, int64_t user_id, const char 
     if (!token || !*token)
         return APS_E_NOTFOUND;
     aps_auth_sha256_hex(token, hash);
-    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(hash)};
-    int rc = acc_run(c,
-                     "UPDATE sessions SET revoked = 1"
-                     " WHERE token_hash = ?2 AND user_id = ?1 AND revoked = 0",
-                     a, 2, &changed);
+    int rc = aps_conn_changef(c, &changed,
+                              "UPDATE sessions SET revoked = 1"
+                              " WHERE token_hash = ?2 AND user_id = ?1 AND revoked = 0",
+                              "is", user_id, hash);
     if (!rc && changed == 0)
         rc = APS_E_NOTFOUND;
     return rc;
@@ -637,10 +563,10 @@ int aps_accounts_session_revoke(struct aps_conn *c, int64_t user_id, const char 
 
 int aps_accounts_session_revoke_all(struct aps_conn *c, int64_t user_id, int64_t *n)
 {
-    const struct acc_arg a[] = {ACC_I(user_id)};
     int64_t changed = 0;
-    int rc = acc_run(c, "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0", a,
-                     1, &changed);
+    int rc = aps_conn_changef(c, &changed,
+                              "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0",
+                              "i", user_id);
     if (!rc && n)
         *n = changed;
     return rc;
@@ -674,23 +600,21 @@ int aps_accounts_api_key_create(struct aps_conn *c, int64_t user_id, const char 
     int64_t live = 0, id = 0;
     if (!name || !*name || rate_limit_per_min < 1 || (expires_at && expires_at <= now))
         return APS_E_INVAL;
-    const struct acc_arg u[] = {ACC_I(user_id), ACC_I(now)};
-    int rc = acc_int64(c,
-                       "SELECT COUNT(*) FROM api_keys WHERE user_id = ?1 AND revoked = 0"
-                       " AND (expires_at IS NULL OR expires_at > ?2)",
-                       u, 2, &live);
+    int rc = aps_conn_query_row(c,
+                                "SELECT COUNT(*) FROM api_keys WHERE user_id = ?1 AND revoked = 0"
+                                " AND (expires_at IS NULL OR expires_at > ?2)",
+                                "i", &live, "ii", user_id, now);
     if (rc)
         return rc;
     if (live >= APS_ACCOUNTS_MAX_API_KEYS)
         return APS_E_RANGE;
     aps_auth_api_key_new(key, prefix, hash);
-    const struct acc_arg a[] = {ACC_I(user_id), ACC_T(name), ACC_T(prefix), ACC_T(hash),
-                                ACC_I(rate_limit_per_min), ACC_I(expires_at), ACC_I(now)};
-    rc = acc_int64(c,
-                   "INSERT INTO api_keys (user_id, name, prefix, key_hash, rate_limit_per_min,"
-                   " expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, 0), ?7)"
-                   " RETURNING id",
-                   a, 7, &id);
+    rc = aps_conn_query_row(c,
+                            "INSERT INTO api_keys (user_id, name, prefix, key_hash,"
+                            " rate_limit_per_min, expires_at, created_at)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, 0), ?7) RETURNING id",
+                            "i", &id, "isssiii", user_id, name, prefix, hash,
+                            (int64_t)rate_limit_per_min, expires_at, now);
     if (rc) {
         key[0] = '\0';
         return rc;
@@ -712,13 +636,12 @@ int aps_accounts_api_key_list(struct aps_conn *c, int64_t user_id, struct aps_ap
     struct aps_stmt *s = NULL;
     struct aps_api_key *v = NULL;
     size_t len = 0, cap = 0;
-    const struct acc_arg a[] = {ACC_I(user_id)};
     *out = NULL;
     *n = 0;
-    int rc = acc_prepare(c,
-                         "SELECT " KEY_COLUMNS " FROM api_keys k WHERE k.user_id = ?1"
-                         " ORDER BY k.created_at DESC, k.id DESC",
-                         a, 1, &s);
+    int rc = aps_conn_preparef(c, &s,
+                               "SELECT " KEY_COLUMNS " FROM api_keys k WHERE k.user_id = ?1"
+                               " ORDER BY k.created_at DESC, k.id DESC",
+                               "i", user_id);
     if (rc)
         return rc;
     while ((rc = aps_stmt_step(s)) == APS_ROW) {
@@ -740,12 +663,11 @@ int aps_accounts_api_key_list(struct aps_conn *c, int64_t user_id, struct aps_ap
 
 int aps_accounts_api_key_revoke(struct aps_conn *c, int64_t user_id, int64_t id)
 {
-    const struct acc_arg a[] = {ACC_I(id), ACC_I(user_id)};
     int64_t changed = 0;
-    int rc = acc_run(c,
-                     "UPDATE api_keys SET revoked = 1 WHERE id = ?1 AND user_id = ?2"
-                     " AND revoked = 0",
-                     a, 2, &changed);
+    int rc = aps_conn_changef(c, &changed,
+                              "UPDATE api_keys SET revoked = 1 WHERE id = ?1 AND user_id = ?2"
+                              " AND revoked = 0",
+                              "ii", id, user_id);
     if (!rc && changed == 0)
         rc = APS_E_NOTFOUND;
     return rc;
@@ -759,11 +681,10 @@ int aps_accounts_api_key_lookup(struct aps_conn *c, const char *key, int64_t now
     if (!aps_auth_api_key_shape(key))
         return APS_E_NOTFOUND;
     aps_auth_sha256_hex(key, hash);
-    const struct acc_arg a[] = {ACC_T(hash)};
-    int rc = acc_prepare(c,
-                         "SELECT " KEY_COLUMNS ", u.role, u.is_active, u.email FROM api_keys k"
-                         " JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1",
-                         a, 1, &s);
+    int rc = aps_conn_preparef(c, &s,
+                               "SELECT " KEY_COLUMNS ", u.role, u.is_active, u.email FROM"
+                               " api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1",
+                               "s", hash);
     if (rc)
         return rc;
     rc = aps_stmt_step(s);
@@ -790,6 +711,6 @@ int aps_accounts_api_key_lookup(struct aps_conn *c, const char *key, int64_t now
 
 int aps_accounts_api_key_touch(struct aps_conn *c, int64_t id, int64_t now)
 {
-    const struct acc_arg a[] = {ACC_I(id), ACC_I(now)};
-    return acc_run(c, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", a, 2, NULL);
+    return aps_conn_execf(c, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", "ii", id,
+                          now);
 }

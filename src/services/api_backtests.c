@@ -57,55 +57,25 @@ static int insert_request(struct aps_conn *c, const struct aps_http_req *req, co
                           const char *market, const char *from, const char *to,
                           const char *model, double bankroll, int64_t *id)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "INSERT INTO backtests (user_id, sport, market, date_from, date_to,"
-                              " model, bankroll, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5,"
-                              " ?6, ?7, 'queued', ?8) RETURNING id",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, req->who.user_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, sport);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 3, market);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 4, from);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 5, to);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 6, model);
-    if (!rc)
-        rc = aps_stmt_bind_double(st, 7, bankroll);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 8, aps_time_now());
-    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        *id = aps_stmt_int64(st, 0);
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_DB;
-    }
-    aps_stmt_finalize(st);
-    return rc;
+    int rc = aps_conn_query_row(c,
+                                "INSERT INTO backtests (user_id, sport, market, date_from, date_to,"
+                                " model, bankroll, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5,"
+                                " ?6, ?7, 'queued', ?8) RETURNING id",
+                                "i", id, "isssssdi", req->who.user_id, sport, market, from, to,
+                                model, bankroll, aps_time_now());
+    return rc == APS_E_NOTFOUND ? APS_E_DB : rc;
 }
 
 /* Records the job's id on the request, or marks the request failed when the queue refused it. */
 static int set_job(struct aps_conn *c, int64_t id, const char *job_id)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              job_id ? "UPDATE backtests SET job_id = ?2 WHERE id = ?1"
-                                     : "UPDATE backtests SET state = 'failed', error = 'the job"
-                                       " queue refused the job', finished_at = ?2 WHERE id = ?1",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc)
-        rc = job_id ? aps_stmt_bind_text(st, 2, job_id) : aps_stmt_bind_int64(st, 2, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc == APS_DONE ? 0 : rc;
+    if (job_id)
+        return aps_conn_execf(c, "UPDATE backtests SET job_id = ?2 WHERE id = ?1", "is", id,
+                              job_id);
+    return aps_conn_execf(c,
+                          "UPDATE backtests SET state = 'failed', error = 'the job queue refused"
+                          " the job', finished_at = ?2 WHERE id = ?1",
+                          "ii", id, aps_time_now());
 }
 
 int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
@@ -195,12 +165,9 @@ int aps_api_backtests_get(struct aps_http_req *req, struct aps_http_res *res)
         return 0;
     struct aps_stmt *st = NULL;
     json_t *o = NULL;
-    int rc = aps_conn_prepare(c, BT_COLUMNS ", report FROM backtests WHERE id = ?1 AND user_id = ?2",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, req->who.user_id);
+    int rc = aps_conn_preparef(c, &st,
+                               BT_COLUMNS ", report FROM backtests WHERE id = ?1 AND user_id = ?2",
+                               "ii", id, req->who.user_id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         o = backtest_row(st);
         json_object_set_new(o, "report", aps_api_col_json(st, 13));

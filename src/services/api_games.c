@@ -176,15 +176,13 @@ int aps_api_games_get(struct aps_http_req *req, struct aps_http_res *res)
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
         return 0;
     json_t *game = NULL;
-    int rc = aps_conn_prepare(c, "SELECT " APS_API_GAME_COLUMNS " " GAMES_FROM " WHERE g.id = ?1",
-                              &st[0]);
+    int rc = aps_conn_preparef(c, &st[0],
+                               "SELECT " APS_API_GAME_COLUMNS " " GAMES_FROM " WHERE g.id = ?1",
+                               "i", id);
     if (!rc)
-        rc = aps_stmt_bind_int64(st[0], 1, id);
-    if (!rc)
-        rc = aps_conn_prepare(c, "SELECT temperature_f, wind_mph, humidity_pct, conditions,"
-                                 " is_dome, observed_at FROM weather WHERE game_id = ?1", &st[1]);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st[1], 1, id);
+        rc = aps_conn_preparef(c, &st[1], "SELECT temperature_f, wind_mph, humidity_pct,"
+                                          " conditions, is_dome, observed_at FROM weather"
+                                          " WHERE game_id = ?1", "i", id);
     if (!rc && include_odds)
         rc = aps_api_quotes_prepare(c, id, -1, NULL, &st[2]);
     if (!rc)

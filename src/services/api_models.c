@@ -74,13 +74,11 @@ static int model_runs(struct aps_conn *c, int64_t id, json_t **out)
 {
     struct aps_stmt *st = NULL;
     json_t *runs = json_array();
-    int rc = aps_conn_prepare(c,
-                              "SELECT id, status, seed, budget_seconds, max_models, preset,"
-                              " leaderboard, error, started_at, finished_at FROM training_runs"
-                              " WHERE best_model_id = ?1 ORDER BY id",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT id, status, seed, budget_seconds, max_models, preset,"
+                               " leaderboard, error, started_at, finished_at FROM training_runs"
+                               " WHERE best_model_id = ?1 ORDER BY id",
+                               "i", id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         json_array_append_new(
@@ -110,9 +108,8 @@ int aps_api_models_get(struct aps_http_req *req, struct aps_http_res *res)
     json_t *m = NULL, *runs = NULL;
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
         return 0;
-    int rc = aps_conn_prepare(c, "SELECT " MODEL_COLUMNS " " MODELS_FROM " WHERE m.id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st, "SELECT " MODEL_COLUMNS " " MODELS_FROM " WHERE m.id = ?1",
+                               "i", id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         m = model_json(st);
         json_object_set_new(m, "path", aps_api_col_str(st, 13));
@@ -182,7 +179,7 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
         json_object_set_new(payload, "until", json_string(until));
     char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
     int rc = aps_queue_push(app->queue, "train", text, key, TRAIN_ATTEMPTS, 0, id);
-    free(text); /* jansson allocates with malloc */
+    aps_free(text); /* json_dumps text: jansson allocates through core/mem.h */
     bool duplicate = rc == APS_E_EXISTS;
     if (rc && !duplicate) {
         json_decref(payload);
@@ -198,7 +195,7 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
         char *ptext = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
         int src = aps_job_status_create(c, id, "train", ptext, req->who.user_id, !duplicate,
                                         aps_time_now());
-        free(ptext);
+        aps_free(ptext);
         if (src || aps_job_status_get(c, id, &job, &by))
             APS_LOG(&app->log, APS_LOG_ERROR, NULL, "status of train job %s not recorded", id);
         arc = aps_api_audit(c, req, "model_train_requested", "job", id, true,
@@ -261,10 +258,8 @@ struct model_state {
 static int read_model_state(struct aps_conn *c, int64_t id, struct model_state *m)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "SELECT status, sport_id, market, leakage_ok FROM models"
-                                 " WHERE id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st, "SELECT status, sport_id, market, leakage_ok FROM models"
+                                       " WHERE id = ?1", "i", id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -284,31 +279,14 @@ static int read_model_state(struct aps_conn *c, int64_t id, struct model_state *
 /* Archives the sport and market's production model and promotes id, in the open transaction. */
 static int promote(struct aps_conn *c, int64_t id, const struct model_state *m, const char *note)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "UPDATE models SET status = 'archived' WHERE sport_id = ?1"
-                                 " AND market = ?2 AND status = 'production'", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, m->sport_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, m->market);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    st = NULL;
-    if (rc < 0)
+    int rc = aps_conn_execf(c, "UPDATE models SET status = 'archived' WHERE sport_id = ?1"
+                               " AND market = ?2 AND status = 'production'", "is", m->sport_id,
+                            m->market);
+    if (rc)
         return rc;
-    rc = aps_conn_prepare(c, "UPDATE models SET status = 'production', promoted_at = ?1,"
-                             " promotion_note = ?2 WHERE id = ?3", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, note);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 3, id);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    return aps_conn_execf(c, "UPDATE models SET status = 'production', promoted_at = ?1,"
+                             " promotion_note = ?2 WHERE id = ?3", "isi", aps_time_now(), note,
+                          id);
 }
 
 int aps_api_models_promote(struct aps_http_req *req, struct aps_http_res *res)

@@ -241,13 +241,9 @@ static int odds_checks(struct aps_conn *c, int64_t game_id, const char *book,
                        struct aps_stmt **g, struct aps_stmt **b)
 {
     *g = *b = NULL;
-    int rc = aps_conn_prepare(c, "SELECT 1 FROM games WHERE id = ?1", g);
-    if (!rc)
-        rc = aps_stmt_bind_int64(*g, 1, game_id);
+    int rc = aps_conn_preparef(c, g, "SELECT 1 FROM games WHERE id = ?1", "i", game_id);
     if (!rc && book)
-        rc = aps_conn_prepare(c, "SELECT id FROM sportsbooks WHERE key = ?1", b);
-    if (!rc && book)
-        rc = aps_stmt_bind_text(*b, 1, book);
+        rc = aps_conn_preparef(c, b, "SELECT id FROM sportsbooks WHERE key = ?1", "s", book);
     return rc;
 }
 

@@ -158,12 +158,10 @@ static int explanation(struct aps_conn *c, int64_t id, json_t **out)
 {
     struct aps_stmt *st = NULL;
     json_t *items = json_array();
-    int rc = aps_conn_prepare(c,
-                              "SELECT rank, feature, value, contribution FROM"
-                              " prediction_explanations WHERE prediction_id = ?1 ORDER BY rank",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT rank, feature, value, contribution FROM"
+                               " prediction_explanations WHERE prediction_id = ?1 ORDER BY rank",
+                               "i", id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         double contrib = aps_stmt_double(st, 3);
@@ -188,9 +186,7 @@ static int read_pick(struct aps_conn *c, int64_t id, json_t **out)
 {
     struct aps_stmt *st = NULL;
     *out = NULL;
-    int rc = aps_conn_prepare(c, PRED_SELECT " WHERE p.id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st, PRED_SELECT " WHERE p.id = ?1", "i", id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -216,9 +212,8 @@ int aps_api_predictions_get(struct aps_http_req *req, struct aps_http_res *res)
     if (!rc && pick && include) {
         struct aps_stmt *st = NULL;
         json_t *summary = NULL;
-        rc = aps_conn_prepare(c, "SELECT explanation FROM predictions WHERE id = ?1", &st);
-        if (!rc)
-            rc = aps_stmt_bind_int64(st, 1, id);
+        rc = aps_conn_preparef(c, &st, "SELECT explanation FROM predictions WHERE id = ?1", "i",
+                               id);
         if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
             summary = aps_api_col_json(st, 0);
             rc = 0;
@@ -594,10 +589,10 @@ static int previous_hash(struct aps_conn *c, int64_t id, char out[APS_HASH_HEX])
 {
     struct aps_stmt *st = NULL;
     (void)aps_str_copy(out, APS_HASH_HEX, APS_GENESIS_HASH);
-    int rc = aps_conn_prepare(c, "SELECT hash FROM predictions WHERE id < ?1 ORDER BY id DESC"
-                                 " LIMIT 1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT hash FROM predictions WHERE id < ?1 ORDER BY id DESC"
+                               " LIMIT 1",
+                               "i", id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         const char *h = aps_stmt_text(st, 0);
         (void)aps_str_copy(out, APS_HASH_HEX, h ? h : "");
@@ -662,9 +657,7 @@ int aps_api_predictions_verify_id(struct aps_http_req *req, struct aps_http_res 
     char hash[APS_HASH_HEX] = "";
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
         return 0;
-    int rc = aps_conn_prepare(c, "SELECT hash FROM predictions WHERE id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st, "SELECT hash FROM predictions WHERE id = ?1", "i", id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         const char *h = aps_stmt_text(st, 0);
         (void)aps_str_copy(hash, sizeof hash, h ? h : "");

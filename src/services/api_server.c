@@ -33,14 +33,15 @@ static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res
     return aps_authn_hook(ctx, req, res);
 }
 
-static void rate_key(const struct aps_http_req *req, char *key, size_t cap)
+/* The rate-limit key of the caller; APS_E_TOOBIG when it does not fit (a truncated key would
+ * count against another client). */
+static int rate_key(const struct aps_http_req *req, char *key, size_t cap)
 {
     if (req->who.api_key_id)
-        snprintf(key, cap, "key:%lld", (long long)req->who.api_key_id);
-    else if (req->who.authenticated)
-        snprintf(key, cap, "user:%lld", (long long)req->who.user_id);
-    else
-        snprintf(key, cap, "ip:%s", req->client_ip);
+        return aps_str_fmt(key, cap, "key:%lld", (long long)req->who.api_key_id);
+    if (req->who.authenticated)
+        return aps_str_fmt(key, cap, "user:%lld", (long long)req->who.user_id);
+    return aps_str_fmt(key, cap, "ip:%s", req->client_ip);
 }
 
 static int rate_limit(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
@@ -49,7 +50,8 @@ static int rate_limit(void *ctx, struct aps_http_req *req, struct aps_http_res *
     if (!app->rl || rate_exempt(req->route))
         return 0;
     char key[128], v[32];
-    rate_key(req, key, sizeof key);
+    if (rate_key(req, key, sizeof key))
+        return 0; /* cannot happen: client_ip holds 64 bytes; as below, let the request through */
     int limit = req->who.rate_limit_per_min > 0
                     ? req->who.rate_limit_per_min
                     : (int)aps_cfg_int(app->cfg, APS_SET_RATE_LIMIT_PER_MIN);

@@ -397,11 +397,12 @@ int aps_api_not_found(struct aps_http_res *res, const char *what)
 
 /* ---- WHERE builder ------------------------------------------------------------------------- */
 
-static int where_add(struct aps_api_where *w, const char *cond, char kind)
+/* Appends cond with its '?' numbered; the index of its parameter, or -1 when it has none. */
+static int where_add(struct aps_api_where *w, const char *cond, bool has_param)
 {
     aps_buf_puts(&w->sql, w->sql.len ? " AND " : " WHERE ");
     const char *q = strchr(cond, '?');
-    if (!q || kind == 0) {
+    if (!q || !has_param) {
         aps_buf_puts(&w->sql, cond);
         return -1;
     }
@@ -413,34 +414,34 @@ static int where_add(struct aps_api_where *w, const char *cond, char kind)
         else
             aps_buf_putc(&w->sql, *p);
     }
-    w->p[w->n].kind = kind;
+    w->p[w->n] = (struct aps_arg){.type = APS_ARG_NULL};
     return w->n++;
 }
 
 void aps_api_where_int(struct aps_api_where *w, const char *cond, int64_t v)
 {
-    int i = where_add(w, cond, 'i');
+    int i = where_add(w, cond, true);
     if (i >= 0)
-        w->p[i].i = v;
+        w->p[i] = APS_ARG_I64(v);
 }
 
 void aps_api_where_double(struct aps_api_where *w, const char *cond, double v)
 {
-    int i = where_add(w, cond, 'd');
+    int i = where_add(w, cond, true);
     if (i >= 0)
-        w->p[i].d = v;
+        w->p[i] = APS_ARG_DBL(v);
 }
 
 void aps_api_where_text(struct aps_api_where *w, const char *cond, const char *v)
 {
-    int i = where_add(w, cond, 't');
+    int i = where_add(w, cond, true);
     if (i >= 0)
-        w->p[i].t = v;
+        w->p[i] = APS_ARG_TXT(v);
 }
 
 void aps_api_where_raw(struct aps_api_where *w, const char *cond)
 {
-    (void)where_add(w, cond, 0);
+    (void)where_add(w, cond, false);
 }
 
 void aps_api_where_cleanup(struct aps_api_where *w)
@@ -454,14 +455,8 @@ int aps_api_prepare(struct aps_conn *c, const char *sql, const struct aps_api_wh
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(c, sql, &st);
-    for (int i = 0; !rc && w && i < w->n; i++) {
-        if (w->p[i].kind == 'i')
-            rc = aps_stmt_bind_int64(st, i + 1, w->p[i].i);
-        else if (w->p[i].kind == 'd')
-            rc = aps_stmt_bind_double(st, i + 1, w->p[i].d);
-        else
-            rc = aps_stmt_bind_text(st, i + 1, w->p[i].t);
-    }
+    if (!rc && w)
+        rc = aps_stmt_bind_args(st, 1, w->p, w->n);
     if (rc) {
         aps_stmt_finalize(st);
         return rc;
@@ -775,11 +770,10 @@ int aps_api_page_rows(struct aps_conn *c, const char *select, const char *from,
     /* LIMIT and OFFSET are parameters, so every page of a list shares one prepared statement. */
     aps_buf_printf(&sql, "%s, COUNT(*) OVER () %s%s ORDER BY %s LIMIT ?%d OFFSET ?%d", select,
                    from, aps_buf_str(&w->sql), order, w->n + 1, w->n + 2);
+    const struct aps_arg limit_offset[] = {APS_ARG_I64(pg->limit), APS_ARG_I64(pg->offset)};
     int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, w->n + 1, pg->limit);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, w->n + 2, pg->offset);
+        rc = aps_stmt_bind_args(st, w->n + 1, limit_offset, 2);
     *total = 0;
     bool any = false;
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
@@ -819,18 +813,8 @@ int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const 
 
 int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out, size_t cap)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "SELECT value FROM settings WHERE key = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, aps_setting_name(key));
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW)
-        rc = aps_str_copy(out, cap, aps_stmt_text(st, 0) ? aps_stmt_text(st, 0) : "");
-    else if (rc == APS_DONE)
-        rc = APS_E_NOTFOUND;
-    aps_stmt_finalize(st);
-    return rc;
+    return aps_conn_query_row(c, "SELECT value FROM settings WHERE key = ?1", "s", out, cap, "s",
+                              aps_setting_name(key));
 }
 
 int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,

@@ -114,12 +114,7 @@ int aps_api_not_found(struct aps_http_res *res, const char *what);
 struct aps_api_where {
     struct aps_buf sql;  /* "" or " WHERE a = ?1 AND b >= ?2" */
     int n;
-    struct {
-        char kind;       /* 'i', 'd', 't' */
-        int64_t i;
-        double d;
-        const char *t;   /* borrowed */
-    } p[APS_API_MAX_PARAMS];
+    struct aps_arg p[APS_API_MAX_PARAMS]; /* text borrowed */
 };
 /* Every '?' in cond stands for the one parameter given (numbered here); none for raw. */
 void aps_api_where_int(struct aps_api_where *w, const char *cond, int64_t v);
@@ -127,7 +122,8 @@ void aps_api_where_double(struct aps_api_where *w, const char *cond, double v);
 void aps_api_where_text(struct aps_api_where *w, const char *cond, const char *v);
 void aps_api_where_raw(struct aps_api_where *w, const char *cond);
 void aps_api_where_cleanup(struct aps_api_where *w);
-/* Prepares sql (which embeds w->sql where it belongs) and binds w's parameters. */
+/* Prepares sql (which embeds w->sql where it belongs) and binds w's parameters (a NaN double
+ * binds SQL NULL, as everywhere in the store's typed API). */
 int aps_api_prepare(struct aps_conn *c, const char *sql, const struct aps_api_where *w,
                     struct aps_stmt **out) APS_MUST_CHECK;
 /* Runs "SELECT COUNT(*) <from_where>" with w's parameters. */

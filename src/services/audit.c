@@ -11,19 +11,20 @@
 #include "http/http.h"
 #include "store/store.h"
 
-static int bind_text_cut(struct aps_stmt *s, int idx, const char *v, size_t max)
+/* v, or its first max bytes copied into buf (of 257 bytes) when it is longer. */
+static const char *cut(const char *v, size_t max, char buf[257])
 {
-    char cut[257];
     if (!v || strlen(v) <= max)
-        return aps_stmt_bind_text(s, idx, v);
-    snprintf(cut, sizeof cut < max + 1 ? sizeof cut : max + 1, "%s", v);
-    return aps_stmt_bind_text(s, idx, cut);
+        return v;
+    size_t n = max < 256 ? max : 256;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    return buf;
 }
 
 int aps_audit_write(struct aps_conn *c, const struct aps_audit_event *e, int64_t now)
 {
-    struct aps_stmt *s = NULL;
-    char *details = NULL;
+    char *details = NULL, ip[257], ua[257], rid[257];
     if (!e->action || !*e->action)
         return APS_E_INVAL;
     if (e->details) {
@@ -31,39 +32,16 @@ int aps_audit_write(struct aps_conn *c, const struct aps_audit_event *e, int64_t
         if (!details)
             return APS_E_NOMEM;
     }
-    int rc = aps_conn_prepare(c,
-                              "INSERT INTO audit_log (at, actor_id, actor_type, action,"
-                              " resource_type, resource_id, outcome, ip, user_agent, request_id,"
-                              " details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                              &s);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 1, now);
-    if (!rc)
-        rc = e->actor_id > 0 ? aps_stmt_bind_int64(s, 2, e->actor_id) : aps_stmt_bind_null(s, 2);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 3, e->actor_type ? e->actor_type : "system");
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 4, e->action);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 5, e->resource_type);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 6, e->resource_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 7, e->success ? "success" : "failure");
-    if (!rc)
-        rc = bind_text_cut(s, 8, e->ip, 64);
-    if (!rc)
-        rc = bind_text_cut(s, 9, e->user_agent, 256);
-    if (!rc)
-        rc = bind_text_cut(s, 10, e->request_id, 64);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 11, details);
-    if (!rc) {
-        rc = aps_stmt_step(s);
-        rc = rc == APS_DONE ? 0 : rc < 0 ? rc : APS_E_DB;
-    }
-    aps_stmt_finalize(s);
-    free(details); /* jansson allocates with malloc */
+    int rc = aps_conn_execf(c,
+                            "INSERT INTO audit_log (at, actor_id, actor_type, action,"
+                            " resource_type, resource_id, outcome, ip, user_agent, request_id,"
+                            " details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            "iIsssssssss", now, e->actor_id > 0 ? &e->actor_id : NULL,
+                            e->actor_type ? e->actor_type : "system", e->action,
+                            e->resource_type, e->resource_id,
+                            e->success ? "success" : "failure", cut(e->ip, 64, ip),
+                            cut(e->user_agent, 256, ua), cut(e->request_id, 64, rid), details);
+    aps_free(details); /* json_dumps text: jansson allocates through core/mem.h */
     return rc;
 }
 

@@ -36,49 +36,28 @@ int aps_backup_record(struct aps_store *st, const char *kind, const char *label,
                       const char *error)
 {
     struct aps_conn *c = NULL;
-    struct aps_stmt *s = NULL;
     int rc = aps_store_acquire(st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    rc = aps_conn_prepare(c,
-                          "INSERT INTO backups (kind, label, started_at, finished_at, size_bytes,"
-                          " ok, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                          &s);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 1, kind);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 2, label);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 3, started_at);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 4, finished_at);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 5, size_bytes);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 6, ok);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 7, error && *error ? error : NULL);
-    if (!rc)
-        rc = aps_stmt_step(s);
-    aps_stmt_finalize(s);
+    rc = aps_conn_execf(c,
+                        "INSERT INTO backups (kind, label, started_at, finished_at, size_bytes,"
+                        " ok, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        "ssiiibS", kind, label, started_at, finished_at, size_bytes, ok, error);
     aps_store_release(c);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 /* True when a successful backup of kind was recorded at or after slot. */
 static bool slot_done(struct aps_store *st, const char *kind, int64_t slot)
 {
     struct aps_conn *c = NULL;
-    char at[24];
     int64_t n = 0;
-    snprintf(at, sizeof at, "%lld", (long long)slot);
-    const char *p[] = {kind, at};
     if (aps_store_acquire(st, APS_DB_WRITE, &c))
         return false;
-    int rc = aps_conn_query_int64(c,
-                                  "SELECT COUNT(*) FROM backups WHERE kind = ?1 AND ok = 1"
-                                  " AND started_at >= CAST(?2 AS BIGINT)",
-                                  2, p, &n);
+    int rc = aps_conn_query_row(c,
+                                "SELECT COUNT(*) FROM backups WHERE kind = ?1 AND ok = 1"
+                                " AND started_at >= CAST(?2 AS BIGINT)",
+                                "i", &n, "si", kind, slot);
     aps_store_release(c);
     return !rc && n > 0;
 }

@@ -320,35 +320,18 @@ static int upsert(struct aps_conn *c, enum aps_flag flag, const struct aps_flag_
                   int64_t by)
 {
     char roles[128], users[APS_FLAG_MAX_USERS * 21];
-    struct aps_stmt *st = NULL;
     roles_text(r->roles, roles, sizeof roles);
     users_text(r, users, sizeof users);
-    int rc = aps_conn_prepare(
+    return aps_conn_execf(
         c,
         "INSERT INTO feature_flags (name, state, percent, roles, users, version, updated_by,"
         " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7) ON CONFLICT (name) DO UPDATE SET"
         " state = excluded.state, percent = excluded.percent, roles = excluded.roles,"
         " users = excluded.users, version = feature_flags.version + 1,"
         " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, aps_flag_name(flag));
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, aps_flag_state_name(r->state));
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 3, r->state == APS_FLAG_PERCENT ? r->percent : 0);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 4, roles);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 5, users);
-    if (!rc)
-        rc = by ? aps_stmt_bind_int64(st, 6, by) : aps_stmt_bind_null(st, 6);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 7, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+        "ssissIi", aps_flag_name(flag), aps_flag_state_name(r->state),
+        (int64_t)(r->state == APS_FLAG_PERCENT ? r->percent : 0), roles, users, by ? &by : NULL,
+        aps_time_now());
 }
 
 int aps_flags_set(struct aps_conn *c, const char *environment, enum aps_flag flag,

@@ -10,10 +10,6 @@
 int aps_job_status_create(struct aps_conn *c, const char *id, const char *name,
                           const char *payload, int64_t requested_by, bool fresh, int64_t now)
 {
-    char by[24], at[24];
-    snprintf(by, sizeof by, "%lld", (long long)requested_by);
-    snprintf(at, sizeof at, "%lld", (long long)now);
-    const char *p[5] = {id, name, payload, requested_by > 0 ? by : NULL, at};
     /* ON CONFLICT … is the same text on SQLite and PostgreSQL */
     const char *sql =
         fresh ? "INSERT INTO job_status (job_id, name, payload, requested_by, state, attempts,"
@@ -25,16 +21,8 @@ int aps_job_status_create(struct aps_conn *c, const char *id, const char *name,
               : "INSERT INTO job_status (job_id, name, payload, requested_by, state, attempts,"
                 " created_at) VALUES (?1, ?2, ?3, CAST(?4 AS BIGINT), 'queued', 0,"
                 " CAST(?5 AS BIGINT)) ON CONFLICT (job_id) DO NOTHING";
-    struct aps_stmt *s = NULL;
-    int rc = aps_conn_prepare(c, sql, &s);
-    for (int i = 0; !rc && i < 5; i++)
-        rc = aps_stmt_bind_text(s, i + 1, p[i]);
-    if (!rc) {
-        rc = aps_stmt_step(s);
-        rc = rc == APS_DONE ? 0 : rc < 0 ? rc : APS_E_DB;
-    }
-    aps_stmt_finalize(s);
-    return rc;
+    return aps_conn_execf(c, sql, "sssIi", id, name, payload,
+                          requested_by > 0 ? &requested_by : NULL, now);
 }
 
 int aps_job_status_update(struct aps_store *st, const char *id, const char *state, int attempts,
@@ -54,23 +42,9 @@ int aps_job_status_update(struct aps_store *st, const char *id, const char *stat
     int rc = aps_store_acquire(st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    struct aps_stmt *s = NULL;
-    rc = aps_conn_prepare(c, sql, &s);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 1, id);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 2, state);
-    if (!rc)
-        rc = aps_stmt_bind_int64(s, 3, attempts);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 4, error);
-    if (!rc && strcmp(state, "queued")) /* a retry has no time of its own to record */
-        rc = aps_stmt_bind_int64(s, 5, now);
-    if (!rc) {
-        rc = aps_stmt_step(s);
-        rc = rc == APS_DONE ? 0 : rc < 0 ? rc : APS_E_DB;
-    }
-    aps_stmt_finalize(s);
+    /* A retry has no time of its own to record: its SQL has no ?5 (and now goes unread). */
+    rc = aps_conn_execf(c, sql, strcmp(state, "queued") ? "ssisi" : "ssis", id, state,
+                        (int64_t)attempts, error, now);
     aps_store_release(c);
     return rc;
 }
@@ -78,13 +52,11 @@ int aps_job_status_update(struct aps_store *st, const char *id, const char *stat
 int aps_job_status_get(struct aps_conn *c, const char *id, json_t **out, int64_t *requested_by)
 {
     struct aps_stmt *s = NULL;
-    int rc = aps_conn_prepare(c,
-                              "SELECT job_id, name, payload, requested_by, state, attempts, error,"
-                              " created_at, started_at, finished_at FROM job_status"
-                              " WHERE job_id = ?1",
-                              &s);
-    if (!rc)
-        rc = aps_stmt_bind_text(s, 1, id);
+    int rc = aps_conn_preparef(c, &s,
+                               "SELECT job_id, name, payload, requested_by, state, attempts,"
+                               " error, created_at, started_at, finished_at FROM job_status"
+                               " WHERE job_id = ?1",
+                               "s", id);
     if (!rc)
         rc = aps_stmt_step(s);
     if (rc == APS_ROW) {

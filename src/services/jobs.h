@@ -1,4 +1,4 @@
-/* jobs.h — the background jobs the worker runs (issue 6): the job table of jobs.def (name,
+/* jobs.h — the background jobs the worker runs: the job table of jobs.def (name,
  * handler, timeout, retries), the generic dispatch that checks a payload before its handler
  * runs, and the helpers handlers share (the job clock, enqueueing follow-up jobs, named locks).
  *

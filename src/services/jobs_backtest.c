@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/backtest.h"
@@ -37,10 +38,8 @@ static int read_request(struct aps_conn *c, int64_t id, struct bt_request *q)
 {
     struct aps_stmt *st = NULL;
     memset(q, 0, sizeof *q);
-    int rc = aps_conn_prepare(c, "SELECT state, market, date_from, date_to, model, bankroll"
-                                 " FROM backtests WHERE id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+    int rc = aps_conn_preparef(c, &st, "SELECT state, market, date_from, date_to, model, bankroll"
+                                       " FROM backtests WHERE id = ?1", "i", id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         copy_col(st, 0, q->state, sizeof q->state, NULL);
         copy_col(st, 1, q->market, sizeof q->market, NULL);
@@ -60,31 +59,16 @@ static int read_request(struct aps_conn *c, int64_t id, struct bt_request *q)
 static int finish(struct aps_conn *c, int64_t id, const char *state, const char *report,
                   const char *error, int64_t now)
 {
-    struct aps_stmt *st = NULL;
     bool running = !strcmp(state, "running");
-    int rc = aps_conn_prepare(c,
-                              running ? "UPDATE backtests SET state = ?2, started_at = ?5,"
-                                        " report = ?3, error = ?4 WHERE id = ?1"
-                                      : "UPDATE backtests SET state = ?2, finished_at = ?5,"
-                                        " report = ?3, error = ?4 WHERE id = ?1",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, state);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 3, report);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 4, error);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 5, now);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc == APS_DONE ? 0 : rc;
+    return aps_conn_execf(c,
+                          running ? "UPDATE backtests SET state = ?2, started_at = ?5,"
+                                    " report = ?3, error = ?4 WHERE id = ?1"
+                                  : "UPDATE backtests SET state = ?2, finished_at = ?5,"
+                                    " report = ?3, error = ?4 WHERE id = ?1",
+                          "isssi", id, state, report, error, now);
 }
 
-/* Runs the request; *report is the JSON text (free()) or NULL with why in err. */
+/* Runs the request; *report is the JSON text (aps_free()) or NULL with why in err. */
 static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_request *q,
                char **report, char *err, size_t cap)
 {
@@ -152,7 +136,7 @@ int aps_job_do_backtest(struct aps_job_run *r)
     if (!rc && aps_market_parse(q.market) >= 0)
         rc = finish(c, id, report ? "done" : "failed", report, report ? NULL : err,
                     aps_time_now());
-    free(report); /* jansson allocates with malloc */
+    aps_free(report); /* json_dumps text: jansson allocates through core/mem.h */
     aps_buf_printf(&r->fields, ",\"backtest_id\":%lld", (long long)id);
     aps_store_release(c);
     if (rc)

@@ -44,28 +44,6 @@ static int with_conn(struct aps_job_run *r, struct aps_conn **c)
     return 0;
 }
 
-/* Runs sql with int64 parameters and reads up to two int64 columns of its one row. */
-static int query_ints(struct aps_conn *c, const char *sql, const int64_t *args, int nargs,
-                      int64_t *a, int64_t *b)
-{
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, sql, &st);
-    for (int i = 0; !rc && i < nargs; i++)
-        rc = aps_stmt_bind_int64(st, i + 1, args[i]);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        *a = aps_stmt_is_null(st, 0) ? 0 : aps_stmt_int64(st, 0);
-        if (b)
-            *b = aps_stmt_columns(st) > 1 && !aps_stmt_is_null(st, 1) ? aps_stmt_int64(st, 1) : 0;
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_NOTFOUND;
-    }
-    aps_stmt_finalize(st);
-    return rc;
-}
-
 /* ---- data quality -------------------------------------------------------------------------- */
 
 struct dq_result {
@@ -81,12 +59,12 @@ struct dq_result {
 static int dq001(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
                  struct dq_result *d)
 {
-    int64_t args[] = {now, now + DAY}, covered = 0;
-    int rc = query_ints(c,
-                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN " LIVE_ODDS " THEN 1 ELSE 0 END), 0)"
-                        " FROM games g WHERE g.status = 'scheduled' AND g.start_time >= ?1"
-                        " AND g.start_time < ?2",
-                        args, 2, &d->records, &covered);
+    int64_t covered = 0;
+    int rc = aps_conn_query_row(c,
+                                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN " LIVE_ODDS " THEN 1"
+                                " ELSE 0 END), 0) FROM games g WHERE g.status = 'scheduled'"
+                                " AND g.start_time >= ?1 AND g.start_time < ?2",
+                                "ii", &d->records, &covered, "ii", now, now + DAY);
     double min = aps_cfg_double(cfg, APS_SET_DQ_ODDS_COVERAGE_MIN);
     d->failed = d->records - covered;
     d->score = d->records ? (double)covered / (double)d->records : 1.0;
@@ -100,12 +78,13 @@ static int dq001(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
 static int dq004(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
                  struct dq_result *d)
 {
-    int64_t args[] = {now - DQ_WINDOW, now - DQ_CLOSING_GRACE};
-    int rc = query_ints(c,
-                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM"
-                        " closing_lines cl WHERE cl.game_id = g.id) THEN 0 ELSE 1 END), 0)"
-                        " FROM games g WHERE g.start_time >= ?1 AND g.start_time < ?2 AND " LIVE_ODDS,
-                        args, 2, &d->records, &d->failed);
+    int rc = aps_conn_query_row(c,
+                                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM"
+                                " closing_lines cl WHERE cl.game_id = g.id) THEN 0 ELSE 1 END), 0)"
+                                " FROM games g WHERE g.start_time >= ?1 AND g.start_time < ?2"
+                                " AND " LIVE_ODDS,
+                                "ii", &d->records, &d->failed, "ii", now - DQ_WINDOW,
+                                now - DQ_CLOSING_GRACE);
     d->score = d->records ? 1.0 - (double)d->failed / (double)d->records : 1.0;
     d->passed = d->failed == 0;
     snprintf(d->details, sizeof d->details, "{\"started_games\":%lld,\"without_closing\":%lld}",
@@ -116,12 +95,12 @@ static int dq004(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
 static int dq005(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
                  struct dq_result *d)
 {
-    int64_t args[] = {now - DQ_WINDOW, now};
-    int rc = query_ints(c,
-                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.created_at >= g.start_time"
-                        " THEN 1 ELSE 0 END), 0) FROM predictions p JOIN games g"
-                        " ON g.id = p.game_id WHERE g.start_time >= ?1 AND g.start_time < ?2",
-                        args, 2, &d->records, &d->failed);
+    int rc = aps_conn_query_row(c,
+                                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.created_at >="
+                                " g.start_time THEN 1 ELSE 0 END), 0) FROM predictions p JOIN games"
+                                " g ON g.id = p.game_id WHERE g.start_time >= ?1"
+                                " AND g.start_time < ?2",
+                                "ii", &d->records, &d->failed, "ii", now - DQ_WINDOW, now);
     d->score = d->records ? 1.0 - (double)d->failed / (double)d->records : 1.0;
     d->passed = d->failed == 0;
     snprintf(d->details, sizeof d->details, "{\"picks\":%lld,\"after_start\":%lld}",
@@ -132,16 +111,16 @@ static int dq005(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
 static int dq201(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
                  struct dq_result *d)
 {
-    int64_t args[] = {now, now + DAY}, last = 0, max = aps_cfg_int(cfg, APS_SET_DQ_ODDS_MAX_AGE_SECONDS);
-    int rc = query_ints(c,
-                        "SELECT COUNT(*) FROM games g WHERE g.status = 'scheduled'"
-                        " AND g.start_time >= ?1 AND g.start_time < ?2 AND " LIVE_ODDS,
-                        args, 2, &d->records, NULL);
+    int64_t last = 0, max = aps_cfg_int(cfg, APS_SET_DQ_ODDS_MAX_AGE_SECONDS);
+    int rc = aps_conn_query_row(c,
+                                "SELECT COUNT(*) FROM games g WHERE g.status = 'scheduled'"
+                                " AND g.start_time >= ?1 AND g.start_time < ?2 AND " LIVE_ODDS,
+                                "i", &d->records, "ii", now, now + DAY);
     if (!rc) {
-        rc = query_ints(c,
-                        "SELECT COALESCE(MAX(last_success_at), 0) FROM provider_status"
-                        " WHERE provider = 'theoddsapi'",
-                        NULL, 0, &last, NULL);
+        rc = aps_conn_query_row(c,
+                                "SELECT COALESCE(MAX(last_success_at), 0) FROM provider_status"
+                                " WHERE provider = 'theoddsapi'",
+                                "i", &last, "");
         rc = rc == APS_E_NOTFOUND ? 0 : rc;
     }
     int64_t age = last > 0 ? now - last : -1;
@@ -168,46 +147,23 @@ static const struct {
 
 static int dq_exists(struct aps_conn *c, const char *code, int64_t at, bool *yes)
 {
-    char t[24];
-    snprintf(t, sizeof t, "%lld", (long long)at);
-    const char *p[] = {code, t};
     int64_t n = 0;
-    int rc = aps_conn_query_int64(c,
-                                  "SELECT COUNT(*) FROM data_quality_checks WHERE check_code = ?1"
-                                  " AND checked_at = ?2",
-                                  2, p, &n);
+    int rc = aps_conn_query_row(c,
+                                "SELECT COUNT(*) FROM data_quality_checks WHERE check_code = ?1"
+                                " AND checked_at = ?2",
+                                "i", &n, "si", code, at);
     *yes = !rc && n > 0;
     return rc == APS_E_NOTFOUND ? 0 : rc;
 }
 
 static int dq_record(struct aps_conn *c, const struct dq_result *d, int64_t at)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "INSERT INTO data_quality_checks (check_code, source, passed,"
-                              " records_checked, failed_count, score, details, checked_at)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, d->code);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, d->source);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 3, d->passed);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 4, d->records);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 5, d->failed);
-    if (!rc)
-        rc = aps_stmt_bind_double(st, 6, d->score);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 7, d->details);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 8, at);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    return aps_conn_execf(c,
+                          "INSERT INTO data_quality_checks (check_code, source, passed,"
+                          " records_checked, failed_count, score, details, checked_at)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                          "ssbiidsi", d->code, d->source, d->passed, d->records, d->failed,
+                          d->score, d->details, at);
 }
 
 /* An alert for a failed check unless one with the same dedup key is still unacknowledged.
@@ -218,29 +174,15 @@ static int dq_alert(struct aps_conn *c, const struct dq_result *d, int64_t at, i
     snprintf(key, sizeof key, "dq:%s", d->code);
     snprintf(msg, sizeof msg, "%s failed: %lld of %lld records (score %.3f)", d->code,
              (long long)d->failed, (long long)d->records, d->score);
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
+    int64_t changes = 0;
+    int rc = aps_conn_changef(c, &changes,
                               "INSERT INTO alerts (kind, severity, title, message, details,"
                               " dedup_key, created_at) SELECT 'data_quality', 'warning', ?1, ?2,"
                               " ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM alerts"
                               " WHERE dedup_key = ?4 AND acknowledged = 0)",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, d->title);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, msg);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 3, d->details);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 4, key);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 5, at);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc >= 0)
-        *raised += (int)aps_stmt_changes(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+                              "ssssi", d->title, msg, d->details, key, at);
+    *raised += (int)changes;
+    return rc;
 }
 
 static int dq_one(struct aps_job_run *r, struct aps_conn *c, size_t i, int64_t at, int *failed,
@@ -314,16 +256,7 @@ int aps_job_do_backup(struct aps_job_run *r)
 
 static int delete_before(struct aps_conn *c, const char *sql, int64_t before, int64_t *n)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, sql, &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, before);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc >= 0)
-        *n = aps_stmt_changes(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    return aps_conn_changef(c, n, sql, "i", before);
 }
 
 /* What the cleanup job deletes, one rule per kind of row: the setting giving its retention in
@@ -422,20 +355,18 @@ int aps_job_do_noop(struct aps_job_run *r)
     }
     if (!mark || !r->app || !r->app->store)
         return 0;
-    char task[96], when[24];
+    char task[96];
     snprintf(task, sizeof task, "noop:%.80s", mark);
-    snprintf(when, sizeof when, "%lld", (long long)(aps_time_now_us() / 1000));
-    const char *p[] = {task, when, r->id};
     struct aps_conn *c = NULL;
     int64_t dummy = 0;
     int rc = with_conn(r, &c);
     if (rc)
         return rc;
-    rc = aps_conn_query_int64(c,
-                              "INSERT INTO schedule_runs (task, last_run_at, last_job_id)"
-                              " VALUES (?1, CAST(?2 AS BIGINT), ?3) ON CONFLICT (task) DO NOTHING"
-                              " RETURNING 1",
-                              3, p, &dummy);
+    rc = aps_conn_query_row(c,
+                            "INSERT INTO schedule_runs (task, last_run_at, last_job_id)"
+                            " VALUES (?1, CAST(?2 AS BIGINT), ?3) ON CONFLICT (task) DO NOTHING"
+                            " RETURNING 1",
+                            "i", &dummy, "sis", task, aps_time_now_us() / 1000, r->id);
     aps_buf_printf(&r->fields, ",\"mark\":\"%s\"", rc == APS_E_NOTFOUND ? "existed" : "written");
     if (rc == APS_E_NOTFOUND)
         rc = 0;

@@ -179,15 +179,12 @@ int aps_job_do_grade(struct aps_job_run *r)
 /* True when a completed training run of the sport started at or after `since` (seconds). */
 static int trained_since(struct aps_conn *c, enum aps_sport sport, int64_t since, bool *yes)
 {
-    char s[24];
-    snprintf(s, sizeof s, "%lld", (long long)since);
-    const char *params[] = {aps_sport_info(sport)->code, s};
     int64_t n = 0;
-    int rc = aps_conn_query_int64(c,
-                                  "SELECT COUNT(*) FROM training_runs t JOIN sports sp"
-                                  " ON sp.id = t.sport_id WHERE sp.code = ?1"
-                                  " AND t.status = 'completed' AND t.started_at >= ?2",
-                                  2, params, &n);
+    int rc = aps_conn_query_row(c,
+                                "SELECT COUNT(*) FROM training_runs t JOIN sports sp"
+                                " ON sp.id = t.sport_id WHERE sp.code = ?1"
+                                " AND t.status = 'completed' AND t.started_at >= ?2",
+                                "i", &n, "si", aps_sport_info(sport)->code, since);
     *yes = !rc && n > 0;
     return rc == APS_E_NOTFOUND ? 0 : rc;
 }

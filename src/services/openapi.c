@@ -182,7 +182,9 @@ static json_t *ref(const char *kind, const char *name, size_t n)
 static const char *response_schema(const struct aps_route *rt, int *status)
 {
     const char *r = rt->response ? rt->response : "200 Object";
-    *status = atoi(r);
+    char *end;
+    long code = strtol(r, &end, 10); /* the route table's own text: a malformed one reads as 200 */
+    *status = end != r && code >= 100 && code <= 599 ? (int)code : 200;
     const char *sp = strchr(r, ' ');
     return sp ? sp + 1 : "Object";
 }

@@ -122,54 +122,37 @@ static const struct run_row *find_run(const struct tick_ctx *t, const char *key)
 static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, const char *job_id,
                       const struct run_row *rewound)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(t->c,
-                              "INSERT INTO schedule_runs (task, last_run_at, last_job_id)"
-                              " VALUES (?1, ?2, ?3) ON CONFLICT (task) DO UPDATE SET"
-                              " last_run_at = excluded.last_run_at,"
-                              " last_job_id = excluded.last_job_id"
-                              " WHERE excluded.last_run_at > schedule_runs.last_run_at"
-                              " OR schedule_runs.last_run_at = ?4",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, key);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, slot_start * 1000);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 3, job_id);
-    if (!rc)
-        rc = rewound ? aps_stmt_bind_int64(st, 4, rewound->last_ms) : aps_stmt_bind_null(st, 4);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    return aps_conn_execf(t->c,
+                          "INSERT INTO schedule_runs (task, last_run_at, last_job_id)"
+                          " VALUES (?1, ?2, ?3) ON CONFLICT (task) DO UPDATE SET"
+                          " last_run_at = excluded.last_run_at,"
+                          " last_job_id = excluded.last_job_id"
+                          " WHERE excluded.last_run_at > schedule_runs.last_run_at"
+                          " OR schedule_runs.last_run_at = ?4",
+                          "sisI", key, slot_start * 1000, job_id,
+                          rewound ? &rewound->last_ms : NULL);
 }
 
 /* Whether a LIVE or STARTING task has work now. */
 static int condition(struct tick_ctx *t, enum aps_sched_when when, int sport, bool *yes)
 {
-    char now[24], from[24];
-    snprintf(now, sizeof now, "%lld", (long long)t->now);
-    snprintf(from, sizeof from, "%lld", (long long)(t->now - LIVE_WINDOW));
-    int64_t n = 0;
+    int64_t n = 0, from = t->now - LIVE_WINDOW;
     int rc;
-    if (when == APS_WHEN_LIVE) {
-        const char *p[] = {sport >= 0 ? aps_sport_info(sport)->code : "", now, from};
-        rc = aps_conn_query_int64(t->c,
-                                  "SELECT COUNT(*) FROM games g JOIN sports sp ON sp.id = g.sport_id"
-                                  " WHERE sp.code = ?1 AND (g.status = 'in_progress' OR"
-                                  " (g.status = 'scheduled' AND g.start_time <= ?2"
-                                  " AND g.start_time > ?3))",
-                                  3, p, &n);
-    } else {
-        const char *p[] = {now, from};
-        rc = aps_conn_query_int64(t->c,
-                                  "SELECT COUNT(*) FROM games g WHERE g.start_time <= ?1"
-                                  " AND g.start_time > ?2 AND EXISTS (SELECT 1 FROM odds o"
-                                  " WHERE o.game_id = g.id AND o.phase = 'live') AND NOT EXISTS"
-                                  " (SELECT 1 FROM closing_lines cl WHERE cl.game_id = g.id)",
-                                  2, p, &n);
-    }
+    if (when == APS_WHEN_LIVE)
+        rc = aps_conn_query_row(t->c,
+                                "SELECT COUNT(*) FROM games g JOIN sports sp"
+                                " ON sp.id = g.sport_id WHERE sp.code = ?1"
+                                " AND (g.status = 'in_progress' OR (g.status = 'scheduled'"
+                                " AND g.start_time <= ?2 AND g.start_time > ?3))",
+                                "i", &n, "sii", sport >= 0 ? aps_sport_info(sport)->code : "",
+                                t->now, from);
+    else
+        rc = aps_conn_query_row(t->c,
+                                "SELECT COUNT(*) FROM games g WHERE g.start_time <= ?1"
+                                " AND g.start_time > ?2 AND EXISTS (SELECT 1 FROM odds o"
+                                " WHERE o.game_id = g.id AND o.phase = 'live') AND NOT EXISTS"
+                                " (SELECT 1 FROM closing_lines cl WHERE cl.game_id = g.id)",
+                                "i", &n, "ii", t->now, from);
     *yes = !rc && n > 0;
     return rc == APS_E_NOTFOUND ? 0 : rc;
 }
@@ -227,10 +210,10 @@ static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int spor
                     int64_t period)
 {
     char key[96];
-    if (sport >= 0)
-        snprintf(key, sizeof key, "%s:%s", k->name, aps_sport_info(sport)->code);
-    else
-        snprintf(key, sizeof key, "%s", k->name);
+    int rc = sport >= 0 ? aps_str_fmt(key, sizeof key, "%s:%s", k->name, aps_sport_info(sport)->code)
+                        : aps_str_copy(key, sizeof key, k->name);
+    if (rc)
+        return rc; /* a truncated key would be another task's run row */
     const struct run_row *last = find_run(t, key);
     int64_t slot_start, missed;
     enum aps_sched_verdict v = aps_sched_decide(t->now, period, k->phase_s, last != NULL,
@@ -242,7 +225,7 @@ static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int spor
         return record_run(t, key, slot_start, NULL, NULL);
     if (k->when != APS_WHEN_ALWAYS) {
         bool yes = false;
-        int rc = condition(t, k->when, sport, &yes);
+        rc = condition(t, k->when, sport, &yes);
         if (rc || !yes) {
             t->out->skipped += !rc;
             return rc;

@@ -1,4 +1,4 @@
-/* scheduler.h — the calendar of schedule.def run by one leader (issue 6, reference §4.1).
+/* scheduler.h — the calendar of schedule.def run by one leader (reference §4.1).
  *
  * Time is cut into slots per task: slot k of a task with period P and phase F covers
  * [F + k·P, F + (k+1)·P). At each tick the leader enqueues, for every task (and active sport),

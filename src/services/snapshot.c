@@ -222,8 +222,9 @@ static int copy_all(struct aps_conn *from, struct aps_conn *to, const struct tab
     char sql[128];
     int rc = 0;
     for (int i = n - 1; !rc && i >= 0; i--) {
-        snprintf(sql, sizeof sql, "DELETE FROM %s", t[i].name);
-        rc = aps_conn_exec(to, sql);
+        rc = aps_str_fmt(sql, sizeof sql, "DELETE FROM %s", t[i].name);
+        if (!rc)
+            rc = aps_conn_exec(to, sql);
     }
     for (int i = 0; !rc && i < n; i++) {
         rc = copy_table(from, to, &t[i], anon, s);
@@ -247,11 +248,13 @@ static int write_info(struct aps_conn *to, struct aps_conn *from, int64_t schema
 {
     char sql[512];
     int rc = aps_conn_exec(to, "CREATE TABLE aps_snapshot (key TEXT PRIMARY KEY, value TEXT)");
-    snprintf(sql, sizeof sql,
-             "INSERT INTO aps_snapshot (key, value) VALUES ('taken_at', '%lld'),"
-             " ('source', '%s'), ('schema', '%lld'), ('anonymized', '1')",
-             (long long)aps_time_now(),
-             aps_conn_kind(from) == APS_DB_POSTGRES ? "postgresql" : "sqlite", (long long)schema);
+    if (!rc)
+        rc = aps_str_fmt(sql, sizeof sql,
+                         "INSERT INTO aps_snapshot (key, value) VALUES ('taken_at', '%lld'),"
+                         " ('source', '%s'), ('schema', '%lld'), ('anonymized', '1')",
+                         (long long)aps_time_now(),
+                         aps_conn_kind(from) == APS_DB_POSTGRES ? "postgresql" : "sqlite",
+                         (long long)schema);
     if (!rc)
         rc = aps_conn_exec(to, sql);
     return rc;
@@ -373,11 +376,12 @@ static int bump_sequences(struct aps_conn *to, const struct table *t, int n)
     for (int i = 0; !rc && i < n; i++) {
         if (t[i].id_col < 0)
             continue;
-        snprintf(sql, sizeof sql,
-                 "SELECT setval(pg_get_serial_sequence('%s', 'id'), MAX(id)) FROM %s"
-                 " HAVING MAX(id) IS NOT NULL",
-                 t[i].name, t[i].name);
-        rc = aps_conn_exec(to, sql);
+        rc = aps_str_fmt(sql, sizeof sql,
+                         "SELECT setval(pg_get_serial_sequence('%s', 'id'), MAX(id)) FROM %s"
+                         " HAVING MAX(id) IS NOT NULL",
+                         t[i].name, t[i].name);
+        if (!rc)
+            rc = aps_conn_exec(to, sql);
     }
     return rc;
 }

@@ -1,4 +1,4 @@
-/* worker.h — the worker pool of `aps worker` and `aps serve` (issue 6): N threads claim jobs
+/* worker.h — the worker pool of `aps worker` and `aps serve`: N threads claim jobs
  * from the queue (cache/queue.h), run them through the job table (jobs.h) and acknowledge or
  * fail them; one supervisor thread keeps the leases alive and enforces the timeouts; an
  * optional HTTP listener answers /health (is the queue reachable) and /metrics.

@@ -188,10 +188,14 @@ static bool is_new(const struct checker *k, const char *table)
     return has_word(&k->created, table);
 }
 
-static void problem(struct checker *k, const char *fmt, const char *a, const char *b)
+static void problem(struct checker *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct checker *k, const char *fmt, ...)
 {
+    va_list ap;
     aps_buf_printf(k->report, "%s: ", k->file);
-    aps_buf_printf(k->report, fmt, a, b ? b : "");
+    va_start(ap, fmt);
+    aps_buf_vprintf(k->report, fmt, ap);
+    va_end(ap);
     aps_buf_putc(k->report, '\n');
     k->problems++;
 }
@@ -210,7 +214,7 @@ static void destructive(struct checker *k, const char *verb, const char *table, 
                 verb, what);
     } else if (!k->rel) {
         problem(k, "%s %s: a contract migration needs the previous release's SQL"
-                   " (release/queries.sql) to show nothing reads it%s",
+                   " (release/queries.sql) to show nothing reads it",
                 verb, what);
     } else if (release_reads(k->rel, table, col)) {
         problem(k, "%s %s: the previous release still reads it (release/queries.sql)", verb,

@@ -16,6 +16,7 @@
 #ifndef APS_STORE_STORE_H
 #define APS_STORE_STORE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,6 +123,83 @@ int aps_conn_pipeline(struct aps_conn *c, struct aps_stmt *const *stmts, int n) 
  * the first column of the first row as int64 (*out untouched and APS_E_NOTFOUND when no row). */
 int aps_conn_query_int64(struct aps_conn *c, const char *sql, int nparams,
                          const char *const *params, int64_t *out) APS_MUST_CHECK;
+
+/* ---- typed statements ---------------------------------------------------------------------
+ *
+ * Parameters and result columns described by a short spec string, one letter per value, in the
+ * manner of printf (and of libpq's PQexecParams, hiredis's redisCommand). The spec is checked
+ * against the statement: it must give exactly as many parameters as the highest ?N the SQL
+ * uses, else APS_E_INVAL with the counts in aps_conn_errmsg(). An unknown letter is APS_E_INVAL.
+ * On failure a statement made here is finalized; nothing is left to free.
+ *
+ * Parameter letters (the C type each one reads from the argument list):
+ *   i  int64_t         an integer. Pass int64_t: an int or a long long literal must be cast,
+ *                      (int64_t)n, because a varargs list does not convert.
+ *   I  const int64_t * an integer read through the pointer; a NULL pointer binds SQL NULL
+ *                      (an optional id: `id > 0 ? &id : NULL`)
+ *   b  bool            0 or 1 (a bool or an int: both travel as int)
+ *   d  double          a real; NaN binds as SQL NULL on both backends (SQLite cannot store it)
+ *   s  const char *    text, copied; a NULL pointer binds SQL NULL
+ *   S  const char *    text, copied; a NULL pointer or "" binds SQL NULL (optional text fields
+ *                      kept in fixed char arrays)
+ *   n  (no argument)   SQL NULL
+ *
+ * Result letters (aps_conn_query_row; the current row's columns left to right):
+ *   i  int64_t *       SQL NULL reads as 0
+ *   b  bool *          nonzero is true; SQL NULL reads as false
+ *   d  double *        SQL NULL reads as NaN
+ *   s  char *, size_t  text copied into the buffer of that capacity; SQL NULL reads as "";
+ *                      text that does not fit is APS_E_TOOBIG (an id or hash cut short is a
+ *                      different id)
+ *   m  char **         a copy the caller aps_free()s; SQL NULL reads as NULL
+ *   -  (no argument)   the column is skipped
+ */
+#define APS_STMT_SPEC_MAX 64 /* result letters in one aps_conn_query_row() */
+
+/* Binds every parameter of s, from ?1 on, as spec describes. */
+int aps_stmt_bindf(struct aps_stmt *s, const char *spec, ...) APS_MUST_CHECK;
+/* aps_conn_prepare() then aps_stmt_bindf(): *out is the bound statement (finalize it), or NULL
+ * on failure. */
+int aps_conn_preparef(struct aps_conn *c, struct aps_stmt **out, const char *sql,
+                      const char *spec, ...) APS_MUST_CHECK;
+/* aps_conn_preparef() with the parameters in a va_list, for helpers that take a spec of their
+ * own (as vprintf is to printf). */
+int aps_conn_vpreparef(struct aps_conn *c, struct aps_stmt **out, const char *sql,
+                       const char *spec, va_list ap) APS_MUST_CHECK;
+/* Runs one statement to its end with spec's parameters; result rows (RETURNING) are ignored. */
+int aps_conn_execf(struct aps_conn *c, const char *sql, const char *spec, ...) APS_MUST_CHECK;
+/* aps_conn_execf() that also sets *changes to the rows the statement changed. */
+int aps_conn_changef(struct aps_conn *c, int64_t *changes, const char *sql, const char *spec,
+                     ...) APS_MUST_CHECK;
+/* Runs sql and reads the first row: after out_spec come its output pointers, then the parameter
+ * spec (a const char *) and its parameters:
+ *     aps_conn_query_row(c, "SELECT id, name FROM users WHERE email = ?1 AND role = ?2",
+ *                        "is", &id, name, sizeof name, "ss", email, role);
+ * One result letter per column of the row (APS_E_INVAL otherwise). 0 with the outputs written;
+ * APS_E_NOTFOUND when there is no row. On any failure the outputs are untouched. Rows after the
+ * first are not read. */
+int aps_conn_query_row(struct aps_conn *c, const char *sql, const char *out_spec,
+                       ...) APS_MUST_CHECK;
+
+/* One parameter as a value, for SQL assembled at run time (a WHERE clause built from optional
+ * filters) where a spec string cannot be written down in advance. Text is borrowed until bound. */
+enum aps_arg_type { APS_ARG_NULL, APS_ARG_INT64, APS_ARG_DOUBLE, APS_ARG_TEXT };
+struct aps_arg {
+    enum aps_arg_type type;
+    union {
+        int64_t i;
+        double d;
+        const char *t;
+    } v;
+};
+#define APS_ARG_I64(x) ((struct aps_arg){.type = APS_ARG_INT64, .v.i = (x)})
+#define APS_ARG_DBL(x) ((struct aps_arg){.type = APS_ARG_DOUBLE, .v.d = (x)})
+#define APS_ARG_TXT(x) ((struct aps_arg){.type = APS_ARG_TEXT, .v.t = (x)})
+/* Binds args[0..n) as parameters first, first + 1, …; the same NULL rules as the letters i, d
+ * and s. Unlike aps_stmt_bindf it binds a run of the parameters, not necessarily all of them
+ * (the rest, a LIMIT and OFFSET say, are bound after). */
+int aps_stmt_bind_args(struct aps_stmt *s, int first, const struct aps_arg *args,
+                       int n) APS_MUST_CHECK;
 
 /* Bulk load of rows into a table: COPY … FROM STDIN on PostgreSQL, a prepared INSERT on SQLite.
  * Values are text (NULL entry = SQL NULL). Must run inside a transaction. aps_copy_end() finishes

@@ -64,6 +64,8 @@ struct aps_store_ops {
     int (*bind_double)(struct aps_stmt *s, int idx, double v);
     int (*bind_text)(struct aps_stmt *s, int idx, const char *v);
     int (*bind_null)(struct aps_stmt *s, int idx);
+    /* The highest ?N in the statement's SQL (SQLite's and the rewriter's count agree). */
+    int (*params)(const struct aps_stmt *s);
     int (*step)(struct aps_stmt *s);
     int (*reset)(struct aps_stmt *s);
     int (*columns)(const struct aps_stmt *s);

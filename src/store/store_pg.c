@@ -218,7 +218,8 @@ static void deallocate(struct aps_conn *c, const char *name)
     if (PQstatus(pc->pg) != CONNECTION_OK)
         return;
     char sql[64];
-    snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
+    if (aps_str_fmt(sql, sizeof sql, "DEALLOCATE %s", name))
+        return; /* cannot happen: names are at most NAME_CAP bytes */
     c->round_trips++;
     PQclear(PQexec(pc->pg, sql));
 }
@@ -419,6 +420,11 @@ static int pg_bind_null(struct aps_stmt *s, int idx)
     return set_param(s, idx, NULL);
 }
 
+static int pg_params(const struct aps_stmt *s)
+{
+    return ((const struct pg_stmt *)s)->nparams;
+}
+
 static int64_t parse_changes(PGresult *r)
 {
     int64_t n = 0;
@@ -534,7 +540,8 @@ static int pg_reset(struct aps_stmt *base)
 /* The result that describes the columns: the rows when run, else a description fetched once. */
 static const PGresult *shape(const struct aps_stmt *base)
 {
-    struct pg_stmt *s = (struct pg_stmt *)base;
+    /* the description is a cache filled on first use, so a const statement may still fetch it */
+    struct pg_stmt *s = (struct pg_stmt *)(uintptr_t)base;
     if (s->res)
         return s->res;
     if (!s->desc) {
@@ -825,6 +832,7 @@ const struct aps_store_ops aps_store_pg_ops = {
     .bind_double = pg_bind_double,
     .bind_text = pg_bind_text,
     .bind_null = pg_bind_null,
+    .params = pg_params,
     .step = pg_step,
     .reset = pg_reset,
     .columns = pg_columns,

@@ -235,6 +235,11 @@ static int sq_bind_null(struct aps_stmt *s, int idx)
     return bind_result(s, sqlite3_bind_null(for_bind(s), idx));
 }
 
+static int sq_params(const struct aps_stmt *s)
+{
+    return sqlite3_bind_parameter_count(((const struct sq_stmt *)s)->st);
+}
+
 static int sq_step(struct aps_stmt *s)
 {
     struct sq_stmt *q = (struct sq_stmt *)s;
@@ -426,6 +431,7 @@ const struct aps_store_ops aps_store_sqlite_ops = {
     .bind_double = sq_bind_double,
     .bind_text = sq_bind_text,
     .bind_null = sq_bind_null,
+    .params = sq_params,
     .step = sq_step,
     .reset = sq_reset,
     .columns = sq_columns,

@@ -137,8 +137,10 @@ for i in $(seq 12); do
   curl -s --limit-rate 300k -X GET -H 'Content-Type: application/json' --data-binary @"$work/slow.json" \
     -o "$work/slow$i" -w '%{http_code}' "$base/api/v1/health" > "$work/code$i" &
 done
-sleep 1
-check "uploads in flight at SIGTERM" 1 "$(curl -s "$base/metrics" | awk '/^aps_http_in_flight /{print ($2 >= 12)}')"
+# polled (each upload takes 3 s): all twelve are being received before the signal is sent
+in_flight_12() { curl -s "$base/metrics" | awk '/^aps_http_in_flight /{print ($2 >= 12)}'; }
+for _ in $(seq 25); do [ "$(in_flight_12)" = 1 ] && break; sleep 0.1; done
+check "uploads in flight at SIGTERM" 1 "$(in_flight_12)"
 kill -TERM "$pid"
 sleep 0.3
 check "new connections refused while draining" 000 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base/api/v1/health" || true)"

@@ -305,8 +305,11 @@ story
 failures
 # A second scheduler on the same store waits while serve leads.
 start s2 "$APS_BIN" scheduler
+check_true "$backend: a second scheduler starts" wait_until 15 grep -q '"msg":"started"' "$work/s2.log"
 sleep 4
 check "$backend: a second scheduler stays follower" 0 "$(grep -c '"msg":"scheduler: leader"' "$work/s2.log")"
+check_true "$backend: the follower is still running (not crashed)" alive "$pid_s2"
+check "$backend: the follower logged no lock error" 0 "$(grep -c '"msg":"scheduler lock unreachable' "$work/s2.log")"
 kill "$pid_serve" "$pid_s2"
 wait "$pid_serve"
 check "$backend: serve stops cleanly on SIGTERM" 0 $?

@@ -8,6 +8,7 @@
 #define APS_TEST_CACHE_TEST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static __attribute__((unused)) struct aps_config *config_from(const char *const 
     int n = 0;
     envp[n++] = (char *)"APS_SECRETS_DIR=/nonexistent-aps-test";
     for (int i = 0; settings[i] && n < 31; i++)
-        envp[n++] = (char *)settings[i];
+        envp[n++] = (char *)(uintptr_t)settings[i];
     envp[n] = NULL;
     struct aps_config_opts o = {envp, "/nonexistent-aps-test-config"};
     struct aps_config *cfg = NULL;

@@ -62,11 +62,6 @@ static int group_teardown(void **state)
     return admin_exec(sql);
 }
 
-static void test_pg_missing(void **state)
-{
-    (void)state; /* APS_TEST_PG_URL unset and APS_TEST_PG_OPTIONAL=1: nothing to test */
-}
-
 int main(void)
 {
     const char *url = getenv("APS_TEST_PG_URL");
@@ -76,10 +71,7 @@ int main(void)
         fprintf(stderr, "test_queue_pg: APS_TEST_PG_URL is not set; start a server with "
                         "`eval \"$(scripts/pgtest start)\"`%s\n",
                 opt ? " (skipped: APS_TEST_PG_OPTIONAL=1)" : " or set APS_TEST_PG_OPTIONAL=1");
-        if (!opt)
-            return 1;
-        const struct CMUnitTest skipped[] = {cmocka_unit_test(test_pg_missing)};
-        return cmocka_run_group_tests(skipped, NULL, NULL);
+        return opt ? 77 : 1; /* 77: ctest reports the test as skipped (SKIP_RETURN_CODE) */
     }
     snprintf(base_url, sizeof base_url, "%s", url);
     const struct CMUnitTest tests[] = {QUEUE_COMMON_TESTS};

@@ -142,19 +142,12 @@ static void test_redis_down(void **state)
     aps_queue_close(q);
 }
 
-static void test_redis_missing(void **state)
-{
-    (void)state; /* APS_TEST_REDIS_URL unset and APS_TEST_REDIS_OPTIONAL=1: nothing to test */
-}
-
 int main(void)
 {
     if (!redis_available_or_optional("test_queue_redis"))
         return 1;
-    if (!test_redis_url()) {
-        const struct CMUnitTest skipped[] = {cmocka_unit_test(test_redis_missing)};
-        return cmocka_run_group_tests(skipped, NULL, NULL);
-    }
+    if (!test_redis_url())
+        return 77; /* APS_TEST_REDIS_OPTIONAL=1: ctest reports the test as skipped */
     snprintf(g.redis_url, sizeof g.redis_url, "%s", test_redis_url());
     const struct CMUnitTest tests[] = {
         QUEUE_COMMON_TESTS,

@@ -84,7 +84,7 @@ static int load_dir(struct fx *f, const char *dir, const char *const *env)
     envp[n++] = secrets_env;
     for (size_t i = 0; env && env[i]; i++) {
         assert_true(n < 31);
-        envp[n++] = (char *)env[i];
+        envp[n++] = (char *)(uintptr_t)env[i];
     }
     envp[n] = NULL;
     aps_config_free(f->cfg);

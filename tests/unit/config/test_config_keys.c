@@ -19,7 +19,7 @@
 
 static int load(const char *const *env, struct aps_config **cfg, char *err, size_t cap)
 {
-    struct aps_config_opts o = {.envp = (char *const *)env, .config_dir = "/nonexistent"};
+    struct aps_config_opts o = {.envp = (char *const *)(uintptr_t)env, .config_dir = "/nonexistent"};
     *cfg = NULL;
     return aps_config_load(cfg, &o, err, cap);
 }

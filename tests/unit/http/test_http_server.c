@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -617,6 +618,20 @@ struct slow_arg {
     long status;
 };
 
+/* Clients of test_stop_drains whose request headers have gone out on the socket. */
+static atomic_int slow_sent;
+
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
+{
+    (void)h, (void)data, (void)size;
+    bool *counted = ud;
+    if (type == CURLINFO_HEADER_OUT && !*counted) {
+        *counted = true;
+        atomic_fetch_add(&slow_sent, 1);
+    }
+    return 0;
+}
+
 static void *slow_client(void *p)
 {
     struct slow_arg *a = p;
@@ -624,9 +639,13 @@ static void *slow_client(void *p)
     snprintf(url, sizeof url, "%s/slow", a->base);
     CURL *h = curl_easy_init();
     struct aps_buf body = {0};
+    bool counted = false;
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, &counted);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L); /* the debug callback is called only when verbose */
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
     if (curl_easy_perform(h) == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->status);
@@ -642,6 +661,7 @@ static void test_stop_drains(void **state)
     struct aps_http_server *s = start(NULL, 2);
     struct slow_arg a[4];
     pthread_t t[4];
+    atomic_store(&slow_sent, 0);
     for (int i = 0; i < 4; i++) {
         snprintf(a[i].base, sizeof a[i].base, "http://127.0.0.1:%d", aps_http_server_port(s));
         a[i].status = 0;
@@ -650,7 +670,9 @@ static void test_stop_drains(void **state)
     for (int i = 0; i < 200 && aps_http_server_in_flight(s) < 1; i++)
         usleep(5000);
     assert_true(aps_http_server_in_flight(s) >= 1);
-    usleep(50 * 1000); /* let every client connect and send its request */
+    for (int i = 0; i < 1000 && atomic_load(&slow_sent) < 4; i++)
+        usleep(5000); /* every client connected and sent its request (5 s at most) */
+    assert_int_equal(atomic_load(&slow_sent), 4);
     aps_http_server_stop(s, 5);
     for (int i = 0; i < 4; i++) {
         pthread_join(t[i], NULL);

@@ -36,7 +36,7 @@ static void app_with(struct aps_app *app, const char *url, const char *pool)
 static void app_done(struct aps_app *app)
 {
     aps_store_close(app->store);
-    aps_config_free((struct aps_config *)app->cfg);
+    aps_config_free((struct aps_config *)(uintptr_t)app->cfg);
 }
 
 static void test_threads_embedded(void **state)

@@ -7,6 +7,8 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +121,167 @@ static void test_types_round_trip(void **state)
     }
     assert_int_equal(aps_stmt_step(s), APS_DONE);
     aps_stmt_finalize(s);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* ---- typed statements ------------------------------------------------------------------------ */
+
+/* Every parameter letter goes in and every result letter comes back, the same on both backends. */
+static void test_typed_round_trip(void **state)
+{
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE tv (k INTEGER PRIMARY KEY, i BIGINT, b INTEGER,"
+                             " d DOUBLE PRECISION, s TEXT, o TEXT, n TEXT)"));
+    const char *ins = "INSERT INTO tv (k, i, b, d, s, o, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    const int64_t big = INT64_MAX;
+    MUST(c, aps_conn_execf(c, ins, "iibdsSn", (int64_t)1, INT64_MIN, true, 1.0 / 3.0,
+                           special_text, "opt"));
+    MUST(c, aps_conn_execf(c, ins, "iIbdsSn", (int64_t)2, &big, false, NAN, (char *)NULL, ""));
+    MUST(c, aps_conn_execf(c, ins, "iIbdsSn", (int64_t)3, (int64_t *)NULL, false, 0.0, "", "-"));
+    int64_t k = 0, i = 0;
+    bool b = false;
+    double d = 0;
+    char s[128], o[8];
+    char *m = NULL;
+    const char *sel = "SELECT k, i, b, d, s, o, n FROM tv WHERE k = ?1";
+    MUST(c, aps_conn_query_row(c, sel, "iibdsm-", &k, &i, &b, &d, s, sizeof s, &m, "i",
+                               (int64_t)1));
+    assert_int_equal(k, 1);
+    assert_true(i == INT64_MIN);
+    assert_true(b);
+    assert_true(d == 1.0 / 3.0);
+    assert_string_equal(s, special_text);
+    assert_string_equal(m, "opt");
+    aps_free(m);
+    /* NULLs: NaN and "" (for S) went in as NULL and read back as each letter's NULL value. */
+    MUST(c, aps_conn_query_row(c, sel, "iibdssm", &k, &i, &b, &d, s, sizeof s, o, sizeof o, &m,
+                               "i", (int64_t)2));
+    assert_true(i == INT64_MAX);
+    assert_false(b);
+    assert_true(isnan(d));
+    assert_string_equal(s, "");
+    assert_string_equal(o, "");
+    assert_null(m);
+    int64_t nulls = -1;
+    MUST(c, aps_conn_query_row(c, "SELECT count(*) FROM tv WHERE d IS NULL AND s IS NULL"
+                                  " AND o IS NULL AND n IS NULL", "i", &nulls, ""));
+    assert_int_equal(nulls, 1);
+    /* I with a NULL pointer is NULL; s with "" is the empty text, not NULL. */
+    MUST(c, aps_conn_query_row(c, "SELECT count(*) FROM tv WHERE k = 3 AND i IS NULL"
+                                  " AND s = '' AND o = '-'", "i", &nulls, ""));
+    assert_int_equal(nulls, 1);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* A helper with a spec of its own, as callers write them over aps_conn_vpreparef. */
+static int64_t first_int(struct aps_conn *c, const char *sql, const char *spec, ...)
+{
+    struct aps_stmt *s = NULL;
+    va_list ap;
+    va_start(ap, spec);
+    int rc = aps_conn_vpreparef(c, &s, sql, spec, ap);
+    va_end(ap);
+    MUST(c, rc);
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    int64_t v = aps_stmt_int64(s, 0);
+    aps_stmt_finalize(s);
+    return v;
+}
+
+static void test_typed_run_and_rows(void **state)
+{
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    int64_t changes = -1, id = 0;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE tr (k INTEGER PRIMARY KEY, v BIGINT NOT NULL)"));
+    for (int64_t j = 1; j <= 5; j++)
+        MUST(c, aps_conn_execf(c, "INSERT INTO tr (k, v) VALUES (?1, ?2 * 10)", "ii", j, j));
+    /* execf runs past RETURNING rows; changef counts. */
+    MUST(c, aps_conn_execf(c, "INSERT INTO tr (k, v) VALUES (?1, 60) RETURNING k", "i",
+                           (int64_t)6));
+    MUST(c, aps_conn_changef(c, &changes, "UPDATE tr SET v = v + 1 WHERE v >= ?1", "i",
+                             (int64_t)30));
+    assert_int_equal(changes, 4);
+    MUST(c, aps_conn_changef(c, &changes, "DELETE FROM tr WHERE k = ?1", "i", (int64_t)99));
+    assert_int_equal(changes, 0);
+    MUST(c, aps_conn_query_row(c, "INSERT INTO tr (k, v) VALUES (?1, ?2) RETURNING k", "i", &id,
+                               "ii", (int64_t)7, (int64_t)70));
+    assert_int_equal(id, 7);
+    assert_int_equal(first_int(c, "SELECT v FROM tr WHERE k = ?1 AND CAST(?2 AS TEXT) = 'y'",
+                               "is", (int64_t)7, "y"),
+                     70);
+    /* No row: NOTFOUND, the output untouched. */
+    id = -5;
+    assert_int_equal(aps_conn_query_row(c, "SELECT v FROM tr WHERE k = ?1", "i", &id, "i",
+                                        (int64_t)42),
+                     APS_E_NOTFOUND);
+    assert_int_equal(id, -5);
+    /* preparef, step the rows, rebind with bindf, step again. */
+    MUST(c, aps_conn_preparef(c, &s, "SELECT v FROM tr WHERE k >= ?1 AND k <= ?2 ORDER BY k",
+                              "ii", (int64_t)2, (int64_t)3));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_int64(s, 0), 20);
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_int64(s, 0), 31);
+    assert_int_equal(aps_stmt_step(s), APS_DONE);
+    MUST(c, aps_stmt_bindf(s, "ii", (int64_t)5, (int64_t)5));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_int64(s, 0), 51);
+    aps_stmt_finalize(s);
+    /* Arguments as values: a run of parameters from 2, then the first one on its own. */
+    const struct aps_arg args[] = {APS_ARG_I64(3), APS_ARG_DBL(NAN), APS_ARG_TXT("x")};
+    MUST(c, aps_conn_prepare(c, "SELECT ?2 + v, CAST(?3 AS DOUBLE PRECISION) IS NULL,"
+                             " CAST(?4 AS TEXT) FROM tr WHERE k = ?1", &s));
+    MUST(c, aps_stmt_bind_args(s, 2, args, 3));
+    MUST(c, aps_stmt_bind_args(s, 1, (const struct aps_arg[]){APS_ARG_I64(1)}, 1));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    assert_int_equal(aps_stmt_int64(s, 0), 13);
+    assert_int_equal(aps_stmt_int64(s, 1), 1);
+    assert_string_equal(aps_stmt_text(s, 2), "x");
+    aps_stmt_finalize(s);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* A spec that disagrees with its SQL fails before anything runs, with the reason. */
+static void test_typed_spec_errors(void **state)
+{
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = (struct aps_stmt *)&st; /* any non-NULL value: must come back NULL */
+    int64_t n = 0, v = -1;
+    char small[4] = "old";
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE te (k INTEGER PRIMARY KEY, t TEXT)"));
+    MUST(c, aps_conn_exec(c, "INSERT INTO te (k, t) VALUES (1, 'longer text')"));
+    const char *ins = "INSERT INTO te (k, t) VALUES (?1, ?2)";
+    assert_int_equal(aps_conn_execf(c, ins, "i", (int64_t)2), APS_E_INVAL);
+    assert_non_null(strstr(aps_conn_errmsg(c), "the SQL has 2"));
+    assert_int_equal(aps_conn_execf(c, ins, "iss", (int64_t)2, "a", "b"), APS_E_INVAL);
+    assert_int_equal(aps_conn_execf(c, ins, "ix", (int64_t)2, "a"), APS_E_INVAL);
+    assert_non_null(strstr(aps_conn_errmsg(c), "unknown letter 'x'"));
+    assert_int_equal(aps_conn_preparef(c, &s, ins, "i", (int64_t)2), APS_E_INVAL);
+    assert_null(s);
+    assert_int_equal(aps_conn_query_row(c, "SELECT count(*) FROM te", "i", &n, "i", (int64_t)1),
+                     APS_E_INVAL);
+    assert_int_equal(aps_conn_query_row(c, "SELECT k, t FROM te", "i", &n, ""), APS_E_INVAL);
+    assert_non_null(strstr(aps_conn_errmsg(c), "1 result letters for 2 columns"));
+    assert_int_equal(aps_conn_query_row(c, "SELECT k FROM te", "q", &n, ""), APS_E_INVAL);
+    /* Text that does not fit: TOOBIG, and no output written (not even the integer before it). */
+    assert_int_equal(aps_conn_query_row(c, "SELECT k, t FROM te WHERE k = ?1", "is", &v, small,
+                                        sizeof small, "i", (int64_t)1),
+                     APS_E_TOOBIG);
+    assert_int_equal(v, -1);
+    assert_string_equal(small, "old");
+    /* Nothing was inserted by the refused statements. */
+    MUST(c, aps_conn_query_row(c, "SELECT count(*) FROM te", "i", &n, NULL));
+    assert_int_equal(n, 1);
     aps_store_release(c);
     aps_store_close(st);
 }
@@ -312,16 +475,17 @@ static void test_pool_limits(void **state)
 struct waiter {
     struct aps_store *st;
     int rc;
-    double waited;
+    atomic_bool started;
+    double got_at; /* now_s() when aps_store_acquire returned */
 };
 
 static void *wait_for_conn(void *arg)
 {
     struct waiter *w = arg;
     struct aps_conn *c = NULL;
-    double t0 = now_s();
+    atomic_store(&w->started, true);
     w->rc = aps_store_acquire(w->st, APS_DB_READ, &c);
-    w->waited = now_s() - t0;
+    w->got_at = now_s();
     if (!w->rc)
         aps_store_release(c);
     return NULL;
@@ -332,14 +496,18 @@ static void test_pool_wakes_waiter(void **state)
     struct aps_store *st = open_store_with(NULL, 1, 0, 10.0);
     struct aps_conn *c = NULL;
     MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
-    struct waiter w = {st, 1, 0};
+    struct waiter w = {st, 1, false, 0};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, wait_for_conn, &w), 0);
-    usleep(150 * 1000);
+    while (!atomic_load(&w.started))
+        usleep(1000);
+    usleep(150 * 1000); /* most likely blocked in acquire by now; the check below needs no timing */
+    double released_at = now_s();
     aps_store_release(c);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(w.rc, 0);
-    assert_true(w.waited >= 0.1 && w.waited < 5.0);
+    /* the only connection was held until released_at, so the waiter cannot have it earlier */
+    assert_true(w.got_at >= released_at && w.got_at - released_at < 5.0);
     aps_store_close(st);
 }
 
@@ -511,6 +679,9 @@ static void test_migrations_concurrent(void **state)
 
 #define STORE_COMMON_TESTS                                   \
     cmocka_unit_test(test_types_round_trip),                 \
+    cmocka_unit_test(test_typed_round_trip),                 \
+    cmocka_unit_test(test_typed_run_and_rows),               \
+    cmocka_unit_test(test_typed_spec_errors),                \
     cmocka_unit_test(test_reset_rebind_and_changes),         \
     cmocka_unit_test(test_transactions),                     \
     cmocka_unit_test(test_copy),                             \
