@@ -142,7 +142,7 @@ double aps_money_to_double(int64_t cents)
 char *aps_money_format(int64_t cents, char *buf, int cap)
 {
     uint64_t a = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-    snprintf(buf, (size_t)cap, "%s%llu.%02llu", cents < 0 ? "-" : "",
-             (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+    snprintf(buf, (size_t)cap, "%s%llu.%02llu", cents < 0 ? "-" : "", (unsigned long long)(a / 100),
+             (unsigned long long)(a % 100));
     return buf;
 }

@@ -962,7 +962,7 @@ static void send_early(struct request *r)
     if (resp)
         MHD_destroy_response(resp);
     if (free_it)
-        free(body);
+        aps_free(body);
     record(r, status, len, secs);
 }
 

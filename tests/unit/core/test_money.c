@@ -20,22 +20,46 @@ static const struct {
     int rc;
     int64_t cents;
 } parse_cases[] = {
-    {"0.01", 0, 1}, {"0.1", 0, 10}, {"19.99", 0, 1999}, {"100", 0, 10000}, {"1.50", 0, 150},
-    {"1.5000000", 0, 150}, {"-5.05", 0, -505}, {"+7", 0, 700}, {".25", 0, 25}, {"3.", 0, 300},
-    {"1e2", 0, 10000}, {"1.25E+3", 0, 125000}, {"125e-2", 0, 125}, {"0", 0, 0},
-    {"0.000", 0, 0}, {"999999999999.99", 0, INT64_C(99999999999999)},
+    {"0.01", 0, 1},
+    {"0.1", 0, 10},
+    {"19.99", 0, 1999},
+    {"100", 0, 10000},
+    {"1.50", 0, 150},
+    {"1.5000000", 0, 150},
+    {"-5.05", 0, -505},
+    {"+7", 0, 700},
+    {".25", 0, 25},
+    {"3.", 0, 300},
+    {"1e2", 0, 10000},
+    {"1.25E+3", 0, 125000},
+    {"125e-2", 0, 125},
+    {"0", 0, 0},
+    {"0.000", 0, 0},
+    {"999999999999.99", 0, INT64_C(99999999999999)},
     {"10000000000000", 0, APS_MONEY_LIMIT_CENTS},
     /* below the cent */
-    {"0.001", APS_E_INVAL, 0}, {"1e-8", APS_E_INVAL, 0}, {"0.00000001", APS_E_INVAL, 0},
+    {"0.001", APS_E_INVAL, 0},
+    {"1e-8", APS_E_INVAL, 0},
+    {"0.00000001", APS_E_INVAL, 0},
     {"12.345", APS_E_INVAL, 0},
     /* out of range */
-    {"10000000000000.01", APS_E_RANGE, 0}, {"1e300", APS_E_RANGE, 0},
+    {"10000000000000.01", APS_E_RANGE, 0},
+    {"1e300", APS_E_RANGE, 0},
     {"123456789012345678901234567890123456789012345", APS_E_RANGE, 0},
     /* not a number */
-    {"", APS_E_PARSE, 0}, {"-", APS_E_PARSE, 0}, {".", APS_E_PARSE, 0}, {"abc", APS_E_PARSE, 0},
-    {"1,5", APS_E_PARSE, 0}, {"1.2.3", APS_E_PARSE, 0}, {"1e", APS_E_PARSE, 0},
-    {"1.2e-2e", APS_E_PARSE, 0}, {"0x10", APS_E_PARSE, 0}, {" 1", APS_E_PARSE, 0},
-    {"1 ", APS_E_PARSE, 0}, {"nan", APS_E_PARSE, 0}, {"inf", APS_E_PARSE, 0},
+    {"", APS_E_PARSE, 0},
+    {"-", APS_E_PARSE, 0},
+    {".", APS_E_PARSE, 0},
+    {"abc", APS_E_PARSE, 0},
+    {"1,5", APS_E_PARSE, 0},
+    {"1.2.3", APS_E_PARSE, 0},
+    {"1e", APS_E_PARSE, 0},
+    {"1.2e-2e", APS_E_PARSE, 0},
+    {"0x10", APS_E_PARSE, 0},
+    {" 1", APS_E_PARSE, 0},
+    {"1 ", APS_E_PARSE, 0},
+    {"nan", APS_E_PARSE, 0},
+    {"inf", APS_E_PARSE, 0},
 };
 
 static void test_parse(void **state)
@@ -76,7 +100,7 @@ static void test_from_double(void **state)
 static void test_round(void **state)
 {
     (void)state;
-    assert_int_equal(aps_money_round(12.345), 1235);  /* the double is 12.34499… */
+    assert_int_equal(aps_money_round(12.345), 1235); /* the double is 12.34499… */
     assert_int_equal(aps_money_round(-12.345), -1235);
     assert_int_equal(aps_money_round(0.125), 13);
     assert_int_equal(aps_money_round(-0.125), -13);
