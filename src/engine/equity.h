@@ -11,10 +11,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* One bankroll's walk. aps_equity_init() starts it; nothing to free. */
 struct aps_equity {
-    double flows;  /* deposits and withdrawals after the first movement */
+    int64_t flows; /* deposits and withdrawals after the first movement, in cents */
     double peak;   /* NAN before the first point */
     double worst;  /* NAN before the first point with a positive peak */
     size_t points; /* movements that are points of the equity series */
@@ -23,10 +24,11 @@ struct aps_equity {
 void aps_equity_init(struct aps_equity *q);
 /* True for the movement kinds that put money in or take it out ("deposit", "withdrawal"). */
 bool aps_equity_external(const char *kind);
-/* Feeds the next movement: its kind, amount and the balance after it. Returns the equity after it
- * and sets *drawdown (may be NULL) to the drawdown there. */
-double aps_equity_feed(struct aps_equity *q, const char *kind, double amount,
-                       double balance_after, double *drawdown);
+/* Feeds the next movement: its kind, amount and the balance after it, both in integer cents (the
+ * flows are summed exactly). Returns the equity after it in currency units and sets *drawdown
+ * (may be NULL) to the drawdown there. */
+double aps_equity_feed(struct aps_equity *q, const char *kind, int64_t amount_cents,
+                       int64_t balance_after_cents, double *drawdown);
 /* The largest drawdown so far; NAN before the first point. */
 double aps_equity_max_drawdown(const struct aps_equity *q);
 

@@ -17,6 +17,7 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "engine/bankroll.h"
 #include "metrics/metrics.h"
 #include "odds/scoring.h"
 #include "services/app.h"
@@ -114,14 +115,17 @@ static const struct family families[] = {
      " GROUP BY sp.code, p.market, p.tier, r.result",
      {"sport", "market", "tier", "result", NULL}, -1,
      {{"aps_picks_graded_total", "Graded picks by result (from the store).", COUNTER, 4, 4}}},
-    {"SELECT currency, COUNT(*), SUM(current_amount), SUM(initial_amount) FROM bankrolls"
+    {"SELECT currency, COUNT(*),"
+     " SUM(" APS_MONEY_SQL("current_cents", "current_amount") ") / 100.0,"
+     " SUM(" APS_MONEY_SQL("initial_cents", "initial_amount") ") / 100.0 FROM bankrolls"
      " WHERE is_active = 1 GROUP BY currency",
      {"currency", NULL}, -1,
      {{"aps_bankrolls_active", "Tracked bankrolls that are active.", GAUGE, 1, 1},
       {"aps_bankroll_balance", "Sum of the current balances of active bankrolls.", GAUGE, 2, 1},
       {"aps_bankroll_initial_balance", "Sum of the starting balances of active bankrolls.",
        GAUGE, 3, 1}}},
-    {"SELECT result, COUNT(*), SUM(stake) FROM bets GROUP BY result",
+    {"SELECT result, COUNT(*), SUM(" APS_MONEY_SQL("stake_cents", "stake") ") / 100.0"
+     " FROM bets GROUP BY result",
      {"result", NULL}, -1,
      {{"aps_bets_total", "Users' tracked bets by result (from the store).", COUNTER, 1, 1},
       {"aps_bets_stake_total", "Sum of the stakes of users' tracked bets, by result.", COUNTER,

@@ -105,7 +105,8 @@ static void test_equity(void **state)
     };
     for (size_t i = 0; i < sizeof mv / sizeof mv[0]; i++) {
         double dd;
-        double e = aps_equity_feed(&q, mv[i].kind, mv[i].amount, mv[i].balance, &dd);
+        double e = aps_equity_feed(&q, mv[i].kind, (int64_t)(mv[i].amount * 100),
+                                   (int64_t)(mv[i].balance * 100), &dd);
         assert_true(fabs(e - mv[i].equity) < 1e-9);
         assert_true(fabs(dd - mv[i].dd) < 1e-12);
     }
@@ -123,7 +124,7 @@ static void test_equity_matches_series(void **state)
     struct aps_equity q;
     aps_equity_init(&q);
     for (size_t i = 0; i < 8; i++)
-        (void)aps_equity_feed(&q, i ? "payout" : "deposit", 0, bal[i], NULL);
+        (void)aps_equity_feed(&q, i ? "payout" : "deposit", 0, (int64_t)(bal[i] * 100), NULL);
     double want;
     assert_int_equal(aps_score_max_drawdown(bal, 8, &want), 0);
     assert_true(aps_equity_max_drawdown(&q) == want);
