@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "core/log.h"
+#include "store/store.h"
 
 struct aps_app;
 struct aps_config;
@@ -36,6 +37,11 @@ bool aps_cli_wants_help(int argc, char **argv);
 /* Opens the store from the configuration and applies pending migrations; prints the error and
  * returns NULL on failure. */
 struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate);
+/* aps_cli_open_store (migrated) and one connection of the given intent: 0 with *st and *c set
+ * (the caller releases c and closes st), or APS_EXIT_FAIL after printing why ("aps WHO: no
+ * database connection"; who may be NULL) with nothing left open. */
+int aps_cli_open_conn(struct aps_cli *cli, const char *who, enum aps_db_intent intent,
+                      struct aps_store **st, struct aps_conn **c) APS_MUST_CHECK;
 /* Signals of the long-running commands (signals.c). aps_cli_signals_block: before any thread
  * starts, blocks SIGTERM, SIGINT and SIGHUP (every thread inherits the mask) into set and
  * ignores SIGPIPE. aps_cli_signals_wait: waits on set; each SIGHUP reloads app's configuration

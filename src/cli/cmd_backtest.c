@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -51,62 +52,86 @@ struct bt_args {
     bool refit;
 };
 
+static int set_date(void *args, const char *opt, const char *v)
+{
+    struct bt_args *a = args;
+    int64_t t;
+    if (strlen(v) != 10 || aps_time_parse_iso(v, &t)) {
+        fprintf(stderr, "aps backtest: %s must be a date YYYY-MM-DD\n", opt);
+        return 1;
+    }
+    *(opt[2] == 'f' ? &a->from : &a->to) = v;
+    return 0;
+}
+
+static int set_market(void *args, const char *opt, const char *v)
+{
+    int m = aps_market_parse(v);
+    (void)opt;
+    if (m < 0) {
+        fprintf(stderr, "aps backtest: --market must be moneyline, spread or total\n");
+        return 1;
+    }
+    ((struct bt_args *)args)->market = m;
+    return 0;
+}
+
+static int set_format(void *args, const char *opt, const char *v)
+{
+    int f = aps_report_format_parse(v);
+    (void)opt;
+    if (f < 0) {
+        fprintf(stderr, "aps backtest: --format must be table, json or csv\n");
+        return 1;
+    }
+    ((struct bt_args *)args)->format = f;
+    return 0;
+}
+
+static int set_bankroll(void *args, const char *opt, const char *v)
+{
+    struct bt_args *a = args;
+    (void)opt;
+    if (aps_parse_double(v, &a->bankroll) || !(a->bankroll > 0)) {
+        fprintf(stderr, "aps backtest: --bankroll must be a positive number\n");
+        return 1;
+    }
+    return 0;
+}
+
+static int set_burn_in(void *args, const char *opt, const char *v)
+{
+    struct bt_args *a = args;
+    (void)opt;
+    if (aps_parse_int(v, &a->burn_in) || a->burn_in < 0) {
+        fprintf(stderr, "aps backtest: --burn-in must be a whole number >= 0\n");
+        return 1;
+    }
+    return 0;
+}
+
+static const struct aps_cli_opt options[] = {
+    {"--no-refit", APS_OPT_CLEAR, offsetof(struct bt_args, refit), NULL},
+    {"--sport", APS_OPT_STR, offsetof(struct bt_args, sport), NULL},
+    {"--model", APS_OPT_STR, offsetof(struct bt_args, model), NULL},
+    {"--from", APS_OPT_FN, 0, set_date},
+    {"--to", APS_OPT_FN, 0, set_date},
+    {"--market", APS_OPT_FN, 0, set_market},
+    {"--format", APS_OPT_FN, 0, set_format},
+    {"--bankroll", APS_OPT_FN, 0, set_bankroll},
+    {"--burn-in", APS_OPT_FN, 0, set_burn_in},
+};
+
 static int parse(struct aps_cli *cli, int argc, char **argv, struct bt_args *a)
 {
     *a = (struct bt_args){.market = APS_MKT_MONEYLINE, .format = APS_FMT_TABLE,
                           .bankroll = aps_cfg_double(cli->cfg, APS_SET_DEFAULT_BANKROLL),
                           .burn_in = 1, .refit = true};
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int64_t t;
-        if (!strcmp(argv[i], "--no-refit")) {
-            a->refit = false;
-            continue;
-        }
-        if (!v) {
-            fprintf(stderr, "aps backtest: %s needs a value\n", argv[i]);
-            return APS_EXIT_USAGE;
-        }
-        i++;
-        if (!strcmp(argv[i - 1], "--sport")) {
-            a->sport = v;
-        } else if (!strcmp(argv[i - 1], "--model")) {
-            a->model = v;
-        } else if (!strcmp(argv[i - 1], "--from") || !strcmp(argv[i - 1], "--to")) {
-            if (strlen(v) != 10 || aps_time_parse_iso(v, &t)) {
-                fprintf(stderr, "aps backtest: %s must be a date YYYY-MM-DD\n", argv[i - 1]);
-                return APS_EXIT_USAGE;
-            }
-            *(argv[i - 1][2] == 'f' ? &a->from : &a->to) = v;
-        } else if (!strcmp(argv[i - 1], "--market")) {
-            int m = aps_market_parse(v);
-            if (m < 0) {
-                fprintf(stderr, "aps backtest: --market must be moneyline, spread or total\n");
-                return APS_EXIT_USAGE;
-            }
-            a->market = m;
-        } else if (!strcmp(argv[i - 1], "--format")) {
-            int f = aps_report_format_parse(v);
-            if (f < 0) {
-                fprintf(stderr, "aps backtest: --format must be table, json or csv\n");
-                return APS_EXIT_USAGE;
-            }
-            a->format = f;
-        } else if (!strcmp(argv[i - 1], "--bankroll")) {
-            if (aps_parse_double(v, &a->bankroll) || !(a->bankroll > 0)) {
-                fprintf(stderr, "aps backtest: --bankroll must be a positive number\n");
-                return APS_EXIT_USAGE;
-            }
-        } else if (!strcmp(argv[i - 1], "--burn-in")) {
-            if (aps_parse_int(v, &a->burn_in) || a->burn_in < 0) {
-                fprintf(stderr, "aps backtest: --burn-in must be a whole number >= 0\n");
-                return APS_EXIT_USAGE;
-            }
-        } else {
-            fprintf(stderr, "aps backtest: unknown option %s\n", argv[i - 1]);
-            return APS_EXIT_USAGE;
-        }
-    }
+    static const struct aps_cli_opts table = {"backtest", NULL, options,
+                                              sizeof options / sizeof options[0]};
+    int rc = aps_cli_opts_parse(&table, argc, argv, 1, a);
+    if (rc)
+        return rc;
     if (!a->sport) {
         fprintf(stderr, "aps backtest: --sport is required (see aps backtest --help)\n");
         return APS_EXIT_USAGE;
@@ -169,15 +194,10 @@ int aps_cmd_backtest(struct aps_cli *cli, int argc, char **argv)
     int rc = parse(cli, argc, argv, &a);
     if (rc)
         return rc;
-    struct aps_store *st = aps_cli_open_store(cli, true);
-    if (!st)
-        return APS_EXIT_FAIL;
+    struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_store_acquire(st, APS_DB_READ, &c)) {
-        fprintf(stderr, "aps backtest: no database connection\n");
-        aps_store_close(st);
+    if (aps_cli_open_conn(cli, "backtest", APS_DB_READ, &st, &c))
         return APS_EXIT_FAIL;
-    }
     bool all = !strcmp(a.sport, "all"), any = false;
     rc = APS_EXIT_OK;
     for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++) {

@@ -77,29 +77,18 @@ static int ratings(struct aps_conn *c, enum aps_sport sport, const char *date)
     }
     struct aps_elo_params p;
     bool fitted;
-    struct aps_elo e;
+    struct aps_elo_replay r;
     int rc = aps_elo_params_load(c, sport, &p, &fitted);
     if (!rc)
-        rc = aps_elo_init(&e, &p);
+        rc = aps_elo_replay_init(&r, &p);
     if (rc) {
         aps_history_cleanup(&h);
         return APS_EXIT_FAIL;
     }
-    int season = -1;
-    for (size_t i = 0; i < h.ngames && !rc; i++) {
-        const struct aps_hist_game *g = &h.games[i];
-        if (date && strcmp(g->date, date) >= 0)
-            break;
-        if (g->season_no != season) {
-            if (season >= 0)
-                aps_elo_new_season(&e);
-            season = g->season_no;
-        }
-        if (!aps_hist_final(g))
-            continue;
-        struct aps_elo_game eg = {g->home, g->away, g->neutral, aps_elo_surface_name(g->surface)};
-        rc = aps_elo_update(&e, &eg, g->home_score, g->away_score, NULL);
-    }
+    size_t n = 0;
+    while (n < h.ngames && !(date && strcmp(h.games[n].date, date) >= 0))
+        n++;
+    rc = aps_elo_replay_history(&r, &h, n, NULL, NULL);
     struct aps_stmt *st = NULL;
     if (!rc)
         rc = aps_conn_prepare(c, "SELECT t.id, t.key, t.name FROM teams t JOIN sports s ON"
@@ -113,18 +102,18 @@ static int ratings(struct aps_conn *c, enum aps_sport sport, const char *date)
         int64_t id = aps_stmt_int64(st, 0);
         size_t pos = 0;
         int64_t team;
-        double r;
+        double rating;
         bool seen = false;
-        while (aps_elo_next(&e, &pos, &team, &r))
+        while (aps_elo_next(&r.elo, &pos, &team, &rating))
             if (team == id) {
                 seen = true;
                 break;
             }
         if (seen)
-            printf("%-12s %8.1f  %s\n", aps_stmt_text(st, 1), r, aps_stmt_text(st, 2));
+            printf("%-12s %8.1f  %s\n", aps_stmt_text(st, 1), rating, aps_stmt_text(st, 2));
     }
     aps_stmt_finalize(st);
-    aps_elo_cleanup(&e);
+    aps_elo_replay_cleanup(&r);
     aps_history_cleanup(&h);
     return rc < 0 ? APS_EXIT_FAIL : APS_EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/mem.h"
 #include "services/audit.h"
@@ -70,25 +71,29 @@ static int flags_list(struct aps_conn *c, const char *env, bool as_json)
     return APS_EXIT_OK;
 }
 
+struct set_args {
+    const char *roles, *users;
+};
+
+static const struct aps_cli_opt set_options[] = {
+    {"--roles", APS_OPT_STR, offsetof(struct set_args, roles), NULL},
+    {"--users", APS_OPT_STR, offsetof(struct set_args, users), NULL},
+};
+
 static int flags_set(struct aps_conn *c, const char *env, int argc, char **argv)
 {
-    const char *roles = NULL, *users = NULL;
+    static const struct aps_cli_opts table = {"flags", "(see aps flags --help)", set_options,
+                                              sizeof set_options / sizeof set_options[0]};
+    struct set_args a = {0};
     char err[200];
     struct aps_flag_rule rule;
     if (argc < 4) {
         flags_usage(stderr);
         return APS_EXIT_USAGE;
     }
-    for (int i = 4; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--roles")   ? &roles
-                            : !strcmp(argv[i], "--users") ? &users
-                                                          : NULL;
-        if (!slot || i + 1 >= argc) {
-            fprintf(stderr, "aps flags: bad argument %s (see aps flags --help)\n", argv[i]);
-            return APS_EXIT_USAGE;
-        }
-        *slot = argv[++i];
-    }
+    if (aps_cli_opts_parse(&table, argc, argv, 4, &a))
+        return APS_EXIT_USAGE;
+    const char *roles = a.roles, *users = a.users;
     int flag = aps_flag_find(argv[2]);
     if (flag < 0) {
         fprintf(stderr, "aps flags: no flag named '%s' (aps flags list shows them)\n", argv[2]);

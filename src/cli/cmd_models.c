@@ -219,15 +219,10 @@ int aps_cmd_models(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps models %s: NAME is required\n", sub);
         return APS_EXIT_USAGE;
     }
-    struct aps_store *st = aps_cli_open_store(cli, true);
-    if (!st)
-        return APS_EXIT_FAIL;
+    struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_store_acquire(st, APS_DB_WRITE, &c)) {
-        fprintf(stderr, "aps models: no database connection\n");
-        aps_store_close(st);
+    if (aps_cli_open_conn(cli, "models", APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
-    }
     int rc = !strcmp(sub, "prune")     ? prune(cli, c, argc, argv)
              : !strcmp(sub, "list")    ? list(c, argc, argv)
              : !strcmp(sub, "show")    ? show(c, argv[2])

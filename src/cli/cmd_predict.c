@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -39,18 +40,41 @@ static void predict_help(FILE *out)
             "format csv; 'production' needs --sport and --market.\n");
 }
 
-static int with_conn(struct aps_cli *cli, struct aps_store **st, struct aps_conn **c)
+struct predict_args {
+    const char *sport;
+    int64_t now;
+    int days;
+    bool replay; /* --now is in the past */
+};
+
+static int set_days(void *args, const char *opt, const char *v)
 {
-    *st = aps_cli_open_store(cli, true);
-    if (!*st)
-        return APS_EXIT_FAIL;
-    if (aps_store_acquire(*st, APS_DB_WRITE, c)) {
-        fprintf(stderr, "aps: no database connection\n");
-        aps_store_close(*st);
-        return APS_EXIT_FAIL;
+    struct predict_args *a = args;
+    (void)opt;
+    if (aps_parse_int(v, &a->days) || a->days < 1 || a->days > 60) {
+        fprintf(stderr, "aps predict: --horizon-days must be 1..60\n");
+        return 1;
     }
     return 0;
 }
+
+static int set_now(void *args, const char *opt, const char *v)
+{
+    struct predict_args *a = args;
+    (void)opt;
+    if (aps_time_parse_iso(v, &a->now)) {
+        fprintf(stderr, "aps predict: --now must be an ISO-8601 UTC time\n");
+        return 1;
+    }
+    a->replay = a->now < aps_time_now();
+    return 0;
+}
+
+static const struct aps_cli_opt options[] = {
+    {"--sport", APS_OPT_STR, offsetof(struct predict_args, sport), NULL},
+    {"--horizon-days", APS_OPT_FN, 0, set_days},
+    {"--now", APS_OPT_FN, 0, set_now},
+};
 
 int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
 {
@@ -61,30 +85,15 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--model"))
             return aps_cmd_predict_batch(cli, argc, argv);
-    const char *sport = NULL;
-    int64_t now = aps_time_now();
-    int days = 7;
-    bool replay = false;
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--sport") && v) {
-            sport = argv[++i];
-        } else if (!strcmp(argv[i], "--horizon-days") && v) {
-            if (aps_parse_int(argv[++i], &days) || days < 1 || days > 60) {
-                fprintf(stderr, "aps predict: --horizon-days must be 1..60\n");
-                return APS_EXIT_USAGE;
-            }
-        } else if (!strcmp(argv[i], "--now") && v) {
-            if (aps_time_parse_iso(argv[++i], &now)) {
-                fprintf(stderr, "aps predict: --now must be an ISO-8601 UTC time\n");
-                return APS_EXIT_USAGE;
-            }
-            replay = now < aps_time_now();
-        } else {
-            fprintf(stderr, "aps predict: bad argument %s (see --help)\n", argv[i]);
-            return APS_EXIT_USAGE;
-        }
-    }
+    static const struct aps_cli_opts table = {"predict", "(see --help)", options,
+                                              sizeof options / sizeof options[0]};
+    struct predict_args a = {.now = aps_time_now(), .days = 7};
+    if (aps_cli_opts_parse(&table, argc, argv, 1, &a))
+        return APS_EXIT_USAGE;
+    const char *sport = a.sport;
+    int64_t now = a.now;
+    int days = a.days;
+    bool replay = a.replay;
     int code = sport ? aps_sport_from_code(sport) : -1;
     if (!sport || (code < 0 && strcmp(sport, "all"))) {
         fprintf(stderr, "aps predict: --sport needs a sport code or all\n");
@@ -92,7 +101,7 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
     }
     struct aps_store *st;
     struct aps_conn *c;
-    if (with_conn(cli, &st, &c))
+    if (aps_cli_open_conn(cli, NULL, APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
     struct aps_publish_opts o = {.now = now, .horizon = (int64_t)days * 86400, .model = "elo",
                                  .margin = aps_engine_margin_method(cli->cfg), .replay = replay};
@@ -133,7 +142,7 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
     }
     struct aps_store *st;
     struct aps_conn *c;
-    if (with_conn(cli, &st, &c))
+    if (aps_cli_open_conn(cli, NULL, APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
     struct aps_grade_run r;
     int rc = APS_EXIT_OK;

@@ -338,15 +338,10 @@ int aps_cmd_predict_batch(struct aps_cli *cli, int argc, char **argv)
     int rc = parse(argc, argv, &a);
     if (rc)
         return rc;
-    struct aps_store *st = aps_cli_open_store(cli, true);
-    if (!st)
-        return APS_EXIT_FAIL;
+    struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_store_acquire(st, APS_DB_READ, &c)) {
-        fprintf(stderr, "aps predict: no database connection\n");
-        aps_store_close(st);
+    if (aps_cli_open_conn(cli, "predict", APS_DB_READ, &st, &c))
         return APS_EXIT_FAIL;
-    }
     rc = run(c, &a);
     aps_store_release(c);
     aps_store_close(st);

@@ -24,13 +24,12 @@
 #include "engine/gate.h"
 #include "engine/market.h"
 #include "engine/model_predictor.h"
+#include "engine/report.h"
 #include "model/registry.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 #include "odds/tier.h"
 #include "store/store.h"
 #include <jansson.h>
-
-#define CLIP 1e-15
 
 static void help(FILE *out)
 {
@@ -44,136 +43,17 @@ static void help(FILE *out)
             "its picks on those games, and the Elo predictor next to the closing market.\n");
 }
 
-/* Probabilities of two sources on the same games. */
-struct pair_set {
-    size_t n;
-    int k;
-    double *a, *b;            /* n × k */
-    int *y;
-};
-
-struct scores {
-    double ll, brier, ece, auc;
-};
-
-static void set_init(struct pair_set *s, size_t cap, int k)
-{
-    s->n = 0;
-    s->k = k;
-    s->a = aps_malloc((cap * (size_t)k + 1) * sizeof *s->a);
-    s->b = aps_malloc((cap * (size_t)k + 1) * sizeof *s->b);
-    s->y = aps_malloc((cap + 1) * sizeof *s->y);
-}
-
-static void set_cleanup(struct pair_set *s)
-{
-    aps_free(s->a);
-    aps_free(s->b);
-    aps_free(s->y);
-}
-
-static void set_add(struct pair_set *s, const double *a, const double *b, int y)
-{
-    memcpy(s->a + s->n * (size_t)s->k, a, (size_t)s->k * sizeof *a);
-    memcpy(s->b + s->n * (size_t)s->k, b, (size_t)s->k * sizeof *b);
-    s->y[s->n++] = y;
-}
-
-/* Log-loss of the actual class, Brier (two-way: on class 0), ECE (two-way: class 0; three-way:
- * every class pooled) and AUC of class 0. */
-static void score(const double *p, const int *y, size_t n, int k, struct scores *out)
-{
-    double *pool = aps_malloc((n * (size_t)k + 1) * sizeof *pool), *p0 = aps_malloc((n + 1) * sizeof *p0);
-    int *py = aps_malloc((n * (size_t)k + 1) * sizeof *py), *y0 = aps_malloc((n + 1) * sizeof *y0);
-    size_t np = 0;
-    memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < n; i++) {
-        const double *r = p + i * (size_t)k;
-        double q = r[y[i]];
-        out->ll -= log(q < CLIP ? CLIP : q);
-        for (int c = 0; c < k; c++) {
-            out->brier += (r[c] - (c == y[i])) * (r[c] - (c == y[i]));
-            if (k == 3 || c == 0) {
-                pool[np] = r[c];
-                py[np++] = c == y[i];
-            }
-        }
-        p0[i] = r[0];
-        y0[i] = y[i] == 0;
-    }
-    out->ll /= (double)n;
-    out->brier /= k == 2 ? 2.0 * (double)n : (double)n;
-    if (aps_metrics_ece(pool, py, np, &out->ece))
-        out->ece = NAN;
-    if (aps_metrics_auc(p0, y0, n, &out->auc))
-        out->auc = NAN;
-    aps_free(pool);
-    aps_free(p0);
-    aps_free(py);
-    aps_free(y0);
-}
-
 /* ---- one market of one sport ---- */
 
-struct market_cmp {
-    struct pair_set entry, close, f538;
-    struct pair_set drift;    /* entry market (a) against the close (b) on games with both */
-    enum aps_phase entry_phase;
-    bool entry_mixed;
-};
-
-static bool view_probs(const struct aps_market_view *v, bool at_close, double *out)
+static void write_pair(FILE *out, const char *who, const struct aps_report_pairs *s)
 {
-    for (int j = 0; j < v->nsides; j++) {
-        out[j] = at_close ? v->side[j].close_novig : v->side[j].entry_novig;
-        if (isnan(out[j]))
-            return false;
-    }
-    return true;
-}
-
-/* Game gi against the entry market, FiveThirtyEight, and (drift) the entry market against the
- * close; the closing-market set is the market gate's games (engine/gate.h), added by the caller. */
-static void compare_game(const struct aps_history *h, size_t gi, const struct aps_model_preds *pr,
-                         long i, enum aps_market m, int k, const struct aps_gate_games *gg,
-                         enum aps_margin_method mm, struct market_cmp *mc)
-{
-    struct aps_market_view v;
-    double pm[3], pc[3];
-    int y = pr->outcome[i];
-    if (aps_market_view(h, &h->games[gi], m, mm, &v) || v.nsides != k)
-        return;
-    memcpy(pm, pr->p + (size_t)i * 3, (size_t)k * sizeof *pm);
-    if (isnan(pm[0]))
-        return;
-    double pe[3];
-    bool has_close = gg->in[gi] && view_probs(&v, true, pc);
-    /* the entry market is only a benchmark for the same outcome when its line is the close's */
-    bool entry_line = m == APS_MKT_MONEYLINE || v.side[0].entry_line == v.side[0].close_line;
-    if (v.has_entry && v.entry_phase != APS_PHASE_CLOSE && entry_line && view_probs(&v, false, pe)) {
-        if (mc->entry.n && v.entry_phase != mc->entry_phase)
-            mc->entry_mixed = true;
-        mc->entry_phase = v.entry_phase;
-        set_add(&mc->entry, pm, pe, y);
-        if (has_close)
-            set_add(&mc->drift, pe, pc, y);
-    }
-    if (m == APS_MKT_MONEYLINE && k == 2 && !isnan(h->games[gi].fc_538)) {
-        pc[0] = h->games[gi].fc_538;
-        pc[1] = 1 - pc[0];
-        set_add(&mc->f538, pm, pc, y);
-    }
-}
-
-static void write_pair(FILE *out, const char *who, const struct pair_set *s)
-{
-    struct scores a, b;
+    struct aps_report_scores a, b;
     if (!s->n) {
         fprintf(out, "| model vs %s | 0 | – | – | – | – | – | – | – | – |\n", who);
         return;
     }
-    score(s->a, s->y, s->n, s->k, &a);
-    score(s->b, s->y, s->n, s->k, &b);
+    aps_report_score(s->a, s->y, s->n, s->k, &a);
+    aps_report_score(s->b, s->y, s->n, s->k, &b);
     fprintf(out, "| model vs %s | %zu | %.4f | %.4f | %+.2f %% | %.4f | %.4f | %.4f | %.4f | "
                  "%.3f / %.3f |\n", who, s->n, a.ll, b.ll, 100 * (a.ll - b.ll) / b.ll, a.brier,
             b.brier, a.ece, b.ece, a.auc, b.auc);
@@ -197,14 +77,14 @@ static void gate_verdict(const struct aps_gate *g, char *out, size_t cap)
 
 /* The verdicts of the goals, computed from the same-games sets; the closing-line goal is the
  * model's stored market gate. */
-static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps_model_row *r,
-                        const struct aps_gate *gate)
+static void write_goals(FILE *out, const struct aps_report_market *mc,
+                        const struct aps_model_row *r, const struct aps_gate *gate)
 {
-    struct scores a, b;
+    struct aps_report_scores a, b;
     fprintf(out, "\nGoals (benchmarks):\n\n");
     if (mc->entry.n) {
-        score(mc->entry.a, mc->entry.y, mc->entry.n, mc->entry.k, &a);
-        score(mc->entry.b, mc->entry.y, mc->entry.n, mc->entry.k, &b);
+        aps_report_score(mc->entry.a, mc->entry.y, mc->entry.n, mc->entry.k, &a);
+        aps_report_score(mc->entry.b, mc->entry.y, mc->entry.n, mc->entry.k, &b);
         fprintf(out, "- beats the %s market's no-vig log-loss: **%s** (%.4f against %.4f)\n",
                 mc->entry_mixed ? "opening/pre-match" : aps_phase_name(mc->entry_phase),
                 a.ll < b.ll ? "yes" : "no", a.ll, b.ll);
@@ -224,8 +104,8 @@ static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps
     fprintf(out, "- walk-forward ECE ≤ 0.02: **%s** (%.4f)\n", r->ece <= 0.02 ? "yes" : "no",
             r->ece);
     if (mc->drift.n) {
-        score(mc->drift.a, mc->drift.y, mc->drift.n, mc->drift.k, &a);
-        score(mc->drift.b, mc->drift.y, mc->drift.n, mc->drift.k, &b);
+        aps_report_score(mc->drift.a, mc->drift.y, mc->drift.n, mc->drift.k, &a);
+        aps_report_score(mc->drift.b, mc->drift.y, mc->drift.n, mc->drift.k, &b);
         fprintf(out, "- what the close knows that the entry prices did not: on the %zu games with "
                      "both, the entry market's log-loss is %.4f and the close's %.4f (%+.2f %%); "
                      "the model sees only the entry prices and earlier games, so this gap bounds "
@@ -235,14 +115,15 @@ static void write_goals(FILE *out, const struct market_cmp *mc, const struct aps
 }
 
 /* One row of the summary table: the goals' verdicts of a market in a few words. */
-static void write_summary(FILE *sum, const struct market_cmp *mc, const struct aps_model_row *r,
-                          bool production, const struct aps_gate *gate)
+static void write_summary(FILE *sum, const struct aps_report_market *mc,
+                          const struct aps_model_row *r, bool production,
+                          const struct aps_gate *gate)
 {
-    struct scores a, b;
+    struct aps_report_scores a, b;
     char entry[48] = "not measurable", close[160];
     if (mc->entry.n) {
-        score(mc->entry.a, mc->entry.y, mc->entry.n, mc->entry.k, &a);
-        score(mc->entry.b, mc->entry.y, mc->entry.n, mc->entry.k, &b);
+        aps_report_score(mc->entry.a, mc->entry.y, mc->entry.n, mc->entry.k, &a);
+        aps_report_score(mc->entry.b, mc->entry.y, mc->entry.n, mc->entry.k, &b);
         snprintf(entry, sizeof entry, "%s (%+.2f %%)", a.ll < b.ll ? "yes" : "no",
                  100 * (a.ll - b.ll) / b.ll);
     }
@@ -358,18 +239,8 @@ static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_c
         aps_registry_row_cleanup(&r);
         return rc;
     }
-    struct market_cmp mc = {0};
-    set_init(&mc.entry, pr.n, k);
-    set_init(&mc.close, gg.n, k);
-    set_init(&mc.f538, pr.n, k);
-    set_init(&mc.drift, pr.n, k);
-    for (size_t j = 0; j < gg.n; j++)
-        set_add(&mc.close, gg.pm + j * (size_t)k, gg.pc + j * (size_t)k, gg.y[j]);
-    for (size_t gi = 0; gi < h->ngames; gi++) {
-        long i = aps_registry_preds_find(&pr, h->games[gi].id);
-        if (i >= 0 && pr.scored[i] && pr.outcome[i] >= 0)
-            compare_game(h, gi, &pr, i, m, k, &gg, mm, &mc);
-    }
+    struct aps_report_market mc;
+    aps_report_market_build(h, &pr, m, k, &gg, mm, &mc);
     fprintf(out, "## %s %s\n\n", sport, mk);
     write_leaderboard(out, c, sport, mk);
     fprintf(out, "%s `%s` (%s): walk-forward log-loss %.4f, ECE %.4f on %lld games; %s.\n\n"
@@ -408,10 +279,7 @@ static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_c
         pred.destroy(pred.ctx);
     }
     fprintf(out, "\n");
-    set_cleanup(&mc.entry);
-    set_cleanup(&mc.close);
-    set_cleanup(&mc.f538);
-    set_cleanup(&mc.drift);
+    aps_report_market_cleanup(&mc);
     aps_gate_games_cleanup(&gg);
     aps_registry_preds_cleanup(&pr);
     aps_registry_row_cleanup(&r);
@@ -451,57 +319,15 @@ static int elo_line(FILE *out, struct aps_cli *cli, struct aps_conn *c,
     return rc;
 }
 
-/* Elo's walk-forward probabilities next to FiveThirtyEight's published ones, on every finished
- * game (ties left out) that has a stored 538 forecast, after the first season. */
+/* Elo next to FiveThirtyEight on one sport (engine/report.h); nothing when no game compares. */
 static int elo_vs_538_line(FILE *out, const struct aps_history *h)
 {
-    struct aps_elo_params params;
-    struct aps_predictor pred = {0};
-    int rc = aps_elo_params_default(h->sport, &params);
-    struct aps_elo_predictor_opts po = {&params, true, 8};
-    if (!rc)
-        rc = aps_elo_predictor_new(h, &po, &pred);
-    double ll_e = 0, ll_f = 0, bs_e = 0, bs_f = 0;
-    size_t n = 0;
-    char first[11] = "", last[11] = "";
-    for (size_t d0 = 0; d0 < h->ngames && !rc;) {
-        size_t d1 = d0 + 1;
-        while (d1 < h->ngames && !strcmp(h->games[d1].date, h->games[d0].date))
-            d1++;
-        for (size_t i = d0; i < d1 && !rc; i++) {
-            const struct aps_hist_game *g = &h->games[i];
-            rc = pred.begin(pred.ctx, h, i);
-            if (rc || g->season_no < 1 || isnan(g->fc_538) || !aps_hist_final(g) ||
-                g->home_score == g->away_score)
-                continue;
-            double p;
-            int prc = pred.prob(pred.ctx, h, i, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, &p);
-            if (prc == APS_E_NOTFOUND)
-                continue;
-            rc = prc;
-            if (rc)
-                break;
-            int y = g->home_score > g->away_score;
-            double f = g->fc_538, pc = fmin(fmax(p, 1e-15), 1 - 1e-15),
-                   fc = fmin(fmax(f, 1e-15), 1 - 1e-15);
-            ll_e -= y ? log(pc) : log(1 - pc);
-            ll_f -= y ? log(fc) : log(1 - fc);
-            bs_e += (p - y) * (p - y);
-            bs_f += (f - y) * (f - y);
-            if (!n++)
-                snprintf(first, sizeof first, "%s", g->date);
-            snprintf(last, sizeof last, "%s", g->date);
-        }
-        for (size_t i = d0; i < d1 && !rc; i++)
-            rc = pred.observe(pred.ctx, h, i);
-        d0 = d1;
-    }
-    if (!rc && n)
+    struct aps_report_elo538 e;
+    int rc = aps_report_elo_vs_538(h, &e);
+    if (!rc && e.n)
         fprintf(out, "| %s | %s .. %s | %zu | %.4f | %.4f | %+.2f %% | %.4f | %.4f |\n",
-                aps_sport_info(h->sport)->code, first, last, n, ll_e / n, ll_f / n,
-                100 * (ll_e - ll_f) / ll_f, bs_e / n, bs_f / n);
-    if (pred.destroy)
-        pred.destroy(pred.ctx);
+                aps_sport_info(h->sport)->code, e.first, e.last, e.n, e.ll_elo, e.ll_538,
+                100 * (e.ll_elo - e.ll_538) / e.ll_538, e.brier_elo, e.brier_538);
     return rc;
 }
 
@@ -667,15 +493,10 @@ int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
             return APS_EXIT_USAGE;
         }
     }
-    struct aps_store *st = aps_cli_open_store(cli, true);
-    if (!st)
-        return APS_EXIT_FAIL;
+    struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_store_acquire(st, APS_DB_READ, &c)) {
-        fprintf(stderr, "aps report: no database connection\n");
-        aps_store_close(st);
+    if (aps_cli_open_conn(cli, "report", APS_DB_READ, &st, &c))
         return APS_EXIT_FAIL;
-    }
     char *oos = kept_section(path);
     FILE *out = fopen(path, "w");
     int rc = out ? 0 : APS_E_IO;

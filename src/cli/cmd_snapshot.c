@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/timeutil.h"
 #include "services/audit.h"
@@ -40,26 +41,30 @@ static void audit_snapshot(struct aps_store *st, const char *path)
     json_decref(e.details);
 }
 
+struct snapshot_args {
+    const char *out, *load;
+    bool anonymize;
+};
+
+static const struct aps_cli_opt options[] = {
+    {"--anonymize", APS_OPT_SET, offsetof(struct snapshot_args, anonymize), NULL},
+    {"--out", APS_OPT_STR, offsetof(struct snapshot_args, out), NULL},
+    {"--load", APS_OPT_STR, offsetof(struct snapshot_args, load), NULL},
+};
+
 int aps_cmd_snapshot(struct aps_cli *cli, int argc, char **argv)
 {
-    const char *out = NULL, *load = NULL;
-    bool anonymize = false;
+    static const struct aps_cli_opts table = {"snapshot", "(see aps snapshot --help)", options,
+                                              sizeof options / sizeof options[0]};
+    struct snapshot_args a = {0};
     if (aps_cli_wants_help(argc, argv)) {
         snapshot_usage(stdout);
         return APS_EXIT_OK;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--anonymize"))
-            anonymize = true;
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
-            out = argv[++i];
-        else if (!strcmp(argv[i], "--load") && i + 1 < argc)
-            load = argv[++i];
-        else {
-            fprintf(stderr, "aps snapshot: bad argument %s (see aps snapshot --help)\n", argv[i]);
-            return APS_EXIT_USAGE;
-        }
-    }
+    if (aps_cli_opts_parse(&table, argc, argv, 1, &a))
+        return APS_EXIT_USAGE;
+    const char *out = a.out, *load = a.load;
+    bool anonymize = a.anonymize;
     if (!!out == !!load || (out && !anonymize)) {
         fprintf(stderr, "aps snapshot: give --anonymize --out FILE or --load FILE (a snapshot is"
                         " always anonymised; `aps backup` makes full copies)\n");

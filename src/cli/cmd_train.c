@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -54,8 +55,10 @@ struct train_args {
     bool quiet;
 };
 
-static int parse_value(struct train_args *a, const char *opt, const char *v)
+/* The value of one option of the table below: 0, or 1 after printing why it is refused. */
+static int parse_value(void *args, const char *opt, const char *v)
 {
+    struct train_args *a = args;
     int64_t n;
     if (!strcmp(opt, "--sport")) {
         a->sport = v;
@@ -86,11 +89,21 @@ static int parse_value(struct train_args *a, const char *opt, const char *v)
         if (aps_parse_int64(v, &n) || n < 1 || n > 10000)
             return fprintf(stderr, "aps train: --max-models must be 1..10000\n"), 1;
         a->o.search.max_models = (int)n;
-    } else {
-        return fprintf(stderr, "aps train: unknown option %s\n", opt), 1;
     }
     return 0;
 }
+
+static const struct aps_cli_opt options[] = {
+    {"--no-promote", APS_OPT_CLEAR, offsetof(struct train_args, o.promote), NULL},
+    {"--quiet", APS_OPT_SET, offsetof(struct train_args, quiet), NULL},
+    {"--sport", APS_OPT_FN, 0, parse_value},
+    {"--market", APS_OPT_FN, 0, parse_value},
+    {"--until", APS_OPT_FN, 0, parse_value},
+    {"--seed", APS_OPT_FN, 0, parse_value},
+    {"--preset", APS_OPT_FN, 0, parse_value},
+    {"--budget", APS_OPT_FN, 0, parse_value},
+    {"--max-models", APS_OPT_FN, 0, parse_value},
+};
 
 static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *a)
 {
@@ -108,20 +121,11 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *
     aps_engine_kelly_params(cli->cfg, &a->o.kelly);
     a->o.margin = (enum aps_margin_method)aps_engine_margin_method(cli->cfg);
     aps_wf_opts_default(&a->o.wf);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-promote")) {
-            a->o.promote = false;
-        } else if (!strcmp(argv[i], "--quiet")) {
-            a->quiet = true;
-        } else if (i + 1 >= argc) {
-            fprintf(stderr, "aps train: %s needs a value\n", argv[i]);
-            return APS_EXIT_USAGE;
-        } else if (parse_value(a, argv[i], argv[i + 1])) {
-            return APS_EXIT_USAGE;
-        } else {
-            i++;
-        }
-    }
+    static const struct aps_cli_opts table = {"train", NULL, options,
+                                              sizeof options / sizeof options[0]};
+    int rc = aps_cli_opts_parse(&table, argc, argv, 1, a);
+    if (rc)
+        return rc;
     if (!a->sport || (strcmp(a->sport, "all") && aps_sport_from_code(a->sport) < 0)) {
         fprintf(stderr, "aps train: --sport CODE|all is required (see aps train --help)\n");
         return APS_EXIT_USAGE;
@@ -185,15 +189,10 @@ int aps_cmd_train(struct aps_cli *cli, int argc, char **argv)
     int rc = parse(cli, argc, argv, &a);
     if (rc)
         return rc;
-    struct aps_store *st = aps_cli_open_store(cli, true);
-    if (!st)
-        return APS_EXIT_FAIL;
+    struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_store_acquire(st, APS_DB_WRITE, &c)) {
-        fprintf(stderr, "aps train: no database connection\n");
-        aps_store_close(st);
+    if (aps_cli_open_conn(cli, "train", APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
-    }
     double t0 = aps_time_mono();
     bool all = !strcmp(a.sport, "all");
     rc = APS_EXIT_OK;

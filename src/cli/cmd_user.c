@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "services/app.h"
 #include "services/authn.h"
 #include "core/timeutil.h"
@@ -31,20 +32,19 @@ static void user_usage(FILE *out)
             "Roles: user, pro, analyst, operator, admin. Both are written to the audit log.\n");
 }
 
+static const struct aps_cli_opt options[] = {
+    {"--email", APS_OPT_STR, offsetof(struct user_args, email), NULL},
+    {"--role", APS_OPT_STR, offsetof(struct user_args, role), NULL},
+    {"--name", APS_OPT_STR, offsetof(struct user_args, name), NULL},
+    {"--password-file", APS_OPT_STR, offsetof(struct user_args, password_file), NULL},
+};
+
 static int parse_args(int argc, char **argv, struct user_args *a)
 {
-    for (int i = 2; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--email")           ? &a->email
-                            : !strcmp(argv[i], "--role")          ? &a->role
-                            : !strcmp(argv[i], "--name")          ? &a->name
-                            : !strcmp(argv[i], "--password-file") ? &a->password_file
-                                                                  : NULL;
-        if (!slot || i + 1 >= argc) {
-            fprintf(stderr, "aps user: bad argument %s (see aps user --help)\n", argv[i]);
-            return -1;
-        }
-        *slot = argv[++i];
-    }
+    static const struct aps_cli_opts table = {"user", "(see aps user --help)", options,
+                                              sizeof options / sizeof options[0]};
+    if (aps_cli_opts_parse(&table, argc, argv, 2, a))
+        return -1;
     if (!a->email || !a->role) {
         fprintf(stderr, "aps user: --email and --role are required\n");
         return -1;

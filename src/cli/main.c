@@ -72,6 +72,22 @@ struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate)
     return st;
 }
 
+int aps_cli_open_conn(struct aps_cli *cli, const char *who, enum aps_db_intent intent,
+                      struct aps_store **st, struct aps_conn **c)
+{
+    *c = NULL;
+    *st = aps_cli_open_store(cli, true);
+    if (!*st)
+        return APS_EXIT_FAIL;
+    if (aps_store_acquire(*st, intent, c)) {
+        fprintf(stderr, "aps%s%s: no database connection\n", who ? " " : "", who ? who : "");
+        aps_store_close(*st);
+        *st = NULL;
+        return APS_EXIT_FAIL;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

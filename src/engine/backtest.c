@@ -252,7 +252,7 @@ static void compare_markets(const struct run_state *st, int season, struct aps_b
     out->d_close = out->d_close_lo = out->d_close_hi = NAN;
     out->d_entry = out->d_entry_lo = out->d_entry_hi = NAN;
     out->ece_entry = NAN;
-    if (n >= 2 && aps_metrics_paired_bootstrap(dc, n, BOOT_RESAMPLES, BOOT_SEED, &out->d_close,
+    if (n >= 2 && aps_score_paired_bootstrap(dc, n, BOOT_RESAMPLES, BOOT_SEED, &out->d_close,
                                                &out->d_close_lo, &out->d_close_hi))
         out->d_close = out->d_close_lo = out->d_close_hi = NAN;
     out->n_entry = ne;
@@ -261,10 +261,10 @@ static void compare_markets(const struct run_state *st, int season, struct aps_b
         out->ll_entry /= (double)ne;
         out->ll_close_entry /= (double)ne;
         out->brier_entry /= (double)ne;
-        if (aps_metrics_ece(pool, pool_y, npool, &out->ece_entry))
+        if (aps_score_ece(pool, pool_y, npool, &out->ece_entry))
             out->ece_entry = NAN;
     }
-    if (ne >= 2 && aps_metrics_paired_bootstrap(de, ne, BOOT_RESAMPLES, BOOT_SEED, &out->d_entry,
+    if (ne >= 2 && aps_score_paired_bootstrap(de, ne, BOOT_RESAMPLES, BOOT_SEED, &out->d_entry,
                                                 &out->d_entry_lo, &out->d_entry_hi))
         out->d_entry = out->d_entry_lo = out->d_entry_hi = NAN;
     aps_free(dc);
@@ -318,10 +318,10 @@ static void compute_scores(const struct run_state *st, int season, struct aps_bt
         double div = st->nsc && st->sc[0].ns == 2 ? 2.0 * (double)n : (double)n;
         out->brier_model /= div;
         out->brier_close /= div;
-        if (!aps_metrics_reliability(pool_m, pool_y, npool, &out->rel_model))
+        if (!aps_score_reliability(pool_m, pool_y, npool, &out->rel_model))
             out->ece_model = out->rel_model.ece;
-        struct aps_metrics_reliability rc;
-        if (!aps_metrics_reliability(pool_c, pool_y, npool, &rc))
+        struct aps_score_reliability rc;
+        if (!aps_score_reliability(pool_c, pool_y, npool, &rc))
             out->ece_close = rc.ece;
     }
     if (out->n538) {
@@ -406,13 +406,13 @@ int aps_backtest_run(const struct aps_history *h, struct aps_predictor *pred,
         compute_scores(&st, -1, &r->scores);
         for (size_t s = 0; s < r->nseasons; s++)
             compute_scores(&st, (int)s, &r->seasons[s].s);
-        if (aps_metrics_max_drawdown(equity, neq, &r->max_drawdown))
+        if (aps_score_max_drawdown(equity, neq, &r->max_drawdown))
             r->max_drawdown = NAN;
         if (r->nbets > 1) {
             double *ret = aps_malloc(r->nbets * sizeof *ret);
             for (size_t i = 0; i < r->nbets; i++)
                 ret[i] = r->bets[i].stake > 0 ? r->bets[i].profit / r->bets[i].stake : 0;
-            if (aps_metrics_sharpe(ret, r->nbets, &r->sharpe))
+            if (aps_score_sharpe(ret, r->nbets, &r->sharpe))
                 r->sharpe = NAN;
             aps_free(ret);
         } else {

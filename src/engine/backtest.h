@@ -20,12 +20,12 @@
 
 #include "core/domain.h"
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "engine/predictor.h"
 #include "odds/grade.h"
 #include "odds/kelly.h"
 #include "odds/margin.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 struct aps_backtest_opts {
     enum aps_market market;
@@ -47,7 +47,7 @@ struct aps_bt_tally {
 struct aps_bt_scores {
     size_t n;
     double ll_model, ll_close, brier_model, brier_close, ece_model, ece_close;
-    struct aps_metrics_reliability rel_model;
+    struct aps_score_reliability rel_model;
     /* the model's log-loss minus the close's, per game: mean with its paired bootstrap 95 %
        interval (NAN when fewer than two games) */
     double d_close, d_close_lo, d_close_hi;

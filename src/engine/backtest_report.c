@@ -94,7 +94,7 @@ static void write_table(const struct aps_backtest_report *r, FILE *out)
     table_scores(out, &r->scores);
     fprintf(out, "\nReliability of the model (10 bins):\n  %-9s %7s %10s %9s\n", "bin", "n",
             "predicted", "observed");
-    for (int b = 0; b < APS_METRICS_BINS; b++)
+    for (int b = 0; b < APS_SCORE_BINS; b++)
         if (r->scores.rel_model.count[b])
             fprintf(out, "  %.1f-%.1f   %7zu %10.4f %9.4f\n", b / 10.0, (b + 1) / 10.0,
                     r->scores.rel_model.count[b], r->scores.rel_model.mean_pred[b],
@@ -130,7 +130,7 @@ static json_t *tally_json(const struct aps_bt_tally *t)
 static json_t *scores_json(const struct aps_bt_scores *s)
 {
     json_t *rel = json_array();
-    for (int b = 0; b < APS_METRICS_BINS; b++)
+    for (int b = 0; b < APS_SCORE_BINS; b++)
         json_array_append_new(rel, json_pack("{s:f,s:f,s:I,s:o,s:o}", "lo", b / 10.0, "hi",
                                              (b + 1) / 10.0, "n", (json_int_t)s->rel_model.count[b],
                                              "predicted", num(s->rel_model.mean_pred[b]),

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/market.h"
@@ -16,11 +17,6 @@
 
 #define CAS_ATTEMPTS 8
 
-static double cents(double x)
-{
-    return round(x * 100) / 100;
-}
-
 static int bind_opt_double(struct aps_stmt *st, int idx, double v)
 {
     return isfinite(v) ? aps_stmt_bind_double(st, idx, v) : aps_stmt_bind_null(st, idx);
@@ -29,6 +25,13 @@ static int bind_opt_double(struct aps_stmt *st, int idx, double v)
 static int bind_opt_int(struct aps_stmt *st, int idx, int64_t v)
 {
     return v ? aps_stmt_bind_int64(st, idx, v) : aps_stmt_bind_null(st, idx);
+}
+
+/* Binds an amount twice: the cents at idx, the previous release's double at idx + 1. */
+static int bind_money(struct aps_stmt *st, int idx, int64_t cents)
+{
+    int rc = aps_stmt_bind_int64(st, idx, cents);
+    return rc ? rc : aps_stmt_bind_double(st, idx + 1, aps_money_to_double(cents));
 }
 
 /* Runs a prepared INSERT … RETURNING id and reads the id. Finalizes st. */
@@ -48,30 +51,31 @@ static int insert_returning(struct aps_stmt *st, int64_t *id)
 
 /* ---- bankrolls ----------------------------------------------------------------------------- */
 
-static int record_transaction(struct aps_conn *c, int64_t id, const char *kind, double amount,
-                              double balance, int64_t bet_id, const char *description,
+static int record_transaction(struct aps_conn *c, int64_t id, const char *kind, int64_t amount,
+                              int64_t balance, int64_t bet_id, const char *description,
                               int64_t now)
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(c,
-                              "INSERT INTO bankroll_transactions (bankroll_id, kind, amount,"
-                              " balance_after, bet_id, description, created_at)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                              "INSERT INTO bankroll_transactions (bankroll_id, kind, amount_cents,"
+                              " amount, balance_after_cents, balance_after, bet_id, description,"
+                              " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                              " RETURNING id",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, id);
     if (!rc)
         rc = aps_stmt_bind_text(st, 2, kind);
     if (!rc)
-        rc = aps_stmt_bind_double(st, 3, amount);
+        rc = bind_money(st, 3, amount);
     if (!rc)
-        rc = aps_stmt_bind_double(st, 4, balance);
+        rc = bind_money(st, 5, balance);
     if (!rc)
-        rc = bind_opt_int(st, 5, bet_id);
+        rc = bind_opt_int(st, 7, bet_id);
     if (!rc)
-        rc = aps_stmt_bind_text(st, 6, description);
+        rc = aps_stmt_bind_text(st, 8, description);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, 7, now);
+        rc = aps_stmt_bind_int64(st, 9, now);
     if (rc) {
         aps_stmt_finalize(st);
         return rc;
@@ -80,21 +84,21 @@ static int record_transaction(struct aps_conn *c, int64_t id, const char *kind, 
 }
 
 int aps_bankroll_create(struct aps_conn *c, int64_t user_id, const char *name,
-                        const char *currency, double initial, int64_t *id_out)
+                        const char *currency, int64_t initial_cents, int64_t *id_out)
 {
-    if (!(initial > 0) || !name)
+    if (initial_cents <= 0 || initial_cents > APS_MONEY_LIMIT_CENTS || !name)
         return APS_E_INVAL;
-    int64_t now = aps_time_now(), id = 0;
-    double amount = cents(initial);
+    int64_t now = aps_time_now(), id = 0, amount = initial_cents;
     struct aps_stmt *st = NULL;
     int rc = aps_conn_begin(c);
     if (rc)
         return rc;
     rc = aps_conn_prepare(c,
-                          "INSERT INTO bankrolls (user_id, name, currency, initial_amount,"
-                          " current_amount, peak_amount, low_amount, is_active, created_at,"
-                          " updated_at) VALUES (?1, ?2, ?3, ?4, ?4, ?4, ?4, 1, ?5, ?5)"
-                          " RETURNING id",
+                          "INSERT INTO bankrolls (user_id, name, currency, initial_cents,"
+                          " initial_amount, current_cents, current_amount, peak_cents,"
+                          " peak_amount, low_cents, low_amount, is_active, created_at,"
+                          " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5, ?4, ?5, ?4, ?5, 1,"
+                          " ?6, ?6) RETURNING id",
                           &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, user_id);
@@ -103,9 +107,9 @@ int aps_bankroll_create(struct aps_conn *c, int64_t user_id, const char *name,
     if (!rc)
         rc = aps_stmt_bind_text(st, 3, currency ? currency : "USD");
     if (!rc)
-        rc = aps_stmt_bind_double(st, 4, amount);
+        rc = bind_money(st, 4, amount);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, 5, now);
+        rc = aps_stmt_bind_int64(st, 6, now);
     if (rc)
         aps_stmt_finalize(st);
     else
@@ -130,13 +134,13 @@ static void copy_col(char *dst, size_t cap, const struct aps_stmt *st, int col)
 
 int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps_bankroll *out)
 {
-    static const char *const sql[2] = {
-        "SELECT id, user_id, name, currency, initial_amount, current_amount, peak_amount,"
-        " low_amount, is_active, created_at, updated_at FROM bankrolls WHERE id = ?1",
-        "SELECT id, user_id, name, currency, initial_amount, current_amount, peak_amount,"
-        " low_amount, is_active, created_at, updated_at FROM bankrolls"
-        " WHERE id = ?1 AND user_id = ?2",
-    };
+#define BANKROLL_GET                                                                           \
+    "SELECT id, user_id, name, currency, " APS_MONEY_SQL("initial_cents", "initial_amount")    \
+    ", " APS_MONEY_SQL("current_cents", "current_amount") ", "                                 \
+    APS_MONEY_SQL("peak_cents", "peak_amount") ", " APS_MONEY_SQL("low_cents", "low_amount")   \
+    ", is_active, created_at, updated_at FROM bankrolls WHERE id = ?1"
+    static const char *const sql[2] = {BANKROLL_GET, BANKROLL_GET " AND user_id = ?2"};
+#undef BANKROLL_GET
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(c, sql[user_id != 0], &st);
     if (!rc)
@@ -151,10 +155,10 @@ int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps
         out->user_id = aps_stmt_int64(st, 1);
         copy_col(out->name, sizeof out->name, st, 2);
         copy_col(out->currency, sizeof out->currency, st, 3);
-        out->initial = aps_stmt_double(st, 4);
-        out->current = aps_stmt_double(st, 5);
-        out->peak = aps_stmt_double(st, 6);
-        out->low = aps_stmt_double(st, 7);
+        out->initial_cents = aps_stmt_int64(st, 4);
+        out->current_cents = aps_stmt_int64(st, 5);
+        out->peak_cents = aps_stmt_int64(st, 6);
+        out->low_cents = aps_stmt_int64(st, 7);
         out->active = aps_stmt_int64(st, 8) != 0;
         out->created_at = aps_stmt_int64(st, 9);
         out->updated_at = aps_stmt_int64(st, 10);
@@ -167,28 +171,30 @@ int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps
 }
 
 /* One compare-and-set of the balance: writes the new balance, peak and low only when the
- * balance is still `old`. *done tells whether it did. */
-static int cas_balance(struct aps_conn *c, int64_t id, const struct aps_bankroll *b, double bal,
+ * balance is still b's. The comparison is on the double, which both this and the previous
+ * release write (bankroll.h). *done tells whether it did. */
+static int cas_balance(struct aps_conn *c, int64_t id, const struct aps_bankroll *b, int64_t bal,
                        int64_t now, bool *done)
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(c,
-                              "UPDATE bankrolls SET current_amount = ?1, peak_amount = ?2,"
-                              " low_amount = ?3, updated_at = ?4"
-                              " WHERE id = ?5 AND current_amount = ?6",
+                              "UPDATE bankrolls SET current_cents = ?1, current_amount = ?2,"
+                              " peak_cents = ?3, peak_amount = ?4, low_cents = ?5,"
+                              " low_amount = ?6, updated_at = ?7"
+                              " WHERE id = ?8 AND current_amount = ?9",
                               &st);
     if (!rc)
-        rc = aps_stmt_bind_double(st, 1, bal);
+        rc = bind_money(st, 1, bal);
     if (!rc)
-        rc = aps_stmt_bind_double(st, 2, bal > b->peak ? bal : b->peak);
+        rc = bind_money(st, 3, bal > b->peak_cents ? bal : b->peak_cents);
     if (!rc)
-        rc = aps_stmt_bind_double(st, 3, bal < b->low ? bal : b->low);
+        rc = bind_money(st, 5, bal < b->low_cents ? bal : b->low_cents);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, 4, now);
+        rc = aps_stmt_bind_int64(st, 7, now);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, 5, id);
+        rc = aps_stmt_bind_int64(st, 8, id);
     if (!rc)
-        rc = aps_stmt_bind_double(st, 6, b->current);
+        rc = aps_stmt_bind_double(st, 9, aps_money_to_double(b->current_cents));
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_DONE) {
@@ -201,36 +207,38 @@ static int cas_balance(struct aps_conn *c, int64_t id, const struct aps_bankroll
     return rc;
 }
 
-int aps_bankroll_move(struct aps_conn *c, int64_t id, const char *kind, double amount,
+int aps_bankroll_move(struct aps_conn *c, int64_t id, const char *kind, int64_t amount,
                       int64_t bet_id, const char *description, int64_t now,
-                      double *balance_after)
+                      int64_t *balance_after)
 {
     struct aps_bankroll b;
-    double bal = 0;
+    int64_t bal = 0;
     bool done = false;
     int rc = 0;
+    if (amount > APS_MONEY_LIMIT_CENTS || amount < -APS_MONEY_LIMIT_CENTS)
+        return APS_E_RANGE;
     for (int attempt = 0; !rc && !done && attempt < CAS_ATTEMPTS; attempt++) {
         rc = aps_bankroll_get(c, id, 0, &b);
         if (rc)
             return rc;
-        bal = cents(b.current + amount);
-        if (bal < 0)
+        bal = b.current_cents + amount;
+        if (bal < 0 || bal > APS_MONEY_LIMIT_CENTS)
             return APS_E_RANGE;
         rc = cas_balance(c, id, &b, bal, now, &done);
     }
     if (!rc && !done)
         rc = APS_E_BUSY;
     if (!rc)
-        rc = record_transaction(c, id, kind, cents(amount), bal, bet_id, description, now);
+        rc = record_transaction(c, id, kind, amount, bal, bet_id, description, now);
     if (!rc && balance_after)
         *balance_after = bal;
     return rc;
 }
 
 int aps_bankroll_transfer(struct aps_conn *c, int64_t user_id, int64_t id, bool withdrawal,
-                          double amount, const char *description, double *balance_after)
+                          int64_t amount, const char *description, int64_t *balance_after)
 {
-    if (!(amount > 0))
+    if (amount <= 0)
         return APS_E_INVAL;
     struct aps_bankroll b;
     int rc = aps_conn_begin(c);
@@ -298,9 +306,9 @@ static int insert_bet(struct aps_conn *c, const struct aps_bet_request *b, int64
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(c,
                               "INSERT INTO bets (user_id, bankroll_id, prediction_id, game_id,"
-                              " market, selection, line, price, stake, sportsbook, notes,"
-                              " placed_at, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                              " ?10, ?11, ?12, 'pending') RETURNING id",
+                              " market, selection, line, price, stake_cents, stake, sportsbook,"
+                              " notes, placed_at, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                              " ?9, ?10, ?11, ?12, ?13, 'pending') RETURNING id",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, b->user_id);
@@ -319,13 +327,13 @@ static int insert_bet(struct aps_conn *c, const struct aps_bet_request *b, int64
     if (!rc)
         rc = aps_stmt_bind_double(st, 8, b->price);
     if (!rc)
-        rc = aps_stmt_bind_double(st, 9, cents(b->stake));
+        rc = bind_money(st, 9, b->stake_cents);
     if (!rc)
-        rc = aps_stmt_bind_text(st, 10, b->sportsbook);
+        rc = aps_stmt_bind_text(st, 11, b->sportsbook);
     if (!rc)
-        rc = aps_stmt_bind_text(st, 11, b->notes);
+        rc = aps_stmt_bind_text(st, 12, b->notes);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, 12, now);
+        rc = aps_stmt_bind_int64(st, 13, now);
     if (rc) {
         aps_stmt_finalize(st);
         return rc;
@@ -349,13 +357,13 @@ static int check_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_
         return APS_E_INVAL;
     if (strcmp(g.status, "scheduled") || g.start_time <= now)
         return APS_E_STATE;
-    return cents(b->stake) > br.current ? APS_E_RANGE : 0;
+    return b->stake_cents > br.current_cents ? APS_E_RANGE : 0;
 }
 
 int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
-                           int64_t *bet_id, double *balance_after)
+                           int64_t *bet_id, int64_t *balance_after)
 {
-    if (!(b->stake > 0) || !(b->price > 1))
+    if (b->stake_cents <= 0 || b->stake_cents > APS_MONEY_LIMIT_CENTS || !(b->price > 1))
         return APS_E_INVAL;
     int64_t id = 0;
     int rc = aps_conn_begin(c);
@@ -365,7 +373,7 @@ int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, 
     if (!rc)
         rc = insert_bet(c, b, now, &id);
     if (!rc)
-        rc = aps_bankroll_move(c, b->bankroll_id, "stake", -b->stake, id, "bet placed", now,
+        rc = aps_bankroll_move(c, b->bankroll_id, "stake", -b->stake_cents, id, "bet placed", now,
                                balance_after);
     if (!rc)
         rc = aps_conn_commit(c);
@@ -403,12 +411,13 @@ int aps_bankroll_bet_clv(struct aps_conn *c, int64_t game_id, enum aps_market m,
 struct pending_bet {
     int64_t id, bankroll_id;
     int market, sel;
-    double line, price, stake;
+    double line, price;
+    int64_t stake_cents;
     char book[32];
 };
 
 /* The bet of the current row of a statement selecting id, bankroll_id, market, selection, line,
- * price, stake, sportsbook (in that order). */
+ * price, the stake in cents (APS_MONEY_SQL), sportsbook (in that order). */
 static void read_bet_row(const struct aps_stmt *st, struct pending_bet *b)
 {
     const char *m = aps_stmt_text(st, 2), *s = aps_stmt_text(st, 3);
@@ -418,7 +427,7 @@ static void read_bet_row(const struct aps_stmt *st, struct pending_bet *b)
     b->sel = s ? aps_selection_parse(s) : -1;
     b->line = aps_stmt_double(st, 4);
     b->price = aps_stmt_double(st, 5);
-    b->stake = aps_stmt_double(st, 6);
+    b->stake_cents = aps_stmt_int64(st, 6);
     copy_col(b->book, sizeof b->book, st, 7);
 }
 
@@ -429,9 +438,9 @@ static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet 
     *out = NULL;
     *n = 0;
     int rc = aps_conn_prepare(c,
-                              "SELECT id, bankroll_id, market, selection, line, price, stake,"
-                              " sportsbook FROM bets WHERE game_id = ?1 AND result = 'pending'"
-                              " ORDER BY id",
+                              "SELECT id, bankroll_id, market, selection, line, price, "
+                              APS_MONEY_SQL("stake_cents", "stake") ", sportsbook FROM bets"
+                              " WHERE game_id = ?1 AND result = 'pending' ORDER BY id",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, game_id);
@@ -449,28 +458,28 @@ static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet 
 
 /* Marks the bet settled unless someone settled it first; *won tells whether this call did. */
 static int mark_settled(struct aps_conn *c, const struct pending_bet *b, const char *result,
-                        double pl, const struct aps_bet_close *cl, int64_t now, bool *won)
+                        int64_t pl, const struct aps_bet_close *cl, int64_t now, bool *won)
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(c,
-                              "UPDATE bets SET result = ?1, profit_loss = ?2, closing_line = ?3,"
-                              " closing_price = ?4, clv = ?5, settled_at = ?6"
-                              " WHERE id = ?7 AND result = 'pending'",
+                              "UPDATE bets SET result = ?1, profit_loss_cents = ?2,"
+                              " profit_loss = ?3, closing_line = ?4, closing_price = ?5, clv = ?6,"
+                              " settled_at = ?7 WHERE id = ?8 AND result = 'pending'",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_text(st, 1, result);
     if (!rc)
-        rc = aps_stmt_bind_double(st, 2, pl);
+        rc = bind_money(st, 2, pl);
     if (!rc)
-        rc = bind_opt_double(st, 3, cl->line);
+        rc = bind_opt_double(st, 4, cl->line);
     if (!rc)
-        rc = bind_opt_double(st, 4, cl->price);
+        rc = bind_opt_double(st, 5, cl->price);
     if (!rc)
-        rc = bind_opt_double(st, 5, cl->clv);
+        rc = bind_opt_double(st, 6, cl->clv);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, 6, now);
+        rc = aps_stmt_bind_int64(st, 7, now);
     if (!rc)
-        rc = aps_stmt_bind_int64(st, 7, b->id);
+        rc = aps_stmt_bind_int64(st, 8, b->id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_DONE) {
@@ -507,7 +516,8 @@ static int settle_as(struct aps_conn *c, int64_t game_id, const struct pending_b
                      int64_t now, bool *did)
 {
     struct aps_bet_close cl = {NAN, NAN, NAN, ""};
-    double pl = cents(aps_grade_profit(r, b->stake, b->price));
+    /* The one amount computed in floating point: the profit at decimal odds, in cents. */
+    int64_t pl = aps_money_round_cents(aps_grade_profit(r, (double)b->stake_cents, b->price));
     int rc = 0;
     *did = false;
     if (r != APS_GRADE_VOID)
@@ -515,7 +525,7 @@ static int settle_as(struct aps_conn *c, int64_t game_id, const struct pending_b
                                   &cl);
     if (!rc)
         rc = mark_settled(c, b, aps_grade_result_name(r), pl, &cl, now, did);
-    double back = cents(b->stake + pl);
+    int64_t back = b->stake_cents + pl;
     if (!rc && *did && back > 0) {
         const char *kind = r == APS_GRADE_PUSH || r == APS_GRADE_VOID ? "refund" : "payout";
         char desc[64];
@@ -579,9 +589,9 @@ static int load_own_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_prepare(c,
-                              "SELECT id, bankroll_id, market, selection, line, price, stake,"
-                              " sportsbook, game_id, result FROM bets"
-                              " WHERE id = ?1 AND user_id = ?2",
+                              "SELECT id, bankroll_id, market, selection, line, price, "
+                              APS_MONEY_SQL("stake_cents", "stake") ", sportsbook, game_id,"
+                              " result FROM bets WHERE id = ?1 AND user_id = ?2",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, bet_id);
@@ -603,7 +613,7 @@ static int load_own_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
 
 int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
                             enum aps_grade_result r, enum aps_margin_method mm,
-                            double *balance_after)
+                            int64_t *balance_after)
 {
     struct pending_bet b;
     struct game_state g;
@@ -631,6 +641,6 @@ int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
         return rc;
     }
     if (balance_after)
-        *balance_after = br.current;
+        *balance_after = br.current_cents;
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "model/elo.h"
 #include "engine/elo_store.h"
 #include "model/elo_fit.h"
+#include "model/elo_replay.h"
 
 #define MIN_GAMES 30
 #define MIN_TEAM_GAMES 3
@@ -30,10 +31,9 @@ struct team_scoring {
 };
 
 struct elo_pred {
-    struct aps_elo elo;
+    struct aps_elo_replay walk; /* the ratings, walked game by game */
     struct aps_elo_predictor_opts opts;
     bool three_way;
-    int season;                 /* season_no of the last game begun, -1 before the first */
     /* margin model */
     double sdm, sdd, srr;
     size_t nm;
@@ -50,21 +50,6 @@ struct elo_pred {
 double aps_norm_cdf(double x)
 {
     return 0.5 * erfc(-x / sqrt(2.0));
-}
-
-static struct aps_elo_game elo_game(const struct aps_hist_game *g)
-{
-    struct aps_elo_game eg = {g->home, g->away, g->neutral, aps_elo_surface_name(g->surface)};
-    return eg;
-}
-
-/* Elo difference of the home side including home advantage. */
-static double elo_diff(const struct elo_pred *ep, const struct aps_hist_game *g)
-{
-    double d = aps_elo_rating(&ep->elo, g->home) - aps_elo_rating(&ep->elo, g->away);
-    if (ep->elo.p.has_home && !g->neutral)
-        d += ep->elo.p.home_adv;
-    return d;
 }
 
 static struct team_scoring *scoring(struct elo_pred *ep, int64_t team)
@@ -95,26 +80,20 @@ static int refit(struct elo_pred *ep, const struct aps_history *h, size_t gi)
     while (lo > 0 && h->games[lo - 1].season_no >= lo_season)
         lo--;
     struct aps_elo_fit_result fr;
-    int rc = aps_elo_fit(&ep->elo.p, ep->three_way, ep->fit + lo, gi - lo, 1, &fr);
+    int rc = aps_elo_fit(&ep->walk.elo.p, ep->three_way, ep->fit + lo, gi - lo, 1, &fr);
     if (rc == APS_E_NOTFOUND)
         return 0;
     if (rc)
         return rc;
-    ep->elo.p = fr.params;
+    ep->walk.elo.p = fr.params;
     return 0;
 }
 
 static int ep_begin(void *ctx, const struct aps_history *h, size_t gi)
 {
     struct elo_pred *ep = ctx;
-    const struct aps_hist_game *g = &h->games[gi];
-    if (g->season_no != ep->season) {
-        if (ep->season >= 0)
-            aps_elo_new_season(&ep->elo);
-        ep->season = g->season_no;
-        if (ep->opts.refit)
-            return refit(ep, h, gi);
-    }
+    if (aps_elo_replay_enter(&ep->walk, h->games[gi].season_no) && ep->opts.refit)
+        return refit(ep, h, gi);
     return 0;
 }
 
@@ -124,7 +103,7 @@ static int prob_spread(struct elo_pred *ep, const struct aps_hist_game *g, enum 
     if (ep->nm < MIN_GAMES || ep->sdd <= 0 || ep->srr <= 0)
         return APS_E_NOTFOUND;
     double beta = ep->sdm / ep->sdd, sigma = sqrt(ep->srr / (double)ep->nm);
-    double mu = beta * elo_diff(ep, g);
+    double mu = beta * aps_elo_diff(&ep->walk.elo, g);
     if (sel == APS_SEL_AWAY)
         mu = -mu;
     else if (sel != APS_SEL_HOME)
@@ -167,21 +146,21 @@ static int ep_prob(void *ctx, const struct aps_history *h, size_t gi, enum aps_m
 {
     struct elo_pred *ep = ctx;
     const struct aps_hist_game *g = &h->games[gi];
-    struct aps_elo_game eg = elo_game(g);
+    struct aps_elo_game eg = aps_elo_hist_game(g);
     if (m == APS_MKT_SPREAD)
         return prob_spread(ep, g, sel, line, p);
     if (m == APS_MKT_TOTAL)
         return prob_total(ep, g, sel, line, p);
     if (ep->three_way) {
         double pr[3];
-        int rc = aps_elo_prob3(&ep->elo, &eg, pr);
+        int rc = aps_elo_prob3(&ep->walk.elo, &eg, pr);
         if (rc)
             return rc;
         *p = sel == APS_SEL_HOME ? pr[0] : sel == APS_SEL_DRAW ? pr[1] : pr[2];
         return 0;
     }
     double ph;
-    int rc = aps_elo_prob(&ep->elo, &eg, &ph);
+    int rc = aps_elo_prob(&ep->walk.elo, &eg, &ph);
     if (rc)
         return rc;
     if (sel == APS_SEL_DRAW)
@@ -197,7 +176,7 @@ static int ep_observe(void *ctx, const struct aps_history *h, size_t gi)
     if (!aps_hist_final(g))
         return 0;
     /* margin model, from the ratings before the game */
-    double d = elo_diff(ep, g), margin = g->home_score - g->away_score;
+    double d = aps_elo_diff(&ep->walk.elo, g), margin = g->home_score - g->away_score;
     if (ep->nm >= 1 && ep->sdd > 0) {
         double r = margin - (ep->sdm / ep->sdd) * d;
         ep->srr += r * r;
@@ -223,8 +202,7 @@ static int ep_observe(void *ctx, const struct aps_history *h, size_t gi)
     ta->pts_against += a_a * (g->home_score - ta->pts_against);
     th->games++;
     ta->games++;
-    struct aps_elo_game eg = elo_game(g);
-    return aps_elo_update(&ep->elo, &eg, g->home_score, g->away_score, NULL);
+    return aps_elo_replay_feed_hist(&ep->walk, g, NULL);
 }
 
 static void ep_destroy(void *ctx)
@@ -232,7 +210,7 @@ static void ep_destroy(void *ctx)
     struct elo_pred *ep = ctx;
     if (!ep)
         return;
-    aps_elo_cleanup(&ep->elo);
+    aps_elo_replay_cleanup(&ep->walk);
     aps_strmap_cleanup(&ep->team_index);
     aps_free(ep->teams);
     aps_free(ep->fit);
@@ -247,8 +225,7 @@ int aps_elo_predictor_new(const struct aps_history *h, const struct aps_elo_pred
     if (ep->opts.refit_window < 2)
         ep->opts.refit_window = 8;
     ep->three_way = aps_sport_info(h->sport)->three_way;
-    ep->season = -1;
-    int rc = aps_elo_init(&ep->elo, o->params);
+    int rc = aps_elo_replay_init(&ep->walk, o->params);
     if (rc) {
         aps_free(ep);
         return rc;

@@ -8,23 +8,10 @@
 #include "config/config.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "model/elo_replay.h"
 #include "odds/kelly.h"
 #include "odds/margin.h"
 #include "store/store.h"
-
-
-struct aps_elo_fit_game *aps_elo_fit_games(const struct aps_history *h)
-{
-    struct aps_elo_fit_game *f = aps_calloc(h->ngames ? h->ngames : 1, sizeof *f);
-    for (size_t i = 0; i < h->ngames; i++) {
-        const struct aps_hist_game *g = &h->games[i];
-        bool fin = aps_hist_final(g);
-        f[i] = (struct aps_elo_fit_game){
-            g->home, g->away, g->neutral, fin ? g->home_score : -1, fin ? g->away_score : -1,
-            g->season_no, aps_elo_surface_name(g->surface)};
-    }
-    return f;
-}
 
 int aps_elo_params_load(struct aps_conn *c, enum aps_sport sport, struct aps_elo_params *p,
                         bool *found)
@@ -106,31 +93,32 @@ static int copy_rating(struct aps_copy *cp, int64_t game, int64_t team, double b
     return aps_copy_row(cp, row);
 }
 
+struct copy_ctx {
+    struct aps_copy *cp;
+    size_t rows;
+};
+
+static int copy_ratings(void *ctx, const struct aps_elo_replay *r, const struct aps_hist_game *g,
+                        double home_before, double away_before)
+{
+    struct copy_ctx *cc = ctx;
+    int rc = copy_rating(cc->cp, g->id, g->home, home_before, aps_elo_rating(&r->elo, g->home));
+    if (!rc)
+        rc = copy_rating(cc->cp, g->id, g->away, away_before, aps_elo_rating(&r->elo, g->away));
+    cc->rows += 2;
+    return rc;
+}
+
 static int replay_into(struct aps_copy *cp, const struct aps_history *h,
                        const struct aps_elo_params *p, size_t *rows)
 {
-    struct aps_elo e;
-    int rc = aps_elo_init(&e, p);
-    int season = -1;
-    for (size_t i = 0; i < h->ngames && !rc; i++) {
-        const struct aps_hist_game *g = &h->games[i];
-        if (g->season_no != season) {
-            if (season >= 0)
-                aps_elo_new_season(&e);
-            season = g->season_no;
-        }
-        if (!aps_hist_final(g))
-            continue;
-        struct aps_elo_game eg = {g->home, g->away, g->neutral, aps_elo_surface_name(g->surface)};
-        double hb = aps_elo_rating(&e, g->home), ab = aps_elo_rating(&e, g->away);
-        rc = aps_elo_update(&e, &eg, g->home_score, g->away_score, NULL);
-        if (!rc)
-            rc = copy_rating(cp, g->id, g->home, hb, aps_elo_rating(&e, g->home));
-        if (!rc)
-            rc = copy_rating(cp, g->id, g->away, ab, aps_elo_rating(&e, g->away));
-        *rows += 2;
-    }
-    aps_elo_cleanup(&e);
+    struct aps_elo_replay r;
+    struct copy_ctx cc = {cp, 0};
+    int rc = aps_elo_replay_init(&r, p);
+    if (!rc)
+        rc = aps_elo_replay_history(&r, h, h->ngames, copy_ratings, &cc);
+    *rows += cc.rows;
+    aps_elo_replay_cleanup(&r);
     return rc;
 }
 

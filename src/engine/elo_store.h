@@ -1,5 +1,5 @@
-/* elo_store.h — fitted Elo parameters and point-in-time ratings in the store, and the glue that
- * turns a loaded history into Elo replays. */
+/* elo_store.h — fitted Elo parameters and point-in-time ratings in the store, and the engine's
+ * betting settings. The walk of a history through Elo is model/elo_replay.h. */
 #ifndef APS_ENGINE_ELO_STORE_H
 #define APS_ENGINE_ELO_STORE_H
 
@@ -7,9 +7,10 @@
 #include <stddef.h>
 
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "model/elo.h"
 #include "model/elo_fit.h"
+#include "model/elo_replay.h"
 
 struct aps_conn;
 struct aps_config;
@@ -20,8 +21,6 @@ int aps_elo_params_load(struct aps_conn *c, enum aps_sport sport, struct aps_elo
                         bool *found) APS_MUST_CHECK;
 int aps_elo_params_save(struct aps_conn *c, enum aps_sport sport, const struct aps_elo_params *p,
                         double log_loss, size_t games) APS_MUST_CHECK;
-/* The history as Elo fitting input (caller frees with aps_free). */
-struct aps_elo_fit_game *aps_elo_fit_games(const struct aps_history *h);
 /* Replays the history with p and stores every team's rating before and after each finished game
  * (elo_history), replacing the sport's previous rows, in one transaction. */
 int aps_elo_history_save(struct aps_conn *c, const struct aps_history *h,

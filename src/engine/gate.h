@@ -26,7 +26,7 @@
 
 #include "core/domain.h"
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "engine/predictor.h"
 #include "model/registry.h"
 #include "odds/kelly.h"

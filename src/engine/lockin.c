@@ -277,10 +277,8 @@ int aps_lockin_append(struct aps_conn *c, struct aps_pick *p)
     int rc = aps_conn_begin(c);
     if (rc)
         return rc;
-    /* Writers must take turns at the head of the chain: SQLite's BEGIN IMMEDIATE already
-     * serialises them; PostgreSQL needs a transaction-scoped advisory lock. */
-    if (aps_conn_kind(c) == APS_DB_POSTGRES)
-        rc = aps_conn_exec(c, "SELECT pg_advisory_xact_lock(724501)");
+    /* Writers must take turns at the head of the chain. */
+    rc = aps_conn_lock(c, APS_LOCK_LOCKIN);
     if (!rc)
         rc = read_game_identity(c, p);
     if (!rc)

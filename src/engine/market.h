@@ -16,7 +16,7 @@
 
 #include "core/domain.h"
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "odds/margin.h"
 
 struct aps_market_side {

@@ -10,7 +10,7 @@
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
 #include "engine/gate.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "engine/lockin.h"
 #include "engine/market.h"
 #include "engine/model_predictor.h"

@@ -12,7 +12,7 @@
 
 #include "core/domain.h"
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 
 struct aps_predictor {
     const char *name;

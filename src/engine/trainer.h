@@ -15,7 +15,7 @@
 #include "core/domain.h"
 #include "core/err.h"
 #include "engine/gate.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "model/features.h"
 #include "model/search.h"
 #include "model/walkforward.h"

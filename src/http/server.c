@@ -9,6 +9,9 @@
  *                                   keep-alive), except for a body known to be over its limit:
  *                                   then 413 goes out at once and MHD closes without reading it.
  *   3. upload calls               — body bytes: kept up to the route's limit, discarded after.
+ *                                   A chunked body that passes its limit is answered 413 at
+ *                                   once (send_early), since libmicrohttpd takes no response
+ *                                   in the middle of an upload, and closed after the body.
  *   4. final call                 — JSON, authenticate, permission, rate limit, cache, handler,
  *                                   response (process, send_response).
  *   5. completed callback         — free the request, count it out of flight.
@@ -26,6 +29,8 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sodium.h>
@@ -62,7 +67,9 @@ struct aps_http_server {
     struct aps_metric *m_requests, *m_duration, *m_in_flight, *m_hits, *m_misses, *m_by_role;
 };
 
-enum stage { ST_NEW, ST_BODY, ST_SENT };
+/* ST_WRITTEN: the answer went out on the socket during the upload (send_early); the connection
+ * ends without libmicrohttpd sending anything. */
+enum stage { ST_NEW, ST_BODY, ST_SENT, ST_WRITTEN };
 
 /* Per connection: whether it was accepted and has not yet sent a request line. A draining
  * server waits for those too, since the client has most likely sent a request already. */
@@ -165,7 +172,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct request *r = *con_cls;
     if (!r)
         return;
-    if (r->stage != ST_SENT)
+    if (r->stage != ST_SENT && r->stage != ST_WRITTEN)
         APS_LOG(s->o.log, APS_LOG_DEBUG, NULL, "request ended before an answer (code %d)",
                 (int)toe);
     if (r->req.json)
@@ -893,6 +900,72 @@ static enum MHD_Result send_response(struct request *r)
     return ret;
 }
 
+/* Collects a response's headers as "Name: value\r\n" lines. */
+static enum MHD_Result header_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    aps_buf_printf(cls, "%s: %s\r\n", key, value ? value : "");
+    return MHD_YES;
+}
+
+/* Writes all of buf to the non-blocking socket fd, waiting up to 2 s for room. */
+static bool write_all(int fd, const char *buf, size_t len)
+{
+    double until = aps_time_mono() + 2;
+    while (len) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) &&
+                   aps_time_mono() < until) {
+            struct pollfd p = {fd, POLLOUT, 0};
+            (void)poll(&p, 1, 100);
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Answers a request whose body is still arriving (a chunked body past its limit): libmicrohttpd
+ * queues no response before the body's end, and a client may never end it, so the answer — the
+ * same status, headers and JSON envelope send_response would give, plus Connection: close — is
+ * written to the socket here, and the write side shut so the client sees its end. The rest of the
+ * body is read and discarded up to take_body's bound, then the connection closes. */
+static void send_early(struct request *r)
+{
+    size_t len = 0;
+    const char *ctype;
+    bool free_it;
+    char *body = response_body(r, &len, &ctype, &free_it);
+    int status = r->res.status ? r->res.status : 500;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
+                                                                MHD_RESPMEM_PERSISTENT);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->req.conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    double secs = aps_time_mono() - r->t0;
+    r->stage = ST_WRITTEN;
+    if (resp && ci) {
+        struct aps_buf out = {0};
+        const char *reason = MHD_get_reason_phrase_for((unsigned)status);
+        aps_buf_printf(&out, "HTTP/1.1 %d %s\r\n", status, reason ? reason : "");
+        add_headers(r, resp, ctype, len, secs);
+        MHD_get_response_headers(resp, header_line, &out);
+        aps_buf_printf(&out, "Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
+        aps_buf_append(&out, body, len);
+        if (write_all(ci->connect_fd, aps_buf_str(&out), out.len))
+            (void)shutdown(ci->connect_fd, SHUT_WR);
+        aps_buf_cleanup(&out);
+    }
+    if (resp)
+        MHD_destroy_response(resp);
+    if (free_it)
+        aps_free(body);
+    record(r, status, len, secs);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
                                  const char *method, const char *version,
                                  const char *upload, size_t *upload_size, void **con_cls)
@@ -905,6 +978,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->stage == ST_WRITTEN) { /* answered already: discard the body, then close */
+        bool keep = *upload_size && take_body(r, upload, *upload_size);
+        *upload_size = 0;
+        return keep ? MHD_YES : MHD_NO;
+    }
     if (r->stage == ST_NEW) {
         r->stage = ST_BODY;
         if (first_call(r, url, method, version))
@@ -914,6 +992,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     if (*upload_size) {
         bool keep = take_body(r, upload, *upload_size);
         *upload_size = 0;
+        /* An answer is decided (413 for this body, or one from the first call) and the chunked
+         * body is past its limit: answer now rather than after a body that may never end. */
+        if (keep && r->decided && r->discarded > route_body_limit(r) &&
+            !aps_http_header(&r->req, "Content-Length"))
+            send_early(r);
         return keep ? MHD_YES : MHD_NO;
     }
     if (!r->decided)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "model/elo_replay.h"
 
 #define P_CLIP 1e-15
 
@@ -19,25 +20,22 @@ int aps_elo_replay_loss(const struct aps_elo_params *p, bool three_way,
                         const struct aps_elo_fit_game *g, size_t n, int burn_in,
                         double *log_loss, double *brier, size_t *scored)
 {
-    struct aps_elo e;
-    int rc = aps_elo_init(&e, p);
+    struct aps_elo_replay r;
+    int rc = aps_elo_replay_init(&r, p);
     if (rc)
         return rc;
     double ll = 0, bs = 0;
     size_t k = 0;
-    int season = n ? g[0].season_no : 0, first = season;
+    int first = n ? g[0].season_no : 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        if (g[i].season_no != season) {
-            aps_elo_new_season(&e);
-            season = g[i].season_no;
-        }
+        aps_elo_replay_enter(&r, g[i].season_no);
         if (g[i].home_score < 0 || g[i].away_score < 0)
             continue;
         struct aps_elo_game eg = {g[i].home, g[i].away, g[i].neutral, g[i].surface};
-        bool score = season - first >= burn_in;
+        bool score = r.season - first >= burn_in;
         if (score && three_way) {
             double pr[3];
-            rc = aps_elo_prob3(&e, &eg, pr);
+            rc = aps_elo_prob3(&r.elo, &eg, pr);
             int y = g[i].home_score > g[i].away_score ? 0
                     : g[i].home_score == g[i].away_score ? 1 : 2;
             if (!rc) {
@@ -48,7 +46,7 @@ int aps_elo_replay_loss(const struct aps_elo_params *p, bool three_way,
             }
         } else if (score && g[i].home_score != g[i].away_score) {
             double ph;
-            rc = aps_elo_prob(&e, &eg, &ph);
+            rc = aps_elo_prob(&r.elo, &eg, &ph);
             int y = g[i].home_score > g[i].away_score;
             if (!rc) {
                 ll -= y ? log(clip(ph)) : log(clip(1 - ph));
@@ -57,9 +55,9 @@ int aps_elo_replay_loss(const struct aps_elo_params *p, bool three_way,
             }
         }
         if (!rc)
-            rc = aps_elo_update(&e, &eg, g[i].home_score, g[i].away_score, NULL);
+            rc = aps_elo_replay_feed(&r, &eg, g[i].home_score, g[i].away_score, NULL);
     }
-    aps_elo_cleanup(&e);
+    aps_elo_replay_cleanup(&r);
     if (rc)
         return rc;
     *log_loss = k ? ll / (double)k : NAN;

@@ -115,11 +115,11 @@ int aps_feat_leakage_check(const struct aps_history *h, const struct aps_feat_ex
     *checked = 0;
     *bad = -1;
     for (size_t gi = 0; gi < h->ngames; gi++)
-        finals += aps_feat_final(&h->games[gi]);
+        finals += aps_hist_final(&h->games[gi]);
     size_t step = samples && finals > samples ? finals / samples : 1, seen = 0;
     int rc = 0;
     for (size_t gi = 0; gi < h->ngames && !rc && *bad < 0; gi++) {
-        if (!aps_feat_final(&h->games[gi]) || seen++ % step != step / 2)
+        if (!aps_hist_final(&h->games[gi]) || seen++ % step != step / 2)
             continue;
         bool eq;
         rc = check_one(h, x, spec, full, gi, CUT_PHASE, &eq);

@@ -57,14 +57,14 @@ void aps_feat_spec_prune(const struct aps_feat_matrix *m, const struct aps_histo
     memcpy(out->books, all->books, sizeof out->books);
     size_t finals = 0;
     for (size_t gi = 0; gi < m->n; gi++)
-        finals += aps_feat_final(&h->games[gi]);
+        finals += aps_hist_final(&h->games[gi]);
     for (int j = 0; j < all->ncols; j++) {
         size_t have = 0;
         double first = NAN;
         bool varies = false;
         for (size_t gi = 0; gi < m->n; gi++) {
             double v = m->x[gi * (size_t)m->d + (size_t)j];
-            if (isnan(v) || !aps_feat_final(&h->games[gi]))
+            if (isnan(v) || !aps_hist_final(&h->games[gi]))
                 continue;
             if (!have++)
                 first = v;

@@ -173,13 +173,6 @@ static struct aps_feat_pair *pair_of(struct aps_feat_state *st, int a, int b, bo
 /* ---- state ---- */
 
 
-static struct aps_elo_game elo_game(const struct aps_hist_game *g)
-{
-    struct aps_elo_game eg = {g->home, g->away, g->neutral,
-                              aps_elo_surface_name(g->surface)};
-    return eg;
-}
-
 int aps_feat_state_init(struct aps_feat_state *st, const struct aps_history *h,
                         const struct aps_feat_extras *x, const struct aps_feat_spec *spec)
 {
@@ -187,7 +180,6 @@ int aps_feat_state_init(struct aps_feat_state *st, const struct aps_history *h,
     st->h = h;
     st->x = x && x->n == h->ngames ? x : NULL;
     st->three_way = aps_sport_info(h->sport)->three_way;
-    st->season = -1;
     for (int b = 0; b < APS_FEAT_BOOKS; b++) {
         st->book_index[b] = -1;
         for (size_t k = 0; spec->books[b][0] && k < h->nbooks; k++)
@@ -197,13 +189,13 @@ int aps_feat_state_init(struct aps_feat_state *st, const struct aps_history *h,
     struct aps_elo_params p;
     int rc = aps_elo_params_default(h->sport, &p);
     if (!rc)
-        rc = aps_elo_init(&st->elo, &p);
+        rc = aps_elo_replay_init(&st->elo, &p);
     return rc;
 }
 
 void aps_feat_state_cleanup(struct aps_feat_state *st)
 {
-    aps_elo_cleanup(&st->elo);
+    aps_elo_replay_cleanup(&st->elo);
     aps_free(st->teams);
     aps_free(st->tkeys);
     aps_free(st->tvals);
@@ -213,12 +205,7 @@ void aps_feat_state_cleanup(struct aps_feat_state *st)
 
 void aps_feat_begin(struct aps_feat_state *st, size_t gi)
 {
-    const struct aps_hist_game *g = &st->h->games[gi];
-    if (g->season_no != st->season) {
-        if (st->season >= 0)
-            aps_elo_new_season(&st->elo);
-        st->season = g->season_no;
-    }
+    aps_elo_replay_enter(&st->elo, st->h->games[gi].season_no);
 }
 
 /* ---- one row ---- */
@@ -309,19 +296,16 @@ static void extra_cols(const struct aps_feat_state *st, size_t gi, double *f)
 static int elo_cols(struct aps_feat_state *st, const struct aps_hist_game *g, double *f,
                     double elo[3])
 {
-    struct aps_elo_game eg = elo_game(g);
-    double d = aps_elo_rating(&st->elo, g->home) - aps_elo_rating(&st->elo, g->away);
-    if (st->elo.p.has_home && !g->neutral)
-        d += st->elo.p.home_adv;
-    f[APS_F_ELO_DIFF] = d;
+    struct aps_elo_game eg = aps_elo_hist_game(g);
+    f[APS_F_ELO_DIFF] = aps_elo_diff(&st->elo.elo, g);
     f[APS_F_NEUTRAL] = g->neutral;
     f[APS_F_PLAYOFF] = g->playoff;
     if (!elo)
         return 0;
     if (st->three_way)
-        return aps_elo_prob3(&st->elo, &eg, elo);
+        return aps_elo_prob3(&st->elo.elo, &eg, elo);
     elo[1] = 0;
-    int rc = aps_elo_prob(&st->elo, &eg, &elo[0]);
+    int rc = aps_elo_prob(&st->elo.elo, &eg, &elo[0]);
     elo[2] = 1 - elo[0];
     return rc;
 }
@@ -385,7 +369,7 @@ static void team_learn(struct aps_feat_team *t, int64_t day, int season, double 
 int aps_feat_observe(struct aps_feat_state *st, size_t gi)
 {
     const struct aps_hist_game *g = &st->h->games[gi];
-    if (!aps_feat_final(g))
+    if (!aps_hist_final(g))
         return 0;
     int64_t day = aps_feat_day(g);
     int th = team_of(st, g->home), ta = team_of(st, g->away);
@@ -404,8 +388,7 @@ int aps_feat_observe(struct aps_feat_state *st, size_t gi)
     double vals[] = {sums_share, sums_margin};
     decay_add(&p->w, sums, vals, 2, &p->t, day, H2H_HALF_LIFE);
     p->n++;
-    struct aps_elo_game eg = elo_game(g);
-    return aps_elo_update(&st->elo, &eg, g->home_score, g->away_score, NULL);
+    return aps_elo_replay_feed_hist(&st->elo, g, NULL);
 }
 
 /* ---- matrix ---- */

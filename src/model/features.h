@@ -1,7 +1,7 @@
 /* features.h — point-in-time features of a game: the one code path that training, backtests and
  * live picks share (reference/platform-spec.md §4.6).
  *
- * A feature state replays a sport's history (engine/history.h, read as plain data) in time order.
+ * A feature state replays a sport's history (model/history.h, read as plain data) in time order.
  * For game gi, aps_feat_row() reads only:
  *   - the state, which has learned from finished games of EARLIER DAYS only (the caller observes
  *     a day's games after computing every row of that day, as the predictor interface does);
@@ -30,8 +30,9 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "model/elo.h"
+#include "model/elo_replay.h"
 
 struct aps_conn;
 
@@ -81,9 +82,8 @@ struct aps_feat_state {
     const struct aps_history *h;
     const struct aps_feat_extras *x;     /* may be NULL */
     int book_index[APS_FEAT_BOOKS];      /* history book of each per-book slot, -1 */
-    struct aps_elo elo;
+    struct aps_elo_replay elo;           /* the ratings, walked game by game */
     bool three_way;
-    int season;                          /* season_no of the last game begun */
     struct aps_feat_team *teams;
     size_t nteams, capteams;
     int64_t *tkeys;                      /* team id hash → teams index + 1 (0 empty) */

@@ -9,7 +9,7 @@
 #include "core/str.h"
 #include "model/feat_int.h"
 #include "model/margin_model.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 #define MIN_FOLD_GAMES 30
 #define MIN_SIGMA_ROWS 100
@@ -31,7 +31,7 @@ static void label_game(struct aps_wf_data *d, size_t gi)
     d->target[gi] = d->line[gi] = NAN;
     if (d->market != APS_MKT_MONEYLINE)
         d->line[gi] = aps_feat_main_line(d->h, gi, d->market, APS_PHASE_CLOSE);
-    if (!aps_feat_final(g))
+    if (!aps_hist_final(g))
         return;
     int hs = g->home_score, as = g->away_score;
     if (d->market == APS_MKT_MONEYLINE) {
@@ -429,9 +429,9 @@ int aps_wf_score_mask(const struct aps_wf_data *d, const struct aps_oof *o, cons
     if (n) {
         s->log_loss /= (double)n;
         s->brier /= k == 2 ? 2.0 * (double)n : (double)n;
-        rc = aps_metrics_ece(pool, py, np, &s->ece);
+        rc = aps_score_ece(pool, py, np, &s->ece);
         if (!rc)
-            rc = aps_metrics_auc(p0, y0, n, &s->auc);
+            rc = aps_score_auc(p0, y0, n, &s->auc);
     } else {
         s->log_loss = s->brier = s->ece = s->auc = NAN;
     }

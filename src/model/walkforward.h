@@ -20,7 +20,7 @@
 
 #include "core/domain.h"
 #include "core/err.h"
-#include "engine/history.h"
+#include "model/history.h"
 #include "model/calibrate.h"
 #include "model/features.h"
 

@@ -173,19 +173,27 @@ int aps_accounts_user_status(struct aps_conn *c, int64_t id, struct aps_user_sta
 }
 
 /* Runs one UPDATE of a user (?1 the user, ?2 a text, ?3 now) and the revocation of all their
- * sessions in one transaction. */
-static int update_and_revoke(struct aps_conn *c, const char *sql, int64_t user_id,
-                             const char *text, int64_t now, int64_t *revoked)
+ * sessions, in the caller's transaction. */
+static int update_revoke(struct aps_conn *c, const char *sql, int64_t user_id, const char *text,
+                         int64_t now, int64_t *revoked)
 {
     int64_t changed = 0;
-    int rc = aps_conn_begin(c);
-    if (rc)
-        return rc;
-    rc = aps_conn_changef(c, &changed, sql, "isi", user_id, text, now);
+    int rc = aps_conn_changef(c, &changed, sql, "isi", user_id, text, now);
     if (!rc && changed == 0)
         rc = APS_E_NOTFOUND;
     if (!rc)
         rc = aps_accounts_session_revoke_all(c, user_id, revoked);
+    return rc;
+}
+
+/* update_revoke in a transaction of its own. */
+static int update_and_revoke(struct aps_conn *c, const char *sql, int64_t user_id,
+                             const char *text, int64_t now, int64_t *revoked)
+{
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = update_revoke(c, sql, user_id, text, now, revoked);
     if (!rc)
         rc = aps_conn_commit(c);
     if (rc)
@@ -193,12 +201,22 @@ static int update_and_revoke(struct aps_conn *c, const char *sql, int64_t user_i
     return rc;
 }
 
+static const char SQL_SET_ROLE[] =
+    "UPDATE users SET role = ?2, updated_at = ?3, token_gen = token_gen + 1 WHERE id = ?1";
+
 int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role role, int64_t now)
 {
     if (role < 0 || role >= APS_ROLE__COUNT)
         return APS_E_INVAL;
-    return update_and_revoke(c, "UPDATE users SET role = ?2, updated_at = ?3, token_gen = token_gen + 1"
-                             " WHERE id = ?1", id, aps_role_name(role), now, NULL);
+    return update_and_revoke(c, SQL_SET_ROLE, id, aps_role_name(role), now, NULL);
+}
+
+int aps_accounts_user_change_role(struct aps_conn *c, int64_t id, enum aps_role role,
+                                  int64_t now, int64_t *revoked)
+{
+    if (role < 0 || role >= APS_ROLE__COUNT)
+        return APS_E_INVAL;
+    return update_revoke(c, SQL_SET_ROLE, id, aps_role_name(role), now, revoked);
 }
 
 int aps_accounts_user_set_password(struct aps_conn *c, int64_t id, const char *password_hash,

@@ -91,6 +91,10 @@ int aps_accounts_access_status(struct aps_conn *c, int64_t id, int64_t sid,
  * the old role's trust). Runs in its own transaction. */
 int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role role,
                                int64_t now) APS_MUST_CHECK;
+/* The same change inside the caller's transaction (with what it reads and audits around it);
+ * *revoked = sessions revoked (may be NULL). APS_E_NOTFOUND for no such user. */
+int aps_accounts_user_change_role(struct aps_conn *c, int64_t id, enum aps_role role,
+                                  int64_t now, int64_t *revoked) APS_MUST_CHECK;
 /* Stores a new password hash, bumps token_gen and revokes every session; *revoked = sessions
  * revoked (may be NULL). Runs in its own transaction. */
 int aps_accounts_user_set_password(struct aps_conn *c, int64_t id, const char *password_hash,

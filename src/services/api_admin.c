@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "odds/kelly.h"
 #include "services/api_util.h"
+#include "services/accounts.h"
 #include "services/app.h"
 #include "services/authn.h"
 #include "services/reload.h"
@@ -291,38 +292,6 @@ int aps_api_users_list(struct aps_http_req *req, struct aps_http_res *res)
     return 0;
 }
 
-/* Sets the role and revokes the user's sessions; *revoked counts them. */
-static int change_role(struct aps_conn *c, int64_t id, const char *role, int64_t *revoked)
-{
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "UPDATE users SET role = ?1, updated_at = ?2,"
-                                 " token_gen = token_gen + 1 WHERE id = ?3", &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, role);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 3, id);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    st = NULL;
-    if (rc < 0)
-        return rc;
-    rc = aps_conn_prepare(c, "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0",
-                          &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_DONE) {
-        *revoked = aps_stmt_changes(st);
-        rc = 0;
-    }
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
-}
-
 static int read_role(struct aps_conn *c, int64_t id, char *out, size_t cap)
 {
     struct aps_stmt *st = NULL;
@@ -363,7 +332,8 @@ int aps_api_users_role(struct aps_http_req *req, struct aps_http_res *res)
     if (!rc)
         rc = read_role(c, id, old, sizeof old);
     if (!rc)
-        rc = change_role(c, id, role, &revoked);
+        rc = aps_accounts_user_change_role(c, id, (enum aps_role)aps_role_parse(role),
+                                           aps_time_now(), &revoked);
     if (!rc)
         rc = aps_api_audit(c, req, "role_changed", "user", rid, true,
                            json_pack("{s:s, s:s, s:I}", "previous_role", old, "role", role,

@@ -9,51 +9,59 @@
 
 #include "core/domain.h"
 #include "core/mem.h"
+#include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/bankroll.h"
 #include "engine/elo_store.h"
+#include "engine/equity.h"
+#include "engine/track_record.h"
 #include "odds/convert.h"
 #include "odds/grade.h"
 #include "odds/kelly.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 #include "services/api_util.h"
 #include "services/app.h"
 #include "services/routes.h"
 
-#define MONEY_MAX 1e12
+/* Money in and out is integer cents (core/money.h): 10^12 currency units at most. */
+#define MONEY_MAX_CENTS INT64_C(100000000000000)
 #define NOTES_MAX 500
 
 /* ---- bankrolls ----------------------------------------------------------------------------- */
 
 #define BANKROLL_SELECT                                                                        \
-    "SELECT b.id, b.name, b.currency, b.initial_amount, b.current_amount, b.peak_amount,"     \
-    " b.low_amount, b.is_active, b.created_at, b.updated_at,"                                  \
+    "SELECT b.id, b.name, b.currency, " APS_MONEY_SQL("b.initial_cents", "b.initial_amount")   \
+    ", " APS_MONEY_SQL("b.current_cents", "b.current_amount") ", "                             \
+    APS_MONEY_SQL("b.peak_cents", "b.peak_amount") ", "                                        \
+    APS_MONEY_SQL("b.low_cents", "b.low_amount") ", b.is_active, b.created_at, b.updated_at,"  \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id),"                               \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id AND x.result = 'pending'),"      \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                 \
     "   AND x.result IN ('win', 'half_win')),"                                                 \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                 \
     "   AND x.result IN ('loss', 'half_loss')),"                                               \
-    " (SELECT SUM(x.profit_loss) FROM bets x WHERE x.bankroll_id = b.id"                       \
+    " (SELECT SUM(" APS_MONEY_SQL("x.profit_loss_cents", "x.profit_loss") ") FROM bets x"      \
+    "   WHERE x.bankroll_id = b.id"                                                            \
     "   AND x.result <> 'pending'),"                                                           \
-    " (SELECT SUM(t.amount) FROM bankroll_transactions t WHERE t.bankroll_id = b.id"           \
+    " (SELECT SUM(" APS_MONEY_SQL("t.amount_cents", "t.amount") ")"                            \
+    "   FROM bankroll_transactions t WHERE t.bankroll_id = b.id"                               \
     "   AND t.kind = 'deposit')"                                                               \
     " FROM bankrolls b"
 
 static json_t *bankroll_json(const struct aps_stmt *st)
 {
     int64_t wins = aps_stmt_int64(st, 12), losses = aps_stmt_int64(st, 13);
-    double profit = aps_stmt_is_null(st, 14) ? 0 : aps_stmt_double(st, 14);
-    double deposits = aps_stmt_is_null(st, 15) ? NAN : aps_stmt_double(st, 15);
+    int64_t profit = aps_stmt_is_null(st, 14) ? 0 : aps_stmt_int64(st, 14);
+    int64_t deposits = aps_stmt_is_null(st, 15) ? -1 : aps_stmt_int64(st, 15);
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(aps_stmt_int64(st, 0)));
     json_object_set_new(o, "name", aps_api_col_str(st, 1));
     json_object_set_new(o, "currency", aps_api_col_str(st, 2));
-    json_object_set_new(o, "initial_amount", aps_api_col_num(st, 3));
-    json_object_set_new(o, "current_amount", aps_api_col_num(st, 4));
-    json_object_set_new(o, "peak_amount", aps_api_col_num(st, 5));
-    json_object_set_new(o, "low_amount", aps_api_col_num(st, 6));
+    json_object_set_new(o, "initial_amount", aps_api_col_money(st, 3));
+    json_object_set_new(o, "current_amount", aps_api_col_money(st, 4));
+    json_object_set_new(o, "peak_amount", aps_api_col_money(st, 5));
+    json_object_set_new(o, "low_amount", aps_api_col_money(st, 6));
     json_object_set_new(o, "is_active", json_boolean(aps_stmt_int64(st, 7) != 0));
     json_object_set_new(o, "created_at", aps_api_col_time(st, 8, false));
     json_object_set_new(o, "updated_at", aps_api_col_time(st, 9, false));
@@ -63,10 +71,11 @@ static json_t *bankroll_json(const struct aps_stmt *st)
     json_object_set_new(o, "losses", json_integer(losses));
     json_object_set_new(o, "win_rate",
                         aps_api_num(wins + losses ? (double)wins / (wins + losses) : NAN));
-    json_object_set_new(o, "profit", aps_api_num(profit));
-    json_object_set_new(o, "deposits", aps_api_num(deposits));
+    json_object_set_new(o, "profit", aps_api_money(profit));
+    json_object_set_new(o, "deposits", deposits < 0 ? json_null() : aps_api_money(deposits));
     /* ROI: settled profit over every deposit (the opening balance is the first deposit). */
-    json_object_set_new(o, "roi", aps_api_num(deposits > 0 ? profit / deposits : NAN));
+    json_object_set_new(o, "roi",
+                        aps_api_num(deposits > 0 ? (double)profit / (double)deposits : NAN));
     return o;
 }
 
@@ -149,11 +158,11 @@ static bool valid_currency(const char *s)
 int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
 {
     const char *name = NULL, *currency = NULL;
-    double initial = NAN; /* set by the required field, or the request is refused */
+    int64_t initial = -1; /* set by the required field, or the request is refused */
     struct aps_conn *c = NULL;
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "name", true, 64, &name);
-        aps_api_b_money(req, res, "initial_amount", true, MONEY_MAX, &initial);
+        aps_api_b_money(req, res, "initial_amount", true, MONEY_MAX_CENTS, &initial);
         aps_api_b_str(req, res, "currency", false, 3, &currency);
         if (currency && !valid_currency(currency))
             aps_api_invalid(res, "currency", "must be a three-letter code such as USD");
@@ -173,19 +182,19 @@ int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
 int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res *res)
 {
     const char *kind = NULL, *desc = NULL;
-    double amount = NAN; /* set by the required field, or the request is refused */
+    int64_t amount = -1; /* set by the required field, or the request is refused */
     struct aps_conn *c = NULL;
     int64_t id = aps_api_path_id(req, res, "id");
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "kind", true, 16, &kind);
         if (kind && strcmp(kind, "deposit") && strcmp(kind, "withdrawal"))
             aps_api_invalid(res, "kind", "must be deposit or withdrawal");
-        aps_api_b_money(req, res, "amount", true, MONEY_MAX, &amount);
+        aps_api_b_money(req, res, "amount", true, MONEY_MAX_CENTS, &amount);
         aps_api_b_str(req, res, "description", false, 200, &desc);
     }
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
-    double balance = NAN;
+    int64_t balance = 0;
     bool withdrawal = kind && !strcmp(kind, "withdrawal");
     int rc = aps_bankroll_transfer(c, req->who.user_id, id, withdrawal, amount, desc, &balance);
     if (rc == APS_E_NOTFOUND)
@@ -197,8 +206,8 @@ int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res 
         aps_api_db_error(res, rc);
     else
         answer_bankroll(res, c, req->who.user_id, id, 201,
-                        json_pack("{s:s, s:o, s:o}", "kind", kind, "amount", aps_api_num(amount),
-                                  "balance_after", aps_api_num(balance)));
+                        json_pack("{s:s, s:o, s:o}", "kind", kind, "amount",
+                                  aps_api_money(amount), "balance_after", aps_api_money(balance)));
     aps_store_release(c);
     return 0;
 }
@@ -207,9 +216,12 @@ int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res 
 
 #define BET_COLUMNS                                                                            \
     "x.id, x.bankroll_id, x.prediction_id, x.game_id, x.market, x.selection, x.line, x.price,"\
-    " x.stake, x.sportsbook, x.notes, x.placed_at, x.result, x.profit_loss, x.closing_line,"   \
+    " " APS_MONEY_SQL("x.stake_cents", "x.stake") ", x.sportsbook, x.notes, x.placed_at,"      \
+    " x.result, " APS_MONEY_SQL("x.profit_loss_cents", "x.profit_loss") ", x.closing_line,"    \
     " x.closing_price, x.clv, x.settled_at"
 #define BET_NCOLS 18
+#define STAKE_SQL APS_MONEY_SQL("x.stake_cents", "x.stake")
+#define PL_SQL APS_MONEY_SQL("x.profit_loss_cents", "x.profit_loss")
 #define BETS_FROM "FROM bets x JOIN games g ON g.id = x.game_id" APS_API_GAME_JOINS
 
 static json_t *bet_json(const struct aps_stmt *st)
@@ -223,12 +235,12 @@ static json_t *bet_json(const struct aps_stmt *st)
     json_object_set_new(o, "selection", aps_api_col_str(st, 5));
     json_object_set_new(o, "line", aps_api_col_num(st, 6));
     aps_api_price_fields(o, aps_stmt_double(st, 7));
-    json_object_set_new(o, "stake", aps_api_col_num(st, 8));
+    json_object_set_new(o, "stake", aps_api_col_money(st, 8));
     json_object_set_new(o, "sportsbook", aps_api_col_str(st, 9));
     json_object_set_new(o, "notes", aps_api_col_str(st, 10));
     json_object_set_new(o, "placed_at", aps_api_col_time(st, 11, false));
     json_object_set_new(o, "result", aps_api_col_str(st, 12));
-    json_object_set_new(o, "profit_loss", aps_api_col_num(st, 13));
+    json_object_set_new(o, "profit_loss", aps_api_col_money(st, 13));
     json_object_set_new(o, "closing_line", aps_api_col_num(st, 14));
     json_object_set_new(o, "closing_price", aps_api_col_num(st, 15));
     json_object_set_new(o, "clv", aps_api_col_num(st, 16));
@@ -298,7 +310,7 @@ static void read_bet_body(const struct aps_http_req *req, struct aps_http_res *r
         aps_api_invalid(res, "market", "must be moneyline, spread or total");
     if (in->sel_s && (int)in->b.sel < 0)
         aps_api_invalid(res, "selection", "must be home, away, draw, over or under");
-    aps_api_b_money(req, res, "stake", true, MONEY_MAX, &in->b.stake);
+    aps_api_b_money(req, res, "stake", true, MONEY_MAX_CENTS, &in->b.stake_cents);
     bool alias = !json_object_get(req->json, "price") && json_object_get(req->json, "odds");
     aps_api_b_odds(req, res, alias ? "odds" : "price", false, &in->b.price);
     aps_api_b_double(req, res, "line", false, -1000, 1000, &in->b.line, &in->has_line);
@@ -327,7 +339,7 @@ static void check_bet_shape(struct aps_http_res *res, struct bet_input *in)
 }
 
 static int answer_bet(struct aps_http_res *res, struct aps_conn *c, int64_t user_id, int64_t id,
-                      double balance, int status)
+                      int64_t balance, int status)
 {
     struct aps_stmt *st = NULL;
     json_t *bet = NULL;
@@ -346,7 +358,7 @@ static int answer_bet(struct aps_http_res *res, struct aps_conn *c, int64_t user
         json_decref(bet);
         return aps_api_db_error(res, rc ? rc : APS_E_DB);
     }
-    json_object_set_new(bet, "balance_after", aps_api_num(balance));
+    json_object_set_new(bet, "balance_after", aps_api_money(balance));
     return aps_http_json(res, status, bet);
 }
 
@@ -393,7 +405,7 @@ int aps_api_bets_create(struct aps_http_req *req, struct aps_http_res *res)
             rc = 1;
         }
     }
-    double balance = NAN;
+    int64_t balance = 0;
     if (!rc && !aps_api_bad(res)) {
         rc = aps_bankroll_place_bet(c, &in.b, aps_time_now(), &bet_id, &balance);
         if (rc)
@@ -424,7 +436,7 @@ int aps_api_bets_settle(struct aps_http_req *req, struct aps_http_res *res)
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     const struct aps_app *app = req->app;
-    double balance = NAN;
+    int64_t balance = 0;
     enum aps_margin_method mm = (enum aps_margin_method)aps_engine_margin_method(app->cfg);
     int rc = aps_bankroll_settle_bet(c, req->who.user_id, id, (enum aps_grade_result)r, mm,
                                      &balance);
@@ -484,23 +496,25 @@ static int bets_summary(struct aps_conn *c, const struct aps_api_where *w, json_
                    " SUM(CASE WHEN x.result = 'pending' THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result IN ('win', 'half_win') THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result IN ('loss', 'half_loss') THEN 1 ELSE 0 END),"
-                   " SUM(CASE WHEN x.result = 'push' THEN 1 ELSE 0 END), SUM(x.stake),"
-                   " SUM(CASE WHEN x.result NOT IN ('pending', 'void') THEN x.stake ELSE 0 END),"
-                   " SUM(CASE WHEN x.result = 'pending' THEN 0 ELSE x.profit_loss END) %s%s",
+                   " SUM(CASE WHEN x.result = 'push' THEN 1 ELSE 0 END), SUM(" STAKE_SQL "),"
+                   " SUM(CASE WHEN x.result NOT IN ('pending', 'void') THEN " STAKE_SQL
+                   " ELSE 0 END),"
+                   " SUM(CASE WHEN x.result = 'pending' THEN 0 ELSE " PL_SQL " END) %s%s",
                    BETS_FROM, aps_buf_str(&w->sql));
     int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        double settled = aps_stmt_is_null(st, 6) ? 0 : aps_stmt_double(st, 6);
-        double profit = aps_stmt_is_null(st, 7) ? 0 : aps_stmt_double(st, 7);
+        int64_t settled = aps_stmt_is_null(st, 6) ? 0 : aps_stmt_int64(st, 6);
+        int64_t profit = aps_stmt_is_null(st, 7) ? 0 : aps_stmt_int64(st, 7);
         *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "bets",
                          (json_int_t)aps_stmt_int64(st, 0), "pending",
                          (json_int_t)aps_stmt_int64(st, 1), "wins",
                          (json_int_t)aps_stmt_int64(st, 2), "losses",
                          (json_int_t)aps_stmt_int64(st, 3), "pushes",
                          (json_int_t)aps_stmt_int64(st, 4), "staked",
-                         aps_api_num(aps_stmt_is_null(st, 5) ? 0 : aps_stmt_double(st, 5)),
-                         "settled_staked", aps_api_num(settled), "profit", aps_api_num(profit),
-                         "yield", aps_api_num(settled > 0 ? profit / settled : NAN));
+                         aps_api_money(aps_stmt_is_null(st, 5) ? 0 : aps_stmt_int64(st, 5)),
+                         "settled_staked", aps_api_money(settled), "profit",
+                         aps_api_money(profit), "yield",
+                         aps_api_num(settled > 0 ? (double)profit / (double)settled : NAN));
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_DB;
@@ -578,7 +592,7 @@ static json_t *sizing_json(const struct aps_kelly_sizing *s, const struct aps_ke
     json_object_set_new(o, "full_kelly", aps_api_num(aps_round_probability(s->full_kelly)));
     json_object_set_new(o, "fractional_kelly",
                         aps_api_num(aps_round_probability(s->fractional_kelly)));
-    json_object_set_new(o, "stake", aps_api_num(aps_round_line(s->stake)));
+    json_object_set_new(o, "stake", aps_api_money(aps_money_round(s->stake)));
     json_object_set_new(o, "units", aps_api_num(s->units));
     json_object_set_new(o, "bankroll", aps_api_num(bankroll));
     json_object_set_new(o, "tier", json_string(aps_tier_name(s->tier)));
@@ -613,8 +627,10 @@ static void read_sizing_body(const struct aps_http_req *req, struct aps_http_res
     aps_api_b_double(req, res, "no_vig", false, 0, 1, &in->k.no_vig, NULL);
     if (in->k.no_vig == 0 || in->k.no_vig == 1)
         aps_api_invalid(res, "no_vig", "must be strictly between 0 and 1");
-    aps_api_b_money(req, res, "bankroll", false, MONEY_MAX, &in->k.bankroll);
-    has_bankroll = !isnan(in->k.bankroll);
+    int64_t bankroll = -1;
+    aps_api_b_money(req, res, "bankroll", false, MONEY_MAX_CENTS, &bankroll);
+    in->k.bankroll = bankroll > 0 ? aps_money_to_double(bankroll) : NAN;
+    has_bankroll = bankroll > 0;
     aps_api_b_id(req, res, "bankroll_id", false, &in->bankroll_id);
     if (has_bankroll == (in->bankroll_id != 0))
         aps_api_invalid(res, "bankroll", "give either bankroll (an amount) or bankroll_id");
@@ -638,7 +654,7 @@ int aps_api_betting_sizing(struct aps_http_req *req, struct aps_http_res *res)
     int rc = aps_api_kelly_params(c, app->cfg, &kp);
     if (!rc && in.bankroll_id) {
         rc = aps_bankroll_get(c, in.bankroll_id, req->who.user_id, &b);
-        in.k.bankroll = b.current;
+        in.k.bankroll = aps_money_to_double(b.current_cents);
     }
     aps_store_release(c);
     if (rc == APS_E_NOTFOUND)
@@ -665,31 +681,32 @@ static int bet_record(struct aps_conn *c, const struct aps_api_where *w, json_t 
                    " SUM(CASE WHEN x.result IN ('loss', 'half_loss') THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'push' THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'void' THEN 1 ELSE 0 END),"
-                   " SUM(CASE WHEN x.result = 'void' THEN 0 ELSE x.stake END),"
-                   " SUM(x.profit_loss), SUM(CASE WHEN x.clv IS NULL THEN 0 ELSE 1 END),"
+                   " SUM(CASE WHEN x.result = 'void' THEN 0 ELSE " STAKE_SQL " END),"
+                   " SUM(" PL_SQL "), SUM(CASE WHEN x.clv IS NULL THEN 0 ELSE 1 END),"
                    " SUM(x.clv), SUM(CASE WHEN x.clv > 0 THEN 1 ELSE 0 END), COUNT(*) %s%s",
                    BETS_FROM, aps_buf_str(&w->sql));
     int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        int64_t wins = aps_stmt_int64(st, 0), losses = aps_stmt_int64(st, 1);
-        int64_t clv_n = aps_stmt_int64(st, 6), clv_pos = aps_stmt_int64(st, 8);
-        double staked = aps_stmt_is_null(st, 4) ? 0 : aps_stmt_double(st, 4);
-        double profit = aps_stmt_is_null(st, 5) ? 0 : aps_stmt_double(st, 5);
-        double clv_sum = aps_stmt_is_null(st, 7) ? 0 : aps_stmt_double(st, 7);
-        double lo = NAN, hi = NAN;
-        if (wins + losses > 0 &&
-            aps_metrics_wilson((size_t)wins, (size_t)(wins + losses), 1.96, &lo, &hi))
-            lo = hi = NAN;
+        int64_t staked = aps_stmt_is_null(st, 4) ? 0 : aps_stmt_int64(st, 4); /* cents */
+        int64_t profit = aps_stmt_is_null(st, 5) ? 0 : aps_stmt_int64(st, 5);
+        struct aps_record r = {
+            .n = aps_stmt_int64(st, 9), .wins = aps_stmt_int64(st, 0),
+            .losses = aps_stmt_int64(st, 1), .pushes = aps_stmt_int64(st, 2),
+            .voids = aps_stmt_int64(st, 3), .clv_n = aps_stmt_int64(st, 6),
+            .clv_pos = aps_stmt_int64(st, 8),
+            .staked = aps_money_to_double(staked), .profit = aps_money_to_double(profit),
+            .clv_sum = aps_stmt_is_null(st, 7) ? 0 : aps_stmt_double(st, 7)};
+        struct aps_record_summary s;
+        aps_record_summarize(&r, &s);
         *out = json_pack(
             "{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "graded",
-            (json_int_t)aps_stmt_int64(st, 9), "wins", (json_int_t)wins, "losses",
-            (json_int_t)losses, "pushes", (json_int_t)aps_stmt_int64(st, 2), "voids",
-            (json_int_t)aps_stmt_int64(st, 3), "win_rate",
-            aps_api_num(wins + losses ? (double)wins / (wins + losses) : NAN), "win_rate_ci95",
-            json_pack("[o, o]", aps_api_num(lo), aps_api_num(hi)), "staked", aps_api_num(staked),
-            "profit", aps_api_num(profit), "yield", aps_api_num(staked > 0 ? profit / staked : NAN),
-            "clv_n", (json_int_t)clv_n, "clv_mean", aps_api_num(clv_n ? clv_sum / clv_n : NAN),
-            "clv_positive_share", aps_api_num(clv_n ? (double)clv_pos / clv_n : NAN));
+            (json_int_t)r.n, "wins", (json_int_t)r.wins, "losses", (json_int_t)r.losses,
+            "pushes", (json_int_t)r.pushes, "voids", (json_int_t)r.voids, "win_rate",
+            aps_api_num(s.win_rate), "win_rate_ci95",
+            json_pack("[o, o]", aps_api_num(s.win_rate_lo), aps_api_num(s.win_rate_hi)),
+            "staked", aps_api_money(staked), "profit", aps_api_money(profit), "yield",
+            aps_api_num(s.roi), "clv_n", (json_int_t)r.clv_n, "clv_mean",
+            aps_api_num(s.clv_mean), "clv_positive_share", aps_api_num(s.clv_positive_share));
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_DB;
@@ -699,32 +716,33 @@ static int bet_record(struct aps_conn *c, const struct aps_api_where *w, json_t 
     return rc;
 }
 
-/* Appends {bankroll_id, max_drawdown, points} for one bankroll's equity series. */
-static void add_drawdown(json_t *arr, int64_t id, const double *v, size_t n, double *worst)
+/* A transaction's amount and balance after it, in cents. */
+#define TX_MONEY_SQL                                                                           \
+    APS_MONEY_SQL("t.amount_cents", "t.amount") ", "                                           \
+    APS_MONEY_SQL("t.balance_after_cents", "t.balance_after")
+
+/* Appends {bankroll_id, max_drawdown, points} for one bankroll's equity (engine/equity.h). */
+static void add_drawdown(json_t *arr, int64_t id, const struct aps_equity *q, double *worst)
 {
-    double dd = NAN;
-    if (n && aps_metrics_max_drawdown(v, n, &dd))
-        dd = NAN;
+    double dd = aps_equity_max_drawdown(q);
     if (isfinite(dd) && (isnan(*worst) || dd > *worst))
         *worst = dd;
     json_array_append_new(arr, json_pack("{s:I, s:o, s:I}", "bankroll_id", (json_int_t)id,
                                          "max_drawdown", aps_api_num(dd), "points",
-                                         (json_int_t)n));
+                                         (json_int_t)q->points));
 }
 
-/* Maximum drawdown of each of the user's bankrolls from bankroll_transactions. The equity is
- * the balance after each movement with later deposits and withdrawals taken out, so only bets
- * move it: a stake counts when placed, its payout when settled. */
+/* Maximum drawdown of each of the user's bankrolls from bankroll_transactions. */
 static int drawdowns(struct aps_conn *c, int64_t user_id, json_t **out, double *worst)
 {
     struct aps_stmt *st = NULL;
-    double *v = NULL, flows = 0;
-    size_t n = 0, cap = 0;
+    struct aps_equity q;
     int64_t cur = 0;
     json_t *arr = json_array();
     *worst = NAN;
+    aps_equity_init(&q);
     int rc = aps_conn_prepare(c,
-                              "SELECT t.bankroll_id, t.kind, t.amount, t.balance_after"
+                              "SELECT t.bankroll_id, t.kind, " TX_MONEY_SQL
                               " FROM bankroll_transactions t JOIN bankrolls b"
                               " ON b.id = t.bankroll_id WHERE b.user_id = ?1"
                               " ORDER BY t.bankroll_id, t.created_at, t.id",
@@ -734,29 +752,18 @@ static int drawdowns(struct aps_conn *c, int64_t user_id, json_t **out, double *
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t id = aps_stmt_int64(st, 0);
-        const char *kind = aps_stmt_text(st, 1);
         if (id != cur) {
             if (cur)
-                add_drawdown(arr, cur, v, n, worst);
+                add_drawdown(arr, cur, &q, worst);
             cur = id;
-            n = 0;
-            flows = 0;
+            aps_equity_init(&q);
         }
-        bool external = kind && (!strcmp(kind, "deposit") || !strcmp(kind, "withdrawal"));
-        if (external && n > 0) {
-            flows += aps_stmt_double(st, 2);
-            continue;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            v = aps_realloc(v, cap * sizeof *v);
-        }
-        v[n++] = aps_stmt_double(st, 3) - flows;
+        (void)aps_equity_feed(&q, aps_stmt_text(st, 1), aps_stmt_int64(st, 2),
+                              aps_stmt_int64(st, 3), NULL);
     }
     if (cur && rc >= 0)
-        add_drawdown(arr, cur, v, n, worst);
+        add_drawdown(arr, cur, &q, worst);
     aps_stmt_finalize(st);
-    aps_free(v);
     if (rc < 0) {
         json_decref(arr);
         return rc;
@@ -806,34 +813,28 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
     int rc = aps_bankroll_get(c, id, req->who.user_id, &b);
     struct aps_stmt *st = NULL;
     json_t *items = json_array();
-    double flows = 0, peak = NAN, worst = 0;
+    struct aps_equity q;
     size_t n = 0;
+    aps_equity_init(&q);
     if (!rc)
         rc = aps_conn_prepare(c,
-                              "SELECT created_at, kind, amount, balance_after, bet_id, description"
-                              " FROM bankroll_transactions WHERE bankroll_id = ?1"
-                              " ORDER BY created_at, id",
+                              "SELECT created_at, kind, " TX_MONEY_SQL ", bet_id, description"
+                              " FROM bankroll_transactions t WHERE t.bankroll_id = ?1"
+                              " ORDER BY t.created_at, t.id",
                               &st);
     if (!rc)
         rc = aps_stmt_bind_int64(st, 1, id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
-        const char *kind = aps_stmt_text(st, 1);
-        bool external = kind && (!strcmp(kind, "deposit") || !strcmp(kind, "withdrawal"));
-        if (external && n > 0)
-            flows += aps_stmt_double(st, 2);
-        double equity = aps_stmt_double(st, 3) - flows;
-        if (isnan(peak) || equity > peak)
-            peak = equity;
-        double dd = peak > 0 ? (peak - equity) / peak : NAN;
-        if (isfinite(dd) && dd > worst)
-            worst = dd;
+        double dd;
+        double equity = aps_equity_feed(&q, aps_stmt_text(st, 1), aps_stmt_int64(st, 2),
+                                        aps_stmt_int64(st, 3), &dd);
         n++;
         json_array_append_new(
             items, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at",
                              aps_api_col_time(st, 0, false), "kind", aps_api_col_str(st, 1),
-                             "amount", aps_api_col_num(st, 2), "balance_after",
-                             aps_api_col_num(st, 3), "bet_id", aps_api_col_int(st, 4),
+                             "amount", aps_api_col_money(st, 2), "balance_after",
+                             aps_api_col_money(st, 3), "bet_id", aps_api_col_int(st, 4),
                              "description", aps_api_col_str(st, 5), "equity", aps_api_num(equity),
                              "drawdown", aps_api_num(dd)));
     }
@@ -851,7 +852,8 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
     return aps_http_json(res, 200,
                          json_pack("{s:I, s:o, s:o, s:I, s:s}", "bankroll_id", (json_int_t)id,
                                    "items", items, "max_drawdown",
-                                   aps_api_num(n ? worst : NAN), "count", (json_int_t)n, "method",
+                                   aps_api_num(aps_equity_max_drawdown(&q)), "count",
+                                   (json_int_t)n, "method",
                                    "equity: the balance with deposits and withdrawals after the"
                                    " first taken out; drawdown: (peak equity - equity) / peak"));
 }

@@ -1,7 +1,7 @@
 /* api_predictions.c — GET /api/v1/predictions, /today, /{id}, /performance and lock-in
  * verification (GET /verify?hash=, POST /{id}/verify). Picks are read as they were locked in;
  * the track record is aggregated from prediction_results (written by the grading job) with the
- * Wilson interval of src/odds/metrics; verification recomputes the SHA-256 lock-in hash
+ * Wilson interval of src/odds/scoring; verification recomputes the SHA-256 lock-in hash
  * (src/engine/lockin) and checks the link to the previous pick. */
 #include <ctype.h>
 #include <math.h>
@@ -13,7 +13,8 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/lockin.h"
-#include "odds/metrics.h"
+#include "engine/track_record.h"
+#include "odds/scoring.h"
 #include "odds/tier.h"
 #include "services/api_util.h"
 #include "services/routes.h"
@@ -240,8 +241,7 @@ int aps_api_predictions_get(struct aps_http_req *req, struct aps_http_res *res)
 
 struct record {
     char key[16];
-    int64_t n, wins, losses, pushes, voids, staked, clv_n, clv_pos;
-    double units, clv_sum;
+    struct aps_record r;
 };
 
 #define MAX_GROUPS 32
@@ -263,58 +263,33 @@ static struct record *group(struct record *g, int *n, const char *key)
     return &g[(*n)++];
 }
 
-/* One aggregated row: result, count, Σ units, rows with units, rows with CLV, Σ CLV, CLV > 0. */
-struct agg {
-    int result;
-    int64_t count, with_units, clv_n, clv_pos;
-    double units, clv_sum;
-};
-
-static void add_agg(struct record *r, const struct agg *a)
+static void add_agg(struct record *r, const struct aps_record_rows *a)
 {
-    if (!r)
-        return;
-    r->n += a->count;
-    /* Half results count whole on their side: the interval needs whole trials, and a half win
-     * is a winning bet. */
-    if (a->result == APS_GRADE_WIN || a->result == APS_GRADE_HALF_WIN)
-        r->wins += a->count;
-    else if (a->result == APS_GRADE_LOSS || a->result == APS_GRADE_HALF_LOSS)
-        r->losses += a->count;
-    else if (a->result == APS_GRADE_PUSH)
-        r->pushes += a->count;
-    else if (a->result == APS_GRADE_VOID)
-        r->voids += a->count;
-    if (a->result != APS_GRADE_VOID)
-        r->staked += a->with_units;
-    r->units += a->units;
-    r->clv_n += a->clv_n;
-    r->clv_pos += a->clv_pos;
-    r->clv_sum += a->clv_sum;
+    if (r)
+        aps_record_add(&r->r, a);
 }
 
-static json_t *record_json(const struct record *r)
+static json_t *record_json(const struct record *g)
 {
-    int64_t decided = r->wins + r->losses;
-    double lo = NAN, hi = NAN;
-    if (decided > 0 && aps_metrics_wilson((size_t)r->wins, (size_t)decided, 1.96, &lo, &hi))
-        lo = hi = NAN;
+    const struct aps_record *r = &g->r;
+    struct aps_record_summary s;
+    aps_record_summarize(r, &s);
     json_t *o = json_object();
-    if (r->key[0])
-        json_object_set_new(o, "key", json_string(r->key));
+    if (g->key[0])
+        json_object_set_new(o, "key", json_string(g->key));
     json_object_set_new(o, "n", json_integer(r->n));
     json_object_set_new(o, "wins", json_integer(r->wins));
     json_object_set_new(o, "losses", json_integer(r->losses));
     json_object_set_new(o, "pushes", json_integer(r->pushes));
     json_object_set_new(o, "voids", json_integer(r->voids));
-    json_object_set_new(o, "win_rate", aps_api_num(decided ? (double)r->wins / decided : NAN));
-    json_object_set_new(o, "win_rate_ci95", json_pack("[o, o]", aps_api_num(lo), aps_api_num(hi)));
-    json_object_set_new(o, "units", aps_api_num(r->units));
-    json_object_set_new(o, "roi", aps_api_num(r->staked ? r->units / r->staked : NAN));
+    json_object_set_new(o, "win_rate", aps_api_num(s.win_rate));
+    json_object_set_new(o, "win_rate_ci95",
+                        json_pack("[o, o]", aps_api_num(s.win_rate_lo), aps_api_num(s.win_rate_hi)));
+    json_object_set_new(o, "units", aps_api_num(r->profit));
+    json_object_set_new(o, "roi", aps_api_num(s.roi));
     json_object_set_new(o, "clv_n", json_integer(r->clv_n));
-    json_object_set_new(o, "clv_mean", aps_api_num(r->clv_n ? r->clv_sum / r->clv_n : NAN));
-    json_object_set_new(o, "clv_positive_share",
-                        aps_api_num(r->clv_n ? (double)r->clv_pos / r->clv_n : NAN));
+    json_object_set_new(o, "clv_mean", aps_api_num(s.clv_mean));
+    json_object_set_new(o, "clv_positive_share", aps_api_num(s.clv_positive_share));
     return o;
 }
 
@@ -352,11 +327,12 @@ static int load_records(struct aps_stmt *st, struct records *out)
     while ((rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         const char *res_word = aps_stmt_text(st, 3);
-        struct agg a = {res_word ? aps_grade_result_parse(res_word) : -1,
-                        aps_stmt_int64(st, 4), aps_stmt_int64(st, 5), aps_stmt_int64(st, 7),
-                        aps_stmt_int64(st, 9),
-                        aps_stmt_is_null(st, 6) ? 0 : aps_stmt_double(st, 6),
-                        aps_stmt_is_null(st, 8) ? 0 : aps_stmt_double(st, 8)};
+        /* a pick stakes one unit when it has a profit (column 5 counts those) */
+        struct aps_record_rows a = {res_word ? aps_grade_result_parse(res_word) : -1,
+                                    aps_stmt_int64(st, 4), (double)aps_stmt_int64(st, 5),
+                                    aps_stmt_is_null(st, 6) ? 0 : aps_stmt_double(st, 6),
+                                    aps_stmt_int64(st, 7), aps_stmt_int64(st, 9),
+                                    aps_stmt_is_null(st, 8) ? 0 : aps_stmt_double(st, 8)};
         const char *sport = aps_stmt_text(st, 0), *tier = aps_stmt_text(st, 1),
                    *market = aps_stmt_text(st, 2);
         add_agg(&out->all, &a);
@@ -369,8 +345,6 @@ static int load_records(struct aps_stmt *st, struct records *out)
 }
 
 /* ---- charts of the track record ---------------------------------------------------------- */
-
-#define CLV_BINS 20
 
 /* Graded picks in game-date order: probability, outcome, CLV and units of each. */
 struct graded {
@@ -444,10 +418,10 @@ static int load_graded(struct aps_stmt *st, struct graded *g)
 /* Predicted probability against the observed win share in ten bins, with counts. */
 static json_t *reliability_json(const struct graded *g)
 {
-    struct aps_metrics_reliability rel;
+    struct aps_score_reliability rel;
     json_t *bins = json_array();
-    bool ok = g->np && !aps_metrics_reliability(g->p, g->y, g->np, &rel);
-    for (int b = 0; ok && b < APS_METRICS_BINS; b++)
+    bool ok = g->np && !aps_score_reliability(g->p, g->y, g->np, &rel);
+    for (int b = 0; ok && b < APS_SCORE_BINS; b++)
         json_array_append_new(bins, json_pack("{s:f, s:f, s:I, s:o, s:o}", "lo", b / 10.0, "hi",
                                               (b + 1) / 10.0, "n", (json_int_t)rel.count[b],
                                               "predicted",
@@ -459,31 +433,19 @@ static json_t *reliability_json(const struct graded *g)
                      "bins", bins);
 }
 
-/* CLV_BINS bins of equal width between the smallest and the largest CLV, with counts. */
+/* The CLV histogram of the graded picks (engine/track_record.h), with counts. */
 static json_t *clv_histogram_json(const struct graded *g)
 {
     json_t *bins = json_array();
-    double lo = 0, hi = 0;
-    for (size_t i = 0; i < g->nclv; i++) {
-        if (!i || g->clv[i] < lo)
-            lo = g->clv[i];
-        if (!i || g->clv[i] > hi)
-            hi = g->clv[i];
-    }
-    if (g->nclv) {
-        int64_t count[CLV_BINS] = {0};
-        double width = hi > lo ? (hi - lo) / CLV_BINS : 1;
-        for (size_t i = 0; i < g->nclv; i++) {
-            int b = (int)((g->clv[i] - lo) / width);
-            count[b < 0 ? 0 : b >= CLV_BINS ? CLV_BINS - 1 : b]++;
-        }
-        int nb = hi > lo ? CLV_BINS : 1;
-        for (int b = 0; b < nb; b++)
-            json_array_append_new(bins, json_pack("{s:o, s:o, s:I}", "lo",
-                                                  aps_api_num(lo + b * width), "hi",
-                                                  aps_api_num(hi > lo ? lo + (b + 1) * width : hi),
-                                                  "n", (json_int_t)count[b]));
-    }
+    struct aps_record_clv_hist hist;
+    aps_record_clv_histogram(g->clv, g->nclv, &hist);
+    for (int b = 0; b < hist.nbins; b++)
+        json_array_append_new(bins, json_pack("{s:o, s:o, s:I}", "lo",
+                                              aps_api_num(hist.lo + b * hist.width), "hi",
+                                              aps_api_num(hist.hi > hist.lo
+                                                              ? hist.lo + (b + 1) * hist.width
+                                                              : hist.hi),
+                                              "n", (json_int_t)hist.count[b]));
     return json_pack("{s:I, s:o}", "n", (json_int_t)g->nclv, "bins", bins);
 }
 

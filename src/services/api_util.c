@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/domain.h"
+#include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
@@ -331,22 +332,34 @@ void aps_api_b_odds(const struct aps_http_req *req, struct aps_http_res *res, co
 }
 
 void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
-                     bool required, double max, double *out)
+                     bool required, int64_t max_cents, int64_t *out)
 {
-    bool present;
-    aps_api_b_double(req, res, name, required, 0, max, out, &present);
-    if (!present)
+    json_t *v = body_field(req, res, name, required);
+    *out = -1;
+    if (!v)
         return;
-    /* Whole cents: at least 0.01, and no fraction of a cent beyond what the JSON number's
-     * binary form adds (relative, so 999999999999.99 still passes). */
-    double cents = *out * 100, whole = round(cents);
-    if (!(*out > 0) || whole < 1 || fabs(cents - whole) > 1e-6 + 1e-12 * whole) {
+    /* The number as the client wrote it, in cents: an integer directly, a real through the
+     * shortest decimal that reads back as the same double (money.h), never by rounding. */
+    int64_t cents = -1;
+    int rc = APS_E_PARSE;
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        rc = i > APS_MONEY_LIMIT_CENTS / 100 || i < -APS_MONEY_LIMIT_CENTS / 100 ? APS_E_RANGE : 0;
+        cents = rc ? -1 : (int64_t)i * 100;
+    } else if (json_is_real(v)) {
+        rc = aps_money_from_double(json_real_value(v), &cents);
+    }
+    if (rc == APS_E_RANGE || (!rc && cents > max_cents)) {
+        char msg[96], top[32];
+        snprintf(msg, sizeof msg, "must be a positive amount of at most %s",
+                 aps_money_format(max_cents, top, sizeof top));
+        aps_api_invalid(res, name, msg);
+    } else if (rc || cents < 1) {
         aps_api_invalid(res, name,
                         "must be a positive amount of at least 0.01 with at most two decimals");
-        *out = NAN;
-        return;
+    } else {
+        *out = cents;
     }
-    *out = whole / 100;
 }
 
 /* ---- store access -------------------------------------------------------------------------- */
@@ -482,6 +495,16 @@ json_t *aps_api_num(double v)
 json_t *aps_api_col_num(const struct aps_stmt *s, int col)
 {
     return aps_stmt_is_null(s, col) ? json_null() : aps_api_num(aps_stmt_double(s, col));
+}
+
+json_t *aps_api_money(int64_t cents)
+{
+    return json_real(aps_money_to_double(cents));
+}
+
+json_t *aps_api_col_money(const struct aps_stmt *s, int col)
+{
+    return aps_stmt_is_null(s, col) ? json_null() : aps_api_money(aps_stmt_int64(s, col));
 }
 
 json_t *aps_api_col_int(const struct aps_stmt *s, int col)

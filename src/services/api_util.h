@@ -93,9 +93,10 @@ void aps_api_b_bool(const struct aps_http_req *req, struct aps_http_res *res, co
  * in (1, 100) decimal. *out is the decimal price; NAN when absent. */
 void aps_api_b_odds(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                     bool required, double *out);
-/* A money amount > 0 (at most max) with at most two decimals. */
+/* A money amount > 0 (at most max_cents) with at most two decimals, as a JSON number, read
+ * into integer cents without a lossy step (core/money.h); -1 when absent or refused. */
 void aps_api_b_money(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
-                     bool required, double max, double *out);
+                     bool required, int64_t max_cents, int64_t *out);
 
 /* ---- store access ------------------------------------------------------------------------- */
 
@@ -152,6 +153,10 @@ int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const 
 json_t *aps_api_num(double v);
 /* Column col as a number, or null when SQL NULL. */
 json_t *aps_api_col_num(const struct aps_stmt *s, int col);
+/* An amount of integer cents as a JSON number with at most two decimals (money.h); the column
+ * form is null for NULL. */
+json_t *aps_api_money(int64_t cents);
+json_t *aps_api_col_money(const struct aps_stmt *s, int col);
 json_t *aps_api_col_int(const struct aps_stmt *s, int col);
 json_t *aps_api_col_str(const struct aps_stmt *s, int col);
 /* Column col (seconds since the epoch) as "YYYY-MM-DDTHH:MM:SSZ"; null when NULL (or 0 when

@@ -5,7 +5,7 @@
  * share the query. The rolling summaries of graded picks need per-pick arithmetic (log-loss,
  * Brier, CLV share, stake-weighted ROI), so they read the graded picks of the longest window
  * once and summarise each (sport, market, tier) block, and each (sport, market) block as tier
- * "all", for every window in C, with the scoring functions of odds/metrics.h. */
+ * "all", for every window in C, with the scoring functions of odds/scoring.h. */
 #include "services/app_metrics.h"
 
 #include <math.h>
@@ -17,8 +17,9 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "engine/bankroll.h"
 #include "metrics/metrics.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 #include "services/app.h"
 #include "services/flags.h"
 #include "services/scheduler.h"
@@ -57,17 +58,17 @@ void aps_pick_summarize(const struct aps_pick_outcome *o, size_t n, struct aps_p
         }
     }
     double v;
-    if (!aps_metrics_accuracy(res, n, &v))
+    if (!aps_score_accuracy(res, n, &v))
         out->hit_rate = v;
-    if (out->decided && !aps_metrics_log_loss(p, y, out->decided, &v))
+    if (out->decided && !aps_score_log_loss(p, y, out->decided, &v))
         out->log_loss = v;
-    if (out->decided && !aps_metrics_brier(p, y, out->decided, &v))
+    if (out->decided && !aps_score_brier(p, y, out->decided, &v))
         out->brier = v;
     if (nclv) {
         out->clv_mean = clv_sum / (double)nclv;
         out->clv_positive = (double)npos / (double)nclv;
     }
-    if (out->staked && !aps_metrics_yield(ret, stake, out->staked, &v))
+    if (out->staked && !aps_score_yield(ret, stake, out->staked, &v))
         out->roi = v;
     aps_free(p);
     aps_free(ret);
@@ -114,14 +115,17 @@ static const struct family families[] = {
      " GROUP BY sp.code, p.market, p.tier, r.result",
      {"sport", "market", "tier", "result", NULL}, -1,
      {{"aps_picks_graded_total", "Graded picks by result (from the store).", COUNTER, 4, 4}}},
-    {"SELECT currency, COUNT(*), SUM(current_amount), SUM(initial_amount) FROM bankrolls"
+    {"SELECT currency, COUNT(*),"
+     " SUM(" APS_MONEY_SQL("current_cents", "current_amount") ") / 100.0,"
+     " SUM(" APS_MONEY_SQL("initial_cents", "initial_amount") ") / 100.0 FROM bankrolls"
      " WHERE is_active = 1 GROUP BY currency",
      {"currency", NULL}, -1,
      {{"aps_bankrolls_active", "Tracked bankrolls that are active.", GAUGE, 1, 1},
       {"aps_bankroll_balance", "Sum of the current balances of active bankrolls.", GAUGE, 2, 1},
       {"aps_bankroll_initial_balance", "Sum of the starting balances of active bankrolls.",
        GAUGE, 3, 1}}},
-    {"SELECT result, COUNT(*), SUM(stake) FROM bets GROUP BY result",
+    {"SELECT result, COUNT(*), SUM(" APS_MONEY_SQL("stake_cents", "stake") ") / 100.0"
+     " FROM bets GROUP BY result",
      {"result", NULL}, -1,
      {{"aps_bets_total", "Users' tracked bets by result (from the store).", COUNTER, 1, 1},
       {"aps_bets_stake_total", "Sum of the stakes of users' tracked bets, by result.", COUNTER,

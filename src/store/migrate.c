@@ -26,9 +26,6 @@
 
 #define MAX_FILE_BYTES (16 * 1024 * 1024)
 #define MAX_VERSION 999999999
-/* Any fixed number; the advisory lock only has to be the same in every process. */
-#define ADVISORY_KEY "7261707301"
-
 
 const char *aps_migrate_default_dir(void)
 {
@@ -161,8 +158,8 @@ static const char create_table_sql[] =
 static int open_txn(struct aps_conn *c)
 {
     int rc = aps_conn_begin(c);
-    if (!rc && aps_conn_kind(c) == APS_DB_POSTGRES)
-        rc = aps_conn_exec(c, "SELECT pg_advisory_xact_lock(" ADVISORY_KEY ")");
+    if (!rc)
+        rc = aps_conn_lock(c, APS_LOCK_MIGRATE);
     if (!rc)
         rc = aps_conn_exec(c, create_table_sql);
     return rc;

@@ -597,6 +597,20 @@ int aps_conn_exec(struct aps_conn *c, const char *sql)
     return c->ops->exec(c, sql);
 }
 
+int aps_conn_lock(struct aps_conn *c, enum aps_store_lock lock)
+{
+    static const char *const sql[] = {
+#define APS_LOCK_SQL(name, key) "SELECT pg_advisory_xact_lock(" #key ")",
+        APS_STORE_LOCKS(APS_LOCK_SQL)
+#undef APS_LOCK_SQL
+    };
+    if ((int)lock < 0 || lock >= APS_LOCK__COUNT)
+        return APS_E_INVAL;
+    if (aps_conn_kind(c) != APS_DB_POSTGRES)
+        return 0;
+    return aps_conn_exec(c, sql[lock]);
+}
+
 int aps_conn_begin(struct aps_conn *c)
 {
     return c->ops->begin(c);

@@ -97,6 +97,25 @@ int aps_conn_begin(struct aps_conn *c) APS_MUST_CHECK;
 int aps_conn_commit(struct aps_conn *c) APS_MUST_CHECK;
 int aps_conn_rollback(struct aps_conn *c); /* safe to call after a failure */
 
+/* Locks that make writers of different processes take turns, held until the end of the
+ * transaction that takes them (X-macro: name, PostgreSQL advisory key). Each key only has to be
+ * the same in every process and distinct from the others. */
+#define APS_STORE_LOCKS(X)                                                                   \
+    X(APS_LOCK_MIGRATE, 7261707301) /* applying schema migrations */                        \
+    X(APS_LOCK_LOCKIN, 724501)      /* appending at the head of the lock-in chain */
+
+enum aps_store_lock {
+#define APS_LOCK_ENUM(name, key) name,
+    APS_STORE_LOCKS(APS_LOCK_ENUM)
+#undef APS_LOCK_ENUM
+    APS_LOCK__COUNT
+};
+
+/* Takes lock inside the transaction begun on c: on PostgreSQL a transaction-scoped advisory
+ * lock; on SQLite nothing more, as its write transactions (BEGIN IMMEDIATE) already take turns.
+ * APS_E_INVAL for an unknown lock. */
+int aps_conn_lock(struct aps_conn *c, enum aps_store_lock lock) APS_MUST_CHECK;
+
 int aps_conn_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out) APS_MUST_CHECK;
 /* Parameters are 1-based. Text is copied. */
 int aps_stmt_bind_int64(struct aps_stmt *s, int idx, int64_t v) APS_MUST_CHECK;

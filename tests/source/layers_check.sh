@@ -51,7 +51,6 @@ probe http    metrics/metrics.h  ok
 probe http    cache/cache.h      error   # http does not use the cache
 probe http    store/store.h      error
 probe model   store/store.h      ok
-probe model   engine/history.h   ok      # the one upward edge, header only (CMakeLists.txt)
 probe model   engine/backtest.h  error
 probe ingest  odds/convert.h     error   # ingest does not use odds
 probe engine  model/elo.h        ok

@@ -5,6 +5,7 @@
  * the benchmark book. */
 #include "../services/api_fixture.h"
 
+#include "core/money.h"
 #include "engine/bankroll.h"
 #include "engine/picks.h"
 #include "odds/clv.h"
@@ -19,7 +20,7 @@ static struct aps_conn *conn(struct fixture *fx)
 static int64_t open_bankroll(struct aps_conn *c, int64_t user, double amount)
 {
     int64_t id = 0;
-    assert_int_equal(aps_bankroll_create(c, user, "main", "USD", amount, &id), 0);
+    assert_int_equal(aps_bankroll_create(c, user, "main", "USD", aps_money_round(amount), &id), 0);
     return id;
 }
 
@@ -27,7 +28,7 @@ static double balance(struct aps_conn *c, int64_t id)
 {
     struct aps_bankroll b;
     assert_int_equal(aps_bankroll_get(c, id, 0, &b), 0);
-    return b.current;
+    return aps_money_to_double(b.current_cents);
 }
 
 static void test_create_and_transfer(void **state)
@@ -37,23 +38,23 @@ static void test_create_and_transfer(void **state)
     int64_t id = open_bankroll(c, FX_USER, 1000);
     struct aps_bankroll b;
     assert_int_equal(aps_bankroll_get(c, id, FX_USER, &b), 0);
-    assert_float_equal(b.initial, 1000, 0);
-    assert_float_equal(b.peak, 1000, 0);
+    assert_int_equal(b.initial_cents, 100000);
+    assert_int_equal(b.peak_cents, 100000);
     assert_int_equal(aps_bankroll_get(c, id, FX_OTHER, &b), APS_E_NOTFOUND);
 
-    double after = 0;
-    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false, 0.1, NULL, &after), 0);
-    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false, 0.2, NULL, &after), 0);
-    assert_float_equal(after, 1000.30, 0); /* whole cents, no 1000.3000000000001 */
-    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, true, 1500, NULL, &after),
+    int64_t after = 0;
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false, 10, NULL, &after), 0);
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false, 20, NULL, &after), 0);
+    assert_int_equal(after, 100030); /* whole cents, no 1000.3000000000001 */
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, true, 150000, NULL, &after),
                      APS_E_RANGE);
-    assert_int_equal(aps_bankroll_transfer(c, FX_OTHER, id, true, 10, NULL, &after),
+    assert_int_equal(aps_bankroll_transfer(c, FX_OTHER, id, true, 1000, NULL, &after),
                      APS_E_NOTFOUND);
-    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, true, 1000.30, NULL, &after), 0);
-    assert_float_equal(after, 0, 0);
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, true, 100030, NULL, &after), 0);
+    assert_int_equal(after, 0);
     assert_int_equal(aps_bankroll_get(c, id, FX_USER, &b), 0);
-    assert_float_equal(b.peak, 1000.30, 0);
-    assert_float_equal(b.low, 0, 0);
+    assert_int_equal(b.peak_cents, 100030);
+    assert_int_equal(b.low_cents, 0);
     /* opening deposit + 2 deposits + 1 withdrawal; the refused ones left nothing */
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bankroll_transactions WHERE bankroll_id = %lld",
@@ -65,7 +66,8 @@ static void test_create_and_transfer(void **state)
 static struct aps_bet_request bet(int64_t bankroll, int64_t game, enum aps_market m,
                                   enum aps_selection s, double line, double price, double stake)
 {
-    struct aps_bet_request b = {FX_USER, bankroll, 0, game, m, s, line, price, stake, NULL, NULL};
+    struct aps_bet_request b = {FX_USER, bankroll, 0, game, m, s, line, price,
+                                aps_money_round(stake), NULL, NULL};
     return b;
 }
 
@@ -74,16 +76,16 @@ static void test_place_refusals(void **state)
     struct fixture *fx = *state;
     struct aps_conn *c = conn(fx);
     int64_t id = open_bankroll(c, FX_USER, 100), bet_id = 0;
-    double after = 0;
+    int64_t after = 0;
     int64_t now = aps_time_now();
     struct aps_bet_request b = bet(id, FX_G_STARTED, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.9, 10);
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_STATE);
     b.game_id = FX_G_FINAL;
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_STATE);
     b.game_id = FX_G_FUTURE;
-    b.stake = 100.01;
+    b.stake_cents = 10001;
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_RANGE);
-    b.stake = 10;
+    b.stake_cents = 1000;
     b.sel = APS_SEL_DRAW; /* NFL has no draw */
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), APS_E_INVAL);
     b.sel = APS_SEL_HOME;
@@ -94,7 +96,7 @@ static void test_place_refusals(void **state)
     /* the EPL game takes a draw */
     b = bet(id, FX_G_TODAY, APS_MKT_MONEYLINE, APS_SEL_DRAW, NAN, 3.4, 25);
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &bet_id, &after), 0);
-    assert_float_equal(after, 75, 0);
+    assert_int_equal(after, 7500);
     aps_store_release(c);
 }
 
@@ -104,12 +106,82 @@ static void finish_game(struct fixture *fx, int64_t game, int home, int away)
             home, away, (long long)game);
 }
 
+/* 1,000 deposits of 0.10 are exactly 100.00, and 1,000 bets of 0.10 at even money that win
+ * give back exactly what they took: integer cents, where the same sums in doubles drift
+ * (1,000 × 0.1 in doubles is 99.9999999999986). */
+static void test_cents_stay_exact(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 0.01), after = 0, bet_id = 0;
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false, 10, NULL, &after), 0);
+    assert_int_equal(after, 10001);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT current_cents FROM bankrolls WHERE id = %lld",
+             (long long)id);
+    assert_int_equal(fx_int(fx, sql), 10001);
+    snprintf(sql, sizeof sql, "SELECT SUM(amount_cents) FROM bankroll_transactions"
+                              " WHERE bankroll_id = %lld", (long long)id);
+    assert_int_equal(fx_int(fx, sql), 10001);
+    /* the previous release's double beside it holds the same amount */
+    snprintf(sql, sizeof sql, "SELECT current_amount FROM bankrolls WHERE id = %lld",
+             (long long)id);
+    assert_true(fx_double(fx, sql) == 100.01);
+    for (int i = 0; i < 1000; i++) {
+        struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN,
+                                       2.0, 0.10);
+        assert_int_equal(aps_bankroll_place_bet(c, &b, aps_time_now(), &bet_id, &after), 0);
+    }
+    assert_int_equal(after, 1);
+    finish_game(fx, FX_G_FUTURE, 24, 21);
+    int settled = 0;
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    assert_int_equal(settled, 1000);
+    assert_float_equal(balance(c, id), 200.01, 0);
+    assert_int_equal(fx_int(fx, "SELECT SUM(profit_loss_cents) FROM bets"), 10000);
+    aps_store_release(c);
+}
+
+/* During a rolling deploy the previous release writes only the double columns: a balance it
+ * changed (stale cents) or a bankroll it opened (no cents) counts by its double, and the next
+ * movement writes both again. */
+static void test_previous_release_rows(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 100), after = 0;
+    fx_exec(fx, "UPDATE bankrolls SET current_amount = 80.1, low_amount = 80.1 WHERE id = %lld",
+            (long long)id);
+    assert_float_equal(balance(c, id), 80.1, 0);
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false, 5, NULL, &after), 0);
+    assert_int_equal(after, 8015);
+    struct aps_bankroll b;
+    assert_int_equal(aps_bankroll_get(c, id, FX_USER, &b), 0);
+    assert_int_equal(b.low_cents, 8010);
+    assert_int_equal(b.peak_cents, 10000);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT current_cents FROM bankrolls WHERE id = %lld",
+             (long long)id);
+    assert_int_equal(fx_int(fx, sql), 8015);
+    fx_exec(fx, "INSERT INTO bankrolls (user_id, name, currency, initial_amount, current_amount,"
+                " peak_amount, low_amount, is_active, created_at, updated_at)"
+                " VALUES (%d, 'old', 'USD', 19.99, 19.99, 19.99, 19.99, 1, 0, 0)", FX_USER);
+    int64_t old = fx_int(fx, "SELECT MAX(id) FROM bankrolls");
+    assert_int_equal(aps_bankroll_get(c, old, FX_USER, &b), 0);
+    assert_int_equal(b.current_cents, 1999);
+    assert_int_equal(b.initial_cents, 1999);
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, old, true, 1999, NULL, &after), 0);
+    assert_int_equal(after, 0);
+    aps_store_release(c);
+}
+
 static void test_settle_win_loss_push_idempotent(void **state)
 {
     struct fixture *fx = *state;
     struct aps_conn *c = conn(fx);
     int64_t id = open_bankroll(c, FX_USER, 1000), b1, b2, b3, b4;
-    double after;
+    int64_t after;
     int64_t now = aps_time_now();
     struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 100);
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
@@ -119,7 +191,7 @@ static void test_settle_win_loss_push_idempotent(void **state)
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b3, &after), 0);
     b = bet(id, FX_G_FUTURE, APS_MKT_TOTAL, APS_SEL_OVER, 44.5, 1.95, 20); /* 45: win */
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b4, &after), 0);
-    assert_float_equal(after, 790, 0);
+    assert_int_equal(after, 79000);
 
     int settled = -1;
     assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
@@ -149,8 +221,8 @@ static void test_settle_win_loss_push_idempotent(void **state)
     assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bankroll_transactions"), rows);
     struct aps_bankroll br;
     assert_int_equal(aps_bankroll_get(c, id, FX_USER, &br), 0);
-    assert_float_equal(br.peak, expect, 1e-9);
-    assert_float_equal(br.low, 790, 1e-9);
+    assert_int_equal(br.peak_cents, aps_money_round(expect));
+    assert_int_equal(br.low_cents, 79000);
     aps_store_release(c);
 }
 
@@ -159,7 +231,7 @@ static void test_settle_void_on_cancel(void **state)
     struct fixture *fx = *state;
     struct aps_conn *c = conn(fx);
     int64_t id = open_bankroll(c, FX_USER, 500), b1;
-    double after;
+    int64_t after;
     struct aps_bet_request b = bet(id, FX_G_TODAY, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 2.0, 80);
     assert_int_equal(aps_bankroll_place_bet(c, &b, aps_time_now(), &b1, &after), 0);
     fx_exec(fx, "UPDATE games SET status = 'cancelled' WHERE id = %d", FX_G_TODAY);
@@ -178,13 +250,13 @@ static void test_settle_by_hand(void **state)
     struct fixture *fx = *state;
     struct aps_conn *c = conn(fx);
     int64_t id = open_bankroll(c, FX_USER, 1000), b1, b2;
-    double after = 0;
+    int64_t after = 0;
     int64_t now = aps_time_now();
     struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 100);
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
     b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_AWAY, NAN, 2.10, 50);
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b2, &after), 0);
-    assert_float_equal(after, 850, 0);
+    assert_int_equal(after, 85000);
 
     enum aps_margin_method mm = APS_MARGIN_MULTIPLICATIVE;
     assert_int_equal(aps_bankroll_settle_bet(c, FX_OTHER, b1, APS_GRADE_WIN, mm, &after),
@@ -195,7 +267,7 @@ static void test_settle_by_hand(void **state)
                      APS_E_INVAL);
     /* half win of 100 at 1.85: profit 42.50, 142.50 paid back */
     assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, b1, APS_GRADE_HALF_WIN, mm, &after), 0);
-    assert_float_equal(after, 992.50, 1e-9);
+    assert_int_equal(after, 99250);
     assert_float_equal(balance(c, id), 992.50, 1e-9);
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT profit_loss FROM bets WHERE id = %lld AND result = 'half_win'",
@@ -256,7 +328,7 @@ static void test_clv_sign_and_benchmark(void **state)
 
     /* settlement stores the CLV it computed */
     int64_t id = open_bankroll(c, FX_USER, 1000), b1;
-    double after;
+    int64_t after;
     struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 10);
     assert_int_equal(aps_bankroll_place_bet(c, &b, aps_time_now(), &b1, &after), 0);
     finish_game(fx, FX_G_FUTURE, 10, 17);
@@ -282,7 +354,7 @@ static void test_pick_and_bet_clv_agree(void **state)
                 " (2, 3, 'moneyline', 'home', NULL, 1.75, 0, 't'),"
                 " (2, 3, 'moneyline', 'away', NULL, 2.10, 0, 't')");
     int64_t id = open_bankroll(c, FX_USER, 1000), b1;
-    double after;
+    int64_t after;
     /* the seeded pick 2: game 2, moneyline home at 1.85 (DraftKings) */
     struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 10);
     b.sportsbook = "draftkings";
@@ -315,6 +387,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_and_transfer, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_place_refusals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_cents_stay_exact, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_previous_release_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_win_loss_push_idempotent, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_void_on_cancel, fx_setup, fx_teardown),

@@ -345,6 +345,20 @@ static void test_body_limit(void **state)
     request(h, "POST", "/echo", big, sizeof big, hd, &r);
     assert_envelope(&r, 413, "PAYLOAD_TOO_LARGE");
     reply_cleanup(&r);
+    /* Far past the limit (32 MiB against 1 KiB, beyond the 4 × limit + 1 MiB the server reads
+     * before closing): the 413 envelope still arrives, sent as soon as the body passed the
+     * limit, and the connection closes. */
+    size_t huge_len = (size_t)32 << 20;
+    char *huge = malloc(huge_len);
+    assert_non_null(huge);
+    memset(huge, ' ', huge_len);
+    request(h, "POST", "/echo", huge, huge_len, hd, &r);
+    assert_envelope(&r, 413, "PAYLOAD_TOO_LARGE");
+    char conn[32];
+    assert_true(header(&r, "Connection", conn, sizeof conn));
+    assert_string_equal(conn, "close");
+    reply_cleanup(&r);
+    free(huge);
     curl_slist_free_all(hd);
     /* Within the limit it is echoed. */
     request(h, "POST", "/echo", "{\"a\":[1,2]}", 11, NULL, &r);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/history.h"
+#include "model/history.h"
 #include "ingest/ingest.h"
 #include "model/features.h"
 #include "store/migrate.h"

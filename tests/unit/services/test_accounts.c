@@ -109,6 +109,25 @@ static void test_users(void **state)
     assert_int_equal(aps_accounts_user_set_role(g.c, id + 100000, APS_ROLE_USER, NOW),
                      APS_E_NOTFOUND);
     assert_int_equal(aps_accounts_user_set_role(g.c, id, APS_ROLE_ANONYMOUS, NOW), APS_E_INVAL);
+    /* The same change inside the caller's transaction: it counts the sessions it revokes and a
+     * rollback undoes it whole. */
+    int64_t revoked = -1;
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, tok, NULL));
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, tok2, NULL));
+    OK(aps_conn_begin(g.c));
+    OK(aps_accounts_user_change_role(g.c, id, APS_ROLE_OPERATOR, NOW + 3, &revoked));
+    assert_int_equal(revoked, 2);
+    OK(aps_accounts_user_status(g.c, id, &us));
+    assert_int_equal(us.role, APS_ROLE_OPERATOR);
+    aps_conn_rollback(g.c);
+    OK(aps_accounts_user_status(g.c, id, &us));
+    assert_int_equal(us.role, APS_ROLE_ANALYST);
+    OK(aps_conn_begin(g.c));
+    assert_int_equal(aps_accounts_user_change_role(g.c, id + 100000, APS_ROLE_USER, NOW, NULL),
+                     APS_E_NOTFOUND);
+    assert_int_equal(aps_accounts_user_change_role(g.c, id, APS_ROLE_ANONYMOUS, NOW, NULL),
+                     APS_E_INVAL);
+    aps_conn_rollback(g.c);
 }
 
 static void test_lockout(void **state)

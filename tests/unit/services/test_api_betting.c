@@ -9,7 +9,7 @@
 #include "engine/elo_store.h"
 #include "odds/convert.h"
 #include "odds/kelly.h"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 #define BR "/api/v1/betting/bankrolls"
 
@@ -103,6 +103,69 @@ static void test_bankroll_validation(void **state)
                           FX_USER, "1", "{\"kind\":\"transfer\",\"amount\":\"5\"}"),
                      400);
     assert_true(tr_detail(&t, "kind") && tr_detail(&t, "amount"));
+    tr_cleanup(&t);
+    /* Money is read into integer cents: below a cent, a third decimal (also one the client's
+     * double carries, 0.1 + 0.2), zero and above the bound are refused; the bound itself and
+     * the largest amount with two decimals pass. */
+    static const char *const refused[] = {"1e-8", "0.00000001", "1e-300", "0.001", "10.005",
+                                          "0.30000000000000004", "0", "0.0", "-0.01",
+                                          "1000000000000.01", "1e13", "true"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char body[160];
+        snprintf(body, sizeof body, "{\"name\":\"x\",\"initial_amount\":%s}", refused[i]);
+        assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL, body), 400);
+        assert_true(tr_detail(&t, "initial_amount"));
+        tr_cleanup(&t);
+    }
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL,
+                          "{\"name\":\"x\",\"initial_amount\":1e12}"),
+                     201);
+    assert_float_equal(jnum(t.res.json, "current_amount"), 1e12, 0);
+    tr_cleanup(&t);
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL,
+                          "{\"name\":\"x\",\"initial_amount\":999999999999.99}"),
+                     201);
+    assert_float_equal(jnum(t.res.json, "current_amount"), 999999999999.99, 0);
+    tr_cleanup(&t);
+}
+
+/* 300 deposits of 0.10 and 0.20 through the API: the balance is exactly what the decimal sum
+ * says, in the store's cents and in the JSON. */
+static void test_money_sums_exact(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    int64_t id = open_br(fx, FX_USER, "{\"name\":\"cents\",\"initial_amount\":0.01}");
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
+                              FX_USER, sid,
+                              i % 2 ? "{\"kind\":\"deposit\",\"amount\":0.2}"
+                                    : "{\"kind\":\"deposit\",\"amount\":0.1}"),
+                         201);
+        tr_cleanup(&t);
+    }
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT current_cents FROM bankrolls WHERE id = %lld", (long long)id);
+    assert_int_equal(fx_int(fx, sql), 1 + 150 * 10 + 150 * 20); /* 45.01 */
+    tr_init(&t, fx, "GET", BR, FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_bankrolls_list), 200);
+    json_t *b = json_array_get(tr_get(&t, "items"), 0);
+    assert_true(jnum(b, "current_amount") == 45.01);
+    assert_true(jnum(b, "deposits") == 45.01);
+    char *txt = json_dumps(b, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    assert_non_null(strstr(txt, "\"current_amount\":45.01,"));
+    free(txt);
+    tr_cleanup(&t);
+    /* the history lists every movement with the balance after it, from the cents */
+    tr_init(&t, fx, "GET", BR "/{id}/history", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, sid);
+    assert_int_equal(tr_run(&t, aps_api_bankrolls_history), 200);
+    json_t *items = tr_get(&t, "items");
+    assert_int_equal(json_array_size(items), 301);
+    assert_true(jnum(json_array_get(items, 1), "amount") == 0.1);
+    assert_true(jnum(json_array_get(items, 300), "balance_after") == 45.01);
     tr_cleanup(&t);
 }
 
@@ -318,7 +381,7 @@ static void test_performance(void **state)
     assert_float_equal(jnum(t.res.json, "profit"), 85 - 200, 1e-9);
     assert_float_equal(jnum(t.res.json, "yield"), (85.0 - 200) / 300, 1e-12);
     double lo, hi;
-    assert_int_equal(aps_metrics_wilson(1, 2, 1.96, &lo, &hi), 0);
+    assert_int_equal(aps_score_wilson(1, 2, 1.96, &lo, &hi), 0);
     assert_float_equal(json_number_value(json_array_get(tr_get(&t, "win_rate_ci95"), 0)), lo,
                        1e-12);
     double p_home = (1 / 1.70) / (1 / 1.70 + 1 / 2.25);
@@ -342,6 +405,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bankrolls, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bankroll_validation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_money_sums_exact, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bets, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sizing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_performance, fx_setup, fx_teardown),

@@ -6,7 +6,7 @@
  * whose stored content was changed after it was locked in. */
 #include "api_fixture.h"
 
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 #define PREDS "/api/v1/predictions"
 
@@ -248,7 +248,7 @@ static void test_performance(void **state)
     assert_int_equal(json_integer_value(json_object_get(all, "losses")), 1);
     assert_float_equal(jnum(all, "win_rate"), 2.0 / 3, 1e-12);
     double lo, hi;
-    assert_int_equal(aps_metrics_wilson(2, 3, 1.96, &lo, &hi), 0);
+    assert_int_equal(aps_score_wilson(2, 3, 1.96, &lo, &hi), 0);
     json_t *ci = json_object_get(all, "win_rate_ci95");
     assert_float_equal(json_number_value(json_array_get(ci, 0)), lo, 1e-12);
     assert_float_equal(json_number_value(json_array_get(ci, 1)), hi, 1e-12);

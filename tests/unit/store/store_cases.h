@@ -374,6 +374,47 @@ static void test_transactions(void **state)
     aps_store_close(st);
 }
 
+/* A lock taken inside a transaction is held until it ends: on PostgreSQL another connection cannot
+ * take the same advisory key meanwhile; on SQLite the write transaction is the lock. */
+static int try_key(struct aps_conn *c, const char *sql)
+{
+    struct aps_stmt *s = NULL;
+    int got = -1;
+    MUST(c, aps_conn_prepare(c, sql, &s));
+    if (aps_stmt_step(s) == APS_ROW)
+        got = (int)aps_stmt_int64(s, 0);
+    aps_stmt_finalize(s);
+    return got;
+}
+
+static void test_locks(void **state)
+{
+    struct aps_store *st = open_store_with(NULL, 2, 0, 5.0);
+    struct aps_conn *a = NULL, *b = NULL;
+    MUST(a, aps_store_acquire(st, APS_DB_WRITE, &a));
+    MUST(a, aps_conn_begin(a));
+    MUST(a, aps_conn_lock(a, APS_LOCK_LOCKIN));
+    MUST(a, aps_conn_lock(a, APS_LOCK_MIGRATE));
+    assert_int_equal(aps_conn_lock(a, APS_LOCK__COUNT), APS_E_INVAL);
+    if (aps_conn_kind(a) == APS_DB_POSTGRES) {
+        static const char probe[] =
+            "SELECT CASE WHEN pg_try_advisory_xact_lock(724501) THEN 1 ELSE 0 END";
+        MUST(b, aps_store_acquire(st, APS_DB_WRITE, &b));
+        MUST(b, aps_conn_begin(b));
+        assert_int_equal(try_key(b, probe), 0);
+        MUST(b, aps_conn_rollback(b));
+        MUST(a, aps_conn_commit(a));
+        MUST(b, aps_conn_begin(b));
+        assert_int_equal(try_key(b, probe), 1);
+        MUST(b, aps_conn_rollback(b));
+        aps_store_release(b);
+    } else {
+        MUST(a, aps_conn_commit(a));
+    }
+    aps_store_release(a);
+    aps_store_close(st);
+}
+
 /* ---- copy ------------------------------------------------------------------------------------ */
 
 #define COPY_ROWS 10000
@@ -684,6 +725,7 @@ static void test_migrations_concurrent(void **state)
     cmocka_unit_test(test_typed_spec_errors),                \
     cmocka_unit_test(test_reset_rebind_and_changes),         \
     cmocka_unit_test(test_transactions),                     \
+    cmocka_unit_test(test_locks),                            \
     cmocka_unit_test(test_copy),                             \
     cmocka_unit_test(test_pool_limits),                      \
     cmocka_unit_test(test_pool_wakes_waiter),                \

@@ -1,5 +1,5 @@
 /* history.c — loads a sport's games and odds (see history.h): three queries, joined in memory. */
-#include "engine/history.h"
+#include "model/history.h"
 
 #include <jansson.h>
 #include <math.h>

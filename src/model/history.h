@@ -1,7 +1,7 @@
 /* history.h — a sport's stored games with results and odds, loaded into memory in time order for
  * walk-forward work (Elo fitting, backtests). Read-only snapshot; nothing here writes. */
-#ifndef APS_ENGINE_HISTORY_H
-#define APS_ENGINE_HISTORY_H
+#ifndef APS_MODEL_HISTORY_H
+#define APS_MODEL_HISTORY_H
 
 #include <stdbool.h>
 #include <stddef.h>

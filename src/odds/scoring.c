@@ -1,6 +1,6 @@
-/* metrics.c — probability and betting scores (metrics.h). Pure functions; only the AUC allocates,
+/* scoring.c — probability and betting scores (scoring.h). Pure functions; only the AUC allocates,
  * for the sort it needs. */
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -21,7 +21,7 @@ static bool sample_valid(const double *p, const int *y, size_t n)
     return true;
 }
 
-int aps_metrics_brier(const double *p, const int *y, size_t n, double *out)
+int aps_score_brier(const double *p, const int *y, size_t n, double *out)
 {
     if (!sample_valid(p, y, n))
         return APS_E_INVAL;
@@ -32,7 +32,7 @@ int aps_metrics_brier(const double *p, const int *y, size_t n, double *out)
     return 0;
 }
 
-int aps_metrics_log_loss(const double *p, const int *y, size_t n, double *out)
+int aps_score_log_loss(const double *p, const int *y, size_t n, double *out)
 {
     if (!sample_valid(p, y, n))
         return APS_E_INVAL;
@@ -45,32 +45,32 @@ int aps_metrics_log_loss(const double *p, const int *y, size_t n, double *out)
     return 0;
 }
 
-int aps_metrics_bin(double p)
+int aps_score_bin(double p)
 {
-    int b = (int)floor(p * APS_METRICS_BINS);
-    b = b < 0 ? 0 : b >= APS_METRICS_BINS ? APS_METRICS_BINS - 1 : b;
+    int b = (int)floor(p * APS_SCORE_BINS);
+    b = b < 0 ? 0 : b >= APS_SCORE_BINS ? APS_SCORE_BINS - 1 : b;
     /* p·10 can round across an edge; settle against the edge doubles b/10.0 themselves. */
-    if (b + 1 < APS_METRICS_BINS && p >= (b + 1) / (double)APS_METRICS_BINS)
+    if (b + 1 < APS_SCORE_BINS && p >= (b + 1) / (double)APS_SCORE_BINS)
         b++;
-    else if (b > 0 && p < b / (double)APS_METRICS_BINS)
+    else if (b > 0 && p < b / (double)APS_SCORE_BINS)
         b--;
     return b;
 }
 
-int aps_metrics_reliability(const double *p, const int *y, size_t n,
-                            struct aps_metrics_reliability *out)
+int aps_score_reliability(const double *p, const int *y, size_t n,
+                          struct aps_score_reliability *out)
 {
     if (!sample_valid(p, y, n))
         return APS_E_INVAL;
-    struct aps_metrics_reliability r = {{0}, {0}, {0}, 0.0, 0.0};
-    double hits[APS_METRICS_BINS] = {0};
+    struct aps_score_reliability r = {{0}, {0}, {0}, 0.0, 0.0};
+    double hits[APS_SCORE_BINS] = {0};
     for (size_t i = 0; i < n; i++) {
-        int b = aps_metrics_bin(p[i]);
+        int b = aps_score_bin(p[i]);
         r.count[b]++;
         r.mean_pred[b] += p[i];
         hits[b] += y[i];
     }
-    for (int b = 0; b < APS_METRICS_BINS; b++) {
+    for (int b = 0; b < APS_SCORE_BINS; b++) {
         if (!r.count[b])
             continue;
         r.mean_pred[b] /= (double)r.count[b];
@@ -83,10 +83,10 @@ int aps_metrics_reliability(const double *p, const int *y, size_t n,
     return 0;
 }
 
-int aps_metrics_ece(const double *p, const int *y, size_t n, double *out)
+int aps_score_ece(const double *p, const int *y, size_t n, double *out)
 {
-    struct aps_metrics_reliability r;
-    int rc = aps_metrics_reliability(p, y, n, &r);
+    struct aps_score_reliability r;
+    int rc = aps_score_reliability(p, y, n, &r);
     if (rc)
         return rc;
     *out = r.ece;
@@ -121,7 +121,7 @@ static double positive_rank_sum(const struct scored *v, size_t n)
     return sum;
 }
 
-int aps_metrics_auc(const double *p, const int *y, size_t n, double *out)
+int aps_score_auc(const double *p, const int *y, size_t n, double *out)
 {
     if (!sample_valid(p, y, n))
         return APS_E_INVAL;
@@ -143,7 +143,7 @@ int aps_metrics_auc(const double *p, const int *y, size_t n, double *out)
     return 0;
 }
 
-int aps_metrics_accuracy(const enum aps_grade_result *r, size_t n, double *out)
+int aps_score_accuracy(const enum aps_grade_result *r, size_t n, double *out)
 {
     if (!r)
         return APS_E_INVAL;
@@ -163,7 +163,7 @@ int aps_metrics_accuracy(const enum aps_grade_result *r, size_t n, double *out)
     return 0;
 }
 
-int aps_metrics_yield(const double *profit, const double *stake, size_t n, double *out)
+int aps_score_yield(const double *profit, const double *stake, size_t n, double *out)
 {
     if (!profit || !stake || n == 0)
         return APS_E_INVAL;
@@ -178,7 +178,7 @@ int aps_metrics_yield(const double *profit, const double *stake, size_t n, doubl
     return 0;
 }
 
-int aps_metrics_roi(double initial, double final_bankroll, double *out)
+int aps_score_roi(double initial, double final_bankroll, double *out)
 {
     if (!(initial > 0.0) || !isfinite(initial) || !isfinite(final_bankroll))
         return APS_E_INVAL;
@@ -186,7 +186,7 @@ int aps_metrics_roi(double initial, double final_bankroll, double *out)
     return 0;
 }
 
-int aps_metrics_max_drawdown(const double *bankroll, size_t n, double *out)
+int aps_score_max_drawdown(const double *bankroll, size_t n, double *out)
 {
     if (!bankroll || n == 0 || !(bankroll[0] > 0.0))
         return APS_E_INVAL;
@@ -201,7 +201,7 @@ int aps_metrics_max_drawdown(const double *bankroll, size_t n, double *out)
     return 0;
 }
 
-int aps_metrics_sharpe(const double *returns, size_t n, double *out)
+int aps_score_sharpe(const double *returns, size_t n, double *out)
 {
     if (!returns || n < 2)
         return APS_E_INVAL;
@@ -219,7 +219,7 @@ int aps_metrics_sharpe(const double *returns, size_t n, double *out)
     return 0;
 }
 
-int aps_metrics_wilson(size_t wins, size_t n, double z, double *lo, double *hi)
+int aps_score_wilson(size_t wins, size_t n, double z, double *lo, double *hi)
 {
     if (n == 0 || wins > n || !(z > 0.0) || !isfinite(z))
         return APS_E_INVAL;
@@ -246,8 +246,8 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int aps_metrics_paired_bootstrap(const double *d, size_t n, int resamples, uint64_t seed,
-                                 double *mean, double *lo, double *hi)
+int aps_score_paired_bootstrap(const double *d, size_t n, int resamples, uint64_t seed,
+                               double *mean, double *lo, double *hi)
 {
     if (!d || !n || resamples < 2)
         return APS_E_INVAL;

@@ -1,4 +1,4 @@
-/* test_metrics.c — probability scores (Brier, log-loss with clipping, ECE/MCE and the
+/* test_scoring.c — probability scores (Brier, log-loss with clipping, ECE/MCE and the
  * reliability table with its bin edges, rank AUC with ties, checked against a brute-force pair
  * count on seeded random samples) and betting scores (accuracy over graded results, yield, ROI,
  * max drawdown, Sharpe, Wilson interval), all on hand-computed values. */
@@ -11,7 +11,7 @@
 #include <math.h>
 
 #include "fixture.c"
-#include "odds/metrics.h"
+#include "odds/scoring.h"
 
 static void brier_and_log_loss(void **state)
 {
@@ -19,36 +19,36 @@ static void brier_and_log_loss(void **state)
     const double p[] = {0.9, 0.2, 0.6};
     const int y[] = {1, 0, 0};
     double v = 0;
-    assert_int_equal(aps_metrics_brier(p, y, 3, &v), 0);
+    assert_int_equal(aps_score_brier(p, y, 3, &v), 0);
     assert_near(v, (0.01 + 0.04 + 0.36) / 3, 1e-15);
-    assert_int_equal(aps_metrics_log_loss(p, y, 3, &v), 0);
+    assert_int_equal(aps_score_log_loss(p, y, 3, &v), 0);
     assert_near(v, -(log(0.9) + log(0.8) + log(0.4)) / 3, 1e-15);
     assert_near(v, 0.4149316, 1e-7);
     /* A certain wrong forecast is clipped at 1e-15: −ln(1e-15) = 34.5388. */
     const double sure[] = {0.0, 1.0};
     const int wrong[] = {1, 0};
-    assert_int_equal(aps_metrics_log_loss(sure, wrong, 2, &v), 0);
+    assert_int_equal(aps_score_log_loss(sure, wrong, 2, &v), 0);
     assert_near(v, 34.538776, 1e-3);
     const double bad_p[] = {1.2};
     const int bad_y[] = {2};
-    assert_int_equal(aps_metrics_brier(bad_p, y, 1, &v), APS_E_INVAL);
-    assert_int_equal(aps_metrics_brier(p, bad_y, 1, &v), APS_E_INVAL);
-    assert_int_equal(aps_metrics_log_loss(p, y, 0, &v), APS_E_INVAL);
+    assert_int_equal(aps_score_brier(bad_p, y, 1, &v), APS_E_INVAL);
+    assert_int_equal(aps_score_brier(p, bad_y, 1, &v), APS_E_INVAL);
+    assert_int_equal(aps_score_log_loss(p, y, 0, &v), APS_E_INVAL);
 }
 
 static void bin_edges(void **state)
 {
     (void)state;
-    for (int b = 0; b < APS_METRICS_BINS; b++) {
+    for (int b = 0; b < APS_SCORE_BINS; b++) {
         double edge = b / 10.0;
-        assert_int_equal(aps_metrics_bin(edge), b); /* [lo, hi): lo belongs to the bin */
+        assert_int_equal(aps_score_bin(edge), b); /* [lo, hi): lo belongs to the bin */
         if (b > 0)
-            assert_int_equal(aps_metrics_bin(nextafter(edge, 0.0)), b - 1);
+            assert_int_equal(aps_score_bin(nextafter(edge, 0.0)), b - 1);
     }
-    assert_int_equal(aps_metrics_bin(0.7), 7);
-    assert_int_equal(aps_metrics_bin(0.3), 3);
-    assert_int_equal(aps_metrics_bin(1.0), 9); /* the last bin is closed */
-    assert_int_equal(aps_metrics_bin(0.0), 0);
+    assert_int_equal(aps_score_bin(0.7), 7);
+    assert_int_equal(aps_score_bin(0.3), 3);
+    assert_int_equal(aps_score_bin(1.0), 9); /* the last bin is closed */
+    assert_int_equal(aps_score_bin(0.0), 0);
 }
 
 static void reliability_table(void **state)
@@ -56,8 +56,8 @@ static void reliability_table(void **state)
     (void)state;
     const double p[] = {0.05, 0.15, 0.15, 0.7, 0.7, 0.95};
     const int y[] = {0, 0, 1, 1, 0, 1};
-    struct aps_metrics_reliability r;
-    assert_int_equal(aps_metrics_reliability(p, y, 6, &r), 0);
+    struct aps_score_reliability r;
+    assert_int_equal(aps_score_reliability(p, y, 6, &r), 0);
     assert_int_equal(r.count[0], 1);
     assert_int_equal(r.count[1], 2);
     assert_int_equal(r.count[7], 2);
@@ -69,7 +69,7 @@ static void reliability_table(void **state)
     assert_near(r.ece, (0.05 + 2 * 0.35 + 2 * 0.2 + 0.05) / 6, 1e-12);
     assert_near(r.mce, 0.35, 1e-12);
     double e = 0;
-    assert_int_equal(aps_metrics_ece(p, y, 6, &e), 0);
+    assert_int_equal(aps_score_ece(p, y, 6, &e), 0);
     assert_near(e, 0.2, 1e-12);
 }
 
@@ -79,16 +79,16 @@ static void auc_examples(void **state)
     double v = 0;
     const double p1[] = {0.1, 0.4, 0.35, 0.8};
     const int y1[] = {0, 0, 1, 1};
-    assert_int_equal(aps_metrics_auc(p1, y1, 4, &v), 0);
+    assert_int_equal(aps_score_auc(p1, y1, 4, &v), 0);
     assert_near(v, 0.75, 1e-15);
     const double p2[] = {0.2, 0.5, 0.5, 0.9}; /* a tied pair counts one half */
-    assert_int_equal(aps_metrics_auc(p2, y1, 4, &v), 0);
+    assert_int_equal(aps_score_auc(p2, y1, 4, &v), 0);
     assert_near(v, 0.875, 1e-15);
     const int one_class[] = {1, 1, 1, 1};
-    assert_int_equal(aps_metrics_auc(p2, one_class, 4, &v), 0);
+    assert_int_equal(aps_score_auc(p2, one_class, 4, &v), 0);
     assert_near(v, 0.5, 0);
     const int reversed[] = {1, 1, 0, 0};
-    assert_int_equal(aps_metrics_auc(p1, reversed, 4, &v), 0);
+    assert_int_equal(aps_score_auc(p1, reversed, 4, &v), 0);
     assert_near(v, 0.25, 1e-15);
 }
 
@@ -111,7 +111,7 @@ static void auc_matches_pair_count(void **state)
                     pairs++;
                     score += p[i] > p[j] ? 1.0 : p[i] == p[j] ? 0.5 : 0.0;
                 }
-        assert_int_equal(aps_metrics_auc(p, y, N, &v), 0);
+        assert_int_equal(aps_score_auc(p, y, N, &v), 0);
         assert_near(v, score / pairs, 1e-12);
     }
 }
@@ -123,50 +123,50 @@ static void betting_scores(void **state)
                                          APS_GRADE_HALF_WIN, APS_GRADE_VOID, APS_GRADE_HALF_LOSS,
                                          APS_GRADE_WIN};
     double v = 0;
-    assert_int_equal(aps_metrics_accuracy(res, 7, &v), 0);
+    assert_int_equal(aps_score_accuracy(res, 7, &v), 0);
     assert_near(v, 2.5 / 4.0, 1e-15);
     const enum aps_grade_result none[] = {APS_GRADE_PUSH, APS_GRADE_VOID};
-    assert_int_equal(aps_metrics_accuracy(none, 2, &v), APS_E_INVAL);
+    assert_int_equal(aps_score_accuracy(none, 2, &v), APS_E_INVAL);
 
     const double profit[] = {90.91, -100.0, 0.0}, stake[] = {100.0, 100.0, 100.0};
-    assert_int_equal(aps_metrics_yield(profit, stake, 3, &v), 0);
+    assert_int_equal(aps_score_yield(profit, stake, 3, &v), 0);
     assert_near(v, -9.09 / 300.0, 1e-12);
     const double zero[] = {0.0};
-    assert_int_equal(aps_metrics_yield(profit, zero, 1, &v), APS_E_INVAL);
-    assert_int_equal(aps_metrics_roi(10000.0, 11000.0, &v), 0);
+    assert_int_equal(aps_score_yield(profit, zero, 1, &v), APS_E_INVAL);
+    assert_int_equal(aps_score_roi(10000.0, 11000.0, &v), 0);
     assert_near(v, 0.10, 1e-15);
-    assert_int_equal(aps_metrics_roi(0.0, 1.0, &v), APS_E_INVAL);
+    assert_int_equal(aps_score_roi(0.0, 1.0, &v), APS_E_INVAL);
 
     const double bank[] = {100, 120, 90, 110, 60, 130, 125};
-    assert_int_equal(aps_metrics_max_drawdown(bank, 7, &v), 0);
+    assert_int_equal(aps_score_max_drawdown(bank, 7, &v), 0);
     assert_near(v, 0.5, 1e-15);
     const double up[] = {100, 101, 102};
-    assert_int_equal(aps_metrics_max_drawdown(up, 3, &v), 0);
+    assert_int_equal(aps_score_max_drawdown(up, 3, &v), 0);
     assert_near(v, 0.0, 0);
 
     const double ret[] = {0.1, -0.1, 0.2, 0.0};
-    assert_int_equal(aps_metrics_sharpe(ret, 4, &v), 0);
+    assert_int_equal(aps_score_sharpe(ret, 4, &v), 0);
     assert_near(v, 0.05 / sqrt(0.05 / 3), 1e-12);
     assert_near(v, 0.3872983, 1e-7);
     const double flat[] = {0.1, 0.1};
-    assert_int_equal(aps_metrics_sharpe(flat, 2, &v), APS_E_INVAL);
-    assert_int_equal(aps_metrics_sharpe(ret, 1, &v), APS_E_INVAL);
+    assert_int_equal(aps_score_sharpe(flat, 2, &v), APS_E_INVAL);
+    assert_int_equal(aps_score_sharpe(ret, 1, &v), APS_E_INVAL);
 }
 
 static void wilson_interval(void **state)
 {
     (void)state;
     double lo = -1, hi = -1;
-    assert_int_equal(aps_metrics_wilson(55, 100, 1.96, &lo, &hi), 0);
+    assert_int_equal(aps_score_wilson(55, 100, 1.96, &lo, &hi), 0);
     assert_near(lo, 0.4524443, 1e-6);
     assert_near(hi, 0.6438562, 1e-6);
-    assert_int_equal(aps_metrics_wilson(0, 10, 1.96, &lo, &hi), 0);
+    assert_int_equal(aps_score_wilson(0, 10, 1.96, &lo, &hi), 0);
     assert_near(lo, 0.0, 1e-15); /* stays inside [0, 1], unlike the normal approximation */
     assert_near(hi, 0.2775402, 1e-6);
-    assert_int_equal(aps_metrics_wilson(10, 10, 1.96, &lo, &hi), 0);
+    assert_int_equal(aps_score_wilson(10, 10, 1.96, &lo, &hi), 0);
     assert_near(hi, 1.0, 1e-15);
-    assert_int_equal(aps_metrics_wilson(3, 0, 1.96, &lo, &hi), APS_E_INVAL);
-    assert_int_equal(aps_metrics_wilson(11, 10, 1.96, &lo, &hi), APS_E_INVAL);
+    assert_int_equal(aps_score_wilson(3, 0, 1.96, &lo, &hi), APS_E_INVAL);
+    assert_int_equal(aps_score_wilson(11, 10, 1.96, &lo, &hi), APS_E_INVAL);
 }
 
 /* The paired bootstrap: the mean is exact, the interval brackets it, is reproducible for a seed,
@@ -183,20 +183,20 @@ static void paired_bootstrap(void **state)
     for (int i = 0; i < N; i++)
         sq += (d[i] - sum / N) * (d[i] - sum / N);
     double se = sqrt(sq / (N - 1)) / sqrt((double)N);
-    assert_int_equal(aps_metrics_paired_bootstrap(d, N, 2000, 42, &mean, &lo, &hi), 0);
+    assert_int_equal(aps_score_paired_bootstrap(d, N, 2000, 42, &mean, &lo, &hi), 0);
     assert_near(mean, sum / N, 1e-12);
     assert_true(lo < mean && mean < hi);
     assert_true(lo > 0); /* a difference of over six standard errors excludes 0 */
     assert_near(hi - lo, 2 * 1.96 * se, 0.15 * 2 * 1.96 * se);
-    assert_int_equal(aps_metrics_paired_bootstrap(d, N, 2000, 42, &mean2, &lo2, &hi2), 0);
+    assert_int_equal(aps_score_paired_bootstrap(d, N, 2000, 42, &mean2, &lo2, &hi2), 0);
     assert_true(lo == lo2 && hi == hi2 && mean == mean2);
     double same[3] = {0.2, 0.2, 0.2};
-    assert_int_equal(aps_metrics_paired_bootstrap(same, 3, 100, 1, &mean, &lo, &hi), 0);
+    assert_int_equal(aps_score_paired_bootstrap(same, 3, 100, 1, &mean, &lo, &hi), 0);
     assert_near(lo, 0.2, 1e-15);
     assert_near(hi, 0.2, 1e-15);
-    assert_int_equal(aps_metrics_paired_bootstrap(d, 0, 100, 1, &mean, &lo, &hi), APS_E_INVAL);
+    assert_int_equal(aps_score_paired_bootstrap(d, 0, 100, 1, &mean, &lo, &hi), APS_E_INVAL);
     d[3] = NAN;
-    assert_int_equal(aps_metrics_paired_bootstrap(d, N, 100, 1, &mean, &lo, &hi), APS_E_INVAL);
+    assert_int_equal(aps_score_paired_bootstrap(d, N, 100, 1, &mean, &lo, &hi), APS_E_INVAL);
 }
 
 int main(void)

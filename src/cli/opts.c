@@ -1,0 +1,55 @@
+/* opts.c — the table-driven flag parser of the subcommands (see opts.h). */
+#include "cli/opts.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct aps_cli_opt *find(const struct aps_cli_opt *opts, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(opts[i].name, name))
+            return &opts[i];
+    return NULL;
+}
+
+static int take_value(const struct aps_cli_opt *o, const char *v, void *args)
+{
+    if (o->kind == APS_OPT_STR) {
+        *(const char **)((char *)args + o->off) = v;
+        return 0;
+    }
+    return o->fn(args, o->name, v);
+}
+
+static int refuse(const struct aps_cli_opts *t, const char *arg, const char *what)
+{
+    if (t->hint)
+        fprintf(stderr, "aps %s: bad argument %s %s\n", t->cmd, arg, t->hint);
+    else if (what)
+        fprintf(stderr, "aps %s: %s %s\n", t->cmd, arg, what);
+    else
+        fprintf(stderr, "aps %s: unknown option %s\n", t->cmd, arg);
+    return APS_EXIT_USAGE;
+}
+
+int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int first,
+                       void *args)
+{
+    for (int i = first; i < argc; i++) {
+        const struct aps_cli_opt *o = find(t->opt, t->n, argv[i]);
+        if (o && (o->kind == APS_OPT_SET || o->kind == APS_OPT_CLEAR)) {
+            *(bool *)((char *)args + o->off) = o->kind == APS_OPT_SET;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return refuse(t, argv[i], "needs a value");
+        if (!o)
+            return refuse(t, argv[i], NULL);
+        if (take_value(o, argv[++i], args))
+            return APS_EXIT_USAGE;
+    }
+    return 0;
+}

@@ -1,0 +1,59 @@
+/* track_record.c — counting and summarising a graded record (see track_record.h). */
+#include "engine/track_record.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "odds/grade.h"
+#include "odds/scoring.h"
+
+void aps_record_add(struct aps_record *r, const struct aps_record_rows *a)
+{
+    r->n += a->count;
+    if (a->result == APS_GRADE_WIN || a->result == APS_GRADE_HALF_WIN)
+        r->wins += a->count;
+    else if (a->result == APS_GRADE_LOSS || a->result == APS_GRADE_HALF_LOSS)
+        r->losses += a->count;
+    else if (a->result == APS_GRADE_PUSH)
+        r->pushes += a->count;
+    else if (a->result == APS_GRADE_VOID)
+        r->voids += a->count;
+    if (a->result != APS_GRADE_VOID)
+        r->staked += a->staked;
+    r->profit += a->profit;
+    r->clv_n += a->clv_n;
+    r->clv_pos += a->clv_pos;
+    r->clv_sum += a->clv_sum;
+}
+
+void aps_record_summarize(const struct aps_record *r, struct aps_record_summary *out)
+{
+    int64_t decided = r->wins + r->losses;
+    out->win_rate_lo = out->win_rate_hi = NAN;
+    if (decided > 0 && aps_score_wilson((size_t)r->wins, (size_t)decided, 1.96,
+                                          &out->win_rate_lo, &out->win_rate_hi))
+        out->win_rate_lo = out->win_rate_hi = NAN;
+    out->win_rate = decided ? (double)r->wins / (double)decided : NAN;
+    out->roi = r->staked > 0 ? r->profit / r->staked : NAN;
+    out->clv_mean = r->clv_n ? r->clv_sum / (double)r->clv_n : NAN;
+    out->clv_positive_share = r->clv_n ? (double)r->clv_pos / (double)r->clv_n : NAN;
+}
+
+void aps_record_clv_histogram(const double *clv, size_t n, struct aps_record_clv_hist *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        if (!i || clv[i] < out->lo)
+            out->lo = clv[i];
+        if (!i || clv[i] > out->hi)
+            out->hi = clv[i];
+    }
+    if (!n)
+        return;
+    out->width = out->hi > out->lo ? (out->hi - out->lo) / APS_RECORD_CLV_BINS : 1;
+    for (size_t i = 0; i < n; i++) {
+        int b = (int)((clv[i] - out->lo) / out->width);
+        out->count[b < 0 ? 0 : b >= APS_RECORD_CLV_BINS ? APS_RECORD_CLV_BINS - 1 : b]++;
+    }
+    out->nbins = out->hi > out->lo ? APS_RECORD_CLV_BINS : 1;
+}

@@ -1,0 +1,136 @@
+/* test_opts.c — the subcommands' option table (src/cli/opts.c, included to build it here, as the
+ * CLI's files belong to the aps executable): flags set and clear, values are stored or handed to
+ * their function, and a missing value, an unknown option and a refused value end in
+ * APS_EXIT_USAGE with the command's wording. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../../src/cli/opts.c"
+
+struct args {
+    const char *sport;
+    bool quiet, refit;
+    int n;
+    const char *last_opt;
+};
+
+static int set_n(void *p, const char *opt, const char *v)
+{
+    struct args *a = p;
+    a->last_opt = opt;
+    a->n = (int)strtol(v, NULL, 10);
+    return a->n > 0 ? 0 : 1;
+}
+
+static const struct aps_cli_opt table[] = {
+    {"--quiet", APS_OPT_SET, offsetof(struct args, quiet), NULL},
+    {"--no-refit", APS_OPT_CLEAR, offsetof(struct args, refit), NULL},
+    {"--sport", APS_OPT_STR, offsetof(struct args, sport), NULL},
+    {"--n", APS_OPT_FN, 0, set_n},
+};
+
+static const struct aps_cli_opts opts = {"test", NULL, table, sizeof table / sizeof table[0]};
+
+static int parse(struct args *a, int argc, char **argv)
+{
+    *a = (struct args){.refit = true};
+    return aps_cli_opts_parse(&opts, argc, argv, 1, a);
+}
+
+static void test_values_and_flags(void **state)
+{
+    (void)state;
+    struct args a;
+    char *argv[] = {"cmd", "--n", "7", "--quiet", "--sport", "NBA", "--no-refit"};
+    assert_int_equal(parse(&a, 7, argv), 0);
+    assert_int_equal(a.n, 7);
+    assert_string_equal(a.last_opt, "--n");
+    assert_true(a.quiet);
+    assert_false(a.refit);
+    assert_ptr_equal(a.sport, argv[5]);
+    char *none[] = {"cmd"};
+    assert_int_equal(parse(&a, 1, none), 0);
+    assert_null(a.sport);
+    assert_true(a.refit && !a.quiet);
+    /* the first argument parsed is `first`: an action word before it is not an option */
+    char *action[] = {"cmd", "fit", "--sport", "NFL"};
+    a = (struct args){0};
+    assert_int_equal(aps_cli_opts_parse(&opts, 4, action, 2, &a), 0);
+    assert_string_equal(a.sport, "NFL");
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    struct args a;
+    char *missing[] = {"cmd", "--quiet", "--sport"};
+    assert_int_equal(parse(&a, 3, missing), APS_EXIT_USAGE);
+    assert_true(a.quiet);
+    char *unknown[] = {"cmd", "--colour", "red"};
+    assert_int_equal(parse(&a, 3, unknown), APS_EXIT_USAGE);
+    char *unknown_last[] = {"cmd", "--colour"};
+    assert_int_equal(parse(&a, 2, unknown_last), APS_EXIT_USAGE);
+    char *refused[] = {"cmd", "--n", "0", "--quiet"};
+    assert_int_equal(parse(&a, 4, refused), APS_EXIT_USAGE);
+    assert_false(a.quiet); /* parsing stops at the refusal */
+    char *value_like[] = {"cmd", "--sport", "--quiet"};
+    assert_int_equal(parse(&a, 3, value_like), 0); /* a value may start with dashes */
+    assert_string_equal(a.sport, "--quiet");
+    assert_false(a.quiet);
+}
+
+/* What a parse writes on stderr. */
+static void parse_message(const struct aps_cli_opts *t, int argc, char **argv, char *out,
+                          size_t cap)
+{
+    struct args a = {0};
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0 && dup2(fileno(tmp), 2) >= 0);
+    assert_int_equal(aps_cli_opts_parse(t, argc, argv, 1, &a), APS_EXIT_USAGE);
+    fflush(stderr);
+    assert_true(dup2(saved, 2) >= 0);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(out, 1, cap - 1, tmp);
+    out[n] = '\0';
+    fclose(tmp);
+}
+
+static void test_messages(void **state)
+{
+    (void)state;
+    char msg[256];
+    char *missing[] = {"cmd", "--sport"};
+    char *unknown[] = {"cmd", "--colour", "red"};
+    parse_message(&opts, 2, missing, msg, sizeof msg);
+    assert_string_equal(msg, "aps test: --sport needs a value\n");
+    parse_message(&opts, 3, unknown, msg, sizeof msg);
+    assert_string_equal(msg, "aps test: unknown option --colour\n");
+    const struct aps_cli_opts hinted = {"user", "(see aps user --help)", table, 4};
+    parse_message(&hinted, 2, missing, msg, sizeof msg);
+    assert_string_equal(msg, "aps user: bad argument --sport (see aps user --help)\n");
+    parse_message(&hinted, 3, unknown, msg, sizeof msg);
+    assert_string_equal(msg, "aps user: bad argument --colour (see aps user --help)\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_values_and_flags),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_messages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
