@@ -39,6 +39,7 @@
 
 #include "core/buf.h"
 #include "core/cidr.h"
+#include "core/linewriter.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -59,6 +60,7 @@ struct aps_http_server {
     atomic_int fresh;              /* connections accepted that have not sent a request line */
     atomic_bool draining;
     int port;
+    struct aps_linewriter *access_log; /* the access lines' writer (NULL: through o.log) */
     struct aps_metric *m_requests, *m_duration, *m_in_flight, *m_hits, *m_misses, *m_by_role;
 };
 
@@ -762,7 +764,14 @@ static void record(struct request *r, int status, size_t bytes, double secs)
         aps_buf_puts(&x, ",\"user_id\":null");
     if (r->cache_state)
         aps_buf_printf(&x, ",\"cache\":\"%s\"", r->cache_state == 2 ? "hit" : "miss");
-    APS_LOG(s->o.log, APS_LOG_INFO, aps_buf_str(&x), "request");
+    if (s->access_log) {
+        struct aps_buf line = {0};
+        aps_log_format(&line, APS_LOG_INFO, aps_buf_str(&x), "request");
+        aps_linewriter_put(s->access_log, line.data, line.len);
+        aps_buf_cleanup(&line);
+    } else {
+        APS_LOG(s->o.log, APS_LOG_INFO, aps_buf_str(&x), "request");
+    }
     aps_buf_cleanup(&x);
 }
 
@@ -1005,6 +1014,21 @@ static void rewrite_library_pages(void)
     (void)aps_http_library_pages_as_json();
 }
 
+/* The access lines go through a writer thread of their own (core/linewriter.h): request threads
+ * never wait on the log's file. Other lines stay on o.log's FILE, which is flushed after every
+ * line, so the two never interleave within a line. No writer for a FILE without a descriptor. */
+static struct aps_linewriter *open_access_log(const struct aps_http_server_opts *o)
+{
+    if (!o->log)
+        return NULL;
+    FILE *f = o->log->out ? o->log->out : stdout;
+    int fd = fileno(f);
+    if (fd < 0)
+        return NULL;
+    fflush(f);
+    return aps_linewriter_open(fd);
+}
+
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap)
 {
@@ -1036,6 +1060,7 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
         aps_free(s);
         return rc;
     }
+    s->access_log = open_access_log(&s->o);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -1054,6 +1079,7 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
     if (!s->d) {
         snprintf(err, errcap, "cannot listen on %s:%d (address in use or not allowed)",
                  s->o.host, s->o.port);
+        aps_linewriter_close(s->access_log);
         aps_free(s);
         return APS_E_IO;
     }
@@ -1137,5 +1163,6 @@ void aps_http_server_stop(struct aps_http_server *s, double drain_seconds)
     if (left)
         APS_LOG(s->o.log, APS_LOG_WARNING, NULL, "stopping with %d requests still in flight", left);
     MHD_stop_daemon(s->d);
+    aps_linewriter_close(s->access_log);
     aps_free(s);
 }
