@@ -86,6 +86,8 @@ struct request {
     bool cacheable;
     int cache_state;       /* 0 not cacheable, 1 miss, 2 hit */
     char *cached;          /* body from the cache hook (aps_malloc), freed with the request */
+    const char *cached_view; /* or the body in the cache itself (cache_get_ref)… */
+    void *cached_ref;        /* …held until cache_release(cached_ref) */
     size_t cached_len;
     char etag[48];
     const char *cache_key, *personal_key;
@@ -175,6 +177,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (r->res.json)
         json_decref(r->res.json);
     aps_free(r->cached);
+    if (r->cached_ref)
+        s->o.hooks.cache_release(r->cached_ref);
     aps_buf_cleanup(&r->body);
     aps_arena_cleanup(&r->req.arena);
     aps_free(r);
@@ -502,13 +506,22 @@ static void build_cache_keys(struct request *r)
     aps_buf_cleanup(&b);
 }
 
-static bool cache_lookup(struct request *r)
+/* One key: in place when the hooks can lend the body, else a copy. */
+static bool cache_fetch(struct request *r, const char *key)
 {
     const struct aps_http_hooks *h = &r->srv->o.hooks;
+    if (h->cache_get_ref && h->cache_release &&
+        !h->cache_get_ref(h->ctx, key, &r->cached_view, &r->cached_len, r->etag, &r->cached_ref))
+        return true;
+    return !h->cache_get(h->ctx, key, &r->cached, &r->cached_len, r->etag);
+}
+
+static bool cache_lookup(struct request *r)
+{
     build_cache_keys(r);
-    bool hit = !h->cache_get(h->ctx, r->cache_key, &r->cached, &r->cached_len, r->etag);
+    bool hit = cache_fetch(r, r->cache_key);
     if (!hit && r->personal_key)
-        hit = !h->cache_get(h->ctx, r->personal_key, &r->cached, &r->cached_len, r->etag);
+        hit = cache_fetch(r, r->personal_key);
     aps_metric_add(hit ? r->srv->m_hits : r->srv->m_misses, NULL, 1);
     r->cache_state = hit ? 2 : 1;
     return hit;
@@ -780,6 +793,10 @@ static char *response_body(struct request *r, size_t *len, const char **ctype, b
 {
     *free_it = false;
     *ctype = "application/json";
+    if (r->cache_state == 2 && r->cached_ref) {
+        *len = r->cached_len; /* lent by the cache: see send_response */
+        return (char *)r->cached_view;
+    }
     if (r->cache_state == 2) {
         char *b = r->cached; /* handed over to the response */
         r->cached = NULL;
@@ -880,13 +897,22 @@ static enum MHD_Result send_response(struct request *r)
             status = 304;
     }
     size_t send_len = status == 304 || status == 204 ? 0 : len;
-    /* A malloc'd body (JSON text, cache copy) is given to libmicrohttpd, which frees it; a raw
-     * body lives in the request arena and is copied. */
+    /* A malloc'd body (JSON text, cache copy) is given to libmicrohttpd, which frees it; a body
+     * lent by the cache is sent from the cache's bytes and released when libmicrohttpd is done
+     * with them (the request keeps it when nothing is sent: a 304); a raw body lives in the
+     * request arena and is copied. */
     enum MHD_ResponseMemoryMode mode = !send_len  ? MHD_RESPMEM_PERSISTENT
                                        : free_it ? MHD_RESPMEM_MUST_FREE
                                                  : MHD_RESPMEM_MUST_COPY;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(send_len, send_len ? body : (void *)"", mode);
+    struct MHD_Response *resp;
+    if (send_len && r->cache_state == 2 && r->cached_ref) {
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            send_len, body, r->srv->o.hooks.cache_release, r->cached_ref);
+        if (resp)
+            r->cached_ref = NULL; /* libmicrohttpd releases it */
+    } else {
+        resp = MHD_create_response_from_buffer(send_len, send_len ? body : (void *)"", mode);
+    }
     if (free_it && mode != MHD_RESPMEM_MUST_FREE)
         free(body);
     else if (!resp && mode == MHD_RESPMEM_MUST_FREE)
