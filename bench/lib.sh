@@ -29,7 +29,7 @@ bench_machine() {
 }
 
 bench_commit() {
-  echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src bench 2>/dev/null || echo ' plus uncommitted changes')"
+  echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src bench ':!bench/results' 2>/dev/null || echo ' plus uncommitted changes')"
 }
 
 # bench_section COMMAND LOAD_AT_START: the heading and provenance lines of one appended section.
