@@ -10,7 +10,7 @@ TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 APS := $(BUILD)/aps
 
-.PHONY: all bootstrap build run run-watch test test-fast asan test-asan tsan test-tsan bench clean deploy-up deploy-down
+.PHONY: all bootstrap build run run-watch test test-fast asan test-asan tsan test-tsan bench bench-quick clean deploy-up deploy-down
 
 all: build
 
@@ -69,9 +69,13 @@ deploy-up: bootstrap
 deploy-down: bootstrap
 	@deploy/compose/aps-deploy down
 
+# Every benchmark next to its reference, appended to bench/results/*.md (bench/all); the quick
+# mode is a smoke run of a few minutes.
 bench: build
-	@bench/ingest
-	@bench/api-db
+	@bench/all
+
+bench-quick: build
+	@BENCH_QUICK=1 bench/all
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -183,6 +183,23 @@ int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len)
     return APS_E_NOTFOUND;
 }
 
+int aps_cache_get_ref(struct aps_cache *c, const char *key, const char **val, size_t *len,
+                      struct aps_cache_ref **ref)
+{
+    struct aps_lru_ref *r = NULL;
+    if (!key_ok(key) || aps_lru_get_ref(c->lru, key, mono_ms(), val, len, &r))
+        return APS_E_NOTFOUND;
+    atomic_fetch_add(&c->hits_local, 1);
+    aps_metric_add(c->m_hits, tier_local, 1);
+    *ref = (struct aps_cache_ref *)r;
+    return 0;
+}
+
+void aps_cache_release(struct aps_cache_ref *ref)
+{
+    aps_lru_release((struct aps_lru_ref *)ref);
+}
+
 int aps_cache_set(struct aps_cache *c, const char *key, const char *val, size_t len,
                   int ttl_seconds)
 {

@@ -50,6 +50,14 @@ int aps_cache_redis_switch(struct aps_cache *c, const char *url, char *err,
 /* 0 on a hit: *val is an aps_malloc'd copy (NUL-terminated after len bytes; caller frees).
  * APS_E_NOTFOUND on a miss (also when Redis fails; the error is counted, not returned). */
 int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len) APS_MUST_CHECK;
+/* The local tier's value without a copy (cache/lru.h aps_lru_get_ref): 0 with *val (not
+ * NUL-terminated) and *len valid until aps_cache_release(*ref), counted as a local hit;
+ * APS_E_NOTFOUND when the local tier does not hold key, counting nothing: aps_cache_get then
+ * looks further (Redis) and counts the outcome. */
+struct aps_cache_ref;
+int aps_cache_get_ref(struct aps_cache *c, const char *key, const char **val, size_t *len,
+                      struct aps_cache_ref **ref) APS_MUST_CHECK;
+void aps_cache_release(struct aps_cache_ref *ref);
 /* Stores val for ttl_seconds (>= 1) in both tiers. APS_E_TOOBIG over APS_CACHE_MAX_VALUE,
  * APS_E_INVAL for a bad key or TTL. A Redis failure is counted and not returned. */
 int aps_cache_set(struct aps_cache *c, const char *key, const char *val, size_t len,

@@ -1,9 +1,12 @@
 /* lru.c — the in-process cache tier of lru.h. Each entry is one allocation holding the node, the
  * key and the value; the recency list runs from head (most recent) to tail (next to evict).
- * Bytes are counted as key length + value length, which is what callers can reason about. */
+ * Bytes are counted as key length + value length, which is what callers can reason about.
+ * An entry lent out by aps_lru_get_ref() counts its holders (under the lock): dropped from the
+ * table while held, it leaves the table and the counts at once and is freed by its last release. */
 #include "cache/lru.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -14,6 +17,9 @@ struct entry {
     uint32_t hash;
     size_t klen, vlen;
     int64_t expires_ms;
+    struct aps_lru *owner;
+    int refs;                  /* holders of aps_lru_get_ref() */
+    bool detached;             /* out of the table, freed by the last release */
     char *val;                 /* points into this allocation, after the key */
     char key[];
 };
@@ -105,7 +111,10 @@ static void drop(struct aps_lru *l, struct entry *e)
     list_unlink(l, e);
     l->st.entries--;
     l->st.bytes -= e->klen + e->vlen;
-    aps_free(e);
+    if (e->refs)
+        e->detached = true;
+    else
+        aps_free(e);
 }
 
 int aps_lru_get(struct aps_lru *l, const char *key, int64_t now_ms, char **val, size_t *len)
@@ -133,6 +142,45 @@ int aps_lru_get(struct aps_lru *l, const char *key, int64_t now_ms, char **val, 
     return rc;
 }
 
+int aps_lru_get_ref(struct aps_lru *l, const char *key, int64_t now_ms, const char **val,
+                    size_t *len, struct aps_lru_ref **ref)
+{
+    size_t klen = strlen(key);
+    uint32_t h = hash_key(key, klen);
+    int rc = APS_E_NOTFOUND;
+    pthread_mutex_lock(&l->mu);
+    struct entry *e = *find_slot(l, key, klen, h);
+    if (e && e->expires_ms <= now_ms) {
+        l->st.expirations++;
+        drop(l, e);
+        e = NULL;
+    }
+    if (e) {
+        list_unlink(l, e);
+        list_push_front(l, e);
+        e->refs++;
+        *val = e->val;
+        *len = e->vlen;
+        *ref = (struct aps_lru_ref *)e;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+void aps_lru_release(struct aps_lru_ref *ref)
+{
+    struct entry *e = (struct entry *)ref;
+    if (!e)
+        return;
+    struct aps_lru *l = e->owner;
+    pthread_mutex_lock(&l->mu);
+    bool last = --e->refs == 0 && e->detached;
+    pthread_mutex_unlock(&l->mu);
+    if (last)
+        aps_free(e);
+}
+
 int aps_lru_set(struct aps_lru *l, const char *key, const char *val, size_t len,
                 int64_t expires_ms)
 {
@@ -148,6 +196,9 @@ int aps_lru_set(struct aps_lru *l, const char *key, const char *val, size_t len,
     e->vlen = len;
     e->hash = h;
     e->expires_ms = expires_ms;
+    e->owner = l;
+    e->refs = 0;
+    e->detached = false;
     pthread_mutex_lock(&l->mu);
     struct entry *old = *find_slot(l, key, klen, h);
     if (old)

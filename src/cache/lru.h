@@ -27,6 +27,13 @@ void aps_lru_free(struct aps_lru *l);
  * present and unexpired at now_ms; APS_E_NOTFOUND otherwise (an expired entry is dropped). */
 int aps_lru_get(struct aps_lru *l, const char *key, int64_t now_ms, char **val,
                 size_t *len) APS_MUST_CHECK;
+/* Like aps_lru_get() without the copy: *val points at the entry's bytes (not NUL-terminated),
+ * which stay valid and unchanged until aps_lru_release(*ref), whatever happens to the key
+ * meanwhile (replaced, deleted, expired, evicted). Every ref is released before aps_lru_free. */
+struct aps_lru_ref;
+int aps_lru_get_ref(struct aps_lru *l, const char *key, int64_t now_ms, const char **val,
+                    size_t *len, struct aps_lru_ref **ref) APS_MUST_CHECK;
+void aps_lru_release(struct aps_lru_ref *ref);
 /* Inserts or replaces key; the entry expires at expires_ms. APS_E_TOOBIG when the key and value
  * alone exceed max_bytes (then nothing is stored: for a cache that is a normal outcome, so the
  * result may be ignored). */

@@ -55,6 +55,24 @@ void aps_json_escape(struct aps_buf *b, const char *s)
     }
 }
 
+void aps_log_format(struct aps_buf *line, enum aps_log_level l, const char *extra_json,
+                    const char *msg)
+{
+    int64_t us = aps_time_now_us();
+    char ts[32];
+    aps_time_format_iso(us / 1000000, ts, sizeof ts);
+    ts[19] = '\0';
+    aps_buf_printf(line, "{\"ts\":\"%s.%06dZ\",\"level\":\"%s\",\"msg\":\"", ts,
+                   (int)(us % 1000000), aps_log_level_name(l));
+    aps_json_escape(line, msg);
+    aps_buf_putc(line, '"');
+    if (extra_json && *extra_json) {
+        aps_buf_putc(line, ',');
+        aps_buf_puts(line, extra_json);
+    }
+    aps_buf_puts(line, "}\n");
+}
+
 void aps_log_write(const struct aps_logger *lg, enum aps_log_level l, const char *extra_json,
                    const char *fmt, ...)
 {
@@ -63,19 +81,7 @@ void aps_log_write(const struct aps_logger *lg, enum aps_log_level l, const char
     va_start(ap, fmt);
     aps_buf_vprintf(&msg, fmt, ap);
     va_end(ap);
-    int64_t us = aps_time_now_us();
-    char ts[32];
-    aps_time_format_iso(us / 1000000, ts, sizeof ts);
-    ts[19] = '\0';
-    aps_buf_printf(&line, "{\"ts\":\"%s.%06dZ\",\"level\":\"%s\",\"msg\":\"", ts,
-                   (int)(us % 1000000), aps_log_level_name(l));
-    aps_json_escape(&line, aps_buf_str(&msg));
-    aps_buf_putc(&line, '"');
-    if (extra_json && *extra_json) {
-        aps_buf_putc(&line, ',');
-        aps_buf_puts(&line, extra_json);
-    }
-    aps_buf_puts(&line, "}\n");
+    aps_log_format(&line, l, extra_json, aps_buf_str(&msg));
     FILE *out = lg->out ? lg->out : stdout;
     fwrite(line.data, 1, line.len, out);
     fflush(out);

@@ -31,6 +31,10 @@ void aps_log_write(const struct aps_logger *lg, enum aps_log_level l, const char
 
 /* Appends s to a JSON string body (without quotes), escaping as JSON requires. */
 struct aps_buf;
+/* Appends to line the whole line aps_log_write() would write (newline included), for writers
+ * that send it elsewhere (the HTTP server's access log). */
+void aps_log_format(struct aps_buf *line, enum aps_log_level l, const char *extra_json,
+                    const char *msg);
 void aps_json_escape(struct aps_buf *b, const char *s);
 
 #endif

@@ -183,6 +183,11 @@ struct aps_http_hooks {
     /* Response cache: get returns 0 and a copy of the body (aps_malloc) and its ETag when fresh;
      * put stores body for ttl seconds. */
     int (*cache_get)(void *ctx, const char *key, char **body, size_t *len, char etag[48]);
+    /* Optional, tried before cache_get: the same answer without a copy. *body stays valid until
+     * cache_release(*ref), which the server calls once the response has been sent. */
+    int (*cache_get_ref)(void *ctx, const char *key, const char **body, size_t *len,
+                         char etag[48], void **ref);
+    void (*cache_release)(void *ref);
     void (*cache_put)(void *ctx, const char *key, const char *body, size_t len, int ttl);
     int (*cache_ttl)(void *ctx, enum aps_cache_policy p); /* seconds for a policy */
 };

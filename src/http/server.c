@@ -44,6 +44,7 @@
 
 #include "core/buf.h"
 #include "core/cidr.h"
+#include "core/linewriter.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -64,6 +65,7 @@ struct aps_http_server {
     atomic_int fresh;              /* connections accepted that have not sent a request line */
     atomic_bool draining;
     int port;
+    struct aps_linewriter *access_log; /* the access lines' writer (NULL: through o.log) */
     struct aps_metric *m_requests, *m_duration, *m_in_flight, *m_hits, *m_misses, *m_by_role;
 };
 
@@ -91,6 +93,8 @@ struct request {
     bool cacheable;
     int cache_state;       /* 0 not cacheable, 1 miss, 2 hit */
     char *cached;          /* body from the cache hook (aps_malloc), freed with the request */
+    const char *cached_view; /* or the body in the cache itself (cache_get_ref)… */
+    void *cached_ref;        /* …held until cache_release(cached_ref) */
     size_t cached_len;
     char etag[48];
     const char *cache_key, *personal_key;
@@ -180,6 +184,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (r->res.json)
         json_decref(r->res.json);
     aps_free(r->cached);
+    if (r->cached_ref)
+        s->o.hooks.cache_release(r->cached_ref);
     aps_buf_cleanup(&r->body);
     aps_arena_cleanup(&r->req.arena);
     aps_free(r);
@@ -507,13 +513,22 @@ static void build_cache_keys(struct request *r)
     aps_buf_cleanup(&b);
 }
 
-static bool cache_lookup(struct request *r)
+/* One key: in place when the hooks can lend the body, else a copy. */
+static bool cache_fetch(struct request *r, const char *key)
 {
     const struct aps_http_hooks *h = &r->srv->o.hooks;
+    if (h->cache_get_ref && h->cache_release &&
+        !h->cache_get_ref(h->ctx, key, &r->cached_view, &r->cached_len, r->etag, &r->cached_ref))
+        return true;
+    return !h->cache_get(h->ctx, key, &r->cached, &r->cached_len, r->etag);
+}
+
+static bool cache_lookup(struct request *r)
+{
     build_cache_keys(r);
-    bool hit = !h->cache_get(h->ctx, r->cache_key, &r->cached, &r->cached_len, r->etag);
+    bool hit = cache_fetch(r, r->cache_key);
     if (!hit && r->personal_key)
-        hit = !h->cache_get(h->ctx, r->personal_key, &r->cached, &r->cached_len, r->etag);
+        hit = cache_fetch(r, r->personal_key);
     aps_metric_add(hit ? r->srv->m_hits : r->srv->m_misses, NULL, 1);
     r->cache_state = hit ? 2 : 1;
     return hit;
@@ -769,7 +784,14 @@ static void record(struct request *r, int status, size_t bytes, double secs)
         aps_buf_puts(&x, ",\"user_id\":null");
     if (r->cache_state)
         aps_buf_printf(&x, ",\"cache\":\"%s\"", r->cache_state == 2 ? "hit" : "miss");
-    APS_LOG(s->o.log, APS_LOG_INFO, aps_buf_str(&x), "request");
+    if (s->access_log) {
+        struct aps_buf line = {0};
+        aps_log_format(&line, APS_LOG_INFO, aps_buf_str(&x), "request");
+        aps_linewriter_put(s->access_log, line.data, line.len);
+        aps_buf_cleanup(&line);
+    } else {
+        APS_LOG(s->o.log, APS_LOG_INFO, aps_buf_str(&x), "request");
+    }
     aps_buf_cleanup(&x);
 }
 
@@ -778,6 +800,10 @@ static char *response_body(struct request *r, size_t *len, const char **ctype, b
 {
     *free_it = false;
     *ctype = "application/json";
+    if (r->cache_state == 2 && r->cached_ref) {
+        *len = r->cached_len; /* lent by the cache: see send_response */
+        return (char *)(uintptr_t)r->cached_view; /* MHD takes void *, sends it read-only */
+    }
     if (r->cache_state == 2) {
         char *b = r->cached; /* handed over to the response */
         r->cached = NULL;
@@ -878,13 +904,22 @@ static enum MHD_Result send_response(struct request *r)
             status = 304;
     }
     size_t send_len = status == 304 || status == 204 ? 0 : len;
-    /* A malloc'd body (JSON text, cache copy) is given to libmicrohttpd, which frees it; a raw
-     * body lives in the request arena and is copied. */
+    /* A malloc'd body (JSON text, cache copy) is given to libmicrohttpd, which frees it; a body
+     * lent by the cache is sent from the cache's bytes and released when libmicrohttpd is done
+     * with them (the request keeps it when nothing is sent: a 304); a raw body lives in the
+     * request arena and is copied. */
     enum MHD_ResponseMemoryMode mode = !send_len  ? MHD_RESPMEM_PERSISTENT
                                        : free_it ? MHD_RESPMEM_MUST_FREE
                                                  : MHD_RESPMEM_MUST_COPY;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(send_len, send_len ? body : (void *)"", mode);
+    struct MHD_Response *resp;
+    if (send_len && r->cache_state == 2 && r->cached_ref) {
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            send_len, body, r->srv->o.hooks.cache_release, r->cached_ref);
+        if (resp)
+            r->cached_ref = NULL; /* libmicrohttpd releases it */
+    } else {
+        resp = MHD_create_response_from_buffer(send_len, send_len ? body : (void *)"", mode);
+    }
     if (free_it && mode != MHD_RESPMEM_MUST_FREE)
         aps_free(body);
     else if (!resp && mode == MHD_RESPMEM_MUST_FREE)
@@ -1089,6 +1124,21 @@ static void rewrite_library_pages(void)
     (void)aps_http_library_pages_as_json();
 }
 
+/* The access lines go through a writer thread of their own (core/linewriter.h): request threads
+ * never wait on the log's file. Other lines stay on o.log's FILE, which is flushed after every
+ * line, so the two never interleave within a line. No writer for a FILE without a descriptor. */
+static struct aps_linewriter *open_access_log(const struct aps_http_server_opts *o)
+{
+    if (!o->log)
+        return NULL;
+    FILE *f = o->log->out ? o->log->out : stdout;
+    int fd = fileno(f);
+    if (fd < 0)
+        return NULL;
+    fflush(f);
+    return aps_linewriter_open(fd);
+}
+
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap)
 {
@@ -1120,6 +1170,7 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
         aps_free(s);
         return rc;
     }
+    s->access_log = open_access_log(&s->o);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -1138,6 +1189,7 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
     if (!s->d) {
         snprintf(err, errcap, "cannot listen on %s:%d (address in use or not allowed)",
                  s->o.host, s->o.port);
+        aps_linewriter_close(s->access_log);
         aps_free(s);
         return APS_E_IO;
     }
@@ -1221,5 +1273,6 @@ void aps_http_server_stop(struct aps_http_server *s, double drain_seconds)
     if (left)
         APS_LOG(s->o.log, APS_LOG_WARNING, NULL, "stopping with %d requests still in flight", left);
     MHD_stop_daemon(s->d);
+    aps_linewriter_close(s->access_log);
     aps_free(s);
 }

@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/numfmt.h"
 #include "core/str.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
@@ -517,16 +518,26 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
     return rc;
 }
 
+/* Staged values as text (core/numfmt.h: no printf, and a double reads back exactly). */
 static void fmt_i64(char *buf, size_t cap, int64_t v)
 {
-    snprintf(buf, cap, "%" PRId64, v);
+    char t[APS_FMT_CAP];
+    size_t n = aps_fmt_i64(t, v);
+    if (n < cap)
+        memcpy(buf, t, n + 1);
+    else if (cap)
+        buf[0] = '\0';
 }
 
 static const char *fmt_dbl(char *buf, size_t cap, double v)
 {
+    char t[APS_FMT_CAP];
     if (isnan(v))
         return NULL;
-    snprintf(buf, cap, "%.17g", v);
+    size_t n = aps_fmt_double(t, v);
+    if (n >= cap)
+        return NULL;
+    memcpy(buf, t, n + 1);
     return buf;
 }
 

@@ -124,6 +124,36 @@ static int cache_get(void *ctx, const char *key, char **body, size_t *len, char 
     return 0;
 }
 
+/* The body in place: the stored value is "<etag>\n<body>", so the body starts after the line. */
+static int cache_get_ref(void *ctx, const char *key, const char **body, size_t *len,
+                         char etag[48], void **ref)
+{
+    struct aps_app *app = ctx;
+    char k[APS_CACHE_MAX_KEY];
+    const char *v = NULL;
+    size_t n = 0;
+    struct aps_cache_ref *r = NULL;
+    if (full_key(app, key, k, sizeof k) || aps_cache_get_ref(app->cache, k, &v, &n, &r))
+        return 1;
+    const char *nl = memchr(v, '\n', n);
+    if (!nl || nl - v >= 48) {
+        aps_cache_release(r);
+        return 1;
+    }
+    size_t el = (size_t)(nl - v);
+    memcpy(etag, v, el);
+    etag[el] = '\0';
+    *body = nl + 1;
+    *len = n - el - 1;
+    *ref = r;
+    return 0;
+}
+
+static void cache_release(void *ref)
+{
+    aps_cache_release(ref);
+}
+
 static void cache_put(void *ctx, const char *key, const char *body, size_t len, int ttl)
 {
     struct aps_app *app = ctx;
@@ -193,6 +223,8 @@ void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, co
         o->hooks.rate_limit = rate_limit;
     if (app->cache) {
         o->hooks.cache_get = cache_get;
+        o->hooks.cache_get_ref = cache_get_ref;
+        o->hooks.cache_release = cache_release;
         o->hooks.cache_put = cache_put;
         o->hooks.cache_ttl = cache_ttl;
     }

@@ -22,6 +22,7 @@
 #include "http/auth.h"
 #include "services/accounts.h"
 #include "services/app.h"
+#include "services/principal_cache.h"
 #include "store/store.h"
 
 #define SLOTS 1024
@@ -128,6 +129,7 @@ static void key_remember(const struct aps_store *st, const char *hash, int64_t g
 
 void aps_authn_cache_clear(void)
 {
+    aps_principal_cache_clear();
     pthread_mutex_lock(&status_cache.lock);
     for (int i = 0; i < SLOTS; i++) {
         status_cache.users[i].until = 0;
@@ -196,7 +198,7 @@ static int by_bearer(struct aps_app *app, const char *token, struct aps_http_req
     const char *keys[] = {aps_cfg_str(app->cfg, APS_SET_JWT_SECRET),
                           aps_cfg_str(app->cfg, APS_SET_JWT_SECRET_NEXT),
                           aps_cfg_str(app->cfg, APS_SET_JWT_SECRET_PREVIOUS)};
-    int rc = aps_auth_token_verify_keys(keys, 3, token, aps_time_now(), &cl);
+    int rc = aps_principal_verify_keys(keys, 3, token, aps_time_now(), &cl);
     if (rc == APS_E_TIMEOUT)
         return deny(res, "TOKEN_EXPIRED", "the access token has expired; refresh it",
                     "Bearer error=\"invalid_token\", error_description=\"expired\"");

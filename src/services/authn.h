@@ -2,7 +2,9 @@
  * calling, from `Authorization: Bearer <access token>` or `X-API-Key: <key>`.
  *
  * Bearer: the token's signature, alg (HS256 only), typ and expiry are checked with JWT_SECRET
- * (expired → 401 TOKEN_EXPIRED, anything else wrong → 401 INVALID_TOKEN); then, against the
+ * (expired → 401 TOKEN_EXPIRED, anything else wrong → 401 INVALID_TOKEN), once per token: a
+ * token that verified is remembered (services/principal_cache.h) and only its expiry checked
+ * again; then, on every request, against the
  * store, the user must still exist and be active, the token's session family ("sid") must still
  * have a live row (logout, a password or role change and refresh reuse end it) and the token's
  * generation ("gen") must equal the user's token_gen (a password or role change bumps it). The
@@ -42,7 +44,7 @@ struct aps_app;
 /* Call after any change to a user's role, activity or password, a session or an API key: every
  * cached answer, in every process, is dropped before the next request. */
 void aps_authn_changed(struct aps_app *app);
-/* Drops this process's cached entries. */
+/* Drops this process's cached entries (the verified tokens too). */
 void aps_authn_cache_clear(void);
 
 #endif

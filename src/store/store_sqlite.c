@@ -5,7 +5,14 @@
  * handler instead of deadlocking on a read-to-write upgrade. SQLITE_BUSY/LOCKED that outlast the
  * timeout come back as APS_E_BUSY, unique-key violations as APS_E_EXISTS, a full disk as
  * APS_E_NOSPACE (the transaction rolled back, the file intact), anything else as
- * APS_E_DB with sqlite3_errmsg() in the connection's errmsg. ?N parameters are native. */
+ * APS_E_DB with sqlite3_errmsg() in the connection's errmsg. ?N parameters are native.
+ *
+ * Each connection keeps its last STMT_CACHE prepared statements keyed by the SQL text: preparing
+ * the same text again takes the idle cached statement (reset, bindings cleared) instead of
+ * parsing and planning it again, and finalizing one puts it back. A statement in use is never
+ * handed out twice (a second prepare of the same text gets a statement of its own); the least
+ * recently used idle entry makes room. SQLite re-prepares a cached statement by itself when the
+ * schema changes. Closing the connection finalizes them all. */
 #include <errno.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -17,10 +24,27 @@
 #include "store/store_backend.h"
 
 #define BUSY_TIMEOUT_MS 5000
+#define STMT_CACHE 32
+
+struct sq_cached {
+    char *sql;  /* aps_malloc'd copy; NULL for a free entry */
+    uint64_t hash;
+    sqlite3_stmt *st;
+    uint64_t used; /* tick of the last prepare, for eviction */
+    bool busy;     /* handed out and not yet finalized */
+};
+
+/* The backend handle of one connection (aps_conn.be). */
+struct sq_conn {
+    sqlite3 *db;
+    uint64_t tick;
+    struct sq_cached cache[STMT_CACHE];
+};
 
 struct sq_stmt {
     struct aps_stmt base;
     sqlite3_stmt *st;
+    struct sq_cached *cached; /* the cache entry it came from, or NULL (finalized when done) */
     int64_t changes;
     bool stepped; /* stepped since the last reset: binding must reset first */
 };
@@ -34,7 +58,7 @@ struct sq_copy {
 
 static sqlite3 *db_of(const struct aps_conn *c)
 {
-    return c->be;
+    return ((const struct sq_conn *)c->be)->db;
 }
 
 /* Maps a SQLite result code to APS_E_* and records the message. */
@@ -113,15 +137,25 @@ static int sq_connect(const char *target, unsigned conn_flags, void **be, char *
         sqlite3_close(db);
         return arc;
     }
-    *be = db;
+    struct sq_conn *sc = aps_calloc(1, sizeof *sc);
+    sc->db = db;
+    *be = sc;
     return 0;
 }
 
 static void sq_disconnect(void *be)
 {
-    /* Statements are finalized before release, so close cannot be left busy; close_v2 makes a
-     * leaked statement a leak rather than a failure. */
-    sqlite3_close_v2(be);
+    /* Statements are finalized before release and the cached ones here, so close cannot be left
+     * busy; close_v2 makes a leaked statement a leak rather than a failure. */
+    struct sq_conn *sc = be;
+    if (!sc)
+        return;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(sc->cache[i].st);
+        aps_free(sc->cache[i].sql);
+    }
+    sqlite3_close_v2(sc->db);
+    aps_free(sc);
 }
 
 static bool sq_healthy(void *be)
@@ -131,7 +165,7 @@ static bool sq_healthy(void *be)
 
 static bool sq_in_txn(void *be)
 {
-    return !sqlite3_get_autocommit(be);
+    return !sqlite3_get_autocommit(((const struct sq_conn *)be)->db);
 }
 
 static void sq_idle(struct aps_conn *c)
@@ -176,22 +210,77 @@ static int check_dialect(struct aps_conn *c, const char *sql)
     return rc;
 }
 
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    return h;
+}
+
+/* The idle cached statement of this text, or NULL. */
+static struct sq_cached *cache_find(struct sq_conn *sc, const char *sql, uint64_t h)
+{
+    for (int i = 0; i < STMT_CACHE; i++) {
+        struct sq_cached *e = &sc->cache[i];
+        if (e->sql && !e->busy && e->hash == h && !strcmp(e->sql, sql))
+            return e;
+    }
+    return NULL;
+}
+
+/* An entry to keep a new statement in: a free one, else the least recently used idle one
+ * (finalized); NULL when every entry is in use. */
+static struct sq_cached *cache_slot(struct sq_conn *sc)
+{
+    struct sq_cached *victim = NULL;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        struct sq_cached *e = &sc->cache[i];
+        if (!e->sql)
+            return e;
+        if (!e->busy && (!victim || e->used < victim->used))
+            victim = e;
+    }
+    if (victim) {
+        sqlite3_finalize(victim->st);
+        aps_free(victim->sql);
+        memset(victim, 0, sizeof *victim);
+    }
+    return victim;
+}
+
 static int sq_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = check_dialect(c, sql);
-    if (rc)
-        return rc;
-    rc = sqlite3_prepare_v2(db_of(c), sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return fail(c, rc, "prepare");
-    if (!st) {
-        aps_conn_set_error(c, "prepare: empty statement");
-        return APS_E_INVAL;
+    struct sq_conn *sc = c->be;
+    uint64_t h = sql_hash(sql);
+    struct sq_cached *e = cache_find(sc, sql, h);
+    sqlite3_stmt *st = e ? e->st : NULL;
+    if (!e) {
+        int rc = check_dialect(c, sql);
+        if (rc)
+            return rc;
+        rc = sqlite3_prepare_v2(sc->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return fail(c, rc, "prepare");
+        if (!st) {
+            aps_conn_set_error(c, "prepare: empty statement");
+            return APS_E_INVAL;
+        }
+        e = cache_slot(sc);
+        if (e) {
+            e->sql = aps_strdup(sql);
+            e->hash = h;
+            e->st = st;
+        }
+    }
+    if (e) {
+        e->busy = true;
+        e->used = ++sc->tick;
     }
     struct sq_stmt *s = aps_calloc(1, sizeof *s);
     s->base.conn = c;
     s->st = st;
+    s->cached = e;
     *out = &s->base;
     return 0;
 }
@@ -309,7 +398,13 @@ static int64_t sq_changes(const struct aps_stmt *s)
 static void sq_finalize(struct aps_stmt *s)
 {
     struct sq_stmt *q = (struct sq_stmt *)s;
-    sqlite3_finalize(q->st); /* returns the last step's error, already reported */
+    if (q->cached) { /* back to the cache, idle: no lock held, no value kept */
+        sqlite3_reset(q->st);
+        sqlite3_clear_bindings(q->st);
+        q->cached->busy = false;
+    } else {
+        sqlite3_finalize(q->st); /* returns the last step's error, already reported */
+    }
     aps_free(q);
 }
 

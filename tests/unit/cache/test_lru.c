@@ -169,12 +169,52 @@ static void test_threads(void **state)
     aps_lru_free(l);
 }
 
+/* A lent value stays intact while held, whatever happens to its key; a released one that was
+ * dropped is freed (ASan and valgrind see a leak or a use after free otherwise). */
+static void test_refs(void **state)
+{
+    struct aps_lru *l = aps_lru_new(2, 1 << 20);
+    const char *v1 = NULL, *v2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    struct aps_lru_ref *r1 = NULL, *r2 = NULL;
+    assert_int_equal(aps_lru_set(l, "k", "first", 5, 1000), 0);
+    assert_int_equal(aps_lru_get_ref(l, "k", 10, &v1, &n1, &r1), 0);
+    assert_int_equal(aps_lru_get_ref(l, "k", 10, &v2, &n2, &r2), 0);
+    assert_ptr_equal(v1, v2);
+    assert_int_equal(aps_lru_set(l, "k", "second", 6, 1000), 0); /* replaced while held */
+    assert_int_equal(aps_lru_set(l, "a", "x", 1, 1000), 0);
+    assert_int_equal(aps_lru_set(l, "b", "y", 1, 1000), 0); /* and "second" evicted */
+    assert_int_equal(n1, 5);
+    assert_memory_equal(v1, "first", 5);
+    struct aps_lru_stats st;
+    aps_lru_stats(l, &st);
+    assert_int_equal(st.entries, 2);
+    aps_lru_release(r1);
+    assert_memory_equal(v2, "first", 5);
+    aps_lru_release(r2);
+    aps_lru_release(NULL);
+    /* a held entry that is still in the table stays there after release */
+    assert_int_equal(aps_lru_get_ref(l, "a", 10, &v1, &n1, &r1), 0);
+    aps_lru_release(r1);
+    char *copy = NULL;
+    assert_int_equal(aps_lru_get(l, "a", 10, &copy, &n1), 0);
+    assert_string_equal(copy, "x");
+    aps_free(copy);
+    /* expired: not lent */
+    assert_int_not_equal(aps_lru_get_ref(l, "a", 5000, &v1, &n1, &r1), 0);
+    aps_lru_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hit_miss_replace), cmocka_unit_test(test_expiry),
-        cmocka_unit_test(test_evict_by_entries), cmocka_unit_test(test_evict_by_bytes),
-        cmocka_unit_test(test_del_prefix),       cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_hit_miss_replace),
+        cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_evict_by_entries),
+        cmocka_unit_test(test_evict_by_bytes),
+        cmocka_unit_test(test_del_prefix),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_refs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
