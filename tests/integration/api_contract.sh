@@ -142,7 +142,7 @@ EOF
   wpid=$!
   pids+=($wpid)
   state=""
-  for _ in $(seq 600); do
+  for _ in $(seq 1500); do
     state=$(api GET "/api/v1/jobs/$job" | jq -r .state)
     [ "$state" = succeeded ] || [ "$state" = failed ] && break
     sleep 0.2
