@@ -38,9 +38,9 @@
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id),"                               \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id AND x.result = 'pending'),"      \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                 \
-    "   AND x.result IN ('win', 'half_win')),"                                                 \
+    "   AND x.result IN " APS_RECORD_WIN_RESULTS "),"                                          \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                 \
-    "   AND x.result IN ('loss', 'half_loss')),"                                               \
+    "   AND x.result IN " APS_RECORD_LOSS_RESULTS "),"                                         \
     " (SELECT SUM(" APS_MONEY_SQL("x.profit_loss_cents", "x.profit_loss") ") FROM bets x"      \
     "   WHERE x.bankroll_id = b.id"                                                            \
     "   AND x.result <> 'pending'),"                                                           \
@@ -494,8 +494,8 @@ static int bets_summary(struct aps_conn *c, const struct aps_api_where *w, json_
     aps_buf_printf(&sql,
                    "SELECT COUNT(*),"
                    " SUM(CASE WHEN x.result = 'pending' THEN 1 ELSE 0 END),"
-                   " SUM(CASE WHEN x.result IN ('win', 'half_win') THEN 1 ELSE 0 END),"
-                   " SUM(CASE WHEN x.result IN ('loss', 'half_loss') THEN 1 ELSE 0 END),"
+                   " SUM(CASE WHEN x.result IN " APS_RECORD_WIN_RESULTS " THEN 1 ELSE 0 END),"
+                   " SUM(CASE WHEN x.result IN " APS_RECORD_LOSS_RESULTS " THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'push' THEN 1 ELSE 0 END), SUM(" STAKE_SQL "),"
                    " SUM(CASE WHEN x.result NOT IN ('pending', 'void') THEN " STAKE_SQL
                    " ELSE 0 END),"
@@ -677,8 +677,8 @@ static int bet_record(struct aps_conn *c, const struct aps_api_where *w, json_t 
     struct aps_buf sql = {0};
     struct aps_stmt *st = NULL;
     aps_buf_printf(&sql,
-                   "SELECT SUM(CASE WHEN x.result IN ('win', 'half_win') THEN 1 ELSE 0 END),"
-                   " SUM(CASE WHEN x.result IN ('loss', 'half_loss') THEN 1 ELSE 0 END),"
+                   "SELECT SUM(CASE WHEN x.result IN " APS_RECORD_WIN_RESULTS " THEN 1 ELSE 0 END),"
+                   " SUM(CASE WHEN x.result IN " APS_RECORD_LOSS_RESULTS " THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'push' THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'void' THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'void' THEN 0 ELSE " STAKE_SQL " END),"

@@ -30,7 +30,7 @@
 void aps_pick_summarize(const struct aps_pick_outcome *o, size_t n, struct aps_pick_summary *out)
 {
     memset(out, 0, sizeof *out);
-    out->hit_rate = out->log_loss = out->brier = out->clv_mean = out->clv_positive = out->roi =
+    out->hit_ratio = out->log_loss = out->brier = out->clv_mean = out->clv_positive = out->roi =
         NAN;
     out->graded = n;
     if (!n)
@@ -59,7 +59,7 @@ void aps_pick_summarize(const struct aps_pick_outcome *o, size_t n, struct aps_p
     }
     double v;
     if (!aps_score_accuracy(res, n, &v))
-        out->hit_rate = v;
+        out->hit_ratio = v;
     if (out->decided && !aps_score_log_loss(p, y, out->decided, &v))
         out->log_loss = v;
     if (out->decided && !aps_score_brier(p, y, out->decided, &v))
@@ -276,7 +276,9 @@ static void window_register(struct aps_metrics *m, struct window_metrics *w)
     w->graded = aps_metrics_gauge(m, "aps_picks_window_graded",
                                   "Picks graded within the window (the sample of the rates).", l);
     w->hit = aps_metrics_gauge(m, "aps_picks_hit_ratio",
-                               "Wins/(wins + losses) of picks graded within the window.", l);
+                               "Wins/(wins + losses) of picks graded within the window,"
+                               " a half win or half loss counting half.",
+                               l);
     w->log_loss = aps_metrics_gauge(m, "aps_picks_log_loss",
                                     "Log-loss of the picked side's probability, window.", l);
     w->brier = aps_metrics_gauge(m, "aps_picks_brier_score",
@@ -322,7 +324,7 @@ static void window_block(const struct window_metrics *w, const struct graded_row
     aps_pick_summarize(tmp, k, &s);
     const char *labels[] = {rows[0].sport, rows[0].market, tier, windows[wi].name};
     aps_metric_set(w->graded, labels, (double)s.graded);
-    set_if(w->hit, labels, s.hit_rate);
+    set_if(w->hit, labels, s.hit_ratio);
     set_if(w->log_loss, labels, s.log_loss);
     set_if(w->brier, labels, s.brier);
     set_if(w->clv, labels, s.clv_mean);
