@@ -26,6 +26,17 @@ static double opt_real(double v)
 /* Spec "id" for one amount: the cents, then the previous release's double. */
 #define MONEY(cents) (int64_t)(cents), aps_money_to_double(cents)
 
+/* Ends the transaction a public call began: commits when rc is 0, else (or when the commit
+ * fails) rolls back. Returns rc or the commit's error. */
+static int end_tx(struct aps_conn *c, int rc)
+{
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    return rc;
+}
+
 /* ---- bankrolls ----------------------------------------------------------------------------- */
 
 static int record_transaction(struct aps_conn *c, int64_t id, const char *kind, int64_t amount,
@@ -59,14 +70,10 @@ int aps_bankroll_create(struct aps_conn *c, int64_t user_id, const char *name,
                             MONEY(amount), now);
     if (!rc)
         rc = record_transaction(c, id, "deposit", amount, amount, 0, "opening balance", now);
+    rc = end_tx(c, rc);
     if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc) {
-        aps_conn_rollback(c);
-        return rc;
-    }
-    *id_out = id;
-    return 0;
+        *id_out = id;
+    return rc;
 }
 
 static void copy_col(char *dst, size_t cap, const struct aps_stmt *st, int col)
@@ -172,11 +179,7 @@ int aps_bankroll_transfer(struct aps_conn *c, int64_t user_id, int64_t id, bool 
         rc = aps_bankroll_move(c, id, withdrawal ? "withdrawal" : "deposit",
                                withdrawal ? -amount : amount, 0, description, aps_time_now(),
                                balance_after);
-    if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc)
-        aps_conn_rollback(c);
-    return rc;
+    return end_tx(c, rc);
 }
 
 /* ---- bets ---------------------------------------------------------------------------------- */
@@ -269,14 +272,10 @@ int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, 
     if (!rc)
         rc = aps_bankroll_move(c, b->bankroll_id, "stake", -b->stake_cents, id, "bet placed", now,
                                balance_after);
+    rc = end_tx(c, rc);
     if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc) {
-        aps_conn_rollback(c);
-        return rc;
-    }
-    *bet_id = id;
-    return 0;
+        *bet_id = id;
+    return rc;
 }
 
 /* ---- closing-line value -------------------------------------------------------------------- */
@@ -438,12 +437,9 @@ int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_
         rc = settle_one(c, game_id, &bets[i], &g, mm, now, &did);
         *settled += did;
     }
-    if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc) {
-        aps_conn_rollback(c);
+    rc = end_tx(c, rc);
+    if (rc)
         *settled = 0;
-    }
     aps_free(bets);
     return rc;
 }
@@ -501,13 +497,8 @@ int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
         rc = APS_E_STATE; /* settled by someone else since it was read */
     if (!rc)
         rc = aps_bankroll_get(c, b.bankroll_id, user_id, &br);
-    if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc) {
-        aps_conn_rollback(c);
-        return rc;
-    }
-    if (balance_after)
+    rc = end_tx(c, rc);
+    if (!rc && balance_after)
         *balance_after = br.current_cents;
-    return 0;
+    return rc;
 }
