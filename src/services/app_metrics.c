@@ -225,9 +225,8 @@ static int run_family(struct aps_conn *c, struct aps_metrics *m, const struct fa
     for (; nout < MAX_OUTPUTS && f->out[nout].name; nout++)
         mt[nout] = output_metric(m, f, &f->out[nout]);
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, f->sql, &st);
-    if (!rc && f->ago >= 0)
-        rc = aps_stmt_bind_int64(st, 1, now - f->ago);
+    int rc = f->ago >= 0 ? aps_conn_preparef(c, &st, f->sql, "i", now - f->ago)
+                         : aps_conn_preparef(c, &st, f->sql, "");
     if (rc) {
         aps_stmt_finalize(st);
         return rc;
@@ -376,14 +375,13 @@ static int refresh_windows(struct aps_conn *c, struct aps_metrics *m, int64_t no
     for (size_t i = 0; i < NWINDOWS; i++)
         longest = windows[i].seconds > longest ? windows[i].seconds : longest;
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "SELECT sp.code, p.market, p.tier, p.probability, r.result, r.clv,"
-                              " r.profit_loss, p.stake_fraction, r.graded_at FROM predictions p"
-                              " JOIN prediction_results r ON r.prediction_id = p.id" SPORT_OF_PICK
-                              " WHERE r.graded_at >= ?1 ORDER BY sp.code, p.market, p.tier",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, now - longest);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT sp.code, p.market, p.tier, p.probability, r.result, r.clv,"
+                               " r.profit_loss, p.stake_fraction, r.graded_at FROM predictions p"
+                               " JOIN prediction_results r ON r.prediction_id = p.id"
+                               SPORT_OF_PICK
+                               " WHERE r.graded_at >= ?1 ORDER BY sp.code, p.market, p.tier",
+                               "i", now - longest);
     struct graded_row *rows = NULL;
     size_t n = 0, cap = 0;
     while (!rc) {
