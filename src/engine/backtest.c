@@ -157,16 +157,14 @@ static int consider_bet(struct aps_predictor *pred, const struct aps_history *h,
     *placed = false;
     if (!v->has_entry)
         return 0;
-    int best;
-    double probs[3];
-    int rc = aps_market_best_side(pred, h, gi, v, &best, probs);
-    if (rc || best < 0)
+    struct aps_market_bet mb;
+    int rc = aps_market_bet(pred, h, gi, v, &o->kelly, bankroll_open, &mb);
+    if (rc || mb.side < 0)
         return rc;
-    const struct aps_market_side *s = &v->side[best];
-    struct aps_kelly_input in = {probs[best], s->entry_price, s->entry_novig, bankroll_open, -1};
-    struct aps_kelly_sizing sz;
-    if (aps_kelly_size(&o->kelly, &in, &sz) || !sz.should_bet)
+    if (mb.sized || !mb.sz.should_bet)
         return 0;
+    const struct aps_market_side *s = mb.s;
+    const struct aps_kelly_sizing sz = mb.sz;
     const struct aps_hist_game *g = &h->games[gi];
     struct aps_grade_pick pk = {v->market, s->sel, s->entry_line, v->nsides == 3};
     struct aps_grade_score gs = {g->home_score, g->away_score, g->status};
@@ -180,7 +178,7 @@ static int consider_bet(struct aps_predictor *pred, const struct aps_history *h,
     bet->sel = s->sel;
     bet->line = s->entry_line;
     bet->price = s->entry_price;
-    bet->p = probs[best];
+    bet->p = mb.probability;
     bet->no_vig = s->entry_novig;
     bet->edge = sz.edge;
     bet->stake = sz.stake;
@@ -188,7 +186,7 @@ static int consider_bet(struct aps_predictor *pred, const struct aps_history *h,
     bet->result = res;
     bet->profit = aps_grade_profit(res, sz.stake, s->entry_price);
     bet->bankroll_before = bankroll_open;
-    bet->clv = side_clv(v, best, bet, &bet->has_clv);
+    bet->clv = side_clv(v, mb.side, bet, &bet->has_clv);
     *placed = true;
     return 0;
 }

@@ -17,35 +17,23 @@
 
 #define CAS_ATTEMPTS 8
 
-static int bind_opt_double(struct aps_stmt *st, int idx, double v)
+/* A real that is not a number binds as SQL NULL (a missing closing line, price or CLV). */
+static double opt_real(double v)
 {
-    return isfinite(v) ? aps_stmt_bind_double(st, idx, v) : aps_stmt_bind_null(st, idx);
+    return isfinite(v) ? v : NAN;
 }
 
-static int bind_opt_int(struct aps_stmt *st, int idx, int64_t v)
-{
-    return v ? aps_stmt_bind_int64(st, idx, v) : aps_stmt_bind_null(st, idx);
-}
+/* Spec "id" for one amount: the cents, then the previous release's double. */
+#define MONEY(cents) (int64_t)(cents), aps_money_to_double(cents)
 
-/* Binds an amount twice: the cents at idx, the previous release's double at idx + 1. */
-static int bind_money(struct aps_stmt *st, int idx, int64_t cents)
+/* Ends the transaction a public call began: commits when rc is 0, else (or when the commit
+ * fails) rolls back. Returns rc or the commit's error. */
+static int end_tx(struct aps_conn *c, int rc)
 {
-    int rc = aps_stmt_bind_int64(st, idx, cents);
-    return rc ? rc : aps_stmt_bind_double(st, idx + 1, aps_money_to_double(cents));
-}
-
-/* Runs a prepared INSERT … RETURNING id and reads the id. Finalizes st. */
-static int insert_returning(struct aps_stmt *st, int64_t *id)
-{
-    int rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        if (id)
-            *id = aps_stmt_int64(st, 0);
-        rc = 0;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_DB;
-    }
-    aps_stmt_finalize(st);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
     return rc;
 }
 
@@ -55,32 +43,12 @@ static int record_transaction(struct aps_conn *c, int64_t id, const char *kind, 
                               int64_t balance, int64_t bet_id, const char *description,
                               int64_t now)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "INSERT INTO bankroll_transactions (bankroll_id, kind, amount_cents,"
-                              " amount, balance_after_cents, balance_after, bet_id, description,"
-                              " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-                              " RETURNING id",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, kind);
-    if (!rc)
-        rc = bind_money(st, 3, amount);
-    if (!rc)
-        rc = bind_money(st, 5, balance);
-    if (!rc)
-        rc = bind_opt_int(st, 7, bet_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 8, description);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 9, now);
-    if (rc) {
-        aps_stmt_finalize(st);
-        return rc;
-    }
-    return insert_returning(st, NULL);
+    return aps_conn_execf(c,
+                          "INSERT INTO bankroll_transactions (bankroll_id, kind, amount_cents,"
+                          " amount, balance_after_cents, balance_after, bet_id, description,"
+                          " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          "isididIsi", id, kind, MONEY(amount), MONEY(balance),
+                          bet_id ? &bet_id : NULL, description, now);
 }
 
 int aps_bankroll_create(struct aps_conn *c, int64_t user_id, const char *name,
@@ -89,41 +57,23 @@ int aps_bankroll_create(struct aps_conn *c, int64_t user_id, const char *name,
     if (initial_cents <= 0 || initial_cents > APS_MONEY_LIMIT_CENTS || !name)
         return APS_E_INVAL;
     int64_t now = aps_time_now(), id = 0, amount = initial_cents;
-    struct aps_stmt *st = NULL;
     int rc = aps_conn_begin(c);
     if (rc)
         return rc;
-    rc = aps_conn_prepare(c,
-                          "INSERT INTO bankrolls (user_id, name, currency, initial_cents,"
-                          " initial_amount, current_cents, current_amount, peak_cents,"
-                          " peak_amount, low_cents, low_amount, is_active, created_at,"
-                          " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5, ?4, ?5, ?4, ?5, 1,"
-                          " ?6, ?6) RETURNING id",
-                          &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, user_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, name);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 3, currency ? currency : "USD");
-    if (!rc)
-        rc = bind_money(st, 4, amount);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 6, now);
-    if (rc)
-        aps_stmt_finalize(st);
-    else
-        rc = insert_returning(st, &id);
+    rc = aps_conn_query_row(c,
+                            "INSERT INTO bankrolls (user_id, name, currency, initial_cents,"
+                            " initial_amount, current_cents, current_amount, peak_cents,"
+                            " peak_amount, low_cents, low_amount, is_active, created_at,"
+                            " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5, ?4, ?5, ?4, ?5, 1,"
+                            " ?6, ?6) RETURNING id",
+                            "i", &id, "issidi", user_id, name, currency ? currency : "USD",
+                            MONEY(amount), now);
     if (!rc)
         rc = record_transaction(c, id, "deposit", amount, amount, 0, "opening balance", now);
+    rc = end_tx(c, rc);
     if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc) {
-        aps_conn_rollback(c);
-        return rc;
-    }
-    *id_out = id;
-    return 0;
+        *id_out = id;
+    return rc;
 }
 
 static void copy_col(char *dst, size_t cap, const struct aps_stmt *st, int col)
@@ -142,11 +92,8 @@ int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps
     static const char *const sql[2] = {BANKROLL_GET, BANKROLL_GET " AND user_id = ?2"};
 #undef BANKROLL_GET
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, sql[user_id != 0], &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc && user_id)
-        rc = aps_stmt_bind_int64(st, 2, user_id);
+    int rc = user_id ? aps_conn_preparef(c, &st, sql[1], "ii", id, user_id)
+                     : aps_conn_preparef(c, &st, sql[0], "i", id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -176,34 +123,17 @@ int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps
 static int cas_balance(struct aps_conn *c, int64_t id, const struct aps_bankroll *b, int64_t bal,
                        int64_t now, bool *done)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
+    int64_t changed = 0;
+    int rc = aps_conn_changef(c, &changed,
                               "UPDATE bankrolls SET current_cents = ?1, current_amount = ?2,"
                               " peak_cents = ?3, peak_amount = ?4, low_cents = ?5,"
                               " low_amount = ?6, updated_at = ?7"
                               " WHERE id = ?8 AND current_amount = ?9",
-                              &st);
-    if (!rc)
-        rc = bind_money(st, 1, bal);
-    if (!rc)
-        rc = bind_money(st, 3, bal > b->peak_cents ? bal : b->peak_cents);
-    if (!rc)
-        rc = bind_money(st, 5, bal < b->low_cents ? bal : b->low_cents);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 7, now);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 8, id);
-    if (!rc)
-        rc = aps_stmt_bind_double(st, 9, aps_money_to_double(b->current_cents));
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_DONE) {
-        *done = aps_stmt_changes(st) == 1;
-        rc = 0;
-    } else if (rc == APS_ROW) {
-        rc = APS_E_DB;
-    }
-    aps_stmt_finalize(st);
+                              "idididiid", MONEY(bal),
+                              MONEY(bal > b->peak_cents ? bal : b->peak_cents),
+                              MONEY(bal < b->low_cents ? bal : b->low_cents), now, id,
+                              aps_money_to_double(b->current_cents));
+    *done = !rc && changed == 1;
     return rc;
 }
 
@@ -249,11 +179,7 @@ int aps_bankroll_transfer(struct aps_conn *c, int64_t user_id, int64_t id, bool 
         rc = aps_bankroll_move(c, id, withdrawal ? "withdrawal" : "deposit",
                                withdrawal ? -amount : amount, 0, description, aps_time_now(),
                                balance_after);
-    if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc)
-        aps_conn_rollback(c);
-    return rc;
+    return end_tx(c, rc);
 }
 
 /* ---- bets ---------------------------------------------------------------------------------- */
@@ -275,13 +201,11 @@ struct game_state {
 static int read_game(struct aps_conn *c, int64_t game_id, struct game_state *g)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "SELECT g.status, g.start_time, sp.three_way, g.home_score,"
-                              " g.away_score FROM games g JOIN sports sp ON sp.id = g.sport_id"
-                              " WHERE g.id = ?1",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, game_id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT g.status, g.start_time, sp.three_way, g.home_score,"
+                               " g.away_score FROM games g JOIN sports sp ON sp.id = g.sport_id"
+                               " WHERE g.id = ?1",
+                               "i", game_id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -303,42 +227,15 @@ static int read_game(struct aps_conn *c, int64_t game_id, struct game_state *g)
 static int insert_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
                       int64_t *id)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "INSERT INTO bets (user_id, bankroll_id, prediction_id, game_id,"
-                              " market, selection, line, price, stake_cents, stake, sportsbook,"
-                              " notes, placed_at, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                              " ?9, ?10, ?11, ?12, ?13, 'pending') RETURNING id",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, b->user_id);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, b->bankroll_id);
-    if (!rc)
-        rc = bind_opt_int(st, 3, b->prediction_id);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 4, b->game_id);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 5, aps_market_name(b->market));
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 6, aps_selection_name(b->sel));
-    if (!rc)
-        rc = bind_opt_double(st, 7, b->market == APS_MKT_MONEYLINE ? NAN : b->line);
-    if (!rc)
-        rc = aps_stmt_bind_double(st, 8, b->price);
-    if (!rc)
-        rc = bind_money(st, 9, b->stake_cents);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 11, b->sportsbook);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 12, b->notes);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 13, now);
-    if (rc) {
-        aps_stmt_finalize(st);
-        return rc;
-    }
-    return insert_returning(st, id);
+    return aps_conn_query_row(
+        c,
+        "INSERT INTO bets (user_id, bankroll_id, prediction_id, game_id, market, selection, line,"
+        " price, stake_cents, stake, sportsbook, notes, placed_at, result) VALUES (?1, ?2, ?3,"
+        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending') RETURNING id",
+        "i", id, "iiIissddidssi", b->user_id, b->bankroll_id,
+        b->prediction_id ? &b->prediction_id : NULL, b->game_id, aps_market_name(b->market),
+        aps_selection_name(b->sel), b->market == APS_MKT_MONEYLINE ? NAN : opt_real(b->line),
+        b->price, MONEY(b->stake_cents), b->sportsbook, b->notes, now);
 }
 
 /* The checks of aps_bankroll_place_bet that read the store, inside its transaction. */
@@ -375,14 +272,10 @@ int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, 
     if (!rc)
         rc = aps_bankroll_move(c, b->bankroll_id, "stake", -b->stake_cents, id, "bet placed", now,
                                balance_after);
+    rc = end_tx(c, rc);
     if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc) {
-        aps_conn_rollback(c);
-        return rc;
-    }
-    *bet_id = id;
-    return 0;
+        *bet_id = id;
+    return rc;
 }
 
 /* ---- closing-line value -------------------------------------------------------------------- */
@@ -437,13 +330,11 @@ static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet 
     int cap = 0;
     *out = NULL;
     *n = 0;
-    int rc = aps_conn_prepare(c,
-                              "SELECT id, bankroll_id, market, selection, line, price, "
-                              APS_MONEY_SQL("stake_cents", "stake") ", sportsbook FROM bets"
-                              " WHERE game_id = ?1 AND result = 'pending' ORDER BY id",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, game_id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT id, bankroll_id, market, selection, line, price, "
+                               APS_MONEY_SQL("stake_cents", "stake") ", sportsbook FROM bets"
+                               " WHERE game_id = ?1 AND result = 'pending' ORDER BY id",
+                               "i", game_id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         if (*n == cap) {
@@ -460,35 +351,14 @@ static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet 
 static int mark_settled(struct aps_conn *c, const struct pending_bet *b, const char *result,
                         int64_t pl, const struct aps_bet_close *cl, int64_t now, bool *won)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
+    int64_t changed = 0;
+    int rc = aps_conn_changef(c, &changed,
                               "UPDATE bets SET result = ?1, profit_loss_cents = ?2,"
                               " profit_loss = ?3, closing_line = ?4, closing_price = ?5, clv = ?6,"
                               " settled_at = ?7 WHERE id = ?8 AND result = 'pending'",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, result);
-    if (!rc)
-        rc = bind_money(st, 2, pl);
-    if (!rc)
-        rc = bind_opt_double(st, 4, cl->line);
-    if (!rc)
-        rc = bind_opt_double(st, 5, cl->price);
-    if (!rc)
-        rc = bind_opt_double(st, 6, cl->clv);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 7, now);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 8, b->id);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_DONE) {
-        *won = aps_stmt_changes(st) == 1;
-        rc = 0;
-    } else if (rc == APS_ROW) {
-        rc = APS_E_DB;
-    }
-    aps_stmt_finalize(st);
+                              "siddddii", result, MONEY(pl), opt_real(cl->line),
+                              opt_real(cl->price), opt_real(cl->clv), now, b->id);
+    *won = !rc && changed == 1;
     return rc;
 }
 
@@ -567,12 +437,9 @@ int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_
         rc = settle_one(c, game_id, &bets[i], &g, mm, now, &did);
         *settled += did;
     }
-    if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc) {
-        aps_conn_rollback(c);
+    rc = end_tx(c, rc);
+    if (rc)
         *settled = 0;
-    }
     aps_free(bets);
     return rc;
 }
@@ -588,15 +455,11 @@ static int load_own_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
                         struct pending_bet *b, int64_t *game_id)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "SELECT id, bankroll_id, market, selection, line, price, "
-                              APS_MONEY_SQL("stake_cents", "stake") ", sportsbook, game_id,"
-                              " result FROM bets WHERE id = ?1 AND user_id = ?2",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, bet_id);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, user_id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT id, bankroll_id, market, selection, line, price, "
+                               APS_MONEY_SQL("stake_cents", "stake") ", sportsbook, game_id,"
+                               " result FROM bets WHERE id = ?1 AND user_id = ?2",
+                               "ii", bet_id, user_id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -634,13 +497,8 @@ int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
         rc = APS_E_STATE; /* settled by someone else since it was read */
     if (!rc)
         rc = aps_bankroll_get(c, b.bankroll_id, user_id, &br);
-    if (!rc)
-        rc = aps_conn_commit(c);
-    if (rc) {
-        aps_conn_rollback(c);
-        return rc;
-    }
-    if (balance_after)
+    rc = end_tx(c, rc);
+    if (!rc && balance_after)
         *balance_after = br.current_cents;
-    return 0;
+    return rc;
 }

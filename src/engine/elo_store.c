@@ -20,20 +20,16 @@ int aps_elo_params_load(struct aps_conn *c, enum aps_sport sport, struct aps_elo
     int rc = aps_elo_params_default(sport, p);
     if (rc)
         return rc;
-    struct aps_stmt *st = NULL;
-    rc = aps_conn_prepare(c,
-                          "SELECT e.params FROM elo_params e JOIN sports s ON s.id = e.sport_id"
-                          " WHERE s.code = ?1",
-                          &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, aps_sport_info(sport)->code);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        rc = aps_elo_params_from_json(aps_stmt_text(st, 0), p);
-        *found = rc == 0;
-    }
-    aps_stmt_finalize(st);
+    char *json = NULL;
+    rc = aps_conn_query_row(c,
+                            "SELECT e.params FROM elo_params e JOIN sports s ON s.id = e.sport_id"
+                            " WHERE s.code = ?1",
+                            "m", &json, "s", aps_sport_info(sport)->code);
+    if (rc)
+        return rc == APS_E_NOTFOUND ? 0 : rc;
+    rc = aps_elo_params_from_json(json, p);
+    *found = rc == 0;
+    aps_free(json);
     return rc < 0 ? rc : 0;
 }
 
@@ -42,43 +38,21 @@ int aps_elo_params_save(struct aps_conn *c, enum aps_sport sport, const struct a
 {
     char json[512];
     aps_elo_params_to_json(p, json, sizeof json);
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(
+    return aps_conn_execf(
         c,
         "INSERT INTO elo_params (sport_id, params, log_loss, games, fitted_at)"
         " SELECT id, ?2, ?3, ?4, ?5 FROM sports WHERE code = ?1"
         " ON CONFLICT (sport_id) DO UPDATE SET params = excluded.params,"
         " log_loss = excluded.log_loss, games = excluded.games, fitted_at = excluded.fitted_at",
-        &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, aps_sport_info(sport)->code);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, json);
-    if (!rc)
-        rc = aps_stmt_bind_double(st, 3, log_loss);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 4, (int64_t)games);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 5, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+        "ssdii", aps_sport_info(sport)->code, json, log_loss, (int64_t)games, aps_time_now());
 }
 
 static int delete_history(struct aps_conn *c, enum aps_sport sport)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "DELETE FROM elo_history WHERE game_id IN (SELECT g.id FROM games g"
-                              " JOIN sports s ON s.id = g.sport_id WHERE s.code = ?1)",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, aps_sport_info(sport)->code);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    return aps_conn_execf(c,
+                          "DELETE FROM elo_history WHERE game_id IN (SELECT g.id FROM games g"
+                          " JOIN sports s ON s.id = g.sport_id WHERE s.code = ?1)",
+                          "s", aps_sport_info(sport)->code);
 }
 
 static int copy_rating(struct aps_copy *cp, int64_t game, int64_t team, double before,

@@ -275,3 +275,23 @@ int aps_market_close_stored(struct aps_conn *c, int64_t game_id, enum aps_market
     aps_free(q);
     return rc;
 }
+
+int aps_market_bet(struct aps_predictor *pred, const struct aps_history *h, size_t gi,
+                   const struct aps_market_view *v, const struct aps_kelly_params *kp,
+                   double bankroll, struct aps_market_bet *out)
+{
+    double probs[3];
+    memset(out, 0, sizeof *out);
+    out->side = -1;
+    int rc = aps_market_best_side(pred, h, gi, v, &out->side, probs);
+    if (rc || out->side < 0) {
+        out->side = -1;
+        return rc;
+    }
+    out->s = &v->side[out->side];
+    out->probability = probs[out->side];
+    struct aps_kelly_input in = {out->probability, out->s->entry_price, out->s->entry_novig,
+                                 bankroll, -1};
+    out->sized = aps_kelly_size(kp, &in, &out->sz);
+    return 0;
+}

@@ -17,6 +17,7 @@
 #include "core/domain.h"
 #include "core/err.h"
 #include "model/history.h"
+#include "odds/kelly.h"
 #include "odds/margin.h"
 
 struct aps_market_side {
@@ -48,6 +49,23 @@ struct aps_predictor;
  * priced, the predictor has no opinion yet, or the best probability is not inside (0, 1). */
 int aps_market_best_side(struct aps_predictor *pred, const struct aps_history *h, size_t gi,
                          const struct aps_market_view *v, int *best, double probs[3]) APS_MUST_CHECK;
+
+/* The bet a market view offers: its best side (aps_market_best_side) at that side's entry line
+ * and price, sized by Kelly (aps_kelly_size) with kp from bankroll. The backtest and live picks
+ * both choose their bet here, so on the same view and predictor they take the same side at the
+ * same price. */
+struct aps_market_bet {
+    int side;                           /* index into the view's sides; -1: no bet offered */
+    const struct aps_market_side *s;    /* &v->side[side]; NULL when side is -1 */
+    double probability;                 /* the predictor's probability of that side */
+    int sized;                          /* aps_kelly_size's result: 0, or APS_E_INVAL for an
+                                           input it refuses (then sz is not set) */
+    struct aps_kelly_sizing sz;
+};
+/* Fills *out; the return value is aps_market_best_side's (a predictor error). */
+int aps_market_bet(struct aps_predictor *pred, const struct aps_history *h, size_t gi,
+                   const struct aps_market_view *v, const struct aps_kelly_params *kp,
+                   double bankroll, struct aps_market_bet *out) APS_MUST_CHECK;
 
 /* Builds the view of market m for game g. Always succeeds for valid input; has_entry/has_close
  * tell what was found. */

@@ -88,12 +88,6 @@ static int choose(struct aps_predictor *pred, const char *model, const struct ma
                   const struct aps_publish_opts *o, struct candidate *cd)
 {
     memset(cd, 0, sizeof *cd);
-    int best;
-    double probs[3];
-    int rc = aps_market_best_side(pred, h, gi, v, &best, probs);
-    if (rc || best < 0)
-        return rc;
-    const struct aps_market_side *s = &v->side[best];
     /* Picks are published as a fraction of any bankroll: the minimum stake in money belongs to
      * a user's own bankroll, so it is left out here. */
     struct aps_kelly_params kp = o->kelly;
@@ -101,11 +95,14 @@ static int choose(struct aps_predictor *pred, const char *model, const struct ma
     bool published = mm->active && mm->published;
     if (published)
         kp.max_edge = mm->max_edge;
-    struct aps_kelly_input in = {probs[best], s->entry_price, s->entry_novig, 1.0, -1};
-    struct aps_kelly_sizing sz;
-    rc = aps_kelly_size(&kp, &in, &sz);
-    if (rc)
+    struct aps_market_bet mb;
+    int rc = aps_market_bet(pred, h, gi, v, &kp, 1.0, &mb);
+    if (rc || mb.side < 0)
         return rc;
+    if (mb.sized)
+        return mb.sized;
+    const struct aps_market_side *s = mb.s;
+    const struct aps_kelly_sizing sz = mb.sz;
     struct aps_pick *p = &cd->pick;
     p->game_id = h->games[gi].id;
     (void)aps_str_copy(p->model, sizeof p->model, model);
@@ -115,7 +112,7 @@ static int choose(struct aps_predictor *pred, const char *model, const struct ma
     p->price = s->entry_price;
     (void)aps_str_copy(p->book, sizeof p->book,
                        s->entry_book >= 0 ? h->books[s->entry_book].key : "");
-    p->probability = probs[best];
+    p->probability = mb.probability;
     p->market_probability = s->entry_novig;
     p->edge = sz.edge;
     (void)aps_str_copy(p->publication, sizeof p->publication,

@@ -2,17 +2,27 @@
 #include "engine/track_record.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "odds/grade.h"
 #include "odds/scoring.h"
 
+/* Whether the result's quoted name stands in the SQL list (APS_RECORD_WIN_RESULTS, …). */
+static bool in_list(const char *list, int result)
+{
+    char quoted[32];
+    int n = snprintf(quoted, sizeof quoted, "'%s'", aps_grade_result_name(result));
+    return n > 0 && (size_t)n < sizeof quoted && strstr(list, quoted) != NULL;
+}
+
 void aps_record_add(struct aps_record *r, const struct aps_record_rows *a)
 {
     r->n += a->count;
-    if (a->result == APS_GRADE_WIN || a->result == APS_GRADE_HALF_WIN)
+    if (in_list(APS_RECORD_WIN_RESULTS, a->result))
         r->wins += a->count;
-    else if (a->result == APS_GRADE_LOSS || a->result == APS_GRADE_HALF_LOSS)
+    else if (in_list(APS_RECORD_LOSS_RESULTS, a->result))
         r->losses += a->count;
     else if (a->result == APS_GRADE_PUSH)
         r->pushes += a->count;

@@ -3,8 +3,12 @@
  * else reports a record.
  *
  * Counting: a half win counts as a win and a half loss as a loss (the interval needs whole trials,
- * and a half win is a winning bet); voids are counted but stake nothing. The summary:
- *   win_rate = wins / (wins + losses), with its Wilson 95 % interval;
+ * and a half win is a winning bet); voids are counted but stake nothing. The rule is written once,
+ * as the SQL lists below: counts made in the store use them (result IN APS_RECORD_WIN_RESULTS)
+ * and aps_record_add classifies a result by the same lists. The summary:
+ *   win_rate = wins / (wins + losses), with its Wilson 95 % interval — the API's "win rate",
+ *              halves counted whole. It is not the Prometheus hit ratio of services/app_metrics.c
+ *              (aps_score_accuracy: a half counts 0.5), a different published number;
  *   roi      = profit / staked (units per unit staked; picks stake 1 unit each);
  *   clv_mean, clv_positive_share over the rows that have a closing-line value.
  * Each is NAN when its denominator is 0. */
@@ -15,6 +19,10 @@
 #include <stdint.h>
 
 #define APS_RECORD_CLV_BINS 20
+
+/* The graded results (odds/grade.h names) counted as wins and as losses. */
+#define APS_RECORD_WIN_RESULTS "('win', 'half_win')"
+#define APS_RECORD_LOSS_RESULTS "('loss', 'half_loss')"
 
 struct aps_record {
     int64_t n, wins, losses, pushes, voids, clv_n, clv_pos;

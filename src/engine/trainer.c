@@ -168,20 +168,10 @@ static int market_gate(struct aps_conn *c, const struct aps_trainer_opts *o,
     json_object_set_new(m, "market_gate", g);
     char *txt = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(m);
-    char ids[24];
-    snprintf(ids, sizeof ids, "%lld", (long long)out->model_id);
-    const char *p[2] = {txt ? txt : "{}", ids};
-    struct aps_stmt *st = NULL;
-    rc = aps_conn_prepare(c, "UPDATE models SET metrics = ?1 WHERE id = ?2", &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, p[0]);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, out->model_id);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
+    rc = aps_conn_execf(c, "UPDATE models SET metrics = ?1 WHERE id = ?2", "si",
+                        txt ? txt : "{}", out->model_id);
     aps_free(txt);
-    return rc == APS_DONE ? 0 : rc < 0 ? rc : 0;
+    return rc;
 }
 
 static int register_model(struct aps_conn *c, const struct aps_trainer_opts *o,

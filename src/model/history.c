@@ -34,16 +34,6 @@ static const char SQL_538[] =
     " JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = ?1 AND f.model IN ('538_elo', '538')"
     " ORDER BY f.model DESC";
 
-static int bind_range(struct aps_stmt *st, const char *sport, const char *from, const char *to)
-{
-    int rc = aps_stmt_bind_text(st, 1, sport);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, from);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 3, to);
-    return rc;
-}
-
 static int surface_of(const char *extra)
 {
     if (!extra)
@@ -66,9 +56,7 @@ static int load_games(struct aps_conn *c, const char *sport, const char *from, c
     struct aps_stmt *st = NULL;
     size_t cap = 0;
     struct aps_strmap seasons = {0};
-    int rc = aps_conn_prepare(c, SQL_GAMES, &st);
-    if (!rc)
-        rc = bind_range(st, sport, from, to);
+    int rc = aps_conn_preparef(c, &st, SQL_GAMES, "sss", sport, from, to);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         if (h->ngames == cap) {
@@ -130,9 +118,7 @@ static int load_odds(struct aps_conn *c, const char *sport, const char *from, co
     struct aps_strmap books = {0};
     size_t cap = 0;
     int64_t cur_game = -1, cur_idx = -1;
-    int rc = aps_conn_prepare(c, SQL_ODDS, &st);
-    if (!rc)
-        rc = bind_range(st, sport, from, to);
+    int rc = aps_conn_preparef(c, &st, SQL_ODDS, "sss", sport, from, to);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t gid = aps_stmt_int64(st, 0);
@@ -173,9 +159,7 @@ static int load_538(struct aps_conn *c, const char *sport, struct aps_history *h
                     struct aps_strmap *index)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, SQL_538, &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, sport);
+    int rc = aps_conn_preparef(c, &st, SQL_538, "s", sport);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         char key[24];

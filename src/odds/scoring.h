@@ -43,7 +43,8 @@ int aps_score_auc(const double *p, const int *y, size_t n, double *out) APS_MUST
 
 /* Wins/(wins + losses) over graded results: WIN counts one win, LOSS one loss, HALF_WIN half a
  * win and HALF_LOSS half a loss (the other half is a push); PUSH and VOID are left out.
- * APS_E_INVAL when nothing counts. */
+ * APS_E_INVAL when nothing counts. This is the picks' hit ratio (the Prometheus metric); the
+ * API's win rate (engine/track_record.h) counts half results whole. */
 int aps_score_accuracy(const enum aps_grade_result *r, size_t n, double *out) APS_MUST_CHECK;
 /* Yield: Σ profit / Σ stake (the reference calls this "ROI"; ×100 for a percentage).
  * APS_E_INVAL when the stakes sum to <= 0. */

@@ -131,25 +131,12 @@ static int check_rules(struct aps_conn *c, const struct aps_config *cfg, enum ap
 
 static int upsert_setting(struct aps_conn *c, const char *key, const char *value, int64_t by)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "INSERT INTO settings (key, value, updated_by, updated_at)"
-                              " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET"
-                              " value = excluded.value, updated_by = excluded.updated_by,"
-                              " updated_at = excluded.updated_at",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, key);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, value);
-    if (!rc)
-        rc = by ? aps_stmt_bind_int64(st, 3, by) : aps_stmt_bind_null(st, 3);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 4, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    return aps_conn_execf(c,
+                          "INSERT INTO settings (key, value, updated_by, updated_at)"
+                          " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET"
+                          " value = excluded.value, updated_by = excluded.updated_by,"
+                          " updated_at = excluded.updated_at",
+                          "ssIi", key, value, by ? &by : NULL, aps_time_now());
 }
 
 /* Validates the PUT: the key, the value against the table's bounds. 0 when fine. */
@@ -294,18 +281,7 @@ int aps_api_users_list(struct aps_http_req *req, struct aps_http_res *res)
 
 static int read_role(struct aps_conn *c, int64_t id, char *out, size_t cap)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, "SELECT role FROM users WHERE id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW)
-        rc = aps_str_copy(out, cap, aps_stmt_text(st, 0) ? aps_stmt_text(st, 0) : "");
-    else if (rc == APS_DONE)
-        rc = APS_E_NOTFOUND;
-    aps_stmt_finalize(st);
-    return rc;
+    return aps_conn_query_row(c, "SELECT role FROM users WHERE id = ?1", "s", out, cap, "i", id);
 }
 
 int aps_api_users_role(struct aps_http_req *req, struct aps_http_res *res)
@@ -392,8 +368,8 @@ static int sport_report(struct aps_conn *c, int64_t now, json_t **out)
 {
     struct aps_stmt *st = NULL;
     json_t *items = json_array();
-    int rc = aps_conn_prepare(
-        c,
+    int rc = aps_conn_preparef(
+        c, &st,
         "SELECT sp.code, COUNT(*),"
         " SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM odds o WHERE o.game_id = g.id) THEN 1 ELSE 0"
         " END),"
@@ -405,11 +381,7 @@ static int sport_report(struct aps_conn *c, int64_t now, json_t **out)
         "  WHERE u.sport_id = sp.id AND u.status = 'scheduled' AND u.start_time >= ?2)"
         " FROM games g JOIN sports sp ON sp.id = g.sport_id GROUP BY sp.id, sp.code"
         " ORDER BY sp.code",
-        &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, now - OVERDUE_SECONDS);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, now);
+        "ii", now - OVERDUE_SECONDS, now);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t newest = aps_stmt_is_null(st, 6) ? 0 : aps_stmt_int64(st, 6);
@@ -515,25 +487,13 @@ int aps_api_alerts_list(struct aps_http_req *req, struct aps_http_res *res)
 /* Acknowledges alert id unless it already is; *changed tells. */
 static int acknowledge(struct aps_conn *c, int64_t id, int64_t by, bool *changed)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
+    int64_t n = 0;
+    int rc = aps_conn_changef(c, &n,
                               "UPDATE alerts SET acknowledged = 1, acknowledged_by = ?1,"
                               " acknowledged_at = ?2 WHERE id = ?3 AND acknowledged = 0",
-                              &st);
-    if (!rc)
-        rc = by ? aps_stmt_bind_int64(st, 1, by) : aps_stmt_bind_null(st, 1);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 3, id);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_DONE) {
-        *changed = aps_stmt_changes(st) == 1;
-        rc = 0;
-    }
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+                              "Iii", by ? &by : NULL, aps_time_now(), id);
+    *changed = !rc && n == 1;
+    return rc;
 }
 
 int aps_api_alerts_ack(struct aps_http_req *req, struct aps_http_res *res)
@@ -557,9 +517,8 @@ int aps_api_alerts_ack(struct aps_http_req *req, struct aps_http_res *res)
     if (rc)
         aps_conn_rollback(c);
     if (!rc)
-        rc = aps_conn_prepare(c, "SELECT " ALERT_COLUMNS " FROM alerts a WHERE a.id = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+        rc = aps_conn_preparef(c, &st, "SELECT " ALERT_COLUMNS " FROM alerts a WHERE a.id = ?1",
+                               "i", id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         alert = alert_json(st);
         rc = 0;

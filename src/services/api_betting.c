@@ -38,9 +38,9 @@
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id),"                               \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id AND x.result = 'pending'),"      \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                 \
-    "   AND x.result IN ('win', 'half_win')),"                                                 \
+    "   AND x.result IN " APS_RECORD_WIN_RESULTS "),"                                          \
     " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                 \
-    "   AND x.result IN ('loss', 'half_loss')),"                                               \
+    "   AND x.result IN " APS_RECORD_LOSS_RESULTS "),"                                         \
     " (SELECT SUM(" APS_MONEY_SQL("x.profit_loss_cents", "x.profit_loss") ") FROM bets x"      \
     "   WHERE x.bankroll_id = b.id"                                                            \
     "   AND x.result <> 'pending'),"                                                           \
@@ -261,12 +261,10 @@ struct bet_input {
 static int from_prediction(struct aps_conn *c, struct aps_http_res *res, struct bet_input *in)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "SELECT game_id, market, selection, line, price, book"
-                              " FROM predictions WHERE id = ?1",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, in->b.prediction_id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT game_id, market, selection, line, price, book"
+                               " FROM predictions WHERE id = ?1",
+                               "i", in->b.prediction_id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
@@ -343,12 +341,10 @@ static int answer_bet(struct aps_http_res *res, struct aps_conn *c, int64_t user
 {
     struct aps_stmt *st = NULL;
     json_t *bet = NULL;
-    int rc = aps_conn_prepare(c, "SELECT " BET_COLUMNS ", " APS_API_GAME_COLUMNS " " BETS_FROM
-                                 " WHERE x.id = ?1 AND x.user_id = ?2", &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 2, user_id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT " BET_COLUMNS ", " APS_API_GAME_COLUMNS " " BETS_FROM
+                               " WHERE x.id = ?1 AND x.user_id = ?2",
+                               "ii", id, user_id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         bet = bet_json(st);
         rc = 0;
@@ -494,8 +490,8 @@ static int bets_summary(struct aps_conn *c, const struct aps_api_where *w, json_
     aps_buf_printf(&sql,
                    "SELECT COUNT(*),"
                    " SUM(CASE WHEN x.result = 'pending' THEN 1 ELSE 0 END),"
-                   " SUM(CASE WHEN x.result IN ('win', 'half_win') THEN 1 ELSE 0 END),"
-                   " SUM(CASE WHEN x.result IN ('loss', 'half_loss') THEN 1 ELSE 0 END),"
+                   " SUM(CASE WHEN x.result IN " APS_RECORD_WIN_RESULTS " THEN 1 ELSE 0 END),"
+                   " SUM(CASE WHEN x.result IN " APS_RECORD_LOSS_RESULTS " THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'push' THEN 1 ELSE 0 END), SUM(" STAKE_SQL "),"
                    " SUM(CASE WHEN x.result NOT IN ('pending', 'void') THEN " STAKE_SQL
                    " ELSE 0 END),"
@@ -677,8 +673,8 @@ static int bet_record(struct aps_conn *c, const struct aps_api_where *w, json_t 
     struct aps_buf sql = {0};
     struct aps_stmt *st = NULL;
     aps_buf_printf(&sql,
-                   "SELECT SUM(CASE WHEN x.result IN ('win', 'half_win') THEN 1 ELSE 0 END),"
-                   " SUM(CASE WHEN x.result IN ('loss', 'half_loss') THEN 1 ELSE 0 END),"
+                   "SELECT SUM(CASE WHEN x.result IN " APS_RECORD_WIN_RESULTS " THEN 1 ELSE 0 END),"
+                   " SUM(CASE WHEN x.result IN " APS_RECORD_LOSS_RESULTS " THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'push' THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'void' THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'void' THEN 0 ELSE " STAKE_SQL " END),"
@@ -741,14 +737,12 @@ static int drawdowns(struct aps_conn *c, int64_t user_id, json_t **out, double *
     json_t *arr = json_array();
     *worst = NAN;
     aps_equity_init(&q);
-    int rc = aps_conn_prepare(c,
-                              "SELECT t.bankroll_id, t.kind, " TX_MONEY_SQL
-                              " FROM bankroll_transactions t JOIN bankrolls b"
-                              " ON b.id = t.bankroll_id WHERE b.user_id = ?1"
-                              " ORDER BY t.bankroll_id, t.created_at, t.id",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, user_id);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT t.bankroll_id, t.kind, " TX_MONEY_SQL
+                               " FROM bankroll_transactions t JOIN bankrolls b"
+                               " ON b.id = t.bankroll_id WHERE b.user_id = ?1"
+                               " ORDER BY t.bankroll_id, t.created_at, t.id",
+                               "i", user_id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t id = aps_stmt_int64(st, 0);
@@ -817,13 +811,11 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
     size_t n = 0;
     aps_equity_init(&q);
     if (!rc)
-        rc = aps_conn_prepare(c,
-                              "SELECT created_at, kind, " TX_MONEY_SQL ", bet_id, description"
-                              " FROM bankroll_transactions t WHERE t.bankroll_id = ?1"
-                              " ORDER BY t.created_at, t.id",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, id);
+        rc = aps_conn_preparef(c, &st,
+                               "SELECT created_at, kind, " TX_MONEY_SQL ", bet_id, description"
+                               " FROM bankroll_transactions t WHERE t.bankroll_id = ?1"
+                               " ORDER BY t.created_at, t.id",
+                               "i", id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         double dd;

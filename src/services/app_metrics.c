@@ -30,7 +30,7 @@
 void aps_pick_summarize(const struct aps_pick_outcome *o, size_t n, struct aps_pick_summary *out)
 {
     memset(out, 0, sizeof *out);
-    out->hit_rate = out->log_loss = out->brier = out->clv_mean = out->clv_positive = out->roi =
+    out->hit_ratio = out->log_loss = out->brier = out->clv_mean = out->clv_positive = out->roi =
         NAN;
     out->graded = n;
     if (!n)
@@ -59,7 +59,7 @@ void aps_pick_summarize(const struct aps_pick_outcome *o, size_t n, struct aps_p
     }
     double v;
     if (!aps_score_accuracy(res, n, &v))
-        out->hit_rate = v;
+        out->hit_ratio = v;
     if (out->decided && !aps_score_log_loss(p, y, out->decided, &v))
         out->log_loss = v;
     if (out->decided && !aps_score_brier(p, y, out->decided, &v))
@@ -225,9 +225,8 @@ static int run_family(struct aps_conn *c, struct aps_metrics *m, const struct fa
     for (; nout < MAX_OUTPUTS && f->out[nout].name; nout++)
         mt[nout] = output_metric(m, f, &f->out[nout]);
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c, f->sql, &st);
-    if (!rc && f->ago >= 0)
-        rc = aps_stmt_bind_int64(st, 1, now - f->ago);
+    int rc = f->ago >= 0 ? aps_conn_preparef(c, &st, f->sql, "i", now - f->ago)
+                         : aps_conn_preparef(c, &st, f->sql, "");
     if (rc) {
         aps_stmt_finalize(st);
         return rc;
@@ -276,7 +275,9 @@ static void window_register(struct aps_metrics *m, struct window_metrics *w)
     w->graded = aps_metrics_gauge(m, "aps_picks_window_graded",
                                   "Picks graded within the window (the sample of the rates).", l);
     w->hit = aps_metrics_gauge(m, "aps_picks_hit_ratio",
-                               "Wins/(wins + losses) of picks graded within the window.", l);
+                               "Wins/(wins + losses) of picks graded within the window,"
+                               " a half win or half loss counting half.",
+                               l);
     w->log_loss = aps_metrics_gauge(m, "aps_picks_log_loss",
                                     "Log-loss of the picked side's probability, window.", l);
     w->brier = aps_metrics_gauge(m, "aps_picks_brier_score",
@@ -322,7 +323,7 @@ static void window_block(const struct window_metrics *w, const struct graded_row
     aps_pick_summarize(tmp, k, &s);
     const char *labels[] = {rows[0].sport, rows[0].market, tier, windows[wi].name};
     aps_metric_set(w->graded, labels, (double)s.graded);
-    set_if(w->hit, labels, s.hit_rate);
+    set_if(w->hit, labels, s.hit_ratio);
     set_if(w->log_loss, labels, s.log_loss);
     set_if(w->brier, labels, s.brier);
     set_if(w->clv, labels, s.clv_mean);
@@ -374,14 +375,13 @@ static int refresh_windows(struct aps_conn *c, struct aps_metrics *m, int64_t no
     for (size_t i = 0; i < NWINDOWS; i++)
         longest = windows[i].seconds > longest ? windows[i].seconds : longest;
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(c,
-                              "SELECT sp.code, p.market, p.tier, p.probability, r.result, r.clv,"
-                              " r.profit_loss, p.stake_fraction, r.graded_at FROM predictions p"
-                              " JOIN prediction_results r ON r.prediction_id = p.id" SPORT_OF_PICK
-                              " WHERE r.graded_at >= ?1 ORDER BY sp.code, p.market, p.tier",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, now - longest);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT sp.code, p.market, p.tier, p.probability, r.result, r.clv,"
+                               " r.profit_loss, p.stake_fraction, r.graded_at FROM predictions p"
+                               " JOIN prediction_results r ON r.prediction_id = p.id"
+                               SPORT_OF_PICK
+                               " WHERE r.graded_at >= ?1 ORDER BY sp.code, p.market, p.tier",
+                               "i", now - longest);
     struct graded_row *rows = NULL;
     size_t n = 0, cap = 0;
     while (!rc) {

@@ -45,7 +45,11 @@ struct aps_pick_summary {
     size_t graded;               /* every pick given */
     size_t decided;              /* win or loss (the picks the probability scores read) */
     size_t staked;               /* stake > 0 */
-    double hit_rate;             /* wins/(wins + losses), half results counting half */
+    /* The hit ratio (Prometheus aps_picks_hit_ratio): wins/(wins + losses) with a half win
+     * counting half a win and a half loss half a loss (aps_score_accuracy). Not the API's win
+     * rate (engine/track_record.h), which counts halves whole for its Wilson interval; both are
+     * published, so each keeps its definition and its name. */
+    double hit_ratio;
     double log_loss, brier;      /* over decided picks: y = 1 for a win, 0 for a loss */
     double clv_mean;             /* mean CLV over picks with one */
     double clv_positive;         /* share of those with CLV > 0 */

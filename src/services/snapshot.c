@@ -80,9 +80,8 @@ static void tables_free(struct table *t, int n)
 static int table_columns(struct aps_conn *sq, struct table *t)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(sq, "SELECT name FROM pragma_table_info(?1) ORDER BY cid", &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, t->name);
+    int rc = aps_conn_preparef(sq, &st, "SELECT name FROM pragma_table_info(?1) ORDER BY cid", "s",
+                               t->name);
     t->id_col = -1;
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;

@@ -2,7 +2,10 @@
  * warm-up season), checked against the raw football-data file, read here independently of the
  * loaders: every bet's price is the best bookmaker price in the file's row, its result follows
  * the file's final score, its stake follows the Kelly rule from that day's opening bankroll, its
- * CLV follows Pinnacle's closing prices in the file, and the totals add up. */
+ * CLV follows Pinnacle's closing prices in the file, and the totals add up. Then, on the same
+ * seasons and a predictor walked the way the backtest walks it, the bet live picks would take on
+ * each game (their Kelly parameters, a 1-unit bankroll) is the backtest's bet: same side, line,
+ * price, probability and edge, in every market. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +18,7 @@
 #include "core/str.h"
 #include "engine/backtest.h"
 #include "engine/elo_store.h"
+#include "engine/market.h"
 #include "ingest/ingest.h"
 #include "ingest/writer.h"
 #include "odds/tier.h"
@@ -227,10 +231,93 @@ static void one_season_checked_against_the_file(void **state)
     testdb_close(&t);
 }
 
+static bool same_real(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+/* The bets of r checked against aps_market_bet with the picks' parameters on a predictor walked
+ * day by day as the backtest walks its own; returns how many of r's bets were met. */
+static size_t check_against_picks(const struct aps_history *h, struct aps_predictor *pred,
+                                  const struct aps_backtest_opts *o,
+                                  const struct aps_backtest_report *r)
+{
+    struct aps_kelly_params kp = o->kelly; /* as engine/picks.c sizes a published pick */
+    kp.min_bet_size = 0;
+    size_t met = 0, next = 0;
+    for (size_t d0 = 0; d0 < h->ngames;) {
+        size_t d1 = d0 + 1;
+        while (d1 < h->ngames && !strcmp(h->games[d1].date, h->games[d0].date))
+            d1++;
+        for (size_t gi = d0; gi < d1; gi++) {
+            assert_int_equal(pred->begin(pred->ctx, h, gi), 0);
+            struct aps_market_view v;
+            assert_int_equal(aps_market_view(h, &h->games[gi], o->market, o->margin, &v), 0);
+            if (h->games[gi].season_no < o->burn_in || !v.has_entry)
+                continue;
+            struct aps_market_bet live, bt;
+            assert_int_equal(aps_market_bet(pred, h, gi, &v, &kp, 1.0, &live), 0);
+            assert_int_equal(aps_market_bet(pred, h, gi, &v, &o->kelly, 1000, &bt), 0);
+            assert_int_equal(live.side, bt.side);
+            if (next >= r->nbets || r->bets[next].game != gi)
+                continue;
+            const struct aps_bt_bet *b = &r->bets[next++];
+            assert_true(live.side >= 0);
+            assert_int_equal(live.s->sel, b->sel);
+            assert_true(same_real(live.s->entry_line, b->line));
+            assert_true(live.s->entry_price == b->price);
+            assert_true(live.probability == b->p);
+            assert_true(same_real(live.s->entry_novig, b->no_vig));
+            assert_true(live.sized == 0 && live.sz.edge == b->edge);
+            met++;
+        }
+        for (size_t gi = d0; gi < d1; gi++)
+            assert_int_equal(pred->observe(pred->ctx, h, gi), 0);
+        d0 = d1;
+    }
+    return met;
+}
+
+static void backtest_and_picks_take_the_same_side(void **state)
+{
+    (void)state;
+    struct testdb t;
+    assert_int_equal(testdb_sqlite(&t), 0);
+    ingest(t.st, DATA "2122_E0.csv"); /* seasons with handicap and total prices */
+    ingest(t.st, DATA "2223_E0.csv");
+    struct aps_conn *c;
+    assert_int_equal(aps_store_acquire(t.st, APS_DB_READ, &c), 0);
+    struct aps_history h;
+    assert_int_equal(aps_history_load(c, APS_SPORT_EPL, NULL, NULL, &h), 0);
+    struct aps_elo_params p;
+    assert_int_equal(aps_elo_params_default(APS_SPORT_EPL, &p), 0);
+    struct aps_elo_predictor_opts po = {&p, false, 8};
+    static const enum aps_market markets[] = {APS_MKT_MONEYLINE, APS_MKT_SPREAD, APS_MKT_TOTAL};
+    for (size_t m = 0; m < 3; m++) {
+        struct aps_backtest_opts o = {.market = markets[m], .bankroll = 10000, .burn_in = 1,
+                                      .margin = APS_MARGIN_MULTIPLICATIVE};
+        aps_kelly_params_default(&o.kelly);
+        struct aps_predictor a, b;
+        assert_int_equal(aps_elo_predictor_new(&h, &po, &a), 0);
+        assert_int_equal(aps_elo_predictor_new(&h, &po, &b), 0);
+        struct aps_backtest_report r;
+        assert_int_equal(aps_backtest_run(&h, &a, &o, &r), 0);
+        assert_int_equal(check_against_picks(&h, &b, &o, &r), r.nbets);
+        assert_true(r.nbets > 0);
+        aps_backtest_report_cleanup(&r);
+        a.destroy(a.ctx);
+        b.destroy(b.ctx);
+    }
+    aps_history_cleanup(&h);
+    aps_store_release(c);
+    testdb_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_season_checked_against_the_file),
+        cmocka_unit_test(backtest_and_picks_take_the_same_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -393,6 +393,16 @@ static void test_performance(void **state)
     assert_float_equal(jnum(t.res.json, "max_drawdown"), 0.30, 1e-12);
     tr_cleanup(&t);
 
+    /* half results count whole in the API's record (engine/track_record.h) */
+    fx_exec(fx, "UPDATE bets SET result = CASE result WHEN 'win' THEN 'half_win'"
+                " ELSE 'half_loss' END");
+    tr_init(&t, fx, "GET", "/api/v1/betting/performance", FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_betting_performance), 200);
+    assert_int_equal(json_integer_value(tr_get(&t, "wins")), 1);
+    assert_int_equal(json_integer_value(tr_get(&t, "losses")), 1);
+    assert_float_equal(jnum(t.res.json, "win_rate"), 0.5, 1e-12);
+    tr_cleanup(&t);
+
     tr_init(&t, fx, "GET", "/api/v1/betting/performance", FX_OTHER, APS_ROLE_USER);
     assert_int_equal(tr_run(&t, aps_api_betting_performance), 200);
     assert_int_equal(json_integer_value(tr_get(&t, "graded")), 0);

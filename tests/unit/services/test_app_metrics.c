@@ -50,7 +50,7 @@ static void test_summary_by_hand(void **state)
     assert_int_equal(s.graded, 4);
     assert_int_equal(s.decided, 3);
     assert_int_equal(s.staked, 3);
-    assert_float_equal(s.hit_rate, 2.0 / 3.0, 1e-9);
+    assert_float_equal(s.hit_ratio, 2.0 / 3.0, 1e-9);
     assert_float_equal(s.log_loss, 0.770879, 1e-6);
     assert_float_equal(s.brier, 0.8525 / 3.0, 1e-9);
     assert_float_equal(s.clv_mean, 0.04 / 3.0, 1e-9);
@@ -64,14 +64,14 @@ static void test_summary_edges(void **state)
     struct aps_pick_summary s;
     aps_pick_summarize(NULL, 0, &s);
     assert_int_equal(s.graded, 0);
-    assert_true(isnan(s.hit_rate) && isnan(s.log_loss) && isnan(s.brier) && isnan(s.roi));
+    assert_true(isnan(s.hit_ratio) && isnan(s.log_loss) && isnan(s.brier) && isnan(s.roi));
     /* Only a push and a void: no rate is defined, and nothing was staked. */
     const struct aps_pick_outcome pv[] = {{0.6, APS_GRADE_PUSH, NAN, 0, 0},
                                           {0.6, APS_GRADE_VOID, NAN, 0, 0}};
     aps_pick_summarize(pv, 2, &s);
     assert_int_equal(s.graded, 2);
     assert_int_equal(s.decided, 0);
-    assert_true(isnan(s.hit_rate) && isnan(s.log_loss) && isnan(s.clv_mean) && isnan(s.roi));
+    assert_true(isnan(s.hit_ratio) && isnan(s.log_loss) && isnan(s.clv_mean) && isnan(s.roi));
     /* A certain, right pick: log-loss clipped near 0, never -0 or NaN; Brier 0. */
     const struct aps_pick_outcome sure[] = {{1.0, APS_GRADE_WIN, 0.1, 1.0, 0.05}};
     aps_pick_summarize(sure, 1, &s);
