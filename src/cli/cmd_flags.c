@@ -82,8 +82,7 @@ static const struct aps_cli_opt set_options[] = {
 
 static int flags_set(struct aps_conn *c, const char *env, int argc, char **argv)
 {
-    static const struct aps_cli_opts table = {"flags", "(see aps flags --help)", set_options,
-                                              sizeof set_options / sizeof set_options[0]};
+    static const struct aps_cli_opts table = {.cmd = "flags", .hint = "(see aps flags --help)", .opt = set_options, .n = APS_CLI_OPTS_N(set_options)};
     struct set_args a = {0};
     char err[200];
     struct aps_flag_rule rule;

@@ -26,8 +26,11 @@ static int take_value(const struct aps_cli_opt *o, const char *v, void *args)
 
 static int refuse(const struct aps_cli_opts *t, const char *arg, const char *what)
 {
-    if (t->hint)
-        fprintf(stderr, "aps %s: bad argument %s %s\n", t->cmd, arg, t->hint);
+    if (t->usage)
+        t->usage(stderr);
+    else if (t->hint || t->bad)
+        fprintf(stderr, "aps %s: %s %s%s%s\n", t->cmd, t->bad ? t->bad : "bad argument", arg,
+                t->hint ? " " : "", t->hint ? t->hint : "");
     else if (what)
         fprintf(stderr, "aps %s: %s %s\n", t->cmd, arg, what);
     else
@@ -35,13 +38,25 @@ static int refuse(const struct aps_cli_opts *t, const char *arg, const char *wha
     return APS_EXIT_USAGE;
 }
 
+int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg)
+{
+    return refuse(t, arg, NULL);
+}
+
 int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int first,
                        void *args)
 {
     for (int i = first; i < argc; i++) {
         const struct aps_cli_opt *o = find(t->opt, t->n, argv[i]);
-        if (o && (o->kind == APS_OPT_SET || o->kind == APS_OPT_CLEAR)) {
-            *(bool *)((char *)args + o->off) = o->kind == APS_OPT_SET;
+        if (o && o->kind != APS_OPT_STR && o->kind != APS_OPT_FN) {
+            *(bool *)((char *)args + o->off) = o->kind != APS_OPT_CLEAR;
+            if (o->kind == APS_OPT_STOP)
+                return 0;
+            continue;
+        }
+        if (!o && t->arg) {
+            if (t->arg(t, args, argv[i]))
+                return APS_EXIT_USAGE;
             continue;
         }
         if (i + 1 >= argc)

@@ -38,7 +38,7 @@ static const struct aps_cli_opt table[] = {
     {"--n", APS_OPT_FN, 0, set_n},
 };
 
-static const struct aps_cli_opts opts = {"test", NULL, table, sizeof table / sizeof table[0]};
+static const struct aps_cli_opts opts = {.cmd = "test", .opt = table, .n = APS_CLI_OPTS_N(table)};
 
 static int parse(struct args *a, int argc, char **argv)
 {
@@ -118,7 +118,7 @@ static void test_messages(void **state)
     assert_string_equal(msg, "aps test: --sport needs a value\n");
     parse_message(&opts, 3, unknown, msg, sizeof msg);
     assert_string_equal(msg, "aps test: unknown option --colour\n");
-    const struct aps_cli_opts hinted = {"user", "(see aps user --help)", table, 4};
+    const struct aps_cli_opts hinted = {.cmd = "user", .hint = "(see aps user --help)", .opt = table, .n = 4};
     parse_message(&hinted, 2, missing, msg, sizeof msg);
     assert_string_equal(msg, "aps user: bad argument --sport (see aps user --help)\n");
     parse_message(&hinted, 3, unknown, msg, sizeof msg);
