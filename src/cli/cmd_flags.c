@@ -123,6 +123,12 @@ int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps flags: unknown action %s (list or set)\n", argv[1]);
         return APS_EXIT_USAGE;
     }
+    static const struct aps_cli_opt list_options[] = {{"--json", APS_OPT_SET, 0, NULL}};
+    static const struct aps_cli_opts table = {
+        .cmd = "flags", .hint = "(see aps flags --help)", .opt = list_options, .n = 1};
+    bool json = false;
+    if (list && aps_cli_opts_parse(&table, argc, argv, 2, &json))
+        return APS_EXIT_USAGE;
     struct aps_store *st = aps_cli_open_store(cli, true);
     struct aps_conn *c = NULL;
     if (!st)
@@ -132,7 +138,7 @@ int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps flags: no store connection\n");
     } else {
         const char *env = aps_cfg_str(cli->cfg, APS_SET_ENVIRONMENT);
-        code = list ? flags_list(c, env, argc > 2 && !strcmp(argv[2], "--json"))
+        code = list ? flags_list(c, env, json)
                     : flags_set(c, env, argc, argv);
         aps_store_release(c);
     }
