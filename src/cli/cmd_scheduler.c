@@ -101,7 +101,9 @@ int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
     static const struct aps_cli_opts table = {
         .cmd = "scheduler", .opt = options, .n = 1, .usage = usage};
     bool one = false;
-    if (aps_cli_opts_parse(&table, argc, argv, 1, &one))
+    if (argc > 2) /* --once at most once */
+        usage(stderr);
+    if (argc > 2 || aps_cli_opts_parse(&table, argc, argv, 1, &one))
         return APS_EXIT_USAGE;
     sigset_t set;
     aps_cli_signals_block(&set);

@@ -210,7 +210,9 @@ int aps_cmd_secrets(struct aps_cli *cli, int argc, char **argv)
     if (!aps_cli_wants_help(argc, argv) && argc >= 3 && !strcmp(argv[1], "rotate") &&
         !strcmp(argv[2], "jwt")) {
         bool stage = false;
-        if (aps_cli_opts_parse(&table, argc, argv, 3, &stage))
+        if (argc > 4) /* --stage at most once */
+            table.usage(stderr);
+        if (argc > 4 || aps_cli_opts_parse(&table, argc, argv, 3, &stage))
             return APS_EXIT_USAGE;
         return rotate_jwt(cli, stage);
     }

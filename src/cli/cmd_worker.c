@@ -293,9 +293,10 @@ static int dead(struct aps_cli *cli, int argc, char **argv)
     static const struct aps_cli_opt dead_options[] = {{"--limit", APS_OPT_FN, 0, set_limit}};
     static const struct aps_cli_opts table = {
         .cmd = "worker", .opt = dead_options, .n = 1, .usage = usage};
-    if (list ? aps_cli_opts_parse(&table, argc, argv, 3, &limit) != 0
-             : (strcmp(act, "requeue") && strcmp(act, "drop")) || argc < 4) {
-        if (!list)
+    /* list takes --limit at most once */
+    if (list && argc <= 5 ? aps_cli_opts_parse(&table, argc, argv, 3, &limit) != 0
+                          : (strcmp(act, "requeue") && strcmp(act, "drop")) || argc < 4) {
+        if (!list || argc > 5)
             usage(stderr);
         return APS_EXIT_USAGE;
     }

@@ -105,7 +105,7 @@ elo ratings --date bad|2|aps elo: --date must be a date YYYY-MM-DD|d41d8cd9|aef4
 elo ratings --bogus 1|2|aps elo: bad argument --bogus|d41d8cd9|40af4885
 elo ratings --sport EPL --date 2020-01-01|0||fb6a26c6|d41d8cd9
 flags --help|0||27031bb3|d41d8cd9
-flags list --bogus|0||136157d6|d41d8cd9
+flags list --bogus|2|aps flags: bad argument --bogus (see aps flags --help)|d41d8cd9|8e32761f
 health --help|0||91b16edd|d41d8cd9
 health --timeout 0|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
 health --timeout|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
@@ -133,14 +133,14 @@ models --help|0||a4176021|d41d8cd9
 models|2|usage: aps models list [--sport CODE]|d41d8cd9|a4176021
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
 models show|2|aps models show: NAME is required|d41d8cd9|e36f2355
-models list --bogus|0||2f72df61|d41d8cd9
+models list --bogus|2|aps models list: --bogus needs a value|d41d8cd9|3add697e
 models list --sport EPL|0||2f72df61|d41d8cd9
 models prune --days 0|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
 models prune --days|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
 models prune --bogus 1|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
 models explain nosuch --game x|2|aps models explain: bad option --game x|d41d8cd9|76076987
 models explain nosuch --top 0|2|aps models explain: bad option --top 0|d41d8cd9|a303a407
-models explain nosuch --bogus 1|2|aps models explain: bad option --bogus 1|d41d8cd9|c31b6769
+models explain nosuch --bogus 1|2|aps models explain: bad option --bogus|d41d8cd9|5320b513
 predict --model|2|aps predict: --model needs a value|d41d8cd9|f8535ce7
 predict --model m --market foo|2|aps predict: --market must be moneyline, spread or total|d41d8cd9|3a6efaf7
 predict --model m --from 2020-1-1|2|aps predict: --from must be a date YYYY-MM-DD|d41d8cd9|285a66c8
@@ -210,4 +210,23 @@ flags set --bogus 1|2|aps flags: no flag named '--bogus' (aps flags list shows t
 --help|0||e28faeb5|d41d8cd9
 help|0||e28faeb5|d41d8cd9
 bogus|2|aps: unknown command 'bogus'|d41d8cd9|c94d0ebb
+train --market foo|2|aps train: --market must be moneyline, spread, total or all|d41d8cd9|aa2ec28a
+train --until 2020-13-01|2|aps train: --until must be a date YYYY-MM-DD|d41d8cd9|a4a8cb41
+train --seed -1|2|aps train: --seed must be a whole number >= 0|d41d8cd9|81c43cd4
+train --preset nope|2|aps train: unknown preset nope|d41d8cd9|1ffdcfde
+train --budget 0|2|aps train: --budget must be a whole number of seconds|d41d8cd9|2684011d
+train --max-models 0|2|aps train: --max-models must be 1..10000|d41d8cd9|7eda278d
+train --sport|2|aps train: --sport needs a value|d41d8cd9|17788a10
+predict --model m --bogus|2|aps predict: unknown option --bogus with --model (see --help)|d41d8cd9|cf3433ed
+models explain nosuch --game|2|aps models explain: bad option --game|d41d8cd9|ff58f7b2
+models list --sport|2|aps models list: --sport needs a value|d41d8cd9|ac644f60
+scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
+worker dead list --limit 5 --limit 6|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
+flags list --json --json|0||754cfba0|d41d8cd9
+health api worker --timeout 2 --url|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+collect - odds|2|aps collect: bad argument - (see aps collect --help)|d41d8cd9|f735c099
+ingest - x|2|aps ingest: unknown source '-' (see aps ingest --help)|d41d8cd9|34255da4
+restore --to x --set y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
 # end
