@@ -75,8 +75,10 @@ static const struct aps_cli_opt options[] = {
 
 static int parse_args(struct aps_cli *cli, int argc, char **argv, struct api_args *a)
 {
-    static const struct aps_cli_opts table = {
-        .cmd = "api", .bad = "unknown argument", .opt = options, .n = APS_CLI_OPTS_N(options)};
+    static const struct aps_cli_opts table = {.cmd = "api",
+                                              .bad = "unknown argument",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     a->host = aps_cfg_str(cli->cfg, APS_SET_HOST);
     a->port = (int)aps_cfg_int(cli->cfg, APS_SET_PORT);
     /* WORKERS counts only when someone set it; the table's defaults (1 in development) would

@@ -82,7 +82,10 @@ static const struct aps_cli_opt set_options[] = {
 
 static int flags_set(struct aps_conn *c, const char *env, int argc, char **argv)
 {
-    static const struct aps_cli_opts table = {.cmd = "flags", .hint = "(see aps flags --help)", .opt = set_options, .n = APS_CLI_OPTS_N(set_options)};
+    static const struct aps_cli_opts table = {.cmd = "flags",
+                                              .hint = "(see aps flags --help)",
+                                              .opt = set_options,
+                                              .n = APS_CLI_OPTS_N(set_options)};
     struct set_args a = {0};
     char err[200];
     struct aps_flag_rule rule;
@@ -124,8 +127,10 @@ int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_USAGE;
     }
     static const struct aps_cli_opt list_options[] = {{"--json", APS_OPT_SET, 0, NULL}};
-    static const struct aps_cli_opts table = {
-        .cmd = "flags", .hint = "(see aps flags --help)", .opt = list_options, .n = 1};
+    static const struct aps_cli_opts table = {.cmd = "flags",
+                                              .hint = "(see aps flags --help)",
+                                              .opt = list_options,
+                                              .n = 1};
     bool json = false;
     if (list && aps_cli_opts_parse(&table, argc, argv, 2, &json))
         return APS_EXIT_USAGE;
@@ -138,8 +143,7 @@ int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps flags: no store connection\n");
     } else {
         const char *env = aps_cfg_str(cli->cfg, APS_SET_ENVIRONMENT);
-        code = list ? flags_list(c, env, json)
-                    : flags_set(c, env, argc, argv);
+        code = list ? flags_list(c, env, json) : flags_set(c, env, argc, argv);
         aps_store_release(c);
     }
     aps_store_close(st);

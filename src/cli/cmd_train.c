@@ -145,7 +145,9 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *
     aps_engine_kelly_params(cli->cfg, &a->o.kelly);
     a->o.margin = (enum aps_margin_method)aps_engine_margin_method(cli->cfg);
     aps_wf_opts_default(&a->o.wf);
-    static const struct aps_cli_opts table = {.cmd = "train", .opt = options, .n = APS_CLI_OPTS_N(options)};
+    static const struct aps_cli_opts table = {.cmd = "train",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     int rc = aps_cli_opts_parse(&table, argc, argv, 1, a);
     if (rc)
         return rc;

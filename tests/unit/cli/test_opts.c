@@ -120,7 +120,8 @@ static void test_messages(void **state)
     assert_string_equal(msg, "aps test: --sport needs a value\n");
     parse_message(&opts, 3, unknown, msg, sizeof msg);
     assert_string_equal(msg, "aps test: unknown option --colour\n");
-    const struct aps_cli_opts hinted = {.cmd = "user", .hint = "(see aps user --help)", .opt = table, .n = 4};
+    const struct aps_cli_opts hinted = {
+        .cmd = "user", .hint = "(see aps user --help)", .opt = table, .n = 4};
     parse_message(&hinted, 2, missing, msg, sizeof msg);
     assert_string_equal(msg, "aps user: bad argument --sport (see aps user --help)\n");
     parse_message(&hinted, 3, unknown, msg, sizeof msg);
