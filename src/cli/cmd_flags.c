@@ -115,6 +115,12 @@ static int flags_set(struct aps_conn *c, const char *env, int argc, char **argv)
     return APS_EXIT_OK;
 }
 
+static const struct aps_cli_opt list_options[] = {{"--json", APS_OPT_SET, 0, NULL}};
+static const struct aps_cli_opts list_table = {.cmd = "flags",
+                                               .hint = "(see aps flags --help)",
+                                               .opt = list_options,
+                                               .n = 1};
+
 int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv) || argc < 2) {
@@ -126,13 +132,8 @@ int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps flags: unknown action %s (list or set)\n", argv[1]);
         return APS_EXIT_USAGE;
     }
-    static const struct aps_cli_opt list_options[] = {{"--json", APS_OPT_SET, 0, NULL}};
-    static const struct aps_cli_opts table = {.cmd = "flags",
-                                              .hint = "(see aps flags --help)",
-                                              .opt = list_options,
-                                              .n = 1};
     bool json = false;
-    if (list && aps_cli_opts_parse(&table, argc, argv, 2, &json))
+    if (list && aps_cli_opts_parse(&list_table, argc, argv, 2, &json))
         return APS_EXIT_USAGE;
     struct aps_store *st = aps_cli_open_store(cli, true);
     struct aps_conn *c = NULL;

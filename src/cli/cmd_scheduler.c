@@ -89,6 +89,10 @@ static int run(struct aps_app *app, const sigset_t *set)
     return APS_EXIT_OK;
 }
 
+static const struct aps_cli_opt options[] = {{"--once", APS_OPT_SET, 0, NULL}};
+static const struct aps_cli_opts table = {
+    .cmd = "scheduler", .opt = options, .n = 1, .usage = usage};
+
 int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv)) {
@@ -97,9 +101,6 @@ int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
     }
     if (argc > 1 && !strcmp(argv[1], "tasks"))
         return list_tasks(cli);
-    static const struct aps_cli_opt options[] = {{"--once", APS_OPT_SET, 0, NULL}};
-    static const struct aps_cli_opts table = {
-        .cmd = "scheduler", .opt = options, .n = 1, .usage = usage};
     bool one = false;
     if (argc > 2) /* --once at most once */
         usage(stderr);

@@ -284,17 +284,18 @@ static int set_limit(void *p, const char *opt, const char *v)
     return 0;
 }
 
+static const struct aps_cli_opt dead_options[] = {{"--limit", APS_OPT_FN, 0, set_limit}};
+static const struct aps_cli_opts dead_table = {
+    .cmd = "worker", .opt = dead_options, .n = 1, .usage = usage};
+
 /* `aps worker dead list|requeue|drop`: argv[2] is the action. */
 static int dead(struct aps_cli *cli, int argc, char **argv)
 {
     const char *act = argc > 2 ? argv[2] : "";
     int limit = 100;
     bool list = !strcmp(act, "list");
-    static const struct aps_cli_opt dead_options[] = {{"--limit", APS_OPT_FN, 0, set_limit}};
-    static const struct aps_cli_opts table = {
-        .cmd = "worker", .opt = dead_options, .n = 1, .usage = usage};
     /* list takes --limit at most once */
-    if (list && argc <= 5 ? aps_cli_opts_parse(&table, argc, argv, 3, &limit) != 0
+    if (list && argc <= 5 ? aps_cli_opts_parse(&dead_table, argc, argv, 3, &limit) != 0
                           : (strcmp(act, "requeue") && strcmp(act, "drop")) || argc < 4) {
         if (!list || argc > 5)
             usage(stderr);
