@@ -48,16 +48,6 @@ static int parse_now(const char *s, int64_t *out)
     return aps_parse_int64(s, out) && aps_time_parse_iso(s, out) ? APS_E_PARSE : 0;
 }
 
-/* The first word that is not an option names the job; any other is refused. */
-static int job_word(const struct aps_cli_opts *t, void *p, const char *arg)
-{
-    struct opts *o = p;
-    if (o->job || arg[0] == '-')
-        return aps_cli_opts_refuse(t, arg);
-    o->job = arg;
-    return 0;
-}
-
 static int set_sport(void *p, const char *opt, const char *v)
 {
     struct opts *o = p;
@@ -109,7 +99,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
                                               .hint = "(see aps collect --help)",
                                               .opt = options,
                                               .n = APS_CLI_OPTS_N(options),
-                                              .arg = job_word};
+                                              .word = true,
+                                              .word_off = offsetof(struct opts, job)};
     *o = (struct opts){.sport = -1, .days = -1, .now = aps_time_now()};
     if (aps_cli_opts_parse(&table, argc, argv, 1, o))
         return -1;

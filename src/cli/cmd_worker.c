@@ -66,16 +66,6 @@ struct job_args {
     int count; /* enqueue: jobs 1..count, "{n}" in payload and key replaced by the number */
 };
 
-/* The first word that is not an option names the job; any other is refused. */
-static int job_name(const struct aps_cli_opts *t, void *p, const char *arg)
-{
-    struct job_args *a = p;
-    if (a->name || arg[0] == '-')
-        return aps_cli_opts_refuse(t, arg);
-    a->name = arg;
-    return 0;
-}
-
 static int set_delay(void *p, const char *opt, const char *v)
 {
     struct job_args *a = p;
@@ -105,7 +95,8 @@ static int parse_job_args(int argc, char **argv, struct job_args *a)
                                               .bad = "bad argument",
                                               .opt = job_options,
                                               .n = APS_CLI_OPTS_N(job_options),
-                                              .arg = job_name};
+                                              .word = true,
+                                              .word_off = offsetof(struct job_args, name)};
     *a = (struct job_args){.payload = "{}", .count = 1};
     if (aps_cli_opts_parse(&table, argc, argv, 2, a))
         return -1;

@@ -38,6 +38,18 @@ static int refuse(const struct aps_cli_opts *t, const char *arg, const char *wha
     return APS_EXIT_USAGE;
 }
 
+/* An argument that is not in the table: the table's arg function, or its one word. */
+static int take_word(const struct aps_cli_opts *t, const char *arg, void *args)
+{
+    if (t->arg)
+        return t->arg(t, args, arg);
+    const char **word = (const char **)((char *)args + t->word_off);
+    if (*word || arg[0] == '-')
+        return refuse(t, arg, NULL);
+    *word = arg;
+    return 0;
+}
+
 int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg)
 {
     return refuse(t, arg, NULL);
@@ -54,8 +66,8 @@ int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int 
                 return 0;
             continue;
         }
-        if (!o && t->arg) {
-            if (t->arg(t, args, argv[i]))
+        if (!o && (t->arg || t->word)) {
+            if (take_word(t, argv[i], args))
                 return APS_EXIT_USAGE;
             continue;
         }

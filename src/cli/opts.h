@@ -11,6 +11,7 @@
 #ifndef APS_CLI_OPTS_H
 #define APS_CLI_OPTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -35,7 +36,8 @@ struct aps_cli_opt {
  * "WORDS ARG HINT" when bad or hint is set (bad NULL: "bad argument"; hint NULL: none), else by
  * the two default messages. arg, when set, takes each argument that is not in the table (the
  * command's positional words): 0, or nonzero after printing why it is refused (it may print the
- * table's message with aps_cli_opts_refuse). */
+ * table's message with aps_cli_opts_refuse). word, instead of arg: one positional word, stored
+ * as the const char * at word_off; an option not in the table and a second word are refused. */
 struct aps_cli_opts {
     const char *cmd;
     const char *hint;
@@ -44,6 +46,8 @@ struct aps_cli_opts {
     const char *bad;
     void (*usage)(FILE *out);
     int (*arg)(const struct aps_cli_opts *t, void *args, const char *arg);
+    bool word;
+    size_t word_off;
 };
 
 /* The number of entries of an option table array. */

@@ -189,6 +189,21 @@ static void test_words_and_stop(void **state)
     parse_message(&words, 2, dash, msg, sizeof msg);
     assert_string_equal(msg, "aps w: bad argument --colour (see --help)\n");
 
+    /* the same rule built in: one word at word_off */
+    const struct aps_cli_opts one = {.cmd = "w",
+                                     .hint = "(see --help)",
+                                     .opt = table,
+                                     .n = 2,
+                                     .word = true,
+                                     .word_off = offsetof(struct args, sport)};
+    a = (struct args){0};
+    assert_int_equal(aps_cli_opts_parse(&one, 4, ok, 1, &a), 0);
+    assert_string_equal(a.sport, "odds");
+    parse_message(&one, 3, two, msg, sizeof msg);
+    assert_string_equal(msg, "aps w: bad argument extra (see --help)\n");
+    parse_message(&one, 2, dash, msg, sizeof msg);
+    assert_string_equal(msg, "aps w: bad argument --colour (see --help)\n");
+
     struct stop_args {
         bool help, quiet;
     };
