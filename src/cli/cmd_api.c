@@ -52,7 +52,7 @@ static int set_port(void *p, const char *opt, const char *v)
 {
     struct api_args *a = p;
     (void)opt;
-    if (aps_parse_int(v, &a->port) || a->port < 0 || a->port > 65535)
+    if (!aps_cli_int_in(v, 0, APS_CLI_PORT_MAX, &a->port))
         return fprintf(stderr, "aps api: bad port %s\n", v), 1;
     return 0;
 }
@@ -61,7 +61,7 @@ static int set_threads(void *p, const char *opt, const char *v)
 {
     struct api_args *a = p;
     (void)opt;
-    if (aps_parse_int(v, &a->threads) || a->threads < 1 || a->threads > 256)
+    if (!aps_cli_int_in(v, 1, APS_CLI_THREADS_MAX, &a->threads))
         return fprintf(stderr, "aps api: bad thread count %s\n", v), 1;
     return 0;
 }

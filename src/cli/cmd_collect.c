@@ -71,7 +71,7 @@ static int set_days(void *p, const char *opt, const char *v)
 {
     struct opts *o = p;
     (void)opt;
-    if (aps_parse_int(v, &o->days) || o->days < 0 || o->days > 14)
+    if (!aps_cli_int_in(v, 0, 14, &o->days))
         return fprintf(stderr, "aps collect: --days takes 0..14\n"), 1;
     return 0;
 }

@@ -51,7 +51,7 @@ static void usage(FILE *out)
 /* A number in lo..hi into *out, else "bad argument VALUE". */
 static int int_in(const char *v, int lo, int hi, int *out)
 {
-    if (aps_parse_int(v, out) || *out < lo || *out > hi)
+    if (!aps_cli_int_in(v, lo, hi, out))
         return fprintf(stderr, "aps serve: bad argument %s (see --help)\n", v), 1;
     return 0;
 }
@@ -59,19 +59,19 @@ static int int_in(const char *v, int lo, int hi, int *out)
 static int set_port(void *p, const char *opt, const char *v)
 {
     (void)opt;
-    return int_in(v, 0, 65535, &((struct serve_args *)p)->port);
+    return int_in(v, 0, APS_CLI_PORT_MAX, &((struct serve_args *)p)->port);
 }
 
 static int set_threads(void *p, const char *opt, const char *v)
 {
     (void)opt;
-    return int_in(v, 1, 256, &((struct serve_args *)p)->api_threads);
+    return int_in(v, 1, APS_CLI_THREADS_MAX, &((struct serve_args *)p)->api_threads);
 }
 
 static int set_worker_threads(void *p, const char *opt, const char *v)
 {
     (void)opt;
-    return int_in(v, 1, 256, &((struct serve_args *)p)->w.threads);
+    return int_in(v, 1, APS_CLI_THREADS_MAX, &((struct serve_args *)p)->w.threads);
 }
 
 static const struct aps_cli_opt options[] = {

@@ -77,7 +77,7 @@ static int set_delay(void *p, const char *opt, const char *v)
 static int set_count(void *p, const char *opt, const char *v)
 {
     struct job_args *a = p;
-    if (aps_parse_int(v, &a->count) || a->count < 1 || a->count > 100000)
+    if (!aps_cli_int_in(v, 1, 100000, &a->count))
         return fprintf(stderr, "aps worker: bad argument %s\n", opt), 1;
     return 0;
 }
@@ -270,7 +270,7 @@ static int set_limit(void *p, const char *opt, const char *v)
 {
     int *limit = p;
     (void)opt;
-    if (aps_parse_int(v, limit) || *limit < 1 || *limit > 1000)
+    if (!aps_cli_int_in(v, 1, 1000, limit))
         return fprintf(stderr, "aps worker: --limit takes 1..1000\n"), 1;
     return 0;
 }
@@ -329,7 +329,7 @@ static int set_threads(void *p, const char *opt, const char *v)
 {
     struct aps_worker_opts *o = &((struct serve_args *)p)->o;
     (void)opt;
-    if (aps_parse_int(v, &o->threads) || o->threads < 1 || o->threads > 256)
+    if (!aps_cli_int_in(v, 1, APS_CLI_THREADS_MAX, &o->threads))
         return fprintf(stderr, "aps worker: --threads takes 1..256\n"), 1;
     return 0;
 }
@@ -338,7 +338,7 @@ static int set_port(void *p, const char *opt, const char *v)
 {
     struct aps_worker_opts *o = &((struct serve_args *)p)->o;
     (void)opt;
-    if (aps_parse_int(v, &o->http_port) || o->http_port < 0 || o->http_port > 65535)
+    if (!aps_cli_int_in(v, 0, APS_CLI_PORT_MAX, &o->http_port))
         return fprintf(stderr, "aps worker: bad port\n"), 1;
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/str.h"
 
 static const struct aps_cli_opt *find(const struct aps_cli_opt *opts, size_t n, const char *name)
 {
@@ -48,6 +49,11 @@ static int take_word(const struct aps_cli_opts *t, const char *arg, void *args)
         return refuse(t, arg, NULL);
     *word = arg;
     return 0;
+}
+
+bool aps_cli_int_in(const char *v, int lo, int hi, int *out)
+{
+    return !aps_parse_int(v, out) && *out >= lo && *out <= hi;
 }
 
 int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg)

@@ -56,6 +56,12 @@ struct aps_cli_opts {
 /* Parses argv[first..argc) into args. Returns 0, or APS_EXIT_USAGE after a message. */
 int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int first,
                        void *args);
+/* The bounds of the serving commands' numbers (api, serve, worker). */
+#define APS_CLI_PORT_MAX 65535 /* --port: 0 (a free port) .. 65535 */
+#define APS_CLI_THREADS_MAX 256 /* --threads: 1 .. 256 */
+
+/* True when v is a whole number in lo..hi, stored in *out (an APS_OPT_FN's check). */
+bool aps_cli_int_in(const char *v, int lo, int hi, int *out);
 /* Prints the table's message (or usage) for an unknown argument; returns APS_EXIT_USAGE. */
 int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg);
 
