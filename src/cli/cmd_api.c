@@ -5,12 +5,14 @@
  * src/services/api_server.c. */
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/str.h"
 #include "http/http.h"
@@ -46,38 +48,47 @@ static void usage(void)
            "               and exit, without opening the store\n");
 }
 
+static int set_port(void *p, const char *opt, const char *v)
+{
+    struct api_args *a = p;
+    (void)opt;
+    if (!aps_cli_int_in(v, 0, APS_CLI_PORT_MAX, &a->port))
+        return fprintf(stderr, "aps api: bad port %s\n", v), 1;
+    return 0;
+}
+
+static int set_threads(void *p, const char *opt, const char *v)
+{
+    struct api_args *a = p;
+    (void)opt;
+    if (!aps_cli_int_in(v, 1, APS_CLI_THREADS_MAX, &a->threads))
+        return fprintf(stderr, "aps api: bad thread count %s\n", v), 1;
+    return 0;
+}
+
+static const struct aps_cli_opt options[] = {
+    {"--openapi", APS_OPT_SET, offsetof(struct api_args, openapi), NULL},
+    {"--host", APS_OPT_STR, offsetof(struct api_args, host), NULL},
+    {"--port", APS_OPT_FN, 0, set_port},
+    {"--threads", APS_OPT_FN, 0, set_threads},
+};
+
 static int parse_args(struct aps_cli *cli, int argc, char **argv, struct api_args *a)
 {
+    static const struct aps_cli_opts table = {.cmd = "api",
+                                              .bad = "unknown argument",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     a->host = aps_cfg_str(cli->cfg, APS_SET_HOST);
     a->port = (int)aps_cfg_int(cli->cfg, APS_SET_PORT);
     /* WORKERS counts only when someone set it; the table's defaults (1 in development) would
-     * leave cores idle, and the issue asks for a pool sized to the cores. */
+     * leave cores idle: unset, the pool is sized to the cores. */
     enum aps_config_source src = aps_cfg_source(cli->cfg, APS_SET_WORKERS);
     a->threads = src == APS_SRC_DEFAULT || src == APS_SRC_ENV_DEFAULT
                      ? 0
                      : (int)aps_cfg_int(cli->cfg, APS_SET_WORKERS);
     a->openapi = false;
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--openapi")) {
-            a->openapi = true;
-            continue;
-        }
-        if (!strcmp(argv[i], "--host") && v) {
-            a->host = v;
-        } else if (!strcmp(argv[i], "--port") && v) {
-            if (aps_parse_int(v, &a->port) || a->port < 0 || a->port > 65535)
-                return fprintf(stderr, "aps api: bad port %s\n", v), -1;
-        } else if (!strcmp(argv[i], "--threads") && v) {
-            if (aps_parse_int(v, &a->threads) || a->threads < 1 || a->threads > 256)
-                return fprintf(stderr, "aps api: bad thread count %s\n", v), -1;
-        } else {
-            fprintf(stderr, "aps api: unknown argument %s\n", argv[i]);
-            return -1;
-        }
-        i++;
-    }
-    return 0;
+    return aps_cli_opts_parse(&table, argc, argv, 1, a) ? -1 : 0;
 }
 
 void aps_cli_api_unready(struct aps_app *app)

@@ -127,8 +127,9 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct bt_args *a)
     *a = (struct bt_args){.market = APS_MKT_MONEYLINE, .format = APS_FMT_TABLE,
                           .bankroll = aps_cfg_double(cli->cfg, APS_SET_DEFAULT_BANKROLL),
                           .burn_in = 1, .refit = true};
-    static const struct aps_cli_opts table = {"backtest", NULL, options,
-                                              sizeof options / sizeof options[0]};
+    static const struct aps_cli_opts table = {.cmd = "backtest",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     int rc = aps_cli_opts_parse(&table, argc, argv, 1, a);
     if (rc)
         return rc;

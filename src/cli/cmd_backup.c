@@ -1,10 +1,12 @@
 /* cmd_backup.c — `aps backup run|list|verify|prune` and `aps restore`: the store's backups and
  * restores (services/backup.h), the same code the scheduler's daily backup job runs. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/buf.h"
 #include "core/str.h"
 #include "services/backup.h"
@@ -91,32 +93,37 @@ int aps_cmd_backup(struct aps_cli *cli, int argc, char **argv)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
+static int set_port(void *p, const char *opt, const char *v)
+{
+    (void)opt;
+    if (aps_parse_int(v, &((struct aps_restore_opts *)p)->port))
+        return restore_help(stderr), 1;
+    return 0;
+}
+
+static const struct aps_cli_opt restore_options[] = {
+    {"--stop", APS_OPT_SET, offsetof(struct aps_restore_opts, stop), NULL},
+    {"--to", APS_OPT_STR, offsetof(struct aps_restore_opts, to), NULL},
+    {"--set", APS_OPT_STR, offsetof(struct aps_restore_opts, set), NULL},
+    {"--from", APS_OPT_STR, offsetof(struct aps_restore_opts, from), NULL},
+    {"--pg-path", APS_OPT_STR, offsetof(struct aps_restore_opts, pg_path), NULL},
+    {"--port", APS_OPT_FN, 0, set_port},
+};
+
+/* Any refusal prints the usage on stderr; at most one of --to, --from and --set. */
 static int restore_args(int argc, char **argv, struct aps_restore_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--stop")) {
-            o->stop = true;
-            continue;
-        }
-        if (!v)
-            return APS_E_INVAL;
-        if (!strcmp(argv[i], "--to"))
-            o->to = v;
-        else if (!strcmp(argv[i], "--set"))
-            o->set = v;
-        else if (!strcmp(argv[i], "--from"))
-            o->from = v;
-        else if (!strcmp(argv[i], "--pg-path"))
-            o->pg_path = v;
-        else if (!strcmp(argv[i], "--port")) {
-            if (aps_parse_int(v, &o->port))
-                return APS_E_INVAL;
-        } else
-            return APS_E_INVAL;
-        i++;
+    static const struct aps_cli_opts table = {.cmd = "restore",
+                                              .opt = restore_options,
+                                              .n = APS_CLI_OPTS_N(restore_options),
+                                              .usage = restore_help};
+    if (aps_cli_opts_parse(&table, argc, argv, 1, o))
+        return APS_E_INVAL;
+    if ((o->to != NULL) + (o->from != NULL) + (o->set != NULL) > 1) {
+        restore_help(stderr);
+        return APS_E_INVAL;
     }
-    return (o->to != NULL) + (o->from != NULL) + (o->set != NULL) > 1 ? APS_E_INVAL : 0;
+    return 0;
 }
 
 int aps_cmd_restore(struct aps_cli *cli, int argc, char **argv)
@@ -126,10 +133,8 @@ int aps_cmd_restore(struct aps_cli *cli, int argc, char **argv)
         restore_help(stdout);
         return APS_EXIT_OK;
     }
-    if (restore_args(argc, argv, &o)) {
-        restore_help(stderr);
+    if (restore_args(argc, argv, &o))
         return APS_EXIT_USAGE;
-    }
     /* The configured store may be the damaged or lost one: a PostgreSQL restore goes on without
      * it (and records itself in the restored cluster); a SQLite restore writes into it. */
     struct aps_store *st = NULL;

@@ -1,10 +1,12 @@
 /* cmd_collect.c — `aps collect JOB [--sport X]`: runs one collector job once (the same
  * functions the worker runs on a schedule) and logs one JSON line with what it did, or why it
  * failed. Provider keys come from the configuration only and are never printed. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/str.h"
@@ -46,37 +48,62 @@ static int parse_now(const char *s, int64_t *out)
     return aps_parse_int64(s, out) && aps_time_parse_iso(s, out) ? APS_E_PARSE : 0;
 }
 
+static int set_sport(void *p, const char *opt, const char *v)
+{
+    struct opts *o = p;
+    (void)opt;
+    o->sport = aps_sport_from_code(v);
+    if (o->sport < 0)
+        return fprintf(stderr, "aps collect: unknown sport %s\n", v), 1;
+    return 0;
+}
+
+static int set_provider(void *p, const char *opt, const char *v)
+{
+    struct opts *o = p;
+    if (strcmp(v, "espn") && strcmp(v, "theoddsapi"))
+        return fprintf(stderr, "aps collect: bad argument %s (see aps collect --help)\n", opt), 1;
+    o->theoddsapi = !strcmp(v, "theoddsapi");
+    return 0;
+}
+
+static int set_days(void *p, const char *opt, const char *v)
+{
+    struct opts *o = p;
+    (void)opt;
+    if (!aps_cli_int_in(v, 0, 14, &o->days))
+        return fprintf(stderr, "aps collect: --days takes 0..14\n"), 1;
+    return 0;
+}
+
+static int set_now(void *p, const char *opt, const char *v)
+{
+    struct opts *o = p;
+    (void)opt;
+    if (parse_now(v, &o->now))
+        return fprintf(stderr, "aps collect: bad --now %s\n", v), 1;
+    return 0;
+}
+
+static const struct aps_cli_opt options[] = {
+    {"--metrics", APS_OPT_SET, offsetof(struct opts, metrics), NULL},
+    {"--sport", APS_OPT_FN, 0, set_sport},
+    {"--provider", APS_OPT_FN, 0, set_provider},
+    {"--days", APS_OPT_FN, 0, set_days},
+    {"--now", APS_OPT_FN, 0, set_now},
+};
+
 static int parse_opts(struct opts *o, int argc, char **argv)
 {
+    static const struct aps_cli_opts table = {.cmd = "collect",
+                                              .hint = "(see aps collect --help)",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options),
+                                              .word = true,
+                                              .word_off = offsetof(struct opts, job)};
     *o = (struct opts){.sport = -1, .days = -1, .now = aps_time_now()};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!o->job && a[0] != '-') {
-            o->job = a;
-        } else if (!strcmp(a, "--metrics")) {
-            o->metrics = true;
-        } else if (v && !strcmp(a, "--sport")) {
-            o->sport = aps_sport_from_code(v);
-            if (o->sport < 0)
-                return fprintf(stderr, "aps collect: unknown sport %s\n", v), -1;
-            i++;
-        } else if (v && !strcmp(a, "--provider") &&
-                   (!strcmp(v, "espn") || !strcmp(v, "theoddsapi"))) {
-            o->theoddsapi = !strcmp(v, "theoddsapi");
-            i++;
-        } else if (v && !strcmp(a, "--days")) {
-            if (aps_parse_int(v, &o->days) || o->days < 0 || o->days > 14)
-                return fprintf(stderr, "aps collect: --days takes 0..14\n"), -1;
-            i++;
-        } else if (v && !strcmp(a, "--now")) {
-            if (parse_now(v, &o->now))
-                return fprintf(stderr, "aps collect: bad --now %s\n", v), -1;
-            i++;
-        } else {
-            return fprintf(stderr, "aps collect: bad argument %s (see aps collect --help)\n", a),
-                   -1;
-        }
-    }
+    if (aps_cli_opts_parse(&table, argc, argv, 1, o))
+        return -1;
     static const char *const jobs[] = {"odds", "scores", "schedule", "weather", "closing",
                                        "sports"};
     for (size_t i = 0; o->job && i < sizeof jobs / sizeof jobs[0]; i++)

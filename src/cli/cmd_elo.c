@@ -1,10 +1,12 @@
 /* cmd_elo.c — `aps elo fit --sport X [--until D]` and `aps elo ratings --sport X [--date D]`. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
@@ -118,33 +120,52 @@ static int ratings(struct aps_conn *c, enum aps_sport sport, const char *date)
     return rc < 0 ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
+struct elo_args {
+    const char *sport, *date;
+};
+
+static int set_date(void *p, const char *opt, const char *v)
+{
+    int64_t t;
+    if (strlen(v) != 10 || aps_time_parse_iso(v, &t)) {
+        fprintf(stderr, "aps elo: %s must be a date YYYY-MM-DD\n", opt);
+        return 1;
+    }
+    ((struct elo_args *)p)->date = v;
+    return 0;
+}
+
+/* fit takes --until, ratings --date. */
+static const struct aps_cli_opt fit_options[] = {
+    {"--sport", APS_OPT_STR, offsetof(struct elo_args, sport), NULL},
+    {"--until", APS_OPT_FN, 0, set_date},
+};
+static const struct aps_cli_opt ratings_options[] = {
+    {"--sport", APS_OPT_STR, offsetof(struct elo_args, sport), NULL},
+    {"--date", APS_OPT_FN, 0, set_date},
+};
+static const struct aps_cli_opts fit_table = {
+    .cmd = "elo", .bad = "bad argument", .opt = fit_options, .n = APS_CLI_OPTS_N(fit_options)};
+static const struct aps_cli_opts ratings_table = {.cmd = "elo",
+                                                  .bad = "bad argument",
+                                                  .opt = ratings_options,
+                                                  .n = APS_CLI_OPTS_N(ratings_options)};
+
 int aps_cmd_elo(struct aps_cli *cli, int argc, char **argv)
 {
     if (argc < 2 || aps_cli_wants_help(argc, argv)) {
         help(argc < 2 ? stderr : stdout);
         return argc < 2 ? APS_EXIT_USAGE : APS_EXIT_OK;
     }
-    const char *sport = NULL, *date = NULL;
     bool fit = !strcmp(argv[1], "fit");
     if (!fit && strcmp(argv[1], "ratings")) {
         fprintf(stderr, "aps elo: unknown action %s (fit or ratings)\n", argv[1]);
         return APS_EXIT_USAGE;
     }
-    for (int i = 2; i < argc; i++) {
-        int64_t t;
-        if (!strcmp(argv[i], "--sport") && i + 1 < argc) {
-            sport = argv[++i];
-        } else if ((!strcmp(argv[i], fit ? "--until" : "--date")) && i + 1 < argc) {
-            date = argv[++i];
-            if (strlen(date) != 10 || aps_time_parse_iso(date, &t)) {
-                fprintf(stderr, "aps elo: %s must be a date YYYY-MM-DD\n", argv[i - 1]);
-                return APS_EXIT_USAGE;
-            }
-        } else {
-            fprintf(stderr, "aps elo: bad argument %s\n", argv[i]);
-            return APS_EXIT_USAGE;
-        }
-    }
+    struct elo_args a = {NULL, NULL};
+    if (aps_cli_opts_parse(fit ? &fit_table : &ratings_table, argc, argv, 2, &a))
+        return APS_EXIT_USAGE;
+    const char *sport = a.sport, *date = a.date;
     int code = sport ? aps_sport_from_code(sport) : -1;
     bool all = fit && sport && !strcmp(sport, "all");
     if (!all && code < 0) {

@@ -82,8 +82,10 @@ static const struct aps_cli_opt set_options[] = {
 
 static int flags_set(struct aps_conn *c, const char *env, int argc, char **argv)
 {
-    static const struct aps_cli_opts table = {"flags", "(see aps flags --help)", set_options,
-                                              sizeof set_options / sizeof set_options[0]};
+    static const struct aps_cli_opts table = {.cmd = "flags",
+                                              .hint = "(see aps flags --help)",
+                                              .opt = set_options,
+                                              .n = APS_CLI_OPTS_N(set_options)};
     struct set_args a = {0};
     char err[200];
     struct aps_flag_rule rule;
@@ -113,6 +115,12 @@ static int flags_set(struct aps_conn *c, const char *env, int argc, char **argv)
     return APS_EXIT_OK;
 }
 
+static const struct aps_cli_opt list_options[] = {{"--json", APS_OPT_SET, 0, NULL}};
+static const struct aps_cli_opts list_table = {.cmd = "flags",
+                                               .hint = "(see aps flags --help)",
+                                               .opt = list_options,
+                                               .n = 1};
+
 int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv) || argc < 2) {
@@ -124,6 +132,9 @@ int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps flags: unknown action %s (list or set)\n", argv[1]);
         return APS_EXIT_USAGE;
     }
+    bool json = false;
+    if (list && aps_cli_opts_parse(&list_table, argc, argv, 2, &json))
+        return APS_EXIT_USAGE;
     struct aps_store *st = aps_cli_open_store(cli, true);
     struct aps_conn *c = NULL;
     if (!st)
@@ -133,8 +144,7 @@ int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps flags: no store connection\n");
     } else {
         const char *env = aps_cfg_str(cli->cfg, APS_SET_ENVIRONMENT);
-        code = list ? flags_list(c, env, argc > 2 && !strcmp(argv[2], "--json"))
-                    : flags_set(c, env, argc, argv);
+        code = list ? flags_list(c, env, json) : flags_set(c, env, argc, argv);
         aps_store_release(c);
     }
     aps_store_close(st);

@@ -4,12 +4,14 @@
  * configuration (PORT, WORKER_PORT); scheduler, which listens on no port: the queue it enqueues
  * to answers. Exit 0 when healthy, 1 when not (with one line saying why), 2 on bad usage. */
 #include <curl/curl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache/queue.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "services/app.h"
 
@@ -76,31 +78,58 @@ static int probe_queue(struct aps_cli *cli)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
+struct health_args {
+    const char *role, *url;
+    long timeout_s;
+    bool help;
+};
+
+static int set_timeout(void *p, const char *opt, const char *v)
+{
+    struct health_args *a = p;
+    char *end;
+    (void)opt;
+    a->timeout_s = strtol(v, &end, 10);
+    if (*end || a->timeout_s < 1 || a->timeout_s > 600) {
+        fprintf(stderr, "aps health: --timeout takes 1 to 600 seconds\n");
+        return 1;
+    }
+    return 0;
+}
+
+/* The role words; anything else prints the usage. */
+static int role_word(const struct aps_cli_opts *t, void *p, const char *arg)
+{
+    if (strcmp(arg, "api") && strcmp(arg, "worker") && strcmp(arg, "scheduler"))
+        return aps_cli_opts_refuse(t, arg);
+    ((struct health_args *)p)->role = arg;
+    return 0;
+}
+
+/* --help counts where it stands: an argument before it is checked, one after it is not. */
+static const struct aps_cli_opt options[] = {
+    {"-h", APS_OPT_STOP, offsetof(struct health_args, help), NULL},
+    {"--help", APS_OPT_STOP, offsetof(struct health_args, help), NULL},
+    {"--url", APS_OPT_STR, offsetof(struct health_args, url), NULL},
+    {"--timeout", APS_OPT_FN, 0, set_timeout},
+};
+
 int aps_cmd_health(struct aps_cli *cli, int argc, char **argv)
 {
-    const char *role = "api", *url = NULL;
-    long timeout_s = 5;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return APS_EXIT_OK;
-        } else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
-            url = argv[++i];
-        } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-            char *end;
-            timeout_s = strtol(argv[++i], &end, 10);
-            if (*end || timeout_s < 1 || timeout_s > 600) {
-                fprintf(stderr, "aps health: --timeout takes 1 to 600 seconds\n");
-                return APS_EXIT_USAGE;
-            }
-        } else if (!strcmp(argv[i], "api") || !strcmp(argv[i], "worker") ||
-                   !strcmp(argv[i], "scheduler")) {
-            role = argv[i];
-        } else {
-            usage(stderr);
-            return APS_EXIT_USAGE;
-        }
+    static const struct aps_cli_opts table = {.cmd = "health",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options),
+                                              .usage = usage,
+                                              .arg = role_word};
+    struct health_args a = {.role = "api", .timeout_s = 5};
+    if (aps_cli_opts_parse(&table, argc, argv, 1, &a))
+        return APS_EXIT_USAGE;
+    if (a.help) {
+        usage(stdout);
+        return APS_EXIT_OK;
     }
+    const char *role = a.role, *url = a.url;
+    long timeout_s = a.timeout_s;
     if (url)
         return probe_url(url, timeout_s);
     if (!strcmp(role, "scheduler"))

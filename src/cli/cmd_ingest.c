@@ -1,12 +1,14 @@
 /* cmd_ingest.c — `aps ingest SOURCE PATH|URL…` and `aps ingest all [DIR]`: parse each file with
  * its loader, store it through the writer (one transaction per file), show progress on a
  * terminal and end with a summary per sport. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
@@ -182,27 +184,53 @@ static void print_summary(const struct run *r, struct aps_conn *c)
     aps_free(seasons);
 }
 
+struct ingest_args {
+    bool json, quiet;
+    int pos;
+    const char *positional[256];
+};
+
+static int set_format(void *p, const char *opt, const char *v)
+{
+    (void)opt;
+    if (strcmp(v, "table") && strcmp(v, "json")) {
+        fprintf(stderr, "aps ingest: --format must be table or json\n");
+        return 1;
+    }
+    ((struct ingest_args *)p)->json = !strcmp(v, "json");
+    return 0;
+}
+
+/* SOURCE and its paths ("-" among them); a word after the 256th is dropped. */
+static int take_word(const struct aps_cli_opts *t, void *p, const char *arg)
+{
+    struct ingest_args *a = p;
+    if (arg[0] == '-' && arg[1])
+        return aps_cli_opts_refuse(t, arg);
+    if (a->pos < 256)
+        a->positional[a->pos++] = arg;
+    return 0;
+}
+
+static const struct aps_cli_opt options[] = {
+    {"--format", APS_OPT_FN, 0, set_format},
+    {"--quiet", APS_OPT_SET, offsetof(struct ingest_args, quiet), NULL},
+};
+
 static int parse_args(struct run *r, struct aps_cli *cli, int argc, char **argv)
 {
-    int pos = 0;
-    const char *positional[256] = {0};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            const char *f = argv[++i];
-            if (strcmp(f, "table") && strcmp(f, "json")) {
-                fprintf(stderr, "aps ingest: --format must be table or json\n");
-                return APS_EXIT_USAGE;
-            }
-            r->json = !strcmp(f, "json");
-        } else if (!strcmp(argv[i], "--quiet")) {
-            r->quiet = true;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "aps ingest: unknown option %s\n", argv[i]);
-            return APS_EXIT_USAGE;
-        } else if (pos < 256) {
-            positional[pos++] = argv[i];
-        }
-    }
+    static const struct aps_cli_opts table = {.cmd = "ingest",
+                                              .bad = "unknown option",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options),
+                                              .arg = take_word};
+    struct ingest_args a = {.pos = 0};
+    if (aps_cli_opts_parse(&table, argc, argv, 1, &a))
+        return APS_EXIT_USAGE;
+    r->json = a.json;
+    r->quiet = a.quiet;
+    int pos = a.pos;
+    const char *const *positional = a.positional;
     if (pos < 1) {
         help(stderr);
         return APS_EXIT_USAGE;

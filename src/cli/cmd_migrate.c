@@ -1,11 +1,13 @@
 /* cmd_migrate.c — `aps migrate [--status | --check | --replay FILE]`. In production the
  * expand/contract check (store/migrate.h) runs before anything is applied and a failing check
  * applies nothing. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -37,33 +39,32 @@ static void migrate_usage(void)
            "             back) against DATABASE_URL; one line each; exit 1 when one fails\n");
 }
 
-static int parse_args(int argc, char **argv, struct migrate_args *a)
+static int set_since(void *p, const char *opt, const char *v)
 {
-    a->since = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        bool val = i + 1 < argc;
-        if (!strcmp(arg, "--status")) {
-            a->status = true;
-        } else if (!strcmp(arg, "--check")) {
-            a->check = true;
-        } else if (!strcmp(arg, "--no-check")) {
-            a->no_check = true;
-        } else if (!strcmp(arg, "--replay") && val) {
-            a->replay = argv[++i];
-        } else if (!strcmp(arg, "--release") && val) {
-            a->release = argv[++i];
-        } else if (!strcmp(arg, "--since") && val) {
-            if (aps_parse_int(argv[++i], &a->since) || a->since < 0) {
-                fprintf(stderr, "aps migrate: --since wants a migration version\n");
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "aps migrate: unknown argument %s\n", arg);
-            return -1;
-        }
+    struct migrate_args *a = p;
+    (void)opt;
+    if (aps_parse_int(v, &a->since) || a->since < 0) {
+        fprintf(stderr, "aps migrate: --since wants a migration version\n");
+        return 1;
     }
     return 0;
+}
+
+static const struct aps_cli_opt options[] = {
+    {"--status", APS_OPT_SET, offsetof(struct migrate_args, status), NULL},
+    {"--check", APS_OPT_SET, offsetof(struct migrate_args, check), NULL},
+    {"--no-check", APS_OPT_SET, offsetof(struct migrate_args, no_check), NULL},
+    {"--replay", APS_OPT_STR, offsetof(struct migrate_args, replay), NULL},
+    {"--release", APS_OPT_STR, offsetof(struct migrate_args, release), NULL},
+    {"--since", APS_OPT_FN, 0, set_since},
+};
+
+static int parse_args(int argc, char **argv, struct migrate_args *a)
+{
+    static const struct aps_cli_opts table = {
+        .cmd = "migrate", .bad = "unknown argument", .opt = options, .n = APS_CLI_OPTS_N(options)};
+    a->since = -1;
+    return aps_cli_opts_parse(&table, argc, argv, 1, a) ? -1 : 0;
 }
 
 /* Runs the check; APS_EXIT_OK when it passed. */

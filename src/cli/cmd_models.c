@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -46,10 +47,11 @@ static void when(int64_t t, char *buf, size_t cap)
 
 static int list(struct aps_conn *c, int argc, char **argv)
 {
+    static const struct aps_cli_opt options[] = {{"--sport", APS_OPT_STR, 0, NULL}};
+    static const struct aps_cli_opts table = {.cmd = "models list", .opt = options, .n = 1};
     const char *sport = NULL;
-    for (int i = 2; i + 1 < argc; i += 2)
-        if (!strcmp(argv[i], "--sport"))
-            sport = argv[i + 1];
+    if (aps_cli_opts_parse(&table, argc, argv, 2, &sport))
+        return APS_EXIT_USAGE;
     struct aps_model_row *rows;
     size_t n;
     if (aps_registry_list(c, sport, &rows, &n)) {
@@ -154,18 +156,42 @@ static int explain_game(struct aps_conn *c, const struct aps_trained *t, int64_t
     return rc;
 }
 
+struct explain_args {
+    int64_t game;
+    int top;
+};
+
+static int set_game(void *p, const char *opt, const char *v)
+{
+    if (aps_parse_int64(v, &((struct explain_args *)p)->game))
+        return fprintf(stderr, "aps models explain: bad option %s %s\n", opt, v), 1;
+    return 0;
+}
+
+static int set_top(void *p, const char *opt, const char *v)
+{
+    int *top = &((struct explain_args *)p)->top;
+    if (aps_parse_int(v, top) || *top < 1)
+        return fprintf(stderr, "aps models explain: bad option %s %s\n", opt, v), 1;
+    return 0;
+}
+
+static const struct aps_cli_opt explain_options[] = {
+    {"--game", APS_OPT_FN, 0, set_game},
+    {"--top", APS_OPT_FN, 0, set_top},
+};
+
 static int explain(struct aps_conn *c, int argc, char **argv)
 {
-    int64_t game = 0;
-    int top = 10;
-    for (int i = 3; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--game") && !aps_parse_int64(argv[i + 1], &game))
-            continue;
-        if (!strcmp(argv[i], "--top") && !aps_parse_int(argv[i + 1], &top) && top > 0)
-            continue;
-        fprintf(stderr, "aps models explain: bad option %s %s\n", argv[i], argv[i + 1]);
+    static const struct aps_cli_opts table = {.cmd = "models explain",
+                                              .bad = "bad option",
+                                              .opt = explain_options,
+                                              .n = APS_CLI_OPTS_N(explain_options)};
+    struct explain_args a = {.game = 0, .top = 10};
+    if (aps_cli_opts_parse(&table, argc, argv, 3, &a))
         return APS_EXIT_USAGE;
-    }
+    int64_t game = a.game;
+    int top = a.top;
     struct aps_model_row r;
     struct aps_trained t;
     int rc = aps_registry_get(c, argv[2], &r);
@@ -182,17 +208,29 @@ static int explain(struct aps_conn *c, int argc, char **argv)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
+static void prune_usage(FILE *out)
+{
+    fprintf(out, "aps models prune: want --days N (N >= 1)\n");
+}
+
+static int set_days(void *p, const char *opt, const char *v)
+{
+    int64_t *days = p;
+    (void)opt;
+    if (aps_parse_int64(v, days) || *days < 1)
+        return prune_usage(stderr), 1;
+    return 0;
+}
+
 static int prune(struct aps_cli *cli, struct aps_conn *c, int argc, char **argv)
 {
     int64_t days = aps_cfg_int(cli->cfg, APS_SET_MODEL_ARTIFACT_RETENTION_DAYS);
     int pruned = 0, kept = 0;
-    for (int i = 2; i < argc; i += 2) { /* --days N pairs */
-        if (strcmp(argv[i], "--days") || i + 1 >= argc || aps_parse_int64(argv[i + 1], &days) ||
-            days < 1) {
-            fprintf(stderr, "aps models prune: want --days N (N >= 1)\n");
-            return APS_EXIT_USAGE;
-        }
-    }
+    static const struct aps_cli_opt options[] = {{"--days", APS_OPT_FN, 0, set_days}};
+    static const struct aps_cli_opts table = {
+        .cmd = "models prune", .opt = options, .n = 1, .usage = prune_usage};
+    if (aps_cli_opts_parse(&table, argc, argv, 2, &days))
+        return APS_EXIT_USAGE;
     if (aps_registry_prune(c, aps_jobs_now(cli->cfg) - days * 86400, &pruned, &kept)) {
         fprintf(stderr, "aps models prune: %s\n", aps_conn_errmsg(c));
         return APS_EXIT_FAIL;

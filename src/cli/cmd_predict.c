@@ -85,8 +85,10 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--model"))
             return aps_cmd_predict_batch(cli, argc, argv);
-    static const struct aps_cli_opts table = {"predict", "(see --help)", options,
-                                              sizeof options / sizeof options[0]};
+    static const struct aps_cli_opts table = {.cmd = "predict",
+                                              .hint = "(see --help)",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     struct predict_args a = {.now = aps_time_now(), .days = 7};
     if (aps_cli_opts_parse(&table, argc, argv, 1, &a))
         return APS_EXIT_USAGE;

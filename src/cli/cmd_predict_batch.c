@@ -3,11 +3,13 @@
  * the sport's point-in-time features (the rows `aps models explain` and live picks compute). */
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/strmap.h"
@@ -22,41 +24,68 @@ struct batch_args {
     bool json;
 };
 
+static int set_market(void *p, const char *opt, const char *v)
+{
+    (void)opt;
+    if (aps_market_parse(v) < 0)
+        return fprintf(stderr, "aps predict: --market must be moneyline, spread or total\n"), 1;
+    ((struct batch_args *)p)->market = v;
+    return 0;
+}
+
+static int set_date(const char *opt, const char *v, const char **out)
+{
+    int64_t t;
+    if (strlen(v) != 10 || aps_time_parse_iso(v, &t))
+        return fprintf(stderr, "aps predict: %s must be a date YYYY-MM-DD\n", opt), 1;
+    *out = v;
+    return 0;
+}
+
+static int set_from(void *p, const char *opt, const char *v)
+{
+    return set_date(opt, v, &((struct batch_args *)p)->from);
+}
+
+static int set_to(void *p, const char *opt, const char *v)
+{
+    return set_date(opt, v, &((struct batch_args *)p)->to);
+}
+
+static int set_format(void *p, const char *opt, const char *v)
+{
+    (void)opt;
+    if (strcmp(v, "csv") && strcmp(v, "json"))
+        return fprintf(stderr, "aps predict: --format must be csv or json\n"), 1;
+    ((struct batch_args *)p)->json = !strcmp(v, "json");
+    return 0;
+}
+
+static const struct aps_cli_opt options[] = {
+    {"--model", APS_OPT_STR, offsetof(struct batch_args, model), NULL},
+    {"--sport", APS_OPT_STR, offsetof(struct batch_args, sport), NULL},
+    {"--market", APS_OPT_FN, 0, set_market},
+    {"--from", APS_OPT_FN, 0, set_from},
+    {"--to", APS_OPT_FN, 0, set_to},
+    {"--format", APS_OPT_FN, 0, set_format},
+};
+
+/* Every argument is an option with a value; an unknown one is named with --model's hint. */
+static int unknown(const struct aps_cli_opts *t, void *args, const char *arg)
+{
+    (void)t;
+    (void)args;
+    fprintf(stderr, "aps predict: unknown option %s with --model (see --help)\n", arg);
+    return 1;
+}
+
 static int parse(int argc, char **argv, struct batch_args *a)
 {
+    static const struct aps_cli_opts table = {
+        .cmd = "predict", .opt = options, .n = APS_CLI_OPTS_N(options), .arg = unknown};
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int64_t t;
-        if (!v) {
-            fprintf(stderr, "aps predict: %s needs a value\n", o);
-            return APS_EXIT_USAGE;
-        }
-        i++;
-        if (!strcmp(o, "--model")) {
-            a->model = v;
-        } else if (!strcmp(o, "--sport")) {
-            a->sport = v;
-        } else if (!strcmp(o, "--market")) {
-            if (aps_market_parse(v) < 0)
-                return fprintf(stderr, "aps predict: --market must be moneyline, spread or "
-                                       "total\n"), APS_EXIT_USAGE;
-            a->market = v;
-        } else if (!strcmp(o, "--from") || !strcmp(o, "--to")) {
-            if (strlen(v) != 10 || aps_time_parse_iso(v, &t))
-                return fprintf(stderr, "aps predict: %s must be a date YYYY-MM-DD\n", o),
-                       APS_EXIT_USAGE;
-            *(o[2] == 'f' ? &a->from : &a->to) = v;
-        } else if (!strcmp(o, "--format")) {
-            if (strcmp(v, "csv") && strcmp(v, "json"))
-                return fprintf(stderr, "aps predict: --format must be csv or json\n"),
-                       APS_EXIT_USAGE;
-            a->json = !strcmp(v, "json");
-        } else {
-            fprintf(stderr, "aps predict: unknown option %s with --model (see --help)\n", o);
-            return APS_EXIT_USAGE;
-        }
-    }
+    if (aps_cli_opts_parse(&table, argc, argv, 1, a))
+        return APS_EXIT_USAGE;
     if (!strcmp(a->model, "production") &&
         (!a->sport || aps_sport_from_code(a->sport) < 0 || !a->market)) {
         fprintf(stderr, "aps predict: --model production needs --sport CODE and --market M\n");

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/mem.h"
@@ -484,15 +485,12 @@ int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
         help(argc < 2 || aps_cli_wants_help(argc, argv) ? stdout : stderr);
         return aps_cli_wants_help(argc, argv) ? APS_EXIT_OK : APS_EXIT_USAGE;
     }
+    static const struct aps_cli_opt options[] = {{"--out", APS_OPT_STR, 0, NULL}};
+    static const struct aps_cli_opts table = {
+        .cmd = "report models", .bad = "unknown option", .opt = options, .n = 1};
     const char *path = "docs/models.md";
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            path = argv[++i];
-        } else {
-            fprintf(stderr, "aps report models: unknown option %s\n", argv[i]);
-            return APS_EXIT_USAGE;
-        }
-    }
+    if (aps_cli_opts_parse(&table, argc, argv, 2, &path))
+        return APS_EXIT_USAGE;
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     if (aps_cli_open_conn(cli, "report", APS_DB_READ, &st, &c))

@@ -9,6 +9,7 @@
 #include "cache/leader.h"
 #include "cache/queue.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "services/app.h"
 #include "services/jobs.h"
@@ -88,6 +89,10 @@ static int run(struct aps_app *app, const sigset_t *set)
     return APS_EXIT_OK;
 }
 
+static const struct aps_cli_opt options[] = {{"--once", APS_OPT_SET, 0, NULL}};
+static const struct aps_cli_opts table = {
+    .cmd = "scheduler", .opt = options, .n = 1, .usage = usage};
+
 int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv)) {
@@ -96,11 +101,11 @@ int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
     }
     if (argc > 1 && !strcmp(argv[1], "tasks"))
         return list_tasks(cli);
-    bool one = argc > 1 && !strcmp(argv[1], "--once");
-    if (argc > (one ? 2 : 1)) {
+    bool one = false;
+    if (argc > 2) /* --once at most once */
         usage(stderr);
+    if (argc > 2 || aps_cli_opts_parse(&table, argc, argv, 1, &one))
         return APS_EXIT_USAGE;
-    }
     sigset_t set;
     aps_cli_signals_block(&set);
     struct aps_app app;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/timeutil.h"
 #include "http/auth.h"
@@ -201,11 +202,25 @@ static int rotate_jwt(struct aps_cli *cli, bool stage)
     return APS_EXIT_OK;
 }
 
+/* `aps secrets rotate jwt [--stage]` */
+static int rotate_cmd(struct aps_cli *cli, int argc, char **argv)
+{
+    static const struct aps_cli_opt options[] = {{"--stage", APS_OPT_SET, 0, NULL}};
+    static const struct aps_cli_opts table = {
+        .cmd = "secrets", .opt = options, .n = 1, .usage = secrets_usage};
+    bool stage = false;
+    if (argc > 4) /* --stage at most once */
+        secrets_usage(stderr);
+    if (argc > 4 || aps_cli_opts_parse(&table, argc, argv, 3, &stage))
+        return APS_EXIT_USAGE;
+    return rotate_jwt(cli, stage);
+}
+
 int aps_cmd_secrets(struct aps_cli *cli, int argc, char **argv)
 {
     if (!aps_cli_wants_help(argc, argv) && argc >= 3 && !strcmp(argv[1], "rotate") &&
-        !strcmp(argv[2], "jwt") && (argc == 3 || (argc == 4 && !strcmp(argv[3], "--stage"))))
-        return rotate_jwt(cli, argc == 4);
+        !strcmp(argv[2], "jwt"))
+        return rotate_cmd(cli, argc, argv);
     if (aps_cli_wants_help(argc, argv) || argc != 2 ||
         (strcmp(argv[1], "status") && strcmp(argv[1], "reseal"))) {
         secrets_usage(argc == 2 && aps_cli_wants_help(argc, argv) ? stdout : stderr);

@@ -5,12 +5,14 @@
  * scheduler stops, the API drains, running jobs finish or are released. Wiring only. */
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cache/queue.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/str.h"
 #include "http/http.h"
@@ -46,34 +48,50 @@ static void usage(FILE *out)
             "  --no-scheduler       run the API and the workers only\n");
 }
 
+/* A number in lo..hi into *out, else "bad argument VALUE". */
+static int int_in(const char *v, int lo, int hi, int *out)
+{
+    if (!aps_cli_int_in(v, lo, hi, out))
+        return fprintf(stderr, "aps serve: bad argument %s (see --help)\n", v), 1;
+    return 0;
+}
+
+static int set_port(void *p, const char *opt, const char *v)
+{
+    (void)opt;
+    return int_in(v, 0, APS_CLI_PORT_MAX, &((struct serve_args *)p)->port);
+}
+
+static int set_threads(void *p, const char *opt, const char *v)
+{
+    (void)opt;
+    return int_in(v, 1, APS_CLI_THREADS_MAX, &((struct serve_args *)p)->api_threads);
+}
+
+static int set_worker_threads(void *p, const char *opt, const char *v)
+{
+    (void)opt;
+    return int_in(v, 1, APS_CLI_THREADS_MAX, &((struct serve_args *)p)->w.threads);
+}
+
+static const struct aps_cli_opt options[] = {
+    {"--no-scheduler", APS_OPT_CLEAR, offsetof(struct serve_args, scheduler), NULL},
+    {"--host", APS_OPT_STR, offsetof(struct serve_args, host), NULL},
+    {"--port", APS_OPT_FN, 0, set_port},
+    {"--threads", APS_OPT_FN, 0, set_threads},
+    {"--worker-threads", APS_OPT_FN, 0, set_worker_threads},
+};
+
 static int parse(struct aps_cli *cli, int argc, char **argv, struct serve_args *a)
 {
+    static const struct aps_cli_opts table = {
+        .cmd = "serve", .hint = "(see --help)", .opt = options, .n = APS_CLI_OPTS_N(options)};
     a->host = aps_cfg_str(cli->cfg, APS_SET_HOST);
     a->port = (int)aps_cfg_int(cli->cfg, APS_SET_PORT);
     a->api_threads = 0;
     a->scheduler = true;
     aps_worker_opts_default(&a->w, cli->cfg);
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = 0;
-        if (!strcmp(argv[i], "--no-scheduler"))
-            a->scheduler = false;
-        else if (v && !strcmp(argv[i], "--host"))
-            a->host = argv[++i];
-        else if (v && !strcmp(argv[i], "--port"))
-            bad = aps_parse_int(argv[++i], &a->port) || a->port < 0 || a->port > 65535;
-        else if (v && !strcmp(argv[i], "--threads"))
-            bad = aps_parse_int(argv[++i], &a->api_threads) || a->api_threads < 1 ||
-                  a->api_threads > 256;
-        else if (v && !strcmp(argv[i], "--worker-threads"))
-            bad = aps_parse_int(argv[++i], &a->w.threads) || a->w.threads < 1 ||
-                  a->w.threads > 256;
-        else
-            bad = 1;
-        if (bad)
-            return fprintf(stderr, "aps serve: bad argument %s (see --help)\n", argv[i]), -1;
-    }
-    return 0;
+    return aps_cli_opts_parse(&table, argc, argv, 1, a) ? -1 : 0;
 }
 
 struct running {

@@ -54,8 +54,10 @@ static const struct aps_cli_opt options[] = {
 
 int aps_cmd_snapshot(struct aps_cli *cli, int argc, char **argv)
 {
-    static const struct aps_cli_opts table = {"snapshot", "(see aps snapshot --help)", options,
-                                              sizeof options / sizeof options[0]};
+    static const struct aps_cli_opts table = {.cmd = "snapshot",
+                                              .hint = "(see aps snapshot --help)",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     struct snapshot_args a = {0};
     if (aps_cli_wants_help(argc, argv)) {
         snapshot_usage(stdout);

@@ -1,31 +1,52 @@
 /* cmd_stats.c — `aps stats [--format table|json]`: the store's contents per sport and season. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/mem.h"
 #include "ingest/inventory.h"
 #include "store/store.h"
 
+struct stats_args {
+    bool help, json;
+};
+
+static int set_format(void *p, const char *opt, const char *v)
+{
+    if (strcmp(v, "table") && strcmp(v, "json")) {
+        fprintf(stderr, "aps stats: bad argument %s (see aps stats --help)\n", opt);
+        return 1;
+    }
+    ((struct stats_args *)p)->json = !strcmp(v, "json");
+    return 0;
+}
+
+/* --help counts where it stands: an argument before it is checked, one after it is not. */
+static const struct aps_cli_opt options[] = {
+    {"-h", APS_OPT_STOP, offsetof(struct stats_args, help), NULL},
+    {"--help", APS_OPT_STOP, offsetof(struct stats_args, help), NULL},
+    {"--format", APS_OPT_FN, 0, set_format},
+};
+
 int aps_cmd_stats(struct aps_cli *cli, int argc, char **argv)
 {
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: aps stats [--format table|json]\n\n"
-                   "What is in the store, per sport and season: games, games with final scores,\n"
-                   "games with odds, odds rows, bookmakers (market max/average excluded) and\n"
-                   "FiveThirtyEight forecasts matched to games.\n");
-            return APS_EXIT_OK;
-        }
-        if (!strcmp(argv[i], "--format") && i + 1 < argc &&
-            (!strcmp(argv[i + 1], "table") || !strcmp(argv[i + 1], "json"))) {
-            json = !strcmp(argv[++i], "json");
-        } else {
-            fprintf(stderr, "aps stats: bad argument %s (see aps stats --help)\n", argv[i]);
-            return APS_EXIT_USAGE;
-        }
+    static const struct aps_cli_opts table = {.cmd = "stats",
+                                              .hint = "(see aps stats --help)",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
+    struct stats_args a = {false, false};
+    if (aps_cli_opts_parse(&table, argc, argv, 1, &a))
+        return APS_EXIT_USAGE;
+    if (a.help) {
+        printf("usage: aps stats [--format table|json]\n\n"
+               "What is in the store, per sport and season: games, games with final scores,\n"
+               "games with odds, odds rows, bookmakers (market max/average excluded) and\n"
+               "FiveThirtyEight forecasts matched to games.\n");
+        return APS_EXIT_OK;
     }
+    bool json = a.json;
     struct aps_store *st = aps_cli_open_store(cli, true);
     if (!st)
         return APS_EXIT_FAIL;

@@ -55,54 +55,78 @@ struct train_args {
     bool quiet;
 };
 
-/* The value of one option of the table below: 0, or 1 after printing why it is refused. */
-static int parse_value(void *args, const char *opt, const char *v)
+/* The values of the table below: 0, or 1 after printing why the value is refused. */
+static int set_market(void *p, const char *opt, const char *v)
 {
-    struct train_args *a = args;
+    (void)opt;
+    if (strcmp(v, "all") && aps_market_parse(v) < 0)
+        return fprintf(stderr, "aps train: --market must be moneyline, spread, total or all\n"), 1;
+    ((struct train_args *)p)->market = v;
+    return 0;
+}
+
+static int set_until(void *p, const char *opt, const char *v)
+{
+    char prev[11];
+    (void)opt;
+    if (aps_trainer_day_before(v, prev))
+        return fprintf(stderr, "aps train: --until must be a date YYYY-MM-DD\n"), 1;
+    ((struct train_args *)p)->o.until = v;
+    return 0;
+}
+
+static int set_seed(void *p, const char *opt, const char *v)
+{
     int64_t n;
-    if (!strcmp(opt, "--sport")) {
-        a->sport = v;
-    } else if (!strcmp(opt, "--market")) {
-        if (strcmp(v, "all") && aps_market_parse(v) < 0)
-            return fprintf(stderr, "aps train: --market must be moneyline, spread, total or all\n"), 1;
-        a->market = v;
-    } else if (!strcmp(opt, "--until")) {
-        char prev[11];
-        if (aps_trainer_day_before(v, prev))
-            return fprintf(stderr, "aps train: --until must be a date YYYY-MM-DD\n"), 1;
-        a->o.until = v;
-    } else if (!strcmp(opt, "--seed")) {
-        if (aps_parse_int64(v, &n) || n < 0)
-            return fprintf(stderr, "aps train: --seed must be a whole number >= 0\n"), 1;
-        a->o.search.seed = (uint64_t)n;
-    } else if (!strcmp(opt, "--preset")) {
-        int p = aps_preset_parse(v);
-        if (p < 0)
-            return fprintf(stderr, "aps train: unknown preset %s\n", v), 1;
-        a->o.search.preset = p;
-        a->o.preset_name = v;
-    } else if (!strcmp(opt, "--budget")) {
-        if (aps_parse_int64(v, &n) || n < 1)
-            return fprintf(stderr, "aps train: --budget must be a whole number of seconds\n"), 1;
-        a->o.search.budget_s = (double)n;
-    } else if (!strcmp(opt, "--max-models")) {
-        if (aps_parse_int64(v, &n) || n < 1 || n > 10000)
-            return fprintf(stderr, "aps train: --max-models must be 1..10000\n"), 1;
-        a->o.search.max_models = (int)n;
-    }
+    (void)opt;
+    if (aps_parse_int64(v, &n) || n < 0)
+        return fprintf(stderr, "aps train: --seed must be a whole number >= 0\n"), 1;
+    ((struct train_args *)p)->o.search.seed = (uint64_t)n;
+    return 0;
+}
+
+static int set_preset(void *p, const char *opt, const char *v)
+{
+    struct train_args *a = p;
+    int preset = aps_preset_parse(v);
+    (void)opt;
+    if (preset < 0)
+        return fprintf(stderr, "aps train: unknown preset %s\n", v), 1;
+    a->o.search.preset = preset;
+    a->o.preset_name = v;
+    return 0;
+}
+
+static int set_budget(void *p, const char *opt, const char *v)
+{
+    int64_t n;
+    (void)opt;
+    if (aps_parse_int64(v, &n) || n < 1)
+        return fprintf(stderr, "aps train: --budget must be a whole number of seconds\n"), 1;
+    ((struct train_args *)p)->o.search.budget_s = (double)n;
+    return 0;
+}
+
+static int set_max_models(void *p, const char *opt, const char *v)
+{
+    int64_t n;
+    (void)opt;
+    if (aps_parse_int64(v, &n) || n < 1 || n > 10000)
+        return fprintf(stderr, "aps train: --max-models must be 1..10000\n"), 1;
+    ((struct train_args *)p)->o.search.max_models = (int)n;
     return 0;
 }
 
 static const struct aps_cli_opt options[] = {
     {"--no-promote", APS_OPT_CLEAR, offsetof(struct train_args, o.promote), NULL},
     {"--quiet", APS_OPT_SET, offsetof(struct train_args, quiet), NULL},
-    {"--sport", APS_OPT_FN, 0, parse_value},
-    {"--market", APS_OPT_FN, 0, parse_value},
-    {"--until", APS_OPT_FN, 0, parse_value},
-    {"--seed", APS_OPT_FN, 0, parse_value},
-    {"--preset", APS_OPT_FN, 0, parse_value},
-    {"--budget", APS_OPT_FN, 0, parse_value},
-    {"--max-models", APS_OPT_FN, 0, parse_value},
+    {"--sport", APS_OPT_STR, offsetof(struct train_args, sport), NULL},
+    {"--market", APS_OPT_FN, 0, set_market},
+    {"--until", APS_OPT_FN, 0, set_until},
+    {"--seed", APS_OPT_FN, 0, set_seed},
+    {"--preset", APS_OPT_FN, 0, set_preset},
+    {"--budget", APS_OPT_FN, 0, set_budget},
+    {"--max-models", APS_OPT_FN, 0, set_max_models},
 };
 
 static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *a)
@@ -121,8 +145,9 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *
     aps_engine_kelly_params(cli->cfg, &a->o.kelly);
     a->o.margin = (enum aps_margin_method)aps_engine_margin_method(cli->cfg);
     aps_wf_opts_default(&a->o.wf);
-    static const struct aps_cli_opts table = {"train", NULL, options,
-                                              sizeof options / sizeof options[0]};
+    static const struct aps_cli_opts table = {.cmd = "train",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     int rc = aps_cli_opts_parse(&table, argc, argv, 1, a);
     if (rc)
         return rc;

@@ -41,8 +41,10 @@ static const struct aps_cli_opt options[] = {
 
 static int parse_args(int argc, char **argv, struct user_args *a)
 {
-    static const struct aps_cli_opts table = {"user", "(see aps user --help)", options,
-                                              sizeof options / sizeof options[0]};
+    static const struct aps_cli_opts table = {.cmd = "user",
+                                              .hint = "(see aps user --help)",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     if (aps_cli_opts_parse(&table, argc, argv, 2, a))
         return -1;
     if (!a->email || !a->role) {

@@ -5,12 +5,14 @@
  * Wiring only. */
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cache/queue.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/mem.h"
@@ -64,26 +66,40 @@ struct job_args {
     int count; /* enqueue: jobs 1..count, "{n}" in payload and key replaced by the number */
 };
 
+static int set_delay(void *p, const char *opt, const char *v)
+{
+    struct job_args *a = p;
+    if (aps_parse_int64(v, &a->delay_ms) || a->delay_ms < 0)
+        return fprintf(stderr, "aps worker: bad argument %s\n", opt), 1;
+    return 0;
+}
+
+static int set_count(void *p, const char *opt, const char *v)
+{
+    struct job_args *a = p;
+    if (!aps_cli_int_in(v, 1, 100000, &a->count))
+        return fprintf(stderr, "aps worker: bad argument %s\n", opt), 1;
+    return 0;
+}
+
+static const struct aps_cli_opt job_options[] = {
+    {"--payload", APS_OPT_STR, offsetof(struct job_args, payload), NULL},
+    {"--key", APS_OPT_STR, offsetof(struct job_args, key), NULL},
+    {"--delay-ms", APS_OPT_FN, 0, set_delay},
+    {"--count", APS_OPT_FN, 0, set_count},
+};
+
 static int parse_job_args(int argc, char **argv, struct job_args *a)
 {
+    static const struct aps_cli_opts table = {.cmd = "worker",
+                                              .bad = "bad argument",
+                                              .opt = job_options,
+                                              .n = APS_CLI_OPTS_N(job_options),
+                                              .word = true,
+                                              .word_off = offsetof(struct job_args, name)};
     *a = (struct job_args){.payload = "{}", .count = 1};
-    for (int i = 2; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!a->name && argv[i][0] != '-')
-            a->name = argv[i];
-        else if (v && !strcmp(argv[i], "--payload"))
-            a->payload = argv[++i];
-        else if (v && !strcmp(argv[i], "--key"))
-            a->key = argv[++i];
-        else if (v && !strcmp(argv[i], "--delay-ms") && !aps_parse_int64(v, &a->delay_ms) &&
-                 a->delay_ms >= 0)
-            i++;
-        else if (v && !strcmp(argv[i], "--count") && !aps_parse_int(v, &a->count) &&
-                 a->count >= 1 && a->count <= 100000)
-            i++;
-        else
-            return fprintf(stderr, "aps worker: bad argument %s\n", argv[i]), -1;
-    }
+    if (aps_cli_opts_parse(&table, argc, argv, 2, a))
+        return -1;
     size_t n;
     const struct aps_job_def *t = aps_jobs_table(&n);
     if (!aps_jobs_find(t, n, a->name))
@@ -250,17 +266,30 @@ static int dead_list(struct aps_queue *q, int limit)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
+static int set_limit(void *p, const char *opt, const char *v)
+{
+    int *limit = p;
+    (void)opt;
+    if (!aps_cli_int_in(v, 1, 1000, limit))
+        return fprintf(stderr, "aps worker: --limit takes 1..1000\n"), 1;
+    return 0;
+}
+
+static const struct aps_cli_opt dead_options[] = {{"--limit", APS_OPT_FN, 0, set_limit}};
+static const struct aps_cli_opts dead_table = {
+    .cmd = "worker", .opt = dead_options, .n = 1, .usage = usage};
+
 /* `aps worker dead list|requeue|drop`: argv[2] is the action. */
 static int dead(struct aps_cli *cli, int argc, char **argv)
 {
     const char *act = argc > 2 ? argv[2] : "";
     int limit = 100;
     bool list = !strcmp(act, "list");
-    if (list && argc == 5 && !strcmp(argv[3], "--limit")) {
-        if (aps_parse_int(argv[4], &limit) || limit < 1 || limit > 1000)
-            return fprintf(stderr, "aps worker: --limit takes 1..1000\n"), APS_EXIT_USAGE;
-    } else if (list ? argc != 3 : (strcmp(act, "requeue") && strcmp(act, "drop")) || argc < 4) {
-        usage(stderr);
+    /* list takes --limit at most once */
+    if (list && argc <= 5 ? aps_cli_opts_parse(&dead_table, argc, argv, 3, &limit) != 0
+                          : (strcmp(act, "requeue") && strcmp(act, "drop")) || argc < 4) {
+        if (!list || argc > 5)
+            usage(stderr);
         return APS_EXIT_USAGE;
     }
     struct aps_app app;
@@ -291,24 +320,49 @@ static int dead(struct aps_cli *cli, int argc, char **argv)
     return status;
 }
 
+struct serve_args {
+    struct aps_worker_opts o;
+    bool no_http;
+};
+
+static int set_threads(void *p, const char *opt, const char *v)
+{
+    struct aps_worker_opts *o = &((struct serve_args *)p)->o;
+    (void)opt;
+    if (!aps_cli_int_in(v, 1, APS_CLI_THREADS_MAX, &o->threads))
+        return fprintf(stderr, "aps worker: --threads takes 1..256\n"), 1;
+    return 0;
+}
+
+static int set_port(void *p, const char *opt, const char *v)
+{
+    struct aps_worker_opts *o = &((struct serve_args *)p)->o;
+    (void)opt;
+    if (!aps_cli_int_in(v, 0, APS_CLI_PORT_MAX, &o->http_port))
+        return fprintf(stderr, "aps worker: bad port\n"), 1;
+    return 0;
+}
+
+static const struct aps_cli_opt serve_options[] = {
+    {"--no-http", APS_OPT_SET, offsetof(struct serve_args, no_http), NULL},
+    {"--threads", APS_OPT_FN, 0, set_threads},
+    {"--port", APS_OPT_FN, 0, set_port},
+};
+
 static int parse_serve(struct aps_cli *cli, int argc, char **argv, struct aps_worker_opts *o)
 {
-    aps_worker_opts_default(o, cli->cfg);
-    o->http_host = aps_cfg_str(cli->cfg, APS_SET_HOST);
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--no-http")) {
-            o->http_host = NULL;
-        } else if (v && !strcmp(argv[i], "--threads")) {
-            if (aps_parse_int(argv[++i], &o->threads) || o->threads < 1 || o->threads > 256)
-                return fprintf(stderr, "aps worker: --threads takes 1..256\n"), -1;
-        } else if (v && !strcmp(argv[i], "--port")) {
-            if (aps_parse_int(argv[++i], &o->http_port) || o->http_port < 0 || o->http_port > 65535)
-                return fprintf(stderr, "aps worker: bad port\n"), -1;
-        } else {
-            return fprintf(stderr, "aps worker: bad argument %s (see --help)\n", argv[i]), -1;
-        }
-    }
+    static const struct aps_cli_opts table = {.cmd = "worker",
+                                              .hint = "(see --help)",
+                                              .opt = serve_options,
+                                              .n = APS_CLI_OPTS_N(serve_options)};
+    struct serve_args a = {.no_http = false};
+    aps_worker_opts_default(&a.o, cli->cfg);
+    a.o.http_host = aps_cfg_str(cli->cfg, APS_SET_HOST);
+    if (aps_cli_opts_parse(&table, argc, argv, 1, &a))
+        return -1;
+    if (a.no_http)
+        a.o.http_host = NULL;
+    *o = a.o;
     return 0;
 }
 

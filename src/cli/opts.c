@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/str.h"
 
 static const struct aps_cli_opt *find(const struct aps_cli_opt *opts, size_t n, const char *name)
 {
@@ -26,8 +27,11 @@ static int take_value(const struct aps_cli_opt *o, const char *v, void *args)
 
 static int refuse(const struct aps_cli_opts *t, const char *arg, const char *what)
 {
-    if (t->hint)
-        fprintf(stderr, "aps %s: bad argument %s %s\n", t->cmd, arg, t->hint);
+    if (t->usage)
+        t->usage(stderr);
+    else if (t->hint || t->bad)
+        fprintf(stderr, "aps %s: %s %s%s%s\n", t->cmd, t->bad ? t->bad : "bad argument", arg,
+                t->hint ? " " : "", t->hint ? t->hint : "");
     else if (what)
         fprintf(stderr, "aps %s: %s %s\n", t->cmd, arg, what);
     else
@@ -35,13 +39,42 @@ static int refuse(const struct aps_cli_opts *t, const char *arg, const char *wha
     return APS_EXIT_USAGE;
 }
 
+/* An argument that is not in the table: the table's arg function, or its one word. */
+static int take_word(const struct aps_cli_opts *t, const char *arg, void *args)
+{
+    if (t->arg)
+        return t->arg(t, args, arg);
+    const char **word = (const char **)((char *)args + t->word_off);
+    if (*word || arg[0] == '-')
+        return refuse(t, arg, NULL);
+    *word = arg;
+    return 0;
+}
+
+bool aps_cli_int_in(const char *v, int lo, int hi, int *out)
+{
+    return !aps_parse_int(v, out) && *out >= lo && *out <= hi;
+}
+
+int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg)
+{
+    return refuse(t, arg, NULL);
+}
+
 int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int first,
                        void *args)
 {
     for (int i = first; i < argc; i++) {
         const struct aps_cli_opt *o = find(t->opt, t->n, argv[i]);
-        if (o && (o->kind == APS_OPT_SET || o->kind == APS_OPT_CLEAR)) {
-            *(bool *)((char *)args + o->off) = o->kind == APS_OPT_SET;
+        if (o && o->kind != APS_OPT_STR && o->kind != APS_OPT_FN) {
+            *(bool *)((char *)args + o->off) = o->kind != APS_OPT_CLEAR;
+            if (o->kind == APS_OPT_STOP)
+                return 0;
+            continue;
+        }
+        if (!o && (t->arg || t->word)) {
+            if (take_word(t, argv[i], args))
+                return APS_EXIT_USAGE;
             continue;
         }
         if (i + 1 >= argc)

@@ -5,17 +5,22 @@
  * to the option's function, which checks it and prints its own message. The messages common to
  * every command are written here: "aps CMD: OPT needs a value" (the last argument, when it is not
  * a flag) and "aps CMD: unknown option OPT", or for commands that word both alike
- * "aps CMD: bad argument ARG HINT". */
+ * "aps CMD: WORDS ARG HINT" (WORDS "bad argument" unless the table names others), or the command's
+ * usage on stderr. Arguments that are not in the table go to the table's arg function when it
+ * has one (positional words), else they are unknown options. */
 #ifndef APS_CLI_OPTS_H
 #define APS_CLI_OPTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum aps_cli_opt_kind {
     APS_OPT_SET,   /* flag: the bool at off becomes true */
     APS_OPT_CLEAR, /* flag: the bool at off becomes false */
     APS_OPT_STR,   /* value: stored as the const char * at off (points into argv) */
     APS_OPT_FN,    /* value: given to fn */
+    APS_OPT_STOP,  /* flag: the bool at off becomes true and parsing ends there (--help) */
 };
 
 struct aps_cli_opt {
@@ -26,17 +31,38 @@ struct aps_cli_opt {
     int (*fn)(void *args, const char *opt, const char *value);
 };
 
-/* A command's options: its name in messages ("backtest"), the table, and hint: NULL for the two
- * messages above, else the text after "bad argument ARG" ("(see aps user --help)"). */
+/* A command's options: its name in messages ("backtest"), the table, and how a missing value or
+ * an unknown option is reported: by usage (printed on stderr) when set, else by one message
+ * "WORDS ARG HINT" when bad or hint is set (bad NULL: "bad argument"; hint NULL: none), else by
+ * the two default messages. arg, when set, takes each argument that is not in the table (the
+ * command's positional words): 0, or nonzero after printing why it is refused (it may print the
+ * table's message with aps_cli_opts_refuse). word, instead of arg: one positional word, stored
+ * as the const char * at word_off; an option not in the table and a second word are refused. */
 struct aps_cli_opts {
     const char *cmd;
     const char *hint;
     const struct aps_cli_opt *opt;
     size_t n;
+    const char *bad;
+    void (*usage)(FILE *out);
+    int (*arg)(const struct aps_cli_opts *t, void *args, const char *arg);
+    bool word;
+    size_t word_off;
 };
+
+/* The number of entries of an option table array. */
+#define APS_CLI_OPTS_N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Parses argv[first..argc) into args. Returns 0, or APS_EXIT_USAGE after a message. */
 int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int first,
                        void *args);
+/* The bounds of the serving commands' numbers (api, serve, worker). */
+#define APS_CLI_PORT_MAX 65535 /* --port: 0 (a free port) .. 65535 */
+#define APS_CLI_THREADS_MAX 256 /* --threads: 1 .. 256 */
+
+/* True when v is a whole number in lo..hi, stored in *out (an APS_OPT_FN's check). */
+bool aps_cli_int_in(const char *v, int lo, int hi, int *out);
+/* Prints the table's message (or usage) for an unknown argument; returns APS_EXIT_USAGE. */
+int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg);
 
 #endif

@@ -1,7 +1,9 @@
 /* test_opts.c — the subcommands' option table (src/cli/opts.c, included to build it here, as the
  * CLI's files belong to the aps executable): flags set and clear, values are stored or handed to
  * their function, and a missing value, an unknown option and a refused value end in
- * APS_EXIT_USAGE with the command's wording. */
+ * APS_EXIT_USAGE with the command's wording (the two default messages, one message with the
+ * command's words and hint, or its usage); positional words go to the table's function, and a
+ * STOP flag (--help) ends parsing where it stands. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -38,7 +40,7 @@ static const struct aps_cli_opt table[] = {
     {"--n", APS_OPT_FN, 0, set_n},
 };
 
-static const struct aps_cli_opts opts = {"test", NULL, table, sizeof table / sizeof table[0]};
+static const struct aps_cli_opts opts = {.cmd = "test", .opt = table, .n = APS_CLI_OPTS_N(table)};
 
 static int parse(struct args *a, int argc, char **argv)
 {
@@ -118,11 +120,107 @@ static void test_messages(void **state)
     assert_string_equal(msg, "aps test: --sport needs a value\n");
     parse_message(&opts, 3, unknown, msg, sizeof msg);
     assert_string_equal(msg, "aps test: unknown option --colour\n");
-    const struct aps_cli_opts hinted = {"user", "(see aps user --help)", table, 4};
+    const struct aps_cli_opts hinted = {
+        .cmd = "user", .hint = "(see aps user --help)", .opt = table, .n = 4};
     parse_message(&hinted, 2, missing, msg, sizeof msg);
     assert_string_equal(msg, "aps user: bad argument --sport (see aps user --help)\n");
     parse_message(&hinted, 3, unknown, msg, sizeof msg);
     assert_string_equal(msg, "aps user: bad argument --colour (see aps user --help)\n");
+}
+
+static int usage_calls;
+
+static void count_usage(FILE *out)
+{
+    fprintf(out, "usage: cmd\n");
+    usage_calls++;
+}
+
+static void test_wordings(void **state)
+{
+    (void)state;
+    char msg[256];
+    char *missing[] = {"cmd", "--sport"};
+    char *unknown[] = {"cmd", "--colour", "red"};
+    const struct aps_cli_opts bad = {.cmd = "api", .bad = "unknown argument", .opt = table, .n = 4};
+    parse_message(&bad, 2, missing, msg, sizeof msg);
+    assert_string_equal(msg, "aps api: unknown argument --sport\n");
+    parse_message(&bad, 3, unknown, msg, sizeof msg);
+    assert_string_equal(msg, "aps api: unknown argument --colour\n");
+    const struct aps_cli_opts both = {
+        .cmd = "collect", .bad = "bad option", .hint = "(see --help)", .opt = table, .n = 4};
+    parse_message(&both, 3, unknown, msg, sizeof msg);
+    assert_string_equal(msg, "aps collect: bad option --colour (see --help)\n");
+    const struct aps_cli_opts usage = {.cmd = "x", .opt = table, .n = 4, .usage = count_usage};
+    usage_calls = 0;
+    parse_message(&usage, 2, missing, msg, sizeof msg);
+    parse_message(&usage, 3, unknown, msg, sizeof msg);
+    assert_string_equal(msg, "usage: cmd\n");
+    assert_int_equal(usage_calls, 2);
+}
+
+/* Positional words: the first is kept, a second and any unknown option are refused. */
+static int one_word(const struct aps_cli_opts *t, void *p, const char *arg)
+{
+    struct args *a = p;
+    if (a->sport || arg[0] == '-')
+        return aps_cli_opts_refuse(t, arg);
+    a->sport = arg;
+    return 0;
+}
+
+static void test_words_and_stop(void **state)
+{
+    (void)state;
+    /* without --sport in the table, the word lands in sport */
+    const struct aps_cli_opts words = {
+        .cmd = "w", .hint = "(see --help)", .opt = table, .n = 2, .arg = one_word};
+    struct args a = {0};
+    char *ok[] = {"cmd", "--quiet", "odds", "--no-refit"};
+    a.refit = true;
+    assert_int_equal(aps_cli_opts_parse(&words, 4, ok, 1, &a), 0);
+    assert_string_equal(a.sport, "odds");
+    assert_true(a.quiet && !a.refit);
+    char msg[256];
+    char *two[] = {"cmd", "odds", "extra"};
+    parse_message(&words, 3, two, msg, sizeof msg);
+    assert_string_equal(msg, "aps w: bad argument extra (see --help)\n");
+    char *dash[] = {"cmd", "--colour"};
+    parse_message(&words, 2, dash, msg, sizeof msg);
+    assert_string_equal(msg, "aps w: bad argument --colour (see --help)\n");
+
+    /* the same rule built in: one word at word_off */
+    const struct aps_cli_opts one = {.cmd = "w",
+                                     .hint = "(see --help)",
+                                     .opt = table,
+                                     .n = 2,
+                                     .word = true,
+                                     .word_off = offsetof(struct args, sport)};
+    a = (struct args){0};
+    assert_int_equal(aps_cli_opts_parse(&one, 4, ok, 1, &a), 0);
+    assert_string_equal(a.sport, "odds");
+    parse_message(&one, 3, two, msg, sizeof msg);
+    assert_string_equal(msg, "aps w: bad argument extra (see --help)\n");
+    parse_message(&one, 2, dash, msg, sizeof msg);
+    assert_string_equal(msg, "aps w: bad argument --colour (see --help)\n");
+
+    struct stop_args {
+        bool help, quiet;
+    };
+    static const struct aps_cli_opt stop_table[] = {
+        {"--help", APS_OPT_STOP, offsetof(struct stop_args, help), NULL},
+        {"--quiet", APS_OPT_SET, offsetof(struct stop_args, quiet), NULL},
+    };
+    const struct aps_cli_opts stop = {.cmd = "s", .opt = stop_table, .n = 2};
+    struct stop_args sa = {false, false};
+    char *after[] = {"cmd", "--help", "--colour", "--quiet"};
+    assert_int_equal(aps_cli_opts_parse(&stop, 4, after, 1, &sa), 0);
+    assert_true(sa.help);
+    assert_false(sa.quiet); /* nothing after --help is read */
+    char *before[] = {"cmd", "--colour", "x", "--help"};
+    sa.help = false;
+    assert_int_equal(aps_cli_opts_parse(&stop, 4, before, 1, &sa), APS_EXIT_USAGE);
+    assert_false(sa.help);
 }
 
 int main(void)
@@ -131,6 +229,8 @@ int main(void)
         cmocka_unit_test(test_values_and_flags),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_wordings),
+        cmocka_unit_test(test_words_and_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

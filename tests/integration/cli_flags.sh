@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# cli_flags.sh — the flag parsing of every `aps` command: each case runs the binary on a fresh,
+# empty SQLite store with no Redis and compares the exit code, the first line of stderr and the
+# md5 of stdout and of stderr with the values written below (help texts, every error message of
+# a missing value, an unknown option, a bad number or word, and runs that parse and reach the
+# command's work on the empty store). `cli_flags.sh --record` prints the table for the current
+# binary instead of comparing, to paste below after a deliberate change of output.
+# Needs: APS_BIN, md5sum.
+set -uo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+command -v md5sum > /dev/null || { echo "FAIL: md5sum is not installed"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL= APS_ENV=test
+export DATABASE_URL="sqlite:///$work/aps.db" MODEL_OUTPUT_PATH="$work/models"
+export APS_DATA_DIR=/nonexistent/aps-data BACKUP_DIR="$work/backups"
+cd "$work" || exit 1
+
+# One case: its arguments; prints "args|rc|stderr line 1|md5 stdout|md5 stderr".
+run_case() {
+  local args=$1 rc
+  # shellcheck disable=SC2086 # the arguments are words split on spaces
+  timeout 60 "$APS_BIN" $args > "$work/out" 2> "$work/err" < /dev/null
+  rc=$?
+  printf '%s|%s|%s|%s|%s\n' "$args" "$rc" "$(head -1 "$work/err" | tr '|' '/')" \
+    "$(md5sum < "$work/out" | cut -c1-8)" "$(md5sum < "$work/err" | cut -c1-8)"
+}
+
+cases() { sed -n '/^# cases$/,/^# end$/p' "$self" | grep -v '^#' | cut -d'|' -f1; }
+expected() { sed -n '/^# cases$/,/^# end$/p' "$self" | grep -v '^#'; }
+
+if [ "${1:-}" == "--record" ]; then
+  cases | while IFS= read -r c; do run_case "$c"; done
+  exit 0
+fi
+pass=0 fail=0
+while IFS= read -r want; do
+  got=$(run_case "${want%%|*}")
+  if [ "$got" == "$want" ]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: want $want"
+    echo "       got $got"
+  fi
+done < <(expected)
+echo "cli_flags: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+exit
+
+# cases
+api --help|0||86bab706|d41d8cd9
+api --host|2|aps api: unknown argument --host|d41d8cd9|7320eefa
+api --port|2|aps api: unknown argument --port|d41d8cd9|1c160e13
+api --port 70000|2|aps api: bad port 70000|d41d8cd9|15b0a676
+api --port x|2|aps api: bad port x|d41d8cd9|50a0eb7e
+api --threads 0|2|aps api: bad thread count 0|d41d8cd9|856af52e
+api --threads|2|aps api: unknown argument --threads|d41d8cd9|83da1803
+api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
+api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
+api --openapi|0||c17926f0|d41d8cd9
+api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
+backup --help|0||80868fe8|d41d8cd9
+backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
+backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
+restore --help|0||f48964b3|d41d8cd9
+restore --to|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+restore --to x --from y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+restore --port x|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+restore --bogus 1|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+restore --stop --bogus|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+restore --pg-path|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+collect --help|0||635e7c4e|d41d8cd9
+collect --sport|2|aps collect: bad argument --sport (see aps collect --help)|d41d8cd9|2c02c456
+collect --sport XX|2|aps collect: unknown sport XX|d41d8cd9|b48ddb72
+collect --provider foo|2|aps collect: bad argument --provider (see aps collect --help)|d41d8cd9|ff454b3c
+collect --provider|2|aps collect: bad argument --provider (see aps collect --help)|d41d8cd9|ff454b3c
+collect --days 15|2|aps collect: --days takes 0..14|d41d8cd9|cbc34aa9
+collect --days x|2|aps collect: --days takes 0..14|d41d8cd9|cbc34aa9
+collect --now x|2|aps collect: bad --now x|d41d8cd9|7ac3d007
+collect --bogus|2|aps collect: bad argument --bogus (see aps collect --help)|d41d8cd9|df04c673
+collect odds extra|2|aps collect: bad argument extra (see aps collect --help)|d41d8cd9|6bb20764
+collect --metrics --bogus 1|2|aps collect: bad argument --bogus (see aps collect --help)|d41d8cd9|df04c673
+collect nosuchjob|2|aps collect: name a job: odds, scores, schedule, weather, closing, sports|d41d8cd9|4ea04f9d
+config --help|0||ef69f4f0|d41d8cd9
+config|2|usage: aps config print [--format table/json]|d41d8cd9|ef69f4f0
+config bogus|2|aps config: unknown action 'bogus'|d41d8cd9|927c3bc3
+config print --format|2|aps config print: unexpected argument '--format'|d41d8cd9|9dddee11
+config print --format xml|2|aps config print: --format is table or json, not 'xml'|d41d8cd9|67c7581c
+config print --format=xml|2|aps config print: --format is table or json, not 'xml'|d41d8cd9|67c7581c
+config print --bogus|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
+config print --format json --bogus|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
+config get|2|usage: aps config print [--format table/json]|d41d8cd9|ef69f4f0
+config get NOPE|2|aps config get: unknown setting 'NOPE'|d41d8cd9|c28907dd
+elo --help|0||51463862|d41d8cd9
+elo|2|usage: aps elo fit --sport CODE/all [--until YYYY-MM-DD]|d41d8cd9|51463862
+elo bogus|2|aps elo: unknown action bogus (fit or ratings)|d41d8cd9|849948c5
+elo fit --sport|2|aps elo: bad argument --sport|d41d8cd9|bf196436
+elo fit --sport XX|2|aps elo: --sport needs a sport code or all|d41d8cd9|9a20a703
+elo fit --until 2020-13-45|2|aps elo: --until must be a date YYYY-MM-DD|d41d8cd9|bdc25af2
+elo fit --date 2020-01-01|2|aps elo: bad argument --date|d41d8cd9|0c5847d1
+elo ratings --until 2020-01-01|2|aps elo: bad argument --until|d41d8cd9|3ac1a7e3
+elo ratings --date bad|2|aps elo: --date must be a date YYYY-MM-DD|d41d8cd9|aef48054
+elo ratings --bogus 1|2|aps elo: bad argument --bogus|d41d8cd9|40af4885
+elo ratings --sport EPL --date 2020-01-01|0||fb6a26c6|d41d8cd9
+flags --help|0||27031bb3|d41d8cd9
+flags list --bogus|2|aps flags: bad argument --bogus (see aps flags --help)|d41d8cd9|8e32761f
+health --help|0||91b16edd|d41d8cd9
+health --timeout 0|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
+health --timeout|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+health --timeout x|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
+health --url|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+health --bogus|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+health nosuchrole|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+health --url http://127.0.0.1:1/ --timeout 1|1|aps health: http://127.0.0.1:1/: Couldn't connect to server|d41d8cd9|727427cf
+ingest --help|0||cdcdda89|d41d8cd9
+ingest|2|usage: aps ingest SOURCE PATH/URL...|d41d8cd9|cdcdda89
+ingest --format xml nba|2|aps ingest: --format must be table or json|d41d8cd9|b827f195
+ingest --format|2|aps ingest: unknown option --format|d41d8cd9|34a46a16
+ingest --bogus|2|aps ingest: unknown option --bogus|d41d8cd9|d64cb39f
+ingest --quiet|2|usage: aps ingest SOURCE PATH/URL...|d41d8cd9|cdcdda89
+ingest nosuchsource|2|aps ingest: unknown source 'nosuchsource' (see aps ingest --help)|d41d8cd9|1a9cb34a
+ingest --quiet --format json all|1|aps ingest: data directory /nonexistent/aps-data not found (set APS_DATA_DIR)|d41d8cd9|0d04c1f1
+migrate --help|0||6f0da625|d41d8cd9
+migrate --since|2|aps migrate: unknown argument --since|d41d8cd9|ecad5672
+migrate --since x|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
+migrate --since -1|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
+migrate --replay|2|aps migrate: unknown argument --replay|d41d8cd9|71c0436d
+migrate --bogus|2|aps migrate: unknown argument --bogus|d41d8cd9|0796d2eb
+migrate --status|0||ff304e67|d41d8cd9
+models --help|0||a4176021|d41d8cd9
+models|2|usage: aps models list [--sport CODE]|d41d8cd9|a4176021
+models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
+models show|2|aps models show: NAME is required|d41d8cd9|e36f2355
+models list --bogus|2|aps models list: --bogus needs a value|d41d8cd9|3add697e
+models list --sport EPL|0||2f72df61|d41d8cd9
+models prune --days 0|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
+models prune --days|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
+models prune --bogus 1|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
+models explain nosuch --game x|2|aps models explain: bad option --game x|d41d8cd9|76076987
+models explain nosuch --top 0|2|aps models explain: bad option --top 0|d41d8cd9|a303a407
+models explain nosuch --bogus 1|2|aps models explain: bad option --bogus|d41d8cd9|5320b513
+predict --model|2|aps predict: --model needs a value|d41d8cd9|f8535ce7
+predict --model m --market foo|2|aps predict: --market must be moneyline, spread or total|d41d8cd9|3a6efaf7
+predict --model m --from 2020-1-1|2|aps predict: --from must be a date YYYY-MM-DD|d41d8cd9|285a66c8
+predict --model m --to bad|2|aps predict: --to must be a date YYYY-MM-DD|d41d8cd9|7f2a1272
+predict --model m --format xml|2|aps predict: --format must be csv or json|d41d8cd9|a72ffc62
+predict --model m --bogus 1|2|aps predict: unknown option --bogus with --model (see --help)|d41d8cd9|cf3433ed
+predict --model production|2|aps predict: --model production needs --sport CODE and --market M|d41d8cd9|7fc6c0fc
+predict --model m --from 2021-01-01 --to 2020-01-01|2|aps predict: --from is after --to|d41d8cd9|a3759776
+predict --model nosuch --format json|1|aps predict: no model nosuch|d41d8cd9|ed66e076
+report --help|0||4d148adc|d41d8cd9
+report|2||4d148adc|d41d8cd9
+report bogus|2|usage: aps report models [--out FILE]|d41d8cd9|4d148adc
+report models --out|2|aps report models: unknown option --out|d41d8cd9|5673cc98
+report models --bogus|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
+report models --bogus 1|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
+scheduler --help|0||913f8485|d41d8cd9
+scheduler --bogus|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
+scheduler --once extra|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
+scheduler tasks|0||3ab6aae7|d41d8cd9
+secrets --help|0||f22fee2d|d41d8cd9
+secrets|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
+secrets rotate jwt --bogus|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
+serve --help|0||7c70dbbb|d41d8cd9
+serve --host|2|aps serve: bad argument --host (see --help)|d41d8cd9|ee76dd09
+serve --port 70000|2|aps serve: bad argument 70000 (see --help)|d41d8cd9|7de759d3
+serve --threads 0|2|aps serve: bad argument 0 (see --help)|d41d8cd9|d7989f91
+serve --worker-threads 999|2|aps serve: bad argument 999 (see --help)|d41d8cd9|d4b8914a
+serve --bogus|2|aps serve: bad argument --bogus (see --help)|d41d8cd9|235fdcb1
+stats --help|0||cdf5f985|d41d8cd9
+stats --format|2|aps stats: bad argument --format (see aps stats --help)|d41d8cd9|58c5a997
+stats --format xml|2|aps stats: bad argument --format (see aps stats --help)|d41d8cd9|58c5a997
+stats --bogus|2|aps stats: bad argument --bogus (see aps stats --help)|d41d8cd9|ddf37408
+stats --bogus --help|2|aps stats: bad argument --bogus (see aps stats --help)|d41d8cd9|ddf37408
+stats --help --bogus|0||cdf5f985|d41d8cd9
+stats --format json|0||58e0494c|d41d8cd9
+verify --help|0||4d338685|d41d8cd9
+worker --help|0||926c24ed|d41d8cd9
+worker --threads 0|2|aps worker: --threads takes 1..256|d41d8cd9|85235b4c
+worker --threads|2|aps worker: bad argument --threads (see --help)|d41d8cd9|f3c3a1b2
+worker --port 70000|2|aps worker: bad port|d41d8cd9|d9aeef18
+worker --port|2|aps worker: bad argument --port (see --help)|d41d8cd9|e7e4e2d0
+worker --bogus|2|aps worker: bad argument --bogus (see --help)|d41d8cd9|43ff68f6
+worker jobs|0||dc708469|d41d8cd9
+worker enqueue|2|aps worker: no job named (none) (see aps worker jobs)|d41d8cd9|0ab4b85b
+worker enqueue --count 0|2|aps worker: bad argument --count|d41d8cd9|f3606615
+worker enqueue --delay-ms -1|2|aps worker: bad argument --delay-ms|d41d8cd9|9bf5f2f0
+worker enqueue --payload|2|aps worker: bad argument --payload|d41d8cd9|9f061e41
+worker enqueue nosuch|2|aps worker: no job named nosuch (see aps worker jobs)|d41d8cd9|1be536da
+worker enqueue a b|2|aps worker: bad argument b|d41d8cd9|9c525723
+worker enqueue --bogus 1|2|aps worker: bad argument --bogus|d41d8cd9|0bf7b556
+worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
+worker dead list --limit|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+backtest --help|0||f00dd3a1|d41d8cd9
+backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
+backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
+train --help|0||e251a729|d41d8cd9
+train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
+user --help|0||41ed9fe1|d41d8cd9
+user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae
+snapshot --help|0||651ec964|d41d8cd9
+snapshot --bogus 1|2|aps snapshot: bad argument --bogus (see aps snapshot --help)|d41d8cd9|4ec6cc59
+predict --help|0||4c195f5a|d41d8cd9
+predict --bogus 1|2|aps predict: bad argument --bogus (see --help)|d41d8cd9|2e9eaf09
+flags set --bogus 1|2|aps flags: no flag named '--bogus' (aps flags list shows them)|d41d8cd9|c5dfdcb1
+--help|0||e28faeb5|d41d8cd9
+help|0||e28faeb5|d41d8cd9
+bogus|2|aps: unknown command 'bogus'|d41d8cd9|c94d0ebb
+train --market foo|2|aps train: --market must be moneyline, spread, total or all|d41d8cd9|aa2ec28a
+train --until 2020-13-01|2|aps train: --until must be a date YYYY-MM-DD|d41d8cd9|a4a8cb41
+train --seed -1|2|aps train: --seed must be a whole number >= 0|d41d8cd9|81c43cd4
+train --preset nope|2|aps train: unknown preset nope|d41d8cd9|1ffdcfde
+train --budget 0|2|aps train: --budget must be a whole number of seconds|d41d8cd9|2684011d
+train --max-models 0|2|aps train: --max-models must be 1..10000|d41d8cd9|7eda278d
+train --sport|2|aps train: --sport needs a value|d41d8cd9|17788a10
+predict --model m --bogus|2|aps predict: unknown option --bogus with --model (see --help)|d41d8cd9|cf3433ed
+models explain nosuch --game|2|aps models explain: bad option --game|d41d8cd9|ff58f7b2
+models list --sport|2|aps models list: --sport needs a value|d41d8cd9|ac644f60
+scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
+worker dead list --limit 5 --limit 6|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
+flags list --json --json|0||754cfba0|d41d8cd9
+health api worker --timeout 2 --url|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+collect - odds|2|aps collect: bad argument - (see aps collect --help)|d41d8cd9|f735c099
+ingest - x|2|aps ingest: unknown source '-' (see aps ingest --help)|d41d8cd9|34255da4
+restore --to x --set y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+# end
