@@ -123,6 +123,13 @@ bool aps_candidate_offset_cols(const struct aps_feat_spec *spec, int k, int cols
     return cols[0] >= 0 && cols[1] >= 0 && cols[2] >= 0 && (k == 2 || k == 3);
 }
 
+int aps_candidate_line_col(const struct aps_feat_spec *spec, enum aps_market market)
+{
+    return market == APS_MKT_SPREAD ? spec_col(spec, APS_F_SPREAD)
+           : market == APS_MKT_TOTAL ? spec_col(spec, APS_F_TOTAL)
+                                     : -1;
+}
+
 int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, const size_t *rows,
                  size_t n, struct aps_base_model *b)
 {
@@ -166,6 +173,13 @@ int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, 
             return APS_E_UNSUPPORTED;
         return aps_margin_fit(APS_MARGIN_RIDGE, data->elo_diff, 1, data->target, rows, n, 1e-6,
                               NULL, &b->mm);
+    }
+    if (c->market_offset) {
+        int col = aps_candidate_line_col(data->spec, data->market);
+        if (col < 0 || c->family != APS_FAM_LOGISTIC)
+            return APS_E_UNSUPPORTED;
+        return aps_margin_fit_offset(x, d, data->target, rows, n, c->l2, col,
+                                     data->market == APS_MKT_SPREAD ? -1 : 1, &b->mm);
     }
     return aps_margin_fit(c->family == APS_FAM_GBM ? APS_MARGIN_GBM : APS_MARGIN_RIDGE, x, d,
                           data->target, rows, n, c->l2, &c->gbm, &b->mm);

@@ -6,7 +6,9 @@
  *             Elo difference alone (not offered for totals)
  *   logistic  L2 logistic regression (logistic.h); ridge regression for spreads/totals; with
  *             market_offset, the entry market's no-vig probabilities are the model's offset
- *             (logistic.h), so the penalty shrinks it towards the market (moneylines only)
+ *             (logistic.h), so the penalty shrinks it towards the market; for spreads/totals
+ *             the entry line is the offset of the expected margin/total (margin_model.h), a
+ *             normal score distribution centred on the market plus a ridge correction
  *   gbm       XGBoost (gbm.h), softmax for three-way, squared error for spreads/totals
  *   ensemble  the stacked meta-learner over the others (ensemble.h) */
 #ifndef APS_MODEL_CANDIDATE_H
@@ -52,6 +54,9 @@ int aps_candidate_from_json(const char *json, struct aps_candidate *c) APS_MUST_
 /* The market offset columns of a spec for k classes (ml_home, ml_draw, ml_away; for k = 2
  * ml_home twice) into cols; false when the spec lacks one. */
 bool aps_candidate_offset_cols(const struct aps_feat_spec *spec, int k, int cols[3]);
+/* The entry line column of a spread (APS_F_SPREAD) or total (APS_F_TOTAL) market in spec: the
+ * market-anchored regression's offset; -1 when the spec lacks it or for a moneyline. */
+int aps_candidate_line_col(const struct aps_feat_spec *spec, enum aps_market market);
 /* Fits candidate c on the games rows[0..n) of data's matrix. */
 int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, const size_t *rows,
                  size_t n, struct aps_base_model *b) APS_MUST_CHECK;

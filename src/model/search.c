@@ -45,6 +45,7 @@ static const double l2_grid[4][7] = {
     {10, 100}, {3, 30, 300}, {1, 10, 100, 1000}, {1, 3, 10, 30, 100, 300, 1000}};
 static const int l2_count[4] = {2, 3, 4, 7};
 static const double offset_l2[3] = {100, 1000, 10000}; /* market-offset logistic penalties */
+static const double anchor_l2[3] = {30, 300, 3000};    /* market-anchored ridge penalties */
 static const int gbm_count[4] = {1, 2, 4, 8};
 
 static struct aps_gbm_params gbm_draw(uint64_t *rng, int i)
@@ -94,6 +95,13 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
         c[k].l2 = offset_l2[i];
         c[k].market_offset = true;
         snprintf(c[k++].name, sizeof c->name, "logistic_offset_l2=%g", offset_l2[i]);
+    }
+    for (int i = 0; d->regression && aps_candidate_line_col(d->spec, d->market) >= 0 && i < 3;
+         i++) {
+        c[k].family = APS_FAM_LOGISTIC;
+        c[k].l2 = anchor_l2[i];
+        c[k].market_offset = true;
+        snprintf(c[k++].name, sizeof c->name, "ridge_offset_l2=%g", anchor_l2[i]);
     }
     for (int i = 0; i < gbm_count[pr]; i++, k++) {
         c[k].family = APS_FAM_GBM;
