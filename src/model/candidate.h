@@ -8,7 +8,8 @@
  *             market_offset, the entry market's no-vig probabilities are the model's offset
  *             (logistic.h), so the penalty shrinks it towards the market; for spreads/totals
  *             the entry line is the offset of the expected margin/total (margin_model.h), a
- *             normal score distribution centred on the market plus a ridge correction
+ *             normal score distribution centred on the market plus a ridge correction; with
+ *             poisson, a total's count (goals, runs) is Poisson with the ridge's mean
  *   gbm       XGBoost (gbm.h), softmax for three-way, squared error for spreads/totals
  *   ensemble  the stacked meta-learner over the others (ensemble.h) */
 #ifndef APS_MODEL_CANDIDATE_H
@@ -31,6 +32,7 @@ struct aps_candidate {
     double l2;                    /* logistic and ridge penalty */
     bool market_only;             /* logistic: the market columns and the Elo difference only */
     bool market_offset;           /* logistic: the entry market is the offset (see above) */
+    bool poisson;                 /* ridge of a total: Poisson outcome instead of normal */
     struct aps_gbm_params gbm;
 };
 

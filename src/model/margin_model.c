@@ -199,8 +199,12 @@ int aps_margin_predict_rows(const struct aps_margin_model *m, const double *x, c
 double aps_margin_cover_prob(double mu, double sigma, enum aps_market market,
                              enum aps_selection sel, double line)
 {
-    if (!(sigma > 0) || isnan(mu) || isnan(line))
-        return NAN;
+    return aps_margin_cover_prob_dist(APS_DIST_NORMAL, mu, sigma, market, sel, line);
+}
+
+double aps_margin_cover_prob_dist(enum aps_score_dist dist, double mu, double sigma,
+                                  enum aps_market market, enum aps_selection sel, double line)
+{
     bool up;  /* the side wins when V is above b */
     double b;
     if (market == APS_MKT_SPREAD && (sel == APS_SEL_HOME || sel == APS_SEL_AWAY)) {
@@ -213,7 +217,7 @@ double aps_margin_cover_prob(double mu, double sigma, enum aps_market market,
         return NAN;
     }
     double p[3];
-    if (!aps_margin_line_probs(mu, sigma, b, p))
+    if (!aps_margin_line_probs(dist, mu, sigma, b, p))
         return NAN;
     double tot = p[0] + p[2];
     if (!(tot > 0))
@@ -221,11 +225,34 @@ double aps_margin_cover_prob(double mu, double sigma, enum aps_market market,
     return (up ? p[0] : p[2]) / tot;
 }
 
-bool aps_margin_line_probs(double mu, double sigma, double b, double out[3])
+/* P(V <= k) for V ~ Poisson(mu), k >= 0, summing the terms in log space. */
+static double poisson_cdf(double mu, double k)
 {
-    if (!(sigma > 0) || isnan(mu) || isnan(b)) {
+    double s = 0;
+    for (double j = 0; j <= k; j++)
+        s += exp(j * log(mu) - mu - lgamma(j + 1));
+    return fmin(1, s);
+}
+
+static void poisson_line(double mu, double b, double out[3])
+{
+    mu = fmax(mu, 0.05);
+    double lo = ceil(b) - 1, hi = floor(b);  /* below: V <= lo; above: V > hi */
+    out[2] = lo >= 0 ? poisson_cdf(mu, lo) : 0;
+    out[0] = hi >= 0 ? 1 - poisson_cdf(mu, hi) : 1;
+    out[1] = hi == b && b >= 0 ? exp(b * log(mu) - mu - lgamma(b + 1)) : 0;
+}
+
+bool aps_margin_line_probs(enum aps_score_dist dist, double mu, double sigma, double b,
+                           double out[3])
+{
+    if (isnan(mu) || isnan(b) || (dist == APS_DIST_NORMAL && !(sigma > 0))) {
         out[0] = out[1] = out[2] = NAN;
         return false;
+    }
+    if (dist == APS_DIST_POISSON) {
+        poisson_line(mu, b, out);
+        return true;
     }
     /* each tail from its own side, so neither loses digits to 1 − Φ */
     out[0] = phi((mu - floor(b) - 0.5) / sigma);
@@ -260,6 +287,8 @@ char *aps_margin_to_json(const struct aps_margin_model *m)
     json_object_set_new(o, "mean", arr(m->mean, m->d));
     json_object_set_new(o, "sd", arr(m->sd, m->d));
     json_object_set_new(o, "beta", arr(m->beta, m->d + 1));
+    if (m->dist == APS_DIST_POISSON)
+        json_object_set_new(o, "dist", json_string("poisson"));
     if (m->has_offset) {
         json_t *off = json_object();
         json_object_set_new(off, "col", json_integer(m->offset_col));
@@ -310,6 +339,8 @@ int aps_margin_from_json(const char *json, struct aps_margin_model *m)
         m->kind = !strcmp(kind, "gbm") ? APS_MARGIN_GBM : APS_MARGIN_RIDGE;
         m->d = d;
         m->sigma = json_number_value(json_object_get(o, "sigma"));
+        const char *dist = json_string_value(json_object_get(o, "dist"));
+        m->dist = dist && !strcmp(dist, "poisson") ? APS_DIST_POISSON : APS_DIST_NORMAL;
         m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
         m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
         m->beta = aps_calloc((size_t)d + 1, sizeof *m->beta);

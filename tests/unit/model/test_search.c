@@ -9,7 +9,7 @@
  *   - spreads: P(cover) at the closing line from the margin model, hand-checked cover
  *     probabilities (push handling on whole-number lines);
  *   - the score distribution at a line: above + push + below = 1, symmetric cases, known normal
- *     values; the market-anchored ridge (entry line as the offset of the expected margin): a huge
+ *     and Poisson values; Poisson candidates for goal totals only; the market-anchored ridge (entry line as the offset of the expected margin): a huge
  *     penalty gives the market's line plus a constant, contributions add up, JSON round trip;
  *   - the walk-forward error scale of a fold reads only residuals of earlier folds: changing the
  *     last fold's results leaves every game's scale unchanged. */
@@ -110,6 +110,19 @@ static void test_reproducible_search(void **state)
             if (a.lb[i].family == APS_FAM_GBM && c.lb[j].family == APS_FAM_GBM)
                 differs |= strcmp(a.lb[i].params, c.lb[j].params) != 0;
     assert_true(differs);
+    /* goal totals (about 2.8 a game) get the Poisson candidates; no entry total line column
+       survives pruning (it is 2.5 almost always), so no market-anchored one */
+    struct aps_wf_data dt;
+    assert_int_equal(aps_wf_data_init(&dt, &s.h, &s.m, &s.spec, APS_MKT_TOTAL, &wo), 0);
+    struct aps_candidate *cands;
+    size_t nc;
+    assert_int_equal(aps_search_candidates(&dt, &o, &cands, &nc), 0);
+    int npois = 0;
+    for (size_t i = 0; i < nc; i++)
+        npois += cands[i].poisson && strstr(cands[i].name, "ridge_poisson_l2=") == cands[i].name;
+    assert_int_equal(npois, 2);
+    aps_free(cands);
+    aps_wf_data_cleanup(&dt);
     /* the production fit: probabilities of a game, and an explanation that adds up */
     size_t gi = s.h.ngames - 3;
     const double *x = s.m.x + gi * (size_t)s.m.d;
@@ -178,30 +191,50 @@ static void test_line_distribution(void **state)
     double p[3];
     /* whole-number line 0, mu 0, sigma 1: push = Φ(½) − Φ(−½) = 0.3829249225480262, the tails
        split the rest evenly */
-    assert_true(aps_margin_line_probs(0, 1, 0, p));
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, 0, 1, 0, p));
     assert_near(p[1], 0.3829249225480262, 1e-12);
     assert_near(p[0], p[2], 1e-15);
     assert_near(p[0] + p[1] + p[2], 1, 1e-15);
     /* half line 0.5: no push; above = P(V >= 1) = 1 − Φ(½) = 0.3085375387259869 */
-    assert_true(aps_margin_line_probs(0, 1, 0.5, p));
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, 0, 1, 0.5, p));
     assert_near(p[0], 0.3085375387259869, 1e-12);
     assert_true(p[1] == 0);
     assert_near(p[0] + p[2], 1, 1e-15);
     /* mirror image: N(3, 7) above −2.5 equals N(−3, 7) below 2.5 */
     double q[3];
-    assert_true(aps_margin_line_probs(3, 7, -2.5, p));
-    assert_true(aps_margin_line_probs(-3, 7, 2.5, q));
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, 3, 7, -2.5, p));
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, -3, 7, 2.5, q));
     assert_near(p[0], q[2], 1e-15);
     /* a whole-number line far out still sums to 1, push included (total 220, mu 205, sigma 18) */
-    assert_true(aps_margin_line_probs(205, 18, 220, p));
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, 205, 18, 220, p));
     assert_near(p[0] + p[1] + p[2], 1, 1e-15);
     assert_near(p[1], 0.5 * (erfc(-15.5 / 18 / sqrt(2.0)) - erfc(-14.5 / 18 / sqrt(2.0))), 1e-12);
     /* the cover probability is above / (above + below) at the same line */
     assert_near(aps_margin_cover_prob(205, 18, APS_MKT_TOTAL, APS_SEL_OVER, 220),
                 p[0] / (p[0] + p[2]), 1e-15);
-    assert_false(aps_margin_line_probs(0, 0, 1, p));
+    assert_false(aps_margin_line_probs(APS_DIST_NORMAL, 0, 0, 1, p));
     assert_true(isnan(p[0]) && isnan(p[1]) && isnan(p[2]));
-    assert_false(aps_margin_line_probs(NAN, 3, 1, p));
+    assert_false(aps_margin_line_probs(APS_DIST_NORMAL, NAN, 3, 1, p));
+    /* Poisson goals, mean 2.7: over 2.5 = 1 − e^−2.7 (1 + 2.7 + 2.7²/2) = 0.5063... */
+    double e = exp(-2.7), le2 = e * (1 + 2.7 + 2.7 * 2.7 / 2);
+    assert_true(aps_margin_line_probs(APS_DIST_POISSON, 2.7, NAN, 2.5, p));
+    assert_near(p[0], 1 - le2, 1e-12);
+    assert_near(p[2], le2, 1e-12);
+    assert_true(p[1] == 0);
+    /* whole-number line 3: the push is P(V = 3) = e^−2.7 2.7³/6, and the three sum to 1 */
+    assert_true(aps_margin_line_probs(APS_DIST_POISSON, 2.7, NAN, 3, p));
+    assert_near(p[1], e * 2.7 * 2.7 * 2.7 / 6, 1e-12);
+    assert_near(p[2], le2, 1e-12);
+    assert_near(p[0] + p[1] + p[2], 1, 1e-12);
+    /* over/under 0.5 goals: P(V = 0) = e^−mu below; a line below 0 is always over */
+    assert_true(aps_margin_line_probs(APS_DIST_POISSON, 1.3, NAN, 0.5, p));
+    assert_near(p[2], exp(-1.3), 1e-12);
+    assert_true(aps_margin_line_probs(APS_DIST_POISSON, 1.3, NAN, -0.5, p));
+    assert_true(p[0] == 1 && p[1] == 0 && p[2] == 0);
+    assert_near(aps_margin_cover_prob_dist(APS_DIST_POISSON, 2.7, NAN, APS_MKT_TOTAL, APS_SEL_UNDER,
+                                           3),
+                le2 / (1 - e * 2.7 * 2.7 * 2.7 / 6), 1e-12);
+    assert_false(aps_margin_line_probs(APS_DIST_POISSON, NAN, 1, 2.5, p));
 }
 
 static void test_anchored_ridge(void **state)
@@ -262,6 +295,13 @@ static void test_sigma_from_earlier_folds(void **state)
     assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_TOTAL, &wo), 0);
     int col = aps_candidate_line_col(&s.spec, APS_MKT_TOTAL);
     assert_true(col >= 0);
+    struct aps_candidate *cands;
+    size_t nc;
+    struct aps_search_opts so = {.seed = 1, .preset = APS_PRESET_MEDIUM};
+    assert_int_equal(aps_search_candidates(&d, &so, &cands, &nc), 0);
+    for (size_t i = 0; i < nc; i++) /* basketball points are no Poisson count */
+        assert_false(cands[i].poisson);
+    aps_free(cands);
     struct aps_candidate c = {.family = APS_FAM_LOGISTIC, .l2 = 300, .market_offset = true};
     snprintf(c.name, sizeof c.name, "ridge_offset_l2=300");
     struct aps_oof a, b;
