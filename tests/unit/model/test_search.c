@@ -58,6 +58,17 @@ static void unload(struct sport_data *s)
     fx_close(&s->fx);
 }
 
+/* load() and the market's labels and folds with the default walk-forward options. */
+static void load_market(struct sport_data *s, struct aps_wf_data *d, enum aps_source src,
+                        const char *const *files, size_t n, enum aps_sport sport,
+                        enum aps_market market)
+{
+    struct aps_wf_opts wo;
+    load(s, src, files, n, sport);
+    aps_wf_opts_default(&wo);
+    assert_int_equal(aps_wf_data_init(d, &s->h, &s->m, &s->spec, market, &wo), 0);
+}
+
 static void check_folds(const struct aps_wf_data *d)
 {
     size_t *rows = aps_malloc(d->h->ngames * sizeof *rows);
@@ -80,11 +91,8 @@ static void test_reproducible_search(void **state)
 {
     (void)state;
     struct sport_data s;
-    load(&s, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL);
-    struct aps_wf_opts wo;
-    aps_wf_opts_default(&wo);
     struct aps_wf_data d;
-    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_MONEYLINE, &wo), 0);
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
     assert_int_equal(d.k, 3);
     check_folds(&d);
     struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 50,
@@ -113,14 +121,20 @@ static void test_reproducible_search(void **state)
     /* goal totals (about 2.8 a game) get the Poisson candidates; no entry total line column
        survives pruning (it is 2.5 almost always), so no market-anchored one */
     struct aps_wf_data dt;
+    struct aps_wf_opts wo;
+    aps_wf_opts_default(&wo);
     assert_int_equal(aps_wf_data_init(&dt, &s.h, &s.m, &s.spec, APS_MKT_TOTAL, &wo), 0);
+    assert_true(aps_candidate_line_col(&s.spec, APS_MKT_TOTAL) < 0);
     struct aps_candidate *cands;
     size_t nc;
     assert_int_equal(aps_search_candidates(&dt, &o, &cands, &nc), 0);
-    int npois = 0;
-    for (size_t i = 0; i < nc; i++)
+    int npois = 0, nanchored = 0;
+    for (size_t i = 0; i < nc; i++) {
         npois += cands[i].poisson && strstr(cands[i].name, "ridge_poisson_l2=") == cands[i].name;
+        nanchored += cands[i].market_offset;
+    }
     assert_int_equal(npois, 2);
+    assert_int_equal(nanchored, 0);
     aps_free(cands);
     aps_wf_data_cleanup(&dt);
     /* the production fit: probabilities of a game, and an explanation that adds up */
@@ -150,11 +164,8 @@ static void test_budget_counts_skipped(void **state)
 {
     (void)state;
     struct sport_data s;
-    load(&s, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL);
-    struct aps_wf_opts wo;
-    aps_wf_opts_default(&wo);
     struct aps_wf_data d;
-    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_MONEYLINE, &wo), 0);
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
     struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 2,
                                 .preset = APS_PRESET_MEDIUM};
     struct aps_search_result r;
@@ -288,11 +299,8 @@ static void test_sigma_from_earlier_folds(void **state)
 {
     (void)state;
     struct sport_data s;
-    load(&s, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA);
-    struct aps_wf_opts wo;
-    aps_wf_opts_default(&wo);
     struct aps_wf_data d;
-    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_TOTAL, &wo), 0);
+    load_market(&s, &d, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA, APS_MKT_TOTAL);
     int col = aps_candidate_line_col(&s.spec, APS_MKT_TOTAL);
     assert_true(col >= 0);
     struct aps_candidate *cands;
@@ -335,11 +343,8 @@ static void test_spread_search(void **state)
 {
     (void)state;
     struct sport_data s;
-    load(&s, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA);
-    struct aps_wf_opts wo;
-    aps_wf_opts_default(&wo);
     struct aps_wf_data d;
-    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_SPREAD, &wo), 0);
+    load_market(&s, &d, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA, APS_MKT_SPREAD);
     assert_true(d.regression);
     check_folds(&d);
     struct aps_search_opts o = {.seed = 1, .budget_s = 3600, .max_models = 50,
