@@ -103,6 +103,15 @@ read -r n same < <(explain_agrees "$TNAME" "$work/t.csv" 13 \
   's/.*expected home total \([-0-9.]*\) .*/\1/p' 2)
 check "total: explain compared on several games ($n)" 1 "$((n >= 5))"
 check "total: batch expected totals equal models explain ($n games)" "$n" "$same"
+# a spread: the csv's line is the home side's; the away side is priced at its own (negated) line,
+# so on half lines the two sides sum to 1
+aps train --sport EPL --market spread --until "$CUT" --preset medium_quality --quiet >/dev/null 2>&1
+check "train --until a spread exits 0" 0 "$?"
+SNAME=$(db "SELECT name FROM models WHERE market = 'spread' ORDER BY id DESC LIMIT 1")
+aps predict --model "$SNAME" --from "$CUT" --to 2024-06-30 --format csv >"$work/s.csv" 2>/dev/null
+check "spread: half lines in the season" 1 "$(awk -F, 'NR > 1 && $12 != "" && ($12 * 2) % 2 != 0 && ($12 * 4) % 2 == 0' "$work/s.csv" | wc -l | awk '{ print ($1 > 50) }')"
+check "spread: home and away sum to 1 on half lines" 0 \
+  "$(awk -F, 'NR > 1 && $12 != "" && ($12 * 2) % 2 != 0 && ($12 * 4) % 2 == 0 { s = $16 + $18; if (s < 0.999999 || s > 1.000001) n++ } END { print n + 0 }' "$work/s.csv")"
 aps predict --model "$NAME" --from 2030-01-01 >/dev/null 2>"$work/err"
 check "predict with no game in the range: exit 1" 1 "$?"
 
