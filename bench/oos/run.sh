@@ -57,7 +57,8 @@ for sport in $SPORTS; do
       continue
     fi
     wf=$(db "SELECT printf('%.4f (%d games)', log_loss, games) FROM models WHERE name = '$name'")
-    family=$(db "SELECT family FROM models WHERE name = '$name'")
+    # the family and, in brackets, the search candidate the model is (ridge_offset_l2=300, ...)
+    family=$(db "SELECT family || COALESCE(' (' || json_extract(params, '\$.candidate.name') || ')', '') FROM models WHERE name = '$name'")
     if ! "$APS" backtest --sport "$sport" --market "$market" --model "$name" --from "$cut" --format json >"$work/bt.json" 2>"$work/bt.err"; then
       echo "| $sport $market | $last | $family | $wf | not scored: $(sed 's/^aps backtest: //' "$work/bt.err" | head -1) | | | | | | |" >>"$rows"
       continue

@@ -182,8 +182,10 @@ static void outcomes(const struct aps_trained *t, const struct aps_prediction *p
     o->mu = t->regression ? pr->mu : NAN;
     o->sigma = t->regression ? pr->sigma : NAN;
     for (int j = 0; j < o->n; j++) {
+        /* o->line is the home side's spread; the away side's own line is its negation */
+        double own = t->market == APS_MKT_SPREAD && sel[j] == APS_SEL_AWAY ? -o->line : o->line;
         o->name[j] = aps_selection_name(sel[j]);
-        o->p[j] = t->regression && isnan(o->line) ? NAN : aps_trained_prob(t, pr, sel[j], o->line);
+        o->p[j] = t->regression && isnan(o->line) ? NAN : aps_trained_prob(t, pr, sel[j], own);
     }
 }
 

@@ -38,14 +38,14 @@ static int wf_prob(void *ctx, const struct aps_history *h, size_t gi, enum aps_m
     double v = NAN;
     if (m != APS_MKT_MONEYLINE) {
         /* the stored (calibrated) probability where the line is the one the trainer predicted
-           the game at; elsewhere the margin model's, converted to the line */
+           the game at; elsewhere the margin model's distribution (normal or Poisson) at the line */
         double l0 = aps_feat_main_line(h, gi, m, APS_PHASE_CLOSE);
         bool side0 = sel == APS_SEL_HOME || sel == APS_SEL_OVER;
         double own = side0 || m == APS_MKT_TOTAL ? l0 : -l0;
         if (!isnan(row[0]) && !isnan(l0) && line == own)
             v = side0 ? row[0] : 1 - row[0];
         else
-            v = aps_margin_cover_prob(w->p.mu[i], w->p.sigma[i], m, sel, line);
+            v = aps_margin_cover_prob_dist(w->p.dist, w->p.mu[i], w->p.sigma[i], m, sel, line);
     }
     else if (w->k == 3)
         v = sel == APS_SEL_HOME ? row[0] : sel == APS_SEL_DRAW ? row[1] : row[2];

@@ -35,6 +35,8 @@ char *aps_candidate_to_json(const struct aps_candidate *c)
         json_object_set_new(o, "market_only", json_true());
     if (c->market_offset)
         json_object_set_new(o, "market_offset", json_true());
+    if (c->poisson)
+        json_object_set_new(o, "dist", json_string("poisson"));
     if (c->family == APS_FAM_GBM) {
         const struct aps_gbm_params *p = &c->gbm;
         json_object_set_new(o, "rounds", json_integer(p->rounds));
@@ -76,6 +78,8 @@ int aps_candidate_from_json(const char *json, struct aps_candidate *c)
         c->l2 = numv(o, "l2");
         c->market_only = json_is_true(json_object_get(o, "market_only"));
         c->market_offset = json_is_true(json_object_get(o, "market_offset"));
+        const char *dist = json_string_value(json_object_get(o, "dist"));
+        c->poisson = dist && !strcmp(dist, "poisson");
         struct aps_gbm_params *p = &c->gbm;
         p->rounds = (int)numv(o, "rounds");
         p->depth = (int)numv(o, "depth");
@@ -123,6 +127,13 @@ bool aps_candidate_offset_cols(const struct aps_feat_spec *spec, int k, int cols
     return cols[0] >= 0 && cols[1] >= 0 && cols[2] >= 0 && (k == 2 || k == 3);
 }
 
+int aps_candidate_line_col(const struct aps_feat_spec *spec, enum aps_market market)
+{
+    return market == APS_MKT_SPREAD ? spec_col(spec, APS_F_SPREAD)
+           : market == APS_MKT_TOTAL ? spec_col(spec, APS_F_TOTAL)
+                                     : -1;
+}
+
 int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, const size_t *rows,
                  size_t n, struct aps_base_model *b)
 {
@@ -166,6 +177,20 @@ int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, 
             return APS_E_UNSUPPORTED;
         return aps_margin_fit(APS_MARGIN_RIDGE, data->elo_diff, 1, data->target, rows, n, 1e-6,
                               NULL, &b->mm);
+    }
+    if (c->poisson) {
+        if (data->market != APS_MKT_TOTAL || c->family != APS_FAM_LOGISTIC)
+            return APS_E_UNSUPPORTED;
+        int rc = aps_margin_fit(APS_MARGIN_RIDGE, x, d, data->target, rows, n, c->l2, NULL, &b->mm);
+        b->mm.dist = APS_DIST_POISSON;
+        return rc;
+    }
+    if (c->market_offset) {
+        int col = aps_candidate_line_col(data->spec, data->market);
+        if (col < 0 || c->family != APS_FAM_LOGISTIC)
+            return APS_E_UNSUPPORTED;
+        return aps_margin_fit_offset(x, d, data->target, rows, n, c->l2, col,
+                                     data->market == APS_MKT_SPREAD ? -1 : 1, &b->mm);
     }
     return aps_margin_fit(c->family == APS_FAM_GBM ? APS_MARGIN_GBM : APS_MARGIN_RIDGE, x, d,
                           data->target, rows, n, c->l2, &c->gbm, &b->mm);
@@ -259,6 +284,7 @@ int aps_wf_run(const struct aps_wf_data *data, const struct aps_candidate *c, st
     double *fallback = aps_malloc((data->nfolds + 1) * sizeof *fallback);
     int rc = 0;
     aps_oof_init(raw, data->h->ngames, data->k, data->regression);
+    raw->dist = c->poisson ? APS_DIST_POISSON : APS_DIST_NORMAL;
     for (size_t f = 0; f < data->nfolds && !rc; f++) {
         rc = run_fold(data, c, f, rows, raw, &fallback[f]);
         if (cb)

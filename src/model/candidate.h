@@ -6,7 +6,10 @@
  *             Elo difference alone (not offered for totals)
  *   logistic  L2 logistic regression (logistic.h); ridge regression for spreads/totals; with
  *             market_offset, the entry market's no-vig probabilities are the model's offset
- *             (logistic.h), so the penalty shrinks it towards the market (moneylines only)
+ *             (logistic.h), so the penalty shrinks it towards the market; for spreads/totals
+ *             the entry line is the offset of the expected margin/total (margin_model.h), a
+ *             normal score distribution centred on the market plus a ridge correction; with
+ *             poisson, a total's count (goals, runs) is Poisson with the ridge's mean
  *   gbm       XGBoost (gbm.h), softmax for three-way, squared error for spreads/totals
  *   ensemble  the stacked meta-learner over the others (ensemble.h) */
 #ifndef APS_MODEL_CANDIDATE_H
@@ -29,6 +32,7 @@ struct aps_candidate {
     double l2;                    /* logistic and ridge penalty */
     bool market_only;             /* logistic: the market columns and the Elo difference only */
     bool market_offset;           /* logistic: the entry market is the offset (see above) */
+    bool poisson;                 /* ridge of a total: Poisson outcome instead of normal */
     struct aps_gbm_params gbm;
 };
 
@@ -52,6 +56,9 @@ int aps_candidate_from_json(const char *json, struct aps_candidate *c) APS_MUST_
 /* The market offset columns of a spec for k classes (ml_home, ml_draw, ml_away; for k = 2
  * ml_home twice) into cols; false when the spec lacks one. */
 bool aps_candidate_offset_cols(const struct aps_feat_spec *spec, int k, int cols[3]);
+/* The entry line column of a spread (APS_F_SPREAD) or total (APS_F_TOTAL) market in spec: the
+ * market-anchored regression's offset; -1 when the spec lacks it or for a moneyline. */
+int aps_candidate_line_col(const struct aps_feat_spec *spec, enum aps_market market);
 /* Fits candidate c on the games rows[0..n) of data's matrix. */
 int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, const size_t *rows,
                  size_t n, struct aps_base_model *b) APS_MUST_CHECK;

@@ -366,7 +366,9 @@ double aps_trained_prob(const struct aps_trained *t, const struct aps_prediction
     if (t->regression) {
         const struct aps_calib *c = t->has_meta ? &t->out_calib : &t->calib[0];
         bool side0 = sel == APS_SEL_HOME || sel == APS_SEL_OVER;
-        double p = aps_margin_cover_prob(pr->mu, pr->sigma, t->market, sel, line);
+        /* a stacked regression is normal; a single base model reads its own distribution */
+        enum aps_score_dist dist = t->has_meta ? APS_DIST_NORMAL : t->base[0].mm.dist;
+        double p = aps_margin_cover_prob_dist(dist, pr->mu, pr->sigma, t->market, sel, line);
         if (isnan(p))
             return p;
         return side0 ? aps_calib_apply(c, p) : 1 - aps_calib_apply(c, 1 - p);

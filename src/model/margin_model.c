@@ -27,6 +27,15 @@ static void zrow(const struct aps_margin_model *m, const double *x, double *z)
         z[j + 1] = m->sd[j] > 0 && !isnan(x[j]) ? (x[j] - m->mean[j]) / m->sd[j] : 0;
 }
 
+/* The market-anchored part of mu for raw row x (0 without an offset). */
+static double offset_of(const struct aps_margin_model *m, const double *x)
+{
+    if (!m->has_offset)
+        return 0;
+    double v = x[m->offset_col];
+    return isnan(v) ? m->offset_fill : m->offset_sign * v;
+}
+
 static void standardise(struct aps_margin_model *m, const double *x, const size_t *rows,
                         size_t n)
 {
@@ -74,21 +83,10 @@ static int ridge_fit(struct aps_margin_model *m, const double *x, const double *
     return rc;
 }
 
-int aps_margin_fit(enum aps_margin_kind kind, const double *x, int d, const double *t,
-                   const size_t *rows, size_t n, double l2, const struct aps_gbm_params *gp,
-                   struct aps_margin_model *m)
+/* Sets sigma to the in-sample residual scale, or cleans m up when rc says the fit failed. */
+static int finish_fit(struct aps_margin_model *m, const double *x, const double *t,
+                      const size_t *rows, size_t n, int rc)
 {
-    memset(m, 0, sizeof *m);
-    if (d < 1 || n < 2 || (kind == APS_MARGIN_GBM && !gp))
-        return APS_E_INVAL;
-    m->kind = kind;
-    m->d = d;
-    m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
-    m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
-    m->beta = aps_calloc((size_t)d + 1, sizeof *m->beta);
-    int rc = kind == APS_MARGIN_RIDGE
-                 ? ridge_fit(m, x, t, rows, n, l2)
-                 : aps_gbm_fit(x, d, t, rows, n, APS_GBM_REGRESSION, 1, gp, &m->gb);
     double *mu = rc ? NULL : aps_malloc(n * sizeof *mu);
     if (!rc)
         rc = aps_margin_predict_rows(m, x, rows, n, mu);
@@ -102,6 +100,63 @@ int aps_margin_fit(enum aps_margin_kind kind, const double *x, int d, const doub
     if (rc)
         aps_margin_cleanup(m);
     return rc;
+}
+
+static void alloc_ridge(struct aps_margin_model *m, enum aps_margin_kind kind, int d)
+{
+    m->kind = kind;
+    m->d = d;
+    m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
+    m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
+    m->beta = aps_calloc((size_t)d + 1, sizeof *m->beta);
+}
+
+int aps_margin_fit(enum aps_margin_kind kind, const double *x, int d, const double *t,
+                   const size_t *rows, size_t n, double l2, const struct aps_gbm_params *gp,
+                   struct aps_margin_model *m)
+{
+    memset(m, 0, sizeof *m);
+    if (d < 1 || n < 2 || (kind == APS_MARGIN_GBM && !gp))
+        return APS_E_INVAL;
+    alloc_ridge(m, kind, d);
+    int rc = kind == APS_MARGIN_RIDGE
+                 ? ridge_fit(m, x, t, rows, n, l2)
+                 : aps_gbm_fit(x, d, t, rows, n, APS_GBM_REGRESSION, 1, gp, &m->gb);
+    return finish_fit(m, x, t, rows, n, rc);
+}
+
+int aps_margin_fit_offset(const double *x, int d, const double *t, const size_t *rows, size_t n,
+                          double l2, int col, double sign, struct aps_margin_model *m)
+{
+    memset(m, 0, sizeof *m);
+    if (d < 1 || n < 2 || col < 0 || col >= d || sign == 0)
+        return APS_E_INVAL;
+    alloc_ridge(m, APS_MARGIN_RIDGE, d);
+    double fill = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[row_at(rows, i) * (size_t)d + (size_t)col];
+        if (!isnan(v)) {
+            fill += sign * v;
+            cnt++;
+        }
+    }
+    m->offset_col = col;
+    m->offset_sign = sign;
+    m->offset_fill = cnt ? fill / (double)cnt : 0;
+    m->has_offset = true;
+    /* the residual target, at the rows' own indexes */
+    size_t top = 0;
+    for (size_t i = 0; i < n; i++)
+        top = row_at(rows, i) + 1 > top ? row_at(rows, i) + 1 : top;
+    double *r = aps_malloc((top + 1) * sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        size_t g = row_at(rows, i);
+        r[g] = t[g] - offset_of(m, x + g * (size_t)d);
+    }
+    int rc = ridge_fit(m, x, r, rows, n, l2);
+    aps_free(r);
+    return finish_fit(m, x, t, rows, n, rc);
 }
 
 void aps_margin_cleanup(struct aps_margin_model *m)
@@ -121,7 +176,7 @@ int aps_margin_predict(const struct aps_margin_model *m, const double *x, double
     if (m->d > 512)
         return APS_E_TOOBIG;
     zrow(m, x, z);
-    double s = 0;
+    double s = offset_of(m, x);
     for (int j = 0; j <= m->d; j++)
         s += m->beta[j] * z[j];
     *mu = s;
@@ -144,8 +199,12 @@ int aps_margin_predict_rows(const struct aps_margin_model *m, const double *x, c
 double aps_margin_cover_prob(double mu, double sigma, enum aps_market market,
                              enum aps_selection sel, double line)
 {
-    if (!(sigma > 0) || isnan(mu) || isnan(line))
-        return NAN;
+    return aps_margin_cover_prob_dist(APS_DIST_NORMAL, mu, sigma, market, sel, line);
+}
+
+double aps_margin_cover_prob_dist(enum aps_score_dist dist, double mu, double sigma,
+                                  enum aps_market market, enum aps_selection sel, double line)
+{
     bool up;  /* the side wins when V is above b */
     double b;
     if (market == APS_MKT_SPREAD && (sel == APS_SEL_HOME || sel == APS_SEL_AWAY)) {
@@ -157,12 +216,49 @@ double aps_margin_cover_prob(double mu, double sigma, enum aps_market market,
     } else {
         return NAN;
     }
-    double p_up = 1 - phi((floor(b) + 0.5 - mu) / sigma);
-    double p_down = phi((ceil(b) - 0.5 - mu) / sigma);
-    double tot = p_up + p_down;
+    double p[3];
+    if (!aps_margin_line_probs(dist, mu, sigma, b, p))
+        return NAN;
+    double tot = p[0] + p[2];
     if (!(tot > 0))
         return NAN;
-    return (up ? p_up : p_down) / tot;
+    return (up ? p[0] : p[2]) / tot;
+}
+
+/* P(V <= k) for V ~ Poisson(mu), k >= 0, summing the terms in log space. */
+static double poisson_cdf(double mu, double k)
+{
+    double s = 0;
+    for (double j = 0; j <= k; j++)
+        s += exp(j * log(mu) - mu - lgamma(j + 1));
+    return fmin(1, s);
+}
+
+static void poisson_line(double mu, double b, double out[3])
+{
+    mu = fmax(mu, 0.05);
+    double lo = ceil(b) - 1, hi = floor(b);  /* below: V <= lo; above: V > hi */
+    out[2] = lo >= 0 ? poisson_cdf(mu, lo) : 0;
+    out[0] = hi >= 0 ? 1 - poisson_cdf(mu, hi) : 1;
+    out[1] = hi == b && b >= 0 ? exp(b * log(mu) - mu - lgamma(b + 1)) : 0;
+}
+
+bool aps_margin_line_probs(enum aps_score_dist dist, double mu, double sigma, double b,
+                           double out[3])
+{
+    if (isnan(mu) || isnan(b) || (dist == APS_DIST_NORMAL && !(sigma > 0))) {
+        out[0] = out[1] = out[2] = NAN;
+        return false;
+    }
+    if (dist == APS_DIST_POISSON) {
+        poisson_line(mu, b, out);
+        return true;
+    }
+    /* each tail from its own side, so neither loses digits to 1 − Φ */
+    out[0] = phi((mu - floor(b) - 0.5) / sigma);
+    out[2] = phi((ceil(b) - 0.5 - mu) / sigma);
+    out[1] = floor(b) == b ? fmax(0, 1 - out[0] - out[2]) : 0;
+    return true;
 }
 
 void aps_margin_contrib(const struct aps_margin_model *m, const double *x, double *out)
@@ -170,6 +266,8 @@ void aps_margin_contrib(const struct aps_margin_model *m, const double *x, doubl
     for (int j = 0; j < m->d; j++)
         out[j] = m->kind == APS_MARGIN_RIDGE && m->sd[j] > 0 && !isnan(x[j])
                      ? m->beta[j + 1] / m->sd[j] * (x[j] - m->mean[j]) : 0;
+    if (m->has_offset && m->kind == APS_MARGIN_RIDGE)
+        out[m->offset_col] += offset_of(m, x);
 }
 
 static json_t *arr(const double *v, int n)
@@ -189,6 +287,15 @@ char *aps_margin_to_json(const struct aps_margin_model *m)
     json_object_set_new(o, "mean", arr(m->mean, m->d));
     json_object_set_new(o, "sd", arr(m->sd, m->d));
     json_object_set_new(o, "beta", arr(m->beta, m->d + 1));
+    if (m->dist == APS_DIST_POISSON)
+        json_object_set_new(o, "dist", json_string("poisson"));
+    if (m->has_offset) {
+        json_t *off = json_object();
+        json_object_set_new(off, "col", json_integer(m->offset_col));
+        json_object_set_new(off, "sign", json_real(m->offset_sign));
+        json_object_set_new(off, "fill", json_real(m->offset_fill));
+        json_object_set_new(o, "offset", off);
+    }
     char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
     char *copy = aps_strdup(txt ? txt : "{}");
@@ -206,6 +313,18 @@ static int read_arr(json_t *o, const char *key, double *out, int n)
     return 0;
 }
 
+/* The offset object of an anchored model; absent in every other model. */
+static int read_offset(json_t *off, struct aps_margin_model *m)
+{
+    if (!off)
+        return 0;
+    m->offset_col = (int)json_integer_value(json_object_get(off, "col"));
+    m->offset_sign = json_number_value(json_object_get(off, "sign"));
+    m->offset_fill = json_number_value(json_object_get(off, "fill"));
+    m->has_offset = true;
+    return m->offset_col >= 0 && m->offset_col < m->d && m->offset_sign != 0 ? 0 : APS_E_PARSE;
+}
+
 int aps_margin_from_json(const char *json, struct aps_margin_model *m)
 {
     json_error_t e;
@@ -220,6 +339,8 @@ int aps_margin_from_json(const char *json, struct aps_margin_model *m)
         m->kind = !strcmp(kind, "gbm") ? APS_MARGIN_GBM : APS_MARGIN_RIDGE;
         m->d = d;
         m->sigma = json_number_value(json_object_get(o, "sigma"));
+        const char *dist = json_string_value(json_object_get(o, "dist"));
+        m->dist = dist && !strcmp(dist, "poisson") ? APS_DIST_POISSON : APS_DIST_NORMAL;
         m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
         m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
         m->beta = aps_calloc((size_t)d + 1, sizeof *m->beta);
@@ -228,6 +349,8 @@ int aps_margin_from_json(const char *json, struct aps_margin_model *m)
             rc = read_arr(o, "sd", m->sd, d);
         if (!rc)
             rc = read_arr(o, "beta", m->beta, d + 1);
+        if (!rc)
+            rc = read_offset(json_object_get(o, "offset"), m);
     }
     json_decref(o);
     if (rc)

@@ -260,6 +260,26 @@ int aps_registry_save(struct aps_conn *c, const char *model_path, const struct a
 
 /* ---- predictions ---- */
 
+/* The distribution named by the model's params.candidate.dist (normal when there is none). */
+static int preds_dist(struct aps_conn *c, int64_t id, enum aps_score_dist *dist)
+{
+    struct aps_stmt *st = NULL;
+    *dist = APS_DIST_NORMAL;
+    int rc = aps_conn_preparef(c, &st, "SELECT params FROM models WHERE id = ?1", "i", id);
+    if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        json_error_t e;
+        const char *txt = aps_stmt_text(st, 0);
+        json_t *o = txt ? json_loads(txt, 0, &e) : NULL;
+        const char *d = json_string_value(json_object_get(json_object_get(o, "candidate"), "dist"));
+        if (d && !strcmp(d, "poisson"))
+            *dist = APS_DIST_POISSON;
+        json_decref(o);
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 int aps_registry_preds_load(struct aps_conn *c, int64_t id, struct aps_model_preds *out)
 {
     static const char sql[] = "SELECT game_id, p0, p1, p2, mu, sigma, outcome, scored"
@@ -289,6 +309,8 @@ int aps_registry_preds_load(struct aps_conn *c, int64_t id, struct aps_model_pre
         out->scored[i] = aps_stmt_int64(st, 7) != 0;
     }
     aps_stmt_finalize(st);
+    if (rc >= 0)
+        rc = preds_dist(c, id, &out->dist);
     if (rc < 0)
         aps_registry_preds_cleanup(out);
     return rc < 0 ? rc : 0;

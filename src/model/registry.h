@@ -67,6 +67,7 @@ struct aps_model_preds {
     double *mu, *sigma;
     int *outcome;             /* -1 when none */
     bool *scored;
+    enum aps_score_dist dist; /* spread/total: the distribution of mu (the model's candidate) */
 };
 
 /* Saves t's artefacts under model_path/<name>/ and inserts the models row (challenger) and the
@@ -104,6 +105,8 @@ int aps_registry_list(struct aps_conn *c, const char *sport, struct aps_model_ro
                       size_t *n) APS_MUST_CHECK;
 void aps_registry_row_cleanup(struct aps_model_row *r);
 
+/* The stored walk-forward predictions of model id, and the distribution its candidate reads mu
+ * with (params.candidate.dist; normal when absent, e.g. for a stacked ensemble). */
 int aps_registry_preds_load(struct aps_conn *c, int64_t id,
                             struct aps_model_preds *out) APS_MUST_CHECK;
 /* Index of game_id in the predictions, or -1. */

@@ -45,6 +45,23 @@ static const double l2_grid[4][7] = {
     {10, 100}, {3, 30, 300}, {1, 10, 100, 1000}, {1, 3, 10, 30, 100, 300, 1000}};
 static const int l2_count[4] = {2, 3, 4, 7};
 static const double offset_l2[3] = {100, 1000, 10000}; /* market-offset logistic penalties */
+static const double anchor_l2[3] = {30, 300, 3000};    /* market-anchored ridge penalties */
+static const double poisson_l2[2] = {10, 100};        /* Poisson-total ridge penalties */
+#define APS_COUNT_MEAN 20 /* totals averaging below this many are counts (goals, runs) */
+
+/* True when the market is a total whose final games before the first test fold average a count
+ * small enough for a Poisson outcome (goals, runs; not basketball or football points). */
+static bool count_total(const struct aps_wf_data *d)
+{
+    double s = 0;
+    size_t n = 0, end = d->nfolds ? d->folds[0].t0 : 0;
+    for (size_t gi = 0; d->market == APS_MKT_TOTAL && gi < end; gi++)
+        if (!isnan(d->target[gi])) {
+            s += d->target[gi];
+            n++;
+        }
+    return n > 0 && s / (double)n < APS_COUNT_MEAN;
+}
 static const int gbm_count[4] = {1, 2, 4, 8};
 
 static struct aps_gbm_params gbm_draw(uint64_t *rng, int i)
@@ -70,7 +87,7 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
 {
     int pr = o->preset < APS_PRESET_MEDIUM || o->preset > APS_PRESET_BEST ? 0 : (int)o->preset;
     uint64_t rng = o->seed;
-    struct aps_candidate *c = aps_calloc(1 + 7 + 1 + 3 + 8, sizeof *c);
+    struct aps_candidate *c = aps_calloc(1 + 7 + 1 + 3 + 3 + 2 + 8, sizeof *c);
     size_t k = 0;
     if (!d->regression || d->market == APS_MKT_SPREAD) {
         c[k].family = APS_FAM_ELO;
@@ -94,6 +111,19 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
         c[k].l2 = offset_l2[i];
         c[k].market_offset = true;
         snprintf(c[k++].name, sizeof c->name, "logistic_offset_l2=%g", offset_l2[i]);
+    }
+    for (int i = 0; d->regression && aps_candidate_line_col(d->spec, d->market) >= 0 && i < 3;
+         i++) {
+        c[k].family = APS_FAM_LOGISTIC;
+        c[k].l2 = anchor_l2[i];
+        c[k].market_offset = true;
+        snprintf(c[k++].name, sizeof c->name, "ridge_offset_l2=%g", anchor_l2[i]);
+    }
+    for (int i = 0; count_total(d) && i < 2; i++) {
+        c[k].family = APS_FAM_LOGISTIC;
+        c[k].l2 = poisson_l2[i];
+        c[k].poisson = true;
+        snprintf(c[k++].name, sizeof c->name, "ridge_poisson_l2=%g", poisson_l2[i]);
     }
     for (int i = 0; i < gbm_count[pr]; i++, k++) {
         c[k].family = APS_FAM_GBM;
@@ -245,6 +275,7 @@ static int fit_final(const struct aps_wf_data *d, const struct ran *runs, size_t
 static void copy_oof(const struct aps_oof *src, struct aps_oof *dst)
 {
     aps_oof_init(dst, src->n, src->k, src->mu != NULL);
+    dst->dist = src->dist;
     memcpy(dst->p, src->p, src->n * (size_t)src->k * sizeof *dst->p);
     if (src->mu) {
         memcpy(dst->mu, src->mu, src->n * sizeof *dst->mu);

@@ -238,7 +238,8 @@ void aps_wf_regression_probs(const struct aps_wf_data *d, struct aps_oof *o)
 {
     enum aps_selection s0 = d->market == APS_MKT_TOTAL ? APS_SEL_OVER : APS_SEL_HOME;
     for (size_t gi = 0; gi < o->n; gi++) {
-        double p = aps_margin_cover_prob(o->mu[gi], o->sigma[gi], d->market, s0, d->line[gi]);
+        double p = aps_margin_cover_prob_dist(o->dist, o->mu[gi], o->sigma[gi], d->market, s0,
+                                              d->line[gi]);
         o->p[gi * 2] = p;
         o->p[gi * 2 + 1] = 1 - p;
     }
@@ -273,6 +274,7 @@ static void copy_oof(const struct aps_oof *raw, struct aps_oof *out, bool regres
 {
     aps_oof_init(out, raw->n, raw->k, regression);
     memcpy(out->p, raw->p, raw->n * (size_t)raw->k * sizeof *out->p);
+    out->dist = raw->dist;
     if (regression) {
         memcpy(out->mu, raw->mu, raw->n * sizeof *out->mu);
         memcpy(out->sigma, raw->sigma, raw->n * sizeof *out->sigma);

@@ -23,6 +23,7 @@
 #include "model/history.h"
 #include "model/calibrate.h"
 #include "model/features.h"
+#include "model/margin_model.h"
 
 struct aps_wf_opts {
     int burn_in;          /* seasons that only train (>= 1) */
@@ -60,6 +61,7 @@ struct aps_oof {
     int k;
     double *p;            /* n × k class probabilities (spread/total: at the closing line) */
     double *mu, *sigma;   /* spread/total: expected value and error scale; NULL otherwise */
+    enum aps_score_dist dist; /* spread/total: the distribution giving p from mu and sigma */
 };
 
 struct aps_wf_scores {
@@ -92,7 +94,8 @@ void aps_oof_cleanup(struct aps_oof *o);
 /* The fold index of game gi, or -1. */
 int aps_wf_fold_of(const struct aps_wf_data *d, size_t gi);
 
-/* Probabilities of the regression rows from mu and sigma at the closing line. */
+/* Probabilities of the regression rows from mu and sigma (distribution o->dist) at the closing
+ * line. */
 void aps_wf_regression_probs(const struct aps_wf_data *d, struct aps_oof *o);
 /* Walk-forward error scale: for each fold, the root-mean-square out-of-fold residual of the
  * earlier folds (fallback[f] while fewer than 100 exist); fills o->sigma and the probabilities.

@@ -4,7 +4,8 @@
 # the model never sees that season; `aps backtest --model NAME` scores the frozen model on exactly
 # the season's games with prices, against both the closing and the entry market with paired
 # bootstrap intervals; an empty window is an error that says why; `aps predict --model` gives
-# every outcome of every game and equals `aps models explain` game by game.
+# every outcome of every game and equals `aps models explain` game by game, for the moneyline and
+# for the total (a score distribution).
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq.
 set -uo pipefail
 . "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/sqlite_store.sh"
@@ -76,13 +77,41 @@ check "json: same games" 380 "$(jq length "$work/p.json")"
 check "json: same probabilities as csv" "$(sed -n 2p "$work/p.csv" | cut -d, -f16 | xargs printf '%.6f')" \
   "$(jq -r '.[0].probabilities.home' "$work/p.json" | xargs printf '%.6f')"
 # equal to `aps models explain` for the same games (explain prints P(home) to 4 decimals)
-same=0 n=0
-while IFS=, read -r gid p; do
-  e=$(aps models explain "$NAME" --game "$gid" | sed -n 's/.*P(home) \([0-9.]*\);.*/\1/p')
-  n=$((n + 1))
-  [ "$e" == "$(printf '%.4f' "$p")" ] && same=$((same + 1))
-done < <(awk -F, 'NR > 1 && (NR % 47 == 2) { print $1 "," $16 }' "$work/p.csv")
+# explain_agrees MODEL CSV COLUMN SED DIGITS: "N M" — of N games (every 47th row of the batch
+# csv), M where `models explain` prints the csv's COLUMN to DIGITS decimals (SED extracts it)
+explain_agrees() {
+  local same=0 n=0 gid v e
+  while IFS=, read -r gid v; do
+    e=$(aps models explain "$1" --game "$gid" | sed -n "$4")
+    n=$((n + 1))
+    [ "$e" == "$(printf "%.$5f" "$v")" ] && same=$((same + 1))
+  done < <(awk -F, -v c="$3" 'NR > 1 && (NR % 47 == 2) { print $1 "," $c }' "$2")
+  echo "$n $same"
+}
+read -r n same < <(explain_agrees "$NAME" "$work/p.csv" 16 's/.*P(home) \([0-9.]*\);.*/\1/p' 4)
 check "batch predictions equal models explain ($n games)" "$n" "$same"
+# the same for a total (a score distribution: the expected total goals, explain prints it to 2
+# decimals, and P(over) at the market's line)
+aps train --sport EPL --market total --until "$CUT" --preset medium_quality --quiet >/dev/null 2>&1
+check "train --until a total exits 0" 0 "$?"
+TNAME=$(db "SELECT name FROM models WHERE market = 'total' ORDER BY id DESC LIMIT 1")
+aps predict --model "$TNAME" --from "$CUT" --to 2024-06-30 --format csv >"$work/t.csv" 2>/dev/null
+check "total: one row per game of the season" 381 "$(wc -l <"$work/t.csv")"
+check "total: over and under sum to 1 on a 2.5 line" 0 \
+  "$(awk -F, 'NR > 1 && $12 == 2.5 { s = $16 + $18; if (s < 0.999999 || s > 1.000001) n++ } END { print n + 0 }' "$work/t.csv")"
+read -r n same < <(explain_agrees "$TNAME" "$work/t.csv" 13 \
+  's/.*expected home total \([-0-9.]*\) .*/\1/p' 2)
+check "total: explain compared on several games ($n)" 1 "$((n >= 5))"
+check "total: batch expected totals equal models explain ($n games)" "$n" "$same"
+# a spread: the csv's line is the home side's; the away side is priced at its own (negated) line,
+# so on half lines the two sides sum to 1
+aps train --sport EPL --market spread --until "$CUT" --preset medium_quality --quiet >/dev/null 2>&1
+check "train --until a spread exits 0" 0 "$?"
+SNAME=$(db "SELECT name FROM models WHERE market = 'spread' ORDER BY id DESC LIMIT 1")
+aps predict --model "$SNAME" --from "$CUT" --to 2024-06-30 --format csv >"$work/s.csv" 2>/dev/null
+check "spread: half lines in the season" 1 "$(awk -F, 'NR > 1 && $12 != "" && ($12 * 2) % 2 != 0 && ($12 * 4) % 2 == 0' "$work/s.csv" | wc -l | awk '{ print ($1 > 50) }')"
+check "spread: home and away sum to 1 on half lines" 0 \
+  "$(awk -F, 'NR > 1 && $12 != "" && ($12 * 2) % 2 != 0 && ($12 * 4) % 2 == 0 { s = $16 + $18; if (s < 0.999999 || s > 1.000001) n++ } END { print n + 0 }' "$work/s.csv")"
 aps predict --model "$NAME" --from 2030-01-01 >/dev/null 2>"$work/err"
 check "predict with no game in the range: exit 1" 1 "$?"
 

@@ -214,6 +214,7 @@ static void test_promotion_rules(void **state)
     assert_int_equal(aps_registry_preds_load(fx.c, id, &mp), 0);
     assert_true(mp.n > 1000);
     assert_true(aps_registry_preds_find(&mp, mp.game_id[mp.n / 2]) == (long)(mp.n / 2));
+    assert_true(mp.dist == APS_DIST_NORMAL); /* its params name no candidate distribution */
     aps_registry_preds_cleanup(&mp);
 
     /* Retention: 100 days later the three challengers never promoted (leakage, market gate,
@@ -248,6 +249,17 @@ static void test_promotion_rules(void **state)
     aps_registry_row_cleanup(&lr);
     assert_int_equal(aps_registry_prune(fx.c, aps_time_now() - 90 * 86400, &pruned, &kept), 0);
     assert_int_equal(pruned, 0); /* a second run has nothing left to do */
+
+    /* a Poisson candidate's stored predictions are read back with their distribution */
+    struct aps_model_meta pm = {
+        "{\"candidate\":{\"family\":\"logistic\",\"name\":\"ridge_poisson_l2=10\","
+        "\"dist\":\"poisson\"}}", "0", "{}", 0.9, 0.01, 100, true, aps_time_now()};
+    char pname[128];
+    int64_t pid;
+    assert_int_equal(aps_registry_save(fx.c, models, t, &pm, &d, &better, &pid, pname), 0);
+    assert_int_equal(aps_registry_preds_load(fx.c, pid, &mp), 0);
+    assert_true(mp.n > 1000 && mp.dist == APS_DIST_POISSON);
+    aps_registry_preds_cleanup(&mp);
 
     aps_oof_cleanup(&worse);
     aps_oof_cleanup(&better);

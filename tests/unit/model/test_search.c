@@ -7,7 +7,12 @@
  *     bit), a different seed draws different XGBoost candidates;
  *   - the production fit predicts probabilities that sum to 1 and its explanation adds up;
  *   - spreads: P(cover) at the closing line from the margin model, hand-checked cover
- *     probabilities (push handling on whole-number lines). */
+ *     probabilities (push handling on whole-number lines);
+ *   - the score distribution at a line: above + push + below = 1, symmetric cases, known normal
+ *     and Poisson values; Poisson candidates for goal totals only; the market-anchored ridge (entry line as the offset of the expected margin): a huge
+ *     penalty gives the market's line plus a constant, contributions add up, JSON round trip;
+ *   - the walk-forward error scale of a fold reads only residuals of earlier folds: changing the
+ *     last fold's results leaves every game's scale unchanged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,6 +58,17 @@ static void unload(struct sport_data *s)
     fx_close(&s->fx);
 }
 
+/* load() and the market's labels and folds with the default walk-forward options. */
+static void load_market(struct sport_data *s, struct aps_wf_data *d, enum aps_source src,
+                        const char *const *files, size_t n, enum aps_sport sport,
+                        enum aps_market market)
+{
+    struct aps_wf_opts wo;
+    load(s, src, files, n, sport);
+    aps_wf_opts_default(&wo);
+    assert_int_equal(aps_wf_data_init(d, &s->h, &s->m, &s->spec, market, &wo), 0);
+}
+
 static void check_folds(const struct aps_wf_data *d)
 {
     size_t *rows = aps_malloc(d->h->ngames * sizeof *rows);
@@ -75,11 +91,8 @@ static void test_reproducible_search(void **state)
 {
     (void)state;
     struct sport_data s;
-    load(&s, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL);
-    struct aps_wf_opts wo;
-    aps_wf_opts_default(&wo);
     struct aps_wf_data d;
-    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_MONEYLINE, &wo), 0);
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
     assert_int_equal(d.k, 3);
     check_folds(&d);
     struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 50,
@@ -105,6 +118,25 @@ static void test_reproducible_search(void **state)
             if (a.lb[i].family == APS_FAM_GBM && c.lb[j].family == APS_FAM_GBM)
                 differs |= strcmp(a.lb[i].params, c.lb[j].params) != 0;
     assert_true(differs);
+    /* goal totals (about 2.8 a game) get the Poisson candidates; no entry total line column
+       survives pruning (it is 2.5 almost always), so no market-anchored one */
+    struct aps_wf_data dt;
+    struct aps_wf_opts wo;
+    aps_wf_opts_default(&wo);
+    assert_int_equal(aps_wf_data_init(&dt, &s.h, &s.m, &s.spec, APS_MKT_TOTAL, &wo), 0);
+    assert_true(aps_candidate_line_col(&s.spec, APS_MKT_TOTAL) < 0);
+    struct aps_candidate *cands;
+    size_t nc;
+    assert_int_equal(aps_search_candidates(&dt, &o, &cands, &nc), 0);
+    int npois = 0, nanchored = 0;
+    for (size_t i = 0; i < nc; i++) {
+        npois += cands[i].poisson && strstr(cands[i].name, "ridge_poisson_l2=") == cands[i].name;
+        nanchored += cands[i].market_offset;
+    }
+    assert_int_equal(npois, 2);
+    assert_int_equal(nanchored, 0);
+    aps_free(cands);
+    aps_wf_data_cleanup(&dt);
     /* the production fit: probabilities of a game, and an explanation that adds up */
     size_t gi = s.h.ngames - 3;
     const double *x = s.m.x + gi * (size_t)s.m.d;
@@ -132,11 +164,8 @@ static void test_budget_counts_skipped(void **state)
 {
     (void)state;
     struct sport_data s;
-    load(&s, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL);
-    struct aps_wf_opts wo;
-    aps_wf_opts_default(&wo);
     struct aps_wf_data d;
-    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_MONEYLINE, &wo), 0);
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
     struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 2,
                                 .preset = APS_PRESET_MEDIUM};
     struct aps_search_result r;
@@ -167,15 +196,155 @@ static void test_cover_probabilities(void **state)
     assert_true(isnan(aps_margin_cover_prob(7, 0, APS_MKT_TOTAL, APS_SEL_OVER, 6.5)));
 }
 
+static void test_line_distribution(void **state)
+{
+    (void)state;
+    double p[3];
+    /* whole-number line 0, mu 0, sigma 1: push = Φ(½) − Φ(−½) = 0.3829249225480262, the tails
+       split the rest evenly */
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, 0, 1, 0, p));
+    assert_near(p[1], 0.3829249225480262, 1e-12);
+    assert_near(p[0], p[2], 1e-15);
+    assert_near(p[0] + p[1] + p[2], 1, 1e-15);
+    /* half line 0.5: no push; above = P(V >= 1) = 1 − Φ(½) = 0.3085375387259869 */
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, 0, 1, 0.5, p));
+    assert_near(p[0], 0.3085375387259869, 1e-12);
+    assert_true(p[1] == 0);
+    assert_near(p[0] + p[2], 1, 1e-15);
+    /* mirror image: N(3, 7) above −2.5 equals N(−3, 7) below 2.5 */
+    double q[3];
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, 3, 7, -2.5, p));
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, -3, 7, 2.5, q));
+    assert_near(p[0], q[2], 1e-15);
+    /* a whole-number line far out still sums to 1, push included (total 220, mu 205, sigma 18) */
+    assert_true(aps_margin_line_probs(APS_DIST_NORMAL, 205, 18, 220, p));
+    assert_near(p[0] + p[1] + p[2], 1, 1e-15);
+    assert_near(p[1], 0.5 * (erfc(-15.5 / 18 / sqrt(2.0)) - erfc(-14.5 / 18 / sqrt(2.0))), 1e-12);
+    /* the cover probability is above / (above + below) at the same line */
+    assert_near(aps_margin_cover_prob(205, 18, APS_MKT_TOTAL, APS_SEL_OVER, 220),
+                p[0] / (p[0] + p[2]), 1e-15);
+    assert_false(aps_margin_line_probs(APS_DIST_NORMAL, 0, 0, 1, p));
+    assert_true(isnan(p[0]) && isnan(p[1]) && isnan(p[2]));
+    assert_false(aps_margin_line_probs(APS_DIST_NORMAL, NAN, 3, 1, p));
+    /* Poisson goals, mean 2.7: over 2.5 = 1 − e^−2.7 (1 + 2.7 + 2.7²/2) = 0.5063... */
+    double e = exp(-2.7), le2 = e * (1 + 2.7 + 2.7 * 2.7 / 2);
+    assert_true(aps_margin_line_probs(APS_DIST_POISSON, 2.7, NAN, 2.5, p));
+    assert_near(p[0], 1 - le2, 1e-12);
+    assert_near(p[2], le2, 1e-12);
+    assert_true(p[1] == 0);
+    /* whole-number line 3: the push is P(V = 3) = e^−2.7 2.7³/6, and the three sum to 1 */
+    assert_true(aps_margin_line_probs(APS_DIST_POISSON, 2.7, NAN, 3, p));
+    assert_near(p[1], e * 2.7 * 2.7 * 2.7 / 6, 1e-12);
+    assert_near(p[2], le2, 1e-12);
+    assert_near(p[0] + p[1] + p[2], 1, 1e-12);
+    /* over/under 0.5 goals: P(V = 0) = e^−mu below; a line below 0 is always over */
+    assert_true(aps_margin_line_probs(APS_DIST_POISSON, 1.3, NAN, 0.5, p));
+    assert_near(p[2], exp(-1.3), 1e-12);
+    assert_true(aps_margin_line_probs(APS_DIST_POISSON, 1.3, NAN, -0.5, p));
+    assert_true(p[0] == 1 && p[1] == 0 && p[2] == 0);
+    assert_near(aps_margin_cover_prob_dist(APS_DIST_POISSON, 2.7, NAN, APS_MKT_TOTAL, APS_SEL_UNDER,
+                                           3),
+                le2 / (1 - e * 2.7 * 2.7 * 2.7 / 6), 1e-12);
+    assert_false(aps_margin_line_probs(APS_DIST_POISSON, NAN, 1, 2.5, p));
+}
+
+static void test_anchored_ridge(void **state)
+{
+    (void)state;
+    enum { N = 400, D = 3 };
+    double *x = aps_malloc(N * D * sizeof *x), *t = aps_malloc(N * sizeof *t);
+    uint64_t r = 7;
+    for (int i = 0; i < N; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(r >> 11) / 9007199254740992.0;
+        x[i * D + 0] = -10 + 20 * u;             /* the entry spread line of the home side */
+        x[i * D + 1] = (double)(i % 7) - 3;      /* a form column */
+        x[i * D + 2] = i % 5 ? 1.0 : NAN;        /* sometimes missing */
+        t[i] = -x[i * D + 0] + 2 + 1.5 * x[i * D + 1] + (double)(i % 11) - 5;
+    }
+    x[3 * D + 0] = NAN; /* one game without an entry line */
+    struct aps_margin_model m, back;
+    /* a huge penalty: mu is the market's margin plus the mean residual */
+    assert_int_equal(aps_margin_fit_offset(x, D, t, NULL, N, 1e12, 0, -1, &m), 0);
+    double mu;
+    assert_int_equal(aps_margin_predict(&m, x + 10 * D, &mu), 0);
+    assert_near(mu, -x[10 * D] + m.beta[0], 1e-6);
+    assert_true(fabs(m.beta[0] - 2) < 0.5);
+    assert_int_equal(aps_margin_predict(&m, x + 3 * D, &mu), 0);
+    assert_near(mu, m.offset_fill + m.beta[0], 1e-6); /* the missing line reads the mean */
+    aps_margin_cleanup(&m);
+    /* a small penalty learns the rest; intercept + contributions = mu; JSON keeps the offset */
+    assert_int_equal(aps_margin_fit_offset(x, D, t, NULL, N, 1e-3, 0, -1, &m), 0);
+    assert_near(m.beta[2] / m.sd[1], 1.5, 0.05);
+    double c[D];
+    assert_int_equal(aps_margin_predict(&m, x + 20 * D, &mu), 0);
+    aps_margin_contrib(&m, x + 20 * D, c);
+    assert_near(m.beta[0] + c[0] + c[1] + c[2], mu, 1e-9);
+    assert_true(m.sigma > 1 && m.sigma < 5);
+    char *js = aps_margin_to_json(&m);
+    assert_int_equal(aps_margin_from_json(js, &back), 0);
+    double mu2;
+    assert_int_equal(aps_margin_predict(&back, x + 20 * D, &mu2), 0);
+    assert_near(mu2, mu, 1e-9);
+    assert_true(back.has_offset && back.offset_col == 0 && back.offset_sign == -1);
+    aps_free(js);
+    aps_margin_cleanup(&back);
+    aps_margin_cleanup(&m);
+    assert_int_equal(aps_margin_fit_offset(x, D, t, NULL, N, 1, 3, -1, &m), APS_E_INVAL);
+    aps_free(x);
+    aps_free(t);
+}
+
+static void test_sigma_from_earlier_folds(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA, APS_MKT_TOTAL);
+    int col = aps_candidate_line_col(&s.spec, APS_MKT_TOTAL);
+    assert_true(col >= 0);
+    struct aps_candidate *cands;
+    size_t nc;
+    struct aps_search_opts so = {.seed = 1, .preset = APS_PRESET_MEDIUM};
+    assert_int_equal(aps_search_candidates(&d, &so, &cands, &nc), 0);
+    for (size_t i = 0; i < nc; i++) /* basketball points are no Poisson count */
+        assert_false(cands[i].poisson);
+    aps_free(cands);
+    struct aps_candidate c = {.family = APS_FAM_LOGISTIC, .l2 = 300, .market_offset = true};
+    snprintf(c.name, sizeof c.name, "ridge_offset_l2=300");
+    struct aps_oof a, b;
+    double fa, fb;
+    assert_int_equal(aps_wf_run(&d, &c, &a, &fa, NULL, NULL), 0);
+    /* the last fold's results change: no earlier fold trains on them, and no fold's scale reads
+       them, not even the last fold's own */
+    const struct aps_wf_fold *last = &d.folds[d.nfolds - 1];
+    for (size_t gi = last->t0; gi < last->t1; gi++)
+        d.target[gi] = isnan(d.target[gi]) ? NAN : d.target[gi] + 40;
+    assert_int_equal(aps_wf_run(&d, &c, &b, &fb, NULL, NULL), 0);
+    size_t seen = 0;
+    for (size_t gi = 0; gi < s.h.ngames; gi++) {
+        if (isnan(a.sigma[gi]))
+            continue;
+        assert_true(a.sigma[gi] == b.sigma[gi]);
+        assert_true(a.mu[gi] == b.mu[gi]);
+        seen += gi >= last->t0 && gi < last->t1;
+    }
+    assert_true(seen > 0);
+    assert_true(a.sigma[last->t0] > 5 && a.sigma[last->t0] < 40);
+    /* the production scale is the one that reads every fold (all before a --until cutoff) */
+    assert_true(fb > fa);
+    aps_oof_cleanup(&a);
+    aps_oof_cleanup(&b);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
 static void test_spread_search(void **state)
 {
     (void)state;
     struct sport_data s;
-    load(&s, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA);
-    struct aps_wf_opts wo;
-    aps_wf_opts_default(&wo);
     struct aps_wf_data d;
-    assert_int_equal(aps_wf_data_init(&d, &s.h, &s.m, &s.spec, APS_MKT_SPREAD, &wo), 0);
+    load_market(&s, &d, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA, APS_MKT_SPREAD);
     assert_true(d.regression);
     check_folds(&d);
     struct aps_search_opts o = {.seed = 1, .budget_s = 3600, .max_models = 50,
@@ -183,6 +352,10 @@ static void test_spread_search(void **state)
     struct aps_search_result r;
     assert_int_equal(aps_search_run(&d, &o, &r), 0);
     assert_true(r.nlb >= 4);
+    bool anchored = false; /* the market-anchored candidates run where the entry line is known */
+    for (size_t i = 0; i < r.nlb; i++)
+        anchored |= !strcmp(r.lb[i].name, "ridge_offset_l2=300");
+    assert_true(anchored);
     /* against the closing spread a model is close to a coin flip: log-loss near ln 2 */
     assert_true(r.lb[0].s.log_loss > 0.66 && r.lb[0].s.log_loss < 0.72);
     size_t gi = s.h.ngames - 2;
@@ -201,6 +374,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cover_probabilities),
+        cmocka_unit_test(test_line_distribution),
+        cmocka_unit_test(test_anchored_ridge),
+        cmocka_unit_test(test_sigma_from_earlier_folds),
         cmocka_unit_test(test_reproducible_search),
         cmocka_unit_test(test_budget_counts_skipped),
         cmocka_unit_test(test_spread_search),
