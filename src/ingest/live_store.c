@@ -1,6 +1,7 @@
 /* live_store.c — the collectors' write path (see live_store.h for the matching and change-only
- * rules). Statements are prepared once per handle; ids of sports, teams, seasons, books and
- * venues are cached for the handle's transaction. SQL is written once for both backends;
+ * rules). Statements are prepared once per handle; sports, teams, seasons, books and venues go
+ * through ingest/dims.h, whose ids are cached for the handle's transaction. SQL is written once
+ * for both backends;
  * arithmetic on parameters is done in C so PostgreSQL never has to guess a parameter's type. */
 #include "ingest/live_store.h"
 
@@ -13,10 +14,8 @@
 
 #include "core/mem.h"
 #include "core/str.h"
-#include "core/strmap.h"
 #include "core/timeutil.h"
-#include "ingest/books.h"
-#include "ingest/teams.h"
+#include "ingest/dims.h"
 #include "ingest/weather.h"
 #include "store/store.h"
 
@@ -24,21 +23,11 @@
 #define SEARCH_WINDOW_S (2 * 86400)
 
 enum {
-    ST_SPORT, ST_TEAM, ST_ALIAS, ST_SEASON, ST_EXT_GET, ST_CANDIDATES, ST_GAME_NO, ST_GAME_INS,
-    ST_GAME_GET, ST_GAME_UPD, ST_EXT_INS, ST_SOURCE, ST_VENUE, ST_BOOK, ST_LATEST, ST_ODDS_INS,
-    ST_MOVE, ST_WEATHER, ST__COUNT
+    ST_EXT_GET, ST_CANDIDATES, ST_GAME_NO, ST_GAME_INS, ST_GAME_GET, ST_GAME_UPD, ST_EXT_INS,
+    ST_SOURCE, ST_LATEST, ST_ODDS_INS, ST_MOVE, ST_WEATHER, ST__COUNT
 };
 
 static const char *const SQL[ST__COUNT] = {
-    [ST_SPORT] = "INSERT INTO sports (code, name, odds_api_key, espn_path, kind, three_way)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO UPDATE SET"
-                 " name = excluded.name RETURNING id",
-    [ST_TEAM] = "INSERT INTO teams (sport_id, key, name) VALUES (?1, ?2, ?3)"
-                " ON CONFLICT (sport_id, key) DO UPDATE SET name = excluded.name RETURNING id",
-    [ST_ALIAS] = "INSERT INTO team_aliases (sport_id, source, alias, team_id)"
-                 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sport_id, source, alias) DO NOTHING",
-    [ST_SEASON] = "INSERT INTO seasons (sport_id, label) VALUES (?1, ?2)"
-                  " ON CONFLICT (sport_id, label) DO UPDATE SET label = excluded.label RETURNING id",
     [ST_EXT_GET] = "SELECT e.game_id, g.home_team_id FROM external_ids e JOIN games g"
                    " ON g.id = e.game_id WHERE e.provider = ?1 AND e.external_id = ?2",
     [ST_CANDIDATES] =
@@ -63,11 +52,6 @@ static const char *const SQL[ST__COUNT] = {
                    " ON CONFLICT (provider, external_id) DO NOTHING",
     [ST_SOURCE] = "INSERT INTO game_sources (game_id, source) VALUES (?1, ?2)"
                   " ON CONFLICT (game_id, source) DO NOTHING",
-    [ST_VENUE] = "INSERT INTO venues (name, city, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name)"
-                 " DO UPDATE SET city = COALESCE(venues.city, excluded.city),"
-                 " kind = COALESCE(excluded.kind, venues.kind) RETURNING id",
-    [ST_BOOK] = "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES (?1, ?2, ?3, ?4)"
-                " ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
     [ST_LATEST] = "SELECT price, line, recorded_at FROM odds WHERE game_id = ?1 AND book_id = ?2"
                   " AND market = ?3 AND selection = ?4 AND phase = 'live'"
                   " ORDER BY recorded_at DESC LIMIT 1",
@@ -89,7 +73,7 @@ static const char *const SQL[ST__COUNT] = {
 struct aps_live {
     struct aps_conn *conn;
     struct aps_stmt *st[ST__COUNT];
-    struct aps_strmap ids; /* "kind|key" → id, for this transaction */
+    struct aps_dims *dims; /* ids cached for this transaction */
 };
 
 /* ---- statement helpers ------------------------------------------------------------------ */
@@ -125,16 +109,15 @@ int aps_live_open(struct aps_live **out, struct aps_conn *c)
 {
     struct aps_live *l = aps_calloc(1, sizeof *l);
     l->conn = c;
-    for (int i = 0; i < ST__COUNT; i++) {
-        int rc = aps_conn_prepare(c, SQL[i], &l->st[i]);
-        if (rc) {
-            aps_live_close(l);
-            *out = NULL;
-            return rc;
-        }
+    int rc = aps_dims_open(&l->dims, c);
+    for (int i = 0; i < ST__COUNT && !rc; i++)
+        rc = aps_conn_prepare(c, SQL[i], &l->st[i]);
+    if (rc) {
+        aps_live_close(l);
+        l = NULL;
     }
     *out = l;
-    return 0;
+    return rc;
 }
 
 void aps_live_close(struct aps_live *l)
@@ -143,7 +126,7 @@ void aps_live_close(struct aps_live *l)
         return;
     for (int i = 0; i < ST__COUNT; i++)
         aps_stmt_finalize(l->st[i]);
-    aps_strmap_cleanup(&l->ids);
+    aps_dims_close(l->dims);
     aps_free(l);
 }
 
@@ -179,107 +162,6 @@ void aps_live_season(enum aps_sport s, const char *date, char *out, size_t cap)
     } else {
         snprintf(out, cap, "%d", y);
     }
-}
-
-/* ---- cached ids ------------------------------------------------------------------------- */
-
-static bool cached(struct aps_live *l, const char *kind, const char *key, int64_t *id)
-{
-    char k[256];
-    snprintf(k, sizeof k, "%s|%s", kind, key);
-    return aps_strmap_get(&l->ids, k, id);
-}
-
-static void remember(struct aps_live *l, const char *kind, const char *key, int64_t id)
-{
-    char k[256];
-    snprintf(k, sizeof k, "%s|%s", kind, key);
-    aps_strmap_put(&l->ids, k, id);
-}
-
-static int sport_id(struct aps_live *l, enum aps_sport s, int64_t *id)
-{
-    const struct aps_sport_info *si = aps_sport_info(s);
-    if (cached(l, "sport", si->code, id))
-        return 0;
-    int rc = aps_stmt_bindf(l->st[ST_SPORT], "sssssb", si->code, si->name, si->odds_key,
-                            si->espn, si->kind == APS_KIND_TENNIS ? "tennis" : "team",
-                            si->three_way);
-    if (!rc)
-        rc = first_id(l->st[ST_SPORT], id);
-    if (!rc)
-        remember(l, "sport", si->code, *id);
-    return rc;
-}
-
-static int team_id(struct aps_live *l, enum aps_sport s, int64_t sid, const char *source,
-                   const char *name, int64_t *id)
-{
-    struct aps_team_ref ref;
-    int rc = aps_team_resolve(s, name, &ref);
-    if (rc)
-        return rc;
-    char key[200];
-    snprintf(key, sizeof key, "%" PRId64 "|%s", sid, ref.key);
-    if (cached(l, "team", key, id))
-        return 0;
-    rc = aps_stmt_bindf(l->st[ST_TEAM], "iss", sid, ref.key, ref.name);
-    if (!rc)
-        rc = first_id(l->st[ST_TEAM], id);
-    if (!rc)
-        rc = aps_stmt_bindf(l->st[ST_ALIAS], "issi", sid, source, name, *id);
-    if (!rc)
-        rc = run(l->st[ST_ALIAS]);
-    if (!rc)
-        remember(l, "team", key, *id);
-    return rc;
-}
-
-static int season_id(struct aps_live *l, int64_t sid, const char *label, int64_t *id)
-{
-    char key[64];
-    snprintf(key, sizeof key, "%" PRId64 "|%s", sid, label);
-    if (cached(l, "season", key, id))
-        return 0;
-    int rc = aps_stmt_bindf(l->st[ST_SEASON], "is", sid, label);
-    if (!rc)
-        rc = first_id(l->st[ST_SEASON], id);
-    if (!rc)
-        remember(l, "season", key, *id);
-    return rc;
-}
-
-/* 0 (and *id 0) when the game names no venue. */
-static int venue_id(struct aps_live *l, const struct aps_live_game *g, int64_t *id)
-{
-    *id = 0;
-    if (!g->venue || !*g->venue)
-        return 0;
-    if (cached(l, "venue", g->venue, id))
-        return 0;
-    const char *kind = g->indoor == 1 ? "indoor" : g->indoor == 0 ? "outdoor" : NULL;
-    int rc = aps_stmt_bindf(l->st[ST_VENUE], "sSs", g->venue, g->venue_city, kind);
-    if (!rc)
-        rc = first_id(l->st[ST_VENUE], id);
-    if (!rc)
-        remember(l, "venue", g->venue, *id);
-    return rc;
-}
-
-static int book_id(struct aps_live *l, const char *key, const char *title, int64_t *id)
-{
-    if (cached(l, "book", key, id))
-        return 0;
-    const char *name = aps_book_name(key);
-    if (!strcmp(name, key) && title && *title)
-        name = title; /* a book the historical table does not list: the provider's title */
-    int rc = aps_stmt_bindf(l->st[ST_BOOK], "ssbb", key, name, aps_book_is_sharp(key),
-                            aps_book_is_aggregate(key));
-    if (!rc)
-        rc = first_id(l->st[ST_BOOK], id);
-    if (!rc)
-        remember(l, "book", key, *id);
-    return rc;
 }
 
 /* ---- games ------------------------------------------------------------------------------ */
@@ -328,7 +210,7 @@ static int insert_game(struct aps_live *l, const struct aps_live_game *g,
     char season[16];
     int64_t season_db = 0, game_no = 0;
     aps_live_season(g->sport, k->date, season, sizeof season);
-    int rc = season_id(l, k->sport_id, season, &season_db);
+    int rc = aps_dims_season(l->dims, g->sport, season, &season_db);
     if (!rc)
         rc = aps_stmt_bindf(l->st[ST_GAME_NO], "isii", k->sport_id, k->date, k->home_id,
                             k->away_id);
@@ -428,11 +310,11 @@ int aps_live_game(struct aps_live *l, const struct aps_live_game *g, int64_t now
     if (!g->provider || !g->external_id || !*g->external_id)
         return APS_E_INVAL;
     struct match_keys k = {0};
-    int rc = sport_id(l, g->sport, &k.sport_id);
+    int rc = aps_dims_sport(l->dims, g->sport, &k.sport_id);
     if (!rc)
-        rc = team_id(l, g->sport, k.sport_id, g->provider, g->home, &k.home_id);
+        rc = aps_dims_team(l->dims, g->sport, g->provider, g->home, &k.home_id);
     if (!rc)
-        rc = team_id(l, g->sport, k.sport_id, g->provider, g->away, &k.away_id);
+        rc = aps_dims_team(l->dims, g->sport, g->provider, g->away, &k.away_id);
     if (rc)
         return rc;
     if (k.home_id == k.away_id)
@@ -443,7 +325,7 @@ int aps_live_game(struct aps_live *l, const struct aps_live_game *g, int64_t now
     if (!rc && !id)
         rc = match_game(l, g, &k, &id, &stored_home);
     if (!rc)
-        rc = venue_id(l, g, &venue);
+        rc = aps_dims_venue(l->dims, g->venue, g->venue_city, g->indoor, &venue);
     if (!rc && !id) {
         rc = insert_game(l, g, &k, venue, now, &id);
         stored_home = k.home_id;
@@ -482,7 +364,7 @@ int aps_live_quote(struct aps_live *l, const struct aps_live_ref *g, const struc
     if (!(q->price > 1.0) || !q->book || !*q->book)
         return APS_E_INVAL;
     int64_t book = 0;
-    int rc = book_id(l, q->book, q->book_title, &book);
+    int rc = aps_dims_book(l->dims, q->book, q->book_title, &book);
     if (rc)
         return rc;
     const char *mkt = aps_market_name(q->market);

@@ -25,19 +25,13 @@
 #include "core/str.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
-#include "ingest/books.h"
-#include "ingest/teams.h"
+#include "ingest/dims.h"
 #include "store/store.h"
 
 struct aps_writer {
     struct aps_conn *conn;
-    struct aps_strmap sports;  /* code → id */
-    struct aps_strmap teams;   /* "sport|key" → id */
-    struct aps_strmap aliases; /* "sport|source|alias" → 1 */
-    struct aps_strmap seasons; /* "sport|label" → id */
-    struct aps_strmap books;   /* key → id */
-    struct aps_strmap venues;  /* name → id */
-    struct aps_stmt *st_team, *st_alias, *st_season, *st_book, *st_venue;
+    struct aps_dims *dims;
+    int64_t sport_ids[APS_SPORT__COUNT]; /* every sport's row, written when the writer opens */
 };
 
 /* Per-game working state for one batch. */
@@ -131,80 +125,12 @@ static int fail(struct aps_writer *w, int rc, char *err, size_t errcap, const ch
     return rc ? rc : APS_E_DB;
 }
 
-/* Runs a prepared "INSERT … RETURNING id" with text parameters and reads the id. */
-static int returning_id(struct aps_stmt *st, int n, const char *const *params, int64_t *id)
-{
-    int rc = 0;
-    for (int i = 0; i < n && !rc; i++)
-        rc = aps_stmt_bind_text(st, i + 1, params[i]);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    if (rc == APS_ROW) {
-        *id = aps_stmt_int64(st, 0);
-        rc = 0;
-        while (aps_stmt_step(st) == APS_ROW)
-            ;
-    } else if (rc == APS_DONE) {
-        rc = APS_E_DB;
-    }
-    aps_stmt_reset(st);
-    return rc;
-}
-
-static int prepare_all(struct aps_writer *w)
-{
-    static const struct {
-        size_t off;
-        const char *sql;
-    } stmts[] = {
-        {offsetof(struct aps_writer, st_team),
-         "INSERT INTO teams (sport_id, key, name) VALUES (?1, ?2, ?3) ON CONFLICT (sport_id, key)"
-         " DO UPDATE SET name = excluded.name RETURNING id"},
-        {offsetof(struct aps_writer, st_alias),
-         "INSERT INTO team_aliases (sport_id, source, alias, team_id) VALUES (?1, ?2, ?3, ?4)"
-         " ON CONFLICT (sport_id, source, alias) DO UPDATE SET team_id = excluded.team_id"
-         " RETURNING id"},
-        {offsetof(struct aps_writer, st_season),
-         "INSERT INTO seasons (sport_id, label) VALUES (?1, ?2) ON CONFLICT (sport_id, label)"
-         " DO UPDATE SET label = excluded.label RETURNING id"},
-        {offsetof(struct aps_writer, st_book),
-         "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES (?1, ?2, ?3, ?4)"
-         " ON CONFLICT (key) DO UPDATE SET name = excluded.name RETURNING id"},
-        {offsetof(struct aps_writer, st_venue),
-         "INSERT INTO venues (name) VALUES (?1) ON CONFLICT (name) DO UPDATE SET"
-         " name = excluded.name RETURNING id"},
-    };
-    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
-        struct aps_stmt **slot = (struct aps_stmt **)((char *)w + stmts[i].off);
-        int rc = aps_conn_prepare(w->conn, stmts[i].sql, slot);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* Makes sure every sport of sports.def has its row, and caches the ids. */
+/* Makes sure every sport of the compiled table has its row, and keeps the ids. */
 static int sync_sports(struct aps_writer *w)
 {
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(
-        w->conn,
-        "INSERT INTO sports (code, name, odds_api_key, espn_path, kind, three_way)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
-        " odds_api_key = excluded.odds_api_key, espn_path = excluded.espn_path,"
-        " kind = excluded.kind, three_way = excluded.three_way RETURNING id",
-        &st);
-    for (int s = 0; s < APS_SPORT__COUNT && !rc; s++) {
-        const struct aps_sport_info *si = aps_sport_info(s);
-        const char *p[6] = {si->code, si->name, si->odds_key, si->espn,
-                            si->kind == APS_KIND_TENNIS ? "tennis" : "team",
-                            si->three_way ? "1" : "0"};
-        int64_t id;
-        rc = returning_id(st, 6, p, &id);
-        if (!rc)
-            aps_strmap_put(&w->sports, si->code, id);
-    }
-    aps_stmt_finalize(st);
+    int rc = 0;
+    for (int s = 0; s < APS_SPORT__COUNT && !rc; s++)
+        rc = aps_dims_sport(w->dims, (enum aps_sport)s, &w->sport_ids[s]);
     return rc;
 }
 
@@ -212,7 +138,7 @@ int aps_writer_open(struct aps_writer **out, struct aps_conn *conn, char *err, s
 {
     struct aps_writer *w = aps_calloc(1, sizeof *w);
     w->conn = conn;
-    int rc = prepare_all(w);
+    int rc = aps_dims_open(&w->dims, conn);
     if (!rc) {
         rc = aps_conn_begin(conn);
         if (!rc)
@@ -238,108 +164,20 @@ void aps_writer_close(struct aps_writer *w)
 {
     if (!w)
         return;
-    aps_stmt_finalize(w->st_team);
-    aps_stmt_finalize(w->st_alias);
-    aps_stmt_finalize(w->st_season);
-    aps_stmt_finalize(w->st_book);
-    aps_stmt_finalize(w->st_venue);
-    aps_strmap_cleanup(&w->sports);
-    aps_strmap_cleanup(&w->teams);
-    aps_strmap_cleanup(&w->aliases);
-    aps_strmap_cleanup(&w->seasons);
-    aps_strmap_cleanup(&w->books);
-    aps_strmap_cleanup(&w->venues);
+    aps_dims_close(w->dims);
     aps_free(w);
 }
 
-static void clear_caches(struct aps_writer *w)
+static int64_t sport_id(const struct aps_writer *w, enum aps_sport s)
 {
-    aps_strmap_clear(&w->teams);
-    aps_strmap_clear(&w->aliases);
-    aps_strmap_clear(&w->seasons);
-    aps_strmap_clear(&w->books);
-    aps_strmap_clear(&w->venues);
-}
-
-static int64_t sport_id(struct aps_writer *w, enum aps_sport s)
-{
-    int64_t id = 0;
-    (void)aps_strmap_get(&w->sports, aps_sport_info(s)->code, &id);
-    return id;
+    return w->sport_ids[s];
 }
 
 /* Team id for a source name: APS_E_NOTFOUND when the name is unknown in a curated sport. */
 static int team_id(struct aps_writer *w, enum aps_sport s, const char *source, const char *name,
                    int64_t *id)
 {
-    struct aps_team_ref ref;
-    int rc = aps_team_resolve(s, name, &ref);
-    if (rc)
-        return rc;
-    char key[256], sid[24];
-    snprintf(sid, sizeof sid, "%" PRId64, sport_id(w, s));
-    snprintf(key, sizeof key, "%s|%s", sid, ref.key);
-    if (!aps_strmap_get(&w->teams, key, id)) {
-        const char *p[3] = {sid, ref.key, ref.name};
-        rc = returning_id(w->st_team, 3, p, id);
-        if (rc)
-            return rc;
-        aps_strmap_put(&w->teams, key, *id);
-    }
-    char akey[512];
-    snprintf(akey, sizeof akey, "%s|%s|%s", sid, source, name);
-    int64_t dummy;
-    if (!aps_strmap_get(&w->aliases, akey, &dummy)) {
-        char tid[24];
-        snprintf(tid, sizeof tid, "%" PRId64, *id);
-        const char *p[4] = {sid, source, name, tid};
-        rc = returning_id(w->st_alias, 4, p, &dummy);
-        if (rc)
-            return rc;
-        aps_strmap_put(&w->aliases, akey, 1);
-    }
-    return 0;
-}
-
-static int season_id(struct aps_writer *w, enum aps_sport s, const char *label, int64_t *id)
-{
-    char sid[24], key[64];
-    snprintf(sid, sizeof sid, "%" PRId64, sport_id(w, s));
-    snprintf(key, sizeof key, "%s|%s", sid, label);
-    if (aps_strmap_get(&w->seasons, key, id))
-        return 0;
-    const char *p[2] = {sid, label};
-    int rc = returning_id(w->st_season, 2, p, id);
-    if (!rc)
-        aps_strmap_put(&w->seasons, key, *id);
-    return rc;
-}
-
-static int book_id(struct aps_writer *w, const char *key, int64_t *id)
-{
-    if (aps_strmap_get(&w->books, key, id))
-        return 0;
-    const char *p[4] = {key, aps_book_name(key), aps_book_is_sharp(key) ? "1" : "0",
-                        aps_book_is_aggregate(key) ? "1" : "0"};
-    int rc = returning_id(w->st_book, 4, p, id);
-    if (!rc)
-        aps_strmap_put(&w->books, key, *id);
-    return rc;
-}
-
-static int venue_id(struct aps_writer *w, const char *name, int64_t *id)
-{
-    if (!*name) {
-        *id = 0;
-        return 0;
-    }
-    if (aps_strmap_get(&w->venues, name, id))
-        return 0;
-    const char *p[1] = {name};
-    int rc = returning_id(w->st_venue, 1, p, id);
-    if (!rc)
-        aps_strmap_put(&w->venues, name, *id);
-    return rc;
+    return aps_dims_team(w->dims, s, source, name, id);
 }
 
 static void game_key(char *out, size_t cap, const char *date, int64_t home, int64_t away, int no)
@@ -353,15 +191,12 @@ static int load_games(struct aps_writer *w, enum aps_sport s, const char *source
                       struct aps_strmap *map)
 {
     struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(w->conn,
-                              "SELECT g.game_date, g.home_team_id, g.away_team_id, g.game_no, g.id,"
-                              " EXISTS (SELECT 1 FROM game_sources gs WHERE gs.game_id = g.id"
-                              " AND gs.source <> ?2) FROM games g WHERE g.sport_id = ?1",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, sport_id(w, s));
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, source);
+    int rc = aps_conn_preparef(w->conn, &st,
+                               "SELECT g.game_date, g.home_team_id, g.away_team_id, g.game_no,"
+                               " g.id, EXISTS (SELECT 1 FROM game_sources gs"
+                               " WHERE gs.game_id = g.id AND gs.source <> ?2)"
+                               " FROM games g WHERE g.sport_id = ?1",
+                               "is", sport_id(w, s), source);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         char key[96];
         game_key(key, sizeof key, aps_stmt_text(st, 0), aps_stmt_int64(st, 1),
@@ -488,9 +323,9 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
             add_reason(res, "same team twice", 1);
             continue;
         }
-        rc = season_id(w, g->sport, g->season, &x->season_id);
+        rc = aps_dims_season(w->dims, g->sport, g->season, &x->season_id);
         if (!rc)
-            rc = venue_id(w, g->venue, &x->venue_id);
+            rc = aps_dims_venue(w->dims, g->venue, NULL, -1, &x->venue_id);
         struct aps_strmap *stored = NULL;
         if (!rc)
             rc = stored_games(w, sg, g->sport, b->source, &stored);
@@ -585,17 +420,10 @@ static int store_games(struct aps_writer *w, struct aps_batch *b, struct game_wo
     rc = aps_conn_exec(w->conn, "ANALYZE stage_games");
     if (rc)
         return rc;
+    rc = aps_conn_execf(w->conn, SQL_UPSERT_GAMES, "i", aps_time_now());
+    if (!rc)
+        rc = aps_conn_exec(w->conn, SQL_GAME_SOURCES);
     struct aps_stmt *st = NULL;
-    rc = aps_conn_prepare(w->conn, SQL_UPSERT_GAMES, &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    st = NULL;
-    if (rc < 0)
-        return rc;
-    rc = aps_conn_exec(w->conn, SQL_GAME_SOURCES);
     if (!rc)
         rc = aps_conn_prepare(w->conn, SQL_GAME_IDS, &st);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
@@ -654,7 +482,7 @@ static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_wor
     int64_t *bids = aps_malloc(sizeof *bids * b->nodds);
     int rc = 0;
     for (size_t k = 0; k < b->nodds && !rc; k++)
-        rc = book_id(w, b->odds[k].book, &bids[k]);
+        rc = aps_dims_book(w->dims, b->odds[k].book, NULL, &bids[k]);
     static const char *cols[] = {"game_id", "book_id", "market", "selection", "phase",
                                  "recorded_at", "line", "price", "closed_at"};
     struct aps_copy *cp = NULL;
@@ -691,16 +519,7 @@ static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_wor
     rc = aps_conn_exec(w->conn, "ANALYZE stage_odds");
     if (!rc)
         rc = aps_conn_exec(w->conn, SQL_UPSERT_ODDS);
-    if (rc)
-        return rc;
-    struct aps_stmt *st = NULL;
-    rc = aps_conn_prepare(w->conn, SQL_UPSERT_CLOSING, &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, b->source);
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
-    return rc < 0 ? rc : 0;
+    return rc ? rc : aps_conn_execf(w->conn, SQL_UPSERT_CLOSING, "s", b->source);
 }
 
 /* Step 5: forecasts, matched to stored games in either orientation. Teams and games are
@@ -818,37 +637,15 @@ static int record_run(struct aps_writer *w, const struct aps_batch *b, const cha
         aps_buf_printf(&rj, "\":%zu", res->reasons[i].count);
     }
     aps_buf_putc(&rj, '}');
-    struct aps_stmt *st = NULL;
-    int rc = aps_conn_prepare(w->conn,
-                              "INSERT INTO ingest_runs (source, path, started_at, finished_at,"
-                              " rows_read, games, odds, forecasts, rejected, rejects)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                              &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, b->source);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 2, path);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 3, started);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 4, aps_time_now());
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 5, (int64_t)b->rows);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 6, (int64_t)res->games);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 7, (int64_t)res->odds);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 8, (int64_t)res->forecasts);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 9, (int64_t)res->rejected);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 10, aps_buf_str(&rj));
-    if (!rc)
-        rc = aps_stmt_step(st);
-    aps_stmt_finalize(st);
+    int rc = aps_conn_execf(w->conn,
+                            "INSERT INTO ingest_runs (source, path, started_at, finished_at,"
+                            " rows_read, games, odds, forecasts, rejected, rejects)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            "ssiiiiiiis", b->source, path, started, aps_time_now(),
+                            (int64_t)b->rows, (int64_t)res->games, (int64_t)res->odds,
+                            (int64_t)res->forecasts, (int64_t)res->rejected, aps_buf_str(&rj));
     aps_buf_cleanup(&rj);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path,
@@ -902,7 +699,7 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
     if (rc) {
         fail(w, rc, err, errcap, step);
         aps_conn_rollback(w->conn);
-        clear_caches(w);
+        aps_dims_forget(w->dims);
         size_t rejected = res->rejected;
         memset(res, 0, sizeof *res);
         res->rejected = rejected;

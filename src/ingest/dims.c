@@ -1,0 +1,211 @@
+/* dims.c — shared dimension rows (see dims.h for each table's conflict rule). Statements are
+ * prepared once per handle; every upsert returns the row's id so one round trip both writes
+ * and reads it. A cache key that does not fit its buffer is not cached (a shortened key could
+ * name another row): the row is then written on every call. */
+#include "ingest/dims.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/str.h"
+#include "core/strmap.h"
+#include "ingest/books.h"
+#include "ingest/teams.h"
+#include "store/store.h"
+
+enum { ST_SPORT, ST_TEAM, ST_ALIAS, ST_SEASON, ST_VENUE, ST_BOOK, ST__COUNT };
+
+static const char *const SQL[ST__COUNT] = {
+    [ST_SPORT] = "INSERT INTO sports (code, name, odds_api_key, espn_path, kind, three_way)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO UPDATE SET"
+                 " name = excluded.name, odds_api_key = excluded.odds_api_key,"
+                 " espn_path = excluded.espn_path, kind = excluded.kind,"
+                 " three_way = excluded.three_way RETURNING id",
+    [ST_TEAM] = "INSERT INTO teams (sport_id, key, name) VALUES (?1, ?2, ?3)"
+                " ON CONFLICT (sport_id, key) DO UPDATE SET name = excluded.name RETURNING id",
+    [ST_ALIAS] = "INSERT INTO team_aliases (sport_id, source, alias, team_id)"
+                 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sport_id, source, alias)"
+                 " DO UPDATE SET team_id = excluded.team_id",
+    [ST_SEASON] = "INSERT INTO seasons (sport_id, label) VALUES (?1, ?2)"
+                  " ON CONFLICT (sport_id, label) DO UPDATE SET label = excluded.label RETURNING id",
+    [ST_VENUE] = "INSERT INTO venues (name, city, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name)"
+                 " DO UPDATE SET city = COALESCE(venues.city, excluded.city),"
+                 " kind = COALESCE(excluded.kind, venues.kind) RETURNING id",
+    [ST_BOOK] = "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES (?1, ?2, ?3, ?4)"
+                " ON CONFLICT (key) DO UPDATE SET name = CASE WHEN excluded.name = excluded.key"
+                " THEN sportsbooks.name ELSE excluded.name END RETURNING id",
+};
+
+struct aps_dims {
+    struct aps_conn *conn;
+    struct aps_stmt *st[ST__COUNT];
+    int64_t sports[APS_SPORT__COUNT]; /* 0: not known yet */
+    struct aps_strmap teams;          /* "sport_id|key" → id */
+    struct aps_strmap aliases;        /* "sport_id|source|alias" → 1 */
+    struct aps_strmap seasons;        /* "sport_id|label" → id */
+    struct aps_strmap venues;         /* name → id */
+    struct aps_strmap books;          /* key → id */
+};
+
+int aps_dims_open(struct aps_dims **out, struct aps_conn *c)
+{
+    struct aps_dims *d = aps_calloc(1, sizeof *d);
+    d->conn = c;
+    for (int i = 0; i < ST__COUNT; i++) {
+        int rc = aps_conn_prepare(c, SQL[i], &d->st[i]);
+        if (rc) {
+            aps_dims_close(d);
+            *out = NULL;
+            return rc;
+        }
+    }
+    *out = d;
+    return 0;
+}
+
+void aps_dims_close(struct aps_dims *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < ST__COUNT; i++)
+        aps_stmt_finalize(d->st[i]);
+    aps_strmap_cleanup(&d->teams);
+    aps_strmap_cleanup(&d->aliases);
+    aps_strmap_cleanup(&d->seasons);
+    aps_strmap_cleanup(&d->venues);
+    aps_strmap_cleanup(&d->books);
+    aps_free(d);
+}
+
+void aps_dims_forget(struct aps_dims *d)
+{
+    memset(d->sports, 0, sizeof d->sports);
+    aps_strmap_clear(&d->teams);
+    aps_strmap_clear(&d->aliases);
+    aps_strmap_clear(&d->seasons);
+    aps_strmap_clear(&d->venues);
+    aps_strmap_clear(&d->books);
+}
+
+/* Runs a bound statement to the end; with id, reads column 0 of its first row (a RETURNING id
+ * that yields no row is an error). The statement is reset either way. */
+static int run(struct aps_stmt *st, int64_t *id)
+{
+    int rc = aps_stmt_step(st);
+    if (rc == APS_ROW && id)
+        *id = aps_stmt_int64(st, 0);
+    else if (rc == APS_DONE && id)
+        rc = APS_E_DB;
+    while (rc == APS_ROW)
+        rc = aps_stmt_step(st);
+    aps_stmt_reset(st);
+    return rc < 0 ? rc : 0;
+}
+
+int aps_dims_sport(struct aps_dims *d, enum aps_sport s, int64_t *id)
+{
+    if (d->sports[s]) {
+        *id = d->sports[s];
+        return 0;
+    }
+    const struct aps_sport_info *si = aps_sport_info(s);
+    int rc = aps_stmt_bindf(d->st[ST_SPORT], "sssssb", si->code, si->name, si->odds_key,
+                            si->espn, si->kind == APS_KIND_TENNIS ? "tennis" : "team",
+                            si->three_way);
+    if (!rc)
+        rc = run(d->st[ST_SPORT], id);
+    if (!rc)
+        d->sports[s] = *id;
+    return rc;
+}
+
+static int alias(struct aps_dims *d, int64_t sid, const char *source, const char *name,
+                 int64_t team)
+{
+    char key[512];
+    bool keyed = !aps_str_fmt(key, sizeof key, "%" PRId64 "|%s|%s", sid, source, name);
+    int64_t seen;
+    if (keyed && aps_strmap_get(&d->aliases, key, &seen))
+        return 0;
+    int rc = aps_stmt_bindf(d->st[ST_ALIAS], "issi", sid, source, name, team);
+    if (!rc)
+        rc = run(d->st[ST_ALIAS], NULL);
+    if (!rc && keyed)
+        aps_strmap_put(&d->aliases, key, 1);
+    return rc;
+}
+
+int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, const char *name,
+                  int64_t *id)
+{
+    struct aps_team_ref ref;
+    int64_t sid;
+    int rc = aps_team_resolve(s, name, &ref);
+    if (!rc)
+        rc = aps_dims_sport(d, s, &sid);
+    if (rc)
+        return rc;
+    char key[256];
+    bool keyed = !aps_str_fmt(key, sizeof key, "%" PRId64 "|%s", sid, ref.key);
+    if (!keyed || !aps_strmap_get(&d->teams, key, id)) {
+        rc = aps_stmt_bindf(d->st[ST_TEAM], "iss", sid, ref.key, ref.name);
+        if (!rc)
+            rc = run(d->st[ST_TEAM], id);
+        if (rc)
+            return rc;
+        if (keyed)
+            aps_strmap_put(&d->teams, key, *id);
+    }
+    return alias(d, sid, source, name, *id);
+}
+
+int aps_dims_season(struct aps_dims *d, enum aps_sport s, const char *label, int64_t *id)
+{
+    int64_t sid;
+    int rc = aps_dims_sport(d, s, &sid);
+    if (rc)
+        return rc;
+    char key[128];
+    bool keyed = !aps_str_fmt(key, sizeof key, "%" PRId64 "|%s", sid, label);
+    if (keyed && aps_strmap_get(&d->seasons, key, id))
+        return 0;
+    rc = aps_stmt_bindf(d->st[ST_SEASON], "is", sid, label);
+    if (!rc)
+        rc = run(d->st[ST_SEASON], id);
+    if (!rc && keyed)
+        aps_strmap_put(&d->seasons, key, *id);
+    return rc;
+}
+
+int aps_dims_venue(struct aps_dims *d, const char *name, const char *city, int indoor,
+                   int64_t *id)
+{
+    *id = 0;
+    if (!name || !*name || aps_strmap_get(&d->venues, name, id))
+        return 0;
+    const char *kind = indoor == 1 ? "indoor" : indoor == 0 ? "outdoor" : NULL;
+    int rc = aps_stmt_bindf(d->st[ST_VENUE], "sSs", name, city, kind);
+    if (!rc)
+        rc = run(d->st[ST_VENUE], id);
+    if (!rc)
+        aps_strmap_put(&d->venues, name, *id);
+    return rc;
+}
+
+int aps_dims_book(struct aps_dims *d, const char *key, const char *title, int64_t *id)
+{
+    if (aps_strmap_get(&d->books, key, id))
+        return 0;
+    const char *name = aps_book_name(key);
+    if (!strcmp(name, key) && title && *title)
+        name = title; /* a book the curated table does not list: the provider's title */
+    int rc = aps_stmt_bindf(d->st[ST_BOOK], "ssbb", key, name, aps_book_is_sharp(key),
+                            aps_book_is_aggregate(key));
+    if (!rc)
+        rc = run(d->st[ST_BOOK], id);
+    if (!rc)
+        aps_strmap_put(&d->books, key, *id);
+    return rc;
+}

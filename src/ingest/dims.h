@@ -1,0 +1,58 @@
+/* dims.h — the dimension rows every write path shares: sports, teams and their aliases,
+ * seasons, venues and sportsbooks. The historical loaders (writer.c) and the live collectors
+ * (live_store.c) both get their ids here, so each table has one conflict rule:
+ *
+ *   sports       the compiled sport table (core/domain) is the authority: an existing row takes
+ *                its name, provider keys, kind and three_way from it.
+ *   teams        one row per (sport, canonical key) from ingest/teams.h; the curated display
+ *                name replaces a stored one.
+ *   team_aliases one row per (sport, source, spelling). The source is part of the key, so a live
+ *                provider's spelling never touches an alias a historical loader recorded, and the
+ *                other way round. Within one source the team the spelling resolves to today wins
+ *                (a corrected teams_<sport>.def moves the alias; a stale mapping would keep
+ *                sending the name to the wrong team). Every distinct spelling is recorded, not
+ *                only the first one seen for a team.
+ *   seasons      one row per (sport, label); never changed once stored.
+ *   venues       one row per name. The first city given is kept (a later source does not move
+ *                a stadium); the latest known indoor/outdoor kind wins (a roof can be added);
+ *                a caller that knows neither (the historical files) leaves both as they are.
+ *   sportsbooks  one row per key; is_sharp/is_aggregate are set when the row is created. The
+ *                name is the curated one (ingest/books.h), else the provider's title; a bare key
+ *                (no curated name, no title) never replaces a stored name.
+ *
+ * Ids are cached in the handle. The cache is only right while the rows it names exist: call
+ * aps_dims_forget() after a rollback. Open the handle on the connection that writes. */
+#ifndef APS_INGEST_DIMS_H
+#define APS_INGEST_DIMS_H
+
+#include <stdint.h>
+
+#include "core/domain.h"
+#include "core/err.h"
+
+struct aps_conn;
+struct aps_dims;
+
+int aps_dims_open(struct aps_dims **out, struct aps_conn *c) APS_MUST_CHECK;
+void aps_dims_close(struct aps_dims *d);
+/* Drops every cached id (after a rollback). */
+void aps_dims_forget(struct aps_dims *d);
+
+/* The sport's row, created or refreshed from the compiled sport table. */
+int aps_dims_sport(struct aps_dims *d, enum aps_sport s, int64_t *id) APS_MUST_CHECK;
+/* The canonical team for a source's spelling (ingest/teams.h), recording the spelling as an
+ * alias of source. APS_E_NOTFOUND for a name unknown in a curated sport, APS_E_INVAL for an
+ * empty name; nothing is written then. */
+int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, const char *name,
+                  int64_t *id) APS_MUST_CHECK;
+int aps_dims_season(struct aps_dims *d, enum aps_sport s, const char *label,
+                    int64_t *id) APS_MUST_CHECK;
+/* name NULL or "": no venue, *id 0. city NULL or "": not known. indoor: 1, 0, -1 not known. */
+int aps_dims_venue(struct aps_dims *d, const char *name, const char *city, int indoor,
+                   int64_t *id) APS_MUST_CHECK;
+/* title: the provider's display name, used when ingest/books.h does not name the book (NULL:
+ * none). */
+int aps_dims_book(struct aps_dims *d, const char *key, const char *title,
+                  int64_t *id) APS_MUST_CHECK;
+
+#endif
