@@ -129,7 +129,7 @@ bool aps_candidate_offset_cols(const struct aps_feat_spec *spec, int k, int cols
 
 int aps_candidate_line_col(const struct aps_feat_spec *spec, enum aps_market market)
 {
-    return market == APS_MKT_SPREAD ? spec_col(spec, APS_F_SPREAD)
+    return market == APS_MKT_SPREAD  ? spec_col(spec, APS_F_SPREAD)
            : market == APS_MKT_TOTAL ? spec_col(spec, APS_F_TOTAL)
                                      : -1;
 }
