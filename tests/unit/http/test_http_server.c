@@ -1,25 +1,31 @@
 /* test_http_server.c — the HTTP server end to end over loopback with libcurl: the dispatch order
  * of http.h (404/405, limits 413/414/431, JSON 400, 401/403, 429, cache with ETag and 304,
  * handler failure 500), the envelope with its request id, response headers, keep-alive over one
- * connection, metrics, and a stop that lets a slow request finish. */
+ * connection, metrics, a stop that lets a slow request finish, and 256 connections ready at once
+ * on one server thread all answered. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "core/timeutil.h"
 #include "http/http.h"
 #include "metrics/metrics.h"
 
@@ -717,6 +723,103 @@ static void test_stop_drains(void **state)
     }
 }
 
+/* ---- many connections at once ---------------------------------------------------------------- */
+
+#define MANY 256
+
+static int connect_loopback(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+        fail_msg("connect to 127.0.0.1:%d failed", port);
+    return fd;
+}
+
+static void send_get(int fd, const char *path)
+{
+    char line[128];
+    int n = snprintf(line, sizeof line, "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", path);
+    assert_int_equal(write(fd, line, (size_t)n), n);
+}
+
+struct answer {
+    char buf[2048];
+    size_t len;
+    bool done;
+};
+
+/* True once buf holds a whole response: its headers and Content-Length bytes of body. */
+static bool answer_complete(struct answer *a)
+{
+    a->buf[a->len] = '\0';
+    const char *end = strstr(a->buf, "\r\n\r\n");
+    const char *cl = strcasestr(a->buf, "\r\nContent-Length:");
+    if (!end || !cl || cl > end)
+        return false;
+    return a->len >= (size_t)(end + 4 - a->buf) + strtoul(cl + 17, NULL, 10);
+}
+
+/* Reads every connection's answer within deadline seconds; returns how many arrived whole. */
+static int read_answers(const int *fds, struct answer *ans, int n, double deadline)
+{
+    struct pollfd p[MANY];
+    int got = 0;
+    double t0 = aps_time_mono();
+    while (got < n && aps_time_mono() - t0 < deadline) {
+        for (int i = 0; i < n; i++)
+            p[i] = (struct pollfd){ans[i].done ? -1 : fds[i], POLLIN, 0};
+        if (poll(p, (nfds_t)n, 100) <= 0)
+            continue;
+        for (int i = 0; i < n; i++) {
+            if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t r = read(fds[i], ans[i].buf + ans[i].len, sizeof ans[i].buf - 1 - ans[i].len);
+            if (r <= 0) {
+                ans[i].done = true; /* closed without an answer: never counted */
+                continue;
+            }
+            ans[i].len += (size_t)r;
+            if (answer_complete(&ans[i])) {
+                ans[i].done = true;
+                got += strncmp(ans[i].buf, "HTTP/1.1 200", 12) == 0;
+            }
+        }
+    }
+    return got;
+}
+
+static void test_many_connections_at_once(void **state)
+{
+    /* One server thread is held in a slow handler while MANY other keep-alive connections send
+     * their requests, so all of them are ready together when it returns. Each one must be
+     * answered (the bound is generous: this checks that none is left waiting, not speed). */
+    struct aps_http_server *s = start(NULL, 1);
+    int port = aps_http_server_port(s);
+    int slow = connect_loopback(port);
+    int fds[MANY];
+    for (int i = 0; i < MANY; i++)
+        fds[i] = connect_loopback(port);
+    usleep(300 * 1000); /* the server accepts them all while it is idle */
+    send_get(slow, "/slow");
+    for (int i = 0; i < 200 && aps_http_server_in_flight(s) < 1; i++)
+        usleep(5000);
+    assert_int_equal(aps_http_server_in_flight(s), 1);
+    for (int i = 0; i < MANY; i++)
+        send_get(fds[i], "/ok");
+    static struct answer ans[MANY];
+    memset(ans, 0, sizeof ans);
+    int got = read_answers(fds, ans, MANY, 10);
+    struct answer sa = {0};
+    assert_int_equal(read_answers(&slow, &sa, 1, 10), 1);
+    assert_int_equal(got, MANY);
+    close(slow);
+    for (int i = 0; i < MANY; i++)
+        close(fds[i]);
+    aps_http_server_stop(s, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -734,6 +837,7 @@ int main(void)
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_metrics_counted),
         cmocka_unit_test(test_stop_drains),
+        cmocka_unit_test(test_many_connections_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
