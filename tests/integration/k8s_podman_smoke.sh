@@ -67,7 +67,8 @@ for lib in $(ldd "$APS_BIN" | grep -o '/[^ ]*'); do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"
 done
-mig=$(strings "$APS_BIN" | grep -m1 '/migrations$' || true)
+# strings may glue a printable byte before the path ("C/work/..."): keep from the first slash.
+mig=$(strings "$APS_BIN" | grep -o -m1 '/.*/migrations$' || true)
 if [ -z "$mig" ] || [ ! -d "$mig" ]; then echo "FAIL: the migrations directory compiled into $APS_BIN is missing"; exit 1; fi
 mkdir -p "$root$mig" && cp -r "$mig/." "$root$mig/"
 printf 'root:x:0:0::/root:/bin/false\naps:x:10001:10001::/nonexistent:/bin/false\n' > "$root/etc/passwd"
