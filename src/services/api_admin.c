@@ -14,13 +14,15 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "odds/kelly.h"
-#include "services/api_util.h"
 #include "services/accounts.h"
+#include "services/api_json.h"
+#include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/app.h"
 #include "services/authn.h"
 #include "services/reload.h"
-#include "services/runtime.h"
 #include "services/routes.h"
+#include "services/runtime.h"
 
 #define OVERDUE_SECONDS (6 * 3600) /* a scheduled game this long past its start is stale */
 

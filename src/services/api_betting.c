@@ -20,7 +20,9 @@
 #include "odds/grade.h"
 #include "odds/kelly.h"
 #include "odds/scoring.h"
+#include "services/api_json.h"
 #include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/app.h"
 #include "services/routes.h"
 
