@@ -1,12 +1,10 @@
 /* api_util.c — store access for the domain endpoints: connections and the error answers, the
- * WHERE builder, paginated lists, audit rows and run-time settings (see api_util.h). */
+ * WHERE builder, paginated lists and audit rows (see api_util.h). */
 #include "services/api_util.h"
 
 #include <string.h>
 
 #include "core/timeutil.h"
-#include "engine/elo_store.h"
-#include "odds/kelly.h"
 #include "services/api_json.h"
 #include "services/app.h"
 #include "services/audit.h"
@@ -200,25 +198,4 @@ int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const 
         return aps_api_db_error(res, rc);
     }
     return aps_http_json(res, 200, aps_api_list(items, total, pg));
-}
-
-/* ---- settings ------------------------------------------------------------------------------ */
-
-int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out, size_t cap)
-{
-    return aps_conn_query_row(c, "SELECT value FROM settings WHERE key = ?1", "s", out, cap, "s",
-                              aps_setting_name(key));
-}
-
-int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
-                         struct aps_kelly_params *kp)
-{
-    if (!cfg) {
-        aps_kelly_params_default(kp);
-        return 0;
-    }
-    int rc = aps_runtime_load(c, cfg, NULL);
-    if (!rc)
-        aps_engine_kelly_params(cfg, kp);
-    return rc;
 }

@@ -1,7 +1,7 @@
 /* api_util.h — store access for the domain endpoints (api_games.c, api_odds.c,
  * api_predictions.c, api_betting.c, api_admin.c, …): connections and the error answers, a small
  * WHERE-clause builder with typed parameters (SQL written once for both backends), paginated
- * lists, audit rows and the run-time settings. Request validation is in api_valid.h, the JSON
+ * lists and audit rows. Request validation is in api_valid.h, the JSON
  * of answers in api_json.h. */
 #ifndef APS_SERVICES_API_UTIL_H
 #define APS_SERVICES_API_UTIL_H
@@ -10,14 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config/config.h"
 #include "core/buf.h"
 #include "http/http.h"
 #include "services/api_valid.h"
 #include "store/store.h"
 
 struct aps_app;
-struct aps_kelly_params;
 
 /* ---- store access ------------------------------------------------------------------------- */
 
@@ -67,15 +65,5 @@ int aps_api_page_rows(struct aps_conn *c, const char *select, const char *from,
 int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
                       const char *from, const char *order, const struct aps_api_where *w,
                       const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *));
-
-/* ---- settings ------------------------------------------------------------------------------ */
-
-/* The run-time override of key from the settings table into out; APS_E_NOTFOUND when none. */
-int aps_api_setting_override(struct aps_conn *c, enum aps_setting key, char *out,
-                             size_t cap) APS_MUST_CHECK;
-/* Betting parameters as of now: the settings table read into the run-time layer
- * (aps_runtime_load), then aps_engine_kelly_params. */
-int aps_api_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
-                         struct aps_kelly_params *kp) APS_MUST_CHECK;
 
 #endif
