@@ -93,10 +93,10 @@ static int ratings(struct aps_conn *c, enum aps_sport sport, const char *date)
     rc = aps_elo_replay_history(&r, &h, n, NULL, NULL);
     struct aps_stmt *st = NULL;
     if (!rc)
-        rc = aps_conn_prepare(c, "SELECT t.id, t.key, t.name FROM teams t JOIN sports s ON"
-                                 " s.id = t.sport_id WHERE s.code = ?1 ORDER BY t.key", &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, aps_sport_info(sport)->code);
+        rc = aps_conn_preparef(c, &st,
+                               "SELECT t.id, t.key, t.name FROM teams t JOIN sports s ON"
+                               " s.id = t.sport_id WHERE s.code = ?1 ORDER BY t.key",
+                               "s", aps_sport_info(sport)->code);
     printf("# %s ratings before %s (%s parameters)\n", aps_sport_info(sport)->code,
            date ? date : "the next game", fitted ? "fitted" : "default");
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {

@@ -109,10 +109,10 @@ static int team_keys_load(struct aps_conn *c, const char *sport, struct team_key
 {
     struct aps_stmt *st = NULL;
     size_t cap = 0;
-    int rc = aps_conn_prepare(c, "SELECT t.id, t.key FROM teams t JOIN sports sp"
-                                 " ON sp.id = t.sport_id WHERE sp.code = ?1", &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, sport);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT t.id, t.key FROM teams t JOIN sports sp"
+                               " ON sp.id = t.sport_id WHERE sp.code = ?1",
+                               "s", sport);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         char id[24];
         if (tk->n == cap) {

@@ -191,9 +191,7 @@ int aps_feat_extras_load(struct aps_conn *c, const struct aps_history *h,
     for (size_t i = 0; i < h->ngames; i++)
         idx[i] = (struct id_index){h->games[i].id, i};
     qsort(idx, h->ngames, sizeof *idx, by_id);
-    int rc = aps_conn_prepare(c, SQL_EXTRAS, &st);
-    if (!rc)
-        rc = aps_stmt_bind_text(st, 1, aps_sport_info(h->sport)->code);
+    int rc = aps_conn_preparef(c, &st, SQL_EXTRAS, "s", aps_sport_info(h->sport)->code);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         struct id_index key = {aps_stmt_int64(st, 0), 0};

@@ -41,9 +41,7 @@ static int victims(struct aps_conn *c, int64_t before, struct victim **out, size
     size_t cap = 0;
     *out = NULL;
     *n = 0;
-    int rc = aps_conn_prepare(c, sql, &st);
-    if (!rc)
-        rc = aps_stmt_bind_int64(st, 1, before);
+    int rc = aps_conn_preparef(c, &st, sql, "i", before);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         if (*n == cap)

@@ -14,13 +14,15 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "odds/kelly.h"
-#include "services/api_util.h"
 #include "services/accounts.h"
+#include "services/api_json.h"
+#include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/app.h"
 #include "services/authn.h"
 #include "services/reload.h"
-#include "services/runtime.h"
 #include "services/routes.h"
+#include "services/runtime.h"
 
 #define OVERDUE_SECONDS (6 * 3600) /* a scheduled game this long past its start is stale */
 
@@ -108,7 +110,7 @@ static int check_rules(struct aps_conn *c, const struct aps_config *cfg, enum ap
 {
     struct aps_kelly_params kp;
     double x = 0;
-    int rc = aps_api_kelly_params(c, cfg, &kp);
+    int rc = aps_runtime_kelly_params(c, cfg, &kp);
     if (rc)
         return rc;
     if (aps_parse_double(norm, &x))
@@ -181,7 +183,7 @@ int aps_api_settings_put(struct aps_http_req *req, struct aps_http_res *res)
     bool ok = true, had = false;
     int rc = aps_conn_begin(c);
     if (!rc) {
-        rc = aps_api_setting_override(c, key, prev, sizeof prev);
+        rc = aps_runtime_setting_override(c, key, prev, sizeof prev);
         had = rc == 0;
         rc = rc == APS_E_NOTFOUND ? 0 : rc;
     }

@@ -20,9 +20,12 @@
 #include "odds/grade.h"
 #include "odds/kelly.h"
 #include "odds/scoring.h"
+#include "services/api_json.h"
 #include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/app.h"
 #include "services/routes.h"
+#include "services/runtime.h"
 
 /* Money in and out is integer cents (core/money.h): 10^12 currency units at most. */
 #define MONEY_MAX_CENTS INT64_C(100000000000000)
@@ -647,7 +650,7 @@ int aps_api_betting_sizing(struct aps_http_req *req, struct aps_http_res *res)
         return 0;
     struct aps_kelly_params kp;
     struct aps_bankroll b;
-    int rc = aps_api_kelly_params(c, app->cfg, &kp);
+    int rc = aps_runtime_kelly_params(c, app->cfg, &kp);
     if (!rc && in.bankroll_id) {
         rc = aps_bankroll_get(c, in.bankroll_id, req->who.user_id, &b);
         in.k.bankroll = aps_money_to_double(b.current_cents);

@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/app.h"
 #include "services/audit.h"
 #include "services/flags.h"

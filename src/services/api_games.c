@@ -6,7 +6,10 @@
 #include "core/domain.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "services/api_json.h"
+#include "services/api_odds.h"
 #include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/routes.h"
 
 #define GAMES_FROM "FROM games g" APS_API_GAME_JOINS

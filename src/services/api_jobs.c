@@ -6,7 +6,9 @@
 
 #include "cache/queue.h"
 #include "core/mem.h"
+#include "services/api_json.h"
 #include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/app.h"
 #include "services/routes.h"
 #include "store/store.h"

@@ -12,7 +12,10 @@
 #include "engine/bankroll.h"
 #include "odds/convert.h"
 #include "odds/shop.h"
+#include "services/api_json.h"
+#include "services/api_odds.h"
 #include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/routes.h"
 
 /* ---- loading ------------------------------------------------------------------------------- */

@@ -16,7 +16,9 @@
 #include "engine/track_record.h"
 #include "odds/scoring.h"
 #include "odds/tier.h"
+#include "services/api_json.h"
 #include "services/api_util.h"
+#include "services/api_valid.h"
 #include "services/routes.h"
 
 #define PRED_FROM                                                                           \

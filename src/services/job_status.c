@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "services/api_util.h"
+#include "services/api_json.h"
 #include "store/store.h"
 
 int aps_job_status_create(struct aps_conn *c, const char *id, const char *name,

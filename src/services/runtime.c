@@ -10,6 +10,8 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "engine/elo_store.h"
+#include "odds/kelly.h"
 #include "services/app.h"
 #include "store/store.h"
 
@@ -123,4 +125,25 @@ void aps_runtime_watch_stop(struct aps_app *app)
     pthread_mutex_destroy(&w->mu);
     aps_free(w);
     app->runtime_watch = NULL;
+}
+
+/* ---- reads for the handlers ------------------------------------------------------------------ */
+
+int aps_runtime_setting_override(struct aps_conn *c, enum aps_setting key, char *out, size_t cap)
+{
+    return aps_conn_query_row(c, "SELECT value FROM settings WHERE key = ?1", "s", out, cap, "s",
+                              aps_setting_name(key));
+}
+
+int aps_runtime_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
+                             struct aps_kelly_params *kp)
+{
+    if (!cfg) {
+        aps_kelly_params_default(kp);
+        return 0;
+    }
+    int rc = aps_runtime_load(c, cfg, NULL);
+    if (!rc)
+        aps_engine_kelly_params(cfg, kp);
+    return rc;
 }

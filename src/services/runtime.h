@@ -16,11 +16,15 @@
 #ifndef APS_SERVICES_RUNTIME_H
 #define APS_SERVICES_RUNTIME_H
 
+#include <stddef.h>
+
+#include "config/config.h"
 #include "core/err.h"
 
 struct aps_app;
 struct aps_conn;
 struct aps_config;
+struct aps_kelly_params;
 struct aps_logger;
 
 #define APS_RUNTIME_POLL_SECONDS 1.0
@@ -34,5 +38,13 @@ int aps_runtime_refresh(struct aps_app *app) APS_MUST_CHECK;
 /* Starts / stops the polling thread (app.c calls these for APS_APP_WATCH). */
 int aps_runtime_watch_start(struct aps_app *app) APS_MUST_CHECK;
 void aps_runtime_watch_stop(struct aps_app *app);
+
+/* The run-time override of key from the settings table into out; APS_E_NOTFOUND when none. */
+int aps_runtime_setting_override(struct aps_conn *c, enum aps_setting key, char *out,
+                                 size_t cap) APS_MUST_CHECK;
+/* Betting parameters as of now: the settings table read into the run-time layer
+ * (aps_runtime_load), then aps_engine_kelly_params. */
+int aps_runtime_kelly_params(struct aps_conn *c, const struct aps_config *cfg,
+                             struct aps_kelly_params *kp) APS_MUST_CHECK;
 
 #endif
