@@ -6,6 +6,7 @@
  * quoted), averaged over the bookmakers; the market average/consensus rows stand in only when no
  * single book is complete, and the market maximum never (it is not one book's price). */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "model/feat_int.h"
@@ -135,6 +136,7 @@ static bool phase_view(const struct aps_history *h, size_t gi, enum aps_market m
         if (!seen[q->book]) {
             seen[q->book] = true;
             price[q->book][0] = price[q->book][1] = price[q->book][2] = NAN;
+            at[q->book][0] = at[q->book][1] = at[q->book][2] = INT64_MIN;
         }
         /* a book's latest quote of the side wins (ties: the later stored) */
         if (isnan(price[q->book][k]) || q->recorded_at >= at[q->book][k]) {
