@@ -23,12 +23,9 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "ingest/american.h"
+#include "ingest/nfl_rows.h"
 
 #define NFL_JSON_MAX_BYTES (64u << 20)
-#define NFL_SPREAD_MAX 30.0 /* the largest NFL spreads on record are about 27 points */
-#define NFL_TOTAL_MIN 25.0
-#define NFL_TOTAL_MAX 80.0
-#define NFL_SCORE_MAX 200
 
 static int fail(char *err, size_t errcap, const char *path, int rc, const char *msg, int line)
 {
@@ -104,7 +101,7 @@ static int read_score(const json_t *v, int *score)
     int64_t n;
     if (!v || json_is_null(v) || (json_is_string(v) && aps_str_blank(json_string_value(v))))
         return APS_E_NOTFOUND;
-    if (json_int(v, &n) || n < 0 || n > NFL_SCORE_MAX)
+    if (json_int(v, &n) || !aps_nfl_score_ok(n))
         return APS_E_PARSE;
     *score = (int)n;
     return 0;
@@ -121,7 +118,7 @@ static void quarter_extra(const json_t *o, struct aps_game_rec *g)
             char key[32];
             int64_t n;
             bool ok = !aps_str_fmt(key, sizeof key, "%s_%s", side ? "away" : "home", q[i]) &&
-                      !json_int(json_object_get(o, key), &n) && n >= 0 && n <= NFL_SCORE_MAX;
+                      !json_int(json_object_get(o, key), &n) && aps_nfl_score_ok(n);
             json_array_append_new(a, ok ? json_integer(n) : json_null());
         }
         json_object_set_new(x, side ? "periods_away" : "periods_home", a);
@@ -138,25 +135,20 @@ static const char *nfl_game(const json_t *o, struct aps_game_rec *g)
         return "bad row";
     if (read_date(json_object_get(o, "date"), g))
         return "bad date";
-    int64_t season;
-    if (json_int(json_object_get(o, "season"), &season) || season < 1900 || season > 2100)
-        return "bad season";
-    snprintf(g->season, sizeof g->season, "%d", (int)season);
+    int64_t season = 0;
+    if (json_int(json_object_get(o, "season"), &season))
+        season = 0;
     int rh = read_team(json_object_get(o, "home_team"), g->home);
     int ra = read_team(json_object_get(o, "away_team"), g->away);
-    if (rh == APS_E_INVAL || ra == APS_E_INVAL)
-        return "missing team";
-    if (rh || ra)
-        return "bad team";
-    if (!strcmp(g->home, g->away))
-        return "same teams";
+    const char *why = aps_nfl_check_game(g, season, rh, ra);
+    if (why)
+        return why;
     int sh = read_score(json_object_get(o, "home_final"), &g->home_score);
     int sa = read_score(json_object_get(o, "away_final"), &g->away_score);
     if (sh == APS_E_NOTFOUND || sa == APS_E_NOTFOUND)
         return "no score";
     if (sh || sa)
         return "bad score";
-    g->sport = APS_SPORT_NFL;
     g->status = APS_GS_FINAL;
     quarter_extra(o, g);
     return NULL;
@@ -185,7 +177,7 @@ static void nfl_spread(struct aps_batch *b, size_t gi, const json_t *v, enum aps
     double home = json_num(v);
     if (isnan(home))
         return;
-    if (fabs(home) > NFL_SPREAD_MAX) {
+    if (!aps_nfl_spread_ok(home)) {
         aps_batch_reject(b, "bad line");
         return;
     }
@@ -201,7 +193,7 @@ static void nfl_total(struct aps_batch *b, size_t gi, const json_t *v, enum aps_
     double t = json_num(v);
     if (isnan(t))
         return;
-    if (t < NFL_TOTAL_MIN || t > NFL_TOTAL_MAX) {
+    if (!aps_nfl_total_ok(t)) {
         aps_batch_reject(b, "bad line");
         return;
     }

@@ -24,14 +24,11 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "ingest/american.h"
+#include "ingest/nfl_rows.h"
 
 #define SS_MAX_TEAMS 256
 #define SS_MAX_STADIUMS 512
 #define SS_ID_MAX 8
-#define SS_SPREAD_MAX 30.0
-#define SS_TOTAL_MIN 25.0
-#define SS_TOTAL_MAX 80.0
-#define SS_SCORE_MAX 200
 
 /* Team names in the scores that this copy of nfl_teams.csv does not list, with their ids. */
 static const struct { const char *name, *id; } extra_names[] = {
@@ -251,8 +248,8 @@ static const char *read_scores(struct ss_load *L, struct aps_game_rec *g)
         return NULL;
     }
     int h, a;
-    if (aps_parse_int(sh, &h) || aps_parse_int(sa, &a) || h < 0 || a < 0 || h > SS_SCORE_MAX ||
-        a > SS_SCORE_MAX)
+    if (aps_parse_int(sh, &h) || aps_parse_int(sa, &a) || !aps_nfl_score_ok(h) ||
+        !aps_nfl_score_ok(a))
         return "bad score";
     g->home_score = h;
     g->away_score = a;
@@ -298,21 +295,15 @@ static const char *row_game(struct ss_load *L, struct aps_game_rec *g)
 {
     if (read_date(get(L, C_DATE), g))
         return "bad date";
-    int season;
-    if (aps_parse_int(get(L, C_SEASON), &season) || season < 1900 || season > 2100)
-        return "bad season";
-    snprintf(g->season, sizeof g->season, "%d", season);
+    int season = 0;
+    if (aps_parse_int(get(L, C_SEASON), &season))
+        season = 0;
     int rh = read_team(get(L, C_HOME), g->home), ra = read_team(get(L, C_AWAY), g->away);
-    if (rh == APS_E_INVAL || ra == APS_E_INVAL)
-        return "missing team";
-    if (rh || ra)
-        return "bad team";
-    if (!strcmp(g->home, g->away))
-        return "same teams";
-    const char *why = read_scores(L, g);
+    const char *why = aps_nfl_check_game(g, season, rh, ra);
+    if (!why)
+        why = read_scores(L, g);
     if (why)
         return why;
-    g->sport = APS_SPORT_NFL;
     bool flag;
     g->playoff = !aps_parse_bool(get(L, C_PLAYOFF), &flag) && flag;
     g->neutral = !aps_parse_bool(get(L, C_NEUTRAL), &flag) && flag;
@@ -336,7 +327,7 @@ static void row_spread(struct ss_load *L, size_t gi, const struct aps_game_rec *
     if (!*fav && !*sp)
         return;
     double s;
-    if (!*fav || aps_parse_double(sp, &s) || s > 0 || s < -SS_SPREAD_MAX) {
+    if (!*fav || aps_parse_double(sp, &s) || s > 0 || !aps_nfl_spread_ok(s)) {
         aps_batch_reject(L->b, "bad line");
         return;
     }
@@ -360,7 +351,7 @@ static void row_total(struct ss_load *L, size_t gi)
     double t;
     if (!*s)
         return;
-    if (aps_parse_double(s, &t) || t < SS_TOTAL_MIN || t > SS_TOTAL_MAX) {
+    if (aps_parse_double(s, &t) || !aps_nfl_total_ok(t)) {
         aps_batch_reject(L->b, "bad line");
         return;
     }
