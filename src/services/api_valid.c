@@ -93,52 +93,63 @@ void aps_api_q_bool(const struct aps_http_req *req, struct aps_http_res *res, co
         aps_api_invalid(res, name, "must be true or false");
 }
 
+/* A tier is one letter: aps_tier_parse alone would read the first letter of a longer word. */
+static int tier_parse(const char *s)
+{
+    return strlen(s) == 1 ? aps_tier_parse(s) : -1;
+}
+
+/* The query parameters that name one value of a domain enum: the parser (-1 for a value it does
+ * not know) and the message for such a value. */
+#define APS_Q_ENUMS(X)                                                                        \
+    X(Q_SPORT, aps_sport_from_code, "unknown sport code (NFL, NBA, MLB, NHL, EPL, ATP, ...)") \
+    X(Q_MARKET, aps_market_parse, "must be moneyline, spread or total")                       \
+    X(Q_TIER, tier_parse, "must be A, B, C or D")                                             \
+    X(Q_STATUS, aps_status_parse, "must be scheduled, in_progress, final, postponed or cancelled")
+
+#define Q_ENUM_ID(id, parse, msg) id,
+enum q_enum { APS_Q_ENUMS(Q_ENUM_ID) };
+#undef Q_ENUM_ID
+
+#define Q_ENUM_ROW(id, parse, msg) [id] = {parse, msg},
+static const struct {
+    int (*parse)(const char *s);
+    const char *msg;
+} q_enums[] = {APS_Q_ENUMS(Q_ENUM_ROW)};
+#undef Q_ENUM_ROW
+
+/* The enum value sent for name into *out; -1 when absent, or unknown (a detail is added). */
+static void q_enum(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                   enum q_enum k, int *out)
+{
+    const char *s = aps_http_query(req, name);
+    *out = s ? q_enums[k].parse(s) : -1;
+    if (s && *out < 0)
+        aps_api_invalid(res, name, q_enums[k].msg);
+}
+
 void aps_api_q_sport(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                      int *out)
 {
-    const char *s = aps_http_query(req, name);
-    *out = -1;
-    if (!s)
-        return;
-    *out = aps_sport_from_code(s);
-    if (*out < 0)
-        aps_api_invalid(res, name, "unknown sport code (NFL, NBA, MLB, NHL, EPL, ATP, ...)");
+    q_enum(req, res, name, Q_SPORT, out);
 }
 
 void aps_api_q_market(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                       int *out)
 {
-    const char *s = aps_http_query(req, name);
-    *out = -1;
-    if (!s)
-        return;
-    *out = aps_market_parse(s);
-    if (*out < 0)
-        aps_api_invalid(res, name, "must be moneyline, spread or total");
+    q_enum(req, res, name, Q_MARKET, out);
 }
 
 void aps_api_q_tier(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                     int *out)
 {
-    const char *s = aps_http_query(req, name);
-    *out = -1;
-    if (!s)
-        return;
-    *out = strlen(s) == 1 ? aps_tier_parse(s) : -1;
-    if (*out < 0)
-        aps_api_invalid(res, name, "must be A, B, C or D");
+    q_enum(req, res, name, Q_TIER, out);
 }
 
 void aps_api_q_status(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                       int *out)
 {
-    const char *s = aps_http_query(req, name);
-    *out = -1;
-    if (!s)
-        return;
-    *out = aps_status_parse(s);
-    if (*out < 0)
-        aps_api_invalid(res, name, "must be scheduled, in_progress, final, postponed or cancelled");
+    q_enum(req, res, name, Q_STATUS, out);
 }
 
 static bool valid_date(const char *s)
