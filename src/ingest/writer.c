@@ -338,10 +338,12 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
         game_key(key, sizeof key, g->date, x->home_id, x->away_id, g->game_no);
         game_key(swapped, sizeof swapped, g->date, x->away_id, x->home_id, g->game_no);
         int64_t id;
-        char skey[100];
-        snprintf(skey, sizeof skey, "%d|%s", (int)g->sport, key);
-        char sswap[100];
-        snprintf(sswap, sizeof sswap, "%d|%s", (int)g->sport, swapped);
+        char skey[100], sswap[100];
+        rc = aps_str_fmt(skey, sizeof skey, "%d|%s", (int)g->sport, key);
+        if (!rc)
+            rc = aps_str_fmt(sswap, sizeof sswap, "%d|%s", (int)g->sport, swapped);
+        if (rc)
+            break;
         if (aps_strmap_get(&seen, skey, &id) || aps_strmap_get(&seen, sswap, &id)) {
             x->dropped = true;
             add_reason(res, "duplicate game", 1);
@@ -550,8 +552,10 @@ static int resolve_forecasts(struct aps_writer *w, struct aps_batch *b, struct s
         }
         int game_no = f->game_no > 0 ? f->game_no : 1;
         char key[100];
-        snprintf(key, sizeof key, "%s|%s|%" PRId64 "|%" PRId64 "|%d", f->model, f->date, x->t1,
-                 x->t2, game_no);
+        rc = aps_str_fmt(key, sizeof key, "%s|%s|%" PRId64 "|%" PRId64 "|%d", f->model, f->date,
+                         x->t1, x->t2, game_no);
+        if (rc)
+            break;
         int64_t v;
         if (aps_strmap_get(&seen, key, &v)) {
             add_reason(res, "duplicate forecast", 1);

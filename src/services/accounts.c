@@ -285,8 +285,9 @@ static int stored_seed(struct aps_conn *c, int64_t user_id, const char *col, cha
 {
     char sql[96];
     struct aps_stmt *s = NULL;
-    snprintf(sql, sizeof sql, "SELECT %s FROM users WHERE id = ?1", col);
-    int rc = aps_conn_preparef(c, &s, sql, "i", user_id);
+    int rc = aps_str_fmt(sql, sizeof sql, "SELECT %s FROM users WHERE id = ?1", col);
+    if (!rc)
+        rc = aps_conn_preparef(c, &s, sql, "i", user_id);
     if (!rc)
         rc = aps_stmt_step(s);
     if (rc == APS_ROW)

@@ -171,11 +171,13 @@ static int dq_record(struct aps_conn *c, const struct dq_result *d, int64_t at)
 static int dq_alert(struct aps_conn *c, const struct dq_result *d, int64_t at, int *raised)
 {
     char key[32], msg[160];
-    snprintf(key, sizeof key, "dq:%s", d->code);
+    int rc = aps_str_fmt(key, sizeof key, "dq:%s", d->code);
+    if (rc)
+        return rc;
     snprintf(msg, sizeof msg, "%s failed: %lld of %lld records (score %.3f)", d->code,
              (long long)d->failed, (long long)d->records, d->score);
     int64_t changes = 0;
-    int rc = aps_conn_changef(c, &changes,
+    rc = aps_conn_changef(c, &changes,
                               "INSERT INTO alerts (kind, severity, title, message, details,"
                               " dedup_key, created_at) SELECT 'data_quality', 'warning', ?1, ?2,"
                               " ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM alerts"
