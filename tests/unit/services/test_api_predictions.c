@@ -74,6 +74,41 @@ static void test_list_validation(void **state)
     }
 }
 
+/* The message of the validation detail for field, or "" when there is none. */
+static const char *detail_message(const struct treq *t, const char *field)
+{
+    json_t *d = json_object_get(json_object_get(t->res.json, "error"), "details");
+    for (size_t i = 0; i < json_array_size(d); i++) {
+        json_t *e = json_array_get(d, i);
+        if (!strcmp(json_string_value(json_object_get(e, "field")), field))
+            return json_string_value(json_object_get(e, "message"));
+    }
+    return "";
+}
+
+/* An unknown sport, market or tier is named in its detail with the values that are accepted. */
+static void test_enum_messages(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    const char *bad[][3] = {
+        {"tier", "E", "must be A, B, C or D"},
+        {"tier", "AB", "must be A, B, C or D"},
+        {"sport", "XFL", "unknown sport code (NFL, NBA, MLB, NHL, EPL, ATP, ...)"},
+        {"market", "props", "must be moneyline, spread or total"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(list_with(fx, &t, bad[i][0], bad[i][1]), 400);
+        assert_string_equal(detail_message(&t, bad[i][0]), bad[i][2]);
+        tr_cleanup(&t);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        const char *ok[] = {"B", "total"};
+        assert_int_equal(list_with(fx, &t, i ? "market" : "tier", ok[i]), 200);
+        tr_cleanup(&t);
+    }
+}
+
 static void test_today(void **state)
 {
     struct fixture *fx = *state;
@@ -359,6 +394,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_list_validation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_enum_messages, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_today, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_today_window, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_superseded, fx_setup, fx_teardown),
