@@ -88,6 +88,7 @@ struct tick_ctx {
     size_t nruns;
     struct aps_sched_tick *out;
     struct aps_metric *m_enqueued, *m_caught_up;
+    double until_ms; /* monotonic ms after which nothing is enqueued or recorded; 0: no limit */
 };
 
 static int load_runs(struct tick_ctx *t)
@@ -221,6 +222,8 @@ static int tick_one(struct tick_ctx *t, const struct aps_sched_task *k, int spor
                                                 &slot_start, &missed);
     if (v == APS_SCHED_NONE)
         return 0;
+    if (t->until_ms > 0 && aps_time_mono() * 1000.0 >= t->until_ms)
+        return APS_E_STATE; /* the leader's lease may have run out: stop writing */
     if (v == APS_SCHED_RECORD)
         return record_run(t, key, slot_start, NULL, NULL);
     if (k->when != APS_WHEN_ALWAYS) {
@@ -266,9 +269,11 @@ static void tick_metrics(struct tick_ctx *t)
                                          "Runs that stood for slots missed while down", task);
 }
 
-int aps_scheduler_tick(struct aps_app *app, int64_t now, struct aps_sched_tick *out)
+/* One tick that writes nothing once the monotonic clock reaches until_ms (0: no limit);
+ * APS_E_STATE when it stopped for that reason. */
+static int tick_until(struct aps_app *app, int64_t now, double until_ms, struct aps_sched_tick *out)
 {
-    struct tick_ctx t = {.app = app, .now = now, .out = out};
+    struct tick_ctx t = {.app = app, .now = now, .out = out, .until_ms = until_ms};
     int sports[APS_SPORT__COUNT];
     size_t nsports = active_sports(app->cfg, sports, APS_SPORT__COUNT);
     memset(out, 0, sizeof *out);
@@ -292,6 +297,11 @@ int aps_scheduler_tick(struct aps_app *app, int64_t now, struct aps_sched_tick *
     return rc;
 }
 
+int aps_scheduler_tick(struct aps_app *app, int64_t now, struct aps_sched_tick *out)
+{
+    return tick_until(app, now, 0, out);
+}
+
 /* ---- the leader thread --------------------------------------------------------------------- */
 
 struct aps_scheduler {
@@ -301,6 +311,8 @@ struct aps_scheduler {
     struct aps_leader *leader;
     pthread_t th;
     atomic_bool stop, held;
+    double sent_ms;  /* monotonic ms the last renewal was sent (scheduler thread only) */
+    double lease_ms; /* monotonic ms until which this process may act as leader (likewise) */
     struct aps_metric *m_leader, *m_errors;
 };
 
@@ -317,30 +329,85 @@ static void nap(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
-/* Acquires or renews the lock; logs and counts every change of leadership. */
+static double mono_ms(void)
+{
+    return aps_time_mono() * 1000.0;
+}
+
+/* How long a leader's own lease lasts: the lock's ttl counted from when the renewal was SENT
+ * (the backend starts its ttl later, when it runs the renewal), less a tenth of the ttl for
+ * clock-rate differences between this host and the lock's judge. */
+static double lease_length_ms(const struct aps_scheduler *s)
+{
+    return (double)s->o.lock_ttl_ms * 0.9;
+}
+
+/* Logs a change of leadership: "leader" with the wall-clock ms it starts acting, "follower" with
+ * why and the wall-clock ms after which it started nothing as leader (led_until_ms). */
+static void log_change(struct aps_scheduler *s, bool held, const char *why)
+{
+    char extra[320];
+    double now = mono_ms(), end = now < s->lease_ms ? now : s->lease_ms;
+    int64_t wall = aps_time_now_us() / 1000;
+    if (held)
+        snprintf(extra, sizeof extra, "\"owner\":\"%s\",\"since_ms\":%lld", s->owner,
+                 (long long)wall);
+    else
+        snprintf(extra, sizeof extra, "\"owner\":\"%s\",\"reason\":\"%s\",\"led_until_ms\":%lld",
+                 s->owner, why, (long long)(wall - (int64_t)(now - end)));
+    APS_LOG(&s->app->log, APS_LOG_INFO, extra, held ? "scheduler: leader" : "scheduler: follower");
+    aps_metric_set(s->m_leader, NULL, held ? 1 : 0);
+}
+
+static void demote(struct aps_scheduler *s, const char *why)
+{
+    if (atomic_exchange(&s->held, false))
+        log_change(s, false, why);
+}
+
+/* Acquires or renews the lock. The lease counts from before the request left, so an answer that
+ * comes back late shortens it; one that comes back after the lease ended makes no leader. */
 static void renew(struct aps_scheduler *s)
 {
     bool held = false;
+    double sent = mono_ms();
     int rc = aps_leader_acquire(s->leader, "scheduler", s->owner, s->o.lock_ttl_ms, &held);
-    bool was = atomic_exchange(&s->held, held);
+    s->sent_ms = sent;
     if (rc) {
         aps_metric_add(s->m_errors, NULL, 1);
         APS_LOG(&s->app->log, APS_LOG_ERROR, NULL, "scheduler lock unreachable: %s",
                 aps_strerror(rc));
     }
-    if (held != was) {
-        char extra[200];
-        snprintf(extra, sizeof extra, "\"owner\":\"%s\"", s->owner);
-        APS_LOG(&s->app->log, APS_LOG_INFO, extra, held ? "scheduler: leader" : "scheduler: follower");
+    if (!held) {
+        demote(s, rc ? "lock unreachable" : "lock held by another owner");
+        return;
     }
-    aps_metric_set(s->m_leader, NULL, held ? 1 : 0);
+    s->lease_ms = sent + lease_length_ms(s);
+    if (mono_ms() < s->lease_ms && !atomic_exchange(&s->held, true))
+        log_change(s, true, NULL);
+}
+
+/* Whether this process may act as leader now: it holds the lock and its lease has not run out
+ * (a renewal that came back too late, or none for the whole lease, ends leadership here). */
+static bool leading(struct aps_scheduler *s)
+{
+    if (atomic_load(&s->held) && mono_ms() >= s->lease_ms)
+        demote(s, "lease ran out before a renewal came back");
+    return atomic_load(&s->held);
+}
+
+static bool renewal_due(const struct aps_scheduler *s)
+{
+    return !atomic_load(&s->held) || mono_ms() - s->sent_ms >= (double)s->o.lock_ttl_ms / 3;
 }
 
 static void tick(struct aps_scheduler *s)
 {
     struct aps_sched_tick r;
-    int rc = aps_scheduler_tick(s->app, aps_jobs_now(s->app->cfg), &r);
-    if (rc) {
+    int rc = tick_until(s->app, aps_jobs_now(s->app->cfg), s->lease_ms, &r);
+    if (rc == APS_E_STATE) {
+        demote(s, "lease ran out during a tick");
+    } else if (rc) {
         aps_metric_add(s->m_errors, NULL, 1);
         APS_LOG(&s->app->log, APS_LOG_ERROR, NULL, "scheduler tick failed: %s", aps_strerror(rc));
     }
@@ -349,20 +416,20 @@ static void tick(struct aps_scheduler *s)
 static void *sched_thread(void *arg)
 {
     struct aps_scheduler *s = arg;
-    double last_renew = -1e9;
+    s->sent_ms = -1e18;
     while (!atomic_load(&s->stop)) {
-        double now = aps_time_mono() * 1000.0;
-        if (!atomic_load(&s->held) || now - last_renew >= (double)s->o.lock_ttl_ms / 3) {
+        if (renewal_due(s))
             renew(s);
-            last_renew = now;
-        }
-        if (atomic_load(&s->held))
+        if (leading(s))
             tick(s);
-        for (int64_t slept = 0; slept < s->o.tick_ms && !atomic_load(&s->stop); slept += 100)
+        for (int64_t slept = 0; slept < s->o.tick_ms && !atomic_load(&s->stop); slept += 100) {
             nap(100);
+            if (atomic_load(&s->held) && renewal_due(s))
+                renew(s); /* renewals keep their pace while the thread waits for the next tick */
+        }
     }
-    if (atomic_load(&s->held))
-        (void)aps_leader_release(s->leader, "scheduler", s->owner);
+    /* Compare-and-set: deletes the lock only while it is still ours. */
+    (void)aps_leader_release(s->leader, "scheduler", s->owner);
     return NULL;
 }
 

@@ -16,10 +16,17 @@
  * States of the scheduler process (aps_scheduler_start's thread):
  *   follower ──acquire "scheduler" won──▶ leader (ticks every second, renews every ttl/3)
  *   leader ──renewal failed or lost──▶ follower (stops ticking at once)
+ *   leader ──lease ran out (no renewal came back within 0.9·ttl of the last one being sent)──▶
+ *          follower (checked before every enqueue, so it holds inside a slow tick too)
  *   either ──stop──▶ stopped (a leader releases the lock, so another takes over at once)
+ * The lock's ttl starts when the backend runs a renewal, which is after the renewal was sent, so
+ * a leader's own lease (sent + 0.9·ttl) ends before the lock can expire and another process can
+ * win it: leadership intervals of two processes do not overlap while the clocks' rates agree to
+ * within a tenth. Changes are logged: "scheduler: leader" (since_ms) and "scheduler: follower"
+ * (reason, led_until_ms: the wall-clock end of its leadership).
  * A leader killed with -9 stops renewing; its lock expires after ttl and a waiting follower
- * takes over. Two leaders at once (a paused process, clock trouble) cannot double-enqueue: the
- * queue refuses a second job with the same key. */
+ * takes over. An enqueue already in flight when a lease ends (a paused process, clock trouble)
+ * cannot double-enqueue: the queue refuses a second job with the same key. */
 #ifndef APS_SERVICES_SCHEDULER_H
 #define APS_SERVICES_SCHEDULER_H
 

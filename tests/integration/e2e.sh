@@ -276,13 +276,52 @@ kill_worker() {
 
 # ---- two schedulers --------------------------------------------------------------------------
 slot_dupes() { cat "$work"/s1.log "$work"/s2.log | grep '"msg":"scheduled' | jq -r '"\(.task):\(.sport):\(.slot)"' | sort | uniq -d | wc -l; }
+now_ms() { date +%s%3N; }
+# Leadership intervals "start end" (wall-clock ms) in one scheduler's log, from its
+# "scheduler: leader" (since_ms) and "scheduler: follower" (led_until_ms) lines; one still open
+# ends at $2.
+lead_intervals() {
+  grep -E '"msg":"scheduler: (leader|follower)"' "$1" | jq -rs --argjson open "$2" '
+    reduce .[] as $e ({iv: [], s: null};
+      if $e.msg == "scheduler: leader" then .s = $e.since_ms
+      elif .s != null then .iv += [[.s, $e.led_until_ms]] | .s = null else . end)
+    | (if .s != null then .iv + [[.s, $open]] else .iv end) | .[] | "\(.[0]) \(.[1])"'
+}
+# How many pairs of leadership intervals of s1 and s2 overlap; $1/$2: the end of s1's/s2's
+# interval that is still open.
+lead_overlaps() {
+  local n=0 a1 a2 b1 b2
+  while read -r a1 a2; do
+    while read -r b1 b2; do
+      (((a1 > b1 ? a1 : b1) < (a2 < b2 ? a2 : b2))) && n=$((n + 1))
+    done < <(lead_intervals "$work/s2.log" "$2")
+  done < <(lead_intervals "$work/s1.log" "$1")
+  echo "$n"
+}
+# Whether the last leadership line of a scheduler's log says it leads.
+leads() { [ "$(grep -E '"msg":"scheduler: (leader|follower)"' "$work/$1.log" | tail -1 | jq -r .msg)" == "scheduler: leader" ]; }
+one_leads() { [ "$( (leads s1 && echo x; leads s2 && echo x) | wc -l)" -eq 1 ]; }
+slot_dupes() { cat "$work"/s1.log "$work"/s2.log | grep '"msg":"scheduled' | jq -r '"\(.task):\(.sport):\(.slot)"' | sort | uniq -d | wc -l; }
 schedulers() {
-  check "$backend: one scheduler leads" 1 "$(cat "$work"/s1.log "$work"/s2.log | grep -c '"msg":"scheduler: leader"')"
+  # A loaded machine may move leadership (a renewal later than the lease); what must hold is
+  # that the two processes never lead at the same time.
+  check_true "$backend: one scheduler leads" wait_until 10 one_leads
+  local t
+  t=$(now_ms)
+  check "$backend: leadership intervals of the two schedulers do not overlap" 0 "$(lead_overlaps "$t" "$t")"
+  echo "$backend: leadership taken $(grep -c '"msg":"scheduler: leader"' "$work/s1.log") time(s) by s1, $(grep -c '"msg":"scheduler: leader"' "$work/s2.log") by s2"
   check "$backend: no slot enqueued twice" 0 "$(slot_dupes)"
-  local leader=s1 follower=s2
-  grep -q '"msg":"scheduler: leader"' "$work/s2.log" && leader=s2 follower=s1
+  local leader=s1 follower=s2 killed
+  leads s2 && leader=s2 follower=s1
   eval "kill9 \$pid_$leader"
-  check_true "$backend: $follower takes over after kill -9 of $leader" wait_until 15 grep -q '"msg":"scheduler: leader"' "$work/$follower.log"
+  killed=$(now_ms)
+  check_true "$backend: $follower takes over after kill -9 of $leader" wait_until 15 leads "$follower"
+  t=$(now_ms)
+  if [ "$leader" == s1 ]; then
+    check "$backend: no overlap across the take-over" 0 "$(lead_overlaps "$killed" "$t")"
+  else
+    check "$backend: no overlap across the take-over" 0 "$(lead_overlaps "$t" "$killed")"
+  fi
   local n0
   n0=$(grep -c '"msg":"scheduled' "$work/$follower.log")
   check_true "$backend: the new leader schedules" wait_until 10 file_lines_gt "$work/$follower.log" '"msg":"scheduled' "$n0"

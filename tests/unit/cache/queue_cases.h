@@ -599,38 +599,109 @@ static void test_concurrent_claimers(void **state)
 /* ---- leader lock ----------------------------------------------------------------------------- */
 
 /* Times leave 200 ms or more of slack each way: ctest runs tests side by side. */
+#define LEADER_TTL 600
+
+static double mono_ms(void)
+{
+    return aps_time_mono() * 1000.0;
+}
+
+/* The holder renews "scheduler"; then the other (after releasing the lock under its own name
+ * when release_first) is refused. The refusal is asserted only for a round whose attempt came
+ * back before the holder's lock could expire (LEADER_TTL after the renewal was sent); a round
+ * that a loaded machine stretched past that is done again, up to 50 times. */
+static void assert_refused(struct aps_leader *holder, const char *holder_owner,
+                           struct aps_leader *other, const char *other_owner, bool release_first)
+{
+    for (int round = 0; round < 50; round++) {
+        bool held = false;
+        double sent = mono_ms();
+        assert_int_equal(aps_leader_acquire(holder, "scheduler", holder_owner, LEADER_TTL, &held), 0);
+        assert_true(held);
+        if (release_first)
+            assert_int_equal(aps_leader_release(other, "scheduler", other_owner), 0);
+        assert_int_equal(aps_leader_acquire(other, "scheduler", other_owner, LEADER_TTL, &held), 0);
+        if (mono_ms() - sent < LEADER_TTL) {
+            assert_false(held);
+            return;
+        }
+        if (held) /* too late to tell: hand the lock back and try again */
+            assert_int_equal(aps_leader_release(other, "scheduler", other_owner), 0);
+    }
+    fail_msg("no round finished within the lock's ttl");
+}
+
+/* A renewal extends the lease: b, trying after the first acquire's ttl has run out but before
+ * the renewal's has, is refused. Rounds whose timing a loaded machine stretched out of that
+ * window are done again, up to 50 times. */
+static void assert_renewal_extends(struct aps_leader *a, struct aps_leader *b)
+{
+    for (int round = 0; round < 50; round++) {
+        bool held = false;
+        double first = mono_ms();
+        assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", LEADER_TTL, &held), 0);
+        assert_true(held);
+        sleep_ms(LEADER_TTL / 2);
+        double renewed = mono_ms();
+        assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", LEADER_TTL, &held), 0);
+        if (!held) /* the first lease ran out before the renewal: again */
+            continue;
+        double wait = first + LEADER_TTL + 50 - mono_ms();
+        if (wait > 0)
+            sleep_ms((int)wait);
+        assert_int_equal(aps_leader_acquire(b, "scheduler", "host-b:2", LEADER_TTL, &held), 0);
+        if (mono_ms() - renewed < LEADER_TTL) {
+            assert_false(held);
+            return;
+        }
+        if (held)
+            assert_int_equal(aps_leader_release(b, "scheduler", "host-b:2"), 0);
+    }
+    fail_msg("no round fell between the first lease's end and the renewal's");
+}
+
+/* Polls until other takes "scheduler" after its holder stopped renewing at holder_sent (ms,
+ * monotonic): not before the ttl has run from then, and within a generous bound. */
+static void assert_takes_over(struct aps_leader *other, const char *other_owner,
+                              double holder_sent)
+{
+    bool held = false;
+    for (;;) {
+        assert_int_equal(aps_leader_acquire(other, "scheduler", other_owner, LEADER_TTL, &held), 0);
+        double done = mono_ms();
+        if (held) {
+            assert_true(done - holder_sent >= LEADER_TTL - 2); /* 2 ms: clock rounding */
+            return;
+        }
+        assert_true(done - holder_sent < LEADER_TTL + 30000);
+        sleep_ms(20);
+    }
+}
+
 static void test_leader(void **state)
 {
     struct aps_leader *a = open_leader(), *b = open_leader(); /* two scheduler processes */
     bool held = false;
-    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
+    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", LEADER_TTL, &held), 0);
     assert_true(held);
-    assert_int_equal(aps_leader_acquire(b, "scheduler", "host-b:2", 600, &held), 0);
-    assert_false(held);
-    /* The leader renews; the other keeps waiting. */
-    sleep_ms(300);
-    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
+    /* The leader renews; the other keeps waiting while the lease lives. */
+    assert_refused(a, "host-a:1", b, "host-b:2", false);
+    assert_renewal_extends(a, b);
+    /* The leader dies (stops renewing): b takes over after the expiry, not before. */
+    double sent = mono_ms();
+    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", LEADER_TTL, &held), 0);
     assert_true(held);
-    sleep_ms(400); /* 700 ms after the first acquire, 400 after the renewal */
-    assert_int_equal(aps_leader_acquire(b, "scheduler", "host-b:2", 600, &held), 0);
-    assert_false(held);
-    /* The leader dies (stops renewing): b takes over after the expiry, and a is out. */
-    sleep_ms(450);
-    assert_int_equal(aps_leader_acquire(b, "scheduler", "host-b:2", 600, &held), 0);
-    assert_true(held);
-    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
-    assert_false(held);
-    /* Only the holder can release. */
-    assert_int_equal(aps_leader_release(a, "scheduler", "host-a:1"), 0);
-    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
-    assert_false(held);
+    assert_takes_over(b, "host-b:2", sent);
+    /* a is out while b renews, and only the holder can release: a's release leaves b's lock. */
+    assert_refused(b, "host-b:2", a, "host-a:1", false);
+    assert_refused(b, "host-b:2", a, "host-a:1", true);
     assert_int_equal(aps_leader_release(b, "scheduler", "host-b:2"), 0);
-    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", 600, &held), 0);
+    assert_int_equal(aps_leader_acquire(a, "scheduler", "host-a:1", LEADER_TTL, &held), 0);
     assert_true(held);
     /* Other lock names are independent. */
-    assert_int_equal(aps_leader_acquire(b, "backup", "host-b:2", 600, &held), 0);
+    assert_int_equal(aps_leader_acquire(b, "backup", "host-b:2", LEADER_TTL, &held), 0);
     assert_true(held);
-    assert_int_equal(aps_leader_acquire(b, "bad name", "x", 600, &held), APS_E_INVAL);
+    assert_int_equal(aps_leader_acquire(b, "bad name", "x", LEADER_TTL, &held), APS_E_INVAL);
     assert_int_equal(aps_leader_acquire(b, "x", "x", 0, &held), APS_E_INVAL);
     aps_leader_close(a);
     aps_leader_close(b);
