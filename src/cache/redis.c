@@ -37,9 +37,13 @@ struct endpoint {
     char user[128], pass[256];
 };
 
+/* A script's slot is written once and never reused: its hash is the SHA1 of its source, so a
+ * reload after the server lost its cache gives the same bytes, and EVALSHA calls in flight on
+ * other threads keep pointing at them (aps_redis_eval_cmd). */
 struct script_sha {
     const struct aps_redis_script *script;
     char sha[48];
+    bool loaded; /* false after aps_redis_forget_scripts until the next SCRIPT LOAD */
 };
 
 struct aps_redis {
@@ -414,7 +418,7 @@ static void script_sha(struct aps_redis *r, const struct aps_redis_script *s, ch
     sha[0] = '\0';
     pthread_mutex_lock(&r->mu);
     for (int i = 0; i < r->nscripts; i++)
-        if (r->scripts[i].script == s)
+        if (r->scripts[i].script == s && r->scripts[i].loaded)
             memcpy(sha, r->scripts[i].sha, 48);
     pthread_mutex_unlock(&r->mu);
 }
@@ -437,10 +441,13 @@ static int load_script(struct aps_redis *r, const struct aps_redis_script *s, ch
     int i = 0;
     while (i < r->nscripts && r->scripts[i].script != s)
         i++;
-    if (i < MAX_SCRIPTS) {
+    if (i < r->nscripts) {
+        r->scripts[i].loaded = true; /* same source, same hash: the bytes stay as they are */
+    } else if (i < MAX_SCRIPTS) {
         r->scripts[i].script = s;
         memcpy(r->scripts[i].sha, sha, 48);
-        r->nscripts = i == r->nscripts ? i + 1 : r->nscripts;
+        r->scripts[i].loaded = true;
+        r->nscripts = i + 1;
     }
     pthread_mutex_unlock(&r->mu);
     return 0;
@@ -449,7 +456,8 @@ static int load_script(struct aps_redis *r, const struct aps_redis_script *s, ch
 void aps_redis_forget_scripts(struct aps_redis *r)
 {
     pthread_mutex_lock(&r->mu);
-    r->nscripts = 0;
+    for (int i = 0; i < r->nscripts; i++)
+        r->scripts[i].loaded = false;
     pthread_mutex_unlock(&r->mu);
 }
 

@@ -69,6 +69,16 @@ static struct team_scoring *scoring(struct elo_pred *ep, int64_t team)
     return &ep->teams[idx];
 }
 
+/* The scoring records of a game's two teams. Both are looked up (and added) before either
+ * pointer is taken, since adding one may move the array. */
+static void scoring_pair(struct elo_pred *ep, const struct aps_hist_game *g,
+                         struct team_scoring **home, struct team_scoring **away)
+{
+    (void)scoring(ep, g->home);
+    *away = scoring(ep, g->away);
+    *home = scoring(ep, g->home);
+}
+
 /* Walk-forward refit: the parameters for season s are fitted on the seasons before it only. */
 static int refit(struct elo_pred *ep, const struct aps_history *h, size_t gi)
 {
@@ -114,7 +124,8 @@ static int prob_spread(struct elo_pred *ep, const struct aps_hist_game *g, enum 
 
 static int expected_total(struct elo_pred *ep, const struct aps_hist_game *g, double *mu)
 {
-    struct team_scoring *th = scoring(ep, g->home), *ta = scoring(ep, g->away);
+    struct team_scoring *th, *ta;
+    scoring_pair(ep, g, &th, &ta);
     if (th->games < MIN_TEAM_GAMES || ta->games < MIN_TEAM_GAMES)
         return APS_E_NOTFOUND;
     *mu = (th->pts_for + ta->pts_against) / 2 + (ta->pts_for + th->pts_against) / 2;
@@ -194,7 +205,8 @@ static int ep_observe(void *ctx, const struct aps_history *h, size_t gi)
         ep->tot_mean += delta / (double)ep->nt;
         ep->tot_m2 += delta * (r - ep->tot_mean);
     }
-    struct team_scoring *th = scoring(ep, g->home), *ta = scoring(ep, g->away);
+    struct team_scoring *th, *ta;
+    scoring_pair(ep, g, &th, &ta);
     double a_h = th->games ? TOTAL_ALPHA : 1, a_a = ta->games ? TOTAL_ALPHA : 1;
     th->pts_for += a_h * (g->home_score - th->pts_for);
     th->pts_against += a_h * (g->away_score - th->pts_against);
