@@ -117,21 +117,30 @@ static void drop(struct aps_lru *l, struct entry *e)
         aps_free(e);
 }
 
-int aps_lru_get(struct aps_lru *l, const char *key, int64_t now_ms, char **val, size_t *len)
+/* Under the lock: the live entry of key, moved to the front, or NULL (an expired one is dropped
+ * and counted). */
+static struct entry *take_live_locked(struct aps_lru *l, const char *key, int64_t now_ms)
 {
     size_t klen = strlen(key);
-    uint32_t h = hash_key(key, klen);
-    int rc = APS_E_NOTFOUND;
-    pthread_mutex_lock(&l->mu);
-    struct entry *e = *find_slot(l, key, klen, h);
+    struct entry *e = *find_slot(l, key, klen, hash_key(key, klen));
     if (e && e->expires_ms <= now_ms) {
         l->st.expirations++;
         drop(l, e);
-        e = NULL;
+        return NULL;
     }
     if (e) {
         list_unlink(l, e);
         list_push_front(l, e);
+    }
+    return e;
+}
+
+int aps_lru_get(struct aps_lru *l, const char *key, int64_t now_ms, char **val, size_t *len)
+{
+    int rc = APS_E_NOTFOUND;
+    pthread_mutex_lock(&l->mu);
+    struct entry *e = take_live_locked(l, key, now_ms);
+    if (e) {
         *val = aps_malloc(e->vlen + 1);
         memcpy(*val, e->val, e->vlen);
         (*val)[e->vlen] = '\0';
@@ -145,19 +154,10 @@ int aps_lru_get(struct aps_lru *l, const char *key, int64_t now_ms, char **val, 
 int aps_lru_get_ref(struct aps_lru *l, const char *key, int64_t now_ms, const char **val,
                     size_t *len, struct aps_lru_ref **ref)
 {
-    size_t klen = strlen(key);
-    uint32_t h = hash_key(key, klen);
     int rc = APS_E_NOTFOUND;
     pthread_mutex_lock(&l->mu);
-    struct entry *e = *find_slot(l, key, klen, h);
-    if (e && e->expires_ms <= now_ms) {
-        l->st.expirations++;
-        drop(l, e);
-        e = NULL;
-    }
+    struct entry *e = take_live_locked(l, key, now_ms);
     if (e) {
-        list_unlink(l, e);
-        list_push_front(l, e);
         e->refs++;
         *val = e->val;
         *len = e->vlen;
