@@ -17,7 +17,7 @@ set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${APS_TEST_PG_URL:-}" ]; then
-  [ "${APS_TEST_PG_OPTIONAL:-}" = 1 ] && { echo "SKIP: APS_TEST_PG_URL unset"; exit 0; }
+  [ "${APS_TEST_PG_OPTIONAL:-}" = 1 ] && { echo "SKIP: APS_TEST_PG_URL unset (APS_TEST_PG_OPTIONAL=1)"; exit 77; }
   echo "FAIL: APS_TEST_PG_URL is unset: start PostgreSQL with scripts/pgtest start"; exit 1
 fi
 for t in psql python3 curl jq; do command -v $t >/dev/null || { echo "FAIL: $t is required"; exit 1; }; done
