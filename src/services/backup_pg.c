@@ -9,14 +9,22 @@
  *
  * A restore writes a new data directory (pgbackrest restore --pg1-path), recovers to the target
  * time with archiving off (a verification copy must not push WAL into the repository), promotes,
- * starts on its own port with pg_ctl and is checked through an ordinary store connection. */
+ * starts on its own port with pg_ctl and is checked through an ordinary store connection.
+ *
+ * The restore and the restored cluster's WAL fetching (archive-get) use their own spool and lock
+ * folders beside its data directory (DIR.restore-spool), removed once it is promoted: pgBackRest's
+ * restore empties the spool's archive queue, and with the configuration file's shared folders a
+ * restore on the primary's host (a drill, a switch-over) would delete the primary's archive-push
+ * acknowledgements and stall its WAL archiving until archive-timeout, and contend for its lock. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -391,15 +399,27 @@ static int open_promoted(const char *url, struct aps_store **out, char *err, siz
     return rc;
 }
 
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
 static int pgbr_restore(const struct aps_config *cfg, const struct aps_restore_opts *o,
-                        char *err, size_t errcap)
+                        const char *spool, char *err, size_t errcap)
 {
     struct args a = {0};
     struct aps_buf log = {0};
     char target[96];
+    if (mkdir(spool, 0750) && errno != EEXIST) {
+        snprintf(err, errcap, "%s: %s", spool, strerror(errno));
+        return APS_E_IO;
+    }
     pgbackrest(cfg, &a, false);
     arg(&a, "--pg1-path=%s", o->pg_path);
     arg(&a, "--archive-mode=off");
+    arg(&a, "--spool-path=%s/spool", spool); /* also on the restore_command it writes */
+    arg(&a, "--lock-path=%s/lock", spool);
     if (o->set) {
         arg(&a, "--set=%s", o->set);
         arg(&a, "--type=immediate");
@@ -437,12 +457,19 @@ int aps_backup_pg_restore(const struct aps_config *cfg, struct aps_store *st,
         snprintf(err, errcap, "DATABASE_URL cannot name the restored cluster");
         return rc;
     }
-    rc = pgbr_restore(cfg, o, err, errcap);
+    char spool[4096];
+    if ((size_t)snprintf(spool, sizeof spool, "%s.restore-spool", o->pg_path) >= sizeof spool) {
+        snprintf(err, errcap, "--pg-path is too long");
+        return APS_E_INVAL;
+    }
+    rc = pgbr_restore(cfg, o, spool, err, errcap);
     if (!rc)
         rc = pg_ctl(cfg, o->pg_path, "start", o->port, err, errcap);
     bool started_ok = !rc;
     if (!rc)
         rc = open_promoted(out->url, &rs, err, errcap);
+    if (!rc) /* promoted: recovery reads no more WAL */
+        nftw(spool, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (!rc)
         rc = aps_store_acquire(rs, APS_DB_WRITE, &c);
     if (!rc)

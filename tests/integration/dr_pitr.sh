@@ -40,6 +40,11 @@ export JWT_SECRET="dr-pitr-integration-secret-0123456789abcdef" RATE_LIMIT_PER_M
 aps_pg backup run > "$dir/backup.log"
 check "the full backup is recorded" 1 "$(q "$PRIMARY" "select count(*) from backups where kind = 'postgres' and ok = 1")"
 check "pgBackRest lists it" 1 "$(aps_pg backup list | grep -c ' full ')"
+# pgBackRest records a backup's stop time in whole seconds and restores to a time only from a
+# backup that stopped strictly before it: on a fast machine everything below can happen within
+# the backup's last second, so T must not come before the second after the stop has passed.
+stop=$(as_pg pgbackrest --config="$dir/pgbackrest.conf" --stanza=aps info --output=json | jq '.[0].backup[-1].timestamp.stop')
+while [ "$(date +%s)" -le $((stop + 1)) ]; do sleep 0.1; done
 
 # ---- what happens after the backup: only in the archived WAL ---------------------------------
 "$APS_BIN" predict --sport NBA --now 2019-01-15T00:00:00Z > /dev/null
@@ -85,6 +90,13 @@ check "nothing after T survived (the later bankroll)" 0 "$(q "$RESTORED" "select
 verify=$(DATABASE_URL=$RESTORED "$APS_BIN" verify | head -1)
 check "aps verify of the lock-in chain" "OK $picks picks" "$verify"
 check "the restore reports the chain" 1 "$(grep -c 'lock-in chain OK' "$dir/restore.log")"
+check "the restore used its own spool and lock folders" 1 "$(grep -c "^restore_command = .*--spool-path=$dir/restored.restore-spool/spool" "$dir/restored/postgresql.auto.conf")"
+check "which are gone once it is promoted" gone "$([ -e "$dir/restored.restore-spool" ] && echo there || echo gone)"
+# The primary still archives: the restore on its host left its archive queue alone.
+archived=$(q "$PRIMARY" "select archived_count from pg_stat_archiver")
+q "$PRIMARY" "select pg_switch_wal()" > /dev/null
+for _ in $(seq 100); do [ "$(q "$PRIMARY" "select archived_count from pg_stat_archiver")" -gt "$archived" ] && break; sleep 0.1; done
+check "the primary archives a segment within 10 s of the restore" 1 "$(q "$PRIMARY" "select (archived_count > $archived)::int from pg_stat_archiver")"
 check "the drill is recorded for the metrics" 1 "$(q "$PRIMARY" "select count(*) from backups where kind = 'restore_postgres' and ok = 1")"
 
 # The backup metrics of the api, computed from the store and pg_stat_archiver; then archiving
