@@ -9,6 +9,7 @@
 #include "cache/redis.h"
 #include "config/config.h"
 #include "core/mem.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "store/store.h"
 
@@ -62,9 +63,9 @@ static int redis_acquire(struct aps_leader *l, const char *name, const char *own
                          int64_t ttl_ms, int64_t floor, int64_t *epoch)
 {
     char key[256], ekey[264], ttl[24], fl[24];
-    if (lock_key(key, sizeof key, l->prefix, name))
+    if (lock_key(key, sizeof key, l->prefix, name) ||
+        aps_str_fmt(ekey, sizeof ekey, "%s:epoch", key))
         return APS_E_TOOBIG;
-    snprintf(ekey, sizeof ekey, "%s:epoch", key);
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
     snprintf(fl, sizeof fl, "%lld", (long long)floor);
     const char *words[] = {key, ekey, owner, ttl, fl};

@@ -398,8 +398,8 @@ static int chunk_cmd(struct rq *q, const struct aps_queue_msg *msgs, const struc
         c->words[nkeys - 1] = c->fence_key;
         c->words[nwords - 1] = c->epoch;
     }
-    return aps_redis_eval_cmd(q->redis, fence ? &fenced_push_script : &push_script, (int)nkeys, (int)nwords, c->words, NULL,
-                              c->argv, c->lens, c->nk, cmd);
+    return aps_redis_eval_cmd(q->redis, fence ? &fenced_push_script : &push_script, (int)nkeys,
+                              (int)nwords, c->words, NULL, c->argv, c->lens, c->nk, cmd);
 }
 
 /* Writes the results of one chunk's reply into its msgs. */

@@ -383,6 +383,7 @@ struct aps_scheduler {
     double lease_ms; /* monotonic ms until which this process may act as leader (likewise) */
     int64_t epoch;   /* the lock's epoch of the current holding, the writes' fencing token */
     int64_t floor;   /* the store's fence after a refusal: the next epoch starts above it */
+    bool waiting;    /* "waiting for the lock" logged since the last holding (likewise) */
     struct aps_metric *m_leader, *m_errors;
 };
 
@@ -484,8 +485,15 @@ static void renew(struct aps_scheduler *s)
     }
     if (!held) {
         demote(s, rc ? "lock unreachable" : "lock held by another owner");
+        if (!rc && !s->waiting) {
+            char extra[160];
+            snprintf(extra, sizeof extra, "\"owner\":\"%s\"", s->owner);
+            APS_LOG(&s->app->log, APS_LOG_INFO, extra, "scheduler: waiting for the lock");
+        }
+        s->waiting = !rc;
         return;
     }
+    s->waiting = false;
     if ((epoch != s->epoch || !atomic_load(&s->held)) && claim(s, epoch))
         return;
     s->epoch = epoch;

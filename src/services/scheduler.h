@@ -23,7 +23,9 @@
  * a leader's own lease (sent + 0.9·ttl) ends before the lock can expire and another process can
  * win it: leadership intervals of two processes do not overlap while the clocks' rates agree to
  * within a tenth. Changes are logged: "scheduler: leader" (since_ms) and "scheduler: follower"
- * (reason, led_until_ms: the wall-clock end of its leadership).
+ * (reason, led_until_ms: the wall-clock end of its leadership); a follower that tried the lock
+ * and found it held logs "scheduler: waiting for the lock" once (again after each holding or
+ * failed attempt).
  * A leader killed with -9 stops renewing; its lock expires after ttl and a waiting follower
  * takes over. An enqueue already in flight when a lease ends (a paused process, clock trouble)
  * cannot double-enqueue: the queue refuses a second job with the same key.
