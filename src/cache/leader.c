@@ -1,5 +1,6 @@
 /* leader.c — the leader lock of leader.h: a two-entry method table (acquire, release) with a
- * Redis backend (Lua compare-and-set) and a store backend (the locks table). */
+ * Redis backend (Lua compare-and-set) and a store backend (the locks table), each keeping the
+ * lock's epoch (the fencing token) beside it. */
 #include "cache/leader.h"
 
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include "cache/redis.h"
 #include "config/config.h"
 #include "core/mem.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "store/store.h"
 
@@ -15,7 +17,7 @@
 
 struct leader_ops {
     int (*acquire)(struct aps_leader *l, const char *name, const char *owner, int64_t ttl_ms,
-                   bool *held);
+                   int64_t floor, int64_t *epoch);
     int (*release)(struct aps_leader *l, const char *name, const char *owner);
 };
 
@@ -28,12 +30,21 @@ struct aps_leader {
 
 /* ---- Redis ----------------------------------------------------------------------------------- */
 
-/* KEYS: lock. ARGV: owner, ttl ms. Takes a free lock or renews our own; 1 when we hold it. */
+/* KEYS: lock, epoch. ARGV: owner, ttl ms, floor. Takes a free lock or renews our own; the
+ * epoch when we hold it (a taken lock gets the next one, above floor), 0 when another owner
+ * does. A renewal keeps its epoch unless that is not above floor (the epoch key was lost). */
 static const struct aps_redis_script acquire_script = {
     "local v = redis.call('GET', KEYS[1])\n"
-    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
-    "if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
-    "return 0\n"};
+    "local floor = tonumber(ARGV[3])\n"
+    "if v == ARGV[1] then\n"
+    "  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "  local e = tonumber(redis.call('GET', KEYS[2]) or '0')\n"
+    "  if e >= 1 and e >= floor then return e end\n"
+    "elseif v then return 0\n"
+    "else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end\n"
+    "local e = redis.call('INCR', KEYS[2])\n"
+    "if e <= floor then e = floor + 1 redis.call('SET', KEYS[2], e) end\n"
+    "return e\n"};
 
 /* KEYS: lock. ARGV: owner. Deletes the lock only when we hold it. */
 static const struct aps_redis_script release_script = {
@@ -49,19 +60,21 @@ static int lock_key(char *key, size_t cap, const char *prefix, const char *name)
 }
 
 static int redis_acquire(struct aps_leader *l, const char *name, const char *owner,
-                         int64_t ttl_ms, bool *held)
+                         int64_t ttl_ms, int64_t floor, int64_t *epoch)
 {
-    char key[256], ttl[24];
-    if (lock_key(key, sizeof key, l->prefix, name))
+    char key[256], ekey[264], ttl[24], fl[24];
+    if (lock_key(key, sizeof key, l->prefix, name) ||
+        aps_str_fmt(ekey, sizeof ekey, "%s:epoch", key))
         return APS_E_TOOBIG;
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
-    const char *words[] = {key, owner, ttl};
+    snprintf(fl, sizeof fl, "%lld", (long long)floor);
+    const char *words[] = {key, ekey, owner, ttl, fl};
     redisReply *rep = NULL;
-    int rc = aps_redis_eval(l->redis, TIMEOUT_MS, &acquire_script, &rep, 1, 3, words, NULL);
+    int rc = aps_redis_eval(l->redis, TIMEOUT_MS, &acquire_script, &rep, 2, 5, words, NULL);
     if (rc)
         return rc;
     rc = rep->type == REDIS_REPLY_INTEGER ? 0 : APS_E_IO;
-    *held = rc == 0 && rep->integer == 1;
+    *epoch = rc == 0 ? rep->integer : 0;
     freeReplyObject(rep);
     return rc;
 }
@@ -85,16 +98,25 @@ static const struct leader_ops redis_ops = {redis_acquire, redis_release};
 
 /* ---- store ----------------------------------------------------------------------------------- */
 
-/* Takes the row when it is free, expired or already ours; a row comes back only then. */
+/* Takes the row when it is free, expired or already ours; a row (the epoch) comes back only
+ * then. A renewal of our own live lock keeps its epoch while that is above 0 and not below the
+ * floor; anything else starts the next epoch above both. */
 static const char acquire_sql[] =
-    "INSERT INTO locks (name, owner, expires_at) VALUES (?1, ?2, CAST(?3 AS BIGINT))"
-    " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at"
+    "INSERT INTO locks (name, owner, expires_at, epoch)"
+    " VALUES (?1, ?2, CAST(?3 AS BIGINT), CAST(?5 AS BIGINT) + 1)"
+    " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,"
+    " epoch = CASE WHEN locks.owner = excluded.owner AND locks.expires_at >= CAST(?4 AS BIGINT)"
+    " AND locks.epoch >= 1 AND locks.epoch >= CAST(?5 AS BIGINT) THEN locks.epoch"
+    " WHEN locks.epoch > CAST(?5 AS BIGINT) THEN locks.epoch + 1"
+    " ELSE CAST(?5 AS BIGINT) + 1 END"
     " WHERE locks.owner = excluded.owner OR locks.expires_at < CAST(?4 AS BIGINT)"
-    " RETURNING owner";
-static const char release_sql[] = "DELETE FROM locks WHERE name = ?1 AND owner = ?2";
+    " RETURNING epoch";
+/* The row stays, expired, so that its epoch keeps counting. */
+static const char release_sql[] =
+    "UPDATE locks SET expires_at = 0 WHERE name = ?1 AND owner = ?2";
 
 static int db_acquire(struct aps_leader *l, const char *name, const char *owner, int64_t ttl_ms,
-                      bool *held)
+                      int64_t floor, int64_t *epoch)
 {
     int64_t now = aps_time_now_us() / 1000;
     struct aps_conn *c = NULL;
@@ -102,10 +124,11 @@ static int db_acquire(struct aps_leader *l, const char *name, const char *owner,
     int rc = aps_store_acquire(l->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    rc = aps_conn_preparef(c, &s, acquire_sql, "ssii", name, owner, now + ttl_ms, now);
+    rc = aps_conn_preparef(c, &s, acquire_sql, "ssiii", name, owner, now + ttl_ms, now, floor);
     if (!rc)
         rc = aps_stmt_step(s);
-    *held = rc == APS_ROW;
+    if (rc == APS_ROW)
+        *epoch = aps_stmt_int64(s, 0);
     if (s)
         aps_stmt_finalize(s);
     aps_store_release(c);
@@ -178,13 +201,26 @@ static bool word_ok(const char *s)
     return true;
 }
 
+int aps_leader_acquire_epoch(struct aps_leader *l, const char *name, const char *owner,
+                             int64_t ttl_ms, int64_t floor, bool *held, int64_t *epoch)
+{
+    int64_t e = 0;
+    *held = false;
+    if (epoch)
+        *epoch = 0;
+    if (!word_ok(name) || !word_ok(owner) || ttl_ms < 1 || floor < 0)
+        return APS_E_INVAL;
+    int rc = l->ops->acquire(l, name, owner, ttl_ms, floor, &e);
+    *held = rc == 0 && e > 0;
+    if (epoch && *held)
+        *epoch = e;
+    return rc;
+}
+
 int aps_leader_acquire(struct aps_leader *l, const char *name, const char *owner, int64_t ttl_ms,
                        bool *held)
 {
-    *held = false;
-    if (!word_ok(name) || !word_ok(owner) || ttl_ms < 1)
-        return APS_E_INVAL;
-    return l->ops->acquire(l, name, owner, ttl_ms, held);
+    return aps_leader_acquire_epoch(l, name, owner, ttl_ms, 0, held, NULL);
 }
 
 int aps_leader_release(struct aps_leader *l, const char *name, const char *owner)

@@ -7,6 +7,13 @@
  *          scripts (only the owner can extend or delete its lock).
  *   store  the locks table of migrations/005_jobs.sql: one upsert that takes the row when it is
  *          free, expired or already ours, so two owners cannot both succeed.
+ * Fencing: each acquisition by a holder that did not hold the lock a moment ago (a free, expired
+ * or taken-over lock) increments the lock's epoch, a counter kept beside it that never goes back
+ * (redis: <prefix>:lock:<name>:epoch, no expiry; store: locks.epoch); a renewal keeps it. The
+ * holder stamps its writes with the epoch and the stores they land in refuse older ones
+ * (store/fence.h), so a write a former holder still had in flight cannot land after a newer
+ * holder's writes. A caller passes the highest epoch its stores have seen as the floor: a lock
+ * whose counter was lost (Redis data lost) starts above it instead of at 1.
  * Expiry is judged by the Redis server's clock, or, on the store, by the callers' wall clocks
  * (processes on different hosts need NTP). Thread-safe. */
 #ifndef APS_CACHE_LEADER_H
@@ -31,6 +38,11 @@ int aps_leader_open(struct aps_leader **out, const struct aps_config *cfg, struc
  * false: a leader that cannot renew must stop acting as leader). */
 int aps_leader_acquire(struct aps_leader *l, const char *name, const char *owner, int64_t ttl_ms,
                        bool *held) APS_MUST_CHECK;
+/* aps_leader_acquire that also gives the epoch of the holding (*epoch, 0 when not held), taken
+ * above floor (>= 0) when this call starts a new one or the kept one is below floor. */
+int aps_leader_acquire_epoch(struct aps_leader *l, const char *name, const char *owner,
+                             int64_t ttl_ms, int64_t floor, bool *held,
+                             int64_t *epoch) APS_MUST_CHECK;
 /* Releases name if owner holds it (0 either way). The result may be ignored: a release that
  * fails leaves the lock to expire after its ttl. */
 int aps_leader_release(struct aps_leader *l, const char *name, const char *owner);

@@ -141,8 +141,11 @@ static int check_msg(const struct aps_queue_msg *m)
 
 /* ---- push and claim -------------------------------------------------------------------------- */
 
-int aps_queue_push_batch(struct aps_queue *q, struct aps_queue_msg *msgs, size_t n)
+static int push_fenced(struct aps_queue *q, const struct aps_fence *fence,
+                       struct aps_queue_msg *msgs, size_t n)
 {
+    if (fence && (!fence->name || !*fence->name || strlen(fence->name) > 127 || fence->epoch < 1))
+        return APS_E_INVAL;
     for (size_t i = 0; i < n; i++) {
         int rc = check_msg(&msgs[i]);
         if (rc)
@@ -150,20 +153,38 @@ int aps_queue_push_batch(struct aps_queue *q, struct aps_queue_msg *msgs, size_t
         msgs[i].id[0] = '\0';
         msgs[i].rc = 0;
     }
-    return n ? q->be->ops->push(q->be, msgs, n, aps_queue_now_ms()) : 0;
+    return n || fence ? q->be->ops->push(q->be, msgs, n, fence, aps_queue_now_ms()) : 0;
+}
+
+int aps_queue_push_batch(struct aps_queue *q, struct aps_queue_msg *msgs, size_t n)
+{
+    return push_fenced(q, NULL, msgs, n);
+}
+
+int aps_queue_push_fenced(struct aps_queue *q, const struct aps_fence *fence, const char *name,
+                          const char *payload_json, const char *idempotency_key,
+                          int max_attempts, int64_t delay_ms, char id_out[64])
+{
+    struct aps_queue_msg msg = {name, payload_json, idempotency_key, max_attempts, delay_ms,
+                                "", 0};
+    int rc = push_fenced(q, fence, &msg, 1);
+    if (rc)
+        return rc;
+    memcpy(id_out, msg.id, sizeof msg.id);
+    return msg.rc;
 }
 
 int aps_queue_push(struct aps_queue *q, const char *name, const char *payload_json,
                    const char *idempotency_key, int max_attempts, int64_t delay_ms,
                    char id_out[64])
 {
-    struct aps_queue_msg msg = {name, payload_json, idempotency_key, max_attempts, delay_ms,
-                                "", 0};
-    int rc = aps_queue_push_batch(q, &msg, 1);
-    if (rc)
-        return rc;
-    memcpy(id_out, msg.id, sizeof msg.id);
-    return msg.rc;
+    return aps_queue_push_fenced(q, NULL, name, payload_json, idempotency_key, max_attempts,
+                                 delay_ms, id_out);
+}
+
+int aps_queue_fence(struct aps_queue *q, const struct aps_fence *fence)
+{
+    return fence ? push_fenced(q, fence, NULL, 0) : APS_E_INVAL;
 }
 
 int aps_queue_claim_batch(struct aps_queue *q, const char *consumer, int64_t visibility_ms,

@@ -46,6 +46,7 @@
 #include "core/err.h"
 
 struct aps_config;
+struct aps_fence;
 struct aps_metrics;
 struct aps_queue;
 struct aps_store;
@@ -103,6 +104,16 @@ const char *aps_queue_backend(const struct aps_queue *q);
 int aps_queue_push(struct aps_queue *q, const char *name, const char *payload_json,
                    const char *idempotency_key, int max_attempts, int64_t delay_ms,
                    char id_out[64]) APS_MUST_CHECK;
+/* aps_queue_push behind a fencing token (store/fence.h; NULL: none): APS_E_STALE, and nothing
+ * enqueued, when the queue has seen a newer epoch of fence->name; otherwise the queue's fence is
+ * raised to fence->epoch atomically with the push (Redis: one Lua script with the XADD; store:
+ * one transaction with the INSERT), so a leader that was fenced out cannot enqueue. */
+int aps_queue_push_fenced(struct aps_queue *q, const struct aps_fence *fence, const char *name,
+                          const char *payload_json, const char *idempotency_key,
+                          int max_attempts, int64_t delay_ms, char id_out[64]) APS_MUST_CHECK;
+/* Raises the queue's fence of fence->name to fence->epoch without enqueueing (a new leader
+ * does this first); APS_E_STALE when a newer epoch is there already. */
+int aps_queue_fence(struct aps_queue *q, const struct aps_fence *fence) APS_MUST_CHECK;
 /* Enqueues n jobs in one round trip (Redis pipeline / one transaction). 0 when every msgs[i].rc
  * is 0 or APS_E_EXISTS; a negative code when the batch failed (then rcs are not meaningful). */
 int aps_queue_push_batch(struct aps_queue *q, struct aps_queue_msg *msgs, size_t n) APS_MUST_CHECK;

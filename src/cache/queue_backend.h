@@ -7,6 +7,7 @@
 #define APS_CACHE_QUEUE_BACKEND_H
 
 #include "cache/queue.h"
+#include "store/fence.h"
 
 struct aps_queue_be;
 
@@ -21,8 +22,11 @@ enum aps_settle {
 struct aps_queue_ops {
     const char *name;
     void (*close)(struct aps_queue_be *b);
-    /* Writes msgs[i].id and msgs[i].rc (0 or APS_E_EXISTS). Arguments are already checked. */
-    int (*push)(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n, int64_t now_ms);
+    /* Writes msgs[i].id and msgs[i].rc (0 or APS_E_EXISTS). Arguments are already checked.
+     * With a fence (else NULL): APS_E_STALE and nothing pushed when the backend's fence holds a
+     * newer epoch, else the fence is raised in the same atomic step (n may then be 0). */
+    int (*push)(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
+                const struct aps_fence *fence, int64_t now_ms);
     /* Leases up to max jobs, fills jobs[0..*n-1]; APS_E_NOTFOUND when none within block_ms. */
     int (*claim)(struct aps_queue_be *b, const char *consumer, int64_t visibility_ms, int block_ms,
                  struct aps_job *jobs, int max, int *n);

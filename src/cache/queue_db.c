@@ -157,7 +157,8 @@ static int push_one(struct aps_conn *c, struct aps_queue_msg *m, int64_t now_ms)
     return 0;
 }
 
-static int dq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n, int64_t now_ms)
+static int dq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
+                   const struct aps_fence *fence, int64_t now_ms)
 {
     struct dq *q = (struct dq *)b;
     struct aps_conn *c = NULL;
@@ -165,6 +166,8 @@ static int dq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
     if (rc)
         return rc;
     rc = aps_conn_begin(c);
+    if (!rc && fence)
+        rc = aps_fence_pass(c, fence); /* in the pushes' transaction: both or neither */
     for (size_t i = 0; i < n && !rc; i++)
         rc = push_one(c, &msgs[i], now_ms);
     rc = rc ? rc : aps_conn_commit(c);

@@ -8,6 +8,7 @@
  *   P:jobs:dead     stream of dead letters (capped near 10,000), with the last error
  *   P:jobs:seq      counter of job ids
  *   P:jobs:idem:K   id of the job pushed with idempotency key K (expires after 24 h)
+ *   P:fence:L       the highest fencing epoch of lock L a push has carried (store/fence.h)
  *   P:jobs:reclaim  a short-lived marker that spaces out XAUTOCLAIM runs (see claim_script)
  *
  * Every state change is one Lua script, so it is atomic and one round trip: push (idempotency
@@ -44,6 +45,7 @@ struct rq {
     struct aps_queue_be base;
     struct aps_redis *redis;
     char stream[96], delayed[96], dead[96], seq[96], reclaim[96], idem_prefix[96];
+    char fence_prefix[72]; /* "<prefix>:" */
 };
 
 /* Helpers shared by the scripts: the server's clock and field access on a flat field list. */
@@ -55,34 +57,49 @@ struct rq {
     "local function setf(f, k, v) for i = 1, #f, 2 do if f[i] == k then f[i + 1] = v return end\n" \
     "  end f[#f + 1] = k f[#f + 1] = v end\n"
 
+/* The push of the jobs whose idempotency keys are KEYS[4 .. 3 + n]; fixed: how many keys
+ * follow them. Per job {1, id} for a new job or {0, id} when its idempotency key was seen. */
+#define PUSH_JOBS(fixed)                                                                         \
+    "local now = now_ms()\n"                                                                     \
+    "local enq = string.format('%d', now)\n"                                                     \
+    "local out = {}\n"                                                                           \
+    "for j = 1, #KEYS - " fixed " do\n"                                                          \
+    "  local a = 1 + (j - 1) * 5\n"                                                              \
+    "  local idem = ARGV[a + 5]\n"                                                               \
+    "  local prev = false\n"                                                                     \
+    "  if idem ~= '' then prev = redis.call('GET', KEYS[3 + j]) end\n"                           \
+    "  if prev then\n"                                                                           \
+    "    out[#out + 1] = 0 out[#out + 1] = prev\n"                                               \
+    "  else\n"                                                                                   \
+    "    local id = string.format('%d', redis.call('INCR', KEYS[3]))\n"                          \
+    "    if idem ~= '' then redis.call('SET', KEYS[3 + j], id, 'PX', ARGV[1]) end\n"             \
+    "    local f = {'id', id, 'name', ARGV[a + 1], 'payload', ARGV[a + 2], 'attempts', '0',\n"   \
+    "      'max', ARGV[a + 3], 'idem', idem, 'enq', enq, 'err', ''}\n"                           \
+    "    local delay = tonumber(ARGV[a + 4])\n"                                                  \
+    "    if delay > 0 then redis.call('ZADD', KEYS[2], now + delay, cjson.encode(f))\n"          \
+    "    else redis.call('XADD', KEYS[1], '*', unpack(f)) end\n"                                 \
+    "    out[#out + 1] = 1 out[#out + 1] = id\n"                                                 \
+    "  end\n"                                                                                    \
+    "end\n"                                                                                      \
+    "return out\n"
+
 /* KEYS: stream, delayed, seq, then one idempotency key per job ("<prefix>:jobs:idem:" when the
  * job has none). ARGV: idempotency ttl ms, then per job: name, payload, max, delay ms, idem.
- * Returns per job {1, id} for a new job or {0, id} when its idempotency key was seen, flattened.
- * One run pushes a whole batch: the per-call cost of a script is paid once. */
-static const struct aps_redis_script push_script = {
+ * Returns the flattened PUSH_JOBS results. One run pushes a whole batch: the per-call cost of a
+ * script is paid once. */
+static const struct aps_redis_script push_script = {LUA_HELPERS PUSH_JOBS("3")};
+
+/* push_script behind a fence: the fence key <prefix>:fence:<lock> is the last key and the
+ * writer's epoch the last argument. When the fence holds a newer epoch nothing is pushed and
+ * the reply is {-1, ''}; else the fence is raised to the epoch, in the same atomic step as the
+ * pushes (zero jobs: only the raise). */
+static const struct aps_redis_script fenced_push_script = {
     LUA_HELPERS
-    "local now = now_ms()\n"
-    "local enq = string.format('%d', now)\n"
-    "local out = {}\n"
-    "for j = 1, #KEYS - 3 do\n"
-    "  local a = 1 + (j - 1) * 5\n"
-    "  local idem = ARGV[a + 5]\n"
-    "  local prev = false\n"
-    "  if idem ~= '' then prev = redis.call('GET', KEYS[3 + j]) end\n"
-    "  if prev then\n"
-    "    out[#out + 1] = 0 out[#out + 1] = prev\n"
-    "  else\n"
-    "    local id = string.format('%d', redis.call('INCR', KEYS[3]))\n"
-    "    if idem ~= '' then redis.call('SET', KEYS[3 + j], id, 'PX', ARGV[1]) end\n"
-    "    local f = {'id', id, 'name', ARGV[a + 1], 'payload', ARGV[a + 2], 'attempts', '0',\n"
-    "      'max', ARGV[a + 3], 'idem', idem, 'enq', enq, 'err', ''}\n"
-    "    local delay = tonumber(ARGV[a + 4])\n"
-    "    if delay > 0 then redis.call('ZADD', KEYS[2], now + delay, cjson.encode(f))\n"
-    "    else redis.call('XADD', KEYS[1], '*', unpack(f)) end\n"
-    "    out[#out + 1] = 1 out[#out + 1] = id\n"
-    "  end\n"
-    "end\n"
-    "return out\n"};
+    "local epoch = tonumber(ARGV[#ARGV])\n"
+    "local fence = tonumber(redis.call('GET', KEYS[#KEYS]) or '0')\n"
+    "if fence > epoch then return {-1, ''} end\n"
+    "if fence < epoch then redis.call('SET', KEYS[#KEYS], ARGV[#ARGV]) end\n"
+    PUSH_JOBS("4")};
 
 /* KEYS: stream, delayed, dead, reclaim throttle. ARGV: group, consumer, min idle ms, count,
  * throttle ms. Returns {ms until the next delayed job (-1: none), {entry, delivered, fields,
@@ -333,6 +350,7 @@ struct push_chunk {
     char (*nums)[2][24];
     char (*idem_keys)[256];
     char nk[16];
+    char fence_key[256], epoch[24];
 };
 
 static void chunk_free(struct push_chunk *c)
@@ -344,10 +362,10 @@ static void chunk_free(struct push_chunk *c)
     aps_free(c->idem_keys);
 }
 
-static int chunk_cmd(struct rq *q, const struct aps_queue_msg *msgs, struct push_chunk *c,
-                     struct aps_redis_cmd *cmd)
+static int chunk_cmd(struct rq *q, const struct aps_queue_msg *msgs, const struct aps_fence *fence,
+                     struct push_chunk *c, struct aps_redis_cmd *cmd)
 {
-    size_t nkeys = 3 + c->n, nwords = nkeys + 1 + 5 * c->n;
+    size_t nkeys = 3 + c->n + (fence != NULL), nwords = nkeys + 1 + 5 * c->n + (fence != NULL);
     c->words = aps_calloc(nwords, sizeof *c->words);
     c->argv = aps_calloc(nwords + 3, sizeof *c->argv);
     c->lens = aps_calloc(nwords + 3, sizeof *c->lens);
@@ -372,14 +390,25 @@ static int chunk_cmd(struct rq *q, const struct aps_queue_msg *msgs, struct push
         a[3] = c->nums[j][1];
         a[4] = idem;
     }
-    return aps_redis_eval_cmd(q->redis, &push_script, (int)nkeys, (int)nwords, c->words, NULL,
-                              c->argv, c->lens, c->nk, cmd);
+    if (fence) {
+        if (aps_str_fmt(c->fence_key, sizeof c->fence_key, "%sfence:%s", q->fence_prefix,
+                        fence->name))
+            return APS_E_TOOBIG;
+        snprintf(c->epoch, sizeof c->epoch, "%lld", (long long)fence->epoch);
+        c->words[nkeys - 1] = c->fence_key;
+        c->words[nwords - 1] = c->epoch;
+    }
+    return aps_redis_eval_cmd(q->redis, fence ? &fenced_push_script : &push_script, (int)nkeys,
+                              (int)nwords, c->words, NULL, c->argv, c->lens, c->nk, cmd);
 }
 
 /* Writes the results of one chunk's reply into its msgs. */
 static int chunk_results(const redisReply *r, struct aps_queue_msg *msgs,
                          const struct push_chunk *c)
 {
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[0]->integer == -1)
+        return APS_E_STALE; /* a newer epoch holds the fence: nothing was pushed */
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 * c->n)
         return APS_E_IO;
     for (size_t j = 0; j < c->n; j++) {
@@ -395,15 +424,15 @@ static int chunk_results(const redisReply *r, struct aps_queue_msg *msgs,
 
 /* Sends chunks[0..n-1] in one pipeline. Chunks whose reply was NOSCRIPT (the server's script
  * cache was flushed; nothing ran for them) are moved to the front and counted in *again. */
-static int push_round(struct rq *q, struct aps_queue_msg *msgs, struct push_chunk *chunks,
-                      size_t n, size_t *again)
+static int push_round(struct rq *q, struct aps_queue_msg *msgs, const struct aps_fence *fence,
+                      struct push_chunk *chunks, size_t n, size_t *again)
 {
     struct aps_redis_cmd *cmds = aps_calloc(n, sizeof *cmds);
     redisReply **reps = aps_calloc(n, sizeof *reps);
     int rc = 0;
     *again = 0;
     for (size_t i = 0; i < n && !rc; i++)
-        rc = chunk_cmd(q, msgs, &chunks[i], &cmds[i]);
+        rc = chunk_cmd(q, msgs, fence, &chunks[i], &cmds[i]);
     if (!rc)
         rc = aps_redis_pipeline(q->redis, TIMEOUT_MS, (int)n, cmds, reps);
     for (size_t i = 0; i < n; i++) {
@@ -421,10 +450,11 @@ static int push_round(struct rq *q, struct aps_queue_msg *msgs, struct push_chun
     return rc;
 }
 
-static int rq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n, int64_t now_ms)
+static int rq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
+                   const struct aps_fence *fence, int64_t now_ms)
 {
     struct rq *q = (struct rq *)b;
-    size_t todo = (n + PUSH_CHUNK - 1) / PUSH_CHUNK;
+    size_t todo = n || !fence ? (n + PUSH_CHUNK - 1) / PUSH_CHUNK : 1; /* a bare fence raise */
     struct push_chunk *chunks = aps_calloc(todo, sizeof *chunks);
     int rc = 0;
     (void)now_ms; /* the server's clock stamps jobs */
@@ -433,7 +463,7 @@ static int rq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
         chunks[i].n = n - chunks[i].first < PUSH_CHUNK ? n - chunks[i].first : PUSH_CHUNK;
     }
     for (int round = 0; round < 2 && todo && !rc; round++) {
-        rc = push_round(q, msgs, chunks, todo, &todo);
+        rc = push_round(q, msgs, fence, chunks, todo, &todo);
         if (todo)
             aps_redis_forget_scripts(q->redis);
     }
@@ -702,6 +732,7 @@ int aps_queue_redis_open(struct aps_queue_be **out, const char *url, const char 
     snprintf(q->seq, sizeof q->seq, "%s:jobs:seq", prefix);
     snprintf(q->reclaim, sizeof q->reclaim, "%s:jobs:reclaim", prefix);
     snprintf(q->idem_prefix, sizeof q->idem_prefix, "%s:jobs:idem:", prefix);
+    snprintf(q->fence_prefix, sizeof q->fence_prefix, "%s:", prefix);
     /* Best effort now; a claim that meets NOGROUP creates it later (Redis down or restarted). */
     (void)ensure_group(q);
     *out = &q->base;

@@ -14,6 +14,7 @@
 #include "services/app.h"
 #include "services/jobs.h"
 #include "services/scheduler.h"
+#include "store/fence.h"
 
 static void usage(FILE *out)
 {
@@ -52,12 +53,15 @@ static int once(struct aps_app *app)
     char err[512];
     bool held = false;
     int64_t ttl = aps_cfg_int(app->cfg, APS_SET_SCHEDULER_LOCK_TTL_MS);
+    struct aps_fence f = {"scheduler", 0};
     int rc = aps_leader_open(&l, app->cfg, app->store, err, sizeof err);
     if (!rc)
-        rc = aps_leader_acquire(l, "scheduler", app->instance, ttl, &held);
+        rc = aps_leader_acquire_epoch(l, "scheduler", app->instance, ttl, 0, &held, &f.epoch);
     struct aps_sched_tick r = {0};
     if (!rc && held)
-        rc = aps_scheduler_tick(app, aps_jobs_now(app->cfg), &r);
+        rc = aps_scheduler_claim(app, &f);
+    if (!rc && held)
+        rc = aps_scheduler_tick_fenced(app, aps_jobs_now(app->cfg), &f, &r);
     if (held && aps_leader_release(l, "scheduler", app->instance))
         fprintf(stderr, "aps scheduler: could not release the lock\n");
     aps_leader_close(l);

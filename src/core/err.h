@@ -21,7 +21,8 @@
     X(UNSUPPORTED, -13, "not supported")                                  \
     X(STATE, -14, "operation not valid in this state")                    \
     X(INTEGRITY, -15, "integrity check failed")                           \
-    X(NOSPACE, -16, "no space left on the storage device")
+    X(NOSPACE, -16, "no space left on the storage device")                \
+    X(STALE, -17, "refused: a newer lease holder fenced this one out")
 
 enum aps_err {
 #define APS_ERR_ENUM(name, code, text) APS_E_##name = (code),

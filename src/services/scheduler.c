@@ -18,6 +18,7 @@
 #include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/jobs.h"
+#include "store/fence.h"
 #include "store/store.h"
 
 #define LIVE_WINDOW (4 * 3600) /* a game started this recently without a final counts as live */
@@ -87,8 +88,9 @@ struct tick_ctx {
     struct run_row *runs;
     size_t nruns;
     struct aps_sched_tick *out;
-    struct aps_metric *m_enqueued, *m_caught_up;
+    struct aps_metric *m_enqueued, *m_caught_up, *m_refused;
     double until_ms; /* monotonic ms after which nothing is enqueued or recorded; 0: no limit */
+    const struct aps_fence *fence; /* the leader's token every write carries; NULL: none */
 };
 
 static int load_runs(struct tick_ctx *t)
@@ -120,7 +122,7 @@ static const struct run_row *find_run(const struct tick_ctx *t, const char *key)
 
 /* Records the run of slot_start. A record only moves forward, except over the very record
  * `rewound` read (the clock went back: then it moves back, once, to the current slot). */
-static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, const char *job_id,
+static int record_sql(struct tick_ctx *t, const char *key, int64_t slot_start, const char *job_id,
                       const struct run_row *rewound)
 {
     return aps_conn_execf(t->c,
@@ -132,6 +134,24 @@ static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, c
                           " OR schedule_runs.last_run_at = ?4",
                           "sisI", key, slot_start * 1000, job_id,
                           rewound ? &rewound->last_ms : NULL);
+}
+
+/* record_sql behind the tick's fence: the fence check and the record are one transaction, so a
+ * record of a leader that a newer one fenced out is refused (APS_E_STALE), never half-written. */
+static int record_run(struct tick_ctx *t, const char *key, int64_t slot_start, const char *job_id,
+                      const struct run_row *rewound)
+{
+    if (!t->fence)
+        return record_sql(t, key, slot_start, job_id, rewound);
+    int rc = aps_conn_begin(t->c);
+    if (!rc)
+        rc = aps_fence_pass(t->c, t->fence);
+    if (!rc)
+        rc = record_sql(t, key, slot_start, job_id, rewound);
+    rc = rc ? rc : aps_conn_commit(t->c);
+    if (rc)
+        aps_conn_rollback(t->c);
+    return rc;
 }
 
 /* Whether a LIVE or STARTING task has work now. */
@@ -185,7 +205,8 @@ static int enqueue(struct tick_ctx *t, const struct aps_sched_task *k, int sport
         APS_LOG(&t->app->log, APS_LOG_WARNING, extra,
                 "clock went back behind the last run of %s: running the current slot", k->name);
     }
-    int rc = aps_queue_push(t->app->queue, d->name, payload, idem, d->max_attempts, 0, id);
+    int rc = aps_queue_push_fenced(t->app->queue, t->fence, d->name, payload, idem,
+                                   d->max_attempts, 0, id);
     if (rc && rc != APS_E_EXISTS)
         return rc;
     const char *labels[] = {k->name};
@@ -267,13 +288,34 @@ static void tick_metrics(struct tick_ctx *t)
                                         "Jobs the scheduler enqueued, by task", task);
     t->m_caught_up = aps_metrics_counter(m, "aps_scheduler_caught_up_total",
                                          "Runs that stood for slots missed while down", task);
+    t->m_refused = aps_metrics_counter(m, "aps_scheduler_fenced_writes_total",
+                                       "Writes of a leader refused because a newer leader's"
+                                       " epoch holds the fence",
+                                       task);
+}
+
+/* A write of task k refused by the fence: a newer leader took over while this one still
+ * acted. Counted, logged; the tick stops there. */
+static void refused(struct tick_ctx *t, const struct aps_sched_task *k)
+{
+    const char *labels[] = {k->name};
+    char extra[160];
+    t->out->refused++;
+    aps_metric_add(t->m_refused, labels, 1);
+    snprintf(extra, sizeof extra, "\"task\":\"%s\",\"epoch\":%lld", k->name,
+             (long long)t->fence->epoch);
+    APS_LOG(&t->app->log, APS_LOG_WARNING, extra,
+            "scheduler: write refused, a newer leader holds the fence");
 }
 
 /* One tick that writes nothing once the monotonic clock reaches until_ms (0: no limit);
- * APS_E_STATE when it stopped for that reason. */
-static int tick_until(struct aps_app *app, int64_t now, double until_ms, struct aps_sched_tick *out)
+ * APS_E_STATE when it stopped for that reason, APS_E_STALE when the fence (NULL: none) refused
+ * a write. */
+static int tick_until(struct aps_app *app, int64_t now, double until_ms,
+                      const struct aps_fence *fence, struct aps_sched_tick *out)
 {
-    struct tick_ctx t = {.app = app, .now = now, .out = out, .until_ms = until_ms};
+    struct tick_ctx t = {.app = app, .now = now, .out = out, .until_ms = until_ms,
+                         .fence = fence};
     int sports[APS_SPORT__COUNT];
     size_t nsports = active_sports(app->cfg, sports, APS_SPORT__COUNT);
     memset(out, 0, sizeof *out);
@@ -291,6 +333,8 @@ static int tick_until(struct aps_app *app, int64_t now, double until_ms, struct 
             rc = tick_one(&t, k, -1, period);
         for (size_t s = 0; k->per_sport && s < nsports && !rc; s++)
             rc = tick_one(&t, k, sports[s], period);
+        if (rc == APS_E_STALE && fence)
+            refused(&t, k);
     }
     aps_free(t.runs);
     aps_store_release(t.c);
@@ -299,7 +343,31 @@ static int tick_until(struct aps_app *app, int64_t now, double until_ms, struct 
 
 int aps_scheduler_tick(struct aps_app *app, int64_t now, struct aps_sched_tick *out)
 {
-    return tick_until(app, now, 0, out);
+    return tick_until(app, now, 0, NULL, out);
+}
+
+int aps_scheduler_tick_fenced(struct aps_app *app, int64_t now, const struct aps_fence *fence,
+                              struct aps_sched_tick *out)
+{
+    if (!fence)
+        return APS_E_INVAL;
+    return tick_until(app, now, 0, fence, out);
+}
+
+int aps_scheduler_claim(struct aps_app *app, const struct aps_fence *fence)
+{
+    struct aps_conn *c = NULL;
+    int rc = aps_store_acquire(app->store, APS_DB_WRITE, &c);
+    if (rc)
+        return rc;
+    rc = aps_conn_begin(c);
+    if (!rc)
+        rc = aps_fence_pass(c, fence);
+    rc = rc ? rc : aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    aps_store_release(c);
+    return rc ? rc : aps_queue_fence(app->queue, fence);
 }
 
 /* ---- the leader thread --------------------------------------------------------------------- */
@@ -313,6 +381,9 @@ struct aps_scheduler {
     atomic_bool stop, held;
     double sent_ms;  /* monotonic ms the last renewal was sent (scheduler thread only) */
     double lease_ms; /* monotonic ms until which this process may act as leader (likewise) */
+    int64_t epoch;   /* the lock's epoch of the current holding, the writes' fencing token */
+    int64_t floor;   /* the store's fence after a refusal: the next epoch starts above it */
+    bool waiting;    /* "waiting for the lock" logged since the last holding (likewise) */
     struct aps_metric *m_leader, *m_errors;
 };
 
@@ -350,8 +421,8 @@ static void log_change(struct aps_scheduler *s, bool held, const char *why)
     double now = mono_ms(), end = now < s->lease_ms ? now : s->lease_ms;
     int64_t wall = aps_time_now_us() / 1000;
     if (held)
-        snprintf(extra, sizeof extra, "\"owner\":\"%s\",\"since_ms\":%lld", s->owner,
-                 (long long)wall);
+        snprintf(extra, sizeof extra, "\"owner\":\"%s\",\"since_ms\":%lld,\"epoch\":%lld",
+                 s->owner, (long long)wall, (long long)s->epoch);
     else
         snprintf(extra, sizeof extra, "\"owner\":\"%s\",\"reason\":\"%s\",\"led_until_ms\":%lld",
                  s->owner, why, (long long)(wall - (int64_t)(now - end)));
@@ -365,13 +436,47 @@ static void demote(struct aps_scheduler *s, const char *why)
         log_change(s, false, why);
 }
 
+/* After a write was refused by the fence: the store's fence, for the next epoch to start above
+ * (it is above the lock's counter only when that counter was lost). */
+static void fenced_out(struct aps_scheduler *s, const char *why)
+{
+    struct aps_conn *c = NULL;
+    int64_t f = 0;
+    if (!aps_store_acquire(s->app->store, APS_DB_WRITE, &c)) {
+        if (!aps_fence_read(c, "scheduler", &f) && f > s->floor)
+            s->floor = f;
+        aps_store_release(c);
+    }
+    demote(s, why);
+}
+
+/* A holding that starts (or a new epoch of it) raises the fences of the store and the queue to
+ * its epoch before anything is written, so writes still in flight from an older leader are
+ * refused from here on. */
+static int claim(struct aps_scheduler *s, int64_t epoch)
+{
+    struct aps_fence f = {"scheduler", epoch};
+    int rc = aps_scheduler_claim(s->app, &f);
+    if (rc == APS_E_STALE) {
+        fenced_out(s, "a newer leader holds the fence");
+    } else if (rc) {
+        aps_metric_add(s->m_errors, NULL, 1);
+        APS_LOG(&s->app->log, APS_LOG_ERROR, NULL, "scheduler fence unreachable: %s",
+                aps_strerror(rc));
+        demote(s, "fence unreachable");
+    }
+    return rc;
+}
+
 /* Acquires or renews the lock. The lease counts from before the request left, so an answer that
  * comes back late shortens it; one that comes back after the lease ended makes no leader. */
 static void renew(struct aps_scheduler *s)
 {
     bool held = false;
+    int64_t epoch = 0;
     double sent = mono_ms();
-    int rc = aps_leader_acquire(s->leader, "scheduler", s->owner, s->o.lock_ttl_ms, &held);
+    int rc = aps_leader_acquire_epoch(s->leader, "scheduler", s->owner, s->o.lock_ttl_ms,
+                                      s->floor, &held, &epoch);
     s->sent_ms = sent;
     if (rc) {
         aps_metric_add(s->m_errors, NULL, 1);
@@ -380,8 +485,18 @@ static void renew(struct aps_scheduler *s)
     }
     if (!held) {
         demote(s, rc ? "lock unreachable" : "lock held by another owner");
+        if (!rc && !s->waiting) {
+            char extra[160];
+            snprintf(extra, sizeof extra, "\"owner\":\"%s\"", s->owner);
+            APS_LOG(&s->app->log, APS_LOG_INFO, extra, "scheduler: waiting for the lock");
+        }
+        s->waiting = !rc;
         return;
     }
+    s->waiting = false;
+    if ((epoch != s->epoch || !atomic_load(&s->held)) && claim(s, epoch))
+        return;
+    s->epoch = epoch;
     s->lease_ms = sent + lease_length_ms(s);
     if (mono_ms() < s->lease_ms && !atomic_exchange(&s->held, true))
         log_change(s, true, NULL);
@@ -404,9 +519,12 @@ static bool renewal_due(const struct aps_scheduler *s)
 static void tick(struct aps_scheduler *s)
 {
     struct aps_sched_tick r;
-    int rc = tick_until(s->app, aps_jobs_now(s->app->cfg), s->lease_ms, &r);
+    struct aps_fence f = {"scheduler", s->epoch};
+    int rc = tick_until(s->app, aps_jobs_now(s->app->cfg), s->lease_ms, &f, &r);
     if (rc == APS_E_STATE) {
         demote(s, "lease ran out during a tick");
+    } else if (rc == APS_E_STALE) {
+        fenced_out(s, "a newer leader holds the fence");
     } else if (rc) {
         aps_metric_add(s->m_errors, NULL, 1);
         APS_LOG(&s->app->log, APS_LOG_ERROR, NULL, "scheduler tick failed: %s", aps_strerror(rc));

@@ -23,10 +23,21 @@
  * a leader's own lease (sent + 0.9·ttl) ends before the lock can expire and another process can
  * win it: leadership intervals of two processes do not overlap while the clocks' rates agree to
  * within a tenth. Changes are logged: "scheduler: leader" (since_ms) and "scheduler: follower"
- * (reason, led_until_ms: the wall-clock end of its leadership).
+ * (reason, led_until_ms: the wall-clock end of its leadership); a follower that tried the lock
+ * and found it held logs "scheduler: waiting for the lock" once (again after each holding or
+ * failed attempt).
  * A leader killed with -9 stops renewing; its lock expires after ttl and a waiting follower
  * takes over. An enqueue already in flight when a lease ends (a paused process, clock trouble)
- * cannot double-enqueue: the queue refuses a second job with the same key. */
+ * cannot double-enqueue: the queue refuses a second job with the same key.
+ *
+ * Fencing: each acquisition of the lock by a new holder gets a larger epoch (cache/leader.h).
+ * A new leader first raises the fences of the store and the queue to its epoch
+ * (aps_scheduler_claim), and every write it makes as leader (the enqueue, the schedule_runs
+ * record) carries the epoch and is refused where a newer one has raised the fence
+ * (store/fence.h; the queue checks it in the same Lua script or transaction as the push). So a
+ * write a paused or slow former leader still had in flight is refused once the next leader has
+ * claimed: counted, logged, and that process becomes a follower ("reason":"a newer leader holds
+ * the fence"). The "scheduler: leader" line carries the epoch. */
 #ifndef APS_SERVICES_SCHEDULER_H
 #define APS_SERVICES_SCHEDULER_H
 
@@ -38,6 +49,7 @@
 #include "core/err.h"
 
 struct aps_app;
+struct aps_fence;
 struct aps_scheduler;
 
 enum aps_sched_when { APS_WHEN_ALWAYS, APS_WHEN_LIVE, APS_WHEN_STARTING };
@@ -78,11 +90,23 @@ struct aps_sched_tick {
     int duplicates;    /* slots another scheduler had enqueued already */
     int caught_up;     /* runs that stood for several missed slots */
     int skipped;       /* due slots whose condition (live games, games starting) did not hold */
+    int refused;       /* writes the fence refused (a newer leader took over): 0 or 1, the
+                          tick stops at the first */
 };
 
 /* One pass over the calendar at now (seconds) on app's store and queue. Leadership is the
  * caller's business (aps_scheduler_start holds it); tests call this directly. */
 int aps_scheduler_tick(struct aps_app *app, int64_t now, struct aps_sched_tick *out) APS_MUST_CHECK;
+/* aps_scheduler_tick as the leader of fence->epoch: every enqueue and every schedule_runs
+ * record carries the token, and the queue and the store refuse it once a newer epoch raised
+ * their fence. APS_E_STALE then (out->refused 1; the tick stops, later tasks untouched), counted
+ * in aps_scheduler_fenced_writes_total{task} and logged ("scheduler: write refused, a newer
+ * leader holds the fence", with task and epoch). */
+int aps_scheduler_tick_fenced(struct aps_app *app, int64_t now, const struct aps_fence *fence,
+                              struct aps_sched_tick *out) APS_MUST_CHECK;
+/* What a new leader of fence->epoch does before its first tick: raises the fences of the store
+ * and the queue; APS_E_STALE when either holds a newer epoch (then it must not lead). */
+int aps_scheduler_claim(struct aps_app *app, const struct aps_fence *fence) APS_MUST_CHECK;
 
 struct aps_scheduler_opts {
     int64_t lock_ttl_ms;  /* SCHEDULER_LOCK_TTL_MS */

@@ -50,7 +50,7 @@ static const struct anon_rule anon_rules[] = {
 
 /* Tables a snapshot leaves out: bookkeeping, refresh-token hashes with IPs, pending work. */
 static const char *const not_copied[] = {"schema_migrations", "sessions", "jobs", "locks",
-                                         "schedule_runs", "aps_snapshot"};
+                                         "fences", "schedule_runs", "aps_snapshot"};
 
 struct table {
     char name[64];

@@ -275,7 +275,6 @@ kill_worker() {
 }
 
 # ---- two schedulers --------------------------------------------------------------------------
-slot_dupes() { cat "$work"/s1.log "$work"/s2.log | grep '"msg":"scheduled' | jq -r '"\(.task):\(.sport):\(.slot)"' | sort | uniq -d | wc -l; }
 now_ms() { date +%s%3N; }
 # Leadership intervals "start end" (wall-clock ms) in one scheduler's log, from its
 # "scheduler: leader" (since_ms) and "scheduler: follower" (led_until_ms) lines; one still open
@@ -288,20 +287,22 @@ lead_intervals() {
     | (if .s != null then .iv + [[.s, $open]] else .iv end) | .[] | "\(.[0]) \(.[1])"'
 }
 # How many pairs of leadership intervals of s1 and s2 overlap; $1/$2: the end of s1's/s2's
-# interval that is still open.
+# interval that is still open; $3/$4: other schedulers' log names than s1/s2.
 lead_overlaps() {
   local n=0 a1 a2 b1 b2
   while read -r a1 a2; do
     while read -r b1 b2; do
       (((a1 > b1 ? a1 : b1) < (a2 < b2 ? a2 : b2))) && n=$((n + 1))
-    done < <(lead_intervals "$work/s2.log" "$2")
-  done < <(lead_intervals "$work/s1.log" "$1")
+    done < <(lead_intervals "$work/${4:-s2}.log" "$2")
+  done < <(lead_intervals "$work/${3:-s1}.log" "$1")
   echo "$n"
 }
 # Whether the last leadership line of a scheduler's log says it leads.
 leads() { [ "$(grep -E '"msg":"scheduler: (leader|follower)"' "$work/$1.log" | tail -1 | jq -r .msg)" == "scheduler: leader" ]; }
-one_leads() { [ "$( (leads s1 && echo x; leads s2 && echo x) | wc -l)" -eq 1 ]; }
-slot_dupes() { cat "$work"/s1.log "$work"/s2.log | grep '"msg":"scheduled' | jq -r '"\(.task):\(.sport):\(.slot)"' | sort | uniq -d | wc -l; }
+one_leads() { [ "$( (leads "${1:-s1}" && echo x; leads "${2:-s2}" && echo x) | wc -l)" -eq 1 ]; }
+sched_more() { [ "$(cat "$work/serve.log" "$work/s2.log" | grep -c '"msg":"scheduled')" -gt "$1" ]; }
+# Slots scheduled more than once in the logs of s1 and s2 (or of the schedulers $1 and $2).
+slot_dupes() { cat "$work/${1:-s1}.log" "$work/${2:-s2}.log" | grep '"msg":"scheduled' | jq -r '"\(.task):\(.sport):\(.slot)"' | sort | uniq -d | wc -l; }
 schedulers() {
   # A loaded machine may move leadership (a renewal later than the lease); what must hold is
   # that the two processes never lead at the same time.
@@ -322,6 +323,10 @@ schedulers() {
   else
     check "$backend: no overlap across the take-over" 0 "$(lead_overlaps "$t" "$killed")"
   fi
+  local e_old e_new
+  e_old=$(grep '"msg":"scheduler: leader"' "$work/$leader.log" | tail -1 | jq -r .epoch)
+  e_new=$(grep '"msg":"scheduler: leader"' "$work/$follower.log" | tail -1 | jq -r .epoch)
+  check_true "$backend: the new leader holds a newer epoch ($e_new > $e_old)" test "$e_new" -gt "$e_old"
   local n0
   n0=$(grep -c '"msg":"scheduled' "$work/$follower.log")
   check_true "$backend: the new leader schedules" wait_until 10 file_lines_gt "$work/$follower.log" '"msg":"scheduled' "$n0"
@@ -342,11 +347,20 @@ proc_pids=("$pid_serve")
 check "$backend: serve runs on the store queue" store "$(grep -m1 '"msg":"listening"' "$work/serve.log" | jq -r .queue)"
 story
 failures
-# A second scheduler on the same store waits while serve leads.
+# A second scheduler on the same store waits while serve leads. Event-driven, so that a loaded
+# machine cannot fail it: s2 tries the lock and finds it held, then two more slots are scheduled
+# (odds every 2 s) while s2 keeps trying every second. A loaded machine may move leadership to s2
+# (a renewal of serve later than its lease); what must hold is that the two never lead at once.
 start s2 "$APS_BIN" scheduler
-check_true "$backend: a second scheduler starts" wait_until 15 grep -q '"msg":"started"' "$work/s2.log"
-sleep 4
-check "$backend: a second scheduler stays follower" 0 "$(grep -c '"msg":"scheduler: leader"' "$work/s2.log")"
+check_true "$backend: a second scheduler starts" wait_until 30 grep -q '"msg":"started"' "$work/s2.log"
+check_true "$backend: the second scheduler finds the lock held" wait_until 30 grep -q '"msg":"scheduler: waiting for the lock"' "$work/s2.log"
+n0=$(cat "$work/serve.log" "$work/s2.log" | grep -c '"msg":"scheduled')
+check_true "$backend: two more slots scheduled while the second scheduler waits" wait_until 60 sched_more $((n0 + 1))
+check_true "$backend: one scheduler leads" wait_until 30 one_leads serve s2
+t=$(now_ms)
+check "$backend: serve and the second scheduler never lead at once" 0 "$(lead_overlaps "$t" "$t" serve s2)"
+echo "$backend: leadership taken $(grep -c '"msg":"scheduler: leader"' "$work/serve.log") time(s) by serve, $(grep -c '"msg":"scheduler: leader"' "$work/s2.log") by s2"
+check "$backend: no slot enqueued twice by serve and the second scheduler" 0 "$(slot_dupes serve s2)"
 check_true "$backend: the follower is still running (not crashed)" alive "$pid_s2"
 check "$backend: the follower logged no lock error" 0 "$(grep -c '"msg":"scheduler lock unreachable' "$work/s2.log")"
 kill "$pid_serve" "$pid_s2"

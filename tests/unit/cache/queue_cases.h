@@ -12,6 +12,7 @@
 #include "cache_test.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
+#include "store/fence.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -70,7 +71,7 @@ static int case_setup(void **state)
         struct aps_conn *c = NULL;
         int rc = aps_store_acquire(g.st, APS_DB_WRITE, &c);
         if (!rc)
-            rc = aps_conn_exec(c, "DELETE FROM jobs; DELETE FROM locks");
+            rc = aps_conn_exec(c, "DELETE FROM jobs; DELETE FROM locks; DELETE FROM fences");
         aps_store_release(c);
         return rc;
     }
@@ -707,10 +708,77 @@ static void test_leader(void **state)
     aps_leader_close(b);
 }
 
+/* Fencing tokens: each new holding of the lock gets a larger epoch (a renewal keeps it); a
+ * former holder's push, sent after the next holder raised the queue's fence, is refused and
+ * enqueues nothing, while the new holder's pushes go through. A floor lifts the next epoch
+ * above a fence whose epoch the lock no longer knows. */
+static void test_leader_fencing(void **state)
+{
+    struct aps_leader *a = open_leader(), *b = open_leader();
+    struct aps_queue *q = open_queue(NULL);
+    bool held = false;
+    int64_t e1 = 0, e, e2 = 0;
+    char id[64];
+    assert_int_equal(aps_leader_acquire_epoch(a, "scheduler", "host-a:1", LEADER_TTL, 0, &held,
+                                              &e1), 0);
+    assert_true(held);
+    assert_true(e1 >= 1);
+    assert_int_equal(aps_leader_acquire_epoch(a, "scheduler", "host-a:1", LEADER_TTL, 0, &held,
+                                              &e), 0);
+    assert_int_equal(e, e1); /* a renewal keeps the epoch */
+    assert_int_equal(aps_leader_acquire_epoch(b, "scheduler", "host-b:2", LEADER_TTL, 0, &held,
+                                              &e), 0);
+    assert_false(held);
+    assert_int_equal(e, 0);
+    struct aps_fence fa = {"scheduler", e1};
+    assert_int_equal(aps_queue_push_fenced(q, &fa, "noop", "{}", "f-1", 3, 0, id), 0);
+    /* a stops renewing (paused): b takes over once the lock expired, with a newer epoch. */
+    double sent = mono_ms();
+    for (;;) {
+        assert_int_equal(aps_leader_acquire_epoch(b, "scheduler", "host-b:2", LEADER_TTL, 0,
+                                                  &held, &e2), 0);
+        if (held)
+            break;
+        assert_true(mono_ms() - sent < LEADER_TTL + 30000);
+        sleep_ms(20);
+    }
+    assert_true(e2 > e1);
+    struct aps_fence fb = {"scheduler", e2};
+    assert_int_equal(aps_queue_fence(q, &fb), 0);
+    /* a's delayed push is refused and enqueues nothing; b's goes through. */
+    assert_int_equal(aps_queue_push_fenced(q, &fa, "noop", "{}", "f-2", 3, 0, id), APS_E_STALE);
+    assert_int_equal(aps_queue_fence(q, &fa), APS_E_STALE);
+    struct aps_queue_stats st = stats_of(q);
+    assert_int_equal(st.ready, 1);
+    assert_int_equal(aps_queue_push_fenced(q, &fb, "noop", "{}", "f-2", 3, 0, id), 0);
+    assert_int_equal(aps_queue_push_fenced(q, &fb, "noop", "{}", "f-2", 3, 0, id), APS_E_EXISTS);
+    st = stats_of(q);
+    assert_int_equal(st.ready, 2);
+    /* Released and taken again: a new epoch, never an old one; a floor lifts it further. */
+    assert_int_equal(aps_leader_release(b, "scheduler", "host-b:2"), 0);
+    assert_int_equal(aps_leader_acquire_epoch(a, "scheduler", "host-a:1", LEADER_TTL, 0, &held,
+                                              &e), 0);
+    assert_true(held);
+    assert_true(e > e2);
+    int64_t e3 = e;
+    assert_int_equal(aps_leader_acquire_epoch(a, "scheduler", "host-a:1", LEADER_TTL, e3 + 10,
+                                              &held, &e), 0);
+    assert_true(held);
+    assert_int_equal(e, e3 + 11); /* a renewal below the floor moves above it */
+    struct aps_fence bad = {"scheduler", 0};
+    assert_int_equal(aps_queue_fence(q, &bad), APS_E_INVAL);
+    assert_int_equal(aps_leader_acquire_epoch(a, "scheduler", "host-a:1", LEADER_TTL, -1, &held,
+                                              &e), APS_E_INVAL);
+    aps_queue_close(q);
+    aps_leader_close(a);
+    aps_leader_close(b);
+}
+
 #define QUEUE_COMMON_TESTS                                                                      \
     CASE(test_push_claim_ack), CASE(test_block_and_age), CASE(test_idempotency),                 \
         CASE(test_retry_then_dead), CASE(test_long_error_kept_valid),                            \
         CASE(test_visibility_reclaim), CASE(test_lease_expired_on_last_attempt),                 \
         CASE(test_release), CASE(test_extend), CASE(test_delayed_push),                          \
         CASE(test_bad_arguments), CASE(test_concurrent_claimers), CASE(test_leader),             \
+        CASE(test_leader_fencing),                                                               \
         CASE(test_retry_budget), CASE(test_dead_requeue_drop)

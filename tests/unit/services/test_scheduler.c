@@ -1,8 +1,9 @@
 /* test_scheduler.c — the scheduler's slot arithmetic (intervals, daily and weekly phases,
  * times before the epoch), the catch-up-once rule, ticks on a real store and queue (a slot runs
  * once; a long gap is caught up with one run; a second scheduler that missed the record
- * enqueues nothing twice; conditional tasks wait for live games), and leader election between
- * two schedulers with take-over when the leader stops. */
+ * enqueues nothing twice; conditional tasks wait for live games), leader election between
+ * two schedulers with take-over when the leader stops, and fencing: a former leader's delayed
+ * writes are refused once a newer epoch claimed the store and the queue. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,8 +14,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache/leader.h"
+#include "core/buf.h"
 #include "core/timeutil.h"
+#include "metrics/metrics.h"
 #include "services/scheduler.h"
+#include "store/fence.h"
 #include "jobs_fixture.h"
 
 static void slots_of_intervals(void **state)
@@ -211,27 +216,179 @@ static bool leader_within(struct aps_scheduler *s, long ms)
     return aps_scheduler_is_leader(s);
 }
 
+static const char *const quiet_env[] = {
+    "SPORTS=NBA", "SCHEDULE_ODDS_SECONDS=0", "SCHEDULE_SCHEDULE_SECONDS=0",
+    "SCHEDULE_SCORES_SECONDS=0", "SCHEDULE_SCORES_LIVE_SECONDS=0", "SCHEDULE_WEATHER_SECONDS=0",
+    "SCHEDULE_PREDICT_SECONDS=0", "SCHEDULE_GRADE_SECONDS=0", "SCHEDULE_CLOSING_SECONDS=0",
+    "SCHEDULE_DATA_QUALITY_SECONDS=0", NULL};
+
+/* The lock's ttl (20 s) is far longer than any stall a loaded machine causes, so the first
+ * scheduler keeps the lock while it runs; the take-over is driven by its release on stop and
+ * awaited with a generous bound (the follower retries every tick). The take-over after a
+ * holder that dies without releasing (expiry) is test_leader's (test_queue_*). */
 static void one_leader_and_take_over(void **state)
 {
     struct jfx f;
-    const char *extra[] = {"SPORTS=NBA", "SCHEDULE_ODDS_SECONDS=0", "SCHEDULE_SCHEDULE_SECONDS=0",
-                           "SCHEDULE_SCORES_SECONDS=0", "SCHEDULE_SCORES_LIVE_SECONDS=0",
-                           "SCHEDULE_WEATHER_SECONDS=0", "SCHEDULE_PREDICT_SECONDS=0",
-                           "SCHEDULE_GRADE_SECONDS=0", "SCHEDULE_CLOSING_SECONDS=0",
-                           "SCHEDULE_DATA_QUALITY_SECONDS=0", NULL};
-    assert_int_equal(jfx_open(&f, extra, APS_APP_QUEUE), 0);
-    struct aps_scheduler_opts o = {.lock_ttl_ms = 600, .tick_ms = 100, .owner = "first"};
+    assert_int_equal(jfx_open(&f, quiet_env, APS_APP_QUEUE), 0);
+    struct aps_scheduler_opts o = {.lock_ttl_ms = 20000, .tick_ms = 100, .owner = "first"};
     struct aps_scheduler *a = NULL, *b = NULL;
     char err[256];
     assert_int_equal(aps_scheduler_start(&a, &f.app, &o, err, sizeof err), 0);
-    assert_true(leader_within(a, 2000));
+    assert_true(leader_within(a, 30000));
     o.owner = "second";
     assert_int_equal(aps_scheduler_start(&b, &f.app, &o, err, sizeof err), 0);
-    assert_false(leader_within(b, 1000)); /* the first keeps renewing */
+    assert_false(leader_within(b, 1000)); /* ten tries, each refused: the first holds the lock */
     assert_true(aps_scheduler_is_leader(a));
     aps_scheduler_stop(a); /* releases the lock */
-    assert_true(leader_within(b, 1500));
+    assert_true(leader_within(b, 30000));
     aps_scheduler_stop(b);
+    jfx_close(&f);
+}
+
+/* Routes the app's log into a file of the fixture's folder, from level INFO on. */
+static void log_to_file(struct jfx *f, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/log.jsonl", f->dir);
+    f->app.log.out = fopen(path, "w");
+    assert_non_null(f->app.log.out);
+    f->app.log.level = APS_LOG_INFO;
+}
+
+static void log_close(struct jfx *f)
+{
+    fclose(f->app.log.out);
+    f->app.log.out = NULL;
+}
+
+/* Lines of the log file at path that contain every one of the NULL-terminated needles. */
+static int log_lines(const char *path, const char *const *needles)
+{
+    char line[2048];
+    int n = 0;
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    while (fgets(line, sizeof line, in)) {
+        bool all = true;
+        for (size_t i = 0; needles[i] && all; i++)
+            all = strstr(line, needles[i]) != NULL;
+        n += all;
+    }
+    fclose(in);
+    return n;
+}
+
+/* The value of one sample of the app's metrics ("name{labels}"); -1 when absent. */
+static double metric_value(struct jfx *f, const char *sample)
+{
+    struct aps_buf b = {0};
+    double v = -1;
+    aps_metrics_render(f->app.metrics, &b);
+    size_t n = strlen(sample);
+    for (const char *p = b.data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (!strncmp(p, sample, n) && p[n] == ' ')
+            v = strtod(p + n + 1, NULL);
+    aps_buf_cleanup(&b);
+    return v;
+}
+
+/* Fencing: leader A takes the lease and is paused before a write; its lease runs out, B takes
+ * the lock over (a newer epoch) and claims; A's delayed write is refused by the store and the
+ * queue, counted in a log line and a metric, and enqueues nothing; B's tick then enqueues each
+ * slot once. Without the token A's tick would enqueue the seven jobs first. */
+static void fenced_leader_cannot_write_after_take_over(void **state)
+{
+    struct jfx f;
+    struct aps_sched_tick r;
+    char path[128], err[256];
+    assert_int_equal(jfx_open(&f, base_env, APS_APP_QUEUE), 0);
+    log_to_file(&f, path, sizeof path);
+    struct aps_leader *la = NULL, *lb = NULL; /* the two processes' lock handles */
+    assert_int_equal(aps_leader_open(&la, f.cfg, f.app.store, err, sizeof err), 0);
+    assert_int_equal(aps_leader_open(&lb, f.cfg, f.app.store, err, sizeof err), 0);
+    bool held = false;
+    struct aps_fence fa = {"scheduler", 0}, fb = {"scheduler", 0};
+    assert_int_equal(aps_leader_acquire_epoch(la, "scheduler", "A", 300, 0, &held, &fa.epoch), 0);
+    assert_true(held);
+    assert_int_equal(aps_scheduler_claim(&f.app, &fa), 0);
+    /* A is paused: no renewal. B polls until the lock expired and B holds it. */
+    double t0 = aps_time_mono();
+    do {
+        assert_true(aps_time_mono() - t0 < 30);
+        nap_ms(20);
+        assert_int_equal(aps_leader_acquire_epoch(lb, "scheduler", "B", 20000, 0, &held,
+                                                  &fb.epoch), 0);
+    } while (!held);
+    assert_true(fb.epoch > fa.epoch);
+    assert_int_equal(aps_scheduler_claim(&f.app, &fb), 0);
+    /* A wakes up and sends the write it was about to make: refused, nothing enqueued. */
+    int64_t t = aps_time_from_civil(2026, 3, 10, 12, 0, 30);
+    assert_int_equal(aps_scheduler_tick_fenced(&f.app, t, &fa, &r), APS_E_STALE);
+    assert_int_equal(r.refused, 1);
+    assert_int_equal(r.enqueued, 0);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs"), 0);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM schedule_runs"), 0);
+    assert_int_equal(aps_scheduler_claim(&f.app, &fa), APS_E_STALE);
+    char epoch[48];
+    snprintf(epoch, sizeof epoch, "\"epoch\":%lld", (long long)fa.epoch);
+    const char *const refusal[] = {"\"msg\":\"scheduler: write refused, a newer leader holds the"
+                                   " fence\"", "\"task\":\"odds\"", epoch, NULL};
+    assert_int_equal(log_lines(path, refusal), 1);
+    assert_true(metric_value(&f, "aps_scheduler_fenced_writes_total{task=\"odds\"}") == 1.0);
+    /* B, the leader now, enqueues each due slot once; A, delayed again, still cannot. */
+    assert_int_equal(aps_scheduler_tick_fenced(&f.app, t + 1, &fb, &r), 0);
+    assert_int_equal(r.enqueued, 7);
+    assert_int_equal(r.refused, 0);
+    assert_int_equal(aps_scheduler_tick_fenced(&f.app, t + 61, &fa, &r), APS_E_STALE);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs"), 7);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) - COUNT(DISTINCT idempotency_key) FROM jobs"),
+                     0);
+    assert_true(metric_value(&f, "aps_scheduler_fenced_writes_total{task=\"odds\"}") == 2.0);
+    aps_leader_close(la);
+    aps_leader_close(lb);
+    log_close(&f);
+    jfx_close(&f);
+}
+
+/* The scheduler thread when a newer epoch than its own holds the fence (its lock's counter was
+ * lost, as when Redis loses its data): its next write is refused and logged, it steps down,
+ * then takes its lock again with an epoch above the fence and schedules. Polled with generous
+ * bounds; odds run every second so every tick has a write to make. */
+static void fenced_scheduler_steps_down_and_recovers(void **state)
+{
+    struct jfx f;
+    char path[128], err[256];
+    const char *env[] = {"SPORTS=NBA", "SCHEDULE_ODDS_SECONDS=1", "SCHEDULE_SCHEDULE_SECONDS=0",
+                         "SCHEDULE_SCORES_SECONDS=0", "SCHEDULE_SCORES_LIVE_SECONDS=0",
+                         "SCHEDULE_WEATHER_SECONDS=0", "SCHEDULE_PREDICT_SECONDS=0",
+                         "SCHEDULE_GRADE_SECONDS=0", "SCHEDULE_CLOSING_SECONDS=0",
+                         "SCHEDULE_DATA_QUALITY_SECONDS=0", NULL};
+    assert_int_equal(jfx_open(&f, env, APS_APP_QUEUE), 0);
+    log_to_file(&f, path, sizeof path);
+    struct aps_scheduler_opts o = {.lock_ttl_ms = 20000, .tick_ms = 100, .owner = "first"};
+    struct aps_scheduler *a = NULL;
+    assert_int_equal(aps_scheduler_start(&a, &f.app, &o, err, sizeof err), 0);
+    assert_true(leader_within(a, 30000));
+    const char *const leader1[] = {"\"msg\":\"scheduler: leader\"", "\"epoch\":1", NULL};
+    assert_int_equal(log_lines(path, leader1), 1);
+    struct aps_fence newer = {"scheduler", 41};
+    assert_int_equal(aps_scheduler_claim(&f.app, &newer), 0);
+    const char *const refusal[] = {"\"msg\":\"scheduler: write refused", "\"epoch\":1", NULL};
+    const char *const stepped[] = {"\"msg\":\"scheduler: follower\"",
+                                   "\"reason\":\"a newer leader holds the fence\"", NULL};
+    const char *const leader42[] = {"\"msg\":\"scheduler: leader\"", "\"epoch\":42", NULL};
+    double t0 = aps_time_mono();
+    while (log_lines(path, leader42) == 0 && aps_time_mono() - t0 < 30)
+        nap_ms(50);
+    assert_int_equal(log_lines(path, refusal), 1);
+    assert_int_equal(log_lines(path, stepped), 1);
+    assert_int_equal(log_lines(path, leader42), 1);
+    int64_t jobs = jfx_int(&f, "SELECT COUNT(*) FROM jobs");
+    t0 = aps_time_mono();
+    while (jfx_int(&f, "SELECT COUNT(*) FROM jobs") == jobs && aps_time_mono() - t0 < 30)
+        nap_ms(50);
+    assert_true(jfx_int(&f, "SELECT COUNT(*) FROM jobs") > jobs); /* it schedules again */
+    aps_scheduler_stop(a);
+    log_close(&f);
     jfx_close(&f);
 }
 
@@ -246,6 +403,8 @@ int main(void)
         cmocka_unit_test(clock_jumps_neither_flood_nor_stall),
         cmocka_unit_test(live_tasks_wait_for_live_games),
         cmocka_unit_test(one_leader_and_take_over),
+        cmocka_unit_test(fenced_leader_cannot_write_after_take_over),
+        cmocka_unit_test(fenced_scheduler_steps_down_and_recovers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
