@@ -60,17 +60,19 @@ struct aps_principal {
 
 struct aps_route;
 
-/* One query parameter or request header, as sent. Query names and values are percent-decoded
- * ('+' is a space); a query parameter sent without '=' ("?flag") has a NULL value. */
+/* One query parameter or request header, as sent, with the lengths of its strings. Query names
+ * and values are percent-decoded ('+' is a space); a query parameter sent without '=' ("?flag")
+ * has a NULL value (value_len 0). */
 struct aps_http_kv {
     const char *name;
     const char *value;
+    size_t name_len, value_len;
 };
 
 /* The server fills query and headers once per request, before any hook or handler runs, with
- * arrays in the request's arena whose strings live as long as the request; nothing in a request
- * refers to the connection it came on. A request built by hand (a test) may point them at
- * arrays of its own. */
+ * arrays the request owns (inline in the server's request for the usual handful, its arena
+ * beyond) whose strings live as long as the request; nothing in a request refers to the
+ * connection it came on. A request built by hand (a test) may point them at arrays of its own. */
 struct aps_http_req {
     const char *method;        /* "GET" */
     const char *path;          /* "/api/v1/games/12" (no query string) */

@@ -37,6 +37,7 @@
 #include <sys/socket.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,9 @@
 #define DEFAULT_JSON_DEPTH 32
 #define DEFAULT_TIMEOUT 30
 #define POOL_SLACK (4 * 1024)
+/* Headers and query parameters kept in the request itself: a usual request has fewer (wrk sends
+ * 1-2 headers, browsers 10-15), so the arena is not touched for them. */
+#define KV_INLINE 24
 
 struct aps_http_server {
     struct MHD_Daemon *d;
@@ -103,6 +107,8 @@ struct request {
     const char *cache_key, *personal_key;
     struct aps_qparam *qs; /* the route's query parameters, parsed when the URL has a query */
     size_t nq;
+    struct aps_http_kv kv[KV_INLINE]; /* req.headers and req.query when they fit (last: on_uri
+                                       * leaves it unzeroed) */
 };
 
 /* ---- request lifetime ---------------------------------------------------------------------- */
@@ -160,7 +166,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         cs->fresh = false;
         atomic_fetch_sub(&s->fresh, 1);
     }
-    struct request *r = aps_calloc(1, sizeof *r);
+    /* Zeroed up to the inline block of headers and query parameters, which is only read once
+     * take_values has filled it. */
+    struct request *r = aps_malloc(sizeof *r);
+    memset(r, 0, offsetof(struct request, kv));
     r->srv = s;
     r->t0 = aps_time_mono();
     r->uri_len = strlen(uri);
@@ -205,23 +214,22 @@ struct kv_fill {
 };
 
 static enum MHD_Result put_kv(void *cls, enum MHD_ValueKind kind, const char *key,
-                              const char *value)
+                              size_t key_size, const char *value, size_t value_size)
 {
     (void)kind;
     struct kv_fill *f = cls;
     if (f->n == f->cap)
         return MHD_NO;
-    f->kv[f->n].name = key;
-    f->kv[f->n].value = value;
+    f->kv[f->n] = (struct aps_http_kv){key, value, key_size, value ? value_size : 0};
     f->n++;
     return MHD_YES;
 }
 
-/* The connection's values of one kind, in the order received, as an array in the request's
- * arena. The strings stay libmicrohttpd's: they live in the connection's pool until the request
- * completes, as long as the request itself. False, with nothing taken, when there are more than
- * max. */
-static bool take_values(struct request *r, enum MHD_ValueKind kind, size_t max,
+/* The connection's values of one kind, in the order received, as an array: the rest of the
+ * request's inline block (*used of it taken so far) when they fit, else the request's arena. The
+ * strings stay libmicrohttpd's: they live in the connection's pool until the request completes,
+ * as long as the request itself. False, with nothing taken, when there are more than max. */
+static bool take_values(struct request *r, enum MHD_ValueKind kind, size_t max, size_t *used,
                         const struct aps_http_kv **out, size_t *n)
 {
     int count = MHD_get_connection_values(r->conn, kind, NULL, NULL);
@@ -231,9 +239,12 @@ static bool take_values(struct request *r, enum MHD_ValueKind kind, size_t max,
         return true;
     if ((size_t)count > max)
         return false;
-    struct kv_fill f = {aps_arena_alloc(&r->req.arena, (size_t)count * sizeof *f.kv), 0,
-                        (size_t)count};
-    MHD_get_connection_values(r->conn, kind, put_kv, &f);
+    struct kv_fill f = {r->kv + *used, 0, (size_t)count};
+    if (*used + (size_t)count <= KV_INLINE)
+        *used += (size_t)count;
+    else
+        f.kv = aps_arena_alloc(&r->req.arena, (size_t)count * sizeof *f.kv);
+    MHD_get_connection_values_n(r->conn, kind, put_kv, &f);
     *out = f.kv;
     *n = f.n;
     return true;
@@ -243,12 +254,14 @@ static bool take_values(struct request *r, enum MHD_ValueKind kind, size_t max,
  * request with too many of them, *status set to its status (431 headers, 400 query). */
 static const char *take_query_and_headers(struct request *r, int *status)
 {
+    size_t used = 0;
     *status = 431;
-    if (!take_values(r, MHD_HEADER_KIND, APS_HTTP_MAX_REQ_HEADERS, &r->req.headers,
+    if (!take_values(r, MHD_HEADER_KIND, APS_HTTP_MAX_REQ_HEADERS, &used, &r->req.headers,
                      &r->req.nheaders))
         return "more than " APS_HTTP_STR(APS_HTTP_MAX_REQ_HEADERS) " request headers";
     *status = 400;
-    if (!take_values(r, MHD_GET_ARGUMENT_KIND, APS_HTTP_MAX_QUERY, &r->req.query, &r->req.nquery))
+    if (!take_values(r, MHD_GET_ARGUMENT_KIND, APS_HTTP_MAX_QUERY, &used, &r->req.query,
+                     &r->req.nquery))
         return "more than " APS_HTTP_STR(APS_HTTP_MAX_QUERY) " query parameters";
     return NULL;
 }
@@ -288,8 +301,10 @@ static void client_ip(struct request *r)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip,
                       (socklen_t)cap);
     }
+    if (!trusted || !*trusted)
+        return;
     const char *xff = aps_http_header(&r->req, "X-Forwarded-For");
-    if (!xff || !trusted || !*trusted || !aps_cidr_list_match(trusted, ip))
+    if (!xff || !aps_cidr_list_match(trusted, ip))
         return;
     char list[1024];
     if (aps_str_copy(list, sizeof list, xff))
@@ -315,10 +330,8 @@ static void client_ip(struct request *r)
 static size_t header_bytes(const struct aps_http_req *req)
 {
     size_t n = 0;
-    for (size_t i = 0; i < req->nheaders; i++) {
-        const char *v = req->headers[i].value;
-        n += strlen(req->headers[i].name) + (v ? strlen(v) : 0) + 4; /* ": " and CRLF */
-    }
+    for (size_t i = 0; i < req->nheaders; i++) /* ": " and CRLF */
+        n += req->headers[i].name_len + req->headers[i].value_len + 4;
     return n;
 }
 
@@ -513,11 +526,12 @@ static bool take_body(struct request *r, const char *data, size_t n)
 /* "name=value" of one query parameter, in the arena. */
 static char *query_item(struct aps_arena *a, const struct aps_http_kv *kv)
 {
-    size_t kl = strlen(kv->name), vl = kv->value ? strlen(kv->value) : 0;
+    size_t kl = kv->name_len, vl = kv->value_len;
     char *item = aps_arena_alloc(a, kl + vl + 2);
     memcpy(item, kv->name, kl);
     item[kl] = '=';
-    memcpy(item + kl + 1, kv->value ? kv->value : "", vl + 1);
+    memcpy(item + kl + 1, kv->value ? kv->value : "", vl);
+    item[kl + 1 + vl] = '\0';
     return item;
 }
 

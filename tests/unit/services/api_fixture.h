@@ -331,8 +331,7 @@ static FX_UNUSED void tr_add(struct treq *t, struct aps_http_kv **kv, size_t *n,
     if (!*kv)
         *kv = aps_arena_alloc(&t->req.arena, FX_MAX_Q * sizeof **kv);
     assert_true(*n < FX_MAX_Q);
-    (*kv)[*n].name = k;
-    (*kv)[(*n)++].value = v;
+    (*kv)[(*n)++] = (struct aps_http_kv){k, v, strlen(k), v ? strlen(v) : 0};
 }
 
 /* A query parameter as the server would take it from the URL (v NULL: sent without '='). */
