@@ -1,8 +1,10 @@
 /* http.h — the HTTP layer: a libmicrohttpd server that dispatches requests through a route table
  * generically, so handlers only do their own work.
  *
- * For every request the dispatcher, in order: assigns a request id; refuses a URL holding a
- * control byte (raw or percent-encoded: 400) and an HTTP/1.1 request without Host (400);
+ * For every request the dispatcher, in order: assigns a request id; takes the query parameters
+ * and headers into the request (below); refuses a URL holding a control byte (raw or
+ * percent-encoded: 400), a request with more than APS_HTTP_MAX_REQ_HEADERS headers (431) or
+ * more than APS_HTTP_MAX_QUERY query parameters (400), and an HTTP/1.1 request without Host (400);
  * answers CORS preflights (OPTIONS with Origin); matches the route (404, 405);
  * enforces the URL, header and body limits (414, 431, 413) and parses a JSON body with a depth
  * limit (400); asks the authenticate hook who is calling (API key or bearer token; 401 for a bad
@@ -39,7 +41,12 @@ struct aps_logger;
 struct aps_metrics;
 
 #define APS_HTTP_MAX_PARAMS 4
-#define APS_HTTP_MAX_HEADERS 12
+#define APS_HTTP_MAX_HEADERS 12 /* response headers a handler may set */
+#define APS_HTTP_MAX_REQ_HEADERS 100 /* request headers taken; more is refused with 431 */
+#define APS_HTTP_MAX_QUERY 64 /* query parameters taken; more is refused with 400 */
+/* A bound as text, for messages and documents: APS_HTTP_STR(APS_HTTP_MAX_QUERY) is "64". */
+#define APS_HTTP_STR_(x) #x
+#define APS_HTTP_STR(x) APS_HTTP_STR_(x)
 
 /* Who is calling, filled by the authenticate hook. */
 struct aps_principal {
@@ -53,6 +60,19 @@ struct aps_principal {
 
 struct aps_route;
 
+/* One query parameter or request header, as sent, with the lengths of its strings. Query names
+ * and values are percent-decoded ('+' is a space); a query parameter sent without '=' ("?flag")
+ * has a NULL value (value_len 0). */
+struct aps_http_kv {
+    const char *name;
+    const char *value;
+    size_t name_len, value_len;
+};
+
+/* The server fills query and headers once per request, before any hook or handler runs, with
+ * arrays the request owns (inline in the server's request for the usual handful, its arena
+ * beyond) whose strings live as long as the request; nothing in a request refers to the
+ * connection it came on. A request built by hand (a test) may point them at arrays of its own. */
 struct aps_http_req {
     const char *method;        /* "GET" */
     const char *path;          /* "/api/v1/games/12" (no query string) */
@@ -65,12 +85,18 @@ struct aps_http_req {
     char request_id[33];
     char client_ip[64];
     struct aps_principal who;
-    void *conn;                /* the libmicrohttpd connection (for the accessors below) */
+    const struct aps_http_kv *query; /* the query string's parameters, in the order sent */
+    size_t nquery;
+    const struct aps_http_kv *headers; /* the request headers, in the order sent */
+    size_t nheaders;
     void *app;                 /* the application context given to the server */
 };
 
-/* Query parameter, request header (case-insensitive) and path parameter by name; NULL when
- * absent. Strings live as long as the request. */
+/* Query parameter (name compared exactly), request header (name compared without regard to
+ * case) and path parameter by name; NULL when absent. A name sent more than once reads as its
+ * first occurrence (the dispatcher has refused query names a route does not declare, so a
+ * repeated parameter is one the route takes, each occurrence checked against its type). Plain
+ * lookups over the arrays above: strings live as long as the request. */
 const char *aps_http_query(const struct aps_http_req *r, const char *name);
 const char *aps_http_header(const struct aps_http_req *r, const char *name);
 const char *aps_http_param(const struct aps_http_req *r, const char *name);

@@ -3,7 +3,9 @@
  *
  * libmicrohttpd calls the access handler several times per request:
  *   1. URI log callback (on_uri)  — request line parsed: allocate the request, count it in flight.
- *   2. first access call          — headers complete: request id, route, URL/header/length limits.
+ *   2. first access call          — headers complete: request id, the query parameters and
+ *                                   headers taken into the request (the only reads of them from
+ *                                   the connection), route, URL/header/length limits.
  *                                   We return MHD_YES without a response (DESIGN §5: a response
  *                                   queued here makes MHD close the connection, which kills
  *                                   keep-alive), except for a body known to be over its limit:
@@ -35,6 +37,7 @@
 #include <sys/socket.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +60,9 @@
 #define DEFAULT_JSON_DEPTH 32
 #define DEFAULT_TIMEOUT 30
 #define POOL_SLACK (4 * 1024)
+/* Headers and query parameters kept in the request itself: a usual request has fewer (wrk sends
+ * 1-2 headers, browsers 10-15), so the arena is not touched for them. */
+#define KV_INLINE 24
 
 struct aps_http_server {
     struct MHD_Daemon *d;
@@ -81,6 +87,7 @@ struct conn_state {
 
 struct request {
     struct aps_http_server *srv;
+    struct MHD_Connection *conn; /* the server's alone: handlers see only req */
     struct aps_http_req req;
     struct aps_http_res res;
     struct aps_buf body;
@@ -100,6 +107,8 @@ struct request {
     const char *cache_key, *personal_key;
     struct aps_qparam *qs; /* the route's query parameters, parsed when the URL has a query */
     size_t nq;
+    struct aps_http_kv kv[KV_INLINE]; /* req.headers and req.query when they fit (last: on_uri
+                                       * leaves it unzeroed) */
 };
 
 /* ---- request lifetime ---------------------------------------------------------------------- */
@@ -157,12 +166,15 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         cs->fresh = false;
         atomic_fetch_sub(&s->fresh, 1);
     }
-    struct request *r = aps_calloc(1, sizeof *r);
+    /* Zeroed up to the inline block of headers and query parameters, which is only read once
+     * take_values has filled it. */
+    struct request *r = aps_malloc(sizeof *r);
+    memset(r, 0, offsetof(struct request, kv));
     r->srv = s;
     r->t0 = aps_time_mono();
     r->uri_len = strlen(uri);
     r->bad_uri = has_control_byte(uri);
-    r->req.conn = c;
+    r->conn = c;
     r->req.app = s->o.app;
     atomic_fetch_add(&s->in_flight, 1);
     aps_metric_add(s->m_in_flight, NULL, 1);
@@ -194,16 +206,64 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     aps_metric_add(s->m_in_flight, NULL, -1);
 }
 
-/* ---- accessors (http.h) ---------------------------------------------------------------------- */
+/* ---- the request's query parameters and headers ------------------------------------------- */
 
-const char *aps_http_query(const struct aps_http_req *r, const char *name)
+struct kv_fill {
+    struct aps_http_kv *kv;
+    size_t n, cap;
+};
+
+static enum MHD_Result put_kv(void *cls, enum MHD_ValueKind kind, const char *key,
+                              size_t key_size, const char *value, size_t value_size)
 {
-    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+    (void)kind;
+    struct kv_fill *f = cls;
+    if (f->n == f->cap)
+        return MHD_NO;
+    f->kv[f->n] = (struct aps_http_kv){key, value, key_size, value ? value_size : 0};
+    f->n++;
+    return MHD_YES;
 }
 
-const char *aps_http_header(const struct aps_http_req *r, const char *name)
+/* The connection's values of one kind, in the order received, as an array: the rest of the
+ * request's inline block (*used of it taken so far) when they fit, else the request's arena. The
+ * strings stay libmicrohttpd's: they live in the connection's pool until the request completes,
+ * as long as the request itself. False, with nothing taken, when there are more than max. */
+static bool take_values(struct request *r, enum MHD_ValueKind kind, size_t max, size_t *used,
+                        const struct aps_http_kv **out, size_t *n)
 {
-    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+    int count = MHD_get_connection_values(r->conn, kind, NULL, NULL);
+    *out = NULL;
+    *n = 0;
+    if (count <= 0)
+        return true;
+    if ((size_t)count > max)
+        return false;
+    struct kv_fill f = {r->kv + *used, 0, (size_t)count};
+    if (*used + (size_t)count <= KV_INLINE)
+        *used += (size_t)count;
+    else
+        f.kv = aps_arena_alloc(&r->req.arena, (size_t)count * sizeof *f.kv);
+    MHD_get_connection_values_n(r->conn, kind, put_kv, &f);
+    *out = f.kv;
+    *n = f.n;
+    return true;
+}
+
+/* Takes the headers and the query parameters into the request. NULL, or the message refusing a
+ * request with too many of them, *status set to its status (431 headers, 400 query). */
+static const char *take_query_and_headers(struct request *r, int *status)
+{
+    size_t used = 0;
+    *status = 431;
+    if (!take_values(r, MHD_HEADER_KIND, APS_HTTP_MAX_REQ_HEADERS, &used, &r->req.headers,
+                     &r->req.nheaders))
+        return "more than " APS_HTTP_STR(APS_HTTP_MAX_REQ_HEADERS) " request headers";
+    *status = 400;
+    if (!take_values(r, MHD_GET_ARGUMENT_KIND, APS_HTTP_MAX_QUERY, &used, &r->req.query,
+                     &r->req.nquery))
+        return "more than " APS_HTTP_STR(APS_HTTP_MAX_QUERY) " query parameters";
+    return NULL;
 }
 
 /* ---- first call: identity and limits ------------------------------------------------------- */
@@ -228,7 +288,7 @@ static bool is_address(const char *s)
 static void client_ip(struct request *r)
 {
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->req.conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char *ip = r->req.client_ip;
     size_t cap = sizeof r->req.client_ip;
     const char *trusted = r->srv->o.trusted_proxies;
@@ -241,8 +301,10 @@ static void client_ip(struct request *r)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip,
                       (socklen_t)cap);
     }
+    if (!trusted || !*trusted)
+        return;
     const char *xff = aps_http_header(&r->req, "X-Forwarded-For");
-    if (!xff || !trusted || !*trusted || !aps_cidr_list_match(trusted, ip))
+    if (!xff || !aps_cidr_list_match(trusted, ip))
         return;
     char list[1024];
     if (aps_str_copy(list, sizeof list, xff))
@@ -265,18 +327,11 @@ static void client_ip(struct request *r)
     }
 }
 
-static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
-                                       const char *value)
-{
-    size_t *n = cls;
-    *n += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
-    return MHD_YES;
-}
-
-static size_t header_bytes(struct MHD_Connection *c)
+static size_t header_bytes(const struct aps_http_req *req)
 {
     size_t n = 0;
-    MHD_get_connection_values(c, MHD_HEADER_KIND, add_header_size, &n);
+    for (size_t i = 0; i < req->nheaders; i++) /* ": " and CRLF */
+        n += req->headers[i].name_len + req->headers[i].value_len + 4;
     return n;
 }
 
@@ -388,11 +443,18 @@ static bool first_call(struct request *r, const char *url, const char *method, c
     struct aps_http_server *s = r->srv;
     char allow[96], msg[96];
     make_request_id(r->req.request_id);
+    int too_many;
+    const char *refusal = take_query_and_headers(r, &too_many);
     client_ip(r);
     r->req.method = method;
     r->req.path = url;
     if (r->bad_uri) {
         decide_error(r, 400, "BAD_REQUEST", "the URL holds a control character (such as %00)");
+        return false;
+    }
+    if (refusal) {
+        decide_error(r, too_many, too_many == 431 ? "HEADERS_TOO_LARGE" : "VALIDATION_ERROR",
+                     refusal);
         return false;
     }
     if (version && !strcmp(version, "HTTP/1.1") && !aps_http_header(&r->req, "Host")) {
@@ -423,7 +485,7 @@ static bool first_call(struct request *r, const char *url, const char *method, c
         decide_error(r, 414, "URI_TOO_LONG", msg);
         return false;
     }
-    if (header_bytes(r->req.conn) > s->o.header_limit) {
+    if (header_bytes(&r->req) > s->o.header_limit) {
         snprintf(msg, sizeof msg, "request headers larger than %zu bytes", s->o.header_limit);
         decide_error(r, 431, "HEADERS_TOO_LARGE", msg);
         return false;
@@ -461,31 +523,16 @@ static bool take_body(struct request *r, const char *data, size_t n)
 
 /* ---- final call: the dispatcher -------------------------------------------------------------- */
 
-struct query_list {
-    struct aps_arena *a;
-    char **items;
-    size_t n, cap;
-};
-
-static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
+/* "name=value" of one query parameter, in the arena. */
+static char *query_item(struct aps_arena *a, const struct aps_http_kv *kv)
 {
-    struct query_list *q = cls;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        char **items = aps_arena_alloc(q->a, cap * sizeof *items);
-        if (q->n)
-            memcpy(items, q->items, q->n * sizeof *items);
-        q->items = items;
-        q->cap = cap;
-    }
-    size_t kl = strlen(key), vl = value ? strlen(value) : 0;
-    char *item = aps_arena_alloc(q->a, kl + vl + 2);
-    memcpy(item, key, kl);
+    size_t kl = kv->name_len, vl = kv->value_len;
+    char *item = aps_arena_alloc(a, kl + vl + 2);
+    memcpy(item, kv->name, kl);
     item[kl] = '=';
-    memcpy(item + kl + 1, value ? value : "", vl + 1);
-    q->items[q->n++] = item;
-    return MHD_YES;
+    memcpy(item + kl + 1, kv->value ? kv->value : "", vl);
+    item[kl + 1 + vl] = '\0';
+    return item;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -497,14 +544,16 @@ static int cmp_str(const void *a, const void *b)
  * adds "#u<user id>". Both live in the request arena. */
 static void build_cache_keys(struct request *r)
 {
-    struct query_list q = {.a = &r->req.arena};
-    MHD_get_connection_values(r->req.conn, MHD_GET_ARGUMENT_KIND, collect_query, &q);
-    if (q.n > 1)
-        qsort(q.items, q.n, sizeof *q.items, cmp_str);
+    size_t n = r->req.nquery;
+    char **items = n ? aps_arena_alloc(&r->req.arena, n * sizeof *items) : NULL;
+    for (size_t i = 0; i < n; i++)
+        items[i] = query_item(&r->req.arena, &r->req.query[i]);
+    if (n > 1)
+        qsort(items, n, sizeof *items, cmp_str);
     struct aps_buf b = {0};
     aps_buf_printf(&b, "GET %s", r->req.path);
-    for (size_t i = 0; i < q.n; i++)
-        aps_buf_printf(&b, "%c%s", i ? '&' : '?', q.items[i]);
+    for (size_t i = 0; i < n; i++)
+        aps_buf_printf(&b, "%c%s", i ? '&' : '?', items[i]);
     r->cache_key = aps_arena_strdup(&r->req.arena, aps_buf_str(&b));
     if (r->req.who.authenticated) {
         aps_buf_printf(&b, "#u%lld", (long long)r->req.who.user_id);
@@ -614,11 +663,8 @@ static bool is_form(const struct request *r)
 
 /* Every query parameter must be one the route declares, with a value of its type and bounds;
  * otherwise 400 naming each offending parameter (and, for an unknown one, the allowed ones). */
-static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                       const char *value)
+static void check_query_arg(struct request *r, const char *key, const char *value)
 {
-    (void)kind;
-    struct request *r = cls;
     char msg[400];
     const struct aps_qparam *p = NULL;
     for (size_t i = 0; i < r->nq; i++)
@@ -639,22 +685,20 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
         if (r->res.status != 400)
             aps_http_error(&r->res, 400, "VALIDATION_ERROR", msg);
         aps_http_error_field(&r->res, key, msg);
-        return MHD_YES;
+        return;
     }
     if (!aps_http_qvalue_ok(p, value ? value : "", msg, sizeof msg)) {
         if (r->res.status != 400)
             aps_http_error(&r->res, 400, "VALIDATION_ERROR", "invalid query parameter");
         aps_http_error_field(&r->res, key, msg);
     }
-    return MHD_YES;
 }
 
 static bool check_query(struct request *r)
 {
     char err[160];
     const char *spec = r->req.route->query;
-    if (MHD_get_connection_values(r->req.conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) <= 0 &&
-        (!spec || !strchr(spec, '!')))
+    if (!r->req.nquery && (!spec || !strchr(spec, '!')))
         return true;
     r->qs = aps_arena_alloc(&r->req.arena, APS_HTTP_MAX_QPARAMS * sizeof *r->qs);
     if (aps_http_qspec_parse(r->req.route->query, r->qs, APS_HTTP_MAX_QPARAMS, &r->nq, err,
@@ -664,7 +708,8 @@ static bool check_query(struct request *r)
         aps_http_error(&r->res, 500, "INTERNAL_ERROR", "internal error");
         return false;
     }
-    MHD_get_connection_values(r->req.conn, MHD_GET_ARGUMENT_KIND, check_query_arg, r);
+    for (size_t i = 0; i < r->req.nquery; i++)
+        check_query_arg(r, r->req.query[i].name, r->req.query[i].value);
     for (size_t i = 0; i < r->nq; i++) {
         if (r->qs[i].required && !aps_http_query(&r->req, r->qs[i].name)) {
             if (r->res.status != 400)
@@ -928,7 +973,7 @@ static enum MHD_Result send_response(struct request *r)
         return MHD_NO;
     double secs = aps_time_mono() - r->t0;
     add_headers(r, resp, ctype, send_len, secs);
-    enum MHD_Result ret = MHD_queue_response(r->req.conn, (unsigned)status, resp);
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     r->stage = ST_SENT;
     record(r, status, send_len, secs);
@@ -979,7 +1024,7 @@ static void send_early(struct request *r)
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
                                                                 MHD_RESPMEM_PERSISTENT);
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->req.conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     double secs = aps_time_mono() - r->t0;
     r->stage = ST_WRITTEN;
     if (resp && ci) {

@@ -47,7 +47,8 @@ static const struct {
 } status_descriptions[] = {
     {400, "Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a "
           "query parameter that the operation does not declare or whose value is out of its "
-          "type or bounds (details name each)"},
+          "type or bounds (details name each), or more than " APS_HTTP_STR(APS_HTTP_MAX_QUERY)
+          " query parameters"},
     {401, "No valid credential: missing, malformed, expired or revoked token or API key, or "
           "wrong login credentials"},
     {403, "The caller's role does not allow this operation"},
@@ -56,7 +57,8 @@ static const struct {
     {413, "Request body larger than the operation's limit (x-body-limit)"},
     {414, "URL longer than the server's limit"},
     {429, "Rate limit reached (see Retry-After and X-RateLimit-*)"},
-    {431, "Request headers larger than the server's limit"},
+    {431, "Request headers larger than the server's limit, or more than "
+          APS_HTTP_STR(APS_HTTP_MAX_REQ_HEADERS) " of them"},
     {500, "Internal error (logged with the request id)"},
     {503, "A dependency (database, cache or job queue) is not available now"},
 };

@@ -100,3 +100,9 @@ static int long_function(void)
     x++;
     return x;
 }
+
+/* A handler reading the connection instead of the request. */
+static const char *user_agent(void *connection)
+{
+    return MHD_lookup_connection_value(connection, 1, "User-Agent");
+}

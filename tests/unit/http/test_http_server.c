@@ -63,6 +63,16 @@ static int h_fail(struct aps_http_req *req, struct aps_http_res *res)
     return APS_E_DB;
 }
 
+/* What the request carries: q (the first one sent), the header X-Probe read by another case,
+ * and how many query parameters and headers it holds. */
+static int h_peek(struct aps_http_req *req, struct aps_http_res *res)
+{
+    return aps_http_json(res, 200, json_pack("{s:s?,s:s?,s:I,s:I}", "q", aps_http_query(req, "q"),
+                                             "probe", aps_http_header(req, "x-PROBE"), "nquery",
+                                             (json_int_t)req->nquery, "nheaders",
+                                             (json_int_t)req->nheaders));
+}
+
 static const struct aps_route routes[] = {
     {"GET", "/ok", h_ok, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "ok", "q:string(100000)", NULL,
      "200 Ok", NULL},
@@ -78,6 +88,8 @@ static const struct aps_route routes[] = {
      "200 Ok", NULL},
     {"GET", "/fail", h_fail, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "fail", NULL, NULL, "200 Ok",
      NULL},
+    {"GET", "/peek", h_peek, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "peek", "q:string(100)",
+     NULL, "200 Ok", NULL},
 };
 
 static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
@@ -448,6 +460,56 @@ static void test_query_parameters(void **state)
     get("/ok?q=fine", NULL, &r);
     assert_int_equal(r.status, 200);
     reply_cleanup(&r);
+}
+
+/* The request carries its query parameters (decoded, the first of a repeated name wins) and
+ * headers (names without regard to case); more than the bounds of http.h is refused. */
+static void test_query_and_headers_taken(void **state)
+{
+    struct reply r;
+    struct curl_slist *hd = curl_slist_append(NULL, "X-Probe: seen");
+    get("/peek?q=a%20b+c&q=second", hd, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "q")), "a b c");
+    assert_string_equal(json_string_value(json_object_get(r.json, "probe")), "seen");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nquery")), 2);
+    long base = (long)json_integer_value(json_object_get(r.json, "nheaders")) - 1; /* curl's own */
+    reply_cleanup(&r);
+    curl_slist_free_all(hd);
+    /* APS_HTTP_MAX_QUERY parameters are fine, one more is 400. */
+    struct aps_buf path = {0};
+    aps_buf_puts(&path, "/peek?q=0");
+    for (int i = 1; i < APS_HTTP_MAX_QUERY; i++)
+        aps_buf_printf(&path, "&q=%d", i);
+    get(aps_buf_str(&path), NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nquery")), APS_HTTP_MAX_QUERY);
+    assert_string_equal(json_string_value(json_object_get(r.json, "q")), "0");
+    reply_cleanup(&r);
+    aps_buf_puts(&path, "&q=x");
+    get(aps_buf_str(&path), NULL, &r);
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    assert_non_null(strstr(aps_buf_str(&r.body), "more than 64 query parameters"));
+    reply_cleanup(&r);
+    aps_buf_cleanup(&path);
+    /* APS_HTTP_MAX_REQ_HEADERS headers in all are fine, one more is 431. */
+    hd = NULL;
+    for (long i = base; i < APS_HTTP_MAX_REQ_HEADERS; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "X-H%ld: %ld", i, i);
+        hd = curl_slist_append(hd, line);
+    }
+    get("/peek", hd, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nheaders")),
+                     APS_HTTP_MAX_REQ_HEADERS);
+    reply_cleanup(&r);
+    hd = curl_slist_append(hd, "X-One-More: 1");
+    get("/peek", hd, &r);
+    assert_envelope(&r, 431, "HEADERS_TOO_LARGE");
+    assert_non_null(strstr(aps_buf_str(&r.body), "more than 100 request headers"));
+    reply_cleanup(&r);
+    curl_slist_free_all(hd);
 }
 
 /* A route that takes form bodies gets application/x-www-form-urlencoded ones as a JSON object
@@ -829,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_url_and_header_limits),
         cmocka_unit_test(test_query_parameters),
+        cmocka_unit_test(test_query_and_headers_taken),
         cmocka_unit_test(test_form_body),
         cmocka_unit_test(test_auth_and_permissions),
         cmocka_unit_test(test_rate_limit),

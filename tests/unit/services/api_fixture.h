@@ -3,10 +3,9 @@
  * users, models and alerts; an application context around it; and requests built by hand that
  * the handlers are called with directly (no HTTP server).
  *
- * Query strings and headers: the HTTP layer reads them from the libmicrohttpd connection, which
- * a hand-built request does not have. This file therefore defines aps_http_query() and
- * aps_http_header() for the test program, reading them from the struct treq around the request;
- * the linker then never pulls the server's object file (nothing else in it is used here). */
+ * Query parameters and headers: tr_query() and tr_header() fill the request's arrays (in its
+ * arena, as the server does), and the handlers read them through the HTTP layer's own
+ * aps_http_query() and aps_http_header(). */
 #ifndef APS_TEST_API_FIXTURE_H
 #define APS_TEST_API_FIXTURE_H
 
@@ -37,36 +36,13 @@
 #define FX_UNUSED __attribute__((unused))
 #define FX_MAX_Q 16
 
-/* A request and its response, with the query and headers the stubs below serve. */
+/* A request and its response; q and h are the request's query and header arrays. */
 struct treq {
-    struct aps_http_req req; /* first: the stubs find the treq from the request */
+    struct aps_http_req req;
     struct aps_http_res res;
     struct aps_route route;
-    const char *q[FX_MAX_Q][2];
-    int nq;
-    const char *h[FX_MAX_Q][2];
-    int nh;
+    struct aps_http_kv *q, *h; /* FX_MAX_Q entries each in req.arena, taken on first use */
 };
-
-static const char *pair_lookup(const char *const (*kv)[2], int n, const char *name, bool nocase)
-{
-    for (int i = 0; i < n; i++)
-        if (nocase ? !strcasecmp(kv[i][0], name) : !strcmp(kv[i][0], name))
-            return kv[i][1];
-    return NULL;
-}
-
-const char *aps_http_query(const struct aps_http_req *r, const char *name)
-{
-    const struct treq *t = (const struct treq *)r;
-    return pair_lookup((const char *const (*)[2])t->q, t->nq, name, false);
-}
-
-const char *aps_http_header(const struct aps_http_req *r, const char *name)
-{
-    const struct treq *t = (const struct treq *)r;
-    return pair_lookup((const char *const (*)[2])t->h, t->nh, name, true);
-}
 
 /* Ids the seed creates (fixed: the store is fresh). */
 enum {
@@ -348,18 +324,27 @@ static FX_UNUSED void tr_param(struct treq *t, int idx, const char *v)
     t->req.params[idx] = v;
 }
 
+/* Appends name=value to one of the request's arrays (*kv, *n), taking it on first use. */
+static FX_UNUSED void tr_add(struct treq *t, struct aps_http_kv **kv, size_t *n, const char *k,
+                             const char *v)
+{
+    if (!*kv)
+        *kv = aps_arena_alloc(&t->req.arena, FX_MAX_Q * sizeof **kv);
+    assert_true(*n < FX_MAX_Q);
+    (*kv)[(*n)++] = (struct aps_http_kv){k, v, strlen(k), v ? strlen(v) : 0};
+}
+
+/* A query parameter as the server would take it from the URL (v NULL: sent without '='). */
 static FX_UNUSED void tr_query(struct treq *t, const char *k, const char *v)
 {
-    assert_true(t->nq < FX_MAX_Q);
-    t->q[t->nq][0] = k;
-    t->q[t->nq++][1] = v;
+    tr_add(t, &t->q, &t->req.nquery, k, v);
+    t->req.query = t->q;
 }
 
 static FX_UNUSED void tr_header(struct treq *t, const char *k, const char *v)
 {
-    assert_true(t->nh < FX_MAX_Q);
-    t->h[t->nh][0] = k;
-    t->h[t->nh++][1] = v;
+    tr_add(t, &t->h, &t->req.nheaders, k, v);
+    t->req.headers = t->h;
 }
 
 static FX_UNUSED void tr_body(struct treq *t, const char *json)

@@ -2240,7 +2240,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2267,7 +2267,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2314,7 +2314,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2341,7 +2341,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2388,7 +2388,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2415,7 +2415,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2453,7 +2453,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2480,7 +2480,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2527,7 +2527,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthDetailed"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2563,7 +2563,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2610,7 +2610,7 @@ export interface operations {
                     "text/plain; version=0.0.4": string;
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2655,7 +2655,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2693,7 +2693,7 @@ export interface operations {
                     "text/plain; version=0.0.4": string;
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2738,7 +2738,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2783,7 +2783,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2810,7 +2810,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2848,7 +2848,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2884,7 +2884,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -2931,7 +2931,7 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2967,7 +2967,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3009,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3063,7 +3063,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3115,7 +3115,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3169,7 +3169,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3220,7 +3220,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3274,7 +3274,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3325,7 +3325,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogoutResult"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3379,7 +3379,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3426,7 +3426,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3480,7 +3480,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3531,7 +3531,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordChanged"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3594,7 +3594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3641,7 +3641,7 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetup"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3713,7 +3713,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3764,7 +3764,7 @@ export interface operations {
                     "application/json": components["schemas"]["TotpState"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3836,7 +3836,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -3887,7 +3887,7 @@ export interface operations {
                     "application/json": components["schemas"]["TotpState"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3959,7 +3959,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4009,7 +4009,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4054,7 +4054,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4105,7 +4105,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4168,7 +4168,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4217,7 +4217,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyRevoked"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4271,7 +4271,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4336,7 +4336,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,7 +4381,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4444,7 +4444,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4489,7 +4489,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4549,7 +4549,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4594,7 +4594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4652,7 +4652,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4706,7 +4706,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4767,7 +4767,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4821,7 +4821,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4882,7 +4882,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4936,7 +4936,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -4997,7 +4997,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5051,7 +5051,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5112,7 +5112,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5166,7 +5166,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5227,7 +5227,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5281,7 +5281,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5353,7 +5353,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5398,7 +5398,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5468,7 +5468,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5513,7 +5513,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5577,7 +5577,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5622,7 +5622,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5671,7 +5671,7 @@ export interface operations {
                     "application/json": components["schemas"]["Verification"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5716,7 +5716,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5774,7 +5774,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5828,7 +5828,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5877,7 +5877,7 @@ export interface operations {
                     "application/json": components["schemas"]["Verification"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5940,7 +5940,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -5990,7 +5990,7 @@ export interface operations {
                     "application/json": components["schemas"]["BankrollList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6035,7 +6035,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6086,7 +6086,7 @@ export interface operations {
                     "application/json": components["schemas"]["Bankroll"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6140,7 +6140,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6193,7 +6193,7 @@ export interface operations {
                     "application/json": components["schemas"]["Transaction"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6265,7 +6265,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6314,7 +6314,7 @@ export interface operations {
                     "application/json": components["schemas"]["BankrollHistory"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6368,7 +6368,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6426,7 +6426,7 @@ export interface operations {
                     "application/json": components["schemas"]["BetList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6471,7 +6471,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6522,7 +6522,7 @@ export interface operations {
                     "application/json": components["schemas"]["Bet"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6594,7 +6594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6647,7 +6647,7 @@ export interface operations {
                     "application/json": components["schemas"]["Bet"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6719,7 +6719,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6770,7 +6770,7 @@ export interface operations {
                     "application/json": components["schemas"]["Sizing"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6842,7 +6842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6898,7 +6898,7 @@ export interface operations {
                     "application/json": components["schemas"]["BettingPerformance"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6943,7 +6943,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -6993,7 +6993,7 @@ export interface operations {
                     "application/json": components["schemas"]["BacktestList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7038,7 +7038,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7091,7 +7091,7 @@ export interface operations {
                     "application/json": components["schemas"]["Backtest"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7163,7 +7163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7212,7 +7212,7 @@ export interface operations {
                     "application/json": components["schemas"]["Backtest"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7266,7 +7266,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7320,7 +7320,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7365,7 +7365,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7418,7 +7418,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7472,7 +7472,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7521,7 +7521,7 @@ export interface operations {
                     "application/json": components["schemas"]["Model"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7575,7 +7575,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7628,7 +7628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelPromotion"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7700,7 +7700,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7749,7 +7749,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7803,7 +7803,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7853,7 +7853,7 @@ export interface operations {
                     "application/json": components["schemas"]["SettingList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7898,7 +7898,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -7951,7 +7951,7 @@ export interface operations {
                     "application/json": components["schemas"]["SettingChange"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8023,7 +8023,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8070,7 +8070,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConfigReload"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8133,7 +8133,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8185,7 +8185,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8230,7 +8230,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8283,7 +8283,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoleChange"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8355,7 +8355,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8402,7 +8402,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataQuality"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8447,7 +8447,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8499,7 +8499,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlertList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8544,7 +8544,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8593,7 +8593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Alert"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8656,7 +8656,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8706,7 +8706,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadJobList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8751,7 +8751,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8800,7 +8800,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadJobAction"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8863,7 +8863,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -8912,7 +8912,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadJobAction"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8966,7 +8966,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -9013,7 +9013,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlagList"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9058,7 +9058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -9111,7 +9111,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlagChange"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9174,7 +9174,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -9221,7 +9221,7 @@ export interface operations {
                     "application/json": components["schemas"]["MyFlags"];
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9266,7 +9266,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -9313,7 +9313,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9349,7 +9349,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -9387,7 +9387,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9423,7 +9423,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -9461,7 +9461,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9497,7 +9497,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -9544,7 +9544,7 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
-            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each) */
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9580,7 +9580,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request headers larger than the server's limit */
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
             431: {
                 headers: {
                     [name: string]: unknown;
