@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "config/config.h"
+#include "core/str.h"
 
 static void usage(FILE *out)
 {
@@ -19,28 +21,33 @@ static void usage(FILE *out)
                  "NAME_FILE). Secrets are redacted.\n");
 }
 
-/* Parses `print` options into *json; returns false on a usage error (already reported). */
-static bool parse_print(int argc, char **argv, bool *json, FILE *err)
+struct print_args {
+    bool json;
+    FILE *err;
+};
+
+static int set_format(void *p, const char *opt, const char *v)
 {
-    *json = false;
-    for (int i = 2; i < argc; i++) {
-        const char *fmt = NULL;
-        if (!strcmp(argv[i], "--format") && i + 1 < argc)
-            fmt = argv[++i];
-        else if (!strncmp(argv[i], "--format=", 9))
-            fmt = argv[i] + 9;
-        if (!fmt) {
-            fprintf(err, "aps config print: unexpected argument '%s'\n", argv[i]);
-            return false;
-        }
-        if (strcmp(fmt, "table") && strcmp(fmt, "json")) {
-            fprintf(err, "aps config print: --format is table or json, not '%s'\n", fmt);
-            return false;
-        }
-        *json = !strcmp(fmt, "json");
+    struct print_args *a = p;
+    (void)opt;
+    if (strcmp(v, "table") && strcmp(v, "json")) {
+        fprintf(a->err, "aps config print: --format is table or json, not '%s'\n", v);
+        return 1;
     }
-    return true;
+    a->json = !strcmp(v, "json");
+    return 0;
 }
+
+/* An argument not in the table: --format=VALUE (the one spelling the table cannot hold) or a
+ * refusal. */
+static int print_word(const struct aps_cli_opts *t, void *p, const char *arg)
+{
+    if (aps_str_starts(arg, "--format="))
+        return set_format(p, "--format", arg + strlen("--format="));
+    return aps_cli_opts_refuse(t, arg);
+}
+
+static const struct aps_cli_opt print_options[] = {{"--format", APS_OPT_FN, 0, set_format}};
 
 static int config_get(struct aps_cli *cli, int argc, char **argv, FILE *out, FILE *err)
 {
@@ -77,10 +84,16 @@ static int config_run(struct aps_cli *cli, int argc, char **argv, FILE *out, FIL
         usage(err);
         return APS_EXIT_USAGE;
     }
-    bool json;
-    if (!parse_print(argc, argv, &json, err))
+    static const struct aps_cli_opts table = {.cmd = "config print",
+                                              .bad = "unexpected argument",
+                                              .quote = true,
+                                              .opt = print_options,
+                                              .n = APS_CLI_OPTS_N(print_options),
+                                              .arg = print_word};
+    struct print_args a = {.json = false, .err = err};
+    if (aps_cli_opts_parse(&table, argc, argv, 2, &a))
         return APS_EXIT_USAGE;
-    aps_config_print(cli->cfg, out, json);
+    aps_config_print(cli->cfg, out, a.json);
     return fflush(out) ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 

@@ -30,8 +30,9 @@ static int refuse(const struct aps_cli_opts *t, const char *arg, const char *wha
     if (t->usage)
         t->usage(stderr);
     else if (t->hint || t->bad)
-        fprintf(stderr, "aps %s: %s %s%s%s\n", t->cmd, t->bad ? t->bad : "bad argument", arg,
-                t->hint ? " " : "", t->hint ? t->hint : "");
+        fprintf(stderr, "aps %s: %s %s%s%s%s%s\n", t->cmd, t->bad ? t->bad : "bad argument",
+                t->quote ? "'" : "", arg, t->quote ? "'" : "", t->hint ? " " : "",
+                t->hint ? t->hint : "");
     else if (what)
         fprintf(stderr, "aps %s: %s %s\n", t->cmd, arg, what);
     else

@@ -37,7 +37,8 @@ struct aps_cli_opt {
  * the two default messages. arg, when set, takes each argument that is not in the table (the
  * command's positional words): 0, or nonzero after printing why it is refused (it may print the
  * table's message with aps_cli_opts_refuse). word, instead of arg: one positional word, stored
- * as the const char * at word_off; an option not in the table and a second word are refused. */
+ * as the const char * at word_off; an option not in the table and a second word are refused.
+ * quote: the one message shows ARG in single quotes ('ARG'). */
 struct aps_cli_opts {
     const char *cmd;
     const char *hint;
@@ -48,6 +49,7 @@ struct aps_cli_opts {
     int (*arg)(const struct aps_cli_opts *t, void *args, const char *arg);
     bool word;
     size_t word_off;
+    bool quote;
 };
 
 /* The number of entries of an option table array. */

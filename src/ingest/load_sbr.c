@@ -32,6 +32,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "ingest/american.h"
+#include "ingest/nfl_rows.h"
 
 #define SBR_MAX_COLS 64
 #define SBR_ROW_BYTES 2048
@@ -578,12 +579,9 @@ static const char *pair_game(struct sbr_load *L, const struct sbr_row *a, const 
     if (pair_date(L, a, h, &y, &m, &d))
         return "bad date";
     int ra = copy_team(g->away, cell(a, L->c.team)), rh = copy_team(g->home, cell(h, L->c.team));
-    if (ra == APS_E_INVAL || rh == APS_E_INVAL)
-        return "missing team";
-    if (ra || rh)
-        return "bad team";
-    if (!strcmp(g->home, g->away))
-        return "same teams";
+    const char *why = aps_game_check_teams(g, rh, ra);
+    if (why)
+        return why;
     int sa = read_score(cell(a, L->c.final), &g->away_score);
     int sh = read_score(cell(h, L->c.final), &g->home_score);
     if (sa == APS_E_NOTFOUND || sh == APS_E_NOTFOUND)

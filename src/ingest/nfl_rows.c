@@ -13,18 +13,26 @@
 #define NFL_TOTAL_MIN 25.0
 #define NFL_TOTAL_MAX 80.0
 
-const char *aps_nfl_check_game(struct aps_game_rec *g, int64_t season, int home_rc, int away_rc)
+const char *aps_game_check_teams(const struct aps_game_rec *g, int home_rc, int away_rc)
 {
-    if (season < NFL_SEASON_MIN || season > NFL_SEASON_MAX)
-        return "bad season";
-    if (aps_str_fmt(g->season, sizeof g->season, "%d", (int)season))
-        return "bad season";
     if (home_rc == APS_E_INVAL || away_rc == APS_E_INVAL)
         return "missing team";
     if (home_rc || away_rc)
         return "bad team";
     if (!strcmp(g->home, g->away))
         return "same teams";
+    return NULL;
+}
+
+const char *aps_nfl_check_game(struct aps_game_rec *g, int64_t season, int home_rc, int away_rc)
+{
+    if (season < NFL_SEASON_MIN || season > NFL_SEASON_MAX)
+        return "bad season";
+    if (aps_str_fmt(g->season, sizeof g->season, "%d", (int)season))
+        return "bad season";
+    const char *why = aps_game_check_teams(g, home_rc, away_rc);
+    if (why)
+        return why;
     g->sport = APS_SPORT_NFL;
     return NULL;
 }

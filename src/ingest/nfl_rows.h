@@ -1,7 +1,8 @@
 /* nfl_rows.h — the checks an NFL game row passes in every NFL loader (the sportsbookreview archive
  * and spreadspoke): the season's range, both teams given and different, scores and closing lines
  * within the NFL's ranges. Each loader reads its own layout and hands the values here, so a row is
- * accepted or rejected, with the same reason, whichever file it comes from. */
+ * accepted or rejected, with the same reason, whichever file it comes from. The team check is the
+ * same for every sport: the other sportsbookreview spreadsheets (load_sbr.c) use it too. */
 #ifndef APS_INGEST_NFL_ROWS_H
 #define APS_INGEST_NFL_ROWS_H
 
@@ -10,9 +11,14 @@
 
 #include "ingest/batch.h"
 
+/* Checks the results of reading a game's two team names into g->home and g->away (0;
+ * APS_E_INVAL when a name is missing; another error when it is unusable) and that the teams
+ * differ. Returns NULL, or the reason to reject the row: "missing team", "bad team" or
+ * "same teams". */
+const char *aps_game_check_teams(const struct aps_game_rec *g, int home_rc, int away_rc);
+
 /* Checks the season (1900-2100; pass 0 when the row's season is not a number) and the results of
- * reading the two team names (0; APS_E_INVAL when a name is missing; another error when it is
- * unusable), and that the teams differ. On success sets g->season and g->sport and returns NULL;
+ * reading the two team names (aps_game_check_teams()). On success sets g->season and g->sport and returns NULL;
  * otherwise returns the reason to reject the row: "bad season", "missing team", "bad team" or
  * "same teams". */
 const char *aps_nfl_check_game(struct aps_game_rec *g, int64_t season, int home_rc, int away_rc);

@@ -15,11 +15,9 @@
 #include "cache/cache.h"
 #include "cache/queue.h"
 #include "config/config.h"
-#include "core/buf.h"
 #include "core/cidr.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
-#include "services/backup.h"
 #include "services/app.h"
 #include "services/app_metrics.h"
 #include "services/deps.h"
@@ -219,18 +217,7 @@ int aps_api_metrics(struct aps_http_req *req, struct aps_http_res *res)
     if (allow && *allow && !aps_cidr_list_match(allow, req->client_ip))
         return aps_http_error(res, 403, "FORBIDDEN",
                               "metrics are served to the monitoring network only");
-    (void)aps_process_metrics_update(app->metrics); /* without /proc the other metrics remain */
-    (void)aps_app_metrics_refresh(app, aps_time_now(), false); /* failures are counted */
-    aps_backup_metrics_update(app->store, app->metrics);
-    struct aps_buf b = {0};
-    aps_metrics_render(app->metrics, &b);
-    res->raw = aps_arena_alloc(&req->arena, b.len + 1);
-    memcpy(res->raw, aps_buf_str(&b), b.len + 1);
-    res->raw_len = b.len;
-    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    res->no_cache = true;
-    aps_buf_cleanup(&b);
-    return 0;
+    return aps_app_metrics_respond(app, req, res);
 }
 
 int aps_api_openapi(struct aps_http_req *req, struct aps_http_res *res)

@@ -14,13 +14,16 @@
 
 #include "cache/queue.h"
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/bankroll.h"
+#include "http/http.h"
 #include "metrics/metrics.h"
 #include "odds/scoring.h"
 #include "services/app.h"
+#include "services/backup.h"
 #include "services/flags.h"
 #include "services/scheduler.h"
 #include "store/store.h"
@@ -570,4 +573,21 @@ int aps_app_metrics_refresh(struct aps_app *app, int64_t now, bool force)
     }
     aps_metric_set(took, NULL, aps_time_mono() - t0);
     return rc;
+}
+
+int aps_app_metrics_respond(struct aps_app *app, struct aps_http_req *req,
+                            struct aps_http_res *res)
+{
+    struct aps_buf b = {0};
+    (void)aps_process_metrics_update(app->metrics); /* without /proc the other metrics remain */
+    (void)aps_app_metrics_refresh(app, aps_time_now(), false); /* failures are counted */
+    aps_backup_metrics_update(app->store, app->metrics);
+    aps_metrics_render(app->metrics, &b);
+    res->raw = aps_arena_alloc(&req->arena, b.len + 1);
+    memcpy(res->raw, aps_buf_str(&b), b.len + 1);
+    res->raw_len = b.len;
+    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res->no_cache = true;
+    aps_buf_cleanup(&b);
+    return 0;
 }

@@ -22,6 +22,8 @@
 #include "odds/grade.h"
 
 struct aps_app;
+struct aps_http_req;
+struct aps_http_res;
 
 #define APS_APP_METRICS_TTL_S 5.0
 
@@ -30,6 +32,13 @@ struct aps_app;
  * aps_metrics_refresh_errors_total and the other families still refresh; the first error is
  * returned. Thread-safe: two scrapes at once may both refresh, with the same result. */
 int aps_app_metrics_refresh(struct aps_app *app, int64_t now, bool force);
+
+/* The answer to a Prometheus scrape, the same on every port that serves /metrics (the API's and
+ * a worker's): updates the process metrics, refreshes the store-derived families (within the
+ * TTL, failures counted) and the backup metrics, then renders every family of app->metrics in
+ * the text exposition format into res (the body in req's arena, not cached). Returns 0. */
+int aps_app_metrics_respond(struct aps_app *app, struct aps_http_req *req,
+                            struct aps_http_res *res);
 
 /* One graded pick, as the rolling summaries read it. */
 struct aps_pick_outcome {

@@ -17,7 +17,6 @@
 #include "http/http.h"
 #include "ingest/collect.h"
 #include "metrics/metrics.h"
-#include "services/backup.h"
 #include "services/app.h"
 #include "services/app_metrics.h"
 #include "services/deps.h"
@@ -399,18 +398,7 @@ static int health(struct aps_http_req *req, struct aps_http_res *res)
 static int metrics(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_worker *w = req->app;
-    struct aps_buf b = {0};
-    (void)aps_process_metrics_update(w->app->metrics);
-    (void)aps_app_metrics_refresh(w->app, aps_time_now(), false); /* failures are counted */
-    aps_backup_metrics_update(w->app->store, w->app->metrics);
-    aps_metrics_render(w->app->metrics, &b);
-    res->raw = aps_arena_alloc(&req->arena, b.len + 1);
-    memcpy(res->raw, aps_buf_str(&b), b.len + 1);
-    res->raw_len = b.len;
-    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    res->no_cache = true;
-    aps_buf_cleanup(&b);
-    return 0;
+    return aps_app_metrics_respond(w->app, req, res);
 }
 
 static const struct aps_route worker_routes[] = {

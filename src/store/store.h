@@ -238,7 +238,7 @@ int aps_copy_end(struct aps_copy *cp) APS_MUST_CHECK;
 /* Whole-database copy of an embedded store: aps_conn_backup_file() writes a consistent snapshot of
  * the database into the file at path (created or overwritten) while other connections keep
  * writing; aps_conn_restore_file() replaces the database's contents with the file's. SQLite only:
- * APS_E_UNSUPPORTED on PostgreSQL, whose backups are pgBackRest's (services/backup.c). */
+ * APS_E_UNSUPPORTED on PostgreSQL, whose backups are pgBackRest's (store/backup.h). */
 int aps_conn_backup_file(struct aps_conn *c, const char *path) APS_MUST_CHECK;
 int aps_conn_restore_file(struct aps_conn *c, const char *path) APS_MUST_CHECK;
 

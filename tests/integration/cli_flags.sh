@@ -91,6 +91,13 @@ config print --format xml|2|aps config print: --format is table or json, not 'xm
 config print --format=xml|2|aps config print: --format is table or json, not 'xml'|d41d8cd9|67c7581c
 config print --bogus|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
 config print --format json --bogus|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
+config print json|2|aps config print: unexpected argument 'json'|d41d8cd9|b6804022
+config print --format --bogus|2|aps config print: --format is table or json, not '--bogus'|d41d8cd9|766056b1
+config print --format=|2|aps config print: --format is table or json, not ''|d41d8cd9|5853d356
+config print --format json --format|2|aps config print: unexpected argument '--format'|d41d8cd9|9dddee11
+config print --format=json --bogus|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
+config print --bogus --format xml|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
+config get PORT|0||b0803a86|d41d8cd9
 config get|2|usage: aps config print [--format table/json]|d41d8cd9|ef69f4f0
 config get NOPE|2|aps config get: unknown setting 'NOPE'|d41d8cd9|c28907dd
 elo --help|0||51463862|d41d8cd9

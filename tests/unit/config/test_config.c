@@ -21,8 +21,10 @@
 #include "core/mem.h"
 #include "core/str.h"
 
-/* The command is wiring over aps_config_print; including it reaches its static config_run. */
+/* The command is wiring over aps_config_print; including it reaches its static config_run. The
+ * CLI's option parser is part of the aps binary, not of a library: it comes along. */
 #include "cli/cmd_config.c"
+#include "cli/opts.c"
 
 #define GOOD_SECRET "k3y-0123456789abcdefghijklmnopqrstuvwxyz"
 #define GOOD_JWT "jwt-zyxwvutsrqponmlkjihgfedcba9876543210"

@@ -1,4 +1,5 @@
-/* backup_pg.c — PostgreSQL backups through pgBackRest (backup.h has the retention policy).
+/* backup_pg.c — the PostgreSQL backend of whole-store backups (backup.h has the retention
+ * policy): pgBackRest.
  *
  * pgBackRest runs as a child process with its configuration file (BACKUP_PGBACKREST_CONFIG) and
  * stanza (BACKUP_STANZA); the retention options come from the settings on its command line,
@@ -34,7 +35,7 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "services/backup_int.h"
+#include "store/backup_int.h"
 #include "store/store.h"
 
 #define DAY 86400
@@ -190,14 +191,14 @@ static int64_t jint(json_t *o, const char *a, const char *b)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
-int aps_backup_pg_run(const struct aps_config *cfg, struct aps_store *st, int64_t now,
-                      struct aps_backup_result *out, char *err, size_t errcap)
+static int pg_run(const struct aps_config *cfg, struct aps_store *st, int64_t at,
+                  struct aps_backup_result *out, char *err, size_t errcap)
 {
     struct args a = {0};
     struct aps_buf log = {0};
     json_t *root = NULL, *backups = NULL;
     (void)st;
-    (void)now;
+    (void)at;
     pgbackrest(cfg, &a, false);
     arg(&a, "--type=full");
     arg(&a, "--no-expire-auto");
@@ -222,8 +223,7 @@ int aps_backup_pg_run(const struct aps_config *cfg, struct aps_store *st, int64_
     return rc;
 }
 
-int aps_backup_pg_list(const struct aps_config *cfg, struct aps_buf *out, char *err,
-                       size_t errcap)
+static int pg_list(const struct aps_config *cfg, struct aps_buf *out, char *err, size_t errcap)
 {
     json_t *root = NULL, *backups = NULL, *b;
     size_t i;
@@ -250,8 +250,8 @@ int aps_backup_pg_list(const struct aps_config *cfg, struct aps_buf *out, char *
     return 0;
 }
 
-int aps_backup_pg_verify(const struct aps_config *cfg, struct aps_buf *out, char *err,
-                         size_t errcap)
+static int pg_verify(const struct aps_config *cfg, struct aps_buf *out, char *err,
+                     size_t errcap)
 {
     struct args a = {0};
     struct aps_buf log = {0};
@@ -276,11 +276,13 @@ int aps_backup_pg_verify(const struct aps_config *cfg, struct aps_buf *out, char
     return rc;
 }
 
-int aps_backup_pg_prune(const struct aps_config *cfg, int *removed, char *err, size_t errcap)
+static int pg_prune(const struct aps_config *cfg, int64_t now, int *removed, char *err,
+                    size_t errcap)
 {
     json_t *root = NULL, *backups = NULL;
     struct args a = {0};
     struct aps_buf log = {0};
+    (void)now; /* pgBackRest's expire keeps its own clock */
     int rc = info(cfg, &root, &backups, err, errcap);
     if (rc)
         return rc;
@@ -440,19 +442,20 @@ static int pgbr_restore(const struct aps_config *cfg, const struct aps_restore_o
     return rc;
 }
 
-int aps_backup_pg_restore(const struct aps_config *cfg, struct aps_store *st,
-                          const struct aps_restore_opts *o, struct aps_restore_result *out,
-                          char *err, size_t errcap)
+static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
+                      const struct aps_restore_opts *o, aps_restore_check_fn check, void *arg,
+                      struct aps_store_restored *r, char *err, size_t errcap)
 {
     struct aps_store *rs = NULL;
     struct aps_conn *c = NULL;
-    int64_t started = aps_time_now();
+    (void)st; /* the restored cluster is a new database: the caller records the restore */
     if (!o->pg_path || !*o->pg_path || o->port <= 0 || o->port > 65535) {
         snprintf(err, errcap, "a PostgreSQL restore needs --pg-path DIR (new) and --port N");
         return APS_E_INVAL;
     }
-    snprintf(out->source, sizeof out->source, "%s", o->set ? o->set : o->to ? o->to : "latest");
-    int rc = local_url(aps_cfg_str(cfg, APS_SET_DATABASE_URL), o->port, out->url, sizeof out->url);
+    r->separate = true;
+    snprintf(r->source, sizeof r->source, "%s", o->set ? o->set : o->to ? o->to : "latest");
+    int rc = local_url(aps_cfg_str(cfg, APS_SET_DATABASE_URL), o->port, r->url, sizeof r->url);
     if (rc) {
         snprintf(err, errcap, "DATABASE_URL cannot name the restored cluster");
         return rc;
@@ -467,18 +470,15 @@ int aps_backup_pg_restore(const struct aps_config *cfg, struct aps_store *st,
         rc = pg_ctl(cfg, o->pg_path, "start", o->port, err, errcap);
     bool started_ok = !rc;
     if (!rc)
-        rc = open_promoted(out->url, &rs, err, errcap);
+        rc = open_promoted(r->url, &rs, err, errcap);
     if (!rc) /* promoted: recovery reads no more WAL */
         nftw(spool, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (!rc)
         rc = aps_store_acquire(rs, APS_DB_WRITE, &c);
     if (!rc)
-        rc = aps_backup_check_db(c, out, err, errcap);
+        rc = check(c, arg, err, errcap);
     if (c)
         aps_store_release(c);
-    if (!rc)
-        rc = aps_backup_record(st ? st : rs, "restore_postgres", out->source, started,
-                               aps_time_now(), 0, true, NULL);
     aps_store_close(rs);
     if (started_ok && o->stop) {
         char why[512];
@@ -490,3 +490,13 @@ int aps_backup_pg_restore(const struct aps_config *cfg, struct aps_store *st,
     }
     return rc;
 }
+
+const struct aps_backup_ops aps_backup_pg_ops = {
+    .kind = "postgres",
+    .names_slot = false,
+    .run = pg_run,
+    .list = pg_list,
+    .verify = pg_verify,
+    .prune = pg_prune,
+    .restore = pg_restore,
+};

@@ -1,6 +1,6 @@
-/* test_backup.c — the pure parts of the backup module (src/services/backup.c, backup_pg.c): the
- * names of SQLite copies and the times they stand for, how the PITR window becomes pgBackRest's
- * archive retention, the target time handed to pgBackRest, the URL of a restored cluster and the
+/* test_backup.c — the pure parts of the store's backup backends (src/store/backup_sqlite.c,
+ * backup_pg.c): the names of SQLite copies and the times they stand for, how the PITR window
+ * becomes pgBackRest's archive retention, the target time handed to pgBackRest, the URL of a restored cluster and the
  * error line taken from a tool's output. The rest runs against real servers in
  * tests/integration/dr_*.sh. */
 #include <setjmp.h>
@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../../src/services/backup.c"
-#include "../../../src/services/backup_pg.c"
+#include "../../../src/store/backup_sqlite.c"
+#include "../../../src/store/backup_pg.c"
 
 static void copy_names_round_trip(void **state)
 {
