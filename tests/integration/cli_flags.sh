@@ -128,7 +128,7 @@ migrate --since x|2|aps migrate: --since wants a migration version|d41d8cd9|622a
 migrate --since -1|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
 migrate --replay|2|aps migrate: unknown argument --replay|d41d8cd9|71c0436d
 migrate --bogus|2|aps migrate: unknown argument --bogus|d41d8cd9|0796d2eb
-migrate --status|0||ff304e67|d41d8cd9
+migrate --status|0||28435073|d41d8cd9
 models --help|0||a4176021|d41d8cd9
 models|2|usage: aps models list [--sport CODE]|d41d8cd9|a4176021
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
@@ -198,7 +198,7 @@ worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8
 backtest --help|0||f00dd3a1|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
-train --help|0||dea01b4e|d41d8cd9
+train --help|0||f8ecc8a6|d41d8cd9
 train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 user --help|0||41ed9fe1|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae
