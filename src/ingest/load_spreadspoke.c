@@ -121,23 +121,31 @@ static int sibling(const char *path, const char *name, char *out, size_t cap)
 
 /* ---- nfl_teams.csv and nfl_stadiums.csv ---- */
 
+/* Opens a side file and reads its header row into f, n: 1 with the file open, else 0 (empty) or
+ * an error, closed. */
+static int open_side_file(const char *file, struct aps_csv **csv, char ***f, size_t *n)
+{
+    int rc = aps_csv_open(csv, file);
+    if (rc)
+        return rc;
+    rc = aps_csv_next(*csv, f, n);
+    if (rc != 1)
+        aps_csv_close(*csv);
+    return rc;
+}
+
 /* Reads two named columns of a small side file, calling add(L, a, b) per row. */
 static int read_side_file(struct ss_load *L, const char *file, const char *ca, const char *cb,
                           int (*add)(struct ss_load *, const char *, const char *))
 {
     struct aps_csv *csv;
-    int rc = aps_csv_open(&csv, file);
-    if (rc)
-        return rc;
     char **f;
     size_t n;
-    int ia = -1, ib = -1;
-    rc = aps_csv_next(csv, &f, &n);
-    if (rc == 1) {
-        ia = aps_csv_find(f, n, ca);
-        ib = aps_csv_find(f, n, cb);
-    }
-    if (rc == 1 && (ia < 0 || ib < 0))
+    int rc = open_side_file(file, &csv, &f, &n);
+    if (rc != 1)
+        return rc;
+    int ia = aps_csv_find(f, n, ca), ib = aps_csv_find(f, n, cb);
+    if (ia < 0 || ib < 0)
         rc = APS_E_PARSE;
     while (rc == 1 && (rc = aps_csv_next(csv, &f, &n)) == 1) {
         if ((size_t)ia >= n || (size_t)ib >= n || aps_str_blank(f[ia]))
@@ -194,16 +202,15 @@ static void add_stadium(struct ss_load *L, char **f, size_t n, const int *col)
 static int read_stadiums(struct ss_load *L, const char *file)
 {
     struct aps_csv *csv;
-    int rc = aps_csv_open(&csv, file);
-    if (rc)
-        return rc;
     char **f;
     size_t n;
     int col[S__COUNT];
-    rc = aps_csv_next(csv, &f, &n);
-    for (int c = 0; rc == 1 && c < S__COUNT; c++)
+    int rc = open_side_file(file, &csv, &f, &n);
+    if (rc != 1)
+        return rc;
+    for (int c = 0; c < S__COUNT; c++)
         col[c] = aps_csv_find(f, n, st_cols[c]);
-    if (rc == 1 && (col[S_NAME] < 0 || col[S_TYPE] < 0))
+    if (col[S_NAME] < 0 || col[S_TYPE] < 0)
         rc = APS_E_PARSE;
     while (rc == 1 && (rc = aps_csv_next(csv, &f, &n)) == 1) {
         if ((size_t)col[S_NAME] >= n || aps_str_blank(f[col[S_NAME]]))

@@ -179,18 +179,12 @@ int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, 
         return aps_margin_fit(APS_MARGIN_RIDGE, data->elo_diff, 1, data->target, rows, n, 1e-6,
                               NULL, &b->mm);
     }
-    if (c->poisson) {
-        if (data->market != APS_MKT_TOTAL || c->family != APS_FAM_LOGISTIC)
+    if (c->poisson || c->skellam) { /* Poisson totals, Skellam margins */
+        enum aps_market want = c->poisson ? APS_MKT_TOTAL : APS_MKT_SPREAD;
+        if (data->market != want || c->family != APS_FAM_LOGISTIC)
             return APS_E_UNSUPPORTED;
         int rc = aps_margin_fit(APS_MARGIN_RIDGE, x, d, data->target, rows, n, c->l2, NULL, &b->mm);
-        b->mm.dist = APS_DIST_POISSON;
-        return rc;
-    }
-    if (c->skellam) {
-        if (data->market != APS_MKT_SPREAD || c->family != APS_FAM_LOGISTIC)
-            return APS_E_UNSUPPORTED;
-        int rc = aps_margin_fit(APS_MARGIN_RIDGE, x, d, data->target, rows, n, c->l2, NULL, &b->mm);
-        b->mm.dist = APS_DIST_SKELLAM;
+        b->mm.dist = c->poisson ? APS_DIST_POISSON : APS_DIST_SKELLAM;
         return rc;
     }
     if (c->market_offset) {
