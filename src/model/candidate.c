@@ -179,7 +179,7 @@ int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, 
         return aps_margin_fit(APS_MARGIN_RIDGE, data->elo_diff, 1, data->target, rows, n, 1e-6,
                               NULL, &b->mm);
     }
-    if (c->poisson || c->skellam) { /* Poisson totals, Skellam margins */
+    if (c->poisson || (c->skellam && !c->market_offset)) { /* Poisson totals, Skellam margins */
         enum aps_market want = c->poisson ? APS_MKT_TOTAL : APS_MKT_SPREAD;
         if (data->market != want || c->family != APS_FAM_LOGISTIC)
             return APS_E_UNSUPPORTED;
@@ -191,8 +191,11 @@ int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, 
         int col = aps_candidate_line_col(data->spec, data->market);
         if (col < 0 || c->family != APS_FAM_LOGISTIC)
             return APS_E_UNSUPPORTED;
-        return aps_margin_fit_offset(x, d, data->target, rows, n, c->l2, col,
-                                     data->market == APS_MKT_SPREAD ? -1 : 1, &b->mm);
+        int rc = aps_margin_fit_offset(x, d, data->target, rows, n, c->l2, col,
+                                       data->market == APS_MKT_SPREAD ? -1 : 1, &b->mm);
+        if (c->skellam)
+            b->mm.dist = APS_DIST_SKELLAM;
+        return rc;
     }
     return aps_margin_fit(c->family == APS_FAM_GBM ? APS_MARGIN_GBM : APS_MARGIN_RIDGE, x, d,
                           data->target, rows, n, c->l2, &c->gbm, &b->mm);

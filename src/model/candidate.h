@@ -11,7 +11,8 @@
  *             normal score distribution centred on the market plus a ridge correction; with
  *             poisson, a total's count (goals, runs) is Poisson with the ridge's mean; with
  *             skellam, a spread's goal margin is a difference of two Poisson counts (Skellam)
- *             with the ridge's mean and the walk-forward residual variance (margin_model.h)
+ *             with the ridge's mean and the walk-forward residual variance (margin_model.h),
+ *             also with market_offset (the ridge centred on the entry line)
  *   gbm       XGBoost (gbm.h), softmax for three-way, squared error for spreads/totals
  *   ensemble  the stacked meta-learner over the others (ensemble.h) */
 #ifndef APS_MODEL_CANDIDATE_H

@@ -381,7 +381,8 @@ static void test_skellam(void **state)
     assert_int_equal(aps_score_dist_parse(NULL), APS_DIST_NORMAL);
 }
 
-/* The Skellam candidates run on a soccer handicap, with the distribution in the model. */
+/* The Skellam candidates (plain and market-anchored ridge) run on a soccer handicap, with the
+ * distribution in the model. */
 static void test_skellam_search(void **state)
 {
     (void)state;
@@ -398,6 +399,10 @@ static void test_skellam_search(void **state)
             found++;
             assert_true(r.lb[i].s.log_loss > 0.6 && r.lb[i].s.log_loss < 0.75);
         }
+    assert_int_equal(found, 2);
+    found = 0; /* and around the market-anchored ridge, the entry handicap being known */
+    for (size_t i = 0; i < r.nlb; i++)
+        found += !strncmp(r.lb[i].name, "ridge_offset_skellam_l2=", 24);
     assert_int_equal(found, 2);
     struct aps_candidate c = {.family = APS_FAM_LOGISTIC, .l2 = 10, .skellam = true};
     char *js = aps_candidate_to_json(&c);
