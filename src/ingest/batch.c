@@ -20,6 +20,7 @@ void aps_batch_cleanup(struct aps_batch *b)
     aps_free(b->games);
     aps_free(b->odds);
     aps_free(b->forecasts);
+    aps_free(b->venues);
     memset(b, 0, sizeof *b);
 }
 
@@ -51,6 +52,15 @@ struct aps_forecast_rec *aps_batch_add_forecast(struct aps_batch *b)
     f->prob1 = f->prob2 = f->prob_tie = f->result1 = NAN;
     f->score1 = f->score2 = -1;
     return f;
+}
+
+struct aps_venue_rec *aps_batch_add_venue(struct aps_batch *b)
+{
+    GROW(b->venues, b->nvenues, b->capvenues);
+    struct aps_venue_rec *v = &b->venues[b->nvenues++];
+    memset(v, 0, sizeof *v);
+    v->latitude = v->longitude = NAN;
+    return v;
 }
 
 void aps_batch_drop_last_game(struct aps_batch *b)

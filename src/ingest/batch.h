@@ -65,6 +65,15 @@ struct aps_forecast_rec {
     int game_no;               /* 0 or 1: the day's first game; 2: second of a doubleheader */
 };
 
+/* Where a venue is, for loaders whose source says so; name as the games spell it. */
+struct aps_venue_rec {
+    char name[APS_NAME_MAX];
+    char city[APS_NAME_MAX];   /* "" when unknown */
+    double latitude, longitude; /* degrees; NAN when unknown */
+    char timezone[40];         /* IANA name, "" when unknown */
+    int utc_offset_min;        /* standard-time offset from UTC, minutes (valid with timezone) */
+};
+
 struct aps_reject_count {
     char reason[APS_REASON_MAX];
     size_t count;
@@ -78,6 +87,8 @@ struct aps_batch {
     size_t nodds, capodds;
     struct aps_forecast_rec *forecasts;
     size_t nforecasts, capforecasts;
+    struct aps_venue_rec *venues;
+    size_t nvenues, capvenues;
     struct aps_reject_count rejects[APS_MAX_REASONS];
     size_t nrejects;
     size_t rows;               /* data rows read from the file (games for two-row layouts: rows) */
@@ -90,6 +101,8 @@ void aps_batch_cleanup(struct aps_batch *b);
 struct aps_game_rec *aps_batch_add_game(struct aps_batch *b);
 struct aps_odds_rec *aps_batch_add_odds(struct aps_batch *b);
 struct aps_forecast_rec *aps_batch_add_forecast(struct aps_batch *b);
+/* Appends a zeroed venue record with latitude and longitude NAN. */
+struct aps_venue_rec *aps_batch_add_venue(struct aps_batch *b);
 /* Drops the last game and every odds record that points at it (a row rejected half-way). */
 void aps_batch_drop_last_game(struct aps_batch *b);
 /* Counts a rejected row under reason (short, lower case, e.g. "bad date", "unknown team"). */

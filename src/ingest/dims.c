@@ -15,7 +15,7 @@
 #include "ingest/teams.h"
 #include "store/store.h"
 
-enum { ST_SPORT, ST_TEAM, ST_ALIAS, ST_SEASON, ST_VENUE, ST_BOOK, ST__COUNT };
+enum { ST_SPORT, ST_TEAM, ST_ALIAS, ST_SEASON, ST_VENUE, ST_VENUE_GEO, ST_BOOK, ST__COUNT };
 
 static const char *const SQL[ST__COUNT] = {
     [ST_SPORT] = "INSERT INTO sports (code, name, odds_api_key, espn_path, kind, three_way)"
@@ -33,6 +33,9 @@ static const char *const SQL[ST__COUNT] = {
     [ST_VENUE] = "INSERT INTO venues (name, city, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name)"
                  " DO UPDATE SET city = COALESCE(venues.city, excluded.city),"
                  " kind = COALESCE(excluded.kind, venues.kind) RETURNING id",
+    [ST_VENUE_GEO] = "UPDATE venues SET latitude = COALESCE(?2, latitude),"
+                     " longitude = COALESCE(?3, longitude), timezone = COALESCE(?4, timezone),"
+                     " utc_offset_min = COALESCE(?5, utc_offset_min) WHERE id = ?1",
     [ST_BOOK] = "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES (?1, ?2, ?3, ?4)"
                 " ON CONFLICT (key) DO UPDATE SET name = CASE WHEN excluded.name = excluded.key"
                 " THEN sportsbooks.name ELSE excluded.name END RETURNING id",
@@ -192,6 +195,19 @@ int aps_dims_venue(struct aps_dims *d, const char *name, const char *city, int i
     if (!rc)
         aps_strmap_put(&d->venues, name, *id);
     return rc;
+}
+
+int aps_dims_venue_geo(struct aps_dims *d, int64_t id, double lat, double lon, const char *tz,
+                       int utc_offset_min)
+{
+    int64_t off = utc_offset_min;
+    int rc = aps_stmt_bindf(d->st[ST_VENUE_GEO], "iddSI", id, lat, lon, tz,
+                            tz && *tz ? &off : NULL);
+    if (rc)
+        return rc;
+    rc = aps_stmt_step(d->st[ST_VENUE_GEO]);
+    aps_stmt_reset(d->st[ST_VENUE_GEO]);
+    return rc < 0 ? rc : 0;
 }
 
 int aps_dims_book(struct aps_dims *d, const char *key, const char *title, int64_t *id)

@@ -50,6 +50,10 @@ int aps_dims_season(struct aps_dims *d, enum aps_sport s, const char *label,
 /* name NULL or "": no venue, *id 0. city NULL or "": not known. indoor: 1, 0, -1 not known. */
 int aps_dims_venue(struct aps_dims *d, const char *name, const char *city, int indoor,
                    int64_t *id) APS_MUST_CHECK;
+/* Sets venue id's coordinates (degrees; NAN keeps what is stored) and time zone (IANA name and
+ * standard-time offset from UTC in minutes; tz NULL or "" keeps what is stored). */
+int aps_dims_venue_geo(struct aps_dims *d, int64_t id, double lat, double lon, const char *tz,
+                       int utc_offset_min) APS_MUST_CHECK;
 /* title: the provider's display name, used when ingest/books.h does not name the book (NULL:
  * none). */
 int aps_dims_book(struct aps_dims *d, const char *key, const char *title,

@@ -8,7 +8,9 @@
  * This copy of nfl_teams.csv predates the Raiders' move and Washington's renames while the scores
  * already use them: the small tables below add what it lacks (see extra_names, same_ids).
  * Spreads and totals are stored as closing odds of book "consensus" at the conventional -110.
- * nfl_stadiums.csv, when present, gives the stadium type (indoor/outdoor/retractable) for extra. */
+ * nfl_stadiums.csv, when present, gives the stadium type (indoor/outdoor/retractable) for extra,
+ * and its location and coordinates, completed by ingest/nfl_venues.h, for the batch's venue
+ * records (coordinates and time zone of every stadium the loaded games name). */
 #include "ingest/loaders.h"
 
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include "core/timeutil.h"
 #include "ingest/american.h"
 #include "ingest/nfl_rows.h"
+#include "ingest/nfl_venues.h"
 
 #define SS_MAX_TEAMS 256
 #define SS_MAX_STADIUMS 512
@@ -49,6 +52,8 @@ struct ss_team {
 struct ss_stadium {
     char name[APS_NAME_MAX];
     char type[24];
+    char location[APS_NAME_MAX];
+    double lat, lon;           /* NAN when the file gives none */
 };
 
 enum ss_col {
@@ -116,23 +121,31 @@ static int sibling(const char *path, const char *name, char *out, size_t cap)
 
 /* ---- nfl_teams.csv and nfl_stadiums.csv ---- */
 
+/* Opens a side file and reads its header row into f, n: 1 with the file open, else 0 (empty) or
+ * an error, closed. */
+static int open_side_file(const char *file, struct aps_csv **csv, char ***f, size_t *n)
+{
+    int rc = aps_csv_open(csv, file);
+    if (rc)
+        return rc;
+    rc = aps_csv_next(*csv, f, n);
+    if (rc != 1)
+        aps_csv_close(*csv);
+    return rc;
+}
+
 /* Reads two named columns of a small side file, calling add(L, a, b) per row. */
 static int read_side_file(struct ss_load *L, const char *file, const char *ca, const char *cb,
                           int (*add)(struct ss_load *, const char *, const char *))
 {
     struct aps_csv *csv;
-    int rc = aps_csv_open(&csv, file);
-    if (rc)
-        return rc;
     char **f;
     size_t n;
-    int ia = -1, ib = -1;
-    rc = aps_csv_next(csv, &f, &n);
-    if (rc == 1) {
-        ia = aps_csv_find(f, n, ca);
-        ib = aps_csv_find(f, n, cb);
-    }
-    if (rc == 1 && (ia < 0 || ib < 0))
+    int rc = open_side_file(file, &csv, &f, &n);
+    if (rc != 1)
+        return rc;
+    int ia = aps_csv_find(f, n, ca), ib = aps_csv_find(f, n, cb);
+    if (ia < 0 || ib < 0)
         rc = APS_E_PARSE;
     while (rc == 1 && (rc = aps_csv_next(csv, &f, &n)) == 1) {
         if ((size_t)ia >= n || (size_t)ib >= n || aps_str_blank(f[ia]))
@@ -156,15 +169,59 @@ static int add_team(struct ss_load *L, const char *name, const char *id)
     return 0;
 }
 
-static int add_stadium(struct ss_load *L, const char *name, const char *type)
+enum st_col { S_NAME, S_TYPE, S_LOCATION, S_LAT, S_LON, S__COUNT };
+static const char *const st_cols[S__COUNT] = {"stadium_name", "stadium_type", "stadium_location",
+                                              "LATITUDE", "LONGITUDE"};
+
+static double coord(char **f, size_t n, int i, double limit)
 {
-    if (L->nstadiums == SS_MAX_STADIUMS)
-        return APS_E_TOOBIG;
+    double v;
+    if (i < 0 || (size_t)i >= n || aps_parse_double(aps_str_trim(f[i]), &v) || fabs(v) > limit)
+        return NAN;
+    return v;
+}
+
+static void add_stadium(struct ss_load *L, char **f, size_t n, const int *col)
+{
     struct ss_stadium *s = &L->stadiums[L->nstadiums];
-    if (aps_str_copy(s->name, sizeof s->name, name) || aps_str_copy(s->type, sizeof s->type, type))
-        return 0;
+    int li = col[S_LOCATION];
+    const char *loc = li >= 0 && (size_t)li < n ? aps_str_trim(f[li]) : "";
+    if ((size_t)col[S_TYPE] >= n ||
+        aps_str_copy(s->name, sizeof s->name, aps_str_trim(f[col[S_NAME]])) ||
+        aps_str_copy(s->type, sizeof s->type, aps_str_trim(f[col[S_TYPE]])) ||
+        aps_str_copy(s->location, sizeof s->location, loc))
+        return; /* too long to be real: skip it */
+    s->lat = coord(f, n, col[S_LAT], 90);
+    s->lon = coord(f, n, col[S_LON], 180);
+    if (isnan(s->lat) || isnan(s->lon))
+        s->lat = s->lon = NAN;
     L->nstadiums++;
-    return 0;
+}
+
+/* nfl_stadiums.csv: name, type, location and (weather station) coordinates per stadium. */
+static int read_stadiums(struct ss_load *L, const char *file)
+{
+    struct aps_csv *csv;
+    char **f;
+    size_t n;
+    int col[S__COUNT];
+    int rc = open_side_file(file, &csv, &f, &n);
+    if (rc != 1)
+        return rc;
+    for (int c = 0; c < S__COUNT; c++)
+        col[c] = aps_csv_find(f, n, st_cols[c]);
+    if (col[S_NAME] < 0 || col[S_TYPE] < 0)
+        rc = APS_E_PARSE;
+    while (rc == 1 && (rc = aps_csv_next(csv, &f, &n)) == 1) {
+        if ((size_t)col[S_NAME] >= n || aps_str_blank(f[col[S_NAME]]))
+            continue;
+        if (L->nstadiums == SS_MAX_STADIUMS)
+            rc = APS_E_TOOBIG;
+        else
+            add_stadium(L, f, n, col);
+    }
+    aps_csv_close(csv);
+    return rc < 0 ? rc : 0;
 }
 
 /* The id of a team name, or NULL when neither the teams file nor extra_names lists it. */
@@ -198,12 +255,62 @@ static bool same_team_id(const char *a, const char *b)
     return g >= 0 && g == id_group(b);
 }
 
-static const char *stadium_type(const struct ss_load *L, const char *name)
+static const struct ss_stadium *stadium(const struct ss_load *L, const char *name)
 {
     for (size_t i = 0; i < L->nstadiums; i++)
         if (!strcmp(L->stadiums[i].name, name))
-            return L->stadiums[i].type;
-    return "";
+            return &L->stadiums[i];
+    return NULL;
+}
+
+static const char *stadium_type(const struct ss_load *L, const char *name)
+{
+    const struct ss_stadium *s = stadium(L, name);
+    return s ? s->type : "";
+}
+
+/* A venue record for stadium name: the file's location and coordinates, completed from
+ * ingest/nfl_venues.h, and the time zone of the location. Nothing when neither knows it. */
+static void add_venue(struct ss_load *L, const char *name)
+{
+    const struct ss_stadium *s = stadium(L, name);
+    const char *loc = s ? s->location : "", *tz = NULL;
+    double lat = s ? s->lat : NAN, lon = s ? s->lon : NAN, plat, plon;
+    const char *ploc;
+    if (aps_nfl_stadium_place(name, &ploc, &plat, &plon)) {
+        if (!*loc)
+            loc = ploc;
+        if (isnan(lat)) {
+            lat = plat;
+            lon = plon;
+        }
+    }
+    int off = 0;
+    bool zoned = aps_nfl_location_tz(loc, &tz, &off);
+    if (isnan(lat) && !zoned)
+        return;
+    struct aps_venue_rec *v = aps_batch_add_venue(L->b);
+    (void)aps_str_copy(v->name, sizeof v->name, name);
+    if (aps_str_copy(v->city, sizeof v->city, loc))
+        v->city[0] = '\0';
+    v->latitude = lat;
+    v->longitude = lon;
+    if (zoned && !aps_str_copy(v->timezone, sizeof v->timezone, tz))
+        v->utc_offset_min = off;
+}
+
+/* One venue record per stadium the batch's games name (a name neither source knows is looked up
+ * again at each of its games; there are few). */
+static void add_venues(struct ss_load *L)
+{
+    for (size_t i = 0; i < L->b->ngames; i++) {
+        const char *name = L->b->games[i].venue;
+        bool seen = !*name;
+        for (size_t k = 0; !seen && k < L->b->nvenues; k++)
+            seen = !strcmp(L->b->venues[k].name, name);
+        if (!seen)
+            add_venue(L, name);
+    }
 }
 
 /* ---- one row ---- */
@@ -391,9 +498,8 @@ static int read_side_files(struct ss_load *L, const char *path, char *err, size_
         rc = read_side_file(L, file, "team_name", "team_id", add_team);
     if (rc)
         return fail(err, errcap, file, 0, rc, "cannot read the team ids: %s", aps_strerror(rc));
-    /* Stadium types are a nicety: a missing or unreadable file leaves them out. */
-    if (!sibling(path, "nfl_stadiums.csv", file, sizeof file) &&
-        read_side_file(L, file, "stadium_name", "stadium_type", add_stadium))
+    /* Stadium facts are a nicety: a missing or unreadable file leaves them out. */
+    if (!sibling(path, "nfl_stadiums.csv", file, sizeof file) && read_stadiums(L, file))
         L->nstadiums = 0;
     return 0;
 }
@@ -438,6 +544,8 @@ int aps_load_spreadspoke(const char *path, struct aps_batch *b, char *err, size_
         goto out;
     }
     rc = read_scores_file(L, csv, path, err, errcap);
+    if (!rc)
+        add_venues(L);
 out:
     if (csv)
         aps_csv_close(csv);

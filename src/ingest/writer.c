@@ -297,6 +297,28 @@ static int match_stored(const struct aps_strmap *stored, struct aps_game_rec *g,
     return 0;
 }
 
+/* The batch's venue records: each venue created when new, then its coordinates and time zone. */
+static int store_venues(struct aps_writer *w, const struct aps_batch *b)
+{
+    int rc = 0;
+    for (size_t i = 0; i < b->nvenues && !rc; i++) {
+        const struct aps_venue_rec *v = &b->venues[i];
+        int64_t id = 0;
+        rc = aps_dims_venue(w->dims, v->name, v->city, -1, &id);
+        if (!rc && id)
+            rc = aps_dims_venue_geo(w->dims, id, v->latitude, v->longitude, v->timezone,
+                                    v->utc_offset_min);
+    }
+    return rc;
+}
+
+/* A team's home venue: the venue of its latest home game not at a neutral site (teams move;
+ * the latest is where they play now). Only teams of the batch's games with a venue. */
+static const char SQL_HOME_VENUES[] =
+    "UPDATE teams SET home_venue_id = (SELECT g.venue_id FROM games g WHERE g.home_team_id ="
+    " teams.id AND g.neutral = 0 AND g.venue_id IS NOT NULL ORDER BY g.start_time DESC, g.id DESC"
+    " LIMIT 1) WHERE id IN (SELECT home_team_id FROM stage_games WHERE venue_id IS NOT NULL)";
+
 /* Step 1 and 2: ids for every game, matching against stored games and the batch itself. */
 static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_work *gw,
                          struct sport_games *sg, struct aps_ingest_result *res)
@@ -672,12 +694,20 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
                                             : SQL_EMPTY_STAGE_SQLITE);
     }
     if (!rc) {
+        step = "storing venues";
+        rc = store_venues(w, b);
+    }
+    if (!rc) {
         step = "resolving teams and games";
         rc = resolve_games(w, b, gw, sg, res);
     }
     if (!rc) {
         step = "storing games";
         rc = store_games(w, b, gw, res);
+    }
+    if (!rc) {
+        step = "home venues";
+        rc = aps_conn_exec(w->conn, SQL_HOME_VENUES);
     }
     if (!rc) {
         step = "storing odds";

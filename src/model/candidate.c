@@ -35,8 +35,8 @@ char *aps_candidate_to_json(const struct aps_candidate *c)
         json_object_set_new(o, "market_only", json_true());
     if (c->market_offset)
         json_object_set_new(o, "market_offset", json_true());
-    if (c->poisson)
-        json_object_set_new(o, "dist", json_string("poisson"));
+    if (c->poisson || c->skellam)
+        json_object_set_new(o, "dist", json_string(c->poisson ? "poisson" : "skellam"));
     if (c->family == APS_FAM_GBM) {
         const struct aps_gbm_params *p = &c->gbm;
         json_object_set_new(o, "rounds", json_integer(p->rounds));
@@ -79,7 +79,8 @@ int aps_candidate_from_json(const char *json, struct aps_candidate *c)
         c->market_only = json_is_true(json_object_get(o, "market_only"));
         c->market_offset = json_is_true(json_object_get(o, "market_offset"));
         const char *dist = json_string_value(json_object_get(o, "dist"));
-        c->poisson = dist && !strcmp(dist, "poisson");
+        c->poisson = aps_score_dist_parse(dist) == APS_DIST_POISSON;
+        c->skellam = aps_score_dist_parse(dist) == APS_DIST_SKELLAM;
         struct aps_gbm_params *p = &c->gbm;
         p->rounds = (int)numv(o, "rounds");
         p->depth = (int)numv(o, "depth");
@@ -178,19 +179,23 @@ int aps_base_fit(const struct aps_candidate *c, const struct aps_wf_data *data, 
         return aps_margin_fit(APS_MARGIN_RIDGE, data->elo_diff, 1, data->target, rows, n, 1e-6,
                               NULL, &b->mm);
     }
-    if (c->poisson) {
-        if (data->market != APS_MKT_TOTAL || c->family != APS_FAM_LOGISTIC)
+    if (c->poisson || (c->skellam && !c->market_offset)) { /* Poisson totals, Skellam margins */
+        enum aps_market want = c->poisson ? APS_MKT_TOTAL : APS_MKT_SPREAD;
+        if (data->market != want || c->family != APS_FAM_LOGISTIC)
             return APS_E_UNSUPPORTED;
         int rc = aps_margin_fit(APS_MARGIN_RIDGE, x, d, data->target, rows, n, c->l2, NULL, &b->mm);
-        b->mm.dist = APS_DIST_POISSON;
+        b->mm.dist = c->poisson ? APS_DIST_POISSON : APS_DIST_SKELLAM;
         return rc;
     }
     if (c->market_offset) {
         int col = aps_candidate_line_col(data->spec, data->market);
         if (col < 0 || c->family != APS_FAM_LOGISTIC)
             return APS_E_UNSUPPORTED;
-        return aps_margin_fit_offset(x, d, data->target, rows, n, c->l2, col,
-                                     data->market == APS_MKT_SPREAD ? -1 : 1, &b->mm);
+        int rc = aps_margin_fit_offset(x, d, data->target, rows, n, c->l2, col,
+                                       data->market == APS_MKT_SPREAD ? -1 : 1, &b->mm);
+        if (c->skellam)
+            b->mm.dist = APS_DIST_SKELLAM;
+        return rc;
     }
     return aps_margin_fit(c->family == APS_FAM_GBM ? APS_MARGIN_GBM : APS_MARGIN_RIDGE, x, d,
                           data->target, rows, n, c->l2, &c->gbm, &b->mm);
@@ -284,7 +289,7 @@ int aps_wf_run(const struct aps_wf_data *data, const struct aps_candidate *c, st
     double *fallback = aps_malloc((data->nfolds + 1) * sizeof *fallback);
     int rc = 0;
     aps_oof_init(raw, data->h->ngames, data->k, data->regression);
-    raw->dist = c->poisson ? APS_DIST_POISSON : APS_DIST_NORMAL;
+    raw->dist = c->poisson ? APS_DIST_POISSON : c->skellam ? APS_DIST_SKELLAM : APS_DIST_NORMAL;
     for (size_t f = 0; f < data->nfolds && !rc; f++) {
         rc = run_fold(data, c, f, rows, raw, &fallback[f]);
         if (cb)

@@ -9,7 +9,10 @@
  *             (logistic.h), so the penalty shrinks it towards the market; for spreads/totals
  *             the entry line is the offset of the expected margin/total (margin_model.h), a
  *             normal score distribution centred on the market plus a ridge correction; with
- *             poisson, a total's count (goals, runs) is Poisson with the ridge's mean
+ *             poisson, a total's count (goals, runs) is Poisson with the ridge's mean; with
+ *             skellam, a spread's goal margin is a difference of two Poisson counts (Skellam)
+ *             with the ridge's mean and the walk-forward residual variance (margin_model.h),
+ *             also with market_offset (the ridge centred on the entry line)
  *   gbm       XGBoost (gbm.h), softmax for three-way, squared error for spreads/totals
  *   ensemble  the stacked meta-learner over the others (ensemble.h) */
 #ifndef APS_MODEL_CANDIDATE_H
@@ -33,6 +36,7 @@ struct aps_candidate {
     bool market_only;             /* logistic: the market columns and the Elo difference only */
     bool market_offset;           /* logistic: the entry market is the offset (see above) */
     bool poisson;                 /* ridge of a total: Poisson outcome instead of normal */
+    bool skellam;                 /* ridge of a goal margin: Skellam outcome instead of normal */
     struct aps_gbm_params gbm;
 };
 

@@ -139,6 +139,11 @@ static const char SQL_EXTRAS[] =
     " JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = ?1"
     " AND gs.source IN ('spreadspoke', 'tennis-data') AND gs.extra IS NOT NULL";
 
+static const char SQL_VENUES[] =
+    "SELECT g.id, v.latitude, v.longitude, v.utc_offset_min FROM games g"
+    " JOIN venues v ON v.id = g.venue_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = ?1"
+    " AND (v.latitude IS NOT NULL OR v.utc_offset_min IS NOT NULL)";
+
 struct id_index {
     int64_t id;
     size_t gi;
@@ -179,6 +184,27 @@ static void parse_extra(const char *source, const char *text, struct aps_feat_ex
     json_decref(o);
 }
 
+/* Each game's venue coordinates and standard-time offset (idx: game ids sorted). */
+static int venues_load(struct aps_conn *c, const struct aps_history *h,
+                       const struct id_index *idx, struct aps_feat_extras *out)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_preparef(c, &st, SQL_VENUES, "s", aps_sport_info(h->sport)->code);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        struct id_index key = {aps_stmt_int64(st, 0), 0};
+        const struct id_index *hit = bsearch(&key, idx, h->ngames, sizeof *idx, by_id);
+        if (!hit)
+            continue;
+        struct aps_feat_extra *x = &out->g[hit->gi];
+        x->venue_lat = aps_stmt_double(st, 1);
+        x->venue_lon = aps_stmt_double(st, 2);
+        x->venue_utc_min = aps_stmt_double(st, 3);
+    }
+    aps_stmt_finalize(st);
+    return rc;
+}
+
 int aps_feat_extras_load(struct aps_conn *c, const struct aps_history *h,
                          struct aps_feat_extras *out)
 {
@@ -186,7 +212,7 @@ int aps_feat_extras_load(struct aps_conn *c, const struct aps_history *h,
     out->n = h->ngames;
     out->g = aps_malloc((h->ngames + 1) * sizeof *out->g);
     for (size_t i = 0; i < h->ngames; i++)
-        out->g[i] = (struct aps_feat_extra){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+        out->g[i] = APS_FEAT_EXTRA_NONE;
     struct id_index *idx = aps_malloc((h->ngames + 1) * sizeof *idx);
     for (size_t i = 0; i < h->ngames; i++)
         idx[i] = (struct id_index){h->games[i].id, i};
@@ -200,6 +226,9 @@ int aps_feat_extras_load(struct aps_conn *c, const struct aps_history *h,
             parse_extra(aps_stmt_text(st, 1), aps_stmt_text(st, 2), &out->g[hit->gi]);
     }
     aps_stmt_finalize(st);
+    st = NULL;
+    if (rc >= 0)
+        rc = venues_load(c, h, idx, out);
     aps_free(idx);
     if (rc < 0) {
         aps_feat_extras_cleanup(out);

@@ -15,6 +15,7 @@
 #define H2H_HALF_LIFE 365.0
 #define REST_CAP 30.0
 #define H2H_CAP 20.0
+#define EARTH_RADIUS_KM 6371.0
 
 struct aps_feat_team {
     int64_t last_day;          /* day of the last game, -1 before the first */
@@ -27,6 +28,7 @@ struct aps_feat_team {
     int64_t ats_t;
     double last_res[5], last_margin[5];
     int n5, p5;
+    struct place { double lat, lon, utc_min; } last_venue, home_venue; /* NAN when unknown */
 };
 
 struct aps_feat_pair {
@@ -44,7 +46,8 @@ static const char *const col_names[APS_FEAT__COUNT] = {
     "h2h_share", "h2h_margin", "ml_home", "ml_draw", "ml_away", "ml_book_sd", "ml_books", "ml_move",
     "spread_open", "spread_open_p", "spread_move", "total_open", "total_open_p", "total_move",
     "wx_temp", "wx_wind", "wx_humidity", "wx_dome", "tn_rank", "tn_points", "tn_hard", "tn_clay",
-    "tn_grass", "tn_best_of5", "ml_book0", "ml_book1", "ml_book2", "ml_book3", "ml_book4",
+    "tn_grass", "tn_best_of5", "travel_home", "travel_away", "tz_shift_home", "tz_shift_away",
+    "ml_book0", "ml_book1", "ml_book2", "ml_book3", "ml_book4",
     "ml_book5",
 };
 
@@ -129,6 +132,7 @@ static int team_of(struct aps_feat_state *st, int64_t id)
     memset(t, 0, sizeof *t);
     t->last_day = -1;
     t->season = -1;
+    t->last_venue = t->home_venue = (struct place){NAN, NAN, NAN};
     st->tkeys[j] = id;
     st->tvals[j] = (int)++st->nteams;
     return (int)st->nteams - 1;
@@ -275,7 +279,7 @@ static void form_cols(struct aps_feat_state *st, int th, int ta, const struct ap
 
 static void extra_cols(const struct aps_feat_state *st, size_t gi, double *f)
 {
-    static const struct aps_feat_extra none = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    const struct aps_feat_extra none = APS_FEAT_EXTRA_NONE;
     const struct aps_feat_extra *x = st->x ? &st->x->g[gi] : &none;
     const struct aps_hist_game *g = &st->h->games[gi];
     f[APS_F_WX_TEMP] = x->temp;
@@ -291,6 +295,42 @@ static void extra_cols(const struct aps_feat_state *st, size_t gi, double *f)
     f[APS_F_TN_CLAY] = tennis && g->surface >= 0 ? g->surface == APS_ELO_SURFACE_CLAY : NAN;
     f[APS_F_TN_GRASS] = tennis && g->surface >= 0 ? g->surface == APS_ELO_SURFACE_GRASS : NAN;
     f[APS_F_TN_BEST5] = isnan(x->best_of) ? NAN : x->best_of >= 5;
+}
+
+double aps_feat_haversine_km(double lat1, double lon1, double lat2, double lon2)
+{
+    const double rad = M_PI / 180.0;
+    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+    double a = sin(dlat / 2) * sin(dlat / 2) +
+               cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    return 2 * EARTH_RADIUS_KM * asin(sqrt(a > 1 ? 1 : a));
+}
+
+/* Where a team comes from to game g: its previous game's venue in the same season, else home. */
+static struct place trip_origin(const struct aps_feat_team *t, const struct aps_hist_game *g)
+{
+    bool same_season = t->last_day >= 0 && t->season == g->season_no;
+    if (same_season && !isnan(t->last_venue.lat + t->last_venue.utc_min))
+        return t->last_venue;
+    return t->home_venue;
+}
+
+static void trip_cols(const struct aps_feat_team *t, const struct aps_hist_game *g,
+                      const struct aps_feat_extra *x, double *dist, double *shift)
+{
+    struct place o = trip_origin(t, g);
+    *dist = aps_feat_haversine_km(o.lat, o.lon, x->venue_lat, x->venue_lon);
+    *shift = (x->venue_utc_min - o.utc_min) / 60.0;
+}
+
+static void travel_cols(struct aps_feat_state *st, int th, int ta, size_t gi, double *f)
+{
+    if (!st->x)
+        return;
+    const struct aps_feat_extra *x = &st->x->g[gi];
+    const struct aps_hist_game *g = &st->h->games[gi];
+    trip_cols(&st->teams[th], g, x, &f[APS_F_TRAVEL_HOME], &f[APS_F_TZ_HOME]);
+    trip_cols(&st->teams[ta], g, x, &f[APS_F_TRAVEL_AWAY], &f[APS_F_TZ_AWAY]);
 }
 
 static int elo_cols(struct aps_feat_state *st, const struct aps_hist_game *g, double *f,
@@ -322,6 +362,7 @@ int aps_feat_row(struct aps_feat_state *st, const struct aps_feat_spec *spec, si
         return rc;
     int th = team_of(st, g->home), ta = team_of(st, g->away);
     form_cols(st, th, ta, g, aps_feat_day(g), f);
+    travel_cols(st, th, ta, gi, f);
     aps_feat_market_cols(st, gi, f);
     extra_cols(st, gi, f);
     for (int j = 0; j < spec->ncols; j++)
@@ -366,6 +407,18 @@ static void team_learn(struct aps_feat_team *t, int64_t day, int season, double 
     t->last_day = day;
 }
 
+/* The game's venue becomes both teams' last venue, and the home team's home unless neutral. */
+static void learn_venue(struct aps_feat_state *st, int th, int ta, size_t gi)
+{
+    if (!st->x)
+        return;
+    const struct aps_feat_extra *x = &st->x->g[gi];
+    struct place v = {x->venue_lat, x->venue_lon, x->venue_utc_min};
+    st->teams[th].last_venue = st->teams[ta].last_venue = v;
+    if (!st->h->games[gi].neutral && !isnan(v.lat) && !isnan(v.utc_min))
+        st->teams[th].home_venue = v;
+}
+
 int aps_feat_observe(struct aps_feat_state *st, size_t gi)
 {
     const struct aps_hist_game *g = &st->h->games[gi];
@@ -381,6 +434,7 @@ int aps_feat_observe(struct aps_feat_state *st, size_t gi)
         cover = hs - as + line > 0;
     team_learn(&st->teams[th], day, g->season_no, res, hs, as, cover);
     team_learn(&st->teams[ta], day, g->season_no, 1 - res, as, hs, isnan(cover) ? NAN : 1 - cover);
+    learn_venue(st, th, ta, gi);
     struct aps_feat_pair *p = pair_of(st, th, ta, true);
     bool home_lo = th < ta;
     double sums_share = home_lo ? res : 1 - res, sums_margin = home_lo ? hs - as : as - hs;

@@ -9,7 +9,8 @@
  *   - its odds quoted at the open or pre-match phases (never the close; live snapshots only when
  *     the game has no pre-match prices), and of those only quotes recorded at or before its start,
  *     each book's latest;
- *   - its pre-game extras: weather (spreadspoke), rankings, points, surface and best-of (tennis).
+ *   - its pre-game extras: weather (spreadspoke), rankings, points, surface and best-of (tennis),
+ *     and its venue's coordinates and time zone (venues table).
  * Past games' closing lines feed the against-the-spread form of later games; the closing line of
  * the game itself is never read. tests/unit/model/test_features.c proves it: rows computed on the
  * full store equal rows computed on a history truncated just before each game.
@@ -21,7 +22,11 @@
  *   spread form, head-to-head (365-day half-life), the market at the open/pre-match phase (no-vig
  *   home/draw/away log-odds averaged over books and per book, their spread between books, the
  *   opening spread and total lines with their no-vig prices, moves from the open to the last quote
- *   before the start), weather and tennis rankings/surface. Missing values are NAN. */
+ *   before the start), weather and tennis rankings/surface, and travel: each side's great-circle
+ *   distance (km) to the game's venue from the venue of its previous game of the season (from its
+ *   home, the venue of its latest earlier home game not at a neutral site, at a season's start or
+ *   when the previous venue is unknown) and the time-zone shift (hours, positive eastwards, from
+ *   standard-time offsets) over the same trip. Missing values are NAN. */
 #ifndef APS_MODEL_FEATURES_H
 #define APS_MODEL_FEATURES_H
 
@@ -51,6 +56,7 @@ enum aps_feat_col {
     APS_F_SPREAD, APS_F_SPREAD_P, APS_F_SPREAD_MOVE, APS_F_TOTAL, APS_F_TOTAL_P, APS_F_TOTAL_MOVE,
     APS_F_WX_TEMP, APS_F_WX_WIND, APS_F_WX_HUMIDITY, APS_F_WX_DOME,
     APS_F_TN_RANK, APS_F_TN_POINTS, APS_F_TN_HARD, APS_F_TN_CLAY, APS_F_TN_GRASS, APS_F_TN_BEST5,
+    APS_F_TRAVEL_HOME, APS_F_TRAVEL_AWAY, APS_F_TZ_HOME, APS_F_TZ_AWAY,
     APS_F_BOOK0, /* APS_FEAT_BOOKS per-book no-vig home log-odds follow */
     APS_FEAT__COUNT = APS_F_BOOK0 + APS_FEAT_BOOKS
 };
@@ -59,7 +65,16 @@ enum aps_feat_col {
 struct aps_feat_extra {
     double temp, wind, humidity, dome;
     double rank_home, rank_away, pts_home, pts_away, best_of;
+    double venue_lat, venue_lon, venue_utc_min; /* the game's venue: degrees, standard offset */
 };
+
+/* An extra with nothing known. */
+#define APS_FEAT_EXTRA_NONE                                                                   \
+    ((struct aps_feat_extra){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN})
+
+/* Great-circle distance in km between two points given in degrees (haversine, on a sphere of the
+ * Earth's mean radius 6371.0 km); NAN when any coordinate is. */
+double aps_feat_haversine_km(double lat1, double lon1, double lat2, double lon2);
 
 struct aps_feat_extras {
     struct aps_feat_extra *g; /* parallel to history games */
@@ -107,7 +122,8 @@ const char *aps_feat_col_name(int col);
 /* Name of used column j of a spec ("ml_pinnacle" for a per-book column). Writes into buf. */
 const char *aps_feat_spec_name(const struct aps_feat_spec *s, int j, char *buf, size_t cap);
 
-/* Reads the weather and tennis extras of the history's games from game_sources. Cleanup frees;
+/* Reads the weather and tennis extras of the history's games from game_sources, and each game's
+ * venue coordinates and time zone from venues. Cleanup frees;
  * safe on a zeroed struct. */
 int aps_feat_extras_load(struct aps_conn *c, const struct aps_history *h,
                          struct aps_feat_extras *out) APS_MUST_CHECK;

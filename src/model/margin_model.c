@@ -243,15 +243,124 @@ static void poisson_line(double mu, double b, double out[3])
     out[1] = hi == b && b >= 0 ? exp(b * log(mu) - mu - lgamma(b + 1)) : 0;
 }
 
+static const char *const dist_names[] = {"normal", "poisson", "skellam"};
+
+const char *aps_score_dist_name(enum aps_score_dist d)
+{
+    return d >= APS_DIST_NORMAL && d <= APS_DIST_SKELLAM ? dist_names[d] : "normal";
+}
+
+enum aps_score_dist aps_score_dist_parse(const char *s)
+{
+    for (int d = APS_DIST_POISSON; s && d <= APS_DIST_SKELLAM; d++)
+        if (!strcmp(s, dist_names[d]))
+            return (enum aps_score_dist)d;
+    return APS_DIST_NORMAL;
+}
+
+/* Poisson counts beyond this many standard deviations above the mean carry no mass in double. */
+static int count_cap(double lambda)
+{
+    return (int)ceil(lambda + 12 * sqrt(lambda) + 20);
+}
+
+static double poisson_pmf(double lambda, int j)
+{
+    return exp(j * log(lambda) - lambda - lgamma(j + 1.0));
+}
+
+double aps_skellam_pmf(double lh, double la, int k)
+{
+    double s = 0;
+    int n = count_cap(lh > la ? lh : la);
+    for (int a = k < 0 ? -k : 0; a <= n; a++)
+        s += poisson_pmf(la, a) * poisson_pmf(lh, a + k);   /* H = A + k */
+    return s;
+}
+
+/* The smaller tail is summed from its own side, so neither loses digits to 1 − F. */
+double aps_skellam_cdf(double lh, double la, int k)
+{
+    int n = count_cap(lh > la ? lh : la);
+    double below = 0, above = 0;
+    for (int j = k; j >= -n; j--)
+        below += aps_skellam_pmf(lh, la, j);
+    for (int j = k + 1; j <= n; j++)
+        above += aps_skellam_pmf(lh, la, j);
+    return below < above ? below : 1 - above;
+}
+
+/* The home and away rates of a Skellam with mean mu and variance sigma². */
+static void skellam_rates(double mu, double sigma, double *lh, double *la)
+{
+    double v = sigma * sigma;
+    *lh = fmax((v + mu) / 2, 0.05);
+    *la = fmax((v - mu) / 2, 0.05);
+}
+
+/* Poisson(lambda) probabilities of 0..n by the recurrence p(j) = p(j − 1)·lambda/j. */
+static void poisson_row(double lambda, int n, double *p)
+{
+    p[0] = exp(-lambda);
+    for (int j = 1; j <= n; j++)
+        p[j] = p[j - 1] * lambda / j;
+}
+
+/* P(X >= m) from X's probabilities p[0..n]: tail[m] for 0 <= m <= n + 1. */
+static void tail_row(const double *p, int n, double *tail)
+{
+    tail[n + 1] = 0;
+    for (int j = n; j >= 0; j--)
+        tail[j] = tail[j + 1] + p[j];
+}
+
+static double tail_at(const double *tail, int n, int m)
+{
+    return m <= 0 ? tail[0] : m > n ? 0 : tail[m];
+}
+
+static void skellam_line(double mu, double sigma, double b, double out[3])
+{
+    double lh, la;
+    skellam_rates(mu, sigma, &lh, &la);
+    lh = fmin(lh, 500);
+    la = fmin(la, 500);
+    int n = count_cap(lh > la ? lh : la);
+    double *ph = aps_malloc(4 * ((size_t)n + 2) * sizeof *ph), *pa = ph + n + 2,
+           *th = pa + n + 2, *ta = th + n + 2;
+    poisson_row(lh, n, ph);
+    poisson_row(la, n, pa);
+    tail_row(ph, n, th);
+    tail_row(pa, n, ta);
+    double lo = ceil(b) - 1, hi = floor(b); /* below: V <= lo; above: V > hi */
+    out[0] = out[1] = out[2] = 0;
+    for (int h = 0; h <= n; h++) /* V <= lo  <=>  A >= H − lo */
+        out[2] += ph[h] * tail_at(ta, n, h - (int)lo);
+    for (int a = 0; a <= n; a++) /* V > hi  <=>  H >= A + hi + 1 */
+        out[0] += pa[a] * tail_at(th, n, a + (int)hi + 1);
+    for (int a = 0; hi == b && a <= n; a++)
+        if (a + (int)b >= 0 && a + (int)b <= n)
+            out[1] += pa[a] * ph[a + (int)b];
+    aps_free(ph);
+    double tot = out[0] + out[1] + out[2]; /* the mass beyond n is below double's precision */
+    for (int i = 0; i < 3; i++)
+        out[i] /= tot;
+}
+
 bool aps_margin_line_probs(enum aps_score_dist dist, double mu, double sigma, double b,
                            double out[3])
 {
-    if (isnan(mu) || isnan(b) || (dist == APS_DIST_NORMAL && !(sigma > 0))) {
+    if (isnan(mu) || isnan(b) || (dist != APS_DIST_POISSON && !(sigma > 0)) ||
+        (dist == APS_DIST_SKELLAM && fabs(b) > 1e6)) {
         out[0] = out[1] = out[2] = NAN;
         return false;
     }
     if (dist == APS_DIST_POISSON) {
         poisson_line(mu, b, out);
+        return true;
+    }
+    if (dist == APS_DIST_SKELLAM) {
+        skellam_line(mu, sigma, b, out);
         return true;
     }
     /* each tail from its own side, so neither loses digits to 1 − Φ */
@@ -287,8 +396,8 @@ char *aps_margin_to_json(const struct aps_margin_model *m)
     json_object_set_new(o, "mean", arr(m->mean, m->d));
     json_object_set_new(o, "sd", arr(m->sd, m->d));
     json_object_set_new(o, "beta", arr(m->beta, m->d + 1));
-    if (m->dist == APS_DIST_POISSON)
-        json_object_set_new(o, "dist", json_string("poisson"));
+    if (m->dist != APS_DIST_NORMAL)
+        json_object_set_new(o, "dist", json_string(aps_score_dist_name(m->dist)));
     if (m->has_offset) {
         json_t *off = json_object();
         json_object_set_new(off, "col", json_integer(m->offset_col));
@@ -340,7 +449,7 @@ int aps_margin_from_json(const char *json, struct aps_margin_model *m)
         m->d = d;
         m->sigma = json_number_value(json_object_get(o, "sigma"));
         const char *dist = json_string_value(json_object_get(o, "dist"));
-        m->dist = dist && !strcmp(dist, "poisson") ? APS_DIST_POISSON : APS_DIST_NORMAL;
+        m->dist = aps_score_dist_parse(dist);
         m->mean = aps_calloc((size_t)d + 1, sizeof *m->mean);
         m->sd = aps_calloc((size_t)d + 1, sizeof *m->sd);
         m->beta = aps_calloc((size_t)d + 1, sizeof *m->beta);

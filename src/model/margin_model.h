@@ -33,8 +33,17 @@ enum aps_margin_kind { APS_MARGIN_RIDGE, APS_MARGIN_GBM };
 
 /* The distribution of the outcome around mu: normal with scale sigma, rounded to an integer (see
  * above), or Poisson with mean mu (sigma unused; a mean below 0.05 counts as 0.05), for totals that
- * are counts of goals or runs. */
-enum aps_score_dist { APS_DIST_NORMAL, APS_DIST_POISSON };
+ * are counts of goals or runs, or Skellam for a margin of goals: the difference H − A of two
+ * independent Poisson counts whose mean is mu and whose variance is sigma², so the home and away
+ * rates are (sigma² + mu)/2 and (sigma² − mu)/2 (each at least 0.05). */
+enum aps_score_dist { APS_DIST_NORMAL, APS_DIST_POISSON, APS_DIST_SKELLAM };
+
+/* "normal", "poisson", "skellam"; and back (NULL or unknown: normal). */
+const char *aps_score_dist_name(enum aps_score_dist d);
+enum aps_score_dist aps_score_dist_parse(const char *s);
+/* P(V = k) and P(V <= k) for V = H − A, H ~ Poisson(lh), A ~ Poisson(la) independent. */
+double aps_skellam_pmf(double lh, double la, int k);
+double aps_skellam_cdf(double lh, double la, int k);
 
 struct aps_margin_model {
     enum aps_margin_kind kind;
@@ -75,8 +84,8 @@ double aps_margin_cover_prob_dist(enum aps_score_dist dist, double mu, double si
                                   enum aps_market market, enum aps_selection sel, double line);
 /* The probabilities that V ends above b, exactly on b (a push; only for whole-number b) and
  * below b, for V of distribution dist (normal: N(mu, sigma) rounded to an integer; Poisson: mean
- * mu): out[0] + out[1] + out[2] = 1. Returns false (out NAN) when mu or b is NAN, or sigma <= 0
- * for the normal. */
+ * mu; Skellam: mean mu, variance sigma²): out[0] + out[1] + out[2] = 1. Returns false (out NAN)
+ * when mu or b is NAN, or sigma <= 0 for the normal or the Skellam. */
 bool aps_margin_line_probs(enum aps_score_dist dist, double mu, double sigma, double b,
                            double out[3]);
 /* Ridge contributions beta_j/sd_j·(x_j − mean_j) (0 for missing values), d values; a
@@ -84,7 +93,7 @@ bool aps_margin_line_probs(enum aps_score_dist dist, double mu, double sigma, do
  * contributions plus the intercept beta_0 add up to mu. */
 void aps_margin_contrib(const struct aps_margin_model *m, const double *x, double *out);
 
-/* JSON of the ridge part (kind, d, sigma, mean, sd, beta, dist when Poisson, and offset when
+/* JSON of the ridge part (kind, d, sigma, mean, sd, beta, dist when not normal, and offset when
  * anchored) — caller frees — and back (a GBM
  * model's booster is saved separately by the registry). */
 char *aps_margin_to_json(const struct aps_margin_model *m);

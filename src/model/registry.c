@@ -272,8 +272,7 @@ static int preds_dist(struct aps_conn *c, int64_t id, enum aps_score_dist *dist)
         const char *txt = aps_stmt_text(st, 0);
         json_t *o = txt ? json_loads(txt, 0, &e) : NULL;
         const char *d = json_string_value(json_object_get(json_object_get(o, "candidate"), "dist"));
-        if (d && !strcmp(d, "poisson"))
-            *dist = APS_DIST_POISSON;
+        *dist = aps_score_dist_parse(d);
         json_decref(o);
     }
     aps_stmt_finalize(st);

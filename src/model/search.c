@@ -47,6 +47,8 @@ static const int l2_count[4] = {2, 3, 4, 7};
 static const double offset_l2[3] = {100, 1000, 10000}; /* market-offset logistic penalties */
 static const double anchor_l2[3] = {30, 300, 3000};    /* market-anchored ridge penalties */
 static const double poisson_l2[2] = {10, 100};        /* Poisson-total ridge penalties */
+static const double skellam_l2[2] = {10, 100};        /* Skellam-margin ridge penalties; the
+                                                         anchored Skellam uses anchor_l2[1..2] */
 #define APS_COUNT_MEAN 20 /* totals averaging below this many are counts (goals, runs) */
 
 /* True when the market is a total whose final games before the first test fold average a count
@@ -62,6 +64,14 @@ static bool count_total(const struct aps_wf_data *d)
         }
     return n > 0 && s / (double)n < APS_COUNT_MEAN;
 }
+
+/* True for the spread (handicap) of a sport whose scores are goals: soccer and hockey. */
+static bool goal_spread(const struct aps_wf_data *d)
+{
+    return d->market == APS_MKT_SPREAD &&
+           (aps_sport_info(d->h->sport)->three_way || d->h->sport == APS_SPORT_NHL);
+}
+
 static const int gbm_count[4] = {1, 2, 4, 8};
 
 static struct aps_gbm_params gbm_draw(uint64_t *rng, int i)
@@ -87,7 +97,7 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
 {
     int pr = o->preset < APS_PRESET_MEDIUM || o->preset > APS_PRESET_BEST ? 0 : (int)o->preset;
     uint64_t rng = o->seed;
-    struct aps_candidate *c = aps_calloc(1 + 7 + 1 + 3 + 3 + 2 + 8, sizeof *c);
+    struct aps_candidate *c = aps_calloc(1 + 7 + 1 + 3 + 3 + 2 + 2 + 2 + 8, sizeof *c);
     size_t k = 0;
     if (!d->regression || d->market == APS_MKT_SPREAD) {
         c[k].family = APS_FAM_ELO;
@@ -124,6 +134,19 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
         c[k].l2 = poisson_l2[i];
         c[k].poisson = true;
         snprintf(c[k++].name, sizeof c->name, "ridge_poisson_l2=%g", poisson_l2[i]);
+    }
+    for (int i = 0; goal_spread(d) && i < 2; i++) {
+        c[k].family = APS_FAM_LOGISTIC;
+        c[k].l2 = skellam_l2[i];
+        c[k].skellam = true;
+        snprintf(c[k++].name, sizeof c->name, "ridge_skellam_l2=%g", skellam_l2[i]);
+    }
+    for (int i = 1; goal_spread(d) && aps_candidate_line_col(d->spec, d->market) >= 0 && i < 3;
+         i++) {
+        c[k].family = APS_FAM_LOGISTIC;
+        c[k].l2 = anchor_l2[i];
+        c[k].market_offset = c[k].skellam = true;
+        snprintf(c[k++].name, sizeof c->name, "ridge_offset_skellam_l2=%g", anchor_l2[i]);
     }
     for (int i = 0; i < gbm_count[pr]; i++, k++) {
         c[k].family = APS_FAM_GBM;

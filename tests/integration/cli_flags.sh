@@ -59,7 +59,7 @@ api --threads 0|2|aps api: bad thread count 0|d41d8cd9|856af52e
 api --threads|2|aps api: unknown argument --threads|d41d8cd9|83da1803
 api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-api --openapi|0||c17926f0|d41d8cd9
+api --openapi|0||4a7e99b8|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 backup --help|0||80868fe8|d41d8cd9
 backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
@@ -135,7 +135,7 @@ migrate --since x|2|aps migrate: --since wants a migration version|d41d8cd9|622a
 migrate --since -1|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
 migrate --replay|2|aps migrate: unknown argument --replay|d41d8cd9|71c0436d
 migrate --bogus|2|aps migrate: unknown argument --bogus|d41d8cd9|0796d2eb
-migrate --status|0||a4875bb3|d41d8cd9
+migrate --status|0||47fbf1bc|d41d8cd9
 models --help|0||a4176021|d41d8cd9
 models|2|usage: aps models list [--sport CODE]|d41d8cd9|a4176021
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
@@ -205,7 +205,7 @@ worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8
 backtest --help|0||f00dd3a1|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
-train --help|0||dea01b4e|d41d8cd9
+train --help|0||3cfaf210|d41d8cd9
 train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 user --help|0||41ed9fe1|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include <string.h>
 
@@ -130,6 +131,13 @@ static void test_venues_books_seasons(void **state)
                         "Denver, CO");
     assert_string_equal(qs(fx, "SELECT kind FROM venues WHERE name = ?1", "Arena", buf, sizeof buf),
                         "outdoor");
+    /* coordinates and time zone; NAN and an empty zone keep what is stored */
+    assert_int_equal(aps_dims_venue_geo(fx->d, v1, 39.74, -105.02, "America/Denver", -420), 0);
+    assert_int_equal(aps_dims_venue_geo(fx->d, v1, NAN, NAN, "", 0), 0);
+    assert_string_equal(qs(fx, "SELECT CAST(latitude AS TEXT) || ' ' || CAST(longitude AS TEXT) ||"
+                               " ' ' || timezone || ' ' || CAST(utc_offset_min AS TEXT) FROM venues"
+                               " WHERE name = ?1", "Arena", buf, sizeof buf),
+                        "39.74 -105.02 America/Denver -420");
 
     int64_t b1, b2, p;
     const char *name = "SELECT name FROM sportsbooks WHERE key = ?1";

@@ -181,6 +181,16 @@ static void test_snippet(void **state)
     assert_int_equal(reason(&b, "bad line"), 2);
     assert_int_equal(reason(&b, "bad score"), 1);
     assert_int_equal(aps_batch_rejected(&b), 6);
+    /* venue records: the Orange Bowl's location (no coordinates in this file) gives its time
+     * zone; Estadio Azteca's place is ingest/nfl_venues.c's; Raymond James Stadium is in neither */
+    assert_int_equal(b.nvenues, 2);
+    assert_string_equal(b.venues[0].name, "Orange Bowl");
+    assert_true(isnan(b.venues[0].latitude));
+    assert_string_equal(b.venues[0].timezone, "America/New_York");
+    assert_int_equal(b.venues[0].utc_offset_min, -300);
+    assert_string_equal(b.venues[1].name, "Estadio Azteca");
+    assert_float_equal(b.venues[1].latitude, 19.30, 1e-9);
+    assert_int_equal(b.venues[1].utc_offset_min, -360);
     aps_batch_cleanup(&b);
 }
 
@@ -206,6 +216,15 @@ static void test_needs_teams_file(void **state)
     assert_int_equal(aps_load_spreadspoke(p, &b, err, sizeof err), APS_E_TOOBIG);
     assert_non_null(strstr(err, "cannot read the header row"));
     aps_batch_cleanup(&b);
+}
+
+static const struct aps_venue_rec *venue(const struct aps_batch *b, const char *name)
+{
+    for (size_t i = 0; i < b->nvenues; i++)
+        if (!strcmp(b->venues[i].name, name))
+            return &b->venues[i];
+    fail_msg("no venue record for %s", name);
+    return NULL;
 }
 
 static void test_real_file(void **state)
@@ -256,6 +275,25 @@ static void test_real_file(void **state)
     assert_float_equal(odds(&b, b.ngames - 1, APS_MKT_SPREAD, APS_SEL_HOME)->line, 2.0, 1e-12);
     assert_float_equal(odds(&b, b.ngames - 1, APS_MKT_TOTAL, APS_SEL_OVER)->line, 47.0, 1e-12);
     assert_string_equal(b.games[0].date, "1966-09-02");
+    /* venues: every stadium of the 1980s on has coordinates and a time zone; Lambeau Field's
+     * come from the file (its weather station), Ford Field's from ingest/nfl_venues.c */
+    const struct aps_venue_rec *lambeau = venue(&b, "Lambeau Field"), *ford = venue(&b, "Ford Field");
+    assert_float_equal(lambeau->latitude, 44.4794, 1e-9);
+    assert_float_equal(lambeau->longitude, -88.1366, 1e-9);
+    assert_string_equal(lambeau->timezone, "America/Chicago");
+    assert_int_equal(lambeau->utc_offset_min, -360);
+    assert_string_equal(ford->city, "Detroit, MI");
+    assert_float_equal(ford->latitude, 42.34, 1e-9);
+    assert_int_equal(ford->utc_offset_min, -300);
+    assert_int_equal(venue(&b, "Wembley Stadium")->utc_offset_min, 0);
+    for (size_t i = 0; i < b.ngames; i++) {
+        const struct aps_game_rec *x = &b.games[i];
+        if (strcmp(x->date, "1980-01-01") < 0 || !*x->venue)
+            continue;
+        const struct aps_venue_rec *v = venue(&b, x->venue);
+        if (isnan(v->latitude) || !v->timezone[0])
+            fail_msg("stadium %s of %s has no place", x->venue, x->date);
+    }
     aps_batch_cleanup(&b);
 }
 

@@ -8,7 +8,9 @@
  *   - poisoned future: scrambling every later game's result and odds changes no earlier row;
  *   - own close: changing a game's own closing prices and lines changes nothing in its row.
  * A small synthetic history pins the hand-checked values: the 30-day half-life (a game 30 days
- * older weighs half), rest days, back-to-backs, head-to-head orientation. */
+ * older weighs half), rest days, back-to-backs, head-to-head orientation.
+ * Travel runs on the whole spreadspoke NFL file (stadium coordinates and time zones loaded into
+ * the venues): a hand-checked week (2023 week 2, Seahawks at Lions) and the same leakage checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,14 +221,15 @@ struct real {
     struct aps_feat_matrix m;
 };
 
+/* Loads the games from date `from` on (NULL: all). */
 static void real_load(struct real *r, enum aps_source src, const char *const *files, size_t n,
-                      enum aps_sport sport)
+                      enum aps_sport sport, const char *from)
 {
     struct aps_feat_spec all;
     struct aps_feat_matrix m0;
     fx_open(&r->fx);
     fx_ingest(&r->fx, src, files, n);
-    assert_int_equal(aps_history_load(r->fx.c, sport, NULL, NULL, &r->h), 0);
+    assert_int_equal(aps_history_load(r->fx.c, sport, from, NULL, &r->h), 0);
     assert_true(r->h.ngames > 1000);
     assert_int_equal(aps_feat_extras_load(r->fx.c, &r->h, &r->x), 0);
     aps_feat_spec_all(&r->h, &all);
@@ -326,7 +329,7 @@ static void test_leakage_epl(void **state)
 {
     (void)state;
     struct real r;
-    real_load(&r, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL);
+    real_load(&r, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, NULL);
     assert_true(col_index(&r.spec, APS_F_ML_DRAW) >= 0);
     truncation_check(&r, APS_F_ML_HOME);
     poison_check(&r);
@@ -338,12 +341,83 @@ static void test_leakage_nba(void **state)
 {
     (void)state;
     struct real r;
-    real_load(&r, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA);
+    real_load(&r, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA, NULL);
     /* SBR's NBA moneylines are closing prices only: no moneyline feature may exist */
     assert_int_equal(col_index(&r.spec, APS_F_ML_HOME), -1);
     truncation_check(&r, APS_F_SPREAD);
     poison_check(&r);
     own_close_check(&r);
+    real_free(&r);
+}
+
+/* Lambeau Field to Soldier Field (nfl_stadiums.csv's coordinates): 294.85 km by the spherical law
+ * of cosines, 6371 km radius, computed by hand independently of the haversine form. */
+static void test_haversine_stadiums(void **state)
+{
+    (void)state;
+    assert_near(aps_feat_haversine_km(44.4794, -88.1366, 41.8558, -87.6094), 294.8456, 1e-3);
+    assert_near(aps_feat_haversine_km(41.8558, -87.6094, 44.4794, -88.1366), 294.8456, 1e-3);
+    assert_near(aps_feat_haversine_km(44.4794, -88.1366, 44.4794, -88.1366), 0, 1e-9);
+    assert_true(isnan(aps_feat_haversine_km(NAN, 0, 1, 1)));
+}
+
+static size_t find_game(struct real *r, const char *date, const char *home)
+{
+    int64_t id = 0;
+    assert_int_equal(aps_conn_query_row(r->fx.c,
+                                        "SELECT g.id FROM games g JOIN teams t ON t.id ="
+                                        " g.home_team_id WHERE g.game_date = ?1 AND t.name = ?2",
+                                        "i", &id, "ss", date, home),
+                     0);
+    for (size_t gi = 0; gi < r->h.ngames; gi++)
+        if (r->h.games[gi].id == id)
+            return gi;
+    fail_msg("no game on %s at %s", date, home);
+    return 0;
+}
+
+/* 2023 week 2, Seahawks at Lions (Ford Field, 2023-09-17). The Lions' previous game was week 1
+ * at Kansas City (GEHA Field at Arrowhead Stadium): 1029.70 km and one hour east; the Seahawks'
+ * was at home (Lumen Field): 3110.34 km and three hours east (both by the law of cosines on
+ * nfl_venues.c's coordinates, by hand). Computed on the full file, and again on the history cut
+ * just before that day: the same values. */
+static void test_travel_nfl_week(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"spreadspoke/spreadspoke_scores.csv"};
+    struct real r;
+    /* from 1980: before 1970 start times are negative while the stored quotes say 0, which the
+     * time cut of the leakage check reads as after the start */
+    real_load(&r, APS_SOURCE_SPREADSPOKE, files, 1, APS_SPORT_NFL, "1980-01-01");
+    int jd[2] = {col_index(&r.spec, APS_F_TRAVEL_HOME), col_index(&r.spec, APS_F_TRAVEL_AWAY)};
+    int jz[2] = {col_index(&r.spec, APS_F_TZ_HOME), col_index(&r.spec, APS_F_TZ_AWAY)};
+    assert_true(jd[0] >= 0 && jd[1] >= 0 && jz[0] >= 0 && jz[1] >= 0);
+    size_t gi = find_game(&r, "2023-09-17", "Detroit Lions");
+    const double *row = r.m.x + gi * (size_t)r.m.d;
+    assert_near(row[jd[0]], 1029.70, 0.01);
+    assert_near(row[jz[0]], 1.0, 1e-12);
+    assert_near(row[jd[1]], 3110.34, 0.01);
+    assert_near(row[jz[1]], 3.0, 1e-12);
+    struct aps_history t;
+    struct aps_feat_extras tx;
+    struct aps_feat_matrix tm;
+    assert_int_equal(aps_feat_truncate(&r.h, &r.x, gi, &t, &tx), 0);
+    assert_int_equal(aps_feat_build(&t, &tx, &r.spec, &tm), 0);
+    const double *cut = tm.x + (tm.n - 1) * (size_t)tm.d;
+    for (int k = 0; k < 2; k++) {
+        assert_near(cut[jd[k]], row[jd[k]], 0);
+        assert_near(cut[jz[k]], row[jz[k]], 0);
+    }
+    aps_feat_matrix_cleanup(&tm);
+    aps_feat_truncated_cleanup(&t, &tx);
+    /* a neutral-site game: both sides travel (2023 week 4, Jaguars v Falcons at Wembley) */
+    size_t ni = find_game(&r, "2023-10-01", "Jacksonville Jaguars");
+    assert_true(r.h.games[ni].neutral);
+    const double *nrow = r.m.x + ni * (size_t)r.m.d;
+    assert_true(nrow[jd[0]] > 5000 && nrow[jd[1]] > 5000);
+    assert_true(nrow[jz[0]] >= 5 && nrow[jz[1]] >= 5);
+    truncation_check(&r, APS_F_TRAVEL_AWAY); /* spreadspoke's lines are closing: no market column */
+    poison_check(&r);
     real_free(&r);
 }
 
@@ -372,6 +446,8 @@ int main(void)
         cmocka_unit_test(test_line_movement),
         cmocka_unit_test(test_leakage_epl),
         cmocka_unit_test(test_leakage_nba),
+        cmocka_unit_test(test_haversine_stadiums),
+        cmocka_unit_test(test_travel_nfl_week),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -339,6 +339,82 @@ static void test_sigma_from_earlier_folds(void **state)
     unload(&s);
 }
 
+/* Skellam: H ~ Poisson(1.5), A ~ Poisson(1), so mean 0.5 and variance 2.5. By hand (series
+ * summed to 80 terms): P(V = 0) = e^−2.5 Σ 1.5^a/(a!)² = 0.25984737425775695, P(V = 1) =
+ * 0.2416729818542226, P(V >= 1) = 0.48794568331620386, P(V <= −2) = 0.0910916211898906. */
+static void test_skellam(void **state)
+{
+    (void)state;
+    double p[3], mu = 0.5, sigma = sqrt(2.5);
+    assert_near(aps_skellam_pmf(1.5, 1.0, 0), 0.25984737425775695, 1e-14);
+    assert_near(aps_skellam_pmf(1.5, 1.0, 1), 0.2416729818542226, 1e-14);
+    assert_near(aps_skellam_cdf(1.5, 1.0, -2), 0.0910916211898906, 1e-14);
+    assert_near(aps_skellam_cdf(1.5, 1.0, 0), 1 - 0.48794568331620386, 1e-14);
+    /* home −0.5: wins on V >= 1; no push */
+    assert_true(aps_margin_line_probs(APS_DIST_SKELLAM, mu, sigma, 0.5, p));
+    assert_near(p[0], 0.48794568331620386, 1e-12);
+    assert_true(p[1] == 0);
+    assert_near(aps_margin_cover_prob_dist(APS_DIST_SKELLAM, mu, sigma, APS_MKT_SPREAD,
+                                           APS_SEL_HOME, -0.5),
+                0.48794568331620386, 1e-12);
+    /* home −1 (whole line): V = 1 is a push, the win is V >= 2 given no push */
+    assert_true(aps_margin_line_probs(APS_DIST_SKELLAM, mu, sigma, 1, p));
+    assert_near(p[1], 0.2416729818542226, 1e-12);
+    assert_near(p[0] + p[1] + p[2], 1, 1e-12);
+    assert_near(aps_margin_cover_prob_dist(APS_DIST_SKELLAM, mu, sigma, APS_MKT_SPREAD,
+                                           APS_SEL_HOME, -1),
+                (0.48794568331620386 - 0.2416729818542226) / (1 - 0.2416729818542226), 1e-12);
+    /* level ball (0): a draw is a push; away +1.5 wins on V <= 1 */
+    assert_near(aps_margin_cover_prob_dist(APS_DIST_SKELLAM, mu, sigma, APS_MKT_SPREAD,
+                                           APS_SEL_HOME, 0),
+                0.48794568331620386 / (1 - 0.25984737425775695), 1e-12);
+    assert_near(aps_margin_cover_prob_dist(APS_DIST_SKELLAM, mu, sigma, APS_MKT_SPREAD,
+                                           APS_SEL_AWAY, 1.5),
+                1 - 0.48794568331620386 + 0.2416729818542226, 1e-12);
+    /* quarter line home −0.25 is scored as the backtest does: as −0.5 here (V = 0 loses) */
+    assert_near(aps_margin_cover_prob_dist(APS_DIST_SKELLAM, mu, sigma, APS_MKT_SPREAD,
+                                           APS_SEL_HOME, -0.25),
+                0.48794568331620386, 1e-12);
+    assert_false(aps_margin_line_probs(APS_DIST_SKELLAM, mu, 0, 1, p));
+    assert_int_equal(aps_score_dist_parse(aps_score_dist_name(APS_DIST_SKELLAM)),
+                     APS_DIST_SKELLAM);
+    assert_int_equal(aps_score_dist_parse(NULL), APS_DIST_NORMAL);
+}
+
+/* The Skellam candidates (plain and market-anchored ridge) run on a soccer handicap, with the
+ * distribution in the model. */
+static void test_skellam_search(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_SPREAD);
+    struct aps_search_opts o = {.seed = 1, .budget_s = 3600, .max_models = 50,
+                                .preset = APS_PRESET_MEDIUM};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), 0);
+    size_t found = 0;
+    for (size_t i = 0; i < r.nlb; i++)
+        if (!strncmp(r.lb[i].name, "ridge_skellam_l2=", 17)) {
+            found++;
+            assert_true(r.lb[i].s.log_loss > 0.6 && r.lb[i].s.log_loss < 0.75);
+        }
+    assert_int_equal(found, 2);
+    found = 0; /* and around the market-anchored ridge, the entry handicap being known */
+    for (size_t i = 0; i < r.nlb; i++)
+        found += !strncmp(r.lb[i].name, "ridge_offset_skellam_l2=", 24);
+    assert_int_equal(found, 2);
+    struct aps_candidate c = {.family = APS_FAM_LOGISTIC, .l2 = 10, .skellam = true};
+    char *js = aps_candidate_to_json(&c);
+    struct aps_candidate back;
+    assert_int_equal(aps_candidate_from_json(js, &back), 0);
+    assert_true(back.skellam && !back.poisson);
+    aps_free(js);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
 static void test_spread_search(void **state)
 {
     (void)state;
@@ -380,6 +456,8 @@ int main(void)
         cmocka_unit_test(test_reproducible_search),
         cmocka_unit_test(test_budget_counts_skipped),
         cmocka_unit_test(test_spread_search),
+        cmocka_unit_test(test_skellam),
+        cmocka_unit_test(test_skellam_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
