@@ -185,8 +185,8 @@ static void parse_extra(const char *source, const char *text, struct aps_feat_ex
 }
 
 /* Each game's venue coordinates and standard-time offset (idx: game ids sorted). */
-static int venues_load(struct aps_conn *c, const struct aps_history *h,
-                       const struct id_index *idx, struct aps_feat_extras *out)
+static int venues_load(struct aps_conn *c, const struct aps_history *h, const struct id_index *idx,
+                       struct aps_feat_extras *out)
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_preparef(c, &st, SQL_VENUES, "s", aps_sport_info(h->sport)->code);
