@@ -19,10 +19,13 @@ static const char SQL_GAMES[] =
     " FROM games g JOIN sports sp ON sp.id = g.sport_id JOIN seasons se ON se.id = g.season_id"
     " GROUP BY sp.code%s ORDER BY sp.code%s";
 
+/* The odds are counted per game and book first (the order of the odds' unique key, so no sort
+ * on SQLite), and only those counts are joined with games, seasons and books. */
 static const char SQL_ODDS[] =
-    "SELECT sp.code, %s, COUNT(*),"
+    "SELECT sp.code, %s, SUM(o.n),"
     " COUNT(DISTINCT CASE WHEN b.is_aggregate = 0 THEN o.book_id END)"
-    " FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id"
+    " FROM (SELECT game_id, book_id, COUNT(*) AS n FROM odds GROUP BY game_id, book_id) o"
+    " JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id"
     " JOIN seasons se ON se.id = g.season_id JOIN sportsbooks b ON b.id = o.book_id"
     " GROUP BY sp.code%s";
 

@@ -93,17 +93,17 @@ static const char SQL_GAME_SOURCES[] =
     " AND g.away_team_id = s.away_team_id AND g.game_no = s.game_no WHERE true"
     " ON CONFLICT (game_id, source) DO UPDATE SET extra = excluded.extra";
 
+#define ODDS_COLS "game_id, book_id, market, selection, phase, recorded_at, line, price"
+#define CLOSING_COLS "game_id, book_id, market, selection, line, price, closed_at, source"
+
 static const char SQL_UPSERT_ODDS[] =
-    "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price)"
-    " SELECT game_id, book_id, market, selection, phase, recorded_at, line, price"
-    " FROM stage_odds WHERE true"
+    "INSERT INTO odds (" ODDS_COLS ") SELECT " ODDS_COLS " FROM stage_odds WHERE true"
     " ON CONFLICT (game_id, book_id, market, selection, phase, recorded_at) DO UPDATE SET"
     " line = excluded.line, price = excluded.price"
     " WHERE odds.line IS DISTINCT FROM excluded.line OR odds.price <> excluded.price";
 
 static const char SQL_UPSERT_CLOSING[] =
-    "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price, closed_at,"
-    " source)"
+    "INSERT INTO closing_lines (" CLOSING_COLS ")"
     " SELECT game_id, book_id, market, selection, line, price, closed_at, ?1"
     " FROM stage_odds WHERE phase = 'close'"
     " ON CONFLICT (game_id, book_id, market, selection) DO UPDATE SET line = excluded.line,"
@@ -180,9 +180,36 @@ static int team_id(struct aps_writer *w, enum aps_sport s, const char *source, c
     return aps_dims_team(w->dims, s, source, name, id);
 }
 
+/* Appends len bytes of s to out (n bytes used of cap), cutting at cap - 1 as snprintf would. */
+static void key_put(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+    if (*n + len >= cap)
+        len = *n < cap ? cap - 1 - *n : 0;
+    memcpy(out + *n, s, len);
+    *n += len;
+    out[*n] = '\0';
+}
+
+/* Appends '|' and v. */
+static void key_put_i64(char *out, size_t cap, size_t *n, int64_t v)
+{
+    char t[APS_FMT_CAP + 1];
+    t[0] = '|';
+    key_put(out, cap, n, t, aps_fmt_i64(t + 1, v) + 1);
+}
+
+/* "date|home|away|no", built without printf: the stored games of a sport are keyed this way
+ * for every file. */
 static void game_key(char *out, size_t cap, const char *date, int64_t home, int64_t away, int no)
 {
-    snprintf(out, cap, "%s|%" PRId64 "|%" PRId64 "|%d", date, home, away, no);
+    size_t n = 0;
+    if (!cap)
+        return;
+    out[0] = '\0';
+    key_put(out, cap, &n, date, strlen(date));
+    key_put_i64(out, cap, &n, home);
+    key_put_i64(out, cap, &n, away);
+    key_put_i64(out, cap, &n, no);
 }
 
 /* Loads the stored games of a sport into map: key → id·2 + 1 when a source other than `source`
@@ -491,59 +518,143 @@ static enum aps_selection swap_side(enum aps_selection s)
     return s == APS_SEL_HOME ? APS_SEL_AWAY : s == APS_SEL_AWAY ? APS_SEL_HOME : s;
 }
 
-/* Step 4: stage odds (the last of duplicates wins), upsert, derive closing lines. */
-static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_work *gw,
-                      struct aps_ingest_result *res)
-{
-    if (!b->nodds)
-        return 0;
-    size_t *order = aps_malloc(sizeof *order * b->nodds);
-    for (size_t i = 0; i < b->nodds; i++)
-        order[i] = i;
-    qsort_r(order, b->nodds, sizeof *order, cmp_odds, b);
+/* Step 4's rows: the odds kept after deduplication, in the order they are stored. */
+struct odds_rows {
+    const struct aps_batch *b;
+    const struct game_work *gw;
+    size_t *order;  /* indices into b->odds, sorted */
+    int64_t *bids;  /* book id of each b->odds entry */
+    size_t *keep;   /* positions in order that are stored */
+    size_t n;
+};
 
-    /* Book ids first: no other statement may run while a COPY is open on PostgreSQL. */
-    int64_t *bids = aps_malloc(sizeof *bids * b->nodds);
-    int rc = 0;
-    for (size_t k = 0; k < b->nodds && !rc; k++)
-        rc = aps_dims_book(w->dims, b->odds[k].book, NULL, &bids[k]);
-    static const char *cols[] = {"game_id", "book_id", "market", "selection", "phase",
-                                 "recorded_at", "line", "price", "closed_at"};
+/* Where a pass of copy_odds() writes: the staging table, or the odds or closing_lines tables
+ * themselves (the closing lines: rows of phase "close" only). */
+enum odds_target { TO_STAGE, TO_ODDS, TO_CLOSING };
+
+/* One COPY pass over the kept rows into target. */
+static int copy_odds(struct aps_writer *w, const struct odds_rows *r, enum odds_target t)
+{
+    static const char *stage_cols[] = {"game_id", "book_id", "market", "selection", "phase",
+                                       "recorded_at", "line", "price", "closed_at"};
+    static const char *closing_cols[] = {"game_id", "book_id", "market", "selection",
+                                         "line", "price", "closed_at", "source"};
+    static const char *const tables[] = {"stage_odds", "odds", "closing_lines"};
     struct aps_copy *cp = NULL;
-    if (!rc)
-        rc = aps_conn_copy_begin(w->conn, "stage_odds", cols, 9, &cp);
-    for (size_t k = 0; k < b->nodds && !rc; k++) {
-        const struct aps_odds_rec *o = &b->odds[order[k]];
-        if (k + 1 < b->nodds && same_odds_key(o, &b->odds[order[k + 1]]))
-            continue; /* a later record of the same key follows */
-        if (o->game >= b->ngames || gw[o->game].dropped || !gw[o->game].game_id)
+    int rc = aps_conn_copy_begin(w->conn, tables[t], t == TO_CLOSING ? closing_cols : stage_cols,
+                                 t == TO_ODDS ? 8 : 9 - (t == TO_CLOSING), &cp);
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        size_t at = r->order[r->keep[i]];
+        const struct aps_odds_rec *o = &r->b->odds[at];
+        if (t == TO_CLOSING && o->phase != APS_PHASE_CLOSE)
             continue;
-        int64_t bid = bids[order[k]];
-        enum aps_selection sel = gw[o->game].swapped ? swap_side(o->sel) : o->sel;
+        const struct game_work *g = &r->gw[o->game];
+        enum aps_selection sel = g->swapped ? swap_side(o->sel) : o->sel;
         char gid[24], bk[24], line[40], price[40], closed[24];
-        fmt_i64(gid, sizeof gid, gw[o->game].game_id);
-        fmt_i64(bk, sizeof bk, bid);
-        fmt_i64(closed, sizeof closed, b->games[o->game].start_time);
-        const char *row[9] = {gid, bk, aps_market_name(o->market), aps_selection_name(sel),
-                              aps_phase_name(o->phase), "0", fmt_dbl(line, sizeof line, o->line),
-                              fmt_dbl(price, sizeof price, o->price), closed};
-        rc = aps_copy_row(cp, row);
-        res->odds++;
+        fmt_i64(gid, sizeof gid, g->game_id);
+        fmt_i64(bk, sizeof bk, r->bids[at]);
+        fmt_i64(closed, sizeof closed, r->b->games[o->game].start_time);
+        const char *mk = aps_market_name(o->market), *side = aps_selection_name(sel);
+        const char *ln = fmt_dbl(line, sizeof line, o->line);
+        const char *pr = fmt_dbl(price, sizeof price, o->price);
+        const char *stage[9] = {gid, bk, mk, side, aps_phase_name(o->phase), "0", ln, pr, closed};
+        const char *closing[8] = {gid, bk, mk, side, ln, pr, closed, r->b->source};
+        rc = aps_copy_row(cp, t == TO_CLOSING ? closing : stage);
     }
-    aps_free(order);
-    aps_free(bids);
     if (cp) {
         int rc2 = aps_copy_end(cp);
         if (!rc)
             rc = rc2;
     }
+    return rc;
+}
+
+/* True (1) when no game of the batch has a stored odds row or closing line: then none of the
+ * kept rows can meet a stored key (they are unique among themselves), and the upserts would
+ * insert every row, in order, exactly as plain copies into the tables do. */
+static int batch_fresh(struct aps_writer *w)
+{
+    int64_t n = 0;
+    int rc = aps_conn_query_row(
+        w->conn,
+        "SELECT COUNT(*) FROM stage_games s JOIN games g ON g.sport_id = s.sport_id"
+        " AND g.game_date = s.game_date AND g.home_team_id = s.home_team_id"
+        " AND g.away_team_id = s.away_team_id AND g.game_no = s.game_no"
+        " WHERE EXISTS (SELECT 1 FROM odds o WHERE o.game_id = g.id)"
+        " OR EXISTS (SELECT 1 FROM closing_lines c WHERE c.game_id = g.id)",
+        "i", &n, "");
+    return rc ? rc : n == 0;
+}
+
+/* The kept rows straight into odds and closing_lines, inside a savepoint: a key another
+ * transaction stored meanwhile (APS_E_EXISTS) undoes them, and the caller upserts instead. */
+static int copy_direct(struct aps_writer *w, const struct odds_rows *r)
+{
+    int rc = aps_conn_exec(w->conn, "SAVEPOINT odds_direct");
     if (rc)
         return rc;
-    /* statistics for the planner: a staged table otherwise looks empty to PostgreSQL */
-    rc = aps_conn_exec(w->conn, "ANALYZE stage_odds");
+    rc = copy_odds(w, r, TO_ODDS);
+    if (!rc)
+        rc = copy_odds(w, r, TO_CLOSING);
+    if (rc == APS_E_EXISTS)
+        return aps_conn_exec(w->conn, "ROLLBACK TO SAVEPOINT odds_direct") ? APS_E_DB
+                                                                            : APS_E_EXISTS;
+    return rc ? rc : aps_conn_exec(w->conn, "RELEASE SAVEPOINT odds_direct");
+}
+
+/* The kept rows through the staging table: upserted by their keys, closing lines derived. */
+static int copy_staged(struct aps_writer *w, const struct odds_rows *r, const char *source)
+{
+    int rc = copy_odds(w, r, TO_STAGE);
+    /* No ANALYZE of the staged odds: both statements below scan the whole table, so no plan
+     * depends on its statistics (stage_games is analyzed, for the joins with games). */
     if (!rc)
         rc = aps_conn_exec(w->conn, SQL_UPSERT_ODDS);
-    return rc ? rc : aps_conn_execf(w->conn, SQL_UPSERT_CLOSING, "s", b->source);
+    return rc ? rc : aps_conn_execf(w->conn, SQL_UPSERT_CLOSING, "s", source);
+}
+
+/* Step 4: odds (the last of duplicates wins), upserted, and the closing lines derived from them;
+ * on PostgreSQL a batch of games without stored odds copies its rows into the tables directly. */
+static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_work *gw,
+                      struct aps_ingest_result *res)
+{
+    if (!b->nodds)
+        return 0;
+    struct odds_rows r = {.b = b, .gw = gw};
+    r.order = aps_malloc(sizeof *r.order * b->nodds);
+    for (size_t i = 0; i < b->nodds; i++)
+        r.order[i] = i;
+    qsort_r(r.order, b->nodds, sizeof *r.order, cmp_odds, b);
+    r.keep = aps_malloc(sizeof *r.keep * b->nodds);
+    for (size_t k = 0; k < b->nodds; k++) {
+        const struct aps_odds_rec *o = &b->odds[r.order[k]];
+        if (k + 1 < b->nodds && same_odds_key(o, &b->odds[r.order[k + 1]]))
+            continue; /* a later record of the same key follows */
+        if (o->game >= b->ngames || gw[o->game].dropped || !gw[o->game].game_id)
+            continue;
+        r.keep[r.n++] = k;
+    }
+    res->odds += r.n;
+
+    /* Book ids first: no other statement may run while a COPY is open on PostgreSQL. */
+    r.bids = aps_malloc(sizeof *r.bids * b->nodds);
+    int rc = 0;
+    for (size_t k = 0; k < b->nodds && !rc; k++)
+        rc = aps_dims_book(w->dims, b->odds[k].book, NULL, &r.bids[k]);
+    /* The direct copies on PostgreSQL only: SQLite's copy is one INSERT statement per row, and
+     * a statement per row into odds costs more than one into the in-memory staging table plus
+     * one INSERT … SELECT. */
+    /* The direct copies on PostgreSQL only: SQLite's copy is one INSERT statement per row, and
+     * a statement per row into odds costs more than one into the in-memory staging table plus
+     * one INSERT … SELECT (whose conflict clause costs nothing measurable there). */
+    int fresh = rc ? rc : aps_conn_kind(w->conn) == APS_DB_POSTGRES ? batch_fresh(w) : 0;
+    rc = fresh < 0 ? fresh : fresh ? copy_direct(w, &r) : APS_E_EXISTS;
+    if (rc == APS_E_EXISTS)
+        rc = copy_staged(w, &r, b->source);
+    aps_free(r.order);
+    aps_free(r.keep);
+    aps_free(r.bids);
+    return rc;
 }
 
 /* Step 5: forecasts, matched to stored games in either orientation. Teams and games are
