@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "config/config.h"
+#include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/backtest.h"
@@ -192,7 +193,7 @@ static int run_sport(struct aps_conn *c, enum aps_sport sport, const struct bt_a
 
 struct bt_job {
     enum aps_sport sport;
-    char *out, *err; /* what the run wrote to stdout and stderr (open_memstream, freed by us) */
+    char *out, *err; /* what the run wrote to stdout and stderr (open_memstream; aps_free) */
     size_t nout, nerr;
     int rc;
     bool ran;
@@ -312,8 +313,8 @@ int aps_cmd_backtest(struct aps_cli *cli, int argc, char **argv)
     run_jobs(&p, c);
     rc = emit_jobs(&p, &any);
     for (size_t i = 0; i < p.njobs; i++) {
-        free(jobs[i].out);
-        free(jobs[i].err);
+        aps_free(jobs[i].out);
+        aps_free(jobs[i].err);
     }
     if (rc == APS_EXIT_OK && !any) {
         fprintf(stderr, "aps backtest: no stored games with %s odds for %s\n",
