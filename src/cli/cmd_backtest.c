@@ -1,5 +1,7 @@
 /* cmd_backtest.c — `aps backtest`: walk-forward backtest of the Elo predictor over the stored
  * history of one sport (or every sport with odds). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "config/config.h"
+#include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/backtest.h"
@@ -148,41 +151,133 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct bt_args *a)
     return 0;
 }
 
-/* Runs one sport; *ran is false when the sport has no games with odds for the market. */
-static int run_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport sport,
-                     const struct bt_args *a, bool *ran)
+/* Runs one sport, writing its report to out and its messages to err; *ran is false when the
+ * sport has no games with odds for the market. o carries everything read from the
+ * configuration, so a worker thread reads nothing shared but the arguments. */
+static int run_sport(struct aps_conn *c, enum aps_sport sport, const struct bt_args *a,
+                     const struct aps_backtest_sport_opts *o0, FILE *out, FILE *err, bool *ran)
 {
     struct aps_history h;
     struct aps_backtest_report r = {0};
-    struct aps_backtest_sport_opts o = {
-        .bt = {.market = a->market, .from = a->from, .to = a->to, .bankroll = a->bankroll,
-               .burn_in = a->burn_in, .margin = aps_engine_margin_method(cli->cfg)},
-        .model = a->model,
-        .refit = a->refit};
-    aps_engine_kelly_params(cli->cfg, &o.bt.kelly);
+    struct aps_backtest_sport_opts o = *o0;
     char model_name[128];
     *ran = false;
     int rc = aps_backtest_sport(c, sport, &o, &h, &r, model_name, sizeof model_name);
     if (rc == APS_E_NOTFOUND && a->model && !strcmp(a->sport, "all")) {
         rc = 0; /* no such model for this sport: nothing to replay */
     } else if (rc == APS_E_DB) {
-        fprintf(stderr, "aps backtest: cannot load %s: %s\n", aps_sport_info(sport)->code,
+        fprintf(err, "aps backtest: cannot load %s: %s\n", aps_sport_info(sport)->code,
                 aps_conn_errmsg(c));
     } else if (rc) {
-        fprintf(stderr, "aps backtest: %s: %s\n", aps_sport_info(sport)->code, aps_strerror(rc));
+        fprintf(err, "aps backtest: %s: %s\n", aps_sport_info(sport)->code, aps_strerror(rc));
     } else if (r.with_entry || r.with_close || strcmp(a->sport, "all")) {
         char why[320];
         *ran = true;
         if (aps_backtest_empty(&r, &h, &o.bt, why, sizeof why)) {
-            fprintf(stderr, "aps backtest: nothing to score: %s\n", why);
+            fprintf(err, "aps backtest: nothing to score: %s\n", why);
             rc = APS_E_NOTFOUND;
         } else {
-            aps_backtest_write(&r, &h, a->format, stdout);
+            aps_backtest_write(&r, &h, a->format, out);
         }
     }
     aps_backtest_report_cleanup(&r);
     aps_history_cleanup(&h);
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+}
+
+/* Sports are independent (each loads its own history and runs on its own connection), so
+ * `--sport all` runs them on BT_THREADS threads. Each sport's report and messages are kept in
+ * memory and printed in sport order afterwards, stopping after the first sport that fails, so
+ * the output is the one a run of the sports one after the other gives. */
+#define BT_THREADS 2
+
+struct bt_job {
+    enum aps_sport sport;
+    char *out, *err; /* what the run wrote to stdout and stderr (open_memstream; aps_free) */
+    size_t nout, nerr;
+    int rc;
+    bool ran;
+};
+
+struct bt_pool {
+    const struct bt_args *a;
+    struct aps_backtest_sport_opts o;
+    struct aps_store *st;
+    struct bt_job *jobs;
+    size_t njobs;
+    atomic_size_t next;   /* the next job to take */
+    atomic_size_t failed; /* the first failed job (njobs: none); later jobs are skipped */
+};
+
+static void run_job(struct bt_pool *p, struct aps_conn *c, struct bt_job *j)
+{
+    FILE *out = open_memstream(&j->out, &j->nout), *err = open_memstream(&j->err, &j->nerr);
+    if (!out || !err) {
+        j->rc = APS_EXIT_FAIL;
+    } else {
+        j->rc = run_sport(c, j->sport, p->a, &p->o, out, err, &j->ran);
+    }
+    if (out)
+        fclose(out);
+    if (err)
+        fclose(err);
+}
+
+/* Takes jobs in order until none is left or one before them failed. */
+static void drain(struct bt_pool *p, struct aps_conn *c)
+{
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->njobs || i > atomic_load(&p->failed))
+            return;
+        run_job(p, c, &p->jobs[i]);
+        if (p->jobs[i].rc != APS_EXIT_OK) {
+            size_t f = atomic_load(&p->failed);
+            while (i < f && !atomic_compare_exchange_weak(&p->failed, &f, i))
+                ;
+        }
+    }
+}
+
+static void *drain_thread(void *arg)
+{
+    struct bt_pool *p = arg;
+    struct aps_conn *c = NULL;
+    if (aps_store_acquire(p->st, APS_DB_READ, &c))
+        return NULL; /* no second connection: the main thread does every job */
+    drain(p, c);
+    aps_store_release(c);
+    return NULL;
+}
+
+/* Runs the jobs on the main thread's connection c and up to BT_THREADS − 1 more threads. */
+static void run_jobs(struct bt_pool *p, struct aps_conn *c)
+{
+    pthread_t th[BT_THREADS];
+    size_t nth = 0;
+    for (size_t t = 1; t < BT_THREADS && t < p->njobs; t++)
+        if (!pthread_create(&th[nth], NULL, drain_thread, p))
+            nth++;
+    drain(p, c);
+    for (size_t t = 0; t < nth; t++)
+        pthread_join(th[t], NULL);
+}
+
+/* Prints the jobs' output in order up to the first failure; the exit status of the run. */
+static int emit_jobs(const struct bt_pool *p, bool *any)
+{
+    int rc = APS_EXIT_OK;
+    for (size_t i = 0; i < p->njobs && rc == APS_EXIT_OK; i++) {
+        const struct bt_job *j = &p->jobs[i];
+        fwrite(j->out, 1, j->nout, stdout);
+        fflush(stdout);
+        fwrite(j->err, 1, j->nerr, stderr);
+        rc = j->rc;
+        *any |= j->ran;
+        if (j->ran && !strcmp(p->a->sport, "all") && p->a->format == APS_FMT_TABLE)
+            printf("\n");
+    }
+    return rc;
 }
 
 int aps_cmd_backtest(struct aps_cli *cli, int argc, char **argv)
@@ -199,16 +294,27 @@ int aps_cmd_backtest(struct aps_cli *cli, int argc, char **argv)
     struct aps_conn *c = NULL;
     if (aps_cli_open_conn(cli, "backtest", APS_DB_READ, &st, &c))
         return APS_EXIT_FAIL;
+    struct bt_job jobs[APS_SPORT__COUNT] = {0};
+    struct bt_pool p = {
+        .a = &a,
+        .o = {.bt = {.market = a.market, .from = a.from, .to = a.to, .bankroll = a.bankroll,
+                     .burn_in = a.burn_in, .margin = aps_engine_margin_method(cli->cfg)},
+              .model = a.model,
+              .refit = a.refit},
+        .st = st,
+        .jobs = jobs};
+    aps_engine_kelly_params(cli->cfg, &p.o.bt.kelly);
     bool all = !strcmp(a.sport, "all"), any = false;
-    rc = APS_EXIT_OK;
-    for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++) {
-        if (!all && s != aps_sport_from_code(a.sport))
-            continue;
-        bool ran;
-        rc = run_sport(cli, c, s, &a, &ran);
-        any |= ran;
-        if (ran && all && a.format == APS_FMT_TABLE)
-            printf("\n");
+    for (int s = 0; s < APS_SPORT__COUNT; s++)
+        if (all || s == aps_sport_from_code(a.sport))
+            jobs[p.njobs++].sport = (enum aps_sport)s;
+    atomic_init(&p.next, 0);
+    atomic_init(&p.failed, p.njobs);
+    run_jobs(&p, c);
+    rc = emit_jobs(&p, &any);
+    for (size_t i = 0; i < p.njobs; i++) {
+        aps_free(jobs[i].out);
+        aps_free(jobs[i].err);
     }
     if (rc == APS_EXIT_OK && !any) {
         fprintf(stderr, "aps backtest: no stored games with %s odds for %s\n",

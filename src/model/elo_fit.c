@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "core/str.h"
 #include "model/elo_replay.h"
 
@@ -66,6 +67,57 @@ int aps_elo_replay_loss(const struct aps_elo_params *p, bool three_way,
     return 0;
 }
 
+/* The replays already done in one search, by the values of the parameters it moves (the others
+ * stay at the start's): a coordinate search comes back to points it has measured (a step down an
+ * axis and the first step back up land on the point it left, and the last replay is of the best
+ * point), and replays are the whole cost of the search. The replay is deterministic, so a stored
+ * result is the one a new replay would give. Keys compare bit for bit. */
+#define MEMO_CAP 256
+
+struct memo_entry {
+    double key[4];
+    double ll, bs;
+    size_t scored;
+};
+
+struct memo {
+    size_t n;
+    struct memo_entry e[MEMO_CAP];
+};
+
+static void memo_key(const struct aps_elo_params *p, double key[4])
+{
+    key[0] = p->k;
+    key[1] = p->home_adv;
+    key[2] = p->regress;
+    key[3] = p->draw_width;
+}
+
+static int replay_memo(struct memo *m, const struct aps_elo_params *p, bool three_way,
+                       const struct aps_elo_fit_game *g, size_t n, int burn_in, double *ll,
+                       double *bs, size_t *scored)
+{
+    double key[4];
+    memo_key(p, key);
+    for (size_t i = 0; i < m->n; i++) {
+        if (!memcmp(m->e[i].key, key, sizeof key)) {
+            *ll = m->e[i].ll;
+            *bs = m->e[i].bs;
+            *scored = m->e[i].scored;
+            return 0;
+        }
+    }
+    int rc = aps_elo_replay_loss(p, three_way, g, n, burn_in, ll, bs, scored);
+    if (!rc && m->n < MEMO_CAP) {
+        struct memo_entry *e = &m->e[m->n++];
+        memcpy(e->key, key, sizeof key);
+        e->ll = *ll;
+        e->bs = *bs;
+        e->scored = *scored;
+    }
+    return rc;
+}
+
 /* The parameters the search moves, with their allowed ranges. */
 struct axis {
     size_t off;
@@ -93,12 +145,14 @@ int aps_elo_fit(const struct aps_elo_params *start, bool three_way,
     struct aps_elo_params best = *start;
     double best_ll, bs;
     size_t scored;
-    int rc = aps_elo_replay_loss(&best, three_way, g, n, burn_in, &best_ll, &bs, &scored);
-    if (rc)
-        return rc;
-    if (!scored)
-        return APS_E_NOTFOUND;
     int evals = 1;
+    struct memo *memo = aps_malloc(sizeof *memo);
+    memo->n = 0;
+    int rc = replay_memo(memo, &best, three_way, g, n, burn_in, &best_ll, &bs, &scored);
+    if (!rc && !scored)
+        rc = APS_E_NOTFOUND;
+    if (rc)
+        goto out;
     for (int round = 0; round < 3; round++) {
         bool improved = true;
         for (int pass = 0; improved && pass < 6; pass++) {
@@ -115,11 +169,11 @@ int aps_elo_fit(const struct aps_elo_params *start, bool three_way,
                             break;
                         *field(&cand, axes[a].off) = v;
                         double ll;
-                        rc = aps_elo_replay_loss(&cand, three_way, g, n, burn_in, &ll, &bs,
-                                                 &scored);
+                        rc = replay_memo(memo, &cand, three_way, g, n, burn_in, &ll, &bs,
+                                         &scored);
                         evals++;
                         if (rc)
-                            return rc;
+                            goto out;
                         if (!(ll < best_ll - 1e-9))
                             break;
                         best = cand;
@@ -130,15 +184,17 @@ int aps_elo_fit(const struct aps_elo_params *start, bool three_way,
             }
         }
     }
-    rc = aps_elo_replay_loss(&best, three_way, g, n, burn_in, &best_ll, &bs, &scored);
+    rc = replay_memo(memo, &best, three_way, g, n, burn_in, &best_ll, &bs, &scored);
     if (rc)
-        return rc;
+        goto out;
     out->params = best;
     out->log_loss = best_ll;
     out->brier = bs;
     out->scored = scored;
     out->evaluations = evals;
-    return 0;
+out:
+    aps_free(memo);
+    return rc;
 }
 
 void aps_elo_params_to_json(const struct aps_elo_params *p, char *out, size_t cap)

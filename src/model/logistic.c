@@ -119,7 +119,24 @@ static double objective(const struct aps_logit *m, const double *w, const double
     return nll;
 }
 
-/* Gradient g (of the log-likelihood, minus the penalty) and Hessian H (of the negative). */
+/* h[b] += w·q[b] for b in [0, n): one Hessian row segment. Each element gets the same single
+ * multiply and add in any order of b, so the unrolled form changes no bit of the sums. */
+static void add_scaled(double *restrict h, const double *restrict q, double w, int n)
+{
+    int b = 0;
+    for (; b + 4 <= n; b += 4) {
+        h[b] += w * q[b];
+        h[b + 1] += w * q[b + 1];
+        h[b + 2] += w * q[b + 2];
+        h[b + 3] += w * q[b + 3];
+    }
+    for (; b < n; b++)
+        h[b] += w * q[b];
+}
+
+/* Gradient g (of the log-likelihood, minus the penalty) and Hessian H (of the negative). zz holds
+ * z·zᵀ in full (both triangles, z[a]·z[b] = z[b]·z[a] exactly), so each Hessian row reads one
+ * contiguous row of it. */
 static void grad_hess(const struct aps_logit *m, const double *w, const double *x, const int *y,
                       const size_t *rows, size_t n, double l2, double *g, double *H, double *z,
                       double *zz)
@@ -134,16 +151,17 @@ static void grad_hess(const struct aps_logit *m, const double *w, const double *
         softmax(m, w, z, x + r * (size_t)m->d, p);
         for (int a = 0; a < D; a++)
             for (int b = a; b < D; b++)
-                zz[a * D + b] = z[a] * z[b];
+                zz[a * D + b] = zz[b * D + a] = z[a] * z[b];
         for (int c = 0; c < k1; c++) {
             double res = (y[r] == c) - p[c];
             for (int j = 0; j < D; j++)
                 g[c * D + j] += res * z[j];
             for (int e = c; e < k1; e++) {
                 double wce = p[c] * ((c == e) - p[e]);
-                for (int a = 0; a < D; a++)
-                    for (int b = (c == e ? a : 0); b < D; b++)
-                        H[(c * D + a) * P + e * D + b] += wce * zz[a <= b ? a * D + b : b * D + a];
+                for (int a = 0; a < D; a++) {
+                    int b0 = c == e ? a : 0;
+                    add_scaled(&H[(c * D + a) * P + e * D + b0], &zz[a * D + b0], wce, D - b0);
+                }
             }
         }
     }

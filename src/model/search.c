@@ -2,6 +2,8 @@
 #include "model/search.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,21 +198,109 @@ static void add_entry(struct aps_search_result *r, const struct aps_candidate *c
     e->seconds = seconds;
 }
 
+/* One candidate's walk-forward result, kept until the leaderboard takes it in order. */
+struct slot {
+    struct aps_wf_scores s;
+    double seconds;
+    int rc;
+    bool skipped; /* over the budget or the model cap when its turn came */
+};
+
 static int run_one(const struct aps_wf_data *d, struct ran *rn, struct progress *pg,
-                   struct aps_search_result *r)
+                   struct slot *out)
 {
     double t0 = aps_time_mono();
-    struct aps_wf_scores s;
     int rc = aps_wf_run(d, &rn->c, &rn->raw, &rn->final_sigma, pg->o->progress ? on_fold : NULL,
                         pg);
     if (!rc)
         rc = aps_wf_calibrate(d, &rn->raw, &rn->cal, &rn->method);
     if (!rc)
-        rc = aps_wf_score(d, &rn->cal, &s);
-    if (!rc && s.n == 0)
+        rc = aps_wf_score(d, &rn->cal, &out->s);
+    if (!rc && out->s.n == 0)
         rc = APS_E_NOTFOUND;
-    if (!rc)
-        add_entry(r, &rn->c, rn->method, &s, aps_time_mono() - t0);
+    out->seconds = aps_time_mono() - t0;
+    return rc;
+}
+
+/* The candidates are independent (each walk-forward run reads the shared data and writes only
+ * its own slot), so they run on SEARCH_THREADS threads; the leaderboard then takes them in
+ * candidate order, exactly as one thread running them in turn would have added them. Candidate
+ * i runs when the budget is not spent at its turn and i < max_models (a candidate that fails
+ * ends the search, so the first i that run all succeeded); the ones after a failure are not
+ * started. */
+#define SEARCH_THREADS 2
+
+struct search_pool {
+    const struct aps_wf_data *d;
+    const struct aps_search_opts *o;
+    const struct aps_candidate *cands;
+    size_t nc;
+    struct ran *runs;
+    struct slot *slots;
+    double t0;
+    atomic_size_t next;   /* the next candidate to take */
+    atomic_size_t failed; /* the first candidate that failed (nc: none) */
+};
+
+static void *search_worker(void *arg)
+{
+    struct search_pool *sp = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&sp->next, 1);
+        if (i >= sp->nc || i > atomic_load(&sp->failed))
+            return NULL;
+        if (aps_time_mono() - sp->t0 > sp->o->budget_s || (int)i >= sp->o->max_models) {
+            sp->slots[i].skipped = true;
+            continue;
+        }
+        struct progress pg = {sp->o, i + 1, sp->nc + 1, sp->cands[i].name};
+        sp->runs[i].c = sp->cands[i];
+        sp->slots[i].rc = run_one(sp->d, &sp->runs[i], &pg, &sp->slots[i]);
+        if (sp->slots[i].rc) {
+            size_t f = atomic_load(&sp->failed);
+            while (i < f && !atomic_compare_exchange_weak(&sp->failed, &f, i))
+                ;
+        }
+    }
+}
+
+/* Runs every candidate, then moves the ones that ran to the front of runs, in order, adding
+ * each to the leaderboard; *nr gets their count. */
+static int run_candidates(const struct aps_wf_data *d, const struct aps_search_opts *o,
+                          const struct aps_candidate *cands, size_t nc, double t0,
+                          struct ran *runs, size_t *nr, struct aps_search_result *r)
+{
+    struct slot *slots = aps_calloc(nc + 1, sizeof *slots);
+    struct search_pool sp = {
+        .d = d, .o = o, .cands = cands, .nc = nc, .runs = runs, .slots = slots, .t0 = t0};
+    atomic_init(&sp.next, 0);
+    atomic_init(&sp.failed, nc);
+    pthread_t th[SEARCH_THREADS];
+    size_t nth = 0;
+    for (size_t t = 1; t < SEARCH_THREADS && t < nc; t++)
+        if (!pthread_create(&th[nth], NULL, search_worker, &sp))
+            nth++;
+    (void)search_worker(&sp);
+    for (size_t t = 0; t < nth; t++)
+        pthread_join(th[t], NULL);
+    int rc = 0;
+    *nr = 0;
+    for (size_t i = 0; i < nc && !rc; i++) {
+        if (slots[i].skipped) {
+            r->skipped++;
+            continue;
+        }
+        rc = slots[i].rc;
+        if (rc)
+            break;
+        add_entry(r, &runs[i].c, runs[i].method, &slots[i].s, slots[i].seconds);
+        if (*nr != i) {
+            runs[*nr] = runs[i];
+            memset(&runs[i], 0, sizeof runs[i]);
+        }
+        (*nr)++;
+    }
+    aps_free(slots);
     return rc;
 }
 
@@ -364,17 +454,8 @@ int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,
     int rc = aps_search_candidates(d, o, &cands, &nc);
     struct ran *runs = aps_calloc(nc + 1, sizeof *runs);
     struct ran ens = {0};
-    for (size_t i = 0; i < nc && !rc; i++) {
-        if (aps_time_mono() - t0 > o->budget_s || (int)nr >= o->max_models) {
-            r->skipped++;
-            continue;
-        }
-        struct progress pg = {o, i + 1, nc + 1, cands[i].name};
-        runs[nr].c = cands[i];
-        rc = run_one(d, &runs[nr], &pg, r);
-        if (!rc)
-            nr++;
-    }
+    if (!rc)
+        rc = run_candidates(d, o, cands, nc, t0, runs, &nr, r);
     if (!rc && nr >= 2 && (int)nr + 1 <= o->max_models && aps_time_mono() - t0 <= o->budget_s)
         rc = run_ensemble(d, runs, nr, &ens, r);
     else if (!rc && nr >= 2)

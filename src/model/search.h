@@ -7,8 +7,10 @@
  * gamma 0–1) and, last, the stacked ensemble of every base candidate that ran. Each is run
  * walk-forward, calibrated walk-forward, and scored on the same games. The search stops starting
  * candidates once H2O_MAX_RUNTIME_SECS have passed or H2O_MAX_MODELS have run; the skipped ones are
- * counted. Everything else is deterministic: the same data, seed and preset give the same
- * leaderboard (as long as the budget does not cut the search short).
+ * counted. The base candidates run on two threads (each fit is independent and single-threaded)
+ * and join the leaderboard in candidate order. Everything else is deterministic: the same data,
+ * seed and preset give the same leaderboard (as long as the budget does not cut the search
+ * short).
  *
  * The leaderboard is sorted by walk-forward log-loss (then name). Its first entry is fitted again
  * on all the data (the last training window) for live use: the search result's model. */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "fixture.c"
 #include "odds/scoring.h"
@@ -199,6 +200,67 @@ static void paired_bootstrap(void **state)
     assert_int_equal(aps_score_paired_bootstrap(d, N, 100, 1, &mean, &lo, &hi), APS_E_INVAL);
 }
 
+/* The plain form of the bootstrap, kept here as its specification: resamples drawn one after
+ * the other from one splitmix64 stream, each index the draw modulo n. */
+static uint64_t ref_splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void ref_bootstrap(const double *d, size_t n, int resamples, uint64_t seed, double *lo,
+                          double *hi)
+{
+    double *means = malloc((size_t)resamples * sizeof *means);
+    uint64_t s = seed;
+    for (int b = 0; b < resamples; b++) {
+        double t = 0;
+        for (size_t i = 0; i < n; i++)
+            t += d[ref_splitmix64(&s) % n];
+        means[b] = t / (double)n;
+    }
+    qsort(means, (size_t)resamples, sizeof *means, ref_cmp);
+    *lo = means[(size_t)floor(0.025 * (resamples - 1))];
+    *hi = means[(size_t)ceil(0.975 * (resamples - 1))];
+    free(means);
+}
+
+/* The bootstrap's intervals are bit for bit those of the plain form, for sizes of every residue
+ * and resample counts that are and are not multiples of its four lanes. */
+static void bootstrap_matches_plain_draws(void **state)
+{
+    (void)state;
+    enum { MAXN = 100003 };
+    double *d = malloc(MAXN * sizeof *d);
+    uint64_t g = 7;
+    for (size_t i = 0; i < MAXN; i++)
+        d[i] = (double)(ref_splitmix64(&g) >> 11) * 0x1p-53 - 0.5;
+    const size_t sizes[] = {1, 2, 3, 5, 7, 31, 64, 400, 1000, 65537, MAXN};
+    const int counts[] = {2, 3, 5, 8, 1001};
+    for (size_t a = 0; a < sizeof sizes / sizeof sizes[0]; a++) {
+        for (size_t b = 0; b < sizeof counts / sizeof counts[0]; b++) {
+            if (sizes[a] > 1000 && counts[b] > 8)
+                continue;
+            double mean, lo, hi, rlo, rhi;
+            uint64_t seed = 42 + a * 31 + b;
+            assert_int_equal(
+                aps_score_paired_bootstrap(d, sizes[a], counts[b], seed, &mean, &lo, &hi), 0);
+            ref_bootstrap(d, sizes[a], counts[b], seed, &rlo, &rhi);
+            assert_true(lo == rlo);
+            assert_true(hi == rhi);
+        }
+    }
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +272,7 @@ int main(void)
         cmocka_unit_test(betting_scores),
         cmocka_unit_test(wilson_interval),
         cmocka_unit_test(paired_bootstrap),
+        cmocka_unit_test(bootstrap_matches_plain_draws),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
