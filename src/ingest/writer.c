@@ -643,9 +643,6 @@ static int store_odds(struct aps_writer *w, struct aps_batch *b, struct game_wor
         rc = aps_dims_book(w->dims, b->odds[k].book, NULL, &r.bids[k]);
     /* The direct copies on PostgreSQL only: SQLite's copy is one INSERT statement per row, and
      * a statement per row into odds costs more than one into the in-memory staging table plus
-     * one INSERT … SELECT. */
-    /* The direct copies on PostgreSQL only: SQLite's copy is one INSERT statement per row, and
-     * a statement per row into odds costs more than one into the in-memory staging table plus
      * one INSERT … SELECT (whose conflict clause costs nothing measurable there). */
     int fresh = rc ? rc : aps_conn_kind(w->conn) == APS_DB_POSTGRES ? batch_fresh(w) : 0;
     rc = fresh < 0 ? fresh : fresh ? copy_direct(w, &r) : APS_E_EXISTS;
