@@ -51,7 +51,7 @@ test-asan: asan
 	@BUILD=$(ASAN_BUILD) scripts/test
 
 # ThreadSanitizer build and the tests labelled `tsan`: the worker pool, the queue backends, the
-# cache and the HTTP server (the code that shares memory between threads).
+# cache, the HTTP server and the model search (the code that shares memory between threads).
 tsan: bootstrap
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPS_TSAN=ON -DAPS_WERROR=ON >/dev/null
 	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target tsan_tests
