@@ -15,7 +15,6 @@
 #include "cache/cache.h"
 #include "cache/queue.h"
 #include "config/config.h"
-#include "core/cidr.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
 #include "services/app.h"
@@ -210,14 +209,7 @@ int aps_api_health_detailed(struct aps_http_req *req, struct aps_http_res *res)
 
 int aps_api_metrics(struct aps_http_req *req, struct aps_http_res *res)
 {
-    struct aps_app *app = app_of(req);
-    if (!aps_cfg_bool(app->cfg, APS_SET_METRICS_ENABLED) || !app->metrics)
-        return aps_http_error(res, 404, "NOT_FOUND", "metrics are disabled (METRICS_ENABLED)");
-    const char *allow = aps_cfg_str(app->cfg, APS_SET_METRICS_ALLOW_CIDRS);
-    if (allow && *allow && !aps_cidr_list_match(allow, req->client_ip))
-        return aps_http_error(res, 403, "FORBIDDEN",
-                              "metrics are served to the monitoring network only");
-    return aps_app_metrics_respond(app, req, res);
+    return aps_app_metrics_respond(app_of(req), req, res);
 }
 
 int aps_api_openapi(struct aps_http_req *req, struct aps_http_res *res)

@@ -15,6 +15,7 @@
 #include "cache/queue.h"
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/cidr.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -578,6 +579,12 @@ int aps_app_metrics_refresh(struct aps_app *app, int64_t now, bool force)
 int aps_app_metrics_respond(struct aps_app *app, struct aps_http_req *req,
                             struct aps_http_res *res)
 {
+    if (!aps_cfg_bool(app->cfg, APS_SET_METRICS_ENABLED) || !app->metrics)
+        return aps_http_error(res, 404, "NOT_FOUND", "metrics are disabled (METRICS_ENABLED)");
+    const char *allow = aps_cfg_str(app->cfg, APS_SET_METRICS_ALLOW_CIDRS);
+    if (allow && *allow && !aps_cidr_list_match(allow, req->client_ip))
+        return aps_http_error(res, 403, "FORBIDDEN",
+                              "metrics are served to the monitoring network only");
     struct aps_buf b = {0};
     (void)aps_process_metrics_update(app->metrics); /* without /proc the other metrics remain */
     (void)aps_app_metrics_refresh(app, aps_time_now(), false); /* failures are counted */

@@ -34,9 +34,11 @@ struct aps_http_res;
 int aps_app_metrics_refresh(struct aps_app *app, int64_t now, bool force);
 
 /* The answer to a Prometheus scrape, the same on every port that serves /metrics (the API's and
- * a worker's): updates the process metrics, refreshes the store-derived families (within the
- * TTL, failures counted) and the backup metrics, then renders every family of app->metrics in
- * the text exposition format into res (the body in req's arena, not cached). Returns 0. */
+ * a worker's): 404 when METRICS_ENABLED is off, 403 when METRICS_ALLOW_CIDRS is set and the
+ * client's address is outside it; otherwise updates the process metrics, refreshes the
+ * store-derived families (within the TTL, failures counted) and the backup metrics, then renders
+ * every family of app->metrics in the text exposition format into res (the body in req's arena,
+ * not cached). Returns 0. */
 int aps_app_metrics_respond(struct aps_app *app, struct aps_http_req *req,
                             struct aps_http_res *res);
 
