@@ -12,7 +12,9 @@
  *     and Poisson values; Poisson candidates for goal totals only; the market-anchored ridge (entry line as the offset of the expected margin): a huge
  *     penalty gives the market's line plus a constant, contributions add up, JSON round trip;
  *   - the walk-forward error scale of a fold reads only residuals of earlier folds: changing the
- *     last fold's results leaves every game's scale unchanged. */
+ *     last fold's results leaves every game's scale unchanged;
+ *   - the largest search (best_quality on a goal spread, 23 candidates) fits all of them into
+ *     the production ensemble, which saves and loads back to the same predictions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +24,8 @@
 #include "core/mem.h"
 #include "model/explain.h"
 #include "model/margin_model.h"
+#include "model/registry.h"
+#include "model/registry_int.h"
 #include "model/search.h"
 
 #include "fixture.c"
@@ -446,6 +450,51 @@ static void test_spread_search(void **state)
     unload(&s);
 }
 
+static void test_largest_ensemble(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_SPREAD);
+    struct aps_search_opts o = {.seed = 1,
+                                .budget_s = 3600,
+                                .max_models = 50,
+                                .preset = APS_PRESET_BEST,
+                                .fit_name = "ensemble"};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), 0);
+    int bases = 0;
+    for (size_t i = 0; i < r.nlb; i++)
+        bases += r.lb[i].family != APS_FAM_ENSEMBLE;
+    assert_true(bases > 20 && bases <= APS_ENS_MAX);
+    assert_int_equal(r.model.family, APS_FAM_ENSEMBLE);
+    assert_int_equal(r.model.nbase, bases);
+    char dir[] = "/tmp/aps-test-ensemble-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(aps_registry_write_model(&r.model, dir), 0);
+    struct aps_trained back;
+    assert_int_equal(aps_registry_load(dir, &back), 0);
+    assert_int_equal(back.nbase, bases);
+    size_t gi = s.h.ngames - 2;
+    struct aps_prediction p1, p2;
+    assert_int_equal(aps_trained_predict(&r.model, s.m.x + gi * (size_t)s.m.d, s.m.elo + gi * 3,
+                                         d.elo_diff[gi], &p1),
+                     0);
+    assert_int_equal(aps_trained_predict(&back, s.m.x + gi * (size_t)s.m.d, s.m.elo + gi * 3,
+                                         d.elo_diff[gi], &p2),
+                     0);
+    assert_true(isfinite(p1.mu) && p1.sigma > 0);
+    assert_near(p2.mu, p1.mu, 1e-9);
+    assert_near(p2.sigma, p1.sigma, 1e-9);
+    char cmd[sizeof dir + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    aps_trained_cleanup(&back);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_spread_search),
         cmocka_unit_test(test_skellam),
         cmocka_unit_test(test_skellam_search),
+        cmocka_unit_test(test_largest_ensemble),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
