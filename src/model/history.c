@@ -259,35 +259,67 @@ static int book_index(struct aps_history *h, struct book_table *bt, int64_t row)
 
 /* ---- odds ---------------------------------------------------------------------------------- */
 
-/* One odds row as read; m, s, p are -1 when the store's text is not a known value. */
+/* One odds row as read: game is its index in h->games; m, s, p are -1 when the store's text is
+ * not a known value. */
 struct odds_row {
-    int64_t id, game_id, book_row, recorded_at;
+    int64_t id, game, book_row, recorded_at;
     double line, price;
     int8_t m, s, p;
 };
 
-static int cmp_odds(const void *a, const void *b)
+static int cmp_odds_id(const void *a, const void *b)
 {
-    const struct odds_row *x = a, *y = b;
-    if (x->game_id != y->game_id)
-        return x->game_id < y->game_id ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
+    int64_t x = ((const struct odds_row *)a)->id, y = ((const struct odds_row *)b)->id;
+    return (x > y) - (x < y);
 }
 
-/* Sorts rows by (game_id, id). The store returns them grouped by game more often than not, so
- * rows already in order are left alone. */
-static void sort_odds(struct odds_row *rows, size_t n)
+/* The games' indexes in the order of their ids: rank[i] is game i's place. Caller frees. */
+static size_t *rank_by_id(const struct aps_history *h)
 {
-    for (size_t i = 1; i < n; i++)
-        if (cmp_odds(&rows[i - 1], &rows[i]) > 0) {
-            qsort(rows, n, sizeof *rows, cmp_odds);
-            return;
-        }
+    size_t n = h->ngames ? h->ngames : 1;
+    struct id_pair *byid = aps_malloc(n * sizeof *byid);
+    size_t *rank = aps_malloc(n * sizeof *rank);
+    for (size_t i = 0; i < h->ngames; i++)
+        byid[i] = (struct id_pair){h->games[i].id, (int64_t)i};
+    qsort(byid, h->ngames, sizeof *byid, cmp_pair);
+    for (size_t r = 0; r < h->ngames; r++)
+        rank[byid[r].idx] = r;
+    aps_free(byid);
+    return rank;
 }
 
-/* Reads the sport's odds rows whose book is in bt (as a join with sportsbooks would). */
+/* The rows in (game id, odds id) order, a new array (caller frees): a counting sort by the rank
+ * of the game's id (stable), then each game's rows by odds id where they are not in order yet. */
+static struct odds_row *sort_odds(const struct aps_history *h, const struct odds_row *rows,
+                                  size_t n)
+{
+    size_t *rank = rank_by_id(h);
+    size_t *start = aps_calloc(h->ngames + 1, sizeof *start);
+    struct odds_row *out = aps_malloc((n ? n : 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        start[rank[rows[i].game] + 1]++;
+    for (size_t r = 0; r < h->ngames; r++)
+        start[r + 1] += start[r];
+    for (size_t i = 0; i < n; i++)
+        out[start[rank[rows[i].game]]++] = rows[i];
+    /* start[r] is now the end of rank r's rows and the start of rank r + 1's */
+    for (size_t r = 0, lo = 0; r < h->ngames; lo = start[r++]) {
+        for (size_t i = lo + 1; i < start[r]; i++)
+            if (out[i - 1].id > out[i].id) {
+                qsort(out + lo, start[r] - lo, sizeof *out, cmp_odds_id);
+                break;
+            }
+    }
+    aps_free(start);
+    aps_free(rank);
+    return out;
+}
+
+/* Reads the sport's odds rows of the games in index whose book is in bt (as the joins with
+ * games and sportsbooks would). */
 static int read_odds(struct aps_conn *c, const char *sport, const char *from, const char *to,
-                     const struct book_table *bt, struct odds_row **out, size_t *nout)
+                     const struct book_table *bt, const struct id_map *index, struct odds_row **out,
+                     size_t *nout)
 {
     struct aps_stmt *st = NULL;
     struct odds_row *rows = NULL;
@@ -296,7 +328,8 @@ static int read_odds(struct aps_conn *c, const char *sport, const char *from, co
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t br = id_map_get(&bt->ids, aps_stmt_int64(st, 2));
-        if (br < 0)
+        int64_t gi = id_map_get(index, aps_stmt_int64(st, 1));
+        if (br < 0 || gi < 0)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 4096;
@@ -304,7 +337,7 @@ static int read_odds(struct aps_conn *c, const char *sport, const char *from, co
         }
         struct odds_row *r = &rows[n++];
         r->id = aps_stmt_int64(st, 0);
-        r->game_id = aps_stmt_int64(st, 1);
+        r->game = gi;
         r->book_row = br;
         r->m = (int8_t)aps_market_parse(aps_stmt_text(st, 3));
         r->s = (int8_t)aps_selection_parse(aps_stmt_text(st, 4));
@@ -323,32 +356,32 @@ static int read_odds(struct aps_conn *c, const char *sport, const char *from, co
     return 0;
 }
 
-/* Odds in (game_id, id) order; each game's rows become its quote slice. */
+/* Odds in (game id, odds id) order; each game's rows become its quote slice (its first row sets
+ * the slice's start even when the row itself is skipped). */
 static int load_odds(struct aps_conn *c, const char *sport, const char *from, const char *to,
                      struct aps_history *h, const struct id_map *index)
 {
     struct book_table bt;
-    struct odds_row *rows = NULL;
+    struct odds_row *read = NULL;
     size_t n = 0;
     int rc = load_books(c, &bt);
     if (!rc)
-        rc = read_odds(c, sport, from, to, &bt, &rows, &n);
+        rc = read_odds(c, sport, from, to, &bt, index, &read, &n);
     if (rc) {
         book_table_cleanup(&bt);
         return rc;
     }
-    sort_odds(rows, n);
+    struct odds_row *rows = sort_odds(h, read, n);
+    aps_free(read);
     h->quotes = aps_malloc((n ? n : 1) * sizeof *h->quotes);
-    int64_t cur_game = -1, cur_idx = -1;
+    int64_t cur_idx = -1;
     for (size_t i = 0; i < n; i++) {
         const struct odds_row *r = &rows[i];
-        if (r->game_id != cur_game) {
-            cur_game = r->game_id;
-            cur_idx = id_map_get(index, r->game_id);
-            if (cur_idx >= 0)
-                h->games[cur_idx].q0 = h->nquotes;
+        if (r->game != cur_idx) {
+            cur_idx = r->game;
+            h->games[cur_idx].q0 = h->nquotes;
         }
-        if (cur_idx < 0 || r->m < 0 || r->s < 0 || r->p < 0)
+        if (r->m < 0 || r->s < 0 || r->p < 0)
             continue;
         struct aps_hist_quote *q = &h->quotes[h->nquotes++];
         q->book = book_index(h, &bt, r->book_row);
