@@ -1,0 +1,255 @@
+/* test_history.c — the history loader (model/history.h) against a reference written out here
+ * with the plain SQL order: odds by ORDER BY o.game_id, o.id with the sportsbooks joined to every
+ * row, books numbered at their first quote in that order, and FiveThirtyEight's forecasts by the
+ * loader's documented order. On real games and odds, then with rows added that the store's own
+ * order does not give back sorted: late ids for an early game, quotes equal in every column but
+ * the time they were taken (ties of every key but the id), a book first quoted late, a quote of a
+ * book missing from sportsbooks, a phase the loader does not know, and duplicate forecasts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "fixture.c"
+#include "core/mem.h"
+#include "core/str.h"
+
+/* The odds and books as the loader gave them before it sorted in memory. */
+static const char REF_ODDS[] =
+    "SELECT o.game_id, b.key, b.is_aggregate, b.is_sharp, o.market, o.selection, o.phase, o.line,"
+    " o.price, o.recorded_at FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp"
+    " ON sp.id = g.sport_id JOIN sportsbooks b ON b.id = o.book_id WHERE sp.code = ?1"
+    " ORDER BY o.game_id, o.id";
+
+static const char REF_538[] =
+    "SELECT f.game_id, f.prob1, f.team1_home FROM forecasts f JOIN games g ON g.id = f.game_id"
+    " JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = ?1 AND f.model IN ('538_elo', '538')"
+    " ORDER BY f.model DESC, f.sport_id DESC, f.game_date DESC, f.team1_id DESC, f.team2_id DESC,"
+    " f.game_no DESC";
+
+static long game_of(const struct aps_history *h, int64_t id)
+{
+    for (size_t i = 0; i < h->ngames; i++)
+        if (h->games[i].id == id)
+            return (long)i;
+    return -1;
+}
+
+static int ref_book(struct aps_history *r, const struct aps_stmt *st)
+{
+    const char *key = aps_stmt_text(st, 1);
+    for (size_t b = 0; b < r->nbooks; b++)
+        if (!strcmp(r->books[b].key, key))
+            return (int)b;
+    r->books = aps_realloc(r->books, (r->nbooks + 1) * sizeof *r->books);
+    struct aps_hist_book *b = &r->books[r->nbooks];
+    memset(b, 0, sizeof *b);
+    (void)aps_str_copy(b->key, sizeof b->key, key);
+    b->aggregate = aps_stmt_int64(st, 2) != 0;
+    b->sharp = aps_stmt_int64(st, 3) != 0;
+    return (int)r->nbooks++;
+}
+
+/* The reference: h's games (copied) with quotes, books and forecasts read the plain way. */
+static void ref_load(struct aps_conn *c, enum aps_sport sport, const struct aps_history *h,
+                     struct aps_history *r)
+{
+    const char *code = aps_sport_info(sport)->code;
+    memset(r, 0, sizeof *r);
+    r->ngames = h->ngames;
+    r->games = aps_malloc(h->ngames * sizeof *r->games);
+    memcpy(r->games, h->games, h->ngames * sizeof *r->games);
+    for (size_t i = 0; i < r->ngames; i++) {
+        r->games[i].q0 = r->games[i].nq = 0;
+        r->games[i].fc_538 = NAN;
+    }
+    struct aps_stmt *st = NULL;
+    size_t cap = 0;
+    int64_t cur = -1;
+    long gi = -1;
+    assert_int_equal(aps_conn_preparef(c, &st, REF_ODDS, "s", code), 0);
+    int rc;
+    while ((rc = aps_stmt_step(st)) == APS_ROW) {
+        int64_t id = aps_stmt_int64(st, 0);
+        if (id != cur) {
+            cur = id;
+            gi = game_of(r, id);
+            if (gi >= 0)
+                r->games[gi].q0 = r->nquotes;
+        }
+        int m = aps_market_parse(aps_stmt_text(st, 4));
+        int s = aps_selection_parse(aps_stmt_text(st, 5));
+        int p = aps_phase_parse(aps_stmt_text(st, 6));
+        if (gi < 0 || m < 0 || s < 0 || p < 0)
+            continue;
+        if (r->nquotes == cap) {
+            cap = cap ? cap * 2 : 1024;
+            r->quotes = aps_realloc(r->quotes, cap * sizeof *r->quotes);
+        }
+        struct aps_hist_quote *q = &r->quotes[r->nquotes++];
+        *q = (struct aps_hist_quote){
+            ref_book(r, st),      m, s, p, aps_stmt_double(st, 7), aps_stmt_double(st, 8),
+            aps_stmt_int64(st, 9)};
+        r->games[gi].nq++;
+    }
+    assert_int_equal(rc, APS_DONE);
+    aps_stmt_finalize(st);
+    assert_int_equal(aps_conn_preparef(c, &st, REF_538, "s", code), 0);
+    while ((rc = aps_stmt_step(st)) == APS_ROW) {
+        gi = game_of(r, aps_stmt_int64(st, 0));
+        if (gi < 0 || aps_stmt_is_null(st, 1) || !isnan(r->games[gi].fc_538))
+            continue;
+        double p1 = aps_stmt_double(st, 1);
+        r->games[gi].fc_538 = aps_stmt_int64(st, 2) ? p1 : 1.0 - p1;
+    }
+    assert_int_equal(rc, APS_DONE);
+    aps_stmt_finalize(st);
+}
+
+static void same_double(double a, double b)
+{
+    assert_true((isnan(a) && isnan(b)) || !memcmp(&a, &b, sizeof a));
+}
+
+/* The loader's history equals the reference in every field, quotes and books in order. */
+static void same_history(struct aps_conn *c, enum aps_sport sport)
+{
+    struct aps_history h, r;
+    assert_int_equal(aps_history_load(c, sport, NULL, NULL, &h), 0);
+    assert_true(h.ngames > 0 && h.nquotes > 0);
+    ref_load(c, sport, &h, &r);
+    assert_int_equal(h.nquotes, r.nquotes);
+    assert_int_equal(h.nbooks, r.nbooks);
+    for (size_t b = 0; b < h.nbooks; b++) {
+        assert_string_equal(h.books[b].key, r.books[b].key);
+        assert_int_equal(h.books[b].aggregate, r.books[b].aggregate);
+        assert_int_equal(h.books[b].sharp, r.books[b].sharp);
+    }
+    for (size_t i = 0; i < h.ngames; i++) {
+        assert_int_equal(h.games[i].q0, r.games[i].q0);
+        assert_int_equal(h.games[i].nq, r.games[i].nq);
+        same_double(h.games[i].fc_538, r.games[i].fc_538);
+    }
+    for (size_t i = 0; i < h.nquotes; i++) {
+        const struct aps_hist_quote *a = &h.quotes[i], *b = &r.quotes[i];
+        assert_int_equal(a->book, b->book);
+        assert_int_equal(a->market, b->market);
+        assert_int_equal(a->sel, b->sel);
+        assert_int_equal(a->phase, b->phase);
+        same_double(a->line, b->line);
+        same_double(a->price, b->price);
+        assert_int_equal(a->recorded_at, b->recorded_at);
+    }
+    aps_history_cleanup(&h);
+    aps_history_cleanup(&r);
+}
+
+static void exec(struct aps_conn *c, const char *sql)
+{
+    assert_int_equal(aps_conn_exec(c, sql), 0);
+}
+
+static void test_real_data(void **state)
+{
+    (void)state;
+    struct fx_store fx;
+    fx_open(&fx);
+    fx_ingest(&fx, APS_SOURCE_SBR, fx_nba, 2);
+    fx_ingest(&fx, APS_SOURCE_FOOTBALL_DATA, fx_epl, 2);
+    same_history(fx.c, APS_SPORT_NBA);
+    same_history(fx.c, APS_SPORT_EPL);
+    fx_close(&fx);
+}
+
+/* Rows the store returns out of (game_id, id) order when not asked to sort. */
+static void test_out_of_order_rows(void **state)
+{
+    (void)state;
+    struct fx_store fx;
+    fx_open(&fx);
+    fx_ingest(&fx, APS_SOURCE_SBR, fx_nba, 1);
+    /* the earliest game, its lowest-id book and every odds row of the game, again, with later
+       ids: the same keys but recorded later, inserted in descending time so that the unique
+       index's order (time ascending) is the reverse of the ids' */
+    exec(fx.c, "CREATE TEMP TABLE g0 AS SELECT min(g.id) AS id FROM games g JOIN sports sp"
+               " ON sp.id = g.sport_id WHERE sp.code = 'NBA'");
+    for (int t = 3; t >= 1; t--) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at,"
+                 " line, price) SELECT game_id, book_id, market, selection, phase,"
+                 " recorded_at + %d, line, price + %d * 0.01 FROM odds WHERE game_id ="
+                 " (SELECT id FROM g0) AND recorded_at < 1000 ORDER BY id DESC",
+                 t * 1000, t);
+        exec(fx.c, sql);
+    }
+    /* a new book, first quoted (by id) on the last game but (by game) on the first */
+    exec(fx.c, "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate)"
+               " VALUES ('zz-late', 'Late', 1, 0)");
+    exec(fx.c, "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line,"
+               " price) SELECT max(g.id), (SELECT id FROM sportsbooks WHERE key = 'zz-late'),"
+               " 'moneyline', 'home', 'close', 7, NULL, 1.9 FROM games g JOIN sports sp"
+               " ON sp.id = g.sport_id WHERE sp.code = 'NBA'");
+    exec(fx.c, "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line,"
+               " price) SELECT id, (SELECT id FROM sportsbooks WHERE key = 'zz-late'),"
+               " 'moneyline', 'away', 'close', 7, NULL, 2.05 FROM g0");
+    /* a book not in sportsbooks (dropped, as the join drops it) and a phase no one knows (read,
+       then skipped) */
+    exec(fx.c, "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line,"
+               " price) SELECT id, 987654, 'moneyline', 'home', 'close', 9, NULL, 1.5 FROM g0");
+    exec(fx.c, "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line,"
+               " price) SELECT id, (SELECT min(id) FROM sportsbooks), 'moneyline', 'home',"
+               " 'halftime', 9, NULL, 1.5 FROM g0");
+    /* two forecasts of one model for the same game: the loader's order picks one */
+    exec(fx.c, "INSERT INTO forecasts (model, sport_id, game_date, team1_id, team2_id, game_id,"
+               " team1_home, prob1) SELECT '538', g.sport_id, g.game_date, g.home_team_id,"
+               " g.away_team_id, g.id, 1, 0.61 FROM games g WHERE g.id = (SELECT id FROM g0)");
+    exec(fx.c, "INSERT INTO forecasts (model, sport_id, game_date, team1_id, team2_id, game_id,"
+               " team1_home, prob1) SELECT '538', g.sport_id, g.game_date, g.away_team_id,"
+               " g.home_team_id, g.id, 0, 0.35 FROM games g WHERE g.id = (SELECT id FROM g0)");
+    exec(fx.c, "INSERT INTO forecasts (model, sport_id, game_date, team1_id, team2_id, game_id,"
+               " team1_home, prob1) SELECT '538_elo', g.sport_id, g.game_date, g.home_team_id,"
+               " g.away_team_id, g.id, 1, 0.52 FROM games g WHERE g.id = (SELECT max(id) FROM"
+               " games WHERE sport_id = g.sport_id)");
+    exec(fx.c, "INSERT INTO forecasts (model, sport_id, game_date, team1_id, team2_id, game_id,"
+               " team1_home, prob1) SELECT '538', g.sport_id, g.game_date, g.home_team_id,"
+               " g.away_team_id, g.id, 1, 0.48 FROM games g WHERE g.id = (SELECT max(id) FROM"
+               " games WHERE sport_id = g.sport_id)");
+    same_history(fx.c, APS_SPORT_NBA);
+
+    /* the added rows are there: the first game has four times its quotes plus the late book's */
+    struct aps_history h;
+    assert_int_equal(aps_history_load(fx.c, APS_SPORT_NBA, NULL, NULL, &h), 0);
+    int64_t g0 = INT64_MAX;
+    size_t first = 0;
+    for (size_t i = 0; i < h.ngames; i++)
+        if (h.games[i].id < g0) {
+            g0 = h.games[i].id;
+            first = i;
+        }
+    const struct aps_hist_game *g = &h.games[first];
+    assert_true(g->nq >= 9 && (g->nq - 1) % 4 == 0);
+    /* within the game, quotes come in id order: the originals, then the copies recorded at
+       +3000, +2000, +1000 (inserted in that order), then the late book */
+    size_t k = (g->nq - 1) / 4;
+    assert_true(h.quotes[g->q0 + k].recorded_at >= 3000);
+    assert_true(h.quotes[g->q0 + 3 * k].recorded_at >= 1000 &&
+                h.quotes[g->q0 + 3 * k].recorded_at < 2000);
+    assert_string_equal(h.books[h.quotes[g->q0 + g->nq - 1].book].key, "zz-late");
+    assert_true(h.books[h.quotes[g->q0 + g->nq - 1].book].sharp);
+    /* of the two '538' rows the one with the larger team1 wins */
+    same_double(g->fc_538, g->home > g->away ? 0.61 : 1 - 0.35);
+    aps_history_cleanup(&h);
+    fx_close(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_real_data),
+        cmocka_unit_test(test_out_of_order_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
