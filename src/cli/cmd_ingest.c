@@ -20,25 +20,24 @@
 
 static void help(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: aps ingest SOURCE PATH|URL...\n"
-        "       aps ingest all [DIR]\n\n"
-        "Loads historical data files into the store (DATABASE_URL), one transaction per file.\n"
-        "Re-running is idempotent: rows are upserted by their natural keys.\n\n"
-        "SOURCE is one of:\n"
-        "  football-data    football-data.co.uk season files (EPL, La Liga, Bundesliga, Serie A, Ligue 1)\n"
-        "  sbr              sportsbookreviewsonline.com spreadsheets (NBA, NHL, MLB, NCAAB)\n"
-        "  sbr-nfl          the sportsbookreview NFL JSON archive\n"
-        "  spreadspoke      spreadspoke_scores.csv (NFL results, closing spread and total)\n"
-        "  tennis-data      tennis-data.co.uk files (ATP, WTA)\n"
-        "  fivethirtyeight  FiveThirtyEight games and forecasts\n"
-        "  all              every source found in DIR (default: APS_DATA_DIR)\n\n"
-        "A PATH that is a folder is searched for the files the source reads. A URL (http://,\n"
-        "https://, file://) is downloaded first.\n\n"
-        "options:\n"
-        "  --format table|json   summary format (default table)\n"
-        "  --quiet               no progress bar and no per-file lines\n");
+    fprintf(out,
+            "usage: aps ingest SOURCE PATH|URL...\n"
+            "       aps ingest all [DIR]\n\n"
+            "Loads historical data files into the store (DATABASE_URL), one transaction per file.\n"
+            "Re-running is idempotent: rows are upserted by their natural keys.\n\n"
+            "SOURCE is one of:\n"
+            "  football-data    football-data.co.uk season files (EPL, La Liga, Bundesliga, Serie A, Ligue 1)\n"
+            "  sbr              sportsbookreviewsonline.com spreadsheets (NBA, NHL, MLB, NCAAB)\n"
+            "  sbr-nfl          the sportsbookreview NFL JSON archive\n"
+            "  spreadspoke      spreadspoke_scores.csv (NFL results, closing spread and total)\n"
+            "  tennis-data      tennis-data.co.uk files (ATP, WTA)\n"
+            "  fivethirtyeight  FiveThirtyEight games and forecasts\n"
+            "  all              every source found in DIR (default: APS_DATA_DIR)\n\n"
+            "A PATH that is a folder is searched for the files the source reads. A URL (http://,\n"
+            "https://, file://) is downloaded first.\n\n"
+            "options:\n"
+            "  --format table|json   summary format (default table)\n"
+            "  --quiet               no progress bar and no per-file lines\n");
 }
 
 /* Parsed files that may wait for the writer: enough to keep it busy while the parse thread is on
@@ -189,13 +188,15 @@ static void print_summary(const struct run *r, struct aps_conn *c)
         if (r->json)
             printf("%s{\"sport\":\"%s\",\"seasons\":%lld,\"games\":%lld,\"games_with_odds\":%lld,"
                    "\"bookmakers\":%lld,\"odds_rows\":%lld,\"rejected\":%zu,\"seconds\":%.3f}",
-                   first ? "" : ",", rows[i].sport, (long long)seasons[i], (long long)rows[i].games,
-                   (long long)rows[i].with_odds, (long long)rows[i].books,
-                   (long long)rows[i].odds_rows, t->rejected, t->seconds);
+                   first ? "" : ",", rows[i].sport, (long long)seasons[i],
+                   (long long)rows[i].games, (long long)rows[i].with_odds,
+                   (long long)rows[i].books, (long long)rows[i].odds_rows, t->rejected,
+                   t->seconds);
         else
             printf("%-11s %7lld %8lld %10lld %6lld %10lld %9zu %8.2f\n", rows[i].sport,
-                   (long long)seasons[i], (long long)rows[i].games, (long long)rows[i].with_odds,
-                   (long long)rows[i].books, (long long)rows[i].odds_rows, t->rejected, t->seconds);
+                   (long long)seasons[i], (long long)rows[i].games,
+                   (long long)rows[i].with_odds, (long long)rows[i].books,
+                   (long long)rows[i].odds_rows, t->rejected, t->seconds);
         first = false;
     }
     if (r->json)
