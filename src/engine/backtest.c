@@ -47,6 +47,11 @@ static bool in_range(const struct aps_backtest_opts *o, const char *date)
     return (!o->from || strcmp(date, o->from) >= 0) && (!o->to || strcmp(date, o->to) <= 0);
 }
 
+bool aps_backtest_warm_up(const struct aps_backtest_opts *o, const struct aps_hist_game *g)
+{
+    return g->season_no < o->burn_in && !(o->fresh_from && strcmp(g->date, o->fresh_from) >= 0);
+}
+
 /* The class of the outcome for scoring, or -1 when the game does not score (a two-way tie, a push
  * at the closing line). */
 static int outcome_class(const struct aps_hist_game *g, const struct aps_market_view *v)
@@ -343,7 +348,7 @@ static int run_day(struct aps_predictor *pred, const struct aps_history *h, size
     for (size_t gi = d0; gi < d1 && !rc; gi++) {
         const struct aps_hist_game *g = &h->games[gi];
         rc = pred->begin(pred->ctx, h, gi);
-        if (rc || g->season_no < o->burn_in || !in_range(o, g->date))
+        if (rc || aps_backtest_warm_up(o, g) || !in_range(o, g->date))
             continue;
         struct aps_market_view v;
         rc = aps_market_view(h, g, o->market, o->margin, &v);
@@ -385,6 +390,8 @@ int aps_backtest_run(const struct aps_history *h, struct aps_predictor *pred,
     r->market = o->market;
     r->model = pred->name;
     r->bankroll0 = r->bankroll = o->bankroll;
+    if (o->fresh_from)
+        (void)aps_str_copy(r->fresh_from, sizeof r->fresh_from, o->fresh_from);
     struct run_state st = {0};
     size_t betcap = 0, neq = 0, capeq = 0;
     double *equity = NULL;

@@ -34,6 +34,8 @@ struct aps_backtest_opts {
     enum aps_margin_method margin;
     double bankroll;         /* starting bankroll */
     int burn_in;             /* first seasons of the history that only train the model */
+    const char *fresh_from;  /* games dated from it are after the model's training data (a frozen
+                                model's): never warm-up; NULL: none */
 };
 
 struct aps_bt_tally {
@@ -89,6 +91,7 @@ struct aps_backtest_report {
     size_t close_from_pre;   /* games scored against pre-match prices: no closing prices */
     size_t frozen;           /* games the model's artefact predicted (no stored walk-forward
                                 prediction: games after its training data) */
+    char fresh_from[11];     /* the opts' fresh_from the run used ("" when none) */
     struct aps_bt_tally all, tier[4];
     struct aps_bt_scores scores;
     struct aps_bt_season *seasons;
@@ -120,6 +123,10 @@ int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
                        const struct aps_backtest_sport_opts *o, struct aps_history *h,
                        struct aps_backtest_report *r, char *model_name,
                        size_t cap) APS_MUST_CHECK;
+
+/* True when game g only trains the predictor: in the first o->burn_in seasons and not after a
+ * frozen model's training data. */
+bool aps_backtest_warm_up(const struct aps_backtest_opts *o, const struct aps_hist_game *g);
 
 /* True when the run scored no game and placed no bet: an empty evaluation, which is never a
  * result. why (cap bytes) then says which condition emptied it: no game in the dates, no final

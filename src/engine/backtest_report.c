@@ -259,10 +259,14 @@ bool aps_backtest_empty(const struct aps_backtest_report *r, const struct aps_hi
 {
     if (r->scores.n || r->nbets)
         return false;
+    struct aps_backtest_opts run = *o;
+    if (r->fresh_from[0])
+        run.fresh_from = r->fresh_from;
+    o = &run;
     size_t finals = 0;
     for (size_t gi = 0; gi < h->ngames; gi++) {
         const struct aps_hist_game *g = &h->games[gi];
-        finals += g->season_no >= o->burn_in && (!o->from || strcmp(g->date, o->from) >= 0) &&
+        finals += !aps_backtest_warm_up(o, g) && (!o->from || strcmp(g->date, o->from) >= 0) &&
                   (!o->to || strcmp(g->date, o->to) <= 0) && aps_hist_final(g);
     }
     const char *sport = aps_sport_info(h->sport)->code, *mk = aps_market_name(o->market);
