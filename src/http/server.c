@@ -49,6 +49,8 @@
 #include "core/cidr.h"
 #include "core/linewriter.h"
 #include "core/log.h"
+#include "core/mem.h"
+#include "core/numfmt.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/http.h"
@@ -154,6 +156,42 @@ static bool has_control_byte(const char *uri)
         }
     }
     return false;
+}
+
+/* ---- per-thread scratch ------------------------------------------------------------------- */
+
+/* What a server thread reuses from one request to the next instead of allocating it each time;
+ * freed when the thread ends (libmicrohttpd's threads end with the daemon). */
+struct scratch {
+    struct aps_buf line; /* the access line being written */
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    struct scratch *sc = p;
+    aps_buf_cleanup(&sc->line);
+    aps_free(sc);
+}
+
+static void scratch_key_create(void)
+{
+    if (pthread_key_create(&scratch_key, scratch_free))
+        abort(); /* only when the process is out of keys: nothing could run */
+}
+
+static struct scratch *scratch(void)
+{
+    pthread_once(&scratch_once, scratch_key_create);
+    struct scratch *sc = pthread_getspecific(scratch_key);
+    if (!sc) {
+        sc = aps_calloc(1, sizeof *sc);
+        if (pthread_setspecific(scratch_key, sc))
+            abort();
+    }
+    return sc;
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
@@ -792,12 +830,47 @@ static const char *method_label(const char *m)
     return "OTHER";
 }
 
+static void put_num(struct aps_buf *b, int64_t v)
+{
+    char n[APS_FMT_CAP];
+    aps_buf_append(b, n, aps_fmt_i64(n, v));
+}
+
+/* The access line of a request, written field by field (no printf: it is on every request):
+ * what aps_log_format(line, APS_LOG_INFO, fields, "request") writes. */
+static void access_line(struct aps_buf *b, const struct request *r, const char *route, int status,
+                        size_t bytes, double secs)
+{
+    char ms[APS_FMT_CAP];
+    aps_log_begin(b, APS_LOG_INFO, "request");
+    aps_buf_puts(b, ",\"method\":\"");
+    aps_buf_puts(b, method_label(r->req.method));
+    aps_buf_puts(b, "\",\"route\":\"");
+    aps_json_escape(b, route);
+    aps_buf_puts(b, "\",\"status\":");
+    put_num(b, status);
+    aps_buf_puts(b, ",\"ms\":");
+    aps_buf_append(b, ms, aps_fmt_fixed(ms, secs * 1000, 3));
+    aps_buf_puts(b, ",\"bytes\":");
+    put_num(b, (int64_t)bytes);
+    aps_buf_puts(b, ",\"request_id\":\"");
+    aps_buf_puts(b, r->req.request_id);
+    aps_buf_puts(b, "\",\"user_id\":");
+    if (r->req.who.authenticated)
+        put_num(b, r->req.who.user_id);
+    else
+        aps_buf_puts(b, "null");
+    if (r->cache_state)
+        aps_buf_puts(b, r->cache_state == 2 ? ",\"cache\":\"hit\"" : ",\"cache\":\"miss\"");
+    aps_buf_puts(b, "}\n");
+}
+
 static void record(struct request *r, int status, size_t bytes, double secs)
 {
     struct aps_http_server *s = r->srv;
     const char *route = r->req.route ? r->req.route->pattern : "unmatched";
-    char st[8];
-    snprintf(st, sizeof st, "%d", status);
+    char st[APS_FMT_CAP];
+    aps_fmt_i64(st, status);
     const char *labels[] = {route, method_label(r->req.method), st};
     aps_metric_add(s->m_requests, labels, 1);
     aps_metric_observe(s->m_duration, labels, secs);
@@ -818,26 +891,16 @@ static void record(struct request *r, int status, size_t bytes, double secs)
     }
     if (!s->o.log || APS_LOG_INFO < s->o.log->level)
         return;
-    struct aps_buf x = {0};
-    aps_buf_printf(&x, "\"method\":\"%s\",\"route\":\"", method_label(r->req.method));
-    aps_json_escape(&x, route);
-    aps_buf_printf(&x, "\",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu,\"request_id\":\"%s\"", status,
-                   secs * 1000, bytes, r->req.request_id);
-    if (r->req.who.authenticated)
-        aps_buf_printf(&x, ",\"user_id\":%lld", (long long)r->req.who.user_id);
-    else
-        aps_buf_puts(&x, ",\"user_id\":null");
-    if (r->cache_state)
-        aps_buf_printf(&x, ",\"cache\":\"%s\"", r->cache_state == 2 ? "hit" : "miss");
+    struct aps_buf *line = &scratch()->line;
+    aps_buf_reset(line);
+    access_line(line, r, route, status, bytes, secs);
     if (s->access_log) {
-        struct aps_buf line = {0};
-        aps_log_format(&line, APS_LOG_INFO, aps_buf_str(&x), "request");
-        aps_linewriter_put(s->access_log, line.data, line.len);
-        aps_buf_cleanup(&line);
+        aps_linewriter_put(s->access_log, line->data, line->len);
     } else {
-        APS_LOG(s->o.log, APS_LOG_INFO, aps_buf_str(&x), "request");
+        FILE *out = s->o.log->out ? s->o.log->out : stdout;
+        fwrite(line->data, 1, line->len, out);
+        fflush(out);
     }
-    aps_buf_cleanup(&x);
 }
 
 /* The body bytes of the answer; *free_it tells whether they were malloc'd for the response. */
@@ -913,13 +976,14 @@ static void add_security_headers(struct request *r, struct MHD_Response *resp, c
 static void add_headers(struct request *r, struct MHD_Response *resp, const char *ctype,
                         size_t len, double secs)
 {
-    char rt[32];
+    char rt[APS_FMT_CAP + 2];
     if (len || r->res.json || r->res.raw)
         MHD_add_response_header(resp, "Content-Type", ctype);
     if (r->etag[0])
         MHD_add_response_header(resp, "ETag", r->etag);
     MHD_add_response_header(resp, "X-Request-ID", r->req.request_id);
-    snprintf(rt, sizeof rt, "%.3fms", secs * 1000);
+    size_t n = aps_fmt_fixed(rt, secs * 1000, 3);
+    memcpy(rt + n, "ms", 3);
     MHD_add_response_header(resp, "X-Response-Time", rt);
     if (r->cache_state)
         MHD_add_response_header(resp, "X-Cache", r->cache_state == 2 ? "HIT" : "MISS");
