@@ -161,18 +161,30 @@ static bool has_control_byte(const char *uri)
 /* ---- per-thread scratch ------------------------------------------------------------------- */
 
 /* What a server thread reuses from one request to the next instead of allocating it each time;
- * freed when the thread ends (libmicrohttpd's threads end with the daemon). */
+ * freed when the thread ends (libmicrohttpd's threads end with the daemon). A connection's
+ * callbacks all run on the thread that owns it, so a request taken from one thread's spare
+ * normally goes back to it; one that ends elsewhere simply becomes that thread's spare. */
 struct scratch {
-    struct aps_buf line; /* the access line being written */
+    struct aps_buf line;   /* the access line being written */
+    struct request *spare; /* a finished request, its arena block and body buffer kept */
 };
 
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
+static void request_free(struct request *r)
+{
+    aps_buf_cleanup(&r->body);
+    aps_arena_cleanup(&r->req.arena);
+    aps_free(r);
+}
+
 static void scratch_free(void *p)
 {
     struct scratch *sc = p;
     aps_buf_cleanup(&sc->line);
+    if (sc->spare)
+        request_free(sc->spare);
     aps_free(sc);
 }
 
@@ -194,6 +206,43 @@ static struct scratch *scratch(void)
     return sc;
 }
 
+/* Body buffers up to this size are kept with a spare request; a larger one is freed. */
+#define SPARE_BODY_MAX (64 * 1024)
+
+/* A request zeroed up to its inline block of headers and query parameters, which is only read
+ * once take_values has filled it: the thread's spare (its arena block and body buffer kept,
+ * emptied) or a new one. */
+static struct request *request_new(void)
+{
+    struct scratch *sc = scratch();
+    struct request *r = sc->spare;
+    if (!r) {
+        r = aps_malloc(sizeof *r);
+        memset(r, 0, offsetof(struct request, kv));
+        return r;
+    }
+    sc->spare = NULL;
+    struct aps_arena arena = r->req.arena;
+    struct aps_buf body = r->body;
+    memset(r, 0, offsetof(struct request, kv));
+    r->req.arena = arena;
+    r->body = body;
+    aps_buf_reset(&r->body);
+    return r;
+}
+
+/* A finished request becomes the thread's spare (when it has none), else it is freed. */
+static void request_done(struct request *r)
+{
+    struct scratch *sc = scratch();
+    if (sc->spare || r->body.cap > SPARE_BODY_MAX) {
+        request_free(r);
+        return;
+    }
+    aps_arena_reset(&r->req.arena);
+    sc->spare = r;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct aps_http_server *s = cls;
@@ -204,10 +253,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         cs->fresh = false;
         atomic_fetch_sub(&s->fresh, 1);
     }
-    /* Zeroed up to the inline block of headers and query parameters, which is only read once
-     * take_values has filled it. */
-    struct request *r = aps_malloc(sizeof *r);
-    memset(r, 0, offsetof(struct request, kv));
+    struct request *r = request_new();
     r->srv = s;
     r->t0 = aps_time_mono();
     r->uri_len = strlen(uri);
@@ -236,9 +282,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     aps_free(r->cached);
     if (r->cached_ref)
         s->o.hooks.cache_release(r->cached_ref);
-    aps_buf_cleanup(&r->body);
-    aps_arena_cleanup(&r->req.arena);
-    aps_free(r);
+    request_done(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->in_flight, 1);
     aps_metric_add(s->m_in_flight, NULL, -1);

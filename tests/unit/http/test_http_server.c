@@ -702,6 +702,45 @@ static void test_keep_alive(void **state)
     curl_easy_cleanup(h);
 }
 
+/* Requests on one connection reuse the server thread's request: nothing of one (its body, its
+ * query parameters and headers, an arena grown by a long query) shows in the next. */
+static void test_requests_reused_clean(void **state)
+{
+    CURL *h = curl_easy_init();
+    struct reply r;
+    char path[4096];
+    request(h, "POST", "/echo", "{\"a\":[1,2,3]}", 13, NULL, &r);
+    assert_int_equal(r.status, 200);
+    reply_cleanup(&r);
+    request(h, "POST", "/echo", NULL, 0, NULL, &r);
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    /* 40 query parameters: past the inline block, into the arena. */
+    int n = snprintf(path, sizeof path, "/peek?q=first");
+    for (int i = 0; i < 39; i++)
+        n += snprintf(path + n, sizeof path - (size_t)n, "&q=%d", i);
+    struct curl_slist *hd = curl_slist_append(NULL, "X-Probe: one");
+    request(h, "GET", path, NULL, 0, hd, &r);
+    curl_slist_free_all(hd);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "q")), "first");
+    assert_string_equal(json_string_value(json_object_get(r.json, "probe")), "one");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nquery")), 40);
+    json_int_t headers = json_integer_value(json_object_get(r.json, "nheaders"));
+    reply_cleanup(&r);
+    request(h, "GET", "/peek", NULL, 0, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_null(json_object_get(r.json, "q")));
+    assert_true(json_is_null(json_object_get(r.json, "probe")));
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nquery")), 0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nheaders")), headers - 1);
+    reply_cleanup(&r);
+    long connects = 0;
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+    assert_int_equal(connects, 0); /* the last request went on the first connection */
+    curl_easy_cleanup(h);
+}
+
 static void test_metrics_counted(void **state)
 {
     static const char *const lv[] = {"/ok", "GET", "200"};
@@ -1006,6 +1045,7 @@ int main(void)
         cmocka_unit_test(test_cache_etag_304),
         cmocka_unit_test(test_handler_failure),
         cmocka_unit_test(test_keep_alive),
+        cmocka_unit_test(test_requests_reused_clean),
         cmocka_unit_test(test_metrics_counted),
         cmocka_unit_test(test_stop_drains),
         cmocka_unit_test(test_many_connections_at_once),
