@@ -100,6 +100,9 @@ struct aps_http_req {
 const char *aps_http_query(const struct aps_http_req *r, const char *name);
 const char *aps_http_header(const struct aps_http_req *r, const char *name);
 const char *aps_http_param(const struct aps_http_req *r, const char *name);
+/* A new request id: 32 lowercase hex digits of 128 random bits (the server gives one to each
+ * request; cheap: drawn from a per-thread pool of random bytes). Thread-safe. */
+void aps_http_request_id_new(char out[33]);
 
 struct aps_http_res {
     int status;                /* 200 when left 0 */

@@ -350,13 +350,6 @@ static const char *take_query_and_headers(struct request *r, int *status)
 
 /* ---- first call: identity and limits ------------------------------------------------------- */
 
-static void make_request_id(char out[33])
-{
-    unsigned char b[16];
-    randombytes_buf(b, sizeof b);
-    sodium_bin2hex(out, 33, b, sizeof b);
-}
-
 static bool is_address(const char *s)
 {
     unsigned char buf[sizeof(struct in6_addr)];
@@ -524,7 +517,7 @@ static bool first_call(struct request *r, const char *url, const char *method, c
 {
     struct aps_http_server *s = r->srv;
     char allow[96], msg[96];
-    make_request_id(r->req.request_id);
+    aps_http_request_id_new(r->req.request_id);
     int too_many;
     const char *refusal = take_query_and_headers(r, &too_many);
     client_ip(r);
