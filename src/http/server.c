@@ -74,7 +74,15 @@ struct aps_http_server {
     atomic_bool draining;
     int port;
     struct aps_linewriter *access_log; /* the access lines' writer (NULL: through o.log) */
+    struct route_qspec *qspecs; /* o.routes[i]'s query parameters, parsed at the start */
     struct aps_metric *m_requests, *m_duration, *m_in_flight, *m_hits, *m_misses, *m_by_role;
+};
+
+/* A route's query spec, parsed once when the server starts. */
+struct route_qspec {
+    struct aps_qparam *p;
+    size_t n;
+    bool required; /* some parameter is required */
 };
 
 /* ST_WRITTEN: the answer went out on the socket during the upload (send_early); the connection
@@ -107,8 +115,6 @@ struct request {
     size_t cached_len;
     char etag[48];
     const char *cache_key, *personal_key;
-    struct aps_qparam *qs; /* the route's query parameters, parsed when the URL has a query */
-    size_t nq;
     struct aps_http_kv kv[KV_INLINE]; /* req.headers and req.query when they fit (last: on_uri
                                        * leaves it unzeroed) */
 };
@@ -555,6 +561,10 @@ static bool first_call(struct request *r, const char *url, const char *method, c
         }
         return false;
     }
+    const struct route_qspec *qs = &s->qspecs[r->req.route - s->o.routes];
+    r->req.qspec = qs->p;
+    r->req.nqspec = qs->n;
+    r->req.qspec_set = true;
     if (r->uri_len > s->o.url_limit) {
         snprintf(msg, sizeof msg, "URL longer than %zu bytes", s->o.url_limit);
         decide_error(r, 414, "URI_TOO_LONG", msg);
@@ -741,15 +751,16 @@ static bool is_form(const struct request *r)
 static void check_query_arg(struct request *r, const char *key, const char *value)
 {
     char msg[400];
-    const struct aps_qparam *p = NULL;
-    for (size_t i = 0; i < r->nq; i++)
-        if (!strcmp(r->qs[i].name, key))
-            p = &r->qs[i];
+    const struct aps_qparam *p = NULL, *qs = r->req.qspec;
+    size_t nq = r->req.nqspec;
+    for (size_t i = 0; i < nq; i++)
+        if (!strcmp(qs[i].name, key))
+            p = &qs[i];
     if (!p) {
         struct aps_buf b = {0};
-        for (size_t i = 0; i < r->nq; i++)
-            aps_buf_printf(&b, "%s%s", i ? ", " : "", r->qs[i].name);
-        if (r->nq)
+        for (size_t i = 0; i < nq; i++)
+            aps_buf_printf(&b, "%s%s", i ? ", " : "", qs[i].name);
+        if (nq)
             snprintf(msg, sizeof msg, "unknown query parameter '%.64s'; allowed: %s", key,
                      aps_buf_str(&b));
         else
@@ -771,25 +782,16 @@ static void check_query_arg(struct request *r, const char *key, const char *valu
 
 static bool check_query(struct request *r)
 {
-    char err[160];
-    const char *spec = r->req.route->query;
-    if (!r->req.nquery && (!spec || !strchr(spec, '!')))
+    const struct route_qspec *qs = &r->srv->qspecs[r->req.route - r->srv->o.routes];
+    if (!r->req.nquery && !qs->required)
         return true;
-    r->qs = aps_arena_alloc(&r->req.arena, APS_HTTP_MAX_QPARAMS * sizeof *r->qs);
-    if (aps_http_qspec_parse(r->req.route->query, r->qs, APS_HTTP_MAX_QPARAMS, &r->nq, err,
-                             sizeof err)) {
-        APS_LOG(r->srv->o.log, APS_LOG_ERROR, NULL, "route %s %s: %s",
-                r->req.route->method, r->req.route->pattern, err);
-        aps_http_error(&r->res, 500, "INTERNAL_ERROR", "internal error");
-        return false;
-    }
     for (size_t i = 0; i < r->req.nquery; i++)
         check_query_arg(r, r->req.query[i].name, r->req.query[i].value);
-    for (size_t i = 0; i < r->nq; i++) {
-        if (r->qs[i].required && !aps_http_query(&r->req, r->qs[i].name)) {
+    for (size_t i = 0; i < qs->n; i++) {
+        if (qs->p[i].required && !aps_http_query(&r->req, qs->p[i].name)) {
             if (r->res.status != 400)
                 aps_http_error(&r->res, 400, "VALIDATION_ERROR", "invalid query parameter");
-            aps_http_error_field(&r->res, r->qs[i].name, "required");
+            aps_http_error_field(&r->res, qs->p[i].name, "required");
         }
     }
     return r->res.status != 400;
@@ -1285,6 +1287,40 @@ static struct aps_linewriter *open_access_log(const struct aps_http_server_opts 
     return aps_linewriter_open(fd);
 }
 
+static void free_qspecs(struct route_qspec *q, size_t n)
+{
+    for (size_t i = 0; q && i < n; i++)
+        aps_free(q[i].p);
+    aps_free(q);
+}
+
+/* Every route's query spec, parsed once for all the server's requests; NULL with err set when
+ * one does not parse (a mistake in the route table: the server does not start). */
+static struct route_qspec *parse_qspecs(const struct aps_http_server_opts *o, char *err,
+                                        size_t errcap)
+{
+    struct route_qspec *q = aps_calloc(o->nroutes ? o->nroutes : 1, sizeof *q);
+    for (size_t i = 0; i < o->nroutes; i++) {
+        struct aps_qparam ps[APS_HTTP_MAX_QPARAMS];
+        size_t n;
+        char why[160];
+        if (aps_http_qspec_parse(o->routes[i].query, ps, APS_HTTP_MAX_QPARAMS, &n, why,
+                                 sizeof why)) {
+            snprintf(err, errcap, "route %s %s: %s", o->routes[i].method, o->routes[i].pattern,
+                     why);
+            free_qspecs(q, o->nroutes);
+            return NULL;
+        }
+        q[i].n = n;
+        q[i].p = n ? aps_malloc(n * sizeof *ps) : NULL;
+        if (n)
+            memcpy(q[i].p, ps, n * sizeof *ps);
+        for (size_t k = 0; k < n; k++)
+            q[i].required |= ps[k].required;
+    }
+    return q;
+}
+
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap)
 {
@@ -1294,25 +1330,19 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
         snprintf(err, errcap, "libsodium failed to initialise");
         return APS_E_STATE;
     }
-    for (size_t i = 0; i < o->nroutes; i++) {
-        struct aps_qparam qs[APS_HTTP_MAX_QPARAMS];
-        size_t nq;
-        char why[160];
-        if (aps_http_qspec_parse(o->routes[i].query, qs, APS_HTTP_MAX_QPARAMS, &nq, why,
-                                 sizeof why)) {
-            snprintf(err, errcap, "route %s %s: %s", o->routes[i].method, o->routes[i].pattern,
-                     why);
-            return APS_E_PARSE;
-        }
-    }
+    struct route_qspec *qspecs = parse_qspecs(o, err, errcap);
+    if (!qspecs)
+        return APS_E_PARSE;
     struct aps_http_server *s = aps_calloc(1, sizeof *s);
     s->o = *o;
+    s->qspecs = qspecs;
     fill_defaults(&s->o);
     register_metrics(s);
     struct sockaddr_storage ss;
     socklen_t sslen;
     int rc = resolve(s->o.host, s->o.port, &ss, &sslen, err, errcap);
     if (rc) {
+        free_qspecs(s->qspecs, s->o.nroutes);
         aps_free(s);
         return rc;
     }
@@ -1343,6 +1373,7 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
         snprintf(err, errcap, "cannot listen on %s:%d (address in use or not allowed)",
                  s->o.host, s->o.port);
         aps_linewriter_close(s->access_log);
+        free_qspecs(s->qspecs, s->o.nroutes);
         aps_free(s);
         return APS_E_IO;
     }
@@ -1427,5 +1458,6 @@ void aps_http_server_stop(struct aps_http_server *s, double drain_seconds)
         APS_LOG(s->o.log, APS_LOG_WARNING, NULL, "stopping with %d requests still in flight", left);
     MHD_stop_daemon(s->d);
     aps_linewriter_close(s->access_log);
+    free_qspecs(s->qspecs, s->o.nroutes);
     aps_free(s);
 }

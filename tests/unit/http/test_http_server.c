@@ -927,6 +927,57 @@ static void test_many_connections_at_once(void **state)
     aps_http_server_stop(s, 1);
 }
 
+/* Reads n of the query (the spec's default when not sent) and answers it. */
+static int h_n(struct aps_http_req *req, struct aps_http_res *res)
+{
+    int64_t n = -1;
+    if (!aps_http_qint(req, "n", &n))
+        n = -1;
+    return aps_http_json(res, 200, json_pack("{s:I}", "n", (json_int_t)n));
+}
+
+/* The server parses each route's query spec once, when it starts: requests are checked, and
+ * handlers read values and defaults, against that parse (here the spec's text is changed under
+ * the running server, which a request that parsed it again would see). A spec that does not
+ * parse stops the server from starting. */
+static void test_query_spec_parsed_at_start(void **state)
+{
+    static char spec[64];
+    snprintf(spec, sizeof spec, "n:int(0,9)=4 m!:int(0,9)");
+    struct aps_route rt[] = {{"GET", "/n", h_n, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "n", spec,
+                              NULL, "200 Ok", NULL}};
+    struct aps_http_server_opts o = {.host = "127.0.0.1", .threads = 1, .routes = rt,
+                                     .nroutes = 1, .log = &g.log};
+    struct aps_http_server *s = NULL;
+    char err[256], base[64];
+    assert_int_equal(aps_http_server_start(&s, &o, err, sizeof err), 0);
+    snprintf(spec, sizeof spec, "x:string(3)");
+    snprintf(base, sizeof base, "%s", g.base);
+    snprintf(g.base, sizeof g.base, "http://127.0.0.1:%d", aps_http_server_port(s));
+    struct reply r;
+    get("/n?m=1", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 4); /* the default */
+    reply_cleanup(&r);
+    get("/n?m=1&n=7", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 7);
+    reply_cleanup(&r);
+    get("/n", NULL, &r); /* m is still required */
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    get("/n?m=1&x=abc", NULL, &r); /* x is still unknown */
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    get("/n?m=1&n=12", NULL, &r); /* n still has its bounds */
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    aps_http_server_stop(s, 1);
+    snprintf(g.base, sizeof g.base, "%s", base);
+    snprintf(spec, sizeof spec, "n:int(0,9)=12");
+    assert_int_not_equal(aps_http_server_start(&s, &o, err, sizeof err), 0);
+    assert_non_null(strstr(err, "route GET /n"));
+}
+
 /* Reads the access lines ("msg":"request") of f from its start, parsed; how many. */
 static size_t access_lines(FILE *f, json_t **out, size_t cap)
 {
@@ -1050,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_stop_drains),
         cmocka_unit_test(test_many_connections_at_once),
         cmocka_unit_test(test_access_log),
+        cmocka_unit_test(test_query_spec_parsed_at_start),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
