@@ -132,26 +132,33 @@ static void tally_bet(struct aps_bt_tally *t, const struct aps_bt_bet *b)
         t->clv_sum += b->clv;
         t->clv_pos += b->clv > 0;
     }
+    if (b->has_clv_price) {
+        t->clv_price_n++;
+        t->clv_price_sum += b->clv_price;
+        t->clv_price_pos += b->clv_price > 0;
+    }
 }
 
-static double side_clv(const struct aps_market_view *v, int j, const struct aps_bt_bet *b,
-                       bool *has)
+/* The bet's CLV (price for a moneyline, points for a spread or total) and its price CLV at its
+ * own line; none when the entry is the close itself or the game has no closing prices. */
+static void bet_clv(const struct aps_history *h, size_t gi, const struct aps_market_view *v,
+                    enum aps_margin_method mm, int j, struct aps_bt_bet *b)
 {
     const struct aps_market_side *s = &v->side[j];
-    *has = false;
+    b->has_clv = b->has_clv_price = false;
     if (!v->has_close || v->close_phase != APS_PHASE_CLOSE || v->entry_phase == APS_PHASE_CLOSE)
-        return 0;
+        return;
     if (v->market == APS_MKT_MONEYLINE) {
         if (isnan(s->close_novig))
-            return 0;
-        *has = true;
-        return aps_clv_price(s->close_novig, b->price);
+            return;
+        b->has_clv = b->has_clv_price = true;
+        b->clv = b->clv_price = aps_clv_price(s->close_novig, b->price);
+        return;
     }
-    double out;
-    if (isnan(s->close_line) || aps_clv_points(v->market, s->sel, b->line, s->close_line, &out))
-        return 0;
-    *has = true;
-    return out;
+    b->has_clv = !isnan(s->close_line) &&
+                 !aps_clv_points(v->market, s->sel, b->line, s->close_line, &b->clv);
+    b->has_clv_price = !aps_market_clv_price_at_line(h, &h->games[gi], v->market, mm, s->sel,
+                                                     b->line, b->price, &b->clv_price);
 }
 
 /* Chooses and sizes the bet of game gi, if any, from the day's opening bankroll. */
@@ -191,7 +198,7 @@ static int consider_bet(struct aps_predictor *pred, const struct aps_history *h,
     bet->result = res;
     bet->profit = aps_grade_profit(res, sz.stake, s->entry_price);
     bet->bankroll_before = bankroll_open;
-    bet->clv = side_clv(v, mb.side, bet, &bet->has_clv);
+    bet_clv(h, gi, v, o->margin, mb.side, bet);
     *placed = true;
     return 0;
 }
