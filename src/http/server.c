@@ -1312,9 +1312,10 @@ static struct route_qspec *parse_qspecs(const struct aps_http_server_opts *o, ch
             return NULL;
         }
         q[i].n = n;
-        q[i].p = n ? aps_malloc(n * sizeof *ps) : NULL;
-        if (n)
+        if (n) {
+            q[i].p = aps_malloc(n * sizeof *ps);
             memcpy(q[i].p, ps, n * sizeof *ps);
+        }
         for (size_t k = 0; k < n; k++)
             q[i].required |= ps[k].required;
     }
