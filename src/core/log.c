@@ -64,6 +64,41 @@ void aps_json_escape(struct aps_buf *b, const char *s)
     }
 }
 
+size_t aps_json_escape_into(char *out, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\') {
+            *o++ = (char)*p;
+            continue;
+        }
+        *o++ = '\\';
+        switch (*p) {
+        case '"':
+        case '\\':
+            *o++ = (char)*p;
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[*p >> 4];
+            o[4] = hex[*p & 15];
+            o += 5;
+        }
+    }
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
 void aps_log_begin(struct aps_buf *line, enum aps_log_level l, const char *msg)
 {
     char ts[APS_TIME_ISO_US_CAP];

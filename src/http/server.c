@@ -172,6 +172,7 @@ static bool has_control_byte(const char *uri)
  * normally goes back to it; one that ends elsewhere simply becomes that thread's spare. */
 struct scratch {
     struct aps_buf line;   /* the access line being written */
+    struct aps_buf key;    /* the cache key being built */
     struct request *spare; /* a finished request, its arena block and body buffer kept */
 };
 
@@ -189,6 +190,7 @@ static void scratch_free(void *p)
 {
     struct scratch *sc = p;
     aps_buf_cleanup(&sc->line);
+    aps_buf_cleanup(&sc->key);
     if (sc->spare)
         request_free(sc->spare);
     aps_free(sc);
@@ -198,6 +200,12 @@ static void scratch_key_create(void)
 {
     if (pthread_key_create(&scratch_key, scratch_free))
         abort(); /* only when the process is out of keys: nothing could run */
+}
+
+static void put_num(struct aps_buf *b, int64_t v)
+{
+    char n[APS_FMT_CAP];
+    aps_buf_append(b, n, aps_fmt_i64(n, v));
 }
 
 static struct scratch *scratch(void)
@@ -362,6 +370,22 @@ static bool is_address(const char *s)
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+/* An IPv4 address in dotted decimal, as inet_ntop writes it (out holds 16 bytes). */
+static void ipv4_text(const struct in_addr *a, char *out)
+{
+    const unsigned char *b = (const unsigned char *)&a->s_addr;
+    char *o = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            *o++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *o++ = (char)('0' + v / 10 % 10);
+        *o++ = (char)('0' + v % 10);
+        *o++ = i < 3 ? '.' : '\0';
+    }
+}
+
 /* The peer address; when the peer is a trusted proxy, X-Forwarded-For read from the right: each
  * entry a trusted proxy added is skipped, and the first address no trusted proxy vouches for is
  * the client. Anything else sending the header is ignored, so it cannot pick its own rate-limit
@@ -377,7 +401,7 @@ static void client_ip(struct request *r)
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, (socklen_t)cap);
+            ipv4_text(&((const struct sockaddr_in *)sa)->sin_addr, ip);
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip,
                       (socklen_t)cap);
@@ -635,16 +659,20 @@ static void build_cache_keys(struct request *r)
         items[i] = query_item(&r->req.arena, &r->req.query[i]);
     if (n > 1)
         qsort(items, n, sizeof *items, cmp_str);
-    struct aps_buf b = {0};
-    aps_buf_printf(&b, "GET %s", r->req.path);
-    for (size_t i = 0; i < n; i++)
-        aps_buf_printf(&b, "%c%s", i ? '&' : '?', items[i]);
-    r->cache_key = aps_arena_strdup(&r->req.arena, aps_buf_str(&b));
-    if (r->req.who.authenticated) {
-        aps_buf_printf(&b, "#u%lld", (long long)r->req.who.user_id);
-        r->personal_key = aps_arena_strdup(&r->req.arena, aps_buf_str(&b));
+    struct aps_buf *b = &scratch()->key;
+    aps_buf_reset(b);
+    aps_buf_puts(b, "GET ");
+    aps_buf_puts(b, r->req.path);
+    for (size_t i = 0; i < n; i++) {
+        aps_buf_putc(b, i ? '&' : '?');
+        aps_buf_puts(b, items[i]);
     }
-    aps_buf_cleanup(&b);
+    r->cache_key = aps_arena_strdup(&r->req.arena, aps_buf_str(b));
+    if (r->req.who.authenticated) {
+        aps_buf_puts(b, "#u");
+        put_num(b, r->req.who.user_id);
+        r->personal_key = aps_arena_strdup(&r->req.arena, aps_buf_str(b));
+    }
 }
 
 /* One key: in place when the hooks can lend the body, else a copy. */
@@ -867,12 +895,6 @@ static const char *method_label(const char *m)
         if (!strcmp(m, known[i]))
             return known[i];
     return "OTHER";
-}
-
-static void put_num(struct aps_buf *b, int64_t v)
-{
-    char n[APS_FMT_CAP];
-    aps_buf_append(b, n, aps_fmt_i64(n, v));
 }
 
 /* The access line of a request, written field by field (no printf: it is on every request):

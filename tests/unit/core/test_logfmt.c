@@ -88,6 +88,15 @@ static void test_escape(void **state)
     b.len = 0;
     aps_json_escape(&b, "");
     assert_int_equal(b.len, 0);
+    /* Into a plain buffer: the same bytes. */
+    const char *cases[] = {"", "plain", "q\"b\\s\nr\rt\t\x01\x1f\x7f \xc3\xa9", "\x02\x02\x02"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[128];
+        aps_buf_reset(&b);
+        aps_json_escape(&b, cases[i]);
+        assert_int_equal(aps_json_escape_into(out, cases[i]), b.len);
+        assert_string_equal(out, aps_buf_str(&b));
+    }
     aps_buf_cleanup(&b);
 }
 

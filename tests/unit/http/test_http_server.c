@@ -64,13 +64,14 @@ static int h_fail(struct aps_http_req *req, struct aps_http_res *res)
 }
 
 /* What the request carries: q (the first one sent), the header X-Probe read by another case,
- * and how many query parameters and headers it holds. */
+ * how many query parameters and headers it holds, and the client's address. */
 static int h_peek(struct aps_http_req *req, struct aps_http_res *res)
 {
-    return aps_http_json(res, 200, json_pack("{s:s?,s:s?,s:I,s:I}", "q", aps_http_query(req, "q"),
-                                             "probe", aps_http_header(req, "x-PROBE"), "nquery",
-                                             (json_int_t)req->nquery, "nheaders",
-                                             (json_int_t)req->nheaders));
+    return aps_http_json(res, 200,
+                         json_pack("{s:s?,s:s?,s:I,s:I,s:s}", "q", aps_http_query(req, "q"),
+                                   "probe", aps_http_header(req, "x-PROBE"), "nquery",
+                                   (json_int_t)req->nquery, "nheaders", (json_int_t)req->nheaders,
+                                   "ip", req->client_ip));
 }
 
 static const struct aps_route routes[] = {
@@ -741,6 +742,24 @@ static void test_requests_reused_clean(void **state)
     curl_easy_cleanup(h);
 }
 
+/* The client's address as the request sees it, dotted decimal, from two loopback sources. */
+static void test_client_address(void **state)
+{
+    const char *from[] = {"127.0.0.1", "127.10.200.5"};
+    for (int i = 0; i < 2; i++) {
+        char iface[64];
+        struct reply r;
+        CURL *h = curl_easy_init();
+        snprintf(iface, sizeof iface, "host!%s", from[i]);
+        curl_easy_setopt(h, CURLOPT_INTERFACE, iface);
+        request(h, "GET", "/peek", NULL, 0, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "ip")), from[i]);
+        reply_cleanup(&r);
+        curl_easy_cleanup(h);
+    }
+}
+
 static void test_metrics_counted(void **state)
 {
     static const char *const lv[] = {"/ok", "GET", "200"};
@@ -1046,7 +1065,8 @@ static void test_access_log(void **state)
         assert_int_equal(json_integer_value(json_object_get(j, "status")), status[i]);
         assert_true(json_is_number(json_object_get(j, "ms")));
         assert_true(json_number_value(json_object_get(j, "ms")) >= 0);
-        assert_int_equal(json_integer_value(json_object_get(j, "bytes")), (json_int_t)r[i].body.len);
+        assert_int_equal(json_integer_value(json_object_get(j, "bytes")),
+                         (json_int_t)r[i].body.len);
         assert_string_equal(json_string_value(json_object_get(j, "request_id")), rid[i]);
         json_t *uid = json_object_get(j, "user_id");
         if (i == 1 || i == 2)
@@ -1097,6 +1117,7 @@ int main(void)
         cmocka_unit_test(test_handler_failure),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_requests_reused_clean),
+        cmocka_unit_test(test_client_address),
         cmocka_unit_test(test_metrics_counted),
         cmocka_unit_test(test_stop_drains),
         cmocka_unit_test(test_many_connections_at_once),
