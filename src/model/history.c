@@ -30,13 +30,27 @@ static const char SQL_GAMES[] =
 
 static const char SQL_BOOKS[] = "SELECT id, key, is_aggregate, is_sharp FROM sportsbooks";
 
-/* No ORDER BY: sort_odds() puts the rows in (game_id, id) order. */
-static const char SQL_ODDS[] =
+#define ODDS_WHERE                                                            \
+    " WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2)" \
+    " AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3)"
+
+/* The odds ids of the sport's games in the dates: their range and how many (the odds key's
+ * index holds both, so the table itself is not read). */
+static const char SQL_ODDS_SPAN[] =
+    "SELECT min(o.id), max(o.id), count(*) FROM odds o JOIN games g ON g.id = o.game_id"
+    " JOIN sports sp ON sp.id = g.sport_id" ODDS_WHERE;
+
+/* The odds themselves, without ORDER BY (sort_odds() orders them): by the games, through the
+ * odds key's index and one table lookup per row, or, when the sport's rows fill most of their id
+ * range (each file's odds are stored together), by that range of the table read in order, the
+ * rows of other games skipped here. */
+static const char SQL_ODDS_BY_GAME[] =
     "SELECT o.id, o.game_id, o.book_id, o.market, o.selection, o.phase, o.line, o.price,"
     " o.recorded_at FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp"
-    " ON sp.id = g.sport_id"
-    " WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2)"
-    " AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3)";
+    " ON sp.id = g.sport_id" ODDS_WHERE;
+static const char SQL_ODDS_BY_ID[] =
+    "SELECT o.id, o.game_id, o.book_id, o.market, o.selection, o.phase, o.line, o.price,"
+    " o.recorded_at FROM odds o WHERE o.id BETWEEN ?1 AND ?2";
 
 /* FiveThirtyEight's forecasts of the sport. When a game has more than one forecast of a model,
  * the first in this order wins: "538_elo" before "538", then the forecast key's columns
@@ -324,7 +338,18 @@ static int read_odds(struct aps_conn *c, const char *sport, const char *from, co
     struct aps_stmt *st = NULL;
     struct odds_row *rows = NULL;
     size_t n = 0, cap = 0;
-    int rc = aps_conn_preparef(c, &st, SQL_ODDS, "sss", sport, from, to);
+    int64_t lo, hi, count;
+    *out = NULL;
+    *nout = 0;
+    int rc = aps_conn_query_row(c, SQL_ODDS_SPAN, "iii", &lo, &hi, &count, "sss", sport, from, to);
+    if (rc)
+        return rc;
+    if (!count)
+        return 0;
+    if ((uint64_t)hi - (uint64_t)lo < 2 * (uint64_t)count)
+        rc = aps_conn_preparef(c, &st, SQL_ODDS_BY_ID, "ii", lo, hi);
+    else
+        rc = aps_conn_preparef(c, &st, SQL_ODDS_BY_GAME, "sss", sport, from, to);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t br = id_map_get(&bt->ids, aps_stmt_int64(st, 2));

@@ -113,11 +113,12 @@ static void same_double(double a, double b)
     assert_true((isnan(a) && isnan(b)) || !memcmp(&a, &b, sizeof a));
 }
 
-/* The loader's history equals the reference in every field, quotes and books in order. */
-static void same_history(struct aps_conn *c, enum aps_sport sport)
+/* The loader's history (of the games dated in [from, to], either may be NULL) equals the
+ * reference in every field, quotes and books in order. */
+static void same_window(struct aps_conn *c, enum aps_sport sport, const char *from, const char *to)
 {
     struct aps_history h, r;
-    assert_int_equal(aps_history_load(c, sport, NULL, NULL, &h), 0);
+    assert_int_equal(aps_history_load(c, sport, from, to, &h), 0);
     assert_true(h.ngames > 0 && h.nquotes > 0);
     ref_load(c, sport, &h, &r);
     assert_int_equal(h.nquotes, r.nquotes);
@@ -146,9 +147,29 @@ static void same_history(struct aps_conn *c, enum aps_sport sport)
     aps_history_cleanup(&r);
 }
 
+static void same_history(struct aps_conn *c, enum aps_sport sport)
+{
+    same_window(c, sport, NULL, NULL);
+}
+
 static void exec(struct aps_conn *c, const char *sql)
 {
     assert_int_equal(aps_conn_exec(c, sql), 0);
+}
+
+/* Whether the sport's odds fill less than half of their id range (the loader then reads them
+ * by game instead of by id range). */
+static bool odds_sparse(struct aps_conn *c, const char *sport)
+{
+    int64_t span, count;
+    assert_int_equal(aps_conn_query_row(c,
+                                        "SELECT max(o.id) - min(o.id) + 1, count(*) FROM odds o"
+                                        " JOIN games g ON g.id = o.game_id JOIN sports sp"
+                                        " ON sp.id = g.sport_id WHERE sp.code = ?1",
+                                        "ii", &span, &count, "s", sport),
+                     0);
+    assert_true(count > 0);
+    return span > 2 * count;
 }
 
 static void test_real_data(void **state)
@@ -158,8 +179,38 @@ static void test_real_data(void **state)
     fx_open(&fx);
     fx_ingest(&fx, APS_SOURCE_SBR, fx_nba, 2);
     fx_ingest(&fx, APS_SOURCE_FOOTBALL_DATA, fx_epl, 2);
+    assert_false(odds_sparse(fx.c, "NBA"));
+    assert_false(odds_sparse(fx.c, "EPL"));
     same_history(fx.c, APS_SPORT_NBA);
     same_history(fx.c, APS_SPORT_EPL);
+    same_window(fx.c, APS_SPORT_NBA, "2016-12-01", "2017-02-28");
+    same_window(fx.c, APS_SPORT_EPL, NULL, "2019-06-30");
+    fx_close(&fx);
+}
+
+/* One sport's odds stored on both sides of another's: read by game, not by id range. */
+static void test_interleaved_sports(void **state)
+{
+    (void)state;
+    struct fx_store fx;
+    fx_open(&fx);
+    fx_ingest(&fx, APS_SOURCE_SBR, fx_nba, 1);
+    fx_ingest(&fx, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5);
+    fx_ingest(&fx, APS_SOURCE_SBR, fx_nba + 1, 1);
+    assert_true(odds_sparse(fx.c, "NBA"));
+    assert_false(odds_sparse(fx.c, "EPL"));
+    same_history(fx.c, APS_SPORT_NBA);
+    same_history(fx.c, APS_SPORT_EPL);
+    /* a window of dates: the rows of the games outside it are read by id range and skipped */
+    same_window(fx.c, APS_SPORT_NBA, "2017-01-01", "2017-03-31");
+    same_window(fx.c, APS_SPORT_EPL, "2019-01-01", NULL);
+    struct aps_history h;
+    assert_int_equal(aps_history_load(fx.c, APS_SPORT_NBA, "2017-01-01", "2017-03-31", &h), 0);
+    assert_true(h.ngames > 100 && h.nquotes > 0);
+    for (size_t i = 0; i < h.ngames; i++)
+        assert_true(strcmp(h.games[i].date, "2017-01-01") >= 0 &&
+                    strcmp(h.games[i].date, "2017-03-31") <= 0);
+    aps_history_cleanup(&h);
     fx_close(&fx);
 }
 
@@ -250,6 +301,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_data),
         cmocka_unit_test(test_out_of_order_rows),
+        cmocka_unit_test(test_interleaved_sports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
