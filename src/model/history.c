@@ -143,10 +143,11 @@ static void id_map_cleanup(struct id_map *m)
 
 /* ---- games --------------------------------------------------------------------------------- */
 
-static int surface_of(const char *extra)
+/* The surface of a tennis game from its tennis-data record, a JSON object: its top-level
+ * "surface" string as aps_elo_surface_parse() reads it; -1 when there is none, it is not a string
+ * or not a surface, or the record is not JSON. */
+static int surface_json(const char *extra)
 {
-    if (!extra)
-        return -1;
     json_error_t e;
     json_t *j = json_loads(extra, 0, &e);
     int s = -1;
@@ -157,6 +158,140 @@ static int surface_of(const char *extra)
         json_decref(j);
     }
     return s;
+}
+
+/* A flat record, as the ingest writes them, read without building it: one object of members
+ * whose keys and string values are printable ASCII without escapes and whose other values are
+ * true, false, null or numbers of at most 15 digits without exponent. The parser reads those the
+ * same way, so the result is surface_json()'s; false for any other text (left to the parser). */
+struct flat {
+    const char *p;
+};
+
+static void flat_ws(struct flat *f)
+{
+    while (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r')
+        f->p++;
+}
+
+/* A string at f->p: its contents [*s, *s + *n). */
+static bool flat_string(struct flat *f, const char **s, size_t *n)
+{
+    if (*f->p != '"')
+        return false;
+    const char *q = ++f->p;
+    while (*q >= 0x20 && *q <= 0x7e && *q != '"' && *q != '\\')
+        q++;
+    if (*q != '"')
+        return false;
+    *s = f->p;
+    *n = (size_t)(q - f->p);
+    f->p = q + 1;
+    return true;
+}
+
+static size_t flat_digits(struct flat *f)
+{
+    const char *q = f->p;
+    while (*f->p >= '0' && *f->p <= '9')
+        f->p++;
+    return (size_t)(f->p - q);
+}
+
+static bool flat_number(struct flat *f)
+{
+    if (*f->p == '-')
+        f->p++;
+    bool zero = *f->p == '0';
+    size_t n = flat_digits(f);
+    if (!n || (zero && n > 1))
+        return false;
+    if (*f->p == '.') {
+        f->p++;
+        size_t k = flat_digits(f);
+        if (!k)
+            return false;
+        n += k;
+    }
+    return n <= 15 && *f->p != 'e' && *f->p != 'E';
+}
+
+static bool flat_word(struct flat *f, const char *w)
+{
+    size_t n = strlen(w);
+    if (strncmp(f->p, w, n))
+        return false;
+    f->p += n;
+    return true;
+}
+
+/* A value other than a string; f->p is past it when true. */
+static bool flat_scalar(struct flat *f)
+{
+    const char *at = f->p;
+    if (flat_number(f))
+        return true;
+    f->p = at;
+    return flat_word(f, "true") || flat_word(f, "false") || flat_word(f, "null");
+}
+
+/* *surface: the record's surface when it is flat (true), as surface_json() would give it. */
+static bool flat_surface(const char *extra, int *surface)
+{
+    struct flat f = {extra};
+    *surface = -1;
+    flat_ws(&f);
+    if (*f.p++ != '{')
+        return false;
+    flat_ws(&f);
+    bool more = *f.p != '}';
+    while (more) {
+        const char *k, *v;
+        size_t nk, nv;
+        if (!flat_string(&f, &k, &nk))
+            return false;
+        flat_ws(&f);
+        if (*f.p++ != ':')
+            return false;
+        flat_ws(&f);
+        bool is_surface = nk == 7 && !memcmp(k, "surface", 7);
+        if (*f.p == '"') {
+            if (!flat_string(&f, &v, &nv))
+                return false;
+            if (is_surface) {
+                char name[16];
+                *surface = -1;
+                if (nv < sizeof name) {
+                    memcpy(name, v, nv);
+                    name[nv] = '\0';
+                    *surface = aps_elo_surface_parse(name);
+                }
+            }
+        } else if (flat_scalar(&f)) {
+            if (is_surface)
+                *surface = -1; /* the last of repeated keys counts, as in the parser */
+        } else {
+            return false;
+        }
+        flat_ws(&f);
+        more = *f.p == ',';
+        if (more) {
+            f.p++;
+            flat_ws(&f);
+        }
+    }
+    if (*f.p++ != '}')
+        return false;
+    flat_ws(&f);
+    return *f.p == '\0';
+}
+
+static int surface_of(const char *extra)
+{
+    int s;
+    if (!extra)
+        return -1;
+    return flat_surface(extra, &s) ? s : surface_json(extra);
 }
 
 static int load_games(struct aps_conn *c, const char *sport, const char *from, const char *to,
