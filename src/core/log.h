@@ -36,5 +36,8 @@ struct aps_buf;
 void aps_log_format(struct aps_buf *line, enum aps_log_level l, const char *extra_json,
                     const char *msg);
 void aps_json_escape(struct aps_buf *b, const char *s);
+/* Appends the start of such a line, {"ts":"…","level":"…","msg":"…" (no closing brace), for
+ * writers that add their fields without an extra_json string and end it with "}\n". */
+void aps_log_begin(struct aps_buf *line, enum aps_log_level l, const char *msg);
 
 #endif

@@ -32,6 +32,7 @@ struct aps_writer {
     struct aps_conn *conn;
     struct aps_dims *dims;
     int64_t sport_ids[APS_SPORT__COUNT]; /* every sport's row, written when the writer opens */
+    size_t dims_analyzed; /* aps_dims_written() when teams, seasons and venues were analyzed */
 };
 
 /* Per-game working state for one batch. */
@@ -782,6 +783,23 @@ static int record_run(struct aps_writer *w, const struct aps_batch *b, const cha
     return rc;
 }
 
+/* PostgreSQL: ANALYZE teams, seasons and venues when rows were written to them since the last
+ * time. The foreign-key checks of the games upsert run cached plans made from those tables'
+ * statistics; without fresh ones a plan made while a table was nearly empty (a sequential scan)
+ * stays in use for the whole run while the table grows, and the checks cost ten times more.
+ * ANALYZE invalidates the plans. It runs before a batch's transaction, not after the previous
+ * one's commit, so that a failure here is reported for a file of which nothing was stored. */
+static int analyze_dims(struct aps_writer *w)
+{
+    size_t n = aps_dims_written(w->dims);
+    if (aps_conn_kind(w->conn) != APS_DB_POSTGRES || n == w->dims_analyzed)
+        return 0;
+    int rc = aps_conn_exec(w->conn, "ANALYZE teams, seasons, venues");
+    if (!rc)
+        w->dims_analyzed = n;
+    return rc;
+}
+
 int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path,
                      struct aps_ingest_result *res, char *err, size_t errcap)
 {
@@ -791,8 +809,12 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
     int64_t started = aps_time_now();
     struct game_work *gw = aps_calloc(b->ngames ? b->ngames : 1, sizeof *gw);
     struct sport_games *sg = aps_calloc(1, sizeof *sg);
-    const char *step = "begin";
-    int rc = aps_conn_begin(w->conn);
+    const char *step = "analyzing new teams, seasons and venues";
+    int rc = analyze_dims(w);
+    if (!rc) {
+        step = "begin";
+        rc = aps_conn_begin(w->conn);
+    }
     if (!rc) {
         step = "staging tables";
         rc = aps_conn_exec(w->conn, SQL_STAGE);

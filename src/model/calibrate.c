@@ -111,14 +111,18 @@ static double isotonic_apply(const struct aps_calib *c, double p)
 static void platt_fit(const double *p, const int *y, size_t n, bool with_b, struct aps_calib *c)
 {
     double a = 1, b = 0;
+    /* the log-odds of the inputs do not change between steps */
+    double *z = aps_malloc((n + 1) * sizeof *z);
+    for (size_t i = 0; i < n; i++)
+        z[i] = logit(p[i]);
     for (int it = 0; it < 50; it++) {
         double ga = 0, gb = 0, haa = 1e-9, hab = 0, hbb = 1e-9;
         for (size_t i = 0; i < n; i++) {
-            double z = logit(p[i]), q = sigmoid(a * z + b), r = y[i] - q, v = q * (1 - q);
-            ga += r * z;
+            double q = sigmoid(a * z[i] + b), r = y[i] - q, v = q * (1 - q);
+            ga += r * z[i];
             gb += r;
-            haa += v * z * z;
-            hab += v * z;
+            haa += v * z[i] * z[i];
+            hab += v * z[i];
             hbb += v;
         }
         double da, db = 0;
@@ -136,6 +140,7 @@ static void platt_fit(const double *p, const int *y, size_t n, bool with_b, stru
         if (fabs(da) + fabs(db) < 1e-10)
             break;
     }
+    aps_free(z);
     c->a = a;
     c->b = b;
 }
@@ -176,14 +181,23 @@ double aps_calib_apply(const struct aps_calib *c, double p)
 
 /* ---- three-way temperature ---- */
 
-static double multi_nll(const double *p, const int *y, size_t n, int k, double a)
+/* The inputs of the three-way fit that do not depend on a: q = p + EPS of every class and the
+ * log of the class that happened. */
+struct multi_in {
+    const double *q, *logq_y;
+    size_t n;
+    int k;
+};
+
+static double multi_nll(const struct multi_in *in, double a)
 {
     double nll = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t k = (size_t)in->k;
+    for (size_t i = 0; i < in->n; i++) {
         double tot = 0;
-        for (int c = 0; c < k; c++)
-            tot += pow(p[i * (size_t)k + (size_t)c] + EPS, a);
-        nll -= a * log(p[i * (size_t)k + (size_t)y[i]] + EPS) - log(tot);
+        for (size_t c = 0; c < k; c++)
+            tot += pow(in->q[i * k + c], a);
+        nll -= a * in->logq_y[i] - log(tot);
     }
     return nll;
 }
@@ -198,25 +212,33 @@ int aps_calib_fit_multi(enum aps_calib_method method, const double *p, const int
         return APS_E_INVAL;
     if (method == APS_CALIB_NONE)
         return 0;
+    double *q = aps_malloc((n * (size_t)k + 1) * sizeof *q), *lq = aps_malloc((n + 1) * sizeof *lq);
+    for (size_t i = 0; i < n * (size_t)k; i++)
+        q[i] = p[i] + EPS;
+    for (size_t i = 0; i < n; i++)
+        lq[i] = log(q[i * (size_t)k + (size_t)y[i]]);
+    struct multi_in in = {q, lq, n, k};
     /* golden-section search on a = 1/T in [0.2, 5]: the likelihood is concave in a */
     double lo = 0.2, hi = 5, g = (sqrt(5.0) - 1) / 2;
     double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-    double f1 = multi_nll(p, y, n, k, x1), f2 = multi_nll(p, y, n, k, x2);
+    double f1 = multi_nll(&in, x1), f2 = multi_nll(&in, x2);
     for (int it = 0; it < 60; it++) {
         if (f1 < f2) {
             hi = x2;
             x2 = x1;
             f2 = f1;
             x1 = hi - g * (hi - lo);
-            f1 = multi_nll(p, y, n, k, x1);
+            f1 = multi_nll(&in, x1);
         } else {
             lo = x1;
             x1 = x2;
             f1 = f2;
             x2 = lo + g * (hi - lo);
-            f2 = multi_nll(p, y, n, k, x2);
+            f2 = multi_nll(&in, x2);
         }
     }
+    aps_free(q);
+    aps_free(lq);
     c->a = (lo + hi) / 2;
     return 0;
 }

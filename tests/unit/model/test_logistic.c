@@ -17,6 +17,7 @@
 
 #include "core/mem.h"
 #include "model/logistic.h"
+#include "model/logistic_int.h"
 
 #include "fixture.c"
 
@@ -94,15 +95,16 @@ static void test_penalised_score_equation(void **state)
     assert_int_equal(aps_logit_fit(x, 2, y, NULL, N, 2, &o, &m), 0);
     double g[3] = {0, 0, 0};
     for (int i = 0; i < N; i++) {
-        double p[2], z[3] = {1, (x[i * 2] - m.mean[0]) / m.sd[0], (x[i * 2 + 1] - m.mean[1]) / m.sd[1]};
+        double p[2],
+            z[3] = {1, (x[i * 2] - m.mean[0]) / m.sd[0], (x[i * 2 + 1] - m.mean[1]) / m.sd[1]};
         aps_logit_predict(&m, x + i * 2, p);
         for (int j = 0; j < 3; j++)
             g[j] += ((y[i] == 0) - p[0]) * z[j];
     }
-    assert_near(g[0], 0, 1e-8);            /* the intercept is not penalised */
+    assert_near(g[0], 0, 1e-8); /* the intercept is not penalised */
     assert_near(g[1], l2 * m.w[1], 1e-7);
     assert_near(g[2], l2 * m.w[2], 1e-7);
-    assert_true(m.w[1] > 0 && m.w[2] < 0);  /* the signs of the generating model */
+    assert_true(m.w[1] > 0 && m.w[2] < 0); /* the signs of the generating model */
     aps_logit_cleanup(&m);
     aps_free(x);
     aps_free(y);
@@ -166,8 +168,8 @@ static void test_offset_binary_shrinks_to_market(void **state)
     int y[N];
     uint64_t s = 7;
     for (int i = 0; i < N; i++) {
-        x[i * 2] = 3 * draw(&s) - 1.5;  /* the market's log-odds of class 0 */
-        x[i * 2 + 1] = draw(&s);        /* noise */
+        x[i * 2] = 3 * draw(&s) - 1.5; /* the market's log-odds of class 0 */
+        x[i * 2 + 1] = draw(&s);       /* noise */
         y[i] = draw(&s) < sigm(x[i * 2]) ? 0 : 1;
     }
     int off[2] = {0, 0};
@@ -249,6 +251,106 @@ static void test_bad_labels(void **state)
     aps_logit_cleanup(&m);
 }
 
+/* ---- the Newton system: the blocked, vectorised accumulation against the plain one ---- */
+
+enum { NS_N = 203, NS_D = 37 }; /* not a multiple of the row block; 38 columns: every tail */
+
+/* Rows with a spread of scales, a constant column, missing values and (columns 0..2) market
+ * log-odds for the offset. */
+static void ns_data(double *x, int *y, int k, uint64_t s)
+{
+    for (int i = 0; i < NS_N; i++) {
+        for (int j = 0; j < NS_D; j++)
+            x[i * NS_D + j] = (draw(&s) - 0.3) * (1 + j % 5) * (j % 7 ? 1 : 1000);
+        x[i * NS_D + 5] = 2.5;
+        if (i % 9 == 4)
+            x[i * NS_D + 3 + i % 11] = NAN;
+        y[i] = (int)(draw(&s) * k);
+    }
+}
+
+/* The system as the fit used to build it: one row at a time, each into every element. */
+static void ns_plain(const struct aps_logit *m, const double *x, const int *y, double l2, double *g,
+                     double *H)
+{
+    int k1 = m->k - 1, D = m->d + 1, P = k1 * D;
+    double z[NS_D + 1], p[8];
+    memset(g, 0, (size_t)P * sizeof *g);
+    memset(H, 0, (size_t)P * (size_t)P * sizeof *H);
+    for (int i = 0; i < NS_N; i++) {
+        aps_logit_zrow(m, x + i * NS_D, z);
+        aps_logit_predict(m, x + i * NS_D, p);
+        for (int c = 0; c < k1; c++) {
+            double res = (y[i] == c) - p[c];
+            for (int j = 0; j < D; j++)
+                g[c * D + j] += res * z[j];
+            for (int e = c; e < k1; e++) {
+                double wce = p[c] * ((c == e) - p[e]);
+                for (int a = 0; a < D; a++)
+                    for (int b = c == e ? a : 0; b < D; b++)
+                        H[(c * D + a) * P + e * D + b] += wce * (z[a] * z[b]);
+            }
+        }
+    }
+    for (int c = 0; c < k1; c++)
+        for (int j = 1; j < D; j++) {
+            g[c * D + j] -= l2 * m->w[c * D + j];
+            H[(c * D + j) * P + c * D + j] += l2;
+        }
+}
+
+/* The system at a fitted model's weights, in each form the machine has, equals the plain one to
+ * the bit; and whole fits agree to the bit across the forms. */
+static void ns_case(int k, bool offset)
+{
+    double *x = aps_malloc(NS_N * NS_D * sizeof *x);
+    int y[NS_N], off[3] = {0, 1, 2};
+    ns_data(x, y, k, 31 + (uint64_t)k);
+    struct aps_logit_opts o = {3, 0, 0, NULL, offset ? off : NULL};
+    struct aps_logit m, m2;
+    assert_true(aps_logit_set_kernel(APS_LOGIT_KERNEL_SCALAR));
+    assert_int_equal(aps_logit_fit(x, NS_D, y, NULL, NS_N, k, &o, &m), 0);
+    assert_true(m.iterations >= 2);
+    int D = NS_D + 1, P = (k - 1) * D;
+    double *Z = aps_malloc(NS_N * (size_t)D * sizeof *Z), *g0 = aps_malloc(P * sizeof *g0);
+    double *H0 = aps_malloc((size_t)P * P * sizeof *H0), *g = aps_malloc(P * sizeof *g);
+    double *H = aps_malloc((size_t)P * P * sizeof *H);
+    for (int i = 0; i < NS_N; i++)
+        aps_logit_zrow(&m, x + i * NS_D, Z + i * D);
+    ns_plain(&m, x, y, 3, g0, H0);
+    static const enum aps_logit_kernel forms[] = {APS_LOGIT_KERNEL_SCALAR, APS_LOGIT_KERNEL_AVX,
+                                                  APS_LOGIT_KERNEL_AUTO};
+    for (int f = 0; f < 3; f++) {
+        if (!aps_logit_set_kernel(forms[f])) {
+            assert_false(aps_logit_kernel_available(forms[f]));
+            continue;
+        }
+        aps_logit_newton_system(&m, m.w, x, Z, y, NULL, NS_N, 3, g, H);
+        assert_memory_equal(g, g0, P * sizeof *g);
+        assert_memory_equal(H, H0, (size_t)P * P * sizeof *H);
+        assert_int_equal(aps_logit_fit(x, NS_D, y, NULL, NS_N, k, &o, &m2), 0);
+        assert_memory_equal(m2.w, m.w, P * sizeof *m.w);
+        aps_logit_cleanup(&m2);
+    }
+    assert_true(aps_logit_set_kernel(APS_LOGIT_KERNEL_AUTO));
+    aps_logit_cleanup(&m);
+    aps_free(x);
+    aps_free(Z);
+    aps_free(g0);
+    aps_free(H0);
+    aps_free(g);
+    aps_free(H);
+}
+
+static void test_newton_system_forms_agree(void **state)
+{
+    (void)state;
+    ns_case(2, false);
+    ns_case(2, true);
+    ns_case(3, false);
+    ns_case(3, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_offset_binary_shrinks_to_market),
         cmocka_unit_test(test_offset_three_way_ratios),
         cmocka_unit_test(test_bad_labels),
+        cmocka_unit_test(test_newton_system_forms_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
