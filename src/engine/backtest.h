@@ -134,6 +134,12 @@ int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
                        struct aps_backtest_report *r, char *model_name,
                        size_t cap) APS_MUST_CHECK;
 
+/* order[0..n): the indexes of sports[0..n) by the number of games stored for each, most first,
+ * in the given order among equals (all count as equal when the counts cannot be read): the order
+ * in which runs of several sports on a few threads end closest together. */
+void aps_backtest_sport_order(struct aps_conn *c, const enum aps_sport *sports, size_t n,
+                              size_t *order);
+
 /* True when game g only trains the predictor: in the first o->burn_in seasons and not after a
  * frozen model's training data. */
 bool aps_backtest_warm_up(const struct aps_backtest_opts *o, const struct aps_hist_game *g);

@@ -8,6 +8,7 @@
 #include "engine/elo_store.h"
 #include "engine/model_predictor.h"
 #include "model/registry.h"
+#include "store/store.h"
 
 /* The predictor of a registered model (or the production one) for this sport and market. */
 static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_market market,
@@ -84,4 +85,30 @@ int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
     if (pred.destroy)
         pred.destroy(pred.ctx);
     return rc;
+}
+
+void aps_backtest_sport_order(struct aps_conn *c, const enum aps_sport *sports, size_t n,
+                              size_t *order)
+{
+    int64_t games[APS_SPORT__COUNT] = {0};
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT sp.code, count(*) FROM games g JOIN sports sp"
+                               " ON sp.id = g.sport_id GROUP BY sp.code",
+                               "");
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        int s = aps_sport_from_code(aps_stmt_text(st, 0));
+        if (s >= 0)
+            games[s] = aps_stmt_int64(st, 1);
+    }
+    aps_stmt_finalize(st);
+    if (rc < 0)
+        memset(games, 0, sizeof games);
+    for (size_t i = 0; i < n; i++) { /* insertion, stable */
+        size_t k = i;
+        for (; k > 0 && games[sports[order[k - 1]]] < games[sports[i]]; k--)
+            order[k] = order[k - 1];
+        order[k] = i;
+    }
 }

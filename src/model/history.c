@@ -30,13 +30,27 @@ static const char SQL_GAMES[] =
 
 static const char SQL_BOOKS[] = "SELECT id, key, is_aggregate, is_sharp FROM sportsbooks";
 
-/* No ORDER BY: sort_odds() puts the rows in (game_id, id) order. */
-static const char SQL_ODDS[] =
+#define ODDS_WHERE                                                            \
+    " WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2)" \
+    " AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3)"
+
+/* The odds ids of the sport's games in the dates: their range and how many (the odds key's
+ * index holds both, so the table itself is not read). */
+static const char SQL_ODDS_SPAN[] =
+    "SELECT min(o.id), max(o.id), count(*) FROM odds o JOIN games g ON g.id = o.game_id"
+    " JOIN sports sp ON sp.id = g.sport_id" ODDS_WHERE;
+
+/* The odds themselves, without ORDER BY (sort_odds() orders them): by the games, through the
+ * odds key's index and one table lookup per row, or, when the sport's rows fill most of their id
+ * range (each file's odds are stored together), by that range of the table read in order, the
+ * rows of other games skipped here. */
+static const char SQL_ODDS_BY_GAME[] =
     "SELECT o.id, o.game_id, o.book_id, o.market, o.selection, o.phase, o.line, o.price,"
     " o.recorded_at FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp"
-    " ON sp.id = g.sport_id"
-    " WHERE sp.code = ?1 AND (CAST(?2 AS TEXT) IS NULL OR g.game_date >= ?2)"
-    " AND (CAST(?3 AS TEXT) IS NULL OR g.game_date <= ?3)";
+    " ON sp.id = g.sport_id" ODDS_WHERE;
+static const char SQL_ODDS_BY_ID[] =
+    "SELECT o.id, o.game_id, o.book_id, o.market, o.selection, o.phase, o.line, o.price,"
+    " o.recorded_at FROM odds o WHERE o.id BETWEEN ?1 AND ?2";
 
 /* FiveThirtyEight's forecasts of the sport. When a game has more than one forecast of a model,
  * the first in this order wins: "538_elo" before "538", then the forecast key's columns
@@ -129,10 +143,11 @@ static void id_map_cleanup(struct id_map *m)
 
 /* ---- games --------------------------------------------------------------------------------- */
 
-static int surface_of(const char *extra)
+/* The surface of a tennis game from its tennis-data record, a JSON object: its top-level
+ * "surface" string as aps_elo_surface_parse() reads it; -1 when there is none, it is not a string
+ * or not a surface, or the record is not JSON. */
+static int surface_json(const char *extra)
 {
-    if (!extra)
-        return -1;
     json_error_t e;
     json_t *j = json_loads(extra, 0, &e);
     int s = -1;
@@ -143,6 +158,140 @@ static int surface_of(const char *extra)
         json_decref(j);
     }
     return s;
+}
+
+/* A flat record, as the ingest writes them, read without building it: one object of members
+ * whose keys and string values are printable ASCII without escapes and whose other values are
+ * true, false, null or numbers of at most 15 digits without exponent. The parser reads those the
+ * same way, so the result is surface_json()'s; false for any other text (left to the parser). */
+struct flat {
+    const char *p;
+};
+
+static void flat_ws(struct flat *f)
+{
+    while (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r')
+        f->p++;
+}
+
+/* A string at f->p: its contents [*s, *s + *n). */
+static bool flat_string(struct flat *f, const char **s, size_t *n)
+{
+    if (*f->p != '"')
+        return false;
+    const char *q = ++f->p;
+    while (*q >= 0x20 && *q <= 0x7e && *q != '"' && *q != '\\')
+        q++;
+    if (*q != '"')
+        return false;
+    *s = f->p;
+    *n = (size_t)(q - f->p);
+    f->p = q + 1;
+    return true;
+}
+
+static size_t flat_digits(struct flat *f)
+{
+    const char *q = f->p;
+    while (*f->p >= '0' && *f->p <= '9')
+        f->p++;
+    return (size_t)(f->p - q);
+}
+
+static bool flat_number(struct flat *f)
+{
+    if (*f->p == '-')
+        f->p++;
+    bool zero = *f->p == '0';
+    size_t n = flat_digits(f);
+    if (!n || (zero && n > 1))
+        return false;
+    if (*f->p == '.') {
+        f->p++;
+        size_t k = flat_digits(f);
+        if (!k)
+            return false;
+        n += k;
+    }
+    return n <= 15 && *f->p != 'e' && *f->p != 'E';
+}
+
+static bool flat_word(struct flat *f, const char *w)
+{
+    size_t n = strlen(w);
+    if (strncmp(f->p, w, n))
+        return false;
+    f->p += n;
+    return true;
+}
+
+/* A value other than a string; f->p is past it when true. */
+static bool flat_scalar(struct flat *f)
+{
+    const char *at = f->p;
+    if (flat_number(f))
+        return true;
+    f->p = at;
+    return flat_word(f, "true") || flat_word(f, "false") || flat_word(f, "null");
+}
+
+/* *surface: the record's surface when it is flat (true), as surface_json() would give it. */
+static bool flat_surface(const char *extra, int *surface)
+{
+    struct flat f = {extra};
+    *surface = -1;
+    flat_ws(&f);
+    if (*f.p++ != '{')
+        return false;
+    flat_ws(&f);
+    bool more = *f.p != '}';
+    while (more) {
+        const char *k, *v;
+        size_t nk, nv;
+        if (!flat_string(&f, &k, &nk))
+            return false;
+        flat_ws(&f);
+        if (*f.p++ != ':')
+            return false;
+        flat_ws(&f);
+        bool is_surface = nk == 7 && !memcmp(k, "surface", 7);
+        if (*f.p == '"') {
+            if (!flat_string(&f, &v, &nv))
+                return false;
+            if (is_surface) {
+                char name[16];
+                *surface = -1;
+                if (nv < sizeof name) {
+                    memcpy(name, v, nv);
+                    name[nv] = '\0';
+                    *surface = aps_elo_surface_parse(name);
+                }
+            }
+        } else if (flat_scalar(&f)) {
+            if (is_surface)
+                *surface = -1; /* the last of repeated keys counts, as in the parser */
+        } else {
+            return false;
+        }
+        flat_ws(&f);
+        more = *f.p == ',';
+        if (more) {
+            f.p++;
+            flat_ws(&f);
+        }
+    }
+    if (*f.p++ != '}')
+        return false;
+    flat_ws(&f);
+    return *f.p == '\0';
+}
+
+static int surface_of(const char *extra)
+{
+    int s;
+    if (!extra)
+        return -1;
+    return flat_surface(extra, &s) ? s : surface_json(extra);
 }
 
 static int load_games(struct aps_conn *c, const char *sport, const char *from, const char *to,
@@ -324,7 +473,18 @@ static int read_odds(struct aps_conn *c, const char *sport, const char *from, co
     struct aps_stmt *st = NULL;
     struct odds_row *rows = NULL;
     size_t n = 0, cap = 0;
-    int rc = aps_conn_preparef(c, &st, SQL_ODDS, "sss", sport, from, to);
+    int64_t lo, hi, count;
+    *out = NULL;
+    *nout = 0;
+    int rc = aps_conn_query_row(c, SQL_ODDS_SPAN, "iii", &lo, &hi, &count, "sss", sport, from, to);
+    if (rc)
+        return rc;
+    if (!count)
+        return 0;
+    if ((uint64_t)hi - (uint64_t)lo < 2 * (uint64_t)count)
+        rc = aps_conn_preparef(c, &st, SQL_ODDS_BY_ID, "ii", lo, hi);
+    else
+        rc = aps_conn_preparef(c, &st, SQL_ODDS_BY_GAME, "sss", sport, from, to);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t br = id_map_get(&bt->ids, aps_stmt_int64(st, 2));

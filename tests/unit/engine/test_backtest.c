@@ -99,7 +99,8 @@ static size_t read_rows(const char *path, struct row *rows, size_t cap)
     return k;
 }
 
-static void ingest(struct aps_store *st, const char *path)
+/* Stores a football-data file and checks it held games games. */
+static void ingest_games(struct aps_store *st, const char *path, size_t games)
 {
     struct aps_conn *c;
     struct aps_writer *w;
@@ -110,10 +111,15 @@ static void ingest(struct aps_store *st, const char *path)
     struct aps_ingest_result res;
     assert_int_equal(aps_ingest_parse(APS_SOURCE_FOOTBALL_DATA, path, &b, err, sizeof err), 0);
     assert_int_equal(aps_writer_write(w, &b, path, &res, err, sizeof err), 0);
-    assert_int_equal(res.games, 380);
+    assert_int_equal(res.games, games);
     aps_batch_cleanup(&b);
     aps_writer_close(w);
     aps_store_release(c);
+}
+
+static void ingest(struct aps_store *st, const char *path)
+{
+    ingest_games(st, path, 380);
 }
 
 static const char *team_key(struct aps_conn *c, int64_t id, char *out, size_t cap)
@@ -431,12 +437,40 @@ static void price_clv_at_the_bets_line(void **state)
     testdb_close(&t);
 }
 
+/* Sports by stored games, most first, ties (none stored) in the order given. */
+static void sports_by_stored_games(void **state)
+{
+    (void)state;
+    struct testdb t;
+    assert_int_equal(testdb_sqlite(&t), 0);
+    ingest(t.st, DATA "1314_E0.csv");
+    ingest(t.st, APS_DATA_DIR_DEFAULT "/football-data/SP1/1314_SP1.csv");
+    ingest(t.st, APS_DATA_DIR_DEFAULT "/football-data/SP1/1415_SP1.csv");
+    ingest_games(t.st, APS_DATA_DIR_DEFAULT "/football-data/D1/1314_D1.csv", 306);
+    struct aps_conn *c;
+    assert_int_equal(aps_store_acquire(t.st, APS_DB_READ, &c), 0);
+    static const enum aps_sport sports[] = {APS_SPORT_NFL, APS_SPORT_EPL, APS_SPORT_LALIGA,
+                                            APS_SPORT_BUNDESLIGA, APS_SPORT_SERIEA};
+    size_t order[5];
+    aps_backtest_sport_order(c, sports, 5, order);
+    static const size_t want[] = {2, 1, 3, 0, 4}; /* 760, 380, 306, 0, 0 games */
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(order[i], want[i]);
+    static const enum aps_sport none[] = {APS_SPORT_SERIEA, APS_SPORT_NFL, APS_SPORT_NHL};
+    aps_backtest_sport_order(c, none, 3, order); /* no games stored: as given */
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(order[i], i);
+    aps_store_release(c);
+    testdb_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_season_checked_against_the_file),
         cmocka_unit_test(backtest_and_picks_take_the_same_side),
         cmocka_unit_test(price_clv_at_the_bets_line),
+        cmocka_unit_test(sports_by_stored_games),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

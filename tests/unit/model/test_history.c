@@ -4,7 +4,9 @@
  * loader's documented order. On real games and odds, then with rows added that the store's own
  * order does not give back sorted: late ids for an early game, quotes equal in every column but
  * the time they were taken (ties of every key but the id), a book first quoted late, a quote of a
- * book missing from sportsbooks, a phase the loader does not know, and duplicate forecasts. */
+ * book missing from sportsbooks, a phase the loader does not know, and duplicate forecasts.
+ * And the tennis surface read straight from flat records gives what the JSON parser gives, on
+ * stored records, crafted ones and random damage to them (the file is included to reach it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include "fixture.c"
 #include "core/mem.h"
 #include "core/str.h"
+#include "model/history.c"
 
 /* The odds and books as the loader gave them before it sorted in memory. */
 static const char REF_ODDS[] =
@@ -113,11 +116,12 @@ static void same_double(double a, double b)
     assert_true((isnan(a) && isnan(b)) || !memcmp(&a, &b, sizeof a));
 }
 
-/* The loader's history equals the reference in every field, quotes and books in order. */
-static void same_history(struct aps_conn *c, enum aps_sport sport)
+/* The loader's history (of the games dated in [from, to], either may be NULL) equals the
+ * reference in every field, quotes and books in order. */
+static void same_window(struct aps_conn *c, enum aps_sport sport, const char *from, const char *to)
 {
     struct aps_history h, r;
-    assert_int_equal(aps_history_load(c, sport, NULL, NULL, &h), 0);
+    assert_int_equal(aps_history_load(c, sport, from, to, &h), 0);
     assert_true(h.ngames > 0 && h.nquotes > 0);
     ref_load(c, sport, &h, &r);
     assert_int_equal(h.nquotes, r.nquotes);
@@ -146,9 +150,29 @@ static void same_history(struct aps_conn *c, enum aps_sport sport)
     aps_history_cleanup(&r);
 }
 
+static void same_history(struct aps_conn *c, enum aps_sport sport)
+{
+    same_window(c, sport, NULL, NULL);
+}
+
 static void exec(struct aps_conn *c, const char *sql)
 {
     assert_int_equal(aps_conn_exec(c, sql), 0);
+}
+
+/* Whether the sport's odds fill less than half of their id range (the loader then reads them
+ * by game instead of by id range). */
+static bool odds_sparse(struct aps_conn *c, const char *sport)
+{
+    int64_t span, count;
+    assert_int_equal(aps_conn_query_row(c,
+                                        "SELECT max(o.id) - min(o.id) + 1, count(*) FROM odds o"
+                                        " JOIN games g ON g.id = o.game_id JOIN sports sp"
+                                        " ON sp.id = g.sport_id WHERE sp.code = ?1",
+                                        "ii", &span, &count, "s", sport),
+                     0);
+    assert_true(count > 0);
+    return span > 2 * count;
 }
 
 static void test_real_data(void **state)
@@ -158,8 +182,38 @@ static void test_real_data(void **state)
     fx_open(&fx);
     fx_ingest(&fx, APS_SOURCE_SBR, fx_nba, 2);
     fx_ingest(&fx, APS_SOURCE_FOOTBALL_DATA, fx_epl, 2);
+    assert_false(odds_sparse(fx.c, "NBA"));
+    assert_false(odds_sparse(fx.c, "EPL"));
     same_history(fx.c, APS_SPORT_NBA);
     same_history(fx.c, APS_SPORT_EPL);
+    same_window(fx.c, APS_SPORT_NBA, "2016-12-01", "2017-02-28");
+    same_window(fx.c, APS_SPORT_EPL, NULL, "2019-06-30");
+    fx_close(&fx);
+}
+
+/* One sport's odds stored on both sides of another's: read by game, not by id range. */
+static void test_interleaved_sports(void **state)
+{
+    (void)state;
+    struct fx_store fx;
+    fx_open(&fx);
+    fx_ingest(&fx, APS_SOURCE_SBR, fx_nba, 1);
+    fx_ingest(&fx, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5);
+    fx_ingest(&fx, APS_SOURCE_SBR, fx_nba + 1, 1);
+    assert_true(odds_sparse(fx.c, "NBA"));
+    assert_false(odds_sparse(fx.c, "EPL"));
+    same_history(fx.c, APS_SPORT_NBA);
+    same_history(fx.c, APS_SPORT_EPL);
+    /* a window of dates: the rows of the games outside it are read by id range and skipped */
+    same_window(fx.c, APS_SPORT_NBA, "2017-01-01", "2017-03-31");
+    same_window(fx.c, APS_SPORT_EPL, "2019-01-01", NULL);
+    struct aps_history h;
+    assert_int_equal(aps_history_load(fx.c, APS_SPORT_NBA, "2017-01-01", "2017-03-31", &h), 0);
+    assert_true(h.ngames > 100 && h.nquotes > 0);
+    for (size_t i = 0; i < h.ngames; i++)
+        assert_true(strcmp(h.games[i].date, "2017-01-01") >= 0 &&
+                    strcmp(h.games[i].date, "2017-03-31") <= 0);
+    aps_history_cleanup(&h);
     fx_close(&fx);
 }
 
@@ -245,11 +299,135 @@ static void test_out_of_order_rows(void **state)
     fx_close(&fx);
 }
 
+/* surface_of() is surface_json(); handled: whether the flat reader took the text. */
+static void same_surface(const char *text, bool handled)
+{
+    int s;
+    if (flat_surface(text, &s) != handled)
+        fail_msg("flat reader %s: %s", handled ? "refused" : "took", text);
+    if (surface_of(text) != surface_json(text))
+        fail_msg("surface %d, parser %d: %s", surface_of(text), surface_json(text), text);
+}
+
+static void test_surface_crafted(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool flat;
+    } cases[] = {
+        {"{\"winner\":\"home\",\"best_of\":3,\"surface\":\"Hard\",\"rank_home\":52,"
+         "\"pts\":-0.5,\"x\":null,\"y\":true,\"z\":false}",
+         true},
+        {"{\"surface\":\"clay\"}", true},
+        {" { \"surface\" : \"GRASS\" , \"a\" : 1 } \n", true},
+        {"{\"surface\":\"Carpet\",\"surface\":\"Clay\"}", true}, /* the last counts */
+        {"{\"surface\":\"Clay\",\"surface\":7}", true},
+        {"{\"surface\":\"Indoor\"}", true},
+        {"{\"surface\":\"Hardcourt-of-a-long-name\"}", true},
+        {"{\"surface\":\"\"}", true},
+        {"{}", true},
+        {"{\"a\":1}", true},
+        {"{\"surface\":\"Hard\"", false},                              /* unterminated */
+        {"{\"surface\":\"Hard\"} x", false},                           /* text after the object */
+        {"{\"surface\":\"H\\u0061rd\"}", false},                       /* an escape */
+        {"{\"surface\":\"Hard\",\"t\":\"D\xc3\xbcsseldorf\"}", false}, /* UTF-8 */
+        {"{\"surface\":\"Hard\",\"t\":\"\xff\"}", false},              /* not UTF-8 */
+        {"{\"surface\":\"Hard\",\"o\":{\"surface\":\"Clay\"}}", false},
+        {"{\"surface\":\"Hard\",\"a\":[1,2]}", false},
+        {"{\"surface\":\"Hard\",\"n\":1e5}", false},
+        {"{\"surface\":\"Hard\",\"n\":12345678901234567890}", false},
+        {"{\"surface\":\"Hard\",\"n\":01}", false},
+        {"{\"surface\":\"Hard\",\"n\":-true}", false},
+        {"{\"surface\":\"Hard\",\"n\":1.}", false},
+        {"{\"surface\":\"Hard\",}", false},
+        {"{\"surface\":Hard}", false},
+        {"[\"surface\",\"Hard\"]", false},
+        {"\"Hard\"", false},
+        {"", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        same_surface(cases[i].text, cases[i].flat);
+    assert_int_equal(surface_of("{\"surface\":\"Carpet\",\"surface\":\"Clay\"}"),
+                     APS_ELO_SURFACE_CLAY);
+    assert_int_equal(surface_of(NULL), -1);
+}
+
+/* Random damage to a stored record: every result as the parser's. */
+static void test_surface_damaged(void **state)
+{
+    (void)state;
+    static const char base[] =
+        "{\"winner\":\"away\",\"best_of\":3,\"surface\":\"Clay\",\"court\":\"Outdoor\","
+        "\"round\":\"1st Round\",\"rank_home\":63,\"rank_away\":105,\"pts_home\":667.5,"
+        "\"pts_away\":null,\"series\":\"ATP250\",\"tournament\":\"Brisbane\"}";
+    static const char bytes[] = "{}[]\":,\\-+0123456789.eE \t\ntrufalsn\x01\x7f\xc3\xa9Hh";
+    uint64_t x = 7;
+    size_t flat = 0;
+    for (int i = 0; i < 20000; i++) {
+        char t[sizeof base + 8];
+        memcpy(t, base, sizeof base);
+        size_t len = sizeof base - 1;
+        for (int k = 0, edits = 1 + i % 3; k < edits; k++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t at = (size_t)(x >> 33) % len;
+            char b = bytes[(x >> 20) % (sizeof bytes - 1)];
+            switch ((x >> 8) % 3) {
+            case 0: t[at] = b; break; /* replace */
+            case 1:
+                memmove(t + at, t + at + 1, len - at);
+                len--;
+                break; /* delete */
+            default:   /* insert */
+                memmove(t + at + 1, t + at, len - at + 1);
+                t[at] = b;
+                len++;
+            }
+        }
+        int s;
+        flat += flat_surface(t, &s);
+        if (surface_of(t) != surface_json(t))
+            fail_msg("surface %d, parser %d: %s", surface_of(t), surface_json(t), t);
+    }
+    assert_true(flat > 2000); /* the flat reader took a good part of them */
+}
+
+/* The stored records of a real ATP season agree; the flat reader takes all but the few with
+ * names outside ASCII. */
+static void test_surface_stored(void **state)
+{
+    (void)state;
+    static const char *const atp[] = {"tennis-data/atp/2012.csv"};
+    struct fx_store fx;
+    fx_open(&fx);
+    fx_ingest(&fx, APS_SOURCE_TENNIS_DATA, atp, 1);
+    struct aps_stmt *st = NULL;
+    assert_int_equal(
+        aps_conn_preparef(fx.c, &st, "SELECT extra FROM game_sources WHERE source = 'tennis-data'",
+                          ""),
+        0);
+    size_t n = 0, known = 0, flat = 0;
+    while (aps_stmt_step(st) == APS_ROW) {
+        const char *t = aps_stmt_text(st, 0);
+        bool ascii = true;
+        for (const char *q = t; *q; q++)
+            ascii &= *q > 0;
+        same_surface(t, ascii);
+        n++;
+        flat += ascii;
+        known += surface_of(t) >= 0;
+    }
+    aps_stmt_finalize(st);
+    assert_true(n > 2000 && known == n && flat > n * 9 / 10);
+    fx_close(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_real_data),
-        cmocka_unit_test(test_out_of_order_rows),
+        cmocka_unit_test(test_real_data),          cmocka_unit_test(test_out_of_order_rows),
+        cmocka_unit_test(test_interleaved_sports), cmocka_unit_test(test_surface_crafted),
+        cmocka_unit_test(test_surface_damaged),    cmocka_unit_test(test_surface_stored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
