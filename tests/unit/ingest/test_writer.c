@@ -1,6 +1,7 @@
 /* test_writer.c — the ingest writer on a real store (SQLite always, PostgreSQL when
  * APS_TEST_PG_URL is set): on PostgreSQL, teams, seasons and venues are analyzed (once) before
  * the batch that follows one that wrote rows to them, and never when no such row was written;
+ * the foreign-key checks of new games read seasons by key;
  * the dims handle counts those writes; a second write of a file changes no stored row. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "ingest/dims.h"
@@ -117,6 +120,69 @@ static void test_analyze_after_new_dims(void **state)
     assert_int_equal(q1(fx, "SELECT COUNT(*) FROM games"), 760);
 }
 
+/* Counters of a table's scans in the statistics, once they include the writes of a closed
+ * connection (its backend sends them when it exits): waits until games counts `inserted` rows. */
+static void scans(struct fx *fx, const char *table, int64_t inserted, int64_t *seq, int64_t *idx)
+{
+    char sql[256];
+    for (int tries = 0; tries < 200; tries++) {
+        int64_t v = -1;
+        assert_int_equal(aps_conn_query_row(fx->c,
+                                            "SELECT 1 FROM (SELECT pg_stat_clear_snapshot()) s",
+                                            "i", &v, ""),
+                         0);
+        if (q1(fx, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'games'") >= inserted)
+            break;
+        usleep(20000);
+    }
+    snprintf(sql, sizeof sql, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = '%s'",
+             table);
+    *seq = q1(fx, sql);
+    snprintf(sql, sizeof sql,
+             "SELECT COALESCE(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = '%s'", table);
+    *idx = q1(fx, sql);
+}
+
+/* The foreign-key checks of new games read seasons by its key even when the table holds a few
+ * hundred rows (a size at which the default costs make each check a sequential scan). The
+ * writer runs on a connection of its own that is closed after the write, so that its backend
+ * reports its counters. */
+static void test_fk_checks_read_seasons_by_key(void **state)
+{
+    struct fx *fx = *state;
+    if (!fx)
+        skip();
+    assert_int_equal(aps_conn_exec(fx->c, "INSERT INTO seasons (sport_id, label)"
+                                          " SELECT s.id, 'old-' || n FROM sports s,"
+                                          " generate_series(1, 400) n WHERE s.code = 'EPL';"
+                                          " ANALYZE seasons"),
+                     0);
+    int64_t seq0, idx0, seq1, idx1;
+    scans(fx, "seasons", 0, &seq0, &idx0);
+    struct aps_store_opts o = {fx->db.url, NULL, 1, 0, 10.0, false};
+    struct aps_store *st = NULL;
+    struct aps_conn *c = NULL;
+    struct aps_writer *w = NULL;
+    char err[1024];
+    assert_int_equal(aps_store_open(&st, &o, err, sizeof err), 0);
+    assert_int_equal(aps_store_acquire(st, APS_DB_WRITE, &c), 0);
+    assert_int_equal(aps_writer_open(&w, c, err, sizeof err), 0);
+    struct aps_batch b = {0};
+    struct aps_ingest_result res;
+    assert_int_equal(aps_ingest_parse(APS_SOURCE_FOOTBALL_DATA, DATA "/E0/2223_E0.csv", &b, err,
+                                      sizeof err),
+                     0);
+    assert_int_equal(aps_writer_write(w, &b, "2223_E0.csv", &res, err, sizeof err), 0);
+    assert_int_equal(res.games, 380);
+    aps_batch_cleanup(&b);
+    aps_writer_close(w);
+    aps_store_release(c);
+    aps_store_close(st);
+    scans(fx, "seasons", 380, &seq1, &idx1);
+    assert_true(idx1 - idx0 >= 380);
+    assert_true(seq1 - seq0 < 10);
+}
+
 /* The dims handle counts the rows it writes to teams, seasons and venues, not cache hits. */
 static void test_dims_written_counts_misses(void **state)
 {
@@ -170,6 +236,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dims_written_counts_misses, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_second_write_changes_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_analyze_after_new_dims, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_fk_checks_read_seasons_by_key, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_dims_written_counts_misses, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_second_write_changes_nothing, setup_pg, teardown),
     };
