@@ -49,7 +49,7 @@ int aps_trainer_prepare_until(struct aps_conn *c, enum aps_sport sport, const ch
     }
     if (!rc) {
         aps_feat_spec_prune(&m0, &ts->h, &all, &ts->spec);
-        rc = aps_feat_build(&ts->h, &ts->x, &ts->spec, &ts->m);
+        rc = aps_feat_matrix_select(&m0, &all, &ts->spec, &ts->m);
     }
     aps_feat_matrix_cleanup(&m0);
     if (rc)
