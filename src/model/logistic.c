@@ -133,7 +133,23 @@ typedef void hess_rows_fn(double *restrict h, const double *restrict zb, const d
 static void hess_rows_scalar(double *restrict h, const double *restrict zb,
                              const double *restrict wt, int nr, int D, int a, int b0)
 {
-    for (int b = b0; b < D; b++) {
+    int b = b0;
+    for (; b + 4 <= D; b += 4) { /* four running sums side by side: their adds overlap */
+        double s0 = h[b], s1 = h[b + 1], s2 = h[b + 2], s3 = h[b + 3];
+        for (int r = 0; r < nr; r++) {
+            const double *z = zb + r * D;
+            double za = z[a], w = wt[r];
+            s0 += w * (za * z[b]);
+            s1 += w * (za * z[b + 1]);
+            s2 += w * (za * z[b + 2]);
+            s3 += w * (za * z[b + 3]);
+        }
+        h[b] = s0;
+        h[b + 1] = s1;
+        h[b + 2] = s2;
+        h[b + 3] = s3;
+    }
+    for (; b < D; b++) {
         double s = h[b];
         for (int r = 0; r < nr; r++)
             s += wt[r] * (zb[r * D + a] * zb[r * D + b]);
