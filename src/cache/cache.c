@@ -18,6 +18,7 @@
 #include "cache/redis.h"
 #include "config/config.h"
 #include "core/mem.h"
+#include "core/numfmt.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
@@ -340,8 +341,10 @@ int aps_cache_key(struct aps_cache *c, const char *tag, const char *rest, char *
     pthread_mutex_lock(&c->mu);
     int64_t gen = t->gen;
     pthread_mutex_unlock(&c->mu);
-    int n = snprintf(out, cap, "%s:c:%s:%lld:%s", c->prefix, tag, (long long)gen, rest);
-    if (n < 0 || (size_t)n >= cap || n > APS_CACHE_MAX_KEY)
+    char g[APS_FMT_CAP];
+    aps_fmt_i64(g, gen);
+    if (aps_str_cat(out, cap, c->prefix, ":c:", tag, ":", g, ":", rest, (char *)NULL) ||
+        strlen(out) > APS_CACHE_MAX_KEY)
         return APS_E_TOOBIG;
     return 0;
 }

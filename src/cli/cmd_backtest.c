@@ -29,7 +29,8 @@ static void help(FILE *out)
             "Kelly (KELLY_FRACTION, MAX_BET_PERCENT, MIN_EDGE_THRESHOLD, SIGNAL_TIER_*) from the\n"
             "day's opening bankroll, graded, and measured against the closing line. The model's\n"
             "probabilities are scored next to the closing market's on the same games.\n\n"
-            "  --burn-in N   seasons at the start that only train the model (default 1)\n"
+            "  --burn-in N   seasons at the start that only train the model (default 1); the\n"
+            "                games after a --model's training data are scored even in them\n"
             "  --no-refit    keep the starting Elo parameters (fitted by 'aps elo fit' when stored,\n"
             "                else the defaults) instead of refitting them each season on earlier\n"
             "                seasons only (walk-forward, the default)\n"
@@ -188,7 +189,9 @@ static int run_sport(struct aps_conn *c, enum aps_sport sport, const struct bt_a
 /* Sports are independent (each loads its own history and runs on its own connection), so
  * `--sport all` runs them on BT_THREADS threads. Each sport's report and messages are kept in
  * memory and printed in sport order afterwards, stopping after the first sport that fails, so
- * the output is the one a run of the sports one after the other gives. */
+ * the output is the one a run of the sports one after the other gives. The threads take the
+ * sports with the most stored games first, so that the last ones to finish are small and the
+ * threads end close together. */
 #define BT_THREADS 2
 
 struct bt_job {
@@ -205,7 +208,8 @@ struct bt_pool {
     struct aps_store *st;
     struct bt_job *jobs;
     size_t njobs;
-    atomic_size_t next;   /* the next job to take */
+    size_t order[APS_SPORT__COUNT]; /* the jobs by stored games of their sport, most first */
+    atomic_size_t next;   /* the next place in order to take */
     atomic_size_t failed; /* the first failed job (njobs: none); later jobs are skipped */
 };
 
@@ -223,13 +227,17 @@ static void run_job(struct bt_pool *p, struct aps_conn *c, struct bt_job *j)
         fclose(err);
 }
 
-/* Takes jobs in order until none is left or one before them failed. */
+/* Takes jobs in p->order until none is left, skipping those after a failed one in sport order
+ * (they would not be printed). */
 static void drain(struct bt_pool *p, struct aps_conn *c)
 {
     for (;;) {
-        size_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= p->njobs || i > atomic_load(&p->failed))
+        size_t k = atomic_fetch_add(&p->next, 1);
+        if (k >= p->njobs)
             return;
+        size_t i = p->order[k];
+        if (i > atomic_load(&p->failed))
+            continue;
         run_job(p, c, &p->jobs[i]);
         if (p->jobs[i].rc != APS_EXIT_OK) {
             size_t f = atomic_load(&p->failed);
@@ -308,6 +316,10 @@ int aps_cmd_backtest(struct aps_cli *cli, int argc, char **argv)
     for (int s = 0; s < APS_SPORT__COUNT; s++)
         if (all || s == aps_sport_from_code(a.sport))
             jobs[p.njobs++].sport = (enum aps_sport)s;
+    enum aps_sport sports[APS_SPORT__COUNT];
+    for (size_t i = 0; i < p.njobs; i++)
+        sports[i] = jobs[i].sport;
+    aps_backtest_sport_order(c, sports, p.njobs, p.order);
     atomic_init(&p.next, 0);
     atomic_init(&p.failed, p.njobs);
     run_jobs(&p, c);

@@ -1,11 +1,11 @@
 /* cmd_ingest.c — `aps ingest SOURCE PATH|URL…` and `aps ingest all [DIR]`: parse each file with
  * its loader, store it through the writer (one transaction per file), show progress on a
- * terminal and end with a summary per sport. */
+ * terminal and end with a summary per sport. A parse thread (ingest/pipeline.h) reads the next
+ * files while the writer stores the current one; results are taken and reported in file order. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -15,6 +15,7 @@
 #include "ingest/fetch.h"
 #include "ingest/ingest.h"
 #include "ingest/inventory.h"
+#include "ingest/pipeline.h"
 #include "store/store.h"
 
 static void help(FILE *out)
@@ -38,6 +39,10 @@ static void help(FILE *out)
             "  --format table|json   summary format (default table)\n"
             "  --quiet               no progress bar and no per-file lines\n");
 }
+
+/* Parsed files that may wait for the writer: enough to keep it busy while the parse thread is on
+ * a long file, few enough that memory stays a few batches. */
+enum { PARSE_AHEAD = 2 };
 
 struct job {
     enum aps_source source;
@@ -101,45 +106,63 @@ static void progress(const struct run *r, size_t done, const char *what)
     fflush(stderr);
 }
 
-/* Parses and stores one file; failures are reported and counted, the run goes on. */
-static void ingest_one(struct run *r, struct aps_writer *w, const struct job *j)
+/* Stores one parsed file (pipeline.h); failures are reported and counted, the run goes on. The
+ * file's time is its fetch and parse (on the parse thread) plus its write. */
+static void ingest_one(struct run *r, struct aps_writer *w, const struct job *j,
+                       struct aps_ingest_parsed *x)
 {
-    char err[1024] = "", tmp[256] = "";
-    const char *path = j->path;
-    double t0 = aps_time_mono();
-    if (aps_fetch_is_url(path)) {
-        if (aps_fetch_to_temp(path, tmp, sizeof tmp, err, sizeof err)) {
-            fprintf(stderr, "%saps ingest: %s\n", r->tty ? "\n" : "", err);
-            r->files_failed++;
-            return;
-        }
-        path = tmp;
+    if (x->fetch_failed) {
+        fprintf(stderr, "%saps ingest: %s\n", r->tty ? "\n" : "", x->err);
+        r->files_failed++;
+        return;
     }
-    struct aps_batch b = {0};
+    double t0 = aps_time_mono();
     struct aps_ingest_result res;
-    int rc = aps_ingest_parse(j->source, path, &b, err, sizeof err);
+    int rc = x->rc;
     if (!rc)
-        rc = aps_writer_write(w, &b, j->path, &res, err, sizeof err);
-    double dt = aps_time_mono() - t0;
+        rc = aps_writer_write(w, &x->batch, j->path, &res, x->err, sizeof x->err);
+    double dt = x->seconds + (aps_time_mono() - t0);
     if (rc) {
         fprintf(stderr, "%saps ingest: %s: %s (nothing stored from this file)\n",
-                r->tty && !r->quiet ? "\n" : "", j->path, err);
+                r->tty && !r->quiet ? "\n" : "", j->path, x->err);
         r->files_failed++;
-    } else {
-        int sport = aps_batch_main_sport(&b);
-        if (sport >= 0) {
-            r->tally[sport].rejected += res.rejected;
-            r->tally[sport].seconds += dt;
-            r->tally[sport].touched = true;
-        }
-        if (!r->quiet && !r->tty)
-            fprintf(stderr, "%s %s: %zu games, %zu odds, %zu forecasts, %zu rejected, %.2fs\n",
-                    aps_source_name(j->source), j->path, res.games, res.odds, res.forecasts,
-                    res.rejected, dt);
+        return;
     }
-    aps_batch_cleanup(&b);
-    if (tmp[0])
-        unlink(tmp);
+    int sport = aps_batch_main_sport(&x->batch);
+    if (sport >= 0) {
+        r->tally[sport].rejected += res.rejected;
+        r->tally[sport].seconds += dt;
+        r->tally[sport].touched = true;
+    }
+    if (!r->quiet && !r->tty)
+        fprintf(stderr, "%s %s: %zu games, %zu odds, %zu forecasts, %zu rejected, %.2fs\n",
+                aps_source_name(j->source), j->path, res.games, res.odds, res.forecasts,
+                res.rejected, dt);
+}
+
+/* Every job in order: the parse thread reads the next files while this one is stored. */
+static int ingest_jobs(struct run *r, struct aps_writer *w)
+{
+    struct aps_ingest_job *pj = aps_calloc(r->njobs ? r->njobs : 1, sizeof *pj);
+    for (size_t i = 0; i < r->njobs; i++)
+        pj[i] = (struct aps_ingest_job){r->jobs[i].source, r->jobs[i].path};
+    struct aps_ingest_pipe *p = NULL;
+    int rc = aps_ingest_pipe_start(&p, pj, r->njobs, PARSE_AHEAD);
+    if (rc) {
+        fprintf(stderr, "aps ingest: cannot start the parse thread\n");
+        aps_free(pj);
+        return rc;
+    }
+    for (size_t i = 0; i < r->njobs; i++) {
+        progress(r, i, r->jobs[i].path);
+        struct aps_ingest_parsed *x = aps_ingest_pipe_next(p);
+        ingest_one(r, w, &r->jobs[i], x);
+        aps_ingest_parsed_free(x);
+    }
+    progress(r, r->njobs, "done");
+    aps_ingest_pipe_stop(p);
+    aps_free(pj);
+    return 0;
 }
 
 static void print_summary(const struct run *r, struct aps_conn *c)
@@ -292,11 +315,8 @@ int aps_cmd_ingest(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps ingest: %s\n", err);
         goto out;
     }
-    for (size_t i = 0; i < r.njobs; i++) {
-        progress(&r, i, r.jobs[i].path);
-        ingest_one(&r, w, &r.jobs[i]);
-    }
-    progress(&r, r.njobs, "done");
+    if (ingest_jobs(&r, w))
+        goto out;
     print_summary(&r, c);
     rc = r.files_failed ? APS_EXIT_FAIL : APS_EXIT_OK;
 out:

@@ -164,18 +164,36 @@ static void write_leaderboard(FILE *out, struct aps_conn *c, const char *sport, 
     aps_free(lb);
 }
 
+/* "+0.0123 over 120 bets", or why there is none. */
+static const char *price_clv_text(const struct aps_bt_tally *t, char *buf, size_t cap)
+{
+    if (t->clv_price_n)
+        snprintf(buf, cap, "%+.4f over %zu bets", t->clv_price_sum / (double)t->clv_price_n,
+                 t->clv_price_n);
+    else
+        snprintf(buf, cap, "none (no bet's line is quoted at the close)");
+    return buf;
+}
+
 static void write_backtest(FILE *out, const struct aps_backtest_report *r)
 {
     const struct aps_bt_tally *t = &r->all;
+    char buf[96];
     fprintf(out, "\nIts picks on the market gate's games replayed by the backtest (the gate's "
                  "evidence: fractional Kelly from the settings, no edge cap, bankroll %d): %zu "
                  "bets, yield %+.2f %%, bankroll %.0f → %.0f, max drawdown %.1f %%.\n",
             APS_GATE_BANKROLL, t->bets, t->staked > 0 ? 100 * t->profit / t->staked : 0.0,
             r->bankroll0, r->bankroll, 100 * r->max_drawdown);
-    if (t->clv_n)
+    if (t->clv_n && r->market == APS_MKT_MONEYLINE)
         fprintf(out, "Mean closing-line value of those bets: %+.4f over %zu bets with a close "
                      "(no CLV where the entry price is itself the close).\n",
                 t->clv_sum / (double)t->clv_n, t->clv_n);
+    else if (t->clv_n)
+        fprintf(out, "Mean closing-line value of those bets: %+.4f points of line over %zu bets "
+                     "with a close (no CLV where the entry price is itself the close); price CLV at "
+                     "each bet's own line (entry price against the fair close at that line): %s.\n",
+                t->clv_sum / (double)t->clv_n, t->clv_n,
+                price_clv_text(t, buf, sizeof buf));
 }
 
 /* The walk-forward evidence for the tier rule and the edge cap: the replayed bets by tier and by
@@ -352,7 +370,8 @@ static void write_header(FILE *out, int argc, char **argv)
                  "centred on the entry line, or around XGBoost, Poisson for totals of goals or "
                  "runs, and Skellam (a difference of two Poisson counts) for soccer and hockey "
                  "handicaps) scored walk-forward — season by season, then month "
-                 "by month in the latest season, each fold's model trained on earlier games only, "
+                 "by month in the latest season (a history of one season: its first quarter only "
+                 "trains, then month by month), each fold's model trained on earlier games only, "
                  "the first fold only warming up calibration and stacking — and registers the best "
                  "candidate. The tables compare its walk-forward probabilities with the market's "
                  "no-vig probabilities on exactly the same games. *Entry* is the earliest "

@@ -30,10 +30,12 @@ static const char *selection_names[] = {"home", "away", "draw", "over", "under"}
 static const char *phase_names[] = {"open", "pre", "close", "live"};
 static const char *status_names[] = {"scheduled", "in_progress", "final", "postponed", "cancelled"};
 
+/* The first letters are compared before the whole names: the history loader parses three of
+ * these per odds row. */
 static int lookup(const char *const *names, int n, const char *s)
 {
     for (int i = 0; i < n; i++)
-        if (!strcmp(names[i], s))
+        if (names[i][0] == s[0] && !strcmp(names[i], s))
             return i;
     return -1;
 }

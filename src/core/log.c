@@ -29,7 +29,15 @@ const char *aps_log_level_name(enum aps_log_level l)
 
 void aps_json_escape(struct aps_buf *b, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (;;) {
+        const unsigned char *run = p; /* bytes that go out as they are, appended at once */
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        if (p > run)
+            aps_buf_append(b, run, (size_t)(p - run));
+        if (!*p)
+            return;
         switch (*p) {
         case '"':
             aps_buf_puts(b, "\\\"");
@@ -46,26 +54,68 @@ void aps_json_escape(struct aps_buf *b, const char *s)
         case '\t':
             aps_buf_puts(b, "\\t");
             break;
+        default: {
+            static const char hex[] = "0123456789abcdef";
+            char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            aps_buf_append(b, u, sizeof u);
+        }
+        }
+        p++;
+    }
+}
+
+size_t aps_json_escape_into(char *out, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\') {
+            *o++ = (char)*p;
+            continue;
+        }
+        *o++ = '\\';
+        switch (*p) {
+        case '"':
+        case '\\':
+            *o++ = (char)*p;
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
         default:
-            if (*p < 0x20)
-                aps_buf_printf(b, "\\u%04x", *p);
-            else
-                aps_buf_putc(b, (char)*p);
+            memcpy(o, "u00", 3);
+            o[3] = hex[*p >> 4];
+            o[4] = hex[*p & 15];
+            o += 5;
         }
     }
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
+void aps_log_begin(struct aps_buf *line, enum aps_log_level l, const char *msg)
+{
+    char ts[APS_TIME_ISO_US_CAP];
+    size_t n = aps_time_format_iso_us(aps_time_now_us(), ts);
+    aps_buf_puts(line, "{\"ts\":\"");
+    aps_buf_append(line, ts, n);
+    aps_buf_puts(line, "\",\"level\":\"");
+    aps_buf_puts(line, aps_log_level_name(l));
+    aps_buf_puts(line, "\",\"msg\":\"");
+    aps_json_escape(line, msg);
+    aps_buf_putc(line, '"');
 }
 
 void aps_log_format(struct aps_buf *line, enum aps_log_level l, const char *extra_json,
                     const char *msg)
 {
-    int64_t us = aps_time_now_us();
-    char ts[32];
-    aps_time_format_iso(us / 1000000, ts, sizeof ts);
-    ts[19] = '\0';
-    aps_buf_printf(line, "{\"ts\":\"%s.%06dZ\",\"level\":\"%s\",\"msg\":\"", ts,
-                   (int)(us % 1000000), aps_log_level_name(l));
-    aps_json_escape(line, msg);
-    aps_buf_putc(line, '"');
+    aps_log_begin(line, l, msg);
     if (extra_json && *extra_json) {
         aps_buf_putc(line, ',');
         aps_buf_puts(line, extra_json);

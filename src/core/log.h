@@ -4,6 +4,7 @@
 #ifndef APS_CORE_LOG_H
 #define APS_CORE_LOG_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 enum aps_log_level { APS_LOG_DEBUG, APS_LOG_INFO, APS_LOG_WARNING, APS_LOG_ERROR, APS_LOG_OFF };
@@ -36,5 +37,11 @@ struct aps_buf;
 void aps_log_format(struct aps_buf *line, enum aps_log_level l, const char *extra_json,
                     const char *msg);
 void aps_json_escape(struct aps_buf *b, const char *s);
+/* The same into out, which must hold 6 * strlen(s) + 1 bytes; returns the length written (a NUL
+ * follows). */
+size_t aps_json_escape_into(char *out, const char *s);
+/* Appends the start of such a line, {"ts":"…","level":"…","msg":"…" (no closing brace), for
+ * writers that add their fields without an extra_json string and end it with "}\n". */
+void aps_log_begin(struct aps_buf *line, enum aps_log_level l, const char *msg);
 
 #endif

@@ -86,6 +86,22 @@ char *aps_arena_strdup(struct aps_arena *a, const char *s)
     return p;
 }
 
+void aps_arena_reset(struct aps_arena *a)
+{
+    struct aps_arena_block *b = a->head, *keep = NULL;
+    while (b) {
+        struct aps_arena_block *next = b->next;
+        if (!next && b->cap == ARENA_BLOCK) {
+            keep = b;
+            keep->used = 0;
+        } else {
+            free(b);
+        }
+        b = next;
+    }
+    a->head = keep;
+}
+
 void aps_arena_cleanup(struct aps_arena *a)
 {
     struct aps_arena_block *b = a->head;

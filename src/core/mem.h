@@ -23,5 +23,8 @@ struct aps_arena {
 void *aps_arena_alloc(struct aps_arena *a, size_t n);
 char *aps_arena_strdup(struct aps_arena *a, const char *s);
 void aps_arena_cleanup(struct aps_arena *a);
+/* Releases every allocation but keeps the arena's first block (when it is of the usual size) for
+ * the next ones: an arena used over and over (one per server thread) then allocates nothing. */
+void aps_arena_reset(struct aps_arena *a);
 
 #endif

@@ -69,3 +69,36 @@ size_t aps_fmt_double(char buf[APS_FMT_CAP], double v)
     int n = snprintf(buf, APS_FMT_CAP, "%.17g", v);
     return n > 0 ? (size_t)n : 0;
 }
+
+/* m = round(|v| * 10^d) to nearest, then corrected by the exact residual |v|·10^d - m that fma
+ * gives rounded once: rounding keeps it on its side of ±0.5, so a residual past ±0.5 moves m by
+ * one and only an apparent tie (exactly ±0.5 after rounding) is left to printf. */
+size_t aps_fmt_fixed(char buf[APS_FMT_CAP], double v, int decimals)
+{
+    if (decimals >= 0 && decimals <= APS_FMT_FAST_DECIMALS && isfinite(v) && fabs(v) < 1e9) {
+        double p = p10[decimals], a = fabs(v), m = nearbyint(a * p), r = fma(a, p, -m);
+        if (r > 0.5)
+            m += 1;
+        else if (r < -0.5)
+            m -= 1;
+        if (r != 0.5 && r != -0.5) {
+            uint64_t u = (uint64_t)m, ip = u / (uint64_t)p, fp = u % (uint64_t)p;
+            size_t n = 0;
+            if (signbit(v))
+                buf[n++] = '-';
+            n += utoa(buf + n, ip);
+            if (decimals) {
+                buf[n++] = '.';
+                for (int k = decimals - 1; k >= 0; k--) {
+                    buf[n + (size_t)k] = (char)('0' + fp % 10);
+                    fp /= 10;
+                }
+                n += (size_t)decimals;
+            }
+            buf[n] = '\0';
+            return n;
+        }
+    }
+    int n = snprintf(buf, APS_FMT_CAP, "%.*f", decimals, v);
+    return n > 0 ? (size_t)n : 0;
+}

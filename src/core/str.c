@@ -115,6 +115,29 @@ int aps_str_fmt(char *dst, size_t cap, const char *fmt, ...)
     return n < 0 || (size_t)n >= cap ? APS_E_TOOBIG : 0;
 }
 
+int aps_str_cat(char *dst, size_t cap, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    int rc = 0;
+    va_start(ap, cap);
+    for (const char *s; (s = va_arg(ap, const char *));) {
+        size_t k = strlen(s);
+        if (n + k >= cap) {
+            k = cap > n + 1 ? cap - n - 1 : 0;
+            rc = APS_E_TOOBIG;
+        }
+        memcpy(dst + n, s, k);
+        n += k;
+        if (rc)
+            break;
+    }
+    va_end(ap);
+    if (cap)
+        dst[n] = '\0';
+    return rc;
+}
+
 int aps_str_copy(char *dst, size_t cap, const char *src)
 {
     size_t n = strlen(src);

@@ -26,6 +26,10 @@ int aps_str_copy(char *dst, size_t cap, const char *src);
  * then holds the truncated text, which must not be used as a key or a statement). */
 int aps_str_fmt(char *dst, size_t cap, const char *fmt, ...) APS_MUST_CHECK
     __attribute__((format(printf, 3, 4)));
+/* The strings up to a NULL one, concatenated into dst (no printf: for keys made on every
+ * request). 0, or APS_E_TOOBIG when they did not fit (dst then holds the cut text, which must
+ * not be used). */
+int aps_str_cat(char *dst, size_t cap, ...) APS_MUST_CHECK __attribute__((sentinel));
 bool aps_str_eq_nocase(const char *a, const char *b);
 bool aps_str_starts(const char *s, const char *prefix);
 

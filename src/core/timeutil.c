@@ -105,14 +105,71 @@ void aps_time_format_date(int64_t t, char *out, size_t cap)
     snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
 }
 
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of t at out (19 bytes, no NUL); false, with nothing written, for a year
+ * outside 0..9999 (printf's form then). */
+static bool iso_digits(int64_t t, char *out)
+{
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int rem = (int)(t - days * 86400);
+    int y, m, d;
+    aps_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return false;
+    put2(out, y / 100);
+    put2(out + 2, y % 100);
+    out[4] = '-';
+    put2(out + 5, m);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = 'T';
+    put2(out + 11, rem / 3600);
+    out[13] = ':';
+    put2(out + 14, rem / 60 % 60);
+    out[16] = ':';
+    put2(out + 17, rem % 60);
+    return true;
+}
+
 void aps_time_format_iso(int64_t t, char *out, size_t cap)
 {
+    if (cap >= 21 && iso_digits(t, out)) {
+        out[19] = 'Z';
+        out[20] = '\0';
+        return;
+    }
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t rem = t - days * 86400;
     int y, m, d;
     aps_civil_from_days(days, &y, &m, &d);
     snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(rem / 3600),
              (int)(rem / 60 % 60), (int)(rem % 60));
+}
+
+size_t aps_time_format_iso_us(int64_t us, char out[APS_TIME_ISO_US_CAP])
+{
+    int64_t t = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    int frac = (int)(us - t * 1000000);
+    if (!iso_digits(t, out)) {
+        char ts[32];
+        aps_time_format_iso(t, ts, sizeof ts);
+        ts[strcspn(ts, "Z")] = '\0';
+        int n = snprintf(out, APS_TIME_ISO_US_CAP, "%s.%06dZ", ts, frac);
+        return n < 0 ? 0 : (size_t)n < APS_TIME_ISO_US_CAP ? (size_t)n : APS_TIME_ISO_US_CAP - 1;
+    }
+    out[19] = '.';
+    for (int i = 25; i >= 20; i--) {
+        out[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    out[26] = 'Z';
+    out[27] = '\0';
+    return 27;
 }
 
 int64_t aps_time_now(void)

@@ -23,6 +23,10 @@ int aps_time_parse_iso(const char *s, int64_t *out) APS_MUST_CHECK;
 void aps_time_format_date(int64_t t, char *out, size_t cap);
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (cap >= 21). */
 void aps_time_format_iso(int64_t t, char *out, size_t cap);
+/* Writes "YYYY-MM-DDTHH:MM:SS.ffffffZ" (microseconds) of us microseconds since the epoch into
+ * out; returns its length. Without printf for the years 0..9999. */
+#define APS_TIME_ISO_US_CAP 48
+size_t aps_time_format_iso_us(int64_t us, char out[APS_TIME_ISO_US_CAP]);
 /* Wall clock now, seconds and microseconds. */
 int64_t aps_time_now(void);
 int64_t aps_time_now_us(void);

@@ -47,6 +47,11 @@ static bool in_range(const struct aps_backtest_opts *o, const char *date)
     return (!o->from || strcmp(date, o->from) >= 0) && (!o->to || strcmp(date, o->to) <= 0);
 }
 
+bool aps_backtest_warm_up(const struct aps_backtest_opts *o, const struct aps_hist_game *g)
+{
+    return g->season_no < o->burn_in && !(o->fresh_from && strcmp(g->date, o->fresh_from) >= 0);
+}
+
 /* The class of the outcome for scoring, or -1 when the game does not score (a two-way tie, a push
  * at the closing line). */
 static int outcome_class(const struct aps_hist_game *g, const struct aps_market_view *v)
@@ -127,26 +132,33 @@ static void tally_bet(struct aps_bt_tally *t, const struct aps_bt_bet *b)
         t->clv_sum += b->clv;
         t->clv_pos += b->clv > 0;
     }
+    if (b->has_clv_price) {
+        t->clv_price_n++;
+        t->clv_price_sum += b->clv_price;
+        t->clv_price_pos += b->clv_price > 0;
+    }
 }
 
-static double side_clv(const struct aps_market_view *v, int j, const struct aps_bt_bet *b,
-                       bool *has)
+/* The bet's CLV (price for a moneyline, points for a spread or total) and its price CLV at its
+ * own line; none when the entry is the close itself or the game has no closing prices. */
+static void bet_clv(const struct aps_history *h, size_t gi, const struct aps_market_view *v,
+                    enum aps_margin_method mm, int j, struct aps_bt_bet *b)
 {
     const struct aps_market_side *s = &v->side[j];
-    *has = false;
+    b->has_clv = b->has_clv_price = false;
     if (!v->has_close || v->close_phase != APS_PHASE_CLOSE || v->entry_phase == APS_PHASE_CLOSE)
-        return 0;
+        return;
     if (v->market == APS_MKT_MONEYLINE) {
         if (isnan(s->close_novig))
-            return 0;
-        *has = true;
-        return aps_clv_price(s->close_novig, b->price);
+            return;
+        b->has_clv = b->has_clv_price = true;
+        b->clv = b->clv_price = aps_clv_price(s->close_novig, b->price);
+        return;
     }
-    double out;
-    if (isnan(s->close_line) || aps_clv_points(v->market, s->sel, b->line, s->close_line, &out))
-        return 0;
-    *has = true;
-    return out;
+    b->has_clv = !isnan(s->close_line) &&
+                 !aps_clv_points(v->market, s->sel, b->line, s->close_line, &b->clv);
+    b->has_clv_price = !aps_market_clv_price_at_line(h, &h->games[gi], v->market, mm, s->sel,
+                                                     b->line, b->price, &b->clv_price);
 }
 
 /* Chooses and sizes the bet of game gi, if any, from the day's opening bankroll. */
@@ -186,7 +198,7 @@ static int consider_bet(struct aps_predictor *pred, const struct aps_history *h,
     bet->result = res;
     bet->profit = aps_grade_profit(res, sz.stake, s->entry_price);
     bet->bankroll_before = bankroll_open;
-    bet->clv = side_clv(v, mb.side, bet, &bet->has_clv);
+    bet_clv(h, gi, v, o->margin, mb.side, bet);
     *placed = true;
     return 0;
 }
@@ -343,7 +355,7 @@ static int run_day(struct aps_predictor *pred, const struct aps_history *h, size
     for (size_t gi = d0; gi < d1 && !rc; gi++) {
         const struct aps_hist_game *g = &h->games[gi];
         rc = pred->begin(pred->ctx, h, gi);
-        if (rc || g->season_no < o->burn_in || !in_range(o, g->date))
+        if (rc || aps_backtest_warm_up(o, g) || !in_range(o, g->date))
             continue;
         struct aps_market_view v;
         rc = aps_market_view(h, g, o->market, o->margin, &v);
@@ -385,6 +397,8 @@ int aps_backtest_run(const struct aps_history *h, struct aps_predictor *pred,
     r->market = o->market;
     r->model = pred->name;
     r->bankroll0 = r->bankroll = o->bankroll;
+    if (o->fresh_from)
+        (void)aps_str_copy(r->fresh_from, sizeof r->fresh_from, o->fresh_from);
     struct run_state st = {0};
     size_t betcap = 0, neq = 0, capeq = 0;
     double *equity = NULL;

@@ -4,7 +4,9 @@
  * for every game from what it learned before that day; the backtest takes the best entry price in
  * the data (market.h), picks the side with the largest edge over the no-vig entry market, sizes it
  * with the tier and fractional-Kelly rules from that day's opening bankroll, grades it against the
- * final score and records closing-line value against the closing benchmark. Then the predictor
+ * final score and records closing-line value against the closing benchmark (price CLV for a
+ * moneyline; for a spread or total the points CLV of its line against the closing line and the
+ * price CLV at its own line, where the close quotes that line). Then the predictor
  * learns the day's results. Separately, every finished game with a closing benchmark is scored:
  * the model's probabilities next to the closing market's no-vig ones, and, on the games that also
  * have real entry prices, next to the entry market's (the bar a bettor who bets before the close
@@ -34,6 +36,8 @@ struct aps_backtest_opts {
     enum aps_margin_method margin;
     double bankroll;         /* starting bankroll */
     int burn_in;             /* first seasons of the history that only train the model */
+    const char *fresh_from;  /* games dated from it are after the model's training data (a frozen
+                                model's): never warm-up; NULL: none */
 };
 
 struct aps_bt_tally {
@@ -41,6 +45,9 @@ struct aps_bt_tally {
     double staked, profit;
     size_t clv_n, clv_pos;
     double clv_sum;
+    /* price CLV at the bet's own line (aps_bt_bet.clv_price): the bets that have one */
+    size_t clv_price_n, clv_price_pos;
+    double clv_price_sum;
 };
 
 /* Probability scores of the model and of the closing market on the same games. */
@@ -70,6 +77,11 @@ struct aps_bt_bet {
     enum aps_grade_result result;
     bool has_clv;
     double clv;              /* price CLV (moneyline) or points CLV (spread, total) */
+    /* price CLV at the bet's own line: a moneyline's clv; for a spread or total the entry price
+       against the fair closing probability of the same side at the same line
+       (aps_market_clv_price_at_line), when the close quotes that line */
+    bool has_clv_price;
+    double clv_price;
 };
 
 struct aps_bt_season {
@@ -89,6 +101,7 @@ struct aps_backtest_report {
     size_t close_from_pre;   /* games scored against pre-match prices: no closing prices */
     size_t frozen;           /* games the model's artefact predicted (no stored walk-forward
                                 prediction: games after its training data) */
+    char fresh_from[11];     /* the opts' fresh_from the run used ("" when none) */
     struct aps_bt_tally all, tier[4];
     struct aps_bt_scores scores;
     struct aps_bt_season *seasons;
@@ -120,6 +133,16 @@ int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
                        const struct aps_backtest_sport_opts *o, struct aps_history *h,
                        struct aps_backtest_report *r, char *model_name,
                        size_t cap) APS_MUST_CHECK;
+
+/* order[0..n): the indexes of sports[0..n) by the number of games stored for each, most first,
+ * in the given order among equals (all count as equal when the counts cannot be read): the order
+ * in which runs of several sports on a few threads end closest together. */
+void aps_backtest_sport_order(struct aps_conn *c, const enum aps_sport *sports, size_t n,
+                              size_t *order);
+
+/* True when game g only trains the predictor: in the first o->burn_in seasons and not after a
+ * frozen model's training data. */
+bool aps_backtest_warm_up(const struct aps_backtest_opts *o, const struct aps_hist_game *g);
 
 /* True when the run scored no game and placed no bet: an empty evaluation, which is never a
  * result. why (cap bytes) then says which condition emptied it: no game in the dates, no final

@@ -22,6 +22,16 @@ static double clv_share(const struct aps_bt_tally *t)
     return t->clv_n ? (double)t->clv_pos / (double)t->clv_n : NAN;
 }
 
+static double clv_price_mean(const struct aps_bt_tally *t)
+{
+    return t->clv_price_n ? t->clv_price_sum / (double)t->clv_price_n : NAN;
+}
+
+static double clv_price_share(const struct aps_bt_tally *t)
+{
+    return t->clv_price_n ? (double)t->clv_price_pos / (double)t->clv_price_n : NAN;
+}
+
 static void table_tally(FILE *out, const char *label, const struct aps_bt_tally *t)
 {
     if (!t->clv_n) {
@@ -89,6 +99,18 @@ static void write_table(const struct aps_backtest_report *r, FILE *out)
         snprintf(label, sizeof label, "tier %s", aps_tier_name(t));
         table_tally(out, label, &r->tier[t]);
     }
+    if (r->market != APS_MKT_MONEYLINE) {
+        fprintf(out, "  price CLV at each bet's own line (entry price against the fair close at "
+                     "that line; the CLV\n  columns above are points of line): ");
+        if (r->all.clv_price_n)
+            fprintf(out, "mean %+.4f over %zu of the %zu bets, %.1f%% positive\n",
+                    clv_price_mean(&r->all), r->all.clv_price_n, r->all.bets,
+                    100 * clv_price_share(&r->all));
+        else
+            fprintf(out, "none (%s)\n",
+                    r->all.bets ? "no bet's line is quoted at the close after an earlier entry"
+                                : "no bets");
+    }
     fprintf(out, "\nModel against the market's no-vig benchmark (closing prices; pre-match where "
                  "the data has none), same games:\n");
     table_scores(out, &r->scores);
@@ -118,13 +140,18 @@ static json_t *num(double v)
 
 static json_t *tally_json(const struct aps_bt_tally *t)
 {
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:I,s:o,s:o}", "bets",
-                     (json_int_t)t->bets, "wins", (json_int_t)t->wins, "losses",
-                     (json_int_t)t->losses, "pushes", (json_int_t)t->pushes, "half_wins",
-                     (json_int_t)t->half_wins, "half_losses", (json_int_t)t->half_losses, "voids",
-                     (json_int_t)t->voids, "staked", num(t->staked), "profit", num(t->profit),
-                     "yield", num(yield_of(t)), "clv_bets", (json_int_t)t->clv_n, "clv_mean",
-                     num(clv_mean(t)), "clv_positive_share", num(clv_share(t)));
+    json_t *o =
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:I,s:o,s:o}", "bets",
+                  (json_int_t)t->bets, "wins", (json_int_t)t->wins, "losses",
+                  (json_int_t)t->losses, "pushes", (json_int_t)t->pushes, "half_wins",
+                  (json_int_t)t->half_wins, "half_losses", (json_int_t)t->half_losses, "voids",
+                  (json_int_t)t->voids, "staked", num(t->staked), "profit", num(t->profit),
+                  "yield", num(yield_of(t)), "clv_bets", (json_int_t)t->clv_n, "clv_mean",
+                  num(clv_mean(t)), "clv_positive_share", num(clv_share(t)));
+    json_object_set_new(o, "clv_price_bets", json_integer((json_int_t)t->clv_price_n));
+    json_object_set_new(o, "clv_price_mean", num(clv_price_mean(t)));
+    json_object_set_new(o, "clv_price_positive_share", num(clv_price_share(t)));
+    return o;
 }
 
 static json_t *scores_json(const struct aps_bt_scores *s)
@@ -219,7 +246,7 @@ static void write_json(const struct aps_backtest_report *r, const struct aps_his
 static void write_csv(const struct aps_backtest_report *r, const struct aps_history *h, FILE *out)
 {
     fprintf(out, "date,season,game_id,selection,line,price,probability,no_vig,edge,tier,stake,"
-                 "result,profit,bankroll_before,clv\n");
+                 "result,profit,bankroll_before,clv,clv_price\n");
     for (size_t i = 0; i < r->nbets; i++) {
         const struct aps_bt_bet *b = &r->bets[i];
         const struct aps_hist_game *g = &h->games[b->game];
@@ -237,9 +264,11 @@ static void write_csv(const struct aps_backtest_report *r, const struct aps_hist
         fprintf(out, "%.6f,%s,%.2f,%s,%.2f,%.2f,", b->edge, aps_tier_name(b->tier), b->stake,
                 aps_grade_result_name(b->result), b->profit, b->bankroll_before);
         if (b->has_clv)
-            fprintf(out, "%.6f\n", b->clv);
+            fprintf(out, "%.6f", b->clv);
+        if (b->has_clv_price)
+            fprintf(out, ",%.6f\n", b->clv_price);
         else
-            fputc('\n', out);
+            fputs(",\n", out);
     }
 }
 
@@ -259,10 +288,14 @@ bool aps_backtest_empty(const struct aps_backtest_report *r, const struct aps_hi
 {
     if (r->scores.n || r->nbets)
         return false;
+    struct aps_backtest_opts run = *o;
+    if (r->fresh_from[0])
+        run.fresh_from = r->fresh_from;
+    o = &run;
     size_t finals = 0;
     for (size_t gi = 0; gi < h->ngames; gi++) {
         const struct aps_hist_game *g = &h->games[gi];
-        finals += g->season_no >= o->burn_in && (!o->from || strcmp(g->date, o->from) >= 0) &&
+        finals += !aps_backtest_warm_up(o, g) && (!o->from || strcmp(g->date, o->from) >= 0) &&
                   (!o->to || strcmp(g->date, o->to) <= 0) && aps_hist_final(g);
     }
     const char *sport = aps_sport_info(h->sport)->code, *mk = aps_market_name(o->market);

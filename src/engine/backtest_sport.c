@@ -8,11 +8,12 @@
 #include "engine/elo_store.h"
 #include "engine/model_predictor.h"
 #include "model/registry.h"
+#include "store/store.h"
 
 /* The predictor of a registered model (or the production one) for this sport and market. */
 static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_market market,
                            const char *model, const struct aps_history *h, const char *to,
-                           char *name, size_t cap, struct aps_predictor *pred)
+                           char *name, size_t cap, struct aps_predictor *pred, char fresh[11])
 {
     struct aps_model_row r;
     struct aps_model_preds preds;
@@ -29,7 +30,6 @@ static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_ma
     int k = market == APS_MKT_MONEYLINE && aps_sport_info(sport)->three_way ? 3 : 2;
     struct aps_trained t;
     struct aps_feat_extras x = {0};
-    char fresh[11];
     rc = aps_registry_preds_load(c, r.id, &preds);
     if (rc) {
         aps_registry_row_cleanup(&r);
@@ -64,19 +64,51 @@ int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
     bool fitted;
     struct aps_predictor pred = {0};
     struct aps_elo_predictor_opts po = {&params, o->refit, 8};
+    struct aps_backtest_opts bt = o->bt;
+    char fresh[11] = "";
     if (o->model) {
-        rc = model_predictor(c, sport, o->bt.market, o->model, h, o->bt.to, model_name, cap,
-                             &pred);
+        rc = model_predictor(c, sport, o->bt.market, o->model, h, o->bt.to, model_name, cap, &pred,
+                             fresh);
+        /* the games after a frozen model's training data are scored even in the first season:
+           the model learned from none of them */
+        if (!rc && fresh[0])
+            bt.fresh_from = fresh;
     } else {
         rc = aps_elo_params_load(c, sport, &params, &fitted);
         if (!rc)
             rc = aps_elo_predictor_new(h, &po, &pred);
     }
     if (!rc)
-        rc = aps_backtest_run(h, &pred, &o->bt, r);
+        rc = aps_backtest_run(h, &pred, &bt, r);
     if (!rc && pred.destroy)
         r->frozen = aps_model_predictor_frozen_count(&pred);
     if (pred.destroy)
         pred.destroy(pred.ctx);
     return rc;
+}
+
+void aps_backtest_sport_order(struct aps_conn *c, const enum aps_sport *sports, size_t n,
+                              size_t *order)
+{
+    int64_t games[APS_SPORT__COUNT] = {0};
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT sp.code, count(*) FROM games g JOIN sports sp"
+                               " ON sp.id = g.sport_id GROUP BY sp.code",
+                               "");
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        int s = aps_sport_from_code(aps_stmt_text(st, 0));
+        if (s >= 0)
+            games[s] = aps_stmt_int64(st, 1);
+    }
+    aps_stmt_finalize(st);
+    if (rc < 0)
+        memset(games, 0, sizeof games);
+    for (size_t i = 0; i < n; i++) { /* insertion, stable */
+        size_t k = i;
+        for (; k > 0 && games[sports[order[k - 1]]] < games[sports[i]]; k--)
+            order[k] = order[k - 1];
+        order[k] = i;
+    }
 }

@@ -4,6 +4,7 @@
 #include "engine/predictor.h"
 #include "core/mem.h"
 #include "odds/benchmark.h"
+#include "odds/clv.h"
 #include "store/store.h"
 
 #include <math.h>
@@ -139,6 +140,31 @@ static void set_entry(const struct aps_history *h, const struct book_prices *bp,
     }
 }
 
+/* The game's quotes of market m at phase ph as benchmark quotes (q has room for g->nq); with
+ * sel0 a side of a spread or total, only those at one line: sel0's side at line0, the other side
+ * at minus it (spread) or at it (total). Returns how many. */
+static size_t bench_quotes(const struct aps_history *h, const struct aps_hist_game *g,
+                           enum aps_market m, enum aps_phase ph, int sel0, double line0,
+                           struct aps_close_quote *q)
+{
+    size_t n = 0;
+    for (size_t i = g->q0; i < g->q0 + g->nq; i++) {
+        const struct aps_hist_quote *hq = &h->quotes[i];
+        if (hq->market != m || hq->phase != ph)
+            continue;
+        if (sel0 >= 0) {
+            double want = (int)hq->sel == sel0 || m == APS_MKT_TOTAL ? line0 : -line0;
+            if (hq->line != want)
+                continue;
+        }
+        const struct aps_hist_book *b = &h->books[hq->book];
+        q[n++] = (struct aps_close_quote){hq->book, b->sharp, b->aggregate,
+                                          b->aggregate && !strcmp(b->key, "max"), hq->sel,
+                                          hq->line, hq->price};
+    }
+    return n;
+}
+
 /* The closing benchmark of phase ph (odds/benchmark.h, the rule every CLV uses). */
 static void set_close(const struct aps_history *h, const struct aps_hist_game *g,
                       enum aps_market m, bool three_way, enum aps_margin_method mm,
@@ -147,16 +173,7 @@ static void set_close(const struct aps_history *h, const struct aps_hist_game *g
     struct aps_close_quote small[128], *q = small;
     if (g->nq > sizeof small / sizeof small[0])
         q = aps_calloc(g->nq, sizeof *q);
-    size_t n = 0;
-    for (size_t i = g->q0; i < g->q0 + g->nq; i++) {
-        const struct aps_hist_quote *hq = &h->quotes[i];
-        if (hq->market != m || hq->phase != ph)
-            continue;
-        const struct aps_hist_book *b = &h->books[hq->book];
-        q[n++] = (struct aps_close_quote){hq->book, b->sharp, b->aggregate,
-                                          b->aggregate && !strcmp(b->key, "max"), hq->sel,
-                                          hq->line, hq->price};
-    }
+    size_t n = bench_quotes(h, g, m, ph, -1, NAN, q);
     struct aps_close_benchmark bm;
     v->close_phase = ph;
     if (!aps_close_benchmark(q, n, m, three_way, mm, &bm) && bm.found) {
@@ -201,6 +218,33 @@ int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, 
     if (!v->has_close)
         set_close(h, g, m, three_way, mm, v, APS_PHASE_PRE);
     return 0;
+}
+
+int aps_market_clv_price_at_line(const struct aps_history *h, const struct aps_hist_game *g,
+                                 enum aps_market m, enum aps_margin_method mm,
+                                 enum aps_selection sel, double line, double price, double *clv)
+{
+    if ((m != APS_MKT_SPREAD && m != APS_MKT_TOTAL) || isnan(line) || !(price > 1))
+        return APS_E_INVAL;
+    struct aps_close_quote small[128], *q = small;
+    if (g->nq > sizeof small / sizeof small[0])
+        q = aps_calloc(g->nq, sizeof *q);
+    size_t n = bench_quotes(h, g, m, APS_PHASE_CLOSE, (int)sel, line, q);
+    struct aps_close_benchmark bm;
+    int rc = aps_close_benchmark(q, n, m, false, mm, &bm);
+    if (!rc && !bm.found)
+        rc = APS_E_NOTFOUND;
+    int k = -1;
+    for (int j = 0; !rc && j < bm.nsides; j++)
+        if (bm.sel[j] == sel)
+            k = j;
+    if (!rc && k < 0)
+        rc = APS_E_NOTFOUND;
+    if (!rc)
+        *clv = aps_clv_price(bm.novig[k], price);
+    if (q != small)
+        aps_free(q);
+    return rc;
 }
 
 int aps_market_best_side(struct aps_predictor *pred, const struct aps_history *h, size_t gi,

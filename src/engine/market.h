@@ -72,6 +72,18 @@ int aps_market_bet(struct aps_predictor *pred, const struct aps_history *h, size
 int aps_market_view(const struct aps_history *h, const struct aps_hist_game *g, enum aps_market m,
                     enum aps_margin_method mm, struct aps_market_view *out) APS_MUST_CHECK;
 
+/* Price CLV of a spread or total bet at its own line: the bet's decimal price against the fair
+ * closing probability of its side at that same line, by the closing benchmark's rule
+ * (odds/benchmark.h) over the closing quotes at that line only (the bet's side at line, the other
+ * side at minus it for a spread, at it for a total): p_close_novig · price − 1. When the line
+ * did not move it is the price CLV against the benchmark; when it moved, the books that still
+ * quote the bet's line at the close judge the price. APS_E_NOTFOUND when no complete book quotes
+ * the line at the close; APS_E_INVAL for a moneyline, no line or a price not above 1. */
+int aps_market_clv_price_at_line(const struct aps_history *h, const struct aps_hist_game *g,
+                                 enum aps_market m, enum aps_margin_method mm,
+                                 enum aps_selection sel, double line, double price,
+                                 double *clv) APS_MUST_CHECK;
+
 struct aps_conn;
 struct aps_close_benchmark;
 

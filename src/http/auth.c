@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,12 +276,29 @@ bool aps_auth_api_key_shape(const char *s)
     return true;
 }
 
+/* Eight bytes a step: the differences are OR-ed together and looked at once, after the last
+ * byte. The empty asm makes the accumulator opaque to the compiler at every step, so it cannot
+ * turn the loop into one that stops at the first difference (sodium_memcmp gets the same from a
+ * volatile byte loop, eight times the steps: it was the largest user-space cost of a cached
+ * bearer token's check, which compares the whole token). */
 bool aps_auth_equal(const char *a, const char *b)
 {
-    size_t n = strlen(a);
+    size_t n = strlen(a), i = 0;
     if (n != strlen(b))
         return false;
-    return sodium_memcmp(a, b, n) == 0;
+    uint64_t d = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        d |= x ^ y;
+        __asm__ volatile("" : "+r"(d));
+    }
+    for (; i < n; i++) {
+        d |= (uint64_t)((unsigned char)a[i] ^ (unsigned char)b[i]);
+        __asm__ volatile("" : "+r"(d));
+    }
+    return d == 0;
 }
 
 int aps_auth_token_issue(const char *secret, int64_t user_id, enum aps_role role, int64_t sid,

@@ -90,6 +90,11 @@ struct aps_http_req {
     const struct aps_http_kv *headers; /* the request headers, in the order sent */
     size_t nheaders;
     void *app;                 /* the application context given to the server */
+    /* The route's query parameters as the server parsed them once at its start (qspec_set);
+     * unset, the readers below parse route->query themselves (handlers called directly). */
+    const struct aps_qparam *qspec;
+    size_t nqspec;
+    bool qspec_set;
 };
 
 /* Query parameter (name compared exactly), request header (name compared without regard to
@@ -100,6 +105,9 @@ struct aps_http_req {
 const char *aps_http_query(const struct aps_http_req *r, const char *name);
 const char *aps_http_header(const struct aps_http_req *r, const char *name);
 const char *aps_http_param(const struct aps_http_req *r, const char *name);
+/* A new request id: 32 lowercase hex digits of 128 random bits (the server gives one to each
+ * request; cheap: drawn from a per-thread pool of random bytes). Thread-safe. */
+void aps_http_request_id_new(char out[33]);
 
 struct aps_http_res {
     int status;                /* 200 when left 0 */
@@ -190,6 +198,9 @@ int aps_http_qspec_parse(const char *spec, struct aps_qparam *out, size_t cap, s
                          char *err, size_t errcap) APS_MUST_CHECK;
 /* The parameter `name` of route rt's spec into *out; false when the route does not take it. */
 bool aps_http_qparam(const struct aps_route *rt, const char *name, struct aps_qparam *out);
+/* The same for the request's route, from the spec the server parsed at its start when there is
+ * one (req->qspec_set), else from route->query. */
+bool aps_http_req_qparam(const struct aps_http_req *r, const char *name, struct aps_qparam *out);
 /* Checks one value against its parameter; false with a message for the client when bad. */
 bool aps_http_qvalue_ok(const struct aps_qparam *p, const char *value, char *msg, size_t cap);
 /* Typed reads of a query parameter that the dispatcher has checked: the value sent, else the

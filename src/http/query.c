@@ -1,7 +1,7 @@
 /* query.c — the query parameters of a route (http.h): parsing the route table's spec strings,
  * checking values against them and reading checked values with their defaults. Specs are short
- * (a few hundred bytes) and parsed where they are needed; the dispatcher parses the route's spec
- * once per request. */
+ * (a few hundred bytes); the server parses each route's spec once when it starts and hands the
+ * result to every request (req->qspec), other callers parse where they need one. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +201,18 @@ bool aps_http_qparam(const struct aps_route *rt, const char *name, struct aps_qp
     return false;
 }
 
+bool aps_http_req_qparam(const struct aps_http_req *r, const char *name, struct aps_qparam *out)
+{
+    if (!r->qspec_set)
+        return aps_http_qparam(r->route, name, out);
+    for (size_t i = 0; i < r->nqspec; i++)
+        if (!strcmp(r->qspec[i].name, name)) {
+            *out = r->qspec[i];
+            return true;
+        }
+    return false;
+}
+
 static bool enum_has(const struct aps_qparam *p, const char *v)
 {
     size_t vl = strlen(v);
@@ -291,7 +303,7 @@ static const char *value_of(const struct aps_http_req *r, const char *name,
                             struct aps_qparam *p)
 {
     const char *v = aps_http_query(r, name);
-    bool known = aps_http_qparam(r->route, name, p);
+    bool known = aps_http_req_qparam(r, name, p);
     if (v)
         return v;
     return known && p->has_def ? p->def : NULL;

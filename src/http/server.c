@@ -49,6 +49,8 @@
 #include "core/cidr.h"
 #include "core/linewriter.h"
 #include "core/log.h"
+#include "core/mem.h"
+#include "core/numfmt.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/http.h"
@@ -72,7 +74,15 @@ struct aps_http_server {
     atomic_bool draining;
     int port;
     struct aps_linewriter *access_log; /* the access lines' writer (NULL: through o.log) */
+    struct route_qspec *qspecs; /* o.routes[i]'s query parameters, parsed at the start */
     struct aps_metric *m_requests, *m_duration, *m_in_flight, *m_hits, *m_misses, *m_by_role;
+};
+
+/* A route's query spec, parsed once when the server starts. */
+struct route_qspec {
+    struct aps_qparam *p;
+    size_t n;
+    bool required; /* some parameter is required */
 };
 
 /* ST_WRITTEN: the answer went out on the socket during the upload (send_early); the connection
@@ -105,8 +115,6 @@ struct request {
     size_t cached_len;
     char etag[48];
     const char *cache_key, *personal_key;
-    struct aps_qparam *qs; /* the route's query parameters, parsed when the URL has a query */
-    size_t nq;
     struct aps_http_kv kv[KV_INLINE]; /* req.headers and req.query when they fit (last: on_uri
                                        * leaves it unzeroed) */
 };
@@ -156,6 +164,99 @@ static bool has_control_byte(const char *uri)
     return false;
 }
 
+/* ---- per-thread scratch ------------------------------------------------------------------- */
+
+/* What a server thread reuses from one request to the next instead of allocating it each time;
+ * freed when the thread ends (libmicrohttpd's threads end with the daemon). A connection's
+ * callbacks all run on the thread that owns it, so a request taken from one thread's spare
+ * normally goes back to it; one that ends elsewhere simply becomes that thread's spare. */
+struct scratch {
+    struct aps_buf line;   /* the access line being written */
+    struct aps_buf key;    /* the cache key being built */
+    struct request *spare; /* a finished request, its arena block and body buffer kept */
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void request_free(struct request *r)
+{
+    aps_buf_cleanup(&r->body);
+    aps_arena_cleanup(&r->req.arena);
+    aps_free(r);
+}
+
+static void scratch_free(void *p)
+{
+    struct scratch *sc = p;
+    aps_buf_cleanup(&sc->line);
+    aps_buf_cleanup(&sc->key);
+    if (sc->spare)
+        request_free(sc->spare);
+    aps_free(sc);
+}
+
+static void scratch_key_create(void)
+{
+    if (pthread_key_create(&scratch_key, scratch_free))
+        abort(); /* only when the process is out of keys: nothing could run */
+}
+
+static void put_num(struct aps_buf *b, int64_t v)
+{
+    char n[APS_FMT_CAP];
+    aps_buf_append(b, n, aps_fmt_i64(n, v));
+}
+
+static struct scratch *scratch(void)
+{
+    pthread_once(&scratch_once, scratch_key_create);
+    struct scratch *sc = pthread_getspecific(scratch_key);
+    if (!sc) {
+        sc = aps_calloc(1, sizeof *sc);
+        if (pthread_setspecific(scratch_key, sc))
+            abort();
+    }
+    return sc;
+}
+
+/* Body buffers up to this size are kept with a spare request; a larger one is freed. */
+#define SPARE_BODY_MAX (64 * 1024)
+
+/* A request zeroed up to its inline block of headers and query parameters, which is only read
+ * once take_values has filled it: the thread's spare (its arena block and body buffer kept,
+ * emptied) or a new one. */
+static struct request *request_new(void)
+{
+    struct scratch *sc = scratch();
+    struct request *r = sc->spare;
+    if (!r) {
+        r = aps_malloc(sizeof *r);
+        memset(r, 0, offsetof(struct request, kv));
+        return r;
+    }
+    sc->spare = NULL;
+    struct aps_arena arena = r->req.arena;
+    struct aps_buf body = r->body;
+    memset(r, 0, offsetof(struct request, kv));
+    r->req.arena = arena;
+    r->body = body;
+    aps_buf_reset(&r->body);
+    return r;
+}
+
+/* A finished request becomes the thread's spare (when it has none), else it is freed. */
+static void request_done(struct request *r)
+{
+    struct scratch *sc = scratch();
+    if (sc->spare || r->body.cap > SPARE_BODY_MAX) {
+        request_free(r);
+        return;
+    }
+    aps_arena_reset(&r->req.arena);
+    sc->spare = r;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct aps_http_server *s = cls;
@@ -166,10 +267,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         cs->fresh = false;
         atomic_fetch_sub(&s->fresh, 1);
     }
-    /* Zeroed up to the inline block of headers and query parameters, which is only read once
-     * take_values has filled it. */
-    struct request *r = aps_malloc(sizeof *r);
-    memset(r, 0, offsetof(struct request, kv));
+    struct request *r = request_new();
     r->srv = s;
     r->t0 = aps_time_mono();
     r->uri_len = strlen(uri);
@@ -198,9 +296,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     aps_free(r->cached);
     if (r->cached_ref)
         s->o.hooks.cache_release(r->cached_ref);
-    aps_buf_cleanup(&r->body);
-    aps_arena_cleanup(&r->req.arena);
-    aps_free(r);
+    request_done(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->in_flight, 1);
     aps_metric_add(s->m_in_flight, NULL, -1);
@@ -268,17 +364,26 @@ static const char *take_query_and_headers(struct request *r, int *status)
 
 /* ---- first call: identity and limits ------------------------------------------------------- */
 
-static void make_request_id(char out[33])
-{
-    unsigned char b[16];
-    randombytes_buf(b, sizeof b);
-    sodium_bin2hex(out, 33, b, sizeof b);
-}
-
 static bool is_address(const char *s)
 {
     unsigned char buf[sizeof(struct in6_addr)];
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* An IPv4 address in dotted decimal, as inet_ntop writes it (out holds 16 bytes). */
+static void ipv4_text(const struct in_addr *a, char *out)
+{
+    const unsigned char *b = (const unsigned char *)&a->s_addr;
+    char *o = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            *o++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *o++ = (char)('0' + v / 10 % 10);
+        *o++ = (char)('0' + v % 10);
+        *o++ = i < 3 ? '.' : '\0';
+    }
 }
 
 /* The peer address; when the peer is a trusted proxy, X-Forwarded-For read from the right: each
@@ -296,7 +401,7 @@ static void client_ip(struct request *r)
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, (socklen_t)cap);
+            ipv4_text(&((const struct sockaddr_in *)sa)->sin_addr, ip);
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip,
                       (socklen_t)cap);
@@ -442,7 +547,7 @@ static bool first_call(struct request *r, const char *url, const char *method, c
 {
     struct aps_http_server *s = r->srv;
     char allow[96], msg[96];
-    make_request_id(r->req.request_id);
+    aps_http_request_id_new(r->req.request_id);
     int too_many;
     const char *refusal = take_query_and_headers(r, &too_many);
     client_ip(r);
@@ -480,6 +585,10 @@ static bool first_call(struct request *r, const char *url, const char *method, c
         }
         return false;
     }
+    const struct route_qspec *qs = &s->qspecs[r->req.route - s->o.routes];
+    r->req.qspec = qs->p;
+    r->req.nqspec = qs->n;
+    r->req.qspec_set = true;
     if (r->uri_len > s->o.url_limit) {
         snprintf(msg, sizeof msg, "URL longer than %zu bytes", s->o.url_limit);
         decide_error(r, 414, "URI_TOO_LONG", msg);
@@ -550,16 +659,20 @@ static void build_cache_keys(struct request *r)
         items[i] = query_item(&r->req.arena, &r->req.query[i]);
     if (n > 1)
         qsort(items, n, sizeof *items, cmp_str);
-    struct aps_buf b = {0};
-    aps_buf_printf(&b, "GET %s", r->req.path);
-    for (size_t i = 0; i < n; i++)
-        aps_buf_printf(&b, "%c%s", i ? '&' : '?', items[i]);
-    r->cache_key = aps_arena_strdup(&r->req.arena, aps_buf_str(&b));
-    if (r->req.who.authenticated) {
-        aps_buf_printf(&b, "#u%lld", (long long)r->req.who.user_id);
-        r->personal_key = aps_arena_strdup(&r->req.arena, aps_buf_str(&b));
+    struct aps_buf *b = &scratch()->key;
+    aps_buf_reset(b);
+    aps_buf_puts(b, "GET ");
+    aps_buf_puts(b, r->req.path);
+    for (size_t i = 0; i < n; i++) {
+        aps_buf_putc(b, i ? '&' : '?');
+        aps_buf_puts(b, items[i]);
     }
-    aps_buf_cleanup(&b);
+    r->cache_key = aps_arena_strdup(&r->req.arena, aps_buf_str(b));
+    if (r->req.who.authenticated) {
+        aps_buf_puts(b, "#u");
+        put_num(b, r->req.who.user_id);
+        r->personal_key = aps_arena_strdup(&r->req.arena, aps_buf_str(b));
+    }
 }
 
 /* One key: in place when the hooks can lend the body, else a copy. */
@@ -666,15 +779,16 @@ static bool is_form(const struct request *r)
 static void check_query_arg(struct request *r, const char *key, const char *value)
 {
     char msg[400];
-    const struct aps_qparam *p = NULL;
-    for (size_t i = 0; i < r->nq; i++)
-        if (!strcmp(r->qs[i].name, key))
-            p = &r->qs[i];
+    const struct aps_qparam *p = NULL, *qs = r->req.qspec;
+    size_t nq = r->req.nqspec;
+    for (size_t i = 0; i < nq; i++)
+        if (!strcmp(qs[i].name, key))
+            p = &qs[i];
     if (!p) {
         struct aps_buf b = {0};
-        for (size_t i = 0; i < r->nq; i++)
-            aps_buf_printf(&b, "%s%s", i ? ", " : "", r->qs[i].name);
-        if (r->nq)
+        for (size_t i = 0; i < nq; i++)
+            aps_buf_printf(&b, "%s%s", i ? ", " : "", qs[i].name);
+        if (nq)
             snprintf(msg, sizeof msg, "unknown query parameter '%.64s'; allowed: %s", key,
                      aps_buf_str(&b));
         else
@@ -696,25 +810,16 @@ static void check_query_arg(struct request *r, const char *key, const char *valu
 
 static bool check_query(struct request *r)
 {
-    char err[160];
-    const char *spec = r->req.route->query;
-    if (!r->req.nquery && (!spec || !strchr(spec, '!')))
+    const struct route_qspec *qs = &r->srv->qspecs[r->req.route - r->srv->o.routes];
+    if (!r->req.nquery && !qs->required)
         return true;
-    r->qs = aps_arena_alloc(&r->req.arena, APS_HTTP_MAX_QPARAMS * sizeof *r->qs);
-    if (aps_http_qspec_parse(r->req.route->query, r->qs, APS_HTTP_MAX_QPARAMS, &r->nq, err,
-                             sizeof err)) {
-        APS_LOG(r->srv->o.log, APS_LOG_ERROR, NULL, "route %s %s: %s",
-                r->req.route->method, r->req.route->pattern, err);
-        aps_http_error(&r->res, 500, "INTERNAL_ERROR", "internal error");
-        return false;
-    }
     for (size_t i = 0; i < r->req.nquery; i++)
         check_query_arg(r, r->req.query[i].name, r->req.query[i].value);
-    for (size_t i = 0; i < r->nq; i++) {
-        if (r->qs[i].required && !aps_http_query(&r->req, r->qs[i].name)) {
+    for (size_t i = 0; i < qs->n; i++) {
+        if (qs->p[i].required && !aps_http_query(&r->req, qs->p[i].name)) {
             if (r->res.status != 400)
                 aps_http_error(&r->res, 400, "VALIDATION_ERROR", "invalid query parameter");
-            aps_http_error_field(&r->res, r->qs[i].name, "required");
+            aps_http_error_field(&r->res, qs->p[i].name, "required");
         }
     }
     return r->res.status != 400;
@@ -792,12 +897,41 @@ static const char *method_label(const char *m)
     return "OTHER";
 }
 
+/* The access line of a request, written field by field (no printf: it is on every request):
+ * what aps_log_format(line, APS_LOG_INFO, fields, "request") writes. */
+static void access_line(struct aps_buf *b, const struct request *r, const char *route, int status,
+                        size_t bytes, double secs)
+{
+    char ms[APS_FMT_CAP];
+    aps_log_begin(b, APS_LOG_INFO, "request");
+    aps_buf_puts(b, ",\"method\":\"");
+    aps_buf_puts(b, method_label(r->req.method));
+    aps_buf_puts(b, "\",\"route\":\"");
+    aps_json_escape(b, route);
+    aps_buf_puts(b, "\",\"status\":");
+    put_num(b, status);
+    aps_buf_puts(b, ",\"ms\":");
+    aps_buf_append(b, ms, aps_fmt_fixed(ms, secs * 1000, 3));
+    aps_buf_puts(b, ",\"bytes\":");
+    put_num(b, (int64_t)bytes);
+    aps_buf_puts(b, ",\"request_id\":\"");
+    aps_buf_puts(b, r->req.request_id);
+    aps_buf_puts(b, "\",\"user_id\":");
+    if (r->req.who.authenticated)
+        put_num(b, r->req.who.user_id);
+    else
+        aps_buf_puts(b, "null");
+    if (r->cache_state)
+        aps_buf_puts(b, r->cache_state == 2 ? ",\"cache\":\"hit\"" : ",\"cache\":\"miss\"");
+    aps_buf_puts(b, "}\n");
+}
+
 static void record(struct request *r, int status, size_t bytes, double secs)
 {
     struct aps_http_server *s = r->srv;
     const char *route = r->req.route ? r->req.route->pattern : "unmatched";
-    char st[8];
-    snprintf(st, sizeof st, "%d", status);
+    char st[APS_FMT_CAP];
+    aps_fmt_i64(st, status);
     const char *labels[] = {route, method_label(r->req.method), st};
     aps_metric_add(s->m_requests, labels, 1);
     aps_metric_observe(s->m_duration, labels, secs);
@@ -818,26 +952,16 @@ static void record(struct request *r, int status, size_t bytes, double secs)
     }
     if (!s->o.log || APS_LOG_INFO < s->o.log->level)
         return;
-    struct aps_buf x = {0};
-    aps_buf_printf(&x, "\"method\":\"%s\",\"route\":\"", method_label(r->req.method));
-    aps_json_escape(&x, route);
-    aps_buf_printf(&x, "\",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu,\"request_id\":\"%s\"", status,
-                   secs * 1000, bytes, r->req.request_id);
-    if (r->req.who.authenticated)
-        aps_buf_printf(&x, ",\"user_id\":%lld", (long long)r->req.who.user_id);
-    else
-        aps_buf_puts(&x, ",\"user_id\":null");
-    if (r->cache_state)
-        aps_buf_printf(&x, ",\"cache\":\"%s\"", r->cache_state == 2 ? "hit" : "miss");
+    struct aps_buf *line = &scratch()->line;
+    aps_buf_reset(line);
+    access_line(line, r, route, status, bytes, secs);
     if (s->access_log) {
-        struct aps_buf line = {0};
-        aps_log_format(&line, APS_LOG_INFO, aps_buf_str(&x), "request");
-        aps_linewriter_put(s->access_log, line.data, line.len);
-        aps_buf_cleanup(&line);
+        aps_linewriter_put(s->access_log, line->data, line->len);
     } else {
-        APS_LOG(s->o.log, APS_LOG_INFO, aps_buf_str(&x), "request");
+        FILE *out = s->o.log->out ? s->o.log->out : stdout;
+        fwrite(line->data, 1, line->len, out);
+        fflush(out);
     }
-    aps_buf_cleanup(&x);
 }
 
 /* The body bytes of the answer; *free_it tells whether they were malloc'd for the response. */
@@ -913,13 +1037,14 @@ static void add_security_headers(struct request *r, struct MHD_Response *resp, c
 static void add_headers(struct request *r, struct MHD_Response *resp, const char *ctype,
                         size_t len, double secs)
 {
-    char rt[32];
+    char rt[APS_FMT_CAP + 2];
     if (len || r->res.json || r->res.raw)
         MHD_add_response_header(resp, "Content-Type", ctype);
     if (r->etag[0])
         MHD_add_response_header(resp, "ETag", r->etag);
     MHD_add_response_header(resp, "X-Request-ID", r->req.request_id);
-    snprintf(rt, sizeof rt, "%.3fms", secs * 1000);
+    size_t n = aps_fmt_fixed(rt, secs * 1000, 3);
+    memcpy(rt + n, "ms", 3);
     MHD_add_response_header(resp, "X-Response-Time", rt);
     if (r->cache_state)
         MHD_add_response_header(resp, "X-Cache", r->cache_state == 2 ? "HIT" : "MISS");
@@ -1184,6 +1309,41 @@ static struct aps_linewriter *open_access_log(const struct aps_http_server_opts 
     return aps_linewriter_open(fd);
 }
 
+static void free_qspecs(struct route_qspec *q, size_t n)
+{
+    for (size_t i = 0; q && i < n; i++)
+        aps_free(q[i].p);
+    aps_free(q);
+}
+
+/* Every route's query spec, parsed once for all the server's requests; NULL with err set when
+ * one does not parse (a mistake in the route table: the server does not start). */
+static struct route_qspec *parse_qspecs(const struct aps_http_server_opts *o, char *err,
+                                        size_t errcap)
+{
+    struct route_qspec *q = aps_calloc(o->nroutes ? o->nroutes : 1, sizeof *q);
+    for (size_t i = 0; i < o->nroutes; i++) {
+        struct aps_qparam ps[APS_HTTP_MAX_QPARAMS];
+        size_t n;
+        char why[160];
+        if (aps_http_qspec_parse(o->routes[i].query, ps, APS_HTTP_MAX_QPARAMS, &n, why,
+                                 sizeof why)) {
+            snprintf(err, errcap, "route %s %s: %s", o->routes[i].method, o->routes[i].pattern,
+                     why);
+            free_qspecs(q, o->nroutes);
+            return NULL;
+        }
+        q[i].n = n;
+        if (n) {
+            q[i].p = aps_malloc(n * sizeof *ps);
+            memcpy(q[i].p, ps, n * sizeof *ps);
+        }
+        for (size_t k = 0; k < n; k++)
+            q[i].required |= ps[k].required;
+    }
+    return q;
+}
+
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap)
 {
@@ -1193,25 +1353,19 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
         snprintf(err, errcap, "libsodium failed to initialise");
         return APS_E_STATE;
     }
-    for (size_t i = 0; i < o->nroutes; i++) {
-        struct aps_qparam qs[APS_HTTP_MAX_QPARAMS];
-        size_t nq;
-        char why[160];
-        if (aps_http_qspec_parse(o->routes[i].query, qs, APS_HTTP_MAX_QPARAMS, &nq, why,
-                                 sizeof why)) {
-            snprintf(err, errcap, "route %s %s: %s", o->routes[i].method, o->routes[i].pattern,
-                     why);
-            return APS_E_PARSE;
-        }
-    }
+    struct route_qspec *qspecs = parse_qspecs(o, err, errcap);
+    if (!qspecs)
+        return APS_E_PARSE;
     struct aps_http_server *s = aps_calloc(1, sizeof *s);
     s->o = *o;
+    s->qspecs = qspecs;
     fill_defaults(&s->o);
     register_metrics(s);
     struct sockaddr_storage ss;
     socklen_t sslen;
     int rc = resolve(s->o.host, s->o.port, &ss, &sslen, err, errcap);
     if (rc) {
+        free_qspecs(s->qspecs, s->o.nroutes);
         aps_free(s);
         return rc;
     }
@@ -1242,6 +1396,7 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
         snprintf(err, errcap, "cannot listen on %s:%d (address in use or not allowed)",
                  s->o.host, s->o.port);
         aps_linewriter_close(s->access_log);
+        free_qspecs(s->qspecs, s->o.nroutes);
         aps_free(s);
         return APS_E_IO;
     }
@@ -1326,5 +1481,6 @@ void aps_http_server_stop(struct aps_http_server *s, double drain_seconds)
         APS_LOG(s->o.log, APS_LOG_WARNING, NULL, "stopping with %d requests still in flight", left);
     MHD_stop_daemon(s->d);
     aps_linewriter_close(s->access_log);
+    free_qspecs(s->qspecs, s->o.nroutes);
     aps_free(s);
 }

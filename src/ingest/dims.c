@@ -50,6 +50,7 @@ struct aps_dims {
     struct aps_strmap seasons;        /* "sport_id|label" → id */
     struct aps_strmap venues;         /* name → id */
     struct aps_strmap books;          /* key → id */
+    size_t written;                   /* rows written to teams, seasons and venues */
 };
 
 int aps_dims_open(struct aps_dims **out, struct aps_conn *c)
@@ -80,6 +81,11 @@ void aps_dims_close(struct aps_dims *d)
     aps_strmap_cleanup(&d->venues);
     aps_strmap_cleanup(&d->books);
     aps_free(d);
+}
+
+size_t aps_dims_written(const struct aps_dims *d)
+{
+    return d->written;
 }
 
 void aps_dims_forget(struct aps_dims *d)
@@ -158,6 +164,7 @@ int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, cons
             rc = run(d->st[ST_TEAM], id);
         if (rc)
             return rc;
+        d->written++;
         if (keyed)
             aps_strmap_put(&d->teams, key, *id);
     }
@@ -177,6 +184,8 @@ int aps_dims_season(struct aps_dims *d, enum aps_sport s, const char *label, int
     rc = aps_stmt_bindf(d->st[ST_SEASON], "is", sid, label);
     if (!rc)
         rc = run(d->st[ST_SEASON], id);
+    if (!rc)
+        d->written++;
     if (!rc && keyed)
         aps_strmap_put(&d->seasons, key, *id);
     return rc;
@@ -192,8 +201,10 @@ int aps_dims_venue(struct aps_dims *d, const char *name, const char *city, int i
     int rc = aps_stmt_bindf(d->st[ST_VENUE], "sSs", name, city, kind);
     if (!rc)
         rc = run(d->st[ST_VENUE], id);
-    if (!rc)
+    if (!rc) {
+        d->written++;
         aps_strmap_put(&d->venues, name, *id);
+    }
     return rc;
 }
 

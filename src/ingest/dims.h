@@ -25,6 +25,7 @@
 #ifndef APS_INGEST_DIMS_H
 #define APS_INGEST_DIMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/domain.h"
@@ -37,6 +38,10 @@ int aps_dims_open(struct aps_dims **out, struct aps_conn *c) APS_MUST_CHECK;
 void aps_dims_close(struct aps_dims *d);
 /* Drops every cached id (after a rollback). */
 void aps_dims_forget(struct aps_dims *d);
+/* How many times this handle has written a row of teams, seasons or venues (the tables games
+ * refers to): a count that grows only when a name missed the cache, so a caller can tell that
+ * those tables may have new rows since it last looked. */
+size_t aps_dims_written(const struct aps_dims *d);
 
 /* The sport's row, created or refreshed from the compiled sport table. */
 int aps_dims_sport(struct aps_dims *d, enum aps_sport s, int64_t *id) APS_MUST_CHECK;

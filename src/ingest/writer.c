@@ -32,6 +32,7 @@ struct aps_writer {
     struct aps_conn *conn;
     struct aps_dims *dims;
     int64_t sport_ids[APS_SPORT__COUNT]; /* every sport's row, written when the writer opens */
+    size_t dims_analyzed; /* aps_dims_written() when teams, seasons and venues were analyzed */
 };
 
 /* Per-game working state for one batch. */
@@ -58,6 +59,12 @@ static const char SQL_STAGE[] =
 /* Emptying the staging tables: TRUNCATE on PostgreSQL (DELETE leaves dead rows that later scans
  * of the temporary tables must skip); SQLite has no TRUNCATE and turns this DELETE into one. */
 static const char SQL_EMPTY_STAGE_PG[] = "TRUNCATE stage_games, stage_odds, stage_forecasts";
+/* PostgreSQL, for the batch's transaction: random index reads priced near sequential ones. The
+ * rows a batch reads are the ones the run has just written, in shared buffers, so the default
+ * (a disk seek per index read) is wrong here; with it the foreign-key checks of games against
+ * seasons (a few hundred rows) run a sequential scan of the table per game row. SET LOCAL ends
+ * with the transaction, and the checks' plans are made inside one. */
+static const char SQL_PLANNER_PG[] = "SET LOCAL random_page_cost = 1.1";
 static const char SQL_EMPTY_STAGE_SQLITE[] =
     "DELETE FROM stage_games; DELETE FROM stage_odds; DELETE FROM stage_forecasts;";
 
@@ -213,14 +220,17 @@ static void game_key(char *out, size_t cap, const char *date, int64_t home, int6
 }
 
 /* Loads the stored games of a sport into map: key → id·2 + 1 when a source other than `source`
- * lists the game, id·2 when only `source` itself does. */
+ * lists the game, id·2 when only `source` itself does. The other sources are counted by a
+ * scalar subquery, which both backends run as a probe of game_sources' key per game: PostgreSQL
+ * turns the same test written as EXISTS into a hash of every game_sources row of every sport,
+ * built again for each file, several times the cost for a sport with few games. */
 static int load_games(struct aps_writer *w, enum aps_sport s, const char *source,
                       struct aps_strmap *map)
 {
     struct aps_stmt *st = NULL;
     int rc = aps_conn_preparef(w->conn, &st,
                                "SELECT g.game_date, g.home_team_id, g.away_team_id, g.game_no,"
-                               " g.id, EXISTS (SELECT 1 FROM game_sources gs"
+                               " g.id, (SELECT COUNT(*) FROM game_sources gs"
                                " WHERE gs.game_id = g.id AND gs.source <> ?2)"
                                " FROM games g WHERE g.sport_id = ?1",
                                "is", sport_id(w, s), source);
@@ -782,6 +792,23 @@ static int record_run(struct aps_writer *w, const struct aps_batch *b, const cha
     return rc;
 }
 
+/* PostgreSQL: ANALYZE teams, seasons and venues when rows were written to them since the last
+ * time. The foreign-key checks of the games upsert run cached plans made from those tables'
+ * statistics; without fresh ones a plan made while a table was nearly empty (a sequential scan)
+ * stays in use for the whole run while the table grows, and the checks cost ten times more.
+ * ANALYZE invalidates the plans. It runs before a batch's transaction, not after the previous
+ * one's commit, so that a failure here is reported for a file of which nothing was stored. */
+static int analyze_dims(struct aps_writer *w)
+{
+    size_t n = aps_dims_written(w->dims);
+    if (aps_conn_kind(w->conn) != APS_DB_POSTGRES || n == w->dims_analyzed)
+        return 0;
+    int rc = aps_conn_exec(w->conn, "ANALYZE teams, seasons, venues");
+    if (!rc)
+        w->dims_analyzed = n;
+    return rc;
+}
+
 int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path,
                      struct aps_ingest_result *res, char *err, size_t errcap)
 {
@@ -791,8 +818,12 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
     int64_t started = aps_time_now();
     struct game_work *gw = aps_calloc(b->ngames ? b->ngames : 1, sizeof *gw);
     struct sport_games *sg = aps_calloc(1, sizeof *sg);
-    const char *step = "begin";
-    int rc = aps_conn_begin(w->conn);
+    const char *step = "analyzing new teams, seasons and venues";
+    int rc = analyze_dims(w);
+    if (!rc) {
+        step = "begin";
+        rc = aps_conn_begin(w->conn);
+    }
     if (!rc) {
         step = "staging tables";
         rc = aps_conn_exec(w->conn, SQL_STAGE);
@@ -800,6 +831,8 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
             rc = aps_conn_exec(w->conn, aps_conn_kind(w->conn) == APS_DB_POSTGRES
                                             ? SQL_EMPTY_STAGE_PG
                                             : SQL_EMPTY_STAGE_SQLITE);
+        if (!rc && aps_conn_kind(w->conn) == APS_DB_POSTGRES)
+            rc = aps_conn_exec(w->conn, SQL_PLANNER_PG);
     }
     if (!rc) {
         step = "storing venues";

@@ -73,8 +73,8 @@ int aps_elo_params_default(enum aps_sport sport, struct aps_elo_params *out)
 
 static bool params_valid(const struct aps_elo_params *p)
 {
-    const double v[] = {p->k,     p->home_adv, p->regress,    p->mean,
-                        p->initial, p->scale,  p->draw_width, p->surface_weight};
+    const double v[] = {p->k,       p->home_adv, p->regress,    p->mean,
+                        p->initial, p->scale,    p->draw_width, p->surface_weight};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if (!isfinite(v[i]))
             return false;
@@ -305,19 +305,25 @@ int aps_elo_prob(const struct aps_elo *e, const struct aps_elo_game *g, double *
     return 0;
 }
 
-int aps_elo_prob3(const struct aps_elo *e, const struct aps_elo_game *g, double p[3])
+/* The three-way split of the home side's edge d. */
+static void split3(const struct aps_elo *e, double d, double p[3])
 {
-    int surface;
-    int rc = prepare(e, g, &surface);
-    if (rc)
-        return rc;
-    double d = game_diff(e, g, side_rating(e, g->home, surface), side_rating(e, g->away, surface));
     double w = e->p.draw_width;
     p[0] = expect_scaled(d - w, e->p.scale);
     p[2] = expect_scaled(-(d + w), e->p.scale);
     p[1] = 1.0 - p[0] - p[2];
     if (p[1] < 0) /* w = 0 and rounding */
         p[1] = 0;
+}
+
+int aps_elo_prob3(const struct aps_elo *e, const struct aps_elo_game *g, double p[3])
+{
+    int surface;
+    int rc = prepare(e, g, &surface);
+    if (rc)
+        return rc;
+    split3(e, game_diff(e, g, side_rating(e, g->home, surface), side_rating(e, g->away, surface)),
+           p);
     return 0;
 }
 
@@ -336,36 +342,78 @@ static double mov_multiplier(const struct aps_elo_params *p, double diff, int ma
     return base * (2.2 / (winner_diff * 0.001 + 2.2));
 }
 
-int aps_elo_update(struct aps_elo *e, const struct aps_elo_game *g, int home_score, int away_score,
-                   struct aps_elo_result *res)
-{
+/* The two sides of a game settled (regression applied), with their ratings as used in it and the
+ * home side's edge. */
+struct game_sides {
+    struct aps_elo_entry *h, *a;
+    double rh, ra, diff;
     int surface;
-    int rc = prepare(e, g, &surface);
+};
+
+static int settle_sides(struct aps_elo *e, const struct aps_elo_game *g, int home_score,
+                        int away_score, struct game_sides *gs)
+{
+    int rc = prepare(e, g, &gs->surface);
     if (rc)
         return rc;
     if (home_score < 0 || away_score < 0)
         return APS_E_INVAL;
     if ((e->count + 2) * 2 > e->cap)
         grow(e); /* both insertions below then fit without moving the table */
-    struct aps_elo_entry *h = insert(e, g->home);
-    struct aps_elo_entry *a = insert(e, g->away);
-    settle(e, h);
-    settle(e, a);
-    double rh = blend(e, h->rating, surface < 0 ? 0 : h->surface[surface], surface);
-    double ra = blend(e, a->rating, surface < 0 ? 0 : a->surface[surface], surface);
-    double diff = game_diff(e, g, rh, ra);
-    double p_home = expect_scaled(diff, e->p.scale);
+    gs->h = insert(e, g->home);
+    gs->a = insert(e, g->away);
+    settle(e, gs->h);
+    settle(e, gs->a);
+    int sf = gs->surface;
+    gs->rh = blend(e, gs->h->rating, sf < 0 ? 0 : gs->h->surface[sf], sf);
+    gs->ra = blend(e, gs->a->rating, sf < 0 ? 0 : gs->a->surface[sf], sf);
+    gs->diff = game_diff(e, g, gs->rh, gs->ra);
+    return 0;
+}
+
+/* Moves both sides by K·m·(S - p_home). */
+static void move(struct aps_elo *e, const struct game_sides *gs, double p_home, int home_score,
+                 int away_score, struct aps_elo_result *res)
+{
     double s = home_score > away_score ? 1.0 : home_score < away_score ? 0.0 : 0.5;
-    double k_eff = e->p.k * mov_multiplier(&e->p, diff, home_score - away_score);
+    double k_eff = e->p.k * mov_multiplier(&e->p, gs->diff, home_score - away_score);
     double delta = k_eff * (s - p_home);
-    h->rating += delta;
-    a->rating -= delta;
-    if (surface >= 0) {
-        h->surface[surface] += delta;
-        a->surface[surface] -= delta;
+    gs->h->rating += delta;
+    gs->a->rating -= delta;
+    if (gs->surface >= 0) {
+        gs->h->surface[gs->surface] += delta;
+        gs->a->surface[gs->surface] -= delta;
     }
     if (res)
-        *res = (struct aps_elo_result){p_home, rh, ra, delta, -delta, k_eff};
+        *res = (struct aps_elo_result){p_home, gs->rh, gs->ra, delta, -delta, k_eff};
+}
+
+int aps_elo_update(struct aps_elo *e, const struct aps_elo_game *g, int home_score, int away_score,
+                   struct aps_elo_result *res)
+{
+    struct game_sides gs;
+    int rc = settle_sides(e, g, home_score, away_score, &gs);
+    if (rc)
+        return rc;
+    move(e, &gs, expect_scaled(gs.diff, e->p.scale), home_score, away_score, res);
+    return 0;
+}
+
+/* Settling a side stores the rating side_rating() computes without storing, so the edge here is
+ * the one aps_elo_prob() and aps_elo_prob3() see before the update, bit for bit. */
+int aps_elo_prob_update(struct aps_elo *e, const struct aps_elo_game *g, int home_score,
+                        int away_score, bool three_way, double p[3])
+{
+    struct game_sides gs;
+    int rc = settle_sides(e, g, home_score, away_score, &gs);
+    if (rc)
+        return rc;
+    double p_home = expect_scaled(gs.diff, e->p.scale);
+    if (three_way)
+        split3(e, gs.diff, p);
+    else
+        p[0] = p_home;
+    move(e, &gs, p_home, home_score, away_score, NULL);
     return 0;
 }
 

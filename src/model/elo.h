@@ -140,6 +140,14 @@ int aps_elo_prob3(const struct aps_elo *e, const struct aps_elo_game *g,
 int aps_elo_update(struct aps_elo *e, const struct aps_elo_game *g, int home_score, int away_score,
                    struct aps_elo_result *res) APS_MUST_CHECK;
 
+/* aps_elo_update() (no result record) that also gives the game's pre-game probabilities: p[0]
+ * as aps_elo_prob() gives it (three_way false), or p[0..2] as aps_elo_prob3() (three_way true),
+ * bit for bit what those calls made just before the update return. Each side is looked up once,
+ * and two-way the probability and the update share one power of ten. Errors as
+ * aps_elo_update(); nothing changes and p is untouched then. */
+int aps_elo_prob_update(struct aps_elo *e, const struct aps_elo_game *g, int home_score,
+                        int away_score, bool three_way, double p[3]) APS_MUST_CHECK;
+
 /* Surface by name, case-insensitive; -1 when unknown. */
 int aps_elo_surface_parse(const char *name);
 /* The name of a surface ("hard", "clay", "grass", "carpet"), or NULL for -1 and unknown values:

@@ -34,9 +34,10 @@ int aps_elo_replay_loss(const struct aps_elo_params *p, bool three_way,
             continue;
         struct aps_elo_game eg = {g[i].home, g[i].away, g[i].neutral, g[i].surface};
         bool score = r.season - first >= burn_in;
+        /* a scored game is fed (it is final) with its pre-game probabilities in the same step */
         if (score && three_way) {
             double pr[3];
-            rc = aps_elo_prob3(&r.elo, &eg, pr);
+            rc = aps_elo_prob_update(&r.elo, &eg, g[i].home_score, g[i].away_score, true, pr);
             int y = g[i].home_score > g[i].away_score ? 0
                     : g[i].home_score == g[i].away_score ? 1 : 2;
             if (!rc) {
@@ -46,17 +47,18 @@ int aps_elo_replay_loss(const struct aps_elo_params *p, bool three_way,
                 k++;
             }
         } else if (score && g[i].home_score != g[i].away_score) {
-            double ph;
-            rc = aps_elo_prob(&r.elo, &eg, &ph);
+            double pr[3];
+            rc = aps_elo_prob_update(&r.elo, &eg, g[i].home_score, g[i].away_score, false, pr);
             int y = g[i].home_score > g[i].away_score;
             if (!rc) {
+                double ph = pr[0];
                 ll -= y ? log(clip(ph)) : log(clip(1 - ph));
                 bs += (ph - y) * (ph - y);
                 k++;
             }
-        }
-        if (!rc)
+        } else {
             rc = aps_elo_replay_feed(&r, &eg, g[i].home_score, g[i].away_score, NULL);
+        }
     }
     aps_elo_replay_cleanup(&r);
     if (rc)

@@ -27,7 +27,8 @@
 #include "model/features.h"
 #include "model/walkforward.h"
 
-#define APS_ENS_MAX 20
+/* Base models of one trained model: at least APS_SEARCH_MAX_CANDIDATES (search.h). */
+#define APS_ENS_MAX 32
 
 struct aps_trained {
     enum aps_sport sport;

@@ -11,6 +11,10 @@
 #include "core/mem.h"
 #include "core/timeutil.h"
 
+/* An ensemble fits every candidate that ran as one of its base models. */
+_Static_assert(APS_SEARCH_MAX_CANDIDATES <= APS_ENS_MAX,
+               "an ensemble must hold every candidate of the largest search");
+
 /* ---- seeded random numbers (splitmix64): passed around, never global ---- */
 
 static uint64_t next_u64(uint64_t *s)
@@ -99,7 +103,7 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
 {
     int pr = o->preset < APS_PRESET_MEDIUM || o->preset > APS_PRESET_BEST ? 0 : (int)o->preset;
     uint64_t rng = o->seed;
-    struct aps_candidate *c = aps_calloc(1 + 7 + 1 + 3 + 3 + 2 + 2 + 2 + 8, sizeof *c);
+    struct aps_candidate *c = aps_calloc(APS_SEARCH_MAX_CANDIDATES, sizeof *c);
     size_t k = 0;
     if (!d->regression || d->market == APS_MKT_SPREAD) {
         c[k].family = APS_FAM_ELO;

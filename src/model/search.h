@@ -59,6 +59,10 @@ struct aps_search_result {
 
 /* Preset by its AUTOGLUON_PRESET name ("medium_quality" …); -1 when unknown. */
 int aps_preset_parse(const char *s);
+/* The most base candidates one search can draw: Elo, the largest L2 grid, the market-only,
+ * offset, Poisson, Skellam and anchored-Skellam logistic/ridge variants, and the largest XGBoost
+ * draw. Every one of them can become a base model of the ensemble. */
+#define APS_SEARCH_MAX_CANDIDATES (1 + 7 + 1 + 3 + 3 + 2 + 2 + 2 + 8)
 /* The base candidates (no ensemble) for this market and options. Caller frees with aps_free. */
 int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_opts *o,
                           struct aps_candidate **out, size_t *n) APS_MUST_CHECK;

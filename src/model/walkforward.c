@@ -109,6 +109,17 @@ static int make_folds(struct aps_wf_data *d, const struct aps_wf_opts *o)
     int burn = o->burn_in < 1 ? 1 : o->burn_in;
     if ((size_t)burn >= nr && nr >= 2)
         burn = (int)nr - 1;
+    if (nr == 1 && h->ngames) {
+        /* a single season: its first quarter (at least, to the end of that day) only trains, the
+           rest is cut into months */
+        size_t t = (h->ngames + 3) / 4;
+        while (t < h->ngames && !strcmp(h->games[t - 1].date, h->games[t].date))
+            t++;
+        if (t < h->ngames)
+            month_folds(d, &cap, t, h->ngames, 0);
+        aps_free(run);
+        return d->nfolds >= 2 ? 0 : APS_E_NOTFOUND;
+    }
     size_t first = nr > (size_t)o->eval_seasons ? nr - (size_t)o->eval_seasons : 0;
     if (first < (size_t)burn)
         first = (size_t)burn;

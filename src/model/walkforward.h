@@ -4,7 +4,10 @@
  * Folds: the history is cut into seasons (runs of equal season_no). The first `burn_in` seasons
  * only train. Each later season is one test fold, except the latest `monthly_seasons` seasons,
  * which are cut by calendar month (months with fewer than 30 games join the fold before). Only
- * the latest `eval_seasons` seasons are tested. Fold f's model is trained on the finished games
+ * the latest `eval_seasons` seasons are tested. A history of a single season (a sport with one
+ * season in the data, or trained with a cutoff inside its first season) is cut by month too: its
+ * first quarter of games, to the end of that day, only trains, and the rest is tested month by
+ * month (a month's part after the cut with fewer than 30 games joins the next month). Fold f's model is trained on the finished games
  * of the `train_seasons` seasons before it and the earlier part of its own season: every game
  * with an index below the fold's first game, whose date is before the fold's first date. A model
  * therefore only ever sees earlier games.

@@ -11,6 +11,7 @@
 #include "cache/ratelimit.h"
 #include "config/config.h"
 #include "core/mem.h"
+#include "core/numfmt.h"
 #include "core/str.h"
 #include "services/app.h"
 #include "services/authn.h"
@@ -37,11 +38,16 @@ static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res
  * count against another client). */
 static int rate_key(const struct aps_http_req *req, char *key, size_t cap)
 {
-    if (req->who.api_key_id)
-        return aps_str_fmt(key, cap, "key:%lld", (long long)req->who.api_key_id);
-    if (req->who.authenticated)
-        return aps_str_fmt(key, cap, "user:%lld", (long long)req->who.user_id);
-    return aps_str_fmt(key, cap, "ip:%s", req->client_ip);
+    char id[APS_FMT_CAP];
+    if (req->who.api_key_id) {
+        aps_fmt_i64(id, req->who.api_key_id);
+        return aps_str_cat(key, cap, "key:", id, (char *)NULL);
+    }
+    if (req->who.authenticated) {
+        aps_fmt_i64(id, req->who.user_id);
+        return aps_str_cat(key, cap, "user:", id, (char *)NULL);
+    }
+    return aps_str_cat(key, cap, "ip:", req->client_ip, (char *)NULL);
 }
 
 static int rate_limit(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
@@ -49,7 +55,7 @@ static int rate_limit(void *ctx, struct aps_http_req *req, struct aps_http_res *
     struct aps_app *app = ctx;
     if (!app->rl || rate_exempt(req->route))
         return 0;
-    char key[128], v[32];
+    char key[128], v[APS_FMT_CAP];
     if (rate_key(req, key, sizeof key))
         return 0; /* cannot happen: client_ip holds 64 bytes; as below, let the request through */
     int limit = req->who.rate_limit_per_min > 0
@@ -58,11 +64,11 @@ static int rate_limit(void *ctx, struct aps_http_req *req, struct aps_http_res *
     struct aps_rl_result r;
     if (aps_ratelimit_hit(app->rl, key, limit, &r))
         return 0; /* bad arguments cannot come from a client; let the request through */
-    snprintf(v, sizeof v, "%d", r.limit);
+    aps_fmt_i64(v, r.limit);
     aps_http_header_set(res, "X-RateLimit-Limit", v);
-    snprintf(v, sizeof v, "%d", r.remaining);
+    aps_fmt_i64(v, r.remaining);
     aps_http_header_set(res, "X-RateLimit-Remaining", v);
-    snprintf(v, sizeof v, "%d", r.reset_seconds);
+    aps_fmt_i64(v, r.reset_seconds);
     aps_http_header_set(res, "X-RateLimit-Reset", v);
     if (r.allowed)
         return 0;

@@ -39,7 +39,7 @@ const char *aps_api_q_str(const struct aps_http_req *req, struct aps_http_res *r
     char msg[400];
     if (!s)
         return NULL;
-    if (!aps_http_qparam(req->route, name, &p)) {
+    if (!aps_http_req_qparam(req, name, &p)) {
         aps_api_invalid(res, name, "this operation takes no such query parameter");
         return NULL;
     }

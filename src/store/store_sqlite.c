@@ -15,6 +15,7 @@
  * schema changes. Closing the connection finalizes them all. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,23 @@ static int setup(sqlite3 *db, bool readonly, char *err, size_t errcap)
     return 0;
 }
 
+/* Process-wide SQLite settings, made before SQLite initialises (the first open): memory
+ * statistics off, so that SQLite's allocations do not take its global statistics mutex and
+ * update counters the program never reads (every statement step allocates; a server's threads
+ * would otherwise all meet on that one mutex). A process that used SQLite before (another
+ * library) keeps SQLite's defaults: sqlite3_config then refuses, harmlessly. */
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
+static void configure_once(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static void configure(void)
+{
+    pthread_once(&configured, configure_once);
+}
+
 /* ":memory:" becomes a named in-memory database (the memdb VFS) shared by every connection of
  * the pool; its name comes from the pool's target string, which lives as long as the store. */
 /* Plans are SQLite's own business (a prepared statement keeps its plan): only READONLY counts. */
@@ -126,6 +144,7 @@ static int sq_connect(const char *target, unsigned conn_flags, void **be, char *
         flags |= SQLITE_OPEN_URI;
     }
     sqlite3 *db = NULL;
+    configure();
     int rc = sqlite3_open_v2(path, &db, flags, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errcap, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -477,6 +496,7 @@ static int sq_copy_file(struct aps_conn *c, const char *path, bool restore)
 {
     sqlite3 *file = NULL;
     int flags = restore ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    configure();
     int rc = sqlite3_open_v2(path, &file, flags, NULL);
     if (rc != SQLITE_OK) {
         aps_conn_set_error(c, "open %s: %s", path, file ? sqlite3_errmsg(file) : sqlite3_errstr(rc));

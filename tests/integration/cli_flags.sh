@@ -59,7 +59,7 @@ api --threads 0|2|aps api: bad thread count 0|d41d8cd9|856af52e
 api --threads|2|aps api: unknown argument --threads|d41d8cd9|83da1803
 api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-api --openapi|0||4a7e99b8|d41d8cd9
+api --openapi|0||8720e66d|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 backup --help|0||80868fe8|d41d8cd9
 backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
@@ -202,7 +202,7 @@ worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|92
 worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
 worker dead list --limit|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
 worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
-backtest --help|0||f00dd3a1|d41d8cd9
+backtest --help|0||97b7ec3d|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
 train --help|0||3cfaf210|d41d8cd9

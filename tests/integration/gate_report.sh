@@ -5,7 +5,8 @@
 # exactly the gate's games (same count, same log-losses, same gap), a summary cell that states
 # the gate's verdict, and the gate's edge evidence (the replayed bets and the largest supported
 # edge). The gate's games are the trainer's scored walk-forward games that have a closing price at
-# the line it predicted: never more than the leaderboard's games.
+# the line it predicted: never more than the leaderboard's games. Spread and total bets report
+# their CLV in points of line and their price CLV at their own line.
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq.
 set -uo pipefail
 . "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/sqlite_store.sh"
@@ -49,6 +50,16 @@ for mk in moneyline spread total; do
   cap=$(jq -r '.max_supported_edge' <<<"$gate" | awk '{printf "%.3f", $1}')
   check "$mk: the report's largest supported edge is the gate's" 1 \
     "$(printf '%s\n' "$sec" | grep -c "as stored with the market gate): $cap")"
+  # spreads and totals: CLV in points of line, and the price CLV at each bet's own line (the
+  # totals' line is 2.5 at entry and close, so every total bet with a close has one)
+  if [ "$mk" != moneyline ]; then
+    clv=$(printf '%s\n' "$sec" | grep -o "points of line over [0-9]* bets with a close.*price CLV at each bet's own line (entry price against the fair close at that line): [-+][0-9.]* over [0-9]* bets")
+    check "$mk: the report gives points CLV and price CLV at the bets' lines" 1 "$([ -n "$clv" ] && echo 1 || echo 0)"
+    if [ "$mk" = total ]; then
+      check "total: a price CLV for every bet with a close" "$(sed 's/.*points of line over \([0-9]*\) bets.*/\1/' <<<"$clv")" \
+        "$(sed 's/.* over \([0-9]*\) bets$/\1/' <<<"$clv")"
+    fi
+  fi
 done
 
 echo "gate_report: $pass passed, $fail failed"

@@ -5,7 +5,9 @@
 # the season's games with prices, against both the closing and the entry market with paired
 # bootstrap intervals; an empty window is an error that says why; `aps predict --model` gives
 # every outcome of every game and equals `aps models explain` game by game, for the moneyline and
-# for the total (a score distribution).
+# for the total (a score distribution). NHL, whose training data before its last season is one
+# season, is trained on month folds of that season and scored frozen; so is a store of one season
+# cut inside it.
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq.
 set -uo pipefail
 . "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/sqlite_store.sh"
@@ -114,6 +116,46 @@ check "spread: home and away sum to 1 on half lines" 0 \
   "$(awk -F, 'NR > 1 && $12 != "" && ($12 * 2) % 2 != 0 && ($12 * 4) % 2 == 0 { s = $16 + $18; if (s < 0.999999 || s > 1.000001) n++ } END { print n + 0 }' "$work/s.csv")"
 aps predict --model "$NAME" --from 2030-01-01 >/dev/null 2>"$work/err"
 check "predict with no game in the range: exit 1" 1 "$?"
+
+# --- a sport whose training data is a single season -------------------------------------------
+# NHL has 2019-20 and 2020-21. Trained --until the first day of 2020-21 it sees one season: the
+# first quarter of 2019-20 only trains, its later months are scored walk-forward, and the frozen
+# model scores 2020-21.
+for f in "nhl odds 2019-20.csv" "nhl odds 2021.csv"; do
+  aps ingest sbr "$DATA/sportsbookreview/nhl/$f" >/dev/null 2>&1 || { echo "FAIL: ingest $f"; exit 1; }
+done
+nhl_priced() { # db, from: final NHL games dated from it with closing moneyline prices
+  sqlite3 "$1" "SELECT COUNT(DISTINCT g.id) FROM games g JOIN sports sp ON sp.id = g.sport_id JOIN odds o ON o.game_id = g.id WHERE sp.code = 'NHL' AND g.game_date >= '$2' AND o.market = 'moneyline' AND o.phase = 'close' AND g.status = 'final'"
+}
+NCUT=$(db "SELECT MIN(g.game_date) FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = 'NHL' AND s.label = '2020-21'")
+check "NHL 2020-21 starts on 2021-01-13" 2021-01-13 "$NCUT"
+aps train --sport NHL --market moneyline --until "$NCUT" --quiet >"$work/nhl.out" 2>&1
+check "NHL train --until its last season exits 0" 0 "$?"
+check "one season: month folds after its first quarter" 1 \
+  "$(grep -c '^NHL moneyline: [0-9]* folds (2019-11 \.\. 2020-08), [0-9]* scored games' "$work/nhl.out")"
+check "one season: trained, not refused" 0 "$(grep -c 'not trained' "$work/nhl.out")"
+NNAME=$(db "SELECT m.name FROM models m JOIN sports sp ON sp.id = m.sport_id WHERE sp.code = 'NHL' ORDER BY m.id DESC LIMIT 1")
+aps backtest --sport NHL --model "$NNAME" --from "$NCUT" --format json >"$work/nhl.json" 2>"$work/err"
+check "NHL frozen backtest exits 0" 0 "$?"
+NP=$(nhl_priced "$work/aps.db" "$NCUT")
+check "NHL 2020-21: the scored games are the season's games with closing prices ($NP)" "$NP" \
+  "$(jq .scores.games "$work/nhl.json")"
+check "NHL 2020-21: every one predicted by the frozen model" "$NP" "$(jq .games_frozen_model "$work/nhl.json")"
+# cut inside the only season of a store: trained on 2021-01-13 .. 2021-03-31, scored on the rest
+one="$work/one.db"
+DATABASE_URL="sqlite:///$one" aps ingest sbr "$DATA/sportsbookreview/nhl/nhl odds 2021.csv" >/dev/null 2>&1
+DATABASE_URL="sqlite:///$one" aps train --sport NHL --market moneyline --until 2021-04-01 --quiet \
+  >"$work/one.out" 2>&1
+check "train --until inside the only season exits 0" 0 "$?"
+check "inside the season: its months before the cutoff are scored" 1 \
+  "$(grep -c '^NHL moneyline: 2 folds (2021-02 \.\. 2021-03)' "$work/one.out")"
+ONAME=$(sqlite3 "$one" "SELECT name FROM models ORDER BY id DESC LIMIT 1")
+DATABASE_URL="sqlite:///$one" aps backtest --sport NHL --model "$ONAME" --from 2021-04-01 \
+  --format json >"$work/one.json" 2>"$work/err"
+check "the frozen model scores the rest of the season: exits 0" 0 "$?"
+OP=$(nhl_priced "$one" 2021-04-01)
+check "the rest of the season: its games with closing prices ($OP)" "$OP" "$(jq .scores.games "$work/one.json")"
+check "the rest of the season: from the cutoff" 2021-04-01 "$(jq -r .from "$work/one.json")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

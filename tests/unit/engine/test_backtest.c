@@ -5,7 +5,8 @@
  * CLV follows Pinnacle's closing prices in the file, and the totals add up. Then, on the same
  * seasons and a predictor walked the way the backtest walks it, the bet live picks would take on
  * each game (their Kelly parameters, a 1-unit bankroll) is the backtest's bet: same side, line,
- * price, probability and edge, in every market. */
+ * price, probability and edge, in every market. Spread and total bets carry the price CLV at
+ * their own line, checked against Pinnacle's closing prices in the 2022-23 file. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +32,8 @@ struct row {
     int hg, ag;
     double best[3];  /* best bookmaker price home, draw, away */
     double close[3]; /* Pinnacle closing */
+    double ahh, ahch;          /* Asian handicap of the home side: pre-match, closing */
+    double pc_ah[2], pc_ou[2]; /* Pinnacle closing: home/away at ahch, over/under 2.5 */
 };
 
 static const char *BOOKS[] = {"B365", "BW", "IW", "LB", "PS", "WH", "SJ", "VC"};
@@ -44,11 +47,11 @@ static double field(char **f, size_t n, char **hdr, size_t nh, const char *name)
     return v;
 }
 
-/* The 2013-14 file, read straight from the CSV. */
-static size_t read_rows(struct row *rows, size_t cap)
+/* A season's file, read straight from the CSV. */
+static size_t read_rows(const char *path, struct row *rows, size_t cap)
 {
     struct aps_csv *c;
-    assert_int_equal(aps_csv_open(&c, DATA "1314_E0.csv"), 0);
+    assert_int_equal(aps_csv_open(&c, path), 0);
     char **f, *hdr[128];
     size_t n, nh, k = 0;
     assert_int_equal(aps_csv_next(c, &f, &n), 1);
@@ -62,8 +65,11 @@ static size_t read_rows(struct row *rows, size_t cap)
         int d, m, y;
         assert_int_equal(sscanf(f[1], "%d/%d/%d", &d, &m, &y), 3);
         snprintf(r->date, sizeof r->date, "%04d-%02d-%02d", y < 100 ? 2000 + y : y, m, d);
-        snprintf(r->home, sizeof r->home, "%s", f[2]);
-        snprintf(r->away, sizeof r->away, "%s", f[3]);
+        /* the later files have a Time column before the teams */
+        int hc = aps_csv_find(hdr, nh, "HomeTeam"), ac = aps_csv_find(hdr, nh, "AwayTeam");
+        assert_true(hc >= 0 && ac >= 0 && (size_t)hc < n && (size_t)ac < n);
+        snprintf(r->home, sizeof r->home, "%s", f[hc]);
+        snprintf(r->away, sizeof r->away, "%s", f[ac]);
         r->hg = (int)field(f, n, hdr, nh, "FTHG");
         r->ag = (int)field(f, n, hdr, nh, "FTAG");
         static const char *sfx[3] = {"H", "D", "A"};
@@ -80,6 +86,12 @@ static size_t read_rows(struct row *rows, size_t cap)
             snprintf(col, sizeof col, "PSC%s", sfx[s]);
             r->close[s] = field(f, n, hdr, nh, col);
         }
+        r->ahh = field(f, n, hdr, nh, "AHh");
+        r->ahch = field(f, n, hdr, nh, "AHCh");
+        r->pc_ah[0] = field(f, n, hdr, nh, "PCAHH");
+        r->pc_ah[1] = field(f, n, hdr, nh, "PCAHA");
+        r->pc_ou[0] = field(f, n, hdr, nh, "PC>2.5");
+        r->pc_ou[1] = field(f, n, hdr, nh, "PC<2.5");
     }
     for (size_t i = 0; i < nh; i++)
         aps_free(hdr[i]);
@@ -87,7 +99,8 @@ static size_t read_rows(struct row *rows, size_t cap)
     return k;
 }
 
-static void ingest(struct aps_store *st, const char *path)
+/* Stores a football-data file and checks it held games games. */
+static void ingest_games(struct aps_store *st, const char *path, size_t games)
 {
     struct aps_conn *c;
     struct aps_writer *w;
@@ -98,10 +111,15 @@ static void ingest(struct aps_store *st, const char *path)
     struct aps_ingest_result res;
     assert_int_equal(aps_ingest_parse(APS_SOURCE_FOOTBALL_DATA, path, &b, err, sizeof err), 0);
     assert_int_equal(aps_writer_write(w, &b, path, &res, err, sizeof err), 0);
-    assert_int_equal(res.games, 380);
+    assert_int_equal(res.games, games);
     aps_batch_cleanup(&b);
     aps_writer_close(w);
     aps_store_release(c);
+}
+
+static void ingest(struct aps_store *st, const char *path)
+{
+    ingest_games(st, path, 380);
 }
 
 static const char *team_key(struct aps_conn *c, int64_t id, char *out, size_t cap)
@@ -151,7 +169,7 @@ static void one_season_checked_against_the_file(void **state)
     assert_true(r.nbets > 0);
 
     static struct row rows[400];
-    size_t nrows = read_rows(rows, 400);
+    size_t nrows = read_rows(DATA "1314_E0.csv", rows, 400);
     assert_int_equal(nrows, 380);
 
     double profit = 0, staked = 0, bankroll = 10000, day_open = 10000;
@@ -200,6 +218,7 @@ static void one_season_checked_against_the_file(void **state)
         double fair = (1 / row->close[s]) / inv;
         assert_true(b->has_clv);
         assert_true(fabs(b->clv - (fair * b->price - 1)) < 1e-9);
+        assert_true(b->has_clv_price && b->clv_price == b->clv); /* a moneyline's is its CLV */
         profit += b->profit;
         staked += b->stake;
         bankroll += b->profit;
@@ -313,11 +332,145 @@ static void backtest_and_picks_take_the_same_side(void **state)
     testdb_close(&t);
 }
 
+/* The row of the file for game g of the history. */
+static const struct row *find_row(struct aps_conn *c, const struct aps_hist_game *g,
+                                  const struct row *rows, size_t nrows)
+{
+    char hk[96], ak[96];
+    team_key(c, g->home, hk, sizeof hk);
+    team_key(c, g->away, ak, sizeof ak);
+    for (size_t k = 0; k < nrows; k++)
+        if (!strcmp(rows[k].date, g->date) && !strcmp(rows[k].home, hk) &&
+            !strcmp(rows[k].away, ak))
+            return &rows[k];
+    return NULL;
+}
+
+/* Price CLV at the bet's own line, for Asian handicaps and 2.5-goal totals of Premier League
+ * 2022-23 (2021-22 warms up), against Pinnacle's closing prices in the file: where the closing
+ * handicap is the bet's, the bet's price times Pinnacle's fair closing probability of its side
+ * at that line, minus 1; where the handicap moved, none (no book quotes the old line at the
+ * close) while the points CLV is the move. Totals stay at 2.5, so their points CLV is 0 and the
+ * price CLV is what tells a good entry. The tally's count and mean add up. */
+static void price_clv_at_the_bets_line(void **state)
+{
+    (void)state;
+    struct testdb t;
+    assert_int_equal(testdb_sqlite(&t), 0);
+    ingest(t.st, DATA "2122_E0.csv");
+    ingest(t.st, DATA "2223_E0.csv");
+    struct aps_conn *c;
+    assert_int_equal(aps_store_acquire(t.st, APS_DB_READ, &c), 0);
+    struct aps_history h;
+    assert_int_equal(aps_history_load(c, APS_SPORT_EPL, NULL, NULL, &h), 0);
+    static struct row rows[400];
+    size_t nrows = read_rows(DATA "2223_E0.csv", rows, 400);
+    assert_int_equal(nrows, 380);
+    struct aps_elo_params p;
+    assert_int_equal(aps_elo_params_default(APS_SPORT_EPL, &p), 0);
+    struct aps_elo_predictor_opts po = {&p, false, 8};
+    size_t kept = 0, moved = 0, totals = 0;
+    for (int m = 0; m < 2; m++) {
+        enum aps_market mk = m ? APS_MKT_TOTAL : APS_MKT_SPREAD;
+        struct aps_backtest_opts o = {.market = mk,
+                                      .bankroll = 10000,
+                                      .burn_in = 1,
+                                      .margin = APS_MARGIN_MULTIPLICATIVE};
+        aps_kelly_params_default(&o.kelly);
+        struct aps_predictor pred;
+        assert_int_equal(aps_elo_predictor_new(&h, &po, &pred), 0);
+        struct aps_backtest_report r;
+        assert_int_equal(aps_backtest_run(&h, &pred, &o, &r), 0);
+        assert_true(r.nbets > 20);
+        size_t n = 0, pos = 0;
+        double sum = 0;
+        for (size_t i = 0; i < r.nbets; i++) {
+            const struct aps_bt_bet *b = &r.bets[i];
+            const struct row *row = find_row(c, &h.games[b->game], rows, nrows);
+            assert_non_null(row);
+            int s = b->sel == APS_SEL_HOME || b->sel == APS_SEL_OVER ? 0 : 1;
+            double home_line = mk == APS_MKT_SPREAD ? (s ? -b->line : b->line) : 2.5;
+            double close_line = mk == APS_MKT_SPREAD ? row->ahch : 2.5;
+            const double *pc = mk == APS_MKT_SPREAD ? row->pc_ah : row->pc_ou;
+            assert_true(b->has_clv);
+            if (mk == APS_MKT_SPREAD) {
+                assert_true(home_line == row->ahh); /* entered at the pre-match handicap */
+                assert_true(fabs(b->clv - (s ? close_line - home_line : home_line - close_line)) <
+                            1e-9);
+            } else {
+                assert_true(b->line == 2.5 && b->clv == 0);
+                totals++;
+            }
+            if (home_line != close_line) {
+                assert_false(b->has_clv_price);
+                moved++;
+                continue;
+            }
+            assert_true(b->has_clv_price);
+            if (pc[0] > 1 && pc[1] > 1) {
+                double fair = (1 / pc[s]) / (1 / pc[0] + 1 / pc[1]);
+                assert_true(fabs(b->clv_price - (fair * b->price - 1)) < 1e-9);
+                kept++;
+            }
+            n++;
+            pos += b->clv_price > 0;
+            sum += b->clv_price;
+        }
+        assert_int_equal(r.all.clv_price_n, n);
+        assert_int_equal(r.all.clv_price_pos, pos);
+        assert_true(fabs(r.all.clv_price_sum - sum) < 1e-9);
+        json_t *j = aps_backtest_json(&r, &h, false);
+        json_t *bets = json_object_get(j, "bets");
+        assert_int_equal(json_integer_value(json_object_get(bets, "clv_price_bets")),
+                         (json_int_t)n);
+        assert_true(fabs(json_real_value(json_object_get(bets, "clv_price_mean")) - sum / n) <
+                    1e-12);
+        json_decref(j);
+        aps_backtest_report_cleanup(&r);
+        pred.destroy(pred.ctx);
+    }
+    assert_true(kept > 20); /* checked against Pinnacle's closing prices */
+    assert_true(moved > 5); /* handicaps that moved: no price at the bet's line */
+    assert_true(totals > 10);
+    aps_history_cleanup(&h);
+    aps_store_release(c);
+    testdb_close(&t);
+}
+
+/* Sports by stored games, most first, ties (none stored) in the order given. */
+static void sports_by_stored_games(void **state)
+{
+    (void)state;
+    struct testdb t;
+    assert_int_equal(testdb_sqlite(&t), 0);
+    ingest(t.st, DATA "1314_E0.csv");
+    ingest(t.st, APS_DATA_DIR_DEFAULT "/football-data/SP1/1314_SP1.csv");
+    ingest(t.st, APS_DATA_DIR_DEFAULT "/football-data/SP1/1415_SP1.csv");
+    ingest_games(t.st, APS_DATA_DIR_DEFAULT "/football-data/D1/1314_D1.csv", 306);
+    struct aps_conn *c;
+    assert_int_equal(aps_store_acquire(t.st, APS_DB_READ, &c), 0);
+    static const enum aps_sport sports[] = {APS_SPORT_NFL, APS_SPORT_EPL, APS_SPORT_LALIGA,
+                                            APS_SPORT_BUNDESLIGA, APS_SPORT_SERIEA};
+    size_t order[5];
+    aps_backtest_sport_order(c, sports, 5, order);
+    static const size_t want[] = {2, 1, 3, 0, 4}; /* 760, 380, 306, 0, 0 games */
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(order[i], want[i]);
+    static const enum aps_sport none[] = {APS_SPORT_SERIEA, APS_SPORT_NFL, APS_SPORT_NHL};
+    aps_backtest_sport_order(c, none, 3, order); /* no games stored: as given */
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(order[i], i);
+    aps_store_release(c);
+    testdb_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_season_checked_against_the_file),
         cmocka_unit_test(backtest_and_picks_take_the_same_side),
+        cmocka_unit_test(price_clv_at_the_bets_line),
+        cmocka_unit_test(sports_by_stored_games),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

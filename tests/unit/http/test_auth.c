@@ -347,6 +347,24 @@ static void test_equal(void **state)
     assert_false(aps_auth_equal("abcdef", "abcdeg"));
     assert_false(aps_auth_equal("abcdef", "abcde"));
     assert_true(aps_auth_equal("", ""));
+    /* Tokens of every length up to 600 bytes, equal and differing in each single byte (within
+     * the 8-byte steps and the tail) or only in their last bit. */
+    char a[601], b[601];
+    for (size_t n = 1; n <= 600; n += (n < 40 ? 1 : 37)) {
+        for (size_t i = 0; i < n; i++)
+            a[i] = (char)('A' + (i * 7 + n) % 58);
+        a[n] = '\0';
+        memcpy(b, a, n + 1);
+        assert_true(aps_auth_equal(a, b));
+        for (size_t i = 0; i < n; i++) {
+            b[i] ^= 1;
+            assert_false(aps_auth_equal(a, b));
+            b[i] ^= (char)0x81; /* a difference only in the top bit */
+            assert_false(aps_auth_equal(a, b));
+            b[i] = a[i];
+        }
+        assert_true(aps_auth_equal(a, b));
+    }
 }
 
 int main(void)

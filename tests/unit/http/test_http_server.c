@@ -1,8 +1,8 @@
 /* test_http_server.c — the HTTP server end to end over loopback with libcurl: the dispatch order
  * of http.h (404/405, limits 413/414/431, JSON 400, 401/403, 429, cache with ETag and 304,
  * handler failure 500), the envelope with its request id, response headers, keep-alive over one
- * connection, metrics, a stop that lets a slow request finish, and 256 connections ready at once
- * on one server thread all answered. */
+ * connection, metrics, a stop that lets a slow request finish, 256 connections ready at once
+ * on one server thread all answered, and the access log's lines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,13 +64,14 @@ static int h_fail(struct aps_http_req *req, struct aps_http_res *res)
 }
 
 /* What the request carries: q (the first one sent), the header X-Probe read by another case,
- * and how many query parameters and headers it holds. */
+ * how many query parameters and headers it holds, and the client's address. */
 static int h_peek(struct aps_http_req *req, struct aps_http_res *res)
 {
-    return aps_http_json(res, 200, json_pack("{s:s?,s:s?,s:I,s:I}", "q", aps_http_query(req, "q"),
-                                             "probe", aps_http_header(req, "x-PROBE"), "nquery",
-                                             (json_int_t)req->nquery, "nheaders",
-                                             (json_int_t)req->nheaders));
+    return aps_http_json(res, 200,
+                         json_pack("{s:s?,s:s?,s:I,s:I,s:s}", "q", aps_http_query(req, "q"),
+                                   "probe", aps_http_header(req, "x-PROBE"), "nquery",
+                                   (json_int_t)req->nquery, "nheaders", (json_int_t)req->nheaders,
+                                   "ip", req->client_ip));
 }
 
 static const struct aps_route routes[] = {
@@ -196,7 +197,8 @@ struct fixture {
 };
 static struct fixture g;
 
-static struct aps_http_server *start(struct aps_metrics *m, int threads)
+static struct aps_http_server *start_logging(struct aps_metrics *m, int threads,
+                                            struct aps_logger *log)
 {
     struct aps_http_server_opts o = {
         .host = "127.0.0.1",
@@ -204,7 +206,7 @@ static struct aps_http_server *start(struct aps_metrics *m, int threads)
         .routes = routes,
         .nroutes = sizeof routes / sizeof routes[0],
         .metrics = m,
-        .log = &g.log,
+        .log = log,
         .hooks = {.authenticate = authenticate, .rate_limit = rate_limit,
                   .cache_get = cache_get, .cache_get_ref = cache_get_ref,
                   .cache_release = cache_release, .cache_put = cache_put},
@@ -214,6 +216,11 @@ static struct aps_http_server *start(struct aps_metrics *m, int threads)
     if (aps_http_server_start(&s, &o, err, sizeof err))
         fail_msg("server start: %s", err);
     return s;
+}
+
+static struct aps_http_server *start(struct aps_metrics *m, int threads)
+{
+    return start_logging(m, threads, &g.log);
 }
 
 static int setup(void **state)
@@ -696,6 +703,63 @@ static void test_keep_alive(void **state)
     curl_easy_cleanup(h);
 }
 
+/* Requests on one connection reuse the server thread's request: nothing of one (its body, its
+ * query parameters and headers, an arena grown by a long query) shows in the next. */
+static void test_requests_reused_clean(void **state)
+{
+    CURL *h = curl_easy_init();
+    struct reply r;
+    char path[4096];
+    request(h, "POST", "/echo", "{\"a\":[1,2,3]}", 13, NULL, &r);
+    assert_int_equal(r.status, 200);
+    reply_cleanup(&r);
+    request(h, "POST", "/echo", NULL, 0, NULL, &r);
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    /* 40 query parameters: past the inline block, into the arena. */
+    int n = snprintf(path, sizeof path, "/peek?q=first");
+    for (int i = 0; i < 39; i++)
+        n += snprintf(path + n, sizeof path - (size_t)n, "&q=%d", i);
+    struct curl_slist *hd = curl_slist_append(NULL, "X-Probe: one");
+    request(h, "GET", path, NULL, 0, hd, &r);
+    curl_slist_free_all(hd);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "q")), "first");
+    assert_string_equal(json_string_value(json_object_get(r.json, "probe")), "one");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nquery")), 40);
+    json_int_t headers = json_integer_value(json_object_get(r.json, "nheaders"));
+    reply_cleanup(&r);
+    request(h, "GET", "/peek", NULL, 0, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_null(json_object_get(r.json, "q")));
+    assert_true(json_is_null(json_object_get(r.json, "probe")));
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nquery")), 0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "nheaders")), headers - 1);
+    reply_cleanup(&r);
+    long connects = 0;
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+    assert_int_equal(connects, 0); /* the last request went on the first connection */
+    curl_easy_cleanup(h);
+}
+
+/* The client's address as the request sees it, dotted decimal, from two loopback sources. */
+static void test_client_address(void **state)
+{
+    const char *from[] = {"127.0.0.1", "127.10.200.5"};
+    for (int i = 0; i < 2; i++) {
+        char iface[64];
+        struct reply r;
+        CURL *h = curl_easy_init();
+        snprintf(iface, sizeof iface, "host!%s", from[i]);
+        curl_easy_setopt(h, CURLOPT_INTERFACE, iface);
+        request(h, "GET", "/peek", NULL, 0, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "ip")), from[i]);
+        reply_cleanup(&r);
+        curl_easy_cleanup(h);
+    }
+}
+
 static void test_metrics_counted(void **state)
 {
     static const char *const lv[] = {"/ok", "GET", "200"};
@@ -882,6 +946,160 @@ static void test_many_connections_at_once(void **state)
     aps_http_server_stop(s, 1);
 }
 
+/* Reads n of the query (the spec's default when not sent) and answers it. */
+static int h_n(struct aps_http_req *req, struct aps_http_res *res)
+{
+    int64_t n = -1;
+    if (!aps_http_qint(req, "n", &n))
+        n = -1;
+    return aps_http_json(res, 200, json_pack("{s:I}", "n", (json_int_t)n));
+}
+
+/* The server parses each route's query spec once, when it starts: requests are checked, and
+ * handlers read values and defaults, against that parse (here the spec's text is changed under
+ * the running server, which a request that parsed it again would see). A spec that does not
+ * parse stops the server from starting. */
+static void test_query_spec_parsed_at_start(void **state)
+{
+    static char spec[64];
+    snprintf(spec, sizeof spec, "n:int(0,9)=4 m!:int(0,9)");
+    struct aps_route rt[] = {{"GET", "/n", h_n, APS_PERM_PUBLIC, 0, APS_CACHE_NONE, "t", "n", spec,
+                              NULL, "200 Ok", NULL}};
+    struct aps_http_server_opts o = {.host = "127.0.0.1", .threads = 1, .routes = rt,
+                                     .nroutes = 1, .log = &g.log};
+    struct aps_http_server *s = NULL;
+    char err[256], base[64];
+    assert_int_equal(aps_http_server_start(&s, &o, err, sizeof err), 0);
+    snprintf(spec, sizeof spec, "x:string(3)");
+    snprintf(base, sizeof base, "%s", g.base);
+    snprintf(g.base, sizeof g.base, "http://127.0.0.1:%d", aps_http_server_port(s));
+    struct reply r;
+    get("/n?m=1", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 4); /* the default */
+    reply_cleanup(&r);
+    get("/n?m=1&n=7", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "n")), 7);
+    reply_cleanup(&r);
+    get("/n", NULL, &r); /* m is still required */
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    get("/n?m=1&x=abc", NULL, &r); /* x is still unknown */
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    get("/n?m=1&n=12", NULL, &r); /* n still has its bounds */
+    assert_envelope(&r, 400, "VALIDATION_ERROR");
+    reply_cleanup(&r);
+    aps_http_server_stop(s, 1);
+    snprintf(g.base, sizeof g.base, "%s", base);
+    snprintf(spec, sizeof spec, "n:int(0,9)=12");
+    assert_int_not_equal(aps_http_server_start(&s, &o, err, sizeof err), 0);
+    assert_non_null(strstr(err, "route GET /n"));
+}
+
+/* Reads the access lines ("msg":"request") of f from its start, parsed; how many. */
+static size_t access_lines(FILE *f, json_t **out, size_t cap)
+{
+    char line[2048];
+    size_t n = 0;
+    fflush(f);
+    rewind(f);
+    while (fgets(line, sizeof line, f)) {
+        json_error_t je;
+        json_t *j = json_loads(line, 0, &je);
+        if (!j)
+            fail_msg("access log line is not JSON: %s", line);
+        if (json_is_string(json_object_get(j, "msg")) &&
+            !strcmp(json_string_value(json_object_get(j, "msg")), "request") && n < cap)
+            out[n++] = j;
+        else
+            json_decref(j);
+    }
+    return n;
+}
+
+/* The access log at INFO: one line per request with its fields (anonymous and signed-in callers,
+ * cache miss and hit, an unmatched path), each request's line written within the log's flush
+ * time without waiting for more, and every line of a burst there after the stop. */
+static void test_access_log(void **state)
+{
+    struct aps_logger log = {.level = APS_LOG_INFO, .out = tmpfile()};
+    assert_non_null(log.out);
+    struct aps_http_server *s = start_logging(NULL, 2, &log);
+    char base[64];
+    snprintf(base, sizeof base, "%s", g.base);
+    snprintf(g.base, sizeof g.base, "http://127.0.0.1:%d", aps_http_server_port(s));
+    struct reply r[4];
+    char rid[4][64];
+    struct curl_slist *user = curl_slist_append(NULL, "Authorization: Bearer user");
+    get("/ok", NULL, &r[0]);
+    get("/cached?a=3", user, &r[1]);
+    get("/cached?a=3", user, &r[2]);
+    get("/no/such/path", NULL, &r[3]);
+    curl_slist_free_all(user);
+    for (int i = 0; i < 4; i++)
+        assert_true(header(&r[i], "X-Request-ID", rid[i], sizeof rid[i]));
+    /* Written by time: all four lines arrive while the server runs and nothing more is sent. */
+    json_t *lines[300];
+    size_t n = 0;
+    for (int i = 0; i < 200 && n < 4; i++) {
+        for (size_t k = 0; k < n; k++)
+            json_decref(lines[k]);
+        usleep(10 * 1000);
+        n = access_lines(log.out, lines, 300);
+        fseek(log.out, 0, SEEK_END);
+    }
+    assert_int_equal(n, 4);
+    const char *routes_seen[] = {"/ok", "/cached", "/cached", "unmatched"};
+    const long status[] = {200, 200, 200, 404};
+    const char *cache[] = {NULL, "miss", "hit", NULL};
+    for (int i = 0; i < 4; i++) {
+        json_t *j = lines[i];
+        const char *ts = json_string_value(json_object_get(j, "ts"));
+        assert_non_null(ts);
+        assert_int_equal(strlen(ts), 27);
+        assert_true(ts[4] == '-' && ts[10] == 'T' && ts[19] == '.' && ts[26] == 'Z');
+        assert_string_equal(json_string_value(json_object_get(j, "level")), "INFO");
+        assert_string_equal(json_string_value(json_object_get(j, "method")), "GET");
+        assert_string_equal(json_string_value(json_object_get(j, "route")), routes_seen[i]);
+        assert_int_equal(json_integer_value(json_object_get(j, "status")), status[i]);
+        assert_true(json_is_number(json_object_get(j, "ms")));
+        assert_true(json_number_value(json_object_get(j, "ms")) >= 0);
+        assert_int_equal(json_integer_value(json_object_get(j, "bytes")),
+                         (json_int_t)r[i].body.len);
+        assert_string_equal(json_string_value(json_object_get(j, "request_id")), rid[i]);
+        json_t *uid = json_object_get(j, "user_id");
+        if (i == 1 || i == 2)
+            assert_int_equal(json_integer_value(uid), 1);
+        else
+            assert_true(json_is_null(uid));
+        const char *c = json_string_value(json_object_get(j, "cache"));
+        if (cache[i])
+            assert_string_equal(c, cache[i]);
+        else
+            assert_null(c);
+        reply_cleanup(&r[i]);
+    }
+    for (size_t k = 0; k < n; k++)
+        json_decref(lines[k]);
+    /* A burst on one connection: every line is there once the server has stopped. */
+    CURL *h = curl_easy_init();
+    for (int i = 0; i < 250; i++) {
+        struct reply x;
+        request(h, "GET", "/ok", NULL, 0, NULL, &x);
+        assert_int_equal(x.status, 200);
+        reply_cleanup(&x);
+    }
+    curl_easy_cleanup(h);
+    aps_http_server_stop(s, 1);
+    n = access_lines(log.out, lines, 300);
+    assert_int_equal(n, 254);
+    for (size_t k = 0; k < n; k++)
+        json_decref(lines[k]);
+    fclose(log.out);
+    snprintf(g.base, sizeof g.base, "%s", base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -898,9 +1116,13 @@ int main(void)
         cmocka_unit_test(test_cache_etag_304),
         cmocka_unit_test(test_handler_failure),
         cmocka_unit_test(test_keep_alive),
+        cmocka_unit_test(test_requests_reused_clean),
+        cmocka_unit_test(test_client_address),
         cmocka_unit_test(test_metrics_counted),
         cmocka_unit_test(test_stop_drains),
         cmocka_unit_test(test_many_connections_at_once),
+        cmocka_unit_test(test_access_log),
+        cmocka_unit_test(test_query_spec_parsed_at_start),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

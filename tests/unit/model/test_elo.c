@@ -61,8 +61,14 @@
 
 static struct aps_elo_params plain_params(double k, double h)
 {
-    return (struct aps_elo_params){.k = k, .home_adv = h, .mov = APS_ELO_MOV_NONE, .regress = 0,
-                                   .mean = 1500, .initial = 1500, .scale = 400, .has_home = true};
+    return (struct aps_elo_params){.k = k,
+                                   .home_adv = h,
+                                   .mov = APS_ELO_MOV_NONE,
+                                   .regress = 0,
+                                   .mean = 1500,
+                                   .initial = 1500,
+                                   .scale = 400,
+                                   .has_home = true};
 }
 
 static void play(struct aps_elo *e, int64_t home, int64_t away, bool neutral, int hs, int as,
@@ -121,7 +127,7 @@ static void test_home_advantage_zero_sum(void **state)
     struct aps_elo_result r;
     assert_int_equal(aps_elo_init(&e, &p), 0);
     assert_near(prob(&e, 1, 2, false), 0.6400649998, 1e-9); /* not 0.640/1.140 = 0.561 */
-    play(&e, 1, 2, false, 0, 1, &r);                          /* home loses */
+    play(&e, 1, 2, false, 0, 1, &r);                        /* home loses */
     assert_near(r.delta_home, -20 * 0.6400649998, 1e-7);
     assert_near(r.delta_away, -r.delta_home, 0);
     assert_near(aps_elo_rating(&e, 1) + aps_elo_rating(&e, 2), 3000, 1e-9);
@@ -205,7 +211,7 @@ static void test_season_regression(void **state)
     assert_near(aps_elo_rating(&e, 1), 1700 - 195.0 / 3, 1e-9);
     assert_near(aps_elo_rating(&e, 2), 1400 + 35, 1e-9);
     assert_near(aps_elo_rating(&e, 3), 1300, 0); /* unseen: initial */
-    play(&e, 1, 2, false, 20, 20, NULL);          /* settles both into the new season */
+    play(&e, 1, 2, false, 20, 20, NULL);         /* settles both into the new season */
     aps_elo_new_season(&e);
     aps_elo_new_season(&e);
     /* Two boundaries without a game: twice toward the mean. */
@@ -368,6 +374,90 @@ static void test_invalid(void **state)
     aps_elo_cleanup(&e);
 }
 
+/* aps_elo_prob_update() gives, bit for bit, what aps_elo_prob()/aps_elo_prob3() give just before
+ * aps_elo_update(), and leaves the same ratings: two engines fed the same games, one each way,
+ * over seasons with regression (one and several boundaries, lapses to `initial`), margin
+ * multipliers, neutral sites, draws, tennis surfaces and new teams mid-way. */
+static uint64_t lcg(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *x >> 33;
+}
+
+static void same_bits(double a, double b)
+{
+    if (memcmp(&a, &b, sizeof a))
+        fail_msg("%.17g and %.17g differ", a, b);
+}
+
+static void prob_update_walk(enum aps_sport sport, bool three_way, bool lapse, uint64_t seed)
+{
+    static const char *const surfaces[] = {NULL, "hard", "Clay", "grass", "carpet"};
+    struct aps_elo_params p;
+    assert_int_equal(aps_elo_params_default(sport, &p), 0);
+    p.lapse_to_initial = lapse;
+    if (p.regress == 0)
+        p.regress = 0.25;
+    struct aps_elo a, b;
+    assert_int_equal(aps_elo_init(&a, &p), 0);
+    assert_int_equal(aps_elo_init(&b, &p), 0);
+    uint64_t x = seed;
+    for (int i = 0; i < 20000; i++) {
+        if (i % 700 == 699) {
+            int boundaries = 1 + (int)(lcg(&x) % 3);
+            for (int k = 0; k < boundaries; k++) {
+                aps_elo_new_season(&a);
+                aps_elo_new_season(&b);
+            }
+        }
+        int64_t teams = 20 + i / 400; /* new teams keep arriving */
+        int64_t home = (int64_t)(lcg(&x) % (uint64_t)teams) * 7919 - 100000;
+        int64_t away = (int64_t)(lcg(&x) % (uint64_t)teams) * 7919 - 100000;
+        if (home == away)
+            continue;
+        struct aps_elo_game g = {home, away, lcg(&x) % 10 == 0,
+                                 p.surface_weight > 0 ? surfaces[lcg(&x) % 5] : NULL};
+        int hs = (int)(lcg(&x) % 6), as = (int)(lcg(&x) % 6);
+        double ref[3] = {0, 0, 0}, got[3] = {0, 0, 0};
+        if (three_way)
+            assert_int_equal(aps_elo_prob3(&a, &g, ref), 0);
+        else
+            assert_int_equal(aps_elo_prob(&a, &g, &ref[0]), 0);
+        assert_int_equal(aps_elo_update(&a, &g, hs, as, NULL), 0);
+        assert_int_equal(aps_elo_prob_update(&b, &g, hs, as, three_way, got), 0);
+        for (int c = 0; c < (three_way ? 3 : 1); c++)
+            same_bits(got[c], ref[c]);
+        same_bits(aps_elo_rating(&a, home), aps_elo_rating(&b, home));
+        same_bits(aps_elo_rating(&a, away), aps_elo_rating(&b, away));
+    }
+    assert_int_equal(aps_elo_count(&a), aps_elo_count(&b));
+    size_t pos = 0;
+    int64_t team;
+    double r;
+    while (aps_elo_next(&a, &pos, &team, &r))
+        same_bits(r, aps_elo_rating(&b, team));
+    /* errors change nothing and leave p alone */
+    struct aps_elo_game same = {1, 1, false, NULL};
+    double untouched[3] = {7, 7, 7};
+    assert_int_equal(aps_elo_prob_update(&b, &same, 1, 0, three_way, untouched), APS_E_INVAL);
+    struct aps_elo_game neg = {1, 2, false, NULL};
+    assert_int_equal(aps_elo_prob_update(&b, &neg, -1, 0, three_way, untouched), APS_E_INVAL);
+    assert_true(untouched[0] == 7 && untouched[1] == 7 && untouched[2] == 7);
+    assert_int_equal(aps_elo_count(&a), aps_elo_count(&b));
+    aps_elo_cleanup(&a);
+    aps_elo_cleanup(&b);
+}
+
+static void test_prob_update(void **state)
+{
+    (void)state;
+    prob_update_walk(APS_SPORT_NFL, false, false, 1); /* 538 margin multiplier */
+    prob_update_walk(APS_SPORT_NFL, false, true, 2);  /* lapses regress toward `initial` */
+    prob_update_walk(APS_SPORT_NBA, false, false, 3);
+    prob_update_walk(APS_SPORT_EPL, true, false, 4);  /* draws, three-way split */
+    prob_update_walk(APS_SPORT_ATP, false, false, 5); /* no home side, surfaces */
+}
+
 /* The table keeps thousands of arbitrary int64 ids apart, extremes included. */
 static void test_table(void **state)
 {
@@ -405,7 +495,7 @@ enum { MAX_TEAMS = 200 };
 
 struct nfl_team {
     char code[8];
-    double initial; /* initial_elos.csv */
+    double initial;  /* initial_elos.csv */
     int last_season; /* per replay */
 };
 
@@ -482,7 +572,7 @@ static void parse_game(struct nfl_data *d, char **f, const int *col, struct nfl_
 
 static void load_games(struct nfl_data *d)
 {
-    static const char *const names[] = {"season", "neutral", "team1",  "team2",  "elo1",
+    static const char *const names[] = {"season", "neutral",   "team1",  "team2",  "elo1",
                                         "elo2",   "elo_prob1", "score1", "score2", "result1"};
     int col[10];
     struct aps_csv *c;
@@ -516,16 +606,16 @@ static const struct {
     const char *from; /* continues this team's rating (regressed once), or NULL */
     double rating;    /* else restarts here */
 } elo_events[] = {
-    {1944, "PHI", "STG", 0},  /* 1943 Steagles (Eagles + Steelers) → Eagles */
-    {1945, "PIT", "CRP", 0},  /* 1944 Card-Pitt (Cardinals + Steelers) → Steelers */
-    {1945, "ARI", "CRP", 0},  /* … and → Cardinals */
+    {1944, "PHI", "STG", 0},   /* 1943 Steagles (Eagles + Steelers) → Eagles */
+    {1945, "PIT", "CRP", 0},   /* 1944 Card-Pitt (Cardinals + Steelers) → Steelers */
+    {1945, "ARI", "CRP", 0},   /* … and → Cardinals */
     {1999, "CLE", NULL, 1300}, /* the re-founded Browns; BAL kept the old rating */
 };
 
 struct replay_opts {
-    bool lapse;   /* params.lapse_to_initial */
-    bool events;  /* apply elo_events */
-    bool reseed;  /* take the 2015 week-1 ratings from the file */
+    bool lapse;  /* params.lapse_to_initial */
+    bool events; /* apply elo_events */
+    bool reseed; /* take the 2015 week-1 ratings from the file */
 };
 
 struct replay_stats {
@@ -575,9 +665,15 @@ static void compare(struct replay_stats *st, const struct nfl_game *g, double p,
 
 static void replay(struct nfl_data *d, const struct replay_opts *o, struct replay_stats *st)
 {
-    struct aps_elo_params p = {.k = 20, .home_adv = 65, .mov = APS_ELO_MOV_FIVETHIRTYEIGHT,
-                               .regress = 1.0 / 3.0, .mean = 1505, .initial = 1300, .scale = 400,
-                               .has_home = true, .lapse_to_initial = o->lapse};
+    struct aps_elo_params p = {.k = 20,
+                               .home_adv = 65,
+                               .mov = APS_ELO_MOV_FIVETHIRTYEIGHT,
+                               .regress = 1.0 / 3.0,
+                               .mean = 1505,
+                               .initial = 1300,
+                               .scale = 400,
+                               .has_home = true,
+                               .lapse_to_initial = o->lapse};
     struct aps_elo e;
     struct timespec t0, t1;
     memset(st, 0, sizeof *st);
@@ -647,8 +743,8 @@ static void test_fivethirtyeight_nfl(void **state)
                       d->teams[d->games[st.first_bad].t2].code);
     assert_int_equal(st.compared, 16810);
     assert_true(st.first_bad < 0);
-    assert_true(st.max_r <= 1e-3);     /* measured 0.000905: the file's 3-decimal rounding */
-    assert_true(st.max_p <= 2e-6);     /* measured 1.66e-6, the same rounding seen through p */
+    assert_true(st.max_r <= 1e-3);      /* measured 0.000905: the file's 3-decimal rounding */
+    assert_true(st.max_p <= 2e-6);      /* measured 1.66e-6, the same rounding seen through p */
     assert_true(st.max_r_full <= 1e-9); /* measured ~3e-11 */
     assert_true(st.max_p_full <= 1e-12);
 
@@ -686,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_prob_update),
         cmocka_unit_test(test_fivethirtyeight_nfl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,9 @@
  *     and Poisson values; Poisson candidates for goal totals only; the market-anchored ridge (entry line as the offset of the expected margin): a huge
  *     penalty gives the market's line plus a constant, contributions add up, JSON round trip;
  *   - the walk-forward error scale of a fold reads only residuals of earlier folds: changing the
- *     last fold's results leaves every game's scale unchanged. */
+ *     last fold's results leaves every game's scale unchanged;
+ *   - the largest search (best_quality on a goal spread, 23 candidates) fits all of them into
+ *     the production ensemble, which saves and loads back to the same predictions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +24,8 @@
 #include "core/mem.h"
 #include "model/explain.h"
 #include "model/margin_model.h"
+#include "model/registry.h"
+#include "model/registry_int.h"
 #include "model/search.h"
 
 #include "fixture.c"
@@ -69,10 +73,10 @@ static void load_market(struct sport_data *s, struct aps_wf_data *d, enum aps_so
     assert_int_equal(aps_wf_data_init(d, &s->h, &s->m, &s->spec, market, &wo), 0);
 }
 
-static void check_folds(const struct aps_wf_data *d)
+static void check_folds(const struct aps_wf_data *d, size_t min_folds)
 {
     size_t *rows = aps_malloc(d->h->ngames * sizeof *rows);
-    assert_true(d->nfolds >= 3);
+    assert_true(d->nfolds >= min_folds);
     for (size_t f = 0; f < d->nfolds; f++) {
         const struct aps_wf_fold *fo = &d->folds[f];
         size_t n = aps_wf_train_rows(d, f, rows);
@@ -94,7 +98,7 @@ static void test_reproducible_search(void **state)
     struct aps_wf_data d;
     load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
     assert_int_equal(d.k, 3);
-    check_folds(&d);
+    check_folds(&d, 3);
     struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 50,
                                 .preset = APS_PRESET_MEDIUM};
     struct aps_search_result a, b, c;
@@ -455,7 +459,7 @@ static void test_spread_search(void **state)
     struct aps_wf_data d;
     load_market(&s, &d, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA, APS_MKT_SPREAD);
     assert_true(d.regression);
-    check_folds(&d);
+    check_folds(&d, 3);
     struct aps_search_opts o = {.seed = 1, .budget_s = 3600, .max_models = 50,
                                 .preset = APS_PRESET_MEDIUM};
     struct aps_search_result r;
@@ -479,6 +483,125 @@ static void test_spread_search(void **state)
     unload(&s);
 }
 
+static void test_largest_ensemble(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_SPREAD);
+    struct aps_search_opts o = {.seed = 1,
+                                .budget_s = 3600,
+                                .max_models = 50,
+                                .preset = APS_PRESET_BEST,
+                                .fit_name = "ensemble"};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), 0);
+    int bases = 0;
+    for (size_t i = 0; i < r.nlb; i++)
+        bases += r.lb[i].family != APS_FAM_ENSEMBLE;
+    assert_true(bases > 20 && bases <= APS_ENS_MAX);
+    assert_int_equal(r.model.family, APS_FAM_ENSEMBLE);
+    assert_int_equal(r.model.nbase, bases);
+    char dir[] = "/tmp/aps-test-ensemble-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(aps_registry_write_model(&r.model, dir), 0);
+    struct aps_trained back;
+    assert_int_equal(aps_registry_load(dir, &back), 0);
+    assert_int_equal(back.nbase, bases);
+    size_t gi = s.h.ngames - 2;
+    struct aps_prediction p1, p2;
+    assert_int_equal(aps_trained_predict(&r.model, s.m.x + gi * (size_t)s.m.d, s.m.elo + gi * 3,
+                                         d.elo_diff[gi], &p1),
+                     0);
+    assert_int_equal(aps_trained_predict(&back, s.m.x + gi * (size_t)s.m.d, s.m.elo + gi * 3,
+                                         d.elo_diff[gi], &p2),
+                     0);
+    assert_true(isfinite(p1.mu) && p1.sigma > 0);
+    assert_near(p2.mu, p1.mu, 1e-9);
+    assert_near(p2.sigma, p1.sigma, 1e-9);
+    char cmd[sizeof dir + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    aps_trained_cleanup(&back);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
+/* A single season (NHL 2020-21, the only NHL season with prices): no earlier season to burn in,
+ * so its first quarter only trains and the rest is tested month by month; a search runs and
+ * scores every tested game but the first fold's. Cut inside the season (the history a
+ * `--until 2021-04-01` training loads), the same rule applies to what is left. */
+static void test_single_season_folds(void **state)
+{
+    (void)state;
+    static const char *const nhl[] = {"sportsbookreview/nhl/nhl odds 2021.csv"};
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_SBR, nhl, 1, APS_SPORT_NHL, APS_MKT_MONEYLINE);
+    assert_int_equal(s.h.nseasons, 1);
+    check_folds(&d, 3);
+    size_t t0 = d.folds[0].t0;
+    assert_true(t0 >= (s.h.ngames + 3) / 4);                             /* a quarter at least */
+    assert_string_not_equal(s.h.games[t0 - 1].date, s.h.games[t0].date); /* a day's end */
+    assert_true(strcmp(s.h.games[t0 - 1].date, s.h.games[(s.h.ngames + 3) / 4 - 1].date) == 0);
+    assert_int_equal(d.folds[d.nfolds - 1].t1, s.h.ngames);
+    for (size_t f = 0; f < d.nfolds; f++) {
+        const struct aps_wf_fold *fo = &d.folds[f];
+        assert_int_equal(strlen(fo->label), 7); /* a month, "2021-03" */
+        if (f)
+            assert_true(strcmp(fo->label, d.folds[f - 1].label) > 0);
+        assert_true(fo->train_lo == 0);
+    }
+    size_t scored = 0;
+    for (size_t gi = 0; gi < s.h.ngames; gi++) {
+        scored += aps_wf_scored(&d, gi);
+        if (gi < d.folds[1].t0)
+            assert_false(aps_wf_scored(&d, gi)); /* training quarter and the warm-up fold */
+    }
+    assert_true(scored >= 200);
+    struct aps_search_opts o = {.seed = 42,
+                                .budget_s = 3600,
+                                .max_models = 3,
+                                .preset = APS_PRESET_MEDIUM};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), 0);
+    assert_true(r.nlb >= 2);
+    assert_int_equal(r.lb[0].s.n, scored);
+    assert_true(r.lb[0].s.log_loss > 0.5 && r.lb[0].s.log_loss < 0.75);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    /* the part of the season before 2021-04-01 */
+    struct aps_history cut;
+    struct aps_feat_extras x;
+    struct aps_feat_matrix m;
+    struct aps_wf_opts wo;
+    assert_int_equal(aps_history_load(s.fx.c, APS_SPORT_NHL, NULL, "2021-03-31", &cut), 0);
+    assert_true(cut.ngames < s.h.ngames);
+    assert_int_equal(aps_feat_extras_load(s.fx.c, &cut, &x), 0);
+    assert_int_equal(aps_feat_build(&cut, &x, &s.spec, &m), 0);
+    aps_wf_opts_default(&wo);
+    assert_int_equal(aps_wf_data_init(&d, &cut, &m, &s.spec, APS_MKT_MONEYLINE, &wo), 0);
+    check_folds(&d, 2);
+    assert_true(d.folds[0].t0 >= (cut.ngames + 3) / 4);
+    assert_true(strcmp(cut.games[cut.ngames - 1].date, "2021-04-01") < 0);
+    aps_wf_data_cleanup(&d);
+    aps_feat_matrix_cleanup(&m);
+    aps_feat_extras_cleanup(&x);
+    aps_history_cleanup(&cut);
+    /* a history too short for two months after its first quarter (January 2021 alone) has no
+       folds */
+    assert_int_equal(aps_history_load(s.fx.c, APS_SPORT_NHL, NULL, "2021-01-31", &cut), 0);
+    assert_int_equal(aps_feat_extras_load(s.fx.c, &cut, &x), 0);
+    assert_int_equal(aps_feat_build(&cut, &x, &s.spec, &m), 0);
+    assert_int_equal(aps_wf_data_init(&d, &cut, &m, &s.spec, APS_MKT_MONEYLINE, &wo),
+                     APS_E_NOTFOUND);
+    aps_feat_matrix_cleanup(&m);
+    aps_feat_extras_cleanup(&x);
+    aps_history_cleanup(&cut);
+    unload(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,9 +612,11 @@ int main(void)
         cmocka_unit_test(test_reproducible_search),
         cmocka_unit_test(test_start_order),
         cmocka_unit_test(test_budget_counts_skipped),
+        cmocka_unit_test(test_single_season_folds),
         cmocka_unit_test(test_spread_search),
         cmocka_unit_test(test_skellam),
         cmocka_unit_test(test_skellam_search),
+        cmocka_unit_test(test_largest_ensemble),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

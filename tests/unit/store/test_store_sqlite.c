@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <sqlite3.h>
 
 #include "store_cases.h"
 
@@ -36,6 +37,21 @@ static void test_sqlite_pragmas(void **state)
     assert_string_equal(v, "1");
     text_of(c, "PRAGMA busy_timeout", v, sizeof v);
     assert_string_equal(v, "5000");
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
+/* SQLite keeps no memory statistics in this program (set before its first open): its
+ * allocations then take no global mutex. With them on, the bytes in use are counted. */
+static void test_sqlite_memstatus_off(void **state)
+{
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    char v[64];
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    text_of(c, "SELECT 1", v, sizeof v);
+    assert_int_equal(sqlite3_memory_used(), 0);
+    assert_int_equal(sqlite3_memory_highwater(0), 0);
     aps_store_release(c);
     aps_store_close(st);
 }
@@ -224,6 +240,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         STORE_COMMON_TESTS,
         cmocka_unit_test(test_sqlite_pragmas),
+        cmocka_unit_test(test_sqlite_memstatus_off),
         cmocka_unit_test(test_sqlite_url_forms),
         cmocka_unit_test(test_sqlite_memory_shared),
         cmocka_unit_test(test_sqlite_replica_routing),

@@ -2076,8 +2076,14 @@ export interface components {
             profit: number | null;
             yield: number | null;
             clv_bets: number;
+            /** @description mean CLV: price CLV for a moneyline, points of line for a spread or total */
             clv_mean: number | null;
             clv_positive_share: number | null;
+            /** @description bets with a price CLV at their own line: every moneyline bet with a close after entry; spread and total bets whose line the close still quotes */
+            clv_price_bets: number;
+            /** @description mean price CLV at the bet's own line (entry price times the fair closing probability of its side at that line, minus 1); for a moneyline the same as clv_mean */
+            clv_price_mean: number | null;
+            clv_price_positive_share: number | null;
         };
         /** @description A mean with its 95% interval */
         MeanInterval: {
