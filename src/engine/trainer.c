@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +50,7 @@ int aps_trainer_prepare_until(struct aps_conn *c, enum aps_sport sport, const ch
     }
     if (!rc) {
         aps_feat_spec_prune(&m0, &ts->h, &all, &ts->spec);
-        rc = aps_feat_build(&ts->h, &ts->x, &ts->spec, &ts->m);
+        rc = aps_feat_matrix_select(&m0, &all, &ts->spec, &ts->m);
     }
     aps_feat_matrix_cleanup(&m0);
     if (rc)
@@ -209,6 +210,42 @@ static size_t scored_count(const struct aps_wf_data *d)
     return n;
 }
 
+/* The leakage check of a sport's features, run beside the search: it reads the history, the
+ * extras, the spec and the matrix, which nothing changes while the search runs (the search only
+ * reads them too), and writes only its own fields. */
+struct leak_job {
+    const struct aps_trainer_sport *ts;
+    size_t samples, checked;
+    long bad;
+    int rc;
+    pthread_t th;
+    bool started;
+};
+
+static void *leak_run(void *arg)
+{
+    struct leak_job *j = arg;
+    j->rc = aps_feat_leakage_check(&j->ts->h, &j->ts->x, &j->ts->spec, &j->ts->m, j->samples,
+                                   &j->checked, &j->bad);
+    return NULL;
+}
+
+static void leak_start(struct leak_job *j, const struct aps_trainer_sport *ts, size_t samples)
+{
+    *j = (struct leak_job){.ts = ts, .samples = samples, .bad = -1};
+    j->started = !pthread_create(&j->th, NULL, leak_run, j);
+}
+
+/* Waits for the check (runs it here when its thread could not start). */
+static int leak_finish(struct leak_job *j)
+{
+    if (j->started)
+        pthread_join(j->th, NULL);
+    else
+        (void)leak_run(j);
+    return j->rc;
+}
+
 int aps_trainer_run(struct aps_conn *c, struct aps_trainer_sport *ts, enum aps_market market,
                     const struct aps_trainer_opts *o, struct aps_trainer_outcome *out)
 {
@@ -235,11 +272,17 @@ int aps_trainer_run(struct aps_conn *c, struct aps_trainer_sport *ts, enum aps_m
     snprintf(out->last_fold, sizeof out->last_fold, "%s", d.folds[d.nfolds - 1].label);
     rc = aps_registry_run_begin(c, sport, mk, o->search.seed, (int64_t)o->search.budget_s,
                                 o->search.max_models, o->preset_name, &out->run_id);
-    if (!rc)
+    if (!rc) {
+        struct leak_job leak;
+        leak_start(&leak, ts, o->leak_samples);
         rc = aps_search_run(&d, &o->search, &out->r);
-    if (!rc)
-        rc = aps_feat_leakage_check(&ts->h, &ts->x, &ts->spec, &ts->m, o->leak_samples,
-                                    &out->leak_checked, &out->leak_bad);
+        int rc_leak = leak_finish(&leak);
+        if (!rc) {
+            rc = rc_leak;
+            out->leak_checked = leak.checked;
+            out->leak_bad = leak.bad;
+        }
+    }
     if (!rc)
         rc = register_model(c, o, &d, out);
     if (out->run_id) {

@@ -1,6 +1,7 @@
 /* trainer.h — one training run of `aps train`, from the store to the registry: load the sport's
  * history and extras, compute the point-in-time features (model/features.h), run the seeded
- * walk-forward search (model/search.h), check the features for leakage, save the best model as a
+ * walk-forward search (model/search.h) and, on a thread of its own beside it, check the features
+ * for leakage (model/features.h; it only reads what the search reads), save the best model as a
  * challenger with its walk-forward predictions and a hash of its training data, replay those
  * predictions against the market (the market gate, engine/gate.h, stored in the model's metrics
  * as "market_gate"), apply the promotion rule (model/registry.h, which requires the market gate)

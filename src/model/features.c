@@ -479,3 +479,38 @@ void aps_feat_matrix_cleanup(struct aps_feat_matrix *m)
     aps_free(m->elo);
     memset(m, 0, sizeof *m);
 }
+
+/* The column of from that holds to's column j, or -1. */
+static int select_source(const struct aps_feat_spec *from, const struct aps_feat_spec *to, int j)
+{
+    int col = to->col[j];
+    if (col >= APS_F_BOOK0 && col < APS_F_BOOK0 + APS_FEAT_BOOKS &&
+        strcmp(from->books[col - APS_F_BOOK0], to->books[col - APS_F_BOOK0]))
+        return -1;
+    for (int i = 0; i < from->ncols; i++)
+        if (from->col[i] == col)
+            return i;
+    return -1;
+}
+
+int aps_feat_matrix_select(const struct aps_feat_matrix *src, const struct aps_feat_spec *from,
+                           const struct aps_feat_spec *to, struct aps_feat_matrix *out)
+{
+    int map[APS_FEAT__COUNT];
+    memset(out, 0, sizeof *out);
+    if (src->d != from->ncols || to->ncols > APS_FEAT__COUNT)
+        return APS_E_INVAL;
+    for (int j = 0; j < to->ncols; j++)
+        if ((map[j] = select_source(from, to, j)) < 0)
+            return APS_E_INVAL;
+    size_t n = src->n, dn = (size_t)to->ncols, ds = (size_t)src->d;
+    out->n = n;
+    out->d = to->ncols;
+    out->x = aps_malloc((n * dn + 1) * sizeof *out->x);
+    out->elo = aps_malloc((n * 3 + 1) * sizeof *out->elo);
+    memcpy(out->elo, src->elo, n * 3 * sizeof *out->elo);
+    for (size_t gi = 0; gi < n; gi++)
+        for (size_t j = 0; j < dn; j++)
+            out->x[gi * dn + j] = src->x[gi * ds + (size_t)map[j]];
+    return 0;
+}

@@ -158,6 +158,14 @@ int aps_feat_observe(struct aps_feat_state *st, size_t gi) APS_MUST_CHECK;
 int aps_feat_build(const struct aps_history *h, const struct aps_feat_extras *x,
                    const struct aps_feat_spec *spec, struct aps_feat_matrix *m) APS_MUST_CHECK;
 void aps_feat_matrix_cleanup(struct aps_feat_matrix *m);
+/* The matrix of spec `to` taken from src, built with spec `from`: each of to's columns copied
+ * from the same column of from, and the Elo probabilities (a row's values do not depend on the
+ * other columns of its spec, so this equals aps_feat_build() with `to`, bit for bit, without
+ * replaying the history). APS_E_INVAL when a column of to is not in from, or a per-book column
+ * names another book there. Cleanup frees out; safe on a zeroed struct. */
+int aps_feat_matrix_select(const struct aps_feat_matrix *src, const struct aps_feat_spec *from,
+                           const struct aps_feat_spec *to, struct aps_feat_matrix *out)
+    APS_MUST_CHECK;
 
 /* The leakage check: for `samples` finished games spread evenly over the history (all when 0),
  * the row computed on the full history must equal, bit for bit, the row computed on a history

@@ -133,7 +133,23 @@ typedef void hess_rows_fn(double *restrict h, const double *restrict zb, const d
 static void hess_rows_scalar(double *restrict h, const double *restrict zb,
                              const double *restrict wt, int nr, int D, int a, int b0)
 {
-    for (int b = b0; b < D; b++) {
+    int b = b0;
+    for (; b + 4 <= D; b += 4) { /* four running sums side by side: their adds overlap */
+        double s0 = h[b], s1 = h[b + 1], s2 = h[b + 2], s3 = h[b + 3];
+        for (int r = 0; r < nr; r++) {
+            const double *z = zb + r * D;
+            double za = z[a], w = wt[r];
+            s0 += w * (za * z[b]);
+            s1 += w * (za * z[b + 1]);
+            s2 += w * (za * z[b + 2]);
+            s3 += w * (za * z[b + 3]);
+        }
+        h[b] = s0;
+        h[b + 1] = s1;
+        h[b + 2] = s2;
+        h[b + 3] = s3;
+    }
+    for (; b < D; b++) {
         double s = h[b];
         for (int r = 0; r < nr; r++)
             s += wt[r] * (zb[r * D + a] * zb[r * D + b]);
@@ -146,7 +162,7 @@ static void hess_rows_scalar(double *restrict h, const double *restrict zb,
 #define APS_LOGIT_HAVE_AVX 1
 
 /* The same sums four elements a vector, sixteen at a time while they last (four independent
- * running sums hide the latency of the adds). Multiplies and adds stay separate instructions: no
+ * running sums hide the latency of the adds), the last one to three under a lane mask. Multiplies and adds stay separate instructions: no
  * fused multiply-add, which would round once instead of twice. */
 __attribute__((target("avx"))) static void hess_rows_avx(double *restrict h,
                                                          const double *restrict zb,
@@ -180,7 +196,18 @@ __attribute__((target("avx"))) static void hess_rows_avx(double *restrict h,
         }
         _mm256_storeu_pd(h + b, s0);
     }
-    hess_rows_scalar(h, zb, wt, nr, D, a, b);
+    if (b < D) { /* the last one to three elements: masked lanes are neither read nor written */
+        int rem = D - b;
+        __m256i mask = _mm256_set_epi64x(0, rem > 2 ? -1 : 0, rem > 1 ? -1 : 0, -1);
+        __m256d s0 = _mm256_maskload_pd(h + b, mask);
+        for (int r = 0; r < nr; r++) {
+            const double *z = zb + r * D;
+            __m256d za = _mm256_set1_pd(z[a]), w = _mm256_set1_pd(wt[r]);
+            s0 = _mm256_add_pd(s0, _mm256_mul_pd(w, _mm256_mul_pd(za, _mm256_maskload_pd(z + b,
+                                                                                         mask))));
+        }
+        _mm256_maskstore_pd(h + b, mask, s0);
+    }
 }
 #else
 #define APS_LOGIT_HAVE_AVX 0

@@ -228,21 +228,24 @@ static int run_one(const struct aps_wf_data *d, struct ran *rn, struct progress 
 
 /* The candidates are independent (each walk-forward run reads the shared data and writes only
  * its own slot), so they run on SEARCH_THREADS threads; the leaderboard then takes them in
- * candidate order, exactly as one thread running them in turn would have added them. Candidate
- * i runs when the budget is not spent at its turn and i < max_models (a candidate that fails
- * ends the search, so the first i that run all succeeded); the ones after a failure are not
- * started. */
+ * candidate order, exactly as one thread running them in turn would have added them. They are
+ * started longest first (boosted trees, then the logistic models, then Elo; candidate order
+ * within each), so that the threads finish close together instead of one running the longest
+ * candidate alone at the end. Candidate i runs when the budget is not spent at its turn and
+ * i < max_models (a candidate that fails ends the search, so the first i that run all
+ * succeeded); the ones after a failure are not started. */
 #define SEARCH_THREADS 2
 
 struct search_pool {
     const struct aps_wf_data *d;
     const struct aps_search_opts *o;
     const struct aps_candidate *cands;
+    const size_t *order; /* the candidates in the order they start */
     size_t nc;
     struct ran *runs;
     struct slot *slots;
     double t0;
-    atomic_size_t next;   /* the next candidate to take */
+    atomic_size_t next;   /* the next place in order to take */
     atomic_size_t failed; /* the first candidate that failed (nc: none) */
 };
 
@@ -250,9 +253,12 @@ static void *search_worker(void *arg)
 {
     struct search_pool *sp = arg;
     for (;;) {
-        size_t i = atomic_fetch_add(&sp->next, 1);
-        if (i >= sp->nc || i > atomic_load(&sp->failed))
+        size_t at = atomic_fetch_add(&sp->next, 1);
+        if (at >= sp->nc)
             return NULL;
+        size_t i = sp->order[at];
+        if (i > atomic_load(&sp->failed))
+            continue;
         if (aps_time_mono() - sp->t0 > sp->o->budget_s || (int)i >= sp->o->max_models) {
             sp->slots[i].skipped = true;
             continue;
@@ -268,6 +274,21 @@ static void *search_worker(void *arg)
     }
 }
 
+/* How long a candidate of family f takes against the others: the start order's key. */
+static int cost_rank(enum aps_family f)
+{
+    return f == APS_FAM_GBM ? 0 : f == APS_FAM_LOGISTIC ? 1 : 2;
+}
+
+void aps_search_start_order(const struct aps_candidate *cands, size_t nc, size_t *order)
+{
+    size_t n = 0;
+    for (int rank = 0; rank <= 2; rank++)
+        for (size_t i = 0; i < nc; i++)
+            if (cost_rank(cands[i].family) == rank)
+                order[n++] = i;
+}
+
 /* Runs every candidate, then moves the ones that ran to the front of runs, in order, adding
  * each to the leaderboard; *nr gets their count. */
 static int run_candidates(const struct aps_wf_data *d, const struct aps_search_opts *o,
@@ -275,8 +296,16 @@ static int run_candidates(const struct aps_wf_data *d, const struct aps_search_o
                           struct ran *runs, size_t *nr, struct aps_search_result *r)
 {
     struct slot *slots = aps_calloc(nc + 1, sizeof *slots);
-    struct search_pool sp = {
-        .d = d, .o = o, .cands = cands, .nc = nc, .runs = runs, .slots = slots, .t0 = t0};
+    size_t *order = aps_malloc((nc + 1) * sizeof *order);
+    aps_search_start_order(cands, nc, order);
+    struct search_pool sp = {.d = d,
+                             .o = o,
+                             .cands = cands,
+                             .order = order,
+                             .nc = nc,
+                             .runs = runs,
+                             .slots = slots,
+                             .t0 = t0};
     atomic_init(&sp.next, 0);
     atomic_init(&sp.failed, nc);
     pthread_t th[SEARCH_THREADS];
@@ -305,6 +334,7 @@ static int run_candidates(const struct aps_wf_data *d, const struct aps_search_o
         (*nr)++;
     }
     aps_free(slots);
+    aps_free(order);
     return rc;
 }
 

@@ -66,6 +66,10 @@ int aps_preset_parse(const char *s);
 /* The base candidates (no ensemble) for this market and options. Caller frees with aps_free. */
 int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_opts *o,
                           struct aps_candidate **out, size_t *n) APS_MUST_CHECK;
+/* The order in which the search starts candidates c[0..n): order gets 0..n−1, the longest
+ * first (boosted trees, then logistic models, then Elo), candidate order kept within each. The
+ * leaderboard does not depend on it. */
+void aps_search_start_order(const struct aps_candidate *c, size_t n, size_t *order);
 /* Runs the search. r: cleanup frees; safe on a zeroed struct. APS_E_NOTFOUND when no candidate
  * could be scored. */
 int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,

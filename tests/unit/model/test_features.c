@@ -337,6 +337,38 @@ static void test_leakage_epl(void **state)
     real_free(&r);
 }
 
+/* The pruned matrix taken from the full one equals the one built with the pruned spec, bit for
+ * bit; a spec with a column the source lacks, or a per-book column of another book, is refused. */
+static void test_matrix_select(void **state)
+{
+    (void)state;
+    struct real r;
+    real_load(&r, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, NULL);
+    struct aps_feat_spec all;
+    struct aps_feat_matrix m0, sel;
+    aps_feat_spec_all(&r.h, &all);
+    assert_int_equal(aps_feat_build(&r.h, &r.x, &all, &m0), 0);
+    assert_true(r.spec.ncols < all.ncols);
+    assert_int_equal(aps_feat_matrix_select(&m0, &all, &r.spec, &sel), 0);
+    assert_int_equal(sel.n, r.m.n);
+    assert_int_equal(sel.d, r.m.d);
+    assert_memory_equal(sel.x, r.m.x, r.m.n * (size_t)r.m.d * sizeof *sel.x);
+    assert_memory_equal(sel.elo, r.m.elo, r.m.n * 3 * sizeof *sel.elo);
+    aps_feat_matrix_cleanup(&sel);
+    struct aps_feat_matrix none;
+    assert_int_equal(aps_feat_matrix_select(&r.m, &r.spec, &all, &none), APS_E_INVAL);
+    int b = -1;
+    for (int j = 0; j < r.spec.ncols; j++)
+        if (r.spec.col[j] >= APS_F_BOOK0)
+            b = r.spec.col[j] - APS_F_BOOK0;
+    assert_true(b >= 0); /* EPL keeps per-book columns */
+    struct aps_feat_spec other = r.spec;
+    snprintf(other.books[b], sizeof other.books[b], "another_book");
+    assert_int_equal(aps_feat_matrix_select(&m0, &all, &other, &none), APS_E_INVAL);
+    aps_feat_matrix_cleanup(&m0);
+    real_free(&r);
+}
+
 static void test_leakage_nba(void **state)
 {
     (void)state;
@@ -446,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_line_movement),
         cmocka_unit_test(test_leakage_epl),
         cmocka_unit_test(test_leakage_nba),
+        cmocka_unit_test(test_matrix_select),
         cmocka_unit_test(test_haversine_stadiums),
         cmocka_unit_test(test_travel_nfl_week),
     };

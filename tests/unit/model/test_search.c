@@ -164,6 +164,39 @@ static void test_reproducible_search(void **state)
     unload(&s);
 }
 
+/* The search starts the boosted trees first, then the logistic models, then Elo, each family in
+ * candidate order. */
+static void test_start_order(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
+    struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 50,
+                                .preset = APS_PRESET_GOOD};
+    struct aps_candidate *c;
+    size_t nc, order[64];
+    assert_int_equal(aps_search_candidates(&d, &o, &c, &nc), 0);
+    assert_true(nc >= 6 && nc <= 64);
+    assert_int_equal(c[0].family, APS_FAM_ELO); /* listed first, started last */
+    aps_search_start_order(c, nc, order);
+    static const enum aps_family want[] = {APS_FAM_GBM, APS_FAM_LOGISTIC, APS_FAM_ELO};
+    size_t at = 0;
+    for (int f = 0; f < 3; f++) {
+        size_t count = 0;
+        for (size_t i = 0; i < nc; i++)
+            if (c[i].family == want[f]) {
+                assert_int_equal(order[at++], i);
+                count++;
+            }
+        assert_true(count >= 1);
+    }
+    assert_int_equal(at, nc);
+    aps_free(c);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
 static void test_budget_counts_skipped(void **state)
 {
     (void)state;
@@ -577,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_anchored_ridge),
         cmocka_unit_test(test_sigma_from_earlier_folds),
         cmocka_unit_test(test_reproducible_search),
+        cmocka_unit_test(test_start_order),
         cmocka_unit_test(test_budget_counts_skipped),
         cmocka_unit_test(test_single_season_folds),
         cmocka_unit_test(test_spread_search),
