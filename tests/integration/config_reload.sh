@@ -99,6 +99,8 @@ for n in api worker scheduler serve; do
 done
 check "api limit after SIGHUP" 75 "$(limit_of "$api" "$admin")"
 check "serve limit after SIGHUP" 75 "$(limit_of "$serve" "$serve_admin")"
+# the access log is written in batches (at most 5 ms after a request): wait up to 2 s for a line
+for _ in $(seq 40); do [ "$(requests_logged api)" -ge 1 ] && break; sleep 0.05; done
 [ "$(requests_logged api)" -ge 1 ] && check "request lines at INFO" 1 1 || check "request lines at INFO" 1 0
 
 # ---- 2. an invalid value is refused, the old one stays ----------------------------------------
