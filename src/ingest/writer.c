@@ -33,7 +33,13 @@ struct aps_writer {
     struct aps_dims *dims;
     int64_t sport_ids[APS_SPORT__COUNT]; /* every sport's row, written when the writer opens */
     size_t dims_analyzed; /* aps_dims_written() when teams, seasons and venues were analyzed */
+    unsigned staged;      /* STAGE_* tables that hold rows of the last committed batch */
+    unsigned filling;     /* STAGE_* tables the batch being written has put rows in */
 };
+
+/* The staging tables, as bits of aps_writer.staged and .filling. */
+enum { STAGE_GAMES = 1, STAGE_ODDS = 2, STAGE_FORECASTS = 4 };
+static const char *const STAGE_NAMES[] = {"stage_games", "stage_odds", "stage_forecasts"};
 
 /* Per-game working state for one batch. */
 struct game_work {
@@ -56,17 +62,12 @@ static const char SQL_STAGE[] =
     " season TEXT, team1_home INTEGER, neutral INTEGER, prob1 DOUBLE PRECISION,"
     " prob2 DOUBLE PRECISION, prob_tie DOUBLE PRECISION, result1 DOUBLE PRECISION);";
 
-/* Emptying the staging tables: TRUNCATE on PostgreSQL (DELETE leaves dead rows that later scans
- * of the temporary tables must skip); SQLite has no TRUNCATE and turns this DELETE into one. */
-static const char SQL_EMPTY_STAGE_PG[] = "TRUNCATE stage_games, stage_odds, stage_forecasts";
 /* PostgreSQL, for the batch's transaction: random index reads priced near sequential ones. The
  * rows a batch reads are the ones the run has just written, in shared buffers, so the default
  * (a disk seek per index read) is wrong here; with it the foreign-key checks of games against
  * seasons (a few hundred rows) run a sequential scan of the table per game row. SET LOCAL ends
  * with the transaction, and the checks' plans are made inside one. */
 static const char SQL_PLANNER_PG[] = "SET LOCAL random_page_cost = 1.1";
-static const char SQL_EMPTY_STAGE_SQLITE[] =
-    "DELETE FROM stage_games; DELETE FROM stage_odds; DELETE FROM stage_forecasts;";
 
 static const char SQL_UPSERT_GAMES[] =
     "INSERT INTO games (sport_id, season_id, game_date, game_no, home_team_id, away_team_id,"
@@ -125,6 +126,31 @@ static const char SQL_UPSERT_FORECASTS[] =
     " game_id = excluded.game_id, season = excluded.season, team1_home = excluded.team1_home,"
     " neutral = excluded.neutral, prob1 = excluded.prob1, prob2 = excluded.prob2,"
     " prob_tie = excluded.prob_tie, result1 = excluded.result1";
+
+/* Empties the staging tables the last committed batch filled (most batches fill only
+ * stage_games, and each TRUNCATE costs the server a few milliseconds): TRUNCATE on PostgreSQL
+ * (DELETE leaves dead rows that later scans of the temporary tables must skip); SQLite has no
+ * TRUNCATE and turns a DELETE without WHERE into one. Inside the batch's transaction, so a
+ * rollback leaves the tables, and aps_writer.staged, as they were. */
+static int empty_stage(struct aps_writer *w)
+{
+    if (!w->staged)
+        return 0;
+    bool pg = aps_conn_kind(w->conn) == APS_DB_POSTGRES;
+    char sql[128];
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof STAGE_NAMES / sizeof *STAGE_NAMES; i++) {
+        if (!(w->staged & (1u << i)))
+            continue;
+        int n = pg ? snprintf(sql + len, sizeof sql - len, "%s%s", len ? ", " : "TRUNCATE ",
+                              STAGE_NAMES[i])
+                   : snprintf(sql + len, sizeof sql - len, "DELETE FROM %s;", STAGE_NAMES[i]);
+        if (n < 0 || (size_t)n >= sizeof sql - len)
+            return APS_E_RANGE;
+        len += (size_t)n;
+    }
+    return aps_conn_exec(w->conn, sql);
+}
 
 static int fail(struct aps_writer *w, int rc, char *err, size_t errcap, const char *what)
 {
@@ -449,6 +475,7 @@ static int store_games(struct aps_writer *w, struct aps_batch *b, struct game_wo
     int rc = aps_conn_copy_begin(w->conn, "stage_games", cols, 17, &cp);
     if (rc)
         return rc;
+    w->filling |= STAGE_GAMES;
     for (size_t i = 0; i < b->ngames && !rc; i++) {
         if (gw[i].dropped)
             continue;
@@ -553,6 +580,8 @@ static int copy_odds(struct aps_writer *w, const struct odds_rows *r, enum odds_
     struct aps_copy *cp = NULL;
     int rc = aps_conn_copy_begin(w->conn, tables[t], t == TO_CLOSING ? closing_cols : stage_cols,
                                  t == TO_ODDS ? 8 : 9 - (t == TO_CLOSING), &cp);
+    if (t == TO_STAGE)
+        w->filling |= STAGE_ODDS;
     for (size_t i = 0; i < r->n && !rc; i++) {
         size_t at = r->order[r->keep[i]];
         const struct aps_odds_rec *o = &r->b->odds[at];
@@ -738,6 +767,8 @@ static int store_forecasts(struct aps_writer *w, struct aps_batch *b, struct spo
     struct aps_copy *cp = NULL;
     if (!rc)
         rc = aps_conn_copy_begin(w->conn, "stage_forecasts", cols, 14, &cp);
+    if (!rc)
+        w->filling |= STAGE_FORECASTS;
     for (size_t i = 0; i < b->nforecasts && !rc; i++) {
         const struct aps_forecast_rec *f = &b->forecasts[i];
         const struct fc_work *x = &fw[i];
@@ -816,6 +847,7 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
     for (size_t i = 0; i < b->nrejects; i++)
         add_reason(res, b->rejects[i].reason, b->rejects[i].count);
     int64_t started = aps_time_now();
+    w->filling = 0;
     struct game_work *gw = aps_calloc(b->ngames ? b->ngames : 1, sizeof *gw);
     struct sport_games *sg = aps_calloc(1, sizeof *sg);
     const char *step = "analyzing new teams, seasons and venues";
@@ -828,9 +860,7 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
         step = "staging tables";
         rc = aps_conn_exec(w->conn, SQL_STAGE);
         if (!rc)
-            rc = aps_conn_exec(w->conn, aps_conn_kind(w->conn) == APS_DB_POSTGRES
-                                            ? SQL_EMPTY_STAGE_PG
-                                            : SQL_EMPTY_STAGE_SQLITE);
+            rc = empty_stage(w);
         if (!rc && aps_conn_kind(w->conn) == APS_DB_POSTGRES)
             rc = aps_conn_exec(w->conn, SQL_PLANNER_PG);
     }
@@ -870,6 +900,8 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
     if (!rc) {
         step = "commit";
         rc = aps_conn_commit(w->conn);
+        if (!rc)
+            w->staged = w->filling;
     }
     if (rc) {
         fail(w, rc, err, errcap, step);
