@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cache/lru.h"
 #include "cache/redis.h"
@@ -274,25 +275,35 @@ static struct tag_gen *tag_slot(struct aps_cache *c, const char *tag)
     return t;
 }
 
+/* A tag's generation in Redis. A missing key (a fresh or restarted Redis, an evicted key, a
+ * flushed database) is first set to a random number (ARGV[2]) instead of counting from 0, so a
+ * generation lost with its key never comes back: entries and authentication statuses cached
+ * under an old value cannot match again. ARGV[1] bumps (pending invalidations) are added. */
+static const struct aps_redis_script gen_script = {
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if not v then v = ARGV[2]; redis.call('SET', KEYS[1], v) end\n"
+    "if tonumber(ARGV[1]) > 0 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end\n"
+    "return v\n"};
+
 /* Asks Redis for the generation (sending pending bumps first); 0 and *gen, or APS_E_IO. */
 static int fetch_gen(struct aps_cache *c, const char *tag, int64_t pending, int64_t *gen)
 {
-    char key[128], by[24];
+    char key[128], by[24], seed[24];
     if (aps_str_fmt(key, sizeof key, "%s:gen:%s", c->prefix, tag))
         return APS_E_TOOBIG;
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (uint64_t)(aps_time_now() * 1e6) ^ (uint64_t)(uintptr_t)c;
+    /* 2^40 to 2^52: far from the small numbers of a count from 0, and exact in Lua's doubles */
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)((1ull << 40) + (r % (1ull << 52))));
     snprintf(by, sizeof by, "%lld", (long long)pending);
-    const char *get[] = {"GET", key};
-    const char *incr[] = {"INCRBY", key, by};
+    const char *words[] = {key, by, seed};
     redisReply *rep = NULL;
-    int rc = pending > 0 ? aps_redis_cmd(c->redis, REDIS_TIMEOUT_MS, &rep, 3, incr)
-                         : aps_redis_cmd(c->redis, REDIS_TIMEOUT_MS, &rep, 2, get);
+    int rc = aps_redis_eval(c->redis, REDIS_TIMEOUT_MS, &gen_script, &rep, 1, 3, words, NULL);
     if (rc)
         return rc;
-    rc = 0;
     if (rep->type == REDIS_REPLY_INTEGER)
         *gen = rep->integer;
-    else if (rep->type == REDIS_REPLY_NIL)
-        *gen = 0;
     else if (rep->type != REDIS_REPLY_STRING || aps_parse_int64(rep->str, gen))
         rc = APS_E_IO;
     freeReplyObject(rep);

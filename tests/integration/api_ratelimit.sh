@@ -35,8 +35,11 @@ start_api() { # name; sets $port (not a subshell: the pid must reach the cleanup
 }
 
 "$APS_BIN" migrate > /dev/null
-# a fresh Redis database for this test: flush it so earlier runs' counters do not count
-redis-cli -u "$APS_TEST_REDIS_URL" FLUSHDB > /dev/null
+# A Redis database of this test's own (11; the other tests use 0 and 5), flushed so earlier runs'
+# counters do not count: flushing database 0 would wipe what tests running beside this one keep
+# there.
+REDIS_DB_URL="${APS_TEST_REDIS_URL%/*}/11"
+redis-cli -u "$REDIS_DB_URL" FLUSHDB > /dev/null
 
 run_round() { # label, redis url ("" for none); sets allowed / limited
   local label=$1
@@ -71,7 +74,7 @@ run_round() { # label, redis url ("" for none); sets allowed / limited
   pids=()
 }
 
-run_round shared "$APS_TEST_REDIS_URL"
+run_round shared "$REDIS_DB_URL"
 check "two processes sharing Redis: requests allowed in the minute" 10 "$allowed"
 check "two processes sharing Redis: requests refused with 429" 2 "$limited"
 check "the 429 carries Retry-After (seconds, 1..60)" 1 "$( [ "${retry_after:-0}" -ge 1 ] && [ "${retry_after:-0}" -le 60 ] && echo 1 || echo 0)"

@@ -296,6 +296,38 @@ static void test_shared_invalidation(void **state)
     expect_hit(p->a, ka2, "new");
 }
 
+/* A tag's generation lost with its Redis key (a restarted Redis without persistence, an evicted
+ * key, a flushed database) must not come back: a key cached before the loss never matches
+ * again, in either process. Counting from 0 again, B would read the very generation it cached
+ * the entry under before any invalidation and serve it. */
+static void test_shared_generation_lost(void **state)
+{
+    struct pair *p = *state;
+    char k0[256], k1[256], kb[256], gkey[200];
+    assert_int_equal(aps_cache_key(p->b, "users", "u1", k0, sizeof k0), 0);
+    assert_int_equal(aps_cache_set(p->b, k0, "before", 6, 60), 0);
+    expect_hit(p->b, k0, "before");
+    assert_int_equal(aps_cache_invalidate(p->a, "users"), 0);
+    assert_int_equal(aps_cache_key(p->a, "users", "u1", k1, sizeof k1), 0);
+    assert_string_not_equal(k0, k1);
+    snprintf(gkey, sizeof gkey, "%s:gen:users", p->prefix);
+    const char *del[] = {"DEL", gkey};
+    redisReply *rep = redis_raw(2, del, NULL);
+    assert_int_equal(rep->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(rep->integer, 1); /* the generation was in Redis, and is gone */
+    freeReplyObject(rep);
+    sleep_ms(1100); /* past the second after which B asks Redis again */
+    assert_int_equal(aps_cache_key(p->b, "users", "u1", kb, sizeof kb), 0);
+    assert_string_not_equal(kb, k0);
+    assert_string_not_equal(kb, k1);
+    expect_miss(p->b, kb);
+    int64_t ga = 0, gb = 0;
+    assert_int_equal(aps_cache_generation(p->a, "users", &ga), 0);
+    assert_int_equal(aps_cache_generation(p->b, "users", &gb), 0);
+    assert_true(ga == gb);
+    assert_true(ga > (1ll << 39)); /* a fresh random start, not a count from 0 */
+}
+
 /* The URL's database number is honoured: keys land in that database only. */
 static void test_shared_database(void **state)
 {
@@ -356,6 +388,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shared_hits, pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_shared_ttl, pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_shared_invalidation, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_generation_lost, pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_shared_oversized, pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_shared_database, pair_setup, pair_teardown),
     };
