@@ -1,11 +1,15 @@
 /* cmd_ingest.c — `aps ingest SOURCE PATH|URL…` and `aps ingest all [DIR]`: parse each file with
  * its loader, store it through the writer (one transaction per file), show progress on a
  * terminal and end with a summary per sport. A parse thread (ingest/pipeline.h) reads the next
- * files while the writer stores the current one; results are taken and reported in file order. */
+ * files while writer lanes store the ones before; results are reported in file order. */
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -37,6 +41,9 @@ static void help(FILE *out)
             "https://, file://) is downloaded first.\n\n"
             "options:\n"
             "  --format table|json   summary format (default table)\n"
+            "  --jobs N              PostgreSQL: store up to N files at once, one transaction and\n"
+            "                        connection each (1-8, default 2); files of one sport are\n"
+            "                        always stored one after another, in order. SQLite: one\n"
             "  --quiet               no progress bar and no per-file lines\n");
 }
 
@@ -60,6 +67,7 @@ struct run {
     size_t njobs, cap;
     struct sport_tally tally[APS_SPORT__COUNT];
     size_t files_failed;
+    int lanes; /* --jobs (0: the default) */
     bool quiet, json, tty;
 };
 
@@ -106,42 +114,204 @@ static void progress(const struct run *r, size_t done, const char *what)
     fflush(stderr);
 }
 
-/* Stores one parsed file (pipeline.h); failures are reported and counted, the run goes on. The
- * file's time is its fetch and parse (on the parse thread) plus its write. */
-static void ingest_one(struct run *r, struct aps_writer *w, const struct job *j,
-                       struct aps_ingest_parsed *x)
+/* Writer lanes. On PostgreSQL several files are stored at once, each lane a thread with its own
+ * connection and writer (one transaction per file, as with one lane). Files are handed out in
+ * job order, and a file waits while an earlier file that has records of one of its sports is
+ * waiting or being stored: games of one sport are matched against the games stored before them
+ * (other sources, earlier seasons; forecasts against games), so within a sport the files are
+ * stored one after another in job order, exactly as with one lane. Different sports share only
+ * sportsbooks and venues, which are upserted by their keys. A transaction the server aborts as a
+ * deadlock (two lanes upserting the same venues in opposite orders) is run again. Results are
+ * reported in job order. SQLite has one writer: one lane. */
+enum { MAX_LANES = 8, DEFAULT_LANES = 2, LOOKAHEAD = 8, BUSY_RETRIES = 4 };
+
+enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
+
+/* One parsed file between the parse thread and its report. */
+struct slot {
+    struct aps_ingest_parsed *x;
+    uint64_t sports; /* a bit per sport its games and forecasts belong to */
+    enum slot_state state;
+    int rc;
+    struct aps_ingest_result res;
+    double seconds; /* fetch and parse (on the parse thread) plus the write */
+};
+
+struct lanes;
+
+struct lane {
+    pthread_t thread;
+    struct aps_conn *conn;
+    struct aps_writer *w;
+    struct lanes *all;
+    struct slot *work; /* the file in hand, or NULL */
+    const char *path;
+};
+
+struct lanes {
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* a lane was given a file or finished one, or the run ends */
+    struct slot **slots; /* by job index, from taken off the pipe until reported */
+    struct lane lane[MAX_LANES];
+    int n;
+    bool stop;
+};
+
+static uint64_t batch_sports(const struct aps_batch *b)
 {
+    uint64_t m = 0;
+    for (size_t i = 0; i < b->ngames; i++)
+        m |= 1ull << b->games[i].sport;
+    for (size_t i = 0; i < b->nforecasts; i++)
+        m |= 1ull << b->forecasts[i].sport;
+    return m;
+}
+
+/* Stores one file on its lane; the transaction again when the server aborted it to break a
+ * deadlock with another lane (the writer rolled it back and forgot its cached ids). */
+static void store_file(struct lane *l, struct slot *sl, const char *path)
+{
+    struct aps_ingest_parsed *x = sl->x;
+    double t0 = aps_time_mono();
+    int rc = x->rc;
+    for (int tries = 0; !rc; tries++) {
+        rc = aps_writer_write(l->w, &x->batch, path, &sl->res, x->err, sizeof x->err);
+        if (rc != APS_E_BUSY || tries == BUSY_RETRIES)
+            break;
+        struct timespec pause = {0, 20000000L * (tries + 1)};
+        nanosleep(&pause, NULL);
+        rc = 0;
+    }
+    sl->rc = rc;
+    sl->seconds = x->seconds + (aps_time_mono() - t0);
+}
+
+static void *lane_main(void *arg)
+{
+    struct lane *l = arg;
+    struct lanes *ls = l->all;
+    pthread_mutex_lock(&ls->lock);
+    for (;;) {
+        while (!l->work && !ls->stop)
+            pthread_cond_wait(&ls->cond, &ls->lock);
+        if (!l->work)
+            break;
+        struct slot *sl = l->work;
+        const char *path = l->path;
+        pthread_mutex_unlock(&ls->lock);
+        if (!sl->x->fetch_failed)
+            store_file(l, sl, path);
+        pthread_mutex_lock(&ls->lock);
+        sl->state = SLOT_DONE;
+        l->work = NULL;
+        pthread_cond_broadcast(&ls->cond);
+    }
+    pthread_mutex_unlock(&ls->lock);
+    return NULL;
+}
+
+/* Under the lock: gives waiting files of slots[from, to) to idle lanes, the earliest first, each
+ * only when no file being stored and no earlier waiting file shares a sport with it. */
+static void dispatch(const struct run *r, struct lanes *ls, size_t from, size_t to)
+{
+    bool gave = false;
+    uint64_t held = 0;
+    for (int k = 0; k < ls->n; k++)
+        if (ls->lane[k].work)
+            held |= ls->lane[k].work->sports;
+    for (size_t i = from; i < to; i++) {
+        struct slot *sl = ls->slots[i];
+        if (sl->state != SLOT_WAITING)
+            continue;
+        for (int k = 0; k < ls->n && !(sl->sports & held); k++) {
+            if (ls->lane[k].work)
+                continue;
+            ls->lane[k].work = sl;
+            ls->lane[k].path = r->jobs[i].path;
+            sl->state = SLOT_RUNNING;
+            gave = true;
+            break;
+        }
+        held |= sl->sports; /* later files of these sports come after this one */
+    }
+    if (gave)
+        pthread_cond_broadcast(&ls->cond);
+}
+
+static bool lane_idle(const struct lanes *ls)
+{
+    for (int k = 0; k < ls->n; k++)
+        if (!ls->lane[k].work)
+            return true;
+    return false;
+}
+
+/* Reports one stored file (main thread, job order); failures are counted, the run goes on. */
+static void report(struct run *r, const struct job *j, const struct slot *sl)
+{
+    const struct aps_ingest_parsed *x = sl->x;
     if (x->fetch_failed) {
         fprintf(stderr, "%saps ingest: %s\n", r->tty ? "\n" : "", x->err);
         r->files_failed++;
         return;
     }
-    double t0 = aps_time_mono();
-    struct aps_ingest_result res;
-    int rc = x->rc;
-    if (!rc)
-        rc = aps_writer_write(w, &x->batch, j->path, &res, x->err, sizeof x->err);
-    double dt = x->seconds + (aps_time_mono() - t0);
-    if (rc) {
+    if (sl->rc) {
         fprintf(stderr, "%saps ingest: %s: %s (nothing stored from this file)\n",
                 r->tty && !r->quiet ? "\n" : "", j->path, x->err);
         r->files_failed++;
         return;
     }
+    const struct aps_ingest_result *res = &sl->res;
     int sport = aps_batch_main_sport(&x->batch);
     if (sport >= 0) {
-        r->tally[sport].rejected += res.rejected;
-        r->tally[sport].seconds += dt;
+        r->tally[sport].rejected += res->rejected;
+        r->tally[sport].seconds += sl->seconds;
         r->tally[sport].touched = true;
     }
     if (!r->quiet && !r->tty)
         fprintf(stderr, "%s %s: %zu games, %zu odds, %zu forecasts, %zu rejected, %.2fs\n",
-                aps_source_name(j->source), j->path, res.games, res.odds, res.forecasts,
-                res.rejected, dt);
+                aps_source_name(j->source), j->path, res->games, res->odds, res->forecasts,
+                res->rejected, sl->seconds);
 }
 
-/* Every job in order: the parse thread reads the next files while this one is stored. */
-static int ingest_jobs(struct run *r, struct aps_writer *w)
+/* Every job: the parse thread reads files ahead, the lanes store them, this thread takes them
+ * off the pipe in job order, hands them out and reports them in job order. */
+static int run_lanes(struct run *r, struct lanes *ls, struct aps_ingest_pipe *p)
+{
+    size_t taken = 0, reported = 0;
+    progress(r, 0, r->njobs ? r->jobs[0].path : "done");
+    pthread_mutex_lock(&ls->lock);
+    while (reported < r->njobs) {
+        dispatch(r, ls, reported, taken);
+        while (reported < taken && ls->slots[reported]->state == SLOT_DONE) {
+            struct slot *sl = ls->slots[reported];
+            report(r, &r->jobs[reported], sl);
+            aps_ingest_parsed_free(sl->x);
+            aps_free(sl);
+            ls->slots[reported++] = NULL;
+            progress(r, reported, reported < r->njobs ? r->jobs[reported].path : "done");
+        }
+        if (reported == r->njobs)
+            break;
+        if (taken < r->njobs && taken - reported < LOOKAHEAD && lane_idle(ls)) {
+            pthread_mutex_unlock(&ls->lock);
+            struct slot *sl = aps_calloc(1, sizeof *sl);
+            sl->x = aps_ingest_pipe_next(p);
+            if (!sl->x->rc && !sl->x->fetch_failed)
+                sl->sports = batch_sports(&sl->x->batch);
+            pthread_mutex_lock(&ls->lock);
+            ls->slots[taken++] = sl;
+            continue;
+        }
+        pthread_cond_wait(&ls->cond, &ls->lock);
+    }
+    ls->stop = true;
+    pthread_cond_broadcast(&ls->cond);
+    pthread_mutex_unlock(&ls->lock);
+    return 0;
+}
+
+static int ingest_jobs(struct run *r, struct lanes *ls)
 {
     struct aps_ingest_job *pj = aps_calloc(r->njobs ? r->njobs : 1, sizeof *pj);
     for (size_t i = 0; i < r->njobs; i++)
@@ -153,16 +323,29 @@ static int ingest_jobs(struct run *r, struct aps_writer *w)
         aps_free(pj);
         return rc;
     }
-    for (size_t i = 0; i < r->njobs; i++) {
-        progress(r, i, r->jobs[i].path);
-        struct aps_ingest_parsed *x = aps_ingest_pipe_next(p);
-        ingest_one(r, w, &r->jobs[i], x);
-        aps_ingest_parsed_free(x);
+    ls->slots = aps_calloc(r->njobs ? r->njobs : 1, sizeof *ls->slots);
+    int started = 0;
+    for (; started < ls->n; started++) {
+        ls->lane[started].all = ls;
+        if (pthread_create(&ls->lane[started].thread, NULL, lane_main, &ls->lane[started]))
+            break;
     }
-    progress(r, r->njobs, "done");
+    if (started < ls->n) {
+        fprintf(stderr, "aps ingest: cannot start a writer thread\n");
+        rc = APS_E_IO;
+        pthread_mutex_lock(&ls->lock);
+        ls->stop = true;
+        pthread_cond_broadcast(&ls->cond);
+        pthread_mutex_unlock(&ls->lock);
+    } else {
+        rc = run_lanes(r, ls, p);
+    }
+    for (int k = 0; k < started; k++)
+        pthread_join(ls->lane[k].thread, NULL);
     aps_ingest_pipe_stop(p);
+    aps_free(ls->slots);
     aps_free(pj);
-    return 0;
+    return rc;
 }
 
 static void print_summary(const struct run *r, struct aps_conn *c)
@@ -209,6 +392,7 @@ static void print_summary(const struct run *r, struct aps_conn *c)
 
 struct ingest_args {
     bool json, quiet;
+    int jobs;
     int pos;
     const char *positional[256];
 };
@@ -235,8 +419,21 @@ static int take_word(const struct aps_cli_opts *t, void *p, const char *arg)
     return 0;
 }
 
+static int set_jobs(void *p, const char *opt, const char *v)
+{
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 1 || n > MAX_LANES) {
+        fprintf(stderr, "aps ingest: %s must be a number from 1 to %d\n", opt, MAX_LANES);
+        return 1;
+    }
+    ((struct ingest_args *)p)->jobs = (int)n;
+    return 0;
+}
+
 static const struct aps_cli_opt options[] = {
     {"--format", APS_OPT_FN, 0, set_format},
+    {"--jobs", APS_OPT_FN, 0, set_jobs},
     {"--quiet", APS_OPT_SET, offsetof(struct ingest_args, quiet), NULL},
 };
 
@@ -252,6 +449,7 @@ static int parse_args(struct run *r, struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_USAGE;
     r->json = a.json;
     r->quiet = a.quiet;
+    r->lanes = a.jobs;
     int pos = a.pos;
     const char *const *positional = a.positional;
     if (pos < 1) {
@@ -289,6 +487,39 @@ static int parse_args(struct run *r, struct aps_cli *cli, int argc, char **argv)
     return 0;
 }
 
+/* Opens the lanes' connections and writers: r->lanes on PostgreSQL (default DEFAULT_LANES, fewer
+ * when the pool gives fewer connections), one on SQLite. */
+static int open_lanes(struct run *r, struct aps_store *st, struct lanes *ls)
+{
+    int want = aps_store_kind(st) != APS_DB_POSTGRES ? 1 : r->lanes ? r->lanes : DEFAULT_LANES;
+    char err[512];
+    for (ls->n = 0; ls->n < want; ls->n++) {
+        struct lane *l = &ls->lane[ls->n];
+        if (aps_store_acquire(st, APS_DB_WRITE, &l->conn)) {
+            if (ls->n)
+                break; /* the pool is smaller: fewer lanes */
+            fprintf(stderr, "aps ingest: no database connection\n");
+            return APS_E_IO;
+        }
+        if (aps_writer_open(&l->w, l->conn, err, sizeof err)) {
+            fprintf(stderr, "aps ingest: %s\n", err);
+            aps_store_release(l->conn);
+            l->conn = NULL;
+            return APS_E_DB;
+        }
+    }
+    return 0;
+}
+
+static void close_lanes(struct lanes *ls)
+{
+    for (int k = 0; k < MAX_LANES; k++) {
+        aps_writer_close(ls->lane[k].w);
+        if (ls->lane[k].conn)
+            aps_store_release(ls->lane[k].conn);
+    }
+}
+
 int aps_cmd_ingest(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv)) {
@@ -298,31 +529,19 @@ int aps_cmd_ingest(struct aps_cli *cli, int argc, char **argv)
     struct run r = {.tty = cli->tty};
     int rc = parse_args(&r, cli, argc, argv);
     struct aps_store *st = NULL;
-    struct aps_conn *c = NULL;
-    struct aps_writer *w = NULL;
-    char err[512];
+    struct lanes ls = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
     if (rc)
         goto out;
     rc = APS_EXIT_FAIL;
     st = aps_cli_open_store(cli, true);
-    if (!st)
+    if (!st || open_lanes(&r, st, &ls))
         goto out;
-    if (aps_store_acquire(st, APS_DB_WRITE, &c)) {
-        fprintf(stderr, "aps ingest: no database connection\n");
+    if (ingest_jobs(&r, &ls))
         goto out;
-    }
-    if (aps_writer_open(&w, c, err, sizeof err)) {
-        fprintf(stderr, "aps ingest: %s\n", err);
-        goto out;
-    }
-    if (ingest_jobs(&r, w))
-        goto out;
-    print_summary(&r, c);
+    print_summary(&r, ls.lane[0].conn);
     rc = r.files_failed ? APS_EXIT_FAIL : APS_EXIT_OK;
 out:
-    aps_writer_close(w);
-    if (c)
-        aps_store_release(c);
+    close_lanes(&ls);
     aps_store_close(st);
     for (size_t i = 0; i < r.njobs; i++)
         aps_free(r.jobs[i].path);
