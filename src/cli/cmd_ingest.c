@@ -178,6 +178,7 @@ static void store_file(struct lane *l, struct slot *sl, const char *path)
         rc = aps_writer_write(l->w, &x->batch, path, &sl->res, x->err, sizeof x->err);
         if (rc != APS_E_BUSY || tries == BUSY_RETRIES)
             break;
+        fprintf(stderr, "aps ingest: %s: %s; storing the file again\n", path, x->err);
         struct timespec pause = {0, 20000000L * (tries + 1)};
         nanosleep(&pause, NULL);
         rc = 0;
