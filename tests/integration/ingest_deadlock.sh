@@ -10,19 +10,10 @@
 # a plain ingest's, and the database counted exactly one deadlock.
 # Needs: APS_BIN, psql, APS_TEST_PG_URL (fails without it unless APS_TEST_PG_OPTIONAL=1).
 set -uo pipefail
-: "${APS_BIN:?APS_BIN is the aps binary}"
-SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-DATA=${APS_DATA_DIR:-$SRC/../shared/data}
+# shellcheck source=lib/ingest_pg.sh
+. "$(dirname "$0")/lib/ingest_pg.sh"
 FILE="$DATA/spreadspoke/spreadspoke_scores.csv"
-command -v psql > /dev/null || { echo "FAIL: psql is required (scripts/bootstrap installs it)"; exit 1; }
-[ -r "$FILE" ] || { echo "FAIL: $FILE is missing (APS_DATA_DIR)"; exit 1; }
-if [ -z "${APS_TEST_PG_URL:-}" ]; then
-  [ "${APS_TEST_PG_OPTIONAL:-0}" = 1 ] && { echo "PostgreSQL opted out"; exit 77; }
-  echo "FAIL: APS_TEST_PG_URL is unset (scripts/pgtest start); APS_TEST_PG_OPTIONAL=1 skips it"
-  exit 1
-fi
-export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=
-base=${APS_TEST_PG_URL%/*}
+ingest_pg_need "$FILE"
 db="deadlock_$$" plain="deadlock_plain_$$"
 work=$(mktemp -d)
 pids=()
@@ -32,11 +23,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-pass=0 fail=0
-check() {
-  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected '$2', got '$3'"; fi
-}
-q() { psql "$base/$1" -Atqc "$2"; }
 # Waits (up to 20 s) until a backend of database $1 whose query starts with $2 waits for a lock.
 wait_lock() {
   for _ in $(seq 200); do

@@ -8,18 +8,9 @@
 # Needs: APS_BIN, psql, APS_TEST_PG_URL (fails without it unless APS_TEST_PG_OPTIONAL=1),
 # APS_DATA_DIR (or ../shared/data).
 set -uo pipefail
-: "${APS_BIN:?APS_BIN is the aps binary}"
-SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-DATA=${APS_DATA_DIR:-$SRC/../shared/data}
-command -v psql > /dev/null || { echo "FAIL: psql is required (scripts/bootstrap installs it)"; exit 1; }
-[ -d "$DATA/football-data" ] || { echo "FAIL: $DATA has no football-data (APS_DATA_DIR)"; exit 1; }
-if [ -z "${APS_TEST_PG_URL:-}" ]; then
-  [ "${APS_TEST_PG_OPTIONAL:-0}" = 1 ] && { echo "PostgreSQL opted out"; exit 77; }
-  echo "FAIL: APS_TEST_PG_URL is unset (scripts/pgtest start); APS_TEST_PG_OPTIONAL=1 skips it"
-  exit 1
-fi
-export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=
-base=${APS_TEST_PG_URL%/*}
+# shellcheck source=lib/ingest_pg.sh
+. "$(dirname "$0")/lib/ingest_pg.sh"
+ingest_pg_need "$DATA/football-data" "$DATA/spreadspoke"
 one="lanes_one_$$" four="lanes_four_$$"
 work=$(mktemp -d)
 cleanup() {
@@ -27,11 +18,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-pass=0 fail=0
-check() {
-  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected '$2', got '$3'"; fi
-}
-q() { psql "$base/$1" -Atqc "$2"; }
 
 # One query per table, every id replaced by the names it stands for.
 GAME="sp.code, g.game_date, h.key, a.key, g.game_no"

@@ -9,19 +9,10 @@
 # intruding row carries the file's price. Two concurrent ingests of one file end the same way.
 # Needs: APS_BIN, psql, APS_TEST_PG_URL (fails without it unless APS_TEST_PG_OPTIONAL=1).
 set -uo pipefail
-: "${APS_BIN:?APS_BIN is the aps binary}"
-SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-DATA=${APS_DATA_DIR:-$SRC/../shared/data}
+# shellcheck source=lib/ingest_pg.sh
+. "$(dirname "$0")/lib/ingest_pg.sh"
 FILE="$DATA/sportsbookreview/nba/nba odds 2018-19.csv"
-command -v psql > /dev/null || { echo "FAIL: psql is required (scripts/bootstrap installs it)"; exit 1; }
-[ -r "$FILE" ] || { echo "FAIL: $FILE is missing (APS_DATA_DIR)"; exit 1; }
-if [ -z "${APS_TEST_PG_URL:-}" ]; then
-  [ "${APS_TEST_PG_OPTIONAL:-0}" = 1 ] && { echo "PostgreSQL opted out"; exit 77; }
-  echo "FAIL: APS_TEST_PG_URL is unset (scripts/pgtest start); APS_TEST_PG_OPTIONAL=1 skips it"
-  exit 1
-fi
-export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=
-base=${APS_TEST_PG_URL%/*}
+ingest_pg_need "$FILE"
 suffix=$$
 dbs="race_plain_$suffix race_held_$suffix race_two_$suffix"
 holder=""
@@ -30,11 +21,6 @@ cleanup() {
   for d in $dbs; do psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" > /dev/null 2>&1; done
 }
 trap cleanup EXIT
-pass=0 fail=0
-check() {
-  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected '$2', got '$3'"; fi
-}
-q() { psql "$base/$1" -Atqc "$2"; }
 ingest() { DATABASE_URL="$base/$1" "$APS_BIN" ingest sbr "$FILE" --quiet > /dev/null; }
 # Everything the ingest stores, by names instead of ids (concurrent ingests may number teams and
 # books differently) and without ingestion times.
