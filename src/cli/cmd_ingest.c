@@ -488,11 +488,15 @@ static int parse_args(struct run *r, struct aps_cli *cli, int argc, char **argv)
     return 0;
 }
 
-/* Opens the lanes' connections and writers: r->lanes on PostgreSQL (default DEFAULT_LANES, fewer
- * when the pool gives fewer connections), one on SQLite. */
+/* Opens the lanes' connections and writers: r->lanes on PostgreSQL (default DEFAULT_LANES, no
+ * more than the pool holds: DATABASE_POOL_SIZE + DATABASE_POOL_OVERFLOW), one on SQLite. */
 static int open_lanes(struct run *r, struct aps_store *st, struct lanes *ls)
 {
     int want = aps_store_kind(st) != APS_DB_POSTGRES ? 1 : r->lanes ? r->lanes : DEFAULT_LANES;
+    struct aps_store_stats ss;
+    aps_store_stats(st, &ss);
+    if (want > ss.max - ss.in_use)
+        want = ss.max - ss.in_use > 1 ? ss.max - ss.in_use : 1; /* never wait for the pool */
     char err[512];
     for (ls->n = 0; ls->n < want; ls->n++) {
         struct lane *l = &ls->lane[ls->n];

@@ -71,6 +71,12 @@ done
 check "odds were stored" 1 "$(q "$four" "SELECT (count(*) > 1000000)::int FROM odds")"
 check "forecasts were matched to games" 1 "$(q "$four" "SELECT (count(*) > 10000)::int FROM forecasts WHERE game_id IS NOT NULL")"
 
+# A pool of one connection: one lane, at once (not after the pool's 30 s wait for a second).
+t0=$(date +%s)
+DATABASE_POOL_SIZE=1 DATABASE_POOL_OVERFLOW=0 DATABASE_URL="$base/$one" "$APS_BIN" ingest spreadspoke "$DATA/spreadspoke" --jobs 4 --quiet > /dev/null
+check "a pool of one connection: --jobs 4 exits 0" 0 $?
+check "a pool of one connection: no wait for a second connection" 1 $(( $(date +%s) - t0 < 15 ))
+
 # SQLite has one writer: --jobs is accepted there and stores one file at a time.
 DATABASE_URL="sqlite:///$work/one.db" "$APS_BIN" ingest spreadspoke "$DATA/spreadspoke" --jobs 3 --quiet > /dev/null
 check "SQLite takes --jobs" 0 $?
