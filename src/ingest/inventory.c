@@ -20,13 +20,17 @@ static const char SQL_GAMES[] =
     " GROUP BY sp.code%s ORDER BY sp.code%s";
 
 /* The odds are counted per game and book first (the order of the odds' unique key, so no sort
- * on SQLite), and only those counts are joined with games, seasons and books. */
+ * on SQLite), those counts summed per sport (and season) and book, and only those few rows
+ * joined with sports, seasons and books: the books of a sport are then counted without a
+ * COUNT(DISTINCT …) over every game and book (which sorted ~450,000 rows on PostgreSQL).
+ * Arguments: the season column of the result, the season column of the inner grouping (twice),
+ * the seasons join, the outer grouping's season. */
 static const char SQL_ODDS[] =
-    "SELECT sp.code, %s, SUM(o.n),"
-    " COUNT(DISTINCT CASE WHEN b.is_aggregate = 0 THEN o.book_id END)"
+    "SELECT sp.code, %s, SUM(x.n), COUNT(CASE WHEN b.is_aggregate = 0 THEN 1 END)"
+    " FROM (SELECT g.sport_id%s, o.book_id, SUM(o.n) AS n"
     " FROM (SELECT game_id, book_id, COUNT(*) AS n FROM odds GROUP BY game_id, book_id) o"
-    " JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id"
-    " JOIN seasons se ON se.id = g.season_id JOIN sportsbooks b ON b.id = o.book_id"
+    " JOIN games g ON g.id = o.game_id GROUP BY g.sport_id%s, o.book_id) x"
+    " JOIN sports sp ON sp.id = x.sport_id%s JOIN sportsbooks b ON b.id = x.book_id"
     " GROUP BY sp.code%s";
 
 static const char SQL_FORECASTS[] =
@@ -75,7 +79,9 @@ static int run(struct aps_conn *c, bool by_season, struct aps_inventory_row **ro
     aps_stmt_finalize(st);
     st = NULL;
     if (!rc) {
-        rc = aps_str_fmt(sql, sizeof sql, SQL_ODDS, sel, grp);
+        const char *inner = by_season ? ", g.season_id" : "";
+        rc = aps_str_fmt(sql, sizeof sql, SQL_ODDS, sel, inner, inner,
+                         by_season ? " JOIN seasons se ON se.id = x.season_id" : "", grp);
         if (!rc)
             rc = aps_conn_prepare(c, sql, &st);
     }
