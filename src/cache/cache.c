@@ -12,8 +12,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache/lru.h"
 #include "cache/redis.h"
@@ -29,6 +35,15 @@
 #define GEN_REFRESH_S 1.0
 #define REDIS_TIMEOUT_MS 500
 
+/* The generations shared through a file (aps_cache_share_file): one page. */
+#define GEN_SLOTS 500
+#define GEN_MAGIC 0x61707367656e3031ull /* "apsgen01" */
+
+struct gen_file {
+    _Atomic uint64_t magic; /* written last, once the slots are seeded */
+    _Atomic int64_t slot[GEN_SLOTS];
+};
+
 struct tag_gen {
     char name[MAX_TAG_LEN + 1];
     int64_t gen;
@@ -40,6 +55,7 @@ struct tag_gen {
 struct aps_cache {
     struct aps_lru *lru;
     struct aps_redis *redis; /* NULL: no shared tier */
+    struct gen_file *genf;   /* the generations shared through a file; NULL: none (or Redis) */
     char prefix[64];
     pthread_mutex_t mu; /* guards tags */
     struct tag_gen tags[MAX_TAGS];
@@ -116,6 +132,8 @@ void aps_cache_close(struct aps_cache *c)
         return;
     aps_lru_free(c->lru);
     aps_redis_close(c->redis);
+    if (c->genf)
+        munmap(c->genf, sizeof *c->genf);
     pthread_mutex_destroy(&c->mu);
     aps_free(c);
 }
@@ -123,6 +141,11 @@ void aps_cache_close(struct aps_cache *c)
 bool aps_cache_shared(const struct aps_cache *c)
 {
     return c->redis != NULL;
+}
+
+bool aps_cache_generations_shared(const struct aps_cache *c)
+{
+    return c->redis != NULL || c->genf != NULL;
 }
 
 /* ---- get / set ------------------------------------------------------------------------------- */
@@ -248,6 +271,64 @@ int aps_cache_del(struct aps_cache *c, const char *key)
     return 0;
 }
 
+/* ---- generations shared through a file ------------------------------------------------------ */
+
+/* One page mapped by every process of a single-host store: a tag's generation is the slot its
+ * name hashes to, read with an atomic load and bumped with an atomic add, so an invalidation in
+ * one process is seen by the next read in any other. Two tags in one slot only invalidate each
+ * other's entries (extra misses, never a stale hit). Created with random starting values (as
+ * Redis keys are seeded) under an exclusive flock, so a file made again never repeats the
+ * generations of the one before. */
+
+static uint64_t random_seed(const void *salt)
+{
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (uint64_t)(aps_time_now() * 1e6) ^ (uint64_t)(uintptr_t)salt;
+    /* 2^40 to 2^52: far from the small numbers of a count from 0, and exact in Lua's doubles */
+    return (1ull << 40) + (r % (1ull << 52));
+}
+
+static _Atomic int64_t *gen_slot(struct aps_cache *c, const char *tag)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const char *p = tag; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return &c->genf->slot[h % GEN_SLOTS];
+}
+
+int aps_cache_share_file(struct aps_cache *c, const char *path, char *err, size_t errcap)
+{
+    if (c->redis || c->genf)
+        return 0;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        snprintf(err, errcap, "cannot open %s: %s", path, strerror(errno));
+        return APS_E_IO;
+    }
+    int rc = APS_E_IO;
+    struct stat st;
+    struct gen_file *g = MAP_FAILED;
+    if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0) {
+        bool fresh = (size_t)st.st_size < sizeof *g;
+        if (!fresh || ftruncate(fd, (off_t)sizeof *g) == 0)
+            g = mmap(NULL, sizeof *g, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (g != MAP_FAILED && atomic_load(&g->magic) != GEN_MAGIC) {
+            for (int i = 0; i < GEN_SLOTS; i++)
+                atomic_store(&g->slot[i], (int64_t)random_seed(g));
+            atomic_store(&g->magic, GEN_MAGIC);
+        }
+        rc = g != MAP_FAILED ? 0 : APS_E_IO;
+    }
+    if (rc)
+        snprintf(err, errcap, "cannot map %s: %s", path, strerror(errno));
+    (void)flock(fd, LOCK_UN);
+    close(fd); /* the mapping stays */
+    if (!rc)
+        c->genf = g;
+    return rc;
+}
+
 /* ---- tags and generations -------------------------------------------------------------------- */
 
 static bool tag_ok(const char *tag)
@@ -291,11 +372,7 @@ static int fetch_gen(struct aps_cache *c, const char *tag, int64_t pending, int6
     char key[128], by[24], seed[24];
     if (aps_str_fmt(key, sizeof key, "%s:gen:%s", c->prefix, tag))
         return APS_E_TOOBIG;
-    uint64_t r = 0;
-    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-        r = (uint64_t)(aps_time_now() * 1e6) ^ (uint64_t)(uintptr_t)c;
-    /* 2^40 to 2^52: far from the small numbers of a count from 0, and exact in Lua's doubles */
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)((1ull << 40) + (r % (1ull << 52))));
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)random_seed(c));
     snprintf(by, sizeof by, "%lld", (long long)pending);
     const char *words[] = {key, by, seed};
     redisReply *rep = NULL;
@@ -352,6 +429,8 @@ int aps_cache_key(struct aps_cache *c, const char *tag, const char *rest, char *
     pthread_mutex_lock(&c->mu);
     int64_t gen = t->gen;
     pthread_mutex_unlock(&c->mu);
+    if (!c->redis && c->genf)
+        gen = atomic_load(gen_slot(c, tag));
     char g[APS_FMT_CAP];
     aps_fmt_i64(g, gen);
     if (aps_str_cat(out, cap, c->prefix, ":c:", tag, ":", g, ":", rest, (char *)NULL) ||
@@ -373,6 +452,8 @@ int aps_cache_invalidate(struct aps_cache *c, const char *tag)
     pthread_mutex_unlock(&c->mu);
     if (!t)
         return APS_E_INVAL;
+    if (!c->redis && c->genf)
+        atomic_fetch_add(gen_slot(c, tag), 1);
     if (!c->redis)
         return 0;
     int64_t gen = 0;
@@ -396,6 +477,10 @@ int aps_cache_generation(struct aps_cache *c, const char *tag, int64_t *gen)
 {
     if (!tag_ok(tag))
         return APS_E_INVAL;
+    if (!c->redis && c->genf) {
+        *gen = atomic_load(gen_slot(c, tag));
+        return 0;
+    }
     if (!c->redis)
         return APS_E_UNSUPPORTED;
     pthread_mutex_lock(&c->mu);

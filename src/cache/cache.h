@@ -14,6 +14,8 @@
  * stale forever), so an invalidation is seen by the process that made it at once and by every
  * other process within one second. An invalidation made while Redis is unreachable moves this
  * process to the next generation at once and is replayed (INCRBY) when Redis answers again.
+ * Without Redis, the processes of one host can share the generations through a mapped file
+ * (aps_cache_share_file: a SQLite store's); each read is then an atomic load, seen at once.
  *
  * Redis down: the cache keeps working in process, counts aps_cache_errors_total and reconnects
  * with backoff (redis.h). Values over APS_CACHE_MAX_VALUE are refused by set and read as a miss.
@@ -47,6 +49,17 @@ void aps_cache_close(struct aps_cache *c);
 int aps_cache_redis_switch(struct aps_cache *c, const char *url, char *err,
                            size_t errcap) APS_MUST_CHECK;
 
+/* Without Redis, shares the tag generations with the other processes of one host through the
+ * file at path (created 0600 when missing, mapped, never removed: it belongs beside the SQLite
+ * database it serves, like that database's -shm file): an invalidation anywhere is then seen by
+ * the next aps_cache_key or aps_cache_generation everywhere. Nothing is done with Redis (its
+ * generations are shared already). APS_E_IO (one line in err) when the file cannot be opened or
+ * mapped; the cache then stays per process. */
+int aps_cache_share_file(struct aps_cache *c, const char *path, char *err,
+                         size_t errcap) APS_MUST_CHECK;
+/* True when tag generations are shared with other processes: through Redis or a file. */
+bool aps_cache_generations_shared(const struct aps_cache *c);
+
 /* 0 on a hit: *val is an aps_malloc'd copy (NUL-terminated after len bytes; caller frees).
  * APS_E_NOTFOUND on a miss (also when Redis fails; the error is counted, not returned). */
 int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len) APS_MUST_CHECK;
@@ -72,8 +85,9 @@ int aps_cache_key(struct aps_cache *c, const char *tag, const char *rest, char *
  * 0 also when Redis is down (then the bump is replayed later); APS_E_INVAL for a bad tag. */
 int aps_cache_invalidate(struct aps_cache *c, const char *tag) APS_MUST_CHECK;
 /* The tag's generation as Redis has it now (one GET, sending this process's unreplayed bumps
- * first), for callers that must see another process's invalidation on their very next read.
- * APS_E_UNSUPPORTED without a shared tier, APS_E_IO when Redis does not answer. */
+ * first), or as the shared file has it, for callers that must see another process's
+ * invalidation on their very next read. APS_E_UNSUPPORTED when generations are not shared
+ * (aps_cache_generations_shared), APS_E_IO when Redis does not answer. */
 int aps_cache_generation(struct aps_cache *c, const char *tag, int64_t *gen) APS_MUST_CHECK;
 /* Round trip to Redis in milliseconds. APS_E_UNSUPPORTED when there is no shared tier,
  * APS_E_IO when Redis does not answer. */

@@ -11,6 +11,7 @@
 #include "cache/queue.h"
 #include "cache/ratelimit.h"
 #include "config/config.h"
+#include "core/str.h"
 #include "http/auth.h"
 #include "metrics/metrics.h"
 #include "services/audit.h"
@@ -43,6 +44,23 @@ static int migrate(struct aps_app *app, char *err, size_t errcap)
     if (applied)
         APS_LOG(&app->log, APS_LOG_INFO, NULL, "applied %d migration(s)", applied);
     return 0;
+}
+
+/* A SQLite store without Redis: the processes on its host share the cache's tag generations
+ * through a file beside the database (<database>-apsgen), so a change one of them makes (a
+ * logout, a role, new picks) is seen by the others on their next request, and they can cache
+ * what they would otherwise read from the store every time. Not fatal when the file cannot be
+ * made: the cache then stays per process, as without it. */
+static void share_generations(struct aps_app *app)
+{
+    char db[4096], path[4200], why[512];
+    if (aps_cache_shared(app->cache) ||
+        aps_store_sqlite_file(aps_cfg_str(app->cfg, APS_SET_DATABASE_URL), db, sizeof db) ||
+        aps_str_fmt(path, sizeof path, "%s-apsgen", db))
+        return;
+    if (aps_cache_share_file(app->cache, path, why, sizeof why))
+        APS_LOG(&app->log, APS_LOG_WARNING, NULL,
+                "cache generations are not shared with other processes: %s", why);
 }
 
 static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t errcap)
@@ -83,6 +101,7 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
         rc = aps_cache_open(&app->cache, app->cfg, app->metrics, err, errcap);
         if (rc)
             return rc;
+        share_generations(app);
     }
     if (parts & APS_APP_RATELIMIT) {
         rc = aps_ratelimit_open(&app->rl, app->cfg, err, errcap);

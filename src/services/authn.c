@@ -6,8 +6,10 @@
  * (direct-mapped by user id or key hash) under one mutex; an entry is used only while the
  * "authn" generation in Redis still equals the one it was stored under (one GET per request)
  * and for at most APS_AUTHN_CACHE_SECONDS. Entries are keyed by the store too, so two
- * applications in one process (tests) never share an answer. Without Redis there is no cache:
- * another process's change could not be seen, so every request reads the store. */
+ * applications in one process (tests) never share an answer. Without Redis, a SQLite store's
+ * processes share the generation through a file (cache.h aps_cache_share_file; one atomic
+ * load per request); without either there is no cache: another process's change could not be
+ * seen, so every request reads the store. */
 #include "services/authn.h"
 
 #include <pthread.h>
@@ -54,7 +56,7 @@ static struct {
  * hear other processes' changes through (or it does not answer): then nothing is cached. */
 static bool cache_generation(struct aps_app *app, int64_t *gen)
 {
-    return APS_AUTHN_CACHE_SECONDS > 0 && app->cache && aps_cache_shared(app->cache) &&
+    return APS_AUTHN_CACHE_SECONDS > 0 && app->cache && aps_cache_generations_shared(app->cache) &&
            aps_cache_generation(app->cache, GEN_TAG, gen) == 0;
 }
 

@@ -22,8 +22,10 @@
  * used only while the "authn" generation in Redis is the one they were stored under — one Redis
  * GET a request instead of a store read (~8 µs a request on SQLite, ~180 µs on PostgreSQL over
  * loopback). Every change of a user, session or key calls aps_authn_changed(), which bumps that
- * generation, so a cached answer is never used after a change anywhere. Without Redis the store
- * is read on every request (another process's change could not be heard of otherwise). */
+ * generation, so a cached answer is never used after a change anywhere. On SQLite without Redis
+ * the generation is shared through a file beside the database (cache.h aps_cache_share_file),
+ * one atomic load a request; without either the store is read on every request (another
+ * process's change could not be heard of otherwise). */
 #ifndef APS_SERVICES_AUTHN_H
 #define APS_SERVICES_AUTHN_H
 

@@ -29,6 +29,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/str.h"
 #include "store/store_backend.h"
 
 struct aps_pool {
@@ -478,6 +479,20 @@ void aps_store_close(struct aps_store *st)
 enum aps_db_kind aps_store_kind(const struct aps_store *st)
 {
     return st->ops->kind;
+}
+
+int aps_store_sqlite_file(const char *url, char *out, size_t cap)
+{
+    const struct aps_store_ops *ops = NULL;
+    char *target = NULL, err[600];
+    if (parse_url(url, &ops, &target, err, sizeof err))
+        return APS_E_CONFIG;
+    int rc = ops->kind != APS_DB_SQLITE || !strcmp(target, ":memory:") ||
+                     !strncmp(target, "file:", 5)
+                 ? APS_E_UNSUPPORTED
+                 : aps_str_copy(out, cap, target);
+    aps_free(target);
+    return rc;
 }
 
 bool aps_store_has_replica(const struct aps_store *st)

@@ -77,6 +77,10 @@ void aps_store_close(struct aps_store *st);
 int aps_store_switch(struct aps_store *st, const char *url, const char *replica_url, char *err,
                      size_t errcap) APS_MUST_CHECK;
 enum aps_db_kind aps_store_kind(const struct aps_store *st);
+/* The database file a sqlite:// URL names, copied into out: APS_E_UNSUPPORTED for PostgreSQL and
+ * for an in-memory database, APS_E_CONFIG for a malformed URL, APS_E_TOOBIG when out is too
+ * small. */
+int aps_store_sqlite_file(const char *url, char *out, size_t cap) APS_MUST_CHECK;
 bool aps_store_has_replica(const struct aps_store *st);
 void aps_store_stats(struct aps_store *st, struct aps_store_stats *out);
 /* Copies the reason for the last failed aps_store_acquire() (a timeout, a refused connection,

@@ -277,6 +277,9 @@ run_round() {
 backend=sqlite
 export DATABASE_URL="sqlite:///$work/aps.db" REDIS_URL=
 run_round
+# The processes shared the cache generations (and so cached statuses) through the file beside the
+# database, readable by the service's user only.
+check "sqlite: the generation file beside the database, mode 600" 600 "$(stat -c %a "$work/aps.db-apsgen" 2>&1)"
 
 if [ -n "${APS_TEST_PG_URL:-}" ] && [ -n "${APS_TEST_REDIS_URL:-}" ]; then
   backend=pg

@@ -6,6 +6,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -152,6 +157,69 @@ static void test_local_invalidate(void **state)
     assert_int_equal(aps_cache_invalidate(c, "a b"), APS_E_INVAL);
     assert_int_equal(aps_cache_key(c, "odds", "x", k1, 8), APS_E_TOOBIG);
     aps_cache_close(c);
+}
+
+/* Without Redis, two caches (two processes of one host) sharing a generation file: a bump in one
+ * is seen by the other's very next key and generation; the file starts at random generations
+ * and keeps them when opened again. */
+static void test_file_generations(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/aps-cache-gen-XXXXXX", path[128], err[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/db.sqlite-apsgen", dir);
+    struct aps_cache *a = open_cache(NULL, "t", NULL, NULL);
+    struct aps_cache *b = open_cache(NULL, "t", NULL, NULL);
+    assert_false(aps_cache_generations_shared(a));
+    int64_t g = 0;
+    assert_int_equal(aps_cache_generation(a, "users", &g), APS_E_UNSUPPORTED);
+    assert_int_equal(aps_cache_share_file(a, path, err, sizeof err), 0);
+    assert_int_equal(aps_cache_share_file(b, path, err, sizeof err), 0);
+    assert_true(aps_cache_generations_shared(a));
+    assert_false(aps_cache_shared(a)); /* no Redis tier */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    int64_t ga = 0, gb = 0;
+    assert_int_equal(aps_cache_generation(a, "users", &ga), 0);
+    assert_int_equal(aps_cache_generation(b, "users", &gb), 0);
+    assert_true(ga == gb);
+    assert_true(ga > (1ll << 39));
+    char ka[256], kb[256], kb2[256];
+    assert_int_equal(aps_cache_key(a, "users", "u1", ka, sizeof ka), 0);
+    assert_int_equal(aps_cache_key(b, "users", "u1", kb, sizeof kb), 0);
+    assert_string_equal(ka, kb);
+    assert_int_equal(aps_cache_set(b, kb, "old", 3, 60), 0);
+    assert_int_equal(aps_cache_invalidate(a, "users"), 0);
+    assert_int_equal(aps_cache_key(b, "users", "u1", kb2, sizeof kb2), 0); /* at once */
+    assert_string_not_equal(kb, kb2);
+    expect_miss(b, kb2);
+    assert_int_equal(aps_cache_generation(b, "users", &gb), 0);
+    assert_true(gb == ga + 1);
+    /* another tag keeps its generation (unless it hashes to the same slot, which only costs
+     * misses; these two do not) */
+    int64_t gp0 = 0, gp1 = 0;
+    assert_int_equal(aps_cache_generation(b, "predictions", &gp0), 0);
+    assert_int_equal(aps_cache_invalidate(a, "users"), 0);
+    assert_int_equal(aps_cache_generation(b, "predictions", &gp1), 0);
+    assert_true(gp0 == gp1);
+    aps_cache_close(a);
+    aps_cache_close(b);
+    /* opened again: the same generations, not new random ones */
+    struct aps_cache *c = open_cache(NULL, "t", NULL, NULL);
+    assert_int_equal(aps_cache_share_file(c, path, err, sizeof err), 0);
+    int64_t gc = 0;
+    assert_int_equal(aps_cache_generation(c, "users", &gc), 0);
+    assert_true(gc == ga + 2);
+    aps_cache_close(c);
+    /* a folder that does not exist: an error with the path, and the cache stays per process */
+    struct aps_cache *d = open_cache(NULL, "t", NULL, NULL);
+    assert_int_equal(aps_cache_share_file(d, "/nonexistent/x-apsgen", err, sizeof err), APS_E_IO);
+    assert_non_null(strstr(err, "/nonexistent/x-apsgen"));
+    assert_false(aps_cache_generations_shared(d));
+    aps_cache_close(d);
+    unlink(path);
+    rmdir(dir);
 }
 
 static void test_url_forms(void **state)
@@ -382,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_local_hit_miss),  cmocka_unit_test(test_local_limits),
         cmocka_unit_test(test_local_ttl),       cmocka_unit_test(test_local_eviction),
         cmocka_unit_test(test_local_invalidate), cmocka_unit_test(test_redis_down),
+        cmocka_unit_test(test_file_generations),
         cmocka_unit_test(test_url_forms),
     };
     const struct CMUnitTest shared[] = {
