@@ -52,28 +52,30 @@ distinct=$(printf '%s\n' "${ports[@]}" | sort -u | wc -l)
 [ "$distinct" -eq $((2 * N)) ] || { echo "FAIL: ${ports[*]}: $distinct distinct ports for $((2 * N)) servers"; exit 1; }
 echo "testservers_parallel: $N clusters and $N redis servers started at once on ports ${ports[*]}"
 
-# A port in a range no other test uses, bound (not listening) by another process: it looks free
-# to the scripts' connect check, and the server's bind fails on it.
+# Two ports the kernel picks as free, bound (not listening) by another process: they look free
+# to the scripts' connect check, and a server's bind fails on them. The scripts are told to
+# search from them.
 python3 -c '
-import socket, sys, time
+import socket, time
 held = []
-for port in (55900, 56900):
+for _ in range(2):
     s = socket.socket()
-    s.bind(("127.0.0.1", port))
+    s.bind(("127.0.0.1", 0))
     held.append(s)
-print("bound", flush=True)
+print(*[s.getsockname()[1] for s in held], flush=True)
 time.sleep(600)
 ' > "$dir/blocker.out" &
 blocker=$!
-for _ in $(seq 50); do grep -q bound "$dir/blocker.out" && break; sleep 0.1; done
-grep -q bound "$dir/blocker.out" || { echo "FAIL: could not bind 55900 and 56900 for the test"; exit 1; }
-APS_PGTEST_FIRST_PORT=55900 APS_PGTEST_STATE=$dir/pgtaken.env "$SRC/scripts/pgtest" start > "$dir/pgtaken.out" 2>&1 ||
+for _ in $(seq 50); do [ -s "$dir/blocker.out" ] && break; sleep 0.1; done
+read -r pgtaken redistaken < "$dir/blocker.out" || true
+[ -n "${redistaken:-}" ] || { echo "FAIL: could not bind two ports for the test"; exit 1; }
+APS_PGTEST_FIRST_PORT=$pgtaken APS_PGTEST_STATE=$dir/pgtaken.env "$SRC/scripts/pgtest" start > "$dir/pgtaken.out" 2>&1 ||
   { echo "FAIL: pgtest start with its first port taken:"; cat "$dir/pgtaken.out"; exit 1; }
-APS_REDISTEST_FIRST_PORT=56900 APS_REDISTEST_STATE=$dir/redistaken.env "$SRC/scripts/redistest" start > "$dir/redistaken.out" 2>&1 ||
+APS_REDISTEST_FIRST_PORT=$redistaken APS_REDISTEST_STATE=$dir/redistaken.env "$SRC/scripts/redistest" start > "$dir/redistaken.out" 2>&1 ||
   { echo "FAIL: redistest start with its first port taken:"; cat "$dir/redistaken.out"; exit 1; }
 pgport=$(sed -n 's/^APS_PGTEST_PORT=//p' "$dir/pgtaken.env")
 redisport=$(sed -n 's/^APS_REDISTEST_PORT=//p' "$dir/redistaken.env")
-if [ "$pgport" = 55900 ] || [ "$redisport" = 56900 ]; then
+if [ "$pgport" = "$pgtaken" ] || [ "$redisport" = "$redistaken" ]; then
   echo "FAIL: servers recorded the taken ports ($pgport, $redisport)"
   exit 1
 fi
@@ -83,4 +85,4 @@ grep -q 'trying the next' "$dir/redistaken.out" || { echo "FAIL: redistest did n
 (source "$dir/pgtaken.env" && psql -Atq "$APS_TEST_PG_URL" -c 'SELECT 1' | grep -qx 1) ||
   { echo "FAIL: the cluster started after the taken port does not answer"; exit 1; }
 [ "$(redis-cli -h 127.0.0.1 -p "$redisport" ping)" = PONG ] || { echo "FAIL: the redis started after the taken port does not answer"; exit 1; }
-echo "testservers_parallel: with 55900/56900 taken before their bind, the servers moved to $pgport and $redisport"
+echo "testservers_parallel: with $pgtaken/$redistaken taken before their bind, the servers moved to $pgport and $redisport"
