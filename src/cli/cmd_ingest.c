@@ -157,16 +157,6 @@ struct lanes {
     bool stop;
 };
 
-static uint64_t batch_sports(const struct aps_batch *b)
-{
-    uint64_t m = 0;
-    for (size_t i = 0; i < b->ngames; i++)
-        m |= 1ull << b->games[i].sport;
-    for (size_t i = 0; i < b->nforecasts; i++)
-        m |= 1ull << b->forecasts[i].sport;
-    return m;
-}
-
 /* Stores one file on its lane; the transaction again when the server aborted it to break a
  * deadlock with another lane (the writer rolled it back and forgot its cached ids). */
 static void store_file(struct lane *l, struct slot *sl, const char *path)
@@ -299,7 +289,7 @@ static int run_lanes(struct run *r, struct lanes *ls, struct aps_ingest_pipe *p)
             struct slot *sl = aps_calloc(1, sizeof *sl);
             sl->x = aps_ingest_pipe_next(p);
             if (!sl->x->rc && !sl->x->fetch_failed)
-                sl->sports = batch_sports(&sl->x->batch);
+                sl->sports = aps_batch_sports(&sl->x->batch);
             pthread_mutex_lock(&ls->lock);
             ls->slots[taken++] = sl;
             continue;

@@ -179,13 +179,32 @@ int aps_ingest_parse(enum aps_source s, const char *path, struct aps_batch *b, c
     return sources[s].load(path, b, err, errcap);
 }
 
-int aps_batch_main_sport(const struct aps_batch *b)
+/* Records of each sport among the batch's games and forecasts. */
+static void count_sports(const struct aps_batch *b, size_t count[APS_SPORT__COUNT])
 {
-    size_t count[APS_SPORT__COUNT] = {0};
     for (size_t i = 0; i < b->ngames; i++)
         count[b->games[i].sport]++;
     for (size_t i = 0; i < b->nforecasts; i++)
         count[b->forecasts[i].sport]++;
+}
+
+_Static_assert(APS_SPORT__COUNT <= 64, "a sport is one bit of aps_batch_sports()");
+
+uint64_t aps_batch_sports(const struct aps_batch *b)
+{
+    size_t count[APS_SPORT__COUNT] = {0};
+    count_sports(b, count);
+    uint64_t m = 0;
+    for (int s = 0; s < APS_SPORT__COUNT; s++)
+        if (count[s])
+            m |= 1ull << s;
+    return m;
+}
+
+int aps_batch_main_sport(const struct aps_batch *b)
+{
+    size_t count[APS_SPORT__COUNT] = {0};
+    count_sports(b, count);
     int best = -1;
     for (int s = 0; s < APS_SPORT__COUNT; s++)
         if (count[s] && (best < 0 || count[s] > count[best]))

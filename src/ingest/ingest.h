@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "ingest/batch.h"
@@ -38,5 +39,7 @@ int aps_ingest_parse(enum aps_source s, const char *path, struct aps_batch *b, c
                      size_t errcap) APS_MUST_CHECK;
 /* The sport most records of the batch belong to, or -1 when it is empty. */
 int aps_batch_main_sport(const struct aps_batch *b);
+/* A bit (1 << sport) for each sport the batch's games and forecasts belong to. */
+uint64_t aps_batch_sports(const struct aps_batch *b);
 
 #endif
