@@ -1,5 +1,6 @@
 /* mock_providers.c — a local stand-in for TheOddsAPI v4, the ESPN site API and OpenWeatherMap,
- * replaying the real samples in ../shared/data/api-samples with real-looking headers.
+ * replaying the real samples in the shared data's api-samples (--data DIR; by default the
+ * data the build was configured with: APS_DATA_DIR, else ../shared/data) with real-looking headers.
  *
  *   GET  /v4/sports                              sports.json (free)
  *   GET  /v4/sports/{sport}/odds                 the NBA sample of 2022-11-23 (markets, regions,
@@ -836,7 +837,7 @@ int main(int argc, char **argv)
     struct mock m = {.seed = 42, .quota = 500, .delay_s = 3};
     pthread_mutex_init(&m.mu, NULL);
     int port = 0;
-    const char *dir = APS_SOURCE_DIR "/../shared/data";
+    const char *dir = APS_DATA_DIR_DEFAULT;
     if (parse_args(&m, argc, argv, &port, &dir)) {
         fprintf(stderr, "usage: mock_providers [--port N] [--data DIR] [--seed S] [--quota Q] "
                         "[--rebase]\n");
