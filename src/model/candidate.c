@@ -99,7 +99,8 @@ int aps_candidate_from_json(const char *json, struct aps_candidate *c)
 
 /* ---- base models ---- */
 
-/* The columns a market-only model keeps: the pre-game market and the Elo difference. */
+/* The columns a market-only model keeps: the pre-game market, the market-implied ratings and
+ * the Elo difference. */
 static bool *market_mask(const struct aps_feat_spec *spec)
 {
     bool *use = aps_calloc((size_t)spec->ncols + 1, sizeof *use);
@@ -107,7 +108,8 @@ static bool *market_mask(const struct aps_feat_spec *spec)
         int c = spec->col[j];
         use[j] = c == APS_F_ELO_DIFF || c == APS_F_ML_HOME || c == APS_F_ML_DRAW ||
                  c == APS_F_ML_AWAY || c == APS_F_SPREAD || c == APS_F_SPREAD_P ||
-                 c == APS_F_TOTAL || c == APS_F_TOTAL_P;
+                 c == APS_F_TOTAL || c == APS_F_TOTAL_P || c == APS_F_MKT_ML ||
+                 c == APS_F_MKT_SPREAD || c == APS_F_MKT_TOTAL;
     }
     return use;
 }

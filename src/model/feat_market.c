@@ -211,3 +211,26 @@ void aps_feat_market_cols(const struct aps_feat_state *st, size_t gi, double *f)
     line_cols(st, gi, APS_MKT_SPREAD, &f[APS_F_SPREAD], &f[APS_F_SPREAD_P], &f[APS_F_SPREAD_MOVE]);
     line_cols(st, gi, APS_MKT_TOTAL, &f[APS_F_TOTAL], &f[APS_F_TOTAL_P], &f[APS_F_TOTAL_MOVE]);
 }
+
+/* What a finished game's market said, as the market-implied ratings learn it: the closing market
+ * when books quoted it, else the entry (open, else pre-match). The moneyline as the no-vig home
+ * log-odds (home against away when three-way); the spread as the home margin its main line
+ * implies; the total as its main line. NAN where the game has no such prices. */
+void aps_feat_market_targets(const struct aps_feat_state *st, size_t gi, double out[3])
+{
+    static const enum aps_phase order[] = {APS_PHASE_CLOSE, APS_PHASE_OPEN, APS_PHASE_PRE};
+    out[0] = out[1] = out[2] = NAN;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        struct phase_view pv;
+        if (isnan(out[0]) &&
+            phase_view(st->h, gi, APS_MKT_MONEYLINE, st->three_way, order[i], NAN, &pv)) {
+            double home = pv.avg[0], away = pv.avg[st->three_way ? 2 : 1];
+            if (home > 0 && away > 0)
+                out[0] = log(home / away);
+        }
+        if (isnan(out[1]))
+            out[1] = -aps_feat_main_line(st->h, gi, APS_MKT_SPREAD, order[i]);
+        if (isnan(out[2]))
+            out[2] = aps_feat_main_line(st->h, gi, APS_MKT_TOTAL, order[i]);
+    }
+}

@@ -211,6 +211,80 @@ static void test_line_movement(void **state)
     aps_feat_matrix_cleanup(&m);
 }
 
+/* Market-implied and scoring ratings, by hand. Games: A–B (close: 1.50 / 2.75, home −5.5,
+ * total 210.5; 100–90), B–A four days later (close 2.00 / 1.80, home +1.5, total 205.5; 90–100),
+ * A–C unplayed, A–B in the next season. Both teams new at the first game: each takes half its
+ * price; the second game's row is the first's price from B's side; after it each team moves by
+ * MKT_STEP (0.35) of the error and the home advantage by 0.01; C has no rating; the next season
+ * shrinks the teams' ratings to 0.8. */
+static void test_ratings_by_hand(void **state)
+{
+    (void)state;
+    struct aps_hist_game g[4];
+    synth_game(&g[0], 1, "2020-01-01", 10, 20, 100, 90);
+    synth_game(&g[1], 2, "2020-01-05", 20, 10, 90, 100);
+    synth_game(&g[2], 3, "2020-01-09", 10, 30, -1, -1);
+    synth_game(&g[3], 4, "2020-10-20", 10, 20, -1, -1);
+    for (int i = 0; i < 4; i++)
+        g[i].start_time = 1577836800 + 4 * 86400 * i + 72000;
+    g[3].start_time += 280 * 86400;
+    g[3].season_no = 1;
+    struct aps_hist_book books[1] = {{"book_a", false, false}};
+    int64_t s1 = g[0].start_time, s2 = g[1].start_time;
+    struct aps_hist_quote q[] = {
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_CLOSE, NAN, 1.50, s1},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_CLOSE, NAN, 2.75, s1},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_CLOSE, -5.5, 1.91, s1},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_CLOSE, 5.5, 1.91, s1},
+        {0, APS_MKT_TOTAL, APS_SEL_OVER, APS_PHASE_CLOSE, 210.5, 1.91, s1},
+        {0, APS_MKT_TOTAL, APS_SEL_UNDER, APS_PHASE_CLOSE, 210.5, 1.91, s1},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_CLOSE, NAN, 2.00, s2},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_CLOSE, NAN, 1.80, s2},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_CLOSE, 1.5, 1.91, s2},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_CLOSE, -1.5, 1.91, s2},
+        {0, APS_MKT_TOTAL, APS_SEL_OVER, APS_PHASE_CLOSE, 205.5, 1.91, s2},
+        {0, APS_MKT_TOTAL, APS_SEL_UNDER, APS_PHASE_CLOSE, 205.5, 1.91, s2},
+    };
+    g[0].q0 = 0;
+    g[0].nq = 6;
+    g[1].q0 = 6;
+    g[1].nq = 6;
+    g[2].q0 = g[3].q0 = 12;
+    struct aps_history h = {.sport = APS_SPORT_NBA, .games = g, .ngames = 4, .nseasons = 2,
+                            .quotes = q, .nquotes = 12, .books = books, .nbooks = 1};
+    struct aps_feat_spec spec;
+    aps_feat_spec_all(&h, &spec);
+    int ml = col_index(&spec, APS_F_MKT_ML), sp = col_index(&spec, APS_F_MKT_SPREAD);
+    int tot = col_index(&spec, APS_F_MKT_TOTAL);
+    int sh = col_index(&spec, APS_F_SCORE_HOME), sa = col_index(&spec, APS_F_SCORE_AWAY);
+    struct aps_feat_matrix m;
+    assert_int_equal(aps_feat_build(&h, NULL, &spec, &m), 0);
+    const double *r[4];
+    for (int i = 0; i < 4; i++)
+        r[i] = m.x + (size_t)i * (size_t)m.d;
+    assert_true(isnan(r[0][ml]) && isnan(r[0][sp]) && isnan(r[0][tot]) && isnan(r[0][sh]));
+    double l0 = log(2.75 / 1.50), l1 = log(1.80 / 2.00);
+    /* ratings after game 1: A +l0/2, B −l0/2; spread A +2.75, B −2.75; the total's mean 210.5 */
+    assert_near(r[1][ml], -l0, 1e-12);
+    assert_near(r[1][sp], -5.5, 1e-12);
+    assert_near(r[1][tot], 210.5, 1e-12);
+    double e = l1 + l0;                     /* game 2's errors */
+    double a = l0 / 2 - 0.35 * e, b = -l0 / 2 + 0.35 * e, base = 0.01 * e;
+    assert_true(isnan(r[2][ml]) && isnan(r[2][sh])); /* C never played */
+    assert_near(r[3][ml], base + 0.8 * (a - b), 1e-12);
+    assert_near(r[3][sp], 0.04 + 0.8 * (1.35 - -1.35), 1e-12);
+    assert_near(r[3][tot], 210.5 - 0.05 + 0.8 * (-1.75 - 1.75), 1e-12);
+    /* scoring (NBA step 0.03): both sides expected 95 at first, A scored 5 more and B 5 fewer */
+    double k = 0.03 * 5 / 95, home = 0.005 * 10 / 95;
+    assert_near(r[1][sh], 95 * exp(home - k - k), 1e-9); /* B: attack −k against A's defence +k */
+    assert_near(r[1][sa], 95 * exp(k + k), 1e-9);
+    size_t checked;
+    long bad;
+    assert_int_equal(aps_feat_leakage_check(&h, NULL, &spec, &m, 0, &checked, &bad), 0);
+    assert_int_equal(bad, -1);
+    aps_feat_matrix_cleanup(&m);
+}
+
 /* ---- real data ---- */
 
 struct real {
@@ -476,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_spec_json),
         cmocka_unit_test(test_no_quote_after_start),
         cmocka_unit_test(test_line_movement),
+        cmocka_unit_test(test_ratings_by_hand),
         cmocka_unit_test(test_leakage_epl),
         cmocka_unit_test(test_leakage_nba),
         cmocka_unit_test(test_matrix_select),
