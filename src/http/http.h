@@ -232,7 +232,7 @@ struct aps_http_hooks {
 struct aps_http_server_opts {
     const char *host;          /* "127.0.0.1" */
     int port;                  /* 0: pick a free port (read it back with aps_http_server_port) */
-    int threads;               /* thread pool size; 0 = number of cores */
+    int threads;               /* event-loop threads; 0 = number of cores */
     size_t body_limit;         /* default 1 MiB */
     size_t url_limit;          /* default 4 KiB */
     size_t header_limit;       /* total header bytes, default 8 KiB */
@@ -290,7 +290,7 @@ struct aps_http_server;
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap) APS_MUST_CHECK;
 int aps_http_server_port(const struct aps_http_server *s);
-/* The thread pool size in use (opts.threads, or the core count when that was 0). */
+/* The event-loop threads in use (opts.threads, or the core count when that was 0). */
 int aps_http_server_threads(const struct aps_http_server *s);
 /* Requests being served now. */
 int aps_http_server_in_flight(const struct aps_http_server *s);

@@ -34,6 +34,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -66,8 +68,24 @@
  * 1-2 headers, browsers 10-15), so the arena is not touched for them. */
 #define KV_INLINE 24
 
-struct aps_http_server {
+/* One event-loop thread: a libmicrohttpd daemon polled from outside (see start_workers). */
+struct worker {
+    struct aps_http_server *srv;
     struct MHD_Daemon *d;
+    pthread_t th;
+    bool started;
+    int ep;          /* our epoll set: the daemon's epoll descriptor and wake */
+    int wake;        /* eventfd: a command is waiting */
+    atomic_int cmd;  /* CMD_* the thread is asked to carry out */
+    atomic_int done; /* the last CMD_* it carried out */
+};
+
+enum { CMD_NONE, CMD_QUIESCE, CMD_ADOPT, CMD_EXIT };
+
+struct aps_http_server {
+    struct worker *w;
+    int nw;
+    MHD_socket lfd;                /* the listening socket, shared by the workers' daemons */
     struct aps_http_server_opts o; /* with defaults filled in */
     atomic_int in_flight;
     atomic_int fresh;              /* connections accepted that have not sent a request line */
@@ -1344,6 +1362,209 @@ static struct route_qspec *parse_qspecs(const struct aps_http_server_opts *o, ch
     return q;
 }
 
+/* ---- event loop ----
+ *
+ * Each of o.threads threads runs a libmicrohttpd daemon of its own in "external" epoll mode: the
+ * thread waits on the daemon's epoll descriptor (and its wake eventfd) for at most the daemon's
+ * next connection timeout, then lets MHD_run() serve whatever is ready without blocking. The
+ * daemons share one listening socket, each watching it in its own epoll set (the first ready
+ * thread accepts; the others find nothing), as libmicrohttpd's own thread pool does.
+ * Why not that pool: its poll() loop rebuilds and scans the whole descriptor set every round
+ * (this loop serves 1.07-1.09 times its requests a second at 64 connections, bench/results/
+ * api.md), and its epoll loop, after a
+ * full batch of 128 events, waits again with the connection timeout instead of zero, so a thread
+ * with exactly 128, 256, ... connections ready sleeps while all of them wait
+ * (test_http_server: test_many_connections_at_once). MHD_run() never blocks, so that wait
+ * never happens here.
+ * Commands (quiesce, adopt the backlog, exit) reach a thread through its eventfd and are carried
+ * out by the thread itself, since a daemon polled from outside belongs to the thread polling it. */
+
+/* Connections the kernel completed but no daemon had accepted yet would be reset when the
+ * listening socket closes, dropping requests their clients have already sent; accept them here
+ * and hand them to this daemon so that they are served like the rest. */
+static void adopt_backlog(struct worker *w, MHD_socket lfd)
+{
+    int fl = fcntl(lfd, F_GETFL);
+    if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return; /* an accept on a blocking socket could wait forever */
+    for (int n = 0; n < 4096; n++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            break;
+        if (MHD_add_connection(w->d, fd, (const struct sockaddr *)&ss, len) != MHD_YES)
+            APS_LOG(w->srv->o.log, APS_LOG_WARNING, NULL, "could not adopt a pending connection");
+    }
+}
+
+static void run_command(struct worker *w, int cmd)
+{
+    struct aps_http_server *s = w->srv;
+    if (cmd == CMD_QUIESCE)
+        (void)MHD_quiesce_daemon(w->d); /* the shared socket is closed once, after ADOPT */
+    else if (cmd == CMD_ADOPT && s->lfd != MHD_INVALID_SOCKET) {
+        adopt_backlog(w, s->lfd);
+        close(s->lfd);
+        s->lfd = MHD_INVALID_SOCKET;
+    }
+    atomic_store(&w->done, cmd);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (;;) {
+        MHD_UNSIGNED_LONG_LONG to;
+        int ms = -1;
+        if (MHD_get_timeout(w->d, &to) == MHD_YES)
+            ms = to > 60000 ? 60000 : (int)to;
+        struct epoll_event ev[2];
+        int n = epoll_wait(w->ep, ev, 2, ms);
+        for (int i = 0; i < n; i++)
+            if (ev[i].data.fd == w->wake) {
+                uint64_t v;
+                (void)!read(w->wake, &v, sizeof v);
+            }
+        int cmd = atomic_exchange(&w->cmd, CMD_NONE);
+        if (cmd == CMD_EXIT) {
+            atomic_store(&w->done, cmd);
+            return NULL;
+        }
+        if (cmd != CMD_NONE)
+            run_command(w, cmd);
+        (void)MHD_run(w->d);
+    }
+}
+
+/* Asks a worker to carry out cmd and waits until it has. */
+static void ask_worker(struct worker *w, int cmd)
+{
+    if (!w->started) {
+        if (cmd != CMD_EXIT)
+            run_command(w, cmd); /* no thread: nothing else touches the daemon */
+        return;
+    }
+    atomic_store(&w->cmd, cmd);
+    uint64_t one = 1;
+    (void)!write(w->wake, &one, sizeof one);
+    while (atomic_load(&w->done) != cmd) {
+        struct timespec ts = {0, 200 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void stop_workers(struct aps_http_server *s)
+{
+    for (int i = 0; i < s->nw; i++) {
+        struct worker *w = &s->w[i];
+        if (w->started) {
+            ask_worker(w, CMD_EXIT);
+            pthread_join(w->th, NULL);
+        }
+        if (w->d) {
+            (void)MHD_quiesce_daemon(w->d); /* the socket is ours to close, not each daemon's */
+            MHD_stop_daemon(w->d);
+        }
+        if (w->ep >= 0)
+            close(w->ep);
+        if (w->wake >= 0)
+            close(w->wake);
+    }
+    if (s->lfd != MHD_INVALID_SOCKET)
+        close(s->lfd);
+    aps_free(s->w);
+}
+
+static struct MHD_Daemon *start_daemon(struct aps_http_server *s, const struct sockaddr_storage *ss,
+                                       unsigned limit)
+{
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss->ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    size_t pool = s->o.url_limit + s->o.header_limit + POOL_SLACK;
+    /* The logger goes first so that libmicrohttpd's messages about the other options use it.
+     * The first daemon opens the listening socket, the others are given it. */
+    if (s->lfd == MHD_INVALID_SOCKET)
+        return MHD_start_daemon(flags, (uint16_t)s->o.port, NULL, NULL, on_access, s,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
+                                (const struct sockaddr *)ss, MHD_OPTION_CONNECTION_TIMEOUT,
+                                (unsigned)s->o.connection_timeout,
+                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+                                MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+                                (unsigned)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+    return MHD_start_daemon(flags, (uint16_t)s->o.port, NULL, NULL, on_access, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_LISTEN_SOCKET,
+                            s->lfd, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)s->o.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            pool, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_URI_LOG_CALLBACK,
+                            on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+}
+
+/* The worker's epoll set: its daemon's epoll descriptor and its wake eventfd. */
+static int worker_events(struct worker *w)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_EPOLL_FD);
+    w->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (!di || w->wake < 0 || w->ep < 0)
+        return -1;
+    struct epoll_event e1 = {.events = EPOLLIN, .data.fd = di->epoll_fd};
+    struct epoll_event e2 = {.events = EPOLLIN, .data.fd = w->wake};
+    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, di->epoll_fd, &e1) ||
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake, &e2))
+        return -1;
+    return 0;
+}
+
+static int start_workers(struct aps_http_server *s, const struct sockaddr_storage *ss, char *err,
+                         size_t errcap)
+{
+    s->nw = s->o.threads > 0 ? s->o.threads : 1;
+    s->w = aps_calloc((size_t)s->nw, sizeof *s->w);
+    s->lfd = MHD_INVALID_SOCKET;
+    unsigned limit = 8192 / (unsigned)s->nw;
+    int rc = 0;
+    for (int i = 0; i < s->nw && !rc; i++) {
+        struct worker *w = &s->w[i];
+        w->srv = s;
+        w->ep = w->wake = -1;
+        w->d = start_daemon(s, ss, limit);
+        if (!w->d) {
+            snprintf(err, errcap, "cannot listen on %s:%d (address in use or not allowed)",
+                     s->o.host, s->o.port);
+            rc = APS_E_IO;
+            break;
+        }
+        if (i == 0) {
+            const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_LISTEN_FD);
+            const union MHD_DaemonInfo *pi = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
+            s->lfd = di ? di->listen_fd : MHD_INVALID_SOCKET;
+            s->port = pi ? pi->port : s->o.port;
+        }
+        if (s->lfd == MHD_INVALID_SOCKET || worker_events(w)) {
+            snprintf(err, errcap, "cannot set up the event loop of the server: %s",
+                     strerror(errno));
+            rc = APS_E_IO;
+        }
+    }
+    for (int i = 0; i < s->nw && !rc; i++) {
+        struct worker *w = &s->w[i];
+        if (pthread_create(&w->th, NULL, worker_main, w)) {
+            snprintf(err, errcap, "cannot start the server's threads");
+            rc = APS_E_IO;
+        } else {
+            w->started = true;
+        }
+    }
+    if (rc)
+        stop_workers(s);
+    return rc;
+}
+
 int aps_http_server_start(struct aps_http_server **out, const struct aps_http_server_opts *o,
                           char *err, size_t errcap)
 {
@@ -1370,38 +1591,13 @@ int aps_http_server_start(struct aps_http_server **out, const struct aps_http_se
         return rc;
     }
     s->access_log = open_access_log(&s->o);
-    /* poll(), not epoll: libmicrohttpd 0.9.75's epoll loop reads the ready list 128 events at a
-     * time and, after a full batch, waits again with the connection timeout instead of zero. When
-     * a thread has exactly 128, 256, ... connections ready (a keep-alive client with 256
-     * connections, every one of them waiting), that second wait sleeps until the timeout or a new
-     * event while all of them stay unanswered: 256 connections served a few hundred requests
-     * per second against tens of thousands at 64. The poll loop serves every ready connection
-     * each round (test_http_server: test_many_connections_at_once). */
-    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    size_t pool = s->o.url_limit + s->o.header_limit + POOL_SLACK;
-    /* The logger goes first so that libmicrohttpd's messages about the other options use it;
-     * a pool of one thread is no pool (libmicrohttpd warns about it). */
-    unsigned pool_threads = s->o.threads > 1 ? (unsigned)s->o.threads : 0;
-    s->d = MHD_start_daemon(
-        flags, (uint16_t)s->o.port, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, s, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, pool_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)s->o.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
-    if (!s->d) {
-        snprintf(err, errcap, "cannot listen on %s:%d (address in use or not allowed)",
-                 s->o.host, s->o.port);
+    rc = start_workers(s, &ss, err, errcap);
+    if (rc) {
         aps_linewriter_close(s->access_log);
         free_qspecs(s->qspecs, s->o.nroutes);
         aps_free(s);
-        return APS_E_IO;
+        return rc;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : s->o.port;
     *out = s;
     return 0;
 }
@@ -1431,35 +1627,15 @@ static bool idle_now(struct aps_http_server *s, double elapsed)
     return atomic_load(&s->in_flight) == 0 && (elapsed > FRESH_WAIT || atomic_load(&s->fresh) == 0);
 }
 
-/* Connections the kernel completed but libmicrohttpd had not accepted yet would be reset when the
- * listening socket closes, dropping requests their clients have already sent; accept them here
- * and hand them to the daemon so that they are served like the rest. */
-static void adopt_backlog(struct aps_http_server *s, MHD_socket lfd)
-{
-    int fl = fcntl(lfd, F_GETFL);
-    if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
-        return; /* an accept on a blocking socket could wait forever */
-    for (int n = 0; n < 4096; n++) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof ss;
-        int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            break;
-        if (MHD_add_connection(s->d, fd, (const struct sockaddr *)&ss, len) != MHD_YES)
-            APS_LOG(s->o.log, APS_LOG_WARNING, NULL, "could not adopt a pending connection");
-    }
-}
-
 void aps_http_server_stop(struct aps_http_server *s, double drain_seconds)
 {
     if (!s)
         return;
     atomic_store(&s->draining, true);
-    MHD_socket lfd = MHD_quiesce_daemon(s->d);
-    if (lfd != MHD_INVALID_SOCKET) {
-        adopt_backlog(s, lfd);
-        close(lfd);
-    }
+    /* every daemon stops accepting, then the first takes what the kernel still holds */
+    for (int i = 0; i < s->nw; i++)
+        ask_worker(&s->w[i], CMD_QUIESCE);
+    ask_worker(&s->w[0], CMD_ADOPT);
     /* Wait until the server has been idle for QUIET_TIME: a thread that just finished one
      * request may be about to parse the next one already read from a connection. */
     double t0 = aps_time_mono(), quiet_since = -1;
@@ -1479,7 +1655,7 @@ void aps_http_server_stop(struct aps_http_server *s, double drain_seconds)
     int left = atomic_load(&s->in_flight);
     if (left)
         APS_LOG(s->o.log, APS_LOG_WARNING, NULL, "stopping with %d requests still in flight", left);
-    MHD_stop_daemon(s->d);
+    stop_workers(s);
     aps_linewriter_close(s->access_log);
     free_qspecs(s->qspecs, s->o.nroutes);
     aps_free(s);
