@@ -19,8 +19,6 @@
 #define MKT_STEP 0.35         /* share of a market-rating error each team takes */
 #define MKT_BASE_STEP 0.01    /* same for the home advantage and the mean total */
 #define RATING_CARRY 0.8      /* share of a rating kept into a team's next season */
-#define SCORE_BASE_STEP 0.005 /* scoring ratings: step of the mean and the home advantage */
-#define SCORE_ERR_CAP 3.0     /* largest relative error of a score one step learns from */
 
 struct aps_feat_team {
     int64_t last_day;          /* day of the last game, -1 before the first */
@@ -37,8 +35,6 @@ struct aps_feat_team {
     int rating_season;         /* season the ratings below were last carried into */
     double mkt[3];             /* market-implied: moneyline log-odds, spread and total points */
     int mkt_n[3];              /* games each learned from */
-    double att, def;           /* scoring, log scale */
-    int sc_n;
 };
 
 struct aps_feat_pair {
@@ -57,7 +53,7 @@ static const char *const col_names[APS_FEAT__COUNT] = {
     "spread_open", "spread_open_p", "spread_move", "total_open", "total_open_p", "total_move",
     "wx_temp", "wx_wind", "wx_humidity", "wx_dome", "tn_rank", "tn_points", "tn_hard", "tn_clay",
     "tn_grass", "tn_best_of5", "travel_home", "travel_away", "tz_shift_home", "tz_shift_away",
-    "mkt_rating_ml", "mkt_rating_spread", "mkt_rating_total", "score_exp_home", "score_exp_away",
+    "mkt_rating_ml", "mkt_rating_spread", "mkt_rating_total",
     "ml_book0", "ml_book1", "ml_book2", "ml_book3", "ml_book4",
     "ml_book5",
 };
@@ -345,22 +341,7 @@ static void travel_cols(struct aps_feat_state *st, int th, int ta, size_t gi, do
     trip_cols(&st->teams[ta], g, x, &f[APS_F_TRAVEL_AWAY], &f[APS_F_TZ_AWAY]);
 }
 
-/* ---- ratings: market-implied and scoring ---- */
-
-/* Step of the scoring ratings per game (a share of the relative error of each score): chosen on
- * the shared data's earlier seasons by the error of the predicted totals and margins on later
- * ones; 0 where scores are not counts of one scale (tennis sets). */
-static double score_step(enum aps_sport sport)
-{
-    switch (sport) {
-    case APS_SPORT_NFL: case APS_SPORT_NCAAF: case APS_SPORT_CFL: return 0.04;
-    case APS_SPORT_NBA: case APS_SPORT_NCAAB: case APS_SPORT_WNBA: return 0.03;
-    case APS_SPORT_NHL: return 0.012;
-    case APS_SPORT_MLB: return 0.008;
-    case APS_SPORT_ATP: case APS_SPORT_WTA: return 0;
-    default: return 0.02; /* soccer */
-    }
-}
+/* ---- market-implied ratings ---- */
 
 /* A team's ratings as they stand for a game of `season`: shrunk towards the mean at its first
  * game of a new season (the shrink is applied for good when that game is observed). */
@@ -375,8 +356,6 @@ static void carry_into(struct aps_feat_team *t, int season)
         return;
     for (int k = 0; k < 3; k++)
         t->mkt[k] = carried(t, season, t->mkt[k]);
-    t->att = carried(t, season, t->att);
-    t->def = carried(t, season, t->def);
     t->rating_season = season;
 }
 
@@ -392,13 +371,6 @@ static double mkt_base(const struct aps_feat_state *st, int k, bool neutral)
     return k == 2 || !neutral ? st->mkt_base[k] : 0;
 }
 
-static void expected_scores(const struct aps_feat_state *st, const struct aps_hist_game *g,
-                            double ah, double dh, double aa, double da, double *lh, double *la)
-{
-    *lh = exp(st->sc_mu + (g->neutral ? 0 : st->sc_home) + ah - da);
-    *la = exp(st->sc_mu + aa - dh);
-}
-
 static void rating_cols(const struct aps_feat_state *st, int th, int ta,
                         const struct aps_hist_game *g, double *f)
 {
@@ -409,10 +381,6 @@ static void rating_cols(const struct aps_feat_state *st, int th, int ta,
             f[APS_F_MKT_ML + k] = mkt_base(st, k, g->neutral) +
                                   mkt_pair(k, carried(a, season, a->mkt[k]),
                                            carried(b, season, b->mkt[k]));
-    if (a->sc_n && b->sc_n && score_step(st->h->sport) > 0)
-        expected_scores(st, g, carried(a, season, a->att), carried(a, season, a->def),
-                        carried(b, season, b->att), carried(b, season, b->def),
-                        &f[APS_F_SCORE_HOME], &f[APS_F_SCORE_AWAY]);
 }
 
 /* Moves both teams' market ratings towards what game g's market said. A team never rated takes
@@ -439,34 +407,6 @@ static void learn_market(struct aps_feat_state *st, struct aps_feat_team *h,
         a->mkt_n[k]++;
         st->mkt_n[k]++;
     }
-}
-
-/* One Poisson gradient step on each score's log rate (its relative error, scaled by the sport's
- * step); the first game seen sets the mean. */
-static void learn_scores(struct aps_feat_state *st, struct aps_feat_team *h,
-                         struct aps_feat_team *a, const struct aps_hist_game *g)
-{
-    double k = score_step(st->h->sport);
-    if (k <= 0)
-        return;
-    if (!st->sc_n++) {
-        double m = (g->home_score + g->away_score) / 2.0;
-        st->sc_mu = log(m > 0.5 ? m : 0.5);
-    }
-    double lh, la;
-    expected_scores(st, g, h->att, h->def, a->att, a->def, &lh, &la);
-    /* relative errors, capped so that one freak score cannot throw a rate off its scale */
-    double eh = fmin((g->home_score - lh) / lh, SCORE_ERR_CAP);
-    double ea = fmin((g->away_score - la) / la, SCORE_ERR_CAP);
-    h->att += k * eh;
-    a->def -= k * eh;
-    a->att += k * ea;
-    h->def -= k * ea;
-    st->sc_mu += SCORE_BASE_STEP * (eh + ea);
-    if (!g->neutral)
-        st->sc_home += SCORE_BASE_STEP * (eh - ea);
-    h->sc_n++;
-    a->sc_n++;
 }
 
 static int elo_cols(struct aps_feat_state *st, const struct aps_hist_game *g, double *f,
@@ -575,7 +515,6 @@ int aps_feat_observe(struct aps_feat_state *st, size_t gi)
     carry_into(ht, g->season_no);
     carry_into(at, g->season_no);
     learn_market(st, ht, at, g, target);
-    learn_scores(st, ht, at, g);
     team_learn(&st->teams[th], day, g->season_no, res, hs, as, cover);
     team_learn(&st->teams[ta], day, g->season_no, 1 - res, as, hs, isnan(cover) ? NAN : 1 - cover);
     learn_venue(st, th, ta, gi);

@@ -27,18 +27,15 @@
  *   home, the venue of its latest earlier home game not at a neutral site, at a season's start or
  *   when the previous venue is unknown) and the time-zone shift (hours, positive eastwards, from
  *   standard-time offsets) over the same trip.
- * Ratings fitted online from earlier days' finished games (point in time like the form):
- *   - market-implied: each team's rating in the market's own units, moved after every game
- *     towards what its closing market said (else its entry market): the moneyline's no-vig home
- *     log-odds (home against away in three-way markets), the home margin the spread line implies
- *     (minus the home line) and the total line. A game's columns are the prediction from the two
- *     teams' ratings and the home advantage fitted the same way — what the market would price the
- *     game at from the prices of the teams' earlier games. A team seen for the first time takes
- *     the rating that makes its first game's price exact; ratings shrink towards the mean at a
- *     team's first game of a season;
- *   - scoring (team sports): attack and defence on a log scale, the expected home and away score
- *     exp(mean + home advantage + attack − opponent's defence), moved by a Poisson gradient step
- *     (relative error, step per sport) after every game.
+ * Market-implied ratings, fitted online from earlier days' finished games (point in time like
+ * the form): each team's rating in the market's own units, moved after every game towards what
+ * its closing market said (else its entry market): the moneyline's no-vig home log-odds (home
+ * against away in three-way markets), the home margin the spread line implies (minus the home
+ * line) and the total line. A game's columns are the prediction from the two teams' ratings and
+ * the home advantage fitted the same way — what the market would price the game at from the
+ * prices of the teams' earlier games. A team seen for the first time takes the rating that makes
+ * its first game's price exact; ratings shrink towards the mean at a team's first game of a
+ * season.
  * Missing values are NAN. */
 #ifndef APS_MODEL_FEATURES_H
 #define APS_MODEL_FEATURES_H
@@ -70,7 +67,7 @@ enum aps_feat_col {
     APS_F_WX_TEMP, APS_F_WX_WIND, APS_F_WX_HUMIDITY, APS_F_WX_DOME,
     APS_F_TN_RANK, APS_F_TN_POINTS, APS_F_TN_HARD, APS_F_TN_CLAY, APS_F_TN_GRASS, APS_F_TN_BEST5,
     APS_F_TRAVEL_HOME, APS_F_TRAVEL_AWAY, APS_F_TZ_HOME, APS_F_TZ_AWAY,
-    APS_F_MKT_ML, APS_F_MKT_SPREAD, APS_F_MKT_TOTAL, APS_F_SCORE_HOME, APS_F_SCORE_AWAY,
+    APS_F_MKT_ML, APS_F_MKT_SPREAD, APS_F_MKT_TOTAL,
     APS_F_BOOK0, /* APS_FEAT_BOOKS per-book no-vig home log-odds follow */
     APS_FEAT__COUNT = APS_F_BOOK0 + APS_FEAT_BOOKS
 };
@@ -123,8 +120,6 @@ struct aps_feat_state {
     double mkt_base[3];                  /* market ratings: home advantage (moneyline log-odds,
                                           * spread points) and the mean total */
     int mkt_n[3];                        /* games each market's ratings learned from */
-    double sc_mu, sc_home;               /* scoring: log mean score per side, home advantage */
-    int sc_n;
 };
 
 /* A sport's feature matrix over its whole history, rows in history order. */

@@ -211,7 +211,7 @@ static void test_line_movement(void **state)
     aps_feat_matrix_cleanup(&m);
 }
 
-/* Market-implied and scoring ratings, by hand. Games: A–B (close: 1.50 / 2.75, home −5.5,
+/* Market-implied ratings, by hand. Games: A–B (close: 1.50 / 2.75, home −5.5,
  * total 210.5; 100–90), B–A four days later (close 2.00 / 1.80, home +1.5, total 205.5; 90–100),
  * A–C unplayed, A–B in the next season. Both teams new at the first game: each takes half its
  * price; the second game's row is the first's price from B's side; after it each team moves by
@@ -256,13 +256,12 @@ static void test_ratings_by_hand(void **state)
     aps_feat_spec_all(&h, &spec);
     int ml = col_index(&spec, APS_F_MKT_ML), sp = col_index(&spec, APS_F_MKT_SPREAD);
     int tot = col_index(&spec, APS_F_MKT_TOTAL);
-    int sh = col_index(&spec, APS_F_SCORE_HOME), sa = col_index(&spec, APS_F_SCORE_AWAY);
     struct aps_feat_matrix m;
     assert_int_equal(aps_feat_build(&h, NULL, &spec, &m), 0);
     const double *r[4];
     for (int i = 0; i < 4; i++)
         r[i] = m.x + (size_t)i * (size_t)m.d;
-    assert_true(isnan(r[0][ml]) && isnan(r[0][sp]) && isnan(r[0][tot]) && isnan(r[0][sh]));
+    assert_true(isnan(r[0][ml]) && isnan(r[0][sp]) && isnan(r[0][tot]));
     double l0 = log(2.75 / 1.50), l1 = log(1.80 / 2.00);
     /* ratings after game 1: A +l0/2, B −l0/2; spread A +2.75, B −2.75; the total's mean 210.5 */
     assert_near(r[1][ml], -l0, 1e-12);
@@ -270,14 +269,10 @@ static void test_ratings_by_hand(void **state)
     assert_near(r[1][tot], 210.5, 1e-12);
     double e = l1 + l0;                     /* game 2's errors */
     double a = l0 / 2 - 0.35 * e, b = -l0 / 2 + 0.35 * e, base = 0.01 * e;
-    assert_true(isnan(r[2][ml]) && isnan(r[2][sh])); /* C never played */
+    assert_true(isnan(r[2][ml]) && isnan(r[2][sp])); /* C never priced */
     assert_near(r[3][ml], base + 0.8 * (a - b), 1e-12);
     assert_near(r[3][sp], 0.04 + 0.8 * (1.35 - -1.35), 1e-12);
     assert_near(r[3][tot], 210.5 - 0.05 + 0.8 * (-1.75 - 1.75), 1e-12);
-    /* scoring (NBA step 0.03): both sides expected 95 at first, A scored 5 more and B 5 fewer */
-    double k = 0.03 * 5 / 95, home = 0.005 * 10 / 95;
-    assert_near(r[1][sh], 95 * exp(home - k - k), 1e-9); /* B: attack −k against A's defence +k */
-    assert_near(r[1][sa], 95 * exp(k + k), 1e-9);
     size_t checked;
     long bad;
     assert_int_equal(aps_feat_leakage_check(&h, NULL, &spec, &m, 0, &checked, &bad), 0);
