@@ -13,8 +13,8 @@
 int64_t aps_feat_day(const struct aps_hist_game *g);
 /* Fills the market columns of the full row f from game gi's open/pre-match quotes. */
 void aps_feat_market_cols(const struct aps_feat_state *st, size_t gi, double *f);
-/* The market a finished game closed at, as the market-implied ratings learn it (feat_market.c):
- * moneyline home log-odds, spread home margin, total; NAN where unpriced. */
+/* What a finished game's market said, as the market-implied ratings learn it (feat_market.c): its
+ * close, else its entry; moneyline home log-odds, spread home margin, total; NAN where unpriced. */
 void aps_feat_market_targets(const struct aps_feat_state *st, size_t gi, double out[3]);
 
 #endif

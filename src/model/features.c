@@ -32,7 +32,6 @@ struct aps_feat_team {
     double last_res[5], last_margin[5];
     int n5, p5;
     struct place { double lat, lon, utc_min; } last_venue, home_venue; /* NAN when unknown */
-    int rating_season;         /* season the ratings below were last carried into */
     double mkt[3];             /* market-implied: moneyline log-odds, spread and total points */
     int mkt_n[3];              /* games each learned from */
 };
@@ -139,7 +138,6 @@ static int team_of(struct aps_feat_state *st, int64_t id)
     memset(t, 0, sizeof *t);
     t->last_day = -1;
     t->season = -1;
-    t->rating_season = -1;
     t->last_venue = t->home_venue = (struct place){NAN, NAN, NAN};
     st->tkeys[j] = id;
     st->tvals[j] = (int)++st->nteams;
@@ -344,19 +342,17 @@ static void travel_cols(struct aps_feat_state *st, int th, int ta, size_t gi, do
 /* ---- market-implied ratings ---- */
 
 /* A team's ratings as they stand for a game of `season`: shrunk towards the mean at its first
- * game of a new season (the shrink is applied for good when that game is observed). */
+ * game of a new season (t->season is the season of its last observed game; the shrink is applied
+ * for good when that game is observed, before team_learn moves t->season on). */
 static double carried(const struct aps_feat_team *t, int season, double v)
 {
-    return t->rating_season >= 0 && t->rating_season != season ? v * RATING_CARRY : v;
+    return t->season >= 0 && t->season != season ? v * RATING_CARRY : v;
 }
 
 static void carry_into(struct aps_feat_team *t, int season)
 {
-    if (t->rating_season == season)
-        return;
     for (int k = 0; k < 3; k++)
         t->mkt[k] = carried(t, season, t->mkt[k]);
-    t->rating_season = season;
 }
 
 /* Home side's market rating term: + for moneyline and spread (home minus away), and the sum of
@@ -512,7 +508,7 @@ int aps_feat_observe(struct aps_feat_state *st, size_t gi)
     struct aps_feat_team *ht = &st->teams[th], *at = &st->teams[ta];
     double target[3];
     aps_feat_market_targets(st, gi, target);
-    carry_into(ht, g->season_no);
+    carry_into(ht, g->season_no); /* before team_learn sets the team's season */
     carry_into(at, g->season_no);
     learn_market(st, ht, at, g, target);
     team_learn(&st->teams[th], day, g->season_no, res, hs, as, cover);

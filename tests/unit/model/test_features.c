@@ -280,6 +280,47 @@ static void test_ratings_by_hand(void **state)
     aps_feat_matrix_cleanup(&m);
 }
 
+/* A finished game without closing prices teaches the ratings its entry: the open when a book
+ * quoted it (not the later pre-match price), for every market. */
+static void test_ratings_from_entry(void **state)
+{
+    (void)state;
+    struct aps_hist_game g[2];
+    synth_game(&g[0], 1, "2020-01-01", 10, 20, 100, 90);
+    synth_game(&g[1], 2, "2020-01-05", 10, 20, -1, -1);
+    g[0].start_time = 1577836800 + 72000;
+    g[1].start_time = g[0].start_time + 4 * 86400;
+    struct aps_hist_book books[1] = {{"book_a", false, false}};
+    int64_t t = g[0].start_time - 86400;
+    struct aps_hist_quote q[] = {
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_OPEN, NAN, 1.60, t},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_OPEN, NAN, 2.40, t},
+        {0, APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE, NAN, 1.40, t + 3600},
+        {0, APS_MKT_MONEYLINE, APS_SEL_AWAY, APS_PHASE_PRE, NAN, 3.00, t + 3600},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_OPEN, -4.5, 1.91, t},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_OPEN, 4.5, 1.91, t},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_PRE, -6.5, 1.91, t + 3600},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_PRE, 6.5, 1.91, t + 3600},
+        {0, APS_MKT_TOTAL, APS_SEL_OVER, APS_PHASE_PRE, 199.5, 1.91, t + 3600},
+        {0, APS_MKT_TOTAL, APS_SEL_UNDER, APS_PHASE_PRE, 199.5, 1.91, t + 3600},
+    };
+    g[0].q0 = 0;
+    g[0].nq = 10;
+    g[1].q0 = 10;
+    struct aps_history h = {.sport = APS_SPORT_NBA, .games = g, .ngames = 2, .nseasons = 1,
+                            .quotes = q, .nquotes = 10, .books = books, .nbooks = 1};
+    struct aps_feat_spec spec;
+    aps_feat_spec_all(&h, &spec);
+    struct aps_feat_matrix m;
+    assert_int_equal(aps_feat_build(&h, NULL, &spec, &m), 0);
+    const double *r1 = m.x + (size_t)m.d;
+    /* both teams new: the second game's prediction is the first game's entry exactly */
+    assert_near(r1[col_index(&spec, APS_F_MKT_ML)], log(2.40 / 1.60), 1e-12);
+    assert_near(r1[col_index(&spec, APS_F_MKT_SPREAD)], 4.5, 1e-12);
+    assert_near(r1[col_index(&spec, APS_F_MKT_TOTAL)], 199.5, 1e-12); /* no open: pre-match */
+    aps_feat_matrix_cleanup(&m);
+}
+
 /* ---- real data ---- */
 
 struct real {
@@ -546,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_no_quote_after_start),
         cmocka_unit_test(test_line_movement),
         cmocka_unit_test(test_ratings_by_hand),
+        cmocka_unit_test(test_ratings_from_entry),
         cmocka_unit_test(test_leakage_epl),
         cmocka_unit_test(test_leakage_nba),
         cmocka_unit_test(test_matrix_select),
