@@ -1483,24 +1483,21 @@ static struct MHD_Daemon *start_daemon(struct aps_http_server *s, const struct s
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     size_t pool = s->o.url_limit + s->o.header_limit + POOL_SLACK;
-    /* The logger goes first so that libmicrohttpd's messages about the other options use it.
-     * The first daemon opens the listening socket, the others are given it. */
-    if (s->lfd == MHD_INVALID_SOCKET)
-        return MHD_start_daemon(flags, (uint16_t)s->o.port, NULL, NULL, on_access, s,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
-                                (const struct sockaddr *)ss, MHD_OPTION_CONNECTION_TIMEOUT,
-                                (unsigned)s->o.connection_timeout,
-                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
-                                MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                                (unsigned)1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+    /* The first daemon opens the listening socket, the others are given it. */
+    struct sockaddr_storage addr = *ss;
+    struct MHD_OptionItem first[] = {{MHD_OPTION_SOCK_ADDR, 0, &addr},
+                                     {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+                                     {MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem given[] = {{MHD_OPTION_LISTEN_SOCKET, (intptr_t)s->lfd, NULL},
+                                     {MHD_OPTION_END, 0, NULL}};
+    /* The logger goes first so that libmicrohttpd's messages about the other options use it. */
     return MHD_start_daemon(flags, (uint16_t)s->o.port, NULL, NULL, on_access, s,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_LISTEN_SOCKET,
-                            s->lfd, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)s->o.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            pool, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_URI_LOG_CALLBACK,
-                            on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_ARRAY,
+                            s->lfd == MHD_INVALID_SOCKET ? first : given,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.connection_timeout,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_CONNECTION_LIMIT,
+                            limit, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
 }
 
