@@ -369,6 +369,10 @@ static void fenced_scheduler_steps_down_and_recovers(void **state)
     assert_int_equal(aps_scheduler_start(&a, &f.app, &o, err, sizeof err), 0);
     assert_true(leader_within(a, 30000));
     const char *const leader1[] = {"\"msg\":\"scheduler: leader\"", "\"epoch\":1", NULL};
+    /* the thread says it leads just before it logs so: wait for the line */
+    double t1 = aps_time_mono();
+    while (log_lines(path, leader1) == 0 && aps_time_mono() - t1 < 30)
+        nap_ms(50);
     assert_int_equal(log_lines(path, leader1), 1);
     struct aps_fence newer = {"scheduler", 41};
     assert_int_equal(aps_scheduler_claim(&f.app, &newer), 0);
