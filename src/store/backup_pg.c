@@ -21,10 +21,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <dirent.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -407,6 +409,52 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
+/* True while a process holds one of pgBackRest's lock files in dir (it takes them with flock). */
+static bool locks_held(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool held = false;
+    struct dirent *e;
+    while (!held && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 5, ".lock"))
+            continue;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        held = flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK;
+        close(fd);
+    }
+    closedir(d);
+    return held;
+}
+
+/* Removes the restore's spool folder once the archive-get process that pgBackRest may have left
+ * running in the background (fetching WAL ahead of recovery) has let go of its lock: removed
+ * while it runs, the folder would be written again. Waits at most wait_s seconds. */
+#define SPOOL_WAIT 30.0
+static int remove_spool(const char *spool, double wait_s, char *err, size_t errcap)
+{
+    char locks[4200];
+    snprintf(locks, sizeof locks, "%s/lock", spool);
+    double t0 = aps_time_mono();
+    struct stat sb;
+    do {
+        if (!locks_held(locks)) {
+            nftw(spool, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+            if (lstat(spool, &sb) && errno == ENOENT)
+                return 0;
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    } while (aps_time_mono() - t0 < wait_s);
+    snprintf(err, errcap,
+             "restored and promoted, but its spool folder is still in use after %.0f s", wait_s);
+    return APS_E_IO;
+}
+
 static int pgbr_restore(const struct aps_config *cfg, const struct aps_restore_opts *o,
                         const char *spool, char *err, size_t errcap)
 {
@@ -471,8 +519,7 @@ static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
     bool started_ok = !rc;
     if (!rc)
         rc = open_promoted(r->url, &rs, err, errcap);
-    if (!rc) /* promoted: recovery reads no more WAL */
-        nftw(spool, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    bool promoted = !rc; /* recovery reads no more WAL */
     if (!rc)
         rc = aps_store_acquire(rs, APS_DB_WRITE, &c);
     if (!rc)
@@ -480,6 +527,14 @@ static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
     if (c)
         aps_store_release(c);
     aps_store_close(rs);
+    if (promoted) {
+        char why[512];
+        int src = remove_spool(spool, SPOOL_WAIT, why, sizeof why);
+        if (!rc && src) {
+            snprintf(err, errcap, "%s", why);
+            rc = src;
+        }
+    }
     if (started_ok && o->stop) {
         char why[512];
         int src = pg_ctl(cfg, o->pg_path, "stop", o->port, why, sizeof why);

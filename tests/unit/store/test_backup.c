@@ -1,7 +1,8 @@
 /* test_backup.c — the pure parts of the store's backup backends (src/store/backup_sqlite.c,
  * backup_pg.c): the names of SQLite copies and the times they stand for, how the PITR window
  * becomes pgBackRest's archive retention, the target time handed to pgBackRest, the URL of a restored cluster and the
- * error line taken from a tool's output. The rest runs against real servers in
+ * error line taken from a tool's output, the removal of a restore's spool folder while pgBackRest's
+ * background archive-get still holds its lock. The rest runs against real servers in
  * tests/integration/dr_*.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,6 +73,81 @@ static void tool_error_line(void **state)
     assert_string_equal(out, "");
 }
 
+/* A child stands in for pgBackRest's background archive-get: it holds the lock file with flock,
+ * writes into the spool after a while, then exits. Returns its pid once it holds the lock. */
+static pid_t hold_spool_lock(const char *spool, double hold_s)
+{
+    char path[600];
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        snprintf(path, sizeof path, "%s/lock/aps-archive.lock", spool);
+        int fd = open(path, O_CREAT | O_RDWR, 0640);
+        if (fd < 0 || flock(fd, LOCK_EX))
+            _exit(1);
+        (void)!write(ready[1], "x", 1);
+        struct timespec ts = {(time_t)hold_s, (long)((hold_s - (time_t)hold_s) * 1e9)};
+        nanosleep(&ts, NULL);
+        snprintf(path, sizeof path, "%s/spool/000000010000000000000005.ok", spool);
+        mkdir(spool, 0750);
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/spool", spool);
+        mkdir(dir, 0750);
+        int f = open(path, O_CREAT | O_WRONLY, 0640);
+        _exit(f < 0 ? 2 : 0);
+    }
+    char c;
+    close(ready[1]);
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    return pid;
+}
+
+static void make_spool(char *spool, size_t cap, char *dir)
+{
+    assert_non_null(mkdtemp(dir));
+    snprintf(spool, cap, "%s/restored.restore-spool", dir);
+    char sub[600];
+    assert_int_equal(mkdir(spool, 0750), 0);
+    snprintf(sub, sizeof sub, "%s/lock", spool);
+    assert_int_equal(mkdir(sub, 0750), 0);
+    snprintf(sub, sizeof sub, "%s/spool", spool);
+    assert_int_equal(mkdir(sub, 0750), 0);
+}
+
+static void spool_removed_after_the_lock_is_let_go(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/aps-spool-XXXXXX", spool[512], err[256];
+    make_spool(spool, sizeof spool, dir);
+    pid_t pid = hold_spool_lock(spool, 0.5);
+    double t0 = aps_time_mono();
+    assert_int_equal(remove_spool(spool, 10, err, sizeof err), 0);
+    assert_true(aps_time_mono() - t0 >= 0.45); /* it waited for the lock */
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    struct stat sb;
+    assert_int_not_equal(lstat(spool, &sb), 0); /* nothing written after the removal */
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static void spool_still_locked_is_an_error(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/aps-spool-XXXXXX", spool[512], err[256] = "";
+    make_spool(spool, sizeof spool, dir);
+    pid_t pid = hold_spool_lock(spool, 2);
+    assert_int_equal(remove_spool(spool, 0.3, err, sizeof err), APS_E_IO);
+    assert_non_null(strstr(err, "spool folder is still in use"));
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_int_equal(remove_spool(spool, 10, err, sizeof err), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -80,6 +156,8 @@ int main(void)
         cmocka_unit_test(target_times),
         cmocka_unit_test(restored_cluster_url),
         cmocka_unit_test(tool_error_line),
+        cmocka_unit_test(spool_removed_after_the_lock_is_let_go),
+        cmocka_unit_test(spool_still_locked_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
