@@ -28,15 +28,32 @@ PW="correct horse battery staple"
 K1="k1:$(openssl rand -base64 32)" K2="k2:$(openssl rand -base64 32)" K3="k3:$(openssl rand -base64 32)"
 pass=0 fail=0
 check() {
-  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL [$backend]: $1: expected '$2', got '$3'"; fi
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); return; fi
+  fail=$((fail + 1))
+  echo "FAIL [$backend]: $1: expected '$2', got '$3'"
+  # what the api said, and whether it still runs (a failed request alone says too little)
+  if [ -n "$api_pid" ]; then
+    echo "  api $api_pid on port ${port:-none}: $(kill -0 "$api_pid" 2> /dev/null && echo running || echo "gone")"
+    sed 's/^/  api.log: /' "$work/api.log" | tail -20
+  fi
 }
 sql() { if [ "$backend" = pg ]; then psql "$DATABASE_URL" -Atqc "$1"; else sqlite3 "$work/aps.db" "$1"; fi; }
 keys() { printf '%s' "$1" > "$APS_SECRETS_DIR/DATA_ENCRYPTION_KEYS"; }
+port=""
+# stop_api: SIGTERM, and a crash or a kill by anything else counts as a failure.
+stop_api() {
+  [ -n "$api_pid" ] || return 0
+  kill "$api_pid" 2> /dev/null
+  wait "$api_pid" 2> /dev/null
+  local rc=$?
+  [ "$rc" = 0 ] || { fail=$((fail + 1)); echo "FAIL [$backend]: the api ended with status $rc"; }
+  api_pid=""
+}
 start_api() {
-  [ -n "$api_pid" ] && kill "$api_pid" 2> /dev/null && wait "$api_pid" 2> /dev/null
+  stop_api
   "$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2 > "$work/api.log" 2>&1 &
   api_pid=$!
-  local port=""
+  port=""
   for _ in $(seq 100); do
     port=$(grep -o '"port":[0-9]*' "$work/api.log" 2> /dev/null | head -1 | cut -d: -f2 || true)
     [ -n "$port" ] && break
@@ -76,8 +93,7 @@ run_backend() {
   keys "$K3"
   start_api
   check "a key list that opens nothing: the login is refused" 401 "$(login_code)"
-  kill "$api_pid" 2> /dev/null && wait "$api_pid" 2> /dev/null
-  api_pid=""
+  stop_api
   keys "k1:c2hvcnQ="
   check "a malformed key list stops the process with one line" "2 1" \
     "$("$APS_BIN" secrets status > /dev/null 2> "$work/err"; echo "$? $(grep -c 'DATA_ENCRYPTION_KEYS: key .k1. is not 32 bytes' "$work/err")")"
