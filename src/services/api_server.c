@@ -3,6 +3,7 @@
  * api_server.h for the key and value layout). */
 #include "services/api_server.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,13 +96,18 @@ void aps_api_cache_tag(const char *key, char out[33])
         out[n] = '\0';
 }
 
-/* The cache's key for an HTTP-layer key: long ones are replaced by their hash. */
+/* The cache's key for an HTTP-layer key: long ones are replaced by their BLAKE2b hash. A key
+ * decides whose cached answer a request gets (personal keys name the user), so its hash must
+ * resist a client who chooses a URL to collide with another's key; the ETag's fast hash need
+ * not, and is not used here. */
 static int full_key(struct aps_app *app, const char *key, char *out, size_t cap)
 {
-    char tag[33], hashed[48];
+    char tag[33], hashed[33];
     aps_api_cache_tag(key, tag);
     if (strlen(key) > 256) {
-        aps_http_etag(key, strlen(key), hashed);
+        unsigned char h[16];
+        crypto_generichash(h, sizeof h, (const unsigned char *)key, strlen(key), NULL, 0);
+        sodium_bin2hex(hashed, sizeof hashed, h, sizeof h);
         key = hashed;
     }
     return aps_cache_key(app->cache, tag, key, out, cap);
