@@ -13,15 +13,16 @@
  * starts on its own port with pg_ctl and is checked through an ordinary store connection.
  *
  * The restore and the restored cluster's WAL fetching (archive-get) use their own spool and lock
- * folders beside its data directory (DIR.restore-spool), removed once it is promoted: pgBackRest's
+ * folders beside its data directory (DIR.restore-spool), removed once it is promoted and the
+ * archive-get that pgBackRest may leave running in the background has exited: pgBackRest's
  * restore empties the spool's archive queue, and with the configuration file's shared folders a
  * restore on the primary's host (a drill, a switch-over) would delete the primary's archive-push
  * acknowledgements and stall its WAL archiving until archive-timeout, and contend for its lock. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
-#include <dirent.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
