@@ -3,7 +3,6 @@
  * api_server.h for the key and value layout). */
 #include "services/api_server.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "core/mem.h"
 #include "core/numfmt.h"
 #include "core/str.h"
+#include "http/auth.h"
 #include "services/app.h"
 #include "services/authn.h"
 #include "services/routes.h"
@@ -96,18 +96,16 @@ void aps_api_cache_tag(const char *key, char out[33])
         out[n] = '\0';
 }
 
-/* The cache's key for an HTTP-layer key: long ones are replaced by their BLAKE2b hash. A key
- * decides whose cached answer a request gets (personal keys name the user), so its hash must
- * resist a client who chooses a URL to collide with another's key; the ETag's fast hash need
- * not, and is not used here. */
+/* The cache's key for an HTTP-layer key: long ones are replaced by their SHA-256. A key decides
+ * whose cached answer a request gets (personal keys name the user), so its hash must resist a
+ * client who chooses a URL to collide with another's key; the ETag's fast hash need not, and is
+ * not used here. */
 static int full_key(struct aps_app *app, const char *key, char *out, size_t cap)
 {
-    char tag[33], hashed[33];
+    char tag[33], hashed[APS_AUTH_SHA256_HEX];
     aps_api_cache_tag(key, tag);
     if (strlen(key) > 256) {
-        unsigned char h[16];
-        crypto_generichash(h, sizeof h, (const unsigned char *)key, strlen(key), NULL, 0);
-        sodium_bin2hex(hashed, sizeof hashed, h, sizeof h);
+        aps_auth_sha256_hex(key, hashed);
         key = hashed;
     }
     return aps_cache_key(app->cache, tag, key, out, cap);
