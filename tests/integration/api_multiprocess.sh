@@ -210,6 +210,22 @@ test_rate_limit_setting_reaches_b() {
   req "$A" PUT /api/v1/admin/settings/RATE_LIMIT_PER_MIN '{"value":100000}' "$boss"
 }
 
+# A query longer than the cache keeps in a key (256 bytes) is cached under its hash: the same
+# URL is a hit, one that differs only in its last byte is its own entry (a hash that mapped both
+# to one key would serve the first one's answer).
+test_long_cache_keys() {
+  login "$A" boss@example.com
+  local boss=$access t
+  t=$(printf 'x%.0s' $(seq 95))
+  local q="limit=7&team=${t}a&team=${t}a&team=${t}"
+  req "$B" GET "/api/v1/games?${q}a" "" "$boss"
+  check "a long query: 200, first answer not cached" "200 MISS" "$status $(header X-Cache)"
+  req "$B" GET "/api/v1/games?${q}a" "" "$boss"
+  check "the same long query again: from the cache" "200 HIT 7" "$status $(header X-Cache) $(jf .limit)"
+  req "$B" GET "/api/v1/games?${q}b" "" "$boss"
+  check "a long query differing in its last byte: its own entry" "200 MISS" "$status $(header X-Cache)"
+}
+
 test_cache_ttl_setting() {
   login "$A" boss@example.com
   local boss=$access
@@ -269,6 +285,7 @@ run_round() {
   test_password_change_revokes_access
   test_key_revocation_reaches_every_process
   test_rate_limit_setting_reaches_b
+  test_long_cache_keys
   test_cache_ttl_setting
   test_kelly_fraction_moves_next_stake
   stop_apis

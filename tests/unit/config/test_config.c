@@ -388,6 +388,8 @@ static void test_bad_values(void **state)
         {"H2O_MAX_MEM_SIZE=10k", "H2O_MAX_MEM_SIZE=10k", "from 1m to 16t"},
         {"H2O_MAX_MEM_SIZE=99999999999t", "H2O_MAX_MEM_SIZE", "a size"},
         {"CACHE_TTL_ODDS=-1", "CACHE_TTL_ODDS=-1", "0 <= x <= 604800"},
+        {"RATE_LIMIT_PER_MIN=1000000001", "RATE_LIMIT_PER_MIN=1000000001",
+         "1 <= x <= 1000000000"},
         {"SIGNAL_TIER_B_MIN=0.7", "SIGNAL_TIER_B_MIN=0.7", "less than SIGNAL_TIER_A_MIN (0.65)"},
         {"SIGNAL_TIER_C_MIN=0.61", "SIGNAL_TIER_C_MIN=0.61", "less than SIGNAL_TIER_B_MIN (0.6)"},
         {"MIN_BET_SIZE=20000", "MIN_BET_SIZE=20000", "at most DEFAULT_BANKROLL"},
@@ -701,6 +703,12 @@ static void test_runtime_layer(void **state)
     assert_int_equal(aps_config_runtime_set(c, APS_SET_RATE_LIMIT_PER_MIN, "7", err, sizeof err),
                      0);
     assert_int_equal(aps_cfg_int(c, APS_SET_RATE_LIMIT_PER_MIN), 7);
+    /* The top of the range: what one benchmark client needs to never meet the limit. */
+    assert_int_equal(
+        aps_config_runtime_set(c, APS_SET_RATE_LIMIT_PER_MIN, "1000000000", err, sizeof err), 0);
+    assert_int_equal(aps_cfg_int(c, APS_SET_RATE_LIMIT_PER_MIN), 1000000000);
+    assert_int_equal(aps_config_runtime_set(c, APS_SET_RATE_LIMIT_PER_MIN, "7", err, sizeof err),
+                     0);
     /* Out of bounds or not a number: refused with the loader's message, the value stays. */
     assert_int_equal(aps_config_runtime_set(c, APS_SET_KELLY_FRACTION, "2", err, sizeof err),
                      APS_E_CONFIG);
