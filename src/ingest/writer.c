@@ -13,7 +13,6 @@
 #include "ingest/writer.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,29 +439,6 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
     return rc;
 }
 
-/* Staged values as text (core/numfmt.h: no printf, and a double reads back exactly). */
-static void fmt_i64(char *buf, size_t cap, int64_t v)
-{
-    char t[APS_FMT_CAP];
-    size_t n = aps_fmt_i64(t, v);
-    if (n < cap)
-        memcpy(buf, t, n + 1);
-    else if (cap)
-        buf[0] = '\0';
-}
-
-static const char *fmt_dbl(char *buf, size_t cap, double v)
-{
-    char t[APS_FMT_CAP];
-    if (isnan(v))
-        return NULL;
-    size_t n = aps_fmt_double(t, v);
-    if (n >= cap)
-        return NULL;
-    memcpy(buf, t, n + 1);
-    return buf;
-}
-
 /* Step 3: stage the games, upsert them and read their ids. */
 static int store_games(struct aps_writer *w, struct aps_batch *b, struct game_work *gw,
                        struct aps_ingest_result *res)
@@ -480,25 +456,18 @@ static int store_games(struct aps_writer *w, struct aps_batch *b, struct game_wo
         if (gw[i].dropped)
             continue;
         struct aps_game_rec *g = &b->games[i];
-        char v[17][32];
-        fmt_i64(v[0], 32, (int64_t)i);
-        fmt_i64(v[1], 32, sport_id(w, g->sport));
-        fmt_i64(v[2], 32, gw[i].season_id);
-        fmt_i64(v[4], 32, g->game_no);
-        fmt_i64(v[5], 32, gw[i].home_id);
-        fmt_i64(v[6], 32, gw[i].away_id);
-        fmt_i64(v[7], 32, g->start_time);
-        fmt_i64(v[12], 32, g->home_score);
-        fmt_i64(v[13], 32, g->away_score);
-        fmt_i64(v[14], 32, gw[i].venue_id);
-        const char *row[17] = {v[0], v[1], v[2], g->date, v[4], v[5], v[6], v[7],
-                               g->time_known ? "1" : "0", g->neutral ? "1" : "0",
-                               g->playoff ? "1" : "0", aps_status_name(g->status),
-                               g->home_score >= 0 ? v[12] : NULL,
-                               g->away_score >= 0 ? v[13] : NULL,
-                               gw[i].venue_id ? v[14] : NULL, b->source,
-                               g->extra[0] ? g->extra : NULL};
-        rc = aps_copy_row(cp, row);
+        const struct aps_arg none = {.type = APS_ARG_NULL};
+        const struct aps_arg row[17] = {
+            APS_ARG_I64((int64_t)i), APS_ARG_I64(sport_id(w, g->sport)),
+            APS_ARG_I64(gw[i].season_id), APS_ARG_TXT(g->date), APS_ARG_I64(g->game_no),
+            APS_ARG_I64(gw[i].home_id), APS_ARG_I64(gw[i].away_id), APS_ARG_I64(g->start_time),
+            APS_ARG_I64(g->time_known), APS_ARG_I64(g->neutral), APS_ARG_I64(g->playoff),
+            APS_ARG_TXT(aps_status_name(g->status)),
+            g->home_score >= 0 ? APS_ARG_I64(g->home_score) : none,
+            g->away_score >= 0 ? APS_ARG_I64(g->away_score) : none,
+            gw[i].venue_id ? APS_ARG_I64(gw[i].venue_id) : none, APS_ARG_TXT(b->source),
+            APS_ARG_TXT(g->extra[0] ? g->extra : NULL)};
+        rc = aps_copy_row_args(cp, row);
         res->games++;
     }
     int rc2 = aps_copy_end(cp);
@@ -589,16 +558,17 @@ static int copy_odds(struct aps_writer *w, const struct odds_rows *r, enum odds_
             continue;
         const struct game_work *g = &r->gw[o->game];
         enum aps_selection sel = g->swapped ? swap_side(o->sel) : o->sel;
-        char gid[24], bk[24], line[40], price[40], closed[24];
-        fmt_i64(gid, sizeof gid, g->game_id);
-        fmt_i64(bk, sizeof bk, r->bids[at]);
-        fmt_i64(closed, sizeof closed, r->b->games[o->game].start_time);
-        const char *mk = aps_market_name(o->market), *side = aps_selection_name(sel);
-        const char *ln = fmt_dbl(line, sizeof line, o->line);
-        const char *pr = fmt_dbl(price, sizeof price, o->price);
-        const char *stage[9] = {gid, bk, mk, side, aps_phase_name(o->phase), "0", ln, pr, closed};
-        const char *closing[8] = {gid, bk, mk, side, ln, pr, closed, r->b->source};
-        rc = aps_copy_row(cp, t == TO_CLOSING ? closing : stage);
+        struct aps_arg gid = APS_ARG_I64(g->game_id), bk = APS_ARG_I64(r->bids[at]);
+        struct aps_arg mk = APS_ARG_TXT(aps_market_name(o->market));
+        struct aps_arg side = APS_ARG_TXT(aps_selection_name(sel));
+        struct aps_arg ln = APS_ARG_DBL(o->line), pr = APS_ARG_DBL(o->price);
+        struct aps_arg closed = APS_ARG_I64(r->b->games[o->game].start_time);
+        const struct aps_arg stage[9] = {
+            gid, bk, mk, side, APS_ARG_TXT(aps_phase_name(o->phase)), APS_ARG_I64(0), ln, pr,
+            closed};
+        const struct aps_arg closing[8] = {gid, bk, mk, side, ln, pr, closed,
+                                           APS_ARG_TXT(r->b->source)};
+        rc = aps_copy_row_args(cp, t == TO_CLOSING ? closing : stage);
     }
     if (cp) {
         int rc2 = aps_copy_end(cp);
@@ -774,18 +744,14 @@ static int store_forecasts(struct aps_writer *w, struct aps_batch *b, struct spo
         const struct fc_work *x = &fw[i];
         if (!x->keep)
             continue;
-        char v[9][40];
-        fmt_i64(v[0], 40, sport_id(w, f->sport));
-        fmt_i64(v[1], 40, x->t1);
-        fmt_i64(v[2], 40, x->t2);
-        fmt_i64(v[3], 40, f->game_no > 0 ? f->game_no : 1);
-        fmt_i64(v[4], 40, x->game_id);
-        const char *row[14] = {f->model, v[0], f->date, v[1], v[2], v[3],
-                               x->game_id ? v[4] : NULL, f->season, x->team1_home ? "1" : "0",
-                               f->neutral ? "1" : "0", fmt_dbl(v[5], 40, f->prob1),
-                               fmt_dbl(v[6], 40, f->prob2), fmt_dbl(v[7], 40, f->prob_tie),
-                               fmt_dbl(v[8], 40, f->result1)};
-        rc = aps_copy_row(cp, row);
+        const struct aps_arg row[14] = {
+            APS_ARG_TXT(f->model), APS_ARG_I64(sport_id(w, f->sport)), APS_ARG_TXT(f->date),
+            APS_ARG_I64(x->t1), APS_ARG_I64(x->t2), APS_ARG_I64(f->game_no > 0 ? f->game_no : 1),
+            x->game_id ? APS_ARG_I64(x->game_id) : (struct aps_arg){.type = APS_ARG_NULL},
+            APS_ARG_TXT(f->season), APS_ARG_I64(x->team1_home), APS_ARG_I64(f->neutral),
+            APS_ARG_DBL(f->prob1), APS_ARG_DBL(f->prob2), APS_ARG_DBL(f->prob_tie),
+            APS_ARG_DBL(f->result1)};
+        rc = aps_copy_row_args(cp, row);
         res->forecasts++;
         if (x->game_id)
             res->forecasts_matched++;

@@ -782,6 +782,11 @@ int aps_copy_row(struct aps_copy *cp, const char *const *vals)
     return cp->conn->ops->copy_row(cp, vals);
 }
 
+int aps_copy_row_args(struct aps_copy *cp, const struct aps_arg *vals)
+{
+    return cp->conn->ops->copy_row_args(cp, vals);
+}
+
 int aps_copy_end(struct aps_copy *cp)
 {
     if (!cp)

@@ -237,6 +237,10 @@ int aps_stmt_bind_args(struct aps_stmt *s, int first, const struct aps_arg *args
 int aps_conn_copy_begin(struct aps_conn *c, const char *table, const char *const *cols, int ncols,
                         struct aps_copy **out) APS_MUST_CHECK;
 int aps_copy_row(struct aps_copy *cp, const char *const *vals) APS_MUST_CHECK;
+/* aps_copy_row() with typed values, one per column: APS_ARG_NULL, a NULL text and a NaN double
+ * are SQL NULL. SQLite binds numbers as they are; PostgreSQL writes them into the COPY text as
+ * aps_fmt_i64 and aps_fmt_double do. A caller holding numbers formats nothing itself. */
+int aps_copy_row_args(struct aps_copy *cp, const struct aps_arg *vals) APS_MUST_CHECK;
 int aps_copy_end(struct aps_copy *cp) APS_MUST_CHECK;
 
 /* Whole-database copy of an embedded store: aps_conn_backup_file() writes a consistent snapshot of

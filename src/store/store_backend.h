@@ -83,6 +83,7 @@ struct aps_store_ops {
     int (*copy_begin)(struct aps_conn *c, const char *table, const char *const *cols, int ncols,
                       struct aps_copy **out);
     int (*copy_row)(struct aps_copy *cp, const char *const *vals);
+    int (*copy_row_args)(struct aps_copy *cp, const struct aps_arg *vals);
     int (*copy_end)(struct aps_copy *cp);
 
     /* Copies the whole database into the file at path, or (restore) from it; NULL when the

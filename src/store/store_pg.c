@@ -29,6 +29,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/numfmt.h"
 #include "core/str.h"
 #include "store/store_backend.h"
 
@@ -779,6 +780,15 @@ static int flush(struct pg_copy *cp)
     return 0;
 }
 
+/* Ends a row of the COPY text, sending the buffer once it holds a chunk. */
+static int end_row(struct pg_copy *cp)
+{
+    aps_buf_putc(&cp->buf, '\n');
+    if (cp->buf.len >= COPY_CHUNK)
+        cp->failed = flush(cp);
+    return cp->failed;
+}
+
 static int pg_copy_row(struct aps_copy *base, const char *const *vals)
 {
     struct pg_copy *cp = (struct pg_copy *)base;
@@ -789,10 +799,29 @@ static int pg_copy_row(struct aps_copy *base, const char *const *vals)
             aps_buf_putc(&cp->buf, '\t');
         put_field(&cp->buf, vals[i]);
     }
-    aps_buf_putc(&cp->buf, '\n');
-    if (cp->buf.len >= COPY_CHUNK)
-        cp->failed = flush(cp);
-    return cp->failed;
+    return end_row(cp);
+}
+
+/* Numbers are written straight into the COPY text, in the same form aps_fmt_i64 and
+ * aps_fmt_double give (which the server reads back exactly). */
+static int pg_copy_row_args(struct aps_copy *base, const struct aps_arg *vals)
+{
+    struct pg_copy *cp = (struct pg_copy *)base;
+    if (cp->failed)
+        return cp->failed;
+    for (int i = 0; i < cp->ncols; i++) {
+        const struct aps_arg *a = &vals[i];
+        char num[APS_FMT_CAP];
+        if (i)
+            aps_buf_putc(&cp->buf, '\t');
+        if (a->type == APS_ARG_INT64)
+            aps_buf_append(&cp->buf, num, aps_fmt_i64(num, a->v.i));
+        else if (a->type == APS_ARG_DOUBLE && !isnan(a->v.d))
+            aps_buf_append(&cp->buf, num, aps_fmt_double(num, a->v.d));
+        else
+            put_field(&cp->buf, a->type == APS_ARG_TEXT ? a->v.t : NULL);
+    }
+    return end_row(cp);
 }
 
 /* Ends the COPY (aborting it after a failed row) and reads every result it left. */
@@ -846,5 +875,6 @@ const struct aps_store_ops aps_store_pg_ops = {
     .pipeline = pg_pipeline,
     .copy_begin = pg_copy_begin,
     .copy_row = pg_copy_row,
+    .copy_row_args = pg_copy_row_args,
     .copy_end = pg_copy_end,
 };

@@ -453,6 +453,19 @@ static int sq_copy_begin(struct aps_conn *c, const char *table, const char *cons
     return 0;
 }
 
+/* Runs the copy's INSERT with the values bound (rc: the last bind's result) and readies it for
+ * the next row. */
+static int sq_copy_step(struct sq_copy *cp, int rc)
+{
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(cp->st);
+    if (rc != SQLITE_DONE)
+        cp->failed = fail(cp->base.conn, rc, "copy");
+    sqlite3_reset(cp->st);
+    sqlite3_clear_bindings(cp->st);
+    return cp->failed;
+}
+
 static int sq_copy_row(struct aps_copy *base, const char *const *vals)
 {
     struct sq_copy *cp = (struct sq_copy *)base;
@@ -463,13 +476,28 @@ static int sq_copy_row(struct aps_copy *base, const char *const *vals)
     for (int i = 0; i < cp->ncols && rc == SQLITE_OK; i++)
         rc = vals[i] ? sqlite3_bind_text(cp->st, i + 1, vals[i], -1, SQLITE_STATIC)
                      : sqlite3_bind_null(cp->st, i + 1);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(cp->st);
-    if (rc != SQLITE_DONE)
-        cp->failed = fail(base->conn, rc, "copy");
-    sqlite3_reset(cp->st);
-    sqlite3_clear_bindings(cp->st);
-    return cp->failed;
+    return sq_copy_step(cp, rc);
+}
+
+/* Numbers are bound as numbers: nothing is formatted here or parsed back by SQLite. */
+static int sq_copy_row_args(struct aps_copy *base, const struct aps_arg *vals)
+{
+    struct sq_copy *cp = (struct sq_copy *)base;
+    if (cp->failed)
+        return cp->failed;
+    int rc = SQLITE_OK;
+    for (int i = 0; i < cp->ncols && rc == SQLITE_OK; i++) {
+        const struct aps_arg *a = &vals[i];
+        if (a->type == APS_ARG_INT64)
+            rc = sqlite3_bind_int64(cp->st, i + 1, a->v.i);
+        else if (a->type == APS_ARG_DOUBLE && !isnan(a->v.d))
+            rc = sqlite3_bind_double(cp->st, i + 1, a->v.d);
+        else if (a->type == APS_ARG_TEXT && a->v.t)
+            rc = sqlite3_bind_text(cp->st, i + 1, a->v.t, -1, SQLITE_STATIC);
+        else
+            rc = sqlite3_bind_null(cp->st, i + 1);
+    }
+    return sq_copy_step(cp, rc);
 }
 
 static int sq_copy_end(struct aps_copy *base)
@@ -559,6 +587,7 @@ const struct aps_store_ops aps_store_sqlite_ops = {
     .finalize = sq_finalize,
     .copy_begin = sq_copy_begin,
     .copy_row = sq_copy_row,
+    .copy_row_args = sq_copy_row_args,
     .copy_end = sq_copy_end,
     .copy_file = sq_copy_file,
 };

@@ -475,6 +475,81 @@ static void test_copy(void **state)
     aps_store_close(st);
 }
 
+/* Typed rows: numbers go in as numbers (SQLite binds them; PostgreSQL gets them as COPY text)
+ * and read back exactly, a double that needs 17 digits included; NaN, a NULL text and
+ * APS_ARG_NULL are SQL NULL; text is escaped for COPY like aps_copy_row()'s. */
+static double typed_d(int k)
+{
+    return k == 1 ? 1e300 : k == 2 ? -123456789012.25 : k == 3 ? 1e-7 : (k - 5000) / 7.0;
+}
+
+static void test_copy_typed(void **state)
+{
+    static const char *const cols[] = {"id", "i", "d", "t", "flag"};
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    struct aps_copy *cp = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE cpt (id BIGINT PRIMARY KEY, i BIGINT NOT NULL,"
+                             " d DOUBLE PRECISION, t TEXT, flag BOOLEAN)"));
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_copy_begin(c, "cpt", cols, 5, &cp));
+    for (int k = 0; k < COPY_ROWS; k++) {
+        int64_t i = k == 1 ? INT64_MAX : k == 2 ? INT64_MIN : (int64_t)k * 3 - 5000;
+        struct aps_arg t = k % 13 == 0 ? APS_ARG_TXT(NULL)
+                           : k % 17 == 0 ? (struct aps_arg){.type = APS_ARG_NULL}
+                           : k % 7 == 0  ? APS_ARG_TXT(special_text)
+                                         : APS_ARG_TXT("row");
+        const struct aps_arg vals[] = {APS_ARG_I64(k), APS_ARG_I64(i),
+                                       APS_ARG_DBL(k % 11 == 0 ? NAN : typed_d(k)), t,
+                                       APS_ARG_I64(k % 2)};
+        MUST(c, aps_copy_row_args(cp, vals));
+    }
+    MUST(c, aps_copy_end(cp));
+    MUST(c, aps_conn_commit(c));
+    assert_int_equal(count_rows(c, "cpt"), COPY_ROWS);
+    struct aps_stmt *s = NULL;
+    MUST(c, aps_conn_prepare(c, "SELECT id, i, d, t, flag FROM cpt ORDER BY id", &s));
+    int k = 0, nulls_d = 0, nulls_t = 0;
+    for (; aps_stmt_step(s) == APS_ROW; k++) {
+        assert_int_equal(aps_stmt_int64(s, 0), k);
+        int64_t i = k == 1 ? INT64_MAX : k == 2 ? INT64_MIN : (int64_t)k * 3 - 5000;
+        assert_true(aps_stmt_int64(s, 1) == i);
+        if (aps_stmt_is_null(s, 2)) {
+            assert_int_equal(k % 11, 0);
+            nulls_d++;
+        } else if (aps_stmt_double(s, 2) != typed_d(k)) {
+            fail_msg("row %d: d reads back %.17g, not %.17g", k, aps_stmt_double(s, 2),
+                     typed_d(k));
+        }
+        if (aps_stmt_is_null(s, 3))
+            nulls_t++;
+        else
+            assert_string_equal(aps_stmt_text(s, 3), k % 7 == 0 ? special_text : "row");
+        assert_int_equal(aps_stmt_int64(s, 4), k % 2);
+    }
+    aps_stmt_finalize(s);
+    assert_int_equal(k, COPY_ROWS);
+    assert_int_equal(nulls_d, (COPY_ROWS + 10) / 11);
+    int expect_t = 0;
+    for (int j = 0; j < COPY_ROWS; j++)
+        expect_t += j % 13 == 0 || j % 17 == 0;
+    assert_int_equal(nulls_t, expect_t);
+
+    /* A NULL where the table refuses one fails the copy; nothing is kept. */
+    MUST(c, aps_conn_begin(c));
+    MUST(c, aps_conn_copy_begin(c, "cpt", cols, 5, &cp));
+    const struct aps_arg null_i[] = {APS_ARG_I64(100000), {.type = APS_ARG_NULL},
+                                     APS_ARG_DBL(1), APS_ARG_TXT("x"), APS_ARG_I64(0)};
+    int rc = aps_copy_row_args(cp, null_i);
+    int end = aps_copy_end(cp);
+    assert_true(rc < 0 || end < 0);
+    MUST(c, aps_conn_rollback(c));
+    assert_int_equal(count_rows(c, "cpt"), COPY_ROWS);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
 /* ---- pool ------------------------------------------------------------------------------------ */
 
 static double now_s(void)
@@ -727,6 +802,7 @@ static void test_migrations_concurrent(void **state)
     cmocka_unit_test(test_transactions),                     \
     cmocka_unit_test(test_locks),                            \
     cmocka_unit_test(test_copy),                             \
+    cmocka_unit_test(test_copy_typed),                       \
     cmocka_unit_test(test_pool_limits),                      \
     cmocka_unit_test(test_pool_wakes_waiter),                \
     cmocka_unit_test(test_bad_urls),                         \
