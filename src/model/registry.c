@@ -31,16 +31,6 @@ static const char *const PRED_COLS[] = {"model_id", "game_id", "p0", "p1", "p2",
 /* ---- helpers ---- */
 
 /* A double as COPY text (NULL for NaN). */
-static void fmt_double(char *buf, size_t cap, double v, const char **out)
-{
-    if (isnan(v)) {
-        *out = NULL;
-        return;
-    }
-    snprintf(buf, cap, "%.17g", v);
-    *out = buf;
-}
-
 static char *dup_or_null(const char *s)
 {
     return s ? aps_strdup(s) : NULL;
@@ -207,24 +197,18 @@ static int insert_preds(struct aps_conn *c, int64_t id, const struct aps_wf_data
 {
     struct aps_copy *cp = NULL;
     int rc = aps_conn_copy_begin(c, "model_predictions", PRED_COLS, 9, &cp);
-    char buf[9][32];
     for (size_t gi = 0; !rc && gi < oof->n; gi++) {
         if (isnan(oof->p[gi * (size_t)oof->k]) && (!oof->mu || isnan(oof->mu[gi])))
             continue;
-        const char *v[9];
-        snprintf(buf[0], 32, "%lld", (long long)id);
-        snprintf(buf[1], 32, "%lld", (long long)d->h->games[gi].id);
-        v[0] = buf[0];
-        v[1] = buf[1];
-        for (int j = 0; j < 3; j++)
-            fmt_double(buf[2 + j], 32, j < oof->k ? oof->p[gi * (size_t)oof->k + (size_t)j] : NAN,
-                       &v[2 + j]);
-        fmt_double(buf[5], 32, oof->mu ? oof->mu[gi] : NAN, &v[5]);
-        fmt_double(buf[6], 32, oof->sigma ? oof->sigma[gi] : NAN, &v[6]);
-        snprintf(buf[7], 32, "%d", d->y[gi]);
-        v[7] = d->y[gi] >= 0 ? buf[7] : NULL;
-        v[8] = aps_wf_scored(d, gi) ? "1" : "0";
-        rc = aps_copy_row(cp, v);
+        const double *p = &oof->p[gi * (size_t)oof->k];
+        const struct aps_arg v[9] = {
+            APS_ARG_I64(id), APS_ARG_I64(d->h->games[gi].id), APS_ARG_DBL(p[0]),
+            APS_ARG_DBL(oof->k > 1 ? p[1] : NAN), APS_ARG_DBL(oof->k > 2 ? p[2] : NAN),
+            APS_ARG_DBL(oof->mu ? oof->mu[gi] : NAN),
+            APS_ARG_DBL(oof->sigma ? oof->sigma[gi] : NAN),
+            d->y[gi] >= 0 ? APS_ARG_I64(d->y[gi]) : (struct aps_arg){.type = APS_ARG_NULL},
+            APS_ARG_I64(aps_wf_scored(d, gi))};
+        rc = aps_copy_row_args(cp, v);
     }
     if (cp) {
         int rc2 = aps_copy_end(cp);
