@@ -100,23 +100,28 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* Sport named in s (case-insensitive): ncaa, nba, nhl, mlb; -1 when none. */
+/* Sport named in s (case-insensitive) as a word of its own, not inside a longer one: ncaab or
+ * ncaa, nba, nhl, mlb, each with no letter right before or after it ("nba odds 2014-15",
+ * "mlb_odds_2014", "ncaa-basketball-2010-11"; not "unbalanced"); -1 when none. */
 static int sport_in(const char *s, size_t n)
 {
     static const struct { const char *word; enum aps_sport sport; } words[] = {
-        {"ncaa", APS_SPORT_NCAAB}, {"nba", APS_SPORT_NBA},
-        {"nhl", APS_SPORT_NHL},    {"mlb", APS_SPORT_MLB},
+        {"ncaab", APS_SPORT_NCAAB}, {"ncaa", APS_SPORT_NCAAB}, {"nba", APS_SPORT_NBA},
+        {"nhl", APS_SPORT_NHL},     {"mlb", APS_SPORT_MLB},
     };
     for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
         size_t k = strlen(words[w].word);
         for (size_t i = 0; i + k <= n; i++)
-            if (!strncasecmp(s + i, words[w].word, k))
+            if (!strncasecmp(s + i, words[w].word, k) &&
+                (i == 0 || !isalpha((unsigned char)s[i - 1])) &&
+                (i + k == n || !isalpha((unsigned char)s[i + k])))
                 return (int)words[w].sport;
     }
     return -1;
 }
 
-/* The file name decides; then the folder it is in; then the whole path. */
+/* The file name decides, else the folder it is in. Folders further up do not: a data root such
+ * as /home/nbaker/odds/ says nothing about the files in it. */
 static int infer_sport(const char *path)
 {
     const char *base = base_name(path);
@@ -126,8 +131,7 @@ static int infer_sport(const char *path)
     const char *dir_end = base - 1, *dir = dir_end;
     while (dir > path && dir[-1] != '/')
         dir--;
-    s = sport_in(dir, (size_t)(dir_end - dir));
-    return s >= 0 ? s : sport_in(path, strlen(path));
+    return sport_in(dir, (size_t)(dir_end - dir));
 }
 
 /* Season from the file name: "2014-15" (or "2014_15", "2014-2015") as given; a lone year Y is

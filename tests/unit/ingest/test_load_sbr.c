@@ -8,10 +8,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/timeutil.h"
@@ -23,6 +25,8 @@
 static char tmpdir[64];
 static char written[32][512];
 static size_t nwritten;
+static char made[8][512]; /* folders made under tmpdir, removed after the files */
+static size_t nmade;
 
 static int setup(void **state)
 {
@@ -37,7 +41,21 @@ static int teardown(void **state)
     for (size_t i = 0; i < nwritten; i++)
         unlink(written[i]);
     nwritten = 0;
+    while (nmade)
+        rmdir(made[--nmade]);
     return rmdir(tmpdir);
+}
+
+/* Makes the folder tmpdir/name (once). */
+static void make_folder(const char *name)
+{
+    assert_true(nmade < 8);
+    char *p = made[nmade];
+    snprintf(p, 512, "%s/%s", tmpdir, name);
+    if (mkdir(p, 0700) == 0)
+        nmade++;
+    else
+        assert_int_equal(errno, EEXIST);
 }
 
 /* Writes text to tmpdir/name and returns the path (static storage, one per name). */
@@ -468,7 +486,9 @@ static void test_errors(void **state)
     assert_non_null(strstr(err, "PuckLine"));
     aps_batch_cleanup(&b);
 
-    p = write_file("odds.csv", "Date,Rot,VH,Team,Final,Open,Close\n");
+    /* In a folder of a fixed name: the random name of tmpdir must not decide the sport. */
+    make_folder("plain");
+    p = write_file("plain/odds.csv", "Date,Rot,VH,Team,Final,Open,Close\n");
     assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), APS_E_INVAL);
     /* Given the sport, the name still needs a season. */
     assert_int_equal(aps_load_sbr(p, APS_SPORT_NBA, &b, err, sizeof err), APS_E_PARSE);
@@ -529,6 +549,40 @@ static const struct real_file real_files[] = {
     {"nhl/nhl odds 2019-20.csv", 2424, 1211, 12110, 2, 0, 0, 0, 0, "2019-10-02", "2020-09-28"},
     {"nhl/nhl odds 2021.csv", 1904, 951, 9503, 0, 4, 1, 1, 0, "2021-01-13", "2021-07-07"},
 };
+
+/* The sport comes from the file's name, else from its folder, as a word of its own: a sport
+ * word inside a longer one ("unbalanced") or in a folder further up names nothing. */
+static void test_sport_from_path(void **state)
+{
+    (void)state;
+    static const char nba_rows[] =
+        "Date,Rot,VH,Team,1st,2nd,3rd,4th,Final,Open,Close,ML,2H\n"
+        "1028,501,V,Dallas,24,29,20,27,100,206.5,203.5,140,102\n"
+        "1028,502,H,SanAntonio,26,19,31,25,101,6,3.5,-165,4\n";
+    struct aps_batch b;
+    char err[512];
+    memset(&b, 0, sizeof b);
+    make_folder("plain");
+    make_folder("ncaab");
+    make_folder("nba");
+    make_folder("nba/raw");
+    const char *p = write_file("plain/unbalanced 2014-15.csv", nba_rows);
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), APS_E_INVAL);
+    assert_non_null(strstr(err, "name it after the sport"));
+    aps_batch_cleanup(&b);
+    p = write_file("nba/raw/2014-15.csv", nba_rows); /* the sport two folders up */
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), APS_E_INVAL);
+    aps_batch_cleanup(&b);
+    p = write_file("ncaab/2014-15.csv", nba_rows); /* the folder decides */
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), 0);
+    assert_int_equal(b.ngames, 1);
+    assert_int_equal(b.games[0].sport, APS_SPORT_NCAAB);
+    aps_batch_cleanup(&b);
+    p = write_file("ncaab/NBA_2014-15.csv", nba_rows); /* the name before the folder */
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), 0);
+    assert_int_equal(b.games[0].sport, APS_SPORT_NBA);
+    aps_batch_cleanup(&b);
+}
 
 static void test_real_files(void **state)
 {
@@ -605,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_unpaired_rows),
         cmocka_unit_test(test_rejected_games),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_sport_from_path),
         cmocka_unit_test(test_real_files),
         cmocka_unit_test(test_real_mlb_details),
     };
