@@ -456,16 +456,15 @@ static int store_games(struct aps_writer *w, struct aps_batch *b, struct game_wo
         if (gw[i].dropped)
             continue;
         struct aps_game_rec *g = &b->games[i];
-        const struct aps_arg none = {.type = APS_ARG_NULL};
         const struct aps_arg row[17] = {
             APS_ARG_I64((int64_t)i), APS_ARG_I64(sport_id(w, g->sport)),
             APS_ARG_I64(gw[i].season_id), APS_ARG_TXT(g->date), APS_ARG_I64(g->game_no),
             APS_ARG_I64(gw[i].home_id), APS_ARG_I64(gw[i].away_id), APS_ARG_I64(g->start_time),
             APS_ARG_I64(g->time_known), APS_ARG_I64(g->neutral), APS_ARG_I64(g->playoff),
             APS_ARG_TXT(aps_status_name(g->status)),
-            g->home_score >= 0 ? APS_ARG_I64(g->home_score) : none,
-            g->away_score >= 0 ? APS_ARG_I64(g->away_score) : none,
-            gw[i].venue_id ? APS_ARG_I64(gw[i].venue_id) : none, APS_ARG_TXT(b->source),
+            g->home_score >= 0 ? APS_ARG_I64(g->home_score) : APS_ARG_NONE,
+            g->away_score >= 0 ? APS_ARG_I64(g->away_score) : APS_ARG_NONE,
+            gw[i].venue_id ? APS_ARG_I64(gw[i].venue_id) : APS_ARG_NONE, APS_ARG_TXT(b->source),
             APS_ARG_TXT(g->extra[0] ? g->extra : NULL)};
         rc = aps_copy_row_args(cp, row);
         res->games++;
@@ -747,7 +746,7 @@ static int store_forecasts(struct aps_writer *w, struct aps_batch *b, struct spo
         const struct aps_arg row[14] = {
             APS_ARG_TXT(f->model), APS_ARG_I64(sport_id(w, f->sport)), APS_ARG_TXT(f->date),
             APS_ARG_I64(x->t1), APS_ARG_I64(x->t2), APS_ARG_I64(f->game_no > 0 ? f->game_no : 1),
-            x->game_id ? APS_ARG_I64(x->game_id) : (struct aps_arg){.type = APS_ARG_NULL},
+            x->game_id ? APS_ARG_I64(x->game_id) : APS_ARG_NONE,
             APS_ARG_TXT(f->season), APS_ARG_I64(x->team1_home), APS_ARG_I64(f->neutral),
             APS_ARG_DBL(f->prob1), APS_ARG_DBL(f->prob2), APS_ARG_DBL(f->prob_tie),
             APS_ARG_DBL(f->result1)};

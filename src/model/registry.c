@@ -206,7 +206,7 @@ static int insert_preds(struct aps_conn *c, int64_t id, const struct aps_wf_data
             APS_ARG_DBL(oof->k > 1 ? p[1] : NAN), APS_ARG_DBL(oof->k > 2 ? p[2] : NAN),
             APS_ARG_DBL(oof->mu ? oof->mu[gi] : NAN),
             APS_ARG_DBL(oof->sigma ? oof->sigma[gi] : NAN),
-            d->y[gi] >= 0 ? APS_ARG_I64(d->y[gi]) : (struct aps_arg){.type = APS_ARG_NULL},
+            d->y[gi] >= 0 ? APS_ARG_I64(d->y[gi]) : APS_ARG_NONE,
             APS_ARG_I64(aps_wf_scored(d, gi))};
         rc = aps_copy_row_args(cp, v);
     }

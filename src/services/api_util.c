@@ -62,7 +62,7 @@ static int where_add(struct aps_api_where *w, const char *cond, bool has_param)
         else
             aps_buf_putc(&w->sql, *p);
     }
-    w->p[w->n] = (struct aps_arg){.type = APS_ARG_NULL};
+    w->p[w->n] = APS_ARG_NONE;
     return w->n++;
 }
 

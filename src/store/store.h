@@ -16,6 +16,7 @@
 #ifndef APS_STORE_STORE_H
 #define APS_STORE_STORE_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -225,6 +226,13 @@ struct aps_arg {
 #define APS_ARG_I64(x) ((struct aps_arg){.type = APS_ARG_INT64, .v.i = (x)})
 #define APS_ARG_DBL(x) ((struct aps_arg){.type = APS_ARG_DOUBLE, .v.d = (x)})
 #define APS_ARG_TXT(x) ((struct aps_arg){.type = APS_ARG_TEXT, .v.t = (x)})
+#define APS_ARG_NONE ((struct aps_arg){.type = APS_ARG_NULL})
+/* True when a stands for SQL NULL: APS_ARG_NULL, a NULL text or a NaN double. */
+static inline bool aps_arg_is_null(const struct aps_arg *a)
+{
+    return a->type == APS_ARG_NULL || (a->type == APS_ARG_TEXT && !a->v.t) ||
+           (a->type == APS_ARG_DOUBLE && isnan(a->v.d));
+}
 /* Binds args[0..n) as parameters first, first + 1, …; the same NULL rules as the letters i, d
  * and s. Unlike aps_stmt_bindf it binds a run of the parameters, not necessarily all of them
  * (the rest, a LIMIT and OFFSET say, are bound after). */

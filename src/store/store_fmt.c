@@ -7,7 +7,6 @@
  * parameters (the backend's `params`) and, for results, against its count of columns, so a spec
  * that drifts from its SQL fails on the first run in the tests rather than binding the wrong
  * slots. */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,15 +19,17 @@
 
 static int bind_arg(struct aps_stmt *s, int idx, const struct aps_arg *a)
 {
+    if (aps_arg_is_null(a))
+        return aps_stmt_bind_null(s, idx);
     switch (a->type) {
     case APS_ARG_INT64:
         return aps_stmt_bind_int64(s, idx, a->v.i);
     case APS_ARG_DOUBLE:
-        return isnan(a->v.d) ? aps_stmt_bind_null(s, idx) : aps_stmt_bind_double(s, idx, a->v.d);
+        return aps_stmt_bind_double(s, idx, a->v.d);
     case APS_ARG_TEXT:
         return aps_stmt_bind_text(s, idx, a->v.t);
     case APS_ARG_NULL:
-        return aps_stmt_bind_null(s, idx);
+        break;
     }
     aps_conn_set_error(s->conn, "bind: parameter %d has an unknown type", idx);
     return APS_E_INVAL;
@@ -40,7 +41,7 @@ static int arg_of(char l, va_list *ap, struct aps_arg *a)
 {
     const char *t = NULL;
     const int64_t *ip = NULL;
-    *a = (struct aps_arg){.type = APS_ARG_NULL};
+    *a = APS_ARG_NONE;
     switch (l) {
     case 'i':
         *a = APS_ARG_I64(va_arg(*ap, int64_t));

@@ -814,12 +814,14 @@ static int pg_copy_row_args(struct aps_copy *base, const struct aps_arg *vals)
         char num[APS_FMT_CAP];
         if (i)
             aps_buf_putc(&cp->buf, '\t');
-        if (a->type == APS_ARG_INT64)
+        if (aps_arg_is_null(a))
+            put_field(&cp->buf, NULL);
+        else if (a->type == APS_ARG_INT64)
             aps_buf_append(&cp->buf, num, aps_fmt_i64(num, a->v.i));
-        else if (a->type == APS_ARG_DOUBLE && !isnan(a->v.d))
+        else if (a->type == APS_ARG_DOUBLE)
             aps_buf_append(&cp->buf, num, aps_fmt_double(num, a->v.d));
         else
-            put_field(&cp->buf, a->type == APS_ARG_TEXT ? a->v.t : NULL);
+            put_field(&cp->buf, a->v.t);
     }
     return end_row(cp);
 }

@@ -488,14 +488,14 @@ static int sq_copy_row_args(struct aps_copy *base, const struct aps_arg *vals)
     int rc = SQLITE_OK;
     for (int i = 0; i < cp->ncols && rc == SQLITE_OK; i++) {
         const struct aps_arg *a = &vals[i];
-        if (a->type == APS_ARG_INT64)
-            rc = sqlite3_bind_int64(cp->st, i + 1, a->v.i);
-        else if (a->type == APS_ARG_DOUBLE && !isnan(a->v.d))
-            rc = sqlite3_bind_double(cp->st, i + 1, a->v.d);
-        else if (a->type == APS_ARG_TEXT && a->v.t)
-            rc = sqlite3_bind_text(cp->st, i + 1, a->v.t, -1, SQLITE_STATIC);
-        else
+        if (aps_arg_is_null(a))
             rc = sqlite3_bind_null(cp->st, i + 1);
+        else if (a->type == APS_ARG_INT64)
+            rc = sqlite3_bind_int64(cp->st, i + 1, a->v.i);
+        else if (a->type == APS_ARG_DOUBLE)
+            rc = sqlite3_bind_double(cp->st, i + 1, a->v.d);
+        else
+            rc = sqlite3_bind_text(cp->st, i + 1, a->v.t, -1, SQLITE_STATIC);
     }
     return sq_copy_step(cp, rc);
 }

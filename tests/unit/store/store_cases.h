@@ -497,7 +497,7 @@ static void test_copy_typed(void **state)
     for (int k = 0; k < COPY_ROWS; k++) {
         int64_t i = k == 1 ? INT64_MAX : k == 2 ? INT64_MIN : (int64_t)k * 3 - 5000;
         struct aps_arg t = k % 13 == 0 ? APS_ARG_TXT(NULL)
-                           : k % 17 == 0 ? (struct aps_arg){.type = APS_ARG_NULL}
+                           : k % 17 == 0 ? APS_ARG_NONE
                            : k % 7 == 0  ? APS_ARG_TXT(special_text)
                                          : APS_ARG_TXT("row");
         const struct aps_arg vals[] = {APS_ARG_I64(k), APS_ARG_I64(i),
@@ -539,7 +539,7 @@ static void test_copy_typed(void **state)
     /* A NULL where the table refuses one fails the copy; nothing is kept. */
     MUST(c, aps_conn_begin(c));
     MUST(c, aps_conn_copy_begin(c, "cpt", cols, 5, &cp));
-    const struct aps_arg null_i[] = {APS_ARG_I64(100000), {.type = APS_ARG_NULL},
+    const struct aps_arg null_i[] = {APS_ARG_I64(100000), APS_ARG_NONE,
                                      APS_ARG_DBL(1), APS_ARG_TXT("x"), APS_ARG_I64(0)};
     int rc = aps_copy_row_args(cp, null_i);
     int end = aps_copy_end(cp);
