@@ -13,6 +13,24 @@ bench_median() {
                                    else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
+# bench_cpu_ticks PID… → the CPU time (user + system, clock ticks: getconf CLK_TCK a second) the
+# processes and all their descendants have used, threads included; a process that has ended
+# counts as nothing
+bench_pids_tree() {
+  local p kids
+  for p in "$@"; do
+    echo "$p"
+    mapfile -t kids < <(pgrep -P "$p" || true)
+    [ "${#kids[@]}" = 0 ] || bench_pids_tree "${kids[@]}"
+  done
+}
+bench_cpu_ticks() {
+  local p
+  for p in $(bench_pids_tree "$@"); do
+    { sed 's/.*) //' "/proc/$p/stat" 2>/dev/null || true; } | awk '{print $12 + $13}'
+  done | awk '{t += $1} END {print t + 0}'
+}
+
 # bench_ratio A B → A / B with two decimals (0 when B is 0)
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
 
