@@ -67,14 +67,18 @@ struct aps_cache {
 static const char *const tier_local[] = {"local"};
 static const char *const tier_redis[] = {"redis"};
 
-/* The Redis side of get: the value and its remaining TTL in one round trip, refusing values over
- * the cap before they are sent. Replies: {value, pttl} on a hit, 0 on a miss, -1 when too big. */
+/* The Redis side of get: the first of the keys that holds a value, with its remaining TTL, in one
+ * round trip, refusing values over the cap before they are sent. Replies: {i, value, pttl} for
+ * KEYS[i], 0 when none holds a value (a value over the cap counts as none). */
 static const struct aps_redis_script get_script = {
-    "local n = redis.call('STRLEN', KEYS[1])\n"
-    "if n > tonumber(ARGV[1]) then return -1 end\n"
-    "local v = redis.call('GET', KEYS[1])\n"
-    "if not v then return 0 end\n"
-    "return {v, redis.call('PTTL', KEYS[1])}\n"};
+    "for i, k in ipairs(KEYS) do\n"
+    "  local n = redis.call('STRLEN', k)\n"
+    "  if n <= tonumber(ARGV[1]) then\n"
+    "    local v = redis.call('GET', k)\n"
+    "    if v then return {i, v, redis.call('PTTL', k)} end\n"
+    "  end\n"
+    "end\n"
+    "return 0\n"};
 
 static int64_t mono_ms(void)
 {
@@ -156,29 +160,36 @@ static bool key_ok(const char *key)
     return n > 0 && n <= APS_CACHE_MAX_KEY;
 }
 
-/* Looks key up in Redis: 0 and a copy on a hit (local tier filled), APS_E_NOTFOUND otherwise. */
-static int redis_get(struct aps_cache *c, const char *key, char **val, size_t *len)
+/* Looks keys up in Redis: 0, *which and a copy of the first that holds a value (local tier
+ * filled), APS_E_NOTFOUND otherwise. */
+static int redis_get(struct aps_cache *c, const char *const *keys, int n, int *which, char **val,
+                     size_t *len)
 {
     char cap[24];
     snprintf(cap, sizeof cap, "%u", APS_CACHE_MAX_VALUE);
-    const char *words[] = {key, cap};
+    const char *words[APS_CACHE_MAX_LOOKUP + 1];
+    for (int i = 0; i < n; i++)
+        words[i] = keys[i];
+    words[n] = cap;
     redisReply *rep = NULL;
-    int rc = aps_redis_eval(c->redis, REDIS_TIMEOUT_MS, &get_script, &rep, 1, 2, words, NULL);
+    int rc = aps_redis_eval(c->redis, REDIS_TIMEOUT_MS, &get_script, &rep, n, n + 1, words, NULL);
     if (rc) {
         count_error(c);
         return APS_E_NOTFOUND;
     }
     rc = APS_E_NOTFOUND;
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
-        rep->element[0]->type == REDIS_REPLY_STRING &&
-        rep->element[1]->type == REDIS_REPLY_INTEGER) {
-        *len = rep->element[0]->len;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+        rep->element[0]->type == REDIS_REPLY_INTEGER && rep->element[0]->integer >= 1 &&
+        rep->element[0]->integer <= n && rep->element[1]->type == REDIS_REPLY_STRING &&
+        rep->element[2]->type == REDIS_REPLY_INTEGER) {
+        *which = (int)rep->element[0]->integer - 1;
+        *len = rep->element[1]->len;
         *val = aps_malloc(*len + 1);
-        memcpy(*val, rep->element[0]->str, *len);
+        memcpy(*val, rep->element[1]->str, *len);
         (*val)[*len] = '\0';
-        long long pttl = rep->element[1]->integer;
+        long long pttl = rep->element[2]->integer;
         if (pttl > 0)
-            (void)aps_lru_set(c->lru, key, *val, *len, mono_ms() + pttl);
+            (void)aps_lru_set(c->lru, keys[*which], *val, *len, mono_ms() + pttl);
         rc = 0;
     } else if (rep->type == REDIS_REPLY_ERROR) {
         count_error(c); /* e.g. WRONGTYPE: someone else's key under our prefix */
@@ -187,18 +198,25 @@ static int redis_get(struct aps_cache *c, const char *key, char **val, size_t *l
     return rc;
 }
 
-int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len)
+int aps_cache_get_first(struct aps_cache *c, const char *const *keys, int n, int *which,
+                        char **val, size_t *len)
 {
     *val = NULL;
     *len = 0;
-    if (!key_ok(key))
+    if (n < 1 || n > APS_CACHE_MAX_LOOKUP)
         return APS_E_INVAL;
-    if (aps_lru_get(c->lru, key, mono_ms(), val, len) == 0) {
-        atomic_fetch_add(&c->hits_local, 1);
-        aps_metric_add(c->m_hits, tier_local, 1);
-        return 0;
-    }
-    if (c->redis && redis_get(c, key, val, len) == 0) {
+    for (int i = 0; i < n; i++)
+        if (!key_ok(keys[i]))
+            return APS_E_INVAL;
+    int64_t now = mono_ms();
+    for (int i = 0; i < n; i++)
+        if (aps_lru_get(c->lru, keys[i], now, val, len) == 0) {
+            *which = i;
+            atomic_fetch_add(&c->hits_local, 1);
+            aps_metric_add(c->m_hits, tier_local, 1);
+            return 0;
+        }
+    if (c->redis && redis_get(c, keys, n, which, val, len) == 0) {
         atomic_fetch_add(&c->hits_redis, 1);
         aps_metric_add(c->m_hits, tier_redis, 1);
         return 0;
@@ -206,6 +224,12 @@ int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len)
     atomic_fetch_add(&c->misses, 1);
     aps_metric_add(c->m_misses, NULL, 1);
     return APS_E_NOTFOUND;
+}
+
+int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len)
+{
+    int which = 0;
+    return aps_cache_get_first(c, &key, 1, &which, val, len);
 }
 
 int aps_cache_get_ref(struct aps_cache *c, const char *key, const char **val, size_t *len,

@@ -37,6 +37,7 @@ struct aps_metrics;
 
 #define APS_CACHE_MAX_VALUE (8u << 20) /* bytes; bigger values are refused / read as a miss */
 #define APS_CACHE_MAX_KEY 512          /* bytes, including the prefix and generation */
+#define APS_CACHE_MAX_LOOKUP 4         /* keys one aps_cache_get_first may try */
 
 /* Opens the cache from REDIS_URL, REDIS_KEY_PREFIX and the CACHE_LOCAL_* settings. m may be
  * NULL (no metrics). A Redis that cannot be reached at open is not an error (the cache starts
@@ -63,6 +64,13 @@ bool aps_cache_generations_shared(const struct aps_cache *c);
 /* 0 on a hit: *val is an aps_malloc'd copy (NUL-terminated after len bytes; caller frees).
  * APS_E_NOTFOUND on a miss (also when Redis fails; the error is counted, not returned). */
 int aps_cache_get(struct aps_cache *c, const char *key, char **val, size_t *len) APS_MUST_CHECK;
+/* The same for the first of keys[0..n-1] (1 <= n <= APS_CACHE_MAX_LOOKUP) that holds a value,
+ * *which its index: the local tier is asked for each key in order, then Redis for all of them in
+ * one round trip (a key held only by Redis loses to a later one held locally: give keys that
+ * are alternatives, of which one is ever stored). Counted as one hit or one miss. APS_E_INVAL
+ * for a bad key or count. */
+int aps_cache_get_first(struct aps_cache *c, const char *const *keys, int n, int *which, char **val,
+                        size_t *len) APS_MUST_CHECK;
 /* The local tier's value without a copy (cache/lru.h aps_lru_get_ref): 0 with *val (not
  * NUL-terminated) and *len valid until aps_cache_release(*ref), counted as a local hit;
  * APS_E_NOTFOUND when the local tier does not hold key, counting nothing: aps_cache_get then

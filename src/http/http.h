@@ -217,16 +217,18 @@ struct aps_http_hooks {
     int (*authenticate)(void *ctx, struct aps_http_req *req, struct aps_http_res *res);
     /* Returns 0 when allowed (and may add X-RateLimit-* headers), 1 with res set to 429. */
     int (*rate_limit)(void *ctx, struct aps_http_req *req, struct aps_http_res *res);
-    /* Response cache: get returns 0 and a copy of the body (aps_malloc) and its ETag when fresh;
-     * put stores body for ttl seconds. */
-    int (*cache_get)(void *ctx, const char *key, char **body, size_t *len, char etag[48]);
+    /* Response cache: get returns 0 and a copy of the body (aps_malloc) and its ETag of the
+     * first of keys[0..nkeys-1] (nkeys <= 2) that is fresh; put stores body for ttl seconds. */
+    int (*cache_get)(void *ctx, const char *const *keys, int nkeys, char **body, size_t *len,
+                     char etag[48]);
     /* Optional, tried before cache_get: the same answer without a copy. *body stays valid until
      * cache_release(*ref), which the server calls once the response has been sent. */
     int (*cache_get_ref)(void *ctx, const char *key, const char **body, size_t *len,
                          char etag[48], void **ref);
     void (*cache_release)(void *ref);
     void (*cache_put)(void *ctx, const char *key, const char *body, size_t len, int ttl);
-    int (*cache_ttl)(void *ctx, enum aps_cache_policy p); /* seconds for a policy */
+    /* Seconds a policy's answers are kept (NULL: 60); at 0 none are stored or looked up. */
+    int (*cache_ttl)(void *ctx, enum aps_cache_policy p);
 };
 
 struct aps_http_server_opts {

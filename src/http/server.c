@@ -126,6 +126,7 @@ struct request {
     bool bad_uri;          /* the raw URL holds a control byte, raw or percent-encoded */
     bool decided;          /* res already holds the answer: the handler does not run */
     bool cacheable;
+    int cache_ttl;         /* seconds the route's answers are kept; 0: none are (nor looked up) */
     int cache_state;       /* 0 not cacheable, 1 miss, 2 hit */
     char *cached;          /* body from the cache hook (aps_malloc), freed with the request */
     const char *cached_view; /* or the body in the cache itself (cache_get_ref)… */
@@ -693,22 +694,25 @@ static void build_cache_keys(struct request *r)
     }
 }
 
-/* One key: in place when the hooks can lend the body, else a copy. */
-static bool cache_fetch(struct request *r, const char *key)
-{
-    const struct aps_http_hooks *h = &r->srv->o.hooks;
-    if (h->cache_get_ref && h->cache_release &&
-        !h->cache_get_ref(h->ctx, key, &r->cached_view, &r->cached_len, r->etag, &r->cached_ref))
-        return true;
-    return !h->cache_get(h->ctx, key, &r->cached, &r->cached_len, r->etag);
-}
-
+/* The route's answer from the cache: the shared key, then the caller's own (a route stores one
+ * kind, so the two are alternatives): each lent in place when the hooks can, then both asked
+ * for a copy in one call (one round trip to a shared cache). */
 static bool cache_lookup(struct request *r)
 {
+    const struct aps_http_hooks *h = &r->srv->o.hooks;
+    bool hit = false;
+    r->cache_state = 1;
+    if (r->cache_ttl <= 0)
+        return false; /* nothing is stored now, so nothing stored before is served either */
     build_cache_keys(r);
-    bool hit = cache_fetch(r, r->cache_key);
-    if (!hit && r->personal_key)
-        hit = cache_fetch(r, r->personal_key);
+    const char *keys[2] = {r->cache_key, r->personal_key};
+    int n = r->personal_key ? 2 : 1;
+    if (h->cache_get_ref && h->cache_release)
+        for (int i = 0; i < n && !hit; i++)
+            hit = !h->cache_get_ref(h->ctx, keys[i], &r->cached_view, &r->cached_len, r->etag,
+                                    &r->cached_ref);
+    if (!hit)
+        hit = !h->cache_get(h->ctx, keys, n, &r->cached, &r->cached_len, r->etag);
     aps_metric_add(hit ? r->srv->m_hits : r->srv->m_misses, NULL, 1);
     r->cache_state = hit ? 2 : 1;
     return hit;
@@ -716,11 +720,9 @@ static bool cache_lookup(struct request *r)
 
 static void cache_store(struct request *r, const char *body, size_t len)
 {
-    const struct aps_http_hooks *h = &r->srv->o.hooks;
-    int ttl = h->cache_ttl ? h->cache_ttl(h->ctx, r->req.route->cache) : 60;
     const char *key = r->res.personal ? r->personal_key : r->cache_key;
-    if (ttl > 0 && key)
-        h->cache_put(h->ctx, key, body, len, ttl);
+    if (r->cache_ttl > 0 && key)
+        r->srv->o.hooks.cache_put(r->srv->o.hooks.ctx, key, body, len, r->cache_ttl);
 }
 
 /* Percent-decodes s[0..n) of a form body ('+' is a space) into a NUL-terminated arena copy;
@@ -895,8 +897,11 @@ static void process(struct request *r)
         return;
     r->cacheable = rt->cache != APS_CACHE_NONE && h->cache_get && h->cache_put &&
                    (!strcmp(r->req.method, "GET") || !strcmp(r->req.method, "HEAD"));
-    if (r->cacheable && cache_lookup(r))
-        return;
+    if (r->cacheable) {
+        r->cache_ttl = h->cache_ttl ? h->cache_ttl(h->ctx, rt->cache) : 60;
+        if (cache_lookup(r))
+            return;
+    }
     int rc = rt->handler(&r->req, &r->res);
     if (rc < 0 && r->res.status < 400) {
         aps_http_error(&r->res, 500, "INTERNAL_ERROR", "internal error");

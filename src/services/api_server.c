@@ -111,13 +111,23 @@ static int full_key(struct aps_app *app, const char *key, char *out, size_t cap)
     return aps_cache_key(app->cache, tag, key, out, cap);
 }
 
-static int cache_get(void *ctx, const char *key, char **body, size_t *len, char etag[48])
+static int cache_get(void *ctx, const char *const *keys, int nkeys, char **body, size_t *len,
+                     char etag[48])
 {
     struct aps_app *app = ctx;
-    char k[APS_CACHE_MAX_KEY];
+    char k[2][APS_CACHE_MAX_KEY];
+    const char *full[2];
     char *v = NULL;
     size_t n = 0;
-    if (full_key(app, key, k, sizeof k) || aps_cache_get(app->cache, k, &v, &n))
+    int which = 0;
+    if (nkeys < 1 || nkeys > 2)
+        return 1;
+    for (int i = 0; i < nkeys; i++) {
+        if (full_key(app, keys[i], k[i], sizeof k[i]))
+            return 1;
+        full[i] = k[i];
+    }
+    if (aps_cache_get_first(app->cache, full, nkeys, &which, &v, &n))
         return 1;
     char *nl = memchr(v, '\n', n);
     if (!nl || nl - v >= 48) {

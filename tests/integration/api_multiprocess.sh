@@ -7,8 +7,9 @@
 # Each check warms B with the credential first, changes it through A, then asks B at once (no
 # sleep): a demoted admin, a logged-out session, a changed password, a revoked API key. Then the
 # run-time settings: a PUT of RATE_LIMIT_PER_MIN through A changes B's X-RateLimit-Limit within
-# the poll bound; CACHE_TTL_DEFAULT=0 stops B caching; a PUT of KELLY_FRACTION changes the stake
-# of the next pick the worker's predict job publishes from a trained, promoted model.
+# the poll bound; CACHE_TTL_DEFAULT=0 stops B caching and serving what it cached; a PUT of
+# KELLY_FRACTION changes the stake of the next pick the worker's predict job publishes from a
+# trained, promoted model.
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data: three Premier League football-data seasons),
 # curl, jq, sqlite3, psql, redis-cli. Without APS_TEST_PG_URL / APS_TEST_REDIS_URL
 # the pg half fails unless APS_TEST_PG_OPTIONAL=1.
@@ -235,6 +236,8 @@ test_cache_ttl_setting() {
   req "$A" PUT /api/v1/admin/settings/CACHE_TTL_DEFAULT '{"value":0}' "$boss"
   check "PUT CACHE_TTL_DEFAULT 0" 200 "$status"
   sleep 1.5 # the poll bound
+  req "$B" GET "/api/v1/games?limit=3" "" "$boss"
+  check "CACHE_TTL_DEFAULT=0: B no longer serves what it cached before" MISS "$(header X-Cache)"
   req "$B" GET "/api/v1/games?limit=4" "" "$boss"
   req "$B" GET "/api/v1/games?limit=4" "" "$boss"
   check "CACHE_TTL_DEFAULT=0 stops B caching" MISS "$(header X-Cache)"

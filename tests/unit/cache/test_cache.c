@@ -444,6 +444,116 @@ static void test_shared_oversized(void **state)
     assert_int_equal(st.errors, 1);
 }
 
+/* Watches the commands the test Redis runs (MONITOR) on a connection of its own. */
+static redisContext *monitor_start(void)
+{
+    char host[64] = "";
+    int port = 0;
+    if (sscanf(test_redis_url(), "redis://%63[^:]:%d", host, &port) != 2)
+        fail_msg("unexpected test Redis URL %s", test_redis_url());
+    struct timeval tv = {5, 0};
+    redisContext *m = redisConnectWithTimeout(host, port, tv);
+    if (!m || m->err)
+        fail_msg("monitor connection: %s", m ? m->errstr : "out of memory");
+    redisSetTimeout(m, tv);
+    redisReply *r = redisCommand(m, "MONITOR");
+    assert_non_null(r);
+    freeReplyObject(r);
+    return m;
+}
+
+/* Stops watching: the commands run since monitor_start that name prefix and are word (e.g.
+ * "EVALSHA"), counted up to a marker this sends, so other tests' traffic does not count. */
+static int monitor_count(redisContext *m, const char *prefix, const char *word)
+{
+    char marker[200], quoted[64];
+    snprintf(marker, sizeof marker, "%s-monitor-end", prefix);
+    snprintf(quoted, sizeof quoted, "\"%s\"", word);
+    const char *echo[] = {"ECHO", marker};
+    freeReplyObject(redis_raw(2, echo, NULL));
+    int n = 0;
+    for (;;) {
+        void *reply = NULL;
+        if (redisGetReply(m, &reply) != REDIS_OK || !reply)
+            fail_msg("monitor: %s", m->errstr);
+        redisReply *r = reply;
+        bool end = r->type == REDIS_REPLY_STATUS && strstr(r->str, marker);
+        if (!end && r->type == REDIS_REPLY_STATUS && strstr(r->str, prefix) &&
+            strstr(r->str, quoted))
+            n++;
+        freeReplyObject(r);
+        if (end)
+            break;
+    }
+    redisFree(m);
+    return n;
+}
+
+static void expect_first(struct aps_cache *c, const char *const *keys, int n, int which,
+                         const char *want)
+{
+    char *v = NULL;
+    size_t len = 0;
+    int got = -1;
+    assert_int_equal(aps_cache_get_first(c, keys, n, &got, &v, &len), 0);
+    assert_int_equal(got, which);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(v, want, len);
+    aps_free(v);
+}
+
+/* The first of several keys that holds a value, asked of Redis in one round trip: the shared
+ * answer of a route, then the caller's own. */
+static void test_shared_first(void **state)
+{
+    struct pair *p = *state;
+    char shared[256], own[300], big[256];
+    assert_int_equal(aps_cache_key(p->a, "picks", "GET /list", shared, sizeof shared), 0);
+    snprintf(own, sizeof own, "%s#u7", shared);
+    const char *keys[] = {shared, own};
+    char *v = NULL;
+    size_t len = 0;
+    int which = -1;
+    redisContext *m = monitor_start();
+    assert_int_equal(aps_cache_get_first(p->b, keys, 2, &which, &v, &len), APS_E_NOTFOUND);
+    assert_null(v);
+    assert_int_equal(monitor_count(m, p->prefix, "EVALSHA"), 1); /* both keys, one round trip */
+    assert_int_equal(aps_cache_set(p->a, own, "mine", 4, 60), 0);
+    m = monitor_start();
+    expect_first(p->b, keys, 2, 1, "mine"); /* from Redis */
+    expect_first(p->b, keys, 2, 1, "mine"); /* from b's own tier: no round trip */
+    assert_int_equal(monitor_count(m, p->prefix, "EVALSHA"), 1);
+    struct aps_cache_stats st;
+    aps_cache_stats(p->b, &st);
+    assert_int_equal(st.misses, 1); /* one per lookup, not per key */
+    assert_int_equal(st.hits_redis, 1);
+    assert_int_equal(st.hits_local, 1);
+    /* Both held by Redis only: the first key wins. */
+    assert_int_equal(aps_cache_set(p->a, shared, "all", 3, 60), 0);
+    struct aps_cache *c = open_cache(test_redis_url(), p->prefix, NULL, NULL);
+    expect_first(c, keys, 2, 0, "all");
+    aps_cache_close(c);
+    /* A first key over the cap is passed over for the next. */
+    snprintf(big, sizeof big, "%s:c:big", p->prefix);
+    size_t n = APS_CACHE_MAX_VALUE + 1;
+    char *huge = aps_malloc(n);
+    memset(huge, 'z', n);
+    const char *argv[] = {"SET", big, huge};
+    const size_t lens[] = {3, strlen(big), n};
+    freeReplyObject(redis_raw(3, argv, lens));
+    aps_free(huge);
+    const char *keys2[] = {big, own};
+    c = open_cache(test_redis_url(), p->prefix, NULL, NULL);
+    expect_first(c, keys2, 2, 1, "mine");
+    /* Bad counts and keys are refused before anything is asked. */
+    assert_int_equal(aps_cache_get_first(c, keys, 0, &which, &v, &len), APS_E_INVAL);
+    const char *five[] = {shared, own, shared, own, shared};
+    assert_int_equal(aps_cache_get_first(c, five, 5, &which, &v, &len), APS_E_INVAL);
+    const char *empty[] = {shared, ""};
+    assert_int_equal(aps_cache_get_first(c, empty, 2, &which, &v, &len), APS_E_INVAL);
+    aps_cache_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest local[] = {
@@ -460,6 +570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shared_generation_lost, pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_shared_oversized, pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_shared_database, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_first, pair_setup, pair_teardown),
     };
     int failed = cmocka_run_group_tests_name("cache_local", local, NULL, NULL);
     if (!redis_available_or_optional("test_cache"))

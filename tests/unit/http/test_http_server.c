@@ -131,17 +131,19 @@ static struct {
     size_t len;
 } slots[8];
 
-static int cache_get(void *ctx, const char *key, char **body, size_t *len, char etag[48])
+static int cache_get(void *ctx, const char *const *keys, int nkeys, char **body, size_t *len,
+                     char etag[48])
 {
     int rc = 1;
     pthread_mutex_lock(&cache_mu);
-    for (int i = 0; i < 8; i++)
-        if (slots[i].body && !strcmp(slots[i].key, key)) {
-            *body = aps_strndup(slots[i].body, slots[i].len);
-            *len = slots[i].len;
-            aps_http_etag(slots[i].body, slots[i].len, etag);
-            rc = 0;
-        }
+    for (int k = 0; k < nkeys && rc; k++)
+        for (int i = 0; i < 8 && rc; i++)
+            if (slots[i].body && !strcmp(slots[i].key, keys[k])) {
+                *body = aps_strndup(slots[i].body, slots[i].len);
+                *len = slots[i].len;
+                aps_http_etag(slots[i].body, slots[i].len, etag);
+                rc = 0;
+            }
     pthread_mutex_unlock(&cache_mu);
     return rc;
 }
