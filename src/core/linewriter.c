@@ -100,6 +100,7 @@ struct aps_linewriter *aps_linewriter_open_batched(int fd, unsigned flush_ms, si
         aps_free(w);
         return NULL;
     }
+    (void)pthread_setname_np(w->thread, "aps-log");
     return w;
 }
 

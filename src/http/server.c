@@ -1559,6 +1559,9 @@ static int start_workers(struct aps_http_server *s, const struct sockaddr_storag
             snprintf(err, errcap, "cannot start the server's threads");
             rc = APS_E_IO;
         } else {
+            char name[16];
+            snprintf(name, sizeof name, "aps-http-%d", i % 1000);
+            (void)pthread_setname_np(w->th, name);
             w->started = true;
         }
     }

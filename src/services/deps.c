@@ -198,6 +198,7 @@ int aps_deps_start(struct aps_deps **out, struct aps_app *app, int period_ms)
         aps_deps_stop(d);
         return APS_E_NOMEM;
     }
+    (void)pthread_setname_np(d->th, "aps-deps");
     d->started = true;
     *out = d;
     return 0;

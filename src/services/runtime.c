@@ -107,6 +107,7 @@ int aps_runtime_watch_start(struct aps_app *app)
         aps_free(w);
         return APS_E_NOMEM;
     }
+    (void)pthread_setname_np(w->th, "aps-settings");
     app->runtime_watch = w;
     return 0;
 }

@@ -580,6 +580,7 @@ int aps_scheduler_start(struct aps_scheduler **out, struct aps_app *app,
         snprintf(err, errcap, "cannot start the scheduler thread");
         return APS_E_NOMEM;
     }
+    (void)pthread_setname_np(s->th, "aps-scheduler");
     pthread_mutex_lock(&app->reload_mu); /* a configuration reload may move it to a new REDIS_URL */
     app->leader = s->leader;
     pthread_mutex_unlock(&app->reload_mu);

@@ -445,12 +445,16 @@ static int start_threads(struct aps_worker *w, char *err, size_t errcap)
             snprintf(err, errcap, "cannot start worker thread %d", i);
             return APS_E_NOMEM;
         }
+        char name[16];
+        snprintf(name, sizeof name, "aps-job-%d", i % 1000);
+        (void)pthread_setname_np(s->th, name);
         s->started = true;
     }
     if (pthread_create(&w->sup, NULL, supervisor, w)) {
         snprintf(err, errcap, "cannot start the worker supervisor");
         return APS_E_NOMEM;
     }
+    (void)pthread_setname_np(w->sup, "aps-supervisor");
     w->sup_started = true;
     return 0;
 }
