@@ -112,6 +112,7 @@ static int serve(struct aps_app *app, const struct api_args *a, const sigset_t *
     struct aps_http_server_opts o;
     aps_api_server_opts(&o, app, a->host, a->port);
     o.threads = aps_api_server_threads(app, a->threads);
+    aps_api_server_tune_malloc();
     struct aps_http_server *srv = NULL;
     char err[512], extra[160];
     if (aps_http_server_start(&srv, &o, err, sizeof err)) {

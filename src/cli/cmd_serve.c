@@ -106,6 +106,7 @@ static int start_all(struct aps_app *app, const struct serve_args *a, struct run
     struct aps_http_server_opts o;
     aps_api_server_opts(&o, app, a->host, a->port);
     o.threads = aps_api_server_threads(app, a->api_threads);
+    aps_api_server_tune_malloc();
     if (aps_http_server_start(&r->api, &o, err, sizeof err))
         return fprintf(stderr, "aps serve: api: %s\n", err), -1;
     if (aps_worker_start(&r->worker, app, &a->w, err, sizeof err))

@@ -3,6 +3,7 @@
  * api_server.h for the key and value layout). */
 #include "services/api_server.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -221,6 +222,11 @@ int aps_api_server_threads(const struct aps_app *app, int requested)
             n = pool;
     }
     return n > APS_API_MAX_THREADS ? APS_API_MAX_THREADS : n;
+}
+
+void aps_api_server_tune_malloc(void)
+{
+    (void)mallopt(M_MXFAST, 0);
 }
 
 void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, const char *host,

@@ -29,6 +29,13 @@ void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, co
  * flight while other threads use the cores (measured in bench/results/api-db.md). */
 int aps_api_server_threads(const struct aps_app *app, int requested);
 
+/* Sets the process's allocator up for serving requests, before the server starts: glibc's
+ * fastbins off (M_MXFAST 0; the per-thread caches stay). With them, every allocation of 1 KiB or
+ * more (libpq's result blocks, response buffers) first merged the fastbins a request's small
+ * frees had filled: malloc_consolidate was 6-9 % of the api's CPU on PostgreSQL reads, and about
+ * a tenth of its CPU per request went away without it (bench/results/api-db.md). */
+void aps_api_server_tune_malloc(void);
+
 /* The tag the response cache files a key under (see above); writes "api" when the key names no
  * group. out needs 33 bytes. */
 void aps_api_cache_tag(const char *key, char out[33]);
