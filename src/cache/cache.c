@@ -50,6 +50,8 @@ struct tag_gen {
     double fetched_at; /* monotonic seconds of the last refresh (claimed); 0: never */
     uint64_t seq;      /* local invalidations so far */
     int64_t pending;   /* bumps Redis has not seen */
+    int64_t heard;     /* the value Redis last answered, by any read (a hint) */
+    bool heard_set;
 };
 
 struct aps_cache {
@@ -390,13 +392,21 @@ static const struct aps_redis_script gen_script = {
     "if tonumber(ARGV[1]) > 0 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end\n"
     "return v\n"};
 
+/* The Redis key of tag's generation and a value to seed it with when it is missing. */
+static int gen_ref(struct aps_cache *c, const char *tag, char *key, size_t keycap, char seed[24])
+{
+    if (aps_str_fmt(key, keycap, "%s:gen:%s", c->prefix, tag))
+        return APS_E_TOOBIG;
+    snprintf(seed, 24, "%llu", (unsigned long long)random_seed(c));
+    return 0;
+}
+
 /* Asks Redis for the generation (sending pending bumps first); 0 and *gen, or APS_E_IO. */
 static int fetch_gen(struct aps_cache *c, const char *tag, int64_t pending, int64_t *gen)
 {
     char key[128], by[24], seed[24];
-    if (aps_str_fmt(key, sizeof key, "%s:gen:%s", c->prefix, tag))
+    if (gen_ref(c, tag, key, sizeof key, seed))
         return APS_E_TOOBIG;
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)random_seed(c));
     snprintf(by, sizeof by, "%lld", (long long)pending);
     const char *words[] = {key, by, seed};
     redisReply *rep = NULL;
@@ -409,6 +419,13 @@ static int fetch_gen(struct aps_cache *c, const char *tag, int64_t pending, int6
         rc = APS_E_IO;
     freeReplyObject(rep);
     return rc;
+}
+
+/* Records what Redis answered for t's generation. Called with c->mu held. */
+static void heard(struct tag_gen *t, int64_t gen)
+{
+    t->heard = gen;
+    t->heard_set = true;
 }
 
 /* Refreshes t from Redis when its value is over a second old. Called without the lock. */
@@ -431,8 +448,10 @@ static void refresh_gen(struct aps_cache *c, struct tag_gen *t)
     pthread_mutex_lock(&c->mu);
     if (rc) {
         t->pending += pending; /* replay later */
-    } else if (t->seq == seq) {
-        t->gen = gen;
+    } else {
+        heard(t, gen);
+        if (t->seq == seq)
+            t->gen = gen;
     }
     pthread_mutex_unlock(&c->mu);
     if (rc)
@@ -490,6 +509,7 @@ int aps_cache_invalidate(struct aps_cache *c, const char *tag)
     } else {
         t->gen = gen;
         t->fetched_at = aps_time_mono();
+        heard(t, gen);
     }
     pthread_mutex_unlock(&c->mu);
     if (rc)
@@ -516,13 +536,64 @@ int aps_cache_generation(struct aps_cache *c, const char *tag, int64_t *gen)
     if (!t)
         return APS_E_INVAL;
     int rc = fetch_gen(c, tag, pending, gen);
-    if (rc) {
-        pthread_mutex_lock(&c->mu);
+    pthread_mutex_lock(&c->mu);
+    if (rc)
         t->pending += pending;
-        pthread_mutex_unlock(&c->mu);
+    else
+        heard(t, *gen);
+    pthread_mutex_unlock(&c->mu);
+    if (rc)
         count_error(c);
-    }
     return rc;
+}
+
+int aps_cache_generation_hint(struct aps_cache *c, const char *tag, int64_t *gen, bool *exact)
+{
+    if (!tag_ok(tag))
+        return APS_E_INVAL;
+    *exact = !c->redis && c->genf;
+    if (*exact) {
+        *gen = atomic_load(gen_slot(c, tag));
+        return 0;
+    }
+    if (!c->redis)
+        return APS_E_UNSUPPORTED;
+    int rc = APS_E_NOTFOUND;
+    pthread_mutex_lock(&c->mu);
+    struct tag_gen *t = tag_slot(c, tag);
+    if (!t) {
+        rc = APS_E_INVAL;
+    } else if (t->heard_set && t->pending == 0) {
+        *gen = t->heard;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int aps_cache_generation_ref(struct aps_cache *c, const char *tag, char *key, size_t keycap,
+                             char seed[24])
+{
+    if (!tag_ok(tag))
+        return APS_E_INVAL;
+    if (!c->redis)
+        return APS_E_UNSUPPORTED;
+    pthread_mutex_lock(&c->mu);
+    struct tag_gen *t = tag_slot(c, tag);
+    int rc = !t ? APS_E_INVAL : t->pending ? APS_E_STATE : 0;
+    pthread_mutex_unlock(&c->mu);
+    return rc ? rc : gen_ref(c, tag, key, keycap, seed);
+}
+
+void aps_cache_generation_heard(struct aps_cache *c, const char *tag, int64_t gen)
+{
+    if (!tag_ok(tag) || !c->redis)
+        return;
+    pthread_mutex_lock(&c->mu);
+    struct tag_gen *t = tag_slot(c, tag);
+    if (t)
+        heard(t, gen);
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* ---- health ---------------------------------------------------------------------------------- */

@@ -97,6 +97,21 @@ int aps_cache_invalidate(struct aps_cache *c, const char *tag) APS_MUST_CHECK;
  * invalidation on their very next read. APS_E_UNSUPPORTED when generations are not shared
  * (aps_cache_generations_shared), APS_E_IO when Redis does not answer. */
 int aps_cache_generation(struct aps_cache *c, const char *tag, int64_t *gen) APS_MUST_CHECK;
+/* The tag's generation without a round trip, for a caller that confirms it before acting on
+ * it: as the shared file has it (*exact true), or the value Redis last gave this process by any
+ * read (*exact false: another process may have moved it since). APS_E_NOTFOUND when nothing was
+ * heard yet or this process has bumps Redis has not seen (aps_cache_generation sends them),
+ * APS_E_UNSUPPORTED when generations are not shared, APS_E_INVAL for a bad tag. */
+int aps_cache_generation_hint(struct aps_cache *c, const char *tag, int64_t *gen,
+                              bool *exact) APS_MUST_CHECK;
+/* For a script of another module that reads the tag's generation in its own round trip: the
+ * Redis key and the value to SET when the key is missing (as aps_cache_generation does: a
+ * random number, never a count from 0). Tell the cache what was read with
+ * aps_cache_generation_heard. APS_E_UNSUPPORTED without Redis, APS_E_STATE while this process
+ * has bumps Redis has not seen (read with aps_cache_generation, which sends them). */
+int aps_cache_generation_ref(struct aps_cache *c, const char *tag, char *key, size_t keycap,
+                             char seed[24]) APS_MUST_CHECK;
+void aps_cache_generation_heard(struct aps_cache *c, const char *tag, int64_t gen);
 /* Round trip to Redis in milliseconds. APS_E_UNSUPPORTED when there is no shared tier,
  * APS_E_IO when Redis does not answer. */
 int aps_cache_ping(struct aps_cache *c, double *ms) APS_MUST_CHECK;

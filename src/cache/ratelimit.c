@@ -42,11 +42,15 @@ struct aps_ratelimit {
 };
 
 /* One round trip: count the hit and make sure the counter dies after its window (plus a second
- * of slack for clocks that disagree slightly). */
+ * of slack for clocks that disagree slightly); with a second key, also read it (SET to ARGV[2]
+ * first when it is missing) and answer {count, value}. */
 static const struct aps_redis_script hit_script = {
     "local n = redis.call('INCR', KEYS[1])\n"
     "if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end\n"
-    "return n\n"};
+    "if #KEYS < 2 then return n end\n"
+    "local v = redis.call('GET', KEYS[2])\n"
+    "if not v then v = ARGV[2]; redis.call('SET', KEYS[2], v) end\n"
+    "return {n, v}\n"};
 
 int aps_ratelimit_open(struct aps_ratelimit **out, const struct aps_config *cfg, char *err,
                        size_t errcap)
@@ -172,21 +176,43 @@ static int64_t local_hit(struct aps_ratelimit *rl, const char *key, int64_t wind
 
 /* ---- Redis ----------------------------------------------------------------------------------- */
 
-/* The count after this hit from Redis; APS_E_IO on any failure, APS_E_TOOBIG for a key that does
- * not fit (a truncated key would count against another client). */
-static int redis_hit(struct aps_ratelimit *rl, const char *key, int64_t window, int64_t *count)
+/* The read value of a {count, value} answer into rd; false when it is not a number. */
+static bool read_value(const redisReply *v, struct aps_rl_read *rd)
+{
+    if (v->type == REDIS_REPLY_INTEGER) {
+        rd->value = v->integer;
+        return true;
+    }
+    return v->type == REDIS_REPLY_STRING && aps_parse_int64(v->str, &rd->value) == 0;
+}
+
+/* The count after this hit from Redis (and rd's key, when asked); APS_E_IO on any failure,
+ * APS_E_TOOBIG for a key that does not fit (a truncated key would count against another
+ * client). */
+static int redis_hit(struct aps_ratelimit *rl, const char *key, int64_t window,
+                     struct aps_rl_read *rd, int64_t *count)
 {
     char rkey[APS_RATELIMIT_MAX_KEY + 128], ttl[24];
     if (aps_str_fmt(rkey, sizeof rkey, "%s:rl:%s:%lld", rl->prefix, key, (long long)window))
         return APS_E_TOOBIG;
     snprintf(ttl, sizeof ttl, "%d", (WINDOW_S + 1) * 1000);
-    const char *words[] = {rkey, ttl};
+    const char *words[] = {rkey, rd ? rd->key : NULL, ttl, rd ? rd->seed : NULL};
+    const char *one[] = {rkey, ttl};
     redisReply *rep = NULL;
-    int rc = aps_redis_eval(rl->redis, REDIS_TIMEOUT_MS, &hit_script, &rep, 1, 2, words, NULL);
+    int rc = rd ? aps_redis_eval(rl->redis, REDIS_TIMEOUT_MS, &hit_script, &rep, 2, 4, words, NULL)
+                : aps_redis_eval(rl->redis, REDIS_TIMEOUT_MS, &hit_script, &rep, 1, 2, one, NULL);
     if (rc)
         return rc;
-    rc = rep->type == REDIS_REPLY_INTEGER ? 0 : APS_E_IO;
-    *count = rep->integer;
+    if (!rd) {
+        rc = rep->type == REDIS_REPLY_INTEGER ? 0 : APS_E_IO;
+        *count = rep->integer;
+    } else if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+               rep->element[0]->type == REDIS_REPLY_INTEGER && read_value(rep->element[1], rd)) {
+        *count = rep->element[0]->integer;
+        rd->got = true;
+    } else {
+        rc = APS_E_IO;
+    }
     freeReplyObject(rep);
     return rc;
 }
@@ -194,12 +220,21 @@ static int redis_hit(struct aps_ratelimit *rl, const char *key, int64_t window, 
 int aps_ratelimit_hit(struct aps_ratelimit *rl, const char *key, int limit_per_min,
                       struct aps_rl_result *out)
 {
-    if (!key || !*key || strlen(key) > APS_RATELIMIT_MAX_KEY || limit_per_min < 1)
+    return aps_ratelimit_hit_read(rl, key, limit_per_min, NULL, out);
+}
+
+int aps_ratelimit_hit_read(struct aps_ratelimit *rl, const char *key, int limit_per_min,
+                           struct aps_rl_read *rd, struct aps_rl_result *out)
+{
+    if (!key || !*key || strlen(key) > APS_RATELIMIT_MAX_KEY || limit_per_min < 1 ||
+        (rd && (!rd->key || !rd->seed)))
         return APS_E_INVAL;
+    if (rd)
+        rd->got = false;
     int64_t now = aps_time_now();
     int64_t window = now / WINDOW_S;
     int64_t count = 0;
-    bool shared_ok = rl->redis && redis_hit(rl, key, window, &count) == 0;
+    bool shared_ok = rl->redis && redis_hit(rl, key, window, rd, &count) == 0;
     if (rl->redis && !shared_ok) {
         atomic_fetch_add(&rl->errors, 1);
         aps_metric_add(rl->m_errors, NULL, 1);

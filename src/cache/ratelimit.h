@@ -43,6 +43,19 @@ int aps_ratelimit_open(struct aps_ratelimit **out, const struct aps_config *cfg,
  * arguments. */
 int aps_ratelimit_hit(struct aps_ratelimit *rl, const char *key, int limit_per_min,
                       struct aps_rl_result *out) APS_MUST_CHECK;
+/* One more key read in the round trip of a hit, for a caller that needs a number from Redis on
+ * every request anyway (the authentication generation, cache.h aps_cache_generation_ref): GET
+ * key, or SET it to seed first when it is missing. got is false when Redis did not answer (or
+ * limits are in process): then value is not set and the caller reads it its own way. */
+struct aps_rl_read {
+    const char *key, *seed; /* in */
+    bool got;               /* out */
+    int64_t value;          /* out, when got */
+};
+/* aps_ratelimit_hit that also reads rd (NULL: nothing more). APS_E_INVAL as above, or for an rd
+ * without key or seed. */
+int aps_ratelimit_hit_read(struct aps_ratelimit *rl, const char *key, int limit_per_min,
+                           struct aps_rl_read *rd, struct aps_rl_result *out) APS_MUST_CHECK;
 void aps_ratelimit_close(struct aps_ratelimit *rl);
 /* A new REDIS_URL (credentials) for limits kept in Redis (see aps_redis_switch in src/cache); 0
  * and nothing done for in-process limits. */

@@ -56,6 +56,11 @@ struct aps_principal {
     int64_t api_key_id;        /* 0 unless the call came with an API key */
     int rate_limit_per_min;    /* the key's own limit, 0 = the environment's */
     char email[128];
+    /* The answer came from a status the application cached under generation unconfirmed_gen,
+     * the latest it had heard of; the rate-limit hook confirms it (services/authn.h), and the
+     * server refuses a request that reaches its handler unconfirmed. */
+    bool unconfirmed;
+    int64_t unconfirmed_gen;
 };
 
 struct aps_route;
@@ -202,6 +207,9 @@ bool aps_http_qparam(const struct aps_route *rt, const char *name, struct aps_qp
  * one (req->qspec_set), else from route->query. */
 bool aps_http_req_qparam(const struct aps_http_req *r, const char *name, struct aps_qparam *out);
 /* Checks one value against its parameter; false with a message for the client when bad. */
+/* False, with res set to 403 (401 for an anonymous caller), when req->who's role may not call
+ * the route. */
+bool aps_http_role_ok(const struct aps_http_req *req, struct aps_http_res *res);
 bool aps_http_qvalue_ok(const struct aps_qparam *p, const char *value, char *msg, size_t cap);
 /* Typed reads of a query parameter that the dispatcher has checked: the value sent, else the
  * spec's default. False (and *out untouched) when neither is there. */
@@ -215,7 +223,8 @@ struct aps_http_hooks {
     /* Fills req->who from Authorization: Bearer or X-API-Key. Returns 0 (anonymous is fine
      * too), or fills res with 401 and returns 1 for a bad credential. */
     int (*authenticate)(void *ctx, struct aps_http_req *req, struct aps_http_res *res);
-    /* Returns 0 when allowed (and may add X-RateLimit-* headers), 1 with res set to 429. */
+    /* Returns 0 when allowed (and may add X-RateLimit-* headers), 1 with res set to 429 (or to
+     * 401 / 403 when confirming an unconfirmed who changed the answer). */
     int (*rate_limit)(void *ctx, struct aps_http_req *req, struct aps_http_res *res);
     /* Response cache: get returns 0 and a copy of the body (aps_malloc) and its ETag of the
      * first of keys[0..nkeys-1] (nkeys <= 2) that is fresh; put stores body for ttl seconds. */

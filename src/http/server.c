@@ -872,6 +872,19 @@ static bool parse_body(struct request *r)
     return true;
 }
 
+bool aps_http_role_ok(const struct aps_http_req *req, struct aps_http_res *res)
+{
+    if (aps_role_can(req->who.role, req->route->perm))
+        return true;
+    if (req->who.authenticated) {
+        aps_http_error(res, 403, "FORBIDDEN", "your role does not allow this");
+    } else {
+        aps_http_error(res, 401, "UNAUTHORIZED", "authentication required");
+        aps_http_header_set(res, "WWW-Authenticate", "Bearer");
+    }
+    return false;
+}
+
 /* Everything between the headers and the handler's answer (the order of http.h). */
 static void process(struct request *r)
 {
@@ -882,17 +895,15 @@ static void process(struct request *r)
         return;
     if (h->authenticate && h->authenticate(h->ctx, &r->req, &r->res))
         return;
-    if (!aps_role_can(r->req.who.role, rt->perm)) {
-        if (r->req.who.authenticated) {
-            aps_http_error(&r->res, 403, "FORBIDDEN", "your role does not allow this");
-        } else {
-            aps_http_error(&r->res, 401, "UNAUTHORIZED", "authentication required");
-            aps_http_header_set(&r->res, "WWW-Authenticate", "Bearer");
-        }
+    if (!aps_http_role_ok(&r->req, &r->res))
         return;
-    }
     if (h->rate_limit && h->rate_limit(h->ctx, &r->req, &r->res))
         return;
+    if (r->req.who.unconfirmed) { /* no hook confirmed it: never act on it */
+        aps_http_error(&r->res, 503, "SERVICE_UNAVAILABLE", "the caller could not be confirmed");
+        aps_http_header_set(&r->res, "Retry-After", "1");
+        return;
+    }
     if (!check_query(r))
         return;
     r->cacheable = rt->cache != APS_CACHE_NONE && h->cache_get && h->cache_put &&

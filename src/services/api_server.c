@@ -52,20 +52,29 @@ static int rate_key(const struct aps_http_req *req, char *key, size_t cap)
     return aps_str_cat(key, cap, "ip:", req->client_ip, (char *)NULL);
 }
 
+/* Counts the request against its caller's limit and, in the same round trip, reads the
+ * authentication generation when who rests on a cached answer (authn.h aps_authn_confirm). */
 static int rate_limit(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_app *app = ctx;
-    if (!app->rl || rate_exempt(req->route))
-        return 0;
-    char key[128], v[APS_FMT_CAP];
-    if (rate_key(req, key, sizeof key))
-        return 0; /* cannot happen: client_ip holds 64 bytes; as below, let the request through */
-    int limit = req->who.rate_limit_per_min > 0
-                    ? req->who.rate_limit_per_min
-                    : (int)aps_cfg_int(app->cfg, APS_SET_RATE_LIMIT_PER_MIN);
+    char key[128], v[APS_FMT_CAP], gen_key[128], seed[24];
+    struct aps_rl_read gen = {.key = gen_key, .seed = seed};
     struct aps_rl_result r;
-    if (aps_ratelimit_hit(app->rl, key, limit, &r))
-        return 0; /* bad arguments cannot come from a client; let the request through */
+    /* bad arguments cannot come from a client (client_ip holds 64 bytes): then the request goes
+     * through uncounted */
+    bool counted = app->rl && !rate_exempt(req->route) && !rate_key(req, key, sizeof key);
+    if (counted) {
+        bool read = req->who.unconfirmed &&
+                    !aps_authn_generation_ref(app, gen_key, sizeof gen_key, seed);
+        int limit = req->who.rate_limit_per_min > 0
+                        ? req->who.rate_limit_per_min
+                        : (int)aps_cfg_int(app->cfg, APS_SET_RATE_LIMIT_PER_MIN);
+        counted = !aps_ratelimit_hit_read(app->rl, key, limit, read ? &gen : NULL, &r);
+    }
+    if (aps_authn_confirm(app, gen.got, gen.value, req, res))
+        return 1;
+    if (!counted)
+        return 0;
     aps_fmt_i64(v, r.limit);
     aps_http_header_set(res, "X-RateLimit-Limit", v);
     aps_fmt_i64(v, r.remaining);
@@ -245,8 +254,7 @@ void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, co
         o->metrics = app->metrics;
     o->hooks.ctx = app;
     o->hooks.authenticate = authenticate;
-    if (app->rl)
-        o->hooks.rate_limit = rate_limit;
+    o->hooks.rate_limit = rate_limit; /* also confirms cached authentication answers */
     if (app->cache) {
         o->hooks.cache_get = cache_get;
         o->hooks.cache_get_ref = cache_get_ref;

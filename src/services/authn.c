@@ -60,6 +60,25 @@ static bool cache_generation(struct aps_app *app, int64_t *gen)
            aps_cache_generation(app->cache, GEN_TAG, gen) == 0;
 }
 
+/* The generation to look cached entries up under without a round trip: the shared file's
+ * (*exact), or the one this process last heard from Redis, which aps_authn_confirm checks. */
+static bool hint_generation(struct aps_app *app, int64_t *gen, bool *exact)
+{
+    return APS_AUTHN_CACHE_SECONDS > 0 && app->cache &&
+           aps_cache_generation_hint(app->cache, GEN_TAG, gen, exact) == 0;
+}
+
+/* Where an answer may come from: this process's cache under the generation last heard of (then
+ * confirmed later), its cache under the generation read now, or the store alone. */
+enum source { FROM_HINT, FROM_EXACT, FROM_STORE };
+
+/* Marks who as resting on a status cached under gen, unless gen is exact. */
+static void mark_unconfirmed(struct aps_principal *who, int64_t gen, bool exact)
+{
+    who->unconfirmed = !exact;
+    who->unconfirmed_gen = gen;
+}
+
 static unsigned user_slot_of(int64_t id, int64_t sid)
 {
     return (unsigned)(((uint64_t)id * 31u + (uint64_t)sid) % SLOTS);
@@ -165,14 +184,23 @@ static int unavailable(struct aps_http_res *res)
     return 1;
 }
 
-/* Reads the user's status: READ first (may be a replica), then the primary when the replica
- * does not know the user yet (read-after-write just after registration). */
-static int load_status(struct aps_app *app, int64_t id, int64_t sid, struct aps_user_status *out)
+/* Reads the user's status, as far as src allows: from this process's cache under the generation
+ * last heard of (who then marked unconfirmed), else under the generation Redis has now, else
+ * from the store: READ first (may be a replica), then the primary when the replica does not know the
+ * user yet (read-after-write just after registration). */
+static int load_status(struct aps_app *app, int64_t id, int64_t sid, enum source src,
+                       struct aps_principal *who, struct aps_user_status *out)
 {
     static const enum aps_db_intent order[2] = {APS_DB_READ, APS_DB_WRITE};
     int rc = APS_E_NOTFOUND;
     int64_t gen = 0;
-    bool cache = cache_generation(app, &gen);
+    bool exact = false;
+    if (src == FROM_HINT && hint_generation(app, &gen, &exact) &&
+        user_cached(app->store, id, sid, gen, out)) {
+        mark_unconfirmed(who, gen, exact);
+        return 0;
+    }
+    bool cache = src != FROM_STORE && cache_generation(app, &gen);
     if (cache && user_cached(app->store, id, sid, gen, out))
         return 0;
     for (int i = 0; i < 2 && rc == APS_E_NOTFOUND; i++) {
@@ -190,8 +218,8 @@ static int load_status(struct aps_app *app, int64_t id, int64_t sid, struct aps_
     return rc;
 }
 
-static int by_bearer(struct aps_app *app, const char *token, struct aps_http_req *req,
-                     struct aps_http_res *res)
+static int by_bearer(struct aps_app *app, const char *token, enum source src,
+                     struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_auth_claims cl;
     struct aps_user_status us;
@@ -207,7 +235,12 @@ static int by_bearer(struct aps_app *app, const char *token, struct aps_http_req
     if (rc)
         return deny(res, "INVALID_TOKEN", "the access token is not valid",
                     "Bearer error=\"invalid_token\"");
-    rc = load_status(app, cl.user_id, cl.sid, &us);
+    rc = load_status(app, cl.user_id, cl.sid, src, &req->who, &us);
+    if (req->who.unconfirmed && (rc || !us.active || !us.session_live || us.token_gen != cl.gen)) {
+        /* a refusal is never made on a status that may be out of date */
+        req->who.unconfirmed = false;
+        rc = load_status(app, cl.user_id, cl.sid, FROM_EXACT, &req->who, &us);
+    }
     if (rc == APS_E_NOTFOUND || (!rc && !us.active))
         return deny(res, "INVALID_TOKEN", "the account of this token is disabled or gone",
                     "Bearer error=\"invalid_token\"");
@@ -225,19 +258,34 @@ static int by_bearer(struct aps_app *app, const char *token, struct aps_http_req
     return 0;
 }
 
-/* Looks a key up (cache, then the store) and stamps last_used_at at most once a minute. */
-static int load_key(struct aps_app *app, const char *key, struct aps_api_key_owner *o)
+/* Why a key that was found may not be used: APS_E_STATE revoked, APS_E_TIMEOUT expired, else 0. */
+static int key_state(const struct aps_api_key_owner *o, int64_t now)
+{
+    return o->key.revoked                                   ? APS_E_STATE
+           : o->key.expires_at && o->key.expires_at <= now ? APS_E_TIMEOUT
+                                                            : 0;
+}
+
+/* Looks a key up (cache, as load_status does, then the store) and stamps last_used_at at most
+ * once a minute. */
+static int load_key(struct aps_app *app, const char *key, enum source src,
+                    struct aps_principal *who, struct aps_api_key_owner *o)
 {
     char hash[APS_AUTH_SHA256_HEX];
     struct aps_conn *c = NULL;
     int64_t now = aps_time_now();
     int64_t gen = 0;
-    bool cache = cache_generation(app, &gen);
+    bool exact = false;
     aps_auth_sha256_hex(key, hash);
+    /* only a usable key is taken on the hint: a refusal is never made on a stale answer */
+    if (src == FROM_HINT && hint_generation(app, &gen, &exact) &&
+        key_cached(app->store, hash, gen, o) && !key_state(o, now) && o->active) {
+        mark_unconfirmed(who, gen, exact);
+        return 0;
+    }
+    bool cache = src != FROM_STORE && cache_generation(app, &gen);
     if (cache && key_cached(app->store, hash, gen, o))
-        return o->key.revoked ? APS_E_STATE
-               : o->key.expires_at && o->key.expires_at <= now ? APS_E_TIMEOUT
-                                                               : 0;
+        return key_state(o, now);
     int rc = aps_store_acquire(app->store, APS_DB_READ, &c);
     if (rc)
         return rc;
@@ -255,13 +303,13 @@ static int load_key(struct aps_app *app, const char *key, struct aps_api_key_own
     return rc;
 }
 
-static int by_api_key(struct aps_app *app, const char *key, struct aps_http_req *req,
-                      struct aps_http_res *res)
+static int by_api_key(struct aps_app *app, const char *key, enum source src,
+                      struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_api_key_owner o;
     if (!aps_auth_api_key_shape(key))
         return deny(res, "INVALID_API_KEY", "the API key is not valid", NULL);
-    int rc = load_key(app, key, &o);
+    int rc = load_key(app, key, src, &req->who, &o);
     if (rc == APS_E_NOTFOUND || rc == APS_E_STATE || rc == APS_E_TIMEOUT)
         return deny(res, "INVALID_API_KEY",
                     rc == APS_E_STATE     ? "the API key has been revoked"
@@ -281,9 +329,10 @@ static int by_api_key(struct aps_app *app, const char *key, struct aps_http_req 
     return 0;
 }
 
-int aps_authn_hook(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
+/* Fills req->who from answers src allows. */
+static int authenticate(struct aps_app *app, enum source src, struct aps_http_req *req,
+                        struct aps_http_res *res)
 {
-    struct aps_app *app = ctx;
     const char *authz = aps_http_header(req, "Authorization");
     const char *key = aps_http_header(req, "X-API-Key");
     memset(&req->who, 0, sizeof req->who);
@@ -295,9 +344,40 @@ int aps_authn_hook(void *ctx, struct aps_http_req *req, struct aps_http_res *res
         const char *tok = authz + 7;
         while (*tok == ' ')
             tok++;
-        return by_bearer(app, tok, req, res);
+        return by_bearer(app, tok, src, req, res);
     }
     if (key)
-        return by_api_key(app, key, req, res);
+        return by_api_key(app, key, src, req, res);
     return 0;
+}
+
+int aps_authn_hook(void *ctx, struct aps_http_req *req, struct aps_http_res *res)
+{
+    return authenticate(ctx, FROM_HINT, req, res);
+}
+
+int aps_authn_generation_ref(struct aps_app *app, char *key, size_t keycap, char seed[24])
+{
+    return app->cache ? aps_cache_generation_ref(app->cache, GEN_TAG, key, keycap, seed)
+                      : APS_E_UNSUPPORTED;
+}
+
+int aps_authn_confirm(struct aps_app *app, bool have, int64_t gen, struct aps_http_req *req,
+                      struct aps_http_res *res)
+{
+    if (!req->who.unconfirmed)
+        return 0;
+    if (have)
+        aps_cache_generation_heard(app->cache, GEN_TAG, gen);
+    else
+        have = cache_generation(app, &gen);
+    if (have && gen == req->who.unconfirmed_gen) {
+        req->who.unconfirmed = false;
+        return 0;
+    }
+    /* the generation moved since (or cannot be read: then from the store alone, without asking
+     * Redis again): decide again on what is true now */
+    if (authenticate(app, have ? FROM_EXACT : FROM_STORE, req, res))
+        return 1;
+    return aps_http_role_ok(req, res) ? 0 : 1;
 }

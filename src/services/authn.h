@@ -19,9 +19,10 @@
  * .api_key_id (non-zero when the call came with an API key).
  *
  * Cost: with REDIS_URL the answers are cached in process for up to APS_AUTHN_CACHE_SECONDS and
- * used only while the "authn" generation in Redis is the one they were stored under — one Redis
- * GET a request instead of a store read (~8 µs a request on SQLite, ~180 µs on PostgreSQL over
- * loopback). Every change of a user, session or key calls aps_authn_changed(), which bumps that
+ * used only while the "authn" generation in Redis is the one they were stored under — read in
+ * the rate limiter's round trip (aps_authn_confirm below), or one GET of its own on routes
+ * without a limit, instead of a store read (~8 µs a request on SQLite, ~180 µs on PostgreSQL
+ * over loopback). Every change of a user, session or key calls aps_authn_changed(), which bumps that
  * generation, so a cached answer is never used after a change anywhere. On SQLite without Redis
  * the generation is shared through a file beside the database (cache.h aps_cache_share_file),
  * one atomic load a request; without either the store is read on every request (another
@@ -29,8 +30,11 @@
 #ifndef APS_SERVICES_AUTHN_H
 #define APS_SERVICES_AUTHN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "http/http.h"
 
 #ifndef APS_AUTHN_CACHE_SECONDS /* a build may override it (0 turns the cache off) */
@@ -42,6 +46,21 @@
 int aps_authn_hook(void *app, struct aps_http_req *req, struct aps_http_res *res);
 
 struct aps_app;
+
+/* Confirming a cached answer in the rate limiter's round trip. With Redis, the hook looks this
+ * process's cached answers up under the generation it last heard of, without asking, and marks
+ * such a who unconfirmed (http.h); a refusal is never made that way. The rate-limit hook reads
+ * the generation in the same script as its count (the key and seed from
+ * aps_authn_generation_ref; APS_E_UNSUPPORTED without Redis, APS_E_STATE while this process has
+ * unsent bumps) and passes what it read to aps_authn_confirm (have false when it read nothing:
+ * then it is read here). The same generation confirms who; another one, or none, decides again
+ * from the store and checks the route's role: 0, or 1 with res set (401, 403, 503). So one Redis
+ * round trip a request serves both, and a change is still seen on the very next request: a
+ * request that raced it at most counts once against its user's rate limit. */
+int aps_authn_generation_ref(struct aps_app *app, char *key, size_t keycap,
+                             char seed[24]) APS_MUST_CHECK;
+int aps_authn_confirm(struct aps_app *app, bool have, int64_t gen, struct aps_http_req *req,
+                      struct aps_http_res *res);
 
 /* Call after any change to a user's role, activity or password, a session or an API key: every
  * cached answer, in every process, is dropped before the next request. */

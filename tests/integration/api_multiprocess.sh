@@ -185,6 +185,34 @@ test_key_revocation_reaches_every_process() {
   check "revoked API key refused on B at once" 401 "$status"
 }
 
+# With Redis, a request that B answers from its cached authentication status costs one Redis round
+# trip: the rate-limit script reads the authentication generation too (counted with MONITOR,
+# every command a client sent naming this run's key prefix, up to a marker).
+test_one_redis_trip_per_request() {
+  [ "$backend" = pg ] || return 0
+  command -v redis-cli >/dev/null || { check "redis-cli is installed" yes no; return; }
+  login "$A" u1@example.com
+  local a=$access n=20 i mon trips
+  req "$B" GET /api/v1/auth/me "" "$a" # B caches u1's status
+  req "$B" GET /api/v1/auth/me "" "$a" # and has heard the generation
+  redis-cli -u "$REDIS_URL" MONITOR > "$work/monitor" &
+  mon=$!
+  for i in $(seq 50); do [ -s "$work/monitor" ] && break; redis-cli -u "$REDIS_URL" ECHO "$REDIS_KEY_PREFIX-monitor-start" >/dev/null; sleep 0.1; done
+  for i in $(seq $n); do
+    req "$B" GET /api/v1/auth/me "" "$a"
+    [ "$status" = 200 ] || break
+  done
+  redis-cli -u "$REDIS_URL" ECHO "$REDIS_KEY_PREFIX-monitor-end" >/dev/null
+  for i in $(seq 50); do grep -q "$REDIS_KEY_PREFIX-monitor-end" "$work/monitor" && break; sleep 0.1; done
+  kill "$mon" 2>/dev/null
+  wait "$mon" 2>/dev/null
+  # the commands clients sent (a script's own calls show as "[0 lua]")
+  sed "/$REDIS_KEY_PREFIX-monitor-end/q" "$work/monitor" | grep -v ' lua\] ' | grep "\"$REDIS_KEY_PREFIX:" > "$work/trips"
+  trips=$(wc -l < "$work/trips")
+  check "one Redis round trip per request answered from B's cached status ($n requests, $status)" "$n" "$trips"
+  [ "$trips" = "$n" ] || head -4 "$work/trips"
+}
+
 # ---- run-time settings ----------------------------------------------------------------------
 
 wait_for_header() { # port token header value → 0 when seen within 5 s (the bound is 1 s)
@@ -287,6 +315,7 @@ run_round() {
   test_logout_revokes_access
   test_password_change_revokes_access
   test_key_revocation_reaches_every_process
+  test_one_redis_trip_per_request
   test_rate_limit_setting_reaches_b
   test_long_cache_keys
   test_cache_ttl_setting

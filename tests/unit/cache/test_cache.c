@@ -16,6 +16,7 @@
 
 #include "cache/cache.h"
 #include "cache_test.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "metrics/metrics.h"
 
@@ -183,6 +184,10 @@ static void test_file_generations(void **state)
     int64_t ga = 0, gb = 0;
     assert_int_equal(aps_cache_generation(a, "users", &ga), 0);
     assert_int_equal(aps_cache_generation(b, "users", &gb), 0);
+    int64_t hint = 0;
+    bool exact = false;
+    assert_int_equal(aps_cache_generation_hint(b, "users", &hint, &exact), 0);
+    assert_true(exact && hint == gb); /* the file is read, not remembered */
     assert_true(ga == gb);
     assert_true(ga > (1ll << 39));
     char ka[256], kb[256], kb2[256];
@@ -396,6 +401,50 @@ static void test_shared_generation_lost(void **state)
     assert_true(ga > (1ll << 39)); /* a fresh random start, not a count from 0 */
 }
 
+/* The generation without a round trip (a hint, confirmed later by the caller): nothing before
+ * Redis was heard; then what the last read, invalidation or reported read of another module
+ * gave; never exact with Redis; and none while a bump Redis has not seen is pending. The key and
+ * seed handed to another module's script are the ones aps_cache_generation reads. */
+static void test_shared_generation_hint(void **state)
+{
+    struct pair *p = *state;
+    int64_t g = 0, h = 0;
+    bool exact = true;
+    char key[200], seed[24], want[200];
+    assert_int_equal(aps_cache_generation_hint(p->a, "authn", &h, &exact), APS_E_NOTFOUND);
+    assert_int_equal(aps_cache_generation(p->a, "authn", &g), 0);
+    assert_int_equal(aps_cache_generation_hint(p->a, "authn", &h, &exact), 0);
+    assert_false(exact);
+    assert_true(h == g);
+    assert_int_equal(aps_cache_invalidate(p->b, "authn"), 0);
+    assert_int_equal(aps_cache_generation_hint(p->a, "authn", &h, &exact), 0);
+    assert_true(h == g); /* a hint: B's bump is not heard until A reads */
+    assert_int_equal(aps_cache_generation_ref(p->a, "authn", key, sizeof key, seed), 0);
+    snprintf(want, sizeof want, "%s:gen:authn", p->prefix);
+    assert_string_equal(key, want);
+    int64_t s = 0;
+    assert_int_equal(aps_parse_int64(seed, &s), 0);
+    assert_true(s > (1ll << 39));
+    aps_cache_generation_heard(p->a, "authn", g + 1);
+    assert_int_equal(aps_cache_generation_hint(p->a, "authn", &h, &exact), 0);
+    assert_true(h == g + 1);
+    assert_int_equal(aps_cache_generation_hint(p->a, "bad tag", &h, &exact), APS_E_INVAL);
+
+    /* a bump Redis has not seen: no hint and no key until aps_cache_generation sends it */
+    char url[256];
+    snprintf(url, sizeof url, "redis://127.0.0.1:1/0");
+    struct aps_cache *down = open_cache(url, p->prefix, NULL, NULL);
+    assert_int_equal(aps_cache_invalidate(down, "authn"), 0);
+    assert_int_equal(aps_cache_generation_hint(down, "authn", &h, &exact), APS_E_NOTFOUND);
+    assert_int_equal(aps_cache_generation_ref(down, "authn", key, sizeof key, seed), APS_E_STATE);
+    aps_cache_close(down);
+    struct aps_cache *local = open_cache(NULL, NULL, NULL, NULL);
+    assert_int_equal(aps_cache_generation_hint(local, "authn", &h, &exact), APS_E_UNSUPPORTED);
+    assert_int_equal(aps_cache_generation_ref(local, "authn", key, sizeof key, seed),
+                     APS_E_UNSUPPORTED);
+    aps_cache_close(local);
+}
+
 /* The URL's database number is honoured: keys land in that database only. */
 static void test_shared_database(void **state)
 {
@@ -571,6 +620,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shared_oversized, pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_shared_database, pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_shared_first, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_generation_hint, pair_setup, pair_teardown),
     };
     int failed = cmocka_run_group_tests_name("cache_local", local, NULL, NULL);
     if (!redis_available_or_optional("test_cache"))

@@ -1,7 +1,8 @@
 /* test_ratelimit.c — fixed-window rate limits (src/cache/ratelimit.c): exact counts and the
  * boundary where a hit is refused (the API's 429), in process and across two limiter objects
- * sharing a real Redis (two api processes), concurrent hits from threads, and a Redis that is
- * down (fail open for the shared count, counted, the process's own count still applies). */
+ * sharing a real Redis (two api processes), concurrent hits from threads, a Redis that is
+ * down (fail open for the shared count, counted, the process's own count still applies), and
+ * a hit that reads one more key in its round trip (the authentication generation). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -167,6 +168,42 @@ static void test_shared_counts(void **state)
     redis_drop_prefix(prefix);
 }
 
+/* A hit that also reads another key in its round trip: a missing key is seeded and then read
+ * back as the seed; a value set by someone else is read as it is; no Redis, nothing read. */
+static void test_hit_read(void **state)
+{
+    char prefix[128], gen[200];
+    unique_prefix(prefix, sizeof prefix, "rlr");
+    snprintf(gen, sizeof gen, "%s:gen:authn", prefix);
+    struct aps_ratelimit *rl = open_rl(test_redis_url(), prefix);
+    struct aps_rl_result r;
+    struct aps_rl_read rd = {.key = gen, .seed = "1099511627777"};
+    avoid_minute_edge();
+    assert_int_equal(aps_ratelimit_hit_read(rl, "user:5", 10, &rd, &r), 0);
+    assert_true(rd.got);
+    assert_true(rd.value == 1099511627777);
+    assert_int_equal(r.remaining, 9);
+    const char *incr[] = {"INCR", gen};
+    freeReplyObject(redis_raw(2, incr, NULL));
+    rd.seed = "5";
+    assert_int_equal(aps_ratelimit_hit_read(rl, "user:5", 10, &rd, &r), 0);
+    assert_true(rd.got && rd.value == 1099511627778);
+    assert_int_equal(r.remaining, 8); /* the same counter as aps_ratelimit_hit's */
+    assert_int_equal(aps_ratelimit_hit(rl, "user:5", 10, &r), 0);
+    assert_int_equal(r.remaining, 7);
+    rd.key = NULL;
+    assert_int_equal(aps_ratelimit_hit_read(rl, "user:5", 10, &rd, &r), APS_E_INVAL);
+    aps_ratelimit_close(rl);
+    redis_drop_prefix(prefix);
+
+    struct aps_ratelimit *local = open_rl(NULL, NULL);
+    rd = (struct aps_rl_read){.key = gen, .seed = "1", .got = true};
+    assert_int_equal(aps_ratelimit_hit_read(local, "user:5", 10, &rd, &r), 0);
+    assert_false(rd.got);
+    assert_true(r.allowed);
+    aps_ratelimit_close(local);
+}
+
 int main(void)
 {
     const struct CMUnitTest local[] = {
@@ -176,6 +213,7 @@ int main(void)
     };
     const struct CMUnitTest shared[] = {
         cmocka_unit_test(test_shared_counts),
+        cmocka_unit_test(test_hit_read),
     };
     int failed = cmocka_run_group_tests_name("ratelimit_local", local, NULL, NULL);
     if (!redis_available_or_optional("test_ratelimit"))

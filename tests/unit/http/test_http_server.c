@@ -104,6 +104,13 @@ static int authenticate(void *ctx, struct aps_http_req *req, struct aps_http_res
         req->who.role = a[7] == 'u' ? APS_ROLE_USER : APS_ROLE_ADMIN;
         return 0;
     }
+    if (!strcmp(a, "Bearer cached")) { /* an answer that no hook below confirms */
+        req->who.authenticated = true;
+        req->who.user_id = 3;
+        req->who.role = APS_ROLE_ADMIN;
+        req->who.unconfirmed = true;
+        return 0;
+    }
     aps_http_error(res, 401, "UNAUTHORIZED", "bad token");
     return 1;
 }
@@ -601,6 +608,13 @@ static void test_auth_and_permissions(void **state)
     get("/ok", bad, &r);
     assert_envelope(&r, 401, "UNAUTHORIZED");
     reply_cleanup(&r);
+    /* A caller resting on a cached answer that the rate-limit hook did not confirm never
+     * reaches a handler. */
+    struct curl_slist *cached = curl_slist_append(NULL, "Authorization: Bearer cached");
+    get("/admin", cached, &r);
+    assert_envelope(&r, 503, "SERVICE_UNAVAILABLE");
+    reply_cleanup(&r);
+    curl_slist_free_all(cached);
     curl_slist_free_all(user);
     curl_slist_free_all(admin);
     curl_slist_free_all(bad);
