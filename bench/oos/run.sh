@@ -9,7 +9,9 @@
 # bootstrap 95 % intervals of the difference), its ECE, its bias (mean predicted minus observed),
 # the mean CLV of its bets, and the Aims met or missed. A last season with fewer than half the
 # games of the one before is marked short; when it also has fewer than MIN_GAMES (300) games (the
-# tennis data ends at the 2023 Australian Open) the season before it is the one scored.
+# tennis data ends at the 2023 Australian Open) the season before it is the one scored. A market
+# with no prices in that season (NFL moneylines end in 2021) is scored on the last season that
+# has them, by a model of that market trained up to that season's start.
 # The section between the oos markers of docs/models.md is replaced (appended when absent).
 #
 # usage: bench/oos/run.sh [--sports "EPL NBA ..."] [--preset P] [--out FILE]
@@ -61,11 +63,24 @@ for sport in $SPORTS; do
     fi
   fi
   "$APS" train --sport "$sport" --market all --until "$cut" --preset "$PRESET" >"$work/train-$sport.out" 2>&1 || true
+  sport_season=$season_cell sport_cut=$cut sport_to=$to
   for market in moneyline spread total; do
+    season_cell=$sport_season cut=$sport_cut to=$sport_to trained=$work/train-$sport.out
+    priced=$(db "SELECT COUNT(*) FROM games g JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND g.game_date BETWEEN '$cut' AND '$to' AND EXISTS (SELECT 1 FROM odds o WHERE o.game_id = g.id AND o.market = '$market')")
+    if [ "$priced" = 0 ]; then
+      # no prices for this market in the season scored (NFL moneylines end in 2021): the last
+      # season that has them is scored instead, by a model trained up to that season's start
+      mseason=$(db "SELECT s.label FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND EXISTS (SELECT 1 FROM odds o WHERE o.game_id = g.id AND o.market = '$market') GROUP BY s.label ORDER BY MIN(g.game_date) DESC LIMIT 1")
+      [ -n "$mseason" ] || continue # no prices for it at all: left out
+      IFS='|' read -r cut to <<<"$(db "SELECT MIN(g.game_date), MAX(g.game_date) FROM games g JOIN seasons s ON s.id = g.season_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND s.label = '$mseason'")"
+      season_cell="$mseason (the last with $market prices)"
+      trained=$work/train-$sport-$market.out
+      "$APS" train --sport "$sport" --market "$market" --until "$cut" --preset "$PRESET" >"$trained" 2>&1 || true
+    fi
     name=$(db "SELECT m.name FROM models m JOIN sports sp ON sp.id = m.sport_id WHERE sp.code = '$sport' AND m.market = '$market' ORDER BY m.id DESC LIMIT 1")
     if [ -z "$name" ]; then
-      why=$(grep -m1 "^$sport $market: not trained" "$work/train-$sport.out" | sed 's/.*not trained: //' || true)
-      [ -z "$why" ] && why=$(grep -m1 "aps train: $sport $market" "$work/train-$sport.out" || true)
+      why=$(grep -m1 "^$sport $market: not trained" "$trained" | sed 's/.*not trained: //' || true)
+      [ -z "$why" ] && why=$(grep -m1 "aps train: $sport $market" "$trained" || true)
       # a market the sport has no prices for at all is left out; one with prices says why
       priced=$(db "SELECT COUNT(*) FROM odds o JOIN games g ON g.id = o.game_id JOIN sports sp ON sp.id = g.sport_id WHERE sp.code = '$sport' AND o.market = '$market'")
       [ -n "$why" ] && [ "$priced" != 0 ] && echo "| $sport $market | $season_cell | – | not trained: $why | | | | | | | | |" >>"$rows"
@@ -125,7 +140,7 @@ section=$work/section.md
   echo
   echo "Written by \`bench/oos/run.sh --preset $PRESET\` at $started. For each sport the models were trained with \`aps train --market all --until DAY --preset $PRESET\`, DAY being the first day of the sport's last season in the data, so features, search, calibration and stacking saw none of that season; then \`aps backtest --model NAME --from DAY --to LAST\` applied each frozen model to every game of the season (features computed point in time, as live picks compute them). *Walk-forward* is the same training run's walk-forward log-loss on the earlier seasons. *Entry* is the earliest pre-game market (open, else pre-match) on the games that have it; the bracketed figures are the mean per-game log-loss difference, model minus market, with its paired bootstrap 95 % interval (1000 resamples): an interval below 0 means the model beats that market beyond chance. *ECE* is the model's, with the entry and closing market's on the same games in brackets, and *chance*: the ECE a perfectly calibrated forecaster with the model's probabilities would show on these games by chance alone (Σ over the reliability bins of n_b/N · √(2/π) · √(p_b(1 − p_b)/n_b)); where it is above 0.02 a season is too short to show the ECE aim met."
   echo
-  echo "*Bias* is the model's mean predicted probability minus the observed frequency over the scored games (of the home side, the over, the home cover; – for three-way moneylines, whose reliability bins pool every outcome). *CLV* is that of the bets the backtest placed with the frozen model: price CLV for moneylines; for spreads and totals the points of line against the closing line and the price CLV at each bet's own line (the entry price against the fair closing probability at that same line, where the close still quotes it). *No bets* means the model found no bet; *none with a close after entry* that its bets' entry prices are the closing prices themselves (the data's only prices), so no CLV can be measured. A last season with fewer than half the games of the season before is marked *short*; when it also has fewer than $MIN_GAMES games the season before it is scored instead (tennis: the data ends at the 2023 Australian Open, so 2022 is the tennis season scored)."
+  echo "*Bias* is the model's mean predicted probability minus the observed frequency over the scored games (of the home side, the over, the home cover; – for three-way moneylines, whose reliability bins pool every outcome). *CLV* is that of the bets the backtest placed with the frozen model: price CLV for moneylines; for spreads and totals the points of line against the closing line and the price CLV at each bet's own line (the entry price against the fair closing probability at that same line, where the close still quotes it). *No bets* means the model found no bet; *none with a close after entry* that its bets' entry prices are the closing prices themselves (the data's only prices), so no CLV can be measured. A last season with fewer than half the games of the season before is marked *short*; when it also has fewer than $MIN_GAMES games the season before it is scored instead (tennis: the data ends at the 2023 Australian Open, so 2022 is the tennis season scored). A market with no prices in the sport's scored season is scored on the last season that has them, by a model of that market trained with \`--until\` that season's first day (NFL moneylines: the data's NFL prices after 2021 are spreads and totals only)."
   echo
   echo "Aims, in order: beats the entry market (interval below 0) / within 0.5 % of the close / ECE ≤ 0.02 / positive mean price CLV of the backtest's bets."
   echo
