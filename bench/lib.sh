@@ -128,3 +128,10 @@ bench_stores() {
 
 # bench_sizes: the data fractions of the "how cost grows" tables (the last is the main run's).
 bench_sizes() { if [ "$BENCH_QUICK" = 1 ]; then echo 0.0625 0.125 0.25; else echo 0.25 0.5 1; fi; }
+
+# bench_perf_top FILE [N]: the N (15) symbols of a `perf record` file with the most self time,
+# one "percent [.] symbol" line each.
+bench_perf_top() {
+  perf report -i "$1" --no-children --stdio --sort symbol 2>/dev/null |
+    awk -v m="${2:-15}" '/^ +[0-9.]+%/ && n++ < m {print $1, $2, $3}'
+}

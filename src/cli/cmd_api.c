@@ -38,6 +38,8 @@ static void usage(void)
            "not ready (/api/v1/health/ready answers 503) while still serving for\n"
            "API_SHUTDOWN_DELAY_SECONDS, so load balancers take it out of rotation, closes its\n"
            "listener, finishes the requests in flight (up to API_DRAIN_SECONDS) and exits 0.\n"
+           "It starts itself again once with glibc.malloc.tcache_count=256 added to\n"
+           "GLIBC_TUNABLES unless that names a tcache count already (docs/operations.md).\n"
            "  --host H     listen address (default: the HOST setting)\n"
            "  --port P     port; 0 picks a free one (default: the PORT setting). The chosen\n"
            "               port is printed in the \"listening\" log line on stdout.\n"

@@ -40,6 +40,8 @@ static void usage(FILE *out)
             "default settings: SQLite (DATABASE_URL), the in-process cache and the store's job\n"
             "queue. Providers are read from ODDS_API_BASE_URL, ESPN_API_BASE_URL and\n"
             "WEATHER_API_BASE_URL. Stops on SIGTERM or SIGINT; SIGHUP reloads the configuration.\n"
+            "Starts itself again once with glibc.malloc.tcache_count=256 added to GLIBC_TUNABLES\n"
+            "unless that names a tcache count already (docs/operations.md, the allocator).\n"
             "  --port P             API port (default PORT; 0 picks a free one, named in the\n"
             "                       \"listening\" log line)\n"
             "  --threads N          API threads (default one per core; on PostgreSQL at least\n"

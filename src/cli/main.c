@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "services/audit.h"
+#include "services/api_server.h"
 #include "services/libs.h"
 #include "services/seal.h"
 #include "store/migrate.h"
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return APS_EXIT_USAGE;
     }
+    if (!strcmp(cmd->name, "api") || !strcmp(cmd->name, "serve"))
+        aps_api_server_exec_tuned(argv); /* returns when it does not start again */
 
     if (aps_libs_init()) {
         fprintf(stderr, "aps: libcurl could not initialise\n");

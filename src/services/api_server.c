@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -236,6 +237,34 @@ int aps_api_server_threads(const struct aps_app *app, int requested)
 void aps_api_server_tune_malloc(void)
 {
     (void)mallopt(M_MXFAST, 0);
+}
+
+#define TCACHE_TUNABLE "glibc.malloc.tcache_count"
+
+#define TUNED_MARK "APS_MALLOC_TUNED" /* set for the restarted process only: never twice */
+
+void aps_api_server_exec_tuned(char **argv)
+{
+    if (getenv(TUNED_MARK)) {
+        (void)unsetenv(TUNED_MARK);
+        return;
+    }
+    const char *was = getenv("GLIBC_TUNABLES");
+    char old[1024] = "", tuned[1100];
+    if (was && strstr(was, TCACHE_TUNABLE))
+        return;
+    if (was && aps_str_copy(old, sizeof old, was))
+        return; /* too long to extend safely: leave it alone */
+    if (aps_str_cat(tuned, sizeof tuned, old, *old ? ":" : "", TCACHE_TUNABLE "=256", (char *)NULL) ||
+        setenv("GLIBC_TUNABLES", tuned, 1) || setenv(TUNED_MARK, "1", 1))
+        return;
+    execv("/proc/self/exe", argv);
+    /* no /proc (or no exec): go on with glibc's defaults, the environment as it was */
+    (void)unsetenv(TUNED_MARK);
+    if (was)
+        (void)setenv("GLIBC_TUNABLES", old, 1);
+    else
+        (void)unsetenv("GLIBC_TUNABLES");
 }
 
 void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, const char *host,

@@ -36,6 +36,16 @@ int aps_api_server_threads(const struct aps_app *app, int requested);
  * a tenth of its CPU per request went away without it (bench/results/api-db.md). */
 void aps_api_server_tune_malloc(void);
 
+/* Before anything else in `aps api` and `aps serve` (argv: the process's own, argv[0] first):
+ * glibc keeps at most 7 freed blocks of each size per thread (tcache) unless GLIBC_TUNABLES,
+ * read once when a process starts, says otherwise, and a request allocates and frees hundreds
+ * of small blocks (JSON trees, result rows), so most of them went through the slower bins. With
+ * 256 an uncached list read took 0.85x the CPU (bench/results/api-db.md). So the process starts
+ * itself again, once, with glibc.malloc.tcache_count=256 added to GLIBC_TUNABLES — unless the
+ * variable already names a tcache count (the operator's choice stands, and the restarted
+ * process sees it). Returns only when it does not restart (then nothing is changed). */
+void aps_api_server_exec_tuned(char **argv);
+
 /* The tag the response cache files a key under (see above); writes "api" when the key names no
  * group. out needs 33 bytes. */
 void aps_api_cache_tag(const char *key, char out[33]);

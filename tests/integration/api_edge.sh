@@ -2,7 +2,8 @@
 # api_edge.sh — the API's edge against the real `aps api`: which address a request is counted
 # under (X-Forwarded-For only from TRUSTED_PROXIES), CORS driven by CORS_ORIGINS (preflight,
 # allowed origins, credentials, Vary), the security headers, control bytes in the URL, HTTP/1.1
-# without Host, and the JSON envelope on every error the server itself answers.
+# without Host, the JSON envelope on every error the server itself answers, and the allocator
+# setting the api restarts itself with (GLIBC_TUNABLES).
 # Two servers on one SQLite store: "plain" (no TRUSTED_PROXIES, no CORS_ORIGINS, the defaults) and
 # "proxied" (TRUSTED_PROXIES=127.0.0.1/32, CORS_ORIGINS=https://app.example.com).
 # Needs: APS_BIN, APS_SOURCE_DIR, curl, jq.
@@ -46,8 +47,10 @@ login_400() { req "$1" POST /api/v1/auth/login -H 'Content-Type: application/jso
 "$APS_BIN" migrate >/dev/null
 printf 'correct horse battery staple\n' > "$work/pw"
 "$APS_BIN" user create --email edge@example.com --role user --password-file "$work/pw" >/dev/null
+unset GLIBC_TUNABLES
 start_api plain
 P=$port
+plain_pid=${pids[-1]}
 export TRUSTED_PROXIES=127.0.0.1/32 CORS_ORIGINS=https://app.example.com
 start_api proxied
 X=$port
@@ -148,6 +151,18 @@ exec 3<&-
 sed '1,/^\r$/d' "$work/raw" > "$work/body"
 check "libmicrohttpd's 400 (a malformed request line) is the JSON envelope" "400 yes" \
   "$(head -1 "$work/raw" | cut -d' ' -f2) $(is_envelope)"
+
+# ---- the allocator setting the api starts itself again with -------------------------------
+# glibc reads GLIBC_TUNABLES once, at start-up: `aps api` restarts itself once (same pid) with
+# glibc.malloc.tcache_count=256 added, and leaves an operator's own tcache count alone.
+environ_of() { tr '\0' '\n' < "/proc/$1/environ" | grep -E '^(GLIBC_TUNABLES|APS_MALLOC_TUNED)=' | sort | paste -sd' '; }
+check "the api runs with glibc's tcache count raised, restarted once" \
+  "APS_MALLOC_TUNED=1 GLIBC_TUNABLES=glibc.malloc.tcache_count=256" "$(environ_of "$plain_pid")"
+check "the api answers after restarting itself" 200 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/api/v1/health")"
+GLIBC_TUNABLES=glibc.malloc.tcache_count=7 start_api own-tcache
+check "an operator's tcache count stands, and the api does not restart" \
+  "GLIBC_TUNABLES=glibc.malloc.tcache_count=7" "$(environ_of "${pids[-1]}")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
