@@ -50,7 +50,7 @@ echo "cli_flags: $pass passed, $fail failed"
 exit
 
 # cases
-api --help|0||86bab706|d41d8cd9
+api --help|0||e439cab8|d41d8cd9
 api --host|2|aps api: unknown argument --host|d41d8cd9|7320eefa
 api --port|2|aps api: unknown argument --port|d41d8cd9|1c160e13
 api --port 70000|2|aps api: bad port 70000|d41d8cd9|15b0a676
@@ -174,7 +174,7 @@ scheduler tasks|0||3ab6aae7|d41d8cd9
 secrets --help|0||f22fee2d|d41d8cd9
 secrets|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
 secrets rotate jwt --bogus|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
-serve --help|0||7c70dbbb|d41d8cd9
+serve --help|0||f969ba42|d41d8cd9
 serve --host|2|aps serve: bad argument --host (see --help)|d41d8cd9|ee76dd09
 serve --port 70000|2|aps serve: bad argument 70000 (see --help)|d41d8cd9|7de759d3
 serve --threads 0|2|aps serve: bad argument 0 (see --help)|d41d8cd9|d7989f91
