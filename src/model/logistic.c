@@ -101,6 +101,15 @@ static void softmax(const struct aps_logit *m, const double *w, const double *z,
         p[c] /= tot;
 }
 
+/* The first weight the L2 penalty shrinks: the intercepts are free, except with a market offset,
+ * where an intercept (on standardised rows) is the model's average shift from the market; there
+ * it is shrunk towards 0, the market's own calibration, like every other weight, so one season's
+ * chance difference between the market and the results does not carry into the next. */
+static int first_penalised(const struct aps_logit *m)
+{
+    return m->has_offset ? 0 : 1;
+}
+
 /* Penalised negative log-likelihood at w; Z holds the n standardised training rows. */
 static double objective(const struct aps_logit *m, const double *w, const double *x,
                         const double *Z, const int *y, const size_t *rows, size_t n, double l2)
@@ -113,7 +122,7 @@ static double objective(const struct aps_logit *m, const double *w, const double
         nll -= log(p[y[r]] > 1e-300 ? p[y[r]] : 1e-300);
     }
     for (int c = 0; c < m->k - 1; c++)
-        for (int j = 1; j < D; j++)
+        for (int j = first_penalised(m); j < D; j++)
             nll += 0.5 * l2 * w[c * D + j] * w[c * D + j];
     return nll;
 }
@@ -292,7 +301,7 @@ void aps_logit_newton_system(const struct aps_logit *m, const double *w, const d
                             c == e ? a : 0);
     }
     for (int c = 0; c < k1; c++)
-        for (int j = 1; j < D; j++) {
+        for (int j = first_penalised(m); j < D; j++) {
             g[c * D + j] -= l2 * w[c * D + j];
             H[(c * D + j) * P + c * D + j] += l2;
         }

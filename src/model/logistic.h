@@ -5,16 +5,18 @@
  * the reference), p = softmax(s). For k = 2 that is p_0 = σ(w_0·z): the log-odds of class 0.
  * z is the standardised row: z_0 = 1 (intercept), z_j = (x_j − mean_j)/sd_j over the training
  * rows; a missing value (NAN) is imputed with the mean (z_j = 0), and a column with no spread in
- * the training rows is ignored. The penalty (l2/2)·Σ w² leaves the intercepts free. Newton steps
- * are halved while the penalised log-likelihood does not improve; the fit stops when the largest
- * step is below tol or after max_iter steps.
+ * the training rows is ignored. The penalty (l2/2)·Σ w² leaves the intercepts free (except with
+ * a market offset, below). Newton steps are halved while the penalised log-likelihood does not
+ * improve; the fit stops when the largest step is below tol or after max_iter steps.
  *
  * Market offset (optional): with offset columns given, each score also carries a fixed term from
  * the row's market probabilities, s_c = o_c + w_c·z with o_c = log(q_c / q_{k−1}), q_c = σ(x_oc)
  * read from column oc (the no-vig log-odds of class c, features.h's ml_home/ml_draw/ml_away; for
  * k = 2, o_0 = x_o0 itself). The penalty then shrinks the model towards the market's own
  * probabilities rather than towards the base rates, so the weights only learn what the market
- * misses. A row whose offset columns are missing gets o = 0. */
+ * misses; it covers the intercepts too (on standardised rows an intercept is the model's average
+ * shift from the market, which a season of chance would otherwise set freely and carry into the
+ * next). A row whose offset columns are missing gets o = 0. */
 #ifndef APS_MODEL_LOGISTIC_H
 #define APS_MODEL_LOGISTIC_H
 

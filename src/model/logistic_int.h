@@ -28,7 +28,7 @@ void aps_logit_zrow(const struct aps_logit *m, const double *x, double *z);
  * (for the market offset) and y their labels, as in aps_logit_fit(). Each element is the sum of
  * its rows' terms taken in row order: g_cj += ([y = c] − p_c)·z_j and
  * H_(c,a),(e,b) += p_c·([c = e] − p_e)·(z_a·z_b); then g_cj −= l2·w_cj and H's diagonal gets l2
- * (not on the intercepts). */
+ * (not on the intercepts, unless the model has a market offset). */
 void aps_logit_newton_system(const struct aps_logit *m, const double *w, const double *x,
                              const double *Z, const int *y, const size_t *rows, size_t n, double l2,
                              double *g, double *H);

@@ -5,10 +5,12 @@
  * are the shares in each group. With a penalty the optimum satisfies Σ_i (y_i − p_i)·z_ij =
  * l2·w_j for every standardised weight (the score equation), which is checked on the fit.
  *
- * Market offset: with a very large penalty the weights vanish and the model is the market's own
- * probabilities shifted by the free intercepts only — (p_c / p_ref) / (q_c / q_ref) the same on
- * every row, the intercepts' score equation Σ(y − p) = 0 — contributions plus intercept give the
- * score, the JSON form keeps the offset, and a row without market values falls back to offset 0. */
+ * Market offset: the intercepts are penalised too (an intercept is the model's average shift from
+ * the market). With a very large penalty every weight vanishes and the model is the market's own
+ * probabilities — p_c / p_ref = q_c / q_ref on every row — contributions plus intercept give the
+ * score, the JSON form keeps the offset, and a row without market values falls back to offset 0.
+ * With a moderate penalty on results that beat the market on average, the intercept's score
+ * equation Σ(y − p) = l2·w_0 holds: the shift is smaller than the unpenalised one, with its sign. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -160,36 +162,42 @@ static double sigm(double v)
     return 1 / (1 + exp(-v));
 }
 
+/* n binary rows: column 0 the market's log-odds of class 0, uniform in [-width/2, width/2];
+ * column 1 noise; labels drawn with the market's log-odds plus shift. */
+static double *market_rows(int n, uint64_t s, double width, double shift, int *y)
+{
+    double *x = aps_malloc((size_t)n * 2 * sizeof *x);
+    for (int i = 0; i < n; i++) {
+        x[i * 2] = width * (draw(&s) - 0.5);
+        x[i * 2 + 1] = draw(&s);
+        y[i] = draw(&s) < sigm(x[i * 2] + shift) ? 0 : 1;
+    }
+    return x;
+}
+
 static void test_offset_binary_shrinks_to_market(void **state)
 {
     (void)state;
     enum { N = 400 };
-    double *x = aps_malloc(N * 2 * sizeof *x);
     int y[N];
-    uint64_t s = 7;
-    for (int i = 0; i < N; i++) {
-        x[i * 2] = 3 * draw(&s) - 1.5; /* the market's log-odds of class 0 */
-        x[i * 2 + 1] = draw(&s);       /* noise */
-        y[i] = draw(&s) < sigm(x[i * 2]) ? 0 : 1;
-    }
+    double *x = market_rows(N, 7, 3, 0, y);
     int off[2] = {0, 0};
     struct aps_logit_opts o = {1e12, 100, 1e-13, NULL, off};
     struct aps_logit m;
     assert_int_equal(aps_logit_fit(x, 2, y, NULL, N, 2, &o, &m), 0);
     assert_true(m.has_offset);
-    double sum = 0, p[2], c[2];
+    double p[2], c[2];
+    assert_near(m.w[0], 0, 1e-9); /* the intercept is shrunk like the weights */
     for (int i = 0; i < N; i++) {
         aps_logit_predict(&m, x + i * 2, p);
-        assert_near(p[0], sigm(x[i * 2] + m.w[0]), 1e-6);
-        sum += (y[i] == 0) - p[0];
+        assert_near(p[0], sigm(x[i * 2]), 1e-6);
         aps_logit_contrib(&m, x + i * 2, 0, c);
         assert_near(m.w[0] + c[0] + c[1], log(p[0] / p[1]), 1e-9);
     }
-    assert_near(sum, 0, 1e-6);
     /* a row without the market: offset 0, the intercept alone (weights ~0) */
     double miss[2] = {NAN, 0.5};
     aps_logit_predict(&m, miss, p);
-    assert_near(p[0], sigm(m.w[0]), 1e-6);
+    assert_near(p[0], 0.5, 1e-6);
     /* the JSON form predicts the same */
     char *js = aps_logit_to_json(&m);
     struct aps_logit back;
@@ -201,6 +209,33 @@ static void test_offset_binary_shrinks_to_market(void **state)
     assert_near(p[0], q[0], 1e-15);
     aps_free(js);
     aps_logit_cleanup(&back);
+    aps_logit_cleanup(&m);
+    aps_free(x);
+}
+
+/* Results that beat the market on average (class 0 wins more often than the market says): the
+ * unpenalised intercept is the whole shift, a penalised one a part of it, and the penalised score
+ * equation holds for the intercept as for any weight. */
+static void test_offset_intercept_penalised(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    int y[N];
+    double *x = market_rows(N, 19, 2, 0.4, y);
+    int off[2] = {0, 0};
+    struct aps_logit m0, m;
+    struct aps_logit_opts free_o = {1e-9, 100, 1e-13, NULL, off}, o = {60, 100, 1e-13, NULL, off};
+    assert_int_equal(aps_logit_fit(x, 2, y, NULL, N, 2, &free_o, &m0), 0);
+    assert_int_equal(aps_logit_fit(x, 2, y, NULL, N, 2, &o, &m), 0);
+    assert_true(m0.w[0] > 0.2);                      /* the shift of the sample */
+    assert_true(m.w[0] > 0 && m.w[0] < 0.8 * m0.w[0]); /* shrunk, same sign */
+    double g = 0, p[2];
+    for (int i = 0; i < N; i++) {
+        aps_logit_predict(&m, x + i * 2, p);
+        g += (y[i] == 0) - p[0];
+    }
+    assert_near(g, 60 * m.w[0], 1e-7);
+    aps_logit_cleanup(&m0);
     aps_logit_cleanup(&m);
     aps_free(x);
 }
@@ -227,10 +262,11 @@ static void test_offset_three_way_ratios(void **state)
     double p[3];
     for (int i = 0; i < N; i++) {
         aps_logit_predict(&m, x + i * 3, p);
-        /* odds against the reference class: the market's times exp(intercept) */
+        /* odds against the reference class: the market's own (the intercepts shrunk to 0) */
         for (int c = 0; c < 2; c++) {
             double q = sigm(x[i * 3 + c]) / sigm(x[i * 3 + 2]);
-            assert_near(p[c] / p[2] / q, exp(m.w[c * 4]), 1e-6);
+            assert_near(m.w[c * 4], 0, 1e-9);
+            assert_near(p[c] / p[2] / q, 1, 1e-6);
         }
         double con[3];
         aps_logit_contrib(&m, x + i * 3, 1, con);
@@ -293,7 +329,7 @@ static void ns_plain(const struct aps_logit *m, const double *x, const int *y, d
         }
     }
     for (int c = 0; c < k1; c++)
-        for (int j = 1; j < D; j++) {
+        for (int j = m->has_offset ? 0 : 1; j < D; j++) { /* an offset model's intercepts too */
             g[c * D + j] -= l2 * m->w[c * D + j];
             H[(c * D + j) * P + c * D + j] += l2;
         }
@@ -359,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_penalised_score_equation),
         cmocka_unit_test(test_multinomial_frequencies),
         cmocka_unit_test(test_offset_binary_shrinks_to_market),
+        cmocka_unit_test(test_offset_intercept_penalised),
         cmocka_unit_test(test_offset_three_way_ratios),
         cmocka_unit_test(test_bad_labels),
         cmocka_unit_test(test_newton_system_forms_agree),
