@@ -18,6 +18,8 @@
 #define EARTH_RADIUS_KM 6371.0
 #define MKT_STEP 0.35         /* share of a market-rating error each team takes */
 #define MKT_BASE_STEP 0.01    /* same for the home advantage and the mean total */
+#define SCORE_STEP 0.03       /* share of a score's relative error each attack/defence takes */
+#define SCORE_BASE_STEP 0.005 /* same for the base and the home advantage of the scores */
 #define RATING_CARRY 0.8      /* share of a rating kept into a team's next season */
 
 struct aps_feat_team {
@@ -34,6 +36,8 @@ struct aps_feat_team {
     struct place { double lat, lon, utc_min; } last_venue, home_venue; /* NAN when unknown */
     double mkt[3];             /* market-implied: moneyline log-odds, spread and total points */
     int mkt_n[3];              /* games each learned from */
+    double att, def;           /* scoring ratings (log scale) */
+    int sc_n;                  /* final games they learned from */
 };
 
 struct aps_feat_pair {
@@ -52,7 +56,7 @@ static const char *const col_names[APS_FEAT__COUNT] = {
     "spread_open", "spread_open_p", "spread_move", "total_open", "total_open_p", "total_move",
     "wx_temp", "wx_wind", "wx_humidity", "wx_dome", "tn_rank", "tn_points", "tn_hard", "tn_clay",
     "tn_grass", "tn_best_of5", "travel_home", "travel_away", "tz_shift_home", "tz_shift_away",
-    "mkt_rating_ml", "mkt_rating_spread", "mkt_rating_total",
+    "mkt_rating_ml", "mkt_rating_spread", "mkt_rating_total", "score_exp_home", "score_exp_away",
     "ml_book0", "ml_book1", "ml_book2", "ml_book3", "ml_book4",
     "ml_book5",
 };
@@ -353,6 +357,8 @@ static void carry_into(struct aps_feat_team *t, int season)
 {
     for (int k = 0; k < 3; k++)
         t->mkt[k] = carried(t, season, t->mkt[k]);
+    t->att = carried(t, season, t->att);
+    t->def = carried(t, season, t->def);
 }
 
 /* Home side's market rating term: + for moneyline and spread (home minus away), and the sum of
@@ -377,6 +383,59 @@ static void rating_cols(const struct aps_feat_state *st, int th, int ta,
             f[APS_F_MKT_ML + k] = mkt_base(st, k, g->neutral) +
                                   mkt_pair(k, carried(a, season, a->mkt[k]),
                                            carried(b, season, b->mkt[k]));
+}
+
+/* ---- attack and defence ratings ---- */
+
+/* The log of each side's expected score (home, away) from the two teams' attack and defence. */
+static void score_logs(const struct aps_feat_state *st, double att_h, double def_h, double att_a,
+                       double def_a, bool neutral, double out[2])
+{
+    double half = neutral ? 0 : st->sc_home / 2;
+    out[0] = st->sc_base + half + att_h - def_a;
+    out[1] = st->sc_base - half + att_a - def_h;
+}
+
+static void score_cols(const struct aps_feat_state *st, int th, int ta,
+                       const struct aps_hist_game *g, double *f)
+{
+    const struct aps_feat_team *h = &st->teams[th], *a = &st->teams[ta];
+    int season = g->season_no;
+    if (!h->sc_n || !a->sc_n)
+        return;
+    double l[2];
+    score_logs(st, carried(h, season, h->att), carried(h, season, h->def),
+               carried(a, season, a->att), carried(a, season, a->def), g->neutral, l);
+    f[APS_F_SCORE_HOME] = exp(l[0]);
+    f[APS_F_SCORE_AWAY] = exp(l[1]);
+}
+
+/* One step of the ratings towards game g's final score (hs, as): each error is the score minus
+ * its expectation over the sport's mean score. The first final game of the history sets the base
+ * (its mean score, at least 0.5) and moves no team; the base and home advantage then move by
+ * 1/n of the error of the nth game until that is below SCORE_BASE_STEP. Called after
+ * carry_into. */
+static void learn_scores(struct aps_feat_state *st, struct aps_feat_team *h,
+                         struct aps_feat_team *a, const struct aps_hist_game *g, double hs,
+                         double as)
+{
+    if (!st->sc_n++) {
+        st->sc_base = log(fmax((hs + as) / 2, 0.5));
+    } else {
+        double l[2];
+        score_logs(st, h->att, h->def, a->att, a->def, g->neutral, l);
+        double mean = exp(st->sc_base), eh = (hs - exp(l[0])) / mean, ea = (as - exp(l[1])) / mean;
+        h->att += SCORE_STEP * eh;
+        a->def -= SCORE_STEP * eh;
+        a->att += SCORE_STEP * ea;
+        h->def -= SCORE_STEP * ea;
+        double step = fmax(SCORE_BASE_STEP, 1.0 / st->sc_n); /* a running mean at first */
+        st->sc_base += step * (eh + ea) / 2;
+        if (!g->neutral)
+            st->sc_home += step * (eh - ea);
+    }
+    h->sc_n++;
+    a->sc_n++;
 }
 
 /* Moves both teams' market ratings towards what game g's market said. A team never rated takes
@@ -436,6 +495,7 @@ int aps_feat_row(struct aps_feat_state *st, const struct aps_feat_spec *spec, si
     form_cols(st, th, ta, g, aps_feat_day(g), f);
     travel_cols(st, th, ta, gi, f);
     rating_cols(st, th, ta, g, f);
+    score_cols(st, th, ta, g, f);
     aps_feat_market_cols(st, gi, f);
     extra_cols(st, gi, f);
     for (int j = 0; j < spec->ncols; j++)
@@ -511,6 +571,7 @@ int aps_feat_observe(struct aps_feat_state *st, size_t gi)
     carry_into(ht, g->season_no); /* before team_learn sets the team's season */
     carry_into(at, g->season_no);
     learn_market(st, ht, at, g, target);
+    learn_scores(st, ht, at, g, hs, as);
     team_learn(&st->teams[th], day, g->season_no, res, hs, as, cover);
     team_learn(&st->teams[ta], day, g->season_no, 1 - res, as, hs, isnan(cover) ? NAN : 1 - cover);
     learn_venue(st, th, ta, gi);

@@ -36,6 +36,15 @@
  * prices of the teams' earlier games. A team seen for the first time takes the rating that makes
  * its first game's price exact; ratings shrink towards the mean at a team's first game of a
  * season.
+ * Attack and defence ratings, fitted online from earlier days' final scores the same way (a
+ * Poisson-style log-linear model of each side's score, as Dixon and Coles rate football teams,
+ * used here for every sport's scores: goals, runs, points, sets): the home side is expected to
+ * score exp(base + home/2 + attack_home − defence_away) and the away side exp(base − home/2 +
+ * attack_away − defence_home) (no home term at a neutral site). After a final game each rating
+ * moves by a share of the score's error over the sport's mean score — the gradient of the Poisson
+ * log-likelihood, made unitless — and the base and home advantage more slowly. A game's columns
+ * are the two expected scores, once both teams have a final game behind them; the ratings
+ * shrink towards the mean at a team's first game of a season like the market ratings.
  * Missing values are NAN. */
 #ifndef APS_MODEL_FEATURES_H
 #define APS_MODEL_FEATURES_H
@@ -68,6 +77,7 @@ enum aps_feat_col {
     APS_F_TN_RANK, APS_F_TN_POINTS, APS_F_TN_HARD, APS_F_TN_CLAY, APS_F_TN_GRASS, APS_F_TN_BEST5,
     APS_F_TRAVEL_HOME, APS_F_TRAVEL_AWAY, APS_F_TZ_HOME, APS_F_TZ_AWAY,
     APS_F_MKT_ML, APS_F_MKT_SPREAD, APS_F_MKT_TOTAL,
+    APS_F_SCORE_HOME, APS_F_SCORE_AWAY,
     APS_F_BOOK0, /* APS_FEAT_BOOKS per-book no-vig home log-odds follow */
     APS_FEAT__COUNT = APS_F_BOOK0 + APS_FEAT_BOOKS
 };
@@ -120,6 +130,8 @@ struct aps_feat_state {
     double mkt_base[3];                  /* market ratings: home advantage (moneyline log-odds,
                                           * spread points) and the mean total */
     int mkt_n[3];                        /* games each market's ratings learned from */
+    double sc_base, sc_home;             /* scoring ratings: log mean score, home advantage */
+    int sc_n;                            /* final games the scoring ratings learned from */
 };
 
 /* A sport's feature matrix over its whole history, rows in history order. */

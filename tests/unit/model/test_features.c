@@ -8,7 +8,8 @@
  *   - poisoned future: scrambling every later game's result and odds changes no earlier row;
  *   - own close: changing a game's own closing prices and lines changes nothing in its row.
  * A small synthetic history pins the hand-checked values: the 30-day half-life (a game 30 days
- * older weighs half), rest days, back-to-backs, head-to-head orientation.
+ * older weighs half), rest days, back-to-backs, head-to-head orientation, the market-implied and
+ * the attack/defence ratings.
  * Travel runs on the whole spreadspoke NFL file (stadium coordinates and time zones loaded into
  * the venues): a hand-checked week (2023 week 2, Seahawks at Lions) and the same leakage checks. */
 #include <setjmp.h>
@@ -217,18 +218,25 @@ static void test_line_movement(void **state)
  * price; the second game's row is the first's price from B's side; after it each team moves by
  * MKT_STEP (0.35) of the error and the home advantage by 0.01; C has no rating; the next season
  * shrinks the teams' ratings to 0.8. */
-static void test_ratings_by_hand(void **state)
+/* The ratings' history: A (10) hosts B (20), B hosts A (the two final scores given), A hosts C
+ * (30) unplayed, and A hosts B unplayed in the next season. */
+static void rating_games(struct aps_hist_game g[4], int hs0, int as0, int hs1, int as1)
 {
-    (void)state;
-    struct aps_hist_game g[4];
-    synth_game(&g[0], 1, "2020-01-01", 10, 20, 100, 90);
-    synth_game(&g[1], 2, "2020-01-05", 20, 10, 90, 100);
+    synth_game(&g[0], 1, "2020-01-01", 10, 20, hs0, as0);
+    synth_game(&g[1], 2, "2020-01-05", 20, 10, hs1, as1);
     synth_game(&g[2], 3, "2020-01-09", 10, 30, -1, -1);
     synth_game(&g[3], 4, "2020-10-20", 10, 20, -1, -1);
     for (int i = 0; i < 4; i++)
         g[i].start_time = 1577836800 + 4 * 86400 * i + 72000;
     g[3].start_time += 280 * 86400;
     g[3].season_no = 1;
+}
+
+static void test_ratings_by_hand(void **state)
+{
+    (void)state;
+    struct aps_hist_game g[4];
+    rating_games(g, 100, 90, 90, 100);
     struct aps_hist_book books[1] = {{"book_a", false, false}};
     int64_t s1 = g[0].start_time, s2 = g[1].start_time;
     struct aps_hist_quote q[] = {
@@ -273,6 +281,39 @@ static void test_ratings_by_hand(void **state)
     assert_near(r[3][ml], base + 0.8 * (a - b), 1e-12);
     assert_near(r[3][sp], 0.04 + 0.8 * (1.35 - -1.35), 1e-12);
     assert_near(r[3][tot], 210.5 - 0.05 + 0.8 * (-1.75 - 1.75), 1e-12);
+    size_t checked;
+    long bad;
+    assert_int_equal(aps_feat_leakage_check(&h, NULL, &spec, &m, 0, &checked, &bad), 0);
+    assert_int_equal(bad, -1);
+    aps_feat_matrix_cleanup(&m);
+}
+
+/* Attack and defence by hand: the first final game sets the base (mean score 2) and moves no
+ * team; the second (B at home loses 0-2, both expected to score 2) moves B's attack down and A's
+ * defence up by SCORE_STEP 0.03 times the error over the mean score, the base and home advantage
+ * by half of it (1/n at the 2nd game); a new season keeps 0.8 of each rating. */
+static void test_score_ratings_by_hand(void **state)
+{
+    (void)state;
+    struct aps_hist_game g[4];
+    rating_games(g, 3, 1, 0, 2);
+    struct aps_history h = {.sport = APS_SPORT_EPL, .games = g, .ngames = 4, .nseasons = 2};
+    struct aps_feat_spec spec;
+    aps_feat_spec_all(&h, &spec);
+    int sh = col_index(&spec, APS_F_SCORE_HOME), sa = col_index(&spec, APS_F_SCORE_AWAY);
+    assert_true(sh >= 0 && sa >= 0);
+    struct aps_feat_matrix m;
+    assert_int_equal(aps_feat_build(&h, NULL, &spec, &m), 0);
+    const double *r[4];
+    for (int i = 0; i < 4; i++)
+        r[i] = m.x + (size_t)i * (size_t)m.d;
+    assert_true(isnan(r[0][sh]) && isnan(r[0][sa])); /* no final game yet */
+    assert_near(r[1][sh], 2, 1e-12);                 /* the base alone */
+    assert_near(r[1][sa], 2, 1e-12);
+    assert_true(isnan(r[2][sh]) && isnan(r[2][sa])); /* C has not played */
+    /* after game 2: base log 2 − 0.25, home −0.5, B attack −0.03, A defence +0.03; ×0.8 */
+    assert_near(r[3][sh], 2 * exp(-0.25 - 0.25), 1e-12);
+    assert_near(r[3][sa], 2 * exp(-0.25 + 0.25 - 0.8 * 0.03 - 0.8 * 0.03), 1e-12);
     size_t checked;
     long bad;
     assert_int_equal(aps_feat_leakage_check(&h, NULL, &spec, &m, 0, &checked, &bad), 0);
@@ -588,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_line_movement),
         cmocka_unit_test(test_ratings_by_hand),
         cmocka_unit_test(test_ratings_from_entry),
+        cmocka_unit_test(test_score_ratings_by_hand),
         cmocka_unit_test(test_leakage_epl),
         cmocka_unit_test(test_leakage_nba),
         cmocka_unit_test(test_matrix_select),
