@@ -142,8 +142,8 @@ static int explain_game(struct aps_conn *c, const struct aps_trained *t, int64_t
         const struct aps_hist_game *g = &ts.h.games[gi];
         printf("game %lld on %s: ", (long long)g->id, g->date);
         if (t->regression)
-            printf("expected home %s %.2f (sigma %.2f); contributions in points",
-                   t->market == APS_MKT_SPREAD ? "margin" : "total", pr.mu, pr.sigma);
+            printf("expected %s %.2f (sigma %.2f); contributions in points",
+                   t->market == APS_MKT_SPREAD ? "home margin" : "total", pr.mu, pr.sigma);
         else
             printf("P(%s) %.4f; contributions in log-odds of %s", t->k == 3 ? "home" : "home win",
                    pr.p[0], t->k == 3 ? "home against away" : "a home win");
