@@ -36,8 +36,7 @@ struct aps_feat_team {
     struct place { double lat, lon, utc_min; } last_venue, home_venue; /* NAN when unknown */
     double mkt[3];             /* market-implied: moneyline log-odds, spread and total points */
     int mkt_n[3];              /* games each learned from */
-    double att, def;           /* scoring ratings (log scale) */
-    int sc_n;                  /* final games they learned from */
+    double att, def;           /* scoring ratings (log scale); learnt from nrecent games */
 };
 
 struct aps_feat_pair {
@@ -401,7 +400,7 @@ static void score_cols(const struct aps_feat_state *st, int th, int ta,
 {
     const struct aps_feat_team *h = &st->teams[th], *a = &st->teams[ta];
     int season = g->season_no;
-    if (!h->sc_n || !a->sc_n)
+    if (!h->nrecent || !a->nrecent) /* a team's final games so far */
         return;
     double l[2];
     score_logs(st, carried(h, season, h->att), carried(h, season, h->def),
@@ -434,8 +433,6 @@ static void learn_scores(struct aps_feat_state *st, struct aps_feat_team *h,
         if (!g->neutral)
             st->sc_home += step * (eh - ea);
     }
-    h->sc_n++;
-    a->sc_n++;
 }
 
 /* Moves both teams' market ratings towards what game g's market said. A team never rated takes
