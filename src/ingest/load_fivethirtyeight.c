@@ -23,7 +23,6 @@
  * "bad season", "missing team", "unknown team", "bad probability", "bad score", "bad result",
  * "bad flag". See ../shared/data/README.md §2. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,26 +66,6 @@ struct row {
     int score1, score2; /* -1 when not played */
     double result1;     /* NAN when not played */
 };
-
-static int fail(char *err, size_t errcap, const char *path, size_t line, int rc, const char *fmt,
-                ...) __attribute__((format(printf, 6, 7)));
-
-static int fail(char *err, size_t errcap, const char *path, size_t line, int rc,
-                const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (err && errcap) {
-        if (line)
-            snprintf(err, errcap, "%s:%zu: %s", path, line, msg);
-        else
-            snprintf(err, errcap, "%s: %s", path, msg);
-    }
-    return rc;
-}
 
 static const char *cell(const struct load *L, int col)
 {
@@ -170,18 +149,19 @@ static int detect(struct load *L, char **h, size_t n, char *err, size_t errcap)
     find_cols(&L->c, h, n);
     const struct cols *c = &L->c;
     if (aps_csv_find(h, n, "probtie") >= 0)
-        return fail(err, errcap, L->path, 1, APS_E_UNSUPPORTED,
-                    "no sport for world cup: international soccer has no canonical sport, "
-                    "so these three-way forecasts are not loaded");
+        return aps_load_error(
+            err, errcap, L->path, 1, APS_E_UNSUPPORTED,
+            "no sport for world cup: international soccer has no canonical sport, "
+            "so these three-way forecasts are not loaded");
     if (n == 2 && aps_csv_find(h, n, "team") == 0 && aps_csv_find(h, n, "elo") == 1)
-        return fail(err, errcap, L->path, 1, APS_E_UNSUPPORTED,
-                    "initial_elos.csv holds starting ratings, not games");
+        return aps_load_error(err, errcap, L->path, 1, APS_E_UNSUPPORTED,
+                              "initial_elos.csv holds starting ratings, not games");
     if (c->outcome1 >= 0) {
         int s = sport_from_name(L->path);
         if (s < 0)
-            return fail(err, errcap, L->path, 1, APS_E_UNSUPPORTED,
-                        "a checking-our-work file must be named after its league "
-                        "(nfl_, nba_, mlb_, nhl_ or wnba_games.csv)");
+            return aps_load_error(err, errcap, L->path, 1, APS_E_UNSUPPORTED,
+                                  "a checking-our-work file must be named after its league "
+                                  "(nfl_, nba_, mlb_, nhl_ or wnba_games.csv)");
         L->layout = LAYOUT_CHECKING;
         L->sport = (enum aps_sport)s;
     } else if (c->elo >= 0 && c->result1 >= 0) {
@@ -192,12 +172,12 @@ static int detect(struct load *L, char **h, size_t n, char *err, size_t errcap)
         L->layout = LAYOUT_ELO_MIRROR;
         L->sport = c->qbelo >= 0 ? APS_SPORT_NFL : APS_SPORT_NBA;
     } else {
-        return fail(err, errcap, L->path, 1, APS_E_PARSE, "not a FiveThirtyEight layout");
+        return aps_load_error(err, errcap, L->path, 1, APS_E_PARSE, "not a FiveThirtyEight layout");
     }
     L->split = L->sport == APS_SPORT_NBA || L->sport == APS_SPORT_NHL;
     const char *miss = missing_col(L);
     if (miss)
-        return fail(err, errcap, L->path, 1, APS_E_PARSE, "missing column %s", miss);
+        return aps_load_error(err, errcap, L->path, 1, APS_E_PARSE, "missing column %s", miss);
     return 0;
 }
 
@@ -429,11 +409,11 @@ int aps_load_fivethirtyeight(const char *path, struct aps_batch *b, char *err, s
     b->source = "fivethirtyeight";
     int rc = aps_csv_open(&csv, path);
     if (rc)
-        return fail(err, errcap, path, 0, rc, "cannot read: %s", aps_strerror(rc));
+        return aps_load_error(err, errcap, path, 0, rc, "cannot read: %s", aps_strerror(rc));
     rc = aps_csv_next(csv, &L.f, &L.n);
     if (rc <= 0) {
-        rc = fail(err, errcap, path, 1, rc ? rc : APS_E_PARSE,
-                  rc ? "cannot read the header" : "empty file");
+        rc = aps_load_error(err, errcap, path, 1, rc ? rc : APS_E_PARSE,
+                            rc ? "cannot read the header" : "empty file");
         goto out;
     }
     rc = detect(&L, L.f, L.n, err, errcap);
@@ -447,8 +427,8 @@ int aps_load_fivethirtyeight(const char *path, struct aps_batch *b, char *err, s
         read_row(&L);
     }
     if (rc < 0)
-        rc = fail(err, errcap, path, aps_csv_line(csv), rc, "malformed CSV: %s",
-                  aps_strerror(rc));
+        rc = aps_load_error(err, errcap, path, aps_csv_line(csv), rc, "malformed CSV: %s",
+                            aps_strerror(rc));
 out:
     aps_csv_close(csv);
     return rc < 0 ? rc : 0;

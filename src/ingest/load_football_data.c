@@ -99,13 +99,7 @@ struct fd_file {
 static int file_error(struct fd_file *fd, int rc, const char *what)
 {
     size_t line = fd->csv ? aps_csv_line(fd->csv) : 0;
-    if (fd->err && fd->errcap) {
-        if (line)
-            snprintf(fd->err, fd->errcap, "%s:%zu: %s", fd->path, line, what);
-        else
-            snprintf(fd->err, fd->errcap, "%s: %s", fd->path, what);
-    }
-    return rc;
+    return aps_load_error(fd->err, fd->errcap, fd->path, line, rc, "%s", what);
 }
 
 /* --- dates, times, seasons ------------------------------------------------------------------ */

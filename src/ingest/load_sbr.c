@@ -21,7 +21,6 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,25 +66,6 @@ struct sbr_load {
     int other_year[3];    /* y, m, d of a first game whose Year column contradicts the name */
     struct sbr_cols c;
 };
-
-static int fail(char *err, size_t errcap, const char *path, size_t line, int rc, const char *fmt,
-                ...) __attribute__((format(printf, 6, 7)));
-
-static int fail(char *err, size_t errcap, const char *path, size_t line, int rc, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (err && errcap) {
-        if (line)
-            snprintf(err, errcap, "%s:%zu: %s", path, line, msg);
-        else
-            snprintf(err, errcap, "%s: %s", path, msg);
-    }
-    return rc;
-}
 
 static const char *cell(const struct sbr_row *r, int col)
 {
@@ -228,7 +208,8 @@ static int read_header(struct sbr_load *L, char **h, size_t n, const char *path,
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         *all[k] = -1;
     if (n > SBR_MAX_COLS)
-        return fail(err, errcap, path, 1, APS_E_TOOBIG, "%zu columns, at most %d", n, SBR_MAX_COLS);
+        return aps_load_error(err, errcap, path, 1, APS_E_TOOBIG, "%zu columns, at most %d", n,
+                              SBR_MAX_COLS);
     for (size_t i = 0; i < n; i++) {
         char name[64];
         norm_name(h[i], name, sizeof name);
@@ -238,13 +219,13 @@ static int read_header(struct sbr_load *L, char **h, size_t n, const char *path,
     int have[] = {c->date, c->rot, c->vh, c->team, c->final, c->open, c->close};
     for (size_t k = 0; k < sizeof have / sizeof have[0]; k++)
         if (have[k] < 0)
-            return fail(err, errcap, path, 1, APS_E_PARSE, "no %s column", need[k]);
+            return aps_load_error(err, errcap, path, 1, APS_E_PARSE, "no %s column", need[k]);
     /* A line column's price sits in the unnamed column right after it. */
     int priced[] = {c->line, c->open_ou, c->close_ou};
     for (size_t k = 0; k < 3; k++)
         if (priced[k] >= 0 && ((size_t)priced[k] + 1 >= n || !aps_str_blank(h[priced[k] + 1])))
-            return fail(err, errcap, path, 1, APS_E_PARSE, "no unnamed price column after %s",
-                        h[priced[k]]);
+            return aps_load_error(err, errcap, path, 1, APS_E_PARSE,
+                                  "no unnamed price column after %s", h[priced[k]]);
     return 0;
 }
 
@@ -658,7 +639,7 @@ static int read_rows(struct sbr_load *L, struct aps_csv *csv, const char *path, 
     if (have)
         aps_batch_reject(L->b, "unpaired row");
     if (rc < 0)
-        rc = fail(err, errcap, path, aps_csv_line(csv), rc, "%s", aps_strerror(rc));
+        rc = aps_load_error(err, errcap, path, aps_csv_line(csv), rc, "%s", aps_strerror(rc));
     aps_free(pend);
     aps_free(cur);
     return rc;
@@ -674,25 +655,26 @@ int aps_load_sbr(const char *path, int sport, struct aps_batch *b, char *err, si
         sport = infer_sport(path);
     if (sport != APS_SPORT_NBA && sport != APS_SPORT_NCAAB && sport != APS_SPORT_NHL &&
         sport != APS_SPORT_MLB)
-        return fail(err, errcap, path, 0, APS_E_INVAL,
-                    "not an NBA, NCAAB, NHL or MLB file (name it after the sport)");
+        return aps_load_error(err, errcap, path, 0, APS_E_INVAL,
+                              "not an NBA, NCAAB, NHL or MLB file (name it after the sport)");
     L.sport = (enum aps_sport)sport;
     L.basketball = sport == APS_SPORT_NBA || sport == APS_SPORT_NCAAB;
     L.split = sport != APS_SPORT_MLB;
     if (season_from_name(&L, base_name(path)))
-        return fail(err, errcap, path, 0, APS_E_PARSE, "no season (YYYY or YYYY-YY) in the file name");
+        return aps_load_error(err, errcap, path, 0, APS_E_PARSE,
+                              "no season (YYYY or YYYY-YY) in the file name");
 
     struct aps_csv *csv;
     int rc = aps_csv_open(&csv, path);
     if (rc)
-        return fail(err, errcap, path, 0, rc, "cannot read: %s", aps_strerror(rc));
+        return aps_load_error(err, errcap, path, 0, rc, "cannot read: %s", aps_strerror(rc));
     char **h;
     size_t n;
     rc = aps_csv_next(csv, &h, &n);
     if (rc <= 0) {
-        rc = rc ? fail(err, errcap, path, 1, rc, "cannot read the header row: %s",
-                       aps_csv_strerror(rc))
-                : fail(err, errcap, path, 1, APS_E_PARSE, "no header row");
+        rc = rc ? aps_load_error(err, errcap, path, 1, rc, "cannot read the header row: %s",
+                                 aps_csv_strerror(rc))
+                : aps_load_error(err, errcap, path, 1, APS_E_PARSE, "no header row");
         goto out;
     }
     rc = read_header(&L, h, n, path, err, errcap);
@@ -700,10 +682,11 @@ int aps_load_sbr(const char *path, int sport, struct aps_batch *b, char *err, si
         goto out;
     rc = read_rows(&L, csv, path, err, errcap);
     if (!rc && L.other_year[0])
-        rc = fail(err, errcap, path, 0, APS_E_PARSE,
-                  "the file name says season %s, but its Year column dates the first game "
-                  "%04d-%02d-%02d: name the file after the season it holds",
-                  L.season, L.other_year[0], L.other_year[1], L.other_year[2]);
+        rc =
+            aps_load_error(err, errcap, path, 0, APS_E_PARSE,
+                           "the file name says season %s, but its Year column dates the first game "
+                           "%04d-%02d-%02d: name the file after the season it holds",
+                           L.season, L.other_year[0], L.other_year[1], L.other_year[2]);
 out:
     aps_csv_close(csv);
     return rc;

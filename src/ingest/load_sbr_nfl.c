@@ -27,17 +27,6 @@
 
 #define NFL_JSON_MAX_BYTES (64u << 20)
 
-static int fail(char *err, size_t errcap, const char *path, int rc, const char *msg, int line)
-{
-    if (err && errcap) {
-        if (line > 0)
-            snprintf(err, errcap, "%s:%d: %s", path, line, msg);
-        else
-            snprintf(err, errcap, "%s: %s", path, msg);
-    }
-    return rc;
-}
-
 /* An integer given as a JSON integer, an integral real or a string of digits; -1 when absent or
  * not an integer. */
 static int json_int(const json_t *v, int64_t *out)
@@ -229,16 +218,17 @@ int aps_load_sbr_nfl(const char *path, struct aps_batch *b, char *err, size_t er
     b->source = "sbr";
     struct stat st;
     if (stat(path, &st) != 0)
-        return fail(err, errcap, path, APS_E_IO, "cannot read the file", 0);
+        return aps_load_error(err, errcap, path, 0, APS_E_IO, "cannot read the file");
     if ((uint64_t)st.st_size > NFL_JSON_MAX_BYTES)
-        return fail(err, errcap, path, APS_E_TOOBIG, "over 64 MiB", 0);
+        return aps_load_error(err, errcap, path, 0, APS_E_TOOBIG, "over 64 MiB");
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return fail(err, errcap, path, APS_E_PARSE, jerr.text, jerr.line);
+        return aps_load_error(err, errcap, path, jerr.line > 0 ? (size_t)jerr.line : 0, APS_E_PARSE,
+                              "%s", jerr.text);
     if (!json_is_array(root)) {
         json_decref(root);
-        return fail(err, errcap, path, APS_E_PARSE, "not a JSON array of games", 0);
+        return aps_load_error(err, errcap, path, 0, APS_E_PARSE, "not a JSON array of games");
     }
     for (size_t i = 0; i < json_array_size(root); i++) {
         b->rows++;

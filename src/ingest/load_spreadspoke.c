@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,25 +82,6 @@ struct ss_load {
     char **f; /* the current row */
     size_t n;
 };
-
-static int fail(char *err, size_t errcap, const char *path, size_t line, int rc, const char *fmt,
-                ...) __attribute__((format(printf, 6, 7)));
-
-static int fail(char *err, size_t errcap, const char *path, size_t line, int rc, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (err && errcap) {
-        if (line)
-            snprintf(err, errcap, "%s:%zu: %s", path, line, msg);
-        else
-            snprintf(err, errcap, "%s: %s", path, msg);
-    }
-    return rc;
-}
 
 /* The current row's cell for column c, trimmed in place; "" when the file has no such column. */
 static const char *get(struct ss_load *L, enum ss_col c)
@@ -491,13 +471,15 @@ static int read_side_files(struct ss_load *L, const char *path, char *err, size_
     char file[4096];
     int rc = sibling(path, "nfl_teams.csv", file, sizeof file);
     if (!rc && access(file, R_OK))
-        return fail(err, errcap, file, 0, APS_E_IO,
-                    "cannot read the team ids: %s (nfl_teams.csv belongs next to the scores)",
-                    strerror(errno));
+        return aps_load_error(
+            err, errcap, file, 0, APS_E_IO,
+            "cannot read the team ids: %s (nfl_teams.csv belongs next to the scores)",
+            strerror(errno));
     if (!rc)
         rc = read_side_file(L, file, "team_name", "team_id", add_team);
     if (rc)
-        return fail(err, errcap, file, 0, rc, "cannot read the team ids: %s", aps_strerror(rc));
+        return aps_load_error(err, errcap, file, 0, rc, "cannot read the team ids: %s",
+                              aps_strerror(rc));
     /* Stadium facts are a nicety: a missing or unreadable file leaves them out. */
     if (!sibling(path, "nfl_stadiums.csv", file, sizeof file) && read_stadiums(L, file))
         L->nstadiums = 0;
@@ -509,14 +491,15 @@ static int read_scores_file(struct ss_load *L, struct aps_csv *csv, const char *
 {
     int rc = aps_csv_next(csv, &L->f, &L->n);
     if (rc < 0)
-        return fail(err, errcap, path, 1, rc, "cannot read the header row: %s",
-                    aps_csv_strerror(rc));
+        return aps_load_error(err, errcap, path, 1, rc, "cannot read the header row: %s",
+                              aps_csv_strerror(rc));
     if (rc == 0)
-        return fail(err, errcap, path, 1, APS_E_PARSE, "no header row");
+        return aps_load_error(err, errcap, path, 1, APS_E_PARSE, "no header row");
     for (int c = 0; c < C__COUNT; c++) {
         L->col[c] = aps_csv_find(L->f, L->n, ss_cols[c].name);
         if (L->col[c] < 0 && ss_cols[c].required)
-            return fail(err, errcap, path, 1, APS_E_PARSE, "no %s column", ss_cols[c].name);
+            return aps_load_error(err, errcap, path, 1, APS_E_PARSE, "no %s column",
+                                  ss_cols[c].name);
     }
     while ((rc = aps_csv_next(csv, &L->f, &L->n)) == 1) {
         if (aps_csv_row_blank(L->f, L->n))
@@ -525,7 +508,7 @@ static int read_scores_file(struct ss_load *L, struct aps_csv *csv, const char *
         load_row(L, aps_csv_line(csv));
     }
     if (rc < 0)
-        return fail(err, errcap, path, aps_csv_line(csv), rc, "%s", aps_strerror(rc));
+        return aps_load_error(err, errcap, path, aps_csv_line(csv), rc, "%s", aps_strerror(rc));
     return 0;
 }
 
@@ -540,7 +523,7 @@ int aps_load_spreadspoke(const char *path, struct aps_batch *b, char *err, size_
         goto out;
     rc = aps_csv_open(&csv, path);
     if (rc) {
-        rc = fail(err, errcap, path, 0, rc, "cannot read: %s", aps_strerror(rc));
+        rc = aps_load_error(err, errcap, path, 0, rc, "cannot read: %s", aps_strerror(rc));
         goto out;
     }
     rc = read_scores_file(L, csv, path, err, errcap);

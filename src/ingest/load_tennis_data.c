@@ -57,13 +57,7 @@ struct td_file {
 static int file_error(struct td_file *td, int rc, const char *what)
 {
     size_t line = td->csv ? aps_csv_line(td->csv) : 0;
-    if (td->err && td->errcap) {
-        if (line)
-            snprintf(td->err, td->errcap, "%s:%zu: %s", td->path, line, what);
-        else
-            snprintf(td->err, td->errcap, "%s: %s", td->path, what);
-    }
-    return rc;
+    return aps_load_error(td->err, td->errcap, td->path, line, rc, "%s", what);
 }
 
 /* Field i of the row (trimmed by read_row), "" when the row is short or the column absent. */

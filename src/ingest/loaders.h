@@ -37,4 +37,9 @@ int aps_load_spreadspoke(const char *path, struct aps_batch *b, char *err, size_
  * nba_elo_latest.csv (forecasts). initial_elos.csv is not a data file and is refused. */
 int aps_load_fivethirtyeight(const char *path, struct aps_batch *b, char *err, size_t errcap);
 
+/* The loaders' error line: "PATH:LINE: message", or "PATH: message" when line is 0 (the problem
+ * is the file's, not a line's), written into err when err is not NULL; returns rc. */
+int aps_load_error(char *err, size_t errcap, const char *path, size_t line, int rc, const char *fmt,
+                   ...) __attribute__((format(printf, 6, 7)));
+
 #endif
