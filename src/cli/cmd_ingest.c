@@ -95,7 +95,8 @@ static int add_path(struct run *r, enum aps_source s, const char *path, bool mus
     if (rc == APS_E_NOTFOUND && !must_exist)
         return 0;
     if (rc) {
-        fprintf(stderr, "aps ingest: %s: %s\n", path, aps_strerror(rc));
+        fprintf(stderr, "aps ingest: %s: %s\n", path,
+                rc == APS_E_UNSUPPORTED ? "not a regular file or a directory" : aps_strerror(rc));
         return rc;
     }
     for (size_t i = 0; i < n; i++)
@@ -249,8 +250,12 @@ static void report(struct run *r, const struct job *j, const struct slot *sl)
         return;
     }
     if (sl->rc) {
-        fprintf(stderr, "%saps ingest: %s: %s (nothing stored from this file)\n",
-                r->tty && !r->quiet ? "\n" : "", j->path, x->err);
+        /* a loader's message starts with the path already ("PATH:LINE: …") */
+        size_t n = strlen(j->path);
+        bool named = !strncmp(x->err, j->path, n) && x->err[n] == ':';
+        fprintf(stderr, "%saps ingest: %s%s%s (nothing stored from this file)\n",
+                r->tty && !r->quiet ? "\n" : "", named ? "" : j->path, named ? "" : ": ",
+                x->err);
         r->files_failed++;
         return;
     }
@@ -386,8 +391,8 @@ static void print_summary(const struct run *r, struct aps_conn *c)
 struct ingest_args {
     bool json, quiet;
     int jobs;
-    int pos;
-    const char *positional[256];
+    int pos, cap;
+    const char **positional; /* SOURCE and its paths: pointers into argv */
 };
 
 static int set_format(void *p, const char *opt, const char *v)
@@ -401,14 +406,17 @@ static int set_format(void *p, const char *opt, const char *v)
     return 0;
 }
 
-/* SOURCE and its paths ("-" among them); a word after the 256th is dropped. */
+/* SOURCE and its paths ("-" among them), as many as the command line holds. */
 static int take_word(const struct aps_cli_opts *t, void *p, const char *arg)
 {
     struct ingest_args *a = p;
     if (arg[0] == '-' && arg[1])
         return aps_cli_opts_refuse(t, arg);
-    if (a->pos < 256)
-        a->positional[a->pos++] = arg;
+    if (a->pos == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 16;
+        a->positional = aps_realloc(a->positional, (size_t)a->cap * sizeof *a->positional);
+    }
+    a->positional[a->pos++] = arg;
     return 0;
 }
 
@@ -430,26 +438,23 @@ static const struct aps_cli_opt options[] = {
     {"--quiet", APS_OPT_SET, offsetof(struct ingest_args, quiet), NULL},
 };
 
-static int parse_args(struct run *r, struct aps_cli *cli, int argc, char **argv)
+/* The runs' paths from SOURCE PATH... or "all [DIR]". */
+static int add_paths(struct run *r, struct aps_cli *cli, const struct ingest_args *a)
 {
-    static const struct aps_cli_opts table = {.cmd = "ingest",
-                                              .bad = "unknown option",
-                                              .opt = options,
-                                              .n = APS_CLI_OPTS_N(options),
-                                              .arg = take_word};
-    struct ingest_args a = {.pos = 0};
-    if (aps_cli_opts_parse(&table, argc, argv, 1, &a))
-        return APS_EXIT_USAGE;
-    r->json = a.json;
-    r->quiet = a.quiet;
-    r->lanes = a.jobs;
-    int pos = a.pos;
-    const char *const *positional = a.positional;
+    r->json = a->json;
+    r->quiet = a->quiet;
+    r->lanes = a->jobs;
+    int pos = a->pos;
+    const char *const *positional = a->positional;
     if (pos < 1) {
         help(stderr);
         return APS_EXIT_USAGE;
     }
     if (!strcmp(positional[0], "all")) {
+        if (pos > 2) {
+            fprintf(stderr, "aps ingest: all takes one DIR, not %d\n", pos - 1);
+            return APS_EXIT_USAGE;
+        }
         const char *dir = pos > 1 ? positional[1] : aps_cfg_str(cli->cfg, APS_SET_APS_DATA_DIR);
         struct stat st;
         if (!dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -478,6 +483,19 @@ static int parse_args(struct run *r, struct aps_cli *cli, int argc, char **argv)
         if (add_path(r, s, positional[i], true))
             return APS_EXIT_FAIL;
     return 0;
+}
+
+static int parse_args(struct run *r, struct aps_cli *cli, int argc, char **argv)
+{
+    static const struct aps_cli_opts table = {.cmd = "ingest",
+                                              .bad = "unknown option",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options),
+                                              .arg = take_word};
+    struct ingest_args a = {.pos = 0};
+    int rc = aps_cli_opts_parse(&table, argc, argv, 1, &a) ? APS_EXIT_USAGE : add_paths(r, cli, &a);
+    aps_free(a.positional);
+    return rc;
 }
 
 /* Opens the lanes' connections and writers: r->lanes on PostgreSQL (default DEFAULT_LANES, no

@@ -155,8 +155,10 @@ int aps_ingest_discover(enum aps_source s, const char *path, char ***paths, size
             return rc;
         }
         qsort(l.v, l.n, sizeof *l.v, cmp_str);
-    } else {
+    } else if (S_ISREG(st.st_mode)) {
         list_add(&l, path);
+    } else {
+        return APS_E_UNSUPPORTED; /* a FIFO or a device: reading it could wait forever */
     }
     *paths = l.v;
     *n = l.n;

@@ -27,9 +27,10 @@ int aps_source_from_name(const char *name);     /* -1 when unknown */
  * "sportsbookreview", … */
 const char *aps_source_subdir(enum aps_source s);
 
-/* The files of source under path (a file is returned as is; a folder is walked recursively and
- * only the files this source reads are kept, sorted by path). Caller frees with
- * aps_ingest_paths_free. */
+/* The files of source under path (a regular file is returned as is; a folder is walked
+ * recursively and only the files this source reads are kept, sorted by path). APS_E_NOTFOUND when
+ * path does not exist, APS_E_UNSUPPORTED when it is neither a regular file nor a folder (a FIFO, a
+ * device). Caller frees with aps_ingest_paths_free. */
 int aps_ingest_discover(enum aps_source s, const char *path, char ***paths,
                         size_t *n) APS_MUST_CHECK;
 void aps_ingest_paths_free(char **paths, size_t n);

@@ -3,7 +3,8 @@
 # broken file among good ones is still reported with the loader's own message, in file order,
 # nothing of it is stored, and every good file before and after it is stored whole (the same
 # rows as the good files ingested one at a time). A URL that cannot be fetched is reported and
-# the files after it are stored. SQLite only (the pipeline is the same on both backends).
+# the files after it are stored. Every path of a long command line is ingested (no limit on their
+# number); a path that is neither a file nor a folder (a FIFO) is refused at once. SQLite only (the pipeline is the same on both backends).
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data).
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -37,7 +38,7 @@ fi
 check "one line per file, in file order, the broken one with the loader's message" \
   "football-data $work/d/2122_E0.csv: 380 games
 football-data $work/d/2223_D1.csv: 306 games
-aps ingest: $work/d/2223_E0.csv: $work/d/2223_E0.csv:45: malformed input (nothing stored from this file)
+aps ingest: $work/d/2223_E0.csv:45: malformed input (nothing stored from this file)
 football-data $work/d/2324_E0.csv: 380 games" \
   "$(sed -E 's/(: [0-9]+ games),.*/\1/' "$work/err")"
 check "the summary counts the failed file" "4 files, 1 failed" "$(tail -n 1 "$work/out")"
@@ -59,6 +60,25 @@ else
 fi
 check "the unreadable URL is named" 1 "$(grep -c 'missing_E0.csv' "$work/url.err")"
 check "the files around the URL are stored" 760 "$(sqlite3 "$work/url.db" "select count(*) from games")"
+
+# 300 paths on one command line, one game each: all of them stored.
+mkdir "$work/many"
+for i in $(seq 2 301); do
+  sed -n "1p;${i}p" "$DATA/football-data/E0/2324_E0.csv" > "$work/many/$(printf '2324_E0_%03d' "$i").csv"
+done
+DATABASE_URL="sqlite:///$work/many.db" "$APS_BIN" ingest football-data "$work"/many/*.csv --quiet \
+  > "$work/many.out" 2> /dev/null || true
+check "300 paths: every file ingested" "300 files, 0 failed" "$(tail -n 1 "$work/many.out")"
+check "300 paths: every game stored" 300 "$(sqlite3 "$work/many.db" "select count(*) from games")"
+
+# A FIFO is refused, not read (reading it would wait for a writer forever).
+mkfifo "$work/fifo_E0.csv"
+rc=0
+DATABASE_URL="sqlite:///$work/fifo.db" timeout 20 "$APS_BIN" ingest football-data "$work/fifo_E0.csv" \
+  > /dev/null 2> "$work/fifo.err" || rc=$?
+check "a FIFO path fails at once (not a timeout)" 1 "$rc"
+check "a FIFO path is named as not a file" "aps ingest: $work/fifo_E0.csv: not a regular file or a directory" \
+  "$(cat "$work/fifo.err")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
