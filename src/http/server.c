@@ -5,7 +5,9 @@
  *   1. URI log callback (on_uri)  — request line parsed: allocate the request, count it in flight.
  *   2. first access call          — headers complete: request id, the query parameters and
  *                                   headers taken into the request (the only reads of them from
- *                                   the connection), route, URL/header/length limits.
+ *                                   the connection), framing (two Content-Length
+ *                                   headers, or one beside Transfer-Encoding: 400 and close),
+ *                                   route, URL/header/length limits.
  *                                   We return MHD_YES without a response (DESIGN §5: a response
  *                                   queued here makes MHD close the connection, which kills
  *                                   keep-alive), except for a body known to be over its limit:
@@ -560,6 +562,38 @@ static void cors_preflight(struct request *r, const char *allow)
     aps_http_header_set(&r->res, "Access-Control-Max-Age", "600");
 }
 
+/* How many request headers are called name (any case). */
+static size_t header_count(const struct aps_http_req *q, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < q->nheaders; i++)
+        n += !strcasecmp(q->headers[i].name, name);
+    return n;
+}
+
+/* A request whose body's length two parties could read differently (RFC 9112 §6.3): two
+ * Content-Length headers, or Content-Length beside Transfer-Encoding. A proxy in front that
+ * took the other reading would see the rest of the body as a second request on the same
+ * connection, so such a request is refused and its connection closed. NULL when unambiguous. */
+static const char *ambiguous_framing(const struct aps_http_req *q)
+{
+    size_t cl = header_count(q, "Content-Length"), te = header_count(q, "Transfer-Encoding");
+    if (cl > 1)
+        return "more than one Content-Length header";
+    if (cl && te)
+        return "both Content-Length and Transfer-Encoding";
+    if (te > 1)
+        return "more than one Transfer-Encoding header";
+    return NULL;
+}
+
+/* A Transfer-Encoding other than chunked: libmicrohttpd would wait for a body it cannot frame. */
+static bool unknown_coding(const struct aps_http_req *q)
+{
+    const char *te = aps_http_header(q, "Transfer-Encoding");
+    return te && strcasecmp(te, "chunked");
+}
+
 /* Route, then the URL, header and declared body limits. Returns true when the answer must go
  * out now (a body over its limit that we refuse to read). */
 static bool first_call(struct request *r, const char *url, const char *method, const char *version)
@@ -580,6 +614,14 @@ static bool first_call(struct request *r, const char *url, const char *method, c
         decide_error(r, too_many, too_many == 431 ? "HEADERS_TOO_LARGE" : "VALIDATION_ERROR",
                      refusal);
         return false;
+    }
+    if ((refusal = ambiguous_framing(&r->req)) != NULL) {
+        decide_error(r, 400, "BAD_REQUEST", refusal);
+        return true; /* answered before the body, and the connection closed */
+    }
+    if (unknown_coding(&r->req)) {
+        decide_error(r, 501, "NOT_IMPLEMENTED", "the only Transfer-Encoding served is chunked");
+        return true;
     }
     if (version && !strcmp(version, "HTTP/1.1") && !aps_http_header(&r->req, "Host")) {
         decide_error(r, 400, "BAD_REQUEST", "an HTTP/1.1 request needs a Host header");
@@ -651,40 +693,72 @@ static bool take_body(struct request *r, const char *data, size_t n)
 
 /* ---- final call: the dispatcher -------------------------------------------------------------- */
 
-/* "name=value" of one query parameter, in the arena. */
-static char *query_item(struct aps_arena *a, const struct aps_http_kv *kv)
+/* Appends s[0..n) to item with the key's separators ('%', '&', '=', '#') percent-encoded, so
+ * that two different queries never make the same key. */
+static char *put_escaped(char *item, const char *s, size_t n)
 {
-    size_t kl = kv->name_len, vl = kv->value_len;
-    char *item = aps_arena_alloc(a, kl + vl + 2);
-    memcpy(item, kv->name, kl);
-    item[kl] = '=';
-    memcpy(item + kl + 1, kv->value ? kv->value : "", vl);
-    item[kl + 1 + vl] = '\0';
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '%' || c == '&' || c == '=' || c == '#') {
+            *item++ = '%';
+            *item++ = hex[c >> 4];
+            *item++ = hex[c & 15];
+        } else {
+            *item++ = (char)c;
+        }
+    }
     return item;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* "name=value" of one query parameter, escaped (put_escaped), in the arena. */
+static char *query_item(struct aps_arena *a, const struct aps_http_kv *kv)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    size_t kl = kv->name_len, vl = kv->value_len;
+    char *item = aps_arena_alloc(a, 3 * (kl + vl) + 2), *p = item;
+    p = put_escaped(p, kv->name, kl);
+    *p++ = '=';
+    p = put_escaped(p, kv->value ? kv->value : "", vl);
+    *p = '\0';
+    return item;
 }
 
-/* "GET /path?a=1&b=2" with the query sorted, so equal queries share an entry; the personal key
- * adds "#u<user id>". Both live in the request arena. */
+struct key_item {
+    const char *s; /* "name=value", escaped */
+    size_t pos;    /* its place in the query */
+};
+
+/* Items sort by name alone, and a name given more than once keeps its values' order: handlers
+ * answer from a name's first value, so "?a=1&a=2" and "?a=2&a=1" are different questions. */
+static int cmp_item(const void *a, const void *b)
+{
+    const struct key_item *x = a, *y = b;
+    size_t nx = strcspn(x->s, "="), ny = strcspn(y->s, "="); /* the first '=' ends the name */
+    int c = memcmp(x->s, y->s, nx < ny ? nx : ny);
+    if (c)
+        return c;
+    if (nx != ny)
+        return nx < ny ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* "GET /path?a=1&b=2" with the query sorted by name, so equal queries share an entry; the
+ * personal key adds "#u<user id>". Both live in the request arena. */
 static void build_cache_keys(struct request *r)
 {
     size_t n = r->req.nquery;
-    char **items = n ? aps_arena_alloc(&r->req.arena, n * sizeof *items) : NULL;
+    struct key_item *items = n ? aps_arena_alloc(&r->req.arena, n * sizeof *items) : NULL;
     for (size_t i = 0; i < n; i++)
-        items[i] = query_item(&r->req.arena, &r->req.query[i]);
+        items[i] = (struct key_item){query_item(&r->req.arena, &r->req.query[i]), i};
     if (n > 1)
-        qsort(items, n, sizeof *items, cmp_str);
+        qsort(items, n, sizeof *items, cmp_item);
     struct aps_buf *b = &scratch()->key;
     aps_buf_reset(b);
     aps_buf_puts(b, "GET ");
     aps_buf_puts(b, r->req.path);
     for (size_t i = 0; i < n; i++) {
         aps_buf_putc(b, i ? '&' : '?');
-        aps_buf_puts(b, items[i]);
+        aps_buf_puts(b, items[i].s);
     }
     r->cache_key = aps_arena_strdup(&r->req.arena, aps_buf_str(b));
     if (r->req.who.authenticated) {

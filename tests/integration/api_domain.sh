@@ -128,6 +128,21 @@ test_games() {
   check "games without a token 401" 401 "$status"
   req GET "/api/v1/games?sport=NFL&status=final" "" "$U1"
   check "final NFL games" "200 1 KC 27" "$status $(jf .total) $(jf '.items[0].home_team.key') $(jf '.items[0].home_score')"
+  # A value holding the cache key's separators must not share a cached answer with the query
+  # those separators spell, nor may a repeated parameter's values in another order (one user
+  # could otherwise fill another's answer).
+  kc=$(sql "select id from teams where key = 'KC'")
+  req GET "/api/v1/games?team=KC" "" "$U1"
+  kc_games=$(jf .total)
+  check "KC has games to answer with" 1 "$((kc_games > 0))"
+  req GET "/api/v1/games?team=KC%26team_id%3D$kc" "" "$U1"
+  check "a team named 'KC&team_id=N': none" "200 0" "$status $(jf .total)"
+  req GET "/api/v1/games?team=KC&team_id=$kc" "" "$U2"
+  check "team KC and its id: its own answer, not the other query's" "200 $kc_games" "$status $(jf .total)"
+  req GET "/api/v1/games?status=scheduled&status=final" "" "$U1"
+  check "a repeated parameter is answered from its first value" "200 2" "$status $(jf .total)"
+  req GET "/api/v1/games?status=final&status=scheduled" "" "$U2"
+  check "  and the same values in the other order are another question" "200 1" "$status $(jf .total)"
   req GET "/api/v1/games?sport=XFL&limit=101" "" "$U1"
   check "bad sport and limit → 400 with both fields" "400 VALIDATION_ERROR limit,sport" \
     "$status $(jf .error.code) $(jf '[.error.details[].field] | sort | join(",")')"

@@ -152,6 +152,37 @@ sed '1,/^\r$/d' "$work/raw" > "$work/body"
 check "libmicrohttpd's 400 (a malformed request line) is the JSON envelope" "400 yes" \
   "$(head -1 "$work/raw" | cut -d' ' -f2) $(is_envelope)"
 
+# ---- request framing -----------------------------------------------------------------------
+# A body whose length two readers could take differently is refused and the connection closed,
+# so bytes after the declared body are never served as a second request (a proxy in front that
+# read the other length would have passed them on as part of the body). Counted from the
+# server's side: the health GETs its metrics show before and after (the client may not read the
+# refusal itself: the server closes with the smuggled bytes unread, and the reset can beat it).
+raw() { # PORT REQUEST: sends it on one connection and reads until the server closes
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
+  (trap '' PIPE; printf '%b' "$2" >&3) 2>/dev/null # the server may close before all is written
+  timeout 5 cat <&3 > "$work/raw" 2>/dev/null
+  exec 3<&-
+}
+health_served() {
+  curl -s "http://127.0.0.1:$P/metrics" |
+    awk '/^aps_http_requests_total\{route="\/api\/v1\/health",method="GET",status="200"\}/ {print $2}'
+}
+smuggled='GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n'
+h0=$(health_served)
+raw "$P" "${smuggled}GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+check "two requests on one connection are both served (the counting is not blind)" \
+  "$((h0 + 2)) 2" "$(health_served) $(grep -ao 'HTTP/1.1 200' "$work/raw" | wc -l)"
+h0=$(health_served)
+raw "$P" "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 50\r\n\r\n{}$smuggled"
+raw "$P" "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n$smuggled"
+check "two Content-Length headers, or one beside Transfer-Encoding: the bytes after the body are not served" \
+  "$h0" "$(health_served)"
+raw "$P" "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}"
+check "two Content-Length headers: 400" 400 "$(grep -ao 'HTTP/1.1 [0-9]*' "$work/raw" | cut -d' ' -f2)"
+raw "$P" "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: xchunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+check "an unknown Transfer-Encoding: 501 at once" 501 "$(grep -ao 'HTTP/1.1 [0-9]*' "$work/raw" | cut -d' ' -f2)"
+
 # ---- the allocator setting the api starts itself again with -------------------------------
 # glibc reads GLIBC_TUNABLES once, at start-up: `aps api` restarts itself once (same pid) with
 # glibc.malloc.tcache_count=256 added, and leaves an operator's own tcache count alone.
