@@ -91,6 +91,7 @@ struct fd_file {
     struct aps_csv *csv;
     struct aps_batch *b;
     struct fd_map map;
+    size_t ncols;    /* the header's fields */
     char season[16]; /* from the file name; "" to take it from each row's date */
     char *err;
     size_t errcap;
@@ -406,11 +407,29 @@ static void read_odds(struct fd_file *fd, char **f, size_t n, size_t gi)
 
 /* One data row. Returns 0 (row added, rejected or skipped) or a negative APS_E_* for a file
  * error (an unknown division). */
+/* Whether a row has the header's fields: a shorter row was cut off (a truncated download's last
+ * line), and a longer one with text past the header has its columns shifted (an unquoted comma
+ * in a name), so either row's prices would be read from the wrong columns. Empty fields past the
+ * header (a trailing comma) are harmless. */
+static bool width_matches(const struct fd_file *fd, char **f, size_t n)
+{
+    if (n < fd->ncols)
+        return false;
+    for (size_t i = fd->ncols; i < n; i++)
+        if (!aps_str_blank(f[i]))
+            return false;
+    return true;
+}
+
 static int read_row(struct fd_file *fd, char **f, size_t n)
 {
     if (aps_csv_row_blank(f, n) || aps_str_blank(field(f, n, fd->map.date)))
         return 0; /* football-data's trailing all-comma rows: not data */
     fd->b->rows++;
+    if (!width_matches(fd, f, n)) {
+        aps_batch_reject(fd->b, n < fd->ncols ? "fields missing" : "fields past the header");
+        return 0;
+    }
     for (size_t i = 0; i < n; i++)
         aps_str_trim(f[i]);
     const struct division *dv = find_division(field(f, n, fd->map.div));
@@ -453,6 +472,7 @@ int aps_load_football_data(const char *path, struct aps_batch *b, char *err, siz
         rc = file_error(fd, rc ? rc : APS_E_PARSE, rc ? aps_strerror(rc) : "empty file");
         goto out;
     }
+    fd->ncols = n;
     rc = map_header(fd, f, n);
     if (rc)
         goto out;

@@ -368,6 +368,34 @@ static void test_row_rejects(void **state)
     aps_batch_cleanup(&b);
 }
 
+/* A row must have the header's fields: a cut-off row (a truncated download's last line) and one
+ * shifted by an unquoted comma would put prices under the wrong selections; empty fields past
+ * the header (a trailing comma) are harmless. */
+static void test_row_width(void **state)
+{
+    const char *path = write_file("width.csv",
+        "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,Referee,B365H,B365D,B365A\n"
+        "E0,05/01/12,A,B,1,0,M Dean,2.0,3.4,4.5\n"
+        "E0,05/01/12,C,D,1,0,Pawson, C,2.1,3.5,4.6\n"
+        "E0,05/01/12,E,F,1,0,M Oliver,2.2,3.\n"
+        "E0,05/01/12,G,H,2,2,A Taylor,2.3,3.6,4.7,\n");
+    struct aps_batch b;
+    char err[256];
+    assert_int_equal(load(path, &b, err, sizeof err), 0);
+    assert_int_equal(b.rows, 4);
+    assert_int_equal(b.ngames, 2);
+    assert_int_equal(reject_count(&b, "fields past the header"), 1);
+    assert_int_equal(reject_count(&b, "fields missing"), 1);
+    assert_int_equal(b.nodds, 6);
+    assert_string_equal(b.games[1].home, "G");
+    double want[] = {2.3, 3.6, 4.7};
+    for (size_t i = 3; i < 6; i++) {
+        assert_int_equal(b.odds[i].game, 1);
+        assert_true(b.odds[i].price == want[i - 3]);
+    }
+    aps_batch_cleanup(&b);
+}
+
 static void test_file_errors(void **state)
 {
     struct aps_batch b;
@@ -625,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_odds_columns_2019_closing),
         cmocka_unit_test(test_missing_and_bad_prices),
         cmocka_unit_test(test_row_rejects),
+        cmocka_unit_test(test_row_width),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_column_order_does_not_matter),
         cmocka_unit_test(test_extra_escaping_and_cap),
