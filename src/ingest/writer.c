@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
 
 #include "core/buf.h"
 #include "core/log.h"
@@ -390,6 +391,12 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
     for (size_t i = 0; i < b->ngames && !rc; i++) {
         struct aps_game_rec *g = &b->games[i];
         struct game_work *x = &gw[i];
+        if (u8_check((const uint8_t *)g->home, strlen(g->home)) ||
+            u8_check((const uint8_t *)g->away, strlen(g->away))) {
+            x->dropped = true; /* stored, it would break every JSON answer that names it */
+            add_reason(res, "team name not UTF-8", 1);
+            continue;
+        }
         int r1 = team_id(w, g->sport, b->source, g->home, &x->home_id);
         int r2 = r1 ? r1 : team_id(w, g->sport, b->source, g->away, &x->away_id);
         if (r1 == APS_E_NOTFOUND || r2 == APS_E_NOTFOUND || r1 == APS_E_INVAL ||

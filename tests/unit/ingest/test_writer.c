@@ -2,7 +2,8 @@
  * APS_TEST_PG_URL is set): on PostgreSQL, teams, seasons and venues are analyzed (once) before
  * the batch that follows one that wrote rows to them, and never when no such row was written;
  * the foreign-key checks of new games read seasons by key;
- * the dims handle counts those writes; a second write of a file changes no stored row. */
+ * the dims handle counts those writes; a second write of a file changes no stored row; a game
+ * whose team name is not UTF-8 is dropped with its reason. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -230,15 +232,48 @@ static void test_second_write_changes_nothing(void **state)
     assert_true(o > 20000);
 }
 
+/* A game whose team name is not UTF-8 (a Latin-1 file) is dropped with its reason, never stored:
+ * the name would break every JSON answer that carries it; the file's other games are stored. */
+static void test_team_name_not_utf8(void **state)
+{
+    struct fx *fx = *state;
+    if (!fx)
+        skip();
+    char path[] = "/tmp/aps-writer-test-XXXXXX.csv";
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    static const char csv[] = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,B365H,B365D,B365A\n"
+                              "E0,12/08/23,Burnl\xe9y,Man City,0,3,8.0,5.5,1.33\n"
+                              "E0,12/08/23,Arsenal,Nott'm Forest,2,1,1.25,6.5,12.0\n";
+    assert_int_equal(write(fd, csv, sizeof csv - 1), (ssize_t)(sizeof csv - 1));
+    close(fd);
+    struct aps_batch b = {0};
+    struct aps_ingest_result res;
+    char err[1024];
+    assert_int_equal(aps_ingest_parse(APS_SOURCE_FOOTBALL_DATA, path, &b, err, sizeof err), 0);
+    assert_int_equal(b.ngames, 2);
+    assert_int_equal(aps_writer_write(fx->w, &b, path, &res, err, sizeof err), 0);
+    aps_batch_cleanup(&b);
+    unlink(path);
+    assert_int_equal(res.games, 1);
+    assert_int_equal(res.rejected, 1);
+    assert_string_equal(res.reasons[0].reason, "team name not UTF-8");
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM games"), 1);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM teams WHERE name LIKE 'Burnl%'"), 0);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM odds o JOIN games g ON g.id = o.game_id"), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dims_written_counts_misses, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_second_write_changes_nothing, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_team_name_not_utf8, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_analyze_after_new_dims, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_fk_checks_read_seasons_by_key, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_dims_written_counts_misses, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_second_write_changes_nothing, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_team_name_not_utf8, setup_pg, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
