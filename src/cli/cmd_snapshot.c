@@ -21,7 +21,7 @@ static void snapshot_usage(FILE *out)
             "                   users' e-mails, names, password hashes and TOTP secrets, API key\n"
             "                   material, IPs and user agents replaced or removed; sessions, jobs\n"
             "                   and locks left out; bankrolls, bets and the rest kept with\n"
-            "                   pseudonymous owners. FILE must not exist.\n"
+            "                   pseudonymous owners. FILE must not exist; its directory must.\n"
             "--load             copies such a file into DATABASE_URL (a fresh store at the same\n"
             "                   schema version, with no users), e.g. to fill staging.\n");
 }

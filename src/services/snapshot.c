@@ -1,12 +1,15 @@
 /* snapshot.c — anonymised snapshots for staging (see snapshot.h). The table and column lists
- * come from the SQLite side of the copy (the new file on export, the file on load), in creation
- * order, so that every referenced table is filled before the tables that reference it; the
- * anonymisation is the table `anon_rules` below. */
+ * come from the SQLite side of the copy (the new file on export, the file on load), ordered by
+ * their foreign keys so that every referenced table is filled before the tables that reference
+ * it (creation order is not enough: a migration may add a reference to a later table with ALTER
+ * TABLE); the anonymisation is the table `anon_rules` below. */
 #include "services/snapshot.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -57,6 +60,8 @@ struct table {
     char **cols;
     int ncols, id_col;        /* id_col: index of the "id" column, or -1 */
     const struct anon_rule *rule[64];
+    char **refs; /* the tables it references by foreign key (itself included) */
+    int nrefs;
 };
 
 static bool skipped(const char *name)
@@ -73,6 +78,9 @@ static void tables_free(struct table *t, int n)
         for (int j = 0; j < t[i].ncols; j++)
             aps_free(t[i].cols[j]);
         aps_free(t[i].cols);
+        for (int j = 0; j < t[i].nrefs; j++)
+            aps_free(t[i].refs[j]);
+        aps_free(t[i].refs);
     }
     aps_free(t);
 }
@@ -104,8 +112,65 @@ static int table_columns(struct aps_conn *sq, struct table *t)
     return rc < 0 ? rc : 0;
 }
 
-/* The copied tables of the SQLite store behind sq, in creation order, with their columns. */
-static int list_tables(struct aps_conn *sq, struct table **out, int *n)
+/* Fills t->refs with the tables t references by foreign key. */
+static int table_refs(struct aps_conn *sq, struct table *t)
+{
+    struct aps_stmt *st = NULL;
+    int rc = aps_conn_preparef(sq, &st,
+                               "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1)", "s",
+                               t->name);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        const char *ref = aps_stmt_text(st, 0);
+        t->refs = aps_realloc(t->refs, (size_t)(t->nrefs + 1) * sizeof *t->refs);
+        t->refs[t->nrefs++] = aps_strdup(ref ? ref : "");
+    }
+    aps_stmt_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* True when every table v[i] references, other than itself and the tables not copied, is
+ * placed already. */
+static bool refs_placed(const struct table *v, int n, int i, const bool *placed)
+{
+    for (int r = 0; r < v[i].nrefs; r++)
+        for (int j = 0; j < n; j++)
+            if (j != i && !placed[j] && !strcmp(v[j].name, v[i].refs[r]))
+                return false;
+    return true;
+}
+
+/* Reorders v so that every table comes after the tables it references, keeping creation order
+ * where the references allow: each step places the first table (in creation order) whose
+ * references are all placed. APS_E_STATE when the references form a cycle. */
+static int order_by_refs(struct table *v, int n, char *err, size_t errcap)
+{
+    struct table *sorted = aps_calloc((size_t)n + 1, sizeof *sorted);
+    bool *placed = aps_calloc((size_t)n + 1, sizeof *placed);
+    int done = 0, rc = 0;
+    while (done < n) {
+        int pick = -1;
+        for (int i = 0; pick < 0 && i < n; i++)
+            if (!placed[i] && refs_placed(v, n, i, placed))
+                pick = i;
+        if (pick < 0) {
+            snprintf(err, errcap, "the foreign keys between the tables form a cycle");
+            rc = APS_E_STATE;
+            break;
+        }
+        placed[pick] = true;
+        sorted[done++] = v[pick];
+    }
+    if (!rc)
+        memcpy(v, sorted, (size_t)n * sizeof *v);
+    aps_free(placed);
+    aps_free(sorted);
+    return rc;
+}
+
+/* The copied tables of the SQLite store behind sq, referenced tables first (order_by_refs),
+ * with their columns. The array is the caller's (tables_free); on failure err says why. */
+static int list_tables(struct aps_conn *sq, struct table **out, int *n, char *err, size_t errcap)
 {
     struct aps_stmt *st = NULL;
     struct table *v = NULL;
@@ -122,8 +187,15 @@ static int list_tables(struct aps_conn *sq, struct table **out, int *n)
         snprintf(v[count++].name, sizeof v->name, "%s", name);
     }
     aps_stmt_finalize(st);
-    for (int i = 0; rc >= 0 && i < count; i++)
+    for (int i = 0; rc >= 0 && i < count; i++) {
         rc = table_columns(sq, &v[i]);
+        if (rc >= 0)
+            rc = table_refs(sq, &v[i]);
+    }
+    if (rc < 0)
+        snprintf(err, errcap, "listing tables: %s", aps_conn_errmsg(sq));
+    else
+        rc = order_by_refs(v, count, err, errcap);
     if (rc < 0) {
         tables_free(v, count);
         return rc;
@@ -214,7 +286,8 @@ static int schema_version(struct aps_conn *c, int64_t *v)
     return rc == APS_E_NOTFOUND ? 0 : rc;
 }
 
-/* Empties the tables (the rows migrations may have seeded), last first, and copies them in. */
+/* Empties the tables (the rows migrations may have seeded), referencing tables first, and copies
+ * them in, referenced tables first. */
 static int copy_all(struct aps_conn *from, struct aps_conn *to, const struct table *t, int n,
                     bool anon, struct aps_snapshot_stats *s, char *err, size_t errcap)
 {
@@ -269,6 +342,33 @@ static void remove_file(const char *path)
     unlink(side);
 }
 
+/* The directory path is in must exist already: opening a SQLite store creates missing
+ * directories, and a snapshot that fails must leave nothing behind. */
+static int check_parent_dir(const char *path, char *err, size_t errcap)
+{
+    char dir[1100];
+    struct stat sb;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return 0;
+    if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir) {
+        snprintf(err, errcap, "snapshot path too long");
+        return APS_E_TOOBIG;
+    }
+    if (!dir[0])
+        return 0;
+    if (stat(dir, &sb)) {
+        snprintf(err, errcap, "%s: %s (a snapshot does not create directories)", dir,
+                 strerror(errno));
+        return APS_E_IO;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(err, errcap, "%s is not a directory", dir);
+        return APS_E_IO;
+    }
+    return 0;
+}
+
 static int open_file_store(const char *path, struct aps_store **out, char *err, size_t errcap)
 {
     char url[1100];
@@ -309,7 +409,10 @@ int aps_snapshot_export(struct aps_store *src, const char *path, const char *mig
         snprintf(err, errcap, "%s exists; a snapshot never overwrites a file", path);
         return APS_E_EXISTS;
     }
-    int rc = open_file_store(path, &dst, err, errcap);
+    int rc = check_parent_dir(path, err, errcap);
+    if (rc)
+        return rc;
+    rc = open_file_store(path, &dst, err, errcap);
     if (!rc)
         rc = aps_migrate_up(dst, migrations_dir, NULL, &applied, err, errcap);
     if (!rc && (rc = aps_store_acquire(src, APS_DB_READ, &from)) != 0)
@@ -322,8 +425,8 @@ int aps_snapshot_export(struct aps_store *src, const char *path, const char *mig
                               " (or use the matching release)", (long long)vs, (long long)vd);
         rc = APS_E_STATE;
     }
-    if (!rc && (rc = list_tables(to, &t, &n)) != 0)
-        snprintf(err, errcap, "listing tables: %s", aps_conn_errmsg(to));
+    if (!rc)
+        rc = list_tables(to, &t, &n, err, errcap);
     if (!rc && !(rc = aps_conn_begin(to)))
         rc = copy_all(from, to, t, n, true, stats, err, errcap);
     if (!rc && (rc = write_info(to, from, vs)) != 0)
@@ -405,8 +508,8 @@ int aps_snapshot_load(struct aps_store *dst, const char *path, struct aps_snapsh
         aps_store_last_error(dst, err, errcap);
     if (!rc)
         rc = check_target(from, to, err, errcap);
-    if (!rc && (rc = list_tables(from, &t, &n)) != 0)
-        snprintf(err, errcap, "listing tables: %s", aps_conn_errmsg(from));
+    if (!rc)
+        rc = list_tables(from, &t, &n, err, errcap);
     if (!rc && !(rc = aps_conn_begin(to)) && !(rc = begin_snapshot_read(from)))
         rc = copy_all(from, to, t, n, false, stats, err, errcap);
     if (!rc && aps_conn_kind(to) == APS_DB_POSTGRES && (rc = bump_sequences(to, t, n)) != 0)

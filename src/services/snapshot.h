@@ -34,9 +34,9 @@ struct aps_snapshot_stats {
     int64_t anonymized;  /* values replaced or removed */
 };
 
-/* Writes the anonymised snapshot of src into a new SQLite file at path (refused when it exists),
- * migrated from migrations_dir (NULL: the build's). On failure the file is removed and err holds
- * one line. */
+/* Writes the anonymised snapshot of src into a new SQLite file at path (refused when it exists,
+ * or when its directory does not: no directory is created), migrated from migrations_dir (NULL:
+ * the build's). On failure the file is removed and err holds one line. */
 int aps_snapshot_export(struct aps_store *src, const char *path, const char *migrations_dir,
                         struct aps_snapshot_stats *stats, char *err,
                         size_t errcap) APS_MUST_CHECK;

@@ -213,7 +213,7 @@ train --help|0||3cfaf210|d41d8cd9
 train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 user --help|0||41ed9fe1|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae
-snapshot --help|0||651ec964|d41d8cd9
+snapshot --help|0||99b9e542|d41d8cd9
 snapshot --bogus 1|2|aps snapshot: bad argument --bogus (see aps snapshot --help)|d41d8cd9|4ec6cc59
 predict --help|0||4c195f5a|d41d8cd9
 predict --bogus 1|2|aps predict: bad argument --bogus (see --help)|d41d8cd9|2e9eaf09

@@ -6,7 +6,10 @@
 # transactions are kept with the same ids, amounts and (now pseudonymous) owners; sessions and
 # jobs are left out; the source's audit log records the snapshot. `aps snapshot --load` puts the
 # file into a fresh store of the other kind, whose sequences continue past the copied ids, and
-# refuses a store that already has users.
+# refuses a store that already has users. The store holds real NFL data (spreadspoke), whose
+# teams reference venues through a column a later migration added: every table is copied after
+# the tables it references, and every table has the same row count in the source, the snapshot
+# and the loaded store. A snapshot into a directory that does not exist fails and creates none.
 # Needs: APS_BIN, sqlite3; psql for the PostgreSQL half.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -33,12 +36,18 @@ PERSONAL=(alice.personal@example.com bob.private@example.org "Alice Wonderland" 
   JBSWY3DPEHPK3PXPALICE KRSXG5CTMVRXEZLUBOB aps_live_ab12 f00dfeedcafe0123456789abcdef
   sess-token-hash-alice 203.0.113.77 198.51.100.23 AliceBrowser/1.0 "Alice's secret stash"
   "told my sister Carol" "deposit from Alice Wonderland" req-7f3a9c)
+counts() { # url [table]: 'table=rows ' for each of $tables, the one named left out
+  local t out=""
+  for t in $tables; do [ "$t" = "${2:-}" ] || out+="$t=$(q "$1" "select count(*) from $t") "; done
+  echo "$out"
+}
 
 run_backend() { # source-url load-url
   local src=$1 dst=$2
   export DATABASE_URL=$src
   "$APS_BIN" migrate > /dev/null
   "$APS_BIN" ingest football-data "$DATA/football-data/E0/1213_E0.csv" --quiet > /dev/null
+  "$APS_BIN" ingest spreadspoke "$DATA/spreadspoke" --quiet > /dev/null
   "$APS_BIN" user create --email alice.personal@example.com --name "Alice Wonderland" --role pro --password-file "$work/pw" > /dev/null
   "$APS_BIN" user create --email bob.private@example.org --name "Bob Secretname" --role user --password-file "$work/pw" > /dev/null
   local now a b g
@@ -62,6 +71,9 @@ run_backend() { # source-url load-url
   hash=$(q "$src" "select password_hash from users where id = $a")
   check "the seeded password hash is a real Argon2 hash" 1 "$(echo "$hash" | grep -c '^\$argon2')"
 
+  local venues
+  venues=$(q "$src" "select count(*) from teams where home_venue_id is not null")
+  check "the NFL teams reference their home venues" 1 "$([ "${venues:-0}" -gt 0 ] && echo 1 || echo 0)"
   check "a snapshot needs --anonymize" 2 "$("$APS_BIN" snapshot --out "$work/x.db" > /dev/null 2>&1; echo $?)"
   "$APS_BIN" snapshot --anonymize --out "$work/snap-$backend.db" > "$work/snap-$backend.out" 2>&1
   check "snapshot written" 0 $?
@@ -85,13 +97,19 @@ run_backend() { # source-url load-url
     check "kept with their owners: ${tq#* from }" "$(q "$src" "$tq" | tr '\n' ';')" "$(sqlite3 "$f" "$tq" | tr '\n' ';')"
   done
   check "the games came along" "$(q "$src" "select count(*) from games")" "$(sqlite3 "$f" "select count(*) from games")"
+  tables=$(sqlite3 "$f" "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not in ('aps_snapshot', 'schema_migrations', 'sessions', 'jobs', 'locks', 'fences', 'schedule_runs') order by name")
+  check "the snapshot holds the NFL teams with their venues" "$venues" "$(sqlite3 "$f" "select count(*) from teams where home_venue_id is not null")"
+  check "every table as in the source (whose audit log gained the snapshot's row since)" "$(counts "$src" audit_log)" "$(counts "sqlite:///$f" audit_log)"
   check "the snapshot says what it is" "1" "$(sqlite3 "$f" "select value from aps_snapshot where key = 'anonymized'")"
   check "the source's audit log records the snapshot" 1 "$(q "$src" "select count(*) from audit_log where action = 'snapshot_taken'")"
   check "an existing file is never overwritten" 1 "$("$APS_BIN" snapshot --anonymize --out "$f" > /dev/null 2>&1; echo $?)"
+  check "a snapshot into a directory that does not exist fails" 1 "$("$APS_BIN" snapshot --anonymize --out "$work/no-such-dir/sub/s.db" > /dev/null 2>&1; echo $?)"
+  check "… and creates no directory" no "$([ -e "$work/no-such-dir" ] && echo yes || echo no)"
 
   export DATABASE_URL=$dst
   "$APS_BIN" snapshot --load "$f" > "$work/load-$backend.out" 2>&1
   check "loaded into a fresh store" 0 $?
+  check "every table loaded with the snapshot's row count" "$(counts "sqlite:///$f")" "$(counts "$dst")"
   check "bets as in the snapshot" "$(sqlite3 "$f" "select count(*), $(r 'sum(stake)') from bets")" "$(q "$dst" "select count(*), $(r 'sum(stake)') from bets")"
   check "a new user after the load gets a fresh id" 0 "$("$APS_BIN" user create --email carol@example.com --role user --password-file "$work/pw" > /dev/null 2>&1; echo $?)"
   check "… past the copied ones" 1 "$(q "$dst" "select count(*) from users where email = 'carol@example.com' and id > $b")"
