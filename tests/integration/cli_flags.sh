@@ -61,9 +61,9 @@ api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --openapi|0||8720e66d|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-backup --help|0||80868fe8|d41d8cd9
-backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
-backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
+backup --help|0||f0ec5db2|d41d8cd9
+backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|f0ec5db2
+backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|f0ec5db2
 restore --help|0||f48964b3|d41d8cd9
 restore --to|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
 restore --to x --from y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
