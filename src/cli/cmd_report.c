@@ -9,10 +9,15 @@
  *   - the production model's picks on the gate's games replayed by the backtest, as the gate
  *     replays them (aps_gate_backtest_opts);
  *   - the Elo predictor's backtest scores next to the closing market per sport. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -41,7 +46,11 @@ static void help(FILE *out)
             "ECE and AUC next to the market's no-vig opening/pre-match and closing probabilities\n"
             "and FiveThirtyEight's on the same games, its market gate as `aps train` stored it\n"
             "(the closing-market row is computed on exactly the gate's games), the backtest of\n"
-            "its picks on those games, and the Elo predictor next to the closing market.\n");
+            "its picks on those games, and the Elo predictor next to the closing market.\n\n"
+            "FILE is a regular file (through symbolic links) or a new file in an existing\n"
+            "directory, not a device or a pipe. The report is made in memory, written to a\n"
+            "temporary file beside FILE and renamed over it: an interrupted or failed run\n"
+            "leaves FILE as it was. FILE's out-of-sample section (bench/oos/run.sh) is kept.\n");
 }
 
 /* ---- one market of one sport ---- */
@@ -476,30 +485,147 @@ static int run_report(FILE *out, struct aps_cli *cli, struct aps_conn *c)
     return rc;
 }
 
+/* ---- the output file ---- */
+
+/* The largest existing file --out may replace: a report is a few hundred kilobytes. */
+#define REPORT_MAX_BYTES (8 << 20)
+
+/* The file the report replaces. The report is made in memory and written to a temporary file
+ * beside it, then renamed into place, so an interrupted or failed run leaves the old file as it
+ * was; --out therefore names a regular file (followed through symbolic links, so a linked
+ * report stays linked) or a new file in an existing directory, never a device or a pipe. */
+struct report_file {
+    char *path;  /* the file written: --out resolved (aps_free) */
+    char *kept;  /* the out-of-sample section kept from the old file, or NULL (aps_free) */
+    mode_t mode; /* the old file's permissions, given to the new one */
+    bool exists;
+};
+
 /* The out-of-sample section that bench/oos/run.sh wrote into the report (from its begin marker
- * through its end marker and line break), kept across rewrites; NULL when the file has none. */
-static char *kept_section(const char *path)
+ * through its end marker and line break) in text, or NULL when it has none (aps_free it). */
+static char *kept_section(const char *text)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    const char *begin = strstr(text, "<!-- oos:begin");
+    const char *end = begin ? strstr(begin, "<!-- oos:end -->") : NULL;
+    if (!end)
         return NULL;
+    end += strlen("<!-- oos:end -->");
+    char *copy = aps_strndup(begin, (size_t)(end - begin) + 1);
+    copy[end - begin] = '\n';
+    return copy;
+}
+
+/* Reads the regular file f->path (at most REPORT_MAX_BYTES) and keeps its out-of-sample
+ * section in f->kept. */
+static int read_kept(struct report_file *f, char *err, size_t errcap)
+{
+    FILE *in = fopen(f->path, "r");
+    if (!in) {
+        snprintf(err, errcap, "cannot read %s: %s", f->path, strerror(errno));
+        return APS_E_IO;
+    }
     struct aps_buf b = {0};
     char chunk[4096];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    int rc = 0;
+    while (!rc && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
         aps_buf_append(&b, chunk, n);
-    fclose(f);
-    char *copy = NULL;
-    const char *text = b.len ? aps_buf_str(&b) : "";
-    const char *begin = strstr(text, "<!-- oos:begin");
-    const char *end = begin ? strstr(begin, "<!-- oos:end -->") : NULL;
-    if (end) {
-        end += strlen("<!-- oos:end -->");
-        copy = aps_strndup(begin, (size_t)(end - begin) + 1);
-        copy[end - begin] = '\n';
+        if (b.len > REPORT_MAX_BYTES)
+            rc = APS_E_TOOBIG;
     }
+    if (!rc && ferror(in))
+        rc = APS_E_IO;
+    fclose(in);
+    if (rc)
+        snprintf(err, errcap, "%s: %s", f->path,
+                 rc == APS_E_TOOBIG ? "larger than a report, not overwritten" : "read error");
+    else
+        f->kept = kept_section(b.len ? aps_buf_str(&b) : "");
     aps_buf_cleanup(&b);
-    return copy;
+    return rc;
+}
+
+/* The directory of path must take a new file (the temporary one). */
+static int check_dir(const char *path, char *err, size_t errcap)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? aps_strndup(path, slash == path ? 1 : (size_t)(slash - path))
+                      : aps_strdup(".");
+    int rc = access(dir, W_OK | X_OK) ? APS_E_IO : 0;
+    if (rc)
+        snprintf(err, errcap, "cannot write in %s: %s", dir, strerror(errno));
+    aps_free(dir);
+    return rc;
+}
+
+/* Fills f for --out out, before any work: the resolved path, its mode and kept section. Refuses
+ * (APS_E_INVAL) what is not a regular file, an old file over REPORT_MAX_BYTES (APS_E_TOOBIG),
+ * and a directory it cannot write in. Free with report_file_cleanup, also on failure. */
+static int report_file_open(const char *out, struct report_file *f, char *err, size_t errcap)
+{
+    struct stat sb;
+    memset(f, 0, sizeof *f);
+    if (lstat(out, &sb)) {
+        if (errno != ENOENT) {
+            snprintf(err, errcap, "%s: %s", out, strerror(errno));
+            return APS_E_IO;
+        }
+        f->path = aps_strdup(out);
+        return check_dir(f->path, err, errcap);
+    }
+    if (stat(out, &sb) || !S_ISREG(sb.st_mode)) {
+        snprintf(err, errcap,
+                 "%s is not a regular file: the report is written to a file (a"
+                 " temporary file beside it, renamed into place)",
+                 out);
+        return APS_E_INVAL;
+    }
+    f->path = realpath(out, NULL); /* malloc'd: aps_free is free */
+    if (!f->path) {
+        snprintf(err, errcap, "%s: %s", out, strerror(errno));
+        return APS_E_IO;
+    }
+    f->exists = true;
+    f->mode = sb.st_mode & 07777;
+    int rc = check_dir(f->path, err, errcap);
+    return rc ? rc : read_kept(f, err, errcap);
+}
+
+/* Writes text to a temporary file beside f->path (with the old file's permissions), then
+ * renames it over f->path; on failure the temporary file is removed and f->path is untouched. */
+static int report_file_replace(const struct report_file *f, const char *text, size_t len, char *err,
+                               size_t errcap)
+{
+    char tmp[PATH_MAX + 32];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", f->path, (long)getpid()) >= (int)sizeof tmp) {
+        snprintf(err, errcap, "%s: path too long", f->path);
+        return APS_E_TOOBIG;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    FILE *w = fd < 0 ? NULL : fdopen(fd, "w");
+    bool ok = w && fwrite(text, 1, len, w) == len && !fflush(w) &&
+              (!f->exists || !fchmod(fd, f->mode)) && !fsync(fd);
+    int saved = errno;
+    if (w)
+        ok = !fclose(w) && ok;
+    else if (fd >= 0)
+        close(fd);
+    if (ok && rename(tmp, f->path)) {
+        ok = false;
+        saved = errno;
+    }
+    if (ok)
+        return 0;
+    if (fd >= 0)
+        unlink(tmp);
+    snprintf(err, errcap, "cannot write %s: %s", f->path, strerror(saved));
+    return APS_E_IO;
+}
+
+static void report_file_cleanup(struct report_file *f)
+{
+    aps_free(f->path);
+    aps_free(f->kept);
 }
 
 int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
@@ -514,27 +640,42 @@ int aps_cmd_report(struct aps_cli *cli, int argc, char **argv)
     const char *path = "docs/models.md";
     if (aps_cli_opts_parse(&table, argc, argv, 2, &path))
         return APS_EXIT_USAGE;
+    struct report_file f;
+    char err[1200] = "";
+    int rc = report_file_open(path, &f, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "aps report models: %s\n", err);
+        report_file_cleanup(&f);
+        return APS_EXIT_FAIL;
+    }
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
-    if (aps_cli_open_conn(cli, "report", APS_DB_READ, &st, &c))
+    if (aps_cli_open_conn(cli, "report", APS_DB_READ, &st, &c)) {
+        report_file_cleanup(&f);
         return APS_EXIT_FAIL;
-    char *oos = kept_section(path);
-    FILE *out = fopen(path, "w");
-    int rc = out ? 0 : APS_E_IO;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    rc = out ? 0 : APS_E_NOMEM;
     if (!rc) {
         write_header(out, argc, argv);
         rc = run_report(out, cli, c);
     }
-    if (!rc && oos)
-        fprintf(out, "\n%s", oos);
-    aps_free(oos);
+    if (!rc && f.kept)
+        fprintf(out, "\n%s", f.kept);
     if (out && fclose(out) && !rc)
-        rc = APS_E_IO;
+        rc = APS_E_NOMEM;
     if (rc)
-        fprintf(stderr, "aps report models: %s: %s %s\n", path, aps_strerror(rc),
-                aps_conn_errmsg(c));
+        snprintf(err, sizeof err, "%s: %s %s", path, aps_strerror(rc), aps_conn_errmsg(c));
+    else
+        rc = report_file_replace(&f, text, len, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "aps report models: %s\n", err);
     else
         printf("wrote %s\n", path);
+    aps_free(text);
+    report_file_cleanup(&f);
     aps_store_release(c);
     aps_store_close(st);
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
