@@ -93,6 +93,9 @@ struct fd_file {
     struct fd_map map;
     size_t ncols;    /* the header's fields */
     char season[16]; /* from the file name; "" to take it from each row's date */
+    int season_y;    /* the season's first year, with season */
+    size_t outside;  /* rows dated outside that season */
+    char first_outside[16];
     char *err;
     size_t errcap;
 };
@@ -184,18 +187,28 @@ static void season_from_date(int y, int m, char *out, size_t cap)
     snprintf(out, cap, "%04d-%02d", start, (start + 1) % 100);
 }
 
-/* "1213_E0.csv" → "2012-13"; leaves out empty when the name does not start that way. */
-static void season_from_name(const char *path, char *out, size_t cap)
+/* Whether a game in month m of year y belongs to the season starting in July of year start: July
+ * to the next June, and the next July and August too (2019-20 finished in August 2020). */
+static bool in_season(int start, int y, int m)
+{
+    return (y == start && m >= 7) || (y == start + 1 && m <= 8);
+}
+
+/* "1213_E0.csv" → "2012-13", returning the first year (2012); leaves out empty and returns 0
+ * when the name does not start that way. */
+static int season_from_name(const char *path, char *out, size_t cap)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     int a, b;
     out[0] = '\0';
     if (read_digits(base, 2, &a) != 2 || read_digits(base + 2, 2, &b) != 2 || base[4] != '_')
-        return;
+        return 0;
     if (b != (a + 1) % 100)
-        return;
-    snprintf(out, cap, "%04d-%02d", a < 70 ? 2000 + a : 1900 + a, b);
+        return 0;
+    int y = a < 70 ? 2000 + a : 1900 + a;
+    snprintf(out, cap, "%04d-%02d", y, b);
+    return y;
 }
 
 /* --- header ---------------------------------------------------------------------------------- */
@@ -331,6 +344,11 @@ static const char *read_when(struct fd_file *fd, char **f, size_t n, const struc
         g->start_time = eu_local_to_utc(y, m, d, h, mi, dv->zone);
         g->time_known = true;
     }
+    if (fd->season[0] && !in_season(fd->season_y, y, m)) {
+        if (!fd->outside++)
+            memcpy(fd->first_outside, g->date, sizeof fd->first_outside);
+        return "date outside the season";
+    }
     if (fd->season[0])
         memcpy(g->season, fd->season, sizeof g->season);
     else
@@ -459,7 +477,7 @@ int aps_load_football_data(const char *path, struct aps_batch *b, char *err, siz
     fd->err = err;
     fd->errcap = errcap;
     b->source = "football-data";
-    season_from_name(path, fd->season, sizeof fd->season);
+    fd->season_y = season_from_name(path, fd->season, sizeof fd->season);
     char **f;
     size_t n;
     int rc = aps_csv_open(&fd->csv, path);
@@ -486,6 +504,11 @@ int aps_load_football_data(const char *path, struct aps_batch *b, char *err, siz
     }
     if (rc < 0)
         rc = file_error(fd, rc, aps_strerror(rc));
+    else if (fd->outside && !b->ngames)
+        rc = aps_load_error(err, errcap, path, 0, APS_E_PARSE,
+                            "the file name says season %s, but no game is dated in it (the first "
+                            "is dated %s): name the file after the season it holds",
+                            fd->season, fd->first_outside);
 out:
     aps_csv_close(fd->csv);
     aps_free(fd);

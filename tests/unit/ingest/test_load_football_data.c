@@ -112,11 +112,11 @@ static void test_parse_fd_date(void **state)
 static void test_seasons(void **state)
 {
     char s[16];
-    season_from_name("/a/b/1213_E0.csv", s, sizeof s);
+    assert_int_equal(season_from_name("/a/b/1213_E0.csv", s, sizeof s), 2012);
     assert_string_equal(s, "2012-13");
     season_from_name("9900_E0.csv", s, sizeof s);
     assert_string_equal(s, "1999-00");
-    season_from_name("/a/E0.csv", s, sizeof s);
+    assert_int_equal(season_from_name("/a/E0.csv", s, sizeof s), 0);
     assert_string_equal(s, "");
     season_from_name("1214_E0.csv", s, sizeof s);
     assert_string_equal(s, "");
@@ -126,6 +126,32 @@ static void test_seasons(void **state)
     assert_string_equal(s, "2012-13");
     season_from_date(1999, 12, s, sizeof s);
     assert_string_equal(s, "1999-00");
+    assert_true(in_season(2019, 2019, 7) && in_season(2019, 2020, 8)); /* 2019-20 ended in August */
+    assert_false(in_season(2019, 2019, 6) || in_season(2019, 2020, 9) || in_season(2019, 1823, 8));
+}
+
+/* A file named after a season holds that season's games: a row dated outside it is rejected, and
+ * a file with none in it (another season's file renamed) is refused whole, saying why. */
+static void test_season_of_file_name(void **state)
+{
+    static const char head[] = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG\n";
+    char body[512];
+    snprintf(body, sizeof body,
+             "%sE0,08/08/2019,A,B,1,0\nE0,11/08/1823,C,D,1,0\nE0,26/08/2020,E,F,2,2\n", head);
+    const char *path = write_file("1920_E0.csv", body);
+    struct aps_batch b;
+    char err[256];
+    assert_int_equal(load(path, &b, err, sizeof err), 0);
+    assert_int_equal(b.ngames, 2);
+    assert_int_equal(reject_count(&b, "date outside the season"), 1);
+    assert_string_equal(b.games[1].season, "2019-20");
+    aps_batch_cleanup(&b);
+    snprintf(body, sizeof body, "%sE0,18/08/12,A,B,1,0\nE0,19/08/12,C,D,1,0\n", head);
+    path = write_file("2324_E0.csv", body);
+    assert_int_equal(load(path, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "the file name says season 2023-24, but no game is dated in it "
+                                "(the first is dated 2012-08-18)"));
+    aps_batch_cleanup(&b);
 }
 
 static void test_books(void **state)
@@ -646,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_eu_local_to_utc),
         cmocka_unit_test(test_parse_fd_date),
         cmocka_unit_test(test_seasons),
+        cmocka_unit_test(test_season_of_file_name),
         cmocka_unit_test(test_books),
         cmocka_unit_test(test_bom_crlf_two_digit_years_blank_rows),
         cmocka_unit_test(test_bare_cr_time_and_unplayed),
