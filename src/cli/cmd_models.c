@@ -52,6 +52,14 @@ static int list(struct aps_conn *c, int argc, char **argv)
     const char *sport = NULL;
     if (aps_cli_opts_parse(&table, argc, argv, 2, &sport))
         return APS_EXIT_USAGE;
+    if (sport) { /* any case, as everywhere else: the registry stores the canonical code */
+        int code = aps_sport_from_code(sport);
+        if (code < 0) {
+            fprintf(stderr, "aps models list: unknown sport %s\n", sport);
+            return APS_EXIT_USAGE;
+        }
+        sport = aps_sport_info(code)->code;
+    }
     struct aps_model_row *rows;
     size_t n;
     if (aps_registry_list(c, sport, &rows, &n)) {

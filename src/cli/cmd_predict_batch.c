@@ -91,6 +91,14 @@ static int parse(int argc, char **argv, struct batch_args *a)
         fprintf(stderr, "aps predict: --model production needs --sport CODE and --market M\n");
         return APS_EXIT_USAGE;
     }
+    if (a->sport) { /* any case: the registry and the store hold the canonical code */
+        int code = aps_sport_from_code(a->sport);
+        if (code < 0) {
+            fprintf(stderr, "aps predict: unknown sport %s\n", a->sport);
+            return APS_EXIT_USAGE;
+        }
+        a->sport = aps_sport_info(code)->code;
+    }
     if (a->from && a->to && strcmp(a->from, a->to) > 0) {
         fprintf(stderr, "aps predict: --from is after --to\n");
         return APS_EXIT_USAGE;
@@ -315,6 +323,12 @@ static int run(struct aps_conn *c, const struct batch_args *a)
         fprintf(stderr, "aps predict: no model %s%s%s%s%s\n", a->model, a->sport ? " for " : "",
                 a->sport ? a->sport : "", a->market ? " " : "", a->market ? a->market : "");
         return APS_EXIT_FAIL;
+    }
+    if ((a->sport && strcmp(a->sport, r.sport)) || (a->market && strcmp(a->market, r.market))) {
+        fprintf(stderr, "aps predict: %s models %s %s, not %s %s\n", r.name, r.sport, r.market,
+                a->sport ? a->sport : r.sport, a->market ? a->market : r.market);
+        aps_registry_row_cleanup(&r);
+        return APS_EXIT_USAGE;
     }
     rc = aps_registry_load(r.path, &t);
     if (rc) {

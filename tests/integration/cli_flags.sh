@@ -146,6 +146,8 @@ models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
 models show|2|aps models show: NAME is required|d41d8cd9|e36f2355
 models list --bogus|2|aps models list: --bogus needs a value|d41d8cd9|3add697e
 models list --sport EPL|0||2f72df61|d41d8cd9
+models list --sport xx|2|aps models list: unknown sport xx|d41d8cd9|3a54253e
+predict --model m --sport xyz --from 2024-01-01|2|aps predict: unknown sport xyz|d41d8cd9|8dd3b670
 models prune --days 0|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
 models prune --days|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
 models prune --bogus 1|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0

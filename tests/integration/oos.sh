@@ -116,6 +116,12 @@ check "spread: home and away sum to 1 on half lines" 0 \
   "$(awk -F, 'NR > 1 && $12 != "" && ($12 * 2) % 2 != 0 && ($12 * 4) % 2 == 0 { s = $16 + $18; if (s < 0.999999 || s > 1.000001) n++ } END { print n + 0 }' "$work/s.csv")"
 aps predict --model "$NAME" --from 2030-01-01 >/dev/null 2>"$work/err"
 check "predict with no game in the range: exit 1" 1 "$?"
+aps predict --model "$NAME" --sport nba --from "$CUT" >/dev/null 2>"$work/err"
+check "predict with a model of another sport: exit 2, saying whose model it is" \
+  "2 aps predict: $NAME models EPL moneyline, not NBA moneyline" "$? $(head -1 "$work/err")"
+check "models list --sport takes the code in any case" \
+  "$(aps models list --sport EPL | md5sum)" "$(aps models list --sport epl | md5sum)"
+check "  and finds the EPL models" 1 "$(aps models list --sport epl | awk 'NR > 1' | wc -l | awk '{ print ($1 > 0) }')"
 
 # --- a sport whose training data is a single season -------------------------------------------
 # NHL has 2019-20 and 2020-21. Trained --until the first day of 2020-21 it sees one season: the
