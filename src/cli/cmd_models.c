@@ -1,5 +1,6 @@
 /* cmd_models.c — `aps models list|show|promote|explain`: the model registry (model/registry.h). */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,9 +120,12 @@ static int promote(struct aps_conn *c, const char *name)
     return APS_EXIT_OK;
 }
 
-/* Replays the sport's features up to the game and explains the model's prediction for it. */
-static int explain_game(struct aps_conn *c, const struct aps_trained *t, int64_t game, int top)
+/* Replays the sport's features up to the game (0: the last one) and explains the model's
+ * prediction for it. *no_game is set when the sport has no such game (APS_E_NOTFOUND). */
+static int explain_game(struct aps_conn *c, const struct aps_trained *t, int64_t game, int top,
+                        bool *no_game)
 {
+    *no_game = false;
     struct aps_trainer_sport ts;
     int rc = aps_trainer_prepare(c, t->sport, &ts);
     if (rc)
@@ -132,8 +136,10 @@ static int explain_game(struct aps_conn *c, const struct aps_trained *t, int64_t
     for (size_t i = 0; !rc && i < ts.h.ngames; i++)
         if (ts.h.games[i].id == game || (game <= 0 && i + 1 == ts.h.ngames))
             gi = i;
-    if (!rc && gi == ts.h.ngames)
+    if (!rc && gi == ts.h.ngames) {
+        *no_game = true;
         rc = APS_E_NOTFOUND;
+    }
     struct aps_prediction pr;
     struct aps_contrib ct[64];
     int n = 0;
@@ -169,10 +175,14 @@ struct explain_args {
     int top;
 };
 
+/* A game id is a whole number from 1; 0 stands for "the last game" only as the default. */
 static int set_game(void *p, const char *opt, const char *v)
 {
-    if (aps_parse_int64(v, &((struct explain_args *)p)->game))
-        return fprintf(stderr, "aps models explain: bad option %s %s\n", opt, v), 1;
+    int64_t *game = &((struct explain_args *)p)->game;
+    if (aps_parse_int64(v, game) || *game < 1) {
+        fprintf(stderr, "aps models explain: bad option %s %s (a game id, 1 or more)\n", opt, v);
+        return 1;
+    }
     return 0;
 }
 
@@ -198,21 +208,28 @@ static int explain(struct aps_conn *c, int argc, char **argv)
     struct explain_args a = {.game = 0, .top = 10};
     if (aps_cli_opts_parse(&table, argc, argv, 3, &a))
         return APS_EXIT_USAGE;
-    int64_t game = a.game;
-    int top = a.top;
+    const char *name = argv[2];
     struct aps_model_row r;
     struct aps_trained t;
-    int rc = aps_registry_get(c, argv[2], &r);
+    bool no_game = false;
+    int rc = aps_registry_get(c, name, &r);
     if (!rc) {
         rc = aps_registry_load(r.path, &t);
         aps_registry_row_cleanup(&r);
     }
-    if (!rc) {
-        rc = explain_game(c, &t, game, top);
-        aps_trained_cleanup(&t);
+    if (rc) {
+        fprintf(stderr, "aps models explain: %s: %s\n", name, aps_strerror(rc));
+        return APS_EXIT_FAIL;
     }
-    if (rc)
-        fprintf(stderr, "aps models explain: %s: %s\n", argv[2], aps_strerror(rc));
+    rc = explain_game(c, &t, a.game, a.top, &no_game);
+    if (no_game && a.game > 0)
+        fprintf(stderr, "aps models explain: game %lld: not found among the stored %s games\n",
+                (long long)a.game, aps_sport_info(t.sport)->code);
+    else if (no_game)
+        fprintf(stderr, "aps models explain: no %s game stored\n", aps_sport_info(t.sport)->code);
+    else if (rc)
+        fprintf(stderr, "aps models explain: %s: %s\n", name, aps_strerror(rc));
+    aps_trained_cleanup(&t);
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 

@@ -25,7 +25,8 @@ static int take_value(const struct aps_cli_opt *o, const char *v, void *args)
     return o->fn(args, o->name, v);
 }
 
-static int refuse(const struct aps_cli_opts *t, const char *arg, const char *what)
+/* An argument the table does not know: the table's usage, its one message, or "unknown option". */
+static int refuse(const struct aps_cli_opts *t, const char *arg)
 {
     if (t->usage)
         t->usage(stderr);
@@ -33,10 +34,19 @@ static int refuse(const struct aps_cli_opts *t, const char *arg, const char *wha
         fprintf(stderr, "aps %s: %s %s%s%s%s%s\n", t->cmd, t->bad ? t->bad : "bad argument",
                 t->quote ? "'" : "", arg, t->quote ? "'" : "", t->hint ? " " : "",
                 t->hint ? t->hint : "");
-    else if (what)
-        fprintf(stderr, "aps %s: %s %s\n", t->cmd, arg, what);
     else
         fprintf(stderr, "aps %s: unknown option %s\n", t->cmd, arg);
+    return APS_EXIT_USAGE;
+}
+
+/* A known option at the end of argv without its value: says so whatever the table's wording of
+ * an unknown argument, followed by its hint or its usage. */
+static int missing(const struct aps_cli_opts *t, const char *opt)
+{
+    fprintf(stderr, "aps %s: %s needs a value%s%s\n", t->cmd, opt, t->hint ? " " : "",
+            t->hint ? t->hint : "");
+    if (t->usage)
+        t->usage(stderr);
     return APS_EXIT_USAGE;
 }
 
@@ -47,7 +57,7 @@ static int take_word(const struct aps_cli_opts *t, const char *arg, void *args)
         return t->arg(t, args, arg);
     const char **word = (const char **)((char *)args + t->word_off);
     if (*word || arg[0] == '-')
-        return refuse(t, arg, NULL);
+        return refuse(t, arg);
     *word = arg;
     return 0;
 }
@@ -59,7 +69,7 @@ bool aps_cli_int_in(const char *v, int lo, int hi, int *out)
 
 int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg)
 {
-    return refuse(t, arg, NULL);
+    return refuse(t, arg);
 }
 
 int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int first,
@@ -78,10 +88,12 @@ int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int 
                 return APS_EXIT_USAGE;
             continue;
         }
-        if (i + 1 >= argc)
-            return refuse(t, argv[i], "needs a value");
+        /* unknown before missing: a last argument the table does not know is not an option
+           waiting for its value */
         if (!o)
-            return refuse(t, argv[i], NULL);
+            return refuse(t, argv[i]);
+        if (i + 1 >= argc)
+            return missing(t, argv[i]);
         if (take_value(o, argv[++i], args))
             return APS_EXIT_USAGE;
     }

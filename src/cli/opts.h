@@ -3,11 +3,12 @@
  * A command lists its options once (name, kind, where the value goes) and aps_cli_opts_parse()
  * walks argv: a flag sets or clears a bool; an option with a value stores the string or hands it
  * to the option's function, which checks it and prints its own message. The messages common to
- * every command are written here: "aps CMD: OPT needs a value" (the last argument, when it is not
- * a flag) and "aps CMD: unknown option OPT", or for commands that word both alike
- * "aps CMD: WORDS ARG HINT" (WORDS "bad argument" unless the table names others), or the command's
- * usage on stderr. Arguments that are not in the table go to the table's arg function when it
- * has one (positional words), else they are unknown options. */
+ * every command are written here: "aps CMD: OPT needs a value [HINT]" (a known option that is
+ * the last argument, followed by the command's usage when the table has one), and for an
+ * argument the table does not know "aps CMD: unknown option ARG", or the table's own wording
+ * "aps CMD: WORDS ARG HINT" (WORDS "bad argument" unless the table names others), or the
+ * command's usage on stderr. Arguments that are not in the table go to the table's arg function
+ * when it has one (positional words), else they are unknown options, wherever they stand. */
 #ifndef APS_CLI_OPTS_H
 #define APS_CLI_OPTS_H
 
@@ -31,10 +32,10 @@ struct aps_cli_opt {
     int (*fn)(void *args, const char *opt, const char *value);
 };
 
-/* A command's options: its name in messages ("backtest"), the table, and how a missing value or
- * an unknown option is reported: by usage (printed on stderr) when set, else by one message
- * "WORDS ARG HINT" when bad or hint is set (bad NULL: "bad argument"; hint NULL: none), else by
- * the two default messages. arg, when set, takes each argument that is not in the table (the
+/* A command's options: its name in messages ("backtest"), the table, and how an unknown option
+ * is reported: by usage (printed on stderr) when set, else by one message "WORDS ARG HINT" when
+ * bad or hint is set (bad NULL: "bad argument"; hint NULL: none), else by the default message;
+ * a missing value is always "OPT needs a value", with the hint or the usage after it. arg, when set, takes each argument that is not in the table (the
  * command's positional words): 0, or nonzero after printing why it is refused (it may print the
  * table's message with aps_cli_opts_refuse). word, instead of arg: one positional word, stored
  * as the const char * at word_off; an option not in the table and a second word are refused.

@@ -51,31 +51,31 @@ exit
 
 # cases
 api --help|0||e439cab8|d41d8cd9
-api --host|2|aps api: unknown argument --host|d41d8cd9|7320eefa
-api --port|2|aps api: unknown argument --port|d41d8cd9|1c160e13
+api --host|2|aps api: --host needs a value|d41d8cd9|93de17ed
+api --port|2|aps api: --port needs a value|d41d8cd9|d204072e
 api --port 70000|2|aps api: bad port 70000|d41d8cd9|15b0a676
 api --port x|2|aps api: bad port x|d41d8cd9|50a0eb7e
 api --threads 0|2|aps api: bad thread count 0|d41d8cd9|856af52e
-api --threads|2|aps api: unknown argument --threads|d41d8cd9|83da1803
+api --threads|2|aps api: --threads needs a value|d41d8cd9|c603c44d
 api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --openapi|0||8720e66d|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-backup --help|0||f0ec5db2|d41d8cd9
-backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|f0ec5db2
-backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|f0ec5db2
+backup --help|0||80868fe8|d41d8cd9
+backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
+backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
 restore --help|0||f48964b3|d41d8cd9
-restore --to|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+restore --to|2|aps restore: --to needs a value|d41d8cd9|4c8f3fad
 restore --to x --from y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
 restore --port x|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
 restore --bogus 1|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
 restore --stop --bogus|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
-restore --pg-path|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+restore --pg-path|2|aps restore: --pg-path needs a value|d41d8cd9|ca685d88
 collect --help|0||635e7c4e|d41d8cd9
-collect --sport|2|aps collect: bad argument --sport (see aps collect --help)|d41d8cd9|2c02c456
+collect --sport|2|aps collect: --sport needs a value (see aps collect --help)|d41d8cd9|5b3baafe
 collect --sport XX|2|aps collect: unknown sport XX|d41d8cd9|b48ddb72
 collect --provider foo|2|aps collect: bad argument --provider (see aps collect --help)|d41d8cd9|ff454b3c
-collect --provider|2|aps collect: bad argument --provider (see aps collect --help)|d41d8cd9|ff454b3c
+collect --provider|2|aps collect: --provider needs a value (see aps collect --help)|d41d8cd9|d7e379d0
 collect --days 15|2|aps collect: --days takes 0..14|d41d8cd9|cbc34aa9
 collect --days x|2|aps collect: --days takes 0..14|d41d8cd9|cbc34aa9
 collect --now x|2|aps collect: bad --now x|d41d8cd9|7ac3d007
@@ -86,7 +86,7 @@ collect nosuchjob|2|aps collect: name a job: odds, scores, schedule, weather, cl
 config --help|0||ef69f4f0|d41d8cd9
 config|2|usage: aps config print [--format table/json]|d41d8cd9|ef69f4f0
 config bogus|2|aps config: unknown action 'bogus'|d41d8cd9|927c3bc3
-config print --format|2|aps config print: unexpected argument '--format'|d41d8cd9|9dddee11
+config print --format|2|aps config print: --format needs a value|d41d8cd9|ee365c69
 config print --format xml|2|aps config print: --format is table or json, not 'xml'|d41d8cd9|67c7581c
 config print --format=xml|2|aps config print: --format is table or json, not 'xml'|d41d8cd9|67c7581c
 config print --bogus|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
@@ -94,7 +94,7 @@ config print --format json --bogus|2|aps config print: unexpected argument '--bo
 config print json|2|aps config print: unexpected argument 'json'|d41d8cd9|b6804022
 config print --format --bogus|2|aps config print: --format is table or json, not '--bogus'|d41d8cd9|766056b1
 config print --format=|2|aps config print: --format is table or json, not ''|d41d8cd9|5853d356
-config print --format json --format|2|aps config print: unexpected argument '--format'|d41d8cd9|9dddee11
+config print --format json --format|2|aps config print: --format needs a value|d41d8cd9|ee365c69
 config print --format=json --bogus|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
 config print --bogus --format xml|2|aps config print: unexpected argument '--bogus'|d41d8cd9|3de7f55e
 config get PORT|0||b0803a86|d41d8cd9
@@ -103,7 +103,7 @@ config get NOPE|2|aps config get: unknown setting 'NOPE'|d41d8cd9|c28907dd
 elo --help|0||51463862|d41d8cd9
 elo|2|usage: aps elo fit --sport CODE/all [--until YYYY-MM-DD]|d41d8cd9|51463862
 elo bogus|2|aps elo: unknown action bogus (fit or ratings)|d41d8cd9|849948c5
-elo fit --sport|2|aps elo: bad argument --sport|d41d8cd9|bf196436
+elo fit --sport|2|aps elo: --sport needs a value|d41d8cd9|05d2cbd5
 elo fit --sport XX|2|aps elo: --sport needs a sport code or all|d41d8cd9|9a20a703
 elo fit --until 2020-13-45|2|aps elo: --until must be a date YYYY-MM-DD|d41d8cd9|bdc25af2
 elo fit --date 2020-01-01|2|aps elo: bad argument --date|d41d8cd9|0c5847d1
@@ -115,16 +115,16 @@ flags --help|0||27031bb3|d41d8cd9
 flags list --bogus|2|aps flags: bad argument --bogus (see aps flags --help)|d41d8cd9|8e32761f
 health --help|0||91b16edd|d41d8cd9
 health --timeout 0|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
-health --timeout|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+health --timeout|2|aps health: --timeout needs a value|d41d8cd9|ff601384
 health --timeout x|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
-health --url|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+health --url|2|aps health: --url needs a value|d41d8cd9|fe4bf345
 health --bogus|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
 health nosuchrole|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
 health --url http://127.0.0.1:1/ --timeout 1|1|aps health: http://127.0.0.1:1/: Couldn't connect to server|d41d8cd9|727427cf
 ingest --help|0||72635715|d41d8cd9
 ingest|2|usage: aps ingest SOURCE PATH/URL...|d41d8cd9|72635715
 ingest --format xml nba|2|aps ingest: --format must be table or json|d41d8cd9|b827f195
-ingest --format|2|aps ingest: unknown option --format|d41d8cd9|34a46a16
+ingest --format|2|aps ingest: --format needs a value|d41d8cd9|e28839d1
 ingest --bogus|2|aps ingest: unknown option --bogus|d41d8cd9|d64cb39f
 ingest --quiet|2|usage: aps ingest SOURCE PATH/URL...|d41d8cd9|72635715
 ingest nosuchsource|2|aps ingest: unknown source 'nosuchsource' (see aps ingest --help)|d41d8cd9|1a9cb34a
@@ -132,26 +132,24 @@ ingest --quiet --format json all|1|aps ingest: data directory /nonexistent/aps-d
 ingest --jobs x all|2|aps ingest: --jobs must be a number from 1 to 8|d41d8cd9|fe07d27f
 ingest --jobs 0 all|2|aps ingest: --jobs must be a number from 1 to 8|d41d8cd9|fe07d27f
 ingest --jobs 9 all|2|aps ingest: --jobs must be a number from 1 to 8|d41d8cd9|fe07d27f
-ingest --jobs|2|aps ingest: unknown option --jobs|d41d8cd9|5f96c38a
+ingest --jobs|2|aps ingest: --jobs needs a value|d41d8cd9|757c4811
 migrate --help|0||6f0da625|d41d8cd9
-migrate --since|2|aps migrate: unknown argument --since|d41d8cd9|ecad5672
+migrate --since|2|aps migrate: --since needs a value|d41d8cd9|e774e41a
 migrate --since x|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
 migrate --since -1|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
-migrate --replay|2|aps migrate: unknown argument --replay|d41d8cd9|71c0436d
+migrate --replay|2|aps migrate: --replay needs a value|d41d8cd9|548f1286
 migrate --bogus|2|aps migrate: unknown argument --bogus|d41d8cd9|0796d2eb
 migrate --status|0||47fbf1bc|d41d8cd9
 models --help|0||a4176021|d41d8cd9
 models|2|usage: aps models list [--sport CODE]|d41d8cd9|a4176021
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
 models show|2|aps models show: NAME is required|d41d8cd9|e36f2355
-models list --bogus|2|aps models list: --bogus needs a value|d41d8cd9|3add697e
+models list --bogus|2|aps models list: unknown option --bogus|d41d8cd9|a35ed751
 models list --sport EPL|0||2f72df61|d41d8cd9
-models list --sport xx|2|aps models list: unknown sport xx|d41d8cd9|3a54253e
-predict --model m --sport xyz --from 2024-01-01|2|aps predict: unknown sport xyz|d41d8cd9|8dd3b670
 models prune --days 0|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
-models prune --days|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
+models prune --days|2|aps models prune: --days needs a value|d41d8cd9|d8f951e3
 models prune --bogus 1|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
-models explain nosuch --game x|2|aps models explain: bad option --game x|d41d8cd9|76076987
+models explain nosuch --game x|2|aps models explain: bad option --game x (a game id, 1 or more)|d41d8cd9|644d67d1
 models explain nosuch --top 0|2|aps models explain: bad option --top 0|d41d8cd9|a303a407
 models explain nosuch --bogus 1|2|aps models explain: bad option --bogus|d41d8cd9|5320b513
 predict --model|2|aps predict: --model needs a value|d41d8cd9|f8535ce7
@@ -163,10 +161,10 @@ predict --model m --bogus 1|2|aps predict: unknown option --bogus with --model (
 predict --model production|2|aps predict: --model production needs --sport CODE and --market M|d41d8cd9|7fc6c0fc
 predict --model m --from 2021-01-01 --to 2020-01-01|2|aps predict: --from is after --to|d41d8cd9|a3759776
 predict --model nosuch --format json|1|aps predict: no model nosuch|d41d8cd9|ed66e076
-report --help|0||cc23386f|d41d8cd9
-report|2||cc23386f|d41d8cd9
-report bogus|2|usage: aps report models [--out FILE]|d41d8cd9|cc23386f
-report models --out|2|aps report models: unknown option --out|d41d8cd9|5673cc98
+report --help|0||4d148adc|d41d8cd9
+report|2||4d148adc|d41d8cd9
+report bogus|2|usage: aps report models [--out FILE]|d41d8cd9|4d148adc
+report models --out|2|aps report models: --out needs a value|d41d8cd9|0cf3782b
 report models --bogus|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
 report models --bogus 1|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
 scheduler --help|0||913f8485|d41d8cd9
@@ -177,13 +175,13 @@ secrets --help|0||f22fee2d|d41d8cd9
 secrets|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
 secrets rotate jwt --bogus|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
 serve --help|0||f969ba42|d41d8cd9
-serve --host|2|aps serve: bad argument --host (see --help)|d41d8cd9|ee76dd09
+serve --host|2|aps serve: --host needs a value (see --help)|d41d8cd9|d364f7df
 serve --port 70000|2|aps serve: bad argument 70000 (see --help)|d41d8cd9|7de759d3
 serve --threads 0|2|aps serve: bad argument 0 (see --help)|d41d8cd9|d7989f91
 serve --worker-threads 999|2|aps serve: bad argument 999 (see --help)|d41d8cd9|d4b8914a
 serve --bogus|2|aps serve: bad argument --bogus (see --help)|d41d8cd9|235fdcb1
 stats --help|0||cdf5f985|d41d8cd9
-stats --format|2|aps stats: bad argument --format (see aps stats --help)|d41d8cd9|58c5a997
+stats --format|2|aps stats: --format needs a value (see aps stats --help)|d41d8cd9|e2730865
 stats --format xml|2|aps stats: bad argument --format (see aps stats --help)|d41d8cd9|58c5a997
 stats --bogus|2|aps stats: bad argument --bogus (see aps stats --help)|d41d8cd9|ddf37408
 stats --bogus --help|2|aps stats: bad argument --bogus (see aps stats --help)|d41d8cd9|ddf37408
@@ -192,21 +190,21 @@ stats --format json|0||58e0494c|d41d8cd9
 verify --help|0||4d338685|d41d8cd9
 worker --help|0||926c24ed|d41d8cd9
 worker --threads 0|2|aps worker: --threads takes 1..256|d41d8cd9|85235b4c
-worker --threads|2|aps worker: bad argument --threads (see --help)|d41d8cd9|f3c3a1b2
+worker --threads|2|aps worker: --threads needs a value (see --help)|d41d8cd9|849b59b6
 worker --port 70000|2|aps worker: bad port|d41d8cd9|d9aeef18
-worker --port|2|aps worker: bad argument --port (see --help)|d41d8cd9|e7e4e2d0
+worker --port|2|aps worker: --port needs a value (see --help)|d41d8cd9|60bb5e9d
 worker --bogus|2|aps worker: bad argument --bogus (see --help)|d41d8cd9|43ff68f6
 worker jobs|0||dc708469|d41d8cd9
 worker enqueue|2|aps worker: no job named (none) (see aps worker jobs)|d41d8cd9|0ab4b85b
 worker enqueue --count 0|2|aps worker: bad argument --count|d41d8cd9|f3606615
 worker enqueue --delay-ms -1|2|aps worker: bad argument --delay-ms|d41d8cd9|9bf5f2f0
-worker enqueue --payload|2|aps worker: bad argument --payload|d41d8cd9|9f061e41
+worker enqueue --payload|2|aps worker: --payload needs a value|d41d8cd9|4bed8ddf
 worker enqueue nosuch|2|aps worker: no job named nosuch (see aps worker jobs)|d41d8cd9|1be536da
 worker enqueue a b|2|aps worker: bad argument b|d41d8cd9|9c525723
 worker enqueue --bogus 1|2|aps worker: bad argument --bogus|d41d8cd9|0bf7b556
 worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
 worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
-worker dead list --limit|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|faf351b2
 worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
 backtest --help|0||97b7ec3d|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
@@ -215,7 +213,7 @@ train --help|0||3cfaf210|d41d8cd9
 train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 user --help|0||41ed9fe1|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae
-snapshot --help|0||99b9e542|d41d8cd9
+snapshot --help|0||651ec964|d41d8cd9
 snapshot --bogus 1|2|aps snapshot: bad argument --bogus (see aps snapshot --help)|d41d8cd9|4ec6cc59
 predict --help|0||4c195f5a|d41d8cd9
 predict --bogus 1|2|aps predict: bad argument --bogus (see --help)|d41d8cd9|2e9eaf09
@@ -231,15 +229,20 @@ train --budget 0|2|aps train: --budget must be a whole number of seconds|d41d8cd
 train --max-models 0|2|aps train: --max-models must be 1..10000|d41d8cd9|7eda278d
 train --sport|2|aps train: --sport needs a value|d41d8cd9|17788a10
 predict --model m --bogus|2|aps predict: unknown option --bogus with --model (see --help)|d41d8cd9|cf3433ed
-models explain nosuch --game|2|aps models explain: bad option --game|d41d8cd9|ff58f7b2
+models explain nosuch --game|2|aps models explain: --game needs a value|d41d8cd9|45e0e8ed
 models list --sport|2|aps models list: --sport needs a value|d41d8cd9|ac644f60
 scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
 worker dead list --limit 5 --limit 6|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
 worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
 secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
 flags list --json --json|0||754cfba0|d41d8cd9
-health api worker --timeout 2 --url|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
+health api worker --timeout 2 --url|2|aps health: --url needs a value|d41d8cd9|fe4bf345
 collect - odds|2|aps collect: bad argument - (see aps collect --help)|d41d8cd9|f735c099
 ingest - x|2|aps ingest: unknown source '-' (see aps ingest --help)|d41d8cd9|34255da4
 restore --to x --set y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
+backtest --sport EPL --bogus|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
+train --sport EPL --bogus|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
+ingest football-data x.csv --jobs|2|aps ingest: --jobs needs a value|d41d8cd9|757c4811
+models explain nosuch --game -1|2|aps models explain: bad option --game -1 (a game id, 1 or more)|d41d8cd9|c5030a95
+models explain nosuch --game 0|2|aps models explain: bad option --game 0 (a game id, 1 or more)|d41d8cd9|9db2db78
 # end

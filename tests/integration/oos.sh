@@ -123,6 +123,13 @@ check "models list --sport takes the code in any case" \
   "$(aps models list --sport EPL | md5sum)" "$(aps models list --sport epl | md5sum)"
 check "  and finds the EPL models" 1 "$(aps models list --sport epl | awk 'NR > 1' | wc -l | awk '{ print ($1 > 0) }')"
 
+# --- models explain names the game it cannot find ---------------------------------------------
+aps models explain "$NAME" --game 999999999 >/dev/null 2>"$work/err"
+check "explain of a game not stored: exit 1" 1 "$?"
+check "explain of a game not stored: names the game" 1 "$(grep -c '^aps models explain: game 999999999: not found among the stored EPL games$' "$work/err")"
+aps models explain "$NAME" --game -1 >"$work/out" 2>"$work/err"
+check "explain --game -1: exit 2, nothing explained" "2 0" "$? $(wc -c <"$work/out")"
+
 # --- a sport whose training data is a single season -------------------------------------------
 # NHL has 2019-20 and 2020-21. Trained --until the first day of 2020-21 it sees one season: the
 # first quarter of 2019-20 only trains, its later months are scored walk-forward, and the frozen

@@ -1,7 +1,8 @@
 /* test_opts.c — the subcommands' option table (src/cli/opts.c, included to build it here, as the
  * CLI's files belong to the aps executable): flags set and clear, values are stored or handed to
  * their function, and a missing value, an unknown option and a refused value end in
- * APS_EXIT_USAGE with the command's wording (the two default messages, one message with the
+ * APS_EXIT_USAGE: a missing value always as one ("needs a value", then the hint or the usage),
+ * an unknown option with the command's wording (the default message, one message with the
  * command's words and hint, or its usage); positional words go to the table's function, and a
  * STOP flag (--help) ends parsing where it stands. */
 #include <setjmp.h>
@@ -123,9 +124,19 @@ static void test_messages(void **state)
     const struct aps_cli_opts hinted = {
         .cmd = "user", .hint = "(see aps user --help)", .opt = table, .n = 4};
     parse_message(&hinted, 2, missing, msg, sizeof msg);
-    assert_string_equal(msg, "aps user: bad argument --sport (see aps user --help)\n");
+    assert_string_equal(msg, "aps user: --sport needs a value (see aps user --help)\n");
     parse_message(&hinted, 3, unknown, msg, sizeof msg);
     assert_string_equal(msg, "aps user: bad argument --colour (see aps user --help)\n");
+}
+
+/* Positional words: the first is kept, a second and any unknown option are refused. */
+static int one_word(const struct aps_cli_opts *t, void *p, const char *arg)
+{
+    struct args *a = p;
+    if (a->sport || arg[0] == '-')
+        return aps_cli_opts_refuse(t, arg);
+    a->sport = arg;
+    return 0;
 }
 
 static int usage_calls;
@@ -144,7 +155,7 @@ static void test_wordings(void **state)
     char *unknown[] = {"cmd", "--colour", "red"};
     const struct aps_cli_opts bad = {.cmd = "api", .bad = "unknown argument", .opt = table, .n = 4};
     parse_message(&bad, 2, missing, msg, sizeof msg);
-    assert_string_equal(msg, "aps api: unknown argument --sport\n");
+    assert_string_equal(msg, "aps api: --sport needs a value\n");
     parse_message(&bad, 3, unknown, msg, sizeof msg);
     assert_string_equal(msg, "aps api: unknown argument --colour\n");
     const struct aps_cli_opts both = {
@@ -154,19 +165,43 @@ static void test_wordings(void **state)
     const struct aps_cli_opts usage = {.cmd = "x", .opt = table, .n = 4, .usage = count_usage};
     usage_calls = 0;
     parse_message(&usage, 2, missing, msg, sizeof msg);
+    assert_string_equal(msg, "aps x: --sport needs a value\nusage: cmd\n");
     parse_message(&usage, 3, unknown, msg, sizeof msg);
     assert_string_equal(msg, "usage: cmd\n");
     assert_int_equal(usage_calls, 2);
 }
 
-/* Positional words: the first is kept, a second and any unknown option are refused. */
-static int one_word(const struct aps_cli_opts *t, void *p, const char *arg)
+/* Regression: an unknown option as the last argument was reported as a missing value, and a
+ * known option missing its value as an unknown (or bad) option in the tables that word unknown
+ * arguments their own way. Each message now names the real problem, in every wording. */
+static void test_unknown_last_and_missing_value_named_apart(void **state)
 {
-    struct args *a = p;
-    if (a->sport || arg[0] == '-')
-        return aps_cli_opts_refuse(t, arg);
-    a->sport = arg;
-    return 0;
+    (void)state;
+    char msg[256];
+    char *unknown_last[] = {"cmd", "--sport", "EPL", "--bogus"};
+    char *missing_last[] = {"cmd", "--quiet", "--n"};
+    parse_message(&opts, 4, unknown_last, msg, sizeof msg);
+    assert_string_equal(msg, "aps test: unknown option --bogus\n");
+    parse_message(&opts, 3, missing_last, msg, sizeof msg);
+    assert_string_equal(msg, "aps test: --n needs a value\n");
+    const struct aps_cli_opts bad = {.cmd = "models explain",
+                                     .bad = "bad option",
+                                     .opt = table,
+                                     .n = 4};
+    parse_message(&bad, 4, unknown_last, msg, sizeof msg);
+    assert_string_equal(msg, "aps models explain: bad option --bogus\n");
+    parse_message(&bad, 3, missing_last, msg, sizeof msg);
+    assert_string_equal(msg, "aps models explain: --n needs a value\n");
+    /* positional words taken by the table's function: a known option at the end still wants
+       its value, an unknown one is still unknown */
+    const struct aps_cli_opts words = {
+        .cmd = "ingest", .bad = "unknown option", .opt = table, .n = 4, .arg = one_word};
+    char *word_then_missing[] = {"cmd", "football-data", "--n"};
+    parse_message(&words, 3, word_then_missing, msg, sizeof msg);
+    assert_string_equal(msg, "aps ingest: --n needs a value\n");
+    char *word_then_unknown[] = {"cmd", "football-data", "--jobz"};
+    parse_message(&words, 3, word_then_unknown, msg, sizeof msg);
+    assert_string_equal(msg, "aps ingest: unknown option --jobz\n");
 }
 
 static void test_words_and_stop(void **state)
@@ -230,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_wordings),
+        cmocka_unit_test(test_unknown_last_and_missing_value_named_apart),
         cmocka_unit_test(test_words_and_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
