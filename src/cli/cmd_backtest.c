@@ -34,6 +34,8 @@ static void help(FILE *out)
             "  --no-refit    keep the starting Elo parameters (fitted by 'aps elo fit' when stored,\n"
             "                else the defaults) instead of refitting them each season on earlier\n"
             "                seasons only (walk-forward, the default)\n"
+            "  --bankroll N  the starting bankroll (default DEFAULT_BANKROLL), above 0 and at\n"
+            "                most 1e12\n"
             "  --format csv  one row per bet\n"
             "  --model NAME  score a trained model instead of Elo: its stored walk-forward\n"
             "                predictions (each from a model fitted on earlier games only), and on\n"
@@ -42,8 +44,10 @@ static void help(FILE *out)
             "                live picks are; 'production' takes the sport's production model\n\n"
             "Scores: log-loss, Brier and ECE of the model against the closing market, and against\n"
             "the entry (opening, else pre-match) market on the games that have entry prices, with\n"
-            "a paired bootstrap 95 %% interval of the log-loss difference. A window in which no\n"
-            "game can be scored is an error (exit 1) that says why.\n");
+            "a paired bootstrap 95 %% interval of the log-loss difference. A figure that is not\n"
+            "defined (a yield without stakes, a Sharpe ratio of fewer than two bets, a score of\n"
+            "a season with no scored game) is shown as \"-\" in the table and null in JSON. A\n"
+            "window in which no game can be scored is an error (exit 1) that says why.\n");
 }
 
 struct bt_args {
@@ -96,8 +100,10 @@ static int set_bankroll(void *args, const char *opt, const char *v)
 {
     struct bt_args *a = args;
     (void)opt;
-    if (aps_parse_double(v, &a->bankroll) || !(a->bankroll > 0)) {
-        fprintf(stderr, "aps backtest: --bankroll must be a positive number\n");
+    if (aps_parse_double(v, &a->bankroll) || !(a->bankroll > 0) ||
+        a->bankroll > APS_BACKTEST_BANKROLL_MAX) {
+        fprintf(stderr, "aps backtest: --bankroll must be a number above 0 and at most %.0f\n",
+                APS_BACKTEST_BANKROLL_MAX);
         return 1;
     }
     return 0;

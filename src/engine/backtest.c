@@ -273,6 +273,8 @@ static void compare_markets(const struct run_state *st, int season, struct aps_b
         out->brier_entry /= (double)ne;
         if (aps_score_ece(pool, pool_y, npool, &out->ece_entry))
             out->ece_entry = NAN;
+    } else { /* no game: the scores are undefined, not zero */
+        out->ll_model_entry = out->ll_entry = out->ll_close_entry = out->brier_entry = NAN;
     }
     if (ne >= 2 && aps_score_paired_bootstrap(de, ne, BOOT_RESAMPLES, BOOT_SEED, &out->d_entry,
                                                 &out->d_entry_lo, &out->d_entry_hi))
@@ -321,7 +323,12 @@ static void compute_scores(const struct run_state *st, int season, struct aps_bt
         }
     }
     out->n = n;
-    if (n) {
+    /* a score over no game (a warm-up season, a window with nothing scored) is undefined, not
+       zero; so is an ECE that cannot be computed */
+    out->ece_model = out->ece_close = NAN;
+    if (!n) {
+        out->ll_model = out->ll_close = out->brier_model = out->brier_close = NAN;
+    } else {
         out->ll_model /= (double)n;
         out->ll_close /= (double)n;
         /* two-way Brier is reported on P(class 0), the usual convention: halve the two-class sum */

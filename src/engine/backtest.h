@@ -29,6 +29,11 @@
 #include "odds/margin.h"
 #include "odds/scoring.h"
 
+/* The largest starting bankroll a backtest takes (aps backtest --bankroll, POST
+ * /api/v1/backtests; DEFAULT_BANKROLL has the same bound): stakes, profits and the bankroll
+ * curve stay finite numbers printed to the cent. */
+#define APS_BACKTEST_BANKROLL_MAX 1e12
+
 struct aps_backtest_opts {
     enum aps_market market;
     const char *from, *to;   /* bet and score only games dated in [from, to]; NULL: unbounded */

@@ -32,17 +32,27 @@ static double clv_price_share(const struct aps_bt_tally *t)
     return t->clv_price_n ? (double)t->clv_price_pos / (double)t->clv_price_n : NAN;
 }
 
+/* The table's text of a figure: v to prec decimals followed by unit ("%" or ""), with a sign
+ * when sign is set, or "-" when v is undefined (NaN or infinite: a yield without stakes, a
+ * Sharpe ratio of fewer than two bets, a score of a season with no scored game), so that no
+ * undefined figure reads as a number. Returns buf (cap bytes). */
+static const char *fig(double v, int prec, bool sign, const char *unit, char *buf, size_t cap)
+{
+    if (!isfinite(v))
+        snprintf(buf, cap, "-");
+    else
+        snprintf(buf, cap, sign ? "%+.*f%s" : "%.*f%s", prec, v, unit);
+    return buf;
+}
+
 static void table_tally(FILE *out, const char *label, const struct aps_bt_tally *t)
 {
-    if (!t->clv_n) {
-        fprintf(out, "  %-9s %6zu %6zu %6zu %6zu %12.2f %11.2f %8.2f%% %9s %8s\n", label, t->bets,
-                t->wins + t->half_wins, t->losses + t->half_losses, t->pushes + t->voids,
-                t->staked, t->profit, 100 * yield_of(t), "-", "-");
-        return;
-    }
-    fprintf(out, "  %-9s %6zu %6zu %6zu %6zu %12.2f %11.2f %8.2f%% %9.4f %7.1f%%\n", label,
-            t->bets, t->wins + t->half_wins, t->losses + t->half_losses, t->pushes + t->voids,
-            t->staked, t->profit, 100 * yield_of(t), clv_mean(t), 100 * clv_share(t));
+    char y[32], m[32], sh[32];
+    fprintf(out, "  %-9s %6zu %6zu %6zu %6zu %12.2f %11.2f %9s %9s %8s\n", label, t->bets,
+            t->wins + t->half_wins, t->losses + t->half_losses, t->pushes + t->voids, t->staked,
+            t->profit, fig(100 * yield_of(t), 2, false, "%", y, sizeof y),
+            fig(clv_mean(t), 4, false, "", m, sizeof m),
+            fig(100 * clv_share(t), 1, false, "%", sh, sizeof sh));
 }
 
 /* "-0.0123 [-0.0200, -0.0050]": a log-loss difference with its 95 % interval. */
@@ -58,11 +68,16 @@ static const char *diff_text(double d, double lo, double hi, char *buf, size_t c
 
 static void table_scores(FILE *out, const struct aps_bt_scores *s)
 {
-    char b[96];
-    fprintf(out, "  %zu games: log-loss model %.4f, market %.4f; Brier model %.4f, market "
-                 "%.4f; ECE model %.4f, market %.4f\n",
-            s->n, s->ll_model, s->ll_close, s->brier_model, s->brier_close, s->ece_model,
-            s->ece_close);
+    char b[96], f[6][32];
+    fprintf(out,
+            "  %zu games: log-loss model %s, market %s; Brier model %s, market %s; ECE model "
+            "%s, market %s\n",
+            s->n, fig(s->ll_model, 4, false, "", f[0], sizeof f[0]),
+            fig(s->ll_close, 4, false, "", f[1], sizeof f[1]),
+            fig(s->brier_model, 4, false, "", f[2], sizeof f[2]),
+            fig(s->brier_close, 4, false, "", f[3], sizeof f[3]),
+            fig(s->ece_model, 4, false, "", f[4], sizeof f[4]),
+            fig(s->ece_close, 4, false, "", f[5], sizeof f[5]));
     fprintf(out, "  log-loss model minus closing market, mean per game [paired bootstrap 95 %%]: "
                  "%s\n", diff_text(s->d_close, s->d_close_lo, s->d_close_hi, b, sizeof b));
     if (!s->n_entry)
@@ -89,8 +104,11 @@ static void write_table(const struct aps_backtest_report *r, FILE *out)
     if (r->frozen)
         fprintf(out, "games predicted by the frozen model (after its training data, features "
                      "point in time): %zu\n", r->frozen);
-    fprintf(out, "bankroll %.2f -> %.2f (%+.2f%%), max drawdown %.2f%%, Sharpe %.4f per bet\n\n",
-            r->bankroll0, r->bankroll, 100 * r->growth, 100 * r->max_drawdown, r->sharpe);
+    char g[32], dd[32], sh[32];
+    fprintf(out, "bankroll %.2f -> %.2f (%s), max drawdown %s, Sharpe %s per bet\n\n", r->bankroll0,
+            r->bankroll, fig(100 * r->growth, 2, true, "%", g, sizeof g),
+            fig(100 * r->max_drawdown, 2, false, "%", dd, sizeof dd),
+            fig(r->sharpe, 4, false, "", sh, sizeof sh));
     fprintf(out, "  %-9s %6s %6s %6s %6s %12s %11s %9s %9s %8s\n", "bets", "n", "won", "lost",
             "push", "staked", "profit", "yield", "CLV mean", "CLV>0");
     table_tally(out, "all", &r->all);
@@ -126,9 +144,14 @@ static void write_table(const struct aps_backtest_report *r, FILE *out)
             "BS close");
     for (size_t i = 0; i < r->nseasons; i++) {
         const struct aps_bt_season *s = &r->seasons[i];
-        fprintf(out, "  %-9s %6zu %11.2f %8.2f%% %9.4f %7zu %9.4f %9.4f %9.4f %9.4f\n", s->season,
-                s->t.bets, s->t.profit, 100 * yield_of(&s->t), clv_mean(&s->t), s->s.n,
-                s->s.ll_model, s->s.ll_close, s->s.brier_model, s->s.brier_close);
+        char f[6][32];
+        fprintf(out, "  %-9s %6zu %11.2f %9s %9s %7zu %9s %9s %9s %9s\n", s->season, s->t.bets,
+                s->t.profit, fig(100 * yield_of(&s->t), 2, false, "%", f[0], sizeof f[0]),
+                fig(clv_mean(&s->t), 4, false, "", f[1], sizeof f[1]), s->s.n,
+                fig(s->s.ll_model, 4, false, "", f[2], sizeof f[2]),
+                fig(s->s.ll_close, 4, false, "", f[3], sizeof f[3]),
+                fig(s->s.brier_model, 4, false, "", f[4], sizeof f[4]),
+                fig(s->s.brier_close, 4, false, "", f[5], sizeof f[5]));
     }
 }
 

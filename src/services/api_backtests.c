@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/domain.h"
 #include "core/timeutil.h"
+#include "engine/backtest.h"
 #include "services/api_json.h"
 #include "services/api_util.h"
 #include "services/api_valid.h"
@@ -98,7 +99,8 @@ int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
         to = body_date(req, res, "to");
         aps_api_b_str(req, res, "model", false, 120, &model);
         double asked = NAN;
-        aps_api_b_double(req, res, "bankroll", false, 1, 1e12, &asked, &has_bankroll);
+        aps_api_b_double(req, res, "bankroll", false, 1, APS_BACKTEST_BANKROLL_MAX, &asked,
+                         &has_bankroll);
         if (has_bankroll)
             bankroll = asked;
         if (sport_s && (sport = aps_sport_from_code(sport_s)) < 0)

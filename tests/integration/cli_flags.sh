@@ -206,7 +206,7 @@ worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|92
 worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
 worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|faf351b2
 worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
-backtest --help|0||97b7ec3d|d41d8cd9
+backtest --help|0||767a9913|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
 train --help|0||3cfaf210|d41d8cd9
@@ -245,4 +245,6 @@ train --sport EPL --bogus|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 ingest football-data x.csv --jobs|2|aps ingest: --jobs needs a value|d41d8cd9|757c4811
 models explain nosuch --game -1|2|aps models explain: bad option --game -1 (a game id, 1 or more)|d41d8cd9|c5030a95
 models explain nosuch --game 0|2|aps models explain: bad option --game 0 (a game id, 1 or more)|d41d8cd9|9db2db78
+backtest --sport EPL --bankroll 1e308|2|aps backtest: --bankroll must be a number above 0 and at most 1000000000000|d41d8cd9|eb7f429c
+backtest --sport EPL --bankroll 0|2|aps backtest: --bankroll must be a number above 0 and at most 1000000000000|d41d8cd9|eb7f429c
 # end

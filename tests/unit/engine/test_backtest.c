@@ -6,7 +6,8 @@
  * seasons and a predictor walked the way the backtest walks it, the bet live picks would take on
  * each game (their Kelly parameters, a 1-unit bankroll) is the backtest's bet: same side, line,
  * price, probability and edge, in every market. Spread and total bets carry the price CLV at
- * their own line, checked against Pinnacle's closing prices in the 2022-23 file. */
+ * their own line, checked against Pinnacle's closing prices in the 2022-23 file. A figure that is
+ * not defined (no stake, no scored game, fewer than two bets) is never printed as a number. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -437,6 +438,96 @@ static void price_clv_at_the_bets_line(void **state)
     testdb_close(&t);
 }
 
+/* The table report of r as text (aps_free). */
+static char *table_text(const struct aps_backtest_report *r, const struct aps_history *h)
+{
+    char *txt = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&txt, &n);
+    assert_non_null(f);
+    aps_backtest_write(r, h, APS_FMT_TABLE, f);
+    assert_int_equal(fclose(f), 0);
+    return txt;
+}
+
+/* Regression: the table printed "nan" for a yield without stakes, a CLV mean without CLV and a
+ * Sharpe ratio of fewer than two bets, and "0.0000" log-loss and Brier scores for a season with
+ * no scored game (here 2014-15 with its prices removed: its games are replayed, none is bet or
+ * scored). Every undefined figure is now "-" in the table and null in JSON; the defined ones are
+ * still numbers. */
+static void undefined_figures_are_not_numbers(void **state)
+{
+    (void)state;
+    struct testdb t;
+    assert_int_equal(testdb_sqlite(&t), 0);
+    ingest(t.st, DATA "1213_E0.csv");
+    ingest(t.st, DATA "1314_E0.csv");
+    ingest(t.st, DATA "1415_E0.csv");
+    struct aps_conn *c;
+    assert_int_equal(aps_store_acquire(t.st, APS_DB_WRITE, &c), 0);
+    assert_int_equal(aps_conn_exec(c, "DELETE FROM odds WHERE game_id IN (SELECT g.id FROM games g"
+                                      " JOIN seasons s ON s.id = g.season_id"
+                                      " WHERE s.label = '2014-15')"),
+                     0);
+    struct aps_history h;
+    assert_int_equal(aps_history_load(c, APS_SPORT_EPL, NULL, NULL, &h), 0);
+    struct aps_elo_params p;
+    assert_int_equal(aps_elo_params_default(APS_SPORT_EPL, &p), 0);
+    struct aps_elo_predictor_opts po = {&p, false, 8};
+    /* the whole history, then one day of it without a bet */
+    const char *window[2][2] = {{NULL, NULL}, {"2013-08-17", "2013-08-17"}};
+    for (int w = 0; w < 2; w++) {
+        struct aps_predictor pred;
+        assert_int_equal(aps_elo_predictor_new(&h, &po, &pred), 0);
+        struct aps_backtest_opts o = {.market = APS_MKT_MONEYLINE,
+                                      .bankroll = 10000,
+                                      .burn_in = 1,
+                                      .margin = APS_MARGIN_MULTIPLICATIVE,
+                                      .from = window[w][0],
+                                      .to = window[w][1]};
+        aps_kelly_params_default(&o.kelly);
+        struct aps_backtest_report r;
+        assert_int_equal(aps_backtest_run(&h, &pred, &o, &r), 0);
+        assert_true(r.scores.n > 0);
+        char *txt = table_text(&r, &h);
+        assert_null(strstr(txt, "nan"));
+        assert_null(strstr(txt, "inf"));
+        json_t *j = aps_backtest_json(&r, &h, false);
+        assert_true(json_is_real(json_object_get(json_object_get(j, "scores"), "log_loss_model")));
+        if (w == 0) { /* 2014-15: no bet, no scored game, every figure of its row undefined */
+            assert_int_equal(r.nseasons, 2);
+            assert_string_equal(r.seasons[1].season, "2014-15");
+            assert_int_equal(r.seasons[1].s.n, 0);
+            char want[160];
+            snprintf(want, sizeof want, "\n  %-9s %6d %11.2f %9s %9s %7d %9s %9s %9s %9s\n",
+                     "2014-15", 0, 0.0, "-", "-", 0, "-", "-", "-", "-");
+            assert_non_null(strstr(txt, want));
+            json_t *s1 = json_object_get(json_array_get(json_object_get(j, "seasons"), 1),
+                                         "scores");
+            assert_true(json_is_null(json_object_get(s1, "log_loss_model")));
+            assert_true(json_is_null(json_object_get(s1, "brier_close")));
+            assert_true(json_is_null(json_object_get(s1, "ece_model")));
+            assert_true(
+                json_is_null(json_object_get(json_object_get(s1, "entry"), "log_loss_entry")));
+            assert_null(strstr(txt, "Sharpe - per bet"));
+        } else { /* no bet that day: the yields and the Sharpe ratio are undefined */
+            assert_int_equal(r.nbets, 0);
+            assert_non_null(strstr(txt, "Sharpe - per bet"));
+            assert_non_null(strstr(txt, "  all            0      0      0      0         0.00"
+                                        "        0.00         -         -        -\n"));
+            assert_true(json_is_null(json_object_get(j, "sharpe_per_bet")));
+            assert_true(json_is_null(json_object_get(json_object_get(j, "bets"), "yield")));
+        }
+        json_decref(j);
+        aps_free(txt);
+        aps_backtest_report_cleanup(&r);
+        pred.destroy(pred.ctx);
+    }
+    aps_history_cleanup(&h);
+    aps_store_release(c);
+    testdb_close(&t);
+}
+
 /* Sports by stored games, most first, ties (none stored) in the order given. */
 static void sports_by_stored_games(void **state)
 {
@@ -471,6 +562,7 @@ int main(void)
         cmocka_unit_test(backtest_and_picks_take_the_same_side),
         cmocka_unit_test(price_clv_at_the_bets_line),
         cmocka_unit_test(sports_by_stored_games),
+        cmocka_unit_test(undefined_figures_are_not_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
