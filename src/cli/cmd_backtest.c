@@ -36,7 +36,10 @@ static void help(FILE *out)
             "                seasons only (walk-forward, the default)\n"
             "  --bankroll N  the starting bankroll (default DEFAULT_BANKROLL), above 0 and at\n"
             "                most 1e12\n"
-            "  --format csv  one row per bet\n"
+            "  --format json one JSON object; with --sport all one JSON array of them, one per\n"
+            "                sport with odds for the market, in sport order (each has \"sport\")\n"
+            "  --format csv  one row per bet; with --sport all one header, and a first column\n"
+            "                \"sport\"\n"
             "  --model NAME  score a trained model instead of Elo: its stored walk-forward\n"
             "                predictions (each from a model fitted on earlier games only), and on\n"
             "                the games after its training data (see 'aps train --until') the\n"
@@ -183,6 +186,8 @@ static int run_sport(struct aps_conn *c, enum aps_sport sport, const struct bt_a
         if (aps_backtest_empty(&r, &h, &o.bt, why, sizeof why)) {
             fprintf(err, "aps backtest: nothing to score: %s\n", why);
             rc = APS_E_NOTFOUND;
+        } else if (a->format == APS_FMT_CSV && !strcmp(a->sport, "all")) {
+            aps_backtest_csv_rows(&r, &h, true, out); /* the header is written once */
         } else {
             aps_backtest_write(&r, &h, a->format, out);
         }
@@ -277,20 +282,34 @@ static void run_jobs(struct bt_pool *p, struct aps_conn *c)
         pthread_join(th[t], NULL);
 }
 
-/* Prints the jobs' output in order up to the first failure; the exit status of the run. */
+/* Prints the jobs' output in order up to the first failure; the exit status of the run. With
+ * --sport all the sports make one document: tables one after the other, one JSON array of the
+ * sports' report objects (closed even after a failure), or one CSV header with a sport column
+ * and then every sport's bets. */
 static int emit_jobs(const struct bt_pool *p, bool *any)
 {
+    bool all = !strcmp(p->a->sport, "all");
+    enum aps_report_format f = p->a->format;
+    size_t printed = 0;
+    if (all && f == APS_FMT_JSON)
+        printf("[\n");
+    else if (all && f == APS_FMT_CSV)
+        aps_backtest_csv_header(stdout, true);
     int rc = APS_EXIT_OK;
     for (size_t i = 0; i < p->njobs && rc == APS_EXIT_OK; i++) {
         const struct bt_job *j = &p->jobs[i];
+        if (all && f == APS_FMT_JSON && j->nout && printed++)
+            printf(",\n");
         fwrite(j->out, 1, j->nout, stdout);
         fflush(stdout);
         fwrite(j->err, 1, j->nerr, stderr);
         rc = j->rc;
         *any |= j->ran;
-        if (j->ran && !strcmp(p->a->sport, "all") && p->a->format == APS_FMT_TABLE)
+        if (j->ran && all && f == APS_FMT_TABLE)
             printf("\n");
     }
+    if (all && f == APS_FMT_JSON)
+        printf("]\n");
     return rc;
 }
 

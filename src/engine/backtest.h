@@ -157,13 +157,19 @@ bool aps_backtest_empty(const struct aps_backtest_report *r, const struct aps_hi
 
 enum aps_report_format { APS_FMT_TABLE, APS_FMT_JSON, APS_FMT_CSV };
 int aps_report_format_parse(const char *s); /* -1 when unknown */
-/* Writes the report: a readable table, one JSON object, or CSV with one row per bet. */
 /* The report as one JSON object (the --format json document); with curve, also "curve": the
  * bankroll at the end of each betting day with its drawdown from the peak so far
  * ({date, bankroll, drawdown}). */
 json_t *aps_backtest_json(const struct aps_backtest_report *r, const struct aps_history *h,
                           bool curve);
+/* Writes the report: a readable table, one JSON object, or CSV with one row per bet. */
 void aps_backtest_write(const struct aps_backtest_report *r, const struct aps_history *h,
                         enum aps_report_format f, FILE *out);
+/* The CSV report in parts, for a run of several sports that writes one header and then every
+ * sport's bets: the header line, and one row per bet; with sport, a first column "sport" holds
+ * the sport's code. aps_backtest_write's CSV is the header and the rows without it. */
+void aps_backtest_csv_header(FILE *out, bool sport);
+void aps_backtest_csv_rows(const struct aps_backtest_report *r, const struct aps_history *h,
+                           bool sport, FILE *out);
 
 #endif

@@ -266,13 +266,22 @@ static void write_json(const struct aps_backtest_report *r, const struct aps_his
     json_decref(o);
 }
 
-static void write_csv(const struct aps_backtest_report *r, const struct aps_history *h, FILE *out)
+void aps_backtest_csv_header(FILE *out, bool sport)
 {
-    fprintf(out, "date,season,game_id,selection,line,price,probability,no_vig,edge,tier,stake,"
-                 "result,profit,bankroll_before,clv,clv_price\n");
+    fprintf(out,
+            "%sdate,season,game_id,selection,line,price,probability,no_vig,edge,tier,stake,"
+            "result,profit,bankroll_before,clv,clv_price\n",
+            sport ? "sport," : "");
+}
+
+void aps_backtest_csv_rows(const struct aps_backtest_report *r, const struct aps_history *h,
+                           bool sport, FILE *out)
+{
     for (size_t i = 0; i < r->nbets; i++) {
         const struct aps_bt_bet *b = &r->bets[i];
         const struct aps_hist_game *g = &h->games[b->game];
+        if (sport)
+            fprintf(out, "%s,", aps_sport_info(r->sport)->code);
         fprintf(out, "%s,%s,%lld,%s,", g->date, g->season, (long long)g->id,
                 aps_selection_name(b->sel));
         if (isnan(b->line))
@@ -300,9 +309,10 @@ void aps_backtest_write(const struct aps_backtest_report *r, const struct aps_hi
 {
     if (f == APS_FMT_JSON)
         write_json(r, h, out);
-    else if (f == APS_FMT_CSV)
-        write_csv(r, h, out);
-    else
+    else if (f == APS_FMT_CSV) {
+        aps_backtest_csv_header(out, false);
+        aps_backtest_csv_rows(r, h, false, out);
+    } else
         write_table(r, out);
 }
 

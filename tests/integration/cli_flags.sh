@@ -206,7 +206,7 @@ worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|92
 worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
 worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|faf351b2
 worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
-backtest --help|0||767a9913|d41d8cd9
+backtest --help|0||66a299fd|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
 train --help|0||3cfaf210|d41d8cd9
