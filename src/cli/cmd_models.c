@@ -211,14 +211,17 @@ static int explain(struct aps_conn *c, int argc, char **argv)
     const char *name = argv[2];
     struct aps_model_row r;
     struct aps_trained t;
+    char why[APS_REGISTRY_WHY_CAP];
     bool no_game = false;
     int rc = aps_registry_get(c, name, &r);
-    if (!rc) {
-        rc = aps_registry_load(r.path, &t);
-        aps_registry_row_cleanup(&r);
-    }
     if (rc) {
         fprintf(stderr, "aps models explain: %s: %s\n", name, aps_strerror(rc));
+        return APS_EXIT_FAIL;
+    }
+    rc = aps_registry_load(r.path, &t, why, sizeof why);
+    aps_registry_row_cleanup(&r);
+    if (rc) {
+        fprintf(stderr, "aps models explain: %s: cannot load the model: %s\n", name, why);
         return APS_EXIT_FAIL;
     }
     rc = explain_game(c, &t, a.game, a.top, &no_game);

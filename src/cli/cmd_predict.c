@@ -25,7 +25,9 @@ static void predict_help(FILE *out)
             "every other market is tracking only: recorded and graded, never a tier or a stake.\n"
             "A published pick that is not a bet says why (negative edge, edge below the minimum,\n"
             "probability below SIGNAL_TIER_C_MIN, an edge above what the model's walk-forward\n"
-            "record supports). A game keeps\n"
+            "record supports). The summary counts the tracking-only picks by reason. A\n"
+            "production model that does not load is reported on stderr (its file and the error),\n"
+            "Elo prices its market, tracking only, and the run exits 1. A game keeps\n"
             "its pick until the side, line or price changes or the probability moves by more than\n"
             "half a point. --now in the past replays: games after it are picked whatever their\n"
             "stored status, from what was known before it.\n\n"
@@ -76,6 +78,30 @@ static const struct aps_cli_opt options[] = {
     {"--now", APS_OPT_FN, 0, set_now},
 };
 
+/* A production model that did not load is a fault to repair, not a market choice: it is said
+ * on stderr with its file and error, and the run exits 1 once every sport is published. */
+static void report_unloaded(int sport, const struct aps_publish_result *r)
+{
+    for (size_t i = 0; i < r->nunloaded; i++) {
+        const struct aps_publish_unloaded *u = &r->unloaded[i];
+        fprintf(stderr,
+                "aps predict: %s %s: production model %s did not load: %s; Elo prices the"
+                " market, tracking only\n",
+                aps_sport_info(sport)->code, aps_market_name(u->market), u->model, u->why);
+    }
+}
+
+/* The sport's line, then one line per reason its tracking-only picks gave, with their count. */
+static void print_summary(int sport, const struct aps_publish_result *r)
+{
+    printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu published, %zu of them"
+           " bets with a stake; %zu tracking only), %zu unchanged\n",
+           aps_sport_info(sport)->code, r->games, r->priced, r->published,
+           r->published - r->tracking, r->staked, r->tracking, r->unchanged);
+    for (size_t i = 0; i < r->nreasons; i++)
+        printf("%-10s   %zu tracking only: %s\n", "", r->reasons[i].picks, r->reasons[i].why);
+}
+
 int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv)) {
@@ -112,6 +138,7 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps predict: cannot read the run-time settings; using the configured\n");
     aps_engine_kelly_params(cli->cfg, &o.kelly);
     int rc = APS_EXIT_OK;
+    bool unloaded = false;
     for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++) {
         if (code >= 0 && s != code)
             continue;
@@ -120,17 +147,16 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
         if (aps_picks_publish(c, &o, &r)) {
             fprintf(stderr, "aps predict: %s: %s\n", aps_sport_info(s)->code, aps_conn_errmsg(c));
             rc = APS_EXIT_FAIL;
-        } else if (r.games || code >= 0) {
-            printf("%-10s %zu upcoming games, %zu priced, %zu picks locked in (%zu published,"
-                   " %zu of them bets with a stake; %zu tracking only: no model passed the"
-                   " promotion gate), %zu unchanged\n",
-                   aps_sport_info(s)->code, r.games, r.priced, r.published,
-                   r.published - r.tracking, r.staked, r.tracking, r.unchanged);
+            continue;
         }
+        report_unloaded(s, &r);
+        unloaded |= r.nunloaded > 0;
+        if (r.games || code >= 0)
+            print_summary(s, &r);
     }
     aps_store_release(c);
     aps_store_close(st);
-    return rc;
+    return rc == APS_EXIT_OK && unloaded ? APS_EXIT_FAIL : rc;
 }
 
 int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)

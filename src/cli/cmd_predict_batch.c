@@ -330,10 +330,10 @@ static int run(struct aps_conn *c, const struct batch_args *a)
         aps_registry_row_cleanup(&r);
         return APS_EXIT_USAGE;
     }
-    rc = aps_registry_load(r.path, &t);
+    char why[APS_REGISTRY_WHY_CAP];
+    rc = aps_registry_load(r.path, &t, why, sizeof why);
     if (rc) {
-        fprintf(stderr, "aps predict: %s: cannot load the model's files at %s: %s\n", r.name,
-                r.path, aps_strerror(rc));
+        fprintf(stderr, "aps predict: %s: cannot load the model: %s\n", r.name, why);
         aps_registry_row_cleanup(&r);
         return APS_EXIT_FAIL;
     }

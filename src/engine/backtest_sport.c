@@ -37,7 +37,7 @@ static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_ma
     }
     /* the artefact scores the games after its training data; without it (pruned) only the
        stored walk-forward predictions can be replayed */
-    if (!aps_registry_load(r.path, &t)) {
+    if (!aps_registry_load(r.path, &t, NULL, 0)) {
         aps_model_fresh_from(r.params, &preds, h, fresh);
         rc = aps_feat_extras_load(c, h, &x);
         if (!rc)

@@ -138,9 +138,11 @@ static int choose(struct aps_predictor *pred, const char *model, const struct ma
     return 0;
 }
 
+/* Loads the production model of market m into mm; when there is one and it does not load (its
+ * files, or its live features), it is added to r's unloaded models with the reason. */
 static void market_model_load(struct aps_conn *c, const struct aps_history *h,
                               const struct aps_feat_extras *x, enum aps_market m,
-                              struct market_model *mm)
+                              struct market_model *mm, struct aps_publish_result *r)
 {
     memset(mm, 0, sizeof *mm);
     const char *sport = aps_sport_info(h->sport)->code;
@@ -150,13 +152,23 @@ static void market_model_load(struct aps_conn *c, const struct aps_history *h,
              aps_market_name(m));
     if (aps_registry_production(c, sport, aps_market_name(m), &row))
         return;
-    if (!aps_registry_load(row.path, &mm->t)) {
-        if (!aps_model_predictor_live(h, x, &mm->t, &mm->p)) {
-            mm->active = true;
-            (void)aps_str_copy(mm->name, sizeof mm->name, row.name);
-        } else {
+    struct aps_publish_unloaded *u = &r->unloaded[r->nunloaded];
+    int rc = aps_registry_load(row.path, &mm->t, u->why, sizeof u->why);
+    if (!rc) {
+        rc = aps_model_predictor_live(h, x, &mm->t, &mm->p);
+        if (rc) {
+            snprintf(u->why, sizeof u->why, "its live features cannot be built: %s",
+                     aps_strerror(rc));
             aps_trained_cleanup(&mm->t);
         }
+    }
+    if (!rc) {
+        mm->active = true;
+        (void)aps_str_copy(mm->name, sizeof mm->name, row.name);
+    } else {
+        u->market = m;
+        (void)aps_str_copy(u->model, sizeof u->model, row.name);
+        r->nunloaded++;
     }
     bool passed = false;
     if (!aps_gate_from_metrics(row.metrics, &passed, &mm->max_edge))
@@ -237,6 +249,19 @@ static void publish_metrics_register(struct aps_metrics *m, struct publish_metri
         sizeof secs / sizeof secs[0]);
 }
 
+/* One more tracking-only pick, counted under its reason. */
+static void count_tracking(struct aps_publish_result *r, const char *why)
+{
+    size_t i = 0;
+    while (i < r->nreasons && strcmp(r->reasons[i].why, why))
+        i++;
+    if (i == r->nreasons && i < APS_PUBLISH_REASONS)
+        (void)aps_str_copy(r->reasons[r->nreasons++].why, sizeof r->reasons[i].why, why);
+    if (i < r->nreasons)
+        r->reasons[i].picks++;
+    r->tracking++;
+}
+
 static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct market_model *mm,
                         const struct aps_history *h, size_t gi,
                         const struct aps_publish_opts *o, const struct publish_metrics *pm,
@@ -287,7 +312,8 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
         const char *el[] = {sport, aps_market_name(m), cd.pick.tier};
         aps_metric_observe(pm->edge, el, cd.pick.edge);
         r->published++;
-        r->tracking += !strcmp(cd.pick.publication, "tracking_only");
+        if (!strcmp(cd.pick.publication, "tracking_only"))
+            count_tracking(r, mm[m].why);
         r->staked += cd.staked;
     }
     r->priced += priced;
@@ -317,7 +343,7 @@ int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
     publish_metrics_register(o->metrics, &pm);
     if (!rc && !aps_feat_extras_load(c, &h, &x))
         for (int m = 0; m < APS_MKT__COUNT; m++)
-            market_model_load(c, &h, &x, m, &mm[m]);
+            market_model_load(c, &h, &x, m, &mm[m], r);
     for (size_t i = 0; i < h.ngames && !rc; i++) {
         const struct aps_hist_game *g = &h.games[i];
         rc = pred.begin(pred.ctx, &h, i);

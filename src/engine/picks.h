@@ -6,7 +6,8 @@
  * line) and the no-vig market; the side with the largest edge is the pick.
  * A market is "published" only from its production model when that model passed the market gate
  * (engine/gate.h); otherwise it is "tracking_only" (the production model's or Elo's probability,
- * recorded and graded, never a tier or a stake). A published pick is a bet (tier A–C and a
+ * recorded and graded, never a tier or a stake). The result counts the tracking-only picks by
+ * reason and names every production model that did not load (Elo prices its market). A published pick is a bet (tier A–C and a
  * fractional-Kelly stake by odds/kelly.h's rule) or "no bet" with its reason: negative edge, edge
  * below MIN_EDGE_THRESHOLD, probability below SIGNAL_TIER_C_MIN, an edge above the largest the
  * model's walk-forward record supports. The top feature contributions of the model's prediction
@@ -27,6 +28,7 @@
 #include "core/domain.h"
 #include "core/err.h"
 #include "engine/predictor.h"
+#include "model/registry.h"
 #include "odds/kelly.h"
 #include "odds/margin.h"
 
@@ -48,6 +50,23 @@ struct aps_publish_opts {
                                     (aps_model_inference_duration_seconds) are observed */
 };
 
+/* Why picks locked in by a run are tracking only: one reason (the text after "tracking only: "
+ * in their no_bet_reason) and how many picks of the run gave it. A market has at most two in a
+ * run: the one it starts with and, when its production model fails on a game, that one. */
+#define APS_PUBLISH_REASONS (2 * APS_MKT__COUNT)
+struct aps_publish_reason {
+    char why[200];
+    size_t picks;
+};
+
+/* A production model that did not load (its files, or its live features): its market is
+ * priced by Elo, tracking only. why names the file and the error. */
+struct aps_publish_unloaded {
+    enum aps_market market;
+    char model[128];
+    char why[APS_REGISTRY_WHY_CAP];
+};
+
 struct aps_publish_result {
     size_t games;              /* upcoming games looked at */
     size_t priced;             /* … with a current price for at least one market */
@@ -55,6 +74,12 @@ struct aps_publish_result {
     size_t unchanged;          /* picks already current */
     size_t staked;             /* published picks with a stake */
     size_t tracking;           /* … of them tracking only */
+    /* the tracking-only picks by reason, and the production models that did not load in
+       market order */
+    struct aps_publish_reason reasons[APS_PUBLISH_REASONS];
+    size_t nreasons;
+    struct aps_publish_unloaded unloaded[APS_MKT__COUNT];
+    size_t nunloaded;
 };
 
 /* Contributions stored with each published pick of a trained model. */

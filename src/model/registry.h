@@ -26,6 +26,7 @@
 #ifndef APS_MODEL_REGISTRY_H
 #define APS_MODEL_REGISTRY_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,8 +76,11 @@ struct aps_model_preds {
 int aps_registry_save(struct aps_conn *c, const char *model_path, const struct aps_trained *t,
                       const struct aps_model_meta *meta, const struct aps_wf_data *d,
                       const struct aps_oof *oof, int64_t *id, char *name) APS_MUST_CHECK;
-/* Loads a model's artefacts from its directory. t: aps_trained_cleanup. */
-int aps_registry_load(const char *dir, struct aps_trained *t) APS_MUST_CHECK;
+/* Loads a model's artefacts from its directory. t: aps_trained_cleanup. On failure, why (cap
+ * bytes; NULL when not wanted) names the file that could not be read or parsed and why, e.g.
+ * "unable to open DIR/model.json: No such file or directory" (APS_REGISTRY_WHY_CAP holds any). */
+int aps_registry_load(const char *dir, struct aps_trained *t, char *why, size_t cap) APS_MUST_CHECK;
+#define APS_REGISTRY_WHY_CAP (PATH_MAX + 256)
 
 /* Applies the automatic promotion rule to challenger id (see above), promotes or records why
  * not. note (cap bytes) gets the reason either way. */

@@ -131,8 +131,20 @@ static int with_text(json_t *o, const char *key, char **txt)
     return *txt ? 0 : APS_E_PARSE;
 }
 
+/* Where aps_registry_load says why it failed: NULL, or cap bytes at why. */
+struct load_why {
+    char *why;
+    size_t cap;
+};
+
+static void say_why(const struct load_why *w, const char *file, const char *what)
+{
+    if (w->why)
+        snprintf(w->why, w->cap, "%s: %s", file, what);
+}
+
 static int load_booster(json_t *o, const char *dir, enum aps_gbm_objective obj, int k,
-                        struct aps_gbm *gb)
+                        struct aps_gbm *gb, const struct load_why *w)
 {
     const char *file = json_string_value(json_object_get(o, "gbm_file"));
     char path[PATH_MAX];
@@ -140,10 +152,14 @@ static int load_booster(json_t *o, const char *dir, enum aps_gbm_objective obj, 
         return APS_E_PARSE;
     if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
         return APS_E_TOOBIG;
-    return aps_gbm_load(path, obj, k, gb);
+    int rc = aps_gbm_load(path, obj, k, gb);
+    if (rc)
+        say_why(w, path, aps_strerror(rc));
+    return rc;
 }
 
-static int base_from_json(json_t *o, const char *dir, struct aps_trained *t, int b)
+static int base_from_json(json_t *o, const char *dir, struct aps_trained *t, int b,
+                          const struct load_why *w)
 {
     struct aps_base_model *bm = &t->base[b];
     char *txt = NULL;
@@ -168,14 +184,14 @@ static int base_from_json(json_t *o, const char *dir, struct aps_trained *t, int
             rc = aps_margin_from_json(txt, &bm->mm);
         aps_free(txt);
         if (!rc && bm->mm.kind == APS_MARGIN_GBM)
-            rc = load_booster(o, dir, APS_GBM_REGRESSION, 1, &bm->mm.gb);
+            rc = load_booster(o, dir, APS_GBM_REGRESSION, 1, &bm->mm.gb, w);
     } else if (!rc && bm->c.family == APS_FAM_LOGISTIC) {
         rc = with_text(o, "logistic", &txt);
         if (!rc)
             rc = aps_logit_from_json(txt, &bm->lr);
         aps_free(txt);
     } else if (!rc && bm->c.family == APS_FAM_GBM) {
-        rc = load_booster(o, dir, t->k == 2 ? APS_GBM_BINARY : APS_GBM_SOFTMAX, t->k, &bm->gb);
+        rc = load_booster(o, dir, t->k == 2 ? APS_GBM_BINARY : APS_GBM_SOFTMAX, t->k, &bm->gb, w);
     }
     return rc;
 }
@@ -206,23 +222,34 @@ static int header_from_json(json_t *o, struct aps_trained *t)
     return rc;
 }
 
-int aps_registry_load(const char *dir, struct aps_trained *t)
+int aps_registry_load(const char *dir, struct aps_trained *t, char *why, size_t cap)
 {
     char path[PATH_MAX], *txt = NULL;
     json_error_t e;
+    const struct load_why w = {cap ? why : NULL, cap};
     memset(t, 0, sizeof *t);
-    if (snprintf(path, sizeof path, "%s/model.json", dir) >= (int)sizeof path)
+    if (w.why)
+        w.why[0] = '\0';
+    if (snprintf(path, sizeof path, "%s/model.json", dir) >= (int)sizeof path) {
+        say_why(&w, dir, "path too long");
         return APS_E_TOOBIG;
+    }
     json_t *o = json_load_file(path, 0, &e);
-    if (!o)
+    if (!o) {
+        /* jansson's text names the file it cannot open ("unable to open PATH: strerror") */
+        if (w.why && json_error_code(&e) == json_error_cannot_open_file)
+            snprintf(w.why, w.cap, "%s", e.text);
+        else if (w.why)
+            snprintf(w.why, w.cap, "%s: line %d: %s", path, e.line, e.text);
         return APS_E_IO;
+    }
     int rc = header_from_json(o, t);
     json_t *bases = json_object_get(o, "bases");
     size_t nb = json_array_size(bases);
     if (!rc && (nb < 1 || nb > APS_ENS_MAX))
         rc = APS_E_PARSE;
     for (size_t b = 0; !rc && b < nb; b++) {
-        rc = base_from_json(json_array_get(bases, b), dir, t, (int)b);
+        rc = base_from_json(json_array_get(bases, b), dir, t, (int)b, &w);
         t->nbase = (int)b + 1;
     }
     if (!rc && json_object_get(o, "meta_regression")) {
@@ -240,6 +267,9 @@ int aps_registry_load(const char *dir, struct aps_trained *t)
         rc = aps_calib_from_json(txt, &t->out_calib);
     aps_free(txt);
     json_decref(o);
+    if (rc && w.why && !w.why[0])
+        say_why(&w, path,
+                rc == APS_E_PARSE ? "not a model this version can read" : aps_strerror(rc));
     if (rc)
         aps_trained_cleanup(t);
     return rc;

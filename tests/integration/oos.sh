@@ -5,9 +5,10 @@
 # the season's games with prices, against both the closing and the entry market with paired
 # bootstrap intervals; an empty window is an error that says why; `aps predict --model` gives
 # every outcome of every game and equals `aps models explain` game by game, for the moneyline and
-# for the total (a score distribution). NHL, whose training data before its last season is one
-# season, is trained on month folds of that season and scored frozen; so is a store of one season
-# cut inside it.
+# for the total (a score distribution); a production model whose files are gone is reported by
+# `aps predict` and `aps models explain` with the file they could not read. NHL, whose training
+# data before its last season is one season, is trained on month folds of that season and scored
+# frozen; so is a store of one season cut inside it.
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq.
 set -uo pipefail
 . "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/sqlite_store.sh"
@@ -129,6 +130,25 @@ check "explain of a game not stored: exit 1" 1 "$?"
 check "explain of a game not stored: names the game" 1 "$(grep -c '^aps models explain: game 999999999: not found among the stored EPL games$' "$work/err")"
 aps models explain "$NAME" --game -1 >"$work/out" 2>"$work/err"
 check "explain --game -1: exit 2, nothing explained" "2 0" "$? $(wc -c <"$work/out")"
+
+# --- a production model whose files are gone is reported, not hidden ---------------------------
+# (regression: live predict exited 0 and said "no model passed the promotion gate")
+aps models promote "$NAME" >/dev/null
+MPATH=$(db "SELECT path FROM models WHERE name = '$NAME'")
+mv "$MPATH" "$MPATH.moved"
+aps predict --sport EPL --now "${CUT}T00:00:00Z" >"$work/live.out" 2>"$work/live.err"
+check "live predict with a production model that does not load: exit 1" 1 "$?"
+check "live predict: stderr names the model and the file it could not read" 1 \
+  "$(grep -c "^aps predict: EPL moneyline: production model $NAME did not load: unable to open $MPATH/model.json" "$work/live.err")"
+check "live predict: the summary counts the market's picks under that reason" 1 \
+  "$(grep -Ec "^ +[1-9][0-9]* tracking only: production model $NAME did not load$" "$work/live.out")"
+check "live predict: no reason says no model passed the moneyline gate" 0 \
+  "$(grep -c 'promotion gate for EPL moneyline' "$work/live.out")"
+aps models explain "$NAME" >/dev/null 2>"$work/err"
+check "explain of a model whose files are gone: exit 1" 1 "$?"
+check "explain of a model whose files are gone: names the file" 1 \
+  "$(grep -c "^aps models explain: $NAME: cannot load the model: unable to open $MPATH/model.json" "$work/err")"
+mv "$MPATH.moved" "$MPATH"
 
 # --- a sport whose training data is a single season -------------------------------------------
 # NHL has 2019-20 and 2020-21. Trained --until the first day of 2020-21 it sees one season: the

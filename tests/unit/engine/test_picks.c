@@ -3,7 +3,8 @@
  * stake, the reason recorded); with one it is published, every pick a bet with tier and stake
  * within the supported edge or no bet with its reason, and every published pick carries its
  * stored explanation; re-publishing with nothing new adds nothing, grading grades every pick of
- * finished games once, and the lock-in chain verifies. */
+ * finished games once, and the lock-in chain verifies. Every run counts its tracking-only picks
+ * by reason, and names a production model that does not load with the file it could not read. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +49,41 @@ static void set_gate(struct aps_conn *c, const char *name, bool passed, double m
     assert_int_equal(aps_conn_exec(c, sql), 0);
 }
 
+/* Regression: a production model whose files were moved was hidden behind "no model passed the
+ * promotion gate". The run now names it with the file it could not read, and counts its
+ * market's tracking-only picks under "did not load". */
+static void production_model_that_does_not_load(struct fx_store *fx,
+                                                const struct aps_publish_opts *o, const char *name)
+{
+    char sql[512], want[256];
+    snprintf(sql, sizeof sql, "UPDATE models SET path = path || '-moved' WHERE name = '%s'", name);
+    assert_int_equal(aps_conn_exec(fx->c, sql), 0);
+    struct aps_publish_result r;
+    assert_int_equal(aps_picks_publish(fx->c, o, &r), 0);
+    assert_int_equal(r.nunloaded, 1);
+    assert_int_equal(r.unloaded[0].market, APS_MKT_MONEYLINE);
+    assert_string_equal(r.unloaded[0].model, name);
+    snprintf(want, sizeof want, "%s-moved/model.json", name);
+    assert_non_null(strstr(r.unloaded[0].why, want));
+    /* the moneyline picks change from published to tracking only: all of them are new */
+    assert_true(r.published > 10);
+    assert_int_equal(r.tracking, r.published);
+    snprintf(want, sizeof want, "production model %s did not load", name);
+    size_t sum = 0, moneyline = 0;
+    for (size_t i = 0; i < r.nreasons; i++) {
+        sum += r.reasons[i].picks;
+        if (!strcmp(r.reasons[i].why, want))
+            moneyline = r.reasons[i].picks;
+    }
+    assert_int_equal(sum, r.tracking);
+    assert_true(moneyline > 10);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM predictions WHERE model = 'elo' AND"
+             " market = 'moneyline' AND no_bet_reason = 'tracking only: %s'",
+             want);
+    assert_int_equal(q(fx->c, sql), (int64_t)moneyline);
+}
+
 static void picks_use_the_production_model(void **state)
 {
     (void)state;
@@ -73,6 +109,15 @@ static void picks_use_the_production_model(void **state)
                              " OR tier <> '' OR stake_fraction <> 0 OR no_bet_reason NOT LIKE"
                              " 'tracking only: no model passed the promotion gate for EPL %'"),
                      0);
+    /* the run counts them by reason: one per market, every pick under one */
+    assert_int_equal(r.nreasons, 3);
+    assert_int_equal(r.nunloaded, 0);
+    size_t by_reason = 0;
+    for (size_t i = 0; i < r.nreasons; i++) {
+        assert_non_null(strstr(r.reasons[i].why, "no model passed the promotion gate for EPL "));
+        by_reason += r.reasons[i].picks;
+    }
+    assert_int_equal(by_reason, r.tracking);
 
     /* train the moneyline, then record a failed market gate for it */
     char models[200];
@@ -150,6 +195,8 @@ static void picks_use_the_production_model(void **state)
     assert_int_equal(aps_lockin_verify(fx.c, &v), 0);
     assert_true(v.ok);
     assert_int_equal(v.checked, total);
+
+    production_model_that_does_not_load(&fx, &o, out.model_name);
 
     aps_trainer_outcome_cleanup(&out);
     aps_trainer_sport_cleanup(&ts);

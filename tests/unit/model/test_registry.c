@@ -146,7 +146,7 @@ static void test_promotion_rules(void **state)
     struct aps_model_row row;
     struct aps_trained t2;
     assert_int_equal(aps_registry_get(fx.c, out.model_name, &row), 0);
-    assert_int_equal(aps_registry_load(row.path, &t2), 0);
+    assert_int_equal(aps_registry_load(row.path, &t2, NULL, 0), 0);
     size_t gi = ts.h.ngames - 1;
     struct aps_prediction p1, p2;
     const double *x = ts.m.x + gi * (size_t)ts.m.d;

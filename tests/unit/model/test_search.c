@@ -506,7 +506,7 @@ static void test_largest_ensemble(void **state)
     assert_non_null(mkdtemp(dir));
     assert_int_equal(aps_registry_write_model(&r.model, dir), 0);
     struct aps_trained back;
-    assert_int_equal(aps_registry_load(dir, &back), 0);
+    assert_int_equal(aps_registry_load(dir, &back, NULL, 0), 0);
     assert_int_equal(back.nbase, bases);
     size_t gi = s.h.ngames - 2;
     struct aps_prediction p1, p2;
