@@ -61,9 +61,9 @@ api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --openapi|0||8720e66d|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-backup --help|0||80868fe8|d41d8cd9
-backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
-backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|80868fe8
+backup --help|0||f0ec5db2|d41d8cd9
+backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|f0ec5db2
+backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|f0ec5db2
 restore --help|0||f48964b3|d41d8cd9
 restore --to|2|aps restore: --to needs a value|d41d8cd9|4c8f3fad
 restore --to x --from y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
@@ -146,6 +146,8 @@ models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
 models show|2|aps models show: NAME is required|d41d8cd9|e36f2355
 models list --bogus|2|aps models list: unknown option --bogus|d41d8cd9|a35ed751
 models list --sport EPL|0||2f72df61|d41d8cd9
+models list --sport xx|2|aps models list: unknown sport xx|d41d8cd9|3a54253e
+predict --model m --sport xyz --from 2024-01-01|2|aps predict: unknown sport xyz|d41d8cd9|8dd3b670
 models prune --days 0|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
 models prune --days|2|aps models prune: --days needs a value|d41d8cd9|d8f951e3
 models prune --bogus 1|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
@@ -161,9 +163,9 @@ predict --model m --bogus 1|2|aps predict: unknown option --bogus with --model (
 predict --model production|2|aps predict: --model production needs --sport CODE and --market M|d41d8cd9|7fc6c0fc
 predict --model m --from 2021-01-01 --to 2020-01-01|2|aps predict: --from is after --to|d41d8cd9|a3759776
 predict --model nosuch --format json|1|aps predict: no model nosuch|d41d8cd9|ed66e076
-report --help|0||4d148adc|d41d8cd9
-report|2||4d148adc|d41d8cd9
-report bogus|2|usage: aps report models [--out FILE]|d41d8cd9|4d148adc
+report --help|0||cc23386f|d41d8cd9
+report|2||cc23386f|d41d8cd9
+report bogus|2|usage: aps report models [--out FILE]|d41d8cd9|cc23386f
 report models --out|2|aps report models: --out needs a value|d41d8cd9|0cf3782b
 report models --bogus|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
 report models --bogus 1|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
@@ -213,7 +215,7 @@ train --help|0||3cfaf210|d41d8cd9
 train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 user --help|0||41ed9fe1|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae
-snapshot --help|0||651ec964|d41d8cd9
+snapshot --help|0||99b9e542|d41d8cd9
 snapshot --bogus 1|2|aps snapshot: bad argument --bogus (see aps snapshot --help)|d41d8cd9|4ec6cc59
 predict --help|0||64d64ece|d41d8cd9
 predict --bogus 1|2|aps predict: bad argument --bogus (see --help)|d41d8cd9|2e9eaf09
