@@ -124,19 +124,21 @@ int aps_totp_code(const char *secret_b32, int64_t t, int digits, char out[9])
     return 0;
 }
 
-bool aps_totp_verify(const char *secret_b32, const char *code, int64_t now)
+int64_t aps_totp_match(const char *secret_b32, const char *code, int64_t now, int64_t after)
 {
     char want[9];
-    bool ok = false;
+    int64_t step = -1;
     if (!secret_b32 || !code || strlen(code) != APS_TOTP_DIGITS)
-        return false;
+        return -1;
     for (int d = -APS_TOTP_WINDOW; d <= APS_TOTP_WINDOW; d++) {
-        if (aps_totp_code(secret_b32, now + (int64_t)d * APS_TOTP_STEP, APS_TOTP_DIGITS, want))
-            return false;
+        int64_t t = now + (int64_t)d * APS_TOTP_STEP;
+        if (aps_totp_code(secret_b32, t, APS_TOTP_DIGITS, want))
+            return -1;
         /* Every step is compared so the time does not say which one matched. */
-        ok |= sodium_memcmp(want, code, APS_TOTP_DIGITS) == 0;
+        if (sodium_memcmp(want, code, APS_TOTP_DIGITS) == 0 && t / APS_TOTP_STEP > after)
+            step = t / APS_TOTP_STEP;
     }
-    return ok;
+    return step;
 }
 
 /* Appends s percent-encoded (RFC 3986 unreserved characters kept). */

@@ -1,7 +1,8 @@
 /* totp.h — time-based one-time passwords, RFC 6238 over RFC 4226 HOTP with HMAC-SHA1: a 30 s
- * step, 6 digits (8 supported for the RFC's test vectors), ±1 step accepted when verifying,
- * 160-bit secrets written in RFC 4648 base32 without padding, and the otpauth:// URI that
- * authenticator apps scan (issuer "AI PRO SPORTS"). Pure functions; thread-safe. */
+ * step, 6 digits (8 supported for the RFC's test vectors), ±1 step accepted when verifying and
+ * only steps later than the last one accepted (aps_totp_match), 160-bit secrets written in
+ * RFC 4648 base32 without padding, and the otpauth:// URI that authenticator apps scan (issuer
+ * "AI PRO SPORTS"). Pure functions; thread-safe. */
 #ifndef APS_HTTP_TOTP_H
 #define APS_HTTP_TOTP_H
 
@@ -31,9 +32,12 @@ int aps_totp_hotp(const uint8_t *key, size_t keylen, uint64_t counter, int digit
                   uint32_t *code) APS_MUST_CHECK;
 /* The code for time t (seconds since the epoch) as a zero-padded string of `digits` digits. */
 int aps_totp_code(const char *secret_b32, int64_t t, int digits, char out[9]) APS_MUST_CHECK;
-/* True when code (6 digits) matches the step of now or one step either side. Constant time in
- * the compared digits. */
-bool aps_totp_verify(const char *secret_b32, const char *code, int64_t now);
+/* The time step (t / APS_TOTP_STEP) whose code equals code (6 digits), among the step of now and
+ * one step either side that are later than `after` (pass -1 for any); the latest when two
+ * match. -1 when none does. Every step of the window is compared, in constant time in the
+ * digits. RFC 6238 §5.2 has a code accepted at most once: the caller records the step returned
+ * and passes it as `after` next time. */
+int64_t aps_totp_match(const char *secret_b32, const char *code, int64_t now, int64_t after);
 /* otpauth://totp/AI%20PRO%20SPORTS:<account>?secret=…&issuer=AI%20PRO%20SPORTS&algorithm=SHA1
  * &digits=6&period=30, with the account percent-encoded. APS_E_TOOBIG when out is too small. */
 int aps_totp_uri(const char *secret_b32, const char *account, char *out,

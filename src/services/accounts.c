@@ -67,8 +67,8 @@ int aps_accounts_user_create(struct aps_conn *c, const char *email, const char *
 
 #define USER_COLUMNS                                                                     \
     "SELECT id, email, name, password_hash, role, is_active, totp_secret, totp_enabled," \
-    " totp_pending, failed_logins, locked_until, last_login_at, created_at, token_gen"   \
-    " FROM users"
+    " totp_pending, failed_logins, locked_until, last_login_at, created_at, token_gen,"  \
+    " totp_last_step FROM users"
 
 /* The additional data that ties a sealed TOTP seed to its user's row (seal.h). */
 static void seal_ad(int64_t user_id, char ad[32])
@@ -105,6 +105,7 @@ static void read_user(struct aps_stmt *s, struct aps_user *u)
     u->last_login_at = aps_stmt_is_null(s, 11) ? 0 : aps_stmt_int64(s, 11);
     u->created_at = aps_stmt_int64(s, 12);
     u->token_gen = aps_stmt_int64(s, 13);
+    u->totp_last_step = aps_stmt_int64(s, 14);
 }
 
 /* The user that sql (USER_COLUMNS and a WHERE with spec's parameters) finds. */
@@ -306,7 +307,9 @@ int aps_accounts_totp_enable(struct aps_conn *c, int64_t user_id, const char *co
         return rc;
     if (u.totp_enabled || !u.totp_pending[0])
         return APS_E_STATE;
-    if (!aps_totp_verify(u.totp_pending, code, now))
+    /* A new secret: no step of it has been used yet. */
+    int64_t step = aps_totp_match(u.totp_pending, code, now, -1);
+    if (step < 0)
         return APS_E_INTEGRITY;
     char stored[APS_SEAL_MAX];
     rc = stored_seed(c, user_id, "totp_pending", stored, sizeof stored);
@@ -317,15 +320,19 @@ int aps_accounts_totp_enable(struct aps_conn *c, int64_t user_id, const char *co
      * stored (sealed) value moves as it is: both columns seal for the same row. */
     rc = aps_conn_changef(c, &changed,
                           "UPDATE users SET totp_secret = totp_pending, totp_enabled = 1,"
-                          " totp_pending = NULL, updated_at = ?3 WHERE id = ?1"
-                          " AND totp_pending = ?2 AND totp_enabled = 0",
-                          "isi", user_id, stored, now);
+                          " totp_pending = NULL, totp_last_step = ?4, updated_at = ?3"
+                          " WHERE id = ?1 AND totp_pending = ?2 AND totp_enabled = 0",
+                          "isii", user_id, stored, now, step);
     if (!rc && changed == 0)
         rc = APS_E_STATE;
     return rc;
 }
 
-int aps_accounts_totp_disable(struct aps_conn *c, int64_t user_id, const char *code, int64_t now)
+/* Checks code against the enabled secret and spends it: the UPDATE (disable too, or only the
+ * step) runs only while 2FA is on and the last step accepted is earlier than the code's, so of
+ * two connections presenting one code only the first to write succeeds. */
+static int totp_spend(struct aps_conn *c, int64_t user_id, const char *code, int64_t now,
+                      bool disable)
 {
     struct aps_user u;
     int rc = aps_accounts_user_by_id(c, user_id, &u);
@@ -333,12 +340,30 @@ int aps_accounts_totp_disable(struct aps_conn *c, int64_t user_id, const char *c
         return rc;
     if (!u.totp_enabled || !u.totp_secret[0])
         return APS_E_STATE;
-    if (!aps_totp_verify(u.totp_secret, code, now))
+    int64_t step = aps_totp_match(u.totp_secret, code, now, u.totp_last_step);
+    if (step < 0)
         return APS_E_INTEGRITY;
-    return aps_conn_execf(c,
-                          "UPDATE users SET totp_secret = NULL, totp_enabled = 0,"
-                          " totp_pending = NULL, updated_at = ?2 WHERE id = ?1",
-                          "ii", user_id, now);
+    /* Only the disable statement records the time (?3): the spec binds it only there. */
+    const char *sql = disable ? "UPDATE users SET totp_secret = NULL, totp_enabled = 0,"
+                                " totp_pending = NULL, totp_last_step = ?2, updated_at = ?3"
+                                " WHERE id = ?1 AND totp_enabled = 1 AND totp_last_step < ?2"
+                              : "UPDATE users SET totp_last_step = ?2"
+                                " WHERE id = ?1 AND totp_enabled = 1 AND totp_last_step < ?2";
+    int64_t changed = 0;
+    rc = aps_conn_changef(c, &changed, sql, disable ? "iii" : "ii", user_id, step, now);
+    if (!rc && changed == 0)
+        rc = APS_E_INTEGRITY;
+    return rc;
+}
+
+int aps_accounts_totp_use(struct aps_conn *c, int64_t user_id, const char *code, int64_t now)
+{
+    return totp_spend(c, user_id, code, now, false);
+}
+
+int aps_accounts_totp_disable(struct aps_conn *c, int64_t user_id, const char *code, int64_t now)
+{
+    return totp_spend(c, user_id, code, now, true);
 }
 
 struct stored_row {

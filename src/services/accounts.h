@@ -21,7 +21,10 @@
  * 2FA: setup stores a proposed secret in totp_pending; verify with a valid code moves it to
  * totp_secret and turns totp_enabled on; disable needs a valid code of the enabled secret. Both
  * columns hold the seed sealed for its row when DATA_ENCRYPTION_KEYS is set (seal.h); struct
- * aps_user carries it opened (a seed that does not open reads as none: 2FA fails closed). */
+ * aps_user carries it opened (a seed that does not open reads as none: 2FA fails closed).
+ * A code is accepted once (RFC 6238 §5.2): totp_last_step holds the time step of the last code
+ * accepted, and a login or disable takes only a code of a later step, moving the column to it
+ * with a compare-and-set, so two requests that carry the same code cannot both succeed. */
 #ifndef APS_SERVICES_ACCOUNTS_H
 #define APS_SERVICES_ACCOUNTS_H
 
@@ -52,6 +55,7 @@ struct aps_user {
     bool totp_enabled;
     char totp_secret[APS_TOTP_SECRET_CAP];  /* "" when none */
     char totp_pending[APS_TOTP_SECRET_CAP]; /* "" when none */
+    int64_t totp_last_step;                 /* step of the last code accepted; 0 before any */
     int failed_logins;
     int64_t locked_until;                   /* 0 when never locked */
     int64_t last_login_at;                  /* 0 when never */
@@ -175,9 +179,11 @@ int aps_accounts_api_key_lookup(struct aps_conn *c, const char *key, int64_t now
 int aps_accounts_api_key_touch(struct aps_conn *c, int64_t id, int64_t now) APS_MUST_CHECK;
 
 /* 2FA. set_pending stores a proposed secret (APS_E_STATE when 2FA is already on). enable checks
- * code against the pending secret: APS_E_STATE when none is pending, APS_E_INTEGRITY for a bad
- * code. disable checks code against the enabled secret: APS_E_STATE when 2FA is off,
- * APS_E_INTEGRITY for a bad code. */
+ * code against the pending secret (APS_E_STATE when none is pending, APS_E_INTEGRITY for a bad
+ * code) and records its step as the last one used. use checks code against the enabled secret
+ * and spends it: APS_E_STATE when 2FA is off, APS_E_INTEGRITY for a bad code or one whose step
+ * is not later than the last one accepted (a replay, also one racing on another connection).
+ * disable does what use does and turns 2FA off with the same statement. */
 /* Re-seals every stored TOTP seed that is not sealed with the current key (also seeds stored in
  * clear before keys were configured). *resealed counts the values rewritten, *unopened those
  * that no configured key opens (left as they are). Run it in a transaction. */
@@ -187,6 +193,8 @@ int aps_accounts_totp_set_pending(struct aps_conn *c, int64_t user_id,
                                   const char *secret, int64_t now) APS_MUST_CHECK;
 int aps_accounts_totp_enable(struct aps_conn *c, int64_t user_id, const char *code,
                              int64_t now) APS_MUST_CHECK;
+int aps_accounts_totp_use(struct aps_conn *c, int64_t user_id, const char *code,
+                          int64_t now) APS_MUST_CHECK;
 int aps_accounts_totp_disable(struct aps_conn *c, int64_t user_id, const char *code,
                               int64_t now) APS_MUST_CHECK;
 

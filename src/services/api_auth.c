@@ -4,8 +4,9 @@
  *
  * Error codes beyond the envelope's usual ones: INVALID_CREDENTIALS (401), LOCKED (429 with
  * Retry-After, after 5 failures for 15 minutes), TOTP_REQUIRED / INVALID_TOTP (401 at login,
- * 400 elsewhere), INVALID_TOKEN / TOKEN_REUSED (401 at refresh), ACCOUNT_DISABLED (403),
- * CONFLICT (409: e-mail taken, 2FA state), TOO_MANY_KEYS (409).
+ * 400 elsewhere; also for a code already accepted once, see accounts.h), INVALID_TOKEN /
+ * TOKEN_REUSED (401 at refresh), ACCOUNT_DISABLED (403), CONFLICT (409: e-mail taken, 2FA
+ * state), TOO_MANY_KEYS (409).
  *
  * Changing credentials (password, 2FA, creating keys) needs a login session: a call made with
  * an API key gets 403, so a leaked key cannot take the account over. Argon2id runs while no
@@ -239,9 +240,22 @@ static int check_proofs(struct aps_http_req *req, struct aps_http_res *res,
         aps_http_error(res, 401, "TOTP_REQUIRED", "this account needs totp_code");
         return 1;
     }
-    if (u->totp_enabled && !aps_totp_verify(u->totp_secret, code, now)) {
+    if (!u->totp_enabled)
+        return 0;
+    /* The code is spent here, on the primary: a second login with it is refused. */
+    struct aps_conn *c = NULL;
+    if (aps_api_acquire(req, res, APS_DB_WRITE, &c))
+        return 1;
+    int rc = aps_accounts_totp_use(c, u->id, code, now);
+    aps_store_release(c);
+    if (rc == APS_E_INTEGRITY || rc == APS_E_STATE) {
         count_failure(req, u->id, "totp");
-        aps_http_error(res, 401, "INVALID_TOTP", "the authenticator code is not valid");
+        aps_http_error(res, 401, "INVALID_TOTP",
+                       "the authenticator code is not valid or has already been used");
+        return 1;
+    }
+    if (rc) {
+        aps_api_db_error(res, rc);
         return 1;
     }
     return 0;
@@ -491,7 +505,8 @@ static int totp_switch(struct aps_http_req *req, struct aps_http_res *res, bool 
             return locked(res, until, now);
     }
     if (rc == APS_E_INTEGRITY)
-        return aps_http_error(res, 400, "INVALID_TOTP", "the authenticator code is not valid");
+        return aps_http_error(res, 400, "INVALID_TOTP",
+                              "the authenticator code is not valid or has already been used");
     if (rc == APS_E_STATE)
         return aps_http_error(res, 409, "CONFLICT",
                               on ? "no 2FA setup is pending; call /auth/2fa/setup first"

@@ -35,6 +35,7 @@ static const struct anon_rule anon_rules[] = {
     {"users", "totp_secret", A_NULL},
     {"users", "totp_pending", A_NULL},
     {"users", "totp_enabled", A_ZERO},
+    {"users", "totp_last_step", A_ZERO},
     {"users", "failed_logins", A_ZERO},
     {"users", "locked_until", A_ZERO},
     {"api_keys", "name", A_KEY_NAME},

@@ -188,9 +188,33 @@ test_password_change() {
   check "new password works" 200 "$status"
 }
 
+# Waits until at least 12 s of the current 30 s TOTP step are left, so that the requests that
+# follow all fall in one step; prints that step.
+fresh_totp_step() {
+  local now
+  now=$(date +%s)
+  if [ $((now % 30)) -ge 18 ]; then
+    sleep $((30 - now % 30))
+    now=$(date +%s)
+  fi
+  echo $((now / 30))
+}
+
+# login_2fa CODE [N] → a login of ann with that TOTP code: $status and $body; with N, the
+# status goes to $work/login$N.status and the body to $work/login$N (for requests sent together).
+login_2fa() {
+  local data="{\"email\":\"ann@example.com\",\"password\":\"a brand new passphrase\",\"totp_code\":\"$1\"}"
+  if [ -z "${2:-}" ]; then
+    req POST /api/v1/auth/login "$data"
+    return
+  fi
+  curl -s -o "$work/login$2" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary "$data" "http://127.0.0.1:$port/api/v1/auth/login" > "$work/login$2.status"
+}
+
 test_2fa() {
   login ann@example.com "a brand new passphrase"
-  local a=$access secret code wrong
+  local a=$access secret code wrong step prev cur next p1 p2
   req POST /api/v1/auth/2fa/setup "" -H "$(bearer "$a")"
   check "2fa setup 200" 200 "$status"
   secret=$(jf .secret)
@@ -202,21 +226,43 @@ test_2fa() {
   check "2fa verify with a wrong code 400" "400 INVALID_TOTP" "$status $(jf .error.code)"
   req POST /api/v1/auth/2fa/verify '{"code":"12ab56"}' -H "$(bearer "$a")"
   check "2fa code must be 6 digits" "400 VALIDATION_ERROR" "$status $(jf .error.code)"
-  req POST /api/v1/auth/2fa/verify "{\"code\":\"$code\"}" -H "$(bearer "$a")"
-  check "2fa verify 200" "200 true" "$status $(jf .totp_enabled)"
+  # From here on every request falls in TOTP step $step. The codes of the step before it, of it
+  # and of the step after it are all inside the ±1 step window; each is accepted once, and
+  # none older than the last one accepted (RFC 6238 §5.2).
+  step=$(fresh_totp_step)
+  prev=$("$TOTP" "$secret" $(((step - 1) * 30)))
+  cur=$("$TOTP" "$secret" $((step * 30)))
+  next=$("$TOTP" "$secret" $(((step + 1) * 30)))
+  req POST /api/v1/auth/2fa/verify "{\"code\":\"$prev\"}" -H "$(bearer "$a")"
+  check "2fa verify with the previous step's code 200" "200 true" "$status $(jf .totp_enabled)"
+  # The session from before 2FA still works; a wrong code to disable counts as a failure.
+  req POST /api/v1/auth/2fa/disable "{\"code\":\"$wrong\"}" -H "$(bearer "$a")"
+  check "2fa disable with a wrong code 400" 400 "$status"
   req POST /api/v1/auth/2fa/setup "" -H "$(bearer "$a")"
   check "2fa setup while on 409" 409 "$status"
   login ann@example.com "a brand new passphrase"
   check "login without the code" "401 TOTP_REQUIRED" "$status $(jf .error.code)"
-  req POST /api/v1/auth/login "{\"email\":\"ann@example.com\",\"password\":\"a brand new passphrase\",\"totp_code\":\"$wrong\"}"
+  login_2fa "$wrong"
   check "login with a wrong code" "401 INVALID_TOTP" "$status $(jf .error.code)"
-  req POST /api/v1/auth/login "{\"email\":\"ann@example.com\",\"password\":\"a brand new passphrase\",\"totp_code\":\"$("$TOTP" "$secret")\"}"
-  check "login with the code 200" "200 true" "$status $(jf .user.totp_enabled)"
-  a=$(jf .access_token)
-  req POST /api/v1/auth/2fa/disable "{\"code\":\"$wrong\"}" -H "$(bearer "$a")"
-  check "2fa disable with a wrong code 400" 400 "$status"
-  req POST /api/v1/auth/2fa/disable "{\"code\":\"$("$TOTP" "$secret")\"}" -H "$(bearer "$a")"
-  check "2fa disable 200" "200 false" "$status $(jf .totp_enabled)"
+  login_2fa "$prev"
+  check "totp replay: the code that turned 2FA on cannot log in" "401 INVALID_TOTP" "$status $(jf .error.code)"
+  # Two logins sent together with the same code: exactly one gets in.
+  login_2fa "$cur" 1 & p1=$!
+  login_2fa "$cur" 2 & p2=$!
+  wait "$p1" "$p2"
+  check "totp replay: one of two concurrent logins with one code gets in" "200 401" \
+    "$(cat "$work/login1.status" <(echo) "$work/login2.status" | sort | paste -sd' ')"
+  a=$(jq -r '.access_token // empty' "$work/login1" "$work/login2")
+  check "totp replay: the login that got in has its token" 1 "$(grep -c . <<<"$a")"
+  login_2fa "$cur"
+  check "totp replay: a code already used is refused" "401 INVALID_TOTP" "$status $(jf .error.code)"
+  login_2fa "$prev"
+  check "totp replay: a code of an earlier step than the last used is refused" "401 INVALID_TOTP" "$status $(jf .error.code)"
+  req POST /api/v1/auth/2fa/disable "{\"code\":\"$cur\"}" -H "$(bearer "$a")"
+  check "totp replay: the login's code cannot turn 2FA off" "400 INVALID_TOTP" "$status $(jf .error.code)"
+  req POST /api/v1/auth/2fa/disable "{\"code\":\"$next\"}" -H "$(bearer "$a")"
+  check "2fa disable with the next step's code 200" "200 false" "$status $(jf .totp_enabled)"
+  check "totp: every request fell in one step" "$step" "$(($(date +%s) / 30))"
   login ann@example.com "a brand new passphrase"
   check "login without a code once 2FA is off" 200 "$status"
 }

@@ -90,23 +90,41 @@ static void test_secret_new(void **state)
 static void test_verify_window(void **state)
 {
     const int64_t now = 1700000000; /* a multiple of 10, mid-step: 1700000000 % 30 == 20 */
+    const int64_t step = now / 30;
     char code[9];
     assert_int_equal(aps_totp_code(RFC_SECRET, now, 6, code), 0);
-    assert_true(aps_totp_verify(RFC_SECRET, code, now));
+    assert_int_equal(aps_totp_match(RFC_SECRET, code, now, -1), step);
     /* The previous and next steps are accepted, two away are not. */
     assert_int_equal(aps_totp_code(RFC_SECRET, now - 30, 6, code), 0);
-    assert_true(aps_totp_verify(RFC_SECRET, code, now));
+    assert_int_equal(aps_totp_match(RFC_SECRET, code, now, -1), step - 1);
     assert_int_equal(aps_totp_code(RFC_SECRET, now + 30, 6, code), 0);
-    assert_true(aps_totp_verify(RFC_SECRET, code, now));
+    assert_int_equal(aps_totp_match(RFC_SECRET, code, now, -1), step + 1);
     assert_int_equal(aps_totp_code(RFC_SECRET, now - 60, 6, code), 0);
-    assert_false(aps_totp_verify(RFC_SECRET, code, now));
+    assert_int_equal(aps_totp_match(RFC_SECRET, code, now, -1), -1);
     assert_int_equal(aps_totp_code(RFC_SECRET, now + 60, 6, code), 0);
-    assert_false(aps_totp_verify(RFC_SECRET, code, now));
+    assert_int_equal(aps_totp_match(RFC_SECRET, code, now, -1), -1);
     /* Shapes: wrong length, NULL, a bad secret. */
-    assert_false(aps_totp_verify(RFC_SECRET, "12345", now));
-    assert_false(aps_totp_verify(RFC_SECRET, "1234567", now));
-    assert_false(aps_totp_verify(RFC_SECRET, NULL, now));
-    assert_false(aps_totp_verify("not base32!", "123456", now));
+    assert_int_equal(aps_totp_match(RFC_SECRET, "12345", now, -1), -1);
+    assert_int_equal(aps_totp_match(RFC_SECRET, "1234567", now, -1), -1);
+    assert_int_equal(aps_totp_match(RFC_SECRET, NULL, now, -1), -1);
+    assert_int_equal(aps_totp_match("not base32!", "123456", now, -1), -1);
+}
+
+/* RFC 6238 §5.2: once a step's code was accepted, neither it nor an earlier step's code is
+ * accepted again; a later step inside the window still is. */
+static void test_match_after_last_step(void **state)
+{
+    const int64_t now = 1700000000, step = now / 30;
+    char code[9], prev[9], next[9];
+    assert_int_equal(aps_totp_code(RFC_SECRET, now, 6, code), 0);
+    assert_int_equal(aps_totp_code(RFC_SECRET, now - 30, 6, prev), 0);
+    assert_int_equal(aps_totp_code(RFC_SECRET, now + 30, 6, next), 0);
+    assert_int_equal(aps_totp_match(RFC_SECRET, code, now, step - 1), step);
+    assert_int_equal(aps_totp_match(RFC_SECRET, code, now, step), -1);
+    assert_int_equal(aps_totp_match(RFC_SECRET, prev, now, step), -1);
+    assert_int_equal(aps_totp_match(RFC_SECRET, prev, now, step - 1), -1);
+    assert_int_equal(aps_totp_match(RFC_SECRET, next, now, step), step + 1);
+    assert_int_equal(aps_totp_match(RFC_SECRET, next, now, step + 1), -1);
 }
 
 static void test_uri(void **state)
@@ -127,6 +145,7 @@ int main(void)
         cmocka_unit_test(test_base32),
         cmocka_unit_test(test_secret_new),
         cmocka_unit_test(test_verify_window),
+        cmocka_unit_test(test_match_after_last_step),
         cmocka_unit_test(test_uri),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

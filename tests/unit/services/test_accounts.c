@@ -284,7 +284,7 @@ static void test_api_keys(void **state)
 static void test_totp(void **state)
 {
     int64_t id = new_user("twofa@example.com", APS_ROLE_ADMIN);
-    char secret[APS_TOTP_SECRET_CAP], code[9], bad[9];
+    char secret[APS_TOTP_SECRET_CAP], code[9], bad[9], next[9];
     struct aps_user u;
     aps_totp_secret_new(secret);
     assert_int_equal(aps_accounts_totp_enable(g.c, id, "123456", NOW), APS_E_STATE);
@@ -300,6 +300,20 @@ static void test_totp(void **state)
     assert_true(u.totp_enabled);
     assert_string_equal(u.totp_secret, secret);
     assert_string_equal(u.totp_pending, "");
+    assert_int_equal(u.totp_last_step, NOW / 30);
+    /* A code is accepted once (RFC 6238 §5.2): not the one that turned 2FA on, not twice, not
+     * one of an earlier step than the last accepted, though all are inside the ±1 window. */
+    assert_int_equal(aps_accounts_totp_use(g.c, id, code, NOW), APS_E_INTEGRITY);
+    assert_int_equal(aps_accounts_totp_use(g.c, id, bad, NOW), APS_E_INTEGRITY);
+    OK(aps_totp_code(secret, NOW + 30, 6, next));
+    OK(aps_accounts_totp_use(g.c, id, next, NOW));
+    assert_int_equal(aps_accounts_totp_use(g.c, id, next, NOW), APS_E_INTEGRITY);
+    assert_int_equal(aps_accounts_totp_use(g.c, id, next, NOW + 30), APS_E_INTEGRITY);
+    assert_int_equal(aps_accounts_totp_use(g.c, id, code, NOW + 30), APS_E_INTEGRITY);
+    assert_int_equal(aps_accounts_totp_disable(g.c, id, next, NOW + 30), APS_E_INTEGRITY);
+    OK(aps_accounts_user_by_id(g.c, id, &u));
+    assert_int_equal(u.totp_last_step, NOW / 30 + 1);
+    assert_true(u.totp_enabled);
     /* Setup again while enabled is refused; disable needs a valid code. */
     assert_int_equal(aps_accounts_totp_set_pending(g.c, id, secret, NOW), APS_E_STATE);
     assert_int_equal(aps_accounts_totp_disable(g.c, id, bad, NOW + 30), APS_E_INTEGRITY);
@@ -310,6 +324,7 @@ static void test_totp(void **state)
     assert_false(u.totp_enabled);
     assert_string_equal(u.totp_secret, "");
     assert_int_equal(aps_accounts_totp_disable(g.c, id, code, NOW + 300), APS_E_STATE);
+    assert_int_equal(aps_accounts_totp_use(g.c, id, code, NOW + 300), APS_E_STATE);
 }
 
 static void test_audit(void **state)
