@@ -279,7 +279,8 @@ static int load_key(struct aps_app *app, const char *key, enum source src,
     aps_auth_sha256_hex(key, hash);
     /* only a usable key is taken on the hint: a refusal is never made on a stale answer */
     if (src == FROM_HINT && hint_generation(app, &gen, &exact) &&
-        key_cached(app->store, hash, gen, o) && !key_state(o, now) && o->active) {
+        key_cached(app->store, hash, gen, o) && !key_state(o, now) && o->active &&
+        aps_role_can(o->role, APS_PERM_API_KEYS)) {
         mark_unconfirmed(who, gen, exact);
         return 0;
     }
@@ -320,6 +321,12 @@ static int by_api_key(struct aps_app *app, const char *key, enum source src,
         return unavailable(res);
     if (!o.active)
         return deny(res, "INVALID_API_KEY", "the account of this API key is disabled", NULL);
+    /* A key is API access: it stops working when its owner's role no longer has that (a role
+     * change bumps the cache's generation, so this is read fresh on the next request). */
+    if (!aps_role_can(o.role, APS_PERM_API_KEYS))
+        return deny(res, "INVALID_API_KEY",
+                    "the owner of this API key has no API access (their role does not allow it)",
+                    NULL);
     req->who.authenticated = true;
     req->who.user_id = o.key.user_id;
     req->who.role = o.role;

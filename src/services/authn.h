@@ -11,7 +11,10 @@
  * role used is the user's current role in the store. So all of these take effect on the very
  * next request, in every process.
  * API key: looked up by its SHA-256; unknown, revoked or expired → 401 INVALID_API_KEY; the
- * owner must be active; the role is the owner's and req->who.rate_limit_per_min the key's own.
+ * owner must be active and their current role must hold API access (APS_PERM_API_KEYS: pro and
+ * above), else 401 INVALID_API_KEY too, so a key stops working when its owner is moved to a role
+ * without it and works again if they get such a role back; the role is the owner's and
+ * req->who.rate_limit_per_min the key's own.
  * No credential: anonymous (the server answers 401/403 from the route's permission).
  * A store that cannot be reached → 503.
  *

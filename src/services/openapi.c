@@ -367,7 +367,9 @@ static json_t *components(void)
         "securitySchemes", "bearerAuth", "type", "http", "scheme", "bearer", "bearerFormat",
         "JWT", "description", "An access token from POST /api/v1/auth/login", "apiKey", "type",
         "apiKey", "in", "header", "name", "X-API-Key", "description",
-        "An API key from POST /api/v1/auth/api-keys", "oauth2", "type", "oauth2", "description",
+        "An API key from POST /api/v1/auth/api-keys; it works while its owner's role has API "
+        "access (pro and above)",
+        "oauth2", "type", "oauth2", "description",
         "The OAuth2 password flow: the form login of POST /api/v1/auth/login", "flows",
         "password", "tokenUrl", "/api/v1/auth/login", "refreshUrl", "/api/v1/auth/refresh",
         "scopes", "schemas", schemas);

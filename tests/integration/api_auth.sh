@@ -2,8 +2,9 @@
 # api_auth.sh — black-box test of accounts and security against the real `aps api` binary, on
 # SQLite and (when APS_TEST_PG_URL is set) on PostgreSQL:
 #   register / login / refresh (rotation, reuse) / logout / me / password change / 2FA / lockout,
-#   API keys (create, list, use, revoke, ownership), a role change by `aps user role`, the audit
-#   log (events present, no secret in it or in the server's log), and an authorization matrix:
+#   API keys (create, list, use, revoke, ownership, refused once the owner's role has no API
+#   access), a role change by `aps user role`, the audit log (events present, no secret in it
+#   or in the server's log), and an authorization matrix:
 #   every route of routes_auth.def × {anonymous, user, pro, analyst, operator, admin, API key,
 #   expired token, tampered token, alg-none token}, expected statuses written out below from
 #   src/http/perms.h by hand (never computed by the code under test).
@@ -342,6 +343,40 @@ test_role_change() {
   check "the new role applies after a fresh login" 200 "$status"
 }
 
+# An API key is API access (perms.h API_KEYS: pro and up): it stops working on the very next
+# request once its owner's role loses that, whichever way the role changed, and works again
+# when they get such a role back. The key is used just before each change, so an answer cached
+# by the api cannot hide the change.
+test_key_owner_role() {
+  local key uid admin role
+  login m-keyowner@example.com
+  req POST /api/v1/auth/api-keys '{"name":"owner-role"}' -H "$(bearer "$access")"
+  check "key owner: key created" 201 "$status"
+  key=$(jf .key)
+  uid=$(sql "SELECT id FROM users WHERE email = 'm-keyowner@example.com'")
+  login m-admin@example.com
+  admin=$access
+  # key_get PATH → the status of a GET of PATH with the key, and the error code or the role
+  key_get() {
+    req GET "$1" "" -H "X-API-Key: $key"
+    echo "$status $(jf '.error.code // .role')"
+  }
+  check "key owner: the key works while the owner is pro" "200 pro" "$(key_get /api/v1/auth/me)"
+  check "key owner: ... on /games" 200 "$(key_get '/api/v1/games?limit=1' | cut -d' ' -f1)"
+  "$APS_BIN" user role --email m-keyowner@example.com --role user >/dev/null
+  check "key owner: aps user role exits 0" 0 $?
+  check "key owner: demoted to user by aps user role, the key is refused" "401 INVALID_API_KEY" \
+    "$(key_get '/api/v1/games?limit=1')"
+  check "key owner: ... on /auth/me too" "401 INVALID_API_KEY" "$(key_get /api/v1/auth/me)"
+  # Through the API: analyst has API access again, user has none.
+  for change in "analyst|200 analyst" "user|401 INVALID_API_KEY"; do
+    role=${change%%|*}
+    req PUT "/api/v1/admin/users/$uid/role" "{\"role\":\"$role\"}" -H "$(bearer "$admin")"
+    check "key owner: an admin makes them $role" 200 "$status"
+    check "key owner: the key once its owner is $role" "${change#*|}" "$(key_get /api/v1/auth/me)"
+  done
+}
+
 # ---- authorization matrix -------------------------------------------------------------------
 # Columns: anon user pro analyst operator admin apikey expired tampered none_alg
 # Permissions (src/http/perms.h): PUBLIC → all; AUTHENTICATED → every role; API_KEYS → pro and up
@@ -434,8 +469,8 @@ test_audit_and_secrets() {
 
 run_backend() {
   echo "$PASSWORD" > "$work/pw"
-  for role in user pro analyst operator admin rolechange; do
-    r=$role; [ $role = rolechange ] && r=user
+  for role in user pro analyst operator admin rolechange keyowner; do
+    r=$role; [ $role = rolechange ] && r=user; [ $role = keyowner ] && r=pro
     "$APS_BIN" user create --email "m-$role@example.com" --role $r --password-file "$work/pw" >/dev/null ||
       bad "aps user create m-$role"
   done
@@ -453,6 +488,7 @@ run_backend() {
   test_lockout
   test_api_keys
   test_role_change
+  test_key_owner_role
   test_matrix
   stop_server
   test_audit_and_secrets

@@ -5,11 +5,12 @@
 #   pg       PostgreSQL (APS_TEST_PG_URL) and Redis (APS_TEST_REDIS_URL), where B caches the
 #            authentication status and must drop it when A changes something
 # Each check warms B with the credential first, changes it through A, then asks B at once (no
-# sleep): a demoted admin, a logged-out session, a changed password, a revoked API key. Then the
-# run-time settings: a PUT of RATE_LIMIT_PER_MIN through A changes B's X-RateLimit-Limit within
-# the poll bound; CACHE_TTL_DEFAULT=0 stops B caching and serving what it cached; a PUT of
-# KELLY_FRACTION changes the stake of the next pick the worker's predict job publishes from a
-# trained, promoted model.
+# sleep): a demoted admin, a logged-out session, a changed password, a revoked API key, an API
+# key whose owner was demoted to a role without API access. Then the run-time settings: a PUT
+# of RATE_LIMIT_PER_MIN through A changes B's X-RateLimit-Limit within the poll bound;
+# CACHE_TTL_DEFAULT=0 stops B caching and serving what it cached; a PUT of KELLY_FRACTION
+# changes the stake of the next pick the worker's predict job publishes from a trained,
+# promoted model.
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data: three Premier League football-data seasons),
 # curl, jq, sqlite3, psql, redis-cli. Without APS_TEST_PG_URL / APS_TEST_REDIS_URL
 # the pg half fails unless APS_TEST_PG_OPTIONAL=1.
@@ -117,7 +118,7 @@ price_game() { # game id, the model's home, draw and away probabilities
 setup_store() {
   "$APS_BIN" migrate >/dev/null || { echo "migrate failed"; exit 1; }
   printf '%s\n' "$PASSWORD" > "$work/pw"
-  for who in victim:admin boss:admin u1:user u2:user keyed:pro; do
+  for who in victim:admin boss:admin u1:user u2:user keyed:pro keyowner:pro; do
     "$APS_BIN" user create --email "${who%%:*}@example.com" --role "${who#*:}" --password-file "$work/pw" >/dev/null ||
       { echo "user create ${who%%:*} failed"; exit 1; }
   done
@@ -183,6 +184,25 @@ test_key_revocation_reaches_every_process() {
   check "revoke on A" 200 "$status"
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "http://127.0.0.1:$B/api/v1/auth/me")
   check "revoked API key refused on B at once" 401 "$status"
+}
+
+# An API key works only while its owner's role has API access: a demotion through A ends it on
+# B, which has the key's answer cached, at once.
+test_key_owner_demotion_reaches_every_process() {
+  login "$A" keyowner@example.com
+  local key uid i
+  req "$A" POST /api/v1/auth/api-keys '{"name":"owner"}' "$access"
+  key=$(jf .key)
+  uid=$(sql "SELECT id FROM users WHERE email = 'keyowner@example.com'")
+  for i in 1 2; do # B caches the key's answer and hears the generation
+    status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "http://127.0.0.1:$B/api/v1/auth/me")
+  done
+  check "the pro user's API key works on B" 200 "$status"
+  login "$A" boss@example.com
+  req "$A" PUT "/api/v1/admin/users/$uid/role" '{"role":"user"}' "$access"
+  check "A demotes the key's owner to user" "200 user" "$status $(jf .role)"
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key" "http://127.0.0.1:$B/api/v1/auth/me")
+  check "the demoted owner's API key refused on B at once" 401 "$status"
 }
 
 # With Redis, a request that B answers from its cached authentication status costs one Redis round
@@ -315,6 +335,7 @@ run_round() {
   test_logout_revokes_access
   test_password_change_revokes_access
   test_key_revocation_reaches_every_process
+  test_key_owner_demotion_reaches_every_process
   test_one_redis_trip_per_request
   test_rate_limit_setting_reaches_b
   test_long_cache_keys
