@@ -152,8 +152,10 @@ int aps_bankroll_move(struct aps_conn *c, int64_t id, const char *kind, int64_t 
         if (rc)
             return rc;
         bal = b.current_cents + amount;
-        if (bal < 0 || bal > APS_MONEY_LIMIT_CENTS)
+        if (bal < 0)
             return APS_E_RANGE;
+        if (bal > APS_MONEY_LIMIT_CENTS)
+            return APS_E_TOOBIG;
         rc = cas_balance(c, id, &b, bal, now, &done);
     }
     if (!rc && !done)

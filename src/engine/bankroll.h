@@ -60,8 +60,9 @@ int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id,
                      struct aps_bankroll *out) APS_MUST_CHECK;
 /* Moves amount_cents (signed: negative debits) into bankroll id inside the caller's transaction and
  * records it as a transaction of `kind` (bet_id 0: none; description may be NULL). APS_E_RANGE
- * when the balance would go below zero, APS_E_NOTFOUND for no such bankroll, APS_E_BUSY when
- * concurrent movements kept winning the compare-and-set. */
+ * when the balance would go below zero, APS_E_TOOBIG when it would go above
+ * APS_MONEY_LIMIT_CENTS, APS_E_NOTFOUND for no such bankroll, APS_E_BUSY when concurrent
+ * movements kept winning the compare-and-set. */
 int aps_bankroll_move(struct aps_conn *c, int64_t id, const char *kind, int64_t amount_cents,
                       int64_t bet_id, const char *description, int64_t now,
                       int64_t *balance_after_cents) APS_MUST_CHECK;

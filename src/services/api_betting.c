@@ -5,6 +5,7 @@
  * parameters and their run-time overrides. A user's own rows are read from the primary
  * (APS_DB_WRITE): they are small, and a replica could lag behind the user's last write. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/domain.h"
@@ -182,6 +183,17 @@ int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
     return 0;
 }
 
+/* A deposit that would take the balance above the most a bankroll holds: a 400 naming amount,
+ * as the amount's other bounds are. */
+static void ceiling_refused(struct aps_http_res *res)
+{
+    char msg[128], top[32];
+    snprintf(msg, sizeof msg,
+             "would take the bankroll's balance above its limit of %s; deposit less",
+             aps_money_format(APS_MONEY_LIMIT_CENTS, top, sizeof top));
+    aps_api_invalid(res, "amount", msg);
+}
+
 int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res *res)
 {
     const char *kind = NULL, *desc = NULL;
@@ -205,6 +217,8 @@ int aps_api_bankrolls_transaction(struct aps_http_req *req, struct aps_http_res 
     else if (rc == APS_E_RANGE)
         aps_http_error(res, 409, "INSUFFICIENT_BANKROLL",
                        "the withdrawal is larger than the bankroll's balance");
+    else if (rc == APS_E_TOOBIG)
+        ceiling_refused(res);
     else if (rc)
         aps_api_db_error(res, rc);
     else

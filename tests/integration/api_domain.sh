@@ -234,6 +234,7 @@ test_betting() {
   check "withdrawal of one cent" "201 1250.25" "$status $(jf .balance_after)"
   req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"withdrawal","amount":5000}' "$U1"
   check "withdrawal beyond the balance 409" "409 INSUFFICIENT_BANKROLL" "$status $(jf .error.code)"
+  test_balance_ceiling
   req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"deposit","amount":5}' "$U2"
   check "another user's bankroll 404" 404 "$status"
   req GET /api/v1/betting/bankrolls "" "$U2"
@@ -266,6 +267,27 @@ test_betting() {
 
 # Settling by hand: the caller's own open bet, once, with the settlement the grading job uses
 # (the stake and profit paid back on a win, the stake refunded on a void).
+# A balance holds at most 10^13 (core/money.h). A deposit past that is a 400 naming amount and
+# the limit, not the withdrawal's 409; one that reaches it exactly is taken. Deposits are at
+# most 10^12 each, so the bankroll is filled by ten of them.
+test_balance_ceiling() {
+  local big _
+  req POST /api/v1/betting/bankrolls '{"name":"Ceiling","initial_amount":1000000000000}' "$U1"
+  check "ceiling: a bankroll of the largest amount" 201 "$status"
+  big=$(jf .id)
+  for _ in $(seq 9); do
+    req POST "/api/v1/betting/bankrolls/$big/transactions" '{"kind":"deposit","amount":1000000000000}' "$U1"
+  done
+  check "ceiling: the deposit that reaches the limit exactly" "201 10000000000000" "$status $(jf .balance_after)"
+  req POST "/api/v1/betting/bankrolls/$big/transactions" '{"kind":"deposit","amount":0.01}' "$U1"
+  check "ceiling: a deposit past the limit 400 naming amount" "400 VALIDATION_ERROR amount" \
+    "$status $(jf .error.code) $(jf '.error.details[0].field')"
+  check "ceiling: the message names the limit" 1 "$(jf '.error.details[0].message' | grep -c 'above its limit of 10000000000000.00')"
+  req GET /api/v1/betting/bankrolls "" "$U1"
+  check "ceiling: the refused deposit left the balance" "200 10000000000000" \
+    "$status $(jf ".items[] | select(.id == $big) | .current_amount")"
+}
+
 test_settle() {
   req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":50,\"price\":2.0}" "$U1"
   check "a second bet at 2.0" "201 1100.25" "$status $(jf .balance_after)"

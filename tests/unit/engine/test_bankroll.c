@@ -48,6 +48,10 @@ static void test_create_and_transfer(void **state)
     assert_int_equal(after, 100030); /* whole cents, no 1000.3000000000001 */
     assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, true, 150000, NULL, &after),
                      APS_E_RANGE);
+    /* Above the most a balance holds is its own error, not the withdrawal's. */
+    assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, false,
+                                           APS_MONEY_LIMIT_CENTS - 100030 + 1, NULL, &after),
+                     APS_E_TOOBIG);
     assert_int_equal(aps_bankroll_transfer(c, FX_OTHER, id, true, 1000, NULL, &after),
                      APS_E_NOTFOUND);
     assert_int_equal(aps_bankroll_transfer(c, FX_USER, id, true, 100030, NULL, &after), 0);
