@@ -2,7 +2,9 @@
  * market, dates, model, bankroll) and enqueues the backtest job (jobs_backtest.c); GET
  * /api/v1/backtests lists the caller's requests and GET /api/v1/backtests/{id} answers one with
  * its state and, once done, the report (tallies by tier and season, probability scores and the
- * bankroll curve with its drawdown). A caller sees only the backtests it asked for. */
+ * bankroll curve with its drawdown). A caller sees only the backtests it asked for. The job
+ * behind a request has a job_status row, so the job_id answered can be followed at GET
+ * /api/v1/jobs/{id} like a training job. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "services/api_valid.h"
 #include "services/app.h"
 #include "services/flags.h"
+#include "services/job_status.h"
 #include "services/routes.h"
 #include "store/store.h"
 
@@ -121,15 +124,21 @@ int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
         return 0;
     int64_t id = 0;
     int rc = insert_request(c, req, code, market, from, to, model, bankroll, &id);
-    char job_id[64] = "", payload[96], key[48];
+    char job_id[64] = "", payload[128], key[48];
     int qrc = APS_E_STATE;
     if (!rc) {
-        snprintf(payload, sizeof payload, "{\"backtest_id\":%lld,\"sport\":\"%s\"}", (long long)id,
-                 code);
+        /* requested_by makes the worker keep the job's job_status row current (worker.c) */
+        snprintf(payload, sizeof payload,
+                 "{\"backtest_id\":%lld,\"sport\":\"%s\",\"requested_by\":%lld}", (long long)id,
+                 code, (long long)req->who.user_id);
         snprintf(key, sizeof key, "backtest:%lld", (long long)id);
         qrc = aps_queue_push(app->queue, "backtest", payload, key, BT_ATTEMPTS, 0, job_id);
         rc = set_job(c, id, qrc ? NULL : job_id);
     }
+    /* The job is followed at GET /api/v1/jobs/{job_id} by its owner (and an admin). */
+    if (!rc && !qrc)
+        rc = aps_job_status_create(c, job_id, "backtest", payload, req->who.user_id, true,
+                                   aps_time_now());
     if (!rc)
         rc = aps_api_audit(c, req, "backtest_requested", "backtest", key, !qrc,
                            json_pack("{s:s, s:s}", "sport", code, "market", market));

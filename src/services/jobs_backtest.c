@@ -1,6 +1,7 @@
 /* jobs_backtest.c — the backtest job: runs a backtest requested through the API (a row of the
  * backtests table, migration 012) with engine/backtest.h and stores its JSON report with the
- * bankroll curve. Payload: {"backtest_id": N, "sport": CODE}.
+ * bankroll curve. Payload: {"backtest_id": N, "sport": CODE, "requested_by": USER} (the API's
+ * requests carry requested_by, so the worker keeps the job's job_status row current).
  *
  * Idempotent: a request already done or failed is left as it is; a run that died half way (the
  * row still "running") runs again from the start, since a backtest only reads the history. A

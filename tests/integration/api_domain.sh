@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # api_domain.sh — black-box test of the domain endpoints (games, odds, predictions, betting,
-# models and admin) against the real `aps api` binary, on SQLite and (when APS_TEST_PG_URL is
-# set) on PostgreSQL. The store is seeded with a few games, books, odds and closing lines by
-# SQL; picks come from the real pipeline (`aps predict`, a replay for the finished game, then
-# `aps grade`), accounts from `aps user create`, tokens from POST /auth/login. Expected numbers
+# backtests and their jobs, models and admin) against the real `aps api` binary, on SQLite and
+# (when APS_TEST_PG_URL is set) on PostgreSQL. The store is seeded with a few games, books,
+# odds and closing lines by SQL; picks come from the real pipeline (`aps predict`, a replay for
+# the finished game, then `aps grade`), accounts from `aps user create`, tokens from POST
+# /auth/login; a backtest's job is run by a real `aps worker`. Expected numbers
 # are written out here (Kelly stake of a textbook case, prices seeded, counts), never read back
 # from the code under test.
 # Needs: APS_BIN, curl, jq; sqlite3, and psql for PostgreSQL. Without APS_TEST_PG_URL the
@@ -319,6 +320,35 @@ test_settle() {
   check "audited" 2 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'bet_settled'")"
 }
 
+# A backtest's job_id is a job its owner follows at /api/v1/jobs/{id} (an admin too; nobody
+# else sees it), from queued until a worker has run it.
+test_backtest_job() {
+  local bt job worker_pid state _
+  req POST /api/v1/backtests '{"sport":"NFL","market":"moneyline","bankroll":1000}' "$ANALYST"
+  check "backtest enqueued 202" "202 queued" "$status $(jf .state)"
+  bt=$(jf .id) job=$(jf .job_id)
+  req GET "/api/v1/jobs/$job" "" "$ANALYST"
+  check "the owner follows the backtest's job" "200 backtest queued $bt" \
+    "$status $(jf .name) $(jf .state) $(jf .payload.backtest_id)"
+  req GET "/api/v1/jobs/$job" "" "$ADMIN"
+  check "an admin follows it too" "200 backtest" "$status $(jf .name)"
+  req GET "/api/v1/jobs/$job" "" "$OPERATOR"
+  check "another caller does not see it" 404 "$status"
+  "$APS_BIN" worker --no-http > "$work/worker.log" 2>&1 &
+  worker_pid=$!
+  for _ in $(seq 150); do
+    req GET "/api/v1/jobs/$job" "" "$ANALYST"
+    state=$(jf .state)
+    [ "$state" = succeeded ] || [ "$state" = failed ] && break
+    sleep 0.2
+  done
+  kill "$worker_pid" 2>/dev/null
+  wait "$worker_pid" 2>/dev/null
+  check "the job is followed to its end" "succeeded 1" "$state $(jf .attempts)"
+  req GET "/api/v1/backtests/$bt" "" "$ANALYST"
+  check "and the backtest it ran is over" 1 "$(jf .state | grep -cE '^(done|failed)$')"
+}
+
 test_admin() {
   req GET /api/v1/models "" "$ANALYST"
   check "analyst lists models" "200 1" "$status $(jf .total)"
@@ -381,6 +411,7 @@ run_backend() {
   test_odds
   test_predictions
   test_betting
+  test_backtest_job
   test_admin
   stop_server
 }

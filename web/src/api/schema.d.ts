@@ -748,7 +748,7 @@ export interface paths {
         /** The caller's backtests, newest first (page, limit) */
         get: operations["get_api_v1_backtests"];
         put?: never;
-        /** Enqueue a backtest (sport, market, from, to, model, bankroll); 202 with its id */
+        /** Enqueue a backtest (sport, market, from, to, model, bankroll); 202 with its id and its job_id, to follow at /api/v1/jobs/{id} */
         post: operations["post_api_v1_backtests"];
         delete?: never;
         options?: never;
