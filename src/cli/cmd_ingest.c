@@ -240,9 +240,23 @@ static bool lane_idle(const struct lanes *ls)
     return false;
 }
 
+/* " (bad price 4, fields missing 1)": why rows were rejected, or "" when none was. */
+static const char *reasons(const struct aps_ingest_result *res, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < res->nreasons && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s %zu", i ? ", " : " (",
+                              res->reasons[i].reason, res->reasons[i].count);
+    if (n && n + 1 < cap)
+        memcpy(out + n, ")", 2);
+    return out;
+}
+
 /* Reports one stored file (main thread, job order); failures are counted, the run goes on. */
 static void report(struct run *r, const struct job *j, const struct slot *sl)
 {
+    char why[256];
     const struct aps_ingest_parsed *x = sl->x;
     if (x->fetch_failed) {
         fprintf(stderr, "%saps ingest: %s\n", r->tty ? "\n" : "", x->err);
@@ -267,9 +281,9 @@ static void report(struct run *r, const struct job *j, const struct slot *sl)
         r->tally[sport].touched = true;
     }
     if (!r->quiet && !r->tty)
-        fprintf(stderr, "%s %s: %zu games, %zu odds, %zu forecasts, %zu rejected, %.2fs\n",
+        fprintf(stderr, "%s %s: %zu games, %zu odds, %zu forecasts, %zu rejected%s, %.2fs\n",
                 aps_source_name(j->source), j->path, res->games, res->odds, res->forecasts,
-                res->rejected, sl->seconds);
+                res->rejected, reasons(res, why, sizeof why), sl->seconds);
 }
 
 /* Every job: the parse thread reads files ahead, the lanes store them, this thread takes them

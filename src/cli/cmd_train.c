@@ -45,7 +45,9 @@ static void help(FILE *out)
             "that have a closing price at the line it predicted (within 0.5 %% on at least 200\n"
             "games passes). It is promoted to production when its leakage check and market gate\n"
             "passed, its ECE is at most 0.03 and it beats the production model's log-loss on\n"
-            "the same games (see `aps models`).\n\n"
+            "the same games (see `aps models`).\n"
+            "A sport with no games in the store (before --until) is an error when asked for\n"
+            "by name (exit 1), and skipped with a note under --sport all.\n\n"
             "  --market M      default moneyline; all: moneyline, spread and total\n"
             "  --seed N        search seed (default 42): the same seed gives the same leaderboard\n"
             "  --preset P      breadth of the search (default AUTOGLUON_PRESET)\n"
@@ -194,7 +196,16 @@ static int train_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport s
         fprintf(stderr, "aps train: %s: %s %s\n", code, aps_strerror(rc), aps_conn_errmsg(c));
         return APS_EXIT_FAIL;
     }
-    for (int m = 0; m < APS_MKT__COUNT && !rc && ts.h.ngames; m++) {
+    if (!ts.h.ngames) { /* an error when the sport was asked for by name, a note under 'all' */
+        bool named = strcmp(a->sport, "all") != 0;
+        if (named || !a->quiet)
+            fprintf(named ? stderr : stdout, "%s%s: no games in the store%s%s%s\n",
+                    named ? "aps train: " : "", code, a->o.until ? " before " : "",
+                    a->o.until ? a->o.until : "", named ? ": nothing to train" : ", skipped");
+        aps_trainer_sport_cleanup(&ts);
+        return named ? APS_EXIT_FAIL : APS_EXIT_OK;
+    }
+    for (int m = 0; m < APS_MKT__COUNT && !rc; m++) {
         if (strcmp(a->market, "all") && m != aps_market_parse(a->market))
             continue;
         char label[48];

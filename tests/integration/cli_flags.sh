@@ -211,7 +211,7 @@ worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8
 backtest --help|0||66a299fd|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
-train --help|0||3cfaf210|d41d8cd9
+train --help|0||6be0ee55|d41d8cd9
 train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 user --help|0||41ed9fe1|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae
@@ -244,6 +244,8 @@ ingest - x|2|aps ingest: unknown source '-' (see aps ingest --help)|d41d8cd9|342
 restore --to x --set y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
 backtest --sport EPL --bogus|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
 train --sport EPL --bogus|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
+train --sport WNBA|1|aps train: WNBA: no games in the store: nothing to train|d7a6134a|31231500
+train --sport all --market total|0||a165b682|d41d8cd9
 ingest football-data x.csv --jobs|2|aps ingest: --jobs needs a value|d41d8cd9|757c4811
 models explain nosuch --game -1|2|aps models explain: bad option --game -1 (a game id, 1 or more)|d41d8cd9|c5030a95
 models explain nosuch --game 0|2|aps models explain: bad option --game 0 (a game id, 1 or more)|d41d8cd9|9db2db78

@@ -4,7 +4,8 @@
 # nothing of it is stored, and every good file before and after it is stored whole (the same
 # rows as the good files ingested one at a time). A URL that cannot be fetched is reported and
 # the files after it are stored. Every path of a long command line is ingested (no limit on their
-# number); a path that is neither a file nor a folder (a FIFO) is refused at once. SQLite only (the pipeline is the same on both backends).
+# number); a path that is neither a file nor a folder (a FIFO) is refused at once; a file's
+# rejected rows are reported with their reasons. SQLite only (the pipeline is the same on both backends).
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data).
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -60,6 +61,14 @@ else
 fi
 check "the unreadable URL is named" 1 "$(grep -c 'missing_E0.csv' "$work/url.err")"
 check "the files around the URL are stored" 760 "$(sqlite3 "$work/url.db" "select count(*) from games")"
+
+# A file's rejected rows are counted with their reasons on its line.
+head -n 3 "$DATA/football-data/E0/2324_E0.csv" > "$work/2324_E0_short.csv"
+head -n 4 "$DATA/football-data/E0/2324_E0.csv" | tail -n 1 | cut -d, -f1-30 >> "$work/2324_E0_short.csv"
+DATABASE_URL="sqlite:///$work/short.db" "$APS_BIN" ingest football-data "$work/2324_E0_short.csv" \
+  > /dev/null 2> "$work/short.err"
+check "rejected rows are counted by reason" "2 games, 1 rejected (fields missing 1)" \
+  "$(sed -E 's/.*: ([0-9]+ games), .*, ([0-9]+ rejected[^,]*),.*/\1, \2/' "$work/short.err")"
 
 # 300 paths on one command line, one game each: all of them stored.
 mkdir "$work/many"
