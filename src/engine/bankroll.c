@@ -418,6 +418,28 @@ static int settle_one(struct aps_conn *c, int64_t game_id, const struct pending_
     return settle_as(c, game_id, b, g->three_way, r, mm, now, did);
 }
 
+/* settle_one in a savepoint of the game's transaction: a bet whose payout would take its
+ * bankroll past the balance limit is put back as it was and stays pending for a person (after a
+ * withdrawal it can be settled by hand), so that one bankroll cannot hold up the settlement of
+ * every other bet on the game. */
+static int settle_each(struct aps_conn *c, int64_t game_id, const struct pending_bet *b,
+                       const struct game_state *g, enum aps_margin_method mm, int64_t now,
+                       bool *did)
+{
+    int rc = aps_conn_exec(c, "SAVEPOINT settle_bet");
+    if (rc)
+        return rc;
+    rc = settle_one(c, game_id, b, g, mm, now, did);
+    if (rc == APS_E_TOOBIG) {
+        *did = false;
+        return aps_conn_exec(c, "ROLLBACK TO SAVEPOINT settle_bet") ||
+                       aps_conn_exec(c, "RELEASE SAVEPOINT settle_bet")
+                   ? APS_E_DB
+                   : 0;
+    }
+    return rc ? rc : aps_conn_exec(c, "RELEASE SAVEPOINT settle_bet");
+}
+
 int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_margin_method mm,
                                   int *settled)
 {
@@ -436,7 +458,7 @@ int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_
     int64_t now = aps_time_now();
     for (int i = 0; !rc && i < n; i++) {
         bool did = false;
-        rc = settle_one(c, game_id, &bets[i], &g, mm, now, &did);
+        rc = settle_each(c, game_id, &bets[i], &g, mm, now, &did);
         *settled += did;
     }
     rc = end_tx(c, rc);

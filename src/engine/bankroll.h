@@ -95,8 +95,9 @@ int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, 
 /* Settles every pending bet of game_id when the game is final (graded on the score), cancelled
  * or postponed (void): result, profit_loss, the closing line and CLV against closing_lines, and
  * a payout (win, half results) or refund (push, void) transaction; a loss moves no money. One
- * transaction. *settled is the number of bets settled now (0 when the game is not over or
- * everything was settled before). Margin removal for price CLV: multiplicative. */
+ * transaction. A bet whose payout would take its bankroll past APS_MONEY_LIMIT_CENTS stays
+ * pending (the others are settled). *settled is the number of bets settled now (0 when the game
+ * is not over or everything was settled before). Margin removal for price CLV: multiplicative. */
 int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled) APS_MUST_CHECK;
 /* The same with the margin-removal method for price CLV (MARGIN_METHOD). */
 int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_margin_method mm,

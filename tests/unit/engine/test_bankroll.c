@@ -230,6 +230,45 @@ static void test_settle_win_loss_push_idempotent(void **state)
     aps_store_release(c);
 }
 
+/* A bankroll at the balance limit whose bet wins cannot take its payout: that bet stays pending
+ * and its bankroll untouched, and every other bet on the game is settled all the same. */
+static void test_settle_past_the_limit_holds_one_bet(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t full = open_bankroll(c, FX_USER, 1000), other = open_bankroll(c, FX_ADMIN, 1000);
+    int64_t now = aps_time_now(), b1, b2, after;
+    struct aps_bet_request b =
+        bet(full, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 100);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
+    b = bet(other, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 100);
+    b.user_id = FX_ADMIN;
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b2, &after), 0);
+    /* deposits fill the first bankroll to the limit after its stake went out */
+    int64_t room = APS_MONEY_LIMIT_CENTS - 90000;
+    while (room > 0) {
+        int64_t d = room < APS_MONEY_LIMIT_CENTS / 10 ? room : APS_MONEY_LIMIT_CENTS / 10;
+        assert_int_equal(aps_bankroll_move(c, full, "deposit", d, 0, NULL, now, &after), 0);
+        room -= d;
+    }
+    finish_game(fx, FX_G_FUTURE, 24, 21);
+    int settled = -1;
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    assert_int_equal(settled, 1);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bets WHERE id = %lld AND result = 'pending'",
+             (long long)b1);
+    assert_int_equal(fx_int(fx, sql), 1);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bets WHERE id = %lld AND result = 'win'",
+             (long long)b2);
+    assert_int_equal(fx_int(fx, sql), 1);
+    struct aps_bankroll br;
+    assert_int_equal(aps_bankroll_get(c, full, 0, &br), 0);
+    assert_true(br.current_cents == APS_MONEY_LIMIT_CENTS);
+    assert_float_equal(balance(c, other), 900 + 185, 1e-9);
+    aps_store_release(c);
+}
+
 static void test_settle_void_on_cancel(void **state)
 {
     struct fixture *fx = *state;
@@ -395,6 +434,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_previous_release_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_win_loss_push_idempotent, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_settle_past_the_limit_holds_one_bet, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_void_on_cancel, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_by_hand, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_clv_sign_and_benchmark, fx_setup, fx_teardown),
