@@ -227,7 +227,7 @@ static int store_explanation(struct aps_conn *c, const struct market_model *mm, 
 
 /* The run's metrics (all NULL when the caller gave no registry: observing does nothing). */
 struct publish_metrics {
-    struct aps_metric *edge, *inference;
+    struct aps_metric *edge, *inference, *unloaded;
 };
 
 static void publish_metrics_register(struct aps_metrics *m, struct publish_metrics *pm)
@@ -247,6 +247,12 @@ static void publish_metrics_register(struct aps_metrics *m, struct publish_metri
         m, "aps_model_inference_duration_seconds",
         "Time to price one game's market (model: production or elo)", smm, secs,
         sizeof secs / sizeof secs[0]);
+    static const char *const sm[] = {"sport", "market", NULL};
+    pm->unloaded = aps_metrics_counter(
+        m, "aps_model_load_failures_total",
+        "Publishing runs whose production model did not load (Elo priced the market, tracking"
+        " only)",
+        sm);
 }
 
 /* One more tracking-only pick, counted under its reason. */
@@ -344,6 +350,10 @@ int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
     if (!rc && !aps_feat_extras_load(c, &h, &x))
         for (int m = 0; m < APS_MKT__COUNT; m++)
             market_model_load(c, &h, &x, m, &mm[m], r);
+    for (size_t i = 0; i < r->nunloaded; i++) {
+        const char *lv[] = {aps_sport_info(o->sport)->code, aps_market_name(r->unloaded[i].market)};
+        aps_metric_add(pm.unloaded, lv, 1);
+    }
     for (size_t i = 0; i < h.ngames && !rc; i++) {
         const struct aps_hist_game *g = &h.games[i];
         rc = pred.begin(pred.ctx, &h, i);

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "core/domain.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -83,8 +84,16 @@ int aps_job_do_predict(struct aps_job_run *r)
     }
     aps_buf_printf(&r->fields,
                    ",\"games\":%zu,\"priced\":%zu,\"published\":%zu,\"unchanged\":%zu,"
-                   "\"staked\":%zu,\"tracking_only\":%zu",
-                   res.games, res.priced, res.published, res.unchanged, res.staked, res.tracking);
+                   "\"staked\":%zu,\"tracking_only\":%zu,\"models_not_loaded\":%zu",
+                   res.games, res.priced, res.published, res.unchanged, res.staked, res.tracking,
+                   res.nunloaded);
+    /* A production model that does not load is a fault to repair (counted in
+     * aps_model_load_failures_total for the alert), not a market choice: said once a run. */
+    for (size_t i = 0; i < res.nunloaded; i++)
+        APS_LOG(&r->app->log, APS_LOG_ERROR, NULL,
+                "%s %s: production model %s did not load: %s; Elo prices the market, tracking only",
+                code, aps_market_name(res.unloaded[i].market), res.unloaded[i].model,
+                res.unloaded[i].why);
     if (res.published)
         aps_job_invalidate(r, "predictions");
 out:

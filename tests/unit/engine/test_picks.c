@@ -15,6 +15,7 @@
 #include "engine/lockin.h"
 #include "engine/picks.h"
 #include "engine/trainer.h"
+#include "metrics/metrics.h"
 #include "model/registry.h"
 #include "model/walkforward.h"
 
@@ -59,8 +60,18 @@ static void production_model_that_does_not_load(struct fx_store *fx,
     snprintf(sql, sizeof sql, "UPDATE models SET path = path || '-moved' WHERE name = '%s'", name);
     assert_int_equal(aps_conn_exec(fx->c, sql), 0);
     struct aps_publish_result r;
-    assert_int_equal(aps_picks_publish(fx->c, o, &r), 0);
+    struct aps_publish_opts with_metrics = *o; /* as the worker's predict job runs it */
+    assert_int_equal(aps_metrics_new(&with_metrics.metrics), 0);
+    assert_int_equal(aps_picks_publish(fx->c, &with_metrics, &r), 0);
     assert_int_equal(r.nunloaded, 1);
+    /* counted for the ProductionModelNotLoading alert, under the sport and market */
+    static const char *const sm[] = {"sport", "market", NULL};
+    struct aps_metric *m = aps_metrics_counter(with_metrics.metrics,
+                                               "aps_model_load_failures_total", "", sm);
+    const char *epl_moneyline[] = {"EPL", "moneyline"}, *epl_total[] = {"EPL", "total"};
+    assert_true(aps_metric_value(m, epl_moneyline) == 1);
+    assert_true(aps_metric_value(m, epl_total) == 0);
+    aps_metrics_free(with_metrics.metrics);
     assert_int_equal(r.unloaded[0].market, APS_MKT_MONEYLINE);
     assert_string_equal(r.unloaded[0].model, name);
     snprintf(want, sizeof want, "%s-moved/model.json", name);
