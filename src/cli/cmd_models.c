@@ -285,6 +285,10 @@ int aps_cmd_models(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps models %s: NAME is required\n", sub);
         return APS_EXIT_USAGE;
     }
+    if ((!strcmp(sub, "show") || !strcmp(sub, "promote")) && argc > 3) {
+        fprintf(stderr, "aps models %s: one NAME, not '%s' after it\n", sub, argv[3]);
+        return APS_EXIT_USAGE;
+    }
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     if (aps_cli_open_conn(cli, "models", APS_DB_WRITE, &st, &c))

@@ -161,12 +161,13 @@ int aps_cmd_predict(struct aps_cli *cli, int argc, char **argv)
 
 int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
 {
-    if (aps_cli_wants_help(argc, argv) || argc > 1) {
-        fprintf(argc > 1 ? stderr : stdout,
+    bool help = aps_cli_wants_help(argc, argv);
+    if (help || argc > 1) {
+        fprintf(help ? stdout : stderr,
                 "usage: aps grade\n\nGrades every pick of a finished or cancelled game that has no "
                 "result yet: win, loss,\npush or void, profit per unit staked, and closing-line "
                 "value against the closing\nbenchmark. Running it again changes nothing.\n");
-        return argc > 1 ? APS_EXIT_USAGE : APS_EXIT_OK;
+        return help ? APS_EXIT_OK : APS_EXIT_USAGE;
     }
     struct aps_store *st;
     struct aps_conn *c;

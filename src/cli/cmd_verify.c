@@ -1,11 +1,22 @@
 /* cmd_verify.c — `aps verify [HASH]`: walks the lock-in chain of every stored pick (or checks the
  * pick with that hash) and prints OK with the count, or the first pick that does not match. */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "engine/lockin.h"
 #include "store/store.h"
+
+/* A lock-in hash as stored: the SHA-256 in 64 hexadecimal digits. */
+static bool is_hash(const char *s)
+{
+    size_t n = 0;
+    while (isxdigit((unsigned char)s[n]))
+        n++;
+    return n == 64 && !s[n];
+}
 
 int aps_cmd_verify(struct aps_cli *cli, int argc, char **argv)
 {
@@ -18,6 +29,10 @@ int aps_cmd_verify(struct aps_cli *cli, int argc, char **argv)
                 "pick.\n");
         return argc > 2 ? APS_EXIT_USAGE : APS_EXIT_OK;
     }
+    if (argc == 2 && !is_hash(argv[1])) {
+        fprintf(stderr, "aps verify: %s is not a lock-in hash (64 hexadecimal digits)\n", argv[1]);
+        return APS_EXIT_USAGE;
+    }
     struct aps_store *st = aps_cli_open_store(cli, true);
     if (!st)
         return APS_EXIT_FAIL;
@@ -28,7 +43,10 @@ int aps_cmd_verify(struct aps_cli *cli, int argc, char **argv)
         goto out;
     }
     struct aps_verify_result r;
-    int err = argc == 2 ? aps_lockin_verify_hash(c, argv[1], &r) : aps_lockin_verify(c, &r);
+    char hash[APS_HASH_HEX] = "";
+    for (size_t i = 0; argc == 2 && argv[1][i] && i + 1 < sizeof hash; i++)
+        hash[i] = (char)tolower((unsigned char)argv[1][i]); /* stored in lower case */
+    int err = argc == 2 ? aps_lockin_verify_hash(c, hash, &r) : aps_lockin_verify(c, &r);
     if (err) {
         fprintf(stderr, "aps verify: %s\n", aps_conn_errmsg(c));
         goto out;

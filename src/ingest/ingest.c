@@ -45,8 +45,7 @@ static bool want_spreadspoke(const char *path)
 
 static bool want_sbr(const char *path)
 {
-    return want_csv(path) && (strstr(path, "nba") || strstr(path, "nhl") || strstr(path, "mlb") ||
-                              strstr(path, "ncaa"));
+    return want_csv(path) && aps_load_sbr_sport(path) >= 0; /* the loader's own reading */
 }
 
 /* 538: the game files; not initial_elos.csv (starting ratings) nor the World Cup files (no

@@ -102,7 +102,7 @@ static int sport_in(const char *s, size_t n)
 
 /* The file name decides, else the folder it is in. Folders further up do not: a data root such
  * as /home/nbaker/odds/ says nothing about the files in it. */
-static int infer_sport(const char *path)
+int aps_load_sbr_sport(const char *path)
 {
     const char *base = base_name(path);
     int s = sport_in(base, strlen(base));
@@ -652,7 +652,7 @@ int aps_load_sbr(const char *path, int sport, struct aps_batch *b, char *err, si
     L.b = b;
     b->source = "sbr";
     if (sport < 0)
-        sport = infer_sport(path);
+        sport = aps_load_sbr_sport(path);
     if (sport != APS_SPORT_NBA && sport != APS_SPORT_NCAAB && sport != APS_SPORT_NHL &&
         sport != APS_SPORT_MLB)
         return aps_load_error(err, errcap, path, 0, APS_E_INVAL,

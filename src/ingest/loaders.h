@@ -25,6 +25,10 @@ int aps_load_tennis_data(const char *path, struct aps_batch *b, char *err, size_
  * enum aps_sport, or -1 to infer it from the path (nba/nhl/mlb/ncaa in the folder or file name). */
 int aps_load_sbr(const char *path, int sport, struct aps_batch *b, char *err, size_t errcap);
 
+/* The sport an SBR file's path names (enum aps_sport), or -1: a word nba, nhl, mlb, ncaa or ncaab,
+ * in any case, in the file name, else in the folder it is in. */
+int aps_load_sbr_sport(const char *path);
+
 /* The sportsbookreview NFL JSON archive (nfl_archive_10Y.json). */
 int aps_load_sbr_nfl(const char *path, struct aps_batch *b, char *err, size_t errcap);
 

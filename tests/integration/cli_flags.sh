@@ -144,6 +144,7 @@ models --help|0||a4176021|d41d8cd9
 models|2|usage: aps models list [--sport CODE]|d41d8cd9|a4176021
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
 models show|2|aps models show: NAME is required|d41d8cd9|e36f2355
+models show a b|2|aps models show: one NAME, not 'b' after it|d41d8cd9|f992fbb8
 models list --bogus|2|aps models list: unknown option --bogus|d41d8cd9|a35ed751
 models list --sport EPL|0||2f72df61|d41d8cd9
 models list --sport xx|2|aps models list: unknown sport xx|d41d8cd9|3a54253e
@@ -190,6 +191,9 @@ stats --bogus --help|2|aps stats: bad argument --bogus (see aps stats --help)|d4
 stats --help --bogus|0||cdf5f985|d41d8cd9
 stats --format json|0||58e0494c|d41d8cd9
 verify --help|0||4d338685|d41d8cd9
+verify --bogus|2|aps verify: --bogus is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|312a67fa
+verify DEADBEEF|2|aps verify: DEADBEEF is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|091c5161
+grade --help|0||48a4f5dd|d41d8cd9
 worker --help|0||926c24ed|d41d8cd9
 worker --threads 0|2|aps worker: --threads takes 1..256|d41d8cd9|85235b4c
 worker --threads|2|aps worker: --threads needs a value (see --help)|d41d8cd9|849b59b6

@@ -18,6 +18,7 @@
 
 #include "core/timeutil.h"
 #include "ingest/american.h"
+#include "ingest/ingest.h"
 #include "ingest/loaders.h"
 
 #define STD (1.0 + 100.0 / 110.0)
@@ -582,6 +583,24 @@ static void test_sport_from_path(void **state)
     assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), 0);
     assert_int_equal(b.games[0].sport, APS_SPORT_NBA);
     aps_batch_cleanup(&b);
+    /* `aps ingest sbr FOLDER` takes the files the loader names a sport for, in any case, and no
+     * other: not the file two folders below nba/, nor "unbalanced" in plain/ */
+    write_file("plain/NHL Odds 2019-20.csv", nba_rows);
+    char folder[600], **paths;
+    size_t n;
+    snprintf(folder, sizeof folder, "%s/nba", tmpdir);
+    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &paths, &n), 0);
+    assert_int_equal(n, 0);
+    aps_ingest_paths_free(paths, n);
+    snprintf(folder, sizeof folder, "%s/plain", tmpdir);
+    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &paths, &n), 0);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(paths[0], "/plain/NHL Odds 2019-20.csv"));
+    aps_ingest_paths_free(paths, n);
+    snprintf(folder, sizeof folder, "%s/ncaab", tmpdir);
+    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &paths, &n), 0);
+    assert_int_equal(n, 2);
+    aps_ingest_paths_free(paths, n);
 }
 
 static void test_real_files(void **state)
