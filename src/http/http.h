@@ -56,6 +56,10 @@ struct aps_principal {
     int64_t api_key_id;        /* 0 unless the call came with an API key */
     int rate_limit_per_min;    /* the key's own limit, 0 = the environment's */
     char email[128];
+    /* An operator or admin without 2FA while the environment requires it (REQUIRE_TWO_FACTOR):
+     * refused on the routes only staff may use (aps_perm_staff), so that they can still sign
+     * in and turn 2FA on. */
+    bool second_factor_missing;
     /* The answer came from a status the application cached under generation unconfirmed_gen,
      * the latest it had heard of; the rate-limit hook confirms it (services/authn.h), and the
      * server refuses a request that reaches its handler unconfirmed. */

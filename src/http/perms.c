@@ -28,6 +28,17 @@ bool aps_role_can(enum aps_role role, enum aps_perm perm)
     return table[perm][role] != 0;
 }
 
+bool aps_perm_staff(enum aps_perm perm)
+{
+    return perm != APS_PERM_PUBLIC && !aps_role_can(APS_ROLE_USER, perm) &&
+           !aps_role_can(APS_ROLE_PRO, perm);
+}
+
+bool aps_role_needs_two_factor(enum aps_role role)
+{
+    return role == APS_ROLE_OPERATOR || role == APS_ROLE_ADMIN;
+}
+
 const char *aps_role_name(enum aps_role role)
 {
     return role >= 0 && role < APS_ROLE__COUNT ? role_names[role] : "anonymous";

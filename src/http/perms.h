@@ -39,6 +39,12 @@ enum aps_perm {
 };
 
 bool aps_role_can(enum aps_role role, enum aps_perm perm);
+/* A permission neither user nor pro holds: the staff's routes (admin, system, jobs, audit,
+ * health details, model management). */
+bool aps_perm_staff(enum aps_perm perm);
+/* The roles that must have 2FA on to use the staff's routes where the environment requires it
+ * (the reference's admin and operator). */
+bool aps_role_needs_two_factor(enum aps_role role);
 const char *aps_role_name(enum aps_role role);  /* "user", "pro", …; "anonymous" */
 int aps_role_parse(const char *s);              /* -2 when unknown */
 const char *aps_perm_name(enum aps_perm perm);

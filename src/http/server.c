@@ -948,6 +948,13 @@ static bool parse_body(struct request *r)
 
 bool aps_http_role_ok(const struct aps_http_req *req, struct aps_http_res *res)
 {
+    if (aps_role_can(req->who.role, req->route->perm) && req->who.second_factor_missing &&
+        aps_perm_staff(req->route->perm)) {
+        aps_http_error(res, 403, "TWO_FACTOR_REQUIRED",
+                       "your role must have two-factor authentication on for this: turn it on"
+                       " (POST /api/v1/auth/2fa/setup, then POST /api/v1/auth/2fa/verify)");
+        return false;
+    }
     if (aps_role_can(req->who.role, req->route->perm))
         return true;
     if (req->who.authenticated) {

@@ -145,7 +145,7 @@ int aps_accounts_access_status(struct aps_conn *c, int64_t id, int64_t sid,
 {
     struct aps_stmt *s = NULL;
     int rc = aps_conn_preparef(c, &s,
-                               "SELECT u.role, u.is_active, u.email, u.token_gen,"
+                               "SELECT u.role, u.is_active, u.email, u.token_gen, u.totp_enabled,"
                                " (SELECT COUNT(*) FROM sessions s WHERE s.family_id = ?2"
                                " AND s.user_id = u.id AND s.revoked = 0)"
                                " FROM users u WHERE u.id = ?1",
@@ -159,7 +159,8 @@ int aps_accounts_access_status(struct aps_conn *c, int64_t id, int64_t sid,
         out->active = aps_stmt_int64(s, 1) != 0;
         acc_copy(out->email, sizeof out->email, aps_stmt_text(s, 2));
         out->token_gen = aps_stmt_int64(s, 3);
-        out->session_live = aps_stmt_int64(s, 4) > 0;
+        out->two_factor = aps_stmt_int64(s, 4) != 0;
+        out->session_live = aps_stmt_int64(s, 5) > 0;
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_NOTFOUND;
@@ -726,7 +727,8 @@ int aps_accounts_api_key_lookup(struct aps_conn *c, const char *key, int64_t now
         return APS_E_NOTFOUND;
     aps_auth_sha256_hex(key, hash);
     int rc = aps_conn_preparef(c, &s,
-                               "SELECT " KEY_COLUMNS ", u.role, u.is_active, u.email FROM"
+                               "SELECT " KEY_COLUMNS
+                               ", u.role, u.is_active, u.email, u.totp_enabled FROM"
                                " api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1",
                                "s", hash);
     if (rc)
@@ -739,6 +741,7 @@ int aps_accounts_api_key_lookup(struct aps_conn *c, const char *key, int64_t now
         out->role = r >= 0 ? (enum aps_role)r : APS_ROLE_USER;
         out->active = aps_stmt_int64(s, 10) != 0;
         acc_copy(out->email, sizeof out->email, aps_stmt_text(s, 11));
+        out->two_factor = aps_stmt_int64(s, 12) != 0;
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_NOTFOUND;

@@ -83,6 +83,7 @@ struct aps_user_status {
     bool active;
     char email[APS_ACCOUNTS_EMAIL_MAX + 1];
     int64_t token_gen;   /* bumped by role and password changes: older access tokens die */
+    bool two_factor;     /* 2FA is on */
     bool session_live;   /* the session family asked about still has a live row */
 };
 int aps_accounts_user_status(struct aps_conn *c, int64_t id,
@@ -171,6 +172,7 @@ struct aps_api_key_owner {
     struct aps_api_key key;
     enum aps_role role;
     bool active;
+    bool two_factor; /* the owner has 2FA on */
     char email[APS_ACCOUNTS_EMAIL_MAX + 1];
 };
 int aps_accounts_api_key_lookup(struct aps_conn *c, const char *key, int64_t now,

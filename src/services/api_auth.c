@@ -513,6 +513,7 @@ static int totp_switch(struct aps_http_req *req, struct aps_http_res *res, bool 
                                  : "2FA is not on");
     if (rc)
         return aps_api_db_error(res, rc);
+    aps_authn_changed(app_of(req)); /* whether staff routes need it follows at once */
     return aps_http_json(res, 200, json_pack("{s:b}", "totp_enabled", on));
 }
 

@@ -218,6 +218,13 @@ static int load_status(struct aps_app *app, int64_t id, int64_t sid, enum source
     return rc;
 }
 
+/* Whether the environment requires 2FA of this role (REQUIRE_TWO_FACTOR) and the user has none. */
+static bool second_factor_missing(const struct aps_app *app, enum aps_role role, bool two_factor)
+{
+    return !two_factor && aps_role_needs_two_factor(role) &&
+           aps_cfg_bool(app->cfg, APS_SET_REQUIRE_TWO_FACTOR);
+}
+
 static int by_bearer(struct aps_app *app, const char *token, enum source src,
                      struct aps_http_req *req, struct aps_http_res *res)
 {
@@ -253,6 +260,7 @@ static int by_bearer(struct aps_app *app, const char *token, enum source src,
     req->who.authenticated = true;
     req->who.user_id = cl.user_id;
     req->who.role = us.role;
+    req->who.second_factor_missing = second_factor_missing(app, us.role, us.two_factor);
     /* who.email holds 127 bytes; a longer address is cut (handlers read the row when exact). */
     (void)aps_str_copy(req->who.email, sizeof req->who.email, us.email);
     return 0;
@@ -330,6 +338,7 @@ static int by_api_key(struct aps_app *app, const char *key, enum source src,
     req->who.authenticated = true;
     req->who.user_id = o.key.user_id;
     req->who.role = o.role;
+    req->who.second_factor_missing = second_factor_missing(app, o.role, o.two_factor);
     req->who.api_key_id = o.key.id;
     req->who.rate_limit_per_min = o.key.rate_limit_per_min;
     (void)aps_str_copy(req->who.email, sizeof req->who.email, o.email);

@@ -6,10 +6,11 @@
 # the admin settings list), the collectors' output (TheOddsAPI and weather keys travel in the
 # providers' URLs) or the audit log. SQLite, then PostgreSQL + Redis (APS_TEST_PG_URL,
 # APS_TEST_REDIS_URL), with the database password in the DATABASE_URL secret.
-# Needs: APS_BIN, APS_BUILD_DIR (mock_providers), curl, jq, openssl, sqlite3; psql for PostgreSQL.
+# Needs: APS_BIN, APS_BUILD_DIR (mock_providers, totp_code), curl, jq, openssl, sqlite3; psql for PostgreSQL.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 MOCK=${APS_MOCK_BIN:-${APS_BUILD_DIR:?APS_BUILD_DIR is the build folder}/mock_providers}
+TOTP=${APS_TOTP_CODE:-$APS_BUILD_DIR/totp_code}
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 for t in curl jq openssl sqlite3; do command -v "$t" > /dev/null || { echo "secrets_leak: $t is missing" >&2; exit 1; }; done
 work=$(mktemp -d)
@@ -77,6 +78,15 @@ run_backend() { # database-url (without password) db-password
   local admin
   admin=$(jq -r .access_token "$out/body-$n")
   check "admin signed in" 1 "$([ ${#admin} -gt 20 ] && echo 1)"
+  # Production requires 2FA of an admin on the staff's routes: turn it on (its seed is sealed
+  # with the data key, one more secret in play).
+  call GET /api/v1/admin/settings "$admin"
+  check "production: an admin without 2FA is refused the admin routes" 403 "$code"
+  call POST /api/v1/auth/2fa/setup "$admin"
+  local seed
+  seed=$(jq -r .secret "$out/body-$n")
+  call POST /api/v1/auth/2fa/verify "$admin" "{\"code\":\"$("$TOTP" "$seed")\"}"
+  check "the admin turns 2FA on" 200 "$code"
   call POST /api/v1/auth/login '' '{"email":"admin@example.com","password":"nope-nope-nope"}'
   check "wrong password: 401" 401 "$code"
   local forged
