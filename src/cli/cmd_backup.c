@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -19,8 +20,8 @@ static void backup_help(FILE *out)
             "usage: aps backup run|list|verify|prune\n\n"
             "run     a full backup now: pgBackRest on PostgreSQL (repository and stanza from\n"
             "        BACKUP_PGBACKREST_CONFIG, BACKUP_STANZA), an online copy of the SQLite store\n"
-            "        under BACKUP_DIR otherwise (named by the second: exit 1 when that second's\n"
-            "        copy exists already); recorded in the store, then pruned\n"
+            "        under BACKUP_DIR otherwise (named by the second: when that second's copy\n"
+            "        exists already, taken in the next one); recorded in the store, then pruned\n"
             "list    the backups held, oldest first\n"
             "verify  PostgreSQL: archiving works (pgbackrest check) and every file of the\n"
             "        repository matches its checksum (pgbackrest verify); SQLite: PRAGMA\n"
@@ -50,12 +51,19 @@ static int backup_run(struct aps_cli *cli, struct aps_store *st, char *err, size
 {
     struct aps_backup_result r;
     int rc = aps_backup_run(cli->cfg, st, aps_jobs_now(cli->cfg), 0, &r, err, errcap);
+    /* A SQLite copy is named by the second it stands for: a copy of this second made by another
+     * run (the scheduler's, or a second command) may hold less than what was written before this
+     * one started, so the copy is taken in the next second instead; twice at most (a clock that
+     * does not move gives up with the error below). */
+    for (int tries = 0; !rc && r.existed && tries < 2; tries++) {
+        struct timespec pause = {1, 0};
+        nanosleep(&pause, NULL);
+        rc = aps_backup_run(cli->cfg, st, aps_jobs_now(cli->cfg), 0, &r, err, errcap);
+    }
     if (!rc && r.existed) {
-        /* A SQLite copy is named by the second it stands for: a second run within the same
-         * second finds the first one's copy, copies nothing and has no duration to report. */
         snprintf(err, errcap,
-                 "the %s backup %s already exists (%lld bytes, taken this second):"
-                 " nothing was copied; run it again for a new one",
+                 "the %s backup %s already exists (%lld bytes) and the clock stayed in its"
+                 " second: nothing was copied",
                  r.kind, r.label, (long long)r.size_bytes);
         return APS_E_EXISTS;
     }

@@ -350,9 +350,14 @@ int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
     if (!rc && !aps_feat_extras_load(c, &h, &x))
         for (int m = 0; m < APS_MKT__COUNT; m++)
             market_model_load(c, &h, &x, m, &mm[m], r);
-    for (size_t i = 0; i < r->nunloaded; i++) {
-        const char *lv[] = {aps_sport_info(o->sport)->code, aps_market_name(r->unloaded[i].market)};
-        aps_metric_add(pm.unloaded, lv, 1);
+    /* every market's series, at 0 while its model loads: the alert's increase() sees the
+     * first failure as a step from 0, not as a new series */
+    for (int m = 0; m < APS_MKT__COUNT; m++) {
+        const char *lv[] = {aps_sport_info(o->sport)->code, aps_market_name(m)};
+        double failed = 0;
+        for (size_t i = 0; i < r->nunloaded; i++)
+            failed += r->unloaded[i].market == (enum aps_market)m;
+        aps_metric_add(pm.unloaded, lv, failed);
     }
     for (size_t i = 0; i < h.ngames && !rc; i++) {
         const struct aps_hist_game *g = &h.games[i];

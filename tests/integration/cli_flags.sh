@@ -61,9 +61,9 @@ api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --openapi|0||aaebe7c0|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-backup --help|0||f0ec5db2|d41d8cd9
-backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|f0ec5db2
-backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|f0ec5db2
+backup --help|0||04857f1e|d41d8cd9
+backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|04857f1e
+backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|04857f1e
 restore --help|0||f48964b3|d41d8cd9
 restore --to|2|aps restore: --to needs a value|d41d8cd9|4c8f3fad
 restore --to x --from y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|f48964b3
