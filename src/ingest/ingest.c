@@ -153,7 +153,8 @@ int aps_ingest_discover(enum aps_source s, const char *path, char ***paths, size
             aps_ingest_paths_free(l.v, l.n);
             return rc;
         }
-        qsort(l.v, l.n, sizeof *l.v, cmp_str);
+        if (l.n > 1) /* an empty folder has no list at all (qsort of NULL is undefined) */
+            qsort(l.v, l.n, sizeof *l.v, cmp_str);
     } else if (S_ISREG(st.st_mode)) {
         list_add(&l, path);
     } else {
