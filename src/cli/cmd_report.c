@@ -10,8 +10,6 @@
  *     replays them (aps_gate_backtest_opts);
  *   - the Elo predictor's backtest scores next to the closing market per sport. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +21,7 @@
 #include "cli/opts.h"
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "engine/backtest.h"
@@ -596,29 +595,9 @@ static int report_file_open(const char *out, struct report_file *f, char *err, s
 static int report_file_replace(const struct report_file *f, const char *text, size_t len, char *err,
                                size_t errcap)
 {
-    char tmp[PATH_MAX + 32];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", f->path, (long)getpid()) >= (int)sizeof tmp) {
-        snprintf(err, errcap, "%s: path too long", f->path);
-        return APS_E_TOOBIG;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    FILE *w = fd < 0 ? NULL : fdopen(fd, "w");
-    bool ok = w && fwrite(text, 1, len, w) == len && !fflush(w) &&
-              (!f->exists || !fchmod(fd, f->mode)) && !fsync(fd);
-    int saved = errno;
-    if (w)
-        ok = !fclose(w) && ok;
-    else if (fd >= 0)
-        close(fd);
-    if (ok && rename(tmp, f->path)) {
-        ok = false;
-        saved = errno;
-    }
-    if (ok)
+    if (!aps_file_replace(f->path, text, len, f->exists ? (int)f->mode : -1))
         return 0;
-    if (fd >= 0)
-        unlink(tmp);
-    snprintf(err, errcap, "cannot write %s: %s", f->path, strerror(saved));
+    snprintf(err, errcap, "cannot write %s: %s", f->path, strerror(errno));
     return APS_E_IO;
 }
 

@@ -2,7 +2,6 @@
  * key each is sealed with, the re-sealing step of a key rotation (services/seal.h), and the
  * rotation of the JWT signing key in the secrets directory (docs/operations.md). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +9,8 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "config/config.h"
+#include "core/buf.h"
+#include "core/file.h"
 #include "core/timeutil.h"
 #include "http/auth.h"
 #include "services/accounts.h"
@@ -115,23 +116,15 @@ static int secret_path(const struct aps_config *cfg, enum aps_setting key, char 
     return snprintf(out, cap, "%s/%s", dir, aps_setting_name(key)) >= (int)cap ? -1 : 0;
 }
 
-/* Writes value to path through a temporary file and a rename, mode 0600, so a process reloading
- * at that moment reads either the old file or the new one. */
+/* Writes value and a newline to path, mode 0600, replacing the file whole (aps_file_replace), so
+ * a process reloading at that moment reads either the old file or the new one. */
 static int write_secret(const char *path, const char *value)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    size_t n = strlen(value);
-    bool ok = write(fd, value, n) == (ssize_t)n && write(fd, "\n", 1) == 1 && !fsync(fd);
-    ok = !close(fd) && ok;
-    if (!ok || rename(tmp, path)) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    struct aps_buf b = {0};
+    aps_buf_printf(&b, "%s\n", value);
+    int rc = aps_file_replace(path, b.data, b.len, 0600);
+    aps_buf_cleanup(&b);
+    return rc;
 }
 
 static void audit_rotation(struct aps_cli *cli, const char *step, const char *kid,
