@@ -30,9 +30,14 @@ static int games_page(struct aps_http_req *req, struct aps_http_res *res,
         return 0;
     }
     json_t *items = json_array();
-    int rc = aps_api_page_rows(c, "SELECT " APS_API_GAME_COLUMNS, GAMES_FROM, w,
-                               newest ? "g.start_time DESC, g.id DESC" : "g.start_time, g.id", pg,
-                               game_row, items, &total);
+    const struct aps_api_list_sql q = {
+        .select = "SELECT " APS_API_GAME_COLUMNS,
+        .from = GAMES_FROM,
+        .order = newest ? "g.start_time DESC, g.id DESC" : "g.start_time, g.id",
+        .filter_from = "FROM games g",
+        .key = "g.id",
+    };
+    int rc = aps_api_page_rows(c, &q, w, pg, game_row, items, &total);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(items);
@@ -44,6 +49,15 @@ static int games_page(struct aps_http_req *req, struct aps_http_res *res,
         json_object_set_new(body, "window", window);
     return aps_http_json(res, 200, body);
 }
+
+/* The team filter's condition: the games of every team whose key or name is the parameter, in
+ * any case. Written from the matching teams (teams_key_lower, teams_name_lower) to their games,
+ * home or away, so that both stores read each team's games from the home and away indexes
+ * (a condition on every game's teams reads every game). */
+#define TEAM_GAMES                                                    \
+    "g.id IN (SELECT x.id FROM teams t"                               \
+    " JOIN games x ON x.home_team_id = t.id OR x.away_team_id = t.id" \
+    " WHERE LOWER(t.key) = LOWER(?) OR LOWER(t.name) = LOWER(?))"
 
 /* sport, status, team and team_id filters shared by the list endpoints. */
 static void common_filters(const struct aps_http_req *req, struct aps_http_res *res,
@@ -57,19 +71,13 @@ static void common_filters(const struct aps_http_req *req, struct aps_http_res *
     aps_api_q_int(req, res, "team_id", &team_id, &has_team_id);
     const char *team = aps_api_q_str(req, res, "team");
     if (sport >= 0)
-        aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
+        aps_api_where_text(w, APS_API_GAME_SPORT_IS, aps_sport_info(sport)->code);
     if (status >= 0)
         aps_api_where_text(w, "g.status = ?", aps_status_name(status));
     if (has_team_id)
         aps_api_where_int(w, "(g.home_team_id = ? OR g.away_team_id = ?)", team_id);
     if (team && !aps_api_bad(res))
-        /* Written as the games of the matching teams, so that the team indexes serve it
-         * (a filter on the joined th/ta rows reads every game). */
-        aps_api_where_text(w,
-                           "g.id IN (SELECT x.id FROM games x JOIN teams t"
-                           " ON t.id IN (x.home_team_id, x.away_team_id)"
-                           " WHERE LOWER(t.key) = LOWER(?) OR LOWER(t.name) = LOWER(?))",
-                           team);
+        aps_api_where_text(w, TEAM_GAMES, team);
 }
 
 int aps_api_games_list(struct aps_http_req *req, struct aps_http_res *res)
@@ -123,7 +131,7 @@ int aps_api_games_upcoming(struct aps_http_req *req, struct aps_http_res *res)
         (void)aps_http_qint(req, "days", &days);
     aps_api_q_sport(req, res, "sport", &sport);
     if (sport >= 0)
-        aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);
+        aps_api_where_text(&w, APS_API_GAME_SPORT_IS, aps_sport_info(sport)->code);
     aps_api_where_raw(&w, "g.status = 'scheduled'");
     aps_api_where_int(&w, "g.start_time > ?", now);
     aps_api_where_int(&w, "g.start_time <= ?", now + days * 86400);

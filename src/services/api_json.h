@@ -41,6 +41,8 @@ json_t *aps_api_list_slice(json_t *all, const struct aps_api_page *pg);
 #define APS_API_GAME_JOINS                                                          \
     " JOIN sports sp ON sp.id = g.sport_id JOIN teams th ON th.id = g.home_team_id" \
     " JOIN teams ta ON ta.id = g.away_team_id LEFT JOIN venues v ON v.id = g.venue_id"
+/* A game's sport by its code, as a condition on games alone: a list's count needs no join. */
+#define APS_API_GAME_SPORT_IS "g.sport_id = (SELECT s.id FROM sports s WHERE s.code = ?)"
 json_t *aps_api_game_json(const struct aps_stmt *s, int col0);
 
 /* One odds snapshot as the odds endpoints read it (odds JOIN sportsbooks). */

@@ -24,6 +24,10 @@
 #define PRED_FROM                                                                           \
     "FROM predictions p LEFT JOIN prediction_results r ON r.prediction_id = p.id"          \
     " JOIN games g ON g.id = p.game_id" APS_API_GAME_JOINS
+/* What the pick filters read: the pick, its result and its game. */
+#define PRED_FILTER_FROM                                                          \
+    "FROM predictions p LEFT JOIN prediction_results r ON r.prediction_id = p.id" \
+    " JOIN games g ON g.id = p.game_id"
 #define PRED_SELECT "SELECT " APS_API_PRED_COLUMNS ", " APS_API_GAME_COLUMNS " " PRED_FROM
 
 /* The prediction of the current row with its game summary. */
@@ -45,9 +49,14 @@ static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
         return 0;
     }
     json_t *items = json_array();
-    int rc = aps_api_page_rows(c, "SELECT " APS_API_PRED_COLUMNS ", " APS_API_GAME_COLUMNS,
-                               PRED_FROM, w, "p.created_at DESC, p.id DESC", pg, pick_with_game,
-                               items, &total);
+    const struct aps_api_list_sql q = {
+        .select = "SELECT " APS_API_PRED_COLUMNS ", " APS_API_GAME_COLUMNS,
+        .from = PRED_FROM,
+        .order = "p.created_at DESC, p.id DESC",
+        .filter_from = PRED_FILTER_FROM,
+        .key = "p.id",
+    };
+    int rc = aps_api_page_rows(c, &q, w, pg, pick_with_game, items, &total);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(items);
@@ -102,7 +111,7 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     publication_filter(req, res, w);
     const char *result = aps_api_q_str(req, res, "result");
     if (sport >= 0)
-        aps_api_where_text(w, "sp.code = ?", aps_sport_info(sport)->code);
+        aps_api_where_text(w, APS_API_GAME_SPORT_IS, aps_sport_info(sport)->code);
     if (tier >= 0)
         aps_api_where_text(w, "p.tier = ?", aps_tier_name(tier));
     if (market >= 0)

@@ -151,34 +151,64 @@ int aps_api_audit(struct aps_conn *c, const struct aps_http_req *req, const char
     return rc;
 }
 
-int aps_api_page_rows(struct aps_conn *c, const char *select, const char *from,
-                      const struct aps_api_where *w, const char *order,
-                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *),
-                      json_t *items, int64_t *total)
+int aps_api_page_rows(struct aps_conn *c, const struct aps_api_list_sql *q,
+                      const struct aps_api_where *w, const struct aps_api_page *pg,
+                      json_t *(*row)(const struct aps_stmt *), json_t *items, int64_t *total)
 {
-    struct aps_stmt *st = NULL;
-    struct aps_buf sql = {0};
-    /* LIMIT and OFFSET are parameters, so every page of a list shares one prepared statement. */
-    aps_buf_printf(&sql, "%s, COUNT(*) OVER () %s%s ORDER BY %s LIMIT ?%d OFFSET ?%d", select,
-                   from, aps_buf_str(&w->sql), order, w->n + 1, w->n + 2);
-    const struct aps_arg limit_offset[] = {APS_ARG_I64(pg->limit), APS_ARG_I64(pg->offset)};
-    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
-    if (!rc)
-        rc = aps_stmt_bind_args(st, w->n + 1, limit_offset, 2);
-    *total = 0;
-    bool any = false;
-    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
-        rc = 0;
-        if (!any)
-            *total = aps_stmt_int64(st, aps_stmt_columns(st) - 1);
-        any = true;
-        json_array_append_new(items, row(st));
+    struct aps_stmt *st[2] = {NULL, NULL}; /* the page, the count */
+    struct aps_buf sql = {0}, count = {0};
+    const char *filter_from = q->key ? q->filter_from : q->from;
+    /* Without a key, LIMIT and OFFSET are parameters, so every page of a list shares one
+     * prepared statement. With a key, the page's keys are found on the filtered tables alone
+     * and only those rows are joined to their columns, so that the rows OFFSET skips are not
+     * joined; LIMIT is then written into the statement (one statement per page size), because
+     * PostgreSQL's generic plan takes a LIMIT parameter to keep a tenth of the table and joins
+     * the keys to every row of it. */
+    int64_t off = 1;
+    if (q->key) {
+        aps_buf_printf(&sql,
+                       "%s %s WHERE %s IN (SELECT %s %s%s ORDER BY %s LIMIT %d OFFSET ?%d)"
+                       " ORDER BY %s",
+                       q->select, q->from, q->key, q->key, filter_from, aps_buf_str(&w->sql),
+                       q->order, pg->limit, w->n + 1, q->order);
+    } else {
+        aps_buf_printf(&sql, "%s %s%s ORDER BY %s LIMIT ?%d OFFSET ?%d", q->select, q->from,
+                       aps_buf_str(&w->sql), q->order, w->n + 1, w->n + 2);
+        off = 0;
     }
-    aps_stmt_finalize(st);
+    aps_buf_printf(&count, "SELECT COUNT(*) %s%s", filter_from, aps_buf_str(&w->sql));
+    const struct aps_arg limit_offset[] = {APS_ARG_I64(pg->limit), APS_ARG_I64(pg->offset)};
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st[0]);
+    if (!rc)
+        rc = aps_stmt_bind_args(st[0], w->n + 1, limit_offset + off, 2 - (int)off);
+    if (!rc)
+        rc = aps_api_prepare(c, aps_buf_str(&count), w, &st[1]);
+    /* One round trip for both on PostgreSQL; SQLite runs the count only if it is stepped. */
+    if (!rc)
+        rc = aps_conn_pipeline(c, st, 2);
+    int64_t rows = 0;
+    while (!rc && (rc = aps_stmt_step(st[0])) == APS_ROW) {
+        rc = 0;
+        rows++;
+        json_array_append_new(items, row(st[0]));
+    }
+    /* A page that is not full is the last: it gives the total, unless it is empty past the
+     * start. Otherwise the count says. */
+    if (rc >= 0 && rows > 0 && rows < pg->limit) {
+        *total = pg->offset + rows;
+    } else if (rc >= 0 && rows == 0 && pg->offset == 0) {
+        *total = 0;
+    } else if (rc >= 0) {
+        rc = aps_stmt_step(st[1]);
+        if (rc == APS_ROW)
+            *total = aps_stmt_int64(st[1], 0);
+        else if (rc == APS_DONE)
+            rc = APS_E_DB;
+    }
+    aps_stmt_finalize(st[0]);
+    aps_stmt_finalize(st[1]);
     aps_buf_cleanup(&sql);
-    /* A page past the end has no row to carry the count. */
-    if (!rc && !any && pg->offset > 0)
-        rc = aps_api_count(c, from, w, total);
+    aps_buf_cleanup(&count);
     return rc < 0 ? rc : 0;
 }
 
@@ -191,7 +221,8 @@ int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const 
     if (aps_api_acquire(req, res, APS_DB_READ, &c))
         return 0;
     json_t *items = json_array();
-    int rc = aps_api_page_rows(c, select, from, w, order, pg, row, items, &total);
+    const struct aps_api_list_sql q = {.select = select, .from = from, .order = order};
+    int rc = aps_api_page_rows(c, &q, w, pg, row, items, &total);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(items);

@@ -53,14 +53,27 @@ int aps_api_count(struct aps_conn *c, const char *from, const struct aps_api_whe
  * id from req; details is taken (decref'd here) and may be NULL. */
 int aps_api_audit(struct aps_conn *c, const struct aps_http_req *req, const char *action,
                   const char *rtype, const char *rid, bool ok, json_t *details) APS_MUST_CHECK;
-/* One page of `select` (SELECT and its columns) `from` w ORDER BY `order`, in one statement
- * that also counts every match (COUNT(*) OVER ()): appends row(st) of each row to items and
- * sets *total. Only a page past the end (no rows, offset > 0) costs a second, counting
- * statement. */
-int aps_api_page_rows(struct aps_conn *c, const char *select, const char *from,
-                      const struct aps_api_where *w, const char *order,
-                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *),
-                      json_t *items, int64_t *total) APS_MUST_CHECK;
+/* The SQL of a list, without its conditions (an aps_api_where) and its page. */
+struct aps_api_list_sql {
+    const char *select; /* "SELECT" and the columns of a row */
+    const char *from;   /* "FROM" and the joins those columns need */
+    const char *order;  /* the ORDER BY terms; with key, on filter_from's tables */
+    /* Optional, together: filter_from is "FROM" and the joins that the conditions and the order
+     * read (every table they name, and none that only adds columns, such as names through a
+     * foreign key that cannot be missing); key, a unique column of its rows that from has too
+     * ("g.id"). A page then finds its keys on filter_from and joins only those rows, and a
+     * list is counted on filter_from. */
+    const char *filter_from;
+    const char *key;
+};
+/* One page of q with the conditions w: appends row(st) of each row to items and sets *total
+ * to the number of matches. A page that is not full gives the total itself; a full page, or an
+ * empty one past the start, reads it from "SELECT COUNT(*)" of the same conditions, sent with
+ * the page in one round trip (aps_conn_pipeline). */
+int aps_api_page_rows(struct aps_conn *c, const struct aps_api_list_sql *q,
+                      const struct aps_api_where *w, const struct aps_api_page *pg,
+                      json_t *(*row)(const struct aps_stmt *), json_t *items,
+                      int64_t *total) APS_MUST_CHECK;
 /* Answers a paginated list on a read connection with aps_api_page_rows. */
 int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
                       const char *from, const char *order, const struct aps_api_where *w,

@@ -32,6 +32,21 @@ static void test_list_all_newest_first(void **state)
     assert_int_equal(item_id(&t, 1), FX_G_FINAL);
     tr_cleanup(&t);
 
+    /* A full page counts the matches; the last page, not full, gives the total itself. */
+    static const struct {
+        const char *limit, *page;
+        size_t rows;
+    } pages[] = {{"1", "1", 1}, {"4", "1", 4}, {"3", "1", 3}, {"3", "2", 1}, {"5", "1", 4}};
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        tr_init(&t, fx, "GET", GAMES, FX_USER, APS_ROLE_USER);
+        tr_query(&t, "limit", pages[i].limit);
+        tr_query(&t, "page", pages[i].page);
+        assert_int_equal(tr_run(&t, aps_api_games_list), 200);
+        assert_int_equal(json_array_size(tr_get(&t, "items")), pages[i].rows);
+        assert_int_equal(json_integer_value(tr_get(&t, "total")), 4);
+        tr_cleanup(&t);
+    }
+
     /* A page past the end has no rows, and still the total. */
     tr_init(&t, fx, "GET", GAMES, FX_USER, APS_ROLE_USER);
     tr_query(&t, "limit", "2");
@@ -84,6 +99,21 @@ static void test_list_filters(void **state)
     assert_int_equal(tr_run(&t, aps_api_games_list), 200);
     assert_int_equal(json_integer_value(tr_get(&t, "total")), 2);
     tr_cleanup(&t);
+
+    /* A team by key, in any case, home or away; counted on a full page of a filtered list. */
+    static const struct {
+        const char *team, *limit;
+        int64_t total;
+    } teams[] = {
+        {"mia", "50", 2}, {"MIA", "1", 2}, {"bal", "1", 1}, {"Kc", "1", 2}, {"XYZ", "1", 0}};
+    for (size_t i = 0; i < sizeof teams / sizeof teams[0]; i++) {
+        tr_init(&t, fx, "GET", GAMES, FX_USER, APS_ROLE_USER);
+        tr_query(&t, "team", teams[i].team);
+        tr_query(&t, "limit", teams[i].limit);
+        assert_int_equal(tr_run(&t, aps_api_games_list), 200);
+        assert_int_equal(json_integer_value(tr_get(&t, "total")), teams[i].total);
+        tr_cleanup(&t);
+    }
 
     tr_init(&t, fx, "GET", GAMES, FX_USER, APS_ROLE_USER);
     tr_query(&t, "team_id", "4");
