@@ -37,7 +37,7 @@ static int games_page(struct aps_http_req *req, struct aps_http_res *res,
         .filter_from = "FROM games g",
         .key = "g.id",
     };
-    int rc = aps_api_page_rows(c, &q, w, pg, game_row, items, &total);
+    int rc = aps_api_page_rows(req, c, &q, w, pg, game_row, items, &total);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(items);

@@ -56,7 +56,7 @@ static int picks_page(struct aps_http_req *req, struct aps_http_res *res,
         .filter_from = PRED_FILTER_FROM,
         .key = "p.id",
     };
-    int rc = aps_api_page_rows(c, &q, w, pg, pick_with_game, items, &total);
+    int rc = aps_api_page_rows(req, c, &q, w, pg, pick_with_game, items, &total);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(items);

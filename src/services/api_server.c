@@ -203,9 +203,8 @@ static void cache_put(void *ctx, const char *key, const char *body, size_t len, 
     aps_free(v);
 }
 
-static int cache_ttl(void *ctx, enum aps_cache_policy p)
+int aps_api_cache_ttl(const struct aps_app *app, enum aps_cache_policy p)
 {
-    struct aps_app *app = ctx;
     switch (p) {
     case APS_CACHE_PREDICTIONS:
         return (int)aps_cfg_int(app->cfg, APS_SET_CACHE_TTL_PREDICTIONS);
@@ -217,6 +216,11 @@ static int cache_ttl(void *ctx, enum aps_cache_policy p)
         break;
     }
     return 0;
+}
+
+static int cache_ttl(void *ctx, enum aps_cache_policy p)
+{
+    return aps_api_cache_ttl(ctx, p);
 }
 
 int aps_api_server_threads(const struct aps_app *app, int requested)

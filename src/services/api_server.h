@@ -22,6 +22,10 @@ struct aps_app;
 void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, const char *host,
                          int port);
 
+/* How long answers of a route with cache policy p are kept (the CACHE_TTL_* settings), seconds;
+ * 0 for none. */
+int aps_api_cache_ttl(const struct aps_app *app, enum aps_cache_policy p);
+
 /* The request threads to run for `requested` (0: one per core). On an embedded store (SQLite) a
  * request's store reads are CPU work in this process, so threads beyond the cores only add
  * switching. On a remote store (PostgreSQL) a thread waits out every round trip; the api then

@@ -2,10 +2,15 @@
  * WHERE builder, paginated lists and audit rows (see api_util.h). */
 #include "services/api_util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache.h"
+#include "core/mem.h"
 #include "core/timeutil.h"
+#include "http/auth.h"
 #include "services/api_json.h"
+#include "services/api_server.h"
 #include "services/app.h"
 #include "services/audit.h"
 #include "services/runtime.h"
@@ -151,9 +156,96 @@ int aps_api_audit(struct aps_conn *c, const struct aps_http_req *req, const char
     return rc;
 }
 
-int aps_api_page_rows(struct aps_conn *c, const struct aps_api_list_sql *q,
-                      const struct aps_api_where *w, const struct aps_api_page *pg,
-                      json_t *(*row)(const struct aps_stmt *), json_t *items, int64_t *total)
+/* ---- the count of a long list, kept a few seconds ---------------------------------------- */
+
+/* A count is kept when it is at least this many rows (a shorter list counts in well under a
+ * millisecond, and stays exact) ... */
+#define COUNT_KEEP_ROWS 10000
+/* ... for this long, or as long as the route keeps its answers when that is shorter: pages of a
+ * long list then count it once every few seconds, and its total lags a change by no more. */
+#define COUNT_KEEP_SECONDS 10
+
+/* The cache key of a count: the route's tag, so that invalidating the tag (a job that changed
+ * games or picks) drops the count with the route's answers, and a SHA-256 of the statement and
+ * its parameters (each with its type, texts with their length). 0 and *ttl > 0 (the seconds to
+ * keep it) when the route keeps its answers; *ttl 0 otherwise. */
+static int count_key(const struct aps_http_req *req, const char *sql, const struct aps_api_where *w,
+                     char *key, size_t cap, int *ttl)
+{
+    const struct aps_app *app = req ? req->app : NULL;
+    *ttl = 0;
+    if (!app || !app->cache || !req->route || !req->route->pattern)
+        return 0;
+    int t = aps_api_cache_ttl(app, req->route->cache);
+    if (t <= 0)
+        return 0;
+    if (t > COUNT_KEEP_SECONDS)
+        t = COUNT_KEEP_SECONDS;
+    struct aps_buf b = {0};
+    aps_buf_puts(&b, sql);
+    for (int i = 0; i < w->n; i++) {
+        const struct aps_arg *a = &w->p[i];
+        if (aps_arg_is_null(a))
+            aps_buf_puts(&b, "|N");
+        else if (a->type == APS_ARG_INT64)
+            aps_buf_printf(&b, "|I%lld", (long long)a->v.i);
+        else if (a->type == APS_ARG_DOUBLE)
+            aps_buf_printf(&b, "|D%.17g", a->v.d);
+        else
+            aps_buf_printf(&b, "|T%zu:%s", strlen(a->v.t), a->v.t);
+    }
+    char tag[33], rest[8 + APS_AUTH_SHA256_HEX];
+    memcpy(rest, "count:", 7);
+    aps_auth_sha256_hex(aps_buf_str(&b), rest + 6);
+    aps_buf_cleanup(&b);
+    aps_api_cache_tag(req->route->pattern, tag);
+    int rc = aps_cache_key(app->cache, tag, rest, key, cap);
+    if (!rc)
+        *ttl = t;
+    return rc;
+}
+
+/* The count kept under key, or -1. */
+static int64_t kept_count(const struct aps_http_req *req, const char *key)
+{
+    const struct aps_app *app = req->app;
+    char *v = NULL, *end = NULL;
+    size_t len = 0;
+    if (aps_cache_get(app->cache, key, &v, &len))
+        return -1;
+    long long n = strtoll(v, &end, 10);
+    bool ok = end != v && *end == '\0' && n >= 0;
+    aps_free(v);
+    return ok ? n : -1;
+}
+
+static void keep_count(const struct aps_http_req *req, const char *key, int ttl, int64_t n)
+{
+    const struct aps_app *app = req->app;
+    char num[24];
+    int len = snprintf(num, sizeof num, "%lld", (long long)n);
+    if (aps_cache_set(app->cache, key, num, (size_t)len, ttl)) /* a bad key: simply not kept */
+        return;
+}
+
+/* Steps the count statement st (prepared when NULL) into *total. */
+static int run_count(struct aps_conn *c, const char *sql, const struct aps_api_where *w,
+                     struct aps_stmt **st, int64_t *total)
+{
+    int rc = *st ? 0 : aps_api_prepare(c, sql, w, st);
+    if (!rc)
+        rc = aps_stmt_step(*st);
+    if (rc == APS_ROW) {
+        *total = aps_stmt_int64(*st, 0);
+        return 0;
+    }
+    return rc == APS_DONE ? APS_E_DB : rc;
+}
+
+int aps_api_page_rows(const struct aps_http_req *req, struct aps_conn *c,
+                      const struct aps_api_list_sql *q, const struct aps_api_where *w,
+                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *),
+                      json_t *items, int64_t *total)
 {
     struct aps_stmt *st[2] = {NULL, NULL}; /* the page, the count */
     struct aps_buf sql = {0}, count = {0};
@@ -177,15 +269,22 @@ int aps_api_page_rows(struct aps_conn *c, const struct aps_api_list_sql *q,
         off = 0;
     }
     aps_buf_printf(&count, "SELECT COUNT(*) %s%s", filter_from, aps_buf_str(&w->sql));
+    /* A count kept from an earlier page spares the statement (on PostgreSQL it would run with
+     * the page whether or not it is read). */
+    char key[APS_CACHE_MAX_KEY];
+    int ttl = 0;
+    int64_t kept = -1;
+    if (count_key(req, aps_buf_str(&count), w, key, sizeof key, &ttl) == 0 && ttl > 0)
+        kept = kept_count(req, key);
     const struct aps_arg limit_offset[] = {APS_ARG_I64(pg->limit), APS_ARG_I64(pg->offset)};
     int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st[0]);
     if (!rc)
         rc = aps_stmt_bind_args(st[0], w->n + 1, limit_offset + off, 2 - (int)off);
-    if (!rc)
+    if (!rc && kept < 0)
         rc = aps_api_prepare(c, aps_buf_str(&count), w, &st[1]);
     /* One round trip for both on PostgreSQL; SQLite runs the count only if it is stepped. */
     if (!rc)
-        rc = aps_conn_pipeline(c, st, 2);
+        rc = aps_conn_pipeline(c, st, st[1] ? 2 : 1);
     int64_t rows = 0;
     while (!rc && (rc = aps_stmt_step(st[0])) == APS_ROW) {
         rc = 0;
@@ -193,17 +292,19 @@ int aps_api_page_rows(struct aps_conn *c, const struct aps_api_list_sql *q,
         json_array_append_new(items, row(st[0]));
     }
     /* A page that is not full is the last: it gives the total, unless it is empty past the
-     * start. Otherwise the count says. */
+     * start. Otherwise the count says: the one kept, unless the page shows it is out of date,
+     * or the statement's, kept when the list is long. */
     if (rc >= 0 && rows > 0 && rows < pg->limit) {
         *total = pg->offset + rows;
     } else if (rc >= 0 && rows == 0 && pg->offset == 0) {
         *total = 0;
+    } else if (rc >= 0 && kept >= 0 &&
+               (rows > 0 ? kept >= pg->offset + rows : kept <= pg->offset)) {
+        *total = kept;
     } else if (rc >= 0) {
-        rc = aps_stmt_step(st[1]);
-        if (rc == APS_ROW)
-            *total = aps_stmt_int64(st[1], 0);
-        else if (rc == APS_DONE)
-            rc = APS_E_DB;
+        rc = run_count(c, aps_buf_str(&count), w, &st[1], total);
+        if (!rc && ttl > 0 && *total >= COUNT_KEEP_ROWS)
+            keep_count(req, key, ttl, *total);
     }
     aps_stmt_finalize(st[0]);
     aps_stmt_finalize(st[1]);
@@ -222,7 +323,7 @@ int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const 
         return 0;
     json_t *items = json_array();
     const struct aps_api_list_sql q = {.select = select, .from = from, .order = order};
-    int rc = aps_api_page_rows(c, &q, w, pg, row, items, &total);
+    int rc = aps_api_page_rows(req, c, &q, w, pg, row, items, &total);
     aps_store_release(c);
     if (rc < 0) {
         json_decref(items);

@@ -69,11 +69,14 @@ struct aps_api_list_sql {
 /* One page of q with the conditions w: appends row(st) of each row to items and sets *total
  * to the number of matches. A page that is not full gives the total itself; a full page, or an
  * empty one past the start, reads it from "SELECT COUNT(*)" of the same conditions, sent with
- * the page in one round trip (aps_conn_pipeline). */
-int aps_api_page_rows(struct aps_conn *c, const struct aps_api_list_sql *q,
-                      const struct aps_api_where *w, const struct aps_api_page *pg,
-                      json_t *(*row)(const struct aps_stmt *), json_t *items,
-                      int64_t *total) APS_MUST_CHECK;
+ * the page in one round trip (aps_conn_pipeline). A count of 10,000 or more is kept in the
+ * response cache under req's route's tag for 10 s, or as long as the route keeps its answers
+ * (its CACHE_TTL_*) when that is shorter, so that the pages of a long list count it once every
+ * few seconds; req may be NULL (nothing kept). */
+int aps_api_page_rows(const struct aps_http_req *req, struct aps_conn *c,
+                      const struct aps_api_list_sql *q, const struct aps_api_where *w,
+                      const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *),
+                      json_t *items, int64_t *total) APS_MUST_CHECK;
 /* Answers a paginated list on a read connection with aps_api_page_rows. */
 int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
                       const char *from, const char *order, const struct aps_api_where *w,

@@ -3,6 +3,9 @@
  * and every validation and not-found path. */
 #include "api_fixture.h"
 
+#include "cache/cache.h"
+#include "services/api_server.h"
+
 #define GAMES "/api/v1/games"
 
 static int64_t item_id(const struct treq *t, size_t i)
@@ -120,6 +123,68 @@ static void test_list_filters(void **state)
     assert_int_equal(tr_run(&t, aps_api_games_list), 200);
     assert_int_equal(json_integer_value(tr_get(&t, "total")), 2);
     tr_cleanup(&t);
+}
+
+static int64_t list_total(struct fixture *fx, const char *limit, const char *page)
+{
+    struct treq t;
+    tr_init(&t, fx, "GET", GAMES, FX_USER, APS_ROLE_USER);
+    tr_query(&t, "limit", limit);
+    tr_query(&t, "page", page);
+    assert_int_equal(tr_run(&t, aps_api_games_list), 200);
+    int64_t total = json_integer_value(tr_get(&t, "total"));
+    tr_cleanup(&t);
+    return total;
+}
+
+static void add_game(struct fixture *fx, const char *date)
+{
+    fx_exec(fx,
+            "INSERT INTO games (sport_id, season_id, game_date, home_team_id, away_team_id,"
+            " start_time, status, created_at, updated_at) SELECT sport_id, season_id, '%s',"
+            " home_team_id, away_team_id, 915148800, status, created_at, updated_at FROM games"
+            " WHERE id = 1",
+            date);
+}
+
+/* With a response cache, the count of a long list (10,000 rows or more) is kept a few seconds
+ * under the route's tag: a game added later shows in the total of a page that is not full at
+ * once, in a full page's when the kept count is less than the page shows or after the tag is
+ * invalidated (as a job that writes games does). A short list is counted every time. */
+static void test_list_count_kept(void **state)
+{
+    struct fixture *fx = *state;
+    char err[256];
+    assert_true(aps_api_cache_ttl(&fx->app, APS_CACHE_DEFAULT) > 0);
+    assert_int_equal(aps_cache_open(&fx->app.cache, fx->cfg, NULL, err, sizeof err), 0);
+    assert_int_equal(list_total(fx, "2", "1"), 4);
+    add_game(fx, "1999-01-01");
+    assert_int_equal(list_total(fx, "2", "1"), 5); /* short: counted again */
+    /* 10,000 more games, one a day from 1960, far in the past (the last pages of the list) */
+    fx_exec(fx, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)"
+                " INSERT INTO games (sport_id, season_id, game_date, home_team_id, away_team_id,"
+                " start_time, status, created_at, updated_at) SELECT g.sport_id, g.season_id,"
+                " date('1960-01-01', '+' || n.i || ' days'), g.home_team_id, g.away_team_id,"
+                " -315619200 + n.i * 86400, g.status, g.created_at, g.updated_at"
+                " FROM n, games g WHERE g.id = 1");
+    assert_int_equal(list_total(fx, "2", "1"), 10005);
+    add_game(fx, "1999-01-02");
+    assert_int_equal(list_total(fx, "2", "1"), 10005);     /* kept */
+    assert_int_equal(list_total(fx, "4", "1"), 10005);     /* another page size, the same list */
+    assert_int_equal(list_total(fx, "2", "9000"), 10005);  /* past the end: kept */
+    assert_int_equal(list_total(fx, "100", "101"), 10006); /* not full: the page counts itself */
+    add_game(fx, "1999-01-03");
+    /* a full page that ends past the kept count (rows 10,005 and 10,006): counted, and kept */
+    assert_int_equal(list_total(fx, "2", "5003"), 10007);
+    add_game(fx, "1999-01-04");
+    assert_int_equal(list_total(fx, "2", "1"), 10007);
+    assert_int_equal(aps_cache_invalidate(fx->app.cache, "games"), 0);
+    assert_int_equal(list_total(fx, "2", "1"), 10008);
+    aps_cache_close(fx->app.cache);
+    fx->app.cache = NULL;
+    /* No cache: every full page counts. */
+    fx_exec(fx, "DELETE FROM games WHERE game_date < '2000-01-01'");
+    assert_int_equal(list_total(fx, "2", "1"), 4);
 }
 
 static void test_list_validation(void **state)
@@ -299,6 +364,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list_all_newest_first, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_list_count_kept, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_list_validation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_today_and_upcoming, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_get_one, fx_setup, fx_teardown),
