@@ -72,6 +72,49 @@ static int insert_request(struct aps_conn *c, const struct aps_http_req *req, co
     return rc == APS_E_NOTFOUND ? APS_E_DB : rc;
 }
 
+/* Why the backtest could not run, checked before it is queued (the job would only fail): the
+ * model named, or the production one, of this sport and market; a game with a price of the
+ * market in the dates asked. "" when it can run; a negative APS_E_* when the store failed. */
+static int refusal(struct aps_conn *c, const char *sport, const char *market, const char *from,
+                   const char *to, const char *model, char *why, size_t cap)
+{
+    int64_t one = 0;
+    why[0] = '\0';
+    int rc = 0;
+    if (model) {
+        const char *params[] = {sport, market, model};
+        rc = aps_conn_query_int64(c,
+                                  "SELECT 1 FROM models m WHERE m.sport_id ="
+                                  " (SELECT s.id FROM sports s WHERE s.code = ?1)"
+                                  " AND m.market = ?2 AND (CASE WHEN ?3 = 'production'"
+                                  " THEN m.status = 'production' ELSE m.name = ?3 END) LIMIT 1",
+                                  3, params, &one);
+        if (rc == APS_E_NOTFOUND) {
+            if (!strcmp(model, "production"))
+                snprintf(why, cap, "no %s %s model is in production", sport, market);
+            else
+                snprintf(why, cap, "no model %s for %s %s", model, sport, market);
+            return 0;
+        }
+    }
+    const char *params[] = {sport, market, from, to};
+    if (!rc)
+        rc = aps_conn_query_int64(c,
+                                  "SELECT 1 FROM games g WHERE g.sport_id ="
+                                  " (SELECT s.id FROM sports s WHERE s.code = ?1)"
+                                  " AND (CAST(?3 AS TEXT) IS NULL OR g.game_date >= ?3)"
+                                  " AND (CAST(?4 AS TEXT) IS NULL OR g.game_date <= ?4)"
+                                  " AND (EXISTS (SELECT 1 FROM odds o WHERE o.game_id = g.id"
+                                  " AND o.market = ?2) OR EXISTS (SELECT 1 FROM closing_lines l"
+                                  " WHERE l.game_id = g.id AND l.market = ?2)) LIMIT 1",
+                                  4, params, &one);
+    if (rc == APS_E_NOTFOUND) {
+        snprintf(why, cap, "no stored %s games with %s odds in the dates asked", sport, market);
+        return 0;
+    }
+    return rc;
+}
+
 /* Records the job's id on the request, or marks the request failed when the queue refused it. */
 static int set_job(struct aps_conn *c, int64_t id, const char *job_id)
 {
@@ -122,8 +165,15 @@ int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
     struct aps_conn *c = NULL;
     if (aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
+    char why[160];
+    int rc = refusal(c, code, market, from, to, model, why, sizeof why);
+    if (!rc && why[0]) {
+        aps_store_release(c);
+        return aps_http_error(res, 409, "CANNOT_RUN", why);
+    }
     int64_t id = 0;
-    int rc = insert_request(c, req, code, market, from, to, model, bankroll, &id);
+    if (!rc)
+        rc = insert_request(c, req, code, market, from, to, model, bankroll, &id);
     char job_id[64] = "", payload[128], key[48];
     int qrc = APS_E_STATE;
     if (!rc) {

@@ -135,18 +135,54 @@ int aps_api_models_get(struct aps_http_req *req, struct aps_http_res *res)
     return aps_http_json(res, 200, m);
 }
 
-/* The idempotency key of a training request: the client's Idempotency-Key (per user), else
- * one per sport, market and minute, so a double click enqueues one job. */
+/* The idempotency key of a training request, always the caller's own (a job another user
+ * requested is not theirs to follow): the client's Idempotency-Key, else one per sport, market
+ * and minute, so a double click enqueues one job. *given: the client chose the key. */
 static void train_key(const struct aps_http_req *req, const char *sport, const char *market,
-                      char *out, size_t cap)
+                      char *out, size_t cap, bool *given)
 {
     const char *k = aps_http_header(req, "Idempotency-Key");
-    if (k && *k && strlen(k) <= 64) {
+    *given = k && *k && strlen(k) <= 64;
+    if (*given) {
         snprintf(out, cap, "train:u%lld:%s", (long long)req->who.user_id, k);
         return;
     }
     int64_t minute = aps_time_now() / 60;
-    snprintf(out, cap, "train:%s:%s:%lld", sport, market, (long long)minute);
+    snprintf(out, cap, "train:u%lld:%s:%s:%lld", (long long)req->who.user_id, sport, market,
+             (long long)minute);
+}
+
+/* Whether the sport has a stored game to learn from (before until when given). */
+static int has_games(const struct aps_app *app, const char *code, const char *until, bool *out)
+{
+    struct aps_conn *c = NULL;
+    int64_t one = 0;
+    int rc = app->store ? aps_store_acquire(app->store, APS_DB_READ, &c) : APS_E_STATE;
+    if (rc)
+        return rc;
+    const char *params[] = {code, until};
+    rc = aps_conn_query_int64(c,
+                              "SELECT 1 FROM games g WHERE g.sport_id ="
+                              " (SELECT s.id FROM sports s WHERE s.code = ?1)"
+                              " AND (CAST(?2 AS TEXT) IS NULL OR g.game_date < ?2) LIMIT 1",
+                              2, params, &one);
+    aps_store_release(c);
+    *out = rc == 0;
+    return rc == APS_E_NOTFOUND ? 0 : rc;
+}
+
+/* Whether the job that holds an idempotency key was asked for with the same sport, market and
+ * cutoff as payload: a key names one request. */
+static bool same_request(const json_t *job, const json_t *payload)
+{
+    const json_t *was = json_object_get(job, "payload");
+    static const char *const fields[] = {"sport", "market", "until"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const json_t *a = json_object_get(was, fields[i]), *b = json_object_get(payload, fields[i]);
+        if (!(a == b || (a && b && json_equal(a, b))))
+            return false;
+    }
+    return true;
 }
 
 int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
@@ -171,10 +207,20 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
     if (!app || !app->queue)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no job queue is configured");
     const char *code = aps_sport_info(sport)->code, *mname = aps_market_name(market);
+    bool games = false;
+    if (has_games(app, code, until, &games))
+        return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is not available");
+    if (!games) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "no %s games are stored%s%s: nothing to train on", code,
+                 until ? " before " : "", until ? until : "");
+        return aps_http_error(res, 409, "NO_GAMES", msg);
+    }
     char key[128], id[64] = "";
     char what[40];
+    bool key_given = false;
     snprintf(what, sizeof what, "%s%s%s", mname, until ? ":" : "", until ? until : "");
-    train_key(req, code, what, key, sizeof key);
+    train_key(req, code, what, key, sizeof key, &key_given);
     json_t *payload = json_pack("{s:s, s:s, s:I}", "sport", code, "market", mname,
                                 "requested_by", (json_int_t)req->who.user_id);
     if (until)
@@ -200,6 +246,13 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
         aps_free(ptext);
         if (src || aps_job_status_get(c, id, &job, &by))
             APS_LOG(&app->log, APS_LOG_ERROR, NULL, "status of train job %s not recorded", id);
+        if (duplicate && key_given && job && !same_request(job, payload)) {
+            aps_store_release(c);
+            json_decref(job);
+            json_decref(payload);
+            return aps_http_error(res, 409, "IDEMPOTENCY_KEY_REUSED",
+                                  "this Idempotency-Key was used for another training request");
+        }
         arc = aps_api_audit(c, req, "model_train_requested", "job", id, true,
                             json_pack("{s:s, s:s, s:b}", "sport", code, "market", mname,
                                       "duplicate", duplicate));

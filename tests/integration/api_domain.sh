@@ -323,7 +323,16 @@ test_settle() {
 # A backtest's job_id is a job its owner follows at /api/v1/jobs/{id} (an admin too; nobody
 # else sees it), from queued until a worker has run it.
 test_backtest_job() {
-  local bt job worker_pid state _
+  local bt job worker_pid state _ before
+  # requests the worker could only fail are refused at once, and nothing is queued
+  req GET /api/v1/backtests "" "$ANALYST"
+  before=$(jf .total)
+  req POST /api/v1/backtests '{"sport":"NFL","market":"moneyline","model":"no_such_model"}' "$ANALYST"
+  check "a backtest of a model that does not exist: 409" "409 CANNOT_RUN" "$status $(jf .error.code)"
+  req POST /api/v1/backtests '{"sport":"NHL","market":"moneyline"}' "$ANALYST"
+  check "a backtest of a sport with no games: 409" "409 CANNOT_RUN" "$status $(jf .error.code)"
+  req GET /api/v1/backtests "" "$ANALYST"
+  check "  neither was recorded" "$before" "$(jf .total)"
   req POST /api/v1/backtests '{"sport":"NFL","market":"moneyline","bankroll":1000}' "$ANALYST"
   check "backtest enqueued 202" "202 queued" "$status $(jf .state)"
   bt=$(jf .id) job=$(jf .job_id)
@@ -361,6 +370,8 @@ test_admin() {
   job=$(jf .id)
   req POST /api/v1/models/train '{"sport":"NFL","market":"moneyline"}' "$ANALYST"
   check "the same request again is the same job" "202 true $job" "$status $(jf .duplicate) $(jf .id)"
+  req POST /api/v1/models/train '{"sport":"NHL","market":"moneyline"}' "$ANALYST"
+  check "training a sport with no games: 409" "409 NO_GAMES" "$status $(jf .error.code)"
   req POST /api/v1/models/1/promote '{"note":"integration"}' "$ANALYST"
   check "promote 200" "200 production" "$status $(jf .status)"
   check "promotion audited" 1 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'model_promoted'")"

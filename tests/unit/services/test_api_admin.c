@@ -58,8 +58,7 @@ static void test_models(void **state)
     assert_int_equal(json_integer_value(json_object_get(tr_get(&t, "params"), "depth")), 4);
     assert_int_equal(json_array_size(tr_get(&t, "training_runs")), 1);
     tr_cleanup(&t);
-    assert_int_equal(get(fx, &t, aps_api_models_get, "/api/v1/models/{id}", "99", NULL, NULL),
-                     404);
+    assert_int_equal(get(fx, &t, aps_api_models_get, "/api/v1/models/{id}", "99", NULL, NULL), 404);
     tr_cleanup(&t);
 }
 
@@ -68,16 +67,14 @@ static void test_train(void **state)
     struct fixture *fx = *state;
     struct treq t;
     const char *body = "{\"sport\":\"nfl\",\"market\":\"moneyline\"}";
-    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
-                          body),
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL, body),
                      503);
     tr_cleanup(&t);
 
     char err[256];
     if (aps_queue_open(&fx->app.queue, fx->cfg, fx->app.store, NULL, err, sizeof err))
         fail_msg("queue: %s", err);
-    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
-                          body),
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL, body),
                      202);
     char job[64];
     snprintf(job, sizeof job, "%s", jstr(t.res.json, "id"));
@@ -88,8 +85,7 @@ static void test_train(void **state)
     tr_cleanup(&t);
     assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 1);
     /* the same request again (a double click) is the same job */
-    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
-                          body),
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL, body),
                      202);
     assert_true(json_is_true(tr_get(&t, "duplicate")));
     assert_string_equal(jstr(t.res.json, "id"), job);
@@ -122,14 +118,55 @@ static void test_train(void **state)
     assert_string_equal(jstr(t.res.json, "idempotency_key"), "train:u3:abc-1");
     tr_cleanup(&t);
     assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 2);
+    /* the key names that request: again, the same job; for another request, refused */
+    tr_init(&t, fx, "POST", "/api/v1/models/train", FX_ADMIN, APS_ROLE_ADMIN);
+    tr_header(&t, "Idempotency-Key", "abc-1");
+    tr_body(&t, body);
+    assert_int_equal(tr_run(&t, aps_api_models_train), 202);
+    assert_true(json_is_true(tr_get(&t, "duplicate")));
+    tr_cleanup(&t);
+    tr_init(&t, fx, "POST", "/api/v1/models/train", FX_ADMIN, APS_ROLE_ADMIN);
+    tr_header(&t, "Idempotency-Key", "abc-1");
+    tr_body(&t, "{\"sport\":\"nfl\",\"market\":\"total\"}");
+    assert_int_equal(tr_run(&t, aps_api_models_train), 409);
+    assert_string_equal(tr_code(&t), "IDEMPOTENCY_KEY_REUSED");
+    tr_cleanup(&t);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 2);
+    /* without a key, another user's same request in the same minute is that user's own job */
+    tr_init(&t, fx, "POST", "/api/v1/models/train", FX_USER, APS_ROLE_ANALYST);
+    tr_body(&t, body);
+    assert_int_equal(tr_run(&t, aps_api_models_train), 202);
+    assert_true(json_is_false(tr_get(&t, "duplicate")));
+    assert_true(strncmp(jstr(t.res.json, "idempotency_key"), "train:u1:NFL:moneyline:", 23) == 0);
+    snprintf(job, sizeof job, "%s", jstr(t.res.json, "id"));
+    tr_cleanup(&t);
+    tr_init(&t, fx, "GET", "/api/v1/jobs/{id}", FX_USER, APS_ROLE_ANALYST);
+    tr_param(&t, 0, job);
+    assert_int_equal(tr_run(&t, aps_api_jobs_get), 200);
+    tr_cleanup(&t);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 3);
 
-    /* a training cutoff travels in the job's payload; a bad date is refused */
+    /* a training cutoff travels in the job's payload; a bad date is refused, and so is a
+     * cutoff before every stored game of the sport, or a sport with none */
+    char until_body[128];
+    snprintf(until_body, sizeof until_body,
+             "{\"sport\":\"nfl\",\"market\":\"moneyline\",\"until\":\"%s\"}", fx->today);
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
+                          until_body),
+                     202);
+    assert_true(json_is_false(tr_get(&t, "duplicate")));
+    assert_string_equal(jstr(tr_get(&t, "payload"), "until"), fx->today);
+    tr_cleanup(&t);
     assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
                           "{\"sport\":\"nfl\",\"market\":\"moneyline\","
                           "\"until\":\"2019-09-01\"}"),
-                     202);
-    assert_true(json_is_false(tr_get(&t, "duplicate")));
-    assert_string_equal(jstr(tr_get(&t, "payload"), "until"), "2019-09-01");
+                     409);
+    assert_string_equal(tr_code(&t), "NO_GAMES");
+    tr_cleanup(&t);
+    assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
+                          "{\"sport\":\"nhl\",\"market\":\"moneyline\"}"),
+                     409);
+    assert_string_equal(tr_code(&t), "NO_GAMES");
     tr_cleanup(&t);
     assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
                           "{\"sport\":\"nfl\",\"market\":\"moneyline\","
@@ -137,7 +174,7 @@ static void test_train(void **state)
                      400);
     assert_true(tr_detail(&t, "until"));
     tr_cleanup(&t);
-    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 3);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE name = 'train'"), 4);
 
     assert_int_equal(send(fx, &t, aps_api_models_train, "POST", "/api/v1/models/train", NULL,
                           "{\"sport\":\"chess\"}"),
@@ -182,8 +219,7 @@ static void test_promote(void **state)
     assert_string_equal(tr_code(&t), "MODEL_NOT_ELIGIBLE");
     tr_cleanup(&t);
     assert_string_equal(model_status(fx, 3, s), "challenger");
-    assert_int_equal(send(fx, &t, aps_api_models_promote, "POST", path, "3",
-                          "{\"force\":true}"),
+    assert_int_equal(send(fx, &t, aps_api_models_promote, "POST", path, "3", "{\"force\":true}"),
                      200);
     tr_cleanup(&t);
     assert_string_equal(model_status(fx, 3, s), "production");
@@ -217,8 +253,7 @@ static void test_settings(void **state)
     tr_cleanup(&t);
     assert_int_equal(audits(fx, "setting_changed"), 2);
 
-    assert_int_equal(get(fx, &t, aps_api_settings_list, "/api/v1/admin/settings", NULL, NULL,
-                         NULL),
+    assert_int_equal(get(fx, &t, aps_api_settings_list, "/api/v1/admin/settings", NULL, NULL, NULL),
                      200);
     json_t *items = tr_get(&t, "items");
     assert_int_equal(json_array_size(items), APS_SET__COUNT);
@@ -229,8 +264,8 @@ static void test_settings(void **state)
     assert_true(json_is_true(json_object_get(kf, "runtime_changeable")));
     assert_string_equal(jstr(kf, "value"), "0.25");
     assert_string_equal(jstr(kf, "effective"), "0.5");
-    assert_true(json_is_false(json_object_get(setting(items, "DATABASE_URL"),
-                                              "runtime_changeable")));
+    assert_true(
+        json_is_false(json_object_get(setting(items, "DATABASE_URL"), "runtime_changeable")));
     tr_cleanup(&t);
 
     struct {
@@ -260,15 +295,13 @@ static void test_users(void **state)
 {
     struct fixture *fx = *state;
     struct treq t;
-    assert_int_equal(get(fx, &t, aps_api_users_list, "/api/v1/admin/users", NULL, NULL, NULL),
-                     200);
+    assert_int_equal(get(fx, &t, aps_api_users_list, "/api/v1/admin/users", NULL, NULL, NULL), 200);
     assert_int_equal(json_integer_value(tr_get(&t, "total")), 3);
     char *text = json_dumps(t.res.json, 0);
     assert_null(strstr(text, "password")); /* hashes never leave */
     free(text);
     tr_cleanup(&t);
-    assert_int_equal(get(fx, &t, aps_api_users_list, "/api/v1/admin/users", NULL, "role",
-                         "admin"),
+    assert_int_equal(get(fx, &t, aps_api_users_list, "/api/v1/admin/users", NULL, "role", "admin"),
                      200);
     assert_int_equal(json_integer_value(tr_get(&t, "total")), 1);
     tr_cleanup(&t);
@@ -277,8 +310,7 @@ static void test_users(void **state)
     tr_cleanup(&t);
 
     const char *path = "/api/v1/admin/users/{id}/role";
-    assert_int_equal(send(fx, &t, aps_api_users_role, "PUT", path, "2", "{\"role\":\"pro\"}"),
-                     200);
+    assert_int_equal(send(fx, &t, aps_api_users_role, "PUT", path, "2", "{\"role\":\"pro\"}"), 200);
     assert_int_equal(json_integer_value(tr_get(&t, "sessions_revoked")), 2);
     assert_string_equal(jstr(t.res.json, "previous_role"), "user");
     tr_cleanup(&t);
@@ -318,8 +350,7 @@ static void test_data_quality(void **state)
                      200);
     json_t *checks = tr_get(&t, "checks");
     assert_int_equal(json_array_size(checks), 1); /* the newest DQ001 only */
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(checks, 0),
-                                                        "failed_count")),
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(checks, 0), "failed_count")),
                      3);
     json_t *computed = tr_get(&t, "computed");
     json_t *nfl = sport_row(json_object_get(computed, "by_sport"), "NFL");
@@ -376,7 +407,8 @@ static void test_dead_jobs(void **state)
     assert_string_equal(jstr(first, "error"), "provider said no");
     assert_string_equal(jstr(first, "name"), "noop");
     tr_cleanup(&t);
-    const char *requeue = "/api/v1/admin/jobs/dead/{id}/requeue", *drop = "/api/v1/admin/jobs/dead/{id}";
+    const char *requeue = "/api/v1/admin/jobs/dead/{id}/requeue",
+               *drop = "/api/v1/admin/jobs/dead/{id}";
     assert_int_equal(send(fx, &t, aps_api_jobs_dead_requeue, "POST", requeue, a, NULL), 200);
     tr_cleanup(&t);
     assert_int_equal(send(fx, &t, aps_api_jobs_dead_requeue, "POST", requeue, a, NULL), 404);
@@ -386,8 +418,10 @@ static void test_dead_jobs(void **state)
     assert_int_equal(send(fx, &t, aps_api_jobs_dead_drop, "DELETE", drop, b, NULL), 404);
     tr_cleanup(&t);
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM jobs WHERE id = %s AND state = 'ready'"
-                              " AND attempts = 0", a);
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM jobs WHERE id = %s AND state = 'ready'"
+             " AND attempts = 0",
+             a);
     assert_int_equal(fx_int(fx, sql), 1);
     assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'"), 0);
     assert_int_equal(audits(fx, "job_requeued"), 1);
@@ -403,8 +437,8 @@ static void test_alerts(void **state)
     const char *list = "/api/v1/admin/alerts", *ack = "/api/v1/admin/alerts/{id}/acknowledge";
     assert_int_equal(get(fx, &t, aps_api_alerts_list, list, NULL, NULL, NULL), 200);
     assert_int_equal(json_integer_value(tr_get(&t, "total")), 2);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(tr_get(&t, "items"), 0),
-                                                        "id")),
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_array_get(tr_get(&t, "items"), 0), "id")),
                      2); /* newest first */
     tr_cleanup(&t);
     assert_int_equal(get(fx, &t, aps_api_alerts_list, list, NULL, "severity", "critical"), 200);

@@ -748,7 +748,7 @@ export interface paths {
         /** The caller's backtests, newest first (page, limit) */
         get: operations["get_api_v1_backtests"];
         put?: never;
-        /** Enqueue a backtest (sport, market, from, to, model, bankroll); 202 with its id and its job_id, to follow at /api/v1/jobs/{id} */
+        /** Enqueue a backtest (sport, market, from, to, model, bankroll); 202 with its id and its job_id, to follow at /api/v1/jobs/{id}; 409 CANNOT_RUN when the model (or a production one) of the sport and market does not exist, or no game of the dates asked has a price of the market */
         post: operations["post_api_v1_backtests"];
         delete?: never;
         options?: never;
@@ -799,7 +799,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enqueue a training job (sport, market, optional until: train on games before that date only); 202 with the job, to follow at /api/v1/jobs/{id} */
+        /** Enqueue a training job (sport, market, optional until: train on games before that date only); 202 with the job, to follow at /api/v1/jobs/{id}; 409 NO_GAMES when the sport has no stored game (before until), 409 IDEMPOTENCY_KEY_REUSED when the Idempotency-Key named another request */
         post: operations["post_api_v1_models_train"];
         delete?: never;
         options?: never;
@@ -7444,6 +7444,15 @@ export interface operations {
             };
             /** @description The caller's role does not allow this operation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
