@@ -6,7 +6,10 @@
  *   P:jobs:delayed  sorted set of jobs waiting for their time (score: due ms), members are the
  *                   job's fields as a JSON array
  *   P:jobs:dead     stream of dead letters (capped near 10,000), with the last error
- *   P:jobs:seq      counter of job ids
+ *   P:jobs:seq      counter of job ids, started (and started again, when Redis lost it) at
+ *                   the server's time in ms × 1000: ids stay unique across a loss of Redis's
+ *                   data or a move from the store's queue (whose ids count from 1), so a new
+ *                   job never takes the id, and the followable status, of an older one
  *   P:jobs:idem:K   id of the job pushed with idempotency key K (expires after 24 h)
  *   P:fence:L       the highest fencing epoch of lock L a push has carried (store/fence.h)
  *   P:jobs:reclaim  a short-lived marker that spaces out XAUTOCLAIM runs (see claim_script)
@@ -59,28 +62,30 @@ struct rq {
 
 /* The push of the jobs whose idempotency keys are KEYS[4 .. 3 + n]; fixed: how many keys
  * follow them. Per job {1, id} for a new job or {0, id} when its idempotency key was seen. */
-#define PUSH_JOBS(fixed)                                                                         \
-    "local now = now_ms()\n"                                                                     \
-    "local enq = string.format('%d', now)\n"                                                     \
-    "local out = {}\n"                                                                           \
-    "for j = 1, #KEYS - " fixed " do\n"                                                          \
-    "  local a = 1 + (j - 1) * 5\n"                                                              \
-    "  local idem = ARGV[a + 5]\n"                                                               \
-    "  local prev = false\n"                                                                     \
-    "  if idem ~= '' then prev = redis.call('GET', KEYS[3 + j]) end\n"                           \
-    "  if prev then\n"                                                                           \
-    "    out[#out + 1] = 0 out[#out + 1] = prev\n"                                               \
-    "  else\n"                                                                                   \
-    "    local id = string.format('%d', redis.call('INCR', KEYS[3]))\n"                          \
-    "    if idem ~= '' then redis.call('SET', KEYS[3 + j], id, 'PX', ARGV[1]) end\n"             \
-    "    local f = {'id', id, 'name', ARGV[a + 1], 'payload', ARGV[a + 2], 'attempts', '0',\n"   \
-    "      'max', ARGV[a + 3], 'idem', idem, 'enq', enq, 'err', ''}\n"                           \
-    "    local delay = tonumber(ARGV[a + 4])\n"                                                  \
-    "    if delay > 0 then redis.call('ZADD', KEYS[2], now + delay, cjson.encode(f))\n"          \
-    "    else redis.call('XADD', KEYS[1], '*', unpack(f)) end\n"                                 \
-    "    out[#out + 1] = 1 out[#out + 1] = id\n"                                                 \
-    "  end\n"                                                                                    \
-    "end\n"                                                                                      \
+#define PUSH_JOBS(fixed)                                                                       \
+    "local now = now_ms()\n"                                                                   \
+    "local enq = string.format('%d', now)\n"                                                   \
+    "local out = {}\n"                                                                         \
+    "for j = 1, #KEYS - " fixed " do\n"                                                        \
+    "  local a = 1 + (j - 1) * 5\n"                                                            \
+    "  local idem = ARGV[a + 5]\n"                                                             \
+    "  local prev = false\n"                                                                   \
+    "  if idem ~= '' then prev = redis.call('GET', KEYS[3 + j]) end\n"                         \
+    "  if prev then\n"                                                                         \
+    "    out[#out + 1] = 0 out[#out + 1] = prev\n"                                             \
+    "  else\n"                                                                                 \
+    "    if redis.call('EXISTS', KEYS[3]) == 0 then\n"                                         \
+    "      redis.call('SET', KEYS[3], string.format('%d', now * 1000)) end\n"                  \
+    "    local id = string.format('%d', redis.call('INCR', KEYS[3]))\n"                        \
+    "    if idem ~= '' then redis.call('SET', KEYS[3 + j], id, 'PX', ARGV[1]) end\n"           \
+    "    local f = {'id', id, 'name', ARGV[a + 1], 'payload', ARGV[a + 2], 'attempts', '0',\n" \
+    "      'max', ARGV[a + 3], 'idem', idem, 'enq', enq, 'err', ''}\n"                         \
+    "    local delay = tonumber(ARGV[a + 4])\n"                                                \
+    "    if delay > 0 then redis.call('ZADD', KEYS[2], now + delay, cjson.encode(f))\n"        \
+    "    else redis.call('XADD', KEYS[1], '*', unpack(f)) end\n"                               \
+    "    out[#out + 1] = 1 out[#out + 1] = id\n"                                               \
+    "  end\n"                                                                                  \
+    "end\n"                                                                                    \
     "return out\n"
 
 /* KEYS: stream, delayed, seq, then one idempotency key per job ("<prefix>:jobs:idem:" when the

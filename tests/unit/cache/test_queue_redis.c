@@ -120,6 +120,25 @@ static void test_redis_group_lost(void **state)
     aps_queue_close(q);
 }
 
+/* Job ids never repeat, also after Redis lost its data (the id counter with the rest): a job
+ * enqueued afterwards must not take an older job's id, which names its followable status. */
+static void test_redis_ids_survive_data_loss(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char first[64], second[64], after[64], key[256];
+    push_ok(q, "noop", "{}", NULL, 1, 0, first);
+    push_ok(q, "noop", "{}", NULL, 1, 0, second);
+    assert_true(strtoll(second, NULL, 10) == strtoll(first, NULL, 10) + 1);
+    assert_true(strtoll(first, NULL, 10) > 1000000000000000LL); /* the server's ms × 1000 */
+    snprintf(key, sizeof key, "%s:jobs:seq", g.prefix);
+    const char *del[] = {"DEL", key};
+    freeReplyObject(redis_raw(2, del, NULL));
+    usleep(5000);
+    push_ok(q, "noop", "{}", NULL, 1, 0, after);
+    assert_true(strtoll(after, NULL, 10) > strtoll(second, NULL, 10));
+    aps_queue_close(q);
+}
+
 static void test_redis_down(void **state)
 {
     const char *settings[] = {"REDIS_URL=redis://127.0.0.1:1/0", NULL};
@@ -154,6 +173,7 @@ int main(void)
         CASE(test_redis_layout),
         CASE(test_redis_group_lost),
         CASE(test_redis_consumers_cleaned),
+        cmocka_unit_test(test_redis_ids_survive_data_loss),
         cmocka_unit_test(test_redis_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
