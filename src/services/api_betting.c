@@ -34,30 +34,41 @@
 
 /* ---- bankrolls ----------------------------------------------------------------------------- */
 
-#define BANKROLL_SELECT                                                                        \
-    "SELECT b.id, b.name, b.currency, " APS_MONEY_SQL("b.initial_cents", "b.initial_amount")   \
-    ", " APS_MONEY_SQL("b.current_cents", "b.current_amount") ", "                             \
-    APS_MONEY_SQL("b.peak_cents", "b.peak_amount") ", "                                        \
-    APS_MONEY_SQL("b.low_cents", "b.low_amount") ", b.is_active, b.created_at, b.updated_at,"  \
-    " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id),"                               \
-    " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id AND x.result = 'pending'),"      \
-    " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                 \
-    "   AND x.result IN " APS_RECORD_WIN_RESULTS "),"                                          \
-    " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                 \
-    "   AND x.result IN " APS_RECORD_LOSS_RESULTS "),"                                         \
-    " (SELECT SUM(" APS_MONEY_SQL("x.profit_loss_cents", "x.profit_loss") ") FROM bets x"      \
-    "   WHERE x.bankroll_id = b.id"                                                            \
-    "   AND x.result <> 'pending'),"                                                           \
-    " (SELECT SUM(" APS_MONEY_SQL("t.amount_cents", "t.amount") ")"                            \
-    "   FROM bankroll_transactions t WHERE t.bankroll_id = b.id"                               \
-    "   AND t.kind = 'deposit')"                                                               \
-    " FROM bankrolls b"
+#define BANKROLL_SELECT                                                                                                                                                                  \
+    "SELECT b.id, b.name, b.currency, " APS_MONEY_SQL("b.initial_cents", "b.initial_amount") ", " APS_MONEY_SQL("b.current_cents", "b.current_amount") ", " APS_MONEY_SQL(               \
+        "b.peak_cents",                                                                                                                                                                  \
+        "b.peak_amount") ", " APS_MONEY_SQL("b.low_cents",                                                                                                                               \
+                                            "b.low_amount") ", b.is_active, b.created_at, b.updated_at,"                                                                                 \
+                                                            " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id),"                                                                 \
+                                                            " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id AND x.result = 'pending'),"                                        \
+                                                            " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                                                   \
+                                                            "   AND x.result IN " APS_RECORD_WIN_RESULTS                                                                                 \
+                                                            "),"                                                                                                                         \
+                                                            " (SELECT COUNT(*) FROM bets x WHERE x.bankroll_id = b.id"                                                                   \
+                                                            "   AND x.result IN " APS_RECORD_LOSS_RESULTS                                                                                \
+                                                            "),"                                                                                                                         \
+                                                            " (SELECT SUM(" APS_MONEY_SQL(                                                                                               \
+                                                                "x.profit_loss_cents",                                                                                                   \
+                                                                "x.profit_loss") ") FROM bets x"                                                                                         \
+                                                                                 "   WHERE x.bankroll_id = b.id"                                                                         \
+                                                                                 "   AND x.result <> 'pending'),"                                                                        \
+                                                                                 " (SELECT SUM(" APS_MONEY_SQL(                                                                          \
+                                                                                     "t.amount_cents",                                                                                   \
+                                                                                     "t.amount") ")"                                                                                     \
+                                                                                                 "   FROM bankroll_transactions t WHERE t.bankroll_id = b.id"                            \
+                                                                                                 "   AND t.kind = 'deposit'),"                                                           \
+                                                                                                 " (SELECT SUM(" APS_MONEY_SQL(                                                          \
+                                                                                                     "x.stake_cents",                                                                    \
+                                                                                                     "x.stake") ") FROM bets x"                                                          \
+                                                                                                                "   WHERE x.bankroll_id = b.id AND x.result NOT IN ('pending', 'void'))" \
+                                                                                                                " FROM bankrolls b"
 
 static json_t *bankroll_json(const struct aps_stmt *st)
 {
     int64_t wins = aps_stmt_int64(st, 12), losses = aps_stmt_int64(st, 13);
     int64_t profit = aps_stmt_is_null(st, 14) ? 0 : aps_stmt_int64(st, 14);
     int64_t deposits = aps_stmt_is_null(st, 15) ? -1 : aps_stmt_int64(st, 15);
+    int64_t wagered = aps_stmt_is_null(st, 16) ? 0 : aps_stmt_int64(st, 16);
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(aps_stmt_int64(st, 0)));
     json_object_set_new(o, "name", aps_api_col_str(st, 1));
@@ -77,8 +88,13 @@ static json_t *bankroll_json(const struct aps_stmt *st)
                         aps_api_num(wins + losses ? (double)wins / (wins + losses) : NAN));
     json_object_set_new(o, "profit", aps_api_money(profit));
     json_object_set_new(o, "deposits", deposits < 0 ? json_null() : aps_api_money(deposits));
-    /* ROI: settled profit over every deposit (the opening balance is the first deposit). */
+    json_object_set_new(o, "wagered", aps_api_money(wagered));
+    /* ROI: settled profit over the stakes it was made on (a push returns its stake and counts
+     * as wagered; a void does not); beside it, the same profit over every deposit (the opening
+     * balance is the first deposit). */
     json_object_set_new(o, "roi",
+                        aps_api_num(wagered > 0 ? (double)profit / (double)wagered : NAN));
+    json_object_set_new(o, "return_on_deposits",
                         aps_api_num(deposits > 0 ? (double)profit / (double)deposits : NAN));
     return o;
 }

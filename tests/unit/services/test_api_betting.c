@@ -44,7 +44,9 @@ static void test_bankrolls(void **state)
     assert_float_equal(jnum(t.res.json, "current_amount"), 1000, 0);
     assert_float_equal(jnum(t.res.json, "peak_amount"), 1000, 0);
     assert_float_equal(jnum(t.res.json, "deposits"), 1000, 0);
-    assert_float_equal(jnum(t.res.json, "roi"), 0, 0);
+    assert_true(json_is_null(tr_get(&t, "roi"))); /* nothing wagered yet */
+    assert_float_equal(jnum(t.res.json, "wagered"), 0, 0);
+    assert_float_equal(jnum(t.res.json, "return_on_deposits"), 0, 0);
     assert_string_equal(jstr(t.res.json, "currency"), "EUR");
     assert_true(json_is_null(tr_get(&t, "win_rate")));
     tr_cleanup(&t);
@@ -58,25 +60,25 @@ static void test_bankrolls(void **state)
 
     char sid[24];
     snprintf(sid, sizeof sid, "%lld", (long long)id);
-    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
-                          FX_USER, sid, "{\"kind\":\"deposit\",\"amount\":250.5}"),
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions", FX_USER,
+                          sid, "{\"kind\":\"deposit\",\"amount\":250.5}"),
                      201);
     assert_float_equal(jnum(t.res.json, "balance_after"), 1250.5, 0);
     assert_float_equal(jnum(tr_get(&t, "bankroll"), "peak_amount"), 1250.5, 0);
     tr_cleanup(&t);
-    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
-                          FX_USER, sid, "{\"kind\":\"withdrawal\",\"amount\":2000}"),
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions", FX_USER,
+                          sid, "{\"kind\":\"withdrawal\",\"amount\":2000}"),
                      409);
     assert_string_equal(tr_code(&t), "INSUFFICIENT_BANKROLL");
     tr_cleanup(&t);
-    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
-                          FX_USER, sid, "{\"kind\":\"withdrawal\",\"amount\":50.5}"),
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions", FX_USER,
+                          sid, "{\"kind\":\"withdrawal\",\"amount\":50.5}"),
                      201);
     assert_float_equal(jnum(t.res.json, "balance_after"), 1200, 0);
     tr_cleanup(&t);
     /* the same bankroll from another user's account does not exist */
-    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
-                          FX_OTHER, sid, "{\"kind\":\"deposit\",\"amount\":5}"),
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions", FX_OTHER,
+                          sid, "{\"kind\":\"deposit\",\"amount\":5}"),
                      404);
     tr_cleanup(&t);
 }
@@ -99,17 +101,17 @@ static void test_bankroll_validation(void **state)
     assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL, "[1,2]"), 400);
     assert_true(tr_detail(&t, "body"));
     tr_cleanup(&t);
-    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions",
-                          FX_USER, "1", "{\"kind\":\"transfer\",\"amount\":\"5\"}"),
+    assert_int_equal(post(fx, &t, aps_api_bankrolls_transaction, BR "/{id}/transactions", FX_USER,
+                          "1", "{\"kind\":\"transfer\",\"amount\":\"5\"}"),
                      400);
     assert_true(tr_detail(&t, "kind") && tr_detail(&t, "amount"));
     tr_cleanup(&t);
     /* Money is read into integer cents: below a cent, a third decimal (also one the client's
      * double carries, 0.1 + 0.2), zero and above the bound are refused; the bound itself and
      * the largest amount with two decimals pass. */
-    static const char *const refused[] = {"1e-8", "0.00000001", "1e-300", "0.001", "10.005",
-                                          "0.30000000000000004", "0", "0.0", "-0.01",
-                                          "1000000000000.01", "1e13", "true"};
+    static const char *const refused[] = {"1e-8",   "0.00000001",          "1e-300", "0.001",
+                                          "10.005", "0.30000000000000004", "0",      "0.0",
+                                          "-0.01",  "1000000000000.01",    "1e13",   "true"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         char body[160];
         snprintf(body, sizeof body, "{\"name\":\"x\",\"initial_amount\":%s}", refused[i]);
@@ -207,20 +209,25 @@ static void test_bets(void **state)
         const char *code_or_field;
     } bad[] = {
         {"{\"game_id\":4,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":%lld,"
-         "\"stake\":10,\"price\":1.9}", 409, "GAME_STARTED"},
+         "\"stake\":10,\"price\":1.9}",
+         409, "GAME_STARTED"},
         {"{\"game_id\":1,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":%lld,"
-         "\"stake\":10,\"price\":1.9}", 409, "GAME_STARTED"},
-        {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":5000}", 409,
-         "INSUFFICIENT_BANKROLL"},
+         "\"stake\":10,\"price\":1.9}",
+         409, "GAME_STARTED"},
+        {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":5000}", 409, "INSUFFICIENT_BANKROLL"},
         {"{\"prediction_id\":99,\"bankroll_id\":%lld,\"stake\":5}", 404, "NOT_FOUND"},
         {"{\"game_id\":999,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":%lld,"
-         "\"stake\":10,\"price\":1.9}", 404, "NOT_FOUND"},
+         "\"stake\":10,\"price\":1.9}",
+         404, "NOT_FOUND"},
         {"{\"game_id\":2,\"market\":\"spread\",\"selection\":\"home\",\"bankroll_id\":%lld,"
-         "\"stake\":10,\"price\":1.9}", 400, "line"},
+         "\"stake\":10,\"price\":1.9}",
+         400, "line"},
         {"{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"over\",\"bankroll_id\":%lld,"
-         "\"stake\":10,\"price\":1.9}", 400, "selection"},
+         "\"stake\":10,\"price\":1.9}",
+         400, "selection"},
         {"{\"game_id\":2,\"market\":\"spread\",\"selection\":\"home\",\"bankroll_id\":%lld,"
-         "\"stake\":10,\"price\":1.9,\"line\":-3.1}", 400, "line"},
+         "\"stake\":10,\"price\":1.9,\"line\":-3.1}",
+         400, "line"},
         {"{\"bankroll_id\":%lld,\"stake\":10,\"price\":1.9}", 400, "prediction_id"},
         {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":10,\"price\":-50}", 400, "price"},
         {"{\"prediction_id\":2,\"game_id\":3,\"bankroll_id\":%lld,\"stake\":10}", 400,
@@ -304,7 +311,8 @@ static void test_sizing(void **state)
     tr_cleanup(&t);
 
     /* a run-time override of KELLY_FRACTION is used */
-    fx_exec(fx, "INSERT INTO settings (key, value, updated_at) VALUES ('KELLY_FRACTION', '0.1', 0)");
+    fx_exec(fx,
+            "INSERT INTO settings (key, value, updated_at) VALUES ('KELLY_FRACTION', '0.1', 0)");
     int64_t br = open_br(fx, FX_USER, "{\"name\":\"Main\",\"initial_amount\":2000}");
     char body[256];
     snprintf(body, sizeof body,
@@ -323,8 +331,8 @@ static void test_sizing(void **state)
     tr_cleanup(&t);
 
     /* another user's bankroll */
-    assert_int_equal(post(fx, &t, aps_api_betting_sizing, "/api/v1/betting/sizing", FX_OTHER,
-                          NULL, body),
+    assert_int_equal(post(fx, &t, aps_api_betting_sizing, "/api/v1/betting/sizing", FX_OTHER, NULL,
+                          body),
                      404);
     tr_cleanup(&t);
 
@@ -391,6 +399,14 @@ static void test_performance(void **state)
                        1e-12);
     /* equity: 1000 → 900 → 700 (stakes) → 885 (payout): drawdown 300/1000 */
     assert_float_equal(jnum(t.res.json, "max_drawdown"), 0.30, 1e-12);
+    tr_cleanup(&t);
+    /* the ROI of a bankroll is its profit over what it wagered, not over what was deposited */
+    tr_init(&t, fx, "GET", BR, FX_USER, APS_ROLE_USER);
+    assert_int_equal(tr_run(&t, aps_api_bankrolls_list), 200);
+    json_t *b = json_array_get(tr_get(&t, "items"), 0);
+    assert_float_equal(jnum(b, "wagered"), 300, 1e-9);
+    assert_float_equal(jnum(b, "roi"), (85.0 - 200) / 300, 1e-12);
+    assert_float_equal(jnum(b, "return_on_deposits"), (85.0 - 200) / 1000, 1e-12);
     tr_cleanup(&t);
 
     /* half results count whole in the API's record (engine/track_record.h) */

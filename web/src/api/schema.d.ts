@@ -1454,7 +1454,12 @@ export interface components {
             win_rate: number | null;
             profit: number;
             deposits: number;
+            /** @description The stakes of the settled bets (pending and void bets left out) */
+            wagered: number;
+            /** @description Return on investment: settled profit / wagered (null before a settled bet) */
             roi: number | null;
+            /** @description Settled profit / every deposit (the opening balance is the first deposit) */
+            return_on_deposits: number | null;
         };
         /** @description A recorded bet with its game; settled with its result, profit and closing-line value */
         Bet: {
