@@ -1129,7 +1129,8 @@ static void add_cors_headers(struct request *r, struct MHD_Response *resp)
 }
 
 /* nosniff everywhere; no-store where the answer is the caller's own or carries a token; the page
- * policies on HTML (the docs page: Swagger UI needs inline styles and data: images). */
+ * policies on HTML. Styles come from the page's own files only, except on the docs page (routes
+ * tagged "docs"), whose Swagger UI needs inline styles; both pages may show data: images. */
 static void add_security_headers(struct request *r, struct MHD_Response *resp, const char *ctype)
 {
     bool own = false; /* the handler chose a Cache-Control of its own */
@@ -1139,11 +1140,17 @@ static void add_security_headers(struct request *r, struct MHD_Response *resp, c
     if (!own && (r->req.who.authenticated || r->res.no_cache || r->res.personal))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (ctype && !strncmp(ctype, "text/html", 9)) {
+        const struct aps_route *rt = r->req.route;
+        bool docs = rt && rt->tag && !strcmp(rt->tag, "docs");
         MHD_add_response_header(resp, "Content-Security-Policy",
-                                "default-src 'self'; script-src 'self'; style-src 'self'"
-                                " 'unsafe-inline'; img-src 'self' data:; connect-src 'self';"
-                                " object-src 'none'; base-uri 'none'; form-action 'self';"
-                                " frame-ancestors 'none'");
+                                docs ? "default-src 'self'; script-src 'self'; style-src 'self'"
+                                       " 'unsafe-inline'; img-src 'self' data:; connect-src"
+                                       " 'self'; object-src 'none'; base-uri 'none'; form-action"
+                                       " 'self'; frame-ancestors 'none'"
+                                     : "default-src 'self'; script-src 'self'; style-src 'self';"
+                                       " img-src 'self' data:; connect-src 'self'; object-src"
+                                       " 'none'; base-uri 'none'; form-action 'self';"
+                                       " frame-ancestors 'none'");
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     }

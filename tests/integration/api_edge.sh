@@ -23,8 +23,13 @@ cleanup() {
 trap cleanup EXIT
 docs="$APS_SOURCE_DIR/web/dist/api-docs"
 [ -f "$docs/index.html" ] || bash "$APS_SOURCE_DIR/web/build-api-docs.sh" >/dev/null
+# a dashboard page of its own: its headers are what is checked here (the real dashboard runs in
+# dashboard_browser, where a style its policy refuses fails the test)
+mkdir -p "$work/dash"
+echo '<!doctype html><title>dashboard</title>' > "$work/dash/index.html"
 export ENVIRONMENT=development LOG_LEVEL=WARNING DATABASE_URL="sqlite:///$work/aps.db" REDIS_URL=
 export JWT_SECRET="api-edge-integration-secret-0123456789abcdef" API_DOCS_DIR="$docs"
+export DASHBOARD_DIR="$work/dash"
 export RATE_LIMIT_PER_MIN=3
 unset TRUSTED_PROXIES CORS_ORIGINS
 pass=0 fail=0
@@ -120,6 +125,11 @@ check "docs page: CSP" 1 "$(hdr Content-Security-Policy | grep -c "frame-ancesto
 check "docs page: X-Frame-Options" DENY "$(hdr X-Frame-Options)"
 check "docs page: Referrer-Policy" no-referrer "$(hdr Referrer-Policy)"
 check "docs page: nosniff" nosniff "$(hdr X-Content-Type-Options)"
+check "docs page: inline styles allowed (Swagger UI)" 1 "$(hdr Content-Security-Policy | grep -c "style-src 'self' 'unsafe-inline';")"
+req "$P" GET / >/dev/null
+check "dashboard page: HTML" text/html "$(hdr Content-Type | cut -d';' -f1)"
+check "dashboard page: styles from its own files only" 1 "$(hdr Content-Security-Policy | grep -c "style-src 'self'; ")"
+check "dashboard page: X-Frame-Options" DENY "$(hdr X-Frame-Options)"
 
 # ---- control bytes, Host -------------------------------------------------------------------
 # (through the proxied server, one client address each, so the rate limit stays out of the way)
