@@ -369,7 +369,8 @@ int aps_job_do_noop(struct aps_job_run *r)
                             " VALUES (?1, CAST(?2 AS BIGINT), ?3) ON CONFLICT (task) DO NOTHING"
                             " RETURNING 1",
                             "i", &dummy, "sis", task, aps_time_now_us() / 1000, r->id);
-    aps_buf_printf(&r->fields, ",\"mark\":\"%s\"", rc == APS_E_NOTFOUND ? "existed" : "written");
+    if (rc == 0 || rc == APS_E_NOTFOUND)
+        aps_buf_printf(&r->fields, ",\"mark\":\"%s\"", rc ? "existed" : "written");
     if (rc == APS_E_NOTFOUND)
         rc = 0;
     if (rc)

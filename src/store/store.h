@@ -127,7 +127,10 @@ int aps_stmt_bind_int64(struct aps_stmt *s, int idx, int64_t v) APS_MUST_CHECK;
 int aps_stmt_bind_double(struct aps_stmt *s, int idx, double v) APS_MUST_CHECK;
 int aps_stmt_bind_text(struct aps_stmt *s, int idx, const char *v) APS_MUST_CHECK; /* NULL → NULL */
 int aps_stmt_bind_null(struct aps_stmt *s, int idx) APS_MUST_CHECK;
-/* APS_ROW when a row is ready, APS_DONE when finished, or a negative APS_E_*. */
+/* APS_ROW when a row is ready, APS_DONE when finished, or a negative APS_E_*. Outside a
+ * transaction a statement that writes has run to its end, commit included, when its first step
+ * returns, on both backends: a commit that fails (a full disk) is that step's error, and a
+ * caller may stop after the first RETURNING row without losing or hiding anything. */
 int aps_stmt_step(struct aps_stmt *s) APS_MUST_CHECK;
 /* Ready to run again with the same bindings (rebind to change them). */
 int aps_stmt_reset(struct aps_stmt *s);
@@ -208,7 +211,8 @@ int aps_conn_changef(struct aps_conn *c, int64_t *changes, const char *sql, cons
  *                        "is", &id, name, sizeof name, "ss", email, role);
  * One result letter per column of the row (APS_E_INVAL otherwise). 0 with the outputs written;
  * APS_E_NOTFOUND when there is no row. On any failure the outputs are untouched. Rows after the
- * first are not read. */
+ * first are not read; a write outside a transaction has committed when it returns 0, and a
+ * commit that failed is its error (aps_stmt_step). */
 int aps_conn_query_row(struct aps_conn *c, const char *sql, const char *out_spec,
                        ...) APS_MUST_CHECK;
 

@@ -7,6 +7,10 @@
  * APS_E_NOSPACE (the transaction rolled back, the file intact), anything else as
  * APS_E_DB with sqlite3_errmsg() in the connection's errmsg. ?N parameters are native.
  *
+ * Outside a transaction a statement that writes runs to its end at its first step, commit
+ * included, and keeps its RETURNING rows for the steps that follow (as libpq holds a result):
+ * a failed commit is then that step's error even when the caller reads one row and stops.
+ *
  * Each connection keeps its last STMT_CACHE prepared statements keyed by the SQL text: preparing
  * the same text again takes the idle cached statement (reset, bindings cleared) instead of
  * parsing and planning it again, and finalizing one puts it back. A statement in use is never
@@ -18,6 +22,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -48,6 +53,11 @@ struct sq_stmt {
     struct sq_cached *cached; /* the cache entry it came from, or NULL (finalized when done) */
     int64_t changes;
     bool stepped; /* stepped since the last reset: binding must reset first */
+    /* A write run whole at its first step (sq_step) hands out the rows it kept: nkept rows of
+     * ncols values, row by row in kept; row is the current one (-1 before the first). */
+    bool whole;
+    sqlite3_value **kept;
+    int nkept, ncols, row;
 };
 
 struct sq_copy {
@@ -300,8 +310,81 @@ static int sq_prepare(struct aps_conn *c, const char *sql, struct aps_stmt **out
     s->base.conn = c;
     s->st = st;
     s->cached = e;
+    s->row = -1;
     *out = &s->base;
     return 0;
+}
+
+/* ---- rows of a write run whole ------------------------------------------------------------- */
+
+static void drop_kept(struct sq_stmt *q)
+{
+    for (int i = 0; i < q->nkept * q->ncols; i++)
+        sqlite3_value_free(q->kept[i]);
+    aps_free(q->kept);
+    q->kept = NULL;
+    q->nkept = q->ncols = 0;
+    q->row = -1;
+    q->whole = false;
+}
+
+/* Copies the current row of q's statement into kept. Running out of memory here aborts, as
+ * everywhere in the program (core/mem.h): an error could not undo the write, which commits
+ * whenever the statement ends. */
+static void keep_row(struct sq_stmt *q, int *cap)
+{
+    if (q->nkept == *cap) {
+        *cap = *cap ? *cap * 2 : 4;
+        q->kept = aps_realloc(q->kept, (size_t)*cap * (size_t)q->ncols * sizeof *q->kept);
+    }
+    sqlite3_value **row = q->kept + (size_t)q->nkept * (size_t)q->ncols;
+    for (int i = 0; i < q->ncols; i++) {
+        row[i] = sqlite3_value_dup(sqlite3_column_value(q->st, i));
+        if (!row[i]) {
+            fputs("aps: out of memory keeping a row of a write\n", stderr);
+            abort();
+        }
+    }
+    q->nkept++;
+}
+
+static int next_kept(struct sq_stmt *q)
+{
+    if (q->row + 1 < q->nkept) {
+        q->row++;
+        return APS_ROW;
+    }
+    q->row = q->nkept; /* past the end: column readers see no row */
+    return APS_DONE;
+}
+
+/* The kept value of the current row's column col, or NULL when there is none. */
+static sqlite3_value *kept_value(const struct sq_stmt *q, int col)
+{
+    if (q->row < 0 || q->row >= q->nkept || col < 0 || col >= q->ncols)
+        return NULL;
+    return q->kept[(size_t)q->row * (size_t)q->ncols + (size_t)col];
+}
+
+/* Runs q, a write outside a transaction, to its end: SQLite commits such a statement when it
+ * ends, and a commit that fails (SQLITE_FULL, an I/O error, a deferred foreign key) rolls the
+ * write back and is the result of that last step only. Stopped after one RETURNING row, the
+ * commit would come at the reset or finalize, whose result nobody reads. The rows (SQLite made
+ * every change at the first step and holds them already) are kept and handed out by the steps. */
+static int run_whole(struct sq_stmt *q)
+{
+    int cap = 0;
+    q->whole = true;
+    q->ncols = sqlite3_column_count(q->st);
+    int rc = sqlite3_step(q->st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(q->st))
+        keep_row(q, &cap);
+    if (rc != SQLITE_DONE) {
+        drop_kept(q);
+        return fail(q->base.conn, rc, "step");
+    }
+    q->changes = sqlite3_changes64(db_of(q->base.conn));
+    return next_kept(q);
 }
 
 /* Binding after a step resets the statement first (the same as on PostgreSQL); SQLite itself
@@ -311,6 +394,7 @@ static sqlite3_stmt *for_bind(struct aps_stmt *s)
     struct sq_stmt *q = (struct sq_stmt *)s;
     if (q->stepped) {
         sqlite3_reset(q->st);
+        drop_kept(q);
         q->stepped = false;
     }
     return q->st;
@@ -348,10 +432,17 @@ static int sq_params(const struct aps_stmt *s)
     return sqlite3_bind_parameter_count(((const struct sq_stmt *)s)->st);
 }
 
+/* Outside a transaction a write runs whole at its first step (run_whole), so that its commit's
+ * result is that step's, as on PostgreSQL; the other statements step row by row. */
 static int sq_step(struct aps_stmt *s)
 {
     struct sq_stmt *q = (struct sq_stmt *)s;
+    if (q->whole)
+        return next_kept(q);
     q->stepped = true;
+    if (!sqlite3_stmt_busy(q->st) && !sqlite3_stmt_readonly(q->st) &&
+        sqlite3_get_autocommit(db_of(s->conn)))
+        return run_whole(q);
     int rc = sqlite3_step(q->st);
     if (rc == SQLITE_ROW)
         return APS_ROW;
@@ -365,9 +456,11 @@ static int sq_step(struct aps_stmt *s)
 static int sq_reset(struct aps_stmt *s)
 {
     /* sqlite3_reset() repeats the error of the last step, which aps_stmt_step already
-     * reported; the reset itself cannot fail. */
+     * reported. It commits nothing that could fail: outside a transaction a write has ended at
+     * its first step (sq_step). */
     struct sq_stmt *q = (struct sq_stmt *)s;
     sqlite3_reset(q->st);
+    drop_kept(q);
     q->stepped = false;
     return 0;
 }
@@ -387,13 +480,25 @@ static const char *sq_column_name(const struct aps_stmt *s, int col)
     return sqlite3_column_name(st_of(s), col);
 }
 
+/* A kept row is read through SQLite's value functions, which convert between types exactly as
+ * its column functions do. */
 static bool sq_is_null(const struct aps_stmt *s, int col)
 {
+    const struct sq_stmt *q = (const struct sq_stmt *)s;
+    if (q->whole) {
+        sqlite3_value *v = kept_value(q, col);
+        return !v || sqlite3_value_type(v) == SQLITE_NULL;
+    }
     return sqlite3_column_type(st_of(s), col) == SQLITE_NULL;
 }
 
 static int64_t sq_int64(const struct aps_stmt *s, int col)
 {
+    const struct sq_stmt *q = (const struct sq_stmt *)s;
+    if (q->whole) {
+        sqlite3_value *v = kept_value(q, col);
+        return v ? sqlite3_value_int64(v) : 0;
+    }
     return sqlite3_column_int64(st_of(s), col);
 }
 
@@ -401,11 +506,19 @@ static double sq_double(const struct aps_stmt *s, int col)
 {
     if (sq_is_null(s, col))
         return NAN;
+    const struct sq_stmt *q = (const struct sq_stmt *)s;
+    if (q->whole)
+        return sqlite3_value_double(kept_value(q, col));
     return sqlite3_column_double(st_of(s), col);
 }
 
 static const char *sq_text(const struct aps_stmt *s, int col)
 {
+    const struct sq_stmt *q = (const struct sq_stmt *)s;
+    if (q->whole) {
+        sqlite3_value *v = kept_value(q, col);
+        return v ? (const char *)sqlite3_value_text(v) : NULL;
+    }
     return (const char *)sqlite3_column_text(st_of(s), col);
 }
 
@@ -417,6 +530,7 @@ static int64_t sq_changes(const struct aps_stmt *s)
 static void sq_finalize(struct aps_stmt *s)
 {
     struct sq_stmt *q = (struct sq_stmt *)s;
+    drop_kept(q);
     if (q->cached) { /* back to the cache, idle: no lock held, no value kept */
         sqlite3_reset(q->st);
         sqlite3_clear_bindings(q->st);

@@ -374,6 +374,66 @@ static void test_transactions(void **state)
     aps_store_close(st);
 }
 
+/* Outside a transaction a write has run to its end, commit included, when its first step
+ * returns. So a commit that fails is the error of that step and of aps_conn_query_row, which
+ * reads one row and stops (here a deferred foreign key, checked at commit; a full disk fails
+ * there too): the caller never gets the id of a row that was rolled back. A write read row by
+ * row still gives every RETURNING row, and one left after its first row has written all. */
+static void test_write_commits_at_first_step(void **state)
+{
+    static const char *const names[] = {"", "one", "two", "three"};
+    static const char tables[] =
+        "CREATE TABLE wp (k INTEGER PRIMARY KEY); CREATE TABLE wc (k INTEGER PRIMARY KEY, t TEXT,"
+        " d DOUBLE PRECISION, n TEXT, p INTEGER REFERENCES wp (k) DEFERRABLE INITIALLY DEFERRED)";
+    static const char orphan[] = "INSERT INTO wc (k, p) VALUES (?1, 99) RETURNING k";
+    static const char three[] = "INSERT INTO wc (k, t, d, n) VALUES (1, 'one', 0.5, NULL),"
+                                " (2, 'two', 1.5, NULL), (3, 'three', 2.5, NULL)"
+                                " RETURNING k, t, d, n";
+    struct aps_store *st = open_store_with(NULL, 2, 0, 5.0);
+    struct aps_conn *c = NULL, *other = NULL;
+    struct aps_stmt *s = NULL;
+    int64_t id = -1, sum = 0;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(other, aps_store_acquire(st, APS_DB_WRITE, &other));
+    MUST(c, aps_conn_exec(c, tables));
+    assert_true(aps_conn_query_row(c, orphan, "i", &id, "i", (int64_t)1) < 0);
+    assert_int_equal(id, -1);
+    MUST(c, aps_conn_preparef(c, &s, orphan, "i", (int64_t)2));
+    assert_true(aps_stmt_step(s) < 0);
+    aps_stmt_finalize(s);
+    assert_int_equal(count_rows(other, "wc"), 0);
+
+    MUST(c, aps_conn_prepare(c, three, &s));
+    for (int row = 0; row < 3; row++) {
+        assert_int_equal(aps_stmt_step(s), APS_ROW);
+        if (row == 0) /* committed already: another connection sees every row */
+            assert_int_equal(count_rows(other, "wc"), 3);
+        int64_t k = aps_stmt_int64(s, 0);
+        assert_true(k >= 1 && k <= 3);
+        sum += k;
+        char ktext[8];
+        snprintf(ktext, sizeof ktext, "%d", (int)k);
+        assert_string_equal(aps_stmt_text(s, 0), ktext);
+        assert_string_equal(aps_stmt_text(s, 1), names[k]);
+        assert_true(aps_stmt_double(s, 2) == (double)k - 0.5);
+        assert_true(aps_stmt_is_null(s, 3));
+        assert_null(aps_stmt_text(s, 3));
+        assert_true(isnan(aps_stmt_double(s, 3)));
+    }
+    assert_int_equal(sum, 6);
+    assert_int_equal(aps_stmt_step(s), APS_DONE);
+    assert_int_equal(aps_stmt_changes(s), 3);
+    aps_stmt_finalize(s);
+
+    MUST(c, aps_conn_prepare(c, "UPDATE wc SET t = t || '!' RETURNING k", &s));
+    assert_int_equal(aps_stmt_step(s), APS_ROW);
+    aps_stmt_finalize(s);
+    assert_int_equal(first_int(other, "SELECT count(*) FROM wc WHERE t LIKE ?1", "s", "%!"), 3);
+    aps_store_release(other);
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
 /* A lock taken inside a transaction is held until it ends: on PostgreSQL another connection cannot
  * take the same advisory key meanwhile; on SQLite the write transaction is the lock. */
 static int try_key(struct aps_conn *c, const char *sql)
@@ -800,6 +860,7 @@ static void test_migrations_concurrent(void **state)
     cmocka_unit_test(test_typed_spec_errors),                \
     cmocka_unit_test(test_reset_rebind_and_changes),         \
     cmocka_unit_test(test_transactions),                     \
+    cmocka_unit_test(test_write_commits_at_first_step),      \
     cmocka_unit_test(test_locks),                            \
     cmocka_unit_test(test_copy),                             \
     cmocka_unit_test(test_copy_typed),                       \

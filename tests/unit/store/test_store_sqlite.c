@@ -1,14 +1,17 @@
 /* test_store_sqlite.c — the storage interface on SQLite: the shared behaviours of store_cases.h
  * against a fresh database file in a scratch folder, plus what only SQLite has (pragmas, URL
- * forms, the in-memory database, BEGIN IMMEDIATE and SQLITE_BUSY, whole-database copies). */
+ * forms, the in-memory database, BEGIN IMMEDIATE and SQLITE_BUSY, whole-database copies, a full
+ * disk). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <sqlite3.h>
+#include <sys/mount.h>
 
 #include "store_cases.h"
 
@@ -216,6 +219,80 @@ static void test_sqlite_switch(void **state)
     aps_store_close(st);
 }
 
+/* The small file system test_sqlite_disk_full_commit mounts; teardown unmounts it if the test
+ * stopped half-way. */
+static struct {
+    char dir[300];
+    bool mounted;
+} disk;
+
+/* Fills the file system under dir: a file takes every byte left. */
+static void fill_disk(const char *dir)
+{
+    char path[600], chunk[4096];
+    snprintf(path, sizeof path, "%s/filler", dir);
+    memset(chunk, 0, sizeof chunk);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    ssize_t n = 0;
+    do
+        n = write(fd, chunk, sizeof chunk);
+    while (n > 0);
+    assert_int_equal(errno, ENOSPC);
+    close(fd);
+}
+
+/* A disk that fills up fails the write whose commit it stopped. The store lives on a small tmpfs
+ * (mounted here: the tests run as root); a row of 512 KiB fits in SQLite's page cache and fails
+ * only at the commit, when its pages go to the WAL file. aps_conn_query_row of an INSERT …
+ * RETURNING and a step of one are APS_E_NOSPACE with no output written, instead of the id of a
+ * row that was rolled back; the file stays intact and, once space returns, the same connection
+ * writes the row. */
+static void test_sqlite_disk_full_commit(void **state)
+{
+    char url[600], err[512], v[64];
+    static char big[512 * 1024];
+    const char *ins = "INSERT INTO full_t (t) VALUES (?1) RETURNING k";
+    snprintf(disk.dir, sizeof disk.dir, "%s/disk", g.tmpdir);
+    assert_int_equal(mkdir(disk.dir, 0755), 0);
+    if (mount("tmpfs", disk.dir, "tmpfs", 0, "size=2m") != 0)
+        fail_msg("cannot mount a tmpfs on %s (the test needs root): %s", disk.dir, strerror(errno));
+    disk.mounted = true;
+    snprintf(url, sizeof url, "sqlite:///%s/full.db", disk.dir);
+    struct aps_store_opts o = {url, NULL, 1, 0, 5.0, false};
+    struct aps_store *st = NULL;
+    struct aps_conn *c = NULL;
+    struct aps_stmt *s = NULL;
+    if (aps_store_open(&st, &o, err, sizeof err))
+        fail_msg("open: %s", err);
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE full_t (k INTEGER PRIMARY KEY, t TEXT)"));
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+
+    fill_disk(disk.dir);
+    int64_t k = -1;
+    assert_int_equal(aps_conn_query_row(c, ins, "i", &k, "s", big), APS_E_NOSPACE);
+    assert_int_equal(k, -1);
+    MUST(c, aps_conn_preparef(c, &s, ins, "s", big));
+    assert_int_equal(aps_stmt_step(s), APS_E_NOSPACE);
+    aps_stmt_finalize(s);
+    assert_int_equal(count_rows(c, "full_t"), 0);
+    text_of(c, "PRAGMA integrity_check", v, sizeof v);
+    assert_string_equal(v, "ok");
+
+    char filler[600];
+    snprintf(filler, sizeof filler, "%s/filler", disk.dir);
+    assert_int_equal(unlink(filler), 0);
+    MUST(c, aps_conn_query_row(c, ins, "i", &k, "s", big));
+    assert_int_equal(k, 1);
+    assert_int_equal(count_rows(c, "full_t"), 1);
+    aps_store_release(c);
+    aps_store_close(st);
+    assert_int_equal(umount(disk.dir), 0);
+    disk.mounted = false;
+}
+
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -232,6 +309,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    if (disk.mounted && umount2(disk.dir, MNT_DETACH) != 0)
+        fprintf(stderr, "umount %s: %s\n", disk.dir, strerror(errno));
     return nftw(g.tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -247,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_busy),
         cmocka_unit_test(test_sqlite_file_copy),
         cmocka_unit_test(test_sqlite_switch),
+        cmocka_unit_test(test_sqlite_disk_full_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
