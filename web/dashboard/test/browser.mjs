@@ -1,34 +1,16 @@
 // The dashboard in Debian's chromium (playwright-core; no browser download): the story of
 // tests/integration/dashboard_browser.sh, which starts the platform and passes BASE, MOCK,
 // CLOCK_FILE, DB, SHOTS, ADMIN_EMAIL and ADMIN_PASSWORD. Prints one line per check and ends with
-// "N passed, N failed"; exits 1 on any failure.
-import { execFileSync } from "node:child_process";
+// "N passed, N failed"; exits 1 on any failure (harness.mjs).
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, BASE, CLOCK_FILE, MOCK, SHOTS, check, finish, launch, sleep, sql, waitFor } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const { BASE, MOCK, CLOCK_FILE, DB, SHOTS, ADMIN_EMAIL, ADMIN_PASSWORD } = process.env;
-let pass = 0, fail = 0;
 const results = {};
 
-function check(name, ok, detail = "") {
-  if (ok) pass++;
-  else fail++;
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? `: ${detail}` : ""}`);
-}
-const sql = (q) => execFileSync("sqlite3", [DB, q], { encoding: "utf8" }).trim();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(f, ms) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await f()) return true;
-    if (Date.now() > end) return false;
-    await sleep(250);
-  }
-}
 let offset = 0;
 async function advance(seconds) {
   await fetch(`${MOCK}/_control/advance?seconds=${seconds}`, { method: "POST" });
@@ -45,10 +27,7 @@ async function axe(page, name) {
 }
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 const errors = [];
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "America/New_York" });
@@ -285,5 +264,4 @@ const dist = new URL("../../dist/dashboard/assets/", import.meta.url);
 results.bundle = Object.fromEntries(readdirSync(dist).map((f) => [f, statSync(new URL(f, dist)).size]));
 writeFileSync(join(SHOTS, "results.json"), JSON.stringify(results, null, 2));
 console.log(`results: ${JSON.stringify(results)}`);
-console.log(`${pass} passed, ${fail} failed`);
-process.exit(fail ? 1 : 0);
+finish();
