@@ -1,21 +1,51 @@
 // The API client: one fetch wrapper that sends the access token, refreshes it silently (a timer
-// shortly before it expires, and once on a 401), and signs out cleanly when refreshing fails.
+// shortly before it expires, and once on a 401), and signs out cleanly when the session ends.
 // Lists are read through items() only, so a change of the list envelope is a one-line fix.
+//
+// Tabs of one session. The tokens live in the tab's sessionStorage, which a duplicated tab
+// copies: two tabs then hold one refresh token, and the server takes a second use of a refresh
+// token for theft and revokes the whole chain. So the tabs of one session (one sign-in, its
+// `chain`) renew it one at a time under a Web Lock named after the chain; the tab that renews
+// writes the renewal's number (`seq`) to localStorage (a number, never a token) and hands the new
+// tokens to the other tabs over a BroadcastChannel. A tab that finds, under the lock, a renewal
+// newer than its own asks the other tabs for the tokens and never sends its spent refresh token;
+// when no tab can give them, that tab alone signs out. Sign-out runs under the same lock, with the
+// newest refresh token, and signs out every tab of the session.
+//
+// Renewal answers: 401 or 403 end the session; 429, 5xx and a network failure keep it and try
+// again later (Retry-After when the answer gives one, else 2, 4, 8 … up to 60 seconds).
 import type { ApiError, Tokens, User } from "./types";
 
 const KEY = "aps.session";
+const SEQ = "aps.session.seq."; // + chain: the newest renewal's number, in localStorage
+const CATCH_UP_MS = 3000;
 
-interface Session { access: string; refresh: string; expiresAt: number }
+// chain: one sign-in, shared by the tabs duplicated from it; seq: its renewals so far.
+interface Session { access: string; refresh: string; expiresAt: number; chain: string; seq: number }
+type Renewal = "ok" | "later" | "ended";
+type Message = { kind: "tokens"; session: Session } | { kind: "want"; chain: string; seq: number } | { kind: "ended"; chain: string };
 
 let session: Session | null = load();
 let refreshTimer: number | undefined;
-let refreshing: Promise<boolean> | null = null;
+let refreshing: Promise<Renewal> | null = null;
+let failures = 0; // renewals that failed in a row for a reason that may pass
+let retryAt = 0; // no renewal is tried before this time (ms)
+let queue: Promise<unknown> = Promise.resolve();
+const caughtUp: (() => void)[] = [];
 const listeners: (() => void)[] = [];
+const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("aps.session") : null;
+
+function newChain(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 function load(): Session | null {
   try {
     const raw = sessionStorage.getItem(KEY);
-    return raw ? (JSON.parse(raw) as Session) : null;
+    if (!raw) return null;
+    const s = JSON.parse(raw) as Partial<Session>;
+    if (typeof s.access !== "string" || typeof s.refresh !== "string" || typeof s.expiresAt !== "number") return null;
+    return { access: s.access, refresh: s.refresh, expiresAt: s.expiresAt, chain: s.chain ?? newChain(), seq: s.seq ?? 0 };
   } catch {
     return null;
   }
@@ -32,9 +62,90 @@ function schedule(): void {
   if (refreshTimer !== undefined) window.clearTimeout(refreshTimer);
   refreshTimer = undefined;
   if (!session) return;
-  // refresh 30 s before the access token expires (at once when that moment has passed)
-  const wait = Math.max(0, session.expiresAt - Date.now() - 30_000);
+  // refresh 30 s before the access token expires (at once when that moment has passed), or when
+  // the wait after a failed renewal is over
+  const wait = Math.max(0, session.expiresAt - Date.now() - 30_000, retryAt - Date.now());
   refreshTimer = window.setTimeout(() => void refresh(), wait);
+}
+
+// The newest renewal of a chain that any tab has made, as written by the tab that made it
+// ("seq:time written").
+function newestSeq(chain: string): number {
+  try {
+    return Number((localStorage.getItem(SEQ + chain) ?? "0").split(":")[0]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function setNewestSeq(chain: string, seq: number | null): void {
+  try {
+    if (seq === null) localStorage.removeItem(SEQ + chain);
+    else localStorage.setItem(SEQ + chain, `${Math.max(seq, newestSeq(chain))}:${Date.now()}`);
+  } catch {
+    /* storage refused: the tabs fall back to the lock alone */
+  }
+}
+
+// Forgets the renewal numbers of chains no tab has renewed for 60 days (their tabs were closed
+// without signing out). Forgetting a live chain's number only loses the check for spent tokens
+// until its next renewal.
+function forgetOldChains(): void {
+  try {
+    const old = Date.now() - 60 * 86_400_000;
+    for (let i = localStorage.length - 1; i >= 0; i--) {
+      const k = localStorage.key(i);
+      if (k?.startsWith(SEQ) && Number((localStorage.getItem(k) ?? "").split(":")[1] ?? 0) < old) localStorage.removeItem(k);
+    }
+  } catch {
+    /* storage refused */
+  }
+}
+
+function tell(m: Message): void {
+  channel?.postMessage(m);
+}
+
+if (channel) {
+  channel.onmessage = (e: MessageEvent<Message>) => {
+    const m = e.data;
+    if (!session) return;
+    if (m.kind === "tokens" && m.session.chain === session.chain && m.session.seq > session.seq) {
+      save(m.session);
+      failures = 0;
+      retryAt = 0;
+      for (const f of caughtUp.splice(0)) f();
+    } else if (m.kind === "want" && m.chain === session.chain && session.seq >= m.seq) {
+      tell({ kind: "tokens", session });
+    } else if (m.kind === "ended" && m.chain === session.chain) {
+      drop(false);
+    }
+  };
+}
+
+// Runs fn alone among the tabs of the chain (and in this tab), or alone in this tab where the
+// browser has no Web Locks (a page not served over HTTPS or from localhost).
+function exclusive<T>(chain: string, fn: () => Promise<T>): Promise<T> {
+  const run = (): Promise<T> => ("locks" in navigator && navigator.locks ? (navigator.locks.request(`aps.session.${chain}`, fn) as Promise<T>) : fn());
+  const p = queue.then(run, run);
+  queue = p.catch(() => undefined);
+  return p;
+}
+
+// Under the lock: adopts the tokens of a renewal another tab made (asking the tabs for them when
+// they have not come yet). False when this tab holds spent tokens that no tab can replace.
+async function catchUp(): Promise<boolean> {
+  const wanted = session ? newestSeq(session.chain) : 0;
+  if (!session || session.seq >= wanted) return true;
+  const deadline = Date.now() + CATCH_UP_MS;
+  tell({ kind: "want", chain: session.chain, seq: wanted });
+  while (session && session.seq < wanted && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      caughtUp.push(resolve);
+      window.setTimeout(resolve, deadline - Date.now());
+    });
+  }
+  return session !== null && session.seq >= wanted;
 }
 
 export function signedIn(): boolean {
@@ -51,38 +162,83 @@ export class HttpError extends Error {
   }
 }
 
-function accept(t: Tokens): void {
-  save({ access: t.access_token, refresh: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 });
+function accept(t: Tokens, chain = newChain(), seq = 0): void {
+  if (seq === 0) forgetOldChains();
+  failures = 0;
+  retryAt = 0;
+  save({ access: t.access_token, refresh: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000, chain, seq });
+  setNewestSeq(chain, seq);
 }
 
-async function refresh(): Promise<boolean> {
-  if (!session) return false;
+// Renews the tokens unless another tab of the session has done so since this tab saw `seen`.
+async function refresh(seen = session?.seq ?? 0): Promise<Renewal> {
+  if (!session) return "ended";
   if (refreshing) return refreshing;
-  const token = session.refresh;
-  refreshing = (async () => {
-    try {
-      const r = await fetch("/api/v1/auth/refresh", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ refresh_token: token }),
-      });
-      if (!r.ok) {
-        drop();
-        return false;
-      }
-      accept((await r.json()) as Tokens);
-      return true;
-    } catch {
-      return false; // the network is down: keep the session, the next call tries again
-    } finally {
-      refreshing = null;
-    }
-  })();
+  refreshing = exclusive(session.chain, () => renew(seen)).finally(() => {
+    refreshing = null;
+  });
   return refreshing;
 }
 
-function drop(): void {
+// The renewal itself; the caller holds the chain's lock.
+async function renew(seen: number): Promise<Renewal> {
+  if (!(await catchUp())) {
+    drop(false);
+    return "ended";
+  }
+  const s = session;
+  if (!s) return "ended";
+  if (s.seq !== seen) return "ok";
+  if (Date.now() < retryAt) return "later";
+  let r: Response;
+  try {
+    r = await fetch("/api/v1/auth/refresh", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: s.refresh }),
+    });
+  } catch {
+    return later(null); // the network is down: keep the session, try again shortly
+  }
+  if (r.status === 401 || r.status === 403) {
+    drop(true);
+    return "ended";
+  }
+  if (!r.ok) return later(r);
+  let t: Tokens;
+  try {
+    t = (await r.json()) as Tokens;
+  } catch {
+    return later(null); // the answer broke off
+  }
+  if (session !== s) return session ? "ok" : "ended"; // signed out (or adopted) meanwhile
+  accept(t, s.chain, s.seq + 1);
+  if (session) tell({ kind: "tokens", session });
+  return "ok";
+}
+
+// A renewal that may succeed later (429, 5xx, no network): keeps the session and waits before
+// the next try.
+function later(r: Response | null): Renewal {
+  failures++;
+  const asked = Number(r?.headers.get("Retry-After"));
+  const wait = asked > 0 ? Math.min(asked, 300) * 1000 : Math.min(60_000, 1000 * 2 ** failures);
+  retryAt = Date.now() + wait;
+  schedule();
+  return "later";
+}
+
+// Ends the session in this tab; with tellOthers, in the other tabs of the session too.
+function drop(tellOthers: boolean): void {
+  const chain = session?.chain;
   save(null);
+  failures = 0;
+  retryAt = 0;
+  for (const f of caughtUp.splice(0)) f();
+  if (chain && tellOthers) {
+    tell({ kind: "ended", chain });
+    setNewestSeq(chain, null);
+  }
   for (const f of listeners) f();
 }
 
@@ -101,12 +257,17 @@ async function errorOf(r: Response): Promise<HttpError> {
 
 export async function api<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
+  const seen = session?.seq ?? 0;
   if (session) headers.Authorization = `Bearer ${session.access}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (r.status === 401 && session && !retried && (await refresh())) return api<T>(method, path, body, true);
+  if (r.status === 401 && session && !retried) {
+    const renewed = await refresh(seen);
+    if (renewed === "ok") return api<T>(method, path, body, true);
+    if (renewed === "later") throw new HttpError(401, "RENEWAL_PENDING", "The session could not be renewed just now; it will be tried again shortly.", null);
+  }
   if (!r.ok) {
-    if (r.status === 401 && session) drop();
+    if (r.status === 401 && session) drop(true);
     throw await errorOf(r);
   }
   return (await r.json()) as T;
@@ -147,17 +308,45 @@ export async function register(email: string, password: string, name: string): P
   if (!r.ok) throw await errorOf(r);
 }
 
+// Signs out: revokes the session on the server with its newest refresh token (under the chain's
+// lock, so no tab renews it meanwhile; renewing first when the access token is refused), then
+// ends it in every tab of the session. A failure that may pass (429, 5xx, no network) is tried
+// again twice.
 export async function logout(): Promise<void> {
-  if (session) {
+  const s = session;
+  if (s) await exclusive(s.chain, revoke);
+  if (session) drop(true);
+}
+
+async function revoke(): Promise<void> {
+  if (!(await catchUp())) return;
+  let pause = 0;
+  for (let attempt = 0; session && attempt < 3; attempt++) {
+    if (pause) await new Promise((resolve) => window.setTimeout(resolve, pause));
+    pause = 500 * 2 ** attempt;
+    const s: Session = session;
+    let r: Response;
     try {
-      await api("POST", "/api/v1/auth/logout", { refresh_token: session.refresh });
+      r = await fetch("/api/v1/auth/logout", {
+        method: "POST",
+        headers: { Accept: "application/json", "Content-Type": "application/json", Authorization: `Bearer ${s.access}` },
+        body: JSON.stringify({ refresh_token: s.refresh }),
+      });
     } catch {
-      /* the tokens are dropped here either way */
+      continue;
+    }
+    if (r.ok) return;
+    if (r.status === 401) {
+      retryAt = 0; // signing out is worth a renewal now
+      const renewed = await renew(s.seq);
+      if (renewed === "ended") return;
+      if (renewed === "ok") pause = 0;
+    } else if (r.status !== 429 && r.status < 500) {
+      return;
     }
   }
-  drop();
 }
 
 export const me = (): Promise<User> => get<User>("/api/v1/auth/me");
 
-schedule();
+save(session); // a session kept by an earlier version of the page gets its chain now
