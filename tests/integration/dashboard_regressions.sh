@@ -2,7 +2,10 @@
 # Regressions of the web dashboard in a real browser, on the platform of dashboard_browser.sh
 # (lib/dashboard.sh): web/dashboard/test/regressions.mjs pins, one block each, tabs of one
 # session renewing it once (no false token theft), a renewal refused for a while (503, 429)
-# keeping the session, and sign-out with the newest refresh token.
+# keeping the session, sign-out with the newest refresh token, lists with their total and every
+# page (picks, bets, users, alerts, dead letters, settings, models), answers drawn in the order
+# asked and none left after an error, every movement on the balance chart, a deep link kept at
+# sign-in, and the game page's message on odds without a recording time.
 set -uo pipefail
 # shellcheck source=lib/dashboard.sh
 . "$(dirname "$0")/lib/dashboard.sh"

@@ -1,6 +1,6 @@
 // The API client: one fetch wrapper that sends the access token, refreshes it silently (a timer
 // shortly before it expires, and once on a 401), and signs out cleanly when the session ends.
-// Lists are read through items() only, so a change of the list envelope is a one-line fix.
+// List answers are read through pageOf() only, so a change of the list envelope is a one-line fix.
 //
 // Tabs of one session. The tokens live in the tab's sessionStorage, which a duplicated tab
 // copies: two tabs then hold one refresh token, and the server takes a second use of a refresh
@@ -275,16 +275,56 @@ export async function api<T>(method: string, path: string, body?: unknown, retri
 
 export const get = <T>(path: string): Promise<T> => api<T>("GET", path);
 
-// The one place that knows how a list answer is shaped. Today: {items: [...], total?, ...}
-// (or a bare array); when the envelope changes, only this function changes.
+// One page of a list: its rows, the rows matching over all pages, the page (from 1), the page size.
+export interface Page<T> { items: T[]; total: number; page: number; limit: number }
+
+// The one place that knows how a list answer is shaped. Today: {items: [...], total, page, limit}
+// (or a bare array, all of it); when the envelope changes, only this function changes.
+export function pageOf<T>(answer: unknown): Page<T> {
+  if (Array.isArray(answer)) return { items: answer as T[], total: answer.length, page: 1, limit: Math.max(1, answer.length) };
+  const a = answer as { items?: T[]; data?: T[]; total?: number; page?: number; limit?: number } | null;
+  const rows = a?.items ?? a?.data ?? [];
+  return { items: rows, total: a?.total ?? rows.length, page: a?.page ?? 1, limit: a?.limit ?? Math.max(1, rows.length) };
+}
+
 export function items<T>(answer: unknown): T[] {
-  if (Array.isArray(answer)) return answer as T[];
-  const a = answer as { items?: T[]; data?: T[] } | null;
-  return a?.items ?? a?.data ?? [];
+  return pageOf<T>(answer).items;
 }
 
 export async function list<T>(path: string): Promise<T[]> {
   return items<T>(await get<unknown>(path));
+}
+
+// One page of a list; path carries the filters, page and limit are added.
+export async function page<T>(path: string, n: number, limit = 100): Promise<Page<T>> {
+  const [where, query] = path.split("?");
+  const q = new URLSearchParams(query);
+  q.set("page", String(n));
+  q.set("limit", String(limit));
+  return pageOf<T>(await get<unknown>(`${where}?${q}`));
+}
+
+// Every row of a list, a page at a time (at most `pages` pages; `total` says when there are more).
+export async function every<T>(path: string, pages = 50): Promise<Page<T>> {
+  const first = await page<T>(path, 1);
+  const rows = [...first.items];
+  for (let n = 2; n <= pages && rows.length < first.total; n++) {
+    const p = await page<T>(path, n);
+    if (!p.items.length) break;
+    rows.push(...p.items);
+  }
+  return { items: rows, total: first.total, page: 1, limit: rows.length };
+}
+
+// Orders the answers of a view that asks again before its last answer came (a filter changed, a
+// page turned): each call returns a function telling whether that request is still the newest,
+// so an older answer, slower to come, is dropped instead of drawn over the newer one.
+export function newest(): () => () => boolean {
+  let n = 0;
+  return () => {
+    const mine = ++n;
+    return () => mine === n;
+  };
 }
 
 export async function login(email: string, password: string, totp?: string): Promise<void> {

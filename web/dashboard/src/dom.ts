@@ -53,3 +53,14 @@ export function status(el: HTMLElement, text: string, kind: "info" | "error" | "
 export function section(title: string, ...kids: Child[]): HTMLElement {
   return h("section", { class: "card" }, h("h2", {}, title), ...kids);
 }
+
+// Where a page of a list sits in the whole list, with Previous and Next; go(n) shows page n.
+export function pager(label: string, at: { total: number; page: number; limit: number }, go: (page: number) => void): HTMLElement {
+  const pages = Math.max(1, Math.ceil(at.total / Math.max(1, at.limit)));
+  const first = Math.min(at.total, (at.page - 1) * at.limit + 1);
+  const last = Math.min(at.total, at.page * at.limit);
+  return h("nav", { class: "pager", "aria-label": `${label}: pages` },
+    h("button", { type: "button", class: "small", disabled: at.page <= 1, onclick: () => go(Math.min(at.page - 1, pages)) }, "Previous"),
+    h("span", { class: "where" }, at.total ? `${first}–${last} of ${at.total} · page ${at.page} of ${pages}` : "none"),
+    h("button", { type: "button", class: "small", disabled: at.page >= pages, onclick: () => go(at.page + 1) }, "Next"));
+}

@@ -21,6 +21,8 @@ const BETTORS = ["user", "pro", "admin"];
 const ANALYTICS = ["pro", "analyst", "operator", "admin"];
 const MODELS = ["analyst", "admin"];
 const OPS = ["operator", "admin"];
+// the shape of the dashboard's own routes: #/page or #/page/ID
+const ROUTE = /^#\/[a-z]+(\/\d+)?$/;
 
 let user: User | null = null;
 let flags: MyFlags["flags"] = {};
@@ -90,7 +92,12 @@ async function route(): Promise<void> {
   try {
     if (!user) {
       if (page === "register") registerPage(view);
-      else signIn(view, () => { if (location.hash === "#/picks") void route(); else location.hash = "#/picks"; });
+      else {
+        // signed in, the page shows the route that was asked for (a link to a game opened in a new
+        // tab), or today's picks when none was
+        const asked = page !== "login" && ROUTE.test(location.hash) ? location.hash : "#/picks";
+        signIn(view, () => { if (location.hash === asked) void route(); else location.hash = asked; });
+      }
       return;
     }
     switch (page) {

@@ -1,9 +1,11 @@
 // Admin and operator: users and roles, run-time settings, data quality and freshness, alerts,
 // the job queue (from the detailed health) and its dead letters (requeue or drop). Each block
-// asks the API and shows what the caller's role may read; a refused block says so.
-import { api, get, list } from "../api";
+// asks the API and shows what the caller's role may read; a refused block says so. Users,
+// alerts and dead letters are read a page at a time.
+import { api, get, list, page } from "../api";
 import { h, section, select, status, table } from "../dom";
 import { num, when } from "../format";
+import { pagedList } from "../paged";
 import type { Alert, DeadJob, Health, Setting, User } from "../types";
 
 const ROLES = ["user", "pro", "analyst", "operator", "admin"];
@@ -16,16 +18,15 @@ async function block(title: string, build: () => Promise<HTMLElement>): Promise<
   }
 }
 
-async function users(): Promise<HTMLElement> {
-  const us = await list<User>("/api/v1/admin/users?limit=100");
-  return table("Users", ["Id", "E-mail", "Name", "Role", "Active", "2FA", "Last sign-in"], us.map((u) => {
+function users(): Promise<HTMLElement> {
+  return pagedList<User>("Users", "/api/v1/admin/users", (p) => table(`Users (${p.total})`, ["Id", "E-mail", "Name", "Role", "Active", "2FA", "Last sign-in"], p.items.map((u) => {
     const role = select(`role-${u.id}`, ROLES.map((r) => [r, r]), u.role);
     role.setAttribute("aria-label", `Role of ${u.email}`);
     role.addEventListener("change", async () => {
       try { await api("PUT", `/api/v1/admin/users/${u.id}/role`, { role: role.value }); role.classList.add("saved"); } catch (e) { alert((e as Error).message); }
     });
     return [u.id, u.email, u.name ?? "", role, u.is_active ? "yes" : "no", u.totp_enabled ? "on" : "off", when(u.last_login_at)];
-  }), "users");
+  }), "users"));
 }
 
 async function settings(): Promise<HTMLElement> {
@@ -56,12 +57,13 @@ async function quality(): Promise<HTMLElement> {
     table(`Freshness (computed ${when(q.computed?.at)})`, ["Sport", "Games", "Without odds", "Upcoming", "Newest upcoming odds age"], sports.map((s) => [s.sport ?? "", s.games ?? "—", s.games_without_odds ?? "—", s.upcoming_games ?? "—", s.upcoming_odds_staleness_seconds === null || s.upcoming_odds_staleness_seconds === undefined ? "—" : `${s.upcoming_odds_staleness_seconds} s`])));
 }
 
-async function alerts(): Promise<HTMLElement> {
-  const as = await list<Alert>("/api/v1/admin/alerts?limit=50");
-  return as.length ? table("Alerts (newest first)", ["When", "Severity", "Title", "Message", ""], as.map((a) => [when(a.created_at), a.severity ?? "", a.title ?? a.kind ?? "", a.message ?? "",
-    a.acknowledged ? "acknowledged" : h("button", { type: "button", class: "small", onclick: async (e: Event) => {
-      try { await api("POST", `/api/v1/admin/alerts/${a.id}/acknowledge`, {}); (e.target as HTMLButtonElement).replaceWith("acknowledged"); } catch (err) { alert((err as Error).message); }
-    } }, "Acknowledge")])) : h("p", {}, "No alerts.");
+function alerts(): Promise<HTMLElement> {
+  return pagedList<Alert>("Alerts", "/api/v1/admin/alerts", (p) => p.items.length
+    ? table(`Alerts (${p.total}, newest first)`, ["When", "Severity", "Title", "Message", ""], p.items.map((a) => [when(a.created_at), a.severity ?? "", a.title ?? a.kind ?? "", a.message ?? "",
+      a.acknowledged ? "acknowledged" : h("button", { type: "button", class: "small", onclick: async (e: Event) => {
+        try { await api("POST", `/api/v1/admin/alerts/${a.id}/acknowledge`, {}); (e.target as HTMLButtonElement).replaceWith("acknowledged"); } catch (err) { alert((err as Error).message); }
+      } }, "Acknowledge")]), "alerts")
+    : h("p", {}, "No alerts."));
 }
 
 async function queue(): Promise<HTMLElement> {
@@ -71,9 +73,17 @@ async function queue(): Promise<HTMLElement> {
   return table(`Components (${hd.status ?? "?"})`, ["Component", "Status", "Details"], rows);
 }
 
+// The API lists the newest dead letters only, at most 500 of them; the caption gives the total
+// and a note says when older ones are not shown.
 async function deadLetters(): Promise<HTMLElement> {
-  const ds = await list<DeadJob>("/api/v1/admin/jobs/dead?limit=100");
-  if (!ds.length) return h("p", {}, "No dead letters: every job that failed has retries left or has run.");
+  const p = await page<DeadJob>("/api/v1/admin/jobs/dead", 1, 500);
+  if (!p.items.length) return h("p", {}, "No dead letters: every job that failed has retries left or has run.");
+  return h("div", {}, deadTable(p.items, p.total), p.total > p.items.length
+    ? h("p", { class: "status" }, `The newest ${p.items.length} of ${p.total} are listed; requeue or drop some to list older ones.`)
+    : null);
+}
+
+function deadTable(ds: DeadJob[], total: number): HTMLElement {
   const act = (d: DeadJob, how: "requeue" | "drop") => async (e: Event) => {
     const cell = (e.target as HTMLElement).parentElement;
     try {
@@ -82,7 +92,7 @@ async function deadLetters(): Promise<HTMLElement> {
       cell?.replaceChildren(how === "requeue" ? "requeued" : "dropped");
     } catch (err) { alert((err as Error).message); }
   };
-  return table("Dead-lettered jobs (newest first)", ["Job", "Name", "Attempts", "Enqueued", "Last error", ""], ds.map((d) => [
+  return table(`Dead-lettered jobs (${total}, newest first)`, ["Job", "Name", "Attempts", "Enqueued", "Last error", ""], ds.map((d) => [
     d.id, d.name, `${d.attempts} of ${d.max_attempts}`, when(new Date(d.enqueued_ms).toISOString()), d.error ?? "",
     h("span", {},
       h("button", { type: "button", class: "small", onclick: act(d, "requeue") }, "Requeue"), " ",

@@ -1,10 +1,11 @@
-// Bankrolls: the balance curve and the drawdown of the betting equity, the bet history (bets are
-// settled by the grading job when their game ends, or by hand with Settle), deposits and
-// withdrawals, and the Kelly sizing calculator.
+// Bankrolls: the balance and the drawdown of the betting equity after each movement, the bet
+// history a page at a time (bets are settled by the grading job when their game ends, or by hand
+// with Settle), deposits and withdrawals, and the Kelly sizing calculator.
 import { api, get, list } from "../api";
 import { chart } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
-import { money, num, odds, pct, secs, teamName, when } from "../format";
+import { money, num, odds, pct, teamName, when } from "../format";
+import { pagedList } from "../paged";
 import { prefs, setPrefs } from "../prefs";
 import type { BalanceHistory, Bankroll, Bet, Sizing } from "../types";
 
@@ -73,9 +74,10 @@ function settleForm(x: Bet, onDone: () => void): HTMLElement {
   return f;
 }
 
-export async function bankrollPage(main: HTMLElement): Promise<void> {
+// The page; betsAt is the page of the bet history to show (kept when a settled bet reloads it).
+export async function bankrollPage(main: HTMLElement, betsAt = 1): Promise<void> {
   const bankrolls = await list<Bankroll>("/api/v1/betting/bankrolls");
-  const reload = () => { main.replaceChildren(); void bankrollPage(main); };
+  const reload = (n = 1) => { main.replaceChildren(); void bankrollPage(main, n); };
   if (!bankrolls.length) {
     main.append(section("Bankroll", h("p", {}, "Open a bankroll to track bets and size stakes."), createForm(reload)));
     return;
@@ -96,24 +98,26 @@ export async function bankrollPage(main: HTMLElement): Promise<void> {
       h("dt", {}, "Peak / low"), h("dd", {}, `${money(b.peak_amount, cur)} / ${money(b.low_amount, cur)}`)),
     moveForm(b, reload)));
 
+  // the bet history a page at a time; Settle reloads the page with the page of bets kept
   const [hist, bets] = await Promise.all([
     get<BalanceHistory>(`/api/v1/betting/bankrolls/${b.id}/history`),
-    list<Bet>(`/api/v1/betting/bets?bankroll_id=${b.id}&limit=100`),
+    pagedList<Bet>("Bet history", `/api/v1/betting/bets?bankroll_id=${b.id}`, (p) => p.items.length
+      ? table(`Bet history (${p.total} bets)`, ["Placed", "Game", "Pick", "Price", "Stake", "Result", "Profit", "CLV", "Settled"],
+          p.items.map((x) => [when(x.placed_at), `${teamName(x.game?.away_team)} @ ${teamName(x.game?.home_team)}`, `${x.market}: ${x.selection}${x.line !== null && x.line !== undefined ? ` ${x.line}` : ""}`,
+            odds(x.price, x.american), money(x.stake, cur), x.result ?? "pending", money(x.profit_loss, cur), num(x.clv, 3), x.settled_at ? when(x.settled_at) : settleForm(x, () => reload(p.page))]), "bets")
+      : h("p", {}, "No bets yet: place one from today's picks."), betsAt),
   ]);
-  const pts = hist.items.filter((p) => p.at);
-  // several movements in one second share an x: keep the last, as uPlot needs increasing x
-  const byT = new Map<number, (typeof pts)[number]>();
-  for (const p of pts) byT.set(secs(p.at) as number, p);
-  const xs = Array.from(byT.keys()).sort((a, c) => a - c);
+  // one point per movement in the API's order (by time, then as recorded): several movements can
+  // share a second, so the x axis counts movements and the data table gives each one's time
+  const pts = hist.items;
+  const xs = pts.map((_, i) => i + 1);
+  const atX = (v: number) => `${v} (${when(pts[v - 1]?.at)})`;
+  const span = pts.length ? `from ${when(pts[0].at)} to ${when(pts[pts.length - 1].at)}` : "";
   main.append(section("Balance and drawdown",
-    xs.length ? chart({ title: "Balance after each movement", describe: `${pts.length} movements, now ${money(b.current_amount, cur)}`, x: xs, xTime: true, xLabel: "time", yLabel: cur,
-      series: [{ label: "balance", values: xs.map((t) => byT.get(t)!.balance_after ?? null) }], formatY: (v) => money(v, cur) }) : h("p", {}, "No movements yet."),
-    xs.length ? chart({ title: `Drawdown of the betting equity (max ${pct(hist.max_drawdown)})`, describe: `the largest fall from a peak was ${pct(hist.max_drawdown)}`, x: xs, xTime: true, xLabel: "time", yLabel: "drawdown",
-      series: [{ label: "drawdown", values: xs.map((t) => byT.get(t)!.drawdown ?? null), color: "#e4572e" }], formatY: (v) => pct(v), height: 180 }) : null));
-  main.append(section("Bets", bets.length
-    ? table("Bet history", ["Placed", "Game", "Pick", "Price", "Stake", "Result", "Profit", "CLV", "Settled"],
-        bets.map((x) => [when(x.placed_at), `${teamName(x.game?.away_team)} @ ${teamName(x.game?.home_team)}`, `${x.market}: ${x.selection}${x.line !== null && x.line !== undefined ? ` ${x.line}` : ""}`,
-          odds(x.price, x.american), money(x.stake, cur), x.result ?? "pending", money(x.profit_loss, cur), num(x.clv, 3), x.settled_at ? when(x.settled_at) : settleForm(x, reload)]), "bets")
-    : h("p", {}, "No bets yet: place one from today's picks.")));
+    xs.length ? chart({ title: "Balance after each movement", describe: `${pts.length} movements ${span}, now ${money(b.current_amount, cur)}`, x: xs, xLabel: "movement", yLabel: cur,
+      series: [{ label: "balance", values: pts.map((p) => p.balance_after ?? null) }], formatX: atX, formatY: (v) => money(v, cur) }) : h("p", {}, "No movements yet."),
+    xs.length ? chart({ title: `Drawdown of the betting equity (max ${pct(hist.max_drawdown)})`, describe: `the largest fall from a peak was ${pct(hist.max_drawdown)}`, x: xs, xLabel: "movement", yLabel: "drawdown",
+      series: [{ label: "drawdown", values: pts.map((p) => p.drawdown ?? null), color: "#e4572e" }], formatX: atX, formatY: (v) => pct(v), height: 180 }) : null));
+  main.append(section("Bets", bets));
   main.append(section("Kelly calculator", kelly(b.id)), section("Another bankroll", createForm(reload)));
 }

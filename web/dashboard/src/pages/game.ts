@@ -8,7 +8,8 @@ import type { Game, Odds, Pick } from "../types";
 import { selectionLabel, trackingOnly } from "./picks";
 
 function oddsChart(history: Odds[], market: string, selection: string): HTMLElement {
-  const rows = history.filter((q) => q.market === market && q.selection === selection && q.recorded_at);
+  const quotes = history.filter((q) => q.market === market && q.selection === selection);
+  const rows = quotes.filter((q) => q.recorded_at);
   const books = Array.from(new Set(rows.map((q) => q.book_name ?? q.book ?? "?")));
   const times = Array.from(new Set(rows.map((q) => secs(q.recorded_at) as number))).sort((a, b) => a - b);
   const index = new Map(times.map((t, i) => [t, i]));
@@ -18,7 +19,12 @@ function oddsChart(history: Odds[], market: string, selection: string): HTMLElem
     for (const q of rows) if ((q.book_name ?? q.book ?? "?") === b) values[index.get(secs(q.recorded_at) as number)!] = useLine ? q.line ?? null : q.price ?? null;
     return { label: b, values };
   });
-  if (!times.length) return h("p", {}, `No ${market} odds recorded for ${selection}.`);
+  // historical odds (imported closing and opening lines) carry no time, so they have no movement
+  if (!times.length) {
+    return h("p", { class: "no-movement" }, quotes.length
+      ? `No movement to draw for ${market} ${selection}: ${quotes.length === 1 ? "its quote has" : `its ${quotes.length} quotes have`} no recording time (historical odds).`
+      : `No ${market} odds recorded for ${selection}.`);
+  }
   const phases = rows.map((q) => q.phase).filter(Boolean);
   return chart({
     title: `${market} ${selection}: ${useLine ? "line" : "decimal price"} by book`,

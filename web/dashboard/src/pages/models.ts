@@ -1,7 +1,7 @@
 // Models: the leaderboard per sport and market (walk-forward log loss as the API stored it),
 // production against its challengers, one model's walk-forward metrics and features, and
 // promotion (analyst, admin).
-import { api, get, list } from "../api";
+import { api, every, get, newest } from "../api";
 import { hbars } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { num, when } from "../format";
@@ -33,8 +33,11 @@ export async function modelsPage(main: HTMLElement): Promise<void> {
   const msg = h("p", { class: "status", role: "status", "aria-live": "polite" });
   main.append(section("Models", h("div", { class: "filters" }, field("Sport", sport), field("Market", market)), msg, out), detail);
 
+  const askModel = newest();
   async function open(id: number): Promise<void> {
+    const current = askModel();
     const m = await get<Model>(`/api/v1/models/${id}`);
+    if (!current()) return;
     const note = h("input", { type: "text", name: "note", placeholder: "why (kept in the audit log)" });
     const pmsg = h("p", { class: "status", role: "status", "aria-live": "polite" });
     const promote = h("form", { class: "form inline", "aria-label": "Promote this model" }, field("Note", note), h("button", { type: "submit", disabled: m.status === "production" }, "Promote to production"), pmsg);
@@ -49,12 +52,19 @@ export async function modelsPage(main: HTMLElement): Promise<void> {
     detail.replaceChildren(section(`${m.name} (${m.status})`, metrics(m.metrics), importance(m.features), promote));
   }
 
+  // Every model of the filters (a leaderboard ranks all of its group, so the list is read to its
+  // end). Only the newest request's answer is drawn, and a failed request takes the leaderboards
+  // of the earlier filters away.
+  const ask = newest();
   async function load(): Promise<void> {
-    const q = new URLSearchParams({ limit: "100" });
+    const current = ask();
+    const q = new URLSearchParams();
     if (sport.value) q.set("sport", sport.value);
     if (market.value) q.set("market", market.value);
     try {
-      const models = await list<Model>(`/api/v1/models?${q}`);
+      const all = await every<Model>(`/api/v1/models?${q}`);
+      if (!current()) return;
+      const models = all.items;
       const groups = new Map<string, Model[]>();
       for (const m of models) {
         const k = `${m.sport ?? "?"} ${m.market ?? "?"}`;
@@ -67,8 +77,12 @@ export async function modelsPage(main: HTMLElement): Promise<void> {
             h("button", { type: "button", class: "small", onclick: () => void open(m.id) }, "Details")]));
       }));
       if (!models.length) out.replaceChildren(h("p", {}, "No models registered: train one with `aps train` or POST /api/v1/models/train."));
-      status(msg, "");
-    } catch (e) { status(msg, (e as Error).message, "error"); }
+      status(msg, models.length < all.total ? `${all.total} models; the first ${models.length} are ranked here` : `${all.total} models`);
+    } catch (e) {
+      if (!current()) return;
+      out.replaceChildren();
+      status(msg, (e as Error).message, "error");
+    }
   }
   sport.addEventListener("change", () => void load());
   market.addEventListener("change", () => void load());

@@ -1,8 +1,9 @@
 // Today's picks: filters (sport, market, tier, minimum edge), the user's time zone and odds
 // format, the suggested stake for the chosen bankroll, the lock-in hash; tracking-only picks are
-// marked; the list is polled while the page is visible and changed rows are highlighted.
-import { api, list } from "../api";
-import { field, h, section, select, status } from "../dom";
+// marked; the list is read a page at a time, polled while the page is visible, and changed rows
+// are highlighted.
+import { api, list, newest, page, type Page } from "../api";
+import { field, h, pager, section, select, status } from "../dom";
 import { odds, money, pct, short, signed, teamName, when } from "../format";
 import { prefs, setPrefs } from "../prefs";
 import type { Bankroll, Bet, Pick, Sizing } from "../types";
@@ -74,11 +75,15 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
   let last = new Map<number, string>();
   let timer: number | undefined;
   let stopped = false;
+  let at = 1; // the page shown
+  let shown: string | null = null; // the filters of the list shown
+  const ask = newest();
   const openForms = new Set<number>();
 
   const chosen = (): Bankroll | undefined => bankrolls.find((b) => String(b.id) === bank.value);
 
-  function render(picks: Pick[]): void {
+  function render(answer: Page<Pick>): void {
+    const picks = answer.items;
     const b = chosen();
     const rows = picks.map((p) => {
       const g = p.game;
@@ -113,28 +118,47 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
       return tr;
     });
     const t = h("table", { class: "picks" },
-      h("caption", {}, `${picks.length} picks`),
+      h("caption", {}, `${answer.total} picks`),
       h("thead", {}, h("tr", {}, ...["Game", "Start", "Pick", "Model", "No-vig market", "Best price", "Edge", "Tier", "Stake", "Lock-in hash", "Status", ""].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, ...rows));
     openForms.clear();
-    body.replaceChildren(picks.length ? t : h("p", {}, "No picks for today's games with these filters."));
+    body.classList.remove("stale");
+    if (!picks.length) body.replaceChildren(h("p", {}, "No picks for today's games with these filters."));
+    else body.replaceChildren(t, ...(answer.total > answer.limit ? [pager("Picks", answer, (n) => void load(n))] : []));
   }
 
-  async function load(): Promise<void> {
-    const q = new URLSearchParams({ limit: "100" });
+  // Shows page n of the list for the filters now chosen. Only the newest request's answer is
+  // drawn; when a request fails, a list for other filters is taken away and one for these
+  // filters is marked out of date.
+  async function load(n = at): Promise<void> {
+    const q = new URLSearchParams();
     if (sport.value) q.set("sport", sport.value);
     if (market.value) q.set("market", market.value);
     if (tier.value) q.set("tier", tier.value);
     if (minEdge.value) q.set("min_edge", minEdge.value);
+    const filters = q.toString();
+    const current = ask();
     try {
       const t0 = performance.now();
-      const picks = await list<Pick>(`/api/v1/predictions/today?${q}`);
-      if (stopped) return;
-      render(picks);
+      const answer = await page<Pick>(`/api/v1/predictions/today?${q}`, n);
+      if (stopped || !current()) return;
+      const last = Math.max(1, Math.ceil(answer.total / answer.limit));
+      if (n > last) return load(last); // the list got shorter than the page shown
+      at = n;
+      shown = filters;
+      render(answer);
       status(note, `Updated ${new Date().toLocaleTimeString()} · refreshes every ${POLL_MS / 1000} s`);
       main.dataset.loadedMs = String(Math.round(performance.now() - t0));
     } catch (e) {
-      status(note, (e as Error).message, "error");
+      if (stopped || !current()) return;
+      if (shown === filters) {
+        body.classList.add("stale");
+        status(note, `${(e as Error).message} (the list shown is out of date)`, "error");
+      } else {
+        body.replaceChildren();
+        shown = null;
+        status(note, (e as Error).message, "error");
+      }
     }
   }
 
@@ -158,13 +182,13 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
     }, POLL_MS);
   }
 
-  for (const el of [sport, market, tier, minEdge]) el.addEventListener("change", () => { last = new Map(); void load(); });
+  for (const el of [sport, market, tier, minEdge]) el.addEventListener("change", () => { last = new Map(); void load(1); });
   fmt.addEventListener("change", () => { setPrefs({ odds: fmt.value as "decimal" | "american" }); void load(); });
   tz.addEventListener("change", () => { setPrefs({ tz: tz.value }); void load(); });
   bank.addEventListener("change", () => { setPrefs({ bankroll: bank.value ? Number(bank.value) : null }); void load(); });
   filters.addEventListener("submit", (e) => e.preventDefault());
 
-  void refreshBankrolls().then(load).then(poll);
+  void refreshBankrolls().then(() => load()).then(poll);
   return () => { stopped = true; window.clearTimeout(timer); };
 }
 

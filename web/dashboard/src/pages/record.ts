@@ -1,7 +1,7 @@
 // The track record: by sport, market, tier and period — win rate with its Wilson interval, ROI,
 // CLV, the CLV histogram, the reliability diagram with counts and the cumulative units, all as
 // the API computed them; and the verification of any pick's lock-in hash.
-import { get } from "../api";
+import { get, newest } from "../api";
 import { chart } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { num, pct, secs, signed, when } from "../format";
@@ -24,7 +24,11 @@ export function recordPage(main: HTMLElement): void {
   const filters = h("form", { class: "filters", "aria-label": "Filter the track record" }, field("Sport", sport), field("Market", market), field("Tier", tier), field("From", from), field("To", to));
   main.append(section("Track record", filters, note), out);
 
+  // Only the newest request's answer is drawn (a slower answer to earlier filters is dropped), and
+  // a failed request takes the tables of the earlier filters away.
+  const ask = newest();
   async function load(): Promise<void> {
+    const current = ask();
     const q = new URLSearchParams();
     if (sport.value) q.set("sport", sport.value);
     if (market.value) q.set("market", market.value);
@@ -33,6 +37,7 @@ export function recordPage(main: HTMLElement): void {
     if (to.value) q.set("date_to", to.value);
     try {
       const p = await get<Performance>(`/api/v1/predictions/performance?${q}`);
+      if (!current()) return;
       status(note, p.method ?? "");
       const parts: HTMLElement[] = [];
       parts.push(section("Summary", table("Overall", recordHead, recordRows([p.overall])),
@@ -78,6 +83,8 @@ export function recordPage(main: HTMLElement): void {
         : h("p", {}, "No graded picks yet.")));
       out.replaceChildren(...parts);
     } catch (e) {
+      if (!current()) return;
+      out.replaceChildren();
       status(note, (e as Error).message, "error");
     }
   }
