@@ -185,24 +185,33 @@ static bool same_request(const json_t *job, const json_t *payload)
     return true;
 }
 
-int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
+/* The training request's body: sport, market and the optional cutoff date, each checked (a
+ * refusal is in res); false when the request is refused. */
+static bool train_request(struct aps_http_req *req, struct aps_http_res *res, int *sport,
+                          int *market, const char **until)
 {
-    const struct aps_app *app = req->app;
-    const char *sport_s = NULL, *market_s = NULL, *until = NULL;
-    int sport = -1, market = -1;
+    const char *sport_s = NULL, *market_s = NULL;
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "sport", true, 16, &sport_s);
         aps_api_b_str(req, res, "market", true, 16, &market_s);
-        aps_api_b_str(req, res, "until", false, 10, &until);
-        if (sport_s && (sport = aps_sport_from_code(sport_s)) < 0)
+        aps_api_b_str(req, res, "until", false, 10, until);
+        if (sport_s && (*sport = aps_sport_from_code(sport_s)) < 0)
             aps_api_invalid(res, "sport", "unknown sport code");
-        if (market_s && (market = aps_market_parse(market_s)) < 0)
+        if (market_s && (*market = aps_market_parse(market_s)) < 0)
             aps_api_invalid(res, "market", "must be moneyline, spread or total");
         int64_t t;
-        if (until && (strlen(until) != 10 || aps_time_parse_iso(until, &t)))
+        if (*until && (strlen(*until) != 10 || aps_time_parse_iso(*until, &t)))
             aps_api_invalid(res, "until", "must be a date YYYY-MM-DD");
     }
-    if (aps_api_bad(res))
+    return !aps_api_bad(res);
+}
+
+int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
+{
+    const struct aps_app *app = req->app;
+    const char *until = NULL;
+    int sport = -1, market = -1;
+    if (!train_request(req, res, &sport, &market, &until))
         return 0;
     if (!app || !app->queue)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no job queue is configured");
