@@ -19,7 +19,10 @@ struct aps_queue {
     int64_t retry_base_ms, retry_max_ms, retry_budget_ms;
     pthread_mutex_t rng_mu;
     uint64_t rng; /* xorshift64* state, seeded at open; this queue's own generator */
-    struct aps_metric *m_depth, *m_age, *m_jobs;
+    pthread_mutex_t obs_mu; /* guards obs and obs_arg */
+    aps_queue_observer obs;
+    void *obs_arg;
+    struct aps_metric *m_depth, *m_age, *m_jobs, *m_vanished, *m_group_lost;
 };
 
 int64_t aps_queue_now_ms(void)
@@ -38,6 +41,38 @@ static void register_metrics(struct aps_queue *q, struct aps_metrics *m)
                                  "Age of the oldest due, unfinished job", NULL);
     q->m_jobs = aps_metrics_counter(m, "aps_jobs_total", "Finished job attempts by outcome",
                                     name_outcome);
+    q->m_vanished = aps_metrics_counter(m, "aps_queue_vanished_total",
+                                        "Jobs settled after the queue had lost their entry"
+                                        " (Redis restarted without its data)",
+                                        (const char *const[]){"name", NULL});
+    q->m_group_lost = aps_metrics_counter(m, "aps_queue_group_lost_total",
+                                          "Times Redis had lost the consumer group and it was"
+                                          " made again",
+                                          NULL);
+    aps_metric_add(q->m_group_lost, NULL, 0); /* shown at 0, so that increase() sees the first */
+}
+
+void aps_queue_observe(struct aps_queue *q, aps_queue_observer fn, void *arg)
+{
+    pthread_mutex_lock(&q->obs_mu);
+    q->obs = fn;
+    q->obs_arg = arg;
+    pthread_mutex_unlock(&q->obs_mu);
+}
+
+void aps_queue_be_event(struct aps_queue_be *b, enum aps_queue_event ev, const struct aps_job *job)
+{
+    struct aps_queue *q = b->owner;
+    if (!q)
+        return;
+    if (ev == APS_QUEUE_GROUP_LOST)
+        aps_metric_add(q->m_group_lost, NULL, 1);
+    pthread_mutex_lock(&q->obs_mu);
+    aps_queue_observer fn = q->obs;
+    void *arg = q->obs_arg;
+    pthread_mutex_unlock(&q->obs_mu);
+    if (fn)
+        fn(arg, ev, job);
 }
 
 int aps_queue_open(struct aps_queue **out, const struct aps_config *cfg, struct aps_store *st,
@@ -66,7 +101,9 @@ int aps_queue_open(struct aps_queue **out, const struct aps_config *cfg, struct 
     q->rng = (uint64_t)aps_time_now_us() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)q;
     q->rng |= 1;
     pthread_mutex_init(&q->rng_mu, NULL);
+    pthread_mutex_init(&q->obs_mu, NULL);
     register_metrics(q, m);
+    be->owner = q;
     *out = q;
     return 0;
 }
@@ -84,6 +121,7 @@ void aps_queue_close(struct aps_queue *q)
         return;
     q->be->ops->close(q->be);
     pthread_mutex_destroy(&q->rng_mu);
+    pthread_mutex_destroy(&q->obs_mu);
     aps_free(q);
 }
 
@@ -212,6 +250,8 @@ static void count_job(struct aps_queue *q, const struct aps_job *j, const char *
 {
     const char *labels[] = {j->name, outcome};
     aps_metric_add(q->m_jobs, labels, 1);
+    if (j->vanished)
+        aps_metric_add(q->m_vanished, labels, 1);
 }
 
 int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n)

@@ -33,9 +33,20 @@
  * longest job timeout). A job that runs longer renews its lease with aps_queue_extend() (on
  * Redis this restarts the idle clock; the new length is again the claimers' visibility).
  *
+ * Redis restarted without its data: the stream, its consumer group, the delayed and dead jobs
+ * are gone. Whatever call meets the missing group (NOGROUP: a claim, ack, fail, release or
+ * extend) makes it again and goes on, and the queue reports APS_QUEUE_GROUP_LOST. The jobs that
+ * were waiting in Redis are lost with it; a job a worker holds is not: its ack finds nothing to
+ * acknowledge (the job is done), its fail or release puts it back from the copy the worker holds
+ * (attempts and error kept), and job->vanished says so. The rule is "the consumer does not hold
+ * the entry and the stream no longer has it"; it also matches an entry that another consumer
+ * took over, finished and trimmed away, and such a job then runs once more (at-least-once).
+ *
  * Metrics (when m is given): aps_queue_depth{state}, aps_queue_oldest_age_seconds (refreshed by
- * aps_queue_stats) and aps_jobs_total{name,outcome} with outcome ok|retry|dead|released|lost,
- * counted by ack, fail and release. Thread-safe: one queue object serves many worker threads. */
+ * aps_queue_stats), aps_jobs_total{name,outcome} with outcome ok|retry|dead|released|lost,
+ * counted by ack, fail and release, aps_queue_vanished_total{name} (settled jobs whose entry was
+ * gone) and aps_queue_group_lost_total. Thread-safe: one queue object serves many worker
+ * threads. */
 #ifndef APS_CACHE_QUEUE_H
 #define APS_CACHE_QUEUE_H
 
@@ -69,6 +80,8 @@ struct aps_job {
     char entry[48];                   /* Redis stream entry id ("" on the store backend) */
     char error[APS_QUEUE_MAX_ERROR];  /* the previous attempt's error ("" when none) */
     bool dead_lettered;               /* set by aps_queue_fail: this failure made it dead */
+    bool vanished; /* set by ack, fail, release, extend: the backend had lost the job's entry
+                      (Redis restarted without its data); fail and release put the job back */
 };
 
 /* One job of a batch push: fill the inputs; id and rc are written back (rc 0 or APS_E_EXISTS). */
@@ -85,6 +98,17 @@ struct aps_queue_stats {
     double oldest_age_s; /* how long the oldest due, unfinished job has waited; 0 when none */
 };
 
+/* What a queue tells its observer: things that happen inside a call made for another purpose,
+ * which its caller would not see otherwise. */
+enum aps_queue_event {
+    APS_QUEUE_GROUP_LOST, /* Redis had lost the consumer group (a restart without its data) and
+                             it was made again; the jobs that waited in Redis are gone. job is
+                             NULL. Reported once per loss, by the call that made the group. */
+};
+/* Called on the thread of the queue call that met the event; job (when not NULL) is valid only
+ * during the call. It must not call back into the queue. */
+typedef void (*aps_queue_observer)(void *arg, enum aps_queue_event ev, const struct aps_job *job);
+
 /* Opens the Redis backend when REDIS_URL is set, else the store backend on st (which must have
  * the 005 migration applied). A Redis that is down at open is not an error (commands fail with
  * APS_E_IO until it answers). APS_E_CONFIG when there is neither Redis nor a store. */
@@ -97,6 +121,9 @@ int aps_queue_redis_switch(struct aps_queue *q, const char *url, char *err,
                            size_t errcap) APS_MUST_CHECK;
 /* "redis" or "store". */
 const char *aps_queue_backend(const struct aps_queue *q);
+/* Sends the queue's events to fn(arg, …) from now on (fn NULL: to nobody). The events are
+ * counted in the metrics either way. */
+void aps_queue_observe(struct aps_queue *q, aps_queue_observer fn, void *arg);
 
 /* Enqueues one job: name [a-z0-9_.-]{1,63}, payload JSON (at most APS_QUEUE_MAX_PAYLOAD bytes),
  * max_attempts 1..APS_QUEUE_MAX_ATTEMPTS, delay_ms >= 0. Writes the new job's id to id_out, or
@@ -128,7 +155,8 @@ int aps_queue_claim_batch(struct aps_queue *q, const char *consumer, int64_t vis
                           int block_ms, struct aps_job *jobs, int max, int *n) APS_MUST_CHECK;
 
 /* Marks a job done. APS_E_STATE when this consumer no longer holds the lease (it expired and
- * another consumer took the job over): the job is then left to that consumer. */
+ * another consumer took the job over): the job is then left to that consumer. 0 with
+ * job->vanished when the backend had lost the job's entry: there is nothing left to mark. */
 int aps_queue_ack(struct aps_queue *q, struct aps_job *job) APS_MUST_CHECK;
 /* Acks n jobs in one round trip; APS_E_STATE when any of them was no longer held. */
 int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n) APS_MUST_CHECK;

@@ -31,9 +31,12 @@ struct aps_queue_ops {
     int (*claim)(struct aps_queue_be *b, const char *consumer, int64_t visibility_ms, int block_ms,
                  struct aps_job *jobs, int max, int *n);
     /* Acks the jobs still held by their consumer; held[i] says which were (the rest were
-     * taken over after their lease expired and are left alone). */
+     * taken over after their lease expired and are left alone). A job whose entry the backend
+     * lost counts as held, with jobs[i].vanished set. */
     int (*ack)(struct aps_queue_be *b, struct aps_job *jobs, int n, bool *held);
-    /* APS_E_STATE when job's lease is no longer held by job->consumer. */
+    /* APS_E_STATE when job's lease is no longer held by job->consumer. When the backend lost
+     * the job's entry: 0 and job->vanished, the job put back from *job for retry, dead and
+     * release (nothing to renew for extend). */
     int (*settle)(struct aps_queue_be *b, struct aps_job *job, enum aps_settle how,
                   const char *error, int64_t run_at_ms);
     int (*stats)(struct aps_queue_be *b, struct aps_queue_stats *s);
@@ -49,7 +52,12 @@ struct aps_queue_ops {
 
 struct aps_queue_be {
     const struct aps_queue_ops *ops;
+    struct aps_queue *owner; /* set by aps_queue_open: who hears of events (aps_queue_be_event) */
 };
+
+/* A backend reports event ev (queue.h) through this: queue.c counts it and tells the observer.
+ * job may be NULL. Safe before the owner is set (then nothing happens). */
+void aps_queue_be_event(struct aps_queue_be *b, enum aps_queue_event ev, const struct aps_job *job);
 
 int aps_queue_redis_open(struct aps_queue_be **out, const char *url, const char *prefix,
                          char *err, size_t errcap) APS_MUST_CHECK;

@@ -28,7 +28,13 @@
  *
  * Attempts: an entry stores the starts made before it was added (0 when pushed, n on a retry);
  * the group's delivery count adds this entry's starts, so attempts = stored + delivered. A job
- * whose lease expired on its last allowed attempt is dead-lettered by the claim that finds it. */
+ * whose lease expired on its last allowed attempt is dead-lettered by the claim that finds it.
+ *
+ * A server restarted without its data answers NOGROUP to every command on the group: the call
+ * that meets it makes the group again (regroup) and runs once more. Ack and settle then find an
+ * entry that is neither pending nor in the stream: the job is gone from Redis and only the
+ * worker's copy is left, so settle puts that copy back (the job's fields travel with every
+ * retry, dead and release for this) and ack has nothing to do; both answer 2 ("vanished"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,17 +180,27 @@ static const struct aps_redis_script claim_script = {
     "  if minid and minid ~= '0-0' then redis.call('XTRIM', s, 'MINID', '~', minid) end\n"      \
     "end\n"
 
-/* KEYS: stream. ARGV: group, then (entry, consumer) pairs. Returns 1/0 per pair: acked, or no
- * longer held by that consumer (left alone). */
+/* Whether consumer c holds entry e of stream s in group g: 1 held, 0 not (another consumer
+ * holds it, or it was settled and is still in the stream), 2 vanished (neither pending nor in
+ * the stream: lost with the server's data; entry ids are times, so a stream made again after a
+ * restart has later ones). */
+#define LUA_HELD                                                      \
+    "local function held(s, g, e, c)\n"                               \
+    "  local p = redis.call('XPENDING', s, g, e, e, 1)\n"             \
+    "  if p[1] then if p[1][2] == c then return 1 end return 0 end\n" \
+    "  if redis.call('XRANGE', s, e, e)[1] then return 0 end\n"       \
+    "  return 2\n"                                                    \
+    "end\n"
+
+/* KEYS: stream. ARGV: group, then (entry, consumer) pairs. Returns per pair 1 acked, 0 no longer
+ * held by that consumer (left alone), 2 vanished (nothing to ack). */
 static const struct aps_redis_script ack_script = {
-    LUA_HELPERS LUA_TRIM
+    LUA_HELPERS LUA_TRIM LUA_HELD
     "local out = {}\n"
     "for i = 2, #ARGV, 2 do\n"
-    "  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)\n"
-    "  if p[1] and p[1][2] == ARGV[i + 1] then\n"
-    "    redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])\n"
-    "    out[#out + 1] = 1\n"
-    "  else out[#out + 1] = 0 end\n"
+    "  local h = held(KEYS[1], ARGV[1], ARGV[i], ARGV[i + 1])\n"
+    "  if h == 1 then redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) end\n"
+    "  out[#out + 1] = h\n"
     "end\n"
     "trim(KEYS[1], ARGV[1])\n"
     "return out\n"};
@@ -197,8 +213,10 @@ static const struct aps_redis_script stats_script = {
     "local now = now_ms()\n"
     "local ready, leased, oldest = 0, 0, nil\n"
     "local gs = redis.pcall('XINFO', 'GROUPS', KEYS[1])\n"
+    "local grouped = false\n"
     "if type(gs) == 'table' and not gs.err then\n"
     "  for _, gi in ipairs(gs) do if getf(gi, 'name') == ARGV[1] then\n"
+    "    grouped = true\n"
     "    local last = getf(gi, 'last-delivered-id')\n"
     "    leased = getf(gi, 'pending')\n"
     "    local lag = getf(gi, 'lag')\n"
@@ -212,22 +230,33 @@ static const struct aps_redis_script stats_script = {
     "    end\n"
     "  end end\n"
     "end\n"
+    "if not grouped then\n" /* no group yet (or lost): every entry waits for the first claim */
+    "  ready = redis.call('XLEN', KEYS[1])\n"
+    "  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)\n"
+    "  if first[1] then oldest = ms(first[1][1]) end\n"
+    "end\n"
     "local age = -1\n"
     "if oldest then age = math.max(0, now - oldest) end\n"
     "return {ready, leased, redis.call('ZCARD', KEYS[2]), redis.call('XLEN', KEYS[3]), age}\n"};
 
 /* KEYS: stream, delayed, dead. ARGV: group, consumer, entry, mode (retry|dead|release|extend),
- * error, delay ms, attempts. Returns 1, or 0 when the consumer no longer holds the entry. */
+ * error, delay ms, attempts, then (except for extend) the job's id, name, payload, max,
+ * idempotency key and enqueue time. Returns 1, 0 when the consumer no longer holds the entry,
+ * or 2 when the entry vanished (the job is put back from the fields given). */
 static const struct aps_redis_script settle_script = {
-    LUA_HELPERS
-    "local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)\n"
-    "if not p[1] or p[1][2] ~= ARGV[2] then return 0 end\n"
+    LUA_HELPERS LUA_HELD
+    "local h = held(KEYS[1], ARGV[1], ARGV[3], ARGV[2])\n"
     "local mode = ARGV[4]\n"
+    "if h == 0 or (h == 2 and mode == 'extend') then return h end\n"
     "if mode == 'extend' then\n"
     "  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')\n"
     "  return 1\n"
     "end\n"
     "local e = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])\n"
+    "if h == 2 then\n"
+    "  e = {{ARGV[3], {'id', ARGV[8], 'name', ARGV[9], 'payload', ARGV[10], 'attempts', '0',\n"
+    "    'max', ARGV[11], 'idem', ARGV[12], 'enq', ARGV[13], 'err', ''}}}\n"
+    "end\n"
     "if e[1] then\n"
     "  local f = e[1][2]\n"
     "  local att = tonumber(ARGV[7])\n"
@@ -245,6 +274,7 @@ static const struct aps_redis_script settle_script = {
     "    redis.call('ZADD', KEYS[2], now + delay, cjson.encode(f))\n"
     "  end\n"
     "end\n"
+    "if h == 2 then return 2 end\n"
     "redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])\n"
     "return 1\n"};
 
@@ -274,17 +304,51 @@ static const struct aps_redis_script forget_script = {
 
 /* ---- open / close ---------------------------------------------------------------------------- */
 
-/* Creates the consumer group (and the stream) unless it exists; 0 also for BUSYGROUP. */
-static int ensure_group(struct rq *q)
+/* Creates the consumer group (and the stream) unless it exists; 0 also for BUSYGROUP. *created
+ * (may be NULL) says whether this call made it. */
+static int ensure_group(struct rq *q, bool *created)
 {
     const char *argv[] = {"XGROUP", "CREATE", q->stream, GROUP, "0", "MKSTREAM"};
     redisReply *rep = NULL;
     int rc = aps_redis_cmd(q->redis, TIMEOUT_MS, &rep, 6, argv);
     if (rc)
         return rc;
-    rc = rep->type == REDIS_REPLY_ERROR && !aps_redis_is_error(rep, "BUSYGROUP") ? APS_E_IO : 0;
+    bool busy = aps_redis_is_error(rep, "BUSYGROUP");
+    rc = rep->type == REDIS_REPLY_ERROR && !busy ? APS_E_IO : 0;
+    if (created)
+        *created = !rc && !busy;
     freeReplyObject(rep);
     return rc;
+}
+
+/* A command met NOGROUP: makes the group again and reports the loss (once: only the call that
+ * made the group reports it, not a concurrent one that found it made). */
+static int regroup(struct rq *q)
+{
+    bool created = false;
+    int rc = ensure_group(q, &created);
+    if (!rc && created)
+        aps_queue_be_event(&q->base, APS_QUEUE_GROUP_LOST, NULL);
+    return rc;
+}
+
+static bool is_nogroup(const redisReply *rep)
+{
+    return rep->type == REDIS_REPLY_ERROR && strstr(rep->str, "NOGROUP");
+}
+
+/* aps_redis_eval of a script that works on the group; after NOGROUP it regroups and runs the
+ * script once more. *rep is the caller's to free (may be an error reply). */
+static int eval_grouped(struct rq *q, const struct aps_redis_script *script, int nkeys, int nwords,
+                        const char **words, redisReply **rep)
+{
+    int rc = aps_redis_eval(q->redis, TIMEOUT_MS, script, rep, nkeys, nwords, words, NULL);
+    if (rc || !is_nogroup(*rep))
+        return rc;
+    freeReplyObject(*rep);
+    *rep = NULL;
+    rc = regroup(q);
+    return rc ? rc : aps_redis_eval(q->redis, TIMEOUT_MS, script, rep, nkeys, nwords, words, NULL);
 }
 
 static void rq_close(struct aps_queue_be *b)
@@ -479,7 +543,7 @@ static int rq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
 /* ---- claim ----------------------------------------------------------------------------------- */
 
 /* Runs the claim script: fills jobs, *n of them, and *wait_ms (ms until the next delayed job is
- * due, -1 when none). Creates the group once if the server lost it. */
+ * due, -1 when none). Makes the group again if the server lost it. */
 static int claim_once(struct rq *q, const char *consumer, int64_t visibility_ms,
                       struct aps_job *jobs, int max, int *n, int64_t *wait_ms)
 {
@@ -492,17 +556,7 @@ static int claim_once(struct rq *q, const char *consumer, int64_t visibility_ms,
     const char *words[] = {q->stream, q->delayed, q->dead, q->reclaim, GROUP, consumer, idle,
                            count, throttle};
     redisReply *rep = NULL;
-    int rc = 0;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        rc = aps_redis_eval(q->redis, TIMEOUT_MS, &claim_script, &rep, 4, 9, words, NULL);
-        if (rc || rep->type != REDIS_REPLY_ERROR || !strstr(rep->str, "NOGROUP") || attempt)
-            break;
-        freeReplyObject(rep);
-        rep = NULL;
-        rc = ensure_group(q);
-        if (rc)
-            return rc;
-    }
+    int rc = eval_grouped(q, &claim_script, 4, 9, words, &rep);
     if (rc)
         return rc;
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
@@ -547,6 +601,8 @@ static int claim_block(struct rq *q, const char *consumer, int64_t wait_ms, stru
             if (!rc)
                 (*n)++;
         }
+    } else if (is_nogroup(rep)) {
+        rc = regroup(q); /* lost while this claim waited: the caller's next round reads again */
     } else if (rep->type == REDIS_REPLY_ERROR) {
         rc = APS_E_IO;
     }
@@ -589,7 +645,7 @@ static int rq_ack(struct aps_queue_be *b, struct aps_job *jobs, int n, bool *hel
         words[3 + 2 * i] = jobs[i].consumer;
     }
     redisReply *rep = NULL;
-    int rc = aps_redis_eval(q->redis, TIMEOUT_MS, &ack_script, &rep, 1, nwords, words, NULL);
+    int rc = eval_grouped(q, &ack_script, 1, nwords, words, &rep);
     aps_free(words);
     if (rc)
         return rc;
@@ -597,8 +653,11 @@ static int rq_ack(struct aps_queue_be *b, struct aps_job *jobs, int n, bool *hel
         freeReplyObject(rep);
         return APS_E_IO;
     }
-    for (int i = 0; i < n; i++)
-        held[i] = rep->element[i]->type == REDIS_REPLY_INTEGER && rep->element[i]->integer == 1;
+    for (int i = 0; i < n; i++) {
+        long long h = rep->element[i]->type == REDIS_REPLY_INTEGER ? rep->element[i]->integer : 0;
+        held[i] = h == 1 || h == 2;
+        jobs[i].vanished = h == 2;
+    }
     freeReplyObject(rep);
     return 0;
 }
@@ -608,19 +667,27 @@ static int rq_settle(struct aps_queue_be *b, struct aps_job *job, enum aps_settl
 {
     static const char *const modes[] = {"retry", "dead", "release", "extend"};
     struct rq *q = (struct rq *)b;
-    char delay[24], attempts[24];
+    char delay[24], attempts[24], max[24], enq[24];
     int64_t d = run_at_ms - aps_queue_now_ms();
     snprintf(delay, sizeof delay, "%lld", (long long)(how == APS_SETTLE_RETRY && d > 0 ? d : 0));
     snprintf(attempts, sizeof attempts, "%d", job->attempts);
-    const char *words[] = {q->stream, q->delayed, q->dead, GROUP, job->consumer, job->entry,
-                           modes[how], error ? error : "", delay, attempts};
+    snprintf(max, sizeof max, "%d", job->max_attempts);
+    snprintf(enq, sizeof enq, "%lld", (long long)job->enqueued_ms);
+    const char *text = error ? error : "", *payload = job->payload ? job->payload : "{}";
+    /* The job's own fields come along, to put it back if its entry vanished (not for extend). */
+    const char *words[] = {q->stream,  q->delayed, q->dead,   GROUP,    job->consumer, job->entry,
+                           modes[how], text,       delay,     attempts, job->id,       job->name,
+                           payload,    max,        job->idem, enq};
+    int nwords = how == APS_SETTLE_EXTEND ? 10 : 16;
     redisReply *rep = NULL;
-    int rc = aps_redis_eval(q->redis, TIMEOUT_MS, &settle_script, &rep, 3, 10, words, NULL);
+    int rc = eval_grouped(q, &settle_script, 3, nwords, words, &rep);
     if (rc)
         return rc;
-    rc = rep->type != REDIS_REPLY_INTEGER ? APS_E_IO : rep->integer == 1 ? 0 : APS_E_STATE;
+    long long h = rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
     freeReplyObject(rep);
-    return rc;
+    if (h == 2)
+        job->vanished = true;
+    return h < 0 ? APS_E_IO : h == 0 ? APS_E_STATE : 0;
 }
 
 /* ---- stats and dead letters ------------------------------------------------------------------ */
@@ -738,8 +805,8 @@ int aps_queue_redis_open(struct aps_queue_be **out, const char *url, const char 
     snprintf(q->reclaim, sizeof q->reclaim, "%s:jobs:reclaim", prefix);
     snprintf(q->idem_prefix, sizeof q->idem_prefix, "%s:jobs:idem:", prefix);
     snprintf(q->fence_prefix, sizeof q->fence_prefix, "%s:", prefix);
-    /* Best effort now; a claim that meets NOGROUP creates it later (Redis down or restarted). */
-    (void)ensure_group(q);
+    /* Best effort now; a call that meets NOGROUP makes it later (Redis down or restarted). */
+    (void)ensure_group(q, NULL);
     *out = &q->base;
     return 0;
 }

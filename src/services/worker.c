@@ -29,6 +29,7 @@
 #define STOP_GRACE_S 2         /* after release, how long a handler may take to return */
 #define SETTLE_RETRY_MS 500    /* a finished job's ack/fail/release retried while the queue is down */
 #define OUTAGE_POLL_MS 200     /* how often a paused worker looks at the database's state */
+#define REPEAT_LOG_MS 30000    /* a queue failure that lasts is logged again this often */
 /* After the database comes back, claims wait this long, so the jobs held through the outage are
  * settled by their own threads before anyone else's claim could take over an expired lease. */
 #define RESUME_GRACE_S 2.0
@@ -44,7 +45,9 @@ struct slot {
     bool busy;                /* holds a claimed job */
     bool timed_out, released; /* the supervisor or stop settled it: the handler's result is moot */
     bool finished;            /* the handler returned: only the settling is left (no timeout) */
+    bool vanish_logged;       /* the job's entry was found gone and that was logged */
     int64_t started_ms, renewed_ms, timeout_ms;
+    int64_t renew_failed_ms, renew_logged_ms; /* lease renewals failing since (0: they work) */
 };
 
 struct aps_worker {
@@ -56,12 +59,16 @@ struct aps_worker {
     bool sup_started;
     atomic_bool stopping, sup_stop;
     atomic_int running;
-    atomic_bool queue_ok;
+    atomic_bool queue_ok;     /* the last claim reached the queue */
     atomic_bool paused;       /* claiming paused while the database is down */
+    atomic_int unsettled;     /* finished jobs whose result the queue has not taken yet */
+    /* Since when claims fail, and when that was last logged (monotonic ms; queue_error). */
+    atomic_llong claim_failed_ms, claim_logged_ms;
     pthread_mutex_t stats_mu;
     struct aps_worker_stats st;
     struct aps_http_server *http;
     struct aps_metric *m_seconds, *m_running, *m_timeouts, *m_warnings, *m_queue_errors;
+    struct aps_metric *m_unsettled;
 };
 
 static int64_t mono_ms(void)
@@ -113,15 +120,17 @@ static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_jo
     const char *error = rc ? r->err : NULL;
     /* Waiting for another run's lock is routine, and a run cut short by a database outage is
      * requeued (the outage itself was logged once, at ERROR): warnings, not errors. */
-    enum aps_log_level lvl = r->contended || outage        ? APS_LOG_WARNING
-                             : error                      ? APS_LOG_ERROR
-                             : r->warn[0]                 ? APS_LOG_WARNING
-                                                          : APS_LOG_INFO;
+    enum aps_log_level lvl = r->contended || outage      ? APS_LOG_WARNING
+                             : error                     ? APS_LOG_ERROR
+                             : r->warn[0] || j->vanished ? APS_LOG_WARNING
+                                                         : APS_LOG_INFO;
     aps_buf_printf(&b, "\"job\":\"%s\",\"id\":\"", j->name);
     aps_json_escape(&b, j->id);
     aps_buf_printf(&b, "\",\"attempt\":%d,\"max_attempts\":%d,\"outcome\":\"%s\",\"ms\":%.1f",
                    j->attempts, j->max_attempts, outcome, ms);
     aps_buf_puts(&b, aps_buf_str(&r->fields));
+    if (j->vanished) /* the queue had lost the job's entry: done, or put back from this copy */
+        aps_buf_puts(&b, ",\"vanished\":true");
     if (r->warn[0] || error) {
         aps_buf_puts(&b, error ? ",\"error\":\"" : ",\"warning\":\"");
         aps_json_escape(&b, error ? error : r->warn);
@@ -176,6 +185,43 @@ static void follow(struct slot *s, const char *state, const char *error)
                 s->job.id, state, aps_strerror(rc));
 }
 
+/* The queue refused a finished job's result (under the slot lock): the first time and every
+ * REPEAT_LOG_MS after, one ERROR line; every refusal counts in aps_worker_queue_errors_total,
+ * and the job counts in aps_worker_jobs_unsettled (and /health) until the queue takes it. */
+static void settle_refused(struct slot *s, const char *outcome, int qrc, int64_t *since,
+                           int64_t *logged)
+{
+    struct aps_worker *w = s->w;
+    int64_t now = mono_ms();
+    aps_metric_add(w->m_queue_errors, NULL, 1);
+    if (!*since) {
+        *since = now;
+        atomic_fetch_add(&w->unsettled, 1);
+        aps_metric_add(w->m_unsettled, NULL, 1);
+    }
+    if (*logged && now - *logged < REPEAT_LOG_MS)
+        return;
+    *logged = now;
+    char extra[256];
+    snprintf(extra, sizeof extra,
+             "\"job\":\"%s\",\"id\":\"%.40s\",\"outcome\":\"%s\",\"for_s\":%lld", s->job.name,
+             s->job.id, outcome, (long long)((now - *since) / 1000));
+    APS_LOG(&w->app->log, APS_LOG_ERROR, extra,
+            "job %s %s finished but the queue did not take its result: %s; retrying every %d ms",
+            s->job.name, s->job.id, aps_strerror(qrc), SETTLE_RETRY_MS);
+}
+
+/* The queue took (or stop gave up) a result it had refused: logged, and no longer unsettled. */
+static void settle_taken(struct slot *s, int qrc, int64_t since)
+{
+    struct aps_worker *w = s->w;
+    atomic_fetch_sub(&w->unsettled, 1);
+    aps_metric_add(w->m_unsettled, NULL, -1);
+    APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "job %s %s: result %s after %.1f s", s->job.name,
+            s->job.id, qrc && qrc != APS_E_STATE ? "given up at stop" : "taken by the queue",
+            (double)(mono_ms() - since) / 1000.0);
+}
+
 static void run_job(struct slot *s)
 {
     struct aps_worker *w = s->w;
@@ -206,14 +252,18 @@ static void run_job(struct slot *s)
         wait_for_database(w);
     const char *outcome;
     int qrc;
+    int64_t refused_ms = 0, logged_ms = 0;
     for (;;) { /* the queue may be down too: keep the result until it answers, or stop */
         pthread_mutex_lock(&s->mu);
         outcome = settle(s, rc, rc ? r.err : NULL, outage, &qrc);
         if (!qrc || qrc == APS_E_STATE || atomic_load(&w->stopping))
             break;
+        settle_refused(s, outcome, qrc, &refused_ms, &logged_ms);
         pthread_mutex_unlock(&s->mu);
         sleep_ms(SETTLE_RETRY_MS);
     }
+    if (refused_ms)
+        settle_taken(s, qrc, refused_ms);
     if (!s->timed_out && !s->released) /* else the supervisor or stop counted it */
         count(w, qrc ? &w->st.lost : outage ? &w->st.released : rc ? &w->st.failed : &w->st.ok);
     if (!strcmp(outcome, "ok"))
@@ -229,12 +279,25 @@ static void run_job(struct slot *s)
     aps_job_run_cleanup(&r);
 }
 
+/* A failed claim: logged when claims start failing and every REPEAT_LOG_MS while they go on
+ * (one line for all threads), counted, and shown by /health. */
 static void queue_error(struct aps_worker *w, int rc)
 {
+    int64_t now = mono_ms();
     bool was_ok = atomic_exchange(&w->queue_ok, false);
     aps_metric_add(w->m_queue_errors, NULL, 1);
-    if (was_ok)
+    if (was_ok) {
+        atomic_store(&w->claim_failed_ms, now);
+        atomic_store(&w->claim_logged_ms, now);
         APS_LOG(&w->app->log, APS_LOG_ERROR, NULL, "job queue unreachable: %s", aps_strerror(rc));
+    } else {
+        long long last = atomic_load(&w->claim_logged_ms);
+        if (now - last >= REPEAT_LOG_MS &&
+            atomic_compare_exchange_strong(&w->claim_logged_ms, &last, now))
+            APS_LOG(&w->app->log, APS_LOG_ERROR, NULL,
+                    "job queue still failing claims after %lld s: %s",
+                    (long long)((now - atomic_load(&w->claim_failed_ms)) / 1000), aps_strerror(rc));
+    }
     sleep_ms(QUEUE_ERROR_PAUSE_MS);
 }
 
@@ -279,14 +342,14 @@ static void *job_thread(void *arg)
         }
         struct aps_job job;
         int rc = aps_queue_claim(w->app->queue, s->consumer, w->o.lease_ms, w->o.block_ms, &job);
-        if (rc == APS_E_NOTFOUND)
-            continue;
-        if (rc) {
+        if (rc && rc != APS_E_NOTFOUND) {
             queue_error(w, rc);
             continue;
         }
         if (!atomic_exchange(&w->queue_ok, true))
             APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "job queue reachable again");
+        if (rc == APS_E_NOTFOUND)
+            continue;
         if (atomic_load(&w->stopping)) { /* claimed while stopping: give it straight back */
             if (aps_queue_release(w->app->queue, &job))
                 APS_LOG(&w->app->log, APS_LOG_WARNING, NULL,
@@ -298,8 +361,9 @@ static void *job_thread(void *arg)
         pthread_mutex_lock(&s->mu);
         s->job = job;
         s->busy = true;
-        s->timed_out = s->released = s->finished = false;
+        s->timed_out = s->released = s->finished = s->vanish_logged = false;
         s->started_ms = s->renewed_ms = mono_ms();
+        s->renew_failed_ms = s->renew_logged_ms = 0;
         s->timeout_ms = (int64_t)(d ? d->timeout_s : 60) * 1000;
         pthread_mutex_unlock(&s->mu);
         atomic_fetch_add(&w->running, 1);
@@ -314,6 +378,23 @@ static void *job_thread(void *arg)
 }
 
 /* ---- supervisor ---------------------------------------------------------------------------- */
+
+/* A lease renewal failed (the queue did not answer or refused the write): logged at the first
+ * failure and every REPEAT_LOG_MS while they go on, and counted. */
+static void renew_failed(struct slot *s, int rc, int64_t now)
+{
+    struct aps_worker *w = s->w;
+    aps_metric_add(w->m_queue_errors, NULL, 1);
+    if (!s->renew_failed_ms)
+        s->renew_failed_ms = now;
+    if (s->renew_logged_ms && now - s->renew_logged_ms < REPEAT_LOG_MS)
+        return;
+    s->renew_logged_ms = now;
+    APS_LOG(&w->app->log, APS_LOG_ERROR, NULL,
+            "job %s %s: lease not renewed for %lld s: %s; it lapses %lld s after the last renewal",
+            s->job.name, s->job.id, (long long)((now - s->renew_failed_ms) / 1000),
+            aps_strerror(rc), (long long)(w->o.lease_ms / 1000));
+}
 
 static void supervise_slot(struct slot *s, int64_t now)
 {
@@ -331,9 +412,20 @@ static void supervise_slot(struct slot *s, int64_t now)
         int rc = aps_queue_extend(w->app->queue, &s->job, w->o.lease_ms);
         if (!rc)
             s->renewed_ms = now;
-        else if (rc == APS_E_STATE)
+        if (!rc || rc == APS_E_STATE)
+            s->renew_failed_ms = 0;
+        if (rc == APS_E_STATE)
             APS_LOG(&w->app->log, APS_LOG_WARNING, NULL,
                     "job %s %s: lease lost to another worker", s->job.name, s->job.id);
+        else if (rc)
+            renew_failed(s, rc, now);
+        if (!rc && s->job.vanished && !s->vanish_logged) {
+            s->vanish_logged = true;
+            APS_LOG(&w->app->log, APS_LOG_WARNING, NULL,
+                    "job %s %s: its queue entry is gone (the queue lost its data); it runs on and"
+                    " is put back if it fails",
+                    s->job.name, s->job.id);
+        }
     } else if (a == APS_WORKER_TIMEOUT) {
         char why[96];
         snprintf(why, sizeof why, "timed out after %lld s", (long long)(s->timeout_ms / 1000));
@@ -358,8 +450,9 @@ static void *supervisor(void *arg)
             supervise_slot(&w->slots[i], now);
         if (now - last_stats >= STATS_EVERY_MS) {
             struct aps_queue_stats qs;
+            /* Sets the depth gauges; an unreachable queue shows in the claims instead. */
             int rc = aps_queue_stats(w->app->queue, &qs);
-            atomic_store(&w->queue_ok, rc == 0);
+            (void)rc;
             last_stats = now;
         }
         sleep_ms(SUPERVISE_MS);
@@ -369,21 +462,28 @@ static void *supervisor(void *arg)
 
 /* ---- /health and /metrics ------------------------------------------------------------------ */
 
-/* 503 while the queue does not answer (nothing can be claimed); while the database is down
- * the worker is "degraded" (claiming paused) but alive: a restart would not help. */
+/* 503 while the queue does not answer (nothing can be claimed); "degraded" (200: a restart
+ * would not help) while the database is down (claiming paused), while claims fail although the
+ * queue answers its reads (a full disk), or while finished jobs wait for the queue to take their
+ * result (unsettled). */
 static int health(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_worker *w = req->app;
     struct aps_queue_stats qs;
     int rc = aps_queue_stats(w->app->queue, &qs);
     bool db_up = aps_deps_up(w->app->deps, APS_DEP_DATABASE);
+    bool claims_ok = atomic_load(&w->queue_ok);
+    int unsettled = atomic_load(&w->unsettled);
     struct aps_worker_stats ws;
     aps_worker_stats(w, &ws);
-    json_t *j = json_pack("{s:s,s:s,s:b,s:b,s:b,s:i,s:i}", "status",
-                          rc ? "unhealthy" : db_up ? "ok" : "degraded", "queue",
+    const char *status = rc                                      ? "unhealthy"
+                         : !db_up || !claims_ok || unsettled > 0 ? "degraded"
+                                                                 : "ok";
+    json_t *j = json_pack("{s:s,s:s,s:b,s:b,s:b,s:b,s:i,s:i,s:i}", "status", status, "queue",
                           aps_queue_backend(w->app->queue), "queue_reachable", rc == 0,
                           "database_reachable", db_up, "claiming", claims_held_by(w) == NULL,
-                          "threads", w->o.threads, "running", ws.running);
+                          "claims_failing", !claims_ok, "threads", w->o.threads, "running",
+                          ws.running, "unsettled", unsettled);
     if (!rc)
         json_object_set_new(j, "depth", json_pack("{s:I,s:I,s:I,s:I,s:f}", "ready",
                                                   (json_int_t)qs.ready, "leased",
@@ -434,7 +534,13 @@ static void register_metrics(struct aps_worker *w)
                                         "Jobs that succeeded with a warning (skipped, rejected)",
                                         name);
     w->m_queue_errors = aps_metrics_counter(m, "aps_worker_queue_errors_total",
-                                            "Failed claims (queue unreachable)", NULL);
+                                            "Failed queue calls: claims, lease renewals, results"
+                                            " of finished jobs (each retry counts)",
+                                            NULL);
+    w->m_unsettled = aps_metrics_gauge(m, "aps_worker_jobs_unsettled",
+                                       "Finished jobs whose result the queue has not taken yet",
+                                       NULL);
+    aps_metric_set(w->m_unsettled, NULL, 0); /* shown from the start, not only once it moved */
 }
 
 static int start_threads(struct aps_worker *w, char *err, size_t errcap)
@@ -457,6 +563,18 @@ static int start_threads(struct aps_worker *w, char *err, size_t errcap)
     (void)pthread_setname_np(w->sup, "aps-supervisor");
     w->sup_started = true;
     return 0;
+}
+
+/* The queue's events (cache/queue.h), on the thread of the call that met them. */
+static void queue_event(void *arg, enum aps_queue_event ev, const struct aps_job *job)
+{
+    struct aps_worker *w = arg;
+    (void)job;
+    if (ev == APS_QUEUE_GROUP_LOST)
+        APS_LOG(&w->app->log, APS_LOG_ERROR, NULL,
+                "job queue: Redis had lost its consumer group (restarted without its data?);"
+                " made it again. Jobs that waited in Redis are gone; jobs held by workers are put"
+                " back when they fail or are released");
 }
 
 static void init_slots(struct aps_worker *w)
@@ -492,6 +610,7 @@ int aps_worker_start(struct aps_worker **out, struct aps_app *app,
     }
     register_metrics(w);
     init_slots(w);
+    aps_queue_observe(app->queue, queue_event, w);
     int rc = o->http_host ? start_http(w, err, errcap) : 0;
     if (!rc)
         rc = start_threads(w, err, errcap);
@@ -591,6 +710,8 @@ int aps_worker_stop(struct aps_worker *w)
     grace.tv_sec += STOP_GRACE_S;
     int stuck = join_threads(w, &grace);
     forget_consumers(w);
+    if (!stuck) /* a stuck thread may still settle its job: w stays, and so does the observer */
+        aps_queue_observe(w->app->queue, NULL, NULL);
     if (w->http)
         aps_http_server_stop(w->http, 1.0);
     if (stuck)

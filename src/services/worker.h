@@ -15,7 +15,12 @@
  * The lease (visibility timeout) is WORKER_LEASE_SECONDS and is renewed every third of it while
  * the handler runs, up to the job's own timeout from jobs.def; so a job may run as long as its
  * timeout while a worker killed with -9 gives its job to another worker one lease later. Job
- * threads never block on anything but the queue, the store and the providers. */
+ * threads never block on anything but the queue, the store and the providers.
+ *
+ * When the queue does not take a finished job's result (Redis down, a full disk), the job
+ * thread keeps it and retries every 0.5 s: logged at once and every 30 s, counted
+ * (aps_worker_jobs_unsettled, aps_worker_queue_errors_total) and shown by /health ("degraded").
+ * Failing claims and lease renewals are logged the same way. */
 #ifndef APS_SERVICES_WORKER_H
 #define APS_SERVICES_WORKER_H
 

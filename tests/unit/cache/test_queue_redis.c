@@ -1,6 +1,7 @@
 /* test_queue_redis.c — the job queue and leader lock on Redis Streams: the shared behaviours of
  * queue_cases.h against the test Redis, plus what only this backend has (the stream and group
- * layout, a group lost with a restarted server, a server that is down).
+ * layout, a group lost with a restarted server, also while jobs are held, a server that is
+ * down).
  *
  * The server comes from APS_TEST_REDIS_URL (`eval "$(scripts/redistest start)"`). Without it the
  * test fails, unless APS_TEST_REDIS_OPTIONAL=1, when it is skipped. */
@@ -95,6 +96,16 @@ static void test_redis_consumers_cleaned(void **state)
     aps_queue_close(q);
 }
 
+static int g_group_lost; /* APS_QUEUE_GROUP_LOST events seen by observe_events */
+
+static void observe_events(void *arg, enum aps_queue_event ev, const struct aps_job *job)
+{
+    (void)arg;
+    (void)job;
+    if (ev == APS_QUEUE_GROUP_LOST)
+        g_group_lost++;
+}
+
 /* A server restarted without its data loses the group: the next claim makes it again. */
 static void test_redis_group_lost(void **state)
 {
@@ -139,6 +150,81 @@ static void test_redis_ids_survive_data_loss(void **state)
     aps_queue_close(q);
 }
 
+/* Redis restarted without its data while workers held jobs (every key of the queue gone): the
+ * ack, fail, release and extend of those jobs no longer fail with NOGROUP, which used to leave
+ * a worker retrying its ack forever. The first call makes the group again and reports it once;
+ * the done job has nothing left to acknowledge; the failed and the released job are put back
+ * from the worker's copy, with their attempts and error; new jobs flow again. */
+static void test_redis_data_lost_while_held(void **state)
+{
+    struct aps_metrics *m = NULL;
+    assert_int_equal(aps_metrics_new(&m), 0);
+    struct aps_queue *q = open_queue(m);
+    g_group_lost = 0;
+    aps_queue_observe(q, observe_events, NULL);
+    char ids[3][64], id[64];
+    struct aps_job held[3], job = {0};
+    memset(held, 0, sizeof held);
+    for (int i = 0; i < 3; i++) {
+        char who[8];
+        snprintf(who, sizeof who, "w%d", i);
+        push_ok(q, i == 1 ? "collect" : "noop", "{\"n\":1}", NULL, 3, 0, ids[i]);
+        claim_ok(q, who, 10000, 0, &held[i]);
+        assert_string_equal(held[i].id, ids[i]);
+    }
+    redis_drop_prefix(g.prefix); /* the restart without data */
+    sleep_ms(5); /* a restart takes longer than a millisecond: new entry ids are later ones */
+    push_ok(q, "noop", "{}", NULL, 3, 0, id);
+    struct aps_queue_stats s = stats_of(q);
+    assert_int_equal(s.ready, 1); /* no group yet: the new entry counts as ready all the same */
+
+    assert_int_equal(aps_queue_extend(q, &held[0], 10000), 0);
+    assert_true(held[0].vanished);
+    assert_int_equal(g_group_lost, 1);
+    assert_int_equal(aps_queue_ack(q, &held[0]), 0); /* done: nothing to acknowledge */
+    assert_int_equal(aps_queue_fail(q, &held[1], "boom"), 0);
+    assert_true(held[1].vanished);
+    assert_false(held[1].dead_lettered);
+    assert_int_equal(aps_queue_release(q, &held[2]), 0);
+    assert_true(held[2].vanished);
+    assert_int_equal(g_group_lost, 1); /* one loss, reported once */
+
+    /* The new job, the released one (attempt not counted) and the failed one after its backoff
+     * (attempt 2, its error kept). */
+    bool seen_new = false, seen_released = false, seen_failed = false;
+    for (int i = 0; i < 3; i++) {
+        claim_ok(q, "w9", 10000, 3000, &job);
+        if (!strcmp(job.id, id)) {
+            seen_new = true;
+        } else if (!strcmp(job.id, ids[2])) {
+            seen_released = true;
+            assert_int_equal(job.attempts, 1);
+        } else {
+            assert_string_equal(job.id, ids[1]);
+            seen_failed = true;
+            assert_int_equal(job.attempts, 2);
+            assert_string_equal(job.error, "boom");
+            assert_string_equal(job.payload, "{\"n\":1}");
+            assert_string_equal(job.name, "collect");
+        }
+        assert_false(job.vanished);
+        assert_int_equal(aps_queue_ack(q, &job), 0);
+        aps_job_cleanup(&job);
+    }
+    assert_true(seen_new && seen_released && seen_failed);
+    expect_empty(q, "w9");
+    assert_true(aps_metric_value(aps_metrics_counter(m, "aps_queue_group_lost_total", "", NULL),
+                                 NULL) == 1.0);
+    struct aps_metric *v = aps_metrics_counter(m, "aps_queue_vanished_total", "",
+                                               (const char *const[]){"name", NULL});
+    assert_true(aps_metric_value(v, (const char *const[]){"noop"}) == 2.0);
+    assert_true(aps_metric_value(v, (const char *const[]){"collect"}) == 1.0);
+    for (int i = 0; i < 3; i++)
+        aps_job_cleanup(&held[i]);
+    aps_queue_close(q);
+    aps_metrics_free(m);
+}
+
 static void test_redis_down(void **state)
 {
     const char *settings[] = {"REDIS_URL=redis://127.0.0.1:1/0", NULL};
@@ -172,6 +258,7 @@ int main(void)
         QUEUE_COMMON_TESTS,
         CASE(test_redis_layout),
         CASE(test_redis_group_lost),
+        CASE(test_redis_data_lost_while_held),
         CASE(test_redis_consumers_cleaned),
         cmocka_unit_test(test_redis_ids_survive_data_loss),
         cmocka_unit_test(test_redis_down),
