@@ -52,6 +52,14 @@ static void register_metrics(struct aps_queue *q, struct aps_metrics *m)
     aps_metric_add(q->m_group_lost, NULL, 0); /* shown at 0, so that increase() sees the first */
 }
 
+static void count_job(struct aps_queue *q, const struct aps_job *j, const char *outcome)
+{
+    const char *labels[] = {j->name, outcome};
+    aps_metric_add(q->m_jobs, labels, 1);
+    if (j->vanished)
+        aps_metric_add(q->m_vanished, labels, 1);
+}
+
 void aps_queue_observe(struct aps_queue *q, aps_queue_observer fn, void *arg)
 {
     pthread_mutex_lock(&q->obs_mu);
@@ -67,6 +75,8 @@ void aps_queue_be_event(struct aps_queue_be *b, enum aps_queue_event ev, const s
         return;
     if (ev == APS_QUEUE_GROUP_LOST)
         aps_metric_add(q->m_group_lost, NULL, 1);
+    else if (ev == APS_QUEUE_EXPIRED_DEAD)
+        count_job(q, job, "dead");
     pthread_mutex_lock(&q->obs_mu);
     aps_queue_observer fn = q->obs;
     void *arg = q->obs_arg;
@@ -245,14 +255,6 @@ int aps_queue_claim(struct aps_queue *q, const char *consumer, int64_t visibilit
 }
 
 /* ---- finishing ------------------------------------------------------------------------------- */
-
-static void count_job(struct aps_queue *q, const struct aps_job *j, const char *outcome)
-{
-    const char *labels[] = {j->name, outcome};
-    aps_metric_add(q->m_jobs, labels, 1);
-    if (j->vanished)
-        aps_metric_add(q->m_vanished, labels, 1);
-}
 
 int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n)
 {

@@ -24,8 +24,16 @@
  * QUEUE_RETRY_BUDGET_SECONDS have passed since it was enqueued, so a job that fails through an
  * outage of a few minutes keeps retrying (with the delay growing to QUEUE_RETRY_MAX_MS) until the
  * outage is over. A job with max_attempts 1 is never retried, and no job runs more than
- * APS_QUEUE_MAX_ATTEMPTS times. Dead letters stay until an operator requeues or drops them
- * (aps_queue_requeue, aps_queue_drop: `aps worker dead`, /api/v1/admin/jobs/dead).
+ * APS_QUEUE_MAX_ATTEMPTS times. The budget is for failures a handler reports while its worker
+ * lives through an outage; a lease that expires (the worker died or stalled holding the job)
+ * counts against max_attempts alone: a job that was running each time a worker died is the
+ * likeliest cause (a crash, the memory limit), and retrying it for the whole budget would kill
+ * workers, and the jobs beside it, again and again. So the claim that finds a lease expired on
+ * the last attempt dead-letters the job at once and reports APS_QUEUE_EXPIRED_DEAD. Outages do
+ * not expire leases: a worker that cannot reach the database gives the attempt back, and one
+ * that cannot reach Redis keeps the job until it answers. Dead letters stay until an operator
+ * requeues or drops them (aps_queue_requeue, aps_queue_drop: `aps worker dead`,
+ * /api/v1/admin/jobs/dead).
  *
  * The visibility timeout is given by each claim. On the store it is the holder's lease
  * (lease_until); on Redis it is how long an entry must have been idle before that claimer takes
@@ -44,7 +52,8 @@
  *
  * Metrics (when m is given): aps_queue_depth{state}, aps_queue_oldest_age_seconds (refreshed by
  * aps_queue_stats), aps_jobs_total{name,outcome} with outcome ok|retry|dead|released|lost,
- * counted by ack, fail and release, aps_queue_vanished_total{name} (settled jobs whose entry was
+ * counted by ack, fail, release and the claims that dead-letter an expired lease,
+ * aps_queue_vanished_total{name} (settled jobs whose entry was
  * gone) and aps_queue_group_lost_total. Thread-safe: one queue object serves many worker
  * threads. */
 #ifndef APS_CACHE_QUEUE_H
@@ -101,9 +110,12 @@ struct aps_queue_stats {
 /* What a queue tells its observer: things that happen inside a call made for another purpose,
  * which its caller would not see otherwise. */
 enum aps_queue_event {
-    APS_QUEUE_GROUP_LOST, /* Redis had lost the consumer group (a restart without its data) and
-                             it was made again; the jobs that waited in Redis are gone. job is
-                             NULL. Reported once per loss, by the call that made the group. */
+    APS_QUEUE_GROUP_LOST,   /* Redis had lost the consumer group (a restart without its data)
+                               and it was made again; the jobs that waited in Redis are gone.
+                               job is NULL. Reported once per loss, by the call that made the
+                               group. */
+    APS_QUEUE_EXPIRED_DEAD, /* a claim found job's lease expired on its last attempt and
+                               dead-lettered it (job: not leased, attempts made, error). */
 };
 /* Called on the thread of the queue call that met the event; job (when not NULL) is valid only
  * during the call. It must not call back into the queue. */
@@ -146,7 +158,8 @@ int aps_queue_fence(struct aps_queue *q, const struct aps_fence *fence) APS_MUST
 int aps_queue_push_batch(struct aps_queue *q, struct aps_queue_msg *msgs, size_t n) APS_MUST_CHECK;
 
 /* Leases one ready job for visibility_ms; waits up to block_ms for one. APS_E_NOTFOUND when
- * nothing was ready in time. The job must be finished with ack, fail or release, and cleaned up. */
+ * nothing was ready in time. The job must be finished with ack, fail or release, and cleaned up.
+ * Expired leases are taken over on the way, or dead-lettered (APS_QUEUE_EXPIRED_DEAD). */
 int aps_queue_claim(struct aps_queue *q, const char *consumer, int64_t visibility_ms, int block_ms,
                     struct aps_job *job) APS_MUST_CHECK;
 /* Leases up to max jobs at once (*n of them); APS_E_NOTFOUND when none. Each leased job's clock

@@ -7,7 +7,8 @@
  *   done    ack (only while lease_owner is still the acking consumer)
  *   ready   fail with attempts left (run_at later), release (attempts - 1, run_at now), or a
  *           lease that expired (reclaim, run at the start of every claim)
- *   dead    fail on the last attempt, or a lease that expired on the last attempt
+ *   dead    fail on the last attempt, or a lease that expired on the last attempt (reclaim:
+ *           the claim reports each such job, APS_QUEUE_EXPIRED_DEAD, once it has committed)
  *
  * Concurrent claimers: a claim is one transaction. SQLite's write transactions start with BEGIN
  * IMMEDIATE (store_sqlite.c), so claimers queue on the write lock and each sees the others'
@@ -53,11 +54,13 @@ static const char idem_sql[] = "SELECT id FROM jobs WHERE idempotency_key = ?1";
     " WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= CAST(?3 AS BIGINT)"   \
     " ORDER BY run_at, id LIMIT ?4"
 #define CLAIM_TAIL ") RETURNING " JOB_COLS
+/* The reclaimed rows, with their new state: the dead ones are reported. */
+#define RECLAIM_TAIL ") RETURNING " JOB_COLS ", state"
 /* Dialect difference: PostgreSQL skips rows locked by a concurrent claimer; SQLite has no row
  * locks (BEGIN IMMEDIATE serialises the whole claim) and no FOR UPDATE. */
 #define PG_SKIP_LOCKED " FOR UPDATE SKIP LOCKED"
-static const char reclaim_sqlite[] = RECLAIM_HEAD ")";
-static const char reclaim_pg[] = RECLAIM_HEAD PG_SKIP_LOCKED ")";
+static const char reclaim_sqlite[] = RECLAIM_HEAD RECLAIM_TAIL;
+static const char reclaim_pg[] = RECLAIM_HEAD PG_SKIP_LOCKED RECLAIM_TAIL;
 static const char claim_sqlite[] = CLAIM_HEAD CLAIM_TAIL;
 static const char claim_pg[] = CLAIM_HEAD PG_SKIP_LOCKED CLAIM_TAIL;
 
@@ -179,16 +182,53 @@ static int dq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
 
 /* ---- claim ----------------------------------------------------------------------------------- */
 
-/* One claim transaction: reclaim expired leases, then lease up to max due jobs. */
+/* The jobs a claim dead-lettered, reported after its transaction committed. */
+struct expired {
+    struct aps_job *jobs; /* aps_realloc'd; each job's payload owned here */
+    int n;
+};
+
+static void expired_cleanup(struct expired *e)
+{
+    for (int i = 0; i < e->n; i++)
+        aps_job_cleanup(&e->jobs[i]);
+    aps_free(e->jobs);
+    *e = (struct expired){0};
+}
+
+/* Moves the expired leases (reclaim), keeping in *e the rows that went dead. */
+static int reclaim(struct aps_conn *c, bool pg, int64_t now, struct expired *e)
+{
+    struct aps_stmt *s = NULL;
+    int rc = aps_conn_preparef(c, &s, pg ? reclaim_pg : reclaim_sqlite, "i", now);
+    while (!rc) {
+        rc = aps_stmt_step(s);
+        if (rc != APS_ROW)
+            break; /* APS_DONE (0) or an error */
+        rc = 0;
+        const char *state = aps_stmt_text(s, 8);
+        if (!state || strcmp(state, "dead"))
+            continue;
+        e->jobs = aps_realloc(e->jobs, (size_t)(e->n + 1) * sizeof *e->jobs);
+        memset(&e->jobs[e->n], 0, sizeof *e->jobs);
+        read_job(s, &e->jobs[e->n++], "");
+    }
+    if (s)
+        aps_stmt_finalize(s);
+    return rc;
+}
+
+/* One claim transaction: reclaim expired leases (the dead-lettered ones in *e), then lease up
+ * to max due jobs. */
 static int claim_tx(struct aps_conn *c, const char *consumer, int64_t visibility_ms,
-                    struct aps_job *jobs, int max, int *n)
+                    struct aps_job *jobs, int max, int *n, struct expired *e)
 {
     bool pg = aps_conn_kind(c) == APS_DB_POSTGRES;
     int64_t now = aps_queue_now_ms();
     struct aps_stmt *s = NULL;
     int rc = aps_conn_begin(c);
     if (!rc)
-        rc = aps_conn_execf(c, pg ? reclaim_pg : reclaim_sqlite, "i", now);
+        rc = reclaim(c, pg, now, e);
     if (!rc)
         rc = aps_conn_preparef(c, &s, pg ? claim_pg : claim_sqlite, "siii", consumer,
                                now + visibility_ms, now, (int64_t)max);
@@ -201,6 +241,7 @@ static int claim_tx(struct aps_conn *c, const char *consumer, int64_t visibility
         for (int i = 0; i < *n; i++)
             aps_job_cleanup(&jobs[i]);
         *n = 0;
+        expired_cleanup(e); /* rolled back: they are leased still */
     }
     return rc;
 }
@@ -219,11 +260,15 @@ static int dq_claim(struct aps_queue_be *b, const char *consumer, int64_t visibi
     int64_t pause = 10;
     for (;;) {
         struct aps_conn *c = NULL;
+        struct expired e = {0};
         int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
         if (rc)
             return rc;
-        rc = claim_tx(c, consumer, visibility_ms, jobs, max, n);
+        rc = claim_tx(c, consumer, visibility_ms, jobs, max, n, &e);
         aps_store_release(c);
+        for (int i = 0; i < e.n; i++)
+            aps_queue_be_event(&q->base, APS_QUEUE_EXPIRED_DEAD, &e.jobs[i]);
+        expired_cleanup(&e);
         if (rc || *n > 0)
             return rc;
         /* Nothing due: poll, more slowly as the wait goes on (the store has no blocking read). */

@@ -114,7 +114,7 @@ static const struct aps_redis_script fenced_push_script = {
 
 /* KEYS: stream, delayed, dead, reclaim throttle. ARGV: group, consumer, min idle ms, count,
  * throttle ms. Returns {ms until the next delayed job (-1: none), {entry, delivered, fields,
- * ...}}. XAUTOCLAIM walks the pending list, so it runs at most once per throttle period across
+ * ...}, {entry, fields, ...} of the jobs it dead-lettered}. XAUTOCLAIM walks the pending list, so it runs at most once per throttle period across
  * all claimers (a quarter of the visibility timeout, 10 ms to 1 s): an abandoned job waits at
  * most that much longer. The same throttled step reaps consumers of workers that died: idle
  * for ten visibility timeouts and holding no entries (a live worker's claims keep its idle time
@@ -128,7 +128,7 @@ static const struct aps_redis_script claim_script = {
     "  redis.call('ZREM', KEYS[2], m)\n"
     "end\n"
     "local want = tonumber(ARGV[4])\n"
-    "local out, n = {}, 0\n"
+    "local out, n, dead = {}, 0, {}\n"
     "local ac = {'0-0', {}}\n"
     "if redis.call('SET', KEYS[4], '1', 'PX', ARGV[5], 'NX') then\n"
     "  ac = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0', 'COUNT', want)\n"
@@ -151,6 +151,7 @@ static const struct aps_redis_script claim_script = {
     "    setf(f, 'failed', string.format('%d', now))\n"
     "    redis.call('XADD', KEYS[3], 'MAXLEN', '~', '" DEAD_MAXLEN "', '*', unpack(f))\n"
     "    redis.call('XACK', KEYS[1], ARGV[1], e[1])\n"
+    "    dead[#dead + 1] = e[1] dead[#dead + 1] = f\n"
     "  else\n"
     "    out[#out + 1] = e[1] out[#out + 1] = delivered out[#out + 1] = f n = n + 1\n"
     "  end\n"
@@ -165,7 +166,7 @@ static const struct aps_redis_script claim_script = {
     "local nd = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')\n"
     "local wait = -1\n"
     "if nd[2] then wait = math.max(0, tonumber(nd[2]) - now) end\n"
-    "return {wait, out}\n"};
+    "return {wait, out, dead}\n"};
 
 /* Trims the stream (KEYS[1]) below the oldest entry group g still needs. */
 #define LUA_TRIM                                                                                 \
@@ -542,6 +543,18 @@ static int rq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
 
 /* ---- claim ----------------------------------------------------------------------------------- */
 
+/* Reports the jobs the claim script dead-lettered ({entry, fields, ...}; their fields hold the
+ * attempts made, so no delivery is added). */
+static void report_expired(struct rq *q, const redisReply *dead)
+{
+    for (size_t i = 0; i + 1 < dead->elements; i += 2) {
+        struct aps_job job = {0};
+        if (!fill_job(&job, dead->element[i], dead->element[i + 1], 0, ""))
+            aps_queue_be_event(&q->base, APS_QUEUE_EXPIRED_DEAD, &job);
+        aps_job_cleanup(&job);
+    }
+}
+
 /* Runs the claim script: fills jobs, *n of them, and *wait_ms (ms until the next delayed job is
  * due, -1 when none). Makes the group again if the server lost it. */
 static int claim_once(struct rq *q, const char *consumer, int64_t visibility_ms,
@@ -559,9 +572,9 @@ static int claim_once(struct rq *q, const char *consumer, int64_t visibility_ms,
     int rc = eval_grouped(q, &claim_script, 4, 9, words, &rep);
     if (rc)
         return rc;
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 ||
         rep->element[0]->type != REDIS_REPLY_INTEGER ||
-        rep->element[1]->type != REDIS_REPLY_ARRAY) {
+        rep->element[1]->type != REDIS_REPLY_ARRAY || rep->element[2]->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(rep);
         return APS_E_IO;
     }
@@ -573,6 +586,7 @@ static int claim_once(struct rq *q, const char *consumer, int64_t visibility_ms,
         if (!rc)
             (*n)++;
     }
+    report_expired(q, rep->element[2]);
     freeReplyObject(rep);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* job_status.h — the followable record of a background job started through the API (the
  * job_status table of migration 009): written when the API enqueues the job, updated by the
- * worker when a run starts and ends, read by GET /api/v1/jobs/{id}. */
+ * worker when a run starts and ends (also when the run timed out, or when a claim found the job's
+ * lease expired on its last attempt), read by GET /api/v1/jobs/{id}. */
 #ifndef APS_SERVICES_JOB_STATUS_H
 #define APS_SERVICES_JOB_STATUS_H
 

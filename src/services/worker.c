@@ -112,6 +112,15 @@ static void count(struct aps_worker *w, uint64_t *field)
 
 /* ---- one job ------------------------------------------------------------------------------- */
 
+/* The fields every log line about a job's end starts with: job, id, attempt, outcome. */
+static void job_fields(struct aps_buf *b, const struct aps_job *j, const char *outcome)
+{
+    aps_buf_printf(b, "\"job\":\"%s\",\"id\":\"", j->name);
+    aps_json_escape(b, j->id);
+    aps_buf_printf(b, "\",\"attempt\":%d,\"max_attempts\":%d,\"outcome\":\"%s\"", j->attempts,
+                   j->max_attempts, outcome);
+}
+
 /* The worker's log line for a finished run: one JSON line with the handler's fields. */
 static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_job_run *r,
                     int rc, const char *outcome, double ms, bool outage)
@@ -124,10 +133,8 @@ static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_jo
                              : error                     ? APS_LOG_ERROR
                              : r->warn[0] || j->vanished ? APS_LOG_WARNING
                                                          : APS_LOG_INFO;
-    aps_buf_printf(&b, "\"job\":\"%s\",\"id\":\"", j->name);
-    aps_json_escape(&b, j->id);
-    aps_buf_printf(&b, "\",\"attempt\":%d,\"max_attempts\":%d,\"outcome\":\"%s\",\"ms\":%.1f",
-                   j->attempts, j->max_attempts, outcome, ms);
+    job_fields(&b, j, outcome);
+    aps_buf_printf(&b, ",\"ms\":%.1f", ms);
     aps_buf_puts(&b, aps_buf_str(&r->fields));
     if (j->vanished) /* the queue had lost the job's entry: done, or put back from this copy */
         aps_buf_puts(&b, ",\"vanished\":true");
@@ -173,16 +180,16 @@ static void wait_for_database(struct aps_worker *w)
 }
 
 /* Jobs started through the API carry requested_by and have a job_status row to keep current. */
-static void follow(struct slot *s, const char *state, const char *error)
+static void follow(struct aps_worker *w, const struct aps_job *job, const char *state,
+                   const char *error)
 {
-    struct aps_worker *w = s->w;
-    if (!w->app->store || !s->job.payload || !strstr(s->job.payload, "\"requested_by\""))
+    if (!w->app->store || !job->payload || !strstr(job->payload, "\"requested_by\""))
         return;
-    int rc = aps_job_status_update(w->app->store, s->job.id, state, s->job.attempts, error,
+    int rc = aps_job_status_update(w->app->store, job->id, state, job->attempts, error,
                                    aps_time_now());
     if (rc)
-        APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "job %s: status %s not recorded: %s",
-                s->job.id, state, aps_strerror(rc));
+        APS_LOG(&w->app->log, APS_LOG_WARNING, NULL, "job %s: status %s not recorded: %s", job->id,
+                state, aps_strerror(rc));
 }
 
 /* The queue refused a finished job's result (under the slot lock): the first time and every
@@ -225,7 +232,7 @@ static void settle_taken(struct slot *s, int qrc, int64_t since)
 static void run_job(struct slot *s)
 {
     struct aps_worker *w = s->w;
-    follow(s, "running", NULL);
+    follow(w, &s->job, "running", NULL);
     const struct aps_job_def *d = aps_jobs_find(w->o.table, w->o.njobs, s->job.name);
     struct aps_job_run r = {.app = w->app, .col = &s->col, .locks = w->locks, .id = s->job.id,
                             .attempt = s->job.attempts};
@@ -267,11 +274,11 @@ static void run_job(struct slot *s)
     if (!s->timed_out && !s->released) /* else the supervisor or stop counted it */
         count(w, qrc ? &w->st.lost : outage ? &w->st.released : rc ? &w->st.failed : &w->st.ok);
     if (!strcmp(outcome, "ok"))
-        follow(s, "succeeded", NULL);
+        follow(w, &s->job, "succeeded", NULL);
     else if (!strcmp(outcome, "retry") || !strcmp(outcome, "requeued_outage"))
-        follow(s, "queued", r.err);
+        follow(w, &s->job, "queued", r.err);
     else if (!strcmp(outcome, "dead"))
-        follow(s, "failed", r.err);
+        follow(w, &s->job, "failed", r.err);
     log_run(w, &s->job, &r, rc, outcome, ms, outage);
     s->busy = false;
     aps_job_cleanup(&s->job);
@@ -434,8 +441,12 @@ static void supervise_slot(struct slot *s, int64_t now)
         count(w, &w->st.timed_out);
         const char *labels[] = {s->job.name};
         aps_metric_add(w->m_timeouts, labels, 1);
-        APS_LOG(&w->app->log, APS_LOG_ERROR, NULL, "job %s %s %s; %s", s->job.name, s->job.id,
-                why, rc ? "its lease will lapse" : "failed");
+        APS_LOG(&w->app->log, APS_LOG_ERROR, NULL, "job %s %s %s; %s", s->job.name, s->job.id, why,
+                rc                     ? "its lease will lapse"
+                : s->job.dead_lettered ? "dead: out of attempts"
+                                       : "retried later");
+        if (!rc) /* the handler's result will be discarded: its status is settled here */
+            follow(w, &s->job, s->job.dead_lettered ? "failed" : "queued", why);
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -565,12 +576,27 @@ static int start_threads(struct aps_worker *w, char *err, size_t errcap)
     return 0;
 }
 
+/* A job a claim dead-lettered because its lease expired on its last attempt (its worker died
+ * or stalled): the same line as a finished run's, and its status. */
+static void expired_dead(struct aps_worker *w, const struct aps_job *j)
+{
+    struct aps_buf b = {0};
+    job_fields(&b, j, "dead");
+    aps_buf_puts(&b, ",\"error\":\"");
+    aps_json_escape(&b, j->error);
+    aps_buf_putc(&b, '"');
+    APS_LOG(&w->app->log, APS_LOG_ERROR, aps_buf_str(&b), "job %s dead", j->name);
+    aps_buf_cleanup(&b);
+    follow(w, j, "failed", j->error);
+}
+
 /* The queue's events (cache/queue.h), on the thread of the call that met them. */
 static void queue_event(void *arg, enum aps_queue_event ev, const struct aps_job *job)
 {
     struct aps_worker *w = arg;
-    (void)job;
-    if (ev == APS_QUEUE_GROUP_LOST)
+    if (ev == APS_QUEUE_EXPIRED_DEAD)
+        expired_dead(w, job);
+    else if (ev == APS_QUEUE_GROUP_LOST)
         APS_LOG(&w->app->log, APS_LOG_ERROR, NULL,
                 "job queue: Redis had lost its consumer group (restarted without its data?);"
                 " made it again. Jobs that waited in Redis are gone; jobs held by workers are put"

@@ -12,6 +12,11 @@
  *              │                                                result is then discarded)
  *              └ ──stop, drain over─▶ release (attempt not counted) (aps_worker_stop)
  *
+ * A job whose worker died holding it on its last attempt is dead-lettered by the claim that
+ * finds its lease expired (cache/queue.h); the worker making that claim logs it ("job NAME
+ * dead") and, for a job a client follows, sets its job_status to "failed", as it does after a
+ * handler's last failure or a timeout.
+ *
  * The lease (visibility timeout) is WORKER_LEASE_SECONDS and is renewed every third of it while
  * the handler runs, up to the job's own timeout from jobs.def; so a job may run as long as its
  * timeout while a worker killed with -9 gives its job to another worker one lease later. Job

@@ -351,25 +351,72 @@ static void test_visibility_reclaim(void **state)
     aps_queue_close(q);
 }
 
-/* A job whose worker died on its last allowed attempt is dead-lettered, not run again. */
+/* What the observer of a test's queue heard of APS_QUEUE_EXPIRED_DEAD. */
+struct expired_seen {
+    int n;
+    char id[64], name[64], payload[64], error[APS_QUEUE_MAX_ERROR];
+    int attempts;
+};
+
+static void observe_expired(void *arg, enum aps_queue_event ev, const struct aps_job *job)
+{
+    struct expired_seen *e = arg;
+    if (ev != APS_QUEUE_EXPIRED_DEAD)
+        return;
+    e->n++;
+    snprintf(e->id, sizeof e->id, "%s", job->id);
+    snprintf(e->name, sizeof e->name, "%s", job->name);
+    snprintf(e->payload, sizeof e->payload, "%s", job->payload ? job->payload : "(null)");
+    snprintf(e->error, sizeof e->error, "%s", job->error);
+    e->attempts = job->attempts;
+}
+
+/* A job whose worker died on its last allowed attempt is dead-lettered, not run again; the claim
+ * that does it reports the job (so a worker can log it and update what the API shows of it)
+ * and counts it as dead. It used to go dead with no report and no count. */
 static void test_lease_expired_on_last_attempt(void **state)
 {
-    struct aps_queue *q = open_queue(NULL);
-    char id[64];
-    push_ok(q, "poison", "{}", NULL, 1, 0, id);
-    struct aps_job a = {0};
-    claim_ok(q, "w1", 200, 0, &a);
-    sleep_ms(300);
-    expect_empty_vis(q, "w2", 200);
+    struct aps_metrics *m = NULL;
+    assert_int_equal(aps_metrics_new(&m), 0);
+    struct aps_queue *q = open_queue(m);
+    struct expired_seen seen = {0};
+    aps_queue_observe(q, observe_expired, &seen);
+    char id[64], other[64];
+    push_ok(q, "poison", "{\"requested_by\":7}", NULL, 2, 0, id);
+    push_ok(q, "slow", "{}", NULL, 2, 0, other);
+    struct aps_job a = {0}, b = {0};
+    for (int attempt = 1; attempt <= 2; attempt++) { /* two workers die holding it */
+        claim_ok(q, "w1", 200, 3000, &a);
+        assert_string_equal(a.id, id);
+        assert_int_equal(a.attempts, attempt);
+        aps_job_cleanup(&a);
+        sleep_ms(300);
+    }
+    claim_ok(q, "w2", 200, 0, &b); /* finds the lease expired on the last attempt */
+    assert_string_equal(b.id, other);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.id, id);
+    assert_string_equal(seen.name, "poison");
+    assert_string_equal(seen.payload, "{\"requested_by\":7}");
+    assert_int_equal(seen.attempts, 2);
+    assert_non_null(strstr(seen.error, "lease expired"));
+    struct aps_metric *jt = aps_metrics_counter(m, "aps_jobs_total", "",
+                                                (const char *const[]){"name", "outcome", NULL});
+    assert_true(aps_metric_value(jt, (const char *const[]){"poison", "dead"}) == 1.0);
     struct aps_job dead = {0};
     int n = 0;
     assert_int_equal(aps_queue_dead(q, &dead, 1, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(dead.id, id);
+    assert_int_equal(dead.attempts, 2);
     assert_non_null(strstr(dead.error, "lease expired"));
     aps_job_cleanup(&dead);
-    aps_job_cleanup(&a);
+    assert_int_equal(aps_queue_ack(q, &b), 0);
+    aps_job_cleanup(&b);
+    expect_empty_vis(q, "w3", 200);
+    assert_int_equal(seen.n, 1); /* reported once */
     aps_queue_close(q);
+    aps_metrics_free(m);
 }
 
 /* With a retry budget, a job that used its attempts is still retried until the budget since its

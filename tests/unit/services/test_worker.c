@@ -3,7 +3,8 @@
  * fails is retried and then dead-lettered with its error; one that runs past its timeout is
  * failed by the supervisor while its late result is discarded; a job longer than the lease
  * keeps it through heartbeats and runs once; stopping releases a running job without counting
- * the attempt; /health and /metrics answer. */
+ * the attempt; a job a client follows (job_status) reads "failed" when it timed out or its
+ * worker died on its last attempt; /health and /metrics answer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include "cache/queue.h"
 #include "core/str.h"
 #include "metrics/metrics.h"
+#include "services/job_status.h"
 #include "services/jobs.h"
 #include "services/worker.h"
 #include "jobs_fixture.h"
@@ -93,6 +95,54 @@ static void push(struct jfx *f, const char *name, const char *payload, int attem
     assert_int_equal(aps_queue_push(f->app.queue, name, payload, NULL, attempts, 0, id), 0);
 }
 
+/* Pushes a job as the API does for one a client follows: payload with requested_by, and its
+ * job_status row ("queued"). Writes the job's id to id. */
+static void push_followed(struct jfx *f, const char *name, const char *payload, int attempts,
+                          char id[64])
+{
+    char sql[512];
+    assert_int_equal(aps_queue_push(f->app.queue, name, payload, NULL, attempts, 0, id), 0);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO job_status (job_id, name, payload, state, attempts, created_at)"
+             " VALUES ('%s', '%s', '%s', 'queued', 0, 0)",
+             id, name, payload);
+    assert_int_equal(jfx_exec(f, sql), 0);
+}
+
+/* The job_status row of job id: "state|attempts|error". */
+static void status_of(struct jfx *f, const char *id, char *out, size_t cap)
+{
+    struct aps_conn *c = NULL;
+    const char *row = NULL;
+    struct aps_stmt *st = NULL;
+    snprintf(out, cap, "(none)");
+    assert_int_equal(aps_store_acquire(f->app.store, APS_DB_READ, &c), 0);
+    int rc = aps_conn_preparef(c, &st,
+                               "SELECT state || '|' || attempts || '|' || COALESCE(error, '')"
+                               " FROM job_status WHERE job_id = ?1",
+                               "s", id);
+    if (!rc && aps_stmt_step(st) == APS_ROW) {
+        row = aps_stmt_text(st, 0);
+        snprintf(out, cap, "%s", row ? row : "");
+    }
+    if (st)
+        aps_stmt_finalize(st);
+    aps_store_release(c);
+}
+
+/* Waits up to ms for job id's status to read want. */
+static void wait_status(struct jfx *f, const char *id, const char *want, long ms)
+{
+    char got[256] = "";
+    for (long t = 0; t <= ms; t += 25) {
+        status_of(f, id, got, sizeof got);
+        if (!strcmp(got, want))
+            return;
+        nap_ms(25);
+    }
+    fail_msg("job %s: status %s, not %s", id, got, want);
+}
+
 /* Waits up to ms for sql's count to reach want. */
 static int64_t wait_count(struct jfx *f, const char *sql, int64_t want, long ms)
 {
@@ -155,6 +205,47 @@ static void timeout_fails_the_job_and_discards_its_result(void **state)
     assert_int_equal(st.timed_out, 1);
     assert_int_equal(st.ok, 0);
     assert_int_equal(aps_worker_stop(w), 0);
+    jfx_close(&f);
+}
+
+/* A followed job that times out on its last attempt reads "failed" with the timeout (its late
+ * result is discarded, so the supervisor settles the status). It used to stay "running". */
+static void timeout_settles_a_followed_job(void **state)
+{
+    struct jfx f;
+    char id[64];
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    struct aps_worker *w = start(&f, 1, 3000, 3000, NULL);
+    push_followed(&f, "slow", "{\"sleep_ms\":2000,\"requested_by\":1}", 1, id);
+    wait_status(&f, id, "failed|1|timed out after 1 s", 3000);
+    nap_ms(1500); /* the handler returns: its discarded result leaves the status alone */
+    wait_status(&f, id, "failed|1|timed out after 1 s", 0);
+    assert_int_equal(aps_worker_stop(w), 0);
+    assert_true(outcome(&f, "slow", "dead") == 1);
+    jfx_close(&f);
+}
+
+/* A followed job whose worker died on its last attempt (claimed here and never settled): the
+ * claim that finds the expired lease dead-letters it, and the worker counts it, and sets its
+ * status to "failed" with the reason. It used to stay "running", uncounted. */
+static void expired_lease_settles_a_followed_job(void **state)
+{
+    struct jfx f;
+    char id[64];
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    push_followed(&f, "long", "{\"requested_by\":1}", 1, id);
+    struct aps_job held = {0};
+    assert_int_equal(aps_queue_claim(f.app.queue, "dead-worker", 200, 0, &held), 0);
+    assert_string_equal(held.id, id);
+    assert_int_equal(aps_job_status_update(f.app.store, id, "running", 1, NULL, 1), 0);
+    aps_job_cleanup(&held);
+    nap_ms(300); /* its lease runs out */
+    struct aps_worker *w = start(&f, 1, 3000, 1000, NULL);
+    wait_status(&f, id, "failed|1|lease expired on the last attempt (worker died or timed out)",
+                3000);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'"), 1);
+    assert_int_equal(aps_worker_stop(w), 0);
+    assert_true(outcome(&f, "long", "dead") == 1);
     jfx_close(&f);
 }
 
@@ -227,6 +318,8 @@ int main(void)
         cmocka_unit_test(action_rule),
         cmocka_unit_test(ack_retry_and_dead_letter),
         cmocka_unit_test(timeout_fails_the_job_and_discards_its_result),
+        cmocka_unit_test(timeout_settles_a_followed_job),
+        cmocka_unit_test(expired_lease_settles_a_followed_job),
         cmocka_unit_test(heartbeats_keep_a_long_job_leased),
         cmocka_unit_test(stop_releases_a_running_job),
         cmocka_unit_test(health_and_metrics_answer),
