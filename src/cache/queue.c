@@ -317,11 +317,17 @@ static bool out_of_retries(const struct aps_queue *q, const struct aps_job *job,
     return job->attempts >= job->max_attempts && now_ms - job->enqueued_ms >= q->retry_budget_ms;
 }
 
-int aps_queue_fail(struct aps_queue *q, struct aps_job *job, const char *error)
+int64_t aps_queue_retry_until_ms(const struct aps_queue *q, const struct aps_job *job)
+{
+    return job->enqueued_ms + q->retry_budget_ms;
+}
+
+/* Settles a failed job: dead (out of retries, or final) or retried later. */
+static int settle_failed(struct aps_queue *q, struct aps_job *job, const char *error, bool final)
 {
     char text[APS_QUEUE_MAX_ERROR];
     int64_t now = aps_queue_now_ms();
-    bool dead = out_of_retries(q, job, now);
+    bool dead = final || out_of_retries(q, job, now);
     int64_t run_at = dead ? 0 : now + retry_delay(q, job->attempts);
     clip_error(error, text);
     int rc = q->be->ops->settle(q->be, job, dead ? APS_SETTLE_DEAD : APS_SETTLE_RETRY, text,
@@ -330,6 +336,16 @@ int aps_queue_fail(struct aps_queue *q, struct aps_job *job, const char *error)
     if (rc == 0 || rc == APS_E_STATE) /* an unreachable backend settled nothing: not counted */
         count_job(q, job, rc == APS_E_STATE ? "lost" : dead ? "dead" : "retry");
     return rc;
+}
+
+int aps_queue_fail(struct aps_queue *q, struct aps_job *job, const char *error)
+{
+    return settle_failed(q, job, error, false);
+}
+
+int aps_queue_reject(struct aps_queue *q, struct aps_job *job, const char *error)
+{
+    return settle_failed(q, job, error, true);
 }
 
 int aps_queue_release(struct aps_queue *q, struct aps_job *job)

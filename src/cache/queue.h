@@ -176,6 +176,13 @@ int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n) APS_MU
 /* The handler failed with error: retry later with backoff, or dead-letter it with the error
  * after max_attempts. APS_E_STATE when the lease was lost. */
 int aps_queue_fail(struct aps_queue *q, struct aps_job *job, const char *error) APS_MUST_CHECK;
+/* The job can never succeed as it is (its payload is wrong): dead-lettered now with error,
+ * whatever attempts and retry budget it has left; counted as dead. APS_E_STATE when the lease
+ * was lost. */
+int aps_queue_reject(struct aps_queue *q, struct aps_job *job, const char *error) APS_MUST_CHECK;
+/* When a job that has used its max_attempts stops being retried (ms since the epoch): its
+ * enqueue plus QUEUE_RETRY_BUDGET_SECONDS (see "Retry budget"). */
+int64_t aps_queue_retry_until_ms(const struct aps_queue *q, const struct aps_job *job);
 /* Gives the job back to the queue now without counting the attempt (SIGTERM). */
 int aps_queue_release(struct aps_queue *q, struct aps_job *job) APS_MUST_CHECK;
 /* Renews the lease for another visibility_ms (a long job's heartbeat). APS_E_STATE when lost. */

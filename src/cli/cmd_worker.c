@@ -25,28 +25,33 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: aps worker [--threads N] [--port P] [--no-http]\n"
-            "       aps worker jobs\n"
-            "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N] [--count N]\n"
-            "       aps worker run NAME [--payload JSON]\n"
-            "       aps worker dead list [--limit N] | requeue ID... | drop ID...\n\n"
-            "Runs background jobs from the queue (Redis Streams when REDIS_URL is set, else the\n"
-            "store's jobs table) on N threads (WORKER_THREADS) until SIGTERM or SIGINT (SIGHUP\n"
-            "reloads the configuration, docs/operations.md); then\n"
-            "lets running jobs finish for WORKER_DRAIN_SECONDS and releases the rest to the\n"
-            "queue. While the database (or Redis holding the queue) is down it stops claiming,\n"
-            "and a run cut short by the outage goes back to the queue without using an attempt.\n"
-            "/health (503 when the queue does not answer; \"degraded\" while the database is\n"
-            "down) and /metrics answer on WORKER_PORT (--port 0 picks a free one; the\n"
-            "\"listening\" log line names it).\n\n"
-            "  jobs     the job table: name, timeout, attempts, what it does\n"
-            "  enqueue  puts one job on the queue (KEY: an idempotency key); --count N puts N\n"
-            "           jobs in batches, each \"{n}\" in JSON and KEY replaced by 1..N\n"
-            "  run      runs one job in this process, without the queue, and logs its line\n"
-            "  dead     dead letters (jobs out of attempts and retry budget): list them as JSON\n"
-            "           lines (newest first, N up to 1000, default 100), requeue them (ready\n"
-            "           now, attempts reset) or drop them; exit 1 when an ID is not a dead letter\n");
+    fprintf(
+        out,
+        "usage: aps worker [--threads N] [--port P] [--no-http]\n"
+        "       aps worker jobs\n"
+        "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N] [--count N]\n"
+        "       aps worker run NAME [--payload JSON]\n"
+        "       aps worker dead list [--limit N] | requeue ID... | drop ID...\n\n"
+        "Runs background jobs from the queue (Redis Streams when REDIS_URL is set, else the\n"
+        "store's jobs table) on N threads (WORKER_THREADS) until SIGTERM or SIGINT (SIGHUP\n"
+        "reloads the configuration, docs/operations.md); then\n"
+        "lets running jobs finish for WORKER_DRAIN_SECONDS and releases the rest to the\n"
+        "queue. While the database (or Redis holding the queue) is down it stops claiming,\n"
+        "and a run cut short by the outage goes back to the queue without using an attempt.\n"
+        "/health (503 when the queue does not answer; \"degraded\" while the database is\n"
+        "down, claims fail or a finished job's result waits for the queue) and /metrics\n"
+        "answer on WORKER_PORT (--port 0 picks a free one; the \"listening\" log line\n"
+        "names it).\n\n"
+        "  jobs     the job table: name, timeout, attempts, what it does\n"
+        "  enqueue  puts one job on the queue (KEY: an idempotency key); --count N puts N\n"
+        "           jobs in batches, each \"{n}\" in JSON and KEY replaced by 1..N; a payload\n"
+        "           the job can never take (not a JSON object, an unknown sport) exits 2\n"
+        "  run      runs one job in this process, without the queue, and logs its line\n"
+        "  dead     dead letters (jobs out of attempts and retry budget, whose worker died\n"
+        "           on their last attempt, or whose payload can never work): list them as\n"
+        "           JSON lines (newest first, N up to 1000, default 100), requeue them\n"
+        "           (ready now, attempts reset) or drop them; exit 1 when an ID is not a\n"
+        "           dead letter\n");
 }
 
 static int list_jobs(void)
@@ -137,6 +142,26 @@ static char *numbered(const char *text, int n)
     return out;
 }
 
+/* The payload of every job an enqueue would push (each number of --count) passes the checks a
+ * worker makes before the job runs; else a line on stderr and false. */
+static bool payloads_ok(const struct job_args *a, const struct aps_job_def *d)
+{
+    char why[512];
+    for (int i = 1; i <= a->count; i++) {
+        char *text = a->count > 1 ? numbered(a->payload, i) : NULL;
+        int rc = aps_jobs_check(d, text ? text : a->payload, why, sizeof why);
+        aps_free(text);
+        if (rc) {
+            fprintf(stderr, "aps worker: %s%s (nothing enqueued)\n", why,
+                    a->count > 1 && strstr(a->payload, "{n}") ? " with {n} replaced" : "");
+            return false;
+        }
+        if (!strstr(a->payload, "{n}"))
+            break; /* the same text every time */
+    }
+    return true;
+}
+
 /* --count N: N jobs pushed in batches of up to 500 (one round trip each); prints one line with
  * how many were new and how many existed already. */
 static int enqueue_many(struct aps_queue *q, const struct job_args *a, const struct aps_job_def *d)
@@ -182,6 +207,8 @@ static int enqueue(struct aps_cli *cli, int argc, char **argv)
     /* The table first: it sets n, which the lookup reads (argument order is unspecified). */
     const struct aps_job_def *table = aps_jobs_table(&n);
     const struct aps_job_def *d = aps_jobs_find(table, n, a.name);
+    if (!payloads_ok(&a, d))
+        return APS_EXIT_USAGE;
     struct aps_app app;
     char err[512], id[64] = "";
     if (aps_app_open(&app, cli->cfg, queue_parts(cli), err, sizeof err)) {

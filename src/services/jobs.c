@@ -56,6 +56,16 @@ int aps_job_fail(struct aps_job_run *r, int rc, const char *fmt, ...)
     return rc;
 }
 
+int aps_job_reject(struct aps_job_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
+    r->rejected = true;
+    return APS_E_INVAL;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
 static int parse_payload(const char *text, struct aps_job_run *r)
@@ -64,11 +74,14 @@ static int parse_payload(const char *text, struct aps_job_run *r)
     if (!text || !*text)
         text = "{}";
     json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        return aps_job_fail(r, APS_E_PARSE, "payload is not JSON: %s", je.text);
+    if (!j) {
+        aps_job_reject(r, "payload is not JSON: %s", je.text);
+        return APS_E_PARSE;
+    }
     if (!json_is_object(j)) {
         json_decref(j);
-        return aps_job_fail(r, APS_E_PARSE, "payload must be a JSON object");
+        aps_job_reject(r, "payload must be a JSON object");
+        return APS_E_PARSE;
     }
     r->payload = j;
     return 0;
@@ -79,20 +92,37 @@ static int resolve_sport(const struct aps_job_def *d, struct aps_job_run *r)
     const char *code = aps_job_str(r, "sport", NULL);
     r->sport = code ? aps_sport_from_code(code) : -1;
     if (code && r->sport < 0)
-        return aps_job_fail(r, APS_E_INVAL, "unknown sport %.32s", code);
+        return aps_job_reject(r, "unknown sport %.32s", code);
     if (d->needs_sport && r->sport < 0)
-        return aps_job_fail(r, APS_E_INVAL, "%s needs a sport in its payload", d->name);
+        return aps_job_reject(r, "%s needs a sport in its payload", d->name);
     return 0;
 }
 
-int aps_jobs_exec(const struct aps_job_def *d, const char *payload_json, struct aps_job_run *r)
+/* The checks before a handler runs: the payload parsed (into r->payload) and its sport. */
+static int check_payload(const struct aps_job_def *d, const char *payload_json,
+                         struct aps_job_run *r)
 {
     r->def = d;
     r->err[0] = r->warn[0] = '\0';
     r->sport = -1;
+    r->rejected = false;
     int rc = parse_payload(payload_json, r);
-    if (!rc)
-        rc = resolve_sport(d, r);
+    return rc ? rc : resolve_sport(d, r);
+}
+
+int aps_jobs_check(const struct aps_job_def *d, const char *payload_json, char *err, size_t errcap)
+{
+    struct aps_job_run r = {0}; /* no app: nothing runs, only the checks */
+    int rc = check_payload(d, payload_json, &r);
+    json_decref(r.payload);
+    if (rc)
+        snprintf(err, errcap, "%s", r.err);
+    return rc;
+}
+
+int aps_jobs_exec(const struct aps_job_def *d, const char *payload_json, struct aps_job_run *r)
+{
+    int rc = check_payload(d, payload_json, r);
     if (!rc && !r->now)
         r->now = r->app ? aps_jobs_now(r->app->cfg) : aps_time_now();
     if (!rc)
@@ -112,7 +142,10 @@ void aps_job_run_cleanup(struct aps_job_run *r)
 int aps_jobs_enqueue(struct aps_queue *q, const struct aps_job_def *d, const char *payload,
                      const char *idem, char id_out[64])
 {
-    int rc = aps_queue_push(q, d->name, payload, idem, d->max_attempts, 0, id_out);
+    char why[512];
+    int rc = aps_jobs_check(d, payload, why, sizeof why);
+    if (!rc)
+        rc = aps_queue_push(q, d->name, payload, idem, d->max_attempts, 0, id_out);
     return rc == APS_E_EXISTS ? 0 : rc;
 }
 

@@ -8,6 +8,13 @@
  * they add fields for the worker's log line to run->fields and may leave a note in run->warn
  * (logged as a warning while the job still succeeds: a collector over its credit budget).
  *
+ * A payload the job can never take (not a JSON object, an unknown or missing sport, a field out
+ * of its range) is rejected: run->rejected, and the worker dead-letters the job at once instead
+ * of retrying it. The dispatcher's checks also run before an enqueue (aps_jobs_check: `aps
+ * worker enqueue`, follow-up jobs), which refuses what they refuse; a handler rejects its own
+ * fields with aps_job_reject. Any other failure (a provider's malformed answer included) is
+ * worth a retry.
+ *
  * Idempotency: every handler can run twice with the effect of running once — collectors store
  * change-only, picks lock in only what changed, grading skips what is graded, follow-up jobs and
  * data-quality rows are keyed by the job (or its slot), backups by their slot's file name. */
@@ -56,6 +63,7 @@ struct aps_job_run {
     char err[512];
     bool contended;               /* failed only because another run holds its lock (retried;
                                      logged as a warning) */
+    bool rejected;                /* the payload can never work: dead-lettered, not retried */
 };
 
 #define APS_JOB(name, timeout, attempts, sport, help) int aps_job_do_##name(struct aps_job_run *r);
@@ -71,15 +79,20 @@ int aps_jobs_max_timeout(const struct aps_job_def *t, size_t n);
 
 /* Checks and runs one job: payload_json must be a JSON object (NULL or "" reads as {}), with a
  * known "sport" code when d->needs_sport. Fills r->payload, r->sport and r->now (r->now is kept
- * when non-zero), calls d->fn, frees the payload. APS_E_PARSE / APS_E_INVAL for a payload the
- * job cannot take (r->err says why), else the handler's result. r->fields is the caller's to
- * clean up (aps_job_run_cleanup). */
+ * when non-zero), calls d->fn, frees the payload. APS_E_PARSE / APS_E_INVAL and r->rejected for
+ * a payload the job cannot take (r->err says why), else the handler's result. r->fields is the
+ * caller's to clean up (aps_job_run_cleanup). */
 int aps_jobs_exec(const struct aps_job_def *d, const char *payload_json,
                   struct aps_job_run *r) APS_MUST_CHECK;
+/* The dispatcher's checks of aps_jobs_exec without the run, for an enqueue: 0, or APS_E_PARSE /
+ * APS_E_INVAL with the reason in err. */
+int aps_jobs_check(const struct aps_job_def *d, const char *payload_json, char *err,
+                   size_t errcap) APS_MUST_CHECK;
 void aps_job_run_cleanup(struct aps_job_run *r);
 
 /* Enqueues job d with payload (JSON object text) under idempotency key idem (may be NULL), with
- * d's max_attempts. 0 also when the key was seen before (the first job stands). */
+ * d's max_attempts. 0 also when the key was seen before (the first job stands); APS_E_PARSE /
+ * APS_E_INVAL, and nothing queued, for a payload aps_jobs_check refuses. */
 int aps_jobs_enqueue(struct aps_queue *q, const struct aps_job_def *d, const char *payload,
                      const char *idem, char id_out[64]) APS_MUST_CHECK;
 
@@ -102,5 +115,9 @@ void aps_job_invalidate(struct aps_job_run *r, const char *tag);
 /* Sets r->err from a format and returns rc (for `return aps_job_fail(r, rc, …)`). */
 int aps_job_fail(struct aps_job_run *r, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* aps_job_fail(r, APS_E_INVAL, …) for a payload field that can never work: also sets
+ * r->rejected (the job is dead-lettered, not retried). */
+int aps_job_reject(struct aps_job_run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -111,7 +111,7 @@ int aps_job_do_backtest(struct aps_job_run *r)
 {
     int64_t id = aps_job_int(r, "backtest_id", 0);
     if (id <= 0)
-        return aps_job_fail(r, APS_E_INVAL, "backtest_id must be a positive id");
+        return aps_job_reject(r, "backtest_id must be a positive id");
     struct aps_conn *c = NULL;
     int rc = aps_store_acquire(r->app->store, APS_DB_WRITE, &c);
     if (rc)

@@ -349,7 +349,7 @@ int aps_job_do_noop(struct aps_job_run *r)
     int64_t ms = aps_job_int(r, "sleep_ms", 0);
     const char *mark = aps_job_str(r, "mark", NULL);
     if (ms < 0 || ms > 600000)
-        return aps_job_fail(r, APS_E_RANGE, "sleep_ms must be 0..600000");
+        return aps_job_reject(r, "sleep_ms must be 0..600000");
     if (ms) {
         struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) && errno == EINTR)

@@ -272,11 +272,11 @@ int aps_job_do_train(struct aps_job_run *r)
     int market = strcmp(mk, "all") ? aps_market_parse(mk) : -1;
     char prev[11];
     if (strcmp(mode, "full") && strcmp(mode, "incremental"))
-        return aps_job_fail(r, APS_E_INVAL, "mode must be full or incremental");
+        return aps_job_reject(r, "mode must be full or incremental");
     if (until && aps_trainer_day_before(until, prev))
-        return aps_job_fail(r, APS_E_INVAL, "until must be a date YYYY-MM-DD");
+        return aps_job_reject(r, "until must be a date YYYY-MM-DD");
     if (strcmp(mk, "all") && market < 0)
-        return aps_job_fail(r, APS_E_INVAL, "market must be moneyline, spread, total or all");
+        return aps_job_reject(r, "market must be moneyline, spread, total or all");
     struct aps_conn *c = NULL;
     int rc = with_conn(r, &c);
     if (rc)

@@ -112,13 +112,23 @@ static void count(struct aps_worker *w, uint64_t *field)
 
 /* ---- one job ------------------------------------------------------------------------------- */
 
-/* The fields every log line about a job's end starts with: job, id, attempt, outcome. */
-static void job_fields(struct aps_buf *b, const struct aps_job *j, const char *outcome)
+/* The fields every log line about a job's end starts with: job, id, attempt, outcome. Past its
+ * max_attempts a failed job is retried on the retry budget (cache/queue.h), so the line says
+ * until when ("retries_until") instead of a maximum the attempt is over. */
+static void job_fields(struct aps_worker *w, struct aps_buf *b, const struct aps_job *j,
+                       const char *outcome)
 {
     aps_buf_printf(b, "\"job\":\"%s\",\"id\":\"", j->name);
     aps_json_escape(b, j->id);
-    aps_buf_printf(b, "\",\"attempt\":%d,\"max_attempts\":%d,\"outcome\":\"%s\"", j->attempts,
-                   j->max_attempts, outcome);
+    aps_buf_printf(b, "\",\"attempt\":%d", j->attempts);
+    if (j->attempts <= j->max_attempts) {
+        aps_buf_printf(b, ",\"max_attempts\":%d", j->max_attempts);
+    } else {
+        char until[32];
+        aps_time_format_iso(aps_queue_retry_until_ms(w->app->queue, j) / 1000, until, sizeof until);
+        aps_buf_printf(b, ",\"retries_until\":\"%s\"", until);
+    }
+    aps_buf_printf(b, ",\"outcome\":\"%s\"", outcome);
 }
 
 /* The worker's log line for a finished run: one JSON line with the handler's fields. */
@@ -133,11 +143,13 @@ static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_jo
                              : error                     ? APS_LOG_ERROR
                              : r->warn[0] || j->vanished ? APS_LOG_WARNING
                                                          : APS_LOG_INFO;
-    job_fields(&b, j, outcome);
+    job_fields(w, &b, j, outcome);
     aps_buf_printf(&b, ",\"ms\":%.1f", ms);
     aps_buf_puts(&b, aps_buf_str(&r->fields));
     if (j->vanished) /* the queue had lost the job's entry: done, or put back from this copy */
         aps_buf_puts(&b, ",\"vanished\":true");
+    if (error && r->rejected) /* the payload can never work: dead at once, not retried */
+        aps_buf_puts(&b, ",\"rejected\":true");
     if (r->warn[0] || error) {
         aps_buf_puts(&b, error ? ",\"error\":\"" : ",\"warning\":\"");
         aps_json_escape(&b, error ? error : r->warn);
@@ -148,10 +160,11 @@ static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_jo
 }
 
 /* Settles the job after its handler returned (under the slot lock): ack, fail, release (a
- * failure during a database outage is not the job's: its attempt is given back), or nothing
- * when the supervisor or stop already settled it. *qrc is the queue's answer. Returns the
- * outcome word for the log. */
-static const char *settle(struct slot *s, int rc, const char *error, bool outage, int *qrc)
+ * failure during a database outage is not the job's: its attempt is given back), reject (a
+ * payload that can never work goes dead at once), or nothing when the supervisor or stop
+ * already settled it. *qrc is the queue's answer. Returns the outcome word for the log. */
+static const char *settle(struct slot *s, int rc, const char *error, bool outage, bool rejected,
+                          int *qrc)
 {
     struct aps_worker *w = s->w;
     *qrc = 0;
@@ -165,7 +178,8 @@ static const char *settle(struct slot *s, int rc, const char *error, bool outage
         *qrc = aps_queue_release(w->app->queue, &s->job);
         return *qrc == APS_E_STATE ? "lost" : *qrc ? "release_failed" : "requeued_outage";
     }
-    *qrc = aps_queue_fail(w->app->queue, &s->job, error);
+    *qrc = rejected ? aps_queue_reject(w->app->queue, &s->job, error)
+                    : aps_queue_fail(w->app->queue, &s->job, error);
     return *qrc == APS_E_STATE ? "lost"
            : *qrc              ? "fail_failed"
            : s->job.dead_lettered ? "dead"
@@ -262,7 +276,7 @@ static void run_job(struct slot *s)
     int64_t refused_ms = 0, logged_ms = 0;
     for (;;) { /* the queue may be down too: keep the result until it answers, or stop */
         pthread_mutex_lock(&s->mu);
-        outcome = settle(s, rc, rc ? r.err : NULL, outage, &qrc);
+        outcome = settle(s, rc, rc ? r.err : NULL, outage, rc && r.rejected, &qrc);
         if (!qrc || qrc == APS_E_STATE || atomic_load(&w->stopping))
             break;
         settle_refused(s, outcome, qrc, &refused_ms, &logged_ms);
@@ -581,7 +595,7 @@ static int start_threads(struct aps_worker *w, char *err, size_t errcap)
 static void expired_dead(struct aps_worker *w, const struct aps_job *j)
 {
     struct aps_buf b = {0};
-    job_fields(&b, j, "dead");
+    job_fields(w, &b, j, "dead");
     aps_buf_puts(&b, ",\"error\":\"");
     aps_json_escape(&b, j->error);
     aps_buf_putc(&b, '"');

@@ -194,7 +194,7 @@ verify --help|0||4d338685|d41d8cd9
 verify --bogus|2|aps verify: --bogus is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|312a67fa
 verify DEADBEEF|2|aps verify: DEADBEEF is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|091c5161
 grade --help|0||48a4f5dd|d41d8cd9
-worker --help|0||926c24ed|d41d8cd9
+worker --help|0||33232f33|d41d8cd9
 worker --threads 0|2|aps worker: --threads takes 1..256|d41d8cd9|85235b4c
 worker --threads|2|aps worker: --threads needs a value (see --help)|d41d8cd9|849b59b6
 worker --port 70000|2|aps worker: bad port|d41d8cd9|d9aeef18
@@ -208,10 +208,15 @@ worker enqueue --payload|2|aps worker: --payload needs a value|d41d8cd9|4bed8ddf
 worker enqueue nosuch|2|aps worker: no job named nosuch (see aps worker jobs)|d41d8cd9|1be536da
 worker enqueue a b|2|aps worker: bad argument b|d41d8cd9|9c525723
 worker enqueue --bogus 1|2|aps worker: bad argument --bogus|d41d8cd9|0bf7b556
-worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+worker enqueue predict --payload notjson|2|aps worker: payload is not JSON: '[' or '{' expected near 'notjson' (nothing enqueued)|d41d8cd9|833bb36a
+worker enqueue predict --payload {"sport":"XXX"}|2|aps worker: unknown sport XXX (nothing enqueued)|d41d8cd9|771dc6b3
+worker enqueue predict --payload {}|2|aps worker: predict needs a sport in its payload (nothing enqueued)|d41d8cd9|a0dbc574
+worker enqueue noop --payload [1]|2|aps worker: payload must be a JSON object (nothing enqueued)|d41d8cd9|02eba82c
+worker enqueue noop --payload {n} --count 2|2|aps worker: payload is not JSON: '[' or '{' expected near '1' with {n} replaced (nothing enqueued)|d41d8cd9|e133f108
+worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|33232f33
 worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
-worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|faf351b2
-worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|8a697b0f
+worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|33232f33
 backtest --help|0||66a299fd|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
@@ -238,8 +243,8 @@ predict --model m --bogus|2|aps predict: unknown option --bogus with --model (se
 models explain nosuch --game|2|aps models explain: --game needs a value|d41d8cd9|45e0e8ed
 models list --sport|2|aps models list: --sport needs a value|d41d8cd9|ac644f60
 scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
-worker dead list --limit 5 --limit 6|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
-worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|926c24ed
+worker dead list --limit 5 --limit 6|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|33232f33
+worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|33232f33
 secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
 flags list --json --json|0||754cfba0|d41d8cd9
 health api worker --timeout 2 --url|2|aps health: --url needs a value|d41d8cd9|fe4bf345

@@ -2,7 +2,8 @@
 # Disaster-recovery drill "Redis restart": a real redis-server runs with the shipped
 # deploy/backup/redis.conf (only dir, port and bind given on its command line). A worker takes
 # jobs from the Redis Streams queue; before the restart the queue holds jobs in flight (the
-# consumer group's pending entries), jobs waiting in the stream, delayed jobs and a dead letter.
+# consumer group's pending entries), jobs waiting in the stream, delayed jobs and a dead letter
+# (a payload noop rejects: dead on its first attempt, not retried).
 # With the worker frozen (SIGSTOP) the queue's keys are read, Redis is killed (SIGKILL, a crash:
 # no final save) and its dump.rdb deleted — so only the append-only file can bring the queue
 # back — and started again: every key must read the same. Then the worker goes on: every job
@@ -55,11 +56,14 @@ export REDIS_URL="redis://127.0.0.1:$P/0" REDIS_KEY_PREFIX=drq QUEUE_RETRY_BASE_
 export WORKER_THREADS=2 WORKER_LEASE_SECONDS=4
 "$APS_BIN" migrate > /dev/null
 enqueue() { "$APS_BIN" worker enqueue noop "$@" > /dev/null; }
-enqueue --payload '{"sleep_ms":-1}' --key dead1 # fails every attempt: a dead letter
+enqueue --payload '{"sleep_ms":-1}' --key dead1 # a payload noop rejects: a dead letter at once
 "$APS_BIN" worker --port 0 > "$dir/worker.log" 2>&1 &
 worker_pid=$!
 for _ in $(seq 100); do [ "$(rc xlen drq:jobs:dead)" = 1 ] && break; sleep 0.1; done
 check "a dead letter before the restart" 1 "$(rc xlen drq:jobs:dead)"
+# A payload that can never work is not retried (it used to run until the 100-attempt cap).
+check "dead on its first attempt" 1 "$("$APS_BIN" worker dead list | jq -r .attempts)"
+check "logged as rejected" 1 "$(grep '"msg":"job noop dead"' "$dir/worker.log" | grep -c '"attempt":1,"max_attempts":3,"outcome":"dead",.*"rejected":true')"
 for i in $(seq 1 12); do enqueue --payload "{\"sleep_ms\":1500,\"mark\":\"r$i\"}" --key "r$i"; done
 for i in 1 2 3; do enqueue --payload "{\"mark\":\"d$i\"}" --key "d$i" --delay-ms 3000; done
 for _ in $(seq 50); do [ "$(rc xpending drq:jobs workers | head -1)" = 2 ] && break; sleep 0.1; done

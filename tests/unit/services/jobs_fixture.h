@@ -1,10 +1,12 @@
 /* jobs_fixture.h — what the job, worker and scheduler tests share: an application context
  * (services/app.h) on a fresh SQLite file in a temporary folder, migrated with the real
  * migrations, with the store-backed queue, built from a configuration given as environment
- * lines; and a few SQL helpers. Header-only; include it once per test file. */
+ * lines; a few SQL helpers; the app's log in a file. Header-only; include it once per test
+ * file. */
 #ifndef APS_TEST_JOBS_FIXTURE_H
 #define APS_TEST_JOBS_FIXTURE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,42 @@ static JFX_UNUSED int64_t jfx_int(struct jfx *f, const char *sql)
         v = -1;
     aps_store_release(c);
     return v;
+}
+
+/* Routes the app's log into path (cap bytes) in the fixture's folder, from level INFO on.
+ * 0, or -1 when the file cannot be made. */
+static JFX_UNUSED int jfx_log_open(struct jfx *f, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/log.jsonl", f->dir);
+    f->app.log.out = fopen(path, "w");
+    f->app.log.level = APS_LOG_INFO;
+    return f->app.log.out ? 0 : -1;
+}
+
+static JFX_UNUSED void jfx_log_close(struct jfx *f)
+{
+    if (f->app.log.out)
+        fclose(f->app.log.out);
+    f->app.log.out = NULL;
+}
+
+/* Lines of the log file at path that contain every one of the NULL-terminated needles; -1 when
+ * the file cannot be read. */
+static JFX_UNUSED int jfx_log_lines(const char *path, const char *const *needles)
+{
+    char line[2048];
+    int n = 0;
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return -1;
+    while (fgets(line, sizeof line, in)) {
+        bool all = true;
+        for (size_t i = 0; needles[i] && all; i++)
+            all = strstr(line, needles[i]) != NULL;
+        n += all;
+    }
+    fclose(in);
+    return n;
 }
 
 /* A sport (NBA), two teams, a season and a game starting at `start` with `status`; returns the

@@ -26,7 +26,8 @@ static const struct aps_job_def *job(const char *name)
     return aps_jobs_find(t, n, name);
 }
 
-/* Runs job name with payload on f's app; fields (when given) get the log fields. */
+/* Runs job name with payload on f's app; fields (when given) get the log fields, the warning,
+ * the error, and "rejected" when the payload can never work. */
 static int run(struct jfx *f, const char *name, const char *payload, const char *id,
                char *fields, size_t cap)
 {
@@ -35,7 +36,8 @@ static int run(struct jfx *f, const char *name, const char *payload, const char 
     struct aps_job_run r = {.app = &f->app, .col = &col, .id = id, .attempt = 1};
     int rc = aps_jobs_exec(job(name), payload, &r);
     if (fields)
-        snprintf(fields, cap, "%s|%s|%s", aps_buf_str(&r.fields), r.warn, r.err);
+        snprintf(fields, cap, "%s|%s|%s|%s", aps_buf_str(&r.fields), r.warn, r.err,
+                 r.rejected ? "rejected" : "");
     aps_job_run_cleanup(&r);
     aps_collector_cleanup(&col);
     return rc;
@@ -62,25 +64,42 @@ static void table_is_well_formed(void **state)
     assert_false(job("grade")->needs_sport);
 }
 
+/* A payload the job can never take is refused before the handler (or by it) and marked
+ * rejected, so the worker dead-letters it instead of retrying it; aps_jobs_check refuses the
+ * same before an enqueue, and aps_jobs_enqueue queues nothing then. */
 static void payloads_are_checked_first(void **state)
 {
-    char out[1024];
+    char out[1024], why[512], id[64] = "";
     struct jfx f;
     assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
     assert_int_equal(run(&f, "noop", "not json", "1", out, sizeof out), APS_E_PARSE);
     assert_non_null(strstr(out, "payload is not JSON"));
+    assert_non_null(strstr(out, "|rejected"));
     assert_int_equal(run(&f, "noop", "[1,2]", "1", out, sizeof out), APS_E_PARSE);
-    assert_non_null(strstr(out, "JSON object"));
+    assert_non_null(strstr(out, "JSON object|rejected"));
     assert_int_equal(run(&f, "predict", "{}", "1", out, sizeof out), APS_E_INVAL);
-    assert_non_null(strstr(out, "predict needs a sport"));
+    assert_non_null(strstr(out, "predict needs a sport in its payload|rejected"));
     assert_int_equal(run(&f, "predict", "{\"sport\":\"XFL\"}", "1", out, sizeof out),
                      APS_E_INVAL);
-    assert_non_null(strstr(out, "unknown sport XFL"));
-    assert_int_equal(run(&f, "noop", "{\"sleep_ms\":-5}", "1", out, sizeof out), APS_E_RANGE);
+    assert_non_null(strstr(out, "unknown sport XFL|rejected"));
+    assert_int_equal(run(&f, "noop", "{\"sleep_ms\":-5}", "1", out, sizeof out), APS_E_INVAL);
+    assert_non_null(strstr(out, "sleep_ms must be 0..600000|rejected"));
     assert_int_equal(run(&f, "noop", NULL, "1", NULL, 0), 0); /* NULL payload reads as {} */
     assert_int_equal(run(&f, "train", "{\"sport\":\"NBA\",\"mode\":\"fast\"}", "1", out,
                          sizeof out),
                      APS_E_INVAL);
+    assert_non_null(strstr(out, "|rejected"));
+    /* Before an enqueue: the dispatcher's checks (not the handler's own). */
+    assert_int_equal(aps_jobs_check(job("predict"), "not json", why, sizeof why), APS_E_PARSE);
+    assert_non_null(strstr(why, "payload is not JSON"));
+    assert_int_equal(aps_jobs_check(job("predict"), "{\"sport\":\"XXX\"}", why, sizeof why),
+                     APS_E_INVAL);
+    assert_string_equal(why, "unknown sport XXX");
+    assert_int_equal(aps_jobs_check(job("noop"), "[1]", why, sizeof why), APS_E_PARSE);
+    assert_int_equal(aps_jobs_check(job("predict"), "{\"sport\":\"NBA\"}", why, sizeof why), 0);
+    assert_int_equal(aps_jobs_enqueue(f.app.queue, job("predict"), "{\"sport\":\"XXX\"}", NULL, id),
+                     APS_E_INVAL);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs"), 0);
     jfx_close(&f);
 }
 

@@ -245,38 +245,6 @@ static void one_leader_and_take_over(void **state)
     jfx_close(&f);
 }
 
-/* Routes the app's log into a file of the fixture's folder, from level INFO on. */
-static void log_to_file(struct jfx *f, char *path, size_t cap)
-{
-    snprintf(path, cap, "%s/log.jsonl", f->dir);
-    f->app.log.out = fopen(path, "w");
-    assert_non_null(f->app.log.out);
-    f->app.log.level = APS_LOG_INFO;
-}
-
-static void log_close(struct jfx *f)
-{
-    fclose(f->app.log.out);
-    f->app.log.out = NULL;
-}
-
-/* Lines of the log file at path that contain every one of the NULL-terminated needles. */
-static int log_lines(const char *path, const char *const *needles)
-{
-    char line[2048];
-    int n = 0;
-    FILE *in = fopen(path, "r");
-    assert_non_null(in);
-    while (fgets(line, sizeof line, in)) {
-        bool all = true;
-        for (size_t i = 0; needles[i] && all; i++)
-            all = strstr(line, needles[i]) != NULL;
-        n += all;
-    }
-    fclose(in);
-    return n;
-}
-
 /* The value of one sample of the app's metrics ("name{labels}"); -1 when absent. */
 static double metric_value(struct jfx *f, const char *sample)
 {
@@ -301,7 +269,7 @@ static void fenced_leader_cannot_write_after_take_over(void **state)
     struct aps_sched_tick r;
     char path[128], err[256];
     assert_int_equal(jfx_open(&f, base_env, APS_APP_QUEUE), 0);
-    log_to_file(&f, path, sizeof path);
+    assert_int_equal(jfx_log_open(&f, path, sizeof path), 0);
     struct aps_leader *la = NULL, *lb = NULL; /* the two processes' lock handles */
     assert_int_equal(aps_leader_open(&la, f.cfg, f.app.store, err, sizeof err), 0);
     assert_int_equal(aps_leader_open(&lb, f.cfg, f.app.store, err, sizeof err), 0);
@@ -332,7 +300,7 @@ static void fenced_leader_cannot_write_after_take_over(void **state)
     snprintf(epoch, sizeof epoch, "\"epoch\":%lld", (long long)fa.epoch);
     const char *const refusal[] = {"\"msg\":\"scheduler: write refused, a newer leader holds the"
                                    " fence\"", "\"task\":\"odds\"", epoch, NULL};
-    assert_int_equal(log_lines(path, refusal), 1);
+    assert_int_equal(jfx_log_lines(path, refusal), 1);
     assert_true(metric_value(&f, "aps_scheduler_fenced_writes_total{task=\"odds\"}") == 1.0);
     /* B, the leader now, enqueues each due slot once; A, delayed again, still cannot. */
     assert_int_equal(aps_scheduler_tick_fenced(&f.app, t + 1, &fb, &r), 0);
@@ -345,7 +313,7 @@ static void fenced_leader_cannot_write_after_take_over(void **state)
     assert_true(metric_value(&f, "aps_scheduler_fenced_writes_total{task=\"odds\"}") == 2.0);
     aps_leader_close(la);
     aps_leader_close(lb);
-    log_close(&f);
+    jfx_log_close(&f);
     jfx_close(&f);
 }
 
@@ -363,7 +331,7 @@ static void fenced_scheduler_steps_down_and_recovers(void **state)
                          "SCHEDULE_GRADE_SECONDS=0", "SCHEDULE_CLOSING_SECONDS=0",
                          "SCHEDULE_DATA_QUALITY_SECONDS=0", NULL};
     assert_int_equal(jfx_open(&f, env, APS_APP_QUEUE), 0);
-    log_to_file(&f, path, sizeof path);
+    assert_int_equal(jfx_log_open(&f, path, sizeof path), 0);
     struct aps_scheduler_opts o = {.lock_ttl_ms = 20000, .tick_ms = 100, .owner = "first"};
     struct aps_scheduler *a = NULL;
     assert_int_equal(aps_scheduler_start(&a, &f.app, &o, err, sizeof err), 0);
@@ -371,9 +339,9 @@ static void fenced_scheduler_steps_down_and_recovers(void **state)
     const char *const leader1[] = {"\"msg\":\"scheduler: leader\"", "\"epoch\":1", NULL};
     /* the thread says it leads just before it logs so: wait for the line */
     double t1 = aps_time_mono();
-    while (log_lines(path, leader1) == 0 && aps_time_mono() - t1 < 30)
+    while (jfx_log_lines(path, leader1) == 0 && aps_time_mono() - t1 < 30)
         nap_ms(50);
-    assert_int_equal(log_lines(path, leader1), 1);
+    assert_int_equal(jfx_log_lines(path, leader1), 1);
     struct aps_fence newer = {"scheduler", 41};
     assert_int_equal(aps_scheduler_claim(&f.app, &newer), 0);
     const char *const refusal[] = {"\"msg\":\"scheduler: write refused", "\"epoch\":1", NULL};
@@ -381,18 +349,18 @@ static void fenced_scheduler_steps_down_and_recovers(void **state)
                                    "\"reason\":\"a newer leader holds the fence\"", NULL};
     const char *const leader42[] = {"\"msg\":\"scheduler: leader\"", "\"epoch\":42", NULL};
     double t0 = aps_time_mono();
-    while (log_lines(path, leader42) == 0 && aps_time_mono() - t0 < 30)
+    while (jfx_log_lines(path, leader42) == 0 && aps_time_mono() - t0 < 30)
         nap_ms(50);
-    assert_int_equal(log_lines(path, refusal), 1);
-    assert_int_equal(log_lines(path, stepped), 1);
-    assert_int_equal(log_lines(path, leader42), 1);
+    assert_int_equal(jfx_log_lines(path, refusal), 1);
+    assert_int_equal(jfx_log_lines(path, stepped), 1);
+    assert_int_equal(jfx_log_lines(path, leader42), 1);
     int64_t jobs = jfx_int(&f, "SELECT COUNT(*) FROM jobs");
     t0 = aps_time_mono();
     while (jfx_int(&f, "SELECT COUNT(*) FROM jobs") == jobs && aps_time_mono() - t0 < 30)
         nap_ms(50);
     assert_true(jfx_int(&f, "SELECT COUNT(*) FROM jobs") > jobs); /* it schedules again */
     aps_scheduler_stop(a);
-    log_close(&f);
+    jfx_log_close(&f);
     jfx_close(&f);
 }
 

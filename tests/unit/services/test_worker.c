@@ -4,7 +4,8 @@
  * failed by the supervisor while its late result is discarded; a job longer than the lease
  * keeps it through heartbeats and runs once; stopping releases a running job without counting
  * the attempt; a job a client follows (job_status) reads "failed" when it timed out or its
- * worker died on its last attempt; /health and /metrics answer. */
+ * worker died on its last attempt; a payload that can never work is dead at once, not retried;
+ * a retry past max_attempts logs the budget's end; /health and /metrics answer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,14 @@ static int job_bad(struct aps_job_run *r)
     return aps_job_fail(r, APS_E_IO, "provider said no");
 }
 
+/* Takes a payload n > 0 only. */
+static int job_picky(struct aps_job_run *r)
+{
+    if (aps_job_int(r, "n", 0) <= 0)
+        return aps_job_reject(r, "n must be positive");
+    return 0;
+}
+
 /* Sleeps payload sleep_ms. */
 static int job_slow(struct aps_job_run *r)
 {
@@ -57,6 +66,8 @@ static const struct aps_job_def table[] = {
     {"bad", job_bad, 10, 2, false, "fails"},
     {"slow", job_slow, 1, 1, false, "sleeps; times out after 1 s"},
     {"long", job_slow, 10, 1, false, "sleeps within its timeout"},
+    {"sporty", job_ok, 10, 3, true, "needs a sport"},
+    {"picky", job_picky, 10, 3, false, "rejects n <= 0"},
 };
 
 static void action_rule(void **state)
@@ -190,6 +201,69 @@ static void ack_retry_and_dead_letter(void **state)
     jfx_close(&f);
 }
 
+/* Payloads that can never work (not JSON, not an object, an unknown sport, a field the handler
+ * rejects) go to the dead letters on their first attempt, logged as rejected and counted dead,
+ * while a failure worth a retry is still retried. They used to be retried like any failure. */
+static void rejected_payloads_are_dead_at_once(void **state)
+{
+    struct jfx f;
+    char path[256];
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    assert_int_equal(jfx_log_open(&f, path, sizeof path), 0);
+    struct aps_worker *w = start(&f, 2, 3000, 1000, NULL);
+    push(&f, "ok", "not json", 3);
+    push(&f, "ok", "[1]", 3);
+    push(&f, "sporty", "{\"sport\":\"XXX\"}", 3);
+    push(&f, "picky", "{\"n\":-1}", 3);
+    push(&f, "bad", "{}", 2);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", 5, 3000), 5);
+    assert_int_equal(aps_worker_stop(w), 0);
+    jfx_log_close(&f);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead' AND attempts = 1"
+                                 " AND name <> 'bad'"),
+                     4);
+    assert_int_equal(jfx_int(&f, "SELECT attempts FROM jobs WHERE name = 'bad'"), 2);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE last_error = 'unknown sport XXX'"
+                                 " OR last_error = 'n must be positive'"
+                                 " OR last_error = 'payload must be a JSON object'"
+                                 " OR last_error LIKE 'payload is not JSON%'"),
+                     4);
+    const char *const rejected[] = {"\"outcome\":\"dead\"", "\"attempt\":1,\"max_attempts\":3",
+                                    "\"rejected\":true", NULL};
+    assert_int_equal(jfx_log_lines(path, rejected), 4);
+    const char *const retried[] = {"\"job\":\"bad\"", "\"outcome\":\"retry\"", NULL};
+    assert_int_equal(jfx_log_lines(path, retried), 1);
+    assert_true(outcome(&f, "ok", "dead") == 2);
+    assert_true(outcome(&f, "sporty", "dead") == 1);
+    assert_true(outcome(&f, "picky", "dead") == 1);
+    assert_true(outcome(&f, "ok", "retry") == 0);
+    jfx_close(&f);
+}
+
+/* Past its max_attempts a failing job is retried on the retry budget: its log line says until
+ * when, and never reads "attempt 3 of 2". */
+static void a_retry_past_max_attempts_names_the_budget(void **state)
+{
+    struct jfx f;
+    char path[256];
+    const char *extra[] = {"QUEUE_RETRY_BUDGET_SECONDS=1", NULL};
+    assert_int_equal(jfx_open(&f, extra, APS_APP_QUEUE), 0);
+    assert_int_equal(jfx_log_open(&f, path, sizeof path), 0);
+    struct aps_worker *w = start(&f, 1, 3000, 1000, NULL);
+    push(&f, "bad", "{}", 2);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", 1, 5000), 1);
+    assert_int_equal(aps_worker_stop(w), 0);
+    jfx_log_close(&f);
+    assert_true(jfx_int(&f, "SELECT attempts FROM jobs") > 2);
+    const char *const second[] = {"\"attempt\":2,\"max_attempts\":2,", NULL};
+    const char *const third[] = {"\"attempt\":3,\"retries_until\":\"20", NULL};
+    const char *const over[] = {"\"max_attempts\":2", "\"attempt\":3,", NULL};
+    assert_int_equal(jfx_log_lines(path, second), 1);
+    assert_int_equal(jfx_log_lines(path, third), 1);
+    assert_int_equal(jfx_log_lines(path, over), 0);
+    jfx_close(&f);
+}
+
 static void timeout_fails_the_job_and_discards_its_result(void **state)
 {
     struct jfx f;
@@ -317,6 +391,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(action_rule),
         cmocka_unit_test(ack_retry_and_dead_letter),
+        cmocka_unit_test(rejected_payloads_are_dead_at_once),
+        cmocka_unit_test(a_retry_past_max_attempts_names_the_budget),
         cmocka_unit_test(timeout_fails_the_job_and_discards_its_result),
         cmocka_unit_test(timeout_settles_a_followed_job),
         cmocka_unit_test(expired_lease_settles_a_followed_job),
