@@ -12,10 +12,12 @@
 # finds the lease expired on the last attempt and dead-letters it. Must hold: GET
 # /api/v1/jobs/{id} reads "failed" with the reason (it used to read "running" for ever), the
 # worker logs the job dead and counts it in aps_jobs_total{outcome="dead"}, and the dead letter
-# is listed. Needs: APS_BIN, psql, pg 15, redis-server, jq, curl.
+# is listed. Needs: APS_BIN, psql, pg 15, redis-server, jq, curl, an NBA season of the data
+# directory (APS_DATA_DIR, or ../shared/data).
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+DATA=${APS_DATA_DIR:-$SRC/../shared/data}
 JOBS=${FAULT_JOBS:-2000} KILLS=${FAULT_KILLS:-10}
 work=$(mktemp -d)
 # shellcheck source=lib/faults.sh
@@ -88,6 +90,9 @@ last_attempt_case() { # store | redis
   export DATABASE_URL="${pg_base%/aps}/$db" REDIS_KEY_PREFIX=last
   if [ "$label" = redis ]; then export REDIS_URL="redis://127.0.0.1:$fx_redis_port/0"; else export REDIS_URL=; fi
   "$APS_BIN" migrate > /dev/null || { echo "FAIL: $label: migrate"; fail=$((fail + 1)); return; }
+  # a season to train on (the api refuses to queue a training of a sport with no games)
+  "$APS_BIN" ingest sbr "$DATA/sportsbookreview/nba/nba odds 2016-17.csv" --quiet > /dev/null ||
+    { echo "FAIL: $label: ingest"; fail=$((fail + 1)); return; }
   fx_start "api_$label" "$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2
   base="http://127.0.0.1:$(fx_port "$work/api_$label.log")"
   admin=$(fx_api_user "$base" admin)
