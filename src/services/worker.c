@@ -46,6 +46,7 @@ struct slot {
     bool timed_out, released; /* the supervisor or stop settled it: the handler's result is moot */
     bool finished;            /* the handler returned: only the settling is left (no timeout) */
     bool vanish_logged;       /* the job's entry was found gone and that was logged */
+    bool lease_lost;          /* another worker holds the job now: its lease is not renewed */
     int64_t started_ms, renewed_ms, timeout_ms;
     int64_t renew_failed_ms, renew_logged_ms; /* lease renewals failing since (0: they work) */
 };
@@ -382,7 +383,7 @@ static void *job_thread(void *arg)
         pthread_mutex_lock(&s->mu);
         s->job = job;
         s->busy = true;
-        s->timed_out = s->released = s->finished = s->vanish_logged = false;
+        s->timed_out = s->released = s->finished = s->vanish_logged = s->lease_lost = false;
         s->started_ms = s->renewed_ms = mono_ms();
         s->renew_failed_ms = s->renew_logged_ms = 0;
         s->timeout_ms = (int64_t)(d ? d->timeout_s : 60) * 1000;
@@ -429,12 +430,15 @@ static void supervise_slot(struct slot *s, int64_t now)
         aps_worker_action(now, s->started_ms, s->timeout_ms, s->renewed_ms, w->o.lease_ms);
     if (a == APS_WORKER_TIMEOUT && s->finished) /* only its settling is left: keep the lease */
         a = now - s->renewed_ms >= w->o.lease_ms / 3 ? APS_WORKER_EXTEND : APS_WORKER_WAIT;
-    if (a == APS_WORKER_EXTEND) {
+    if (a == APS_WORKER_EXTEND && s->lease_lost) {
+        /* another worker runs it: nothing to renew (this run's result will be refused) */
+    } else if (a == APS_WORKER_EXTEND) {
         int rc = aps_queue_extend(w->app->queue, &s->job, w->o.lease_ms);
         if (!rc)
             s->renewed_ms = now;
         if (!rc || rc == APS_E_STATE)
             s->renew_failed_ms = 0;
+        s->lease_lost = rc == APS_E_STATE;
         if (rc == APS_E_STATE)
             APS_LOG(&w->app->log, APS_LOG_WARNING, NULL,
                     "job %s %s: lease lost to another worker", s->job.name, s->job.id);

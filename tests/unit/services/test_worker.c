@@ -187,9 +187,11 @@ static void ack_retry_and_dead_letter(void **state)
     assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'", 2, 3000), 2);
     assert_int_equal(jfx_int(&f, "SELECT attempts FROM jobs WHERE name = 'bad'"), 2);
     assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE name = 'bad'"
-                                 " AND last_error = 'provider said no'"), 1);
+                                 " AND last_error = 'provider said no'"),
+                     1);
     assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE name = 'nosuch'"
-                                 " AND last_error LIKE 'no job named nosuch%'"), 1);
+                                 " AND last_error LIKE 'no job named nosuch%'"),
+                     1);
     assert_int_equal(atomic_load(&runs_ok), 1);
     struct aps_worker_stats st;
     aps_worker_stats(w, &st);
@@ -270,8 +272,11 @@ static void timeout_fails_the_job_and_discards_its_result(void **state)
     assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
     struct aps_worker *w = start(&f, 1, 3000, 3000, NULL);
     push(&f, "slow", "{\"sleep_ms\":2000}", 1);
-    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'"
-                                    " AND last_error = 'timed out after 1 s'", 1, 3000), 1);
+    assert_int_equal(wait_count(&f,
+                                "SELECT COUNT(*) FROM jobs WHERE state = 'dead'"
+                                " AND last_error = 'timed out after 1 s'",
+                                1, 3000),
+                     1);
     nap_ms(1500); /* the handler returns after its timeout: its result must not ack */
     assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'done'"), 0);
     struct aps_worker_stats st;
@@ -338,6 +343,31 @@ static void heartbeats_keep_a_long_job_leased(void **state)
     jfx_close(&f);
 }
 
+/* A lease taken by another worker (its clock ran ahead, or it found the lease lapsed) is not
+ * renewed again: the loss is logged once, not at every supervisor tick (every 200 ms), and the
+ * run's result is refused. */
+static void a_lost_lease_is_logged_once(void **state)
+{
+    struct jfx f;
+    char path[300];
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    assert_int_equal(jfx_log_open(&f, path, sizeof path), 0);
+    atomic_store(&runs_slow, 0);
+    /* Lease 600 ms (renewed every 200 ms), job 2 s. */
+    struct aps_worker *w = start(&f, 1, 600, 1000, NULL);
+    push(&f, "long", "{\"sleep_ms\":2000}", 1);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'leased'", 1, 2000),
+                     1);
+    assert_int_equal(jfx_exec(&f, "UPDATE jobs SET lease_owner = 'another-worker'"), 0);
+    nap_ms(2500); /* the run ends, a dozen supervisor ticks later */
+    assert_int_equal(aps_worker_stop(w), 0);
+    jfx_log_close(&f);
+    const char *lost[] = {"lease lost to another worker", NULL};
+    assert_int_equal(jfx_log_lines(path, lost), 1);
+    assert_true(outcome(&f, "long", "lost") == 1);
+    jfx_close(&f);
+}
+
 static void stop_releases_a_running_job(void **state)
 {
     struct jfx f;
@@ -345,7 +375,8 @@ static void stop_releases_a_running_job(void **state)
     atomic_store(&runs_slow, 0);
     struct aps_worker *w = start(&f, 1, 3000, 200, NULL);
     push(&f, "long", "{\"sleep_ms\":1200}", 1);
-    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'leased'", 1, 2000), 1);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'leased'", 1, 2000),
+                     1);
     /* Drain 200 ms < 1.2 s: released, then the handler returns within the grace period. */
     assert_int_equal(aps_worker_stop(w), 0);
     assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'ready'"), 1);
@@ -397,6 +428,7 @@ int main(void)
         cmocka_unit_test(timeout_settles_a_followed_job),
         cmocka_unit_test(expired_lease_settles_a_followed_job),
         cmocka_unit_test(heartbeats_keep_a_long_job_leased),
+        cmocka_unit_test(a_lost_lease_is_logged_once),
         cmocka_unit_test(stop_releases_a_running_job),
         cmocka_unit_test(health_and_metrics_answer),
     };
