@@ -380,13 +380,13 @@ int aps_queue_stats(struct aps_queue *q, struct aps_queue_stats *s)
     return 0;
 }
 
-int aps_queue_dead(struct aps_queue *q, struct aps_job *jobs, int max, int *n)
+int aps_queue_dead(struct aps_queue *q, int64_t offset, struct aps_job *jobs, int max, int *n)
 {
     *n = 0;
-    if (max < 1)
+    if (max < 1 || offset < 0)
         return APS_E_INVAL;
     memset(jobs, 0, sizeof *jobs * (size_t)max);
-    return q->be->ops->dead(q->be, jobs, max, n);
+    return q->be->ops->dead(q->be, offset, jobs, max, n);
 }
 
 /* Job ids are decimal on both backends. */

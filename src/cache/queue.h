@@ -191,9 +191,11 @@ int aps_queue_extend(struct aps_queue *q, struct aps_job *job,
 
 /* Depth by state and the oldest job's age; also sets the depth and age gauges. */
 int aps_queue_stats(struct aps_queue *q, struct aps_queue_stats *s) APS_MUST_CHECK;
-/* The most recent dead letters, newest first, with their error in job.error (up to max; *n).
+/* Dead letters, newest first, with their error in job.error: up to max (*n of them) after
+ * skipping the newest offset.
  * The jobs are not leased: do not ack them; clean them up. */
-int aps_queue_dead(struct aps_queue *q, struct aps_job *jobs, int max, int *n) APS_MUST_CHECK;
+int aps_queue_dead(struct aps_queue *q, int64_t offset, struct aps_job *jobs, int max,
+                   int *n) APS_MUST_CHECK;
 
 /* Puts dead letter id back on the queue, ready now, with its attempts reset to 0 (its last error
  * kept until the next run). APS_E_NOTFOUND when no dead letter has that id. */

@@ -40,7 +40,7 @@ struct aps_queue_ops {
     int (*settle)(struct aps_queue_be *b, struct aps_job *job, enum aps_settle how,
                   const char *error, int64_t run_at_ms);
     int (*stats)(struct aps_queue_be *b, struct aps_queue_stats *s);
-    int (*dead)(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n);
+    int (*dead)(struct aps_queue_be *b, int64_t offset, struct aps_job *jobs, int max, int *n);
     /* Dead letter id back to ready now with no attempts made (requeue), or deleted (drop).
      * APS_E_NOTFOUND when no dead letter has that id. */
     int (*revive)(struct aps_queue_be *b, const char *id, bool requeue);

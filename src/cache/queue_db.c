@@ -89,7 +89,7 @@ static const char stats_sql[] =
     " THEN run_at END), ?1)"
     " FROM jobs WHERE state IN ('ready', 'leased', 'dead')";
 static const char dead_sql[] = "SELECT " JOB_COLS " FROM jobs WHERE state = 'dead'"
-                               " ORDER BY finished_at DESC, id DESC LIMIT ?1";
+                               " ORDER BY finished_at DESC, id DESC LIMIT ?1 OFFSET ?2";
 
 /* ?1 id, ?2 now. Only a dead letter changes. */
 static const char requeue_sql[] =
@@ -339,7 +339,7 @@ static int dq_stats(struct aps_queue_be *b, struct aps_queue_stats *st)
     return rc;
 }
 
-static int dq_dead(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n)
+static int dq_dead(struct aps_queue_be *b, int64_t offset, struct aps_job *jobs, int max, int *n)
 {
     struct dq *q = (struct dq *)b;
     struct aps_conn *c = NULL;
@@ -347,7 +347,7 @@ static int dq_dead(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n
     int rc = aps_store_acquire(q->st, APS_DB_READ, &c);
     if (rc)
         return rc;
-    rc = aps_conn_preparef(c, &s, dead_sql, "i", (int64_t)max);
+    rc = aps_conn_preparef(c, &s, dead_sql, "ii", (int64_t)max, offset);
     rc = rc ? rc : read_rows(s, jobs, max, n, "");
     if (s)
         aps_stmt_finalize(s);

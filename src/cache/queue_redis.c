@@ -730,11 +730,13 @@ static int rq_stats(struct aps_queue_be *b, struct aps_queue_stats *s)
     return 0;
 }
 
-static int rq_dead(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n)
+/* A stream is read from an entry id, not a position: the newest offset + max are read and the
+ * first offset skipped (the stream is capped near 10,000 entries, so that is the most read). */
+static int rq_dead(struct aps_queue_be *b, int64_t offset, struct aps_job *jobs, int max, int *n)
 {
     struct rq *q = (struct rq *)b;
     char count[24];
-    snprintf(count, sizeof count, "%d", max);
+    snprintf(count, sizeof count, "%lld", (long long)offset + max);
     const char *argv[] = {"XREVRANGE", q->dead, "+", "-", "COUNT", count};
     redisReply *rep = NULL;
     int rc = aps_redis_cmd(q->redis, TIMEOUT_MS, &rep, 6, argv);
@@ -744,6 +746,8 @@ static int rq_dead(struct aps_queue_be *b, struct aps_job *jobs, int max, int *n
         rc = APS_E_IO;
     for (size_t i = 0; !rc && i < rep->elements && *n < max; i++) {
         const redisReply *e = rep->element[i];
+        if ((int64_t)i < offset)
+            continue;
         if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
             continue;
         /* The stored count is the starts made; a dead letter has no delivery of its own. */

@@ -31,7 +31,7 @@ static void usage(FILE *out)
         "       aps worker jobs\n"
         "       aps worker enqueue NAME [--payload JSON] [--key KEY] [--delay-ms N] [--count N]\n"
         "       aps worker run NAME [--payload JSON]\n"
-        "       aps worker dead list [--limit N] | requeue ID... | drop ID...\n\n"
+        "       aps worker dead list [--limit N] [--offset N] | requeue ID... | drop ID...\n\n"
         "Runs background jobs from the queue (Redis Streams when REDIS_URL is set, else the\n"
         "store's jobs table) on N threads (WORKER_THREADS) until SIGTERM or SIGINT (SIGHUP\n"
         "reloads the configuration, docs/operations.md); then\n"
@@ -49,7 +49,8 @@ static void usage(FILE *out)
         "  run      runs one job in this process, without the queue, and logs its line\n"
         "  dead     dead letters (jobs out of attempts and retry budget, whose worker died\n"
         "           on their last attempt, or whose payload can never work): list them as\n"
-        "           JSON lines (newest first, N up to 1000, default 100), requeue them\n"
+        "           JSON lines (newest first, N up to 1000, default 100, after skipping the\n"
+        "           newest --offset), requeue them\n"
         "           (ready now, attempts reset) or drop them; exit 1 when an ID is not a\n"
         "           dead letter\n");
 }
@@ -267,10 +268,16 @@ static int run_once(struct aps_cli *cli, int argc, char **argv)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
-static int dead_list(struct aps_queue *q, int limit)
+struct dead_args {
+    int limit, offset;
+    bool limit_set, offset_set;
+};
+
+static int dead_list(struct aps_queue *q, const struct dead_args *a)
 {
+    int limit = a->limit;
     struct aps_job *jobs = aps_calloc((size_t)limit, sizeof *jobs);
-    int n = 0, rc = aps_queue_dead(q, jobs, limit, &n);
+    int n = 0, rc = aps_queue_dead(q, a->offset, jobs, limit, &n);
     if (rc)
         fprintf(stderr, "aps worker: dead list: %s\n", aps_strerror(rc));
     for (int i = 0; i < n; i++) {
@@ -293,29 +300,38 @@ static int dead_list(struct aps_queue *q, int limit)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
-static int set_limit(void *p, const char *opt, const char *v)
+/* --limit (1..1000) or --offset (0..1000000), each at most once. */
+static int set_page(void *p, const char *opt, const char *v)
 {
-    int *limit = p;
-    (void)opt;
-    if (!aps_cli_int_in(v, 1, 1000, limit))
-        return fprintf(stderr, "aps worker: --limit takes 1..1000\n"), 1;
+    struct dead_args *a = p;
+    bool limit = !strcmp(opt, "--limit");
+    bool *set = limit ? &a->limit_set : &a->offset_set;
+    if (*set)
+        return fprintf(stderr, "aps worker: %s given twice\n", opt), 1;
+    *set = true;
+    int lo = limit ? 1 : 0, hi = limit ? 1000 : 1000000;
+    if (!aps_cli_int_in(v, lo, hi, limit ? &a->limit : &a->offset))
+        return fprintf(stderr, "aps worker: %s takes %d..%d\n", opt, lo, hi), 1;
     return 0;
 }
 
-static const struct aps_cli_opt dead_options[] = {{"--limit", APS_OPT_FN, 0, set_limit}};
-static const struct aps_cli_opts dead_table = {
-    .cmd = "worker", .opt = dead_options, .n = 1, .usage = usage};
+static const struct aps_cli_opt dead_options[] = {{"--limit", APS_OPT_FN, 0, set_page},
+                                                  {"--offset", APS_OPT_FN, 0, set_page}};
+static const struct aps_cli_opts dead_table = {.cmd = "worker",
+                                               .opt = dead_options,
+                                               .n = 2,
+                                               .usage = usage};
 
 /* `aps worker dead list|requeue|drop`: argv[2] is the action. */
 static int dead(struct aps_cli *cli, int argc, char **argv)
 {
     const char *act = argc > 2 ? argv[2] : "";
-    int limit = 100;
+    struct dead_args da = {.limit = 100};
     bool list = !strcmp(act, "list");
-    /* list takes --limit at most once */
-    if (list && argc <= 5 ? aps_cli_opts_parse(&dead_table, argc, argv, 3, &limit) != 0
+    /* list takes --limit and --offset, each at most once */
+    if (list && argc <= 7 ? aps_cli_opts_parse(&dead_table, argc, argv, 3, &da) != 0
                           : (strcmp(act, "requeue") && strcmp(act, "drop")) || argc < 4) {
-        if (!list || argc > 5)
+        if (!list || argc > 7)
             usage(stderr);
         return APS_EXIT_USAGE;
     }
@@ -327,7 +343,7 @@ static int dead(struct aps_cli *cli, int argc, char **argv)
     }
     int status = APS_EXIT_OK;
     if (list) {
-        status = dead_list(app.queue, limit);
+        status = dead_list(app.queue, &da);
     } else {
         bool requeue = !strcmp(act, "requeue");
         for (int i = 3; i < argc; i++) {

@@ -25,7 +25,7 @@ static json_t *dead_json(const struct aps_job *j)
 int aps_api_jobs_dead_list(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_app *app = req->app;
-    struct aps_api_page pg; /* one page, the newest: the queue lists dead letters from the top */
+    struct aps_api_page pg;
     aps_api_q_page(req, res, &pg);
     if (aps_api_bad(res))
         return 0;
@@ -34,7 +34,7 @@ int aps_api_jobs_dead_list(struct aps_http_req *req, struct aps_http_res *res)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no job queue is configured");
     struct aps_job *jobs = aps_calloc((size_t)limit, sizeof *jobs);
     int n = 0;
-    int rc = aps_queue_dead(app->queue, jobs, (int)limit, &n);
+    int rc = aps_queue_dead(app->queue, pg.offset, jobs, (int)limit, &n);
     json_t *items = json_array();
     for (int i = 0; i < n; i++) {
         json_array_append_new(items, dead_json(&jobs[i]));
@@ -46,8 +46,11 @@ int aps_api_jobs_dead_list(struct aps_http_req *req, struct aps_http_res *res)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the job queue does not answer");
     }
     struct aps_queue_stats qs;
-    int64_t total = aps_queue_stats(app->queue, &qs) ? n : qs.dead;
-    return aps_http_json(res, 200, aps_api_list(items, total < n ? n : total, &pg));
+    /* The count is read after the page: a letter dead-lettered between the two reads may make
+     * the total one more than the pages held, never less than what was listed. */
+    int64_t total = aps_queue_stats(app->queue, &qs) ? pg.offset + n : qs.dead;
+    return aps_http_json(res, 200,
+                         aps_api_list(items, total < pg.offset + n ? pg.offset + n : total, &pg));
 }
 
 /* Requeues or drops dead letter {id}, then audits it. */

@@ -59,7 +59,7 @@ api --threads 0|2|aps api: bad thread count 0|d41d8cd9|856af52e
 api --threads|2|aps api: --threads needs a value|d41d8cd9|c603c44d
 api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-api --openapi|0||90881dbb|d41d8cd9
+api --openapi|0||13d008bd|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 backup --help|0||04857f1e|d41d8cd9
 backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|04857f1e
@@ -194,7 +194,7 @@ verify --help|0||4d338685|d41d8cd9
 verify --bogus|2|aps verify: --bogus is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|312a67fa
 verify DEADBEEF|2|aps verify: DEADBEEF is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|091c5161
 grade --help|0||48a4f5dd|d41d8cd9
-worker --help|0||33232f33|d41d8cd9
+worker --help|0||09dd0936|d41d8cd9
 worker --threads 0|2|aps worker: --threads takes 1..256|d41d8cd9|85235b4c
 worker --threads|2|aps worker: --threads needs a value (see --help)|d41d8cd9|849b59b6
 worker --port 70000|2|aps worker: bad port|d41d8cd9|d9aeef18
@@ -213,10 +213,11 @@ worker enqueue predict --payload {"sport":"XXX"}|2|aps worker: unknown sport XXX
 worker enqueue predict --payload {}|2|aps worker: predict needs a sport in its payload (nothing enqueued)|d41d8cd9|a0dbc574
 worker enqueue noop --payload [1]|2|aps worker: payload must be a JSON object (nothing enqueued)|d41d8cd9|02eba82c
 worker enqueue noop --payload {n} --count 2|2|aps worker: payload is not JSON: '[' or '{' expected near '1' with {n} replaced (nothing enqueued)|d41d8cd9|e133f108
-worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|33232f33
+worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
 worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
-worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|8a697b0f
-worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|33232f33
+worker dead list --offset -1|2|aps worker: --offset takes 0..1000000|d41d8cd9|ffbc6c13
+worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|cb152cc5
+worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
 backtest --help|0||66a299fd|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
@@ -243,8 +244,8 @@ predict --model m --bogus|2|aps predict: unknown option --bogus with --model (se
 models explain nosuch --game|2|aps models explain: --game needs a value|d41d8cd9|45e0e8ed
 models list --sport|2|aps models list: --sport needs a value|d41d8cd9|ac644f60
 scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
-worker dead list --limit 5 --limit 6|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|33232f33
-worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|33232f33
+worker dead list --limit 5 --limit 6|2|aps worker: --limit given twice|d41d8cd9|1c601b4d
+worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
 secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
 flags list --json --json|0||754cfba0|d41d8cd9
 health api worker --timeout 2 --url|2|aps health: --url needs a value|d41d8cd9|fe4bf345

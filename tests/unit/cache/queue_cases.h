@@ -286,7 +286,7 @@ static void test_retry_then_dead(void **state)
     assert_int_equal(s.ready + s.leased + s.delayed, 0);
     struct aps_job dead[2];
     int n = 0;
-    assert_int_equal(aps_queue_dead(q, dead, 2, &n), 0);
+    assert_int_equal(aps_queue_dead(q, 0, dead, 2, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(dead[0].id, id);
     assert_string_equal(dead[0].error, "boom 3");
@@ -314,7 +314,7 @@ static void test_long_error_kept_valid(void **state)
     assert_int_equal(aps_queue_fail(q, &job, err), 0);
     aps_job_cleanup(&job);
     int n = 0;
-    assert_int_equal(aps_queue_dead(q, &dead, 1, &n), 0);
+    assert_int_equal(aps_queue_dead(q, 0, &dead, 1, &n), 0);
     assert_int_equal(n, 1);
     size_t len = strlen(dead.error);
     assert_true(len > 400 && len < APS_QUEUE_MAX_ERROR);
@@ -405,7 +405,7 @@ static void test_lease_expired_on_last_attempt(void **state)
     assert_true(aps_metric_value(jt, (const char *const[]){"poison", "dead"}) == 1.0);
     struct aps_job dead = {0};
     int n = 0;
-    assert_int_equal(aps_queue_dead(q, &dead, 1, &n), 0);
+    assert_int_equal(aps_queue_dead(q, 0, &dead, 1, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(dead.id, id);
     assert_int_equal(dead.attempts, 2);
@@ -494,6 +494,37 @@ static void test_dead_requeue_drop(void **state)
     expect_empty(q, "w1");
     assert_int_equal(aps_queue_forget(q, "w1"), 0);
     assert_int_equal(aps_queue_forget(q, "bad consumer"), APS_E_INVAL);
+    aps_queue_close(q);
+}
+
+/* Dead letters are listed a page at a time, newest first: the pages together hold each letter
+ * once, in the order they died. */
+static void test_dead_paging(void **state)
+{
+    struct aps_queue *q = open_queue(NULL);
+    char ids[5][64];
+    struct aps_job job = {0}, page[2];
+    for (int i = 0; i < 5; i++) {
+        push_ok(q, "poison", "{}", NULL, 1, 0, ids[i]);
+        claim_ok(q, "w1", 10000, 0, &job);
+        assert_string_equal(job.id, ids[i]);
+        assert_int_equal(aps_queue_fail(q, &job, "bad"), 0);
+        aps_job_cleanup(&job);
+        sleep_ms(2); /* one dead letter per millisecond: the store orders them by that time */
+    }
+    int seen = 0, n = 0;
+    for (int64_t off = 0; off < 6; off += 2) {
+        assert_int_equal(aps_queue_dead(q, off, page, 2, &n), 0);
+        assert_int_equal(n, off < 4 ? 2 : 1);
+        for (int i = 0; i < n; i++, seen++) {
+            assert_string_equal(page[i].id, ids[4 - seen]);
+            aps_job_cleanup(&page[i]);
+        }
+    }
+    assert_int_equal(seen, 5);
+    assert_int_equal(aps_queue_dead(q, 5, page, 2, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(aps_queue_dead(q, -1, page, 2, &n), APS_E_INVAL);
     aps_queue_close(q);
 }
 
@@ -821,11 +852,10 @@ static void test_leader_fencing(void **state)
     aps_leader_close(b);
 }
 
-#define QUEUE_COMMON_TESTS                                                                      \
-    CASE(test_push_claim_ack), CASE(test_block_and_age), CASE(test_idempotency),                 \
-        CASE(test_retry_then_dead), CASE(test_long_error_kept_valid),                            \
-        CASE(test_visibility_reclaim), CASE(test_lease_expired_on_last_attempt),                 \
-        CASE(test_release), CASE(test_extend), CASE(test_delayed_push),                          \
-        CASE(test_bad_arguments), CASE(test_concurrent_claimers), CASE(test_leader),             \
-        CASE(test_leader_fencing),                                                               \
-        CASE(test_retry_budget), CASE(test_dead_requeue_drop)
+#define QUEUE_COMMON_TESTS                                                                        \
+    CASE(test_push_claim_ack), CASE(test_block_and_age), CASE(test_idempotency),                  \
+        CASE(test_retry_then_dead), CASE(test_long_error_kept_valid),                             \
+        CASE(test_visibility_reclaim), CASE(test_lease_expired_on_last_attempt),                  \
+        CASE(test_release), CASE(test_extend), CASE(test_delayed_push), CASE(test_bad_arguments), \
+        CASE(test_concurrent_claimers), CASE(test_leader), CASE(test_leader_fencing),             \
+        CASE(test_retry_budget), CASE(test_dead_requeue_drop), CASE(test_dead_paging)

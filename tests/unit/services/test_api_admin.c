@@ -406,6 +406,17 @@ static void test_dead_jobs(void **state)
     json_t *first = json_array_get(tr_get(&t, "items"), 0);
     assert_string_equal(jstr(first, "error"), "provider said no");
     assert_string_equal(jstr(first, "name"), "noop");
+    assert_string_equal(jstr(first, "id"), b); /* newest first */
+    tr_cleanup(&t);
+    /* The second page of one holds the older letter, and says it is page 2 of 2. */
+    tr_init(&t, fx, "GET", "/api/v1/admin/jobs/dead", FX_ADMIN, APS_ROLE_ADMIN);
+    tr_query(&t, "page", "2");
+    tr_query(&t, "limit", "1");
+    assert_int_equal(tr_run(&t, aps_api_jobs_dead_list), 200);
+    assert_int_equal(jnum(t.res.json, "total"), 2);
+    assert_int_equal(jnum(t.res.json, "page"), 2);
+    assert_int_equal(json_array_size(tr_get(&t, "items")), 1);
+    assert_string_equal(jstr(json_array_get(tr_get(&t, "items"), 0), "id"), a);
     tr_cleanup(&t);
     const char *requeue = "/api/v1/admin/jobs/dead/{id}/requeue",
                *drop = "/api/v1/admin/jobs/dead/{id}";

@@ -345,7 +345,7 @@ await block("admin and model lists show their total and every page", async (cont
   const values = (n, f) => Array.from({ length: n }, (_, i) => f(i)).join(", ");
   sql(`INSERT INTO users (email, password_hash, name, role, created_at, updated_at) VALUES ${values(101, (i) => `('paged${i}-${now}@example.com', 'x', 'Paged', 'user', ${now}, ${now})`)}`);
   sql(`INSERT INTO alerts (kind, severity, title, message, created_at) VALUES ${values(101, (i) => `('paged', 'info', 'Paged alert ${i}', 'injected by the regression test', ${now})`)}`);
-  sql(`INSERT INTO jobs (name, payload, idempotency_key, state, attempts, max_attempts, run_at, last_error, enqueued_at, finished_at) VALUES ${values(101, (i) => `('data_quality', '{}', 'paged-dead-${now}-${i}', 'dead', 3, 3, ${now * 1000}, 'injected by the regression test', ${now * 1000}, ${now * 1000})`)}`);
+  sql(`INSERT INTO jobs (name, payload, idempotency_key, state, attempts, max_attempts, run_at, last_error, enqueued_at, finished_at) VALUES ${values(501, (i) => `('data_quality', '{}', 'paged-dead-${now}-${i}', 'dead', 3, 3, ${now * 1000}, 'injected by the regression test', ${now * 1000}, ${now * 1000})`)}`);
   sql(`INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash, metrics, log_loss, games, leakage_ok, created_at) SELECT 'paged_' || x || '_${now}', s.id, 'moneyline', 'elo', 'challenger', 'none', '[]', '{}', 'x', '{}', 0.6 + x / 10000.0, 100, 1, ${now} FROM sports s, (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 101) SELECT x FROM c) WHERE s.code = 'NBA'`);
   const p = await context.newPage();
   await signIn(p, ADMIN_EMAIL, ADMIN_PASSWORD);
@@ -374,10 +374,10 @@ await block("admin and model lists show their total and every page", async (cont
   const nAlerts = Number(sql("SELECT COUNT(*) FROM alerts"));
   check("admin alerts: the total in the caption, every alert on some page", alerts.caption.startsWith(`Alerts (${nAlerts},`) && alerts.seen.length === nAlerts,
     `caption "${alerts.caption}", ${alerts.seen.length} of ${nAlerts} seen`);
-  // the API lists the newest dead letters, at most 500, on one page
+  // more than the 500 the API once listed on its only page
   const dead = await walk("Dead letters", "table.dead-letters");
   const nDead = Number(sql("SELECT COUNT(*) FROM jobs WHERE state = 'dead'"));
-  check("dead letters: the total in the caption, every one listed (the newest 500 at most)", nDead > 100 && dead.caption.startsWith(`Dead-lettered jobs (${nDead},`) && new Set(dead.seen).size === Math.min(500, nDead),
+  check("dead letters: the total in the caption, every one on some page", nDead > 500 && dead.caption.startsWith(`Dead-lettered jobs (${nDead},`) && new Set(dead.seen).size === nDead,
     `caption "${dead.caption}", ${new Set(dead.seen).size} of ${nDead} seen`);
 
   await p.goto(`${BASE}/#/models`);

@@ -1001,7 +1001,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Dead-lettered jobs, newest first, with their last error (limit) */
+        /** Dead-lettered jobs, newest first, with their last error (page, limit) */
         get: operations["get_api_v1_admin_jobs_dead"];
         put?: never;
         post?: never;

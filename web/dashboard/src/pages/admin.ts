@@ -2,7 +2,7 @@
 // the job queue (from the detailed health) and its dead letters (requeue or drop). Each block
 // asks the API and shows what the caller's role may read; a refused block says so. Users,
 // alerts and dead letters are read a page at a time.
-import { api, get, list, page } from "../api";
+import { api, get, list } from "../api";
 import { h, section, select, status, table } from "../dom";
 import { num, when } from "../format";
 import { pagedList } from "../paged";
@@ -73,14 +73,11 @@ async function queue(): Promise<HTMLElement> {
   return table(`Components (${hd.status ?? "?"})`, ["Component", "Status", "Details"], rows);
 }
 
-// The API lists the newest dead letters only, at most 500 of them; the caption gives the total
-// and a note says when older ones are not shown.
-async function deadLetters(): Promise<HTMLElement> {
-  const p = await page<DeadJob>("/api/v1/admin/jobs/dead", 1, 500);
-  if (!p.items.length) return h("p", {}, "No dead letters: every job that failed has retries left or has run.");
-  return h("div", {}, deadTable(p.items, p.total), p.total > p.items.length
-    ? h("p", { class: "status" }, `The newest ${p.items.length} of ${p.total} are listed; requeue or drop some to list older ones.`)
-    : null);
+// Dead letters a page at a time, newest first, with a pager when there are more.
+function deadLetters(): Promise<HTMLElement> {
+  return pagedList<DeadJob>("Dead letters", "/api/v1/admin/jobs/dead", (p) => p.items.length
+    ? deadTable(p.items, p.total)
+    : h("p", {}, "No dead letters: every job that failed has retries left or has run."));
 }
 
 function deadTable(ds: DeadJob[], total: number): HTMLElement {
@@ -92,12 +89,12 @@ function deadTable(ds: DeadJob[], total: number): HTMLElement {
       cell?.replaceChildren(how === "requeue" ? "requeued" : "dropped");
     } catch (err) { alert((err as Error).message); }
   };
-  return table(`Dead-lettered jobs (${total}, newest first)`, ["Job", "Name", "Attempts", "Enqueued", "Last error", ""], ds.map((d) => [
-    d.id, d.name, `${d.attempts} of ${d.max_attempts}`, when(new Date(d.enqueued_ms).toISOString()), d.error ?? "",
+  return h("div", {}, table(`Dead-lettered jobs (${total}, newest first)`, ["Job", "Name", "Runs started", "Max attempts", "Enqueued", "Last error", ""], ds.map((d) => [
+    d.id, d.name, d.attempts, d.max_attempts, when(new Date(d.enqueued_ms).toISOString()), d.error ?? "",
     h("span", {},
       h("button", { type: "button", class: "small", onclick: act(d, "requeue") }, "Requeue"), " ",
       h("button", { type: "button", class: "small", onclick: act(d, "drop") }, "Drop")),
-  ]), "dead-letters");
+  ]), "dead-letters"), h("p", { class: "status" }, "A job that fails while a dependency is down keeps retrying past its max attempts until its retry budget (QUEUE_RETRY_BUDGET_SECONDS) is spent."));
 }
 
 export async function adminPage(main: HTMLElement, role: string): Promise<void> {
