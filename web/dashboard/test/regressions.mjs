@@ -4,8 +4,10 @@
 // together and revoked it as stolen, a renewal refused for a moment that signed the user out,
 // sign-out with a spent refresh token, lists cut at 100 rows, answers drawn out of order or left
 // on screen after an error, a balance chart that kept one movement a second, a deep link lost at
-// sign-in, and a game page that denied the odds it listed. The faults (a slow, refused or failed
+// sign-in, a game page that denied the odds it listed, and sport filters that offered "Soccer"
+// (a code the API refuses) and none of the soccer leagues or tennis tours. The faults (a slow, refused or failed
 // answer) are made with playwright's request routing; the rest is the real API and its store.
+import { readFileSync } from "node:fs";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, BASE, check, finish, launch, sleep, sql, waitFor } from "./harness.mjs";
 
 const PASSWORD = "correct horse battery";
@@ -338,6 +340,29 @@ await block("the game page does not deny odds it lists", async (context) => {
     rs.filter((r) => r.cells[1].textContent === m && r.cells[2].textContent === s).length, [market, side]);
   check("historical odds without a time: the message says so instead of 'no odds recorded'", listed > 0 && !/^No .* odds recorded/.test(text) && /no recording time/.test(text),
     `game ${game}, ${listed} ${market} ${side} rows under Current odds, message "${text}"`);
+});
+
+await block("every sport filter offers the API's sports, and a league filters", async (context) => {
+  const codes = [...readFileSync(new URL("../../../src/core/sports.def", import.meta.url), "utf8").matchAll(/^APS_SPORT\((\w+),/gm)].map((m) => m[1]);
+  const u = await account("analyst");
+  const p = await context.newPage();
+  await signIn(p, u.email);
+  for (const [route, any] of [["picks", true], ["record", true], ["models", true], ["backtests", false]]) {
+    await p.goto(`${BASE}/#/${route}`);
+    const values = await p.locator("main select[name=sport] option").evaluateAll((os) => os.map((o) => o.value));
+    const want = any ? ["", ...codes] : codes;
+    check(`the ${route} page's sport filter: ${any ? "all sports, then " : ""}the ${codes.length} sports of sports.def`, JSON.stringify(values) === JSON.stringify(want),
+      `offered ${values.join(",")}`);
+  }
+  await p.goto(`${BASE}/#/picks`);
+  await p.locator("main table, main .status").first().waitFor();
+  const asked = p.waitForResponse((r) => r.url().includes("/api/v1/predictions") && r.url().includes("sport=EPL"));
+  await p.locator("main select[name=sport]").selectOption("EPL");
+  const r = await asked;
+  await sleep(300);
+  const shown = await p.locator("main .status.error").allTextContents();
+  check("picks filtered by a soccer league: the API answers and no error is shown", r.status() === 200 && shown.every((t) => !t.trim()),
+    `HTTP ${r.status()}, errors shown: ${JSON.stringify(shown)}`);
 });
 
 await block("admin and model lists show their total and every page", async (context) => {

@@ -5,6 +5,7 @@ import { api, get, list } from "../api";
 import { chart } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { money, num, pct, secs, when } from "../format";
+import { sportOptions } from "../sports";
 import type { Backtest, Tally } from "../types";
 
 const tallyHead = ["Bets", "W–L", "Staked", "Profit", "Yield (ROI)", "Mean CLV"];
@@ -30,7 +31,7 @@ function report(bt: Backtest): HTMLElement {
 }
 
 export async function backtestsPage(main: HTMLElement, openId?: number): Promise<() => void> {
-  const sport = select("sport", [["NBA", "NBA"], ["NFL", "NFL"], ["MLB", "MLB"], ["NHL", "NHL"], ["NCAAF", "NCAAF"], ["NCAAB", "NCAAB"], ["SOCCER", "Soccer"]]);
+  const sport = select("sport", sportOptions(false));
   const market = select("market", [["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
   const from = h("input", { type: "date", name: "from" });
   const to = h("input", { type: "date", name: "to" });

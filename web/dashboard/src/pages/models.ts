@@ -5,6 +5,7 @@ import { api, every, get, newest } from "../api";
 import { hbars } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { num, when } from "../format";
+import { sportOptions } from "../sports";
 import type { Model } from "../types";
 
 function importance(features: unknown): HTMLElement {
@@ -26,7 +27,7 @@ function metrics(m: unknown): HTMLElement {
 }
 
 export async function modelsPage(main: HTMLElement): Promise<void> {
-  const sport = select("sport", [["", "All sports"], ["NBA", "NBA"], ["NFL", "NFL"], ["MLB", "MLB"], ["NHL", "NHL"], ["NCAAF", "NCAAF"], ["NCAAB", "NCAAB"], ["SOCCER", "Soccer"]]);
+  const sport = select("sport", sportOptions(true));
   const market = select("market", [["", "All markets"], ["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
   const out = h("div");
   const detail = h("div");

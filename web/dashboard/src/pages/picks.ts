@@ -6,6 +6,7 @@ import { api, list, newest, page, type Page } from "../api";
 import { field, h, pager, section, select, status } from "../dom";
 import { odds, money, pct, short, signed, teamName, when } from "../format";
 import { prefs, setPrefs } from "../prefs";
+import { sportOptions } from "../sports";
 import type { Bankroll, Bet, Pick, Sizing } from "../types";
 
 export const POLL_MS = 20_000;
@@ -56,7 +57,7 @@ export function betForm(p: Pick, bankroll: Bankroll, onPlaced: (b: Bet) => void)
 
 export function picksPage(main: HTMLElement, canBet: boolean): () => void {
   const pf = prefs();
-  const sport = select("sport", [["", "All sports"], ["NBA", "NBA"], ["NFL", "NFL"], ["MLB", "MLB"], ["NHL", "NHL"], ["NCAAF", "NCAAF"], ["NCAAB", "NCAAB"], ["SOCCER", "Soccer"]]);
+  const sport = select("sport", sportOptions(true));
   const market = select("market", [["", "All markets"], ["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
   const tier = select("tier", [["", "All tiers"], ["A", "A"], ["B", "B"], ["C", "C"], ["D", "D"]]);
   const minEdge = h("input", { type: "number", step: "0.01", min: "-1", max: "1", name: "min_edge", placeholder: "0.03" });

@@ -5,6 +5,7 @@ import { get, newest } from "../api";
 import { chart } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { num, pct, secs, signed, when } from "../format";
+import { sportOptions } from "../sports";
 import type { Performance, TrackRecord, Verification } from "../types";
 
 function recordRows(rs: TrackRecord[]): (string | number)[][] {
@@ -14,7 +15,7 @@ function recordRows(rs: TrackRecord[]): (string | number)[][] {
 const recordHead = ["Group", "Graded", "W–L(–P)", "Win rate", "95% interval (Wilson)", "Units", "ROI", "Mean CLV", "CLV > 0"];
 
 export function recordPage(main: HTMLElement): void {
-  const sport = select("sport", [["", "All sports"], ["NBA", "NBA"], ["NFL", "NFL"], ["MLB", "MLB"], ["NHL", "NHL"], ["NCAAF", "NCAAF"], ["NCAAB", "NCAAB"], ["SOCCER", "Soccer"]]);
+  const sport = select("sport", sportOptions(true));
   const market = select("market", [["", "All markets"], ["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
   const tier = select("tier", [["", "All tiers"], ["A", "A"], ["B", "B"], ["C", "C"], ["D", "D"]]);
   const from = h("input", { type: "date", name: "date_from" });
