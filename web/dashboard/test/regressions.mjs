@@ -363,6 +363,25 @@ await block("every sport filter offers the API's sports, and a league filters", 
   const shown = await p.locator("main .status.error").allTextContents();
   check("picks filtered by a soccer league: the API answers and no error is shown", r.status() === 200 && shown.every((t) => !t.trim()),
     `HTTP ${r.status()}, errors shown: ${JSON.stringify(shown)}`);
+
+  // the backtests page listed the newest 20 with no total and no way to older ones
+  const now = Math.floor(Date.now() / 1000);
+  sql(`INSERT INTO backtests (user_id, sport, market, bankroll, state, error, created_at) VALUES ${Array.from({ length: 130 }, (_, i) => `(${u.id}, 'EPL', 'moneyline', 1000, 'failed', 'injected', ${now - i})`).join(", ")}`);
+  await p.goto(`${BASE}/#/backtests`);
+  const nav = p.locator('nav[aria-label="Backtests: pages"]');
+  await nav.waitFor();
+  const caption = await p.locator("table:has(caption:text-matches('^Your backtests')) caption").textContent();
+  const seen = new Set();
+  for (;;) {
+    for (const id of await p.locator("table:has(caption:text-matches('^Your backtests')) tbody tr td:first-child").allTextContents()) seen.add(id);
+    const next = nav.locator("button", { hasText: "Next" });
+    if (await next.isDisabled()) break;
+    const where = await nav.locator(".where").textContent();
+    await next.click();
+    await p.waitForFunction((w) => document.querySelector('nav[aria-label="Backtests: pages"] .where')?.textContent !== w, where);
+  }
+  check("backtests: the total in the caption, every one on some page", caption === "Your backtests (130)" && seen.size === 130,
+    `caption "${caption}", ${seen.size} of 130 seen`);
 });
 
 await block("admin and model lists show their total and every page", async (context) => {

@@ -1,10 +1,11 @@
 // Backtests run by the worker through the API: a request (sport, market, dates, model,
 // bankroll) becomes a job; the page polls it until its report is ready, then draws the equity
 // curve and drawdown and shows ROI by tier and by season.
-import { api, get, list } from "../api";
+import { api, get } from "../api";
 import { chart } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { money, num, pct, secs, when } from "../format";
+import { pagedList } from "../paged";
 import { sportOptions } from "../sports";
 import type { Backtest, Tally } from "../types";
 
@@ -52,11 +53,12 @@ export async function backtestsPage(main: HTMLElement, openId?: number): Promise
     detail.replaceChildren(section(`Backtest ${bt.id}: ${bt.sport} ${bt.market}`, report(bt)));
     if (bt.state === "queued" || bt.state === "running") timer = window.setTimeout(() => void show(id).then(refresh), 2000);
   }
+  // The caller's backtests a page at a time, newest first (a new one goes back to the first page).
   async function refresh(): Promise<void> {
-    const rows = await list<Backtest>("/api/v1/backtests?limit=20");
-    listBox.replaceChildren(rows.length ? table("Your backtests", ["Id", "Asked", "Sport", "Market", "Model", "Dates", "State", ""],
-      rows.map((b) => [b.id, when(b.created_at), b.sport ?? "", b.market ?? "", b.model ?? "Elo", `${b.from ?? "…"} – ${b.to ?? "…"}`, b.state ?? "", h("button", { type: "button", class: "small", onclick: () => void show(b.id) }, "Open")]))
-      : h("p", {}, "No backtests yet."));
+    listBox.replaceChildren(await pagedList<Backtest>("Backtests", "/api/v1/backtests", (p) => p.items.length
+      ? table(`Your backtests (${p.total})`, ["Id", "Asked", "Sport", "Market", "Model", "Dates", "State", ""],
+        p.items.map((b) => [b.id, when(b.created_at), b.sport ?? "", b.market ?? "", b.model ?? "Elo", `${b.from ?? "…"} – ${b.to ?? "…"}`, b.state ?? "", h("button", { type: "button", class: "small", onclick: () => void show(b.id) }, "Open")]))
+      : h("p", {}, "No backtests yet.")));
   }
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
