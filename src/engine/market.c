@@ -8,6 +8,7 @@
 #include "store/store.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,28 +21,49 @@ struct book_prices {
     bool seen[MAX_BOOKS];
 };
 
-/* The line of side 0 that most books quote at this phase (spread/total); NAN for moneyline. */
-static double main_line(const struct aps_history *h, const struct aps_hist_game *g,
-                        enum aps_market m, enum aps_selection s0, enum aps_phase ph, bool agg)
+/* Each book's current quote of every side of market m at phase ph: latest[book][side] is the
+ * index in h->quotes of its newest one (recorded last; of two recorded at once, the one stored
+ * last), SIZE_MAX when the book has none. A book that moved its line or price quotes only its
+ * new one: the price it withdrew is not on offer, as in odds/shop.h's line shopping. */
+static void current_quotes(const struct aps_history *h, const struct aps_hist_game *g,
+                           enum aps_market m, const enum aps_selection *sel, int ns,
+                           enum aps_phase ph, bool agg, size_t latest[MAX_BOOKS][3])
+{
+    for (int b = 0; b < MAX_BOOKS; b++)
+        for (int j = 0; j < 3; j++)
+            latest[b][j] = SIZE_MAX;
+    for (size_t i = g->q0; i < g->q0 + g->nq; i++) {
+        const struct aps_hist_quote *q = &h->quotes[i];
+        if (q->market != m || q->phase != ph || q->book >= MAX_BOOKS ||
+            h->books[q->book].aggregate != agg)
+            continue;
+        for (int j = 0; j < ns; j++) {
+            size_t *l = &latest[q->book][j];
+            if (sel[j] == q->sel && (*l == SIZE_MAX || h->quotes[*l].recorded_at <= q->recorded_at))
+                *l = i;
+        }
+    }
+}
+
+/* The line of side 0 that most books currently quote (spread/total); NAN for moneyline. */
+static double main_line(const struct aps_history *h, enum aps_market m, size_t latest[MAX_BOOKS][3])
 {
     if (m == APS_MKT_MONEYLINE)
         return NAN;
     double lines[MAX_BOOKS];
     int counts[MAX_BOOKS], n = 0;
-    for (size_t i = g->q0; i < g->q0 + g->nq; i++) {
-        const struct aps_hist_quote *q = &h->quotes[i];
-        if (q->market != m || q->phase != ph || q->sel != s0 || isnan(q->line) ||
-            h->books[q->book].aggregate != agg)
+    for (int b = 0; b < MAX_BOOKS; b++) {
+        if (latest[b][0] == SIZE_MAX || isnan(h->quotes[latest[b][0]].line))
             continue;
+        double line = h->quotes[latest[b][0]].line;
         int j = 0;
-        while (j < n && lines[j] != q->line)
+        while (j < n && lines[j] != line)
             j++;
-        if (j == n && n < MAX_BOOKS) {
-            lines[n] = q->line;
+        if (j == n) {
+            lines[n] = line;
             counts[n++] = 0;
         }
-        if (j < n)
-            counts[j]++;
+        counts[j]++;
     }
     int best = -1;
     for (int j = 0; j < n; j++)
@@ -50,39 +72,37 @@ static double main_line(const struct aps_history *h, const struct aps_hist_game 
     return best < 0 ? NAN : lines[best];
 }
 
-/* Fills bp for phase ph, books of the given aggregate kind, at the main line. */
+/* Fills bp for phase ph, books of the given aggregate kind, with each book's current quotes at
+ * the main line. */
 static bool gather(const struct aps_history *h, const struct aps_hist_game *g, enum aps_market m,
                    const enum aps_selection *sel, int ns, enum aps_phase ph, bool agg,
                    struct book_prices *bp)
 {
+    size_t latest[MAX_BOOKS][3];
     memset(bp->seen, 0, sizeof bp->seen);
-    double ml = main_line(h, g, m, sel[0], ph, agg);
+    current_quotes(h, g, m, sel, ns, ph, agg, latest);
+    double ml = main_line(h, m, latest);
     if (m != APS_MKT_MONEYLINE && isnan(ml))
         return false;
     bool any = false;
-    for (size_t i = g->q0; i < g->q0 + g->nq; i++) {
-        const struct aps_hist_quote *q = &h->quotes[i];
-        if (q->market != m || q->phase != ph || q->book >= MAX_BOOKS ||
-            h->books[q->book].aggregate != agg)
-            continue;
-        int k = -1;
-        for (int j = 0; j < ns; j++)
-            if (sel[j] == q->sel)
-                k = j;
-        if (k < 0)
-            continue;
-        /* side 0 at the main line; the other side of a spread at minus it, of a total at it */
-        double want = m == APS_MKT_MONEYLINE ? NAN : (m == APS_MKT_SPREAD && k == 1 ? -ml : ml);
-        if (m != APS_MKT_MONEYLINE && q->line != want)
-            continue;
-        if (!bp->seen[q->book]) {
-            bp->seen[q->book] = true;
-            for (int j = 0; j < 3; j++)
-                bp->price[q->book][j] = bp->line[q->book][j] = NAN;
+    for (int b = 0; b < MAX_BOOKS; b++) {
+        for (int k = 0; k < ns; k++) {
+            if (latest[b][k] == SIZE_MAX)
+                continue;
+            const struct aps_hist_quote *q = &h->quotes[latest[b][k]];
+            /* side 0 at the main line; the other side of a spread at minus it, of a total at it */
+            double want = m == APS_MKT_MONEYLINE ? NAN : (m == APS_MKT_SPREAD && k == 1 ? -ml : ml);
+            if (m != APS_MKT_MONEYLINE && q->line != want)
+                continue;
+            if (!bp->seen[b]) {
+                bp->seen[b] = true;
+                for (int j = 0; j < 3; j++)
+                    bp->price[b][j] = bp->line[b][j] = NAN;
+            }
+            bp->price[b][k] = q->price;
+            bp->line[b][k] = q->line;
+            any = true;
         }
-        bp->price[q->book][k] = q->price;
-        bp->line[q->book][k] = q->line;
-        any = true;
     }
     return any;
 }

@@ -2,8 +2,10 @@
  *
  * Entry: the earliest pre-match phase the non-aggregate books quote (open, else pre); when the
  * data has only closing prices (SBR's NBA/NCAAB/NFL moneylines), entry falls back to the close and
- * entry_phase says so. For spreads and totals the main line is the line most books quote for the
- * home (spread) or over (total) side; prices are taken at that line.
+ * entry_phase says so. Only each book's current quote of a side counts (its newest at the phase:
+ * a book that moved its line or price no longer offers the old one). For spreads and totals the
+ * main line is the line most books currently quote for the home (spread) or over (total) side;
+ * prices are taken at that line.
  * Close: the benchmark the model is judged against, by the one rule of odds/benchmark.h (the
  * sharp books' closes when complete, else every bookmaker's, else the market average or
  * consensus; each book made fair with the margin method passed in, then averaged). When a game has no closing prices at all, the latest pre-match prices stand
