@@ -34,6 +34,8 @@ void aps_record_add(struct aps_record *r, const struct aps_record_rows *a)
     r->clv_n += a->clv_n;
     r->clv_pos += a->clv_pos;
     r->clv_sum += a->clv_sum;
+    if (a->clv_n > 0)
+        r->clv_units |= a->clv_unit;
 }
 
 void aps_record_summarize(const struct aps_record *r, struct aps_record_summary *out)
@@ -45,7 +47,8 @@ void aps_record_summarize(const struct aps_record *r, struct aps_record_summary 
         out->win_rate_lo = out->win_rate_hi = NAN;
     out->win_rate = decided ? (double)r->wins / (double)decided : NAN;
     out->roi = r->staked > 0 ? r->profit / r->staked : NAN;
-    out->clv_mean = r->clv_n ? r->clv_sum / (double)r->clv_n : NAN;
+    bool one_unit = r->clv_units == APS_RECORD_CLV_PRICE || r->clv_units == APS_RECORD_CLV_POINTS;
+    out->clv_mean = r->clv_n && one_unit ? r->clv_sum / (double)r->clv_n : NAN;
     out->clv_positive_share = r->clv_n ? (double)r->clv_pos / (double)r->clv_n : NAN;
 }
 

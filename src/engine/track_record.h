@@ -10,8 +10,10 @@
  *              halves counted whole. It is not the Prometheus hit ratio of services/app_metrics.c
  *              (aps_score_accuracy: a half counts 0.5), a different published number;
  *   roi      = profit / staked (units per unit staked; picks stake 1 unit each);
- *   clv_mean, clv_positive_share over the rows that have a closing-line value.
- * Each is NAN when its denominator is 0. */
+ *   clv_mean, clv_positive_share over the rows that have a closing-line value; clv_mean only
+ *              when they share one unit (a moneyline's CLV is a fraction of the stake, a
+ *              spread's or total's is in points: a mean of both is no number at all).
+ * Each is NAN when its denominator is 0, clv_mean also when the units are mixed. */
 #ifndef APS_ENGINE_TRACK_RECORD_H
 #define APS_ENGINE_TRACK_RECORD_H
 
@@ -24,9 +26,13 @@
 #define APS_RECORD_WIN_RESULTS "('win', 'half_win')"
 #define APS_RECORD_LOSS_RESULTS "('loss', 'half_loss')"
 
+/* The units a CLV is measured in (odds/benchmark.h aps_close_clv_unit), as bits. */
+enum aps_record_clv_unit { APS_RECORD_CLV_PRICE = 1, APS_RECORD_CLV_POINTS = 2 };
+
 struct aps_record {
     int64_t n, wins, losses, pushes, voids, clv_n, clv_pos;
     double staked, profit, clv_sum;
+    unsigned clv_units; /* the aps_record_clv_unit bits of the rows with a CLV */
 };
 
 /* Rows of one result as an aggregate query returns them: their number, stake, profit and CLV
@@ -38,6 +44,7 @@ struct aps_record_rows {
     double profit;
     int64_t clv_n, clv_pos;
     double clv_sum;
+    enum aps_record_clv_unit clv_unit; /* of the rows' CLV */
 };
 
 /* Adds rows to r (a zeroed record is empty); a void's stake is not counted as staked. */

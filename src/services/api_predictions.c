@@ -331,6 +331,12 @@ static int records_prepare(struct aps_conn *c, const struct aps_api_where *w,
     return rc;
 }
 
+/* The unit of a pick's stored CLV by its market's name (odds/benchmark.h aps_close_clv_unit). */
+static enum aps_record_clv_unit clv_unit_of(const char *market)
+{
+    return market && !strcmp(market, "moneyline") ? APS_RECORD_CLV_PRICE : APS_RECORD_CLV_POINTS;
+}
+
 /* Reads the aggregates of records_prepare's statement (finalized here). */
 static int load_records(struct aps_stmt *st, struct records *out)
 {
@@ -339,13 +345,16 @@ static int load_records(struct aps_stmt *st, struct records *out)
         rc = 0;
         const char *res_word = aps_stmt_text(st, 3);
         /* a pick stakes one unit when it has a profit (column 5 counts those) */
-        struct aps_record_rows a = {res_word ? aps_grade_result_parse(res_word) : -1,
-                                    aps_stmt_int64(st, 4), (double)aps_stmt_int64(st, 5),
-                                    aps_stmt_is_null(st, 6) ? 0 : aps_stmt_double(st, 6),
-                                    aps_stmt_int64(st, 7), aps_stmt_int64(st, 9),
-                                    aps_stmt_is_null(st, 8) ? 0 : aps_stmt_double(st, 8)};
         const char *sport = aps_stmt_text(st, 0), *tier = aps_stmt_text(st, 1),
                    *market = aps_stmt_text(st, 2);
+        struct aps_record_rows a = {res_word ? aps_grade_result_parse(res_word) : -1,
+                                    aps_stmt_int64(st, 4),
+                                    (double)aps_stmt_int64(st, 5),
+                                    aps_stmt_is_null(st, 6) ? 0 : aps_stmt_double(st, 6),
+                                    aps_stmt_int64(st, 7),
+                                    aps_stmt_int64(st, 9),
+                                    aps_stmt_is_null(st, 8) ? 0 : aps_stmt_double(st, 8),
+                                    clv_unit_of(market)};
         add_agg(&out->all, &a);
         add_agg(group(out->sport, &out->nsport, sport ? sport : "?"), &a);
         add_agg(group(out->tier, &out->ntier, tier ? tier : "?"), &a);
@@ -363,6 +372,7 @@ struct graded {
     int *y;
     char (*date)[11];
     size_t n, np, nclv, cap;
+    unsigned clv_units; /* aps_record_clv_unit bits of the CLVs read */
 };
 
 static void graded_push(struct graded *g, const struct aps_stmt *st)
@@ -384,8 +394,10 @@ static void graded_push(struct graded *g, const struct aps_stmt *st)
         g->p[g->np] = aps_stmt_double(st, 0);
         g->y[g->np++] = res == APS_GRADE_WIN || res == APS_GRADE_HALF_WIN;
     }
-    if (!aps_stmt_is_null(st, 2))
+    if (!aps_stmt_is_null(st, 2)) {
         g->clv[g->nclv++] = aps_stmt_double(st, 2);
+        g->clv_units |= clv_unit_of(aps_stmt_text(st, 5));
+    }
     g->units[g->n] = aps_stmt_is_null(st, 3) ? 0 : aps_stmt_double(st, 3);
     const char *d = aps_stmt_text(st, 4);
     (void)aps_str_copy(g->date[g->n], sizeof g->date[g->n], d ? d : "");
@@ -406,7 +418,7 @@ static int graded_prepare(struct aps_conn *c, const struct aps_api_where *w, str
 {
     struct aps_buf sql = {0};
     aps_buf_printf(&sql,
-                   "SELECT p.probability, r.result, r.clv, r.profit_loss, g.game_date"
+                   "SELECT p.probability, r.result, r.clv, r.profit_loss, g.game_date, p.market"
                    " FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id"
                    " JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id%s"
                    " ORDER BY g.game_date, p.id",
@@ -444,12 +456,14 @@ static json_t *reliability_json(const struct graded *g)
                      "bins", bins);
 }
 
-/* The CLV histogram of the graded picks (engine/track_record.h), with counts. */
+/* The CLV histogram of the graded picks (engine/track_record.h), with counts; no bins when the
+ * picks mix moneyline CLV (a fraction of the stake) with spread and total CLV (points). */
 static json_t *clv_histogram_json(const struct graded *g)
 {
     json_t *bins = json_array();
     struct aps_record_clv_hist hist;
-    aps_record_clv_histogram(g->clv, g->nclv, &hist);
+    bool mixed = g->clv_units == (APS_RECORD_CLV_PRICE | APS_RECORD_CLV_POINTS);
+    aps_record_clv_histogram(g->clv, mixed ? 0 : g->nclv, &hist);
     for (int b = 0; b < hist.nbins; b++)
         json_array_append_new(bins, json_pack("{s:o, s:o, s:I}", "lo",
                                               aps_api_num(hist.lo + b * hist.width), "hi",
@@ -538,8 +552,11 @@ int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_re
                       " (voids excluded); win_rate = wins / (wins + losses), half"
                       " results counted whole; interval: Wilson 95%; reliability: decided"
                       " picks in ten probability bins (predicted = mean probability, observed"
-                      " = win share); clv_histogram: 20 equal-width bins between the smallest"
-                      " and largest CLV; cumulative: units per game date and their running sum"));
+                      " = win share); clv: a fraction of the stake for moneylines, points for"
+                      " spreads and totals, so clv_mean and the histogram's bins are given only"
+                      " for picks of one unit (null and none across both: filter by market);"
+                      " clv_histogram: 20 equal-width bins between the smallest and largest"
+                      " CLV; cumulative: units per game date and their running sum"));
     graded_cleanup(&g);
     aps_free(r);
     return rc ? aps_api_db_error(res, rc) : 0;

@@ -19,15 +19,15 @@ static void test_record_counts(void **state)
 {
     (void)state;
     struct aps_record r = {0};
-    /* result, count, staked, profit, clv_n, clv_pos, clv_sum */
+    /* result, count, staked, profit, clv_n, clv_pos, clv_sum, clv_unit */
     const struct aps_record_rows rows[] = {
-        {APS_GRADE_WIN, 5, 5, 4.5, 4, 3, 0.08},
-        {APS_GRADE_HALF_WIN, 1, 1, 0.45, 1, 1, 0.02},
-        {APS_GRADE_LOSS, 3, 3, -3, 3, 0, -0.03},
-        {APS_GRADE_HALF_LOSS, 1, 1, -0.5, 0, 0, 0},
-        {APS_GRADE_PUSH, 2, 2, 0, 2, 1, 0.01},
-        {APS_GRADE_VOID, 4, 4, 0, 0, 0, 0},
-        {-1, 1, 0, 0, 0, 0, 0},
+        {APS_GRADE_WIN, 5, 5, 4.5, 4, 3, 0.08, APS_RECORD_CLV_PRICE},
+        {APS_GRADE_HALF_WIN, 1, 1, 0.45, 1, 1, 0.02, APS_RECORD_CLV_PRICE},
+        {APS_GRADE_LOSS, 3, 3, -3, 3, 0, -0.03, APS_RECORD_CLV_PRICE},
+        {APS_GRADE_HALF_LOSS, 1, 1, -0.5, 0, 0, 0, APS_RECORD_CLV_PRICE},
+        {APS_GRADE_PUSH, 2, 2, 0, 2, 1, 0.01, APS_RECORD_CLV_PRICE},
+        {APS_GRADE_VOID, 4, 4, 0, 0, 0, 0, APS_RECORD_CLV_PRICE},
+        {-1, 1, 0, 0, 0, 0, 0, APS_RECORD_CLV_PRICE},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         aps_record_add(&r, &rows[i]);
@@ -50,11 +50,30 @@ static void test_record_counts(void **state)
     assert_true(fabs(s.clv_positive_share - 0.5) < 1e-12);
 }
 
+/* A moneyline's CLV (a fraction of the stake) and a spread's (points) have no common mean: the
+ * record of both gives none; the record of one unit does. */
+static void test_record_clv_units(void **state)
+{
+    (void)state;
+    struct aps_record all = {0}, points = {0};
+    struct aps_record_rows ml = {APS_GRADE_WIN, 2, 2, 1.8, 2, 1, -0.02, APS_RECORD_CLV_PRICE};
+    struct aps_record_rows sp = {APS_GRADE_LOSS, 1, 1, -1, 1, 1, 1.5, APS_RECORD_CLV_POINTS};
+    aps_record_add(&all, &ml);
+    aps_record_add(&all, &sp);
+    aps_record_add(&points, &sp);
+    struct aps_record_summary s;
+    aps_record_summarize(&all, &s);
+    assert_true(isnan(s.clv_mean));
+    assert_true(fabs(s.clv_positive_share - 2.0 / 3) < 1e-12);
+    aps_record_summarize(&points, &s);
+    assert_true(fabs(s.clv_mean - 1.5) < 1e-12);
+}
+
 static void test_record_empty(void **state)
 {
     (void)state;
     struct aps_record r = {0};
-    struct aps_record_rows voids = {APS_GRADE_VOID, 2, 2, 0, 0, 0, 0};
+    struct aps_record_rows voids = {APS_GRADE_VOID, 2, 2, 0, 0, 0, 0, APS_RECORD_CLV_PRICE};
     aps_record_add(&r, &voids);
     struct aps_record_summary s;
     aps_record_summarize(&r, &s);
@@ -133,9 +152,9 @@ static void test_equity_matches_series(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_record_counts),   cmocka_unit_test(test_record_empty),
-        cmocka_unit_test(test_clv_histogram),   cmocka_unit_test(test_equity),
-        cmocka_unit_test(test_equity_matches_series),
+        cmocka_unit_test(test_record_counts), cmocka_unit_test(test_record_clv_units),
+        cmocka_unit_test(test_record_empty),  cmocka_unit_test(test_clv_histogram),
+        cmocka_unit_test(test_equity),        cmocka_unit_test(test_equity_matches_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

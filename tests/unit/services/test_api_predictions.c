@@ -269,14 +269,30 @@ static json_t *group_of(json_t *arr, const char *key)
     return NULL;
 }
 
+/* Picks 2 and 3 graded: a loss with CLV -0.01 and a win with CLV clv3. */
+static void grade_two(struct fixture *fx, double clv3)
+{
+    fx_exec(fx,
+            "INSERT INTO prediction_results (prediction_id, result, profit_loss, clv, graded_at)"
+            " VALUES (2, 'loss', -1.0, -0.01, 1), (3, 'win', 2.10, %.17g, 1)",
+            clv3);
+}
+
+/* GET /performance, of one market when market is not NULL (answered 200). */
+static void performance(struct fixture *fx, struct treq *t, const char *market)
+{
+    tr_init(t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
+    if (market)
+        tr_query(t, "market", market);
+    assert_int_equal(tr_run(t, aps_api_predictions_performance), 200);
+}
+
 static void test_performance(void **state)
 {
     struct fixture *fx = *state;
     struct treq t;
-    fx_exec(fx, "INSERT INTO prediction_results (prediction_id, result, profit_loss, clv,"
-                " graded_at) VALUES (2, 'loss', -1.0, -0.01, 1), (3, 'win', 2.10, 0.05, 1)");
-    tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
-    assert_int_equal(tr_run(&t, aps_api_predictions_performance), 200);
+    grade_two(fx, 0.05);
+    performance(fx, &t, NULL);
     json_t *all = tr_get(&t, "overall");
     assert_int_equal(json_integer_value(json_object_get(all, "n")), 3);
     assert_int_equal(json_integer_value(json_object_get(all, "wins")), 2);
@@ -332,6 +348,36 @@ static void test_performance(void **state)
     tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
     tr_query(&t, "tier", "Z");
     assert_int_equal(tr_run(&t, aps_api_predictions_performance), 400);
+    tr_cleanup(&t);
+}
+
+/* Moneyline CLV is a fraction of the stake, spread CLV points: the record of both has no mean
+ * CLV and no histogram bins, each market's record has its own (regression: an NBA replay's
+ * track record published a mean CLV of 0.0915 from -0.041 (moneyline), -0.32 and +0.64 points). */
+static void test_performance_clv_units(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    fx_exec(fx, "UPDATE predictions SET market = 'spread', line = -3.5 WHERE id = 3");
+    grade_two(fx, 1.5);
+    performance(fx, &t, NULL);
+    json_t *all = tr_get(&t, "overall");
+    assert_int_equal(json_integer_value(json_object_get(all, "clv_n")), 3);
+    assert_true(json_is_null(json_object_get(all, "clv_mean")));
+    assert_float_equal(jnum(all, "clv_positive_share"), 2.0 / 3, 1e-12);
+    json_t *hist = tr_get(&t, "clv_histogram");
+    assert_int_equal(json_integer_value(json_object_get(hist, "n")), 3);
+    assert_int_equal(json_array_size(json_object_get(hist, "bins")), 0);
+    json_t *by = tr_get(&t, "by_market");
+    assert_float_equal(jnum(group_of(by, "spread"), "clv_mean"), 1.5, 1e-12);
+    assert_float_equal(jnum(group_of(by, "moneyline"), "clv_mean"), (0.0213 - 0.01) / 2, 1e-9);
+    tr_cleanup(&t);
+
+    performance(fx, &t, "moneyline");
+    assert_float_equal(jnum(tr_get(&t, "overall"), "clv_mean"), (0.0213 - 0.01) / 2, 1e-9);
+    hist = tr_get(&t, "clv_histogram");
+    assert_int_equal(json_integer_value(json_object_get(hist, "n")), 2);
+    assert_true(json_array_size(json_object_get(hist, "bins")) > 0);
     tr_cleanup(&t);
 }
 
@@ -400,6 +446,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_superseded, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_get, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_performance, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_performance_clv_units, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
