@@ -43,8 +43,12 @@ static void restore_help(FILE *out)
             "restores that backup to its own end instead (one older than the PITR window). Run\n"
             "it as the cluster's owner (pgBackRest and pg_ctl write the new directory).\n"
             "SQLite: the copy (FILE, or the newest copy at or before TIME) is integrity-checked\n"
-            "and copied into DATABASE_URL. Both then count picks, bankrolls and bets and verify\n"
-            "the lock-in chain; exit 1 when any check fails.\n");
+            "and copied into DATABASE_URL, replacing its contents. Both then count picks,\n"
+            "bankrolls and bets and verify the lock-in chain (on SQLite the copy passes them\n"
+            "first, else the store is left as it was); exit 1 when any check fails. Refused\n"
+            "with exit 2 before anything is restored: an option of the other kind of store\n"
+            "(--set, --pg-path, --port or --stop on SQLite; --from on PostgreSQL), a --pg-path\n"
+            "that is not new or empty, a --port in use.\n");
 }
 
 static int backup_run(struct aps_cli *cli, struct aps_store *st, char *err, size_t errcap)
@@ -172,5 +176,5 @@ int aps_cmd_restore(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps restore: %s\n", err[0] ? err : aps_strerror(rc));
     }
     aps_store_close(st);
-    return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
+    return rc == APS_E_INVAL ? APS_EXIT_USAGE : rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }

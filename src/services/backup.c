@@ -75,7 +75,7 @@ static int check_db(struct aps_conn *c, struct aps_restore_result *out, char *er
     if (!rc)
         rc = aps_lockin_verify(c, &v);
     if (rc) {
-        snprintf(err, errcap, "checking the restored database: %s", aps_conn_errmsg(c));
+        snprintf(err, errcap, "counting picks, bankrolls and bets: %s", aps_conn_errmsg(c));
         return rc;
     }
     out->chain_ok = v.ok;

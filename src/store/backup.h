@@ -93,8 +93,10 @@ typedef int (*aps_restore_check_fn)(struct aps_conn *c, void *arg, char *err, si
 /* Restores and calls check on the restored database. PostgreSQL (st may be NULL): a
  * point-in-time restore of the pgBackRest repository into o->pg_path, started on o->port,
  * promoted at the target, checked, and stopped again when o->stop. SQLite: the copy (o->from, or
- * the newest at or before o->to) is integrity-checked, copied into the store st (DATABASE_URL),
- * integrity-checked again and checked. *r is filled before check runs. */
+ * the newest at or before o->to) is integrity-checked and checked, copied into the store st
+ * (DATABASE_URL), integrity-checked and checked again; the PostgreSQL options are refused. A
+ * PostgreSQL restore refuses o->from, an o->pg_path that is not new or empty and an o->port in
+ * use. Each refusal is APS_E_INVAL before anything changes. *r is filled before check runs. */
 int aps_store_restore(const struct aps_config *cfg, struct aps_store *st,
                       const struct aps_restore_opts *o, aps_restore_check_fn check, void *arg,
                       struct aps_store_restored *r, char *err, size_t errcap) APS_MUST_CHECK;

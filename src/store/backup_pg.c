@@ -23,11 +23,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,8 +76,10 @@ static void args_free(struct args *a)
     a->n = 0;
 }
 
-/* The last non-empty line of text, into out. */
-static void last_line(const char *text, char *out, size_t cap)
+/* What a failed program said, into out: from pgBackRest's last "ERROR:" line to the end (the
+ * error and its hints; the last line alone is often a hint that makes no sense without it), on
+ * one line; from any other program its last non-empty line. */
+static void failure_text(const char *text, char *out, size_t cap)
 {
     const char *end = text + strlen(text);
     while (end > text && (end[-1] == '\n' || end[-1] == ' '))
@@ -83,7 +87,16 @@ static void last_line(const char *text, char *out, size_t cap)
     const char *start = end;
     while (start > text && start[-1] != '\n')
         start--;
-    snprintf(out, cap, "%.*s", (int)(end - start), start);
+    for (const char *p = text; (p = strstr(p, "ERROR: [")) && p < end; p++)
+        if (p == text || p[-1] == '\n')
+            start = p;
+    size_t n = 0;
+    for (const char *p = start; p < end && n + 1 < cap; p++) {
+        bool space = *p == '\n' || *p == ' ';
+        if (!space || (n && out[n - 1] != ' '))
+            out[n++] = space ? ' ' : *p;
+    }
+    out[n] = '\0';
 }
 
 /* Runs a->v (searched in PATH) with stdout and stderr into out (at most OUTPUT_MAX bytes kept)
@@ -126,8 +139,8 @@ static int run(struct args *a, struct aps_buf *out, char *err, size_t errcap)
         ;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    char line[400];
-    last_line(aps_buf_str(out), line, sizeof line);
+    char line[600];
+    failure_text(aps_buf_str(out), line, sizeof line);
     snprintf(err, errcap, "%s %s failed (status %d): %s", a->v[0], a->v[a->n - 1],
              WIFEXITED(status) ? WEXITSTATUS(status) : -1, line);
     return APS_E_IO;
@@ -369,8 +382,51 @@ static int pg_ctl(const struct aps_config *cfg, const char *dir, const char *act
     }
     arg(&a, "%s", action);
     int rc = run(&a, &log, err, errcap);
+    size_t len = strlen(err);
+    if (rc && !strcmp(action, "start") && len < errcap)
+        snprintf(err + len, errcap - len, " (the server's log: %s/restore.log)", dir);
     args_free(&a);
     aps_buf_cleanup(&log);
+    return rc;
+}
+
+/* Where a restore may write and listen: DIR must be new or empty (pgBackRest would refuse it
+ * after the restore's start, with a hint to use --delta that aps does not take, or, for a
+ * running cluster's directory, one to remove its postmaster.pid), and PORT free on the loopback
+ * address it is reached on (else the whole restore is done before pg_ctl cannot start it). */
+static int restore_target(const char *dir, int port, char *err, size_t errcap)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e = NULL;
+    if (!d && errno != ENOENT) {
+        snprintf(err, errcap, "--pg-path %s: %s", dir, strerror(errno));
+        return APS_E_IO;
+    }
+    while (d && (e = readdir(d)) && (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")))
+        ;
+    if (d)
+        closedir(d);
+    if (e) {
+        snprintf(err, errcap,
+                 "--pg-path %s is not empty: a restore makes a new cluster in a new or empty"
+                 " directory and never writes over one (least of all a running cluster's); name"
+                 " another, or delete this one if a failed restore left it",
+                 dir);
+        return APS_E_INVAL;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, rc = 0;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) &&
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) && errno == EADDRINUSE) {
+        snprintf(err, errcap,
+                 "--port %d is in use on this host (by the primary?): name a free port for the"
+                 " restored cluster",
+                 port);
+        rc = APS_E_INVAL;
+    }
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
@@ -498,6 +554,12 @@ static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
     struct aps_store *rs = NULL;
     struct aps_conn *c = NULL;
     (void)st; /* the restored cluster is a new database: the caller records the restore */
+    if (o->from) {
+        snprintf(err, errcap,
+                 "--from FILE restores a SQLite copy; this store is PostgreSQL: restore from"
+                 " the pgBackRest repository with --to TIME or --set LABEL (aps backup list)");
+        return APS_E_INVAL;
+    }
     if (!o->pg_path || !*o->pg_path || o->port <= 0 || o->port > 65535) {
         snprintf(err, errcap, "a PostgreSQL restore needs --pg-path DIR (new) and --port N");
         return APS_E_INVAL;
@@ -514,7 +576,9 @@ static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
         snprintf(err, errcap, "--pg-path is too long");
         return APS_E_INVAL;
     }
-    rc = pgbr_restore(cfg, o, spool, err, errcap);
+    rc = restore_target(o->pg_path, o->port, err, errcap);
+    if (!rc)
+        rc = pgbr_restore(cfg, o, spool, err, errcap);
     if (!rc)
         rc = pg_ctl(cfg, o->pg_path, "start", o->port, err, errcap);
     bool started_ok = !rc;

@@ -47,8 +47,9 @@ static int integrity(struct aps_conn *c, char *why, size_t cap)
     return rc;
 }
 
-/* PRAGMA integrity_check of the SQLite file at path. */
-static int check_file(const char *path, char *err, size_t errcap)
+/* PRAGMA integrity_check of the SQLite file at path, then check (when not NULL) on it. */
+static int check_copy(const char *path, aps_restore_check_fn check, void *arg, char *err,
+                      size_t errcap)
 {
     struct aps_store *fs = NULL;
     struct aps_conn *c = NULL;
@@ -67,6 +68,8 @@ static int check_file(const char *path, char *err, size_t errcap)
         rc = aps_store_acquire(fs, APS_DB_READ, &c);
     if (!rc)
         rc = integrity(c, why, sizeof why);
+    if (!rc && check)
+        rc = check(c, arg, why, sizeof why);
     if (rc)
         snprintf(err, errcap, "%s: %s", path, why);
     if (c)
@@ -194,7 +197,7 @@ static int sqlite_run(const struct aps_config *cfg, struct aps_store *st, int64_
         snprintf(err, errcap, "%s", aps_conn_errmsg(c));
     aps_store_release(c);
     if (!rc)
-        rc = check_file(tmp, err, errcap);
+        rc = check_copy(tmp, NULL, NULL, err, errcap);
     if (!rc && rename(tmp, out->path)) {
         snprintf(err, errcap, "cannot rename %s: %s", tmp, strerror(errno));
         rc = APS_E_IO;
@@ -221,7 +224,7 @@ static int sqlite_prune(const struct aps_config *cfg, int64_t now, int *removed,
     if (rc || !l.n)
         goto out;
     rc = join(path, sizeof path, dir, l.names[l.n - 1]);
-    if (!rc && check_file(path, why, sizeof why)) {
+    if (!rc && check_copy(path, NULL, NULL, why, sizeof why)) {
         snprintf(err, errcap, "the newest backup is not valid, nothing pruned: %s", why);
         rc = APS_E_INTEGRITY;
     }
@@ -278,7 +281,7 @@ static int sqlite_verify(const struct aps_config *cfg, struct aps_buf *out, char
         rc = join(path, sizeof path, dir, l.names[i]);
         if (rc)
             break;
-        bool ok = !check_file(path, why, sizeof why);
+        bool ok = !check_copy(path, NULL, NULL, why, sizeof why);
         bad += !ok;
         aps_buf_printf(out, "%s  %s\n", l.names[i], ok ? "ok" : why);
     }
@@ -322,6 +325,15 @@ static int sqlite_restore(const struct aps_config *cfg, struct aps_store *st,
     struct aps_conn *c = NULL;
     struct stat sb;
     int rc = 0;
+    /* These name a new PostgreSQL cluster; ignoring them would copy a backup over this store
+     * when the caller meant to restore beside it (the drill) or to pick one backup (--set). */
+    if (o->set || o->pg_path || o->port || o->stop) {
+        snprintf(err, errcap,
+                 "--set, --pg-path, --port and --stop are for a PostgreSQL store; this one is"
+                 " SQLite, where a restore replaces its contents: restore a copy with --from"
+                 " FILE (aps backup list) or --to TIME, nothing was changed");
+        return APS_E_INVAL;
+    }
     if (o->from)
         rc = aps_str_copy(r->source, sizeof r->source, o->from);
     else
@@ -330,8 +342,13 @@ static int sqlite_restore(const struct aps_config *cfg, struct aps_store *st,
     int64_t at = copy_time(name ? name + 1 : r->source);
     r->copy_at = at > 0 ? at : 0;
     r->copy_size = stat(r->source, &sb) ? 0 : sb.st_size;
-    if (!rc)
-        rc = check_file(r->source, err, errcap);
+    /* The copy passes the whole check before it replaces anything: any SQLite file passes the
+     * integrity check (an empty one too), and copying one that is not a sound store of this
+     * platform would leave the store emptied or damaged when the check after the copy fails. */
+    if (!rc && (rc = check_copy(r->source, check, arg, err, errcap))) {
+        size_t len = strlen(err);
+        snprintf(err + len, errcap - len, "; not restored, the store is unchanged");
+    }
     if (!rc)
         rc = aps_store_acquire(st, APS_DB_WRITE, &c);
     if (!rc && aps_conn_restore_file(c, r->source)) {

@@ -66,10 +66,23 @@ static void restored_cluster_url(void **state)
 
 static void tool_error_line(void **state)
 {
-    char out[64];
-    last_line("INFO: start\nERROR: [056]: unable to find primary cluster\n\n", out, sizeof out);
+    char out[200];
+    failure_text("INFO: start\nERROR: [056]: unable to find primary cluster\n\n", out, sizeof out);
     assert_string_equal(out, "ERROR: [056]: unable to find primary cluster");
-    last_line("", out, sizeof out);
+    /* pgBackRest's error with its hints, on one line: the last line alone is a hint */
+    failure_text("ERROR: [040]: unable to restore to path '/r' because it contains files\n"
+                 "       HINT: try using --delta if this is what you intended.\n",
+                 out, sizeof out);
+    assert_string_equal(out, "ERROR: [040]: unable to restore to path '/r' because it contains "
+                             "files HINT: try using --delta if this is what you intended.");
+    failure_text("WARN: one\nERROR: [055]: first\nERROR: [037]: last\n  HINT: h\n", out, 40);
+    assert_string_equal(out, "ERROR: [037]: last HINT: h");
+    /* another program: its last line */
+    failure_text("pg_ctl: could not start server\nExamine the log output.\n", out, sizeof out);
+    assert_string_equal(out, "Examine the log output.");
+    failure_text("ERROR: [1]: cut", out, 8);
+    assert_string_equal(out, "ERROR: ");
+    failure_text("", out, sizeof out);
     assert_string_equal(out, "");
 }
 

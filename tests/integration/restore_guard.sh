@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# `aps restore` refuses, before it changes anything, what would lose data or cannot work, and a
+# failing pgBackRest call says what failed. SQLite: the PostgreSQL options (--pg-path, --port,
+# --stop, --set: the monthly drill's command) and a copy that is not a sound store (an empty file,
+# another program's database) leave the live store as it was; a real copy still restores.
+# PostgreSQL (a throwaway archived cluster, lib/dr_cluster.sh): --from, a --pg-path that holds a
+# cluster (the running primary's own directory) and a --port in use are refused with a line naming
+# the fix, and a pgBackRest failure reports its ERROR line, not only its last hint.
+set -euo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+command -v sqlite3 > /dev/null || { echo "restore_guard: sqlite3 is missing (scripts/bootstrap installs it)" >&2; exit 1; }
+dir=$(mktemp -d /tmp/aps-restore-guard.XXXXXX)
+chmod 755 "$dir"
+pg_started=""
+cleanup() {
+  # every cluster a restore may have started (without the checks, one that ignored --from)
+  if [ -n "$pg_started" ]; then for d in p r1 r2 r3; do dr_stop "$dir/$d"; done; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+pass=0 fail=0
+check() {
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
+}
+# has TEXT FILE — 1 when FILE contains TEXT, else 0 (and the file is shown)
+has() {
+  if grep -qF -- "$1" "$2"; then echo 1; else echo 0; cat "$2" >&2; fi
+}
+
+# ---- SQLite ------------------------------------------------------------------------------------
+export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL="" DATABASE_URL="sqlite:///$dir/aps.db"
+export BACKUP_DIR=$dir/backups
+"$APS_BIN" migrate > /dev/null
+printf 'correct horse battery staple\n' > "$dir/pw"
+"$APS_BIN" user create --email first@example.com --role admin --password-file "$dir/pw" > /dev/null
+"$APS_BIN" backup run > /dev/null
+copy=$(find "$dir/backups" -name 'aps-*.db' | head -1)
+"$APS_BIN" user create --email second@example.com --role user --password-file "$dir/pw" > /dev/null
+users() { sqlite3 "$dir/aps.db" 'select count(*) from users' 2>&1; }
+
+set +e
+"$APS_BIN" restore --pg-path "$dir/drill" --port 5499 --stop > /dev/null 2> "$dir/err"
+check "the PostgreSQL drill's command on SQLite exits" 2 $?
+check "it names the options" 1 "$(has 'are for a PostgreSQL store' "$dir/err")"
+check "the store keeps the user made after the backup" 2 "$(users)"
+"$APS_BIN" restore --set 20261201-040002F > /dev/null 2> "$dir/err"
+check "--set on SQLite exits" 2 $?
+check "--set leaves the store" 2 "$(users)"
+: > "$dir/empty.db"
+"$APS_BIN" restore --from "$dir/empty.db" > /dev/null 2> "$dir/err"
+check "an empty file is refused" 1 $?
+check "it says the store is unchanged" 1 "$(has 'not restored, the store is unchanged' "$dir/err")"
+check "the empty file left the store" 2 "$(users)"
+sqlite3 "$dir/other.db" 'create table notes(x text); insert into notes values (1)'
+"$APS_BIN" restore --from "$dir/other.db" > /dev/null 2> "$dir/err"
+check "another program's database is refused" 1 $?
+check "it left the store" 2 "$(users)"
+"$APS_BIN" restore --from "$copy" > "$dir/out" 2> "$dir/err"
+check "the real copy restores" 0 $?
+set -e
+check "the store is the copy" 1 "$(users)"
+
+# ---- PostgreSQL --------------------------------------------------------------------------------
+if ! command -v pgbackrest > /dev/null || [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  echo "restore_guard: PostgreSQL part skipped (pgbackrest or PostgreSQL 15 is missing)"
+else
+  counts="$pass $fail"
+  # shellcheck source=tests/integration/lib/dr_cluster.sh
+  . "$SRC/tests/integration/lib/dr_cluster.sh" # (it starts its own counts: carry ours on)
+  read -r pass fail <<< "$counts"
+  P1=$(pick_port 44130 44144)
+  P2=$(pick_port 44145 44159)
+  pg_started=1
+  dr_primary "$P1"
+  "$APS_BIN" migrate > /dev/null
+  aps_pg backup run > /dev/null
+  set +e
+  aps_pg restore --from "$copy" --pg-path "$dir/r1" --port "$P2" > /dev/null 2> "$dir/err"
+  check "--from on PostgreSQL exits" 2 $?
+  check "it says what to use" 1 "$(has 'restore from the pgBackRest repository with --to TIME or --set LABEL' "$dir/err")"
+  check "--from made no directory" no "$([ -e "$dir/r1" ] && echo yes || echo no)"
+  aps_pg restore --pg-path "$dir/p" --port "$P2" > /dev/null 2> "$dir/err"
+  check "the primary's own directory is refused" 2 $?
+  check "it says to name a new or empty directory" 1 "$(has "is not empty: a restore makes a new cluster in a new or empty directory" "$dir/err")"
+  check "the primary still answers" 1 "$(q "$DATABASE_URL" 'select 1')"
+  aps_pg restore --pg-path "$dir/r2" --port "$P1" > /dev/null 2> "$dir/err"
+  check "a port in use is refused" 2 $?
+  check "it says so" 1 "$(has "--port $P1 is in use" "$dir/err")"
+  check "nothing was restored for it" no "$([ -e "$dir/r2" ] && echo yes || echo no)"
+  BACKUP_STANZA=nostanza aps_pg backup run > /dev/null 2> "$dir/err"
+  check "a backup of a missing stanza fails" 1 $?
+  check "pgBackRest's ERROR line is reported" 1 "$(has 'pgbackrest backup failed (status 37): ERROR: [037]:' "$dir/err")"
+  aps_pg restore --pg-path "$dir/r3" --port "$P2" --stop > "$dir/out" 2> "$dir/err"
+  check "a restore into a new directory on a free port works" 0 $?
+  set -e
+  dr_stop "$dir/r3"
+fi
+
+echo "restore_guard: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
