@@ -257,8 +257,10 @@ struct record {
 
 #define MAX_GROUPS 32
 
+/* The record of every counted pick, of the bets among them (a tier), of the rest (no bet or
+ * tracking only), and by sport, tier ("none" for the rest) and market. */
 struct records {
-    struct record all, sport[MAX_GROUPS], tier[MAX_GROUPS], market[MAX_GROUPS];
+    struct record all, bets, no_bets, sport[MAX_GROUPS], tier[MAX_GROUPS], market[MAX_GROUPS];
     int nsport, ntier, nmarket;
 };
 
@@ -355,9 +357,11 @@ static int load_records(struct aps_stmt *st, struct records *out)
                                     aps_stmt_int64(st, 9),
                                     aps_stmt_is_null(st, 8) ? 0 : aps_stmt_double(st, 8),
                                     clv_unit_of(market)};
+        bool bet = tier && tier[0];
         add_agg(&out->all, &a);
+        add_agg(bet ? &out->bets : &out->no_bets, &a);
         add_agg(group(out->sport, &out->nsport, sport ? sport : "?"), &a);
-        add_agg(group(out->tier, &out->ntier, tier ? tier : "?"), &a);
+        add_agg(group(out->tier, &out->ntier, bet ? tier : "none"), &a);
         add_agg(group(out->market, &out->nmarket, market ? market : "?"), &a);
     }
     aps_stmt_finalize(st);
@@ -504,6 +508,9 @@ int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_re
     aps_api_q_market(req, res, "market", &market);
     aps_api_q_date_range(req, res, from, to);
     publication_filter(req, res, &w);
+    /* A game counts once per market: its current pick, the one standing when it started (a pick
+     * is re-made only before the start); the picks it superseded stay in the lock-in chain. */
+    aps_api_where_raw(&w, APS_API_PRED_CURRENT);
     if (sport >= 0)
         aps_api_where_text(&w, "sp.code = ?", aps_sport_info(sport)->code);
     if (tier >= 0)
@@ -542,13 +549,18 @@ int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_re
     if (!rc)
         aps_http_json(
             res, 200,
-            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "overall", record_json(&r->all),
-                      "by_sport", groups_json(r->sport, r->nsport), "by_tier",
-                      groups_json(r->tier, r->ntier), "by_market",
+            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "overall",
+                      record_json(&r->all), "bets", record_json(&r->bets), "no_bets",
+                      record_json(&r->no_bets), "by_sport", groups_json(r->sport, r->nsport),
+                      "by_tier", groups_json(r->tier, r->ntier), "by_market",
                       groups_json(r->market, r->nmarket), "reliability", reliability_json(&g),
                       "clv_histogram", clv_histogram_json(&g), "cumulative", cumulative_json(&g),
                       "method",
-                      "units: profit per 1-unit flat stake; roi = units / staked picks"
+                      "counted: the current pick of each game and market (the one standing"
+                      " at its start; superseded picks are not counted again); bets: picks"
+                      " with a tier (A-C), no_bets: the rest (no bet or tracking only), each"
+                      " recorded at 1 unit; units: profit per 1-unit flat stake;"
+                      " roi = units / staked picks"
                       " (voids excluded); win_rate = wins / (wins + losses), half"
                       " results counted whole; interval: Wilson 95%; reliability: decided"
                       " picks in ten probability bins (predicted = mean probability, observed"

@@ -351,6 +351,39 @@ static void test_performance(void **state)
     tr_cleanup(&t);
 }
 
+/* A game counts once per market, by its current pick: pick 2 (a C bet, lost) re-made as pick 4
+ * (no bet, won) counts as pick 4 alone. The bets (tier A-C) and the rest are recorded apart, and
+ * the rest is the tier group "none" (regression: a re-made pick counted its game twice, and the
+ * group without a tier had no key, shown as "all" on the dashboard). */
+static void test_performance_current_and_bets(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    grade_two(fx, 0.05);
+    fx_exec(fx, "INSERT INTO predictions (game_id, model, market, selection, price, probability,"
+                " tier, stake_fraction, locked_at, prev_hash, hash, created_at, publication,"
+                " no_bet_reason) SELECT game_id, model, market, 'away', 1.85, 0.40, '', 0,"
+                " locked_at, hash, 'remade', created_at, 'published', 'negative edge'"
+                " FROM predictions WHERE id = 2;"
+                "INSERT INTO prediction_results (prediction_id, result, profit_loss, clv,"
+                " graded_at) VALUES (4, 'win', 0.85, 0.02, 1)");
+    performance(fx, &t, NULL);
+    json_t *all = tr_get(&t, "overall"), *bets = tr_get(&t, "bets"), *rest = tr_get(&t, "no_bets");
+    assert_int_equal(json_integer_value(json_object_get(all, "n")), 3);
+    assert_float_equal(jnum(all, "units"), 0.60 + 2.10 + 0.85, 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(bets, "n")), 1);
+    assert_float_equal(jnum(bets, "units"), 0.60, 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(rest, "n")), 2);
+    assert_float_equal(jnum(rest, "units"), 2.10 + 0.85, 1e-9);
+    json_t *tiers = tr_get(&t, "by_tier");
+    assert_int_equal(json_array_size(tiers), 2);
+    assert_int_equal(json_integer_value(json_object_get(group_of(tiers, "none"), "n")), 2);
+    assert_null(group_of(tiers, "C"));
+    assert_int_equal(json_integer_value(json_object_get(tr_get(&t, "reliability"), "n")), 3);
+    assert_int_equal(json_array_size(tr_get(&t, "cumulative")) > 0, 1);
+    tr_cleanup(&t);
+}
+
 /* Moneyline CLV is a fraction of the stake, spread CLV points: the record of both has no mean
  * CLV and no histogram bins, each market's record has its own (regression: an NBA replay's
  * track record published a mean CLV of 0.0915 from -0.041 (moneyline), -0.32 and +0.64 points). */
@@ -447,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_performance, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_performance_clv_units, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_performance_current_and_bets, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,8 +163,14 @@ try {
   await page.waitForSelector(".chart[data-drawn='1'] canvas");
   const counts = await page.locator("table.reliability-counts tbody tr td:nth-child(2)").allTextContents();
   const total = counts.reduce((s, c) => s + Number(c), 0);
-  const decided = Number(sql("SELECT COUNT(*) FROM prediction_results WHERE result IN ('win','loss','half_win','half_loss')"));
+  // each game and market counts once, by its current pick (a re-made pick does not count again)
+  const current = "FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id WHERE NOT EXISTS (SELECT 1 FROM predictions p3 WHERE p3.game_id = p.game_id AND p3.market = p.market AND p3.id > p.id)";
+  const decided = Number(sql(`SELECT COUNT(*) ${current} AND r.result IN ('win','loss','half_win','half_loss')`));
   check("reliability diagram from the graded picks", total === decided && total > 0, `${total} picks in the bins, ${decided} decided in the store`);
+  const summary = await page.locator("table.record-summary tbody tr").evaluateAll((rs) => rs.map((r) => [r.cells[0].textContent, Number(r.cells[1].textContent)]));
+  const gradedNow = Number(sql(`SELECT COUNT(*) ${current}`)), betsNow = Number(sql(`SELECT COUNT(*) ${current} AND p.tier <> ''`));
+  check("track record: bets, the rest and all picks, each game and market once", summary.length === 3 && summary[0][1] === betsNow && summary[1][1] === gradedNow - betsNow && summary[2][1] === gradedNow,
+    `${JSON.stringify(summary)}; store: ${gradedNow} current graded picks, ${betsNow} with a tier`);
   const hash = sql("SELECT hash FROM predictions ORDER BY id LIMIT 1");
   await page.getByLabel("Lock-in hash", { exact: true }).fill(hash);
   await page.getByRole("button", { name: "Verify" }).click();
@@ -244,6 +250,7 @@ try {
 
   // backtest through the API as a job, and the models page
   await page.goto(`${BASE}/#/backtests`);
+  await page.locator("main select[name=sport]").selectOption("NBA"); /* the sport the story has */
   await page.getByRole("button", { name: "Run backtest" }).click();
   await page.waitForSelector("text=Equity curve", { timeout: 120000 }).catch(() => {});
   const state = sql("SELECT state FROM backtests ORDER BY id DESC LIMIT 1");

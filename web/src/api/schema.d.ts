@@ -556,7 +556,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Graded track record by sport, tier and market (publication: published picks, or those kept for the record only): win rate with Wilson 95% interval, units, ROI, CLV; reliability bins, CLV histogram and cumulative units */
+        /** Graded track record of the current pick of each game and market (superseded picks not counted again): overall, bets (tier A-C) and no bets, by sport, tier (none: no bet) and market (publication: published picks, or those kept for the record only): win rate with Wilson 95% interval, units, ROI, CLV; reliability bins, CLV histogram and cumulative units */
         get: operations["get_api_v1_predictions_performance"];
         put?: never;
         post?: never;
@@ -1395,6 +1395,8 @@ export interface components {
         };
         PredictionPerformance: {
             overall: components["schemas"]["TrackRecord"];
+            bets: components["schemas"]["TrackRecord"];
+            no_bets: components["schemas"]["TrackRecord"];
             by_sport: components["schemas"]["TrackRecordGroup"][];
             by_tier: components["schemas"]["TrackRecordGroup"][];
             by_market: components["schemas"]["TrackRecordGroup"][];

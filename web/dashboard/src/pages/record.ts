@@ -17,7 +17,7 @@ const recordHead = ["Group", "Graded", "W–L(–P)", "Win rate", "95% interval 
 export function recordPage(main: HTMLElement): void {
   const sport = select("sport", sportOptions(true));
   const market = select("market", [["", "All markets"], ["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
-  const tier = select("tier", [["", "All tiers"], ["A", "A"], ["B", "B"], ["C", "C"], ["D", "D"]]);
+  const tier = select("tier", [["", "All tiers"], ["A", "A"], ["B", "B"], ["C", "C"]]);
   const from = h("input", { type: "date", name: "date_from" });
   const to = h("input", { type: "date", name: "date_to" });
   const note = h("p", { class: "status", role: "status", "aria-live": "polite" });
@@ -41,7 +41,9 @@ export function recordPage(main: HTMLElement): void {
       if (!current()) return;
       status(note, p.method ?? "");
       const parts: HTMLElement[] = [];
-      parts.push(section("Summary", table("Overall", recordHead, recordRows([p.overall])),
+      // The bets (a tier) first: the record of the signals a user was told to stake.
+      const summary = [{ ...p.bets, key: "bets (tier A–C)" }, { ...p.no_bets, key: "no bet or tracking only" }, { ...p.overall, key: "all picks" }];
+      parts.push(section("Summary", table("Each game and market counted once, by its pick at the start; every pick at 1 unit", recordHead, recordRows(summary), "record-summary"),
         p.by_sport?.length ? table("By sport", recordHead, recordRows(p.by_sport)) : null,
         p.by_market?.length ? table("By market", recordHead, recordRows(p.by_market)) : null,
         p.by_tier?.length ? table("By tier", recordHead, recordRows(p.by_tier)) : null));
@@ -71,7 +73,9 @@ export function recordPage(main: HTMLElement): void {
             series: [{ label: "picks", values: hist.bins.map((b) => b.n), bars: true }],
             formatX: (v) => num(v, 3), formatY: (v) => String(v ?? "—"),
           })
-        : h("p", {}, "No CLV recorded yet.")));
+        : h("p", {}, hist && hist.n > 0
+          ? `${hist.n} picks have a CLV, but moneyline CLV (a share of the stake) and spread or total CLV (points) are not one scale: choose a market to see its distribution.`
+          : "No CLV recorded yet.")));
       const cum = p.cumulative ?? [];
       parts.push(section("Profit", cum.length
         ? chart({
