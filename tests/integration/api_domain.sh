@@ -180,9 +180,37 @@ test_odds() {
   check "odds of an unknown game 404" 404 "$status"
 }
 
+# The lock-in text of the pick in $body at index $1, rebuilt from the API's answer alone as the
+# README describes it (fixed key order, no spaces, fixed decimals, empty text for none).
+lockin_text() {
+  local f=(prev_hash game_id sport game_date home away model market selection line price book
+    probability market_probability edge tier stake_fraction publication no_bet_reason locked_at)
+  local v i out=""
+  mapfile -t v < <(jq -r --argjson i "$1" '.items[$i] | [.prev_hash, .game_id, .game.sport, .game.date,
+    .game.home_team.key, .game.away_team.key, .model, .market, .selection, .line, .price, .book,
+    .probability, .market_probability, .edge, .tier, .stake_fraction, .publication, .no_bet_reason,
+    .locked_at] | .[] | if . == null then "null" else tostring end' <<<"$body")
+  for i in "${!f[@]}"; do
+    case ${f[$i]} in
+      game_id) out+=",\"game_id\":${v[$i]}" ;;
+      line | price | probability | market_probability | edge | stake_fraction)
+        local d=6
+        [ "${f[$i]}" = line ] && d=2
+        [ "${f[$i]}" = price ] && d=4
+        if [ "${v[$i]}" = null ]; then out+=",\"${f[$i]}\":null"; else out+=",\"${f[$i]}\":$(printf "%.${d}f" "${v[$i]}" | sed 's/^-\(0\.0*\)$/\1/')"; fi ;;
+      *) [ "${v[$i]}" = null ] && v[i]=""; out+=",\"${f[$i]}\":$(jq -n --arg s "${v[$i]}" '$s')" ;;
+    esac
+  done
+  printf '{"v":2%s}' "$out"
+}
+
 test_predictions() {
   req GET /api/v1/predictions "" "$U1"
   check "two picks, newest first" "200 2 2" "$status $(jf .total) $(jf '.items[0].game_id')"
+  for i in 0 1; do
+    check "pick $i: its hash is the SHA-256 of the lock-in text rebuilt from the answer" "$(jf ".items[$i].hash")" \
+      "$(lockin_text "$i" | sha256sum | cut -d' ' -f1)"
+  done
   hash=$(jf '.items[0].hash')
   pick=$(jf '.items[0].id')
   graded=$(sql "SELECT result FROM prediction_results")
