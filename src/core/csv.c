@@ -185,6 +185,16 @@ int aps_csv_row_blank(char **fields, size_t n)
     return 1;
 }
 
+const char *aps_csv_width_problem(char **fields, size_t n, size_t ncols)
+{
+    if (n < ncols)
+        return "fields missing";
+    for (size_t i = ncols; i < n; i++)
+        if (!aps_str_blank(fields[i]))
+            return "fields past the header";
+    return NULL;
+}
+
 _Static_assert(APS_CSV_MAX_ROW == 64u << 10 && APS_CSV_MAX_FIELDS == 512 &&
                    APS_CSV_MAX_BYTES == 256u << 20,
                "aps_csv_strerror names the limits in words");

@@ -38,5 +38,11 @@ const char *aps_csv_strerror(int rc);
 int aps_csv_find(char **header, size_t n, const char *name);
 /* True when every field of the row is empty or spaces (football-data's all-comma rows). */
 int aps_csv_row_blank(char **fields, size_t n);
+/* Why a data row cannot be read against a header of ncols fields, or NULL when it can: with
+ * fewer fields it was cut off (a truncated download's last line: "129" read as "1", a name cut
+ * short), "fields missing"; with text past the header its columns are shifted (an unquoted comma
+ * in a name), "fields past the header". Empty fields past the header (a trailing comma) are
+ * harmless. The reason is the loaders' reject reason. */
+const char *aps_csv_width_problem(char **fields, size_t n, size_t ncols);
 
 #endif

@@ -53,6 +53,7 @@ struct load {
     struct cols c;
     char **f;
     size_t n;
+    size_t ncols; /* the header's fields */
     size_t line;
 };
 
@@ -387,7 +388,9 @@ static const char *row_mirror(struct load *L, struct row *r)
 static void read_row(struct load *L)
 {
     struct row r;
-    const char *why = read_common(L, &r);
+    const char *why = aps_csv_width_problem(L->f, L->n, L->ncols); /* a cut-off or shifted row */
+    if (!why)
+        why = read_common(L, &r);
     if (!why) {
         if (L->layout == LAYOUT_NFL_GAMES)
             why = row_nfl_games(L, &r);
@@ -416,6 +419,7 @@ int aps_load_fivethirtyeight(const char *path, struct aps_batch *b, char *err, s
                             rc ? "cannot read the header" : "empty file");
         goto out;
     }
+    L.ncols = L.n;
     rc = detect(&L, L.f, L.n, err, errcap);
     if (rc)
         goto out;

@@ -425,27 +425,15 @@ static void read_odds(struct fd_file *fd, char **f, size_t n, size_t gi)
 
 /* One data row. Returns 0 (row added, rejected or skipped) or a negative APS_E_* for a file
  * error (an unknown division). */
-/* Whether a row has the header's fields: a shorter row was cut off (a truncated download's last
- * line), and a longer one with text past the header has its columns shifted (an unquoted comma
- * in a name), so either row's prices would be read from the wrong columns. Empty fields past the
- * header (a trailing comma) are harmless. */
-static bool width_matches(const struct fd_file *fd, char **f, size_t n)
-{
-    if (n < fd->ncols)
-        return false;
-    for (size_t i = fd->ncols; i < n; i++)
-        if (!aps_str_blank(f[i]))
-            return false;
-    return true;
-}
-
 static int read_row(struct fd_file *fd, char **f, size_t n)
 {
     if (aps_csv_row_blank(f, n) || aps_str_blank(field(f, n, fd->map.date)))
         return 0; /* football-data's trailing all-comma rows: not data */
     fd->b->rows++;
-    if (!width_matches(fd, f, n)) {
-        aps_batch_reject(fd->b, n < fd->ncols ? "fields missing" : "fields past the header");
+    /* A cut-off or shifted row would put prices under the wrong selections. */
+    const char *bad = aps_csv_width_problem(f, n, fd->ncols);
+    if (bad) {
+        aps_batch_reject(fd->b, bad);
         return 0;
     }
     for (size_t i = 0; i < n; i++)

@@ -64,6 +64,7 @@ struct sbr_load {
     int first_year;
     int year, prev_month; /* year walk state; prev_month 0 before the first dated row */
     int other_year[3];    /* y, m, d of a first game whose Year column contradicts the name */
+    size_t ncols;         /* the header's fields */
     struct sbr_cols c;
 };
 
@@ -210,6 +211,7 @@ static int read_header(struct sbr_load *L, char **h, size_t n, const char *path,
     if (n > SBR_MAX_COLS)
         return aps_load_error(err, errcap, path, 1, APS_E_TOOBIG, "%zu columns, at most %d", n,
                               SBR_MAX_COLS);
+    L->ncols = n;
     for (size_t i = 0; i < n; i++) {
         char name[64];
         norm_name(h[i], name, sizeof name);
@@ -603,7 +605,9 @@ static void add_game(struct sbr_load *L, const struct sbr_row *a, const struct s
 /* ---- the file ---- */
 
 /* Pairs rows as they come: a V/N row waits for its H/N partner; a row that cannot pair is
- * counted as "unpaired row" and the next V/N row starts afresh. */
+ * counted as "unpaired row" and the next V/N row starts afresh. A row without the header's
+ * fields (cut off, or shifted by a comma) is rejected before pairing, so its partner is left
+ * unpaired. */
 static int read_rows(struct sbr_load *L, struct aps_csv *csv, const char *path, char *err,
                      size_t errcap)
 {
@@ -617,8 +621,9 @@ static int read_rows(struct sbr_load *L, struct aps_csv *csv, const char *path, 
         if (aps_csv_row_blank(f, n))
             continue;
         L->b->rows++;
-        if (copy_row(cur, f, n, aps_csv_line(csv))) {
-            aps_batch_reject(L->b, "bad row");
+        const char *bad = aps_csv_width_problem(f, n, L->ncols);
+        if (bad || copy_row(cur, f, n, aps_csv_line(csv))) {
+            aps_batch_reject(L->b, bad ? bad : "bad row");
             continue;
         }
         if (have && rows_pair(L, pend, cur)) {

@@ -81,6 +81,7 @@ struct ss_load {
     int col[C__COUNT];
     char **f; /* the current row */
     size_t n;
+    size_t ncols; /* the header's fields */
 };
 
 /* The current row's cell for column c, trimmed in place; "" when the file has no such column. */
@@ -452,7 +453,9 @@ static void load_row(struct ss_load *L, size_t line)
     tmp.home_score = tmp.away_score = -1;
     tmp.game_no = 1;
     tmp.line = line;
-    const char *why = row_game(L, &tmp);
+    const char *why = aps_csv_width_problem(L->f, L->n, L->ncols); /* a cut-off or shifted row */
+    if (!why)
+        why = row_game(L, &tmp);
     if (why) {
         aps_batch_reject(L->b, why);
         return;
@@ -495,6 +498,7 @@ static int read_scores_file(struct ss_load *L, struct aps_csv *csv, const char *
                               aps_csv_strerror(rc));
     if (rc == 0)
         return aps_load_error(err, errcap, path, 1, APS_E_PARSE, "no header row");
+    L->ncols = L->n;
     for (int c = 0; c < C__COUNT; c++) {
         L->col[c] = aps_csv_find(L->f, L->n, ss_cols[c].name);
         if (L->col[c] < 0 && ss_cols[c].required)

@@ -50,6 +50,7 @@ struct td_file {
     struct aps_batch *b;
     enum aps_sport sport;
     struct td_map map;
+    size_t ncols; /* the header's fields */
     char *err;
     size_t errcap;
 };
@@ -110,6 +111,7 @@ static void map_odds(struct td_map *m, char **f, size_t n)
 static int map_header(struct td_file *td, char **f, size_t n)
 {
     struct td_map *m = &td->map;
+    td->ncols = n;
     for (size_t i = 0; i < n; i++)
         aps_str_trim(f[i]);
     m->date = aps_csv_find(f, n, "Date");
@@ -316,6 +318,11 @@ static void read_row(struct td_file *td, char **f, size_t n)
     if (aps_csv_row_blank(f, n))
         return;
     td->b->rows++;
+    const char *bad = aps_csv_width_problem(f, n, td->ncols);
+    if (bad) {
+        aps_batch_reject(td->b, bad);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         aps_str_trim(f[i]);
     struct aps_game_rec *g = aps_batch_add_game(td->b);

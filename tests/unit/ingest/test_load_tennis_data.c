@@ -72,7 +72,7 @@ static void test_atp_layout(void **state)
         "1,Brisbane,Brisbane International,2010-01-04,ATP250,Outdoor,Hard,1st Round,3,Gasquet R.,"
         "Nieminen J.,52,88,850,568,6,3,4,6,6,4,,,,,2,1,Completed,1.44,2.62,1.48,2.53,1.526,2.74,,,,\r\n"
         "1,Brisbane,Brisbane International,2010-01-04,ATP250,Outdoor,Hard,1st Round,3,Odesnik W.,"
-        "Clement A.,105,NR,521,N/A,6,4,7,6,,,,,,,2,0,Completed,2.25,1.57,1,1.65,,,2.3,1.7\r\n"
+        "Clement A.,105,NR,521,N/A,6,4,7,6,,,,,,,2,0,Completed,2.25,1.57,1,1.65,,,2.3,1.7,,\r\n"
         "2,Chennai,Chennai Open,05/01/2010,ATP250,Outdoor,Hard,2nd Round,3,Berdych T.,"
         "Zverev A.,20,30,1000,900,,,,,,,,,,,,,Walkover,1.3,3.5,,,,,,,,\r\n"
         "2,Chennai,Chennai Open,2010-01-06,ATP250,Outdoor,Hard,Quarterfinals,3,Youzhny M.,"
