@@ -240,14 +240,19 @@ static bool lane_idle(const struct lanes *ls)
     return false;
 }
 
-/* " (bad price 4, fields missing 1)": why rows were rejected, or "" when none was. */
+/* " (bad price 4 first at line 17, fields missing 1 at line 380)": why rows were rejected and
+ * where the first of each is in the file, or "" when none was. */
 static const char *reasons(const struct aps_ingest_result *res, char *out, size_t cap)
 {
     size_t n = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < res->nreasons && n < cap; i++)
-        n += (size_t)snprintf(out + n, cap - n, "%s%s %zu", i ? ", " : " (",
-                              res->reasons[i].reason, res->reasons[i].count);
+    for (size_t i = 0; i < res->nreasons && n < cap; i++) {
+        const struct aps_batch_rejects *r = &res->reasons[i];
+        n += (size_t)snprintf(out + n, cap - n, "%s%s %zu", i ? ", " : " (", r->reason, r->count);
+        if (r->line && n < cap)
+            n += (size_t)snprintf(out + n, cap - n, "%s at line %zu",
+                                  r->count > 1 ? " first" : "", r->line);
+    }
     if (n && n + 1 < cap)
         memcpy(out + n, ")", 2);
     return out;

@@ -90,6 +90,7 @@ void aps_batch_reject(struct aps_batch *b, const char *reason)
     struct aps_reject_count *r = &b->rejects[b->nrejects++];
     (void)aps_str_copy(r->reason, sizeof r->reason, reason);
     r->count = 1;
+    r->line = b->line;
 }
 
 size_t aps_batch_rejected(const struct aps_batch *b)

@@ -77,6 +77,7 @@ struct aps_venue_rec {
 struct aps_reject_count {
     char reason[APS_REASON_MAX];
     size_t count;
+    size_t line; /* the file's line of the first row rejected for it, 0 when not known */
 };
 
 struct aps_batch {
@@ -92,6 +93,7 @@ struct aps_batch {
     struct aps_reject_count rejects[APS_MAX_REASONS];
     size_t nrejects;
     size_t rows;               /* data rows read from the file (games for two-row layouts: rows) */
+    size_t line;               /* the line of the row being read (set by the loader), 0 if none */
 };
 
 /* A zeroed batch is empty. Cleanup frees and zeroes. */
@@ -106,6 +108,8 @@ struct aps_venue_rec *aps_batch_add_venue(struct aps_batch *b);
 /* Drops the last game and every odds record that points at it (a row rejected half-way). */
 void aps_batch_drop_last_game(struct aps_batch *b);
 /* Counts a rejected row under reason (short, lower case, e.g. "bad date", "unknown team"). */
+/* Counts a reject for reason; the first of each reason keeps b->line, so that the operator can
+ * find the row. */
 void aps_batch_reject(struct aps_batch *b, const char *reason);
 size_t aps_batch_rejected(const struct aps_batch *b);
 /* Adds an odds record for game gi when price is a valid decimal price (> 1.0); a missing price

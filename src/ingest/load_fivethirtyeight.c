@@ -426,7 +426,7 @@ int aps_load_fivethirtyeight(const char *path, struct aps_batch *b, char *err, s
     while ((rc = aps_csv_next(csv, &L.f, &L.n)) == 1) {
         if (aps_csv_row_blank(L.f, L.n))
             continue;
-        L.line = aps_csv_line(csv);
+        L.line = b->line = aps_csv_line(csv);
         b->rows++;
         read_row(&L);
     }

@@ -430,6 +430,7 @@ static int read_row(struct fd_file *fd, char **f, size_t n)
     if (aps_csv_row_blank(f, n) || aps_str_blank(field(f, n, fd->map.date)))
         return 0; /* football-data's trailing all-comma rows: not data */
     fd->b->rows++;
+    fd->b->line = aps_csv_line(fd->csv);
     /* A cut-off or shifted row would put prices under the wrong selections. */
     const char *bad = aps_csv_width_problem(f, n, fd->ncols);
     if (bad) {

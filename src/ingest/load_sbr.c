@@ -590,6 +590,7 @@ static void add_game(struct sbr_load *L, const struct sbr_row *a, const struct s
     struct aps_game_rec tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.home_score = tmp.away_score = -1;
+    L->b->line = a->line; /* the game's rejects name its first row */
     const char *why = pair_game(L, a, h, &tmp);
     if (why) {
         aps_batch_reject(L->b, why);
@@ -603,6 +604,12 @@ static void add_game(struct sbr_load *L, const struct sbr_row *a, const struct s
 }
 
 /* ---- the file ---- */
+
+static void reject_row(struct sbr_load *L, const struct sbr_row *r, const char *why)
+{
+    L->b->line = r->line;
+    aps_batch_reject(L->b, why);
+}
 
 /* Pairs rows as they come: a V/N row waits for its H/N partner; a row that cannot pair is
  * counted as "unpaired row" and the next V/N row starts afresh. A row without the header's
@@ -621,6 +628,7 @@ static int read_rows(struct sbr_load *L, struct aps_csv *csv, const char *path, 
         if (aps_csv_row_blank(f, n))
             continue;
         L->b->rows++;
+        L->b->line = aps_csv_line(csv);
         const char *bad = aps_csv_width_problem(f, n, L->ncols);
         if (bad || copy_row(cur, f, n, aps_csv_line(csv))) {
             aps_batch_reject(L->b, bad ? bad : "bad row");
@@ -632,17 +640,17 @@ static int read_rows(struct sbr_load *L, struct aps_csv *csv, const char *path, 
             continue;
         }
         if (have)
-            aps_batch_reject(L->b, "unpaired row");
+            reject_row(L, pend, "unpaired row");
         char s = row_side(L, cur);
         have = s == 'V' || s == 'N';
         if (!have)
-            aps_batch_reject(L->b, "unpaired row");
+            reject_row(L, cur, "unpaired row");
         struct sbr_row *t = pend;
         pend = cur;
         cur = t;
     }
     if (have)
-        aps_batch_reject(L->b, "unpaired row");
+        reject_row(L, pend, "unpaired row");
     if (rc < 0)
         rc = aps_load_error(err, errcap, path, aps_csv_line(csv), rc, "%s", aps_strerror(rc));
     aps_free(pend);

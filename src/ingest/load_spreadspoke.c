@@ -509,7 +509,8 @@ static int read_scores_file(struct ss_load *L, struct aps_csv *csv, const char *
         if (aps_csv_row_blank(L->f, L->n))
             continue;
         L->b->rows++;
-        load_row(L, aps_csv_line(csv));
+        L->b->line = aps_csv_line(csv);
+        load_row(L, L->b->line);
     }
     if (rc < 0)
         return aps_load_error(err, errcap, path, aps_csv_line(csv), rc, "%s", aps_strerror(rc));

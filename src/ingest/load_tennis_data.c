@@ -318,6 +318,7 @@ static void read_row(struct td_file *td, char **f, size_t n)
     if (aps_csv_row_blank(f, n))
         return;
     td->b->rows++;
+    td->b->line = aps_csv_line(td->csv);
     const char *bad = aps_csv_width_problem(f, n, td->ncols);
     if (bad) {
         aps_batch_reject(td->b, bad);

@@ -296,20 +296,27 @@ static void sport_games_cleanup(struct sport_games *sg)
         aps_strmap_cleanup(&sg->map[s]);
 }
 
-static void add_reason(struct aps_ingest_result *res, const char *reason, size_t n)
+/* Counts n rejects for reason; line is the file's line of the first of them (0: not known), and
+ * the reason keeps the earliest line it was given. */
+static void add_reason(struct aps_ingest_result *res, const char *reason, size_t n, size_t line)
 {
     if (!n)
         return;
     res->rejected += n;
     for (size_t i = 0; i < res->nreasons; i++) {
-        if (!strcmp(res->reasons[i].reason, reason)) {
-            res->reasons[i].count += n;
+        struct aps_batch_rejects *r = &res->reasons[i];
+        if (!strcmp(r->reason, reason)) {
+            r->count += n;
+            if (line && (!r->line || line < r->line))
+                r->line = line;
             return;
         }
     }
     if (res->nreasons < APS_MAX_REASONS) {
-        (void)aps_str_copy(res->reasons[res->nreasons].reason, APS_REASON_MAX, reason);
-        res->reasons[res->nreasons++].count = n;
+        struct aps_batch_rejects *r = &res->reasons[res->nreasons++];
+        (void)aps_str_copy(r->reason, APS_REASON_MAX, reason);
+        r->count = n;
+        r->line = line;
     }
 }
 
@@ -394,7 +401,7 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
         if (u8_check((const uint8_t *)g->home, strlen(g->home)) ||
             u8_check((const uint8_t *)g->away, strlen(g->away))) {
             x->dropped = true; /* stored, it would break every JSON answer that names it */
-            add_reason(res, "team name not UTF-8", 1);
+            add_reason(res, "team name not UTF-8", 1, g->line);
             continue;
         }
         int r1 = team_id(w, g->sport, b->source, g->home, &x->home_id);
@@ -402,7 +409,7 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
         if (r1 == APS_E_NOTFOUND || r2 == APS_E_NOTFOUND || r1 == APS_E_INVAL ||
             r2 == APS_E_INVAL) {
             x->dropped = true;
-            add_reason(res, "unknown team", 1);
+            add_reason(res, "unknown team", 1, g->line);
             continue;
         }
         if (r1 || r2) {
@@ -411,7 +418,7 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
         }
         if (x->home_id == x->away_id) {
             x->dropped = true;
-            add_reason(res, "same team twice", 1);
+            add_reason(res, "same team twice", 1, g->line);
             continue;
         }
         rc = aps_dims_season(w->dims, g->sport, g->season, &x->season_id);
@@ -437,7 +444,7 @@ static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_
             break;
         if (aps_strmap_get(&seen, skey, &id) || aps_strmap_get(&seen, sswap, &id)) {
             x->dropped = true;
-            add_reason(res, "duplicate game", 1);
+            add_reason(res, "duplicate game", 1, g->line);
             continue;
         }
         aps_strmap_put(&seen, skey, (int64_t)i);
@@ -688,7 +695,7 @@ static int resolve_forecasts(struct aps_writer *w, struct aps_batch *b, struct s
         int r2 = r1 ? r1 : team_id(w, f->sport, b->source, f->team2, &x->t2);
         if (r1 == APS_E_NOTFOUND || r2 == APS_E_NOTFOUND || r1 == APS_E_INVAL ||
             r2 == APS_E_INVAL) {
-            add_reason(res, "unknown team", 1);
+            add_reason(res, "unknown team", 1, 0);
             continue;
         }
         if (r1 || r2) {
@@ -703,7 +710,7 @@ static int resolve_forecasts(struct aps_writer *w, struct aps_batch *b, struct s
             break;
         int64_t v;
         if (aps_strmap_get(&seen, key, &v)) {
-            add_reason(res, "duplicate forecast", 1);
+            add_reason(res, "duplicate forecast", 1, 0);
             continue;
         }
         aps_strmap_put(&seen, key, 1);
@@ -781,7 +788,10 @@ static int record_run(struct aps_writer *w, const struct aps_batch *b, const cha
     for (size_t i = 0; i < res->nreasons; i++) {
         aps_buf_printf(&rj, "%s\"", i ? "," : "");
         aps_json_escape(&rj, res->reasons[i].reason);
-        aps_buf_printf(&rj, "\":%zu", res->reasons[i].count);
+        aps_buf_printf(&rj, "\":{\"count\":%zu", res->reasons[i].count);
+        if (res->reasons[i].line)
+            aps_buf_printf(&rj, ",\"first_line\":%zu", res->reasons[i].line);
+        aps_buf_putc(&rj, '}');
     }
     aps_buf_putc(&rj, '}');
     int rc = aps_conn_execf(w->conn,
@@ -817,7 +827,7 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
 {
     memset(res, 0, sizeof *res);
     for (size_t i = 0; i < b->nrejects; i++)
-        add_reason(res, b->rejects[i].reason, b->rejects[i].count);
+        add_reason(res, b->rejects[i].reason, b->rejects[i].count, b->rejects[i].line);
     int64_t started = aps_time_now();
     w->filling = 0;
     struct game_work *gw = aps_calloc(b->ngames ? b->ngames : 1, sizeof *gw);

@@ -26,6 +26,7 @@ struct aps_ingest_result {
     struct aps_batch_rejects {
         char reason[APS_REASON_MAX];
         size_t count;
+        size_t line; /* the file's line of the first row rejected for it, 0 when not known */
     } reasons[APS_MAX_REASONS];
     size_t nreasons;
 };

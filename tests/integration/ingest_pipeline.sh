@@ -62,12 +62,12 @@ fi
 check "the unreadable URL is named" 1 "$(grep -c 'missing_E0.csv' "$work/url.err")"
 check "the files around the URL are stored" 760 "$(sqlite3 "$work/url.db" "select count(*) from games")"
 
-# A file's rejected rows are counted with their reasons on its line.
+# A file's rejected rows are counted with their reasons, and the line of the first, on its line.
 head -n 3 "$DATA/football-data/E0/2324_E0.csv" > "$work/2324_E0_short.csv"
 head -n 4 "$DATA/football-data/E0/2324_E0.csv" | tail -n 1 | cut -d, -f1-30 >> "$work/2324_E0_short.csv"
 DATABASE_URL="sqlite:///$work/short.db" "$APS_BIN" ingest football-data "$work/2324_E0_short.csv" \
   > /dev/null 2> "$work/short.err"
-check "rejected rows are counted by reason" "2 games, 1 rejected (fields missing 1)" \
+check "rejected rows are counted by reason" "2 games, 1 rejected (fields missing 1 at line 4)" \
   "$(sed -E 's/.*: ([0-9]+ games), .*, ([0-9]+ rejected[^,]*),.*/\1, \2/' "$work/short.err")"
 
 # 300 paths on one command line, one game each: all of them stored.

@@ -2,8 +2,8 @@
 # A CSV file whose last line was cut off (a download or copy that stopped early) stores nothing
 # of that line, in every CSV source: the row has fewer fields than the header, so its values are
 # partial ("129" read as "1", "TRUE" as "TRU", a price cut to one digit, a player's name cut
-# short) and are rejected as "fields missing", kept in ingest_runs, while every other row of the
-# file is stored as from the whole file. Each real file is cut at several places in its last
+# short) and are rejected as "fields missing" with the line (on the file's line of output and in
+# ingest_runs), while every other row of the file is stored as from the whole file. Each real file is cut at several places in its last
 # line; every row stored from a cut file must be one the whole file stores.
 # SQLite only (the loaders are the same on both backends).
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data).
@@ -27,7 +27,7 @@ rows() { # db: every stored game, odds row and forecast by natural keys (ids dep
 
 ingest() { # source, path, db
   rm -f "$3"
-  DATABASE_URL="sqlite:///$3" "$APS_BIN" ingest "$1" "$2" --quiet > /dev/null 2> "$work/err"
+  DATABASE_URL="sqlite:///$3" "$APS_BIN" ingest "$1" "$2" > /dev/null 2> "$work/err"
 }
 
 # source, file in the data folder, the name it gets here (sbr reads sport and season from it)
@@ -48,6 +48,7 @@ for c in "${cases[@]}"; do
   ingest "$source" "$whole" "$work/whole.db"
   rows "$work/whole.db" > "$work/whole.rows"
   whole_games=$(sqlite3 "$work/whole.db" 'select count(*) from games')
+  last_line=$(wc -l < "$whole") # each of these files ends its last line
   # The last line without its end of line, and the bytes before it.
   body=$(tail -n 1 "$whole" | tr -d '\r\n')
   keep=$(( $(wc -c < "$whole") - $(tail -n 1 "$whole" | wc -c) ))
@@ -67,8 +68,11 @@ for c in "${cases[@]}"; do
     rows "$work/cut.db" > "$work/cut.rows"
     check "$what: no row that the whole file does not store" "" \
       "$(LC_ALL=C comm -13 "$work/whole.rows" "$work/cut.rows" | head -n 3)"
-    check "$what: the cut row is rejected as fields missing" 1 \
-      "$(sqlite3 "$work/cut.db" "select json_extract(rejects, '$.\"fields missing\"') from ingest_runs")"
+    check "$what: the cut row is rejected as fields missing, kept with its line" "1|$last_line" \
+      "$(sqlite3 "$work/cut.db" "select json_extract(rejects, '$.\"fields missing\".count'),
+         json_extract(rejects, '$.\"fields missing\".first_line') from ingest_runs")"
+    check "$what: the file's line says so" 1 \
+      "$(grep -c "fields missing 1 at line ${last_line}[,)]" "$work/err")"
     if [ "$source" != fivethirtyeight ]; then
       check "$what: every other game stored" $((whole_games - 1)) \
         "$(sqlite3 "$work/cut.db" 'select count(*) from games')"

@@ -432,6 +432,9 @@ static void test_unpaired_rows(void **state)
     /* NewYork, Denver, Boston, Miami, Dallas, Houston, Chicago. */
     assert_int_equal(reason(&b, "unpaired row"), 7);
     assert_int_equal(aps_batch_rejected(&b), 7);
+    /* The first of them, NewYork's, is the file's line 2: the operator can find it. */
+    assert_string_equal(b.rejects[0].reason, "unpaired row");
+    assert_int_equal(b.rejects[0].line, 2);
     aps_batch_cleanup(&b);
 }
 
