@@ -272,12 +272,12 @@ await block("answers are drawn in the order asked, and an error leaves no other 
   const nbaRecord = await late(context, (url) => url.pathname === "/api/v1/predictions/performance" && url.searchParams.get("sport") === "NBA", (body) => { body.overall.n = 987654; });
   await context.route((url) => url.pathname === "/api/v1/predictions/performance" && url.searchParams.get("market") === "spread", (route) => route.fulfill(fail(500, "INTERNAL")));
   await p.goto(`${BASE}/#/record`);
-  await p.waitForSelector("table caption:text-is('Overall')");
+  await p.waitForSelector("table.record-summary");
   await p.getByLabel("Sport").selectOption("NBA");
   await p.getByLabel("Sport").selectOption("MLB");
   const recordLate = await nbaRecord.done();
   const shown = await p.locator("main").textContent();
-  check("track record: a slower answer to earlier filters is not drawn over the newer one", recordLate && !shown.includes("987654") && (await p.locator("table caption:text-is('Overall')").count()) === 1);
+  check("track record: a slower answer to earlier filters is not drawn over the newer one", recordLate && !shown.includes("987654") && (await p.locator("table.record-summary").count()) === 1);
   await p.getByLabel("Market").selectOption("spread");
   await p.waitForSelector("main .status.error");
   check("track record: a failed request leaves no tables of the earlier filters", (await p.locator("main table").count()) === 0,
