@@ -85,13 +85,12 @@ static void add_job(struct run *r, enum aps_source s, const char *path)
 
 static int add_path(struct run *r, enum aps_source s, const char *path, bool must_exist)
 {
-    char **paths = NULL;
-    size_t n = 0;
+    struct aps_ingest_found found;
     if (aps_fetch_is_url(path)) {
         add_job(r, s, path);
         return 0;
     }
-    int rc = aps_ingest_discover(s, path, &paths, &n);
+    int rc = aps_ingest_discover(s, path, &found);
     if (rc == APS_E_NOTFOUND && !must_exist)
         return 0;
     if (rc) {
@@ -99,9 +98,11 @@ static int add_path(struct run *r, enum aps_source s, const char *path, bool mus
                 rc == APS_E_UNSUPPORTED ? "not a regular file or a directory" : aps_strerror(rc));
         return rc;
     }
-    for (size_t i = 0; i < n; i++)
-        add_job(r, s, paths[i]);
-    aps_ingest_paths_free(paths, n);
+    for (size_t i = 0; i < found.nnotes; i++) /* a link loop: said once, even with --quiet */
+        fprintf(stderr, "aps ingest: %s\n", found.notes[i]);
+    for (size_t i = 0; i < found.n; i++)
+        add_job(r, s, found.paths[i]);
+    aps_ingest_found_free(&found);
     return 0;
 }
 

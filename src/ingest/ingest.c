@@ -104,32 +104,12 @@ static void list_add(struct path_list *l, const char *p)
     l->v[l->n++] = aps_strdup(p);
 }
 
-static int walk(const char *dir, bool (*want)(const char *), struct path_list *out, int depth)
+static void list_free(struct path_list *l)
 {
-    if (depth > 8)
-        return 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return APS_E_IO;
-    struct dirent *e;
-    int rc = 0;
-    while (!rc && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        char *p = aps_malloc(len);
-        snprintf(p, len, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                rc = walk(p, want, out, depth + 1);
-            else if (S_ISREG(st.st_mode) && want(p))
-                list_add(out, p);
-        }
-        aps_free(p);
-    }
-    closedir(d);
-    return rc;
+    for (size_t i = 0; i < l->n; i++)
+        aps_free(l->v[i]);
+    aps_free(l->v);
+    memset(l, 0, sizeof *l);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -137,39 +117,141 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int aps_ingest_discover(enum aps_source s, const char *path, char ***paths, size_t *n)
+static void list_sort(struct path_list *l)
 {
-    struct path_list l = {0};
+    if (l->n > 1) /* an empty list has no array at all (qsort of NULL is undefined) */
+        qsort(l->v, l->n, sizeof *l->v, cmp_str);
+}
+
+/* Folders and files met in a walk, by device and inode, each with the path it was met by first:
+ * a link back up the tree (a loop) or a second way to one folder or file is then seen as such. */
+struct seen {
+    dev_t dev;
+    ino_t ino;
+    char *path;
+};
+
+struct walker {
+    bool (*want)(const char *);
+    struct path_list files, notes;
+    struct seen *seen;
+    size_t nseen, capseen;
+};
+
+enum { MAX_DEPTH = 8 };
+
+/* The path by which st's folder or file was met before, or NULL (and it is now met by path). */
+static const char *met_before(struct walker *w, const struct stat *st, const char *path)
+{
+    for (size_t i = 0; i < w->nseen; i++)
+        if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
+            return w->seen[i].path;
+    if (w->nseen == w->capseen) {
+        w->capseen = w->capseen ? w->capseen * 2 : 32;
+        w->seen = aps_realloc(w->seen, w->capseen * sizeof *w->seen);
+    }
+    w->seen[w->nseen++] = (struct seen){st->st_dev, st->st_ino, aps_strdup(path)};
+    return NULL;
+}
+
+/* Notes an entry not read again: a link back to a folder above it (a loop), a second way to a
+ * folder or to a file. */
+static void note(struct walker *w, const char *path, const char *first, bool folder)
+{
+    char line[8192];
+    size_t n = strlen(first);
+    if (folder && !strncmp(path, first, n) && path[n] == '/')
+        snprintf(line, sizeof line, "%s: a link back to %s (a loop); not followed", path, first);
+    else
+        snprintf(line, sizeof line, "%s: the same %s as %s; %s once", path,
+                 folder ? "folder" : "file", first, folder ? "searched" : "read");
+    list_add(&w->notes, line);
+}
+
+static int walk(struct walker *w, const char *dir, int depth);
+
+/* One entry of a folder: a folder is walked and a wanted file kept, each unless it was met
+ * before; folders deeper than MAX_DEPTH are not searched. */
+static int visit(struct walker *w, const char *dir, const char *name, int depth)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *p = aps_malloc(len);
+    snprintf(p, len, "%s/%s", dir, name);
     struct stat st;
-    *paths = NULL;
-    *n = 0;
-    if ((unsigned)s >= APS_SOURCE__COUNT)
+    int rc = 0;
+    bool folder = false, keep = false;
+    if (stat(p, &st) == 0) { /* else a dangling link, or an entry gone since */
+        folder = S_ISDIR(st.st_mode) && depth < MAX_DEPTH;
+        keep = folder || (S_ISREG(st.st_mode) && w->want(p));
+    }
+    const char *first = keep ? met_before(w, &st, p) : NULL;
+    if (first)
+        note(w, p, first, folder);
+    else if (keep && folder)
+        rc = walk(w, p, depth + 1);
+    else if (keep)
+        list_add(&w->files, p);
+    aps_free(p);
+    return rc;
+}
+
+/* Walks dir's entries in name order, so that which of two ways to one folder or file is kept
+ * does not depend on the order the file system lists them in. */
+static int walk(struct walker *w, const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return APS_E_IO;
+    struct path_list names = {0};
+    for (struct dirent *e = readdir(d); e; e = readdir(d))
+        if (e->d_name[0] != '.')
+            list_add(&names, e->d_name);
+    closedir(d);
+    list_sort(&names);
+    int rc = 0;
+    for (size_t i = 0; i < names.n && !rc; i++)
+        rc = visit(w, dir, names.v[i], depth);
+    list_free(&names);
+    return rc;
+}
+
+int aps_ingest_discover(enum aps_source s, const char *path, struct aps_ingest_found *out)
+{
+    struct walker w = {.want = (unsigned)s < APS_SOURCE__COUNT ? sources[s].want : NULL};
+    struct stat st;
+    int rc = 0;
+    memset(out, 0, sizeof *out);
+    if (!w.want)
         return APS_E_INVAL;
     if (stat(path, &st) != 0)
         return APS_E_NOTFOUND;
     if (S_ISDIR(st.st_mode)) {
-        int rc = walk(path, sources[s].want, &l, 0);
-        if (rc) {
-            aps_ingest_paths_free(l.v, l.n);
-            return rc;
-        }
-        if (l.n > 1) /* an empty folder has no list at all (qsort of NULL is undefined) */
-            qsort(l.v, l.n, sizeof *l.v, cmp_str);
+        (void)met_before(&w, &st, path);
+        rc = walk(&w, path, 0);
+        list_sort(&w.files);
     } else if (S_ISREG(st.st_mode)) {
-        list_add(&l, path);
+        list_add(&w.files, path);
     } else {
-        return APS_E_UNSUPPORTED; /* a FIFO or a device: reading it could wait forever */
+        rc = APS_E_UNSUPPORTED; /* a FIFO or a device: reading it could wait forever */
     }
-    *paths = l.v;
-    *n = l.n;
+    for (size_t i = 0; i < w.nseen; i++)
+        aps_free(w.seen[i].path);
+    aps_free(w.seen);
+    if (rc) {
+        list_free(&w.files);
+        list_free(&w.notes);
+        return rc;
+    }
+    *out = (struct aps_ingest_found){w.files.v, w.files.n, w.notes.v, w.notes.n};
     return 0;
 }
 
-void aps_ingest_paths_free(char **paths, size_t n)
+void aps_ingest_found_free(struct aps_ingest_found *f)
 {
-    for (size_t i = 0; i < n; i++)
-        aps_free(paths[i]);
-    aps_free(paths);
+    struct path_list files = {f->paths, f->n, f->n}, notes = {f->notes, f->nnotes, f->nnotes};
+    list_free(&files);
+    list_free(&notes);
+    memset(f, 0, sizeof *f);
 }
 
 int aps_ingest_parse(enum aps_source s, const char *path, struct aps_batch *b, char *err,

@@ -27,13 +27,26 @@ int aps_source_from_name(const char *name);     /* -1 when unknown */
  * "sportsbookreview", … */
 const char *aps_source_subdir(enum aps_source s);
 
+/* What aps_ingest_discover found: the files to read, sorted by path, and one line for each
+ * folder or file met a second time and not read again ("PATH: a link back to DIR (a loop); not
+ * followed", "PATH: the same file as FILE; read once"). */
+struct aps_ingest_found {
+    char **paths;
+    size_t n;
+    char **notes;
+    size_t nnotes;
+};
+
 /* The files of source under path (a regular file is returned as is; a folder is walked
- * recursively and only the files this source reads are kept, sorted by path). APS_E_NOTFOUND when
- * path does not exist, APS_E_UNSUPPORTED when it is neither a regular file nor a folder (a FIFO, a
- * device). Caller frees with aps_ingest_paths_free. */
-int aps_ingest_discover(enum aps_source s, const char *path, char ***paths,
-                        size_t *n) APS_MUST_CHECK;
-void aps_ingest_paths_free(char **paths, size_t n);
+ * recursively, eight folders deep, and only the files this source reads are kept). Each folder
+ * and file is visited once, by device and inode: a symbolic link back up the tree, or a second
+ * way to a folder or file, is noted in out->notes and not followed or read again. APS_E_NOTFOUND
+ * when path does not exist, APS_E_UNSUPPORTED when it is neither a regular file nor a folder (a
+ * FIFO, a device), APS_E_IO when a folder cannot be read. Caller frees with
+ * aps_ingest_found_free (safe on a zeroed struct). */
+int aps_ingest_discover(enum aps_source s, const char *path,
+                        struct aps_ingest_found *out) APS_MUST_CHECK;
+void aps_ingest_found_free(struct aps_ingest_found *f);
 
 /* Parses one file with the source's loader (batch must be empty; the caller cleans it up). */
 int aps_ingest_parse(enum aps_source s, const char *path, struct aps_batch *b, char *err,

@@ -589,21 +589,21 @@ static void test_sport_from_path(void **state)
     /* `aps ingest sbr FOLDER` takes the files the loader names a sport for, in any case, and no
      * other: not the file two folders below nba/, nor "unbalanced" in plain/ */
     write_file("plain/NHL Odds 2019-20.csv", nba_rows);
-    char folder[600], **paths;
-    size_t n;
+    char folder[600];
+    struct aps_ingest_found found;
     snprintf(folder, sizeof folder, "%s/nba", tmpdir);
-    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &paths, &n), 0);
-    assert_int_equal(n, 0);
-    aps_ingest_paths_free(paths, n);
+    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &found), 0);
+    assert_int_equal(found.n, 0);
+    aps_ingest_found_free(&found);
     snprintf(folder, sizeof folder, "%s/plain", tmpdir);
-    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &paths, &n), 0);
-    assert_int_equal(n, 1);
-    assert_non_null(strstr(paths[0], "/plain/NHL Odds 2019-20.csv"));
-    aps_ingest_paths_free(paths, n);
+    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &found), 0);
+    assert_int_equal(found.n, 1);
+    assert_non_null(strstr(found.paths[0], "/plain/NHL Odds 2019-20.csv"));
+    aps_ingest_found_free(&found);
     snprintf(folder, sizeof folder, "%s/ncaab", tmpdir);
-    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &paths, &n), 0);
-    assert_int_equal(n, 2);
-    aps_ingest_paths_free(paths, n);
+    assert_int_equal(aps_ingest_discover(APS_SOURCE_SBR, folder, &found), 0);
+    assert_int_equal(found.n, 2);
+    aps_ingest_found_free(&found);
 }
 
 static void test_real_files(void **state)
