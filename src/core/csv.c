@@ -162,17 +162,43 @@ void aps_csv_close(struct aps_csv *c)
     aps_free(c);
 }
 
+/* The name of a header field without the spaces around it: its start, and its length in *len. */
+static const char *trimmed(const char *h, size_t *len)
+{
+    while (*h == ' ')
+        h++;
+    size_t n = strlen(h);
+    while (n && h[n - 1] == ' ')
+        n--;
+    *len = n;
+    return h;
+}
+
 int aps_csv_find(char **header, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
-        const char *h = header[i];
-        while (*h == ' ')
-            h++;
-        size_t len = strlen(h);
-        while (len && h[len - 1] == ' ')
-            len--;
+        size_t len;
+        const char *h = trimmed(header[i], &len);
         if (len == strlen(name) && !memcmp(h, name, len))
             return (int)i;
+    }
+    return -1;
+}
+
+int aps_csv_repeated(char **header, size_t n, const int *cols, size_t ncols, int *other)
+{
+    for (size_t k = 0; k < ncols; k++) {
+        if (cols[k] < 0 || (size_t)cols[k] >= n)
+            continue;
+        size_t len, len2;
+        const char *name = trimmed(header[cols[k]], &len);
+        for (size_t j = 0; j < n && len; j++) {
+            const char *h = trimmed(header[j], &len2);
+            if ((int)j != cols[k] && len2 == len && !memcmp(h, name, len)) {
+                *other = (int)j;
+                return cols[k];
+            }
+        }
     }
     return -1;
 }

@@ -36,6 +36,10 @@ const char *aps_csv_strerror(int rc);
 
 /* Index of the column named name in a header row (exact match after trimming spaces), or -1. */
 int aps_csv_find(char **header, size_t n, const char *name);
+/* The first of the columns cols[0..ncols) (header indexes; -1 for a column the file lacks) whose
+ * name, trimmed, another column of the header has too, with that column's index in *other; -1
+ * when none does. Unnamed columns never count. */
+int aps_csv_repeated(char **header, size_t n, const int *cols, size_t ncols, int *other);
 /* True when every field of the row is empty or spaces (football-data's all-comma rows). */
 int aps_csv_row_blank(char **fields, size_t n);
 /* Why a data row cannot be read against a header of ncols fields, or NULL when it can: with

@@ -179,7 +179,10 @@ static int detect(struct load *L, char **h, size_t n, char *err, size_t errcap)
     const char *miss = missing_col(L);
     if (miss)
         return aps_load_error(err, errcap, L->path, 1, APS_E_PARSE, "missing column %s", miss);
-    return 0;
+    const int read[] = {c->date,     c->season, c->neutral, c->playoff, c->team1,  c->team2,
+                        c->prob1,    c->prob2,  c->outcome1, c->dh,     c->elo,    c->qbelo,
+                        c->raptor,   c->score1, c->score2,  c->result1};
+    return aps_load_check_columns(h, n, read, sizeof read / sizeof read[0], L->path, err, errcap);
 }
 
 /* ---- fields ---- */

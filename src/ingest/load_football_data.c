@@ -262,7 +262,13 @@ static int map_header(struct fd_file *fd, char **f, size_t n)
     m->nodds = 0;
     for (size_t i = 0; i < n; i++)
         map_odds_column(m, (int)i, aps_str_trim(f[i]));
-    return 0;
+    int read[12 + APS_CSV_MAX_FIELDS] = {m->div,  m->date,    m->time,   m->home,
+                                         m->away, m->fthg,    m->ftag,   m->hthg,
+                                         m->htag, m->referee, m->ah_pre, m->ah_close};
+    size_t nread = 12;
+    for (size_t i = 0; i < m->nodds && nread < sizeof read / sizeof read[0]; i++)
+        read[nread++] = m->odds[i].col;
+    return aps_load_check_columns(f, n, read, nread, fd->path, fd->err, fd->errcap);
 }
 
 /* --- rows ------------------------------------------------------------------------------------ */

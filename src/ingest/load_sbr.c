@@ -174,7 +174,8 @@ static bool is_period_name(const char *s)
     return !strcmp(s, "st") || !strcmp(s, "nd") || !strcmp(s, "rd") || !strcmp(s, "th");
 }
 
-static void map_column(struct sbr_cols *c, const char *name, int i)
+/* Maps column i by its normalized name; false when the loader does not read such a column. */
+static bool map_column(struct sbr_cols *c, const char *name, int i)
 {
     static const struct { const char *name; size_t off; } names[] = {
         {"date", offsetof(struct sbr_cols, date)},       {"rot", offsetof(struct sbr_cols, rot)},
@@ -191,11 +192,14 @@ static void map_column(struct sbr_cols *c, const char *name, int i)
             int *slot = (int *)((char *)c + names[k].off);
             if (*slot < 0)
                 *slot = i;
-            return;
+            return true;
         }
     }
-    if (is_period_name(name) && c->nperiods < SBR_MAX_PERIODS)
+    if (!is_period_name(name))
+        return false;
+    if (c->nperiods < SBR_MAX_PERIODS)
         c->periods[c->nperiods++] = i;
+    return true;
 }
 
 static int read_header(struct sbr_load *L, char **h, size_t n, const char *path, char *err,
@@ -212,10 +216,14 @@ static int read_header(struct sbr_load *L, char **h, size_t n, const char *path,
         return aps_load_error(err, errcap, path, 1, APS_E_TOOBIG, "%zu columns, at most %d", n,
                               SBR_MAX_COLS);
     L->ncols = n;
+    char names[SBR_MAX_COLS][64];
     for (size_t i = 0; i < n; i++) {
-        char name[64];
-        norm_name(h[i], name, sizeof name);
-        map_column(c, name, (int)i);
+        norm_name(h[i], names[i], sizeof names[i]);
+        if (!map_column(c, names[i], (int)i))
+            continue;
+        for (size_t k = 0; k < i; k++) /* "Close" twice, or "Run Line" and "RunLine" */
+            if (!strcmp(names[k], names[i]))
+                return aps_load_repeated(err, errcap, path, h[i], (int)k, (int)i);
     }
     const char *need[] = {"Date", "Rot", "VH", "Team", "Final", "Open", "Close"};
     int have[] = {c->date, c->rot, c->vh, c->team, c->final, c->open, c->close};

@@ -115,7 +115,8 @@ static int open_side_file(const char *file, struct aps_csv **csv, char ***f, siz
     return rc;
 }
 
-/* Reads two named columns of a small side file, calling add(L, a, b) per row. */
+/* Reads two named columns of a small side file, calling add(L, a, b) per row; APS_E_INVAL when
+ * the header lacks either or names one twice. */
 static int read_side_file(struct ss_load *L, const char *file, const char *ca, const char *cb,
                           int (*add)(struct ss_load *, const char *, const char *))
 {
@@ -125,9 +126,10 @@ static int read_side_file(struct ss_load *L, const char *file, const char *ca, c
     int rc = open_side_file(file, &csv, &f, &n);
     if (rc != 1)
         return rc;
-    int ia = aps_csv_find(f, n, ca), ib = aps_csv_find(f, n, cb);
-    if (ia < 0 || ib < 0)
-        rc = APS_E_PARSE;
+    int cols[2] = {aps_csv_find(f, n, ca), aps_csv_find(f, n, cb)}, other;
+    int ia = cols[0], ib = cols[1];
+    if (ia < 0 || ib < 0 || aps_csv_repeated(f, n, cols, 2, &other) >= 0)
+        rc = APS_E_INVAL; /* each column once, or which one holds the values is not known */
     while (rc == 1 && (rc = aps_csv_next(csv, &f, &n)) == 1) {
         if ((size_t)ia >= n || (size_t)ib >= n || aps_str_blank(f[ia]))
             continue;
@@ -191,7 +193,8 @@ static int read_stadiums(struct ss_load *L, const char *file)
         return rc;
     for (int c = 0; c < S__COUNT; c++)
         col[c] = aps_csv_find(f, n, st_cols[c]);
-    if (col[S_NAME] < 0 || col[S_TYPE] < 0)
+    int other;
+    if (col[S_NAME] < 0 || col[S_TYPE] < 0 || aps_csv_repeated(f, n, col, S__COUNT, &other) >= 0)
         rc = APS_E_PARSE;
     while (rc == 1 && (rc = aps_csv_next(csv, &f, &n)) == 1) {
         if ((size_t)col[S_NAME] >= n || aps_str_blank(f[col[S_NAME]]))
@@ -481,8 +484,11 @@ static int read_side_files(struct ss_load *L, const char *path, char *err, size_
     if (!rc)
         rc = read_side_file(L, file, "team_name", "team_id", add_team);
     if (rc)
-        return aps_load_error(err, errcap, file, 0, rc, "cannot read the team ids: %s",
-                              aps_strerror(rc));
+        return aps_load_error(err, errcap, file, 0, rc == APS_E_INVAL ? APS_E_PARSE : rc,
+                              "cannot read the team ids: %s",
+                              rc == APS_E_INVAL ? "the header needs one team_name column and one "
+                                                  "team_id column"
+                                                : aps_strerror(rc));
     /* Stadium facts are a nicety: a missing or unreadable file leaves them out. */
     if (!sibling(path, "nfl_stadiums.csv", file, sizeof file) && read_stadiums(L, file))
         L->nstadiums = 0;
@@ -505,6 +511,9 @@ static int read_scores_file(struct ss_load *L, struct aps_csv *csv, const char *
             return aps_load_error(err, errcap, path, 1, APS_E_PARSE, "no %s column",
                                   ss_cols[c].name);
     }
+    rc = aps_load_check_columns(L->f, L->n, L->col, C__COUNT, path, err, errcap);
+    if (rc)
+        return rc;
     while ((rc = aps_csv_next(csv, &L->f, &L->n)) == 1) {
         if (aps_csv_row_blank(L->f, L->n))
             continue;

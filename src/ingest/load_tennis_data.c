@@ -138,7 +138,14 @@ static int map_header(struct td_file *td, char **f, size_t n)
                path_says_wta(td->path);
     td->sport = wta ? APS_SPORT_WTA : APS_SPORT_ATP;
     map_odds(m, f, n);
-    return 0;
+    int read[17 + APS_CSV_MAX_FIELDS] = {
+        m->date,  m->winner, m->loser, m->location, m->tournament, m->series,
+        m->court, m->surface, m->round, m->best_of, m->wrank,      m->lrank,
+        m->wpts,  m->lpts,   m->wsets, m->lsets,    m->comment};
+    size_t nread = 17;
+    for (size_t i = 0; i < m->nodds && nread < sizeof read / sizeof read[0]; i++)
+        read[nread++] = m->odds[i].col;
+    return aps_load_check_columns(f, n, read, nread, td->path, td->err, td->errcap);
 }
 
 /* --- rows ------------------------------------------------------------------------------------ */

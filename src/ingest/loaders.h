@@ -3,8 +3,9 @@
  *
  * Result: 0 when the file was read (rows that fail validation are counted in b->rejects by reason
  * and skipped); a negative APS_E_* when the file cannot be read as this source at all (unreadable,
- * malformed CSV/JSON, required columns missing), with one line in err naming the file, the line
- * when known, and the problem. On error the batch may hold partial rows: the caller discards it. */
+ * malformed CSV/JSON, required columns missing, a column it reads named twice), with one line in
+ * err naming the file, the line when known, and the problem. On error the batch may hold partial
+ * rows: the caller discards it. */
 #ifndef APS_INGEST_LOADERS_H
 #define APS_INGEST_LOADERS_H
 
@@ -45,5 +46,15 @@ int aps_load_fivethirtyeight(const char *path, struct aps_batch *b, char *err, s
  * is the file's, not a line's), written into err when err is not NULL; returns rc. */
 int aps_load_error(char *err, size_t errcap, const char *path, size_t line, int rc, const char *fmt,
                    ...) __attribute__((format(printf, 6, 7)));
+
+/* A header that names a column the loader reads twice is refused: which of the two holds the
+ * values is not known, and reading either would store some rows' values from the wrong column.
+ * aps_load_repeated writes the error line for the column name found at indexes a and b (0-based)
+ * and returns APS_E_PARSE. aps_load_check_columns does so for the first of the columns cols
+ * (header indexes, -1 for a column the file lacks) whose name another column has too, and
+ * returns 0 when none has. Unnamed columns (SBR's prices after a line) never count. */
+int aps_load_repeated(char *err, size_t errcap, const char *path, const char *name, int a, int b);
+int aps_load_check_columns(char **header, size_t n, const int *cols, size_t ncols, const char *path,
+                           char *err, size_t errcap);
 
 #endif

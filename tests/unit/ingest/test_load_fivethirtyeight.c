@@ -315,6 +315,11 @@ static void test_refused_files(void **state)
     p = write_tmp("other.csv", "");
     assert_int_equal(aps_load_fivethirtyeight(p, &b, err, sizeof err), APS_E_PARSE);
 
+    p = write_tmp("nfl_games.csv", "date,season,neutral,playoff,team1,team2,elo_prob1,score1,"
+                                   "score2,result1,score1\n");
+    assert_int_equal(aps_load_fivethirtyeight(p, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "column score1 appears twice in the header (columns 8 and 11)"));
+
     p = write_tmp("other.csv", "season,date,team1,team2,prob1,prob1_outcome,prob2\n"
                                "2021,\"2022-02-13,Bengals,Rams,0.3,0,0.7\n");
     assert_int_equal(aps_load_fivethirtyeight(p, &b, err, sizeof err), APS_E_UNSUPPORTED);

@@ -448,6 +448,37 @@ static void test_file_errors(void **state)
     aps_batch_cleanup(&b);
 }
 
+/* A column the loader reads, named twice: which of the two holds the values is not known, so the
+ * file is refused with the column's name (the later column once won: 9.99 was stored for 1.3).
+ * A repeated column the loader does not read is harmless. */
+static void test_repeated_column(void **state)
+{
+    struct aps_batch b;
+    char err[256];
+    const char *path = write_file("1213_E0.csv",
+        "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,B365H,B365D,B365A,B365H\n"
+        "E0,18/08/12,Arsenal,Sunderland,0,0,1.3,5.0,11.0,9.99\n");
+    assert_int_equal(load(path, &b, err, sizeof err), APS_E_PARSE);
+    print_message("%s\n", err);
+    assert_non_null(strstr(err, "1213_E0.csv:1: column B365H appears twice in the header "
+                                "(columns 7 and 10)"));
+    aps_batch_cleanup(&b);
+    path = write_file("1213_E0.csv", "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG, FTHG\n"
+                                     "E0,18/08/12,Arsenal,Sunderland,0,0,2\n");
+    assert_int_equal(load(path, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "column FTHG appears twice"));
+    aps_batch_cleanup(&b);
+    path = write_file("1213_E0.csv", "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,HS,HS,,,B365H\n"
+                                     "E0,18/08/12,Arsenal,Sunderland,0,0,4,4,,,1.3\n");
+    assert_int_equal(load(path, &b, err, sizeof err), 0);
+    assert_int_equal(b.ngames, 1);
+    const struct aps_odds_rec *o =
+        find_odds(&b, 0, "bet365", APS_MKT_MONEYLINE, APS_SEL_HOME, APS_PHASE_PRE);
+    assert_non_null(o);
+    assert_true(o->price == 1.3);
+    aps_batch_cleanup(&b);
+}
+
 /* The same matches under two different column sets and orders read the same. */
 static void test_column_order_does_not_matter(void **state)
 {
@@ -682,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_row_rejects),
         cmocka_unit_test(test_row_width),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_repeated_column),
         cmocka_unit_test(test_column_order_does_not_matter),
         cmocka_unit_test(test_extra_escaping_and_cap),
         cmocka_unit_test(test_real_files),

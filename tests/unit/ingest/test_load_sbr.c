@@ -490,6 +490,23 @@ static void test_errors(void **state)
     assert_non_null(strstr(err, "PuckLine"));
     aps_batch_cleanup(&b);
 
+    /* A column it reads named twice, as it reads names (spaces and case aside): refused with
+     * the column's name; the unnamed price columns repeat in every NHL and MLB file. */
+    p = write_file("nba odds 2014-15 twice.csv", "Date,Rot,VH,Team,Final,Open,Close,ML,Close\n");
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "twice.csv:1: column Close appears twice in the header "
+                                "(columns 7 and 9)"));
+    aps_batch_cleanup(&b);
+    p = write_file("mlb odds 2019 twice.csv",
+                   "Date,Rot,VH,Team,Pitcher,1st,Final,Open,Close,Run Line,,RunLine,\n");
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "column RunLine appears twice in the header (columns 10 and 12)"));
+    aps_batch_cleanup(&b);
+    p = write_file("mlb odds 2019 periods.csv", "Date,Rot,VH,Team,1st,1st,Final,Open,Close\n");
+    assert_int_equal(aps_load_sbr(p, -1, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "column 1st appears twice"));
+    aps_batch_cleanup(&b);
+
     /* In a folder of a fixed name: the random name of tmpdir must not decide the sport. */
     make_folder("plain");
     p = write_file("plain/odds.csv", "Date,Rot,VH,Team,Final,Open,Close\n");

@@ -216,6 +216,19 @@ static void test_needs_teams_file(void **state)
     assert_int_equal(aps_load_spreadspoke(p, &b, err, sizeof err), APS_E_TOOBIG);
     assert_non_null(strstr(err, "cannot read the header row"));
     aps_batch_cleanup(&b);
+    /* A column it reads named twice, in the scores or in nfl_teams.csv: refused, naming it. */
+    p = write_file("b/twice.csv", "schedule_date,schedule_season,team_home,score_home,score_away,"
+                                  "team_away,score_home\n"
+                                  "9/10/2000,2000,Miami Dolphins,20,10,New York Jets,99\n");
+    assert_int_equal(aps_load_spreadspoke(p, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "twice.csv:1: column score_home appears twice in the header "
+                                "(columns 4 and 7)"));
+    aps_batch_cleanup(&b);
+    write_file("b/nfl_teams.csv", "team_name,team_id,team_id\rMiami Dolphins,MIA,XXX\r");
+    assert_int_equal(aps_load_spreadspoke(p, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "nfl_teams.csv: cannot read the team ids: the header needs one "
+                                "team_name column and one team_id column"));
+    aps_batch_cleanup(&b);
 }
 
 static const struct aps_venue_rec *venue(const struct aps_batch *b, const char *name)

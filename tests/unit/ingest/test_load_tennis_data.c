@@ -266,6 +266,13 @@ static void test_file_errors(void **state)
     path = write_file("empty.csv", "");
     assert_int_equal(load(path, &b, err, sizeof err), APS_E_PARSE);
     aps_batch_cleanup(&b);
+    /* A column it reads named twice: which one holds the prices is not known. */
+    path = write_file("twice.csv", "Date,Winner,Loser,B365W,B365L,B365W\n"
+                                   "2010-01-04,A,B,1.5,2.5,9.99\n");
+    assert_int_equal(load(path, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "twice.csv:1: column B365W appears twice in the header "
+                                "(columns 4 and 6)"));
+    aps_batch_cleanup(&b);
 }
 
 /* --- the real files --------------------------------------------------------------------------- */
