@@ -194,7 +194,7 @@ int aps_cmd_collect(struct aps_cli *cli, int argc, char **argv)
                 r.err[0] ? r.err : aps_strerror(rc));
     else if (r.rejected)
         APS_LOG(&cli->log, APS_LOG_WARNING, aps_buf_str(&b),
-                "collect %s: %zu event(s) rejected (unknown team)", o.job, r.rejected);
+                "collect %s: %zu event(s) rejected: %s", o.job, r.rejected, r.rejected_names);
     else
         APS_LOG(&cli->log, APS_LOG_INFO, aps_buf_str(&b), "collect %s done", o.job);
     if (o.metrics && metrics) {

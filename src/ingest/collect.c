@@ -162,13 +162,15 @@ static int txn_end(struct aps_collector *c, struct txn *t, int rc, struct aps_co
     return rc;
 }
 
-static void note_rejected(struct aps_collect_report *r, const char *home, const char *away)
+/* Counts count rejected events and adds what they were, and why, to the report's list while it
+ * has room. */
+static void note_rejected(struct aps_collect_report *r, size_t count, const char *what)
 {
-    r->rejected++;
+    r->rejected += count;
     size_t n = strlen(r->rejected_names);
     if (n + 8 < sizeof r->rejected_names)
-        snprintf(r->rejected_names + n, sizeof r->rejected_names - n, "%s%s @ %s",
-                 n ? ", " : "", away, home);
+        snprintf(r->rejected_names + n, sizeof r->rejected_names - n, "%s%s", n ? ", " : "",
+                 what);
 }
 
 /* Stores one game; 1 when the event was rejected (counted), 0 stored, negative on error. */
@@ -177,7 +179,10 @@ static int store_game(struct aps_collector *c, struct txn *t, const struct aps_l
 {
     int rc = aps_live_game(t->live, g, now, ref);
     if (rc == APS_E_NOTFOUND || rc == APS_E_INVAL) {
-        note_rejected(r, g->home, g->away);
+        char what[2 * APS_NAME_MAX + 32];
+        snprintf(what, sizeof what, "%s @ %s (%s)", g->away, g->home,
+                 rc == APS_E_NOTFOUND ? "unknown team" : "same team twice or no name");
+        note_rejected(r, 1, what);
         return 1;
     }
     if (rc)
@@ -303,6 +308,8 @@ int aps_collector_odds(struct aps_collector *c, enum aps_sport sport, int64_t no
         r->events = feed.nevents;
         r->skipped_events = feed.skipped_events;
         r->skipped_quotes = feed.skipped_quotes;
+        if (feed.bad_events)
+            note_rejected(r, feed.bad_events, feed.bad_event);
         rc = store_odds_feed(c, &feed, now, r);
     }
     count_records(c, r);
@@ -338,6 +345,8 @@ int aps_collector_odds_scores(struct aps_collector *c, enum aps_sport sport, int
     if (!rc) {
         r->events = feed.nevents;
         r->skipped_events = feed.skipped_events;
+        if (feed.bad_events)
+            note_rejected(r, feed.bad_events, feed.bad_event);
         rc = store_odds_feed(c, &feed, now, r);
     }
     count_records(c, r);

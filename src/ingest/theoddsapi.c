@@ -217,58 +217,94 @@ static void parse_market(struct aps_odds_feed *f, size_t ei, const json_t *bk, c
     }
 }
 
-/* Fills the event fields every feed shares; APS_E_PARSE when one is missing. 1 when the
- * event's sport is not covered (counted, skipped). */
-static int parse_event_head(struct aps_odds_feed *f, const json_t *ev, struct aps_odds_event **out)
+/* The first field every feed needs that the event lacks or leaves empty ("id", "home_team",
+ * "away_team", "commence_time": missing or not a time), or NULL when it has them all. */
+static const char *event_lacks(const json_t *ev)
 {
-    const char *id = jstr(ev, "id"), *home = jstr(ev, "home_team"), *away = jstr(ev, "away_team");
-    int64_t commence = jtime(ev, "commence_time");
-    if (!id || !home || !away || !commence)
-        return APS_E_PARSE;
-    int sport = aps_theoddsapi_sport(jstr(ev, "sport_key"));
-    if (sport < 0) {
-        f->skipped_events++;
-        return 1;
+    static const char *const text[] = {"id", "home_team", "away_team"};
+    for (size_t k = 0; k < sizeof text / sizeof text[0]; k++) {
+        const char *s = jstr(ev, text[k]);
+        if (!s || !*s)
+            return text[k];
     }
-    struct aps_odds_event *e = add_event(f);
-    (void)aps_str_copy(e->id, sizeof e->id, id);
-    (void)aps_str_copy(e->home, sizeof e->home, home);
-    (void)aps_str_copy(e->away, sizeof e->away, away);
-    e->sport = (enum aps_sport)sport;
-    e->commence = commence;
-    *out = e;
+    return jtime(ev, "commence_time") ? NULL : "commence_time";
+}
+
+/* Counts event i of the answer as bad; the first one is described in f->bad_event. */
+static void bad_event(struct aps_odds_feed *f, size_t i, const json_t *ev, const char *lacks)
+{
+    const char *id = jstr(ev, "id");
+    if (f->bad_events++)
+        return;
+    if (id && *id)
+        snprintf(f->bad_event, sizeof f->bad_event, "event %zu of the answer (id %.64s) has no %s",
+                 i + 1, id, lacks);
+    else
+        snprintf(f->bad_event, sizeof f->bad_event, "event %zu of the answer has no %s", i + 1,
+                 lacks);
+}
+
+/* Reads the events of an answer: each one with an id, teams and a commence time, of a sport the
+ * platform covers, is added to the feed and handed to body (with arg) for the rest of its fields.
+ * One without is skipped and counted in bad_events, so that one odd event does not cost the
+ * others; an answer in which every event is so is not the documented shape (APS_E_PARSE), and
+ * an event of another sport is counted in skipped_events. */
+static int parse_events(const char *json, size_t len, const char *what, struct aps_odds_feed *f,
+                        void (*body)(struct aps_odds_feed *, const json_t *, const void *),
+                        const void *arg, char *err, size_t errcap)
+{
+    json_t *root = load_array(json, len, what, err, errcap);
+    if (!root)
+        return APS_E_PARSE;
+    size_t i, bad = 0, n = json_array_size(root);
+    json_t *ev;
+    json_array_foreach(root, i, ev) {
+        const char *lacks = event_lacks(ev);
+        if (lacks) {
+            bad_event(f, i, ev, lacks);
+            bad++;
+            continue;
+        }
+        int sport = aps_theoddsapi_sport(jstr(ev, "sport_key"));
+        if (sport < 0) {
+            f->skipped_events++;
+            continue;
+        }
+        struct aps_odds_event *e = add_event(f);
+        (void)aps_str_copy(e->id, sizeof e->id, jstr(ev, "id"));
+        (void)aps_str_copy(e->home, sizeof e->home, jstr(ev, "home_team"));
+        (void)aps_str_copy(e->away, sizeof e->away, jstr(ev, "away_team"));
+        e->sport = (enum aps_sport)sport;
+        e->commence = jtime(ev, "commence_time");
+        body(f, ev, arg);
+    }
+    json_decref(root);
+    if (n && bad == n) {
+        snprintf(err, errcap, "%s: no event has an id, teams and a commence time (%s)", what,
+                 f->bad_event);
+        return APS_E_PARSE;
+    }
     return 0;
+}
+
+/* The bookmakers' prices of the feed's last event. */
+static void odds_of(struct aps_odds_feed *f, const json_t *ev, const void *arg)
+{
+    enum aps_odds_format fmt = *(const enum aps_odds_format *)arg;
+    size_t ei = f->nevents - 1, b, m;
+    json_t *bk, *mk;
+    json_array_foreach(json_object_get(ev, "bookmakers"), b, bk) {
+        if (!jstr(bk, "key"))
+            continue;
+        json_array_foreach(json_object_get(bk, "markets"), m, mk)
+            parse_market(f, ei, bk, mk, fmt);
+    }
 }
 
 int aps_theoddsapi_parse_odds(const char *json, size_t len, enum aps_odds_format fmt,
                               struct aps_odds_feed *f, char *err, size_t errcap)
 {
-    json_t *root = load_array(json, len, "TheOddsAPI odds", err, errcap);
-    if (!root)
-        return APS_E_PARSE;
-    size_t i;
-    json_t *ev;
-    int rc = 0;
-    json_array_foreach(root, i, ev) {
-        struct aps_odds_event *e = NULL;
-        int r = parse_event_head(f, ev, &e);
-        if (r < 0) {
-            rc = parse_fail(err, errcap, "TheOddsAPI odds: an event lacks id, teams or time", NULL);
-            break;
-        }
-        if (r > 0)
-            continue;
-        size_t ei = f->nevents - 1, b, m;
-        json_t *bk, *mk;
-        json_array_foreach(json_object_get(ev, "bookmakers"), b, bk) {
-            if (!jstr(bk, "key"))
-                continue;
-            json_array_foreach(json_object_get(bk, "markets"), m, mk)
-                parse_market(f, ei, bk, mk, fmt);
-        }
-    }
-    json_decref(root);
-    return rc;
+    return parse_events(json, len, "TheOddsAPI odds", f, odds_of, &fmt, err, errcap);
 }
 
 /* A score string ("102") as an int, or -1. */
@@ -297,33 +333,22 @@ static void parse_scores_of(struct aps_odds_event *e, const json_t *scores)
     e->has_scores = e->home_score >= 0 && e->away_score >= 0;
 }
 
+/* Completion, last update and scores of the feed's last event. */
+static void scores_of(struct aps_odds_feed *f, const json_t *ev, const void *arg)
+{
+    (void)arg;
+    struct aps_odds_event *e = &f->events[f->nevents - 1];
+    e->completed = json_is_true(json_object_get(ev, "completed"));
+    e->last_update = jtime(ev, "last_update");
+    json_t *scores = json_object_get(ev, "scores");
+    if (json_is_array(scores))
+        parse_scores_of(e, scores);
+}
+
 int aps_theoddsapi_parse_scores(const char *json, size_t len, struct aps_odds_feed *f, char *err,
                                 size_t errcap)
 {
-    json_t *root = load_array(json, len, "TheOddsAPI scores", err, errcap);
-    if (!root)
-        return APS_E_PARSE;
-    size_t i;
-    json_t *ev;
-    int rc = 0;
-    json_array_foreach(root, i, ev) {
-        struct aps_odds_event *e = NULL;
-        int r = parse_event_head(f, ev, &e);
-        if (r < 0) {
-            rc = parse_fail(err, errcap, "TheOddsAPI scores: an event lacks id, teams or time",
-                            NULL);
-            break;
-        }
-        if (r > 0)
-            continue;
-        e->completed = json_is_true(json_object_get(ev, "completed"));
-        e->last_update = jtime(ev, "last_update");
-        json_t *scores = json_object_get(ev, "scores");
-        if (json_is_array(scores))
-            parse_scores_of(e, scores);
-    }
-    json_decref(root);
-    return rc;
+    return parse_events(json, len, "TheOddsAPI scores", f, scores_of, NULL, err, errcap);
 }
 
 static int64_t list_len(const char *s)

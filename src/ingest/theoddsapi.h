@@ -5,7 +5,8 @@
  * provider spells them, commence time, scores when given) and price quotes per bookmaker, market
  * and selection (decimal price, line). Team names are resolved later by the live store; quotes
  * the platform cannot place (an unknown market such as h2h_lay, an outcome that names neither
- * team, a price out of range) are counted, never stored. The parsers do no I/O. */
+ * team, a price out of range) are counted, never stored, and so is an event without an id, teams
+ * or commence time. The parsers do no I/O. */
 #ifndef APS_INGEST_THEODDSAPI_H
 #define APS_INGEST_THEODDSAPI_H
 
@@ -50,6 +51,8 @@ struct aps_odds_feed {
     size_t nquotes, capquotes;
     size_t skipped_events;      /* events of a sport the platform does not cover */
     size_t skipped_quotes;      /* outcomes not understood or with an invalid price */
+    size_t bad_events;          /* events without an id, teams or commence time: not read */
+    char bad_event[160];        /* the first of them: "event 3 of the answer has no id" */
 };
 
 /* A zeroed feed is empty; cleanup frees and zeroes it. */
@@ -69,13 +72,15 @@ int aps_theoddsapi_sport(const char *sport_key);
 /* Parses a /v4/sports answer into a new array (free with aps_free). */
 int aps_theoddsapi_parse_sports(const char *json, size_t len, struct aps_odds_sport **out,
                                 size_t *n, char *err, size_t errcap) APS_MUST_CHECK;
-/* Parses a /v4/sports/{sport}/odds answer (prices in fmt) and appends to feed.
- * APS_E_PARSE when the body is not the documented shape. */
+/* Parses a /v4/sports/{sport}/odds answer (prices in fmt) and appends to feed. An event without
+ * an id, teams or commence time is left out and counted in bad_events, the others are read;
+ * APS_E_PARSE when the body is not the documented shape (not a JSON array, or no event has
+ * them). */
 int aps_theoddsapi_parse_odds(const char *json, size_t len, enum aps_odds_format fmt,
                               struct aps_odds_feed *feed, char *err,
                               size_t errcap) APS_MUST_CHECK;
 /* Parses a /v4/sports/{sport}/scores answer (ScoreEvent[]: scores null before the game, score
- * values as strings) and appends events to feed. */
+ * values as strings) and appends events to feed; bad events and errors as for the odds. */
 int aps_theoddsapi_parse_scores(const char *json, size_t len, struct aps_odds_feed *feed,
                                 char *err, size_t errcap) APS_MUST_CHECK;
 

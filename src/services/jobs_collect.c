@@ -65,7 +65,8 @@ static void mark_success(struct aps_job_run *r, const struct aps_collect_report 
 }
 
 /* A collector's result as the job's: skipped (0 with a warning) when the provider has no key or
- * the call would break the credit budget; the error otherwise. Unknown teams are a warning. */
+ * the call would break the credit budget; the error otherwise. Rejected events (an unknown team,
+ * an event without an id, teams or commence time) are a warning. */
 static int outcome(struct aps_job_run *r, int rc, const struct aps_collect_report *rep, bool nest)
 {
     report_fields(r, rep, nest);
@@ -77,8 +78,8 @@ static int outcome(struct aps_job_run *r, int rc, const struct aps_collect_repor
         return aps_job_fail(r, rc, "%s", rep->err[0] ? rep->err : aps_strerror(rc));
     mark_success(r, rep);
     if (rep->rejected && !r->warn[0])
-        snprintf(r->warn, sizeof r->warn, "%zu event(s) rejected (unknown team): %.180s",
-                 rep->rejected, rep->rejected_names);
+        snprintf(r->warn, sizeof r->warn, "%zu event(s) rejected: %.180s", rep->rejected,
+                 rep->rejected_names);
     return 0;
 }
 

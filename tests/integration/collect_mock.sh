@@ -4,8 +4,9 @@
 # change-only across two polls with no change and with movements after the mock's clock moves;
 # the credit budget refuses a call before it is made; games go live and end with final scores;
 # closing lines are captured once; weather is read for the outdoor game about to start; every
-# failure mode (429, 500, timeout, truncated, malformed, unknown team) ends without a crash,
-# without lost or duplicated rows, with a clear log line and a metric; and the API key never
+# failure mode (429, 500, timeout, truncated, malformed, unknown team, an event without an id)
+# ends without a crash, without lost or duplicated rows, with a clear log line and a metric (one
+# bad event is rejected alone: the answer's other events are stored); and the API key never
 # appears in any log or error. SQLite always; PostgreSQL too when APS_TEST_PG_URL is set.
 # Needs: APS_BIN, APS_BUILD_DIR (for mock_providers).
 set -uo pipefail
@@ -112,7 +113,7 @@ story() {
   # Failure modes.
   for spec in "500:1:0:http_5xx" "500:5:1:http_5xx" "429:1:0:http_429" "429:5:1:http_429" \
               "timeout:1:0:timeout" "truncated:5:1:network" "malformed:1:1:-" \
-              "unknown_team:1:0:-"; do
+              "unknown_team:1:0:-" "bad_event:1:0:-"; do
     IFS=: read -r mode count want_rc outcome <<< "$spec"
     n_before=$(q 'SELECT COUNT(*) FROM odds')
     g_before=$(q 'SELECT COUNT(*) FROM games')
@@ -138,6 +139,18 @@ story() {
       check "$backend: unknown team: no team created" 0 "$(q "SELECT COUNT(*) FROM teams WHERE name LIKE 'Springfield%'")"
       m=$(metric 'aps_collector_records_total{provider="theoddsapi",result="rejected"}')
       check "$backend: unknown team: rejected metric" 1 "$m"
+    fi
+    if [ "$mode" = bad_event ]; then
+      events=$(field events)
+      check "$backend: bad event: a WARNING line" WARNING "$(field level)"
+      check "$backend: bad event: one event rejected" 1 "$(field rejected)"
+      check_true "$backend: bad event: the reason is logged" \
+        grep -q 'event 1 of the answer has no id' "$work/last.log"
+      check_true "$backend: bad event: the other events are read ($events)" test "${events:-0}" -gt 0
+      check "$backend: bad event: … and each of them stored" "$events" "$(field games_updated)"
+      check_true "$backend: bad event: … with their prices ($(field quotes))" test "$(field quotes)" -gt 0
+      m=$(metric 'aps_collector_records_total{provider="theoddsapi",result="rejected"}')
+      check "$backend: bad event: rejected metric" 1 "$m"
     fi
     check "$backend: $mode x$count: no game lost or added" "$g_before" "$(q 'SELECT COUNT(*) FROM games')"
     # Recovery: a clean poll catches up; then nothing is left to store.
@@ -178,6 +191,11 @@ story() {
   advance 21600
   collect scores --sport NBA
   check "$backend: the evening's 4 ESPN games are final" 4 "$(q "SELECT COUNT(*) FROM games WHERE status = 'final' AND home_score IS NOT NULL")"
+  fail_next "mode=bad_event&count=1&provider=theoddsapi"
+  collect scores --sport NBA --provider theoddsapi --days 1
+  check "$backend: odds-provider scores with a bad event: exit 0" 0 "$rc"
+  check "$backend: … that event rejected" 1 "$(field rejected)"
+  check "$backend: … the others stored" "$(field events)" "$(field games_updated)"
   collect scores --sport NBA --provider theoddsapi --days 1
   check "$backend: odds-provider scores agree (final count)" 4 "$(q "SELECT COUNT(*) FROM games WHERE status = 'final'")"
 

@@ -12,6 +12,8 @@
  *   POST /_control/advance?seconds=N             moves the clock forward
  *   POST /_control/fail?mode=M&count=N[&provider=P][&delay=S]
  *                                                M: 429 500 timeout truncated malformed unknown_team
+ *                                                bad_event (TheOddsAPI: the answer's first
+ *                                                event without its id, the others whole)
  *   POST /_control/quota?remaining=N             sets the credits left
  *   GET  /_control/state                         clock, quota, requests served, failures left
  *
@@ -44,9 +46,11 @@
 #define NFL_DURATION (195 * 60)
 #define MAX_BODY (8u << 20)
 
-enum fail_mode { F_NONE, F_429, F_500, F_TIMEOUT, F_TRUNCATED, F_MALFORMED, F_UNKNOWN_TEAM };
-static const char *const FAIL_NAMES[] = {"none", "429", "500", "timeout", "truncated",
-                                         "malformed", "unknown_team"};
+enum fail_mode {
+    F_NONE, F_429, F_500, F_TIMEOUT, F_TRUNCATED, F_MALFORMED, F_UNKNOWN_TEAM, F_BAD_EVENT
+};
+static const char *const FAIL_NAMES[] = {"none",      "429",          "500",      "timeout",
+                                         "truncated", "malformed", "unknown_team", "bad_event"};
 
 struct board {
     json_t *json;        /* the ESPN sample */
@@ -658,6 +662,8 @@ static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, 
     json_t *body = NULL;
     if (f != F_429 && f != F_500)
         body = route(m, c, url, f == F_UNKNOWN_TEAM, now, &status, &cost);
+    if (f == F_BAD_EVENT && json_array_size(body) > 1) /* TheOddsAPI's answers are arrays */
+        json_object_del(json_array_get(body, 0), "id");
     bool quota_out = cost > 0 && m->quota - m->used < cost;
     if (body && cost > 0 && !quota_out && f == F_NONE)
         m->used += cost;
@@ -711,7 +717,7 @@ static enum MHD_Result serve_control(struct mock *m, struct MHD_Connection *c, c
         const char *mode = arg(c, "mode"), *cnt = arg(c, "count"), *p = arg(c, "provider");
         const char *d = arg(c, "delay");
         int n = 1, dl = 3, fm = -1;
-        for (int i = 1; mode && i <= F_UNKNOWN_TEAM; i++)
+        for (int i = 1; mode && i <= F_BAD_EVENT; i++)
             if (!strcmp(mode, FAIL_NAMES[i]))
                 fm = i;
         if (fm < 0 || (cnt && aps_parse_int(cnt, &n)) || (d && aps_parse_int(d, &dl))) {

@@ -203,6 +203,60 @@ static void test_malformed_and_truncated(void **state)
     aps_free(body);
 }
 
+/* An event without an id, teams or commence time is left out and counted, and every other event
+ * of the answer is read (it once failed the whole answer, so each poll lost every good event). */
+static void test_bad_event_among_good(void **state)
+{
+    (void)state;
+    size_t len, first_quotes = 0;
+    char *body = slurp(SAMPLES "odds_basketball_nba_h2h_spreads_totals_american_2022-11-23.json",
+                       &len), err[256] = "";
+    struct aps_odds_feed whole = {0}, f = {0};
+    assert_int_equal(aps_theoddsapi_parse_odds(body, len, APS_ODDS_AMERICAN, &whole, err,
+                                               sizeof err), 0);
+    for (size_t i = 0; i < whole.nquotes; i++)
+        first_quotes += whole.quotes[i].event == 0;
+    assert_true(first_quotes > 0);
+    char *id = strstr(body, "\"id\""); /* the first event's id: "ix" is no field of it */
+    assert_non_null(id);
+    id[2] = 'x';
+    assert_int_equal(aps_theoddsapi_parse_odds(body, len, APS_ODDS_AMERICAN, &f, err, sizeof err),
+                     0);
+    assert_int_equal(f.nevents, whole.nevents - 1);
+    assert_int_equal(f.bad_events, 1);
+    assert_string_equal(f.bad_event, "event 1 of the answer has no id");
+    assert_string_equal(f.events[0].id, whole.events[1].id);
+    assert_int_equal(f.nquotes, whole.nquotes - first_quotes);
+    aps_odds_feed_cleanup(&whole);
+    aps_odds_feed_cleanup(&f);
+    aps_free(body);
+
+    const char *scores =
+        "[{\"id\":\"a1\",\"sport_key\":\"basketball_nba\",\"commence_time\":\"2022-11-23T00:32:18Z\","
+        "\"completed\":true,\"home_team\":\"Philadelphia 76ers\",\"away_team\":\"Brooklyn Nets\","
+        "\"scores\":[{\"name\":\"Brooklyn Nets\",\"score\":\"106\"},"
+        "{\"name\":\"Philadelphia 76ers\",\"score\":\"115\"}]},"
+        "{\"id\":\"a2\",\"sport_key\":\"basketball_nba\",\"commence_time\":\"2022-11-24T00:10:00Z\","
+        "\"home_team\":null,\"away_team\":\"Philadelphia 76ers\",\"scores\":null},"
+        "{\"id\":\"a3\",\"sport_key\":\"basketball_nba\",\"commence_time\":\"soon\","
+        "\"home_team\":\"Charlotte Hornets\",\"away_team\":\"Boston Celtics\",\"scores\":null}]";
+    assert_int_equal(aps_theoddsapi_parse_scores(scores, strlen(scores), &f, err, sizeof err), 0);
+    assert_int_equal(f.nevents, 1);
+    assert_int_equal(f.events[0].home_score, 115);
+    assert_int_equal(f.bad_events, 2);
+    assert_string_equal(f.bad_event, "event 2 of the answer (id a2) has no home_team");
+    aps_odds_feed_cleanup(&f);
+
+    /* An answer of nothing but such events is not the documented shape: the poll fails. */
+    assert_int_equal(aps_theoddsapi_parse_scores("[{\"id\":1}]", 10, &f, err, sizeof err),
+                     APS_E_PARSE);
+    assert_non_null(strstr(err, "no event has an id, teams and a commence time (event 1 of the "
+                                "answer has no id)"));
+    aps_odds_feed_cleanup(&f);
+    assert_int_equal(aps_theoddsapi_parse_odds("[]", 2, APS_ODDS_AMERICAN, &f, err, sizeof err), 0);
+    assert_int_equal(f.nevents + f.bad_events, 0);
+}
+
 static void test_sport_keys(void **state)
 {
     (void)state;
@@ -255,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_sports_list),
         cmocka_unit_test(test_scores_schema),
         cmocka_unit_test(test_malformed_and_truncated),
+        cmocka_unit_test(test_bad_event_among_good),
         cmocka_unit_test(test_sport_keys),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_urls_and_redaction),
