@@ -47,23 +47,21 @@ static int integrity(struct aps_conn *c, char *why, size_t cap)
     return rc;
 }
 
-/* PRAGMA integrity_check of the SQLite file at path, then check (when not NULL) on it. */
+/* PRAGMA integrity_check of the SQLite file at path, then check (when not NULL) on it. The file
+ * is only read, and nothing is written beside it (aps_store_open_inspect): checking a copy leaves
+ * BACKUP_DIR holding the copies alone. */
 static int check_copy(const char *path, aps_restore_check_fn check, void *arg, char *err,
                       size_t errcap)
 {
     struct aps_store *fs = NULL;
     struct aps_conn *c = NULL;
-    struct aps_store_opts o = {.pool_size = 1, .pool_timeout = 5};
-    struct aps_buf url = {0};
     struct stat sb;
     char why[512] = "";
     if (stat(path, &sb) || !S_ISREG(sb.st_mode)) { /* the store would create an empty file */
         snprintf(err, errcap, "%s: no such backup file", path);
         return APS_E_NOTFOUND;
     }
-    aps_buf_printf(&url, "sqlite:///%s", path);
-    o.url = aps_buf_str(&url);
-    int rc = aps_store_open(&fs, &o, why, sizeof why);
+    int rc = aps_store_open_inspect(&fs, path, why, sizeof why);
     if (!rc)
         rc = aps_store_acquire(fs, APS_DB_READ, &c);
     if (!rc)
@@ -75,7 +73,6 @@ static int check_copy(const char *path, aps_restore_check_fn check, void *arg, c
     if (c)
         aps_store_release(c);
     aps_store_close(fs);
-    aps_buf_cleanup(&url);
     return rc;
 }
 

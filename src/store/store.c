@@ -51,6 +51,7 @@ struct aps_store {
     struct aps_pool primary, replica;
     bool has_replica;
     bool generic_plans;
+    bool inspect;
     int size, overflow;
     double timeout;
     uint64_t acquired, timeouts, round_trips;
@@ -179,8 +180,8 @@ static int pool_init(struct aps_store *st, struct aps_pool *p, const char *url, 
     p->st = st;
     p->replica = replica;
     p->idle = aps_calloc((size_t)st->size, sizeof *p->idle);
-    if (ops->kind == APS_DB_SQLITE && !replica && strcmp(p->target, ":memory:") != 0 &&
-        make_parent_dirs(p->target) != 0) {
+    if (ops->kind == APS_DB_SQLITE && !replica && !st->inspect &&
+        strcmp(p->target, ":memory:") != 0 && make_parent_dirs(p->target) != 0) {
         snprintf(err, errcap, "cannot create the directory for %s: %s", shown, strerror(errno));
         return APS_E_IO;
     }
@@ -241,7 +242,8 @@ static int conn_open(struct aps_pool *p, const struct conn_target *t, struct aps
     char why[512] = "";
     void *be = NULL;
     unsigned flags = (p->replica ? APS_CONN_READONLY : 0) |
-                     (st->generic_plans ? APS_CONN_GENERIC_PLANS : 0);
+                     (st->generic_plans ? APS_CONN_GENERIC_PLANS : 0) |
+                     (st->inspect ? APS_CONN_INSPECT : 0);
     int rc = st->ops->connect(t->target, flags, &be, why, sizeof why);
     if (rc) {
         put_msg(err, errcap, "cannot connect to %s: %s", t->shown, why);
@@ -345,8 +347,8 @@ static int pool_acquire(struct aps_pool *p, struct aps_conn **out)
 
 /* ---- the store ----------------------------------------------------------------------------- */
 
-int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err,
-                   size_t errcap)
+static int store_open(struct aps_store **out, const struct aps_store_opts *o, bool inspect,
+                      char *err, size_t errcap)
 {
     *out = NULL;
     if (!o || o->pool_size < 1 || o->pool_overflow < 0 || !(o->pool_timeout >= 0)) {
@@ -364,6 +366,7 @@ int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char 
     st->overflow = o->pool_overflow;
     st->timeout = o->pool_timeout;
     st->generic_plans = o->generic_plans;
+    st->inspect = inspect;
     struct aps_conn *c = NULL;
     int rc = pool_init(st, &st->primary, o->url, false, err, errcap);
     if (rc)
@@ -384,6 +387,22 @@ int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char 
     return 0;
 fail:
     aps_store_close(st);
+    return rc;
+}
+
+int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err,
+                   size_t errcap)
+{
+    return store_open(out, o, false, err, errcap);
+}
+
+int aps_store_open_inspect(struct aps_store **out, const char *path, char *err, size_t errcap)
+{
+    struct aps_buf url = {0};
+    aps_buf_printf(&url, "sqlite:///%s", path);
+    struct aps_store_opts o = {.url = aps_buf_str(&url), .pool_size = 1, .pool_timeout = 5};
+    int rc = store_open(out, &o, true, err, errcap);
+    aps_buf_cleanup(&url);
     return rc;
 }
 

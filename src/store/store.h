@@ -66,6 +66,12 @@ struct aps_store_stats {
  * and err holds one line (with any password in the URL masked). */
 int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err,
                    size_t errcap) APS_MUST_CHECK;
+/* Opens the SQLite file at path only to read it, writing nothing beside it — for checking a
+ * backup copy, whose folder must hold the copies alone: one connection, read-only and immutable
+ * (no locks, and no -wal or -shm file made next to it) when no -wal file is beside it; a file
+ * that has one (a database in use) is read with it, read-only. */
+int aps_store_open_inspect(struct aps_store **out, const char *path, char *err,
+                           size_t errcap) APS_MUST_CHECK;
 /* The same, from DATABASE_URL, DATABASE_REPLICA_URL and DATABASE_POOL_* settings. */
 int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
                           bool generic_plans, char *err, size_t errcap) APS_MUST_CHECK;

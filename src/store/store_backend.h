@@ -19,6 +19,7 @@ struct aps_store_ops;
 
 #define APS_CONN_READONLY 1u
 #define APS_CONN_GENERIC_PLANS 2u
+#define APS_CONN_INSPECT 4u /* read only, write nothing beside the file (aps_store_open_inspect) */
 
 /* One checked-out or idle connection. Owned by its pool (store.c). */
 struct aps_conn {
@@ -46,7 +47,7 @@ struct aps_store_ops {
     enum aps_db_kind kind;
     /* Opens a connection to target (the backend form of the URL: a path or a libpq URI).
      * flags: APS_CONN_READONLY for replica targets, APS_CONN_GENERIC_PLANS from the store's
-     * options. On failure writes one line into err. */
+     * options, APS_CONN_INSPECT for a store opened with aps_store_open_inspect(). On failure writes one line into err. */
     int (*connect)(const char *target, unsigned flags, void **be, char *err, size_t errcap);
     void (*disconnect)(void *be);
     /* False when the connection is broken and must be replaced. */

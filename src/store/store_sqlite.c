@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -138,12 +139,41 @@ static void configure(void)
     pthread_once(&configured, configure_once);
 }
 
+/* Opens the file at path only to read it, writing nothing beside it (APS_CONN_INSPECT): with no
+ * -wal file beside it, as an immutable file (no locks, and no -wal or -shm file, which even a
+ * read-only connection to a WAL-mode file would make and leave behind); with one (a database in
+ * use), read-only, so that what its -wal holds is read too. SQLITE_OK or SQLite's error; *db is
+ * set either way (sqlite3_close it). */
+static int open_inspect(const char *path, sqlite3 **db)
+{
+    struct aps_buf b = {0};
+    struct stat sb;
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+    aps_buf_printf(&b, "%s-wal", path);
+    bool in_use = !stat(aps_buf_str(&b), &sb);
+    aps_buf_reset(&b);
+    if (!in_use) { /* a URI: the path with its %, ? and # escaped, then the parameter */
+        aps_buf_puts(&b, path[0] == '/' ? "file://" : "file:");
+        for (const char *p = path; *p; p++)
+            if (*p == '%' || *p == '?' || *p == '#')
+                aps_buf_printf(&b, "%%%02X", (unsigned char)*p);
+            else
+                aps_buf_putc(&b, *p);
+        aps_buf_puts(&b, "?immutable=1");
+        flags |= SQLITE_OPEN_URI;
+    }
+    int rc = sqlite3_open_v2(in_use ? path : aps_buf_str(&b), db, flags, NULL);
+    aps_buf_cleanup(&b);
+    return rc;
+}
+
 /* ":memory:" becomes a named in-memory database (the memdb VFS) shared by every connection of
  * the pool; its name comes from the pool's target string, which lives as long as the store. */
 /* Plans are SQLite's own business (a prepared statement keeps its plan): only READONLY counts. */
 static int sq_connect(const char *target, unsigned conn_flags, void **be, char *err, size_t errcap)
 {
-    bool readonly = conn_flags & APS_CONN_READONLY;
+    bool inspect = conn_flags & APS_CONN_INSPECT;
+    bool readonly = inspect || (conn_flags & APS_CONN_READONLY);
     char memname[64];
     const char *path = target;
     int flags = SQLITE_OPEN_NOMUTEX |
@@ -155,7 +185,7 @@ static int sq_connect(const char *target, unsigned conn_flags, void **be, char *
     }
     sqlite3 *db = NULL;
     configure();
-    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    int rc = inspect ? open_inspect(path, &db) : sqlite3_open_v2(path, &db, flags, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errcap, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         sqlite3_close(db);
@@ -632,14 +662,16 @@ static int sq_copy_end(struct aps_copy *base)
  * backup API: into the file (restore false: the file is created or overwritten) or from the file
  * into the connection's database (restore true). All pages go in one backup step, so the copy is
  * one consistent snapshot; in WAL mode writers on other connections carry on meanwhile, and a
- * restore holds the write lock only while it copies. A lock held by another connection is waited
+ * restore holds the write lock only while it copies. The file a restore reads is opened as
+ * APS_CONN_INSPECT opens it: nothing is written beside it. A lock held by another connection is waited
  * for (COPY_BUSY_TRIES times COPY_BUSY_SLEEP_MS), then APS_E_BUSY. */
 static int sq_copy_file(struct aps_conn *c, const char *path, bool restore)
 {
     sqlite3 *file = NULL;
-    int flags = restore ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     configure();
-    int rc = sqlite3_open_v2(path, &file, flags, NULL);
+    int rc = restore ? open_inspect(path, &file)
+                     : sqlite3_open_v2(path, &file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                       NULL);
     if (rc != SQLITE_OK) {
         aps_conn_set_error(c, "open %s: %s", path, file ? sqlite3_errmsg(file) : sqlite3_errstr(rc));
         sqlite3_close(file);

@@ -6,6 +6,8 @@
 # PostgreSQL (a throwaway archived cluster, lib/dr_cluster.sh): --from, a --pg-path that holds a
 # cluster (the running primary's own directory) and a --port in use are refused with a line naming
 # the fix, and a pgBackRest failure reports its ERROR line, not only its last hint.
+# Checking or restoring a SQLite copy writes nothing beside it (no -wal or -shm in BACKUP_DIR,
+# whose newest name stays the newest copy).
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -38,8 +40,14 @@ printf 'correct horse battery staple\n' > "$dir/pw"
 copy=$(find "$dir/backups" -name 'aps-*.db' | head -1)
 "$APS_BIN" user create --email second@example.com --role user --password-file "$dir/pw" > /dev/null
 users() { sqlite3 "$dir/aps.db" 'select count(*) from users' 2>&1; }
+# what BACKUP_DIR holds besides the copies
+not_copies() { find "$dir/backups" -mindepth 1 ! -name 'aps-*.db' -printf '%f ' | sort; }
+copy_sum=$(sha256sum < "$copy")
 
 set +e
+"$APS_BIN" backup verify > /dev/null 2> "$dir/err"
+check "aps backup verify passes" 0 $?
+check "… and writes nothing beside the copies" "" "$(not_copies)"
 "$APS_BIN" restore --pg-path "$dir/drill" --port 5499 --stop > /dev/null 2> "$dir/err"
 check "the PostgreSQL drill's command on SQLite exits" 2 $?
 check "it names the options" 1 "$(has 'are for a PostgreSQL store' "$dir/err")"
@@ -58,6 +66,12 @@ check "another program's database is refused" 1 $?
 check "it left the store" 2 "$(users)"
 "$APS_BIN" restore --from "$copy" > "$dir/out" 2> "$dir/err"
 check "the real copy restores" 0 $?
+check "… it writes nothing beside the copy" "" "$(not_copies)"
+"$APS_BIN" restore > "$dir/out" 2> "$dir/err"
+check "the newest copy restores" 0 $?
+check "… nothing beside it either" "" "$(not_copies)"
+check "… the newest name in BACKUP_DIR is the copy" "$(basename "$copy")" "$(find "$dir/backups" -mindepth 1 -printf '%f\n' | sort | tail -1)"
+check "… whose bytes are as they were" "$copy_sum" "$(sha256sum < "$copy")"
 set -e
 check "the store is the copy" 1 "$(users)"
 
