@@ -164,8 +164,15 @@ static int apply_env_file(struct aps_config *cfg, const char *dir, char *err, si
     }
     char *text = NULL;
     int rc = aps_config_read_file(path, ENVFILE_MAX, &text);
-    if (rc == APS_E_NOTFOUND)
+    if (rc == APS_E_NOTFOUND && cfg->env == APS_ENV_DEVELOPMENT)
         return 0; /* no file: the defaults stand */
+    if (rc == APS_E_NOTFOUND) { /* staging and production are defined by their file */
+        snprintf(err, errcap,
+                 "cannot read %s: no such file: ENVIRONMENT=%s takes its settings from it (run"
+                 " aps in the folder that holds config/, /usr/local/share/aps in the images)",
+                 path, env_names[cfg->env]);
+        return APS_E_CONFIG;
+    }
     if (rc) {
         snprintf(err, errcap, "cannot read %s: %s", path, read_failure(rc, errno));
         return APS_E_CONFIG;

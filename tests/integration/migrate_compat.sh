@@ -108,7 +108,8 @@ fi
 backend=production
 mkdir -p "$work/secrets"
 for k in SECRET_KEY JWT_SECRET; do head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > "$work/secrets/$k"; done
-code=$(ENVIRONMENT=production APS_SECRETS_DIR=$work/secrets DATABASE_URL="sqlite:///$work/prod.db" \
+# (from the source tree, where production finds config/production.env)
+code=$(cd "$SRC" && ENVIRONMENT=production APS_SECRETS_DIR=$work/secrets DATABASE_URL="sqlite:///$work/prod.db" \
   APS_MIGRATIONS_DIR=$work/bad "$APS_BIN" migrate > "$work/prod.out" 2>&1; echo $?)
 check "production migrate with an unsafe migration exits 1" 1 "$code"
 check "… with the check's one-line verdict" 1 "$(grep -c 'aps migrate: 2 migration steps are unsafe while the previous release runs' "$work/prod.out")"

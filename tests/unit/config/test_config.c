@@ -52,6 +52,15 @@ static int setup(void **state)
     snprintf(f->secrets, sizeof f->secrets, "%s/secrets", f->root);
     assert_int_equal(mkdir(f->config, 0700), 0);
     assert_int_equal(mkdir(f->secrets, 0700), 0);
+    /* Staging and production need their file (test_env_file_required); an empty one keeps the
+     * defaults. */
+    for (int i = 0; i < 2; i++) {
+        char path[160];
+        snprintf(path, sizeof path, "%s/%s.env", f->config, i ? "production" : "staging");
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        assert_int_equal(fclose(fp), 0);
+    }
     *state = f;
     return 0;
 }
@@ -722,6 +731,37 @@ static void test_runtime_layer(void **state)
     assert_true(aps_cfg_double(c, APS_SET_KELLY_FRACTION) == kf);
 }
 
+/* ---- the environment's file ------------------------------------------------------------------ */
+
+/* Staging and production take their settings from config/<ENVIRONMENT>.env: without it, start-up
+ * refuses and a reload keeps the running configuration, with one line naming the file;
+ * development runs on the defaults without one. */
+static void test_env_file_required(void **state)
+{
+    struct fx *f = *state;
+    char path[160];
+    write_file(f->secrets, "SECRET_KEY", GOOD_SECRET "\n");
+    write_file(f->secrets, "JWT_SECRET", GOOD_JWT "\n");
+    const char *stg[] = {"ENVIRONMENT=staging", NULL}, *prod[] = {"ENVIRONMENT=production", NULL};
+    snprintf(path, sizeof path, "%s/production.env", f->config);
+    assert_int_equal(unlink(path), 0);
+    expect_error(f, prod, "production.env: no such file", "ENVIRONMENT=production takes its");
+    assert_int_equal(load(f, NULL), 0); /* development: no development.env, the defaults */
+    assert_string_equal(aps_cfg_str(f->cfg, APS_SET_LOG_LEVEL), "DEBUG");
+
+    write_file(f->config, "staging.env", "LOG_LEVEL=WARNING\n");
+    assert_int_equal(load(f, stg), 0);
+    snprintf(path, sizeof path, "%s/staging.env", f->config);
+    assert_int_equal(unlink(path), 0);
+    struct aps_config_reload_report r;
+    assert_int_equal(aps_config_reload(f->cfg, &r, NULL, NULL, f->err, sizeof f->err),
+                     APS_E_CONFIG);
+    assert_non_null(strstr(f->err, "staging.env: no such file"));
+    assert_null(strchr(f->err, '\n'));
+    assert_int_equal(r.napplied + r.nrestart, 0);
+    assert_string_equal(aps_cfg_str(f->cfg, APS_SET_LOG_LEVEL), "WARNING");
+}
+
 /* ---- reload ----------------------------------------------------------------------------------- */
 
 static int refuse_all(void *ud, const struct aps_config *fresh,
@@ -794,6 +834,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_defaults_development, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_staging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_production, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_env_file_required, setup, teardown),
         cmocka_unit_test_setup_teardown(test_precedence_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env_file_syntax, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unrelated_environment_ignored, setup, teardown),

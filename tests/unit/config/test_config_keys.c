@@ -19,7 +19,9 @@
 
 static int load(const char *const *env, struct aps_config **cfg, char *err, size_t cap)
 {
-    struct aps_config_opts o = {.envp = (char *const *)(uintptr_t)env, .config_dir = "/nonexistent"};
+    /* The repository's files: staging and production need theirs, and they hold no key. */
+    struct aps_config_opts o = {.envp = (char *const *)(uintptr_t)env,
+                                .config_dir = APS_SOURCE_DIR "/config"};
     *cfg = NULL;
     return aps_config_load(cfg, &o, err, cap);
 }
