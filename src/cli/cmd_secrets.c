@@ -34,7 +34,9 @@ static void secrets_usage(FILE *out)
             "        take it on reload (SIGHUP or POST /api/v1/admin/config/reload).\n"
             "        --stage: only write a new key to JWT_SECRET_NEXT, which verifies but does not\n"
             "        sign; with several api processes stage, reload all, rotate, reload all, so\n"
-            "        that no process meets a token signed by a key it does not know yet\n");
+            "        that no process meets a token signed by a key it does not know yet.\n"
+            "        Each step is written to the audit log (secret_rotated) with the key files:\n"
+            "        when the store cannot take that row, no key changes and it exits 1\n");
 }
 
 /* Adds one stored value to the per-key counts ("(clear)" for a value stored in clear). */
@@ -127,71 +129,115 @@ static int write_secret(const char *path, const char *value)
     return rc;
 }
 
-static void audit_rotation(struct aps_cli *cli, const char *step, const char *kid,
-                           const char *previous_kid)
+/* The audit row of a rotation is written in a transaction begun before any key file changes and
+ * committed after they all did: a rotation that cannot be audited (no store, a store that
+ * cannot be written) changes nothing, and a failed file write leaves no row. */
+struct rotation_audit {
+    struct aps_store *st;
+    struct aps_conn *c;
+};
+
+/* Commits (or, when !commit, rolls back) the row and closes the store; 0 or the commit's error. */
+static int audit_end(struct rotation_audit *a, bool commit)
 {
-    struct aps_store *st = aps_cli_open_store(cli, false);
-    struct aps_conn *c = NULL;
-    if (!st || aps_store_acquire(st, APS_DB_WRITE, &c)) {
-        fprintf(stderr, "aps secrets: the rotation is not in the audit log (no store)\n");
-        aps_store_close(st);
-        return;
-    }
-    struct aps_audit_event e = {.action = "secret_rotated", .actor_type = "system",
-                                .resource_type = "secret", .resource_id = "JWT_SECRET",
-                                .success = true};
-    e.details = json_pack("{s:s, s:s, s:s?}", "step", step, "kid", kid, "previous_kid",
-                          previous_kid);
-    if (aps_audit_write(c, &e, aps_time_now()))
-        fprintf(stderr, "aps secrets: could not write the rotation to the audit log\n");
-    json_decref(e.details);
-    aps_store_release(c);
-    aps_store_close(st);
+    int rc = commit && a->c ? aps_conn_commit(a->c) : 0;
+    if (a->c && (!commit || rc))
+        aps_conn_rollback(a->c);
+    if (rc)
+        fprintf(stderr, "aps secrets: the key files were written, but the rotation could not be"
+                        " committed to the audit log: %s\n", aps_conn_errmsg(a->c));
+    if (a->c)
+        aps_store_release(a->c);
+    aps_store_close(a->st);
+    a->c = NULL;
+    a->st = NULL;
+    return rc;
 }
 
-static int rotate_fail(const char *what, const char *path)
+static int audit_begin(struct aps_cli *cli, struct rotation_audit *a, const char *step,
+                       const char *kid, const char *previous_kid)
+{
+    a->st = aps_cli_open_store(cli, true);
+    int rc = a->st ? aps_store_acquire(a->st, APS_DB_WRITE, &a->c) : APS_E_DB;
+    if (!rc)
+        rc = aps_conn_begin(a->c);
+    if (!rc) {
+        struct aps_audit_event e = {.action = "secret_rotated", .actor_type = "system",
+                                    .resource_type = "secret", .resource_id = "JWT_SECRET",
+                                    .success = true};
+        e.details = json_pack("{s:s, s:s, s:s?}", "step", step, "kid", kid, "previous_kid",
+                              previous_kid);
+        rc = aps_audit_write(a->c, &e, aps_time_now());
+        json_decref(e.details);
+    }
+    if (rc) {
+        fprintf(stderr, "aps secrets: cannot write the rotation to the audit log (%s): no key"
+                        " was changed\n",
+                a->c ? aps_conn_errmsg(a->c) : a->st ? "no database connection" : "no store");
+        audit_end(a, false);
+    }
+    return rc;
+}
+
+static int rotate_fail(struct rotation_audit *audit, const char *what, const char *path)
 {
     fprintf(stderr, "aps secrets: cannot write %s (%s): %s\n", what, path ? path : "no path",
             path ? strerror(errno) : "set APS_SECRETS_DIR");
+    if (audit)
+        audit_end(audit, false);
     return APS_EXIT_FAIL;
+}
+
+static int rotate_stage(struct aps_cli *cli, const char *next_path)
+{
+    struct rotation_audit audit = {0};
+    char fresh[APS_AUTH_TOKEN_CAP], kid[APS_AUTH_KID_CAP];
+    aps_auth_random_token(fresh);
+    aps_auth_key_id(fresh, kid);
+    if (audit_begin(cli, &audit, "stage", kid, NULL))
+        return APS_EXIT_FAIL;
+    if (write_secret(next_path, fresh))
+        return rotate_fail(&audit, "JWT_SECRET_NEXT", next_path);
+    if (audit_end(&audit, true))
+        return APS_EXIT_FAIL;
+    printf("staged JWT signing key %s in %s; reload every process, then run "
+           "`aps secrets rotate jwt`\n", kid, next_path);
+    return APS_EXIT_OK;
 }
 
 static int rotate_jwt(struct aps_cli *cli, bool stage)
 {
     const struct aps_config *cfg = cli->cfg;
+    struct rotation_audit audit = {0};
     char next_path[4200], cur_path[4200], prev_path[4200], fresh[APS_AUTH_TOKEN_CAP];
     char kid[APS_AUTH_KID_CAP], prev_kid[APS_AUTH_KID_CAP];
     bool paths = !secret_path(cfg, APS_SET_JWT_SECRET_NEXT, next_path, sizeof next_path) &&
                  !secret_path(cfg, APS_SET_JWT_SECRET, cur_path, sizeof cur_path) &&
                  !secret_path(cfg, APS_SET_JWT_SECRET_PREVIOUS, prev_path, sizeof prev_path);
     if (!paths)
-        return rotate_fail("the JWT keys", NULL);
+        return rotate_fail(NULL, "the JWT keys", NULL);
+    if (stage)
+        return rotate_stage(cli, next_path);
     const char *staged = aps_cfg_str(cfg, APS_SET_JWT_SECRET_NEXT);
     const char *cur = aps_cfg_str(cfg, APS_SET_JWT_SECRET);
     aps_auth_random_token(fresh);
-    if (stage) {
-        if (write_secret(next_path, fresh))
-            return rotate_fail("JWT_SECRET_NEXT", next_path);
-        aps_auth_key_id(fresh, kid);
-        printf("staged JWT signing key %s in %s; reload every process, then run "
-               "`aps secrets rotate jwt`\n", kid, next_path);
-        audit_rotation(cli, "stage", kid, NULL);
-        return APS_EXIT_OK;
-    }
     const char *key = staged && *staged ? staged : fresh;
     aps_auth_key_id(key, kid);
     aps_auth_key_id(cur, prev_kid);
+    if (audit_begin(cli, &audit, "rotate", kid, prev_kid))
+        return APS_EXIT_FAIL;
     /* Previous first: at every moment the files name keys that verify every live token. */
     if (cur && *cur && write_secret(prev_path, cur))
-        return rotate_fail("JWT_SECRET_PREVIOUS", prev_path);
+        return rotate_fail(&audit, "JWT_SECRET_PREVIOUS", prev_path);
     if (write_secret(cur_path, key))
-        return rotate_fail("JWT_SECRET", cur_path);
+        return rotate_fail(&audit, "JWT_SECRET", cur_path);
     if (staged && *staged && unlink(next_path) && errno != ENOENT)
-        return rotate_fail("JWT_SECRET_NEXT", next_path);
+        return rotate_fail(&audit, "JWT_SECRET_NEXT", next_path);
+    if (audit_end(&audit, true))
+        return APS_EXIT_FAIL;
     printf("JWT signing key %s now signs (%s); %s verifies as previous (%s); reload every "
            "process (SIGHUP or POST /api/v1/admin/config/reload)\n",
            kid, cur_path, prev_kid, prev_path);
-    audit_rotation(cli, "rotate", kid, prev_kid);
     return APS_EXIT_OK;
 }
 

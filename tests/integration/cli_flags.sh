@@ -174,9 +174,9 @@ scheduler --help|0||913f8485|d41d8cd9
 scheduler --bogus|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
 scheduler --once extra|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
 scheduler tasks|0||3ab6aae7|d41d8cd9
-secrets --help|0||f22fee2d|d41d8cd9
-secrets|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
-secrets rotate jwt --bogus|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
+secrets --help|0||8f5dad77|d41d8cd9
+secrets|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|8f5dad77
+secrets rotate jwt --bogus|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|8f5dad77
 serve --help|0||f969ba42|d41d8cd9
 serve --host|2|aps serve: --host needs a value (see --help)|d41d8cd9|d364f7df
 serve --port 70000|2|aps serve: bad argument 70000 (see --help)|d41d8cd9|7de759d3
@@ -246,7 +246,7 @@ models list --sport|2|aps models list: --sport needs a value|d41d8cd9|ac644f60
 scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
 worker dead list --limit 5 --limit 6|2|aps worker: --limit given twice|d41d8cd9|1c601b4d
 worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
-secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|f22fee2d
+secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|8f5dad77
 flags list --json --json|0||754cfba0|d41d8cd9
 health api worker --timeout 2 --url|2|aps health: --url needs a value|d41d8cd9|fe4bf345
 collect - odds|2|aps collect: bad argument - (see aps collect --help)|d41d8cd9|f735c099
