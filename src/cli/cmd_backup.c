@@ -41,14 +41,16 @@ static void restore_help(FILE *out)
             "05:40:00.123+00\"; default: the end of the archived WAL), promoted, started on port\n"
             "N and verified; it keeps running (for the switch-over) unless --stop. --set LABEL\n"
             "restores that backup to its own end instead (one older than the PITR window). Run\n"
-            "it as the cluster's owner (pgBackRest and pg_ctl write the new directory).\n"
+            "it as the cluster's owner (pgBackRest and pg_ctl write the new directory). A\n"
+            "restore that fails before the cluster starts removes what it made (DIR's contents\n"
+            "and DIR.restore-spool).\n"
             "SQLite: the copy (FILE, or the newest copy at or before TIME) is integrity-checked\n"
             "and copied into DATABASE_URL, replacing its contents. Both then count picks,\n"
             "bankrolls and bets and verify the lock-in chain (on SQLite the copy passes them\n"
             "first, else the store is left as it was); exit 1 when any check fails. Refused\n"
             "with exit 2 before anything is restored: an option of the other kind of store\n"
-            "(--set, --pg-path, --port or --stop on SQLite; --from on PostgreSQL), a --pg-path\n"
-            "that is not new or empty, a --port in use.\n");
+            "(--set, --pg-path, --port or --stop on SQLite; --from on PostgreSQL), a --to that\n"
+            "is not a time, a --pg-path that is not new or empty, a --port in use.\n");
 }
 
 static int backup_run(struct aps_cli *cli, struct aps_store *st, char *err, size_t errcap)

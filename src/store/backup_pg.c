@@ -512,12 +512,28 @@ static int remove_spool(const char *spool, double wait_s, char *err, size_t errc
     return APS_E_IO;
 }
 
+/* Removes what a restore that failed before its cluster started made (nothing that was there
+ * before it): the spool folder, and the data directory pgBackRest began to fill — removed when
+ * the restore made it, emptied when it was there, empty. */
+static int rm_inside(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return ftw->level ? rm_entry(path, sb, flag, ftw) : 0;
+}
+
+static void undo_restore(const char *pg_path, bool dir_was, const char *spool, bool spool_was)
+{
+    char why[512];
+    if (!spool_was)
+        (void)remove_spool(spool, 5.0, why, sizeof why);
+    nftw(pg_path, dir_was ? rm_inside : rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* pgbackrest restore into o->pg_path; target: the --to time in PostgreSQL's form. */
 static int pgbr_restore(const struct aps_config *cfg, const struct aps_restore_opts *o,
-                        const char *spool, char *err, size_t errcap)
+                        const char *target, const char *spool, char *err, size_t errcap)
 {
     struct args a = {0};
     struct aps_buf log = {0};
-    char target[96];
     if (mkdir(spool, 0750) && errno != EEXIST) {
         snprintf(err, errcap, "%s: %s", spool, strerror(errno));
         return APS_E_IO;
@@ -532,10 +548,6 @@ static int pgbr_restore(const struct aps_config *cfg, const struct aps_restore_o
         arg(&a, "--type=immediate");
         arg(&a, "--target-action=promote");
     } else if (o->to) {
-        if (target_time(o->to, target, sizeof target)) {
-            snprintf(err, errcap, "--to %s: want a time such as 2026-12-02T05:40:00Z", o->to);
-            return APS_E_INVAL;
-        }
         arg(&a, "--type=time");
         arg(&a, "--target=%s", target);
         arg(&a, "--target-action=promote");
@@ -547,13 +559,12 @@ static int pgbr_restore(const struct aps_config *cfg, const struct aps_restore_o
     return rc;
 }
 
-static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
-                      const struct aps_restore_opts *o, aps_restore_check_fn check, void *arg,
-                      struct aps_store_restored *r, char *err, size_t errcap)
+/* The refusals of a PostgreSQL restore's options, before anything is made; fills the restored
+ * cluster's URL, the spool folder's path and the --to target in PostgreSQL's form. */
+static int restore_opts_check(const struct aps_config *cfg, const struct aps_restore_opts *o,
+                              struct aps_store_restored *r, char *spool, size_t spoolcap,
+                              char *target, size_t targetcap, char *err, size_t errcap)
 {
-    struct aps_store *rs = NULL;
-    struct aps_conn *c = NULL;
-    (void)st; /* the restored cluster is a new database: the caller records the restore */
     if (o->from) {
         snprintf(err, errcap,
                  "--from FILE restores a SQLite copy; this store is PostgreSQL: restore from"
@@ -564,21 +575,40 @@ static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
         snprintf(err, errcap, "a PostgreSQL restore needs --pg-path DIR (new) and --port N");
         return APS_E_INVAL;
     }
-    r->separate = true;
-    snprintf(r->source, sizeof r->source, "%s", o->set ? o->set : o->to ? o->to : "latest");
-    int rc = local_url(aps_cfg_str(cfg, APS_SET_DATABASE_URL), o->port, r->url, sizeof r->url);
-    if (rc) {
-        snprintf(err, errcap, "DATABASE_URL cannot name the restored cluster");
-        return rc;
+    if (o->to && target_time(o->to, target, targetcap)) {
+        snprintf(err, errcap, "--to %s: want a time such as 2026-12-02T05:40:00Z", o->to);
+        return APS_E_INVAL;
     }
-    char spool[4096];
-    if ((size_t)snprintf(spool, sizeof spool, "%s.restore-spool", o->pg_path) >= sizeof spool) {
+    if (local_url(aps_cfg_str(cfg, APS_SET_DATABASE_URL), o->port, r->url, sizeof r->url)) {
+        snprintf(err, errcap, "DATABASE_URL cannot name the restored cluster");
+        return APS_E_CONFIG;
+    }
+    if ((size_t)snprintf(spool, spoolcap, "%s.restore-spool", o->pg_path) >= spoolcap) {
         snprintf(err, errcap, "--pg-path is too long");
         return APS_E_INVAL;
     }
-    rc = restore_target(o->pg_path, o->port, err, errcap);
-    if (!rc)
-        rc = pgbr_restore(cfg, o, spool, err, errcap);
+    return restore_target(o->pg_path, o->port, err, errcap);
+}
+
+static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
+                      const struct aps_restore_opts *o, aps_restore_check_fn check, void *arg,
+                      struct aps_store_restored *r, char *err, size_t errcap)
+{
+    struct aps_store *rs = NULL;
+    struct aps_conn *c = NULL;
+    struct stat sb;
+    char spool[4096], target[96] = "";
+    (void)st; /* the restored cluster is a new database: the caller records the restore */
+    int rc = restore_opts_check(cfg, o, r, spool, sizeof spool, target, sizeof target, err,
+                                errcap);
+    if (rc)
+        return rc;
+    r->separate = true;
+    snprintf(r->source, sizeof r->source, "%s", o->set ? o->set : o->to ? o->to : "latest");
+    bool dir_was = !lstat(o->pg_path, &sb), spool_was = !lstat(spool, &sb);
+    rc = pgbr_restore(cfg, o, target, spool, err, errcap);
+    if (rc) /* no cluster runs on what it made: nothing of it is worth keeping */
+        undo_restore(o->pg_path, dir_was, spool, spool_was);
     if (!rc)
         rc = pg_ctl(cfg, o->pg_path, "start", o->port, err, errcap);
     bool started_ok = !rc;

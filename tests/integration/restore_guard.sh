@@ -7,7 +7,8 @@
 # cluster (the running primary's own directory) and a --port in use are refused with a line naming
 # the fix, and a pgBackRest failure reports its ERROR line, not only its last hint.
 # Checking or restoring a SQLite copy writes nothing beside it (no -wal or -shm in BACKUP_DIR,
-# whose newest name stays the newest copy).
+# whose newest name stays the newest copy), and a PostgreSQL restore that fails removes what it
+# made (DIR.restore-spool and the data directory), keeping a directory that was there before.
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -105,6 +106,20 @@ else
   BACKUP_STANZA=nostanza aps_pg backup run > /dev/null 2> "$dir/err"
   check "a backup of a missing stanza fails" 1 $?
   check "pgBackRest's ERROR line is reported" 1 "$(has 'pgbackrest backup failed (status 37): ERROR: [037]:' "$dir/err")"
+  exists() { [ -e "$1" ] && echo yes || echo no; }
+  BACKUP_STANZA=nostanza aps_pg restore --pg-path "$dir/r4" --port "$P2" > /dev/null 2> "$dir/err"
+  check "a restore from a missing stanza fails" 1 $?
+  check "… with pgBackRest's ERROR line" 1 "$(has 'pgbackrest restore failed' "$dir/err")"
+  check "… and leaves no spool folder" no "$(exists "$dir/r4.restore-spool")"
+  check "… nor the data directory it made" no "$(exists "$dir/r4")"
+  as_pg mkdir "$dir/r5"
+  BACKUP_STANZA=nostanza aps_pg restore --pg-path "$dir/r5" --port "$P2" > /dev/null 2> "$dir/err"
+  check "a failed restore into an empty directory exits" 1 $?
+  check "… keeps that directory, empty" "yes 0" "$(exists "$dir/r5") $(find "$dir/r5" -mindepth 1 | wc -l)"
+  check "… and leaves no spool folder" no "$(exists "$dir/r5.restore-spool")"
+  aps_pg restore --to 'last tuesday' --pg-path "$dir/r6" --port "$P2" > /dev/null 2> "$dir/err"
+  check "a --to that is not a time exits" 2 $?
+  check "… before it made anything" "no no" "$(exists "$dir/r6") $(exists "$dir/r6.restore-spool")"
   aps_pg restore --pg-path "$dir/r3" --port "$P2" --stop > "$dir/out" 2> "$dir/err"
   check "a restore into a new directory on a free port works" 0 $?
   set -e
