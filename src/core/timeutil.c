@@ -60,9 +60,39 @@ static int digits(const char *s, int n, int *out)
     return 0;
 }
 
+/* The zone after a time, at *p: "Z", or an offset from UTC "+HH", "+HHMM" or "+HH:MM" (or with
+ * '-'), into *offset (seconds east of UTC); *p moves past it. Nothing there: UTC. */
+static int utc_offset(const char **p, int64_t *offset)
+{
+    const char *z = *p;
+    int oh = 0, om = 0;
+    *offset = 0;
+    if (*z == 'Z') {
+        *p = z + 1;
+        return 0;
+    }
+    if (*z != '+' && *z != '-')
+        return 0;
+    if (digits(z + 1, 2, &oh))
+        return APS_E_PARSE;
+    const char *e = z + 3;
+    if (*e == ':' || isdigit((unsigned char)*e)) {
+        e += *e == ':';
+        if (digits(e, 2, &om))
+            return APS_E_PARSE;
+        e += 2;
+    }
+    if (oh > 23 || om > 59)
+        return APS_E_RANGE;
+    *offset = (*z == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+    *p = e;
+    return 0;
+}
+
 int aps_time_parse_iso(const char *s, int64_t *out)
 {
     int y, m, d, h = 0, mi = 0, sec = 0;
+    int64_t offset = 0;
     if (!s || strlen(s) < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &m) ||
         s[7] != '-' || digits(s + 8, 2, &d))
         return APS_E_PARSE;
@@ -86,14 +116,13 @@ int aps_time_parse_iso(const char *s, int64_t *out)
         }
         if (h > 23 || mi > 59 || sec > 60)
             return APS_E_RANGE;
-        if (*p == 'Z')
-            p++;
-        else if (!strcmp(p, "+00:00"))
-            p += 6;
+        int rc = utc_offset(&p, &offset);
+        if (rc)
+            return rc;
     }
     if (*p)
         return APS_E_PARSE;
-    *out = aps_time_from_civil(y, m, d, h, mi, sec);
+    *out = aps_time_from_civil(y, m, d, h, mi, sec) - offset;
     return 0;
 }
 

@@ -17,7 +17,9 @@ bool aps_date_valid(int y, int m, int d);
 /* Seconds since the epoch for a UTC civil date and time. */
 int64_t aps_time_from_civil(int y, int mo, int d, int h, int mi, int s);
 
-/* Parses "YYYY-MM-DD" (optionally followed by "THH:MM[:SS[.ffffff]]" and "Z"). */
+/* Parses "YYYY-MM-DD", optionally followed by "THH:MM[:SS[.ffffff]]" (or a space for the T) and
+ * a zone: "Z", or an offset "+HH", "+HHMM", "+HH:MM" (or '-'), PostgreSQL's form included
+ * ("2026-12-02 05:40:00.123+00"); no zone is UTC. The time is UTC's; the fraction is dropped. */
 int aps_time_parse_iso(const char *s, int64_t *out) APS_MUST_CHECK;
 /* Writes "YYYY-MM-DD" into out (cap >= 11). */
 void aps_time_format_date(int64_t t, char *out, size_t cap);

@@ -298,7 +298,9 @@ static int sqlite_pick(const struct aps_config *cfg, const char *to, char *path,
     struct copy_list l = {0};
     int64_t limit = INT64_MAX;
     if (to && aps_time_parse_iso(to, &limit)) {
-        snprintf(err, errcap, "--to %s: want YYYY-MM-DDTHH:MM:SSZ", to);
+        snprintf(err, errcap,
+                 "--to %s: want a time such as 2026-12-02T05:40:00Z or 2026-12-02 05:40:00+00",
+                 to);
         return APS_E_INVAL;
     }
     int rc = copies_read(dir, &l, err, errcap);

@@ -64,13 +64,13 @@ api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 backup --help|0||04857f1e|d41d8cd9
 backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|04857f1e
 backup bogus|2|usage: aps backup run/list/verify/prune|d41d8cd9|04857f1e
-restore --help|0||bf4c858c|d41d8cd9
-restore --to|2|aps restore: --to needs a value|d41d8cd9|af20251b
-restore --to x --from y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|bf4c858c
-restore --port x|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|bf4c858c
-restore --bogus 1|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|bf4c858c
-restore --stop --bogus|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|bf4c858c
-restore --pg-path|2|aps restore: --pg-path needs a value|d41d8cd9|50d40354
+restore --help|0||dfe8a7df|d41d8cd9
+restore --to|2|aps restore: --to needs a value|d41d8cd9|c72014d1
+restore --to x --from y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
+restore --port x|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
+restore --bogus 1|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
+restore --stop --bogus|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
+restore --pg-path|2|aps restore: --pg-path needs a value|d41d8cd9|699acf81
 collect --help|0||635e7c4e|d41d8cd9
 collect --sport|2|aps collect: --sport needs a value (see aps collect --help)|d41d8cd9|5b3baafe
 collect --sport XX|2|aps collect: unknown sport XX|d41d8cd9|b48ddb72
@@ -251,7 +251,7 @@ flags list --json --json|0||754cfba0|d41d8cd9
 health api worker --timeout 2 --url|2|aps health: --url needs a value|d41d8cd9|fe4bf345
 collect - odds|2|aps collect: bad argument - (see aps collect --help)|d41d8cd9|f735c099
 ingest - x|2|aps ingest: unknown source '-' (see aps ingest --help)|d41d8cd9|34255da4
-restore --to x --set y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|bf4c858c
+restore --to x --set y|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
 backtest --sport EPL --bogus|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
 train --sport EPL --bogus|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 train --sport WNBA|1|aps train: WNBA: no games in the store: nothing to train|d7a6134a|31231500

@@ -68,8 +68,8 @@ check "it left the store" 2 "$(users)"
 "$APS_BIN" restore --from "$copy" > "$dir/out" 2> "$dir/err"
 check "the real copy restores" 0 $?
 check "… it writes nothing beside the copy" "" "$(not_copies)"
-"$APS_BIN" restore > "$dir/out" 2> "$dir/err"
-check "the newest copy restores" 0 $?
+"$APS_BIN" restore --to "2099-01-01 00:00:00.5+00" > "$dir/out" 2> "$dir/err"
+check "the newest copy restores by a time in PostgreSQL's form" 0 $?
 check "… nothing beside it either" "" "$(not_copies)"
 check "… the newest name in BACKUP_DIR is the copy" "$(basename "$copy")" "$(find "$dir/backups" -mindepth 1 -printf '%f\n' | sort | tail -1)"
 check "… whose bytes are as they were" "$copy_sum" "$(sha256sum < "$copy")"
