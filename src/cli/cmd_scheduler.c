@@ -28,7 +28,12 @@ static void usage(FILE *out)
             "setting (0 turns a task off). Exactly one scheduler is active: a second waits and\n"
             "takes over within SCHEDULER_LOCK_TTL_MS of the first one's death. A slot missed\n"
             "while no scheduler ran is caught up once. SIGHUP reloads the configuration.\n\n"
-            "  --once   take the lock, run one tick, release it, and print what was enqueued\n"
+            "  --once   take the lock, run one tick, release it, and print what was enqueued as\n"
+            "           one JSON line: {\"leader\":true,\"enqueued\":N,\"duplicates\":N,\n"
+            "           \"caught_up\":N,\"skipped\":N}. While another scheduler leads it runs\n"
+            "           nothing, prints \"leader\":false with zero counts and exits 0 (the leader\n"
+            "           runs the calendar: a cron-style run that finds one has nothing to do);\n"
+            "           exit 1 when the lock or the store cannot be reached\n"
             "  tasks    the calendar: task, job, period (s), per sport, condition\n");
 }
 

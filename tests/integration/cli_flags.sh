@@ -170,9 +170,9 @@ report bogus|2|usage: aps report models [--out FILE]|d41d8cd9|cc23386f
 report models --out|2|aps report models: --out needs a value|d41d8cd9|0cf3782b
 report models --bogus|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
 report models --bogus 1|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
-scheduler --help|0||913f8485|d41d8cd9
-scheduler --bogus|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
-scheduler --once extra|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
+scheduler --help|0||72aff6ca|d41d8cd9
+scheduler --bogus|2|usage: aps scheduler [--once]|d41d8cd9|72aff6ca
+scheduler --once extra|2|usage: aps scheduler [--once]|d41d8cd9|72aff6ca
 scheduler tasks|0||3ab6aae7|d41d8cd9
 secrets --help|0||8f5dad77|d41d8cd9
 secrets|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|8f5dad77
@@ -243,7 +243,7 @@ train --sport|2|aps train: --sport needs a value|d41d8cd9|17788a10
 predict --model m --bogus|2|aps predict: unknown option --bogus with --model (see --help)|d41d8cd9|cf3433ed
 models explain nosuch --game|2|aps models explain: --game needs a value|d41d8cd9|45e0e8ed
 models list --sport|2|aps models list: --sport needs a value|d41d8cd9|ac644f60
-scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|913f8485
+scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|72aff6ca
 worker dead list --limit 5 --limit 6|2|aps worker: --limit given twice|d41d8cd9|1c601b4d
 worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
 secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|8f5dad77
