@@ -10,7 +10,12 @@
  * sharp books' closes when complete, else every bookmaker's, else the market average or
  * consensus; each book made fair with the margin method passed in, then averaged). When a game has no closing prices at all, the latest pre-match prices stand
  * in for the benchmark (close_phase says which).
- * No-vig probabilities come from the margin-removal method passed in, per book, then averaged. */
+ * No-vig probabilities come from the margin-removal method passed in, per book, then averaged.
+ * The view reads every quote of the history it is given. A pick made as of a past time T (a
+ * replay) gives it the quotes known at T only (aps_history_known_at: snapshots recorded at or
+ * before T, imported open and pre-match lines, imported closes of games started before T), so
+ * its entry is what the books offered at T, and a game it picks has no close to fall back on
+ * (a market whose data has only closing prices has no entry in a replay). */
 #ifndef APS_ENGINE_MARKET_H
 #define APS_ENGINE_MARKET_H
 

@@ -334,6 +334,9 @@ int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
     int rc = aps_history_load(c, o->sport, NULL, NULL, &h);
     if (rc)
         return rc;
+    /* a replay prices, and its models read, the market as it stood at now: no quote taken later */
+    if (o->replay)
+        aps_history_known_at(&h, o->now);
     struct aps_elo_params params;
     bool fitted;
     struct aps_predictor pred = {0};

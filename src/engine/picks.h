@@ -3,7 +3,8 @@
  * Publishing: for every scheduled game of a sport that starts within the horizon, the predictor
  * (trained on every game finished before now) gives its probabilities; the market view gives the
  * current best price (the highest decimal price any bookmaker quotes for the side, at the main
- * line) and the no-vig market; the side with the largest edge is the pick.
+ * line) and the no-vig market; the side with the largest edge is the pick. A replay (now in the
+ * past) is current as of now: it reads only the quotes known then (see replay below).
  * A market is "published" only from its production model when that model passed the market gate
  * (engine/gate.h); otherwise it is "tracking_only" (the production model's or Elo's probability,
  * recorded and graded, never a tier or a stake). The result counts the tracking-only picks by
@@ -44,7 +45,12 @@ struct aps_publish_opts {
     const char *model;         /* name recorded with the pick ("elo" or a registry name) */
     bool replay;               /* now is in the past: publish for games in [now, now + horizon]
                                   whatever their stored status (the predictor still only learns
-                                  from games before now) — a paper-trading replay */
+                                  from games before now) — a paper-trading replay. Prices, lines,
+                                  no-vig probabilities and the models' market features then come
+                                  from the quotes known at now only (aps_history_known_at): none
+                                  recorded after it, no imported close of a game not started
+                                  before it; the imported open and pre-match lines stand as its
+                                  entry. A live run reads every stored quote */
     struct aps_metrics *metrics; /* NULL, or where the edge of each published pick
                                     (aps_pick_edge_ratio) and the time of each prediction
                                     (aps_model_inference_duration_seconds) are observed */

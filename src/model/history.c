@@ -604,6 +604,31 @@ void aps_history_cleanup(struct aps_history *h)
     memset(h, 0, sizeof *h);
 }
 
+static bool known_at(const struct aps_hist_game *g, const struct aps_hist_quote *q, int64_t t)
+{
+    if (q->recorded_at > 0)
+        return q->recorded_at <= t;
+    return q->phase != APS_PHASE_CLOSE || g->start_time < t;
+}
+
+void aps_history_known_at(struct aps_history *h, int64_t t)
+{
+    struct aps_hist_quote *kept = aps_malloc((h->nquotes ? h->nquotes : 1) * sizeof *kept);
+    size_t n = 0;
+    for (size_t gi = 0; gi < h->ngames; gi++) {
+        struct aps_hist_game *g = &h->games[gi];
+        size_t q0 = n;
+        for (size_t i = g->q0; i < g->q0 + g->nq; i++)
+            if (known_at(g, &h->quotes[i], t))
+                kept[n++] = h->quotes[i];
+        g->q0 = q0;
+        g->nq = n - q0;
+    }
+    aps_free(h->quotes);
+    h->quotes = kept;
+    h->nquotes = n;
+}
+
 bool aps_hist_final(const struct aps_hist_game *g)
 {
     return g->status == APS_GS_FINAL && g->home_score >= 0 && g->away_score >= 0;

@@ -57,6 +57,14 @@ struct aps_history {
 int aps_history_load(struct aps_conn *c, enum aps_sport sport, const char *from, const char *to,
                      struct aps_history *h) APS_MUST_CHECK;
 void aps_history_cleanup(struct aps_history *h);
+/* Keeps only the quotes known at time t (unix seconds), as a pick made at t saw the market: a
+ * snapshot recorded at or before t; of the lines imported from files, which carry no recording
+ * time (recorded_at 0), the open and pre-match ones (offered before their game: the entry of a
+ * game that starts at or after t) and the close of a game that started before t. The close of
+ * a game starting at or after t (the games a pick at t is made for; a date-only game is stored
+ * at midnight) is its benchmark, taken at its start: not known at t. Game order and each
+ * game's quote order are kept. */
+void aps_history_known_at(struct aps_history *h, int64_t t);
 /* True when the game has a final score. */
 bool aps_hist_final(const struct aps_hist_game *g);
 

@@ -57,8 +57,9 @@ dr_api dr@example.com 2
 post() { curl -s -o "$dir/body" -w '%{http_code}' -X POST "$base$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$2"; }
 check "bankroll created" 201 "$(post /betting/bankrolls '{"name":"before T","initial_amount":1000}')"
 br=$(jq -r .id "$dir/body")
+# (spread picks: a replay has no NBA moneyline, whose data holds only closing prices)
 for pick in $(q "$PRIMARY" "select min(p.id) from predictions p join games g on g.id = p.game_id
-    where g.status = 'scheduled' and p.market = 'moneyline' group by p.game_id order by 1"); do
+    where g.status = 'scheduled' and p.market = 'spread' group by p.game_id order by 1"); do
   check "bet on pick $pick" 201 "$(post /betting/bets "{\"prediction_id\":$pick,\"bankroll_id\":$br,\"stake\":50}")"
 done
 

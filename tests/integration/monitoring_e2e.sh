@@ -243,9 +243,10 @@ check_true "replication lag seen on the primary" wait_until 20 has 'pg_stat_repl
 # The numbers are the store's: graded picks in the 30-day window as PostgreSQL counts them, and
 # the account events as they happened.
 scrape() { curl -s "$api_base/metrics" | awk -v s="$1" '$1 == s {print $2}'; }
-check "graded picks in the 30-day window (moneyline, all tiers) = the store's count" \
-  "$(q "SELECT COUNT(*) FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id WHERE p.market = 'moneyline' AND r.graded_at >= EXTRACT(EPOCH FROM now())::bigint - 30 * 86400")" \
-  "$(scrape 'aps_picks_window_graded{sport="NBA",market="moneyline",tier="all",window="30d"}')"
+# (spreads: the replay has no NBA moneyline picks, that data holding only closing moneylines)
+check "graded picks in the 30-day window (spread, all tiers) = the store's count" \
+  "$(q "SELECT COUNT(*) FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id WHERE p.market = 'spread' AND r.graded_at >= EXTRACT(EPOCH FROM now())::bigint - 30 * 86400")" \
+  "$(scrape 'aps_picks_window_graded{sport="NBA",market="spread",tier="all",window="30d"}')"
 check "one registration counted" 1 "$(scrape 'aps_auth_events_total{action="register",outcome="success"}')"
 check "one login counted" 1 "$(scrape 'aps_auth_events_total{action="login",outcome="success"}')"
 

@@ -1,0 +1,124 @@
+/* test_picks_replay.c — a replay (`aps predict --now T` in the past) prices its picks from the
+ * quotes known at T only. Regression: a replay read every stored quote of a game, so a live
+ * snapshot recorded after T gave the pick its price, line and no-vig probability (a price that
+ * did not exist yet at T), and the imported close of a game starting at or after T stood in as
+ * its entry. The store is seeded by SQL: one book, NFL games around T: one played the day before
+ * with its imported close, one with live snapshots at T - 10 min and T + 10 min, one with an
+ * imported close only, one with an imported open only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/picks.h"
+#include "model/history.h"
+
+#include "../model/fixture.c"
+
+#define T 1700000000 /* 2023-11-14T22:13:20Z */
+
+static void seed(struct aps_conn *c)
+{
+    char sql[4096];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO sports (code, name, kind, three_way) VALUES ('NFL', 'NFL', 'team', 0);"
+        "INSERT INTO teams (sport_id, key, name) VALUES (1, 'KC', 'Kansas City Chiefs'),"
+        " (1, 'BAL', 'Baltimore Ravens'), (1, 'BUF', 'Buffalo Bills'), (1, 'MIA', 'Miami Dolphins');"
+        "INSERT INTO seasons (sport_id, label) VALUES (1, '2023');"
+        "INSERT INTO games (id, sport_id, season_id, game_date, home_team_id, away_team_id,"
+        " start_time, time_known, status, home_score, away_score, created_at, updated_at) VALUES"
+        " (1, 1, 1, '2023-11-13', 2, 4, %d, 1, 'final', 20, 17, 0, 0),"
+        " (2, 1, 1, '2023-11-14', 3, 4, %d, 0, 'final', 10, 13, 0, 0),"
+        " (3, 1, 1, '2023-11-14', 1, 2, %d, 1, 'final', 24, 17, 0, 0),"
+        " (4, 1, 1, '2023-11-15', 1, 3, %d, 1, 'final', 31, 30, 0, 0);"
+        "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES"
+        " ('pinnacle', 'Pinnacle', 1, 0);"
+        "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price)"
+        " VALUES (1, 1, 'moneyline', 'home', 'close', 0, NULL, 1.90),"
+        " (1, 1, 'moneyline', 'away', 'close', 0, NULL, 1.95),"
+        " (2, 1, 'moneyline', 'home', 'close', 0, NULL, 1.70),"
+        " (2, 1, 'moneyline', 'away', 'close', 0, NULL, 2.20),"
+        " (3, 1, 'moneyline', 'home', 'live', %d, NULL, 1.80),"
+        " (3, 1, 'moneyline', 'away', 'live', %d, NULL, 2.10),"
+        " (3, 1, 'moneyline', 'home', 'live', %d, NULL, 2.30),"
+        " (3, 1, 'moneyline', 'away', 'live', %d, NULL, 1.65),"
+        " (4, 1, 'moneyline', 'home', 'open', 0, NULL, 1.75),"
+        " (4, 1, 'moneyline', 'away', 'open', 0, NULL, 2.15);",
+        T - 86400, T, T + 3600, T + 10800, T - 600, T - 600, T + 600, T + 600);
+    assert_int_equal(aps_conn_exec(c, sql), 0);
+}
+
+static int64_t q(struct aps_conn *c, const char *sql)
+{
+    int64_t n = -1;
+    assert_int_equal(aps_conn_query_int64(c, sql, 0, NULL, &n), 0);
+    return n;
+}
+
+/* The moneyline pick of game id is at the price its book quoted for the side picked, home or
+ * away, with that side's no-vig probability of the two. */
+static void assert_pick(struct aps_conn *c, int64_t id, double home, double away)
+{
+    char sel[16];
+    double price = NAN, mp = NAN;
+    assert_int_equal(aps_conn_query_row(c,
+                                        "SELECT selection, price, market_probability FROM"
+                                        " predictions WHERE game_id = ?1 AND market = 'moneyline'",
+                                        "sdd", sel, sizeof sel, &price, &mp, "i", id),
+                     0);
+    bool is_home = !strcmp(sel, "home");
+    double p_home = (1 / home) / (1 / home + 1 / away);
+    assert_near(price, is_home ? home : away, 1e-9);
+    assert_near(mp, is_home ? p_home : 1 - p_home, 1e-6);
+}
+
+static void a_replay_reads_the_quotes_known_then(void **state)
+{
+    (void)state;
+    struct fx_store fx;
+    fx_open(&fx);
+    seed(fx.c);
+
+    /* what the cut keeps: the close of the game played before T, the snapshots up to T, the
+     * imported open; not the snapshots after T nor the close of a game starting at T or later */
+    struct aps_history h;
+    assert_int_equal(aps_history_load(fx.c, APS_SPORT_NFL, NULL, NULL, &h), 0);
+    assert_int_equal(h.nquotes, 10);
+    aps_history_known_at(&h, T);
+    assert_int_equal(h.nquotes, 6);
+    const size_t kept[] = {2, 0, 2, 2};
+    for (size_t gi = 0; gi < 4; gi++)
+        assert_int_equal(h.games[gi].nq, kept[gi]);
+    for (size_t i = h.games[2].q0; i < h.games[2].q0 + h.games[2].nq; i++)
+        assert_true(h.quotes[i].recorded_at == T - 600);
+    aps_history_cleanup(&h);
+
+    struct aps_publish_opts o = {.sport = APS_SPORT_NFL,
+                                 .now = T,
+                                 .horizon = 86400,
+                                 .margin = APS_MARGIN_MULTIPLICATIVE,
+                                 .replay = true};
+    aps_kelly_params_default(&o.kelly);
+    struct aps_publish_result r;
+    assert_int_equal(aps_picks_publish(fx.c, &o, &r), 0);
+    assert_int_equal(r.games, 3);
+    /* game 3 at the price its book quoted at T - 10 min (1.80 / 2.10), not at T + 10 min */
+    assert_pick(fx.c, 3, 1.80, 2.10);
+    assert_int_equal(r.priced, 2);
+    /* game 2 starts at T (as a date-only game, stored at midnight, does in a replay from that
+     * midnight) and has only its close, taken at its start: not known at T, not priced */
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE game_id = 2"), 0);
+    /* game 4's imported open is its entry */
+    assert_pick(fx.c, 4, 1.75, 2.15);
+    fx_close(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_replay_reads_the_quotes_known_then),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
