@@ -712,19 +712,27 @@ static int bet_record(struct aps_conn *c, const struct aps_api_where *w, json_t 
                    " SUM(CASE WHEN x.result = 'void' THEN 1 ELSE 0 END),"
                    " SUM(CASE WHEN x.result = 'void' THEN 0 ELSE " STAKE_SQL " END),"
                    " SUM(" PL_SQL "), SUM(CASE WHEN x.clv IS NULL THEN 0 ELSE 1 END),"
-                   " SUM(x.clv), SUM(CASE WHEN x.clv > 0 THEN 1 ELSE 0 END), COUNT(*) %s%s",
+                   " SUM(x.clv), SUM(CASE WHEN x.clv > 0 THEN 1 ELSE 0 END), COUNT(*),"
+                   " SUM(CASE WHEN x.clv IS NOT NULL AND x.market = 'moneyline' THEN 1 ELSE 0"
+                   " END) %s%s",
                    BETS_FROM, aps_buf_str(&w->sql));
     int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         int64_t staked = aps_stmt_is_null(st, 4) ? 0 : aps_stmt_int64(st, 4); /* cents */
         int64_t profit = aps_stmt_is_null(st, 5) ? 0 : aps_stmt_int64(st, 5);
+        /* a moneyline's CLV is a fraction of the stake, a spread's or total's is in points
+         * (engine/bankroll.h): the mean is given only over one unit (engine/track_record.h) */
+        int64_t clv_n = aps_stmt_int64(st, 6);
+        int64_t clv_price = aps_stmt_is_null(st, 10) ? 0 : aps_stmt_int64(st, 10);
         struct aps_record r = {
             .n = aps_stmt_int64(st, 9), .wins = aps_stmt_int64(st, 0),
             .losses = aps_stmt_int64(st, 1), .pushes = aps_stmt_int64(st, 2),
-            .voids = aps_stmt_int64(st, 3), .clv_n = aps_stmt_int64(st, 6),
+            .voids = aps_stmt_int64(st, 3), .clv_n = clv_n,
             .clv_pos = aps_stmt_int64(st, 8),
             .staked = aps_money_to_double(staked), .profit = aps_money_to_double(profit),
-            .clv_sum = aps_stmt_is_null(st, 7) ? 0 : aps_stmt_double(st, 7)};
+            .clv_sum = aps_stmt_is_null(st, 7) ? 0 : aps_stmt_double(st, 7),
+            .clv_units = (clv_price > 0 ? APS_RECORD_CLV_PRICE : 0u) |
+                         (clv_n > clv_price ? APS_RECORD_CLV_POINTS : 0u)};
         struct aps_record_summary s;
         aps_record_summarize(&r, &s);
         *out = json_pack(

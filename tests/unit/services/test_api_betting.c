@@ -394,12 +394,39 @@ static void test_performance(void **state)
                        1e-12);
     double p_home = (1 / 1.70) / (1 / 1.70 + 1 / 2.25);
     double clv1 = p_home * 1.85 - 1, clv2 = (1 - p_home) * 2.10 - 1;
+    /* (cmocka's float comparison takes a NaN as equal to anything: a null must fail here) */
+    assert_true(json_is_number(tr_get(&t, "clv_mean")));
     assert_float_equal(jnum(t.res.json, "clv_mean"), (clv1 + clv2) / 2, 1e-12);
     assert_float_equal(jnum(t.res.json, "clv_positive_share"), ((clv1 > 0) + (clv2 > 0)) / 2.0,
                        1e-12);
     /* equity: 1000 → 900 → 700 (stakes) → 885 (payout): drawdown 300/1000 */
+    assert_true(json_is_number(tr_get(&t, "max_drawdown")));
     assert_float_equal(jnum(t.res.json, "max_drawdown"), 0.30, 1e-12);
     tr_cleanup(&t);
+    /* a spread's CLV is in points: no mean across it and a moneyline's, each market its own */
+    fx_exec(fx, "INSERT INTO bets (user_id, bankroll_id, game_id, market, selection, line, price,"
+                " stake_cents, stake, placed_at, result, profit_loss_cents, profit_loss, clv,"
+                " settled_at) SELECT user_id, bankroll_id, game_id, 'spread', 'home', -3.5, 1.9,"
+                " 100, 1.0, placed_at, 'win', 90, 0.9, 1.5, settled_at FROM bets WHERE id = 1");
+    struct {
+        const char *market;
+        double mean; /* NAN: null */
+    } by_market[] = {{NULL, NAN}, {"moneyline", (clv1 + clv2) / 2}, {"spread", 1.5}};
+    for (size_t i = 0; i < sizeof by_market / sizeof by_market[0]; i++) {
+        tr_init(&t, fx, "GET", "/api/v1/betting/performance", FX_USER, APS_ROLE_USER);
+        if (by_market[i].market)
+            tr_query(&t, "market", by_market[i].market);
+        assert_int_equal(tr_run(&t, aps_api_betting_performance), 200);
+        json_t *mean = tr_get(&t, "clv_mean");
+        if (isnan(by_market[i].mean))
+            assert_true(json_is_null(mean));
+        else if (!json_is_number(mean) ||
+                 fabs(json_number_value(mean) - by_market[i].mean) > 1e-12)
+            fail_msg("market %s: clv_mean %s", by_market[i].market, json_dumps(mean, JSON_ENCODE_ANY));
+        tr_cleanup(&t);
+    }
+    fx_exec(fx, "DELETE FROM bets WHERE market = 'spread'");
+
     /* the ROI of a bankroll is its profit over what it wagered, not over what was deposited */
     tr_init(&t, fx, "GET", BR, FX_USER, APS_ROLE_USER);
     assert_int_equal(tr_run(&t, aps_api_bankrolls_list), 200);
