@@ -145,7 +145,11 @@ int aps_bankroll_move(struct aps_conn *c, int64_t id, const char *kind, int64_t 
     int64_t bal = 0;
     bool done = false;
     int rc = 0;
-    if (amount > APS_MONEY_LIMIT_CENTS || amount < -APS_MONEY_LIMIT_CENTS)
+    /* a balance is never negative, so a credit past the limit takes it past the limit and a
+     * debit past it takes it below zero, whatever the balance is */
+    if (amount > APS_MONEY_LIMIT_CENTS)
+        return APS_E_TOOBIG;
+    if (amount < -APS_MONEY_LIMIT_CENTS)
         return APS_E_RANGE;
     for (int attempt = 0; !rc && !done && attempt < CAS_ATTEMPTS; attempt++) {
         rc = aps_bankroll_get(c, id, 0, &b);
@@ -264,6 +268,10 @@ int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, 
 {
     if (b->stake_cents <= 0 || b->stake_cents > APS_MONEY_LIMIT_CENTS || !(b->price > 1))
         return APS_E_INVAL;
+    /* a win pays stake × price back: a bet that could only be paid past the most a bankroll
+     * holds could never be settled as won */
+    if ((double)b->stake_cents * b->price > (double)APS_MONEY_LIMIT_CENTS)
+        return APS_E_TOOBIG;
     int64_t id = 0;
     int rc = aps_conn_begin(c);
     if (rc)

@@ -88,6 +88,7 @@ struct aps_bet_request {
 /* Records the bet and debits its stake, in one transaction. Errors: APS_E_NOTFOUND (the
  * bankroll is not the user's, or no such game), APS_E_STATE (the game has started: not
  * scheduled, or its start time has passed at `now`), APS_E_RANGE (stake above the balance),
+ * APS_E_TOOBIG (a win would pay stake × price, more than APS_MONEY_LIMIT_CENTS),
  * APS_E_INVAL (a selection outside the market, or a spread/total without a line). */
 int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
                            int64_t *bet_id, int64_t *balance_after_cents) APS_MUST_CHECK;
@@ -108,6 +109,7 @@ int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_
  * the game has a closing benchmark (none for a void), a payout (win, half results) or refund
  * (push, void) — in one transaction. *balance_after_cents (may be NULL): the bankroll's balance
  * after it. Errors: APS_E_NOTFOUND (no such bet of user_id), APS_E_STATE (already settled),
+ * APS_E_TOOBIG (the payout would take the balance past APS_MONEY_LIMIT_CENTS: nothing changed),
  * APS_E_INVAL (r is not a result). */
 int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
                             enum aps_grade_result r, enum aps_margin_method mm,

@@ -404,6 +404,15 @@ static int bet_failed(struct aps_http_res *res, int rc)
     case APS_E_INVAL:
         aps_api_invalid(res, "selection", "is not a side of this game's market");
         return 0;
+    case APS_E_TOOBIG: {
+        char msg[160], top[32];
+        snprintf(msg, sizeof msg,
+                 "a win would pay stake x price, more than a bankroll holds (%s); lower the "
+                 "stake or check the price and its odds_format",
+                 aps_money_format(APS_MONEY_LIMIT_CENTS, top, sizeof top));
+        aps_api_invalid(res, "price", msg);
+        return 0;
+    }
     default:
         return aps_api_db_error(res, rc);
     }
@@ -478,6 +487,10 @@ int aps_api_bets_settle(struct aps_http_req *req, struct aps_http_res *res)
         aps_api_not_found(res, "bet");
     else if (rc == APS_E_STATE)
         aps_http_error(res, 409, "BET_SETTLED", "the bet is settled already");
+    else if (rc == APS_E_TOOBIG)
+        aps_http_error(res, 409, "BALANCE_LIMIT",
+                       "the payout would take the bankroll's balance above its limit; withdraw "
+                       "first, or settle the bet with another result");
     else if (rc)
         aps_api_db_error(res, rc);
     else

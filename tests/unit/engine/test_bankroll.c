@@ -269,6 +269,44 @@ static void test_settle_past_the_limit_holds_one_bet(void **state)
     aps_store_release(c);
 }
 
+/* A win at a price so long that it could never be paid: refused when placed; one stored anyway
+ * (placed before that refusal, or written by SQL) stays pending for a person while the grading
+ * settles the game's other bets, and settling it by hand as a win changes nothing. */
+static void test_unpayable_price(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 1000), b1, after;
+    int64_t now = aps_time_now();
+    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1e20, 1);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), APS_E_TOOBIG);
+    /* stake × price exactly at the limit is still a bet */
+    b.price = (double)APS_MONEY_LIMIT_CENTS / 100;
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
+    b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 2.0, 10);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
+    assert_int_equal(after, 98900);
+    fx_exec(fx, "UPDATE bets SET price = 1e20 WHERE price > 1000");
+    assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, 1, APS_GRADE_WIN,
+                                             APS_MARGIN_MULTIPLICATIVE, &after),
+                     APS_E_TOOBIG);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'pending'"), 2);
+    finish_game(fx, FX_G_FUTURE, 24, 21);
+    int settled = -1;
+    assert_int_equal(aps_bankroll_settle_game(c, FX_G_FUTURE, &settled), 0);
+    assert_int_equal(settled, 1);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'pending'"
+                                " AND price = 1e20"),
+                     1);
+    assert_float_equal(balance(c, id), 989 + 20, 1e-9);
+    /* a person settles it with another result */
+    assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, 1, APS_GRADE_VOID,
+                                             APS_MARGIN_MULTIPLICATIVE, &after),
+                     0);
+    assert_int_equal(after, 101000);
+    aps_store_release(c);
+}
+
 static void test_settle_void_on_cancel(void **state)
 {
     struct fixture *fx = *state;
@@ -435,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settle_win_loss_push_idempotent, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_past_the_limit_holds_one_bet, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_unpayable_price, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_void_on_cancel, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_by_hand, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_clv_sign_and_benchmark, fx_setup, fx_teardown),

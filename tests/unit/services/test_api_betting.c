@@ -233,6 +233,9 @@ static void test_bets(void **state)
         {"{\"prediction_id\":2,\"game_id\":3,\"bankroll_id\":%lld,\"stake\":10}", 400,
          "prediction_id"},
         {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":0}", 400, "stake"},
+        /* American +1e20: a win would pay more than any bankroll holds */
+        {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":10,\"price\":1e20}", 400,
+         "price"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 /* the formats are the table's literals above, each with one %lld */
@@ -279,6 +282,16 @@ static void test_bets(void **state)
     tr_query(&t, "result", "lost");
     assert_int_equal(tr_run(&t, aps_api_bets_list), 400);
     tr_cleanup(&t);
+
+    /* a win that could never be paid (a price stored before such bets were refused): settling
+     * it by hand as won is a 409 that changes nothing */
+    fx_exec(fx, "UPDATE bets SET price = 1e20 WHERE id = 1");
+    assert_int_equal(post(fx, &t, aps_api_bets_settle, "/api/v1/betting/bets/{id}/settle",
+                          FX_USER, "1", "{\"result\":\"win\"}"),
+                     409);
+    assert_string_equal(tr_code(&t), "BALANCE_LIMIT");
+    tr_cleanup(&t);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'pending'"), 2);
 }
 
 static void test_sizing(void **state)
