@@ -855,7 +855,7 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
 {
     int64_t id = aps_api_path_id(req, res, "id");
     struct aps_conn *c = NULL;
-    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     struct aps_bankroll b;
     int rc = aps_bankroll_get(c, id, req->who.user_id, &b);

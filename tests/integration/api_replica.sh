@@ -95,6 +95,15 @@ code=$(curl -s -o "$dir/bankroll.json" -w '%{http_code}' -X POST "$base/betting/
 check "a write while the replica is paused goes to the primary" 201 "$code"
 check "the bankroll is on the primary" 1 "$(psql "$PRIMARY" -Atc 'select count(*) from bankrolls')"
 check "and not yet on the replica" 0 "$(psql "$REPLICA" -Atc 'select count(*) from bankrolls')"
+# A user's own bankroll is read from the primary, its history too: the dashboard shows both
+# right after a deposit.
+br=$(jq -r .id "$dir/bankroll.json")
+curl -s -o /dev/null -X POST "$base/betting/bankrolls/$br/transactions" -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d '{"kind":"deposit","amount":25.5}'
+code=$(curl -s -o "$dir/history.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+  "$base/betting/bankrolls/$br/history")
+check "the new bankroll's history, replica paused" "200 2 1025.5" \
+  "$code $(jq -r '.count' "$dir/history.json") $(jq -r '.items[-1].balance_after' "$dir/history.json")"
 
 psql "$REPLICA" -Atc 'select pg_wal_replay_resume()' > /dev/null
 wait_replayed
