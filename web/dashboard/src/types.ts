@@ -24,6 +24,7 @@ export type Bankroll = S["Bankroll"];
 export type BalanceHistory = S["BankrollHistory"];
 export type Bet = S["Bet"];
 export type Sizing = S["Sizing"];
+export type SizingRequest = S["SizingRequest"];
 export type Tally = S["BacktestTally"];
 export type BacktestReport = S["BacktestReport"];
 export type Backtest = S["Backtest"];

@@ -1850,6 +1850,11 @@ export interface components {
             stake: number;
             price?: number | string;
             odds?: number | string;
+            /**
+             * @description how to read price (or odds); without it a signed value or one of 100 or more is American
+             * @enum {string}
+             */
+            odds_format?: "decimal" | "american";
             line?: number;
             sportsbook?: string;
             notes?: string;
@@ -1859,7 +1864,13 @@ export interface components {
             odds: number | string;
             bankroll?: number;
             bankroll_id?: number;
-            no_vig?: boolean;
+            /** @description the side's no-vig (fair) probability; the edge is measured against it instead of 1/odds */
+            no_vig?: number;
+            /**
+             * @description how to read odds; without it a signed value or one of 100 or more is American
+             * @enum {string}
+             */
+            odds_format?: "decimal" | "american";
             /** @enum {string} */
             tier?: "A" | "B" | "C" | "D";
         };

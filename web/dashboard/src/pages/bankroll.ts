@@ -7,7 +7,7 @@ import { field, h, section, select, status, table } from "../dom";
 import { money, num, odds, pct, teamName, when } from "../format";
 import { pagedList } from "../paged";
 import { prefs, setPrefs } from "../prefs";
-import type { BalanceHistory, Bankroll, Bet, Sizing } from "../types";
+import type { BalanceHistory, Bankroll, Bet, Sizing, SizingRequest } from "../types";
 
 function createForm(onDone: () => void): HTMLElement {
   const name = h("input", { type: "text", name: "name", required: true, value: "Main" });
@@ -35,7 +35,8 @@ function kelly(bankrollId: number): HTMLElement {
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      const s = await api<Sizing>("POST", "/api/v1/betting/sizing", { probability: Number(p.value), odds: o.value, bankroll_id: bankrollId, ...(nv.value ? { no_vig: Number(nv.value) } : {}) });
+      const body: SizingRequest = { probability: Number(p.value), odds: o.value, bankroll_id: bankrollId, ...(nv.value ? { no_vig: Number(nv.value) } : {}) };
+      const s = await api<Sizing>("POST", "/api/v1/betting/sizing", body);
       out.replaceChildren(table("Sizing", ["Stake", "Units", "Edge", "EV / unit", "Full Kelly", "Fractional Kelly", "Tier", "Bet?"],
         [[money(s.stake), num(s.units), pct(s.edge), num(s.ev_per_unit, 3), pct(s.full_kelly, 2), pct(s.fractional_kelly, 2), s.tier ?? "—", s.should_bet ? "yes" : `no: ${s.reason ?? ""}`]]));
     } catch (err) { out.replaceChildren(h("p", { class: "status error" }, (err as Error).message)); }
