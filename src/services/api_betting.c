@@ -782,8 +782,10 @@ static void add_drawdown(json_t *arr, int64_t id, const struct aps_equity *q, do
                                          (json_int_t)q->points));
 }
 
-/* Maximum drawdown of each of the user's bankrolls from bankroll_transactions. */
-static int drawdowns(struct aps_conn *c, int64_t user_id, json_t **out, double *worst)
+/* Maximum drawdown of each of the user's bankrolls (only bankroll_id's when it is not 0) from
+ * bankroll_transactions. */
+static int drawdowns(struct aps_conn *c, int64_t user_id, int64_t bankroll_id, json_t **out,
+                     double *worst)
 {
     struct aps_stmt *st = NULL;
     struct aps_equity q;
@@ -795,8 +797,9 @@ static int drawdowns(struct aps_conn *c, int64_t user_id, json_t **out, double *
                                "SELECT t.bankroll_id, t.kind, " TX_MONEY_SQL
                                " FROM bankroll_transactions t JOIN bankrolls b"
                                " ON b.id = t.bankroll_id WHERE b.user_id = ?1"
+                               " AND (?2 = 0 OR b.id = ?2)"
                                " ORDER BY t.bankroll_id, t.created_at, t.id",
-                               "i", user_id);
+                               "ii", user_id, bankroll_id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         int64_t id = aps_stmt_int64(st, 0);
@@ -826,7 +829,10 @@ int aps_api_betting_performance(struct aps_http_req *req, struct aps_http_res *r
     struct aps_conn *c = NULL;
     json_t *record = NULL, *dd = NULL;
     double worst = NAN;
+    int64_t bankroll_id = 0; /* the drawdowns follow the bankroll filter of the record */
+    bool one_bankroll = false;
     bet_filters(req, res, &w);
+    aps_api_q_int(req, res, "bankroll_id", &bankroll_id, &one_bankroll);
     aps_api_where_raw(&w, "x.result <> 'pending'");
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c)) {
         aps_api_where_cleanup(&w);
@@ -834,7 +840,7 @@ int aps_api_betting_performance(struct aps_http_req *req, struct aps_http_res *r
     }
     int rc = bet_record(c, &w, &record);
     if (!rc)
-        rc = drawdowns(c, req->who.user_id, &dd, &worst);
+        rc = drawdowns(c, req->who.user_id, one_bankroll ? bankroll_id : 0, &dd, &worst);
     aps_store_release(c);
     aps_api_where_cleanup(&w);
     if (rc) {

@@ -459,6 +459,29 @@ static void test_performance(void **state)
     assert_float_equal(jnum(t.res.json, "win_rate"), 0.5, 1e-12);
     tr_cleanup(&t);
 
+    /* a second bankroll half staked (equity 100 → 50): the drawdowns follow bankroll_id */
+    int64_t br2 = open_br(fx, FX_USER, "{\"name\":\"Second\",\"initial_amount\":100}");
+    snprintf(body, sizeof body,
+             "{\"game_id\":3,\"market\":\"moneyline\",\"selection\":\"draw\","
+             "\"bankroll_id\":%lld,\"stake\":50,\"price\":3.4}",
+             (long long)br2);
+    assert_int_equal(place(fx, &t, FX_USER, body), 201);
+    tr_cleanup(&t);
+    char id[24];
+    const char *filters[] = {NULL, id};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(id, sizeof id, "%lld", (long long)br);
+        tr_init(&t, fx, "GET", "/api/v1/betting/performance", FX_USER, APS_ROLE_USER);
+        if (filters[i])
+            tr_query(&t, "bankroll_id", filters[i]);
+        assert_int_equal(tr_run(&t, aps_api_betting_performance), 200);
+        json_t *dd = tr_get(&t, "drawdown_by_bankroll");
+        assert_int_equal(json_array_size(dd), filters[i] ? 1 : 2);
+        assert_true(json_is_number(tr_get(&t, "max_drawdown")));
+        assert_float_equal(jnum(t.res.json, "max_drawdown"), (filters[i] ? 0.30 : 0.50), 1e-12);
+        tr_cleanup(&t);
+    }
+
     tr_init(&t, fx, "GET", "/api/v1/betting/performance", FX_OTHER, APS_ROLE_USER);
     assert_int_equal(tr_run(&t, aps_api_betting_performance), 200);
     assert_int_equal(json_integer_value(tr_get(&t, "graded")), 0);

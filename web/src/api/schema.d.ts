@@ -728,7 +728,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's graded bets: win rate with Wilson interval, profit, yield, CLV, drawdown */
+        /** The caller's graded bets: win rate with Wilson interval, profit, yield, CLV, and the drawdown of each bankroll (only bankroll_id's when given) */
         get: operations["get_api_v1_betting_performance"];
         put?: never;
         post?: never;
