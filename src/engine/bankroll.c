@@ -334,17 +334,23 @@ static void read_bet_row(const struct aps_stmt *st, struct pending_bet *b)
     copy_col(b->book, sizeof b->book, st, 7);
 }
 
+/* The game's pending bets. On PostgreSQL their rows are locked here, before any bankroll is:
+ * a settlement by hand takes its bet's row and then its bankroll's, so a game's settlement that
+ * paid one bet into a bankroll and only then waited for another bet's row deadlocked with it
+ * (SQLite's BEGIN IMMEDIATE runs one writer at a time). */
 static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet **out, int *n)
 {
+#define PENDING_SQL                                                                            \
+    "SELECT id, bankroll_id, market, selection, line, price, "                                 \
+    APS_MONEY_SQL("stake_cents", "stake") ", sportsbook FROM bets"                             \
+    " WHERE game_id = ?1 AND result = 'pending' ORDER BY id"
+    static const char *const sql[2] = {PENDING_SQL, PENDING_SQL " FOR UPDATE"};
+#undef PENDING_SQL
     struct aps_stmt *st = NULL;
     int cap = 0;
     *out = NULL;
     *n = 0;
-    int rc = aps_conn_preparef(c, &st,
-                               "SELECT id, bankroll_id, market, selection, line, price, "
-                               APS_MONEY_SQL("stake_cents", "stake") ", sportsbook FROM bets"
-                               " WHERE game_id = ?1 AND result = 'pending' ORDER BY id",
-                               "i", game_id);
+    int rc = aps_conn_preparef(c, &st, sql[aps_conn_kind(c) == APS_DB_POSTGRES], "i", game_id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         if (*n == cap) {
