@@ -365,6 +365,9 @@ static void check_bet_shape(struct aps_http_res *res, struct bet_input *in)
         aps_api_invalid(res, "selection", "is not a side of this market");
     if (in->b.market != APS_MKT_MONEYLINE && !in->has_line)
         aps_api_invalid(res, "line", "is required for spread and total bets");
+    /* a total is the points of both sides: "over -44.5" could only win */
+    if (in->b.market == APS_MKT_TOTAL && in->has_line && in->b.line < 0)
+        aps_api_invalid(res, "line", "of a total is the points of both sides: 0 or more");
     if (in->b.market == APS_MKT_MONEYLINE)
         in->b.line = NAN;
 }

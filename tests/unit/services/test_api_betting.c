@@ -233,6 +233,9 @@ static void test_bets(void **state)
         {"{\"prediction_id\":2,\"game_id\":3,\"bankroll_id\":%lld,\"stake\":10}", 400,
          "prediction_id"},
         {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":0}", 400, "stake"},
+        {"{\"game_id\":2,\"market\":\"total\",\"selection\":\"over\",\"bankroll_id\":%lld,"
+         "\"stake\":10,\"price\":1.9,\"line\":-44.5}",
+         400, "line"},
         /* American +1e20: a win would pay more than any bankroll holds */
         {"{\"prediction_id\":2,\"bankroll_id\":%lld,\"stake\":10,\"price\":1e20}", 400,
          "price"},
