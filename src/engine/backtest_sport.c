@@ -10,10 +10,13 @@
 #include "model/registry.h"
 #include "store/store.h"
 
-/* The predictor of a registered model (or the production one) for this sport and market. */
+/* The predictor of a registered model (or the production one) for this sport and market. The
+ * artefact predicts the games after its training data that are in the window [from, to] only:
+ * the others are never scored, and the count of its predictions is the window's. */
 static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_market market,
-                           const char *model, const struct aps_history *h, const char *to,
-                           char *name, size_t cap, struct aps_predictor *pred, char fresh[11])
+                           const char *model, const struct aps_history *h, const char *from,
+                           const char *to, char *name, size_t cap, struct aps_predictor *pred,
+                           char fresh[11])
 {
     struct aps_model_row r;
     struct aps_model_preds preds;
@@ -39,9 +42,10 @@ static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_ma
        stored walk-forward predictions can be replayed */
     if (!aps_registry_load(r.path, &t, NULL, 0)) {
         aps_model_fresh_from(r.params, &preds, h, fresh);
+        const char *start = from && strcmp(from, fresh) > 0 ? from : fresh;
         rc = aps_feat_extras_load(c, h, &x);
         if (!rc)
-            rc = aps_model_predictor_frozen(h, &t, &x, &preds, fresh, to, name, pred);
+            rc = aps_model_predictor_frozen(h, &t, &x, &preds, start, to, name, pred);
         aps_trained_cleanup(&t);
         aps_feat_extras_cleanup(&x);
     } else {
@@ -67,8 +71,8 @@ int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
     struct aps_backtest_opts bt = o->bt;
     char fresh[11] = "";
     if (o->model) {
-        rc = model_predictor(c, sport, o->bt.market, o->model, h, o->bt.to, model_name, cap, &pred,
-                             fresh);
+        rc = model_predictor(c, sport, o->bt.market, o->model, h, o->bt.from, o->bt.to,
+                             model_name, cap, &pred, fresh);
         /* the games after a frozen model's training data are scored even in the first season:
            the model learned from none of them */
         if (!rc && fresh[0])

@@ -49,6 +49,15 @@ check "the difference is the model's log-loss minus the close's" true \
 aps backtest --sport EPL --model "$NAME" --from "$CUT" >"$work/bt.txt" 2>&1
 check "the table shows the entry market" 1 "$(grep -c "entry market on the $PRICED of these games" "$work/bt.txt")"
 check "the table shows the interval" 1 "$(grep -c 'paired bootstrap 95 %' "$work/bt.txt")"
+# a window that starts after the cutoff: the frozen model's predictions are the window's games
+# (regression: the count was every game from the cutoff, 380, above the 184 games scored)
+LATE=$(db "SELECT COUNT(DISTINCT g.id) FROM games g JOIN odds o ON o.game_id = g.id WHERE g.game_date >= '2024-01-01' AND o.market = 'moneyline' AND o.phase = 'close' AND g.status = 'final'")
+aps backtest --sport EPL --model "$NAME" --from 2024-01-01 --format json >"$work/late.json" 2>&1
+check "a later window: the scored games are its games with prices" "$LATE" "$(jq .scores.games "$work/late.json")"
+check "a later window: the frozen model predicted exactly those" "$LATE" "$(jq .games_frozen_model "$work/late.json")"
+aps backtest --sport EPL --model "$NAME" --from 2023-10-01 --to 2023-10-31 --format json >"$work/oct.json" 2>&1
+check "a month inside the season: the frozen model's games are the month's" \
+  "$(jq .scores.games "$work/oct.json")" "$(jq .games_frozen_model "$work/oct.json")"
 # the season before the cutoff: the stored walk-forward predictions, as before
 aps backtest --sport EPL --model "$NAME" --from 2022-08-01 --to 2023-06-30 --format json >"$work/wf.json"
 check "walk-forward season: no frozen prediction" 0 "$(jq .games_frozen_model "$work/wf.json")"
