@@ -28,7 +28,8 @@ static void help(FILE *out)
             "         archived), walk-forward log-loss and ECE, and why it was or was not promoted\n"
             "show     one model's metadata: features, parameters, training-data hash, metrics\n"
             "promote  makes NAME the production model of its sport and market by hand; the\n"
-            "         previous production model is archived\n"
+            "         previous production model is archived. A pruned model (its files deleted)\n"
+            "         cannot be promoted\n"
             "explain  the top feature contributions of the model's prediction for a game (default:\n"
             "         the last game of its sport), computed from point-in-time features\n"
             "prune    deletes the training artefacts (files and walk-forward predictions) of\n"
@@ -107,6 +108,15 @@ static int promote(struct aps_conn *c, const char *name)
 {
     struct aps_model_row r;
     int rc = aps_registry_get(c, name, &r);
+    if (!rc && !strcmp(r.status, "pruned")) { /* its files are gone: no pick could use it */
+        fprintf(stderr,
+                "aps models promote: %s was pruned (its files and walk-forward predictions are"
+                " deleted) and cannot be promoted; promote another model of %s %s (aps models"
+                " list --sport %s) or train a new one (aps train)\n",
+                name, r.sport, r.market, r.sport);
+        aps_registry_row_cleanup(&r);
+        return APS_EXIT_FAIL;
+    }
     if (!rc)
         rc = aps_registry_promote(c, r.id, "promoted by hand (aps models promote)");
     if (rc) {

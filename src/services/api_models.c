@@ -1,9 +1,9 @@
 /* api_models.c — the model registry endpoints: GET /models and /models/{id} (the models table
  * of migrations/004_models.sql with its training runs), POST /models/train (enqueues a "train"
  * job through the queue of src/cache/queue.h, idempotently) and POST /models/{id}/promote
- * (archives the sport and market's production model; refuses a model that failed the leakage
- * check unless forced). Training requests and promotions are audited; a promotion and its audit
- * row share one transaction. */
+ * (archives the sport and market's production model; refuses a pruned model, and one that failed
+ * the leakage check unless forced). Training requests and promotions are audited; a promotion
+ * and its audit row share one transaction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,17 +374,22 @@ int aps_api_models_promote(struct aps_http_req *req, struct aps_http_res *res)
     int rc = aps_conn_begin(c);
     if (!rc)
         rc = read_model_state(c, id, &m);
-    int refuse = 0; /* 1: already production, 2: leakage check not passed */
+    int refuse = 0; /* 1: already production, 2: leakage check not passed, 3: pruned */
     if (!rc)
-        refuse = !strcmp(m.status, "production") ? 1 : !m.leakage_ok && !force ? 2 : 0;
+        refuse = !strcmp(m.status, "production") ? 1
+                 : !strcmp(m.status, "pruned")   ? 3
+                 : !m.leakage_ok && !force       ? 2
+                                                 : 0;
     if (!rc && !refuse)
         rc = promote(c, id, &m, note ? note : fallback);
     if (!rc)
         rc = aps_api_audit(c, req, "model_promoted", "model", rid, !refuse,
                            json_pack("{s:s, s:s, s:b, s:s?}", "previous_status", m.status, "market",
                                      m.market, "force", force, "refused",
-                                     refuse == 1 ? "already in production"
-                                     : refuse == 2 ? "leakage check not passed" : NULL));
+                                     refuse == 1   ? "already in production"
+                                     : refuse == 2 ? "leakage check not passed"
+                                     : refuse == 3 ? "pruned"
+                                                   : NULL));
     if (!rc)
         rc = aps_conn_commit(c);
     if (rc)
@@ -400,6 +405,11 @@ int aps_api_models_promote(struct aps_http_req *req, struct aps_http_res *res)
         return aps_http_error(res, 409, "MODEL_NOT_ELIGIBLE",
                               "the model did not pass the leakage check; send force=true to"
                               " promote it anyway");
+    if (refuse == 3)
+        return aps_http_error(res, 409, "MODEL_NOT_ELIGIBLE",
+                              "the model was pruned: its files and walk-forward predictions are"
+                              " deleted, so no pick could use it; promote another model of its"
+                              " sport and market or train a new one");
     return aps_http_json(res, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "status",
                                              "production", "previous_status", m.status));
 }

@@ -52,7 +52,7 @@ sql_file() {
 
 # Seed: NFL game 1 (final 27–20, forty days ago) with open and close moneylines and closing
 # lines; game 2 (tomorrow, scheduled) with live moneylines at two books; game 3 (started an
-# hour ago, still scheduled, no odds); a challenger model; an alert.
+# hour ago, still scheduled, no odds); a challenger model and a pruned one; an alert.
 seed() {
   local now d_past d_soon d_now
   now=$(date +%s)
@@ -84,7 +84,9 @@ INSERT INTO closing_lines (game_id, book_id, market, selection, line, price, clo
 INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash, metrics,
   log_loss, ece, games, leakage_ok, created_at) VALUES
   ('nfl_ml_test', 1, 'moneyline', 'gbm', 'challenger', 'var/models/x', '["elo"]', '{}', 'abc', '{}',
-   0.65, 0.02, 100, 1, $now);
+   0.65, 0.02, 100, 1, $now),
+  ('nfl_ml_pruned', 1, 'moneyline', 'logistic', 'pruned', '$work/models/gone', '["elo"]', '{}', 'abd',
+   '{}', 0.66, 0.02, 100, 1, $((now - 200 * 86400)));
 INSERT INTO alerts (kind, severity, title, message, created_at) VALUES
   ('odds_stale', 'warning', 'Odds stale', 'test alert', $now);
 EOF
@@ -388,7 +390,7 @@ test_backtest_job() {
 
 test_admin() {
   req GET /api/v1/models "" "$ANALYST"
-  check "analyst lists models" "200 1" "$status $(jf .total)"
+  check "analyst lists models" "200 2" "$status $(jf .total)"
   req GET /api/v1/models "" "$U1"
   check "users cannot list models" 403 "$status"
   req GET /api/v1/models/1 "" "$ANALYST"
@@ -400,9 +402,18 @@ test_admin() {
   check "the same request again is the same job" "202 true $job" "$status $(jf .duplicate) $(jf .id)"
   req POST /api/v1/models/train '{"sport":"NHL","market":"moneyline"}' "$ANALYST"
   check "training a sport with no games: 409" "409 NO_GAMES" "$status $(jf .error.code)"
+  # a pruned model's files are gone: promoting it would leave the picks without a model
+  # (regression: both answered that it was in production, and `aps predict` then exited 1)
+  req POST /api/v1/models/2/promote '{}' "$ANALYST"
+  check "promoting a pruned model: 409" "409 MODEL_NOT_ELIGIBLE" "$status $(jf .error.code)"
+  check "  saying why" 1 "$(jf .error.message | grep -c 'was pruned')"
+  "$APS_BIN" models promote nfl_ml_pruned > "$work/out" 2> "$work/err"
+  check "aps models promote of a pruned model: exit 1, nothing printed" "1 0" "$? $(wc -c < "$work/out")"
+  check "  saying why and what to do" 1 "$(grep -c '^aps models promote: nfl_ml_pruned was pruned .*(aps models list --sport NFL)' "$work/err")"
+  check "  it stays pruned" pruned "$(sql "SELECT status FROM models WHERE name = 'nfl_ml_pruned'")"
   req POST /api/v1/models/1/promote '{"note":"integration"}' "$ANALYST"
   check "promote 200" "200 production" "$status $(jf .status)"
-  check "promotion audited" 1 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'model_promoted'")"
+  check "promotion audited (and the refusal)" 2 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'model_promoted'")"
   req GET /api/v1/admin/settings "" "$ADMIN"
   check "settings: the JWT secret is redacted" "200 (set, redacted)" \
     "$status $(jf '.items[] | select(.name == "JWT_SECRET") | .value')"
