@@ -14,6 +14,7 @@
 #include "core/timeutil.h"
 #include "engine/backtest.h"
 #include "engine/elo_store.h"
+#include "model/registry.h"
 #include "store/store.h"
 
 static void help(FILE *out)
@@ -161,6 +162,30 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct bt_args *a)
     return 0;
 }
 
+/* Why --model names no model of this sport and market, written to err; the exit status: 2 when
+ * the model is another sport's or market's (the flags to change), else 1. */
+static int model_missing(struct aps_conn *c, enum aps_sport sport, const struct bt_args *a,
+                         FILE *err)
+{
+    const char *code = aps_sport_info(sport)->code, *mk = aps_market_name(a->market);
+    struct aps_model_row r;
+    if (!strcmp(a->model, "production")) {
+        fprintf(err,
+                "aps backtest: no %s %s model is in production (aps models list --sport %s;"
+                " --model NAME scores any of them)\n",
+                code, mk, code);
+        return APS_EXIT_FAIL;
+    }
+    if (aps_registry_get(c, a->model, &r)) {
+        fprintf(err, "aps backtest: no model %s (aps models list --sport %s)\n", a->model, code);
+        return APS_EXIT_FAIL;
+    }
+    fprintf(err, "aps backtest: %s models %s %s, not %s %s (--sport %s --market %s)\n", r.name,
+            r.sport, r.market, code, mk, r.sport, r.market);
+    aps_registry_row_cleanup(&r);
+    return APS_EXIT_USAGE;
+}
+
 /* Runs one sport, writing its report to out and its messages to err; *ran is false when the
  * sport has no games with odds for the market. o carries everything read from the
  * configuration, so a worker thread reads nothing shared but the arguments. */
@@ -175,6 +200,11 @@ static int run_sport(struct aps_conn *c, enum aps_sport sport, const struct bt_a
     int rc = aps_backtest_sport(c, sport, &o, &h, &r, model_name, sizeof model_name);
     if (rc == APS_E_NOTFOUND && a->model && !strcmp(a->sport, "all")) {
         rc = 0; /* no such model for this sport: nothing to replay */
+    } else if (rc == APS_E_NOTFOUND && a->model) {
+        int status = model_missing(c, sport, a, err);
+        aps_backtest_report_cleanup(&r);
+        aps_history_cleanup(&h);
+        return status;
     } else if (rc == APS_E_DB) {
         fprintf(err, "aps backtest: cannot load %s: %s\n", aps_sport_info(sport)->code,
                 aps_conn_errmsg(c));

@@ -63,6 +63,19 @@ aps backtest --sport EPL --model "$NAME" --from 2022-08-01 --to 2023-06-30 --for
 check "walk-forward season: no frozen prediction" 0 "$(jq .games_frozen_model "$work/wf.json")"
 check "walk-forward season: scored from the stored predictions" 380 "$(jq .scores.games "$work/wf.json")"
 
+# --- a model that is not the sport's and market's says which it is ------------------------------
+# (regression: each printed "aps backtest: EPL: not found")
+aps backtest --sport EPL --model "$NAME" --market total >"$work/out" 2>"$work/err"
+check "a moneyline model backtested on totals: exit 2, naming its market" \
+  "2 aps backtest: $NAME models EPL moneyline, not EPL total (--sport EPL --market moneyline)" \
+  "$? $(head -1 "$work/err")"
+aps backtest --sport EPL --model no_such_model >"$work/out" 2>"$work/err"
+check "a model that does not exist: exit 1, saying so" \
+  "1 aps backtest: no model no_such_model (aps models list --sport EPL)" "$? $(head -1 "$work/err")"
+aps backtest --sport EPL --model production --market spread >"$work/out" 2>"$work/err"
+check "no production model of the market: exit 1, saying so" "1 1" \
+  "$? $(grep -c '^aps backtest: no EPL spread model is in production' "$work/err")"
+
 # --- an empty window is an error ---------------------------------------------------------------
 aps backtest --sport EPL --model "$NAME" --from 2030-01-01 >"$work/out" 2>"$work/err"
 check "no game in the window: exit 1" 1 "$?"
