@@ -190,13 +190,16 @@ static int register_model(struct aps_conn *c, const struct aps_trainer_opts *o,
                            out->model_name);
     if (!rc)
         rc = market_gate(c, o, d, metrics, out);
-    if (!rc && o->promote && !o->until)
+    if (!rc && o->promote && !o->until) {
         rc = aps_registry_decide(c, out->model_id, &out->promoted, out->note, sizeof out->note);
-    else if (!rc && o->until)
-        snprintf(out->note, sizeof out->note,
-                 "not considered for promotion (trained on games before %s only)", o->until);
-    else if (!rc)
-        snprintf(out->note, sizeof out->note, "not considered for promotion (--no-promote)");
+    } else if (!rc) { /* why not, in the registry too (aps models list, GET /models) */
+        if (o->until)
+            snprintf(out->note, sizeof out->note,
+                     "not considered for promotion (trained on games before %s only)", o->until);
+        else
+            snprintf(out->note, sizeof out->note, "not considered for promotion (--no-promote)");
+        rc = aps_registry_set_note(c, out->model_id, out->note);
+    }
     aps_free(metrics);
     aps_free(params);
     return rc;

@@ -346,7 +346,7 @@ int aps_registry_promote(struct aps_conn *c, int64_t id, const char *note)
     return rc;
 }
 
-static int set_note(struct aps_conn *c, int64_t id, const char *note)
+int aps_registry_set_note(struct aps_conn *c, int64_t id, const char *note)
 {
     return aps_conn_execf(c, "UPDATE models SET promotion_note = ?2 WHERE id = ?1", "is", id,
                           note);
@@ -461,7 +461,7 @@ int aps_registry_decide(struct aps_conn *c, int64_t id, bool *promoted, char *no
     if (!rc && ok)
         rc = aps_registry_promote(c, id, note);
     else if (!rc)
-        rc = set_note(c, id, note);
+        rc = aps_registry_set_note(c, id, note);
     *promoted = !rc && ok;
     aps_registry_row_cleanup(&ch);
     return rc;

@@ -86,6 +86,8 @@ int aps_registry_load(const char *dir, struct aps_trained *t, char *why, size_t 
  * not. note (cap bytes) gets the reason either way. */
 int aps_registry_decide(struct aps_conn *c, int64_t id, bool *promoted, char *note,
                         size_t cap) APS_MUST_CHECK;
+/* Records why model id is (not) in production, as `aps models list` shows it. */
+int aps_registry_set_note(struct aps_conn *c, int64_t id, const char *note) APS_MUST_CHECK;
 /* Makes id the production model of its sport and market, archiving the previous one. */
 int aps_registry_promote(struct aps_conn *c, int64_t id, const char *note) APS_MUST_CHECK;
 

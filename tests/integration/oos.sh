@@ -27,6 +27,11 @@ check "train --until exits 0" 0 "$?"
 NAME=$(db "SELECT name FROM models ORDER BY id DESC LIMIT 1")
 check "the registry records the cutoff" "$CUT" "$(db "SELECT json_extract(params, '\$.train_until') FROM models WHERE name = '$NAME'")"
 check "a cutoff model is a challenger only" challenger "$(db "SELECT status FROM models WHERE name = '$NAME'")"
+# (regression: the reason was printed by aps train but left out of the registry, an empty note)
+check "  and the registry says why" "not considered for promotion (trained on games before $CUT only)" \
+  "$(db "SELECT promotion_note FROM models WHERE name = '$NAME'")"
+check "  as aps models list shows it" 1 \
+  "$(aps models list --sport EPL | grep -c "^$NAME .*challenger .* not considered for promotion (trained on games before $CUT only)$")"
 LAST=$(db "SELECT MAX(g.game_date) FROM model_predictions p JOIN games g ON g.id = p.game_id JOIN models m ON m.id = p.model_id WHERE m.name = '$NAME'")
 check "no stored prediction on or after the cutoff (last $LAST)" 1 "$([[ "$LAST" < "$CUT" ]] && echo 1 || echo 0)"
 check "the training data ends before the cutoff" 1 "$(grep -c "medium_quality, games before $CUT" "$work/train.out")"
