@@ -1,7 +1,7 @@
 /* cmd_report.c — `aps report models [--out FILE]`: writes docs/models.md from the registry, the
  * stored walk-forward predictions and the stored odds. Every number in the file is computed here,
  * on the same games for every column of a table:
- *   - the latest training run's leaderboard per sport and market;
+ *   - the leaderboard of the training run that made the model reported, per sport and market;
  *   - the production model's walk-forward probabilities next to the market's no-vig probabilities
  *     at the entry (opening or pre-match) phase, at the close (on the market gate's games,
  *     engine/gate.h), and FiveThirtyEight's;
@@ -40,8 +40,9 @@ static void help(FILE *out)
 {
     fprintf(out,
             "usage: aps report models [--out FILE]\n\n"
-            "Writes the model report (default docs/models.md): per sport and market the latest\n"
-            "leaderboard of 'aps train', the production model's walk-forward log-loss, Brier,\n"
+            "Writes the model report (default docs/models.md): per sport and market the\n"
+            "production model (else the latest challenger) with the leaderboard of the\n"
+            "'aps train' run that made it, its walk-forward log-loss, Brier,\n"
             "ECE and AUC next to the market's no-vig opening/pre-match and closing probabilities\n"
             "and FiveThirtyEight's on the same games, its market gate as `aps train` stored it\n"
             "(the closing-market row is computed on exactly the gate's games), the backtest of\n"
@@ -142,20 +143,31 @@ static void write_summary(FILE *sum, const struct aps_report_market *mc,
             r->ece <= 0.02 ? "yes" : "no", r->ece);
 }
 
-static void write_leaderboard(FILE *out, struct aps_conn *c, const char *sport, const char *mk)
+/* The leaderboard of the run that made the model reported (the latest run when none is on
+ * record), said to be the latest run's only when it is: a later run (a challenger trained
+ * --until, say) ranked other candidates on other games. */
+static void write_leaderboard(FILE *out, struct aps_conn *c, const struct aps_model_row *r)
 {
-    char *lb = NULL, preset[32];
-    int64_t when = 0, seed = 0;
+    char *lb = NULL, *latest = NULL, preset[32], p2[32];
+    int64_t when = 0, seed = 0, when2 = 0, seed2 = 0;
     json_error_t e;
-    if (aps_registry_run_latest(c, sport, mk, &lb, &when, &seed, preset, sizeof preset))
+    bool own = !aps_registry_run_of(c, r->id, &lb, &when, &seed, preset, sizeof preset);
+    if (!own &&
+        aps_registry_run_latest(c, r->sport, r->market, &lb, &when, &seed, preset, sizeof preset))
         return;
+    bool is_latest = !own || (!aps_registry_run_latest(c, r->sport, r->market, &latest, &when2,
+                                                       &seed2, p2, sizeof p2) &&
+                              when2 == when && !strcmp(latest, lb));
+    aps_free(latest);
     json_t *a = json_loads(lb, 0, &e);
     char date[24];
     aps_time_format_iso(when, date, sizeof date);
-    fprintf(out, "Leaderboard of the latest `aps train` run (%s, seed %lld, preset %s), "
-                 "walk-forward, same games for every row:\n\n| rank | candidate | calibration | "
-                 "games | log-loss | Brier | ECE | AUC |\n|---:|---|---|---:|---:|---:|---:|---:|\n",
-            date, (long long)seed, preset);
+    fprintf(out,
+            "Leaderboard of the %s `aps train` run%s (%s, seed %lld, preset %s), "
+            "walk-forward, same games for every row:\n\n| rank | candidate | calibration | "
+            "games | log-loss | Brier | ECE | AUC |\n|---:|---|---|---:|---:|---:|---:|---:|\n",
+            is_latest ? "latest" : "earlier", is_latest ? "" : " that made this model", date,
+            (long long)seed, preset);
     for (size_t i = 0; i < json_array_size(a); i++) {
         json_t *o = json_array_get(a, i);
         fprintf(out, "| %zu | %s | %s | %lld | %.4f | %.4f | %.4f | %.4f |\n", i + 1,
@@ -269,7 +281,7 @@ static int report_market(FILE *out, FILE *sum, struct aps_cli *cli, struct aps_c
     struct aps_report_market mc;
     aps_report_market_build(h, &pr, m, k, &gg, mm, &mc);
     fprintf(out, "## %s %s\n\n", sport, mk);
-    write_leaderboard(out, c, sport, mk);
+    write_leaderboard(out, c, &r);
     fprintf(out, "%s `%s` (%s): walk-forward log-loss %.4f, ECE %.4f on %lld games; %s.\n\n"
                  "Model against the market's no-vig probabilities (%s margin removal) and "
                  "FiveThirtyEight, each row on the games where both have a probability; the "

@@ -491,16 +491,33 @@ int aps_registry_run_end(struct aps_conn *c, int64_t run_id, const char *leaderb
                           best_model_id > 0 ? &best_model_id : NULL, error, aps_time_now());
 }
 
+/* The latest completed run of a sport and market (sport and market given) or that made model
+ * *model_id (given). */
+static int run_row(struct aps_conn *c, const char *sport, const char *market,
+                   const int64_t *model_id, char **leaderboard, int64_t *finished_at, int64_t *seed,
+                   char *preset, size_t cap)
+{
+    static const char sql[] =
+        "SELECT r.leaderboard, r.finished_at, r.seed, r.preset FROM training_runs r JOIN sports sp"
+        " ON sp.id = r.sport_id WHERE (CAST(?1 AS TEXT) IS NULL OR sp.code = ?1)"
+        " AND (CAST(?2 AS TEXT) IS NULL OR r.market = ?2)"
+        " AND (CAST(?3 AS BIGINT) IS NULL OR r.best_model_id = ?3) AND r.status = 'completed'"
+        " ORDER BY r.finished_at DESC, r.id DESC";
+    *leaderboard = NULL;
+    int rc = aps_conn_query_row(c, sql, "miis", leaderboard, finished_at, seed, preset, cap, "ssI",
+                                sport, market, model_id);
+    return !rc && !*leaderboard ? APS_E_NOTFOUND : rc; /* a run without a leaderboard */
+}
+
 int aps_registry_run_latest(struct aps_conn *c, const char *sport, const char *market,
                             char **leaderboard, int64_t *finished_at, int64_t *seed, char *preset,
                             size_t cap)
 {
-    static const char sql[] =
-        "SELECT r.leaderboard, r.finished_at, r.seed, r.preset FROM training_runs r JOIN sports sp"
-        " ON sp.id = r.sport_id WHERE sp.code = ?1 AND r.market = ?2 AND r.status = 'completed'"
-        " ORDER BY r.finished_at DESC, r.id DESC";
-    *leaderboard = NULL;
-    int rc = aps_conn_query_row(c, sql, "miis", leaderboard, finished_at, seed, preset, cap,
-                                "ss", sport, market);
-    return !rc && !*leaderboard ? APS_E_NOTFOUND : rc; /* a run without a leaderboard */
+    return run_row(c, sport, market, NULL, leaderboard, finished_at, seed, preset, cap);
+}
+
+int aps_registry_run_of(struct aps_conn *c, int64_t model_id, char **leaderboard,
+                        int64_t *finished_at, int64_t *seed, char *preset, size_t cap)
+{
+    return run_row(c, NULL, NULL, &model_id, leaderboard, finished_at, seed, preset, cap);
 }

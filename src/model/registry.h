@@ -130,5 +130,9 @@ int aps_registry_run_end(struct aps_conn *c, int64_t run_id, const char *leaderb
 int aps_registry_run_latest(struct aps_conn *c, const char *sport, const char *market,
                             char **leaderboard, int64_t *finished_at, int64_t *seed, char *preset,
                             size_t cap) APS_MUST_CHECK;
+/* The same of the latest completed run that made model_id (its best model). */
+int aps_registry_run_of(struct aps_conn *c, int64_t model_id, char **leaderboard,
+                        int64_t *finished_at, int64_t *seed, char *preset,
+                        size_t cap) APS_MUST_CHECK;
 
 #endif

@@ -164,9 +164,9 @@ predict --model m --bogus 1|2|aps predict: unknown option --bogus with --model (
 predict --model production|2|aps predict: --model production needs --sport CODE and --market M|d41d8cd9|7fc6c0fc
 predict --model m --from 2021-01-01 --to 2020-01-01|2|aps predict: --from is after --to|d41d8cd9|a3759776
 predict --model nosuch --format json|1|aps predict: no model nosuch|d41d8cd9|ed66e076
-report --help|0||cc23386f|d41d8cd9
-report|2||cc23386f|d41d8cd9
-report bogus|2|usage: aps report models [--out FILE]|d41d8cd9|cc23386f
+report --help|0||b7e1e0b8|d41d8cd9
+report|2||b7e1e0b8|d41d8cd9
+report bogus|2|usage: aps report models [--out FILE]|d41d8cd9|b7e1e0b8
 report models --out|2|aps report models: --out needs a value|d41d8cd9|0cf3782b
 report models --bogus|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7
 report models --bogus 1|2|aps report models: unknown option --bogus|d41d8cd9|d31ceaf7

@@ -62,5 +62,25 @@ for mk in moneyline spread total; do
   fi
 done
 
+# A later run that made a challenger only (--until) leaves the report's leaderboard the
+# production model's run's: its first row is that model's walk-forward log-loss on its games
+# (regression: the report showed the later run's leaderboard above the production model).
+PROD=$(db "SELECT name FROM models WHERE market = 'moneyline' ORDER BY id LIMIT 1")
+aps models promote "$PROD" >/dev/null
+aps train --sport EPL --market moneyline --until 2021-08-01 --max-models 3 --quiet >/dev/null 2>&1
+check "a later --until run exits 0" 0 "$?"
+aps report models --out "$work/models2.md" >/dev/null 2>"$work/report.err"
+check "report after it exits 0" 0 "$?"
+sec=$(awk '$0 == "## EPL moneyline" {f = 1; next} /^## / {f = 0} f' "$work/models2.md")
+# shellcheck disable=SC2016 # the backquotes are the report's, not the shell's
+check "the section is still the production model's" "$PROD" \
+  "$(printf '%s\n' "$sec" | grep -o -m1 'Production model `[a-z0-9_]*`' | tr -d '`' | cut -d' ' -f3)"
+# shellcheck disable=SC2016
+check "its leaderboard is the run that made it, said so" 1 \
+  "$(printf '%s\n' "$sec" | grep -c '^Leaderboard of the earlier `aps train` run that made this model')"
+first=$(printf '%s\n' "$sec" | grep -m1 '^| 1 |' | awk -F'|' '{gsub(/ /, ""); print $5 " " $6}')
+check "its first row is the production model's games and log-loss" \
+  "$(db "SELECT games || ' ' || printf('%.4f', log_loss) FROM models WHERE name = '$PROD'")" "$first"
+
 echo "gate_report: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
