@@ -72,8 +72,8 @@ static void month_folds(struct aps_wf_data *d, size_t *cap, size_t a, size_t b, 
     size_t start = a;
     for (size_t i = a; i < b; i++) {
         bool last = i + 1 == b;
-        if (!last && !strncmp(g[i + 1].date, g[start].date, 7))
-            continue;
+        if (!last && !strncmp(g[i + 1].date, g[i].date, 7))
+            continue; /* a fold ends where a month does, also one grown from a small month */
         char label[8];
         memcpy(label, g[start].date, 7);
         label[7] = '\0';

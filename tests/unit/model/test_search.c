@@ -602,6 +602,29 @@ static void test_single_season_folds(void **state)
     unload(&s);
 }
 
+/* Month folds end where months end: the Premier League's September 2020 (28 games, too few for a
+ * fold of its own) grows into October and the fold ends with October. (It ended after the 30th
+ * game, in the middle of 3 October, whose earlier games then trained the fold that tested the
+ * later ones.) */
+static void test_small_month_folds(void **state)
+{
+    (void)state;
+    static const char *const epl[] = {"football-data/E0/1819_E0.csv",
+                                      "football-data/E0/1920_E0.csv",
+                                      "football-data/E0/2021_E0.csv"};
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, epl, 3, APS_SPORT_EPL, APS_MKT_MONEYLINE);
+    check_folds(&d, 3);
+    assert_string_equal(d.folds[0].label, "2020-09");
+    for (size_t f = 1; f < d.nfolds; f++) /* each fold starts a month */
+        assert_int_not_equal(strncmp(s.h.games[d.folds[f].t0 - 1].date,
+                                     s.h.games[d.folds[f].t0].date, 7),
+                             0);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -613,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_start_order),
         cmocka_unit_test(test_budget_counts_skipped),
         cmocka_unit_test(test_single_season_folds),
+        cmocka_unit_test(test_small_month_folds),
         cmocka_unit_test(test_spread_search),
         cmocka_unit_test(test_skellam),
         cmocka_unit_test(test_skellam_search),
