@@ -12,6 +12,9 @@
 #include "odds/scoring.h"
 
 #define MIN_FOLD_GAMES 30
+/* Folds that test fewer games after the warm-up fold make the latest season young (make_folds);
+ * the trainer scores at least 200 */
+#define YOUNG_SEASON_GAMES 200
 #define MIN_SIGMA_ROWS 100
 #define MIN_CALIB_ROWS 200
 #define CLIP 1e-15
@@ -97,6 +100,44 @@ static size_t day_start(const struct aps_history *h, size_t i)
     return i;
 }
 
+/* Lays the folds of the season runs run[0..nr) (run[nr] is the end), the latest season counted
+ * as one of its own or, young, as months after the season before it (see make_folds). */
+static void lay_folds(struct aps_wf_data *d, const struct aps_wf_opts *o, const size_t *run,
+                      size_t nr, bool young, size_t *cap)
+{
+    const struct aps_history *h = d->h;
+    size_t full = young ? nr - 1 : nr; /* the seasons that count for the burn-in */
+    /* a sport with few seasons still gets one training season before the tested ones */
+    int burn = o->burn_in < 1 ? 1 : o->burn_in;
+    if ((size_t)burn >= full && full >= 2)
+        burn = (int)full - 1;
+    if (full == 1 && h->ngames) {
+        /* a single season: its first quarter (at least, to the end of that day) only trains, the
+           rest is cut into months */
+        size_t t = (h->ngames + 3) / 4;
+        while (t < h->ngames && !strcmp(h->games[t - 1].date, h->games[t].date))
+            t++;
+        if (t < h->ngames)
+            month_folds(d, cap, t, h->ngames, 0);
+        return;
+    }
+    size_t first = nr > (size_t)o->eval_seasons ? nr - (size_t)o->eval_seasons : 0;
+    if (first < (size_t)burn)
+        first = (size_t)burn;
+    /* young: when the only full season tested is the first, which only warms up, it is cut
+       into months too */
+    size_t monthly = (size_t)o->monthly_seasons + (young && first + 1 >= full);
+    for (size_t r = first; r < nr; r++) {
+        if (run[r + 1] <= run[r])
+            continue;
+        size_t lo = run[r > (size_t)o->train_seasons ? r - (size_t)o->train_seasons : 0];
+        if (r + monthly >= nr)
+            month_folds(d, cap, run[r], run[r + 1], lo);
+        else
+            add_fold(d, cap, run[r], run[r + 1], lo, h->games[run[r]].season);
+    }
+}
+
 static int make_folds(struct aps_wf_data *d, const struct aps_wf_opts *o)
 {
     const struct aps_history *h = d->h;
@@ -105,32 +146,15 @@ static int make_folds(struct aps_wf_data *d, const struct aps_wf_opts *o)
         if (!i || h->games[i].season_no != h->games[i - 1].season_no)
             run[nr++] = day_start(h, i);
     run[nr] = h->ngames;
-    /* a sport with few seasons still gets one training season before the tested ones */
-    int burn = o->burn_in < 1 ? 1 : o->burn_in;
-    if ((size_t)burn >= nr && nr >= 2)
-        burn = (int)nr - 1;
-    if (nr == 1 && h->ngames) {
-        /* a single season: its first quarter (at least, to the end of that day) only trains, the
-           rest is cut into months */
-        size_t t = (h->ngames + 3) / 4;
-        while (t < h->ngames && !strcmp(h->games[t - 1].date, h->games[t].date))
-            t++;
-        if (t < h->ngames)
-            month_folds(d, &cap, t, h->ngames, 0);
-        aps_free(run);
-        return d->nfolds >= 2 ? 0 : APS_E_NOTFOUND;
-    }
-    size_t first = nr > (size_t)o->eval_seasons ? nr - (size_t)o->eval_seasons : 0;
-    if (first < (size_t)burn)
-        first = (size_t)burn;
-    for (size_t r = first; r < nr; r++) {
-        if (run[r + 1] <= run[r])
-            continue;
-        size_t lo = run[r > (size_t)o->train_seasons ? r - (size_t)o->train_seasons : 0];
-        if (r + (size_t)o->monthly_seasons >= nr)
-            month_folds(d, &cap, run[r], run[r + 1], lo);
-        else
-            add_fold(d, &cap, run[r], run[r + 1], lo, h->games[run[r]].season);
+    lay_folds(d, o, run, nr, false, &cap);
+    /* A latest season so young (a cutoff, or the data, a few weeks into it) that the folds after
+       the warm-up fold test fewer than YOUNG_SEASON_GAMES games is laid out as months after the
+       seasons before it, as if they were the whole history: a few more games never leave fewer
+       to score (the season before it was the burn-in or the warm-up fold alone). */
+    size_t tested = d->nfolds >= 2 ? d->folds[d->nfolds - 1].t1 - d->folds[1].t0 : 0;
+    if (nr >= 2 && tested < YOUNG_SEASON_GAMES) {
+        d->nfolds = 0;
+        lay_folds(d, o, run, nr, true, &cap);
     }
     aps_free(run);
     return d->nfolds >= 2 ? 0 : APS_E_NOTFOUND;

@@ -625,6 +625,60 @@ static void test_small_month_folds(void **state)
     unload(&s);
 }
 
+/* Scored games of the history cut at `to` (the history a `--until` the next day loads). */
+static size_t scored_until(struct sport_data *s, const char *to, size_t *last_t1)
+{
+    struct aps_history cut;
+    struct aps_feat_extras x;
+    struct aps_feat_matrix m;
+    struct aps_wf_opts wo;
+    struct aps_wf_data d;
+    size_t scored = 0;
+    assert_int_equal(aps_history_load(s->fx.c, APS_SPORT_EPL, NULL, to, &cut), 0);
+    assert_int_equal(aps_feat_extras_load(s->fx.c, &cut, &x), 0);
+    assert_int_equal(aps_feat_build(&cut, &x, &s->spec, &m), 0);
+    aps_wf_opts_default(&wo);
+    assert_int_equal(aps_wf_data_init(&d, &cut, &m, &s->spec, APS_MKT_MONEYLINE, &wo), 0);
+    check_folds(&d, 2);
+    for (size_t gi = 0; gi < cut.ngames; gi++)
+        scored += aps_wf_scored(&d, gi);
+    *last_t1 = d.folds[d.nfolds - 1].t1 == cut.ngames;
+    aps_wf_data_cleanup(&d);
+    aps_feat_matrix_cleanup(&m);
+    aps_feat_extras_cleanup(&x);
+    aps_history_cleanup(&cut);
+    return scored;
+}
+
+/* Three Premier League seasons and the start of a fourth (a cutoff a few weeks into 2021-22):
+ * the folds test every game of the young season and still score the season before it month by
+ * month, as they do with the cutoff before the young season; a few more games never leave fewer
+ * to score. (It used to be tested as one warm-up fold, leaving only the young season's few games
+ * to score: "fewer than 200 games to score".) */
+static void test_young_season_folds(void **state)
+{
+    (void)state;
+    static const char *const epl[] = {"football-data/E0/1819_E0.csv",
+                                      "football-data/E0/1920_E0.csv",
+                                      "football-data/E0/2021_E0.csv",
+                                      "football-data/E0/2122_E0.csv"};
+    struct sport_data s;
+    size_t to_end = 0;
+    load(&s, APS_SOURCE_FOOTBALL_DATA, epl, 4, APS_SPORT_EPL);
+    size_t before = scored_until(&s, "2021-07-31", &to_end);
+    assert_true(before >= 200);
+    size_t prev = before;
+    static const char *const cuts[] = {"2021-08-13", "2021-09-30", "2021-10-31", "2021-12-31"};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        size_t n = scored_until(&s, cuts[i], &to_end);
+        assert_true(n >= prev); /* more games, never fewer scored */
+        assert_true(to_end);    /* every game of the young season is tested */
+        prev = n;
+    }
+    assert_true(prev > before + 150); /* the young season's games, scored */
+    unload(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_budget_counts_skipped),
         cmocka_unit_test(test_single_season_folds),
         cmocka_unit_test(test_small_month_folds),
+        cmocka_unit_test(test_young_season_folds),
         cmocka_unit_test(test_spread_search),
         cmocka_unit_test(test_skellam),
         cmocka_unit_test(test_skellam_search),
