@@ -92,11 +92,8 @@ static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_reques
         snprintf(err, cap, "no model %s for %s %s", q->model, aps_sport_info(r->sport)->code,
                  q->market);
         rc = 0;
-    } else if (!rc && !rep.with_entry && !rep.with_close) {
-        snprintf(err, cap, "no stored %s games with %s odds in the dates asked",
-                 aps_sport_info(r->sport)->code, q->market);
     } else if (!rc && aps_backtest_empty(&rep, &h, &o.bt, err, cap)) {
-        rc = 0; /* an empty evaluation fails the request with its reason */
+        rc = 0; /* an empty evaluation fails the request with its reason, as `aps backtest` */
     } else if (!rc) {
         json_t *j = aps_backtest_json(&rep, &h, true);
         *report = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
