@@ -12,8 +12,9 @@
 #      (the typed client and its usage) and the dashboard (web/dashboard, whose API types are
 #      the generated ones) against it.
 # Data: the football-data EPL seasons of APS_DATA_DIR, a model trained on them, picks replayed
-# and graded, one upcoming game with odds (the only rows written by SQL: the data ends in 2024),
-# a bankroll, a bet, API keys, a train job run by a worker, the data-quality job's checks.
+# and graded, one upcoming game with odds (written by SQL: the data ends in 2024), a pruned model
+# (SQL too: retention takes 90 days), a bankroll, a bet, API keys, a train job run by a worker,
+# the data-quality job's checks.
 # Runs on SQLite, and again on PostgreSQL (APS_TEST_PG_URL) with Redis (APS_TEST_REDIS_URL): rate
 # limits, cache and the job queue (Redis Streams) then go through Redis. Unset, that half fails
 # the test unless APS_TEST_PG_OPTIONAL=1 (the project's one explicit opt-out).
@@ -77,6 +78,11 @@ run_backend() {
   "$APS_BIN" migrate > migrate.log 2>&1 || die "migrate failed: $(cat migrate.log)"
   "$APS_BIN" ingest football-data "$DATA/football-data/E0" --quiet > ingest.log 2>&1 || die "ingest failed"
   "$APS_BIN" train --sport EPL --max-models 2 --budget 30 --quiet > train.log 2>&1 || die "train failed: $(tail -3 train.log)"
+  # a model pruned by the artefact retention: its row stays with status pruned, listed by the API
+  q "INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash,
+       metrics, log_loss, ece, games, leakage_ok, created_at) SELECT name || '_old', sport_id, market,
+       family, 'pruned', path || '_old', features, params, data_hash, metrics, log_loss, ece, games,
+       leakage_ok, created_at - 200 * 86400 FROM models ORDER BY id LIMIT 1"
   "$APS_BIN" predict --sport EPL --now 2024-03-01T00:00:00Z > predict.log 2>&1 || die "predict failed"
   "$APS_BIN" grade > grade.log 2>&1 || die "grade failed"
   # one upcoming game two days out, priced at three books, so that a pick can be bet on

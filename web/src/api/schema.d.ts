@@ -1564,8 +1564,11 @@ export interface components {
             /** @enum {string} */
             market: "moneyline" | "spread" | "total";
             family: string;
-            /** @enum {string} */
-            status: "challenger" | "production" | "archived";
+            /**
+             * @description pruned: never promoted and past MODEL_ARTIFACT_RETENTION_DAYS, its files and walk-forward predictions deleted (it cannot be promoted)
+             * @enum {string}
+             */
+            status: "challenger" | "production" | "archived" | "pruned";
             log_loss: number | null;
             ece: number | null;
             games: number | null;
@@ -7325,7 +7328,7 @@ export interface operations {
                 /** @description compared without regard to case */
                 sport?: "NFL" | "NCAAF" | "CFL" | "NBA" | "NCAAB" | "WNBA" | "NHL" | "MLB" | "ATP" | "WTA" | "EPL" | "LALIGA" | "BUNDESLIGA" | "SERIEA" | "LIGUE1";
                 market?: "moneyline" | "spread" | "total";
-                status?: "challenger" | "production" | "archived";
+                status?: "challenger" | "production" | "archived" | "pruned";
                 page?: number;
                 limit?: number;
             };
