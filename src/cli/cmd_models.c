@@ -21,15 +21,18 @@ static void help(FILE *out)
     fprintf(out,
             "usage: aps models list [--sport CODE]\n"
             "       aps models show NAME\n"
-            "       aps models promote NAME\n"
+            "       aps models promote NAME [--force]\n"
             "       aps models explain NAME [--game ID] [--top N]\n"
             "       aps models prune [--days N]\n\n"
             "list     every registered model, newest first: status (challenger, production,\n"
-            "         archived), walk-forward log-loss and ECE, and why it was or was not promoted\n"
+            "         archived, pruned), walk-forward log-loss and ECE, and why it was or was not\n"
+            "         promoted\n"
             "show     one model's metadata: features, parameters, training-data hash, metrics\n"
             "promote  makes NAME the production model of its sport and market by hand; the\n"
             "         previous production model is archived. A pruned model (its files deleted)\n"
-            "         cannot be promoted\n"
+            "         cannot be promoted, nor one that failed the leakage check without --force\n"
+            "         (as POST /api/v1/models/{id}/promote); promoting the production model again\n"
+            "         changes nothing\n"
             "explain  the top feature contributions of the model's prediction for a game (default:\n"
             "         the last game of its sport), computed from point-in-time features\n"
             "prune    deletes the training artefacts (files and walk-forward predictions) of\n"
@@ -104,16 +107,41 @@ static int show(struct aps_conn *c, const char *name)
     return APS_EXIT_OK;
 }
 
-static int promote(struct aps_conn *c, const char *name)
+/* Writes why r cannot be promoted, as the API refuses it; false when it can. */
+static bool refuse_promotion(const struct aps_model_row *r, bool force)
 {
-    struct aps_model_row r;
-    int rc = aps_registry_get(c, name, &r);
-    if (!rc && !strcmp(r.status, "pruned")) { /* its files are gone: no pick could use it */
+    if (!strcmp(r->status, "pruned")) /* its files are gone: no pick could use it */
         fprintf(stderr,
                 "aps models promote: %s was pruned (its files and walk-forward predictions are"
                 " deleted) and cannot be promoted; promote another model of %s %s (aps models"
                 " list --sport %s) or train a new one (aps train)\n",
-                name, r.sport, r.market, r.sport);
+                r->name, r->sport, r->market, r->sport);
+    else if (!r->leakage_ok && !force)
+        fprintf(stderr,
+                "aps models promote: %s did not pass the leakage check (aps models show %s);"
+                " --force promotes it anyway\n",
+                r->name, r->name);
+    else
+        return false;
+    return true;
+}
+
+static int promote(struct aps_conn *c, int argc, char **argv)
+{
+    static const struct aps_cli_opt options[] = {{"--force", APS_OPT_SET, 0, NULL}};
+    static const struct aps_cli_opts table = {.cmd = "models promote", .opt = options, .n = 1};
+    bool force = false;
+    if (aps_cli_opts_parse(&table, argc, argv, 3, &force))
+        return APS_EXIT_USAGE;
+    const char *name = argv[2];
+    struct aps_model_row r;
+    int rc = aps_registry_get(c, name, &r);
+    if (!rc && !strcmp(r.status, "production")) { /* nothing to do: its note stays */
+        printf("%s is already the production model of %s %s\n", r.name, r.sport, r.market);
+        aps_registry_row_cleanup(&r);
+        return APS_EXIT_OK;
+    }
+    if (!rc && refuse_promotion(&r, force)) {
         aps_registry_row_cleanup(&r);
         return APS_EXIT_FAIL;
     }
@@ -295,7 +323,7 @@ int aps_cmd_models(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps models %s: NAME is required\n", sub);
         return APS_EXIT_USAGE;
     }
-    if ((!strcmp(sub, "show") || !strcmp(sub, "promote")) && argc > 3) {
+    if (!strcmp(sub, "show") && argc > 3) {
         fprintf(stderr, "aps models %s: one NAME, not '%s' after it\n", sub, argv[3]);
         return APS_EXIT_USAGE;
     }
@@ -306,7 +334,7 @@ int aps_cmd_models(struct aps_cli *cli, int argc, char **argv)
     int rc = !strcmp(sub, "prune")     ? prune(cli, c, argc, argv)
              : !strcmp(sub, "list")    ? list(c, argc, argv)
              : !strcmp(sub, "show")    ? show(c, argv[2])
-             : !strcmp(sub, "promote") ? promote(c, argv[2])
+             : !strcmp(sub, "promote") ? promote(c, argc, argv)
                                        : explain(c, argc, argv);
     aps_store_release(c);
     aps_store_close(st);

@@ -52,7 +52,8 @@ sql_file() {
 
 # Seed: NFL game 1 (final 27–20, forty days ago) with open and close moneylines and closing
 # lines; game 2 (tomorrow, scheduled) with live moneylines at two books; game 3 (started an
-# hour ago, still scheduled, no odds); a challenger model and a pruned one; an alert.
+# hour ago, still scheduled, no odds); a challenger model, a pruned one and one that failed the
+# leakage check; an alert.
 seed() {
   local now d_past d_soon d_now
   now=$(date +%s)
@@ -86,7 +87,9 @@ INSERT INTO models (name, sport_id, market, family, status, path, features, para
   ('nfl_ml_test', 1, 'moneyline', 'gbm', 'challenger', 'var/models/x', '["elo"]', '{}', 'abc', '{}',
    0.65, 0.02, 100, 1, $now),
   ('nfl_ml_pruned', 1, 'moneyline', 'logistic', 'pruned', '$work/models/gone', '["elo"]', '{}', 'abd',
-   '{}', 0.66, 0.02, 100, 1, $((now - 200 * 86400)));
+   '{}', 0.66, 0.02, 100, 1, $((now - 200 * 86400))),
+  ('nfl_ml_leaky', 1, 'moneyline', 'gbm', 'challenger', 'var/models/y', '["elo"]', '{}', 'abe', '{}',
+   0.60, 0.02, 100, 0, $now);
 INSERT INTO alerts (kind, severity, title, message, created_at) VALUES
   ('odds_stale', 'warning', 'Odds stale', 'test alert', $now);
 EOF
@@ -397,7 +400,7 @@ test_backtest_job() {
 
 test_admin() {
   req GET /api/v1/models "" "$ANALYST"
-  check "analyst lists models" "200 2" "$status $(jf .total)"
+  check "analyst lists models" "200 3" "$status $(jf .total)"
   req GET /api/v1/models "" "$U1"
   check "users cannot list models" 403 "$status"
   req GET /api/v1/models/1 "" "$ANALYST"
@@ -418,9 +421,23 @@ test_admin() {
   check "aps models promote of a pruned model: exit 1, nothing printed" "1 0" "$? $(wc -c < "$work/out")"
   check "  saying why and what to do" 1 "$(grep -c '^aps models promote: nfl_ml_pruned was pruned .*(aps models list --sport NFL)' "$work/err")"
   check "  it stays pruned" pruned "$(sql "SELECT status FROM models WHERE name = 'nfl_ml_pruned'")"
+  # the CLI refuses what the API refuses (regression: it promoted without looking)
+  req POST /api/v1/models/3/promote '{}' "$ANALYST"
+  check "promoting a model that failed the leakage check: 409" "409 MODEL_NOT_ELIGIBLE" "$status $(jf .error.code)"
+  "$APS_BIN" models promote nfl_ml_leaky > "$work/out" 2> "$work/err"
+  check "aps models promote of it: exit 1, saying --force overrides" \
+    "1 aps models promote: nfl_ml_leaky did not pass the leakage check (aps models show nfl_ml_leaky); --force promotes it anyway" \
+    "$? $(cat "$work/err")"
+  "$APS_BIN" models promote nfl_ml_leaky --force > "$work/out" 2> "$work/err"
+  check "  --force promotes it, as force=true does" "0 production" "$? $(sql "SELECT status FROM models WHERE name = 'nfl_ml_leaky'")"
   req POST /api/v1/models/1/promote '{"note":"integration"}' "$ANALYST"
   check "promote 200" "200 production" "$status $(jf .status)"
-  check "promotion audited (and the refusal)" 2 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'model_promoted'")"
+  check "  the previous production model is archived" archived "$(sql "SELECT status FROM models WHERE name = 'nfl_ml_leaky'")"
+  "$APS_BIN" models promote nfl_ml_test > "$work/out" 2> "$work/err"
+  check "aps models promote of the production model: exit 0, nothing changed (the API: 409)" \
+    "0 nfl_ml_test is already the production model of NFL moneyline integration" \
+    "$? $(cat "$work/out") $(sql "SELECT promotion_note FROM models WHERE name = 'nfl_ml_test'")"
+  check "promotion audited (and the refusals)" 3 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'model_promoted'")"
   req GET /api/v1/admin/settings "" "$ADMIN"
   check "settings: the JWT secret is redacted" "200 (set, redacted)" \
     "$status $(jf '.items[] | select(.name == "JWT_SECRET") | .value')"

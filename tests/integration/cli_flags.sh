@@ -140,8 +140,8 @@ migrate --since -1|2|aps migrate: --since wants a migration version|d41d8cd9|622
 migrate --replay|2|aps migrate: --replay needs a value|d41d8cd9|548f1286
 migrate --bogus|2|aps migrate: unknown argument --bogus|d41d8cd9|0796d2eb
 migrate --status|0||968abe4b|d41d8cd9
-models --help|0||c9866e57|d41d8cd9
-models|2|usage: aps models list [--sport CODE]|d41d8cd9|c9866e57
+models --help|0||8b96a52f|d41d8cd9
+models|2|usage: aps models list [--sport CODE]|d41d8cd9|8b96a52f
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
 models show|2|aps models show: NAME is required|d41d8cd9|e36f2355
 models show a b|2|aps models show: one NAME, not 'b' after it|d41d8cd9|f992fbb8
