@@ -78,7 +78,8 @@ check "the store is the copy" 1 "$(users)"
 
 # ---- PostgreSQL --------------------------------------------------------------------------------
 if ! command -v pgbackrest > /dev/null || [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
-  echo "restore_guard: PostgreSQL part skipped (pgbackrest or PostgreSQL 15 is missing)"
+  echo "restore_guard: pgbackrest or PostgreSQL 15 is missing (scripts/bootstrap installs both)" >&2
+  fail=$((fail + 1))
 else
   counts="$pass $fail"
   # shellcheck source=tests/integration/lib/dr_cluster.sh
