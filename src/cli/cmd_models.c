@@ -107,23 +107,20 @@ static int show(struct aps_conn *c, const char *name)
     return APS_EXIT_OK;
 }
 
-/* Writes why r cannot be promoted, as the API refuses it; false when it can. */
-static bool refuse_promotion(const struct aps_model_row *r, bool force)
+/* Writes why r cannot be promoted (aps_registry_promote_refusal, as the API refuses it). */
+static void say_refusal(const struct aps_model_row *r, enum aps_promote_refusal why)
 {
-    if (!strcmp(r->status, "pruned")) /* its files are gone: no pick could use it */
+    if (why == APS_PROMOTE_PRUNED) /* its files are gone: no pick could use it */
         fprintf(stderr,
                 "aps models promote: %s was pruned (its files and walk-forward predictions are"
                 " deleted) and cannot be promoted; promote another model of %s %s (aps models"
                 " list --sport %s) or train a new one (aps train)\n",
                 r->name, r->sport, r->market, r->sport);
-    else if (!r->leakage_ok && !force)
+    else
         fprintf(stderr,
                 "aps models promote: %s did not pass the leakage check (aps models show %s);"
                 " --force promotes it anyway\n",
                 r->name, r->name);
-    else
-        return false;
-    return true;
 }
 
 static int promote(struct aps_conn *c, int argc, char **argv)
@@ -136,12 +133,15 @@ static int promote(struct aps_conn *c, int argc, char **argv)
     const char *name = argv[2];
     struct aps_model_row r;
     int rc = aps_registry_get(c, name, &r);
-    if (!rc && !strcmp(r.status, "production")) { /* nothing to do: its note stays */
+    enum aps_promote_refusal why = rc ? APS_PROMOTE_OK
+                                      : aps_registry_promote_refusal(r.status, r.leakage_ok, force);
+    if (why == APS_PROMOTE_ALREADY) { /* nothing to do: its note stays */
         printf("%s is already the production model of %s %s\n", r.name, r.sport, r.market);
         aps_registry_row_cleanup(&r);
         return APS_EXIT_OK;
     }
-    if (!rc && refuse_promotion(&r, force)) {
+    if (why != APS_PROMOTE_OK) {
+        say_refusal(&r, why);
         aps_registry_row_cleanup(&r);
         return APS_EXIT_FAIL;
     }

@@ -327,6 +327,16 @@ void aps_registry_preds_cleanup(struct aps_model_preds *p)
 
 /* ---- promotion ---- */
 
+enum aps_promote_refusal aps_registry_promote_refusal(const char *status, bool leakage_ok,
+                                                      bool force)
+{
+    if (!strcmp(status, "production"))
+        return APS_PROMOTE_ALREADY;
+    if (!strcmp(status, "pruned"))
+        return APS_PROMOTE_PRUNED;
+    return !leakage_ok && !force ? APS_PROMOTE_LEAKAGE : APS_PROMOTE_OK;
+}
+
 int aps_registry_promote(struct aps_conn *c, int64_t id, const char *note)
 {
     int rc = aps_conn_begin(c);

@@ -88,6 +88,17 @@ int aps_registry_decide(struct aps_conn *c, int64_t id, bool *promoted, char *no
                         size_t cap) APS_MUST_CHECK;
 /* Records why model id is (not) in production, as `aps models list` shows it. */
 int aps_registry_set_note(struct aps_conn *c, int64_t id, const char *note) APS_MUST_CHECK;
+/* Why a model of status (and leakage check) cannot be promoted by hand, the rule `aps models
+ * promote` and POST /api/v1/models/{id}/promote share: already in production (nothing to do),
+ * pruned (its files are gone), or failed the leakage check and not forced. */
+enum aps_promote_refusal {
+    APS_PROMOTE_OK,
+    APS_PROMOTE_ALREADY,
+    APS_PROMOTE_LEAKAGE,
+    APS_PROMOTE_PRUNED,
+};
+enum aps_promote_refusal aps_registry_promote_refusal(const char *status, bool leakage_ok,
+                                                      bool force);
 /* Makes id the production model of its sport and market, archiving the previous one. */
 int aps_registry_promote(struct aps_conn *c, int64_t id, const char *note) APS_MUST_CHECK;
 

@@ -12,6 +12,7 @@
 #include "core/domain.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "model/registry.h"
 #include "services/api_json.h"
 #include "services/api_util.h"
 #include "services/api_valid.h"
@@ -374,22 +375,19 @@ int aps_api_models_promote(struct aps_http_req *req, struct aps_http_res *res)
     int rc = aps_conn_begin(c);
     if (!rc)
         rc = read_model_state(c, id, &m);
-    int refuse = 0; /* 1: already production, 2: leakage check not passed, 3: pruned */
+    enum aps_promote_refusal refuse = APS_PROMOTE_OK;
     if (!rc)
-        refuse = !strcmp(m.status, "production") ? 1
-                 : !strcmp(m.status, "pruned")   ? 3
-                 : !m.leakage_ok && !force       ? 2
-                                                 : 0;
+        refuse = aps_registry_promote_refusal(m.status, m.leakage_ok, force);
     if (!rc && !refuse)
         rc = promote(c, id, &m, note ? note : fallback);
     if (!rc)
         rc = aps_api_audit(c, req, "model_promoted", "model", rid, !refuse,
                            json_pack("{s:s, s:s, s:b, s:s?}", "previous_status", m.status, "market",
                                      m.market, "force", force, "refused",
-                                     refuse == 1   ? "already in production"
-                                     : refuse == 2 ? "leakage check not passed"
-                                     : refuse == 3 ? "pruned"
-                                                   : NULL));
+                                     refuse == APS_PROMOTE_ALREADY   ? "already in production"
+                                     : refuse == APS_PROMOTE_LEAKAGE ? "leakage check not passed"
+                                     : refuse == APS_PROMOTE_PRUNED  ? "pruned"
+                                                                     : NULL));
     if (!rc)
         rc = aps_conn_commit(c);
     if (rc)
@@ -399,13 +397,13 @@ int aps_api_models_promote(struct aps_http_req *req, struct aps_http_res *res)
         return aps_api_not_found(res, "model");
     if (rc)
         return aps_api_db_error(res, rc);
-    if (refuse == 1)
+    if (refuse == APS_PROMOTE_ALREADY)
         return aps_http_error(res, 409, "CONFLICT", "the model is already in production");
-    if (refuse == 2)
+    if (refuse == APS_PROMOTE_LEAKAGE)
         return aps_http_error(res, 409, "MODEL_NOT_ELIGIBLE",
                               "the model did not pass the leakage check; send force=true to"
                               " promote it anyway");
-    if (refuse == 3)
+    if (refuse == APS_PROMOTE_PRUNED)
         return aps_http_error(res, 409, "MODEL_NOT_ELIGIBLE",
                               "the model was pruned: its files and walk-forward predictions are"
                               " deleted, so no pick could use it; promote another model of its"
