@@ -50,7 +50,7 @@ echo "cli_flags: $pass passed, $fail failed"
 exit
 
 # cases
-api --help|0||e439cab8|d41d8cd9
+api --help|0||09ac4153|d41d8cd9
 api --host|2|aps api: --host needs a value|d41d8cd9|93de17ed
 api --port|2|aps api: --port needs a value|d41d8cd9|d204072e
 api --port 70000|2|aps api: bad port 70000|d41d8cd9|15b0a676
