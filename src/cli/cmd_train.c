@@ -48,7 +48,10 @@ static void help(FILE *out)
             "passed, its ECE is at most 0.03 and it beats the production model's log-loss on\n"
             "the same games (see `aps models`).\n"
             "A sport with no games in the store (before --until) is an error when asked for\n"
-            "by name (exit 1), and skipped with a note under --sport all.\n\n"
+            "by name (exit 1), and skipped with a note under --sport all. A market that cannot\n"
+            "be trained (too few games to score, no lines) says why in one line, with --quiet\n"
+            "too: on stderr, exit 1, when --sport and --market name it; on stdout otherwise,\n"
+            "and then the run exits 1 when a sport asked for by name had no market trained.\n\n"
             "  --market M      default moneyline; all: moneyline, spread and total\n"
             "  --seed N        search seed (default 42): the same seed gives the same leaderboard\n"
             "  --preset P      breadth of the search (default AUTOGLUON_PRESET)\n"
@@ -59,7 +62,10 @@ static void help(FILE *out)
             "                  stored with the model (params.train_until), which is registered\n"
             "                  as a challenger only. Score it on later games with\n"
             "                  `aps backtest --model NAME --from DATE`\n"
-            "  --no-promote    register the challenger without applying the promotion rule\n");
+            "  --no-promote    register the challenger without applying the promotion rule\n"
+            "  --quiet         no progress bar and no note of a sport skipped under --sport all;\n"
+            "                  the leaderboards, a market's reason for not training and the\n"
+            "                  errors are still printed\n");
 }
 
 struct train_args {
@@ -171,11 +177,16 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *
     return 0;
 }
 
+/* A market's model: its leaderboard and the registry's verdict; or, when it was not trained, the
+ * reason in one line, on stderr as the run's error when the market was asked for by name (named),
+ * else on stdout as a note. Either way --quiet does not hide it: nothing trained is a result the
+ * caller has to see. */
 static void print_outcome(const char *sport, const char *market,
-                          const struct aps_trainer_outcome *out)
+                          const struct aps_trainer_outcome *out, bool named)
 {
     if (!out->ran) {
-        printf("%s %s: not trained: %s\n", sport, market, out->why);
+        fprintf(named ? stderr : stdout, "%s%s %s: not trained: %s\n", named ? "aps train: " : "",
+                sport, market, out->why);
         return;
     }
     const struct aps_lb_entry *b = &out->r.lb[0];
@@ -197,8 +208,8 @@ static int train_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport s
         fprintf(stderr, "aps train: %s: %s %s\n", code, aps_strerror(rc), aps_conn_errmsg(c));
         return APS_EXIT_FAIL;
     }
+    bool named = strcmp(a->sport, "all") != 0;
     if (!ts.h.ngames) { /* an error when the sport was asked for by name, a note under 'all' */
-        bool named = strcmp(a->sport, "all") != 0;
         if (named || !a->quiet)
             fprintf(named ? stderr : stdout, "%s%s: no games in the store%s%s%s\n",
                     named ? "aps train: " : "", code, a->o.until ? " before " : "",
@@ -206,6 +217,8 @@ static int train_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport s
         aps_trainer_sport_cleanup(&ts);
         return named ? APS_EXIT_FAIL : APS_EXIT_OK;
     }
+    bool one = named && strcmp(a->market, "all") != 0; /* one market, asked for by name */
+    size_t trained = 0;
     for (int m = 0; m < APS_MKT__COUNT && !rc; m++) {
         if (strcmp(a->market, "all") && m != aps_market_parse(a->market))
             continue;
@@ -218,11 +231,17 @@ static int train_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport s
         rc = aps_trainer_run(c, &ts, m, &o, &out);
         if (rc)
             fprintf(stderr, "aps train: %s: %s %s\n", label, aps_strerror(rc), aps_conn_errmsg(c));
-        else if (!a->quiet || out.ran)
-            print_outcome(code, aps_market_name(m), &out);
+        else
+            print_outcome(code, aps_market_name(m), &out, one);
+        trained += !rc && out.ran;
         aps_trainer_outcome_cleanup(&out);
     }
     aps_trainer_sport_cleanup(&ts);
+    if (!rc && named && !trained) { /* nothing of what was asked for was trained */
+        if (!one)
+            fprintf(stderr, "aps train: %s: no market trained (the reasons are above)\n", code);
+        return APS_EXIT_FAIL;
+    }
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
