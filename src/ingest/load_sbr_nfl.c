@@ -223,9 +223,10 @@ int aps_load_sbr_nfl(const char *path, struct aps_batch *b, char *err, size_t er
         return aps_load_error(err, errcap, path, 0, APS_E_TOOBIG, "over 64 MiB");
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
+    if (!root) /* the column too: the archive is one line of 1.4 MB */
         return aps_load_error(err, errcap, path, jerr.line > 0 ? (size_t)jerr.line : 0, APS_E_PARSE,
-                              "%s", jerr.text);
+                              "%s%s%.0d%s", jerr.text, jerr.column > 0 ? " (column " : "",
+                              jerr.column > 0 ? jerr.column : 0, jerr.column > 0 ? ")" : "");
     if (!json_is_array(root)) {
         json_decref(root);
         return aps_load_error(err, errcap, path, 0, APS_E_PARSE, "not a JSON array of games");

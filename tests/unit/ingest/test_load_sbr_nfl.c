@@ -160,8 +160,11 @@ static void test_errors(void **state)
     p = write_file("broken.json", "[\n{\"season\":2011,\n\"date\":}\n]");
     assert_int_equal(aps_load_sbr_nfl(p, &b, err, sizeof err), APS_E_PARSE);
     assert_non_null(strstr(err, "broken.json:3"));
-    p = write_file("dup.json", "[{\"season\":2011,\"season\":2012}]");
+    /* a key given twice: which value holds is not known; the file is refused with the place of
+     * the second, its column too (the real archive is one line) */
+    p = write_file("dup.json", "[{\"season\":2011},{\"season\":2011,\"season\":2012}]");
     assert_int_equal(aps_load_sbr_nfl(p, &b, err, sizeof err), APS_E_PARSE);
+    assert_non_null(strstr(err, "dup.json:1: duplicate object key near '\"season\"' (column 40)"));
     char path[600];
     snprintf(path, sizeof path, "%s/none.json", tmpdir);
     assert_int_equal(aps_load_sbr_nfl(path, &b, err, sizeof err), APS_E_IO);
