@@ -259,8 +259,8 @@ static int run_once(struct aps_cli *cli, int argc, char **argv)
         aps_json_escape(&b, rc ? r.err : r.warn);
         aps_buf_putc(&b, '"');
     }
-    aps_log_write(&app.log, rc ? APS_LOG_ERROR : APS_LOG_INFO, aps_buf_str(&b), "job %s %s",
-                  d->name, rc ? "failed" : "done");
+    aps_log_write(&app.log, rc ? APS_LOG_ERROR : r.warn[0] ? APS_LOG_WARNING : APS_LOG_INFO,
+                  aps_buf_str(&b), "job %s %s", d->name, rc ? "failed" : "done");
     aps_buf_cleanup(&b);
     aps_job_run_cleanup(&r);
     aps_collector_cleanup(&col);

@@ -452,7 +452,8 @@ int aps_collector_espn(struct aps_collector *c, enum aps_sport sport, int days, 
     }
     if (!rc) {
         r->events = board.n;
-        r->skipped_events = board.skipped;
+        if (board.bad_events)
+            note_rejected(r, board.bad_events, board.bad_event);
         rc = store_board(c, sport, &board, now, r);
     }
     count_records(c, r);

@@ -4,8 +4,9 @@
  * and `aps collect` call these; they do not log, they fill a report.
  *
  * Each poll is one transaction: a provider answer is stored whole or not at all. A malformed or
- * truncated answer stores nothing; an event with an unknown team, or a TheOddsAPI event without
- * an id, teams or commence time, is rejected alone and counted, and the others are stored.
+ * truncated answer stores nothing; an event with an unknown team, a TheOddsAPI event without an
+ * id, teams or commence time, or an ESPN event without an id, a date or a home and an away team
+ * is rejected alone and counted, and the others are stored.
  * Provider bookkeeping (quota headers, last success, last error) goes to provider_status even
  * when the poll fails. Keys come from the configuration only and never reach the report. */
 #ifndef APS_INGEST_COLLECT_H
@@ -34,8 +35,8 @@ struct aps_collect_report {
     size_t events;                 /* events in the provider's answer */
     size_t games_created, games_updated;
     size_t rejected;               /* events refused (unknown team, same team twice, no id,
-                                      teams or commence time) */
-    size_t skipped_events;         /* events of sports the platform does not cover */
+                                      teams, commence time or date) */
+    size_t skipped_events;         /* TheOddsAPI events of sports the platform does not cover */
     size_t quotes, inserted, unchanged, movements, skipped_quotes;
     size_t weather_rows, closing_captured;
     int64_t credits_remaining, credits_used, credits_last; /* -1 when not reported */

@@ -107,6 +107,14 @@ static bool is_key_param(const char *name, size_t n)
     return false;
 }
 
+void aps_collect_bad_event(char *out, size_t cap, size_t index, const char *id, const char *lacks)
+{
+    if (id && *id)
+        snprintf(out, cap, "event %zu of the answer (id %.64s) has no %s", index + 1, id, lacks);
+    else
+        snprintf(out, cap, "event %zu of the answer has no %s", index + 1, lacks);
+}
+
 void aps_collect_redact_url(const char *url, char *out, size_t cap)
 {
     if (!cap)

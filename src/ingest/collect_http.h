@@ -119,6 +119,11 @@ uint64_t aps_collect_retries(const struct aps_collect *c);
  * key, token, access_token) replaced by "REDACTED". Truncates safely. */
 void aps_collect_redact_url(const char *url, char *out, size_t cap);
 
+/* The description of an event of a provider's answer that its parser could not read (theoddsapi.c,
+ * espn.c): "event 3 of the answer (id X) has no date", index 0-based, id NULL or "" when the
+ * event has none, lacks what it lacks. Truncates safely. */
+void aps_collect_bad_event(char *out, size_t cap, size_t index, const char *id, const char *lacks);
+
 /* The wait before retry number `attempt` (1-based): base·2^(attempt-1) plus a jitter in
  * [0, 50 %) drawn from *rng, capped at max. */
 double aps_collect_backoff(double base, double max, int attempt, uint64_t *rng);

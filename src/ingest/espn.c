@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "ingest/collect_http.h"
 
 void aps_espn_board_cleanup(struct aps_espn_board *b)
 {
@@ -93,14 +94,19 @@ static bool parse_sides(struct aps_espn_event *e, const json_t *comp)
     return home && away;
 }
 
-static bool parse_event(struct aps_espn_event *e, const json_t *ev)
+/* Reads one event; NULL, or what it lacks ("id", "date", …) when it cannot be read. */
+static const char *parse_event(struct aps_espn_event *e, const json_t *ev)
 {
     memset(e, 0, sizeof *e);
     e->home_score = e->away_score = -1;
     const char *id = jstr(ev, "id"), *date = jstr(ev, "date");
     json_t *comp = json_array_get(json_object_get(ev, "competitions"), 0);
-    if (!id || !date || !comp || aps_time_parse_iso(date, &e->start))
-        return false;
+    if (!id || !*id)
+        return "id";
+    if (!date || aps_time_parse_iso(date, &e->start))
+        return "date";
+    if (!comp)
+        return "competition";
     copy(e->id, sizeof e->id, id);
     json_t *st = json_object_get(ev, "status");
     const char *name = jstr(json_object_get(st, "type"), "name");
@@ -110,11 +116,18 @@ static bool parse_event(struct aps_espn_event *e, const json_t *ev)
     e->neutral = json_is_true(json_object_get(comp, "neutralSite"));
     parse_venue(e, comp);
     if (!parse_sides(e, comp))
-        return false;
+        return "home and away team";
     if (e->status == APS_GS_SCHEDULED || e->status == APS_GS_POSTPONED ||
         e->status == APS_GS_CANCELLED)
         e->home_score = e->away_score = -1;
-    return true;
+    return NULL;
+}
+
+/* Counts event i of the answer as unreadable and describes the first such event. */
+static void bad_event(struct aps_espn_board *b, size_t i, const json_t *ev, const char *lacks)
+{
+    if (!b->bad_events++)
+        aps_collect_bad_event(b->bad_event, sizeof b->bad_event, i, jstr(ev, "id"), lacks);
 }
 
 int aps_espn_parse_scoreboard(const char *json, size_t len, struct aps_espn_board *out,
@@ -140,10 +153,11 @@ int aps_espn_parse_scoreboard(const char *json, size_t len, struct aps_espn_boar
             out->cap = out->cap ? out->cap * 2 : 32;
             out->events = aps_realloc(out->events, out->cap * sizeof *out->events);
         }
-        if (parse_event(&out->events[out->n], ev))
-            out->n++;
+        const char *lacks = parse_event(&out->events[out->n], ev);
+        if (lacks)
+            bad_event(out, i, ev, lacks);
         else
-            out->skipped++;
+            out->n++;
     }
     json_decref(root);
     return 0;

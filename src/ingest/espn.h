@@ -35,7 +35,8 @@ struct aps_espn_event {
 struct aps_espn_board {
     struct aps_espn_event *events;
     size_t n, cap;
-    size_t skipped; /* events without two competitors, an id or a date */
+    size_t bad_events;   /* events without an id, a date or a home and an away team: not read */
+    char bad_event[160]; /* the first of them: "event 3 of the answer (id 401468411) has no date" */
 };
 
 void aps_espn_board_cleanup(struct aps_espn_board *b);
@@ -45,7 +46,9 @@ void aps_espn_board_cleanup(struct aps_espn_board *b);
  * STATUS_POSTPONED → postponed, STATUS_CANCELED → cancelled, anything else → scheduled. */
 enum aps_game_status aps_espn_status(const char *name);
 
-/* Parses a scoreboard body and appends its events. APS_E_PARSE when there is no events array. */
+/* Parses a scoreboard body and appends its events. An event that cannot be read is left out and
+ * counted in bad_events, the first described in bad_event, so that one odd event does not cost
+ * the others. APS_E_PARSE when there is no events array. */
 int aps_espn_parse_scoreboard(const char *json, size_t len, struct aps_espn_board *out,
                               char *err, size_t errcap) APS_MUST_CHECK;
 

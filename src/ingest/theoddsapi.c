@@ -233,15 +233,8 @@ static const char *event_lacks(const json_t *ev)
 /* Counts event i of the answer as bad; the first one is described in f->bad_event. */
 static void bad_event(struct aps_odds_feed *f, size_t i, const json_t *ev, const char *lacks)
 {
-    const char *id = jstr(ev, "id");
-    if (f->bad_events++)
-        return;
-    if (id && *id)
-        snprintf(f->bad_event, sizeof f->bad_event, "event %zu of the answer (id %.64s) has no %s",
-                 i + 1, id, lacks);
-    else
-        snprintf(f->bad_event, sizeof f->bad_event, "event %zu of the answer has no %s", i + 1,
-                 lacks);
+    if (!f->bad_events++)
+        aps_collect_bad_event(f->bad_event, sizeof f->bad_event, i, jstr(ev, "id"), lacks);
 }
 
 /* Reads the events of an answer: each one with an id, teams and a commence time, of a sport the

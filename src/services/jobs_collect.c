@@ -66,7 +66,7 @@ static void mark_success(struct aps_job_run *r, const struct aps_collect_report 
 
 /* A collector's result as the job's: skipped (0 with a warning) when the provider has no key or
  * the call would break the credit budget; the error otherwise. Rejected events (an unknown team,
- * an event without an id, teams or commence time) are a warning. */
+ * an event without an id, teams, commence time or date) are a warning. */
 static int outcome(struct aps_job_run *r, int rc, const struct aps_collect_report *rep, bool nest)
 {
     report_fields(r, rep, nest);

@@ -4,10 +4,11 @@
 # change-only across two polls with no change and with movements after the mock's clock moves;
 # the credit budget refuses a call before it is made; games go live and end with final scores;
 # closing lines are captured once; weather is read for the outdoor game about to start; every
-# failure mode (429, 500, timeout, truncated, malformed, unknown team, an event without an id)
-# ends without a crash, without lost or duplicated rows, with a clear log line and a metric (one
-# bad event is rejected alone: the answer's other events are stored); and the API key never
-# appears in any log or error. SQLite always; PostgreSQL too when APS_TEST_PG_URL is set.
+# failure mode (429, 500, timeout, truncated, malformed, unknown team, an event without an id in
+# a TheOddsAPI answer or an ESPN board) ends without a crash, without lost or duplicated rows,
+# with a clear log line and a metric (one bad event is rejected alone: the answer's other events
+# are stored, the job's log line names it); and the API key never appears in any log or error.
+# SQLite always; PostgreSQL too when APS_TEST_PG_URL is set.
 # Needs: APS_BIN, APS_BUILD_DIR (for mock_providers).
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -191,6 +192,23 @@ story() {
   advance 21600
   collect scores --sport NBA
   check "$backend: the evening's 4 ESPN games are final" 4 "$(q "SELECT COUNT(*) FROM games WHERE status = 'final' AND home_score IS NOT NULL")"
+  # An ESPN board with an event it cannot read (no id): that event is rejected and named, at
+  # WARNING, the others stored; the worker's job line says so too (both said nothing of it).
+  fail_next "mode=bad_event&count=1&provider=espn"
+  collect scores --sport NBA
+  check "$backend: ESPN board with a bad event: exit 0" 0 "$rc"
+  check "$backend: … a WARNING line" WARNING "$(field level)"
+  check "$backend: … that event rejected and named" "1: event 1 of the answer has no id" \
+    "$(field rejected): $(field rejected_events)"
+  check "$backend: … the other 3 read and stored" "3 3" "$(field events) $(field games_updated)"
+  check "$backend: … counted as rejected" 1 \
+    "$(metric 'aps_collector_records_total{provider="espn",result="rejected"}')"
+  fail_next "mode=bad_event&count=1&provider=espn"
+  "$APS_BIN" worker run collect_scores --payload '{"sport":"NBA"}' > "$work/last.log" 2>&1
+  job=$(grep '"msg":"job collect_scores' "$work/last.log" | tail -1)
+  check "$backend: the job's line: a warning naming the event" \
+    "WARNING 1 event 1 of the answer has no id" \
+    "$(jq -r '[.level, .espn.rejected, .espn.rejected_events] | join(" ")' <<< "$job")"
   fail_next "mode=bad_event&count=1&provider=theoddsapi"
   collect scores --sport NBA --provider theoddsapi --days 1
   check "$backend: odds-provider scores with a bad event: exit 0" 0 "$rc"

@@ -12,8 +12,8 @@
  *   POST /_control/advance?seconds=N             moves the clock forward
  *   POST /_control/fail?mode=M&count=N[&provider=P][&delay=S]
  *                                                M: 429 500 timeout truncated malformed unknown_team
- *                                                bad_event (TheOddsAPI: the answer's first
- *                                                event without its id, the others whole)
+ *                                                bad_event (TheOddsAPI, ESPN: the answer's
+ *                                                first event without its id, the others whole)
  *   POST /_control/quota?remaining=N             sets the credits left
  *   GET  /_control/state                         clock, quota, requests served, failures left
  *
@@ -662,8 +662,10 @@ static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, 
     json_t *body = NULL;
     if (f != F_429 && f != F_500)
         body = route(m, c, url, f == F_UNKNOWN_TEAM, now, &status, &cost);
-    if (f == F_BAD_EVENT && json_array_size(body) > 1) /* TheOddsAPI's answers are arrays */
-        json_object_del(json_array_get(body, 0), "id");
+    /* TheOddsAPI's answers are arrays of events; an ESPN board holds its own under "events" */
+    json_t *events = json_is_array(body) ? body : json_object_get(body, "events");
+    if (f == F_BAD_EVENT && json_array_size(events) > 1)
+        json_object_del(json_array_get(events, 0), "id");
     bool quota_out = cost > 0 && m->quota - m->used < cost;
     if (body && cost > 0 && !quota_out && f == F_NONE)
         m->used += cost;

@@ -56,7 +56,7 @@ static void test_nfl_live(void **state)
     struct aps_espn_board b = {0};
     parse_board(SAMPLES "nfl_scoreboard_2022_week11_live.json", &b);
     assert_int_equal(b.n, 14);
-    assert_int_equal(b.skipped, 0);
+    assert_int_equal(b.bad_events, 0);
     assert_int_equal(count_status(&b, APS_GS_IN_PROGRESS), 8);
     assert_int_equal(count_status(&b, APS_GS_SCHEDULED), 5);
     assert_int_equal(count_status(&b, APS_GS_FINAL), 1);
@@ -141,7 +141,17 @@ static void test_bad_bodies(void **state)
                            "\"team\":{\"displayName\":\"Atlanta Falcons\"}}]}]}]}";
     assert_int_equal(aps_espn_parse_scoreboard(one_side, strlen(one_side), &b, err, sizeof err), 0);
     assert_int_equal(b.n, 0);
-    assert_int_equal(b.skipped, 1);
+    assert_int_equal(b.bad_events, 1);
+    assert_string_equal(b.bad_event, "event 1 of the answer (id 1) has no home and away team");
+    aps_espn_board_cleanup(&b);
+    /* one event without an id and one without a date among good ones: each left out alone,
+     * the first described */
+    const char *two_bad = "{\"events\":[{\"date\":\"2022-11-20T18:00Z\"},"
+                          "{\"id\":\"7\",\"date\":\"soon\"}]}";
+    assert_int_equal(aps_espn_parse_scoreboard(two_bad, strlen(two_bad), &b, err, sizeof err), 0);
+    assert_int_equal(b.n, 0);
+    assert_int_equal(b.bad_events, 2);
+    assert_string_equal(b.bad_event, "event 1 of the answer has no id");
     aps_espn_board_cleanup(&b);
 }
 
