@@ -37,10 +37,10 @@ static void help(FILE *out)
             "  tennis-data      tennis-data.co.uk files (ATP, WTA)\n"
             "  fivethirtyeight  FiveThirtyEight games and forecasts\n"
             "  all              every source found in DIR (default: APS_DATA_DIR)\n\n"
-            "A PATH that is a folder is searched for the files the source reads. A URL (http://,\n"
-            "https://, file://) is downloaded first. An sbr file's name says its sport (nba, ncaa or\n"
-            "ncaab, nhl, mlb, as a word of its own; else its folder's name does) and its season\n"
-            "(2014-15, 2021).\n\n"
+            "A PATH that is a folder is searched for the files the source reads; a file or\n"
+            "folder that two PATHs reach is read once. A URL (http://, https://, file://) is\n"
+            "downloaded first. An sbr file's name says its sport (nba, ncaa or ncaab, nhl, mlb,\n"
+            "as a word of its own; else its folder's name does) and its season (2014-15, 2021).\n\n"
             "options:\n"
             "  --format table|json   summary format (default table)\n"
             "  --jobs N              PostgreSQL: store up to N files at once, one transaction and\n"
@@ -67,6 +67,7 @@ struct sport_tally {
 struct run {
     struct job *jobs;
     size_t njobs, cap;
+    struct aps_ingest_found found; /* every PATH's files, each folder and file once */
     struct sport_tally tally[APS_SPORT__COUNT];
     size_t files_failed;
     int lanes; /* --jobs (0: the default) */
@@ -83,14 +84,16 @@ static void add_job(struct run *r, enum aps_source s, const char *path)
     r->jobs[r->njobs++].path = aps_strdup(path);
 }
 
+/* Adds the files of path that no earlier PATH reached: a file named twice, or a folder and its
+ * subfolder, is read once, the second way said on stderr. */
 static int add_path(struct run *r, enum aps_source s, const char *path, bool must_exist)
 {
-    struct aps_ingest_found found;
     if (aps_fetch_is_url(path)) {
         add_job(r, s, path);
         return 0;
     }
-    int rc = aps_ingest_discover(s, path, &found);
+    size_t files = r->found.n, notes = r->found.nnotes;
+    int rc = aps_ingest_discover_add(s, path, &r->found);
     if (rc == APS_E_NOTFOUND && !must_exist)
         return 0;
     if (rc) {
@@ -98,11 +101,10 @@ static int add_path(struct run *r, enum aps_source s, const char *path, bool mus
                 rc == APS_E_UNSUPPORTED ? "not a regular file or a directory" : aps_strerror(rc));
         return rc;
     }
-    for (size_t i = 0; i < found.nnotes; i++) /* a link loop: said once, even with --quiet */
-        fprintf(stderr, "aps ingest: %s\n", found.notes[i]);
-    for (size_t i = 0; i < found.n; i++)
-        add_job(r, s, found.paths[i]);
-    aps_ingest_found_free(&found);
+    for (size_t i = notes; i < r->found.nnotes; i++) /* a link loop: said once, even with --quiet */
+        fprintf(stderr, "aps ingest: %s\n", r->found.notes[i]);
+    for (size_t i = files; i < r->found.n; i++)
+        add_job(r, s, r->found.paths[i]);
     return 0;
 }
 
@@ -487,6 +489,8 @@ static int add_paths(struct run *r, struct aps_cli *cli, const struct ingest_arg
             snprintf(sub, sizeof sub, "%s/%s", dir, aps_source_subdir(s));
             if (add_path(r, s, sub, false))
                 return APS_EXIT_FAIL;
+            /* each source walks its own folder: sbr's holds sbr-nfl's, whose files it skips */
+            aps_ingest_found_free(&r->found);
         }
         return 0;
     }
@@ -581,5 +585,6 @@ out:
     for (size_t i = 0; i < r.njobs; i++)
         aps_free(r.jobs[i].path);
     aps_free(r.jobs);
+    aps_ingest_found_free(&r.found);
     return rc;
 }

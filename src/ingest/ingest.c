@@ -117,15 +117,16 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void list_sort(struct path_list *l)
+/* Sorts the list's entries from index `from` on. */
+static void list_sort(struct path_list *l, size_t from)
 {
-    if (l->n > 1) /* an empty list has no array at all (qsort of NULL is undefined) */
-        qsort(l->v, l->n, sizeof *l->v, cmp_str);
+    if (l->n > from + 1) /* an empty list has no array at all (qsort of NULL is undefined) */
+        qsort(l->v + from, l->n - from, sizeof *l->v, cmp_str);
 }
 
 /* Folders and files met in a walk, by device and inode, each with the path it was met by first:
  * a link back up the tree (a loop) or a second way to one folder or file is then seen as such. */
-struct seen {
+struct aps_ingest_seen {
     dev_t dev;
     ino_t ino;
     char *path;
@@ -134,7 +135,7 @@ struct seen {
 struct walker {
     bool (*want)(const char *);
     struct path_list files, notes;
-    struct seen *seen;
+    struct aps_ingest_seen *seen;
     size_t nseen, capseen;
 };
 
@@ -150,18 +151,22 @@ static const char *met_before(struct walker *w, const struct stat *st, const cha
         w->capseen = w->capseen ? w->capseen * 2 : 32;
         w->seen = aps_realloc(w->seen, w->capseen * sizeof *w->seen);
     }
-    w->seen[w->nseen++] = (struct seen){st->st_dev, st->st_ino, aps_strdup(path)};
+    w->seen[w->nseen++] = (struct aps_ingest_seen){st->st_dev, st->st_ino, aps_strdup(path)};
     return NULL;
 }
 
 /* Notes an entry not read again: a link back to a folder above it (a loop), a second way to a
- * folder or to a file. */
+ * folder or to a file, or the same path reached again (given twice, or a folder's subfolder
+ * given after it). */
 static void note(struct walker *w, const char *path, const char *first, bool folder)
 {
     char line[8192];
     size_t n = strlen(first);
     if (folder && !strncmp(path, first, n) && path[n] == '/')
         snprintf(line, sizeof line, "%s: a link back to %s (a loop); not followed", path, first);
+    else if (!strcmp(path, first))
+        snprintf(line, sizeof line, "%s: reached twice; %s once", path,
+                 folder ? "searched" : "read");
     else
         snprintf(line, sizeof line, "%s: the same %s as %s; %s once", path,
                  folder ? "folder" : "file", first, folder ? "searched" : "read");
@@ -207,7 +212,7 @@ static int walk(struct walker *w, const char *dir, int depth)
         if (e->d_name[0] != '.')
             list_add(&names, e->d_name);
     closedir(d);
-    list_sort(&names);
+    list_sort(&names, 0);
     int rc = 0;
     for (size_t i = 0; i < names.n && !rc; i++)
         rc = visit(w, dir, names.v[i], depth);
@@ -215,35 +220,50 @@ static int walk(struct walker *w, const char *dir, int depth)
     return rc;
 }
 
-int aps_ingest_discover(enum aps_source s, const char *path, struct aps_ingest_found *out)
+int aps_ingest_discover_add(enum aps_source s, const char *path, struct aps_ingest_found *out)
 {
-    struct walker w = {.want = (unsigned)s < APS_SOURCE__COUNT ? sources[s].want : NULL};
+    /* the walker takes over out's lists (a full list grows on the next add) and gives them back */
+    struct walker w = {.want = (unsigned)s < APS_SOURCE__COUNT ? sources[s].want : NULL,
+                       .files = {out->paths, out->n, out->n},
+                       .notes = {out->notes, out->nnotes, out->nnotes},
+                       .seen = out->seen,
+                       .nseen = out->nseen,
+                       .capseen = out->capseen};
+    size_t from = out->n;
     struct stat st;
     int rc = 0;
-    memset(out, 0, sizeof *out);
     if (!w.want)
         return APS_E_INVAL;
     if (stat(path, &st) != 0)
         return APS_E_NOTFOUND;
-    if (S_ISDIR(st.st_mode)) {
-        (void)met_before(&w, &st, path);
+    bool folder = S_ISDIR(st.st_mode);
+    if (!folder && !S_ISREG(st.st_mode))
+        return APS_E_UNSUPPORTED; /* a FIFO or a device: reading it could wait forever */
+    const char *first = met_before(&w, &st, path);
+    if (first)
+        note(&w, path, first, folder);
+    else if (folder)
         rc = walk(&w, path, 0);
-        list_sort(&w.files);
-    } else if (S_ISREG(st.st_mode)) {
+    else
         list_add(&w.files, path);
-    } else {
-        rc = APS_E_UNSUPPORTED; /* a FIFO or a device: reading it could wait forever */
-    }
-    for (size_t i = 0; i < w.nseen; i++)
-        aps_free(w.seen[i].path);
-    aps_free(w.seen);
-    if (rc) {
-        list_free(&w.files);
-        list_free(&w.notes);
-        return rc;
-    }
-    *out = (struct aps_ingest_found){w.files.v, w.files.n, w.notes.v, w.notes.n};
-    return 0;
+    list_sort(&w.files, from);
+    *out = (struct aps_ingest_found){.paths = w.files.v,
+                                     .n = w.files.n,
+                                     .notes = w.notes.v,
+                                     .nnotes = w.notes.n,
+                                     .seen = w.seen,
+                                     .nseen = w.nseen,
+                                     .capseen = w.capseen};
+    return rc;
+}
+
+int aps_ingest_discover(enum aps_source s, const char *path, struct aps_ingest_found *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = aps_ingest_discover_add(s, path, out);
+    if (rc)
+        aps_ingest_found_free(out);
+    return rc;
 }
 
 void aps_ingest_found_free(struct aps_ingest_found *f)
@@ -251,6 +271,9 @@ void aps_ingest_found_free(struct aps_ingest_found *f)
     struct path_list files = {f->paths, f->n, f->n}, notes = {f->notes, f->nnotes, f->nnotes};
     list_free(&files);
     list_free(&notes);
+    for (size_t i = 0; i < f->nseen; i++)
+        aps_free(f->seen[i].path);
+    aps_free(f->seen);
     memset(f, 0, sizeof *f);
 }
 

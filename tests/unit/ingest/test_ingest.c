@@ -1,7 +1,8 @@
 /* test_ingest.c — finding a source's files in a folder (aps_ingest_discover): every folder and
  * file is visited once, by device and inode, so that a symbolic link back up the tree (a loop),
  * a second link to one folder, or a link to a file already found is noted once and not followed
- * or read again; the files come sorted, and a dangling link or a folder too deep is passed over. */
+ * or read again; the files come sorted, and a dangling link or a folder too deep is passed over;
+ * several paths add up to one list in which each folder and file is met once. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,6 +156,39 @@ static void test_file_and_errors(void **state)
                      APS_E_UNSUPPORTED);
 }
 
+/* Several paths into one list (aps_ingest_discover_add): a subfolder after its folder, the folder
+ * after its subfolder and a file given twice add nothing again, each noted; each path's files
+ * come after the earlier paths' ones, sorted among themselves. */
+static void test_paths_add_up(void **state)
+{
+    (void)state;
+    make_folder("m");
+    make_folder("m/sub");
+    write_file("m/1819_E0.csv", "Div\n");
+    write_file("m/sub/1718_E0.csv", "Div\n");
+    char m[128], sub[160], file[160], want[512];
+    snprintf(m, sizeof m, "%s/m", tmpdir);
+    snprintf(sub, sizeof sub, "%s/sub", m);
+    snprintf(file, sizeof file, "%s/1819_E0.csv", m);
+    const char *const orders[2][3] = {{m, sub, file}, {sub, m, file}};
+    for (int o = 0; o < 2; o++) {
+        struct aps_ingest_found f = {0};
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(aps_ingest_discover_add(APS_SOURCE_FOOTBALL_DATA, orders[o][i], &f),
+                             0);
+        assert_int_equal(f.n, 2);
+        snprintf(want, sizeof want, "%s/1718_E0.csv", sub);
+        assert_string_equal(f.paths[o ? 0 : 1], want);
+        assert_string_equal(f.paths[o ? 1 : 0], file);
+        assert_int_equal(f.nnotes, 2);
+        snprintf(want, sizeof want, "%s: reached twice; searched once", sub);
+        assert_int_equal(notes_with(&f, want), 1);
+        snprintf(want, sizeof want, "%s: reached twice; read once", file);
+        assert_int_equal(notes_with(&f, want), 1);
+        aps_ingest_found_free(&f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_link_above_the_root),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_file_and_errors),
+        cmocka_unit_test(test_paths_add_up),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
