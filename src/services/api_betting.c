@@ -786,7 +786,7 @@ static void add_drawdown(json_t *arr, int64_t id, const struct aps_equity *q, do
 }
 
 /* Maximum drawdown of each of the user's bankrolls (only bankroll_id's when it is not 0) from
- * bankroll_transactions. */
+ * bankroll_transactions, in the order they were made (see aps_api_bankrolls_history). */
 static int drawdowns(struct aps_conn *c, int64_t user_id, int64_t bankroll_id, json_t **out,
                      double *worst)
 {
@@ -801,7 +801,7 @@ static int drawdowns(struct aps_conn *c, int64_t user_id, int64_t bankroll_id, j
                                " FROM bankroll_transactions t JOIN bankrolls b"
                                " ON b.id = t.bankroll_id WHERE b.user_id = ?1"
                                " AND (?2 = 0 OR b.id = ?2)"
-                               " ORDER BY t.bankroll_id, t.created_at, t.id",
+                               " ORDER BY t.bankroll_id, t.id",
                                "ii", user_id, bankroll_id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
@@ -859,7 +859,10 @@ int aps_api_betting_performance(struct aps_http_req *req, struct aps_http_res *r
 /* ---- balance history ----------------------------------------------------------------------- */
 
 /* One bankroll's movements in order with the balance after each and the drawdown of the betting
- * equity (the balance with later deposits and withdrawals taken out, as for max_drawdown). */
+ * equity (the balance with later deposits and withdrawals taken out, as for max_drawdown). The
+ * order is the rows' ids, the order in which the bankroll's row lock let them in: a movement's
+ * created_at is taken before that lock (a grading run stamps all its payouts when it starts),
+ * so a later movement can carry an earlier second than one stored before it. */
 int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res)
 {
     int64_t id = aps_api_path_id(req, res, "id");
@@ -877,7 +880,7 @@ int aps_api_bankrolls_history(struct aps_http_req *req, struct aps_http_res *res
         rc = aps_conn_preparef(c, &st,
                                "SELECT created_at, kind, " TX_MONEY_SQL ", bet_id, description"
                                " FROM bankroll_transactions t WHERE t.bankroll_id = ?1"
-                               " ORDER BY t.created_at, t.id",
+                               " ORDER BY t.id",
                                "i", id);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;

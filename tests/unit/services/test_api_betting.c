@@ -1,8 +1,8 @@
 /* test_api_betting.c — the betting endpoints called directly: bankrolls (open, deposit,
  * withdraw, another user's → 404), bets (from a prediction or a game, decimal or American odds,
- * started game and overdraw → 409, validation), history with its summary, the Kelly sizing
- * calculator against aps_kelly_size and a run-time override, and the caller's performance after
- * a settlement. */
+ * started game and overdraw → 409, validation), history with its summary and in the order the
+ * movements were made, the Kelly sizing calculator against aps_kelly_size and a run-time
+ * override, and the caller's performance after a settlement. */
 #include "api_fixture.h"
 
 #include "engine/bankroll.h"
@@ -168,6 +168,47 @@ static void test_money_sums_exact(void **state)
     assert_int_equal(json_array_size(items), 301);
     assert_true(jnum(json_array_get(items, 1), "amount") == 0.1);
     assert_true(jnum(json_array_get(items, 300), "balance_after") == 45.01);
+    tr_cleanup(&t);
+}
+
+/* A bankroll's movements are listed in the order they were made, which is the order of their
+ * ids: a movement's time is taken before the bankroll's row is locked, so one that waited for
+ * the lock (a grading run settling other bankrolls' bets first) can carry an earlier second than
+ * a movement that committed before it, and two movements can share a second. Here a stake made
+ * at t+10 and then a payout stamped t+5 and a deposit stamped t+5: listed by time, the payout
+ * came before the stake and the balance after each went 1000, 1150, 1200, 950: a drawdown of
+ * 17 % that never was. */
+static void test_history_order(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    int64_t id = open_br(fx, FX_USER, "{\"name\":\"order\",\"initial_amount\":1000}");
+    struct aps_conn *c = NULL;
+    assert_int_equal(aps_store_acquire(fx->app.store, APS_DB_WRITE, &c), 0);
+    assert_int_equal(aps_bankroll_move(c, id, "stake", -5000, 0, "bet", fx->now + 10, NULL), 0);
+    assert_int_equal(aps_bankroll_move(c, id, "payout", 20000, 0, "won", fx->now + 5, NULL), 0);
+    assert_int_equal(aps_bankroll_move(c, id, "deposit", 5000, 0, "top up", fx->now + 5, NULL), 0);
+    aps_store_release(c);
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    tr_init(&t, fx, "GET", BR "/{id}/history", FX_USER, APS_ROLE_USER);
+    tr_param(&t, 0, sid);
+    assert_int_equal(tr_run(&t, aps_api_bankrolls_history), 200);
+    json_t *items = tr_get(&t, "items");
+    static const char *const kinds[] = {"deposit", "stake", "payout", "deposit"};
+    static const double after[] = {1000, 950, 1150, 1200};
+    assert_int_equal(json_array_size(items), 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(jstr(json_array_get(items, i), "kind"), kinds[i]);
+        assert_float_equal(jnum(json_array_get(items, i), "balance_after"), after[i], 0);
+    }
+    assert_float_equal(jnum(t.res.json, "max_drawdown"), 0.05, 1e-12); /* 1000 → 950 */
+    tr_cleanup(&t);
+    /* the performance's drawdown reads the movements in the same order */
+    tr_init(&t, fx, "GET", "/api/v1/betting/performance", FX_USER, APS_ROLE_USER);
+    tr_query(&t, "bankroll_id", sid);
+    assert_int_equal(tr_run(&t, aps_api_betting_performance), 200);
+    assert_float_equal(jnum(t.res.json, "max_drawdown"), 0.05, 1e-12);
     tr_cleanup(&t);
 }
 
@@ -498,6 +539,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bankrolls, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bankroll_validation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_money_sums_exact, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_history_order, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bets, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sizing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_performance, fx_setup, fx_teardown),
