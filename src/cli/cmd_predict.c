@@ -164,9 +164,13 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
     bool help = aps_cli_wants_help(argc, argv);
     if (help || argc > 1) {
         fprintf(help ? stdout : stderr,
-                "usage: aps grade\n\nGrades every pick of a finished or cancelled game that has no "
-                "result yet: win, loss,\npush or void, profit per unit staked, and closing-line "
-                "value against the closing\nbenchmark. Running it again changes nothing.\n");
+                "usage: aps grade\n\n"
+                "Grades every pick that has no result yet and is due: win, loss or push on the\n"
+                "score of a game played within POSTPONED_VOID_HOURS of the start the pick was\n"
+                "made for; void for a cancelled game, or one not played within that grace (a\n"
+                "postponed game waits until then). Profit per unit staked, and closing-line\n"
+                "value against the closing benchmark. Users' bets are settled by the same rule\n"
+                "in the grading job (aps worker run grade). Running it again changes nothing.\n");
         return help ? APS_EXIT_OK : APS_EXIT_USAGE;
     }
     struct aps_store *st;
@@ -174,8 +178,10 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
     if (aps_cli_open_conn(cli, NULL, APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
     struct aps_grade_run r;
+    struct aps_grade_clock clock;
+    aps_engine_grade_clock(cli->cfg, aps_time_now(), &clock);
     int rc = APS_EXIT_OK;
-    if (aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &r)) {
+    if (aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &clock, &r)) {
         fprintf(stderr, "aps grade: %s\n", aps_conn_errmsg(c));
         rc = APS_EXIT_FAIL;
     } else {

@@ -195,12 +195,11 @@ bool aps_bankroll_selection_ok(enum aps_market m, enum aps_selection sel, bool t
     return aps_market_side_index(m, three_way, sel) >= 0;
 }
 
-/* The game's status, start time and whether its sport has a draw. */
+/* The game's status, start time, whether its sport has a draw, and its score (-1: unknown). */
 struct game_state {
     char status[24];
     int64_t start_time;
     bool three_way;
-    bool has_score;
     int home, away;
 };
 
@@ -219,9 +218,9 @@ static int read_game(struct aps_conn *c, int64_t game_id, struct game_state *g)
         copy_col(g->status, sizeof g->status, st, 0);
         g->start_time = aps_stmt_int64(st, 1);
         g->three_way = aps_stmt_int64(st, 2) != 0;
-        g->has_score = !aps_stmt_is_null(st, 3) && !aps_stmt_is_null(st, 4);
-        g->home = g->has_score ? (int)aps_stmt_int64(st, 3) : -1;
-        g->away = g->has_score ? (int)aps_stmt_int64(st, 4) : -1;
+        bool has_score = !aps_stmt_is_null(st, 3) && !aps_stmt_is_null(st, 4);
+        g->home = has_score ? (int)aps_stmt_int64(st, 3) : -1;
+        g->away = has_score ? (int)aps_stmt_int64(st, 4) : -1;
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_NOTFOUND;
@@ -230,22 +229,26 @@ static int read_game(struct aps_conn *c, int64_t game_id, struct game_state *g)
     return rc;
 }
 
-static int insert_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
-                      int64_t *id)
+/* game_start: the game's start when the bet is placed, the start the bet is made for (settling
+ * voids the bet of a game not played within the grace period of it, odds/grade.h). */
+static int insert_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t game_start,
+                      int64_t now, int64_t *id)
 {
     return aps_conn_query_row(
         c,
         "INSERT INTO bets (user_id, bankroll_id, prediction_id, game_id, market, selection, line,"
-        " price, stake_cents, stake, sportsbook, notes, placed_at, result) VALUES (?1, ?2, ?3,"
-        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending') RETURNING id",
-        "i", id, "iiIissddidssi", b->user_id, b->bankroll_id,
+        " price, stake_cents, stake, sportsbook, notes, placed_at, result, game_start) VALUES"
+        " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending', ?14) RETURNING id",
+        "i", id, "iiIissddidssii", b->user_id, b->bankroll_id,
         b->prediction_id ? &b->prediction_id : NULL, b->game_id, aps_market_name(b->market),
         aps_selection_name(b->sel), b->market == APS_MKT_MONEYLINE ? NAN : opt_real(b->line),
-        b->price, MONEY(b->stake_cents), b->sportsbook, b->notes, now);
+        b->price, MONEY(b->stake_cents), b->sportsbook, b->notes, now, game_start);
 }
 
-/* The checks of aps_bankroll_place_bet that read the store, inside its transaction. */
-static int check_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now)
+/* The checks of aps_bankroll_place_bet that read the store, inside its transaction; *game_start:
+ * the game's start. */
+static int check_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
+                     int64_t *game_start)
 {
     struct aps_bankroll br;
     struct game_state g;
@@ -260,6 +263,7 @@ static int check_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_
         return APS_E_INVAL;
     if (strcmp(g.status, "scheduled") || g.start_time <= now)
         return APS_E_STATE;
+    *game_start = g.start_time;
     return b->stake_cents > br.current_cents ? APS_E_RANGE : 0;
 }
 
@@ -272,13 +276,13 @@ int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, 
      * holds could never be settled as won */
     if ((double)b->stake_cents * b->price > (double)APS_MONEY_LIMIT_CENTS)
         return APS_E_TOOBIG;
-    int64_t id = 0;
+    int64_t id = 0, game_start = 0;
     int rc = aps_conn_begin(c);
     if (rc)
         return rc;
-    rc = check_bet(c, b, now);
+    rc = check_bet(c, b, now, &game_start);
     if (!rc)
-        rc = insert_bet(c, b, now, &id);
+        rc = insert_bet(c, b, game_start, now, &id);
     if (!rc)
         rc = aps_bankroll_move(c, b->bankroll_id, "stake", -b->stake_cents, id, "bet placed", now,
                                balance_after);
@@ -317,10 +321,12 @@ struct pending_bet {
     double line, price;
     int64_t stake_cents;
     char book[32];
+    bool has_game_start; /* false for a bet the previous release placed */
+    int64_t game_start;  /* the game's start when the bet was placed */
 };
 
 /* The bet of the current row of a statement selecting id, bankroll_id, market, selection, line,
- * price, the stake in cents (APS_MONEY_SQL), sportsbook (in that order). */
+ * price, the stake in cents (APS_MONEY_SQL), sportsbook, game_start (in that order). */
 static void read_bet_row(const struct aps_stmt *st, struct pending_bet *b)
 {
     const char *m = aps_stmt_text(st, 2), *s = aps_stmt_text(st, 3);
@@ -332,6 +338,8 @@ static void read_bet_row(const struct aps_stmt *st, struct pending_bet *b)
     b->price = aps_stmt_double(st, 5);
     b->stake_cents = aps_stmt_int64(st, 6);
     copy_col(b->book, sizeof b->book, st, 7);
+    b->has_game_start = !aps_stmt_is_null(st, 8);
+    b->game_start = b->has_game_start ? aps_stmt_int64(st, 8) : 0;
 }
 
 /* The game's pending bets. On PostgreSQL their rows are locked here, before any bankroll is:
@@ -342,7 +350,7 @@ static int load_pending(struct aps_conn *c, int64_t game_id, struct pending_bet 
 {
 #define PENDING_SQL                                                                            \
     "SELECT id, bankroll_id, market, selection, line, price, "                                 \
-    APS_MONEY_SQL("stake_cents", "stake") ", sportsbook FROM bets"                             \
+    APS_MONEY_SQL("stake_cents", "stake") ", sportsbook, game_start FROM bets"                 \
     " WHERE game_id = ?1 AND result = 'pending' ORDER BY id"
     static const char *const sql[2] = {PENDING_SQL, PENDING_SQL " FOR UPDATE"};
 #undef PENDING_SQL
@@ -378,20 +386,18 @@ static int mark_settled(struct aps_conn *c, const struct pending_bet *b, const c
     return rc;
 }
 
-/* The bet's grade: void for a cancelled or postponed game, else graded on the final score. */
+/* The bet's grade by the rule picks are graded by too (aps_grade_settle): void for a cancelled
+ * game or one not played within the grace period of the start the bet was placed for (a bet the
+ * previous release placed: the game's start), else graded on the final score; APS_E_STATE while
+ * the game is not settled yet. */
 static int grade_one(const struct pending_bet *b, const struct game_state *g,
-                     enum aps_grade_result *r)
+                     const struct aps_grade_clock *clock, enum aps_grade_result *r)
 {
-    struct aps_grade_score sc = {g->home, g->away, APS_GS_FINAL};
-    int st = aps_status_parse(g->status);
-    if (st == APS_GS_CANCELLED || st == APS_GS_POSTPONED) {
-        *r = APS_GRADE_VOID;
-        return 0;
-    }
-    if (b->market < 0 || b->sel < 0)
-        return APS_E_INVAL;
+    struct aps_grade_game gg = {(enum aps_game_status)aps_status_parse(g->status), g->home,
+                                g->away, g->start_time,
+                                b->has_game_start ? b->game_start : g->start_time};
     struct aps_grade_pick p = {b->market, b->sel, b->line, g->three_way};
-    return aps_grade_bet(&p, &sc, r);
+    return aps_grade_settle(&p, &gg, clock, r);
 }
 
 /* Settles bet b of game_id as r unless it was settled before (*did: this call settled it): the
@@ -422,14 +428,14 @@ static int settle_as(struct aps_conn *c, int64_t game_id, const struct pending_b
 }
 
 static int settle_one(struct aps_conn *c, int64_t game_id, const struct pending_bet *b,
-                      const struct game_state *g, enum aps_margin_method mm, int64_t now,
-                      bool *did)
+                      const struct game_state *g, enum aps_margin_method mm,
+                      const struct aps_grade_clock *clock, bool *did)
 {
     enum aps_grade_result r;
     *did = false;
-    if (grade_one(b, g, &r))
-        return 0; /* an ungradable bet (bad line, unknown market) stays pending for a person */
-    return settle_as(c, game_id, b, g->three_way, r, mm, now, did);
+    if (grade_one(b, g, clock, &r))
+        return 0; /* not due yet, or ungradable (bad line, unknown market): stays pending */
+    return settle_as(c, game_id, b, g->three_way, r, mm, aps_time_now(), did);
 }
 
 /* settle_one in a savepoint of the game's transaction: a bet whose payout would take its
@@ -437,13 +443,13 @@ static int settle_one(struct aps_conn *c, int64_t game_id, const struct pending_
  * withdrawal it can be settled by hand), so that one bankroll cannot hold up the settlement of
  * every other bet on the game. */
 static int settle_each(struct aps_conn *c, int64_t game_id, const struct pending_bet *b,
-                       const struct game_state *g, enum aps_margin_method mm, int64_t now,
-                       bool *did)
+                       const struct game_state *g, enum aps_margin_method mm,
+                       const struct aps_grade_clock *clock, bool *did)
 {
     int rc = aps_conn_exec(c, "SAVEPOINT settle_bet");
     if (rc)
         return rc;
-    rc = settle_one(c, game_id, b, g, mm, now, did);
+    rc = settle_one(c, game_id, b, g, mm, clock, did);
     if (rc == APS_E_TOOBIG) {
         *did = false;
         return aps_conn_exec(c, "ROLLBACK TO SAVEPOINT settle_bet") ||
@@ -455,7 +461,7 @@ static int settle_each(struct aps_conn *c, int64_t game_id, const struct pending
 }
 
 int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_margin_method mm,
-                                  int *settled)
+                                  const struct aps_grade_clock *clock, int *settled)
 {
     struct pending_bet *bets = NULL;
     struct game_state g;
@@ -464,15 +470,11 @@ int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_
     if (rc)
         return rc;
     rc = read_game(c, game_id, &g);
-    int st = rc ? -1 : aps_status_parse(g.status);
-    bool over = st == APS_GS_CANCELLED || st == APS_GS_POSTPONED ||
-                (st == APS_GS_FINAL && g.has_score);
-    if (!rc && over)
+    if (!rc)
         rc = load_pending(c, game_id, &bets, &n);
-    int64_t now = aps_time_now();
     for (int i = 0; !rc && i < n; i++) {
         bool did = false;
-        rc = settle_each(c, game_id, &bets[i], &g, mm, now, &did);
+        rc = settle_each(c, game_id, &bets[i], &g, mm, clock, &did);
         *settled += did;
     }
     rc = end_tx(c, rc);
@@ -484,7 +486,8 @@ int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_
 
 int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled)
 {
-    return aps_bankroll_settle_game_with(c, game_id, APS_MARGIN_MULTIPLICATIVE, settled);
+    struct aps_grade_clock clock = {aps_time_now(), APS_GRADE_GRACE_DEFAULT_S};
+    return aps_bankroll_settle_game_with(c, game_id, APS_MARGIN_MULTIPLICATIVE, &clock, settled);
 }
 
 /* The user's bet bet_id with its game; APS_E_NOTFOUND when there is none, APS_E_STATE when it
@@ -495,15 +498,16 @@ static int load_own_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
     struct aps_stmt *st = NULL;
     int rc = aps_conn_preparef(c, &st,
                                "SELECT id, bankroll_id, market, selection, line, price, "
-                               APS_MONEY_SQL("stake_cents", "stake") ", sportsbook, game_id,"
-                               " result FROM bets WHERE id = ?1 AND user_id = ?2",
+                               APS_MONEY_SQL("stake_cents", "stake") ", sportsbook,"
+                               " game_start, game_id, result FROM bets"
+                               " WHERE id = ?1 AND user_id = ?2",
                                "ii", bet_id, user_id);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc == APS_ROW) {
         read_bet_row(st, b);
-        *game_id = aps_stmt_int64(st, 8);
-        const char *result = aps_stmt_text(st, 9);
+        *game_id = aps_stmt_int64(st, 9);
+        const char *result = aps_stmt_text(st, 10);
         rc = result && !strcmp(result, "pending") ? 0 : APS_E_STATE;
     } else if (rc == APS_DONE) {
         rc = APS_E_NOTFOUND;

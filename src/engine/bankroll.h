@@ -93,16 +93,20 @@ struct aps_bet_request {
 int aps_bankroll_place_bet(struct aps_conn *c, const struct aps_bet_request *b, int64_t now,
                            int64_t *bet_id, int64_t *balance_after_cents) APS_MUST_CHECK;
 
-/* Settles every pending bet of game_id when the game is final (graded on the score), cancelled
- * or postponed (void): result, profit_loss, the closing line and CLV against closing_lines, and
- * a payout (win, half results) or refund (push, void) transaction; a loss moves no money. One
- * transaction. A bet whose payout would take its bankroll past APS_MONEY_LIMIT_CENTS stays
- * pending (the others are settled). *settled is the number of bets settled now (0 when the game
- * is not over or everything was settled before). Margin removal for price CLV: multiplicative. */
-int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled) APS_MUST_CHECK;
-/* The same with the margin-removal method for price CLV (MARGIN_METHOD). */
+/* Settles every pending bet of game_id that aps_grade_settle (odds/grade.h) — the rule picks
+ * are graded by too — settles at clock: graded on the score of a game played within the grace
+ * period of the start the bet was placed for (bets.game_start; the game's start for a bet the
+ * previous release placed), void for a cancelled game or one not played within that grace:
+ * result, profit_loss, the closing line and CLV against closing_lines, and a payout (win, half
+ * results) or refund (push, void) transaction; a loss moves no money. One transaction. A bet
+ * whose payout would take its bankroll past APS_MONEY_LIMIT_CENTS stays pending (the others are
+ * settled). *settled is the number of bets settled now (0 when none is due or everything was
+ * settled before). Margin removal for price CLV: mm (MARGIN_METHOD). */
 int aps_bankroll_settle_game_with(struct aps_conn *c, int64_t game_id, enum aps_margin_method mm,
-                                  int *settled) APS_MUST_CHECK;
+                                  const struct aps_grade_clock *clock, int *settled) APS_MUST_CHECK;
+/* The same now, with the default grace (APS_GRADE_GRACE_DEFAULT_S) and multiplicative margin
+ * removal. */
+int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled) APS_MUST_CHECK;
 
 /* Settles the user's own pending bet bet_id as r by hand (the game need not be over): the same
  * settlement as aps_bankroll_settle_game — result, profit_loss, the closing line and CLV when

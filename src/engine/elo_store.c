@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "model/elo_replay.h"
+#include "odds/grade.h"
 #include "odds/kelly.h"
 #include "odds/margin.h"
 #include "store/store.h"
@@ -137,4 +138,11 @@ int aps_engine_margin_method(const struct aps_config *cfg)
 {
     int m = aps_margin_method_parse(aps_cfg_str(cfg, APS_SET_MARGIN_METHOD));
     return m < 0 ? APS_MARGIN_MULTIPLICATIVE : m;
+}
+
+void aps_engine_grade_clock(const struct aps_config *cfg, int64_t now,
+                            struct aps_grade_clock *clock)
+{
+    clock->now = now;
+    clock->grace_s = aps_cfg_int(cfg, APS_SET_POSTPONED_VOID_HOURS) * 3600;
 }

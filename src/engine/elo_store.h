@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "model/history.h"
@@ -15,6 +16,7 @@
 struct aps_conn;
 struct aps_config;
 struct aps_kelly_params;
+struct aps_grade_clock;
 
 /* The sport's fitted parameters when stored (*found true), else its defaults (*found false). */
 int aps_elo_params_load(struct aps_conn *c, enum aps_sport sport, struct aps_elo_params *p,
@@ -31,5 +33,8 @@ int aps_elo_history_save(struct aps_conn *c, const struct aps_history *h,
 void aps_engine_kelly_params(const struct aps_config *cfg, struct aps_kelly_params *kp);
 /* MARGIN_METHOD as an enum aps_margin_method. */
 int aps_engine_margin_method(const struct aps_config *cfg);
+/* The clock a grading at now settles picks and bets by: now and POSTPONED_VOID_HOURS. */
+void aps_engine_grade_clock(const struct aps_config *cfg, int64_t now,
+                            struct aps_grade_clock *clock);
 
 #endif

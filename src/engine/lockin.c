@@ -246,15 +246,18 @@ static int read_game_identity(struct aps_conn *c, struct aps_pick *p)
 }
 
 /* NaN prices, lines and edges are stored as NULL (the typed API's rule for 'd'); an empty
- * publication or no-bet reason as NULL. */
+ * publication or no-bet reason as NULL. game_start: the game's start as it stands now, the start
+ * the pick is made for (grading voids the pick of a game not played within the grace period of
+ * it, odds/grade.h); not part of the hashed pick. */
 static int insert_pick(struct aps_conn *c, struct aps_pick *p)
 {
     int rc = aps_conn_query_row(
         c,
         "INSERT INTO predictions (game_id, model, market, selection, line, price, book,"
         " probability, market_probability, edge, tier, stake_fraction, locked_at, prev_hash,"
-        " hash, created_at, publication, no_bet_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
+        " hash, created_at, publication, no_bet_reason, game_start) VALUES (?1, ?2, ?3, ?4, ?5,"
+        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+        " (SELECT start_time FROM games WHERE id = ?1)) RETURNING id",
         "i", &p->id, "isssddsdddsdsssiSS", p->game_id, p->model, aps_market_name(p->market),
         aps_selection_name(p->selection), p->line, p->price, p->book, p->probability,
         p->market_probability, p->edge, p->tier, p->stake_fraction, p->locked_at, p->prev_hash,

@@ -397,8 +397,7 @@ struct ungraded {
     enum aps_market market;
     enum aps_selection sel;
     double line, price;
-    enum aps_game_status status;
-    int hs, as;
+    struct aps_grade_game g; /* its game, with the start the pick was locked in for */
     bool three_way;
 };
 
@@ -411,9 +410,10 @@ static int list_ungraded(struct aps_conn *c, struct ungraded **out, size_t *n)
     int rc = aps_conn_prepare(
         c,
         "SELECT p.id, p.game_id, p.market, p.selection, p.line, p.price, g.status, g.home_score,"
-        " g.away_score, sp.three_way FROM predictions p JOIN games g ON g.id = p.game_id"
+        " g.away_score, sp.three_way, g.start_time, COALESCE(p.game_start, g.start_time)"
+        " FROM predictions p JOIN games g ON g.id = p.game_id"
         " JOIN sports sp ON sp.id = g.sport_id"
-        " WHERE g.status IN ('final', 'cancelled') AND NOT EXISTS"
+        " WHERE " APS_GRADE_CANDIDATE_SQL("p.game_start") " AND NOT EXISTS"
         " (SELECT 1 FROM prediction_results r WHERE r.prediction_id = p.id) ORDER BY p.id",
         &st);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
@@ -429,10 +429,12 @@ static int list_ungraded(struct aps_conn *c, struct ungraded **out, size_t *n)
         u->sel = aps_selection_parse(aps_stmt_text(st, 3));
         u->line = aps_stmt_double(st, 4);
         u->price = aps_stmt_double(st, 5);
-        u->status = aps_status_parse(aps_stmt_text(st, 6));
-        u->hs = aps_stmt_is_null(st, 7) ? -1 : (int)aps_stmt_int64(st, 7);
-        u->as = aps_stmt_is_null(st, 8) ? -1 : (int)aps_stmt_int64(st, 8);
+        u->g.status = aps_status_parse(aps_stmt_text(st, 6));
+        u->g.home = aps_stmt_is_null(st, 7) ? -1 : (int)aps_stmt_int64(st, 7);
+        u->g.away = aps_stmt_is_null(st, 8) ? -1 : (int)aps_stmt_int64(st, 8);
         u->three_way = aps_stmt_int64(st, 9) != 0;
+        u->g.start = aps_stmt_int64(st, 10);
+        u->g.booked_start = aps_stmt_int64(st, 11);
     }
     aps_stmt_finalize(st);
     return rc < 0 ? rc : 0;
@@ -456,15 +458,13 @@ static int closing_clv(struct aps_conn *c, const struct ungraded *u, enum aps_ma
 }
 
 static int grade_one(struct aps_conn *c, const struct ungraded *u, enum aps_margin_method mm,
-                     struct aps_grade_run *r)
+                     const struct aps_grade_clock *clock, struct aps_grade_run *r)
 {
-    enum aps_grade_result res = APS_GRADE_VOID;
-    if (u->status == APS_GS_FINAL) {
-        struct aps_grade_pick pk = {u->market, u->sel, u->line, u->three_way};
-        struct aps_grade_score sc = {u->hs, u->as, u->status};
-        if (aps_grade_bet(&pk, &sc, &res))
-            return 0; /* not gradable yet (a final game without its score): try again later */
-    }
+    enum aps_grade_result res;
+    struct aps_grade_pick pk = {u->market, u->sel, u->line, u->three_way};
+    if (aps_grade_settle(&pk, &u->g, clock, &res))
+        return 0; /* not settled yet (a postponed game within its grace, a final game without
+                     its score): tried again on the next run */
     double clv = NAN, cline = NAN, cprice = NAN;
     bool has_clv = false;
     int rc = res == APS_GRADE_VOID ? 0 : closing_clv(c, u, mm, &clv, &cline, &cprice, &has_clv);
@@ -488,7 +488,8 @@ static int grade_one(struct aps_conn *c, const struct ungraded *u, enum aps_marg
     return 0;
 }
 
-int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm, struct aps_grade_run *r)
+int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm,
+                    const struct aps_grade_clock *clock, struct aps_grade_run *r)
 {
     memset(r, 0, sizeof *r);
     struct ungraded *u = NULL;
@@ -497,7 +498,7 @@ int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm, struct aps_gr
     if (!rc)
         rc = aps_conn_begin(c);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = grade_one(c, &u[i], mm, r);
+        rc = grade_one(c, &u[i], mm, clock, r);
     if (!rc)
         rc = aps_conn_commit(c);
     else

@@ -16,10 +16,13 @@
  * that market yet, or when the side, line or price changed or the probability moved by more than
  * half a point since the last one: re-running it with nothing new adds nothing.
  *
- * Grading: every pick of a finished (or cancelled) game without a result gets one: win, loss,
- * push, void, half results for quarter lines; profit per unit staked; CLV against the closing
- * benchmark (odds/benchmark.h: price CLV for moneylines as a fraction of the stake, points for
- * spreads and totals). Idempotent. */
+ * Grading: every pick without a result gets one when aps_grade_settle (odds/grade.h) — the rule
+ * users' bets are settled by too — says it is due: win, loss, push, half results for quarter
+ * lines on the score of a game played within POSTPONED_VOID_HOURS of the start the pick was
+ * locked in for; void for a cancelled game, or a postponed one not played within that grace;
+ * profit per unit staked; CLV against the closing benchmark (odds/benchmark.h: price CLV for
+ * moneylines as a fraction of the stake, points for spreads and totals). A pick records its
+ * game's start when it is locked in (predictions.game_start). Idempotent. */
 #ifndef APS_ENGINE_PICKS_H
 #define APS_ENGINE_PICKS_H
 
@@ -30,6 +33,7 @@
 #include "core/err.h"
 #include "engine/predictor.h"
 #include "model/registry.h"
+#include "odds/grade.h"
 #include "odds/kelly.h"
 #include "odds/margin.h"
 
@@ -100,10 +104,10 @@ struct aps_grade_run {
     size_t graded, wins, losses, pushes, voids;
 };
 
-/* Grades every ungraded pick of finished or cancelled games (all sports); CLV against the
- * closing benchmark of engine/market.h with margin method mm (MARGIN_METHOD), so a pick and a bet
- * on the same side report the same CLV. */
+/* Grades every ungraded pick (all sports) that aps_grade_settle settles at clock (its now and
+ * grace); CLV against the closing benchmark of engine/market.h with margin method mm
+ * (MARGIN_METHOD), so a pick and a bet on the same side report the same CLV. */
 int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm,
-                    struct aps_grade_run *r) APS_MUST_CHECK;
+                    const struct aps_grade_clock *clock, struct aps_grade_run *r) APS_MUST_CHECK;
 
 #endif

@@ -109,7 +109,7 @@ int aps_grade_bet(const struct aps_grade_pick *pick, const struct aps_grade_scor
 {
     if (!pick || !score || !out || !pick_valid(pick))
         return APS_E_INVAL;
-    if (score->status == APS_GS_CANCELLED || score->status == APS_GS_POSTPONED) {
+    if (score->status == APS_GS_CANCELLED) {
         *out = APS_GRADE_VOID;
         return 0;
     }
@@ -119,6 +119,28 @@ int aps_grade_bet(const struct aps_grade_pick *pick, const struct aps_grade_scor
     long total = (long)score->home + score->away;
     *out = pick->market == APS_MKT_MONEYLINE ? grade_moneyline(pick, margin)
                                              : grade_lined(pick, margin, total);
+    return 0;
+}
+
+int aps_grade_settle(const struct aps_grade_pick *pick, const struct aps_grade_game *g,
+                     const struct aps_grade_clock *clock, enum aps_grade_result *out)
+{
+    if (!pick || !g || !clock || !out)
+        return APS_E_INVAL;
+    if ((unsigned)g->status >= APS_GS__COUNT)
+        return APS_E_STATE; /* a status the store should not hold: left for a person */
+    int64_t grace = clock->grace_s > 0 ? clock->grace_s : 0;
+    int64_t deadline = g->booked_start > INT64_MAX - grace ? INT64_MAX : g->booked_start + grace;
+    bool late = g->start > deadline; /* played, or to be played, after the grace period */
+    if (g->status == APS_GS_FINAL && !late) {
+        struct aps_grade_score sc = {g->home, g->away, APS_GS_FINAL};
+        return aps_grade_bet(pick, &sc, out);
+    }
+    bool void_now = g->status == APS_GS_CANCELLED || g->status == APS_GS_FINAL ||
+                    ((g->status == APS_GS_POSTPONED || late) && clock->now >= deadline);
+    if (!void_now)
+        return APS_E_STATE;
+    *out = APS_GRADE_VOID;
     return 0;
 }
 

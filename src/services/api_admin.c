@@ -432,8 +432,7 @@ int aps_api_data_quality(struct aps_http_req *req, struct aps_http_res *res)
     if (!rc)
         rc = count_of(c,
                       "SELECT COUNT(*) FROM bets x JOIN games g ON g.id = x.game_id"
-                      " WHERE x.result = 'pending' AND g.status IN ('final', 'cancelled',"
-                      " 'postponed')",
+                      " WHERE x.result = 'pending' AND g.status IN ('final', 'cancelled')",
                       &unsettled);
     aps_store_release(c);
     if (rc) {

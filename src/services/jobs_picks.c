@@ -1,6 +1,7 @@
 /* jobs_picks.c — the jobs that turn data into picks and results: predict (publish locked-in
  * picks for a sport's upcoming games, engine/picks.h), grade (grade picks, then settle users'
- * bets of finished games, engine/bankroll.h) and train (the trainer of engine/trainer.h).
+ * bets, engine/bankroll.h: both by aps_grade_settle's rule, odds/grade.h, at one clock) and
+ * train (the trainer of engine/trainer.h).
  *
  * predict and grade hold a named lock while they write, so two workers never publish the same
  * sport's picks or grade at the same moment (the second run fails with APS_E_BUSY and is
@@ -105,7 +106,8 @@ out:
 
 /* ---- grade --------------------------------------------------------------------------------- */
 
-/* Ids of finished, cancelled or postponed games that still have pending bets (*ids: aps_free). */
+/* Ids of the games with pending bets that may be due (finished, cancelled, postponed or moved
+ * from the start a bet was placed for; aps_grade_settle decides each bet) (*ids: aps_free). */
 static int games_to_settle(struct aps_conn *c, int64_t **ids, size_t *n)
 {
     struct aps_stmt *st = NULL;
@@ -115,7 +117,7 @@ static int games_to_settle(struct aps_conn *c, int64_t **ids, size_t *n)
     int rc = aps_conn_prepare(c,
                               "SELECT DISTINCT b.game_id FROM bets b JOIN games g ON g.id = b.game_id"
                               " WHERE b.result = 'pending'"
-                              " AND g.status IN ('final', 'cancelled', 'postponed')"
+                              " AND " APS_GRADE_CANDIDATE_SQL("b.game_start")
                               " ORDER BY b.game_id",
                               &st);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW && *n < GRADE_MAX_GAMES) {
@@ -130,7 +132,8 @@ static int games_to_settle(struct aps_conn *c, int64_t **ids, size_t *n)
     return rc < 0 ? rc : 0;
 }
 
-static int settle_bets(struct aps_job_run *r, struct aps_conn *c, int *bets, size_t *games)
+static int settle_bets(struct aps_job_run *r, struct aps_conn *c,
+                       const struct aps_grade_clock *clock, int *bets, size_t *games)
 {
     int64_t *ids = NULL;
     size_t n = 0;
@@ -140,7 +143,7 @@ static int settle_bets(struct aps_job_run *r, struct aps_conn *c, int *bets, siz
         aps_job_fail(r, rc, "listing games with pending bets: %s", aps_conn_errmsg(c));
     for (size_t i = 0; i < n && !rc; i++) {
         int settled = 0;
-        rc = aps_bankroll_settle_game_with(c, ids[i], mm, &settled);
+        rc = aps_bankroll_settle_game_with(c, ids[i], mm, clock, &settled);
         if (rc)
             aps_job_fail(r, rc, "settling the bets of game %lld: %s", (long long)ids[i],
                          aps_conn_errmsg(c));
@@ -158,17 +161,21 @@ int aps_job_do_grade(struct aps_job_run *r)
         return rc;
     struct aps_conn *c = NULL;
     struct aps_grade_run g = {0};
+    struct aps_grade_clock clock;
     int bets = 0;
     size_t games = 0;
+    /* one clock for the picks and the bets: a pick and a bet of a postponed game are voided by
+     * the same run */
+    aps_engine_grade_clock(r->app->cfg, r->now, &clock);
     rc = with_conn(r, &c);
     if (!rc) {
         rc = aps_picks_grade(
-            c, (enum aps_margin_method)aps_engine_margin_method(r->app->cfg), &g);
+            c, (enum aps_margin_method)aps_engine_margin_method(r->app->cfg), &clock, &g);
         if (rc)
             aps_job_fail(r, rc, "grading picks: %s", aps_conn_errmsg(c));
     }
     if (!rc)
-        rc = settle_bets(r, c, &bets, &games);
+        rc = settle_bets(r, c, &clock, &bets, &games);
     if (c)
         aps_store_release(c);
     aps_job_unlock(r, "grade");

@@ -139,7 +139,7 @@ migrate --since x|2|aps migrate: --since wants a migration version|d41d8cd9|622a
 migrate --since -1|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
 migrate --replay|2|aps migrate: --replay needs a value|d41d8cd9|548f1286
 migrate --bogus|2|aps migrate: unknown argument --bogus|d41d8cd9|0796d2eb
-migrate --status|0||968abe4b|d41d8cd9
+migrate --status|0||9d839e2a|d41d8cd9
 models --help|0||8b96a52f|d41d8cd9
 models|2|usage: aps models list [--sport CODE]|d41d8cd9|8b96a52f
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
@@ -193,14 +193,14 @@ stats --format json|0||58e0494c|d41d8cd9
 verify --help|0||4d338685|d41d8cd9
 verify --bogus|2|aps verify: --bogus is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|312a67fa
 verify DEADBEEF|2|aps verify: DEADBEEF is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|091c5161
-grade --help|0||48a4f5dd|d41d8cd9
+grade --help|0||c2c2230b|d41d8cd9
 worker --help|0||09dd0936|d41d8cd9
 worker --threads 0|2|aps worker: --threads takes 1..256|d41d8cd9|85235b4c
 worker --threads|2|aps worker: --threads needs a value (see --help)|d41d8cd9|849b59b6
 worker --port 70000|2|aps worker: bad port|d41d8cd9|d9aeef18
 worker --port|2|aps worker: --port needs a value (see --help)|d41d8cd9|60bb5e9d
 worker --bogus|2|aps worker: bad argument --bogus (see --help)|d41d8cd9|43ff68f6
-worker jobs|0||dc708469|d41d8cd9
+worker jobs|0||ddcb3d04|d41d8cd9
 worker enqueue|2|aps worker: no job named (none) (see aps worker jobs)|d41d8cd9|0ab4b85b
 worker enqueue --count 0|2|aps worker: bad argument --count|d41d8cd9|f3606615
 worker enqueue --delay-ms -1|2|aps worker: bad argument --delay-ms|d41d8cd9|9bf5f2f0
@@ -230,9 +230,9 @@ snapshot --bogus 1|2|aps snapshot: bad argument --bogus (see aps snapshot --help
 predict --help|0||64d64ece|d41d8cd9
 predict --bogus 1|2|aps predict: bad argument --bogus (see --help)|d41d8cd9|2e9eaf09
 flags set --bogus 1|2|aps flags: no flag named '--bogus' (aps flags list shows them)|d41d8cd9|c5dfdcb1
---help|0||e28faeb5|d41d8cd9
-help|0||e28faeb5|d41d8cd9
-bogus|2|aps: unknown command 'bogus'|d41d8cd9|c94d0ebb
+--help|0||fadcafb1|d41d8cd9
+help|0||fadcafb1|d41d8cd9
+bogus|2|aps: unknown command 'bogus'|d41d8cd9|05ec91fb
 train --market foo|2|aps train: --market must be moneyline, spread, total or all|d41d8cd9|aa2ec28a
 train --until 2020-13-01|2|aps train: --until must be a date YYYY-MM-DD|d41d8cd9|a4a8cb41
 train --seed -1|2|aps train: --seed must be a whole number >= 0|d41d8cd9|81c43cd4

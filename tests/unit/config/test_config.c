@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "core/mem.h"
 #include "core/str.h"
+#include "odds/grade.h"
 
 /* The command is wiring over aps_config_print; including it reaches its static config_run. The
  * CLI's option parser is part of the aps binary, not of a library: it comes along. */
@@ -152,6 +153,8 @@ static void test_defaults_development(void **state)
     assert_true(aps_cfg_double(c, APS_SET_SIGNAL_TIER_C_MIN) == 0.55);
     assert_true(aps_cfg_double(c, APS_SET_DEFAULT_BANKROLL) == 10000.0);
     assert_true(aps_cfg_double(c, APS_SET_MIN_BET_SIZE) == 10.0);
+    /* the grace the engine's convenience calls use is the setting's default */
+    assert_int_equal(aps_cfg_int(c, APS_SET_POSTPONED_VOID_HOURS) * 3600, APS_GRADE_GRACE_DEFAULT_S);
     assert_int_equal(aps_cfg_int(c, APS_SET_H2O_MAX_MEM_SIZE), (int64_t)32 << 30);
     assert_int_equal(aps_cfg_int(c, APS_SET_JWT_ACCESS_TOKEN_EXPIRE_MINUTES), 15);
     assert_int_equal(aps_cfg_int(c, APS_SET_JWT_REFRESH_TOKEN_EXPIRE_DAYS), 30);
@@ -397,6 +400,8 @@ static void test_bad_values(void **state)
         {"H2O_MAX_MEM_SIZE=10k", "H2O_MAX_MEM_SIZE=10k", "from 1m to 16t"},
         {"H2O_MAX_MEM_SIZE=99999999999t", "H2O_MAX_MEM_SIZE", "a size"},
         {"CACHE_TTL_ODDS=-1", "CACHE_TTL_ODDS=-1", "0 <= x <= 604800"},
+        {"POSTPONED_VOID_HOURS=-1", "POSTPONED_VOID_HOURS=-1", "0 <= x <= 720"},
+        {"POSTPONED_VOID_HOURS=1.5", "POSTPONED_VOID_HOURS=1.5", "an integer"},
         {"RATE_LIMIT_PER_MIN=1000000001", "RATE_LIMIT_PER_MIN=1000000001",
          "1 <= x <= 1000000000"},
         {"SIGNAL_TIER_B_MIN=0.7", "SIGNAL_TIER_B_MIN=0.7", "less than SIGNAL_TIER_A_MIN (0.65)"},

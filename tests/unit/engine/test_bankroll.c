@@ -324,6 +324,88 @@ static void test_settle_void_on_cancel(void **state)
     aps_store_release(c);
 }
 
+/* Grades the picks and settles game's bets as the grading job does, at now with the default
+ * grace; "pick result/bet result" of the game's seeded pick (pick_id) and its one bet. */
+static const char *grade_at(struct fixture *fx, struct aps_conn *c, int64_t game, int64_t pick_id,
+                            int64_t now, char *out, size_t cap)
+{
+    struct aps_grade_clock clock = {now, APS_GRADE_GRACE_DEFAULT_S};
+    struct aps_grade_run g;
+    int settled = 0;
+    assert_int_equal(aps_picks_grade(c, APS_MARGIN_MULTIPLICATIVE, &clock, &g), 0);
+    assert_int_equal(
+        aps_bankroll_settle_game_with(c, game, APS_MARGIN_MULTIPLICATIVE, &clock, &settled), 0);
+    (void)fx;
+    assert_int_equal(aps_conn_query_row(c,
+                                        "SELECT COALESCE((SELECT result FROM prediction_results"
+                                        " WHERE prediction_id = ?1), 'pending') || '/' ||"
+                                        " (SELECT result FROM bets WHERE game_id = ?2)",
+                                        "s", out, cap, "ii", pick_id, game),
+                     0);
+    return out;
+}
+
+/* A postponed game's pick and bet follow one rule: neither is settled while the game is
+ * postponed; played within 48 hours of its original start (at a new start) both are graded on
+ * the score; still postponed 48 hours after it, both are void. The grading used to void the bet
+ * at once and leave the pick pending, then grade the pick on the later score. */
+static void test_postponed_pick_and_bet_agree(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 1000), b1, b2, after;
+    int64_t now = aps_time_now();
+    /* the seeded pick 2 (game 2, home at 1.85) and pick 3 (game 3, away at 3.10) */
+    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 10);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
+    b = bet(id, FX_G_TODAY, APS_MKT_MONEYLINE, APS_SEL_AWAY, NAN, 3.10, 10);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b2, &after), 0);
+    int64_t s2 = fx_int(fx, "SELECT start_time FROM games WHERE id = 2");
+    int64_t s3 = fx_int(fx, "SELECT start_time FROM games WHERE id = 3");
+    /* each records the start it was made for */
+    assert_int_equal(fx_int(fx, "SELECT game_start FROM predictions WHERE id = 2"), s2);
+    assert_int_equal(fx_int(fx, "SELECT game_start FROM bets WHERE game_id = 2"), s2);
+    fx_exec(fx, "UPDATE games SET status = 'postponed' WHERE id IN (2, 3)");
+    char got[64];
+    assert_string_equal(grade_at(fx, c, FX_G_TODAY, 3, s3 + 3600, got, sizeof got),
+                        "pending/pending");
+    assert_string_equal(grade_at(fx, c, FX_G_FUTURE, 2, s3 + 3600, got, sizeof got),
+                        "pending/pending");
+    /* game 3 still postponed: waits through 48 hours from its start, then void */
+    assert_string_equal(grade_at(fx, c, FX_G_TODAY, 3, s3 + 48 * 3600 - 1, got, sizeof got),
+                        "pending/pending");
+    assert_string_equal(grade_at(fx, c, FX_G_TODAY, 3, s3 + 48 * 3600, got, sizeof got),
+                        "void/void");
+    assert_string_equal(grade_at(fx, c, FX_G_FUTURE, 2, s3 + 48 * 3600, got, sizeof got),
+                        "pending/pending");
+    /* game 2 played a day late (ESPN moved its start), 20-17: graded on the score */
+    fx_exec(fx, "UPDATE games SET status = 'final', start_time = %lld, home_score = 20,"
+                " away_score = 17 WHERE id = 2", (long long)(s2 + 86400));
+    assert_string_equal(grade_at(fx, c, FX_G_FUTURE, 2, s2 + 90000, got, sizeof got), "win/win");
+    assert_float_equal(balance(c, id), 1000 - 20 + 18.50 + 10, 1e-9);
+    aps_store_release(c);
+}
+
+/* A bet placed by the previous release has no game_start: the game's start stands for it. */
+static void test_previous_release_bet_without_game_start(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    int64_t id = open_bankroll(c, FX_USER, 100), b1, after;
+    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 2.0, 10);
+    assert_int_equal(aps_bankroll_place_bet(c, &b, aps_time_now(), &b1, &after), 0);
+    fx_exec(fx, "UPDATE bets SET game_start = NULL; UPDATE games SET status = 'postponed',"
+                " start_time = start_time - 5 * 86400 WHERE id = 2");
+    struct aps_grade_clock clock = {aps_time_now(), APS_GRADE_GRACE_DEFAULT_S};
+    int settled = 0;
+    assert_int_equal(aps_bankroll_settle_game_with(c, FX_G_FUTURE, APS_MARGIN_MULTIPLICATIVE,
+                                                   &clock, &settled),
+                     0);
+    assert_int_equal(settled, 1);
+    assert_int_equal(fx_int(fx, "SELECT COUNT(*) FROM bets WHERE result = 'void'"), 1);
+    aps_store_release(c);
+}
+
 /* A bet settled by hand takes the grading's settlement (profit, payout) once; the grading of the
  * game later settles only what is still pending. */
 static void test_settle_by_hand(void **state)
@@ -449,9 +531,11 @@ static void test_pick_and_bet_clv_agree(void **state)
         fx_exec(fx, "DELETE FROM prediction_results WHERE prediction_id = 2;"
                     " UPDATE bets SET result = 'pending', clv = NULL, settled_at = NULL");
         struct aps_grade_run g;
-        assert_int_equal(aps_picks_grade(c, methods[i], &g), 0);
+        struct aps_grade_clock clock = {aps_time_now(), APS_GRADE_GRACE_DEFAULT_S};
+        assert_int_equal(aps_picks_grade(c, methods[i], &clock, &g), 0);
         int settled = 0;
-        assert_int_equal(aps_bankroll_settle_game_with(c, FX_G_FUTURE, methods[i], &settled), 0);
+        assert_int_equal(
+            aps_bankroll_settle_game_with(c, FX_G_FUTURE, methods[i], &clock, &settled), 0);
         double pick_clv = fx_double(fx, "SELECT clv FROM prediction_results WHERE prediction_id = 2");
         double bet_clv = fx_double(fx, "SELECT clv FROM bets");
         assert_false(isnan(pick_clv));
@@ -475,6 +559,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settle_past_the_limit_holds_one_bet, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unpayable_price, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_void_on_cancel, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_postponed_pick_and_bet_agree, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_previous_release_bet_without_game_start, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_by_hand, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_clv_sign_and_benchmark, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_pick_and_bet_clv_agree, fx_setup, fx_teardown),

@@ -196,10 +196,11 @@ static void picks_use_the_production_model(void **state)
 
     /* the games are finished in the store: every pick is graded once */
     struct aps_grade_run g1, g2;
-    assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &g1), 0);
+    struct aps_grade_clock clock = {aps_time_now(), APS_GRADE_GRACE_DEFAULT_S};
+    assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &clock, &g1), 0);
     int64_t total = q(fx.c, "SELECT count(*) FROM predictions");
     assert_int_equal((int64_t)g1.graded, total);
-    assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &g2), 0);
+    assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &clock, &g2), 0);
     assert_int_equal(g2.graded, 0);
 
     struct aps_verify_result v;

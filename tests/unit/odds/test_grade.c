@@ -93,15 +93,81 @@ static void void_and_not_gradable(void **state)
     enum aps_grade_result r = APS_GRADE__COUNT;
     assert_int_equal(aps_grade_bet(&p, &sc, &r), 0);
     assert_int_equal(r, APS_GRADE_VOID);
-    sc.status = APS_GS_POSTPONED;
-    assert_int_equal(aps_grade_bet(&p, &sc, &r), 0);
-    assert_int_equal(r, APS_GRADE_VOID);
     r = APS_GRADE__COUNT;
+    /* a postponed game is not over: whether it is void is aps_grade_settle's to say */
+    sc.status = APS_GS_POSTPONED;
+    assert_int_equal(aps_grade_bet(&p, &sc, &r), APS_E_STATE);
     sc.status = APS_GS_SCHEDULED;
     assert_int_equal(aps_grade_bet(&p, &sc, &r), APS_E_STATE);
     sc.status = APS_GS_FINAL; /* final, but the score is unknown */
     assert_int_equal(aps_grade_bet(&p, &sc, &r), APS_E_STATE);
     assert_int_equal(r, APS_GRADE__COUNT);
+}
+
+#define H 3600
+#define T0 1800000000 /* the start the pick or bet was made for */
+
+/* aps_grade_settle on a game of status st, started (or to start) at start, at now with the
+ * default 48-hour grace: the result's name, or "wait" / "invalid". */
+static const char *settle(enum aps_game_status st, int home, int away, int64_t start, int64_t now)
+{
+    struct aps_grade_pick p = {APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, false};
+    struct aps_grade_game g = {st, home, away, start, T0};
+    struct aps_grade_clock clock = {now, APS_GRADE_GRACE_DEFAULT_S};
+    enum aps_grade_result r = APS_GRADE__COUNT;
+    int rc = aps_grade_settle(&p, &g, &clock, &r);
+    if (rc)
+        return rc == APS_E_STATE ? "wait" : "invalid";
+    return aps_grade_result_name(r);
+}
+
+/* The one rule of picks and bets: a postponed game waits for the grace period (48 hours from
+ * the start they were made for), graded on its score when played within it, void after it. */
+static void settle_postponed_and_cancelled(void **state)
+{
+    (void)state;
+    assert_int_equal(APS_GRADE_GRACE_DEFAULT_S, 48 * H);
+    /* an ordinary game: waits until final, graded on its score */
+    assert_string_equal(settle(APS_GS_SCHEDULED, -1, -1, T0, T0 - H), "wait");
+    assert_string_equal(settle(APS_GS_IN_PROGRESS, -1, -1, T0, T0 + H), "wait");
+    assert_string_equal(settle(APS_GS_FINAL, 24, 21, T0, T0 + 4 * H), "win");
+    assert_string_equal(settle(APS_GS_FINAL, -1, -1, T0, T0 + 4 * H), "wait"); /* no score yet */
+    /* stale data: a scheduled game whose start has not moved is never voided by the clock */
+    assert_string_equal(settle(APS_GS_SCHEDULED, -1, -1, T0, T0 + 100 * H), "wait");
+    /* a status the store should not hold (an unknown name) is left alone */
+    assert_string_equal(settle((enum aps_game_status) - 1, -1, -1, T0 + 96 * H, T0 + 100 * H),
+                        "wait");
+    /* cancelled: void at once, before or after its start */
+    assert_string_equal(settle(APS_GS_CANCELLED, -1, -1, T0, T0 - 72 * H), "void");
+    /* postponed: waits through the grace, void from its end */
+    assert_string_equal(settle(APS_GS_POSTPONED, -1, -1, T0, T0 + H), "wait");
+    assert_string_equal(settle(APS_GS_POSTPONED, -1, -1, T0, T0 + 48 * H - 1), "wait");
+    assert_string_equal(settle(APS_GS_POSTPONED, -1, -1, T0, T0 + 48 * H), "void");
+    /* rescheduled within the grace: waits, then graded on the score at its new start */
+    assert_string_equal(settle(APS_GS_SCHEDULED, -1, -1, T0 + 24 * H, T0 + 47 * H), "wait");
+    assert_string_equal(settle(APS_GS_SCHEDULED, -1, -1, T0 + 48 * H, T0 + 60 * H), "wait");
+    assert_string_equal(settle(APS_GS_FINAL, 21, 24, T0 + 48 * H, T0 + 60 * H), "loss");
+    /* rescheduled past the grace: waits until the grace ends, then void; played, still void */
+    assert_string_equal(settle(APS_GS_SCHEDULED, -1, -1, T0 + 96 * H, T0 + 47 * H), "wait");
+    assert_string_equal(settle(APS_GS_SCHEDULED, -1, -1, T0 + 96 * H, T0 + 48 * H), "void");
+    assert_string_equal(settle(APS_GS_IN_PROGRESS, -1, -1, T0 + 48 * H + 1, T0 + 49 * H), "void");
+    assert_string_equal(settle(APS_GS_FINAL, 24, 21, T0 + 48 * H + 1, T0 + 49 * H), "void");
+    /* a grace of 0: a postponed game is void from its start */
+    struct aps_grade_pick p = {APS_MKT_SPREAD, APS_SEL_HOME, -3.5, false};
+    struct aps_grade_game g = {APS_GS_POSTPONED, -1, -1, T0, T0};
+    struct aps_grade_clock now0 = {T0, 0}, before = {T0 - 1, 0};
+    enum aps_grade_result r = APS_GRADE__COUNT;
+    assert_int_equal(aps_grade_settle(&p, &g, &before, &r), APS_E_STATE);
+    assert_int_equal(aps_grade_settle(&p, &g, &now0, &r), 0);
+    assert_int_equal(r, APS_GRADE_VOID);
+    /* a void needs no valid pick; a score does */
+    struct aps_grade_pick bad = {APS_MKT_SPREAD, APS_SEL_OVER, 1.5, false};
+    r = APS_GRADE__COUNT;
+    assert_int_equal(aps_grade_settle(&bad, &g, &now0, &r), 0);
+    assert_int_equal(r, APS_GRADE_VOID);
+    g.status = APS_GS_FINAL;
+    g.home = 3, g.away = 1;
+    assert_int_equal(aps_grade_settle(&bad, &g, &now0, &r), APS_E_INVAL);
 }
 
 static void invalid_picks(void **state)
@@ -192,6 +258,7 @@ int main(void)
         cmocka_unit_test(asian_quarter_lines),
         cmocka_unit_test(totals),
         cmocka_unit_test(void_and_not_gradable),
+        cmocka_unit_test(settle_postponed_and_cancelled),
         cmocka_unit_test(invalid_picks),
         cmocka_unit_test(names_and_profit),
         cmocka_unit_test(property_sides_mirror),
