@@ -186,7 +186,8 @@ static bool same_request(const json_t *job, const json_t *payload)
     return true;
 }
 
-/* The training request's body: sport, market and the optional cutoff date, each checked (a
+/* The training request's body: sport, market (moneyline, spread, total, or all: the three in one
+ * job, as `aps train --market all`; *market -1) and the optional cutoff date, each checked (a
  * refusal is in res); false when the request is refused. */
 static bool train_request(struct aps_http_req *req, struct aps_http_res *res, int *sport,
                           int *market, const char **until)
@@ -198,8 +199,8 @@ static bool train_request(struct aps_http_req *req, struct aps_http_res *res, in
         aps_api_b_str(req, res, "until", false, 10, until);
         if (sport_s && (*sport = aps_sport_from_code(sport_s)) < 0)
             aps_api_invalid(res, "sport", "unknown sport code");
-        if (market_s && (*market = aps_market_parse(market_s)) < 0)
-            aps_api_invalid(res, "market", "must be moneyline, spread or total");
+        if (market_s && strcmp(market_s, "all") && (*market = aps_market_parse(market_s)) < 0)
+            aps_api_invalid(res, "market", "must be moneyline, spread, total or all");
         int64_t t;
         if (*until && (strlen(*until) != 10 || aps_time_parse_iso(*until, &t)))
             aps_api_invalid(res, "until", "must be a date YYYY-MM-DD");
@@ -216,7 +217,8 @@ int aps_api_models_train(struct aps_http_req *req, struct aps_http_res *res)
         return 0;
     if (!app || !app->queue)
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "no job queue is configured");
-    const char *code = aps_sport_info(sport)->code, *mname = aps_market_name(market);
+    const char *code = aps_sport_info(sport)->code;
+    const char *mname = market < 0 ? "all" : aps_market_name(market);
     bool games = false;
     if (has_games(app, code, until, &games))
         return aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the database is not available");

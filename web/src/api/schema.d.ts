@@ -799,7 +799,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enqueue a training job (sport, market, optional until: train on games before that date only); 202 with the job, to follow at /api/v1/jobs/{id}; 409 NO_GAMES when the sport has no stored game (before until), 409 IDEMPOTENCY_KEY_REUSED when the Idempotency-Key named another request */
+        /** Enqueue a training job (sport, market: moneyline, spread, total or all for the three in one job, optional until: train on games before that date only); 202 with the job, to follow at /api/v1/jobs/{id}; 409 NO_GAMES when the sport has no stored game (before until), 409 IDEMPOTENCY_KEY_REUSED when the Idempotency-Key named another request */
         post: operations["post_api_v1_models_train"];
         delete?: never;
         options?: never;
@@ -1880,8 +1880,11 @@ export interface components {
         TrainRequest: {
             /** @description sport code (NFL, NBA, MLB, NHL, EPL, ATP, …) */
             sport: string;
-            /** @enum {string} */
-            market: "moneyline" | "spread" | "total";
+            /**
+             * @description the market to train; all: moneyline, spread and total in one job, as `aps train --market all` (a market with too few games to score is skipped, the others still trained)
+             * @enum {string}
+             */
+            market: "moneyline" | "spread" | "total" | "all";
         };
         PromoteRequest: {
             force?: boolean;

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# api_train_jobs.sh — training through the API as `aps train` does it: the real `aps api` and
+# `aps worker` on a SQLite store holding three Premier League seasons (football-data 2019-20 ..
+# 2021-22, which have moneyline, Asian handicap and over/under prices). POST
+# /api/v1/models/train with "market":"all" is a job that trains moneyline, spread and total, the
+# markets `aps train --market all` trains on a copy of the same store.
+# Needs: APS_BIN, curl, jq, sqlite3, and the data folder (APS_DATA_DIR, default ../shared/data).
+set -uo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+DATA=${APS_DATA_DIR:-$SRC/../shared/data}
+for tool in curl jq sqlite3; do
+  command -v "$tool" > /dev/null || { echo "api_train_jobs: $tool is missing (scripts/bootstrap)"; exit 1; }
+done
+[ -d "$DATA/football-data/E0" ] || { echo "api_train_jobs: no football-data EPL files under $DATA"; exit 1; }
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2> /dev/null; wait "$p" 2> /dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+pass=0 fail=0
+check() { # name expected actual
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected '$2', got '$3'"; fi
+}
+
+export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL="" APS_MIGRATIONS_DIR="$SRC/migrations"
+export JWT_SECRET="api-train-jobs-integration-secret-0123456789ab" RATE_LIMIT_PER_MIN=1000000
+export DATABASE_URL="sqlite:///$work/aps.db" MODEL_OUTPUT_PATH="$work/models"
+# a short search: what is checked is which markets are trained, not how well
+export H2O_MAX_MODELS=2 H2O_MAX_RUNTIME_SECS=20
+"$APS_BIN" migrate > /dev/null || { echo "api_train_jobs: migrate failed"; exit 1; }
+for season in 1920 2021 2122; do
+  "$APS_BIN" ingest football-data "$DATA/football-data/E0/${season}_E0.csv" --quiet > /dev/null \
+    || { echo "api_train_jobs: ingest of $season failed"; exit 1; }
+done
+printf 'correct horse battery staple\n' > "$work/pw"
+"$APS_BIN" user create --email analyst@example.com --role analyst --password-file "$work/pw" > /dev/null
+cp "$work/aps.db" "$work/cli.db"
+# shellcheck source=lib/api_process.sh
+source "$SRC/tests/integration/lib/api_process.sh"
+
+start_api api
+base="http://127.0.0.1:$port/api/v1"
+token=$(curl -s -X POST "$base/auth/login" -H 'Content-Type: application/json' \
+  -d '{"email":"analyst@example.com","password":"correct horse battery staple"}' | jq -r .access_token)
+if [ -z "$token" ] || [ "$token" = null ]; then echo "api_train_jobs: sign-in failed"; exit 1; fi
+req() { # METHOD PATH [BODY] → $status, $body
+  local args=(-s -o "$work/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $token")
+  [ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+  status=$(curl "${args[@]}" "$base$2")
+  body=$(cat "$work/body")
+}
+jf() { jq -r "$1" <<< "$body"; }
+# follow JOB: polls GET /jobs/JOB until it has ended (a worker runs it); $body is its last answer
+follow() {
+  for _ in $(seq 600); do
+    req GET "/jobs/$1"
+    [ "$(jf .state)" = succeeded ] || [ "$(jf .state)" = failed ] && return
+    sleep 0.2
+  done
+}
+markets() { # the markets of the store's models, sorted, on one line
+  sqlite3 "$1" "SELECT market FROM models ORDER BY market" | paste -sd' '
+}
+
+# ---- market "all": the three markets in one job ------------------------------------------------
+req POST /models/train '{"sport":"EPL","market":"all"}'
+check "train market all: 202, queued with market all" "202 queued all" "$status $(jf .state) $(jf .payload.market)"
+job=$(jf .id)
+"$APS_BIN" worker --no-http > "$work/worker.log" 2>&1 &
+wpid=$!
+pids+=("$wpid")
+follow "$job"
+check "  a worker runs it to the end" "succeeded 1 null" "$(jf .state) $(jf .attempts) $(jf .error)"
+req GET "/models?sport=EPL"
+check "  it trained moneyline, spread and total" "moneyline spread total" \
+  "$(jq -r '[.items[].market] | sort | join(" ")' <<< "$body")"
+DATABASE_URL="sqlite:///$work/cli.db" "$APS_BIN" train --sport EPL --market all --quiet > "$work/cli.log" 2>&1
+check "  the markets \`aps train --market all\` trains" "$(markets "$work/cli.db")" "$(markets "$work/aps.db")"
+req POST /models/train '{"sport":"EPL","market":"al"}'
+check "a market that is none of them: 400 naming all" "400 market must be moneyline, spread, total or all" \
+  "$status $(jf '.error.details[0] | "\(.field) \(.message)"')"
+kill "$wpid" 2> /dev/null
+wait "$wpid" 2> /dev/null
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
