@@ -48,17 +48,6 @@ static json_t *backtest_row(const struct aps_stmt *st)
     return o;
 }
 
-/* A body date YYYY-MM-DD, or NULL when absent. */
-static const char *body_date(struct aps_http_req *req, struct aps_http_res *res, const char *name)
-{
-    const char *s = NULL;
-    int64_t t;
-    aps_api_b_str(req, res, name, false, 10, &s);
-    if (s && (strlen(s) != 10 || aps_time_parse_iso(s, &t)))
-        aps_api_invalid(res, name, "must be a date YYYY-MM-DD");
-    return s;
-}
-
 static int insert_request(struct aps_conn *c, const struct aps_http_req *req, const char *sport,
                           const char *market, const char *from, const char *to,
                           const char *model, double bankroll, int64_t *id)
@@ -141,8 +130,8 @@ int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "sport", true, 16, &sport_s);
         aps_api_b_str(req, res, "market", false, 16, &market_s);
-        from = body_date(req, res, "from");
-        to = body_date(req, res, "to");
+        aps_api_b_date(req, res, "from", &from);
+        aps_api_b_date(req, res, "to", &to);
         aps_api_b_str(req, res, "model", false, 120, &model);
         double asked = NAN;
         aps_api_b_double(req, res, "bankroll", false, 1, APS_BACKTEST_BANKROLL_MAX, &asked,

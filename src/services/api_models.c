@@ -196,14 +196,11 @@ static bool train_request(struct aps_http_req *req, struct aps_http_res *res, in
     if (aps_api_body_object(req, res)) {
         aps_api_b_str(req, res, "sport", true, 16, &sport_s);
         aps_api_b_str(req, res, "market", true, 16, &market_s);
-        aps_api_b_str(req, res, "until", false, 10, until);
+        aps_api_b_date(req, res, "until", until);
         if (sport_s && (*sport = aps_sport_from_code(sport_s)) < 0)
             aps_api_invalid(res, "sport", "unknown sport code");
         if (market_s && strcmp(market_s, "all") && (*market = aps_market_parse(market_s)) < 0)
             aps_api_invalid(res, "market", "must be moneyline, spread, total or all");
-        int64_t t;
-        if (*until && (strlen(*until) != 10 || aps_time_parse_iso(*until, &t)))
-            aps_api_invalid(res, "until", "must be a date YYYY-MM-DD");
     }
     return !aps_api_bad(res);
 }

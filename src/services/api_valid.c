@@ -276,6 +276,22 @@ void aps_api_b_str(const struct aps_http_req *req, struct aps_http_res *res, con
     *out = json_string_value(v);
 }
 
+void aps_api_b_date(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    const char **out)
+{
+    json_t *v = body_field(req, res, name, false);
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    int64_t t;
+    *out = NULL;
+    if (!v)
+        return;
+    if (!s || strlen(s) != 10 || json_string_length(v) != 10 || aps_time_parse_iso(s, &t)) {
+        aps_api_invalid(res, name, "must be a date YYYY-MM-DD");
+        return;
+    }
+    *out = s;
+}
+
 void aps_api_b_bool(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                     bool *out)
 {

@@ -76,6 +76,10 @@ void aps_api_b_id(const struct aps_http_req *req, struct aps_http_res *res, cons
 /* A string of 1..maxlen bytes; *out borrowed from req->json; NULL when absent. */
 void aps_api_b_str(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                    bool required, size_t maxlen, const char **out);
+/* A calendar date YYYY-MM-DD (a real day); *out borrowed from req->json; NULL when absent. Any
+ * other value, a string of another form or another type, is refused naming the form. */
+void aps_api_b_date(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
+                    const char **out);
 void aps_api_b_bool(const struct aps_http_req *req, struct aps_http_res *res, const char *name,
                     bool *out);
 /* Odds given as decimal (> 1) or American (|A| >= 100): a number or a string such as "-110" or

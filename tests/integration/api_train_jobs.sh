@@ -3,13 +3,18 @@
 # `aps worker` on a SQLite store holding three Premier League seasons (football-data 2019-20 ..
 # 2021-22, which have moneyline, Asian handicap and over/under prices). POST
 # /api/v1/models/train with "market":"all" is a job that trains moneyline, spread and total, the
-# markets `aps train --market all` trains on a copy of the same store.
-# Needs: APS_BIN, curl, jq, sqlite3, and the data folder (APS_DATA_DIR, default ../shared/data).
+# markets `aps train --market all` trains on a copy of the same store. A cutoff ("until") trains
+# on earlier games only, as `aps train --until` does, and anything but a real day is a 400 that
+# says the form; a promotion's note becomes the model's promotion note. The bodies the API took
+# validate against the request schemas of its OpenAPI document, every field declared
+# (web/contract/check-request.mjs).
+# Needs: APS_BIN, curl, jq, sqlite3, node and web/node_modules (scripts/bootstrap), and the data
+# folder (APS_DATA_DIR, default ../shared/data).
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 DATA=${APS_DATA_DIR:-$SRC/../shared/data}
-for tool in curl jq sqlite3; do
+for tool in curl jq sqlite3 node; do
   command -v "$tool" > /dev/null || { echo "api_train_jobs: $tool is missing (scripts/bootstrap)"; exit 1; }
 done
 [ -d "$DATA/football-data/E0" ] || { echo "api_train_jobs: no football-data EPL files under $DATA"; exit 1; }
@@ -82,6 +87,40 @@ check "  the markets \`aps train --market all\` trains" "$(markets "$work/cli.db
 req POST /models/train '{"sport":"EPL","market":"al"}'
 check "a market that is none of them: 400 naming all" "400 market must be moneyline, spread, total or all" \
   "$status $(jf '.error.details[0] | "\(.field) \(.message)"')"
+
+# ---- until and note: what the handlers read is what the document declares ----------------------
+# a cutoff trains on earlier games only, stored with the model
+req POST /models/train '{"sport":"EPL","market":"moneyline","until":"2021-10-01"}'
+check "train until a date: 202, the cutoff in the job" "202 2021-10-01" "$status $(jf .payload.until)"
+follow "$(jf .id)"
+check "  a worker runs it to the end" "succeeded null" "$(jf .state) $(jf .error)"
+frozen=$(sqlite3 "$work/aps.db" "SELECT id FROM models WHERE params LIKE '%train_until%'")
+req GET "/models/$frozen"
+check "  its model is trained on games before it" "moneyline 2021-10-01 challenger" \
+  "$(jf .market) $(jf .params.train_until) $(jf .status)"
+for bad in '"2021-02-30"' '"2021-2-01"' '"2021-10-01T00:00:00Z"' 20211001 '""' '["2021-10-01"]'; do
+  req POST /models/train "{\"sport\":\"EPL\",\"market\":\"moneyline\",\"until\":$bad}"
+  check "until $bad: 400 naming the form" "400 until must be a date YYYY-MM-DD" \
+    "$status $(jf '.error.details[0] | "\(.field) \(.message)"')"
+done
+req POST "/models/$frozen/promote" '{"note":"chosen by api_train_jobs","force":false}'
+check "promote with a note: 200" "200 production" "$status $(jf .status)"
+req GET "/models/$frozen"
+check "  the note is the model's promotion note" "chosen by api_train_jobs" "$(jf .promotion_note)"
+req POST "/models/$frozen/promote" "{\"note\":\"$(printf 'x%.0s' $(seq 501))\"}"
+check "  a note over 500 bytes: 400" "400 note" "$status $(jf '.error.details[0].field')"
+# every body accepted above, checked against its declared schema (each field declared)
+"$APS_BIN" api --openapi > "$work/openapi.json"
+node "$SRC/web/contract/check-request.mjs" "$work/openapi.json" TrainRequest \
+  '{"sport":"EPL","market":"all"}' '{"sport":"EPL","market":"moneyline","until":"2021-10-01"}'
+check "the train bodies accepted are TrainRequests" 0 $?
+node "$SRC/web/contract/check-request.mjs" "$work/openapi.json" PromoteRequest \
+  '{"note":"chosen by api_train_jobs","force":false}'
+check "the promote body accepted is a PromoteRequest" 0 $?
+check "  and the refused note is not one" "/note must NOT have more than 500 characters" \
+  "$(node "$SRC/web/contract/check-request.mjs" "$work/openapi.json" PromoteRequest \
+    "{\"note\":\"$(printf 'x%.0s' $(seq 501))\"}" | sed 's/.*: //')"
+
 kill "$wpid" 2> /dev/null
 wait "$wpid" 2> /dev/null
 

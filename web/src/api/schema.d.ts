@@ -1885,8 +1885,16 @@ export interface components {
              * @enum {string}
              */
             market: "moneyline" | "spread" | "total" | "all";
+            /**
+             * Format: date
+             * @description train on the games dated before this day only, as `aps train --until`: features, search, calibration and stacking never see a later game; the cutoff is stored with the model (params.train_until), which is registered as a challenger only. Not a real day YYYY-MM-DD: 400; no stored game of the sport before it: 409 NO_GAMES
+             */
+            until?: string;
         };
         PromoteRequest: {
+            /** @description why the model is promoted, kept as its promotion_note (default: promoted through the API by user ID); at most 500 bytes in UTF-8 */
+            note?: string;
+            /** @description default false; true promotes a model that did not pass the leakage check (refused with 409 MODEL_NOT_ELIGIBLE otherwise); a pruned model is refused whatever force says */
             force?: boolean;
         };
         SettingRequest: {
