@@ -3,10 +3,12 @@
  * bankroll curve. Payload: {"backtest_id": N, "sport": CODE, "requested_by": USER} (the API's
  * requests carry requested_by, so the worker keeps the job's job_status row current).
  *
- * Idempotent: a request already done or failed is left as it is; a run that died half way (the
- * row still "running") runs again from the start, since a backtest only reads the history. A
- * request the backtest cannot take (an unknown model, no games with odds) ends "failed" with the
- * reason and the job succeeds: retrying would fail the same way. */
+ * Idempotent: a request already done is left as it is; any other runs from the start (a run that
+ * died half way, the row still "running"; a failed one whose job was requeued), since a backtest
+ * only reads the history. A request the backtest cannot take (an unknown model, nothing to score
+ * in its window) ends "failed" with the reason, and so does its job, at once (rejected: running
+ * it again would fail the same way). A step that fails (the store, the report's text) fails the
+ * job, which the queue retries; the row stays "running" until a run ends it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +71,8 @@ static int finish(struct aps_conn *c, int64_t id, const char *state, const char 
                           "isssi", id, state, report, error, now);
 }
 
-/* Runs the request; *report is the JSON text (aps_free()) or NULL with why in err. */
+/* Runs the request; *report is the JSON text (aps_free()), or NULL with why the request cannot
+ * be run in err. A negative APS_E_* when a step failed. */
 static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_request *q,
                char **report, char *err, size_t cap)
 {
@@ -88,7 +91,7 @@ static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_reques
     *report = NULL;
     int rc = aps_backtest_sport(c, (enum aps_sport)r->sport, &o, &h, &rep, model_name,
                                 sizeof model_name);
-    if (rc == APS_E_NOTFOUND) {
+    if (rc == APS_E_NOTFOUND && q->has_model) {
         snprintf(err, cap, "no model %s for %s %s", q->model, aps_sport_info(r->sport)->code,
                  q->market);
         rc = 0;
@@ -96,8 +99,10 @@ static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_reques
         rc = 0; /* an empty evaluation fails the request with its reason, as `aps backtest` */
     } else if (!rc) {
         json_t *j = aps_backtest_json(&rep, &h, true);
-        *report = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        *report = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(j);
+        if (!*report)
+            rc = APS_E_NOMEM;
     }
     aps_backtest_report_cleanup(&rep);
     aps_history_cleanup(&h);
@@ -119,19 +124,22 @@ int aps_job_do_backtest(struct aps_job_run *r)
         aps_store_release(c);
         return aps_job_fail(r, APS_E_INVAL, "no backtest %lld", (long long)id);
     }
-    if (!rc && (!strcmp(q.state, "done") || !strcmp(q.state, "failed"))) {
-        snprintf(r->warn, sizeof r->warn, "skipped: backtest already %s", q.state);
+    if (!rc && !strcmp(q.state, "done")) {
+        snprintf(r->warn, sizeof r->warn, "skipped: backtest already done");
         aps_store_release(c);
         return 0;
     }
-    if (!rc && aps_market_parse(q.market) < 0)
-        rc = finish(c, id, "failed", NULL, "unknown market", aps_time_now());
-    else if (!rc)
-        rc = finish(c, id, "running", NULL, NULL, aps_time_now());
     char *report = NULL, err[256] = "";
-    if (!rc && aps_market_parse(q.market) >= 0)
+    bool known = !rc && aps_market_parse(q.market) >= 0;
+    if (!rc && !known) {
+        snprintf(err, sizeof err, "unknown market %s", q.market);
+        rc = finish(c, id, "failed", NULL, err, aps_time_now());
+    } else if (!rc) {
+        rc = finish(c, id, "running", NULL, NULL, aps_time_now());
+    }
+    if (!rc && known)
         rc = run(r, c, &q, &report, err, sizeof err);
-    if (!rc && aps_market_parse(q.market) >= 0)
+    if (!rc && known)
         rc = finish(c, id, report ? "done" : "failed", report, report ? NULL : err,
                     aps_time_now());
     aps_free(report); /* json_dumps text: jansson allocates through core/mem.h */
@@ -139,5 +147,7 @@ int aps_job_do_backtest(struct aps_job_run *r)
     aps_store_release(c);
     if (rc)
         return aps_job_fail(r, rc, "backtest %lld: %s", (long long)id, aps_strerror(rc));
+    if (err[0]) /* the request can never run: the job fails with it, not retried */
+        return aps_job_reject(r, "backtest %lld: %s", (long long)id, err);
     return 0;
 }

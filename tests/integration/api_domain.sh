@@ -356,7 +356,7 @@ test_settle() {
 # A backtest's job_id is a job its owner follows at /api/v1/jobs/{id} (an admin too; nobody
 # else sees it), from queued until a worker has run it.
 test_backtest_job() {
-  local bt job worker_pid state _ before
+  local bt job worker_pid state _ before job_error
   # requests the worker could only fail are refused at once, and nothing is queued
   req GET /api/v1/backtests "" "$ANALYST"
   before=$(jf .total)
@@ -386,16 +386,36 @@ test_backtest_job() {
   done
   kill "$worker_pid" 2>/dev/null
   wait "$worker_pid" 2>/dev/null
-  check "the job is followed to its end" "succeeded 1" "$state $(jf .attempts)"
+  # the seeded game has prices but is in the only season, the warm-up: nothing to score, and the
+  # job fails with the backtest, at once (regression: the job "succeeded" with its backtest failed)
+  check "the job is followed to its end: failed, once" "failed 1" "$state $(jf .attempts)"
+  job_error=$(jf .error)
   req GET "/api/v1/backtests/$bt" "" "$ANALYST"
-  check "and the backtest it ran is over" 1 "$(jf .state | grep -cE '^(done|failed)$')"
-  # the seeded game has prices but is in the only season, the warm-up: the reason is that, as
-  # `aps backtest` gives it (regression: "no stored NFL games with moneyline odds in the dates asked")
-  check "  failed, saying the window is in the warm-up season" \
+  # the reason is the one `aps backtest` gives (regression: "no stored NFL games with moneyline
+  # odds in the dates asked")
+  check "  the backtest failed, saying the window is in the warm-up season" \
     "failed aps backtest: nothing to score: no NFL game dated the start .. the end after the 1 warm-up season(s)" \
     "$(jf .state) aps backtest: nothing to score: $(jf .error)"
+  check "  the job's error is the backtest's" "backtest $bt: $(jf .error)" "$job_error"
   "$APS_BIN" backtest --sport NFL > /dev/null 2> "$work/err"
   check "  the CLI's reason is the same" "$(jf .error)" "$(sed -n 's/^aps backtest: nothing to score: //p' "$work/err")"
+  check "  dead-lettered, not retried" "$job 1" \
+    "$("$APS_BIN" worker dead list | jq -r "select(.id == \"$job\") | \"\(.id) \(.attempts)\"")"
+  check "  the worker says it was rejected" 1 \
+    "$(grep -c "\"id\":\"$job\".*\"outcome\":\"dead\".*\"rejected\":true" "$work/worker.log")"
+  # requeued, the job runs the backtest again (not "skipped: already failed", which succeeded)
+  "$APS_BIN" worker dead requeue "$job" > /dev/null
+  "$APS_BIN" worker --no-http > "$work/worker.log" 2>&1 &
+  worker_pid=$!
+  for _ in $(seq 150); do
+    grep -q "\"id\":\"$job\".*\"outcome\"" "$work/worker.log" && break
+    sleep 0.2
+  done
+  kill "$worker_pid" 2>/dev/null
+  wait "$worker_pid" 2>/dev/null
+  req GET "/api/v1/jobs/$job" "" "$ANALYST"
+  check "  requeued, it runs and fails again with the same error" "dead failed $job_error" \
+    "$(grep -o "\"id\":\"$job\".*\"outcome\":\"[a-z]*\"" "$work/worker.log" | sed 's/.*"outcome":"//; s/"//') $(jf .state) $(jf .error)"
 }
 
 test_admin() {

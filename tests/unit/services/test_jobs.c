@@ -279,8 +279,9 @@ static void train_without_history_says_why(void **state)
     jfx_close(&f);
 }
 
-/* A backtest the engine cannot run (an unknown model) ends "failed" with the reason and the job
- * succeeds; a request already finished is left alone by a second run. */
+/* A backtest the engine cannot run (an unknown model) ends "failed" with the reason and its job
+ * is rejected with it (dead at once, not retried); run again (a requeue), it fails again; a
+ * request already done is left alone. */
 static void backtest_request_ends_with_its_reason(void **state)
 {
     char out[1024];
@@ -294,14 +295,20 @@ static void backtest_request_ends_with_its_reason(void **state)
                                   " state, created_at) VALUES (1, 'NBA', 'moneyline', 'nope',"
                                   " 1000, 'queued', 1)"),
                      0);
-    int rc = run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":1}", "1", out, sizeof out);
-    assert_int_equal(rc, 0);
-    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM backtests WHERE id = 1 AND state = 'failed'"
-                                 " AND error = 'no model nope for NBA moneyline' AND finished_at"
-                                 " IS NOT NULL AND report IS NULL"),
-                     1);
-    assert_int_equal(run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":1}", "2", out, sizeof out), 0);
-    assert_non_null(strstr(out, "already failed"));
+    for (int i = 0; i < 2; i++) {
+        int rc = run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":1}", "1", out, sizeof out);
+        assert_int_equal(rc, APS_E_INVAL);
+        assert_non_null(strstr(out, "|backtest 1: no model nope for NBA moneyline|rejected"));
+        assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM backtests WHERE id = 1 AND state ="
+                                     " 'failed' AND error = 'no model nope for NBA moneyline' AND"
+                                     " finished_at IS NOT NULL AND report IS NULL"),
+                         1);
+    }
+    assert_int_equal(jfx_exec(&f, "UPDATE backtests SET state = 'done' WHERE id = 1"), 0);
+    assert_int_equal(run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":1}", "2", out,
+                         sizeof out),
+                     0);
+    assert_non_null(strstr(out, "already done"));
     assert_int_not_equal(run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":9}", "3", out, sizeof out), 0);
     jfx_close(&f);
 }
