@@ -275,7 +275,7 @@ int aps_api_users_list(struct aps_http_req *req, struct aps_http_res *res)
     if (has_active)
         aps_api_where_int(&w, "u.is_active = ?", active ? 1 : 0);
     if (!aps_api_bad(res))
-        aps_api_list_page(req, res, "SELECT " USER_COLUMNS, "FROM users u", "u.id", &w, &pg,
+        aps_api_list_page(req, res, APS_DB_READ, "SELECT " USER_COLUMNS, "FROM users u", "u.id", &w, &pg,
                           user_json);
     aps_api_where_cleanup(&w);
     return 0;
@@ -479,7 +479,7 @@ int aps_api_alerts_list(struct aps_http_req *req, struct aps_http_res *res)
     if (sev && !aps_api_bad(res))
         aps_api_where_text(&w, "a.severity = ?", sev);
     if (!aps_api_bad(res))
-        aps_api_list_page(req, res, "SELECT " ALERT_COLUMNS, "FROM alerts a",
+        aps_api_list_page(req, res, APS_DB_READ, "SELECT " ALERT_COLUMNS, "FROM alerts a",
                           "a.created_at DESC, a.id DESC", &w, &pg, alert_json);
     aps_api_where_cleanup(&w);
     return 0;

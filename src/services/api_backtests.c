@@ -2,9 +2,10 @@
  * market, dates, model, bankroll) and enqueues the backtest job (jobs_backtest.c); GET
  * /api/v1/backtests lists the caller's requests and GET /api/v1/backtests/{id} answers one with
  * its state and, once done, the report (tallies by tier and season, probability scores and the
- * bankroll curve with its drawdown). A caller sees only the backtests it asked for. The job
- * behind a request has a job_status row, so the job_id answered can be followed at GET
- * /api/v1/jobs/{id} like a training job. */
+ * bankroll curve with its drawdown). A caller sees only the backtests it asked for, read from
+ * the primary (APS_DB_WRITE): a replica can lag behind the request just made or the worker's
+ * last state. The job behind a request has a job_status row, so the job_id answered can be
+ * followed at GET /api/v1/jobs/{id} like a training job. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,8 +203,8 @@ int aps_api_backtests_list(struct aps_http_req *req, struct aps_http_res *res)
     aps_api_where_int(&w, "user_id = ?", req->who.user_id);
     if (!aps_api_bad(res)) {
         res->no_cache = true;
-        aps_api_list_page(req, res, BT_COLUMNS, "FROM backtests", "created_at DESC, id DESC", &w,
-                          &pg, backtest_row);
+        aps_api_list_page(req, res, APS_DB_WRITE, BT_COLUMNS, "FROM backtests",
+                          "created_at DESC, id DESC", &w, &pg, backtest_row);
     }
     aps_api_where_cleanup(&w);
     return 0;
@@ -213,7 +214,7 @@ int aps_api_backtests_get(struct aps_http_req *req, struct aps_http_res *res)
 {
     int64_t id = aps_api_path_id(req, res, "id");
     struct aps_conn *c = NULL;
-    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c))
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     struct aps_stmt *st = NULL;
     json_t *o = NULL;

@@ -66,7 +66,7 @@ int aps_api_models_list(struct aps_http_req *req, struct aps_http_res *res)
     if (status && !aps_api_bad(res))
         aps_api_where_text(&w, "m.status = ?", status);
     if (!aps_api_bad(res))
-        aps_api_list_page(req, res, "SELECT " MODEL_COLUMNS, MODELS_FROM,
+        aps_api_list_page(req, res, APS_DB_READ, "SELECT " MODEL_COLUMNS, MODELS_FROM,
                           "m.created_at DESC, m.id DESC", &w, &pg, model_json);
     aps_api_where_cleanup(&w);
     return 0;
@@ -295,7 +295,8 @@ int aps_api_jobs_get(struct aps_http_req *req, struct aps_http_res *res)
         aps_api_invalid(res, "id", "must be a job id");
         return 0;
     }
-    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+    /* the primary: a job is followed right after the request that enqueued it */
+    if (aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;
     int rc = aps_job_status_get(c, id, &job, &by);
     aps_store_release(c);

@@ -313,13 +313,14 @@ int aps_api_page_rows(const struct aps_http_req *req, struct aps_conn *c,
     return rc < 0 ? rc : 0;
 }
 
-int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
-                      const char *from, const char *order, const struct aps_api_where *w,
+int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res,
+                      enum aps_db_intent intent, const char *select, const char *from,
+                      const char *order, const struct aps_api_where *w,
                       const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *))
 {
     struct aps_conn *c = NULL;
     int64_t total = 0;
-    if (aps_api_acquire(req, res, APS_DB_READ, &c))
+    if (aps_api_acquire(req, res, intent, &c))
         return 0;
     json_t *items = json_array();
     const struct aps_api_list_sql q = {.select = select, .from = from, .order = order};

@@ -77,9 +77,12 @@ int aps_api_page_rows(const struct aps_http_req *req, struct aps_conn *c,
                       const struct aps_api_list_sql *q, const struct aps_api_where *w,
                       const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *),
                       json_t *items, int64_t *total) APS_MUST_CHECK;
-/* Answers a paginated list on a read connection with aps_api_page_rows. */
-int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res, const char *select,
-                      const char *from, const char *order, const struct aps_api_where *w,
+/* Answers a paginated list with aps_api_page_rows on a connection for intent: APS_DB_READ (the
+ * replica when there is one), or APS_DB_WRITE for the caller's own rows that it may have just
+ * written (a replica can lag behind). */
+int aps_api_list_page(struct aps_http_req *req, struct aps_http_res *res,
+                      enum aps_db_intent intent, const char *select, const char *from,
+                      const char *order, const struct aps_api_where *w,
                       const struct aps_api_page *pg, json_t *(*row)(const struct aps_stmt *));
 
 #endif

@@ -4,7 +4,8 @@
 # gets DATABASE_URL (primary) and DATABASE_REPLICA_URL (standby). With replay paused on the
 # standby, new games written to the primary are invisible to the api's reads — they are served
 # by the replica — while writes still go to the primary and succeed; after replay resumes the
-# reads see them.
+# reads see them. What a caller follows right after writing it is read from the primary: its
+# bankroll's history, its backtest (and the list of them) and the job behind a request.
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -78,9 +79,14 @@ pw="correct horse battery staple"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/auth/register" -H 'Content-Type: application/json' \
   -d "{\"email\":\"replica@example.com\",\"password\":\"$pw\",\"name\":\"R\"}")
 check "registering (a write) succeeds" 201 "$code"
+# an analyst too: backtests and training are theirs to ask for
+printf '%s\n' "$pw" | "$APS_BIN" user create --email analyst@example.com --role analyst > /dev/null
 wait_replayed
 token=$(curl -s -X POST "$base/auth/login" -H 'Content-Type: application/json' \
   -d "{\"email\":\"replica@example.com\",\"password\":\"$pw\"}" | jq -r .access_token)
+analyst=$(curl -s -X POST "$base/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"analyst@example.com\",\"password\":\"$pw\"}" | jq -r .access_token)
+wait_replayed
 games() { curl -s -H "Authorization: Bearer $token" "$base/games?sport=EPL&limit=$1" | jq .total; }
 check "reads see the replicated games" 380 "$(games 1)"
 
@@ -104,6 +110,25 @@ code=$(curl -s -o "$dir/history.json" -w '%{http_code}' -H "Authorization: Beare
   "$base/betting/bankrolls/$br/history")
 check "the new bankroll's history, replica paused" "200 2 1025.5" \
   "$code $(jq -r '.count' "$dir/history.json") $(jq -r '.items[-1].balance_after' "$dir/history.json")"
+
+# A backtest and a training job are followed from the primary too: the dashboard reads the
+# backtest, and a client the job, right after the request, then until the worker has ended it.
+api() { curl -s -o "$dir/$1.json" -w '%{http_code}' -H "Authorization: Bearer $analyst" "${@:2}"; }
+code=$(api bt -X POST "$base/backtests" -H 'Content-Type: application/json' -d '{"sport":"EPL","market":"moneyline"}')
+check "a backtest request, replica paused" 202 "$code"
+bt=$(jq -r .id "$dir/bt.json") job=$(jq -r .job_id "$dir/bt.json")
+check "  the new backtest is read" "200 queued" "$(api one "$base/backtests/$bt") $(jq -r .state "$dir/one.json")"
+check "  and listed" "200 $bt" "$(api list "$base/backtests") $(jq -r '.items[0].id' "$dir/list.json")"
+check "  its job is followed" "200 backtest queued" \
+  "$(api job "$base/jobs/$job") $(jq -r '"\(.name) \(.state)"' "$dir/job.json")"
+code=$(api train -X POST "$base/models/train" -H 'Content-Type: application/json' -d '{"sport":"EPL","market":"moneyline"}')
+check "a training job, replica paused, is followed" "202 200 train" \
+  "$code $(api tj "$base/jobs/$(jq -r .id "$dir/train.json")") $(jq -r .name "$dir/tj.json")"
+"$APS_BIN" worker run backtest --payload "{\"backtest_id\":$bt,\"sport\":\"EPL\"}" > "$dir/worker.log" 2>&1 || true
+check "  a worker runs the backtest on the primary" "done" "$(psql "$PRIMARY" -Atc "select state from backtests where id = $bt")"
+check "  and the backtest is read done, with its report" "200 done true" \
+  "$(api one "$base/backtests/$bt") $(jq -r '"\(.state) \(.report != null)"' "$dir/one.json")"
+check "  and listed done" "done" "$(api list "$base/backtests" > /dev/null; jq -r '.items[0].state' "$dir/list.json")"
 
 psql "$REPLICA" -Atc 'select pg_wal_replay_resume()' > /dev/null
 wait_replayed
