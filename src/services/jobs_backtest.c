@@ -120,9 +120,9 @@ int aps_job_do_backtest(struct aps_job_run *r)
         return aps_job_fail(r, rc, "no database connection: %s", aps_strerror(rc));
     struct bt_request q;
     rc = read_request(c, id, &q);
-    if (rc == APS_E_NOTFOUND) {
+    if (rc == APS_E_NOTFOUND) { /* it will not appear: the API records it before the job */
         aps_store_release(c);
-        return aps_job_fail(r, APS_E_INVAL, "no backtest %lld", (long long)id);
+        return aps_job_reject(r, "no backtest %lld", (long long)id);
     }
     if (!rc && !strcmp(q.state, "done")) {
         snprintf(r->warn, sizeof r->warn, "skipped: backtest already done");

@@ -356,7 +356,7 @@ test_settle() {
 # A backtest's job_id is a job its owner follows at /api/v1/jobs/{id} (an admin too; nobody
 # else sees it), from queued until a worker has run it.
 test_backtest_job() {
-  local bt job worker_pid state _ before job_error
+  local bt job worker_pid state _ before job_error ghost
   # requests the worker could only fail are refused at once, and nothing is queued
   req GET /api/v1/backtests "" "$ANALYST"
   before=$(jf .total)
@@ -376,14 +376,19 @@ test_backtest_job() {
   check "an admin follows it too" "200 backtest" "$status $(jf .name)"
   req GET "/api/v1/jobs/$job" "" "$OPERATOR"
   check "another caller does not see it" 404 "$status"
+  # a job for a backtest that was never recorded (regression: retried as if the row could appear)
+  ghost=$("$APS_BIN" worker enqueue backtest --payload '{"backtest_id":999999,"sport":"NFL"}' | jq -r .id)
   "$APS_BIN" worker --no-http > "$work/worker.log" 2>&1 &
   worker_pid=$!
   for _ in $(seq 150); do
     req GET "/api/v1/jobs/$job" "" "$ANALYST"
     state=$(jf .state)
-    [ "$state" = succeeded ] || [ "$state" = failed ] && break
+    [ "$state" = succeeded ] || [ "$state" = failed ] && grep -q "\"id\":\"$ghost\"" "$work/worker.log" && break
     sleep 0.2
   done
+  check "a job for no backtest: dead on its first attempt, rejected" "1 no backtest 999999" \
+    "$("$APS_BIN" worker dead list | jq -r "select(.id == \"$ghost\") | \"\(.attempts) \(.error)\"")"
+  check "  the worker says so once" 1 "$(grep -c "\"id\":\"$ghost\".*\"outcome\":\"dead\".*\"rejected\":true" "$work/worker.log")"
   kill "$worker_pid" 2>/dev/null
   wait "$worker_pid" 2>/dev/null
   # the seeded game has prices but is in the only season, the warm-up: nothing to score, and the

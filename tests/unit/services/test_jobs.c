@@ -309,7 +309,11 @@ static void backtest_request_ends_with_its_reason(void **state)
                          sizeof out),
                      0);
     assert_non_null(strstr(out, "already done"));
-    assert_int_not_equal(run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":9}", "3", out, sizeof out), 0);
+    /* a job for a backtest that is not recorded can never run: rejected, not retried */
+    assert_int_equal(run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":9}", "3", out,
+                         sizeof out),
+                     APS_E_INVAL);
+    assert_non_null(strstr(out, "|no backtest 9|rejected"));
     jfx_close(&f);
 }
 
