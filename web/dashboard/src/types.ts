@@ -29,6 +29,7 @@ export type Tally = S["BacktestTally"];
 export type BacktestReport = S["BacktestReport"];
 export type Backtest = S["Backtest"];
 export type Model = S["Model"];
+export type PromoteRequest = S["PromoteRequest"];
 export type Setting = S["Setting"];
 export type Alert = S["Alert"];
 export type Health = S["HealthDetailed"];

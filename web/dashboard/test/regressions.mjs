@@ -4,8 +4,9 @@
 // together and revoked it as stolen, a renewal refused for a moment that signed the user out,
 // sign-out with a spent refresh token, lists cut at 100 rows, answers drawn out of order or left
 // on screen after an error, a balance chart that kept one movement a second, a deep link lost at
-// sign-in, a game page that denied the odds it listed, and sport filters that offered "Soccer"
-// (a code the API refuses) and none of the soccer leagues or tennis tours. The faults (a slow, refused or failed
+// sign-in, a game page that denied the odds it listed, sport filters that offered "Soccer"
+// (a code the API refuses) and none of the soccer leagues or tennis tours, and a pruned model
+// ranked first and offered for promotion (which the API refuses). The faults (a slow, refused or failed
 // answer) are made with playwright's request routing; the rest is the real API and its store.
 import { readFileSync } from "node:fs";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, BASE, check, finish, launch, sleep, sql, waitFor } from "./harness.mjs";
@@ -443,6 +444,30 @@ await block("admin and model lists show their total and every page", async (cont
   await p.getByLabel("Market").selectOption("spread");
   await p.waitForSelector("main .status.error");
   check("models: a failed request leaves no leaderboards of the earlier filters", (await p.locator("main table").count()) === 0);
+});
+
+await block("a pruned model is marked, not ranked and not offered for promotion", async (context) => {
+  // the best log loss of its leaderboard, but its files are deleted: the API refuses to promote it
+  const now = Math.floor(Date.now() / 1000);
+  const pruned = `pruned_best_${now}`, kept = `kept_${now}`;
+  sql(`INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash, metrics, log_loss, games, leakage_ok, created_at) SELECT m.name, s.id, 'total', 'elo', m.status, 'none', '[]', '{}', 'x', '{}', m.ll, 100, 1, ${now} FROM sports s, (SELECT '${pruned}' AS name, 'pruned' AS status, 0.01 AS ll UNION ALL SELECT '${kept}', 'challenger', 0.5) m WHERE s.code = 'NBA'`);
+  const p = await context.newPage();
+  await signIn(p, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await p.goto(`${BASE}/#/models`);
+  await p.getByLabel("Sport").selectOption("NBA");
+  await p.getByLabel("Market").selectOption("total");
+  await p.waitForSelector("main table caption:has-text('Leaderboard NBA total')");
+  const rows = await p.locator("main table tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.cells, (td) => td.textContent.trim())));
+  const row = (name) => rows.find((r) => r[1] === name) ?? [];
+  check("models: the first of the leaderboard is a model that can be promoted", rows[0]?.[0] === "1" && rows[0]?.[1] === kept, JSON.stringify(rows[0]));
+  check("models: the pruned model is listed, marked and without a rank", row(pruned)[0] === "—" && /pruned/.test(row(pruned)[3]), JSON.stringify(row(pruned)));
+  await p.locator("main table tbody tr", { hasText: pruned }).getByRole("button", { name: "Details" }).click();
+  await p.waitForSelector(`main h2:has-text('${pruned}')`);
+  check("models: a pruned model's details offer no promotion, and say why", (await p.getByRole("button", { name: "Promote to production" }).count()) === 0 &&
+    (await p.locator("main section", { hasText: pruned }).locator("text=cannot be promoted").count()) === 1);
+  await p.locator("main table tbody tr", { hasText: kept }).getByRole("button", { name: "Details" }).click();
+  await p.waitForSelector(`main h2:has-text('${kept}')`);
+  check("models: a challenger's details still offer it", await p.getByRole("button", { name: "Promote to production" }).isEnabled());
 });
 
 await browser.close();

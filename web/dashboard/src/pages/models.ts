@@ -1,12 +1,14 @@
 // Models: the leaderboard per sport and market (walk-forward log loss as the API stored it),
 // production against its challengers, one model's walk-forward metrics and features, and
-// promotion (analyst, admin).
+// promotion (analyst, admin). A pruned model (its files and walk-forward predictions deleted) is
+// listed after the ranked ones, marked and without a rank, and not offered for promotion: the API
+// refuses it (409 MODEL_NOT_ELIGIBLE).
 import { api, every, get, newest } from "../api";
 import { hbars } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { num, when } from "../format";
 import { sportOptions } from "../sports";
-import type { Model } from "../types";
+import type { Model, PromoteRequest } from "../types";
 
 function importance(features: unknown): HTMLElement {
   const arr = Array.isArray(features) ? features : [];
@@ -26,6 +28,14 @@ function metrics(m: unknown): HTMLElement {
   return h("div", {}, rows.length ? table("Walk-forward metrics", ["Metric", "Value"], rows) : h("p", {}, "No walk-forward metrics stored."), other.length ? table("Training", ["Field", "Value"], other) : null);
 }
 
+const PRUNED = "Pruned: its files and walk-forward predictions are deleted, so it cannot be promoted; promote another model of its sport and market, or train a new one.";
+
+function statusCell(m: Model): HTMLElement | string {
+  if (m.status === "production") return h("strong", {}, "production");
+  if (m.status === "pruned") return h("span", { class: "pruned", title: PRUNED }, "pruned (files deleted)");
+  return m.status ?? "";
+}
+
 export async function modelsPage(main: HTMLElement): Promise<void> {
   const sport = select("sport", sportOptions(true));
   const market = select("market", [["", "All markets"], ["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
@@ -39,18 +49,23 @@ export async function modelsPage(main: HTMLElement): Promise<void> {
     const current = askModel();
     const m = await get<Model>(`/api/v1/models/${id}`);
     if (!current()) return;
-    const note = h("input", { type: "text", name: "note", placeholder: "why (kept in the audit log)" });
+    detail.replaceChildren(section(`${m.name} (${m.status})`, metrics(m.metrics), importance(m.features), m.status === "pruned" ? h("p", { class: "status" }, PRUNED) : promoteForm(m)));
+  }
+
+  function promoteForm(m: Model): HTMLElement {
+    const note = h("input", { type: "text", name: "note", maxlength: 500, placeholder: "why (kept as its promotion note)" });
     const pmsg = h("p", { class: "status", role: "status", "aria-live": "polite" });
     const promote = h("form", { class: "form inline", "aria-label": "Promote this model" }, field("Note", note), h("button", { type: "submit", disabled: m.status === "production" }, "Promote to production"), pmsg);
     promote.addEventListener("submit", async (e) => {
       e.preventDefault();
       try {
-        await api("POST", `/api/v1/models/${id}/promote`, note.value ? { note: note.value } : {});
+        const body: PromoteRequest = note.value ? { note: note.value } : {};
+        await api("POST", `/api/v1/models/${m.id}/promote`, body);
         status(pmsg, "Promoted.", "ok");
         await load();
       } catch (err) { status(pmsg, (err as Error).message, "error"); }
     });
-    detail.replaceChildren(section(`${m.name} (${m.status})`, metrics(m.metrics), importance(m.features), promote));
+    return promote;
   }
 
   // Every model of the filters (a leaderboard ranks all of its group, so the list is read to its
@@ -72,9 +87,11 @@ export async function modelsPage(main: HTMLElement): Promise<void> {
         groups.set(k, [...(groups.get(k) ?? []), m]);
       }
       out.replaceChildren(...Array.from(groups.entries()).map(([k, ms]) => {
-        const ranked = [...ms].filter((m) => m.status !== "archived").sort((a, b) => (a.log_loss ?? Infinity) - (b.log_loss ?? Infinity));
+        const byLoss = (a: Model, b: Model) => (a.log_loss ?? Infinity) - (b.log_loss ?? Infinity);
+        const ranked = ms.filter((m) => m.status !== "archived" && m.status !== "pruned").sort(byLoss);
+        const pruned = ms.filter((m) => m.status === "pruned").sort(byLoss);
         return table(`Leaderboard ${k} (by walk-forward log loss)`, ["Rank", "Model", "Family", "Status", "Log loss", "ECE", "Games", "Leakage check", "Trained", ""],
-          ranked.map((m, i) => [i + 1, m.name ?? String(m.id), m.family ?? "", m.status === "production" ? h("strong", {}, "production") : m.status ?? "", num(m.log_loss, 4), num(m.ece, 4), m.games ?? "—", m.leakage_ok ? "passed" : "failed", when(m.created_at),
+          [...ranked, ...pruned].map((m, i) => [m.status === "pruned" ? "—" : i + 1, m.name ?? String(m.id), m.family ?? "", statusCell(m), num(m.log_loss, 4), num(m.ece, 4), m.games ?? "—", m.leakage_ok ? "passed" : "failed", when(m.created_at),
             h("button", { type: "button", class: "small", onclick: () => void open(m.id) }, "Details")]));
       }));
       if (!models.length) out.replaceChildren(h("p", {}, "No models registered: train one with `aps train` or POST /api/v1/models/train."));
