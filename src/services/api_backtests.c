@@ -26,9 +26,16 @@
 #include "store/store.h"
 
 #define BT_ATTEMPTS 2
-#define BT_COLUMNS                                                                          \
-    "SELECT id, sport, market, date_from, date_to, model, bankroll, state, job_id, error,"  \
-    " created_at, started_at, finished_at"
+/* A request whose job ended "failed" while the row still says queued or running (a worker killed
+ * on the job's last attempt, or a step that kept failing, never got to end the row) reads as
+ * failed with the job's error and end time: the job will not run it again. */
+#define BT_ENDED " (b.state IN ('queued', 'running') AND js.state = 'failed')"
+#define BT_COLUMNS                                                                       \
+    "SELECT b.id, b.sport, b.market, b.date_from, b.date_to, b.model, b.bankroll,"       \
+    " CASE WHEN" BT_ENDED " THEN 'failed' ELSE b.state END, b.job_id,"                   \
+    " CASE WHEN" BT_ENDED " THEN js.error ELSE b.error END, b.created_at, b.started_at," \
+    " CASE WHEN" BT_ENDED " THEN js.finished_at ELSE b.finished_at END"
+#define BT_FROM "FROM backtests b LEFT JOIN job_status js ON js.job_id = b.job_id"
 
 static json_t *backtest_row(const struct aps_stmt *st)
 {
@@ -50,8 +57,8 @@ static json_t *backtest_row(const struct aps_stmt *st)
 }
 
 static int insert_request(struct aps_conn *c, const struct aps_http_req *req, const char *sport,
-                          const char *market, const char *from, const char *to,
-                          const char *model, double bankroll, int64_t *id)
+                          const char *market, const char *from, const char *to, const char *model,
+                          double bankroll, int64_t *id)
 {
     int rc = aps_conn_query_row(c,
                                 "INSERT INTO backtests (user_id, sport, market, date_from, date_to,"
@@ -191,8 +198,8 @@ int aps_api_backtests_create(struct aps_http_req *req, struct aps_http_res *res)
     return aps_http_json(res, 202,
                          json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o}", "id",
                                    (json_int_t)id, "state", "queued", "job_id", job_id, "sport",
-                                   code, "market", market, "from", from, "to", to, "model",
-                                   model, "bankroll", aps_api_num(bankroll)));
+                                   code, "market", market, "from", from, "to", to, "model", model,
+                                   "bankroll", aps_api_num(bankroll)));
 }
 
 int aps_api_backtests_list(struct aps_http_req *req, struct aps_http_res *res)
@@ -200,11 +207,11 @@ int aps_api_backtests_list(struct aps_http_req *req, struct aps_http_res *res)
     struct aps_api_where w = {0};
     struct aps_api_page pg;
     aps_api_q_page(req, res, &pg);
-    aps_api_where_int(&w, "user_id = ?", req->who.user_id);
+    aps_api_where_int(&w, "b.user_id = ?", req->who.user_id);
     if (!aps_api_bad(res)) {
         res->no_cache = true;
-        aps_api_list_page(req, res, APS_DB_WRITE, BT_COLUMNS, "FROM backtests",
-                          "created_at DESC, id DESC", &w, &pg, backtest_row);
+        aps_api_list_page(req, res, APS_DB_WRITE, BT_COLUMNS, BT_FROM,
+                          "b.created_at DESC, b.id DESC", &w, &pg, backtest_row);
     }
     aps_api_where_cleanup(&w);
     return 0;
@@ -219,7 +226,8 @@ int aps_api_backtests_get(struct aps_http_req *req, struct aps_http_res *res)
     struct aps_stmt *st = NULL;
     json_t *o = NULL;
     int rc = aps_conn_preparef(c, &st,
-                               BT_COLUMNS ", report FROM backtests WHERE id = ?1 AND user_id = ?2",
+                               BT_COLUMNS ", b.report " BT_FROM
+                                          " WHERE b.id = ?1 AND b.user_id = ?2",
                                "ii", id, req->who.user_id);
     if (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         o = backtest_row(st);

@@ -8,7 +8,9 @@
  * only reads the history. A request the backtest cannot take (an unknown model, nothing to score
  * in its window) ends "failed" with the reason, and so does its job, at once (rejected: running
  * it again would fail the same way). A step that fails (the store, the report's text) fails the
- * job, which the queue retries; the row stays "running" until a run ends it. */
+ * job, which the queue retries; the row stays "running" until a run ends it, and once the job
+ * has failed for good (its job_status row "failed") the API reads the row as failed with the
+ * job's error (api_backtests.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

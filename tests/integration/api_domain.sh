@@ -421,6 +421,18 @@ test_backtest_job() {
   req GET "/api/v1/jobs/$job" "" "$ANALYST"
   check "  requeued, it runs and fails again with the same error" "dead failed $job_error" \
     "$(grep -o "\"id\":\"$job\".*\"outcome\":\"[a-z]*\"" "$work/worker.log" | sed 's/.*"outcome":"//; s/"//') $(jf .state) $(jf .error)"
+  # a worker killed on the job's last attempt leaves the row "running" and the job failed for
+  # good: the backtest reads as failed with the job's error (regression: "running" for ever)
+  sql "UPDATE backtests SET state = 'running', error = NULL, finished_at = NULL WHERE id = $bt;
+       UPDATE job_status SET error = 'lease expired on the last attempt' WHERE job_id = '$job'" > /dev/null
+  req GET "/api/v1/backtests/$bt" "" "$ANALYST"
+  check "  its job failed for good: the backtest reads failed, with the job's error and end" \
+    "failed lease expired on the last attempt true" "$(jf .state) $(jf .error) $(jf '.finished_at != null')"
+  req GET "/api/v1/backtests?limit=100" "" "$ANALYST"
+  check "  and so in the list" "failed" "$(jf ".items[] | select(.id == $bt) | .state")"
+  sql "UPDATE job_status SET state = 'queued' WHERE job_id = '$job'" > /dev/null
+  req GET "/api/v1/backtests/$bt" "" "$ANALYST"
+  check "  while its job is still queued for a retry it reads running" "running null" "$(jf .state) $(jf .error)"
 }
 
 test_admin() {
