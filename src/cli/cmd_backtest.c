@@ -45,7 +45,9 @@ static void help(FILE *out)
             "                predictions (each from a model fitted on earlier games only), and on\n"
             "                the games after its training data (see 'aps train --until') the\n"
             "                frozen model itself, on features computed point in time exactly as\n"
-            "                live picks are; 'production' takes the sport's production model\n\n"
+            "                live picks are; 'production' takes the sport's production model.\n"
+            "                A model whose files cannot be read (missing, or deleted by 'aps\n"
+            "                models prune') is an error\n\n"
             "Scores: log-loss, Brier and ECE of the model against the closing market, and against\n"
             "the entry (opening, else pre-match) market on the games that have entry prices, with\n"
             "a paired bootstrap 95 %% interval of the log-loss difference. A figure that is not\n"
@@ -195,7 +197,9 @@ static int run_sport(struct aps_conn *c, enum aps_sport sport, const struct bt_a
     struct aps_history h;
     struct aps_backtest_report r = {0};
     struct aps_backtest_sport_opts o = *o0;
-    char model_name[128];
+    char model_name[128], load_why[APS_REGISTRY_WHY_CAP + 160] = "";
+    o.why = load_why;
+    o.why_cap = sizeof load_why;
     *ran = false;
     int rc = aps_backtest_sport(c, sport, &o, &h, &r, model_name, sizeof model_name);
     if (rc == APS_E_NOTFOUND && a->model && !strcmp(a->sport, "all")) {
@@ -209,7 +213,8 @@ static int run_sport(struct aps_conn *c, enum aps_sport sport, const struct bt_a
         fprintf(err, "aps backtest: cannot load %s: %s\n", aps_sport_info(sport)->code,
                 aps_conn_errmsg(c));
     } else if (rc) {
-        fprintf(err, "aps backtest: %s: %s\n", aps_sport_info(sport)->code, aps_strerror(rc));
+        fprintf(err, "aps backtest: %s: %s\n", aps_sport_info(sport)->code,
+                load_why[0] ? load_why : aps_strerror(rc));
     } else if (r.with_entry || r.with_close || strcmp(a->sport, "all")) {
         char why[320];
         *ran = true;

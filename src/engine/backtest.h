@@ -127,12 +127,15 @@ struct aps_backtest_sport_opts {
     struct aps_backtest_opts bt;
     const char *model;
     bool refit;
+    char *why;      /* optional (why_cap bytes): why a named model's files could not be read */
+    size_t why_cap;
 };
 
 /* Loads the sport's history up to o->bt.to, builds the predictor and runs the backtest into *r
  * (the history stays in *h for the report; clean both up even on failure). model_name (cap
  * bytes) holds the predictor's name while *r is in use. APS_E_NOTFOUND when the named model does
- * not exist or belongs to another sport or market. */
+ * not exist or belongs to another sport or market; APS_E_IO when its files cannot be read,
+ * missing, unreadable or pruned (o->why says which file and why). */
 struct aps_conn;
 int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
                        const struct aps_backtest_sport_opts *o, struct aps_history *h,

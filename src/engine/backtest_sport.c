@@ -13,13 +13,14 @@
 /* The predictor of a registered model (or the production one) for this sport and market. The
  * artefact predicts the games after its training data that are in the window [from, to] only:
  * the others are never scored, and the count of its predictions is the window's. */
-static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_market market,
-                           const char *model, const struct aps_history *h, const char *from,
-                           const char *to, char *name, size_t cap, struct aps_predictor *pred,
-                           char fresh[11])
+static int model_predictor(struct aps_conn *c, enum aps_sport sport,
+                           const struct aps_backtest_sport_opts *o, const struct aps_history *h,
+                           char *name, size_t cap, struct aps_predictor *pred, char fresh[11])
 {
     struct aps_model_row r;
     struct aps_model_preds preds;
+    enum aps_market market = o->bt.market;
+    const char *model = o->model, *from = o->bt.from, *to = o->bt.to;
     const char *code = aps_sport_info(sport)->code, *mk = aps_market_name(market);
     int rc = !strcmp(model, "production") ? aps_registry_production(c, code, mk, &r)
                                           : aps_registry_get(c, model, &r);
@@ -30,7 +31,6 @@ static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_ma
         return APS_E_NOTFOUND;
     }
     (void)aps_str_copy(name, cap, r.name);
-    int k = market == APS_MKT_MONEYLINE && aps_sport_info(sport)->three_way ? 3 : 2;
     struct aps_trained t;
     struct aps_feat_extras x = {0};
     rc = aps_registry_preds_load(c, r.id, &preds);
@@ -38,9 +38,21 @@ static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_ma
         aps_registry_row_cleanup(&r);
         return rc;
     }
-    /* the artefact scores the games after its training data; without it (pruned) only the
-       stored walk-forward predictions can be replayed */
-    if (!aps_registry_load(r.path, &t, NULL, 0)) {
+    /* the artefact scores the games after its training data, the stored walk-forward
+       predictions the ones before. Without its files (pruned, or missing or unreadable) the
+       backtest is refused: the stored predictions alone would score another window than the
+       one asked, without saying so. */
+    char why[APS_REGISTRY_WHY_CAP];
+    if (aps_registry_load(r.path, &t, why, sizeof why)) {
+        if (o->why && !strcmp(r.status, "pruned"))
+            snprintf(o->why, o->why_cap,
+                     "model %s was pruned ('aps models prune' deleted its files and stored"
+                     " predictions): nothing to replay",
+                     r.name);
+        else if (o->why)
+            snprintf(o->why, o->why_cap, "the files of model %s cannot be read: %s", r.name, why);
+        rc = APS_E_IO;
+    } else {
         aps_model_fresh_from(r.params, &preds, h, fresh);
         const char *start = from && strcmp(from, fresh) > 0 ? from : fresh;
         rc = aps_feat_extras_load(c, h, &x);
@@ -48,8 +60,6 @@ static int model_predictor(struct aps_conn *c, enum aps_sport sport, enum aps_ma
             rc = aps_model_predictor_frozen(h, &t, &x, &preds, start, to, name, pred);
         aps_trained_cleanup(&t);
         aps_feat_extras_cleanup(&x);
-    } else {
-        rc = aps_model_predictor_walkforward(h, &preds, market, k, name, pred);
     }
     aps_registry_preds_cleanup(&preds);
     aps_registry_row_cleanup(&r);
@@ -71,8 +81,7 @@ int aps_backtest_sport(struct aps_conn *c, enum aps_sport sport,
     struct aps_backtest_opts bt = o->bt;
     char fresh[11] = "";
     if (o->model) {
-        rc = model_predictor(c, sport, o->bt.market, o->model, h, o->bt.from, o->bt.to,
-                             model_name, cap, &pred, fresh);
+        rc = model_predictor(c, sport, o, h, model_name, cap, &pred, fresh);
         /* the games after a frozen model's training data are scored even in the first season:
            the model learned from none of them */
         if (!rc && fresh[0])

@@ -5,8 +5,8 @@
  *
  * Idempotent: a request already done is left as it is; any other runs from the start (a run that
  * died half way, the row still "running"; a failed one whose job was requeued), since a backtest
- * only reads the history. A request the backtest cannot take (an unknown model, nothing to score
- * in its window) ends "failed" with the reason, and so does its job, at once (rejected: running
+ * only reads the history. A request the backtest cannot take (an unknown model, one whose files
+ * cannot be read, nothing to score in its window) ends "failed" with the reason, and so does its job, at once (rejected: running
  * it again would fail the same way). A step that fails (the store, the report's text) fails the
  * job, which the queue retries; the row stays "running" until a run ends it, and once the job
  * has failed for good (its job_status row "failed") the API reads the row as failed with the
@@ -87,7 +87,9 @@ static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_reques
                .bankroll = q->bankroll, .burn_in = 1,
                .margin = aps_engine_margin_method(cfg)},
         .model = q->has_model ? q->model : NULL,
-        .refit = true};
+        .refit = true,
+        .why = err,
+        .why_cap = cap};
     aps_engine_kelly_params(cfg, &o.bt.kelly);
     char model_name[128];
     *report = NULL;
@@ -97,6 +99,8 @@ static int run(struct aps_job_run *r, struct aps_conn *c, const struct bt_reques
         snprintf(err, cap, "no model %s for %s %s", q->model, aps_sport_info(r->sport)->code,
                  q->market);
         rc = 0;
+    } else if (rc == APS_E_IO && err[0]) {
+        rc = 0; /* the model's files are gone or unreadable: it cannot run until they are back */
     } else if (!rc && aps_backtest_empty(&rep, &h, &o.bt, err, cap)) {
         rc = 0; /* an empty evaluation fails the request with its reason, as `aps backtest` */
     } else if (!rc) {
@@ -131,7 +135,7 @@ int aps_job_do_backtest(struct aps_job_run *r)
         aps_store_release(c);
         return 0;
     }
-    char *report = NULL, err[256] = "";
+    char *report = NULL, err[480] = "";
     bool known = !rc && aps_market_parse(q.market) >= 0;
     if (!rc && !known) {
         snprintf(err, sizeof err, "unknown market %s", q.market);

@@ -218,7 +218,7 @@ worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
 worker dead list --offset -1|2|aps worker: --offset takes 0..1000000|d41d8cd9|ffbc6c13
 worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|cb152cc5
 worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
-backtest --help|0||66a299fd|d41d8cd9
+backtest --help|0||8f79419b|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
 train --help|0||102122b1|d41d8cd9

@@ -175,6 +175,12 @@ aps models explain "$NAME" >/dev/null 2>"$work/err"
 check "explain of a model whose files are gone: exit 1" 1 "$?"
 check "explain of a model whose files are gone: names the file" 1 \
   "$(grep -c "^aps models explain: $NAME: cannot load the model: unable to open $MPATH/model.json" "$work/err")"
+# (regression: the backtest replayed the model's stored walk-forward predictions instead, so it
+# scored the seasons before the cutoff and said nothing; only a pruned model does that)
+aps backtest --sport EPL --model "$NAME" --from "$CUT" >"$work/out" 2>"$work/err"
+check "backtest of a model whose files are gone: exit 1, nothing scored" "1 0" "$? $(wc -c <"$work/out")"
+check "backtest of a model whose files are gone: names the file" 1 \
+  "$(grep -c "^aps backtest: EPL: the files of model $NAME cannot be read: unable to open $MPATH/model.json" "$work/err")"
 mv "$MPATH.moved" "$MPATH"
 
 # --- a sport whose training data is a single season -------------------------------------------
