@@ -382,8 +382,8 @@ int aps_api_models_promote(struct aps_http_req *req, struct aps_http_res *res)
         rc = promote(c, id, &m, note ? note : fallback);
     if (!rc)
         rc = aps_api_audit(c, req, "model_promoted", "model", rid, !refuse,
-                           json_pack("{s:s, s:s, s:b, s:s?}", "previous_status", m.status, "market",
-                                     m.market, "force", force, "refused",
+                           json_pack("{s:s, s:s, s:b, s:s?, s:s?}", "previous_status", m.status,
+                                     "market", m.market, "force", force, "note", note, "refused",
                                      refuse == APS_PROMOTE_ALREADY   ? "already in production"
                                      : refuse == APS_PROMOTE_LEAKAGE ? "leakage check not passed"
                                      : refuse == APS_PROMOTE_PRUNED  ? "pruned"

@@ -475,6 +475,9 @@ test_admin() {
     "0 nfl_ml_test is already the production model of NFL moneyline integration" \
     "$? $(cat "$work/out") $(sql "SELECT promotion_note FROM models WHERE name = 'nfl_ml_test'")"
   check "promotion audited (and the refusals)" 3 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'model_promoted'")"
+  # (regression: the note was stored on the model only, so the audit trail did not say why)
+  check "  the promotion's audit row keeps its note" '{"note":"integration","previous_status":"challenger"}' \
+    "$(sql "SELECT details FROM audit_log WHERE action = 'model_promoted' AND outcome = 'success' AND resource_id = '1'" | jq -c '{note, previous_status}')"
   req GET /api/v1/admin/settings "" "$ADMIN"
   check "settings: the JWT secret is redacted" "200 (set, redacted)" \
     "$status $(jf '.items[] | select(.name == "JWT_SECRET") | .value')"
