@@ -9,7 +9,15 @@
  * applications in one process (tests) never share an answer. Without Redis, a SQLite store's
  * processes share the generation through a file (cache.h aps_cache_share_file; one atomic
  * load per request); without either there is no cache: another process's change could not be
- * seen, so every request reads the store. */
+ * seen, so every request reads the store.
+ *
+ * The store is read on the primary, never on a read replica (DATABASE_REPLICA_URL): a replica
+ * behind the primary does not have a session just opened (sign-in, refresh) or a key just made,
+ * and still has one just revoked (logout, password or role change, a revoked key), so it would
+ * refuse the one and accept the other until it caught up; and an answer read there after a
+ * change could be cached under the generation that change moved to. With the cache, that read
+ * is made once per user (or key) and generation, at most every APS_AUTHN_CACHE_SECONDS; without
+ * it, once per request. */
 #include "services/authn.h"
 
 #include <pthread.h>
@@ -186,13 +194,11 @@ static int unavailable(struct aps_http_res *res)
 
 /* Reads the user's status, as far as src allows: from this process's cache under the generation
  * last heard of (who then marked unconfirmed), else under the generation Redis has now, else
- * from the store: READ first (may be a replica), then the primary when the replica does not know the
- * user yet (read-after-write just after registration). */
+ * from the store, on the primary (see the file's comment). */
 static int load_status(struct aps_app *app, int64_t id, int64_t sid, enum source src,
                        struct aps_principal *who, struct aps_user_status *out)
 {
-    static const enum aps_db_intent order[2] = {APS_DB_READ, APS_DB_WRITE};
-    int rc = APS_E_NOTFOUND;
+    struct aps_conn *c = NULL;
     int64_t gen = 0;
     bool exact = false;
     if (src == FROM_HINT && hint_generation(app, &gen, &exact) &&
@@ -203,16 +209,11 @@ static int load_status(struct aps_app *app, int64_t id, int64_t sid, enum source
     bool cache = src != FROM_STORE && cache_generation(app, &gen);
     if (cache && user_cached(app->store, id, sid, gen, out))
         return 0;
-    for (int i = 0; i < 2 && rc == APS_E_NOTFOUND; i++) {
-        struct aps_conn *c = NULL;
-        if (i == 1 && !aps_store_has_replica(app->store))
-            break;
-        rc = aps_store_acquire(app->store, order[i], &c);
-        if (rc)
-            return rc;
-        rc = aps_accounts_access_status(c, id, sid, out);
-        aps_store_release(c);
-    }
+    int rc = aps_store_acquire(app->store, APS_DB_WRITE, &c);
+    if (rc)
+        return rc;
+    rc = aps_accounts_access_status(c, id, sid, out);
+    aps_store_release(c);
     if (!rc && cache)
         user_remember(app->store, id, sid, gen, out);
     return rc;
@@ -274,8 +275,8 @@ static int key_state(const struct aps_api_key_owner *o, int64_t now)
                                                             : 0;
 }
 
-/* Looks a key up (cache, as load_status does, then the store) and stamps last_used_at at most
- * once a minute. */
+/* Looks a key up (cache, as load_status does, then the store's primary) and stamps last_used_at
+ * at most once a minute. */
 static int load_key(struct aps_app *app, const char *key, enum source src,
                     struct aps_principal *who, struct aps_api_key_owner *o)
 {
@@ -295,20 +296,18 @@ static int load_key(struct aps_app *app, const char *key, enum source src,
     bool cache = src != FROM_STORE && cache_generation(app, &gen);
     if (cache && key_cached(app->store, hash, gen, o))
         return key_state(o, now);
-    int rc = aps_store_acquire(app->store, APS_DB_READ, &c);
+    int rc = aps_store_acquire(app->store, APS_DB_WRITE, &c);
     if (rc)
         return rc;
     rc = aps_accounts_api_key_lookup(c, key, now, o);
-    aps_store_release(c);
-    if (cache && (rc == 0 || rc == APS_E_STATE || rc == APS_E_TIMEOUT))
-        key_remember(app->store, hash, gen, o);
-    if (rc == 0 && now - o->key.last_used_at >= TOUCH_EVERY &&
-        !aps_store_acquire(app->store, APS_DB_WRITE, &c)) {
+    if (rc == 0 && now - o->key.last_used_at >= TOUCH_EVERY) {
         /* Best effort: a failed stamp must not refuse the call. */
         int touched = aps_accounts_api_key_touch(c, o->key.id, now);
         (void)touched;
-        aps_store_release(c);
     }
+    aps_store_release(c);
+    if (cache && (rc == 0 || rc == APS_E_STATE || rc == APS_E_TIMEOUT))
+        key_remember(app->store, hash, gen, o);
     return rc;
 }
 

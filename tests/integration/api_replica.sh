@@ -6,6 +6,10 @@
 # by the replica — while writes still go to the primary and succeed; after replay resumes the
 # reads see them. What a caller follows right after writing it is read from the primary: its
 # bankroll's history, its backtest (and the list of them) and the job behind a request.
+# Who may call is decided on the primary, once without Redis (every request reads the store) and
+# once with it (the status cache): with replay paused, a fresh sign-in, a refreshed token, a new
+# API key and a re-login after a role change are accepted at once, and a logout, a password
+# change, a revoked key and a demotion refuse the old credential at once.
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -14,9 +18,12 @@ dir=$(mktemp -d /tmp/aps-replica.XXXXXX)
 chmod 755 "$dir"
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
-api_pid=
+# shellcheck disable=SC2034 # start_api writes its logs in $work
+work=$dir pids=()
+. "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/api_process.sh"
 cleanup() {
-  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
   as_pg "$PGBIN/pg_ctl" -D "$dir/r" -m immediate stop > /dev/null 2>&1 || true
   as_pg "$PGBIN/pg_ctl" -D "$dir/p" -m immediate stop > /dev/null 2>&1 || true
   rm -rf "$dir"
@@ -50,7 +57,7 @@ PRIMARY="postgresql://postgres@127.0.0.1:$P1/aps"
 REPLICA="postgresql://postgres@127.0.0.1:$P2/aps"
 check "the standby is in recovery" t "$(psql "$REPLICA" -Atc 'select pg_is_in_recovery()')"
 
-export ENVIRONMENT=development LOG_LEVEL=WARNING DATABASE_URL=$PRIMARY REDIS_URL=
+export ENVIRONMENT=development LOG_LEVEL=WARNING DATABASE_URL=$PRIMARY REDIS_URL='' REQUIRE_TWO_FACTOR=false
 export JWT_SECRET="api-replica-integration-secret-0123456789abcd" RATE_LIMIT_PER_MIN=1000000
 "$APS_BIN" ingest football-data "$DATA/football-data/E0/1213_E0.csv" --quiet > /dev/null
 wait_replayed() { # waits until the standby has replayed everything the primary wrote
@@ -65,15 +72,7 @@ wait_replayed() { # waits until the standby has replayed everything the primary 
 wait_replayed
 
 export DATABASE_REPLICA_URL=$REPLICA
-"$APS_BIN" api --host 127.0.0.1 --port 0 --threads 2 > "$dir/api.log" 2>&1 &
-api_pid=$!
-port=""
-for _ in $(seq 100); do
-  port=$(grep -o '"port":[0-9]*' "$dir/api.log" 2>/dev/null | head -1 | cut -d: -f2 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "api did not start" >&2; cat "$dir/api.log" >&2; exit 1; }
+start_api api
 base="http://127.0.0.1:$port/api/v1"
 pw="correct horse battery staple"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/auth/register" -H 'Content-Type: application/json' \
@@ -133,6 +132,77 @@ check "  and listed done" "done" "$(api list "$base/backtests" > /dev/null; jq -
 psql "$REPLICA" -Atc 'select pg_wal_replay_resume()' > /dev/null
 wait_replayed
 check "after replay resumes the reads see the new games" 760 "$(games 3)"
+
+# ---- who may call, with the replica behind -------------------------------------------------
+login() { # EMAIL: the token pair as JSON
+  curl -s -X POST "$base/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$1\",\"password\":\"$pw\"}"
+}
+bearer() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" "$base$2"; }
+keyed() { curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $1" "$base$2"; }
+post() { # TOKEN PATH BODY [METHOD]: the response body
+  curl -s -X "${4:-POST}" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+    -d "$3" "$base$2"
+}
+# auth_round NAME: accounts and credentials made while the replica keeps up, then replay paused
+# and each change made and used at once.
+auth_round() {
+  local r=$1 u w k a d who
+  for who in user:user pw:user pro:pro admin:admin staff:admin; do
+    printf '%s\n' "$pw" | "$APS_BIN" user create --email "$r-${who%%:*}@example.com" --role "${who#*:}" > /dev/null
+  done
+  u=$(login "$r-user@example.com") w=$(login "$r-pw@example.com")
+  k=$(login "$r-pro@example.com" | jq -r .access_token)
+  a=$(login "$r-admin@example.com" | jq -r .access_token)
+  d=$(login "$r-staff@example.com" | jq -r .access_token)
+  local old_key staff_key staff_id
+  old_key=$(post "$k" /auth/api-keys '{"name":"old"}')
+  staff_key=$(post "$d" /auth/api-keys '{"name":"staff"}' | jq -r .key)
+  staff_id=$(psql "$PRIMARY" -Atc "select id from users where email = '$r-staff@example.com'")
+  wait_replayed
+  check "$r: the credentials work before the pause" "200 200 200 200" \
+    "$(bearer "$(jq -r .access_token <<< "$u")" /auth/me) $(keyed "$(jq -r .key <<< "$old_key")" /auth/me) $(bearer "$d" /admin/users) $(keyed "$staff_key" /admin/users)"
+  psql "$REPLICA" -Atc 'select pg_wal_replay_pause()' > /dev/null
+
+  local fresh again
+  fresh=$(login "$r-user@example.com")
+  check "$r: a sign-in, then at once GET /auth/me" 200 "$(bearer "$(jq -r .access_token <<< "$fresh")" /auth/me)"
+  again=$(curl -s -X POST "$base/auth/refresh" -H 'Content-Type: application/json' \
+    -d "{\"refresh_token\":\"$(jq -r .refresh_token <<< "$fresh")\"}")
+  check "$r: its refreshed token, at once" 200 "$(bearer "$(jq -r .access_token <<< "$again")" /auth/me)"
+  curl -s -o /dev/null -X POST "$base/auth/register" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$r-new@example.com\",\"password\":\"$pw\",\"name\":\"N\"}"
+  check "$r: register, sign in, then at once GET /auth/me" 200 \
+    "$(bearer "$(login "$r-new@example.com" | jq -r .access_token)" /auth/me)"
+
+  post "$(jq -r .access_token <<< "$u")" /auth/logout "{\"refresh_token\":\"$(jq -r .refresh_token <<< "$u")\"}" > /dev/null
+  check "$r: after logout its access token" 401 "$(bearer "$(jq -r .access_token <<< "$u")" /auth/me)"
+  post "$(jq -r .access_token <<< "$w")" /auth/me/password \
+    "{\"current_password\":\"$pw\",\"new_password\":\"$pw and more\"}" PUT > /dev/null
+  check "$r: after a password change the old token" 401 "$(bearer "$(jq -r .access_token <<< "$w")" /auth/me)"
+
+  check "$r: a new API key, used at once" 200 "$(keyed "$(post "$k" /auth/api-keys '{"name":"new"}' | jq -r .key)" /auth/me)"
+  post "$k" "/auth/api-keys/$(jq -r .id <<< "$old_key")" '' DELETE > /dev/null
+  check "$r: a revoked API key" 401 "$(keyed "$(jq -r .key <<< "$old_key")" /auth/me)"
+
+  post "$a" "/admin/users/$staff_id/role" '{"role":"pro"}' PUT > /dev/null
+  check "$r: demoted from admin: the old token on an admin route" 401 "$(bearer "$d" /admin/users)"
+  check "$r:   their API key on an admin route" 403 "$(keyed "$staff_key" /admin/users)"
+  check "$r:   signed in again, an admin route" 403 "$(bearer "$(login "$r-staff@example.com" | jq -r .access_token)" /admin/users)"
+
+  psql "$REPLICA" -Atc 'select pg_wal_replay_resume()' > /dev/null
+  wait_replayed
+}
+auth_round plain
+# The same with Redis: statuses are cached per process and a change empties the cache.
+RP=$(free_port)
+redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"
+for _ in $(seq 100); do redis-cli -p "$RP" ping 2> /dev/null | grep -q PONG && break; sleep 0.1; done
+export REDIS_URL="redis://127.0.0.1:$RP/0"
+start_api api-redis
+base="http://127.0.0.1:$port/api/v1"
+auth_round cached
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,5 +1,5 @@
 # lib/api_process.sh — sourced by the tests that run several `aps api` processes (api_edge.sh,
-# api_multiprocess.sh, api_ratelimit.sh). start_api NAME starts one on a free loopback port with
+# api_multiprocess.sh, api_ratelimit.sh, api_replica.sh). start_api NAME starts one on a free loopback port with
 # its log in $work/NAME.log, appends its pid to the caller's pids array and sets $port; a process
 # that does not report its port within 10 s fails the test with its log. avoid_minute_edge
 # [SECONDS] waits for the next wall-clock minute when fewer than SECONDS (10) are left in this
