@@ -37,6 +37,19 @@ enum aps_game_status {
     APS_GS__COUNT
 };
 
+/* The closing line of a game is the last quote before the start it is played at. A live close
+ * (closing_lines.source 'live', captured by ingest/live_store.h at the game's start_time, which
+ * it records as closed_at) stands only while closed_at is still the game's start_time and the
+ * game is not postponed or cancelled: ESPN moves a postponed game's start when it reschedules
+ * it, and the game closes again at its new start; a postponed or cancelled game has not started
+ * and has no close. An imported close (any other source) always stands. SQL conditions over a
+ * games row g and a closing_lines row cl, each argument a string literal naming the table or
+ * its alias; every reader of closing lines and the capture apply them. */
+#define APS_CLOSE_PLAYED_SQL(g) "(" g ".status NOT IN ('postponed', 'cancelled'))"
+#define APS_CLOSE_STANDS_SQL(cl, g)                      \
+    "(" cl ".source <> 'live' OR (" cl ".closed_at = " g \
+    ".start_time AND " APS_CLOSE_PLAYED_SQL(g) "))"
+
 const char *aps_market_name(enum aps_market m);       /* "moneyline", "spread", "total" */
 const char *aps_selection_name(enum aps_selection s); /* "home", "away", "draw", "over", "under" */
 const char *aps_phase_name(enum aps_phase p);         /* "open", "pre", "close", "live" */

@@ -307,7 +307,9 @@ int aps_market_close_stored(struct aps_conn *c, int64_t game_id, enum aps_market
     int rc = aps_conn_preparef(c, &st,
                                "SELECT b.key, b.is_sharp, b.is_aggregate, cl.selection, cl.line,"
                                " cl.price FROM closing_lines cl JOIN sportsbooks b"
-                               " ON b.id = cl.book_id WHERE cl.game_id = ?1 AND cl.market = ?2"
+                               " ON b.id = cl.book_id JOIN games g ON g.id = cl.game_id"
+                               " WHERE cl.game_id = ?1 AND cl.market = ?2"
+                               " AND " APS_CLOSE_STANDS_SQL("cl", "g")
                                " ORDER BY b.key, cl.selection",
                                "is", game_id, aps_market_name(m));
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {

@@ -95,7 +95,8 @@ struct aps_conn;
 struct aps_close_benchmark;
 
 /* The closing benchmark (odds/benchmark.h) of a game's market from its stored closing lines
- * (closing_lines), with margin-removal method mm: what picks and bets are graded against. */
+ * (closing_lines) that stand (core/domain.h: a live close captured before the game's start moved
+ * is not its close), with margin-removal method mm: what picks and bets are graded against. */
 int aps_market_close_stored(struct aps_conn *c, int64_t game_id, enum aps_market m,
                             bool three_way, enum aps_margin_method mm,
                             struct aps_close_benchmark *out) APS_MUST_CHECK;

@@ -479,24 +479,43 @@ int aps_live_weather_due(struct aps_conn *c, enum aps_sport sport, int64_t now, 
 
 /* ---- closing lines ---------------------------------------------------------------------- */
 
+#define CLOSE_WINDOW (3 * 86400) /* games that started this recently get their close captured */
+
 int aps_live_capture_closing(struct aps_conn *c, int64_t now, int *captured)
 {
     *captured = 0;
     int64_t changes = 0;
-    int rc = aps_conn_changef(
-        c, &changes,
-        "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price, closed_at,"
-        " source)"
-        " SELECT o.game_id, o.book_id, o.market, o.selection, o.line, o.price, g.start_time, 'live'"
-        " FROM odds o JOIN games g ON g.id = o.game_id"
-        " WHERE g.start_time <= ?1 AND g.start_time > ?2 AND o.phase = 'live'"
-        " AND o.recorded_at <= g.start_time"
-        " AND o.recorded_at = (SELECT MAX(o2.recorded_at) FROM odds o2"
-        "   WHERE o2.game_id = o.game_id AND o2.book_id = o.book_id AND o2.market = o.market"
-        "   AND o2.selection = o.selection AND o2.phase = 'live'"
-        "   AND o2.recorded_at <= g.start_time)"
-        " ON CONFLICT (game_id, book_id, market, selection) DO NOTHING",
-        "ii", now, now - 3 * 86400);
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    /* Live closes that no longer stand (the game was moved to another start, or is postponed or
+     * cancelled) go first, so that a moved game closes again at its new start. A game whose
+     * close stood once is among the recent ones: its start is now more recent or still is. */
+    rc = aps_conn_execf(c,
+                        "DELETE FROM closing_lines WHERE id IN (SELECT cl.id FROM games g"
+                        " JOIN closing_lines cl ON cl.game_id = g.id WHERE g.start_time > ?1"
+                        " AND NOT " APS_CLOSE_STANDS_SQL("cl", "g") ")",
+                        "i", now - CLOSE_WINDOW);
+    if (!rc)
+        rc = aps_conn_changef(
+            c, &changes,
+            "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price,"
+            " closed_at, source)"
+            " SELECT o.game_id, o.book_id, o.market, o.selection, o.line, o.price, g.start_time,"
+            " 'live' FROM odds o JOIN games g ON g.id = o.game_id"
+            " WHERE g.start_time <= ?1 AND g.start_time > ?2 AND " APS_CLOSE_PLAYED_SQL("g")
+            " AND o.phase = 'live' AND o.recorded_at <= g.start_time"
+            " AND o.recorded_at = (SELECT MAX(o2.recorded_at) FROM odds o2"
+            "   WHERE o2.game_id = o.game_id AND o2.book_id = o.book_id AND o2.market = o.market"
+            "   AND o2.selection = o.selection AND o2.phase = 'live'"
+            "   AND o2.recorded_at <= g.start_time)"
+            " ON CONFLICT (game_id, book_id, market, selection) DO NOTHING",
+            "ii", now, now - CLOSE_WINDOW);
+    if (rc) {
+        aps_conn_rollback(c);
+        return rc;
+    }
+    rc = aps_conn_commit(c);
     if (!rc)
         *captured = (int)changes;
     return rc;

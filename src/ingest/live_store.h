@@ -95,9 +95,14 @@ struct aps_live_venue_game {
 int aps_live_weather_due(struct aps_conn *c, enum aps_sport sport, int64_t now, int64_t lead_s,
                          struct aps_live_venue_game **out, size_t *n) APS_MUST_CHECK;
 
-/* For games that started within the last three days (start_time <= now), copies the last live
- * snapshot taken at or before the start into closing_lines, per book, market and selection.
- * Existing closing lines (from this or a historical source) are kept. *captured: rows added. */
+/* For games that started within the last three days (start_time <= now) and are not postponed
+ * or cancelled, copies the last live snapshot taken at or before the start into closing_lines,
+ * per book, market and selection, with closed_at = the start. A live close that no longer stands
+ * (core/domain.h APS_CLOSE_STANDS_SQL: the game's start has moved since, or it is now postponed
+ * or cancelled) is removed first, so a game postponed and rescheduled closes again at its new
+ * start from the quotes before that start; one never played keeps none. Standing live closes and
+ * historical ones are kept. One transaction of its own (c must not be in one). *captured: rows
+ * added. */
 int aps_live_capture_closing(struct aps_conn *c, int64_t now, int *captured) APS_MUST_CHECK;
 
 /* Provider bookkeeping (provider_status). Quota fields are -1 when unknown. */

@@ -477,6 +477,7 @@ int aps_api_odds_closing(struct aps_http_req *req, struct aps_http_res *res)
     if (odds_prelude(req, res, &game_id, &market, &book, &c))
         return 0;
     aps_api_where_int(&w, "cl.game_id = ?", game_id);
+    aps_api_where_raw(&w, APS_CLOSE_STANDS_SQL("cl", "g"));
     if (market >= 0)
         aps_api_where_text(&w, "cl.market = ?", aps_market_name(market));
     if (book)
@@ -484,7 +485,8 @@ int aps_api_odds_closing(struct aps_http_req *req, struct aps_http_res *res)
     aps_buf_printf(&sql,
                    "SELECT b.key, b.name, b.is_aggregate, cl.market, cl.selection, cl.line,"
                    " cl.price, cl.closed_at, cl.source FROM closing_lines cl JOIN sportsbooks b"
-                   " ON b.id = cl.book_id%s ORDER BY cl.market, cl.selection, b.key",
+                   " ON b.id = cl.book_id JOIN games g ON g.id = cl.game_id%s"
+                   " ORDER BY cl.market, cl.selection, b.key",
                    aps_buf_str(&w.sql));
     json_t *items = json_array();
     int rc = aps_api_prepare(c, aps_buf_str(&sql), &w, &st);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "core/domain.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -80,9 +81,10 @@ static int dq004(struct aps_conn *c, const struct aps_config *cfg, int64_t now,
 {
     int rc = aps_conn_query_row(c,
                                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM"
-                                " closing_lines cl WHERE cl.game_id = g.id) THEN 0 ELSE 1 END), 0)"
+                                " closing_lines cl WHERE cl.game_id = g.id AND "
+                                APS_CLOSE_STANDS_SQL("cl", "g") ") THEN 0 ELSE 1 END), 0)"
                                 " FROM games g WHERE g.start_time >= ?1 AND g.start_time < ?2"
-                                " AND " LIVE_ODDS,
+                                " AND " APS_CLOSE_PLAYED_SQL("g") " AND " LIVE_ODDS,
                                 "ii", &d->records, &d->failed, "ii", now - DQ_WINDOW,
                                 now - DQ_CLOSING_GRACE);
     d->score = d->records ? 1.0 - (double)d->failed / (double)d->records : 1.0;

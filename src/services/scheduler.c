@@ -170,9 +170,11 @@ static int condition(struct tick_ctx *t, enum aps_sched_when when, int sport, bo
     else
         rc = aps_conn_query_row(t->c,
                                 "SELECT COUNT(*) FROM games g WHERE g.start_time <= ?1"
-                                " AND g.start_time > ?2 AND EXISTS (SELECT 1 FROM odds o"
+                                " AND g.start_time > ?2 AND " APS_CLOSE_PLAYED_SQL("g")
+                                " AND EXISTS (SELECT 1 FROM odds o"
                                 " WHERE o.game_id = g.id AND o.phase = 'live') AND NOT EXISTS"
-                                " (SELECT 1 FROM closing_lines cl WHERE cl.game_id = g.id)",
+                                " (SELECT 1 FROM closing_lines cl WHERE cl.game_id = g.id"
+                                " AND " APS_CLOSE_STANDS_SQL("cl", "g") ")",
                                 "i", &n, "ii", t->now, from);
     *yes = !rc && n > 0;
     return rc == APS_E_NOTFOUND ? 0 : rc;

@@ -11,49 +11,13 @@
 # collector writes them (status, a moved start_time, the score), grading by `aps grade` and the
 # grading job (`aps worker run grade`) with its clock moved forward (CLOCK_OFFSET_FILE), results
 # read back from the API. SQLite always; PostgreSQL too when APS_TEST_PG_URL is set.
-# Needs: APS_BIN, curl, jq, sqlite3 (psql for PostgreSQL).
+# Needs: APS_BIN, curl, jq, sqlite3 (psql for PostgreSQL); helpers: lib/graded_games.sh.
 set -uo pipefail
-: "${APS_BIN:?APS_BIN is the aps binary}"
-for t in curl jq sqlite3; do command -v "$t" > /dev/null || { echo "FAIL: $t is required"; exit 1; }; done
-work=$(mktemp -d)
-pids=()
-pgdb=""
-cleanup() {
-  stop_api
-  [ -n "$pgdb" ] && psql "${APS_TEST_PG_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" > /dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-pass=0 fail=0
-check() { # name, expected, actual
-  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL [$backend]: $1: expected '$2', got '$3'"; fi
-}
-export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL='' APS_ENV=test
-export CACHE_TTL_DEFAULT=0 CACHE_TTL_PREDICTIONS=0 CACHE_TTL_ODDS=0
-export CLOCK_OFFSET_FILE="$work/clock-offset"
-PASSWORD="correct horse battery staple"
-
-sql() {
-  if [ "$backend" = sqlite ]; then sqlite3 "$work/aps.db" "$1"; else psql "$DATABASE_URL" -Atqc "$1"; fi
-}
-api() { # method path [body] → stdout: the body
-  local args=(-s -X "$1" -H "Authorization: Bearer $token")
-  [ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-  curl "${args[@]}" "http://127.0.0.1:$port$2"
-}
-# shellcheck source=lib/api_process.sh
-. "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/api_process.sh"
-stop_api() {
-  [ "${#pids[@]}" -gt 0 ] && kill "${pids[@]}" 2> /dev/null && wait "${pids[@]}" 2> /dev/null
-  pids=()
-}
+# shellcheck source=lib/graded_games.sh
+. "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/graded_games.sh"
 
 # grade_at HOURS — the grading job as it runs HOURS after the games' original start
-grade_at() {
-  echo $((start + $1 * 3600 - $(date +%s))) > "$CLOCK_OFFSET_FILE"
-  "$APS_BIN" worker run grade > "$work/grade.out" 2>&1 || { echo "FAIL [$backend]: the grading job"; cat "$work/grade.out"; }
-  rm -f "$CLOCK_OFFSET_FILE"
-}
+grade_at() { job_at grade $(($1 * 3600)); }
 # outcome GAME — "pick result/bet result" of the game's pick and bet, read from the API
 outcome() {
   local pick bet
@@ -61,25 +25,12 @@ outcome() {
   bet=$(api GET "/api/v1/betting/bets?limit=100" | jq -r --argjson g "$1" '[.items[] | select(.game_id == $g)][0].result')
   echo "$pick/$bet"
 }
-# provider GAME STATUS [START HOME AWAY] — what the collector writes when ESPN reports the game
-provider() {
-  sql "UPDATE games SET status = '$2', start_time = ${3:-start_time}, home_score = ${4:-NULL},
-       away_score = ${5:-NULL}, updated_at = $(date +%s) WHERE id = $1" > /dev/null
-}
 
 run_backend() {
-  "$APS_BIN" migrate > /dev/null || { echo "FAIL [$backend]: migrate"; exit 1; }
-  printf '%s\n' "$PASSWORD" > "$work/pw"
-  "$APS_BIN" user create --email bettor@example.com --role user --password-file "$work/pw" > /dev/null ||
-    { echo "FAIL [$backend]: user create"; exit 1; }
   # Five games of the same match-up an hour from now, numbered 1 to 5, each priced by one book.
   start=$(($(date +%s) + 3600))
-  local day
   day=$(date -u -d "@$start" +%F)
-  sql "INSERT INTO sports (code, name, kind, three_way) VALUES ('NFL', 'National Football League', 'team', 0);
-       INSERT INTO teams (sport_id, key, name) VALUES (1, 'KC', 'Kansas City Chiefs'), (1, 'BAL', 'Baltimore Ravens');
-       INSERT INTO seasons (sport_id, label) VALUES (1, '${day:0:4}');
-       INSERT INTO sportsbooks (key, name) VALUES ('pinnacle', 'Pinnacle');" > /dev/null
+  setup_store
   for g in 1 2 3 4 5; do
     sql "INSERT INTO games (sport_id, season_id, game_date, game_no, home_team_id, away_team_id, start_time,
            time_known, status, created_at, updated_at) VALUES (1, 1, '$day', $g, 1, 2, $start, 1, 'scheduled', 0, 0);
@@ -92,12 +43,8 @@ run_backend() {
   for g in 1 2 3 4 5; do pick_of[$g]=$(sql "SELECT MIN(id) FROM predictions WHERE game_id = $g AND market = 'moneyline'"); done
   check "the predict job locks in a moneyline pick for each game" 5 "$(sql "SELECT COUNT(DISTINCT game_id) FROM predictions WHERE market = 'moneyline'")"
 
-  start_api "api-$backend"
-  token=$(curl -s -X POST -H 'Content-Type: application/json' \
-    --data "{\"email\":\"bettor@example.com\",\"password\":\"$PASSWORD\"}" \
-    "http://127.0.0.1:$port/api/v1/auth/login" | jq -r .access_token)
-  local br placed=0
-  br=$(api POST /api/v1/betting/bankrolls '{"name":"main","initial_amount":1000}' | jq -r .id)
+  sign_in
+  local placed=0
   for g in 1 2 3 4 5; do
     [ "$(api POST /api/v1/betting/bets "{\"bankroll_id\":$br,\"prediction_id\":${pick_of[$g]},\"stake\":10}" | jq -r .result)" = pending ] &&
       placed=$((placed + 1))
@@ -144,18 +91,4 @@ run_backend() {
   stop_api
 }
 
-backend=sqlite
-export DATABASE_URL="sqlite:///$work/aps.db"
-run_backend
-if [ -n "${APS_TEST_PG_URL:-}" ]; then
-  command -v psql > /dev/null || { echo "FAIL: psql is required with APS_TEST_PG_URL"; exit 1; }
-  backend=postgres
-  pgdb="aps_grade_postponed_$$"
-  psql "${APS_TEST_PG_URL%/*}/postgres" -qc "CREATE DATABASE $pgdb" > /dev/null || exit 1
-  export DATABASE_URL="${APS_TEST_PG_URL%/*}/$pgdb"
-  run_backend
-else
-  echo "PostgreSQL not tested: APS_TEST_PG_URL is unset"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+run_backends

@@ -504,6 +504,39 @@ static void test_clv_sign_and_benchmark(void **state)
     aps_store_release(c);
 }
 
+/* A live close captured at a start the game has since left (postponed and moved) is not its
+ * close: CLV is measured against the closes that stand, and against the live one again once it is
+ * captured at the game's start. */
+static void test_clv_ignores_a_close_of_a_moved_start(void **state)
+{
+    struct fixture *fx = *state;
+    struct aps_conn *c = conn(fx);
+    /* Pinnacle (sharp) live at an earlier start, 2.10 / 1.80; DraftKings imported, 1.60 / 2.40 */
+    fx_exec(fx, "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price,"
+                " closed_at, source) SELECT 2, 1, 'moneyline', 'home', NULL, 2.10,"
+                " start_time - 86400, 'live' FROM games WHERE id = 2;"
+                "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price,"
+                " closed_at, source) SELECT 2, 1, 'moneyline', 'away', NULL, 1.80,"
+                " start_time - 86400, 'live' FROM games WHERE id = 2;"
+                "INSERT INTO closing_lines (game_id, book_id, market, selection, line, price,"
+                " closed_at, source) VALUES (2, 2, 'moneyline', 'home', NULL, 1.60, 0, 't'),"
+                " (2, 2, 'moneyline', 'away', NULL, 2.40, 0, 't')");
+    struct aps_bet_close cl;
+    assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, false,
+                                          NAN, 1.85, APS_MARGIN_MULTIPLICATIVE, &cl),
+                     0);
+    assert_string_equal(cl.book, "bookmakers");
+    assert_float_equal(cl.price, 1.60, 0);
+    fx_exec(fx, "UPDATE closing_lines SET closed_at = (SELECT start_time FROM games WHERE id = 2)"
+                " WHERE source = 'live'");
+    assert_int_equal(aps_bankroll_bet_clv(c, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, false,
+                                          NAN, 1.85, APS_MARGIN_MULTIPLICATIVE, &cl),
+                     0);
+    assert_string_equal(cl.book, "sharp");
+    assert_float_equal(cl.price, 2.10, 0);
+    aps_store_release(c);
+}
+
 /* A pick and a bet on the same side of the same game report the same CLV under every margin
  * method: both are measured against the one closing benchmark (here two bookmakers with
  * different closes, no sharp book, the bet and the pick at one of them). */
@@ -556,7 +589,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_previous_release_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_win_loss_push_idempotent, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(test_settle_past_the_limit_holds_one_bet, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_settle_past_the_limit_holds_one_bet, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_unpayable_price, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_void_on_cancel, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_postponed_pick_and_bet_agree, fx_setup, fx_teardown),
@@ -564,6 +598,8 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_settle_by_hand, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_clv_sign_and_benchmark, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_clv_ignores_a_close_of_a_moved_start, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_pick_and_bet_clv_agree, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* test_live_store.c — the collectors' write path on a real store (SQLite always, PostgreSQL when
  * APS_TEST_PG_URL is set): an ESPN event and a TheOddsAPI event of the same game become one game
  * (the real NBA samples of 22/23 Nov 2022), odds are stored change-only with movements, closing
- * lines are captured once from the last snapshot before the start, unknown teams are refused,
+ * lines are captured once from the last snapshot before the start (again at a postponed game's
+ * new start; none for a game postponed or cancelled), unknown teams are refused,
  * statuses only move forward, doubleheaders stay apart, provider bookkeeping round-trips. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,6 +276,116 @@ static void test_closing_capture(void **state)
     assert_int_equal(q1(fx, sql), 2);
 }
 
+/* ESPN's update of a game: the schedule's authority, with a status and a start. */
+static void espn_update(struct fx *fx, const char *id, const char *home, const char *away,
+                        int64_t start, enum aps_game_status st, int64_t now, struct aps_live_ref *r)
+{
+    struct aps_live_game g = {APS_SPORT_NBA, "espn", id, home, away, start, true,
+                              (int)st,       -1,     -1, NULL, NULL, -1};
+    begin(fx);
+    assert_int_equal(aps_live_game(fx->l, &g, now, r), 0);
+    commit(fx);
+}
+
+static void quote_at(struct fx *fx, const struct aps_live_ref *r, enum aps_selection sel,
+                     double price, int64_t at)
+{
+    struct aps_live_counts cnt = {0};
+    struct aps_live_quote q = {"pinnacle", "Pinnacle", APS_MKT_MONEYLINE, sel, NAN, price, at};
+    begin(fx);
+    assert_int_equal(aps_live_quote(fx->l, r, &q, at, &cnt), 0);
+    commit(fx);
+    assert_int_equal(cnt.inserted, 1);
+}
+
+/* "price in cents@closed_at" of the game's live home close; "none" without one. */
+static const char *live_close(struct fx *fx, int64_t game, char *out, size_t cap)
+{
+    char sql[192];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM closing_lines WHERE game_id = %lld"
+             " AND selection = 'home' AND source = 'live'",
+             (long long)game);
+    if (q1(fx, sql) == 0) {
+        snprintf(out, cap, "none");
+        return out;
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT CAST(ROUND(price * 100) AS BIGINT) FROM closing_lines"
+             " WHERE game_id = %lld AND selection = 'home'",
+             (long long)game);
+    int64_t cents = q1(fx, sql);
+    snprintf(sql, sizeof sql,
+             "SELECT closed_at FROM closing_lines WHERE game_id = %lld"
+             " AND selection = 'home'",
+             (long long)game);
+    snprintf(out, cap, "%lld@%lld", (long long)cents, (long long)q1(fx, sql));
+    return out;
+}
+
+/* A game postponed at its start and rescheduled a day later closes again at its new start,
+ * from the last quote before it (not the one at the original start, nor one in play); a game
+ * postponed and a game cancelled keep no live close; an imported close is never touched. */
+static void test_closing_after_postponement(void **state)
+{
+    struct fx *fx = *state;
+    if (!fx)
+        skip();
+    int64_t start = aps_time_from_civil(2022, 11, 24, 0, 10, 0), later = start + 86400;
+    struct aps_live_ref a, b, c;
+    espn_update(fx, "e1", "Charlotte Hornets", "Philadelphia 76ers", start, APS_GS_SCHEDULED,
+                start - 7200, &a);
+    espn_update(fx, "e2", "Boston Celtics", "Dallas Mavericks", start, APS_GS_SCHEDULED,
+                start - 7200, &b);
+    espn_update(fx, "e3", "Utah Jazz", "Denver Nuggets", start, APS_GS_SCHEDULED, start - 7200, &c);
+    for (int i = 0; i < 3; i++)
+        quote_at(fx, i == 0 ? &a : i == 1 ? &b : &c, APS_SEL_HOME, 2.10, start - 600);
+    /* an imported close of game c, from a historical source: it always stands */
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO closing_lines (game_id, book_id, market, selection,"
+             " line, price, closed_at, source) SELECT %lld, id, 'moneyline', 'away', NULL, 1.75,"
+             " %lld, 'sbr' FROM sportsbooks WHERE key = 'pinnacle'",
+             (long long)c.game_id, (long long)start);
+    assert_int_equal(aps_conn_exec(fx->c, sql), 0);
+    int captured = -1;
+    assert_int_equal(aps_live_capture_closing(fx->c, start + 60, &captured), 0);
+    assert_int_equal(captured, 3);
+    char buf[64], want[64];
+    snprintf(want, sizeof want, "210@%lld", (long long)start);
+    assert_string_equal(live_close(fx, a.game_id, buf, sizeof buf), want);
+
+    /* ESPN: a and b postponed, c cancelled; then a rescheduled a day later */
+    espn_update(fx, "e1", "Charlotte Hornets", "Philadelphia 76ers", start, APS_GS_POSTPONED,
+                start + 600, &a);
+    espn_update(fx, "e2", "Boston Celtics", "Dallas Mavericks", start, APS_GS_POSTPONED,
+                start + 600, &b);
+    espn_update(fx, "e3", "Utah Jazz", "Denver Nuggets", start, APS_GS_CANCELLED, start + 600, &c);
+    assert_int_equal(aps_live_capture_closing(fx->c, start + 900, &captured), 0);
+    assert_int_equal(captured, 0);
+    assert_string_equal(live_close(fx, b.game_id, buf, sizeof buf), "none");
+    assert_string_equal(live_close(fx, c.game_id, buf, sizeof buf), "none");
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM closing_lines WHERE game_id = %lld"
+             " AND source = 'sbr'",
+             (long long)c.game_id);
+    assert_int_equal(q1(fx, sql), 1);
+    espn_update(fx, "e1", "Charlotte Hornets", "Philadelphia 76ers", later, APS_GS_SCHEDULED,
+                start + 3600, &a);
+    quote_at(fx, &a, APS_SEL_HOME, 1.70, start + 7200); /* the price moves before the new start */
+    quote_at(fx, &a, APS_SEL_HOME, 1.30, later + 300);  /* and again in play */
+    assert_int_equal(aps_live_capture_closing(fx->c, later - 60, &captured), 0);
+    assert_int_equal(captured, 0); /* not started yet */
+    assert_string_equal(live_close(fx, a.game_id, buf, sizeof buf), "none");
+    assert_int_equal(aps_live_capture_closing(fx->c, later + 600, &captured), 0);
+    assert_int_equal(captured, 1);
+    snprintf(want, sizeof want, "170@%lld", (long long)later);
+    assert_string_equal(live_close(fx, a.game_id, buf, sizeof buf), want);
+    assert_int_equal(aps_live_capture_closing(fx->c, later + 900, &captured), 0);
+    assert_int_equal(captured, 0); /* the close at the new start stands */
+    assert_string_equal(live_close(fx, a.game_id, buf, sizeof buf), want);
+}
+
 static void test_unknown_team_and_status(void **state)
 {
     struct fx *fx = *state;
@@ -407,13 +518,22 @@ static void test_dates_and_seasons(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(test_one_game_across_sources), BOTH(test_one_game_odds_first),
-        BOTH(test_change_only),             BOTH(test_closing_capture),
-        BOTH(test_unknown_team_and_status), BOTH(test_same_date_and_doubleheader),
-        BOTH(test_weather_and_provider),    cmocka_unit_test(test_dates_and_seasons),
-        PG(test_one_game_across_sources),   PG(test_change_only),
-        PG(test_closing_capture),           PG(test_unknown_team_and_status),
-        PG(test_same_date_and_doubleheader), PG(test_weather_and_provider),
+        BOTH(test_one_game_across_sources),
+        BOTH(test_one_game_odds_first),
+        BOTH(test_change_only),
+        BOTH(test_closing_capture),
+        BOTH(test_unknown_team_and_status),
+        BOTH(test_same_date_and_doubleheader),
+        BOTH(test_weather_and_provider),
+        cmocka_unit_test(test_dates_and_seasons),
+        BOTH(test_closing_after_postponement),
+        PG(test_closing_after_postponement),
+        PG(test_one_game_across_sources),
+        PG(test_change_only),
+        PG(test_closing_capture),
+        PG(test_unknown_team_and_status),
+        PG(test_same_date_and_doubleheader),
+        PG(test_weather_and_provider),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,6 +157,37 @@ static void data_quality_is_keyed_by_slot_and_alerts_dedup(void **state)
     jfx_close(&f);
 }
 
+/* DQ004 counts the started games with live odds whose close is missing: a postponed game has
+ * not started, and a game moved to a later start after its close was captured is missing the
+ * close of the start it was played at. */
+static void closing_check_judges_the_start_played(void **state)
+{
+    char out[1024], sql[256];
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    int64_t now = aps_time_now();
+    assert_true(jfx_game(&f, now - 7200, "final") > 0);
+    assert_true(jfx_game(&f, now - 7200, "postponed") > 0);
+    assert_int_equal(jfx_exec(&f, "INSERT INTO odds (game_id, book_id, market, selection, phase,"
+                                  " recorded_at, price) VALUES (1, 1, 'moneyline', 'home', 'live',"
+                                  " 1, 1.9), (2, 1, 'moneyline', 'home', 'live', 1, 1.9);"
+                                  "INSERT INTO closing_lines (game_id, book_id, market, selection,"
+                                  " price, closed_at, source) SELECT id, 1, 'moneyline', 'home',"
+                                  " 1.9, start_time, 'live' FROM games WHERE id = 1"),
+                     0);
+    assert_int_equal(run(&f, "data_quality", "{\"slot\":1000}", "1", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"DQ004\":true"));
+    assert_int_equal(jfx_int(&f, "SELECT records_checked FROM data_quality_checks"
+                                 " WHERE check_code = 'DQ004'"),
+                     1);
+    snprintf(sql, sizeof sql, "UPDATE games SET start_time = %lld WHERE id = 1",
+             (long long)(now - 3600));
+    assert_int_equal(jfx_exec(&f, sql), 0);
+    assert_int_equal(run(&f, "data_quality", "{\"slot\":4600}", "2", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"DQ004\":false"));
+    jfx_close(&f);
+}
+
 static int count_backups(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -324,6 +355,7 @@ int main(void)
         cmocka_unit_test(payloads_are_checked_first),
         cmocka_unit_test(noop_mark_takes_effect_once),
         cmocka_unit_test(data_quality_is_keyed_by_slot_and_alerts_dedup),
+        cmocka_unit_test(closing_check_judges_the_start_played),
         cmocka_unit_test(backup_is_keyed_by_slot_and_pruned),
         cmocka_unit_test(cleanup_deletes_only_what_is_past_retention),
         cmocka_unit_test(clock_follows_the_offset_file),

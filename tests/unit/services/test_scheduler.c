@@ -188,14 +188,43 @@ static void live_tasks_wait_for_live_games(void **state)
     assert_int_equal(aps_scheduler_tick(&f.app, t + 60, &r), 0);
     assert_int_equal(jobs_named(&f, "capture_closing"), 1);
     assert_int_equal(jobs_named(&f, "collect_scores"), 2); /* scores + scores_live */
-    /* Closing lines captured: the closing task stops; the game stays live for scores. */
+    /* Closing lines captured at its start: the closing task stops; the game stays live for
+     * scores. */
     assert_int_equal(jfx_exec(&f, "INSERT INTO closing_lines (game_id, book_id, market, selection,"
-                                  " price, closed_at, source) VALUES (1, 1, 'moneyline', 'home',"
-                                  " 1.9, 1, 'live')"),
+                                  " price, closed_at, source) SELECT 1, 1, 'moneyline', 'home',"
+                                  " 1.9, start_time, 'live' FROM games WHERE id = 1"),
                      0);
     assert_int_equal(aps_scheduler_tick(&f.app, t + 120, &r), 0);
     assert_int_equal(jobs_named(&f, "capture_closing"), 1);
     assert_int_equal(jobs_named(&f, "collect_scores"), 3);
+    jfx_close(&f);
+}
+
+/* A game postponed after its close was captured has no close to capture; rescheduled, it closes
+ * again once its new start has passed: the close captured at the old start does not stand. */
+static void closing_task_follows_a_moved_start(void **state)
+{
+    (void)state;
+    struct jfx f;
+    struct aps_sched_tick r;
+    assert_int_equal(jfx_open(&f, base_env, APS_APP_QUEUE), 0);
+    int64_t t = aps_time_from_civil(2026, 3, 10, 12, 0, 30);
+    assert_true(jfx_game(&f, t - 600, "postponed") > 0);
+    assert_int_equal(jfx_exec(&f, "INSERT INTO odds (game_id, book_id, market, selection, phase,"
+                                  " recorded_at, price) VALUES (1, 1, 'moneyline', 'home', 'live',"
+                                  " 1, 1.9);"
+                                  "INSERT INTO closing_lines (game_id, book_id, market, selection,"
+                                  " price, closed_at, source) SELECT 1, 1, 'moneyline', 'home',"
+                                  " 1.9, start_time, 'live' FROM games WHERE id = 1"),
+                     0);
+    assert_int_equal(aps_scheduler_tick(&f.app, t, &r), 0);
+    assert_int_equal(jobs_named(&f, "capture_closing"), 0); /* postponed: not started */
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE games SET status = 'scheduled', start_time = %lld",
+             (long long)(t + 30));
+    assert_int_equal(jfx_exec(&f, sql), 0);
+    assert_int_equal(aps_scheduler_tick(&f.app, t + 60, &r), 0);
+    assert_int_equal(jobs_named(&f, "capture_closing"), 1); /* started again at its new start */
     jfx_close(&f);
 }
 
@@ -374,6 +403,7 @@ int main(void)
         cmocka_unit_test(two_schedulers_never_double_enqueue),
         cmocka_unit_test(clock_jumps_neither_flood_nor_stall),
         cmocka_unit_test(live_tasks_wait_for_live_games),
+        cmocka_unit_test(closing_task_follows_a_moved_start),
         cmocka_unit_test(one_leader_and_take_over),
         cmocka_unit_test(fenced_leader_cannot_write_after_take_over),
         cmocka_unit_test(fenced_scheduler_steps_down_and_recovers),
