@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 #include "engine/elo_store.h"
 #include "engine/picks.h"
+#include "ingest/live_store.h"
 #include "services/runtime.h"
 #include "store/store.h"
 
@@ -169,8 +170,10 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
                 "score of a game played within POSTPONED_VOID_HOURS of the start the pick was\n"
                 "made for; void for a cancelled game, or one not played within that grace (a\n"
                 "postponed game waits until then). Profit per unit staked, and closing-line\n"
-                "value against the closing benchmark. Users' bets are settled by the same rule\n"
-                "in the grading job (aps worker run grade). Running it again changes nothing.\n");
+                "value against the closing benchmark, after capturing the closing lines of the\n"
+                "games that started (as the closing-line job does). Users' bets are settled by\n"
+                "the same rule in the grading job (aps worker run grade). Running it again\n"
+                "changes nothing.\n");
         return help ? APS_EXIT_OK : APS_EXIT_USAGE;
     }
     struct aps_store *st;
@@ -179,9 +182,12 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_FAIL;
     struct aps_grade_run r;
     struct aps_grade_clock clock;
-    aps_engine_grade_clock(cli->cfg, aps_time_now(), &clock);
-    int rc = APS_EXIT_OK;
-    if (aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &clock, &r)) {
+    int64_t now = aps_time_now();
+    aps_engine_grade_clock(cli->cfg, now, &clock);
+    int rc = APS_EXIT_OK, closes = 0;
+    /* the closes of started games first, as the grading job does: CLV is measured once */
+    if (aps_live_capture_closing(c, now, &closes) ||
+        aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &clock, &r)) {
         fprintf(stderr, "aps grade: %s\n", aps_conn_errmsg(c));
         rc = APS_EXIT_FAIL;
     } else {

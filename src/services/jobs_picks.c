@@ -21,6 +21,7 @@
 #include "engine/elo_store.h"
 #include "engine/picks.h"
 #include "engine/trainer.h"
+#include "ingest/live_store.h"
 #include "metrics/metrics.h"
 #include "services/app.h"
 #include "services/jobs.h"
@@ -168,6 +169,11 @@ int aps_job_do_grade(struct aps_job_run *r)
      * the same run */
     aps_engine_grade_clock(r->app->cfg, r->now, &clock);
     rc = with_conn(r, &c);
+    /* the closes of games that started are captured first: grading measures CLV once, so a game
+     * graded before the closing-line task's next run would keep no CLV for good */
+    int closes = 0;
+    if (!rc && (rc = aps_live_capture_closing(c, r->now, &closes)))
+        aps_job_fail(r, rc, "capturing closing lines: %s", aps_conn_errmsg(c));
     if (!rc) {
         rc = aps_picks_grade(
             c, (enum aps_margin_method)aps_engine_margin_method(r->app->cfg), &clock, &g);
@@ -180,9 +186,9 @@ int aps_job_do_grade(struct aps_job_run *r)
         aps_store_release(c);
     aps_job_unlock(r, "grade");
     aps_buf_printf(&r->fields,
-                   ",\"picks_graded\":%zu,\"wins\":%zu,\"losses\":%zu,\"pushes\":%zu,"
-                   "\"voids\":%zu,\"bets_settled\":%d,\"games_settled\":%zu",
-                   g.graded, g.wins, g.losses, g.pushes, g.voids, bets, games);
+                   ",\"closes_captured\":%d,\"picks_graded\":%zu,\"wins\":%zu,\"losses\":%zu,"
+                   "\"pushes\":%zu,\"voids\":%zu,\"bets_settled\":%d,\"games_settled\":%zu",
+                   closes, g.graded, g.wins, g.losses, g.pushes, g.voids, bets, games);
     if (g.graded || bets)
         aps_job_invalidate(r, "predictions");
     if (bets)

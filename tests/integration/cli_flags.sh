@@ -193,14 +193,14 @@ stats --format json|0||58e0494c|d41d8cd9
 verify --help|0||4d338685|d41d8cd9
 verify --bogus|2|aps verify: --bogus is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|312a67fa
 verify DEADBEEF|2|aps verify: DEADBEEF is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|091c5161
-grade --help|0||c2c2230b|d41d8cd9
+grade --help|0||14d60ac7|d41d8cd9
 worker --help|0||09dd0936|d41d8cd9
 worker --threads 0|2|aps worker: --threads takes 1..256|d41d8cd9|85235b4c
 worker --threads|2|aps worker: --threads needs a value (see --help)|d41d8cd9|849b59b6
 worker --port 70000|2|aps worker: bad port|d41d8cd9|d9aeef18
 worker --port|2|aps worker: --port needs a value (see --help)|d41d8cd9|60bb5e9d
 worker --bogus|2|aps worker: bad argument --bogus (see --help)|d41d8cd9|43ff68f6
-worker jobs|0||ddcb3d04|d41d8cd9
+worker jobs|0||ecc7a50c|d41d8cd9
 worker enqueue|2|aps worker: no job named (none) (see aps worker jobs)|d41d8cd9|0ab4b85b
 worker enqueue --count 0|2|aps worker: bad argument --count|d41d8cd9|f3606615
 worker enqueue --delay-ms -1|2|aps worker: bad argument --delay-ms|d41d8cd9|9bf5f2f0

@@ -112,6 +112,26 @@ run_backend() {
     "$(api GET "/api/v1/betting/bets?limit=100" |
       jq -r '[.items[] | select(.game_id == 2)][0] | "\(.result)/\(.closing_price)/\(.clv)"')"
   check "never played: no closing line" none "$(close_of 2)"
+
+  # Game 3 is played and graded before any run of the closing-line job after its start (that job
+  # runs every SCHEDULE_CLOSING_SECONDS, the grading job on its own period): the grading job
+  # captures the close first, so the pick's CLV is measured (regression: null for good).
+  local s3 pick3 side3
+  s3=$(($(date +%s) + 3600))
+  sql "INSERT INTO games (sport_id, season_id, game_date, game_no, home_team_id, away_team_id, start_time,
+         time_known, status, created_at, updated_at)
+       VALUES (1, 1, '$(date -u -d "@$s3" +%F)', 3, 1, 2, $s3, 1, 'scheduled', 0, 0)" > /dev/null
+  quote 3 $(($(date +%s) - 30)) 2.10 1.80
+  "$APS_BIN" worker run predict --payload '{"sport":"NFL"}' > "$work/predict.out" 2>&1
+  pick3=$(sql "SELECT MIN(id) FROM predictions WHERE game_id = 3 AND market = 'moneyline'")
+  side3=$(sql "SELECT selection FROM predictions WHERE id = ${pick3:-0}")
+  provider 3 final "$s3" 24 21
+  job_at grade $((50 * 3600))
+  check "graded before the closing-line job ran: the grading job captured game 3's close first" \
+    "2.1@$(date -u -d "@$s3" +%FT%TZ)" "$(close_of 3)"
+  check "  and the pick's CLV is measured against it" \
+    "$(clv_of "$(sql "SELECT price FROM predictions WHERE id = ${pick3:-0}")" "$side3" 2.10 1.80)" \
+    "$(api GET "/api/v1/predictions/${pick3:-0}" | jq -r '.result.clv' | fmt4)"
   stop_api
 }
 
