@@ -1,5 +1,7 @@
 /* collect.c — the collector jobs (see collect.h): request, parse, store in one transaction,
- * record the provider's bookkeeping, count failures by class. */
+ * record the provider's bookkeeping, count failures by class. Every read here decides what to
+ * request or store (the credit budget, the games due a weather reading), so all of them go to
+ * the primary, never a read replica that may lag behind the last run's writes. */
 #include "ingest/collect.h"
 
 #include <math.h>
@@ -198,7 +200,7 @@ static int check_budget(struct aps_collector *c, int64_t cost, struct aps_collec
 {
     struct aps_conn *conn = NULL;
     struct aps_provider_status ps;
-    int rc = aps_store_acquire(c->store, APS_DB_READ, &conn);
+    int rc = aps_store_acquire(c->store, APS_DB_WRITE, &conn); /* the credits last reported */
     if (rc)
         return failed(c, r, "db", rc, "theoddsapi: no database connection");
     rc = aps_live_provider_get(conn, "theoddsapi", &ps);
@@ -497,7 +499,8 @@ int aps_collector_weather(struct aps_collector *c, enum aps_sport sport, int64_t
     struct aps_conn *conn = NULL;
     struct aps_live_venue_game *due = NULL;
     size_t n = 0;
-    int rc = aps_store_acquire(c->store, APS_DB_READ, &conn);
+    /* the primary: a game just scheduled is due, a reading just stored is not */
+    int rc = aps_store_acquire(c->store, APS_DB_WRITE, &conn);
     if (rc)
         return failed(c, r, "db", rc, "weather: no database connection");
     rc = aps_live_weather_due(conn, sport, now, lead, &due, &n);

@@ -153,12 +153,13 @@ static void train_key(const struct aps_http_req *req, const char *sport, const c
              (long long)minute);
 }
 
-/* Whether the sport has a stored game to learn from (before until when given). */
+/* Whether the sport has a stored game to learn from (before until when given). Read on the
+ * primary: it refuses the request, and games collected a moment ago count. */
 static int has_games(const struct aps_app *app, const char *code, const char *until, bool *out)
 {
     struct aps_conn *c = NULL;
     int64_t one = 0;
-    int rc = app->store ? aps_store_acquire(app->store, APS_DB_READ, &c) : APS_E_STATE;
+    int rc = app->store ? aps_store_acquire(app->store, APS_DB_WRITE, &c) : APS_E_STATE;
     if (rc)
         return rc;
     const char *params[] = {code, until};

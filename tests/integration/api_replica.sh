@@ -10,6 +10,10 @@
 # once with it (the status cache): with replay paused, a fresh sign-in, a refreshed token, a new
 # API key and a re-login after a role change are accepted at once, and a logout, a password
 # change, a revoked key and a demotion refuse the old credential at once.
+# What decides is read on the primary too: with replay paused, `aps collect` (mock providers)
+# refuses an odds call over the credit budget the provider last reported, reads the weather of a
+# game it has just scheduled and does not fetch again a reading it has just stored, and
+# POST /models/train accepts a sport whose games were just collected.
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -132,6 +136,56 @@ check "  and listed done" "done" "$(api list "$base/backtests" > /dev/null; jq -
 psql "$REPLICA" -Atc 'select pg_wal_replay_resume()' > /dev/null
 wait_replayed
 check "after replay resumes the reads see the new games" 760 "$(games 3)"
+
+# ---- what is decided, with the replica behind ------------------------------------------------
+# `aps collect` (as a worker runs it, DATABASE_REPLICA_URL set) against the mock providers: the
+# credit budget and the games due a weather reading are read on the primary; so is the api's
+# check that a sport has games to train on.
+"${APS_MOCK_BIN:-${APS_BUILD_DIR:?APS_BUILD_DIR is the build folder}/mock_providers}" --port 0 \
+  > "$dir/mock.json" 2> "$dir/mock.err" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$dir/mock.json" ] && break; sleep 0.1; done
+mock="http://127.0.0.1:$(jq -r .port "$dir/mock.json")"
+export ODDS_API_KEY=replica-odds-key WEATHER_API_KEY=replica-weather-key ODDS_API_BASE_URL="$mock/v4"
+export ESPN_API_BASE_URL="$mock/apis/site/v2/sports" WEATHER_API_BASE_URL="$mock/data/2.5"
+served() { curl -s "$mock/_control/state" | jq -r .served; }
+collect() { # JOB ARGS…: its exit status; its summary line in $dir/collect.json
+  local rc=0
+  LOG_LEVEL=INFO "$APS_BIN" collect "$@" --now "$(curl -s "$mock/_control/state" | jq -r .now)" \
+    > "$dir/collect.log" 2>&1 || rc=$?
+  grep '"msg":"collect' "$dir/collect.log" | tail -1 > "$dir/collect.json" || true
+  echo "$rc"
+}
+summary() { jq -r "$1" "$dir/collect.json"; }
+pause() { psql "$REPLICA" -Atc 'select pg_wal_replay_pause()' > /dev/null; }
+resume() { psql "$REPLICA" -Atc 'select pg_wal_replay_resume()' > /dev/null; wait_replayed; }
+check "collect sports records the provider's credits" 0 "$(collect sports)"
+wait_replayed
+pause
+# The provider now says 3 credits remain; an odds call costs 6: refused before it is made.
+curl -s -o /dev/null -X POST "$mock/_control/quota?remaining=3"
+collect sports > /dev/null
+before=$(served)
+rc=$(collect odds --sport NBA)
+check "over the credit budget, replica paused: collect odds refused unmade" "1 budget $before" \
+  "$rc $(summary .failure) $(served)"
+curl -s -o /dev/null -X POST "$mock/_control/quota?remaining=400"
+collect sports > /dev/null
+# NFL games scheduled now are on the primary only: they can be trained on and are due weather.
+collect schedule --sport NFL --days 1 > /dev/null
+code=$(api train -X POST "$base/models/train" -H 'Content-Type: application/json' -d '{"sport":"NFL","market":"moneyline"}')
+check "training on games just collected, replica paused" "202 -" "$code $(jq -r '.error.code // "-"' "$dir/train.json")"
+rc=$(collect weather --sport NFL)
+check "the outdoor game just scheduled gets its weather, replica paused" "0 1" \
+  "$rc $(psql "$PRIMARY" -Atc 'select count(*) from weather where is_dome = 0 and temperature_f is not null')"
+resume
+pause
+collect weather --sport NFL > /dev/null
+before=$(served)
+rc=$(collect weather --sport NFL)
+check "a reading stored while the replica lags is not fetched again" "0 0 $before" \
+  "$rc $(summary .weather_rows) $(served)"
+resume
 
 # ---- who may call, with the replica behind -------------------------------------------------
 login() { # EMAIL: the token pair as JSON
