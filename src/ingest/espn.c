@@ -22,21 +22,41 @@ void aps_espn_board_cleanup(struct aps_espn_board *b)
     memset(b, 0, sizeof *b);
 }
 
-enum aps_game_status aps_espn_status(const char *name)
+enum aps_game_status aps_espn_status(const char *name, const char *state, int completed)
 {
+    /* States the game's phase cannot tell: it ended without being played out */
     static const struct {
         const char *name;
         enum aps_game_status st;
-    } map[] = {
-        {"STATUS_SCHEDULED", APS_GS_SCHEDULED},   {"STATUS_IN_PROGRESS", APS_GS_IN_PROGRESS},
-        {"STATUS_HALFTIME", APS_GS_IN_PROGRESS},  {"STATUS_END_PERIOD", APS_GS_IN_PROGRESS},
-        {"STATUS_FINAL", APS_GS_FINAL},           {"STATUS_FINAL_OT", APS_GS_FINAL},
-        {"STATUS_POSTPONED", APS_GS_POSTPONED},   {"STATUS_CANCELED", APS_GS_CANCELLED},
-        {"STATUS_CANCELLED", APS_GS_CANCELLED},   {"STATUS_DELAYED", APS_GS_SCHEDULED},
+    } named[] = {
+        {"STATUS_POSTPONED", APS_GS_POSTPONED},  {"STATUS_SUSPENDED", APS_GS_POSTPONED},
+        {"STATUS_CANCELED", APS_GS_CANCELLED},   {"STATUS_CANCELLED", APS_GS_CANCELLED},
+        {"STATUS_ABANDONED", APS_GS_CANCELLED},
     };
-    for (size_t i = 0; name && i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(name, map[i].name))
-            return map[i].st;
+    /* Names of the phases, for an answer without type.state and type.completed */
+    static const char *const final_names[] = {"STATUS_FINAL", "STATUS_FINAL_OT",
+                                              "STATUS_FULL_TIME", "STATUS_FINAL_AET",
+                                              "STATUS_FINAL_PEN"};
+    static const char *const live_names[] = {
+        "STATUS_IN_PROGRESS", "STATUS_HALFTIME",   "STATUS_END_PERIOD", "STATUS_FIRST_HALF",
+        "STATUS_SECOND_HALF", "STATUS_EXTRA_TIME", "STATUS_SHOOTOUT",   "STATUS_OVERTIME"};
+    for (size_t i = 0; name && i < sizeof named / sizeof named[0]; i++)
+        if (!strcmp(name, named[i].name))
+            return named[i].st;
+    if (completed == 1)
+        return APS_GS_FINAL;
+    if (state && !strcmp(state, "in"))
+        return APS_GS_IN_PROGRESS;
+    if (state && !strcmp(state, "post")) /* over, not completed: not played out */
+        return APS_GS_POSTPONED;
+    if (state && !strcmp(state, "pre"))
+        return APS_GS_SCHEDULED;
+    for (size_t i = 0; name && i < sizeof final_names / sizeof final_names[0]; i++)
+        if (!strcmp(name, final_names[i]))
+            return APS_GS_FINAL;
+    for (size_t i = 0; name && i < sizeof live_names / sizeof live_names[0]; i++)
+        if (!strcmp(name, live_names[i]))
+            return APS_GS_IN_PROGRESS;
     return APS_GS_SCHEDULED;
 }
 
@@ -109,9 +129,11 @@ static const char *parse_event(struct aps_espn_event *e, const json_t *ev)
         return "competition";
     copy(e->id, sizeof e->id, id);
     json_t *st = json_object_get(ev, "status");
-    const char *name = jstr(json_object_get(st, "type"), "name");
+    json_t *type = json_object_get(st, "type"), *done = json_object_get(type, "completed");
+    const char *name = jstr(type, "name");
     copy(e->status_name, sizeof e->status_name, name);
-    e->status = aps_espn_status(name);
+    e->status = aps_espn_status(name, jstr(type, "state"),
+                                json_is_boolean(done) ? json_is_true(done) : -1);
     e->period = (int)json_integer_value(json_object_get(st, "period"));
     e->neutral = json_is_true(json_object_get(comp, "neutralSite"));
     parse_venue(e, comp);

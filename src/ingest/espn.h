@@ -2,8 +2,9 @@
  * scores, parsed into events the live store matches to games.
  *
  * URL: {ESPN_API_BASE_URL}/{sport}/{league}/scoreboard[?dates=YYYYMMDD]. Ids are strings, dates
- * look like "2022-11-20T18:00Z". Status names map as reference §2.3 says
- * (aps_espn_status). The odds `details` ("WSH -5.5") carry no price and are not stored. */
+ * look like "2022-11-20T18:00Z". Status names map as reference §2.3 says for the names it
+ * lists; the soccer leagues' own names (a game over at STATUS_FULL_TIME) are read from the
+ * status's state and completed flag (aps_espn_status). The odds `details` ("WSH -5.5") carry no price and are not stored. */
 #ifndef APS_INGEST_ESPN_H
 #define APS_INGEST_ESPN_H
 
@@ -41,10 +42,15 @@ struct aps_espn_board {
 
 void aps_espn_board_cleanup(struct aps_espn_board *b);
 
-/* STATUS_SCHEDULED → scheduled, STATUS_IN_PROGRESS / STATUS_HALFTIME (and the other in-play
- * names: end of period, delayed in play) → in_progress, STATUS_FINAL → final,
- * STATUS_POSTPONED → postponed, STATUS_CANCELED → cancelled, anything else → scheduled. */
-enum aps_game_status aps_espn_status(const char *name);
+/* A game's status from ESPN's status.type: name ("STATUS_FULL_TIME"), state ("pre", "in",
+ * "post"; NULL when absent) and completed (1 true, 0 false, -1 absent). The names vary by sport
+ * (soccer ends STATUS_FULL_TIME, STATUS_FINAL_AET or STATUS_FINAL_PEN; American sports
+ * STATUS_FINAL), so the phase comes from completed and state: STATUS_POSTPONED and
+ * STATUS_SUSPENDED → postponed, STATUS_CANCELED and STATUS_ABANDONED → cancelled; else completed
+ * → final, "in" → in_progress, "post" without completed → postponed (over, not played out),
+ * "pre" → scheduled. Without state and completed the known names of the phases decide, and
+ * anything else is scheduled. */
+enum aps_game_status aps_espn_status(const char *name, const char *state, int completed);
 
 /* Parses a scoreboard body and appends its events. An event that cannot be read is left out and
  * counted in bad_events, the first described in bad_event, so that one odd event does not cost

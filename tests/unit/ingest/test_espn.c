@@ -116,15 +116,58 @@ static void test_nba_live(void **state)
 static void test_status_mapping(void **state)
 {
     (void)state;
-    assert_int_equal(aps_espn_status("STATUS_SCHEDULED"), APS_GS_SCHEDULED);
-    assert_int_equal(aps_espn_status("STATUS_IN_PROGRESS"), APS_GS_IN_PROGRESS);
-    assert_int_equal(aps_espn_status("STATUS_HALFTIME"), APS_GS_IN_PROGRESS);
-    assert_int_equal(aps_espn_status("STATUS_FINAL"), APS_GS_FINAL);
-    assert_int_equal(aps_espn_status("STATUS_POSTPONED"), APS_GS_POSTPONED);
-    assert_int_equal(aps_espn_status("STATUS_CANCELED"), APS_GS_CANCELLED);
-    assert_int_equal(aps_espn_status("STATUS_DELAYED"), APS_GS_SCHEDULED);
-    assert_int_equal(aps_espn_status("STATUS_SOMETHING_NEW"), APS_GS_SCHEDULED);
-    assert_int_equal(aps_espn_status(NULL), APS_GS_SCHEDULED);
+    /* the names of reference §2.3, as ESPN sends them (with state and completed) and bare */
+    assert_int_equal(aps_espn_status("STATUS_SCHEDULED", "pre", 0), APS_GS_SCHEDULED);
+    assert_int_equal(aps_espn_status("STATUS_IN_PROGRESS", "in", 0), APS_GS_IN_PROGRESS);
+    assert_int_equal(aps_espn_status("STATUS_HALFTIME", "in", 0), APS_GS_IN_PROGRESS);
+    assert_int_equal(aps_espn_status("STATUS_FINAL", "post", 1), APS_GS_FINAL);
+    assert_int_equal(aps_espn_status("STATUS_POSTPONED", "post", 0), APS_GS_POSTPONED);
+    assert_int_equal(aps_espn_status("STATUS_CANCELED", "post", 0), APS_GS_CANCELLED);
+    assert_int_equal(aps_espn_status("STATUS_DELAYED", "pre", 0), APS_GS_SCHEDULED);
+    assert_int_equal(aps_espn_status("STATUS_SCHEDULED", NULL, -1), APS_GS_SCHEDULED);
+    assert_int_equal(aps_espn_status("STATUS_IN_PROGRESS", NULL, -1), APS_GS_IN_PROGRESS);
+    assert_int_equal(aps_espn_status("STATUS_FINAL", NULL, -1), APS_GS_FINAL);
+    assert_int_equal(aps_espn_status("STATUS_POSTPONED", NULL, -1), APS_GS_POSTPONED);
+    assert_int_equal(aps_espn_status("STATUS_SOMETHING_NEW", NULL, -1), APS_GS_SCHEDULED);
+    assert_int_equal(aps_espn_status(NULL, NULL, -1), APS_GS_SCHEDULED);
+    /* soccer's names: over at full time, after extra time or on penalties; halves in play
+     * (regression: every one of them read as scheduled, so no soccer game was ever graded) */
+    assert_int_equal(aps_espn_status("STATUS_FULL_TIME", "post", 1), APS_GS_FINAL);
+    assert_int_equal(aps_espn_status("STATUS_FINAL_AET", "post", 1), APS_GS_FINAL);
+    assert_int_equal(aps_espn_status("STATUS_FINAL_PEN", "post", 1), APS_GS_FINAL);
+    assert_int_equal(aps_espn_status("STATUS_FULL_TIME", NULL, -1), APS_GS_FINAL);
+    assert_int_equal(aps_espn_status("STATUS_FIRST_HALF", "in", 0), APS_GS_IN_PROGRESS);
+    assert_int_equal(aps_espn_status("STATUS_SECOND_HALF", NULL, -1), APS_GS_IN_PROGRESS);
+    /* a name not known yet: the phase decides */
+    assert_int_equal(aps_espn_status("STATUS_SOMETHING_NEW", "in", 0), APS_GS_IN_PROGRESS);
+    assert_int_equal(aps_espn_status("STATUS_SOMETHING_NEW", "post", 1), APS_GS_FINAL);
+    /* delayed in play is in play; suspended or abandoned mid-game is not played out */
+    assert_int_equal(aps_espn_status("STATUS_DELAYED", "in", 0), APS_GS_IN_PROGRESS);
+    assert_int_equal(aps_espn_status("STATUS_SUSPENDED", "in", 0), APS_GS_POSTPONED);
+    assert_int_equal(aps_espn_status("STATUS_ABANDONED", "post", 0), APS_GS_CANCELLED);
+    assert_int_equal(aps_espn_status("STATUS_SOMETHING_NEW", "post", 0), APS_GS_POSTPONED);
+}
+
+/* A soccer board as ESPN's soccer/eng.1 scoreboard gives it: a game over at full time keeps its
+ * score and is final. */
+static void test_soccer_full_time(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"events\":[{\"id\":\"704300\",\"date\":\"2024-05-19T15:00Z\","
+        "\"status\":{\"period\":2,\"type\":{\"name\":\"STATUS_FULL_TIME\",\"state\":\"post\","
+        "\"completed\":true}},\"competitions\":[{\"neutralSite\":false,\"competitors\":["
+        "{\"homeAway\":\"home\",\"score\":\"3\",\"team\":{\"displayName\":\"Manchester City\","
+        "\"abbreviation\":\"MNC\"}},{\"homeAway\":\"away\",\"score\":\"1\",\"team\":"
+        "{\"displayName\":\"West Ham United\",\"abbreviation\":\"WHU\"}}]}]}]}";
+    struct aps_espn_board b = {0};
+    char err[256];
+    assert_int_equal(aps_espn_parse_scoreboard(body, sizeof body - 1, &b, err, sizeof err), 0);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.events[0].status, APS_GS_FINAL);
+    assert_int_equal(b.events[0].home_score, 3);
+    assert_int_equal(b.events[0].away_score, 1);
+    aps_espn_board_cleanup(&b);
 }
 
 static void test_bad_bodies(void **state)
@@ -173,6 +216,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nfl_live),     cmocka_unit_test(test_nfl_pregame),
         cmocka_unit_test(test_nba_live),     cmocka_unit_test(test_status_mapping),
+        cmocka_unit_test(test_soccer_full_time),
         cmocka_unit_test(test_bad_bodies),   cmocka_unit_test(test_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
