@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cache/redis.h"
+#include "config/clock.h"
 #include "config/config.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -26,6 +27,7 @@ struct aps_leader {
     struct aps_redis *redis;
     struct aps_store *st;
     char prefix[64];
+    char *clock_file; /* CLOCK_OFFSET_FILE (testing only), NULL when unset; owned */
 };
 
 /* ---- Redis ----------------------------------------------------------------------------------- */
@@ -118,7 +120,7 @@ static const char release_sql[] =
 static int db_acquire(struct aps_leader *l, const char *name, const char *owner, int64_t ttl_ms,
                       int64_t floor, int64_t *epoch)
 {
-    int64_t now = aps_time_now_us() / 1000;
+    int64_t now = aps_clock_now_ms(l->clock_file);
     struct aps_conn *c = NULL;
     struct aps_stmt *s = NULL;
     int rc = aps_store_acquire(l->st, APS_DB_WRITE, &c);
@@ -166,8 +168,10 @@ int aps_leader_open(struct aps_leader **out, const struct aps_config *cfg, struc
         }
         l->ops = &redis_ops;
     } else if (st) {
+        const char *clock = aps_cfg_str(cfg, APS_SET_CLOCK_OFFSET_FILE);
         l->st = st;
         l->ops = &db_ops;
+        l->clock_file = clock && *clock ? aps_strdup(clock) : NULL;
     } else {
         snprintf(err, errcap, "leader lock: set REDIS_URL or open the store first");
         aps_free(l);
@@ -187,6 +191,7 @@ void aps_leader_close(struct aps_leader *l)
     if (!l)
         return;
     aps_redis_close(l->redis);
+    aps_free(l->clock_file);
     aps_free(l);
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cache/queue_backend.h"
+#include "config/clock.h"
 #include "config/config.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
@@ -23,11 +24,12 @@ struct aps_queue {
     aps_queue_observer obs;
     void *obs_arg;
     struct aps_metric *m_depth, *m_age, *m_jobs, *m_vanished, *m_group_lost;
+    char *clock_file; /* CLOCK_OFFSET_FILE (testing only), NULL when unset; owned */
 };
 
-int64_t aps_queue_now_ms(void)
+int64_t aps_queue_now_ms(const struct aps_queue_be *b)
 {
-    return aps_time_now_us() / 1000;
+    return aps_clock_now_ms(b->owner ? b->owner->clock_file : NULL);
 }
 
 static void register_metrics(struct aps_queue *q, struct aps_metrics *m)
@@ -110,6 +112,8 @@ int aps_queue_open(struct aps_queue **out, const struct aps_config *cfg, struct 
     q->retry_budget_ms = aps_cfg_int(cfg, APS_SET_QUEUE_RETRY_BUDGET_SECONDS) * 1000;
     q->rng = (uint64_t)aps_time_now_us() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)q;
     q->rng |= 1;
+    const char *clock = aps_cfg_str(cfg, APS_SET_CLOCK_OFFSET_FILE);
+    q->clock_file = clock && *clock ? aps_strdup(clock) : NULL;
     pthread_mutex_init(&q->rng_mu, NULL);
     pthread_mutex_init(&q->obs_mu, NULL);
     register_metrics(q, m);
@@ -132,6 +136,7 @@ void aps_queue_close(struct aps_queue *q)
     q->be->ops->close(q->be);
     pthread_mutex_destroy(&q->rng_mu);
     pthread_mutex_destroy(&q->obs_mu);
+    aps_free(q->clock_file);
     aps_free(q);
 }
 
@@ -201,7 +206,7 @@ static int push_fenced(struct aps_queue *q, const struct aps_fence *fence,
         msgs[i].id[0] = '\0';
         msgs[i].rc = 0;
     }
-    return n || fence ? q->be->ops->push(q->be, msgs, n, fence, aps_queue_now_ms()) : 0;
+    return n || fence ? q->be->ops->push(q->be, msgs, n, fence, aps_queue_now_ms(q->be)) : 0;
 }
 
 int aps_queue_push_batch(struct aps_queue *q, struct aps_queue_msg *msgs, size_t n)
@@ -326,7 +331,7 @@ int64_t aps_queue_retry_until_ms(const struct aps_queue *q, const struct aps_job
 static int settle_failed(struct aps_queue *q, struct aps_job *job, const char *error, bool final)
 {
     char text[APS_QUEUE_MAX_ERROR];
-    int64_t now = aps_queue_now_ms();
+    int64_t now = aps_queue_now_ms(q->be);
     bool dead = final || out_of_retries(q, job, now);
     int64_t run_at = dead ? 0 : now + retry_delay(q, job->attempts);
     clip_error(error, text);
@@ -350,7 +355,8 @@ int aps_queue_reject(struct aps_queue *q, struct aps_job *job, const char *error
 
 int aps_queue_release(struct aps_queue *q, struct aps_job *job)
 {
-    int rc = q->be->ops->settle(q->be, job, APS_SETTLE_RELEASE, job->error, aps_queue_now_ms());
+    int rc = q->be->ops->settle(q->be, job, APS_SETTLE_RELEASE, job->error,
+                                aps_queue_now_ms(q->be));
     if (rc == 0 || rc == APS_E_STATE)
         count_job(q, job, rc == APS_E_STATE ? "lost" : "released");
     return rc;
@@ -361,7 +367,7 @@ int aps_queue_extend(struct aps_queue *q, struct aps_job *job, int64_t visibilit
     if (visibility_ms < 1)
         return APS_E_INVAL;
     return q->be->ops->settle(q->be, job, APS_SETTLE_EXTEND, NULL,
-                              aps_queue_now_ms() + visibility_ms);
+                              aps_queue_now_ms(q->be) + visibility_ms);
 }
 
 /* ---- inspection ------------------------------------------------------------------------------ */

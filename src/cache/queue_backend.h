@@ -64,7 +64,8 @@ int aps_queue_redis_open(struct aps_queue_be **out, const char *url, const char 
 int aps_queue_db_open(struct aps_queue_be **out, struct aps_store *st, char *err,
                       size_t errcap) APS_MUST_CHECK;
 
-/* Wall clock in milliseconds since the epoch (both backends store times this way). */
-int64_t aps_queue_now_ms(void);
+/* The caller's wall clock in milliseconds since the epoch (both backends store times this
+ * way), with the testing offset of the queue's CLOCK_OFFSET_FILE (config/clock.h). */
+int64_t aps_queue_now_ms(const struct aps_queue_be *b);
 
 #endif

@@ -220,11 +220,11 @@ static int reclaim(struct aps_conn *c, bool pg, int64_t now, struct expired *e)
 
 /* One claim transaction: reclaim expired leases (the dead-lettered ones in *e), then lease up
  * to max due jobs. */
-static int claim_tx(struct aps_conn *c, const char *consumer, int64_t visibility_ms,
-                    struct aps_job *jobs, int max, int *n, struct expired *e)
+static int claim_tx(struct aps_queue_be *b, struct aps_conn *c, const char *consumer,
+                    int64_t visibility_ms, struct aps_job *jobs, int max, int *n, struct expired *e)
 {
     bool pg = aps_conn_kind(c) == APS_DB_POSTGRES;
-    int64_t now = aps_queue_now_ms();
+    int64_t now = aps_queue_now_ms(b);
     struct aps_stmt *s = NULL;
     int rc = aps_conn_begin(c);
     if (!rc)
@@ -264,7 +264,7 @@ static int dq_claim(struct aps_queue_be *b, const char *consumer, int64_t visibi
         int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
         if (rc)
             return rc;
-        rc = claim_tx(c, consumer, visibility_ms, jobs, max, n, &e);
+        rc = claim_tx(b, c, consumer, visibility_ms, jobs, max, n, &e);
         aps_store_release(c);
         for (int i = 0; i < e.n; i++)
             aps_queue_be_event(&q->base, APS_QUEUE_EXPIRED_DEAD, &e.jobs[i]);
@@ -286,7 +286,7 @@ static int dq_ack(struct aps_queue_be *b, struct aps_job *jobs, int n, bool *hel
 {
     struct dq *q = (struct dq *)b;
     struct aps_conn *c = NULL;
-    int64_t now = aps_queue_now_ms();
+    int64_t now = aps_queue_now_ms(b);
     int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
@@ -310,7 +310,7 @@ static int dq_settle(struct aps_queue_be *b, struct aps_job *job, enum aps_settl
     struct dq *q = (struct dq *)b;
     struct aps_conn *c = NULL;
     int64_t changed = 0;
-    int64_t when = how == APS_SETTLE_DEAD ? aps_queue_now_ms() : run_at_ms;
+    int64_t when = how == APS_SETTLE_DEAD ? aps_queue_now_ms(b) : run_at_ms;
     int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
@@ -326,7 +326,7 @@ static int dq_stats(struct aps_queue_be *b, struct aps_queue_stats *st)
 {
     struct dq *q = (struct dq *)b;
     struct aps_conn *c = NULL;
-    int64_t now = aps_queue_now_ms(), oldest = now; /* now when nothing waits */
+    int64_t now = aps_queue_now_ms(b), oldest = now; /* now when nothing waits */
     int rc = aps_store_acquire(q->st, APS_DB_READ, &c);
     if (rc)
         return rc;
@@ -365,7 +365,7 @@ static int dq_revive(struct aps_queue_be *b, const char *id, bool requeue)
     int rc = aps_store_acquire(q->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    rc = requeue ? aps_conn_changef(c, &changed, requeue_sql, "ii", jid, aps_queue_now_ms())
+    rc = requeue ? aps_conn_changef(c, &changed, requeue_sql, "ii", jid, aps_queue_now_ms(b))
                  : aps_conn_changef(c, &changed, drop_sql, "i", jid);
     aps_store_release(c);
     return rc ? rc : changed == 1 ? 0 : APS_E_NOTFOUND;

@@ -682,7 +682,7 @@ static int rq_settle(struct aps_queue_be *b, struct aps_job *job, enum aps_settl
     static const char *const modes[] = {"retry", "dead", "release", "extend"};
     struct rq *q = (struct rq *)b;
     char delay[24], attempts[24], max[24], enq[24];
-    int64_t d = run_at_ms - aps_queue_now_ms();
+    int64_t d = run_at_ms - aps_queue_now_ms(b);
     snprintf(delay, sizeof delay, "%lld", (long long)(how == APS_SETTLE_RETRY && d > 0 ? d : 0));
     snprintf(attempts, sizeof attempts, "%d", job->attempts);
     snprintf(max, sizeof max, "%d", job->max_attempts);

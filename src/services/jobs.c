@@ -11,6 +11,7 @@
 #include "cache/cache.h"
 #include "cache/leader.h"
 #include "cache/queue.h"
+#include "config/clock.h"
 #include "config/config.h"
 #include "core/domain.h"
 #include "core/str.h"
@@ -153,19 +154,8 @@ int aps_jobs_enqueue(struct aps_queue *q, const struct aps_job_def *d, const cha
 
 int64_t aps_jobs_now(const struct aps_config *cfg)
 {
-    int64_t now = aps_time_now();
     const char *path = cfg ? aps_cfg_str(cfg, APS_SET_CLOCK_OFFSET_FILE) : NULL;
-    if (!path || !*path)
-        return now;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return now;
-    char line[64] = "";
-    int64_t off = 0;
-    if (fgets(line, sizeof line, f) && !aps_parse_int64(aps_str_trim(line), &off))
-        now += off;
-    fclose(f);
-    return now;
+    return aps_clock_now_ms(path) / 1000;
 }
 
 int aps_job_lock(struct aps_job_run *r, const char *name, int64_t ttl_ms, bool *held)

@@ -96,9 +96,9 @@ void aps_job_run_cleanup(struct aps_job_run *r);
 int aps_jobs_enqueue(struct aps_queue *q, const struct aps_job_def *d, const char *payload,
                      const char *idem, char id_out[64]) APS_MUST_CHECK;
 
-/* The clock of jobs and the scheduler: the wall clock plus the whole seconds written in the
- * CLOCK_OFFSET_FILE (testing only: end-to-end tests move it with the mock providers' clock);
- * the wall clock when the setting is unset or the file unreadable. */
+/* The clock of jobs and the scheduler, in seconds: the wall clock plus the whole seconds written
+ * in the CLOCK_OFFSET_FILE (testing only, config/clock.h); the wall clock when the setting is
+ * unset or the file unreadable. */
 int64_t aps_jobs_now(const struct aps_config *cfg);
 
 /* Named lock for work that must not run twice at once (publishing one sport's picks, grading):
