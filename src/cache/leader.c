@@ -11,7 +11,6 @@
 #include "config/config.h"
 #include "core/mem.h"
 #include "core/str.h"
-#include "core/timeutil.h"
 #include "store/store.h"
 
 #define TIMEOUT_MS 1000
@@ -102,17 +101,21 @@ static const struct leader_ops redis_ops = {redis_acquire, redis_release};
 
 /* Takes the row when it is free, expired or already ours; a row (the epoch) comes back only
  * then. A renewal of our own live lock keeps its epoch while that is above 0 and not below the
- * floor; anything else starts the next epoch above both. */
-static const char acquire_sql[] =
-    "INSERT INTO locks (name, owner, expires_at, epoch)"
-    " VALUES (?1, ?2, CAST(?3 AS BIGINT), CAST(?5 AS BIGINT) + 1)"
-    " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,"
-    " epoch = CASE WHEN locks.owner = excluded.owner AND locks.expires_at >= CAST(?4 AS BIGINT)"
-    " AND locks.epoch >= 1 AND locks.epoch >= CAST(?5 AS BIGINT) THEN locks.epoch"
-    " WHEN locks.epoch > CAST(?5 AS BIGINT) THEN locks.epoch + 1"
-    " ELSE CAST(?5 AS BIGINT) + 1 END"
-    " WHERE locks.owner = excluded.owner OR locks.expires_at < CAST(?4 AS BIGINT)"
-    " RETURNING epoch";
+ * floor; anything else starts the next epoch above both. ?1 name, ?2 owner, ?3 ttl ms, ?4
+ * floor. Expiry is judged by the database server's clock on PostgreSQL (APS_SQL_PG_NOW_MS), so
+ * that schedulers on hosts whose clocks disagree agree on it; on SQLite, where every process
+ * runs on one host, by the caller's, bound as ?5 (the dialect difference). */
+#define ACQUIRE_SQL(now)                                                                          \
+    "INSERT INTO locks (name, owner, expires_at, epoch)"                                          \
+    " VALUES (?1, ?2, " now " + CAST(?3 AS BIGINT), CAST(?4 AS BIGINT) + 1)"                      \
+    " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at," \
+    " epoch = CASE WHEN locks.owner = excluded.owner AND locks.expires_at >= " now                \
+    " AND locks.epoch >= 1 AND locks.epoch >= CAST(?4 AS BIGINT) THEN locks.epoch"                \
+    " WHEN locks.epoch > CAST(?4 AS BIGINT) THEN locks.epoch + 1"                                 \
+    " ELSE CAST(?4 AS BIGINT) + 1 END"                                                            \
+    " WHERE locks.owner = excluded.owner OR locks.expires_at < " now " RETURNING epoch"
+static const char acquire_sqlite[] = ACQUIRE_SQL("CAST(?5 AS BIGINT)");
+static const char acquire_pg[] = ACQUIRE_SQL(APS_SQL_PG_NOW_MS);
 /* The row stays, expired, so that its epoch keeps counting. */
 static const char release_sql[] =
     "UPDATE locks SET expires_at = 0 WHERE name = ?1 AND owner = ?2";
@@ -120,13 +123,17 @@ static const char release_sql[] =
 static int db_acquire(struct aps_leader *l, const char *name, const char *owner, int64_t ttl_ms,
                       int64_t floor, int64_t *epoch)
 {
-    int64_t now = aps_clock_now_ms(l->clock_file);
+    bool pg = aps_store_kind(l->st) == APS_DB_POSTGRES;
     struct aps_conn *c = NULL;
     struct aps_stmt *s = NULL;
     int rc = aps_store_acquire(l->st, APS_DB_WRITE, &c);
     if (rc)
         return rc;
-    rc = aps_conn_preparef(c, &s, acquire_sql, "ssiii", name, owner, now + ttl_ms, now, floor);
+    if (pg)
+        rc = aps_conn_preparef(c, &s, acquire_pg, "ssii", name, owner, ttl_ms, floor);
+    else
+        rc = aps_conn_preparef(c, &s, acquire_sqlite, "ssiii", name, owner, ttl_ms, floor,
+                               aps_clock_now_ms(l->clock_file));
     if (!rc)
         rc = aps_stmt_step(s);
     if (rc == APS_ROW)

@@ -14,8 +14,10 @@
  * (store/fence.h), so a write a former holder still had in flight cannot land after a newer
  * holder's writes. A caller passes the highest epoch its stores have seen as the floor: a lock
  * whose counter was lost (Redis data lost) starts above it instead of at 1.
- * Expiry is judged by the Redis server's clock, or, on the store, by the callers' wall clocks
- * (processes on different hosts need NTP). Thread-safe. */
+ * Expiry is judged by the server's clock, Redis's or PostgreSQL's, so processes on hosts whose
+ * clocks disagree (by the skew NTP allows, or a jump) still agree on it; on SQLite, whose
+ * processes all run on one host, by the caller's (with CLOCK_OFFSET_FILE, config/clock.h).
+ * Thread-safe. */
 #ifndef APS_CACHE_LEADER_H
 #define APS_CACHE_LEADER_H
 

@@ -206,7 +206,7 @@ static int push_fenced(struct aps_queue *q, const struct aps_fence *fence,
         msgs[i].id[0] = '\0';
         msgs[i].rc = 0;
     }
-    return n || fence ? q->be->ops->push(q->be, msgs, n, fence, aps_queue_now_ms(q->be)) : 0;
+    return n || fence ? q->be->ops->push(q->be, msgs, n, fence) : 0;
 }
 
 int aps_queue_push_batch(struct aps_queue *q, struct aps_queue_msg *msgs, size_t n)
@@ -331,12 +331,10 @@ int64_t aps_queue_retry_until_ms(const struct aps_queue *q, const struct aps_job
 static int settle_failed(struct aps_queue *q, struct aps_job *job, const char *error, bool final)
 {
     char text[APS_QUEUE_MAX_ERROR];
-    int64_t now = aps_queue_now_ms(q->be);
-    bool dead = final || out_of_retries(q, job, now);
-    int64_t run_at = dead ? 0 : now + retry_delay(q, job->attempts);
+    bool dead = final || out_of_retries(q, job, aps_queue_now_ms(q->be));
+    int64_t delay = dead ? 0 : retry_delay(q, job->attempts);
     clip_error(error, text);
-    int rc = q->be->ops->settle(q->be, job, dead ? APS_SETTLE_DEAD : APS_SETTLE_RETRY, text,
-                                run_at);
+    int rc = q->be->ops->settle(q->be, job, dead ? APS_SETTLE_DEAD : APS_SETTLE_RETRY, text, delay);
     job->dead_lettered = dead && rc == 0;
     if (rc == 0 || rc == APS_E_STATE) /* an unreachable backend settled nothing: not counted */
         count_job(q, job, rc == APS_E_STATE ? "lost" : dead ? "dead" : "retry");
@@ -355,8 +353,7 @@ int aps_queue_reject(struct aps_queue *q, struct aps_job *job, const char *error
 
 int aps_queue_release(struct aps_queue *q, struct aps_job *job)
 {
-    int rc = q->be->ops->settle(q->be, job, APS_SETTLE_RELEASE, job->error,
-                                aps_queue_now_ms(q->be));
+    int rc = q->be->ops->settle(q->be, job, APS_SETTLE_RELEASE, job->error, 0);
     if (rc == 0 || rc == APS_E_STATE)
         count_job(q, job, rc == APS_E_STATE ? "lost" : "released");
     return rc;
@@ -366,8 +363,7 @@ int aps_queue_extend(struct aps_queue *q, struct aps_job *job, int64_t visibilit
 {
     if (visibility_ms < 1)
         return APS_E_INVAL;
-    return q->be->ops->settle(q->be, job, APS_SETTLE_EXTEND, NULL,
-                              aps_queue_now_ms(q->be) + visibility_ms);
+    return q->be->ops->settle(q->be, job, APS_SETTLE_EXTEND, NULL, visibility_ms);
 }
 
 /* ---- inspection ------------------------------------------------------------------------------ */

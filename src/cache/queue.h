@@ -41,6 +41,13 @@
  * longest job timeout). A job that runs longer renews its lease with aps_queue_extend() (on
  * Redis this restarts the idle clock; the new length is again the claimers' visibility).
  *
+ * Clocks: due times and leases are judged by the clock of the server that keeps them, Redis's
+ * (TIME) or PostgreSQL's (statement_timestamp), so consumers on hosts whose clocks disagree (by
+ * the skew NTP allows, or a jump) agree on them; a delay is added to that clock. On SQLite,
+ * whose processes all run on one host, the caller's clock decides. Only the retry budget is
+ * judged by the failing worker's clock (against the job's enqueue time): a worker off by some
+ * skew ends a failing job's retries that much early or late.
+ *
  * Redis restarted without its data: the stream, its consumer group, the delayed and dead jobs
  * are gone. Whatever call meets the missing group (NOGROUP: a claim, ack, fail, release or
  * extend) makes it again and goes on, and the queue reports APS_QUEUE_GROUP_LOST. The jobs that

@@ -2,6 +2,11 @@
  * that fill it (queue_redis.c, queue_db.c). queue.c validates arguments, computes retry delays
  * and counts metrics; a backend only moves jobs between states, atomically.
  *
+ * Times are the backend's to take: a push's delay, a retry's backoff and a lease's length come
+ * as durations, and the backend adds them to its own clock, the one its leases and due times
+ * are compared with: the Redis server's (TIME in its scripts), the PostgreSQL server's, or on
+ * SQLite the caller's (aps_queue_now_ms), so that hosts whose clocks disagree share one.
+ *
  * Each backend's handle starts with struct aps_queue_be, so the dispatch can hold one pointer. */
 #ifndef APS_CACHE_QUEUE_BACKEND_H
 #define APS_CACHE_QUEUE_BACKEND_H
@@ -13,10 +18,11 @@ struct aps_queue_be;
 
 /* How settle() finishes a leased job. */
 enum aps_settle {
-    APS_SETTLE_RETRY,   /* back to ready at run_at_ms, error kept */
-    APS_SETTLE_DEAD,    /* to the dead letters, error kept */
-    APS_SETTLE_RELEASE, /* back to ready now, attempt not counted */
-    APS_SETTLE_EXTEND   /* still leased, lease renewed until run_at_ms (store) / now (Redis) */
+    APS_SETTLE_RETRY,   /* back to ready delay_ms from now, error kept */
+    APS_SETTLE_DEAD,    /* to the dead letters, error kept (delay_ms 0) */
+    APS_SETTLE_RELEASE, /* back to ready now, attempt not counted (delay_ms 0) */
+    APS_SETTLE_EXTEND   /* still leased: the lease renewed for delay_ms from now (store); the
+                           idle clock restarted now (Redis) */
 };
 
 struct aps_queue_ops {
@@ -24,9 +30,10 @@ struct aps_queue_ops {
     void (*close)(struct aps_queue_be *b);
     /* Writes msgs[i].id and msgs[i].rc (0 or APS_E_EXISTS). Arguments are already checked.
      * With a fence (else NULL): APS_E_STALE and nothing pushed when the backend's fence holds a
-     * newer epoch, else the fence is raised in the same atomic step (n may then be 0). */
+     * newer epoch, else the fence is raised in the same atomic step (n may then be 0). Each job
+     * is due msgs[i].delay_ms after the backend's now. */
     int (*push)(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
-                const struct aps_fence *fence, int64_t now_ms);
+                const struct aps_fence *fence);
     /* Leases up to max jobs, fills jobs[0..*n-1]; APS_E_NOTFOUND when none within block_ms. */
     int (*claim)(struct aps_queue_be *b, const char *consumer, int64_t visibility_ms, int block_ms,
                  struct aps_job *jobs, int max, int *n);
@@ -38,7 +45,7 @@ struct aps_queue_ops {
      * the job's entry: 0 and job->vanished, the job put back from *job for retry, dead and
      * release (nothing to renew for extend). */
     int (*settle)(struct aps_queue_be *b, struct aps_job *job, enum aps_settle how,
-                  const char *error, int64_t run_at_ms);
+                  const char *error, int64_t delay_ms);
     int (*stats)(struct aps_queue_be *b, struct aps_queue_stats *s);
     int (*dead)(struct aps_queue_be *b, int64_t offset, struct aps_job *jobs, int max, int *n);
     /* Dead letter id back to ready now with no attempts made (requeue), or deleted (drop).
@@ -65,7 +72,8 @@ int aps_queue_db_open(struct aps_queue_be **out, struct aps_store *st, char *err
                       size_t errcap) APS_MUST_CHECK;
 
 /* The caller's wall clock in milliseconds since the epoch (both backends store times this
- * way), with the testing offset of the queue's CLOCK_OFFSET_FILE (config/clock.h). */
+ * way), with the testing offset of the queue's CLOCK_OFFSET_FILE (config/clock.h): the store
+ * queue's clock on SQLite, and the clock the retry budget is judged by (queue.c). */
 int64_t aps_queue_now_ms(const struct aps_queue_be *b);
 
 #endif

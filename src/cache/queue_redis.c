@@ -521,13 +521,12 @@ static int push_round(struct rq *q, struct aps_queue_msg *msgs, const struct aps
 }
 
 static int rq_push(struct aps_queue_be *b, struct aps_queue_msg *msgs, size_t n,
-                   const struct aps_fence *fence, int64_t now_ms)
+                   const struct aps_fence *fence)
 {
     struct rq *q = (struct rq *)b;
     size_t todo = n || !fence ? (n + PUSH_CHUNK - 1) / PUSH_CHUNK : 1; /* a bare fence raise */
     struct push_chunk *chunks = aps_calloc(todo, sizeof *chunks);
     int rc = 0;
-    (void)now_ms; /* the server's clock stamps jobs */
     for (size_t i = 0; i < todo; i++) {
         chunks[i].first = i * PUSH_CHUNK;
         chunks[i].n = n - chunks[i].first < PUSH_CHUNK ? n - chunks[i].first : PUSH_CHUNK;
@@ -677,13 +676,13 @@ static int rq_ack(struct aps_queue_be *b, struct aps_job *jobs, int n, bool *hel
 }
 
 static int rq_settle(struct aps_queue_be *b, struct aps_job *job, enum aps_settle how,
-                     const char *error, int64_t run_at_ms)
+                     const char *error, int64_t delay_ms)
 {
     static const char *const modes[] = {"retry", "dead", "release", "extend"};
     struct rq *q = (struct rq *)b;
     char delay[24], attempts[24], max[24], enq[24];
-    int64_t d = run_at_ms - aps_queue_now_ms(b);
-    snprintf(delay, sizeof delay, "%lld", (long long)(how == APS_SETTLE_RETRY && d > 0 ? d : 0));
+    int64_t d = how == APS_SETTLE_RETRY && delay_ms > 0 ? delay_ms : 0; /* after Redis's TIME */
+    snprintf(delay, sizeof delay, "%lld", (long long)d);
     snprintf(attempts, sizeof attempts, "%d", job->attempts);
     snprintf(max, sizeof max, "%d", job->max_attempts);
     snprintf(enq, sizeof enq, "%lld", (long long)job->enqueued_ms);

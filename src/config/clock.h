@@ -3,9 +3,9 @@
  * it with the mock providers' clock, fault tests set one process's clock apart from the others').
  *
  * Jobs and the scheduler read it (aps_jobs_now), and so do the job queue and the leader lock
- * where the caller's clock decides: in the store (queue.c, leader.c); in Redis the server's
- * clock decides. The file is read at every call, so a test moves the clock of running processes
- * by writing it. */
+ * where the caller's clock decides: on SQLite (queue.c, leader.c), and the queue's retry budget;
+ * on PostgreSQL and Redis the server's clock decides leases, due times and the lock. The file is
+ * read at every call, so a test moves the clock of running processes by writing it. */
 #ifndef APS_CONFIG_CLOCK_H
 #define APS_CONFIG_CLOCK_H
 

@@ -122,6 +122,14 @@ enum aps_store_lock {
     APS_LOCK__COUNT
 };
 
+/* The database server's clock in SQL: milliseconds since the epoch as a BIGINT, one value for
+ * the whole statement (statement_timestamp(), so that every comparison and stamp in it agrees).
+ * For the times that processes on different hosts compare (the job queue's leases and run_at,
+ * the leader lock's expiry): one clock for all of them, where each host's own may be off by the
+ * skew NTP allows, or jump. PostgreSQL only: SQLite has no server, and every process that opens
+ * its file runs on one host, so SQLite statements bind the caller's clock in its place. */
+#define APS_SQL_PG_NOW_MS "CAST(floor(extract(epoch FROM statement_timestamp()) * 1000) AS BIGINT)"
+
 /* Takes lock inside the transaction begun on c: on PostgreSQL a transaction-scoped advisory
  * lock; on SQLite nothing more, as its write transactions (BEGIN IMMEDIATE) already take turns.
  * APS_E_INVAL for an unknown lock. */

@@ -23,19 +23,21 @@ struct queue_fixture {
 };
 static struct queue_fixture g;
 static int g_budget_s; /* QUEUE_RETRY_BUDGET_SECONDS of the next open_queue (0: attempts only) */
+static const char *g_clock_file; /* CLOCK_OFFSET_FILE of the next open_queue / open_leader */
 
 #define RETRY_BASE_MS 40
 #define RETRY_MAX_MS 200
 
 static struct aps_config *fixture_config(void)
 {
-    char url[600], pre[200], base[64], max[64], budget[64];
+    char url[600], pre[200], base[64], max[64], budget[64], clock[300];
     snprintf(url, sizeof url, "REDIS_URL=%s", g.redis_url);
     snprintf(pre, sizeof pre, "REDIS_KEY_PREFIX=%s", g.prefix);
     snprintf(base, sizeof base, "QUEUE_RETRY_BASE_MS=%d", RETRY_BASE_MS);
     snprintf(max, sizeof max, "QUEUE_RETRY_MAX_MS=%d", RETRY_MAX_MS);
     snprintf(budget, sizeof budget, "QUEUE_RETRY_BUDGET_SECONDS=%d", g_budget_s);
-    const char *settings[] = {pre, base, max, budget, g.redis_url[0] ? url : NULL, NULL};
+    snprintf(clock, sizeof clock, "CLOCK_OFFSET_FILE=%s", g_clock_file ? g_clock_file : "");
+    const char *settings[] = {pre, base, max, budget, clock, g.redis_url[0] ? url : NULL, NULL};
     return config_from(settings);
 }
 
@@ -852,10 +854,60 @@ static void test_leader_fencing(void **state)
     aps_leader_close(b);
 }
 
+/* Which clock judges leases, due times and the leader lock: the server's on Redis and
+ * PostgreSQL, so a claimer whose clock runs an hour ahead (CLOCK_OFFSET_FILE) neither takes a
+ * live lease over nor claims a delayed job early, and a scheduler an hour ahead does not take
+ * the lock another holds. On SQLite, whose processes all run on one host, the caller's clock
+ * decides, so there the claimer an hour ahead does all three. */
+static void test_skewed_clock(void **state)
+{
+    char path[] = "/tmp/aps_test_clock_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "3600\n", 5), 5);
+    close(fd);
+    bool server_clock = !g.st || aps_store_kind(g.st) == APS_DB_POSTGRES;
+    struct aps_queue *q = open_queue(NULL);
+    struct aps_leader *l = open_leader();
+    g_clock_file = path;
+    struct aps_queue *ahead = open_queue(NULL);
+    struct aps_leader *l_ahead = open_leader();
+    g_clock_file = NULL;
+    char id[64], later[64];
+    struct aps_job held = {0}, a = {0}, b = {0};
+    push_ok(q, "long", "{}", NULL, 3, 0, id);
+    claim_ok(q, "w1", 10000, 0, &held);
+    push_ok(q, "later", "{}", NULL, 3, 10000, later);
+    bool got = false;
+    assert_int_equal(aps_leader_acquire(l, "scheduler", "host-a:1", 10000, &got), 0);
+    assert_true(got);
+    if (server_clock) {
+        expect_empty(ahead, "w2");
+        assert_int_equal(aps_queue_ack(q, &held), 0);
+    } else {
+        claim_ok(ahead, "w2", 10000, 0, &a); /* the live lease, taken over */
+        assert_string_equal(a.id, id);
+        claim_ok(ahead, "w2", 10000, 0, &b); /* the delayed job, 10 s early */
+        assert_string_equal(b.id, later);
+        assert_int_equal(aps_queue_ack(q, &held), APS_E_STATE);
+    }
+    assert_int_equal(aps_leader_acquire(l_ahead, "scheduler", "host-b:2", 10000, &got), 0);
+    assert_true(got == !server_clock);
+    aps_job_cleanup(&held);
+    aps_job_cleanup(&a);
+    aps_job_cleanup(&b);
+    aps_queue_close(ahead);
+    aps_queue_close(q);
+    aps_leader_close(l_ahead);
+    aps_leader_close(l);
+    unlink(path);
+}
+
 #define QUEUE_COMMON_TESTS                                                                        \
     CASE(test_push_claim_ack), CASE(test_block_and_age), CASE(test_idempotency),                  \
         CASE(test_retry_then_dead), CASE(test_long_error_kept_valid),                             \
         CASE(test_visibility_reclaim), CASE(test_lease_expired_on_last_attempt),                  \
         CASE(test_release), CASE(test_extend), CASE(test_delayed_push), CASE(test_bad_arguments), \
         CASE(test_concurrent_claimers), CASE(test_leader), CASE(test_leader_fencing),             \
-        CASE(test_retry_budget), CASE(test_dead_requeue_drop), CASE(test_dead_paging)
+        CASE(test_retry_budget), CASE(test_dead_requeue_drop), CASE(test_dead_paging),            \
+        CASE(test_skewed_clock)
