@@ -185,6 +185,18 @@ int aps_espn_parse_scoreboard(const char *json, size_t len, struct aps_espn_boar
     return 0;
 }
 
+/* The query a sport's board needs beyond the date: a college board lists only the day's
+ * featured games unless asked for a division (groups: 80 FBS football, 50 Division I
+ * basketball) and a page long enough for all of them (limit). */
+static const char *board_query(enum aps_sport sport)
+{
+    if (sport == APS_SPORT_NCAAF)
+        return "groups=80&limit=1000";
+    if (sport == APS_SPORT_NCAAB)
+        return "groups=50&limit=1000";
+    return NULL;
+}
+
 void aps_espn_scoreboard_url(struct aps_buf *url, const char *base, enum aps_sport sport,
                              int64_t date)
 {
@@ -194,9 +206,13 @@ void aps_espn_scoreboard_url(struct aps_buf *url, const char *base, enum aps_spo
         n--;
     aps_buf_append(url, base, n);
     aps_buf_printf(url, "/%s/scoreboard", aps_sport_info(sport)->espn);
+    const char *sep = "?";
     if (date > 0) {
         char d[11];
         aps_time_format_date(date, d, sizeof d);
         aps_buf_printf(url, "?dates=%.4s%.2s%.2s", d, d + 5, d + 8);
+        sep = "&";
     }
+    if (board_query(sport))
+        aps_buf_printf(url, "%s%s", sep, board_query(sport));
 }

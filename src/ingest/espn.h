@@ -58,7 +58,9 @@ enum aps_game_status aps_espn_status(const char *name, const char *state, int co
 int aps_espn_parse_scoreboard(const char *json, size_t len, struct aps_espn_board *out,
                               char *err, size_t errcap) APS_MUST_CHECK;
 
-/* {base}/{espn path of sport}/scoreboard, with ?dates=YYYYMMDD when date (UTC seconds) > 0. */
+/* {base}/{espn path of sport}/scoreboard, with ?dates=YYYYMMDD when date (UTC seconds) > 0;
+ * a college board asks for the whole division (NCAAF groups=80, NCAAB groups=50, limit=1000),
+ * without which ESPN lists only the day's featured games. */
 void aps_espn_scoreboard_url(struct aps_buf *url, const char *base, enum aps_sport sport,
                              int64_t date);
 

@@ -208,6 +208,14 @@ static void test_url(void **state)
                                          "football/nfl/scoreboard?dates=20231008");
     aps_espn_scoreboard_url(&u, "http://x", APS_SPORT_NBA, 0);
     assert_string_equal(aps_buf_str(&u), "http://x/basketball/nba/scoreboard");
+    /* college boards: every game of the division, not only the featured ones */
+    aps_espn_scoreboard_url(&u, "http://x", APS_SPORT_NCAAB,
+                            aps_time_from_civil(2024, 3, 9, 12, 0, 0));
+    assert_string_equal(aps_buf_str(&u), "http://x/basketball/mens-college-basketball/scoreboard"
+                                         "?dates=20240309&groups=50&limit=1000");
+    aps_espn_scoreboard_url(&u, "http://x", APS_SPORT_NCAAF, 0);
+    assert_string_equal(aps_buf_str(&u),
+                        "http://x/football/college-football/scoreboard?groups=80&limit=1000");
     aps_buf_cleanup(&u);
 }
 
