@@ -151,6 +151,9 @@ static void fields(struct aps_buf *b, const struct opts *o, const struct aps_col
                    r->weather_rows, r->closing_captured);
     if (!strcmp(o->job, "sports"))
         aps_buf_printf(b, ",\"active\":%zu,\"covered\":%zu", active, covered);
+    if (o->sport >= 0 && aps_sport_info(o->sport)->kind == APS_KIND_TENNIS &&
+        !strcmp(r->provider, "theoddsapi"))
+        aps_buf_printf(b, ",\"tournaments\":%zu", r->tournaments);
     if (r->credits_remaining >= 0)
         aps_buf_printf(b, ",\"credits_remaining\":%lld,\"credits_used\":%lld,\"credits_last\":%lld",
                        (long long)r->credits_remaining, (long long)r->credits_used,

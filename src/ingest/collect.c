@@ -276,36 +276,91 @@ static int store_odds_feed(struct aps_collector *c, const struct aps_odds_feed *
     return txn_end(c, &t, rc, r);
 }
 
-int aps_collector_odds(struct aps_collector *c, enum aps_sport sport, int64_t now,
-                       struct aps_collect_report *r)
+/* What one TheOddsAPI poll asks for: odds (markets, regions, fmt) or scores (days_from). */
+struct odds_poll {
+    const char *key, *markets, *regions;
+    enum aps_odds_format fmt;
+    bool scores;
+    int days_from;
+    int64_t cost;
+};
+
+/* Requests one sport key's odds or scores and appends the events to feed. */
+static int poll_key(struct aps_collector *c, const char *sport_key, const struct odds_poll *p,
+                    struct aps_odds_feed *feed, int64_t now, struct aps_collect_report *r)
 {
-    report_init(r, P_ODDS);
-    const char *key = odds_key(c, r);
-    if (!key)
-        return APS_E_CONFIG;
-    const char *markets = aps_cfg_str(c->cfg, APS_SET_ODDS_API_MARKETS);
-    const char *regions = aps_cfg_str(c->cfg, APS_SET_ODDS_API_REGIONS);
-    if (aps_sport_info(sport)->kind == APS_KIND_TENNIS)
-        markets = "h2h"; /* tennis: moneyline only (reference §4.2) */
-    int rc = check_budget(c, aps_theoddsapi_cost(markets, regions), r);
+    int rc = check_budget(c, p->cost, r);
     if (rc)
         return rc;
-    enum aps_odds_format fmt =
-        strcmp(aps_cfg_str(c->cfg, APS_SET_ODDS_API_ODDS_FORMAT), "decimal") ? APS_ODDS_AMERICAN
-                                                                             : APS_ODDS_DECIMAL;
+    const char *base = aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL);
     struct aps_buf url = {0};
     struct aps_collect_resp resp;
-    struct aps_odds_feed feed = {0};
     aps_collect_resp_init(&resp);
-    aps_theoddsapi_odds_url(&url, aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL),
-                            aps_sport_info(sport)->odds_key, key, regions, markets, fmt);
+    if (p->scores)
+        aps_theoddsapi_scores_url(&url, base, sport_key, p->key, p->days_from);
+    else
+        aps_theoddsapi_odds_url(&url, base, sport_key, p->key, p->regions, p->markets, p->fmt);
     rc = fetch(c, P_ODDS, aps_buf_str(&url), &resp, r, now);
     if (!rc) {
-        rc = aps_theoddsapi_parse_odds(resp.body.data, resp.body.len, fmt, &feed, r->err,
-                                       sizeof r->err);
+        rc = p->scores ? aps_theoddsapi_parse_scores(resp.body.data, resp.body.len, feed, r->err,
+                                                     sizeof r->err)
+                       : aps_theoddsapi_parse_odds(resp.body.data, resp.body.len, p->fmt, feed,
+                                                   r->err, sizeof r->err);
         if (rc)
             failed(c, r, "parse", rc, NULL);
     }
+    aps_collect_resp_cleanup(&resp);
+    aps_buf_cleanup(&url);
+    return rc;
+}
+
+/* GET /v4/sports (free of credits) into a new array (aps_free). */
+static int fetch_sports(struct aps_collector *c, const char *key, int64_t now,
+                        struct aps_odds_sport **v, size_t *n, struct aps_collect_report *r)
+{
+    *v = NULL;
+    *n = 0;
+    struct aps_buf url = {0};
+    struct aps_collect_resp resp;
+    aps_collect_resp_init(&resp);
+    aps_theoddsapi_sports_url(&url, aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL), key);
+    int rc = fetch(c, P_ODDS, aps_buf_str(&url), &resp, r, now);
+    if (!rc) {
+        rc = aps_theoddsapi_parse_sports(resp.body.data, resp.body.len, v, n, r->err,
+                                         sizeof r->err);
+        if (rc)
+            failed(c, r, "parse", rc, NULL);
+    }
+    aps_collect_resp_cleanup(&resp);
+    aps_buf_cleanup(&url);
+    return rc;
+}
+
+/* Polls sport into feed: its key, or for a tennis tour (whose keys are per tournament:
+ * tennis_atp_us_open, tennis_atp_wimbledon, …) each tournament GET /v4/sports lists as active,
+ * counted in r->tournaments; none active is no event, not an error. */
+static int poll_sport(struct aps_collector *c, enum aps_sport sport, const struct odds_poll *p,
+                      struct aps_odds_feed *feed, int64_t now, struct aps_collect_report *r)
+{
+    if (aps_sport_info(sport)->kind != APS_KIND_TENNIS)
+        return poll_key(c, aps_sport_info(sport)->odds_key, p, feed, now, r);
+    struct aps_odds_sport *v = NULL;
+    size_t n = 0;
+    int rc = fetch_sports(c, p->key, now, &v, &n, r);
+    n = rc ? 0 : aps_theoddsapi_keep_active(v, n, sport);
+    r->tournaments = n;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = poll_key(c, v[i].key, p, feed, now, r);
+    aps_free(v);
+    return rc;
+}
+
+/* Polls sport and stores what came back, in one transaction. */
+static int poll_and_store(struct aps_collector *c, enum aps_sport sport, const struct odds_poll *p,
+                          int64_t now, struct aps_collect_report *r)
+{
+    struct aps_odds_feed feed = {0};
+    int rc = poll_sport(c, sport, p, &feed, now, r);
     if (!rc) {
         r->events = feed.nevents;
         r->skipped_events = feed.skipped_events;
@@ -316,46 +371,35 @@ int aps_collector_odds(struct aps_collector *c, enum aps_sport sport, int64_t no
     }
     count_records(c, r);
     aps_odds_feed_cleanup(&feed);
-    aps_collect_resp_cleanup(&resp);
-    aps_buf_cleanup(&url);
     return rc;
+}
+
+int aps_collector_odds(struct aps_collector *c, enum aps_sport sport, int64_t now,
+                       struct aps_collect_report *r)
+{
+    report_init(r, P_ODDS);
+    struct odds_poll p = {.key = odds_key(c, r)};
+    if (!p.key)
+        return APS_E_CONFIG;
+    p.markets = aps_cfg_str(c->cfg, APS_SET_ODDS_API_MARKETS);
+    p.regions = aps_cfg_str(c->cfg, APS_SET_ODDS_API_REGIONS);
+    if (aps_sport_info(sport)->kind == APS_KIND_TENNIS)
+        p.markets = "h2h"; /* tennis: moneyline only (reference §4.2) */
+    p.cost = aps_theoddsapi_cost(p.markets, p.regions);
+    p.fmt = strcmp(aps_cfg_str(c->cfg, APS_SET_ODDS_API_ODDS_FORMAT), "decimal") ? APS_ODDS_AMERICAN
+                                                                                 : APS_ODDS_DECIMAL;
+    return poll_and_store(c, sport, &p, now, r);
 }
 
 int aps_collector_odds_scores(struct aps_collector *c, enum aps_sport sport, int days_from,
                               int64_t now, struct aps_collect_report *r)
 {
     report_init(r, P_ODDS);
-    const char *key = odds_key(c, r);
-    if (!key)
+    struct odds_poll p = {.key = odds_key(c, r), .scores = true, .days_from = days_from};
+    if (!p.key)
         return APS_E_CONFIG;
-    int rc = check_budget(c, days_from > 0 ? 2 : 1, r);
-    if (rc)
-        return rc;
-    struct aps_buf url = {0};
-    struct aps_collect_resp resp;
-    struct aps_odds_feed feed = {0};
-    aps_collect_resp_init(&resp);
-    aps_theoddsapi_scores_url(&url, aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL),
-                              aps_sport_info(sport)->odds_key, key, days_from);
-    rc = fetch(c, P_ODDS, aps_buf_str(&url), &resp, r, now);
-    if (!rc) {
-        rc = aps_theoddsapi_parse_scores(resp.body.data, resp.body.len, &feed, r->err,
-                                         sizeof r->err);
-        if (rc)
-            failed(c, r, "parse", rc, NULL);
-    }
-    if (!rc) {
-        r->events = feed.nevents;
-        r->skipped_events = feed.skipped_events;
-        if (feed.bad_events)
-            note_rejected(r, feed.bad_events, feed.bad_event);
-        rc = store_odds_feed(c, &feed, now, r);
-    }
-    count_records(c, r);
-    aps_odds_feed_cleanup(&feed);
-    aps_collect_resp_cleanup(&resp);
-    aps_buf_cleanup(&url);
-    return rc;
+    p.cost = days_from > 0 ? 2 : 1;
+    return poll_and_store(c, sport, &p, now, r);
 }
 
 int aps_collector_sports(struct aps_collector *c, int64_t now, size_t *active, size_t *covered,
@@ -366,27 +410,15 @@ int aps_collector_sports(struct aps_collector *c, int64_t now, size_t *active, s
     const char *key = odds_key(c, r);
     if (!key)
         return APS_E_CONFIG;
-    struct aps_buf url = {0};
-    struct aps_collect_resp resp;
-    aps_collect_resp_init(&resp);
-    aps_theoddsapi_sports_url(&url, aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL), key);
-    int rc = fetch(c, P_ODDS, aps_buf_str(&url), &resp, r, now);
     struct aps_odds_sport *v = NULL;
     size_t n = 0;
-    if (!rc) {
-        rc = aps_theoddsapi_parse_sports(resp.body.data, resp.body.len, &v, &n, r->err,
-                                         sizeof r->err);
-        if (rc)
-            failed(c, r, "parse", rc, NULL);
-    }
+    int rc = fetch_sports(c, key, now, &v, &n, r);
     for (size_t i = 0; i < n; i++) {
         *active += v[i].active;
         *covered += v[i].active && v[i].sport >= 0;
     }
     r->events = n;
     aps_free(v);
-    aps_collect_resp_cleanup(&resp);
-    aps_buf_cleanup(&url);
     return rc;
 }
 

@@ -39,6 +39,7 @@ struct aps_collect_report {
     size_t skipped_events;         /* TheOddsAPI events of sports the platform does not cover */
     size_t quotes, inserted, unchanged, movements, skipped_quotes;
     size_t weather_rows, closing_captured;
+    size_t tournaments;            /* tennis: the active TheOddsAPI tournaments polled */
     int64_t credits_remaining, credits_used, credits_last; /* -1 when not reported */
     char rejected_names[256];      /* the first refused events and why, comma-separated:
                                       "A @ B (unknown team), event 3 of the answer has no id" */
@@ -53,7 +54,9 @@ void aps_collector_init(struct aps_collector *c, const struct aps_config *cfg,
 void aps_collector_cleanup(struct aps_collector *c);
 
 /* TheOddsAPI odds for sport: markets and regions from the configuration, refused (APS_E_BUSY,
- * nothing requested) when the cost would exceed the credits left or the budget. */
+ * nothing requested) when the cost would exceed the credits left or the budget. A tennis tour
+ * has a key per tournament (tennis_atp_us_open): the active ones are read from GET /v4/sports
+ * (free) and each is polled (the same for scores). */
 int aps_collector_odds(struct aps_collector *c, enum aps_sport sport, int64_t now,
                        struct aps_collect_report *r) APS_MUST_CHECK;
 /* TheOddsAPI scores (days_from 0: live and upcoming only, 1 credit; 1–3: also recent finals,

@@ -138,6 +138,15 @@ int aps_theoddsapi_parse_sports(const char *json, size_t len, struct aps_odds_sp
     return 0;
 }
 
+size_t aps_theoddsapi_keep_active(struct aps_odds_sport *v, size_t n, enum aps_sport sport)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].active && v[i].sport == (int)sport)
+            v[kept++] = v[i];
+    return kept;
+}
+
 /* The decimal price of an outcome's "price", or NAN when missing or out of range. */
 static double outcome_price(const json_t *o, enum aps_odds_format fmt)
 {

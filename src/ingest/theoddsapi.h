@@ -91,6 +91,10 @@ int64_t aps_theoddsapi_cost(const char *markets, const char *regions);
 bool aps_theoddsapi_budget_ok(int64_t remaining, int64_t used, int64_t budget, int64_t cost);
 
 /* Request URLs; the key is appended as apiKey (never log the result; redact it first). */
+/* Keeps, in order at the front of v, the entries of sport that are active (a tennis tour's
+ * tournaments then in play, each its own key: tennis_atp_us_open); returns how many. */
+size_t aps_theoddsapi_keep_active(struct aps_odds_sport *v, size_t n, enum aps_sport sport);
+
 void aps_theoddsapi_sports_url(struct aps_buf *url, const char *base, const char *key);
 void aps_theoddsapi_odds_url(struct aps_buf *url, const char *base, const char *sport_key,
                              const char *key, const char *regions, const char *markets,

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Runs `aps collect` for the sports beyond NFL and NBA against a small local stand-in of
+# TheOddsAPI v4 and the ESPN site API that answers in their documented shapes:
+#   - a tennis tour (ATP) has no TheOddsAPI key of its own, one per tournament
+#     (tennis_atp_us_open): `collect odds --sport ATP` reads the active tournaments from the
+#     free GET /v4/sports and polls each; the players are the game's two sides and the h2h
+#     prices their moneylines; the bare tour key (unknown to the provider: 404) is never asked.
+# SQLite. Needs: APS_BIN, python3, jq, sqlite3.
+set -uo pipefail
+: "${APS_BIN:?APS_BIN is the aps binary}"
+command -v python3 > /dev/null || { echo "python3 not found: skipped"; exit 77; }
+work=$(mktemp -d)
+srv_pid=
+cleanup() {
+  [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+pass=0 fail=0
+check() { # name, expected, actual
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
+}
+
+mkdir -p "$work/fx"
+cat > "$work/fx/sports.json" << 'EOF'
+[{"key":"basketball_nba","group":"Basketball","title":"NBA","description":"US Basketball","active":true,"has_outrights":false},
+ {"key":"tennis_atp_us_open","group":"Tennis","title":"ATP US Open","description":"Men's Singles","active":true,"has_outrights":false},
+ {"key":"tennis_atp_wimbledon","group":"Tennis","title":"ATP Wimbledon","description":"Men's Singles","active":false,"has_outrights":false},
+ {"key":"tennis_wta_us_open","group":"Tennis","title":"WTA US Open","description":"Women's Singles","active":true,"has_outrights":false}]
+EOF
+cat > "$work/fx/tennis_atp_us_open.odds.json" << 'EOF'
+[{"id":"8a3c2e7f0b9d4e1a6c5f2d8b7e4a1c3f","sport_key":"tennis_atp_us_open","sport_title":"ATP US Open",
+  "commence_time":"2026-09-03T23:10:00Z","home_team":"Jannik Sinner","away_team":"Carlos Alcaraz",
+  "bookmakers":[{"key":"pinnacle","title":"Pinnacle","last_update":"2026-09-03T11:58:31Z",
+    "markets":[{"key":"h2h","last_update":"2026-09-03T11:58:31Z",
+      "outcomes":[{"name":"Carlos Alcaraz","price":2.12},{"name":"Jannik Sinner","price":1.79}]}]}]}]
+EOF
+# ESPN's tennis board: one event per tournament, its matches under groupings.
+cat > "$work/fx/tennis_atp.board.json" << 'EOF'
+{"events":[{"id":"172-2026","name":"US Open","date":"2026-08-24T04:00Z","endDate":"2026-09-07T03:59Z",
+  "groupings":[{"grouping":{"id":"1","slug":"mens-singles","displayName":"Men's Singles"},
+    "competitions":[{"id":"165432","date":"2026-09-03T23:10Z",
+      "status":{"type":{"name":"STATUS_SCHEDULED","state":"pre","completed":false}},
+      "competitors":[{"id":"3623","order":1,"athlete":{"displayName":"Jannik Sinner"}},
+                     {"id":"3782","order":2,"athlete":{"displayName":"Carlos Alcaraz"}}]}]}]}]}
+EOF
+# A college basketball game as ESPN's board gives it; the board with groups=50 holds both.
+game() { # id, home, away, home score, away score
+  printf '{"id":"%s","date":"2026-12-05T00:00Z","status":{"period":2,"type":{"name":"STATUS_FINAL","state":"post","completed":true}},"competitions":[{"neutralSite":false,"venue":{"fullName":"Arena %s"},"competitors":[{"homeAway":"home","score":"%s","team":{"displayName":"%s","abbreviation":"H"}},{"homeAway":"away","score":"%s","team":{"displayName":"%s","abbreviation":"A"}}]}]}' \
+    "$1" "$1" "$4" "$2" "$5" "$3"
+}
+printf '{"events":[%s]}' "$(game 401700001 'Duke Blue Devils' 'Arizona Wildcats' 78 71)" > "$work/fx/ncaab.featured.json"
+printf '{"events":[%s,%s]}' "$(game 401700001 'Duke Blue Devils' 'Arizona Wildcats' 78 71)" \
+  "$(game 401700002 'Bucknell Bison' 'Lehigh Mountain Hawks' 64 66)" > "$work/fx/ncaab.all.json"
+
+cat > "$work/server.py" << 'EOF'
+import http.server, json, sys, urllib.parse
+fx, log = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def send(self, code, path=None, body=None):
+        data = open(path, 'rb').read() if path else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        u = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(u.query)
+        with open(log, 'a') as f:
+            f.write(u.path + ('?groups=' + q['groups'][0] if 'groups' in q else '') + '\n')
+        p = u.path.split('/')
+        if u.path == '/v4/sports':
+            return self.send(200, fx + '/sports.json')
+        if len(p) == 5 and p[1:3] == ['v4', 'sports'] and p[4] == 'odds':
+            try:
+                return self.send(200, fx + '/' + p[3] + '.odds.json')
+            except OSError:
+                return self.send(404, body={'message': 'Unknown sport. Check the sport key in /v4/sports'})
+        if u.path == '/apis/site/v2/sports/tennis/atp/scoreboard':
+            return self.send(200, fx + '/tennis_atp.board.json')
+        if u.path == '/apis/site/v2/sports/basketball/mens-college-basketball/scoreboard':
+            all_d1 = q.get('groups') == ['50']
+            return self.send(200, fx + ('/ncaab.all.json' if all_d1 else '/ncaab.featured.json'))
+        self.send(404, body={'message': 'not found'})
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+open(sys.argv[3], 'w').write(str(s.server_address[1]))
+s.serve_forever()
+EOF
+python3 "$work/server.py" "$work/fx" "$work/requests.log" "$work/port" &
+srv_pid=$!
+for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+base="http://127.0.0.1:$(cat "$work/port")"
+
+export ENVIRONMENT=development LOG_LEVEL=INFO ODDS_API_KEY=secret-test-key
+export ODDS_API_BASE_URL="$base/v4" ESPN_API_BASE_URL="$base/apis/site/v2/sports"
+export ODDS_API_ODDS_FORMAT=decimal COLLECT_MAX_ATTEMPTS=1 COLLECT_TIMEOUT_MS=2000
+export DATABASE_URL="sqlite:///$work/aps.db"
+collect() {
+  : > "$work/requests.log"
+  "$APS_BIN" collect "$@" > "$work/last.log" 2>&1
+  rc=$?
+}
+field() { grep '"msg":"collect' "$work/last.log" | tail -1 | jq -r ".$1"; }
+q() { sqlite3 "$work/aps.db" "$1"; }
+
+# Tennis odds: the tour's active tournament is found and polled; the bare tour key is not asked.
+collect odds --sport ATP --now 2026-09-03T12:00:00Z
+check "ATP odds: exit 0" 0 "$rc"
+check "ATP odds: one active ATP tournament polled" 1 "$(field tournaments)"
+check "ATP odds: its key is asked" 1 "$(grep -c '^/v4/sports/tennis_atp_us_open/odds$' "$work/requests.log")"
+check "ATP odds: the tour has no key of its own: not asked" 0 "$(grep -c '^/v4/sports/tennis_atp/odds$' "$work/requests.log")"
+check "ATP odds: the WTA and the inactive tournament are not asked" 2 "$(wc -l < "$work/requests.log" | tr -d ' ')"
+check "ATP odds: one match, the two players its sides" "Jannik Sinner|Carlos Alcaraz" \
+  "$(q "SELECT h.name || '|' || a.name FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id JOIN sports s ON s.id = g.sport_id WHERE s.code = 'ATP'")"
+check "ATP odds: both moneylines stored" "away|2.12,home|1.79" \
+  "$(q "SELECT group_concat(selection || '|' || price, ',') FROM (SELECT selection, price FROM odds WHERE market = 'moneyline' ORDER BY selection)")"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
