@@ -457,10 +457,27 @@ static int store_board(struct aps_collector *c, enum aps_sport sport,
     return t.conn ? txn_end(c, &t, rc, r) : rc;
 }
 
+/* A tennis tour's ESPN board is not a board of games: refused, said, and nothing requested. */
+static int espn_refuses(enum aps_sport sport, struct aps_collect_report *r)
+{
+    const struct aps_sport_info *si = aps_sport_info(sport);
+    if (si->kind != APS_KIND_TENNIS)
+        return 0;
+    r->failure = "unsupported";
+    snprintf(r->err, sizeof r->err,
+             "espn: %s is not read from ESPN: its %s scoreboard lists tournaments, their matches "
+             "under groupings with players (athletes) and set scores, not games of a home and an "
+             "away side; %s matches and prices come from TheOddsAPI (aps collect odds --sport %s)",
+             si->code, si->espn, si->code, si->code);
+    return APS_E_UNSUPPORTED;
+}
+
 int aps_collector_espn(struct aps_collector *c, enum aps_sport sport, int days, int64_t now,
                        struct aps_collect_report *r)
 {
     report_init(r, P_ESPN);
+    if (espn_refuses(sport, r))
+        return APS_E_UNSUPPORTED;
     struct aps_espn_board board = {0};
     struct aps_buf url = {0};
     int rc = 0;

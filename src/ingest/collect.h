@@ -44,7 +44,8 @@ struct aps_collect_report {
     char rejected_names[256];      /* the first refused events and why, comma-separated:
                                       "A @ B (unknown team), event 3 of the answer has no id" */
     const char *failure;           /* NULL, or the failure class: "http", "parse", "budget",
-                                      "config", "db" (also the metric label) */
+                                      "config", "db" (also the metric label),
+                                      "unsupported" (ESPN and tennis; not counted) */
     char err[512];                 /* one line; URLs redacted, never a key */
 };
 
@@ -64,7 +65,9 @@ int aps_collector_odds(struct aps_collector *c, enum aps_sport sport, int64_t no
 int aps_collector_odds_scores(struct aps_collector *c, enum aps_sport sport, int days_from,
                               int64_t now, struct aps_collect_report *r) APS_MUST_CHECK;
 /* ESPN scoreboard: with days 0 the current board (live status, final scores); with days > 0
- * the boards of the next `days` local dates from now (the schedule). */
+ * the boards of the next `days` local dates from now (the schedule). A tennis tour is refused
+ * (APS_E_UNSUPPORTED, failure "unsupported", nothing requested): ESPN's tennis board lists
+ * tournaments with their matches under groupings, not games. */
 int aps_collector_espn(struct aps_collector *c, enum aps_sport sport, int days, int64_t now,
                        struct aps_collect_report *r) APS_MUST_CHECK;
 /* Weather for the sport's outdoor games starting within WEATHER_LEAD_HOURS. */

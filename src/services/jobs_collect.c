@@ -1,8 +1,8 @@
 /* jobs_collect.c — the collector jobs: odds, scores, schedule, weather and closing lines, each a
  * call into src/ingest/collect.h on the worker thread's collector, with what follows from it:
  * new prices enqueue the sport's predict job and make the odds cache stale; changed games make
- * the games cache stale and enqueue grading. A provider that is not configured (no key) or a
- * call over the credit budget is a skipped run with a warning, not a failure to retry; every
+ * the games cache stale and enqueue grading. A provider that is not configured (no key), one
+ * that does not serve the sport (ESPN for tennis) or a call over the credit budget is a skipped run with a warning, not a failure to retry; every
  * other failure is returned, so the queue retries it with backoff. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -64,13 +64,14 @@ static void mark_success(struct aps_job_run *r, const struct aps_collect_report 
                    labels, (double)aps_time_now());
 }
 
-/* A collector's result as the job's: skipped (0 with a warning) when the provider has no key or
- * the call would break the credit budget; the error otherwise. Rejected events (an unknown team,
+/* A collector's result as the job's: skipped (0 with a warning) when the provider has no key,
+ * does not serve the sport (ESPN and tennis) or the call would break the credit budget; the error otherwise. Rejected events (an unknown team,
  * an event without an id, teams, commence time or date) are a warning. */
 static int outcome(struct aps_job_run *r, int rc, const struct aps_collect_report *rep, bool nest)
 {
     report_fields(r, rep, nest);
-    if (rc == APS_E_CONFIG || (rc == APS_E_BUSY && rep->failure && !strcmp(rep->failure, "budget"))) {
+    if (rc == APS_E_CONFIG || rc == APS_E_UNSUPPORTED ||
+        (rc == APS_E_BUSY && rep->failure && !strcmp(rep->failure, "budget"))) {
         snprintf(r->warn, sizeof r->warn, "skipped: %.200s", rep->err);
         return 0;
     }

@@ -4,7 +4,12 @@
 #   - a tennis tour (ATP) has no TheOddsAPI key of its own, one per tournament
 #     (tennis_atp_us_open): `collect odds --sport ATP` reads the active tournaments from the
 #     free GET /v4/sports and polls each; the players are the game's two sides and the h2h
-#     prices their moneylines; the bare tour key (unknown to the provider: 404) is never asked.
+#     prices their moneylines; the bare tour key (unknown to the provider: 404) is never asked;
+#   - ESPN's tennis board lists tournaments (events[].groupings[].competitions[], athletes):
+#     `collect schedule|scores --sport ATP` says it is not read (exit 1, failure "unsupported")
+#     without asking for it, and the scheduler's job skips it with a warning;
+#   - ESPN's college basketball board lists the featured games unless asked for Division I
+#     (groups=50): `collect scores --sport NCAAB` stores every game of the day.
 # SQLite. Needs: APS_BIN, python3, jq, sqlite3.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -116,6 +121,32 @@ check "ATP odds: one match, the two players its sides" "Jannik Sinner|Carlos Alc
   "$(q "SELECT h.name || '|' || a.name FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id JOIN sports s ON s.id = g.sport_id WHERE s.code = 'ATP'")"
 check "ATP odds: both moneylines stored" "away|2.12,home|1.79" \
   "$(q "SELECT group_concat(selection || '|' || price, ',') FROM (SELECT selection, price FROM odds WHERE market = 'moneyline' ORDER BY selection)")"
+
+# Tennis on ESPN: refused, said, and not asked.
+for job in schedule scores; do
+  collect "$job" --sport ATP --now 2026-09-03T12:00:00Z
+  check "ATP $job on ESPN: exit 1" 1 "$rc"
+  check "ATP $job on ESPN: the failure says unsupported" unsupported "$(field failure)"
+  check "ATP $job on ESPN: the error says why" 1 "$(field error | grep -c 'groupings')"
+  check "ATP $job on ESPN: nothing asked" 0 "$(wc -l < "$work/requests.log" | tr -d ' ')"
+done
+
+# The scheduler's job for a tennis tour skips ESPN with a warning (not a failure to retry).
+: > "$work/requests.log"
+"$APS_BIN" worker run collect_schedule --payload '{"sport":"ATP"}' > "$work/last.log" 2>&1
+rc=$?
+job=$(grep '"msg":"job collect_schedule' "$work/last.log" | tail -1)
+check "ATP collect_schedule job: exit 0" 0 "$rc"
+check "ATP collect_schedule job: a warning that ESPN is skipped" "WARNING 1" \
+  "$(jq -r '[.level, (.warning | test("^skipped: espn: ATP is not read") | if . then 1 else 0 end)] | join(" ")' <<< "$job")"
+check "ATP collect_schedule job: nothing asked" 0 "$(wc -l < "$work/requests.log" | tr -d ' ')"
+
+# College basketball: every Division I game of the day, not only the featured one.
+collect scores --sport NCAAB --now 2026-12-05T06:00:00Z
+check "NCAAB scores: exit 0" 0 "$rc"
+check "NCAAB scores: the board of all Division I games is asked" 1 "$(grep -c 'scoreboard?groups=50$' "$work/requests.log")"
+check "NCAAB scores: both games final" 2 \
+  "$(q "SELECT COUNT(*) FROM games g JOIN sports s ON s.id = g.sport_id WHERE s.code = 'NCAAB' AND g.status = 'final' AND g.home_score IS NOT NULL")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
