@@ -1,6 +1,7 @@
 /* teams.c — resolves a source's team name to one canonical team per sport (see teams.h).
  *
- * The curated leagues' teams live in teams_<sport>.def. On first use one index per curated sport
+ * The curated leagues' teams live in teams_<sport>.def, and so do the soccer clubs whose
+ * spellings differ between the sources (teams_epl.def…). On first use one index per such sport
  * is built (under pthread_once): every alias, the key and the display name, normalised, in a
  * sorted array searched by binary search. The index is a read-only singleton after that, so
  * lookups from many threads need no lock. It is never freed; it lives as long as the process.
@@ -38,6 +39,21 @@ static const struct team_def mlb_teams[] = {
 };
 static const struct team_def wnba_teams[] = {
 #include "ingest/teams_wnba.def"
+};
+static const struct team_def epl_teams[] = {
+#include "ingest/teams_epl.def"
+};
+static const struct team_def laliga_teams[] = {
+#include "ingest/teams_laliga.def"
+};
+static const struct team_def bundesliga_teams[] = {
+#include "ingest/teams_bundesliga.def"
+};
+static const struct team_def seriea_teams[] = {
+#include "ingest/teams_seriea.def"
+};
+static const struct team_def ligue1_teams[] = {
+#include "ingest/teams_ligue1.def"
 };
 #undef APS_TEAM
 
@@ -156,6 +172,11 @@ static void build_all(void)
     build_sport(&g_index[APS_SPORT_NHL], nhl_teams, COUNT(nhl_teams));
     build_sport(&g_index[APS_SPORT_MLB], mlb_teams, COUNT(mlb_teams));
     build_sport(&g_index[APS_SPORT_WNBA], wnba_teams, COUNT(wnba_teams));
+    build_sport(&g_index[APS_SPORT_EPL], epl_teams, COUNT(epl_teams));
+    build_sport(&g_index[APS_SPORT_LALIGA], laliga_teams, COUNT(laliga_teams));
+    build_sport(&g_index[APS_SPORT_BUNDESLIGA], bundesliga_teams, COUNT(bundesliga_teams));
+    build_sport(&g_index[APS_SPORT_SERIEA], seriea_teams, COUNT(seriea_teams));
+    build_sport(&g_index[APS_SPORT_LIGUE1], ligue1_teams, COUNT(ligue1_teams));
 }
 
 /* The first entry whose alias is norm (lowest team index on a tie), or NULL. */
@@ -226,5 +247,8 @@ int aps_team_resolve(enum aps_sport sport, const char *source_name, struct aps_t
         return APS_E_INVAL;
     if (aps_teams_curated(sport))
         return resolve_curated(sport, source_name, out);
-    return resolve_open(source_name, out);
+    /* A soccer league's listed spellings meet on one club; any other name is its own key. */
+    int rc = aps_sport_info(sport)->three_way ? resolve_curated(sport, source_name, out)
+                                              : APS_E_NOTFOUND;
+    return rc == APS_E_NOTFOUND ? resolve_open(source_name, out) : rc;
 }

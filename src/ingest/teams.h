@@ -6,7 +6,9 @@
  * nicknames, SBR's CamelCase cities, abbreviations, old names after franchise moves); a name that
  * is not listed is unknown and the row is rejected. For open fields (soccer leagues, NCAAB, NCAAF,
  * tennis players) the canonical key is the source name with spacing normalised, and a name is
- * never unknown. */
+ * never unknown; a soccer club whose sources spell it differently (football-data's "Man United",
+ * ESPN's and TheOddsAPI's "Manchester United") is listed in teams_<league>.def under
+ * football-data's spelling, so that every spelling of it is one team. */
 #ifndef APS_INGEST_TEAMS_H
 #define APS_INGEST_TEAMS_H
 

@@ -9,7 +9,9 @@
 #     `collect schedule|scores --sport ATP` says it is not read (exit 1, failure "unsupported")
 #     without asking for it, and the scheduler's job skips it with a warning;
 #   - ESPN's college basketball board lists the featured games unless asked for Division I
-#     (groups=50): `collect scores --sport NCAAB` stores every game of the day.
+#     (groups=50): `collect scores --sport NCAAB` stores every game of the day;
+#   - a soccer club spelt one way by TheOddsAPI, another by ESPN and a third by football-data's
+#     history is one club: the odds and the board of one EPL match are one game, with the draw.
 # SQLite. Needs: APS_BIN, python3, jq, sqlite3.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -58,6 +60,27 @@ printf '{"events":[%s]}' "$(game 401700001 'Duke Blue Devils' 'Arizona Wildcats'
 printf '{"events":[%s,%s]}' "$(game 401700001 'Duke Blue Devils' 'Arizona Wildcats' 78 71)" \
   "$(game 401700002 'Bucknell Bison' 'Lehigh Mountain Hawks' 64 66)" > "$work/fx/ncaab.all.json"
 
+# Soccer: one match as TheOddsAPI's soccer_epl odds and ESPN's soccer/eng.1 board give it, each
+# spelling the clubs its own way (Brighton and Hove Albion / Luton; Brighton & Hove Albion /
+# Luton Town); the three-way moneyline has a Draw outcome.
+cat > "$work/fx/soccer_epl.odds.json" << 'EOF'
+[{"id":"6696291a9110a5d0810c34eeaa244a41","sport_key":"soccer_epl","sport_title":"EPL",
+  "commence_time":"2023-08-12T14:00:00Z","home_team":"Brighton and Hove Albion","away_team":"Luton",
+  "bookmakers":[{"key":"paddypower","title":"Paddy Power","last_update":"2023-08-06T08:54:09Z",
+    "markets":[{"key":"h2h","last_update":"2023-08-06T08:54:09Z",
+      "outcomes":[{"name":"Brighton and Hove Albion","price":1.29},{"name":"Luton","price":10.0},
+                  {"name":"Draw","price":5.5}]}]}]}]
+EOF
+cat > "$work/fx/eng1.board.json" << 'EOF'
+{"events":[{"id":"704279","date":"2023-08-12T14:00Z","name":"Luton Town at Brighton & Hove Albion",
+  "status":{"clock":5400.0,"displayClock":"90'+9'","period":2,
+    "type":{"id":"28","name":"STATUS_FULL_TIME","state":"post","completed":true,"description":"Full Time","detail":"FT","shortDetail":"FT"}},
+  "competitions":[{"id":"704279","neutralSite":false,
+    "venue":{"fullName":"American Express Community Stadium","address":{"city":"Brighton","country":"England"}},
+    "competitors":[{"id":"331","homeAway":"home","score":"4","team":{"id":"331","displayName":"Brighton & Hove Albion","abbreviation":"BHA"}},
+                   {"id":"301","homeAway":"away","score":"1","team":{"id":"301","displayName":"Luton Town","abbreviation":"LUT"}}]}]}]}
+EOF
+
 cat > "$work/server.py" << 'EOF'
 import http.server, json, sys, urllib.parse
 fx, log = sys.argv[1], sys.argv[2]
@@ -83,6 +106,8 @@ class H(http.server.BaseHTTPRequestHandler):
                 return self.send(200, fx + '/' + p[3] + '.odds.json')
             except OSError:
                 return self.send(404, body={'message': 'Unknown sport. Check the sport key in /v4/sports'})
+        if u.path == '/apis/site/v2/sports/soccer/eng.1/scoreboard':
+            return self.send(200, fx + '/eng1.board.json')
         if u.path == '/apis/site/v2/sports/tennis/atp/scoreboard':
             return self.send(200, fx + '/tennis_atp.board.json')
         if u.path == '/apis/site/v2/sports/basketball/mens-college-basketball/scoreboard':
@@ -147,6 +172,19 @@ check "NCAAB scores: exit 0" 0 "$rc"
 check "NCAAB scores: the board of all Division I games is asked" 1 "$(grep -c 'scoreboard?groups=50$' "$work/requests.log")"
 check "NCAAB scores: both games final" 2 \
   "$(q "SELECT COUNT(*) FROM games g JOIN sports s ON s.id = g.sport_id WHERE s.code = 'NCAAB' AND g.status = 'final' AND g.home_score IS NOT NULL")"
+
+# Soccer: the odds and the board are one match between two clubs, the history's (football-data's
+# "Brighton" and "Luton"); the draw is the draw.
+collect odds --sport EPL --now 2023-08-06T09:00:00Z
+check "EPL odds: exit 0" 0 "$rc"
+collect scores --sport EPL --now 2023-08-12T16:30:00Z
+check "EPL scores: exit 0" 0 "$rc"
+check "EPL: one match, not one per provider" 1 \
+  "$(q "SELECT COUNT(*) FROM games g JOIN sports s ON s.id = g.sport_id WHERE s.code = 'EPL'")"
+check "EPL: the clubs are football-data's" "Brighton|Luton|final|4|1" \
+  "$(q "SELECT h.key || '|' || a.key || '|' || g.status || '|' || g.home_score || '|' || g.away_score FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id JOIN sports s ON s.id = g.sport_id WHERE s.code = 'EPL'")"
+check "EPL: the three-way moneyline on that match" "away|10.0,draw|5.5,home|1.29" \
+  "$(q "SELECT group_concat(o.selection || '|' || o.price, ',') FROM (SELECT o.selection, o.price FROM odds o JOIN games g ON g.id = o.game_id JOIN sports s ON s.id = g.sport_id WHERE s.code = 'EPL' AND o.market = 'moneyline' ORDER BY o.selection) o")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <glob.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -42,6 +43,21 @@ static const struct def_row mlb_rows[] = {
 static const struct def_row wnba_rows[] = {
 #include "ingest/teams_wnba.def"
 };
+static const struct def_row epl_rows[] = {
+#include "ingest/teams_epl.def"
+};
+static const struct def_row laliga_rows[] = {
+#include "ingest/teams_laliga.def"
+};
+static const struct def_row bundesliga_rows[] = {
+#include "ingest/teams_bundesliga.def"
+};
+static const struct def_row seriea_rows[] = {
+#include "ingest/teams_seriea.def"
+};
+static const struct def_row ligue1_rows[] = {
+#include "ingest/teams_ligue1.def"
+};
 #undef APS_TEAM
 
 struct def_table {
@@ -56,6 +72,11 @@ static const struct def_table tables[] = {
     {APS_SPORT_NHL, nhl_rows, sizeof nhl_rows / sizeof nhl_rows[0]},
     {APS_SPORT_MLB, mlb_rows, sizeof mlb_rows / sizeof mlb_rows[0]},
     {APS_SPORT_WNBA, wnba_rows, sizeof wnba_rows / sizeof wnba_rows[0]},
+    {APS_SPORT_EPL, epl_rows, sizeof epl_rows / sizeof epl_rows[0]},
+    {APS_SPORT_LALIGA, laliga_rows, sizeof laliga_rows / sizeof laliga_rows[0]},
+    {APS_SPORT_BUNDESLIGA, bundesliga_rows, sizeof bundesliga_rows / sizeof bundesliga_rows[0]},
+    {APS_SPORT_SERIEA, seriea_rows, sizeof seriea_rows / sizeof seriea_rows[0]},
+    {APS_SPORT_LIGUE1, ligue1_rows, sizeof ligue1_rows / sizeof ligue1_rows[0]},
 };
 
 /* This test's own normaliser: keeps only what the matching rule keeps (see teams.h). */
@@ -93,7 +114,8 @@ static void each_alias(void (*fn)(enum aps_sport, const struct def_row *, const 
                 size_t n = bar ? (size_t)(bar - p) : strlen(p);
                 char alias[128];
                 snprintf(alias, sizeof alias, "%.*s", (int)n, p);
-                fn(tables[t].sport, row, alias, arg);
+                if (n) /* "" is a row with no alias beyond its key and name */
+                    fn(tables[t].sport, row, alias, arg);
                 if (!bar)
                     break;
                 p = bar + 1;
@@ -505,9 +527,24 @@ static void test_open_fields(void **state)
     assert_true(aps_teams_curated(APS_SPORT_NFL));
     assert_int_equal(aps_team_resolve(APS_SPORT_EPL, "  Man   United\t", &r), 0);
     assert_string_equal(r.key, "Man United");
-    assert_string_equal(r.name, "Man United");
+    assert_string_equal(r.name, "Manchester United");
     assert_int_equal(aps_team_resolve(APS_SPORT_EPL, "Nott'm Forest", &r), 0);
     assert_string_equal(r.key, "Nott'm Forest");
+    /* a club no table lists is its own key */
+    assert_int_equal(aps_team_resolve(APS_SPORT_EPL, "  Arsenal ", &r), 0);
+    assert_string_equal(r.key, "Arsenal");
+    assert_string_equal(r.name, "Arsenal");
+    /* one club, three sources: football-data's key, ESPN's displayName, TheOddsAPI's team name */
+    static const char *const brighton[] = {"Brighton", "Brighton & Hove Albion",
+                                           "Brighton and Hove Albion"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(aps_team_resolve(APS_SPORT_EPL, brighton[i], &r), 0);
+        assert_string_equal(r.key, "Brighton");
+    }
+    assert_int_equal(aps_team_resolve(APS_SPORT_EPL, "Luton", &r), 0);
+    assert_string_equal(r.key, "Luton");
+    assert_int_equal(aps_team_resolve(APS_SPORT_EPL, "Luton Town", &r), 0);
+    assert_string_equal(r.key, "Luton");
     assert_int_equal(aps_team_resolve(APS_SPORT_ATP, "Federer R.", &r), 0);
     assert_string_equal(r.key, "Federer R.");
     assert_int_equal(aps_team_resolve(APS_SPORT_NCAAB, "Springfield Isotopes", &r), 0);
@@ -519,6 +556,55 @@ static void test_open_fields(void **state)
     longname[95] = '\0'; /* 95 characters and the NUL fill the 96-byte key exactly */
     assert_int_equal(aps_team_resolve(APS_SPORT_SERIEA, longname, &r), 0);
     assert_int_equal(strlen(r.key), 95);
+}
+
+/* Every club name of football-data's files (the history) is its own key: the soccer tables give
+ * the live providers' spellings of a club football-data's name, never move a historical name to
+ * another club. */
+static void test_football_data_names_are_their_own_keys(void **state)
+{
+    static const struct {
+        enum aps_sport sport;
+        const char *dir;
+    } leagues[] = {{APS_SPORT_EPL, "E0"},
+                   {APS_SPORT_LALIGA, "SP1"},
+                   {APS_SPORT_BUNDESLIGA, "D1"},
+                   {APS_SPORT_SERIEA, "I1"},
+                   {APS_SPORT_LIGUE1, "F1"}};
+    size_t names = 0, moved = 0;
+    for (size_t l = 0; l < sizeof leagues / sizeof leagues[0]; l++) {
+        char pattern[256];
+        glob_t g;
+        snprintf(pattern, sizeof pattern, DATA "football-data/%s/*.csv", leagues[l].dir);
+        assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            struct aps_csv *c;
+            char **f;
+            size_t n;
+            assert_int_equal(aps_csv_open(&c, g.gl_pathv[i]), 0);
+            assert_int_equal(aps_csv_next(c, &f, &n), 1);
+            int home = aps_csv_find(f, n, "HomeTeam"), away = aps_csv_find(f, n, "AwayTeam");
+            assert_true(home >= 0 && away >= 0);
+            while (aps_csv_next(c, &f, &n) == 1) {
+                for (int k = 0; k < 2; k++) {
+                    size_t col = (size_t)(k ? away : home);
+                    if (col >= n || !*f[col])
+                        continue;
+                    const char *key = resolved_key(leagues[l].sport, f[col]);
+                    names++;
+                    if (!key || strcmp(key, f[col])) {
+                        printf("  %s \"%s\" resolves to %s\n", leagues[l].dir, f[col],
+                               key ? key : "(nothing)");
+                        moved++;
+                    }
+                }
+            }
+            aps_csv_close(c);
+        }
+        globfree(&g);
+    }
+    assert_true(names > 10000);
+    assert_int_equal(moved, 0);
 }
 
 static void *resolve_many(void *arg)
@@ -559,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_display_name_and_case),
         cmocka_unit_test(test_unknown_and_invalid),
         cmocka_unit_test(test_open_fields),
+        cmocka_unit_test(test_football_data_names_are_their_own_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
