@@ -5,8 +5,10 @@
 # keeping the session, sign-out with the newest refresh token, lists with their total and every
 # page (picks, bets, users, alerts, dead letters, settings, models), answers drawn in the order
 # asked and none left after an error, every movement on the balance chart, a deep link kept at
-# sign-in, the game page's message on odds without a recording time, and a pruned model marked,
-# unranked and not offered for promotion on the models page.
+# sign-in, the game page's message on odds without a recording time, a pruned model marked,
+# unranked and not offered for promotion on the models page, and a Premier League match (three-way
+# prices, a quarter-line handicap graded half won) and a tennis match read with their sides,
+# lines and results as the API gives them.
 set -uo pipefail
 # shellcheck source=lib/dashboard.sh
 . "$(dirname "$0")/lib/dashboard.sh"

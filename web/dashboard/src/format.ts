@@ -17,6 +17,20 @@ export function signed(v: number | null | undefined, digits = 2): string {
   return v === null || v === undefined || !Number.isFinite(v) ? dash : `${v > 0 ? "+" : ""}${v.toFixed(digits)}`;
 }
 
+// A spread or total line as books quote it: whole and half lines with one decimal (2.5, -1.0),
+// quarter lines of Asian handicaps with two (-0.25, +0.75), never rounded to another line; a
+// spread with its sign (+0.25), a total without (goals over 2.5).
+export function line(v: number | null | undefined, market: string | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return dash;
+  const text = v.toFixed(Number.isInteger(v * 2) ? 1 : 2);
+  return market === "spread" && v > 0 ? `+${text}` : text;
+}
+
+// A grading result as words: "half win", "half loss", "win", "push".
+export function result(r: string | null | undefined): string {
+  return r ? r.replace(/_/g, " ") : dash;
+}
+
 export function money(v: number | null | undefined, currency = "USD"): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return dash;
   try {

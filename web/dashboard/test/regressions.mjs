@@ -5,9 +5,12 @@
 // sign-out with a spent refresh token, lists cut at 100 rows, answers drawn out of order or left
 // on screen after an error, a balance chart that kept one movement a second, a deep link lost at
 // sign-in, a game page that denied the odds it listed, sport filters that offered "Soccer"
-// (a code the API refuses) and none of the soccer leagues or tennis tours, and a pruned model
-// ranked first and offered for promotion (which the API refuses). The faults (a slow, refused or failed
+// (a code the API refuses) and none of the soccer leagues or tennis tours, a pruned model
+// ranked first and offered for promotion (which the API refuses), and soccer and tennis matches
+// read as NFL games (away @ home, sides "home"/"away" for two players, quarter-line handicaps
+// rounded to another line, totals signed, "half_win"). The faults (a slow, refused or failed
 // answer) are made with playwright's request routing; the rest is the real API and its store.
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, BASE, check, finish, launch, sleep, sql, waitFor } from "./harness.mjs";
 
@@ -336,7 +339,7 @@ await block("the game page does not deny odds it lists", async (context) => {
   await box.waitFor();
   const text = await box.textContent();
   const market = await p.locator("select[name=market]").inputValue();
-  const side = await p.locator("select[name=selection]").inputValue();
+  const side = await p.locator("select[name=selection]").evaluate((s) => s.selectedOptions[0].textContent);
   const listed = await p.locator("table:has(caption:text-is('Current odds')) tbody tr").evaluateAll((rs, [m, s]) =>
     rs.filter((r) => r.cells[1].textContent === m && r.cells[2].textContent === s).length, [market, side]);
   check("historical odds without a time: the message says so instead of 'no odds recorded'", listed > 0 && !/^No .* odds recorded/.test(text) && /no recording time/.test(text),
@@ -468,6 +471,81 @@ await block("a pruned model is marked, not ranked and not offered for promotion"
   await p.locator("main table tbody tr", { hasText: kept }).getByRole("button", { name: "Details" }).click();
   await p.waitForSelector(`main h2:has-text('${kept}')`);
   check("models: a challenger's details still offer it", await p.getByRole("button", { name: "Promote to production" }).isEnabled());
+});
+
+// A Premier League match as football-data.co.uk's file gives it (Pinnacle's closing prices:
+// three-way moneyline, the Asian handicap at a quarter line, goals over/under 2.5) with a pick of
+// each market graded, and a tennis match between two players; both seeded into the store.
+function seedSoccerAndTennis() {
+  const now = Math.floor(Date.now() / 1000);
+  const hash = () => randomBytes(32).toString("hex");
+  const sport = (code) => `(SELECT id FROM sports WHERE code = '${code}')`;
+  const team = (key) => `(SELECT id FROM teams WHERE key = '${key}')`;
+  sql(`INSERT OR IGNORE INTO sportsbooks (key, name, is_sharp) VALUES ('pinnacle', 'Pinnacle', 1);
+    INSERT OR IGNORE INTO seasons (sport_id, label) VALUES (${sport("EPL")}, '2023-24'), (${sport("ATP")}, '2018');
+    INSERT INTO teams (sport_id, key, name) VALUES (${sport("EPL")}, 'Brentford', 'Brentford'), (${sport("EPL")}, 'Chelsea', 'Chelsea'),
+      (${sport("ATP")}, 'Smith J.P.', 'Smith J.P.'), (${sport("ATP")}, 'Sock J.', 'Sock J.');
+    INSERT INTO games (sport_id, season_id, game_date, home_team_id, away_team_id, start_time, time_known, status, home_score, away_score, created_at, updated_at)
+      SELECT s.id, (SELECT id FROM seasons WHERE sport_id = s.id ORDER BY label DESC LIMIT 1), g.d, ${team("Brentford")}, ${team("Chelsea")}, g.t, 1, 'final', 2, 2, ${now}, ${now}
+      FROM sports s, (SELECT '2024-03-02' AS d, 1709391600 AS t) g WHERE s.code = 'EPL';
+    INSERT INTO games (sport_id, season_id, game_date, home_team_id, away_team_id, start_time, time_known, status, home_score, away_score, created_at, updated_at)
+      SELECT s.id, (SELECT id FROM seasons WHERE sport_id = s.id ORDER BY label DESC LIMIT 1), '2018-02-20', ${team("Smith J.P.")}, ${team("Sock J.")}, 1519084800, 0, 'final', 0, 2, ${now}, ${now}
+      FROM sports s WHERE s.code = 'ATP';`);
+  const soccer = Number(sql(`SELECT id FROM games WHERE home_team_id = ${team("Brentford")}`));
+  const tennis = Number(sql(`SELECT id FROM games WHERE home_team_id = ${team("Smith J.P.")}`));
+  const quotes = [[soccer, "moneyline", "home", null, 3.28], [soccer, "moneyline", "draw", null, 3.74], [soccer, "moneyline", "away", null, 2.2],
+    [soccer, "spread", "home", 0.25, 2.0], [soccer, "spread", "away", -0.25, 1.92], [soccer, "total", "over", 2.5, 1.67], [soccer, "total", "under", 2.5, 2.33],
+    [tennis, "moneyline", "home", null, 3.45], [tennis, "moneyline", "away", null, 1.3]];
+  sql(`INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price) VALUES ${quotes.map(([g, m, s, l, p]) =>
+    `(${g}, (SELECT id FROM sportsbooks WHERE key = 'pinnacle'), '${m}', '${s}', 'close', 0, ${l ?? "NULL"}, ${p})`).join(", ")}`);
+  // game, market, selection, line, price, probability, no-vig market probability (of three outcomes for the moneyline), tier, result, profit
+  const picks = [[soccer, "moneyline", "draw", null, 3.74, 0.3, 0.2604, "C", "win", 2.74], [soccer, "spread", "home", 0.25, 2.0, 0.5866, 0.4898, "B", "half_win", 0.5],
+    [soccer, "total", "over", 2.5, 1.67, 0.72, 0.5825, "A", "win", 0.67], [tennis, "moneyline", "away", null, 1.3, 0.745, 0.7263, "C", "win", 0.3]];
+  for (const [g, m, s, l, p, prob, mp, tier, result, profit] of picks) {
+    sql(`INSERT INTO predictions (game_id, model, market, selection, line, price, book, probability, market_probability, edge, tier, stake_fraction, locked_at, prev_hash, hash, created_at, publication, game_start)
+      VALUES (${g}, 'seeded', '${m}', '${s}', ${l ?? "NULL"}, ${p}, 'pinnacle', ${prob}, ${mp}, ${prob - mp}, '${tier}', 0.01, '2024-03-01T12:00:00Z', '${hash()}', '${hash()}', ${now}, 'published', (SELECT start_time FROM games WHERE id = ${g}));
+      INSERT INTO prediction_results (prediction_id, result, profit_loss, graded_at) VALUES (last_insert_rowid(), '${result}', ${profit}, ${now});`);
+  }
+  return { soccer, tennis };
+}
+
+await block("a soccer match and a tennis match read as their sports are: home side first, quarter lines, the draw, players by name", async (context) => {
+  const { soccer, tennis } = seedSoccerAndTennis();
+  const u = await account();
+  const p = await context.newPage();
+  await signIn(p, u.email);
+  const cells = (caption) => p.locator(`table:has(caption:text-matches('^${caption}')) tbody tr`).evaluateAll((trs) => trs.map((tr) => Array.from(tr.cells, (td) => td.textContent.trim())));
+  const facts = async () => Object.fromEntries(await p.locator("main dl.facts").first().evaluate((dl) => Array.from(dl.querySelectorAll("dt"), (dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+
+  await p.goto(`${BASE}/#/game/${soccer}`);
+  await p.locator("table:has(caption:text-is('Pick history (newest first)'))").waitFor();
+  const title = await p.locator("main h2").first().textContent();
+  const score = (await facts()).Score;
+  check("soccer: the match is named home side first, the score home first", title === "Brentford vs Chelsea" && score === "Brentford 2 – 2 Chelsea", `"${title}", score "${score}"`);
+  const odds = (await cells("Current odds")).map((r) => r.slice(1, 5).join(" "));
+  const wantOdds = ["moneyline Brentford — 3.28", "moneyline draw — 3.74", "moneyline Chelsea — 2.20", "spread Brentford +0.25 2.00", "spread Chelsea -0.25 1.92", "total over 2.5 1.67", "total under 2.5 2.33"];
+  check("soccer: current odds name the sides, keep the draw and quarter lines (+0.25, -0.25), totals unsigned", wantOdds.every((w) => odds.includes(w)), JSON.stringify(odds));
+  const api = (await apiCall("GET", `/api/v1/predictions?game_id=${soccer}&history=true&limit=100`, u.token)).items;
+  const history = await cells("Pick history");
+  const row = (m) => history.find((r) => r[1].startsWith(`${m}:`)) ?? [];
+  const pick = (m) => api.find((x) => x.market === m);
+  const pct = (v) => `${(v * 100).toFixed(1)}%`;
+  const want = { moneyline: ["moneyline: draw", "win (+2.74 u"], spread: ["spread: Brentford +0.25", "half win (+0.50 u"], total: ["total: over 2.5", "win (+0.67 u"] };
+  for (const [m, [label, result]] of Object.entries(want)) {
+    const r = row(m), x = pick(m);
+    check(`soccer: the ${m} pick reads "${label}", its probability, price and edge as the API gives them, and "${result}"`,
+      r[1] === label && r[2] === pct(x.probability) && r[3] === x.price.toFixed(2) && r[4] === pct(x.edge) && r[8].startsWith(result), JSON.stringify(r));
+  }
+  const soccerText = await p.locator("main").innerText();
+  check("soccer: nothing reads undefined, NaN or null", !/undefined|NaN|\bnull\b/.test(soccerText));
+
+  await p.goto(`${BASE}/#/game/${tennis}`);
+  await p.locator("table:has(caption:text-is('Pick history (newest first)'))").waitFor();
+  const sides = await p.locator("main select[name=selection] option").allTextContents();
+  const tennisText = await p.locator("main").innerText();
+  check("tennis: the match and its sides are the two players, with no home or away", (await p.locator("main h2").first().textContent()) === "Smith J.P. vs Sock J." &&
+    JSON.stringify(sides.sort()) === JSON.stringify(["Smith J.P.", "Sock J."]) && (await cells("Pick history"))[0]?.[1] === "moneyline: Sock J." && !/\b(home|away)\b/i.test(tennisText),
+    `sides ${JSON.stringify(sides)}; ${(tennisText.match(/.*\b(home|away)\b.*/i) ?? [""])[0]}`);
 });
 
 await browser.close();

@@ -4,9 +4,10 @@
 import { api, get, list } from "../api";
 import { chart } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
-import { money, num, odds, pct, teamName, when } from "../format";
+import { line, money, num, odds, pct, result, when } from "../format";
 import { pagedList } from "../paged";
 import { prefs, setPrefs } from "../prefs";
+import { matchup, sideName } from "../sports";
 import type { BalanceHistory, Bankroll, Bet, Sizing, SizingRequest } from "../types";
 
 function createForm(onDone: () => void): HTMLElement {
@@ -104,8 +105,8 @@ export async function bankrollPage(main: HTMLElement, betsAt = 1): Promise<void>
     get<BalanceHistory>(`/api/v1/betting/bankrolls/${b.id}/history`),
     pagedList<Bet>("Bet history", `/api/v1/betting/bets?bankroll_id=${b.id}`, (p) => p.items.length
       ? table(`Bet history (${p.total} bets)`, ["Placed", "Game", "Pick", "Price", "Stake", "Result", "Profit", "CLV", "Settled"],
-          p.items.map((x) => [when(x.placed_at), `${teamName(x.game?.away_team)} @ ${teamName(x.game?.home_team)}`, `${x.market}: ${x.selection}${x.line !== null && x.line !== undefined ? ` ${x.line}` : ""}`,
-            odds(x.price, x.american), money(x.stake, cur), x.result ?? "pending", money(x.profit_loss, cur), num(x.clv, 3), x.settled_at ? when(x.settled_at) : settleForm(x, () => reload(p.page))]), "bets")
+          p.items.map((x) => [when(x.placed_at), matchup(x.game), `${x.market}: ${sideName(x.game, x.selection)}${x.line !== null && x.line !== undefined ? ` ${line(x.line, x.market)}` : ""}`,
+            odds(x.price, x.american), money(x.stake, cur), x.result ? result(x.result) : "pending", money(x.profit_loss, cur), num(x.clv, 3), x.settled_at ? when(x.settled_at) : settleForm(x, () => reload(p.page))]), "bets")
       : h("p", {}, "No bets yet: place one from today's picks."), betsAt),
   ]);
   // one point per movement in the API's order (by time, then as recorded): several movements can

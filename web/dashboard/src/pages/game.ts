@@ -3,11 +3,13 @@
 import { get, list } from "../api";
 import { chart, hbars } from "../charts";
 import { h, section, select, table } from "../dom";
-import { num, odds, pct, secs, short, signed, teamName, when } from "../format";
+import { line, num, odds, pct, result, secs, short, signed, when } from "../format";
+import { matchup, scoreLine, sideName } from "../sports";
 import type { Game, Odds, Pick } from "../types";
 import { selectionLabel, trackingOnly } from "./picks";
 
-function oddsChart(history: Odds[], market: string, selection: string): HTMLElement {
+function oddsChart(game: Game, history: Odds[], market: string, selection: string): HTMLElement {
+  const side = sideName(game, selection);
   const quotes = history.filter((q) => q.market === market && q.selection === selection);
   const rows = quotes.filter((q) => q.recorded_at);
   const books = Array.from(new Set(rows.map((q) => q.book_name ?? q.book ?? "?")));
@@ -22,12 +24,12 @@ function oddsChart(history: Odds[], market: string, selection: string): HTMLElem
   // historical odds (imported closing and opening lines) carry no time, so they have no movement
   if (!times.length) {
     return h("p", { class: "no-movement" }, quotes.length
-      ? `No movement to draw for ${market} ${selection}: ${quotes.length === 1 ? "its quote has" : `its ${quotes.length} quotes have`} no recording time (historical odds).`
-      : `No ${market} odds recorded for ${selection}.`);
+      ? `No movement to draw for ${market} ${side}: ${quotes.length === 1 ? "its quote has" : `its ${quotes.length} quotes have`} no recording time (historical odds).`
+      : `No ${market} odds recorded for ${side}.`);
   }
   const phases = rows.map((q) => q.phase).filter(Boolean);
   return chart({
-    title: `${market} ${selection}: ${useLine ? "line" : "decimal price"} by book`,
+    title: `${market} ${side}: ${useLine ? "line" : "decimal price"} by book`,
     describe: `${books.length} books, ${times.length} snapshots from ${new Date(times[0] * 1000).toISOString()} (${phases[0] ?? "open"}) to ${new Date(times[times.length - 1] * 1000).toISOString()} (${phases[phases.length - 1] ?? "current"})`,
     x: times, xTime: true, xLabel: "time (UTC)", yLabel: useLine ? "line" : "price", series,
   });
@@ -39,27 +41,26 @@ export async function gamePage(main: HTMLElement, id: number): Promise<void> {
     list<Odds>(`/api/v1/odds/${id}/history?limit=1000`),
     list<Pick>(`/api/v1/predictions?game_id=${id}&history=true&limit=100`),
   ]);
-  const title = `${teamName(game.away_team)} @ ${teamName(game.home_team)}`;
+  const title = matchup(game);
   document.title = `${title} · AI PRO SPORTS`;
-  const score = game.home_score !== null && game.home_score !== undefined ? `${teamName(game.away_team)} ${game.away_score} – ${game.home_score} ${teamName(game.home_team)}` : "not played yet";
   main.append(section(title,
     h("dl", { class: "facts" },
       h("dt", {}, "Sport"), h("dd", {}, game.sport ?? "—"),
       h("dt", {}, "Start"), h("dd", {}, when(game.start_time)),
       h("dt", {}, "Status"), h("dd", {}, game.status ?? "—"),
-      h("dt", {}, "Score"), h("dd", {}, score),
+      h("dt", {}, "Score"), h("dd", {}, scoreLine(game)),
       h("dt", {}, "Venue"), h("dd", {}, game.venue ?? "—"))));
 
   // odds movement
   const markets = Array.from(new Set(history.map((q) => q.market)));
   const mSel = select("market", markets.map((m) => [m, m]), markets.includes("moneyline") ? "moneyline" : markets[0]);
   const sides = (m: string) => Array.from(new Set(history.filter((q) => q.market === m).map((q) => q.selection)));
-  const sSel = select("selection", sides(mSel.value).map((s) => [s, s]));
+  const sSel = select("selection", sides(mSel.value).map((s) => [s, sideName(game, s)]));
   const chartBox = h("div", { class: "odds-chart" });
-  const draw = () => chartBox.replaceChildren(oddsChart(history, mSel.value, sSel.value));
-  mSel.addEventListener("change", () => { sSel.replaceChildren(...sides(mSel.value).map((s) => h("option", { value: s }, s))); draw(); });
+  const draw = () => chartBox.replaceChildren(oddsChart(game, history, mSel.value, sSel.value));
+  mSel.addEventListener("change", () => { sSel.replaceChildren(...sides(mSel.value).map((s) => h("option", { value: s }, sideName(game, s)))); draw(); });
   sSel.addEventListener("change", draw);
-  const current = (game.odds ?? []).map((q) => [q.book_name ?? q.book ?? "?", q.market ?? "", q.selection ?? "", num(q.line, 1), odds(q.price, q.american), q.phase ?? ""]);
+  const current = (game.odds ?? []).map((q) => [q.book_name ?? q.book ?? "?", q.market ?? "", sideName(game, q.selection), line(q.line, q.market), odds(q.price, q.american), q.phase ?? ""]);
   main.append(section("Odds movement",
     markets.length ? h("div", { class: "filters" }, h("label", {}, "Market ", mSel), h("label", {}, "Side ", sSel)) : h("p", {}, "No odds recorded for this game."),
     chartBox,
@@ -72,7 +73,7 @@ export async function gamePage(main: HTMLElement, id: number): Promise<void> {
     return [when(p.created_at), `${p.market}: ${selectionLabel(p)}`, pct(p.probability), odds(p.price, p.american), pct(p.edge), p.tier ?? "—",
       h("code", { title: p.hash ?? "" }, short(p.hash)),
       superseded ? h("span", { class: "badge muted" }, "superseded") : trackingOnly(p) ? h("span", { class: "badge" }, "tracking only") : h("span", { class: "badge ok" }, "current"),
-      p.result ? `${p.result.result ?? ""} (${signed(p.result.profit_units)} u, CLV ${num(p.result.clv, 3)})` : "pending"];
+      p.result ? `${result(p.result.result)} (${signed(p.result.profit_units)} u, CLV ${num(p.result.clv, 3)})` : "pending"];
   });
   main.append(section("Picks", rows.length ? table("Pick history (newest first)", ["Locked", "Pick", "Model", "Price", "Edge", "Tier", "Hash", "State", "Result"], rows) : h("p", {}, "No picks for this game.")));
 

@@ -4,9 +4,9 @@
 // are highlighted.
 import { api, list, newest, page, type Page } from "../api";
 import { field, h, pager, section, select, status } from "../dom";
-import { odds, money, pct, short, signed, teamName, when } from "../format";
+import { line, odds, money, pct, result, short, when } from "../format";
 import { prefs, setPrefs } from "../prefs";
-import { sportOptions } from "../sports";
+import { matchup, sideName, sportOptions } from "../sports";
 import type { Bankroll, Bet, Pick, Sizing } from "../types";
 
 export const POLL_MS = 20_000;
@@ -16,9 +16,8 @@ export function trackingOnly(p: Pick): boolean {
 }
 
 function selectionText(p: Pick): string {
-  const g = p.game;
-  const side = p.selection === "home" ? teamName(g?.home_team) : p.selection === "away" ? teamName(g?.away_team) : p.selection ?? "?";
-  return p.line !== null && p.line !== undefined ? `${side} ${signed(p.line, 1)}` : side;
+  const side = sideName(p.game, p.selection);
+  return p.line !== null && p.line !== undefined ? `${side} ${line(p.line, p.market)}` : side;
 }
 
 // Places a bet from a pick: the stake suggested by the API's Kelly sizing for the bankroll,
@@ -103,7 +102,7 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
           } }, "Bet")
         : null;
       const tr = h("tr", { "data-pick-row": p.id, class: `${changed ? "changed" : ""} ${track ? "tracking" : ""}` },
-        h("td", {}, h("a", { href: `#/game/${p.game_id}` }, `${teamName(g?.away_team)} @ ${teamName(g?.home_team)}`), h("br"), h("small", {}, g?.sport ?? "")),
+        h("td", {}, h("a", { href: `#/game/${p.game_id}` }, matchup(g)), h("br"), h("small", {}, g?.sport ?? "")),
         h("td", {}, when(g?.start_time)),
         h("td", {}, `${p.market ?? ""}: ${selectionText(p)}`, track ? h("span", { class: "badge", title: p.no_bet_reason ?? "published for the record, not to bet" }, "tracking only") : null),
         h("td", { class: "num" }, pct(p.probability)),
@@ -113,7 +112,7 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
         h("td", {}, h("span", { class: `tier tier-${p.tier ?? "none"}` }, p.tier ?? "—")),
         h("td", { class: "num" }, stakeText),
         h("td", {}, h("code", { title: p.hash ?? "" }, short(p.hash))),
-        h("td", {}, p.result?.result ?? (g?.status ?? "")),
+        h("td", {}, p.result?.result ? result(p.result.result) : (g?.status ?? "")),
         h("td", {}, betCell));
       last.set(p.id, key);
       return tr;
