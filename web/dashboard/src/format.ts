@@ -58,6 +58,16 @@ export function when(iso: string | null | undefined): string {
   }
 }
 
+// When a game starts: its time in the user's time zone or, when only its day is known
+// (time_known false: tennis-data and football-data files without kick-off times), that day as
+// the data gives it; the instant stored for it, 00:00 UTC, is the evening before west of UTC.
+export function kickoff(g: { start_time?: string | null; time_known?: boolean; local_date?: string | null; date?: string | null } | null | undefined): string {
+  const day = g?.time_known === false ? g.local_date ?? g.date : null;
+  if (!day) return when(g?.start_time);
+  const d = new Date(`${day}T12:00:00Z`);
+  return Number.isNaN(d.getTime()) ? day : new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" }).format(d);
+}
+
 export function secs(iso: string | null | undefined): number | null {
   if (!iso) return null;
   const t = Date.parse(iso.length === 10 ? `${iso}T12:00:00Z` : iso);

@@ -522,6 +522,8 @@ await block("a soccer match and a tennis match read as their sports are: home si
   const title = await p.locator("main h2").first().textContent();
   const score = (await facts()).Score;
   check("soccer: the match is named home side first, the score home first", title === "Brentford vs Chelsea" && score === "Brentford 2 – 2 Chelsea", `"${title}", score "${score}"`);
+  const kickoff = (await facts()).Start;
+  check("soccer: a kick-off time stored shows in the viewer's time zone", kickoff === "Mar 2, 2024, 10:00 AM", `"${kickoff}"`);
   const odds = (await cells("Current odds")).map((r) => r.slice(1, 5).join(" "));
   const wantOdds = ["moneyline Brentford — 3.28", "moneyline draw — 3.74", "moneyline Chelsea — 2.20", "spread Brentford +0.25 2.00", "spread Chelsea -0.25 1.92", "total over 2.5 1.67", "total under 2.5 2.33"];
   check("soccer: current odds name the sides, keep the draw and quarter lines (+0.25, -0.25), totals unsigned", wantOdds.every((w) => odds.includes(w)), JSON.stringify(odds));
@@ -542,6 +544,10 @@ await block("a soccer match and a tennis match read as their sports are: home si
   await p.goto(`${BASE}/#/game/${tennis}`);
   await p.locator("table:has(caption:text-is('Pick history (newest first)'))").waitFor();
   const sides = await p.locator("main select[name=selection] option").allTextContents();
+  // tennis-data gives the day only (time_known false, stored at 00:00 UTC): in New York that
+  // instant is the evening before
+  const start = (await facts()).Start;
+  check("tennis: a match whose time is not known shows its day, not the evening before in the viewer's time zone", start === "Feb 20, 2018", `"${start}"`);
   const tennisText = await p.locator("main").innerText();
   check("tennis: the match and its sides are the two players, with no home or away", (await p.locator("main h2").first().textContent()) === "Smith J.P. vs Sock J." &&
     JSON.stringify(sides.sort()) === JSON.stringify(["Smith J.P.", "Sock J."]) && (await cells("Pick history"))[0]?.[1] === "moneyline: Sock J." && !/\b(home|away)\b/i.test(tennisText),

@@ -3,7 +3,7 @@
 import { get, list } from "../api";
 import { chart, hbars } from "../charts";
 import { h, section, select, table } from "../dom";
-import { line, num, odds, pct, result, secs, short, signed, when } from "../format";
+import { kickoff, line, num, odds, pct, result, secs, short, signed, when } from "../format";
 import { matchup, scoreLine, sideName } from "../sports";
 import type { Game, Odds, Pick } from "../types";
 import { selectionLabel, trackingOnly } from "./picks";
@@ -46,7 +46,7 @@ export async function gamePage(main: HTMLElement, id: number): Promise<void> {
   main.append(section(title,
     h("dl", { class: "facts" },
       h("dt", {}, "Sport"), h("dd", {}, game.sport ?? "—"),
-      h("dt", {}, "Start"), h("dd", {}, when(game.start_time)),
+      h("dt", {}, "Start"), h("dd", {}, kickoff(game)),
       h("dt", {}, "Status"), h("dd", {}, game.status ?? "—"),
       h("dt", {}, "Score"), h("dd", {}, scoreLine(game)),
       h("dt", {}, "Venue"), h("dd", {}, game.venue ?? "—"))));

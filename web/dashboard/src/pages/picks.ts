@@ -4,7 +4,7 @@
 // are highlighted.
 import { api, list, newest, page, type Page } from "../api";
 import { field, h, pager, section, select, status } from "../dom";
-import { line, odds, money, pct, result, short, when } from "../format";
+import { kickoff, line, odds, money, pct, result, short } from "../format";
 import { prefs, setPrefs } from "../prefs";
 import { matchup, sideName, sportOptions } from "../sports";
 import type { Bankroll, Bet, Pick, Sizing } from "../types";
@@ -103,7 +103,7 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
         : null;
       const tr = h("tr", { "data-pick-row": p.id, class: `${changed ? "changed" : ""} ${track ? "tracking" : ""}` },
         h("td", {}, h("a", { href: `#/game/${p.game_id}` }, matchup(g)), h("br"), h("small", {}, g?.sport ?? "")),
-        h("td", {}, when(g?.start_time)),
+        h("td", {}, kickoff(g)),
         h("td", {}, `${p.market ?? ""}: ${selectionText(p)}`, track ? h("span", { class: "badge", title: p.no_bet_reason ?? "published for the record, not to bet" }, "tracking only") : null),
         h("td", { class: "num" }, pct(p.probability)),
         h("td", { class: "num" }, pct(p.market_probability)),
