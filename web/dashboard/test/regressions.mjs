@@ -8,7 +8,8 @@
 // (a code the API refuses) and none of the soccer leagues or tennis tours, a pruned model
 // ranked first and offered for promotion (which the API refuses), and soccer and tennis matches
 // read as NFL games (away @ home, sides "home"/"away" for two players, quarter-line handicaps
-// rounded to another line, totals signed, "half_win"). The faults (a slow, refused or failed
+// rounded to another line, totals signed, "half_win", the day of a match without a time shown
+// as the evening before), and a handicap backtest whose W–L left out its pushes and half results. The faults (a slow, refused or failed
 // answer) are made with playwright's request routing; the rest is the real API and its store.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -552,6 +553,37 @@ await block("a soccer match and a tennis match read as their sports are: home si
   check("tennis: the match and its sides are the two players, with no home or away", (await p.locator("main h2").first().textContent()) === "Smith J.P. vs Sock J." &&
     JSON.stringify(sides.sort()) === JSON.stringify(["Smith J.P.", "Sock J."]) && (await cells("Pick history"))[0]?.[1] === "moneyline: Sock J." && !/\b(home|away)\b/i.test(tennisText),
     `sides ${JSON.stringify(sides)}; ${(tennisText.match(/.*\b(home|away)\b.*/i) ?? [""])[0]}`);
+});
+
+await block("a handicap backtest's tallies count every bet: half won, half lost, pushed and void", async (context) => {
+  // the tallies of `aps backtest --sport EPL --market spread --format json` over the last two
+  // Premier League seasons of football-data.co.uk (Asian handicaps at quarter lines)
+  const tally = (bets, wins, losses, pushes, halfWins, halfLosses, voids, staked, profit) =>
+    ({ bets, wins, losses, pushes, half_wins: halfWins, half_losses: halfLosses, voids, staked, profit, yield: profit / staked, clv_bets: bets, clv_mean: 0.0089, clv_positive_share: 0.2 });
+  const all = tally(475, 197, 179, 26, 28, 45, 0, 100719.22, 152.15);
+  const report = { sport: "EPL", market: "spread", model: "elo", from: "2022-08-05", to: "2024-05-19", bankroll_start: 10000, bankroll_end: 10152.15, bankroll_growth: 0.015215,
+    max_drawdown: 0.21, sharpe_per_bet: 0.01, bets: all, tiers: { B: all },
+    seasons: [{ season: "2022-23", bets: tally(234, 106, 81, 13, 13, 21, 0, 46089.32, 3223.94) }, { season: "2023-24", bets: tally(241, 91, 98, 13, 15, 24, 0, 54629.9, -3071.79) }], curve: [] };
+  const u = await account("analyst");
+  const now = Math.floor(Date.now() / 1000);
+  sql(`INSERT INTO backtests (user_id, sport, market, bankroll, state, report, created_at, started_at, finished_at) VALUES (${u.id}, 'EPL', 'spread', 10000, 'done', '${JSON.stringify(report)}', ${now}, ${now}, ${now})`);
+  const id = Number(sql(`SELECT MAX(id) FROM backtests WHERE user_id = ${u.id}`));
+  const p = await context.newPage();
+  await signIn(p, u.email);
+  await p.goto(`${BASE}/#/backtests`);
+  await p.locator("main table tbody tr", { hasText: "EPL" }).getByRole("button", { name: "Open" }).click();
+  await p.waitForSelector(`main h2:has-text('Backtest ${id}')`);
+  const read = (caption) => p.locator(`table:has(caption:text-is('${caption}'))`).evaluate((t) =>
+    Object.fromEntries(Array.from(t.tHead.rows[0].cells, (th, i) => [th.textContent, Array.from(t.tBodies[0].rows, (r) => r.cells[i]?.textContent)])));
+  const counted = (cols, row) => {
+    const [w, l, pu] = (cols["W–L–P"]?.[row] ?? "").split("–").map(Number);
+    const [hw, hl] = (cols["Half W–L"]?.[row] ?? "").split("–").map(Number);
+    return w + l + pu + hw + hl + Number(cols.Void?.[row]);
+  };
+  const bets = await read("All bets"), seasons = await read("By season");
+  check("backtest: the won, lost, pushed, half won, half lost and void bets add up to the bets (475; 234 and 241 by season)",
+    Number(bets.Bets[0]) === 475 && counted(bets, 0) === 475 && counted(seasons, 0) === 234 && counted(seasons, 1) === 241,
+    JSON.stringify({ all: [bets.Bets?.[0], bets["W–L–P"]?.[0], bets["Half W–L"]?.[0], bets.Void?.[0], bets["W–L"]?.[0]], seasons: [seasons["W–L–P"], seasons["Half W–L"], seasons["W–L"]] }));
 });
 
 await browser.close();

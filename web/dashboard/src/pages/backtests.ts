@@ -9,8 +9,10 @@ import { pagedList } from "../paged";
 import { sportOptions } from "../sports";
 import type { Backtest, Tally } from "../types";
 
-const tallyHead = ["Bets", "W–L", "Staked", "Profit", "Yield (ROI)", "Mean CLV"];
-const tallyRow = (t?: Tally) => (t ? [t.bets, `${t.wins}–${t.losses}`, money(t.staked), money(t.profit), pct(t.yield), num(t.clv_mean, 4)] : []);
+// Every bet in one of the counts: won, lost, pushed, half won and half lost (quarter-line
+// handicaps and totals), void.
+const tallyHead = ["Bets", "W–L–P", "Half W–L", "Void", "Staked", "Profit", "Yield (ROI)", "Mean CLV"];
+const tallyRow = (t?: Tally) => (t ? [t.bets, `${t.wins}–${t.losses}–${t.pushes}`, `${t.half_wins}–${t.half_losses}`, t.voids, money(t.staked), money(t.profit), pct(t.yield), num(t.clv_mean, 4)] : []);
 
 function report(bt: Backtest): HTMLElement {
   const r = bt.report;
