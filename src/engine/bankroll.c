@@ -531,6 +531,9 @@ int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
     if (rc)
         return rc;
     rc = load_own_bet(c, user_id, bet_id, &b, &game_id);
+    if (!rc && (r == APS_GRADE_HALF_WIN || r == APS_GRADE_HALF_LOSS) &&
+        !aps_grade_splits((enum aps_market)b.market, b.line))
+        rc = APS_E_RANGE;
     if (!rc)
         rc = read_game(c, game_id, &g);
     if (!rc)

@@ -114,7 +114,8 @@ int aps_bankroll_settle_game(struct aps_conn *c, int64_t game_id, int *settled) 
  * (push, void) — in one transaction. *balance_after_cents (may be NULL): the bankroll's balance
  * after it. Errors: APS_E_NOTFOUND (no such bet of user_id), APS_E_STATE (already settled),
  * APS_E_TOOBIG (the payout would take the balance past APS_MONEY_LIMIT_CENTS: nothing changed),
- * APS_E_INVAL (r is not a result). */
+ * APS_E_INVAL (r is not a result), APS_E_RANGE (a half result for a bet that cannot split: a
+ * moneyline, a whole or half line; nothing changed). */
 int aps_bankroll_settle_bet(struct aps_conn *c, int64_t user_id, int64_t bet_id,
                             enum aps_grade_result r, enum aps_margin_method mm,
                             int64_t *balance_after_cents) APS_MUST_CHECK;

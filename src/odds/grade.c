@@ -87,6 +87,13 @@ static enum aps_grade_result grade_lined(const struct aps_grade_pick *p, long ma
     }
 }
 
+bool aps_grade_splits(enum aps_market market, double line)
+{
+    long l4;
+    return (market == APS_MKT_SPREAD || market == APS_MKT_TOTAL) && !quarter_points(line, &l4) &&
+           l4 % 2 != 0;
+}
+
 /* Whether the selection belongs to the market and a spread/total line is on the quarter grid. */
 static bool pick_valid(const struct aps_grade_pick *p)
 {

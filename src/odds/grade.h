@@ -50,6 +50,10 @@ const char *aps_grade_result_name(enum aps_grade_result r);
 /* The result for its name; -1 when unknown. */
 int aps_grade_result_parse(const char *s);
 
+/* Whether a bet of market at line can end half won or half lost: a spread or total on a quarter
+ * line (−0.25, 2.75, …); never a moneyline, nor a whole or half line. */
+bool aps_grade_splits(enum aps_market market, double line);
+
 /* Grades pick against score into *out. Errors (and *out untouched): APS_E_INVAL for a selection
  * that does not belong to the market (draw in a two-way moneyline, over on a spread, …) or a
  * spread/total line that is not a finite multiple of 0.25; APS_E_STATE when the game is not over

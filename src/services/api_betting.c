@@ -490,6 +490,10 @@ int aps_api_bets_settle(struct aps_http_req *req, struct aps_http_res *res)
         aps_api_not_found(res, "bet");
     else if (rc == APS_E_STATE)
         aps_http_error(res, 409, "BET_SETTLED", "the bet is settled already");
+    else if (rc == APS_E_RANGE)
+        aps_api_invalid(res, "result",
+                        "half_win and half_loss settle only a spread or total bet on a quarter "
+                        "line (-0.25, 2.75, ...); this bet cannot split");
     else if (rc == APS_E_TOOBIG)
         aps_http_error(res, 409, "BALANCE_LIMIT",
                        "the payout would take the bankroll's balance above its limit; withdraw "

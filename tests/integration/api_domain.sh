@@ -351,6 +351,32 @@ test_settle() {
   req GET /api/v1/betting/bets "" "$U1"
   check "nothing pending after settling" "2 0" "$(jf .total) $(jf .summary.pending)"
   check "audited" 2 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'bet_settled'")"
+  test_settle_half
+}
+
+# A half result exists only for a stake split over two lines: a spread or total on a quarter
+# line (Asian handicap -0.25). On a moneyline (three-way or not) or a whole or half line it is
+# refused, naming result, and the bet stays open.
+test_settle_half() {
+  local ml half whole
+  req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":10,\"price\":2.0}" "$U1"
+  ml=$(jf .id)
+  req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"spread\",\"selection\":\"home\",\"line\":-1.5,\"bankroll_id\":$br,\"stake\":10,\"price\":1.9}" "$U1"
+  whole=$(jf .id)
+  req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"spread\",\"selection\":\"home\",\"line\":-0.25,\"bankroll_id\":$br,\"stake\":10,\"price\":1.9}" "$U1"
+  half=$(jf .id)
+  check "half: three bets placed" "201 1270.25" "$status $(jf .balance_after)"
+  req POST "/api/v1/betting/bets/$ml/settle" '{"result":"half_win"}' "$U1"
+  check "half: a half win on a moneyline bet 400 naming result" "400 result" "$status $(jf '.error.details[0].field')"
+  req POST "/api/v1/betting/bets/$whole/settle" '{"result":"half_loss"}' "$U1"
+  check "half: a half loss on a half line (-1.5) 400 naming result" "400 result" "$status $(jf '.error.details[0].field')"
+  check "half: both refused bets still open" "pending pending" \
+    "$(sql "SELECT result FROM bets WHERE id = $ml") $(sql "SELECT result FROM bets WHERE id = $whole")"
+  req POST "/api/v1/betting/bets/$half/settle" '{"result":"half_win"}' "$U1"
+  check "half: a half win on -0.25: half the stake wins at 1.9, half refunded" "200 half_win 4.5 1284.75" \
+    "$status $(jf .result) $(jf .profit_loss) $(jf .balance_after)"
+  for b in "$ml" "$whole"; do req POST "/api/v1/betting/bets/$b/settle" '{"result":"void"}' "$U1"; done
+  check "half: the others void" "200 1304.75" "$status $(jf .balance_after)"
 }
 
 # A backtest's job_id is a job its owner follows at /api/v1/jobs/{id} (an admin too; nobody

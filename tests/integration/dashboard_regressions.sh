@@ -8,8 +8,8 @@
 # sign-in, the game page's message on odds without a recording time, a pruned model marked,
 # unranked and not offered for promotion on the models page, and a Premier League match (three-way
 # prices, a quarter-line handicap graded half won) and a tennis match read with their sides,
-# lines, days and results as the API gives them, and a handicap backtest's tallies counting
-# every bet.
+# lines, days and results as the API gives them, a handicap backtest's tallies counting every
+# bet, and half results offered only for a bet on a quarter line.
 set -uo pipefail
 # shellcheck source=lib/dashboard.sh
 . "$(dirname "$0")/lib/dashboard.sh"

@@ -415,7 +415,7 @@ static void test_settle_by_hand(void **state)
     int64_t id = open_bankroll(c, FX_USER, 1000), b1, b2;
     int64_t after = 0;
     int64_t now = aps_time_now();
-    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_HOME, NAN, 1.85, 100);
+    struct aps_bet_request b = bet(id, FX_G_FUTURE, APS_MKT_SPREAD, APS_SEL_HOME, -0.25, 1.85, 100);
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b1, &after), 0);
     b = bet(id, FX_G_FUTURE, APS_MKT_MONEYLINE, APS_SEL_AWAY, NAN, 2.10, 50);
     assert_int_equal(aps_bankroll_place_bet(c, &b, now, &b2, &after), 0);
@@ -428,7 +428,11 @@ static void test_settle_by_hand(void **state)
                      APS_E_NOTFOUND);
     assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, b1, (enum aps_grade_result)-1, mm, &after),
                      APS_E_INVAL);
-    /* half win of 100 at 1.85: profit 42.50, 142.50 paid back */
+    /* a half result only for a stake split over two lines: not a moneyline; nothing changed */
+    assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, b2, APS_GRADE_HALF_LOSS, mm, &after),
+                     APS_E_RANGE);
+    assert_float_equal(balance(c, id), 850.00, 1e-9);
+    /* half win of 100 at 1.85 on -0.25: profit 42.50, 142.50 paid back */
     assert_int_equal(aps_bankroll_settle_bet(c, FX_USER, b1, APS_GRADE_HALF_WIN, mm, &after), 0);
     assert_int_equal(after, 99250);
     assert_float_equal(balance(c, id), 992.50, 1e-9);

@@ -53,6 +53,23 @@ static void spread_whole_and_half_lines(void **state)
     assert_int_equal(SP(HOME, 0.0, 1, 1), APS_GRADE_PUSH);   /* draw no bet */
 }
 
+/* Only a quarter line splits a stake over two lines, so only it can end half won or lost. */
+static void splits_only_on_quarter_lines(void **state)
+{
+    (void)state;
+    assert_true(aps_grade_splits(APS_MKT_SPREAD, -0.25));
+    assert_true(aps_grade_splits(APS_MKT_SPREAD, 0.75));
+    assert_true(aps_grade_splits(APS_MKT_TOTAL, 2.25));
+    assert_true(aps_grade_splits(APS_MKT_TOTAL, 2.75));
+    assert_false(aps_grade_splits(APS_MKT_SPREAD, -0.5));
+    assert_false(aps_grade_splits(APS_MKT_SPREAD, 0.0));
+    assert_false(aps_grade_splits(APS_MKT_SPREAD, -1.0));
+    assert_false(aps_grade_splits(APS_MKT_TOTAL, 2.5));
+    assert_false(aps_grade_splits(APS_MKT_SPREAD, -0.3));
+    assert_false(aps_grade_splits(APS_MKT_SPREAD, NAN));
+    assert_false(aps_grade_splits(APS_MKT_MONEYLINE, -0.25));
+}
+
 static void asian_quarter_lines(void **state)
 {
     (void)state;
@@ -256,6 +273,7 @@ int main(void)
         cmocka_unit_test(moneyline),
         cmocka_unit_test(spread_whole_and_half_lines),
         cmocka_unit_test(asian_quarter_lines),
+        cmocka_unit_test(splits_only_on_quarter_lines),
         cmocka_unit_test(totals),
         cmocka_unit_test(void_and_not_gradable),
         cmocka_unit_test(settle_postponed_and_cancelled),

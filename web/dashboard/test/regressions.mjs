@@ -9,7 +9,8 @@
 // ranked first and offered for promotion (which the API refuses), and soccer and tennis matches
 // read as NFL games (away @ home, sides "home"/"away" for two players, quarter-line handicaps
 // rounded to another line, totals signed, "half_win", the day of a match without a time shown
-// as the evening before), and a handicap backtest whose W–L left out its pushes and half results. The faults (a slow, refused or failed
+// as the evening before), a handicap backtest whose W–L left out its pushes and half results,
+// and a Settle control that offered half results for a moneyline bet. The faults (a slow, refused or failed
 // answer) are made with playwright's request routing; the rest is the real API and its store.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -584,6 +585,23 @@ await block("a handicap backtest's tallies count every bet: half won, half lost,
   check("backtest: the won, lost, pushed, half won, half lost and void bets add up to the bets (475; 234 and 241 by season)",
     Number(bets.Bets[0]) === 475 && counted(bets, 0) === 475 && counted(seasons, 0) === 234 && counted(seasons, 1) === 241,
     JSON.stringify({ all: [bets.Bets?.[0], bets["W–L–P"]?.[0], bets["Half W–L"]?.[0], bets.Void?.[0], bets["W–L"]?.[0]], seasons: [seasons["W–L–P"], seasons["Half W–L"], seasons["W–L"]] }));
+});
+
+await block("settling by hand offers half results only for a bet on a quarter line", async (context) => {
+  const u = await account();
+  const game = (await apiCall("GET", "/api/v1/predictions/today?limit=1", u.token)).items[0].game_id;
+  const br = (await apiCall("POST", "/api/v1/betting/bankrolls", u.token, { name: "Halves", initial_amount: 1000 })).id;
+  const bet = async (market, selection, line) => (await apiCall("POST", "/api/v1/betting/bets", u.token,
+    { game_id: game, market, selection, ...(line === null ? {} : { line }), bankroll_id: br, stake: 10, price: 1.9 })).id;
+  const ml = await bet("moneyline", "home", null), half = await bet("spread", "home", -0.5), quarter = await bet("total", "over", 210.75);
+  const p = await context.newPage();
+  await signIn(p, u.email);
+  await p.goto(`${BASE}/#/bankroll`);
+  await p.locator("table.bets form.settle-form").first().waitFor();
+  const offered = (id) => p.locator(`form.settle-form[data-bet="${id}"] select option`).evaluateAll((os) => os.map((o) => o.value).join(","));
+  const [a, b, c] = [await offered(ml), await offered(half), await offered(quarter)];
+  check("settle: a moneyline and a half line offer no half result, a quarter-line total does",
+    a === "win,loss,push,void" && b === "win,loss,push,void" && c === "win,loss,push,void,half_win,half_loss", `moneyline ${a}; spread -0.5 ${b}; total 210.75 ${c}`);
 });
 
 await browser.close();

@@ -61,8 +61,15 @@ function moveForm(b: Bankroll, onDone: () => void): HTMLElement {
 }
 
 // Settles an open bet by hand with the result the user picks; the page reloads with the payout.
+// A stake splits over two lines, and so can end half won or half lost, only on a spread or total
+// quarter line (-0.25, 2.75); the API refuses half results for any other bet.
+function splits(x: Bet): boolean {
+  return (x.market === "spread" || x.market === "total") && typeof x.line === "number" && Number.isInteger(x.line * 4) && !Number.isInteger(x.line * 2);
+}
+
 function settleForm(x: Bet, onDone: () => void): HTMLElement {
-  const result = select("result", [["win", "Win"], ["loss", "Loss"], ["push", "Push"], ["void", "Void"], ["half_win", "Half win"], ["half_loss", "Half loss"]]);
+  const results: [string, string][] = [["win", "Win"], ["loss", "Loss"], ["push", "Push"], ["void", "Void"]];
+  const result = select("result", splits(x) ? [...results, ["half_win", "Half win"], ["half_loss", "Half loss"]] : results);
   result.setAttribute("aria-label", `Result of bet ${x.id}`);
   const msg = h("span", { class: "status", role: "status", "aria-live": "polite" });
   const f = h("form", { class: "form inline settle-form", "aria-label": `Settle bet ${x.id}`, "data-bet": x.id }, result, h("button", { type: "submit" }, "Settle"), msg);
