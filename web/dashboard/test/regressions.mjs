@@ -10,7 +10,8 @@
 // read as NFL games (away @ home, sides "home"/"away" for two players, quarter-line handicaps
 // rounded to another line, totals signed, "half_win", the day of a match without a time shown
 // as the evening before), a handicap backtest whose W–L left out its pushes and half results,
-// and a Settle control that offered half results for a moneyline bet. The faults (a slow, refused or failed
+// a Settle control that offered half results for a moneyline bet, and a model's game and fold
+// counts shown as 313.0000 and 8.0000. The faults (a slow, refused or failed
 // answer) are made with playwright's request routing; the rest is the real API and its store.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -602,6 +603,21 @@ await block("settling by hand offers half results only for a bet on a quarter li
   const [a, b, c] = [await offered(ml), await offered(half), await offered(quarter)];
   check("settle: a moneyline and a half line offer no half result, a quarter-line total does",
     a === "win,loss,push,void" && b === "win,loss,push,void" && c === "win,loss,push,void,half_win,half_loss", `moneyline ${a}; spread -0.5 ${b}; total 210.75 ${c}`);
+});
+
+await block("a model's details give counts whole and measures to four decimals", async (context) => {
+  // the metrics `aps train --sport EPL --market moneyline` stored for its winner
+  const now = Math.floor(Date.now() / 1000), name = `epl_moneyline_logistic_${now}`;
+  const m = { walk_forward: { games: 313, log_loss: 0.9131728926, brier: 0.536994716, ece: 0.02891705298 }, folds: 8, first_fold: "2023-08", calibration: "temperature", search_seconds: 0.68 };
+  sql(`INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash, metrics, log_loss, games, leakage_ok, created_at) SELECT '${name}', s.id, 'moneyline', 'logistic', 'challenger', 'none', '[]', '{}', 'x', '${JSON.stringify(m)}', 0.9131728926, 313, 1, ${now} FROM sports s WHERE s.code = 'EPL'`);
+  const p = await context.newPage();
+  await signIn(p, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await p.goto(`${BASE}/#/models`);
+  await p.getByLabel("Sport").selectOption("EPL");
+  await p.locator("main table tbody tr", { hasText: name }).getByRole("button", { name: "Details" }).click();
+  await p.waitForSelector(`main h2:has-text('${name}')`);
+  const rows = Object.fromEntries(await p.locator("main table:has(caption:text-matches('^(Walk-forward metrics|Training)$')) tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])));
+  check("models: games 313 and folds 8 whole, log loss 0.9132, search seconds 0.6800", rows.games === "313" && rows.folds === "8" && rows.log_loss === "0.9132" && rows.search_seconds === "0.6800", JSON.stringify(rows));
 });
 
 await browser.close();

@@ -20,11 +20,14 @@ function importance(features: unknown): HTMLElement {
   return names.length ? h("div", {}, h("p", {}, `${names.length} features (no importance stored for this model):`), h("ul", { class: "cols" }, ...names.map((n) => h("li", {}, n)))) : h("p", {}, "No features stored.");
 }
 
+// A stored value as written: counts (games, folds) whole, measures to four decimals.
+const value = (v: unknown): string => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : num(v, 4)) : String(v));
+
 function metrics(m: unknown): HTMLElement {
   const o = (m && typeof m === "object" ? m : {}) as { [k: string]: unknown };
   const wf = (o.walk_forward && typeof o.walk_forward === "object" ? o.walk_forward : {}) as { [k: string]: unknown };
-  const rows = Object.entries(wf).map(([k, v]) => [k, typeof v === "number" ? num(v, 4) : String(v)]);
-  const other = Object.entries(o).filter(([k, v]) => k !== "walk_forward" && typeof v !== "object").map(([k, v]) => [k, typeof v === "number" ? num(v, 4) : String(v)]);
+  const rows = Object.entries(wf).map(([k, v]) => [k, value(v)]);
+  const other = Object.entries(o).filter(([k, v]) => k !== "walk_forward" && typeof v !== "object").map(([k, v]) => [k, value(v)]);
   return h("div", {}, rows.length ? table("Walk-forward metrics", ["Metric", "Value"], rows) : h("p", {}, "No walk-forward metrics stored."), other.length ? table("Training", ["Field", "Value"], other) : null);
 }
 
