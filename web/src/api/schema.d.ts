@@ -696,7 +696,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Settle one's own open bet by hand (result: win, loss, push, void, half_win, half_loss); the bet with the balance after it */
+        /** Settle one's own open bet by hand (result: win, loss, push, void, half_win, half_loss; the half results only for a spread or total on a quarter line, else 400); the bet with the balance after it */
         post: operations["post_api_v1_betting_bets_id_settle"];
         delete?: never;
         options?: never;
