@@ -158,6 +158,11 @@ static void fields(struct aps_buf *b, const struct opts *o, const struct aps_col
         aps_buf_printf(b, ",\"credits_remaining\":%lld,\"credits_used\":%lld,\"credits_last\":%lld",
                        (long long)r->credits_remaining, (long long)r->credits_used,
                        (long long)r->credits_last);
+    if (r->ambiguous[0]) {
+        aps_buf_puts(b, ",\"ambiguous_players\":\"");
+        aps_json_escape(b, r->ambiguous);
+        aps_buf_putc(b, '"');
+    }
     if (r->rejected_names[0]) {
         aps_buf_puts(b, ",\"rejected_events\":\"");
         aps_json_escape(b, r->rejected_names);
@@ -192,6 +197,10 @@ int aps_cmd_collect(struct aps_cli *cli, int argc, char **argv)
     int rc = run_job(&col, &o, &r, &active, &covered);
     struct aps_buf b = {0};
     fields(&b, &o, &r, active, covered);
+    if (!rc && r.ambiguous[0])
+        APS_LOG(&cli->log, APS_LOG_WARNING, NULL,
+                "collect %s: stored as new players, several history players fit: %s", o.job,
+                r.ambiguous);
     if (rc)
         APS_LOG(&cli->log, APS_LOG_ERROR, aps_buf_str(&b), "collect %s failed: %s", o.job,
                 r.err[0] ? r.err : aps_strerror(rc));

@@ -151,6 +151,10 @@ static int txn_begin(struct aps_collector *c, struct txn *t, struct aps_collect_
 /* Commits when rc is 0, else rolls back; releases everything. */
 static int txn_end(struct aps_collector *c, struct txn *t, int rc, struct aps_collect_report *r)
 {
+    const char *amb = aps_live_ambiguous(t->live);
+    size_t n = strlen(r->ambiguous);
+    if (!rc && *amb)
+        snprintf(r->ambiguous + n, sizeof r->ambiguous - n, "%s%s", n ? "; " : "", amb);
     aps_live_close(t->live);
     if (!rc)
         rc = aps_conn_commit(t->conn);

@@ -43,6 +43,9 @@ struct aps_collect_report {
     int64_t credits_remaining, credits_used, credits_last; /* -1 when not reported */
     char rejected_names[256];      /* the first refused events and why, comma-separated:
                                       "A @ B (unknown team), event 3 of the answer has no id" */
+    char ambiguous[256];           /* tennis names stored as new players because several of
+                                      the history's players fit them, with those players:
+                                      "Alexander Zverev fits \"Zverev A.\", \"Zverev A.\"" */
     const char *failure;           /* NULL, or the failure class: "http", "parse", "budget",
                                       "config", "db" (also the metric label),
                                       "unsupported" (ESPN and tennis; not counted) */

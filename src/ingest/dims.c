@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -13,9 +14,20 @@
 #include "core/strmap.h"
 #include "ingest/books.h"
 #include "ingest/teams.h"
+#include "ingest/tennis_names.h"
 #include "store/store.h"
 
-enum { ST_SPORT, ST_TEAM, ST_ALIAS, ST_SEASON, ST_VENUE, ST_VENUE_GEO, ST_BOOK, ST__COUNT };
+enum {
+    ST_SPORT,
+    ST_TEAM,
+    ST_ALIAS,
+    ST_SEASON,
+    ST_VENUE,
+    ST_VENUE_GEO,
+    ST_BOOK,
+    ST_PLAYERS,
+    ST__COUNT
+};
 
 static const char *const SQL[ST__COUNT] = {
     [ST_SPORT] = "INSERT INTO sports (code, name, odds_api_key, espn_path, kind, three_way)"
@@ -28,17 +40,20 @@ static const char *const SQL[ST__COUNT] = {
     [ST_ALIAS] = "INSERT INTO team_aliases (sport_id, source, alias, team_id)"
                  " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sport_id, source, alias)"
                  " DO UPDATE SET team_id = excluded.team_id",
-    [ST_SEASON] = "INSERT INTO seasons (sport_id, label) VALUES (?1, ?2)"
-                  " ON CONFLICT (sport_id, label) DO UPDATE SET label = excluded.label RETURNING id",
+    [ST_SEASON] =
+        "INSERT INTO seasons (sport_id, label) VALUES (?1, ?2)"
+        " ON CONFLICT (sport_id, label) DO UPDATE SET label = excluded.label RETURNING id",
     [ST_VENUE] = "INSERT INTO venues (name, city, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name)"
                  " DO UPDATE SET city = COALESCE(venues.city, excluded.city),"
                  " kind = COALESCE(excluded.kind, venues.kind) RETURNING id",
     [ST_VENUE_GEO] = "UPDATE venues SET latitude = COALESCE(?2, latitude),"
                      " longitude = COALESCE(?3, longitude), timezone = COALESCE(?4, timezone),"
                      " utc_offset_min = COALESCE(?5, utc_offset_min) WHERE id = ?1",
-    [ST_BOOK] = "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES (?1, ?2, ?3, ?4)"
-                " ON CONFLICT (key) DO UPDATE SET name = CASE WHEN excluded.name = excluded.key"
-                " THEN sportsbooks.name ELSE excluded.name END RETURNING id",
+    [ST_BOOK] =
+        "INSERT INTO sportsbooks (key, name, is_sharp, is_aggregate) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (key) DO UPDATE SET name = CASE WHEN excluded.name = excluded.key"
+        " THEN sportsbooks.name ELSE excluded.name END RETURNING id",
+    [ST_PLAYERS] = "SELECT id, key FROM teams WHERE sport_id = ?1 ORDER BY key",
 };
 
 struct aps_dims {
@@ -50,7 +65,9 @@ struct aps_dims {
     struct aps_strmap seasons;        /* "sport_id|label" → id */
     struct aps_strmap venues;         /* name → id */
     struct aps_strmap books;          /* key → id */
+    struct aps_strmap players;        /* "sport_id|full name" → history's id, 0 none (tennis) */
     size_t written;                   /* rows written to teams, seasons and venues */
+    char ambiguous[512];              /* full names that fit several players, and which */
 };
 
 int aps_dims_open(struct aps_dims **out, struct aps_conn *c)
@@ -80,6 +97,7 @@ void aps_dims_close(struct aps_dims *d)
     aps_strmap_cleanup(&d->seasons);
     aps_strmap_cleanup(&d->venues);
     aps_strmap_cleanup(&d->books);
+    aps_strmap_cleanup(&d->players);
     aps_free(d);
 }
 
@@ -96,6 +114,12 @@ void aps_dims_forget(struct aps_dims *d)
     aps_strmap_clear(&d->seasons);
     aps_strmap_clear(&d->venues);
     aps_strmap_clear(&d->books);
+    aps_strmap_clear(&d->players);
+}
+
+const char *aps_dims_ambiguous(const struct aps_dims *d)
+{
+    return d->ambiguous;
 }
 
 /* Runs a bound statement to the end; with id, reads column 0 of its first row (a RETURNING id
@@ -146,6 +170,48 @@ static int alias(struct aps_dims *d, int64_t sid, const char *source, const char
     return rc;
 }
 
+static void note_ambiguous(struct aps_dims *d, const char *name, const char *cands)
+{
+    size_t n = strlen(d->ambiguous);
+    snprintf(d->ambiguous + n, sizeof d->ambiguous - n, "%s%s fits %s", n ? "; " : "", name, cands);
+}
+
+/* The one stored player of the tour whose history name ("Sinner J.") a provider's full name
+ * ("Jannik Sinner") fits (ingest/tennis_names.h); *id 0 when none does, or when several do
+ * (noted in d->ambiguous, once per handle and name: the name then stays a player of its own). */
+static int tennis_history_player(struct aps_dims *d, int64_t sid, const char *name, int64_t *id)
+{
+    char key[256];
+    bool keyed = !aps_str_fmt(key, sizeof key, "%" PRId64 "|%s", sid, name);
+    if (keyed && aps_strmap_get(&d->players, key, id))
+        return 0;
+    *id = 0;
+    struct aps_stmt *st = d->st[ST_PLAYERS];
+    int rc = aps_stmt_bindf(st, "i", sid);
+    size_t fits = 0;
+    char cands[256] = "";
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        const char *hist = aps_stmt_text(st, 1);
+        if (!hist || !aps_tennis_name_fits(name, hist))
+            continue;
+        size_t n = strlen(cands);
+        snprintf(cands + n, sizeof cands - n, "%s\"%s\"", fits ? ", " : "", hist);
+        if (!fits++)
+            *id = aps_stmt_int64(st, 0);
+    }
+    aps_stmt_reset(st);
+    if (rc < 0)
+        return rc;
+    if (fits > 1) {
+        *id = 0;
+        note_ambiguous(d, name, cands);
+    }
+    if (keyed)
+        aps_strmap_put(&d->players, key, *id);
+    return 0;
+}
+
 int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, const char *name,
                   int64_t *id)
 {
@@ -156,6 +222,13 @@ int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, cons
         rc = aps_dims_sport(d, s, &sid);
     if (rc)
         return rc;
+    /* A tennis player named in full by a live provider is the history's "Surname I." player
+     * when exactly one stored player of the tour fits. */
+    if (aps_sport_info(s)->kind == APS_KIND_TENNIS && !strchr(ref.key, '.')) {
+        rc = tennis_history_player(d, sid, ref.key, id);
+        if (rc || *id)
+            return rc ? rc : alias(d, sid, source, name, *id);
+    }
     char key[256];
     bool keyed = !aps_str_fmt(key, sizeof key, "%" PRId64 "|%s", sid, ref.key);
     if (!keyed || !aps_strmap_get(&d->teams, key, id)) {

@@ -50,6 +50,12 @@ int aps_dims_sport(struct aps_dims *d, enum aps_sport s, int64_t *id) APS_MUST_C
  * empty name; nothing is written then. */
 int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, const char *name,
                   int64_t *id) APS_MUST_CHECK;
+/* Tennis: a name without a dot ("Jannik Sinner", a live provider's) is first matched against
+ * the tour's stored players written the history's way ("Sinner J."; ingest/tennis_names.h) and
+ * is that player when exactly one fits; when none fits it is a player of its own. When several
+ * fit it is also a player of its own (never a guess), and the name with its candidates is added
+ * to aps_dims_ambiguous(): "Name fits \"A.\", \"B.\"", "; "-separated, "" when none. */
+const char *aps_dims_ambiguous(const struct aps_dims *d);
 int aps_dims_season(struct aps_dims *d, enum aps_sport s, const char *label,
                     int64_t *id) APS_MUST_CHECK;
 /* name NULL or "": no venue, *id 0. city NULL or "": not known. indoor: 1, 0, -1 not known. */

@@ -135,6 +135,11 @@ const char *aps_live_errmsg(const struct aps_live *l)
     return aps_conn_errmsg(l->conn);
 }
 
+const char *aps_live_ambiguous(const struct aps_live *l)
+{
+    return aps_dims_ambiguous(l->dims);
+}
+
 /* ---- dates and seasons ------------------------------------------------------------------ */
 
 static bool north_american(enum aps_sport s)

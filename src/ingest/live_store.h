@@ -68,6 +68,9 @@ int aps_live_open(struct aps_live **out, struct aps_conn *c) APS_MUST_CHECK;
 void aps_live_close(struct aps_live *l);
 /* The connection's last error text. */
 const char *aps_live_errmsg(const struct aps_live *l);
+/* Tennis names this handle kept as new players because several of the tour's history players
+ * fit them (ingest/dims.h aps_dims_ambiguous): "" when none. */
+const char *aps_live_ambiguous(const struct aps_live *l);
 
 /* Matches or creates the game and records the provider's id, status, scores and venue.
  * APS_E_NOTFOUND when a team is unknown in a curated sport; APS_E_INVAL for the same team twice

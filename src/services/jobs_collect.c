@@ -78,6 +78,9 @@ static int outcome(struct aps_job_run *r, int rc, const struct aps_collect_repor
     if (rc)
         return aps_job_fail(r, rc, "%s", rep->err[0] ? rep->err : aps_strerror(rc));
     mark_success(r, rep);
+    if (rep->ambiguous[0] && !r->warn[0])
+        snprintf(r->warn, sizeof r->warn,
+                 "stored as new players, several history players fit: %.150s", rep->ambiguous);
     if (rep->rejected && !r->warn[0])
         snprintf(r->warn, sizeof r->warn, "%zu event(s) rejected: %.180s", rep->rejected,
                  rep->rejected_names);

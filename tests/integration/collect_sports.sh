@@ -10,11 +10,22 @@
 #     without asking for it, and the scheduler's job skips it with a warning;
 #   - ESPN's college basketball board lists the featured games unless asked for Division I
 #     (groups=50): `collect scores --sport NCAAB` stores every game of the day;
+#   - a tennis player named in full by TheOddsAPI ("Jannik Sinner") is the history's player
+#     ("Sinner J." of tennis-data.co.uk, loaded first), with the history's Elo rating; one that
+#     fits two history players ("Xiyu Wang": "Wang X.", "Wang Xiy.") is a new player, with a
+#     warning naming both;
 #   - a soccer club spelt one way by TheOddsAPI, another by ESPN and a third by football-data's
 #     history is one club: the odds and the board of one EPL match are one game, with the draw.
-# SQLite. Needs: APS_BIN, python3, jq, sqlite3.
+# SQLite. Needs: APS_BIN, python3, jq, sqlite3; the tennis-data files of APS_DATA_DIR.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
+SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+DATA=${APS_DATA_DIR:-$SRC/../shared/data}
+atp_history="$DATA/tennis-data/deuce-grand-slams/atp_odds.csv"
+wta_history="$DATA/tennis-data/deuce-grand-slams/wta_odds.csv"
+for f in "$atp_history" "$wta_history"; do
+  [ -f "$f" ] || { echo "$f not found: skipped"; exit 77; }
+done
 command -v python3 > /dev/null || { echo "python3 not found: skipped"; exit 77; }
 work=$(mktemp -d)
 srv_pid=
@@ -35,13 +46,23 @@ cat > "$work/fx/sports.json" << 'EOF'
  {"key":"tennis_atp_wimbledon","group":"Tennis","title":"ATP Wimbledon","description":"Men's Singles","active":false,"has_outrights":false},
  {"key":"tennis_wta_us_open","group":"Tennis","title":"WTA US Open","description":"Women's Singles","active":true,"has_outrights":false}]
 EOF
-cat > "$work/fx/tennis_atp_us_open.odds.json" << 'EOF'
-[{"id":"8a3c2e7f0b9d4e1a6c5f2d8b7e4a1c3f","sport_key":"tennis_atp_us_open","sport_title":"ATP US Open",
-  "commence_time":"2026-09-03T23:10:00Z","home_team":"Jannik Sinner","away_team":"Carlos Alcaraz",
+# One tennis match as TheOddsAPI gives it, priced by one book: file, event id, sport key, title,
+# commence time, home player, away player, home price, away price.
+tennis_odds() {
+  cat > "$1" << EOF
+[{"id":"$2","sport_key":"$3","sport_title":"$4",
+  "commence_time":"$5","home_team":"$6","away_team":"$7",
   "bookmakers":[{"key":"pinnacle","title":"Pinnacle","last_update":"2026-09-03T11:58:31Z",
     "markets":[{"key":"h2h","last_update":"2026-09-03T11:58:31Z",
-      "outcomes":[{"name":"Carlos Alcaraz","price":2.12},{"name":"Jannik Sinner","price":1.79}]}]}]}]
+      "outcomes":[{"name":"$7","price":$9},{"name":"$6","price":$8}]}]}]}]
 EOF
+}
+tennis_odds "$work/fx/tennis_atp_us_open.odds.json" 8a3c2e7f0b9d4e1a6c5f2d8b7e4a1c3f tennis_atp_us_open \
+  "ATP US Open" 2026-09-03T23:10:00Z "Jannik Sinner" "Carlos Alcaraz" 1.79 2.12
+# A WTA match whose first player, Xiyu Wang, fits two players of the history: "Wang X." and
+# "Wang Xiy." (and "Wang Xin.", Xinyu, does not fit).
+tennis_odds "$work/fx/tennis_wta_us_open.odds.json" 3f1c9a7e5b2d4c6a8e0f1b3d5c7a9e2f tennis_wta_us_open \
+  "WTA US Open" 2026-09-03T16:00:00Z "Xiyu Wang" "Iga Świątek" 8.5 1.08
 # ESPN's tennis board: one event per tournament, its matches under groupings.
 cat > "$work/fx/tennis_atp.board.json" << 'EOF'
 {"events":[{"id":"172-2026","name":"US Open","date":"2026-08-24T04:00Z","endDate":"2026-09-07T03:59Z",
@@ -134,6 +155,12 @@ collect() {
 }
 field() { grep '"msg":"collect' "$work/last.log" | tail -1 | jq -r ".$1"; }
 q() { sqlite3 "$work/aps.db" "$1"; }
+# The ATP games TheOddsAPI gave (the history's games are ATP games too).
+atp_live="SELECT g.id FROM games g JOIN sports s ON s.id = g.sport_id JOIN game_sources gs ON gs.game_id = g.id WHERE s.code = 'ATP' AND gs.source = 'theoddsapi'"
+
+# The tours' history (Grand Slams to 2023, Sinner and Alcaraz among its players) is loaded first.
+"$APS_BIN" ingest tennis-data "$atp_history" "$wta_history" --quiet > "$work/last.log" 2>&1
+check "tennis history: ingested" 0 "$?"
 
 # Tennis odds: the tour's active tournament is found and polled; the bare tour key is not asked.
 collect odds --sport ATP --now 2026-09-03T12:00:00Z
@@ -142,10 +169,31 @@ check "ATP odds: one active ATP tournament polled" 1 "$(field tournaments)"
 check "ATP odds: its key is asked" 1 "$(grep -c '^/v4/sports/tennis_atp_us_open/odds$' "$work/requests.log")"
 check "ATP odds: the tour has no key of its own: not asked" 0 "$(grep -c '^/v4/sports/tennis_atp/odds$' "$work/requests.log")"
 check "ATP odds: the WTA and the inactive tournament are not asked" 2 "$(wc -l < "$work/requests.log" | tr -d ' ')"
-check "ATP odds: one match, the two players its sides" "Jannik Sinner|Carlos Alcaraz" \
-  "$(q "SELECT h.name || '|' || a.name FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id JOIN sports s ON s.id = g.sport_id WHERE s.code = 'ATP'")"
+check "ATP odds: one match, the history's two players its sides" "Sinner J.|Alcaraz C." \
+  "$(q "SELECT h.key || '|' || a.key FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id WHERE g.id IN ($atp_live)")"
 check "ATP odds: both moneylines stored" "away|2.12,home|1.79" \
-  "$(q "SELECT group_concat(selection || '|' || price, ',') FROM (SELECT selection, price FROM odds WHERE market = 'moneyline' ORDER BY selection)")"
+  "$(q "SELECT group_concat(selection || '|' || price, ',') FROM (SELECT selection, price FROM odds WHERE market = 'moneyline' AND game_id IN ($atp_live) ORDER BY selection)")"
+
+check "ATP odds: no player of TheOddsAPI's spelling created" 0 \
+  "$(q "SELECT COUNT(*) FROM teams t JOIN sports s ON s.id = t.sport_id WHERE s.code = 'ATP' AND t.key IN ('Jannik Sinner', 'Carlos Alcaraz')")"
+"$APS_BIN" elo ratings --sport ATP --date 2026-09-03 > "$work/elo.txt" 2>&1
+# The match's two players are rated from their history: not the 1500 of a player never seen.
+rated=$(q "SELECT h.key || char(10) || a.key FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id WHERE g.id IN ($atp_live)" |
+  while IFS= read -r p; do
+    awk -v p="$p" 'index($0, p " ") == 1 { split(substr($0, length(p) + 1), f, " "); r = f[1] }
+      END { print (r != "" && r + 0 != 1500 ? "rated" : "unrated (" r ")") }' "$work/elo.txt"
+  done | paste -sd,)
+check "ATP odds: both players' Elo is their history's" "rated,rated" "$rated"
+
+# WTA: Świątek is the history's "Swiatek I."; Xiyu Wang fits two players: new, and said.
+collect odds --sport WTA --now 2026-09-03T12:00:00Z
+check "WTA odds: exit 0" 0 "$rc"
+check "WTA odds: Swiatek is the history's, Xiyu Wang a new player" "Xiyu Wang|Swiatek I." \
+  "$(q "SELECT h.key || '|' || a.key FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id JOIN sports s ON s.id = g.sport_id JOIN game_sources gs ON gs.game_id = g.id WHERE s.code = 'WTA' AND gs.source = 'theoddsapi'")"
+check "WTA odds: a warning names both candidates" 'WARNING|Xiyu Wang fits "Wang X.", "Wang Xiy."' \
+  "$(grep '"msg":"collect odds: stored as new players' "$work/last.log" | jq -r '.level + "|" + (.msg | sub("^[^:]*: [^:]*: "; ""))')"
+check "WTA odds: the log line says it too" 'Xiyu Wang fits "Wang X.", "Wang Xiy."' \
+  "$(grep '"msg":"collect odds done' "$work/last.log" | jq -r '.ambiguous_players')"
 
 # Tennis on ESPN: refused, said, and not asked.
 for job in schedule scores; do

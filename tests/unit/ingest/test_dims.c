@@ -182,6 +182,48 @@ static void test_sports_and_forget(void **state)
                         "National Football League");
 }
 
+/* A tennis player named in full by a live provider is the history's "Surname I." player when
+ * exactly one stored player of the tour fits; when two do (the history spells Carreno Busta two
+ * ways) the name stays a player of its own and the candidates are noted; the other tour's
+ * players are never candidates. */
+static void test_tennis_full_names(void **state)
+{
+    struct fx *fx = *state;
+    if (!fx)
+        return;
+    int64_t sinner, alcaraz, cb1, cb2, id;
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "tennis-data", "Sinner J.", &sinner), 0);
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "tennis-data", "Alcaraz C.", &alcaraz), 0);
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "tennis-data", "Carreno Busta P.", &cb1),
+                     0);
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "tennis-data", "Carreno-Busta P.", &cb2),
+                     0);
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_WTA, "tennis-data", "Swiatek I.", &id), 0);
+    reopen(fx);
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "theoddsapi", "Jannik Sinner", &id), 0);
+    assert_int_equal(id, sinner);
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "theoddsapi", "Carlos Alcaraz", &id), 0);
+    assert_int_equal(id, alcaraz);
+    assert_int_equal(
+        q1(fx, "SELECT team_id FROM team_aliases WHERE source = 'theoddsapi' AND alias = ?1",
+           "Jannik Sinner"),
+        sinner);
+    assert_string_equal(aps_dims_ambiguous(fx->d), "");
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "theoddsapi", "Pablo Carreño Busta", &id),
+                     0);
+    assert_true(id != cb1 && id != cb2);
+    assert_string_equal(aps_dims_ambiguous(fx->d),
+                        "Pablo Carreño Busta fits \"Carreno Busta P.\", \"Carreno-Busta P.\"");
+    /* Once per handle and name. */
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "theoddsapi", "Pablo Carreño Busta", &id),
+                     0);
+    assert_string_equal(aps_dims_ambiguous(fx->d),
+                        "Pablo Carreño Busta fits \"Carreno Busta P.\", \"Carreno-Busta P.\"");
+    /* The WTA's Swiatek I. is no ATP player. */
+    assert_int_equal(aps_dims_team(fx->d, APS_SPORT_ATP, "theoddsapi", "Iga Swiatek", &id), 0);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM teams WHERE key = ?1", "Iga Swiatek"), 1);
+}
+
 #define BOTH(t)                                                  \
     cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown),  \
         cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
@@ -192,6 +234,7 @@ int main(void)
         BOTH(test_aliases),
         BOTH(test_venues_books_seasons),
         BOTH(test_sports_and_forget),
+        BOTH(test_tennis_full_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
