@@ -17,7 +17,10 @@
  * refuse the one and accept the other until it caught up; and an answer read there after a
  * change could be cached under the generation that change moved to. With the cache, that read
  * is made once per user (or key) and generation, at most every APS_AUTHN_CACHE_SECONDS; without
- * it, once per request. */
+ * it, once per request. Only when the primary cannot be reached (down, or being failed over)
+ * is the replica asked, so that reads stay served through a failover as the replica serves them;
+ * a change made in the replica's last lag before the primary went down then counts once the
+ * replica has replayed it, and such an answer is not cached. */
 #include "services/authn.h"
 
 #include <pthread.h>
@@ -185,11 +188,46 @@ static int deny(struct aps_http_res *res, const char *code, const char *message,
     return 1;
 }
 
+/* Runs read(c, arg) on the primary; when the primary cannot be reached (no connection, the
+ * connection lost under the read: APS_E_IO, or a server error: APS_E_DB), on the replica instead
+ * (the primary again when there is none). *replica says which answered. */
+static int read_account(struct aps_store *st, int (*read)(struct aps_conn *, void *), void *arg,
+                        bool *replica)
+{
+    struct aps_conn *c = NULL;
+    *replica = false;
+    int rc = aps_store_acquire(st, APS_DB_WRITE, &c);
+    if (!rc) {
+        rc = read(c, arg);
+        aps_store_release(c);
+        if (rc != APS_E_DB && rc != APS_E_IO)
+            return rc;
+    }
+    int first = rc;
+    if (aps_store_acquire(st, APS_DB_READ, &c))
+        return first;
+    *replica = aps_conn_is_replica(c);
+    rc = read(c, arg);
+    aps_store_release(c);
+    return rc;
+}
+
 static int unavailable(struct aps_http_res *res)
 {
     aps_http_error(res, 503, "SERVICE_UNAVAILABLE", "the account store cannot be reached");
     aps_http_header_set(res, "Retry-After", "1");
     return 1;
+}
+
+struct status_read {
+    int64_t id, sid;
+    struct aps_user_status *out;
+};
+
+static int status_read(struct aps_conn *c, void *arg)
+{
+    struct status_read *q = arg;
+    return aps_accounts_access_status(c, q->id, q->sid, q->out);
 }
 
 /* Reads the user's status, as far as src allows: from this process's cache under the generation
@@ -198,7 +236,6 @@ static int unavailable(struct aps_http_res *res)
 static int load_status(struct aps_app *app, int64_t id, int64_t sid, enum source src,
                        struct aps_principal *who, struct aps_user_status *out)
 {
-    struct aps_conn *c = NULL;
     int64_t gen = 0;
     bool exact = false;
     if (src == FROM_HINT && hint_generation(app, &gen, &exact) &&
@@ -209,12 +246,10 @@ static int load_status(struct aps_app *app, int64_t id, int64_t sid, enum source
     bool cache = src != FROM_STORE && cache_generation(app, &gen);
     if (cache && user_cached(app->store, id, sid, gen, out))
         return 0;
-    int rc = aps_store_acquire(app->store, APS_DB_WRITE, &c);
-    if (rc)
-        return rc;
-    rc = aps_accounts_access_status(c, id, sid, out);
-    aps_store_release(c);
-    if (!rc && cache)
+    struct status_read q = {id, sid, out};
+    bool replica;
+    int rc = read_account(app->store, status_read, &q, &replica);
+    if (!rc && cache && !replica)
         user_remember(app->store, id, sid, gen, out);
     return rc;
 }
@@ -275,13 +310,31 @@ static int key_state(const struct aps_api_key_owner *o, int64_t now)
                                                             : 0;
 }
 
+struct key_read {
+    const char *key;
+    int64_t now;
+    struct aps_api_key_owner *o;
+};
+
+/* Looks the key up and, on the primary, stamps last_used_at at most once a minute. */
+static int key_read(struct aps_conn *c, void *arg)
+{
+    struct key_read *q = arg;
+    int rc = aps_accounts_api_key_lookup(c, q->key, q->now, q->o);
+    if (rc == 0 && !aps_conn_is_replica(c) && q->now - q->o->key.last_used_at >= TOUCH_EVERY) {
+        /* Best effort: a failed stamp must not refuse the call. */
+        int touched = aps_accounts_api_key_touch(c, q->o->key.id, q->now);
+        (void)touched;
+    }
+    return rc;
+}
+
 /* Looks a key up (cache, as load_status does, then the store's primary) and stamps last_used_at
  * at most once a minute. */
 static int load_key(struct aps_app *app, const char *key, enum source src,
                     struct aps_principal *who, struct aps_api_key_owner *o)
 {
     char hash[APS_AUTH_SHA256_HEX];
-    struct aps_conn *c = NULL;
     int64_t now = aps_time_now();
     int64_t gen = 0;
     bool exact = false;
@@ -296,17 +349,10 @@ static int load_key(struct aps_app *app, const char *key, enum source src,
     bool cache = src != FROM_STORE && cache_generation(app, &gen);
     if (cache && key_cached(app->store, hash, gen, o))
         return key_state(o, now);
-    int rc = aps_store_acquire(app->store, APS_DB_WRITE, &c);
-    if (rc)
-        return rc;
-    rc = aps_accounts_api_key_lookup(c, key, now, o);
-    if (rc == 0 && now - o->key.last_used_at >= TOUCH_EVERY) {
-        /* Best effort: a failed stamp must not refuse the call. */
-        int touched = aps_accounts_api_key_touch(c, o->key.id, now);
-        (void)touched;
-    }
-    aps_store_release(c);
-    if (cache && (rc == 0 || rc == APS_E_STATE || rc == APS_E_TIMEOUT))
+    struct key_read q = {key, now, o};
+    bool replica;
+    int rc = read_account(app->store, key_read, &q, &replica);
+    if (cache && !replica && (rc == 0 || rc == APS_E_STATE || rc == APS_E_TIMEOUT))
         key_remember(app->store, hash, gen, o);
     return rc;
 }
