@@ -24,9 +24,11 @@ DATA=${APS_DATA_DIR:-$SRC/../shared/data}
 atp_history="$DATA/tennis-data/deuce-grand-slams/atp_odds.csv"
 wta_history="$DATA/tennis-data/deuce-grand-slams/wta_odds.csv"
 for f in "$atp_history" "$wta_history"; do
-  [ -f "$f" ] || { echo "$f not found: skipped"; exit 77; }
+  [ -f "$f" ] || { echo "FAIL: $f not found (APS_DATA_DIR names the shared data)"; exit 1; }
 done
-command -v python3 > /dev/null || { echo "python3 not found: skipped"; exit 77; }
+for t in python3 jq sqlite3; do
+  command -v "$t" > /dev/null || { echo "FAIL: $t is required (scripts/bootstrap installs it)"; exit 1; }
+done
 work=$(mktemp -d)
 srv_pid=
 cleanup() {
