@@ -19,7 +19,9 @@ export function finish() {
   process.exit(tally.fail ? 1 : 0);
 }
 
-export const sql = (q) => execFileSync("sqlite3", [DB, q], { encoding: "utf8" }).trim();
+// The platform writes the store while the checks run: wait for its lock, as aps does, not fail.
+export const sql = (q) =>
+  execFileSync("sqlite3", ["-cmd", ".timeout 10000", DB, q], { encoding: "utf8" }).trim();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitFor(f, ms) {
