@@ -204,12 +204,12 @@ static int count_backups(const char *dir)
  * BACKUP_RETENTION_DAYS go while the newest stays whatever its age. */
 static void backup_is_keyed_by_slot_and_pruned(void **state)
 {
-    char out[1024], env[300], dir[200], path[300], name[64], payload[64];
+    char out[1024], env[300], root[100], dir[200], path[300], name[64], payload[64];
     struct jfx f;
     int64_t day = 86400, now = aps_time_now() / day * day + 4 * 3600;
     int64_t slots[] = {now - 40 * day, now - 20 * day, now - day};
-    snprintf(dir, sizeof dir, "/tmp/aps-backup-test-%d", (int)getpid());
-    snprintf(env, sizeof env, "BACKUP_DIR=%s/nested", dir);
+    snprintf(root, sizeof root, "/tmp/aps-backup-test-%d", (int)getpid());
+    snprintf(env, sizeof env, "BACKUP_DIR=%s/nested", root);
     const char *extra[] = {env, "BACKUP_RETENTION_DAYS=30", NULL};
     assert_int_equal(jfx_open(&f, extra, APS_APP_QUEUE), 0);
     snprintf(dir, sizeof dir, "%.190s", env + strlen("BACKUP_DIR="));
@@ -235,7 +235,7 @@ static void backup_is_keyed_by_slot_and_pruned(void **state)
     assert_int_equal(count_backups(dir), 2);
     jfx_close(&f);
     char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root); /* the folder the copies were nested in */
     assert_int_equal(system(cmd), 0);
 }
 
