@@ -173,6 +173,7 @@ json_t *aps_api_prediction_json(const struct aps_stmt *s, int c)
     json_object_set_new(p, "selection", aps_api_col_str(s, c + 4));
     json_object_set_new(p, "line", aps_api_col_num(s, c + 5));
     json_object_set_new(p, "book", aps_api_col_str(s, c + 7));
+    json_object_set_new(p, "book_name", aps_api_col_str(s, c + 24));
     if (aps_stmt_is_null(s, c + 6))
         json_object_set_new(p, "price", json_null());
     else

@@ -57,15 +57,16 @@ json_t *aps_api_quote_json(const struct aps_api_quote *q);
 /* {price, american, implied_probability} fields added to obj for a decimal price. */
 void aps_api_price_fields(json_t *obj, double dec);
 
-/* The prediction columns (21) over predictions p LEFT JOIN prediction_results r; the game
+/* The prediction columns (25) over predictions p LEFT JOIN prediction_results r; the game
  * columns follow at col0 + APS_API_PRED_NCOLS when the query selects them too. */
 #define APS_API_PRED_COLUMNS                                                               \
     "p.id, p.game_id, p.model, p.market, p.selection, p.line, p.price, p.book,"            \
     " p.probability, p.market_probability, p.edge, p.tier, p.stake_fraction, p.locked_at," \
     " p.hash, p.prev_hash, p.created_at, r.result, r.profit_loss, r.clv, r.graded_at,"     \
     " p.publication, p.no_bet_reason, (SELECT MIN(p2.id) FROM predictions p2"              \
-    " WHERE p2.game_id = p.game_id AND p2.market = p.market AND p2.id > p.id)"
-#define APS_API_PRED_NCOLS 24
+    " WHERE p2.game_id = p.game_id AND p2.market = p.market AND p2.id > p.id),"            \
+    " (SELECT s.name FROM sportsbooks s WHERE s.key = p.book)"
+#define APS_API_PRED_NCOLS 25
 /* The condition that keeps only the current pick of each game and market (the newest). */
 #define APS_API_PRED_CURRENT                                                \
     "NOT EXISTS (SELECT 1 FROM predictions p3 WHERE p3.game_id = p.game_id" \

@@ -76,6 +76,10 @@ try {
     `${rows} rows, ${inStore0} → ${inStore1} starting in the next 24 hours in the store`);
   const hashShown = await page.locator("table.picks tbody tr code").first().getAttribute("title");
   check("a pick shows its lock-in hash", /^[0-9a-f]{64}$/.test(hashShown ?? ""));
+  const bookShown = (await page.locator("table.picks tbody tr td:nth-child(6) small").first().textContent()) ?? "";
+  const [bookName, bookKey] = sql(`SELECT s.name || '|' || s.key FROM predictions p JOIN sportsbooks s ON s.key = p.book WHERE p.hash = '${hashShown}'`).split("|");
+  check("a pick names its book as the book calls itself, not by its key", bookShown === bookName && bookName !== bookKey,
+    `shown "${bookShown}", in the store: name "${bookName}", key "${bookKey}"`);
   await page.getByLabel("Odds").selectOption("american");
   await page.waitForFunction(() => /[+-]\d{3}/.test(document.querySelector("table.picks tbody tr td:nth-child(6)")?.textContent ?? ""));
   check("American odds on request", true);

@@ -1333,6 +1333,8 @@ export interface components {
             selection: "home" | "away" | "draw" | "over" | "under";
             line: number | null;
             book: string | null;
+            /** @description The sportsbook's display name (the book's key when none is known) */
+            book_name: string | null;
             price: number | null;
             american?: number | null;
             implied_probability?: number | null;

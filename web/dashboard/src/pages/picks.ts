@@ -107,7 +107,7 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
         h("td", {}, `${p.market ?? ""}: ${selectionText(p)}`, track ? h("span", { class: "badge", title: p.no_bet_reason ?? "published for the record, not to bet" }, "tracking only") : null),
         h("td", { class: "num" }, pct(p.probability)),
         h("td", { class: "num" }, pct(p.market_probability)),
-        h("td", { class: "num" }, odds(p.price, p.american), h("br"), h("small", {}, p.book ?? "")),
+        h("td", { class: "num" }, odds(p.price, p.american), h("br"), h("small", {}, p.book_name ?? p.book ?? "")),
         h("td", { class: "num" }, pct(p.edge)),
         h("td", {}, h("span", { class: `tier tier-${p.tier ?? "none"}` }, p.tier ?? "—")),
         h("td", { class: "num" }, stakeText),
