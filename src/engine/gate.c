@@ -264,15 +264,6 @@ char *aps_gate_json(const struct aps_gate *g)
     return copy;
 }
 
-bool aps_gate_from_metrics(const char *metrics, bool *passed, double *max_edge)
-{
-    struct aps_gate g;
-    bool found = aps_gate_read(metrics, &g);
-    *passed = g.passed;
-    *max_edge = g.max_edge;
-    return found;
-}
-
 bool aps_gate_read(const char *metrics, struct aps_gate *out)
 {
     memset(out, 0, sizeof *out);

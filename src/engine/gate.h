@@ -115,13 +115,10 @@ void aps_gate_buckets(const struct aps_backtest_report *r, struct aps_gate *out)
  * "market_gate". */
 char *aps_gate_json(const struct aps_gate *g);
 
-/* Reads "market_gate" from a model's metrics JSON: *passed and *max_edge; false when the metrics
- * have no gate (a model trained before the gate existed: not published). */
-bool aps_gate_from_metrics(const char *metrics, bool *passed, double *max_edge);
-
-/* The stored gate of a model's metrics as a struct: verdict, games, log-losses, margin method
- * (APS_MARGIN__COUNT when not recorded) and why (edge buckets are not read back); false when the
- * metrics have no gate. */
+/* The stored gate of a model's metrics as a struct: verdict, largest supported edge, games,
+ * log-losses, margin method (APS_MARGIN__COUNT when not recorded) and why (edge buckets are not
+ * read back); false when the metrics have no gate (a model trained before the gate existed: not
+ * published). */
 bool aps_gate_read(const char *metrics, struct aps_gate *out);
 
 #endif

@@ -78,7 +78,7 @@ struct market_model {
     struct aps_trained t;
     struct aps_predictor p;
     char name[128];
-    char why[200];            /* why the market is tracking only */
+    char why[240];            /* why the market is tracking only */
 };
 
 #define EDGE_CAP_REASON "edge above the largest the model's walk-forward record supports"
@@ -170,17 +170,19 @@ static void market_model_load(struct aps_conn *c, const struct aps_history *h,
         (void)aps_str_copy(u->model, sizeof u->model, row.name);
         r->nunloaded++;
     }
-    bool passed = false;
-    if (!aps_gate_from_metrics(row.metrics, &passed, &mm->max_edge))
+    struct aps_gate g;
+    bool recorded = aps_gate_read(row.metrics, &g);
+    mm->max_edge = g.max_edge;
+    if (!recorded)
         snprintf(mm->why, sizeof mm->why,
                  "production model %s has no market gate on record (retrain with aps train)",
                  row.name);
-    else if (!passed)
-        snprintf(mm->why, sizeof mm->why, "production model %s failed the market gate",
-                 row.name);
+    else if (!g.passed)
+        snprintf(mm->why, sizeof mm->why, "the production model failed the market gate: %.190s",
+                 g.why[0] ? g.why : "no reason recorded");
     else if (!mm->active)
         snprintf(mm->why, sizeof mm->why, "production model %s did not load", row.name);
-    mm->published = mm->active && passed;
+    mm->published = mm->active && recorded && g.passed;
     aps_registry_row_cleanup(&row);
 }
 

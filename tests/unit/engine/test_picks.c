@@ -44,7 +44,7 @@ static void set_gate(struct aps_conn *c, const char *name, bool passed, double m
 {
     char sql[512];
     snprintf(sql, sizeof sql,
-             "UPDATE models SET metrics = '{\"market_gate\":{\"passed\":%s,\"why\":\"test\","
+             "UPDATE models SET metrics = '{\"market_gate\":{\"passed\":%s,\"why\":\"log-loss +3.0 %% over the close\","
              "\"max_supported_edge\":%.3f}}' WHERE name = '%s'",
              passed ? "true" : "false", max_edge, name);
     assert_int_equal(aps_conn_exec(c, sql), 0);
@@ -156,6 +156,11 @@ static void picks_use_the_production_model(void **state)
     assert_true(by_model > 10);
     assert_int_equal(r2.tracking, r2.published);
     assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE publication = 'published'"), 0);
+    /* each of its picks says why the gate failed, as the gate recorded it */
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE no_bet_reason = 'tracking"
+                             " only: the production model failed the market gate: log-loss +3.0 %"
+                             " over the close'"),
+                     by_model);
 
     /* the same model with a passed gate whose record supports edges up to 0.06: its market is
      * published; every pick is a bet with a tier and a stake or no bet with its reason, an edge

@@ -605,11 +605,16 @@ await block("settling by hand offers half results only for a bet on a quarter li
     a === "win,loss,push,void" && b === "win,loss,push,void" && c === "win,loss,push,void,half_win,half_loss", `moneyline ${a}; spread -0.5 ${b}; total 210.75 ${c}`);
 });
 
-await block("a model's details give counts whole and measures to four decimals", async (context) => {
-  // the metrics `aps train --sport EPL --market moneyline` stored for its winner
+await block("a model's details give counts whole and measures to four decimals, and its market gate's verdict and why", async (context) => {
+  // the metrics `aps train --sport EPL --market moneyline` stored for its winner, with the market
+  // gate `aps train --sport NFL` stored for a moneyline model that failed it
   const now = Math.floor(Date.now() / 1000), name = `epl_moneyline_logistic_${now}`;
-  const m = { walk_forward: { games: 313, log_loss: 0.9131728926, brier: 0.536994716, ece: 0.02891705298 }, folds: 8, first_fold: "2023-08", calibration: "temperature", search_seconds: 0.68 };
-  sql(`INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash, metrics, log_loss, games, leakage_ok, created_at) SELECT '${name}', s.id, 'moneyline', 'logistic', 'challenger', 'none', '[]', '{}', 'x', '${JSON.stringify(m)}', 0.9131728926, 313, 1, ${now} FROM sports s WHERE s.code = 'EPL'`);
+  const why = "walk-forward log-loss 0.6231 is +2.65 % against the closing no-vig market's 0.6070 on 1345 games (at most +0.5 %)";
+  const buckets = [[0, 0.03, 0, null], [0.03, 0.045, 79, -0.19596727], [0.045, 0.06, 68, -0.020872582], [0.06, 0.08, 69, -0.11344472], [0.08, 0.12, 68, -0.036668919], [0.12, 1, 75, 0.016936077]];
+  const market_gate = { passed: false, why, games: 1345, walk_forward_games: 1917, without_close: 572, close_at_other_line: 0, margin_method: "multiplicative", log_loss: 0.62306965, market_log_loss: 0.60699179, max_log_loss_gap: 0.005, bets: 359,
+    edge_buckets: buckets.map(([edge_from, edge_to, bets, roi]) => ({ edge_from, edge_to, bets, roi })), max_supported_edge: 1 };
+  const m = { walk_forward: { games: 313, log_loss: 0.9131728926, brier: 0.536994716, ece: 0.02891705298 }, folds: 8, first_fold: "2023-08", calibration: "temperature", search_seconds: 0.68, leakage_check: { games: 20, passed: true }, market_gate };
+  sql(`INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash, metrics, log_loss, games, leakage_ok, created_at) SELECT '${name}', s.id, 'moneyline', 'logistic', 'challenger', 'none', '[]', '{}', 'x', '${JSON.stringify(m).replace(/'/g, "''")}', 0.9131728926, 313, 1, ${now} FROM sports s WHERE s.code = 'EPL'`);
   const p = await context.newPage();
   await signIn(p, ADMIN_EMAIL, ADMIN_PASSWORD);
   await p.goto(`${BASE}/#/models`);
@@ -618,6 +623,14 @@ await block("a model's details give counts whole and measures to four decimals",
   await p.waitForSelector(`main h2:has-text('${name}')`);
   const rows = Object.fromEntries(await p.locator("main table:has(caption:text-matches('^(Walk-forward metrics|Training)$')) tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])));
   check("models: games 313 and folds 8 whole, log loss 0.9132, search seconds 0.6800", rows.games === "313" && rows.folds === "8" && rows.log_loss === "0.9132" && rows.search_seconds === "0.6800", JSON.stringify(rows));
+  const gateBox = p.locator("main section", { has: p.locator("h2", { hasText: "Market gate" }) });
+  const verdict = (await gateBox.locator(".gate-verdict").textContent()) ?? "";
+  check("models: the market gate says it failed, so its market's picks are tracking only, and why", /^Failed: .*tracking only/.test(verdict) && verdict.endsWith(why), verdict);
+  const facts = await gateBox.locator("dd").allTextContents();
+  check("models: the gate's games and log losses as stored", facts.includes("1345 of 1917 walk-forward games (572 without a closing price, 0 closed at another line)") &&
+    facts.includes("model 0.6231, closing no-vig market 0.6070 (allowed gap 0.5%)") && facts.includes("passed on 20 games"), JSON.stringify(facts));
+  const bucketRows = await gateBox.locator("table tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.cells, (c) => c.textContent).join(" | ")));
+  check("models: every edge bucket with its bets and ROI", bucketRows.length === 6 && bucketRows[1] === "3.0% – 4.5% | 79 | -19.6%" && bucketRows[0] === "0.0% – 3.0% | 0 | —", JSON.stringify(bucketRows));
 });
 
 await browser.close();

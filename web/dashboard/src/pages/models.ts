@@ -6,7 +6,7 @@
 import { api, every, get, newest } from "../api";
 import { hbars } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
-import { num, when } from "../format";
+import { dash, num, pct, when } from "../format";
 import { sportOptions } from "../sports";
 import type { Model, PromoteRequest } from "../types";
 
@@ -31,6 +31,37 @@ function metrics(m: unknown): HTMLElement {
   return h("div", {}, rows.length ? table("Walk-forward metrics", ["Metric", "Value"], rows) : h("p", {}, "No walk-forward metrics stored."), other.length ? table("Training", ["Field", "Value"], other) : null);
 }
 
+type Bucket = { edge_from?: number; edge_to?: number; bets?: number; roi?: number | null };
+type Gate = {
+  passed?: boolean; why?: string; games?: number; walk_forward_games?: number; without_close?: number; close_at_other_line?: number;
+  log_loss?: number; market_log_loss?: number; max_log_loss_gap?: number; bets?: number; max_supported_edge?: number; edge_buckets?: Bucket[];
+};
+
+// The market gate as the trainer recorded it: whether a production model of this sport and market
+// publishes bets or keeps its picks for the record only, why, and the walk-forward bets by edge
+// that bound the edges it may bet on.
+function gate(m: Model): HTMLElement {
+  const o = (m.metrics && typeof m.metrics === "object" ? m.metrics : {}) as { market_gate?: Gate; leakage_check?: { passed?: boolean; games?: number } };
+  const g = o.market_gate;
+  const leak = o.leakage_check;
+  const facts = h("dl", { class: "facts" },
+    h("dt", {}, "Promotion note"), h("dd", {}, m.promotion_note ?? dash),
+    h("dt", {}, "Leakage check"), h("dd", {}, leak ? `${leak.passed ? "passed" : "failed"} on ${leak.games ?? dash} games` : m.leakage_ok ? "passed" : "failed"));
+  if (!g) return section("Market gate", facts, h("p", { class: "gate-verdict" }, "No market gate recorded: in production its market's picks are tracking only. Retrain it with aps train."));
+  facts.append(
+    h("dt", {}, "Closing-line games"), h("dd", {}, `${g.games ?? dash} of ${g.walk_forward_games ?? dash} walk-forward games (${g.without_close ?? dash} without a closing price, ${g.close_at_other_line ?? dash} closed at another line)`),
+    h("dt", {}, "Log loss"), h("dd", {}, `model ${num(g.log_loss, 4)}, closing no-vig market ${num(g.market_log_loss, 4)} (allowed gap ${pct(g.max_log_loss_gap)})`),
+    h("dt", {}, "Largest edge its record supports"), h("dd", {}, g.max_supported_edge ? pct(g.max_supported_edge) : "none: no edge bucket was profitable, so no bet"));
+  const verdict = g.passed
+    ? "Passed: in production, its market's picks are published as bets."
+    : "Failed: in production, its market's picks are tracking only (recorded and graded, never a tier or a stake).";
+  const buckets = g.edge_buckets ?? [];
+  return section("Market gate",
+    h("p", { class: "gate-verdict" }, h("strong", {}, verdict), " ", g.why ?? ""),
+    facts,
+    buckets.length ? table(`Walk-forward bets by edge (${g.bets ?? dash} bets)`, ["Edge", "Bets", "ROI"], buckets.map((b) => [`${pct(b.edge_from)} – ${pct(b.edge_to)}`, b.bets ?? 0, b.roi === null || b.roi === undefined ? dash : pct(b.roi)])) : null);
+}
+
 const PRUNED = "Pruned: its files and walk-forward predictions are deleted, so it cannot be promoted; promote another model of its sport and market, or train a new one.";
 
 function statusCell(m: Model): HTMLElement | string {
@@ -52,7 +83,7 @@ export async function modelsPage(main: HTMLElement): Promise<void> {
     const current = askModel();
     const m = await get<Model>(`/api/v1/models/${id}`);
     if (!current()) return;
-    detail.replaceChildren(section(`${m.name} (${m.status})`, metrics(m.metrics), importance(m.features), m.status === "pruned" ? h("p", { class: "status" }, PRUNED) : promoteForm(m)));
+    detail.replaceChildren(section(`${m.name} (${m.status})`, metrics(m.metrics), importance(m.features), m.status === "pruned" ? h("p", { class: "status" }, PRUNED) : promoteForm(m)), gate(m));
   }
 
   function promoteForm(m: Model): HTMLElement {
