@@ -274,8 +274,9 @@ int aps_api_users_list(struct aps_http_req *req, struct aps_http_res *res)
         aps_api_where_text(&w, "u.role = ?", role);
     if (has_active)
         aps_api_where_int(&w, "u.is_active = ?", active ? 1 : 0);
+    /* on the primary: an admin reads the list again right after changing a role or an account */
     if (!aps_api_bad(res))
-        aps_api_list_page(req, res, APS_DB_READ, "SELECT " USER_COLUMNS, "FROM users u", "u.id", &w, &pg,
+        aps_api_list_page(req, res, APS_DB_WRITE, "SELECT " USER_COLUMNS, "FROM users u", "u.id", &w, &pg,
                           user_json);
     aps_api_where_cleanup(&w);
     return 0;
@@ -478,8 +479,9 @@ int aps_api_alerts_list(struct aps_http_req *req, struct aps_http_res *res)
         aps_api_where_int(&w, "a.acknowledged = ?", ack ? 1 : 0);
     if (sev && !aps_api_bad(res))
         aps_api_where_text(&w, "a.severity = ?", sev);
+    /* on the primary: the list is read again right after an acknowledgement */
     if (!aps_api_bad(res))
-        aps_api_list_page(req, res, APS_DB_READ, "SELECT " ALERT_COLUMNS, "FROM alerts a",
+        aps_api_list_page(req, res, APS_DB_WRITE, "SELECT " ALERT_COLUMNS, "FROM alerts a",
                           "a.created_at DESC, a.id DESC", &w, &pg, alert_json);
     aps_api_where_cleanup(&w);
     return 0;

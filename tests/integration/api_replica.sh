@@ -9,7 +9,8 @@
 # Who may call is decided on the primary, once without Redis (every request reads the store) and
 # once with it (the status cache): with replay paused, a fresh sign-in, a refreshed token, a new
 # API key and a re-login after a role change are accepted at once, and a logout, a password
-# change, a revoked key and a demotion refuse the old credential at once.
+# change, a revoked key and a demotion refuse the old credential at once; the admin's lists show
+# the demotion, the new account and an acknowledged alert at once.
 # What decides is read on the primary too: with replay paused, `aps collect` (mock providers)
 # refuses an odds call over the credit budget the provider last reported, reads the weather of a
 # game it has just scheduled and does not fetch again a reading it has just stored, and
@@ -213,6 +214,9 @@ auth_round() {
   old_key=$(post "$k" /auth/api-keys '{"name":"old"}')
   staff_key=$(post "$d" /auth/api-keys '{"name":"staff"}' | jq -r .key)
   staff_id=$(psql "$PRIMARY" -Atc "select id from users where email = '$r-staff@example.com'")
+  local alert_id
+  alert_id=$(psql "$PRIMARY" -Atc "insert into alerts (kind, severity, title, message, created_at)
+    values ('test', 'warning', '$r alert', 'raised before the pause', 1) returning id" | head -1)
   wait_replayed
   check "$r: the credentials work before the pause" "200 200 200 200" \
     "$(bearer "$(jq -r .access_token <<< "$u")" /auth/me) $(keyed "$(jq -r .key <<< "$old_key")" /auth/me) $(bearer "$d" /admin/users) $(keyed "$staff_key" /admin/users)"
@@ -243,6 +247,15 @@ auth_round() {
   check "$r: demoted from admin: the old token on an admin route" 401 "$(bearer "$d" /admin/users)"
   check "$r:   their API key on an admin route" 403 "$(keyed "$staff_key" /admin/users)"
   check "$r:   signed in again, an admin route" 403 "$(bearer "$(login "$r-staff@example.com" | jq -r .access_token)" /admin/users)"
+  post "$a" "/admin/alerts/$alert_id/acknowledge" '' > /dev/null
+  check "$r: an alert acknowledged is, at once, off the list of open alerts" 0 \
+    "$(curl -s -H "Authorization: Bearer $a" "$base/admin/alerts?acknowledged=false&limit=100" |
+      jq --argjson id "$alert_id" '[.items[] | select(.id == $id)] | length')"
+  # the admin's list of users shows what was just changed: the demotion and the new account
+  check "$r: the users list, at once: the demoted admin's role, the new account listed" "pro 1" \
+    "$(curl -s -H "Authorization: Bearer $a" "$base/admin/users?limit=100" |
+      jq -r --arg s "$r-staff@example.com" --arg n "$r-new@example.com" \
+        '"\([.items[] | select(.email == $s) | .role] | join(",")) \([.items[] | select(.email == $n)] | length)"')"
 
   psql "$REPLICA" -Atc 'select pg_wal_replay_resume()' > /dev/null
   wait_replayed
