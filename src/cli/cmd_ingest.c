@@ -292,6 +292,11 @@ static void report(struct run *r, const struct job *j, const struct slot *sl)
         fprintf(stderr, "%s %s: %zu games, %zu odds, %zu forecasts, %zu rejected%s, %.2fs\n",
                 aps_source_name(j->source), j->path, res->games, res->odds, res->forecasts,
                 res->rejected, reasons(res, why, sizeof why), sl->seconds);
+    if (!r->quiet && res->players_merged)
+        fprintf(stderr, "%s%s: %zu player rows merged into the row of the same player\n",
+                r->tty ? "\n" : "", j->path, res->players_merged);
+    if (!r->quiet && res->players_apart[0])
+        fprintf(stderr, "%s%s: players %s\n", r->tty ? "\n" : "", j->path, res->players_apart);
 }
 
 /* Every job: the parse thread reads files ahead, the lanes store them, this thread takes them

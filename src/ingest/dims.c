@@ -15,6 +15,7 @@
 #include "ingest/books.h"
 #include "ingest/teams.h"
 #include "ingest/tennis_names.h"
+#include "ingest/tennis_players.h"
 #include "store/store.h"
 
 enum {
@@ -26,6 +27,7 @@ enum {
     ST_VENUE_GEO,
     ST_BOOK,
     ST_PLAYERS,
+    ST_SPELLINGS,
     ST__COUNT
 };
 
@@ -54,6 +56,8 @@ static const char *const SQL[ST__COUNT] = {
         " ON CONFLICT (key) DO UPDATE SET name = CASE WHEN excluded.name = excluded.key"
         " THEN sportsbooks.name ELSE excluded.name END RETURNING id",
     [ST_PLAYERS] = "SELECT id, key FROM teams WHERE sport_id = ?1 ORDER BY key",
+    [ST_SPELLINGS] = "SELECT id, key FROM teams WHERE sport_id = ?1 UNION ALL"
+                     " SELECT team_id, alias FROM team_aliases WHERE sport_id = ?1 ORDER BY 1",
 };
 
 struct aps_dims {
@@ -66,6 +70,8 @@ struct aps_dims {
     struct aps_strmap venues;         /* name → id */
     struct aps_strmap books;          /* key → id */
     struct aps_strmap players;        /* "sport_id|full name" → history's id, 0 none (tennis) */
+    struct aps_strmap player_keys;    /* "sport_id|player key" → id (tennis_players.h) */
+    bool player_keys_loaded[APS_SPORT__COUNT];
     size_t written;                   /* rows written to teams, seasons and venues */
     char ambiguous[512];              /* full names that fit several players, and which */
 };
@@ -98,6 +104,7 @@ void aps_dims_close(struct aps_dims *d)
     aps_strmap_cleanup(&d->venues);
     aps_strmap_cleanup(&d->books);
     aps_strmap_cleanup(&d->players);
+    aps_strmap_cleanup(&d->player_keys);
     aps_free(d);
 }
 
@@ -115,6 +122,8 @@ void aps_dims_forget(struct aps_dims *d)
     aps_strmap_clear(&d->venues);
     aps_strmap_clear(&d->books);
     aps_strmap_clear(&d->players);
+    aps_strmap_clear(&d->player_keys);
+    memset(d->player_keys_loaded, 0, sizeof d->player_keys_loaded);
 }
 
 const char *aps_dims_ambiguous(const struct aps_dims *d)
@@ -212,6 +221,64 @@ static int tennis_history_player(struct aps_dims *d, int64_t sid, const char *na
     return 0;
 }
 
+/* "sport_id|player key" of a tour's spelling into out; false when it has no player key. */
+static bool player_key(enum aps_sport s, int64_t sid, const char *name, char *out, size_t cap)
+{
+    char k[APS_TENNIS_KEY_MAX];
+    return aps_tennis_player_key(s, name, k) && !aps_str_fmt(out, cap, "%" PRId64 "|%s", sid, k);
+}
+
+/* Every stored spelling of the tour's players (row keys and aliases) by player key, once per
+ * handle; a key that two rows share (a store whose rows are not merged yet) names the lower id. */
+static int load_player_keys(struct aps_dims *d, enum aps_sport s, int64_t sid)
+{
+    struct aps_stmt *st = d->st[ST_SPELLINGS];
+    int rc = aps_stmt_bindf(st, "i", sid);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        char key[APS_TENNIS_KEY_MAX + 32];
+        int64_t seen;
+        rc = 0;
+        const char *name = aps_stmt_text(st, 1);
+        if (name && player_key(s, sid, name, key, sizeof key) &&
+            !aps_strmap_get(&d->player_keys, key, &seen))
+            aps_strmap_put(&d->player_keys, key, aps_stmt_int64(st, 0));
+    }
+    aps_stmt_reset(st);
+    if (rc >= 0)
+        d->player_keys_loaded[s] = true;
+    return rc < 0 ? rc : 0;
+}
+
+/* The tour's stored player whose player key the resolved name has (tennis_players.h), *id 0 when
+ * none; a player key not known yet is recorded for id new_id when that is not 0. */
+static int tennis_same_player(struct aps_dims *d, enum aps_sport s, int64_t sid, const char *name,
+                              int64_t new_id, int64_t *id)
+{
+    char key[APS_TENNIS_KEY_MAX + 32];
+    *id = 0;
+    if (!player_key(s, sid, name, key, sizeof key))
+        return 0;
+    int rc = d->player_keys_loaded[s] ? 0 : load_player_keys(d, s, sid);
+    if (!rc && !aps_strmap_get(&d->player_keys, key, id) && new_id)
+        aps_strmap_put(&d->player_keys, key, new_id);
+    return rc;
+}
+
+/* A tennis player: a full name from a live provider is the history's "Surname I." player when
+ * exactly one stored player of the tour fits; any name is the stored player of its player key.
+ * *id 0 when neither: the name is a new player. */
+static int tennis_player(struct aps_dims *d, enum aps_sport s, int64_t sid, const char *name,
+                         int64_t *id)
+{
+    int rc = 0;
+    *id = 0;
+    if (!strchr(name, '.'))
+        rc = tennis_history_player(d, sid, name, id);
+    if (!rc && !*id)
+        rc = tennis_same_player(d, s, sid, name, 0, id);
+    return rc;
+}
+
 int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, const char *name,
                   int64_t *id)
 {
@@ -222,10 +289,9 @@ int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, cons
         rc = aps_dims_sport(d, s, &sid);
     if (rc)
         return rc;
-    /* A tennis player named in full by a live provider is the history's "Surname I." player
-     * when exactly one stored player of the tour fits. */
-    if (aps_sport_info(s)->kind == APS_KIND_TENNIS && !strchr(ref.key, '.')) {
-        rc = tennis_history_player(d, sid, ref.key, id);
+    bool tennis = aps_sport_info(s)->kind == APS_KIND_TENNIS;
+    if (tennis) {
+        rc = tennis_player(d, s, sid, ref.key, id);
         if (rc || *id)
             return rc ? rc : alias(d, sid, source, name, *id);
     }
@@ -235,6 +301,10 @@ int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, cons
         rc = aps_stmt_bindf(d->st[ST_TEAM], "iss", sid, ref.key, ref.name);
         if (!rc)
             rc = run(d->st[ST_TEAM], id);
+        if (!rc && tennis) {
+            int64_t known;
+            rc = tennis_same_player(d, s, sid, ref.key, *id, &known);
+        }
         if (rc)
             return rc;
         d->written++;

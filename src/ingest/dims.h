@@ -5,7 +5,9 @@
  *   sports       the compiled sport table (core/domain) is the authority: an existing row takes
  *                its name, provider keys, kind and three_way from it.
  *   teams        one row per (sport, canonical key) from ingest/teams.h; the curated display
- *                name replaces a stored one.
+ *                name replaces a stored one. A tennis tour: one row per player key
+ *                (ingest/tennis_players.h): a spelling whose player key a stored row's key or
+ *                alias has is that row ("Carreno-Busta P." is the stored "Carreno Busta P.").
  *   team_aliases one row per (sport, source, spelling). The source is part of the key, so a live
  *                provider's spelling never touches an alias a historical loader recorded, and the
  *                other way round. Within one source the team the spelling resolves to today wins
@@ -52,9 +54,10 @@ int aps_dims_team(struct aps_dims *d, enum aps_sport s, const char *source, cons
                   int64_t *id) APS_MUST_CHECK;
 /* Tennis: a name without a dot ("Jannik Sinner", a live provider's) is first matched against
  * the tour's stored players written the history's way ("Sinner J."; ingest/tennis_names.h) and
- * is that player when exactly one fits; when none fits it is a player of its own. When several
- * fit it is also a player of its own (never a guess), and the name with its candidates is added
- * to aps_dims_ambiguous(): "Name fits \"A.\", \"B.\"", "; "-separated, "" when none. */
+ * is that player when exactly one fits; when none fits it is the stored player of its player key
+ * (ingest/tennis_players.h), else a player of its own. When several fit it is not guessed: the
+ * name with its candidates is added to aps_dims_ambiguous() ("Name fits \"A.\", \"B.\"",
+ * "; "-separated, "" when none) and it is the player of its player key or one of its own. */
 const char *aps_dims_ambiguous(const struct aps_dims *d);
 int aps_dims_season(struct aps_dims *d, enum aps_sport s, const char *label,
                     int64_t *id) APS_MUST_CHECK;

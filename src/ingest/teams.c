@@ -1,7 +1,8 @@
 /* teams.c — resolves a source's team name to one canonical team per sport (see teams.h).
  *
  * The curated leagues' teams live in teams_<sport>.def, and so do the soccer clubs whose
- * spellings differ between the sources (teams_epl.def…). On first use one index per such sport
+ * spellings differ between the sources (teams_epl.def…) and the tennis players the history
+ * writes with other initials (teams_atp.def, teams_wta.def). On first use one index per such sport
  * is built (under pthread_once): every alias, the key and the display name, normalised, in a
  * sorted array searched by binary search. The index is a read-only singleton after that, so
  * lookups from many threads need no lock. It is never freed; it lives as long as the process.
@@ -54,6 +55,12 @@ static const struct team_def seriea_teams[] = {
 };
 static const struct team_def ligue1_teams[] = {
 #include "ingest/teams_ligue1.def"
+};
+static const struct team_def atp_players[] = {
+#include "ingest/teams_atp.def"
+};
+static const struct team_def wta_players[] = {
+#include "ingest/teams_wta.def"
 };
 #undef APS_TEAM
 
@@ -177,6 +184,8 @@ static void build_all(void)
     build_sport(&g_index[APS_SPORT_BUNDESLIGA], bundesliga_teams, COUNT(bundesliga_teams));
     build_sport(&g_index[APS_SPORT_SERIEA], seriea_teams, COUNT(seriea_teams));
     build_sport(&g_index[APS_SPORT_LIGUE1], ligue1_teams, COUNT(ligue1_teams));
+    build_sport(&g_index[APS_SPORT_ATP], atp_players, COUNT(atp_players));
+    build_sport(&g_index[APS_SPORT_WTA], wta_players, COUNT(wta_players));
 }
 
 /* The first entry whose alias is norm (lowest team index on a tie), or NULL. */
@@ -247,8 +256,10 @@ int aps_team_resolve(enum aps_sport sport, const char *source_name, struct aps_t
         return APS_E_INVAL;
     if (aps_teams_curated(sport))
         return resolve_curated(sport, source_name, out);
-    /* A soccer league's listed spellings meet on one club; any other name is its own key. */
-    int rc = aps_sport_info(sport)->three_way ? resolve_curated(sport, source_name, out)
-                                              : APS_E_NOTFOUND;
+    /* A soccer league's listed spellings meet on one club, a tour's on one player; any other
+     * name is its own key. */
+    const struct aps_sport_info *si = aps_sport_info(sport);
+    int rc = si->three_way || si->kind == APS_KIND_TENNIS ? resolve_curated(sport, source_name, out)
+                                                          : APS_E_NOTFOUND;
     return rc == APS_E_NOTFOUND ? resolve_open(source_name, out) : rc;
 }

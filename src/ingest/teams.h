@@ -8,7 +8,10 @@
  * tennis players) the canonical key is the source name with spacing normalised, and a name is
  * never unknown; a soccer club whose sources spell it differently (football-data's "Man United",
  * ESPN's and TheOddsAPI's "Manchester United") is listed in teams_<league>.def under
- * football-data's spelling, so that every spelling of it is one team. */
+ * football-data's spelling, so that every spelling of it is one team; so is a tennis player the
+ * history writes with other initials ("Mathieu P." for "Mathieu P.H."), in teams_<tour>.def.
+ * (Spellings that differ only in case, accents, spaces, hyphens, dots or apostrophes need no
+ * line: ingest/tennis_players.h makes them one player.) */
 #ifndef APS_INGEST_TEAMS_H
 #define APS_INGEST_TEAMS_H
 

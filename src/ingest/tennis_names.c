@@ -13,14 +13,14 @@ static const char LATIN_EXT_A[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiii
                                   "uuuuuuuuuuuuwwyyyzzzzzzs";
 
 /* Appends s[0..n) to out (length *len, cap FOLD_MAX) folded: ASCII letters lower case, accented
- * Latin letters without the accent, spaces, hyphens, dots and apostrophes dropped. False when it
- * does not fit. */
+ * Latin letters without the accent, white space, hyphens, dots and apostrophes dropped. False
+ * when it does not fit. */
 static bool fold(const char *s, size_t n, char *out, size_t *len)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char f = 0;
-        if (c == ' ' || c == '-' || c == '.' || c == '\'')
+        if (c == ' ' || c == '\t' || c == '-' || c == '.' || c == '\'')
             continue;
         if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
             (unsigned char)s[i + 2] == 0x99) { /* U+2019, the typographic apostrophe */
@@ -157,4 +157,15 @@ bool aps_tennis_name_fits(const char *full, const char *hist)
             return true;
     }
     return false;
+}
+
+bool aps_tennis_name_key(const char *name, char *out, size_t cap)
+{
+    char folded[FOLD_MAX];
+    size_t len = 0;
+    folded[0] = '\0';
+    if (!name || !fold(name, strlen(name), folded, &len) || !len || len >= cap)
+        return false;
+    memcpy(out, folded, len + 1);
+    return true;
 }

@@ -1,6 +1,8 @@
 /* writer.c — stores a batch in one transaction (see writer.h).
  *
  * Steps, all inside one transaction:
+ *   0. for a tennis tour, merge the stored rows of one player (tennis_players.h), so that the
+ *      batch's spellings find their stored games on the one row they now resolve to;
  *   1. resolve every game's teams, season and venue to ids (creating them when new);
  *   2. match each game against the sport's stored games, in either home/away order, so a game
  *      listed by two sources is one row; drop duplicates inside the batch;
@@ -26,6 +28,7 @@
 #include "core/strmap.h"
 #include "core/timeutil.h"
 #include "ingest/dims.h"
+#include "ingest/tennis_players.h"
 #include "store/store.h"
 
 struct aps_writer {
@@ -388,6 +391,32 @@ static const char SQL_HOME_VENUES[] =
     "UPDATE teams SET home_venue_id = (SELECT g.venue_id FROM games g WHERE g.home_team_id ="
     " teams.id AND g.neutral = 0 AND g.venue_id IS NOT NULL ORDER BY g.start_time DESC, g.id DESC"
     " LIMIT 1) WHERE id IN (SELECT home_team_id FROM stage_games WHERE venue_id IS NOT NULL)";
+
+/* Step 0: the batch's tennis tours, each once. */
+static int merge_players(struct aps_writer *w, const struct aps_batch *b,
+                         struct aps_ingest_result *res)
+{
+    bool done[APS_SPORT__COUNT] = {0};
+    int rc = 0;
+    for (size_t i = 0; i < b->ngames && !rc; i++) {
+        enum aps_sport s = b->games[i].sport;
+        if (done[s] || aps_sport_info(s)->kind != APS_KIND_TENNIS)
+            continue;
+        done[s] = true;
+        struct aps_tennis_merge m;
+        rc = aps_tennis_players_merge(w->conn, s, sport_id(w, s), &m);
+        if (rc)
+            break;
+        res->players_merged += m.merged;
+        size_t n = strlen(res->players_apart);
+        if (m.apart[0])
+            snprintf(res->players_apart + n, sizeof res->players_apart - n, "%s%s", n ? "; " : "",
+                     m.apart);
+        if (m.merged)
+            aps_dims_forget(w->dims); /* cached ids of the rows that went */
+    }
+    return rc;
+}
 
 /* Step 1 and 2: ids for every game, matching against stored games and the batch itself. */
 static int resolve_games(struct aps_writer *w, struct aps_batch *b, struct game_work *gw,
@@ -845,6 +874,10 @@ int aps_writer_write(struct aps_writer *w, struct aps_batch *b, const char *path
             rc = empty_stage(w);
         if (!rc && aps_conn_kind(w->conn) == APS_DB_POSTGRES)
             rc = aps_conn_exec(w->conn, SQL_PLANNER_PG);
+    }
+    if (!rc) {
+        step = "merging tennis players";
+        rc = merge_players(w, b, res);
     }
     if (!rc) {
         step = "storing venues";

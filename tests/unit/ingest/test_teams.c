@@ -58,6 +58,12 @@ static const struct def_row seriea_rows[] = {
 static const struct def_row ligue1_rows[] = {
 #include "ingest/teams_ligue1.def"
 };
+static const struct def_row atp_rows[] = {
+#include "ingest/teams_atp.def"
+};
+static const struct def_row wta_rows[] = {
+#include "ingest/teams_wta.def"
+};
 #undef APS_TEAM
 
 struct def_table {
@@ -77,6 +83,8 @@ static const struct def_table tables[] = {
     {APS_SPORT_BUNDESLIGA, bundesliga_rows, sizeof bundesliga_rows / sizeof bundesliga_rows[0]},
     {APS_SPORT_SERIEA, seriea_rows, sizeof seriea_rows / sizeof seriea_rows[0]},
     {APS_SPORT_LIGUE1, ligue1_rows, sizeof ligue1_rows / sizeof ligue1_rows[0]},
+    {APS_SPORT_ATP, atp_rows, sizeof atp_rows / sizeof atp_rows[0]},
+    {APS_SPORT_WTA, wta_rows, sizeof wta_rows / sizeof wta_rows[0]},
 };
 
 /* This test's own normaliser: keeps only what the matching rule keeps (see teams.h). */
@@ -547,6 +555,11 @@ static void test_open_fields(void **state)
     assert_string_equal(r.key, "Luton");
     assert_int_equal(aps_team_resolve(APS_SPORT_ATP, "Federer R.", &r), 0);
     assert_string_equal(r.key, "Federer R.");
+    /* a tour's list names its own players only */
+    assert_int_equal(aps_team_resolve(APS_SPORT_ATP, "Mathieu P.", &r), 0);
+    assert_string_equal(r.key, "Mathieu P.H.");
+    assert_int_equal(aps_team_resolve(APS_SPORT_WTA, "Mathieu P.", &r), 0);
+    assert_string_equal(r.key, "Mathieu P.");
     assert_int_equal(aps_team_resolve(APS_SPORT_NCAAB, "Springfield Isotopes", &r), 0);
     assert_int_equal(aps_team_resolve(APS_SPORT_LALIGA, " \t ", &r), APS_E_INVAL);
     char longname[200];
@@ -556,6 +569,47 @@ static void test_open_fields(void **state)
     longname[95] = '\0'; /* 95 characters and the NUL fill the 96-byte key exactly */
     assert_int_equal(aps_team_resolve(APS_SPORT_SERIEA, longname, &r), 0);
     assert_int_equal(strlen(r.key), 95);
+}
+
+/* Calls fn(name, arg) for every non-empty value of columns col1 and col2 of the CSV files
+ * matching pattern. */
+static void each_name(const char *pattern, const char *col1, const char *col2,
+                      void (*fn)(const char *name, void *arg), void *arg)
+{
+    glob_t g;
+    assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        struct aps_csv *c;
+        char **f;
+        size_t n;
+        assert_int_equal(aps_csv_open(&c, g.gl_pathv[i]), 0);
+        assert_int_equal(aps_csv_next(c, &f, &n), 1);
+        int cols[2] = {aps_csv_find(f, n, col1), aps_csv_find(f, n, col2)};
+        assert_true(cols[0] >= 0 && cols[1] >= 0);
+        while (aps_csv_next(c, &f, &n) == 1)
+            for (int k = 0; k < 2; k++)
+                if ((size_t)cols[k] < n && *f[cols[k]])
+                    fn(f[cols[k]], arg);
+        aps_csv_close(c);
+    }
+    globfree(&g);
+}
+
+struct own_keys {
+    enum aps_sport sport;
+    const char *dir;
+    size_t names, moved;
+};
+
+static void check_own_key(const char *name, void *arg)
+{
+    struct own_keys *o = arg;
+    const char *key = resolved_key(o->sport, name);
+    o->names++;
+    if (!key || strcmp(key, name)) {
+        printf("  %s \"%s\" resolves to %s\n", o->dir, name, key ? key : "(nothing)");
+        o->moved++;
+    }
 }
 
 /* Every club name of football-data's files (the history) is its own key: the soccer tables give
@@ -574,37 +628,56 @@ static void test_football_data_names_are_their_own_keys(void **state)
     size_t names = 0, moved = 0;
     for (size_t l = 0; l < sizeof leagues / sizeof leagues[0]; l++) {
         char pattern[256];
-        glob_t g;
+        struct own_keys o = {leagues[l].sport, leagues[l].dir, 0, 0};
         snprintf(pattern, sizeof pattern, DATA "football-data/%s/*.csv", leagues[l].dir);
-        assert_int_equal(glob(pattern, 0, NULL, &g), 0);
-        for (size_t i = 0; i < g.gl_pathc; i++) {
-            struct aps_csv *c;
-            char **f;
-            size_t n;
-            assert_int_equal(aps_csv_open(&c, g.gl_pathv[i]), 0);
-            assert_int_equal(aps_csv_next(c, &f, &n), 1);
-            int home = aps_csv_find(f, n, "HomeTeam"), away = aps_csv_find(f, n, "AwayTeam");
-            assert_true(home >= 0 && away >= 0);
-            while (aps_csv_next(c, &f, &n) == 1) {
-                for (int k = 0; k < 2; k++) {
-                    size_t col = (size_t)(k ? away : home);
-                    if (col >= n || !*f[col])
-                        continue;
-                    const char *key = resolved_key(leagues[l].sport, f[col]);
-                    names++;
-                    if (!key || strcmp(key, f[col])) {
-                        printf("  %s \"%s\" resolves to %s\n", leagues[l].dir, f[col],
-                               key ? key : "(nothing)");
-                        moved++;
-                    }
-                }
-            }
-            aps_csv_close(c);
-        }
-        globfree(&g);
+        each_name(pattern, "HomeTeam", "AwayTeam", check_own_key, &o);
+        names += o.names;
+        moved += o.moved;
     }
     assert_true(names > 10000);
     assert_int_equal(moved, 0);
+}
+
+static void add_name(const char *name, void *arg)
+{
+    aps_strmap_put(arg, name, 1);
+}
+
+/* The tours' lists (teams_atp.def, teams_wta.def) are the history's own spellings: every key and
+ * alias is a name the tour's files write. */
+static void test_tennis_lists_are_history_names(void **state)
+{
+    struct aps_strmap atp = {0}, wta = {0};
+    each_name(DATA "tennis-data/atp/*.csv", "Winner", "Loser", add_name, &atp);
+    each_name(DATA "tennis-data/deuce-grand-slams/atp_odds.csv", "Winner", "Loser", add_name, &atp);
+    each_name(DATA "tennis-data/deuce-grand-slams/wta_odds.csv", "Winner", "Loser", add_name, &wta);
+    size_t missing = 0, listed = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+        struct aps_strmap *names = tables[t].sport == APS_SPORT_ATP   ? &atp
+                                   : tables[t].sport == APS_SPORT_WTA ? &wta
+                                                                      : NULL;
+        for (size_t r = 0; names && r < tables[t].n; r++) {
+            const struct def_row *row = &tables[t].rows[r];
+            char all[256];
+            snprintf(all, sizeof all, "%s|%s", row->key, row->aliases);
+            for (char *p = all, *bar; p; p = bar ? bar + 1 : NULL) {
+                int64_t v;
+                bar = strchr(p, '|');
+                if (bar)
+                    *bar = '\0';
+                listed++;
+                if (!aps_strmap_get(names, p, &v)) {
+                    printf("  %s \"%s\" is in no file of the tour\n",
+                           aps_sport_info(tables[t].sport)->code, p);
+                    missing++;
+                }
+            }
+        }
+    }
+    aps_strmap_cleanup(&atp);
+    aps_strmap_cleanup(&wta);
+    assert_int_equal(listed, 22);
+    assert_int_equal(missing, 0);
 }
 
 static void *resolve_many(void *arg)
@@ -646,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_unknown_and_invalid),
         cmocka_unit_test(test_open_fields),
         cmocka_unit_test(test_football_data_names_are_their_own_keys),
+        cmocka_unit_test(test_tennis_lists_are_history_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
