@@ -88,7 +88,7 @@ int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps
     "SELECT id, user_id, name, currency, " APS_MONEY_SQL("initial_cents", "initial_amount")    \
     ", " APS_MONEY_SQL("current_cents", "current_amount") ", "                                 \
     APS_MONEY_SQL("peak_cents", "peak_amount") ", " APS_MONEY_SQL("low_cents", "low_amount")   \
-    ", is_active, created_at, updated_at FROM bankrolls WHERE id = ?1"
+    ", is_active, created_at, updated_at, current_amount FROM bankrolls WHERE id = ?1"
     static const char *const sql[2] = {BANKROLL_GET, BANKROLL_GET " AND user_id = ?2"};
 #undef BANKROLL_GET
     struct aps_stmt *st = NULL;
@@ -109,6 +109,7 @@ int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps
         out->active = aps_stmt_int64(st, 8) != 0;
         out->created_at = aps_stmt_int64(st, 9);
         out->updated_at = aps_stmt_int64(st, 10);
+        out->current_stored = aps_stmt_double(st, 11);
         rc = 0;
     } else if (rc == APS_DONE) {
         rc = APS_E_NOTFOUND;
@@ -118,8 +119,9 @@ int aps_bankroll_get(struct aps_conn *c, int64_t id, int64_t user_id, struct aps
 }
 
 /* One compare-and-set of the balance: writes the new balance, peak and low only when the
- * balance is still b's. The comparison is on the double, which both this and the previous
- * release write (bankroll.h). *done tells whether it did. */
+ * balance is still b's. The comparison is on the double as b read it from the row, which both
+ * this and the previous release write (bankroll.h); the double of b's cents would never match a
+ * balance the previous release left between two cents. *done tells whether it did. */
 static int cas_balance(struct aps_conn *c, int64_t id, const struct aps_bankroll *b, int64_t bal,
                        int64_t now, bool *done)
 {
@@ -132,7 +134,7 @@ static int cas_balance(struct aps_conn *c, int64_t id, const struct aps_bankroll
                               "idididiid", MONEY(bal),
                               MONEY(bal > b->peak_cents ? bal : b->peak_cents),
                               MONEY(bal < b->low_cents ? bal : b->low_cents), now, id,
-                              aps_money_to_double(b->current_cents));
+                              b->current_stored);
     *done = !rc && changed == 1;
     return rc;
 }

@@ -15,7 +15,9 @@
  * alongside with the same value (cents / 100), because that release still reads and writes them
  * during a rolling deploy; APS_MONEY_SQL reads a money column so that a row the previous release
  * wrote or changed (no cents, or cents that no longer match the double) counts by its double.
- * The compare-and-set compares the double for the same reason: both releases write it.
+ * The compare-and-set compares the double for the same reason: both releases write it. It
+ * compares the double as the row holds it, which is not always a whole number of cents (the
+ * previous release added doubles: 0.1 + 0.2 left 0.30000000000000004, which counts as 30 cents).
  *
  * Bet states: pending → win | loss | push | void | half_win | half_loss, once, by
  * aps_bankroll_settle_game or by hand with aps_bankroll_settle_bet (a bet already settled is
@@ -46,6 +48,7 @@ struct aps_bankroll {
     char name[72];
     char currency[8];
     int64_t initial_cents, current_cents, peak_cents, low_cents;
+    double current_stored; /* current_amount as the row holds it (the compare-and-set's value) */
     bool active;
     int64_t created_at, updated_at;
 };

@@ -6,7 +6,8 @@
 # accepted amount, a NULL profit), then `aps migrate` applies 016 and every *_cents column must
 # hold the decimal amount × 100 rounded half away from zero, the double beside it untouched.
 # Then the API runs on the migrated store: a deposit adds in cents to the converted balance,
-# and a balance the previous release changed behind it (double only) counts by its double.
+# and a balance the previous release changed behind it (double only) counts by its double, even
+# one between two cents (0.30000000000000004), which a deposit and the grading job still move.
 # Needs: APS_BIN, sqlite3, psql and curl (without APS_TEST_PG_URL it fails unless
 # APS_TEST_PG_OPTIONAL=1).
 set -uo pipefail
@@ -119,6 +120,28 @@ run_backend() { # sql_runner url
       -d '{"kind":"deposit","amount":0.05}' | grep -c '"balance_after":7.4,')"
   check "… and both columns agree again" "740|7.4" \
     "$($sql "SELECT current_cents, current_amount FROM bankrolls WHERE id = $id")"
+  # The previous release added doubles, so a balance it wrote can lie between two cents
+  # (0.1 + 0.2 = 0.30000000000000004, which counts as 0.30): it still moves, by hand and by the
+  # grading job, which then goes on to the other games (it failed at that game with "database
+  # is busy" and left every later game's bets pending).
+  $sql "UPDATE bankrolls SET current_amount = 0.30000000000000004 WHERE id = $id" > /dev/null
+  check "a balance the previous release left between two cents takes a deposit: 0.30 + 0.05" \
+    '201 "balance_after":0.35' "$(curl -s -o "$work/dep.json" -w '%{http_code}' "$api/$id/transactions" \
+      -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+      -d '{"kind":"deposit","amount":0.05}') $(grep -o '"balance_after":[0-9.]*' "$work/dep.json")"
+  # Bet 3 (10.00 at 1.91 on the home side of game 1, bankroll 1) and a bet of 1.00 at 3.0 on
+  # game 2 from bankroll $id; both games end home 24-21.
+  $sql "UPDATE bankrolls SET current_amount = 0.30000000000000004 WHERE id IN (1, $id)" > /dev/null
+  $sql "INSERT INTO games (id, sport_id, season_id, game_date, home_team_id, away_team_id,
+    start_time, created_at, updated_at) VALUES (2, 1, 1, '2024-09-02', 2, 1, 86400, 0, 0)" > /dev/null
+  $sql "UPDATE games SET status = 'final', home_score = 24, away_score = 21" > /dev/null
+  $sql "INSERT INTO bets (id, user_id, bankroll_id, game_id, market, selection, price, stake_cents,
+    stake, placed_at, result) VALUES (4, 1, $id, 2, 'moneyline', 'home', 3.0, 100, 1, 0, 'pending')" > /dev/null
+  DATABASE_URL=$url "$APS_BIN" worker run grade > "$work/$backend-grade.log" 2>&1
+  check "the grading job settles both games" "0 2" "$? $(grep -o '"bets_settled":[0-9]*' "$work/$backend-grade.log" | cut -d: -f2)"
+  check "… paying bet 3 into bankroll 1 (0.30 + 19.10) and bet 4 into bankroll $id (0.30 + 3.00)" \
+    "1|1940
+$id|330" "$($sql "SELECT id, current_cents FROM bankrolls WHERE id IN (1, $id) ORDER BY id")"
   kill "${pids[@]}" 2> /dev/null
   wait "${pids[@]}" 2> /dev/null
 }
