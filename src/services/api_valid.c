@@ -342,7 +342,9 @@ void aps_api_b_odds(const struct aps_http_req *req, struct aps_http_res *res, co
         else if (!american)
             dec = x;
     }
-    if (!isfinite(dec)) {
+    /* American odds of -1e18 and below convert to decimal 1.0 exactly (1 + 100/1e18 rounds to
+     * 1): a price that pays nothing, refused like decimal 1.0 */
+    if (!aps_convert_decimal_valid(dec)) {
         aps_api_invalid(res, name,
                         "must be decimal odds above 1 (1.91) or American odds with |odds| >= 100 "
                         "(-110, +150)");

@@ -294,6 +294,12 @@ test_betting() {
     "$status $(jf .stake) $(jf .tier) $(jf .should_bet) $(jf '.full_kelly * 1000 | round / 1000')"
   req POST /api/v1/betting/sizing '{"probability":1.5,"odds":"x"}' "$U1"
   check "sizing validation" "400 bankroll,odds,probability" "$status $(jf '[.error.details[].field] | sort | join(",")')"
+  # American -1e20 is decimal 1 + 1e-18, which a double holds as 1.0: a price that pays nothing
+  # (sizing answered 500 "the betting parameters are invalid", a bet 400 naming selection)
+  req POST /api/v1/betting/sizing '{"probability":0.6,"odds":-1e20,"bankroll":1000}' "$U1"
+  check "sizing at American -1e20 400 naming odds" "400 odds" "$status $(jf '[.error.details[].field] | join(",")')"
+  req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":10,\"price\":-1e20}" "$U1"
+  check "a bet at American -1e20 400 naming price" "400 price" "$status $(jf '[.error.details[].field] | join(",")')"
   req GET /api/v1/betting/performance "" "$U1"
   check "performance before settlement" "200 0" "$status $(jf .graded)"
   test_settle
