@@ -9,7 +9,8 @@
 # unranked and not offered for promotion on the models page, and a Premier League match (three-way
 # prices, a quarter-line handicap graded half won) and a tennis match read with their sides,
 # lines, days and results as the API gives them, a handicap backtest's tallies counting every
-# bet, and half results offered only for a bet on a quarter line.
+# bet, half results offered only for a bet on a quarter line, and a pick's bet form filled in
+# with the sizing's stake to the cent.
 set -uo pipefail
 # shellcheck source=lib/dashboard.sh
 . "$(dirname "$0")/lib/dashboard.sh"

@@ -10,8 +10,9 @@
 // read as NFL games (away @ home, sides "home"/"away" for two players, quarter-line handicaps
 // rounded to another line, totals signed, "half_win", the day of a match without a time shown
 // as the evening before), a handicap backtest whose W–L left out its pushes and half results,
-// a Settle control that offered half results for a moneyline bet, and a model's game and fold
-// counts shown as 313.0000 and 8.0000. The faults (a slow, refused or failed
+// a Settle control that offered half results for a moneyline bet, a model's game and fold
+// counts shown as 313.0000 and 8.0000, and a bet form that filled in a cent less than the
+// stake the sizing suggested (20.05 for 20.06). The faults (a slow, refused or failed
 // answer) are made with playwright's request routing; the rest is the real API and its store.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -603,6 +604,42 @@ await block("settling by hand offers half results only for a bet on a quarter li
   const [a, b, c] = [await offered(ml), await offered(half), await offered(quarter)];
   check("settle: a moneyline and a half line offer no half result, a quarter-line total does",
     a === "win,loss,push,void" && b === "win,loss,push,void" && c === "win,loss,push,void,half_win,half_loss", `moneyline ${a}; spread -0.5 ${b}; total 210.75 ${c}`);
+});
+
+await block("a pick's bet form fills in the stake the sizing suggests, to the cent", async (context) => {
+  const u = await account();
+  const br = await apiCall("POST", "/api/v1/betting/bankrolls", u.token, { name: "Cents", initial_amount: 1000 });
+  const p = await context.newPage();
+  await signIn(p, u.email);
+  await p.evaluate((id) => localStorage.setItem("aps.prefs", JSON.stringify({ ...JSON.parse(localStorage.getItem("aps.prefs") ?? "{}"), bankroll: id })), br.id);
+  await p.goto(`${BASE}/#/picks`);
+  await p.waitForSelector("table.picks tbody tr button[data-pick]");
+  const shown = new Set((await p.locator("table.picks tbody tr button[data-pick]").evaluateAll((bs) => bs.map((b) => b.getAttribute("data-pick")))).map(Number));
+  const picks = (await apiCall("GET", "/api/v1/predictions/today?limit=100", u.token)).items.filter((x) => shown.has(x.id) && x.probability && x.price);
+  // the question the bet form asks, for a bankroll of `amount`
+  const size = (x, amount) => apiCall("POST", "/api/v1/betting/sizing", u.token, {
+    probability: x.probability, odds: x.price, bankroll: amount,
+    ...(x.market_probability > 0 && x.market_probability < 1 ? { no_vig: x.market_probability } : {}), ...(x.tier ? { tier: x.tier } : {}) });
+  // a bankroll whose suggested stake is a whole number of cents that a double holds just below
+  // itself (16.06 is 16.059999…, so 16.06 × 100 is 1605.9999…)
+  let found = null;
+  for (const x of picks) {
+    if (!((await size(x, 1000)).stake > 0)) continue;
+    for (let amount = 1000; amount < 1300 && !found; amount++) {
+      const s = await size(x, amount);
+      if (s.stake > 0 && Math.floor(s.stake * 100) !== Math.round(s.stake * 100)) found = { x, amount, stake: s.stake };
+    }
+    if (found) break;
+  }
+  check("bet form: a pick the sizing stakes at such an amount", found !== null, `${picks.length} picks on the first page`);
+  if (!found) return;
+  if (found.amount > 1000) await apiCall("POST", `/api/v1/betting/bankrolls/${br.id}/transactions`, u.token, { kind: "deposit", amount: found.amount - 1000 });
+  await p.reload();
+  await p.locator(`table.picks tbody tr button[data-pick="${found.x.id}"]`).click();
+  await p.waitForFunction(() => !/Sizing/.test(document.querySelector(".bet-form .status")?.textContent ?? "Sizing"));
+  const value = await p.locator(".bet-form input[name=stake]").inputValue();
+  check("bet form: the stake filled in is the API's suggestion", value === found.stake.toFixed(2),
+    `bankroll ${found.amount}: the API suggests ${found.stake}, the form has ${value}`);
 });
 
 await block("a model's details give counts whole and measures to four decimals, and its market gate's verdict and why", async (context) => {

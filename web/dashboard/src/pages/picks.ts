@@ -37,7 +37,9 @@ export function betForm(p: Pick, bankroll: Bankroll, onPlaced: (b: Bet) => void)
       ...(p.market_probability && p.market_probability > 0 && p.market_probability < 1 ? { no_vig: p.market_probability } : {}),
       ...(p.tier ? { tier: p.tier } : {}),
     }).then((s) => {
-      if (s.stake && s.stake > 0) stake.value = (Math.floor(s.stake * 100) / 100).toFixed(2);
+      // the API's stake is in cents already: flooring it ×100 lost a cent wherever the double
+      // falls just below the cents (20.06 × 100 = 2005.9999…)
+      if (s.stake && s.stake > 0) stake.value = s.stake.toFixed(2);
       status(msg, s.should_bet ? `Suggested: ${money(s.stake, bankroll.currency ?? "USD")} (${pct(s.fractional_kelly, 2)} Kelly)` : `No stake suggested: ${s.reason ?? ""}`);
     }).catch((e: Error) => status(msg, e.message, "error"));
   }
