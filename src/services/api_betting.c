@@ -535,6 +535,100 @@ static void bet_filters(const struct aps_http_req *req, struct aps_http_res *res
         aps_api_where_int(w, "x.placed_at < ?", t + 86400);
 }
 
+/* ---- money per currency -------------------------------------------------------------------- */
+
+/* The stakes and profit of the bets matching w in one currency (their bankroll's), in cents:
+ * every stake, the stakes settled at a price (neither pending nor void), and the profit of the
+ * settled bets. Amounts in two currencies are never added together. */
+struct currency_money {
+    char currency[8];
+    int64_t staked, settled, profit;
+};
+
+static int64_t col_cents(const struct aps_stmt *st, int col)
+{
+    return aps_stmt_is_null(st, col) ? 0 : aps_stmt_int64(st, col);
+}
+
+/* The money of the bets matching w, one row per currency in code order (*out: aps_free). */
+static int money_by_currency(struct aps_conn *c, const struct aps_api_where *w,
+                             struct currency_money **out, size_t *n)
+{
+    struct aps_buf sql = {0};
+    struct aps_stmt *st = NULL;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    aps_buf_printf(&sql,
+                   "SELECT br.currency, SUM(" STAKE_SQL "),"
+                   " SUM(CASE WHEN x.result NOT IN ('pending', 'void') THEN " STAKE_SQL
+                   " ELSE 0 END),"
+                   " SUM(CASE WHEN x.result = 'pending' THEN 0 ELSE " PL_SQL " END) " BETS_FROM
+                   " JOIN bankrolls br ON br.id = x.bankroll_id%s GROUP BY br.currency"
+                   " ORDER BY br.currency",
+                   aps_buf_str(&w->sql));
+    int rc = aps_api_prepare(c, aps_buf_str(&sql), w, &st);
+    while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+        rc = 0;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            *out = aps_realloc(*out, cap * sizeof **out);
+        }
+        struct currency_money *m = &(*out)[(*n)++];
+        const char *cur = aps_stmt_text(st, 0);
+        (void)aps_str_copy(m->currency, sizeof m->currency, cur ? cur : "");
+        m->staked = col_cents(st, 1);
+        m->settled = col_cents(st, 2);
+        m->profit = col_cents(st, 3);
+    }
+    aps_stmt_finalize(st);
+    aps_buf_cleanup(&sql);
+    return rc < 0 ? rc : 0;
+}
+
+/* Adds currency and by_currency to o, a summary of bets whose money fields (staked, profit,
+ * yield and, with `all`, settled_staked) add the bets of every currency: in one currency they
+ * stand and currency names it; in several they are null (dollars and yen do not add up) and
+ * by_currency gives each currency's. With `all` a currency's staked is every stake and
+ * settled_staked the settled ones (the bet list), else staked is the settled stakes (the
+ * performance, over settled bets only). */
+static void money_fields(json_t *o, const struct currency_money *m, size_t n, bool all)
+{
+    json_t *by = json_array();
+    for (size_t i = 0; i < n; i++) {
+        int64_t staked = all ? m[i].staked : m[i].settled;
+        json_t *e = json_pack("{s:s, s:o, s:o, s:o}", "currency", m[i].currency, "staked",
+                              aps_api_money(staked), "profit", aps_api_money(m[i].profit),
+                              "yield",
+                              aps_api_num(m[i].settled > 0
+                                              ? (double)m[i].profit / (double)m[i].settled
+                                              : NAN));
+        if (all)
+            json_object_set_new(e, "settled_staked", aps_api_money(m[i].settled));
+        json_array_append_new(by, e);
+    }
+    if (n > 1) {
+        static const char *const fields[] = {"staked", "settled_staked", "profit", "yield"};
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            if (json_object_get(o, fields[i]))
+                json_object_set_new(o, fields[i], json_null());
+    }
+    json_object_set_new(o, "currency", n == 1 ? json_string(m[0].currency) : json_null());
+    json_object_set_new(o, "by_currency", by);
+}
+
+/* money_fields of the bets matching w. */
+static int add_money(struct aps_conn *c, const struct aps_api_where *w, json_t *o, bool all)
+{
+    struct currency_money *m = NULL;
+    size_t n = 0;
+    int rc = money_by_currency(c, w, &m, &n);
+    if (!rc)
+        money_fields(o, m, n, all);
+    aps_free(m);
+    return rc;
+}
+
 /* Totals over every bet matching w (not only the page). */
 static int bets_summary(struct aps_conn *c, const struct aps_api_where *w, json_t **out)
 {
@@ -570,7 +664,7 @@ static int bets_summary(struct aps_conn *c, const struct aps_api_where *w, json_
     }
     aps_stmt_finalize(st);
     aps_buf_cleanup(&sql);
-    return rc;
+    return rc ? rc : add_money(c, w, *out, true);
 }
 
 int aps_api_bets_list(struct aps_http_req *req, struct aps_http_res *res)
@@ -770,7 +864,7 @@ static int bet_record(struct aps_conn *c, const struct aps_api_where *w, json_t 
     }
     aps_stmt_finalize(st);
     aps_buf_cleanup(&sql);
-    return rc;
+    return rc ? rc : add_money(c, w, *out, false);
 }
 
 /* A transaction's amount and balance after it, in cents. */

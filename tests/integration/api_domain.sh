@@ -383,6 +383,35 @@ test_settle_half() {
     "$status $(jf .result) $(jf .profit_loss) $(jf .balance_after)"
   for b in "$ml" "$whole"; do req POST "/api/v1/betting/bets/$b/settle" '{"result":"void"}' "$U1"; done
   check "half: the others void" "200 1304.75" "$status $(jf .balance_after)"
+  test_currencies
+}
+
+# Money in two currencies is never added up: U2 wins 100 dollars and loses 10,000 yen. The
+# summary of the bets and the performance answered staked 10100 and profit -9900 (yield -98 %);
+# over both bankrolls their money is now null and each currency's is given apart, and over one
+# bankroll it stands, in its currency.
+test_currencies() {
+  local usd jpy bet b stake result
+  req POST /api/v1/betting/bankrolls '{"name":"Dollars","initial_amount":1000,"currency":"USD"}' "$U2"
+  usd=$(jf .id)
+  req POST /api/v1/betting/bankrolls '{"name":"Yen","initial_amount":100000,"currency":"JPY"}' "$U2"
+  jpy=$(jf .id)
+  for bet in "$usd 100 win" "$jpy 10000 loss"; do # bankroll, stake at 2.0, result
+    read -r b stake result <<<"$bet"
+    req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$b,\"stake\":$stake,\"price\":2.0}" "$U2"
+    req POST "/api/v1/betting/bets/$(jf .id)/settle" "{\"result\":\"$result\"}" "$U2"
+  done
+  local each='[.by_currency[] | "\(.currency) \(.staked) \(.profit) \(.yield)"] | join(", ")'
+  req GET /api/v1/betting/bets "" "$U2"
+  check "currencies: the bets' summary adds no dollars to yen" \
+    "200 2 null null null null null JPY 10000 -10000 -1, USD 100 100 1" \
+    "$status $(jf .summary.bets) $(jf .summary.staked) $(jf .summary.settled_staked) $(jf .summary.profit) $(jf .summary.yield) $(jf .summary.currency) $(jf ".summary | $each")"
+  req GET /api/v1/betting/performance "" "$U2"
+  check "currencies: nor does the performance" "200 2 null null null null JPY 10000 -10000 -1, USD 100 100 1" \
+    "$status $(jf .graded) $(jf .staked) $(jf .profit) $(jf .yield) $(jf .currency) $(jf "$each")"
+  req GET "/api/v1/betting/performance?bankroll_id=$usd" "" "$U2"
+  check "currencies: one bankroll's money stands, in its currency" "200 100 100 1 USD" \
+    "$status $(jf .staked) $(jf .profit) $(jf .yield) $(jf .currency)"
 }
 
 # A backtest's job_id is a job its owner follows at /api/v1/jobs/{id} (an admin too; nobody

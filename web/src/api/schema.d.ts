@@ -1509,10 +1509,25 @@ export interface components {
             wins: number;
             losses: number;
             pushes: number;
-            staked: number;
-            settled_staked: number;
-            profit: number;
+            /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
+            staked: number | null;
+            /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
+            settled_staked: number | null;
+            /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
+            profit: number | null;
+            /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
             yield: number | null;
+            /** @description the currency of the bets (their bankroll's); null when none or several */
+            currency: string | null;
+            /** @description the money of the bets of each currency (their bankroll's), by currency code */
+            by_currency: {
+                currency: string;
+                /** @description every stake */
+                staked: number;
+                profit: number;
+                yield: number | null;
+                settled_staked: number;
+            }[];
         };
         BettingPerformance: {
             graded: number;
@@ -1522,8 +1537,11 @@ export interface components {
             voids: number;
             win_rate: number | null;
             win_rate_ci95: (number | null)[];
-            staked: number;
-            profit: number;
+            /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
+            staked: number | null;
+            /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
+            profit: number | null;
+            /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
             yield: number | null;
             clv_n: number;
             clv_mean: number | null;
@@ -1533,6 +1551,16 @@ export interface components {
                 bankroll_id: number;
                 max_drawdown: number;
                 points: number;
+            }[];
+            /** @description the currency of the bets (their bankroll's); null when none or several */
+            currency: string | null;
+            /** @description the money of the bets of each currency (their bankroll's), by currency code */
+            by_currency: {
+                currency: string;
+                /** @description the stakes of the settled bets, voids left out */
+                staked: number;
+                profit: number;
+                yield: number | null;
             }[];
         };
         /** @description Kelly sizing of one bet */
