@@ -251,6 +251,8 @@ test_betting() {
   br=$(jf .id)
   req POST "/api/v1/betting/bankrolls/$br/transactions" '{"kind":"deposit","amount":250.25}' "$U1"
   check "deposit" "201 1250.25" "$status $(jf .balance_after)"
+  check "the deposit's 201 is a status the OpenAPI document declares for it" true \
+    "$("$APS_BIN" api --openapi | jq '.paths["/api/v1/betting/bankrolls/{id}/transactions"].post.responses | has("201")')"
   # Money amounts: positive, whole cents, bounded; never a 500 (1e-8 used to round to 0 and fail
   # in the store).
   local amt
