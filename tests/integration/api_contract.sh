@@ -6,7 +6,8 @@
 #      valid credentials against a running `aps api` on real ingested data, its body validated
 #      against the schema it declares; every error (no credential, bad token, undeclared or out
 #      of bounds query parameter, missing id, oversized body and URL, wrong method, rate limit)
-#      an Error envelope with a declared status;
+#      an Error envelope with a declared status; and the betting performance of a user without
+#      a bankroll, against BettingPerformance;
 #   3. openapi-typescript: the TypeScript client generated from the running api's document is the
 #      one committed in web/src/api/schema.d.ts (no drift), and `tsc` type-checks web/src/api
 #      (the typed client and its usage) and the dashboard (web/dashboard, whose API types are
@@ -211,6 +212,16 @@ EOF
   grep -E '^FAIL|^operations' ajv.log | head -40
   check "$backend: ajv: every answer matches its declared schema" 0 "$ajv_rc"
   tail -1 ajv.log
+  # The walk reads the admin's betting, who has a bankroll: a user without one has no drawdown
+  # (max_drawdown null) and no money in any currency.
+  "$APS_BIN" user create --email nobank@example.com --role user --password-file pw > /dev/null || die "user create failed"
+  local fresh
+  fresh=$(curl -s -H 'Content-Type: application/json' -d '{"email":"nobank@example.com","password":"correct horse battery staple"}' \
+    "$base/api/v1/auth/login" | jq -r .access_token)
+  curl -s -H "Authorization: Bearer $fresh" "$base/api/v1/betting/performance" > perf-empty.json
+  node "$WEB/contract/check-request.mjs" openapi.json BettingPerformance "$(cat perf-empty.json)" > perf-empty.log 2>&1
+  check "$backend: a user without a bankroll: the performance matches BettingPerformance" 0 "$?"
+  grep FAIL perf-empty.log | head -3
 
   kill "$api_pid" 2>/dev/null; wait "$api_pid" 2>/dev/null
 }

@@ -1546,7 +1546,8 @@ export interface components {
             clv_n: number;
             clv_mean: number | null;
             clv_positive_share: number | null;
-            max_drawdown: number;
+            /** @description the largest drawdown of the bankrolls counted; null when none has a movement */
+            max_drawdown: number | null;
             drawdown_by_bankroll: {
                 bankroll_id: number;
                 max_drawdown: number;
