@@ -139,7 +139,7 @@ migrate --since x|2|aps migrate: --since wants a migration version|d41d8cd9|622a
 migrate --since -1|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
 migrate --replay|2|aps migrate: --replay needs a value|d41d8cd9|548f1286
 migrate --bogus|2|aps migrate: unknown argument --bogus|d41d8cd9|0796d2eb
-migrate --status|0||9d839e2a|d41d8cd9
+migrate --status|0||2b79eab7|d41d8cd9
 models --help|0||8b96a52f|d41d8cd9
 models|2|usage: aps models list [--sport CODE]|d41d8cd9|8b96a52f
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1
