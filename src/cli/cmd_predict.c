@@ -186,13 +186,19 @@ int aps_cmd_grade(struct aps_cli *cli, int argc, char **argv)
     aps_engine_grade_clock(cli->cfg, now, &clock);
     int rc = APS_EXIT_OK, closes = 0;
     /* the closes of started games first, as the grading job does: CLV is measured once */
-    if (aps_live_capture_closing(c, now, &closes) ||
-        aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &clock, &r)) {
+    if (aps_live_capture_closing(c, now, &closes)) {
         fprintf(stderr, "aps grade: %s\n", aps_conn_errmsg(c));
         rc = APS_EXIT_FAIL;
     } else {
-        printf("%zu picks graded: %zu won, %zu lost, %zu pushed, %zu void\n", r.graded, r.wins,
-               r.losses, r.pushes, r.voids);
+        /* the picks graded are kept and counted even when some others could not be */
+        int grc = aps_picks_grade(c, aps_engine_margin_method(cli->cfg), &clock, &r);
+        if (!grc || r.graded)
+            printf("%zu picks graded: %zu won, %zu lost, %zu pushed, %zu void\n", r.graded,
+                   r.wins, r.losses, r.pushes, r.voids);
+        if (grc) {
+            fprintf(stderr, "aps grade: %s\n", r.why);
+            rc = APS_EXIT_FAIL;
+        }
     }
     aps_store_release(c);
     aps_store_close(st);

@@ -490,21 +490,53 @@ static int grade_one(struct aps_conn *c, const struct ungraded *u, enum aps_marg
     return 0;
 }
 
+/* grade_one in a savepoint: a pick that cannot be graded is put back as it was, counted in
+ * r->failed (the first one named in r->why) and the run goes on; 0 unless the savepoint itself
+ * fails (the connection is gone). *first keeps the first pick's error. */
+static int grade_alone(struct aps_conn *c, const struct ungraded *u, enum aps_margin_method mm,
+                       const struct aps_grade_clock *clock, struct aps_grade_run *r, int *first)
+{
+    int rc = aps_conn_exec(c, "SAVEPOINT grade_pick");
+    if (rc)
+        return rc;
+    rc = grade_one(c, u, mm, clock, r);
+    if (!rc)
+        return aps_conn_exec(c, "RELEASE SAVEPOINT grade_pick");
+    if (!r->failed++) {
+        *first = rc;
+        snprintf(r->why, sizeof r->why, "pick %lld (game %lld): %s", (long long)u->id,
+                 (long long)u->game, aps_conn_errmsg(c));
+    }
+    return aps_conn_exec(c, "ROLLBACK TO SAVEPOINT grade_pick") ||
+                   aps_conn_exec(c, "RELEASE SAVEPOINT grade_pick")
+               ? APS_E_DB
+               : 0;
+}
+
 int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm,
                     const struct aps_grade_clock *clock, struct aps_grade_run *r)
 {
     memset(r, 0, sizeof *r);
     struct ungraded *u = NULL;
     size_t n = 0;
-    int rc = list_ungraded(c, &u, &n);
+    int first = 0, rc = list_ungraded(c, &u, &n);
     if (!rc)
         rc = aps_conn_begin(c);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = grade_one(c, &u[i], mm, clock, r);
+        rc = grade_alone(c, &u[i], mm, clock, r, &first);
     if (!rc)
         rc = aps_conn_commit(c);
-    else
+    if (rc) {
+        snprintf(r->why, sizeof r->why, "%s", aps_conn_errmsg(c));
         aps_conn_rollback(c);
+        r->graded = r->wins = r->losses = r->pushes = r->voids = 0;
+    } else if (r->failed) {
+        char first_why[sizeof r->why];
+        snprintf(first_why, sizeof first_why, "%s", r->why);
+        snprintf(r->why, sizeof r->why, "%zu of %zu picks not graded; %.200s", r->failed, n,
+                 first_why);
+        rc = first;
+    }
     aps_free(u);
     return rc;
 }

@@ -102,11 +102,15 @@ int aps_picks_publish(struct aps_conn *c, const struct aps_publish_opts *o,
 
 struct aps_grade_run {
     size_t graded, wins, losses, pushes, voids;
+    size_t failed; /* picks that could not be graded this run (each rolled back alone) */
+    char why[256]; /* on failure: what failed, with the first pick that could not be graded */
 };
 
 /* Grades every ungraded pick (all sports) that aps_grade_settle settles at clock (its now and
  * grace); CLV against the closing benchmark of engine/market.h with margin method mm
- * (MARGIN_METHOD), so a pick and a bet on the same side report the same CLV. */
+ * (MARGIN_METHOD), so a pick and a bet on the same side report the same CLV. A pick whose
+ * grading fails is rolled back alone and the others are graded: the call then fails with
+ * r->failed and r->why set (r->why is set on every failure). */
 int aps_picks_grade(struct aps_conn *c, enum aps_margin_method mm,
                     const struct aps_grade_clock *clock, struct aps_grade_run *r) APS_MUST_CHECK;
 

@@ -142,15 +142,25 @@ static int settle_bets(struct aps_job_run *r, struct aps_conn *c,
     int rc = games_to_settle(c, &ids, &n);
     if (rc)
         aps_job_fail(r, rc, "listing games with pending bets: %s", aps_conn_errmsg(c));
+    /* each game in a transaction of its own: one game that cannot be settled is rolled back and
+     * reported, and the others' bets are settled all the same */
+    size_t failed = 0;
+    int first = 0;
+    int64_t first_game = 0;
+    char why[200] = "";
     for (size_t i = 0; i < n && !rc; i++) {
-        int settled = 0;
-        rc = aps_bankroll_settle_game_with(c, ids[i], mm, clock, &settled);
-        if (rc)
-            aps_job_fail(r, rc, "settling the bets of game %lld: %s", (long long)ids[i],
-                         aps_conn_errmsg(c));
+        int settled = 0, grc = aps_bankroll_settle_game_with(c, ids[i], mm, clock, &settled);
+        if (grc && !failed++) {
+            first = grc;
+            first_game = ids[i];
+            snprintf(why, sizeof why, "%s", aps_conn_errmsg(c));
+        }
         *bets += settled;
         *games += settled > 0;
     }
+    if (failed)
+        rc = aps_job_fail(r, first, "the bets of %zu of %zu games not settled; game %lld: %s",
+                          failed, n, (long long)first_game, why);
     aps_free(ids);
     return rc;
 }
@@ -174,14 +184,20 @@ int aps_job_do_grade(struct aps_job_run *r)
     int closes = 0;
     if (!rc && (rc = aps_live_capture_closing(c, r->now, &closes)))
         aps_job_fail(r, rc, "capturing closing lines: %s", aps_conn_errmsg(c));
-    if (!rc) {
-        rc = aps_picks_grade(
-            c, (enum aps_margin_method)aps_engine_margin_method(r->app->cfg), &clock, &g);
-        if (rc)
-            aps_job_fail(r, rc, "grading picks: %s", aps_conn_errmsg(c));
-    }
+    /* a pick that cannot be graded holds up neither the other picks nor any bet */
+    int picks_rc = 0;
+    if (!rc && (picks_rc = aps_picks_grade(
+                    c, (enum aps_margin_method)aps_engine_margin_method(r->app->cfg), &clock, &g)))
+        aps_job_fail(r, picks_rc, "grading picks: %s", g.why);
     if (!rc)
         rc = settle_bets(r, c, &clock, &bets, &games);
+    if (rc && picks_rc) { /* both: the bets' failure is in r->err, the picks' is added */
+        char bets_err[sizeof r->err];
+        snprintf(bets_err, sizeof bets_err, "%s", r->err);
+        aps_job_fail(r, rc, "%.250s; grading picks: %.250s", bets_err, g.why);
+    }
+    if (!rc)
+        rc = picks_rc;
     if (c)
         aps_store_release(c);
     aps_job_unlock(r, "grade");

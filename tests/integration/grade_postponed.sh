@@ -18,38 +18,11 @@ set -uo pipefail
 
 # grade_at HOURS — the grading job as it runs HOURS after the games' original start
 grade_at() { job_at grade $(($1 * 3600)); }
-# outcome GAME — "pick result/bet result" of the game's pick and bet, read from the API
-outcome() {
-  local pick bet
-  pick=$(api GET "/api/v1/predictions/${pick_of[$1]}" | jq -r '.result.result // "pending"')
-  bet=$(api GET "/api/v1/betting/bets?limit=100" | jq -r --argjson g "$1" '[.items[] | select(.game_id == $g)][0].result')
-  echo "$pick/$bet"
-}
 
 run_backend() {
-  # Five games of the same match-up an hour from now, numbered 1 to 5, each priced by one book.
-  start=$(($(date +%s) + 3600))
-  day=$(date -u -d "@$start" +%F)
-  setup_store
-  for g in 1 2 3 4 5; do
-    sql "INSERT INTO games (sport_id, season_id, game_date, game_no, home_team_id, away_team_id, start_time,
-           time_known, status, created_at, updated_at) VALUES (1, 1, '$day', $g, 1, 2, $start, 1, 'scheduled', 0, 0);
-         INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price) VALUES
-           ($g, 1, 'moneyline', 'home', 'live', $(($(date +%s) - 60)), NULL, 2.10),
-           ($g, 1, 'moneyline', 'away', 'live', $(($(date +%s) - 60)), NULL, 1.80);" > /dev/null
-  done
-  "$APS_BIN" worker run predict --payload '{"sport":"NFL"}' > "$work/predict.out" 2>&1
-  declare -gA pick_of=()
-  for g in 1 2 3 4 5; do pick_of[$g]=$(sql "SELECT MIN(id) FROM predictions WHERE game_id = $g AND market = 'moneyline'"); done
-  check "the predict job locks in a moneyline pick for each game" 5 "$(sql "SELECT COUNT(DISTINCT game_id) FROM predictions WHERE market = 'moneyline'")"
-
-  sign_in
-  local placed=0
-  for g in 1 2 3 4 5; do
-    [ "$(api POST /api/v1/betting/bets "{\"bankroll_id\":$br,\"prediction_id\":${pick_of[$g]},\"stake\":10}" | jq -r .result)" = pending ] &&
-      placed=$((placed + 1))
-  done
-  check "a bet placed from each pick over the API" 5 "$placed"
+  # five games of one match-up an hour from now, a pick of each and a bet from it
+  picked_games 5
+  bet_each 5
   local price
   price=$(sql "SELECT price FROM predictions WHERE id = ${pick_of[1]}")
 

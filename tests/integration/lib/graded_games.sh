@@ -9,7 +9,8 @@
 # two teams, a season of $day, the book pinnacle); sign_in (starts the api, logs the user in,
 # opens a bankroll of 1000: $br); job_at JOB SECONDS (the worker's job as it runs SECONDS after
 # $start: its clock moved by CLOCK_OFFSET_FILE); provider GAME STATUS [START HOME AWAY] (what
-# ESPN's collector writes into the game); stop_api.
+# ESPN's collector writes into the game); stop_api; picked_games N, bet_each N and outcome GAME
+# (below).
 # Needs: APS_BIN, curl, jq, sqlite3 (psql for PostgreSQL).
 : "${APS_BIN:?APS_BIN is the aps binary}"
 for t in curl jq sqlite3 awk; do command -v "$t" > /dev/null || { echo "FAIL: $t is required"; exit 1; }; done
@@ -74,6 +75,45 @@ job_at() {
 provider() {
   sql "UPDATE games SET status = '$2', start_time = ${3:-start_time}, home_score = ${4:-NULL},
        away_score = ${5:-NULL}, updated_at = $(date +%s) WHERE id = $1" > /dev/null
+}
+
+# picked_games N: a fresh store (setup_store) with N games of the same match-up an hour from now
+# ($start, on $day), numbered 1 to N, each priced by one book, and the predict job's moneyline
+# pick of each (pick_of[GAME]).
+# shellcheck disable=SC2034 # $day is read by setup_store
+picked_games() {
+  start=$(($(date +%s) + 3600))
+  day=$(date -u -d "@$start" +%F)
+  setup_store
+  local g
+  for g in $(seq "$1"); do
+    sql "INSERT INTO games (sport_id, season_id, game_date, game_no, home_team_id, away_team_id, start_time,
+           time_known, status, created_at, updated_at) VALUES (1, 1, '$day', $g, 1, 2, $start, 1, 'scheduled', 0, 0);
+         INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, line, price) VALUES
+           ($g, 1, 'moneyline', 'home', 'live', $(($(date +%s) - 60)), NULL, 2.10),
+           ($g, 1, 'moneyline', 'away', 'live', $(($(date +%s) - 60)), NULL, 1.80);" > /dev/null
+  done
+  "$APS_BIN" worker run predict --payload '{"sport":"NFL"}' > "$work/predict.out" 2>&1
+  declare -gA pick_of=()
+  for g in $(seq "$1"); do pick_of[$g]=$(sql "SELECT MIN(id) FROM predictions WHERE game_id = $g AND market = 'moneyline'"); done
+  check "the predict job locks in a moneyline pick for each game" "$1" "$(sql "SELECT COUNT(DISTINCT game_id) FROM predictions WHERE market = 'moneyline'")"
+}
+# bet_each N: signed in (sign_in), a bet of 10 placed over the API from the pick of each game
+bet_each() {
+  sign_in
+  local g placed=0
+  for g in $(seq "$1"); do
+    [ "$(api POST /api/v1/betting/bets "{\"bankroll_id\":$br,\"prediction_id\":${pick_of[$g]},\"stake\":10}" | jq -r .result)" = pending ] &&
+      placed=$((placed + 1))
+  done
+  check "a bet placed from each pick over the API" "$1" "$placed"
+}
+# outcome GAME — "pick result/bet result" of the game's pick and bet, read from the API
+outcome() {
+  local pick bet
+  pick=$(api GET "/api/v1/predictions/${pick_of[$1]}" | jq -r '.result.result // "pending"')
+  bet=$(api GET "/api/v1/betting/bets?limit=100" | jq -r --argjson g "$1" '[.items[] | select(.game_id == $g)][0].result')
+  echo "$pick/$bet"
 }
 
 run_backends() {
