@@ -13,6 +13,10 @@
 
 bool aps_convert_american_valid(double american); /* finite and |A| >= 100 */
 bool aps_convert_decimal_valid(double dec);       /* finite and > 1 */
+/* The prices a book quotes, and the ingest keeps: decimal 1.001 to 1001, American -100000 to
+ * -100 and +100 to +100000. A user's bet or sizing outside them is a typing error. */
+#define APS_DECIMAL_QUOTED_MIN 1.001
+#define APS_DECIMAL_QUOTED_MAX 1001.0
 
 /* A > 0: 1 + A/100; A < 0: 1 + 100/|A|. APS_E_INVAL for |A| < 100 or non-finite; *out untouched. */
 int aps_convert_american_to_decimal(double american, double *out) APS_MUST_CHECK;

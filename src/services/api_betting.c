@@ -400,7 +400,9 @@ static int bet_failed(struct aps_http_res *res, int rc)
     case APS_E_NOTFOUND:
         return aps_api_not_found(res, "bankroll");
     case APS_E_STATE:
-        return aps_http_error(res, 409, "GAME_STARTED", "the game has already started");
+        return aps_http_error(res, 409, "GAME_STARTED",
+                              "bets are taken on a scheduled game before its start; this game has"
+                              " started, or is final, postponed or cancelled");
     case APS_E_RANGE:
         return aps_http_error(res, 409, "INSUFFICIENT_BANKROLL",
                               "the stake is larger than the bankroll's balance");

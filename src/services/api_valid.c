@@ -342,12 +342,12 @@ void aps_api_b_odds(const struct aps_http_req *req, struct aps_http_res *res, co
         else if (!american)
             dec = x;
     }
-    /* American odds of -1e18 and below convert to decimal 1.0 exactly (1 + 100/1e18 rounds to
-     * 1): a price that pays nothing, refused like decimal 1.0 */
-    if (!aps_convert_decimal_valid(dec)) {
+    /* NaN and a price no book quotes (decimal 1.0000000001 is American -1e12) alike; American
+     * -1e18 and below would even convert to decimal 1.0 exactly, a price that pays nothing */
+    if (!(dec >= APS_DECIMAL_QUOTED_MIN && dec <= APS_DECIMAL_QUOTED_MAX)) {
         aps_api_invalid(res, name,
-                        "must be decimal odds above 1 (1.91) or American odds with |odds| >= 100 "
-                        "(-110, +150)");
+                        "must be decimal odds from 1.001 to 1001 (1.91) or American odds from "
+                        "-100000 to -100 or +100 to +100000 (-110, +150)");
         return;
     }
     *out = dec;

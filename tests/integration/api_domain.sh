@@ -284,6 +284,8 @@ test_betting() {
   check "bet on a finished game 409" "409 GAME_STARTED" "$status $(jf .error.code)"
   req POST /api/v1/betting/bets "{\"game_id\":3,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":10,\"price\":1.9}" "$U1"
   check "bet on a started game 409" "409 GAME_STARTED" "$status $(jf .error.code)"
+  check "  the refusal names every state that closes a game to bets" 1 \
+    "$(jf .error.message | grep -c 'started, or is final, postponed or cancelled')"
   req POST /api/v1/betting/bets "{\"prediction_id\":$pick,\"bankroll_id\":$br,\"stake\":99999}" "$U1"
   check "stake above the balance 409" "409 INSUFFICIENT_BANKROLL" "$status $(jf .error.code)"
   req POST /api/v1/betting/bets "{\"bankroll_id\":$br}" "$U1"
@@ -302,6 +304,19 @@ test_betting() {
   check "sizing at American -1e20 400 naming odds" "400 odds" "$status $(jf '[.error.details[].field] | join(",")')"
   req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":10,\"price\":-1e20}" "$U1"
   check "a bet at American -1e20 400 naming price" "400 price" "$status $(jf '[.error.details[].field] | join(",")')"
+  # a price no book quotes is a typing error: decimal 1.0000000001 (American -1e12), American
+  # +1e12; the ends of what the ingest keeps are accepted
+  local o codes=""
+  for o in '1.0000000001' '-1e12' '1e12' '"odds":1001.5,"odds_format":"decimal"' \
+    '-100000' '100000' '"odds":1.001,"odds_format":"decimal"' '"odds":1001,"odds_format":"decimal"'; do
+    case $o in \"*) ;; *) o="\"odds\":$o" ;; esac
+    req POST /api/v1/betting/sizing "{\"probability\":0.6,$o,\"bankroll\":1000}" "$U1"
+    codes+="$status "
+  done
+  check "sizing: 1.0000000001, -1e12, +1e12 and 1001.5 refused; -100000, +100000, 1.001, 1001 taken" \
+    "400 400 400 400 200 200 200 200 " "$codes"
+  req POST /api/v1/betting/bets "{\"game_id\":2,\"market\":\"moneyline\",\"selection\":\"home\",\"bankroll_id\":$br,\"stake\":10,\"price\":1e12}" "$U1"
+  check "a bet at American +1e12 400 naming price" "400 price" "$status $(jf '[.error.details[].field] | join(",")')"
   req GET /api/v1/betting/performance "" "$U1"
   check "performance before settlement" "200 0" "$status $(jf .graded)"
   test_settle
