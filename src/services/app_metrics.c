@@ -5,7 +5,13 @@
  * share the query. The rolling summaries of graded picks need per-pick arithmetic (log-loss,
  * Brier, CLV share, stake-weighted ROI), so they read the graded picks of the longest window
  * once and summarise each (sport, market, tier) block, and each (sport, market) block as tier
- * "all", for every window in C, with the scoring functions of odds/scoring.h. */
+ * "all", for every window in C, with the scoring functions of odds/scoring.h.
+ *
+ * Picks are counted as the API counts them: the current pick of each game and market (the last
+ * one locked in; a pick re-made at a new price supersedes the earlier ones, which stay in the
+ * lock-in chain and are graded too but never counted again). What the store holds can go down
+ * (a re-made pick changes tier, a bet leaves "pending" when it is settled), so every family read
+ * from it is a gauge. */
 #include "services/app_metrics.h"
 
 #include <math.h>
@@ -23,6 +29,7 @@
 #include "http/http.h"
 #include "metrics/metrics.h"
 #include "odds/scoring.h"
+#include "services/api_json.h"
 #include "services/app.h"
 #include "services/backup.h"
 #include "services/flags.h"
@@ -83,13 +90,11 @@ void aps_pick_summarize(const struct aps_pick_outcome *o, size_t n, struct aps_p
 
 /* ---- the table of aggregate families -------------------------------------------------------- */
 
-enum mkind { GAUGE, COUNTER };
-
-/* One metric read from a query: its value is column `col`; its labels are the first
- * `nlabels` label columns of the query (so one query can feed families of fewer labels). */
+/* One gauge read from a query: its value is column `col`; its labels are the first
+ * `nlabels` label columns of the query (so one query can feed families of fewer labels, when
+ * those columns alone tell its rows apart). */
 struct output {
     const char *name, *help;
-    enum mkind kind;
     int col;
     int nlabels;
 };
@@ -107,47 +112,52 @@ struct family {
 
 static const struct family families[] = {
     {"SELECT sp.code, p.market, p.tier, COUNT(*), SUM(p.stake_fraction) FROM predictions p"
-     SPORT_OF_PICK " GROUP BY sp.code, p.market, p.tier",
+     SPORT_OF_PICK " WHERE " APS_API_PRED_CURRENT " GROUP BY sp.code, p.market, p.tier",
      {"sport", "market", "tier", NULL}, -1,
-     {{"aps_picks_published_total", "Picks locked in and published (from the store).", COUNTER,
+     {{"aps_picks_current",
+       "Current picks (one per game and market, superseded picks left out), as GET"
+       " /api/v1/predictions counts them; tier \"\" is no bet or tracking only.",
        3, 3},
-      {"aps_picks_stake_fraction_total",
-       "Sum of the Kelly stakes of published picks, as bankroll fractions (from the store).",
-       COUNTER, 4, 3}}},
+      {"aps_picks_current_stake_fraction",
+       "Sum of the Kelly stakes of current picks, as bankroll fractions.", 4, 3}}},
     {"SELECT sp.code, p.market, p.tier, r.result, COUNT(*) FROM predictions p"
      " JOIN prediction_results r ON r.prediction_id = p.id" SPORT_OF_PICK
-     " GROUP BY sp.code, p.market, p.tier, r.result",
+     " WHERE " APS_API_PRED_CURRENT " GROUP BY sp.code, p.market, p.tier, r.result",
      {"sport", "market", "tier", "result", NULL}, -1,
-     {{"aps_picks_graded_total", "Graded picks by result (from the store).", COUNTER, 4, 4}}},
+     {{"aps_picks_graded",
+       "Graded current picks by result, as the track record (GET"
+       " /api/v1/predictions/performance) counts them.",
+       4, 4}}},
     {"SELECT currency, COUNT(*),"
      " SUM(" APS_MONEY_SQL("current_cents", "current_amount") ") / 100.0,"
      " SUM(" APS_MONEY_SQL("initial_cents", "initial_amount") ") / 100.0 FROM bankrolls"
      " WHERE is_active = 1 GROUP BY currency",
      {"currency", NULL}, -1,
-     {{"aps_bankrolls_active", "Tracked bankrolls that are active.", GAUGE, 1, 1},
-      {"aps_bankroll_balance", "Sum of the current balances of active bankrolls.", GAUGE, 2, 1},
-      {"aps_bankroll_initial_balance", "Sum of the starting balances of active bankrolls.",
-       GAUGE, 3, 1}}},
-    {"SELECT result, COUNT(*), SUM(" APS_MONEY_SQL("stake_cents", "stake") ") / 100.0"
-     " FROM bets GROUP BY result",
-     {"result", NULL}, -1,
-     {{"aps_bets_total", "Users' tracked bets by result (from the store).", COUNTER, 1, 1},
-      {"aps_bets_stake_total", "Sum of the stakes of users' tracked bets, by result.", COUNTER,
-       2, 1}}},
+     {{"aps_bankrolls_active", "Tracked bankrolls that are active.", 1, 1},
+      {"aps_bankroll_balance", "Sum of the current balances of active bankrolls.", 2, 1},
+      {"aps_bankroll_initial_balance", "Sum of the starting balances of active bankrolls.", 3,
+       1}}},
+    /* A stake is in its bankroll's currency: stakes of two currencies are never added. */
+    {"SELECT b.result, br.currency, COUNT(*),"
+     " SUM(" APS_MONEY_SQL("b.stake_cents", "b.stake") ") / 100.0"
+     " FROM bets b JOIN bankrolls br ON br.id = b.bankroll_id GROUP BY b.result, br.currency",
+     {"result", "currency", NULL}, -1,
+     {{"aps_bets", "Users' tracked bets by result and currency (a settled bet leaves pending).",
+       2, 2},
+      {"aps_bets_stake", "Sum of the stakes of users' tracked bets by result, in the currency.",
+       3, 2}}},
     {"SELECT sp.code, m.market, m.family, m.name, 1, m.ece, m.log_loss, m.promoted_at"
      " FROM models m JOIN sports sp ON sp.id = m.sport_id WHERE m.status = 'production'",
      {"sport", "market", "family", "version", NULL}, -1,
-     {{"aps_model_info", "The production model of a sport and market (value 1).", GAUGE, 4, 4},
-      {"aps_model_ece", "Expected calibration error of the production model (walk-forward).",
-       GAUGE, 5, 2},
-      {"aps_model_log_loss", "Walk-forward log-loss of the production model.", GAUGE, 6, 2},
-      {"aps_model_promoted_timestamp_seconds", "When the production model was promoted.", GAUGE,
-       7, 2}}},
+     {{"aps_model_info", "The production model of a sport and market (value 1).", 4, 4},
+      {"aps_model_ece", "Expected calibration error of the production model (walk-forward).", 5, 2},
+      {"aps_model_log_loss", "Walk-forward log-loss of the production model.", 6, 2},
+      {"aps_model_promoted_timestamp_seconds", "When the production model was promoted.", 7, 2}}},
     {"SELECT sp.code, t.market, t.status, COUNT(*) FROM training_runs t"
      " JOIN sports sp ON sp.id = t.sport_id GROUP BY sp.code, t.market, t.status",
      {"sport", "market", "status", NULL}, -1,
      {{"aps_training_runs", "Training runs in the store by status (running, completed, failed).",
-       GAUGE, 3, 3}}},
+       3, 3}}},
     /* 0: never (a run of the sport and market exists, none ended that way). */
     {"SELECT sp.code, t.market,"
      " COALESCE(MAX(CASE WHEN t.status = 'completed' THEN t.finished_at END), 0),"
@@ -155,9 +165,9 @@ static const struct family families[] = {
      " JOIN sports sp ON sp.id = t.sport_id GROUP BY sp.code, t.market",
      {"sport", "market", NULL}, -1,
      {{"aps_training_last_success_timestamp_seconds", "End of the last completed training run.",
-       GAUGE, 2, 2},
-      {"aps_training_last_failure_timestamp_seconds", "End of the last failed training run.",
-       GAUGE, 3, 2}}},
+       2, 2},
+      {"aps_training_last_failure_timestamp_seconds", "End of the last failed training run.", 3,
+       2}}},
     /* Freshness reads the odds of games that have not started: the ones picks are made from.
      * A sport with no upcoming game has no series (nothing to be stale). */
     {"SELECT sp.code, MAX(o.recorded_at), COUNT(DISTINCT g.id) FROM games g"
@@ -165,41 +175,36 @@ static const struct family families[] = {
      " WHERE g.status = 'scheduled' AND g.start_time >= ?1 GROUP BY sp.code",
      {"sport", NULL}, 0,
      {{"aps_odds_last_update_timestamp_seconds",
-       "Newest odds quote stored for the sport's upcoming games.", GAUGE, 1, 1},
-      {"aps_odds_upcoming_games", "Upcoming games of the sport with at least one odds quote.",
-       GAUGE, 2, 1}}},
+       "Newest odds quote stored for the sport's upcoming games.", 1, 1},
+      {"aps_odds_upcoming_games", "Upcoming games of the sport with at least one odds quote.", 2,
+       1}}},
     {"SELECT provider, requests_remaining, requests_used, last_success_at FROM provider_status",
      {"provider", NULL}, -1,
-     {{"aps_provider_quota_remaining", "Requests (credits) left, as the provider last said.",
-       GAUGE, 1, 1},
-      {"aps_provider_quota_used", "Requests (credits) used, as the provider last said.", GAUGE,
-       2, 1},
-      {"aps_provider_last_success_timestamp_seconds", "Last successful call to the provider.",
-       GAUGE, 3, 1}}},
+     {{"aps_provider_quota_remaining", "Requests (credits) left, as the provider last said.", 1, 1},
+      {"aps_provider_quota_used", "Requests (credits) used, as the provider last said.", 2, 1},
+      {"aps_provider_last_success_timestamp_seconds", "Last successful call to the provider.", 3,
+       1}}},
     {"SELECT d.check_code, d.passed, d.score, d.failed_count, d.records_checked, d.checked_at"
      " FROM data_quality_checks d"
      " WHERE d.id IN (SELECT MAX(id) FROM data_quality_checks GROUP BY check_code)",
      {"check", NULL}, -1,
-     {{"aps_data_quality_passed", "1 when the check's last run passed, else 0.", GAUGE, 1, 1},
-      {"aps_data_quality_score", "Score of the check's last run (0..1).", GAUGE, 2, 1},
-      {"aps_data_quality_failed_records", "Records the check's last run found failing.", GAUGE,
-       3, 1},
-      {"aps_data_quality_checked_records", "Records the check's last run looked at.", GAUGE, 4,
-       1},
-      {"aps_data_quality_last_run_timestamp_seconds", "When the check last ran.", GAUGE, 5,
-       1}}},
+     {{"aps_data_quality_passed", "1 when the check's last run passed, else 0.", 1, 1},
+      {"aps_data_quality_score", "Score of the check's last run (0..1).", 2, 1},
+      {"aps_data_quality_failed_records", "Records the check's last run found failing.", 3, 1},
+      {"aps_data_quality_checked_records", "Records the check's last run looked at.", 4, 1},
+      {"aps_data_quality_last_run_timestamp_seconds", "When the check last ran.", 5, 1}}},
     {"SELECT role, COUNT(*) FROM users WHERE is_active = 1 GROUP BY role",
      {"role", NULL}, -1,
-     {{"aps_users", "Active user accounts by role.", GAUGE, 1, 1}}},
+     {{"aps_users", "Active user accounts by role.", 1, 1}}},
     {"SELECT COUNT(*) FROM api_keys WHERE revoked = 0 AND (expires_at IS NULL OR expires_at > ?1)",
      {NULL}, 0,
-     {{"aps_api_keys_active", "API keys neither revoked nor expired.", GAUGE, 0, 0}}},
+     {{"aps_api_keys_active", "API keys neither revoked nor expired.", 0, 0}}},
     {"SELECT s.severity, COUNT(a.id) FROM (SELECT 'critical' AS severity UNION ALL"
      " SELECT 'warning' UNION ALL SELECT 'info') s"
      " LEFT JOIN alerts a ON a.severity = s.severity AND a.acknowledged = 0 GROUP BY s.severity",
      {"severity", NULL}, -1,
      {{"aps_alerts_unacknowledged", "Platform alerts (admin alerts table) not yet acknowledged.",
-       GAUGE, 1, 1}}},
+       1, 1}}},
 };
 
 static int count_names(const char *const *names)
@@ -210,15 +215,14 @@ static int count_names(const char *const *names)
     return n;
 }
 
-/* The metric of an output, registered with the first o->nlabels label names of the family. */
+/* The gauge of an output, registered with the first o->nlabels label names of the family. */
 static struct aps_metric *output_metric(struct aps_metrics *m, const struct family *f,
                                         const struct output *o)
 {
     const char *names[APS_METRIC_MAX_LABELS + 1] = {0};
     for (int i = 0; i < o->nlabels; i++)
         names[i] = f->labels[i];
-    return o->kind == COUNTER ? aps_metrics_counter(m, o->name, o->help, names)
-                              : aps_metrics_gauge(m, o->name, o->help, names);
+    return aps_metrics_gauge(m, o->name, o->help, names);
 }
 
 static int run_family(struct aps_conn *c, struct aps_metrics *m, const struct family *f,
@@ -383,8 +387,8 @@ static int refresh_windows(struct aps_conn *c, struct aps_metrics *m, int64_t no
                                "SELECT sp.code, p.market, p.tier, p.probability, r.result, r.clv,"
                                " r.profit_loss, p.stake_fraction, r.graded_at FROM predictions p"
                                " JOIN prediction_results r ON r.prediction_id = p.id"
-                               SPORT_OF_PICK
-                               " WHERE r.graded_at >= ?1 ORDER BY sp.code, p.market, p.tier",
+                               SPORT_OF_PICK " WHERE r.graded_at >= ?1 AND " APS_API_PRED_CURRENT
+                               " ORDER BY sp.code, p.market, p.tier",
                                "i", now - longest);
     struct graded_row *rows = NULL;
     size_t n = 0, cap = 0;

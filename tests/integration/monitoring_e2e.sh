@@ -240,12 +240,12 @@ check_true "recording rule: API request rate" wait_until 20 has 'service:aps_htt
 check_true "recording rule: ready queue depth" wait_until 20 has 'environment:aps_queue_depth_ready:max'
 check_true "recording rule: node memory" wait_until 20 has 'instance:node_memory_utilisation:ratio'
 check_true "replication lag seen on the primary" wait_until 20 has 'pg_stat_replication_pg_wal_lsn_diff'
-# The numbers are the store's: graded picks in the 30-day window as PostgreSQL counts them, and
-# the account events as they happened.
+# The numbers are the store's: current picks (a re-made pick supersedes the one before) graded in
+# the 30-day window as PostgreSQL counts them, and the account events as they happened.
 scrape() { curl -s "$api_base/metrics" | awk -v s="$1" '$1 == s {print $2}'; }
 # (spreads: the replay has no NBA moneyline picks, that data holding only closing moneylines)
 check "graded picks in the 30-day window (spread, all tiers) = the store's count" \
-  "$(q "SELECT COUNT(*) FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id WHERE p.market = 'spread' AND r.graded_at >= EXTRACT(EPOCH FROM now())::bigint - 30 * 86400")" \
+  "$(q "SELECT COUNT(*) FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id WHERE p.market = 'spread' AND r.graded_at >= EXTRACT(EPOCH FROM now())::bigint - 30 * 86400 AND NOT EXISTS (SELECT 1 FROM predictions p3 WHERE p3.game_id = p.game_id AND p3.market = p.market AND p3.id > p.id)")" \
   "$(scrape 'aps_picks_window_graded{sport="NBA",market="spread",tier="all",window="30d"}')"
 check "one registration counted" 1 "$(scrape 'aps_auth_events_total{action="register",outcome="success"}')"
 check "one login counted" 1 "$(scrape 'aps_auth_events_total{action="login",outcome="success"}')"

@@ -110,7 +110,7 @@ const variables = [
   { type: "datasource", name: "datasource", label: "Data source", query: "prometheus", refresh: 1, hide: 0, options: [], current: { selected: false, text: "Prometheus", value: "prometheus" } },
   queryVar("environment", "Environment", "label_values(up, environment)"),
   queryVar("service", "Service", 'label_values(up{environment=~"$environment"}, service)'),
-  queryVar("sport", "Sport", 'label_values(aps_picks_published_total{environment=~"$environment"}, sport)'),
+  queryVar("sport", "Sport", 'label_values(aps_picks_current{environment=~"$environment"}, sport)'),
 ];
 
 const windowVar = {
@@ -239,24 +239,24 @@ boards.push(dashboard("aps-prediction-performance", "Prediction Performance: acc
   ts("ROI tracking", `sport_market:aps_picks_roi:30d{${SPORT}}`, { unit: "percentunit", legend: "{{sport}} {{market}}", w: 12 }),
   row("By tier"),
   table("Tiers", [[`max by (sport, market, tier) (aps_picks_window_graded{${SPORT},tier!="all",window="$window"})`, "graded"], [`max by (sport, market, tier) (aps_picks_hit_ratio{${SPORT},tier!="all",window="$window"})`, "hit rate"], [`max by (sport, market, tier) (aps_picks_roi_ratio{${SPORT},tier!="all",window="$window"})`, "ROI"]], { unit: "short" }),
-  ts("Graded picks by result", `sum by (sport, result) (max without (instance, service) (aps_picks_graded_total{${SPORT}}))`, { unit: "short", legend: "{{sport}} {{result}}", w: 24 }),
+  ts("Graded picks by result", `sum by (sport, result) (max without (instance, service) (aps_picks_graded{${SPORT}}))`, { unit: "short", legend: "{{sport}} {{result}}", w: 24, description: "Current picks (one per game and market) graded, as the track record counts them." }),
 ], [windowVar]));
 
 boards.push(dashboard("aps-betting-analytics", "Betting Analytics: volume, edge, bankroll growth",
-  "Picks published and staked, the edge distribution of new picks, users' bets and tracked bankrolls.", ["betting"], [
+  "Picks added and staked, the edge distribution of new picks, users' bets and tracked bankrolls.", ["betting"], [
   row("Volume"),
-  ts("Picks published per hour", `sum by (sport, tier) (increase(max without (instance, service) (aps_picks_published_total{${SPORT}})[1h:]))`, { unit: "short", legend: "{{sport}} {{tier}}", w: 12 }),
-  ts("Kelly stake published per hour (bankroll fraction)", `sum by (sport) (increase(max without (instance, service) (aps_picks_stake_fraction_total{${SPORT}})[1h:]))`, { unit: "percentunit", legend: "{{sport}}", w: 12 }),
+  ts("Picks added per hour", `sum by (sport, tier) (delta(max without (instance, service) (aps_picks_current{${SPORT}})[1h:]))`, { unit: "short", legend: "{{sport}} {{tier}}", w: 12, description: "Net change of the current picks (one per game and market; a re-made pick replaces the one before, and moves it between tiers when its tier changes)." }),
+  ts("Kelly stake added per hour (bankroll fraction)", `sum by (sport) (delta(max without (instance, service) (aps_picks_current_stake_fraction{${SPORT}})[1h:]))`, { unit: "percentunit", legend: "{{sport}}", w: 12, description: "Net change of the Kelly stakes of the current picks." }),
   row("Edge"),
   heat("Edge distribution of published picks", `sum by (le) (increase(aps_pick_edge_ratio_bucket{${SPORT}}[$__rate_interval]))`, { unit: "percentunit", w: 12 }),
   ts("Median edge", `sport:aps_pick_edge_ratio:p50_1d{${SPORT}}`, { unit: "percentunit", legend: "{{sport}}", w: 12 }),
   row("Bankrolls and bets"),
-  stat("Tracked bankroll balance", `sum(max without (instance, service) (aps_bankroll_balance{${ENV}}))`, { unit: "currencyUSD" }),
-  stat("Bankroll growth", `sum(max without (instance, service) (aps_bankroll_balance{${ENV}})) / sum(max without (instance, service) (aps_bankroll_initial_balance{${ENV}})) - 1`, { unit: "percentunit", thresholds: [["red", null], ["green", 0]] }),
+  stat("Tracked bankroll balance", `sum by (currency) (max without (instance, service) (aps_bankroll_balance{${ENV}}))`, { unit: "short", legend: "{{currency}}" }),
+  stat("Bankroll growth", `sum by (currency) (max without (instance, service) (aps_bankroll_balance{${ENV}})) / sum by (currency) (max without (instance, service) (aps_bankroll_initial_balance{${ENV}})) - 1`, { unit: "percentunit", legend: "{{currency}}", thresholds: [["red", null], ["green", 0]] }),
   stat("Active bankrolls", `sum(max without (instance, service) (aps_bankrolls_active{${ENV}}))`, { unit: "short" }),
-  stat("Bets pending", `sum(max without (instance, service) (aps_bets_total{${ENV},result="pending"})) or vector(0)`, { unit: "short" }),
+  stat("Bets pending", `sum(max without (instance, service) (aps_bets{${ENV},result="pending"})) or vector(0)`, { unit: "short" }),
   ts("Bankroll balance", `sum by (currency) (max without (instance, service) (aps_bankroll_balance{${ENV}}))`, { unit: "short", legend: "{{currency}}", w: 12 }),
-  ts("Stakes of bets by result", `sum by (result) (max without (instance, service) (aps_bets_stake_total{${ENV}}))`, { unit: "short", legend: "{{result}}", w: 12 }),
+  ts("Stakes of bets by result", `sum by (currency, result) (max without (instance, service) (aps_bets_stake{${ENV}}))`, { unit: "short", legend: "{{currency}} {{result}}", w: 12 }),
 ], []));
 
 boards.push(dashboard("aps-data-quality", "Data Quality: freshness, completeness, anomalies",
@@ -304,8 +304,8 @@ boards.push(dashboard("aps-business-metrics", "Business Metrics: users, engageme
   row("API usage"),
   ts("Requests by role", `role:aps_http_requests:rate5m{${ENV}}`, { unit: "reqps", legend: "{{role}}", w: 12 }),
   ts("Prediction reads", `sum by (route) (route:aps_http_requests:rate5m{${ENV},route=~"/api/v1/predictions.*"})`, { unit: "reqps", legend: "{{route}}", w: 12 }),
-  ts("Bets tracked by result", `sum by (result) (max without (instance, service) (aps_bets_total{${ENV}}))`, { unit: "short", legend: "{{result}}", w: 12 }),
-  ts("Picks published per day", `sum by (sport) (increase(max without (instance, service) (aps_picks_published_total{${SPORT}})[1d:]))`, { unit: "short", legend: "{{sport}}", w: 12 }),
+  ts("Bets tracked by result", `sum by (result) (max without (instance, service) (aps_bets{${ENV}}))`, { unit: "short", legend: "{{result}}", w: 12 }),
+  ts("Picks added per day", `sum by (sport) (delta(max without (instance, service) (aps_picks_current{${SPORT}})[1d:]))`, { unit: "short", legend: "{{sport}}", w: 12, description: "Games and markets newly picked (current picks, one per game and market)." }),
 ]));
 
 boards.push(dashboard("aps-infrastructure-costs", "Infrastructure Costs: utilisation and scaling",

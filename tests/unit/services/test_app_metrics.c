@@ -1,7 +1,8 @@
 /* test_app_metrics.c — the store-derived metrics of services/app_metrics.h: the rolling summary
  * of graded picks against numbers worked out by hand, and a refresh on a real migrated SQLite
  * store whose rendered /metrics text carries those numbers per sport, market, tier and window,
- * the store's counts, freshness, quotas, models, users and the build info; a label set that
+ * the store's counts (current picks only: a superseded pick counts nowhere; bets per currency, as
+ * gauges), freshness, quotas, models, users and the build info; a label set that
  * left the store leaves the output; the cache keeps a second scrape inside the TTL from
  * querying. Also the process metrics and aps_metric_clear of the registry. */
 #include <stdarg.h>
@@ -108,37 +109,48 @@ static void exec_ok(struct jfx *f, const char *sql)
         fail_msg("SQL failed: %s", sql);
 }
 
-/* Game 1 (final) carries the four graded picks, graded a day before NOW; game 2 (final) one
- * old loss graded 20 days before NOW (in 30d, not in 7d); game 3 (upcoming) an ungraded pick and
- * odds recorded 600 s before NOW. */
+/* Games 1, 4, 5 and 6 (final) carry the four graded A picks, graded a day before NOW; game 1's
+ * moneyline was first picked at tier B (p 0.9, a loss, stake 0.04), a pick its A pick superseded,
+ * which no count or rate includes; game 2 (final) one old loss graded 20 days before NOW (in 30d,
+ * not in 7d); game 3 (upcoming) an ungraded pick and odds recorded 600 s before NOW. */
 static void seed(struct jfx *f)
 {
     assert_int_equal(jfx_game(f, NOW - 2 * 86400, "final"), 1);
     assert_int_equal(jfx_game(f, NOW - 21 * 86400, "final"), 2);
     assert_int_equal(jfx_game(f, NOW + 3600, "scheduled"), 3);
+    for (int g = 4; g <= 6; g++)
+        assert_int_equal(jfx_game(f, NOW - 2 * 86400, "final"), g);
     char sql[1024];
+    exec_ok(f, "INSERT INTO predictions (game_id, model, market, selection, probability, edge,"
+               " tier, stake_fraction, locked_at, prev_hash, hash, created_at) VALUES"
+               " (1, 'elo', 'moneyline', 'home', 0.9, 0.05, 'B', 0.04, 'x', 'p', 'h0', 0)");
+    snprintf(sql, sizeof sql,
+             "INSERT INTO prediction_results (prediction_id, result, profit_loss, clv, graded_at)"
+             " VALUES (1, 'loss', -1, -0.5, %d)", NOW - 86400);
+    exec_ok(f, sql);
+    static const int game[] = {1, 4, 5, 6};
     static const char *const res[] = {"win", "loss", "win", "push"};
     static const char *const clv[] = {"0.05", "-0.02", "NULL", "0.01"};
     for (int i = 0; i < 4; i++) {
         snprintf(sql, sizeof sql,
                  "INSERT INTO predictions (game_id, model, market, selection, probability, edge,"
                  " tier, stake_fraction, locked_at, prev_hash, hash, created_at) VALUES"
-                 " (1, 'elo', 'moneyline', 'home', %.2f, 0.03, 'A', %.2f, 'x', 'p', 'h%d', 0)",
-                 four[i].probability, four[i].stake, i);
+                 " (%d, 'elo', 'moneyline', 'home', %.2f, 0.03, 'A', %.2f, 'x', 'p', 'h%d', 0)",
+                 game[i], four[i].probability, four[i].stake, i + 1);
         exec_ok(f, sql);
         snprintf(sql, sizeof sql,
                  "INSERT INTO prediction_results (prediction_id, result, profit_loss, clv,"
                  " graded_at) VALUES (%d, '%s', %.2f, %s, %d)",
-                 i + 1, res[i], four[i].profit, clv[i], NOW - 86400);
+                 i + 2, res[i], four[i].profit, clv[i], NOW - 86400);
         exec_ok(f, sql);
     }
     exec_ok(f, "INSERT INTO predictions (game_id, model, market, selection, probability, edge,"
                " tier, stake_fraction, locked_at, prev_hash, hash, created_at) VALUES"
-               " (2, 'elo', 'moneyline', 'home', 0.62, 0.02, 'B', 0.01, 'x', 'p', 'h4', 0),"
-               " (3, 'elo', 'total', 'over', 0.58, 0.04, 'C', 0.005, 'x', 'p', 'h5', 0)");
+               " (2, 'elo', 'moneyline', 'home', 0.62, 0.02, 'B', 0.01, 'x', 'p', 'h5', 0),"
+               " (3, 'elo', 'total', 'over', 0.58, 0.04, 'C', 0.005, 'x', 'p', 'h6', 0)");
     snprintf(sql, sizeof sql,
              "INSERT INTO prediction_results (prediction_id, result, profit_loss, clv, graded_at)"
-             " VALUES (5, 'loss', -1, -0.03, %d)", NOW - 20 * 86400);
+             " VALUES (6, 'loss', -1, -0.03, %d)", NOW - 20 * 86400);
     exec_ok(f, sql);
     snprintf(sql, sizeof sql,
              "INSERT INTO odds (game_id, book_id, market, selection, phase, recorded_at, price)"
@@ -167,6 +179,14 @@ static void seed(struct jfx *f)
     exec_ok(f, "INSERT INTO bankrolls (user_id, name, initial_amount, current_amount,"
                " peak_amount, low_amount, created_at, updated_at) VALUES"
                " (1, 'a', 1000, 1100, 1100, 1000, 0, 0), (2, 'b', 500, 450, 500, 450, 0, 0)");
+    /* Bets in two currencies: two pending (50 USD, 5000 JPY) and a won one (20 USD). */
+    exec_ok(f, "INSERT INTO bankrolls (user_id, name, currency, initial_amount, current_amount,"
+               " peak_amount, low_amount, created_at, updated_at) VALUES"
+               " (1, 'c', 'JPY', 100000, 95000, 100000, 95000, 0, 0)");
+    exec_ok(f, "INSERT INTO bets (user_id, bankroll_id, game_id, market, selection, price, stake,"
+               " placed_at, result) VALUES (1, 1, 3, 'total', 'over', 1.9, 50, 0, 'pending'),"
+               " (1, 3, 3, 'total', 'over', 1.9, 5000, 0, 'pending'),"
+               " (1, 1, 1, 'moneyline', 'home', 2.0, 20, 0, 'win')");
 }
 
 static void test_refresh_from_store(void **state)
@@ -201,18 +221,30 @@ static void test_refresh_from_store(void **state)
     assert_float_equal(V("aps_picks_window_graded",
                          "{sport=\"NBA\",market=\"moneyline\",tier=\"B\",window=\"30d\"}"),
                        1, 0);
-    /* Counts from the store. */
-    assert_float_equal(V("aps_picks_published_total",
-                         "{sport=\"NBA\",market=\"moneyline\",tier=\"A\"}"),
-                       4, 0);
-    assert_float_equal(V("aps_picks_stake_fraction_total",
-                         "{sport=\"NBA\",market=\"moneyline\",tier=\"A\"}"),
-                       0.06, 1e-12);
-    assert_float_equal(V("aps_picks_published_total", "{sport=\"NBA\",market=\"total\",tier=\"C\"}"),
-                       1, 0);
-    assert_float_equal(V("aps_picks_graded_total",
+    /* Counts from the store: current picks only (game 1's superseded B pick is in none). */
+    const char *ma = "{sport=\"NBA\",market=\"moneyline\",tier=\"A\"}",
+               *mb = "{sport=\"NBA\",market=\"moneyline\",tier=\"B\"}";
+    assert_float_equal(V("aps_picks_current", ma), 4, 0);
+    assert_float_equal(V("aps_picks_current_stake_fraction", ma), 0.06, 1e-12);
+    assert_float_equal(V("aps_picks_current", mb), 1, 0);
+    assert_float_equal(V("aps_picks_current_stake_fraction", mb), 0.01, 1e-12);
+    assert_float_equal(V("aps_picks_current", "{sport=\"NBA\",market=\"total\",tier=\"C\"}"), 1,
+                       0);
+    assert_float_equal(V("aps_picks_graded",
                          "{sport=\"NBA\",market=\"moneyline\",tier=\"A\",result=\"win\"}"),
                        2, 0);
+    assert_float_equal(V("aps_picks_graded",
+                         "{sport=\"NBA\",market=\"moneyline\",tier=\"B\",result=\"loss\"}"),
+                       1, 0);
+    /* Bets by result in each currency; what the store holds can go down: gauges, every one. */
+    assert_float_equal(V("aps_bets", "{result=\"pending\",currency=\"USD\"}"), 1, 0);
+    assert_float_equal(V("aps_bets", "{result=\"pending\",currency=\"JPY\"}"), 1, 0);
+    assert_float_equal(V("aps_bets_stake", "{result=\"pending\",currency=\"USD\"}"), 50, 0);
+    assert_float_equal(V("aps_bets_stake", "{result=\"pending\",currency=\"JPY\"}"), 5000, 0);
+    assert_float_equal(V("aps_bets_stake", "{result=\"win\",currency=\"USD\"}"), 20, 0);
+    assert_non_null(strstr(t, "# TYPE aps_picks_current gauge\n"));
+    assert_non_null(strstr(t, "# TYPE aps_picks_graded gauge\n"));
+    assert_non_null(strstr(t, "# TYPE aps_bets gauge\n"));
     /* Freshness reads the upcoming game's odds only (game 1's newer quote is of a final game). */
     assert_float_equal(V("aps_odds_last_update_timestamp_seconds", "{sport=\"NBA\"}"), NOW - 600,
                        0);
