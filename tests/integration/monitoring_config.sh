@@ -8,8 +8,9 @@
 #   Grafana        the JSON is what build-dashboards.mjs writes; every dashboard type-checked
 #                  against @grafana/schema with tsc (and a broken copy refused);
 #   conventions    tests/integration/monitoring/check.mjs: the seed's intervals, timings and
-#                  thresholds, alert labels and runbooks, dashboard variables, units, goals (and
-#                  a broken copy refused).
+#                  thresholds, alert labels and runbooks, dashboard variables, units, goals; every
+#                  metric the C sources register documented in docs/operations.md and every
+#                  aps_ name a rule or panel reads registered (and a broken copy refused).
 # Needs: promtool, amtool, node, deploy/tools/node_modules (scripts/bootstrap).
 set -uo pipefail
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -99,17 +100,26 @@ check_fails "tsc refuses a dashboard with a wrong enum value" "$TOOLS/.bin/tsc" 
 # ---- conventions and the seed's numbers --------------------------------------------------------
 check "monitoring conventions (check.mjs)" node "$SRC/tests/integration/monitoring/check.mjs"
 grep -m1 'checks passed' "$work/out"
-# The same checks on a copy with the api scraped every 30 s and a runbook missing must fail.
+# The same checks on a copy with the api scraped every 30 s, a runbook missing, a metric left out
+# of docs/operations.md and an alert reading a metric no service exports must fail.
 mkdir -p "$work/bad/deploy" "$work/bad/docs" "$work/bad/tests/integration"
 cp -r "$MON" "$work/bad/deploy/monitoring"
 ln -s "$SRC/deploy/tools" "$work/bad/deploy/tools"
+ln -s "$SRC/src" "$work/bad/src"
 cp -r "$SRC/tests/integration/monitoring" "$work/bad/tests/integration/monitoring"
 sed 's/^    scrape_interval: 15s$/    scrape_interval: 30s/' "$MON/prometheus/prometheus.yml" > "$work/bad/deploy/monitoring/prometheus/prometheus.yml"
-sed 's/^### OddsDataStale$/### Odds data stale/' "$SRC/docs/operations.md" > "$work/bad/docs/operations.md"
+# shellcheck disable=SC2016 # backquotes of Markdown, not a command
+sed -e 's/^### OddsDataStale$/### Odds data stale/' -e 's/, `aps_worker_jobs_running`//' \
+  "$SRC/docs/operations.md" > "$work/bad/docs/operations.md"
+sed 's/aps_collector_last_success_timestamp_seconds/aps_collector_last_succes_timestamp_seconds/' \
+  "$MON/prometheus/rules/alerts-data.yaml" > "$work/bad/deploy/monitoring/prometheus/rules/alerts-data.yaml"
 APS_SOURCE_DIR=$work/bad node "$work/bad/tests/integration/monitoring/check.mjs" > "$work/bad.out" 2>&1
 check "check.mjs refuses a broken copy" test $? -ne 0
 check "… for the scrape interval" grep -q 'api is scraped every 15s' "$work/bad.out"
 check "… for the runbook" grep -q 'docs/operations.md has a section OddsDataStale' "$work/bad.out"
+check "… for the undocumented metric" grep -q 'aps_worker_jobs_running is documented in docs/operations.md' "$work/bad.out"
+check "… for the misspelt metric of an alert" \
+  grep -q 'aps_collector_last_succes_timestamp_seconds, read by a rule or a dashboard, is a metric the services register' "$work/bad.out"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

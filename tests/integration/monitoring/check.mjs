@@ -3,9 +3,9 @@
 // seed §7.1–7.3, §3.2), checked on the parsed files. Prints one line per failure and the
 // count; exit status 1 when anything failed. The tools' own checks (promtool, amtool, tsc) run
 // beside it in monitoring_config.sh.
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { MON, YAML, dashboards, metricNames, panels, rules } from "./promql.mjs";
+import { MON, YAML, dashboardExprs, dashboards, metricNames, panels, rules } from "./promql.mjs";
 
 const src = join(MON, "../..");
 let failures = 0, checks = 0;
@@ -139,6 +139,36 @@ for (const { file, json } of ds) {
   }
 }
 ok(p95 && ece, "some panel shows p95 against 500 ms and ECE against 0.02");
+
+// ---- the services' metrics: docs/operations.md and what the rules and dashboards read ---------
+// Every family the C sources register (aps_metrics_counter/gauge/histogram, and the store
+// families' table of services/app_metrics.c) is documented, every name the metric tables of
+// docs/operations.md give is registered, and every aps_/process_ name a rule or a panel reads is.
+const srcDir = join(src, "src");
+const registered = new Set();
+const walk = (d) => readdirSync(d, { withFileTypes: true }).forEach((e) =>
+  e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".c") && scan(readFileSync(join(d, e.name), "utf8")));
+const scan = (text) => {
+  for (const m of text.matchAll(/aps_metrics_(?:counter|gauge|histogram)\(\s*[^,]+,\s*"([a-z_][a-z0-9_]*)"/g)) registered.add(m[1]);
+  for (const m of text.matchAll(/\{\s*"((?:aps|process)_[a-z0-9_]+)",/g)) registered.add(m[1]);
+};
+ok(existsSync(srcDir), `the C sources are at ${srcDir}`);
+if (existsSync(srcDir)) walk(srcDir);
+ok(registered.size > 80, `metric registrations found in src/ (${registered.size})`);
+const tableRows = ops.split("\n").filter((l) => l.startsWith("| `"));
+const documented = new Set(), wildcards = [];
+for (const l of tableRows)
+  for (const m of l.matchAll(/`((?:aps|process)_[a-z0-9_]*)(\*?)(?:\{[^`]*\})?`/g))
+    m[2] ? wildcards.push(m[1]) : documented.add(m[1]);
+const isDocumented = (n) => documented.has(n) || wildcards.some((w) => n.startsWith(w));
+for (const n of [...registered].sort()) ok(isDocumented(n), `${n} is documented in docs/operations.md`);
+const known = (n) => registered.has(n) || registered.has(n.replace(/_(bucket|sum|count)$/, ""));
+for (const n of [...documented].sort()) ok(known(n), `${n} (docs/operations.md) is a metric the services register`);
+const read = new Set();
+for (const r of all) metricNames(r.expr).forEach((n) => read.add(n));
+for (const d of dashboardExprs()) metricNames(d.expr).forEach((n) => read.add(n));
+for (const n of [...read].filter((x) => /^(aps|process)_/.test(x)).sort())
+  ok(known(n), `${n}, read by a rule or a dashboard, is a metric the services register`);
 
 console.log(`${checks - failures} of ${checks} checks passed`);
 process.exit(failures ? 1 : 0);
