@@ -103,6 +103,16 @@ static double value_of(const char *text, const char *series)
     return NAN;
 }
 
+/* cmocka's assert_float_equal passes when a side is NaN, and value_of gives NaN for a series
+ * that is not in the output: a missing series must fail, not pass. */
+#define assert_series(value, want, eps)                                                            \
+    do {                                                                                           \
+        double v_ = (value);                                                                       \
+        if (isnan(v_))                                                                             \
+            fail_msg("series %s is not in the output", s);                                         \
+        assert_float_equal(v_, want, eps);                                                         \
+    } while (0)
+
 static void exec_ok(struct jfx *f, const char *sql)
 {
     if (jfx_exec(f, sql))
@@ -200,76 +210,76 @@ static void test_refresh_from_store(void **state)
     const char *a7 = "{sport=\"NBA\",market=\"moneyline\",tier=\"A\",window=\"7d\"}";
     char s[256];
 #define V(name, labels) (snprintf(s, sizeof s, "%s%s", name, labels), value_of(t, s))
-    assert_float_equal(V("aps_picks_window_graded", a7), 4, 0);
-    assert_float_equal(V("aps_picks_hit_ratio", a7), 2.0 / 3.0, 1e-12);
-    assert_float_equal(V("aps_picks_log_loss", a7), 0.770879, 1e-6);
-    assert_float_equal(V("aps_picks_brier_score", a7), 0.8525 / 3.0, 1e-12);
-    assert_float_equal(V("aps_picks_clv_mean", a7), 0.04 / 3.0, 1e-12);
-    assert_float_equal(V("aps_picks_clv_positive_ratio", a7), 2.0 / 3.0, 1e-12);
-    assert_float_equal(V("aps_picks_roi_ratio", a7), -0.01 / 0.06, 1e-12);
+    assert_series(V("aps_picks_window_graded", a7), 4, 0);
+    assert_series(V("aps_picks_hit_ratio", a7), 2.0 / 3.0, 1e-12);
+    assert_series(V("aps_picks_log_loss", a7), 0.770879, 1e-6);
+    assert_series(V("aps_picks_brier_score", a7), 0.8525 / 3.0, 1e-12);
+    assert_series(V("aps_picks_clv_mean", a7), 0.04 / 3.0, 1e-12);
+    assert_series(V("aps_picks_clv_positive_ratio", a7), 2.0 / 3.0, 1e-12);
+    assert_series(V("aps_picks_roi_ratio", a7), -0.01 / 0.06, 1e-12);
     /* Tier "all" over 30 days adds game 2's B loss (p 0.62, stake 0.01, CLV -0.03):
      * hit 2/4, Brier (0.8525 + 0.62²)/4, ROI (-0.01 - 0.01)/0.07, CLV (0.04 - 0.03)/4. */
     const char *all30 = "{sport=\"NBA\",market=\"moneyline\",tier=\"all\",window=\"30d\"}";
-    assert_float_equal(V("aps_picks_window_graded", all30), 5, 0);
-    assert_float_equal(V("aps_picks_hit_ratio", all30), 0.5, 1e-12);
-    assert_float_equal(V("aps_picks_brier_score", all30), (0.8525 + 0.3844) / 4, 1e-12);
-    assert_float_equal(V("aps_picks_roi_ratio", all30), -0.02 / 0.07, 1e-12);
-    assert_float_equal(V("aps_picks_clv_mean", all30), 0.01 / 4, 1e-12);
+    assert_series(V("aps_picks_window_graded", all30), 5, 0);
+    assert_series(V("aps_picks_hit_ratio", all30), 0.5, 1e-12);
+    assert_series(V("aps_picks_brier_score", all30), (0.8525 + 0.3844) / 4, 1e-12);
+    assert_series(V("aps_picks_roi_ratio", all30), -0.02 / 0.07, 1e-12);
+    assert_series(V("aps_picks_clv_mean", all30), 0.01 / 4, 1e-12);
     /* The old loss is outside 7 days: tier B has a 30d series only. */
     assert_true(isnan(V("aps_picks_window_graded",
                         "{sport=\"NBA\",market=\"moneyline\",tier=\"B\",window=\"7d\"}")));
-    assert_float_equal(V("aps_picks_window_graded",
+    assert_series(V("aps_picks_window_graded",
                          "{sport=\"NBA\",market=\"moneyline\",tier=\"B\",window=\"30d\"}"),
                        1, 0);
     /* Counts from the store: current picks only (game 1's superseded B pick is in none). */
     const char *ma = "{sport=\"NBA\",market=\"moneyline\",tier=\"A\"}",
                *mb = "{sport=\"NBA\",market=\"moneyline\",tier=\"B\"}";
-    assert_float_equal(V("aps_picks_current", ma), 4, 0);
-    assert_float_equal(V("aps_picks_current_stake_fraction", ma), 0.06, 1e-12);
-    assert_float_equal(V("aps_picks_current", mb), 1, 0);
-    assert_float_equal(V("aps_picks_current_stake_fraction", mb), 0.01, 1e-12);
-    assert_float_equal(V("aps_picks_current", "{sport=\"NBA\",market=\"total\",tier=\"C\"}"), 1,
+    assert_series(V("aps_picks_current", ma), 4, 0);
+    assert_series(V("aps_picks_current_stake_fraction", ma), 0.06, 1e-12);
+    assert_series(V("aps_picks_current", mb), 1, 0);
+    assert_series(V("aps_picks_current_stake_fraction", mb), 0.01, 1e-12);
+    assert_series(V("aps_picks_current", "{sport=\"NBA\",market=\"total\",tier=\"C\"}"), 1,
                        0);
-    assert_float_equal(V("aps_picks_graded",
+    assert_series(V("aps_picks_graded",
                          "{sport=\"NBA\",market=\"moneyline\",tier=\"A\",result=\"win\"}"),
                        2, 0);
-    assert_float_equal(V("aps_picks_graded",
+    assert_series(V("aps_picks_graded",
                          "{sport=\"NBA\",market=\"moneyline\",tier=\"B\",result=\"loss\"}"),
                        1, 0);
     /* Bets by result in each currency; what the store holds can go down: gauges, every one. */
-    assert_float_equal(V("aps_bets", "{result=\"pending\",currency=\"USD\"}"), 1, 0);
-    assert_float_equal(V("aps_bets", "{result=\"pending\",currency=\"JPY\"}"), 1, 0);
-    assert_float_equal(V("aps_bets_stake", "{result=\"pending\",currency=\"USD\"}"), 50, 0);
-    assert_float_equal(V("aps_bets_stake", "{result=\"pending\",currency=\"JPY\"}"), 5000, 0);
-    assert_float_equal(V("aps_bets_stake", "{result=\"win\",currency=\"USD\"}"), 20, 0);
+    assert_series(V("aps_bets", "{result=\"pending\",currency=\"USD\"}"), 1, 0);
+    assert_series(V("aps_bets", "{result=\"pending\",currency=\"JPY\"}"), 1, 0);
+    assert_series(V("aps_bets_stake", "{result=\"pending\",currency=\"USD\"}"), 50, 0);
+    assert_series(V("aps_bets_stake", "{result=\"pending\",currency=\"JPY\"}"), 5000, 0);
+    assert_series(V("aps_bets_stake", "{result=\"win\",currency=\"USD\"}"), 20, 0);
     assert_non_null(strstr(t, "# TYPE aps_picks_current gauge\n"));
     assert_non_null(strstr(t, "# TYPE aps_picks_graded gauge\n"));
     assert_non_null(strstr(t, "# TYPE aps_bets gauge\n"));
     /* Freshness reads the upcoming game's odds only (game 1's newer quote is of a final game). */
-    assert_float_equal(V("aps_odds_last_update_timestamp_seconds", "{sport=\"NBA\"}"), NOW - 600,
+    assert_series(V("aps_odds_last_update_timestamp_seconds", "{sport=\"NBA\"}"), NOW - 600,
                        0);
-    assert_float_equal(V("aps_odds_upcoming_games", "{sport=\"NBA\"}"), 1, 0);
-    assert_float_equal(V("aps_provider_quota_remaining", "{provider=\"theoddsapi\"}"), 480, 0);
-    assert_float_equal(V("aps_provider_last_success_timestamp_seconds", "{provider=\"theoddsapi\"}"),
+    assert_series(V("aps_odds_upcoming_games", "{sport=\"NBA\"}"), 1, 0);
+    assert_series(V("aps_provider_quota_remaining", "{provider=\"theoddsapi\"}"), 480, 0);
+    assert_series(V("aps_provider_last_success_timestamp_seconds", "{provider=\"theoddsapi\"}"),
                        NOW - 30, 0);
-    assert_float_equal(V("aps_users", "{role=\"user\"}"), 2, 0);
-    assert_float_equal(V("aps_users", "{role=\"admin\"}"), 1, 0);
-    assert_float_equal(V("aps_api_keys_active", ""), 1, 0); /* k2 revoked, k3 expired */
-    assert_float_equal(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"logistic\","
+    assert_series(V("aps_users", "{role=\"user\"}"), 2, 0);
+    assert_series(V("aps_users", "{role=\"admin\"}"), 1, 0);
+    assert_series(V("aps_api_keys_active", ""), 1, 0); /* k2 revoked, k3 expired */
+    assert_series(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"logistic\","
                                            "version=\"nba_ml_v1\"}"),
                        1, 0);
     assert_true(isnan(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"elo\","
                                           "version=\"nba_ml_v0\"}")));
-    assert_float_equal(V("aps_model_ece", "{sport=\"NBA\",market=\"moneyline\"}"), 0.018, 1e-12);
-    assert_float_equal(V("aps_bankroll_balance", "{currency=\"USD\"}"), 1550, 0);
-    assert_float_equal(V("aps_bankroll_initial_balance", "{currency=\"USD\"}"), 1500, 0);
-    assert_float_equal(V("aps_build_info", "{version=\"2.0.0\",environment=\"development\","
+    assert_series(V("aps_model_ece", "{sport=\"NBA\",market=\"moneyline\"}"), 0.018, 1e-12);
+    assert_series(V("aps_bankroll_balance", "{currency=\"USD\"}"), 1550, 0);
+    assert_series(V("aps_bankroll_initial_balance", "{currency=\"USD\"}"), 1500, 0);
+    assert_series(V("aps_build_info", "{version=\"2.0.0\",environment=\"development\","
                                            "store=\"sqlite\",queue=\"none\"}"),
                        1, 0);
-    assert_float_equal(V("aps_metrics_refresh_errors_total", ""), 0, 0);
+    assert_series(V("aps_metrics_refresh_errors_total", ""), 0, 0);
     /* No platform alert: every severity is exported as 0 rather than missing. */
-    assert_float_equal(V("aps_alerts_unacknowledged", "{severity=\"critical\"}"), 0, 0);
-    assert_float_equal(V("aps_alerts_unacknowledged", "{severity=\"info\"}"), 0, 0);
+    assert_series(V("aps_alerts_unacknowledged", "{severity=\"critical\"}"), 0, 0);
+    assert_series(V("aps_alerts_unacknowledged", "{severity=\"info\"}"), 0, 0);
     free(t);
 
     /* A new production model replaces the old one in the output; inside the TTL nothing is
@@ -278,7 +288,7 @@ static void test_refresh_from_store(void **state)
     exec_ok(&f, "UPDATE models SET status = 'production' WHERE name = 'nba_ml_v0'");
     assert_int_equal(aps_app_metrics_refresh(&f.app, NOW, false), 0);
     t = render(&f);
-    assert_float_equal(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"logistic\","
+    assert_series(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"logistic\","
                                            "version=\"nba_ml_v1\"}"),
                        1, 0);
     free(t);
@@ -286,7 +296,7 @@ static void test_refresh_from_store(void **state)
     t = render(&f);
     assert_true(isnan(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"logistic\","
                                           "version=\"nba_ml_v1\"}")));
-    assert_float_equal(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"elo\","
+    assert_series(V("aps_model_info", "{sport=\"NBA\",market=\"moneyline\",family=\"elo\","
                                            "version=\"nba_ml_v0\"}"),
                        1, 0);
     /* Ten days and 30 s later the four A picks left the 7-day window, and the odds task (every
@@ -302,8 +312,8 @@ static void test_refresh_from_store(void **state)
     assert_int_equal(aps_app_metrics_refresh(&f.app, later, true), 0);
     t = render(&f);
     assert_true(isnan(V("aps_picks_window_graded", a7)));
-    assert_float_equal(V("aps_schedule_lag_seconds", "{task=\"odds\",sport=\"NBA\"}"), 30, 0);
-    assert_float_equal(V("aps_schedule_lag_seconds", "{task=\"grade\",sport=\"all\"}"), 0, 0);
+    assert_series(V("aps_schedule_lag_seconds", "{task=\"odds\",sport=\"NBA\"}"), 30, 0);
+    assert_series(V("aps_schedule_lag_seconds", "{task=\"grade\",sport=\"all\"}"), 0, 0);
     assert_true(isnan(V("aps_schedule_lag_seconds", "{task=\"scores_live\",sport=\"NBA\"}")));
     free(t);
 #undef V
