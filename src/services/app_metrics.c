@@ -110,6 +110,26 @@ struct family {
 
 #define SPORT_OF_PICK " JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id"
 
+/* The currency label of a bankroll's code: an ISO 4217 currency as itself, any other code (the
+ * API takes any three capital letters) as "other", so that users' made-up codes cannot add
+ * series without bound. The families group by it (GROUP BY its position). */
+#define ISO4217_CODES                                                                              \
+    "'AED','AFN','ALL','AMD','ANG','AOA','ARS','AUD','AWG','AZN','BAM','BBD','BDT','BGN',"         \
+    "'BHD','BIF','BMD','BND','BOB','BOV','BRL','BSD','BTN','BWP','BYN','BZD','CAD','CDF',"         \
+    "'CHE','CHF','CHW','CLF','CLP','CNY','COP','COU','CRC','CUC','CUP','CVE','CZK','DJF',"         \
+    "'DKK','DOP','DZD','EGP','ERN','ETB','EUR','FJD','FKP','GBP','GEL','GHS','GIP','GMD',"         \
+    "'GNF','GTQ','GYD','HKD','HNL','HRK','HTG','HUF','IDR','ILS','INR','IQD','IRR','ISK',"         \
+    "'JMD','JOD','JPY','KES','KGS','KHR','KMF','KPW','KRW','KWD','KYD','KZT','LAK','LBP',"         \
+    "'LKR','LRD','LSL','LYD','MAD','MDL','MGA','MKD','MMK','MNT','MOP','MRU','MUR','MVR',"         \
+    "'MWK','MXN','MXV','MYR','MZN','NAD','NGN','NIO','NOK','NPR','NZD','OMR','PAB','PEN',"         \
+    "'PGK','PHP','PKR','PLN','PYG','QAR','RON','RSD','RUB','RWF','SAR','SBD','SCR','SDG',"         \
+    "'SEK','SGD','SHP','SLE','SLL','SOS','SRD','SSP','STN','SVC','SYP','SZL','THB','TJS',"         \
+    "'TMT','TND','TOP','TRY','TTD','TWD','TZS','UAH','UGX','USD','USN','UYI','UYU','UYW',"         \
+    "'UZS','VED','VES','VND','VUV','WST','XAF','XCD','XCG','XOF','XPF','YER','ZAR','ZMW',"         \
+    "'ZWG','ZWL'"
+#define CURRENCY_LABEL(col)                                                                        \
+    "CASE WHEN " col " IN (" ISO4217_CODES ") THEN " col " ELSE 'other' END"
+
 static const struct family families[] = {
     {"SELECT sp.code, p.market, p.tier, COUNT(*), SUM(p.stake_fraction) FROM predictions p"
      SPORT_OF_PICK " WHERE " APS_API_PRED_CURRENT " GROUP BY sp.code, p.market, p.tier",
@@ -128,19 +148,19 @@ static const struct family families[] = {
        "Graded current picks by result, as the track record (GET"
        " /api/v1/predictions/performance) counts them.",
        4, 4}}},
-    {"SELECT currency, COUNT(*),"
+    {"SELECT " CURRENCY_LABEL("currency") ", COUNT(*),"
      " SUM(" APS_MONEY_SQL("current_cents", "current_amount") ") / 100.0,"
      " SUM(" APS_MONEY_SQL("initial_cents", "initial_amount") ") / 100.0 FROM bankrolls"
-     " WHERE is_active = 1 GROUP BY currency",
+     " WHERE is_active = 1 GROUP BY 1",
      {"currency", NULL}, -1,
      {{"aps_bankrolls_active", "Tracked bankrolls that are active.", 1, 1},
       {"aps_bankroll_balance", "Sum of the current balances of active bankrolls.", 2, 1},
       {"aps_bankroll_initial_balance", "Sum of the starting balances of active bankrolls.", 3,
        1}}},
     /* A stake is in its bankroll's currency: stakes of two currencies are never added. */
-    {"SELECT b.result, br.currency, COUNT(*),"
+    {"SELECT b.result, " CURRENCY_LABEL("br.currency") ", COUNT(*),"
      " SUM(" APS_MONEY_SQL("b.stake_cents", "b.stake") ") / 100.0"
-     " FROM bets b JOIN bankrolls br ON br.id = b.bankroll_id GROUP BY b.result, br.currency",
+     " FROM bets b JOIN bankrolls br ON br.id = b.bankroll_id GROUP BY 1, 2",
      {"result", "currency", NULL}, -1,
      {{"aps_bets", "Users' tracked bets by result and currency (a settled bet leaves pending).",
        2, 2},

@@ -2,9 +2,10 @@
  * of graded picks against numbers worked out by hand, and a refresh on a real migrated SQLite
  * store whose rendered /metrics text carries those numbers per sport, market, tier and window,
  * the store's counts (current picks only: a superseded pick counts nowhere; bets per currency, as
- * gauges), freshness, quotas, models, users and the build info; a label set that
- * left the store leaves the output; the cache keeps a second scrape inside the TTL from
- * querying. Also the process metrics and aps_metric_clear of the registry. */
+ * gauges; a code that is not ISO 4217 as currency "other"), freshness, quotas, models, users and
+ * the build info; a label set that left the store leaves the output; the cache keeps a second
+ * scrape inside the TTL from querying. Also the process metrics and aps_metric_clear of the
+ * registry. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -189,14 +190,17 @@ static void seed(struct jfx *f)
     exec_ok(f, "INSERT INTO bankrolls (user_id, name, initial_amount, current_amount,"
                " peak_amount, low_amount, created_at, updated_at) VALUES"
                " (1, 'a', 1000, 1100, 1100, 1000, 0, 0), (2, 'b', 500, 450, 500, 450, 0, 0)");
-    /* Bets in two currencies: two pending (50 USD, 5000 JPY) and a won one (20 USD). */
+    /* Bets in two currencies: two pending (50 USD, 5000 JPY) and a won one (20 USD); two
+     * bankrolls in made-up codes (not ISO 4217), one with a pending bet of 7. */
     exec_ok(f, "INSERT INTO bankrolls (user_id, name, currency, initial_amount, current_amount,"
                " peak_amount, low_amount, created_at, updated_at) VALUES"
-               " (1, 'c', 'JPY', 100000, 95000, 100000, 95000, 0, 0)");
+               " (1, 'c', 'JPY', 100000, 95000, 100000, 95000, 0, 0),"
+               " (1, 'd', 'ZZZ', 10, 3, 10, 3, 0, 0), (2, 'e', 'QQQ', 20, 20, 20, 20, 0, 0)");
     exec_ok(f, "INSERT INTO bets (user_id, bankroll_id, game_id, market, selection, price, stake,"
                " placed_at, result) VALUES (1, 1, 3, 'total', 'over', 1.9, 50, 0, 'pending'),"
                " (1, 3, 3, 'total', 'over', 1.9, 5000, 0, 'pending'),"
-               " (1, 1, 1, 'moneyline', 'home', 2.0, 20, 0, 'win')");
+               " (1, 1, 1, 'moneyline', 'home', 2.0, 20, 0, 'win'),"
+               " (1, 4, 3, 'total', 'over', 1.9, 7, 0, 'pending')");
 }
 
 static void test_refresh_from_store(void **state)
@@ -252,6 +256,11 @@ static void test_refresh_from_store(void **state)
     assert_series(V("aps_bets_stake", "{result=\"pending\",currency=\"USD\"}"), 50, 0);
     assert_series(V("aps_bets_stake", "{result=\"pending\",currency=\"JPY\"}"), 5000, 0);
     assert_series(V("aps_bets_stake", "{result=\"win\",currency=\"USD\"}"), 20, 0);
+    /* A code that is not an ISO 4217 currency is "other": made-up codes add no series. */
+    assert_series(V("aps_bankrolls_active", "{currency=\"other\"}"), 2, 0);
+    assert_series(V("aps_bankroll_balance", "{currency=\"other\"}"), 23, 0);
+    assert_series(V("aps_bets_stake", "{result=\"pending\",currency=\"other\"}"), 7, 0);
+    assert_null(strstr(t, "currency=\"ZZZ\""));
     assert_non_null(strstr(t, "# TYPE aps_picks_current gauge\n"));
     assert_non_null(strstr(t, "# TYPE aps_picks_graded gauge\n"));
     assert_non_null(strstr(t, "# TYPE aps_bets gauge\n"));
