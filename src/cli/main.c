@@ -1,5 +1,6 @@
 /* main.c — `aps`: parses the subcommand, loads the configuration, runs the command. Wiring only;
  * the work lives in the modules. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,7 +90,21 @@ int aps_cli_open_conn(struct aps_cli *cli, const char *who, enum aps_db_intent i
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The command's exit code, or APS_EXIT_FAIL after a message when what it printed on stdout did
+ * not all get there (a full disk, an I/O error): a script reading `aps backtest --format csv >
+ * FILE` would otherwise take a truncated FILE for the whole result. A code that is already a
+ * failure stays as it is. */
+static int stdout_written(int rc)
+{
+    int e = fflush(stdout) ? errno : 0;
+    if (!e && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "aps: cannot write the output: %s\n", e ? strerror(e) : "write error");
+    return rc == APS_EXIT_OK ? APS_EXIT_FAIL : rc;
+}
+
+/* Finds the command, loads the configuration and runs it; returns its exit code. */
+static int run(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
         !strcmp(argv[1], "help")) {
@@ -131,4 +146,9 @@ int main(int argc, char **argv)
     aps_config_free(cli.cfg);
     aps_libs_cleanup();
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    return stdout_written(run(argc, argv));
 }
