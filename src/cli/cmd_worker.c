@@ -270,7 +270,6 @@ static int run_once(struct aps_cli *cli, int argc, char **argv)
 
 struct dead_args {
     int limit, offset;
-    bool limit_set, offset_set;
 };
 
 static int dead_list(struct aps_queue *q, const struct dead_args *a)
@@ -300,15 +299,11 @@ static int dead_list(struct aps_queue *q, const struct dead_args *a)
     return rc ? APS_EXIT_FAIL : APS_EXIT_OK;
 }
 
-/* --limit (1..1000) or --offset (0..1000000), each at most once. */
+/* --limit (1..1000) or --offset (0..1000000); each at most once, as every option. */
 static int set_page(void *p, const char *opt, const char *v)
 {
     struct dead_args *a = p;
     bool limit = !strcmp(opt, "--limit");
-    bool *set = limit ? &a->limit_set : &a->offset_set;
-    if (*set)
-        return fprintf(stderr, "aps worker: %s given twice\n", opt), 1;
-    *set = true;
     int lo = limit ? 1 : 0, hi = limit ? 1000 : 1000000;
     if (!aps_cli_int_in(v, lo, hi, limit ? &a->limit : &a->offset))
         return fprintf(stderr, "aps worker: %s takes %d..%d\n", opt, lo, hi), 1;

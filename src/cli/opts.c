@@ -2,6 +2,7 @@
 #include "cli/opts.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,16 @@ static int missing(const struct aps_cli_opts *t, const char *opt)
     return APS_EXIT_USAGE;
 }
 
+/* An option with a value given a second time: the first value would be dropped without a word
+ * (`aps flags set NAME on --roles admin --roles user` stored roles=["user"]), so neither is
+ * taken. The hint follows, as after a missing value. */
+static int twice(const struct aps_cli_opts *t, const char *opt)
+{
+    fprintf(stderr, "aps %s: %s given twice%s%s\n", t->cmd, opt, t->hint ? " " : "",
+            t->hint ? t->hint : "");
+    return APS_EXIT_USAGE;
+}
+
 /* An argument that is not in the table: the table's arg function, or its one word. */
 static int take_word(const struct aps_cli_opts *t, const char *arg, void *args)
 {
@@ -75,6 +86,7 @@ int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg)
 int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int first,
                        void *args)
 {
+    uint64_t given = 0; /* bit k: option k took its value (tables hold far fewer than 64) */
     for (int i = first; i < argc; i++) {
         const struct aps_cli_opt *o = find(t->opt, t->n, argv[i]);
         if (o && o->kind != APS_OPT_STR && o->kind != APS_OPT_FN) {
@@ -94,6 +106,11 @@ int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int 
             return refuse(t, argv[i]);
         if (i + 1 >= argc)
             return missing(t, argv[i]);
+        size_t k = (size_t)(o - t->opt);
+        uint64_t bit = k < 64 ? UINT64_C(1) << k : 0;
+        if (given & bit)
+            return twice(t, argv[i]);
+        given |= bit;
         if (take_value(o, argv[++i], args))
             return APS_EXIT_USAGE;
     }

@@ -7,7 +7,8 @@
  * the last argument, followed by the command's usage when the table has one), and for an
  * argument the table does not know "aps CMD: unknown option ARG", or the table's own wording
  * "aps CMD: WORDS ARG HINT" (WORDS "bad argument" unless the table names others), or the
- * command's usage on stderr. Arguments that are not in the table go to the table's arg function
+ * command's usage on stderr. An option with a value given twice is refused: "aps CMD: OPT given
+ * twice [HINT]". Arguments that are not in the table go to the table's arg function
  * when it has one (positional words), else they are unknown options, wherever they stand. */
 #ifndef APS_CLI_OPTS_H
 #define APS_CLI_OPTS_H

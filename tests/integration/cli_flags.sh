@@ -2,9 +2,10 @@
 # cli_flags.sh — the flag parsing of every `aps` command: each case runs the binary on a fresh,
 # empty SQLite store with no Redis and compares the exit code, the first line of stderr and the
 # md5 of stdout and of stderr with the values written below (help texts, every error message of
-# a missing value, an unknown option, a bad number or word, and runs that parse and reach the
-# command's work on the empty store). `cli_flags.sh --record` prints the table for the current
-# binary instead of comparing, to paste below after a deliberate change of output.
+# a missing value, an unknown option, a bad number or word, an option given twice, and runs
+# that parse and reach the command's work on the empty store). `cli_flags.sh --record` prints
+# the table for the current binary instead of comparing, to paste below after a deliberate
+# change of output.
 # Needs: APS_BIN, md5sum.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -261,4 +262,22 @@ models explain nosuch --game -1|2|aps models explain: bad option --game -1 (a ga
 models explain nosuch --game 0|2|aps models explain: bad option --game 0 (a game id, 1 or more)|d41d8cd9|9db2db78
 backtest --sport EPL --bankroll 1e308|2|aps backtest: --bankroll must be a number above 0 and at most 1000000000000|d41d8cd9|eb7f429c
 backtest --sport EPL --bankroll 0|2|aps backtest: --bankroll must be a number above 0 and at most 1000000000000|d41d8cd9|eb7f429c
+flags set backtests on --roles admin --roles user|2|aps flags: --roles given twice (see aps flags --help)|d41d8cd9|0926dd64
+flags set backtests on --users 1 --users 2|2|aps flags: --users given twice (see aps flags --help)|d41d8cd9|4b225072
+elo ratings --sport EPL --sport NBA|2|aps elo: --sport given twice|d41d8cd9|a03b860e
+train --sport EPL --sport NBA|2|aps train: --sport given twice|d41d8cd9|fb288439
+backtest --sport EPL --format csv --format json|2|aps backtest: --format given twice|d41d8cd9|55714563
+stats --format json --format table|2|aps stats: --format given twice (see aps stats --help)|d41d8cd9|3f557865
+ingest --jobs 2 --jobs 3 all|2|aps ingest: --jobs given twice|d41d8cd9|123a698a
+report models --out a.md --out b.md|2|aps report models: --out given twice|d41d8cd9|e3b04a3f
+user role --email a@b.co --role admin --role user|2|aps user: --role given twice (see aps user --help)|d41d8cd9|87a00c6e
+collect odds --sport NBA --sport NFL|2|aps collect: --sport given twice (see aps collect --help)|d41d8cd9|43108f7e
+snapshot --load a.db --load b.db|2|aps snapshot: --load given twice (see aps snapshot --help)|d41d8cd9|50d82978
+health --url http://127.0.0.1:1/ --url http://127.0.0.1:2/|2|aps health: --url given twice|d41d8cd9|1e1bc4f2
+migrate --replay a.sql --replay b.sql|2|aps migrate: --replay given twice|d41d8cd9|aabad9bd
+predict --sport EPL --sport NBA|2|aps predict: --sport given twice (see --help)|d41d8cd9|95671687
+predict --model m --from 2020-01-01 --from 2021-01-01|2|aps predict: --from given twice|d41d8cd9|eb76dfe6
+worker enqueue noop --count 1 --count 2|2|aps worker: --count given twice|d41d8cd9|472b41e0
+restore --from a.db --from b.db|2|aps restore: --from given twice|d41d8cd9|87b1c74d
+models explain nosuch --top 1 --top 2|2|aps models explain: --top given twice|d41d8cd9|b15d206a
 # end
