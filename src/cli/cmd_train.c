@@ -1,5 +1,7 @@
 /* cmd_train.c — `aps train --sport X|all [--market M|all]`: the seeded walk-forward model search
  * of each sport and market (engine/trainer.h), its leaderboard, and the registry's verdict. */
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,7 +53,10 @@ static void help(FILE *out)
             "by name (exit 1), and skipped with a note under --sport all. A market that cannot\n"
             "be trained (too few games to score, no lines) says why in one line, with --quiet\n"
             "too: on stderr, exit 1, when --sport and --market name it; on stdout otherwise,\n"
-            "and then the run exits 1 when a sport asked for by name had no market trained.\n\n"
+            "and then the run exits 1 when a sport asked for by name had no market trained.\n"
+            "SIGINT (Ctrl-C) or SIGTERM stops it once the candidates running finish: a search\n"
+            "cut short is recorded as failed (training_runs) and registers no model; exit 130\n"
+            "(SIGINT) or 143 (SIGTERM). A second signal stops it at once.\n\n"
             "  --market M      default moneyline; all: moneyline, spread and total\n"
             "  --seed N        search seed (default 42): the same seed gives the same leaderboard\n"
             "  --preset P      breadth of the search (default AUTOGLUON_PRESET)\n"
@@ -73,6 +78,36 @@ struct train_args {
     struct aps_trainer_opts o;
     bool quiet;
 };
+
+/* The signal (SIGINT, SIGTERM) that asked the run to stop, 0 while none has. A signal handler
+ * has to reach it, hence a file-scope variable; the search reads it through its options. */
+static atomic_int stop_signal;
+
+/* The first SIGINT or SIGTERM asks the search to stop between candidates, so that the run in
+ * progress is recorded as failed instead of staying "running" for ever; a second one ends the
+ * process at once, by the signal's default action (it is blocked until the handler returns). */
+static void on_stop(int sig)
+{
+    if (atomic_exchange(&stop_signal, sig)) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
+/* Catches SIGINT and SIGTERM, except one that is ignored (a job started in the background by a
+ * shell without job control ignores SIGINT, and keeps doing so). */
+static void catch_stop(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM};
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+}
 
 /* The values of the table below: 0, or 1 after printing why the value is refused. */
 static int set_market(void *p, const char *opt, const char *v)
@@ -229,10 +264,10 @@ static int train_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport s
         o.search.progress = cli->tty && !a->quiet ? stderr : NULL;
         struct aps_trainer_outcome out;
         rc = aps_trainer_run(c, &ts, m, &o, &out);
-        if (rc)
-            fprintf(stderr, "aps train: %s: %s %s\n", label, aps_strerror(rc), aps_conn_errmsg(c));
-        else
+        if (!rc)
             print_outcome(code, aps_market_name(m), &out, one);
+        else if (rc != APS_E_INTERRUPTED) /* that one is said once, by aps_cmd_train */
+            fprintf(stderr, "aps train: %s: %s %s\n", label, aps_strerror(rc), aps_conn_errmsg(c));
         trained += !rc && out.ran;
         aps_trainer_outcome_cleanup(&out);
     }
@@ -259,15 +294,23 @@ int aps_cmd_train(struct aps_cli *cli, int argc, char **argv)
     struct aps_conn *c = NULL;
     if (aps_cli_open_conn(cli, "train", APS_DB_WRITE, &st, &c))
         return APS_EXIT_FAIL;
+    a.o.search.stop = &stop_signal;
+    catch_stop();
     double t0 = aps_time_mono();
     bool all = !strcmp(a.sport, "all");
     rc = APS_EXIT_OK;
-    for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK; s++)
+    for (int s = 0; s < APS_SPORT__COUNT && rc == APS_EXIT_OK && !atomic_load(&stop_signal); s++)
         if (all || s == aps_sport_from_code(a.sport))
             rc = train_sport(cli, c, s, &a);
     printf("aps train: %s, %s, seed %llu, preset %s%s%s: %.1fs in total\n", a.sport, a.market,
            (unsigned long long)a.o.search.seed, a.o.preset_name, a.o.until ? ", games before " : "",
            a.o.until ? a.o.until : "", aps_time_mono() - t0);
+    int sig = atomic_load(&stop_signal);
+    if (sig) {
+        fprintf(stderr, "aps train: stopped by %s: a search it cut short is recorded as failed"
+                        " and registered no model\n", aps_cli_signal_name(sig));
+        rc = 128 + sig;
+    }
     aps_store_release(c);
     aps_store_close(st);
     return rc;

@@ -22,7 +22,8 @@
     X(STATE, -14, "operation not valid in this state")                    \
     X(INTEGRITY, -15, "integrity check failed")                           \
     X(NOSPACE, -16, "no space left on the storage device")                \
-    X(STALE, -17, "refused: a newer lease holder fenced this one out")
+    X(STALE, -17, "refused: a newer lease holder fenced this one out")   \
+    X(INTERRUPTED, -18, "interrupted by a signal")
 
 enum aps_err {
 #define APS_ERR_ENUM(name, code, text) APS_E_##name = (code),

@@ -255,6 +255,8 @@ int aps_trainer_run(struct aps_conn *c, struct aps_trainer_sport *ts, enum aps_m
     struct aps_wf_data d;
     memset(out, 0, sizeof *out);
     out->leak_bad = -1;
+    if (o->search.stop && atomic_load(o->search.stop))
+        return APS_E_INTERRUPTED; /* before a run is recorded */
     const char *sport = aps_sport_info(ts->h.sport)->code, *mk = aps_market_name(market);
     int rc = aps_wf_data_init(&d, &ts->h, &ts->m, &ts->spec, market, &o->wf);
     if (rc == APS_E_NOTFOUND) {

@@ -74,7 +74,9 @@ int aps_trainer_prepare_until(struct aps_conn *c, enum aps_sport sport, const ch
 int aps_trainer_day_before(const char *date, char out[11]) APS_MUST_CHECK;
 void aps_trainer_sport_cleanup(struct aps_trainer_sport *ts);
 /* Runs the search for one market and registers the result (c must be a write connection).
- * out: aps_trainer_outcome_cleanup. */
+ * out: aps_trainer_outcome_cleanup. With o->search.stop set: APS_E_INTERRUPTED, and nothing
+ * recorded when it was set already, else the run recorded as failed ("interrupted by a signal")
+ * and no model registered when it came during the search. */
 int aps_trainer_run(struct aps_conn *c, struct aps_trainer_sport *ts, enum aps_market market,
                     const struct aps_trainer_opts *o,
                     struct aps_trainer_outcome *out) APS_MUST_CHECK;

@@ -249,6 +249,11 @@ struct search_pool {
     atomic_size_t failed; /* the first candidate that failed (nc: none) */
 };
 
+static bool stopped(const struct aps_search_opts *o)
+{
+    return o->stop && atomic_load(o->stop);
+}
+
 static void *search_worker(void *arg)
 {
     struct search_pool *sp = arg;
@@ -265,7 +270,8 @@ static void *search_worker(void *arg)
         }
         struct progress pg = {sp->o, i + 1, sp->nc + 1, sp->cands[i].name};
         sp->runs[i].c = sp->cands[i];
-        sp->slots[i].rc = run_one(sp->d, &sp->runs[i], &pg, &sp->slots[i]);
+        sp->slots[i].rc = stopped(sp->o) ? APS_E_INTERRUPTED
+                                         : run_one(sp->d, &sp->runs[i], &pg, &sp->slots[i]);
         if (sp->slots[i].rc) {
             size_t f = atomic_load(&sp->failed);
             while (i < f && !atomic_compare_exchange_weak(&sp->failed, &f, i))
@@ -490,6 +496,8 @@ int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,
     struct ran ens = {0};
     if (!rc)
         rc = run_candidates(d, o, cands, nc, t0, runs, &nr, r);
+    if (!rc && stopped(o))
+        rc = APS_E_INTERRUPTED;
     if (!rc && nr >= 2 && (int)nr + 1 <= o->max_models && aps_time_mono() - t0 <= o->budget_s)
         rc = run_ensemble(d, runs, nr, &ens, r);
     else if (!rc && nr >= 2)

@@ -17,6 +17,7 @@
 #ifndef APS_MODEL_SEARCH_H
 #define APS_MODEL_SEARCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,9 @@ struct aps_search_opts {
     const char *label;        /* "NBA moneyline", for the progress line */
     const char *fit_name;     /* NULL: fit the best entry for live use; else the entry of this
                                  name when it ran ("ensemble": bench/train times the ensemble) */
+    const atomic_int *stop;   /* NULL, or nonzero once the search must end (a signal): no
+                                 candidate starts after it, the ones running finish, and the
+                                 search returns APS_E_INTERRUPTED without a result */
 };
 
 struct aps_lb_entry {
@@ -71,7 +75,7 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
  * leaderboard does not depend on it. */
 void aps_search_start_order(const struct aps_candidate *c, size_t n, size_t *order);
 /* Runs the search. r: cleanup frees; safe on a zeroed struct. APS_E_NOTFOUND when no candidate
- * could be scored. */
+ * could be scored; APS_E_INTERRUPTED when o->stop was set before the candidates were done. */
 int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,
                    struct aps_search_result *r) APS_MUST_CHECK;
 void aps_search_result_cleanup(struct aps_search_result *r);

@@ -214,6 +214,30 @@ static void test_budget_counts_skipped(void **state)
     unload(&s);
 }
 
+/* A stop asked for (a signal to `aps train`) ends the search without a result: no candidate
+ * starts once it is set, and the caller gets APS_E_INTERRUPTED, not a model fitted on part of
+ * the leaderboard. */
+static void test_stop_interrupts(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
+    atomic_int stop = 1;
+    struct aps_search_opts o = {.seed = 42, .budget_s = 3600, .max_models = 50,
+                                .preset = APS_PRESET_MEDIUM, .stop = &stop};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), APS_E_INTERRUPTED);
+    assert_int_equal(r.nlb, 0);
+    assert_null(r.lb);
+    atomic_store(&stop, 0);
+    assert_int_equal(aps_search_run(&d, &o, &r), 0); /* the same search, not stopped */
+    assert_true(r.nlb > 0);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
 static void test_cover_probabilities(void **state)
 {
     (void)state;
@@ -689,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_reproducible_search),
         cmocka_unit_test(test_start_order),
         cmocka_unit_test(test_budget_counts_skipped),
+        cmocka_unit_test(test_stop_interrupts),
         cmocka_unit_test(test_single_season_folds),
         cmocka_unit_test(test_small_month_folds),
         cmocka_unit_test(test_young_season_folds),
