@@ -2,6 +2,7 @@
  * first admin cannot come from the API). The password is read from a file or standard input,
  * never from argv (argv is visible to every user of the machine). Both changes are audited
  * with actor_type "system". */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -71,12 +72,18 @@ static int read_password(const char *path, char *buf, size_t cap)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
     char *line = fgets(buf, (int)cap, f);
+    int e = !line && ferror(f) ? errno : 0; /* a directory, an I/O error: not an empty file */
     if (tty) {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
         fprintf(stderr, "\n");
     }
     if (path)
         fclose(f);
+    if (e) {
+        fprintf(stderr, "aps user: cannot read %s: %s\n", path ? path : "standard input",
+                strerror(e));
+        return -1;
+    }
     if (!line) {
         fprintf(stderr, "aps user: no password given\n");
         return -1;

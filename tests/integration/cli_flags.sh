@@ -280,4 +280,5 @@ predict --model m --from 2020-01-01 --from 2021-01-01|2|aps predict: --from give
 worker enqueue noop --count 1 --count 2|2|aps worker: --count given twice|d41d8cd9|472b41e0
 restore --from a.db --from b.db|2|aps restore: --from given twice|d41d8cd9|87b1c74d
 models explain nosuch --top 1 --top 2|2|aps models explain: --top given twice|d41d8cd9|b15d206a
+user create --email a@b.co --role admin --password-file .|2|aps user: cannot read .: Is a directory|d41d8cd9|7757bc4e
 # end
