@@ -229,6 +229,35 @@ static int apply_one(struct aps_conn *c, const char *dir, const struct mig_file 
     return rc;
 }
 
+static int table_exists(struct aps_conn *c, bool *yes);
+
+/* APS_E_STATE when the store already holds tables but none of them is schema_migrations: a
+ * database of something else (a mistyped SQLite path to another program's file, a shared
+ * PostgreSQL schema), which migrating would fill with this platform's tables. */
+static int refuse_foreign(struct aps_conn *c, char *err, size_t errcap)
+{
+    bool ours = false;
+    int64_t tables = 0;
+    int rc = table_exists(c, &ours);
+    if (!rc && !ours)
+        rc = aps_conn_query_int64(c,
+                                  aps_conn_kind(c) == APS_DB_SQLITE
+                                      ? "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                        " AND name NOT LIKE 'sqlite_%'"
+                                      : "SELECT count(*) FROM information_schema.tables"
+                                        " WHERE table_schema = current_schema()",
+                                  0, NULL, &tables);
+    if (!rc && tables > 0) {
+        snprintf(err, errcap,
+                 "the database holds %lld table%s of something else and no schema_migrations:"
+                 " it is not this platform's store; nothing was written to it (check"
+                 " DATABASE_URL)",
+                 (long long)tables, tables == 1 ? "" : "s");
+        rc = APS_E_STATE;
+    }
+    return rc;
+}
+
 int aps_migrate_up(struct aps_store *st, const char *dir, FILE *log, int *applied, char *err,
                    size_t errcap)
 {
@@ -246,6 +275,7 @@ int aps_migrate_up(struct aps_store *st, const char *dir, FILE *log, int *applie
         aps_store_last_error(st, err, errcap);
         goto out;
     }
+    rc = refuse_foreign(c, err, errcap);
     for (int i = 0; i < n && !rc; i++) {
         bool did = false;
         rc = apply_one(c, dir, &files[i], &did, err, errcap);

@@ -65,6 +65,10 @@ sqlite3 "$dir/other.db" 'create table notes(x text); insert into notes values (1
 "$APS_BIN" restore --from "$dir/other.db" > /dev/null 2> "$dir/err"
 check "another program's database is refused" 1 $?
 check "it left the store" 2 "$(users)"
+DATABASE_URL="sqlite:///$dir/other.db" "$APS_BIN" stats > /dev/null 2> "$dir/err"
+check "a command pointed at another program's database fails" 1 $?
+check "… saying it is not this platform's store" 1 "$(has "not this platform's store" "$dir/err")"
+check "… and writes none of its tables into it" "notes" "$(sqlite3 "$dir/other.db" .tables | xargs)"
 "$APS_BIN" restore --from "$copy" > "$dir/out" 2> "$dir/err"
 check "the real copy restores" 0 $?
 check "… it writes nothing beside the copy" "" "$(not_copies)"

@@ -814,6 +814,33 @@ static void test_migration_failure(void **state)
     aps_store_close(st);
 }
 
+/* A database that holds another program's tables is refused before anything is written: no
+ * schema_migrations, no table of ours, its own table as it was. Runs first, on an empty store. */
+static void test_migrate_refuses_foreign(void **state)
+{
+    char dir[512], err[512] = "";
+    int applied = -1;
+    make_dir(dir, sizeof dir, "migforeign");
+    write_file(dir, "001_base.sql", mig1);
+    struct aps_store *st = open_store();
+    struct aps_conn *c = NULL;
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE other_app_notes (x TEXT)"));
+    MUST(c, aps_conn_exec(c, "INSERT INTO other_app_notes VALUES ('kept')"));
+    aps_store_release(c);
+    assert_int_equal(aps_migrate_up(st, dir, NULL, &applied, err, sizeof err), APS_E_STATE);
+    assert_int_equal(applied, 0);
+    assert_non_null(strstr(err, "1 table of something else"));
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    struct aps_stmt *s = NULL;
+    assert_int_equal(aps_conn_prepare(c, "SELECT count(*) FROM schema_migrations", &s), APS_E_DB);
+    assert_int_equal(aps_conn_prepare(c, "SELECT count(*) FROM mig_items", &s), APS_E_DB);
+    assert_int_equal(count_rows(c, "other_app_notes"), 1);
+    MUST(c, aps_conn_exec(c, "DROP TABLE other_app_notes"));
+    aps_store_release(c);
+    aps_store_close(st);
+}
+
 struct migrator {
     const char *dir;
     int rc, applied;
@@ -853,7 +880,12 @@ static void test_migrations_concurrent(void **state)
     assert_int_equal(m[0].applied + m[1].applied + m[2].applied, 6);
 }
 
+/* The migration cases first, while the store holds no table of the other cases. */
 #define STORE_COMMON_TESTS                                   \
+    cmocka_unit_test(test_migrate_refuses_foreign),          \
+    cmocka_unit_test(test_migrations),                       \
+    cmocka_unit_test(test_migration_failure),                \
+    cmocka_unit_test(test_migrations_concurrent),            \
     cmocka_unit_test(test_types_round_trip),                 \
     cmocka_unit_test(test_typed_round_trip),                 \
     cmocka_unit_test(test_typed_run_and_rows),               \
@@ -866,7 +898,4 @@ static void test_migrations_concurrent(void **state)
     cmocka_unit_test(test_copy_typed),                       \
     cmocka_unit_test(test_pool_limits),                      \
     cmocka_unit_test(test_pool_wakes_waiter),                \
-    cmocka_unit_test(test_bad_urls),                         \
-    cmocka_unit_test(test_migrations),                       \
-    cmocka_unit_test(test_migration_failure),                \
-    cmocka_unit_test(test_migrations_concurrent)
+    cmocka_unit_test(test_bad_urls)
