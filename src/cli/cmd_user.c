@@ -3,6 +3,7 @@
  * never from argv (argv is visible to every user of the machine). Both changes are audited
  * with actor_type "system". */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -55,26 +56,54 @@ static int parse_args(int argc, char **argv, struct user_args *a)
     return 0;
 }
 
+/* The terminal's settings while echo is off for the password, put back by a signal that ends
+ * the command there (Ctrl-C, a closed terminal, SIGTERM), so the shell is not left without
+ * echo. */
+static struct termios echo_saved;
+static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static void restore_echo_and_die(int sig)
+{
+    tcsetattr(STDIN_FILENO, TCSANOW, &echo_saved);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void echo_off(const struct termios *old)
+{
+    struct termios quiet = *old;
+    echo_saved = *old;
+    for (size_t i = 0; i < sizeof prompt_signals / sizeof prompt_signals[0]; i++)
+        signal(prompt_signals[i], restore_echo_and_die);
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+}
+
+static void echo_on(const struct termios *old)
+{
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, old);
+    for (size_t i = 0; i < sizeof prompt_signals / sizeof prompt_signals[0]; i++)
+        signal(prompt_signals[i], SIG_DFL);
+}
+
 /* Reads the first line of f into buf (without its newline); echo is off on a terminal. */
 static int read_password(const char *path, char *buf, size_t cap)
 {
     FILE *f = path ? fopen(path, "r") : stdin;
-    struct termios old, quiet;
+    struct termios old;
     bool tty = !path && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
     if (!f) {
         fprintf(stderr, "aps user: cannot open %s\n", path);
         return -1;
     }
     if (tty) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        echo_off(&old);
         fprintf(stderr, "password: ");
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
     char *line = fgets(buf, (int)cap, f);
     int e = !line && ferror(f) ? errno : 0; /* a directory, an I/O error: not an empty file */
     if (tty) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        echo_on(&old);
         fprintf(stderr, "\n");
     }
     if (path)
