@@ -143,12 +143,12 @@ static void fields(struct aps_buf *b, const struct opts *o, const struct aps_col
         aps_buf_printf(b, ",\"sport\":\"%s\"", aps_sport_info(o->sport)->code);
     aps_buf_printf(b,
                    ",\"events\":%zu,\"games_created\":%zu,\"games_updated\":%zu,"
-                   "\"rejected\":%zu,\"skipped_events\":%zu,\"quotes\":%zu,\"inserted\":%zu,"
-                   "\"unchanged\":%zu,\"movements\":%zu,\"skipped_quotes\":%zu,"
-                   "\"weather_rows\":%zu,\"closing_captured\":%zu",
-                   r->events, r->games_created, r->games_updated, r->rejected, r->skipped_events,
-                   r->quotes, r->inserted, r->unchanged, r->movements, r->skipped_quotes,
-                   r->weather_rows, r->closing_captured);
+                   "\"games_changed\":%zu,\"rejected\":%zu,\"skipped_events\":%zu,"
+                   "\"quotes\":%zu,\"inserted\":%zu,\"unchanged\":%zu,\"movements\":%zu,"
+                   "\"skipped_quotes\":%zu,\"weather_rows\":%zu,\"closing_captured\":%zu",
+                   r->events, r->games_created, r->games_updated, r->games_changed, r->rejected,
+                   r->skipped_events, r->quotes, r->inserted, r->unchanged, r->movements,
+                   r->skipped_quotes, r->weather_rows, r->closing_captured);
     if (!strcmp(o->job, "sports"))
         aps_buf_printf(b, ",\"active\":%zu,\"covered\":%zu", active, covered);
     if (o->sport >= 0 && aps_sport_info(o->sport)->kind == APS_KIND_TENNIS &&

@@ -80,8 +80,9 @@ static void count_records(struct aps_collector *c, const struct aps_collect_repo
                                                "records seen by the collectors", names);
     const char *ins[] = {r->provider, "stored"}, *unc[] = {r->provider, "unchanged"},
                *rej[] = {r->provider, "rejected"};
-    aps_metric_add(m, ins, (double)(r->inserted + r->games_created + r->weather_rows));
-    aps_metric_add(m, unc, (double)r->unchanged);
+    aps_metric_add(m, ins,
+                   (double)(r->inserted + r->games_created + r->games_changed + r->weather_rows));
+    aps_metric_add(m, unc, (double)(r->unchanged + r->games_updated - r->games_changed));
     aps_metric_add(m, rej, (double)r->rejected);
 }
 
@@ -195,6 +196,7 @@ static int store_game(struct aps_collector *c, struct txn *t, const struct aps_l
         return failed(c, r, "db", rc, "%s: storing game %s: %s", r->provider, g->external_id,
                       aps_live_errmsg(t->live));
     *(ref->created ? &r->games_created : &r->games_updated) += 1;
+    r->games_changed += !ref->created && ref->changed;
     return 0;
 }
 

@@ -33,7 +33,9 @@ struct aps_collector {
 struct aps_collect_report {
     const char *provider;          /* "theoddsapi", "espn", "weather", "store" */
     size_t events;                 /* events in the provider's answer */
-    size_t games_created, games_updated;
+    size_t games_created, games_updated; /* updated: known games seen again */
+    size_t games_changed;                /* of those, games whose status, start, scores or venue
+                                            the answer changed */
     size_t rejected;               /* events refused (unknown team, same team twice, no id,
                                       teams, commence time or date) */
     size_t skipped_events;         /* TheOddsAPI events of sports the platform does not cover */

@@ -243,8 +243,10 @@ static bool status_allowed(int from, int to)
     return !(from == APS_GS_IN_PROGRESS && to == APS_GS_SCHEDULED);
 }
 
+/* Updates stored game id from the provider's g; *changed tells whether its status, start,
+ * scores or venue moved. */
 static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_t id,
-                       bool swapped, int64_t venue, int64_t now)
+                       bool swapped, int64_t venue, int64_t now, bool *changed)
 {
     struct aps_stmt *st = l->st[ST_GAME_GET];
     int rc = aps_stmt_bindf(st, "i", id);
@@ -262,6 +264,7 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
     rc = run(st);
     if (rc)
         return rc;
+    const int64_t was[] = {status, start, time_known, hs, as, vid};
     /* A final score is only replaced by another source's final score (a correction). */
     bool keep_scores = status == APS_GS_FINAL && g->status != APS_GS_FINAL;
     if (status_allowed(status, g->status))
@@ -276,6 +279,8 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
     }
     if (venue)
         vid = venue;
+    const int64_t now_is[] = {status, start, time_known, hs, as, vid};
+    *changed = memcmp(was, now_is, sizeof was) != 0;
     rc = aps_stmt_bindf(l->st[ST_GAME_UPD], "isiiIIIsi", id,
                         aps_status_name((enum aps_game_status)status), start, time_known,
                         known(&hs), known(&as), known(&vid), ext[0] ? ext : g->external_id, now);
@@ -336,7 +341,7 @@ int aps_live_game(struct aps_live *l, const struct aps_live_game *g, int64_t now
         stored_home = k.home_id;
         out->created = true;
     } else if (!rc) {
-        rc = update_game(l, g, id, stored_home != k.home_id, venue, now);
+        rc = update_game(l, g, id, stored_home != k.home_id, venue, now, &out->changed);
     }
     if (!rc)
         rc = record_ids(l, g, id);

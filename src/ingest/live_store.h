@@ -46,6 +46,7 @@ struct aps_live_ref {
     int64_t game_id;
     bool swapped; /* the stored game has home and away the other way round */
     bool created; /* this call created the game */
+    bool changed; /* this call changed a stored game's status, start, scores or venue */
 };
 
 struct aps_live_quote {

@@ -28,11 +28,11 @@ static void report_fields(struct aps_job_run *r, const struct aps_collect_report
                        rep->failure ? "false" : "true");
     aps_buf_printf(b,
                    ",\"provider\":\"%s\",\"events\":%zu,\"games_created\":%zu,"
-                   "\"games_updated\":%zu,\"rejected\":%zu,\"inserted\":%zu,\"unchanged\":%zu,"
-                   "\"movements\":%zu",
+                   "\"games_updated\":%zu,\"games_changed\":%zu,\"rejected\":%zu,"
+                   "\"inserted\":%zu,\"unchanged\":%zu,\"movements\":%zu",
                    rep->provider ? rep->provider : "-", rep->events, rep->games_created,
-                   rep->games_updated, rep->rejected, rep->inserted, rep->unchanged,
-                   rep->movements);
+                   rep->games_updated, rep->games_changed, rep->rejected, rep->inserted,
+                   rep->unchanged, rep->movements);
     if (rep->weather_rows || rep->closing_captured)
         aps_buf_printf(b, ",\"weather_rows\":%zu,\"closing_captured\":%zu", rep->weather_rows,
                        rep->closing_captured);

@@ -410,6 +410,15 @@ static void test_unknown_team_and_status(void **state)
     assert_int_equal(aps_live_game(fx->l, &lag, t + 60, &ref2), 0);
     assert_int_equal(ref2.game_id, ref.game_id);
     assert_false(ref2.created);
+    assert_false(ref2.changed); /* what the collector counts as an unchanged record */
+    /* A corrected final score changes the game. */
+    struct aps_live_game fixed = g;
+    fixed.home_score = 126;
+    assert_int_equal(aps_live_game(fx->l, &fixed, t + 90, &ref2), 0);
+    assert_true(ref2.changed);
+    fixed.home_score = 125;
+    assert_int_equal(aps_live_game(fx->l, &fixed, t + 100, &ref2), 0);
+    assert_true(ref2.changed);
     /* The odds provider lists it the other way round (a neutral-site listing): same game. */
     struct aps_live_game swapped = {APS_SPORT_NBA, "theoddsapi", "o1", "Dallas Mavericks",
                                     "Boston Celtics", t + 120, false, -1, -1, -1, NULL, NULL, -1};
