@@ -1,5 +1,6 @@
 /* cmd_backtest.c — `aps backtest`: walk-forward backtest of the Elo predictor over the stored
  * history of one sport (or every sport with odds). */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -106,8 +107,7 @@ static int set_bankroll(void *args, const char *opt, const char *v)
 {
     struct bt_args *a = args;
     (void)opt;
-    if (aps_parse_double(v, &a->bankroll) || !(a->bankroll > 0) ||
-        a->bankroll > APS_BACKTEST_BANKROLL_MAX) {
+    if (!aps_cli_num_in(v, 0, APS_BACKTEST_BANKROLL_MAX, &a->bankroll) || !(a->bankroll > 0)) {
         fprintf(stderr, "aps backtest: --bankroll must be a number above 0 and at most %.0f\n",
                 APS_BACKTEST_BANKROLL_MAX);
         return 1;
@@ -119,7 +119,7 @@ static int set_burn_in(void *args, const char *opt, const char *v)
 {
     struct bt_args *a = args;
     (void)opt;
-    if (aps_parse_int(v, &a->burn_in) || a->burn_in < 0) {
+    if (!aps_cli_int_in(v, 0, INT_MAX, &a->burn_in)) {
         fprintf(stderr, "aps backtest: --burn-in must be a whole number >= 0\n");
         return 1;
     }

@@ -121,7 +121,7 @@ int aps_cmd_backup(struct aps_cli *cli, int argc, char **argv)
 static int set_port(void *p, const char *opt, const char *v)
 {
     (void)opt;
-    if (aps_parse_int(v, &((struct aps_restore_opts *)p)->port))
+    if (!aps_cli_int_in(v, 1, APS_CLI_PORT_MAX, &((struct aps_restore_opts *)p)->port))
         return restore_help(stderr), 1;
     return 0;
 }

@@ -17,21 +17,22 @@
 
 static void help(FILE *out)
 {
-    fprintf(out,
-            "usage: aps collect odds|scores|schedule|weather|closing|sports [options]\n\n"
-            "Fetches from the providers once and stores what changed:\n"
-            "  odds      TheOddsAPI odds (ODDS_API_MARKETS x ODDS_API_REGIONS credits per call)\n"
-            "  scores    live status and final scores (ESPN; --provider theoddsapi for /scores)\n"
-            "  schedule  ESPN scoreboards of the next --days local dates (default 7)\n"
-            "  weather   OpenWeatherMap for outdoor games starting within WEATHER_LEAD_HOURS\n"
-            "  closing   closing lines of games that have started\n"
-            "  sports    TheOddsAPI sport list (free)\n\n"
-            "options:\n"
-            "  --sport CODE          NFL, NBA, ... (required for odds, scores, schedule, weather)\n"
-            "  --provider espn|theoddsapi   for scores (default espn)\n"
-            "  --days N              schedule days (1..14); scores --provider theoddsapi: daysFrom\n"
-            "  --now TIME            the clock (epoch seconds or ISO time; default: now)\n"
-            "  --metrics             print the collector metrics (Prometheus text) at the end\n");
+    fprintf(
+        out,
+        "usage: aps collect odds|scores|schedule|weather|closing|sports [options]\n\n"
+        "Fetches from the providers once and stores what changed:\n"
+        "  odds      TheOddsAPI odds (ODDS_API_MARKETS x ODDS_API_REGIONS credits per call)\n"
+        "  scores    live status and final scores (ESPN; --provider theoddsapi for /scores)\n"
+        "  schedule  ESPN scoreboards of the next --days local dates (default 7)\n"
+        "  weather   OpenWeatherMap for outdoor games starting within WEATHER_LEAD_HOURS\n"
+        "  closing   closing lines of games that have started\n"
+        "  sports    TheOddsAPI sport list (free)\n\n"
+        "options:\n"
+        "  --sport CODE          NFL, NBA, ... (required for odds, scores, schedule, weather)\n"
+        "  --provider espn|theoddsapi   for scores (default espn)\n"
+        "  --days N              schedule days (1..14); scores --provider theoddsapi: daysFrom\n"
+        "  --now TIME            the clock: epoch seconds or ISO time, 1970 on (default: now)\n"
+        "  --metrics             print the collector metrics (Prometheus text) at the end\n");
 }
 
 struct opts {
@@ -43,9 +44,19 @@ struct opts {
     bool metrics;
 };
 
+/* The last second of 9999-12-31, the latest time an ISO date can name. */
+#define NOW_MAX INT64_C(253402300799)
+
+/* --now: epoch seconds (decimal, 0..NOW_MAX) or an ISO time from 1970-01-01 on. */
 static int parse_now(const char *s, int64_t *out)
 {
-    return aps_parse_int64(s, out) && aps_time_parse_iso(s, out) ? APS_E_PARSE : 0;
+    int64_t t;
+    if (aps_cli_i64_in(s, 0, NOW_MAX, out))
+        return 0;
+    if (aps_time_parse_iso(s, &t) || t < 0)
+        return APS_E_PARSE;
+    *out = t;
+    return 0;
 }
 
 static int set_sport(void *p, const char *opt, const char *v)

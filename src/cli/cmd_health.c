@@ -80,17 +80,15 @@ static int probe_queue(struct aps_cli *cli)
 
 struct health_args {
     const char *role, *url;
-    long timeout_s;
+    int timeout_s;
     bool help;
 };
 
 static int set_timeout(void *p, const char *opt, const char *v)
 {
     struct health_args *a = p;
-    char *end;
     (void)opt;
-    a->timeout_s = strtol(v, &end, 10);
-    if (*end || a->timeout_s < 1 || a->timeout_s > 600) {
+    if (!aps_cli_int_in(v, 1, 600, &a->timeout_s)) {
         fprintf(stderr, "aps health: --timeout takes 1 to 600 seconds\n");
         return 1;
     }

@@ -449,13 +449,10 @@ static int take_word(const struct aps_cli_opts *t, void *p, const char *arg)
 
 static int set_jobs(void *p, const char *opt, const char *v)
 {
-    char *end = NULL;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < 1 || n > MAX_LANES) {
+    if (!aps_cli_int_in(v, 1, MAX_LANES, &((struct ingest_args *)p)->jobs)) {
         fprintf(stderr, "aps ingest: %s must be a number from 1 to %d\n", opt, MAX_LANES);
         return 1;
     }
-    ((struct ingest_args *)p)->jobs = (int)n;
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* cmd_migrate.c — `aps migrate [--status | --check | --replay FILE]`. In production the
  * expand/contract check (store/migrate.h) runs before anything is applied and a failing check
  * applies nothing. */
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static int set_since(void *p, const char *opt, const char *v)
 {
     struct migrate_args *a = p;
     (void)opt;
-    if (aps_parse_int(v, &a->since) || a->since < 0) {
+    if (!aps_cli_int_in(v, 0, INT_MAX, &a->since)) {
         fprintf(stderr, "aps migrate: --since wants a migration version\n");
         return 1;
     }

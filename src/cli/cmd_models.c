@@ -1,4 +1,5 @@
 /* cmd_models.c — `aps models list|show|promote|explain`: the model registry (model/registry.h). */
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -217,7 +218,7 @@ struct explain_args {
 static int set_game(void *p, const char *opt, const char *v)
 {
     int64_t *game = &((struct explain_args *)p)->game;
-    if (aps_parse_int64(v, game) || *game < 1) {
+    if (!aps_cli_i64_in(v, 1, INT64_MAX, game)) {
         fprintf(stderr, "aps models explain: bad option %s %s (a game id, 1 or more)\n", opt, v);
         return 1;
     }
@@ -227,7 +228,7 @@ static int set_game(void *p, const char *opt, const char *v)
 static int set_top(void *p, const char *opt, const char *v)
 {
     int *top = &((struct explain_args *)p)->top;
-    if (aps_parse_int(v, top) || *top < 1)
+    if (!aps_cli_int_in(v, 1, INT_MAX, top))
         return fprintf(stderr, "aps models explain: bad option %s %s\n", opt, v), 1;
     return 0;
 }
@@ -283,7 +284,7 @@ static int set_days(void *p, const char *opt, const char *v)
 {
     int64_t *days = p;
     (void)opt;
-    if (aps_parse_int64(v, days) || *days < 1)
+    if (!aps_cli_i64_in(v, 1, INT64_MAX, days))
         return prune_usage(stderr), 1;
     return 0;
 }

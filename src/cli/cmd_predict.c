@@ -54,7 +54,7 @@ static int set_days(void *args, const char *opt, const char *v)
 {
     struct predict_args *a = args;
     (void)opt;
-    if (aps_parse_int(v, &a->days) || a->days < 1 || a->days > 60) {
+    if (!aps_cli_int_in(v, 1, 60, &a->days)) {
         fprintf(stderr, "aps predict: --horizon-days must be 1..60\n");
         return 1;
     }

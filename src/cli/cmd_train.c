@@ -133,7 +133,7 @@ static int set_seed(void *p, const char *opt, const char *v)
 {
     int64_t n;
     (void)opt;
-    if (aps_parse_int64(v, &n) || n < 0)
+    if (!aps_cli_i64_in(v, 0, INT64_MAX, &n))
         return fprintf(stderr, "aps train: --seed must be a whole number >= 0\n"), 1;
     ((struct train_args *)p)->o.search.seed = (uint64_t)n;
     return 0;
@@ -155,7 +155,7 @@ static int set_budget(void *p, const char *opt, const char *v)
 {
     int64_t n;
     (void)opt;
-    if (aps_parse_int64(v, &n) || n < 1)
+    if (!aps_cli_i64_in(v, 1, INT64_MAX, &n))
         return fprintf(stderr, "aps train: --budget must be a whole number of seconds\n"), 1;
     ((struct train_args *)p)->o.search.budget_s = (double)n;
     return 0;
@@ -165,7 +165,7 @@ static int set_max_models(void *p, const char *opt, const char *v)
 {
     int64_t n;
     (void)opt;
-    if (aps_parse_int64(v, &n) || n < 1 || n > 10000)
+    if (!aps_cli_i64_in(v, 1, 10000, &n))
         return fprintf(stderr, "aps train: --max-models must be 1..10000\n"), 1;
     ((struct train_args *)p)->o.search.max_models = (int)n;
     return 0;

@@ -75,7 +75,7 @@ struct job_args {
 static int set_delay(void *p, const char *opt, const char *v)
 {
     struct job_args *a = p;
-    if (aps_parse_int64(v, &a->delay_ms) || a->delay_ms < 0)
+    if (!aps_cli_i64_in(v, 0, INT64_MAX, &a->delay_ms))
         return fprintf(stderr, "aps worker: bad argument %s\n", opt), 1;
     return 0;
 }

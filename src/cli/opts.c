@@ -73,9 +73,57 @@ static int take_word(const struct aps_cli_opts *t, const char *arg, void *args)
     return 0;
 }
 
+/* True when s is written in decimal: an optional sign, digits and, when real, a fraction
+ * (2.5, .5, 2.) and an exponent (1e3); nothing before or after it. */
+static bool decimal(const char *s, bool real)
+{
+    static const char digit[] = "0123456789";
+    s += *s == '+' || *s == '-';
+    size_t n = strspn(s, digit);
+    s += n;
+    if (real && *s == '.') {
+        size_t f = strspn(++s, digit);
+        n += f;
+        s += f;
+    }
+    if (!n)
+        return false;
+    if (real && (*s == 'e' || *s == 'E')) {
+        s++;
+        s += *s == '+' || *s == '-';
+        size_t e = strspn(s, digit);
+        if (!e)
+            return false;
+        s += e;
+    }
+    return !*s;
+}
+
+bool aps_cli_i64_in(const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    int64_t n;
+    if (!v || !decimal(v, false) || aps_parse_int64(v, &n) || n < lo || n > hi)
+        return false;
+    *out = n;
+    return true;
+}
+
 bool aps_cli_int_in(const char *v, int lo, int hi, int *out)
 {
-    return !aps_parse_int(v, out) && *out >= lo && *out <= hi;
+    int64_t n;
+    if (!aps_cli_i64_in(v, lo, hi, &n))
+        return false;
+    *out = (int)n;
+    return true;
+}
+
+bool aps_cli_num_in(const char *v, double lo, double hi, double *out)
+{
+    double x;
+    if (!v || !decimal(v, true) || aps_parse_double(v, &x) || x < lo || x > hi)
+        return false;
+    *out = x;
+    return true;
 }
 
 int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg)

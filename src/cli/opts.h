@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum aps_cli_opt_kind {
@@ -64,8 +65,13 @@ int aps_cli_opts_parse(const struct aps_cli_opts *t, int argc, char **argv, int 
 #define APS_CLI_PORT_MAX 65535 /* --port: 0 (a free port) .. 65535 */
 #define APS_CLI_THREADS_MAX 256 /* --threads: 1 .. 256 */
 
-/* True when v is a whole number in lo..hi, stored in *out (an APS_OPT_FN's check). */
+/* The numbers of every option (an APS_OPT_FN's check): true when v is written in decimal and
+ * lies in lo..hi, stored in *out; else false and *out is left alone. Decimal means an optional
+ * sign and digits ("010" is ten), nothing else: no spaces, no hex ("0x10"), no text after it.
+ * aps_cli_num_in takes a fraction and an exponent too (2.5, .5, 1e3), never inf or nan. */
 bool aps_cli_int_in(const char *v, int lo, int hi, int *out);
+bool aps_cli_i64_in(const char *v, int64_t lo, int64_t hi, int64_t *out);
+bool aps_cli_num_in(const char *v, double lo, double hi, double *out);
 /* Prints the table's message (or usage) for an unknown argument; returns APS_EXIT_USAGE. */
 int aps_cli_opts_refuse(const struct aps_cli_opts *t, const char *arg);
 

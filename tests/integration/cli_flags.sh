@@ -72,7 +72,7 @@ restore --port x|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --
 restore --bogus 1|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
 restore --stop --bogus|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
 restore --pg-path|2|aps restore: --pg-path needs a value|d41d8cd9|699acf81
-collect --help|0||635e7c4e|d41d8cd9
+collect --help|0||25a2238b|d41d8cd9
 collect --sport|2|aps collect: --sport needs a value (see aps collect --help)|d41d8cd9|5b3baafe
 collect --sport XX|2|aps collect: unknown sport XX|d41d8cd9|b48ddb72
 collect --provider foo|2|aps collect: bad argument --provider (see aps collect --help)|d41d8cd9|ff454b3c
@@ -281,4 +281,40 @@ worker enqueue noop --count 1 --count 2|2|aps worker: --count given twice|d41d8c
 restore --from a.db --from b.db|2|aps restore: --from given twice|d41d8cd9|87b1c74d
 models explain nosuch --top 1 --top 2|2|aps models explain: --top given twice|d41d8cd9|b15d206a
 user create --email a@b.co --role admin --password-file .|2|aps user: cannot read .: Is a directory|d41d8cd9|7757bc4e
+backtest --sport EPL --bankroll 0x10|2|aps backtest: --bankroll must be a number above 0 and at most 1000000000000|d41d8cd9|eb7f429c
+backtest --sport EPL --bankroll inf|2|aps backtest: --bankroll must be a number above 0 and at most 1000000000000|d41d8cd9|eb7f429c
+backtest --sport EPL --bankroll 1e3x|2|aps backtest: --bankroll must be a number above 0 and at most 1000000000000|d41d8cd9|eb7f429c
+backtest --sport EPL --bankroll 1e3 --burn-in 010|1|aps backtest: nothing to score: no EPL game dated the start .. the end after the 10 warm-up season(s)|d41d8cd9|e4a200ce
+backtest --sport EPL --burn-in 0x5|2|aps backtest: --burn-in must be a whole number >= 0|d41d8cd9|e635c273
+backtest --sport EPL --burn-in -1|2|aps backtest: --burn-in must be a whole number >= 0|d41d8cd9|e635c273
+collect closing --now -5|2|aps collect: bad --now -5|d41d8cd9|aba77cba
+collect closing --now 0x10|2|aps collect: bad --now 0x10|d41d8cd9|65da7fdd
+collect closing --now 10x|2|aps collect: bad --now 10x|d41d8cd9|38bca48c
+collect closing --now 1969-12-31T23:59:59Z|2|aps collect: bad --now 1969-12-31T23:59:59Z|d41d8cd9|37755b76
+collect closing --now 1767225600|0||d41d8cd9|d41d8cd9
+collect closing --now 2026-01-01T00:00:00Z|0||d41d8cd9|d41d8cd9
+collect scores --days 0x1|2|aps collect: --days takes 0..14|d41d8cd9|cbc34aa9
+api --port 0x50|2|aps api: bad port 0x50|d41d8cd9|8174b396
+api --threads 1x|2|aps api: bad thread count 1x|d41d8cd9|97c3b642
+serve --threads 0x2|2|aps serve: bad argument 0x2 (see --help)|d41d8cd9|da30b1af
+worker --port -1|2|aps worker: bad port|d41d8cd9|d9aeef18
+worker enqueue noop --delay-ms 0x10|2|aps worker: bad argument --delay-ms|d41d8cd9|9bf5f2f0
+worker enqueue noop --count 1e2|2|aps worker: bad argument --count|d41d8cd9|f3606615
+worker dead list --limit 0x10|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
+worker dead list --offset +0x1|2|aps worker: --offset takes 0..1000000|d41d8cd9|ffbc6c13
+health --timeout 0x5|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
+health --timeout -5|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
+ingest --jobs 0x2 all|2|aps ingest: --jobs must be a number from 1 to 8|d41d8cd9|fe07d27f
+migrate --since 0x1|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
+models explain nosuch --game 0x1|2|aps models explain: bad option --game 0x1 (a game id, 1 or more)|d41d8cd9|9358f5fe
+models explain nosuch --top 0x1|2|aps models explain: bad option --top 0x1|d41d8cd9|adc4f813
+models prune --days 0x1|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
+models prune --days -1|2|aps models prune: want --days N (N >= 1)|d41d8cd9|843c65a0
+predict --horizon-days 0x5|2|aps predict: --horizon-days must be 1..60|d41d8cd9|533d25f8
+train --seed 0x1|2|aps train: --seed must be a whole number >= 0|d41d8cd9|81c43cd4
+train --budget 0x1|2|aps train: --budget must be a whole number of seconds|d41d8cd9|2684011d
+train --budget -5|2|aps train: --budget must be a whole number of seconds|d41d8cd9|2684011d
+train --max-models 0x1|2|aps train: --max-models must be 1..10000|d41d8cd9|7eda278d
+restore --port -5|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
+restore --port 0x10|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
 # end

@@ -5,6 +5,7 @@
  * an unknown option with the command's wording (the default message, one message with the
  * command's words and hint, or its usage); positional words go to the table's function, and a
  * STOP flag (--help) ends parsing where it stands. */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -258,6 +259,46 @@ static void test_words_and_stop(void **state)
     assert_false(sa.help);
 }
 
+/* Numbers are decimal and in range: every spelling strtol or strtod would also take (hex,
+ * leading spaces, inf) is refused, and *out keeps its value then. */
+static void test_numbers_decimal_only(void **state)
+{
+    (void)state;
+    int n = 7;
+    int64_t l = 7;
+    double d = 7;
+    static const char *const good[] = {"16", "+16", "016", "-0"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_true(aps_cli_int_in(good[i], -20, 20, &n));
+        assert_true(aps_cli_i64_in(good[i], -20, 20, &l));
+        assert_true(aps_cli_num_in(good[i], -20, 20, &d));
+    }
+    assert_int_equal(n, 0);
+    assert_true(aps_cli_int_in("016", 0, 20, &n) && n == 16); /* never octal */
+    static const char *const bad[] = {
+        "0x10", " 16", "16 ", "16x", "",    "-",   "+",
+        "1e1",  "inf", "nan", "1.5", "--1", "\t1", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(aps_cli_int_in(bad[i], INT_MIN, INT_MAX, &n));
+        assert_false(aps_cli_i64_in(bad[i], INT64_MIN, INT64_MAX, &l));
+    }
+    assert_int_equal(n, 16);
+    assert_int_equal(l, 0);
+    assert_false(aps_cli_int_in("-5", 0, 10, &n));
+    assert_false(aps_cli_i64_in("-5", 0, 10, &l));
+    assert_false(aps_cli_int_in("4294967296", INT_MIN, INT_MAX, &n));
+    static const char *const reals[] = {"2.5", ".5", "2.", "1e3", "1E+3", "25e-1"};
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+        assert_true(aps_cli_num_in(reals[i], 0, 1000, &d));
+    static const char *const not_reals[] = {"0x10", "0x1p4", " 5", "5 ",   "inf", "nan",
+                                            "1e",   ".",     "e3", "1e3x", "1,5", ""};
+    d = 7;
+    for (size_t i = 0; i < sizeof not_reals / sizeof not_reals[0]; i++)
+        assert_false(aps_cli_num_in(not_reals[i], -1e300, 1e300, &d));
+    assert_false(aps_cli_num_in("1e308", 0, 1e12, &d));
+    assert_true(d == 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_wordings),
         cmocka_unit_test(test_unknown_last_and_missing_value_named_apart),
         cmocka_unit_test(test_words_and_stop),
+        cmocka_unit_test(test_numbers_decimal_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
