@@ -30,7 +30,8 @@ static void user_usage(FILE *out)
             "       aps user role --email E --role R\n\n"
             "create  makes an account; the password (12 to 256 characters) is the first line of\n"
             "        F, or of standard input when F is not given (never an argument).\n"
-            "role    changes the role of an account and revokes its sessions.\n"
+            "role    changes the role of an account and revokes its sessions (the role it\n"
+            "        has already changes nothing).\n"
             "Roles: user, pro, analyst, operator, admin. Both are written to the audit log.\n");
 }
 
@@ -168,7 +169,9 @@ static int user_create(struct aps_conn *c, const struct user_args *a, const char
     return APS_EXIT_OK;
 }
 
-static int user_role(struct aps_conn *c, const char *email, enum aps_role role)
+/* Sets the role of the account email; the role it has already changes nothing (no session
+ * revoked, no audit event) and *changed stays false. */
+static int user_role(struct aps_conn *c, const char *email, enum aps_role role, bool *changed)
 {
     struct aps_user u;
     int rc = aps_accounts_user_by_email(c, email, &u);
@@ -177,8 +180,8 @@ static int user_role(struct aps_conn *c, const char *email, enum aps_role role)
         return APS_EXIT_FAIL;
     }
     if (!rc)
-        rc = aps_accounts_user_set_role(c, u.id, role, aps_time_now());
-    if (!rc)
+        rc = aps_accounts_user_set_role(c, u.id, role, aps_time_now(), changed);
+    if (!rc && *changed)
         rc = audit_system(c, "role_changed", u.id,
                           json_pack("{s:s, s:s, s:s}", "email", email, "from",
                                     aps_role_name(u.role), "to", aps_role_name(role)));
@@ -186,8 +189,12 @@ static int user_role(struct aps_conn *c, const char *email, enum aps_role role)
         fprintf(stderr, "aps user: %s\n", aps_conn_errmsg(c));
         return APS_EXIT_FAIL;
     }
-    printf("user %lld %s: role %s -> %s (sessions revoked)\n", (long long)u.id, email,
-           aps_role_name(u.role), aps_role_name(role));
+    if (*changed)
+        printf("user %lld %s: role %s -> %s (sessions revoked)\n", (long long)u.id, email,
+               aps_role_name(u.role), aps_role_name(role));
+    else
+        printf("user %lld %s: role %s already (nothing changed)\n", (long long)u.id, email,
+               aps_role_name(role));
     return APS_EXIT_OK;
 }
 
@@ -244,15 +251,16 @@ int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
     if (!st)
         return APS_EXIT_FAIL;
     int rc = APS_EXIT_FAIL;
+    bool changed = false;
     if (aps_store_acquire(st, APS_DB_WRITE, &c))
         fprintf(stderr, "aps user: no database connection\n");
     else
         rc = create ? user_create(c, &a, email, (enum aps_role)role)
-                    : user_role(c, email, (enum aps_role)role);
+                    : user_role(c, email, (enum aps_role)role, &changed);
     if (c)
         aps_store_release(c);
     aps_store_close(st);
-    if (!create && rc == APS_EXIT_OK)
+    if (changed)
         forget_sessions(cli);
     return rc;
 }

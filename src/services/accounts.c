@@ -203,22 +203,43 @@ static int update_and_revoke(struct aps_conn *c, const char *sql, int64_t user_i
     return rc;
 }
 
-static const char SQL_SET_ROLE[] =
-    "UPDATE users SET role = ?2, updated_at = ?3, token_gen = token_gen + 1 WHERE id = ?1";
-
-int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role role, int64_t now)
+int aps_accounts_user_change_role(struct aps_conn *c, int64_t id, enum aps_role role, int64_t now,
+                                  int64_t *revoked, bool *changed)
 {
+    int64_t n = 0;
+    if (revoked)
+        *revoked = 0;
+    if (changed)
+        *changed = false;
     if (role < 0 || role >= APS_ROLE__COUNT)
         return APS_E_INVAL;
-    return update_and_revoke(c, SQL_SET_ROLE, id, aps_role_name(role), now, NULL);
+    /* Only a role that differs is written: the same role keeps the sessions and token_gen. */
+    int rc = aps_conn_changef(c, &n,
+                              "UPDATE users SET role = ?2, updated_at = ?3,"
+                              " token_gen = token_gen + 1 WHERE id = ?1 AND role <> ?2",
+                              "isi", id, aps_role_name(role), now);
+    if (!rc && n == 0) { /* no such user, or the role it has already */
+        char had[24];
+        return aps_conn_query_row(c, "SELECT role FROM users WHERE id = ?1", "s", had, sizeof had,
+                                  "i", id);
+    }
+    if (!rc && changed)
+        *changed = true;
+    return rc ? rc : aps_accounts_session_revoke_all(c, id, revoked);
 }
 
-int aps_accounts_user_change_role(struct aps_conn *c, int64_t id, enum aps_role role,
-                                  int64_t now, int64_t *revoked)
+int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role role, int64_t now,
+                               bool *changed)
 {
-    if (role < 0 || role >= APS_ROLE__COUNT)
-        return APS_E_INVAL;
-    return update_revoke(c, SQL_SET_ROLE, id, aps_role_name(role), now, revoked);
+    int rc = aps_conn_begin(c);
+    if (rc)
+        return rc;
+    rc = aps_accounts_user_change_role(c, id, role, now, NULL, changed);
+    if (!rc)
+        rc = aps_conn_commit(c);
+    if (rc)
+        aps_conn_rollback(c);
+    return rc;
 }
 
 int aps_accounts_user_set_password(struct aps_conn *c, int64_t id, const char *password_hash,

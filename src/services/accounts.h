@@ -93,13 +93,15 @@ int aps_accounts_user_status(struct aps_conn *c, int64_t id,
 int aps_accounts_access_status(struct aps_conn *c, int64_t id, int64_t sid,
                                struct aps_user_status *out) APS_MUST_CHECK;
 /* Changes the role, bumps token_gen and revokes every session of the user (their tokens carry
- * the old role's trust). Runs in its own transaction. */
-int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role role,
-                               int64_t now) APS_MUST_CHECK;
+ * the old role's trust). Runs in its own transaction. The role the user has already changes
+ * nothing (no write, no session revoked): *changed (may be NULL) says which it was. */
+int aps_accounts_user_set_role(struct aps_conn *c, int64_t id, enum aps_role role, int64_t now,
+                               bool *changed) APS_MUST_CHECK;
 /* The same change inside the caller's transaction (with what it reads and audits around it);
- * *revoked = sessions revoked (may be NULL). APS_E_NOTFOUND for no such user. */
-int aps_accounts_user_change_role(struct aps_conn *c, int64_t id, enum aps_role role,
-                                  int64_t now, int64_t *revoked) APS_MUST_CHECK;
+ * *revoked = sessions revoked (may be NULL; 0 when unchanged). APS_E_NOTFOUND for no such
+ * user. */
+int aps_accounts_user_change_role(struct aps_conn *c, int64_t id, enum aps_role role, int64_t now,
+                                  int64_t *revoked, bool *changed) APS_MUST_CHECK;
 /* Stores a new password hash, bumps token_gen and revokes every session; *revoked = sessions
  * revoked (may be NULL). Runs in its own transaction. */
 int aps_accounts_user_set_password(struct aps_conn *c, int64_t id, const char *password_hash,

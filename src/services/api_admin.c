@@ -306,14 +306,16 @@ int aps_api_users_role(struct aps_http_req *req, struct aps_http_res *res)
         return 0;
     char old[24] = "", rid[24];
     int64_t revoked = 0;
+    bool changed = false;
     snprintf(rid, sizeof rid, "%lld", (long long)id);
     int rc = aps_conn_begin(c);
     if (!rc)
         rc = read_role(c, id, old, sizeof old);
     if (!rc)
         rc = aps_accounts_user_change_role(c, id, (enum aps_role)aps_role_parse(role),
-                                           aps_time_now(), &revoked);
-    if (!rc)
+                                           aps_time_now(), &revoked, &changed);
+    /* the role the user has already: nothing written, nothing revoked, nothing audited */
+    if (!rc && changed)
         rc = aps_api_audit(c, req, "role_changed", "user", rid, true,
                            json_pack("{s:s, s:s, s:I}", "previous_role", old, "role", role,
                                      "sessions_revoked", (json_int_t)revoked));
@@ -326,11 +328,12 @@ int aps_api_users_role(struct aps_http_req *req, struct aps_http_res *res)
         return aps_api_not_found(res, "user");
     if (rc)
         return aps_api_db_error(res, rc);
-    aps_authn_changed(req->app);
+    if (changed)
+        aps_authn_changed(req->app);
     return aps_http_json(res, 200,
-                         json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "role", role,
-                                   "previous_role", old, "sessions_revoked",
-                                   (json_int_t)revoked));
+                         json_pack("{s:I, s:s, s:s, s:I, s:b}", "id", (json_int_t)id, "role", role,
+                                   "previous_role", old, "sessions_revoked", (json_int_t)revoked,
+                                   "changed", changed));
 }
 
 /* ---- data quality -------------------------------------------------------------------------- */

@@ -573,9 +573,26 @@ test_admin() {
   check "users list" "200 5" "$status $(jf .total)"
   u2id=$(sql "SELECT id FROM users WHERE email = 'u2@example.com'")
   req PUT "/api/v1/admin/users/$u2id/role" '{"role":"pro"}' "$ADMIN"
-  check "role change revokes the session" "200 pro 1" "$status $(jf .role) $(jf .sessions_revoked)"
+  check "role change revokes the session" "200 pro 1 true" "$status $(jf .role) $(jf .sessions_revoked) $(jf .changed)"
   req POST /api/v1/auth/refresh "{\"refresh_token\":\"$U2_REFRESH\"}"
   check "the revoked refresh token no longer works" 401 "$status"
+  # The role the user has already changes nothing, through the API and `aps user role` alike:
+  # no session revoked, no audit event, and each says so.
+  req POST /api/v1/auth/login "{\"email\":\"u2@example.com\",\"password\":\"$PASSWORD\"}"
+  local refresh role_audits out rc
+  refresh=$(jf .refresh_token)
+  role_audits=$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'role_changed'")
+  req PUT "/api/v1/admin/users/$u2id/role" '{"role":"pro"}' "$ADMIN"
+  check "the same role again: nothing changed" "200 pro pro 0 false" \
+    "$status $(jf .role) $(jf .previous_role) $(jf .sessions_revoked) $(jf .changed)"
+  out=$("$APS_BIN" user role --email u2@example.com --role pro 2> /dev/null)
+  rc=$?
+  check "aps user role with the same role: exit 0, says so" \
+    "0 user $u2id u2@example.com: role pro already (nothing changed)" "$rc $out"
+  check "  neither writes an audit event" "$role_audits" \
+    "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'role_changed'")"
+  req POST /api/v1/auth/refresh "{\"refresh_token\":\"$refresh\"}"
+  check "  the session still works" 200 "$status"
   req GET /api/v1/admin/data-quality "" "$OPERATOR"
   check "data quality report" "200 1" "$status $(jf '.computed.by_sport[] | select(.sport == "NFL") | .games_without_odds')"
   req GET /api/v1/admin/data-quality "" "$U1"

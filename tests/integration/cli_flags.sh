@@ -60,7 +60,7 @@ api --threads 0|2|aps api: bad thread count 0|d41d8cd9|856af52e
 api --threads|2|aps api: --threads needs a value|d41d8cd9|c603c44d
 api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-api --openapi|0||2e3ecc22|d41d8cd9
+api --openapi|0||efca89da|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 backup --help|0||04857f1e|d41d8cd9
 backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|04857f1e
@@ -224,7 +224,7 @@ backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
 train --help|0||60156a85|d41d8cd9
 train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
-user --help|0||41ed9fe1|d41d8cd9
+user --help|0||94f356b4|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae
 snapshot --help|0||99b9e542|d41d8cd9
 snapshot --bogus 1|2|aps snapshot: bad argument --bogus (see aps snapshot --help)|d41d8cd9|4ec6cc59

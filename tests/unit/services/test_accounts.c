@@ -101,21 +101,22 @@ static void test_users(void **state)
     char tok[APS_AUTH_TOKEN_CAP], tok2[APS_AUTH_TOKEN_CAP];
     int64_t who = 0;
     OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, tok, NULL));
-    OK(aps_accounts_user_set_role(g.c, id, APS_ROLE_ANALYST, NOW + 1));
+    OK(aps_accounts_user_set_role(g.c, id, APS_ROLE_ANALYST, NOW + 1, NULL));
     OK(aps_accounts_user_status(g.c, id, &us));
     assert_int_equal(us.role, APS_ROLE_ANALYST);
     assert_int_equal(aps_accounts_session_rotate(g.c, tok, 3600, NOW + 2, NULL, tok2, &who, NULL),
                      APS_E_STATE);
-    assert_int_equal(aps_accounts_user_set_role(g.c, id + 100000, APS_ROLE_USER, NOW),
+    assert_int_equal(aps_accounts_user_set_role(g.c, id + 100000, APS_ROLE_USER, NOW, NULL),
                      APS_E_NOTFOUND);
-    assert_int_equal(aps_accounts_user_set_role(g.c, id, APS_ROLE_ANONYMOUS, NOW), APS_E_INVAL);
+    assert_int_equal(aps_accounts_user_set_role(g.c, id, APS_ROLE_ANONYMOUS, NOW, NULL),
+                     APS_E_INVAL);
     /* The same change inside the caller's transaction: it counts the sessions it revokes and a
      * rollback undoes it whole. */
     int64_t revoked = -1;
     OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, tok, NULL));
     OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, tok2, NULL));
     OK(aps_conn_begin(g.c));
-    OK(aps_accounts_user_change_role(g.c, id, APS_ROLE_OPERATOR, NOW + 3, &revoked));
+    OK(aps_accounts_user_change_role(g.c, id, APS_ROLE_OPERATOR, NOW + 3, &revoked, NULL));
     assert_int_equal(revoked, 2);
     OK(aps_accounts_user_status(g.c, id, &us));
     assert_int_equal(us.role, APS_ROLE_OPERATOR);
@@ -123,11 +124,31 @@ static void test_users(void **state)
     OK(aps_accounts_user_status(g.c, id, &us));
     assert_int_equal(us.role, APS_ROLE_ANALYST);
     OK(aps_conn_begin(g.c));
-    assert_int_equal(aps_accounts_user_change_role(g.c, id + 100000, APS_ROLE_USER, NOW, NULL),
+    assert_int_equal(aps_accounts_user_change_role(g.c, id + 100000, APS_ROLE_USER, NOW, NULL,
+                                                   NULL),
                      APS_E_NOTFOUND);
-    assert_int_equal(aps_accounts_user_change_role(g.c, id, APS_ROLE_ANONYMOUS, NOW, NULL),
+    assert_int_equal(aps_accounts_user_change_role(g.c, id, APS_ROLE_ANONYMOUS, NOW, NULL, NULL),
                      APS_E_INVAL);
     aps_conn_rollback(g.c);
+    /* The role the user has already changes nothing: the session stays, token_gen too. */
+    bool changed = true;
+    OK(aps_accounts_session_create(g.c, id, 3600, NOW, NULL, tok, NULL));
+    OK(aps_accounts_user_status(g.c, id, &us));
+    int64_t gen = us.token_gen;
+    OK(aps_accounts_user_set_role(g.c, id, APS_ROLE_ANALYST, NOW + 4, &changed));
+    assert_false(changed);
+    OK(aps_conn_begin(g.c));
+    revoked = -1;
+    changed = true;
+    OK(aps_accounts_user_change_role(g.c, id, APS_ROLE_ANALYST, NOW + 4, &revoked, &changed));
+    assert_false(changed);
+    assert_int_equal(revoked, 0);
+    OK(aps_conn_commit(g.c));
+    OK(aps_accounts_user_status(g.c, id, &us));
+    assert_int_equal(us.token_gen, gen);
+    OK(aps_accounts_session_rotate(g.c, tok, 3600, NOW + 5, NULL, tok2, &who, NULL));
+    OK(aps_accounts_user_set_role(g.c, id, APS_ROLE_PRO, NOW + 6, &changed));
+    assert_true(changed);
 }
 
 static void test_lockout(void **state)

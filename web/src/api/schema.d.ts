@@ -934,7 +934,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change a user's role; revokes the user's sessions (audited) */
+        /** Change a user's role; revokes the user's sessions (audited). The role the user has already changes nothing (changed false) */
         put: operations["put_api_v1_admin_users_id_role"];
         post?: never;
         delete?: never;
