@@ -185,7 +185,7 @@ static int check_msg(const struct aps_queue_msg *m)
     if (!name_ok(m->name) || !m->payload || m->max_attempts < 1 ||
         m->max_attempts > APS_QUEUE_MAX_ATTEMPTS || m->delay_ms < 0)
         return APS_E_INVAL;
-    if (m->idem && (!*m->idem || strlen(m->idem) > 127))
+    if (m->idem && (!*m->idem || strlen(m->idem) > APS_QUEUE_MAX_IDEM))
         return APS_E_INVAL;
     if (strlen(m->payload) > APS_QUEUE_MAX_PAYLOAD)
         return APS_E_TOOBIG;
@@ -391,8 +391,7 @@ int aps_queue_dead(struct aps_queue *q, int64_t offset, struct aps_job *jobs, in
     return q->be->ops->dead(q->be, offset, jobs, max, n);
 }
 
-/* Job ids are decimal on both backends. */
-static bool id_ok(const char *id)
+bool aps_queue_id_ok(const char *id)
 {
     size_t n = id ? strlen(id) : 0;
     if (n == 0 || n > 20)
@@ -405,12 +404,12 @@ static bool id_ok(const char *id)
 
 int aps_queue_requeue(struct aps_queue *q, const char *id)
 {
-    return id_ok(id) ? q->be->ops->revive(q->be, id, true) : APS_E_INVAL;
+    return aps_queue_id_ok(id) ? q->be->ops->revive(q->be, id, true) : APS_E_INVAL;
 }
 
 int aps_queue_drop(struct aps_queue *q, const char *id)
 {
-    return id_ok(id) ? q->be->ops->revive(q->be, id, false) : APS_E_INVAL;
+    return aps_queue_id_ok(id) ? q->be->ops->revive(q->be, id, false) : APS_E_INVAL;
 }
 
 int aps_queue_forget(struct aps_queue *q, const char *consumer)

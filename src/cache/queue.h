@@ -81,6 +81,7 @@ struct aps_store;
 #define APS_QUEUE_MAX_PAYLOAD (1u << 20) /* bytes of JSON per job */
 #define APS_QUEUE_MAX_ERROR 512          /* bytes of error text kept (longer is truncated) */
 #define APS_QUEUE_MAX_ATTEMPTS 100
+#define APS_QUEUE_MAX_IDEM 127 /* bytes of an idempotency key (a key has at least 1) */
 
 /* A claimed job. aps_job_cleanup() frees payload and is safe on a zeroed job. */
 struct aps_job {
@@ -204,6 +205,9 @@ int aps_queue_stats(struct aps_queue *q, struct aps_queue_stats *s) APS_MUST_CHE
 int aps_queue_dead(struct aps_queue *q, int64_t offset, struct aps_job *jobs, int max,
                    int *n) APS_MUST_CHECK;
 
+/* True when id is written as a job id (1 to 20 decimal digits, on both backends); requeue and
+ * drop refuse any other with APS_E_INVAL. */
+bool aps_queue_id_ok(const char *id);
 /* Puts dead letter id back on the queue, ready now, with its attempts reset to 0 (its last error
  * kept until the next run). APS_E_NOTFOUND when no dead letter has that id. */
 int aps_queue_requeue(struct aps_queue *q, const char *id) APS_MUST_CHECK;

@@ -45,14 +45,15 @@ static void usage(FILE *out)
         "  jobs     the job table: name, timeout, attempts, what it does\n"
         "  enqueue  puts one job on the queue (KEY: an idempotency key); --count N puts N\n"
         "           jobs in batches, each \"{n}\" in JSON and KEY replaced by 1..N; a payload\n"
-        "           the job can never take (not a JSON object, an unknown sport) exits 2\n"
+        "           the job can never take (empty, not a JSON object, an unknown sport) or a\n"
+        "           KEY not of 1 to 127 bytes exits 2 with nothing enqueued\n"
         "  run      runs one job in this process, without the queue, and logs its line\n"
         "  dead     dead letters (jobs out of attempts and retry budget, whose worker died\n"
         "           on their last attempt, or whose payload can never work): list them as\n"
         "           JSON lines (newest first, N up to 1000, default 100, after skipping the\n"
         "           newest --offset), requeue them\n"
         "           (ready now, attempts reset) or drop them; exit 1 when an ID is not a\n"
-        "           dead letter\n");
+        "           dead letter, 2 (nothing done) when an ID is not a number\n");
 }
 
 static int list_jobs(void)
@@ -95,6 +96,17 @@ static const struct aps_cli_opt job_options[] = {
     {"--count", APS_OPT_FN, 0, set_count},
 };
 
+static char *numbered(const char *text, int n);
+
+/* --key: 1..APS_QUEUE_MAX_IDEM bytes, the longest (N of --count N in "{n}") included. */
+static bool key_ok(const struct job_args *a)
+{
+    char *longest = a->count > 1 ? numbered(a->key, a->count) : NULL;
+    size_t len = strlen(longest ? longest : a->key);
+    aps_free(longest);
+    return len >= 1 && len <= APS_QUEUE_MAX_IDEM;
+}
+
 static int parse_job_args(int argc, char **argv, struct job_args *a)
 {
     static const struct aps_cli_opts table = {.cmd = "worker",
@@ -111,6 +123,10 @@ static int parse_job_args(int argc, char **argv, struct job_args *a)
     if (!aps_jobs_find(t, n, a->name))
         return fprintf(stderr, "aps worker: no job named %s (see aps worker jobs)\n",
                        a->name ? a->name : "(none)"), -1;
+    if (a->key && !key_ok(a))
+        return fprintf(stderr, "aps worker: --key must be 1 to %d bytes%s\n", APS_QUEUE_MAX_IDEM,
+                       a->count > 1 && strstr(a->key, "{n}") ? " with {n} replaced" : ""),
+               -1;
     return 0;
 }
 
@@ -330,6 +346,13 @@ static int dead(struct aps_cli *cli, int argc, char **argv)
             usage(stderr);
         return APS_EXIT_USAGE;
     }
+    for (int i = 3; !list && i < argc; i++)
+        if (!aps_queue_id_ok(argv[i]))
+            return fprintf(stderr,
+                           "aps worker: %s '%s': not a job id (a number, as dead list "
+                           "shows it; nothing done)\n",
+                           act, argv[i]),
+                   APS_EXIT_USAGE;
     struct aps_app app;
     char err[512];
     if (aps_app_open(&app, cli->cfg, queue_parts(cli), err, sizeof err)) {

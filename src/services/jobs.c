@@ -72,8 +72,10 @@ int aps_job_reject(struct aps_job_run *r, const char *fmt, ...)
 static int parse_payload(const char *text, struct aps_job_run *r)
 {
     json_error_t je;
-    if (!text || !*text)
+    if (!text)
         text = "{}";
+    if (!*text)
+        return aps_job_reject(r, "payload is empty (a JSON object: {} for none)"), APS_E_PARSE;
     json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
     if (!j) {
         aps_job_reject(r, "payload is not JSON: %s", je.text);

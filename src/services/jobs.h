@@ -77,8 +77,8 @@ const struct aps_job_def *aps_jobs_find(const struct aps_job_def *t, size_t n, c
 /* The longest timeout of the table, seconds. */
 int aps_jobs_max_timeout(const struct aps_job_def *t, size_t n);
 
-/* Checks and runs one job: payload_json must be a JSON object (NULL or "" reads as {}), with a
- * known "sport" code when d->needs_sport. Fills r->payload, r->sport and r->now (r->now is kept
+/* Checks and runs one job: payload_json must be a JSON object (NULL reads as {}; "" is
+ * refused), with a known "sport" code when d->needs_sport. Fills r->payload, r->sport and r->now (r->now is kept
  * when non-zero), calls d->fn, frees the payload. APS_E_PARSE / APS_E_INVAL and r->rejected for
  * a payload the job cannot take (r->err says why), else the handler's result. r->fields is the
  * caller's to clean up (aps_job_run_cleanup). */

@@ -195,7 +195,7 @@ verify --help|0||4d338685|d41d8cd9
 verify --bogus|2|aps verify: --bogus is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|312a67fa
 verify DEADBEEF|2|aps verify: DEADBEEF is not a lock-in hash (64 hexadecimal digits)|d41d8cd9|091c5161
 grade --help|0||14d60ac7|d41d8cd9
-worker --help|0||09dd0936|d41d8cd9
+worker --help|0||757368ab|d41d8cd9
 worker --threads 0|2|aps worker: --threads takes 1..256|d41d8cd9|85235b4c
 worker --threads|2|aps worker: --threads needs a value (see --help)|d41d8cd9|849b59b6
 worker --port 70000|2|aps worker: bad port|d41d8cd9|d9aeef18
@@ -214,11 +214,11 @@ worker enqueue predict --payload {"sport":"XXX"}|2|aps worker: unknown sport XXX
 worker enqueue predict --payload {}|2|aps worker: predict needs a sport in its payload (nothing enqueued)|d41d8cd9|a0dbc574
 worker enqueue noop --payload [1]|2|aps worker: payload must be a JSON object (nothing enqueued)|d41d8cd9|02eba82c
 worker enqueue noop --payload {n} --count 2|2|aps worker: payload is not JSON: '[' or '{' expected near '1' with {n} replaced (nothing enqueued)|d41d8cd9|e133f108
-worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
+worker dead|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|757368ab
 worker dead list --limit 0|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
 worker dead list --offset -1|2|aps worker: --offset takes 0..1000000|d41d8cd9|ffbc6c13
-worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|cb152cc5
-worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
+worker dead list --limit|2|aps worker: --limit needs a value|d41d8cd9|56bc11d3
+worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|757368ab
 backtest --help|0||8f79419b|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
@@ -246,7 +246,7 @@ models explain nosuch --game|2|aps models explain: --game needs a value|d41d8cd9
 models list --sport|2|aps models list: --sport needs a value|d41d8cd9|ac644f60
 scheduler --once --once|2|usage: aps scheduler [--once]|d41d8cd9|72aff6ca
 worker dead list --limit 5 --limit 6|2|aps worker: --limit given twice|d41d8cd9|1c601b4d
-worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|09dd0936
+worker dead list extra|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8cd9|757368ab
 secrets rotate jwt --stage --stage|2|usage: aps secrets status / reseal / rotate jwt [--stage]|d41d8cd9|8f5dad77
 flags list --json --json|0||754cfba0|d41d8cd9
 health api worker --timeout 2 --url|2|aps health: --url needs a value|d41d8cd9|fe4bf345
@@ -302,6 +302,9 @@ worker enqueue noop --delay-ms 0x10|2|aps worker: bad argument --delay-ms|d41d8c
 worker enqueue noop --count 1e2|2|aps worker: bad argument --count|d41d8cd9|f3606615
 worker dead list --limit 0x10|2|aps worker: --limit takes 1..1000|d41d8cd9|5f859a06
 worker dead list --offset +0x1|2|aps worker: --offset takes 0..1000000|d41d8cd9|ffbc6c13
+worker dead requeue abc|2|aps worker: requeue 'abc': not a job id (a number, as dead list shows it; nothing done)|d41d8cd9|b5f61b97
+worker dead drop 12x|2|aps worker: drop '12x': not a job id (a number, as dead list shows it; nothing done)|d41d8cd9|246712ef
+worker dead requeue -1|2|aps worker: requeue '-1': not a job id (a number, as dead list shows it; nothing done)|d41d8cd9|8a4d70e8
 health --timeout 0x5|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
 health --timeout -5|2|aps health: --timeout takes 1 to 600 seconds|d41d8cd9|ccb1af4a
 ingest --jobs 0x2 all|2|aps ingest: --jobs must be a number from 1 to 8|d41d8cd9|fe07d27f

@@ -96,6 +96,10 @@ static void payloads_are_checked_first(void **state)
                      APS_E_INVAL);
     assert_string_equal(why, "unknown sport XXX");
     assert_int_equal(aps_jobs_check(job("noop"), "[1]", why, sizeof why), APS_E_PARSE);
+    /* An empty payload is refused like any other text that is not a JSON object. */
+    assert_int_equal(aps_jobs_check(job("noop"), "", why, sizeof why), APS_E_PARSE);
+    assert_non_null(strstr(why, "payload is empty"));
+    assert_int_equal(aps_jobs_check(job("noop"), NULL, why, sizeof why), 0);
     assert_int_equal(aps_jobs_check(job("predict"), "{\"sport\":\"NBA\"}", why, sizeof why), 0);
     assert_int_equal(aps_jobs_enqueue(f.app.queue, job("predict"), "{\"sport\":\"XXX\"}", NULL, id),
                      APS_E_INVAL);
