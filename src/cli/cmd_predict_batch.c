@@ -202,14 +202,20 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* A CSV field, quoted when it holds a comma, a quote or a line break. */
+/* A CSV field, quoted when it holds a comma, a quote or a line break. A field a spreadsheet
+ * would take for a formula (one starting with =, +, -, @, a tab or a carriage return: a team of a
+ * sport without a curated list is keyed by the name its provider sent) is quoted after an
+ * apostrophe, so a spreadsheet opens it as the text it is. */
 static void csv_text(const char *v)
 {
-    if (!strpbrk(v, ",\"\n\r")) {
+    bool formula = v[0] && strchr("=+-@\t\r", v[0]);
+    if (!formula && !strpbrk(v, ",\"\n\r")) {
         fputs(v, stdout);
         return;
     }
     putchar('"');
+    if (formula)
+        putchar('\'');
     for (; *v; v++) {
         if (*v == '"')
             putchar('"');
