@@ -16,10 +16,12 @@
 
 static json_t *dead_json(const struct aps_job *j)
 {
-    return json_pack("{s:s,s:s,s:i,s:i,s:I,s:s,s:s}", "id", j->id, "name", j->name, "attempts",
-                     j->attempts, "max_attempts", j->max_attempts, "enqueued_ms",
-                     (json_int_t)j->enqueued_ms, "error", j->error, "payload",
-                     j->payload ? j->payload : "");
+    /* the error and the payload as stored, whatever bytes a job or a provider put in them */
+    return json_pack("{s:o,s:o,s:i,s:i,s:I,s:o,s:o}", "id", aps_api_text(j->id), "name",
+                     aps_api_text(j->name), "attempts", j->attempts, "max_attempts",
+                     j->max_attempts, "enqueued_ms", (json_int_t)j->enqueued_ms, "error",
+                     aps_api_text(j->error), "payload",
+                     aps_api_text(j->payload ? j->payload : ""));
 }
 
 int aps_api_jobs_dead_list(struct aps_http_req *req, struct aps_http_res *res)

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/domain.h"
 #include "core/money.h"
 #include "core/timeutil.h"
@@ -38,10 +39,59 @@ json_t *aps_api_col_int(const struct aps_stmt *s, int col)
     return aps_stmt_is_null(s, col) ? json_null() : json_integer(aps_stmt_int64(s, col));
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+json_t *aps_api_text(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    struct aps_buf b = {0};
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_seq(p);
+        if (n)
+            aps_buf_append(&b, (const char *)p, n);
+        else
+            aps_buf_puts(&b, "\xEF\xBF\xBD"); /* U+FFFD REPLACEMENT CHARACTER */
+        p += n ? n : 1;
+    }
+    j = json_stringn(b.data ? b.data : "", b.len);
+    aps_buf_cleanup(&b);
+    return j;
+}
+
 json_t *aps_api_col_str(const struct aps_stmt *s, int col)
 {
-    const char *t = aps_stmt_text(s, col);
-    return t ? json_string(t) : json_null();
+    return aps_api_text(aps_stmt_text(s, col));
 }
 
 json_t *aps_api_time(int64_t t)

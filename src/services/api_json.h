@@ -20,6 +20,10 @@ json_t *aps_api_col_num(const struct aps_stmt *s, int col);
 json_t *aps_api_money(int64_t cents);
 json_t *aps_api_col_money(const struct aps_stmt *s, int col);
 json_t *aps_api_col_int(const struct aps_stmt *s, int col);
+/* s as a JSON string, each byte that is not UTF-8 shown as U+FFFD (a provider's error or name
+ * is shown, not dropped); null for NULL. */
+json_t *aps_api_text(const char *s);
+/* Column col as aps_api_text. */
 json_t *aps_api_col_str(const struct aps_stmt *s, int col);
 /* Column col (seconds since the epoch) as "YYYY-MM-DDTHH:MM:SSZ"; null when NULL (or 0 when
  * zero_is_null: "time not known"). */

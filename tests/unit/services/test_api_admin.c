@@ -393,18 +393,24 @@ static void test_dead_jobs(void **state)
         fail_msg("queue: %s", err);
     assert_int_equal(aps_queue_push(fx->app.queue, "noop", "{\"n\":1}", NULL, 1, 0, a), 0);
     assert_int_equal(aps_queue_push(fx->app.queue, "noop", "{\"n\":2}", NULL, 1, 0, b), 0);
+    /* the newer one's error holds a byte that is not UTF-8, as a provider's answer can: the
+     * letter is listed (it was dropped from the page), the byte shown as U+FFFD */
+    const char *errors[] = {"provider said no", "provider said \xff no"};
     for (int i = 0; i < 2; i++) {
         struct aps_job job = {0};
         assert_int_equal(aps_queue_claim(fx->app.queue, "test", 10000, 0, &job), 0);
-        assert_int_equal(aps_queue_fail(fx->app.queue, &job, "provider said no"), 0);
+        assert_int_equal(aps_queue_fail(fx->app.queue, &job, errors[i]), 0);
         aps_job_cleanup(&job);
     }
     assert_int_equal(get(fx, &t, aps_api_jobs_dead_list, "/api/v1/admin/jobs/dead", NULL, "limit",
                          "10"),
                      200);
     assert_int_equal(jnum(t.res.json, "total"), 2);
+    assert_int_equal(json_array_size(tr_get(&t, "items")), 2);
     json_t *first = json_array_get(tr_get(&t, "items"), 0);
-    assert_string_equal(jstr(first, "error"), "provider said no");
+    assert_string_equal(jstr(first, "error"), "provider said \xEF\xBF\xBD no");
+    assert_string_equal(jstr(json_array_get(tr_get(&t, "items"), 1), "error"),
+                        "provider said no");
     assert_string_equal(jstr(first, "name"), "noop");
     assert_string_equal(jstr(first, "id"), b); /* newest first */
     tr_cleanup(&t);
