@@ -10,8 +10,8 @@
 # them over the API, ESPN's updates written into games as its collector writes them (status, a
 # moved start_time, the score), the closing-line job (`aps worker run capture_closing`) and the
 # grading job (`aps worker run grade`) with their clock moved (CLOCK_OFFSET_FILE), closing lines,
-# CLV and results read back from the API. SQLite always; PostgreSQL too when APS_TEST_PG_URL is
-# set.
+# CLV and results read back from the API. SQLite and PostgreSQL (APS_TEST_PG_URL;
+# APS_TEST_PG_OPTIONAL=1 leaves PostgreSQL out).
 # Needs: APS_BIN, curl, jq, sqlite3 (psql for PostgreSQL); helpers: lib/graded_games.sh.
 set -uo pipefail
 # shellcheck source=lib/graded_games.sh

@@ -9,7 +9,7 @@
 # predict job, bets placed over the API, the grading job (`aps worker run grade`). The run with
 # faults must fail (so the queue retries it) and name what failed, grade and settle everything
 # else, and the run after the faults are gone settles the rest once: no payout twice.
-# SQLite always; PostgreSQL too when APS_TEST_PG_URL is set.
+# SQLite and PostgreSQL (APS_TEST_PG_URL; APS_TEST_PG_OPTIONAL=1 leaves PostgreSQL out).
 # Needs: APS_BIN, curl, jq, sqlite3 (psql for PostgreSQL); helpers: lib/graded_games.sh.
 set -uo pipefail
 # shellcheck source=lib/graded_games.sh

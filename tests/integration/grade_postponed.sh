@@ -10,7 +10,8 @@
 # them over the API on a real socket, the provider's updates written into games as ESPN's
 # collector writes them (status, a moved start_time, the score), grading by `aps grade` and the
 # grading job (`aps worker run grade`) with its clock moved forward (CLOCK_OFFSET_FILE), results
-# read back from the API. SQLite always; PostgreSQL too when APS_TEST_PG_URL is set.
+# read back from the API. SQLite and PostgreSQL (APS_TEST_PG_URL; APS_TEST_PG_OPTIONAL=1 leaves
+# PostgreSQL out).
 # Needs: APS_BIN, curl, jq, sqlite3 (psql for PostgreSQL); helpers: lib/graded_games.sh.
 set -uo pipefail
 # shellcheck source=lib/graded_games.sh

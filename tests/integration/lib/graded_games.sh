@@ -2,8 +2,8 @@
 # lib/graded_games.sh — sourced by the tests of games whose picks and bets are graded after ESPN
 # postponed or moved them (grade_postponed.sh, closing_rescheduled.sh). The caller defines
 # run_backend (one story on the store DATABASE_URL names) and ends with run_backends, which runs
-# it on SQLite and, when APS_TEST_PG_URL is set, on a fresh PostgreSQL database, then prints the
-# count and exits 0 only when every check passed.
+# it on SQLite and on a fresh PostgreSQL database of APS_TEST_PG_URL (unset is a failure unless
+# APS_TEST_PG_OPTIONAL=1), then prints the count and exits 0 only when every check passed.
 # It gives: check NAME EXPECTED ACTUAL; sql SQL (one statement's rows on the current backend);
 # api METHOD PATH [BODY] (with $token, on $port); setup_store (migrations, the user, the NFL,
 # two teams, a season of $day, the book pinnacle); sign_in (starts the api, logs the user in,
@@ -127,8 +127,11 @@ run_backends() {
     psql "${APS_TEST_PG_URL%/*}/postgres" -qc "CREATE DATABASE $pgdb" > /dev/null || exit 1
     export DATABASE_URL="${APS_TEST_PG_URL%/*}/$pgdb"
     run_backend
+  elif [ "${APS_TEST_PG_OPTIONAL:-0}" = 1 ]; then
+    echo "PostgreSQL not tested: APS_TEST_PG_URL is unset (APS_TEST_PG_OPTIONAL=1)"
   else
-    echo "PostgreSQL not tested: APS_TEST_PG_URL is unset"
+    fail=$((fail + 1))
+    echo "FAIL: APS_TEST_PG_URL is unset (scripts/pgtest start), so PostgreSQL was not tested; APS_TEST_PG_OPTIONAL=1 skips it"
   fi
   echo "$pass passed, $fail failed"
   [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
