@@ -8,9 +8,10 @@
 # written; a run afterwards trains and registers the model as usual.
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq, env --default-signal.
 set -uo pipefail
+# shellcheck source=lib/sqlite_store.sh
 . "${APS_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib/sqlite_store.sh"
 export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL=''
-env --default-signal=INT true 2> /dev/null || { echo "SKIP: env has no --default-signal"; exit 77; }
+env --default-signal=INT true 2> /dev/null || { echo "FAIL: env has no --default-signal (coreutils 8.31 or later)"; exit 1; }
 
 aps ingest football-data "$DATA/football-data/E0" --quiet > /dev/null 2>&1 || { echo "FAIL: ingest"; exit 1; }
 
