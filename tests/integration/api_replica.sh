@@ -38,6 +38,13 @@ pass=0 fail=0
 check() {
   if [ "$2" == "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
 }
+# A setup step that fails ends the run (set -e): say which, with the servers' logs, before the
+# scratch folder goes.
+on_error() {
+  echo "FAIL: line $1: $2 exited $3"
+  for f in "$dir"/p.log "$dir"/r.log "$dir"/api*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done
+}
+trap 'on_error "$LINENO" "$BASH_COMMAND" "$?"' ERR
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P1=$(free_port); P2=$(free_port)
 
@@ -215,8 +222,8 @@ auth_round() {
   staff_key=$(post "$d" /auth/api-keys '{"name":"staff"}' | jq -r .key)
   staff_id=$(psql "$PRIMARY" -Atc "select id from users where email = '$r-staff@example.com'")
   local alert_id
-  alert_id=$(psql "$PRIMARY" -Atc "insert into alerts (kind, severity, title, message, created_at)
-    values ('test', 'warning', '$r alert', 'raised before the pause', 1) returning id" | head -1)
+  alert_id=$(psql "$PRIMARY" -Atqc "insert into alerts (kind, severity, title, message, created_at)
+    values ('test', 'warning', '$r alert', 'raised before the pause', 1) returning id")
   wait_replayed
   check "$r: the credentials work before the pause" "200 200 200 200" \
     "$(bearer "$(jq -r .access_token <<< "$u")" /auth/me) $(keyed "$(jq -r .key <<< "$old_key")" /auth/me) $(bearer "$d" /admin/users) $(keyed "$staff_key" /admin/users)"
