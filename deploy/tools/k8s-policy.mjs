@@ -213,6 +213,19 @@ eq("TLS 1.2 and 1.3 only", "TLSv1.2 TLSv1.3", nginx["ssl-protocols"]);
 const ing = get(prod, "Ingress", "api");
 eq("HTTP redirects to HTTPS", "true", ing.metadata?.annotations?.["nginx.ingress.kubernetes.io/force-ssl-redirect"]);
 check("Ingress serves TLS with the certificate's secret", ing.spec?.tls?.[0]?.secretName === cert.spec?.secretName);
+// The public paths: the API and the dashboard the api serves (its page and its bundle), nothing
+// else (no /metrics, no catch-all), each to the api Service, on the certificate's host.
+const publicPaths = (objs) => {
+  const rule = find(objs, "Ingress", "api")?.spec?.rules?.[0];
+  return (rule?.http?.paths ?? []).map((p) => `${p.pathType} ${p.path} -> ${p.backend?.service?.name}:${p.backend?.service?.port?.name}`);
+};
+const wantPaths = ["Prefix /api/", "Exact /", "Exact /index.html", "Exact /dashboard", "Prefix /assets/"].map((p) => `${p} -> api:http`);
+for (const [env, objs] of [["production", prod], ["staging", staging], ["production-canary", canary]]) {
+  eq(`${env}: the Ingress serves the API and the dashboard, nothing else`, wantPaths, publicPaths(objs));
+  const i = find(objs, "Ingress", "api");
+  eq(`${env}: the Ingress host is the certificate's`, find(objs, "Certificate", "api-tls")?.spec?.dnsNames, [i?.spec?.rules?.[0]?.host]);
+  eq(`${env}: TLS covers the Ingress host`, [i?.spec?.rules?.[0]?.host], i?.spec?.tls?.[0]?.hosts);
+}
 
 // --- releases (seed 3.3) -----------------------------------------------------------------------
 const cr = get(canary, "Rollout", "api");

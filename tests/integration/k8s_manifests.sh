@@ -64,6 +64,12 @@ sed 's/maxSurge: 25%/maxSurge: 50%/' "$dir/production.yaml" > "$dir/surge.yaml"
 if policy "$dir/surge.yaml" > "$dir/surge.out"; then bad "the policy passed maxSurge 50%"; else
   if grep -q 'FAIL: api maxSurge 25 %' "$dir/surge.out"; then ok; else bad "the policy did not name maxSurge"; fi
 fi
+# A catch-all path would make /metrics public: the policy refuses it.
+perl -0pe 's{path: /\n(\s+)pathType: Exact}{path: /\n$1pathType: Prefix}' "$dir/production.yaml" > "$dir/catchall.yaml"
+if cmp -s "$dir/production.yaml" "$dir/catchall.yaml"; then bad "no Exact / path to widen in the rendered Ingress"
+elif policy "$dir/catchall.yaml" > "$dir/catchall.out"; then bad "the policy passed a catch-all Ingress path"; else
+  if grep -q 'FAIL: production: the Ingress serves the API and the dashboard' "$dir/catchall.out"; then ok; else bad "the policy did not name the Ingress paths"; fi
+fi
 
 # The PromQL handed to prometheus-adapter and to the release analyses parses (promtool).
 command -v promtool > /dev/null || { echo "FAIL: promtool is missing (scripts/bootstrap installs prometheus)"; exit 1; }

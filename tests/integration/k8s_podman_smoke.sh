@@ -2,7 +2,8 @@
 # The pod templates of deploy/k8s run: the api, worker and scheduler Deployments of the rendered
 # development overlay under `podman kube play` with host networking, against the throwaway
 # PostgreSQL and Redis of scripts/test. The image is made here from the built aps binary and the
-# shared libraries it links (no registry, no base image), tagged as the manifests name it
+# shared libraries it links (no registry, no base image) with the images' share/aps (settings,
+# web pages) as its working directory, tagged as the manifests name it
 # (localhost/ai-pro-sports-{api,worker,scheduler}:2.0.0). It checks what a cluster would run:
 # the command and arguments, settings from the ConfigMap, secrets read as files from
 # /run/secrets, the read-only root filesystem, uid 10001, the probe paths. Podman runs one pod
@@ -71,9 +72,18 @@ done
 mig=$(strings "$APS_BIN" | grep -o -m1 '/.*/migrations$' || true)
 if [ -z "$mig" ] || [ ! -d "$mig" ]; then echo "FAIL: the migrations directory compiled into $APS_BIN is missing"; exit 1; fi
 mkdir -p "$root$mig" && cp -r "$mig/." "$root$mig/"
+# The installed share/aps of the images (deploy/docker/Dockerfile), their working directory,
+# where the settings' relative defaults point: the environments' settings and the built web pages.
+share=$root/usr/local/share/aps
+for f in web/dist/dashboard/index.html web/dist/api-docs/index.html; do
+  [ -f "$src/$f" ] || { echo "FAIL: $src/$f is missing (make test builds web/dist)"; exit 1; }
+done
+mkdir -p "$share/config" "$share/web/dist"
+cp "$src"/config/*.env "$share/config/"
+cp -r "$src/web/dist/dashboard" "$src/web/dist/api-docs" "$share/web/dist/"
 printf 'root:x:0:0::/root:/bin/false\naps:x:10001:10001::/nonexistent:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\naps:x:10001:\n' > "$root/etc/group"
-tar -C "$root" -c . | podman import -q - localhost/ai-pro-sports-api:2.0.0 > /dev/null
+tar -C "$root" -c . | podman import -q --change WORKDIR=/usr/local/share/aps - localhost/ai-pro-sports-api:2.0.0 > /dev/null
 podman tag localhost/ai-pro-sports-api:2.0.0 localhost/ai-pro-sports-worker:2.0.0 localhost/ai-pro-sports-scheduler:2.0.0
 
 # The pods, from the rendered development overlay.
@@ -101,6 +111,14 @@ check "api live" alive "$(jq -r .status <<< "${live:-{\}}")"
 check "worker /health" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$worker_port/health")"
 check "worker /metrics has the queue gauges" 1 "$(curl -s "http://127.0.0.1:$worker_port/metrics" | grep -c -m1 '^aps_queue_depth')"
 check "api /metrics counts the probe requests" 1 "$(curl -s "http://127.0.0.1:$api_port/metrics" | grep -c -m1 '^aps_http_requests_total{route="/api/v1/health/ready"')"
+# The dashboard the Ingress routes to the api (/, /dashboard, /assets/): the page and its bundle
+# come from the image, with the page's security policy.
+curl -s -D "$dir/page.h" -o "$dir/page.html" "http://127.0.0.1:$api_port/dashboard"
+check "the api serves the dashboard page from its image" 200 "$(awk 'NR==1{print $2}' "$dir/page.h")"
+check "the dashboard page has its security policy" 1 "$(grep -ci -m1 '^content-security-policy:' "$dir/page.h")"
+asset=$(grep -o '/assets/[A-Za-z0-9._-]*\.js' "$dir/page.html" | head -1)
+check "the dashboard page names its script" 1 "$(grep -c . <<< "$asset")"
+check "the api serves the dashboard's script from its image" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api_port${asset:-/assets/none.js}")"
 for c in api-pod-0-api worker-pod-0-worker scheduler-pod-0-scheduler; do
   check "$c running" running "$(podman inspect "$c" --format '{{.State.Status}}' 2>&1)"
   check "$c read-only root filesystem" true "$(podman inspect "$c" --format '{{.HostConfig.ReadonlyRootfs}}')"
