@@ -103,7 +103,7 @@ static double produce(struct bench *b)
 /* Opens, migrates and empties the store behind a store queue; *base = the last job id. */
 static struct aps_store *open_store(const char *url, int workers, int64_t *base)
 {
-    struct aps_store_opts o = {url, NULL, workers + 2, 0, 30.0, false};
+    struct aps_store_opts o = {.url = url, .pool_size = workers + 2, .pool_timeout = 30.0};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512] = "";
@@ -117,8 +117,8 @@ static struct aps_store *open_store(const char *url, int workers, int64_t *base)
     if (!rc)
         rc = aps_conn_exec(c, pg ? "TRUNCATE jobs RESTART IDENTITY" : "DELETE FROM jobs");
     if (!rc && !pg) { /* AUTOINCREMENT: ids go on from the last one ever given */
-        rc = aps_conn_query_row(c, "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'", "i",
-                                base, "");
+        rc = aps_conn_query_row(c, "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'", "i", base,
+                                "");
         if (rc == APS_E_NOTFOUND)
             rc = 0;
     }

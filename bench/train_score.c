@@ -27,8 +27,8 @@ static int elo_col(const struct aps_trained *t)
 }
 
 /* Mean microseconds per row over every game of the matrix built for t's spec. */
-static int time_model(const struct aps_trainer_sport *ts, const struct aps_trained *t,
-                      int repeat, const char *label)
+static int time_model(const struct aps_trainer_sport *ts, const struct aps_trained *t, int repeat,
+                      const char *label)
 {
     struct aps_feat_matrix m;
     int rc = aps_feat_build(&ts->h, &ts->x, &t->spec, &m);
@@ -59,8 +59,11 @@ static int ensemble(struct aps_trainer_sport *ts, int repeat)
     int rc = aps_wf_data_init(&d, &ts->h, &ts->m, &ts->spec, APS_MKT_MONEYLINE, &wo);
     if (rc)
         return rc;
-    struct aps_search_opts so = {.seed = 42, .budget_s = 3600, .max_models = 50,
-                                 .preset = APS_PRESET_MEDIUM, .fit_name = "ensemble"};
+    struct aps_search_opts so = {.seed = 42,
+                                 .budget_s = 3600,
+                                 .max_models = 50,
+                                 .preset = APS_PRESET_MEDIUM,
+                                 .fit_name = "ensemble"};
     struct aps_search_result r;
     rc = aps_search_run(&d, &so, &r);
     if (!rc && r.model.family != APS_FAM_ENSEMBLE)
@@ -85,7 +88,7 @@ int main(int argc, char **argv)
     char err[256];
     struct aps_store *st;
     struct aps_conn *c;
-    struct aps_store_opts so = {argv[1], NULL, 1, 0, 5};
+    struct aps_store_opts so = {.url = argv[1], .pool_size = 1, .pool_timeout = 5};
     if (sport < 0 || repeat < 1 || aps_store_open(&st, &so, err, sizeof err)) {
         fprintf(stderr, "train_score: bad sport, repeat or store %s\n", err);
         return 1;

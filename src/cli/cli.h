@@ -34,10 +34,14 @@ int aps_cmd_predict_batch(struct aps_cli *cli, int argc, char **argv);
 
 /* True when argv holds -h or --help. */
 bool aps_cli_wants_help(int argc, char **argv);
-/* Opens the store from the configuration and applies pending migrations; prints the error and
- * returns NULL on failure. */
-struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate);
-/* aps_cli_open_store (migrated) and one connection of the given intent: 0 with *st and *c set
+/* Opens the store from the configuration; prints the error and returns NULL on failure. how:
+ * APS_CLI_MIGRATE applies pending migrations; APS_CLI_CREATE creates a SQLite store that does
+ * not exist yet (the commands that set up or fill a store: migrate but for --status and
+ * --replay, ingest, collect, user, snapshot --load), which every other command refuses, naming the path: a mistyped
+ * DATABASE_URL must not answer from a new, empty store. */
+enum { APS_CLI_MIGRATE = 1, APS_CLI_CREATE = 2 };
+struct aps_store *aps_cli_open_store(struct aps_cli *cli, unsigned how);
+/* aps_cli_open_store (migrated, existing) and one connection of the given intent: 0 with *st and *c set
  * (the caller releases c and closes st), or APS_EXIT_FAIL after printing why ("aps WHO: no
  * database connection"; who may be NULL) with nothing left open. */
 int aps_cli_open_conn(struct aps_cli *cli, const char *who, enum aps_db_intent intent,

@@ -92,7 +92,7 @@ int aps_cmd_backup(struct aps_cli *cli, int argc, char **argv)
         backup_help(stderr);
         return APS_EXIT_USAGE;
     }
-    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE);
     if (!st)
         return APS_EXIT_FAIL;
     struct aps_buf out = {0};
@@ -164,7 +164,7 @@ int aps_cmd_restore(struct aps_cli *cli, int argc, char **argv)
      * it (and records itself in the restored cluster); a SQLite restore writes into it. */
     struct aps_store *st = NULL;
     char err[1024] = "";
-    if (aps_store_open_config(&st, cli->cfg, false, err, sizeof err) && !o.pg_path) {
+    if (aps_store_open_config(&st, cli->cfg, 0, err, sizeof err) && !o.pg_path) {
         fprintf(stderr, "aps restore: cannot open the store: %s\n", err);
         return APS_EXIT_FAIL;
     }

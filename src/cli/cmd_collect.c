@@ -115,8 +115,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
     *o = (struct opts){.sport = -1, .days = -1, .now = aps_time_now()};
     if (aps_cli_opts_parse(&table, argc, argv, 1, o))
         return -1;
-    static const char *const jobs[] = {"odds", "scores", "schedule", "weather", "closing",
-                                       "sports"};
+    static const char *const jobs[] = {"odds",    "scores",  "schedule",
+                                       "weather", "closing", "sports"};
     for (size_t i = 0; o->job && i < sizeof jobs / sizeof jobs[0]; i++)
         if (!strcmp(o->job, jobs[i]))
             return (i < 4 && o->sport < 0)
@@ -195,7 +195,7 @@ int aps_cmd_collect(struct aps_cli *cli, int argc, char **argv)
     struct opts o;
     if (parse_opts(&o, argc, argv))
         return APS_EXIT_USAGE;
-    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE | APS_CLI_CREATE);
     if (!st)
         return APS_EXIT_FAIL;
     struct aps_metrics *metrics = NULL;

@@ -144,8 +144,10 @@ static const struct aps_cli_opt ratings_options[] = {
     {"--sport", APS_OPT_STR, offsetof(struct elo_args, sport), NULL},
     {"--date", APS_OPT_FN, 0, set_date},
 };
-static const struct aps_cli_opts fit_table = {
-    .cmd = "elo", .bad = "bad argument", .opt = fit_options, .n = APS_CLI_OPTS_N(fit_options)};
+static const struct aps_cli_opts fit_table = {.cmd = "elo",
+                                              .bad = "bad argument",
+                                              .opt = fit_options,
+                                              .n = APS_CLI_OPTS_N(fit_options)};
 static const struct aps_cli_opts ratings_table = {.cmd = "elo",
                                                   .bad = "bad argument",
                                                   .opt = ratings_options,
@@ -172,7 +174,7 @@ int aps_cmd_elo(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps elo: --sport needs a sport code%s\n", fit ? " or all" : "");
         return APS_EXIT_USAGE;
     }
-    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE);
     if (!st)
         return APS_EXIT_FAIL;
     struct aps_conn *c = NULL;

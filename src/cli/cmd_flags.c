@@ -135,7 +135,7 @@ int aps_cmd_flags(struct aps_cli *cli, int argc, char **argv)
     bool json = false;
     if (list && aps_cli_opts_parse(&list_table, argc, argv, 2, &json))
         return APS_EXIT_USAGE;
-    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE);
     struct aps_conn *c = NULL;
     if (!st)
         return APS_EXIT_FAIL;

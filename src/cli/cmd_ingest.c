@@ -24,29 +24,30 @@
 
 static void help(FILE *out)
 {
-    fprintf(out,
-            "usage: aps ingest SOURCE PATH|URL...\n"
-            "       aps ingest all [DIR]\n\n"
-            "Loads historical data files into the store (DATABASE_URL), one transaction per file.\n"
-            "Re-running is idempotent: rows are upserted by their natural keys.\n\n"
-            "SOURCE is one of:\n"
-            "  football-data    football-data.co.uk season files (EPL, La Liga, Bundesliga, Serie A, Ligue 1)\n"
-            "  sbr              sportsbookreviewsonline.com spreadsheets (NBA, NHL, MLB, NCAAB)\n"
-            "  sbr-nfl          the sportsbookreview NFL JSON archive\n"
-            "  spreadspoke      spreadspoke_scores.csv (NFL results, closing spread and total)\n"
-            "  tennis-data      tennis-data.co.uk files (ATP, WTA)\n"
-            "  fivethirtyeight  FiveThirtyEight games and forecasts\n"
-            "  all              every source found in DIR (default: APS_DATA_DIR)\n\n"
-            "A PATH that is a folder is searched for the files the source reads; a file or\n"
-            "folder that two PATHs reach is read once. A URL (http://, https://, file://) is\n"
-            "downloaded first. An sbr file's name says its sport (nba, ncaa or ncaab, nhl, mlb,\n"
-            "as a word of its own; else its folder's name does) and its season (2014-15, 2021).\n\n"
-            "options:\n"
-            "  --format table|json   summary format (default table)\n"
-            "  --jobs N              PostgreSQL: store up to N files at once, one transaction and\n"
-            "                        connection each (1-8, default 2); files of one sport are\n"
-            "                        always stored one after another, in order. SQLite: one\n"
-            "  --quiet               no progress bar and no per-file lines\n");
+    fprintf(
+        out,
+        "usage: aps ingest SOURCE PATH|URL...\n"
+        "       aps ingest all [DIR]\n\n"
+        "Loads historical data files into the store (DATABASE_URL), one transaction per file.\n"
+        "Re-running is idempotent: rows are upserted by their natural keys.\n\n"
+        "SOURCE is one of:\n"
+        "  football-data    football-data.co.uk season files (EPL, La Liga, Bundesliga, Serie A, Ligue 1)\n"
+        "  sbr              sportsbookreviewsonline.com spreadsheets (NBA, NHL, MLB, NCAAB)\n"
+        "  sbr-nfl          the sportsbookreview NFL JSON archive\n"
+        "  spreadspoke      spreadspoke_scores.csv (NFL results, closing spread and total)\n"
+        "  tennis-data      tennis-data.co.uk files (ATP, WTA)\n"
+        "  fivethirtyeight  FiveThirtyEight games and forecasts\n"
+        "  all              every source found in DIR (default: APS_DATA_DIR)\n\n"
+        "A PATH that is a folder is searched for the files the source reads; a file or\n"
+        "folder that two PATHs reach is read once. A URL (http://, https://, file://) is\n"
+        "downloaded first. An sbr file's name says its sport (nba, ncaa or ncaab, nhl, mlb,\n"
+        "as a word of its own; else its folder's name does) and its season (2014-15, 2021).\n\n"
+        "options:\n"
+        "  --format table|json   summary format (default table)\n"
+        "  --jobs N              PostgreSQL: store up to N files at once, one transaction and\n"
+        "                        connection each (1-8, default 2); files of one sport are\n"
+        "                        always stored one after another, in order. SQLite: one\n"
+        "  --quiet               no progress bar and no per-file lines\n");
 }
 
 /* Parsed files that may wait for the writer: enough to keep it busy while the parse thread is on
@@ -253,8 +254,8 @@ static const char *reasons(const struct aps_ingest_result *res, char *out, size_
         const struct aps_batch_rejects *r = &res->reasons[i];
         n += (size_t)snprintf(out + n, cap - n, "%s%s %zu", i ? ", " : " (", r->reason, r->count);
         if (r->line && n < cap)
-            n += (size_t)snprintf(out + n, cap - n, "%s at line %zu",
-                                  r->count > 1 ? " first" : "", r->line);
+            n += (size_t)snprintf(out + n, cap - n, "%s at line %zu", r->count > 1 ? " first" : "",
+                                  r->line);
     }
     if (n && n + 1 < cap)
         memcpy(out + n, ")", 2);
@@ -276,8 +277,7 @@ static void report(struct run *r, const struct job *j, const struct slot *sl)
         size_t n = strlen(j->path);
         bool named = !strncmp(x->err, j->path, n) && x->err[n] == ':';
         fprintf(stderr, "%saps ingest: %s%s%s (nothing stored from this file)\n",
-                r->tty && !r->quiet ? "\n" : "", named ? "" : j->path, named ? "" : ": ",
-                x->err);
+                r->tty && !r->quiet ? "\n" : "", named ? "" : j->path, named ? "" : ": ", x->err);
         r->files_failed++;
         return;
     }
@@ -396,15 +396,13 @@ static void print_summary(const struct run *r, struct aps_conn *c)
         if (r->json)
             printf("%s{\"sport\":\"%s\",\"seasons\":%lld,\"games\":%lld,\"games_with_odds\":%lld,"
                    "\"bookmakers\":%lld,\"odds_rows\":%lld,\"rejected\":%zu,\"seconds\":%.3f}",
-                   first ? "" : ",", rows[i].sport, (long long)seasons[i],
-                   (long long)rows[i].games, (long long)rows[i].with_odds,
-                   (long long)rows[i].books, (long long)rows[i].odds_rows, t->rejected,
-                   t->seconds);
-        else
-            printf("%-11s %7lld %8lld %10lld %6lld %10lld %9zu %8.2f\n", rows[i].sport,
-                   (long long)seasons[i], (long long)rows[i].games,
+                   first ? "" : ",", rows[i].sport, (long long)seasons[i], (long long)rows[i].games,
                    (long long)rows[i].with_odds, (long long)rows[i].books,
                    (long long)rows[i].odds_rows, t->rejected, t->seconds);
+        else
+            printf("%-11s %7lld %8lld %10lld %6lld %10lld %9zu %8.2f\n", rows[i].sport,
+                   (long long)seasons[i], (long long)rows[i].games, (long long)rows[i].with_odds,
+                   (long long)rows[i].books, (long long)rows[i].odds_rows, t->rejected, t->seconds);
         first = false;
     }
     if (r->json)
@@ -574,7 +572,7 @@ int aps_cmd_ingest(struct aps_cli *cli, int argc, char **argv)
     if (rc)
         goto out;
     rc = APS_EXIT_FAIL;
-    st = aps_cli_open_store(cli, true);
+    st = aps_cli_open_store(cli, APS_CLI_MIGRATE | APS_CLI_CREATE);
     if (!st || open_lanes(&r, st, &ls))
         goto out;
     if (ingest_jobs(&r, &ls))

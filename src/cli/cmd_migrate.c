@@ -23,21 +23,22 @@ struct migrate_args {
 
 static void migrate_usage(void)
 {
-    printf("usage: aps migrate [--status | --check [--since N] [--release FILE] | --replay FILE]\n\n"
-           "Applies the numbered migrations in migrations/ that are not yet applied to\n"
-           "DATABASE_URL, each in its own transaction. Running it again changes nothing.\n"
-           "In production the --check below runs first and a failure applies nothing\n"
-           "(--no-check skips it, for a contract migration run after the old release is gone).\n"
-           "  --status   list the migrations and whether each is applied\n"
-           "  --check    are the migrations newer than the previous release safe while it still\n"
-           "             runs? (no drop or rename of what it reads, no NOT NULL without a default\n"
-           "             on an existing table, no type narrowing; destructive steps only in a\n"
-           "             NNN_contract_*.sql that nothing of the previous release reads). The\n"
-           "             previous release is migrations/release/queries.sql (scripts/release-sql);\n"
-           "             --since N checks the migrations after version N instead. Exit 1 on a\n"
-           "             problem. Needs no database.\n"
-           "  --replay FILE  run every statement of a release's SQL file (NULL parameters, rolled\n"
-           "             back) against DATABASE_URL; one line each; exit 1 when one fails\n");
+    printf(
+        "usage: aps migrate [--status | --check [--since N] [--release FILE] | --replay FILE]\n\n"
+        "Applies the numbered migrations in migrations/ that are not yet applied to\n"
+        "DATABASE_URL, each in its own transaction. Running it again changes nothing.\n"
+        "In production the --check below runs first and a failure applies nothing\n"
+        "(--no-check skips it, for a contract migration run after the old release is gone).\n"
+        "  --status   list the migrations and whether each is applied\n"
+        "  --check    are the migrations newer than the previous release safe while it still\n"
+        "             runs? (no drop or rename of what it reads, no NOT NULL without a default\n"
+        "             on an existing table, no type narrowing; destructive steps only in a\n"
+        "             NNN_contract_*.sql that nothing of the previous release reads). The\n"
+        "             previous release is migrations/release/queries.sql (scripts/release-sql);\n"
+        "             --since N checks the migrations after version N instead. Exit 1 on a\n"
+        "             problem. Needs no database.\n"
+        "  --replay FILE  run every statement of a release's SQL file (NULL parameters, rolled\n"
+        "             back) against DATABASE_URL; one line each; exit 1 when one fails\n");
 }
 
 static int set_since(void *p, const char *opt, const char *v)
@@ -62,8 +63,10 @@ static const struct aps_cli_opt options[] = {
 
 static int parse_args(int argc, char **argv, struct migrate_args *a)
 {
-    static const struct aps_cli_opts table = {
-        .cmd = "migrate", .bad = "unknown argument", .opt = options, .n = APS_CLI_OPTS_N(options)};
+    static const struct aps_cli_opts table = {.cmd = "migrate",
+                                              .bad = "unknown argument",
+                                              .opt = options,
+                                              .n = APS_CLI_OPTS_N(options)};
     a->since = -1;
     return aps_cli_opts_parse(&table, argc, argv, 1, a) ? -1 : 0;
 }
@@ -129,7 +132,8 @@ int aps_cmd_migrate(struct aps_cli *cli, int argc, char **argv)
     if (production && !a.status && !a.replay && !a.no_check &&
         run_check(dir, a.release, a.since, stdout) != APS_EXIT_OK)
         return APS_EXIT_FAIL;
-    struct aps_store *st = aps_cli_open_store(cli, false);
+    /* --status and --replay read a store; only applying migrations may create one. */
+    struct aps_store *st = aps_cli_open_store(cli, a.status || a.replay ? 0 : APS_CLI_CREATE);
     if (!st)
         return APS_EXIT_FAIL;
     char err[512];

@@ -20,23 +20,24 @@
 
 static void secrets_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: aps secrets status | reseal | rotate jwt [--stage]\n\n"
-            "status  how many stored TOTP seeds are sealed with each key id, and in clear\n"
-            "reseal  re-seal every stored seed with the current key (the first of\n"
-            "        DATA_ENCRYPTION_KEYS), also seeds stored in clear; the step of a rotation\n"
-            "        between adding the new key first and dropping the old one\n"
-            "rotate jwt\n"
-            "        the JWT signing key, in the files of the secrets directory: the staged key\n"
-            "        (JWT_SECRET_NEXT), or a new random one when none is staged, becomes\n"
-            "        JWT_SECRET and signs; the old JWT_SECRET becomes JWT_SECRET_PREVIOUS and\n"
-            "        still verifies; the key that was previous is dropped. Running processes\n"
-            "        take it on reload (SIGHUP or POST /api/v1/admin/config/reload).\n"
-            "        --stage: only write a new key to JWT_SECRET_NEXT, which verifies but does not\n"
-            "        sign; with several api processes stage, reload all, rotate, reload all, so\n"
-            "        that no process meets a token signed by a key it does not know yet.\n"
-            "        Each step is written to the audit log (secret_rotated) with the key files:\n"
-            "        when the store cannot take that row, no key changes and it exits 1\n");
+    fprintf(
+        out,
+        "usage: aps secrets status | reseal | rotate jwt [--stage]\n\n"
+        "status  how many stored TOTP seeds are sealed with each key id, and in clear\n"
+        "reseal  re-seal every stored seed with the current key (the first of\n"
+        "        DATA_ENCRYPTION_KEYS), also seeds stored in clear; the step of a rotation\n"
+        "        between adding the new key first and dropping the old one\n"
+        "rotate jwt\n"
+        "        the JWT signing key, in the files of the secrets directory: the staged key\n"
+        "        (JWT_SECRET_NEXT), or a new random one when none is staged, becomes\n"
+        "        JWT_SECRET and signs; the old JWT_SECRET becomes JWT_SECRET_PREVIOUS and\n"
+        "        still verifies; the key that was previous is dropped. Running processes\n"
+        "        take it on reload (SIGHUP or POST /api/v1/admin/config/reload).\n"
+        "        --stage: only write a new key to JWT_SECRET_NEXT, which verifies but does not\n"
+        "        sign; with several api processes stage, reload all, rotate, reload all, so\n"
+        "        that no process meets a token signed by a key it does not know yet.\n"
+        "        Each step is written to the audit log (secret_rotated) with the key files:\n"
+        "        when the store cannot take that row, no key changes and it exits 1\n");
 }
 
 /* Adds one stored value to the per-key counts ("(clear)" for a value stored in clear). */
@@ -62,8 +63,10 @@ static int status(struct aps_conn *c)
     char kids[16][24];
     long long counts[16];
     int n = 0;
-    int rc = aps_conn_prepare(c, "SELECT totp_secret, totp_pending FROM users WHERE"
-                                 " totp_secret IS NOT NULL OR totp_pending IS NOT NULL", &st);
+    int rc = aps_conn_prepare(c,
+                              "SELECT totp_secret, totp_pending FROM users WHERE"
+                              " totp_secret IS NOT NULL OR totp_pending IS NOT NULL",
+                              &st);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         for (int k = 0; k < 2; k++)
@@ -98,7 +101,8 @@ static int reseal(struct aps_conn *c)
     }
     printf("resealed %lld seed(s) with key %s", (long long)done, aps_seal_current_kid());
     if (unopened)
-        printf("; %lld could not be opened with any configured key and were left", (long long)unopened);
+        printf("; %lld could not be opened with any configured key and were left",
+               (long long)unopened);
     printf("\n");
     return unopened ? APS_E_INTEGRITY : 0;
 }
@@ -144,8 +148,10 @@ static int audit_end(struct rotation_audit *a, bool commit)
     if (a->c && (!commit || rc))
         aps_conn_rollback(a->c);
     if (rc)
-        fprintf(stderr, "aps secrets: the key files were written, but the rotation could not be"
-                        " committed to the audit log: %s\n", aps_conn_errmsg(a->c));
+        fprintf(stderr,
+                "aps secrets: the key files were written, but the rotation could not be"
+                " committed to the audit log: %s\n",
+                aps_conn_errmsg(a->c));
     if (a->c)
         aps_store_release(a->c);
     aps_store_close(a->st);
@@ -157,13 +163,15 @@ static int audit_end(struct rotation_audit *a, bool commit)
 static int audit_begin(struct aps_cli *cli, struct rotation_audit *a, const char *step,
                        const char *kid, const char *previous_kid)
 {
-    a->st = aps_cli_open_store(cli, true);
+    a->st = aps_cli_open_store(cli, APS_CLI_MIGRATE);
     int rc = a->st ? aps_store_acquire(a->st, APS_DB_WRITE, &a->c) : APS_E_DB;
     if (!rc)
         rc = aps_conn_begin(a->c);
     if (!rc) {
-        struct aps_audit_event e = {.action = "secret_rotated", .actor_type = "system",
-                                    .resource_type = "secret", .resource_id = "JWT_SECRET",
+        struct aps_audit_event e = {.action = "secret_rotated",
+                                    .actor_type = "system",
+                                    .resource_type = "secret",
+                                    .resource_id = "JWT_SECRET",
                                     .success = true};
         e.details = json_pack("{s:s, s:s, s:s?}", "step", step, "kid", kid, "previous_kid",
                               previous_kid);
@@ -171,9 +179,12 @@ static int audit_begin(struct aps_cli *cli, struct rotation_audit *a, const char
         json_decref(e.details);
     }
     if (rc) {
-        fprintf(stderr, "aps secrets: cannot write the rotation to the audit log (%s): no key"
-                        " was changed\n",
-                a->c ? aps_conn_errmsg(a->c) : a->st ? "no database connection" : "no store");
+        fprintf(stderr,
+                "aps secrets: cannot write the rotation to the audit log (%s): no key"
+                " was changed\n",
+                a->c    ? aps_conn_errmsg(a->c)
+                : a->st ? "no database connection"
+                        : "no store");
         audit_end(a, false);
     }
     return rc;
@@ -201,7 +212,8 @@ static int rotate_stage(struct aps_cli *cli, const char *next_path)
     if (audit_end(&audit, true))
         return APS_EXIT_FAIL;
     printf("staged JWT signing key %s in %s; reload every process, then run "
-           "`aps secrets rotate jwt`\n", kid, next_path);
+           "`aps secrets rotate jwt`\n",
+           kid, next_path);
     return APS_EXIT_OK;
 }
 
@@ -245,8 +257,10 @@ static int rotate_jwt(struct aps_cli *cli, bool stage)
 static int rotate_cmd(struct aps_cli *cli, int argc, char **argv)
 {
     static const struct aps_cli_opt options[] = {{"--stage", APS_OPT_SET, 0, NULL}};
-    static const struct aps_cli_opts table = {
-        .cmd = "secrets", .opt = options, .n = 1, .usage = secrets_usage};
+    static const struct aps_cli_opts table = {.cmd = "secrets",
+                                              .opt = options,
+                                              .n = 1,
+                                              .usage = secrets_usage};
     bool stage = false;
     if (argc > 4) /* --stage at most once */
         secrets_usage(stderr);
@@ -265,7 +279,7 @@ int aps_cmd_secrets(struct aps_cli *cli, int argc, char **argv)
         secrets_usage(argc == 2 && aps_cli_wants_help(argc, argv) ? stdout : stderr);
         return aps_cli_wants_help(argc, argv) ? APS_EXIT_OK : APS_EXIT_USAGE;
     }
-    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE);
     struct aps_conn *c = NULL;
     if (!st)
         return APS_EXIT_FAIL;

@@ -29,13 +29,14 @@ static void snapshot_usage(FILE *out)
 static void audit_snapshot(struct aps_store *st, const char *path)
 {
     struct aps_conn *c = NULL;
-    struct aps_audit_event e = {.action = "snapshot_taken", .actor_type = "system",
-                                .resource_type = "snapshot", .success = true};
+    struct aps_audit_event e = {.action = "snapshot_taken",
+                                .actor_type = "system",
+                                .resource_type = "snapshot",
+                                .success = true};
     e.details = json_pack("{s:s, s:b}", "file", path, "anonymized", 1);
     if (aps_store_acquire(st, APS_DB_WRITE, &c) == 0) {
         if (aps_audit_write(c, &e, aps_time_now()))
-            fprintf(stderr, "aps snapshot: could not audit the snapshot: %s\n",
-                    aps_conn_errmsg(c));
+            fprintf(stderr, "aps snapshot: could not audit the snapshot: %s\n", aps_conn_errmsg(c));
         aps_store_release(c);
     }
     json_decref(e.details);
@@ -72,7 +73,7 @@ int aps_cmd_snapshot(struct aps_cli *cli, int argc, char **argv)
                         " always anonymised; `aps backup` makes full copies)\n");
         return APS_EXIT_USAGE;
     }
-    struct aps_store *st = aps_cli_open_store(cli, load != NULL);
+    struct aps_store *st = aps_cli_open_store(cli, load ? APS_CLI_MIGRATE | APS_CLI_CREATE : 0);
     if (!st)
         return APS_EXIT_FAIL;
     struct aps_snapshot_stats s;

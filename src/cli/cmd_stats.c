@@ -47,7 +47,7 @@ int aps_cmd_stats(struct aps_cli *cli, int argc, char **argv)
         return APS_EXIT_OK;
     }
     bool json = a.json;
-    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE);
     if (!st)
         return APS_EXIT_FAIL;
     struct aps_conn *c = NULL;

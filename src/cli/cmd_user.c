@@ -126,8 +126,11 @@ static int audit_system(struct aps_conn *c, const char *action, int64_t user_id,
 {
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)user_id);
-    struct aps_audit_event e = {.action = action, .actor_type = "system",
-                                .resource_type = "user", .resource_id = id, .success = true,
+    struct aps_audit_event e = {.action = action,
+                                .actor_type = "system",
+                                .resource_type = "user",
+                                .resource_id = id,
+                                .success = true,
                                 .details = details};
     int rc = aps_audit_write(c, &e, aps_time_now());
     json_decref(details);
@@ -246,7 +249,7 @@ int aps_cmd_user(struct aps_cli *cli, int argc, char **argv)
         fprintf(stderr, "aps user: %s\n", err);
         return APS_EXIT_FAIL;
     }
-    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE | APS_CLI_CREATE);
     struct aps_conn *c = NULL;
     if (!st)
         return APS_EXIT_FAIL;

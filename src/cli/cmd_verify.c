@@ -21,19 +21,20 @@ static bool is_hash(const char *s)
 int aps_cmd_verify(struct aps_cli *cli, int argc, char **argv)
 {
     if (aps_cli_wants_help(argc, argv) || argc > 2) {
-        fprintf(argc > 2 ? stderr : stdout,
-                "usage: aps verify [HASH]\n\n"
-                "Recomputes the SHA-256 lock-in hash of every stored pick from its stored columns and\n"
-                "checks that each names its predecessor's hash. Prints 'OK n picks' and the head\n"
-                "hash, or the first pick that no longer matches (exit 1). With HASH, checks that one\n"
-                "pick.\n");
+        fprintf(
+            argc > 2 ? stderr : stdout,
+            "usage: aps verify [HASH]\n\n"
+            "Recomputes the SHA-256 lock-in hash of every stored pick from its stored columns and\n"
+            "checks that each names its predecessor's hash. Prints 'OK n picks' and the head\n"
+            "hash, or the first pick that no longer matches (exit 1). With HASH, checks that one\n"
+            "pick.\n");
         return argc > 2 ? APS_EXIT_USAGE : APS_EXIT_OK;
     }
     if (argc == 2 && !is_hash(argv[1])) {
         fprintf(stderr, "aps verify: %s is not a lock-in hash (64 hexadecimal digits)\n", argv[1]);
         return APS_EXIT_USAGE;
     }
-    struct aps_store *st = aps_cli_open_store(cli, true);
+    struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE);
     if (!st)
         return APS_EXIT_FAIL;
     struct aps_conn *c = NULL;

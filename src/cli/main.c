@@ -46,11 +46,13 @@ bool aps_cli_wants_help(int argc, char **argv)
     return false;
 }
 
-struct aps_store *aps_cli_open_store(struct aps_cli *cli, bool migrate)
+struct aps_store *aps_cli_open_store(struct aps_cli *cli, unsigned how)
 {
     char err[512];
     struct aps_store *st = NULL;
-    if (aps_store_open_config(&st, cli->cfg, false, err, sizeof err)) {
+    bool migrate = how & APS_CLI_MIGRATE;
+    if (aps_store_open_config(&st, cli->cfg, how & APS_CLI_CREATE ? 0 : APS_STORE_EXISTING, err,
+                              sizeof err)) {
         fprintf(stderr, "aps: cannot open the store: %s\n", err);
         return NULL;
     }
@@ -78,7 +80,7 @@ int aps_cli_open_conn(struct aps_cli *cli, const char *who, enum aps_db_intent i
                       struct aps_store **st, struct aps_conn **c)
 {
     *c = NULL;
-    *st = aps_cli_open_store(cli, true);
+    *st = aps_cli_open_store(cli, APS_CLI_MIGRATE);
     if (!*st)
         return APS_EXIT_FAIL;
     if (aps_store_acquire(*st, intent, c)) {

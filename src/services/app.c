@@ -71,8 +71,9 @@ static int open_parts(struct aps_app *app, unsigned parts, char *err, size_t err
         return rc;
     }
     if (parts & APS_APP_STORE) {
-        rc = aps_store_open_config(&app->store, app->cfg, (parts & APS_APP_SERVING) != 0,
-                                   err, errcap);
+        rc = aps_store_open_config(&app->store, app->cfg,
+                                   parts & APS_APP_SERVING ? APS_STORE_GENERIC_PLANS : 0, err,
+                                   errcap);
         if (rc)
             return rc;
         if (parts & APS_APP_MIGRATE) {

@@ -19,8 +19,19 @@
 #include "store/migrate.h"
 #include "store/store.h"
 
-enum anon { A_NULL, A_EMAIL, A_USER_NAME, A_UNUSABLE, A_ZERO, A_ONE, A_KEY_NAME, A_PREFIX,
-            A_KEY_HASH, A_BANKROLL_NAME, A_SAFE_ID };
+enum anon {
+    A_NULL,
+    A_EMAIL,
+    A_USER_NAME,
+    A_UNUSABLE,
+    A_ZERO,
+    A_ONE,
+    A_KEY_NAME,
+    A_PREFIX,
+    A_KEY_HASH,
+    A_BANKROLL_NAME,
+    A_SAFE_ID
+};
 
 struct anon_rule {
     const char *table, *column;
@@ -53,13 +64,13 @@ static const struct anon_rule anon_rules[] = {
 };
 
 /* Tables a snapshot leaves out: bookkeeping, refresh-token hashes with IPs, pending work. */
-static const char *const not_copied[] = {"schema_migrations", "sessions", "jobs", "locks",
-                                         "fences", "schedule_runs", "aps_snapshot"};
+static const char *const not_copied[] = {
+    "schema_migrations", "sessions", "jobs", "locks", "fences", "schedule_runs", "aps_snapshot"};
 
 struct table {
     char name[64];
     char **cols;
-    int ncols, id_col;        /* id_col: index of the "id" column, or -1 */
+    int ncols, id_col; /* id_col: index of the "id" column, or -1 */
     const struct anon_rule *rule[64];
     char **refs; /* the tables it references by foreign key (itself included) */
     int nrefs;
@@ -176,8 +187,10 @@ static int list_tables(struct aps_conn *sq, struct table **out, int *n, char *er
     struct aps_stmt *st = NULL;
     struct table *v = NULL;
     int count = 0;
-    int rc = aps_conn_prepare(sq, "SELECT name FROM sqlite_master WHERE type = 'table'"
-                                  " ORDER BY rowid", &st);
+    int rc = aps_conn_prepare(sq,
+                              "SELECT name FROM sqlite_master WHERE type = 'table'"
+                              " ORDER BY rowid",
+                              &st);
     while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
         rc = 0;
         const char *name = aps_stmt_text(st, 0);
@@ -222,8 +235,8 @@ static bool plain_id(const char *s)
 
 /* The snapshot's value for v (the source value, NULL for SQL NULL) under rule; id is the row's
  * id. Returns NULL for SQL NULL, else out or a literal. */
-static const char *anonymize(const struct anon_rule *rule, const char *v, const char *id,
-                             char *out, size_t cap)
+static const char *anonymize(const struct anon_rule *rule, const char *v, const char *id, char *out,
+                             size_t cap)
 {
     switch (rule->how) {
     case A_NULL: return NULL;
@@ -241,8 +254,8 @@ static const char *anonymize(const struct anon_rule *rule, const char *v, const 
     return NULL;
 }
 
-static int copy_table(struct aps_conn *from, struct aps_conn *to, const struct table *t,
-                      bool anon, struct aps_snapshot_stats *s)
+static int copy_table(struct aps_conn *from, struct aps_conn *to, const struct table *t, bool anon,
+                      struct aps_snapshot_stats *s)
 {
     struct aps_buf sql = {0};
     struct aps_stmt *st = NULL;
@@ -377,7 +390,7 @@ static int open_file_store(const char *path, struct aps_store **out, char *err, 
         snprintf(err, errcap, "snapshot path too long");
         return APS_E_TOOBIG;
     }
-    struct aps_store_opts o = {url, NULL, 1, 0, 30.0, false};
+    struct aps_store_opts o = {.url = url, .pool_size = 1, .pool_timeout = 30.0};
     return aps_store_open(out, &o, err, errcap);
 }
 
@@ -422,8 +435,10 @@ int aps_snapshot_export(struct aps_store *src, const char *path, const char *mig
         snprintf(err, errcap, "cannot open %s", path);
     if (!rc && !(rc = begin_snapshot_read(from)) && !(rc = schema_version(from, &vs)) &&
         !(rc = schema_version(to, &vd)) && vs != vd) {
-        snprintf(err, errcap, "the store is at schema %lld and this build at %lld: run aps migrate"
-                              " (or use the matching release)", (long long)vs, (long long)vd);
+        snprintf(err, errcap,
+                 "the store is at schema %lld and this build at %lld: run aps migrate"
+                 " (or use the matching release)",
+                 (long long)vs, (long long)vd);
         rc = APS_E_STATE;
     }
     if (!rc)
@@ -445,8 +460,10 @@ int aps_snapshot_export(struct aps_store *src, const char *path, const char *mig
 static int check_target(struct aps_conn *snap, struct aps_conn *to, char *err, size_t errcap)
 {
     int64_t anon = 0, vs = 0, vd = 0, users = 0;
-    int rc = aps_conn_query_int64(snap, "SELECT CAST(value AS INTEGER) FROM aps_snapshot"
-                                        " WHERE key = 'anonymized'", 0, NULL, &anon);
+    int rc = aps_conn_query_int64(snap,
+                                  "SELECT CAST(value AS INTEGER) FROM aps_snapshot"
+                                  " WHERE key = 'anonymized'",
+                                  0, NULL, &anon);
     if (rc || anon != 1) {
         snprintf(err, errcap, "not an anonymised snapshot of aps snapshot --anonymize");
         return APS_E_PARSE;
@@ -455,15 +472,17 @@ static int check_target(struct aps_conn *snap, struct aps_conn *to, char *err, s
     if (!rc)
         rc = schema_version(to, &vd);
     if (!rc && vs != vd) {
-        snprintf(err, errcap, "the snapshot is at schema %lld and the store at %lld",
-                 (long long)vs, (long long)vd);
+        snprintf(err, errcap, "the snapshot is at schema %lld and the store at %lld", (long long)vs,
+                 (long long)vd);
         return APS_E_STATE;
     }
     if (!rc)
         rc = aps_conn_query_int64(to, "SELECT COUNT(*) FROM users", 0, NULL, &users);
     if (!rc && users) {
-        snprintf(err, errcap, "the store already holds %lld user(s): load a snapshot into a"
-                              " fresh store only", (long long)users);
+        snprintf(err, errcap,
+                 "the store already holds %lld user(s): load a snapshot into a"
+                 " fresh store only",
+                 (long long)users);
         return APS_E_STATE;
     }
     if (rc)

@@ -34,12 +34,12 @@
 
 struct aps_pool {
     struct aps_store *st;
-    char *target;      /* what the backend connects to: a file path or a libpq URI */
-    char *shown;       /* the URL with its password masked, for messages */
+    char *target; /* what the backend connects to: a file path or a libpq URI */
+    char *shown;  /* the URL with its password masked, for messages */
     bool replica;
     struct aps_conn **idle; /* stack of up to st->size idle connections */
     int nidle, open, in_use;
-    uint64_t gen; /* bumped when aps_store_switch changes target; under st->mu */
+    uint64_t gen;   /* bumped when aps_store_switch changes target; under st->mu */
     char **retired; /* targets and shown strings replaced by a switch, freed at close */
     int nretired;
 };
@@ -99,7 +99,7 @@ static int make_parent_dirs(const char *path)
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
-        for (char *p = dir + 1; ; p++) {
+        for (char *p = dir + 1;; p++) {
             bool end = *p == '\0';
             if (*p == '/' || end) {
                 *p = '\0';
@@ -120,8 +120,8 @@ static int make_parent_dirs(const char *path)
 /* Splits a database URL into the backend and its connection target (aps_free it).
  * sqlite:///rel.db → "rel.db", sqlite:////abs.db → "/abs.db", sqlite://:memory: → ":memory:";
  * postgresql://, postgres:// and any "+driver" form → a libpq URI without the driver part. */
-static int parse_url(const char *url, const struct aps_store_ops **ops, char **target,
-                     char *err, size_t errcap)
+static int parse_url(const char *url, const struct aps_store_ops **ops, char **target, char *err,
+                     size_t errcap)
 {
     char shown[512];
     mask_url(url ? url : "", shown, sizeof shown);
@@ -163,7 +163,7 @@ static int parse_url(const char *url, const struct aps_store_ops **ops, char **t
 /* ---- pools --------------------------------------------------------------------------------- */
 
 static int pool_init(struct aps_store *st, struct aps_pool *p, const char *url, bool replica,
-                     char *err, size_t errcap)
+                     bool existing, char *err, size_t errcap)
 {
     const struct aps_store_ops *ops = NULL;
     char shown[512];
@@ -180,8 +180,17 @@ static int pool_init(struct aps_store *st, struct aps_pool *p, const char *url, 
     p->st = st;
     p->replica = replica;
     p->idle = aps_calloc((size_t)st->size, sizeof *p->idle);
-    if (ops->kind == APS_DB_SQLITE && !replica && !st->inspect &&
-        strcmp(p->target, ":memory:") != 0 && make_parent_dirs(p->target) != 0) {
+    if (ops->kind != APS_DB_SQLITE || replica || st->inspect || !strcmp(p->target, ":memory:"))
+        return 0;
+    struct stat sb;
+    if (existing && stat(p->target, &sb) != 0 && errno == ENOENT) {
+        snprintf(err, errcap,
+                 "no store at %s: the file does not exist ('aps migrate' creates a store, 'aps"
+                 " ingest' fills it)",
+                 p->target);
+        return APS_E_NOTFOUND;
+    }
+    if (make_parent_dirs(p->target) != 0) {
         snprintf(err, errcap, "cannot create the directory for %s: %s", shown, strerror(errno));
         return APS_E_IO;
     }
@@ -210,8 +219,8 @@ static void pool_cleanup(struct aps_pool *p)
 }
 
 /* Formats an error line into dst; a message cut at cap is still a useful message. */
-static void __attribute__((format(printf, 3, 4))) put_msg(char *dst, size_t cap, const char *fmt,
-                                                          ...)
+static void __attribute__((format(printf, 3, 4)))
+put_msg(char *dst, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -288,8 +297,8 @@ static int pool_take(struct aps_pool *p, const struct timespec *deadline, struct
             p->open++;
             break;
         }
-        if (pthread_cond_timedwait(&st->cv, &st->mu, deadline) == ETIMEDOUT &&
-            p->nidle == 0 && p->open >= st->size + st->overflow) {
+        if (pthread_cond_timedwait(&st->cv, &st->mu, deadline) == ETIMEDOUT && p->nidle == 0 &&
+            p->open >= st->size + st->overflow) {
             st->timeouts++;
             return APS_E_TIMEOUT;
         }
@@ -368,11 +377,11 @@ static int store_open(struct aps_store **out, const struct aps_store_opts *o, bo
     st->generic_plans = o->generic_plans;
     st->inspect = inspect;
     struct aps_conn *c = NULL;
-    int rc = pool_init(st, &st->primary, o->url, false, err, errcap);
+    int rc = pool_init(st, &st->primary, o->url, false, o->existing, err, errcap);
     if (rc)
         goto fail;
     if (o->replica_url && *o->replica_url) {
-        rc = pool_init(st, &st->replica, o->replica_url, true, err, errcap);
+        rc = pool_init(st, &st->replica, o->replica_url, true, false, err, errcap);
         if (rc)
             goto fail;
         st->has_replica = true;
@@ -390,8 +399,7 @@ fail:
     return rc;
 }
 
-int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err,
-                   size_t errcap)
+int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char *err, size_t errcap)
 {
     return store_open(out, o, false, err, errcap);
 }
@@ -406,8 +414,8 @@ int aps_store_open_inspect(struct aps_store **out, const char *path, char *err, 
     return rc;
 }
 
-int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
-                          bool generic_plans, char *err, size_t errcap)
+int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, unsigned flags,
+                          char *err, size_t errcap)
 {
     struct aps_store_opts o = {
         .url = aps_cfg_str(cfg, APS_SET_DATABASE_URL),
@@ -415,7 +423,8 @@ int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
         .pool_size = (int)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_SIZE),
         .pool_overflow = (int)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_OVERFLOW),
         .pool_timeout = (double)aps_cfg_int(cfg, APS_SET_DATABASE_POOL_TIMEOUT),
-        .generic_plans = generic_plans,
+        .generic_plans = flags & APS_STORE_GENERIC_PLANS,
+        .existing = flags & APS_STORE_EXISTING,
     };
     return aps_store_open(out, &o, err, errcap);
 }
@@ -816,7 +825,8 @@ int aps_copy_end(struct aps_copy *cp)
 static int copy_file(struct aps_conn *c, const char *path, bool restore)
 {
     if (!c->ops->copy_file) {
-        aps_conn_set_error(c, "whole-database file copies are for SQLite; PostgreSQL uses pgBackRest");
+        aps_conn_set_error(c,
+                           "whole-database file copies are for SQLite; PostgreSQL uses pgBackRest");
         return APS_E_UNSUPPORTED;
     }
     return c->ops->copy_file(c, path, restore);

@@ -51,12 +51,16 @@ struct aps_store_opts {
      * served many times a second, where planning the joins costs more than running them;
      * `aps api` sets it (services/app.h APS_APP_SERVING); batch commands and the worker do not. */
     bool generic_plans;
+    /* SQLite: a file that does not exist is refused (APS_E_NOTFOUND, err names it) instead of
+     * created, with its folders: for the commands that read or derive from a store, where a
+     * mistyped path would otherwise answer from a new, empty one. */
+    bool existing;
 };
 
 struct aps_store_stats {
-    int open;    /* connections open now (primary + replica) */
-    int in_use;  /* checked out now */
-    int max;     /* pool_size + pool_overflow, per target */
+    int open;   /* connections open now (primary + replica) */
+    int in_use; /* checked out now */
+    int max;    /* pool_size + pool_overflow, per target */
     uint64_t acquired_total, timeouts_total;
     uint64_t round_trips_total; /* requests sent and waited for (PostgreSQL; 0 on SQLite),
                                    counted when connections are released */
@@ -72,9 +76,11 @@ int aps_store_open(struct aps_store **out, const struct aps_store_opts *o, char 
  * that has one (a database in use) is read with it, read-only. */
 int aps_store_open_inspect(struct aps_store **out, const char *path, char *err,
                            size_t errcap) APS_MUST_CHECK;
-/* The same, from DATABASE_URL, DATABASE_REPLICA_URL and DATABASE_POOL_* settings. */
-int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg,
-                          bool generic_plans, char *err, size_t errcap) APS_MUST_CHECK;
+/* The same, from DATABASE_URL, DATABASE_REPLICA_URL and DATABASE_POOL_* settings; flags are
+ * APS_STORE_GENERIC_PLANS and APS_STORE_EXISTING (the options' generic_plans and existing). */
+enum { APS_STORE_GENERIC_PLANS = 1, APS_STORE_EXISTING = 2 };
+int aps_store_open_config(struct aps_store **out, const struct aps_config *cfg, unsigned flags,
+                          char *err, size_t errcap) APS_MUST_CHECK;
 void aps_store_close(struct aps_store *st);
 /* Moves the pools to new URLs (new credentials at a configuration reload) without dropping
  * in-flight work: a connection with the new URL is opened first (on failure nothing changes and
@@ -111,15 +117,15 @@ int aps_conn_rollback(struct aps_conn *c); /* safe to call after a failure */
 /* Locks that make writers of different processes take turns, held until the end of the
  * transaction that takes them (X-macro: name, PostgreSQL advisory key). Each key only has to be
  * the same in every process and distinct from the others. */
-#define APS_STORE_LOCKS(X)                                                                   \
-    X(APS_LOCK_MIGRATE, 7261707301) /* applying schema migrations */                        \
+#define APS_STORE_LOCKS(X)                                           \
+    X(APS_LOCK_MIGRATE, 7261707301) /* applying schema migrations */ \
     X(APS_LOCK_LOCKIN, 724501)      /* appending at the head of the lock-in chain */
 
 enum aps_store_lock {
 #define APS_LOCK_ENUM(name, key) name,
     APS_STORE_LOCKS(APS_LOCK_ENUM)
 #undef APS_LOCK_ENUM
-    APS_LOCK__COUNT
+        APS_LOCK__COUNT
 };
 
 /* The database server's clock in SQL: milliseconds since the epoch as a BIGINT, one value for
@@ -153,7 +159,7 @@ const char *aps_stmt_column_name(const struct aps_stmt *s, int col);
 /* Columns are 0-based; the current row only. Text is valid until the next step/reset. */
 bool aps_stmt_is_null(const struct aps_stmt *s, int col);
 int64_t aps_stmt_int64(const struct aps_stmt *s, int col);
-double aps_stmt_double(const struct aps_stmt *s, int col); /* NAN when NULL */
+double aps_stmt_double(const struct aps_stmt *s, int col);    /* NAN when NULL */
 const char *aps_stmt_text(const struct aps_stmt *s, int col); /* NULL when NULL */
 /* Rows changed by the last completed INSERT/UPDATE/DELETE. */
 int64_t aps_stmt_changes(const struct aps_stmt *s);
@@ -208,12 +214,12 @@ int aps_conn_query_int64(struct aps_conn *c, const char *sql, int nparams,
 int aps_stmt_bindf(struct aps_stmt *s, const char *spec, ...) APS_MUST_CHECK;
 /* aps_conn_prepare() then aps_stmt_bindf(): *out is the bound statement (finalize it), or NULL
  * on failure. */
-int aps_conn_preparef(struct aps_conn *c, struct aps_stmt **out, const char *sql,
-                      const char *spec, ...) APS_MUST_CHECK;
+int aps_conn_preparef(struct aps_conn *c, struct aps_stmt **out, const char *sql, const char *spec,
+                      ...) APS_MUST_CHECK;
 /* aps_conn_preparef() with the parameters in a va_list, for helpers that take a spec of their
  * own (as vprintf is to printf). */
-int aps_conn_vpreparef(struct aps_conn *c, struct aps_stmt **out, const char *sql,
-                       const char *spec, va_list ap) APS_MUST_CHECK;
+int aps_conn_vpreparef(struct aps_conn *c, struct aps_stmt **out, const char *sql, const char *spec,
+                       va_list ap) APS_MUST_CHECK;
 /* Runs one statement to its end with spec's parameters; result rows (RETURNING) are ignored. */
 int aps_conn_execf(struct aps_conn *c, const char *sql, const char *spec, ...) APS_MUST_CHECK;
 /* aps_conn_execf() that also sets *changes to the rows the statement changed. */

@@ -17,6 +17,9 @@ export ENVIRONMENT=development LOG_LEVEL=WARNING REDIS_URL= APS_ENV=test
 export DATABASE_URL="sqlite:///$work/aps.db" MODEL_OUTPUT_PATH="$work/models"
 export APS_DATA_DIR=/nonexistent/aps-data BACKUP_DIR="$work/backups"
 cd "$work" || exit 1
+# The store the cases read: only the commands that set up a store create one (the others refuse
+# a missing file, tests/integration/cli_missing_store.sh).
+"$APS_BIN" migrate > /dev/null 2>&1 || { echo "FAIL: aps migrate"; exit 1; }
 
 # One case: its arguments; prints "args|rc|stderr line 1|md5 stdout|md5 stderr".
 run_case() {

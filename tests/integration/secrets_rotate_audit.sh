@@ -2,8 +2,8 @@
 # `aps secrets rotate jwt` changes the keys only together with its audit row (docs/operations.md,
 # "Rotating the JWT signing key"): on a store with no migrations yet it applies them and audits
 # the rotation like on any other store; when the store cannot take the row (a PostgreSQL URL
-# where nothing answers) it changes no key file, says so and exits 1 — for --stage too. A store
-# that answers again takes the next rotation.
+# where nothing answers, a SQLite file that does not exist) it changes no key file, says so and
+# exits 1 — for --stage too. A store that answers again takes the next rotation.
 # Needs: APS_BIN, sqlite3.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -26,7 +26,8 @@ echo "secrets-rotate-audit-first-key-0123456789" > secrets/JWT_SECRET
 keys() { cat secrets/JWT_SECRET* | sha256sum | cut -c1-16; }
 rotations() { sqlite3 "$work/$1" "SELECT COUNT(*) FROM audit_log WHERE action = 'secret_rotated'" 2>&1; }
 
-# A store nothing was migrated into yet: the rotation is audited.
+# A store nothing was migrated into yet (an empty file): the rotation is audited.
+: > fresh.db
 export DATABASE_URL="sqlite:///$work/fresh.db"
 "$APS_BIN" secrets rotate jwt > out 2> err
 check "a rotation on an unmigrated store exits" 0 $?
@@ -45,6 +46,13 @@ check "… the key files are as they were" "$before" "$(keys)"
 "$APS_BIN" secrets rotate jwt --stage > out 2> err
 check "staging without a store exits" 1 $?
 check "… and stages nothing" no "$([ -e secrets/JWT_SECRET_NEXT ] && echo yes || echo no)"
+# A mistyped SQLite path is no store either: refused, nothing made.
+export DATABASE_URL="sqlite:///$work/typo/aps.db"
+"$APS_BIN" secrets rotate jwt > out 2> err
+check "a rotation into a SQLite file that does not exist exits" 1 $?
+check "… it names the missing store" 1 "$(has "no store at $work/typo/aps.db" err)"
+check "… the key files are as they were" "$before" "$(keys)"
+check "… and nothing is created" no "$([ -e typo ] && echo yes || echo no)"
 
 # The store answers again: the rotation goes through and is audited.
 export DATABASE_URL="sqlite:///$work/fresh.db"

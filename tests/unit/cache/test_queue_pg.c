@@ -17,7 +17,7 @@ static char base_url[900], schema[64];
 /* Runs one statement on a short-lived store at base_url. */
 static int admin_exec(const char *sql)
 {
-    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0, false};
+    struct aps_store_opts o = {.url = base_url, .pool_size = 1, .pool_timeout = 10.0};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512];
@@ -44,7 +44,10 @@ static int group_setup(void **state)
         return -1;
     snprintf(url, sizeof url, "%s%coptions=-csearch_path%%3D%s", base_url,
              strchr(base_url, '?') ? '&' : '?', schema);
-    struct aps_store_opts o = {url, NULL, 4, 4, 10.0, false};
+    struct aps_store_opts o = {.url = url,
+                               .pool_size = 4,
+                               .pool_overflow = 4,
+                               .pool_timeout = 10.0};
     if (aps_store_open(&g.st, &o, err, sizeof err) ||
         aps_migrate_up(g.st, NULL, NULL, &applied, err, sizeof err)) {
         fprintf(stderr, "test_queue_pg: %s\n", err);
@@ -68,8 +71,9 @@ int main(void)
     const char *optional = getenv("APS_TEST_PG_OPTIONAL");
     if (!url || !*url) {
         bool opt = optional && strcmp(optional, "1") == 0;
-        fprintf(stderr, "test_queue_pg: APS_TEST_PG_URL is not set; start a server with "
-                        "`eval \"$(scripts/pgtest start)\"`%s\n",
+        fprintf(stderr,
+                "test_queue_pg: APS_TEST_PG_URL is not set; start a server with "
+                "`eval \"$(scripts/pgtest start)\"`%s\n",
                 opt ? " (skipped: APS_TEST_PG_OPTIONAL=1)" : " or set APS_TEST_PG_OPTIONAL=1");
         return opt ? 77 : 1; /* 77: ctest reports the test as skipped (SKIP_RETURN_CODE) */
     }

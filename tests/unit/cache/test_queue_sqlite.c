@@ -21,7 +21,10 @@ static int group_setup(void **state)
     if (!mkdtemp(tmpdir))
         return -1;
     snprintf(url, sizeof url, "sqlite:///%s/aps.db", tmpdir);
-    struct aps_store_opts o = {url, NULL, 4, 4, 10.0, false};
+    struct aps_store_opts o = {.url = url,
+                               .pool_size = 4,
+                               .pool_overflow = 4,
+                               .pool_timeout = 10.0};
     if (aps_store_open(&g.st, &o, err, sizeof err) ||
         aps_migrate_up(g.st, NULL, NULL, &applied, err, sizeof err)) {
         fprintf(stderr, "test_queue_sqlite: %s\n", err);

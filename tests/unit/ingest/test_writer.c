@@ -161,7 +161,7 @@ static void test_fk_checks_read_seasons_by_key(void **state)
                      0);
     int64_t seq0, idx0, seq1, idx1;
     scans(fx, "seasons", 0, &seq0, &idx0);
-    struct aps_store_opts o = {fx->db.url, NULL, 1, 0, 10.0, false};
+    struct aps_store_opts o = {.url = fx->db.url, .pool_size = 1, .pool_timeout = 10.0};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     struct aps_writer *w = NULL;

@@ -39,16 +39,18 @@ static inline void fx_open(struct fx_store *fx)
     assert_non_null(mkdtemp(fx->dir));
     snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
     snprintf(url, sizeof url, "sqlite:///%s", fx->path);
-    struct aps_store_opts o = {url, NULL, 1, 0, 5, false};
+    struct aps_store_opts o = {.url = url, .pool_size = 1, .pool_timeout = 5};
     int applied = 0;
     assert_int_equal(aps_store_open(&fx->st, &o, err, sizeof err), 0);
     assert_int_equal(aps_migrate_up(fx->st, APS_SOURCE_DIR "/migrations", NULL, &applied, err,
-                                    sizeof err), 0);
+                                    sizeof err),
+                     0);
     assert_int_equal(aps_store_acquire(fx->st, APS_DB_WRITE, &fx->c), 0);
 }
 
 /* Ingests the given data files (relative to the data directory) with source s. */
-static inline void fx_ingest(struct fx_store *fx, enum aps_source s, const char *const *files, size_t n)
+static inline void fx_ingest(struct fx_store *fx, enum aps_source s, const char *const *files,
+                             size_t n)
 {
     char err[256], path[512];
     struct aps_writer *w = NULL;
@@ -74,9 +76,12 @@ static inline void fx_close(struct fx_store *fx)
         fprintf(stderr, "could not remove %s\n", fx->dir);
 }
 
-__attribute__((unused)) static const char *const fx_epl[] = {"football-data/E0/1819_E0.csv", "football-data/E0/1920_E0.csv",
-                                     "football-data/E0/2021_E0.csv", "football-data/E0/2122_E0.csv",
-                                     "football-data/E0/2223_E0.csv"};
-__attribute__((unused)) static const char *const fx_nba[] = {"sportsbookreview/nba/nba odds 2016-17.csv",
-                                     "sportsbookreview/nba/nba odds 2017-18.csv",
-                                     "sportsbookreview/nba/nba odds 2018-19.csv"};
+__attribute__((unused)) static const char *const fx_epl[] = {"football-data/E0/1819_E0.csv",
+                                                             "football-data/E0/1920_E0.csv",
+                                                             "football-data/E0/2021_E0.csv",
+                                                             "football-data/E0/2122_E0.csv",
+                                                             "football-data/E0/2223_E0.csv"};
+__attribute__((
+    unused)) static const char *const fx_nba[] = {"sportsbookreview/nba/nba odds 2016-17.csv",
+                                                  "sportsbookreview/nba/nba odds 2017-18.csv",
+                                                  "sportsbookreview/nba/nba odds 2018-19.csv"};

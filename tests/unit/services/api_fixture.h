@@ -112,14 +112,13 @@ static void seed_games(struct fixture *fx)
     char d_past[11], d_soon[11];
     aps_time_format_date(past, d_past, sizeof d_past);
     aps_time_format_date(soon, d_soon, sizeof d_soon);
-    fx_exec(fx,
-            "INSERT INTO sports (code, name, kind, three_way) VALUES"
-            " ('NFL', 'National Football League', 'team', 0),"
-            " ('EPL', 'English Premier League', 'team', 1);"
-            "INSERT INTO teams (sport_id, key, name) VALUES (1, 'KC', 'Kansas City Chiefs'),"
-            " (1, 'BAL', 'Baltimore Ravens'), (1, 'BUF', 'Buffalo Bills'),"
-            " (1, 'MIA', 'Miami Dolphins'), (2, 'ARS', 'Arsenal'), (2, 'CHE', 'Chelsea');"
-            "INSERT INTO seasons (sport_id, label) VALUES (1, '2024'), (2, '2024-25');");
+    fx_exec(fx, "INSERT INTO sports (code, name, kind, three_way) VALUES"
+                " ('NFL', 'National Football League', 'team', 0),"
+                " ('EPL', 'English Premier League', 'team', 1);"
+                "INSERT INTO teams (sport_id, key, name) VALUES (1, 'KC', 'Kansas City Chiefs'),"
+                " (1, 'BAL', 'Baltimore Ravens'), (1, 'BUF', 'Buffalo Bills'),"
+                " (1, 'MIA', 'Miami Dolphins'), (2, 'ARS', 'Arsenal'), (2, 'CHE', 'Chelsea');"
+                "INSERT INTO seasons (sport_id, label) VALUES (1, '2024'), (2, '2024-25');");
     fx_exec(fx,
             "INSERT INTO games (sport_id, season_id, game_date, home_team_id, away_team_id,"
             " start_time, time_known, status, home_score, away_score, created_at, updated_at)"
@@ -213,12 +212,13 @@ static void seed_picks(struct fixture *fx)
         memcpy(fx->hash[i + 1], p.hash, APS_HASH_HEX);
     }
     aps_store_release(c);
-    fx_exec(fx, "INSERT INTO prediction_results (prediction_id, result, profit_loss,"
-                " closing_line, closing_price, clv, graded_at) VALUES"
-                " (1, 'win', 0.60, NULL, 1.55, 0.0213, %lld);"
-                "INSERT INTO prediction_explanations (prediction_id, rank, feature, value,"
-                " contribution) VALUES (1, 1, 'elo_diff', 85.0, 0.061),"
-                " (1, 2, 'rest_days_diff', -1.0, -0.012)",
+    fx_exec(fx,
+            "INSERT INTO prediction_results (prediction_id, result, profit_loss,"
+            " closing_line, closing_price, clv, graded_at) VALUES"
+            " (1, 'win', 0.60, NULL, 1.55, 0.0213, %lld);"
+            "INSERT INTO prediction_explanations (prediction_id, rank, feature, value,"
+            " contribution) VALUES (1, 1, 'elo_diff', 85.0, 0.061),"
+            " (1, 2, 'rest_days_diff', -1.0, -0.012)",
             (long long)fx->now);
 }
 
@@ -267,7 +267,10 @@ static FX_UNUSED int fx_setup(void **state)
     struct aps_config_opts co = {NULL, fx->dir};
     if (aps_config_load(&fx->cfg, &co, err, sizeof err))
         fail_msg("config: %s", err);
-    struct aps_store_opts so = {url, NULL, 2, 2, 5.0, false};
+    struct aps_store_opts so = {.url = url,
+                                .pool_size = 2,
+                                .pool_overflow = 2,
+                                .pool_timeout = 5.0};
     if (aps_store_open(&fx->app.store, &so, err, sizeof err))
         fail_msg("store: %s", err);
     int applied = 0;
@@ -376,7 +379,8 @@ static FX_UNUSED void tr_cleanup(struct treq *t)
 /* The response's error code ("VALIDATION_ERROR"), or "" when it is not an error. */
 static FX_UNUSED const char *tr_code(const struct treq *t)
 {
-    const char *c = json_string_value(json_object_get(json_object_get(t->res.json, "error"), "code"));
+    const char *c = json_string_value(
+        json_object_get(json_object_get(t->res.json, "error"), "code"));
     return c ? c : "";
 }
 

@@ -36,10 +36,10 @@ static struct {
     struct aps_conn *c;
 } g;
 
-#define OK(call)                                                                            \
-    do {                                                                                    \
-        int rc_ = (call);                                                                   \
-        if (rc_ != 0)                                                                       \
+#define OK(call)                                                                               \
+    do {                                                                                       \
+        int rc_ = (call);                                                                      \
+        if (rc_ != 0)                                                                          \
             fail_msg("%s = %d (%s): %s", #call, rc_, aps_strerror(rc_), aps_conn_errmsg(g.c)); \
     } while (0)
 
@@ -65,9 +65,9 @@ static void test_email_normalize(void **state)
     assert_int_equal(aps_accounts_email_normalize("  ", out, &why), APS_E_INVAL);
     OK(aps_accounts_email_normalize("Ann.Lee+bets@Example.COM", out, &why));
     assert_string_equal(out, "ann.lee+bets@example.com");
-    static const char *bad[] = {"ann",       "ann@",        "@example.com", "ann@example",
-                                "a@@b.com",  "a b@c.com",   "a@b..com",     "a@.b.com",
-                                "a@b.com.",  "<a>@b.com",   "a@b,c.com",    NULL};
+    static const char *bad[] = {"ann",      "ann@",      "@example.com", "ann@example",
+                                "a@@b.com", "a b@c.com", "a@b..com",     "a@.b.com",
+                                "a@b.com.", "<a>@b.com", "a@b,c.com",    NULL};
     for (int i = 0; bad[i]; i++) {
         assert_int_equal(aps_accounts_email_normalize(bad[i], out, &why), APS_E_INVAL);
         assert_non_null(why);
@@ -209,7 +209,8 @@ static void test_rotation_and_reuse(void **state)
     /* The other device's session is untouched and still rotates. */
     OK(aps_accounts_session_rotate(g.c, other, 3600, NOW + 32, NULL, x, &who, NULL));
     /* Unknown and expired tokens. */
-    assert_int_equal(aps_accounts_session_rotate(g.c, "no-such-token", 3600, NOW, NULL, t2, &who, NULL),
+    assert_int_equal(aps_accounts_session_rotate(g.c, "no-such-token", 3600, NOW, NULL, t2, &who,
+                                                 NULL),
                      APS_E_NOTFOUND);
     assert_int_equal(aps_accounts_session_rotate(g.c, "", 3600, NOW, NULL, t2, &who, NULL),
                      APS_E_NOTFOUND);
@@ -290,15 +291,12 @@ static void test_api_keys(void **state)
     assert_int_equal(aps_accounts_api_key_revoke(g.c, id, k.id), APS_E_NOTFOUND);
     assert_int_equal(aps_accounts_api_key_lookup(g.c, key, NOW + 7, &o), APS_E_STATE);
     /* Bad arguments and the per-user cap of live keys. */
-    assert_int_equal(aps_accounts_api_key_create(g.c, id, "", 60, 0, NOW, key, &k),
-                     APS_E_INVAL);
+    assert_int_equal(aps_accounts_api_key_create(g.c, id, "", 60, 0, NOW, key, &k), APS_E_INVAL);
     assert_int_equal(aps_accounts_api_key_create(g.c, id, "x", 0, 0, NOW, key, &k), APS_E_INVAL);
-    assert_int_equal(aps_accounts_api_key_create(g.c, id, "x", 60, NOW, NOW, key, &k),
-                     APS_E_INVAL);
+    assert_int_equal(aps_accounts_api_key_create(g.c, id, "x", 60, NOW, NOW, key, &k), APS_E_INVAL);
     for (int i = 0; i < APS_ACCOUNTS_MAX_API_KEYS; i++)
         OK(aps_accounts_api_key_create(g.c, eve, "k", 60, 0, NOW, key, &k));
-    assert_int_equal(aps_accounts_api_key_create(g.c, eve, "k", 60, 0, NOW, key, &k),
-                     APS_E_RANGE);
+    assert_int_equal(aps_accounts_api_key_create(g.c, eve, "k", 60, 0, NOW, key, &k), APS_E_RANGE);
     assert_int_equal(count("SELECT COUNT(*) FROM api_keys WHERE key_hash LIKE 'aps_%'"), 0);
 }
 
@@ -351,9 +349,14 @@ static void test_totp(void **state)
 static void test_audit(void **state)
 {
     json_t *d = json_pack("{s:s, s:i}", "email", "audit@example.com", "failures", 3);
-    struct aps_audit_event e = {.action = "login_failed", .actor_type = "user",
-                                .resource_type = "user", .resource_id = "7", .success = false,
-                                .ip = "10.0.0.1", .user_agent = "curl/8", .request_id = "r1",
+    struct aps_audit_event e = {.action = "login_failed",
+                                .actor_type = "user",
+                                .resource_type = "user",
+                                .resource_id = "7",
+                                .success = false,
+                                .ip = "10.0.0.1",
+                                .user_agent = "curl/8",
+                                .request_id = "r1",
                                 .details = d};
     int64_t before = count("SELECT COUNT(*) FROM audit_log");
     OK(aps_audit_write(g.c, &e, NOW));
@@ -372,16 +375,16 @@ static void test_audit(void **state)
                      1);
 }
 
-#define ACCOUNT_TESTS                                                                   \
-    cmocka_unit_test(test_email_normalize), cmocka_unit_test(test_users),              \
-        cmocka_unit_test(test_lockout), cmocka_unit_test(test_rotation_and_reuse),     \
-        cmocka_unit_test(test_revocation), cmocka_unit_test(test_api_keys),            \
+#define ACCOUNT_TESTS                                                              \
+    cmocka_unit_test(test_email_normalize), cmocka_unit_test(test_users),          \
+        cmocka_unit_test(test_lockout), cmocka_unit_test(test_rotation_and_reuse), \
+        cmocka_unit_test(test_revocation), cmocka_unit_test(test_api_keys),        \
         cmocka_unit_test(test_totp), cmocka_unit_test(test_audit)
 
 /* Opens g.url, applies the migrations, holds one WRITE connection for the tests. */
 static int open_and_migrate(void)
 {
-    struct aps_store_opts o = {g.url, NULL, 2, 0, 10.0, false};
+    struct aps_store_opts o = {.url = g.url, .pool_size = 2, .pool_timeout = 10.0};
     char err[512];
     int applied = 0;
     if (aps_store_open(&g.st, &o, err, sizeof err) ||
@@ -426,7 +429,7 @@ static int sqlite_teardown(void **state)
 /* Runs one statement on the server's base URL (schema create/drop). */
 static int pg_exec(const char *sql)
 {
-    struct aps_store_opts o = {g.pg_base, NULL, 1, 0, 10.0, false};
+    struct aps_store_opts o = {.url = g.pg_base, .pool_size = 1, .pool_timeout = 10.0};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512];
@@ -475,8 +478,9 @@ int main(void)
     const char *optional = getenv("APS_TEST_PG_OPTIONAL");
     bool may_skip = optional && strcmp(optional, "1") == 0;
     if (!url || !*url) {
-        fprintf(stderr, "test_accounts: APS_TEST_PG_URL is not set, so the PostgreSQL cases did "
-                        "not run; start a server with `eval \"$(scripts/pgtest start)\"`%s\n",
+        fprintf(stderr,
+                "test_accounts: APS_TEST_PG_URL is not set, so the PostgreSQL cases did "
+                "not run; start a server with `eval \"$(scripts/pgtest start)\"`%s\n",
                 may_skip ? " (skipped: APS_TEST_PG_OPTIONAL=1)" : " or set APS_TEST_PG_OPTIONAL=1");
         return failed || !may_skip;
     }

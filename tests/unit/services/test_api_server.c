@@ -28,7 +28,7 @@ static void app_with(struct aps_app *app, const char *url, const char *pool)
     if (aps_config_load(&cfg, &co, err, sizeof err))
         fail_msg("config: %s", err);
     app->cfg = cfg;
-    struct aps_store_opts so = {url, NULL, 1, 0, 5.0, false};
+    struct aps_store_opts so = {.url = url, .pool_size = 1, .pool_timeout = 5.0};
     if (aps_store_open(&app->store, &so, err, sizeof err))
         fail_msg("store: %s", err);
 }
@@ -61,7 +61,7 @@ static void test_threads_postgres(void **state)
     }
     struct aps_app app;
     app_with(&app, url, "20");
-    assert_int_equal(aps_api_server_threads(&app, 2), 20); /* a thread per pooled connection */
+    assert_int_equal(aps_api_server_threads(&app, 2), 20);  /* a thread per pooled connection */
     assert_int_equal(aps_api_server_threads(&app, 32), 32); /* more when asked */
     assert_int_equal(aps_api_server_threads(&app, 999), 256);
     app_done(&app);

@@ -27,17 +27,21 @@ struct store_fixture {
 };
 static struct store_fixture g;
 
-#define MUST(c, call)                                                                      \
-    do {                                                                                   \
-        int rc_ = (call);                                                                  \
-        if (rc_ < 0)                                                                       \
+#define MUST(c, call)                                                                     \
+    do {                                                                                  \
+        int rc_ = (call);                                                                 \
+        if (rc_ < 0)                                                                      \
             fail_msg("%s failed: %s (%s)", #call, aps_strerror(rc_), aps_conn_errmsg(c)); \
     } while (0)
 
 static struct aps_store *open_store_with(const char *replica, int size, int overflow,
                                          double timeout)
 {
-    struct aps_store_opts o = {g.url, replica, size, overflow, timeout, false};
+    struct aps_store_opts o = {.url = g.url,
+                               .replica_url = replica,
+                               .pool_size = size,
+                               .pool_overflow = overflow,
+                               .pool_timeout = timeout};
     struct aps_store *st = NULL;
     char err[512] = "";
     int rc = aps_store_open(&st, &o, err, sizeof err);
@@ -78,20 +82,24 @@ static void make_dir(char *out, size_t cap, const char *name)
 
 /* ---- values ---------------------------------------------------------------------------------- */
 
-static const char special_text[] = "it's \"q\" ? ?1 $1 $$ -- /* c */ tab\t nl\n cr\r bs\\ \xc3\xbc \xe2\x82\xac";
+static const char special_text[] =
+    "it's \"q\" ? ?1 $1 $$ -- /* c */ tab\t nl\n cr\r bs\\ \xc3\xbc \xe2\x82\xac";
 
 static void test_types_round_trip(void **state)
 {
     static const int64_t ints[] = {INT64_MIN, INT64_MAX, 0, -1, 1, 4294967296LL};
-    static const double dbls[] = {0.1, 1.0 / 3.0, -2.5e-300, 1e300, DBL_MAX, DBL_MIN, 5e-324, -123456789.125};
+    static const double dbls[] = {0.1,     1.0 / 3.0, -2.5e-300, 1e300,
+                                  DBL_MAX, DBL_MIN,   5e-324,    -123456789.125};
     /* (-0.0 is not in the list: SQLite stores integral REALs as integers and drops the sign.) */
     struct aps_store *st = open_store();
     struct aps_conn *c = NULL;
     struct aps_stmt *s = NULL;
     MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
-    MUST(c, aps_conn_exec(c, "CREATE TABLE vals (k INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION,"
-                             " t TEXT, n TEXT); CREATE INDEX vals_i ON vals (i)"));
-    MUST(c, aps_conn_prepare(c, "INSERT INTO vals (k, i, d, t, n) VALUES (?1, ?2, ?3, ?4, ?5)", &s));
+    MUST(c,
+         aps_conn_exec(c, "CREATE TABLE vals (k INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION,"
+                          " t TEXT, n TEXT); CREATE INDEX vals_i ON vals (i)"));
+    MUST(c,
+         aps_conn_prepare(c, "INSERT INTO vals (k, i, d, t, n) VALUES (?1, ?2, ?3, ?4, ?5)", &s));
     for (int k = 0; k < 8; k++) {
         MUST(c, aps_stmt_bind_int64(s, 1, k));
         MUST(c, aps_stmt_bind_int64(s, 2, ints[k % 6]));
@@ -137,8 +145,8 @@ static void test_typed_round_trip(void **state)
                              " d DOUBLE PRECISION, s TEXT, o TEXT, n TEXT)"));
     const char *ins = "INSERT INTO tv (k, i, b, d, s, o, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     const int64_t big = INT64_MAX;
-    MUST(c, aps_conn_execf(c, ins, "iibdsSn", (int64_t)1, INT64_MIN, true, 1.0 / 3.0,
-                           special_text, "opt"));
+    MUST(c, aps_conn_execf(c, ins, "iibdsSn", (int64_t)1, INT64_MIN, true, 1.0 / 3.0, special_text,
+                           "opt"));
     MUST(c, aps_conn_execf(c, ins, "iIbdsSn", (int64_t)2, &big, false, NAN, (char *)NULL, ""));
     MUST(c, aps_conn_execf(c, ins, "iIbdsSn", (int64_t)3, (int64_t *)NULL, false, 0.0, "", "-"));
     int64_t k = 0, i = 0;
@@ -147,8 +155,8 @@ static void test_typed_round_trip(void **state)
     char s[128], o[8];
     char *m = NULL;
     const char *sel = "SELECT k, i, b, d, s, o, n FROM tv WHERE k = ?1";
-    MUST(c, aps_conn_query_row(c, sel, "iibdsm-", &k, &i, &b, &d, s, sizeof s, &m, "i",
-                               (int64_t)1));
+    MUST(c,
+         aps_conn_query_row(c, sel, "iibdsm-", &k, &i, &b, &d, s, sizeof s, &m, "i", (int64_t)1));
     assert_int_equal(k, 1);
     assert_true(i == INT64_MIN);
     assert_true(b);
@@ -157,8 +165,8 @@ static void test_typed_round_trip(void **state)
     assert_string_equal(m, "opt");
     aps_free(m);
     /* NULLs: NaN and "" (for S) went in as NULL and read back as each letter's NULL value. */
-    MUST(c, aps_conn_query_row(c, sel, "iibdssm", &k, &i, &b, &d, s, sizeof s, o, sizeof o, &m,
-                               "i", (int64_t)2));
+    MUST(c, aps_conn_query_row(c, sel, "iibdssm", &k, &i, &b, &d, s, sizeof s, o, sizeof o, &m, "i",
+                               (int64_t)2));
     assert_true(i == INT64_MAX);
     assert_false(b);
     assert_true(isnan(d));
@@ -166,12 +174,16 @@ static void test_typed_round_trip(void **state)
     assert_string_equal(o, "");
     assert_null(m);
     int64_t nulls = -1;
-    MUST(c, aps_conn_query_row(c, "SELECT count(*) FROM tv WHERE d IS NULL AND s IS NULL"
-                                  " AND o IS NULL AND n IS NULL", "i", &nulls, ""));
+    MUST(c, aps_conn_query_row(c,
+                               "SELECT count(*) FROM tv WHERE d IS NULL AND s IS NULL"
+                               " AND o IS NULL AND n IS NULL",
+                               "i", &nulls, ""));
     assert_int_equal(nulls, 1);
     /* I with a NULL pointer is NULL; s with "" is the empty text, not NULL. */
-    MUST(c, aps_conn_query_row(c, "SELECT count(*) FROM tv WHERE k = 3 AND i IS NULL"
-                                  " AND s = '' AND o = '-'", "i", &nulls, ""));
+    MUST(c, aps_conn_query_row(c,
+                               "SELECT count(*) FROM tv WHERE k = 3 AND i IS NULL"
+                               " AND s = '' AND o = '-'",
+                               "i", &nulls, ""));
     assert_int_equal(nulls, 1);
     aps_store_release(c);
     aps_store_close(st);
@@ -203,18 +215,18 @@ static void test_typed_run_and_rows(void **state)
     for (int64_t j = 1; j <= 5; j++)
         MUST(c, aps_conn_execf(c, "INSERT INTO tr (k, v) VALUES (?1, ?2 * 10)", "ii", j, j));
     /* execf runs past RETURNING rows; changef counts. */
-    MUST(c, aps_conn_execf(c, "INSERT INTO tr (k, v) VALUES (?1, 60) RETURNING k", "i",
-                           (int64_t)6));
-    MUST(c, aps_conn_changef(c, &changes, "UPDATE tr SET v = v + 1 WHERE v >= ?1", "i",
-                             (int64_t)30));
+    MUST(c,
+         aps_conn_execf(c, "INSERT INTO tr (k, v) VALUES (?1, 60) RETURNING k", "i", (int64_t)6));
+    MUST(c,
+         aps_conn_changef(c, &changes, "UPDATE tr SET v = v + 1 WHERE v >= ?1", "i", (int64_t)30));
     assert_int_equal(changes, 4);
     MUST(c, aps_conn_changef(c, &changes, "DELETE FROM tr WHERE k = ?1", "i", (int64_t)99));
     assert_int_equal(changes, 0);
     MUST(c, aps_conn_query_row(c, "INSERT INTO tr (k, v) VALUES (?1, ?2) RETURNING k", "i", &id,
                                "ii", (int64_t)7, (int64_t)70));
     assert_int_equal(id, 7);
-    assert_int_equal(first_int(c, "SELECT v FROM tr WHERE k = ?1 AND CAST(?2 AS TEXT) = 'y'",
-                               "is", (int64_t)7, "y"),
+    assert_int_equal(first_int(c, "SELECT v FROM tr WHERE k = ?1 AND CAST(?2 AS TEXT) = 'y'", "is",
+                               (int64_t)7, "y"),
                      70);
     /* No row: NOTFOUND, the output untouched. */
     id = -5;
@@ -223,8 +235,8 @@ static void test_typed_run_and_rows(void **state)
                      APS_E_NOTFOUND);
     assert_int_equal(id, -5);
     /* preparef, step the rows, rebind with bindf, step again. */
-    MUST(c, aps_conn_preparef(c, &s, "SELECT v FROM tr WHERE k >= ?1 AND k <= ?2 ORDER BY k",
-                              "ii", (int64_t)2, (int64_t)3));
+    MUST(c, aps_conn_preparef(c, &s, "SELECT v FROM tr WHERE k >= ?1 AND k <= ?2 ORDER BY k", "ii",
+                              (int64_t)2, (int64_t)3));
     assert_int_equal(aps_stmt_step(s), APS_ROW);
     assert_int_equal(aps_stmt_int64(s, 0), 20);
     assert_int_equal(aps_stmt_step(s), APS_ROW);
@@ -236,8 +248,10 @@ static void test_typed_run_and_rows(void **state)
     aps_stmt_finalize(s);
     /* Arguments as values: a run of parameters from 2, then the first one on its own. */
     const struct aps_arg args[] = {APS_ARG_I64(3), APS_ARG_DBL(NAN), APS_ARG_TXT("x")};
-    MUST(c, aps_conn_prepare(c, "SELECT ?2 + v, CAST(?3 AS DOUBLE PRECISION) IS NULL,"
-                             " CAST(?4 AS TEXT) FROM tr WHERE k = ?1", &s));
+    MUST(c, aps_conn_prepare(c,
+                             "SELECT ?2 + v, CAST(?3 AS DOUBLE PRECISION) IS NULL,"
+                             " CAST(?4 AS TEXT) FROM tr WHERE k = ?1",
+                             &s));
     MUST(c, aps_stmt_bind_args(s, 2, args, 3));
     MUST(c, aps_stmt_bind_args(s, 1, (const struct aps_arg[]){APS_ARG_I64(1)}, 1));
     assert_int_equal(aps_stmt_step(s), APS_ROW);
@@ -556,7 +570,7 @@ static void test_copy_typed(void **state)
     MUST(c, aps_conn_copy_begin(c, "cpt", cols, 5, &cp));
     for (int k = 0; k < COPY_ROWS; k++) {
         int64_t i = k == 1 ? INT64_MAX : k == 2 ? INT64_MIN : (int64_t)k * 3 - 5000;
-        struct aps_arg t = k % 13 == 0 ? APS_ARG_TXT(NULL)
+        struct aps_arg t = k % 13 == 0   ? APS_ARG_TXT(NULL)
                            : k % 17 == 0 ? APS_ARG_NONE
                            : k % 7 == 0  ? APS_ARG_TXT(special_text)
                                          : APS_ARG_TXT("row");
@@ -579,8 +593,7 @@ static void test_copy_typed(void **state)
             assert_int_equal(k % 11, 0);
             nulls_d++;
         } else if (aps_stmt_double(s, 2) != typed_d(k)) {
-            fail_msg("row %d: d reads back %.17g, not %.17g", k, aps_stmt_double(s, 2),
-                     typed_d(k));
+            fail_msg("row %d: d reads back %.17g, not %.17g", k, aps_stmt_double(s, 2), typed_d(k));
         }
         if (aps_stmt_is_null(s, 3))
             nulls_t++;
@@ -599,8 +612,8 @@ static void test_copy_typed(void **state)
     /* A NULL where the table refuses one fails the copy; nothing is kept. */
     MUST(c, aps_conn_begin(c));
     MUST(c, aps_conn_copy_begin(c, "cpt", cols, 5, &cp));
-    const struct aps_arg null_i[] = {APS_ARG_I64(100000), APS_ARG_NONE,
-                                     APS_ARG_DBL(1), APS_ARG_TXT("x"), APS_ARG_I64(0)};
+    const struct aps_arg null_i[] = {APS_ARG_I64(100000), APS_ARG_NONE, APS_ARG_DBL(1),
+                                     APS_ARG_TXT("x"), APS_ARG_I64(0)};
     int rc = aps_copy_row_args(cp, null_i);
     int end = aps_copy_end(cp);
     assert_true(rc < 0 || end < 0);
@@ -691,7 +704,9 @@ static void test_bad_urls(void **state)
 {
     struct aps_store *st = NULL;
     char err[512] = "";
-    struct aps_store_opts o = {"mysql://root:hunter2@localhost/db", NULL, 1, 0, 1.0, false};
+    struct aps_store_opts o = {.url = "mysql://root:hunter2@localhost/db",
+                               .pool_size = 1,
+                               .pool_timeout = 1.0};
     assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_CONFIG);
     assert_null(st);
     assert_null(strstr(err, "hunter2"));
@@ -705,7 +720,8 @@ static void test_bad_urls(void **state)
     assert_null(strstr(err, "s3cret-pw"));
     o.url = "postgres://127.0.0.1:1/aps?connect_timeout=2&application_name=a@b";
     assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_DB);
-    assert_non_null(strstr(err, "postgres://127.0.0.1:1/aps?connect_timeout=2&application_name=a@b"));
+    assert_non_null(
+        strstr(err, "postgres://127.0.0.1:1/aps?connect_timeout=2&application_name=a@b"));
     o.url = g.url;
     o.pool_size = 0;
     assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_INVAL);
@@ -762,8 +778,8 @@ static void test_migrations(void **state)
     struct aps_conn *c = NULL;
     int64_t id = 0;
     MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
-    MUST(c, aps_conn_query_int64(c, "INSERT INTO mig_items (name) VALUES ('auto') RETURNING id",
-                                 0, NULL, &id));
+    MUST(c, aps_conn_query_int64(c, "INSERT INTO mig_items (name) VALUES ('auto') RETURNING id", 0,
+                                 NULL, &id));
     assert_int_equal(id, 2); /* @ID@ expanded to an auto-increment key */
     assert_int_equal(count_rows(c, "schema_migrations"), 2);
     aps_store_release(c);
@@ -881,21 +897,13 @@ static void test_migrations_concurrent(void **state)
 }
 
 /* The migration cases first, while the store holds no table of the other cases. */
-#define STORE_COMMON_TESTS                                   \
-    cmocka_unit_test(test_migrate_refuses_foreign),          \
-    cmocka_unit_test(test_migrations),                       \
-    cmocka_unit_test(test_migration_failure),                \
-    cmocka_unit_test(test_migrations_concurrent),            \
-    cmocka_unit_test(test_types_round_trip),                 \
-    cmocka_unit_test(test_typed_round_trip),                 \
-    cmocka_unit_test(test_typed_run_and_rows),               \
-    cmocka_unit_test(test_typed_spec_errors),                \
-    cmocka_unit_test(test_reset_rebind_and_changes),         \
-    cmocka_unit_test(test_transactions),                     \
-    cmocka_unit_test(test_write_commits_at_first_step),      \
-    cmocka_unit_test(test_locks),                            \
-    cmocka_unit_test(test_copy),                             \
-    cmocka_unit_test(test_copy_typed),                       \
-    cmocka_unit_test(test_pool_limits),                      \
-    cmocka_unit_test(test_pool_wakes_waiter),                \
-    cmocka_unit_test(test_bad_urls)
+#define STORE_COMMON_TESTS                                                                      \
+    cmocka_unit_test(test_migrate_refuses_foreign), cmocka_unit_test(test_migrations),          \
+        cmocka_unit_test(test_migration_failure), cmocka_unit_test(test_migrations_concurrent), \
+        cmocka_unit_test(test_types_round_trip), cmocka_unit_test(test_typed_round_trip),       \
+        cmocka_unit_test(test_typed_run_and_rows), cmocka_unit_test(test_typed_spec_errors),    \
+        cmocka_unit_test(test_reset_rebind_and_changes), cmocka_unit_test(test_transactions),   \
+        cmocka_unit_test(test_write_commits_at_first_step), cmocka_unit_test(test_locks),       \
+        cmocka_unit_test(test_copy), cmocka_unit_test(test_copy_typed),                         \
+        cmocka_unit_test(test_pool_limits), cmocka_unit_test(test_pool_wakes_waiter),           \
+        cmocka_unit_test(test_bad_urls)

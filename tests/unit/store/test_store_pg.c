@@ -63,9 +63,10 @@ static int64_t prepared_count(struct aps_conn *c, const char *like)
 {
     int64_t n = -1;
     const char *params[] = {like};
-    MUST(c, aps_conn_query_int64(c, "SELECT count(*) FROM pg_prepared_statements"
-                                    " WHERE statement NOT LIKE '%pg_prepared_statements%'"
-                                    " AND statement LIKE ?1",
+    MUST(c, aps_conn_query_int64(c,
+                                 "SELECT count(*) FROM pg_prepared_statements"
+                                 " WHERE statement NOT LIKE '%pg_prepared_statements%'"
+                                 " AND statement LIKE ?1",
                                  1, params, &n));
     return n;
 }
@@ -147,8 +148,8 @@ static void test_pg_statement_cache_server_lost(void **state)
     aps_store_release(c);
     MUST(a, aps_store_acquire(admin, APS_DB_WRITE, &a));
     snprintf(arg, sizeof arg, "%lld", (long long)pid);
-    MUST(a, aps_conn_query_int64(a, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1,
-                                 params, &killed));
+    MUST(a, aps_conn_query_int64(a, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1, params,
+                                 &killed));
     aps_store_release(a);
     usleep(300 * 1000);
     MUST(c, aps_store_acquire(st, APS_DB_READ, &c)); /* a new connection, an empty cache */
@@ -261,7 +262,10 @@ static void test_pg_generic_plans(void **state)
 {
     char v[64], err[512];
     for (int generic = 0; generic < 2; generic++) {
-        struct aps_store_opts o = {g.url, NULL, 1, 0, 5.0, generic == 1};
+        struct aps_store_opts o = {.url = g.url,
+                                   .pool_size = 1,
+                                   .pool_timeout = 5.0,
+                                   .generic_plans = generic == 1};
         struct aps_store *st = NULL;
         struct aps_conn *c = NULL;
         assert_int_equal(aps_store_open(&st, &o, err, sizeof err), 0);
@@ -364,8 +368,8 @@ static void test_pg_broken_connection(void **state)
     MUST(b, aps_store_acquire(st, APS_DB_WRITE, &b));
     aps_store_release(a);
     snprintf(arg, sizeof arg, "%lld", (long long)pid_a);
-    MUST(b, aps_conn_query_int64(b, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1,
-                                 params, &pid));
+    MUST(b, aps_conn_query_int64(b, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1, params,
+                                 &pid));
     usleep(300 * 1000);
     MUST(a, aps_store_acquire(st, APS_DB_WRITE, &a));
     MUST(a, aps_conn_query_int64(a, "SELECT pg_backend_pid()", 0, NULL, &pid));
@@ -373,8 +377,8 @@ static void test_pg_broken_connection(void **state)
 
     /* Now kill the one in use: its query fails, and the pool drops it on release. */
     snprintf(arg, sizeof arg, "%lld", (long long)pid);
-    MUST(b, aps_conn_query_int64(b, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1,
-                                 params, &pid));
+    MUST(b, aps_conn_query_int64(b, "SELECT count(*) FROM pg_terminate_backend(?1::int)", 1, params,
+                                 &pid));
     usleep(300 * 1000);
     assert_true(aps_conn_exec(a, "SELECT 1") < 0);
     aps_store_release(a);
@@ -431,7 +435,10 @@ static void test_pg_missing(void **state)
 /* Creates this run's schema and points g.url at it. */
 static int setup(void **state)
 {
-    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0, false};
+    struct aps_store_opts o = {.url = base_url,
+                               .pool_size = 1,
+                               .pool_overflow = 0,
+                               .pool_timeout = 10.0};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512], sql[128];
@@ -463,7 +470,10 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 static int teardown(void **state)
 {
-    struct aps_store_opts o = {base_url, NULL, 1, 0, 10.0, false};
+    struct aps_store_opts o = {.url = base_url,
+                               .pool_size = 1,
+                               .pool_overflow = 0,
+                               .pool_timeout = 10.0};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     char err[512], sql[128];
@@ -483,8 +493,9 @@ int main(void)
     const char *url = getenv("APS_TEST_PG_URL");
     const char *optional = getenv("APS_TEST_PG_OPTIONAL");
     if (!url || !*url) {
-        fprintf(stderr, "test_store_pg: APS_TEST_PG_URL is not set; start a server with "
-                        "`eval \"$(scripts/pgtest start)\"`%s\n",
+        fprintf(stderr,
+                "test_store_pg: APS_TEST_PG_URL is not set; start a server with "
+                "`eval \"$(scripts/pgtest start)\"`%s\n",
                 optional && strcmp(optional, "1") == 0 ? " (skipped: APS_TEST_PG_OPTIONAL=1)"
                                                        : " or set APS_TEST_PG_OPTIONAL=1");
         if (!optional || strcmp(optional, "1") != 0)

@@ -66,7 +66,7 @@ static void test_sqlite_url_forms(void **state)
     struct aps_store *st = NULL;
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(g.tmpdir), 0);
-    struct aps_store_opts o = {"sqlite:///rel/a/x.db", NULL, 1, 0, 1.0, false};
+    struct aps_store_opts o = {.url = "sqlite:///rel/a/x.db", .pool_size = 1, .pool_timeout = 1.0};
     int rc = aps_store_open(&st, &o, err, sizeof err);
     assert_int_equal(chdir(cwd), 0);
     if (rc)
@@ -83,9 +83,37 @@ static void test_sqlite_url_forms(void **state)
     assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_CONFIG);
 }
 
+/* existing: a file that is not there is refused, naming it, and nothing is made (neither the
+ * file nor its folder); a file that is there opens as usual. */
+static void test_sqlite_existing_only(void **state)
+{
+    char url[1100], dir[1024], err[512];
+    struct aps_store *st = NULL;
+    snprintf(dir, sizeof dir, "%s/typo", g.tmpdir);
+    snprintf(url, sizeof url, "sqlite:///%s/x.db", dir);
+    struct aps_store_opts o = {.url = url, .pool_size = 1, .pool_timeout = 1.0, .existing = true};
+    assert_int_equal(aps_store_open(&st, &o, err, sizeof err), APS_E_NOTFOUND);
+    assert_null(st);
+    assert_non_null(strstr(err, "no store at"));
+    assert_non_null(strstr(err, "/typo/x.db: the file does not exist"));
+    assert_int_equal(access(dir, F_OK), -1);
+    o.existing = false;
+    if (aps_store_open(&st, &o, err, sizeof err))
+        fail_msg("open: %s", err);
+    aps_store_close(st);
+    o.existing = true;
+    if (aps_store_open(&st, &o, err, sizeof err))
+        fail_msg("open the existing file: %s", err);
+    aps_store_close(st);
+    o.url = "sqlite://:memory:"; /* nothing on disk to look for */
+    if (aps_store_open(&st, &o, err, sizeof err))
+        fail_msg("open memory: %s", err);
+    aps_store_close(st);
+}
+
 static void test_sqlite_memory_shared(void **state)
 {
-    struct aps_store_opts o = {"sqlite://:memory:", NULL, 2, 0, 1.0, false};
+    struct aps_store_opts o = {.url = "sqlite://:memory:", .pool_size = 2, .pool_timeout = 1.0};
     struct aps_store *st = NULL;
     struct aps_conn *a = NULL, *b = NULL;
     char err[512];
@@ -165,7 +193,8 @@ static void test_sqlite_file_copy(void **state)
     snprintf(missing, sizeof missing, "%s/no-such-copy.db", g.tmpdir);
     MUST(a, aps_store_acquire(st, APS_DB_WRITE, &a));
     MUST(w, aps_store_acquire(st, APS_DB_WRITE, &w));
-    MUST(a, aps_conn_exec(a, "CREATE TABLE copied (x INTEGER); INSERT INTO copied VALUES (1), (2)"));
+    MUST(a,
+         aps_conn_exec(a, "CREATE TABLE copied (x INTEGER); INSERT INTO copied VALUES (1), (2)"));
     MUST(w, aps_conn_begin(w));
     MUST(w, aps_conn_exec(w, "INSERT INTO copied VALUES (3)"));
     MUST(a, aps_conn_backup_file(a, copy));
@@ -259,7 +288,7 @@ static void test_sqlite_disk_full_commit(void **state)
         fail_msg("cannot mount a tmpfs on %s (the test needs root): %s", disk.dir, strerror(errno));
     disk.mounted = true;
     snprintf(url, sizeof url, "sqlite:///%s/full.db", disk.dir);
-    struct aps_store_opts o = {url, NULL, 1, 0, 5.0, false};
+    struct aps_store_opts o = {.url = url, .pool_size = 1, .pool_timeout = 5.0};
     struct aps_store *st = NULL;
     struct aps_conn *c = NULL;
     struct aps_stmt *s = NULL;
@@ -321,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_pragmas),
         cmocka_unit_test(test_sqlite_memstatus_off),
         cmocka_unit_test(test_sqlite_url_forms),
+        cmocka_unit_test(test_sqlite_existing_only),
         cmocka_unit_test(test_sqlite_memory_shared),
         cmocka_unit_test(test_sqlite_replica_routing),
         cmocka_unit_test(test_sqlite_busy),

@@ -16,9 +16,9 @@
 struct testdb {
     struct aps_store *st;
     char url[1300];
-    char dir[256];     /* SQLite: the temporary folder */
-    char pgname[64];   /* PostgreSQL: the database created for the test */
-    char admin[1024];  /* PostgreSQL: the server URL the database was created on */
+    char dir[256];    /* SQLite: the temporary folder */
+    char pgname[64];  /* PostgreSQL: the database created for the test */
+    char admin[1024]; /* PostgreSQL: the server URL the database was created on */
 };
 
 static inline int testdb_migrate(struct testdb *t)
@@ -34,7 +34,10 @@ static inline int testdb_migrate(struct testdb *t)
 
 static inline int testdb_open_url(struct testdb *t, const char *url)
 {
-    struct aps_store_opts o = {url, NULL, 4, 2, 10.0, false};
+    struct aps_store_opts o = {.url = url,
+                               .pool_size = 4,
+                               .pool_overflow = 2,
+                               .pool_timeout = 10.0};
     char err[512];
     snprintf(t->url, sizeof t->url, "%s", url);
     if (aps_store_open(&t->st, &o, err, sizeof err)) {
@@ -66,7 +69,7 @@ static inline int testdb_pg(struct testdb *t, const char *tag)
         return 1;
     snprintf(t->admin, sizeof t->admin, "%s", base);
     snprintf(t->pgname, sizeof t->pgname, "aps_t_%s_%d", tag, (int)getpid());
-    struct aps_store_opts o = {base, NULL, 1, 0, 10.0, false};
+    struct aps_store_opts o = {.url = base, .pool_size = 1, .pool_timeout = 10.0};
     struct aps_store *adm = NULL;
     struct aps_conn *c = NULL;
     char err[512], sql[160];
@@ -100,7 +103,7 @@ static inline void testdb_close(struct testdb *t)
             fprintf(stderr, "could not remove %s\n", t->dir);
     }
     if (t->pgname[0]) {
-        struct aps_store_opts o = {t->admin, NULL, 1, 0, 10.0, false};
+        struct aps_store_opts o = {.url = t->admin, .pool_size = 1, .pool_timeout = 10.0};
         struct aps_store *adm = NULL;
         struct aps_conn *c = NULL;
         char err[512], sql[160];
