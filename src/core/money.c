@@ -146,3 +146,15 @@ char *aps_money_format(int64_t cents, char *buf, int cap)
              (unsigned long long)(a % 100));
     return buf;
 }
+
+bool aps_currency_is_iso4217(const char *code)
+{
+    if (!code || strlen(code) != 3)
+        return false;
+    for (int i = 0; i < 3; i++)
+        if (code[i] < 'A' || code[i] > 'Z')
+            return false;
+    char quoted[6];
+    snprintf(quoted, sizeof quoted, "'%s'", code);
+    return strstr(APS_ISO4217_SQL, quoted) != NULL;
+}

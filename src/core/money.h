@@ -8,6 +8,7 @@
 #ifndef APS_CORE_MONEY_H
 #define APS_CORE_MONEY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -37,5 +38,25 @@ double aps_money_to_double(int64_t cents);
 
 /* Writes cents as decimal text with two decimals ("-12.05") into buf; returns buf. */
 char *aps_money_format(int64_t cents, char *buf, int cap);
+
+/* The currency codes a bankroll may have: ISO 4217's currency and fund codes (precious metals,
+ * SDRs, bond-market units, the testing and the no-currency code left out), as a list of SQL
+ * string literals for IN (...). */
+#define APS_ISO4217_SQL                                                                    \
+    "'AED','AFN','ALL','AMD','ANG','AOA','ARS','AUD','AWG','AZN','BAM','BBD','BDT','BGN'," \
+    "'BHD','BIF','BMD','BND','BOB','BOV','BRL','BSD','BTN','BWP','BYN','BZD','CAD','CDF'," \
+    "'CHE','CHF','CHW','CLF','CLP','CNY','COP','COU','CRC','CUC','CUP','CVE','CZK','DJF'," \
+    "'DKK','DOP','DZD','EGP','ERN','ETB','EUR','FJD','FKP','GBP','GEL','GHS','GIP','GMD'," \
+    "'GNF','GTQ','GYD','HKD','HNL','HRK','HTG','HUF','IDR','ILS','INR','IQD','IRR','ISK'," \
+    "'JMD','JOD','JPY','KES','KGS','KHR','KMF','KPW','KRW','KWD','KYD','KZT','LAK','LBP'," \
+    "'LKR','LRD','LSL','LYD','MAD','MDL','MGA','MKD','MMK','MNT','MOP','MRU','MUR','MVR'," \
+    "'MWK','MXN','MXV','MYR','MZN','NAD','NGN','NIO','NOK','NPR','NZD','OMR','PAB','PEN'," \
+    "'PGK','PHP','PKR','PLN','PYG','QAR','RON','RSD','RUB','RWF','SAR','SBD','SCR','SDG'," \
+    "'SEK','SGD','SHP','SLE','SLL','SOS','SRD','SSP','STN','SVC','SYP','SZL','THB','TJS'," \
+    "'TMT','TND','TOP','TRY','TTD','TWD','TZS','UAH','UGX','USD','USN','UYI','UYU','UYW'," \
+    "'UZS','VED','VES','VND','VUV','WST','XAF','XCD','XCG','XOF','XPF','YER','ZAR','ZMW'," \
+    "'ZWG','ZWL'"
+/* True when code is one of APS_ISO4217_SQL's codes (three capital letters, case matters). */
+bool aps_currency_is_iso4217(const char *code);
 
 #endif

@@ -165,16 +165,6 @@ static int answer_bankroll(struct aps_http_res *res, struct aps_conn *c, int64_t
     return aps_http_json(res, status, b);
 }
 
-static bool valid_currency(const char *s)
-{
-    if (strlen(s) != 3)
-        return false;
-    for (int i = 0; i < 3; i++)
-        if (s[i] < 'A' || s[i] > 'Z')
-            return false;
-    return true;
-}
-
 int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
 {
     const char *name = NULL, *currency = NULL;
@@ -184,8 +174,8 @@ int aps_api_bankrolls_create(struct aps_http_req *req, struct aps_http_res *res)
         aps_api_b_str(req, res, "name", true, 64, &name);
         aps_api_b_money(req, res, "initial_amount", true, MONEY_MAX_CENTS, &initial);
         aps_api_b_str(req, res, "currency", false, 3, &currency);
-        if (currency && !valid_currency(currency))
-            aps_api_invalid(res, "currency", "must be a three-letter code such as USD");
+        if (currency && !aps_currency_is_iso4217(currency))
+            aps_api_invalid(res, "currency", "must be an ISO 4217 currency code such as USD");
     }
     if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_WRITE, &c))
         return 0;

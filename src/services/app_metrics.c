@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/cidr.h"
 #include "core/mem.h"
+#include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "engine/bankroll.h"
@@ -111,24 +112,11 @@ struct family {
 #define SPORT_OF_PICK " JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id"
 
 /* The currency label of a bankroll's code: an ISO 4217 currency as itself, any other code (the
- * API takes any three capital letters) as "other", so that users' made-up codes cannot add
- * series without bound. The families group by it (GROUP BY its position). */
-#define ISO4217_CODES                                                                              \
-    "'AED','AFN','ALL','AMD','ANG','AOA','ARS','AUD','AWG','AZN','BAM','BBD','BDT','BGN',"         \
-    "'BHD','BIF','BMD','BND','BOB','BOV','BRL','BSD','BTN','BWP','BYN','BZD','CAD','CDF',"         \
-    "'CHE','CHF','CHW','CLF','CLP','CNY','COP','COU','CRC','CUC','CUP','CVE','CZK','DJF',"         \
-    "'DKK','DOP','DZD','EGP','ERN','ETB','EUR','FJD','FKP','GBP','GEL','GHS','GIP','GMD',"         \
-    "'GNF','GTQ','GYD','HKD','HNL','HRK','HTG','HUF','IDR','ILS','INR','IQD','IRR','ISK',"         \
-    "'JMD','JOD','JPY','KES','KGS','KHR','KMF','KPW','KRW','KWD','KYD','KZT','LAK','LBP',"         \
-    "'LKR','LRD','LSL','LYD','MAD','MDL','MGA','MKD','MMK','MNT','MOP','MRU','MUR','MVR',"         \
-    "'MWK','MXN','MXV','MYR','MZN','NAD','NGN','NIO','NOK','NPR','NZD','OMR','PAB','PEN',"         \
-    "'PGK','PHP','PKR','PLN','PYG','QAR','RON','RSD','RUB','RWF','SAR','SBD','SCR','SDG',"         \
-    "'SEK','SGD','SHP','SLE','SLL','SOS','SRD','SSP','STN','SVC','SYP','SZL','THB','TJS',"         \
-    "'TMT','TND','TOP','TRY','TTD','TWD','TZS','UAH','UGX','USD','USN','UYI','UYU','UYW',"         \
-    "'UZS','VED','VES','VND','VUV','WST','XAF','XCD','XCG','XOF','XPF','YER','ZAR','ZMW',"         \
-    "'ZWG','ZWL'"
+ * API took any three capital letters before it checked them against the list) as "other", so
+ * that made-up codes cannot add series without bound. The families group by it (GROUP BY its
+ * position). */
 #define CURRENCY_LABEL(col)                                                                        \
-    "CASE WHEN " col " IN (" ISO4217_CODES ") THEN " col " ELSE 'other' END"
+    "CASE WHEN " col " IN (" APS_ISO4217_SQL ") THEN " col " ELSE 'other' END"
 
 static const struct family families[] = {
     {"SELECT sp.code, p.market, p.tier, COUNT(*), SUM(p.stake_fraction) FROM predictions p"

@@ -145,13 +145,26 @@ static void test_format_and_sums(void **state)
     }
 }
 
+static void test_currency_codes(void **state)
+{
+    (void)state;
+    for (const char *const *c =
+             (const char *const[]){"USD", "EUR", "JPY", "GBP", "AED", "ZWL", "XCG", "CHE", NULL};
+         *c; c++)
+        assert_true(aps_currency_is_iso4217(*c));
+    for (const char *const *c = (const char *const[]){"usd", "XYZ", "XAU", "XTS", "XXX", "US",
+                                                      "USDD", "", "','", "D',", NULL};
+         *c; c++)
+        assert_false(aps_currency_is_iso4217(*c));
+    assert_false(aps_currency_is_iso4217(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_from_double),
-        cmocka_unit_test(test_round),
-        cmocka_unit_test(test_format_and_sums),
+        cmocka_unit_test(test_parse),          cmocka_unit_test(test_from_double),
+        cmocka_unit_test(test_round),          cmocka_unit_test(test_format_and_sums),
+        cmocka_unit_test(test_currency_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

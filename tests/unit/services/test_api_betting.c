@@ -93,6 +93,19 @@ static void test_bankroll_validation(void **state)
     assert_true(tr_detail(&t, "name") && tr_detail(&t, "initial_amount") &&
                 tr_detail(&t, "currency"));
     tr_cleanup(&t);
+    /* Three capital letters that name no currency (XAU is an ounce of gold): refused. */
+    for (const char *const *code = (const char *const[]){"XYZ", "XAU", "QQQ", NULL}; *code;
+         code++) {
+        char body[96];
+        snprintf(body, sizeof body, "{\"name\":\"x\",\"initial_amount\":10,\"currency\":\"%s\"}",
+                 *code);
+        assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL, body), 400);
+        assert_true(tr_detail(&t, "currency"));
+        char *txt = json_dumps(t.res.json, 0);
+        assert_non_null(strstr(txt, "must be an ISO 4217 currency code"));
+        free(txt);
+        tr_cleanup(&t);
+    }
     assert_int_equal(post(fx, &t, aps_api_bankrolls_create, BR, FX_USER, NULL,
                           "{\"name\":\"x\",\"initial_amount\":10.001}"),
                      400);

@@ -1865,7 +1865,11 @@ export interface components {
         BankrollRequest: {
             name: string;
             initial_amount: number;
-            currency?: string;
+            /**
+             * @description an ISO 4217 currency or fund code; three letters that name none (XYZ, the metal XAU, the test code XTS) are refused
+             * @default USD
+             */
+            currency: string;
         };
         TransactionRequest: {
             /** @enum {string} */
