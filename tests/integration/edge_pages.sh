@@ -64,6 +64,16 @@ for _ in $(seq 50); do curl -sk -o /dev/null "https://127.0.0.1:$https/nginx-hea
 # get URL → the status; the body in $work/body, the headers in $work/hdr
 get() { curl -sk -o "$work/body" -D "$work/hdr" -w '%{http_code}' "$1"; }
 hdr() { grep -i "^$1:" "$work/hdr" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+# the security headers of the answer, each with how many times it came: one each, always
+# (the api sends some of them itself; a header twice is a list to a browser, "DENY, DENY")
+once() {
+  local h out=""
+  for h in Strict-Transport-Security X-Content-Type-Options X-Frame-Options Referrer-Policy; do
+    out+="$h=$(grep -ci "^$h:" "$work/hdr") "
+  done
+  echo "$out"
+}
+ONCE="Strict-Transport-Security=1 X-Content-Type-Options=1 X-Frame-Options=1 Referrer-Policy=1 "
 # one directive of the answer's Content-Security-Policy, as written
 csp() { hdr Content-Security-Policy | tr ';' '\n' | sed 's/^ *//' | grep "^$1 "; }
 E="https://127.0.0.1:$https"
@@ -80,12 +90,14 @@ for path in / /index.html /dashboard; do
   check "dashboard at $path: Referrer-Policy" no-referrer "$(hdr Referrer-Policy)"
   check "dashboard at $path: HSTS" "max-age=31536000; includeSubDomains" "$(hdr Strict-Transport-Security)"
   check "dashboard at $path: revalidated" no-cache "$(hdr Cache-Control)"
+  check "dashboard at $path: each security header once" "$ONCE" "$(once)"
 done
 
 js=$(basename "$SRC"/web/dist/dashboard/assets/app-*.js)
 st=$(get "$E/assets/$js")
 check "the bundle: 200, cached for good" "200 public, max-age=31536000, immutable" "$st $(hdr Cache-Control)"
 check "the bundle: nosniff" nosniff "$(hdr X-Content-Type-Options)"
+check "the bundle: each security header once" "$ONCE" "$(once)"
 
 # the docs page: the policy `aps api` gives it (Swagger UI's inline styles, scripts from files)
 get "http://127.0.0.1:$api/api/v1/docs" > /dev/null
@@ -100,11 +112,17 @@ for path in /api/v1/docs /api/v1/docs/index.html; do
   check "docs page at $path: nosniff" nosniff "$(hdr X-Content-Type-Options)"
   check "docs page at $path: Referrer-Policy" no-referrer "$(hdr Referrer-Policy)"
   check "docs page at $path: HSTS" "max-age=31536000; includeSubDomains" "$(hdr Strict-Transport-Security)"
+  check "docs page at $path: each security header once" "$ONCE" "$(once)"
 done
 
 st=$(get "$E/api/v1/health")
 check "the API through the edge: 200 JSON, nosniff" "200 application/json nosniff" \
   "$st $(hdr Content-Type | cut -d';' -f1) $(hdr X-Content-Type-Options)"
+check "the API through the edge: each security header once" "$ONCE" "$(once)"
+check "an API error through the edge: 404" 404 "$(get "$E/api/v1/no-such-route")"
+check "an API error through the edge: each security header once" "$ONCE" "$(once)"
+check "a refused API request through the edge: 401" 401 "$(get "$E/api/v1/auth/me")"
+check "a refused API request through the edge: each security header once" "$ONCE" "$(once)"
 check "no other page" 404 "$(get "$E/other.html")"
 
 echo "edge_pages: $pass passed, $fail failed"
