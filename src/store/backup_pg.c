@@ -10,7 +10,9 @@
  *
  * A restore writes a new data directory (pgbackrest restore --pg1-path), recovers to the target
  * time with archiving off (a verification copy must not push WAL into the repository), promotes,
- * starts on its own port with pg_ctl and is checked through an ordinary store connection.
+ * starts on its own port with pg_ctl and is checked through an ordinary store connection. Once it
+ * is promoted, the recovery settings pgBackRest wrote into its postgresql.auto.conf are removed,
+ * so that a replica made from it with pg_basebackup does not inherit them.
  *
  * The restore and the restored cluster's WAL fetching (archive-get) use their own spool and lock
  * folders beside its data directory (DIR.restore-spool), removed once it is promoted and the
@@ -37,6 +39,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -460,6 +463,61 @@ static int open_promoted(const char *url, struct aps_store **out, char *err, siz
     return rc;
 }
 
+/* True when the postgresql.auto.conf line [p, p+n) sets a recovery setting that pgBackRest's
+ * restore wrote: restore_command or recovery_target*. */
+static bool recovery_line(const char *p, size_t n)
+{
+    static const char *const keys[] = {"restore_command", "recovery_target"};
+    size_t sp = strspn(p, " \t");
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        size_t k = strlen(keys[i]);
+        if (sp + k <= n && !strncmp(p + sp, keys[i], k))
+            return true;
+    }
+    return false;
+}
+
+/* Removes pgBackRest's recovery settings from the promoted cluster's DIR/postgresql.auto.conf:
+ * they have done their work. Left there, pg_basebackup would copy them into a replica rebuilt
+ * from this cluster after the switch-over, and that replica would stop replaying and promote
+ * itself at its first commit past the target (recovery_target_action = 'promote'): a second
+ * primary. archive_mode = 'off' stays; the switch-over turns archiving on. */
+static int drop_recovery_settings(const char *dir, char *err, size_t errcap)
+{
+    char path[4200], chunk[4096];
+    struct aps_buf in = {0}, out = {0};
+    struct stat sb;
+    size_t n;
+    snprintf(path, sizeof path, "%s/postgresql.auto.conf", dir);
+    FILE *f = fopen(path, "r");
+    int rc = f && !fstat(fileno(f), &sb) ? 0 : APS_E_IO;
+    while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        aps_buf_append(&in, chunk, n);
+    if (!rc && ferror(f))
+        rc = APS_E_IO;
+    for (const char *p = aps_buf_str(&in), *end = p + in.len; !rc && p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        if (!recovery_line(p, len))
+            aps_buf_append(&out, p, len);
+        p += len;
+    }
+    if (!rc && out.len != in.len &&
+        aps_file_replace(path, aps_buf_str(&out), out.len, (int)(sb.st_mode & 07777)))
+        rc = APS_E_IO;
+    if (rc)
+        snprintf(err, errcap,
+                 "restored and promoted, but its recovery settings could not be removed from"
+                 " %s/postgresql.auto.conf: %s (remove restore_command and recovery_target*"
+                 " before a replica is made from it)",
+                 dir, strerror(errno));
+    if (f)
+        fclose(f);
+    aps_buf_cleanup(&in);
+    aps_buf_cleanup(&out);
+    return rc;
+}
+
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag, (void)ftw;
@@ -623,8 +681,10 @@ static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
         aps_store_release(c);
     aps_store_close(rs);
     if (promoted) {
-        char why[512];
-        int src = remove_spool(spool, SPOOL_WAIT, why, sizeof why);
+        char why[1024];
+        int src = drop_recovery_settings(o->pg_path, why, sizeof why);
+        if (!src)
+            src = remove_spool(spool, SPOOL_WAIT, why, sizeof why);
         if (!rc && src) {
             snprintf(err, errcap, "%s", why);
             rc = src;

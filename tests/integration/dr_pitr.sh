@@ -25,6 +25,7 @@ worker_pid=""
 cleanup() {
   if [ -n "$api_pid" ]; then kill "$api_pid" 2> /dev/null || true; fi
   if [ -n "$worker_pid" ]; then kill "$worker_pid" 2> /dev/null || true; fi
+  dr_stop "$dir/replica"
   dr_stop "$dir/restored"
   dr_stop "$dir/p"
   rm -rf "$dir"
@@ -91,8 +92,21 @@ check "nothing after T survived (the later bankroll)" 0 "$(q "$RESTORED" "select
 verify=$(DATABASE_URL=$RESTORED "$APS_BIN" verify | head -1)
 check "aps verify of the lock-in chain" "OK $picks picks" "$verify"
 check "the restore reports the chain" 1 "$(grep -c 'lock-in chain OK' "$dir/restore.log")"
-check "the restore used its own spool and lock folders" 1 "$(grep -c "^restore_command = .*--spool-path=$dir/restored.restore-spool/spool" "$dir/restored/postgresql.auto.conf")"
+check "the restored cluster fetched WAL through its own spool and lock folders" 1 "$(grep -q -- "--lock-path=$dir/restored.restore-spool/lock .*--spool-path=$dir/restored.restore-spool/spool" "$dir/log/aps-archive-get-async.log" && echo 1 || echo 0)"
 check "which are gone once it is promoted" gone "$([ -e "$dir/restored.restore-spool" ] && echo there || echo gone)"
+check "its recovery settings are gone too" 0 "$(grep -c '^[[:space:]]*\(restore_command\|recovery_target\)' "$dir/restored/postgresql.auto.conf")"
+# The runbook's switch-over rebuilds the replica from the restored cluster (pg_basebackup -R -C -S
+# replica1); that replica must stay a replica when the new primary commits, not promote itself at
+# a recovery target copied with the restored cluster's postgresql.auto.conf.
+P3=$(pick_port 44115 44129)
+as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$P2" -U postgres -D "$dir/replica" -R -C -S replica1 > /dev/null
+as_pg "$PGBIN/pg_ctl" -D "$dir/replica" -l "$dir/replica.log" -o "-p $P3" -w start > /dev/null
+REPLICA="postgresql://postgres@127.0.0.1:$P3/aps"
+q "$RESTORED" "create table after_switch (x int); insert into after_switch values (1)" > /dev/null
+for _ in $(seq 100); do [ "$(q "$REPLICA" "select to_regclass('after_switch') is not null" 2> /dev/null)" = t ] && break; sleep 0.1; done
+check "the replica made from the restored cluster replays its commits" 1 "$(q "$REPLICA" "select count(*) from after_switch" 2> /dev/null)"
+check "… and stays a replica" t "$(q "$REPLICA" "select pg_is_in_recovery()" 2> /dev/null)"
+dr_stop "$dir/replica"
 # The primary still archives: the restore on its host left its archive queue alone.
 archived=$(q "$PRIMARY" "select archived_count from pg_stat_archiver")
 q "$PRIMARY" "select pg_switch_wal()" > /dev/null
