@@ -433,15 +433,45 @@ static int restore_target(const char *dir, int port, char *err, size_t errcap)
     return rc;
 }
 
-/* Opens the restored cluster and waits until recovery reached the target and it was promoted. */
-static int open_promoted(const char *url, struct aps_store **out, char *err, size_t errcap)
+/* The text after "FATAL:" of the last such line of the restored cluster's server log
+ * (DIR/restore.log), or "" when it has none. */
+static void server_fatal(const char *dir, char *out, size_t cap)
+{
+    char path[4200], line[1024];
+    out[0] = '\0';
+    snprintf(path, sizeof path, "%s/restore.log", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "FATAL:");
+        if (p) {
+            p += strlen("FATAL:");
+            p += strspn(p, " \t");
+            snprintf(out, cap, "%.*s", (int)strcspn(p, "\r\n"), p);
+        }
+    }
+    fclose(f);
+}
+
+/* Opens the restored cluster in DIR and waits until recovery reached the target and it was
+ * promoted. A cluster that stops on the way (its recovery ended before the target: a --to after
+ * the newest archived commit) is named with the server's FATAL line and its log. */
+static int open_promoted(const char *dir, const char *url, struct aps_store **out, char *err,
+                         size_t errcap)
 {
     struct aps_store_opts o = {.url = url, .pool_size = 1, .pool_timeout = 30};
     struct aps_conn *c = NULL;
+    int64_t in_recovery = 1;
     int rc = aps_store_open(out, &o, err, errcap);
-    for (int i = 0; !rc && i < PROMOTE_WAIT_S * 10; i++) {
-        int64_t in_recovery = 1;
+    for (int i = 0; !rc && in_recovery && i < PROMOTE_WAIT_S * 10; i++) {
+        if (i) {
+            struct timespec ts = {0, 100000000L};
+            nanosleep(&ts, NULL);
+        }
         rc = aps_store_acquire(*out, APS_DB_WRITE, &c);
+        if (rc)
+            aps_store_last_error(*out, err, errcap);
         if (!rc)
             rc = aps_conn_query_int64(c, "SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END",
                                       0, NULL, &in_recovery);
@@ -450,12 +480,16 @@ static int open_promoted(const char *url, struct aps_store **out, char *err, siz
         if (c)
             aps_store_release(c);
         c = NULL;
-        if (rc || !in_recovery)
-            return rc;
-        struct timespec ts = {0, 100000000L};
-        nanosleep(&ts, NULL);
     }
-    if (!rc) {
+    char fatal[512];
+    if (rc)
+        server_fatal(dir, fatal, sizeof fatal);
+    if (rc && fatal[0])
+        snprintf(err, errcap,
+                 "the restored cluster stopped before it was promoted: %s (the server's log:"
+                 " %s/restore.log; the cluster's folders are left for inspection)",
+                 fatal, dir);
+    if (!rc && in_recovery) {
         snprintf(err, errcap, "the restored cluster did not leave recovery within %d s",
                  PROMOTE_WAIT_S);
         rc = APS_E_TIMEOUT;
@@ -671,7 +705,7 @@ static int pg_restore(const struct aps_config *cfg, struct aps_store *st,
         rc = pg_ctl(cfg, o->pg_path, "start", o->port, err, errcap);
     bool started_ok = !rc;
     if (!rc)
-        rc = open_promoted(r->url, &rs, err, errcap);
+        rc = open_promoted(o->pg_path, r->url, &rs, err, errcap);
     bool promoted = !rc; /* recovery reads no more WAL */
     if (!rc)
         rc = aps_store_acquire(rs, APS_DB_WRITE, &c);

@@ -8,7 +8,9 @@
 # the fix, and a pgBackRest failure reports its ERROR line, not only its last hint.
 # Checking or restoring a SQLite copy writes nothing beside it (no -wal or -shm in BACKUP_DIR,
 # whose newest name stays the newest copy), and a PostgreSQL restore that fails removes what it
-# made (DIR.restore-spool and the data directory), keeping a directory that was there before.
+# made (DIR.restore-spool and the data directory), keeping a directory that was there before; one
+# whose cluster stops before it is promoted (a --to past the archived WAL) names the server's
+# FATAL line and its log.
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
 SRC=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -18,7 +20,7 @@ chmod 755 "$dir"
 pg_started=""
 cleanup() {
   # every cluster a restore may have started (without the checks, one that ignored --from)
-  if [ -n "$pg_started" ]; then for d in p r1 r2 r3; do dr_stop "$dir/$d"; done; fi
+  if [ -n "$pg_started" ]; then for d in p r1 r2 r3 r7; do dr_stop "$dir/$d"; done; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -125,6 +127,12 @@ else
   aps_pg restore --to 'last tuesday' --pg-path "$dir/r6" --port "$P2" > /dev/null 2> "$dir/err"
   check "a --to that is not a time exits" 2 $?
   check "… before it made anything" "no no" "$(exists "$dir/r6") $(exists "$dir/r6.restore-spool")"
+  # A --to past the newest archived commit: the server's recovery ends before the target and it
+  # stops; the restore says so with the server's own line and log, not a bare "database error".
+  aps_pg restore --to "$(date -u -d '+1 hour' +%FT%TZ)" --pg-path "$dir/r7" --port "$P2" > /dev/null 2> "$dir/err"
+  check "a restore whose cluster stops before the target exits" 1 $?
+  check "… naming why it stopped" 1 "$(has 'the restored cluster stopped before it was promoted: recovery ended before configured recovery target was reached' "$dir/err")"
+  check "… and its server log" 1 "$(has "$dir/r7/restore.log" "$dir/err")"
   aps_pg restore --pg-path "$dir/r3" --port "$P2" --stop > "$dir/out" 2> "$dir/err"
   check "a restore into a new directory on a free port works" 0 $?
   set -e
