@@ -120,6 +120,8 @@ int aps_cmd_scheduler(struct aps_cli *cli, int argc, char **argv)
     struct aps_app app;
     char err[512];
     unsigned parts = APS_APP_STORE | APS_APP_QUEUE | APS_APP_MIGRATE | APS_APP_WATCH;
+    if (one) /* stdout holds the one result line; the log lines of the tick go to stderr */
+        parts |= APS_APP_LOG_STDERR;
     if (aps_app_open(&app, cli->cfg, parts, err, sizeof err)) {
         fprintf(stderr, "aps scheduler: %s\n", err);
         return APS_EXIT_FAIL;

@@ -142,6 +142,8 @@ int aps_app_open(struct aps_app *app, const struct aps_config *cfg, unsigned par
     app->cfg = cfg;
     int lvl = aps_log_level_parse(aps_cfg_str(cfg, APS_SET_LOG_LEVEL));
     app->log.level = lvl < 0 ? APS_LOG_INFO : (enum aps_log_level)lvl;
+    if (parts & APS_APP_LOG_STDERR)
+        app->log.out = stderr;
     name_instance(app);
     int rc = aps_app_blocklist(cfg, &app->log, err, errcap);
     if (rc)

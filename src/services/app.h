@@ -54,7 +54,9 @@ enum aps_app_parts {
     APS_APP_WATCH = 32,   /* keep the run-time settings current (services/runtime.h) */
     /* serving API requests: short reads many times a second, so PostgreSQL plans each prepared
      * statement once (aps_store_opts.generic_plans) */
-    APS_APP_SERVING = 64
+    APS_APP_SERVING = 64,
+    /* a one-shot command whose standard output is its result: log lines go to stderr */
+    APS_APP_LOG_STDERR = 128
 };
 
 /* Opens the parts asked for; with the store, loads the run-time settings once (and keeps them

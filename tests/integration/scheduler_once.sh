@@ -2,7 +2,9 @@
 # `aps scheduler --once` as `aps scheduler --help` and docs/operations.md describe it (SQLite):
 # while another scheduler leads it runs nothing, prints {"leader":false,...} with zero counts and
 # exits 0 (a cron-style run that finds a leader has nothing to do); once that scheduler is gone
-# it leads its tick and prints "leader":true; it exits 1 only when the store cannot be reached.
+# it leads its tick and prints "leader":true; a tick that enqueues jobs still prints that one
+# line alone on stdout (its log lines go to stderr); it exits 1 only when the store cannot be
+# reached.
 # Needs: APS_BIN, jq.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -37,6 +39,14 @@ leader=""
 "$APS_BIN" scheduler --once > "$work/out" 2> "$work/err"
 check "--once with no other scheduler exits" 0 $?
 check "… and leads its tick" true "$(jq -r .leader "$work/out")"
+
+# A tick that enqueues (a new store, every slot due): the result is still the one line on
+# stdout that cron reads; the log lines of the migrations and of each job enqueued go to stderr.
+DATABASE_URL="sqlite:///$work/fresh.db" "$APS_BIN" scheduler --once > "$work/out" 2> "$work/err"
+check "--once on a new store exits" 0 $?
+check "… prints one line" 1 "$(wc -l < "$work/out")"
+check "… the result, having enqueued jobs" "true 1" "$(jq -r '"\(.leader) \(.enqueued > 0 | if . then 1 else 0 end)"' "$work/out")"
+check "… and logs each job it enqueued on stderr" 1 "$(grep -c '"msg":"scheduled collect_odds"' "$work/err")"
 
 DATABASE_URL="postgresql://aps@127.0.0.1:1/aps" "$APS_BIN" scheduler --once > "$work/out" 2> "$work/err"
 check "--once without a store exits" 1 $?
