@@ -32,20 +32,27 @@ struct last_pick {
     enum aps_selection sel;
     double line, price, p;
     char publication[16];
+    bool graded; /* graded, and made for the start the game has now */
 };
 
+/* The current pick of the game and market. graded: it has its result and was made for the
+ * game's start as it stands (a pick voided because the game moved to a later start is not). */
 static int read_last_pick(struct aps_conn *c, int64_t game, enum aps_market m,
                           struct last_pick *lp)
 {
     char sel[32];
     memset(lp, 0, sizeof *lp);
     int rc = aps_conn_query_row(c,
-                                "SELECT selection, line, price, probability, publication FROM"
-                                " predictions WHERE game_id = ?1 AND market = ?2"
-                                " ORDER BY id DESC LIMIT 1",
-                                "sddds", sel, sizeof sel, &lp->line, &lp->price, &lp->p,
-                                lp->publication, sizeof lp->publication, "is", game,
-                                aps_market_name(m));
+                                "SELECT p.selection, p.line, p.price, p.probability,"
+                                " p.publication, CASE WHEN r.prediction_id IS NOT NULL AND"
+                                " COALESCE(p.game_start, g.start_time) = g.start_time"
+                                " THEN 1 ELSE 0 END FROM predictions p JOIN games g ON g.id = p.game_id"
+                                " LEFT JOIN prediction_results r ON r.prediction_id = p.id"
+                                " WHERE p.game_id = ?1 AND p.market = ?2"
+                                " ORDER BY p.id DESC LIMIT 1",
+                                "sdddsb", sel, sizeof sel, &lp->line, &lp->price, &lp->p,
+                                lp->publication, sizeof lp->publication, &lp->graded, "is",
+                                game, aps_market_name(m));
     if (rc == APS_E_NOTFOUND)
         return 0;
     lp->found = rc == 0;
@@ -306,6 +313,13 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
             return rc;
         struct aps_pick rounded = cd.pick;
         aps_lockin_round(&rounded);
+        /* A graded pick is the game's record for good: a replay run after grading (aps predict
+         * --now before the start) does not make a new pick that the track record would count
+         * in its place. */
+        if (lp.found && lp.graded) {
+            r->unchanged++;
+            continue;
+        }
         if (lp.found && lp.sel == rounded.selection && !strcmp(lp.publication, rounded.publication) &&
             same_number(lp.line, rounded.line, 1e-9) &&
             same_number(lp.price, rounded.price, 1e-9) && fabs(lp.p - rounded.probability) < 0.005) {

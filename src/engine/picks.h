@@ -81,7 +81,7 @@ struct aps_publish_result {
     size_t games;              /* upcoming games looked at */
     size_t priced;             /* … with a current price for at least one market */
     size_t published;          /* picks locked in now */
-    size_t unchanged;          /* picks already current */
+    size_t unchanged;          /* picks already current, or graded (never replaced) */
     size_t staked;             /* published picks with a stake */
     size_t tracking;           /* … of them tracking only */
     /* the tracking-only picks by reason, and the production models that did not load in

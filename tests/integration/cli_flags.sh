@@ -231,7 +231,7 @@ user --help|0||94f356b4|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae
 snapshot --help|0||99b9e542|d41d8cd9
 snapshot --bogus 1|2|aps snapshot: bad argument --bogus (see aps snapshot --help)|d41d8cd9|4ec6cc59
-predict --help|0||64d64ece|d41d8cd9
+predict --help|0||2b3f8a61|d41d8cd9
 predict --bogus 1|2|aps predict: bad argument --bogus (see --help)|d41d8cd9|2e9eaf09
 flags set --bogus 1|2|aps flags: no flag named '--bogus' (aps flags list shows them)|d41d8cd9|c5dfdcb1
 --help|0||fadcafb1|d41d8cd9

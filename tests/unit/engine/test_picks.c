@@ -3,7 +3,7 @@
  * stake, the reason recorded); with one it is published, every pick a bet with tier and stake
  * within the supported edge or no bet with its reason, and every published pick carries its
  * stored explanation; re-publishing with nothing new adds nothing, grading grades every pick of
- * finished games once, and the lock-in chain verifies. Every run counts its tracking-only picks
+ * finished games once, a graded pick is never replaced, and the lock-in chain verifies. Every run counts its tracking-only picks
  * by reason, and names a production model that does not load with the file it could not read. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -199,7 +199,10 @@ static void picks_use_the_production_model(void **state)
     assert_int_equal(aps_picks_publish(fx.c, &o, &r4), 0);
     assert_int_equal(r4.published, 0);
 
-    /* the games are finished in the store: every pick is graded once */
+    production_model_that_does_not_load(&fx, &o, out.model_name);
+
+    /* the games are finished in the store: every pick is graded once, and a graded pick is
+     * never replaced */
     struct aps_grade_run g1, g2;
     struct aps_grade_clock clock = {aps_time_now(), APS_GRADE_GRACE_DEFAULT_S};
     assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &clock, &g1), 0);
@@ -207,13 +210,19 @@ static void picks_use_the_production_model(void **state)
     assert_int_equal((int64_t)g1.graded, total);
     assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &clock, &g2), 0);
     assert_int_equal(g2.graded, 0);
+    /* the production model loads again: its market would be published, but every game's
+     * pick is graded */
+    assert_int_equal(aps_conn_exec(fx.c, "UPDATE models SET path = replace(path, '-moved', '')"),
+                     0);
+    struct aps_publish_result r5;
+    assert_int_equal(aps_picks_publish(fx.c, &o, &r5), 0);
+    assert_int_equal(r5.published, 0);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions"), total);
 
     struct aps_verify_result v;
     assert_int_equal(aps_lockin_verify(fx.c, &v), 0);
     assert_true(v.ok);
     assert_int_equal(v.checked, total);
-
-    production_model_that_does_not_load(&fx, &o, out.model_name);
 
     aps_trainer_outcome_cleanup(&out);
     aps_trainer_sport_cleanup(&ts);

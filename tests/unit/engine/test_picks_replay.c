@@ -4,7 +4,8 @@
  * did not exist yet at T), and the imported close of a game starting at or after T stood in as
  * its entry. The store is seeded by SQL: one book, NFL games around T: one played the day before
  * with its imported close, one with live snapshots at T - 10 min and T + 10 min, one with an
- * imported close only, one with an imported open only. */
+ * imported close only, one with an imported open only. A replay after grading keeps the graded
+ * picks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,10 +116,63 @@ static void a_replay_reads_the_quotes_known_then(void **state)
     fx_close(&fx);
 }
 
+/* Regression: a replay run after grading replaced graded picks. The track record counts the
+ * newest pick of each game and market, so `aps predict --now T'` for games already graded made
+ * new picks that were graded in their place (on the EPL's 2023-24 season, a second pass of
+ * replays replaced 178 graded picks, 18 of them with another result). A graded pick now stays
+ * the game's pick; a game moved to a later start after its pick was voided gets a new one. */
+static void a_replay_after_grading_keeps_the_graded_pick(void **state)
+{
+    (void)state;
+    struct fx_store fx;
+    fx_open(&fx);
+    seed(fx.c);
+    struct aps_publish_opts o = {.sport = APS_SPORT_NFL,
+                                 .now = T,
+                                 .horizon = 30 * 86400,
+                                 .margin = APS_MARGIN_MULTIPLICATIVE,
+                                 .replay = true};
+    aps_kelly_params_default(&o.kelly);
+    struct aps_publish_result r;
+    assert_int_equal(aps_picks_publish(fx.c, &o, &r), 0);
+    assert_pick(fx.c, 3, 1.80, 2.10);
+    int64_t first = q(fx.c, "SELECT id FROM predictions WHERE game_id = 3");
+    /* game 4 is postponed: its pick is void once the grace period has passed */
+    assert_int_equal(aps_conn_exec(fx.c, "UPDATE games SET status = 'postponed', home_score ="
+                                         " NULL, away_score = NULL WHERE id = 4"),
+                     0);
+    struct aps_grade_run g;
+    struct aps_grade_clock clock = {T + 10 * 86400, APS_GRADE_GRACE_DEFAULT_S};
+    assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &clock, &g), 0);
+    assert_int_equal(g.graded, 2);
+    assert_int_equal(g.voids, 1);
+
+    /* a replay from T + 20 min knows game 3's quote of T + 10 min (2.30 / 1.65): its graded
+     * pick stays the only one; game 4, moved to a start 20 days on and quoted anew, is picked
+     * for that start */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE games SET status = 'scheduled', start_time = start_time + 20 * 86400"
+             " WHERE id = 4; INSERT INTO odds (game_id, book_id, market, selection, phase,"
+             " recorded_at, line, price) VALUES (4, 1, 'moneyline', 'home', 'live', %d, NULL,"
+             " 1.60), (4, 1, 'moneyline', 'away', 'live', %d, NULL, 2.40);",
+             T + 600, T + 600);
+    assert_int_equal(aps_conn_exec(fx.c, sql), 0);
+    o.now = T + 1200;
+    assert_int_equal(aps_picks_publish(fx.c, &o, &r), 0);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE game_id = 3"), 1);
+    assert_int_equal(q(fx.c, "SELECT id FROM predictions WHERE game_id = 3"), first);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions WHERE game_id = 4"), 2);
+    assert_int_equal(r.published, 1);
+    assert_int_equal(r.unchanged, 1);
+    fx_close(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_replay_reads_the_quotes_known_then),
+        cmocka_unit_test(a_replay_after_grading_keeps_the_graded_pick),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
