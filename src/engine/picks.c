@@ -305,7 +305,11 @@ static int publish_game(struct aps_conn *c, struct aps_predictor *elo, struct ma
         }
         if (rc)
             return rc;
-        if (!cd.found)
+        /* A line no bet is settled on (not a multiple of 0.25: a typing error of the source,
+         * as SBR's "2.5115" for 2.5 at -115) gets no pick: it could never be graded. */
+        struct aps_grade_pick gp = {(enum aps_market)m, cd.pick.selection, cd.pick.line,
+                                    aps_sport_info(h->sport)->three_way};
+        if (!cd.found || !aps_grade_pick_valid(&gp))
             continue;
         struct last_pick lp;
         rc = read_last_pick(c, cd.pick.game_id, m, &lp);

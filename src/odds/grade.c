@@ -64,7 +64,7 @@ static enum aps_grade_result settle(long adj4)
     return APS_GRADE_PUSH;
 }
 
-/* The two functions below run on a pick that pick_valid() accepted. */
+/* The two functions below run on a pick that aps_grade_pick_valid() accepted. */
 static enum aps_grade_result grade_moneyline(const struct aps_grade_pick *p, long margin)
 {
     if (p->sel == APS_SEL_DRAW)
@@ -94,8 +94,7 @@ bool aps_grade_splits(enum aps_market market, double line)
            l4 % 2 != 0;
 }
 
-/* Whether the selection belongs to the market and a spread/total line is on the quarter grid. */
-static bool pick_valid(const struct aps_grade_pick *p)
+bool aps_grade_pick_valid(const struct aps_grade_pick *p)
 {
     long l4;
     switch (p->market) {
@@ -114,7 +113,7 @@ static bool pick_valid(const struct aps_grade_pick *p)
 int aps_grade_bet(const struct aps_grade_pick *pick, const struct aps_grade_score *score,
                   enum aps_grade_result *out)
 {
-    if (!pick || !score || !out || !pick_valid(pick))
+    if (!pick || !score || !out || !aps_grade_pick_valid(pick))
         return APS_E_INVAL;
     if (score->status == APS_GS_CANCELLED) {
         *out = APS_GRADE_VOID;

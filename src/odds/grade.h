@@ -54,6 +54,10 @@ int aps_grade_result_parse(const char *s);
  * line (−0.25, 2.75, …); never a moneyline, nor a whole or half line. */
 bool aps_grade_splits(enum aps_market market, double line);
 
+/* Whether pick can be graded: its selection belongs to its market (draw only in a three-way
+ * moneyline) and a spread or total line is a finite multiple of 0.25. */
+bool aps_grade_pick_valid(const struct aps_grade_pick *pick);
+
 /* Grades pick against score into *out. Errors (and *out untouched): APS_E_INVAL for a selection
  * that does not belong to the market (draw in a two-way moneyline, over on a spread, …) or a
  * spread/total line that is not a finite multiple of 0.25; APS_E_STATE when the game is not over

@@ -5,13 +5,14 @@
  * its entry. The store is seeded by SQL: one book, NFL games around T: one played the day before
  * with its imported close, one with live snapshots at T - 10 min and T + 10 min, one with an
  * imported close only, one with an imported open only. A replay after grading keeps the graded
- * picks. */
+ * picks, and a line grading cannot settle gets no pick. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/timeutil.h"
 #include "engine/picks.h"
 #include "model/history.h"
 
@@ -168,11 +169,53 @@ static void a_replay_after_grading_keeps_the_graded_pick(void **state)
     fx_close(&fx);
 }
 
+/* Regression: SBR's NBA 2018-19 file reads "2.5115" (2.5 at -115) as the open spread of
+ * Portland - Denver on 2018-11-30; a replay locked in a pick at -2.51, which grading can never
+ * settle (lines are multiples of 0.25): it stayed pending for good, `aps grade` said nothing and
+ * the track record left it out. A line off the quarter grid now gets no pick; the game's other
+ * markets and the other games' spreads are picked, and every pick is graded. */
+static void a_line_off_the_quarter_grid_gets_no_pick(void **state)
+{
+    (void)state;
+    struct fx_store fx;
+    fx_open(&fx);
+    fx_ingest(&fx, APS_SOURCE_SBR, fx_nba, 3);
+    int64_t game = q(fx.c, "SELECT game_id FROM odds WHERE line = -2.5115");
+    assert_true(game > 0);
+    struct aps_publish_opts o = {.sport = APS_SPORT_NBA,
+                                 .horizon = 86400,
+                                 .margin = APS_MARGIN_MULTIPLICATIVE,
+                                 .replay = true};
+    aps_kelly_params_default(&o.kelly);
+    assert_int_equal(aps_time_parse_iso("2018-11-29T12:00:00Z", &o.now), 0);
+    struct aps_publish_result r;
+    assert_int_equal(aps_picks_publish(fx.c, &o, &r), 0);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM predictions WHERE game_id = %lld AND market = 'spread'",
+             (long long)game);
+    assert_int_equal(q(fx.c, sql), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM predictions WHERE game_id = %lld AND market = 'total'",
+             (long long)game);
+    assert_int_equal(q(fx.c, sql), 1);
+    assert_true(q(fx.c, "SELECT count(*) FROM predictions WHERE market = 'spread'") > 3);
+    struct aps_grade_run g;
+    struct aps_grade_clock clock = {aps_time_now(), APS_GRADE_GRACE_DEFAULT_S};
+    assert_int_equal(aps_picks_grade(fx.c, APS_MARGIN_MULTIPLICATIVE, &clock, &g), 0);
+    assert_true(g.graded > 3);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM predictions p WHERE NOT EXISTS (SELECT 1"
+                             " FROM prediction_results r WHERE r.prediction_id = p.id)"),
+                     0);
+    fx_close(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_replay_reads_the_quotes_known_then),
         cmocka_unit_test(a_replay_after_grading_keeps_the_graded_pick),
+        cmocka_unit_test(a_line_off_the_quarter_grid_gets_no_pick),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
