@@ -81,6 +81,12 @@ static void publication_filter(const struct aps_http_req *req, struct aps_http_r
         aps_api_where_raw(w, "p.publication = 'published'");
     else if (publication)
         aps_api_where_raw(w, "(p.publication IS NULL OR p.publication = 'tracking_only')");
+    /* locked=before_start: the live forecasts alone; after_start: the replays' picks */
+    const char *locked = aps_api_q_str(req, res, "locked");
+    if (locked && !strcmp(locked, "before_start"))
+        aps_api_where_raw(w, "NOT (" APS_API_PRED_LOCKED_LATE ")");
+    else if (locked)
+        aps_api_where_raw(w, APS_API_PRED_LOCKED_LATE);
 }
 
 /* sport, tier, market, game_id, min_edge, min_probability, graded, result, history and
@@ -253,6 +259,7 @@ int aps_api_predictions_get(struct aps_http_req *req, struct aps_http_res *res)
 struct record {
     char key[16];
     struct aps_record r;
+    int64_t late; /* of r's picks, those locked in at or after their start (replays) */
 };
 
 #define MAX_GROUPS 32
@@ -276,10 +283,12 @@ static struct record *group(struct record *g, int *n, const char *key)
     return &g[(*n)++];
 }
 
-static void add_agg(struct record *r, const struct aps_record_rows *a)
+static void add_agg(struct record *r, const struct aps_record_rows *a, int64_t late)
 {
-    if (r)
+    if (r) {
         aps_record_add(&r->r, a);
+        r->late += late;
+    }
 }
 
 static json_t *record_json(const struct record *g)
@@ -295,6 +304,7 @@ static json_t *record_json(const struct record *g)
     json_object_set_new(o, "losses", json_integer(r->losses));
     json_object_set_new(o, "pushes", json_integer(r->pushes));
     json_object_set_new(o, "voids", json_integer(r->voids));
+    json_object_set_new(o, "locked_after_start", json_integer(g->late));
     json_object_set_new(o, "win_rate", aps_api_num(s.win_rate));
     json_object_set_new(o, "win_rate_ci95",
                         json_pack("[o, o]", aps_api_num(s.win_rate_lo), aps_api_num(s.win_rate_hi)));
@@ -323,7 +333,8 @@ static int records_prepare(struct aps_conn *c, const struct aps_api_where *w,
                    "SELECT sp.code, p.tier, p.market, r.result, COUNT(*),"
                    " SUM(CASE WHEN r.profit_loss IS NULL THEN 0 ELSE 1 END), SUM(r.profit_loss),"
                    " SUM(CASE WHEN r.clv IS NULL THEN 0 ELSE 1 END), SUM(r.clv),"
-                   " SUM(CASE WHEN r.clv > 0 THEN 1 ELSE 0 END)"
+                   " SUM(CASE WHEN r.clv > 0 THEN 1 ELSE 0 END),"
+                   " SUM(CASE WHEN " APS_API_PRED_LOCKED_LATE " THEN 1 ELSE 0 END)"
                    " FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id"
                    " JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id%s"
                    " GROUP BY sp.code, p.tier, p.market, r.result ORDER BY 1, 2, 3, 4",
@@ -358,11 +369,12 @@ static int load_records(struct aps_stmt *st, struct records *out)
                                     aps_stmt_is_null(st, 8) ? 0 : aps_stmt_double(st, 8),
                                     clv_unit_of(market)};
         bool bet = tier && tier[0];
-        add_agg(&out->all, &a);
-        add_agg(bet ? &out->bets : &out->no_bets, &a);
-        add_agg(group(out->sport, &out->nsport, sport ? sport : "?"), &a);
-        add_agg(group(out->tier, &out->ntier, bet ? tier : "none"), &a);
-        add_agg(group(out->market, &out->nmarket, market ? market : "?"), &a);
+        int64_t late = aps_stmt_int64(st, 10);
+        add_agg(&out->all, &a, late);
+        add_agg(bet ? &out->bets : &out->no_bets, &a, late);
+        add_agg(group(out->sport, &out->nsport, sport ? sport : "?"), &a, late);
+        add_agg(group(out->tier, &out->ntier, bet ? tier : "none"), &a, late);
+        add_agg(group(out->market, &out->nmarket, market ? market : "?"), &a, late);
     }
     aps_stmt_finalize(st);
     return rc < 0 ? rc : 0;
@@ -568,7 +580,10 @@ int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_re
                       " spreads and totals, so clv_mean and the histogram's bins are given only"
                       " for picks of one unit (null and none across both: filter by market);"
                       " clv_histogram: 20 equal-width bins between the smallest and largest"
-                      " CLV; cumulative: units per game date and their running sum"));
+                      " CLV; cumulative: units per game date and their running sum;"
+                      " locked_after_start: of n, the picks locked in at or after the start"
+                      " they were made for (replays of past games, not forecasts: locked="
+                      "before_start leaves them out)"));
     graded_cleanup(&g);
     aps_free(r);
     return rc ? aps_api_db_error(res, rc) : 0;

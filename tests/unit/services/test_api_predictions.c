@@ -384,6 +384,67 @@ static void test_performance_current_and_bets(void **state)
     tr_cleanup(&t);
 }
 
+/* A pick locked in at or after the start it was made for (a replay of a past game) is marked,
+ * counted apart in every record, and can be left out (locked=before_start): the record of
+ * forecasts alone. The start is predictions.game_start, else the game's start. */
+static void test_performance_lock_timing(void **state)
+{
+    struct fixture *fx = *state;
+    struct treq t;
+    grade_two(fx, 0.05);
+    /* pick 2 was locked an hour before its game, pick 3 a minute after the start it was made
+     * for (its game has since moved an hour later) */
+    fx_exec(fx, "UPDATE predictions SET game_start = NULL, created_at = (SELECT g.start_time"
+                " FROM games g WHERE g.id = game_id) - 3600 WHERE id = 2;"
+                "UPDATE predictions SET game_start = (SELECT g.start_time FROM games g"
+                " WHERE g.id = game_id) - 3600, created_at = (SELECT g.start_time FROM games g"
+                " WHERE g.id = game_id) - 3540 WHERE id = 3");
+    performance(fx, &t, NULL);
+    json_t *all = tr_get(&t, "overall");
+    int64_t n = json_integer_value(json_object_get(all, "n"));
+    int64_t late = json_integer_value(json_object_get(all, "locked_after_start"));
+    assert_true(late >= 1 && late < n);
+    json_t *sports = tr_get(&t, "by_sport");
+    int64_t late_sum = 0;
+    for (size_t i = 0; i < json_array_size(sports); i++)
+        late_sum += json_integer_value(
+            json_object_get(json_array_get(sports, i), "locked_after_start"));
+    assert_int_equal(late_sum, late);
+    tr_cleanup(&t);
+    for (int before = 0; before < 2; before++) {
+        tr_init(&t, fx, "GET", PREDS "/performance", FX_USER, APS_ROLE_USER);
+        tr_query(&t, "locked", before ? "before_start" : "after_start");
+        assert_int_equal(tr_run(&t, aps_api_predictions_performance), 200);
+        all = tr_get(&t, "overall");
+        assert_int_equal(json_integer_value(json_object_get(all, "n")), before ? n - late : late);
+        assert_int_equal(json_integer_value(json_object_get(all, "locked_after_start")),
+                         before ? 0 : late);
+        tr_cleanup(&t);
+    }
+    /* each pick says which it is; the list filters the same way */
+    assert_int_equal(list_with(fx, &t, "game_id", "2"), 200);
+    json_t *items = tr_get(&t, "items");
+    assert_true(json_array_size(items) >= 1);
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        int64_t id = json_integer_value(json_object_get(it, "id"));
+        if (id == 2)
+            assert_true(json_is_true(json_object_get(it, "locked_before_start")));
+        if (id == 3)
+            assert_true(json_is_false(json_object_get(it, "locked_before_start")));
+    }
+    tr_cleanup(&t);
+    assert_int_equal(list_with(fx, &t, "locked", "after_start"), 200);
+    items = tr_get(&t, "items");
+    for (size_t i = 0; i < json_array_size(items); i++)
+        assert_true(
+            json_is_false(json_object_get(json_array_get(items, i), "locked_before_start")));
+    assert_int_not_equal(json_array_size(items), 0);
+    tr_cleanup(&t);
+    assert_int_equal(list_with(fx, &t, "locked", "whenever"), 400);
+    tr_cleanup(&t);
+}
+
 /* Moneyline CLV is a fraction of the stake, spread CLV points: the record of both has no mean
  * CLV and no histogram bins, each market's record has its own (regression: an NBA replay's
  * track record published a mean CLV of 0.0915 from -0.041 (moneyline), -0.32 and +0.64 points). */
@@ -481,6 +542,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_performance, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_performance_clv_units, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_performance_current_and_bets, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_performance_lock_timing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,6 +175,18 @@ try {
   const gradedNow = Number(sql(`SELECT COUNT(*) ${current}`)), betsNow = Number(sql(`SELECT COUNT(*) ${current} AND p.tier <> ''`));
   check("track record: bets, the rest and all picks, each game and market once", summary.length === 3 && summary[0][1] === betsNow && summary[1][1] === gradedNow - betsNow && summary[2][1] === gradedNow,
     `${JSON.stringify(summary)}; store: ${gradedNow} current graded picks, ${betsNow} with a tier`);
+  // forecasts alone: the picks locked in before the start they were made for
+  const late = "p.created_at >= COALESCE(p.game_start, (SELECT g.start_time FROM games g WHERE g.id = p.game_id))";
+  const lateNow = Number(sql(`SELECT COUNT(*) ${current} AND ${late}`));
+  const lateShown = await page.locator("table.record-summary tbody tr").evaluateAll((rs) => Number(rs[2].cells[9].textContent));
+  check("track record: the picks locked after their start are counted apart", lateShown === lateNow, `${lateShown} shown, ${lateNow} in the store`);
+  await page.getByLabel("Picks", { exact: true }).selectOption("before_start");
+  await page.waitForFunction((want) => {
+    const r = document.querySelectorAll("table.record-summary tbody tr")[2];
+    return r && Number(r.cells[1].textContent) === want && Number(r.cells[9].textContent) === 0;
+  }, gradedNow - lateNow, { timeout: 10000 }).then(() => check("track record of forecasts alone (locked before the start)", true),
+    (e) => check("track record of forecasts alone (locked before the start)", false, `${e}; store: ${gradedNow - lateNow}`));
+  await page.getByLabel("Picks", { exact: true }).selectOption("");
   const hash = sql("SELECT hash FROM predictions ORDER BY id LIMIT 1");
   await page.getByLabel("Lock-in hash", { exact: true }).fill(hash);
   await page.getByRole("button", { name: "Verify" }).click();

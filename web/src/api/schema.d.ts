@@ -1346,6 +1346,8 @@ export interface components {
             stake_fraction: number | null;
             /** @description lock-in time (UTC, microseconds) */
             locked_at: string;
+            /** @description false when the pick was locked in at or after the start it was made for: a replay of a past game (aps predict --now), not a forecast */
+            locked_before_start: boolean;
             hash: string;
             prev_hash: string | null;
             /** Format: date-time */
@@ -1372,6 +1374,8 @@ export interface components {
             losses: number;
             pushes: number;
             voids: number;
+            /** @description of n, the picks locked in at or after the start they were made for (replays, not forecasts) */
+            locked_after_start: number;
             win_rate: number | null;
             win_rate_ci95: (number | null)[];
             units: number | null;
@@ -1386,6 +1390,8 @@ export interface components {
             losses: number;
             pushes: number;
             voids: number;
+            /** @description of n, the picks locked in at or after the start they were made for (replays, not forecasts) */
+            locked_after_start: number;
             win_rate: number | null;
             win_rate_ci95: (number | null)[];
             units: number | null;
@@ -5396,6 +5402,7 @@ export interface operations {
                 graded?: boolean;
                 history?: boolean;
                 publication?: "published" | "tracking_only";
+                locked?: "before_start" | "after_start";
                 game_id?: number;
                 result?: "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
                 date?: string;
@@ -5513,6 +5520,7 @@ export interface operations {
                 graded?: boolean;
                 history?: boolean;
                 publication?: "published" | "tracking_only";
+                locked?: "before_start" | "after_start";
                 game_id?: number;
                 result?: "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
                 tz?: string;
@@ -5624,6 +5632,7 @@ export interface operations {
                 tier?: "A" | "B" | "C" | "D";
                 market?: "moneyline" | "spread" | "total";
                 publication?: "published" | "tracking_only";
+                locked?: "before_start" | "after_start";
                 date?: string;
                 date_from?: string;
                 date_to?: string;

@@ -10,19 +10,22 @@ import type { Performance, TrackRecord, Verification } from "../types";
 
 function recordRows(rs: TrackRecord[]): (string | number)[][] {
   return rs.map((r) => [r.key ?? "all", r.n, `${r.wins}–${r.losses}${r.pushes ? `–${r.pushes}` : ""}`,
-    pct(r.win_rate), `${pct(r.win_rate_ci95?.[0])} – ${pct(r.win_rate_ci95?.[1])}`, signed(r.units), pct(r.roi), num(r.clv_mean, 4), pct(r.clv_positive_share)]);
+    pct(r.win_rate), `${pct(r.win_rate_ci95?.[0])} – ${pct(r.win_rate_ci95?.[1])}`, signed(r.units), pct(r.roi), num(r.clv_mean, 4), pct(r.clv_positive_share),
+    r.locked_after_start ?? 0]);
 }
-const recordHead = ["Group", "Graded", "W–L(–P)", "Win rate", "95% interval (Wilson)", "Units", "ROI", "Mean CLV", "CLV > 0"];
+const recordHead = ["Group", "Graded", "W–L(–P)", "Win rate", "95% interval (Wilson)", "Units", "ROI", "Mean CLV", "CLV > 0", "Locked after start"];
 
 export function recordPage(main: HTMLElement): void {
   const sport = select("sport", sportOptions(true));
   const market = select("market", [["", "All markets"], ["moneyline", "Moneyline"], ["spread", "Spread"], ["total", "Total"]]);
   const tier = select("tier", [["", "All tiers"], ["A", "A"], ["B", "B"], ["C", "C"]]);
+  // A pick locked in at or after its game's start is a replay of a past game, not a forecast.
+  const locked = select("locked", [["", "All picks"], ["before_start", "Forecasts (locked before the start)"], ["after_start", "Replays (locked after the start)"]]);
   const from = h("input", { type: "date", name: "date_from" });
   const to = h("input", { type: "date", name: "date_to" });
   const note = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const out = h("div");
-  const filters = h("form", { class: "filters", "aria-label": "Filter the track record" }, field("Sport", sport), field("Market", market), field("Tier", tier), field("From", from), field("To", to));
+  const filters = h("form", { class: "filters", "aria-label": "Filter the track record" }, field("Sport", sport), field("Market", market), field("Tier", tier), field("Picks", locked), field("From", from), field("To", to));
   main.append(section("Track record", filters, note), out);
 
   // Only the newest request's answer is drawn (a slower answer to earlier filters is dropped), and
@@ -34,6 +37,7 @@ export function recordPage(main: HTMLElement): void {
     if (sport.value) q.set("sport", sport.value);
     if (market.value) q.set("market", market.value);
     if (tier.value) q.set("tier", tier.value);
+    if (locked.value) q.set("locked", locked.value);
     if (from.value) q.set("date_from", from.value);
     if (to.value) q.set("date_to", to.value);
     try {
@@ -93,7 +97,7 @@ export function recordPage(main: HTMLElement): void {
       status(note, (e as Error).message, "error");
     }
   }
-  for (const el of [sport, market, tier, from, to]) el.addEventListener("change", () => void load());
+  for (const el of [sport, market, tier, locked, from, to]) el.addEventListener("change", () => void load());
   filters.addEventListener("submit", (e) => e.preventDefault());
   void load();
 
