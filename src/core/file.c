@@ -46,3 +46,11 @@ int aps_file_replace(const char *path, const void *data, size_t n, int mode)
     errno = saved;
     return -1;
 }
+
+int aps_file_create_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno == EEXIST ? 0 : -1;
+    return close(fd);
+}

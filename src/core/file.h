@@ -1,4 +1,4 @@
-/* file.h — replacing a file whole. */
+/* file.h — replacing a file whole; making a private file. */
 #ifndef APS_CORE_FILE_H
 #define APS_CORE_FILE_H
 
@@ -9,5 +9,11 @@
  * reader sees the old file or the new one, never a part. On failure the temporary file is
  * removed, path is as it was, and -1 is returned with errno set; 0 on success. */
 int aps_file_replace(const char *path, const void *data, size_t n, int mode);
+
+/* Creates path empty with mode 0600 (owner only) when it does not exist; an existing file is
+ * left as it is. For files SQLite is about to create (a store, a backup copy): SQLite gives a new
+ * file 0644 less the umask, and its -wal and -shm files take the database file's mode, so a
+ * store made here is readable by its owner alone. 0, or -1 with errno set. */
+int aps_file_create_private(const char *path);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -189,9 +190,13 @@ static int sqlite_run(const struct aps_config *cfg, struct aps_store *st, int64_
         snprintf(err, errcap, "no database connection: %s", aps_strerror(rc));
         return rc;
     }
-    rc = aps_conn_backup_file(c, tmp);
-    if (rc)
+    /* the copy holds what the store holds: its owner's alone, like the store */
+    if (aps_file_create_private(tmp)) {
+        snprintf(err, errcap, "cannot create %s: %s", tmp, strerror(errno));
+        rc = APS_E_IO;
+    } else if ((rc = aps_conn_backup_file(c, tmp)) != 0) {
         snprintf(err, errcap, "%s", aps_conn_errmsg(c));
+    }
     aps_store_release(c);
     if (!rc)
         rc = check_copy(tmp, NULL, NULL, err, errcap);

@@ -28,6 +28,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "store/store_backend.h"
@@ -192,6 +193,12 @@ static int pool_init(struct aps_store *st, struct aps_pool *p, const char *url, 
     }
     if (make_parent_dirs(p->target) != 0) {
         snprintf(err, errcap, "cannot create the directory for %s: %s", shown, strerror(errno));
+        return APS_E_IO;
+    }
+    /* A new store holds password hashes and sealed secrets: its owner's alone. A path SQLite
+     * reads in URI form (file:...) is left to SQLite. */
+    if (strncmp(p->target, "file:", 5) != 0 && aps_file_create_private(p->target) != 0) {
+        snprintf(err, errcap, "cannot create %s: %s", shown, strerror(errno));
         return APS_E_IO;
     }
     return 0;

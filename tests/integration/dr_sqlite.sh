@@ -80,6 +80,9 @@ copy=$(ls "$dir"/backups/aps-*.db)
 check "one copy made" 1 "$(echo "$copy" | wc -l)"
 check "writes went on during the backup" 1 "$([ "$acked_total" -gt "$acked_before" ] && echo 1 || echo 0)"
 check "the copy passes integrity_check" ok "$(sqlite3 "$copy" 'PRAGMA integrity_check')"
+# password hashes and sealed secrets: the store and its copy are their owner's alone
+check "the store made by aps is readable by its owner alone" 600 "$(stat -c %a "${DATABASE_URL#sqlite:///}")"
+check "the copy is readable by its owner alone" 600 "$(stat -c %a "$copy")"
 missing=0
 while read -r id; do
   [ "$(sqlite3 "$copy" "select count(*) from bankrolls where id = $id")" = 1 ] || missing=$((missing + 1))

@@ -12,6 +12,8 @@
 #include <ftw.h>
 #include <sqlite3.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_cases.h"
 
@@ -109,6 +111,41 @@ static void test_sqlite_existing_only(void **state)
     if (aps_store_open(&st, &o, err, sizeof err))
         fail_msg("open memory: %s", err);
     aps_store_close(st);
+}
+
+/* A store aps creates is its owner's alone (0600), and so are its -wal and -shm files; a file
+ * that is already there keeps its mode. */
+static void test_sqlite_new_store_private(void **state)
+{
+    char url[1100], path[1024], wal[1100], err[512];
+    struct aps_store *st = NULL;
+    struct aps_conn *c = NULL;
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/private/x.db", g.tmpdir);
+    snprintf(url, sizeof url, "sqlite:///%s", path);
+    struct aps_store_opts o = {.url = url, .pool_size = 1, .pool_timeout = 1.0};
+    if (aps_store_open(&st, &o, err, sizeof err))
+        fail_msg("open: %s", err);
+    MUST(c, aps_store_acquire(st, APS_DB_WRITE, &c));
+    MUST(c, aps_conn_exec(c, "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)"));
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (stat(wal, &sb) == 0) /* WAL mode: the log takes the database's mode */
+        assert_int_equal(sb.st_mode & 0777, 0600);
+    aps_store_release(c);
+    aps_store_close(st);
+    snprintf(path, sizeof path, "%s/shared.db", g.tmpdir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(chmod(path, 0644), 0);
+    snprintf(url, sizeof url, "sqlite:///%s", path);
+    if (aps_store_open(&st, &o, err, sizeof err))
+        fail_msg("open the existing file: %s", err);
+    aps_store_close(st);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0644);
 }
 
 static void test_sqlite_memory_shared(void **state)
@@ -351,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_memstatus_off),
         cmocka_unit_test(test_sqlite_url_forms),
         cmocka_unit_test(test_sqlite_existing_only),
+        cmocka_unit_test(test_sqlite_new_store_private),
         cmocka_unit_test(test_sqlite_memory_shared),
         cmocka_unit_test(test_sqlite_replica_routing),
         cmocka_unit_test(test_sqlite_busy),
