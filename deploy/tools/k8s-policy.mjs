@@ -227,6 +227,20 @@ for (const [env, objs] of [["production", prod], ["staging", staging], ["product
   eq(`${env}: TLS covers the Ingress host`, [i?.spec?.rules?.[0]?.host], i?.spec?.tls?.[0]?.hosts);
 }
 
+// --- backups on the cluster (seed 6.1): CloudNativePG's, watched on its metrics --------------------
+for (const [env, objs] of [["production", prod], ["staging", staging]]) {
+  const cfg = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("aps-config-"))?.data ?? {};
+  eq(`${env}: the scheduler queues no backup job of its own (CloudNativePG backs up)`, "0", cfg.SCHEDULE_BACKUP_SECONDS);
+  const rules = (find(objs, "PrometheusRule", "postgres-backups")?.spec?.groups ?? []).flatMap((g) => g.rules ?? []);
+  const rule = (n) => rules.find((r) => r.alert === n) ?? {};
+  check(`${env}: BackupTooOld on CloudNativePG's last backup, over a day for 30m, critical`,
+    /cnpg_collector_last_available_backup_timestamp\) > 86400$/.test(rule("BackupTooOld").expr ?? "") && rule("BackupTooOld").for === "30m" && rule("BackupTooOld").labels?.severity === "critical");
+  check(`${env}: BackupFailing on CloudNativePG's last failed backup`, /cnpg_collector_last_failed_backup_timestamp/.test(rule("BackupFailing").expr ?? ""));
+  check(`${env}: WalArchiveLagging on the archiver's failures`, /cnpg_pg_stat_archiver_failed_count/.test(rule("WalArchiveLagging").expr ?? ""));
+}
+check("the Cluster exports its metrics (PodMonitor)", get(prod, "Cluster", "postgres").spec?.monitoring?.enablePodMonitor === true);
+eq("the daily base backup at 04:00 UTC", "0 0 4 * * *", get(prod, "ScheduledBackup", "postgres-daily").spec?.schedule);
+
 // --- releases (seed 3.3) -----------------------------------------------------------------------
 const cr = get(canary, "Rollout", "api");
 const steps = cr.spec?.strategy?.canary?.steps ?? [];

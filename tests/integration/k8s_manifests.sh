@@ -77,6 +77,17 @@ if node "$tools/k8s-promql.mjs" "$dir/cluster.yaml" "$dir/production-canary.yaml
   promtool check rules "$dir/queries.yaml" > "$dir/promtool.out" 2>&1; then ok; else bad "promtool: $(cat "$dir/promtool.out")"; fi
 if grep -q 'SUCCESS: 6 rules found' "$dir/promtool.out"; then ok; else bad "expected 6 queries: $(cat "$dir/promtool.out")"; fi
 
+# The backup alerts on CloudNativePG's metrics parse and fire (promtool's unit tests).
+node -e '
+const { parseAllDocuments, stringify } = require(process.argv[1] + "/node_modules/yaml");
+const o = parseAllDocuments(require("fs").readFileSync(process.argv[2], "utf8")).map((d) => d.toJS())
+  .find((x) => x && x.kind === "PrometheusRule" && x.metadata.name === "postgres-backups");
+if (!o) { console.error("no PrometheusRule postgres-backups"); process.exit(1); }
+process.stdout.write(stringify({ groups: o.spec.groups }));' "$tools" "$dir/production.yaml" > "$dir/postgres-backups.rules.yaml" &&
+  cp "$src/deploy/k8s/base/monitoring/postgres-backup-rules.test.yaml" "$dir/" &&
+  (cd "$dir" && promtool check rules postgres-backups.rules.yaml && promtool test rules postgres-backup-rules.test.yaml) > "$dir/backup-rules.out" 2>&1
+if grep -q SUCCESS "$dir/backup-rules.out" && ! grep -q FAILED "$dir/backup-rules.out"; then ok; else bad "postgres backup rules: $(cat "$dir/backup-rules.out")"; fi
+
 # The PrometheusRule is generated from deploy/monitoring/prometheus/rules/*.yaml.
 if (cd "$src" && node deploy/tools/k8s-prometheusrule.mjs --check); then ok; else bad "the committed PrometheusRule is stale"; fi
 
