@@ -3,7 +3,7 @@
 //
 //   node deploy/tools/k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml STAGING.yaml
 // Prints a FAIL line per broken rule and `N passed, N failed`; exit 1 on any failure.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments, parse } from "yaml";
@@ -240,6 +240,24 @@ for (const [env, objs] of [["production", prod], ["staging", staging]]) {
 }
 check("the Cluster exports its metrics (PodMonitor)", get(prod, "Cluster", "postgres").spec?.monitoring?.enablePodMonitor === true);
 eq("the daily base backup at 04:00 UTC", "0 0 4 * * *", get(prod, "ScheduledBackup", "postgres-daily").spec?.schedule);
+
+// --- monitoring on the cluster (seed 7.1, 7.2) ---------------------------------------------------
+// Every scraped series carries its environment (the compose targets' label), and the ten Grafana
+// dashboards are the files of deploy/monitoring/grafana, once per cluster, for Grafana's sidecar.
+for (const [env, objs] of [["production", prod], ["staging", staging]]) {
+  const want = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("aps-config-"))?.data?.ENVIRONMENT;
+  for (const sm of objs.filter((o) => o.kind === "ServiceMonitor"))
+    check(`${env}: ServiceMonitor ${sm.metadata.name} labels its series environment=${want}`,
+      !!want && (sm.spec?.endpoints ?? []).length > 0 && sm.spec.endpoints.every((e) => (e.relabelings ?? []).some((r) => r.targetLabel === "environment" && r.replacement === want)));
+}
+const dashDir = join(root, "deploy", "monitoring", "grafana", "dashboards");
+const dashFiles = readdirSync(dashDir).filter((f) => f.endsWith(".json")).sort();
+eq("ten Grafana dashboards", 10, dashFiles.length);
+for (const f of dashFiles) {
+  const cm = cluster.find((o) => o.kind === "ConfigMap" && o.metadata?.namespace === "monitoring" && o.data && f in o.data);
+  check(`dashboard ${f}: a ConfigMap in monitoring labelled grafana_dashboard=1, the file as it is`,
+    !!cm && cm.metadata.labels?.grafana_dashboard === "1" && cm.data[f] === readFileSync(join(dashDir, f), "utf8"));
+}
 
 // --- releases (seed 3.3) -----------------------------------------------------------------------
 const cr = get(canary, "Rollout", "api");
