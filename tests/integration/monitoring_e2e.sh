@@ -106,11 +106,13 @@ hot_standby = on
 fsync = off
 CONF
 printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n' > "$work/pg/p/pg_hba.conf"
-as_pg "$PGBIN/pg_ctl" -D "$work/pg/p" -l "$work/pg/p.log" -w start > /dev/null
+as_pg "$PGBIN/pg_ctl" -D "$work/pg/p" -l "$work/pg/p.log" -w start > /dev/null ||
+  { echo "FAIL: the primary PostgreSQL did not start (port $P_PG):"; tail -20 "$work/pg/p.log"; exit 1; }
 as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$P_PG" -U postgres aps
 as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$P_PG" -U postgres -D "$work/pg/r" -R -X stream -c fast > /dev/null
 echo "port = $P_PGR" >> "$work/pg/r/postgresql.conf"
-as_pg "$PGBIN/pg_ctl" -D "$work/pg/r" -l "$work/pg/r.log" -w start > /dev/null
+as_pg "$PGBIN/pg_ctl" -D "$work/pg/r" -l "$work/pg/r.log" -w start > /dev/null ||
+  { echo "FAIL: the replica PostgreSQL did not start (port $P_PGR):"; tail -20 "$work/pg/r.log"; exit 1; }
 PRIMARY="postgresql://postgres@127.0.0.1:$P_PG/aps"
 check "the replica streams from the primary" 1 "$(psql "$PRIMARY" -Atc 'select count(*) from pg_stat_replication')"
 mkdir -p "$work/redis"
