@@ -44,7 +44,8 @@ static const char *const SQL[ST__COUNT] = {
         " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12,"
         " ?13, ?13) RETURNING id",
     [ST_GAME_GET] = "SELECT status, start_time, time_known, home_score, away_score, venue_id,"
-                    " external_id FROM games WHERE id = ?1",
+                    " external_id, (SELECT COUNT(*) FROM game_sources s WHERE s.game_id = ?1"
+                    " AND s.source <> ?2) FROM games WHERE id = ?1",
     [ST_GAME_UPD] = "UPDATE games SET status = ?2, start_time = ?3, time_known = ?4,"
                     " home_score = ?5, away_score = ?6, venue_id = ?7, external_id = ?8,"
                     " updated_at = ?9 WHERE id = ?1",
@@ -249,7 +250,7 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
                        bool swapped, int64_t venue, int64_t now, bool *changed)
 {
     struct aps_stmt *st = l->st[ST_GAME_GET];
-    int rc = aps_stmt_bindf(st, "i", id);
+    int rc = aps_stmt_bindf(st, "is", id, g->provider);
     if (!rc)
         rc = aps_stmt_step(st);
     if (rc != APS_ROW)
@@ -261,6 +262,7 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
     int64_t vid = aps_stmt_is_null(st, 5) ? -1 : aps_stmt_int64(st, 5);
     char ext[64];
     (void)aps_str_copy(ext, sizeof ext, aps_stmt_text(st, 6) ? aps_stmt_text(st, 6) : "");
+    bool others = aps_stmt_int64(st, 7) > 0; /* a source besides this provider knows the game */
     rc = run(st);
     if (rc)
         return rc;
@@ -269,7 +271,9 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
     bool keep_scores = status == APS_GS_FINAL && g->status != APS_GS_FINAL;
     if (status_allowed(status, g->status))
         status = g->status;
-    if (g->schedule_authority || !time_known) {
+    /* The schedule's authority moves a start; a provider alone with a game (it created it and
+     * no other source has listed it since) moves it too: its moved commence time is the start. */
+    if (g->schedule_authority || !time_known || !others) {
         start = g->start;
         time_known = 1;
     }

@@ -5,7 +5,8 @@
  * (external_ids), then by sport and the two teams (either home/away order) with a start within
  * ±30 minutes, or on the same local date when that stored game has no id from this provider
  * yet. Only then is a new game created. ESPN is the schedule's authority: its start time
- * replaces a stored one; an odds provider's start time is only used for games it created.
+ * replaces a stored one; an odds provider's start time is only used for games it created, and
+ * follows its moved commence time until another source lists the game.
  *
  * Odds: a quote is stored (phase "live", recorded_at = the book's last_update or now) only when
  * its price or line differs from the latest live snapshot of the same game, book, market and

@@ -2,7 +2,8 @@
  * APS_TEST_PG_URL is set): an ESPN event and a TheOddsAPI event of the same game become one game
  * (the real NBA samples of 22/23 Nov 2022), odds are stored change-only with movements, closing
  * lines are captured once from the last snapshot before the start (again at a postponed game's
- * new start; none for a game postponed or cancelled), unknown teams are refused,
+ * new start; none for a game postponed or cancelled), an odds provider's moved commence time
+ * moves the game it created until ESPN lists it, unknown teams are refused,
  * statuses only move forward, doubleheaders stay apart, provider bookkeeping round-trips. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -438,6 +439,41 @@ static void test_unknown_team_and_status(void **state)
     assert_int_equal(q1(fx, "SELECT COUNT(*) FROM venues WHERE kind = 'indoor'"), 1);
 }
 
+/* An odds provider's event whose commence time moves: the game it created moves with it (a
+ * start left behind would close the game's lines at the old time); once ESPN lists the game, its
+ * start stands and the odds provider's differing time no longer moves it. */
+static void test_odds_start_moves(void **state)
+{
+    struct fx *fx = *state;
+    if (!fx)
+        skip();
+    int64_t t = aps_time_from_civil(2026, 12, 6, 0, 10, 0), now = t - 43200;
+    struct aps_live_ref ref;
+    begin(fx);
+    struct aps_live_game g = {APS_SPORT_NBA, "theoddsapi", "ev1", "Boston Celtics",
+                              "Chicago Bulls", t, false, -1, -1, -1, NULL, NULL, -1};
+    assert_int_equal(aps_live_game(fx->l, &g, now, &ref), 0);
+    assert_true(ref.created);
+    g.start = t + 9000; /* moved to 02:40 */
+    assert_int_equal(aps_live_game(fx->l, &g, now + 60, &ref), 0);
+    assert_false(ref.created);
+    assert_true(ref.changed);
+    commit(fx);
+    assert_int_equal(q1(fx, "SELECT start_time FROM games"), t + 9000);
+    begin(fx);
+    struct aps_live_game espn = {APS_SPORT_NBA, "espn", "401", "Boston Celtics",
+                                 "Chicago Bulls", t + 9000 + 1200, true, APS_GS_SCHEDULED,
+                                 -1, -1, NULL, NULL, -1};
+    assert_int_equal(aps_live_game(fx->l, &espn, now + 120, &ref), 0);
+    assert_false(ref.created);
+    g.start = t + 9000 + 300;
+    assert_int_equal(aps_live_game(fx->l, &g, now + 180, &ref), 0);
+    assert_false(ref.changed);
+    commit(fx);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM games"), 1);
+    assert_int_equal(q1(fx, "SELECT start_time FROM games"), t + 9000 + 1200);
+}
+
 static void test_same_date_and_doubleheader(void **state)
 {
     struct fx *fx = *state;
@@ -532,6 +568,7 @@ int main(void)
         BOTH(test_change_only),
         BOTH(test_closing_capture),
         BOTH(test_unknown_team_and_status),
+        BOTH(test_odds_start_moves),
         BOTH(test_same_date_and_doubleheader),
         BOTH(test_weather_and_provider),
         cmocka_unit_test(test_dates_and_seasons),
@@ -541,6 +578,7 @@ int main(void)
         PG(test_change_only),
         PG(test_closing_capture),
         PG(test_unknown_team_and_status),
+        PG(test_odds_start_moves),
         PG(test_same_date_and_doubleheader),
         PG(test_weather_and_provider),
     };
