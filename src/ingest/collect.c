@@ -99,14 +99,19 @@ static int client(struct aps_collector *c, enum provider p, struct aps_collect *
     return 0;
 }
 
-/* GETs url; on failure records the error in provider_status and the report. */
-static int fetch(struct aps_collector *c, enum provider p, const char *url,
-                 struct aps_collect_resp *resp, struct aps_collect_report *r, int64_t now)
+/* GETs url and records the provider's bookkeeping (quota headers, the error) in provider_status
+ * and the report's message; *kind gets the failure class, which fetch() counts. */
+static int fetch_unclassed(struct aps_collector *c, enum provider p, const char *url,
+                           struct aps_collect_resp *resp, struct aps_collect_report *r, int64_t now,
+                           const char **kind)
 {
     struct aps_collect *h = NULL;
     int rc = client(c, p, &h);
-    if (rc)
-        return failed(c, r, "config", rc, "%s: cannot make an HTTP client", r->provider);
+    *kind = rc ? "config" : "http";
+    if (rc) {
+        snprintf(r->err, sizeof r->err, "%s: cannot make an HTTP client", r->provider);
+        return rc;
+    }
     rc = aps_collect_get(h, url, resp, r->err, sizeof r->err);
     r->credits_remaining = resp->requests_remaining;
     r->credits_used = resp->requests_used;
@@ -119,9 +124,16 @@ static int fetch(struct aps_collector *c, enum provider p, const char *url,
             rc = rc ? rc : APS_E_DB;
         aps_store_release(conn);
     }
-    if (rc)
-        return failed(c, r, "http", rc, NULL);
-    return 0;
+    return rc;
+}
+
+/* GETs url; on failure records the error in provider_status and the report. */
+static int fetch(struct aps_collector *c, enum provider p, const char *url,
+                 struct aps_collect_resp *resp, struct aps_collect_report *r, int64_t now)
+{
+    const char *kind = NULL;
+    int rc = fetch_unclassed(c, p, url, resp, r, now, &kind);
+    return rc ? failed(c, r, kind, rc, NULL) : 0;
 }
 
 /* ---- transactions ----------------------------------------------------------------------- */
@@ -202,7 +214,33 @@ static int store_game(struct aps_collector *c, struct txn *t, const struct aps_l
 
 /* ---- TheOddsAPI ------------------------------------------------------------------------- */
 
-static int check_budget(struct aps_collector *c, int64_t cost, struct aps_collect_report *r)
+/* The credits the provider reports now, from GET /v4/sports (free of credits; its answer carries
+ * the quota headers), into ps; false when they did not come. provider_status is updated. */
+static bool fresh_credits(struct aps_collector *c, const char *key, int64_t now,
+                          struct aps_provider_status *ps, struct aps_collect_report *r)
+{
+    struct aps_buf url = {0};
+    struct aps_collect_resp resp;
+    aps_collect_resp_init(&resp);
+    aps_theoddsapi_sports_url(&url, aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL), key);
+    const char *kind = NULL;
+    int rc = fetch_unclassed(c, P_ODDS, aps_buf_str(&url), &resp, r, now, &kind);
+    bool got = !rc && (resp.requests_remaining >= 0 || resp.requests_used >= 0);
+    if (got) {
+        ps->requests_remaining = resp.requests_remaining;
+        ps->requests_used = resp.requests_used;
+    }
+    aps_collect_resp_cleanup(&resp);
+    aps_buf_cleanup(&url);
+    return got;
+}
+
+/* Refuses (APS_E_BUSY, failure "budget") a call that costs more credits than the provider has
+ * left or than the budget allows. The credits last reported may predate the provider's new
+ * period (the quota resets monthly): a refusal on them is checked against the provider's
+ * credits of now before it stands, so that the odds resume once the quota has reset. */
+static int check_budget(struct aps_collector *c, const char *key, int64_t cost, int64_t now,
+                        struct aps_collect_report *r)
 {
     struct aps_conn *conn = NULL;
     struct aps_provider_status ps;
@@ -214,13 +252,16 @@ static int check_budget(struct aps_collector *c, int64_t cost, struct aps_collec
     if (rc && rc != APS_E_NOTFOUND)
         return failed(c, r, "db", rc, "theoddsapi: cannot read provider_status");
     int64_t budget = aps_cfg_int(c->cfg, APS_SET_ODDS_API_CREDIT_BUDGET);
-    if (!aps_theoddsapi_budget_ok(ps.requests_remaining, ps.requests_used, budget, cost))
-        return failed(c, r, "budget", APS_E_BUSY,
+    if (aps_theoddsapi_budget_ok(ps.requests_remaining, ps.requests_used, budget, cost))
+        return 0;
+    if (cost <= budget && fresh_credits(c, key, now, &ps, r) &&
+        aps_theoddsapi_budget_ok(ps.requests_remaining, ps.requests_used, budget, cost))
+        return 0;
+    return failed(c, r, "budget", APS_E_BUSY,
                       "theoddsapi: call refused: it costs %lld credits; %lld remain at the "
                       "provider, %lld of the budget of %lld are used",
                       (long long)cost, (long long)ps.requests_remaining,
                       (long long)ps.requests_used, (long long)budget);
-    return 0;
 }
 
 static const char *odds_key(struct aps_collector *c, struct aps_collect_report *r)
@@ -295,7 +336,7 @@ struct odds_poll {
 static int poll_key(struct aps_collector *c, const char *sport_key, const struct odds_poll *p,
                     struct aps_odds_feed *feed, int64_t now, struct aps_collect_report *r)
 {
-    int rc = check_budget(c, p->cost, r);
+    int rc = check_budget(c, p->key, p->cost, now, r);
     if (rc)
         return rc;
     const char *base = aps_cfg_str(c->cfg, APS_SET_ODDS_API_BASE_URL);

@@ -60,7 +60,8 @@ void aps_collector_init(struct aps_collector *c, const struct aps_config *cfg,
 void aps_collector_cleanup(struct aps_collector *c);
 
 /* TheOddsAPI odds for sport: markets and regions from the configuration, refused (APS_E_BUSY,
- * nothing requested) when the cost would exceed the credits left or the budget. A tennis tour
+ * nothing requested but the free GET /v4/sports, which tells the credits of now when those last
+ * reported refuse it) when the cost would exceed the credits left or the budget. A tennis tour
  * has a key per tournament (tennis_atp_us_open): the active ones are read from GET /v4/sports
  * (free) and each is polled (the same for scores). */
 int aps_collector_odds(struct aps_collector *c, enum aps_sport sport, int64_t now,

@@ -170,13 +170,16 @@ resume() { psql "$REPLICA" -Atc 'select pg_wal_replay_resume()' > /dev/null; wai
 check "collect sports records the provider's credits" 0 "$(collect sports)"
 wait_replayed
 pause
-# The provider now says 3 credits remain; an odds call costs 6: refused before it is made.
+# The provider now says 3 credits remain; an odds call costs 6: refused before it is made (the
+# free /sports, asked to confirm the count, is the one request; no credit is spent).
 curl -s -o /dev/null -X POST "$mock/_control/quota?remaining=3"
 collect sports > /dev/null
 before=$(served)
+used=$(curl -s "$mock/_control/state" | jq -r .requests_used)
 rc=$(collect odds --sport NBA)
-check "over the credit budget, replica paused: collect odds refused unmade" "1 budget $before" \
-  "$rc $(summary .failure) $(served)"
+check "over the credit budget, replica paused: collect odds refused unmade" \
+  "1 budget $((before + 1)) $used" \
+  "$rc $(summary .failure) $(served) $(curl -s "$mock/_control/state" | jq -r .requests_used)"
 curl -s -o /dev/null -X POST "$mock/_control/quota?remaining=400"
 collect sports > /dev/null
 # NFL games scheduled now are on the primary only: they can be trained on and are due weather.

@@ -2,8 +2,8 @@
 # Runs `aps collect` against the mock providers (tests/mock/mock_providers.c) and checks the
 # collectors end to end: ESPN and TheOddsAPI events become one game each; odds are stored
 # change-only across two polls with no change and with movements after the mock's clock moves;
-# the credit budget refuses a call before it is made; games go live and end with final scores;
-# closing lines are captured once; weather is read for the outdoor game about to start; every
+# the credit budget refuses a call before it is made, and odds resume once the provider's quota
+# is back; games go live and end with final scores; closing lines are captured once; weather is read for the outdoor game about to start; every
 # failure mode (429, 500, timeout, truncated, malformed, unknown team, an event without an id in
 # a TheOddsAPI answer or an ESPN board) ends without a crash, without lost or duplicated rows,
 # with a clear log line and a metric (one bad event is rejected alone: the answer's other events
@@ -42,6 +42,7 @@ mock_now() { curl -s "$base/_control/state" | jq -r .now; }
 advance() { curl -s -X POST "$base/_control/advance?seconds=$1" > /dev/null; }
 fail_next() { curl -s -X POST "$base/_control/fail?$1" > /dev/null; }
 served() { curl -s "$base/_control/state" | jq -r .served; }
+credits_used() { curl -s "$base/_control/state" | jq -r .requests_used; }
 
 export ENVIRONMENT=development LOG_LEVEL=INFO
 export ODDS_API_KEY=secret-test-key WEATHER_API_KEY=secret-weather-key
@@ -100,15 +101,23 @@ story() {
   check "$backend: one movement per new snapshot" "$((odds2 - odds1))" "$moves"
   check "$backend: no duplicated snapshot" 0 "$(dupes)"
 
-  # Budget: the provider says 3 credits remain; an odds call (6 credits) is refused unmade.
+  # Budget: the provider says 3 credits remain; an odds call (6 credits) is refused unmade (the
+  # credits are checked first on the free /sports, which answers with the quota headers).
   curl -s -X POST "$base/_control/quota?remaining=3" > /dev/null
   collect sports
   before=$(served)
+  used_before=$(credits_used)
   collect odds --sport NBA
   check "$backend: over budget: exit 1" 1 "$rc"
   check "$backend: over budget: the failure is logged as budget" budget "$(field failure)"
-  check "$backend: over budget: no request was made" "$before" "$(served)"
+  check "$backend: over budget: no credit was spent" "$used_before" "$(credits_used)"
+  check "$backend: over budget: only the free /sports was asked" "$((before + 1))" "$(served)"
+  # The provider's quota comes back (its new period): the next poll is made, without anyone
+  # running `aps collect sports` first (it was refused for good on the stale count).
   curl -s -X POST "$base/_control/quota?remaining=400" > /dev/null
+  collect odds --sport NBA
+  check "$backend: quota back: odds resume" "0 400" "$rc $(q "SELECT requests_remaining + last_cost
+     FROM provider_status WHERE provider = 'theoddsapi'")"
   collect sports
 
   # Failure modes.
