@@ -3,6 +3,7 @@
 #include "ingest/collect_http.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -382,13 +383,34 @@ static int outcome_error(enum aps_collect_outcome o)
     }
 }
 
+/* What a provider's error answer says, as ": MESSAGE (CODE)", or "" when its body is not a JSON
+ * object with a "message" (TheOddsAPI: {message, error_code}; OpenWeatherMap: {cod, message}):
+ * an invalid key and a spent quota are both 401, and only the message tells them apart. Control
+ * characters become spaces, key-bearing query parameters are redacted like a URL's, and the
+ * message is cut at 200 bytes. */
+static void provider_says(const struct aps_buf *body, char *out, size_t cap)
+{
+    char text[256] = "";
+    json_t *j = body->len ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    const char *code = json_string_value(json_object_get(j, "error_code"));
+    if (msg && *msg)
+        snprintf(text, sizeof text, ": %.200s%s%.40s%s", msg, code && *code ? " (" : "",
+                 code && *code ? code : "", code && *code ? ")" : "");
+    json_decref(j);
+    for (char *p = text; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    aps_collect_redact_url(text, out, cap);
+}
+
 static void describe(const struct aps_collect *c, const char *url, enum aps_collect_outcome o,
                      const struct aps_collect_resp *resp, const char *cerr, char *err,
                      size_t errcap)
 {
     if (!err || !errcap)
         return;
-    char safe[512];
+    char safe[512], says[256];
     aps_collect_redact_url(url, safe, sizeof safe);
     switch (o) {
     case APS_CO_CIRCUIT_OPEN:
@@ -398,9 +420,10 @@ static void describe(const struct aps_collect *c, const char *url, enum aps_coll
     case APS_CO_HTTP_429:
     case APS_CO_HTTP_5XX:
     case APS_CO_HTTP_4XX:
-        snprintf(err, errcap, "%s: GET %s: HTTP %ld (%s) after %d attempt%s", c->provider, safe,
+        provider_says(&resp->body, says, sizeof says);
+        snprintf(err, errcap, "%s: GET %s: HTTP %ld (%s) after %d attempt%s%s", c->provider, safe,
                  resp->status, aps_collect_outcome_name(o), resp->attempts,
-                 resp->attempts == 1 ? "" : "s");
+                 resp->attempts == 1 ? "" : "s", says);
         break;
     case APS_CO_TOO_BIG:
         snprintf(err, errcap, "%s: GET %s: response larger than %zu bytes", c->provider, safe,
@@ -454,8 +477,8 @@ int aps_collect_get(struct aps_collect *c, const char *url, struct aps_collect_r
     }
     resp->outcome = o;
     if (o != APS_CO_OK) {
-        aps_buf_reset(&resp->body);
         describe(c, url, o, resp, cerr, err, errcap);
+        aps_buf_reset(&resp->body);
     }
     return outcome_error(o);
 }

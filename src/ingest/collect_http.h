@@ -106,7 +106,9 @@ void aps_collect_free(struct aps_collect *c);
  *   APS_E_TIMEOUT  every attempt timed out;
  *   APS_E_TOOBIG   the body exceeded max_bytes;
  *   APS_E_IO       connection errors or 5xx after the last attempt, or a 4xx (not retried).
- * err (may be NULL) gets one line naming the provider, the redacted URL and the cause. */
+ * err (may be NULL) gets one line naming the provider, the redacted URL and the cause; for an HTTP
+ * error, also the message of the provider's JSON answer ("API key is not valid …
+ * (INVALID_KEY)"). */
 int aps_collect_get(struct aps_collect *c, const char *url, struct aps_collect_resp *resp,
                     char *err, size_t errcap) APS_MUST_CHECK;
 

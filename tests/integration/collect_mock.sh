@@ -7,7 +7,8 @@
 # failure mode (429, 500, timeout, truncated, malformed, unknown team, an event without an id in
 # a TheOddsAPI answer or an ESPN board) ends without a crash, without lost or duplicated rows,
 # with a clear log line and a metric (one bad event is rejected alone: the answer's other events
-# are stored, the job's log line names it); and the API key never appears in any log or error.
+# are stored, the job's log line names it); a refused key is asked once and its error carries the
+# provider's reason; and the API key never appears in any log or error.
 # SQLite always; PostgreSQL too when APS_TEST_PG_URL is set.
 # Needs: APS_BIN, APS_BUILD_DIR (for mock_providers).
 set -uo pipefail
@@ -170,6 +171,14 @@ story() {
     check "$backend: $mode: … and a poll after it finds nothing new" 0 "$(field inserted)"
     check "$backend: $mode: no duplicated snapshot" 0 "$(dupes)"
   done
+
+  # A key the provider refuses (401 INVALID_KEY; a spent quota is 401 too): one request, no
+  # retry, and the error says what the provider said, so the two 401s can be told apart.
+  ODDS_API_KEY=invalid-secret-test-key collect odds --sport NBA
+  check "$backend: refused key: exit 1, one request, no retry" "1 1 " \
+    "$rc $(metric 'aps_collector_requests_total{provider="theoddsapi",outcome="http_4xx"}') $(metric 'aps_collector_retries_total{provider="theoddsapi"}')"
+  check_true "$backend: refused key: the provider's reason is in the error ($(field error))" \
+    grep -q 'after 1 attempt: API key is not valid. Please check your API key (INVALID_KEY)' "$work/last.log"
 
   # The circuit opens after 2 consecutive failures; the third attempt is not made.
   fail_next "mode=500&count=5&provider=theoddsapi"

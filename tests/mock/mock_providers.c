@@ -17,6 +17,11 @@
  *   POST /_control/quota?remaining=N             sets the credits left
  *   GET  /_control/state                         clock, quota, requests served, failures left
  *
+ * Errors have the providers' shapes: TheOddsAPI {message, error_code, details_url} (401
+ * MISSING_KEY without apiKey, INVALID_KEY for a key that begins with "invalid", 401
+ * OUT_OF_USAGE_CREDITS when the quota is spent, 429 EXCEEDED_FREQ_LIMIT), OpenWeatherMap
+ * {cod, message} (401 without appid or with an "invalid…" key).
+ *
  * Time: the scenario starts at 2022-11-23T00:00:00Z, before the evening's NBA games (the NFL
  * board is shifted so its Thursday game starts 3 h 15 min later). --rebase moves every time to
  * the wall clock and lets the clock run. Odds move deterministically from --seed: each minute,
@@ -640,20 +645,51 @@ static json_t *route(struct mock *m, struct MHD_Connection *c, const char *url, 
     return NULL;
 }
 
-static bool key_missing(struct MHD_Connection *c, const char *provider)
+/* A provider's error answer: TheOddsAPI's {message, error_code, details_url}, OpenWeatherMap's
+ * {cod, message}, ESPN's {code, message}. */
+static json_t *error_body(const char *provider, unsigned status, const char *code,
+                          const char *message)
+{
+    if (!strcmp(provider, "theoddsapi")) {
+        char url[160];
+        snprintf(url, sizeof url,
+                 "https://the-odds-api.com/liveapi/guides/v4/api-error-codes.html#%s", code);
+        for (char *p = strchr(url, '#'); p && *p; p++)
+            *p = *p == '_' ? '-' : (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        return json_pack("{s:s,s:s,s:s}", "message", message, "error_code", code, "details_url",
+                         url);
+    }
+    if (!strcmp(provider, "weather")) /* OpenWeatherMap: cod is text in a 404, else a number */
+        return status == 404 ? json_pack("{s:s,s:s}", "cod", "404", "message", message)
+                             : json_pack("{s:i,s:s}", "cod", (int)status, "message", message);
+    return json_pack("{s:i,s:s}", "code", (int)status, "message", message);
+}
+
+/* The 401 answer for the request's key, or NULL when the key is good. */
+static json_t *key_refused(struct MHD_Connection *c, const char *provider)
 {
     const char *k = !strcmp(provider, "theoddsapi") ? arg(c, "apiKey")
                     : !strcmp(provider, "weather")  ? arg(c, "appid")
                                                     : "-";
-    return !k || !*k;
+    bool missing = !k || !*k, invalid = !missing && aps_str_starts(k, "invalid");
+    if (!missing && !invalid)
+        return NULL;
+    if (!strcmp(provider, "weather"))
+        return error_body(provider, 401, "", "Invalid API key. Please see "
+                                             "https://openweathermap.org/faq#error401 for more "
+                                             "info.");
+    return missing ? error_body(provider, 401, "MISSING_KEY",
+                                "API key is missing. Add an apiKey query parameter")
+                   : error_body(provider, 401, "INVALID_KEY",
+                                "API key is not valid. Please check your API key");
 }
 
 static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, const char *url,
                                       const char *provider)
 {
-    if (key_missing(c, provider))
-        return send_json(c, MHD_HTTP_UNAUTHORIZED,
-                         json_pack("{s:s}", "message", "API key is missing or invalid"), NULL);
+    json_t *refused = key_refused(c, provider);
+    if (refused)
+        return send_json(c, MHD_HTTP_UNAUTHORIZED, refused, NULL);
     pthread_mutex_lock(&m->mu);
     enum fail_mode f = take_failure(m, provider);
     int delay = m->delay_s;
@@ -681,7 +717,11 @@ static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, 
     const char *const *hdr = !strcmp(provider, "theoddsapi") ? quota_h : NULL;
     if (f == F_429) {
         const char *h429[] = {"Retry-After", "1", NULL};
-        return send_json(c, 429, json_pack("{s:s}", "message", "Too many requests"), h429);
+        return send_json(c, 429,
+                         error_body(provider, 429, "EXCEEDED_FREQ_LIMIT",
+                                    "Request frequency limit has been exceeded. Space out "
+                                    "requests over several seconds"),
+                         h429);
     }
     if (f == F_500)
         return send_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -692,7 +732,10 @@ static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, 
     if (quota_out) {
         json_decref(body);
         return send_json(c, MHD_HTTP_UNAUTHORIZED,
-                         json_pack("{s:s}", "message", "Usage quota has been reached"), hdr);
+                         error_body(provider, 401, "OUT_OF_USAGE_CREDITS",
+                                    "Usage quota has been reached. See usage plans at "
+                                    "https://the-odds-api.com"),
+                         hdr);
     }
     if (f == F_TIMEOUT)
         sleep((unsigned)delay);
