@@ -562,6 +562,9 @@ int aps_collector_espn(struct aps_collector *c, enum aps_sport sport, int days, 
 
 /* ---- weather ---------------------------------------------------------------------------- */
 
+/* Reads one game's weather into obs; 1 when the service does not know the game's place (404
+ * "city not found", or 400): that game alone is rejected, named and counted, and is asked again
+ * at the next poll, while the others' readings are stored. */
 static int weather_one(struct aps_collector *c, const struct aps_live_venue_game *v,
                        const char *key, int64_t now, struct aps_weather_obs *obs,
                        struct aps_collect_report *r)
@@ -571,8 +574,22 @@ static int weather_one(struct aps_collector *c, const struct aps_live_venue_game
     aps_collect_resp_init(&resp);
     aps_weather_url(&url, aps_cfg_str(c->cfg, APS_SET_WEATHER_API_BASE_URL), v->place, v->lat,
                     v->lon, key);
-    int rc = fetch(c, P_WEATHER, aps_buf_str(&url), &resp, r, now);
-    if (!rc) {
+    const char *kind = NULL;
+    int rc = fetch_unclassed(c, P_WEATHER, aps_buf_str(&url), &resp, r, now, &kind);
+    if (rc && (resp.status == 404 || resp.status == 400)) {
+        char what[160];
+        if (v->place[0])
+            snprintf(what, sizeof what, "game %lld at %.60s (weather: HTTP %ld)",
+                     (long long)v->game_id, v->place, resp.status);
+        else
+            snprintf(what, sizeof what, "game %lld at %.4f,%.4f (weather: HTTP %ld)",
+                     (long long)v->game_id, v->lat, v->lon, resp.status);
+        note_rejected(r, 1, what);
+        r->err[0] = '\0';
+        rc = 1;
+    } else if (rc) {
+        failed(c, r, kind, rc, NULL);
+    } else {
         rc = aps_weather_parse(resp.body.data, resp.body.len, obs, r->err, sizeof r->err);
         if (rc)
             failed(c, r, "parse", rc, NULL);
@@ -612,6 +629,7 @@ int aps_collector_weather(struct aps_collector *c, enum aps_sport sport, int64_t
             continue;
         rc = weather_one(c, &due[i], key, now, &obs[i], r);
         have[i] = rc == 0;
+        rc = rc == 1 ? 0 : rc; /* a place the service does not know: that game alone */
     }
     if (!rc) {
         struct txn t;

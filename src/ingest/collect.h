@@ -5,8 +5,9 @@
  *
  * Each poll is one transaction: a provider answer is stored whole or not at all. A malformed or
  * truncated answer stores nothing; an event with an unknown team, a TheOddsAPI event without an
- * id, teams or commence time, or an ESPN event without an id, a date or a home and an away team
- * is rejected alone and counted, and the others are stored.
+ * id, teams or commence time, an ESPN event without an id, a date or a home and an away team, or
+ * a game whose place the weather service does not know (404, 400) is rejected alone and counted,
+ * and the others are stored.
  * Provider bookkeeping (quota headers, last success, last error) goes to provider_status even
  * when the poll fails. Keys come from the configuration only and never reach the report. */
 #ifndef APS_INGEST_COLLECT_H
@@ -37,7 +38,7 @@ struct aps_collect_report {
     size_t games_changed;                /* of those, games whose status, start, scores or venue
                                             the answer changed */
     size_t rejected;               /* events refused (unknown team, same team twice, no id,
-                                      teams, commence time or date) */
+                                      teams, commence time or date; a weather place unknown) */
     size_t skipped_events;         /* TheOddsAPI events of sports the platform does not cover */
     size_t quotes, inserted, unchanged, movements, skipped_quotes;
     size_t weather_rows, closing_captured;

@@ -3,7 +3,9 @@
 # collectors end to end: ESPN and TheOddsAPI events become one game each; odds are stored
 # change-only across two polls with no change and with movements after the mock's clock moves;
 # the credit budget refuses a call before it is made, and odds resume once the provider's quota
-# is back; games go live and end with final scores; closing lines are captured once; weather is read for the outdoor game about to start; every
+# is back; games go live and end with final scores; closing lines are captured once; weather is
+# read for the outdoor game about to start (a place the weather service does not know rejects
+# that game alone); every
 # failure mode (429, 500, timeout, truncated, malformed, unknown team, an event without an id in
 # a TheOddsAPI answer or an ESPN board) ends without a crash, without lost or duplicated rows,
 # with a clear log line and a metric (one bad event is rejected alone: the answer's other events
@@ -246,6 +248,23 @@ story() {
   check "$backend: one outdoor game gets a reading" 1 "$(q 'SELECT COUNT(*) FROM weather WHERE is_dome = 0 AND temperature_f IS NOT NULL')"
   collect weather --sport NFL
   check "$backend: a fresh reading is not fetched again" 0 "$(field weather_rows)"
+  # Three days ahead: the week's outdoor games are due. The service does not know the first
+  # game's place (404 "city not found"): that game alone is rejected and named, the other
+  # outdoor games get their readings, and the next poll asks for the rejected one alone.
+  advance 43200
+  collect schedule --sport NFL --days 4
+  outdoor=$(q 'SELECT COUNT(*) FROM weather WHERE is_dome = 0 AND temperature_f IS NOT NULL')
+  fail_next "mode=unknown_place&count=1&provider=weather"
+  WEATHER_LEAD_HOURS=72 collect weather --sport NFL
+  check "$backend: unknown place: exit 0, a WARNING, one game rejected" "0 WARNING 1" \
+    "$rc $(field level) $(field rejected)"
+  check_true "$backend: unknown place: named ($(field rejected_events))" \
+    grep -q 'at London (weather: HTTP 404)' "$work/last.log"
+  check "$backend: unknown place: the other 5 outdoor games got a reading" "$((outdoor + 5))" \
+    "$(q 'SELECT COUNT(*) FROM weather WHERE is_dome = 0 AND temperature_f IS NOT NULL')"
+  WEATHER_LEAD_HOURS=72 collect weather --sport NFL
+  check "$backend: unknown place: the next poll reads the rejected game alone" "0 1 0" \
+    "$rc $(field weather_rows) $(field rejected)"
   stop_mock
 
   check "$backend: the API key never appears in logs" 0 "$(grep -c 'secret-test-key\|secret-weather-key' "$work/all.log")"

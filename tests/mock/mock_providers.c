@@ -14,13 +14,15 @@
  *                                                M: 429 500 timeout truncated malformed unknown_team
  *                                                bad_event (TheOddsAPI, ESPN: the answer's
  *                                                first event without its id, the others whole)
+ *                                                unknown_place (OpenWeatherMap: 404 "city not
+ *                                                found")
  *   POST /_control/quota?remaining=N             sets the credits left
  *   GET  /_control/state                         clock, quota, requests served, failures left
  *
  * Errors have the providers' shapes: TheOddsAPI {message, error_code, details_url} (401
  * MISSING_KEY without apiKey, INVALID_KEY for a key that begins with "invalid", 401
  * OUT_OF_USAGE_CREDITS when the quota is spent, 429 EXCEEDED_FREQ_LIMIT), OpenWeatherMap
- * {cod, message} (401 without appid or with an "invalid…" key).
+ * {cod, message} (401 without appid or with an "invalid…" key, 404 "city not found").
  *
  * Time: the scenario starts at 2022-11-23T00:00:00Z, before the evening's NBA games (the NFL
  * board is shifted so its Thursday game starts 3 h 15 min later). --rebase moves every time to
@@ -52,10 +54,12 @@
 #define MAX_BODY (8u << 20)
 
 enum fail_mode {
-    F_NONE, F_429, F_500, F_TIMEOUT, F_TRUNCATED, F_MALFORMED, F_UNKNOWN_TEAM, F_BAD_EVENT
+    F_NONE, F_429, F_500, F_TIMEOUT, F_TRUNCATED, F_MALFORMED, F_UNKNOWN_TEAM, F_BAD_EVENT,
+    F_UNKNOWN_PLACE
 };
 static const char *const FAIL_NAMES[] = {"none",      "429",          "500",      "timeout",
-                                         "truncated", "malformed", "unknown_team", "bad_event"};
+                                         "truncated", "malformed", "unknown_team", "bad_event",
+                                         "unknown_place"};
 
 struct board {
     json_t *json;        /* the ESPN sample */
@@ -696,7 +700,7 @@ static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, 
     int64_t now = mock_now(m), cost = -1;
     int status;
     json_t *body = NULL;
-    if (f != F_429 && f != F_500)
+    if (f != F_429 && f != F_500 && f != F_UNKNOWN_PLACE)
         body = route(m, c, url, f == F_UNKNOWN_TEAM, now, &status, &cost);
     /* TheOddsAPI's answers are arrays of events; an ESPN board holds its own under "events" */
     json_t *events = json_is_array(body) ? body : json_object_get(body, "events");
@@ -726,6 +730,9 @@ static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, 
     if (f == F_500)
         return send_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                          json_pack("{s:s}", "message", "Internal server error"), hdr);
+    if (f == F_UNKNOWN_PLACE)
+        return send_json(c, MHD_HTTP_NOT_FOUND,
+                         error_body(provider, 404, "NOT_FOUND", "city not found"), NULL);
     if (!body)
         return send_json(c, MHD_HTTP_NOT_FOUND, json_pack("{s:s}", "message", "Unknown route"),
                          NULL);
@@ -762,7 +769,7 @@ static enum MHD_Result serve_control(struct mock *m, struct MHD_Connection *c, c
         const char *mode = arg(c, "mode"), *cnt = arg(c, "count"), *p = arg(c, "provider");
         const char *d = arg(c, "delay");
         int n = 1, dl = 3, fm = -1;
-        for (int i = 1; mode && i <= F_BAD_EVENT; i++)
+        for (int i = 1; mode && i <= F_UNKNOWN_PLACE; i++)
             if (!strcmp(mode, FAIL_NAMES[i]))
                 fm = i;
         if (fm < 0 || (cnt && aps_parse_int(cnt, &n)) || (d && aps_parse_int(d, &dl))) {
