@@ -1,11 +1,13 @@
 /* american.c — American odds and line cells to numbers (see american.h). */
 #include "ingest/american.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <strings.h>
 #include <string.h>
 
 #include "core/str.h"
+#include "ingest/batch.h"
 
 /* True when cell s, ignoring surrounding spaces, is word (case-insensitive). */
 static bool cell_is(const char *s, const char *word)
@@ -57,6 +59,29 @@ int aps_american_line(const char *s, double *line)
     double v;
     if (aps_parse_double(s, &v))
         return APS_E_PARSE;
+    if (!aps_line_on_grid(v))
+        return APS_E_RANGE;
     *line = v;
+    return 0;
+}
+
+int aps_american_fused(const char *s, double *line, double *price)
+{
+    *line = *price = NAN;
+    while (*s == ' ')
+        s++;
+    int whole = 0, nd = 0;
+    for (; isdigit((unsigned char)*s) && nd < 3; s++, nd++)
+        whole = whole * 10 + (*s - '0');
+    if (!nd || s[0] != '.' || s[1] != '5')
+        return APS_E_PARSE;
+    s += 2;
+    int cents = 0;
+    for (nd = 0; isdigit((unsigned char)*s); s++, nd++)
+        cents = cents * 10 + (*s - '0');
+    if (nd != 3 || cents < 100 || !aps_str_blank(s))
+        return APS_E_PARSE;
+    *line = whole + 0.5;
+    *price = aps_american_to_decimal(-(double)cents);
     return 0;
 }

@@ -31,7 +31,13 @@ double aps_american_to_decimal(double a);
 int aps_american_price(const char *s, double *price) APS_MUST_CHECK;
 
 /* Parses a line cell (spread or total): "pk"/"PK" is 0 (pick'em), a missing cell gives 0 with
- * *line NAN, a number gives itself. APS_E_PARSE (and *line NAN) for anything else. */
+ * *line NAN, a number on the quarter-point grid gives itself (batch.h aps_line_on_grid).
+ * APS_E_RANGE for a number off that grid, APS_E_PARSE for anything else (*line NAN for both). */
 int aps_american_line(const char *s, double *line) APS_MUST_CHECK;
+
+/* SBR's fused cell: a half-point line run together with its price, "2.5115" for 2.5 at -115.
+ * Reads digits, ".5", then exactly three digits of a price from 100 to 999 (a favourite's price,
+ * so negative): 0 with *line and the decimal *price. APS_E_PARSE (both NAN) for anything else. */
+int aps_american_fused(const char *s, double *line, double *price) APS_MUST_CHECK;
 
 #endif

@@ -101,6 +101,11 @@ size_t aps_batch_rejected(const struct aps_batch *b)
     return n;
 }
 
+bool aps_line_on_grid(double line)
+{
+    return isfinite(line) && fabs(line) < 1e6 && line * 4.0 == floor(line * 4.0);
+}
+
 int aps_batch_odds(struct aps_batch *b, size_t gi, const char *book, enum aps_market m,
                    enum aps_selection sel, enum aps_phase ph, double line, double price)
 {
@@ -108,6 +113,10 @@ int aps_batch_odds(struct aps_batch *b, size_t gi, const char *book, enum aps_ma
         return 0;
     if (!(price > 1.0) || price > 1001.0) {
         aps_batch_reject(b, "bad price");
+        return 0;
+    }
+    if (m != APS_MKT_MONEYLINE && !isnan(line) && !aps_line_on_grid(line)) {
+        aps_batch_reject(b, "bad line");
         return 0;
     }
     struct aps_odds_rec *o = aps_batch_add_odds(b);

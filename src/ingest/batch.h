@@ -112,9 +112,13 @@ void aps_batch_drop_last_game(struct aps_batch *b);
  * find the row. */
 void aps_batch_reject(struct aps_batch *b, const char *reason);
 size_t aps_batch_rejected(const struct aps_batch *b);
+/* True for a spread or total line on the quarter-point grid (..., -0.25, 0, 0.25, 0.5, ...), the
+ * lines books quote and grading settles; a line off it (a source's "36.6") is a typing error. */
+bool aps_line_on_grid(double line);
 /* Adds an odds record for game gi when price is a valid decimal price (> 1.0); a missing price
  * (NAN) is skipped silently; a present but invalid one is counted as reject "bad price"
- * and skipped. Returns 1 when added. */
+ * and skipped, and so is a spread or total line off the quarter-point grid, as "bad line".
+ * Returns 1 when added. */
 int aps_batch_odds(struct aps_batch *b, size_t gi, const char *book, enum aps_market m,
                    enum aps_selection sel, enum aps_phase ph, double line, double price);
 

@@ -384,14 +384,14 @@ static const char *read_result(struct fd_file *fd, char **f, size_t n, struct ap
 }
 
 /* The handicap line in column col for this row: NAN when absent, bad set when present but not a
- * number. */
+ * number within 20 goals on the quarter-goal grid. */
 static double read_line(char **f, size_t n, int col, bool *bad)
 {
     const char *s = field(f, n, col);
     double v;
     if (aps_str_blank(s))
         return NAN;
-    if (aps_parse_double(s, &v) || fabs(v) > 20) {
+    if (aps_parse_double(s, &v) || fabs(v) > 20 || !aps_line_on_grid(v)) {
         *bad = true;
         return NAN;
     }

@@ -8,14 +8,15 @@
  * Odds, all under book "sbr", American prices turned decimal (american.h):
  * - NBA, NCAAB: Open/Close hold the spread on the favourite's row and the total on the other row,
  *   told apart by size (spread_or_total); ML is the closing moneyline. SBR prints no price for
- *   spreads and totals: they are stored at the conventional -110 (APS_AMERICAN_STD_PRICE).
+ *   spreads and totals: they are stored at the conventional -110 (APS_AMERICAN_STD_PRICE), except
+ *   where a cell runs the line and the favourite's price together ("2.5115": 2.5 at -115).
  * - NHL, MLB: Open/Close are the moneylines; PuckLine/RunLine and the unnamed column after it are
  *   the closing spread from that row's side and its price; OpenOU/CloseOU and the unnamed column
  *   after each are the total and a price: the first row's price is the over, the second row's the
  *   under. (Checked on the data: when the first row's price is the shorter one, games go over the
  *   line more often, 51-58 % against 44-49 %, in every NHL and MLB file.)
- * A value out of range is dropped and counted ("bad line", "bad price"); a game with a bad date,
- * score or team is rejected whole. Rows that do not pair up are counted as "unpaired row". */
+ * A value out of range, or a line off the quarter-point grid, is dropped and counted ("bad line",
+ * "bad price"); a game with a bad date, score or team is rejected whole. Rows that do not pair up are counted as "unpaired row". */
 #include "ingest/loaders.h"
 
 #include <ctype.h>
@@ -449,18 +450,24 @@ static bool total_ok(enum aps_sport s, double t)
 }
 
 static void add_pair(struct aps_batch *b, size_t gi, enum aps_market m, enum aps_phase ph,
-                     enum aps_selection s1, double l1, enum aps_selection s2, double l2, double price)
+                     enum aps_selection s1, double l1, double p1, enum aps_selection s2, double l2,
+                     double p2)
 {
-    (void)aps_batch_odds(b, gi, "sbr", m, s1, ph, l1, price);
-    (void)aps_batch_odds(b, gi, "sbr", m, s2, ph, l2, price);
+    (void)aps_batch_odds(b, gi, "sbr", m, s1, ph, l1, p1);
+    (void)aps_batch_odds(b, gi, "sbr", m, s2, ph, l2, p2);
 }
 
-/* A line cell: NAN when missing; counted as "bad line" (and NAN) when unreadable or negative
- * (SBR writes spread magnitudes and totals, never a sign). */
-static double basket_value(struct aps_batch *b, const char *s)
+/* A line cell: NAN when missing; counted as "bad line" (and NAN) when unreadable, negative (SBR
+ * writes spread magnitudes and totals, never a sign) or off the quarter-point grid. *price is the
+ * conventional -110, or the price a fused cell ("2.5115": 2.5 at -115) gives with its line. */
+static double basket_value(struct aps_batch *b, const char *s, double *price)
 {
     double v;
-    if (aps_american_line(s, &v) || v < 0) {
+    *price = APS_AMERICAN_STD_PRICE;
+    int rc = aps_american_line(s, &v);
+    if (rc == APS_E_RANGE && !aps_american_fused(s, &v, price))
+        return v;
+    if (rc || v < 0) {
         aps_batch_reject(b, "bad line");
         return NAN;
     }
@@ -469,11 +476,15 @@ static double basket_value(struct aps_batch *b, const char *s)
 
 /* NBA/NCAAB Open or Close: the favourite's row holds the spread, the other row the total, so the
  * larger kind is found by size. v[0] is the first (away) row, v[1] the second (home) row. A pair
- * with two spreads or two totals cannot be read and counts one "bad line". */
+ * with two spreads or two totals cannot be read and counts one "bad line". A fused cell's price is
+ * the favourite's side of the spread; the other side, and both sides of a total (whose side the
+ * price was is not known), are at the conventional -110. */
 static void spread_or_total(struct sbr_load *L, size_t gi, const char *away_cell,
                             const char *home_cell, enum aps_phase ph)
 {
-    double v[2] = {basket_value(L->b, away_cell), basket_value(L->b, home_cell)};
+    const double std = APS_AMERICAN_STD_PRICE;
+    double p[2];
+    double v[2] = {basket_value(L->b, away_cell, &p[0]), basket_value(L->b, home_cell, &p[1])};
     if (!isnan(v[0]) && !isnan(v[1]) && (v[0] >= SBR_TOTAL_SPLIT) == (v[1] >= SBR_TOTAL_SPLIT)) {
         aps_batch_reject(L->b, "bad line");
         return;
@@ -486,13 +497,13 @@ static void spread_or_total(struct sbr_load *L, size_t gi, const char *away_cell
                 aps_batch_reject(L->b, "bad line");
                 continue;
             }
-            add_pair(L->b, gi, APS_MKT_TOTAL, ph, APS_SEL_OVER, v[i], APS_SEL_UNDER, v[i],
-                     APS_AMERICAN_STD_PRICE);
+            add_pair(L->b, gi, APS_MKT_TOTAL, ph, APS_SEL_OVER, v[i], std, APS_SEL_UNDER, v[i],
+                     std);
         } else {
             /* The favourite gives v points: home line -v when the home row (i == 1) holds it. */
             double home = i == 1 ? 0.0 - v[i] : v[i];
-            add_pair(L->b, gi, APS_MKT_SPREAD, ph, APS_SEL_HOME, home, APS_SEL_AWAY, 0.0 - home,
-                     APS_AMERICAN_STD_PRICE);
+            add_pair(L->b, gi, APS_MKT_SPREAD, ph, APS_SEL_HOME, home, i == 1 ? p[i] : std,
+                     APS_SEL_AWAY, 0.0 - home, i == 1 ? std : p[i]);
         }
     }
 }

@@ -7,7 +7,8 @@
  * home line is spread_favorite when the home team is the favourite and its negation otherwise.
  * This copy of nfl_teams.csv predates the Raiders' move and Washington's renames while the scores
  * already use them: the small tables below add what it lacks (see extra_names, same_ids).
- * Spreads and totals are stored as closing odds of book "consensus" at the conventional -110.
+ * Spreads and totals are stored as closing odds of book "consensus" at the conventional -110; one
+ * off the quarter-point grid or out of the NFL's range (nfl_rows.h) is dropped as "bad line".
  * nfl_stadiums.csv, when present, gives the stadium type (indoor/outdoor/retractable) for extra,
  * and its location and coordinates, completed by ingest/nfl_venues.h, for the batch's venue
  * records (coordinates and time zone of every stadium the loaded games name). */

@@ -44,10 +44,10 @@ bool aps_nfl_score_ok(int64_t points)
 
 bool aps_nfl_spread_ok(double line)
 {
-    return !(fabs(line) > NFL_SPREAD_MAX);
+    return !(fabs(line) > NFL_SPREAD_MAX) && aps_line_on_grid(line);
 }
 
 bool aps_nfl_total_ok(double total)
 {
-    return !(total < NFL_TOTAL_MIN || total > NFL_TOTAL_MAX);
+    return !(total < NFL_TOTAL_MIN || total > NFL_TOTAL_MAX) && aps_line_on_grid(total);
 }

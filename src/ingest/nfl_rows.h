@@ -26,10 +26,12 @@ const char *aps_nfl_check_game(struct aps_game_rec *g, int64_t season, int home_
 /* A final score the NFL has room for: 0 to 200 points. */
 bool aps_nfl_score_ok(int64_t points);
 
-/* A spread (from either side) no NFL line has gone past: at most 30 points either way. */
+/* A spread (from either side) no NFL line has gone past: at most 30 points either way, on the
+ * quarter-point grid (aps_line_on_grid). */
 bool aps_nfl_spread_ok(double line);
 
-/* A game total within the NFL's range: 25 to 80 points. */
+/* A game total within the NFL's range: 25 to 80 points, on the quarter-point grid (spreadspoke's
+ * "36.6" twice in 1993 is a typing error, counted as "bad line"). */
 bool aps_nfl_total_ok(double total);
 
 #endif

@@ -173,15 +173,24 @@ static void a_replay_after_grading_keeps_the_graded_pick(void **state)
  * Portland - Denver on 2018-11-30; a replay locked in a pick at -2.51, which grading can never
  * settle (lines are multiples of 0.25): it stayed pending for good, `aps grade` said nothing and
  * the track record left it out. A line off the quarter grid now gets no pick; the game's other
- * markets and the other games' spreads are picked, and every pick is graded. */
+ * markets and the other games' spreads are picked, and every pick is graded. The ingest now
+ * stores that cell as 2.5 at -115, so the test puts the line a store written before held back. */
 static void a_line_off_the_quarter_grid_gets_no_pick(void **state)
 {
     (void)state;
     struct fx_store fx;
     fx_open(&fx);
     fx_ingest(&fx, APS_SOURCE_SBR, fx_nba, 3);
-    int64_t game = q(fx.c, "SELECT game_id FROM odds WHERE line = -2.5115");
+    int64_t game = q(fx.c, "SELECT game_id FROM odds WHERE market = 'spread' AND phase = 'open'"
+                           " AND line = -2.5 AND abs(price - (1.0 + 100.0 / 115.0)) < 1e-9");
     assert_true(game > 0);
+    char up[224];
+    snprintf(up, sizeof up,
+             "UPDATE odds SET line = CASE WHEN line < 0 THEN -2.5115 ELSE 2.5115 END"
+             " WHERE game_id = %lld AND market = 'spread' AND phase = 'open'",
+             (long long)game);
+    assert_int_equal(aps_conn_exec(fx.c, up), 0);
+    assert_int_equal(q(fx.c, "SELECT count(*) FROM odds WHERE line = -2.5115"), 1);
     struct aps_publish_opts o = {.sport = APS_SPORT_NBA,
                                  .horizon = 86400,
                                  .margin = APS_MARGIN_MULTIPLICATIVE,

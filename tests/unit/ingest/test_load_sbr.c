@@ -151,6 +151,64 @@ static void test_american(void **state)
     assert_false(aps_american_missing("0"));
     assert_true(isnan(aps_american_to_decimal(20001)));
     assert_float_equal(aps_american_to_decimal(-20000), 1.005, 1e-12);
+    /* Lines off the quarter-point grid are typing errors; a fused "2.5115" is 2.5 at -115. */
+    assert_int_equal(aps_american_line("36.6", &l), APS_E_RANGE);
+    assert_true(isnan(l));
+    assert_int_equal(aps_american_line("2.5115", &l), APS_E_RANGE);
+    assert_int_equal(aps_american_line("-0.75", &l), 0);
+    assert_float_equal(l, -0.75, 1e-12);
+    assert_int_equal(aps_american_fused("2.5115", &l, &p), 0);
+    assert_float_equal(l, 2.5, 1e-12);
+    assert_float_equal(p, 1.0 + 100.0 / 115.0, 1e-12);
+    assert_int_equal(aps_american_fused(" 8.5105 ", &l, &p), 0);
+    assert_float_equal(l, 8.5, 1e-12);
+    assert_float_equal(p, 1.0 + 100.0 / 105.0, 1e-12);
+    assert_int_equal(aps_american_fused("36.6", &l, &p), APS_E_PARSE);
+    assert_true(isnan(l) && isnan(p));
+    assert_int_equal(aps_american_fused("2.5", &l, &p), APS_E_PARSE);
+    assert_int_equal(aps_american_fused("2.51150", &l, &p), APS_E_PARSE);
+    assert_int_equal(aps_american_fused("2.5095", &l, &p), APS_E_PARSE);
+    assert_int_equal(aps_american_fused("2.2115", &l, &p), APS_E_PARSE);
+}
+
+/* A basketball Open/Close cell off the quarter-point grid: SBR's fused "2.5115" is the spread 2.5
+ * with the favourite's price -115 (the other side at the conventional -110); any other value off
+ * the grid ("3.7") is a "bad line" and stores nothing, so no spread grading cannot settle. */
+static void test_basketball_fused_and_off_grid(void **state)
+{
+    (void)state;
+    const char *p = write_file("nba odds 2018-19.csv",
+                               "Date,Rot,VH,Team,1st,2nd,3rd,4th,Final,Open,Close,ML,2H\n"
+                               "1130,721,V,Denver,38,30,23,22,113,214.5,214.5,105,106.5\n"
+                               "1130,722,H,Portland,26,27,32,27,112,2.5115,1.5,-125,5\n"
+                               "1130,723,V,Dallas,20,20,20,20,80,3.7,200,105,100\n"
+                               "1130,724,H,Utah,20,20,20,21,81,201.5,3.5,-125,4\n");
+    static const struct {
+        size_t game;
+        enum aps_market m;
+        enum aps_selection sel;
+        enum aps_phase ph;
+        double line, price;
+    } want[] = {
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_OPEN, -2.5, 1.0 + 100.0 / 115.0},
+        {0, APS_MKT_SPREAD, APS_SEL_AWAY, APS_PHASE_OPEN, 2.5, STD},
+        {0, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_CLOSE, -1.5, STD},
+        {0, APS_MKT_TOTAL, APS_SEL_OVER, APS_PHASE_OPEN, 214.5, STD},
+        {1, APS_MKT_TOTAL, APS_SEL_UNDER, APS_PHASE_OPEN, 201.5, STD},
+    };
+    struct aps_batch b;
+    assert_int_equal(load(p, -1, &b), 0);
+    assert_int_equal(b.ngames, 2);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const struct aps_odds_rec *o = odds(&b, want[i].game, want[i].m, want[i].sel, want[i].ph);
+        assert_non_null(o);
+        assert_float_equal(o->line, want[i].line, 1e-12);
+        assert_float_equal(o->price, want[i].price, 1e-12);
+    }
+    /* Dallas - Utah: the open spread "3.7" is dropped, the open total kept. */
+    assert_null(odds(&b, 1, APS_MKT_SPREAD, APS_SEL_HOME, APS_PHASE_OPEN));
+    assert_int_equal(reason(&b, "bad line"), 1);
+    aps_batch_cleanup(&b);
 }
 
 /* ---- NBA / NCAAB layout ---- */
@@ -649,8 +707,15 @@ static void test_real_files(void **state)
         /* Every game of the file is in its season, dated within it, in file order. */
         assert_string_equal(b.games[0].date, r->first_date);
         assert_string_equal(b.games[b.ngames - 1].date, r->last_date);
-        for (size_t k = 0; k < b.nodds; k++)
+        for (size_t k = 0; k < b.nodds; k++) {
             assert_true(b.odds[k].price > 1.0 && b.odds[k].game < b.ngames);
+            /* A stored line is one a book quotes and grading settles: NBA 2018-19 reads "2.5115"
+             * and NCAAB 2009-10 "8.5115", each a half-point line run together with its price. */
+            double l = b.odds[k].line;
+            if (!isnan(l) && l * 4.0 != floor(l * 4.0))
+                print_message("%s: line %g off the quarter grid\n", r->path, l);
+            assert_true(isnan(l) || l * 4.0 == floor(l * 4.0));
+        }
         games += b.ngames;
         nodds += b.nodds;
         rejects += aps_batch_rejected(&b);
@@ -692,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_nba_bom_crlf),
         cmocka_unit_test(test_ncaab_neutral_nl_cr),
         cmocka_unit_test(test_basketball_ranges),
+        cmocka_unit_test(test_basketball_fused_and_off_grid),
         cmocka_unit_test(test_nhl_january_start),
         cmocka_unit_test(test_nhl_bubble_year),
         cmocka_unit_test(test_mlb_headers_doubleheader),

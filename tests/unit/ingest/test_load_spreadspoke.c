@@ -254,11 +254,15 @@ static void test_real_file(void **state)
                   b.ngames, b.nodds, aps_batch_rejected(&b), (aps_time_mono() - t0) * 1e3);
     assert_int_equal(b.rows, 13801);
     assert_int_equal(b.ngames, 13801);
-    assert_int_equal(b.nodds, 45144);
-    assert_int_equal(aps_batch_rejected(&b), 0);
+    /* Two 1993 totals read "36.6", off the quarter-point grid: dropped as "bad line". */
+    assert_int_equal(b.nodds, 45140);
+    assert_int_equal(aps_batch_rejected(&b), 2);
+    assert_int_equal(b.nrejects, 1);
+    assert_string_equal(b.rejects[0].reason, "bad line");
     size_t home_fav = 0, away_fav = 0, pick = 0, playoff = 0, neutral = 0, typed = 0;
     for (size_t i = 0; i < b.nodds; i++) {
         const struct aps_odds_rec *o = &b.odds[i];
+        assert_true(o->line * 4.0 == floor(o->line * 4.0));
         if (o->market == APS_MKT_SPREAD && o->sel == APS_SEL_HOME) {
             home_fav += o->line < 0;
             away_fav += o->line > 0;
