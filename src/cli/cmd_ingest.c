@@ -292,11 +292,12 @@ static void report(struct run *r, const struct job *j, const struct slot *sl)
         fprintf(stderr, "%s %s: %zu games, %zu odds, %zu forecasts, %zu rejected%s, %.2fs\n",
                 aps_source_name(j->source), j->path, res->games, res->odds, res->forecasts,
                 res->rejected, reasons(res, why, sizeof why), sl->seconds);
+    const char *who = sport == APS_SPORT_NCAAB ? "team" : "player";
     if (!r->quiet && res->players_merged)
-        fprintf(stderr, "%s%s: %zu player rows merged into the row of the same player\n",
-                r->tty ? "\n" : "", j->path, res->players_merged);
+        fprintf(stderr, "%s%s: %zu %s rows merged into the row of the same %s\n",
+                r->tty ? "\n" : "", j->path, res->players_merged, who, who);
     if (!r->quiet && res->players_apart[0])
-        fprintf(stderr, "%s%s: players %s\n", r->tty ? "\n" : "", j->path, res->players_apart);
+        fprintf(stderr, "%s%s: %ss %s\n", r->tty ? "\n" : "", j->path, who, res->players_apart);
 }
 
 /* Every job: the parse thread reads files ahead, the lanes store them, this thread takes them

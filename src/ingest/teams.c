@@ -1,8 +1,9 @@
 /* teams.c — resolves a source's team name to one canonical team per sport (see teams.h).
  *
  * The curated leagues' teams live in teams_<sport>.def, and so do the soccer clubs whose
- * spellings differ between the sources (teams_epl.def…) and the tennis players the history
- * writes with other initials (teams_atp.def, teams_wta.def). On first use one index per such sport
+ * spellings differ between the sources (teams_epl.def…), the college basketball teams SBR spells
+ * several ways (teams_ncaab.def) and the tennis players the history writes with other initials
+ * (teams_atp.def, teams_wta.def). On first use one index per such sport
  * is built (under pthread_once): every alias, the key and the display name, normalised, in a
  * sorted array searched by binary search. The index is a read-only singleton after that, so
  * lookups from many threads need no lock. It is never freed; it lives as long as the process.
@@ -62,6 +63,9 @@ static const struct team_def atp_players[] = {
 static const struct team_def wta_players[] = {
 #include "ingest/teams_wta.def"
 };
+static const struct team_def ncaab_teams[] = {
+#include "ingest/teams_ncaab.def"
+};
 #undef APS_TEAM
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -86,6 +90,12 @@ bool aps_teams_curated(enum aps_sport sport)
 {
     return sport == APS_SPORT_NFL || sport == APS_SPORT_NBA || sport == APS_SPORT_NHL ||
            sport == APS_SPORT_MLB || sport == APS_SPORT_WNBA;
+}
+
+bool aps_teams_listed(enum aps_sport sport)
+{
+    const struct aps_sport_info *si = aps_sport_info(sport);
+    return si->three_way || si->kind == APS_KIND_TENNIS || sport == APS_SPORT_NCAAB;
 }
 
 /* Normalises n bytes of s into out (cap bytes). Returns the length, or -1 when it does not fit. */
@@ -186,6 +196,7 @@ static void build_all(void)
     build_sport(&g_index[APS_SPORT_LIGUE1], ligue1_teams, COUNT(ligue1_teams));
     build_sport(&g_index[APS_SPORT_ATP], atp_players, COUNT(atp_players));
     build_sport(&g_index[APS_SPORT_WTA], wta_players, COUNT(wta_players));
+    build_sport(&g_index[APS_SPORT_NCAAB], ncaab_teams, COUNT(ncaab_teams));
 }
 
 /* The first entry whose alias is norm (lowest team index on a tie), or NULL. */
@@ -256,10 +267,8 @@ int aps_team_resolve(enum aps_sport sport, const char *source_name, struct aps_t
         return APS_E_INVAL;
     if (aps_teams_curated(sport))
         return resolve_curated(sport, source_name, out);
-    /* A soccer league's listed spellings meet on one club, a tour's on one player; any other
-     * name is its own key. */
-    const struct aps_sport_info *si = aps_sport_info(sport);
-    int rc = si->three_way || si->kind == APS_KIND_TENNIS ? resolve_curated(sport, source_name, out)
-                                                          : APS_E_NOTFOUND;
+    /* A soccer league's or NCAAB's listed spellings meet on one team, a tour's on one player;
+     * any other name is its own key. */
+    int rc = aps_teams_listed(sport) ? resolve_curated(sport, source_name, out) : APS_E_NOTFOUND;
     return rc == APS_E_NOTFOUND ? resolve_open(source_name, out) : rc;
 }

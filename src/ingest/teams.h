@@ -9,7 +9,9 @@
  * never unknown; a soccer club whose sources spell it differently (football-data's "Man United",
  * ESPN's and TheOddsAPI's "Manchester United") is listed in teams_<league>.def under
  * football-data's spelling, so that every spelling of it is one team; so is a tennis player the
- * history writes with other initials ("Mathieu P." for "Mathieu P.H."), in teams_<tour>.def.
+ * history writes with other initials ("Mathieu P." for "Mathieu P.H."), in teams_<tour>.def, and
+ * an NCAAB team SBR spells several ways ("ColoradoSt." beside "ColoradoState"), in
+ * teams_ncaab.def under its usual spelling.
  * (Spellings that differ only in case, accents, spaces, hyphens, dots or apostrophes need no
  * line: ingest/tennis_players.h makes them one player.) */
 #ifndef APS_INGEST_TEAMS_H
@@ -28,6 +30,9 @@ struct aps_team_ref {
 
 /* True when the sport's teams are a fixed, curated list (unknown names are errors). */
 bool aps_teams_curated(enum aps_sport sport);
+/* True for an open field whose list names some teams' other spellings (soccer leagues, NCAAB,
+ * tennis tours): a listed spelling is its team's key, any other name its own. */
+bool aps_teams_listed(enum aps_sport sport);
 /* Resolves a source's name (any listed alias, case- and space-insensitive) to its canonical
  * team. APS_E_NOTFOUND for an unlisted name in a curated sport; APS_E_INVAL for an empty name. */
 int aps_team_resolve(enum aps_sport sport, const char *source_name,

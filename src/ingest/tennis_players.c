@@ -33,9 +33,25 @@ struct rows {
     size_t n, cap;
 };
 
+static bool is_tour(enum aps_sport s)
+{
+    return aps_sport_info(s)->kind == APS_KIND_TENNIS;
+}
+
+/* A row's group: a tour's player key (above); another sport's listed team (teams_ncaab.def). */
+static bool row_key(enum aps_sport s, const char *name, char out[APS_TENNIS_KEY_MAX])
+{
+    struct aps_team_ref ref;
+    if (is_tour(s))
+        return aps_tennis_player_key(s, name, out);
+    return !aps_team_resolve(s, name, &ref) && !aps_str_copy(out, APS_TENNIS_KEY_MAX, ref.key);
+}
+
 static int rank(enum aps_sport s, const char *name)
 {
     struct aps_team_ref ref;
+    if (!is_tour(s)) /* 2: stored under its team's key; 1: under another spelling of it */
+        return aps_team_resolve(s, name, &ref) || strcmp(ref.key, name) ? 1 : 2;
     if (!aps_tennis_is_history_form(name))
         return 0;
     return aps_team_resolve(s, name, &ref) || strcmp(ref.key, name) ? 1 : 2;
@@ -56,7 +72,7 @@ static int load_rows(struct aps_conn *c, enum aps_sport s, int64_t sport_id, str
             r->v = aps_realloc(r->v, r->cap * sizeof *r->v);
         }
         struct player_row *p = &r->v[r->n];
-        if (aps_str_copy(p->name, sizeof p->name, name) || !aps_tennis_player_key(s, name, p->key))
+        if (aps_str_copy(p->name, sizeof p->name, name) || !row_key(s, name, p->key))
             continue; /* a name no source could have written: left as it is */
         p->id = aps_stmt_int64(st, 0);
         p->rank = rank(s, name);
@@ -165,10 +181,37 @@ static int merge_row(struct aps_conn *c, const struct player_row *g, size_t n, s
     return rc;
 }
 
-static int merge_group(struct aps_conn *c, const struct player_row *g, size_t n,
+/* A listed team's group (not a tour's) ends on a row stored under the team's key, where the
+ * ingest looks for it: the kept row takes the key unless picks are locked in under its spelling;
+ * then the group stays apart, named, as a rename or a merge would change what the picks hash. */
+static int take_key(struct aps_conn *c, enum aps_sport s, const struct player_row *g, size_t n,
+                    size_t kept, struct aps_tennis_merge *out, bool *apart)
+{
+    int64_t picks = 0;
+    *apart = false;
+    if (is_tour(s) || g[kept].rank == 2)
+        return 0;
+    int rc = aps_conn_query_row(c, SQL_PICKS, "i", &picks, "i", g[kept].id);
+    if (rc || picks) {
+        *apart = true;
+        note(out, g[kept].name, g[kept].key,
+             "left apart: picks are locked in under the first one");
+        return rc;
+    }
+    struct aps_team_ref ref;
+    rc = aps_team_resolve(s, g[kept].name, &ref);
+    if (!rc)
+        rc = aps_conn_execf(c, "UPDATE teams SET key = ?2, name = ?3 WHERE id = ?1", "iss",
+                            g[kept].id, ref.key, ref.name);
+    out->merged += !rc && n == 1;
+    return rc;
+}
+
+static int merge_group(struct aps_conn *c, enum aps_sport s, const struct player_row *g, size_t n,
                        struct aps_tennis_merge *out)
 {
     size_t kept;
+    bool apart = false;
     int rc = pick_kept(c, g, n, &kept);
     if (rc)
         return rc;
@@ -177,6 +220,9 @@ static int merge_group(struct aps_conn *c, const struct player_row *g, size_t n,
              "left apart: picks are locked in under more than one of its names");
         return 0;
     }
+    rc = take_key(c, s, g, n, kept, out, &apart);
+    if (rc || apart)
+        return rc;
     for (size_t i = 0; i < n && !rc; i++) {
         bool moved = false;
         if (i != kept)
@@ -195,15 +241,16 @@ int aps_tennis_players_merge(struct aps_conn *c, enum aps_sport s, int64_t sport
     memset(out, 0, sizeof *out);
     int rc = load_rows(c, s, sport_id, &r);
     if (!rc) {
-        key_full_names(&r);
+        if (is_tour(s))
+            key_full_names(&r);
         if (r.n)
             qsort(r.v, r.n, sizeof *r.v, cmp_rows);
     }
     for (size_t i = 0, j; !rc && i < r.n; i = j) {
         for (j = i + 1; j < r.n && !strcmp(r.v[j].key, r.v[i].key);)
             j++;
-        if (j - i > 1)
-            rc = merge_group(c, &r.v[i], j - i, out);
+        if (j - i > 1 || (!is_tour(s) && r.v[i].rank != 2))
+            rc = merge_group(c, s, &r.v[i], j - i, out);
     }
     aps_free(r.v);
     return rc;

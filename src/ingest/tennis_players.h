@@ -28,6 +28,12 @@
  *           row is deleted. The stored Elo history holds the two chains' numbers until
  *           `aps elo fit` replays the tour as one chain.
  *
+ * The same merge puts together an NCAAB team's rows (teams_ncaab.def): a row's group is the team
+ * its stored spelling resolves to, the row kept is the one stored under the team's key (else the
+ * first, which then takes the key), and a row with locked-in picks under another spelling leaves
+ * its group apart, as a pick's hash covers the name. A lone row stored under another spelling
+ * takes the key the same way.
+ *
  * Migration 022_tennis_players.sql merged the rows stores had then, by the folding rule alone
  * (ASCII letters only: SQL has no accent folding), keeping and leaving apart rows as above. */
 #ifndef APS_INGEST_TENNIS_PLAYERS_H

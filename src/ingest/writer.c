@@ -1,8 +1,9 @@
 /* writer.c — stores a batch in one transaction (see writer.h).
  *
  * Steps, all inside one transaction:
- *   0. for a tennis tour, merge the stored rows of one player (tennis_players.h), so that the
- *      batch's spellings find their stored games on the one row they now resolve to;
+ *   0. for a tennis tour, merge the stored rows of one player (tennis_players.h), and for NCAAB
+ *      those of one team (teams_ncaab.def), so that the batch's spellings find their stored
+ *      games on the one row they now resolve to;
  *   1. resolve every game's teams, season and venue to ids (creating them when new);
  *   2. match each game against the sport's stored games, in either home/away order, so a game
  *      listed by two sources is one row; drop duplicates inside the batch;
@@ -392,7 +393,7 @@ static const char SQL_HOME_VENUES[] =
     " teams.id AND g.neutral = 0 AND g.venue_id IS NOT NULL ORDER BY g.start_time DESC, g.id DESC"
     " LIMIT 1) WHERE id IN (SELECT home_team_id FROM stage_games WHERE venue_id IS NOT NULL)";
 
-/* Step 0: the batch's tennis tours, each once. */
+/* Step 0: the batch's tennis tours and NCAAB (whose list names other spellings), each once. */
 static int merge_players(struct aps_writer *w, const struct aps_batch *b,
                          struct aps_ingest_result *res)
 {
@@ -400,7 +401,7 @@ static int merge_players(struct aps_writer *w, const struct aps_batch *b,
     int rc = 0;
     for (size_t i = 0; i < b->ngames && !rc; i++) {
         enum aps_sport s = b->games[i].sport;
-        if (done[s] || aps_sport_info(s)->kind != APS_KIND_TENNIS)
+        if (done[s] || (aps_sport_info(s)->kind != APS_KIND_TENNIS && s != APS_SPORT_NCAAB))
             continue;
         done[s] = true;
         struct aps_tennis_merge m;

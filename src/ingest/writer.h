@@ -29,8 +29,9 @@ struct aps_ingest_result {
         size_t line; /* the file's line of the first row rejected for it, 0 when not known */
     } reasons[APS_MAX_REASONS];
     size_t nreasons;
-    size_t players_merged;   /* tennis: rows merged into their player's (tennis_players.h) */
-    char players_apart[512]; /* tennis: rows that merge left apart and why; "" when none */
+    size_t players_merged;   /* tennis, NCAAB: rows merged into their player's or team's row, or
+                              * put under the team's key (tennis_players.h) */
+    char players_apart[512]; /* tennis, NCAAB: rows that merge left apart and why; "" when none */
 };
 
 /* The connection must be a write connection; the writer keeps caches tied to it. */

@@ -64,6 +64,9 @@ static const struct def_row atp_rows[] = {
 static const struct def_row wta_rows[] = {
 #include "ingest/teams_wta.def"
 };
+static const struct def_row ncaab_rows[] = {
+#include "ingest/teams_ncaab.def"
+};
 #undef APS_TEAM
 
 struct def_table {
@@ -85,6 +88,7 @@ static const struct def_table tables[] = {
     {APS_SPORT_LIGUE1, ligue1_rows, sizeof ligue1_rows / sizeof ligue1_rows[0]},
     {APS_SPORT_ATP, atp_rows, sizeof atp_rows / sizeof atp_rows[0]},
     {APS_SPORT_WTA, wta_rows, sizeof wta_rows / sizeof wta_rows[0]},
+    {APS_SPORT_NCAAB, ncaab_rows, sizeof ncaab_rows / sizeof ncaab_rows[0]},
 };
 
 /* This test's own normaliser: keeps only what the matching rule keeps (see teams.h). */
@@ -318,6 +322,69 @@ static void test_nba_nhl_mlb_wnba_files_resolve(void **state)
                                      DATA "sportsbookreview/mlb/mlb_odds_2020.csv"),
                                COLS("Team")),
                      34);
+}
+
+/* One NCAAB team, one key: SBR's four seasons spell 50 teams a second (or third) way
+ * ("ColoradoSt." beside "ColoradoState", "NCCENTRAL" beside "NCCentral", "TowsonState" before
+ * "Towson"); each was a team of its own with its own Elo chain. Every spelling now resolves to
+ * its team's key, and no key plays twice on one day (but one), which a merge of two schools would
+ * show. */
+static void test_ncaab_spellings_are_one_team(void **state)
+{
+    static const char *const seasons[] = {"2007-08", "2008-09", "2009-10", "2010-11"};
+    struct aps_strmap keys = {0}, days = {0};
+    size_t nkeys = 0, twice = 0;
+    for (size_t i = 0; i < 4; i++) {
+        char path[256], day[160];
+        snprintf(path, sizeof path, DATA "sportsbookreview/ncaab/ncaa-basketball-%s.csv",
+                 seasons[i]);
+        struct aps_csv *c;
+        char **f;
+        size_t n;
+        assert_int_equal(aps_csv_open(&c, path), 0);
+        assert_int_equal(aps_csv_next(c, &f, &n), 1);
+        int date = aps_csv_find(f, n, "Date"), team = aps_csv_find(f, n, "Team");
+        while (aps_csv_next(c, &f, &n) == 1) {
+            if ((size_t)team >= n || !*f[team])
+                continue;
+            const char *key = resolved_key(APS_SPORT_NCAAB, f[team]);
+            assert_non_null(key);
+            if (!aps_strmap_get(&keys, key, &(int64_t){0})) {
+                aps_strmap_put(&keys, key, 1);
+                nkeys++;
+            }
+            snprintf(day, sizeof day, "%s|%s|%s", seasons[i], f[date], key);
+            if (aps_strmap_get(&days, day, &(int64_t){0}))
+                printf("  %s plays twice on %s\n", key, day);
+            twice += aps_strmap_get(&days, day, &(int64_t){0});
+            aps_strmap_put(&days, day, 1);
+        }
+        aps_csv_close(c);
+    }
+    aps_strmap_cleanup(&keys);
+    aps_strmap_cleanup(&days);
+    printf("  NCAAB: %zu teams\n", nkeys);
+    /* The one real case: Georgia played two SEC tournament games on 2008-03-15, the day after a
+     * tornado hit Atlanta. */
+    assert_int_equal(twice, 1);
+    assert_int_equal(nkeys, 376); /* 426 spellings */
+    /* Spellings of one school meet; schools that share a city or a state stay apart. */
+    static const struct {
+        const char *a, *b;
+        bool same;
+    } pairs[] = {
+        {"ColoradoSt.", "ColoradoState", true},   {"NCCENTRAL", "NCCentral", true},
+        {"TowsonState", "Towson", true},          {"No.Colorado", "NorthernColorado", true},
+        {"Charlotte", "NCCharlotte", true},       {"hartford", "Hartford", true},
+        {"Washington", "WashingtonState", false}, {"Utah", "UtahState", false},
+        {"Indiana", "IndianaState", false},       {"ColoradoState", "Colorado", false},
+        {"MichiganSt.", "Michigan", false},       {"Penn", "PennState", false},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        char a[96];
+        snprintf(a, sizeof a, "%s", resolved_key(APS_SPORT_NCAAB, pairs[i].a));
+        assert_int_equal(!strcmp(a, resolved_key(APS_SPORT_NCAAB, pairs[i].b)), pairs[i].same);
+    }
 }
 
 /* Walks a JSON tree; for objects holding any of keys[] as strings, resolves them. */
@@ -713,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_keys_unique_and_team_counts),
         cmocka_unit_test(test_nfl_files_resolve),
         cmocka_unit_test(test_nba_nhl_mlb_wnba_files_resolve),
+        cmocka_unit_test(test_ncaab_spellings_are_one_team),
         cmocka_unit_test(test_json_sources_resolve),
         cmocka_unit_test(test_franchise_moves),
         cmocka_unit_test(test_display_name_and_case),

@@ -156,6 +156,55 @@ static void test_merge(void **state)
     assert_int_equal(q1(fx, "SELECT COUNT(*) FROM teams WHERE sport_id = 1"), 11);
 }
 
+/* NCAAB as earlier releases stored it: each SBR spelling a team of its own (teams_ncaab.def).
+ * Opponent 32; game ids are 100 + the row that plays in it. */
+static const char SEED_NCAAB[] =
+    "INSERT INTO sports (id, code, name, kind) VALUES (3, 'NCAAB', 'NCAAB', 'team');"
+    "INSERT INTO seasons (id, sport_id, label) VALUES (3, 3, '2007-08');"
+    "INSERT INTO teams (id, sport_id, key, name) VALUES"
+    " (30, 3, 'ColoradoState', 'x'), (31, 3, 'ColoradoSt.', 'x'), (32, 3, 'Opp', 'x'),"
+    " (33, 3, 'NCCENTRAL', 'x'), (34, 3, 'FlaGulfCoast', 'x'), (35, 3, 'floridagulfcoast', 'x'),"
+    " (36, 3, 'UtahSt.', 'x'), (37, 3, 'UtahState', 'x');"
+    "INSERT INTO games (id, sport_id, season_id, game_date, home_team_id, away_team_id, start_time,"
+    " created_at, updated_at) VALUES"
+    " (130, 3, 3, '2008-01-01', 30, 32, 0, 0, 0), (131, 3, 3, '2008-01-05', 31, 32, 0, 0, 0),"
+    " (133, 3, 3, '2008-01-09', 33, 32, 0, 0, 0), (134, 3, 3, '2008-01-13', 32, 34, 0, 0, 0),"
+    " (135, 3, 3, '2008-01-17', 35, 32, 0, 0, 0), (136, 3, 3, '2008-01-21', 36, 32, 0, 0, 0),"
+    " (137, 3, 3, '2008-01-25', 37, 32, 0, 0, 0);"
+    "INSERT INTO team_aliases (sport_id, source, alias, team_id) VALUES"
+    " (3, 'sbr', 'ColoradoSt.', 31), (3, 'sbr', 'ColoradoState', 30);"
+    "INSERT INTO predictions (game_id, model, market, selection, probability, tier,"
+    " stake_fraction, locked_at, prev_hash, hash, created_at) VALUES"
+    " (136, 'elo', 'moneyline', 'home', 0.5, '', 0, 'x', 'p', 'h5', 0);";
+
+/* The rows of one NCAAB team meet on the row stored under the team's key; a lone row or a group
+ * without it takes the key; picks under another spelling leave the group apart. */
+static void test_merge_ncaab(void **state)
+{
+    struct fx *fx = *state;
+    if (!fx)
+        skip();
+    exec_ok(fx, SEED_NCAAB);
+    struct aps_tennis_merge m;
+    assert_int_equal(aps_conn_begin(fx->c), 0);
+    assert_int_equal(aps_tennis_players_merge(fx->c, APS_SPORT_NCAAB, 3, &m), 0);
+    assert_int_equal(aps_conn_commit(fx->c), 0);
+    /* 31 → 30, 33 renamed NCCentral, 34 renamed FloridaGulfCoast and 35 → 34 */
+    assert_int_equal(m.merged, 3);
+    assert_string_equal(m.apart, "\"UtahSt.\" and \"UtahState\" left apart: picks are locked in"
+                                 " under the first one");
+    assert_int_equal(q1(fx, "SELECT home_team_id FROM games WHERE id = 131"), 30);
+    assert_int_equal(q1(fx, "SELECT home_team_id FROM games WHERE id = 135"), 34);
+    assert_int_equal(q1(fx, "SELECT id FROM teams WHERE key = 'NCCentral'"), 33);
+    assert_int_equal(q1(fx, "SELECT id FROM teams WHERE key = 'FloridaGulfCoast'"), 34);
+    assert_int_equal(q1(fx, "SELECT id FROM teams WHERE key = 'UtahSt.'"), 36);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM teams WHERE sport_id = 3"), 6);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM team_aliases WHERE team_id = 30"), 2);
+    assert_int_equal(aps_tennis_players_merge(fx->c, APS_SPORT_NCAAB, 3, &m), 0);
+    assert_int_equal(m.merged, 0);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM teams WHERE sport_id = 3"), 6);
+}
+
 static void test_player_key(void **state)
 {
     (void)state;
@@ -178,6 +227,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_merge, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_merge, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_ncaab, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_ncaab, setup_pg, teardown),
         cmocka_unit_test(test_player_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
