@@ -713,6 +713,63 @@ struct fc_work {
     bool keep, team1_home;
 };
 
+/* 1 when the stored game id's winner is the forecast's (team1 won when result1 is 1), 0 when it
+ * is not or the game has no winner. */
+static int winner_agrees(struct aps_writer *w, int64_t id, int64_t t1, double result1, int *agrees)
+{
+    int64_t home = 0, hs = -1, as = -1;
+    *agrees = 0;
+    int rc = aps_conn_query_row(w->conn,
+                                "SELECT home_team_id, COALESCE(home_score, -1),"
+                                " COALESCE(away_score, -1) FROM games WHERE id = ?1",
+                                "iii", &home, &hs, &as, "i", id);
+    if (rc || hs < 0 || as < 0 || hs == as)
+        return rc;
+    bool team1_won = home == t1 ? hs > as : as > hs;
+    *agrees = team1_won == (result1 == 1.0);
+    return 0;
+}
+
+/* The forecast's game: the stored meeting of its teams on its date numbered game_no, team1 at
+ * home first, else the other way round. On a day the two met more than once the game whose
+ * winner agrees with the forecast's result is it, whatever its number: 538 numbers some
+ * doubleheaders the other way round and marks none where the teams swapped home (SD - SF on
+ * 2020-09-25, one game at each park), so the number alone put forecasts on the other game, or
+ * two on one; among the games that agree, or when the result does not tell, the one with team1
+ * at home, then the one numbered game_no. */
+static int forecast_game(struct aps_writer *w, struct aps_strmap *stored,
+                         const struct aps_forecast_rec *f, int game_no, struct fc_work *x)
+{
+    int64_t ids[6];
+    int rank[6], n = 0, best = -1;
+    for (int no = 1; no <= 3; no++)
+        for (int away = 0; away < 2; away++) {
+            char gk[96];
+            int64_t v;
+            game_key(gk, sizeof gk, f->date, away ? x->t2 : x->t1, away ? x->t1 : x->t2, no);
+            if (!aps_strmap_get(stored, gk, &v))
+                continue;
+            ids[n] = v / 2;
+            rank[n++] = !away * 2 + (no == game_no);
+        }
+    bool told = n > 1 && (f->result1 == 0.0 || f->result1 == 1.0);
+    for (int i = 0; i < n; i++) {
+        int agrees = 0;
+        int rc = told ? winner_agrees(w, ids[i], x->t1, f->result1, &agrees) : 0;
+        if (rc)
+            return rc;
+        rank[i] += agrees * 4;
+        bool eligible = n > 1 || rank[i] % 2; /* one game: only under its own number */
+        if (eligible && (best < 0 || rank[i] > rank[best]))
+            best = i;
+    }
+    if (best >= 0) {
+        x->game_id = ids[best];
+        x->team1_home = rank[best] & 2;
+    }
+    return 0;
+}
+
 static int resolve_forecasts(struct aps_writer *w, struct aps_batch *b, struct sport_games *sg,
                              struct fc_work *fw, struct aps_ingest_result *res)
 {
@@ -748,19 +805,8 @@ static int resolve_forecasts(struct aps_writer *w, struct aps_batch *b, struct s
         rc = stored_games(w, sg, f->sport, b->source, &stored);
         if (rc)
             break;
-        char gk[96];
         x->team1_home = f->team1_home;
-        game_key(gk, sizeof gk, f->date, x->t1, x->t2, game_no);
-        if (aps_strmap_get(stored, gk, &v)) {
-            x->team1_home = true;
-            x->game_id = v / 2;
-        } else {
-            game_key(gk, sizeof gk, f->date, x->t2, x->t1, game_no);
-            if (aps_strmap_get(stored, gk, &v)) {
-                x->team1_home = false;
-                x->game_id = v / 2;
-            }
-        }
+        rc = forecast_game(w, stored, f, game_no, x);
         x->keep = true;
     }
     aps_strmap_cleanup(&seen);

@@ -74,18 +74,24 @@ static int64_t q1(struct fx *fx, const char *sql)
     return v;
 }
 
-/* Parses and writes one football-data file; returns the games stored. */
-static size_t write_file(struct fx *fx, const char *path)
+/* Parses and writes one file of source; returns the games stored. */
+static size_t write_source(struct fx *fx, enum aps_source source, const char *path)
 {
     struct aps_batch b = {0};
     struct aps_ingest_result res;
     char err[1024];
-    assert_int_equal(aps_ingest_parse(APS_SOURCE_FOOTBALL_DATA, path, &b, err, sizeof err), 0);
+    assert_int_equal(aps_ingest_parse(source, path, &b, err, sizeof err), 0);
     int rc = aps_writer_write(fx->w, &b, path, &res, err, sizeof err);
     if (rc)
         fail_msg("write %s: %s", path, err);
     aps_batch_cleanup(&b);
     return res.games;
+}
+
+/* Parses and writes one football-data file; returns the games stored. */
+static size_t write_file(struct fx *fx, const char *path)
+{
+    return write_source(fx, APS_SOURCE_FOOTBALL_DATA, path);
 }
 
 /* Manual ANALYZE runs of teams (autovacuum's are counted apart); the statistics snapshot of this
@@ -263,17 +269,47 @@ static void test_team_name_not_utf8(void **state)
     assert_int_equal(q1(fx, "SELECT COUNT(*) FROM odds o JOIN games g ON g.id = o.game_id"), 3);
 }
 
+/* 538's MLB forecasts on SBR's 2020 games: each forecast is on the game its result says. 538
+ * numbers some doubleheaders the other way round (WSH at MIA, 2020-09-20: its first game is SBR's
+ * second) and marks none where the teams swapped home (SD - SF, 2020-09-25, one game at each
+ * park); the number alone put those forecasts on the other game, or two on one. */
+static void test_forecasts_on_doubleheaders(void **state)
+{
+    struct fx *fx = *state;
+    if (!fx)
+        skip();
+    assert_int_equal(write_source(fx, APS_SOURCE_SBR,
+                                  APS_DATA_DIR_DEFAULT "/sportsbookreview/mlb/mlb_odds_2020.csv"),
+                     950);
+    write_source(fx, APS_SOURCE_FIVETHIRTYEIGHT,
+                 APS_DATA_DIR_DEFAULT "/fivethirtyeight/checking-our-work/mlb_games.csv");
+    int64_t linked = q1(fx, "SELECT COUNT(*) FROM forecasts WHERE game_id IS NOT NULL");
+    int64_t wrong = q1(fx, "SELECT COUNT(*) FROM forecasts f JOIN games g ON g.id = f.game_id"
+                           " WHERE g.home_score <> g.away_score AND (f.result1 = 1) <>"
+                           " ((g.home_score > g.away_score) = (g.home_team_id = f.team1_id))");
+    int64_t shared = q1(fx, "SELECT COUNT(*) FROM (SELECT game_id FROM forecasts WHERE game_id"
+                            " IS NOT NULL GROUP BY game_id HAVING COUNT(*) > 1) s");
+    print_message("forecasts on 2020 games: %lld, on a game another team won: %lld, games with"
+                  " two: %lld\n",
+                  (long long)linked, (long long)wrong, (long long)shared);
+    assert_int_equal(linked, 950);
+    assert_int_equal(wrong, 0);
+    assert_int_equal(shared, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dims_written_counts_misses, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_second_write_changes_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_team_name_not_utf8, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_forecasts_on_doubleheaders, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_analyze_after_new_dims, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_fk_checks_read_seasons_by_key, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_dims_written_counts_misses, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_second_write_changes_nothing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_team_name_not_utf8, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_forecasts_on_doubleheaders, setup_pg, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
