@@ -30,8 +30,9 @@ const seed = {
   "postgres-primary": [4, 16 * GB], "postgres-replica": [2, 8 * GB], "redis": [2, 8 * GB], "nginx": [1, 1 * GB],
   "prometheus": [1, 2 * GB], "grafana": [1, 2 * GB], "alertmanager": [0.5, 1 * GB],
 };
-// Not in the seed's table: the exporters and the snapshot rotation, which must stay small.
-const exporters = ["node-exporter", "postgres-exporter", "redis-exporter", "redis-snapshots"];
+// Not in the seed's table: the exporters, the snapshot rotation and the backup repository's
+// server, which must stay small.
+const exporters = ["node-exporter", "postgres-exporter", "redis-exporter", "redis-snapshots", "pgbackrest-repo"];
 const scale = { production: 1, staging: 0.5 }[env];
 const kind = (name) => name.replace(/-(blue|green)-\d$/, "").replace(/-\d$/, "");
 
@@ -125,6 +126,13 @@ for (const n of ["nginx-1", "nginx-2"]) {
   check(`${n} mounts the TLS certificate`, vols.some((v) => v.includes("/etc/nginx/tls")));
   check(`${n} mounts nginx.conf`, vols.some((v) => v.includes("/etc/nginx/nginx.conf")));
 }
+// Seed §6.1: WAL archived continuously from the primary, the daily full backups taken by a worker,
+// both into the pgBackRest repository volume.
+const mounts = (n) => (svc[n]?.volumes ?? []).map((v) => (typeof v === "string" ? v : `${v.source}:${v.target}`));
+check("postgres-primary runs pgBackRest's database-side configuration",
+  mounts("postgres-primary").some((v) => v.includes("pgbackrest.compose-db.conf:/etc/pgbackrest/pgbackrest.conf")));
+for (const n of ["worker-1", "worker-2", "pgbackrest-repo"])
+  check(`${n} mounts the backup repository`, mounts(n).some((v) => /:\/var\/lib\/pgbackrest(:|$)/.test(v)));
 check("redis runs the shipped redis.conf (RDB every 15 minutes, AOF fsynced every second)",
   (svc.redis?.command ?? []).includes("/usr/local/etc/redis/redis.conf") &&
   (svc.redis?.volumes ?? []).some((v) => (typeof v === "string" ? v : `${v.source}:`).includes("deploy/backup/redis.conf:")));

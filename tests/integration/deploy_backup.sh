@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The backup configuration of deploy/backup is code: each file is checked by its own tool and
 # holds the seed's numbers (§6.1), and the settings aps passes to pgBackRest agree with it.
-#   pgbackrest.conf, pgbackrest.production.conf  every option is one pgBackRest 2.45 knows
+#   pgbackrest.conf, pgbackrest.production.conf, pgbackrest.compose-repo.conf,
+#   pgbackrest.compose-db.conf  every option is one pgBackRest 2.45 knows
 #       (`pgbackrest help COMMAND OPTION`); retention 30 days of full backups, WAL for 7 daily
-#       backups; production: two S3 repositories in different regions, encrypted, no secret.
+#       backups; production: two S3 repositories in different regions, encrypted, no secret;
+#       compose: each side's TLS server admits only the other side's certificate name.
+#       (tests/integration/deploy_compose.sh runs the compose pair for real.)
 #   redis.conf  loads in redis-server (the running server reports the values); RDB every 15 min,
 #       AOF fsynced every second.
 #   redis-snapshot-rotate  shellcheck clean; keeps 24 h.
@@ -22,7 +25,7 @@ check() {
 opt() { grep -E "^$2=" "$1" | head -1 | cut -d= -f2-; } # FILE KEY → value
 
 # ---- pgBackRest ------------------------------------------------------------------------------
-for f in pgbackrest.conf pgbackrest.production.conf; do
+for f in pgbackrest.conf pgbackrest.production.conf pgbackrest.compose-repo.conf pgbackrest.compose-db.conf; do
   unknown=0
   while IFS= read -r key; do
     generic=$(echo "$key" | sed -E 's/^(repo|pg)[0-9]+-/\1-/')
@@ -33,7 +36,13 @@ for f in pgbackrest.conf pgbackrest.production.conf; do
     [ "$known" = 1 ] || { echo "deploy_backup: $f: unknown option $key" >&2; unknown=$((unknown + 1)); }
   done < <(grep -E '^[a-z0-9-]+=' "$B/$f" | cut -d= -f1)
   check "$f: every option known to pgBackRest" 0 "$unknown"
-  for r in repo1 $([ "$f" = pgbackrest.production.conf ] && echo repo2); do
+  # the database side of the compose pair keeps no repository: the repository side expires
+  case $f in
+    pgbackrest.compose-db.conf) repos="" ;;
+    pgbackrest.production.conf) repos="repo1 repo2" ;;
+    *) repos=repo1 ;;
+  esac
+  for r in $repos; do
     check "$f: $r full backups kept by time" time "$(opt "$B/$f" "$r-retention-full-type")"
     check "$f: $r full backups kept 30 days" 30 "$(opt "$B/$f" "$r-retention-full")"
     check "$f: $r WAL kept per full backup" full "$(opt "$B/$f" "$r-retention-archive-type")"
@@ -48,6 +57,15 @@ check "production: repo2 in object storage" s3 "$(opt "$P" repo2-type)"
 check "production: repo2 in another region" 1 "$([ "$(opt "$P" repo1-s3-region)" != "$(opt "$P" repo2-s3-region)" ] && echo 1 || echo 0)"
 check "production: both repositories encrypted" "aes-256-cbc aes-256-cbc" "$(opt "$P" repo1-cipher-type) $(opt "$P" repo2-cipher-type)"
 check "production: no key or passphrase in the file" 0 "$(grep -cE '^repo[0-9]+-(s3-key|s3-key-secret|cipher-pass)=' "$P" || true)"
+
+C=$B/pgbackrest.compose-db.conf R=$B/pgbackrest.compose-repo.conf
+check "compose: the database pushes WAL to the repository host over TLS" "pgbackrest-repo.internal tls" "$(opt "$C" repo1-host) $(opt "$C" repo1-host-type)"
+check "compose: the repository side backs up through the database's TLS server" "postgres-primary.internal tls" "$(opt "$R" pg1-host) $(opt "$R" pg1-host-type)"
+check "compose: the database's server admits the repository side only" "$(opt "$C" repo1-host)=aps" "$(opt "$C" tls-server-auth)"
+check "compose: the repository's server admits the database only" "$(opt "$R" pg1-host)=aps" "$(opt "$R" tls-server-auth)"
+check "compose: both sides use one repository path" "$(opt "$R" repo1-path)" "$(opt "$C" repo1-path)"
+check "compose: aps-deploy makes the certificates for these names" 1 \
+  "$(grep -c 'for side in db:postgres-primary.internal repo:pgbackrest-repo.internal; do' "$SRC/deploy/compose/aps-deploy")"
 
 # ---- the aps side: the same policy -----------------------------------------------------------
 cfg() { "$APS_BIN" config get "$1"; }

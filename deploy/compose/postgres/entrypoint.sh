@@ -10,6 +10,15 @@
 # replica, first start: waits for the primary, clones it with pg_basebackup -R through the
 #   physical slot REPLICA_SLOT, then runs postgres as a hot standby.
 # Later starts run postgres on the existing data directory.
+#
+# The primary also archives WAL continuously and serves its data directory to the backups, with
+# pgBackRest (the image must carry it; PGBACKREST_CONFIG names the configuration,
+# deploy/backup/pgbackrest.compose-db.conf): archive_command pushes each segment to the backup
+# repository (archive_timeout 60 s), and `pgbackrest server` (TLS, certificates only) lets the
+# repository side take the backups. The settings are given on postgres's command line at every
+# start, so a data directory made before them gets them too. The server is started in the
+# background and left to the container's init (compose's `init: true`), never as a child of the
+# postmaster, which would treat its exit as a crashed backend.
 set -euo pipefail
 : "${PGDATA:=/var/lib/postgresql/data}" "${PGPORT:=5432}" "${PG_LISTEN:=127.0.0.1}"
 : "${APP_DB_USER:=aps}" "${APP_DB_NAME:=aps}" "${REPLICA_SLOT:=replica1}"
@@ -89,4 +98,17 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 # PostgreSQL refuses a data directory others can read; a fresh volume may be world-writable.
 chmod 700 "$PGDATA"
-exec postgres -D "$PGDATA"
+archiving=()
+if [ "${PG_ROLE:-}" = primary ]; then
+  command -v pgbackrest >/dev/null ||
+    { echo "postgres: pgbackrest is not in this image: use one with pgBackRest (deploy/docker/Dockerfile, target postgres)" >&2; exit 1; }
+  : "${PGBACKREST_CONFIG:?postgres: PGBACKREST_CONFIG must name the pgBackRest configuration}"
+  export PGBACKREST_PG1_PORT=$PGPORT
+  # pgBackRest signs in over the socket as postgres, with the password from a private file.
+  (umask 077; printf '*:*:*:postgres:%s\n' "$(secret "$POSTGRES_PASSWORD_FILE" | sed 's/[\\:]/\\&/g')" >/tmp/pgbackrest.pgpass)
+  (PGPASSFILE=/tmp/pgbackrest.pgpass pgbackrest server </dev/null &)
+  archiving=(-c archive_mode=on -c "archive_command=pgbackrest --stanza=${PGBACKREST_STANZA:-aps} archive-push %p"
+    -c archive_timeout=60)
+  log "archiving WAL with pgBackRest; its TLS server listens on port ${PGBACKREST_TLS_SERVER_PORT:-8432}"
+fi
+exec postgres -D "$PGDATA" "${archiving[@]}"
