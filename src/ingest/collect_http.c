@@ -469,6 +469,13 @@ int aps_collect_get(struct aps_collect *c, const char *url, struct aps_collect_r
             if (ra > c->o.retry_after_max_s)
                 break;
             wait = ra;
+        } else if (o == APS_CO_HTTP_5XX && resp->retry_after >= 0) {
+            /* A 503's Retry-After says when the provider expects to be back (RFC 9110): no
+             * sooner than that, and not within this request when that is too far. */
+            if (resp->retry_after > c->o.retry_after_max_s)
+                break;
+            if (resp->retry_after > wait)
+                wait = resp->retry_after;
         }
         c->retries++;
         const char *lp[] = {c->provider};

@@ -2,7 +2,7 @@
  *
  * A GET with bounded time and size, retried on timeouts, connection errors, 5xx and 429 with
  * exponential backoff and jitter (wait = base·2^attempt + up to 50 %, capped), honouring a 429's
- * Retry-After. A circuit breaker guards each provider:
+ * Retry-After and waiting at least a 5xx's (a 503 says when the provider will be back). A circuit breaker guards each provider:
  *
  *   closed    ──(threshold consecutive failed attempts)──▶ open          aps_breaker_record()
  *   open      ──(open_s elapsed; the next request)──────▶ half_open      aps_breaker_allow()
@@ -63,7 +63,7 @@ struct aps_collect_opts {
     long timeout_ms;
     int max_attempts;           /* >= 1 */
     double backoff_base_s, backoff_max_s;
-    double retry_after_max_s;   /* a longer Retry-After ends the request with APS_E_BUSY */
+    double retry_after_max_s;   /* a longer Retry-After ends the request (a 429's: APS_E_BUSY) */
     size_t max_bytes;           /* larger bodies: APS_E_TOOBIG */
     int breaker_threshold;
     double breaker_open_s;
@@ -84,7 +84,7 @@ struct aps_collect_resp {
     char content_type[96];
     /* TheOddsAPI quota headers; -1 when absent. */
     int64_t requests_remaining, requests_used, requests_last;
-    double retry_after;         /* seconds from the last 429's Retry-After, -1 when none */
+    double retry_after;         /* seconds from the last answer's Retry-After, -1 when none */
     int attempts;               /* attempts made */
     enum aps_collect_outcome outcome;
 };

@@ -124,7 +124,7 @@ story() {
   collect sports
 
   # Failure modes.
-  for spec in "500:1:0:http_5xx" "500:5:1:http_5xx" "429:1:0:http_429" "429:5:1:http_429" \
+  for spec in "500:1:0:http_5xx" "500:5:1:http_5xx" "503:1:0:http_5xx" "429:1:0:http_429" "429:5:1:http_429" \
               "timeout:1:0:timeout" "truncated:5:1:network" "malformed:1:1:-" \
               "unknown_team:1:0:-" "bad_event:1:0:-"; do
     IFS=: read -r mode count want_rc outcome <<< "$spec"
@@ -173,6 +173,22 @@ story() {
     check "$backend: $mode: … and a poll after it finds nothing new" 0 "$(field inserted)"
     check "$backend: $mode: no duplicated snapshot" 0 "$(dupes)"
   done
+  # A 503 that says when the provider is back (Retry-After: 2): the retry waits that long, not the
+  # backoff's 50-200 ms; one that says later than COLLECT_RETRY_AFTER_MAX_S ends the poll at once.
+  advance 60
+  fail_next "mode=503&count=1&provider=theoddsapi"
+  t0=$(date +%s%N)
+  collect odds --sport NBA
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  check "$backend: 503 with Retry-After: the retry succeeds" 0 "$rc"
+  check_true "$backend: 503 with Retry-After 2: the retry waited for it (${ms} ms)" test "$ms" -ge 2000
+  advance 60
+  before=$(served)
+  fail_next "mode=503&count=1&provider=theoddsapi"
+  COLLECT_RETRY_AFTER_MAX_S=1 collect odds --sport NBA
+  check "$backend: 503 back later than the longest wait: the poll fails" 1 "$rc"
+  check "$backend: … after one request" "$((before + 1))" "$(served)"
+  collect odds --sport NBA
 
   # A key the provider refuses (401 INVALID_KEY; a spent quota is 401 too): one request, no
   # retry, and the error says what the provider said, so the two 401s can be told apart.

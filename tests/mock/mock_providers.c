@@ -55,11 +55,11 @@
 
 enum fail_mode {
     F_NONE, F_429, F_500, F_TIMEOUT, F_TRUNCATED, F_MALFORMED, F_UNKNOWN_TEAM, F_BAD_EVENT,
-    F_UNKNOWN_PLACE
+    F_UNKNOWN_PLACE, F_503
 };
 static const char *const FAIL_NAMES[] = {"none",      "429",          "500",      "timeout",
                                          "truncated", "malformed", "unknown_team", "bad_event",
-                                         "unknown_place"};
+                                         "unknown_place", "503"};
 
 struct board {
     json_t *json;        /* the ESPN sample */
@@ -700,7 +700,7 @@ static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, 
     int64_t now = mock_now(m), cost = -1;
     int status;
     json_t *body = NULL;
-    if (f != F_429 && f != F_500 && f != F_UNKNOWN_PLACE)
+    if (f != F_429 && f != F_500 && f != F_UNKNOWN_PLACE && f != F_503)
         body = route(m, c, url, f == F_UNKNOWN_TEAM, now, &status, &cost);
     /* TheOddsAPI's answers are arrays of events; an ESPN board holds its own under "events" */
     json_t *events = json_is_array(body) ? body : json_object_get(body, "events");
@@ -726,6 +726,11 @@ static enum MHD_Result serve_provider(struct mock *m, struct MHD_Connection *c, 
                                     "Request frequency limit has been exceeded. Space out "
                                     "requests over several seconds"),
                          h429);
+    }
+    if (f == F_503) { /* down for maintenance, back in 2 s (a proxy's or the provider's answer) */
+        const char *h503[] = {"Retry-After", "2", NULL};
+        return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                         json_pack("{s:s}", "message", "Service temporarily unavailable"), h503);
     }
     if (f == F_500)
         return send_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -769,7 +774,7 @@ static enum MHD_Result serve_control(struct mock *m, struct MHD_Connection *c, c
         const char *mode = arg(c, "mode"), *cnt = arg(c, "count"), *p = arg(c, "provider");
         const char *d = arg(c, "delay");
         int n = 1, dl = 3, fm = -1;
-        for (int i = 1; mode && i <= F_UNKNOWN_PLACE; i++)
+        for (int i = 1; mode && i <= F_503; i++)
             if (!strcmp(mode, FAIL_NAMES[i]))
                 fm = i;
         if (fm < 0 || (cnt && aps_parse_int(cnt, &n)) || (d && aps_parse_int(d, &dl))) {
