@@ -324,6 +324,27 @@ await block("the balance chart shows every movement", async (context) => {
     `${moves} movements in ${seconds} distinct seconds, ${rows} rows`);
 });
 
+await block("a bankroll in another currency, and a code that is none", async (context) => {
+  const p = await context.newPage();
+  const u = await account();
+  await signIn(p, u.email);
+  await p.goto(`${BASE}/#/bankroll`);
+  const form = p.getByRole("form", { name: "Open a bankroll" });
+  await form.getByLabel("Name", { exact: true }).fill("Gold");
+  await form.getByLabel("Currency", { exact: true }).fill("XAU");
+  await form.getByRole("button", { name: "Open bankroll" }).click();
+  const refused = await waitFor(async () => /ISO 4217/.test((await form.locator("p.status").textContent()) ?? ""), 10000);
+  check("a currency code that names no currency is refused with the API's reason", refused && sql(`SELECT COUNT(*) FROM bankrolls WHERE user_id = ${u.id}`) === "0",
+    (await form.locator("p.status").textContent()) ?? "");
+  await form.getByLabel("Name", { exact: true }).fill("Euros");
+  await form.getByLabel("Currency", { exact: true }).fill("eur");
+  await form.getByRole("button", { name: "Open bankroll" }).click();
+  const opened = await waitFor(async () => sql(`SELECT currency FROM bankrolls WHERE user_id = ${u.id}`) === "EUR", 10000);
+  await p.waitForSelector("text=€");
+  check("a bankroll opened in euros from the form, its balance shown in euros", opened && (await p.locator("main").textContent()).includes("€"),
+    sql(`SELECT currency || ' ' || initial_amount FROM bankrolls WHERE user_id = ${u.id}`));
+});
+
 await block("sign-in on a deep link returns to it", async (context) => {
   const p = await context.newPage();
   const u = await account();

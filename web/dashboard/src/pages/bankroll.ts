@@ -13,12 +13,15 @@ import type { BalanceHistory, Bankroll, Bet, Sizing, SizingRequest } from "../ty
 function createForm(onDone: () => void): HTMLElement {
   const name = h("input", { type: "text", name: "name", required: true, value: "Main" });
   const amount = h("input", { type: "number", name: "initial_amount", min: "0.01", step: "0.01", required: true, value: "1000" });
+  // Any ISO 4217 code (the API refuses the rest, saying so); the list offers the usual ones.
+  const currency = h("input", { type: "text", name: "currency", required: true, value: "USD", maxlength: "3", pattern: "[A-Za-z]{3}", list: "currencies", autocomplete: "off", size: "4" });
+  const codes = h("datalist", { id: "currencies" }, ...["USD", "EUR", "GBP", "CAD", "AUD", "NZD", "JPY", "CHF", "SEK", "NOK", "DKK", "BRL", "MXN", "INR", "ZAR"].map((c) => h("option", { value: c })));
   const msg = h("p", { class: "status", role: "status", "aria-live": "polite" });
-  const f = h("form", { class: "form inline", "aria-label": "Open a bankroll" }, field("Name", name), field("Starting amount", amount), h("button", { type: "submit" }, "Open bankroll"), msg);
+  const f = h("form", { class: "form inline", "aria-label": "Open a bankroll" }, field("Name", name), field("Starting amount", amount), field("Currency", currency), codes, h("button", { type: "submit" }, "Open bankroll"), msg);
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      const b = await api<Bankroll>("POST", "/api/v1/betting/bankrolls", { name: name.value, initial_amount: Number(amount.value) });
+      const b = await api<Bankroll>("POST", "/api/v1/betting/bankrolls", { name: name.value, initial_amount: Number(amount.value), currency: currency.value.trim().toUpperCase() });
       setPrefs({ bankroll: b.id });
       onDone();
     } catch (err) { status(msg, (err as Error).message, "error"); }
