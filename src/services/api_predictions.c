@@ -81,7 +81,12 @@ static void publication_filter(const struct aps_http_req *req, struct aps_http_r
         aps_api_where_raw(w, "p.publication = 'published'");
     else if (publication)
         aps_api_where_raw(w, "(p.publication IS NULL OR p.publication = 'tracking_only')");
-    /* locked=before_start: the live forecasts alone; after_start: the replays' picks */
+}
+
+/* locked=before_start: the live forecasts alone; after_start: the replays' picks. */
+static void lock_timing_filter(const struct aps_http_req *req, struct aps_http_res *res,
+                               struct aps_api_where *w)
+{
     const char *locked = aps_api_q_str(req, res, "locked");
     if (locked && !strcmp(locked, "before_start"))
         aps_api_where_raw(w, "NOT (" APS_API_PRED_LOCKED_LATE ")");
@@ -89,8 +94,8 @@ static void publication_filter(const struct aps_http_req *req, struct aps_http_r
         aps_api_where_raw(w, APS_API_PRED_LOCKED_LATE);
 }
 
-/* sport, tier, market, game_id, min_edge, min_probability, graded, result, history and
- * publication filters. */
+/* sport, tier, market, game_id, min_edge, min_probability, graded, result, history,
+ * publication and lock timing filters. */
 static void pick_filters(const struct aps_http_req *req, struct aps_http_res *res,
                          struct aps_api_where *w)
 {
@@ -115,6 +120,7 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
     if (!history)
         aps_api_where_raw(w, APS_API_PRED_CURRENT);
     publication_filter(req, res, w);
+    lock_timing_filter(req, res, w);
     const char *result = aps_api_q_str(req, res, "result");
     if (sport >= 0)
         aps_api_where_text(w, APS_API_GAME_SPORT_IS, aps_sport_info(sport)->code);
@@ -520,6 +526,7 @@ int aps_api_predictions_performance(struct aps_http_req *req, struct aps_http_re
     aps_api_q_market(req, res, "market", &market);
     aps_api_q_date_range(req, res, from, to);
     publication_filter(req, res, &w);
+    lock_timing_filter(req, res, &w);
     /* A game counts once per market: its current pick, the one standing when it started (a pick
      * is re-made only before the start); the picks it superseded stay in the lock-in chain. */
     aps_api_where_raw(&w, APS_API_PRED_CURRENT);
