@@ -6,18 +6,23 @@
 // copies: two tabs then hold one refresh token, and the server takes a second use of a refresh
 // token for theft and revokes the whole chain. So the tabs of one session (one sign-in, its
 // `chain`) renew it one at a time under a Web Lock named after the chain; the tab that renews
-// writes the renewal's number (`seq`) to localStorage (a number, never a token) and hands the new
-// tokens to the other tabs over a BroadcastChannel. A tab that finds, under the lock, a renewal
-// newer than its own asks the other tabs for the tokens and never sends its spent refresh token;
-// when no tab can give them, that tab alone signs out. Sign-out runs under the same lock, with the
-// newest refresh token, and signs out every tab of the session.
+// writes the renewal's number (`seq`) to IndexedDB (a number, never a token) before it lets the
+// lock go, and hands the new tokens to the other tabs over a BroadcastChannel. A tab that finds,
+// under the lock, a renewal newer than its own asks the other tabs for the tokens and never sends
+// its spent refresh token; when no tab can give them, that tab alone signs out. Sign-out runs
+// under the same lock, with the newest refresh token, and signs out every tab of the session.
+// The number is not kept in localStorage: Chromium hands a value one tab writes there to a tab
+// in another process a moment later, and a tab granted the lock within that moment (before the
+// tokens' message came too) read the older number and sent the spent token. An IndexedDB
+// transaction begun after another's commit reads what it wrote, in every process.
 //
 // Renewal answers: 401 or 403 end the session; 429, 5xx and a network failure keep it and try
 // again later (Retry-After when the answer gives one, else 2, 4, 8 … up to 60 seconds).
 import type { ApiError, Tokens, User } from "./types";
 
 const KEY = "aps.session";
-const SEQ = "aps.session.seq."; // + chain: the newest renewal's number, in localStorage
+const DB = "aps.session"; // IndexedDB: store "chains", chain -> {seq, at}: its newest renewal
+const OLD_SEQ = "aps.session.seq."; // + chain: where an earlier version of the page kept the number
 const CATCH_UP_MS = 3000;
 
 // chain: one sign-in, shared by the tabs duplicated from it; seq: its renewals so far.
@@ -68,34 +73,81 @@ function schedule(): void {
   refreshTimer = window.setTimeout(() => void refresh(), wait);
 }
 
-// The newest renewal of a chain that any tab has made, as written by the tab that made it
-// ("seq:time written").
-function newestSeq(chain: string): number {
-  try {
-    return Number((localStorage.getItem(SEQ + chain) ?? "0").split(":")[0]) || 0;
-  } catch {
-    return 0;
-  }
+let db: Promise<IDBDatabase | null> | null = null;
+
+function database(): Promise<IDBDatabase | null> {
+  db ??= new Promise((resolve) => {
+    try {
+      const open = indexedDB.open(DB, 1);
+      open.onupgradeneeded = () => open.result.createObjectStore("chains");
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => resolve(null);
+    } catch {
+      resolve(null); // no IndexedDB (a browser's private mode): the tabs fall back to the lock alone
+    }
+  });
+  return db;
 }
 
-function setNewestSeq(chain: string, seq: number | null): void {
-  try {
-    if (seq === null) localStorage.removeItem(SEQ + chain);
-    else localStorage.setItem(SEQ + chain, `${Math.max(seq, newestSeq(chain))}:${Date.now()}`);
-  } catch {
-    /* storage refused: the tabs fall back to the lock alone */
-  }
+// Runs fn in one transaction on the chains; resolves when the transaction has committed (with
+// what fn's last request read), or with undefined when storage is refused.
+async function chains<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore, done: (v: T) => void) => void): Promise<T | undefined> {
+  const d = await database();
+  if (!d) return undefined;
+  return new Promise((resolve) => {
+    let value: T | undefined;
+    try {
+      const tx = d.transaction("chains", mode);
+      tx.oncomplete = () => resolve(value);
+      tx.onerror = tx.onabort = () => resolve(undefined);
+      fn(tx.objectStore("chains"), (v) => (value = v));
+    } catch {
+      resolve(undefined);
+    }
+  });
+}
+
+interface Newest { seq: number; at: number }
+
+// The newest renewal of a chain that any tab has made.
+async function newestSeq(chain: string): Promise<number> {
+  const n = await chains<number>("readonly", (store, done) => {
+    const r = store.get(chain);
+    r.onsuccess = () => done((r.result as Newest | undefined)?.seq ?? 0);
+  });
+  return n ?? 0;
+}
+
+// Records a renewal of the chain (never lowering its number), or forgets the chain (null).
+async function setNewestSeq(chain: string, seq: number | null): Promise<void> {
+  await chains<void>("readwrite", (store) => {
+    if (seq === null) {
+      store.delete(chain);
+      return;
+    }
+    const r = store.get(chain);
+    r.onsuccess = () => store.put({ seq: Math.max(seq, (r.result as Newest | undefined)?.seq ?? 0), at: Date.now() }, chain);
+  });
 }
 
 // Forgets the renewal numbers of chains no tab has renewed for 60 days (their tabs were closed
-// without signing out). Forgetting a live chain's number only loses the check for spent tokens
-// until its next renewal.
+// without signing out), and those an earlier version of the page kept in localStorage.
+// Forgetting a live chain's number only loses the check for spent tokens until its next renewal.
 function forgetOldChains(): void {
+  const old = Date.now() - 60 * 86_400_000;
+  void chains<void>("readwrite", (store) => {
+    const c = store.openCursor();
+    c.onsuccess = () => {
+      const at = c.result;
+      if (!at) return;
+      if (((at.value as Newest).at ?? 0) < old) at.delete();
+      at.continue();
+    };
+  });
   try {
-    const old = Date.now() - 60 * 86_400_000;
     for (let i = localStorage.length - 1; i >= 0; i--) {
       const k = localStorage.key(i);
-      if (k?.startsWith(SEQ) && Number((localStorage.getItem(k) ?? "").split(":")[1] ?? 0) < old) localStorage.removeItem(k);
+      if (k?.startsWith(OLD_SEQ)) localStorage.removeItem(k);
     }
   } catch {
     /* storage refused */
@@ -135,7 +187,7 @@ function exclusive<T>(chain: string, fn: () => Promise<T>): Promise<T> {
 // Under the lock: adopts the tokens of a renewal another tab made (asking the tabs for them when
 // they have not come yet). False when this tab holds spent tokens that no tab can replace.
 async function catchUp(): Promise<boolean> {
-  const wanted = session ? newestSeq(session.chain) : 0;
+  const wanted = session ? await newestSeq(session.chain) : 0;
   if (!session || session.seq >= wanted) return true;
   const deadline = Date.now() + CATCH_UP_MS;
   tell({ kind: "want", chain: session.chain, seq: wanted });
@@ -162,12 +214,13 @@ export class HttpError extends Error {
   }
 }
 
-function accept(t: Tokens, chain = newChain(), seq = 0): void {
+// Keeps new tokens; resolves once their renewal's number is stored for the other tabs to read.
+function accept(t: Tokens, chain = newChain(), seq = 0): Promise<void> {
   if (seq === 0) forgetOldChains();
   failures = 0;
   retryAt = 0;
   save({ access: t.access_token, refresh: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000, chain, seq });
-  setNewestSeq(chain, seq);
+  return setNewestSeq(chain, seq);
 }
 
 // Renews the tokens unless another tab of the session has done so since this tab saw `seen`.
@@ -212,8 +265,9 @@ async function renew(seen: number): Promise<Renewal> {
     return later(null); // the answer broke off
   }
   if (session !== s) return session ? "ok" : "ended"; // signed out (or adopted) meanwhile
-  accept(t, s.chain, s.seq + 1);
+  const stored = accept(t, s.chain, s.seq + 1);
   if (session) tell({ kind: "tokens", session });
+  await stored; // before the lock goes to the next tab
   return "ok";
 }
 
@@ -237,7 +291,7 @@ function drop(tellOthers: boolean): void {
   for (const f of caughtUp.splice(0)) f();
   if (chain && tellOthers) {
     tell({ kind: "ended", chain });
-    setNewestSeq(chain, null);
+    void setNewestSeq(chain, null);
   }
   for (const f of listeners) f();
 }
@@ -336,7 +390,7 @@ export async function login(email: string, password: string, totp?: string): Pro
     body: JSON.stringify(body),
   });
   if (!r.ok) throw await errorOf(r);
-  accept((await r.json()) as Tokens);
+  await accept((await r.json()) as Tokens);
 }
 
 export async function register(email: string, password: string, name: string): Promise<void> {

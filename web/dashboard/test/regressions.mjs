@@ -98,6 +98,28 @@ async function late(context, match, mark = null) {
   });
   return { done: () => waitFor(() => held > 0 && sent === held, 15000).then((ok) => sleep(500).then(() => ok)) };
 }
+// Makes this document see what other tabs write to localStorage, and receive what they post on
+// a BroadcastChannel, `lag` ms late: both reach a tab in another process asynchronously.
+function lagged(lag) {
+  try {
+    void localStorage; // a blank page has none
+  } catch {
+    return;
+  }
+  const real = { get: Storage.prototype.getItem, set: Storage.prototype.setItem, remove: Storage.prototype.removeItem };
+  const seen = new Map();
+  for (let i = 0; i < localStorage.length; i++) seen.set(localStorage.key(i), real.get.call(localStorage, localStorage.key(i)));
+  addEventListener("storage", (e) => { if (e.storageArea === localStorage && e.key) setTimeout(() => seen.set(e.key, e.newValue), lag); });
+  Storage.prototype.getItem = function (k) { return this === localStorage ? (seen.get(k) ?? null) : real.get.call(this, k); };
+  Storage.prototype.setItem = function (k, v) { if (this === localStorage) seen.set(k, String(v)); return real.set.call(this, k, v); };
+  Storage.prototype.removeItem = function (k) { if (this === localStorage) seen.delete(k); return real.remove.call(this, k); };
+  const on = Object.getOwnPropertyDescriptor(BroadcastChannel.prototype, "onmessage");
+  Object.defineProperty(BroadcastChannel.prototype, "onmessage", {
+    configurable: true,
+    get() { return on.get.call(this); },
+    set(f) { on.set.call(this, f && ((e) => setTimeout(() => f.call(this, e), lag))); },
+  });
+}
 const signedOut = (page) => waitFor(async () => /#\/login$/.test(page.url()) && (await session(page)) === null, 10000);
 
 await block("tabs of one session renew it once, without a false token theft", async (context) => {
@@ -110,7 +132,10 @@ await block("tabs of one session renew it once, without a false token theft", as
   await b.goto(`${BASE}/#/picks`);
   await b.getByRole("button", { name: "Sign out" }).waitFor();
   // both tabs due at once; the refresh is held 800 ms, so that renewals that do not wait for
-  // each other overlap
+  // each other overlap; and what one tab writes to localStorage or posts on a BroadcastChannel
+  // reaches the other 700 ms later, as between Chromium's processes under load (the tab granted
+  // the lock next once read the older renewal number there and sent the spent token)
+  await context.addInitScript(lagged, 700);
   let renewals = 0;
   await context.route("**/api/v1/auth/refresh", async (route) => { renewals++; await sleep(800); await route.continue(); });
   const loginAudits = audits(u.id, "refresh");
