@@ -1,6 +1,7 @@
 /* cmd_collect.c — `aps collect JOB [--sport X]`: runs one collector job once (the same
  * functions the worker runs on a schedule) and logs one JSON line with what it did, or why it
- * failed. Provider keys come from the configuration only and are never printed. */
+ * failed (on stderr with --metrics, whose Prometheus text has stdout to itself). Provider keys
+ * come from the configuration only and are never printed. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +33,8 @@ static void help(FILE *out)
         "  --provider espn|theoddsapi   for scores (default espn)\n"
         "  --days N              schedule days (1..14); scores --provider theoddsapi: daysFrom\n"
         "  --now TIME            the clock: epoch seconds or ISO time, 1970 on (default: now)\n"
-        "  --metrics             print the collector metrics (Prometheus text) at the end\n");
+        "  --metrics             print the collector metrics (Prometheus text) on stdout at\n"
+        "                        the end; the log line then goes to stderr\n");
 }
 
 struct opts {
@@ -195,6 +197,8 @@ int aps_cmd_collect(struct aps_cli *cli, int argc, char **argv)
     struct opts o;
     if (parse_opts(&o, argc, argv))
         return APS_EXIT_USAGE;
+    if (o.metrics) /* stdout holds the metrics text alone; the log lines go to stderr */
+        cli->log.out = stderr;
     struct aps_store *st = aps_cli_open_store(cli, APS_CLI_MIGRATE | APS_CLI_CREATE);
     if (!st)
         return APS_EXIT_FAIL;

@@ -75,7 +75,7 @@ restore --port x|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --
 restore --bogus 1|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
 restore --stop --bogus|2|usage: aps restore [--to TIME / --set LABEL] --pg-path DIR --port N [--stop]|d41d8cd9|dfe8a7df
 restore --pg-path|2|aps restore: --pg-path needs a value|d41d8cd9|699acf81
-collect --help|0||25a2238b|d41d8cd9
+collect --help|0||191c63d6|d41d8cd9
 collect --sport|2|aps collect: --sport needs a value (see aps collect --help)|d41d8cd9|5b3baafe
 collect --sport XX|2|aps collect: unknown sport XX|d41d8cd9|b48ddb72
 collect --provider foo|2|aps collect: bad argument --provider (see aps collect --help)|d41d8cd9|ff454b3c

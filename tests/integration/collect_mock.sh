@@ -10,7 +10,8 @@
 # a TheOddsAPI answer or an ESPN board) ends without a crash, without lost or duplicated rows,
 # with a clear log line and a metric (one bad event is rejected alone: the answer's other events
 # are stored, the job's log line names it); a refused key is asked once and its error carries the
-# provider's reason; and the API key never appears in any log or error.
+# provider's reason; the API key never appears in any log or error; and --metrics leaves stdout
+# to the Prometheus text.
 # SQLite always; PostgreSQL too when APS_TEST_PG_URL is set.
 # Needs: APS_BIN, APS_BUILD_DIR (for mock_providers).
 set -uo pipefail
@@ -122,6 +123,15 @@ story() {
   check "$backend: quota back: odds resume" "0 400" "$rc $(q "SELECT requests_remaining + last_cost
      FROM provider_status WHERE provider = 'theoddsapi'")"
   collect sports
+
+  # --metrics: stdout is Prometheus text alone (a node-exporter textfile can take it as it is);
+  # the log line is on stderr.
+  "$APS_BIN" collect odds --sport NBA --now "$(mock_now)" --metrics > "$work/metrics.out" 2> "$work/metrics.err"
+  check "$backend: --metrics: every stdout line is a metric, a HELP or a TYPE line" 0 \
+    "$(grep -cvE '^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eEInfNa]+)$' "$work/metrics.out")"
+  check_true "$backend: --metrics: the collector's counters are on stdout" grep -q "^aps_collector_records_total{" "$work/metrics.out"
+  check "$backend: --metrics: the log line is on stderr" "collect odds done" \
+    "$(jq -r 'select(.msg != null) | .msg' "$work/metrics.err" | tail -1)"
 
   # Failure modes.
   for spec in "500:1:0:http_5xx" "500:5:1:http_5xx" "503:1:0:http_5xx" "429:1:0:http_429" "429:5:1:http_429" \
