@@ -183,7 +183,8 @@ static bool consumer_ok(const char *s)
 static int check_msg(const struct aps_queue_msg *m)
 {
     if (!name_ok(m->name) || !m->payload || m->max_attempts < 1 ||
-        m->max_attempts > APS_QUEUE_MAX_ATTEMPTS || m->delay_ms < 0)
+        m->max_attempts > APS_QUEUE_MAX_ATTEMPTS || m->delay_ms < 0 ||
+        m->delay_ms > APS_QUEUE_MAX_DELAY_MS)
         return APS_E_INVAL;
     if (m->idem && (!*m->idem || strlen(m->idem) > APS_QUEUE_MAX_IDEM))
         return APS_E_INVAL;

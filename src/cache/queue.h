@@ -82,6 +82,7 @@ struct aps_store;
 #define APS_QUEUE_MAX_ERROR 512          /* bytes of error text kept (longer is truncated) */
 #define APS_QUEUE_MAX_ATTEMPTS 100
 #define APS_QUEUE_MAX_IDEM 127 /* bytes of an idempotency key (a key has at least 1) */
+#define APS_QUEUE_MAX_DELAY_MS INT64_C(2592000000) /* 30 days: a job held longer is a mistake */
 
 /* A claimed job. aps_job_cleanup() frees payload and is safe on a zeroed job. */
 struct aps_job {
@@ -146,7 +147,7 @@ const char *aps_queue_backend(const struct aps_queue *q);
 void aps_queue_observe(struct aps_queue *q, aps_queue_observer fn, void *arg);
 
 /* Enqueues one job: name [a-z0-9_.-]{1,63}, payload JSON (at most APS_QUEUE_MAX_PAYLOAD bytes),
- * max_attempts 1..APS_QUEUE_MAX_ATTEMPTS, delay_ms >= 0. Writes the new job's id to id_out, or
+ * max_attempts 1..APS_QUEUE_MAX_ATTEMPTS, delay_ms 0..APS_QUEUE_MAX_DELAY_MS. Writes the new job's id to id_out, or
  * the existing job's id with APS_E_EXISTS when the idempotency key was seen. */
 int aps_queue_push(struct aps_queue *q, const char *name, const char *payload_json,
                    const char *idempotency_key, int max_attempts, int64_t delay_ms,

@@ -76,8 +76,12 @@ struct job_args {
 static int set_delay(void *p, const char *opt, const char *v)
 {
     struct job_args *a = p;
-    if (!aps_cli_i64_in(v, 0, INT64_MAX, &a->delay_ms))
+    if (!aps_cli_i64_in(v, INT64_MIN, INT64_MAX, &a->delay_ms))
         return fprintf(stderr, "aps worker: bad argument %s\n", opt), 1;
+    if (a->delay_ms < 0 || a->delay_ms > APS_QUEUE_MAX_DELAY_MS)
+        return fprintf(stderr, "aps worker: %s takes 0 to %lld (30 days)\n", opt,
+                       (long long)APS_QUEUE_MAX_DELAY_MS),
+               1;
     return 0;
 }
 

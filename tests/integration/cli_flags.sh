@@ -207,7 +207,7 @@ worker --bogus|2|aps worker: bad argument --bogus (see --help)|d41d8cd9|43ff68f6
 worker jobs|0||ecc7a50c|d41d8cd9
 worker enqueue|2|aps worker: no job named (none) (see aps worker jobs)|d41d8cd9|0ab4b85b
 worker enqueue --count 0|2|aps worker: bad argument --count|d41d8cd9|f3606615
-worker enqueue --delay-ms -1|2|aps worker: bad argument --delay-ms|d41d8cd9|9bf5f2f0
+worker enqueue --delay-ms -1|2|aps worker: --delay-ms takes 0 to 2592000000 (30 days)|d41d8cd9|7514bbab
 worker enqueue --payload|2|aps worker: --payload needs a value|d41d8cd9|4bed8ddf
 worker enqueue nosuch|2|aps worker: no job named nosuch (see aps worker jobs)|d41d8cd9|1be536da
 worker enqueue a b|2|aps worker: bad argument b|d41d8cd9|9c525723

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # worker_enqueue_refusals.sh — `aps worker enqueue` and `aps worker dead requeue|drop` refuse the
 # arguments they can never use as usage errors (exit 2, a message naming the argument) before
-# they touch the queue: an empty --key, an empty --payload (as a payload that is not JSON), and a
-# dead-letter ID that is not a number; the jobs table counts the same rows before and after.
+# they touch the queue: an empty --key, an empty --payload (as a payload that is not JSON), a
+# --delay-ms beyond 30 days (one near INT64_MAX wrapped the clock and queued a job for ever), and
+# a dead-letter ID that is not a number; the jobs table counts the same rows before and after.
 # Arguments here may be empty strings, which tests/integration/cli_flags.sh cannot write.
 # Runs on a fresh SQLite store (the jobs table is the queue), then on Redis (APS_TEST_REDIS_URL;
 # unset is a failure unless APS_TEST_PG_OPTIONAL=1). Needs: APS_BIN, sqlite3.
@@ -53,6 +54,10 @@ check "--payload '' is refused as a payload that is not JSON" \
 check "... and --payload notjson, as before" \
   "2|aps worker: payload is not JSON: '[' or '{' expected near 'notjson' (nothing enqueued)" \
   "$(run worker enqueue noop --payload notjson)"
+check "a --delay-ms past 30 days is a usage error giving the range" \
+  "2|aps worker: --delay-ms takes 0 to 2592000000 (30 days)" "$(run worker enqueue noop --delay-ms 2592000001)"
+check "... as is one that would overflow the clock" \
+  "2|aps worker: --delay-ms takes 0 to 2592000000 (30 days)" "$(run worker enqueue noop --delay-ms 9223372036854775807)"
 check "nothing enqueued by the refusals" "$before" "$(jobs_count)"
 check "worker run with --payload '' does not run it" \
   "1" "$(run worker run noop --payload '' | cut -d'|' -f1)"

@@ -590,6 +590,9 @@ static void test_bad_arguments(void **state)
     assert_int_equal(aps_queue_push(q, "", "{}", NULL, 1, 0, id), APS_E_INVAL);
     assert_int_equal(aps_queue_push(q, "ok", "{}", NULL, 0, 0, id), APS_E_INVAL);
     assert_int_equal(aps_queue_push(q, "ok", "{}", NULL, 1, -1, id), APS_E_INVAL);
+    assert_int_equal(aps_queue_push(q, "ok", "{}", NULL, 1, APS_QUEUE_MAX_DELAY_MS + 1, id),
+                     APS_E_INVAL);
+    assert_int_equal(aps_queue_push(q, "ok", "{}", NULL, 1, INT64_MAX, id), APS_E_INVAL);
     assert_int_equal(aps_queue_push(q, "ok", NULL, NULL, 1, 0, id), APS_E_INVAL);
     assert_int_equal(aps_queue_push(q, "ok", "{}", "", 1, 0, id), APS_E_INVAL);
     char *big = aps_malloc(APS_QUEUE_MAX_PAYLOAD + 2);
