@@ -95,6 +95,7 @@ static int client(struct aps_collector *c, enum provider p, struct aps_collect *
         if (rc)
             return rc;
     }
+    aps_collect_set_deadline(c->http[p], c->deadline);
     *out = c->http[p];
     return 0;
 }

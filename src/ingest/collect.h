@@ -29,6 +29,7 @@ struct aps_collector {
     struct aps_store *store;
     struct aps_metrics *metrics;   /* may be NULL */
     struct aps_collect *http[3];   /* theoddsapi, espn, weather; made on first use */
+    double deadline;               /* the running job's time limit (aps_time_mono s); 0: none */
 };
 
 struct aps_collect_report {

@@ -23,6 +23,7 @@ struct aps_collect {
     uint64_t rng;
     uint64_t counts[APS_CO__COUNT];
     uint64_t retries;
+    double deadline; /* 0: none */
     struct aps_metric *m_requests, *m_retries, *m_circuit;
     CURL *h;
 };
@@ -223,6 +224,11 @@ enum aps_breaker_state aps_collect_breaker(const struct aps_collect *c)
 uint64_t aps_collect_count(const struct aps_collect *c, enum aps_collect_outcome o)
 {
     return (unsigned)o < APS_CO__COUNT ? c->counts[o] : 0;
+}
+
+void aps_collect_set_deadline(struct aps_collect *c, double deadline)
+{
+    c->deadline = deadline;
 }
 
 uint64_t aps_collect_retries(const struct aps_collect *c)
@@ -447,6 +453,7 @@ int aps_collect_get(struct aps_collect *c, const char *url, struct aps_collect_r
 {
     enum aps_collect_outcome o = APS_CO_OK;
     const char *cerr = "";
+    double cut = -1; /* the wait of a retry the deadline left out */
     resp->attempts = 0;
     for (int attempt = 1; attempt <= c->o.max_attempts; attempt++) {
         if (!aps_breaker_allow(&c->breaker, clock_now(c))) {
@@ -477,6 +484,10 @@ int aps_collect_get(struct aps_collect *c, const char *url, struct aps_collect_r
             if (resp->retry_after > wait)
                 wait = resp->retry_after;
         }
+        if (c->deadline > 0 && clock_now(c) + wait + (double)c->o.timeout_ms / 1000 > c->deadline) {
+            cut = wait;
+            break;
+        }
         c->retries++;
         const char *lp[] = {c->provider};
         aps_metric_add(c->m_retries, lp, 1);
@@ -485,6 +496,10 @@ int aps_collect_get(struct aps_collect *c, const char *url, struct aps_collect_r
     resp->outcome = o;
     if (o != APS_CO_OK) {
         describe(c, url, o, resp, cerr, err, errcap);
+        size_t n = err ? strlen(err) : 0;
+        if (cut >= 0 && n + 1 < errcap)
+            snprintf(err + n, errcap - n,
+                     "; not tried again: a retry in %.0f s would end past the time limit", cut);
         aps_buf_reset(&resp->body);
     }
     return outcome_error(o);

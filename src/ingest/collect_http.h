@@ -2,7 +2,9 @@
  *
  * A GET with bounded time and size, retried on timeouts, connection errors, 5xx and 429 with
  * exponential backoff and jitter (wait = base·2^attempt + up to 50 %, capped), honouring a 429's
- * Retry-After and waiting at least a 5xx's (a 503 says when the provider will be back). A circuit breaker guards each provider:
+ * Retry-After and waiting at least a 5xx's (a 503 says when the provider will be back); with a
+ * deadline (a worker's job sets its timeout), no retry is made that would end past it. A
+ * circuit breaker guards each provider:
  *
  *   closed    ──(threshold consecutive failed attempts)──▶ open          aps_breaker_record()
  *   open      ──(open_s elapsed; the next request)──────▶ half_open      aps_breaker_allow()
@@ -111,6 +113,11 @@ void aps_collect_free(struct aps_collect *c);
  * (INVALID_KEY)"). */
 int aps_collect_get(struct aps_collect *c, const char *url, struct aps_collect_resp *resp,
                     char *err, size_t errcap) APS_MUST_CHECK;
+
+/* A time limit for the requests that follow (monotonic seconds: aps_time_mono, or the test
+ * clock; 0: none): a retry whose wait plus one request's timeout would end after it is not
+ * made, and the request ends with the outcome it had, its error saying so. */
+void aps_collect_set_deadline(struct aps_collect *c, double deadline);
 
 enum aps_breaker_state aps_collect_breaker(const struct aps_collect *c);
 /* Attempts counted by outcome since the client was made. */

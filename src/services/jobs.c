@@ -16,6 +16,7 @@
 #include "core/domain.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "ingest/collect.h"
 #include "services/app.h"
 
 static const struct aps_job_def table[] = {
@@ -128,8 +129,12 @@ int aps_jobs_exec(const struct aps_job_def *d, const char *payload_json, struct 
     int rc = check_payload(d, payload_json, r);
     if (!rc && !r->now)
         r->now = r->app ? aps_jobs_now(r->app->cfg) : aps_time_now();
+    if (!rc && r->col) /* a provider's wait that would outlast the job is not waited for */
+        r->col->deadline = aps_time_mono() + 0.95 * d->timeout_s;
     if (!rc)
         rc = d->fn(r);
+    if (r->col)
+        r->col->deadline = 0;
     if (rc && !r->err[0])
         aps_job_fail(r, rc, "%s", aps_strerror(rc));
     json_decref(r->payload);

@@ -90,16 +90,31 @@ static void fake_sleep(void *ud, double s)
     f->sleeps++;
 }
 
+/* A client of 3 attempts (1 s timeouts, backoff from 1 s) on the fake clock; threshold failed
+ * attempts open its circuit. */
+static struct aps_collect_opts fake_opts(struct fake *fk, int threshold)
+{
+    return (struct aps_collect_opts){.provider = "theoddsapi",
+                                     .connect_timeout_ms = 500,
+                                     .timeout_ms = 1000,
+                                     .max_attempts = 3,
+                                     .backoff_base_s = 1,
+                                     .backoff_max_s = 10,
+                                     .retry_after_max_s = 5,
+                                     .max_bytes = 1 << 20,
+                                     .breaker_threshold = threshold,
+                                     .breaker_open_s = 30,
+                                     .seed = 1,
+                                     .clock = fake_clock,
+                                     .sleep = fake_sleep,
+                                     .ud = fk};
+}
+
 static void test_refused_until_open(void **state)
 {
     (void)state;
     struct fake fk = {1000, 0, 0};
-    struct aps_collect_opts o = {.provider = "theoddsapi", .connect_timeout_ms = 500,
-                                 .timeout_ms = 1000, .max_attempts = 3, .backoff_base_s = 1,
-                                 .backoff_max_s = 10, .retry_after_max_s = 5,
-                                 .max_bytes = 1 << 20, .breaker_threshold = 5,
-                                 .breaker_open_s = 30, .seed = 1, .clock = fake_clock,
-                                 .sleep = fake_sleep, .ud = &fk};
+    struct aps_collect_opts o = fake_opts(&fk, 5);
     struct aps_collect *c = NULL;
     assert_int_equal(aps_collect_new(&c, &o, NULL), 0);
     struct aps_collect_resp r;
@@ -127,6 +142,36 @@ static void test_refused_until_open(void **state)
     aps_collect_free(c);
 }
 
+/* A time limit: the retry whose wait plus a request's timeout would end past it is not made. */
+static void test_deadline(void **state)
+{
+    (void)state;
+    struct fake fk = {1000, 0, 0};
+    struct aps_collect_opts o = fake_opts(&fk, 10);
+    struct aps_collect *c = NULL;
+    assert_int_equal(aps_collect_new(&c, &o, NULL), 0);
+    struct aps_collect_resp r;
+    aps_collect_resp_init(&r);
+    char err[512];
+    const char *url = "http://127.0.0.1:1/v4/sports";
+    /* waits of 1-1.5 s then 2-3 s: the first retry ends by 1002.5, the second would not by 1003 */
+    aps_collect_set_deadline(c, 1003);
+    assert_int_equal(aps_collect_get(c, url, &r, err, sizeof err), APS_E_IO);
+    assert_int_equal(r.attempts, 2);
+    assert_int_equal(fk.sleeps, 1);
+    assert_non_null(strstr(err, "after 2 attempts; not tried again: a retry in "));
+    assert_non_null(strstr(err, " s would end past the time limit"));
+    /* no limit: every attempt is made */
+    aps_collect_set_deadline(c, 0);
+    fk.sleeps = 0;
+    assert_int_equal(aps_collect_get(c, url, &r, err, sizeof err), APS_E_IO);
+    assert_int_equal(r.attempts, 3);
+    assert_int_equal(fk.sleeps, 2);
+    assert_null(strstr(err, "time limit"));
+    aps_collect_resp_cleanup(&r);
+    aps_collect_free(c);
+}
+
 static void test_url_param(void **state)
 {
     (void)state;
@@ -141,9 +186,9 @@ static void test_url_param(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_breaker),    cmocka_unit_test(test_backoff),
-        cmocka_unit_test(test_redaction),  cmocka_unit_test(test_refused_until_open),
-        cmocka_unit_test(test_url_param),
+        cmocka_unit_test(test_breaker),   cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_redaction), cmocka_unit_test(test_refused_until_open),
+        cmocka_unit_test(test_deadline),  cmocka_unit_test(test_url_param),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

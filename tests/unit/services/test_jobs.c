@@ -1,8 +1,8 @@
 /* test_jobs.c — the job table of jobs.def and its dispatcher: every entry is well-formed; bad
  * payloads are refused before a handler runs; handlers are idempotent (noop's mark, the
  * data-quality rows and their de-duplicated alerts, backups keyed by slot with pruning,
- * cleanup); the job clock follows CLOCK_OFFSET_FILE; the train job runs the trainer or says
- * why it did not. All on a fresh SQLite store. */
+ * cleanup); the job clock follows CLOCK_OFFSET_FILE; a handler's provider requests end within
+ * the job's time; the train job runs the trainer or says why it did not. All on a fresh SQLite store. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +41,34 @@ static int run(struct jfx *f, const char *name, const char *payload, const char 
     aps_job_run_cleanup(&r);
     aps_collector_cleanup(&col);
     return rc;
+}
+
+static double seen_deadline;
+static int note_deadline(struct aps_job_run *r)
+{
+    seen_deadline = r->col->deadline;
+    return 0;
+}
+
+/* A handler's provider requests are limited to the job's time: the collector's deadline is
+ * set from the job's timeout while the handler runs (a Retry-After past it is not waited for),
+ * and cleared after. */
+static void collectors_get_the_jobs_time_limit(void **state)
+{
+    (void)state;
+    struct jfx f;
+    assert_int_equal(jfx_open(&f, NULL, 0), 0);
+    const struct aps_job_def d = {"probe", note_deadline, 120, 1, false, "records the deadline"};
+    struct aps_collector col;
+    aps_collector_init(&col, f.app.cfg, f.app.store, f.app.metrics);
+    struct aps_job_run r = {.app = &f.app, .col = &col, .id = "1", .attempt = 1};
+    double before = aps_time_mono();
+    assert_int_equal(aps_jobs_exec(&d, "{}", &r), 0);
+    assert_true(seen_deadline >= before + 100 && seen_deadline <= aps_time_mono() + 120);
+    assert_true(col.deadline == 0);
+    aps_job_run_cleanup(&r);
+    aps_collector_cleanup(&col);
+    jfx_close(&f);
 }
 
 static void table_is_well_formed(void **state)
@@ -357,6 +385,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table_is_well_formed),
         cmocka_unit_test(payloads_are_checked_first),
+        cmocka_unit_test(collectors_get_the_jobs_time_limit),
         cmocka_unit_test(noop_mark_takes_effect_once),
         cmocka_unit_test(data_quality_is_keyed_by_slot_and_alerts_dedup),
         cmocka_unit_test(closing_check_judges_the_start_played),
