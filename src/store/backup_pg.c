@@ -278,6 +278,13 @@ static int pg_verify(const struct aps_config *cfg, struct aps_buf *out, char *er
     arg(&a, "check");
     int rc = run(&a, &log, err, errcap);
     args_free(&a);
+    size_t n = rc ? strlen(err) : 0;
+    if (rc && strstr(err, "unable to connect to '") && n + 1 < errcap)
+        /* check wants every database host of the configuration; a backup needs the primary only */
+        snprintf(err + n, errcap - n,
+                 " (a database host of the pgBackRest configuration does not answer: backups still"
+                 " run from the primary, and this check passes again once every host answers;"
+                 " after a failover, rebuild the lost primary as a replica)");
     if (!rc)
         aps_buf_puts(out, "archiving: ok (the current WAL segment was switched and archived)\n");
     aps_buf_reset(&log);

@@ -61,11 +61,14 @@ check "production: no key or passphrase in the file" 0 "$(grep -cE '^repo[0-9]+-
 C=$B/pgbackrest.compose-db.conf R=$B/pgbackrest.compose-repo.conf
 check "compose: the database pushes WAL to the repository host over TLS" "pgbackrest-repo.internal tls" "$(opt "$C" repo1-host) $(opt "$C" repo1-host-type)"
 check "compose: the repository side backs up through the database's TLS server" "postgres-primary.internal tls" "$(opt "$R" pg1-host) $(opt "$R" pg1-host-type)"
+check "compose: ... or the replica's, once promoted, with the same certificates" \
+  "postgres-replica.internal tls $(opt "$R" pg1-host-cert-file) $(opt "$R" pg1-path)" \
+  "$(opt "$R" pg2-host) $(opt "$R" pg2-host-type) $(opt "$R" pg2-host-cert-file) $(opt "$R" pg2-path)"
 check "compose: the database's server admits the repository side only" "$(opt "$C" repo1-host)=aps" "$(opt "$C" tls-server-auth)"
 check "compose: the repository's server admits the database only" "$(opt "$R" pg1-host)=aps" "$(opt "$R" tls-server-auth)"
 check "compose: both sides use one repository path" "$(opt "$R" repo1-path)" "$(opt "$C" repo1-path)"
 check "compose: aps-deploy makes the certificates for these names" 1 \
-  "$(grep -c 'for side in db:postgres-primary.internal repo:pgbackrest-repo.internal; do' "$SRC/deploy/compose/aps-deploy")"
+  "$(grep -c 'for side in db:postgres-primary.internal,postgres-replica.internal repo:pgbackrest-repo.internal; do' "$SRC/deploy/compose/aps-deploy")"
 
 # ---- the aps side: the same policy -----------------------------------------------------------
 cfg() { "$APS_BIN" config get "$1"; }

@@ -15,7 +15,11 @@
 #   5. a rolling release (migration first, api one replica at a time, workers, scheduler) under
 #      load through nginx over TLS, then a blue/green switch and an instant rollback under load:
 #      failed requests and lost or duplicated jobs are counted, and each count must be 0;
-#   6. everything torn down, nothing left running.
+#   6. a failover: the primary stopped for good, the replica promoted; writes through the edge
+#      resume without restarting a service (DATABASE_URL names both servers), the promoted server
+#      archives its new timeline, and a worker backs it up, lists and verifies the backups; the
+#      old primary started again refuses to be a second primary;
+#   7. everything torn down, nothing left running.
 # Needs root, Debian's docker.io and docker-compose, debootstrap, openssl, curl, node (deploy/tools).
 set -euo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
@@ -32,6 +36,7 @@ export API_GREEN_1_PORT=21011 API_GREEN_2_PORT=21012 API_GREEN_3_PORT=21013
 export WORKER_1_PORT=21101 WORKER_2_PORT=21102
 export PROMETHEUS_PORT=21090 ALERTMANAGER_PORT=21093 NODE_EXPORTER_PORT=21100 POSTGRES_EXPORTER_PORT=21187
 export REDIS_EXPORTER_PORT=21121 GRAFANA_PORT=21300 PGBACKREST_DB_PORT=21434 PGBACKREST_REPO_PORT=21435
+export PGBACKREST_REPLICA_DB_PORT=21436
 DEPLOY=deploy/compose/aps-deploy
 TOOLS=deploy/tools
 started_engine=0
@@ -397,7 +402,61 @@ check_load "blue/green" "$work/codes-bg" 500
 "$DEPLOY" finish >/dev/null 2>&1
 check "finish: the idle colour is stopped" "" "$("$DEPLOY" compose ps -q api-blue-1 api-blue-2 api-blue-3 2>/dev/null)"
 
-# ---- 6. down ---------------------------------------------------------------------------------------
+# ---- 6. failover ------------------------------------------------------------------------------------
+phase "failover"
+w1=$("$DEPLOY" compose ps -q worker-1) w2=$("$DEPLOY" compose ps -q worker-2)
+SUPER2="postgresql://postgres:$(cat "$APS_DEPLOY_STATE/production/secrets/postgres_password")@127.0.0.1:$PG_REPLICA_PORT/postgres"
+# The primary's host is lost: stopped (its restart policy leaves a stopped container alone), never
+# to come back as a primary; the operator promotes the replica (docs/operations.md).
+docker stop -t 10 "$("$DEPLOY" compose ps -q postgres-primary)" >/dev/null
+t0=$(date +%s%N)
+docker exec "$("$DEPLOY" compose ps -q postgres-replica)" pg_ctl promote -w -D /var/lib/postgresql/data >/dev/null
+check "the replica is promoted" f "$(psql "$SUPER2" -Atc 'select pg_is_in_recovery()')"
+# (the promotion's checkpoint is spread out; pgBackRest backs up only once pg_control names the
+# new timeline: "WAL timeline 2 does not match pg_control timeline 1" before it)
+psql "$SUPER2" -qc checkpoint
+# a sign-up is a write: the services reconnect to the server that takes writes, unrestarted
+code=000
+for i in $(seq 1 60); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"failover-$i@example.com\",\"password\":\"$password\",\"name\":\"Failover\"}" "$EDGE/api/v1/auth/register")
+  [ "$code" = 201 ] && break
+  sleep 1
+done
+echo "first write through the edge $((($(date +%s%N) - t0) / 1000000)) ms after the promotion"
+check "a write through the edge after the failover" 201 "$code"
+check "... stored on the promoted server" 1 "$(psql "$REPLICA" -Atc "select count(*) from users where email = 'failover-$i@example.com'")"
+# the new timeline reaches the repository: the promotion's history file at once, then segments
+for _ in $(seq 1 60); do
+  [ "$(psql "$SUPER2" -Atc 'select archived_count > 0 from pg_stat_archiver')" = t ] && break
+  sleep 1
+done
+check "the promoted server archives WAL ($(psql "$SUPER2" -Atc "select archived_count || ' archived, last ' || coalesce(last_archived_wal, '-') || ', failed ' || failed_count from pg_stat_archiver"))" \
+  t "$(psql "$SUPER2" -Atc 'select archived_count > 0 and failed_count = 0 from pg_stat_archiver')"
+out=$(docker exec "$w1" aps backup run 2>&1) && code=0 || code=$?
+check "aps backup run after the failover: a backup of the promoted server ($out)" 0 "$code"
+failover_label=$(sed -n 's/^postgres backup \([^:]*\):.*/\1/p' <<<"$out")
+list=$(docker exec "$w2" aps backup list 2>&1) || true
+check "aps backup list shows it beside the earlier two" 3 "$(grep -c -e "full  $job_label " -e "full  ${run_label:-none} " -e "full  ${failover_label:-none} " <<<"$list")"
+check_true "... and WAL of the new timeline in the repository ($list)" grep -q '^WAL archive 0000000100.* \.\. 00000002' <<<"$list"
+# pgBackRest's check wants every database host it is configured with: until the lost primary is
+# rebuilt, verify fails, names it and says the backups go on
+out=$(docker exec "$w2" aps backup verify 2>&1) && code=0 || code=$?
+check "aps backup verify with the lost primary down: refused" 1 "$code"
+check_true "... naming the host and saying backups go on ($out)" grep -q "unable to connect to 'postgres-primary.internal:$PGBACKREST_DB_PORT'.*backups still run from the primary" <<<"$out"
+# The lost primary started again (its host is back): it must not take writes beside the promoted
+# server; the services keep writing to the promoted one.
+old=$("$DEPLOY" compose ps -q postgres-primary)
+docker start "$old" >/dev/null
+sleep 8
+check_true "the old primary refuses to start as a second primary" grep -q 'was promoted and takes writes: this server does not start as a second primary' <(docker logs "$old" 2>&1)
+check "... and does not listen" 2 "$(pg_isready -q -h 127.0.0.1 -p "$PG_PRIMARY_PORT"; echo $?)"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"failover-after@example.com\",\"password\":\"$password\",\"name\":\"Failover\"}" "$EDGE/api/v1/auth/register")
+check "writes still go to the promoted server" "201 1" "$code $(psql "$REPLICA" -Atc "select count(*) from users where email = 'failover-after@example.com'")"
+docker stop -t 1 "$old" >/dev/null # (its restarts would only slow down the teardown)
+
+# ---- 7. down ---------------------------------------------------------------------------------------
 phase "down"
 APS_KEEP_ENGINE=1 "$DEPLOY" down >/dev/null 2>&1
 check "down: no container of the deployment is left" "" "$(docker ps -aq --filter label=com.docker.compose.project=apstest)"

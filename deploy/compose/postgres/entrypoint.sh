@@ -9,13 +9,15 @@
 #   APP_DB_PASSWORD_FILE) and replicator (REPLICATION_PASSWORD_FILE), then runs postgres.
 # replica, first start: waits for the primary, clones it with pg_basebackup -R through the
 #   physical slot REPLICA_SLOT, then runs postgres as a hot standby.
-# Later starts run postgres on the existing data directory.
+# Later starts run postgres on the existing data directory; the primary's refuses to when the
+#   replica was promoted meanwhile (REPLICA_HOST, REPLICA_PORT).
 #
 # The primary also archives WAL continuously and serves its data directory to the backups, with
 # pgBackRest (the image must carry it; PGBACKREST_CONFIG names the configuration,
 # deploy/backup/pgbackrest.compose-db.conf): archive_command pushes each segment to the backup
 # repository (archive_timeout 60 s), and `pgbackrest server` (TLS, certificates only) lets the
-# repository side take the backups. The settings are given on postgres's command line at every
+# repository side take the backups. The replica gets the same settings and server: archiving
+# starts when it is promoted, so a failover does not stop the backups. The settings are given on postgres's command line at every
 # start, so a data directory made before them gets them too. The server is started in the
 # background and left to the container's init (compose's `init: true`), never as a child of the
 # postmaster, which would treat its exit as a crashed backend.
@@ -89,6 +91,24 @@ init_replica() {
   log "cloned the primary into a hot standby"
 }
 
+# A primary whose replica was promoted in its absence (a failover) must not come back as a second
+# primary: the services, whose DATABASE_URL names both servers, would write to whichever answered
+# first. Before a later start, the primary asks the replica (REPLICA_HOST, REPLICA_PORT) whether
+# it takes writes, and refuses to start when it does; rebuild it as that server's replica
+# (docs/operations.md, "Hardware failure").
+refuse_second_primary() {
+  [ -n "${REPLICA_HOST:-}" ] || return 0
+  local answer
+  answer=$(PGPASSWORD=$(secret "$REPLICATION_PASSWORD_FILE") PGCONNECT_TIMEOUT=3 psql -Atq -h "$REPLICA_HOST" \
+    -p "${REPLICA_PORT:-5432}" -U replicator -d postgres -c 'select pg_is_in_recovery()' 2>/dev/null) || return 0
+  [ "$answer" = f ] || return 0
+  echo "postgres: $REPLICA_HOST:${REPLICA_PORT:-5432} was promoted and takes writes: this server does not start as a second primary; rebuild it as that server's replica (docs/operations.md, \"Hardware failure\")" >&2
+  exit 1
+}
+
+if [ -s "$PGDATA/PG_VERSION" ] && [ "${PG_ROLE:-}" = primary ]; then
+  refuse_second_primary
+fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   case "${PG_ROLE:-}" in
     primary) init_primary ;;
@@ -98,8 +118,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 # PostgreSQL refuses a data directory others can read; a fresh volume may be world-writable.
 chmod 700 "$PGDATA"
+# Both roles: a standby with archive_mode=on archives nothing until it is promoted, and then
+# archives its new timeline at once; its TLS server lets the backups read it from then on.
 archiving=()
-if [ "${PG_ROLE:-}" = primary ]; then
+if [ -n "${PG_ROLE:-}" ]; then
   command -v pgbackrest >/dev/null ||
     { echo "postgres: pgbackrest is not in this image: use one with pgBackRest (deploy/docker/Dockerfile, target postgres)" >&2; exit 1; }
   : "${PGBACKREST_CONFIG:?postgres: PGBACKREST_CONFIG must name the pgBackRest configuration}"
@@ -109,6 +131,6 @@ if [ "${PG_ROLE:-}" = primary ]; then
   (PGPASSFILE=/tmp/pgbackrest.pgpass pgbackrest server </dev/null &)
   archiving=(-c archive_mode=on -c "archive_command=pgbackrest --stanza=${PGBACKREST_STANZA:-aps} archive-push %p"
     -c archive_timeout=60)
-  log "archiving WAL with pgBackRest; its TLS server listens on port ${PGBACKREST_TLS_SERVER_PORT:-8432}"
+  log "archiving WAL with pgBackRest$([ "$PG_ROLE" = replica ] && echo ' once promoted'); its TLS server listens on port ${PGBACKREST_TLS_SERVER_PORT:-8432}"
 fi
 exec postgres -D "$PGDATA" "${archiving[@]}"
