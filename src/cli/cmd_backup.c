@@ -77,6 +77,8 @@ static int backup_run(struct aps_cli *cli, struct aps_store *st, char *err, size
     if (!rc)
         printf("%s backup %s: %lld bytes in %lld s; pruned %d\n", r.kind, r.label,
                (long long)r.size_bytes, (long long)(r.finished_at - r.started_at), r.pruned);
+    if (!rc && r.warning[0])
+        fprintf(stderr, "aps backup run: warning: %s\n", r.warning);
     return rc;
 }
 

@@ -253,6 +253,8 @@ int aps_job_do_backup(struct aps_job_run *r)
                    (long long)b.size_bytes);
     aps_json_escape(&r->fields, b.label);
     aps_buf_printf(&r->fields, "\",\"pruned\":%d", b.pruned);
+    if (b.warning[0]) /* made, but pgBackRest had something to say (a database host down) */
+        snprintf(r->warn, sizeof r->warn, "%.15s backup %.40s: %.180s", b.kind, b.label, b.warning);
     return 0;
 }
 

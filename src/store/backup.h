@@ -39,6 +39,8 @@ struct aps_backup_result {
     int64_t started_at, finished_at, size_bytes;
     int pruned;           /* backups removed by the prune step after it */
     bool existed;         /* the slot's backup was already made: nothing was done */
+    char warning[512];    /* PostgreSQL: pgBackRest's warnings of a backup that succeeded (a
+                             database host that did not answer), "; "-joined; "" when none */
 };
 
 struct aps_restore_opts {

@@ -210,6 +210,20 @@ static int64_t jint(json_t *o, const char *a, const char *b)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+/* The text of pgBackRest's "WARN: " lines in its output, "; "-joined into out (truncated). */
+static void warnings(const char *log, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (const char *w = strstr(log, "WARN: "); w && n + 1 < cap; w = strstr(w, "WARN: ")) {
+        w += 6;
+        size_t len = strcspn(w, "\n");
+        int k = snprintf(out + n, cap - n, "%s%.*s", n ? "; " : "", (int)len, w);
+        n = k < 0 ? cap : n + (size_t)k;
+        w += len;
+    }
+}
+
 static int pg_run(const struct aps_config *cfg, struct aps_store *st, int64_t at,
                   struct aps_backup_result *out, char *err, size_t errcap)
 {
@@ -224,6 +238,8 @@ static int pg_run(const struct aps_config *cfg, struct aps_store *st, int64_t at
     arg(&a, "backup");
     int rc = run(&a, &log, err, errcap);
     args_free(&a);
+    if (!rc)
+        warnings(aps_buf_str(&log), out->warning, sizeof out->warning);
     aps_buf_cleanup(&log);
     if (!rc)
         rc = info(cfg, &root, &backups, err, errcap);

@@ -436,6 +436,7 @@ check "the promoted server archives WAL ($(psql "$SUPER2" -Atc "select archived_
 out=$(docker exec "$w1" aps backup run 2>&1) && code=0 || code=$?
 check "aps backup run after the failover: a backup of the promoted server ($out)" 0 "$code"
 failover_label=$(sed -n 's/^postgres backup \([^:]*\):.*/\1/p' <<<"$out")
+check_true "... and it says which database host it skipped" grep -q "^aps backup run: warning: unable to check pg1" <<<"$out"
 list=$(docker exec "$w2" aps backup list 2>&1) || true
 check "aps backup list shows it beside the earlier two" 3 "$(grep -c -e "full  $job_label " -e "full  ${run_label:-none} " -e "full  ${failover_label:-none} " <<<"$list")"
 check_true "... and WAL of the new timeline in the repository ($list)" grep -q '^WAL archive 0000000100.* \.\. 00000002' <<<"$list"
