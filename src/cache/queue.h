@@ -147,8 +147,9 @@ const char *aps_queue_backend(const struct aps_queue *q);
 void aps_queue_observe(struct aps_queue *q, aps_queue_observer fn, void *arg);
 
 /* Enqueues one job: name [a-z0-9_.-]{1,63}, payload JSON (at most APS_QUEUE_MAX_PAYLOAD bytes),
- * max_attempts 1..APS_QUEUE_MAX_ATTEMPTS, delay_ms 0..APS_QUEUE_MAX_DELAY_MS. Writes the new job's id to id_out, or
- * the existing job's id with APS_E_EXISTS when the idempotency key was seen. */
+ * max_attempts 1..APS_QUEUE_MAX_ATTEMPTS, delay_ms 0..APS_QUEUE_MAX_DELAY_MS. Writes the new
+ * job's id to id_out, or the existing job's id with APS_E_EXISTS when the idempotency key was
+ * seen. */
 int aps_queue_push(struct aps_queue *q, const char *name, const char *payload_json,
                    const char *idempotency_key, int max_attempts, int64_t delay_ms,
                    char id_out[64]) APS_MUST_CHECK;
