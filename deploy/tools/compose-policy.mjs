@@ -126,6 +126,12 @@ for (const n of ["nginx-1", "nginx-2"]) {
   check(`${n} mounts the TLS certificate`, vols.some((v) => v.includes("/etc/nginx/tls")));
   check(`${n} mounts nginx.conf`, vols.some((v) => v.includes("/etc/nginx/nginx.conf")));
 }
+// Seed §7.3 through the environment's ALERT_CHANNELS (§4.3): Alertmanager reads the configuration
+// aps-deploy writes for the environment (deploy/tools/alertmanager-channels.mjs), not the
+// all-channel source in deploy/monitoring/alertmanager.
+const amVols = (svc.alertmanager?.volumes ?? []).map((v) => (typeof v === "string" ? v : `${v.source}:${v.target}`));
+check("alertmanager reads the configuration written for the environment's ALERT_CHANNELS",
+  amVols.some((v) => /\/alertmanager:\/etc\/alertmanager(:ro)?$/.test(v) && !v.includes("deploy/monitoring")), amVols.join(","));
 // Seed §6.1: WAL archived continuously from the primary, the daily full backups taken by a worker,
 // both into the pgBackRest repository volume.
 const mounts = (n) => (svc[n]?.volumes ?? []).map((v) => (typeof v === "string" ? v : `${v.source}:${v.target}`));

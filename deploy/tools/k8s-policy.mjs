@@ -1,7 +1,7 @@
 // deploy/tools/k8s-policy.mjs — asserts the seed's numbers (docs: ../shared/seed/deployment.md)
 // in the rendered production overlay and its release variants.
 //
-//   node deploy/tools/k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml STAGING.yaml
+//   node deploy/tools/k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml STAGING.yaml DEVELOPMENT.yaml
 // Prints a FAIL line per broken rule and `N passed, N failed`; exit 1 on any failure.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,9 +21,9 @@ function check(what, ok, detail = "") {
 const eq = (what, want, got) => check(what, JSON.stringify(want) === JSON.stringify(got), `expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
 
 const load = (f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS()).filter(Boolean);
-const [prodFile, canaryFile, bgFile, clusterFile, stagingFile] = process.argv.slice(2);
-if (!stagingFile) {
-  console.error("usage: k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml STAGING.yaml");
+const [prodFile, canaryFile, bgFile, clusterFile, stagingFile, devFile] = process.argv.slice(2);
+if (!devFile) {
+  console.error("usage: k8s-policy.mjs PRODUCTION.yaml CANARY.yaml BLUEGREEN.yaml CLUSTER.yaml STAGING.yaml DEVELOPMENT.yaml");
   process.exit(2);
 }
 const prod = load(prodFile);
@@ -31,6 +31,7 @@ const canary = load(canaryFile);
 const bg = load(bgFile);
 const cluster = load(clusterFile);
 const staging = load(stagingFile);
+const dev = load(devFile);
 const find = (objs, kind, name) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
 const get = (objs, kind, name) => {
   const o = find(objs, kind, name);
@@ -147,6 +148,17 @@ eq("PostgreSQL 1 primary + 2 replicas", 3, pg.spec?.instances);
 check("PostgreSQL 15", /postgresql:15\./.test(pg.spec?.imageName ?? ""));
 eq("PostgreSQL backups kept 30 days", "30d", pg.spec?.backup?.retentionPolicy);
 check("PostgreSQL WAL archived to object storage", /^s3:\/\//.test(pg.spec?.backup?.barmanObjectStore?.destinationPath ?? ""));
+eq("PostgreSQL commits wait for any 1 of the 2 replicas: a failover loses no acknowledged write",
+  ["any", 1, "required"], ["method", "number", "dataDurability"].map((k) => pg.spec?.postgresql?.synchronous?.[k]));
+// Synchronous replication never leaves an environment unable to write while one replica is down:
+// "required" needs more replicas than it waits for; with fewer, it must be "preferred" or absent.
+for (const [env, objs] of [["production", prod], ["staging", staging], ["development", dev]]) {
+  const c = find(objs, "Cluster", "postgres")?.spec ?? {};
+  const sync = c.postgresql?.synchronous;
+  check(`${env}: one replica down does not stop the writes`,
+    !sync || sync.dataDurability === "preferred" || sync.number < (c.instances ?? 1) - 1,
+    `instances ${c.instances}, synchronous ${JSON.stringify(sync)}`);
+}
 eq("daily base backup at 04:00 UTC", "0 0 4 * * *", find(prod, "ScheduledBackup", "postgres-daily")?.spec?.schedule);
 const redisConf = prod.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("redis-config-"))?.data?.["redis.conf"] ?? "";
 check("redis RDB every 15 minutes", /^save 900 1$/m.test(redisConf));
@@ -286,6 +298,39 @@ eq("staging settings file", "staging", staging.find((o) => o.kind === "ConfigMap
 const sso = find(staging, "ScaledObject", "worker");
 eq("staging KEDA dials the staging Redis", `redis.${sso?.metadata?.namespace}.svc.cluster.local:6379`, sso?.spec?.triggers?.[0]?.metadata?.address);
 eq("staging scheduler replicas 1", 1, find(staging, "Deployment", "scheduler")?.spec?.replicas);
+
+// --- alert routing: seed 7.3 in production, each environment's ALERT_CHANNELS (seed 4.3) ---------
+const CHANNEL = { slackConfigs: "slack", pagerdutyConfigs: "pagerduty", emailConfigs: "email" };
+function alerting(env, objs) {
+  const amc = get(objs, "AlertmanagerConfig", "ai-pro-sports").spec ?? {};
+  const receiver = (name) => (amc.receivers ?? []).find((r) => r.name === name) ?? {};
+  const sends = (name) => Object.keys(CHANNEL).filter((k) => receiver(name)[k]?.length).map((k) => CHANNEL[k]).sort();
+  const bySeverity = (sev) => (amc.route?.routes ?? []).find((r) => (r.matchers ?? []).some((x) => x.name === "severity" && x.value === sev && (x.matchType ?? "=") === "="));
+  const r = amc.route ?? {};
+  eq(`${env} alert routes take the alerts of ${env}`, [{ name: "environment", value: env }], r.matchers);
+  eq(`${env} alerts grouped by service, severity; wait 30 s, every 5 min, repeated after 4 h`,
+    [["service", "severity"], "30s", "5m", "4h"], [r.groupBy, r.groupWait, r.groupInterval, r.repeatInterval]);
+  const channels = (objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("aps-config-"))?.data?.ALERT_CHANNELS ?? "")
+    .split(",").map((c) => c.trim()).filter((c) => c && c !== "console");
+  const used = new Set((amc.receivers ?? []).flatMap((x) => Object.keys(CHANNEL).filter((k) => x[k]?.length).map((k) => CHANNEL[k])));
+  used.delete("email"); // the daily digest: on wherever alerts leave the cluster
+  eq(`${env} alerts are sent through ALERT_CHANNELS and nothing else`, [...channels].sort(), [...used].sort());
+  return { sends, bySeverity };
+}
+{
+  const { sends, bySeverity } = alerting("production", prod);
+  eq("production critical alerts page PagerDuty and Slack at once", ["pagerduty", "slack"], sends(bySeverity("critical")?.receiver));
+  eq("production warnings go to Slack in business hours", [["slack"], ["business-hours"]], [sends(bySeverity("warning")?.receiver), bySeverity("warning")?.activeTimeIntervals]);
+  eq("production info alerts are a daily email digest", [["email"], "24h"], [sends(bySeverity("info")?.receiver), bySeverity("info")?.repeatInterval]);
+}
+{
+  const { sends, bySeverity } = alerting("staging", staging);
+  eq("staging critical alerts go to Slack, not PagerDuty", ["slack"], sends(bySeverity("critical")?.receiver));
+}
+{
+  const { sends, bySeverity } = alerting("development", dev);
+  eq("development alerts stay on the console", [[], [], []], ["critical", "warning", "info"].map((s) => sends(bySeverity(s)?.receiver)));
+}
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

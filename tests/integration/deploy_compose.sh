@@ -173,11 +173,12 @@ services:
   api-green-3: *limit
 EOF
 export APS_COMPOSE_EXTRA=$work/test-limits.yaml
-# The receivers' keys of Alertmanager (Slack, PagerDuty, email) are the operator's to give:
-# without them --monitoring is refused; here they name a local address that accepts nothing.
+# The receivers' keys of Alertmanager (Slack, PagerDuty, email: production's ALERT_CHANNELS and
+# the digest) are the operator's to give: without them --monitoring is refused; here they name a
+# local address that accepts nothing.
 out=$("$DEPLOY" up --monitoring 2>&1) && code=0 || code=$?
 check "monitoring without the receivers' keys: refused" 1 "$code"
-check_true "monitoring without the receivers' keys: names the file ($out)" grep -q "missing secret .*alertmanager_slack_webhook_url: put the receiver's key" <<<"$out"
+check_true "monitoring without the receivers' keys: names the file and the channels ($out)" grep -q "missing secret .*alertmanager_pagerduty_routing_key: put the receiver's key.*ALERT_CHANNELS=slack,pagerduty" <<<"$out"
 sec=$APS_DEPLOY_STATE/production/secrets
 printf 'http://127.0.0.1:21999/slack' >"$sec/alertmanager_slack_webhook_url"
 printf 'test-routing-key' >"$sec/alertmanager_pagerduty_routing_key"
@@ -206,6 +207,11 @@ targets_up() { # → "up/total"
 }
 for _ in $(seq 1 60); do [ "$(targets_up)" = "9/9" ] && break; sleep 1; done
 check "Prometheus: api ×3, worker ×2, postgres, redis, node and alertmanager targets up" 9/9 "$(targets_up)"
+am_config=$(curl -s "http://127.0.0.1:$ALERTMANAGER_PORT/api/v2/status" | jq -r .config.original)
+check_true "Alertmanager runs production's routes: critical alerts page PagerDuty and Slack" \
+  grep -q "pagerduty_configs" <<<"$am_config"
+check "Alertmanager's configuration was written for ALERT_CHANNELS=slack,pagerduty" 1 \
+  "$(grep -c "ALERT_CHANNELS=slack,pagerduty" "$APS_DEPLOY_STATE/production/alertmanager/alertmanager.yml")"
 check "Prometheus loaded the alert rules" true "$(curl -s "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/rules" | jq '[.data.groups[].rules[] | select(.type == "alerting")] | length > 20')"
 check "redis runs the shipped persistence: RDB every 15 minutes" "save
 900 1" "$(docker exec "$("$DEPLOY" compose ps -q redis)" sh -c "redis-cli -p $REDIS_PORT -a \"\$(sed -n 's/^requirepass //p' /run/secrets/redis_auth.conf)\" --no-auth-warning config get save")"

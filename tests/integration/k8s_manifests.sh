@@ -4,8 +4,9 @@
 # deploy/tools/k8s-render); every rendered object validates against the Kubernetes and CRD
 # schemas and, strictly, against their TypeScript interfaces (an unknown field or a wrong type
 # fails; proven below on a typo and a wrong type); the policy test asserts the seed's numbers in
-# the production render; a mutated number must make it fail; the committed PrometheusRule is what
-# its generator makes from the rule files.
+# the production render; a mutated number must make it fail; the committed PrometheusRule and
+# AlertmanagerConfigs are what their generators make from the rule files, alertmanager.yml and
+# config/ENV.env.
 set -euo pipefail
 src=${APS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 tools=$src/deploy/tools
@@ -57,7 +58,7 @@ if node "$tools/k8s-validate.mjs" "$dir/type.yaml" > "$dir/type.out"; then bad "
 fi
 
 # The seed's numbers, then the same with a broken number, which must fail.
-policy() { node "$tools/k8s-policy.mjs" "$1" "$dir/production-canary.yaml" "$dir/production-bluegreen.yaml" "$dir/cluster.yaml" "$dir/staging.yaml"; }
+policy() { node "$tools/k8s-policy.mjs" "$1" "$dir/production-canary.yaml" "$dir/production-bluegreen.yaml" "$dir/cluster.yaml" "$dir/staging.yaml" "$dir/development.yaml"; }
 if policy "$dir/production.yaml" > "$dir/policy.out"; then ok; else bad "policy"; cat "$dir/policy.out"; fi
 tail -1 "$dir/policy.out"
 sed 's/maxSurge: 25%/maxSurge: 50%/' "$dir/production.yaml" > "$dir/surge.yaml"
@@ -90,6 +91,25 @@ if grep -q SUCCESS "$dir/backup-rules.out" && ! grep -q FAILED "$dir/backup-rule
 
 # The PrometheusRule is generated from deploy/monitoring/prometheus/rules/*.yaml.
 if (cd "$src" && node deploy/tools/k8s-prometheusrule.mjs --check); then ok; else bad "the committed PrometheusRule is stale"; fi
+
+# A production that stopped paging: the policy names it.
+perl -0pe 's{ALERT_CHANNELS: slack,pagerduty}{ALERT_CHANNELS: slack}' "$dir/production.yaml" > "$dir/nopage.yaml"
+if cmp -s "$dir/production.yaml" "$dir/nopage.yaml"; then bad "no ALERT_CHANNELS to change in the production render"
+elif policy "$dir/nopage.yaml" > "$dir/nopage.out"; then bad "the policy passed routing that pages where ALERT_CHANNELS does not"; else
+  if grep -q 'FAIL: production alerts are sent through ALERT_CHANNELS and nothing else' "$dir/nopage.out"; then ok; else bad "the policy did not name the alert channels: $(head -3 "$dir/nopage.out")"; fi
+fi
+
+# Staging's single replica made required for every commit would stop its writes whenever it is
+# down: the policy refuses it.
+sed 's/dataDurability: preferred/dataDurability: required/' "$dir/staging.yaml" > "$dir/staging-required.yaml"
+if cmp -s "$dir/staging.yaml" "$dir/staging-required.yaml"; then bad "no preferred durability in the staging render"
+elif node "$tools/k8s-policy.mjs" "$dir/production.yaml" "$dir/production-canary.yaml" "$dir/production-bluegreen.yaml" \
+  "$dir/cluster.yaml" "$dir/staging-required.yaml" "$dir/development.yaml" > "$dir/required.out"; then bad "the policy passed a staging that blocks writes without its replica"; else
+  if grep -q 'FAIL: staging: one replica down does not stop the writes' "$dir/required.out"; then ok; else bad "the policy did not name the synchronous replication: $(head -3 "$dir/required.out")"; fi
+fi
+
+# The AlertmanagerConfig of each overlay is generated from alertmanager.yml and ALERT_CHANNELS.
+if (cd "$src" && node deploy/tools/alertmanager-channels.mjs --k8s --check); then ok; else bad "a committed AlertmanagerConfig is stale"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

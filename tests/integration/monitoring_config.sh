@@ -4,7 +4,9 @@
 #                  on one series and stays silent on others and before its for:); the PromQL of
 #                  every dashboard panel parsed by promtool as a rule file;
 #   Alertmanager   amtool check-config; amtool config routes test for every severity
-#                  (alertmanager/tests/routes.tsv); the message templates rendered by amtool;
+#                  (alertmanager/tests/routes.tsv), and for each environment's configuration
+#                  (deploy/tools/alertmanager-channels.mjs by ALERT_CHANNELS; tests/channels.tsv);
+#                  the message templates rendered by amtool;
 #   Grafana        the JSON is what build-dashboards.mjs writes; every dashboard type-checked
 #                  against @grafana/schema with tsc (and a broken copy refused);
 #   conventions    tests/integration/monitoring/check.mjs: the seed's intervals, timings and
@@ -59,6 +61,32 @@ while IFS=$'\t' read -r want labels; do
   check "route $labels → $want" amtool config routes test --config.file="$AM" --verify.receivers="$want" $labels
 done < "$MON/alertmanager/tests/routes.tsv"
 check_fails "amtool refuses a wrong receiver" amtool config routes test --config.file="$AM" --verify.receivers=slack severity=critical
+# What each environment runs: the routes sending through its ALERT_CHANNELS only.
+for env in development staging production; do
+  check "alertmanager-channels renders $env" node "$SRC/deploy/tools/alertmanager-channels.mjs" --env "$env" --out "$work/am-$env"
+  check "amtool check-config ($env)" amtool check-config "$work/am-$env/alertmanager.yml"
+done
+while IFS=$'\t' read -r env want labels; do
+  [ -z "$env" ] || [ "${env#\#}" != "$env" ] && continue
+  # shellcheck disable=SC2086 # the labels are separate arguments
+  check "$env: route $labels → $want" amtool config routes test --config.file="$work/am-$env/alertmanager.yml" --verify.receivers="$want" $labels
+done < "$MON/alertmanager/tests/channels.tsv"
+integrations() { node -e '
+const { parse } = require(process.argv[1] + "/yaml");
+const c = parse(require("fs").readFileSync(process.argv[2], "utf8"));
+console.log(c.receivers.flatMap((r) => Object.keys(r).filter((k) => k.endsWith("_configs"))).sort().join(" ") || "none");' "$TOOLS" "$1"; }
+check "production sends through PagerDuty, Slack and the email digest" test "$(integrations "$work/am-production/alertmanager.yml")" = "email_configs pagerduty_configs slack_configs slack_configs"
+check "staging sends through Slack and the email digest" test "$(integrations "$work/am-staging/alertmanager.yml")" = "email_configs slack_configs"
+check "development sends nothing" test "$(integrations "$work/am-development/alertmanager.yml")" = none
+check "development needs no receiver key" test -z "$(node "$SRC/deploy/tools/alertmanager-channels.mjs" --env development --needs)"
+check "staging needs the Slack and SMTP keys" test "$(node "$SRC/deploy/tools/alertmanager-channels.mjs" --env staging --needs | tr '\n' ' ')" = "alertmanager_slack_webhook_url alertmanager_smtp_password "
+refused() { # channels, expected message: the generator exits non-zero and says so
+  local out
+  if out=$(node "$SRC/deploy/tools/alertmanager-channels.mjs" --env staging --channels "$1" --needs 2>&1); then return 1; fi
+  grep -qF "$2" <<<"$out"
+}
+check "a channel no receiver sends through is refused, saying why" refused slack,telegram "names telegram, but no receiver"
+check "an unknown channel is refused, named" refused sms "names 'sms', which is not a channel"
 check "alert message templates render" sh -c "amtool template render --template.glob='$MON/alertmanager/templates/*.tmpl' --template.text='{{ template \"aps.title\" . }} {{ template \"aps.text\" . }}' | grep -q 'runbook:'"
 
 # ---- Grafana -----------------------------------------------------------------------------------
