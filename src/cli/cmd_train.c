@@ -46,9 +46,9 @@ static void help(FILE *out)
             "on all the data, saved under MODEL_OUTPUT_PATH as a challenger with its market\n"
             "gate: its walk-forward log-loss against the closing no-vig market's on the games it\n"
             "scored that have a closing price at the line it predicted (within 0.5 %% on at\n"
-            "least 200 games passes). It is promoted to production when its leakage check and market gate\n"
-            "passed, its ECE is at most 0.03 and it beats the production model's log-loss on\n"
-            "the same games (see `aps models`).\n"
+            "least 200 games passes). It is promoted to production when its leakage check and\n"
+            "market gate passed, its ECE is at most 0.03 and it beats the production model's\n"
+            "log-loss on the same games (see `aps models`).\n"
             "A sport with no games in the store (before --until) is an error when asked for\n"
             "by name (exit 1), and skipped with a note under --sport all. A market that cannot\n"
             "be trained (too few games to score, no lines) says why in one line, with --quiet\n"
@@ -61,7 +61,10 @@ static void help(FILE *out)
             "  --seed N        search seed (default 42): the same seed gives the same leaderboard\n"
             "  --preset P      breadth of the search (default AUTOGLUON_PRESET)\n"
             "  --budget S      time budget per search (default H2O_MAX_RUNTIME_SECS)\n"
-            "  --max-models N  candidates per search (default H2O_MAX_MODELS)\n"
+            "  --max-models N  candidates per search (default H2O_MAX_MODELS); and no candidate\n"
+            "                  starts while the process's resident memory is above\n"
+            "                  H2O_MAX_MEM_SIZE (the ones not run are counted under the\n"
+            "                  leaderboard; none run at all is an error that says so)\n"
             "  --until DATE    train on the games dated before DATE only: features, search,\n"
             "                  calibration and stacking never see a later game; the cutoff is\n"
             "                  stored with the model (params.train_until), which is registered\n"
@@ -189,8 +192,10 @@ static int parse(struct aps_cli *cli, int argc, char **argv, struct train_args *
     memset(a, 0, sizeof *a);
     a->market = "moneyline";
     a->o.search = (struct aps_search_opts){
-        .seed = 42, .budget_s = (double)aps_cfg_int(cli->cfg, APS_SET_H2O_MAX_RUNTIME_SECS),
+        .seed = 42,
+        .budget_s = (double)aps_cfg_int(cli->cfg, APS_SET_H2O_MAX_RUNTIME_SECS),
         .max_models = (int)aps_cfg_int(cli->cfg, APS_SET_H2O_MAX_MODELS),
+        .max_mem = (size_t)aps_cfg_int(cli->cfg, APS_SET_H2O_MAX_MEM_SIZE),
         .preset = aps_preset_parse(preset) < 0 ? APS_PRESET_MEDIUM : aps_preset_parse(preset)};
     a->o.preset_name = preset;
     a->o.model_path = aps_cfg_str(cli->cfg, APS_SET_MODEL_OUTPUT_PATH);
@@ -266,6 +271,8 @@ static int train_sport(struct aps_cli *cli, struct aps_conn *c, enum aps_sport s
         rc = aps_trainer_run(c, &ts, m, &o, &out);
         if (!rc)
             print_outcome(code, aps_market_name(m), &out, one);
+        else if (rc != APS_E_INTERRUPTED && out.why[0]) /* the search's limits stopped it */
+            fprintf(stderr, "aps train: %s: %s\n", label, out.why);
         else if (rc != APS_E_INTERRUPTED) /* that one is said once, by aps_cmd_train */
             fprintf(stderr, "aps train: %s: %s %s\n", label, aps_strerror(rc), aps_conn_errmsg(c));
         trained += !rc && out.ran;

@@ -1,9 +1,10 @@
-/* mem.c — allocation wrappers with an abort-on-OOM policy, and a bump arena. */
+/* mem.c — allocation wrappers with an abort-on-OOM policy, the resident size, and a bump arena. */
 #include "core/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -46,6 +47,18 @@ char *aps_strndup(const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+size_t aps_mem_resident(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long size = 0, resident = 0;
+    long page = sysconf(_SC_PAGESIZE);
+    if (!f)
+        return 0;
+    int n = fscanf(f, "%llu %llu", &size, &resident);
+    fclose(f);
+    return n == 2 && page > 0 ? (size_t)(resident * (unsigned long long)page) : 0;
 }
 
 void aps_free(void *p)

@@ -15,6 +15,9 @@ char *aps_strdup(const char *s);
 char *aps_strndup(const char *s, size_t n);
 void aps_free(void *p);
 
+/* The process's resident memory in bytes (/proc/self/statm), or 0 when it cannot be read. */
+size_t aps_mem_resident(void);
+
 /* A bump arena: many small allocations released together by aps_arena_cleanup(). A zeroed struct
  * is a valid empty arena; cleanup is safe on it. */
 struct aps_arena {

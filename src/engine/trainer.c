@@ -131,6 +131,7 @@ static char *params_json(const struct aps_trainer_opts *o, const char *candidate
     json_object_set_new(j, "preset", json_string(o->preset_name ? o->preset_name : ""));
     json_object_set_new(j, "budget_seconds", json_real(o->search.budget_s));
     json_object_set_new(j, "max_models", json_integer(o->search.max_models));
+    json_object_set_new(j, "max_mem_bytes", json_integer((json_int_t)o->search.max_mem));
     if (o->until)
         json_object_set_new(j, "train_until", json_string(o->until));
     char *txt = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
@@ -281,6 +282,17 @@ int aps_trainer_run(struct aps_conn *c, struct aps_trainer_sport *ts, enum aps_m
         struct leak_job leak;
         leak_start(&leak, ts, o->leak_samples);
         rc = aps_search_run(&d, &o->search, &out->r);
+        if (rc == APS_E_NOTFOUND && out->r.skipped_mem) /* nothing ran: say which limit */
+            snprintf(out->why, sizeof out->why,
+                     "no candidate started: the process held %.0f MiB, over H2O_MAX_MEM_SIZE"
+                     " (%.0f MiB)",
+                     (double)out->r.resident_max / 1048576.0,
+                     (double)o->search.max_mem / 1048576.0);
+        else if (rc == APS_E_NOTFOUND && out->r.skipped)
+            snprintf(out->why, sizeof out->why,
+                     "no candidate started within H2O_MAX_RUNTIME_SECS (%.0f s) and"
+                     " H2O_MAX_MODELS (%d)",
+                     o->search.budget_s, o->search.max_models);
         int rc_leak = leak_finish(&leak);
         if (!rc) {
             rc = rc_leak;
@@ -293,7 +305,7 @@ int aps_trainer_run(struct aps_conn *c, struct aps_trainer_sport *ts, enum aps_m
     if (out->run_id) {
         char *lb = out->r.nlb ? aps_search_leaderboard_json(&out->r) : NULL;
         int rc2 = aps_registry_run_end(c, out->run_id, lb, out->model_id,
-                                       rc ? aps_strerror(rc) : NULL);
+                                       rc ? (out->why[0] ? out->why : aps_strerror(rc)) : NULL);
         aps_free(lb);
         if (!rc)
             rc = rc2;

@@ -51,7 +51,7 @@ struct aps_trainer_opts {
 
 struct aps_trainer_outcome {
     bool ran;                   /* false: nothing to train (no folds or too few labels) */
-    char why[160];              /* why it did not run */
+    char why[160];              /* why it did not run, or why the search ran no candidate */
     struct aps_search_result r;
     size_t leak_checked;
     long leak_bad;

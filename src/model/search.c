@@ -208,6 +208,7 @@ struct slot {
     double seconds;
     int rc;
     bool skipped; /* over the budget or the model cap when its turn came */
+    bool over_mem; /* skipped for the resident memory over max_mem */
 };
 
 static int run_one(const struct aps_wf_data *d, struct ran *rn, struct progress *pg,
@@ -247,7 +248,20 @@ struct search_pool {
     double t0;
     atomic_size_t next;   /* the next place in order to take */
     atomic_size_t failed; /* the first candidate that failed (nc: none) */
+    atomic_size_t resident_max;
 };
+
+/* Whether the process's resident memory is above max_mem at a candidate's turn; the largest
+ * size seen is kept in *seen. */
+static bool over_memory(const struct aps_search_opts *o, atomic_size_t *seen)
+{
+    if (!o->max_mem)
+        return false;
+    size_t now = aps_mem_resident(), was = atomic_load(seen);
+    while (now > was && !atomic_compare_exchange_weak(seen, &was, now))
+        ;
+    return now > o->max_mem;
+}
 
 static bool stopped(const struct aps_search_opts *o)
 {
@@ -266,6 +280,10 @@ static void *search_worker(void *arg)
             continue;
         if (aps_time_mono() - sp->t0 > sp->o->budget_s || (int)i >= sp->o->max_models) {
             sp->slots[i].skipped = true;
+            continue;
+        }
+        if (over_memory(sp->o, &sp->resident_max)) {
+            sp->slots[i].skipped = sp->slots[i].over_mem = true;
             continue;
         }
         struct progress pg = {sp->o, i + 1, sp->nc + 1, sp->cands[i].name};
@@ -314,6 +332,7 @@ static int run_candidates(const struct aps_wf_data *d, const struct aps_search_o
                              .t0 = t0};
     atomic_init(&sp.next, 0);
     atomic_init(&sp.failed, nc);
+    atomic_init(&sp.resident_max, 0);
     pthread_t th[SEARCH_THREADS];
     size_t nth = 0;
     for (size_t t = 1; t < SEARCH_THREADS && t < nc; t++)
@@ -322,11 +341,13 @@ static int run_candidates(const struct aps_wf_data *d, const struct aps_search_o
     (void)search_worker(&sp);
     for (size_t t = 0; t < nth; t++)
         pthread_join(th[t], NULL);
+    r->resident_max = atomic_load(&sp.resident_max);
     int rc = 0;
     *nr = 0;
     for (size_t i = 0; i < nc && !rc; i++) {
         if (slots[i].skipped) {
             r->skipped++;
+            r->skipped_mem += slots[i].over_mem;
             continue;
         }
         rc = slots[i].rc;
@@ -498,10 +519,17 @@ int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,
         rc = run_candidates(d, o, cands, nc, t0, runs, &nr, r);
     if (!rc && stopped(o))
         rc = APS_E_INTERRUPTED;
-    if (!rc && nr >= 2 && (int)nr + 1 <= o->max_models && aps_time_mono() - t0 <= o->budget_s)
+    bool in_budget = (int)nr + 1 <= o->max_models && aps_time_mono() - t0 <= o->budget_s;
+    atomic_size_t seen;
+    atomic_init(&seen, r->resident_max);
+    bool over_mem = !rc && nr >= 2 && in_budget && over_memory(o, &seen);
+    r->resident_max = atomic_load(&seen);
+    if (!rc && nr >= 2 && in_budget && !over_mem)
         rc = run_ensemble(d, runs, nr, &ens, r);
-    else if (!rc && nr >= 2)
+    else if (!rc && nr >= 2) {
         r->skipped++;
+        r->skipped_mem += over_mem;
+    }
     if (o->progress) {
         fprintf(o->progress, "\r\033[K");
         fflush(o->progress);
@@ -519,8 +547,13 @@ int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,
     aps_free(runs);
     aps_free(cands);
     r->seconds = aps_time_mono() - t0;
-    if (rc)
+    if (rc) { /* the counts stay: they say why nothing ran */
+        size_t skipped = r->skipped, skipped_mem = r->skipped_mem, resident = r->resident_max;
         aps_search_result_cleanup(r);
+        r->skipped = skipped;
+        r->skipped_mem = skipped_mem;
+        r->resident_max = resident;
+    }
     return rc;
 }
 
@@ -571,7 +604,12 @@ void aps_search_print(const struct aps_search_result *r, FILE *out)
                 aps_calib_name(e->calib), e->s.n, e->s.log_loss, e->s.brier, e->s.ece, e->s.auc,
                 e->seconds);
     }
-    if (r->skipped)
+    if (r->skipped > r->skipped_mem)
         fprintf(out, "  (%zu candidates not run: H2O_MAX_RUNTIME_SECS or H2O_MAX_MODELS reached)\n",
-                r->skipped);
+                r->skipped - r->skipped_mem);
+    if (r->skipped_mem)
+        fprintf(out,
+                "  (%zu candidates not run: the process held %.0f MiB at their turn, over"
+                " H2O_MAX_MEM_SIZE)\n",
+                r->skipped_mem, (double)r->resident_max / 1048576.0);
 }

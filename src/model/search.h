@@ -6,11 +6,13 @@
  * rounds ≈ 8/rate, min child weight 2–50, subsample/colsample 0.6/0.5–1, lambda 0–10, alpha 0–2,
  * gamma 0–1) and, last, the stacked ensemble of every base candidate that ran. Each is run
  * walk-forward, calibrated walk-forward, and scored on the same games. The search stops starting
- * candidates once H2O_MAX_RUNTIME_SECS have passed or H2O_MAX_MODELS have run; the skipped ones are
- * counted. The base candidates run on two threads (each fit is independent and single-threaded)
- * and join the leaderboard in candidate order. Everything else is deterministic: the same data,
- * seed and preset give the same leaderboard (as long as the budget does not cut the search
- * short).
+ * candidates once H2O_MAX_RUNTIME_SECS have passed or H2O_MAX_MODELS have run, and while the
+ * process's resident memory is above H2O_MAX_MEM_SIZE (a candidate already running is not
+ * stopped: the size is a ceiling on starting work, as H2O's heap size bounds what it takes on);
+ * the skipped ones are counted. The base candidates run on two threads (each fit is independent
+ * and single-threaded) and join the leaderboard in candidate order. Everything else is
+ * deterministic: the same data, seed and preset give the same leaderboard (as long as the budget
+ * does not cut the search short).
  *
  * The leaderboard is sorted by walk-forward log-loss (then name). Its first entry is fitted again
  * on all the data (the last training window) for live use: the search result's model. */
@@ -33,6 +35,8 @@ struct aps_search_opts {
     uint64_t seed;
     double budget_s;          /* H2O_MAX_RUNTIME_SECS */
     int max_models;           /* H2O_MAX_MODELS: candidates run, the ensemble included */
+    size_t max_mem;           /* H2O_MAX_MEM_SIZE: no candidate starts while the process's resident
+                                 memory is above it (bytes; 0: no limit) */
     enum aps_preset preset;
     FILE *progress;           /* a terminal to draw progress on, or NULL */
     const char *label;        /* "NBA moneyline", for the progress line */
@@ -56,6 +60,9 @@ struct aps_search_result {
     struct aps_lb_entry *lb;  /* best first */
     size_t nlb;
     size_t skipped;           /* candidates not run for the budget */
+    size_t skipped_mem;       /* of those, the ones whose turn came with the resident memory
+                                 above max_mem */
+    size_t resident_max;      /* the most resident memory seen at a candidate's turn (bytes) */
     struct aps_oof oof;       /* the best entry's calibrated walk-forward predictions */
     struct aps_trained model; /* the best entry fitted for live use */
     double seconds;
@@ -75,7 +82,9 @@ int aps_search_candidates(const struct aps_wf_data *d, const struct aps_search_o
  * leaderboard does not depend on it. */
 void aps_search_start_order(const struct aps_candidate *c, size_t n, size_t *order);
 /* Runs the search. r: cleanup frees; safe on a zeroed struct. APS_E_NOTFOUND when no candidate
- * could be scored; APS_E_INTERRUPTED when o->stop was set before the candidates were done. */
+ * could be scored (r->skipped and r->skipped_mem then say whether the limits stopped them all);
+ * APS_E_INTERRUPTED when o->stop was set before the candidates were done. On an error r holds
+ * only those counts and resident_max. */
 int aps_search_run(const struct aps_wf_data *d, const struct aps_search_opts *o,
                    struct aps_search_result *r) APS_MUST_CHECK;
 void aps_search_result_cleanup(struct aps_search_result *r);

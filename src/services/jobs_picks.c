@@ -236,6 +236,7 @@ static void train_opts(const struct aps_config *cfg, bool full, struct aps_train
     o->search.budget_s = (double)aps_cfg_int(cfg, full ? APS_SET_H2O_MAX_RUNTIME_SECS
                                                        : APS_SET_TRAIN_INCREMENTAL_BUDGET_SECONDS);
     o->search.max_models = (int)aps_cfg_int(cfg, APS_SET_H2O_MAX_MODELS);
+    o->search.max_mem = (size_t)aps_cfg_int(cfg, APS_SET_H2O_MAX_MEM_SIZE);
     o->search.preset = p < 0 ? APS_PRESET_MEDIUM : (enum aps_preset)p;
     o->preset_name = preset;
     o->model_path = aps_cfg_str(cfg, APS_SET_MODEL_OUTPUT_PATH);
@@ -262,7 +263,8 @@ static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, 
         struct aps_trainer_outcome out;
         rc = aps_trainer_run(c, &ts, (enum aps_market)m, &o, &out);
         if (rc)
-            aps_job_fail(r, rc, "training %s: %s", aps_market_name(m), aps_conn_errmsg(c));
+            aps_job_fail(r, rc, "training %s: %s", aps_market_name(m),
+                         out.why[0] ? out.why : aps_conn_errmsg(c));
         else if (out.ran)
             aps_buf_printf(&r->fields, ",\"%s\":{\"model\":\"%s\",\"promoted\":%s}",
                            aps_market_name(m), out.model_name, out.promoted ? "true" : "false");

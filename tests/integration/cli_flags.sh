@@ -225,7 +225,7 @@ worker dead bogus|2|usage: aps worker [--threads N] [--port P] [--no-http]|d41d8
 backtest --help|0||8f79419b|d41d8cd9
 backtest --sport|2|aps backtest: --sport needs a value|d41d8cd9|d07e44be
 backtest --bogus 1|2|aps backtest: unknown option --bogus|d41d8cd9|92d9ce0c
-train --help|0||60156a85|d41d8cd9
+train --help|0||ae135bf3|d41d8cd9
 train --bogus 1|2|aps train: unknown option --bogus|d41d8cd9|aa9adc2e
 user --help|0||94f356b4|d41d8cd9
 user create --bogus 1|2|aps user: bad argument --bogus (see aps user --help)|d41d8cd9|d8166dae

@@ -4,7 +4,8 @@
 # SQLite store: a cutoff that leaves too few games (--until 2012-11-01) trains nothing, and one
 # season has moneylines to score but no spread or total lines to score. --quiet used to hide
 # every "not trained" line and the run exited 0, so a script could not tell that nothing had
-# been trained.
+# been trained. A memory ceiling (H2O_MAX_MEM_SIZE) under the process's size trains nothing and
+# says so.
 # Needs: APS_BIN, APS_DATA_DIR (or ../shared/data), sqlite3, jq.
 set -uo pipefail
 # shellcheck source=tests/integration/lib/sqlite_store.sh
@@ -52,6 +53,21 @@ train all --until 2012-11-01
 check "--sport all, nothing trainable: exit 0" 0 "$rc"
 check "… the EPL reason is noted" 1 "$(grep -cxF "EPL moneyline: not trained: $few (no moneyline lines?)" "$work/out")"
 check "… no sport skipped said under --quiet" 0 "$(grep -c 'skipped' "$work/out")"
+
+# H2O_MAX_MEM_SIZE below what the process already holds: no candidate starts, and the run says
+# which limit stopped it (it used to be a bare "not found"), in the output and in training_runs.
+models=$(db 'SELECT COUNT(*) FROM models')
+rc=0
+H2O_MAX_MEM_SIZE=1m aps train --sport EPL --max-models 2 --quiet > "$work/out" 2> "$work/err" || rc=$?
+check "H2O_MAX_MEM_SIZE=1m: exit 1" 1 "$rc"
+check "… the reason on stderr ($(cat "$work/err"))" 1 \
+  "$(grep -cE '^aps train: EPL moneyline: no candidate started: the process held [0-9]+ MiB, over H2O_MAX_MEM_SIZE \(1 MiB\)$' "$work/err")"
+check "… the run recorded as failed, with the reason" 1 \
+  "$(db "SELECT COUNT(*) FROM training_runs WHERE id = (SELECT MAX(id) FROM training_runs) AND status = 'failed' AND error LIKE 'no candidate started: the process held % MiB, over H2O_MAX_MEM_SIZE (1 MiB)'")"
+check "… no model registered" "$models" "$(db 'SELECT COUNT(*) FROM models')"
+# The default (32g) stops nothing: every candidate of the search runs.
+aps train --sport EPL --max-models 2 --quiet > "$work/out" 2> "$work/err"
+check "H2O_MAX_MEM_SIZE default: no candidate held back for memory" 0 "$(grep -c 'H2O_MAX_MEM_SIZE' "$work/out")"
 
 echo "train_not_trained: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

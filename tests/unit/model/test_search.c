@@ -214,6 +214,36 @@ static void test_budget_counts_skipped(void **state)
     unload(&s);
 }
 
+/* H2O_MAX_MEM_SIZE: no candidate starts while the resident memory is above it. Below what the
+ * process already holds, nothing runs, and the counts and the size seen say so (they outlive
+ * the error); far above it, the limit changes nothing. */
+static void test_memory_ceiling(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
+    struct aps_search_opts o = {.seed = 42,
+                                .budget_s = 3600,
+                                .max_models = 50,
+                                .preset = APS_PRESET_MEDIUM,
+                                .max_mem = 4096};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), APS_E_NOTFOUND);
+    assert_int_equal(r.nlb, 0);
+    assert_true(r.skipped >= 5);
+    assert_int_equal(r.skipped_mem, r.skipped);
+    assert_true(r.resident_max > o.max_mem);
+    o.max_mem = (size_t)1 << 46;
+    assert_int_equal(aps_search_run(&d, &o, &r), 0);
+    assert_int_equal(r.skipped, 0);
+    assert_int_equal(r.skipped_mem, 0);
+    assert_true(r.nlb >= 5);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
 /* A stop asked for (a signal to `aps train`) ends the search without a result: no candidate
  * starts once it is set, and the caller gets APS_E_INTERRUPTED, not a model fitted on part of
  * the leaderboard. */
@@ -713,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_reproducible_search),
         cmocka_unit_test(test_start_order),
         cmocka_unit_test(test_budget_counts_skipped),
+        cmocka_unit_test(test_memory_ceiling),
         cmocka_unit_test(test_stop_interrupts),
         cmocka_unit_test(test_single_season_folds),
         cmocka_unit_test(test_small_month_folds),
