@@ -37,7 +37,8 @@ static void help(FILE *out)
         "  spreadspoke      spreadspoke_scores.csv (NFL results, closing spread and total)\n"
         "  tennis-data      tennis-data.co.uk files (ATP, WTA)\n"
         "  fivethirtyeight  FiveThirtyEight games and forecasts\n"
-        "  all              every source found in DIR (default: APS_DATA_DIR)\n\n"
+        "  all              every source found in DIR (default: TRAINING_DATA_PATH when set,\n"
+        "                   else APS_DATA_DIR)\n\n"
         "A PATH that is a folder is searched for the files the source reads; a file or\n"
         "folder that two PATHs reach is read once. A URL (http://, https://, file://) is\n"
         "downloaded first. An sbr file's name says its sport (nba, ncaa or ncaab, nhl, mlb,\n"
@@ -478,11 +479,18 @@ static int add_paths(struct run *r, struct aps_cli *cli, const struct ingest_arg
             fprintf(stderr, "aps ingest: all takes one DIR, not %d\n", pos - 1);
             return APS_EXIT_USAGE;
         }
-        const char *dir = pos > 1 ? positional[1] : aps_cfg_str(cli->cfg, APS_SET_APS_DATA_DIR);
+        /* the trainer image's TRAINING_DATA_PATH first (seed 1.3), then APS_DATA_DIR */
+        const char *training = aps_cfg_str(cli->cfg, APS_SET_TRAINING_DATA_PATH);
+        const char *dir = pos > 1    ? positional[1]
+                          : training ? training
+                                     : aps_cfg_str(cli->cfg, APS_SET_APS_DATA_DIR);
         struct stat st;
         if (!dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "aps ingest: data directory %s not found (set APS_DATA_DIR)\n",
-                    dir ? dir : "(unset)");
+            fprintf(stderr, "aps ingest: data directory %s not found (set %s)\n",
+                    dir ? dir : "(unset)",
+                    pos > 1    ? "DIR"
+                    : training ? "TRAINING_DATA_PATH"
+                               : "APS_DATA_DIR");
             return APS_EXIT_FAIL;
         }
         for (int s = 0; s < APS_SOURCE__COUNT; s++) {

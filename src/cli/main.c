@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "model/registry.h"
 #include "services/audit.h"
 #include "services/api_server.h"
 #include "services/libs.h"
@@ -142,6 +143,7 @@ static int run(int argc, char **argv)
         aps_config_free(cli.cfg);
         return APS_EXIT_USAGE;
     }
+    aps_registry_configure(aps_cfg_str(cli.cfg, APS_SET_MODEL_PATH));
     int lvl = aps_log_level_parse(aps_cfg_str(cli.cfg, APS_SET_LOG_LEVEL));
     cli.log.level = lvl < 0 ? APS_LOG_INFO : (enum aps_log_level)lvl;
     int rc = cmd->fn(&cli, argc - 1, argv + 1);

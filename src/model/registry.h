@@ -76,7 +76,12 @@ struct aps_model_preds {
 int aps_registry_save(struct aps_conn *c, const char *model_path, const struct aps_trained *t,
                       const struct aps_model_meta *meta, const struct aps_wf_data *d,
                       const struct aps_oof *oof, int64_t *id, char *name) APS_MUST_CHECK;
-/* Loads a model's artefacts from its directory. t: aps_trained_cleanup. On failure, why (cap
+/* Sets MODEL_PATH, where a model is looked for when the directory recorded at training (its row's
+ * path) has no model.json on this machine: MODEL_PATH/<the directory's last component> (another
+ * mount point, a moved volume). Empty or NULL: only the recorded directory. */
+void aps_registry_configure(const char *model_path);
+/* Loads a model's artefacts from its directory (or, when that is missing, from MODEL_PATH; see
+ * aps_registry_configure). t: aps_trained_cleanup. On failure, why (cap
  * bytes; NULL when not wanted) names the file that could not be read or parsed and why, e.g.
  * "unable to open DIR/model.json: No such file or directory" (APS_REGISTRY_WHY_CAP holds any). */
 int aps_registry_load(const char *dir, struct aps_trained *t, char *why, size_t cap) APS_MUST_CHECK;

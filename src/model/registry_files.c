@@ -222,7 +222,49 @@ static int header_from_json(json_t *o, struct aps_trained *t)
     return rc;
 }
 
+/* MODEL_PATH: where this process finds a model whose recorded directory is not on this machine. */
+static char read_root[PATH_MAX];
+
+void aps_registry_configure(const char *model_path)
+{
+    snprintf(read_root, sizeof read_root, "%s", model_path ? model_path : "");
+}
+
+static int load_dir(const char *dir, struct aps_trained *t, char *why, size_t cap);
+
+/* The model's directory under MODEL_PATH (alt, cap PATH_MAX) when dir has no model.json and
+ * MODEL_PATH/<dir's last component> has one; false otherwise. */
+static bool moved_dir(const char *dir, char *alt)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (!read_root[0] || snprintf(path, sizeof path, "%s/model.json", dir) >= (int)sizeof path ||
+        stat(path, &st) == 0 || errno != ENOENT)
+        return false;
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t b = n;
+    while (b > 0 && dir[b - 1] != '/')
+        b--;
+    if (b == n || snprintf(alt, PATH_MAX, "%s/%.*s", read_root, (int)(n - b), dir + b) >= PATH_MAX)
+        return false;
+    return snprintf(path, sizeof path, "%s/model.json", alt) < (int)sizeof path &&
+           stat(path, &st) == 0 && strcmp(alt, dir) != 0;
+}
+
 int aps_registry_load(const char *dir, struct aps_trained *t, char *why, size_t cap)
+{
+    char alt[PATH_MAX];
+    bool moved = moved_dir(dir, alt);
+    int rc = load_dir(moved ? alt : dir, t, why, cap);
+    size_t n = rc && !moved && why && cap && read_root[0] ? strlen(why) : 0;
+    if (n && strstr(why, "unable to open"))
+        snprintf(why + n, cap - n, " (nor is it under MODEL_PATH %s)", read_root);
+    return rc;
+}
+
+static int load_dir(const char *dir, struct aps_trained *t, char *why, size_t cap)
 {
     char path[PATH_MAX], *txt = NULL;
     json_error_t e;

@@ -125,12 +125,12 @@ health --url|2|aps health: --url needs a value|d41d8cd9|fe4bf345
 health --bogus|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
 health nosuchrole|2|usage: aps health [api/worker/scheduler] [--url URL] [--timeout SECONDS]|d41d8cd9|91b16edd
 health --url http://127.0.0.1:1/ --timeout 1|1|aps health: http://127.0.0.1:1/: Couldn't connect to server|d41d8cd9|727427cf
-ingest --help|0||58f077e0|d41d8cd9
-ingest|2|usage: aps ingest SOURCE PATH/URL...|d41d8cd9|58f077e0
+ingest --help|0||e6bf59e1|d41d8cd9
+ingest|2|usage: aps ingest SOURCE PATH/URL...|d41d8cd9|e6bf59e1
 ingest --format xml nba|2|aps ingest: --format must be table or json|d41d8cd9|b827f195
 ingest --format|2|aps ingest: --format needs a value|d41d8cd9|e28839d1
 ingest --bogus|2|aps ingest: unknown option --bogus|d41d8cd9|d64cb39f
-ingest --quiet|2|usage: aps ingest SOURCE PATH/URL...|d41d8cd9|58f077e0
+ingest --quiet|2|usage: aps ingest SOURCE PATH/URL...|d41d8cd9|e6bf59e1
 ingest nosuchsource|2|aps ingest: unknown source 'nosuchsource' (see aps ingest --help)|d41d8cd9|1a9cb34a
 ingest --quiet --format json all|1|aps ingest: data directory /nonexistent/aps-data not found (set APS_DATA_DIR)|d41d8cd9|0d04c1f1
 ingest --jobs x all|2|aps ingest: --jobs must be a number from 1 to 8|d41d8cd9|fe07d27f
