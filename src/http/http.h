@@ -265,6 +265,8 @@ struct aps_http_server_opts {
     struct aps_http_hooks hooks;
     struct aps_metrics *metrics; /* may be NULL */
     struct aps_logger *log;      /* may be NULL: no access log */
+    bool debug;                  /* DEBUG: a server error's answer says its cause (error.cause),
+                                    which is otherwise only logged */
     void *app;                   /* handed to handlers as req->app */
 };
 

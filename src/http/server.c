@@ -1096,8 +1096,11 @@ static char *response_body(struct request *r, size_t *len, const char **ctype, b
         return b;
     }
     if (r->res.json) {
-        if (json_is_object(json_object_get(r->res.json, "error")))
+        json_t *err = json_object_get(r->res.json, "error");
+        if (json_is_object(err))
             json_object_set_new(r->res.json, "request_id", json_string(r->req.request_id));
+        if (json_is_object(err) && r->srv->o.debug && r->res.status >= 500 && r->res.cause[0])
+            json_object_set_new(err, "cause", json_string(r->res.cause));
         /* 15 significant digits: every double survives to its meaning, and 0.063 prints as
          * 0.063 rather than 0.063000000000000001. */
         char *s = json_dumps(r->res.json, JSON_COMPACT | JSON_REAL_PRECISION(15));

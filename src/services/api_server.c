@@ -281,6 +281,7 @@ void aps_api_server_opts(struct aps_http_server_opts *o, struct aps_app *app, co
     o->nroutes = aps_nroutes;
     o->app = app;
     o->log = &app->log;
+    o->debug = aps_cfg_bool(app->cfg, APS_SET_DEBUG);
     o->trusted_proxies = aps_cfg_str(app->cfg, APS_SET_TRUSTED_PROXIES);
     o->cors_origins = aps_cfg_str(app->cfg, APS_SET_CORS_ORIGINS);
     if (aps_cfg_bool(app->cfg, APS_SET_METRICS_ENABLED))

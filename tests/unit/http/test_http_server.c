@@ -697,7 +697,38 @@ static void test_handler_failure(void **state)
                 strstr(line, json_string_value(json_object_get(r.json, "request_id")));
     fseek(g.log.out, 0, SEEK_END);
     assert_true(found);
+    /* The cause stays in the log: the answer does not carry it (DEBUG off). */
+    assert_null(json_object_get(json_object_get(r.json, "error"), "cause"));
     reply_cleanup(&r);
+}
+
+/* DEBUG: a server error's answer carries its cause; a client error's does not. */
+static void test_debug_cause(void **state)
+{
+    struct aps_http_server_opts o = {.host = "127.0.0.1",
+                                     .threads = 1,
+                                     .routes = routes,
+                                     .nroutes = sizeof routes / sizeof routes[0],
+                                     .debug = true};
+    struct aps_http_server *s = NULL;
+    char err[256], base[64];
+    assert_int_equal(aps_http_server_start(&s, &o, err, sizeof err), 0);
+    snprintf(base, sizeof base, "%s", g.base);
+    snprintf(g.base, sizeof g.base, "http://127.0.0.1:%d", aps_http_server_port(s));
+    struct reply r;
+    get("/fail", NULL, &r);
+    assert_envelope(&r, 500, "INTERNAL_ERROR");
+    const char *cause = json_string_value(
+        json_object_get(json_object_get(r.json, "error"), "cause"));
+    assert_non_null(cause);
+    assert_non_null(strstr(cause, "the handler failed"));
+    reply_cleanup(&r);
+    get("/no-such-route", NULL, &r);
+    assert_int_equal(r.status, 404);
+    assert_null(json_object_get(json_object_get(r.json, "error"), "cause"));
+    reply_cleanup(&r);
+    aps_http_server_stop(s, 1);
+    snprintf(g.base, sizeof g.base, "%s", base);
 }
 
 static void test_keep_alive(void **state)
@@ -1131,6 +1162,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_cache_etag_304),
         cmocka_unit_test(test_handler_failure),
+        cmocka_unit_test(test_debug_cause),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_requests_reused_clean),
         cmocka_unit_test(test_client_address),
