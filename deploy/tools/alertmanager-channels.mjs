@@ -59,10 +59,11 @@ export function parseChannels(list, where = "--channels") {
 
 // The configuration with only the integrations of the channels: a new object, the input unchanged.
 export function route(full, channels) {
-  const on = new Set(channels.filter((c) => c !== "console"));
+  const named = channels.filter((c) => c !== "console");
+  const on = new Set(named);
   if (on.size) on.add("email"); // the daily digest goes wherever alerts leave the machine
   const cfg = structuredClone(full);
-  for (const c of on) {
+  for (const c of named) {
     const used = cfg.receivers.some((r) => Object.keys(INTEGRATIONS).some((k) => INTEGRATIONS[k] === c && r[k]?.length));
     if (!used)
       throw new Error(`ALERT_CHANNELS names ${c}, but no receiver of deploy/monitoring/alertmanager/alertmanager.yml sends through it` +
