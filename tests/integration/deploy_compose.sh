@@ -461,7 +461,26 @@ check "... and does not listen" 2 "$(pg_isready -q -h 127.0.0.1 -p "$PG_PRIMARY_
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
   -d "{\"email\":\"failover-after@example.com\",\"password\":\"$password\",\"name\":\"Failover\"}" "$EDGE/api/v1/auth/register")
 check "writes still go to the promoted server" "201 1" "$code $(psql "$REPLICA" -Atc "select count(*) from users where email = 'failover-after@example.com'")"
-docker stop -t 1 "$old" >/dev/null # (its restarts would only slow down the teardown)
+# Redundant again: the lost primary wiped and cloned as the promoted server's standby.
+"$DEPLOY" rebuild-primary >"$work/rebuild.log" 2>&1 && code=0 || code=$?
+check "rebuild-primary: postgres-primary rebuilt ($(tail -2 "$work/rebuild.log" | tr '\n' ' '))" 0 "$code"
+for _ in $(seq 1 30); do
+  [ "$(psql "$SUPER2" -Atc 'select state from pg_stat_replication')" = streaming ] && break
+  sleep 1
+done
+check "... it streams from the promoted server" streaming "$(psql "$SUPER2" -Atc 'select state from pg_stat_replication')"
+check "... as a read-only standby holding the writes made after the failover" "t 1" \
+  "$(psql "$PRIMARY" -Atc 'select pg_is_in_recovery()') $(psql "$PRIMARY" -Atc "select count(*) from users where email = 'failover-after@example.com'")"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"failover-rebuilt@example.com\",\"password\":\"$password\",\"name\":\"Failover\"}" "$EDGE/api/v1/auth/register")
+for _ in $(seq 1 30); do
+  [ "$(psql "$PRIMARY" -Atc "select count(*) from users where email = 'failover-rebuilt@example.com'")" = 1 ] && break
+  sleep 1
+done
+check "... a later write reaches it" "201 1" "$code $(psql "$PRIMARY" -Atc "select count(*) from users where email = 'failover-rebuilt@example.com'")"
+out=$(docker exec "$w2" aps backup verify 2>&1) && code=0 || code=$?
+check "aps backup verify passes again, both database hosts answering ($out)" 0 "$code"
+check "the swapped roles are kept for later commands" 1 "$(grep -c 'PG_ROLE: replica' "$APS_DEPLOY_STATE/production/failover.yaml")"
 
 # ---- 7. down ---------------------------------------------------------------------------------------
 phase "down"
