@@ -481,6 +481,36 @@ check "... a later write reaches it" "201 1" "$code $(psql "$PRIMARY" -Atc "sele
 out=$(docker exec "$w2" aps backup verify 2>&1) && code=0 || code=$?
 check "aps backup verify passes again, both database hosts answering ($out)" 0 "$code"
 check "the swapped roles are kept for later commands" 1 "$(grep -c 'PG_ROLE: replica' "$APS_DEPLOY_STATE/production/failover.yaml")"
+# The planned way back: the writes return to postgres-primary, postgres-replica is its standby.
+users=$(psql "$REPLICA" -Atc 'select count(*) from users')
+SUPER1="postgresql://postgres:$(cat "$APS_DEPLOY_STATE/production/secrets/postgres_password")@127.0.0.1:$PG_PRIMARY_PORT/postgres"
+"$DEPLOY" switchover-db >"$work/switchover.log" 2>&1 && code=0 || code=$?
+check "switchover-db: the usual layout again ($(tail -2 "$work/switchover.log" | tr '\n' ' '))" 0 "$code"
+check "... postgres-primary takes the writes with every account" "f $users" \
+  "$(psql "$PRIMARY" -Atc 'select pg_is_in_recovery()') $(psql "$PRIMARY" -Atc 'select count(*) from users')"
+for _ in $(seq 1 30); do
+  [ "$(psql "$SUPER1" -Atc 'select state from pg_stat_replication')" = streaming ] && break
+  sleep 1
+done
+check "... postgres-replica streams from it" streaming "$(psql "$SUPER1" -Atc 'select state from pg_stat_replication')"
+code=000
+for i in $(seq 1 30); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"switchover-$i@example.com\",\"password\":\"$password\",\"name\":\"Switchover\"}" "$EDGE/api/v1/auth/register")
+  [ "$code" = 201 ] && break
+  sleep 1
+done
+for _ in $(seq 1 30); do
+  [ "$(psql "$REPLICA" -Atc "select count(*) from users where email = 'switchover-$i@example.com'")" = 1 ] && break
+  sleep 1
+done
+check "... a write through the edge lands on postgres-primary and reaches the replica" "201 1 1" \
+  "$code $(psql "$PRIMARY" -Atc "select count(*) from users where email = 'switchover-$i@example.com'") $(psql "$REPLICA" -Atc "select count(*) from users where email = 'switchover-$i@example.com'")"
+out=$(docker exec "$w1" aps backup run 2>&1) && code=0 || code=$?
+check "... aps backup run backs up postgres-primary's new timeline ($out)" 0 "$code"
+out=$(docker exec "$w2" aps backup verify 2>&1) && code=0 || code=$?
+check "... and aps backup verify passes ($out)" 0 "$code"
+check "... the override is gone" 1 "$([ -e "$APS_DEPLOY_STATE/production/failover.yaml" ] || echo 1)"
 
 # ---- 7. down ---------------------------------------------------------------------------------------
 phase "down"
