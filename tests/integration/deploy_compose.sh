@@ -421,14 +421,19 @@ check "the replica is promoted" f "$(psql "$SUPER2" -Atc 'select pg_is_in_recove
 # (the promotion's checkpoint is spread out; pgBackRest backs up only once pg_control names the
 # new timeline: "WAL timeline 2 does not match pg_control timeline 1" before it)
 psql "$SUPER2" -qc checkpoint
+# A sign-up through the edge, tried once a second until one is taken (201) or TRIES have failed:
+# sets code (the last answer) and i (the try whose address, PREFIX-i@example.com, was taken).
+sign_up_until_taken() { # PREFIX TRIES
+  code=000
+  for i in $(seq 1 "$2"); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
+      -d "{\"email\":\"$1-$i@example.com\",\"password\":\"$password\",\"name\":\"Failover\"}" "$EDGE/api/v1/auth/register")
+    [ "$code" = 201 ] && break
+    sleep 1
+  done
+}
 # a sign-up is a write: the services reconnect to the server that takes writes, unrestarted
-code=000
-for i in $(seq 1 60); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"failover-$i@example.com\",\"password\":\"$password\",\"name\":\"Failover\"}" "$EDGE/api/v1/auth/register")
-  [ "$code" = 201 ] && break
-  sleep 1
-done
+sign_up_until_taken failover 60
 echo "first write through the edge $((($(date +%s%N) - t0) / 1000000)) ms after the promotion"
 check "a write through the edge after the failover" 201 "$code"
 check "... stored on the promoted server" 1 "$(psql "$REPLICA" -Atc "select count(*) from users where email = 'failover-$i@example.com'")"
@@ -493,13 +498,7 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 check "... postgres-replica streams from it" streaming "$(psql "$SUPER1" -Atc 'select state from pg_stat_replication')"
-code=000
-for i in $(seq 1 30); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"switchover-$i@example.com\",\"password\":\"$password\",\"name\":\"Switchover\"}" "$EDGE/api/v1/auth/register")
-  [ "$code" = 201 ] && break
-  sleep 1
-done
+sign_up_until_taken switchover 30
 for _ in $(seq 1 30); do
   [ "$(psql "$REPLICA" -Atc "select count(*) from users where email = 'switchover-$i@example.com'")" = 1 ] && break
   sleep 1
