@@ -1175,107 +1175,119 @@ export interface components {
                  * @description machine-readable code
                  * @example VALIDATION_ERROR
                  */
-                code: string; message : string; details : {field : string; message : string;}[];
+                code: string;
+                message: string;
+                details: {
+                    field: string;
+                    message: string;
+                }[];
                 /** @description why the server failed: in server errors (5xx) only, and only where DEBUG=true (development; refused in production); otherwise it is only logged */
                 cause?: string;
             };
             /** @description also in the X-Request-ID header */
-            request_id : string;
+            request_id: string;
         };
         /** @description The envelope of every list: one page of items, the total over all pages, the page and the page size */
-        ListEnvelope : {
-            items : unknown[];
+        ListEnvelope: {
+            items: unknown[];
             /** @description rows matching the filters, all pages */
-            total : number;
-            page : number;
+            total: number;
+            page: number;
             /** @description the page size (at most 100, or as the operation's limit parameter says) */
-            limit : number;
+            limit: number;
         };
-        Team : {id : number; key : string; name : string;};
+        Team: {
+            id: number;
+            key: string;
+            name: string;
+        };
         /** @description One odds snapshot of one book for one market and selection */
-        Odds : {
-            book : string; book_name : string | null;
+        Odds: {
+            book: string;
+            book_name: string | null;
             /** @description a market average, not a book one can bet at */
-            aggregate : boolean;
+            aggregate: boolean;
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
+            market: "moneyline" | "spread" | "total";
             /** @enum {string} */
-            selection : "home" | "away" | "draw" | "over" | "under";
+            selection: "home" | "away" | "draw" | "over" | "under";
             /** @enum {string} */
-            phase : "open" | "pre" | "close" | "live";
+            phase: "open" | "pre" | "close" | "live";
             /** Format: date-time */
-            recorded_at : string | null;
-            line : number | null;
-            price : number;
-            american : number | null;
-            implied_probability : number | null;
+            recorded_at: string | null;
+            line: number | null;
+            price: number;
+            american: number | null;
+            implied_probability: number | null;
         };
         /** @description The best price (moneyline) or best line (spread, total) of one selection across books */
-        Quote : {
+        Quote: {
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
+            market: "moneyline" | "spread" | "total";
             /** @enum {string} */
-            selection : "home" | "away" | "draw" | "over" | "under";
-            book : string;
-            book_name : string | null;
-            line : number | null;
-            price : number;
-            american : number | null;
-            implied_probability : number | null;
+            selection: "home" | "away" | "draw" | "over" | "under";
+            book: string;
+            book_name: string | null;
+            line: number | null;
+            price: number;
+            american: number | null;
+            implied_probability: number | null;
             /** Format: date-time */
-            recorded_at : string | null;
+            recorded_at: string | null;
             /** @description books quoting this selection */
-            books : number;
+            books: number;
         };
         /** @description A change of price or line between two snapshots */
-        Movement : {
-            book : string;
+        Movement: {
+            book: string;
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
+            market: "moneyline" | "spread" | "total";
             /** @enum {string} */
-            selection : "home" | "away" | "draw" | "over" | "under";
-            old_line : number | null;
-            new_line : number | null;
-            old_price : number | null;
-            new_price : number | null;
-            from_phase : string | null;
-            to_phase : string | null;
+            selection: "home" | "away" | "draw" | "over" | "under";
+            old_line: number | null;
+            new_line: number | null;
+            old_price: number | null;
+            new_price: number | null;
+            from_phase: string | null;
+            to_phase: string | null;
             /** Format: date-time */
-            detected_at : string | null;
+            detected_at: string | null;
         };
-        ClosingLine : {
-            book : string; book_name : string | null; aggregate : boolean;
+        ClosingLine: {
+            book: string;
+            book_name: string | null;
+            aggregate: boolean;
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
+            market: "moneyline" | "spread" | "total";
             /** @enum {string} */
-            selection : "home" | "away" | "draw" | "over" | "under";
-            line : number | null;
-            price : number;
-            american : number | null;
-            implied_probability : number | null;
+            selection: "home" | "away" | "draw" | "over" | "under";
+            line: number | null;
+            price: number;
+            american: number | null;
+            implied_probability: number | null;
             /** Format: date-time */
-            closed_at : string | null;
-            source : string | null;
+            closed_at: string | null;
+            source: string | null;
         };
         /** @description A game (or a tennis match: home and away are the two players) */
-        Game : {
-            id : number;
+        Game: {
+            id: number;
             /** @description sport code (NFL, NBA, MLB, NHL, EPL, ATP, …) */
-            sport : string;
+            sport: string;
             /** Format: date */
-            date : string;
+            date: string;
             /** Format: date-time */
-            start_time : string | null;
-            time_known : boolean;
+            start_time: string | null;
+            time_known: boolean;
             /** @enum {string} */
-            status : "scheduled" | "in_progress" | "final" | "postponed" | "cancelled";
-            home_score : number | null;
-            away_score : number | null;
-            neutral : boolean;
-            playoff : boolean;
-            home_team : components["schemas"]["Team"];
-            away_team : components["schemas"]["Team"];
-            venue : string | null;
+            status: "scheduled" | "in_progress" | "final" | "postponed" | "cancelled";
+            home_score: number | null;
+            away_score: number | null;
+            neutral: boolean;
+            playoff: boolean;
+            home_team: components["schemas"]["Team"];
+            away_team: components["schemas"]["Team"];
+            venue: string | null;
             /** @description with include_odds=true: the latest snapshot per book, market and selection */
             odds?: components["schemas"]["Odds"][];
             /** @description with include_odds=true: line shopping across books */
@@ -1284,273 +1296,327 @@ export interface components {
              * Format: date
              * @description the date where the game is played
              */
-            local_date : string;
+            local_date: string;
             /** @description stored weather of the venue, null when none */
             weather?: null | components["schemas"]["Weather"];
         };
-        PickResult : {
+        PickResult: {
             /** @enum {string} */
-            result : "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
-            profit_units : number | null;
-            clv : number | null;
+            result: "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
+            profit_units: number | null;
+            clv: number | null;
             /** Format: date-time */
-            graded_at : string | null;
+            graded_at: string | null;
             /** @description what clv is measured in */
             clv_unit?: string;
         };
-        Contribution : {
-            rank : number; feature : string | null; value : number | null;
-            contribution : number | null;
+        Contribution: {
+            rank: number;
+            feature: string | null;
+            value: number | null;
+            contribution: number | null;
             /** @enum {string} */
-            impact : "raises" | "lowers";
+            impact: "raises" | "lowers";
         };
         /** @description Why the model gave this probability: its top feature contributions */
-        Explanation : {
-            contributions : components["schemas"]["Contribution"][];
+        Explanation: {
+            contributions: components["schemas"]["Contribution"][];
             /** @description the model's own summary (JSON), null when none */
-            summary : unknown;
+            summary: unknown;
         };
         /** @description A locked-in pick; explanation with include_explanation=true */
-        Prediction : {
-            id : number; game_id : number; model : string;
+        Prediction: {
+            id: number;
+            game_id: number;
+            model: string;
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
+            market: "moneyline" | "spread" | "total";
             /** @enum {string} */
-            selection : "home" | "away" | "draw" | "over" | "under";
-            line : number | null;
-            book : string | null;
+            selection: "home" | "away" | "draw" | "over" | "under";
+            line: number | null;
+            book: string | null;
             /** @description The sportsbook's display name (the book's key when none is known) */
-            book_name : string | null;
-            price : number | null;
+            book_name: string | null;
+            price: number | null;
             american?: number | null;
-            implied_probability?: number | null; probability : number | null;
-            market_probability : number | null;
-            edge : number | null;
+            implied_probability?: number | null;
+            probability: number | null;
+            market_probability: number | null;
+            edge: number | null;
             /** @enum {string|null} */
-            tier : "A" | "B" | "C" | "D" | null;
-            stake_fraction : number | null;
+            tier: "A" | "B" | "C" | "D" | null;
+            stake_fraction: number | null;
             /** @description lock-in time (UTC, microseconds) */
-            locked_at : string;
+            locked_at: string;
             /** @description false when the pick was locked in at or after the start it was made for: a replay of a past game (aps predict --now), not a forecast */
-            locked_before_start : boolean;
-            hash : string;
-            prev_hash : string | null;
+            locked_before_start: boolean;
+            hash: string;
+            prev_hash: string | null;
             /** Format: date-time */
-            created_at : string;
-            result : components["schemas"]["PickResult"] | null;
+            created_at: string;
+            result: components["schemas"]["PickResult"] | null;
             game?: components["schemas"]["Game"];
             explanation?: components["schemas"]["Explanation"];
             /** @description whether the pick is a bet (a tier and a stake) */
-            bet : boolean;
+            bet: boolean;
             /** @enum {string|null} */
-            publication : "published" | "tracking_only" | null;
-            no_bet_reason : string | null;
+            publication: "published" | "tracking_only" | null;
+            no_bet_reason: string | null;
             /** @description false once a newer pick for the same game and market supersedes it */
-            current : boolean;
-            superseded_by : number | null;
+            current: boolean;
+            superseded_by: number | null;
             /** @description rounding, best price, CLV and publication conventions */
-            conventions?: {[key: string] : unknown;};
+            conventions?: {
+                [key: string]: unknown;
+            };
         };
-        TrackRecord : {
-            n : number; wins : number; losses : number; pushes : number; voids : number;
+        TrackRecord: {
+            n: number;
+            wins: number;
+            losses: number;
+            pushes: number;
+            voids: number;
             /** @description of n, the picks locked in at or after the start they were made for (replays, not forecasts) */
-            locked_after_start : number;
-            win_rate : number | null;
-            win_rate_ci95 : (number | null)[];
-            units : number | null;
-            roi : number | null;
-            clv_n : number;
-            clv_mean : number | null;
-            clv_positive_share : number | null;
+            locked_after_start: number;
+            win_rate: number | null;
+            win_rate_ci95: (number | null)[];
+            units: number | null;
+            roi: number | null;
+            clv_n: number;
+            clv_mean: number | null;
+            clv_positive_share: number | null;
         };
-        TrackRecordGroup : {
-            n : number; wins : number; losses : number; pushes : number; voids : number;
+        TrackRecordGroup: {
+            n: number;
+            wins: number;
+            losses: number;
+            pushes: number;
+            voids: number;
             /** @description of n, the picks locked in at or after the start they were made for (replays, not forecasts) */
-            locked_after_start : number;
-            win_rate : number | null;
-            win_rate_ci95 : (number | null)[];
-            units : number | null;
-            roi : number | null;
-            clv_n : number;
-            clv_mean : number | null;
-            clv_positive_share : number | null;
+            locked_after_start: number;
+            win_rate: number | null;
+            win_rate_ci95: (number | null)[];
+            units: number | null;
+            roi: number | null;
+            clv_n: number;
+            clv_mean: number | null;
+            clv_positive_share: number | null;
             key?: string | null;
         };
-        PredictionPerformance : {
-            overall : components["schemas"]["TrackRecord"];
-            bets : components["schemas"]["TrackRecord"];
-            no_bets : components["schemas"]["TrackRecord"];
-            by_sport : components["schemas"]["TrackRecordGroup"][];
-            by_tier : components["schemas"]["TrackRecordGroup"][];
-            by_market : components["schemas"]["TrackRecordGroup"][];
-            method : string;
+        PredictionPerformance: {
+            overall: components["schemas"]["TrackRecord"];
+            bets: components["schemas"]["TrackRecord"];
+            no_bets: components["schemas"]["TrackRecord"];
+            by_sport: components["schemas"]["TrackRecordGroup"][];
+            by_tier: components["schemas"]["TrackRecordGroup"][];
+            by_market: components["schemas"]["TrackRecordGroup"][];
+            method: string;
             /** @description reliability bins: predicted against observed win rate, ECE, MCE */
-            reliability : {
-                n : number; ece : number | null; mce : number | null;
+            reliability: {
+                n: number;
+                ece: number | null;
+                mce: number | null;
                 /** @description ten bins of width 0.1; empty when nothing is decided */
-                bins : components["schemas"]["ReliabilityBin"][];
+                bins: components["schemas"]["ReliabilityBin"][];
             };
             /** @description the CLV distribution in bins */
-            clv_histogram :
-                {n : number; bins : {lo : number | null; hi : number | null; n : number;}[];};
+            clv_histogram: {
+                n: number;
+                bins: {
+                    lo: number | null;
+                    hi: number | null;
+                    n: number;
+                }[];
+            };
             /** @description units won per day and cumulated */
-            cumulative : {
-                date : string; picks : number; units : number | null;
-                cumulative_units : number | null;
+            cumulative: {
+                date: string;
+                picks: number;
+                units: number | null;
+                cumulative_units: number | null;
             }[];
         };
-        Verification : {
-            hash : string; prediction_id : number; verified : boolean; content_ok : boolean;
-            link_ok : boolean;
-            reason : string | null;
-            prediction : components["schemas"]["Prediction"];
+        Verification: {
+            hash: string;
+            prediction_id: number;
+            verified: boolean;
+            content_ok: boolean;
+            link_ok: boolean;
+            reason: string | null;
+            prediction: components["schemas"]["Prediction"];
         };
         /** @description One of the caller's bankrolls with its statistics */
-        Bankroll : {
-            id : number; name : string; currency : string; initial_amount : number;
-            current_amount : number;
-            peak_amount : number;
-            low_amount : number;
-            is_active : boolean;
+        Bankroll: {
+            id: number;
+            name: string;
+            currency: string;
+            initial_amount: number;
+            current_amount: number;
+            peak_amount: number;
+            low_amount: number;
+            is_active: boolean;
             /** Format: date-time */
-            created_at : string;
+            created_at: string;
             /** Format: date-time */
-            updated_at : string;
-            total_bets : number;
-            pending_bets : number;
-            wins : number;
-            losses : number;
-            win_rate : number | null;
-            profit : number;
-            deposits : number;
+            updated_at: string;
+            total_bets: number;
+            pending_bets: number;
+            wins: number;
+            losses: number;
+            win_rate: number | null;
+            profit: number;
+            deposits: number;
             /** @description The stakes of the settled bets (pending and void bets left out) */
-            wagered : number;
+            wagered: number;
             /** @description Return on investment: settled profit / wagered (null before a settled bet) */
-            roi : number | null;
+            roi: number | null;
             /** @description Settled profit / every deposit (the opening balance is the first deposit) */
-            return_on_deposits : number | null;
+            return_on_deposits: number | null;
         };
         /** @description A recorded bet with its game; settled with its result, profit and closing-line value */
-        Bet : {
-            id : number; bankroll_id : number; prediction_id : number | null; game_id : number;
+        Bet: {
+            id: number;
+            bankroll_id: number;
+            prediction_id: number | null;
+            game_id: number;
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
+            market: "moneyline" | "spread" | "total";
             /** @enum {string} */
-            selection : "home" | "away" | "draw" | "over" | "under";
-            line : number | null;
-            price : number;
+            selection: "home" | "away" | "draw" | "over" | "under";
+            line: number | null;
+            price: number;
             american?: number | null;
-            implied_probability?: number | null; stake : number; sportsbook : string | null;
-            notes : string | null;
+            implied_probability?: number | null;
+            stake: number;
+            sportsbook: string | null;
+            notes: string | null;
             /** Format: date-time */
-            placed_at : string;
+            placed_at: string;
             /** @enum {string} */
-            result : "pending" | "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
-            profit_loss : number | null;
-            closing_line : number | null;
-            closing_price : number | null;
-            clv : number | null;
+            result: "pending" | "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
+            profit_loss: number | null;
+            closing_line: number | null;
+            closing_price: number | null;
+            clv: number | null;
             /** Format: date-time */
-            settled_at : string | null;
+            settled_at: string | null;
             game?: components["schemas"]["Game"];
             /** @description only in the answer of placing or settling the bet: the bankroll's balance after it */
             balance_after?: number;
         };
-        Transaction : {
+        Transaction: {
             /** @enum {string} */
-            kind : "deposit" | "withdrawal"; amount : number; balance_after : number;
-            bankroll : components["schemas"]["Bankroll"];
+            kind: "deposit" | "withdrawal";
+            amount: number;
+            balance_after: number;
+            bankroll: components["schemas"]["Bankroll"];
         };
-        BetSummary : {
-            bets : number; pending : number; wins : number; losses : number; pushes : number;
+        BetSummary: {
+            bets: number;
+            pending: number;
+            wins: number;
+            losses: number;
+            pushes: number;
             /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
-            staked : number | null;
+            staked: number | null;
             /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
-            settled_staked : number | null;
+            settled_staked: number | null;
             /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
-            profit : number | null;
+            profit: number | null;
             /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
-            yield : number | null;
+            yield: number | null;
             /** @description the currency of the bets (their bankroll's); null when none or several */
-            currency : string | null;
+            currency: string | null;
             /** @description the money of the bets of each currency (their bankroll's), by currency code */
-            by_currency : {
-                currency : string;
+            by_currency: {
+                currency: string;
                 /** @description every stake */
-                staked : number;
-                profit : number;
-                yield : number | null;
-                settled_staked : number;
+                staked: number;
+                profit: number;
+                yield: number | null;
+                settled_staked: number;
             }[];
         };
-        BettingPerformance : {
-            graded : number; wins : number; losses : number; pushes : number; voids : number;
-            win_rate : number | null;
-            win_rate_ci95 : (number | null)[];
+        BettingPerformance: {
+            graded: number;
+            wins: number;
+            losses: number;
+            pushes: number;
+            voids: number;
+            win_rate: number | null;
+            win_rate_ci95: (number | null)[];
             /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
-            staked : number | null;
+            staked: number | null;
             /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
-            profit : number | null;
+            profit: number | null;
             /** @description in the bets' currency; null when they are in several currencies (by_currency gives each) */
-            yield : number | null;
-            clv_n : number;
-            clv_mean : number | null;
-            clv_positive_share : number | null;
+            yield: number | null;
+            clv_n: number;
+            clv_mean: number | null;
+            clv_positive_share: number | null;
             /** @description the largest drawdown of the bankrolls counted; null when none has a movement */
-            max_drawdown : number | null;
-            drawdown_by_bankroll :
-                {bankroll_id : number; max_drawdown : number; points : number;}[];
+            max_drawdown: number | null;
+            drawdown_by_bankroll: {
+                bankroll_id: number;
+                max_drawdown: number;
+                points: number;
+            }[];
             /** @description the currency of the bets (their bankroll's); null when none or several */
-            currency : string | null;
+            currency: string | null;
             /** @description the money of the bets of each currency (their bankroll's), by currency code */
-            by_currency : {
-                currency : string;
+            by_currency: {
+                currency: string;
                 /** @description the stakes of the settled bets, voids left out */
-                staked : number;
-                profit : number;
-                yield : number | null;
+                staked: number;
+                profit: number;
+                yield: number | null;
             }[];
         };
         /** @description Kelly sizing of one bet */
-        Sizing : {
-            probability : number; decimal_odds : number; american_odds : number | null;
-            implied_probability : number | null;
-            no_vig_probability : number | null;
-            edge : number | null;
-            ev_per_unit : number | null;
-            ev_amount : number | null;
-            full_kelly : number | null;
-            fractional_kelly : number | null;
-            stake : number | null;
-            units : number | null;
-            bankroll : number | null;
-            tier : string | null;
-            should_bet : boolean;
-            reason : string;
-            params : {[key: string] : unknown;};
+        Sizing: {
+            probability: number;
+            decimal_odds: number;
+            american_odds: number | null;
+            implied_probability: number | null;
+            no_vig_probability: number | null;
+            edge: number | null;
+            ev_per_unit: number | null;
+            ev_amount: number | null;
+            full_kelly: number | null;
+            fractional_kelly: number | null;
+            stake: number | null;
+            units: number | null;
+            bankroll: number | null;
+            tier: string | null;
+            should_bet: boolean;
+            reason: string;
+            params: {
+                [key: string]: unknown;
+            };
         };
         /** @description A registered model; one model's detail adds path, features, params, metrics and its training runs */
-        Model : {
-            id : number; name : string;
+        Model: {
+            id: number;
+            name: string;
             /** @description sport code (NFL, NBA, MLB, NHL, EPL, ATP, …) */
-            sport : string;
+            sport: string;
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
-            family : string;
+            market: "moneyline" | "spread" | "total";
+            family: string;
             /**
              * @description pruned: never promoted and past MODEL_ARTIFACT_RETENTION_DAYS, its files and walk-forward predictions deleted (it cannot be promoted)
              * @enum {string}
              */
-            status : "challenger" | "production" | "archived" | "pruned";
-            log_loss : number | null;
-            ece : number | null;
-            games : number | null;
-            leakage_ok : boolean;
-            promotion_note : string | null;
+            status: "challenger" | "production" | "archived" | "pruned";
+            log_loss: number | null;
+            ece: number | null;
+            games: number | null;
+            leakage_ok: boolean;
+            promotion_note: string | null;
             /** Format: date-time */
-            created_at : string;
+            created_at: string;
             /** Format: date-time */
-            promoted_at : string | null;
+            promoted_at: string | null;
             path?: string | null;
             /** @description feature columns and books (JSON) */
             features?: unknown;
@@ -1559,212 +1625,275 @@ export interface components {
             data_hash?: string | null;
             /** @description walk-forward metrics (JSON) */
             metrics?: unknown;
-            training_runs?: {[key: string] : unknown;}[];
+            training_runs?: {
+                [key: string]: unknown;
+            }[];
         };
         /** @description The promoted model's id and status */
-        ModelPromotion : {[key: string] : unknown;};
+        ModelPromotion: {
+            [key: string]: unknown;
+        };
         /** @description A background job started through the API */
-        Job : {
-            id : string; name : string;
+        Job: {
+            id: string;
+            name: string;
             /** @enum {string} */
-            state : "queued" | "running" | "succeeded" | "failed";
-            payload : {[key: string] : unknown;};
-            requested_by : number | null;
-            attempts : number;
-            error : string | null;
+            state: "queued" | "running" | "succeeded" | "failed";
+            payload: {
+                [key: string]: unknown;
+            };
+            requested_by: number | null;
+            attempts: number;
+            error: string | null;
             /** Format: date-time */
-            created_at : string;
+            created_at: string;
             /** Format: date-time */
-            started_at : string | null;
+            started_at: string | null;
             /** Format: date-time */
-            finished_at : string | null;
+            finished_at: string | null;
             /** @description on the 202 of the request that enqueued it */
             idempotency_key?: string;
             /** @description on the 202: the same job was already enqueued (same idempotency key) */
             duplicate?: boolean;
         };
-        User : {
-            id : number;
+        User: {
+            id: number;
             /** Format: email */
-            email : string;
-            name : string | null;
+            email: string;
+            name: string | null;
             /** @enum {string} */
-            role : "user" | "pro" | "analyst" | "operator" | "admin";
-            is_active : boolean;
-            totp_enabled : boolean;
+            role: "user" | "pro" | "analyst" | "operator" | "admin";
+            is_active: boolean;
+            totp_enabled: boolean;
             /** Format: date-time */
-            created_at : string;
+            created_at: string;
             /** Format: date-time */
-            last_login_at : string | null;
+            last_login_at: string | null;
             /**
              * @description on /auth/me: how this request was authenticated
              * @enum {string}
              */
             auth?: "bearer" | "api_key";
         };
-        TokenPair : {
-            access_token : string; refresh_token : string;
+        TokenPair: {
+            access_token: string;
+            refresh_token: string;
             /** @enum {string} */
-            token_type : "bearer";
-            expires_in : number;
-            refresh_expires_in : number;
+            token_type: "bearer";
+            expires_in: number;
+            refresh_expires_in: number;
             user?: components["schemas"]["User"];
         };
-        ApiKey : {
-            id : number; name : string; prefix : string; rate_limit_per_min : number;
-            revoked : boolean;
+        ApiKey: {
+            id: number;
+            name: string;
+            prefix: string;
+            rate_limit_per_min: number;
+            revoked: boolean;
             /** Format: date-time */
-            last_used_at : string | null;
+            last_used_at: string | null;
             /** Format: date-time */
-            expires_at : string | null;
+            expires_at: string | null;
             /** Format: date-time */
-            created_at : string;
+            created_at: string;
             /** @description only in the answer that created it */
             key?: string;
             notice?: string;
         };
-        ApiKeyCreated : components["schemas"]["ApiKey"];
-        ApiKeyRevoked : {id : number; revoked : boolean;};
+        ApiKeyCreated: components["schemas"]["ApiKey"];
+        ApiKeyRevoked: {
+            id: number;
+            revoked: boolean;
+        };
         /** @description One setting: its effective value (secrets redacted), where it came from, its run-time override */
-        Setting : {
-            name : string; value : string; source : string; origin : string; secret : boolean;
-            runtime_changeable : boolean;
-            override : null |
-                           {
-                               value: string|null;
-                               updated_by: number|null;
-                               /** Format: date-time */
-                               updated_at: string|null;
-                           };
-            effective : string | null;
+        Setting: {
+            name: string;
+            value: string;
+            source: string;
+            origin: string;
+            secret: boolean;
+            runtime_changeable: boolean;
+            override: null | {
+                value: string | null;
+                updated_by: number | null;
+                /** Format: date-time */
+                updated_at: string | null;
+            };
+            effective: string | null;
         };
-        Alert : {
-            id : number; kind : string | null;
+        Alert: {
+            id: number;
+            kind: string | null;
             /** @enum {string|null} */
-            severity : "info" | "warning" | "critical" | null;
-            title : string | null;
-            message : string | null;
-            details : unknown;
-            acknowledged : boolean;
-            acknowledged_by : number | null;
+            severity: "info" | "warning" | "critical" | null;
+            title: string | null;
+            message: string | null;
+            details: unknown;
+            acknowledged: boolean;
+            acknowledged_by: number | null;
             /** Format: date-time */
-            acknowledged_at : string | null;
+            acknowledged_at: string | null;
             /** Format: date-time */
-            created_at : string;
+            created_at: string;
         };
-        DataQuality : {
-            checks : {
-                check_code : string | null; source : string | null; passed : boolean;
-                records_checked : number | null;
-                failed_count : number | null;
-                score : number | null;
-                details : unknown;
+        DataQuality: {
+            checks: {
+                check_code: string | null;
+                source: string | null;
+                passed: boolean;
+                records_checked: number | null;
+                failed_count: number | null;
+                score: number | null;
+                details: unknown;
                 /** Format: date-time */
-                checked_at : string | null;
+                checked_at: string | null;
             }[];
-            computed : {
+            computed: {
                 /** Format: date-time */
-                at : string; by_sport : {
-                    sport : string | null; games : number; games_without_odds : number;
-                    final_without_score : number;
-                    scheduled_overdue : number;
-                    upcoming_games : number;
+                at: string;
+                by_sport: {
+                    sport: string | null;
+                    games: number;
+                    games_without_odds: number;
+                    final_without_score: number;
+                    scheduled_overdue: number;
+                    upcoming_games: number;
                     /** Format: date-time */
-                    upcoming_newest_odds_at : string | null;
-                    upcoming_odds_staleness_seconds : number | null;
+                    upcoming_newest_odds_at: string | null;
+                    upcoming_odds_staleness_seconds: number | null;
                 }[];
-                predictions_final_ungraded : number;
-                bets_unsettled_on_finished_games : number;
+                predictions_final_ungraded: number;
+                bets_unsettled_on_finished_games: number;
             };
         };
-        Health : {
-            status : string;
+        Health: {
+            status: string;
             /** Format: date-time */
-            time : string;
+            time: string;
             version?: string;
         };
-        Readiness : {
-            status : string;
+        Readiness: {
+            status: string;
             /** Format: date-time */
-            time : string;
-            latency_ms : {[key: string] : number;};
+            time: string;
+            latency_ms: {
+                [key: string]: number;
+            };
         };
-        HealthDetailed : {
-            status : string;
+        HealthDetailed: {
+            status: string;
             /** Format: date-time */
-            time : string;
-            version : string;
-            instance : string;
-            components : {
-                [key: string] : {status : string;} &
-                                    {
-                                        [key: string]: unknown;
-                                    };
+            time: string;
+            version: string;
+            instance: string;
+            components: {
+                [key: string]: {
+                    status: string;
+                } & {
+                    [key: string]: unknown;
+                };
             };
             draining?: boolean;
         };
         /** @description An OpenAPI 3.1 document */
-        OpenApiDocument : {[key: string] : unknown;};
-        RoleChange : {[key: string] : unknown;};
-        LogoutResult : {status : string; revoked : boolean;};
-        PasswordChanged : {status : string; sessions_revoked : number;};
-        /** @description the new secret, its otpauth:// URI and the code parameters */
-        TotpSetup : {
-            secret : string; otpauth_uri : string; issuer : string; algorithm : string;
-            digits : number;
-            period : number;
+        OpenApiDocument: {
+            [key: string]: unknown;
         };
-        SettingChange :
-            {name : string; value : string; previous : string | null; configured : string | null;};
-        TotpState : {totp_enabled : boolean;};
-        RegisterRequest : {
+        RoleChange: {
+            [key: string]: unknown;
+        };
+        LogoutResult: {
+            status: string;
+            revoked: boolean;
+        };
+        PasswordChanged: {
+            status: string;
+            sessions_revoked: number;
+        };
+        /** @description the new secret, its otpauth:// URI and the code parameters */
+        TotpSetup: {
+            secret: string;
+            otpauth_uri: string;
+            issuer: string;
+            algorithm: string;
+            digits: number;
+            period: number;
+        };
+        SettingChange: {
+            name: string;
+            value: string;
+            previous: string | null;
+            configured: string | null;
+        };
+        TotpState: {
+            totp_enabled: boolean;
+        };
+        RegisterRequest: {
             /** Format: email */
-            email : string; password : string;
+            email: string;
+            password: string;
             name?: string;
         };
-        LoginRequest : {
+        LoginRequest: {
             /** Format: email */
             email?: string;
             /** @description the e-mail (OAuth2 password flow) */
-            username?: string; password : string;
+            username?: string;
+            password: string;
             totp_code?: string;
         };
         /** @description The OAuth2 password flow's form (RFC 6749 §4.3) */
-        LoginForm : {
+        LoginForm: {
             /** @enum {string} */
             grant_type?: "password";
             /** @description the account's e-mail */
-            username : string;
-            password : string;
+            username: string;
+            password: string;
             scope?: string;
             totp_code?: string;
         };
-        RefreshRequest : {refresh_token : string;};
-        LogoutRequest : {refresh_token?: string;};
-        PasswordChangeRequest : {current_password : string; new_password : string;};
-        TotpCodeRequest : {code : string;};
-        ApiKeyRequest : {name : string; rate_limit_per_min?: number; expires_in_days?: number;};
-        BankrollRequest : {
-            name : string; initial_amount : number;
+        RefreshRequest: {
+            refresh_token: string;
+        };
+        LogoutRequest: {
+            refresh_token?: string;
+        };
+        PasswordChangeRequest: {
+            current_password: string;
+            new_password: string;
+        };
+        TotpCodeRequest: {
+            code: string;
+        };
+        ApiKeyRequest: {
+            name: string;
+            rate_limit_per_min?: number;
+            expires_in_days?: number;
+        };
+        BankrollRequest: {
+            name: string;
+            initial_amount: number;
             /**
              * @description an ISO 4217 currency or fund code; three letters that name none (XYZ, the metal XAU, the test code XTS) are refused
              * @default USD
              */
-            currency : string;
+            currency: string;
         };
-        TransactionRequest : {
+        TransactionRequest: {
             /** @enum {string} */
-            kind : "deposit" | "withdrawal"; amount : number;
+            kind: "deposit" | "withdrawal";
+            amount: number;
             description?: string;
         };
-        BetRequest : {
+        BetRequest: {
             prediction_id?: number;
             game_id?: number;
             /** @enum {string} */
             market?: "moneyline" | "spread" | "total";
             /** @enum {string} */
-            selection?: "home" | "away" | "draw" | "over" | "under"; bankroll_id : number;
-            stake : number;
+            selection?: "home" | "away" | "draw" | "over" | "under";
+            bankroll_id: number;
+            stake: number;
             price?: number | string;
             odds?: number | string;
             /**
@@ -1776,8 +1905,9 @@ export interface components {
             sportsbook?: string;
             notes?: string;
         };
-        SizingRequest : {
-            probability : number; odds : number | string;
+        SizingRequest: {
+            probability: number;
+            odds: number | string;
             bankroll?: number;
             bankroll_id?: number;
             /** @description the side's no-vig (fair) probability; the edge is measured against it instead of 1/odds */
@@ -1790,89 +1920,102 @@ export interface components {
             /** @enum {string} */
             tier?: "A" | "B" | "C" | "D";
         };
-        TrainRequest : {
+        TrainRequest: {
             /** @description sport code (NFL, NBA, MLB, NHL, EPL, ATP, …) */
-            sport : string;
+            sport: string;
             /**
              * @description the market to train; all: moneyline, spread and total in one job, as `aps train --market all` (a market with too few games to score is skipped, the others still trained)
              * @enum {string}
              */
-            market : "moneyline" | "spread" | "total" | "all";
+            market: "moneyline" | "spread" | "total" | "all";
             /**
              * Format: date
              * @description train on the games dated before this day only, as `aps train --until`: features, search, calibration and stacking never see a later game; the cutoff is stored with the model (params.train_until), which is registered as a challenger only. Not a real day YYYY-MM-DD: 400; no stored game of the sport before it: 409 NO_GAMES
              */
             until?: string;
         };
-        PromoteRequest : {
+        PromoteRequest: {
             /** @description why the model is promoted, kept as its promotion_note (default: promoted through the API by user ID); at most 500 bytes in UTF-8 */
             note?: string;
             /** @description default false; true promotes a model that did not pass the leakage check (refused with 409 MODEL_NOT_ELIGIBLE otherwise); a pruned model is refused whatever force says */
             force?: boolean;
         };
-        SettingRequest : {value : string | number | boolean;};
-        RoleRequest : {
+        SettingRequest: {
+            value: string | number | boolean;
+        };
+        RoleRequest: {
             /** @enum {string} */
-            role : "user" | "pro" | "analyst" | "operator" | "admin";
+            role: "user" | "pro" | "analyst" | "operator" | "admin";
         };
         /** @description The list envelope of movements, with where they come from */
-        MovementList : {
+        MovementList: {
             items?: components["schemas"]["Movement"][];
             /** @description recorded movements, or derived from consecutive snapshots */
-            source : string;
+            source: string;
         } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope of bets, with a summary over every page */
-        BetList : {
-            items?: components["schemas"]["Bet"][]; summary : components["schemas"]["BetSummary"];
+        BetList: {
+            items?: components["schemas"]["Bet"][];
+            summary: components["schemas"]["BetSummary"];
         } & components["schemas"]["ListEnvelope"];
         /** @description The time window a today list covers and its rule */
-        Window : {
+        Window: {
             /** Format: date-time */
-            from : string;
+            from: string;
             /** Format: date-time */
-            to : string;
-            rule : string;
+            to: string;
+            rule: string;
         };
         /** @description The list envelope of Games starting in the window, with the window */
-        TodayGameList :
-            {items?: components["schemas"]["Game"][]; window : components["schemas"]["Window"];} &
-                components["schemas"]["ListEnvelope"];
+        TodayGameList: {
+            items?: components["schemas"]["Game"][];
+            window: components["schemas"]["Window"];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope of Predictions starting in the window, with the window */
-        TodayPredictionList : {
-            items?: components["schemas"]["Prediction"][]; window : components["schemas"]["Window"];
-            conventions?: {[key: string] : unknown;};
+        TodayPredictionList: {
+            items?: components["schemas"]["Prediction"][];
+            window: components["schemas"]["Window"];
+            conventions?: {
+                [key: string]: unknown;
+            };
         } & components["schemas"]["ListEnvelope"];
         /** @description A job that failed every attempt, with its last error */
-        DeadJob : {
-            id : string; name : string; attempts : number; max_attempts : number;
-            enqueued_ms : number;
-            error : string;
-            payload : string;
+        DeadJob: {
+            id: string;
+            name: string;
+            attempts: number;
+            max_attempts: number;
+            enqueued_ms: number;
+            error: string;
+            payload: string;
         };
         /** @description What was done to the dead-lettered job */
-        DeadJobAction : {[key: string] : unknown;};
+        DeadJobAction: {
+            [key: string]: unknown;
+        };
         /** @description One bankroll's movements with the balance after each and its drawdown */
-        BankrollHistory : {
-            bankroll_id : number; items : components["schemas"]["BankrollMovement"][];
-            max_drawdown : number | null;
-            count : number;
-            method : string;
+        BankrollHistory: {
+            bankroll_id: number;
+            items: components["schemas"]["BankrollMovement"][];
+            max_drawdown: number | null;
+            count: number;
+            method: string;
         };
         /** @description A backtest run on request: its state and, once done, its report */
-        Backtest : {
-            id : number;
+        Backtest: {
+            id: number;
             /** @enum {string} */
-            state : "queued" | "running" | "done" | "failed";
-            job_id : string | null;
-            sport : string;
+            state: "queued" | "running" | "done" | "failed";
+            job_id: string | null;
+            sport: string;
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
+            market: "moneyline" | "spread" | "total";
             /** Format: date */
-            from : string | null;
+            from: string | null;
             /** Format: date */
-            to : string | null;
-            model : string | null;
-            bankroll : number;
+            to: string | null;
+            model: string | null;
+            bankroll: number;
             /** @description why a failed backtest failed */
             error?: string | null;
             /**
@@ -1887,9 +2030,9 @@ export interface components {
             /** @description single read only: the report once done */
             report?: null | components["schemas"]["BacktestReport"];
         };
-        BacktestRequest : {
+        BacktestRequest: {
             /** @description sport code (NFL, NBA, MLB, NHL, EPL, ATP, …) */
-            sport : string;
+            sport: string;
             /** @enum {string} */
             market?: "moneyline" | "spread" | "total";
             /** Format: date */
@@ -1900,37 +2043,41 @@ export interface components {
             bankroll?: number;
         };
         /** @description The list envelope of picks, with the conventions they follow */
-        PredictionList : {
+        PredictionList: {
             items?: components["schemas"]["Prediction"][];
-            conventions?: {[key: string] : unknown;};
+            conventions?: {
+                [key: string]: unknown;
+            };
         } & components["schemas"]["ListEnvelope"];
         /** @description A feature flag's rule in this environment */
-        Flag : {
+        Flag: {
             /** @enum {string} */
-            state : "on" | "off" | "percent";
+            state: "on" | "off" | "percent";
             /** @description share of users (stable per user) the flag is on for; 100 when on, 0 when off */
-            percent : number;
+            percent: number;
             /** @description roles the flag is on for whatever the state */
-            roles : ("user" | "pro" | "analyst" | "operator" | "admin")[];
+            roles: ("user" | "pro" | "analyst" | "operator" | "admin")[];
             /** @description user ids the flag is on for whatever the state */
-            users : number[];
-            name : string;
-            summary : string;
+            users: number[];
+            name: string;
+            summary: string;
             /** @description true while the environment's declared default is in force (no stored rule) */
-            default : boolean;
-            version : number;
-            updated_by : number | null;
+            default: boolean;
+            version: number;
+            updated_by: number | null;
             /** @description seconds since the epoch */
-            updated_at : number | null;
+            updated_at: number | null;
         };
         /** @description The list envelope of feature flags (all on one page), with the flag table's version and the environment */
-        FlagList :
-            {items?: components["schemas"]["Flag"][]; version : number; environment : string;} &
-                components["schemas"]["ListEnvelope"];
+        FlagList: {
+            items?: components["schemas"]["Flag"][];
+            version: number;
+            environment: string;
+        } & components["schemas"]["ListEnvelope"];
         /** @description A feature flag's new rule */
-        FlagRequest : {
+        FlagRequest: {
             /** @enum {string} */
-            state : "on" | "off" | "percent";
+            state: "on" | "off" | "percent";
             /** @description share of users (stable per user) the flag is on for; 100 when on, 0 when off */
             percent?: number;
             /** @description roles the flag is on for whatever the state */
@@ -1939,173 +2086,214 @@ export interface components {
             users?: number[];
         };
         /** @description The rule now in force */
-        FlagChange : {
+        FlagChange: {
             /** @enum {string} */
-            state : "on" | "off" | "percent";
+            state: "on" | "off" | "percent";
             /** @description share of users (stable per user) the flag is on for; 100 when on, 0 when off */
-            percent : number;
+            percent: number;
             /** @description roles the flag is on for whatever the state */
-            roles : ("user" | "pro" | "analyst" | "operator" | "admin")[];
+            roles: ("user" | "pro" | "analyst" | "operator" | "admin")[];
             /** @description user ids the flag is on for whatever the state */
-            users : number[];
-            name : string;
+            users: number[];
+            name: string;
         };
         /** @description Each feature flag as it applies to the caller */
-        MyFlags : {flags : {[key: string] : boolean;};};
+        MyFlags: {
+            flags: {
+                [key: string]: boolean;
+            };
+        };
         /** @description The last weather observation stored for a game's venue */
-        Weather : {
-            temperature_f : number | null; wind_mph : number | null; humidity_pct : number | null;
-            conditions : string | null;
-            is_dome : boolean;
+        Weather: {
+            temperature_f: number | null;
+            wind_mph: number | null;
+            humidity_pct: number | null;
+            conditions: string | null;
+            is_dome: boolean;
             /** Format: date-time */
-            observed_at : string | null;
+            observed_at: string | null;
         };
         /** @description One probability bin of a reliability diagram */
-        ReliabilityBin : {
-            lo : number; hi : number; n : number;
+        ReliabilityBin: {
+            lo: number;
+            hi: number;
+            n: number;
             /** @description mean predicted probability; null for an empty bin */
-            predicted : number | null;
+            predicted: number | null;
             /** @description observed win share; null for an empty bin */
-            observed : number | null;
+            observed: number | null;
         };
         /** @description One money movement of a bankroll */
-        BankrollMovement : {
+        BankrollMovement: {
             /** Format: date-time */
-            at : string;
+            at: string;
             /** @enum {string} */
-            kind : "deposit" | "withdrawal" | "stake" | "payout" | "refund";
-            amount : number;
-            balance_after : number;
-            bet_id : number | null;
-            description : string | null;
+            kind: "deposit" | "withdrawal" | "stake" | "payout" | "refund";
+            amount: number;
+            balance_after: number;
+            bet_id: number | null;
+            description: string | null;
             /** @description the balance with deposits and withdrawals after the first taken out */
-            equity : number;
+            equity: number;
             /** @description (peak equity - equity) / peak */
-            drawdown : number | null;
+            drawdown: number | null;
         };
         /** @description Bets of a backtest and their outcome */
-        BacktestTally : {
-            bets : number; wins : number; losses : number; pushes : number; half_wins : number;
-            half_losses : number;
-            voids : number;
-            staked : number | null;
-            profit : number | null;
-            yield : number | null;
-            clv_bets : number;
+        BacktestTally: {
+            bets: number;
+            wins: number;
+            losses: number;
+            pushes: number;
+            half_wins: number;
+            half_losses: number;
+            voids: number;
+            staked: number | null;
+            profit: number | null;
+            yield: number | null;
+            clv_bets: number;
             /** @description mean CLV: price CLV for a moneyline, points of line for a spread or total */
-            clv_mean : number | null;
-            clv_positive_share : number | null;
+            clv_mean: number | null;
+            clv_positive_share: number | null;
             /** @description bets with a price CLV at their own line: every moneyline bet with a close after entry; spread and total bets whose line the close still quotes */
-            clv_price_bets : number;
+            clv_price_bets: number;
             /** @description mean price CLV at the bet's own line (entry price times the fair closing probability of its side at that line, minus 1); for a moneyline the same as clv_mean */
-            clv_price_mean : number | null;
-            clv_price_positive_share : number | null;
+            clv_price_mean: number | null;
+            clv_price_positive_share: number | null;
         };
         /** @description A mean with its 95% interval */
-        MeanInterval : {mean : number | null; lo95 : number | null; hi95 : number | null;};
+        MeanInterval: {
+            mean: number | null;
+            lo95: number | null;
+            hi95: number | null;
+        };
         /** @description Probability scores of a backtest's model against the closing and entry prices */
-        BacktestScores : {
-            games : number; log_loss_model : number | null; log_loss_close : number | null;
-            brier_model : number | null;
-            brier_close : number | null;
-            ece_model : number | null;
-            ece_close : number | null;
-            reliability : components["schemas"]["ReliabilityBin"][];
-            log_loss_diff_close : components["schemas"]["MeanInterval"];
-            entry : {
-                games : number; log_loss_model : number | null; log_loss_entry : number | null;
-                log_loss_close : number | null;
-                brier_entry : number | null;
-                ece_entry : number | null;
-                log_loss_diff : components["schemas"]["MeanInterval"];
+        BacktestScores: {
+            games: number;
+            log_loss_model: number | null;
+            log_loss_close: number | null;
+            brier_model: number | null;
+            brier_close: number | null;
+            ece_model: number | null;
+            ece_close: number | null;
+            reliability: components["schemas"]["ReliabilityBin"][];
+            log_loss_diff_close: components["schemas"]["MeanInterval"];
+            entry: {
+                games: number;
+                log_loss_model: number | null;
+                log_loss_entry: number | null;
+                log_loss_close: number | null;
+                brier_entry: number | null;
+                ece_entry: number | null;
+                log_loss_diff: components["schemas"]["MeanInterval"];
             };
             fivethirtyeight?: {
-                games : number; log_loss_538 : number | null; log_loss_model : number | null;
-                brier_538 : number | null;
-                brier_model : number | null;
+                games: number;
+                log_loss_538: number | null;
+                log_loss_model: number | null;
+                brier_538: number | null;
+                brier_model: number | null;
             };
         };
         /** @description The report of a finished backtest */
-        BacktestReport : {
-            sport : string;
+        BacktestReport: {
+            sport: string;
             /** @enum {string} */
-            market : "moneyline" | "spread" | "total";
-            model : string;
-            from : string;
-            to : string;
-            games : number;
-            games_with_entry_price : number;
-            games_entry_at_close : number;
-            games_with_closing_benchmark : number;
-            bankroll_start : number | null;
-            bankroll_end : number | null;
-            bankroll_growth : number | null;
-            max_drawdown : number | null;
-            sharpe_per_bet : number | null;
-            bets : components["schemas"]["BacktestTally"];
+            market: "moneyline" | "spread" | "total";
+            model: string;
+            from: string;
+            to: string;
+            games: number;
+            games_with_entry_price: number;
+            games_entry_at_close: number;
+            games_with_closing_benchmark: number;
+            bankroll_start: number | null;
+            bankroll_end: number | null;
+            bankroll_growth: number | null;
+            max_drawdown: number | null;
+            sharpe_per_bet: number | null;
+            bets: components["schemas"]["BacktestTally"];
             /** @description by tier (A, B, C, D) */
-            tiers : {[key: string] : components["schemas"]["BacktestTally"];};
-            scores : components["schemas"]["BacktestScores"];
-            seasons : {
-                season : string; bets : components["schemas"]["BacktestTally"];
-                scores : components["schemas"]["BacktestScores"];
+            tiers: {
+                [key: string]: components["schemas"]["BacktestTally"];
+            };
+            scores: components["schemas"]["BacktestScores"];
+            seasons: {
+                season: string;
+                bets: components["schemas"]["BacktestTally"];
+                scores: components["schemas"]["BacktestScores"];
             }[];
-            games_benchmark_pre_match : number;
-            games_frozen_model : number;
+            games_benchmark_pre_match: number;
+            games_frozen_model: number;
             /** @description the bankroll at the end of each betting day and its drawdown from the running peak */
-            curve?: {date : string; bankroll : number | null; drawdown : number | null;}[];
+            curve?: {
+                date: string;
+                bankroll: number | null;
+                drawdown: number | null;
+            }[];
         };
-        SettleRequest : {
+        SettleRequest: {
             /**
              * @description the outcome the caller records for its open bet
              * @enum {string}
              */
-            result : "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
+            result: "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
         };
-        ConfigReload : {
+        ConfigReload: {
             /** @description settings whose new value is in force now */
-            applied : string[];
+            applied: string[];
             /** @description settings changed in the sources that keep their old value until a restart */
-            restart_required : string[];
+            restart_required: string[];
             /** @description the process that reloaded (host:pid) */
-            process : string;
+            process: string;
         };
         /** @description The list envelope with items of this kind */
-        ApiKeyList :
-            {items?: components["schemas"]["ApiKey"][];} & components["schemas"]["ListEnvelope"];
+        ApiKeyList: {
+            items?: components["schemas"]["ApiKey"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        GameList :
-            {items?: components["schemas"]["Game"][];} & components["schemas"]["ListEnvelope"];
+        GameList: {
+            items?: components["schemas"]["Game"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        OddsList :
-            {items?: components["schemas"]["Odds"][];} & components["schemas"]["ListEnvelope"];
+        OddsList: {
+            items?: components["schemas"]["Odds"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        QuoteList :
-            {items?: components["schemas"]["Quote"][];} & components["schemas"]["ListEnvelope"];
+        QuoteList: {
+            items?: components["schemas"]["Quote"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        ClosingLineList : {items?: components["schemas"]["ClosingLine"][];} &
-                              components["schemas"]["ListEnvelope"];
+        ClosingLineList: {
+            items?: components["schemas"]["ClosingLine"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        BankrollList :
-            {items?: components["schemas"]["Bankroll"][];} & components["schemas"]["ListEnvelope"];
+        BankrollList: {
+            items?: components["schemas"]["Bankroll"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        BacktestList :
-            {items?: components["schemas"]["Backtest"][];} & components["schemas"]["ListEnvelope"];
+        BacktestList: {
+            items?: components["schemas"]["Backtest"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        ModelList :
-            {items?: components["schemas"]["Model"][];} & components["schemas"]["ListEnvelope"];
+        ModelList: {
+            items?: components["schemas"]["Model"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        SettingList :
-            {items?: components["schemas"]["Setting"][];} & components["schemas"]["ListEnvelope"];
+        SettingList: {
+            items?: components["schemas"]["Setting"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        UserList :
-            {items?: components["schemas"]["User"][];} & components["schemas"]["ListEnvelope"];
+        UserList: {
+            items?: components["schemas"]["User"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        AlertList :
-            {items?: components["schemas"]["Alert"][];} & components["schemas"]["ListEnvelope"];
+        AlertList: {
+            items?: components["schemas"]["Alert"][];
+        } & components["schemas"]["ListEnvelope"];
         /** @description The list envelope with items of this kind */
-        DeadJobList :
-            {items?: components["schemas"]["DeadJob"][];} & components["schemas"]["ListEnvelope"];
+        DeadJobList: {
+            items?: components["schemas"]["DeadJob"][];
+        } & components["schemas"]["ListEnvelope"];
     };
     responses: never;
     parameters: never;
