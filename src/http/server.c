@@ -670,14 +670,23 @@ static bool first_call(struct request *r, const char *url, const char *method, c
     return false;
 }
 
+/* How long a connection whose answer was decided before its body ended goes on reading and
+ * discarding the body (nginx's lingering close): closing a socket with unread data resets it, and
+ * the reset can reach the client before it has read the answer ("Failed sending data to the
+ * peer" instead of the 413). Past both this time and take_body's byte bound, the connection
+ * closes. */
+#define LINGER_SECONDS 5.0
+
 /* Keeps body bytes up to the limit; after an answer is decided, discards them, and gives up on
- * the connection (false) once a client keeps sending far past the limit. */
+ * the connection (false) once a client keeps sending far past the limit, for longer than
+ * LINGER_SECONDS after the request began. */
 static bool take_body(struct request *r, const char *data, size_t n)
 {
     size_t limit = route_body_limit(r);
     if (r->decided) {
         r->discarded += n;
-        return r->discarded <= 4 * limit + DEFAULT_BODY_LIMIT;
+        return r->discarded <= 4 * limit + DEFAULT_BODY_LIMIT ||
+               aps_time_mono() - r->t0 < LINGER_SECONDS;
     }
     if (r->body.len + n > limit) {
         char msg[96];
