@@ -98,10 +98,11 @@ void aps_lockin_format_time(int64_t us, char out[32])
 }
 
 /* The columns a pick is rebuilt from, with its game's identity. */
-#define PICK_COLUMNS                                                                          \
-    "p.id, p.game_id, sp.code, g.game_date, th.key, ta.key, p.model, p.market, p.selection," \
-    " p.line, p.price, p.book, p.probability, p.market_probability, p.edge, p.tier,"          \
-    " p.stake_fraction, p.locked_at, p.prev_hash, p.hash, p.publication, p.no_bet_reason"
+#define PICK_COLUMNS                                                                         \
+    "p.id, p.game_id, sp.code, COALESCE(p.game_date, g.game_date), th.key, ta.key, p.model," \
+    " p.market, p.selection, p.line, p.price, p.book, p.probability, p.market_probability,"  \
+    " p.edge, p.tier, p.stake_fraction, p.locked_at, p.prev_hash, p.hash, p.publication,"    \
+    " p.no_bet_reason"
 #define PICK_FROM                                                                             \
     " FROM predictions p JOIN games g ON g.id = p.game_id JOIN sports sp ON sp.id = g.sport_id" \
     " JOIN teams th ON th.id = g.home_team_id JOIN teams ta ON ta.id = g.away_team_id"
@@ -248,20 +249,21 @@ static int read_game_identity(struct aps_conn *c, struct aps_pick *p)
 /* NaN prices, lines and edges are stored as NULL (the typed API's rule for 'd'); an empty
  * publication or no-bet reason as NULL. game_start: the game's start as it stands now, the start
  * the pick is made for (grading voids the pick of a game not played within the grace period of
- * it, odds/grade.h); not part of the hashed pick. */
+ * it, odds/grade.h); not part of the hashed pick. game_date: the game's date the hash covers,
+ * kept with the pick because a rescheduled game moves to its new date (ingest/live_store.h). */
 static int insert_pick(struct aps_conn *c, struct aps_pick *p)
 {
     int rc = aps_conn_query_row(
         c,
         "INSERT INTO predictions (game_id, model, market, selection, line, price, book,"
         " probability, market_probability, edge, tier, stake_fraction, locked_at, prev_hash,"
-        " hash, created_at, publication, no_bet_reason, game_start) VALUES (?1, ?2, ?3, ?4, ?5,"
-        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-        " (SELECT start_time FROM games WHERE id = ?1)) RETURNING id",
-        "i", &p->id, "isssddsdddsdsssiSS", p->game_id, p->model, aps_market_name(p->market),
+        " hash, created_at, publication, no_bet_reason, game_start, game_date) VALUES (?1, ?2,"
+        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+        " (SELECT start_time FROM games WHERE id = ?1), ?19) RETURNING id",
+        "i", &p->id, "isssddsdddsdsssiSSs", p->game_id, p->model, aps_market_name(p->market),
         aps_selection_name(p->selection), p->line, p->price, p->book, p->probability,
         p->market_probability, p->edge, p->tier, p->stake_fraction, p->locked_at, p->prev_hash,
-        p->hash, aps_time_now(), p->publication, p->no_bet_reason);
+        p->hash, aps_time_now(), p->publication, p->no_bet_reason, p->game_date);
     return rc == APS_E_NOTFOUND ? APS_E_DB : rc;
 }
 

@@ -4,7 +4,9 @@
  * number formats, UTC locked_at with microseconds, and the previous pick's hash — and hashed with
  * SHA-256. The picks form a chain: each names its predecessor's hash, the first names 64 zeros.
  * Verification walks the chain from the start, recomputing every hash from the stored columns;
- * the first pick whose content or link does not match is named. (Deleting the newest picks cannot
+ * the first pick whose content or link does not match is named. The game's date is stored with
+ * the pick as it was locked in (a rescheduled game later moves to another date); the sport and
+ * team keys are read from the game. (Deleting the newest picks cannot
  * be seen from inside the chain: publish the head hash that aps verify prints.)
  *
  * Version 2 of the canonical form (every pick locked in since publication was recorded) adds the

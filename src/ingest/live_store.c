@@ -23,8 +23,20 @@
 #define SEARCH_WINDOW_S (2 * 86400)
 
 enum {
-    ST_EXT_GET, ST_CANDIDATES, ST_GAME_NO, ST_GAME_INS, ST_GAME_GET, ST_GAME_UPD, ST_EXT_INS,
-    ST_SOURCE, ST_LATEST, ST_ODDS_INS, ST_MOVE, ST_WEATHER, ST__COUNT
+    ST_EXT_GET,
+    ST_CANDIDATES,
+    ST_GAME_NO,
+    ST_GAME_INS,
+    ST_GAME_GET,
+    ST_GAME_UPD,
+    ST_GAME_MOVE,
+    ST_EXT_INS,
+    ST_SOURCE,
+    ST_LATEST,
+    ST_ODDS_INS,
+    ST_MOVE,
+    ST_WEATHER,
+    ST__COUNT
 };
 
 static const char *const SQL[ST__COUNT] = {
@@ -45,10 +57,15 @@ static const char *const SQL[ST__COUNT] = {
         " ?13, ?13) RETURNING id",
     [ST_GAME_GET] = "SELECT status, start_time, time_known, home_score, away_score, venue_id,"
                     " external_id, (SELECT COUNT(*) FROM game_sources s WHERE s.game_id = ?1"
-                    " AND s.source <> ?2) FROM games WHERE id = ?1",
+                    " AND s.source <> ?2), game_date FROM games WHERE id = ?1",
     [ST_GAME_UPD] = "UPDATE games SET status = ?2, start_time = ?3, time_known = ?4,"
                     " home_score = ?5, away_score = ?6, venue_id = ?7, external_id = ?8,"
                     " updated_at = ?9 WHERE id = ?1",
+    /* after the games of that date between the same two teams (a double-header stays apart) */
+    [ST_GAME_MOVE] = "UPDATE games SET game_date = ?2, game_no = (SELECT COALESCE(MAX(x.game_no),"
+                     " 0) + 1 FROM games x WHERE x.sport_id = games.sport_id"
+                     " AND x.game_date = ?2 AND x.home_team_id = games.home_team_id"
+                     " AND x.away_team_id = games.away_team_id) WHERE id = ?1",
     [ST_EXT_INS] = "INSERT INTO external_ids (provider, external_id, game_id) VALUES (?1, ?2, ?3)"
                    " ON CONFLICT (provider, external_id) DO NOTHING",
     [ST_SOURCE] = "INSERT INTO game_sources (game_id, source) VALUES (?1, ?2)"
@@ -148,9 +165,37 @@ static bool north_american(enum aps_sport s)
     return aps_sport_info(s)->kind == APS_KIND_TEAM && !aps_sport_info(s)->three_way;
 }
 
+/* The local time the date of a game is taken from: UTC-8 for North American leagues (a late
+ * game on the west coast keeps its evening's date), UTC elsewhere. */
+static int64_t local_time(enum aps_sport s, int64_t start)
+{
+    return north_american(s) ? start - 8 * 3600 : start;
+}
+
 void aps_live_local_date(enum aps_sport s, int64_t start, char *out, size_t cap)
 {
-    aps_time_format_date(north_american(s) ? start - 8 * 3600 : start, out, cap);
+    aps_time_format_date(local_time(s, start), out, cap);
+}
+
+static int64_t local_day(enum aps_sport s, int64_t start)
+{
+    int64_t t = local_time(s, start);
+    return t / 86400 - (t % 86400 < 0);
+}
+
+/* The date of a game whose known start moved from `from` to `to`: its stored date moved by as
+ * many days as the start's local date did (the stored date keeps its source's convention); ""
+ * when the local date stays, or the stored date cannot be read. */
+static void moved_date(enum aps_sport s, const char *date, int64_t from, int64_t to, char *out,
+                       size_t cap)
+{
+    int y, m, d;
+    int64_t shift = local_day(s, to) - local_day(s, from);
+    out[0] = '\0';
+    if (!shift || sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3 || !aps_date_valid(y, m, d))
+        return;
+    aps_civil_from_days(aps_days_from_civil(y, m, d) + shift, &y, &m, &d);
+    snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
 }
 
 void aps_live_season(enum aps_sport s, const char *date, char *out, size_t cap)
@@ -245,7 +290,9 @@ static bool status_allowed(int from, int to)
 }
 
 /* Updates stored game id from the provider's g; *changed tells whether its status, start,
- * scores or venue moved. */
+ * scores or venue moved. A known start moved to another local date moves the game's date with
+ * it: the game is listed, chosen and matched on the day it is now played (a pick keeps the date
+ * it was locked in for, engine/lockin.h). */
 static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_t id,
                        bool swapped, int64_t venue, int64_t now, bool *changed)
 {
@@ -263,6 +310,8 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
     char ext[64];
     (void)aps_str_copy(ext, sizeof ext, aps_stmt_text(st, 6) ? aps_stmt_text(st, 6) : "");
     bool others = aps_stmt_int64(st, 7) > 0; /* a source besides this provider knows the game */
+    char date[16];
+    (void)aps_str_copy(date, sizeof date, aps_stmt_text(st, 8) ? aps_stmt_text(st, 8) : "");
     rc = run(st);
     if (rc)
         return rc;
@@ -285,10 +334,17 @@ static int update_game(struct aps_live *l, const struct aps_live_game *g, int64_
         vid = venue;
     const int64_t now_is[] = {status, start, time_known, hs, as, vid};
     *changed = memcmp(was, now_is, sizeof was) != 0;
+    char new_date[16] = "";
+    if (was[2] && start != was[1])
+        moved_date(g->sport, date, was[1], start, new_date, sizeof new_date);
     rc = aps_stmt_bindf(l->st[ST_GAME_UPD], "isiiIIIsi", id,
                         aps_status_name((enum aps_game_status)status), start, time_known,
                         known(&hs), known(&as), known(&vid), ext[0] ? ext : g->external_id, now);
-    return rc ? rc : run(l->st[ST_GAME_UPD]);
+    if (!rc)
+        rc = run(l->st[ST_GAME_UPD]);
+    if (!rc && new_date[0])
+        rc = aps_stmt_bindf(l->st[ST_GAME_MOVE], "is", id, new_date);
+    return rc || !new_date[0] ? rc : run(l->st[ST_GAME_MOVE]);
 }
 
 static int record_ids(struct aps_live *l, const struct aps_live_game *g, int64_t id)

@@ -6,7 +6,9 @@
  * ±30 minutes, or on the same local date when that stored game has no id from this provider
  * yet. Only then is a new game created. ESPN is the schedule's authority: its start time
  * replaces a stored one; an odds provider's start time is only used for games it created, and
- * follows its moved commence time until another source lists the game.
+ * follows its moved commence time until another source lists the game. A known start moved to
+ * another local date moves the game's date by as many days (number after the games the two teams
+ * already have on that date); a pick keeps the date it was locked in for (engine/lockin.h).
  *
  * Odds: a quote is stored (phase "live", recorded_at = the book's last_update or now) only when
  * its price or line differs from the latest live snapshot of the same game, book, market and

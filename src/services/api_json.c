@@ -253,6 +253,7 @@ json_t *aps_api_prediction_json(const struct aps_stmt *s, int c)
     json_object_set_new(p, "stake_fraction", aps_api_col_num(s, c + 12));
     json_object_set_new(p, "locked_at", aps_api_col_str(s, c + 13));
     json_object_set_new(p, "locked_before_start", json_boolean(aps_stmt_int64(s, c + 25) != 0));
+    json_object_set_new(p, "game_date", aps_api_col_str(s, c + 26));
     json_object_set_new(p, "hash", aps_api_col_str(s, c + 14));
     json_object_set_new(p, "prev_hash", aps_api_col_str(s, c + 15));
     json_object_set_new(p, "created_at", aps_api_col_time(s, c + 16, false));

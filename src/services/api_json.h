@@ -61,8 +61,9 @@ json_t *aps_api_quote_json(const struct aps_api_quote *q);
 /* {price, american, implied_probability} fields added to obj for a decimal price. */
 void aps_api_price_fields(json_t *obj, double dec);
 
-/* The prediction columns (25) over predictions p LEFT JOIN prediction_results r; the game
- * columns follow at col0 + APS_API_PRED_NCOLS when the query selects them too. */
+/* The prediction columns (APS_API_PRED_NCOLS) over predictions p LEFT JOIN prediction_results r
+ * JOIN games g; the game columns follow at col0 + APS_API_PRED_NCOLS when the query selects them
+ * too. */
 /* A pick locked in at or after the start it was made for (created_at, the clock when it was
  * locked, against predictions.game_start, or the game's start for the picks made before that
  * was stored): a replay's (`aps predict --now` in the past), never a live forecast. Needs g. */
@@ -74,8 +75,9 @@ void aps_api_price_fields(json_t *obj, double dec);
     " p.publication, p.no_bet_reason, (SELECT MIN(p2.id) FROM predictions p2"              \
     " WHERE p2.game_id = p.game_id AND p2.market = p.market AND p2.id > p.id),"            \
     " (SELECT s.name FROM sportsbooks s WHERE s.key = p.book),"                            \
-    " CASE WHEN " APS_API_PRED_LOCKED_LATE " THEN 0 ELSE 1 END"
-#define APS_API_PRED_NCOLS 26
+    " CASE WHEN " APS_API_PRED_LOCKED_LATE " THEN 0 ELSE 1 END,"                           \
+    " COALESCE(p.game_date, g.game_date)"
+#define APS_API_PRED_NCOLS 27
 /* The condition that keeps only the current pick of each game and market (the newest). */
 #define APS_API_PRED_CURRENT                                                \
     "NOT EXISTS (SELECT 1 FROM predictions p3 WHERE p3.game_id = p.game_id" \

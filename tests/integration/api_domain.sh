@@ -191,7 +191,7 @@ lockin_text() {
   local f=(prev_hash game_id sport game_date home away model market selection line price book
     probability market_probability edge tier stake_fraction publication no_bet_reason locked_at)
   local v i out=""
-  mapfile -t v < <(jq -r --argjson i "$1" '.items[$i] | [.prev_hash, .game_id, .game.sport, .game.date,
+  mapfile -t v < <(jq -r --argjson i "$1" '.items[$i] | [.prev_hash, .game_id, .game.sport, .game_date,
     .game.home_team.key, .game.away_team.key, .model, .market, .selection, .line, .price, .book,
     .probability, .market_probability, .edge, .tier, .stake_fraction, .publication, .no_bet_reason,
     .locked_at] | .[] | if . == null then "null" else tostring end' <<<"$body")
@@ -239,6 +239,20 @@ test_predictions() {
   check "lock-in verified by hash" "200 true $pick" "$status $(jf .verified) $(jf .prediction_id)"
   req POST "/api/v1/predictions/$pick/verify" "" "$U1"
   check "lock-in verified by id" "200 true" "$status $(jf .verified)"
+  # A rescheduled game moves to the date of its new start (the collectors' rule); its pick keeps
+  # the date its hash covers, and the answer still rebuilds the hash.
+  local g0 d0 i0
+  g0=$(sql "SELECT game_id FROM predictions WHERE id = $pick")
+  d0=$(sql "SELECT game_date FROM games WHERE id = $g0")
+  sql "UPDATE games SET game_date = '2031-01-02' WHERE id = $g0" > /dev/null
+  req GET "/api/v1/predictions?limit=50" "" "$U1"
+  check "a rescheduled game's pick keeps the date its hash covers" "$d0 2031-01-02" \
+    "$(jf ".items[] | select(.id == $pick) | \"\(.game_date) \(.game.date)\"")"
+  i0=$(jf "[.items[].id] | index($pick)")
+  check "… and its hash is still rebuilt from the answer alone" "$hash" "$(lockin_text "$i0" | sha256sum | cut -d' ' -f1)"
+  req POST "/api/v1/predictions/$pick/verify" "" "$U1"
+  check "… and verified" "200 true" "$status $(jf .verified)"
+  sql "UPDATE games SET game_date = '$d0' WHERE id = $g0" > /dev/null
   req GET "/api/v1/predictions/verify?hash=$(printf '%064d' 0)" "" "$U1"
   check "unknown hash 404" 404 "$status"
   req GET "/api/v1/predictions/verify?hash=xyz" "" "$U1"

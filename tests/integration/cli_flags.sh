@@ -63,7 +63,7 @@ api --threads 0|2|aps api: bad thread count 0|d41d8cd9|856af52e
 api --threads|2|aps api: --threads needs a value|d41d8cd9|c603c44d
 api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-api --openapi|0||8511c550|d41d8cd9
+api --openapi|0||3eeb0b26|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 backup --help|0||04857f1e|d41d8cd9
 backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|04857f1e
@@ -143,7 +143,7 @@ migrate --since x|2|aps migrate: --since wants a migration version|d41d8cd9|622a
 migrate --since -1|2|aps migrate: --since wants a migration version|d41d8cd9|622a8276
 migrate --replay|2|aps migrate: --replay needs a value|d41d8cd9|548f1286
 migrate --bogus|2|aps migrate: unknown argument --bogus|d41d8cd9|0796d2eb
-migrate --status|0||2b79eab7|d41d8cd9
+migrate --status|0||3955c38c|d41d8cd9
 models --help|0||8b96a52f|d41d8cd9
 models|2|usage: aps models list [--sport CODE]|d41d8cd9|8b96a52f
 models bogus|2|aps models: unknown subcommand bogus|d41d8cd9|484564d1

@@ -4,7 +4,9 @@
  * lines are captured once from the last snapshot before the start (again at a postponed game's
  * new start; none for a game postponed or cancelled), an odds provider's moved commence time
  * moves the game it created until ESPN lists it, unknown teams are refused,
- * statuses only move forward, doubleheaders stay apart, provider bookkeeping round-trips. */
+ * statuses only move forward, doubleheaders stay apart, a rescheduled game moves to its new
+ * date while a pick locked in before keeps the date its hash covers, provider bookkeeping
+ * round-trips. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "engine/lockin.h"
 #include "ingest/espn.h"
 #include "ingest/live_store.h"
 #include "ingest/theoddsapi.h"
@@ -387,6 +390,87 @@ static void test_closing_after_postponement(void **state)
     assert_string_equal(live_close(fx, a.game_id, buf, sizeof buf), want);
 }
 
+/* The stored date and number of a game, "2022-11-25#2". */
+static const char *game_day(struct fx *fx, int64_t id, char *out, size_t cap)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT game_date, game_no FROM games WHERE id = %lld",
+             (long long)id);
+    char date[16] = "";
+    int64_t no = 0;
+    assert_int_equal(aps_conn_query_row(fx->c, sql, "si", date, sizeof date, &no, ""), 0);
+    snprintf(out, cap, "%s#%lld", date, (long long)no);
+    return out;
+}
+
+/* A rescheduled game moves to the local date of its new start, numbered after the game the same
+ * two teams already have there; a move within the date keeps it; a game whose time was not known
+ * keeps its date when a provider first gives the time; a pick locked in before the move keeps the
+ * date its hash covers, and the chain verifies. */
+static void test_rescheduled_game_moves_date(void **state)
+{
+    struct fx *fx = *state;
+    if (!fx)
+        skip();
+    /* 00:10 UTC on the 24th is the evening of the 23rd in North America */
+    int64_t start = aps_time_from_civil(2022, 11, 24, 0, 10, 0), now = start - 86400;
+    struct aps_live_ref a, b;
+    char buf[32];
+    espn_update(fx, "m1", "Charlotte Hornets", "Philadelphia 76ers", start, APS_GS_SCHEDULED, now,
+                &a);
+    espn_update(fx, "m2", "Charlotte Hornets", "Philadelphia 76ers", start + 2 * 86400,
+                APS_GS_SCHEDULED, now, &b);
+    assert_true(b.created);
+    assert_string_equal(game_day(fx, a.game_id, buf, sizeof buf), "2022-11-23#1");
+    assert_string_equal(game_day(fx, b.game_id, buf, sizeof buf), "2022-11-25#1");
+
+    struct aps_pick p = {0};
+    p.game_id = a.game_id;
+    snprintf(p.model, sizeof p.model, "elo");
+    p.market = APS_MKT_MONEYLINE;
+    p.selection = APS_SEL_HOME;
+    p.line = p.price = p.market_probability = p.edge = NAN;
+    p.probability = 0.55;
+    snprintf(p.publication, sizeof p.publication, "tracking_only");
+    snprintf(p.no_bet_reason, sizeof p.no_bet_reason, "no price");
+    assert_int_equal(aps_lockin_append(fx->c, &p), 0);
+    assert_string_equal(p.game_date, "2022-11-23");
+
+    /* postponed two days, to the evening after the other game: same date, second game */
+    espn_update(fx, "m1", "Charlotte Hornets", "Philadelphia 76ers", start + 2 * 86400 + 10800,
+                APS_GS_SCHEDULED, now + 3600, &a);
+    assert_true(a.changed);
+    assert_string_equal(game_day(fx, a.game_id, buf, sizeof buf), "2022-11-25#2");
+    assert_string_equal(game_day(fx, b.game_id, buf, sizeof buf), "2022-11-25#1");
+    /* an hour earlier the same evening: the date stays */
+    espn_update(fx, "m1", "Charlotte Hornets", "Philadelphia 76ers", start + 2 * 86400 + 7200,
+                APS_GS_SCHEDULED, now + 7200, &a);
+    assert_true(a.changed);
+    assert_string_equal(game_day(fx, a.game_id, buf, sizeof buf), "2022-11-25#2");
+
+    struct aps_verify_result v;
+    assert_int_equal(aps_lockin_verify(fx->c, &v), 0);
+    assert_true(v.ok);
+    assert_int_equal(v.checked, 1);
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM predictions WHERE game_date = '2022-11-23'"
+             " AND game_id = %lld",
+             (long long)a.game_id);
+    assert_int_equal(q1(fx, sql), 1);
+
+    /* a history game with a date only (start at midnight UTC, time not known): ESPN's first
+     * start on that date keeps it */
+    snprintf(sql, sizeof sql,
+             "UPDATE games SET time_known = 0, start_time = %lld, game_date = '2022-11-27',"
+             " game_no = 1 WHERE id = %lld",
+             (long long)aps_time_from_civil(2022, 11, 27, 0, 0, 0), (long long)b.game_id);
+    assert_int_equal(aps_conn_exec(fx->c, sql), 0);
+    espn_update(fx, "m2", "Charlotte Hornets", "Philadelphia 76ers",
+                aps_time_from_civil(2022, 11, 28, 0, 30, 0), APS_GS_SCHEDULED, now, &b);
+    assert_string_equal(game_day(fx, b.game_id, buf, sizeof buf), "2022-11-27#1");
+}
+
 static void test_unknown_team_and_status(void **state)
 {
     struct fx *fx = *state;
@@ -567,6 +651,8 @@ int main(void)
         BOTH(test_one_game_odds_first),
         BOTH(test_change_only),
         BOTH(test_closing_capture),
+        BOTH(test_rescheduled_game_moves_date),
+        PG(test_rescheduled_game_moves_date),
         BOTH(test_unknown_team_and_status),
         BOTH(test_odds_start_moves),
         BOTH(test_same_date_and_doubleheader),

@@ -1350,6 +1350,11 @@ export interface components {
             locked_at: string;
             /** @description false when the pick was locked in at or after the start it was made for: a replay of a past game (aps predict --now), not a forecast */
             locked_before_start: boolean;
+            /**
+             * Format: date
+             * @description the game's date when the pick was locked in, the date its hash covers (a rescheduled game's own date moves with its start)
+             */
+            game_date: string;
             hash: string;
             prev_hash: string | null;
             /** Format: date-time */
