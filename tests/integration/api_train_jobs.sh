@@ -7,7 +7,8 @@
 # on earlier games only, as `aps train --until` does, and anything but a real day is a 400 that
 # says the form; a promotion's note becomes the model's promotion note. The bodies the API took
 # validate against the request schemas of its OpenAPI document, every field declared
-# (web/contract/check-request.mjs).
+# (web/contract/check-request.mjs). A worker whose H2O_MAX_MEM_SIZE is under its own size fails
+# the train job's attempt with the reason.
 # Needs: APS_BIN, curl, jq, sqlite3, node and web/node_modules (scripts/bootstrap), and the data
 # folder (APS_DATA_DIR, default ../shared/data).
 set -uo pipefail
@@ -121,6 +122,25 @@ check "  and the refused note is not one" "/note must NOT have more than 500 cha
   "$(node "$SRC/web/contract/check-request.mjs" "$work/openapi.json" PromoteRequest \
     "{\"note\":\"$(printf 'x%.0s' $(seq 501))\"}" | sed 's/.*: //')"
 
+kill "$wpid" 2> /dev/null
+wait "$wpid" 2> /dev/null
+
+# ---- a memory ceiling under the worker's size: the attempt fails and says which limit stopped it;
+# the job is queued for its retry (the worker's memory may have fallen by then) -------------------
+models=$(sqlite3 "$work/aps.db" 'SELECT COUNT(*) FROM models')
+H2O_MAX_MEM_SIZE=1m "$APS_BIN" worker --no-http > "$work/worker-mem.log" 2>&1 &
+wpid=$!
+pids+=("$wpid")
+req POST /models/train '{"sport":"EPL","market":"moneyline"}'
+job=$(jf .id)
+for _ in $(seq 300); do
+  req GET "/jobs/$job"
+  [ "$(jf .error)" != null ] && break
+  sleep 0.2
+done
+check "H2O_MAX_MEM_SIZE=1m: the attempt fails with the reason ($(jf .error))" "queued true" \
+  "$(jf .state) $(jf '.error | test("^training moneyline: no candidate started: the process held [0-9]+ MiB, over H2O_MAX_MEM_SIZE \\(1 MiB\\)$")')"
+check "  no model registered" "$models" "$(sqlite3 "$work/aps.db" 'SELECT COUNT(*) FROM models')"
 kill "$wpid" 2> /dev/null
 wait "$wpid" 2> /dev/null
 
