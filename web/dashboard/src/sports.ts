@@ -28,15 +28,20 @@ interface Match {
   away_score?: number | null;
 }
 
+// Whether the match is named home side first (see above).
+export function homeFirst(g: Match | null | undefined): boolean {
+  return HOME_FIRST.has(g?.sport ?? "");
+}
+
 export function matchup(g: Match | null | undefined): string {
-  return HOME_FIRST.has(g?.sport ?? "") ? `${teamName(g?.home_team)} vs ${teamName(g?.away_team)}` : `${teamName(g?.away_team)} @ ${teamName(g?.home_team)}`;
+  return homeFirst(g) ? `${teamName(g?.home_team)} vs ${teamName(g?.away_team)}` : `${teamName(g?.away_team)} @ ${teamName(g?.home_team)}`;
 }
 
 // The final or current score in the order the match is named; "not played yet" without one.
 export function scoreLine(g: Match): string {
   if (g.home_score === null || g.home_score === undefined) return "not played yet";
   const home = `${teamName(g.home_team)} ${g.home_score}`, away = `${teamName(g.away_team)} ${g.away_score}`;
-  return HOME_FIRST.has(g.sport ?? "") ? `${home} – ${g.away_score} ${teamName(g.away_team)}` : `${away} – ${g.home_score} ${teamName(g.home_team)}`;
+  return homeFirst(g) ? `${home} – ${g.away_score} ${teamName(g.away_team)}` : `${away} – ${g.home_score} ${teamName(g.home_team)}`;
 }
 
 // A selection as the user reads it: the team or player for home and away, the rest (draw, over,

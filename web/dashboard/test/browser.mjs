@@ -103,6 +103,22 @@ try {
   await page.waitForURL(/#\/game\/\d+/);
   await page.waitForSelector(".odds-chart .chart[data-drawn='1'] canvas");
   check("game page draws the odds chart", true);
+  // current odds: a row per book, a column per market and side, one ★ per column; in a moneyline
+  // column it sits on the highest price (decimal odds, the default)
+  const gameId = page.url().match(/#\/game\/(\d+)/)[1];
+  const grid = await page.locator("table:has(caption:text-is('Current odds'))").evaluate((t) => ({
+    head: Array.from(t.tHead.rows[0].cells, (c) => c.textContent.trim()),
+    rows: Array.from(t.tBodies[0].rows, (r) => Array.from(r.cells, (c) => ({ text: c.textContent.trim(), best: !!c.querySelector(".best") }))),
+  }));
+  const books = Number(sql(`SELECT COUNT(DISTINCT book_id) FROM odds WHERE game_id = ${gameId}`));
+  const columns = grid.head.slice(1, -1).map((name, i) => ({ name, cells: grid.rows.map((r) => r[i + 1]).filter((c) => c.text !== "—") }));
+  const priceOf = (c) => Number(c.text.replace("★", "").trim().split(" ").pop());
+  const wrong = columns.filter((c) => c.cells.filter((x) => x.best).length !== 1 ||
+    (c.name.startsWith("moneyline ") && priceOf(c.cells.find((x) => x.best)) !== Math.max(...c.cells.map(priceOf))));
+  const away = (await page.locator("main h2").first().textContent()).split(" @ ")[0];
+  check("game page: current odds one row per book, the away side's column first (as in \"away @ home\"), one ★ per column, on the best moneyline price",
+    grid.rows.length === books && columns.length >= 2 && columns[0].name === `moneyline ${away}` && wrong.length === 0,
+    `${grid.rows.length} rows for ${books} books, columns ${JSON.stringify(grid.head)}, wrong: ${JSON.stringify(wrong.map((c) => c.name))}`);
   await page.waitForSelector(".hbars li, .empty-explanation");
   const bars = await page.locator(".hbars li").count();
   const stored = sql("SELECT COUNT(*) FROM prediction_explanations");

@@ -390,10 +390,12 @@ await block("the game page does not deny odds it lists", async (context) => {
   const text = await box.textContent();
   const market = await p.locator("select[name=market]").inputValue();
   const side = await p.locator("select[name=selection]").evaluate((s) => s.selectedOptions[0].textContent);
-  const listed = await p.locator("table:has(caption:text-is('Current odds')) tbody tr").evaluateAll((rs, [m, s]) =>
-    rs.filter((r) => r.cells[1].textContent === m && r.cells[2].textContent === s).length, [market, side]);
+  const listed = await p.locator("table:has(caption:text-is('Current odds'))").evaluate((t, [m, s]) => {
+    const col = Array.from(t.tHead.rows[0].cells).findIndex((c) => c.textContent === `${m} ${s}`);
+    return col < 0 ? 0 : Array.from(t.tBodies[0].rows).filter((r) => r.cells[col].textContent !== "—").length;
+  }, [market, side]);
   check("historical odds without a time: the message says so instead of 'no odds recorded'", listed > 0 && !/^No .* odds recorded/.test(text) && /no recording time/.test(text),
-    `game ${game}, ${listed} ${market} ${side} rows under Current odds, message "${text}"`);
+    `game ${game}, ${listed} ${market} ${side} quotes under Current odds, message "${text}"`);
 });
 
 await block("every sport filter offers the API's sports, and a league filters", async (context) => {
@@ -574,9 +576,14 @@ await block("a soccer match and a tennis match read as their sports are: home si
   check("soccer: the match is named home side first, the score home first", title === "Brentford vs Chelsea" && score === "Brentford 2 – 2 Chelsea", `"${title}", score "${score}"`);
   const kickoff = (await facts()).Start;
   check("soccer: a kick-off time stored shows in the viewer's time zone", kickoff === "Mar 2, 2024, 10:00 AM", `"${kickoff}"`);
-  const odds = (await cells("Current odds")).map((r) => r.slice(1, 5).join(" "));
-  const wantOdds = ["moneyline Brentford — 3.28", "moneyline draw — 3.74", "moneyline Chelsea — 2.20", "spread Brentford +0.25 2.00", "spread Chelsea -0.25 1.92", "total over 2.5 1.67", "total under 2.5 2.33"];
-  check("soccer: current odds name the sides, keep the draw and quarter lines (+0.25, -0.25), totals unsigned", wantOdds.every((w) => odds.includes(w)), JSON.stringify(odds));
+  // the grid's cells read as "<column> <cell>", the best-price mark left out
+  const odds = await p.locator("table:has(caption:text-is('Current odds'))").evaluate((t) => {
+    const head = Array.from(t.tHead.rows[0].cells, (c) => c.textContent.trim());
+    return Array.from(t.tBodies[0].rows).flatMap((r) => head.slice(1, -1).map((name, i) => `${name} ${r.cells[i + 1].textContent.replace("★", "").trim()}`));
+  });
+  const wantOdds = ["moneyline Brentford 3.28", "moneyline draw 3.74", "moneyline Chelsea 2.20", "spread Brentford +0.25 2.00", "spread Chelsea -0.25 1.92", "total over 2.5 1.67", "total under 2.5 2.33"];
+  check("soccer: current odds name the sides in home, draw, away order, keep quarter lines (+0.25, -0.25), totals unsigned",
+    JSON.stringify(odds) === JSON.stringify(wantOdds), JSON.stringify(odds));
   const api = (await apiCall("GET", `/api/v1/predictions?game_id=${soccer}&history=true&limit=100`, u.token)).items;
   const history = await cells("Pick history");
   const row = (m) => history.find((r) => r[1].startsWith(`${m}:`)) ?? [];

@@ -1,11 +1,13 @@
-// One game: the odds movement per book for a market and side, the pick's history (superseded
-// picks included), the explanation as contribution bars, the weather, and the result.
+// One game: the odds movement per book for a market and side, the current odds as one row per
+// book and one column per market and side with the best of each column marked, the pick's
+// history (superseded picks included), the explanation as contribution bars, the weather, and
+// the result.
 import { get, list } from "../api";
 import { chart, hbars } from "../charts";
 import { h, section, select, table } from "../dom";
 import { kickoff, line, num, odds, pct, result, secs, short, signed, when } from "../format";
-import { matchup, scoreLine, sideName } from "../sports";
-import type { Game, Odds, Pick } from "../types";
+import { homeFirst, matchup, scoreLine, sideName } from "../sports";
+import type { Game, Odds, Pick, Quote } from "../types";
 import { selectionLabel, trackingOnly } from "./picks";
 
 function oddsChart(game: Game, history: Odds[], market: string, selection: string): HTMLElement {
@@ -35,11 +37,49 @@ function oddsChart(game: Game, history: Odds[], market: string, selection: strin
   });
 }
 
+const MARKETS = ["moneyline", "spread", "total"];
+const rank = (order: string[], v: string | null | undefined) => {
+  const i = order.indexOf(v ?? "");
+  return i < 0 ? order.length : i;
+};
+
+// The latest quote of every book, one row per book and one column per market and side (line and
+// price; a price alone for moneylines; the sides in the order the match is named), the phase each
+// row's quotes come from. The quote the API
+// names best for its side (GET /odds/{id}/best: the best price, or the best line for spreads and
+// totals) is bold and labelled.
+function oddsGrid(game: Game, current: Odds[], best: Quote[]): HTMLElement | null {
+  if (!current.length) return null;
+  const key = (m: string | null | undefined, s: string | null | undefined) => `${m ?? ""}|${s ?? ""}`;
+  const sides = homeFirst(game) ? ["home", "draw", "away", "over", "under"] : ["away", "draw", "home", "over", "under"];
+  const cols = Array.from(new Set(current.map((q) => key(q.market, q.selection))))
+    .map((k) => k.split("|"))
+    .sort((a, b) => rank(MARKETS, a[0]) - rank(MARKETS, b[0]) || rank(sides, a[1]) - rank(sides, b[1]) || a.join().localeCompare(b.join()));
+  const bookName = (q: Odds | Quote) => q.book_name ?? q.book ?? "?";
+  const books = Array.from(new Set(current.map(bookName))).sort((a, b) => a.localeCompare(b));
+  const isBest = (q: Odds) => best.some((b) => b.book === q.book && b.market === q.market &&
+    b.selection === q.selection && b.price === q.price && (b.line ?? null) === (q.line ?? null));
+  const rows = books.map((name) => {
+    const mine = current.filter((q) => bookName(q) === name);
+    const cells = cols.map(([m, s]) => {
+      const q = mine.find((x) => key(x.market, x.selection) === key(m, s));
+      if (!q) return "—";
+      const text = m === "moneyline" ? odds(q.price, q.american) : `${line(q.line, m)} ${odds(q.price, q.american)}`;
+      return isBest(q) ? h("strong", { class: "best", title: `best ${m === "moneyline" ? "price" : "line"} for ${m} ${sideName(game, s)}` }, text, " ★") : text;
+    });
+    return [name, ...cells, Array.from(new Set(mine.map((q) => q.phase ?? ""))).filter(Boolean).join(", ")];
+  });
+  return h("div", { class: "table-wrap" },
+    table("Current odds", ["Book", ...cols.map(([m, s]) => `${m} ${sideName(game, s)}`), "Phase"], rows, "odds-grid"),
+    h("p", { class: "note" }, `${books.length} ${books.length === 1 ? "book" : "books"}; ★ the best price (moneyline) or line (spread, total) of each side.`));
+}
+
 export async function gamePage(main: HTMLElement, id: number): Promise<void> {
-  const [game, history, picks] = await Promise.all([
+  const [game, history, picks, best] = await Promise.all([
     get<Game>(`/api/v1/games/${id}?include_odds=true`),
     list<Odds>(`/api/v1/odds/${id}/history?limit=1000`),
     list<Pick>(`/api/v1/predictions?game_id=${id}&history=true&limit=100`),
+    list<Quote>(`/api/v1/odds/${id}/best`),
   ]);
   const title = matchup(game);
   document.title = `${title} · AI PRO SPORTS`;
@@ -60,11 +100,10 @@ export async function gamePage(main: HTMLElement, id: number): Promise<void> {
   const draw = () => chartBox.replaceChildren(oddsChart(game, history, mSel.value, sSel.value));
   mSel.addEventListener("change", () => { sSel.replaceChildren(...sides(mSel.value).map((s) => h("option", { value: s }, sideName(game, s)))); draw(); });
   sSel.addEventListener("change", draw);
-  const current = (game.odds ?? []).map((q) => [q.book_name ?? q.book ?? "?", q.market ?? "", sideName(game, q.selection), line(q.line, q.market), odds(q.price, q.american), q.phase ?? ""]);
   main.append(section("Odds movement",
     markets.length ? h("div", { class: "filters" }, h("label", {}, "Market ", mSel), h("label", {}, "Side ", sSel)) : h("p", {}, "No odds recorded for this game."),
     chartBox,
-    current.length ? table("Current odds", ["Book", "Market", "Side", "Line", "Price", "Phase"], current) : null));
+    oddsGrid(game, game.odds ?? [], best)));
   if (markets.length) draw();
 
   // pick history, newest first; a pick replaced by a newer one for its market is superseded
