@@ -220,6 +220,15 @@ try {
   await page.goto(`${BASE}/#/picks`);
   await page.waitForSelector("table.picks, main p");
   await shot(page, "09-picks-phone-dark");
+  const phone = await page.evaluate(() => ({
+    width: document.documentElement.scrollWidth,
+    cards: Array.from(document.querySelectorAll("table.picks tbody tr[data-pick-row]"), (tr) => tr.getBoundingClientRect().right),
+    labels: Array.from(document.querySelectorAll("table.picks tbody tr[data-pick-row]:first-child td"), (td) => getComputedStyle(td, "::before").content),
+  }));
+  check("on a phone every pick is a card of labelled fields within the screen (no sideways scrolling)",
+    phone.width <= 390 && phone.cards.length > 0 && phone.cards.every((r) => r <= 390) && phone.labels.slice(0, 3).join() === '"Game","Start","Pick"',
+    JSON.stringify({ width: phone.width, cards: phone.cards.length, widest: Math.max(...phone.cards), labels: phone.labels }));
+  await axe(page, "picks-phone-dark");
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByRole("button", { name: "Light theme" }).click();
 

@@ -119,9 +119,12 @@ export function picksPage(main: HTMLElement, canBet: boolean): () => void {
       last.set(p.id, key);
       return tr;
     });
+    const head = ["Game", "Start", "Pick", "Model", "No-vig market", "Best price", "Edge", "Tier", "Stake", "Lock-in hash", "Status", ""];
+    // each cell carries its column's name: a phone shows every pick as a card of labelled fields
+    for (const tr of rows) Array.from(tr.children).forEach((td, i) => td.setAttribute("data-label", head[i]));
     const t = h("table", { class: "picks" },
       h("caption", {}, `${answer.total} picks`),
-      h("thead", {}, h("tr", {}, ...["Game", "Start", "Pick", "Model", "No-vig market", "Best price", "Edge", "Tier", "Stake", "Lock-in hash", "Status", ""].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, ...rows));
     openForms.clear();
     body.classList.remove("stale");
