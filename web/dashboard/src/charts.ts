@@ -14,12 +14,15 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
-function axes(xTime: boolean, yLabel: string): uPlot.Axis[] {
+// Whole-number tick steps, for an x axis that counts (movements, bets): never "1.05".
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000];
+
+function axes(xTime: boolean, xWhole: boolean, yLabel: string, yTick?: (v: number) => string): uPlot.Axis[] {
   const stroke = cssVar("--fg-muted", "#666");
   const grid = { stroke: cssVar("--grid", "#ddd"), width: 1 };
   return [
-    { stroke, grid, ticks: grid, ...(xTime ? {} : { values: (_u: uPlot, v: number[]) => v.map((x) => String(+x.toFixed(3))) }) },
-    { stroke, grid, ticks: grid, label: yLabel, size: 60 },
+    { stroke, grid, ticks: grid, ...(xTime ? {} : { values: (_u: uPlot, v: number[]) => v.map((x) => String(+x.toFixed(3))) }), ...(xWhole ? { incrs: WHOLE_STEPS } : {}) },
+    { stroke, grid, ticks: grid, label: yLabel, size: 60, ...(yTick ? { values: (_u: uPlot, v: number[]) => v.map(yTick) } : {}) },
   ];
 }
 
@@ -30,6 +33,7 @@ export interface ChartSpec {
   describe: string;           // the text alternative of the picture
   x: number[];
   xTime?: boolean;
+  xWhole?: boolean;           // x counts things: ticks at whole numbers only
   xLabel?: string;
   yLabel: string;
   series: Series[];
@@ -38,6 +42,7 @@ export interface ChartSpec {
   height?: number;
   formatX?: (v: number) => string;
   formatY?: (v: number | null) => string;
+  formatYTick?: (v: number) => string; // the y axis's labels (default: the plain numbers)
 }
 
 const live: { plot: uPlot; box: HTMLElement }[] = [];
@@ -85,7 +90,7 @@ export function chart(spec: ChartSpec): HTMLElement {
       y: spec.yRange ? { range: spec.yRange } : {},
     },
     legend: { show: spec.series.length > 1 },
-    axes: axes(!!spec.xTime, spec.yLabel),
+    axes: axes(!!spec.xTime, !!spec.xWhole, spec.yLabel, spec.formatYTick),
     series: [
       { label: spec.xLabel ?? "x", value: (_u, v) => (v === null ? "—" : fx(v)) },
       ...spec.series.map((s, i): uPlot.Series => ({

@@ -126,10 +126,11 @@ export async function bankrollPage(main: HTMLElement, betsAt = 1): Promise<void>
   const atX = (v: number) => `${v} (${when(pts[v - 1]?.at)})`;
   const span = pts.length ? `from ${when(pts[0].at)} to ${when(pts[pts.length - 1].at)}` : "";
   main.append(section("Balance and drawdown",
-    xs.length ? chart({ title: "Balance after each movement", describe: `${pts.length} movements ${span}, now ${money(b.current_amount, cur)}`, x: xs, xLabel: "movement", yLabel: cur,
+    xs.length ? chart({ title: "Balance after each movement", describe: `${pts.length} movements ${span}, now ${money(b.current_amount, cur)}`, x: xs, xWhole: true, xLabel: "movement", yLabel: cur,
       series: [{ label: "balance", values: pts.map((p) => p.balance_after ?? null) }], formatX: atX, formatY: (v) => money(v, cur) }) : h("p", {}, "No movements yet."),
-    xs.length ? chart({ title: `Drawdown of the betting equity (max ${pct(hist.max_drawdown)})`, describe: `the largest fall from a peak was ${pct(hist.max_drawdown)}`, x: xs, xLabel: "movement", yLabel: "drawdown",
-      series: [{ label: "drawdown", values: pts.map((p) => p.drawdown ?? null), color: "#e4572e" }], formatX: atX, formatY: (v) => pct(v), height: 180 }) : null));
+    xs.length ? chart({ title: `Drawdown of the betting equity (max ${pct(hist.max_drawdown)})`, describe: `the largest fall from a peak was ${pct(hist.max_drawdown)}`, x: xs, xWhole: true, xLabel: "movement", yLabel: "drawdown",
+      series: [{ label: "drawdown", values: pts.map((p) => p.drawdown ?? null), color: "#e4572e" }], formatX: atX, formatY: (v) => pct(v), formatYTick: (v) => pct(v), height: 180 }) : null,
+    xs.length && (b.pending_bets ?? 0) > 0 ? h("p", { class: "note" }, `The equity counts the stakes of the ${b.pending_bets} open ${b.pending_bets === 1 ? "bet" : "bets"} as spent until settled: the drawdown is the worst case of the open bets.`) : null));
   main.append(section("Bets", bets));
   main.append(section("Kelly calculator", kelly(b.id)), section("Another bankroll", createForm(reload)));
 }
