@@ -17,11 +17,24 @@ function cssVar(name: string, fallback: string): string {
 // Whole-number tick steps, for an x axis that counts (movements, bets): never "1.05".
 const WHOLE_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000];
 
-function axes(xTime: boolean, xWhole: boolean, yLabel: string, yTick?: (v: number) => string): uPlot.Axis[] {
+// Steps of whole days, for a series of dates (each at 12:00 UTC, format.ts secs): ticks at those
+// noons, named by their date, never "10am" between two of them.
+const DAY = 86400;
+const DAY_STEPS = [1, 2, 7, 14, 28, 91, 182, 364, 728, 1456, 3640].map((d) => d * DAY);
+const isoDay = (_u: uPlot, v: number[]) => v.map((x) => new Date(x * 1000).toISOString().slice(0, 10));
+const noons = (_u: uPlot, _axis: number, min: number, max: number, incr: number) => {
+  const out: number[] = [];
+  for (let t = Math.ceil((min - DAY / 2) / DAY) * DAY + DAY / 2; t <= max; t += incr) out.push(t);
+  return out;
+};
+
+function axes(xTime: boolean, xWhole: boolean, xDays: boolean, yLabel: string, yTick?: (v: number) => string): uPlot.Axis[] {
   const stroke = cssVar("--fg-muted", "#666");
   const grid = { stroke: cssVar("--grid", "#ddd"), width: 1 };
+  const x: uPlot.Axis = xDays ? { incrs: DAY_STEPS, splits: noons, values: isoDay, space: 90 }
+    : xTime ? {} : { values: (_u: uPlot, v: number[]) => v.map((n) => String(+n.toFixed(3))), ...(xWhole ? { incrs: WHOLE_STEPS } : {}) };
   return [
-    { stroke, grid, ticks: grid, ...(xTime ? {} : { values: (_u: uPlot, v: number[]) => v.map((x) => String(+x.toFixed(3))) }), ...(xWhole ? { incrs: WHOLE_STEPS } : {}) },
+    { stroke, grid, ticks: grid, ...x },
     { stroke, grid, ticks: grid, label: yLabel, size: 60, ...(yTick ? { values: (_u: uPlot, v: number[]) => v.map(yTick) } : {}) },
   ];
 }
@@ -34,6 +47,7 @@ export interface ChartSpec {
   x: number[];
   xTime?: boolean;
   xWhole?: boolean;           // x counts things: ticks at whole numbers only
+  xDays?: boolean;            // x holds dates (UTC midnights): ticks on whole days, named by date
   xLabel?: string;
   yLabel: string;
   series: Series[];
@@ -90,7 +104,9 @@ export function chart(spec: ChartSpec): HTMLElement {
       y: spec.yRange ? { range: spec.yRange } : {},
     },
     legend: { show: spec.series.length > 1 },
-    axes: axes(!!spec.xTime, !!spec.xWhole, spec.yLabel, spec.formatYTick),
+    axes: axes(!!spec.xTime, !!spec.xWhole, !!spec.xDays, spec.yLabel, spec.formatYTick),
+    // room on the right for half of a date label centred on the last day
+    ...(spec.xDays ? { padding: [null, 40, null, null] as uPlot.Padding } : {}),
     series: [
       { label: spec.xLabel ?? "x", value: (_u, v) => (v === null ? "—" : fx(v)) },
       ...spec.series.map((s, i): uPlot.Series => ({

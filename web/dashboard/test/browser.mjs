@@ -196,6 +196,11 @@ try {
   const lateNow = Number(sql(`SELECT COUNT(*) ${current} AND ${late}`));
   const lateShown = await page.locator("table.record-summary tbody tr").evaluateAll((rs) => Number(rs[2].cells[9].textContent));
   check("track record: the picks locked after their start are counted apart", lateShown === lateNow, `${lateShown} shown, ${lateNow} in the store`);
+  // cumulative units: from 0 the day before the first game day to the sum of the graded units
+  const cumRows = await page.locator("table.data:has(caption:text-matches('^Cumulative units')) tbody tr").evaluateAll((trs) => trs.map((tr) => tr.cells[1].textContent.trim()));
+  const unitsNow = Number(sql(`SELECT COALESCE(SUM(r.profit_loss), 0) ${current}`));
+  check("track record: cumulative units start at 0 and end at the graded picks' units", cumRows.length >= 2 && cumRows[0] === "0.00" && Math.abs(Number(cumRows[cumRows.length - 1]) - unitsNow) < 0.006,
+    `${JSON.stringify(cumRows)}, ${unitsNow} in the store`);
   await page.getByLabel("Picks", { exact: true }).selectOption("before_start");
   await page.waitForFunction((want) => {
     const r = document.querySelectorAll("table.record-summary tbody tr")[2];
@@ -296,6 +301,15 @@ try {
   await page.waitForSelector("text=Equity curve", { timeout: 120000 }).catch(() => {});
   const state = sql("SELECT state FROM backtests ORDER BY id DESC LIMIT 1");
   check("a backtest ran as a job and its report is shown", state === "done" && (await page.locator("text=Equity curve").count()) > 0, state);
+  // the equity curve's numbers: the starting bankroll, then the end of each betting day as stored
+  const btReport = JSON.parse(sql("SELECT report FROM backtests ORDER BY id DESC LIMIT 1") || "{}");
+  const usd = (v) => new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(v);
+  const curveRows = await page.locator("table.data:has(caption:text-is('Equity curve')) tbody tr").evaluateAll((trs) => trs.map((tr) => tr.cells[1].textContent.trim()));
+  const wantCurve = [usd(btReport.bankroll_start), ...(btReport.curve ?? []).map((c) => usd(c.bankroll))];
+  check("the equity curve starts at the starting bankroll and then gives each betting day's close, as stored",
+    (btReport.curve ?? []).length > 0 && JSON.stringify(curveRows) === JSON.stringify(wantCurve), `${JSON.stringify(curveRows)} against ${JSON.stringify(wantCurve)}`);
+  const datesCell = await page.locator("table:has(caption:text-matches('^Your backtests')) tbody tr").first().evaluate((tr) => tr.cells[5].textContent);
+  check("a backtest asked without dates is listed over all games", datesCell === "all games", datesCell);
   await shot(page, "11-backtest");
   await page.goto(`${BASE}/#/models`);
   await page.waitForSelector("main table, main p:has-text('No models')");

@@ -17,17 +17,23 @@ const tallyRow = (t?: Tally) => (t ? [t.bets, `${t.wins}–${t.losses}–${t.pus
 function report(bt: Backtest): HTMLElement {
   const r = bt.report;
   if (!r) return h("p", { class: "status" }, bt.state === "failed" ? `Failed: ${bt.error ?? ""}` : `State: ${bt.state}…`);
-  const curve = r.curve ?? [];
+  // the curve is the bankroll at the end of each betting day; it starts from the bankroll the
+  // day before the first bet, so a single betting day still draws a line from where it began
+  const days = r.curve ?? [];
+  const curve = days.length
+    ? [{ date: new Date(((secs(days[0].date) as number) - 86400) * 1000).toISOString().slice(0, 10), bankroll: r.bankroll_start ?? null, drawdown: 0 }, ...days]
+    : [];
   const xs = curve.map((c) => secs(c.date) as number);
   return h("div", { class: "report" },
     h("dl", { class: "facts" },
       h("dt", {}, "Model"), h("dd", {}, r.model ?? "—"), h("dt", {}, "Dates"), h("dd", {}, `${r.from ?? "?"} – ${r.to ?? "?"}`),
       h("dt", {}, "Bankroll"), h("dd", {}, `${money(r.bankroll_start)} → ${money(r.bankroll_end)} (${pct(r.bankroll_growth)})`),
       h("dt", {}, "Max drawdown"), h("dd", {}, pct(r.max_drawdown)), h("dt", {}, "Sharpe per bet"), h("dd", {}, num(r.sharpe_per_bet, 3))),
-    curve.length ? chart({ title: "Equity curve", describe: `${curve.length} betting days from ${money(r.bankroll_start)} to ${money(r.bankroll_end)}`, x: xs, xTime: true, xLabel: "date", yLabel: "bankroll",
+    curve.length ? chart({ title: "Equity curve", describe: `${days.length} betting ${days.length === 1 ? "day" : "days"} from ${money(r.bankroll_start)} to ${money(r.bankroll_end)}`, x: xs, xTime: true, xDays: true, xLabel: "date", yLabel: "bankroll",
       series: [{ label: "bankroll", values: curve.map((c) => c.bankroll) }], formatX: (v) => new Date(v * 1000).toISOString().slice(0, 10), formatY: (v) => money(v) }) : null,
-    curve.length ? chart({ title: "Drawdown", describe: `maximum ${pct(r.max_drawdown)}`, x: xs, xTime: true, xLabel: "date", yLabel: "drawdown", height: 160,
-      series: [{ label: "drawdown", values: curve.map((c) => c.drawdown), color: "#e4572e" }], formatX: (v) => new Date(v * 1000).toISOString().slice(0, 10), formatY: (v) => pct(v) }) : null,
+    curve.length ? chart({ title: "Drawdown", describe: `maximum ${pct(r.max_drawdown)}`, x: xs, xTime: true, xDays: true, xLabel: "date", yLabel: "drawdown", height: 160,
+      series: [{ label: "drawdown", values: curve.map((c) => c.drawdown ?? null), color: "#e4572e" }], formatX: (v) => new Date(v * 1000).toISOString().slice(0, 10), formatY: (v) => pct(v),
+      formatYTick: (v) => pct(v), yRange: [0, Math.max(r.max_drawdown ?? 0, 0.01) * 1.1] }) : null,
     table("All bets", tallyHead, [tallyRow(r.bets)]),
     table("By tier", ["Tier", ...tallyHead], Object.entries(r.tiers ?? {}).map(([k, t]) => [k, ...tallyRow(t)])),
     table("By season", ["Season", ...tallyHead], (r.seasons ?? []).map((s) => [s.season, ...tallyRow(s.bets)])));
@@ -59,7 +65,7 @@ export async function backtestsPage(main: HTMLElement, openId?: number): Promise
   async function refresh(): Promise<void> {
     listBox.replaceChildren(await pagedList<Backtest>("Backtests", "/api/v1/backtests", (p) => p.items.length
       ? table(`Your backtests (${p.total})`, ["Id", "Asked", "Sport", "Market", "Model", "Dates", "State", ""],
-        p.items.map((b) => [b.id, when(b.created_at), b.sport ?? "", b.market ?? "", b.model ?? "Elo", `${b.from ?? "…"} – ${b.to ?? "…"}`, b.state ?? "", h("button", { type: "button", class: "small", onclick: () => void show(b.id) }, "Open")]))
+        p.items.map((b) => [b.id, when(b.created_at), b.sport ?? "", b.market ?? "", b.model ?? "Elo", b.from || b.to ? `${b.from ?? "first game"} – ${b.to ?? "last game"}` : "all games", b.state ?? "", h("button", { type: "button", class: "small", onclick: () => void show(b.id) }, "Open")]))
       : h("p", {}, "No backtests yet.")));
   }
   form.addEventListener("submit", async (e) => {

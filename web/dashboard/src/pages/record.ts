@@ -85,8 +85,9 @@ export function recordPage(main: HTMLElement): void {
         ? chart({
             title: "Cumulative units (1-unit flat stakes)",
             describe: `${cum.length} game days, ending at ${signed(cum[cum.length - 1].cumulative_units)} units`,
-            x: cum.map((c) => secs(c.date) as number), xTime: true, xLabel: "game date", yLabel: "units",
-            series: [{ label: "cumulative units", values: cum.map((c) => c.cumulative_units) }],
+            // from 0 on the day before the first game day, so one game day still draws a line
+            x: [(secs(cum[0].date) as number) - 86400, ...cum.map((c) => secs(c.date) as number)], xTime: true, xDays: true, xLabel: "game date", yLabel: "units",
+            series: [{ label: "cumulative units", values: [0, ...cum.map((c) => c.cumulative_units)] }],
             formatX: (v) => new Date(v * 1000).toISOString().slice(0, 10), formatY: (v) => signed(v),
           })
         : h("p", {}, "No graded picks yet.")));
