@@ -33,5 +33,6 @@ export type PromoteRequest = S["PromoteRequest"];
 export type Setting = S["Setting"];
 export type Alert = S["Alert"];
 export type Health = S["HealthDetailed"];
+export type DataQuality = S["DataQuality"];
 export type DeadJob = S["DeadJob"];
 export type MyFlags = S["MyFlags"];

@@ -252,6 +252,12 @@ try {
   await form.getByRole("button", { name: "Save" }).click();
   await form.locator(".status.ok").waitFor();
   check("admin changed a run-time setting", sql("SELECT value FROM settings WHERE key = 'KELLY_FRACTION'") === "0.2");
+  // freshness: a row per sport with games, its counts as the store has them
+  await page.locator("table.freshness tbody tr").first().waitFor();
+  const fresh = await page.locator("table.freshness tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.cells, (c) => c.textContent.trim()).slice(0, 3).join(" ")));
+  const freshStore = sql("SELECT sp.code || ' ' || COUNT(*) || ' ' || SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM odds o WHERE o.game_id = g.id) THEN 1 ELSE 0 END) FROM games g JOIN sports sp ON sp.id = g.sport_id GROUP BY sp.code ORDER BY sp.code").split("\n");
+  check("admin: data freshness has a row per sport with games, games and games without odds as stored", fresh.length > 0 && JSON.stringify(fresh) === JSON.stringify(freshStore),
+    `${JSON.stringify(fresh)} against ${JSON.stringify(freshStore)}`);
   await shot(page, "10-admin");
   await axe(page, "admin");
 

@@ -6,7 +6,7 @@ import { api, get, list } from "../api";
 import { h, section, select, status, table } from "../dom";
 import { num, when } from "../format";
 import { pagedList } from "../paged";
-import type { Alert, DeadJob, Health, Setting, User } from "../types";
+import type { Alert, DataQuality, DeadJob, Health, Setting, User } from "../types";
 
 const ROLES = ["user", "pro", "analyst", "operator", "admin"];
 
@@ -49,12 +49,23 @@ async function settings(): Promise<HTMLElement> {
     h("details", {}, h("summary", {}, `All ${all.length} settings`), table("Effective settings (secrets redacted)", ["Setting", "Value", "Source"], all.map((s) => [s.name, s.value ?? "", s.source ?? ""]))));
 }
 
+// The latest stored checks, and the report the API computes from the store on each request: per
+// sport, games without odds, final games without a score, scheduled games long past their start,
+// and how old the newest quote of the upcoming games is; then what grading has left undone.
 async function quality(): Promise<HTMLElement> {
-  const q = await get<{ checks?: { check_code?: string; passed?: boolean; score?: number; failed_count?: number; checked_at?: string }[]; computed?: { at?: string; sports?: { sport?: string; games?: number; games_without_odds?: number; upcoming_games?: number; upcoming_odds_staleness_seconds?: number | null }[] } }>("/api/v1/admin/data-quality");
-  const sports = (q.computed?.sports ?? (q.computed as { items?: [] } | undefined)?.items ?? []) as { sport?: string; games?: number; games_without_odds?: number; upcoming_games?: number; upcoming_odds_staleness_seconds?: number | null }[];
+  const q = await get<DataQuality>("/api/v1/admin/data-quality");
+  const c = q.computed;
+  const span = (s: number) => (s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 172800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} d`);
+  // a quote stamped after the server's now: a source's clock runs ahead of the server's
+  const age = (s: number | null) => (s === null ? "none" : s < 0 ? `${span(-s)} ahead of the server's clock` : `${span(s)} old`);
   return h("div", {},
-    table("Latest checks", ["Check", "Passed", "Score", "Failed", "Checked"], (q.checks ?? []).map((c) => [c.check_code ?? "", c.passed ? "yes" : "no", num(c.score, 3), c.failed_count ?? "—", when(c.checked_at)])),
-    table(`Freshness (computed ${when(q.computed?.at)})`, ["Sport", "Games", "Without odds", "Upcoming", "Newest upcoming odds age"], sports.map((s) => [s.sport ?? "", s.games ?? "—", s.games_without_odds ?? "—", s.upcoming_games ?? "—", s.upcoming_odds_staleness_seconds === null || s.upcoming_odds_staleness_seconds === undefined ? "—" : `${s.upcoming_odds_staleness_seconds} s`])));
+    table("Latest checks", ["Check", "Passed", "Score", "Failed", "Checked"], q.checks.map((x) => [x.check_code ?? "", x.passed ? "yes" : "no", num(x.score, 3), x.failed_count ?? "—", when(x.checked_at)])),
+    c.by_sport.length
+      ? table(`Freshness (computed ${when(c.at)})`, ["Sport", "Games", "Without odds", "Final without score", "Overdue (scheduled, long past start)", "Upcoming", "Newest upcoming quote"],
+          c.by_sport.map((s) => [s.sport ?? "", s.games, s.games_without_odds, s.final_without_score, s.scheduled_overdue, s.upcoming_games, s.upcoming_games ? age(s.upcoming_odds_staleness_seconds) : "—"]), "freshness")
+      : h("p", {}, "No games stored yet."),
+    h("p", { class: "status" },
+      `Finished games with ungraded picks: ${c.predictions_final_ungraded}; bets pending on finished or cancelled games: ${c.bets_unsettled_on_finished_games}.`));
 }
 
 function alerts(): Promise<HTMLElement> {
