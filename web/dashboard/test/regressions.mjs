@@ -695,7 +695,7 @@ await block("a pick's bet form fills in the stake the sizing suggests, to the ce
     `bankroll ${found.amount}: the API suggests ${found.stake}, the form has ${value}`);
 });
 
-await block("a model's details give counts whole and measures to four decimals, and its market gate's verdict and why", async (context) => {
+await block("a model's details give counts whole and measures to four decimals, its feature columns, and its market gate's verdict and why", async (context) => {
   // the metrics `aps train --sport EPL --market moneyline` stored for its winner, with the market
   // gate `aps train --sport NFL` stored for a moneyline model that failed it
   const now = Math.floor(Date.now() / 1000), name = `epl_moneyline_logistic_${now}`;
@@ -704,7 +704,9 @@ await block("a model's details give counts whole and measures to four decimals, 
   const market_gate = { passed: false, why, games: 1345, walk_forward_games: 1917, without_close: 572, close_at_other_line: 0, margin_method: "multiplicative", log_loss: 0.62306965, market_log_loss: 0.60699179, max_log_loss_gap: 0.005, bets: 359,
     edge_buckets: buckets.map(([edge_from, edge_to, bets, roi]) => ({ edge_from, edge_to, bets, roi })), max_supported_edge: 1 };
   const m = { walk_forward: { games: 313, log_loss: 0.9131728926, brier: 0.536994716, ece: 0.02891705298 }, folds: 8, first_fold: "2023-08", calibration: "temperature", search_seconds: 0.68, leakage_check: { games: 20, passed: true }, market_gate };
-  sql(`INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash, metrics, log_loss, games, leakage_ok, created_at) SELECT '${name}', s.id, 'moneyline', 'logistic', 'challenger', 'none', '[]', '{}', 'x', '${JSON.stringify(m).replace(/'/g, "''")}', 0.9131728926, 313, 1, ${now} FROM sports s WHERE s.code = 'EPL'`);
+  // its feature columns as the registry stores them (cut from `aps train --sport EPL` on 2021-22)
+  const features = { cols: ["elo_diff", "rest_home", "ml_home", "ml_draw", "ml_away", "ml_book_sd", "mkt_rating_ml", "ml_book0", "ml_book4"], books: ["bet365", "betvictor", "bwin", "interwetten", "pinnacle", "williamhill"] };
+  sql(`INSERT INTO models (name, sport_id, market, family, status, path, features, params, data_hash, metrics, log_loss, games, leakage_ok, created_at) SELECT '${name}', s.id, 'moneyline', 'logistic', 'challenger', 'none', '${JSON.stringify(features)}', '{}', 'x', '${JSON.stringify(m).replace(/'/g, "''")}', 0.9131728926, 313, 1, ${now} FROM sports s WHERE s.code = 'EPL'`);
   const p = await context.newPage();
   await signIn(p, ADMIN_EMAIL, ADMIN_PASSWORD);
   await p.goto(`${BASE}/#/models`);
@@ -713,6 +715,9 @@ await block("a model's details give counts whole and measures to four decimals, 
   await p.waitForSelector(`main h2:has-text('${name}')`);
   const rows = Object.fromEntries(await p.locator("main table:has(caption:text-matches('^(Walk-forward metrics|Training)$')) tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])));
   check("models: games 313 and folds 8 whole, log loss 0.9132, search seconds 0.6800", rows.games === "313" && rows.folds === "8" && rows.log_loss === "0.9132" && rows.search_seconds === "0.6800", JSON.stringify(rows));
+  const featureNames = await p.locator("main .features li").allTextContents();
+  check("models: the feature columns as stored, each book's price column named after its book", JSON.stringify(featureNames) ===
+    JSON.stringify(["elo_diff", "rest_home", "ml_home", "ml_draw", "ml_away", "ml_book_sd", "mkt_rating_ml", "ml_bet365", "ml_pinnacle"]), JSON.stringify(featureNames));
   const gateBox = p.locator("main section", { has: p.locator("h2", { hasText: "Market gate" }) });
   const verdict = (await gateBox.locator(".gate-verdict").textContent()) ?? "";
   check("models: the market gate says it failed, so its market's picks are tracking only, and why", /^Failed: .*tracking only/.test(verdict) && verdict.endsWith(why), verdict);

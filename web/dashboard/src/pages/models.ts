@@ -4,20 +4,26 @@
 // listed after the ranked ones, marked and without a rank, and not offered for promotion: the API
 // refuses it (409 MODEL_NOT_ELIGIBLE).
 import { api, every, get, newest } from "../api";
-import { hbars } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { dash, num, pct, when } from "../format";
 import { sportOptions } from "../sports";
 import type { Model, PromoteRequest } from "../types";
 
-function importance(features: unknown): HTMLElement {
-  const arr = Array.isArray(features) ? features : [];
-  const scored = arr
-    .map((f) => (typeof f === "object" && f ? (f as { name?: string; feature?: string; importance?: number; gain?: number }) : null))
-    .filter((f): f is { name?: string; feature?: string; importance?: number; gain?: number } => !!f && typeof (f.importance ?? f.gain) === "number");
-  if (scored.length) return hbars("Feature importance", scored.map((f) => ({ label: f.name ?? f.feature ?? "?", value: (f.importance ?? f.gain) as number, text: num(f.importance ?? f.gain, 4) })));
-  const names = arr.filter((f): f is string => typeof f === "string");
-  return names.length ? h("div", {}, h("p", {}, `${names.length} features (no importance stored for this model):`), h("ul", { class: "cols" }, ...names.map((n) => h("li", {}, n)))) : h("p", {}, "No features stored.");
+// The columns the model reads, as its registry row stores them ({"cols": [...], "books": [...]}):
+// a per-book price column ("ml_book4") is named after its book ("ml_pinnacle"). No importance is
+// stored with a model; what each feature added to one pick is under its game's "Why this pick".
+function featureList(features: unknown): HTMLElement {
+  const o = (features && typeof features === "object" && !Array.isArray(features) ? features : {}) as { cols?: unknown; books?: unknown };
+  const cols = Array.isArray(o.cols) ? o.cols.filter((c): c is string => typeof c === "string") : [];
+  const books = Array.isArray(o.books) ? o.books : [];
+  const names = cols.map((c) => {
+    const book = /^ml_book(\d+)$/.exec(c);
+    const name = book ? books[Number(book[1])] : null;
+    return typeof name === "string" && name ? `ml_${name}` : c;
+  });
+  return names.length
+    ? h("div", { class: "features" }, h("p", {}, `${names.length} features, the columns the model reads (what each added to a pick is under its game's "Why this pick"):`), h("ul", { class: "cols" }, ...names.map((n) => h("li", {}, n))))
+    : h("p", {}, "No features stored.");
 }
 
 // A stored value as written: counts (games, folds) whole, measures to four decimals.
@@ -83,7 +89,7 @@ export async function modelsPage(main: HTMLElement): Promise<void> {
     const current = askModel();
     const m = await get<Model>(`/api/v1/models/${id}`);
     if (!current()) return;
-    detail.replaceChildren(section(`${m.name} (${m.status})`, metrics(m.metrics), importance(m.features), m.status === "pruned" ? h("p", { class: "status" }, PRUNED) : promoteForm(m)), gate(m));
+    detail.replaceChildren(section(`${m.name} (${m.status})`, metrics(m.metrics), featureList(m.features), m.status === "pruned" ? h("p", { class: "status" }, PRUNED) : promoteForm(m)), gate(m));
   }
 
   function promoteForm(m: Model): HTMLElement {
