@@ -47,7 +47,7 @@ export interface ChartSpec {
   x: number[];
   xTime?: boolean;
   xWhole?: boolean;           // x counts things: ticks at whole numbers only
-  xDays?: boolean;            // x holds dates (UTC midnights): ticks on whole days, named by date
+  xDays?: boolean;            // x holds dates (12:00 UTC each, format.ts secs): ticks on whole days, named by date
   xLabel?: string;
   yLabel: string;
   series: Series[];

@@ -45,9 +45,8 @@ const rank = (order: string[], v: string | null | undefined) => {
 
 // The latest quote of every book, one row per book and one column per market and side (line and
 // price; a price alone for moneylines; the sides in the order the match is named), the phase each
-// row's quotes come from. The quote the API
-// names best for its side (GET /odds/{id}/best: the best price, or the best line for spreads and
-// totals) is bold and labelled.
+// row's quotes come from. The quote the API names best for its side (GET /odds/{id}/best: the
+// best price, or the best line for spreads and totals) is bold and starred.
 function oddsGrid(game: Game, current: Odds[], best: Quote[]): HTMLElement | null {
   if (!current.length) return null;
   const key = (m: string | null | undefined, s: string | null | undefined) => `${m ?? ""}|${s ?? ""}`;
