@@ -80,7 +80,13 @@ function alerts(): Promise<HTMLElement> {
 async function queue(): Promise<HTMLElement> {
   const hd = await get<Health>("/api/v1/health/detailed");
   const comps = hd.components ?? {};
-  const rows = Object.entries(comps).map(([k, v]) => [k, String(v.status ?? ""), Object.entries(v).filter(([f]) => f !== "status").map(([f, x]) => `${f}: ${typeof x === "object" ? JSON.stringify(x) : String(x)}`).join(", ")]);
+  // a component's fields as words: "latency ms: 0.007, pool (open 4, in use 0, max 15, …)"
+  const words = (k: string) => k.replace(/_/g, " ");
+  const text = (x: unknown): string => (x && typeof x === "object" && !Array.isArray(x)
+    ? `(${Object.entries(x).map(([f, y]) => `${words(f)} ${text(y)}`).join(", ")})`
+    : Array.isArray(x) ? x.map(text).join(", ") : String(x));
+  const rows = Object.entries(comps).map(([k, v]) => [k, String(v.status ?? ""), Object.entries(v).filter(([f]) => f !== "status")
+    .map(([f, x]) => (x && typeof x === "object" && !Array.isArray(x) ? `${words(f)} ${text(x)}` : `${words(f)}: ${text(x)}`)).join(", ")]);
   return table(`Components (${hd.status ?? "?"})`, ["Component", "Status", "Details"], rows);
 }
 
