@@ -10,6 +10,8 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "core/buf.h"
+#include "core/csv.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/strmap.h"
@@ -202,35 +204,35 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* A CSV field, quoted when it holds a comma, a quote or a line break. A field a spreadsheet
- * would take for a formula (one starting with =, +, -, @, a tab or a carriage return: a team of a
- * sport without a curated list is keyed by the name its provider sent) is quoted after an
- * apostrophe, so a spreadsheet opens it as the text it is. */
-static void csv_text(const char *v)
+/* One game's line of the CSV (the header in write_games). */
+static void csv_row(const struct aps_hist_game *g, const char *home, const char *away,
+                    const char *name, enum aps_market market, bool in_training,
+                    const struct outcome_row *o)
 {
-    bool formula = v[0] && strchr("=+-@\t\r", v[0]);
-    if (!formula && !strpbrk(v, ",\"\n\r")) {
-        fputs(v, stdout);
-        return;
+    struct aps_buf row = {0};
+    aps_buf_printf(&row, "%lld,%s,%s,", (long long)g->id, g->date, g->season);
+    aps_csv_put_text(&row, home);
+    aps_buf_putc(&row, ',');
+    aps_csv_put_text(&row, away);
+    aps_buf_printf(&row, ",%s,", aps_status_name(g->status));
+    if (g->home_score >= 0)
+        aps_buf_printf(&row, "%d,%d,", g->home_score, g->away_score);
+    else
+        aps_buf_puts(&row, ",,");
+    aps_buf_printf(&row, "%s,%s,%d,", name, aps_market_name(market), in_training);
+    aps_csv_put_num(&row, o->line, -1);
+    aps_buf_putc(&row, ',');
+    aps_csv_put_num(&row, o->mu, 6);
+    aps_buf_putc(&row, ',');
+    aps_csv_put_num(&row, o->sigma, 6);
+    for (int k = 0; k < 3; k++) {
+        aps_buf_printf(&row, ",%s,", k < o->n ? o->name[k] : "");
+        if (k < o->n)
+            aps_csv_put_num(&row, o->p[k], 9);
     }
-    putchar('"');
-    if (formula)
-        putchar('\'');
-    for (; *v; v++) {
-        if (*v == '"')
-            putchar('"');
-        putchar(*v);
-    }
-    putchar('"');
-}
-
-/* v with `digits` decimals (%g when digits < 0); nothing when v is not finite. */
-static void csv_num(FILE *out, double v, int digits)
-{
-    if (isfinite(v) && digits < 0)
-        fprintf(out, "%g", v);
-    else if (isfinite(v))
-        fprintf(out, "%.*f", digits, v);
+    aps_buf_putc(&row, '\n');
+    fwrite(aps_buf_str(&row), 1, row.len, stdout);
+    aps_buf_cleanup(&row);
 }
 
 /* Prints every game of the window; *count gets how many. */
@@ -287,27 +289,8 @@ static int write_games(const struct aps_trained *t, const struct aps_history *h,
             json_array_append_new(arr, j);
             continue;
         }
-        printf("%lld,%s,%s,", (long long)g->id, g->date, g->season);
-        csv_text(team_key(keys, g->home, home, sizeof home));
-        putchar(',');
-        csv_text(team_key(keys, g->away, away, sizeof away));
-        printf(",%s,", aps_status_name(g->status));
-        if (g->home_score >= 0)
-            printf("%d,%d,", g->home_score, g->away_score);
-        else
-            printf(",,");
-        printf("%s,%s,%d,", name, aps_market_name(t->market), in_training);
-        csv_num(stdout, o.line, -1);
-        putchar(',');
-        csv_num(stdout, o.mu, 6);
-        putchar(',');
-        csv_num(stdout, o.sigma, 6);
-        for (int k = 0; k < 3; k++) {
-            printf(",%s,", k < o.n ? o.name[k] : "");
-            if (k < o.n)
-                csv_num(stdout, o.p[k], 9);
-        }
-        putchar('\n');
+        csv_row(g, team_key(keys, g->home, home, sizeof home),
+                team_key(keys, g->away, away, sizeof away), name, t->market, in_training, &o);
     }
     if (arr) {
         if (!rc)

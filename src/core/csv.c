@@ -2,11 +2,14 @@
  * reusable row buffer and fields point into it. */
 #include "core/csv.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/str.h"
 
@@ -233,4 +236,30 @@ const char *aps_csv_strerror(int rc)
     if (rc == APS_E_PARSE)
         return "a quoted field is never closed";
     return aps_strerror(rc);
+}
+
+void aps_csv_put_text(struct aps_buf *b, const char *v)
+{
+    bool formula = v[0] && strchr("=+-@\t\r", v[0]);
+    if (!formula && !strpbrk(v, ",\"\n\r")) {
+        aps_buf_puts(b, v);
+        return;
+    }
+    aps_buf_putc(b, '"');
+    if (formula)
+        aps_buf_putc(b, '\'');
+    for (; *v; v++) {
+        if (*v == '"')
+            aps_buf_putc(b, '"');
+        aps_buf_putc(b, *v);
+    }
+    aps_buf_putc(b, '"');
+}
+
+void aps_csv_put_num(struct aps_buf *b, double v, int digits)
+{
+    if (isfinite(v) && digits < 0)
+        aps_buf_printf(b, "%g", v);
+    else if (isfinite(v))
+        aps_buf_printf(b, "%.*f", digits, v);
 }

@@ -1,4 +1,4 @@
-/* csv.h — a bounded CSV reader for the historical data files.
+/* csv.h — a bounded CSV reader for the historical data files, and the fields of CSV written out.
  *
  * Copes with what the real files do: a UTF-8 byte-order mark, LF, CRLF and bare CR line endings,
  * quoted fields with doubled quotes, and bytes that are not UTF-8 (passed through). Limits: the
@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "core/err.h"
+
+struct aps_buf;
 
 #define APS_CSV_MAX_BYTES (256u << 20)
 #define APS_CSV_MAX_FIELDS 512
@@ -48,5 +50,13 @@ int aps_csv_row_blank(char **fields, size_t n);
  * in a name), "fields past the header". Empty fields past the header (a trailing comma) are
  * harmless. The reason is the loaders' reject reason. */
 const char *aps_csv_width_problem(char **fields, size_t n, size_t ncols);
+
+/* Writing (RFC 4180). A text field, quoted when it holds a comma, a quote or a line break; one
+ * a spreadsheet would take for a formula (starting with =, +, -, @, a tab or a carriage return:
+ * a team of a sport without a curated list is keyed by the name its provider sent) is quoted
+ * after an apostrophe, so a spreadsheet opens it as the text it is. */
+void aps_csv_put_text(struct aps_buf *b, const char *v);
+/* v with `digits` decimals (%g when digits < 0); nothing (an empty field) when v is not finite. */
+void aps_csv_put_num(struct aps_buf *b, double v, int digits);
 
 #endif

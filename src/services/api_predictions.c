@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/csv.h"
 #include "core/domain.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -138,18 +140,26 @@ static void pick_filters(const struct aps_http_req *req, struct aps_http_res *re
         aps_api_where_text(w, "r.result = ?", result);
 }
 
+/* The pick filters and the game dates (date, or date_from and date_to) of the list and the
+ * export; the dates' text stays in from and to, which w borrows. */
+static void dated_pick_filters(struct aps_http_req *req, struct aps_http_res *res,
+                               struct aps_api_where *w, char from[11], char to[11])
+{
+    aps_api_q_date_range(req, res, from, to);
+    pick_filters(req, res, w);
+    if (from[0])
+        aps_api_where_text(w, "g.game_date >= ?", from);
+    if (to[0])
+        aps_api_where_text(w, "g.game_date <= ?", to);
+}
+
 int aps_api_predictions_list(struct aps_http_req *req, struct aps_http_res *res)
 {
     struct aps_api_where w = {0};
     struct aps_api_page pg;
     char from[11], to[11];
     aps_api_q_page(req, res, &pg);
-    aps_api_q_date_range(req, res, from, to);
-    pick_filters(req, res, &w);
-    if (from[0])
-        aps_api_where_text(&w, "g.game_date >= ?", from);
-    if (to[0])
-        aps_api_where_text(&w, "g.game_date <= ?", to);
+    dated_pick_filters(req, res, &w, from, to);
     if (!aps_api_bad(res))
         picks_page(req, res, &w, &pg, NULL);
     aps_api_where_cleanup(&w);
@@ -695,5 +705,128 @@ int aps_api_predictions_verify_id(struct aps_http_req *req, struct aps_http_res 
     else
         verify_answer(res, c, id, hash);
     aps_store_release(c);
+    return 0;
+}
+
+/* ---- the record as CSV ----------------------------------------------------------------------- */
+
+/* At most this many picks in one export; a wider one is refused with the count, to be narrowed by
+ * dates or sport. */
+#define EXPORT_MAX_ROWS 100000
+
+/* The lock-in text's fields in its order (engine/lockin.h), then the rest of the record. */
+static const char EXPORT_HEADER[] =
+    "id,lockin_version,prev_hash,game_id,sport,game_date,home,away,model,market,selection,line,"
+    "price,book,probability,market_probability,edge,tier,stake_fraction,publication,"
+    "no_bet_reason,locked_at,hash,current,locked_before_start,result,profit_units,clv,"
+    "graded_at\r\n";
+
+#define EXPORT_SQL                                                                               \
+    "SELECT p.id, p.prev_hash, p.game_id, sp.code, COALESCE(p.game_date, g.game_date), th.key,"  \
+    " ta.key, p.model, p.market, p.selection, p.line, p.price, p.book, p.probability,"           \
+    " p.market_probability, p.edge, p.tier, p.stake_fraction, p.publication, p.no_bet_reason,"   \
+    " p.locked_at, p.hash, CASE WHEN " APS_API_PRED_CURRENT " THEN 1 ELSE 0 END,"                \
+    " CASE WHEN " APS_API_PRED_LOCKED_LATE " THEN 0 ELSE 1 END, r.result, r.profit_loss, r.clv," \
+    " r.graded_at FROM predictions p LEFT JOIN prediction_results r"                             \
+    " ON r.prediction_id = p.id JOIN games g ON g.id = p.game_id"                                \
+    " JOIN sports sp ON sp.id = g.sport_id JOIN teams th ON th.id = g.home_team_id"              \
+    " JOIN teams ta ON ta.id = g.away_team_id"
+
+static void put_text(struct aps_buf *b, const struct aps_stmt *st, int col)
+{
+    const char *t = aps_stmt_text(st, col);
+    aps_csv_put_text(b, t ? t : "");
+    aps_buf_putc(b, ',');
+}
+
+/* A number as the lock-in text writes it: fixed decimals, -0 as 0; an empty field for NULL. */
+static void put_fixed(struct aps_buf *b, const struct aps_stmt *st, int col, int digits)
+{
+    if (!aps_stmt_is_null(st, col)) {
+        char t[64];
+        snprintf(t, sizeof t, "%.*f", digits, aps_stmt_double(st, col));
+        bool zero = strspn(t + (t[0] == '-'), "0.") == strlen(t + (t[0] == '-'));
+        aps_buf_puts(b, zero && t[0] == '-' ? t + 1 : t);
+    }
+    aps_buf_putc(b, ',');
+}
+
+static void export_row(struct aps_buf *b, const struct aps_stmt *st)
+{
+    bool v2 = !aps_stmt_is_null(st, 18); /* picks locked in before publication was recorded */
+    aps_buf_printf(b, "%lld,%d,", (long long)aps_stmt_int64(st, 0), v2 ? 2 : 1);
+    put_text(b, st, 1);
+    aps_buf_printf(b, "%lld,", (long long)aps_stmt_int64(st, 2));
+    for (int col = 3; col <= 9; col++) /* sport, game_date, home, away, model, market, selection */
+        put_text(b, st, col);
+    put_fixed(b, st, 10, 2);
+    put_fixed(b, st, 11, 4);
+    put_text(b, st, 12);
+    for (int col = 13; col <= 15; col++)
+        put_fixed(b, st, col, 6);
+    put_text(b, st, 16);
+    put_fixed(b, st, 17, 6);
+    for (int col = 18; col <= 21; col++) /* publication, no_bet_reason, locked_at, hash */
+        put_text(b, st, col);
+    aps_buf_printf(b, "%s,%s,", aps_stmt_int64(st, 22) ? "true" : "false",
+                   aps_stmt_int64(st, 23) ? "true" : "false");
+    put_text(b, st, 24);
+    put_fixed(b, st, 25, 4);
+    put_fixed(b, st, 26, 4);
+    if (!aps_stmt_is_null(st, 27)) {
+        char iso[32];
+        aps_time_format_iso(aps_stmt_int64(st, 27), iso, sizeof iso);
+        aps_buf_puts(b, iso);
+    }
+    aps_buf_puts(b, "\r\n");
+}
+
+int aps_api_predictions_export(struct aps_http_req *req, struct aps_http_res *res)
+{
+    struct aps_api_where w = {0};
+    char from[11], to[11];
+    dated_pick_filters(req, res, &w, from, to);
+    struct aps_conn *c = NULL;
+    if (aps_api_bad(res) || aps_api_acquire(req, res, APS_DB_READ, &c)) {
+        aps_api_where_cleanup(&w);
+        return 0;
+    }
+    int64_t n = 0;
+    struct aps_stmt *st = NULL;
+    struct aps_buf sql = {0}, out = {0};
+    int rc = aps_api_count(c, PRED_FILTER_FROM, &w, &n);
+    if (!rc && n > EXPORT_MAX_ROWS) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%lld picks match, at most %d in one export: narrow the dates",
+                 (long long)n, EXPORT_MAX_ROWS);
+        aps_http_error(res, 400, "VALIDATION_ERROR", msg);
+        aps_http_error_field(res, "date_from", msg);
+    } else if (!rc) {
+        aps_buf_printf(&sql, EXPORT_SQL "%s ORDER BY p.id", aps_buf_str(&w.sql));
+        rc = aps_api_prepare(c, aps_buf_str(&sql), &w, &st);
+        aps_buf_puts(&out, EXPORT_HEADER);
+        while (!rc && (rc = aps_stmt_step(st)) == APS_ROW) {
+            rc = 0;
+            export_row(&out, st);
+        }
+        rc = rc < 0 ? rc : 0;
+    }
+    aps_stmt_finalize(st);
+    aps_store_release(c);
+    aps_api_where_cleanup(&w);
+    aps_buf_cleanup(&sql);
+    if (rc) {
+        aps_buf_cleanup(&out);
+        return aps_api_db_error(res, rc);
+    }
+    if (res->status != 400) {
+        res->status = 200;
+        res->raw = aps_arena_alloc(&req->arena, out.len + 1);
+        memcpy(res->raw, aps_buf_str(&out), out.len + 1);
+        res->raw_len = out.len;
+        res->content_type = "text/csv; charset=utf-8; header=present";
+        aps_http_header_set(res, "Content-Disposition", "attachment; filename=\"aps-picks.csv\"");
+    }
+    aps_buf_cleanup(&out);
     return 0;
 }

@@ -212,7 +212,7 @@ static json_t *success_response(const struct aps_route *rt, json_t *schemas, int
 {
     const char *s = response_schema(rt, status);
     json_t *content = json_object();
-    if (!strcmp(s, "text/plain") || !strcmp(s, "text/html")) {
+    if (!strcmp(s, "text/plain") || !strcmp(s, "text/html") || !strcmp(s, "text/csv")) {
         json_object_set_new(content, strcmp(s, "text/plain") ? s : "text/plain; version=0.0.4",
                             json_pack("{s:{s:s}}", "schema", "type", "string"));
     } else if (!strcmp(s, "static")) {

@@ -7,10 +7,13 @@
 # /auth/login; a backtest's job is run by a real `aps worker`. Expected numbers
 # are written out here (Kelly stake of a textbook case, prices seeded, counts), never read back
 # from the code under test. Last, with 10,000 more games, the count a long list keeps.
-# Needs: APS_BIN, curl, jq; sqlite3, and psql for PostgreSQL. Without APS_TEST_PG_URL the
+# Needs: APS_BIN, curl, jq, node; sqlite3, and psql for PostgreSQL. Without APS_TEST_PG_URL the
 # PostgreSQL half is skipped with a note.
 set -uo pipefail
 : "${APS_BIN:?APS_BIN is the aps binary}"
+for tool in curl jq node sqlite3; do
+  command -v "$tool" > /dev/null || { echo "api_domain: $tool is missing (scripts/bootstrap)"; exit 1; }
+done
 work=$(mktemp -d)
 server_pid=""
 pgdb="aps_it_domain_$$"
@@ -257,6 +260,57 @@ test_predictions() {
   check "unknown hash 404" 404 "$status"
   req GET "/api/v1/predictions/verify?hash=xyz" "" "$U1"
   check "malformed hash 400" 400 "$status"
+}
+
+# The record as CSV: every pick once, oldest first, and each hash rebuilt from its row alone (the
+# lock-in text as the README describes it: the row's fields in order, numbers as written, an
+# empty number null; a text field after an apostrophe is the spreadsheet guard, not the text).
+test_export() {
+  local base="http://127.0.0.1:$port/api/v1/predictions/export"
+  status=$(curl -s -D "$work/csv.h" -o "$work/picks.csv" -w '%{http_code}' -H "Authorization: Bearer $U1" "$base?history=true")
+  check "export: 200 as text/csv, an attachment" "200 text/csv attachment" \
+    "$status $(grep -i '^content-type:' "$work/csv.h" | grep -o 'text/csv') $(grep -i '^content-disposition:' "$work/csv.h" | grep -o attachment)"
+  check "export: a header and one row per stored pick" "$(($(sql "SELECT COUNT(*) FROM predictions") + 1))" "$(grep -c $'\r$' "$work/picks.csv")"
+  # shellcheck disable=SC2016 # the JavaScript's template literals
+  check "export: every row's hash is the SHA-256 of its lock-in text" "$(sql "SELECT COUNT(*) FROM predictions") 0" "$(node -e '
+    const crypto = require("crypto"), text = require("fs").readFileSync(process.argv[1], "utf8");
+    const rows = [];
+    let row = [], f = "", q = false;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i];
+      if (q) { if (ch === "\"" && text[i + 1] === "\"") { f += ch; i++; } else if (ch === "\"") q = false; else f += ch; }
+      else if (ch === "\"") q = true;
+      else if (ch === ",") { row.push(f); f = ""; }
+      else if (ch === "\r" && text[i + 1] === "\n") { row.push(f); rows.push(row); row = []; f = ""; i++; }
+      else f += ch;
+    }
+    const [head, ...data] = rows;
+    const num = new Set(["line", "price", "probability", "market_probability", "edge", "stake_fraction"]);
+    let bad = 0;
+    for (const r of data) {
+      const v = Object.fromEntries(head.map((h, i) => [h, r[i]]));
+      const names = ["prev_hash", "game_id", "sport", "game_date", "home", "away", "model", "market", "selection", "line", "price", "book",
+        "probability", "market_probability", "edge", "tier", "stake_fraction", ...(v.lockin_version === "2" ? ["publication", "no_bet_reason"] : []), "locked_at"];
+      const fields = names.map((n) => `"${n}":${n === "game_id" ? v[n] : num.has(n) ? (v[n] === "" ? "null" : v[n]) : JSON.stringify(v[n].replace(/^\x27/, ""))}`);
+      const hash = crypto.createHash("sha256").update(`{"v":${v.lockin_version},${fields.join(",")}}`).digest("hex");
+      if (hash !== v.hash) bad++;
+    }
+    console.log(`${data.length} ${bad}`);' "$work/picks.csv")"
+  status=$(curl -s -o "$work/picks2.csv" -w '%{http_code}' -H "Authorization: Bearer $U1" "$base?graded=true&sport=NFL")
+  check "export: the list's filters (graded NFL picks)" "200 $(sql "SELECT COUNT(*) FROM prediction_results")" "$status $(($(grep -c $'\r$' "$work/picks2.csv") - 1))"
+  status=$(curl -s -o "$work/picks2.csv" -w '%{http_code}' -H "Authorization: Bearer $U1" "$base?sport=NBA")
+  check "export: none of another sport, the header alone" "200 1" "$status $(grep -c $'\r$' "$work/picks2.csv")"
+  local first
+  first=$(sql "SELECT MIN(g.game_date) FROM predictions p JOIN games g ON g.id = p.game_id")
+  status=$(curl -s -o "$work/picks2.csv" -w '%{http_code}' -H "Authorization: Bearer $U1" "$base?history=true&date_from=$first&date_to=$first")
+  check "export: the picks of the first game date" "200 $(sql "SELECT COUNT(*) FROM predictions p JOIN games g ON g.id = p.game_id WHERE g.game_date = '$first'")" \
+    "$status $(($(grep -c $'\r$' "$work/picks2.csv") - 1))"
+  status=$(curl -s -o "$work/picks2.csv" -w '%{http_code}' -H "Authorization: Bearer $U1" "$base?date_from=2099-01-01")
+  check "export: none after 2099-01-01" "200 1" "$status $(grep -c $'\r$' "$work/picks2.csv")"
+  req GET "/api/v1/predictions/export?sport=XYZ" "" "$U1"
+  check "export: a bad filter is a 400 naming it" "400 sport" "$status $(jf '.error.details[0].field')"
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$base")
+  check "export: no credential, 401" 401 "$status"
 }
 
 test_betting() {
@@ -662,6 +716,7 @@ run_backend() {
   test_games
   test_odds
   test_predictions
+  test_export
   test_betting
   test_backtest_job
   test_admin

@@ -309,22 +309,40 @@ async function errorOf(r: Response): Promise<HttpError> {
   return new HttpError(r.status, e.code ?? String(r.status), (e.message ?? r.statusText) + (details ? ` (${details})` : ""), body);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+// One request with the session's token (renewed once on a 401); a failure is thrown as HttpError.
+async function send(method: string, path: string, body: unknown, accept: string, retried = false): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   const seen = session?.seq ?? 0;
   if (session) headers.Authorization = `Bearer ${session.access}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (r.status === 401 && session && !retried) {
     const renewed = await refresh(seen);
-    if (renewed === "ok") return api<T>(method, path, body, true);
+    if (renewed === "ok") return send(method, path, body, accept, true);
     if (renewed === "later") throw new HttpError(401, "RENEWAL_PENDING", "The session could not be renewed just now; it will be tried again shortly.", null);
   }
   if (!r.ok) {
     if (r.status === 401 && session) drop(true);
     throw await errorOf(r);
   }
-  return (await r.json()) as T;
+  return r;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await (await send(method, path, body, "application/json")).json()) as T;
+}
+
+// Saves a file the API answers (a CSV export) under filename, as the browser saves a download.
+export async function download(path: string, accept: string, filename: string): Promise<void> {
+  const blob = await (await send("GET", path, undefined, accept)).blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export const get = <T>(path: string): Promise<T> => api<T>("GET", path);

@@ -199,6 +199,13 @@ try {
   // cumulative units: from 0 the day before the first game day to the sum of the graded units
   const cumRows = await page.locator("table.data:has(caption:text-matches('^Cumulative units')) tbody tr").evaluateAll((trs) => trs.map((tr) => tr.cells[1].textContent.trim()));
   const unitsNow = Number(sql(`SELECT COALESCE(SUM(r.profit_loss), 0) ${current}`));
+  // the record's graded picks as CSV, one row per pick the summary counts, hashes as stored
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+  const csvRows = readFileSync(await download.path(), "utf8").split("\r\n").filter(Boolean);
+  const csvHashes = csvRows.slice(1).map((r) => r.split(",")[csvRows[0].split(",").indexOf("hash")]).sort();
+  const storeHashes = sql(`SELECT p.hash ${current} ORDER BY p.hash`).split("\n").filter(Boolean);
+  check("track record: Download CSV saves the graded picks it counts, with their hashes", download.suggestedFilename() === "aps-track-record.csv" &&
+    csvHashes.length === gradedNow && JSON.stringify(csvHashes) === JSON.stringify(storeHashes), `${download.suggestedFilename()}: ${csvHashes.length} rows, ${gradedNow} graded, ${storeHashes.length} hashes in the store`);
   check("track record: cumulative units start at 0 and end at the graded picks' units", cumRows.length >= 2 && cumRows[0] === "0.00" && Math.abs(Number(cumRows[cumRows.length - 1]) - unitsNow) < 0.006,
     `${JSON.stringify(cumRows)}, ${unitsNow} in the store`);
   await page.getByLabel("Picks", { exact: true }).selectOption("before_start");

@@ -566,6 +566,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/predictions/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The picks as CSV (RFC 4180), oldest first: every field of each pick's lock-in text in its order (numbers as hashed, empty for null), then whether it is current, locked before its start, and its grading; the list's filters (history=true: every pick, the whole chain); at most 100000 picks */
+        get: operations["get_api_v1_predictions_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/predictions/verify": {
         parameters: {
             query?: never;
@@ -5665,6 +5682,115 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_predictions_export: {
+        parameters: {
+            query?: {
+                /** @description compared without regard to case */
+                sport?: "NFL" | "NCAAF" | "CFL" | "NBA" | "NCAAB" | "WNBA" | "NHL" | "MLB" | "ATP" | "WTA" | "EPL" | "LALIGA" | "BUNDESLIGA" | "SERIEA" | "LIGUE1";
+                /** @description compared without regard to case */
+                tier?: "A" | "B" | "C" | "D";
+                market?: "moneyline" | "spread" | "total";
+                min_edge?: number;
+                min_probability?: number;
+                graded?: boolean;
+                history?: boolean;
+                publication?: "published" | "tracking_only";
+                locked?: "before_start" | "after_start";
+                game_id?: number;
+                result?: "win" | "loss" | "push" | "void" | "half_win" | "half_loss";
+                date?: string;
+                date_from?: string;
+                date_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
             };
             /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
             400: {

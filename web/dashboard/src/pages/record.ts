@@ -1,7 +1,8 @@
 // The track record: by sport, market, tier and period — win rate with its Wilson interval, ROI,
 // CLV, the CLV histogram, the reliability diagram with counts and the cumulative units, all as
-// the API computed them; and the verification of any pick's lock-in hash.
-import { get, newest } from "../api";
+// the API computed them; the graded picks behind it as CSV; and the verification of any pick's
+// lock-in hash.
+import { download, get, newest } from "../api";
 import { chart } from "../charts";
 import { field, h, section, select, status, table } from "../dom";
 import { num, pct, secs, signed, when } from "../format";
@@ -25,14 +26,21 @@ export function recordPage(main: HTMLElement): void {
   const to = h("input", { type: "date", name: "date_to" });
   const note = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const out = h("div");
-  const filters = h("form", { class: "filters", "aria-label": "Filter the track record" }, field("Sport", sport), field("Market", market), field("Tier", tier), field("Picks", locked), field("From", from), field("To", to));
+  // the graded picks these filters count, each with the fields its lock-in hash covers
+  const csvNote = h("span", { class: "status", role: "status", "aria-live": "polite" });
+  const csv = h("button", { type: "button", class: "ghost", onclick: async () => {
+    const q = query();
+    q.set("graded", "true");
+    status(csvNote, "");
+    try { await download(`/api/v1/predictions/export?${q}`, "text/csv", "aps-track-record.csv"); } catch (e) { status(csvNote, (e as Error).message, "error"); }
+  } }, "Download CSV");
+  const filters = h("form", { class: "filters", "aria-label": "Filter the track record" }, field("Sport", sport), field("Market", market), field("Tier", tier), field("Picks", locked), field("From", from), field("To", to), h("div", {}, csv, csvNote));
   main.append(section("Track record", filters, note), out);
 
   // Only the newest request's answer is drawn (a slower answer to earlier filters is dropped), and
   // a failed request takes the tables of the earlier filters away.
   const ask = newest();
-  async function load(): Promise<void> {
-    const current = ask();
+  function query(): URLSearchParams {
     const q = new URLSearchParams();
     if (sport.value) q.set("sport", sport.value);
     if (market.value) q.set("market", market.value);
@@ -40,6 +48,11 @@ export function recordPage(main: HTMLElement): void {
     if (locked.value) q.set("locked", locked.value);
     if (from.value) q.set("date_from", from.value);
     if (to.value) q.set("date_to", to.value);
+    return q;
+  }
+  async function load(): Promise<void> {
+    const current = ask();
+    const q = query();
     try {
       const p = await get<Performance>(`/api/v1/predictions/performance?${q}`);
       if (!current()) return;
