@@ -26,11 +26,14 @@ export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
-export function table(caption: string, head: string[], rows: Child[][], cls = ""): HTMLTableElement {
-  return h("table", { class: cls },
-    h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { scope: "col" }, c)))),
-    h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c) => h("td", {}, c))))));
+// A table in a box of its own that scrolls sideways when the table is wider than the screen (a
+// phone), so the page never does; a keyboard can focus the box to scroll it.
+export function table(caption: string, head: string[], rows: Child[][], cls = ""): HTMLElement {
+  return h("div", { class: "table-wrap", tabindex: "0" },
+    h("table", { class: cls },
+      h("caption", {}, caption),
+      h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c) => h("td", {}, c)))))));
 }
 
 export function field(label: string, input: HTMLElement, hint?: string): HTMLElement {

@@ -241,6 +241,16 @@ try {
     phone.width <= 390 && phone.cards.length > 0 && phone.cards.every((r) => r <= 390) && phone.labels.slice(0, 3).join() === '"Game","Start","Pick"',
     JSON.stringify({ width: phone.width, cards: phone.cards.length, widest: Math.max(...phone.cards), labels: phone.labels }));
   await axe(page, "picks-phone-dark");
+  // the other pages on a phone: a wide table scrolls inside its card, the page never sideways
+  const wide = {};
+  for (const route of ["record", "bankroll", `game/${gameId}`]) {
+    await page.goto(`${BASE}/#/${route}`);
+    await page.waitForSelector("main table", { state: "attached" });
+    await page.waitForTimeout(300);
+    wide[route] = await page.evaluate(() => document.documentElement.scrollWidth);
+    await axe(page, `${route.split("/")[0]}-phone-dark`);
+  }
+  check("on a phone no page scrolls sideways (track record, bankroll, a game)", Object.values(wide).every((w) => w <= 390), JSON.stringify(wide));
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByRole("button", { name: "Light theme" }).click();
 

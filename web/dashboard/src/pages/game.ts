@@ -68,7 +68,7 @@ function oddsGrid(game: Game, current: Odds[], best: Quote[]): HTMLElement | nul
     });
     return [name, ...cells, Array.from(new Set(mine.map((q) => q.phase ?? ""))).filter(Boolean).join(", ")];
   });
-  return h("div", { class: "table-wrap" },
+  return h("div", {},
     table("Current odds", ["Book", ...cols.map(([m, s]) => `${m} ${sideName(game, s)}`), "Phase"], rows, "odds-grid"),
     h("p", { class: "note" }, `${books.length} ${books.length === 1 ? "book" : "books"}; ★ the best price (moneyline) or line (spread, total) of each side.`));
 }
