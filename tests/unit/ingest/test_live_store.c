@@ -156,8 +156,7 @@ static void nba_feed(struct aps_odds_feed *f)
 static void test_one_game_across_sources(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t now = aps_time_from_civil(2022, 11, 23, 0, 10, 0);
     store_espn(fx, SAMPLES "espn/nba_scoreboard_2022-11-22_live.json", APS_SPORT_NBA, now);
     assert_int_equal(q1(fx, "SELECT COUNT(*) FROM games"), 4);
@@ -188,8 +187,7 @@ static void test_one_game_across_sources(void **state)
 static void test_one_game_odds_first(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t now = aps_time_from_civil(2022, 11, 23, 0, 10, 0);
     struct aps_odds_feed f = {0};
     nba_feed(&f);
@@ -207,8 +205,7 @@ static void test_one_game_odds_first(void **state)
 static void test_change_only(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t now = aps_time_from_civil(2022, 11, 23, 1, 6, 0);
     struct aps_odds_feed f = {0};
     nba_feed(&f);
@@ -241,8 +238,7 @@ static void test_change_only(void **state)
 static void test_closing_capture(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t start = aps_time_from_civil(2022, 11, 24, 0, 10, 0);
     struct aps_live_game g = {APS_SPORT_NBA, "theoddsapi", "ev1", "Charlotte Hornets",
                               "Philadelphia 76ers", start, false, -1, -1, -1, NULL, NULL, -1};
@@ -333,8 +329,7 @@ static const char *live_close(struct fx *fx, int64_t game, char *out, size_t cap
 static void test_closing_after_postponement(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t start = aps_time_from_civil(2022, 11, 24, 0, 10, 0), later = start + 86400;
     struct aps_live_ref a, b, c;
     espn_update(fx, "e1", "Charlotte Hornets", "Philadelphia 76ers", start, APS_GS_SCHEDULED,
@@ -410,8 +405,7 @@ static const char *game_day(struct fx *fx, int64_t id, char *out, size_t cap)
 static void test_rescheduled_game_moves_date(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     /* 00:10 UTC on the 24th is the evening of the 23rd in North America */
     int64_t start = aps_time_from_civil(2022, 11, 24, 0, 10, 0), now = start - 86400;
     struct aps_live_ref a, b;
@@ -474,8 +468,7 @@ static void test_rescheduled_game_moves_date(void **state)
 static void test_unknown_team_and_status(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t t = aps_time_from_civil(2022, 11, 24, 0, 40, 0);
     struct aps_live_ref ref;
     begin(fx);
@@ -529,8 +522,7 @@ static void test_unknown_team_and_status(void **state)
 static void test_odds_start_moves(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t t = aps_time_from_civil(2026, 12, 6, 0, 10, 0), now = t - 43200;
     struct aps_live_ref ref;
     begin(fx);
@@ -561,8 +553,7 @@ static void test_odds_start_moves(void **state)
 static void test_same_date_and_doubleheader(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t t = aps_time_from_civil(2023, 7, 4, 17, 5, 0);
     struct aps_live_ref a, b, c;
     begin(fx);
@@ -589,8 +580,7 @@ static void test_same_date_and_doubleheader(void **state)
 static void test_weather_and_provider(void **state)
 {
     struct fx *fx = *state;
-    if (!fx)
-        skip();
+    TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t now = aps_time_from_civil(2023, 10, 5, 21, 0, 0);
     store_espn(fx, SAMPLES "espn/nfl_scoreboard_2023_week5_pregame.json", APS_SPORT_NFL, now);
     struct aps_live_venue_game *due = NULL;

@@ -125,6 +125,17 @@ static inline int testdb_pg_required(void)
     return !(opt && !strcmp(opt, "1"));
 }
 
+/* First line of a test whose fixture may be NULL: when it is (PostgreSQL absent, and only because
+ * APS_TEST_PG_OPTIONAL=1 allows that), says so on stderr, naming the test, and skips it — never
+ * silently. Without the opt-out the fixture's setup fails instead. */
+#define TESTDB_SKIP_WITHOUT_PG(fx)                                                                \
+    do {                                                                                          \
+        if (!(fx)) {                                                                              \
+            fprintf(stderr, "%s: no PostgreSQL and APS_TEST_PG_OPTIONAL=1: skipped\n", __func__); \
+            skip();                                                                               \
+        }                                                                                         \
+    } while (0)
+
 /* cmocka setup and teardown bodies: a fresh store (SQLite, or PostgreSQL when pg) in *state;
  * *state NULL (and success) when PostgreSQL is absent and APS_TEST_PG_OPTIONAL=1 allows it, so
  * the test skips. tag names the PostgreSQL database. */
