@@ -262,14 +262,15 @@ int aps_queue_claim(struct aps_queue *q, const char *consumer, int64_t visibilit
 
 /* ---- finishing ------------------------------------------------------------------------------- */
 
-int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n)
+/* Acks n jobs, each counted as outcome when still held (else lost). */
+static int ack_counted(struct aps_queue *q, struct aps_job *jobs, int n, const char *outcome)
 {
     if (n < 1)
         return 0;
     bool *held = aps_calloc((size_t)n, sizeof *held);
     int rc = q->be->ops->ack(q->be, jobs, n, held);
     for (int i = 0; i < n && !rc; i++)
-        count_job(q, &jobs[i], held[i] ? "ok" : "lost");
+        count_job(q, &jobs[i], held[i] ? outcome : "lost");
     for (int i = 0; i < n && !rc; i++)
         if (!held[i])
             rc = APS_E_STATE;
@@ -277,9 +278,19 @@ int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n)
     return rc;
 }
 
+int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n)
+{
+    return ack_counted(q, jobs, n, "ok");
+}
+
 int aps_queue_ack(struct aps_queue *q, struct aps_job *job)
 {
-    return aps_queue_ack_batch(q, job, 1);
+    return ack_counted(q, job, 1, "ok");
+}
+
+int aps_queue_refuse(struct aps_queue *q, struct aps_job *job)
+{
+    return ack_counted(q, job, 1, "refused");
 }
 
 /* The wait before the next attempt: base·2^(attempts-1), capped, with equal jitter. */

@@ -183,6 +183,10 @@ int aps_queue_claim_batch(struct aps_queue *q, const char *consumer, int64_t vis
 int aps_queue_ack(struct aps_queue *q, struct aps_job *job) APS_MUST_CHECK;
 /* Acks n jobs in one round trip; APS_E_STATE when any of them was no longer held. */
 int aps_queue_ack_batch(struct aps_queue *q, struct aps_job *jobs, int n) APS_MUST_CHECK;
+/* Marks a job done whose handler refused the request it carries, the requester being told why
+ * (a backtest asked through the API that has nothing to score): not retried, not dead-lettered,
+ * counted as refused — the job worked, the request could not. APS_E_STATE as for ack. */
+int aps_queue_refuse(struct aps_queue *q, struct aps_job *job) APS_MUST_CHECK;
 /* The handler failed with error: retry later with backoff, or dead-letter it with the error
  * after max_attempts. APS_E_STATE when the lease was lost. */
 int aps_queue_fail(struct aps_queue *q, struct aps_job *job, const char *error) APS_MUST_CHECK;

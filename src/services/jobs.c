@@ -68,6 +68,16 @@ int aps_job_reject(struct aps_job_run *r, const char *fmt, ...)
     return APS_E_INVAL;
 }
 
+int aps_job_refuse(struct aps_job_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
+    r->refused = true;
+    return APS_E_INVAL;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
 static int parse_payload(const char *text, struct aps_job_run *r)
@@ -109,7 +119,7 @@ static int check_payload(const struct aps_job_def *d, const char *payload_json,
     r->def = d;
     r->err[0] = r->warn[0] = '\0';
     r->sport = -1;
-    r->rejected = false;
+    r->rejected = r->refused = false;
     int rc = parse_payload(payload_json, r);
     return rc ? rc : resolve_sport(d, r);
 }

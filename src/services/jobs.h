@@ -12,8 +12,9 @@
  * of its range) is rejected: run->rejected, and the worker dead-letters the job at once instead
  * of retrying it. The dispatcher's checks also run before an enqueue (aps_jobs_check: `aps
  * worker enqueue`, follow-up jobs), which refuses what they refuse; a handler rejects its own
- * fields with aps_job_reject. Any other failure (a provider's malformed answer included) is
- * worth a retry.
+ * fields with aps_job_reject. A request a user made that cannot run (aps_job_refuse) is not
+ * the job's failure: it ends at once, counted as refused. Any other failure (a provider's
+ * malformed answer included) is worth a retry.
  *
  * Idempotency: every handler can run twice with the effect of running once — collectors store
  * change-only, picks lock in only what changed, grading skips what is graded, follow-up jobs and
@@ -64,6 +65,8 @@ struct aps_job_run {
     bool contended;               /* failed only because another run holds its lock (retried;
                                      logged as a warning) */
     bool rejected;                /* the payload can never work: dead-lettered, not retried */
+    bool refused;                 /* the request the job carries cannot run and its requester
+                                     reads why: the job is done, counted refused (not dead) */
 };
 
 #define APS_JOB(name, timeout, attempts, sport, help) int aps_job_do_##name(struct aps_job_run *r);
@@ -118,6 +121,13 @@ int aps_job_fail(struct aps_job_run *r, int rc, const char *fmt, ...)
 /* aps_job_fail(r, APS_E_INVAL, …) for a payload field that can never work: also sets
  * r->rejected (the job is dead-lettered, not retried). */
 int aps_job_reject(struct aps_job_run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* aps_job_fail(r, APS_E_INVAL, …) for a request its requester made that cannot run, once the
+ * handler has told the requester why (a backtest asked through the API with nothing to score:
+ * its row reads failed with the reason). Sets r->refused: the job ends at once, neither retried
+ * nor dead-lettered, counted as refused, its job_status failed with the reason. A user's request
+ * is not an operator's fault, so nothing alerts on it. */
+int aps_job_refuse(struct aps_job_run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #endif

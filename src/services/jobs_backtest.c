@@ -6,8 +6,9 @@
  * Idempotent: a request already done is left as it is; any other runs from the start (a run that
  * died half way, the row still "running"; a failed one whose job was requeued), since a backtest
  * only reads the history. A request the backtest cannot take (an unknown model, one whose files
- * cannot be read, nothing to score in its window) ends "failed" with the reason, and so does its job, at once (rejected: running
- * it again would fail the same way). A step that fails (the store, the report's text) fails the
+ * cannot be read, nothing to score in its window) ends "failed" with the reason, and so does its
+ * job's status, at once: the job is refused (jobs.h), neither retried (it would fail the same
+ * way) nor dead-lettered (the requester's to mend, not an operator's). A step that fails (the store, the report's text) fails the
  * job, which the queue retries; the row stays "running" until a run ends it, and once the job
  * has failed for good (its job_status row "failed") the API reads the row as failed with the
  * job's error (api_backtests.c). */
@@ -153,7 +154,7 @@ int aps_job_do_backtest(struct aps_job_run *r)
     aps_store_release(c);
     if (rc)
         return aps_job_fail(r, rc, "backtest %lld: %s", (long long)id, aps_strerror(rc));
-    if (err[0]) /* the request can never run: the job fails with it, not retried */
-        return aps_job_reject(r, "backtest %lld: %s", (long long)id, err);
+    if (err[0]) /* the request cannot run: the job ends with it, neither retried nor dead */
+        return aps_job_refuse(r, "backtest %lld: %s", (long long)id, err);
     return 0;
 }

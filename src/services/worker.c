@@ -138,12 +138,13 @@ static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_jo
 {
     struct aps_buf b = {0};
     const char *error = rc ? r->err : NULL;
-    /* Waiting for another run's lock is routine, and a run cut short by a database outage is
-     * requeued (the outage itself was logged once, at ERROR): warnings, not errors. */
-    enum aps_log_level lvl = r->contended || outage      ? APS_LOG_WARNING
-                             : error                     ? APS_LOG_ERROR
-                             : r->warn[0] || j->vanished ? APS_LOG_WARNING
-                                                         : APS_LOG_INFO;
+    /* Waiting for another run's lock is routine, a run cut short by a database outage is
+     * requeued (the outage itself was logged once, at ERROR), and a refused request is its
+     * requester's to mend: warnings, not errors. */
+    enum aps_log_level lvl = r->contended || outage || r->refused ? APS_LOG_WARNING
+                             : error                              ? APS_LOG_ERROR
+                             : r->warn[0] || j->vanished          ? APS_LOG_WARNING
+                                                                  : APS_LOG_INFO;
     job_fields(w, &b, j, outcome);
     aps_buf_printf(&b, ",\"ms\":%.1f", ms);
     aps_buf_puts(&b, aps_buf_str(&r->fields));
@@ -162,25 +163,27 @@ static void log_run(struct aps_worker *w, const struct aps_job *j, struct aps_jo
 
 /* Settles the job after its handler returned (under the slot lock): ack, fail, release (a
  * failure during a database outage is not the job's: its attempt is given back), reject (a
- * payload that can never work goes dead at once), or nothing when the supervisor or stop
- * already settled it. *qrc is the queue's answer. Returns the outcome word for the log. */
-static const char *settle(struct slot *s, int rc, const char *error, bool outage, bool rejected,
+ * payload that can never work goes dead at once), refuse (a user's request that cannot run ends
+ * at once, its requester told), or nothing when the supervisor or stop already settled it.
+ * *qrc is the queue's answer. Returns the outcome word for the log. */
+static const char *settle(struct slot *s, int rc, const struct aps_job_run *r, bool outage,
                           int *qrc)
 {
     struct aps_worker *w = s->w;
     *qrc = 0;
     if (s->timed_out || s->released)
         return s->timed_out ? "timeout_discarded" : "released";
-    if (!rc) {
-        *qrc = aps_queue_ack(w->app->queue, &s->job);
-        return *qrc == APS_E_STATE ? "lost" : *qrc ? "ack_failed" : "ok";
+    if (!rc || (r->refused && !outage)) {
+        *qrc = rc ? aps_queue_refuse(w->app->queue, &s->job)
+                  : aps_queue_ack(w->app->queue, &s->job);
+        return *qrc == APS_E_STATE ? "lost" : *qrc ? "ack_failed" : rc ? "refused" : "ok";
     }
     if (outage) {
         *qrc = aps_queue_release(w->app->queue, &s->job);
         return *qrc == APS_E_STATE ? "lost" : *qrc ? "release_failed" : "requeued_outage";
     }
-    *qrc = rejected ? aps_queue_reject(w->app->queue, &s->job, error)
-                    : aps_queue_fail(w->app->queue, &s->job, error);
+    *qrc = r->rejected ? aps_queue_reject(w->app->queue, &s->job, r->err)
+                       : aps_queue_fail(w->app->queue, &s->job, r->err);
     return *qrc == APS_E_STATE ? "lost"
            : *qrc              ? "fail_failed"
            : s->job.dead_lettered ? "dead"
@@ -277,7 +280,7 @@ static void run_job(struct slot *s)
     int64_t refused_ms = 0, logged_ms = 0;
     for (;;) { /* the queue may be down too: keep the result until it answers, or stop */
         pthread_mutex_lock(&s->mu);
-        outcome = settle(s, rc, rc ? r.err : NULL, outage, rc && r.rejected, &qrc);
+        outcome = settle(s, rc, &r, outage, &qrc);
         if (!qrc || qrc == APS_E_STATE || atomic_load(&w->stopping))
             break;
         settle_refused(s, outcome, qrc, &refused_ms, &logged_ms);
@@ -292,7 +295,7 @@ static void run_job(struct slot *s)
         follow(w, &s->job, "succeeded", NULL);
     else if (!strcmp(outcome, "retry") || !strcmp(outcome, "requeued_outage"))
         follow(w, &s->job, "queued", r.err);
-    else if (!strcmp(outcome, "dead"))
+    else if (!strcmp(outcome, "dead") || !strcmp(outcome, "refused"))
         follow(w, &s->job, "failed", r.err);
     log_run(w, &s->job, &r, rc, outcome, ms, outage);
     s->busy = false;

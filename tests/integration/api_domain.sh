@@ -502,7 +502,7 @@ test_currencies() {
 # A backtest's job_id is a job its owner follows at /api/v1/jobs/{id} (an admin too; nobody
 # else sees it), from queued until a worker has run it.
 test_backtest_job() {
-  local bt job worker_pid state _ before job_error ghost
+  local bt job worker_pid state _ before job_error ghost again
   # requests the worker could only fail are refused at once, and nothing is queued
   req GET /api/v1/backtests "" "$ANALYST"
   before=$(jf .total)
@@ -550,23 +550,29 @@ test_backtest_job() {
   check "  the job's error is the backtest's" "backtest $bt: $(jf .error)" "$job_error"
   "$APS_BIN" backtest --sport NFL > /dev/null 2> "$work/err"
   check "  the CLI's reason is the same" "$(jf .error)" "$(sed -n 's/^aps backtest: nothing to score: //p' "$work/err")"
-  check "  dead-lettered, not retried" "$job 1" \
-    "$("$APS_BIN" worker dead list | jq -r "select(.id == \"$job\") | \"\(.id) \(.attempts)\"")"
-  check "  the worker says it was rejected" 1 \
-    "$(grep -c "\"id\":\"$job\".*\"outcome\":\"dead\".*\"rejected\":true" "$work/worker.log")"
-  # requeued, the job runs the backtest again (not "skipped: already failed", which succeeded)
-  "$APS_BIN" worker dead requeue "$job" > /dev/null
+  # a user's request that cannot run is the user's to mend, not an operator's: the job is done,
+  # counted refused (regression: dead-lettered, which fired JobsDeadLettered for a user's request)
+  check "  not dead-lettered, not retried" "" \
+    "$("$APS_BIN" worker dead list | jq -r "select(.id == \"$job\") | .id")"
+  check "  the worker says it refused the request, as a warning" 1 \
+    "$(grep "\"id\":\"$job\"" "$work/worker.log" | grep -c '"level":"WARNING".*"outcome":"refused"')"
+  check "  nothing counted dead for it" "" \
+    "$(grep "\"id\":\"$job\"" "$work/worker.log" | grep -o '"outcome":"dead"')"
+  # run again (an operator's enqueue of the same request), the job runs the backtest again (not
+  # "skipped: already failed", which succeeded) and refuses it with the same reason
+  again=$("$APS_BIN" worker enqueue backtest --payload "{\"backtest_id\":$bt,\"sport\":\"NFL\"}" | jq -r .id)
   "$APS_BIN" worker --no-http > "$work/worker.log" 2>&1 &
   worker_pid=$!
   for _ in $(seq 150); do
-    grep -q "\"id\":\"$job\".*\"outcome\"" "$work/worker.log" && break
+    grep -q "\"id\":\"$again\".*\"outcome\"" "$work/worker.log" && break
     sleep 0.2
   done
   kill "$worker_pid" 2>/dev/null
   wait "$worker_pid" 2>/dev/null
-  req GET "/api/v1/jobs/$job" "" "$ANALYST"
-  check "  requeued, it runs and fails again with the same error" "dead failed $job_error" \
-    "$(grep -o "\"id\":\"$job\".*\"outcome\":\"[a-z]*\"" "$work/worker.log" | sed 's/.*"outcome":"//; s/"//') $(jf .state) $(jf .error)"
+  check "  run again, it refuses it again with the same error" "refused $job_error" \
+    "$(grep "\"id\":\"$again\"" "$work/worker.log" | grep -o '"outcome":"[a-z]*"' | sed 's/.*:"//; s/"//') $(grep "\"id\":\"$again\"" "$work/worker.log" | jq -r .error)"
+  req GET "/api/v1/backtests/$bt" "" "$ANALYST"
+  check "  the backtest still reads failed with it" "failed backtest $bt: $(jf .error)" "$(jf .state) $job_error"
   # a worker killed on the job's last attempt leaves the row "running" and the job failed for
   # good: the backtest reads as failed with the job's error (regression: "running" for ever)
   sql "UPDATE backtests SET state = 'running', error = NULL, finished_at = NULL WHERE id = $bt;

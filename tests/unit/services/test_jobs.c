@@ -27,7 +27,8 @@ static const struct aps_job_def *job(const char *name)
 }
 
 /* Runs job name with payload on f's app; fields (when given) get the log fields, the warning,
- * the error, and "rejected" when the payload can never work. */
+ * the error, and "rejected" when the payload can never work ("refused" for a user's request that
+ * cannot run). */
 static int run(struct jfx *f, const char *name, const char *payload, const char *id,
                char *fields, size_t cap)
 {
@@ -37,7 +38,7 @@ static int run(struct jfx *f, const char *name, const char *payload, const char 
     int rc = aps_jobs_exec(job(name), payload, &r);
     if (fields)
         snprintf(fields, cap, "%s|%s|%s|%s", aps_buf_str(&r.fields), r.warn, r.err,
-                 r.rejected ? "rejected" : "");
+                 r.rejected ? "rejected" : r.refused ? "refused" : "");
     aps_job_run_cleanup(&r);
     aps_collector_cleanup(&col);
     return rc;
@@ -343,8 +344,8 @@ static void train_without_history_says_why(void **state)
 }
 
 /* A backtest the engine cannot run (an unknown model) ends "failed" with the reason and its job
- * is rejected with it (dead at once, not retried); run again (a requeue), it fails again; a
- * request already done is left alone. */
+ * refuses the request with it (done at once: neither retried nor dead); run again, it fails
+ * again; a request already done is left alone. */
 static void backtest_request_ends_with_its_reason(void **state)
 {
     char out[1024];
@@ -361,7 +362,7 @@ static void backtest_request_ends_with_its_reason(void **state)
     for (int i = 0; i < 2; i++) {
         int rc = run(&f, "backtest", "{\"sport\":\"NBA\",\"backtest_id\":1}", "1", out, sizeof out);
         assert_int_equal(rc, APS_E_INVAL);
-        assert_non_null(strstr(out, "|backtest 1: no model nope for NBA moneyline|rejected"));
+        assert_non_null(strstr(out, "|backtest 1: no model nope for NBA moneyline|refused"));
         assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM backtests WHERE id = 1 AND state ="
                                      " 'failed' AND error = 'no model nope for NBA moneyline' AND"
                                      " finished_at IS NOT NULL AND report IS NULL"),

@@ -5,7 +5,8 @@
  * keeps it through heartbeats and runs once; stopping releases a running job without counting
  * the attempt; a job a client follows (job_status) reads "failed" when it timed out or its
  * worker died on its last attempt; a payload that can never work is dead at once, not retried;
- * a retry past max_attempts logs the budget's end; /health and /metrics answer. */
+ * a user's request that cannot run is done at once, counted refused, not dead; a retry past
+ * max_attempts logs the budget's end; /health and /metrics answer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,12 @@ static int job_picky(struct aps_job_run *r)
     return 0;
 }
 
+/* Refuses the request it carries (a user's backtest with nothing to score). */
+static int job_fussy(struct aps_job_run *r)
+{
+    return aps_job_refuse(r, "nothing to score in the dates asked");
+}
+
 /* Sleeps payload sleep_ms. */
 static int job_slow(struct aps_job_run *r)
 {
@@ -68,6 +75,7 @@ static const struct aps_job_def table[] = {
     {"long", job_slow, 10, 1, false, "sleeps within its timeout"},
     {"sporty", job_ok, 10, 3, true, "needs a sport"},
     {"picky", job_picky, 10, 3, false, "rejects n <= 0"},
+    {"fussy", job_fussy, 10, 3, false, "refuses its request"},
 };
 
 static void action_rule(void **state)
@@ -239,6 +247,38 @@ static void rejected_payloads_are_dead_at_once(void **state)
     assert_true(outcome(&f, "sporty", "dead") == 1);
     assert_true(outcome(&f, "picky", "dead") == 1);
     assert_true(outcome(&f, "ok", "retry") == 0);
+    jfx_close(&f);
+}
+
+/* A request a user made that cannot run (refused) ends on its first attempt: the job is done,
+ * not dead-lettered, counted refused rather than dead (so JobsDeadLettered and the failure rate
+ * stay quiet), its followed status "failed" with the reason, its log line a warning. It used to
+ * be dead-lettered, which paged an operator for a user's request. */
+static void a_refused_request_is_done_not_dead(void **state)
+{
+    struct jfx f;
+    char path[256], id[64];
+    assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
+    assert_int_equal(jfx_log_open(&f, path, sizeof path), 0);
+    struct aps_worker *w = start(&f, 1, 3000, 1000, NULL);
+    push_followed(&f, "fussy", "{\"requested_by\":1}", 3, id);
+    wait_status(&f, id, "failed|1|nothing to score in the dates asked", 3000);
+    assert_int_equal(wait_count(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'done'", 1, 3000), 1);
+    struct aps_worker_stats st;
+    aps_worker_stats(w, &st);
+    assert_int_equal(aps_worker_stop(w), 0);
+    jfx_log_close(&f);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(jfx_int(&f, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'"), 0);
+    assert_int_equal(jfx_int(&f, "SELECT attempts FROM jobs"), 1);
+    assert_true(outcome(&f, "fussy", "refused") == 1);
+    assert_true(outcome(&f, "fussy", "dead") == 0);
+    assert_true(outcome(&f, "fussy", "retry") == 0);
+    const char *const line[] = {"\"level\":\"WARNING\"", "\"outcome\":\"refused\"",
+                                "\"error\":\"nothing to score in the dates asked\"", NULL};
+    assert_int_equal(jfx_log_lines(path, line), 1);
+    const char *const rejected[] = {"\"job\":\"fussy\"", "\"rejected\":true", NULL};
+    assert_int_equal(jfx_log_lines(path, rejected), 0);
     jfx_close(&f);
 }
 
@@ -423,6 +463,7 @@ int main(void)
         cmocka_unit_test(action_rule),
         cmocka_unit_test(ack_retry_and_dead_letter),
         cmocka_unit_test(rejected_payloads_are_dead_at_once),
+        cmocka_unit_test(a_refused_request_is_done_not_dead),
         cmocka_unit_test(a_retry_past_max_attempts_names_the_budget),
         cmocka_unit_test(timeout_fails_the_job_and_discards_its_result),
         cmocka_unit_test(timeout_settles_a_followed_job),
