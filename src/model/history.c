@@ -596,6 +596,17 @@ int aps_history_load(struct aps_conn *c, enum aps_sport sport, const char *from,
     return rc;
 }
 
+int aps_history_load_games(struct aps_conn *c, enum aps_sport sport, const char *from,
+                           const char *to, struct aps_history *h)
+{
+    memset(h, 0, sizeof *h);
+    h->sport = sport;
+    int rc = load_games(c, aps_sport_info(sport)->code, from, to, h);
+    if (rc)
+        aps_history_cleanup(h);
+    return rc;
+}
+
 void aps_history_cleanup(struct aps_history *h)
 {
     aps_free(h->games);

@@ -56,6 +56,10 @@ struct aps_history {
  * with their odds, and 538 forecasts when stored. Cleanup frees; safe on a zeroed struct. */
 int aps_history_load(struct aps_conn *c, enum aps_sport sport, const char *from, const char *to,
                      struct aps_history *h) APS_MUST_CHECK;
+/* The sport's games as aps_history_load() loads them, without their odds and forecasts (no
+ * quotes, fc_538 NAN): for walks that read only results (the standings). */
+int aps_history_load_games(struct aps_conn *c, enum aps_sport sport, const char *from,
+                           const char *to, struct aps_history *h) APS_MUST_CHECK;
 void aps_history_cleanup(struct aps_history *h);
 /* Keeps only the quotes known at time t (unix seconds), as a pick made at t saw the market: a
  * snapshot recorded at or before t; of the lines imported from files, which carry no recording

@@ -64,6 +64,13 @@ static void mark_success(struct aps_job_run *r, const struct aps_collect_report 
                    labels, (double)aps_time_now());
 }
 
+/* Games were created or changed: the cached games, and the ratings replayed from them, go. */
+static void drop_cached_games(struct aps_job_run *r)
+{
+    aps_job_invalidate(r, "games");
+    aps_job_invalidate(r, "teams");
+}
+
 /* A collector's result as the job's: skipped (0 with a warning) when the provider has no key,
  * does not serve the sport (ESPN and tennis) or the call would break the credit budget; the error otherwise. Rejected events (an unknown team,
  * an event without an id, teams, commence time or date) are a warning. */
@@ -117,7 +124,7 @@ int aps_job_do_collect_odds(struct aps_job_run *r)
     if (rc)
         return rc;
     if (rep.games_created || rep.games_updated)
-        aps_job_invalidate(r, "games");
+        drop_cached_games(r);
     if (!rep.inserted)
         return 0;
     aps_job_invalidate(r, "odds");
@@ -148,7 +155,7 @@ int aps_job_do_collect_scores(struct aps_job_run *r)
         return rc ? rc : rc2;
     if (!espn.games_updated && !espn.games_created && !odds.games_updated)
         return 0;
-    aps_job_invalidate(r, "games");
+    drop_cached_games(r);
     return follow_up(r, "grade");
 }
 
@@ -158,7 +165,7 @@ int aps_job_do_collect_schedule(struct aps_job_run *r)
     int rc = aps_collector_espn(r->col, (enum aps_sport)r->sport, ESPN_SCHEDULE_DAYS, r->now, &rep);
     rc = outcome(r, rc, &rep, false);
     if (!rc && (rep.games_created || rep.games_updated))
-        aps_job_invalidate(r, "games");
+        drop_cached_games(r);
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /* routes.h — the API's route table, assembled from one .def file per endpoint group
- * (routes_health.def, routes_auth.def, routes_games.def, routes_odds.def,
+ * (routes_health.def, routes_auth.def, routes_games.def, routes_teams.def, routes_odds.def,
  * routes_predictions.def, routes_betting.def, routes_backtests.def, routes_admin.def,
  * routes_web.def). Each line:
  *   APS_ROUTE(METHOD, "/api/v1/path/{param}", handler, PERM, body_limit, CACHE, "tag", "summary",

@@ -162,6 +162,7 @@ EOF
   model=$(q "SELECT MAX(id) FROM models")
   user=$(q "SELECT id FROM users WHERE email = 'admin@example.com'")
   apikey=$(jq -r .id key.json)
+  team=$(q "SELECT home_team_id FROM games WHERE id = $game")
   alert=$(q "SELECT MAX(id) FROM alerts")
   if [ -z "$alert" ]; then # the data-quality job raised none on this data: one by hand
     q "INSERT INTO alerts (kind, severity, title, message, created_at) VALUES ('odds_stale', 'warning', 'Odds stale', 'contract test', $now)"
@@ -170,10 +171,11 @@ EOF
   jq -n --arg token "$token" --arg limited "$limited" --argjson game "$game" --argjson up "$upcoming" \
     --argjson pick "$pick" --arg hash "$hash" --argjson model "$model" --arg job "$job" \
     --argjson user "$user" --argjson key "$apikey" --argjson alert "$alert" --argjson br "$bankroll" --argjson bt "$backtest" \
+    --argjson team "$team" \
     --arg asset "$(cd "$WEB/dist/dashboard/assets" && ls | head -1)" '{
     token: $token, limited_key: $limited,
     paths: {
-      "/api/v1/games/{id}": {id: $game},
+      "/api/v1/games/{id}": {id: $game}, "/api/v1/teams/{id}": {id: $team},
       "/api/v1/odds/{game_id}": {game_id: $game}, "/api/v1/odds/{game_id}/best": {game_id: $game},
       "/api/v1/odds/{game_id}/history": {game_id: $game}, "/api/v1/odds/{game_id}/movements": {game_id: $game},
       "/api/v1/odds/{game_id}/closing": {game_id: $game},
@@ -190,8 +192,10 @@ EOF
       "/api/v1/admin/users/{id}/role": {id: $user},
       "/api/v1/admin/alerts/{id}/acknowledge": {id: $alert}
     }}' > params.json
-  # the verify-by-hash operation takes its hash as a (required) query parameter
-  jq --arg hash "$hash" '.paths["/api/v1/predictions/verify"] = {} | .query = {"/api/v1/predictions/verify": ("hash=" + $hash)}' \
+  # the verify-by-hash operation takes its hash as a (required) query parameter, the standings
+  # their sport
+  jq --arg hash "$hash" '.paths["/api/v1/predictions/verify"] = {} | .paths["/api/v1/teams"] = {}
+    | .query = {"/api/v1/predictions/verify": ("hash=" + $hash), "/api/v1/teams": "sport=EPL"}' \
     params.json > p2.json && mv p2.json params.json
 
   curl -s "$base/api/v1/openapi.json" > openapi.json

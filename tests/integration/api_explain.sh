@@ -62,6 +62,7 @@ game=$(psql -Atq "$DB" -c "SELECT p.game_id FROM predictions p ORDER BY p.id LIM
 pick=$(psql -Atq "$DB" -c "SELECT min(id) FROM predictions")
 old=$(psql -Atq "$DB" -c "SELECT g.id FROM games g JOIN sports s ON s.id = g.sport_id
   WHERE s.code = 'NHL' ORDER BY g.id LIMIT 1")
+team=$(psql -Atq "$DB" -c "SELECT home_team_id FROM games WHERE id = $game")
 
 fail=0 checked=0
 from=$(wc -l < "$PGLOG")
@@ -74,7 +75,8 @@ for path in "games?sport=NBA&date=2017-01-10&limit=50" "games?sport=NBA&date=201
   "odds/$old?market=moneyline" \
   "predictions?limit=50" "predictions?limit=2&page=2" "predictions?sport=NBA&tier=A&limit=50" "predictions?game_id=$game" \
   "predictions/$pick" "predictions/$pick?include_explanation=true" \
-  "predictions/performance" "predictions/performance?sport=NBA&date_from=2019-01-01"; do
+  "predictions/performance" "predictions/performance?sport=NBA&date_from=2019-01-01" \
+  "teams?sport=NBA" "teams?sport=NCAAB&season=all&limit=100" "teams/$team?games=100"; do
   code=$(curl -s -o "$dir/body.json" -w '%{http_code}' -H "Authorization: Bearer $token" "$api/$path")
   if [ "$code" != 200 ]; then
     echo "FAIL: GET $path answered $code: $(head -c 300 "$dir/body.json")"

@@ -430,6 +430,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sport's teams ranked by Elo rating before a day (date; default after the last stored game): the teams of a season (season; default the last one, all for every rated team), each with its change over its last 10 games and its record in the season */
+        get: operations["get_api_v1_teams"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One team's Elo rating before a day and its last finished games (games, at most 500), oldest first, each with the ratings before and after it */
+        get: operations["get_api_v1_teams_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/odds/{game_id}": {
         parameters: {
             query?: never;
@@ -2267,6 +2301,83 @@ export interface components {
             restart_required: string[];
             /** @description the process that reloaded (host:pid) */
             process: string;
+        };
+        /** @description A team's place in its sport's Elo standings */
+        TeamStanding: {
+            /** @description 1 for the highest rating */
+            rank: number;
+            team: components["schemas"]["Team"];
+            /** @description Elo rating after the team's last finished game before the day */
+            rating: number;
+            /** @description rating minus the rating before its last change_games games (a new season's regression included) */
+            change: number;
+            change_games: number;
+            /** @description finished regular-season games won in the season shown (every season for all) */
+            wins: number;
+            losses: number;
+            draws: number;
+            /** @description regular-season games: wins + losses + draws */
+            games: number;
+            /** @description its playoff games in the same span */
+            playoffs: {
+                wins: number;
+                losses: number;
+                draws: number;
+            };
+            /** Format: date */
+            last_game_date: string;
+        };
+        /** @description The list envelope of a sport's teams ranked by Elo rating, best first, with the season shown and the sport's seasons */
+        TeamStandings: {
+            items?: components["schemas"]["TeamStanding"][];
+            sport: string;
+            /** @description the season shown, or all */
+            season: string;
+            /** @description every season with a finished game before the day, newest first */
+            seasons: string[];
+            /**
+             * Format: date
+             * @description the last finished game the ratings count
+             */
+            as_of: string | null;
+            /**
+             * @description the sport's Elo parameters: fitted by aps elo fit, or the defaults
+             * @enum {string}
+             */
+            parameters: "fitted" | "default";
+        } & components["schemas"]["ListEnvelope"];
+        /** @description A finished game of a team, as its Elo rating moved */
+        TeamGame: {
+            game_id: number;
+            /** Format: date */
+            date: string;
+            season: string;
+            /** @description the home side (the first player of a tennis match) */
+            home: boolean;
+            opponent: components["schemas"]["Team"];
+            /** @description the opponent's rating before the game */
+            opponent_rating: number;
+            score_for: number;
+            score_against: number;
+            /** @enum {string} */
+            result: "win" | "loss" | "draw";
+            rating_before: number;
+            rating_after: number;
+        };
+        /** @description One team's Elo rating before a day and its last finished games, oldest first */
+        TeamRatings: {
+            team: components["schemas"]["Team"];
+            sport: string;
+            /** @description after its last finished game before the day (the starting rating when none) */
+            rating: number;
+            /** @enum {string} */
+            parameters: "fitted" | "default";
+            /**
+             * Format: date
+             * @description the date of its last finished game counted
+             */
+            as_of: string | null;
+            games: components["schemas"]["TeamGame"][];
         };
         /** @description The list envelope with items of this kind */
         ApiKeyList: {
@@ -4746,6 +4857,234 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Game"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_teams: {
+        parameters: {
+            query: {
+                /** @description compared without regard to case */
+                sport: "NFL" | "NCAAF" | "CFL" | "NBA" | "NCAAB" | "WNBA" | "NHL" | "MLB" | "ATP" | "WTA" | "EPL" | "LALIGA" | "BUNDESLIGA" | "SERIEA" | "LIGUE1";
+                season?: string;
+                date?: string;
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamStandings"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a malformed or invalid body, a path parameter of the wrong form, or a query parameter that the operation does not declare or whose value is out of its type or bounds (details name each), or more than 64 query parameters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential: missing, malformed, expired or revoked token or API key, or wrong login credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description URL longer than the server's limit */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit reached (see Retry-After and X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers larger than the server's limit, or more than 100 of them */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, cache or job queue) is not available now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_teams_id: {
+        parameters: {
+            query?: {
+                date?: string;
+                games?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamRatings"];
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */
