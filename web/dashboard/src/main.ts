@@ -15,6 +15,7 @@ import { recordPage } from "./pages/record";
 import { bankrollPage } from "./pages/bankroll";
 import { backtestsPage } from "./pages/backtests";
 import { modelsPage } from "./pages/models";
+import { ratingsPage, teamPage } from "./pages/ratings";
 import { adminPage } from "./pages/admin";
 
 const BETTORS = ["user", "pro", "admin"];
@@ -37,6 +38,7 @@ function links(): [string, string, boolean][] {
   return [
     ["#/picks", "Today's picks", true],
     ["#/record", "Track record", true],
+    ["#/ratings", "Team ratings", true],
     ["#/bankroll", "Bankroll", BETTORS.includes(r)],
     ["#/backtests", "Backtests", ANALYTICS.includes(r) && flags.backtests === true],
     ["#/models", "Models", MODELS.includes(r)],
@@ -103,6 +105,8 @@ async function route(): Promise<void> {
     switch (page) {
       case "game": await gamePage(view, Number(arg)); break;
       case "record": recordPage(view); break;
+      case "ratings": await ratingsPage(view); break;
+      case "team": await teamPage(view, Number(arg)); break;
       case "bankroll": await bankrollPage(view); break;
       case "backtests":
         if (flags.backtests === true) keep(mine, await backtestsPage(view, arg ? Number(arg) : undefined));

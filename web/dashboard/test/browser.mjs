@@ -128,6 +128,39 @@ try {
   await shot(page, "04-game");
   await axe(page, "game");
 
+  // team ratings: the standings as the API ranks them, then a team's page from its link
+  const apiGet = (path) => page.evaluate(async (p) => {
+    const s = JSON.parse(sessionStorage.getItem("aps.session") ?? "{}");
+    return (await fetch(p, { headers: { Authorization: `Bearer ${s.access}` } })).json();
+  }, path);
+  await page.locator('nav a[href="#/ratings"]').click();
+  await page.locator("main select[name=sport]").selectOption("NBA");
+  await page.waitForSelector("table.standings tbody tr");
+  const standings = await apiGet("/api/v1/teams?sport=NBA&limit=100");
+  const shownRanks = await page.locator("table.standings tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.cells, (c) => c.textContent.trim()).slice(0, 3).join(" ")));
+  const wantRanks = standings.items.map((t) => `${t.rank} ${t.team.name} ${t.rating.toFixed(1)}`);
+  check("team ratings: the standings shown are the API's (rank, team, rating), best first", wantRanks.length > 0 && JSON.stringify(shownRanks) === JSON.stringify(wantRanks),
+    `${JSON.stringify(shownRanks.slice(0, 3))} against ${JSON.stringify(wantRanks.slice(0, 3))}`);
+  const seasonTeams = sql(`SELECT COUNT(*) FROM (SELECT g.home_team_id FROM games g JOIN seasons s ON s.id = g.season_id WHERE s.label = '${standings.season}' AND g.status = 'final' UNION SELECT g.away_team_id FROM games g JOIN seasons s ON s.id = g.season_id WHERE s.label = '${standings.season}' AND g.status = 'final')`);
+  const ratingsCaption = await page.locator("table.standings caption").textContent();
+  check("team ratings: every team with a final game of the season, the caption naming the season and its last game",
+    standings.total === Number(seasonTeams) && ratingsCaption.includes(standings.season) && ratingsCaption.includes(standings.as_of),
+    `${standings.total} teams against ${seasonTeams} in the store; caption "${ratingsCaption}"`);
+  await shot(page, "05a-ratings");
+  await axe(page, "ratings");
+  await page.locator("table.standings tbody tr a").first().click();
+  await page.waitForURL(/#\/team\/\d+/);
+  await page.waitForSelector(".chart[data-drawn='1'] canvas");
+  const teamRatings = await apiGet(`/api/v1/teams/${page.url().match(/#\/team\/(\d+)/)[1]}?games=100`);
+  const teamRows = await page.locator("table.team-games tbody tr").evaluateAll((trs) => trs.map((tr) => tr.cells[0].textContent.trim()));
+  const teamRating = await page.locator("[data-testid=team-rating]").textContent();
+  check("a team's page: its rating, and its last games newest first, as the API gives them",
+    teamRating === teamRatings.rating.toFixed(1) && teamRating === wantRanks[0].split(" ").pop() &&
+    JSON.stringify(teamRows) === JSON.stringify(teamRatings.games.map((g) => g.date).reverse()),
+    `${teamRating}, ${teamRows.length} rows against ${teamRatings.games.length} games`);
+  await shot(page, "05b-team");
+  await axe(page, "team");
+
   // a bankroll, then a bet from a pick with the suggested stake
   await page.goto(`${BASE}/#/bankroll`);
   await page.getByRole("button", { name: "Open bankroll" }).click();
@@ -243,14 +276,14 @@ try {
   await axe(page, "picks-phone-dark");
   // the other pages on a phone: a wide table scrolls inside its card, the page never sideways
   const wide = {};
-  for (const route of ["record", "bankroll", `game/${gameId}`]) {
+  for (const route of ["record", "bankroll", `game/${gameId}`, "ratings"]) {
     await page.goto(`${BASE}/#/${route}`);
     await page.waitForSelector("main table", { state: "attached" });
     await page.waitForTimeout(300);
     wide[route] = await page.evaluate(() => document.documentElement.scrollWidth);
     await axe(page, `${route.split("/")[0]}-phone-dark`);
   }
-  check("on a phone no page scrolls sideways (track record, bankroll, a game)", Object.values(wide).every((w) => w <= 390), JSON.stringify(wide));
+  check("on a phone no page scrolls sideways (track record, bankroll, a game, team ratings)", Object.values(wide).every((w) => w <= 390), JSON.stringify(wide));
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByRole("button", { name: "Light theme" }).click();
 

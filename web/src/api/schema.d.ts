@@ -2312,7 +2312,7 @@ export interface components {
             /** @description rating minus the rating before its last change_games games (a new season's regression included) */
             change: number;
             change_games: number;
-            /** @description finished regular-season games won in the season shown (every season for all) */
+            /** @description finished regular-season games won in the season shown (every season for all); a game the data does not mark as a playoff game counts as regular */
             wins: number;
             losses: number;
             draws: number;

@@ -5,7 +5,7 @@
 import { get, list } from "../api";
 import { chart, hbars } from "../charts";
 import { h, section, select, table } from "../dom";
-import { kickoff, line, num, odds, pct, result, secs, short, signed, when } from "../format";
+import { kickoff, line, num, odds, pct, result, secs, short, signed, teamName, when } from "../format";
 import { homeFirst, matchup, scoreLine, sideName } from "../sports";
 import type { Game, Odds, Pick, Quote } from "../types";
 import { selectionLabel, trackingOnly } from "./picks";
@@ -35,6 +35,12 @@ function oddsChart(game: Game, history: Odds[], market: string, selection: strin
     describe: `${books.length} books, ${times.length} snapshots from ${new Date(times[0] * 1000).toISOString()} (${phases[0] ?? "open"}) to ${new Date(times[times.length - 1] * 1000).toISOString()} (${phases[phases.length - 1] ?? "current"})`,
     x: times, xTime: true, xLabel: "time (UTC)", yLabel: useLine ? "line" : "price", series,
   });
+}
+
+// The two sides, each a link to its rating page, in the order the match is named.
+function teamLinks(game: Game): (HTMLElement | string)[] {
+  const link = (t: Game["home_team"]) => h("a", { href: `#/team/${t.id}` }, teamName(t));
+  return homeFirst(game) ? [link(game.home_team), " vs ", link(game.away_team)] : [link(game.away_team), " @ ", link(game.home_team)];
 }
 
 const MARKETS = ["moneyline", "spread", "total"];
@@ -85,6 +91,7 @@ export async function gamePage(main: HTMLElement, id: number): Promise<void> {
   main.append(section(title,
     h("dl", { class: "facts" },
       h("dt", {}, "Sport"), h("dd", {}, game.sport ?? "—"),
+      h("dt", {}, "Team ratings"), h("dd", {}, ...teamLinks(game)),
       h("dt", {}, "Start"), h("dd", {}, kickoff(game)),
       h("dt", {}, "Status"), h("dd", {}, game.status ?? "—"),
       h("dt", {}, "Score"), h("dd", {}, scoreLine(game)),
