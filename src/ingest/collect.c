@@ -488,6 +488,7 @@ static void espn_game(struct aps_live_game *g, enum aps_sport sport, const struc
     g->venue = e->venue;
     g->venue_city = e->venue_city;
     g->indoor = e->indoor;
+    g->postseason = e->postseason;
 }
 
 static int store_board(struct aps_collector *c, enum aps_sport sport,

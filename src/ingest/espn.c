@@ -136,6 +136,8 @@ static const char *parse_event(struct aps_espn_event *e, const json_t *ev)
                                 json_is_boolean(done) ? json_is_true(done) : -1);
     e->period = (int)json_integer_value(json_object_get(st, "period"));
     e->neutral = json_is_true(json_object_get(comp, "neutralSite"));
+    /* the event's season type: 1 preseason, 2 regular season, 3 postseason */
+    e->postseason = json_integer_value(json_object_get(json_object_get(ev, "season"), "type")) == 3;
     parse_venue(e, comp);
     if (!parse_sides(e, comp))
         return "home and away team";

@@ -31,6 +31,7 @@ struct aps_espn_event {
     char venue[APS_NAME_MAX];                       /* "" when not given */
     char venue_city[64];                            /* "Landover, MD" */
     int indoor;                                     /* 1, 0, or -1 when not given */
+    bool postseason;                                /* season.type 3: a postseason game */
 };
 
 struct aps_espn_board {

@@ -36,6 +36,7 @@ enum {
     ST_ODDS_INS,
     ST_MOVE,
     ST_WEATHER,
+    ST_PLAYOFF,
     ST__COUNT
 };
 
@@ -86,6 +87,7 @@ static const char *const SQL[ST__COUNT] = {
                    " wind_mph = excluded.wind_mph, humidity_pct = excluded.humidity_pct,"
                    " conditions = excluded.conditions, is_dome = excluded.is_dome,"
                    " observed_at = excluded.observed_at",
+    [ST_PLAYOFF] = "UPDATE games SET playoff = 1 WHERE id = ?1 AND playoff = 0",
 };
 
 struct aps_live {
@@ -373,6 +375,13 @@ static int known_game(struct aps_live *l, const struct aps_live_game *g, int64_t
     return rc < 0 ? rc : 0;
 }
 
+/* A game the provider calls a postseason game is one from then on. */
+static int mark_playoff(struct aps_live *l, int64_t id)
+{
+    int rc = aps_stmt_bindf(l->st[ST_PLAYOFF], "i", id);
+    return rc ? rc : run(l->st[ST_PLAYOFF]);
+}
+
 int aps_live_game(struct aps_live *l, const struct aps_live_game *g, int64_t now,
                   struct aps_live_ref *out)
 {
@@ -405,6 +414,8 @@ int aps_live_game(struct aps_live *l, const struct aps_live_game *g, int64_t now
     }
     if (!rc)
         rc = record_ids(l, g, id);
+    if (!rc && g->postseason)
+        rc = mark_playoff(l, id);
     if (rc)
         return rc;
     out->game_id = id;

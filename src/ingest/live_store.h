@@ -43,6 +43,8 @@ struct aps_live_game {
     const char *venue;          /* NULL or "" when not given */
     const char *venue_city;     /* "Landover, MD" */
     int indoor;                 /* 1, 0, -1 unknown */
+    bool postseason;            /* the provider says it is a playoff game (ESPN's season type):
+                                   the game is marked so; false says nothing */
 };
 
 struct aps_live_ref {

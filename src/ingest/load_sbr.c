@@ -16,7 +16,9 @@
  *   under. (Checked on the data: when the first row's price is the shorter one, games go over the
  *   line more often, 51-58 % against 44-49 %, in every NHL and MLB file.)
  * A value out of range, or a line off the quarter-point grid, is dropped and counted ("bad line",
- * "bad price"); a game with a bad date, score or team is rejected whole. Rows that do not pair up are counted as "unpaired row". */
+ * "bad price"); a game with a bad date, score or team is rejected whole. Rows that do not pair up are counted as "unpaired row".
+ * The files do not mark playoff games: the postseason of each season is where postseason.def
+ * says it begins (mark_postseason). */
 #include "ingest/loaders.h"
 
 #include <ctype.h>
@@ -30,9 +32,11 @@
 #include "core/csv.h"
 #include "core/mem.h"
 #include "core/str.h"
+#include "core/strmap.h"
 #include "core/timeutil.h"
 #include "ingest/american.h"
 #include "ingest/nfl_rows.h"
+#include "ingest/teams.h"
 
 #define SBR_MAX_COLS 64
 #define SBR_ROW_BYTES 2048
@@ -622,6 +626,52 @@ static void add_game(struct sbr_load *L, const struct sbr_row *a, const struct s
     game_odds(L, L->b->ngames - 1, a, h);
 }
 
+/* ---- the postseason ---- */
+
+struct postseason {
+    enum aps_sport sport;
+    const char *season, *first_day;
+    int regular_games;
+};
+
+static const struct postseason postseasons[] = {
+#define APS_POSTSEASON(sport, season, day, games) {APS_SPORT_##sport, season, day, games},
+#include "ingest/postseason.def"
+#undef APS_POSTSEASON
+};
+
+/* Team's games so far in the file, this one included, by its canonical team (a file spells
+ * some teams two ways: "NYIslanders" and "NY Islanders" in the NHL's 2021). */
+static int64_t played(struct aps_strmap *seen, enum aps_sport sport, const char *team)
+{
+    struct aps_team_ref ref;
+    const char *key = aps_team_resolve(sport, team, &ref) ? team : ref.key;
+    int64_t n = 0;
+    (void)aps_strmap_get(seen, key, &n);
+    aps_strmap_put(seen, key, ++n);
+    return n;
+}
+
+/* Marks the batch's playoff games by the season's line of postseason.def (games in file order,
+ * which is the order they were played); a season not listed has none marked. */
+static void mark_postseason(struct sbr_load *L)
+{
+    const struct postseason *p = NULL;
+    for (size_t i = 0; i < sizeof postseasons / sizeof postseasons[0] && !p; i++)
+        if (postseasons[i].sport == L->sport && !strcmp(postseasons[i].season, L->season))
+            p = &postseasons[i];
+    if (!p)
+        return;
+    struct aps_strmap seen = {0};
+    for (size_t i = 0; i < L->b->ngames; i++) {
+        struct aps_game_rec *g = &L->b->games[i];
+        int64_t home = played(&seen, L->sport, g->home), away = played(&seen, L->sport, g->away);
+        g->playoff = strcmp(g->date, p->first_day) >= 0 &&
+                     (!p->regular_games || home > p->regular_games || away > p->regular_games);
+    }
+    aps_strmap_cleanup(&seen);
+}
+
 /* ---- the file ---- */
 
 static void reject_row(struct sbr_load *L, const struct sbr_row *r, const char *why)
@@ -719,6 +769,8 @@ int aps_load_sbr(const char *path, int sport, struct aps_batch *b, char *err, si
                            "the file name says season %s, but its Year column dates the first game "
                            "%04d-%02d-%02d: name the file after the season it holds",
                            L.season, L.other_year[0], L.other_year[1], L.other_year[2]);
+    if (!rc)
+        mark_postseason(&L);
 out:
     aps_csv_close(csv);
     return rc;

@@ -170,6 +170,30 @@ static void test_soccer_full_time(void **state)
     aps_espn_board_cleanup(&b);
 }
 
+/* A playoff game is one whose event says season type 3 (postseason); the real boards' games are
+ * all regular season (type 2). */
+static void test_postseason(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"events\":[{\"id\":\"401547378\",\"date\":\"2024-01-14T01:15Z\","
+        "\"season\":{\"year\":2023,\"type\":3,\"slug\":\"post-season\"},"
+        "\"status\":{\"type\":{\"name\":\"STATUS_SCHEDULED\",\"state\":\"pre\","
+        "\"completed\":false}},\"competitions\":[{\"competitors\":["
+        "{\"homeAway\":\"home\",\"team\":{\"displayName\":\"Kansas City Chiefs\"}},"
+        "{\"homeAway\":\"away\",\"team\":{\"displayName\":\"Miami Dolphins\"}}]}]}]}";
+    struct aps_espn_board b = {0};
+    char err[256];
+    assert_int_equal(aps_espn_parse_scoreboard(body, sizeof body - 1, &b, err, sizeof err), 0);
+    assert_int_equal(b.n, 1);
+    assert_true(b.events[0].postseason);
+    aps_espn_board_cleanup(&b);
+    parse_board(SAMPLES "nfl_scoreboard_2022_week11_live.json", &b);
+    for (size_t i = 0; i < b.n; i++)
+        assert_false(b.events[i].postseason);
+    aps_espn_board_cleanup(&b);
+}
+
 static void test_bad_bodies(void **state)
 {
     (void)state;
@@ -225,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_nfl_live),     cmocka_unit_test(test_nfl_pregame),
         cmocka_unit_test(test_nba_live),     cmocka_unit_test(test_status_mapping),
         cmocka_unit_test(test_soccer_full_time),
+        cmocka_unit_test(test_postseason),
         cmocka_unit_test(test_bad_bodies),   cmocka_unit_test(test_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

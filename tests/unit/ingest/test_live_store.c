@@ -112,7 +112,7 @@ static void store_espn(struct fx *fx, const char *file, enum aps_sport s, int64_
         const struct aps_espn_event *e = &b.events[i];
         struct aps_live_game g = {s, "espn", e->id, e->home, e->away, e->start, true,
                                   (int)e->status, e->home_score, e->away_score, e->venue,
-                                  e->venue_city, e->indoor};
+                                  e->venue_city, e->indoor, e->postseason};
         struct aps_live_ref ref;
         assert_int_equal(aps_live_game(fx->l, &g, now, &ref), 0);
     }
@@ -130,7 +130,7 @@ static struct aps_live_counts store_feed(struct fx *fx, const struct aps_odds_fe
     for (size_t i = 0; i < f->nevents; i++) {
         const struct aps_odds_event *e = &f->events[i];
         struct aps_live_game g = {e->sport, "theoddsapi", e->id, e->home, e->away, e->commence,
-                                  false, -1, -1, -1, NULL, NULL, -1};
+                                  false, -1, -1, -1, NULL, NULL, -1, false};
         assert_int_equal(aps_live_game(fx->l, &g, now, &refs[i]), 0);
     }
     for (size_t i = 0; i < f->nquotes; i++) {
@@ -241,7 +241,7 @@ static void test_closing_capture(void **state)
     TESTDB_SKIP_WITHOUT_PG(fx);
     int64_t start = aps_time_from_civil(2022, 11, 24, 0, 10, 0);
     struct aps_live_game g = {APS_SPORT_NBA, "theoddsapi", "ev1", "Charlotte Hornets",
-                              "Philadelphia 76ers", start, false, -1, -1, -1, NULL, NULL, -1};
+                              "Philadelphia 76ers", start, false, -1, -1, -1, NULL, NULL, -1, false};
     struct aps_live_ref ref;
     struct aps_live_counts cnt = {0};
     begin(fx);
@@ -281,7 +281,7 @@ static void espn_update(struct fx *fx, const char *id, const char *home, const c
                         int64_t start, enum aps_game_status st, int64_t now, struct aps_live_ref *r)
 {
     struct aps_live_game g = {APS_SPORT_NBA, "espn", id, home, away, start, true,
-                              (int)st,       -1,     -1, NULL, NULL, -1};
+                              (int)st,       -1,     -1, NULL, NULL, -1, false};
     begin(fx);
     assert_int_equal(aps_live_game(fx->l, &g, now, r), 0);
     commit(fx);
@@ -473,10 +473,10 @@ static void test_unknown_team_and_status(void **state)
     struct aps_live_ref ref;
     begin(fx);
     struct aps_live_game bad = {APS_SPORT_NBA, "theoddsapi", "x1", "Springfield Isotopes",
-                                "Boston Celtics", t, false, -1, -1, -1, NULL, NULL, -1};
+                                "Boston Celtics", t, false, -1, -1, -1, NULL, NULL, -1, false};
     assert_int_equal(aps_live_game(fx->l, &bad, t, &ref), APS_E_NOTFOUND);
     struct aps_live_game g = {APS_SPORT_NBA, "espn", "e1", "Boston Celtics", "Dallas Mavericks",
-                              t, true, APS_GS_FINAL, 125, 112, "TD Garden", "Boston, MA", 1};
+                              t, true, APS_GS_FINAL, 125, 112, "TD Garden", "Boston, MA", 1, false};
     assert_int_equal(aps_live_game(fx->l, &g, t, &ref), 0);
     assert_true(ref.created);
     /* A lagging source says in progress: the final stays final with its score. */
@@ -499,7 +499,7 @@ static void test_unknown_team_and_status(void **state)
     assert_true(ref2.changed);
     /* The odds provider lists it the other way round (a neutral-site listing): same game. */
     struct aps_live_game swapped = {APS_SPORT_NBA, "theoddsapi", "o1", "Dallas Mavericks",
-                                    "Boston Celtics", t + 120, false, -1, -1, -1, NULL, NULL, -1};
+                                    "Boston Celtics", t + 120, false, -1, -1, -1, NULL, NULL, -1, false};
     assert_int_equal(aps_live_game(fx->l, &swapped, t, &ref2), 0);
     assert_int_equal(ref2.game_id, ref.game_id);
     assert_true(ref2.swapped);
@@ -527,7 +527,7 @@ static void test_odds_start_moves(void **state)
     struct aps_live_ref ref;
     begin(fx);
     struct aps_live_game g = {APS_SPORT_NBA, "theoddsapi", "ev1", "Boston Celtics",
-                              "Chicago Bulls", t, false, -1, -1, -1, NULL, NULL, -1};
+                              "Chicago Bulls", t, false, -1, -1, -1, NULL, NULL, -1, false};
     assert_int_equal(aps_live_game(fx->l, &g, now, &ref), 0);
     assert_true(ref.created);
     g.start = t + 9000; /* moved to 02:40 */
@@ -539,7 +539,7 @@ static void test_odds_start_moves(void **state)
     begin(fx);
     struct aps_live_game espn = {APS_SPORT_NBA, "espn", "401", "Boston Celtics",
                                  "Chicago Bulls", t + 9000 + 1200, true, APS_GS_SCHEDULED,
-                                 -1, -1, NULL, NULL, -1};
+                                 -1, -1, NULL, NULL, -1, false};
     assert_int_equal(aps_live_game(fx->l, &espn, now + 120, &ref), 0);
     assert_false(ref.created);
     g.start = t + 9000 + 300;
@@ -550,6 +550,36 @@ static void test_odds_start_moves(void **state)
     assert_int_equal(q1(fx, "SELECT start_time FROM games"), t + 9000 + 1200);
 }
 
+/* A game ESPN calls a postseason game (season type 3) is stored as a playoff game, one it calls
+ * a regular-season game is not, and a stored game is marked once ESPN calls it postseason; the
+ * odds provider, which does not say, never clears the mark. */
+static void test_postseason_marked(void **state)
+{
+    struct fx *fx = *state;
+    TESTDB_SKIP_WITHOUT_PG(fx);
+    int64_t t = aps_time_from_civil(2027, 4, 20, 23, 0, 0), now = t - 86400;
+    struct aps_live_ref ref;
+    begin(fx);
+    struct aps_live_game po = {APS_SPORT_NBA, "espn", "p1", "Boston Celtics", "Miami Heat", t,
+                               true, APS_GS_SCHEDULED, -1, -1, NULL, NULL, -1, true};
+    assert_int_equal(aps_live_game(fx->l, &po, now, &ref), 0);
+    struct aps_live_game reg = {APS_SPORT_NBA, "espn", "r1", "Chicago Bulls", "Dallas Mavericks",
+                                t, true, APS_GS_SCHEDULED, -1, -1, NULL, NULL, -1, false};
+    assert_int_equal(aps_live_game(fx->l, &reg, now, &ref), 0);
+    commit(fx);
+    assert_int_equal(q1(fx, "SELECT playoff FROM games WHERE external_id = 'p1'"), 1);
+    assert_int_equal(q1(fx, "SELECT playoff FROM games WHERE external_id = 'r1'"), 0);
+    begin(fx);
+    reg.postseason = true;
+    assert_int_equal(aps_live_game(fx->l, &reg, now + 60, &ref), 0);
+    struct aps_live_game odds = {APS_SPORT_NBA, "theoddsapi", "o1", "Boston Celtics",
+                                 "Miami Heat", t, false, -1, -1, -1, NULL, NULL, -1, false};
+    assert_int_equal(aps_live_game(fx->l, &odds, now + 120, &ref), 0);
+    commit(fx);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM games WHERE playoff = 1"), 2);
+    assert_int_equal(q1(fx, "SELECT COUNT(*) FROM games"), 2);
+}
+
 static void test_same_date_and_doubleheader(void **state)
 {
     struct fx *fx = *state;
@@ -558,11 +588,11 @@ static void test_same_date_and_doubleheader(void **state)
     struct aps_live_ref a, b, c;
     begin(fx);
     struct aps_live_game g1 = {APS_SPORT_MLB, "theoddsapi", "m1", "New York Yankees",
-                               "Boston Red Sox", t, false, -1, -1, -1, NULL, NULL, -1};
+                               "Boston Red Sox", t, false, -1, -1, -1, NULL, NULL, -1, false};
     assert_int_equal(aps_live_game(fx->l, &g1, t, &a), 0);
     /* ESPN lists the game 3 hours later (a delayed start) on the same local date: same game. */
     struct aps_live_game g2 = {APS_SPORT_MLB, "espn", "s1", "New York Yankees", "Boston Red Sox",
-                               t + 3 * 3600, true, APS_GS_SCHEDULED, -1, -1, NULL, NULL, -1};
+                               t + 3 * 3600, true, APS_GS_SCHEDULED, -1, -1, NULL, NULL, -1, false};
     assert_int_equal(aps_live_game(fx->l, &g2, t, &b), 0);
     assert_int_equal(b.game_id, a.game_id);
     /* ESPN's second game of a doubleheader that evening: a new game, game_no 2. */
@@ -646,6 +676,8 @@ int main(void)
         BOTH(test_unknown_team_and_status),
         BOTH(test_odds_start_moves),
         BOTH(test_same_date_and_doubleheader),
+        BOTH(test_postseason_marked),
+        PG(test_postseason_marked),
         BOTH(test_weather_and_provider),
         cmocka_unit_test(test_dates_and_seasons),
         BOTH(test_closing_after_postponement),

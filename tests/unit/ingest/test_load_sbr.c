@@ -606,27 +606,32 @@ struct real_file {
     size_t rows, games, odds;
     size_t unpaired, bad_line, bad_price, bad_score, no_score;
     const char *first_date, *last_date;
+    size_t playoff; /* postseason games (postseason.def): each league's own count of the season's
+                       playoff games (NBA 81, 86, 79, 82, 82; MLB's Wild Card games to the World
+                       Series, the 2017 file lacking one of its 38; the NHL's 2020 qualifying
+                       round, round robin and playoffs, 130, and 2021's 84), NCAAB the games from
+                       the Tuesday after Selection Sunday the files hold */
 };
 
 static const struct real_file real_files[] = {
-    {"mlb/mlb_odds_2014.csv", 4924, 2462, 24620, 0, 0, 0, 0, 0, "2014-03-22", "2014-10-29"},
-    {"mlb/mlb_odds_2015.csv", 4930, 2465, 24650, 0, 0, 0, 0, 0, "2015-04-05", "2015-11-01"},
-    {"mlb/mlb_odds_2016.csv", 4924, 2461, 24610, 0, 0, 0, 0, 1, "2016-04-03", "2016-11-02"},
-    {"mlb/mlb_odds_2017.csv", 4934, 2467, 24670, 0, 0, 0, 0, 0, "2017-04-02", "2017-10-31"},
-    {"mlb/mlb_odds_2018.csv", 4928, 2464, 24628, 0, 8, 4, 0, 0, "2018-03-29", "2018-10-28"},
-    {"mlb/mlb_odds_2019.csv", 4850, 2425, 24238, 0, 2, 0, 0, 0, "2019-03-28", "2019-09-29"},
-    {"mlb/mlb_odds_2020.csv", 1900, 950, 9490, 0, 0, 0, 0, 0, "2020-07-23", "2020-10-27"},
-    {"nba/nba odds 2014-15.csv", 2622, 1311, 13106, 0, 1, 0, 0, 0, "2014-10-28", "2015-06-16"},
-    {"nba/nba odds 2015-16.csv", 2632, 1316, 13160, 0, 0, 0, 0, 0, "2015-10-27", "2016-06-19"},
-    {"nba/nba odds 2016-17.csv", 2618, 1309, 13088, 0, 1, 0, 0, 0, "2016-10-25", "2017-06-12"},
-    {"nba/nba odds 2017-18.csv", 2624, 1312, 13120, 0, 0, 0, 0, 0, "2017-10-17", "2018-06-08"},
-    {"nba/nba odds 2018-19.csv", 2624, 1312, 13120, 0, 0, 0, 0, 0, "2018-10-16", "2019-06-13"},
-    {"ncaab/ncaa-basketball-2007-08.csv", 7046, 3523, 35000, 0, 6, 4, 0, 0, "2007-11-05", "2008-04-07"},
-    {"ncaab/ncaa-basketball-2008-09.csv", 6956, 3478, 34301, 0, 2, 11, 0, 0, "2008-11-10", "2009-04-06"},
-    {"ncaab/ncaa-basketball-2009-10.csv", 7438, 3719, 34987, 0, 1, 15, 0, 0, "2009-11-09", "2010-04-05"},
-    {"ncaab/ncaa-basketball-2010-11.csv", 7580, 3790, 34501, 0, 1, 29, 0, 0, "2010-11-08", "2011-04-04"},
-    {"nhl/nhl odds 2019-20.csv", 2424, 1211, 12110, 2, 0, 0, 0, 0, "2019-10-02", "2020-09-28"},
-    {"nhl/nhl odds 2021.csv", 1904, 951, 9503, 0, 4, 1, 1, 0, "2021-01-13", "2021-07-07"},
+    {"mlb/mlb_odds_2014.csv", 4924, 2462, 24620, 0, 0, 0, 0, 0, "2014-03-22", "2014-10-29", 32},
+    {"mlb/mlb_odds_2015.csv", 4930, 2465, 24650, 0, 0, 0, 0, 0, "2015-04-05", "2015-11-01", 36},
+    {"mlb/mlb_odds_2016.csv", 4924, 2461, 24610, 0, 0, 0, 0, 1, "2016-04-03", "2016-11-02", 35},
+    {"mlb/mlb_odds_2017.csv", 4934, 2467, 24670, 0, 0, 0, 0, 0, "2017-04-02", "2017-10-31", 37},
+    {"mlb/mlb_odds_2018.csv", 4928, 2464, 24628, 0, 8, 4, 0, 0, "2018-03-29", "2018-10-28", 33},
+    {"mlb/mlb_odds_2019.csv", 4850, 2425, 24238, 0, 2, 0, 0, 0, "2019-03-28", "2019-09-29", 0},
+    {"mlb/mlb_odds_2020.csv", 1900, 950, 9490, 0, 0, 0, 0, 0, "2020-07-23", "2020-10-27", 53},
+    {"nba/nba odds 2014-15.csv", 2622, 1311, 13106, 0, 1, 0, 0, 0, "2014-10-28", "2015-06-16", 81},
+    {"nba/nba odds 2015-16.csv", 2632, 1316, 13160, 0, 0, 0, 0, 0, "2015-10-27", "2016-06-19", 86},
+    {"nba/nba odds 2016-17.csv", 2618, 1309, 13088, 0, 1, 0, 0, 0, "2016-10-25", "2017-06-12", 79},
+    {"nba/nba odds 2017-18.csv", 2624, 1312, 13120, 0, 0, 0, 0, 0, "2017-10-17", "2018-06-08", 82},
+    {"nba/nba odds 2018-19.csv", 2624, 1312, 13120, 0, 0, 0, 0, 0, "2018-10-16", "2019-06-13", 82},
+    {"ncaab/ncaa-basketball-2007-08.csv", 7046, 3523, 35000, 0, 6, 4, 0, 0, "2007-11-05", "2008-04-07", 112},
+    {"ncaab/ncaa-basketball-2008-09.csv", 6956, 3478, 34301, 0, 2, 11, 0, 0, "2008-11-10", "2009-04-06", 127},
+    {"ncaab/ncaa-basketball-2009-10.csv", 7438, 3719, 34987, 0, 1, 15, 0, 0, "2009-11-09", "2010-04-05", 126},
+    {"ncaab/ncaa-basketball-2010-11.csv", 7580, 3790, 34501, 0, 1, 29, 0, 0, "2010-11-08", "2011-04-04", 137},
+    {"nhl/nhl odds 2019-20.csv", 2424, 1211, 12110, 2, 0, 0, 0, 0, "2019-10-02", "2020-09-28", 130},
+    {"nhl/nhl odds 2021.csv", 1904, 951, 9503, 0, 4, 1, 1, 0, "2021-01-13", "2021-07-07", 84},
 };
 
 /* The sport comes from the file's name, else from its folder, as a word of its own: a sport
@@ -704,6 +709,10 @@ static void test_real_files(void **state)
         assert_int_equal(reason(&b, "no score"), r->no_score);
         assert_int_equal(aps_batch_rejected(&b), r->unpaired + r->bad_line + r->bad_price +
                                                      r->bad_score + r->no_score);
+        size_t playoff = 0;
+        for (size_t k = 0; k < b.ngames; k++)
+            playoff += b.games[k].playoff;
+        assert_int_equal(playoff, r->playoff);
         /* Every game of the file is in its season, dated within it, in file order. */
         assert_string_equal(b.games[0].date, r->first_date);
         assert_string_equal(b.games[b.ngames - 1].date, r->last_date);
@@ -729,6 +738,47 @@ static void test_real_files(void **state)
 }
 
 /* Doubleheaders and neutral sites in the real MLB files. */
+/* The game of home against away on date in b: its playoff mark (fails when there is none). */
+static bool playoff_of(const struct aps_batch *b, const char *date, const char *home,
+                       const char *away)
+{
+    for (size_t i = 0; i < b->ngames; i++)
+        if (!strcmp(b->games[i].date, date) && !strcmp(b->games[i].home, home) &&
+            !strcmp(b->games[i].away, away))
+            return b->games[i].playoff;
+    fail_msg("no game %s %s-%s", date, home, away);
+    return false;
+}
+
+/* Where a postseason begins in the files (postseason.def): the NHL's 2021 North division
+ * finished its regular season after the playoffs began, Toronto's first playoff game is its
+ * 56th game of the file (one regular-season game is missing) and Montreal's 57th; the 2014 AL
+ * Wild Card game is dated the day after the regular season's last; a regular season that ended
+ * on a day the playoffs had not begun keeps every game (NBA 2018-19's last, 2019-04-10). */
+static void test_real_postseason_edges(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct aps_batch b;
+    snprintf(path, sizeof path, "%s/sportsbookreview/nhl/nhl odds 2021.csv", APS_DATA_DIR_DEFAULT);
+    assert_int_equal(load(path, -1, &b), 0);
+    assert_false(playoff_of(&b, "2021-05-19", "Calgary", "Vancouver"));
+    assert_true(playoff_of(&b, "2021-05-20", "Toronto", "Montreal"));
+    assert_true(playoff_of(&b, "2021-05-19", "Carolina", "Nashville"));
+    aps_batch_cleanup(&b);
+    snprintf(path, sizeof path, "%s/sportsbookreview/mlb/mlb_odds_2014.csv", APS_DATA_DIR_DEFAULT);
+    assert_int_equal(load(path, -1, &b), 0);
+    assert_true(playoff_of(&b, "2014-09-29", "KAN", "OAK"));
+    assert_false(playoff_of(&b, "2014-09-28", "CWS", "KAN"));
+    aps_batch_cleanup(&b);
+    snprintf(path, sizeof path, "%s/sportsbookreview/nba/nba odds 2018-19.csv",
+             APS_DATA_DIR_DEFAULT);
+    assert_int_equal(load(path, -1, &b), 0);
+    for (size_t i = 0; i < b.ngames; i++)
+        assert_int_equal(b.games[i].playoff, strcmp(b.games[i].date, "2019-04-13") >= 0);
+    aps_batch_cleanup(&b);
+}
+
 static void test_real_mlb_details(void **state)
 {
     (void)state;
@@ -767,6 +817,7 @@ int main(void)
         cmocka_unit_test(test_sport_from_path),
         cmocka_unit_test(test_real_files),
         cmocka_unit_test(test_real_mlb_details),
+        cmocka_unit_test(test_real_postseason_edges),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
