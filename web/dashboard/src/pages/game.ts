@@ -90,7 +90,7 @@ export async function gamePage(main: HTMLElement, id: number): Promise<void> {
   document.title = `${title} · AI PRO SPORTS`;
   main.append(section(title,
     h("dl", { class: "facts" },
-      h("dt", {}, "Sport"), h("dd", {}, game.sport ?? "—"),
+      h("dt", {}, "Sport"), h("dd", {}, game.playoff ? `${game.sport ?? "—"}, playoffs` : game.sport ?? "—"),
       h("dt", {}, "Team ratings"), h("dd", {}, ...teamLinks(game)),
       h("dt", {}, "Start"), h("dd", {}, kickoff(game)),
       h("dt", {}, "Status"), h("dd", {}, game.status ?? "—"),
