@@ -247,8 +247,10 @@ static void train_opts(const struct aps_config *cfg, bool full, struct aps_train
     aps_wf_opts_default(&o->wf);
 }
 
+/* Trains the sport's market (every market when -1); *why says why none was trained, "" when
+ * one was. */
 static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, bool full,
-                         const char *until)
+                         const char *until, char *why, size_t cap)
 {
     struct aps_trainer_sport ts;
     struct aps_trainer_opts o;
@@ -257,6 +259,9 @@ static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, 
         return aps_job_fail(r, rc, "preparing the training data: %s", aps_conn_errmsg(c));
     train_opts(r->app->cfg, full, &o);
     o.until = until;
+    snprintf(why, cap, "no %s game%s%s", aps_sport_info(r->sport)->code, until ? " before " : "",
+             until ? until : "");
+    bool any = false;
     for (int m = 0; m < APS_MKT__COUNT && !rc && ts.h.ngames; m++) {
         if (market >= 0 && m != market)
             continue;
@@ -270,9 +275,15 @@ static int train_markets(struct aps_job_run *r, struct aps_conn *c, int market, 
                            aps_market_name(m), out.model_name, out.promoted ? "true" : "false");
         else
             aps_buf_printf(&r->fields, ",\"%s\":{\"skipped\":true}", aps_market_name(m));
+        if (!rc && !any && !out.ran) /* the first market's reason */
+            snprintf(why, cap, "%s %s: %s", aps_sport_info(r->sport)->code, aps_market_name(m),
+                     out.why);
+        any = any || out.ran;
         aps_trainer_outcome_cleanup(&out);
     }
     aps_trainer_sport_cleanup(&ts);
+    if (any)
+        why[0] = '\0';
     return rc;
 }
 
@@ -313,6 +324,7 @@ int aps_job_do_train(struct aps_job_run *r)
     if (rc)
         return rc;
     bool done = false;
+    char why[200] = "";
     int64_t slot = aps_job_int(r, "slot", -1);
     if (slot >= 0)
         rc = trained_since(c, (enum aps_sport)r->sport, slot, &done);
@@ -320,10 +332,17 @@ int aps_job_do_train(struct aps_job_run *r)
         snprintf(r->warn, sizeof r->warn, "skipped: already trained since the slot");
     } else if (!rc) {
         double t0 = aps_time_mono();
-        rc = train_markets(r, c, market, !strcmp(mode, "full"), until);
+        rc = train_markets(r, c, market, !strcmp(mode, "full"), until, why, sizeof why);
         observe_training(r, mode, rc, aps_time_mono() - t0);
     }
     aps_buf_printf(&r->fields, ",\"mode\":\"%s\"", !strcmp(mode, "full") ? "full" : "incremental");
     aps_store_release(c);
-    return rc;
+    if (rc || !why[0])
+        return rc;
+    /* Nothing trained: a user who asked for a model reads why (refused, as `aps train` exits 1);
+     * the schedule's run of a sport without enough games is routine (a warning). */
+    if (json_object_get(r->payload, "requested_by"))
+        return aps_job_refuse(r, "not trained: %s", why);
+    snprintf(r->warn, sizeof r->warn, "not trained: %s", why);
+    return 0;
 }

@@ -99,6 +99,17 @@ frozen=$(sqlite3 "$work/aps.db" "SELECT id FROM models WHERE params LIKE '%train
 req GET "/models/$frozen"
 check "  its model is trained on games before it" "moneyline 2021-10-01 challenger" \
   "$(jf .market) $(jf .params.train_until) $(jf .status)"
+# a cutoff that leaves too few games trains nothing: the job fails with why, as `aps train` exits 1
+# (regression: it "succeeded" with no model), and is refused, not dead-lettered (no alert)
+models=$(sqlite3 "$work/aps.db" 'SELECT COUNT(*) FROM models')
+req POST /models/train '{"sport":"EPL","market":"moneyline","until":"2019-09-01"}'
+few=$(jf .id)
+follow "$few"
+check "train until a date too early: the job fails, saying why" "failed 1 not trained: EPL moneyline: too few seasons for walk-forward folds" \
+  "$(jf .state) $(jf .attempts) $(jf .error)"
+check "  no model registered" "$models" "$(sqlite3 "$work/aps.db" 'SELECT COUNT(*) FROM models')"
+check "  refused by the worker, not dead-lettered" "refused 0" \
+  "$(grep "\"id\":\"$few\"" "$work/worker.log" | jq -r .outcome) $("$APS_BIN" worker dead list | jq -s "map(select(.id == \"$few\")) | length")"
 for bad in '"2021-02-30"' '"2021-2-01"' '"2021-10-01T00:00:00Z"' 20211001 '""' '["2021-10-01"]'; do
   req POST /models/train "{\"sport\":\"EPL\",\"market\":\"moneyline\",\"until\":$bad}"
   check "until $bad: 400 naming the form" "400 until must be a date YYYY-MM-DD" \

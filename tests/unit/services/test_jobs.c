@@ -330,10 +330,19 @@ static void train_without_history_says_why(void **state)
     assert_int_equal(jfx_open(&f, NULL, APS_APP_QUEUE), 0);
     assert_true(jfx_game(&f, aps_time_now() + 3600, "scheduled") > 0);
     int rc = run(&f, "train", "{\"sport\":\"NBA\",\"mode\":\"incremental\"}", "1", out, sizeof out);
-    /* One scheduled game and no finished one: nothing to learn from, so the trainer skips. */
+    /* One scheduled game and no finished one: nothing to learn from, so the trainer skips,
+     * with a warning that says why (the schedule's run: routine). */
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "\"moneyline\":{\"skipped\":true}"));
     assert_non_null(strstr(out, "\"mode\":\"incremental\""));
+    assert_non_null(strstr(out, "|not trained: NBA moneyline: too few seasons for walk-forward"
+                                " folds||"));
+    /* Asked for through the API (requested_by), it is refused with the same reason: the user
+     * reads why no model came (the job status failed, no dead letter). */
+    rc = run(&f, "train", "{\"sport\":\"NBA\",\"requested_by\":1}", "3", out, sizeof out);
+    assert_int_equal(rc, APS_E_INVAL);
+    assert_non_null(strstr(out, "||not trained: NBA moneyline: too few seasons for walk-forward"
+                                " folds|refused"));
     /* A scheduled run whose slot already has a completed training run skips the work. */
     assert_int_equal(jfx_exec(&f, "INSERT INTO training_runs (sport_id, market, status, seed,"
                                   " started_at) VALUES (1, 'moneyline', 'completed', 42, 5000)"),
