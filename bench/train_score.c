@@ -101,8 +101,11 @@ int main(int argc, char **argv)
         rc = ensemble(&ts, repeat);
     struct aps_model_row row;
     struct aps_trained t;
+    char why[256] = "";
     if (!rc && !aps_registry_production(c, argv[2], "moneyline", &row)) {
-        rc = aps_registry_load(row.path, &t);
+        rc = aps_registry_load(row.path, &t, why, sizeof why);
+        if (rc && why[0])
+            fprintf(stderr, "train_score: %s: %s\n", row.path, why);
         if (!rc) {
             rc = time_model(&ts, &t, repeat, row.name);
             aps_trained_cleanup(&t);
