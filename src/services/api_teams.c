@@ -50,14 +50,21 @@ static json_t *team_ref(json_t *by_id, int64_t id)
     return t ? json_incref(t) : json_null();
 }
 
-static json_t *standing_json(const struct aps_standing *s, size_t rank, json_t *by_id)
+/* points: a league table's points (three for a win, one for a draw) where games can be drawn
+ * (soccer: the sports whose moneyline is three-way); absent elsewhere. */
+static json_t *standing_json(const struct aps_standing *s, size_t rank, bool points,
+                             json_t *by_id)
 {
-    return json_pack("{s:I, s:o, s:o, s:o, s:i, s:i, s:i, s:i, s:i, s:{s:i, s:i, s:i}, s:s}",
-                     "rank", (json_int_t)rank, "team", team_ref(by_id, s->team_id), "rating",
-                     aps_api_num(s->rating), "change", aps_api_num(s->change), "change_games",
-                     s->recent, "wins", s->wins, "losses", s->losses, "draws", s->draws, "games",
-                     s->wins + s->losses + s->draws, "playoffs", "wins", s->playoff_wins, "losses",
-                     s->playoff_losses, "draws", s->playoff_draws, "last_game_date", s->last_date);
+    json_t *t = json_pack("{s:I, s:o, s:o, s:o, s:i, s:i, s:i, s:i, s:i, s:{s:i, s:i, s:i}, s:s}",
+                          "rank", (json_int_t)rank, "team", team_ref(by_id, s->team_id),
+                          "rating", aps_api_num(s->rating), "change", aps_api_num(s->change),
+                          "change_games", s->recent, "wins", s->wins, "losses", s->losses,
+                          "draws", s->draws, "games", s->wins + s->losses + s->draws, "playoffs",
+                          "wins", s->playoff_wins, "losses", s->playoff_losses, "draws",
+                          s->playoff_draws, "last_game_date", s->last_date);
+    if (points)
+        json_object_set_new(t, "points", json_integer(3 * s->wins + s->draws));
+    return t;
 }
 
 static json_t *standings_json(const struct aps_standings *s, json_t *by_id,
@@ -66,7 +73,8 @@ static json_t *standings_json(const struct aps_standings *s, json_t *by_id,
     json_t *items = json_array();
     for (size_t i = (size_t)pg->offset; i < s->nteams && json_array_size(items) < (size_t)pg->limit;
          i++)
-        json_array_append_new(items, standing_json(&s->teams[i], i + 1, by_id));
+        json_array_append_new(items, standing_json(&s->teams[i], i + 1,
+                                                   aps_sport_info(s->sport)->three_way, by_id));
     json_t *body = aps_api_list(items, (int64_t)s->nteams, pg);
     json_t *seasons = json_array();
     for (size_t i = 0; i < s->nseasons; i++)

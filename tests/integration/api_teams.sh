@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # api_teams.sh — the teams' Elo ratings through the real `aps api` (GET /api/v1/teams and
-# /teams/{id}) on two real NBA seasons (sportsbookreview 2017-18 and 2018-19), on SQLite and on
+# /teams/{id}) on two real NBA seasons (sportsbookreview 2017-18 and 2018-19) and the Premier
+# League's 2023-24 (football-data: its final table's points), on SQLite and on
 # PostgreSQL (APS_TEST_PG_URL, which `make test` sets; without it the test fails). The ratings
 # are compared with `aps elo ratings` (the CLI's own replay of the history with its odds), with
 # the default and then the fitted parameters, before a day too; the records with counts of the
@@ -18,6 +19,8 @@ NBA=$DATA/sportsbookreview/nba
 for f in "nba odds 2017-18.csv" "nba odds 2018-19.csv"; do
   [ -f "$NBA/$f" ] || { echo "api_teams: $NBA/$f is missing (APS_DATA_DIR)"; exit 1; }
 done
+EPL=$DATA/football-data/E0/2324_E0.csv
+[ -f "$EPL" ] || { echo "api_teams: $EPL is missing (APS_DATA_DIR)"; exit 1; }
 [ -n "${APS_TEST_PG_URL:-}" ] || { echo "api_teams: APS_TEST_PG_URL is unset (scripts/pgtest start)"; exit 1; }
 work=$(mktemp -d)
 server_pid=""
@@ -76,7 +79,7 @@ sql_records() {
        FROM teams t JOIN games g ON t.id IN (g.home_team_id, g.away_team_id)
        JOIN seasons s ON s.id = g.season_id
        JOIN teams w ON w.id = CASE WHEN g.home_score > g.away_score THEN g.home_team_id ELSE g.away_team_id END
-       WHERE s.label = '$1' AND g.status = 'final' GROUP BY t.key ORDER BY t.key" | tr '|' ' '
+       WHERE s.label = '$1' AND g.status = 'final' AND g.sport_id = (SELECT id FROM sports WHERE code = 'NBA') GROUP BY t.key ORDER BY t.key" | tr '|' ' '
 }
 
 test_standings() {
@@ -85,7 +88,7 @@ test_standings() {
   check "standings 200: 30 teams of 2018-19, both seasons listed, default parameters" \
     "200 30 2018-19 2018-19,2017-18 default" \
     "$status $(jf .total) $(jf .season) $(jf '.seasons | join(",")') $(jf .parameters)"
-  check "as of the last final game" "$(sql "SELECT MAX(game_date) FROM games WHERE status = 'final'")" "$(jf .as_of)"
+  check "as of the last final game" "$(sql "SELECT MAX(game_date) FROM games g WHERE status = 'final' AND g.sport_id = (SELECT id FROM sports WHERE code = 'NBA')")" "$(jf .as_of)"
   check "the ratings are the CLI's" "$(cli_ratings)" "$(api_ratings)"
   check "ranked 1..30, best first" "true" \
     "$(jf '[.items[].rank] == [range(1; 31)] and ([.items[].rating] | . == (sort | reverse))')"
@@ -93,7 +96,7 @@ test_standings() {
     "$(jq -r '.items[] | "\(.team.key) \(.wins) \(.losses) \(.playoffs.wins) \(.playoffs.losses)"' <<<"$body" | sort)"
   check "no draws, games = wins + losses" "true" "$(jf '[.items[] | .draws == 0 and .games == .wins + .losses] | all')"
   check "each team's last game" "$(sql "SELECT t.key, MAX(g.game_date) FROM teams t JOIN games g ON t.id IN
-      (g.home_team_id, g.away_team_id) WHERE g.status = 'final' GROUP BY t.key ORDER BY t.key" | tr '|' ' ')" \
+      (g.home_team_id, g.away_team_id) WHERE g.status = 'final' AND g.sport_id = (SELECT id FROM sports WHERE code = 'NBA') GROUP BY t.key ORDER BY t.key" | tr '|' ' ')" \
     "$(jq -r '.items[] | "\(.team.key) \(.last_game_date)"' <<<"$body" | sort)"
   tor=$(jf '.items[] | select(.team.key == "TOR")')
   # the change over the last ten games, against the team route's ten games
@@ -124,7 +127,7 @@ test_standings() {
 test_a_day_and_a_season() {
   req "/api/v1/teams?sport=NBA&date=2018-10-01&limit=100" "$TOKEN"
   check "before 2018-10-01: the 2017-18 season, as of its last game" \
-    "200 2017-18 $(sql "SELECT MAX(game_date) FROM games WHERE status = 'final' AND game_date < '2018-10-01'") 2017-18" \
+    "200 2017-18 $(sql "SELECT MAX(game_date) FROM games g WHERE status = 'final' AND game_date < '2018-10-01' AND g.sport_id = (SELECT id FROM sports WHERE code = 'NBA')") 2017-18" \
     "$status $(jf .season) $(jf .as_of) $(jf '.seasons | join(",")')"
   check "  the ratings are the CLI's at that date" "$(cli_ratings 2018-10-01)" "$(api_ratings)"
   check "  records of that season" "$(sql_records 2017-18)" \
@@ -133,8 +136,19 @@ test_a_day_and_a_season() {
   check "season 2017-18 now: its records, today's ratings" "$(sql_records 2017-18) $(cli_ratings)" \
     "$(jq -r '.items[] | "\(.team.key) \(.wins) \(.losses) \(.playoffs.wins) \(.playoffs.losses)"' <<<"$body" | sort) $(api_ratings)"
   req "/api/v1/teams?sport=NBA&season=all&limit=100" "$TOKEN"
-  check "all: every team, games over both seasons" "200 all 30 $(sql "SELECT COUNT(*) * 2 FROM games WHERE status = 'final' AND playoff = 0")" \
+  check "all: every team, games over both seasons" "200 all 30 $(sql "SELECT COUNT(*) * 2 FROM games g WHERE status = 'final' AND playoff = 0 AND g.sport_id = (SELECT id FROM sports WHERE code = 'NBA')")" \
     "$status $(jf .season) $(jf .total) $(jf '[.items[].games] | add')"
+}
+
+# A league table where games can be drawn: the Premier League's 2023-24 season, whose final
+# table is known (Manchester City 91 points, Arsenal 89, Liverpool 82; 20 clubs, 380 games).
+test_points() {
+  req "/api/v1/teams?sport=EPL&limit=100" "$TOKEN"
+  check "EPL: 20 clubs of 2023-24, their points as the final table" "200 2023-24 20 91 89 82 380" \
+    "$status $(jf .season) $(jf .total) $(jf '[.items[] | select(.team.name == "Manchester City", .team.name == "Arsenal", .team.name == "Liverpool") | .points] | sort | reverse | join(" ")') $(jf '[.items[].games] | add / 2')"
+  check "  points are three a win and one a draw, everywhere" "true" "$(jf '[.items[] | .points == 3 * .wins + .draws] | all')"
+  req "/api/v1/teams?sport=NBA&limit=1" "$TOKEN"
+  check "  no points where games cannot be drawn" "null" "$(jf '.items[0].points')"
 }
 
 test_refusals() {
@@ -165,8 +179,12 @@ test_refusals() {
 run_backend() {
   backend=$1
   "$APS_BIN" migrate > /dev/null || { check "migrate" 0 1; return; }
-  "$APS_BIN" ingest sbr "$NBA/nba odds 2017-18.csv" "$NBA/nba odds 2018-19.csv" > "$work/ingest.log" 2>&1 ||
-    { check "ingest" 0 1; cat "$work/ingest.log"; return; }
+  if ! { "$APS_BIN" ingest sbr "$NBA/nba odds 2017-18.csv" "$NBA/nba odds 2018-19.csv" &&
+    "$APS_BIN" ingest football-data "$EPL"; } > "$work/ingest.log" 2>&1; then
+    check "ingest" 0 1
+    cat "$work/ingest.log"
+    return
+  fi
   printf '%s\n' "$PASSWORD" | "$APS_BIN" user create --email "teams@example.com" --role user > /dev/null
   start_server
   req_body=$(curl -s -X POST -H 'Content-Type: application/json' \
@@ -175,6 +193,7 @@ run_backend() {
   check "login" 1 "$([ -n "$TOKEN" ] && [ "$TOKEN" != null ] && echo 1)"
   test_standings
   test_a_day_and_a_season
+  test_points
   test_refusals
   stop_server
   # fitted parameters: the ratings move, and are still the CLI's

@@ -63,7 +63,7 @@ api --threads 0|2|aps api: bad thread count 0|d41d8cd9|856af52e
 api --threads|2|aps api: --threads needs a value|d41d8cd9|c603c44d
 api --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 api --bogus 1|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
-api --openapi|0||cdb8e5de|d41d8cd9
+api --openapi|0||7bc52146|d41d8cd9
 api --openapi --bogus|2|aps api: unknown argument --bogus|d41d8cd9|7d63050e
 backup --help|0||04857f1e|d41d8cd9
 backup|2|usage: aps backup run/list/verify/prune|d41d8cd9|04857f1e

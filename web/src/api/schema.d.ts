@@ -2318,6 +2318,8 @@ export interface components {
             draws: number;
             /** @description regular-season games: wins + losses + draws */
             games: number;
+            /** @description soccer only (a sport whose moneyline is three-way): the league table's points of the record, three for a win and one for a draw */
+            points?: number;
             /** @description its playoff games in the same span */
             playoffs: {
                 wins: number;

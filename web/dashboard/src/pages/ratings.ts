@@ -11,23 +11,25 @@ import type { TeamRatings, TeamStanding, TeamStandings } from "../types";
 
 const SPORT_KEY = "aps.ratings.sport";
 
-// "W–L", with draws when the sport has them ("W–L–D"), as the caption's head says.
-const record = (w: number, l: number, d: number, draws: boolean) => (draws ? `${w}–${l}–${d}` : `${w}–${l}`);
+// "W–L", or "W–D–L" (a league table's order) where games can be drawn, as the column's head says.
+const record = (w: number, l: number, d: number, draws: boolean) => (draws ? `${w}–${d}–${l}` : `${w}–${l}`);
 
 function standingsTable(s: TeamStandings): HTMLElement {
   const items = s.items as TeamStanding[];
   const draws = items.some((t) => t.draws > 0 || t.playoffs.draws > 0);
   const playoffs = items.some((t) => t.playoffs.wins + t.playoffs.losses + t.playoffs.draws > 0);
+  const points = items.some((t) => t.points !== undefined);
   const season = s.season === "all" ? "all seasons" : s.season;
   const params = s.parameters === "fitted" ? "fitted Elo parameters" : "default Elo parameters";
   return table(`${s.sport} ${season}: ratings after the games up to ${s.as_of ?? "—"} (${params})`,
-    ["Rank", "Team", "Rating", "Last 10", draws ? "W–L–D" : "W–L", ...(playoffs ? ["Playoffs"] : []), "Last game"],
+    ["Rank", "Team", "Rating", "Last 10", draws ? "W–D–L" : "W–L", ...(points ? ["Points"] : []), ...(playoffs ? ["Playoffs"] : []), "Last game"],
     items.map((t) => [
       t.rank,
       h("a", { href: `#/team/${t.team.id}` }, teamName(t.team)),
       num(t.rating, 1),
       h("span", { title: `rating change over its last ${t.change_games} ${t.change_games === 1 ? "game" : "games"}` }, `${signed(t.change, 1)}${t.change_games < 10 ? ` (${t.change_games})` : ""}`),
       record(t.wins, t.losses, t.draws, draws),
+      ...(points ? [t.points ?? "—"] : []),
       ...(playoffs ? [record(t.playoffs.wins, t.playoffs.losses, t.playoffs.draws, draws)] : []),
       t.last_game_date,
     ]), "standings");
