@@ -211,9 +211,22 @@ story() {
   check "$backend: closing capture is idempotent" "$cl" "$(q "SELECT COUNT(*) FROM closing_lines WHERE game_id = $first")"
   check "$backend: no pick of a started game" 0 "$(q "SELECT COUNT(*) FROM predictions WHERE game_id = $first AND id > $lastpick")"
 
+  # The standings, read (and cached) before the evening's games end, count the first of them as
+  # soon as its score is stored: the collectors drop the cached standings with the games.
+  api GET "/api/v1/teams?sport=NBA&limit=100" > "$work/t1.json"
+  asof1=$(jq -r .as_of "$work/t1.json")
   # The evening's games end: picks graded, the bet settled with CLV, the bankroll paid.
   advance 21600
   check_true "$backend: the first game is final" wait_until 30 q_is "SELECT status FROM games WHERE id = $first" final
+  # (the job drops them after it commits the scores: a read in between may still get the old
+  # answer; within seconds, where the cache would keep it CACHE_TTL_DEFAULT, 60 s here)
+  day=$(q "SELECT game_date FROM games WHERE id = $first") home=$(q "SELECT home_team_id FROM games WHERE id = $first")
+  counted() {
+    api GET "/api/v1/teams?sport=NBA&limit=100" > "$work/t2.json"
+    jq -e --arg d "$day" --argjson h "$home" '.as_of >= $d and ([.items[] | select(.team.id == $h)] | length) == 1' "$work/t2.json"
+  }
+  check "$backend: the standings were read before the game ended" true "$(jq -n --arg a "$asof1" --arg d "$day" '$a < $d')"
+  check_true "$backend: the standings count the game just ended within seconds (their cache dropped)" wait_until 10 counted
   check_true "$backend: its picks graded" wait_until 30 gt "SELECT COUNT(*) FROM prediction_results r JOIN predictions p ON p.id = r.prediction_id WHERE p.game_id = $first" 0
   check_true "$backend: the bet settled" wait_until 30 q_not "SELECT result FROM bets WHERE id = $bet" pending
   check_true "$backend: CLV recorded on the bet" test -n "$(q "SELECT clv FROM bets WHERE id = $bet AND clv IS NOT NULL")"
