@@ -181,25 +181,69 @@ double aps_calib_apply(const struct aps_calib *c, double p)
 
 /* ---- three-way temperature ---- */
 
-/* The inputs of the three-way fit that do not depend on a: q = p + EPS of every class and the
- * log of the class that happened. */
+/* The fit minimises, over a = 1/T, f(a) = sum_i log sum_c q_ic^a - a log q_iy (q = p + EPS, y the
+ * class that happened): the negative log-likelihood of the tempered rows. f is convex in a: f'(a) =
+ * sum_i (E_a[log q_i] - log q_iy) and f''(a) = sum_i Var_a[log q_i], the mean and variance of a
+ * row's log q under its own tempered distribution, both from one pass over the rows. */
 struct multi_in {
-    const double *q, *logq_y;
+    const double *lq;   /* log q of every class of every row */
+    const double *lq_y; /* log q of the class that happened */
     size_t n;
-    int k;
+    size_t k;
 };
 
-static double multi_nll(const struct multi_in *in, double a)
+static void multi_slope(const struct multi_in *in, double a, double *g, double *h)
 {
-    double nll = 0;
-    size_t k = (size_t)in->k;
+    double sg = 0, sh = 0;
     for (size_t i = 0; i < in->n; i++) {
-        double tot = 0;
-        for (size_t c = 0; c < k; c++)
-            tot += pow(in->q[i * k + c], a);
-        nll -= a * in->logq_y[i] - log(tot);
+        const double *l = in->lq + i * in->k;
+        double tot = 0, s1 = 0, s2 = 0;
+        for (size_t c = 0; c < in->k; c++) {
+            double w = exp(a * l[c]);
+            tot += w;
+            s1 += w * l[c];
+            s2 += w * l[c] * l[c];
+        }
+        double mean = s1 / tot;
+        sg += mean - in->lq_y[i];
+        sh += s2 / tot - mean * mean;
     }
-    return nll;
+    *g = sg;
+    *h = sh;
+}
+
+#define TEMP_A_MIN 0.2
+#define TEMP_A_MAX 5.0
+
+/* Newton's method on f' kept inside a bracket of the minimum: a step that would leave the bracket
+ * bisects it instead, and a minimum past either end of [TEMP_A_MIN, TEMP_A_MAX] stops at that end. */
+static double multi_temperature(const struct multi_in *in)
+{
+    double lo = TEMP_A_MIN, hi = TEMP_A_MAX, a = 1;
+    for (int it = 0; it < 100; it++) {
+        double g, h;
+        multi_slope(in, a, &g, &h);
+        if (g == 0 || (g < 0 && a >= TEMP_A_MAX) || (g > 0 && a <= TEMP_A_MIN))
+            break;
+        if (g > 0)
+            hi = a;
+        else
+            lo = a;
+        double next = h > 0 ? a - g / h : NAN;
+        if (!(next > lo && next < hi)) {
+            if (next >= hi && hi == TEMP_A_MAX)
+                next = TEMP_A_MAX;
+            else if (next <= lo && lo == TEMP_A_MIN)
+                next = TEMP_A_MIN;
+            else
+                next = 0.5 * (lo + hi);
+        }
+        bool done = fabs(next - a) <= 1e-12 * a;
+        a = next;
+        if (done)
+            break;
+    }
+    return a;
 }
 
 int aps_calib_fit_multi(enum aps_calib_method method, const double *p, const int *y, size_t n,
@@ -212,34 +256,16 @@ int aps_calib_fit_multi(enum aps_calib_method method, const double *p, const int
         return APS_E_INVAL;
     if (method == APS_CALIB_NONE)
         return 0;
-    double *q = aps_malloc((n * (size_t)k + 1) * sizeof *q), *lq = aps_malloc((n + 1) * sizeof *lq);
-    for (size_t i = 0; i < n * (size_t)k; i++)
-        q[i] = p[i] + EPS;
+    size_t kk = (size_t)k;
+    double *lq = aps_malloc((n * kk + 1) * sizeof *lq), *lq_y = aps_malloc((n + 1) * sizeof *lq_y);
+    for (size_t i = 0; i < n * kk; i++)
+        lq[i] = log(p[i] + EPS);
     for (size_t i = 0; i < n; i++)
-        lq[i] = log(q[i * (size_t)k + (size_t)y[i]]);
-    struct multi_in in = {q, lq, n, k};
-    /* golden-section search on a = 1/T in [0.2, 5]: the likelihood is concave in a */
-    double lo = 0.2, hi = 5, g = (sqrt(5.0) - 1) / 2;
-    double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-    double f1 = multi_nll(&in, x1), f2 = multi_nll(&in, x2);
-    for (int it = 0; it < 60; it++) {
-        if (f1 < f2) {
-            hi = x2;
-            x2 = x1;
-            f2 = f1;
-            x1 = hi - g * (hi - lo);
-            f1 = multi_nll(&in, x1);
-        } else {
-            lo = x1;
-            x1 = x2;
-            f1 = f2;
-            x2 = lo + g * (hi - lo);
-            f2 = multi_nll(&in, x2);
-        }
-    }
-    aps_free(q);
+        lq_y[i] = lq[i * kk + (size_t)y[i]];
+    struct multi_in in = {lq, lq_y, n, kk};
+    c->a = multi_temperature(&in);
     aps_free(lq);
-    c->a = (lo + hi) / 2;
+    aps_free(lq_y);
     return 0;
 }
 

@@ -255,8 +255,8 @@ int aps_base_predict_rows(const struct aps_base_model *b, const struct aps_wf_da
 
 /* ---- walk-forward ---- */
 
-static int run_fold(const struct aps_wf_data *data, const struct aps_candidate *c, size_t f,
-                    size_t *rows, struct aps_oof *raw, double *in_sigma)
+int aps_wf_fold(const struct aps_wf_data *data, const struct aps_candidate *c, size_t f,
+                size_t *rows, struct aps_oof *raw, double *in_sigma)
 {
     size_t n = aps_wf_train_rows(data, f, rows);
     const struct aps_wf_fold *fo = &data->folds[f];
@@ -284,21 +284,34 @@ static int run_fold(const struct aps_wf_data *data, const struct aps_candidate *
     return rc;
 }
 
+void aps_wf_begin(const struct aps_wf_data *data, const struct aps_candidate *c,
+                  struct aps_oof *raw)
+{
+    aps_oof_init(raw, data->h->ngames, data->k, data->regression);
+    raw->dist = c->poisson ? APS_DIST_POISSON : c->skellam ? APS_DIST_SKELLAM : APS_DIST_NORMAL;
+}
+
+void aps_wf_end(const struct aps_wf_data *data, struct aps_oof *raw, const double *fallback,
+                double *final_sigma)
+{
+    if (data->regression)
+        aps_wf_sigma(data, raw, fallback, final_sigma);
+}
+
 int aps_wf_run(const struct aps_wf_data *data, const struct aps_candidate *c, struct aps_oof *raw,
                double *final_sigma, aps_wf_progress cb, void *arg)
 {
     size_t *rows = aps_malloc((data->h->ngames + 1) * sizeof *rows);
     double *fallback = aps_malloc((data->nfolds + 1) * sizeof *fallback);
     int rc = 0;
-    aps_oof_init(raw, data->h->ngames, data->k, data->regression);
-    raw->dist = c->poisson ? APS_DIST_POISSON : c->skellam ? APS_DIST_SKELLAM : APS_DIST_NORMAL;
+    aps_wf_begin(data, c, raw);
     for (size_t f = 0; f < data->nfolds && !rc; f++) {
-        rc = run_fold(data, c, f, rows, raw, &fallback[f]);
+        rc = aps_wf_fold(data, c, f, rows, raw, &fallback[f]);
         if (cb)
             cb(arg, f + 1, data->nfolds);
     }
-    if (!rc && data->regression)
-        aps_wf_sigma(data, raw, fallback, final_sigma);
+    if (!rc)
+        aps_wf_end(data, raw, fallback, final_sigma);
     aps_free(rows);
     aps_free(fallback);
     if (rc)

@@ -84,4 +84,18 @@ typedef void (*aps_wf_progress)(void *arg, size_t fold, size_t nfolds);
 int aps_wf_run(const struct aps_wf_data *data, const struct aps_candidate *c, struct aps_oof *raw,
                double *final_sigma, aps_wf_progress cb, void *arg) APS_MUST_CHECK;
 
+/* The same run taken fold by fold, as the search spreads one candidate's folds over its threads:
+ * aps_wf_begin inits raw; aps_wf_fold fits fold f on aps_wf_train_rows(f) and writes the
+ * predictions of the fold's games into raw (folds write disjoint rows, so they may run at the same
+ * time, in any order, each with its own rows buffer of ngames entries; *in_sigma gets the fold's
+ * in-sample error scale for regressions); aps_wf_end, once every fold succeeded, sets the
+ * regressions' walk-forward error scale from the folds' fallback[] (aps_wf_sigma). aps_wf_run is
+ * the three in turn, and both give the same predictions. */
+void aps_wf_begin(const struct aps_wf_data *data, const struct aps_candidate *c,
+                  struct aps_oof *raw);
+int aps_wf_fold(const struct aps_wf_data *data, const struct aps_candidate *c, size_t f,
+                size_t *rows, struct aps_oof *raw, double *in_sigma) APS_MUST_CHECK;
+void aps_wf_end(const struct aps_wf_data *data, struct aps_oof *raw, const double *fallback,
+                double *final_sigma);
+
 #endif

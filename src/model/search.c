@@ -202,39 +202,35 @@ static void add_entry(struct aps_search_result *r, const struct aps_candidate *c
     e->seconds = seconds;
 }
 
-/* One candidate's walk-forward result, kept until the leaderboard takes it in order. */
+/* One candidate's walk-forward result, kept until the leaderboard takes it in order, and the
+ * state of its run while the threads share its folds. */
+enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_NOT_RUN };
+
 struct slot {
     struct aps_wf_scores s;
-    double seconds;
+    double seconds; /* the time spent on it: its folds' and its calibration's, summed */
     int rc;
-    bool skipped; /* over the budget or the model cap when its turn came */
+    bool skipped;  /* over the budget or the model cap when its turn came */
     bool over_mem; /* skipped for the resident memory over max_mem */
+    enum slot_state state; /* set once, under the pool's lock, by its first fold's thread */
+    atomic_size_t left;    /* folds not finished */
+    atomic_bool cut;       /* a fold failed or was not run: the others need not run */
+    int *fold_rc;
+    double *fold_secs, *fallback;
 };
 
-static int run_one(const struct aps_wf_data *d, struct ran *rn, struct progress *pg,
-                   struct slot *out)
-{
-    double t0 = aps_time_mono();
-    int rc = aps_wf_run(d, &rn->c, &rn->raw, &rn->final_sigma, pg->o->progress ? on_fold : NULL,
-                        pg);
-    if (!rc)
-        rc = aps_wf_calibrate(d, &rn->raw, &rn->cal, &rn->method);
-    if (!rc)
-        rc = aps_wf_score(d, &rn->cal, &out->s);
-    if (!rc && out->s.n == 0)
-        rc = APS_E_NOTFOUND;
-    out->seconds = aps_time_mono() - t0;
-    return rc;
-}
-
 /* The candidates are independent (each walk-forward run reads the shared data and writes only
- * its own slot), so they run on SEARCH_THREADS threads; the leaderboard then takes them in
- * candidate order, exactly as one thread running them in turn would have added them. They are
- * started longest first (boosted trees, then the logistic models, then Elo; candidate order
- * within each), so that the threads finish close together instead of one running the longest
- * candidate alone at the end. Candidate i runs when the budget is not spent at its turn and
- * i < max_models (a candidate that fails ends the search, so the first i that run all
- * succeeded); the ones after a failure are not started. */
+ * its own slot), and so are one candidate's folds (each writes only its own games' rows), so
+ * the search hands out (candidate, fold) pairs to SEARCH_THREADS threads; whichever thread
+ * finishes a candidate's last fold calibrates and scores it, and the leaderboard then takes the
+ * candidates in candidate order, exactly as one thread running them in turn would have added
+ * them. Handing out folds rather than whole candidates keeps both threads busy to the end: the
+ * boosted trees, the longest candidate, take as long as all the others together. The pairs are
+ * handed out longest first: the candidates in start order (boosted trees, then the logistic
+ * models, then Elo; candidate order within each), each candidate's folds from the last (the
+ * most games to learn from) to the first. Candidate i runs when the budget is not spent at its
+ * first fold's turn and i < max_models (a candidate that fails ends the search, so the first i
+ * that run all succeeded); the ones after a failure are not started. */
 #define SEARCH_THREADS 2
 
 struct search_pool {
@@ -246,7 +242,8 @@ struct search_pool {
     struct ran *runs;
     struct slot *slots;
     double t0;
-    atomic_size_t next;   /* the next place in order to take */
+    pthread_mutex_t lock; /* the slots' state */
+    atomic_size_t next;   /* the next (candidate, fold) pair to take */
     atomic_size_t failed; /* the first candidate that failed (nc: none) */
     atomic_size_t resident_max;
 };
@@ -268,34 +265,110 @@ static bool stopped(const struct aps_search_opts *o)
     return o->stop && atomic_load(o->stop);
 }
 
+/* Decides at candidate i's first fold whether it runs, and if so sets its run up; true when
+ * its folds are to run. */
+static bool take_candidate(struct search_pool *sp, size_t i)
+{
+    struct slot *sl = &sp->slots[i];
+    size_t nf = sp->d->nfolds;
+    pthread_mutex_lock(&sp->lock);
+    if (sl->state == SLOT_WAITING) {
+        sl->state = SLOT_NOT_RUN;
+        if (i > atomic_load(&sp->failed)) {
+            /* not started: an earlier candidate failed */
+        } else if (aps_time_mono() - sp->t0 > sp->o->budget_s || (int)i >= sp->o->max_models) {
+            sl->skipped = true;
+        } else if (over_memory(sp->o, &sp->resident_max)) {
+            sl->skipped = sl->over_mem = true;
+        } else {
+            sl->state = SLOT_RUNNING;
+            sp->runs[i].c = sp->cands[i];
+            aps_wf_begin(sp->d, &sp->runs[i].c, &sp->runs[i].raw);
+            sl->fold_rc = aps_calloc(nf, sizeof *sl->fold_rc);
+            sl->fold_secs = aps_calloc(nf, sizeof *sl->fold_secs);
+            sl->fallback = aps_calloc(nf, sizeof *sl->fallback);
+            atomic_init(&sl->left, nf);
+            atomic_init(&sl->cut, false);
+        }
+    }
+    bool run = sl->state == SLOT_RUNNING;
+    pthread_mutex_unlock(&sp->lock);
+    return run;
+}
+
+/* After candidate i's last fold: its error scale, calibration and scores, or the first
+ * failure among its folds. */
+static void finish_candidate(struct search_pool *sp, size_t i)
+{
+    struct slot *sl = &sp->slots[i];
+    struct ran *rn = &sp->runs[i];
+    double t0 = aps_time_mono(), secs = 0;
+    int rc = 0;
+    for (size_t f = 0; f < sp->d->nfolds; f++) {
+        secs += sl->fold_secs[f];
+        if (!rc)
+            rc = sl->fold_rc[f];
+    }
+    if (!rc && atomic_load(&sl->cut))
+        rc = APS_E_INTERRUPTED; /* folds left out after an earlier candidate failed */
+    if (!rc) {
+        aps_wf_end(sp->d, &rn->raw, sl->fallback, &rn->final_sigma);
+        rc = aps_wf_calibrate(sp->d, &rn->raw, &rn->cal, &rn->method);
+    }
+    if (!rc)
+        rc = aps_wf_score(sp->d, &rn->cal, &sl->s);
+    if (!rc && sl->s.n == 0)
+        rc = APS_E_NOTFOUND;
+    if (rc)
+        aps_oof_cleanup(&rn->raw);
+    sl->seconds = secs + (aps_time_mono() - t0);
+    sl->rc = rc;
+    if (rc) {
+        size_t f = atomic_load(&sp->failed);
+        while (i < f && !atomic_compare_exchange_weak(&sp->failed, &f, i))
+            ;
+    }
+    aps_free(sl->fold_rc);
+    aps_free(sl->fold_secs);
+    aps_free(sl->fallback);
+}
+
 static void *search_worker(void *arg)
 {
     struct search_pool *sp = arg;
+    size_t nf = sp->d->nfolds;
+    size_t *rows = aps_malloc((sp->d->h->ngames + 1) * sizeof *rows);
     for (;;) {
         size_t at = atomic_fetch_add(&sp->next, 1);
-        if (at >= sp->nc)
-            return NULL;
-        size_t i = sp->order[at];
-        if (i > atomic_load(&sp->failed))
+        if (at >= sp->nc * nf)
+            break;
+        size_t i = sp->order[at / nf], f = nf - 1 - at % nf;
+        if (!take_candidate(sp, i))
             continue;
-        if (aps_time_mono() - sp->t0 > sp->o->budget_s || (int)i >= sp->o->max_models) {
-            sp->slots[i].skipped = true;
-            continue;
+        struct slot *sl = &sp->slots[i];
+        struct ran *rn = &sp->runs[i];
+        double t0 = aps_time_mono();
+        int rc = 0;
+        if (stopped(sp->o))
+            rc = APS_E_INTERRUPTED;
+        else if (atomic_load(&sl->cut) || i > atomic_load(&sp->failed))
+            atomic_store(&sl->cut, true);
+        else
+            rc = aps_wf_fold(sp->d, &rn->c, f, rows, &rn->raw, &sl->fallback[f]);
+        if (rc)
+            atomic_store(&sl->cut, true);
+        sl->fold_rc[f] = rc;
+        sl->fold_secs[f] = aps_time_mono() - t0;
+        size_t left = atomic_fetch_sub(&sl->left, 1) - 1;
+        if (sp->o->progress) {
+            struct progress pg = {sp->o, i + 1, sp->nc + 1, sp->cands[i].name};
+            on_fold(&pg, nf - left, nf);
         }
-        if (over_memory(sp->o, &sp->resident_max)) {
-            sp->slots[i].skipped = sp->slots[i].over_mem = true;
-            continue;
-        }
-        struct progress pg = {sp->o, i + 1, sp->nc + 1, sp->cands[i].name};
-        sp->runs[i].c = sp->cands[i];
-        sp->slots[i].rc = stopped(sp->o) ? APS_E_INTERRUPTED
-                                         : run_one(sp->d, &sp->runs[i], &pg, &sp->slots[i]);
-        if (sp->slots[i].rc) {
-            size_t f = atomic_load(&sp->failed);
-            while (i < f && !atomic_compare_exchange_weak(&sp->failed, &f, i))
-                ;
-        }
+        if (!left)
+            finish_candidate(sp, i);
     }
+    aps_free(rows);
+    return NULL;
 }
 
 /* How long a candidate of family f takes against the others: the start order's key. */
@@ -319,6 +392,8 @@ static int run_candidates(const struct aps_wf_data *d, const struct aps_search_o
                           const struct aps_candidate *cands, size_t nc, double t0,
                           struct ran *runs, size_t *nr, struct aps_search_result *r)
 {
+    if (!d->nfolds)
+        return APS_E_NOTFOUND;
     struct slot *slots = aps_calloc(nc + 1, sizeof *slots);
     size_t *order = aps_malloc((nc + 1) * sizeof *order);
     aps_search_start_order(cands, nc, order);
@@ -333,14 +408,16 @@ static int run_candidates(const struct aps_wf_data *d, const struct aps_search_o
     atomic_init(&sp.next, 0);
     atomic_init(&sp.failed, nc);
     atomic_init(&sp.resident_max, 0);
+    pthread_mutex_init(&sp.lock, NULL);
     pthread_t th[SEARCH_THREADS];
     size_t nth = 0;
-    for (size_t t = 1; t < SEARCH_THREADS && t < nc; t++)
+    for (size_t t = 1; t < SEARCH_THREADS && t < nc * d->nfolds; t++)
         if (!pthread_create(&th[nth], NULL, search_worker, &sp))
             nth++;
     (void)search_worker(&sp);
     for (size_t t = 0; t < nth; t++)
         pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&sp.lock);
     r->resident_max = atomic_load(&sp.resident_max);
     int rc = 0;
     *nr = 0;

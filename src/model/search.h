@@ -9,8 +9,9 @@
  * candidates once H2O_MAX_RUNTIME_SECS have passed or H2O_MAX_MODELS have run, and while the
  * process's resident memory is above H2O_MAX_MEM_SIZE (a candidate already running is not
  * stopped: the size is a ceiling on starting work, as H2O's heap size bounds what it takes on);
- * the skipped ones are counted. The base candidates run on two threads (each fit is independent
- * and single-threaded) and join the leaderboard in candidate order. Everything else is
+ * the skipped ones are counted. The base candidates' folds run on two threads (each fold's fit is
+ * independent and single-threaded, so one candidate's folds can run side by side) and the
+ * candidates join the leaderboard in candidate order. Everything else is
  * deterministic: the same data, seed and preset give the same leaderboard (as long as the budget
  * does not cut the search short).
  *
@@ -53,6 +54,7 @@ struct aps_lb_entry {
     char *params;             /* JSON text (owned) */
     enum aps_calib_method calib;
     struct aps_wf_scores s;
+    /* the time spent on it: its folds' fits (on either thread), its calibration and scores */
     double seconds;
 };
 

@@ -117,6 +117,75 @@ static void test_multi_temperature_identity(void **state)
     aps_free(y);
 }
 
+/* The tempered three-way negative log-likelihood, summed the slow way (pow per class). */
+static double multi_nll(const double *p, const int *y, size_t n, double a)
+{
+    double nll = 0;
+    for (size_t i = 0; i < n; i++) {
+        double tot = 0;
+        for (int c = 0; c < 3; c++)
+            tot += pow(p[i * 3 + c] + 1e-12, a);
+        nll -= a * log(p[i * 3 + (size_t)y[i]] + 1e-12) - log(tot);
+    }
+    return nll;
+}
+
+/* Rows of three probabilities; the class that happens is drawn from the rows tempered by a_true
+ * (q ∝ p^a_true), or from the plain rows when a_true is 0 and the outcome ignores the row. */
+static void multi_rows(double *p, int *y, size_t n, double a_true, uint64_t seed)
+{
+    uint64_t s = seed;
+    for (size_t i = 0; i < n; i++) {
+        double w[3], tot = 0;
+        for (int c = 0; c < 3; c++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            tot += w[c] = 0.05 + (double)(s >> 11) / 9007199254740992.0;
+        }
+        double q[3], qt = 0;
+        for (int c = 0; c < 3; c++) {
+            p[i * 3 + (size_t)c] = w[c] / tot;
+            qt += q[c] = a_true > 0 ? pow(w[c] / tot, a_true) : 1;
+        }
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(s >> 11) / 9007199254740992.0 * qt;
+        y[i] = u < q[0] ? 0 : u < q[0] + q[1] ? 1 : 2;
+    }
+}
+
+/* Outcomes drawn from the rows tempered by 1/T = 1.7: the fit finds a ≈ 1.7, and its a is the
+ * minimum of the likelihood summed independently (every point of a fine grid around it is no
+ * better, and a step of 1e-4 either way is worse). Rows that say nothing about the outcome stop at
+ * the lower end (0.2); rows whose likeliest class always happens stop at the upper end (5). */
+static void test_multi_temperature_recovers_and_minimises(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    double *p = aps_malloc(N * 3 * sizeof *p);
+    int *y = aps_malloc(N * sizeof *y);
+    struct aps_calib c;
+    multi_rows(p, y, N, 1.7, 11);
+    assert_int_equal(aps_calib_fit_multi(APS_CALIB_TEMPERATURE, p, y, N, 3, &c), 0);
+    assert_near(c.a, 1.7, 0.1);
+    double best = multi_nll(p, y, N, c.a);
+    assert_true(multi_nll(p, y, N, c.a - 1e-4) > best);
+    assert_true(multi_nll(p, y, N, c.a + 1e-4) > best);
+    for (double a = 0.2; a <= 5; a += 0.01)
+        assert_true(multi_nll(p, y, N, a) >= best - 1e-9 * best);
+
+    multi_rows(p, y, N, 0, 12);
+    assert_int_equal(aps_calib_fit_multi(APS_CALIB_TEMPERATURE, p, y, N, 3, &c), 0);
+    assert_near(c.a, 0.2, 0);
+
+    for (size_t i = 0; i < N; i++) {
+        const double *r = p + i * 3;
+        y[i] = r[0] >= r[1] && r[0] >= r[2] ? 0 : r[1] >= r[2] ? 1 : 2;
+    }
+    assert_int_equal(aps_calib_fit_multi(APS_CALIB_TEMPERATURE, p, y, N, 3, &c), 0);
+    assert_near(c.a, 5, 0);
+    aps_free(p);
+    aps_free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_isotonic_is_monotone),
         cmocka_unit_test(test_platt_recovers_slope),
         cmocka_unit_test(test_multi_temperature_identity),
+        cmocka_unit_test(test_multi_temperature_recovers_and_minimises),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

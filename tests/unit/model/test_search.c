@@ -537,6 +537,61 @@ static void test_spread_search(void **state)
     unload(&s);
 }
 
+/* Every candidate's place on the search's leaderboard (whose threads share out the candidates'
+ * folds) has exactly the scores of the same candidate run alone, fold after fold in one thread,
+ * then calibrated and scored: on a three-way moneyline and on a regression (spreads, with the
+ * error scale each fold's model leaves behind). Where one candidate wins, the search's
+ * out-of-fold predictions are that candidate's own. */
+static void check_against_sequential(struct aps_wf_data *d, enum aps_preset preset)
+{
+    struct aps_search_opts o = {.seed = 3, .budget_s = 3600, .max_models = 50, .preset = preset};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(d, &o, &r), 0);
+    struct aps_candidate *cands;
+    size_t nc, matched = 0;
+    assert_int_equal(aps_search_candidates(d, &o, &cands, &nc), 0);
+    for (size_t i = 0; i < nc; i++) {
+        struct aps_oof raw, cal;
+        enum aps_calib_method m;
+        double sigma;
+        struct aps_wf_scores sc;
+        assert_int_equal(aps_wf_run(d, &cands[i], &raw, &sigma, NULL, NULL), 0);
+        assert_int_equal(aps_wf_calibrate(d, &raw, &cal, &m), 0);
+        assert_int_equal(aps_wf_score(d, &cal, &sc), 0);
+        for (size_t j = 0; j < r.nlb; j++) {
+            if (strcmp(r.lb[j].name, cands[i].name))
+                continue;
+            matched++;
+            assert_int_equal(r.lb[j].calib, m);
+            assert_memory_equal(&r.lb[j].s, &sc, sizeof sc);
+            if (j == 0) {
+                for (size_t k = 0; k < cal.n * (size_t)cal.k; k++)
+                    assert_true(isnan(cal.p[k]) ? isnan(r.oof.p[k]) : cal.p[k] == r.oof.p[k]);
+            }
+        }
+        aps_oof_cleanup(&raw);
+        aps_oof_cleanup(&cal);
+    }
+    assert_int_equal(matched, nc); /* every candidate ran, each compared */
+    aps_free(cands);
+    aps_search_result_cleanup(&r);
+}
+
+static void test_search_equals_sequential(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
+    check_against_sequential(&d, APS_PRESET_GOOD);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+    load_market(&s, &d, APS_SOURCE_SBR, fx_nba, 3, APS_SPORT_NBA, APS_MKT_SPREAD);
+    check_against_sequential(&d, APS_PRESET_MEDIUM);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
 static void test_largest_ensemble(void **state)
 {
     (void)state;
@@ -742,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_sigma_from_earlier_folds),
         cmocka_unit_test(test_reproducible_search),
         cmocka_unit_test(test_start_order),
+        cmocka_unit_test(test_search_equals_sequential),
         cmocka_unit_test(test_budget_counts_skipped),
         cmocka_unit_test(test_memory_ceiling),
         cmocka_unit_test(test_stop_interrupts),
