@@ -95,7 +95,7 @@ static int check_one(const struct aps_history *h, const struct aps_feat_extras *
     int rc = truncate_at(h, x, gi, mode, &t, &tx);
     if (rc)
         return rc;
-    rc = aps_feat_build(&t, tx.n ? &tx : NULL, spec, &m);
+    rc = aps_feat_build_from(&t, tx.n ? &tx : NULL, spec, t.ngames - 1, &m);
     *equal = !rc;
     for (int j = 0; !rc && j < spec->ncols; j++)
         *equal &= same(full->x[gi * (size_t)full->d + (size_t)j],

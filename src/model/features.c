@@ -584,8 +584,8 @@ int aps_feat_observe(struct aps_feat_state *st, size_t gi)
 
 /* ---- matrix ---- */
 
-int aps_feat_build(const struct aps_history *h, const struct aps_feat_extras *x,
-                   const struct aps_feat_spec *spec, struct aps_feat_matrix *m)
+int aps_feat_build_from(const struct aps_history *h, const struct aps_feat_extras *x,
+                        const struct aps_feat_spec *spec, size_t first, struct aps_feat_matrix *m)
 {
     struct aps_feat_state st;
     memset(m, 0, sizeof *m);
@@ -597,8 +597,18 @@ int aps_feat_build(const struct aps_history *h, const struct aps_feat_extras *x,
     for (size_t d0 = 0; d0 < h->ngames && !rc;) {
         size_t d1 = aps_feat_day_end(h, d0);
         for (size_t gi = d0; gi < d1 && !rc; gi++) {
+            double *row = m->x + gi * (size_t)spec->ncols, *elo = m->elo + gi * 3;
             aps_feat_begin(&st, gi);
-            rc = aps_feat_row(&st, spec, gi, m->x + gi * (size_t)spec->ncols, m->elo + gi * 3);
+            if (gi >= first) {
+                rc = aps_feat_row(&st, spec, gi, row, elo);
+                continue;
+            }
+            /* a row would meet its teams first: they are numbered in the same order */
+            (void)team_of(&st, h->games[gi].home);
+            (void)team_of(&st, h->games[gi].away);
+            for (int j = 0; j < spec->ncols; j++)
+                row[j] = NAN;
+            elo[0] = elo[1] = elo[2] = NAN;
         }
         for (size_t gi = d0; gi < d1 && !rc; gi++)
             rc = aps_feat_observe(&st, gi);
@@ -608,6 +618,12 @@ int aps_feat_build(const struct aps_history *h, const struct aps_feat_extras *x,
     if (rc)
         aps_feat_matrix_cleanup(m);
     return rc;
+}
+
+int aps_feat_build(const struct aps_history *h, const struct aps_feat_extras *x,
+                   const struct aps_feat_spec *spec, struct aps_feat_matrix *m)
+{
+    return aps_feat_build_from(h, x, spec, 0, m);
 }
 
 void aps_feat_matrix_cleanup(struct aps_feat_matrix *m)

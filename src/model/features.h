@@ -183,6 +183,11 @@ int aps_feat_observe(struct aps_feat_state *st, size_t gi) APS_MUST_CHECK;
  * Cleanup frees; safe on a zeroed struct. */
 int aps_feat_build(const struct aps_history *h, const struct aps_feat_extras *x,
                    const struct aps_feat_spec *spec, struct aps_feat_matrix *m) APS_MUST_CHECK;
+/* The same replay with the rows of the games before `first` left out (NaN): the rows from first
+ * on equal aps_feat_build()'s bit for bit, for the price of learning from the games before it. */
+int aps_feat_build_from(const struct aps_history *h, const struct aps_feat_extras *x,
+                        const struct aps_feat_spec *spec, size_t first,
+                        struct aps_feat_matrix *m) APS_MUST_CHECK;
 void aps_feat_matrix_cleanup(struct aps_feat_matrix *m);
 /* The matrix of spec `to` taken from src, built with spec `from`: each of to's columns copied
  * from the same column of from, and the Elo probabilities (a row's values do not depend on the

@@ -553,6 +553,31 @@ static void test_matrix_select(void **state)
     real_free(&r);
 }
 
+/* A build that leaves out the rows before a game (the leakage check's, which compares only the
+ * last row) learns from those games all the same: its rows from that game on equal the full
+ * build's bit for bit, wherever the cut falls; the rows left out are NaN. */
+static void test_build_from(void **state)
+{
+    (void)state;
+    struct real r;
+    real_load(&r, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, NULL);
+    size_t n = r.m.n, d = (size_t)r.m.d;
+    const size_t cuts[] = {0, 1, n / 3, n / 2 + 7, n - 1};
+    for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++) {
+        struct aps_feat_matrix m;
+        size_t first = cuts[c];
+        assert_int_equal(aps_feat_build_from(&r.h, &r.x, &r.spec, first, &m), 0);
+        assert_int_equal(m.n, n);
+        assert_memory_equal(m.x + first * d, r.m.x + first * d, (n - first) * d * sizeof *m.x);
+        assert_memory_equal(m.elo + first * 3, r.m.elo + first * 3,
+                            (n - first) * 3 * sizeof *m.elo);
+        for (size_t i = 0; i < first * d; i++)
+            assert_true(isnan(m.x[i]));
+        aps_feat_matrix_cleanup(&m);
+    }
+    real_free(&r);
+}
+
 static void test_leakage_nba(void **state)
 {
     (void)state;
@@ -657,17 +682,12 @@ static void test_spec_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hand_checked_form),
-        cmocka_unit_test(test_spec_json),
-        cmocka_unit_test(test_no_quote_after_start),
-        cmocka_unit_test(test_line_movement),
-        cmocka_unit_test(test_ratings_by_hand),
-        cmocka_unit_test(test_ratings_from_entry),
-        cmocka_unit_test(test_score_ratings_by_hand),
-        cmocka_unit_test(test_leakage_epl),
-        cmocka_unit_test(test_leakage_nba),
-        cmocka_unit_test(test_matrix_select),
-        cmocka_unit_test(test_haversine_stadiums),
+        cmocka_unit_test(test_hand_checked_form),     cmocka_unit_test(test_spec_json),
+        cmocka_unit_test(test_no_quote_after_start),  cmocka_unit_test(test_line_movement),
+        cmocka_unit_test(test_ratings_by_hand),       cmocka_unit_test(test_ratings_from_entry),
+        cmocka_unit_test(test_score_ratings_by_hand), cmocka_unit_test(test_leakage_epl),
+        cmocka_unit_test(test_leakage_nba),           cmocka_unit_test(test_build_from),
+        cmocka_unit_test(test_matrix_select),         cmocka_unit_test(test_haversine_stadiums),
         cmocka_unit_test(test_travel_nfl_week),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
