@@ -80,12 +80,12 @@ static void offsets(const struct aps_logit *m, const double *x, double *o)
     }
 }
 
-static void softmax(const struct aps_logit *m, const double *w, const double *z, const double *x,
-                    double *p)
+/* The class probabilities of standardised row z under weights w, the market offsets o added. */
+static void softmax_o(const struct aps_logit *m, const double *w, const double *z, const double *o,
+                      double *p)
 {
     int k = m->k, D = m->d + 1;
-    double s[MAX_CLASSES], mx = 0, o[MAX_CLASSES];
-    offsets(m, x, o);
+    double s[MAX_CLASSES], mx = 0;
     for (int c = 0; c < k - 1; c++) {
         s[c] = o[c];
         for (int j = 0; j < D; j++)
@@ -101,6 +101,14 @@ static void softmax(const struct aps_logit *m, const double *w, const double *z,
         p[c] /= tot;
 }
 
+static void softmax(const struct aps_logit *m, const double *w, const double *z, const double *x,
+                    double *p)
+{
+    double o[MAX_CLASSES];
+    offsets(m, x, o);
+    softmax_o(m, w, z, o, p);
+}
+
 /* The first weight the L2 penalty shrinks: the intercepts are free, except with a market offset,
  * where an intercept (on standardised rows) is the model's average shift from the market; there
  * it is shrunk towards 0, the market's own calibration, like every other weight, so one season's
@@ -110,18 +118,30 @@ static int first_penalised(const struct aps_logit *m)
     return m->has_offset ? 0 : 1;
 }
 
-/* Penalised negative log-likelihood at w; Z holds the n standardised training rows. */
-static double objective(const struct aps_logit *m, const double *w, const double *x,
-                        const double *Z, const int *y, const size_t *rows, size_t n, double l2)
+/* The training rows as a fit uses them at every step: the n rows standardised (Z, stride d + 1),
+ * their market offsets (O, stride k) and labels (Y), and the class probabilities of every row at
+ * the current weights (P, stride k), kept from the objective that accepted them for the next
+ * Newton system. */
+struct fit_rows {
+    const double *Z, *O;
+    const int *Y;
+    size_t n;
+    double *P;
+};
+
+/* Penalised negative log-likelihood at w; each row's probabilities go to p (stride k). */
+static double objective(const struct aps_logit *m, const double *w, const struct fit_rows *fr,
+                        double l2, double *p)
 {
-    double nll = 0, p[MAX_CLASSES];
-    int D = m->d + 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t r = row_at(rows, i);
-        softmax(m, w, Z + i * (size_t)D, x + r * (size_t)m->d, p);
-        nll -= log(p[y[r]] > 1e-300 ? p[y[r]] : 1e-300);
+    double nll = 0;
+    int D = m->d + 1, k = m->k;
+    for (size_t i = 0; i < fr->n; i++) {
+        double *pi = p + i * (size_t)k;
+        softmax_o(m, w, fr->Z + i * (size_t)D, fr->O + i * (size_t)k, pi);
+        double py = pi[fr->Y[i]];
+        nll -= log(py > 1e-300 ? py : 1e-300);
     }
-    for (int c = 0; c < m->k - 1; c++)
+    for (int c = 0; c < k - 1; c++)
         for (int j = first_penalised(m); j < D; j++)
             nll += 0.5 * l2 * w[c * D + j] * w[c * D + j];
     return nll;
@@ -255,38 +275,35 @@ static hess_rows_fn *hess_rows(void)
     return hess_rows_scalar;
 }
 
-/* The weights of one block's rows: res[c][r] = [y = c] − p_c (the gradient's) and
- * wt[c·k1 + e][r] = p_c·([c = e] − p_e) (the Hessian's, c <= e). */
-static void block_weights(const struct aps_logit *m, const double *w, const double *x,
-                          const double *zb, const int *y, const size_t *rows, size_t i0, int nr,
+/* The weights of one block's rows from their probabilities p (stride k): res[c][r] = [y = c] − p_c
+ * (the gradient's) and wt[c·k1 + e][r] = p_c·([c = e] − p_e) (the Hessian's, c <= e). */
+static void block_weights(const struct aps_logit *m, const double *p, const int *y, int nr,
                           double (*res)[BLOCK], double (*wt)[BLOCK])
 {
-    int k1 = m->k - 1, D = m->d + 1;
-    double p[MAX_CLASSES];
+    int k1 = m->k - 1;
     for (int r = 0; r < nr; r++) {
-        size_t row = row_at(rows, i0 + (size_t)r);
-        softmax(m, w, zb + r * D, x + row * (size_t)m->d, p);
+        const double *pr = p + (size_t)r * (size_t)m->k;
         for (int c = 0; c < k1; c++) {
-            res[c][r] = (y[row] == c) - p[c];
+            res[c][r] = (y[r] == c) - pr[c];
             for (int e = c; e < k1; e++)
-                wt[c * k1 + e][r] = p[c] * ((c == e) - p[e]);
+                wt[c * k1 + e][r] = pr[c] * ((c == e) - pr[e]);
         }
     }
 }
 
-void aps_logit_newton_system(const struct aps_logit *m, const double *w, const double *x,
-                             const double *Z, const int *y, const size_t *rows, size_t n, double l2,
-                             double *g, double *H)
+/* The Newton system at w from the rows' probabilities at w (fr->P). */
+static void newton_system(const struct aps_logit *m, const double *w, const struct fit_rows *fr,
+                          double l2, double *g, double *H)
 {
     int k1 = m->k - 1, D = m->d + 1, P = k1 * D;
     double res[MAX_CLASSES][BLOCK], wt[MAX_CLASSES * MAX_CLASSES][BLOCK];
     hess_rows_fn *rows_fn = hess_rows();
     memset(g, 0, (size_t)P * sizeof *g);
     memset(H, 0, (size_t)P * (size_t)P * sizeof *H);
-    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-        int nr = n - i0 < BLOCK ? (int)(n - i0) : BLOCK;
-        const double *zb = Z + i0 * (size_t)D;
-        block_weights(m, w, x, zb, y, rows, i0, nr, res, wt);
+    for (size_t i0 = 0; i0 < fr->n; i0 += BLOCK) {
+        int nr = fr->n - i0 < BLOCK ? (int)(fr->n - i0) : BLOCK;
+        const double *zb = fr->Z + i0 * (size_t)D;
+        block_weights(m, fr->P + i0 * (size_t)m->k, fr->Y + i0, nr, res, wt);
         for (int c = 0; c < k1; c++)
             for (int j = 0; j < D; j++) {
                 double s = g[c * D + j];
@@ -307,6 +324,36 @@ void aps_logit_newton_system(const struct aps_logit *m, const double *w, const d
         }
     /* only the upper triangle is filled: blocks c <= e, and b >= a inside diagonal blocks;
      * aps_linalg_solve_spd() reads no more */
+}
+
+/* The rows' offsets, labels and (when p is not NULL) probabilities at w, for a fit_rows. */
+static void fit_rows_fill(const struct aps_logit *m, const double *w, const double *x,
+                          const double *Z, const int *y, const size_t *rows, size_t n, double *O,
+                          int *Y, double *p)
+{
+    size_t k = (size_t)m->k, D = (size_t)m->d + 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = row_at(rows, i);
+        offsets(m, x + r * (size_t)m->d, O + i * k);
+        Y[i] = y[r];
+        if (p)
+            softmax_o(m, w, Z + i * D, O + i * k, p + i * k);
+    }
+}
+
+void aps_logit_newton_system(const struct aps_logit *m, const double *w, const double *x,
+                             const double *Z, const int *y, const size_t *rows, size_t n, double l2,
+                             double *g, double *H)
+{
+    size_t k = (size_t)m->k;
+    double *O = aps_malloc((n * k + 1) * sizeof *O), *p = aps_malloc((n * k + 1) * sizeof *p);
+    int *Y = aps_malloc((n + 1) * sizeof *Y);
+    fit_rows_fill(m, w, x, Z, y, rows, n, O, Y, p);
+    struct fit_rows fr = {Z, O, Y, n, p};
+    newton_system(m, w, &fr, l2, g, H);
+    aps_free(O);
+    aps_free(p);
+    aps_free(Y);
 }
 
 static int check_args(int d, const int *y, const size_t *rows, size_t n, int k)
@@ -336,15 +383,22 @@ static int newton(struct aps_logit *m, const double *x, const int *y, const size
                   double l2, int max_iter, double tol)
 {
     int D = m->d + 1, P = (m->k - 1) * D, rc = 0;
+    size_t k = (size_t)m->k;
     double *g = aps_malloc((size_t)P * sizeof *g), *H = aps_malloc((size_t)P * P * sizeof *H);
     double *trial = aps_malloc((size_t)P * sizeof *trial);
-    /* the standardised rows, the same at every step */
+    /* the standardised rows, their offsets and labels, the same at every step */
     double *Z = aps_malloc((n * (size_t)D + 1) * sizeof *Z);
+    double *O = aps_malloc((n * k + 1) * sizeof *O);
+    int *Y = aps_malloc((n + 1) * sizeof *Y);
+    /* the probabilities at the weights, and at a trial step */
+    double *p = aps_malloc((n * k + 1) * sizeof *p), *pt = aps_malloc((n * k + 1) * sizeof *pt);
     for (size_t i = 0; i < n; i++)
         aps_logit_zrow(m, x + row_at(rows, i) * (size_t)m->d, Z + i * (size_t)D);
-    double f = objective(m, m->w, x, Z, y, rows, n, l2);
+    fit_rows_fill(m, m->w, x, Z, y, rows, n, O, Y, NULL);
+    struct fit_rows fr = {Z, O, Y, n, p};
+    double f = objective(m, m->w, &fr, l2, p);
     for (m->iterations = 0; m->iterations < max_iter && !rc; m->iterations++) {
-        aps_logit_newton_system(m, m->w, x, Z, y, rows, n, l2, g, H);
+        newton_system(m, m->w, &fr, l2, g, H);
         rc = aps_linalg_solve_spd(H, g, P);
         if (rc)
             break;
@@ -352,7 +406,7 @@ static int newton(struct aps_logit *m, const double *x, const int *y, const size
         for (int half = 0; half < 30; half++, step /= 2) {
             for (int i = 0; i < P; i++)
                 trial[i] = m->w[i] + step * g[i];
-            ft = objective(m, trial, x, Z, y, rows, n, l2);
+            ft = objective(m, trial, &fr, l2, pt);
             if (ft <= f + 1e-12 * (1 + fabs(f)))
                 break;
         }
@@ -360,6 +414,10 @@ static int newton(struct aps_logit *m, const double *x, const int *y, const size
             biggest = fmax(biggest, fabs(trial[i] - m->w[i]));
             m->w[i] = trial[i];
         }
+        /* the trial's probabilities are the new weights' */
+        double *swap = fr.P;
+        fr.P = pt;
+        pt = swap;
         f = ft;
         if (biggest < tol)
             break;
@@ -367,6 +425,10 @@ static int newton(struct aps_logit *m, const double *x, const int *y, const size
     aps_free(g);
     aps_free(H);
     aps_free(Z);
+    aps_free(O);
+    aps_free(Y);
+    aps_free(fr.P);
+    aps_free(pt);
     aps_free(trial);
     return rc;
 }
