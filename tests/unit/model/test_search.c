@@ -14,7 +14,9 @@
  *   - the walk-forward error scale of a fold reads only residuals of earlier folds: changing the
  *     last fold's results leaves every game's scale unchanged;
  *   - the largest search (best_quality on a goal spread, 23 candidates) fits all of them into
- *     the production ensemble, which saves and loads back to the same predictions. */
+ *     the production ensemble, which saves and loads back to the same predictions;
+ *   - the search's two threads, which share out the candidates' folds, give every candidate the
+ *     scores it gets run alone, and a stop that arrives midway leaves no result. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -263,6 +265,69 @@ static void test_stop_interrupts(void **state)
     atomic_store(&stop, 0);
     assert_int_equal(aps_search_run(&d, &o, &r), 0); /* the same search, not stopped */
     assert_true(r.nlb > 0);
+    aps_search_result_cleanup(&r);
+    aps_wf_data_cleanup(&d);
+    unload(&s);
+}
+
+/* A stream that counts the progress lines written to it and sets the stop flag at the n-th: a
+ * stop that arrives while the threads are in the middle of the candidates' folds. */
+struct stop_after {
+    atomic_int *stop;
+    atomic_int writes;
+    int at;
+};
+
+static ssize_t stop_after_write(void *cookie, const char *buf, size_t size)
+{
+    struct stop_after *sa = cookie;
+    (void)buf;
+    if (atomic_fetch_add(&sa->writes, 1) + 1 == sa->at)
+        atomic_store(sa->stop, 1);
+    return (ssize_t)size;
+}
+
+/* A stop asked for halfway through (at the 7th progress write, while both threads are in the
+ * candidates' folds): the candidates already finished and those cut short are all dropped, and
+ * the caller gets APS_E_INTERRUPTED with an empty leaderboard (what was set up for the cut
+ * candidates is freed: the sanitizer builds run this). The same search not stopped runs to its
+ * end. */
+static void test_stop_midway(void **state)
+{
+    (void)state;
+    struct sport_data s;
+    struct aps_wf_data d;
+    load_market(&s, &d, APS_SOURCE_FOOTBALL_DATA, fx_epl, 5, APS_SPORT_EPL, APS_MKT_MONEYLINE);
+    atomic_int stop = 0;
+    struct stop_after sa = {.stop = &stop, .at = 7};
+    atomic_init(&sa.writes, 0);
+    cookie_io_functions_t io = {.write = stop_after_write};
+    FILE *progress = fopencookie(&sa, "w", io);
+    assert_non_null(progress);
+    setvbuf(progress, NULL, _IONBF, 0);
+    struct aps_search_opts o = {.seed = 42,
+                                .budget_s = 3600,
+                                .max_models = 50,
+                                .preset = APS_PRESET_MEDIUM,
+                                .stop = &stop,
+                                .progress = progress};
+    struct aps_search_result r;
+    assert_int_equal(aps_search_run(&d, &o, &r), APS_E_INTERRUPTED);
+    assert_true(atomic_load(&stop));
+    assert_int_equal(r.nlb, 0);
+    assert_null(r.lb);
+    assert_true(atomic_load(&sa.writes) >= sa.at); /* it ran until the stop */
+    fclose(progress);
+    atomic_store(&stop, 0);
+    sa.at = -1;
+    atomic_store(&sa.writes, 0);
+    progress = fopencookie(&sa, "w", io);
+    setvbuf(progress, NULL, _IONBF, 0);
+    o.progress = progress;
+    assert_int_equal(aps_search_run(&d, &o, &r), 0);
+    assert_true(atomic_load(&sa.writes) > 7 * 4); /* a whole search goes well past the stop */
+    assert_true(r.nlb >= 5);
+    fclose(progress);
     aps_search_result_cleanup(&r);
     aps_wf_data_cleanup(&d);
     unload(&s);
@@ -801,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_budget_counts_skipped),
         cmocka_unit_test(test_memory_ceiling),
         cmocka_unit_test(test_stop_interrupts),
+        cmocka_unit_test(test_stop_midway),
         cmocka_unit_test(test_single_season_folds),
         cmocka_unit_test(test_small_month_folds),
         cmocka_unit_test(test_young_season_folds),
